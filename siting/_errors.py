@@ -1,0 +1,43 @@
+"""The exception tree: every error a user can cause or fix is a SitingError."""
+
+from __future__ import annotations
+
+__all__ = [
+    "SitingError",
+    "InputError",
+    "NoCrsError",
+    "MissingColumnError",
+    "NetworkUnavailableError",
+    "InfeasibleError",
+]
+
+
+class SitingError(Exception):
+    """Base class of every error raised on purpose by siting."""
+
+
+class InputError(SitingError, ValueError):
+    """Bad user input: a file, column, row or option that the user must fix.
+
+    The message names the file, the column or row, and the fix. The CLI prints it
+    without a traceback and exits with status 2.
+    """
+
+
+class NoCrsError(InputError):
+    """A layer has no coordinate reference system and none was given."""
+
+
+class MissingColumnError(InputError, KeyError):
+    """A required column is missing from an input layer."""
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class NetworkUnavailableError(SitingError, ConnectionError):
+    """An online source (place name, bbox, polygon) was asked for without a network."""
+
+
+class InfeasibleError(InputError):
+    """A request that no solution can satisfy (p > candidates, capacity < demand, ...)."""
