@@ -1,0 +1,181 @@
+"""Self-contained HTML: inline Leaflet/jQuery from Python packages, check for remote assets, write atomically."""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+from siting._errors import SitingError
+
+__all__ = [
+    "LEAFLET_JS_URL",
+    "LEAFLET_CSS_URL",
+    "JQUERY_JS_URL",
+    "inline_assets",
+    "remote_assets",
+    "atomic_write_text",
+]
+
+# The CDN addresses folium 0.20 uses; the xstatic packages ship the very same versions.
+LEAFLET_VERSION = "1.9.3"
+JQUERY_VERSION = "3.7.1"
+LEAFLET_JS_URL = f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist/leaflet.js"
+LEAFLET_CSS_URL = f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist/leaflet.css"
+JQUERY_JS_URL = f"https://code.jquery.com/jquery-{JQUERY_VERSION}.min.js"
+
+_SCRIPT_TAG = re.compile(r"<script\b[^>]*\bsrc\s*=\s*([\"'])(?P<url>[^\"']+)\1[^>]*>\s*</script>", re.I)
+_LINK_TAG = re.compile(r"<link\b[^>]*\bhref\s*=\s*([\"'])(?P<url>[^\"']+)\1[^>]*/?>", re.I)
+_REMOTE = re.compile(r"^\s*(?:https?:)?//", re.I)
+_CSS_REMOTE = re.compile(r"(?:@import\s+(?:url\()?|url\()\s*[\"']?\s*((?:https?:)?//[^\"')\s]+)", re.I)
+_SOURCE_MAP = re.compile(r"^\s*/[/*][#@]\s*sourceMappingURL=.*$", re.M)
+
+
+def _leaflet_dir() -> Path:
+    import xstatic.pkg.leaflet as xleaflet
+
+    if xleaflet.VERSION != LEAFLET_VERSION:  # pragma: no cover - depends on the installed wheel
+        raise SitingError(
+            f"xstatic-leaflet {xleaflet.VERSION} is installed but the map needs Leaflet "
+            f"{LEAFLET_VERSION}: pip install 'xstatic-leaflet=={LEAFLET_VERSION}.*'"
+        )
+    return Path(xleaflet.BASE_DIR)
+
+
+def _jquery_dir() -> Path:
+    import xstatic.pkg.jquery as xjquery
+
+    if xjquery.VERSION != JQUERY_VERSION:  # pragma: no cover - depends on the installed wheel
+        raise SitingError(
+            f"xstatic-jquery {xjquery.VERSION} is installed but the map needs jQuery "
+            f"{JQUERY_VERSION}: pip install 'xstatic-jquery=={JQUERY_VERSION}.*'"
+        )
+    return Path(xjquery.BASE_DIR)
+
+
+def _data_uri(path: Path, mime: str = "image/png") -> str:
+    return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def _safe_script(js: str) -> str:
+    """Strip source-map comments and make sure the code cannot close its <script> element."""
+    js = _SOURCE_MAP.sub("", js)
+    return re.sub(r"</(script)", r"<\\/\1", js, flags=re.I)
+
+
+@lru_cache(maxsize=1)
+def _icon_data_uris() -> dict[str, str]:
+    images = _leaflet_dir() / "images"
+    return {
+        name: _data_uri(images / name)
+        for name in ("marker-icon.png", "marker-icon-2x.png", "marker-shadow.png", "layers.png", "layers-2x.png")
+    }
+
+
+@lru_cache(maxsize=1)
+def _inline_blocks() -> dict[str, str]:
+    """Map each known CDN address to the inline element that replaces it."""
+    leaflet = _leaflet_dir()
+    icons = _icon_data_uris()
+    css = (leaflet / "leaflet.css").read_text(encoding="utf-8")
+    css = _SOURCE_MAP.sub("", css)
+    for name, uri in icons.items():
+        css = css.replace(f"url(images/{name})", f'url("{uri}")')
+    # Leaflet guesses the default marker's image folder from this CSS rule; a data URI would
+    # break that guess, so the default icon gets its three images set explicitly instead.
+    icon_fix = (
+        "L.Icon.Default.imagePath='';L.Icon.Default.mergeOptions("
+        f"{{iconUrl:'{icons['marker-icon.png']}',iconRetinaUrl:'{icons['marker-icon-2x.png']}',"
+        f"shadowUrl:'{icons['marker-shadow.png']}'}});"
+    )
+    leaflet_js = _safe_script((leaflet / "leaflet.js").read_text(encoding="utf-8"))
+    jquery_js = _safe_script((_jquery_dir() / "jquery.min.js").read_text(encoding="utf-8"))
+    return {
+        LEAFLET_JS_URL: f"<script>/* Leaflet {LEAFLET_VERSION} (BSD-2-Clause) */\n{leaflet_js}\n{icon_fix}</script>",
+        JQUERY_JS_URL: f"<script>/* jQuery {JQUERY_VERSION} (MIT) */\n{jquery_js}</script>",
+        LEAFLET_CSS_URL: f"<style>/* Leaflet {LEAFLET_VERSION} */\n{css}</style>",
+    }
+
+
+def inline_assets(html: str) -> str:
+    """Replace the known CDN ``<script src>`` and stylesheet ``<link>`` tags by inline copies.
+
+    Parameters
+    ----------
+    html : str
+        A rendered HTML page.
+
+    Returns
+    -------
+    str
+        The page with Leaflet's JS and CSS (images as data URIs) and jQuery inlined from the
+        ``xstatic-leaflet`` and ``xstatic-jquery`` packages. Other tags are left as they are:
+        call :func:`remote_assets` to find what still points to the network.
+    """
+    blocks = _inline_blocks()
+
+    def swap(match: re.Match[str]) -> str:
+        url = match.group("url").strip()
+        if url in blocks:
+            return blocks[url]
+        return match.group(0)
+
+    html = _SCRIPT_TAG.sub(swap, html)
+    return _LINK_TAG.sub(lambda m: swap(m) if "stylesheet" in m.group(0).lower() else m.group(0), html)
+
+
+def remote_assets(html: str) -> list[str]:
+    """List every script, stylesheet or CSS import/url() in ``html`` that points to http(s).
+
+    Parameters
+    ----------
+    html : str
+        A rendered HTML page.
+
+    Returns
+    -------
+    list of str
+        The remote addresses in order of appearance (empty for a self-contained page).
+    """
+    found = [m.group("url") for m in _SCRIPT_TAG.finditer(html) if _REMOTE.match(m.group("url"))]
+    for m in _LINK_TAG.finditer(html):
+        tag = m.group(0).lower()
+        if ("stylesheet" in tag or "preload" in tag or "modulepreload" in tag) and _REMOTE.match(m.group("url")):
+            found.append(m.group("url"))
+    for style in re.finditer(r"<style\b[^>]*>(.*?)</style>", html, flags=re.I | re.S):
+        found.extend(u.group(1) for u in _CSS_REMOTE.finditer(style.group(1)))
+    return found
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> int:
+    """Write ``text`` as UTF-8 to a temporary file beside ``path`` and rename it into place.
+
+    Parameters
+    ----------
+    path : path-like
+        Destination file; its folder is created if missing.
+    text : str
+        The content.
+
+    Returns
+    -------
+    int
+        The number of bytes written.
+    """
+    dest = Path(path)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    data = text.encode("utf-8")
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return len(data)
