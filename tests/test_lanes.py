@@ -1,0 +1,113 @@
+"""Tests of siting.lanes and siting.tours: plain-array cores, then lanes on the real Helsinki network."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from siting._errors import InputError
+from siting.emissions import VEHICLES, emissions_for_km
+from siting.lanes import LANE_COLUMNS, LaneParams, direct_lane_table, lane_totals, tour_lane_table
+from siting.tours import allocate_by_tonne_km, out_and_back_m, solve_tours
+
+
+def _euclid(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    pts = rng.uniform(0, 6000, (n + 1, 2))
+    d = np.linalg.norm(pts[:, None] - pts[None], axis=2) * 1.3  # a road is longer than the crow flies
+    return d, d / 9.0  # ~32 km/h
+
+
+def test_direct_lane_table_hand_calculation() -> None:
+    p = LaneParams(vehicle="van_avg_diesel", unit_weight_kg=0.5, unit_volume_m3=0.0, load_factor=0.8, drops_per_week=2)
+    time_s = np.array([[600.0, 900.0, 300.0], [1200.0, 60.0, 700.0]])
+    length_m = np.array([[5000.0, 8000.0, 2500.0], [9000.0, 400.0, 6000.0]])
+    units = np.array([1000.0, 4000.0, 0.0])  # 250 kg/drop -> 1 trip; 1000 kg/drop -> 2 trips; none
+    df = direct_lane_table(["A", "B"], ["s1", "s2", "s3"], [0, 1, -1], time_s, length_m, units, params=p)
+    assert list(df.columns) == LANE_COLUMNS
+    assert df["store_id"].tolist() == ["s1", "s2"] and df["site_id"].tolist() == ["A", "B"]
+    np.testing.assert_array_equal(df["trips_per_week"], [2, 4])
+    km = np.array([2 * 2 * 5.0, 4 * 2 * 0.4])
+    np.testing.assert_allclose(df["vehicle_km_per_week"], km)
+    e = [emissions_for_km(k, VEHICLES["van_avg_diesel"]) for k in km]
+    np.testing.assert_allclose(df["co2e_ttw_kg_per_week"], [x.ttw_kg for x in e])
+    np.testing.assert_allclose(df["co2e_wtt_kg_per_week"], [x.wtt_kg for x in e])
+    np.testing.assert_allclose(df["co2e_wtw_kg_per_week"], [x.wtw_kg for x in e])
+    v = VEHICLES["van_avg_diesel"]
+    hours = np.array([2 * (1200 + 600), 4 * (120 + 600)]) / 3600
+    np.testing.assert_allclose(df["cost_per_week"], km * v.cost_per_km + hours * v.cost_per_hour)
+    with pytest.raises(InputError, match="unknown vehicle"):
+        direct_lane_table(["A"], ["s"], [0], [[1.0]], [[1.0]], [1.0], params=LaneParams(vehicle="zeppelin"))
+
+
+def test_allocate_by_tonne_km_hand_calculation_and_sum() -> None:
+    # 100 kg at 1000 m and 200 kg at 500 m have equal tonne-km over the SFD -> equal shares
+    np.testing.assert_allclose(allocate_by_tonne_km(10.0, [100, 200], [1000, 500]), [5.0, 5.0])
+    # 3 stores: weights 1x1, 1x2, 2x3.5 = 1, 2, 7 of 10
+    np.testing.assert_allclose(allocate_by_tonne_km(20.0, [1, 1, 2], [1, 2, 3.5]), [2.0, 4.0, 14.0])
+    m = allocate_by_tonne_km(np.array([3.0, 7.0]), [5, 1, 9], [100, 900, 40])
+    np.testing.assert_allclose(m.sum(axis=0), [3.0, 7.0])
+
+
+def test_solve_tours_respects_capacity_shift_and_beats_out_and_back() -> None:
+    d, t = _euclid(25, seed=3)
+    load = np.random.default_rng(4).uniform(0.05, 0.45, 25)
+    plan = solve_tours(d, t, load, shift_s=3 * 3600, service_s=600, time_limit_s=5)
+    visited = sorted(i for r in plan.routes for i in r)
+    assert visited == list(range(25))
+    assert all(x <= 1 + 1e-9 for x in plan.load)
+    assert all(x <= 3 * 3600 + 25 for x in plan.time_s)  # +rounding of integer seconds per arc
+    assert plan.total_length_m < out_and_back_m(d).sum()
+    again = solve_tours(d, t, load, shift_s=3 * 3600, service_s=600, time_limit_s=5)
+    assert again.routes == plan.routes  # deterministic
+
+
+def test_solve_tours_never_longer_than_out_and_back_without_triangle_inequality() -> None:
+    # store-to-store legs are absurdly long (as lengths of fastest paths can be): tours must fall back
+    d = np.array([[0, 1000, 1000], [1000, 0, 50_000], [1000, 50_000, 0]], dtype=float)
+    t = np.array([[0, 100, 100], [100, 0, 10], [100, 10, 0]], dtype=float)  # the solver sees cheap time
+    plan = solve_tours(d, t, [0.2, 0.2])
+    assert plan.total_length_m <= out_and_back_m(d).sum()
+
+
+def test_tour_lane_table_sums_and_never_exceeds_direct() -> None:
+    d, t = _euclid(18, seed=7)
+    units = np.random.default_rng(8).uniform(200, 3000, 18)  # up to 750 kg a drop vs 800 usable
+    units[3] = 7000.0  # 1750 kg a drop: 2 full loads + a remainder on a tour
+    units[5] = 0.0
+    p = LaneParams(drops_per_week=2, unit_volume_m3=0.0)
+    ids = [f"s{i}" for i in range(18)]
+    tours, plan = tour_lane_table("A", ids, d, t, units, params=p)
+    direct = direct_lane_table(["A"], ids, np.zeros(18, int), t[:1, 1:], d[:1, 1:], units, params=p,
+                               back_time_s=t[1:, :1], back_length_m=d[1:, :1])
+    assert "s5" not in set(tours["store_id"])
+    assert tours["vehicle_km_per_week"].sum() < direct["vehicle_km_per_week"].sum()
+    # the store rows add up to: tours of every drop round + full-load out-and-back trips
+    full_km = 2 * (d[0, 4] + d[4, 0]) / 1000 * p.drops_per_week
+    assert tours["vehicle_km_per_week"].sum() == pytest.approx(plan.total_length_m / 1000 * p.drops_per_week + full_km)
+    row = tours.set_index("store_id").loc["s3"]
+    assert row["trips_per_week"] == 3 * p.drops_per_week
+    assert tours["co2e_wtw_kg_per_week"].sum() == pytest.approx(
+        emissions_for_km(tours["vehicle_km_per_week"].sum(), VEHICLES[p.vehicle]).wtw_kg
+    )
+
+
+def test_lane_totals_per_site_and_city() -> None:
+    lanes = pd.DataFrame(
+        {
+            "site_id": ["A", "A", "B"],
+            "store_id": ["1", "2", "3"],
+            "trips_per_week": [2.0, 4.0, 1.0],
+            "vehicle_km_per_week": [10.0, 5.0, 2.0],
+            "co2e_ttw_kg_per_week": [1.0, 2.0, 3.0],
+            "co2e_wtt_kg_per_week": [0.5, 0.5, 0.5],
+            "co2e_wtw_kg_per_week": [1.5, 2.5, 3.5],
+            "cost_per_week": [7.0, 8.0, 9.0],
+        }
+    )
+    tot = lane_totals(lanes, city="X")
+    assert tot["site_id"].tolist() == ["A", "B", "ALL"]
+    assert tot["lanes"].tolist() == [2, 1, 3]
+    assert tot.loc[2, "vehicle_km_per_week"] == 17.0 and tot.loc[0, "cost_per_week"] == 15.0
+    assert (tot["city"] == "X").all()
