@@ -1,0 +1,136 @@
+"""The on-disk cache of built networks, keyed by a hash of the source and every option."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+__all__ = ["default_cache_dir", "cache_key", "cache_load", "cache_store"]
+
+# Bump when the layout of a built graph changes, so old cache entries are ignored.
+CACHE_FORMAT = 1
+
+
+def default_cache_dir() -> Path:
+    """Where built networks are cached: ``$SITING_CACHE_DIR``, else the user cache folder.
+
+    Returns
+    -------
+    pathlib.Path
+        ``$SITING_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/siting/networks`` (by default
+        ``~/.cache/siting/networks``).
+    """
+    env = os.environ.get("SITING_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser() / "siting" / "networks"
+
+
+def _file_digest(path: Path) -> str:
+    """sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def cache_key(source: Any, kind: str, options: dict[str, Any]) -> str:
+    """A hex key from the source (file bytes, or the query itself) and every build option.
+
+    Parameters
+    ----------
+    source
+        The network source as given to build_network.
+    kind
+        Its kind from ``source_kind``.
+    options
+        Every option that changes the built graph (JSON-serialisable).
+
+    Returns
+    -------
+    str
+        A sha256 hex digest.
+    """
+    import osmnx
+    import pyrosm
+
+    if kind in ("pbf", "xml", "graphml"):
+        src = {"sha256": _file_digest(Path(source))}
+    elif kind == "polygon":
+        src = {"wkt": source.wkt}
+    else:
+        src = {"query": source if isinstance(source, str) else list(map(float, source))}
+    payload = {
+        "format": CACHE_FORMAT,
+        "kind": kind,
+        "source": src,
+        "options": options,
+        "versions": {"osmnx": osmnx.__version__, "pyrosm": pyrosm.__version__},
+    }
+    blob = json.dumps(payload, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()
+
+
+def cache_load(cache_dir: Path, key: str) -> nx.MultiDiGraph | None:
+    """Load a cached graph, or None on a miss (or an unreadable entry).
+
+    Parameters
+    ----------
+    cache_dir
+        The cache folder.
+    key
+        The key from ``cache_key``.
+
+    Returns
+    -------
+    networkx.MultiDiGraph or None
+    """
+    path = Path(cache_dir) / f"{key}.pickle"
+    if not path.is_file():
+        return None
+    try:
+        with open(path, "rb") as f:
+            G = pickle.load(f)
+    except Exception:  # a truncated or stale entry is a miss, rebuilt and overwritten
+        return None
+    return G if isinstance(G, nx.MultiDiGraph) else None
+
+
+def cache_store(cache_dir: Path, key: str, G: nx.MultiDiGraph) -> Path:
+    """Write a graph to the cache atomically (temporary file, then rename).
+
+    Parameters
+    ----------
+    cache_dir
+        The cache folder (created if missing).
+    key
+        The key from ``cache_key``.
+    G
+        The built graph.
+
+    Returns
+    -------
+    pathlib.Path
+        The cache file.
+    """
+    cache_dir = Path(cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    path = cache_dir / f"{key}.pickle"
+    fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(G, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,189 @@
+"""Tests of siting.od: snapping, exact OD matrices against networkx, routes and isochrones."""
+
+from __future__ import annotations
+
+import warnings
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import Point
+
+from siting.network import build_network
+from siting.od import (
+    isochrones,
+    od_long,
+    od_matrix,
+    od_time_length,
+    route_lines,
+    route_nodes,
+    snap,
+)
+
+
+@pytest.fixture(scope="module")
+def G(helsinki_pbf, tmp_path_factory):
+    return build_network(helsinki_pbf, cache_dir=tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(scope="module")
+def sample(G):
+    rng = np.random.default_rng(7)
+    nodes = np.array(sorted(G.nodes))
+    return rng.choice(nodes, 25), rng.choice(nodes, 40)
+
+
+def _nx_lengths(G, sources, targets, weight):
+    out = np.full((len(sources), len(targets)), np.inf)
+    for i, s in enumerate(sources):
+        ref = nx.single_source_dijkstra_path_length(G, int(s), weight=weight)
+        out[i] = [ref.get(int(t), np.inf) for t in targets]
+    return out
+
+
+@pytest.mark.parametrize("weight", ["travel_time", "length"])
+def test_od_matrix_equals_networkx(G, sample, weight):
+    o, d = sample
+    got = od_matrix(G, o, d, weight=weight)
+    assert got.shape == (len(o), len(d)) and got.dtype == np.float64
+    np.testing.assert_allclose(got, _nx_lengths(G, o, d, weight), rtol=1e-12, atol=0)
+
+
+def test_od_matrix_both_orientations_and_threads(G, sample):
+    o, d = sample
+    ref = od_matrix(G, o, d, n_jobs=1)
+    # fewer destinations than origins: computed on the reversed graph
+    # summation order differs on the reversed graph: equal to rounding
+    np.testing.assert_allclose(od_matrix(G, o, d[:3]), ref[:, :3], rtol=1e-12)
+    np.testing.assert_allclose(od_matrix(G, o, d[:3]), _nx_lengths(G, o, d[:3], "travel_time"), rtol=1e-12)
+    np.testing.assert_array_equal(od_matrix(G, o, d, n_jobs=2), ref)
+
+
+def test_cutoff_and_unreachable(G, sample):
+    o, d = sample
+    full = od_matrix(G, o, d)
+    cut = od_matrix(G, o, d, cutoff=60.0)
+    np.testing.assert_array_equal(cut[full <= 60.0], full[full <= 60.0])
+    assert np.isinf(cut[full > 60.0]).all()
+    # a node added without edges is unreachable from everywhere
+    H = G.copy()
+    H.add_node(-1, x=0.0, y=0.0)
+    m = od_matrix(H, [o[0], -1], [d[0], -1])
+    assert np.isinf(m[0, 1]) and np.isinf(m[1, 0]) and m[1, 1] == 0.0
+
+
+def test_zero_weight_edges_are_kept():
+    H = nx.MultiDiGraph(crs="EPSG:32635")
+    for n, x in [(1, 0.0), (2, 1.0), (3, 2.0)]:
+        H.add_node(n, x=x, y=0.0)
+    H.add_edge(1, 2, travel_time=0.0, length=0.0)
+    H.add_edge(2, 3, travel_time=5.0, length=50.0)
+    H.add_edge(2, 3, travel_time=3.0, length=70.0)  # parallel edge: the faster one counts
+    assert od_matrix(H, [1], [2, 3]).tolist() == [[0.0, 3.0]]
+    t, length = od_time_length(H, [1], [3])
+    assert (t[0, 0], length[0, 0]) == (3.0, 70.0)
+
+
+def test_unknown_node_is_a_clear_error(G):
+    with pytest.raises(ValueError, match="not in the graph"):
+        od_matrix(G, [123456789012], list(G.nodes)[:2])
+
+
+def test_time_length_is_the_length_of_the_fastest_path(G, sample):
+    o, d = sample
+    t, length = od_time_length(G, o, d)
+    np.testing.assert_allclose(t, od_matrix(G, o, d), rtol=1e-12)
+    for i in range(3):
+        for j in range(3):
+            path = nx.dijkstra_path(G, int(o[i]), int(d[j]), weight="travel_time")
+            expected = sum(
+                min(G[a][b].values(), key=lambda e: e["travel_time"])["length"]
+                for a, b in zip(path[:-1], path[1:])
+            )
+            # ties between equally fast paths could differ in length; none in this sample
+            assert length[i, j] == pytest.approx(expected, rel=1e-9)
+    # no path is shorter than the shortest one
+    assert (length >= od_matrix(G, o, d, weight="length") - 1e-6).all()
+
+
+def test_routes_follow_the_graph(G, sample):
+    o, d = sample
+    pairs = list(zip(o[:8].tolist(), d[:8].tolist())) + [(int(o[0]), int(o[0]))]
+    paths = route_nodes(G, pairs)
+    lines = route_lines(G, pairs)
+    times = od_matrix(G, o[:8], d[:8]).diagonal()
+    _, lengths = od_time_length(G, o[:8], d[:8])
+    for (a, b), path, line, t, length in zip(pairs, paths, lines, times, lengths.diagonal()):
+        assert path[0] == a and path[-1] == b
+        walked = sum(
+            min(e["travel_time"] for e in G[u][v].values()) for u, v in zip(path[:-1], path[1:])
+        )
+        assert walked == pytest.approx(t, rel=1e-9)
+        # geometry in UTM vs great-circle edge lengths: differ by the projection scale (<0.5%)
+        assert line.length == pytest.approx(length, rel=5e-3)
+        start = Point(G.nodes[a]["x"], G.nodes[a]["y"])
+        end = Point(G.nodes[b]["x"], G.nodes[b]["y"])
+        assert line.boundary.is_empty or (
+            shapely.get_point(line, 0).distance(start) < 1.0
+            and shapely.get_point(line, -1).distance(end) < 1.0
+        )
+    assert paths[-1] == [pairs[-1][0]] and lines[-1].length == 0.0
+
+
+def test_snap(G):
+    nodes = sorted(G.nodes)[:3]
+    xy = [(G.nodes[n]["x"], G.nodes[n]["y"]) for n in nodes]
+    pts = [Point(x + 3.0, y + 4.0) for x, y in xy] + [Point(xy[0][0] + 50_000, xy[0][1])]
+    gdf = gpd.GeoDataFrame({"name": list("abcd")}, geometry=pts, crs=G.graph["crs"],
+                           index=["s1", "s2", "s3", "far"])
+    with pytest.warns(UserWarning, match="far"):
+        out = snap(G, gdf, max_distance_m=100)
+    assert list(out.index) == ["s1", "s2", "s3"]
+    assert out["node"].dtype == np.int64
+    # each point's snap distance is the distance to its nearest node (brute force)
+    all_xy = np.array([(G.nodes[n]["x"], G.nodes[n]["y"]) for n in G.nodes])
+    for p, (_, row) in zip(pts, out.iterrows()):
+        brute = np.hypot(all_xy[:, 0] - p.x, all_xy[:, 1] - p.y).min()
+        assert row["snap_distance_m"] == pytest.approx(brute)
+        assert row["snap_distance_m"] <= 5.0 + 1e-9
+    # other CRS is reprojected; polygons snap by a point inside them
+    poly = gpd.GeoDataFrame(geometry=[pts[0].buffer(2)], crs=G.graph["crs"]).to_crs(4326)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out2 = snap(G, poly)
+    assert out2["node"].iloc[0] == out["node"].iloc[0]
+
+
+def test_snap_refuses_layers_without_crs(G):
+    from siting import NoCrsError
+
+    with pytest.raises(NoCrsError):
+        snap(G, gpd.GeoDataFrame(geometry=[Point(0, 0)]))
+
+
+def test_od_long(G, sample):
+    o, d = sample
+    H = G.copy()
+    H.add_node(-1, x=0.0, y=0.0)
+    origins = list(o[:2]) + [-1]
+    table = od_long(H, origins, d[:4], origin_ids=["a", "b", "c"])
+    assert list(table.columns) == ["origin_id", "destination_id", "time_s", "length_m"]
+    assert len(table) == 12
+    assert table.loc[table.origin_id == "c", ["time_s", "length_m"]].isna().all().all()
+    m = od_matrix(G, o[:2], d[:4])
+    np.testing.assert_allclose(table["time_s"].to_numpy()[:8], m.ravel())
+
+
+def test_isochrones_grow_with_time(G, sample):
+    node = int(sample[0][0])
+    iso = isochrones(G, [node], [60, 180])
+    assert list(iso["time_s"]) == [60, 180] and iso.crs == G.graph["crs"]
+    small, big = iso.geometry
+    assert big.area > small.area and big.buffer(1e-6).contains(small)
+    times = od_matrix(G, [node], list(G.nodes))[0]
+    nodes = np.array(list(G.nodes))
+    inside = nodes[times <= 60]
+    pts = [Point(G.nodes[n]["x"], G.nodes[n]["y"]) for n in inside]
+    assert all(small.contains(p) for p in pts)
