@@ -254,11 +254,13 @@ class BreakEven:
     """Demand volume (units per year) at which local and offshore landed costs are equal.
 
     ``units_per_yr`` is NaN when no crossing lies in the searched range; ``note`` says why.
+    ``crossings_units_per_yr`` lists every crossing found, ascending.
     """
 
     units_per_yr: float
     scale: float
     note: str
+    crossings_units_per_yr: tuple[float, ...] = ()
 
 
 def break_even(
@@ -274,9 +276,10 @@ def break_even(
     constant coefficient of variation), delivery cost per year scaled by ``k``, site cost fixed.
 
     Every sign change of the saving per unit on a 61-point log grid of ``k`` over ``scale_range`` is
-    solved with :func:`scipy.optimize.brentq`; the crossing nearest ``k = 1`` (the given volume) is
-    returned. Low volumes hurt both sources (site cost locally, MOQ leftovers offshore), so there
-    can be two crossings.
+    solved with :func:`scipy.optimize.brentq`. The break-even is the largest crossing: beyond it the
+    cheaper source no longer changes. Low volumes hurt both sources (site cost locally, MOQ
+    leftovers offshore), so there can be a lower crossing too; all are in
+    ``crossings_units_per_yr``.
 
     Returns
     -------
@@ -301,9 +304,11 @@ def break_even(
             k = grid[i] if a == 0.0 else brentq(saving, grid[i], grid[i + 1], xtol=1e-12, rtol=1e-12)
             roots.append((float(k), "above" if b > a else "below"))
     if roots:
-        k, where = min(roots, key=lambda r: abs(math.log(r[0])))
-        more = f" ({len(roots)} crossings in range; this one is nearest the given volume)" if len(roots) > 1 else ""
-        return BreakEven(k * base_units, k, f"local is cheaper {where} this volume{more}")
+        k, where = roots[-1]
+        more = (f" (also crosses at {', '.join(f'{r[0] * base_units:.4g}' for r in roots[:-1])} units/yr)"
+                if len(roots) > 1 else "")
+        return BreakEven(k * base_units, k, f"local is cheaper {where} this volume{more}",
+                         tuple(r[0] * base_units for r in roots))
     lo, hi = base_units * grid[0], base_units * grid[-1]
     who = "local" if values[0] > 0 else "offshore"
     return BreakEven(float("nan"), float("nan"),
