@@ -1,0 +1,109 @@
+"""The p-median model: open p sites minimising total weighted cost; exact, heuristic or auto."""
+
+from __future__ import annotations
+
+import time
+from typing import Sequence
+
+import numpy as np
+
+from siting._errors import InfeasibleError, InputError
+
+from ._common import prepare
+from ._solution import Solution, relative_gap
+from .bounds import lagrangian_bound
+from .heuristics import penalised_weighted_cost, vns
+from .radius import solve_radius
+
+__all__ = ["p_median", "DEFAULT_TIME_LIMIT_S"]
+
+DEFAULT_TIME_LIMIT_S = 60.0
+_EXACT_MAX_CELLS = 25_000_000  # auto: beyond n*m of this, stay with heuristic + bound
+
+
+def _assign(cost: np.ndarray, selected: np.ndarray) -> np.ndarray:
+    return selected[np.argmin(cost[:, selected], axis=1)]
+
+
+def p_median(cost: np.ndarray, p: int, weights: np.ndarray | Sequence[float] | None = None, *,
+             required: Sequence[int] | np.ndarray | None = None,
+             forbidden: Sequence[int] | np.ndarray | None = None, method: str = "auto",
+             time_limit_s: float | None = None, seed: int = 0) -> Solution:
+    """Open ``p`` sites minimising the total weighted cost of serving every demand point.
+
+    Parameters
+    ----------
+    cost : array (n_demand, n_candidates)
+        ``cost[i, j]`` = cost (time, distance) of serving demand i from candidate j; ``np.inf`` =
+        unreachable (never assigned).
+    p : int
+        Number of sites to open.
+    weights : array (n_demand,), optional
+        Demand weights (default 1).
+    required, forbidden : candidate indices or boolean masks, optional
+        Sites that must / must not be opened.
+    method : {"auto", "exact", "heuristic"}
+        ``"heuristic"``: greedy + swap interchange + VNS, with a Lagrangian lower bound.
+        ``"exact"``: the radius MILP on HiGHS, warm-started by the heuristic, until proven optimal
+        or ``time_limit_s``. ``"auto"``: heuristic + Lagrangian bound; if the gap is open and the
+        matrix is not huge, the exact MILP runs in the remaining time (default limit 60 s).
+    time_limit_s : float, optional
+        Wall-clock budget. The heuristic is deterministic unless this budget cuts it short.
+    seed : int
+        Seed of the VNS shakes.
+
+    Returns
+    -------
+    Solution
+        ``objective`` = sum of ``weights[i] * cost[i, assignment[i]]``; ``lower_bound`` proven.
+
+    Raises
+    ------
+    InfeasibleError
+        p larger than the allowed candidates, a demand row no allowed site reaches, or no set of
+        p sites reaching every demand row.
+    """
+    t0 = time.perf_counter()
+    if method not in ("auto", "exact", "heuristic"):
+        raise InputError(f"method must be 'auto', 'exact' or 'heuristic', got {method!r}")
+    pr = prepare(cost, weights, required=required, forbidden=forbidden, p=p)
+    p = int(p)
+    limit = time_limit_s if time_limit_s is not None else (DEFAULT_TIME_LIMIT_S if method == "auto" else None)
+    deadline = None if limit is None else t0 + float(limit)
+    wc, cols, penalty = penalised_weighted_cost(pr)
+    req_local = np.searchsorted(cols, pr.required)
+    heur_deadline = None if deadline is None else t0 + 0.5 * float(limit)
+    iters = 0 if method == "exact" else 300
+    sel, val = vns(wc, p, req_local, seed=seed, iterations=iters, deadline=heur_deadline)
+    reachable = val < penalty
+    lower = -np.inf
+    tag = "heuristic:greedy+swap+vns"
+    if reachable and method != "exact":
+        lower = lagrangian_bound(pr, p, val, start=wc[:, sel].min(axis=1), deadline=deadline)
+        tag += "+lagrangian-bound"
+    gap_open = not reachable or relative_gap(val, lower) > 1e-6
+    run_exact = method == "exact" or (method == "auto" and gap_open and wc.size <= _EXACT_MAX_CELLS)
+    if run_exact:
+        left = None if deadline is None else max(deadline - time.perf_counter(), 0.1)
+        sub = pr.cost[:, cols]
+        open_cols, best, lb, _, rounds = solve_radius(sub, pr.weights, p, req_local, sel, time_limit_s=left)
+        if not np.isfinite(best) and np.isfinite(lb):
+            raise InfeasibleError(f"no set of p={p} allowed sites reaches every demand row; raise p or "
+                                  "add candidates that reach the isolated demand points")
+        if np.isfinite(best) and (not reachable or best <= val):
+            sel, val = open_cols, best
+            reachable = True
+        lower = max(lower, lb)
+        tag = f"exact:radius-milp(rounds={rounds})" if method == "exact" else tag + f"+radius-milp(rounds={rounds})"
+    if not reachable:
+        raise InfeasibleError(f"found no set of p={p} sites that reaches every demand row within the time limit "
+                              "(some demand rows are reachable only from a few candidates); raise p, add "
+                              "candidates or give more time")
+    selected = np.sort(cols[sel])
+    assignment = _assign(pr.cost, selected)
+    objective = float(pr.weights @ pr.cost[np.arange(pr.n), assignment])
+    lower = min(float(lower), objective)
+    gap = relative_gap(objective, lower)
+    return Solution(model="p_median", selected=selected, assignment=assignment, objective=objective,
+                    lower_bound=lower, gap=gap, optimal=gap <= 1e-6, method=tag,
+                    runtime_s=time.perf_counter() - t0, extra={"p": p})
