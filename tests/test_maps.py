@@ -1,0 +1,319 @@
+"""Tests of siting.maps: layers, escaping, offline HTML, size, redraw from outputs (no browser)."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import LineString, Point, box
+
+from siting import InputError, MissingColumnError, NoCrsError, SitingError
+from siting._html_offline import LEAFLET_CSS_URL, LEAFLET_JS_URL, inline_assets, remote_assets
+from siting._legend import class_scale
+from siting.criteria import site_criteria
+from siting.demo import demo_city
+from siting.maps import OSM_ATTRIBUTION, criteria_columns, make_map, map_from_outputs, save_map
+from siting.rank import score_sites
+
+XSS_IMG = '<img src=x onerror="window.__x=1">'
+XSS_SCRIPT = "</script><script>window.__x=2</script>"
+CROW_SPEED_M_S = 25 / 3.6  # display fixture only: crow-fly times rank the sites until lanes/od land
+N_CHOSEN = 3
+
+
+@lru_cache(maxsize=1)
+def _demo_inputs() -> dict:
+    city = demo_city("helsinki")
+    stores, cands = city.stores, city.candidates
+    site_pt = cands.geometry.representative_point()
+    dist_m = np.hypot(
+        site_pt.x.to_numpy()[:, None] - stores.geometry.x.to_numpy()[None, :],
+        site_pt.y.to_numpy()[:, None] - stores.geometry.y.to_numpy()[None, :],
+    )
+    crit = site_criteria(
+        cands["site_id"], dist_m / CROW_SPEED_M_S, stores["demand_units_per_week"].to_numpy(),
+        rent_per_m2_yr=cands["rent_per_m2_yr"].to_numpy(), required_floor_area_m2=800.0,
+    )
+    ranking = score_sites(crit[["site_id", "delivery_time_s", "rent_per_yr"]],
+                          {"delivery_time_s": 0.6, "rent_per_yr": 0.4})
+    ranked = cands.merge(ranking, on="site_id", how="left")
+    chosen = ranking["site_id"].head(N_CHOSEN).tolist()
+    # Synthetic lanes: each store served from the nearest chosen site along a two-leg line.
+    rows = [cands["site_id"].tolist().index(s) for s in chosen]
+    nearest = np.argmin(dist_m[rows], axis=0)
+    lines, co2 = [], []
+    for k, store_pt in zip(nearest, stores.geometry):
+        a = site_pt.iloc[rows[k]]
+        lines.append(LineString([a, Point(a.x, store_pt.y), store_pt]))
+        co2.append(lines[-1].length / 1000 * 0.25)
+    trips = np.ceil(stores["demand_units_per_week"].to_numpy() / 25.0)
+    lanes = gpd.GeoDataFrame(
+        {"site_id": [chosen[k] for k in nearest], "store_id": stores["store_id"].to_numpy(), "vehicle": "van",
+         "pattern": "direct", "trips_per_week": trips, "co2e_wtw_kg_per_week": np.array(co2) * trips},
+        geometry=lines, crs=stores.crs,
+    )
+    iso = gpd.GeoDataFrame(
+        {"site_id": [chosen[0]] * 2, "time_s": [300.0, 600.0]},
+        geometry=[site_pt.iloc[rows[0]].buffer(r) for r in (600.0, 1200.0)], crs=stores.crs,
+    )
+    return {"stores": stores, "candidates": ranked, "lanes": lanes, "population": city.population,
+            "rents": city.rents, "chosen": chosen, "isochrones": iso}
+
+
+def helsinki_inputs() -> dict:
+    """Fresh copies of the Helsinki demo layers plus a ranking, chosen sites, lanes and isochrones."""
+    return {k: (v.copy() if hasattr(v, "copy") else v) for k, v in _demo_inputs().items()}
+
+
+def expected_counts(inp: dict) -> dict[str, int]:
+    """Features per layer derived from the inputs (candidate polygons count twice: footprint + label)."""
+    c = inp["candidates"]
+    polys = int((~c.geom_type.isin(["Point", "MultiPoint"])).sum())
+    return {"population": len(inp["population"]), "rents": len(inp["rents"]), "isochrones": len(inp["isochrones"]),
+            "lanes": len(inp["lanes"]), "stores": len(inp["stores"]), "candidates": len(c) + polys,
+            "chosen": len(inp["chosen"])}
+
+
+def _layer_data(m: folium.Map, key: str) -> dict:
+    for child in m._children.values():
+        if getattr(child, "key", None) == key:
+            return json.loads(child.data_js)
+    raise KeyError(key)
+
+
+@pytest.fixture(scope="module")
+def demo_map() -> folium.Map:
+    return make_map(title="Helsinki demo", **helsinki_inputs())
+
+
+def test_every_layer_has_one_feature_per_input_row(demo_map):
+    assert demo_map.siting_layers == expected_counts(helsinki_inputs())
+
+
+def test_offline_page_is_self_contained(demo_map, tmp_path):
+    path = tmp_path / "map.html"
+    n = save_map(demo_map, path)
+    page = path.read_text(encoding="utf-8")
+    assert n == path.stat().st_size
+    assert remote_assets(page) == []
+    assert "<script src" not in page and "stylesheet" not in page
+    assert "url(images/" not in page and "data:image/png;base64," in page
+    assert "Leaflet 1.9.3" in page and "jQuery 3.7.1" in page
+    assert "bootstrap" not in page.lower() and "font-awesome" not in page.lower()
+    assert [p.name for p in tmp_path.iterdir()] == ["map.html"]  # no temporary file left behind
+
+
+def test_cdn_option_keeps_links_and_is_smaller(demo_map, tmp_path):
+    n_offline = save_map(demo_map, tmp_path / "a.html")
+    n_cdn = save_map(demo_map, tmp_path / "b.html", offline=False)
+    page = (tmp_path / "b.html").read_text(encoding="utf-8")
+    assert f'<script src="{LEAFLET_JS_URL}">' in page and LEAFLET_CSS_URL in page
+    assert set(remote_assets(page)) >= {LEAFLET_JS_URL, LEAFLET_CSS_URL}
+    assert n_cdn < n_offline - 200_000  # Leaflet + jQuery are about 250 KB
+
+
+def test_offline_save_fails_loudly_when_a_cdn_asset_remains(tmp_path):
+    path = tmp_path / "plain.html"
+    path.write_text("previous")
+    m = folium.Map(location=[60.17, 24.94])  # folium's defaults load Bootstrap and Font Awesome from CDNs
+    folium.Marker([60.17, 24.94], icon=folium.Icon(icon="info-sign")).add_to(m)
+    with pytest.raises(SitingError, match="bootstrap"):
+        save_map(m, path)
+    assert path.read_text() == "previous"  # nothing half-written
+    assert [p.name for p in tmp_path.iterdir()] == ["plain.html"]
+
+
+def test_remote_assets_finds_scripts_styles_and_css_imports():
+    page = ('<script src="//cdn.x/a.js"></script><link href="https://cdn.x/b.css" rel="stylesheet">'
+            '<style>@import url("http://cdn.x/c.css"); .a{background:url(https://cdn.x/d.png)}</style>'
+            '<a href="https://www.openstreetmap.org/copyright">OSM</a><script>var a=1;</script>')
+    assert remote_assets(page) == ["//cdn.x/a.js", "https://cdn.x/b.css", "http://cdn.x/c.css", "https://cdn.x/d.png"]
+
+
+def test_user_strings_are_escaped_everywhere(tmp_path):
+    inp = helsinki_inputs()
+    stores = inp["stores"]
+    stores.loc[stores.index[0], "name"] = XSS_IMG
+    stores.loc[stores.index[1], "name"] = XSS_SCRIPT
+    stores.loc[stores.index[2], "store_id"] = "<b>id</b>"
+    inp["candidates"].loc[inp["candidates"].index[0], "name"] = XSS_SCRIPT
+    m = make_map(title=XSS_SCRIPT, attribution_extra=XSS_IMG, **inp)
+    save_map(m, tmp_path / "xss.html")
+    page = (tmp_path / "xss.html").read_text(encoding="utf-8")
+    for raw in (XSS_IMG, XSS_SCRIPT, "<b>id</b>", "window.__x=1\">"):
+        assert raw not in page
+    clean = make_map(title="clean", **helsinki_inputs()).get_root().render()
+    assert page.lower().count("</script") == inline_assets(clean).lower().count("</script")  # no element closed early
+    popups = [f["properties"]["p"] for f in _layer_data(m, "stores")["features"]]
+    tips = [f["properties"]["t"] for f in _layer_data(m, "stores")["features"]]
+    assert any("&lt;img src=x onerror=&quot;window.__x=1&quot;&gt;" in p for p in popups)
+    assert any("&lt;b&gt;id&lt;/b&gt;" in p for p in popups)
+    assert "&lt;/script&gt;&lt;script&gt;window.__x=2&lt;/script&gt;" in tips
+
+
+def test_popup_breakdown_shows_whatever_criteria_exist():
+    inp = helsinki_inputs()
+    c = inp["candidates"]
+    c["co2e_kg_per_week"] = np.linspace(1.0, 2.0, len(c))
+    c["co2e_kg_per_week_norm"] = 1.0 - np.linspace(0.0, 1.0, len(c))
+    c["co2e_kg_per_week_contrib"] = 0.1 * c["co2e_kg_per_week_norm"]
+    crit = criteria_columns(c)
+    assert crit == ["delivery_time_s", "rent_per_yr", "co2e_kg_per_week"]
+    m = make_map(stores=inp["stores"], candidates=c)
+    best = c.loc[c["rank"] == 1].iloc[0]
+    popups = [f["properties"]["p"] for f in _layer_data(m, "candidates")["features"]
+              if f["properties"].get("l") == "1"]
+    assert len(popups) == 1
+    for col in crit:
+        assert f"<td>{col}</td>" in popups[0]
+    assert f"1 of {len(c)}" in popups[0] and str(best["site_id"]) in popups[0]
+
+
+def test_ranks_are_coloured_best_darkest():
+    m = make_map(**{k: v for k, v in helsinki_inputs().items() if k in ("stores", "candidates")})
+    labels = [f["properties"] for f in _layer_data(m, "candidates")["features"] if "l" in f["properties"]]
+    by_rank = sorted(labels, key=lambda p: int(p["l"]))
+
+    def lightness(hex_color: str) -> int:
+        return sum(int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+
+    light = [lightness(p["f"]) for p in by_rank]
+    assert light == sorted(light) and light[0] < light[-1]
+
+
+def test_any_crs_in_lonlat_out_rounded():
+    inp = helsinki_inputs()
+    stores_4326 = inp["stores"].to_crs(4326)
+    m = make_map(stores=stores_4326, candidates=inp["candidates"].to_crs(3067), lanes=inp["lanes"])
+    lon_min, lat_min, lon_max, lat_max = stores_4326.total_bounds
+    for key in ("stores", "candidates", "lanes"):
+        text = json.dumps(_layer_data(m, key))
+        coords = np.array(re.findall(r"\[(-?\d+\.?\d*), (-?\d+\.?\d*)\]", text), dtype=float)
+        assert len(coords)
+        assert coords[:, 0].min() > lon_min - 0.05 and coords[:, 0].max() < lon_max + 0.05
+        assert coords[:, 1].min() > lat_min - 0.05 and coords[:, 1].max() < lat_max + 0.05
+        decimals = [len(s.split(".")[1]) for s in re.findall(r"-?\d+\.\d+", text.split('"properties"')[0])]
+        assert max(decimals) <= 6
+    first = _layer_data(m, "stores")["features"][0]["geometry"]["coordinates"]
+    assert first == pytest.approx([stores_4326.geometry.iloc[0].x, stores_4326.geometry.iloc[0].y], abs=1e-6)
+
+
+def test_bad_inputs_raise_clear_errors():
+    inp = helsinki_inputs()
+    with pytest.raises(NoCrsError, match="stores.*set_crs"):
+        make_map(stores=inp["stores"].set_crs(None, allow_override=True), candidates=inp["candidates"])
+    with pytest.raises(MissingColumnError, match="demand_units_per_week"):
+        make_map(stores=inp["stores"].drop(columns="demand_units_per_week"), candidates=inp["candidates"])
+    with pytest.raises(InputError, match="nope"):
+        make_map(stores=inp["stores"], candidates=inp["candidates"], chosen=["nope"])
+
+
+def test_attribution_always_shown_and_extra_escaped():
+    inp = helsinki_inputs()
+    m = make_map(stores=inp["stores"], candidates=inp["candidates"], attribution_extra="Rents © <Acme>")
+    controls = [c for c in m._children.values() if type(c).__name__ == "Controls"]
+    assert json.loads(controls[0].attributions_js) == [OSM_ATTRIBUTION, "Rents © &lt;Acme&gt;"]
+    tiles = [c for c in m._children.values() if isinstance(c, folium.TileLayer)]
+    assert [t.options["attribution"] for t in tiles] == [OSM_ATTRIBUTION]
+
+
+def _synthetic_city(n_stores: int, n_sites: int, seed: int = 7) -> dict:
+    rng = np.random.default_rng(seed)
+    crs = "EPSG:32635"
+    x0, y0 = 385_000.0, 6_670_000.0
+    xy = rng.uniform(0, 20_000, size=(n_stores, 2)) + (x0, y0)
+    stores = gpd.GeoDataFrame(
+        {"store_id": [f"s{i}" for i in range(n_stores)], "name": [f"Store number {i} Ltd" for i in range(n_stores)],
+         "demand_units_per_week": rng.gamma(2.0, 20.0, n_stores), "shop": "clothes"},
+        geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=crs)
+    sxy = rng.uniform(0, 20_000, size=(n_sites, 2)) + (x0, y0)
+    cands = gpd.GeoDataFrame(
+        {"site_id": [f"site{i}" for i in range(n_sites)], "name": "",
+         "floor_area_m2": rng.uniform(500, 5000, n_sites), "rent_per_m2_yr": rng.uniform(100, 300, n_sites)},
+        geometry=[box(x, y, x + 80, y + 60) for x, y in sxy], crs=crs)
+    d = np.hypot(sxy[:, None, 0] - xy[None, :, 0], sxy[:, None, 1] - xy[None, :, 1])
+    crit = site_criteria(cands["site_id"], d / CROW_SPEED_M_S, stores["demand_units_per_week"].to_numpy(),
+                         rent_per_m2_yr=cands["rent_per_m2_yr"].to_numpy(), required_floor_area_m2=800.0)
+    cands = cands.merge(score_sites(crit[["site_id", "delivery_time_s", "rent_per_yr"]],
+                                    {"delivery_time_s": 0.5, "rent_per_yr": 0.5}), on="site_id")
+    chosen = cands.sort_values("rank")["site_id"].head(5).tolist()
+    near = np.argmin(d[[int(s[4:]) for s in chosen]], axis=0)
+    lines = []
+    for k, (x, y) in zip(near, xy):  # road-like lanes: 200 vertices on a staircase of 20 collinear runs
+        a = sxy[int(chosen[k][4:])]
+        t = np.linspace(0, 1, 200)
+        step = np.floor(t * 10) / 10
+        lines.append(LineString(np.c_[a[0] + (x - a[0]) * np.where(np.arange(200) % 20 < 10, step, t),
+                                      a[1] + (y - a[1]) * step]))
+    lanes = gpd.GeoDataFrame({"site_id": [chosen[k] for k in near], "store_id": stores["store_id"],
+                              "trips_per_week": rng.integers(1, 6, n_stores).astype(float),
+                              "co2e_wtw_kg_per_week": rng.uniform(0.5, 20, n_stores)}, geometry=lines, crs=crs)
+    cells = [box(x0 + i * 1000, y0 + j * 1000, x0 + (i + 1) * 1000, y0 + (j + 1) * 1000)
+             for i in range(20) for j in range(20)]
+    population = gpd.GeoDataFrame({"zone_id": [f"z{i}" for i in range(400)],
+                                   "population": rng.uniform(0, 5000, 400)}, geometry=cells, crs=crs)
+    rents = gpd.GeoDataFrame({"zone_id": [f"r{i}" for i in range(400)],
+                              "rent_per_m2_yr": rng.uniform(100, 400, 400)}, geometry=cells, crs=crs)
+    return {"stores": stores, "candidates": cands, "lanes": lanes, "population": population, "rents": rents,
+            "chosen": chosen}
+
+
+def test_thousand_store_city_stays_under_5_mb(tmp_path):
+    city = _synthetic_city(1000, 100)
+    m = make_map(title="Synthetic city", **city)
+    n = save_map(m, tmp_path / "big.html")
+    print(f"1,000-store synthetic city: {n / 1e6:.2f} MB offline HTML")
+    assert n < 5_000_000
+    # Simplification drops the collinear vertices of the 200-vertex lanes (display only).
+    n_vertices = sum(len(f["geometry"]["coordinates"]) for f in _layer_data(m, "lanes")["features"])
+    assert n_vertices < 0.25 * 200 * 1000
+    unsimplified = make_map(simplify_m=0.0, **city)
+    assert sum(len(f["geometry"]["coordinates"]) for f in _layer_data(unsimplified, "lanes")["features"]) == 200_000
+
+
+def test_map_from_outputs_redraws_the_same_layers(tmp_path):
+    inp = helsinki_inputs()
+    cands = inp["candidates"]
+    ranking_cols = ["site_id", "rank", "score"] + [c for c in cands.columns if c.startswith(("delivery", "rent_per_yr"))]
+    pd.DataFrame(cands[ranking_cols]).assign(chosen=cands["site_id"].isin(inp["chosen"])).to_csv(
+        tmp_path / "ranking.csv", index=False)
+    cands.drop(columns=ranking_cols[1:]).to_parquet(tmp_path / "candidates.parquet")
+    inp["stores"].to_parquet(tmp_path / "stores.parquet")
+    inp["lanes"].to_file(tmp_path / "layers.gpkg", layer="lanes")
+    inp["population"].to_file(tmp_path / "layers.gpkg", layer="population")
+    inp["rents"].to_file(tmp_path / "rents.gpkg")
+    inp["isochrones"].to_parquet(tmp_path / "isochrones.parquet")
+    (tmp_path / "summary.json").write_text(json.dumps({"title": "Saved run"}))
+    m = map_from_outputs(tmp_path)
+    assert m.siting_layers == expected_counts(inp)
+    assert '"Saved run"' in m.get_root().render()
+    best = _layer_data(m, "candidates")["features"]
+    assert any(f["properties"].get("l") == "1" and "delivery_time_s" in f["properties"]["p"] for f in best)
+
+
+def test_map_from_outputs_names_the_missing_file(tmp_path):
+    helsinki_inputs()["stores"].to_parquet(tmp_path / "stores.parquet")
+    with pytest.raises(InputError, match="candidates.parquet"):
+        map_from_outputs(tmp_path)
+    with pytest.raises(InputError, match="does not exist"):
+        map_from_outputs(tmp_path / "nowhere")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=60))
+def test_class_scale_is_monotone_and_covers_every_value(values):
+    scale = class_scale(np.array(values), "Blues", "t")
+    colors = scale.color(np.array(values))
+    assert set(colors) <= set(scale.colors)
+    index = [scale.colors.index(c) for c in colors]
+    order = np.argsort(values, kind="stable")
+    assert list(np.array(index)[order]) == sorted(index)
