@@ -111,3 +111,83 @@ def test_lane_totals_per_site_and_city() -> None:
     assert tot["lanes"].tolist() == [2, 1, 3]
     assert tot.loc[2, "vehicle_km_per_week"] == 17.0 and tot.loc[0, "cost_per_week"] == 15.0
     assert (tot["city"] == "X").all()
+
+
+# ----------------------------------------------------------------------------- real network (Helsinki)
+
+
+@pytest.fixture(scope="module")
+def helsinki(helsinki_pbf):
+    """Real drive network + real shops: two candidate sites, every third shop, nearest-site allocation."""
+    from siting.demo import demo_city
+    from siting.network import build_network
+    from siting.od import od_matrix, snap
+
+    G = build_network(helsinki_pbf, mode="drive", cache=False)
+    city = demo_city("helsinki")
+    crs = G.graph["crs"]
+    stores = city.stores.to_crs(crs).iloc[::3]
+    cands = city.candidates.to_crs(crs)
+    stores = stores.assign(node=snap(G, stores)["node"].to_numpy())
+    cands = cands.assign(node=snap(G, cands)["node"].to_numpy())
+    order = np.argsort(cands.geometry.centroid.x.to_numpy())
+    sites = cands.iloc[order[[len(order) // 4, 3 * len(order) // 4]]]
+    t = od_matrix(G, sites["node"].to_numpy(), stores["node"].to_numpy())
+    alloc = dict(zip(stores["store_id"], sites["site_id"].to_numpy()[np.argmin(t, axis=0)]))
+    return G, sites, stores, alloc
+
+
+def test_direct_lanes_on_real_network(helsinki) -> None:
+    from siting.lanes import direct_lanes
+
+    G, sites, stores, alloc = helsinki
+    lanes = direct_lanes(G, sites, stores, alloc)
+    assert list(lanes.columns) == [*LANE_COLUMNS, "geometry"]
+    assert lanes.crs == G.graph["crs"] and len(lanes) == len(stores)
+    assert set(lanes["pattern"]) == {"direct"}
+    assert (lanes.geom_type == "LineString").all()
+    moving = lanes["length_m"] > 0
+    assert moving.sum() > 0.8 * len(lanes)
+    rel = (lanes.geometry.length - lanes["length_m"]).abs() / lanes["length_m"]
+    assert rel[moving].max() < 0.01
+    # lane served by the site the allocation names
+    assert (lanes.set_index("store_id")["site_id"] == pd.Series(alloc)).all()
+    tot = lane_totals(lanes, city="helsinki")
+    assert tot.iloc[-1]["vehicle_km_per_week"] == pytest.approx(lanes["vehicle_km_per_week"].sum())
+
+
+def test_tour_lanes_cut_vehicle_km_and_allocation_adds_up(helsinki) -> None:
+    from siting.lanes import direct_lanes, tour_lanes
+
+    G, sites, stores, alloc = helsinki
+    p = LaneParams(time_limit_s=5)
+    direct = lane_totals(direct_lanes(G, sites, stores, alloc, params=p)).set_index("site_id")
+    lanes, plans = tour_lanes(G, sites, stores, alloc, params=p)
+    tours = lane_totals(lanes).set_index("site_id")
+    assert set(lanes["pattern"]) == {"tour"}
+    for sid, plan in plans.items():
+        assert tours.loc[sid, "vehicle_km_per_week"] <= direct.loc[sid, "vehicle_km_per_week"] + 1e-9
+        # no store needs a full van here, so the site's rows add up exactly to its tours
+        assert tours.loc[sid, "vehicle_km_per_week"] == pytest.approx(plan.total_length_m / 1000 * p.drops_per_week)
+        assert all(t <= p.shift_s + 1 for t in plan.time_s)
+    assert tours.loc["ALL", "vehicle_km_per_week"] < direct.loc["ALL", "vehicle_km_per_week"]
+    assert tours.loc["ALL", "co2e_wtw_kg_per_week"] < direct.loc["ALL", "co2e_wtw_kg_per_week"]
+
+
+def test_offshore_baseline_on_real_network(helsinki) -> None:
+    from siting.emissions import FREIGHT_MODES
+    from siting.offshore import OffshoreParams, offshore_lanes
+
+    G, sites, stores, alloc = helsinki
+    p = OffshoreParams(sea_km=10_000, port_to_warehouse_km=20, packaging_factor=1.0)
+    lp = LaneParams(unit_weight_kg=0.5)
+    lanes, legs = offshore_lanes(G, sites.geometry.iloc[0].centroid, stores, pattern="direct", lane_params=lp, params=p)
+    legs = legs.set_index("leg")
+    tonnes = stores["demand_units_per_week"].sum() * 0.5 / 1000
+    ship = FREIGHT_MODES["container_ship_avg"]
+    assert legs.loc["sea", "co2e_ttw_kg_per_week"] == pytest.approx(tonnes * 10_000 * ship.ttw_kg_per_tkm)
+    assert legs.loc["sea", "co2e_wtt_kg_per_week"] == pytest.approx(tonnes * 10_000 * ship.wtt_kg_per_tkm)
+    assert legs.loc["warehouse_to_stores", "vehicle_km_per_week"] == pytest.approx(lanes["vehicle_km_per_week"].sum())
+    assert legs.loc["total", "co2e_wtw_kg_per_week"] == pytest.approx(
+        legs.drop("total")["co2e_wtw_kg_per_week"].sum()
+    )
