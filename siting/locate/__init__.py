@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from ._solution import Solution
+from .covering import lscp, mclp, p_center
+from .facility import facility_location
 from .pmedian import p_median
 
-__all__ = ["Solution", "p_median"]
+__all__ = ["Solution", "p_median", "p_center", "mclp", "lscp", "facility_location"]
