@@ -28,6 +28,16 @@ import pandas as pd
 from scipy.optimize import brentq
 
 from siting._errors import InputError, MissingColumnError
+from siting.landed import (
+    COMPONENTS,
+    Comparison,
+    LandedCost,
+    SourcingCost,
+    compare,
+    landed_cost,
+    scale_demand,
+    sourcing_cost,
+)
 from siting.newsvendor import NewsvendorResult, newsvendor, normal_loss
 from siting.products import ProductFamily, cost_default, cost_defaults, load_products
 
@@ -38,6 +48,7 @@ __all__ = [
     "ProductFamily",
     "load_products",
     "cost_defaults",
+    "COMPONENTS",
     "SourcingCost",
     "LandedCost",
     "Comparison",
@@ -45,208 +56,13 @@ __all__ = [
     "sourcing_cost",
     "landed_cost",
     "compare",
+    "scale_demand",
     "break_even",
     "sensitivity",
     "delivery_cost_per_week_by_site",
     "site_landed_costs",
     "cluster_landed_costs",
 ]
-
-COMPONENTS = ("production", "freight", "duty", "carrying", "obsolescence", "delivery", "site")
-
-
-@dataclass(frozen=True)
-class SourcingCost:
-    """Yearly inventory and product cost of one product family from one source (money per year)."""
-
-    family: str
-    source: str
-    review_period_weeks: float
-    cycle: NewsvendorResult
-    units_sold_per_yr: float
-    lost_sales_units_per_yr: float
-    cycle_stock_units: float
-    safety_stock_units: float
-    pipeline_stock_units: float
-    production_per_yr: float
-    freight_per_yr: float
-    duty_per_yr: float
-    carrying_per_yr: float
-    obsolescence_per_yr: float
-
-    @property
-    def total_per_yr(self) -> float:
-        """Production + freight + duty + carrying + obsolescence per year."""
-        return (self.production_per_yr + self.freight_per_yr + self.duty_per_yr
-                + self.carrying_per_yr + self.obsolescence_per_yr)
-
-
-def sourcing_cost(product: ProductFamily, source: str, *, weeks_per_yr: float | None = None) -> SourcingCost:
-    """Inventory-risk and product cost per year of one family from one source.
-
-    Parameters
-    ----------
-    product : ProductFamily
-    source : {"local", "offshore"}
-    weeks_per_yr : float, optional
-        Default from the package cost defaults (52).
-
-    Returns
-    -------
-    SourcingCost
-    """
-    if source not in ("local", "offshore"):
-        raise ValueError(f"source must be 'local' or 'offshore', not {source!r}")
-    wpy = cost_default("weeks_per_yr") if weeks_per_yr is None else float(weeks_per_yr)
-    mean, std = product.demand_mean_units_per_week, product.demand_std_units_per_week
-    lead = getattr(product, f"lead_time_{source}_weeks")
-    moq = getattr(product, f"moq_{source}_units")
-    review = min(product.season_weeks, max(getattr(product, f"review_period_{source}_weeks"), moq / mean))
-    cost = product.acquisition_cost(source)
-    cyc = newsvendor(mean * review, std * math.sqrt(lead + review), product.price_per_unit, cost,
-                     product.salvage_per_unit, moq=moq)
-    sold = cyc.expected_sales * wpy / review
-    cycle_stock, safety, pipeline = cyc.expected_sales / 2.0, cyc.expected_leftover, sold / wpy * lead
-    offshore = source == "offshore"
-    return SourcingCost(
-        family=product.family,
-        source=source,
-        review_period_weeks=review,
-        cycle=cyc,
-        units_sold_per_yr=sold,
-        lost_sales_units_per_yr=cyc.expected_lost_sales * wpy / review,
-        cycle_stock_units=cycle_stock,
-        safety_stock_units=safety,
-        pipeline_stock_units=pipeline,
-        production_per_yr=sold * getattr(product, f"unit_cost_{source}"),
-        freight_per_yr=sold * product.freight_offshore_per_unit if offshore else 0.0,
-        duty_per_yr=sold * product.duty_offshore_per_unit if offshore else 0.0,
-        carrying_per_yr=product.carrying_rate_per_yr * cost * (cycle_stock + safety + pipeline),
-        obsolescence_per_yr=(cyc.expected_leftover * (cost - product.salvage_per_unit)
-                             * wpy / product.season_weeks),
-    )
-
-
-@dataclass(frozen=True)
-class LandedCost:
-    """Landed cost of a product mix from one source, per year and per unit sold."""
-
-    source: str
-    families: tuple[SourcingCost, ...]
-    delivery_per_yr: float
-    site_per_yr: float
-
-    @property
-    def units_sold_per_yr(self) -> float:
-        """Expected units sold per year over all families."""
-        return sum(f.units_sold_per_yr for f in self.families)
-
-    def component_per_yr(self, name: str) -> float:
-        """One cost component per year (a name in ``siting.costs.COMPONENTS``)."""
-        if name in ("delivery", "site"):
-            return getattr(self, f"{name}_per_yr")
-        return sum(getattr(f, f"{name}_per_yr") for f in self.families)
-
-    @property
-    def total_per_yr(self) -> float:
-        """Total landed cost per year."""
-        return sum(self.component_per_yr(c) for c in COMPONENTS)
-
-    @property
-    def per_unit(self) -> float:
-        """Total landed cost per unit sold."""
-        return self.total_per_yr / self.units_sold_per_yr
-
-    def breakdown(self) -> pd.DataFrame:
-        """Tidy table ``component, per_yr, per_unit`` (one row per cost component, then total)."""
-        units = self.units_sold_per_yr
-        rows = [(c, self.component_per_yr(c)) for c in COMPONENTS] + [("total", self.total_per_yr)]
-        return pd.DataFrame([(c, v, v / units) for c, v in rows], columns=["component", "per_yr", "per_unit"])
-
-
-def landed_cost(
-    products: Sequence[ProductFamily],
-    source: str,
-    *,
-    site_cost_per_yr: float = 0.0,
-    delivery_cost_per_yr: float = 0.0,
-    weeks_per_yr: float | None = None,
-) -> LandedCost:
-    """Landed cost of a product mix from one source.
-
-    Parameters
-    ----------
-    products : sequence of ProductFamily
-    source : {"local", "offshore"}
-    site_cost_per_yr : float
-        Rent x floor area + amortised set-up (money per year); 0 for offshore.
-    delivery_cost_per_yr : float
-        Delivery from the site (or the offshore baseline's city warehouse) to the stores.
-    weeks_per_yr : float, optional
-
-    Returns
-    -------
-    LandedCost
-    """
-    if not products:
-        raise InputError("landed_cost: no product families given; load some with load_products().")
-    fams = tuple(sourcing_cost(p, source, weeks_per_yr=weeks_per_yr) for p in products)
-    return LandedCost(source, fams, float(delivery_cost_per_yr), float(site_cost_per_yr))
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """Local versus offshore landed cost of the same product mix (saving > 0: local is cheaper)."""
-
-    local: LandedCost
-    offshore: LandedCost
-
-    @property
-    def saving_per_unit(self) -> float:
-        """Offshore minus local landed cost per unit sold."""
-        return self.offshore.per_unit - self.local.per_unit
-
-    @property
-    def saving_per_yr(self) -> float:
-        """Saving per unit x units sold locally per year."""
-        return self.saving_per_unit * self.local.units_sold_per_yr
-
-
-def compare(
-    products: Sequence[ProductFamily],
-    *,
-    site_cost_per_yr: float = 0.0,
-    delivery_cost_per_yr: float = 0.0,
-    offshore_delivery_cost_per_unit: float | None = None,
-    weeks_per_yr: float | None = None,
-) -> Comparison:
-    """Landed cost local (at a site) versus offshore (no site), same products.
-
-    Parameters
-    ----------
-    products : sequence of ProductFamily
-    site_cost_per_yr, delivery_cost_per_yr : float
-        The local site's yearly rent + amortised set-up and delivery (lanes) cost.
-    offshore_delivery_cost_per_unit : float, optional
-        Last-mile delivery per unit in the offshore baseline; default: the local delivery cost per
-        unit sold, so that delivery cancels out of the saving.
-    weeks_per_yr : float, optional
-
-    Returns
-    -------
-    Comparison
-    """
-    local = landed_cost(products, "local", site_cost_per_yr=site_cost_per_yr,
-                        delivery_cost_per_yr=delivery_cost_per_yr, weeks_per_yr=weeks_per_yr)
-    per_unit = (delivery_cost_per_yr / local.units_sold_per_yr if offshore_delivery_cost_per_unit is None
-                else float(offshore_delivery_cost_per_unit))
-    fams = tuple(sourcing_cost(p, "offshore", weeks_per_yr=weeks_per_yr) for p in products)
-    offshore = LandedCost("offshore", fams, per_unit * sum(f.units_sold_per_yr for f in fams), 0.0)
-    return Comparison(local, offshore)
-
-
-def _scale_demand(products: Sequence[ProductFamily], k: float) -> list[ProductFamily]:
-    return [p.scaled(demand_mean_units_per_week=k, demand_std_units_per_week=k) for p in products]
 
 
 @dataclass(frozen=True)
@@ -290,7 +106,7 @@ def break_even(
     base_units = wpy * sum(p.demand_mean_units_per_week for p in products)
 
     def saving(k: float) -> float:
-        return compare(_scale_demand(products, k), site_cost_per_yr=site_cost_per_yr,
+        return compare(scale_demand(products, k), site_cost_per_yr=site_cost_per_yr,
                        delivery_cost_per_yr=delivery_cost_per_yr * k,
                        offshore_delivery_cost_per_unit=offshore_delivery_cost_per_unit,
                        weeks_per_yr=wpy).saving_per_unit
@@ -346,7 +162,8 @@ def sensitivity(
         two rows per input, sorted by ``swing`` (spread of the saving) descending.
     """
     kw = dict(offshore_delivery_cost_per_unit=offshore_delivery_cost_per_unit, weeks_per_yr=weeks_per_yr)
-    base = compare(products, site_cost_per_yr=site_cost_per_yr, delivery_cost_per_yr=delivery_cost_per_yr, **kw)
+    base = compare(products, site_cost_per_yr=site_cost_per_yr,
+                   delivery_cost_per_yr=delivery_cost_per_yr, **kw)
     rows = []
     for name in (*_PRODUCT_INPUTS, "site_cost_per_yr", "delivery_cost_per_yr"):
         for sign in (-1.0, 1.0):
@@ -383,11 +200,29 @@ def delivery_cost_per_week_by_site(lanes: pd.DataFrame) -> pd.Series:
     return lanes.groupby("site_id")["cost_per_week"].sum().rename("delivery_cost_per_week")
 
 
+_SITE_COLUMNS = [
+    "site_id", "units_sold_per_yr", "site_cost_per_yr", "delivery_cost_per_yr", "landed_cost_per_unit",
+    "offshore_landed_cost_per_unit", "saving_vs_offshore", "saving_vs_offshore_per_yr",
+    "break_even_units_per_yr", "break_even_note",
+]
+
+
+def _per_site(candidates: pd.DataFrame, column: str, given: object, default: float) -> np.ndarray:
+    """A per-site number: the candidates' column, else a mapping by site_id (NaN if absent), else a scalar."""
+    if column in candidates.columns:
+        return candidates[column].astype(float).to_numpy()
+    if isinstance(given, (Mapping, pd.Series)):
+        lookup = dict(given)
+        return np.array([lookup.get(s, np.nan) for s in candidates["site_id"]], dtype=float)
+    return np.full(len(candidates), default if given is None else float(given))  # type: ignore[arg-type]
+
+
 def site_landed_costs(
     candidates: pd.DataFrame,
     products: Sequence[ProductFamily],
     *,
     delivery_cost_per_week: Mapping[str, float] | pd.Series | None = None,
+    floor_area_m2: float | None = None,
     setup_cost: float = 0.0,
     amortisation_yr: float | None = None,
     offshore_delivery_cost_per_unit: float | None = None,
@@ -399,13 +234,16 @@ def site_landed_costs(
     Parameters
     ----------
     candidates : DataFrame
-        ``site_id``, ``floor_area_m2``, ``rent_per_m2_yr``; optional ``delivery_cost_per_week``
-        and ``setup_cost`` columns override the keyword arguments per site.
+        ``site_id``, ``rent_per_m2_yr`` and (unless ``floor_area_m2`` is given) ``floor_area_m2``;
+        optional ``delivery_cost_per_week`` and ``setup_cost`` columns override the keywords.
     products : sequence of ProductFamily
         The product mix each site would make (the whole demand it serves).
     delivery_cost_per_week : mapping or Series site_id -> money per week, optional
         E.g. :func:`delivery_cost_per_week_by_site` of the lanes. A site missing from it gets NaN
         results (no lanes: not costed); without it delivery costs 0.
+    floor_area_m2 : float, optional
+        Rent this area at every site (the area the microfactory needs) instead of the
+        candidates' whole ``floor_area_m2``.
     setup_cost : float
         One-off set-up cost per site, spread over ``amortisation_yr`` (default 5, an assumption).
     offshore_delivery_cost_per_unit, weeks_per_yr : see :func:`compare`.
@@ -420,33 +258,28 @@ def site_landed_costs(
         saving_vs_offshore`` (per unit), ``saving_vs_offshore_per_yr, break_even_units_per_yr,
         break_even_note``.
     """
-    for col in ("site_id", "floor_area_m2", "rent_per_m2_yr"):
+    needed = ["site_id", "rent_per_m2_yr"] + ([] if floor_area_m2 is not None else ["floor_area_m2"])
+    for col in needed:
         if col not in candidates.columns:
             raise MissingColumnError(f"candidates: missing column {col!r}; add it (see the data contracts).")
     wpy = cost_default("weeks_per_yr") if weeks_per_yr is None else float(weeks_per_yr)
     amort = cost_default("setup_amortisation_yr") if amortisation_yr is None else float(amortisation_yr)
-    if amort <= 0:
+    if not amort > 0:
         raise InputError(f"amortisation_yr={amort}: give a number of years > 0.")
-    if "delivery_cost_per_week" in candidates.columns:
-        delivery = candidates["delivery_cost_per_week"].astype(float).to_numpy()
-    elif delivery_cost_per_week is not None:
-        lookup = dict(delivery_cost_per_week)
-        delivery = np.array([lookup.get(s, np.nan) for s in candidates["site_id"]], dtype=float)
-    else:
-        delivery = np.zeros(len(candidates))
-    setup = (candidates["setup_cost"].astype(float).to_numpy() if "setup_cost" in candidates.columns
-             else np.full(len(candidates), float(setup_cost)))
+    area = (np.full(len(candidates), float(floor_area_m2)) if floor_area_m2 is not None
+            else candidates["floor_area_m2"].astype(float).to_numpy())
+    site_per_yr = (candidates["rent_per_m2_yr"].astype(float).to_numpy() * area
+                   + _per_site(candidates, "setup_cost", setup_cost, 0.0) / amort)
+    delivery_per_yr = _per_site(candidates, "delivery_cost_per_week", delivery_cost_per_week, 0.0) * wpy
     rows = []
-    for i, (sid, area, rent) in enumerate(candidates[["site_id", "floor_area_m2", "rent_per_m2_yr"]].itertuples(index=False)):
-        site = float(rent) * float(area) + setup[i] / amort
-        row = {"site_id": sid, "site_cost_per_yr": site, "delivery_cost_per_yr": delivery[i] * wpy}
-        if not (np.isfinite(site) and np.isfinite(delivery[i])):
-            row.update(units_sold_per_yr=np.nan, landed_cost_per_unit=np.nan, offshore_landed_cost_per_unit=np.nan,
-                       saving_vs_offshore=np.nan, saving_vs_offshore_per_yr=np.nan,
-                       break_even_units_per_yr=np.nan, break_even_note="not costed: rent or delivery cost missing (a site without lanes?)")
+    for sid, site, delivery in zip(candidates["site_id"], site_per_yr, delivery_per_yr):
+        row: dict[str, object] = dict.fromkeys(_SITE_COLUMNS, np.nan)
+        row.update(site_id=sid, site_cost_per_yr=site, delivery_cost_per_yr=delivery)
+        if not (np.isfinite(site) and np.isfinite(delivery)):
+            row["break_even_note"] = "not costed: rent or delivery cost missing (a site without lanes?)"
             rows.append(row)
             continue
-        kw = dict(site_cost_per_yr=site, delivery_cost_per_yr=delivery[i] * wpy,
+        kw = dict(site_cost_per_yr=site, delivery_cost_per_yr=delivery,
                   offshore_delivery_cost_per_unit=offshore_delivery_cost_per_unit, weeks_per_yr=wpy)
         c = compare(products, **kw)
         row.update(units_sold_per_yr=c.local.units_sold_per_yr, landed_cost_per_unit=c.local.per_unit,
@@ -455,10 +288,7 @@ def site_landed_costs(
         be = break_even(products, **kw) if with_break_even else BreakEven(np.nan, np.nan, "not computed")
         row.update(break_even_units_per_yr=be.units_per_yr, break_even_note=be.note)
         rows.append(row)
-    cols = ["site_id", "units_sold_per_yr", "site_cost_per_yr", "delivery_cost_per_yr", "landed_cost_per_unit",
-            "offshore_landed_cost_per_unit", "saving_vs_offshore", "saving_vs_offshore_per_yr",
-            "break_even_units_per_yr", "break_even_note"]
-    return pd.DataFrame(rows, columns=cols)
+    return pd.DataFrame(rows, columns=_SITE_COLUMNS)
 
 
 def cluster_landed_costs(

@@ -29,7 +29,8 @@ def normal_loss(z: float | np.ndarray) -> float | np.ndarray:
         ``L(z) >= 0``; for large negative ``z`` it tends to ``-z``, for large positive ``z`` to 0.
     """
     z_arr = np.asarray(z, dtype=float)
-    phi = _INV_SQRT_2PI * np.exp(-0.5 * z_arr * z_arr)
+    with np.errstate(over="ignore"):  # z*z overflows to inf for |z| > 1e154: phi is then 0
+        phi = _INV_SQRT_2PI * np.exp(-0.5 * z_arr * z_arr)
     loss = np.maximum(phi - z_arr * ndtr(-z_arr), 0.0)
     return float(loss) if np.ndim(loss) == 0 else loss
 
@@ -124,10 +125,11 @@ def newsvendor(
         qty = max(q_star, moq)
     else:
         qty = _check("order_qty", order_qty)
-    if std == 0.0:
+    z = (qty - mean) / std if std > 0.0 else math.nan
+    if math.isfinite(z):
+        lost = std * normal_loss(z)
+    else:  # std == 0 (or so small that z overflows): deterministic demand
         lost = max(mean - qty, 0.0)
-    else:
-        lost = std * normal_loss((qty - mean) / std)
     sales = mean - lost
     leftover = qty - sales
     profit = under * sales - over * leftover

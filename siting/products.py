@@ -141,7 +141,8 @@ class ProductFamily:
         return dataclasses.replace(self, **{k: getattr(self, k) * v for k, v in factors.items()})
 
 
-_REQUIRED = [f.name for f in dataclasses.fields(ProductFamily) if f.name not in ("season_weeks", "carrying_rate_per_yr")]
+_DEFAULTED = ("season_weeks", "carrying_rate_per_yr")
+_REQUIRED = [f.name for f in dataclasses.fields(ProductFamily) if f.name not in _DEFAULTED]
 _OPTIONAL = {"season_weeks", "carrying_rate_per_yr", "review_period_weeks", "note", "source"}
 
 
@@ -197,7 +198,7 @@ def load_products(path: str | Path) -> tuple[ProductFamily, ...]:
     dup = table["family"][table["family"].duplicated()]
     if not dup.empty:
         raise InputError(f"{path}: family {dup.iloc[0]!r} appears twice; family names must be unique.")
-    fields = _REQUIRED + [c for c in ("season_weeks", "carrying_rate_per_yr") if c in table.columns]
+    fields = _REQUIRED + [c for c in _DEFAULTED if c in table.columns]
     families = []
     for i, row in enumerate(table.to_dict("records")):
         kwargs = {k: row[k] for k in fields if not (k != "family" and pd.isna(row[k]) and k in _OPTIONAL)}

@@ -25,6 +25,7 @@ from siting.costs import (
     load_products,
     newsvendor,
     normal_loss,
+    scale_demand,
     sensitivity,
     site_landed_costs,
     sourcing_cost,
@@ -240,6 +241,18 @@ def test_readme_worked_example_reproduced():
 # --------------------------------------------------------------------------- landed cost, break-even
 
 
+def test_scale_demand_matches_store_demand():
+    products = load_products(example_products_path())
+    total = sum(p.demand_mean_units_per_week for p in products)
+    scaled = scale_demand(products, 1000.0 / total)
+    assert sum(p.demand_mean_units_per_week for p in scaled) == pytest.approx(1000.0)
+    for p, q in zip(products, scaled):
+        cv = p.demand_std_units_per_week / p.demand_mean_units_per_week
+        assert q.demand_std_units_per_week / q.demand_mean_units_per_week == pytest.approx(cv)
+    with pytest.raises(InputError, match="factor"):
+        scale_demand(products, 0.0)
+
+
 def test_landed_cost_breakdown_adds_up():
     products = load_products(example_products_path())
     lc = landed_cost(products, "offshore", site_cost_per_yr=0, delivery_cost_per_yr=1000)
@@ -314,6 +327,11 @@ def test_site_landed_costs_for_ranking():
     assert np.isnan(out.loc[3, "landed_cost_per_unit"])  # no lanes: not costed
     clusters = cluster_landed_costs(cand, products, delivery_cost_per_week=per_week, with_break_even=False)
     assert list(clusters["best_site_id"]) == ["a", "c"]
+    # the area the microfactory needs, priced at every site (as the rent criterion of the ranking)
+    fixed = site_landed_costs(cand.drop(columns="floor_area_m2"), products, floor_area_m2=500.0,
+                              delivery_cost_per_week=per_week, with_break_even=False)
+    assert fixed.loc[0, "site_cost_per_yr"] == pytest.approx(500 * 180)
+    assert fixed.loc[1, "site_cost_per_yr"] == pytest.approx(500 * 360)
     with pytest.raises(MissingColumnError, match="rent_per_m2_yr"):
         site_landed_costs(cand.drop(columns="rent_per_m2_yr"), products)
 
