@@ -94,7 +94,7 @@ def _read_csv_points(path: Path, crs: str | None) -> gpd.GeoDataFrame:
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
             raise InputError(
-                f"{path}: column {col!r} row {row + 2} (line in file) is {df[col].iloc[row]!r}, not a number; "
+                f"{path}: column {col!r} on line {row + 2} is {df[col].iloc[row]!r}, not a number; "
                 "every row needs numeric coordinates."
             )
         df[col] = values
@@ -205,29 +205,30 @@ def validate_layer(
     ids = gdf[schema.id_column]
     if ids.isna().any():
         row = int(np.flatnonzero(ids.isna().to_numpy())[0])
-        raise InputError(f"{source}: column {schema.id_column!r} is empty in row {row}; every row needs an id.")
+        raise InputError(f"{source}: column {schema.id_column!r} is empty in row {row + 1}; every row needs an id.")
     ids = ids.astype(str)
     dup = ids.duplicated(keep=False)
     if dup.any():
         first = ids[dup].iloc[0]
-        rows = np.flatnonzero(dup.to_numpy())[:5].tolist()
+        rows = (np.flatnonzero(dup.to_numpy())[:5] + 1).tolist()
         raise InputError(
             f"{source}: column {schema.id_column!r} has duplicate id {first!r} (rows {rows}); ids must be unique."
         )
     gdf[schema.id_column] = ids
+    # rows in messages count from 1, in file order (the first feature is row 1)
     for col in (*schema.required, *[c for c in schema.optional if c in gdf.columns]):
         gdf[col] = _check_numeric(gdf, col, schema, source)
     missing_geom = gdf.geometry.isna() | gdf.geometry.is_empty
     if missing_geom.any():
         row = int(np.flatnonzero(missing_geom.to_numpy())[0])
         raise InputError(
-            f"{source}: row {row} ({schema.id_column} {ids.iloc[row]!r}) has no geometry; drop it or add a location."
+            f"{source}: row {row + 1} ({schema.id_column} {ids.iloc[row]!r}) has no geometry; drop it or add a location."
         )
     bad_type = ~gdf.geom_type.isin(schema.geom_types)
     if bad_type.any():
         row = int(np.flatnonzero(bad_type.to_numpy())[0])
         raise InputError(
-            f"{source}: row {row} ({schema.id_column} {ids.iloc[row]!r}) is a {gdf.geom_type.iloc[row]}; "
+            f"{source}: row {row + 1} ({schema.id_column} {ids.iloc[row]!r}) is a {gdf.geom_type.iloc[row]}; "
             f"{kind} must be {' or '.join(sorted(schema.geom_types))}."
         )
     if kind == "stores" and not gdf.geom_type.eq("Point").all():
@@ -251,7 +252,7 @@ def _check_numeric(gdf: gpd.GeoDataFrame, col: str, schema: LayerSchema, source:
         if mask.any():
             row = int(np.flatnonzero(mask)[0])
             raise InputError(
-                f"{source}: column {col!r} {what} in row {row} ({schema.id_column} {ids.iloc[row]!r}, "
+                f"{source}: column {col!r} {what} in row {row + 1} ({schema.id_column} {ids.iloc[row]!r}, "
                 f"value {gdf[col].iloc[row]!r}); fix the value or drop the row ({int(mask.sum())} row(s) affected)."
             )
     return values

@@ -71,12 +71,12 @@ def test_missing_column_names_file_and_fix(tmp_path):
 @pytest.mark.parametrize(
     "change, match",
     [
-        (lambda g: g.assign(store_id=["a", "a", "b", "c"]), "duplicate id 'a'"),
-        (lambda g: g.assign(store_id=["a", None, "b", "c"]), "empty in row 1"),
-        (lambda g: g.assign(demand_units_per_week=[1, -2, 3, 4]), "negative in row 1"),
-        (lambda g: g.assign(demand_units_per_week=[1, "x", 3, 4]), "not a number in row 1"),
-        (lambda g: g.assign(demand_units_per_week=[1, np.inf, 3, 4]), "not a number in row 1"),
-        (lambda g: g.set_geometry([Point(0, 0), None, Point(1, 1), Point(2, 2)]), "row 1 .* has no geometry"),
+        (lambda g: g.assign(store_id=["a", "a", "b", "c"]), "duplicate id 'a' \\(rows \\[1, 2\\]\\)"),
+        (lambda g: g.assign(store_id=["a", None, "b", "c"]), "empty in row 2"),
+        (lambda g: g.assign(demand_units_per_week=[1, -2, 3, 4]), "negative in row 2"),
+        (lambda g: g.assign(demand_units_per_week=[1, "x", 3, 4]), "not a number in row 2"),
+        (lambda g: g.assign(demand_units_per_week=[1, np.inf, 3, 4]), "not a number in row 2"),
+        (lambda g: g.set_geometry([Point(0, 0), None, Point(1, 1), Point(2, 2)]), "row 2 .* has no geometry"),
         (lambda g: g.set_geometry([Point(0, 0), LineString([(0, 0), (1, 1)]), Point(1, 1), Point(2, 2)]), "LineString"),
         (lambda g: g.iloc[0:0], "no rows"),
     ],
@@ -88,7 +88,7 @@ def test_each_validation_error_names_the_row(change, match):
 
 def test_candidates_need_positive_floor_area():
     sites = gpd.GeoDataFrame({"site_id": ["x", "y"], "floor_area_m2": [100.0, 0.0]}, geometry=[box(0, 0, 1, 1), box(1, 1, 2, 2)], crs=3067)
-    with pytest.raises(InputError, match="floor_area_m2.*greater than 0 in row 1.*'y'"):
+    with pytest.raises(InputError, match="floor_area_m2.*greater than 0 in row 2.*'y'"):
         validate_layer(sites, "candidates", source="sites.gpkg")
 
 
@@ -98,7 +98,7 @@ def test_csv_without_coordinates_and_bad_coordinates(tmp_path):
     with pytest.raises(MissingColumnError, match="'lon' and 'lat'"):
         read_layer(path, "stores")
     path.write_text("store_id,demand_units_per_week,lon,lat\na,1,24.9,60.1\nb,2,abc,60.2\n")
-    with pytest.raises(InputError, match="'lon' row 3"):
+    with pytest.raises(InputError, match="'lon' on line 3"):
         read_layer(path, "stores")
     path.write_text("store_id,demand_units_per_week,lon,lat\na,1,385000,6672000\n")
     with pytest.raises(InputError, match="pass the CRS"):
