@@ -11,10 +11,17 @@ from siting._errors import (
     SitingError,
 )
 
+from siting.demo import DemoCity, demo_city
+from siting.layers import read_layer, validate_layer
+
 __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
+    "DemoCity",
+    "demo_city",
+    "read_layer",
+    "validate_layer",
     "SitingError",
     "InputError",
     "NoCrsError",
