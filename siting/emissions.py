@@ -27,6 +27,7 @@ __all__ = [
     "emissions_for_tkm",
     "trips_per_week",
     "vehicle_time_s",
+    "on_grid",
 ]
 
 #: Name of the factor set shipped with the package (reported next to every CO2e figure).
@@ -41,6 +42,7 @@ _NUMERIC = (
     "wtt_kg_per_km",
     "ttw_kg_per_tkm",
     "wtt_kg_per_tkm",
+    "kwh_per_km",
     "cost_per_km",
     "cost_per_hour",
 )
@@ -66,6 +68,8 @@ class Vehicle:
         Tank-to-wheel and well-to-tank kg CO2e per vehicle-km.
     ttw_kg_per_tkm, wtt_kg_per_tkm : float
         The same per tonne-km (used when only tonne-km are known).
+    kwh_per_km : float
+        Electricity drawn from the grid per km (electric vehicles; NaN otherwise).
     cost_per_km, cost_per_hour : float
         Running cost per vehicle-km and per vehicle (driver) hour, in the scenario currency.
     factor_set, factor_source, factor_year, spec_source, cost_source : str / int
@@ -83,6 +87,7 @@ class Vehicle:
     wtt_kg_per_km: float = 0.0
     ttw_kg_per_tkm: float = math.nan
     wtt_kg_per_tkm: float = math.nan
+    kwh_per_km: float = math.nan
     cost_per_km: float = 0.0
     cost_per_hour: float = 0.0
     factor_set: str = ""
@@ -227,6 +232,53 @@ def vehicle_time_s(time_s: npt.ArrayLike, length_m: npt.ArrayLike, vehicle: Vehi
     if math.isfinite(vehicle.max_speed_kph):
         t = np.maximum(t, np.asarray(length_m, dtype=float) / (vehicle.max_speed_kph / 3.6))
     return t
+
+
+def on_grid(
+    vehicle: Vehicle,
+    *,
+    generation_kg_per_kwh: float,
+    td_kg_per_kwh: float = 0.0,
+    upstream_kg_per_kwh: float = 0.0,
+    source: str,
+    year: int,
+) -> Vehicle:
+    """The same electric vehicle charged from another grid (e.g. the demo city's country).
+
+    ``wtt_kg_per_km = kwh_per_km x (generation + T&D + upstream)`` (all energy provision under
+    ISO 14083; TTW stays 0). The per-tonne-km factor is scaled by the same ratio.
+
+    Parameters
+    ----------
+    vehicle : Vehicle
+        An electric vehicle with ``kwh_per_km``.
+    generation_kg_per_kwh, td_kg_per_kwh, upstream_kg_per_kwh : float
+        Grid intensity (kg CO2e per kWh) of generation, of T&D losses, and of the fuels' upstream.
+    source : str
+    year : int
+        Provenance of the grid figures (recorded on the returned vehicle).
+
+    Returns
+    -------
+    Vehicle
+    """
+    if not math.isfinite(vehicle.kwh_per_km):
+        raise InputError(f"vehicle {vehicle.vehicle_id!r} has no kwh_per_km; add it to use on_grid")
+    per_kwh = generation_kg_per_kwh + td_kg_per_kwh + upstream_kg_per_kwh
+    if not (per_kwh >= 0 and min(generation_kg_per_kwh, td_kg_per_kwh, upstream_kg_per_kwh) >= 0):
+        raise InputError("grid intensities must be >= 0 kg CO2e/kWh")
+    wtt = vehicle.kwh_per_km * per_kwh
+    ratio = wtt / vehicle.wtt_kg_per_km if vehicle.wtt_kg_per_km > 0 else math.nan
+    return replace(
+        vehicle,
+        ttw_kg_per_km=0.0,
+        wtt_kg_per_km=wtt,
+        ttw_kg_per_tkm=0.0,
+        wtt_kg_per_tkm=vehicle.wtt_kg_per_tkm * ratio,
+        factor_set=f"{vehicle.factor_set}+grid",
+        factor_source=f"{vehicle.factor_source}; grid: {source}",
+        factor_year=int(year),
+    )
 
 
 # ----------------------------------------------------------------------------- loading

@@ -27,6 +27,8 @@ __all__ = [
     "tour_lanes",
     "lane_totals",
     "compare_vehicles",
+    "build_lanes",
+    "tour_lines",
 ]
 
 #: Columns of a lanes table, in order (see CONTRACTS.md); the GeoDataFrame adds ``geometry``.
@@ -436,7 +438,15 @@ def tour_lanes(
 
 
 def lane_totals(lanes: pd.DataFrame, *, city: str = "") -> pd.DataFrame:
-    """Per-site totals of a lanes table plus one city total row (``site_id == "ALL"``).
+    """Per-site totals of a lanes table plus a total row per city (``site_id == "ALL"``).
+
+    Parameters
+    ----------
+    lanes : DataFrame
+        A lanes table (:data:`LANE_COLUMNS`), from one city or several stacked with a ``city``
+        column.
+    city : str
+        City name written into the ``city`` column when ``lanes`` has none.
 
     Returns
     -------
@@ -447,13 +457,105 @@ def lane_totals(lanes: pd.DataFrame, *, city: str = "") -> pd.DataFrame:
     missing = [c for c in ["site_id", *sums] if c not in lanes.columns]
     if missing:
         raise MissingColumnError(f"lanes table lacks column(s) {', '.join(missing)}")
-    per_site = lanes.groupby("site_id", sort=True)[sums].sum()
-    per_site.insert(0, "lanes", lanes.groupby("site_id", sort=True).size())
-    per_site = per_site.reset_index()
-    total = pd.DataFrame([{"site_id": "ALL", "lanes": int(len(lanes)), **lanes[sums].sum().to_dict()}])
-    out = pd.concat([per_site, total], ignore_index=True)
-    out.insert(0, "city", city)
-    return out[TOTAL_COLUMNS]
+    frame = pd.DataFrame(lanes.drop(columns="geometry", errors="ignore"))
+    if "city" not in frame.columns:
+        frame = frame.assign(city=city)
+    parts = []
+    for name, grp in frame.groupby("city", sort=False):
+        per_site = grp.groupby("site_id", sort=True)[sums].sum()
+        per_site.insert(0, "lanes", grp.groupby("site_id", sort=True).size())
+        per_site = per_site.reset_index()
+        total = pd.DataFrame([{"site_id": "ALL", "lanes": int(len(grp)), **grp[sums].sum().to_dict()}])
+        parts.append(pd.concat([per_site, total], ignore_index=True).assign(city=name))
+    if not parts:
+        return pd.DataFrame(
+            [{"city": city, "site_id": "ALL", "lanes": 0, **{c: 0.0 for c in sums}}], columns=TOTAL_COLUMNS
+        )
+    return pd.concat(parts, ignore_index=True)[TOTAL_COLUMNS]
+
+
+def build_lanes(
+    G: nx.MultiDiGraph,
+    sites: gpd.GeoDataFrame,
+    stores: gpd.GeoDataFrame,
+    allocation: Any,
+    *,
+    pattern: str = "tour",
+    params: LaneParams = LaneParams(),
+    vehicles: Mapping[str, Vehicle] | None = None,
+) -> gpd.GeoDataFrame:
+    """Lanes for an allocation with either delivery pattern (the call the pipeline makes).
+
+    Parameters
+    ----------
+    G, sites, stores, allocation, params, vehicles
+        As in :func:`direct_lanes`.
+    pattern : {"tour", "direct"}
+        Multi-stop tours per site, or out-and-back per store.
+
+    Returns
+    -------
+    GeoDataFrame
+        :data:`LANE_COLUMNS` + geometry (one-way road route site -> store).
+    """
+    if pattern == "tour":
+        return tour_lanes(G, sites, stores, allocation, params=params, vehicles=vehicles)[0]
+    if pattern == "direct":
+        return direct_lanes(G, sites, stores, allocation, params=params, vehicles=vehicles)
+    raise InputError(f"pattern must be 'tour' or 'direct', not {pattern!r}")
+
+
+def tour_lines(
+    G: nx.MultiDiGraph,
+    sites: gpd.GeoDataFrame,
+    stores: gpd.GeoDataFrame,
+    allocation: Any,
+    plans: Mapping[str, TourPlan],
+) -> gpd.GeoDataFrame:
+    """Road geometry of the tours of one drop round (for maps), one row per tour.
+
+    Parameters
+    ----------
+    G, sites, stores, allocation
+        The inputs given to :func:`tour_lanes`.
+    plans : mapping
+        Its second return value.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``site_id``, ``tour`` (1-based), ``stops``, ``store_ids`` (";"-joined, visit order),
+        ``length_m``, ``time_s``, ``load_share`` (of one vehicle load); geometry LineString.
+    """
+    sites = _nodes(G, sites, "site_id")
+    stores = _nodes(G, stores, "store_id")
+    site_ids = sites["site_id"].astype(str).tolist()
+    assign = _assignment(allocation, stores, site_ids)
+    ids = stores["store_id"].astype(str).to_numpy()
+    nodes = stores["node"].to_numpy()
+    rows, seqs = [], []
+    for k, sid in enumerate(site_ids):
+        if sid not in plans:
+            continue
+        members = np.flatnonzero(assign == k)
+        depot = int(sites["node"].iloc[k])
+        for t, (route, ln, tm, load) in enumerate(zip(plans[sid].routes, plans[sid].length_m, plans[sid].time_s, plans[sid].load)):
+            stops = members[list(route)]
+            rows.append({"site_id": sid, "tour": t + 1, "stops": len(route), "store_ids": ";".join(ids[stops]),
+                         "length_m": ln, "time_s": tm, "load_share": load})
+            seqs.append([depot, *[int(n) for n in nodes[stops]], depot])
+    pairs = [(a, b) for seq in seqs for a, b in zip(seq[:-1], seq[1:])]
+    legs = iter(_geometries(G, pairs))
+    lines = []
+    for seq in seqs:
+        coords: list[tuple[float, float]] = []
+        for _ in range(len(seq) - 1):
+            for xy in next(legs).coords:
+                if not coords or coords[-1] != tuple(xy):
+                    coords.append(tuple(xy))
+        lines.append(LineString(coords if len(coords) > 1 else coords * 2))
+    cols = ["site_id", "tour", "stops", "store_ids", "length_m", "time_s", "load_share"]
+    return gpd.GeoDataFrame(pd.DataFrame(rows, columns=cols), geometry=lines, crs=G.graph["crs"])
 
 
 def compare_vehicles(

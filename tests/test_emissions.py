@@ -204,3 +204,21 @@ def test_emissions_reject_negative() -> None:
     with pytest.raises(InputError):
         emissions_for_km(-1, VEHICLES["van_avg_diesel"])
     assert math.isclose(emissions_for_tkm(2, VEHICLES["van_avg_diesel"]).ttw_kg, 2 * 0.61643)
+
+
+def test_on_grid_reproduces_desnz_bev_from_kwh_and_uk_grid(desnz) -> None:
+    from siting.emissions import on_grid
+
+    gen = float(next(r for r in desnz if r["Level 1"] == "UK electricity" and r["UOM"] == "kWh")["GHG Conversion Factor 2024"])
+    td = float(next(r for r in desnz if r["Level 2"] == "T&D- UK electricity" and r["UOM"] == "kWh")["GHG Conversion Factor 2024"])
+    van = VEHICLES["van_avg_bev"]
+    uk = on_grid(van, generation_kg_per_kwh=gen, td_kg_per_kwh=td, source="DESNZ 2024", year=2024)
+    # DESNZ's own per-km electricity + T&D for the average BEV van, from kWh/km x per-kWh factors
+    grid_td = _factor(desnz, "UK electricity for EVs", "Vans", _VAN["avg"], _FUEL["bev"], "km") + _factor(
+        desnz, "UK electricity T&D for EVs", "Vans", _VAN["avg"], _FUEL["bev"], "km"
+    )
+    assert uk.wtt_kg_per_km == pytest.approx(grid_td, rel=0.01)
+    clean = on_grid(van, generation_kg_per_kwh=0.05, source="test grid", year=2025)
+    assert clean.ttw_kg_per_km == 0 and clean.wtt_kg_per_km == pytest.approx(van.kwh_per_km * 0.05)
+    with pytest.raises(InputError, match="kwh_per_km"):
+        on_grid(VEHICLES["van_avg_diesel"], generation_kg_per_kwh=0.1, source="x", year=2024)

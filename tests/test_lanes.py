@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from siting._errors import InputError
 from siting.emissions import VEHICLES, emissions_for_km
-from siting.lanes import LANE_COLUMNS, LaneParams, direct_lane_table, lane_totals, tour_lane_table
+from siting.lanes import LANE_COLUMNS, LaneParams, direct_lane_table, lane_totals, tour_lane_table, tour_lines
 from siting.tours import allocate_by_tonne_km, out_and_back_m, solve_tours
 
 
@@ -71,6 +73,30 @@ def test_solve_tours_never_longer_than_out_and_back_without_triangle_inequality(
     assert plan.total_length_m <= out_and_back_m(d).sum()
 
 
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(1, 9),
+    seed=st.integers(0, 10_000),
+    metric=st.booleans(),
+)
+def test_property_tours_never_exceed_out_and_back_and_visit_every_store(n: int, seed: int, metric: bool) -> None:
+    rng = np.random.default_rng(seed)
+    if metric:
+        d, t = _euclid(n, seed)
+    else:  # arbitrary asymmetric lengths (no triangle inequality), times unrelated to lengths
+        d = rng.uniform(100, 20_000, (n + 1, n + 1))
+        t = rng.uniform(30, 900, (n + 1, n + 1))
+        np.fill_diagonal(d, 0)
+        np.fill_diagonal(t, 0)
+    load = rng.uniform(0.01, 1.0, n)
+    plan = solve_tours(d, t, load, shift_s=2 * 3600, service_s=300, time_limit_s=2)
+    assert sorted(i for r in plan.routes for i in r) == list(range(n))
+    assert plan.total_length_m <= out_and_back_m(d).sum() + 1e-6
+    assert all(x <= 1 + 1e-9 for x in plan.load)
+    shares = allocate_by_tonne_km(plan.total_length_m, load, d[0, 1:])
+    assert shares.sum() == pytest.approx(plan.total_length_m)
+
+
 def test_tour_lane_table_sums_and_never_exceeds_direct() -> None:
     d, t = _euclid(18, seed=7)
     units = np.random.default_rng(8).uniform(200, 3000, 18)  # up to 750 kg a drop vs 800 usable
@@ -111,6 +137,9 @@ def test_lane_totals_per_site_and_city() -> None:
     assert tot["lanes"].tolist() == [2, 1, 3]
     assert tot.loc[2, "vehicle_km_per_week"] == 17.0 and tot.loc[0, "cost_per_week"] == 15.0
     assert (tot["city"] == "X").all()
+    two = lane_totals(pd.concat([lanes.assign(city="X"), lanes.assign(city="Y").iloc[:1]]))
+    assert two[["city", "site_id"]].values.tolist() == [["X", "A"], ["X", "B"], ["X", "ALL"], ["Y", "A"], ["Y", "ALL"]]
+    assert two.iloc[-1]["vehicle_km_per_week"] == 10.0
 
 
 # ----------------------------------------------------------------------------- real network (Helsinki)
@@ -154,6 +183,12 @@ def test_direct_lanes_on_real_network(helsinki) -> None:
     assert (lanes.set_index("store_id")["site_id"] == pd.Series(alloc)).all()
     tot = lane_totals(lanes, city="helsinki")
     assert tot.iloc[-1]["vehicle_km_per_week"] == pytest.approx(lanes["vehicle_km_per_week"].sum())
+    from siting.lanes import build_lanes
+
+    same = build_lanes(G, sites, stores, alloc, pattern="direct")
+    pd.testing.assert_frame_equal(pd.DataFrame(same.drop(columns="geometry")), pd.DataFrame(lanes.drop(columns="geometry")))
+    with pytest.raises(InputError, match="pattern"):
+        build_lanes(G, sites, stores, alloc, pattern="drone")
 
 
 def test_tour_lanes_cut_vehicle_km_and_allocation_adds_up(helsinki) -> None:
@@ -172,6 +207,12 @@ def test_tour_lanes_cut_vehicle_km_and_allocation_adds_up(helsinki) -> None:
         assert all(t <= p.shift_s + 1 for t in plan.time_s)
     assert tours.loc["ALL", "vehicle_km_per_week"] < direct.loc["ALL", "vehicle_km_per_week"]
     assert tours.loc["ALL", "co2e_wtw_kg_per_week"] < direct.loc["ALL", "co2e_wtw_kg_per_week"]
+    # tour geometry for the map follows the same roads as the planned tour lengths
+    lines = tour_lines(G, sites, stores, alloc, plans)
+    assert len(lines) == sum(len(p.routes) for p in plans.values())
+    assert lines["stops"].sum() == len(stores)
+    rel = (lines.geometry.length - lines["length_m"]).abs() / lines["length_m"]
+    assert rel.max() < 0.01
 
 
 def test_offshore_baseline_on_real_network(helsinki) -> None:
