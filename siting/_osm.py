@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import bz2
 import contextlib
+import math
 import socket
+import tempfile
+import xml.etree.ElementTree as ET  # noqa: N817
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +23,8 @@ __all__ = [
     "source_kind",
     "read_pbf",
     "read_xml",
+    "filter_osm_xml",
+    "way_allowed",
     "read_graphml",
     "read_online",
 ]
@@ -58,7 +64,6 @@ _EXCLUDE_HIGHWAY = {
     },
 }
 _MODE_ACCESS_TAG = {"drive": "motor_vehicle", "bike": "bicycle", "walk": "foot"}
-_EXTRA_WAY_TAGS = ["motor_vehicle", "motorcar", "bicycle", "foot", "area"]
 
 
 def source_kind(source: Any) -> str:
@@ -113,14 +118,31 @@ def source_kind(source: Any) -> str:
     raise InputError(f"cannot build a network from {type(source).__name__} {source!r}")
 
 
+def _missing(value: Any) -> bool:
+    """True for None and NaN (pyrosm's missing tags)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _clean(data: dict[str, Any], keep: tuple[str, ...]) -> None:
+    """Drop unused and missing attributes; lists lose NaNs and duplicates (1 item: scalar)."""
+    for key in list(data):
+        value = data[key]
+        if key not in keep or _missing(value):
+            del data[key]
+        elif isinstance(value, list):
+            items = list(dict.fromkeys(v for v in value if not _missing(v)))
+            if not items:
+                del data[key]
+            else:
+                data[key] = items if len(items) > 1 else items[0]
+
+
 def _trim(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """Keep only the node and edge attributes siting uses."""
+    """Keep only the node and edge attributes siting uses, without missing values."""
     for _, data in G.nodes(data=True):
-        for key in [k for k in data if k not in KEEP_NODE_ATTRS]:
-            del data[key]
+        _clean(data, KEEP_NODE_ATTRS)
     for _, _, data in G.edges(data=True):
-        for key in [k for k in data if k not in KEEP_EDGE_ATTRS]:
-            del data[key]
+        _clean(data, KEEP_EDGE_ATTRS)
     return G
 
 
@@ -172,31 +194,112 @@ def _blocked(value: Any) -> bool:
     return str(value).lower() in ("no", "private")
 
 
-def _mode_filter(G: nx.MultiDiGraph, mode: str) -> nx.MultiDiGraph:
-    """Drop edges the mode may not use (highway type and access tags), then isolated nodes."""
-    exclude = _EXCLUDE_HIGHWAY[mode]
-    own_tag = _MODE_ACCESS_TAG[mode]
-    drop = []
-    for u, v, k, d in G.edges(keys=True, data=True):
-        hwy = d.get("highway")
-        hwys = set(hwy) if isinstance(hwy, list) else {hwy}
-        own = d.get(own_tag, d.get("motorcar") if mode == "drive" else None)
-        if (
-            hwy is None
-            or hwys & exclude
-            or str(d.get("area", "no")).lower() == "yes"
-            or (own is not None and _blocked(own))
-            or (_blocked(d.get("access", "yes")) and str(own).lower() not in ("yes", "designated"))
-            or (mode == "drive" and str(d.get("service", "")).lower() in ("parking_aisle", "private"))
-        ):
-            drop.append((u, v, k))
-    G.remove_edges_from(drop)
-    G.remove_nodes_from([n for n in list(G.nodes) if G.degree(n) == 0])
-    return G
+def way_allowed(tags: dict[str, str], mode: str) -> bool:
+    """Whether the mode may use an OSM way with these tags (highway type and access tags).
+
+    Parameters
+    ----------
+    tags
+        The way's tags.
+    mode
+        "drive", "bike" or "walk".
+
+    Returns
+    -------
+    bool
+    """
+    hwy = tags.get("highway")
+    if hwy is None or hwy in _EXCLUDE_HIGHWAY[mode] or tags.get("area") == "yes":
+        return False
+    own = tags.get(_MODE_ACCESS_TAG[mode])
+    if own is None and mode == "drive":
+        own = tags.get("motorcar")
+    if own is not None and _blocked(own):
+        return False
+    if _blocked(tags.get("access", "yes")) and str(own).lower() not in ("yes", "designated"):
+        return False
+    return not (mode == "drive" and tags.get("service") in ("parking_aisle", "private"))
+
+
+def _open_xml(path: Path) -> Any:
+    """Open plain or bz2-compressed XML for binary reading."""
+    return bz2.open(path, "rb") if str(path).lower().endswith(".bz2") else open(path, "rb")
+
+
+def _iter_elements(path: Path) -> Iterator[ET.Element]:
+    """Stream the node, way and relation elements of an OSM XML file (bounded memory)."""
+    with _open_xml(path) as f:
+        for _, el in ET.iterparse(f, events=("end",)):
+            if el.tag in ("node", "way", "relation"):
+                yield el
+                el.clear()
+
+
+def filter_osm_xml(src: Path, dst: Path, mode: str) -> int:
+    """Write the ways the mode may use, and their nodes, from OSM XML to a new file.
+
+    Extracts cut at a boundary keep ways whose nodes lie partly outside. Each kept way is
+    split into runs of consecutive nodes present in the file; the first run keeps the way
+    id, further runs get new negative ids. Runs of fewer than two nodes and all relations
+    are dropped.
+
+    Parameters
+    ----------
+    src
+        OSM XML (``.osm`` or ``.osm.bz2``).
+    dst
+        Output ``.osm``.
+    mode
+        "drive", "bike" or "walk".
+
+    Returns
+    -------
+    int
+        Number of ways written.
+    """
+    present: set[str] = set()
+    ways: list[tuple[dict[str, str], list[tuple[str, str]], list[list[str]]]] = []
+    for el in _iter_elements(src):
+        if el.tag == "node":
+            present.add(el.get("id", ""))
+        elif el.tag == "way":
+            tags = {t.get("k", ""): t.get("v", "") for t in el.iter("tag")}
+            if way_allowed(tags, mode):
+                runs: list[list[str]] = [[]]
+                for nd in el.iter("nd"):
+                    ref = nd.get("ref", "")
+                    if ref in present:
+                        runs[-1].append(ref)
+                    elif runs[-1]:
+                        runs.append([])
+                kept = [r for r in runs if len(r) >= 2]
+                if kept:
+                    ways.append((dict(el.attrib), list(tags.items()), kept))
+    needed = {ref for _, _, runs in ways for run in runs for ref in run}
+    with open(dst, "wb") as out:
+        out.write(b'<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">\n')
+        for el in _iter_elements(src):
+            if el.tag == "node" and el.get("id") in needed:
+                out.write(ET.tostring(el))
+        for attrib, tags, runs in ways:
+            for i, run in enumerate(runs):
+                way = ET.Element("way", attrib)
+                if i:
+                    way.set("id", str(-(abs(int(attrib.get("id", "0"))) * 1000 + i)))
+                for ref in run:
+                    ET.SubElement(way, "nd", ref=ref)
+                for k, v in tags:
+                    ET.SubElement(way, "tag", k=k, v=v)
+                out.write(ET.tostring(way))
+        out.write(b"</osm>\n")
+    return len(ways)
 
 
 def read_xml(path: Path, mode: str) -> nx.MultiDiGraph:
     """Read the mode's network from OSM XML (``.osm``, ``.osm.bz2``) with osmnx.
+
+    The ways the mode may use are filtered first (see :func:`filter_osm_xml`; the same
+    rules as osmnx's network types), then loaded with ``osmnx.graph_from_xml``.
 
     Parameters
     ----------
@@ -212,12 +315,16 @@ def read_xml(path: Path, mode: str) -> nx.MultiDiGraph:
     """
     import osmnx as ox
 
-    tags = list(dict.fromkeys([*ox.settings.useful_tags_way, *_EXTRA_WAY_TAGS]))
-    with _osmnx_settings(useful_tags_way=tags):
-        G = ox.graph_from_xml(path, bidirectional=(mode == "walk"), simplify=False, retain_all=True)
-    G = _mode_filter(G, mode)
-    if G.number_of_edges() == 0:
-        raise InputError(f"{path} contains no {mode} network; check the file and the mode")
+    with tempfile.TemporaryDirectory() as tmp:
+        filtered = Path(tmp) / "filtered.osm"
+        try:
+            n_ways = filter_osm_xml(path, filtered, mode)
+        except ET.ParseError as exc:
+            raise InputError(f"{path} is not valid OSM XML: {exc}") from exc
+        if n_ways == 0:
+            raise InputError(f"{path} contains no {mode} network; check the file and the mode")
+        G = ox.graph_from_xml(filtered, bidirectional=(mode == "walk"), simplify=False,
+                              retain_all=True)
     G = ox.simplify_graph(G)
     return _trim(G)
 

@@ -295,7 +295,10 @@ def build_network(
     G = _read(source, kind, mode, timeout_s)
     _ensure_lengths(G)
     if largest_component:
+        prior = G.graph.get("nodes_before_scc"), G.graph.get("edges_before_scc")
         G = _largest_scc(G)
+        if kind == "graphml" and None not in prior:  # keep the counts of the original build
+            G.graph["nodes_before_scc"], G.graph["edges_before_scc"] = map(int, prior)
     G = _project(G, crs)
     has_speeds = G.number_of_edges() > 0 and all(
         "speed_kph" in d and "travel_time" in d for _, _, d in G.edges(data=True)

@@ -9,6 +9,8 @@ import networkx as nx
 import numpy as np
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import Point
 
 from siting.network import build_network
@@ -187,3 +189,44 @@ def test_isochrones_grow_with_time(G, sample):
     inside = nodes[times <= 60]
     pts = [Point(G.nodes[n]["x"], G.nodes[n]["y"]) for n in inside]
     assert all(small.contains(p) for p in pts)
+
+
+@st.composite
+def _graphs(draw):
+    n = draw(st.integers(2, 12))
+    edges = draw(st.lists(
+        st.tuples(
+            st.integers(0, n - 1), st.integers(0, n - 1),
+            st.one_of(st.just(0.0), st.floats(0.0, 100.0, allow_nan=False)),
+        ),
+        max_size=40,
+    ))
+    H = nx.MultiDiGraph(crs="EPSG:32635")
+    H.add_nodes_from((i * 7 + 3, {"x": float(i), "y": 0.0}) for i in range(n))
+    for u, v, w in edges:  # repeated (u, v) pairs make parallel edges
+        H.add_edge(u * 7 + 3, v * 7 + 3, travel_time=w, length=2.0 * w + 1.0)
+    return H
+
+
+@settings(max_examples=60, deadline=None)
+@given(H=_graphs(), cutoff=st.one_of(st.none(), st.floats(0.0, 150.0)))
+def test_property_od_equals_networkx(H, cutoff):
+    nodes = sorted(H.nodes)
+    got = od_matrix(H, nodes, nodes, cutoff=cutoff)
+    for i, s in enumerate(nodes):
+        ref = nx.single_source_dijkstra_path_length(H, s, weight="travel_time", cutoff=cutoff)
+        expected = [ref.get(t, np.inf) for t in nodes]
+        np.testing.assert_allclose(got[i], expected, rtol=1e-12, atol=1e-12)
+    t, length = od_time_length(H, nodes, nodes)
+    np.testing.assert_allclose(t, od_matrix(H, nodes, nodes), rtol=1e-12, atol=1e-12)
+    assert (np.isinf(t) == np.isinf(length)).all()
+    # the length belongs to a fastest path: walk it and compare
+    pairs = [(a, b) for a in nodes[:3] for b in nodes]
+    for (a, b), path in zip(pairs, route_nodes(H, pairs)):
+        i, j = nodes.index(a), nodes.index(b)
+        if not path:
+            assert np.isinf(t[i, j])
+            continue
+        best = [min(H[u][v].values(), key=lambda e: e["travel_time"]) for u, v in zip(path[:-1], path[1:])]
+        assert sum(e["travel_time"] for e in best) == pytest.approx(t[i, j], abs=1e-9)
+        assert sum(e["length"] for e in best) == pytest.approx(length[i, j], abs=1e-9)
