@@ -87,7 +87,7 @@ def p_median(cost: np.ndarray, p: int, weights: np.ndarray | Sequence[float] | N
         left = None if deadline is None else max(deadline - time.perf_counter(), 0.1)
         sub = pr.cost[:, cols]
         open_cols, best, lb, _, rounds = solve_radius(sub, pr.weights, p, req_local, sel, time_limit_s=left)
-        if not np.isfinite(best) and np.isfinite(lb):
+        if not np.isfinite(best) and lb == np.inf:  # the MILP proved it infeasible
             raise InfeasibleError(f"no set of p={p} allowed sites reaches every demand row; raise p or "
                                   "add candidates that reach the isolated demand points")
         if np.isfinite(best) and (not reachable or best <= val):
