@@ -300,22 +300,26 @@ def _nodes(G: nx.MultiDiGraph, gdf: gpd.GeoDataFrame, id_col: str) -> gpd.GeoDat
 
 
 def _assignment(allocation: Any, stores: gpd.GeoDataFrame, site_ids: list[str]) -> np.ndarray:
-    """Row of ``site_ids`` serving each store (-1 = none) from a dict/Series store_id -> site_id or a sequence."""
-    if isinstance(allocation, (Mapping, pd.Series)):
-        alloc = pd.Series(allocation) if isinstance(allocation, Mapping) else allocation
-        if not alloc.index.isin(stores["store_id"]).all() and len(alloc) == len(stores):
-            alloc = pd.Series(alloc.to_numpy(), index=stores["store_id"].to_numpy())
-        per_store = stores["store_id"].map(alloc)
+    """Row of ``site_ids`` serving each store (-1 = none).
+
+    ``allocation`` is a mapping or Series ``store_id -> site_id`` (stores absent or NaN are not
+    served), or a sequence with one site_id (or None) per store row.
+    """
+    if isinstance(allocation, Mapping):
+        per_store = stores["store_id"].map(pd.Series(allocation, dtype=object))
+    elif isinstance(allocation, pd.Series):
+        per_store = stores["store_id"].map(allocation)
     else:
         seq = list(allocation)
         if len(seq) != len(stores):
             raise InputError(f"allocation has {len(seq)} entries for {len(stores)} stores; give one site_id per store")
-        per_store = pd.Series(seq, index=stores.index)
+        per_store = pd.Series(seq, index=stores.index, dtype=object)
     pos = {s: k for k, s in enumerate(site_ids)}
-    unknown = sorted({str(v) for v in per_store.dropna() if v not in pos})
+    served = per_store.notna().to_numpy()
+    unknown = sorted({str(v) for v in per_store[served] if str(v) not in pos})
     if unknown:
         raise InputError(f"allocation names site(s) {', '.join(unknown[:5])} that are not in the sites layer")
-    return np.array([pos.get(v, -1) if isinstance(v, str) or not pd.isna(v) else -1 for v in per_store], dtype=np.int64)
+    return np.array([pos[str(v)] if ok else -1 for v, ok in zip(per_store, served)], dtype=np.int64)
 
 
 def _geometries(G: nx.MultiDiGraph, pairs: list[tuple[int, int]]) -> list[LineString]:

@@ -189,6 +189,13 @@ def test_direct_lanes_on_real_network(helsinki) -> None:
     pd.testing.assert_frame_equal(pd.DataFrame(same.drop(columns="geometry")), pd.DataFrame(lanes.drop(columns="geometry")))
     with pytest.raises(InputError, match="pattern"):
         build_lanes(G, sites, stores, alloc, pattern="drone")
+    with pytest.raises(InputError, match="not in the sites layer"):
+        direct_lanes(G, sites, stores, {stores["store_id"].iloc[0]: "no-such-site"})
+    with pytest.raises(InputError, match="one site_id per store"):
+        direct_lanes(G, sites, stores, ["x"])
+    # a store left out of the allocation gets no lane
+    part = direct_lanes(G, sites, stores, dict(list(alloc.items())[:5]))
+    assert len(part) == 5
 
 
 def test_tour_lanes_cut_vehicle_km_and_allocation_adds_up(helsinki) -> None:
