@@ -1,12 +1,14 @@
-"""The `siting` command line: parse and check options, call the pipeline, write outputs."""
+"""The `siting` command line: parse and check options, call the library, write outputs."""
 
 from __future__ import annotations
 
 import logging
+import shutil
 import sys
 import traceback
+from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import Annotated, Any, Optional
 
 import click
 import typer
@@ -19,8 +21,34 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Choose where to put microfactories: rank candidate sites on real road networks.",
 )
+network_app = typer.Typer(no_args_is_help=True, help="Road networks: build (and cache) a network from an OSM file.")
+app.add_typer(network_app, name="network")
 
 log = logging.getLogger("siting")
+
+
+class Format(str, Enum):
+    """Output format of tables and layers."""
+
+    csv = "csv"
+    gpkg = "gpkg"
+    parquet = "parquet"
+    json = "json"
+
+
+# Common options (every command that computes takes them).
+OutOpt = Annotated[Optional[Path], typer.Option(
+    "--out", "-o", help="Output folder: ranking.csv, run.json and one sub-folder of layers per city.")]
+FormatOpt = Annotated[Optional[Format], typer.Option(
+    "--format", "-f", help="Tables and layers as csv (+ .gpkg layers), gpkg (one layers.gpkg per city), parquet "
+    "(GeoParquet) or json (+ GeoJSON). ranking.csv is always written. Default: the scenario's, else csv.")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log details (and tracebacks of internal errors).")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only print results and errors.")]
+ProgressOpt = Annotated[Optional[bool], typer.Option(
+    "--progress/--no-progress", help="Progress of network building, OD, solving and tours on stderr "
+    "(default: a bar on a terminal, a log line every 10% otherwise).", show_default=False)]
+ScenarioArg = Annotated[Optional[Path], typer.Argument(
+    help="Scenario TOML file (see `siting init`); omitted: the embedded demo city.", show_default=False)]
 
 
 @app.callback()
@@ -37,110 +65,319 @@ def _setup_logging(verbose: bool, quiet: bool) -> None:
     log.propagate = False
 
 
-def _print_top(ranking, top: int, currency: str) -> None:
-    from rich.console import Console
-    from rich.table import Table
+def _demo_scenario(demo: str):
+    from siting.scenario import parse_scenario
 
-    console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 120)
-    for city, rows in ranking.groupby("city", sort=False):
-        table = Table(title=f"{city}: top {min(top, len(rows))} of {len(rows)} candidate sites")
-        for col in ("rank", "site_id", "score", "delivery (min)", "population reached", f"rent/yr ({currency})"):
-            table.add_column(col, justify="left" if col == "site_id" else "right")
-        for r in rows.head(top).itertuples(index=False):
-            table.add_row(
-                str(r.rank),
-                str(r.site_id),
-                f"{r.score:.3f}",
-                f"{r.delivery_time_s / 60:.1f}",
-                f"{r.population_reachable:,.0f}",
-                f"{r.rent_per_yr:,.0f}",
-            )
-        console.print(table)
+    return parse_scenario({"name": f"{demo}-demo", "cities": [{"name": demo, "demo": demo}]},
+                          source="<demo>")
 
 
-def _user_city(stores, candidates, population, rents, network, crs, name):
-    from siting.layers import read_layer
-    from siting.pipeline import CityInputs
+def _files_scenario(stores, candidates, population, rents, network, crs, city):
+    """A scenario from --stores/--candidates/--network options (paths relative to the working folder)."""
+    from siting.scenario import parse_scenario
 
-    if not network.exists():
-        raise InputError(f"{network}: network file not found; pass a local .osm.pbf, .osm or .graphml file.")
-    return CityInputs(
-        name=name,
-        stores=read_layer(stores, "stores", crs=crs),
-        candidates=read_layer(candidates, "candidates", crs=crs),
-        population=None if population is None else read_layer(population, "population", crs=crs),
-        rents=None if rents is None else read_layer(rents, "rents", crs=crs),
-        network_source=network,
-    )
+    given = {"--stores": stores, "--candidates": candidates, "--network": network}
+    missing = [k for k, v in given.items() if v is None]
+    if missing:
+        raise InputError(f"{', '.join(missing)} missing: a run on your own files needs --stores, --candidates "
+                         "and --network (or a scenario file).")
+    layers: dict[str, Any] = {}
+    for kind, path in (("stores", stores), ("candidates", candidates), ("population", population),
+                       ("rents", rents)):
+        if path is not None:
+            layers[kind] = {"path": str(path), **({"crs": crs} if crs else {})}
+    doc = {"name": city, "cities": [{"name": city, "network": str(network), "layers": layers}]}
+    return parse_scenario(doc, source="<command line>", base=Path.cwd())
+
+
+def _scenario(path: Path | None, demo: str, file_opts: dict[str, Any] | None = None):
+    from siting.scenario import load_scenario
+
+    file_opts = file_opts or {}
+    uses_files = any(file_opts.get(k) is not None for k in ("stores", "candidates", "network"))
+    if path is not None and uses_files:
+        raise InputError("give either a scenario file or --stores/--candidates/--network, not both.")
+    if path is not None:
+        return load_scenario(path)
+    if uses_files:
+        return _files_scenario(**file_opts)
+    log.info("no scenario given: using the embedded demo city %r", demo)
+    return _demo_scenario(demo)
+
+
+def _run(command: str, scenario_path: Path | None, *, demo: str, file_opts: dict[str, Any] | None,
+         overrides: dict[str, Any], out: Path | None, fmt: Format | None, map_path: Path | None, no_map: bool,
+         top: int | None, progress: bool | None) -> None:
+    from siting import _cli_run as runner
+    from siting.progress import make_progress
+
+    scenario = _scenario(scenario_path, demo, file_opts)
+    out = out if out is not None else scenario.outputs.dir
+    fmt_value = fmt.value if fmt is not None else scenario.outputs.format
+    top_n = top if top is not None else scenario.outputs.top
+    callback, ctx = make_progress(progress)
+    with ctx:
+        outcome = runner.execute(scenario, command=command, overrides=runner.rank_overrides(**overrides),
+                                 progress=callback)
+    written = runner.write_outputs(outcome, scenario, out, fmt_value, command=command,
+                                   make_maps=scenario.outputs.map and not no_map,
+                                   map_dir=scenario.outputs.map_dir, map_path=map_path, top=top_n)
+    runner.print_ranking(outcome.result, top_n)
+    if command == "plan":
+        runner.print_plan(outcome)
+    for path in written:
+        log.debug("wrote %s", path)
+    if out is not None:
+        log.info("wrote %d files to %s (run record: %s)", len(written), out, Path(out) / "run.json")
 
 
 @app.command()
 def rank(
-    stores: Optional[Path] = typer.Option(None, help="Stores layer (GeoPackage, GeoJSON, GeoParquet or CSV with lon/lat); needs store_id and demand_units_per_week."),
-    candidates: Optional[Path] = typer.Option(None, help="Candidate sites layer; needs site_id and floor_area_m2 (and rent_per_m2_yr unless --rents is given)."),
-    population: Optional[Path] = typer.Option(None, help="Population layer (zone_id, population): points or polygons."),
-    rents: Optional[Path] = typer.Option(None, help="Rent zones (zone_id, rent_per_m2_yr polygons) for sites without their own rent."),
-    network: Optional[Path] = typer.Option(None, help="Road network: a local .osm.pbf, .osm/.osm.bz2 or .graphml file."),
-    crs: Optional[str] = typer.Option(None, help="CRS of input files that carry none (CSV defaults to EPSG:4326)."),
-    city: str = typer.Option("city", help="Name of your city in outputs (ignored for the demo)."),
-    demo: str = typer.Option("helsinki", help="Embedded demo city used when no --stores/--candidates are given."),
-    out: Optional[Path] = typer.Option(None, help="Folder for ranking.csv and the lanes/sites layers (nothing is written there when omitted)."),
-    map_path: Optional[Path] = typer.Option(None, "--map", help="Where to write the HTML map (default maps/<city>.html)."),
-    no_map: bool = typer.Option(False, "--no-map", help="Do not write the HTML map."),
-    top: int = typer.Option(10, min=1, help="How many top sites to print per city."),
-    reach_min: float = typer.Option(10.0, min=0.1, help="Reach time in minutes for the population criterion."),
-    floor_area_m2: float = typer.Option(500.0, min=0.0, help="Floor area the microfactory needs (m2); smaller sites are filtered out."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log details (and tracebacks of internal errors)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only print results and errors."),
+    scenario: ScenarioArg = None,
+    stores: Annotated[Optional[Path], typer.Option(help="Stores layer (GeoPackage, GeoJSON, GeoParquet or CSV with lon/lat); needs store_id and demand_units_per_week.")] = None,
+    candidates: Annotated[Optional[Path], typer.Option(help="Candidate sites layer; needs site_id and floor_area_m2 (and rent_per_m2_yr unless --rents is given).")] = None,
+    population: Annotated[Optional[Path], typer.Option(help="Population layer (zone_id, population): points or polygons.")] = None,
+    rents: Annotated[Optional[Path], typer.Option(help="Rent zones (zone_id, rent_per_m2_yr polygons) for sites without their own rent.")] = None,
+    network: Annotated[Optional[Path], typer.Option(help="Road network: a local .osm.pbf, .osm/.osm.bz2 or .graphml file.")] = None,
+    crs: Annotated[Optional[str], typer.Option(help="CRS of input files that carry none (CSV defaults to EPSG:4326).")] = None,
+    city: Annotated[str, typer.Option(help="Name of your city in outputs (with --stores/--candidates).")] = "city",
+    demo: Annotated[str, typer.Option(help="Embedded demo city used when neither a scenario nor files are given.")] = "helsinki",
+    out: OutOpt = None,
+    fmt: FormatOpt = None,
+    map_path: Annotated[Optional[Path], typer.Option("--map", help="Where to write the HTML map of a one-city run (default maps/<city>.html).")] = None,
+    no_map: Annotated[bool, typer.Option("--no-map", help="Do not write the HTML map.")] = False,
+    top: Annotated[Optional[int], typer.Option(min=1, help="How many top sites to print per city (default 10).")] = None,
+    reach_min: Annotated[Optional[float], typer.Option(min=0.1, help="Reach time in minutes for the population criterion (default 10).")] = None,
+    floor_area_m2: Annotated[Optional[float], typer.Option(min=0.0, help="Floor area the microfactory needs (m2); smaller sites are filtered out (default 500).")] = None,
+    progress: ProgressOpt = None,
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
-    """Rank candidate microfactory sites; with no options, rank the embedded demo city (central Helsinki)."""
+    """Rank candidate microfactory sites; with no arguments, rank the embedded demo city (central Helsinki)."""
     _setup_logging(verbose, quiet)
-    from siting.pipeline import RankOptions, city_from_demo, run
-
-    given = {"--stores": stores, "--candidates": candidates, "--network": network}
-    if any(v is not None for v in given.values()):
-        missing = [k for k, v in given.items() if v is None]
-        if missing:
-            raise InputError(f"{', '.join(missing)} missing: a run on your own files needs --stores, --candidates and --network.")
-        inputs = _user_city(stores, candidates, population, rents, network, crs, city)
-    else:
-        log.info("no input files given: ranking the embedded demo city %r", demo)
-        inputs = city_from_demo(demo)
-    options = RankOptions(reach_time_s=reach_min * 60.0, required_floor_area_m2=floor_area_m2)
-    result = run([inputs], options)
-    written = _write_outputs(result, out, map_path, no_map)
-    _print_top(result.ranking, top, inputs.currency)
-    for path in written:
-        log.info("wrote %s", path)
+    overrides = {"reach_time_s": None if reach_min is None else reach_min * 60.0,
+                 "required_floor_area_m2": floor_area_m2}
+    file_opts = {"stores": stores, "candidates": candidates, "population": population, "rents": rents,
+                 "network": network, "crs": crs, "city": city}
+    _run("rank", scenario, demo=demo, file_opts=file_opts, overrides=overrides, out=out, fmt=fmt,
+         map_path=map_path, no_map=no_map, top=top, progress=progress)
 
 
-def _write_outputs(result, out: Path | None, map_path: Path | None, no_map: bool) -> list[Path]:
-    from siting.outputs import write_csv, write_layer
+@app.command()
+def plan(
+    scenario: ScenarioArg = None,
+    demo: Annotated[str, typer.Option(help="Embedded demo city used when no scenario is given.")] = "helsinki",
+    k: Annotated[Optional[int], typer.Option("--k", "-k", min=1, help="Sites to choose in every city (default: each city's k in the scenario, else 1).")] = None,
+    out: OutOpt = None,
+    fmt: FormatOpt = None,
+    map_path: Annotated[Optional[Path], typer.Option("--map", help="Where to write the HTML map of a one-city run.")] = None,
+    no_map: Annotated[bool, typer.Option("--no-map", help="Do not write the HTML map.")] = False,
+    top: Annotated[Optional[int], typer.Option(min=1, help="How many top-ranked sites to print per city.")] = None,
+    progress: ProgressOpt = None,
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Choose the best k sites per city (p-median on demand-weighted delivery time), with the solver's gap."""
+    import dataclasses
 
-    written: list[Path] = []
+    _setup_logging(verbose, quiet)
+    from siting import _cli_run as runner
+    from siting.progress import make_progress
+
+    sc = _scenario(scenario, demo)
+    if k is not None:
+        sc = dataclasses.replace(sc, cities=tuple(dataclasses.replace(c, k=k) for c in sc.cities))
+    out = out if out is not None else sc.outputs.dir
+    fmt_value = fmt.value if fmt is not None else sc.outputs.format
+    top_n = top if top is not None else min(sc.outputs.top, 5)
+    callback, ctx = make_progress(progress)
+    with ctx:
+        outcome = runner.execute(sc, command="plan", progress=callback)
+    written = runner.write_outputs(outcome, sc, out, fmt_value, command="plan",
+                                   make_maps=sc.outputs.map and not no_map, map_dir=sc.outputs.map_dir,
+                                   map_path=map_path, top=top_n)
+    runner.print_plan(outcome)
     if out is not None:
-        written.append(write_csv(result.ranking, out / "ranking.csv"))
-        for name, city in result.cities.items():
-            written.append(write_layer(city.candidates.drop(columns=["node"]), out / f"{name}_sites.gpkg", layer="sites"))
-            written.append(write_layer(city.lanes, out / f"{name}_lanes.gpkg", layer="lanes"))
-            written.append(write_csv(city.excluded, out / f"{name}_excluded.csv"))
-    if not no_map:
-        from siting.maps import make_map, save_map
+        log.info("wrote %d files to %s", len(written), out)
 
-        for name, city in result.cities.items():
-            path = map_path if (map_path is not None and len(result.cities) == 1) else Path("maps") / f"{name}.html"
-            m = make_map(
-                stores=city.stores,
-                candidates=city.candidates,
-                lanes=city.lanes,
-                population=city.population,
-                rents=city.rents,
-                title=f"siting: candidate microfactory sites, {name}",
-            )
-            size = save_map(m, path)
-            log.info("map %s (%.0f KiB)", path, size / 1024)
-            written.append(Path(path))
-    return written
+
+def _run_folders(run_dir: Path) -> list[Path]:
+    """The folders holding one city's layers: the run folder itself or its sub-folders."""
+    def has_layers(p: Path) -> bool:
+        return any((p / f).exists() for f in ("candidates.parquet", "candidates.gpkg", "layers.gpkg"))
+
+    if has_layers(run_dir):
+        return [run_dir]
+    return sorted(p for p in run_dir.iterdir() if p.is_dir() and has_layers(p))
+
+
+@app.command("map")
+def map_(
+    run_dir: Annotated[Path, typer.Argument(help="The --out folder of a finished `siting rank` or `siting plan` run.")],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for the HTML maps (default maps/).")] = None,
+    cdn: Annotated[bool, typer.Option("--cdn", help="Load Leaflet from a CDN (smaller file, needs a network to view).")] = False,
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Redraw the HTML map(s) of a finished run from its saved outputs, without recomputing."""
+    _setup_logging(verbose, quiet)
+    from siting.maps import map_from_outputs, save_map
+
+    if not run_dir.is_dir():
+        raise InputError(f"{run_dir}: folder not found; pass the --out folder of a `siting rank` run.")
+    folders = _run_folders(run_dir)
+    if not folders:
+        raise InputError(f"{run_dir}: holds no saved layers (candidates.gpkg/.parquet or layers.gpkg); "
+                         "rerun `siting rank --out` with --format csv, gpkg or parquet.")
+    target = out if out is not None else Path("maps")
+    for folder in folders:
+        name = folder.name
+        m = map_from_outputs(folder, title=f"siting: candidate microfactory sites, {name}")
+        path = target / f"{name}.html"
+        size = save_map(m, path, offline=not cdn)
+        print(f"{path}\t{size / 1024:.0f} KiB")
+
+
+@network_app.command("build")
+def network_build(
+    source: Annotated[str, typer.Argument(help="A local .osm.pbf, .osm/.osm.bz2 or .graphml file (or, online only, a place name).")],
+    mode: Annotated[str, typer.Option(help="drive (vans), bike (cargo bikes) or walk.")] = "drive",
+    cache_dir: Annotated[Optional[Path], typer.Option(help="Cache folder (default $SITING_CACHE_DIR or ~/.cache/siting/networks).")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Build without reading or writing the cache.")] = False,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Also save the network as GraphML here (.graphml).")] = None,
+    progress: ProgressOpt = None,
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Build a road network (projected, speeds and travel times, largest connected part), cache it, print a summary."""
+    _setup_logging(verbose, quiet)
+    from siting.network import MODES, build_network, format_summary, network_summary, save_network
+    from siting.progress import make_progress, report
+
+    if mode not in MODES:
+        raise InputError(f"--mode {mode!r} is not a network mode; use one of {', '.join(MODES)}.")
+    path = Path(source).expanduser()
+    src: Any = path if path.exists() else source
+    callback, ctx = make_progress(progress)
+    with ctx:
+        report(callback, "network", 0, 1)
+        G = build_network(src, mode=mode, cache=not no_cache, cache_dir=cache_dir)
+        report(callback, "network", 1, 1)
+    print(format_summary(network_summary(G)))
+    if out is not None:
+        save_network(G, out)
+        log.info("saved %s", out)
+
+
+@app.command()
+def validate(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Check a scenario and every input it names (layers, network files, vehicles, products) without computing."""
+    _setup_logging(verbose, quiet)
+    from siting.scenario import check_inputs, load_scenario
+
+    sc = load_scenario(scenario)
+    lines = check_inputs(sc)
+    for line in lines:
+        print(line)
+    print(f"{scenario}: OK ({len(sc.cities)} {'city' if len(sc.cities) == 1 else 'cities'})")
+
+
+@app.command()
+def demo(
+    folder: Annotated[Path, typer.Argument(help="Folder to write the demo inputs to (created if needed).")],
+    city: Annotated[str, typer.Option(help="Demo city: helsinki or kotka.")] = "helsinki",
+    force: Annotated[bool, typer.Option("--force", help="Overwrite files already there.")] = False,
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Write a demo city's inputs (stores, candidates, population, rents as GeoPackage, its OSM extract and a
+    scenario pointing at them) for you to copy and edit."""
+    _setup_logging(verbose, quiet)
+    from siting.demo import demo_city
+    from siting.outputs import atomic_path, write_layer
+
+    data = demo_city(city)
+    names = ["stores.gpkg", "candidates.gpkg", "population.gpkg", "rents.gpkg", data.osm_path.name, "scenario.toml"]
+    existing = [n for n in names if (folder / n).exists()]
+    if existing and not force:
+        raise InputError(f"{folder}: {', '.join(existing)} already exist; pass --force to overwrite or choose another folder.")
+    for kind in ("stores", "candidates", "population", "rents"):
+        write_layer(getattr(data, kind).to_crs("EPSG:4326"), folder / f"{kind}.gpkg", layer=kind)
+    with atomic_path(folder / data.osm_path.name) as tmp:
+        shutil.copyfile(data.osm_path, tmp)
+    text = _DEMO_SCENARIO.format(city=data.name, osm=data.osm_path.name, currency=data.currency)
+    with atomic_path(folder / "scenario.toml") as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    for n in names:
+        print(folder / n)
+    log.info("demo inputs of %s written; run: siting rank %s", city, folder / "scenario.toml")
+
+
+_DEMO_SCENARIO = """\
+# The demo city {city} as plain files: edit them or replace them with your own.
+# Data: OpenStreetMap, (c) OpenStreetMap contributors, ODbL. Demand, population and rents are
+# illustrative models (see the siting README), not measurements.
+name = "{city}-files"
+currency = "{currency}"
+
+[[cities]]
+name = "{city}"
+network = "{osm}"        # local OSM extract (relative to this file)
+k = 2
+
+[cities.layers.stores]
+path = "stores.gpkg"
+# columns = {{ id = "store_id", demand = "demand_units_per_week" }}   # map your own column names
+
+[cities.layers.candidates]
+path = "candidates.gpkg"
+
+[cities.layers.population]
+path = "population.gpkg"
+
+[cities.layers.rents]
+path = "rents.gpkg"
+"""
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the example scenario.")] = Path("siting.toml"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Write a commented example scenario (it runs as is on the demo city; edit it for your own files)."""
+    _setup_logging(verbose, quiet)
+    from importlib import resources
+
+    from siting.outputs import atomic_path
+
+    if path.exists() and not force:
+        raise InputError(f"{path} already exists; pass --force to overwrite or give another path.")
+    text = resources.files("siting").joinpath("data/scenario_template.toml").read_text(encoding="utf-8")
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    print(path)
+    log.info("next: siting validate %s && siting rank %s", path, path)
+
+
+@app.command()
+def diff(
+    run_a: Annotated[Path, typer.Argument(help="run.json (or --out folder) of the first run.")],
+    run_b: Annotated[Path, typer.Argument(help="run.json (or --out folder) of the second run.")],
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Show what changed between two runs: settings, input files (by hash), versions and top sites."""
+    _setup_logging(verbose, quiet)
+    from siting.runinfo import diff_runs, format_diff, read_run
+
+    print(format_diff(diff_runs(read_run(run_a), read_run(run_b)), name_a=str(run_a), name_b=str(run_b)))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -166,6 +403,7 @@ def main(argv: list[str] | None = None) -> None:
             file=sys.stderr,
         )
         sys.exit(1)
+    sys.exit(0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,324 @@
+"""What the CLI does for `rank` and `plan`: run a scenario, write tables, layers, maps and run.json."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import json
+import logging
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from siting._errors import InputError
+from siting.progress import report
+
+log = logging.getLogger("siting")
+
+__all__ = ["RunOutcome", "execute", "write_table", "write_layers", "print_ranking", "print_plan"]
+
+_LAYER_EXT = {"csv": ".gpkg", "gpkg": ".gpkg", "parquet": ".parquet", "json": ".geojson"}
+
+
+@dataclass
+class RunOutcome:
+    """What one CLI run produced."""
+
+    result: Any
+    plan: dict[str, Any] = field(default_factory=dict)
+    written: list[Path] = field(default_factory=list)
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write_table(frame: pd.DataFrame, path: Path, fmt: str) -> Path:
+    """Write a table atomically as ``path`` with the suffix of ``fmt`` (gpkg tables are written as CSV)."""
+    from siting.outputs import atomic_path, write_csv
+
+    if isinstance(frame, gpd.GeoDataFrame):
+        frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    if fmt in ("csv", "gpkg"):
+        return write_csv(frame, path.with_suffix(".csv"))
+    target = path.with_suffix(".parquet" if fmt == "parquet" else ".json")
+    with atomic_path(target) as tmp:
+        if fmt == "parquet":
+            frame.to_parquet(tmp, index=False)
+        else:
+            frame.to_json(tmp, orient="records", indent=2, force_ascii=False)
+    return target
+
+
+def _clean(gdf: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+    if gdf is None:
+        return None
+    drop = [c for c in ("node",) if c in gdf.columns]
+    out = gdf.drop(columns=drop)
+    for col in out.columns:  # object columns with mixed content (e.g. lists) cannot go to GPKG
+        if col != out.geometry.name and out[col].dtype == object:
+            out[col] = out[col].map(lambda v: v if v is None or isinstance(v, str) else json.dumps(v, default=str))
+    return out
+
+
+def write_layers(layers: dict[str, gpd.GeoDataFrame | None], folder: Path, fmt: str) -> list[Path]:
+    """Write layers atomically: one file each (``.gpkg``/``.parquet``/``.geojson``) or, for ``gpkg``,
+    one ``layers.gpkg`` with a layer per name (what :func:`siting.maps.map_from_outputs` reads)."""
+    from siting.outputs import atomic_path, write_layer
+
+    present = {k: _clean(v) for k, v in layers.items() if v is not None and len(v)}
+    if fmt == "gpkg":
+        target = folder / "layers.gpkg"
+        with atomic_path(target) as tmp:
+            for name, gdf in present.items():
+                gdf.to_file(tmp, driver="GPKG", layer=name, mode="a" if tmp.exists() else "w")
+        return [target]
+    ext = _LAYER_EXT[fmt]
+    return [write_layer(gdf, folder / f"{name}{ext}", layer=name) for name, gdf in present.items()]
+
+
+# --------------------------------------------------------------------------- running
+
+
+def _accepts(func: Callable[..., Any], name: str) -> bool:
+    try:
+        return name in inspect.signature(func).parameters
+    except (TypeError, ValueError):  # pragma: no cover
+        return False
+
+
+def _plan_fallback(result: Any, ks: dict[str, int]) -> dict[str, Any]:
+    """Best k sites per city with siting.locate's p-median on the ranked sites' store times."""
+    from siting.locate import locate
+
+    plans = {}
+    for name, city in result.cities.items():
+        k = min(ks.get(name, 1), len(city.candidates))
+        cost = np.asarray(city.store_time_s, dtype=float).T  # stores x ranked sites
+        plans[name] = locate(city.stores, city.candidates, cost, model="p_median", p=k)
+    return plans
+
+
+def execute(scenario: Any, *, command: str, overrides: dict[str, Any] | None = None,
+            progress: Callable[[str, int, int], None] | None = None) -> RunOutcome:
+    """Rank (and for ``plan``, choose k sites per city) for a validated scenario.
+
+    Parameters
+    ----------
+    scenario : siting.scenario.Scenario
+    command : {"rank", "plan"}
+    overrides : dict, optional
+        RankOptions fields given on the command line.
+    progress : callable, optional
+        ``progress(stage, done, total)`` (see :mod:`siting.progress`).
+    """
+    from siting import pipeline
+    from siting.scenario import city_inputs, rank_options
+
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    options = rank_options(scenario, **(overrides or {}))
+    inputs = city_inputs(scenario)
+    timings["read_inputs_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    kwargs = {"progress": progress} if progress is not None and _accepts(pipeline.run, "progress") else {}
+    if "progress" not in kwargs:
+        report(progress, "rank cities", 0, len(inputs))
+    result = pipeline.run(inputs, options, **kwargs)
+    if "progress" not in kwargs:
+        report(progress, "rank cities", len(inputs), len(inputs))
+    timings["rank_s"] = time.perf_counter() - t0
+    for name, city in result.cities.items():
+        for stage, seconds in getattr(city, "timings_s", {}).items():
+            timings[f"{name}.{stage}"] = seconds
+    outcome = RunOutcome(result=result, timings_s=timings)
+    if command == "plan":
+        t0 = time.perf_counter()
+        ks = {c.name: c.k for c in scenario.cities}
+        plan_fn = getattr(pipeline, "plan", None)
+        if plan_fn is not None:
+            kw = {"progress": progress} if progress is not None and _accepts(plan_fn, "progress") else {}
+            if _accepts(plan_fn, "k"):
+                kw["k"] = ks
+            planned = plan_fn(result, **kw)
+            outcome.plan = dict(getattr(planned, "cities", planned))
+        else:
+            report(progress, "solve", 0, len(result.cities))
+            outcome.plan = _plan_fallback(result, ks)
+            report(progress, "solve", len(result.cities), len(result.cities))
+        timings["plan_s"] = time.perf_counter() - t0
+    return outcome
+
+
+def _chosen_sites(plan: Any) -> gpd.GeoDataFrame:
+    return plan.sites if hasattr(plan, "sites") else plan["sites"]
+
+
+def _solution(plan: Any) -> Any:
+    sols = getattr(plan, "solutions", None)
+    if sols:
+        return next(iter(sols.values()))
+    return getattr(plan, "solution", None)
+
+
+def write_outputs(outcome: RunOutcome, scenario: Any, out: Path | None, fmt: str, *, command: str,
+                  make_maps: bool, map_dir: Path, map_path: Path | None, top: int) -> list[Path]:
+    """Write tables, layers, maps and run.json; return the files written."""
+    written: list[Path] = []
+    result = outcome.result
+    t0 = time.perf_counter()
+    if out is not None:
+        written.append(write_table(result.ranking, out / "ranking", "csv"))
+        if fmt in ("parquet", "json"):
+            written.append(write_table(result.ranking, out / "ranking", fmt))
+        plan_rows = []
+        for name, city in result.cities.items():
+            folder = out / name
+            written.append(write_table(city.ranking, folder / "ranking", "csv"))
+            layers = {"stores": city.stores, "candidates": city.candidates, "population": city.population,
+                      "rents": city.rents, "lanes": city.lanes}
+            if name in outcome.plan:
+                plan = outcome.plan[name]
+                sites = _chosen_sites(plan)
+                written.append(write_table(sites[["site_id"]], folder / "chosen", "csv"))
+                lines = plan.lines if hasattr(plan, "lines") else None
+                layers["allocation"] = lines
+                table = pd.DataFrame(sites.drop(columns=sites.geometry.name))
+                table.insert(0, "city", name)
+                plan_rows.append(table)
+            written += write_layers(layers, folder, fmt)
+            written.append(write_table(city.excluded, folder / "excluded", "csv" if fmt == "gpkg" else fmt))
+        if plan_rows:
+            written.append(write_table(pd.concat(plan_rows, ignore_index=True), out / "plan", fmt))
+    outcome.timings_s["write_s"] = time.perf_counter() - t0
+    if make_maps:
+        t0 = time.perf_counter()
+        written += _maps(outcome, map_dir, map_path)
+        outcome.timings_s["maps_s"] = time.perf_counter() - t0
+    if out is not None:
+        from siting.runinfo import run_record, write_run
+
+        tops = {name: list(city.ranking.sort_values("rank")["site_id"].astype(str).head(top))
+                for name, city in result.cities.items()}
+        extra: dict[str, Any] = {}
+        if outcome.plan:
+            extra["chosen_sites"] = {n: list(_chosen_sites(p)["site_id"].astype(str)) for n, p in outcome.plan.items()}
+            extra["solver"] = {n: _solver_info(p) for n, p in outcome.plan.items()}
+        record = run_record(scenario, command=command, top_sites=tops, timings_s=outcome.timings_s,
+                            outputs=written, extra=extra)
+        written.append(write_run(record, out))
+    return written
+
+
+def _solver_info(plan: Any) -> dict[str, Any]:
+    sol = _solution(plan)
+    if sol is None:
+        return {}
+    return {k: getattr(sol, k) for k in ("model", "objective", "lower_bound", "gap", "optimal", "method", "runtime_s")
+            if hasattr(sol, k)}
+
+
+def _maps(outcome: RunOutcome, map_dir: Path, map_path: Path | None) -> list[Path]:
+    from siting.maps import make_map, save_map
+
+    written = []
+    result = outcome.result
+    for name, city in result.cities.items():
+        path = map_path if (map_path is not None and len(result.cities) == 1) else map_dir / f"{name}.html"
+        chosen = None
+        if name in outcome.plan:
+            chosen = list(_chosen_sites(outcome.plan[name])["site_id"].astype(str))
+        m = make_map(stores=city.stores, candidates=city.candidates, lanes=city.lanes, population=city.population,
+                     rents=city.rents, chosen=chosen, title=f"siting: candidate microfactory sites, {name}")
+        size = save_map(m, path)
+        log.info("map %s (%.0f KiB)", path, size / 1024)
+        written.append(Path(path))
+    return written
+
+
+# --------------------------------------------------------------------------- printing
+
+
+def _criteria(ranking: pd.DataFrame) -> list[str]:
+    return [c for c in ranking.columns if f"{c}_norm" in ranking.columns]
+
+
+def _fmt_value(col: str, value: Any) -> str:
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "-"
+    if col.endswith("_s"):
+        return f"{value / 60:.1f}"
+    if isinstance(value, (int, float, np.number)):
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+    return str(value)
+
+
+def _header(col: str, currency: str) -> str:
+    if col.endswith("_s"):
+        return f"{col[:-2]} (min)"
+    if col.endswith("_per_yr") and not col.endswith("_per_m2_yr"):
+        return f"{col} ({currency})"
+    return col
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
+
+
+def print_ranking(result: Any, top: int) -> None:
+    """Print the top sites per city with their criteria (results go to stdout)."""
+    from rich.table import Table
+
+    console = _console()
+    extras = ("p_first", "p_top_k", "p_top")
+    for name, city in result.cities.items():
+        rows = city.ranking.sort_values("rank")
+        crit = _criteria(rows)
+        robust = [c for c in extras if c in rows.columns]
+        table = Table(title=f"{name}: top {min(top, len(rows))} of {len(rows)} candidate sites")
+        for col in ("rank", "site_id", "score", *crit, *robust):
+            table.add_column(_header(col, city.currency), justify="left" if col == "site_id" else "right")
+        for _, r in rows.head(top).iterrows():
+            table.add_row(str(r["rank"]), str(r["site_id"]), f"{r['score']:.3f}",
+                          *[_fmt_value(c, r[c]) for c in crit], *[f"{r[c]:.2f}" for c in robust])
+        console.print(table)
+
+
+def print_plan(outcome: RunOutcome) -> None:
+    """Print the chosen sites per city and how close to optimal the solve is."""
+    from rich.table import Table
+
+    console = _console()
+    for name, plan in outcome.plan.items():
+        sites = _chosen_sites(plan)
+        sol = _solution(plan)
+        note = ""
+        if sol is not None:
+            note = (f" ({'optimal' if sol.optimal else f'gap {100 * sol.gap:.2f}%'}, {sol.method}, "
+                    f"{sol.runtime_s:.2f} s)")
+        table = Table(title=f"{name}: best {len(sites)} site(s){note}")
+        cols = [c for c in ("site_id", "name", "n_stores", "demand_served", "weighted_cost") if c in sites.columns]
+        for c in cols:
+            table.add_column(c, justify="left" if c in ("site_id", "name") else "right")
+        for _, r in sites.iterrows():
+            table.add_row(*[_fmt_value("", r[c]) if c not in ("site_id", "name") else str(r[c]) for c in cols])
+        console.print(table)
+
+
+def rank_overrides(**values: Any) -> dict[str, Any]:
+    """Command-line RankOptions overrides that are set and that RankOptions knows."""
+    from siting.pipeline import RankOptions
+
+    names = {f.name for f in dataclasses.fields(RankOptions)}
+    unknown = [k for k, v in values.items() if v is not None and k not in names]
+    if unknown:
+        raise InputError(f"option(s) {', '.join(unknown)} are not supported by this version of the pipeline")
+    return {k: v for k, v in values.items() if v is not None}
