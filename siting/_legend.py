@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -92,13 +92,25 @@ class Scale:
         return [self.colors[0]] * len(v)
 
 
+def _nice(x: float, how: Any) -> float:
+    """``x`` rounded (``how`` = np.floor, np.ceil or np.round) to two significant figures."""
+    if x == 0 or not np.isfinite(x):
+        return float(x)
+    mag = 10.0 ** (math.floor(math.log10(abs(x))) - 1)
+    if mag == 0.0 or not math.isfinite(x / mag):  # subnormal numbers
+        return float(x)
+    return float(how(x / mag) * mag)
+
+
 def class_scale(values: np.ndarray, palette: str, title: str, *, n: int = 5) -> Scale:
-    """Quantile classes (at most ``n``, fewer when values repeat) over the finite ``values``."""
+    """Quantile classes (at most ``n``; inner breaks rounded to two significant figures) over the finite ``values``."""
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
     if v.size == 0:
         return Scale(title=title, kind="swatch", colors=(PALETTES[palette][-1],), labels=("no data",))
-    breaks = np.unique(np.quantile(v, np.linspace(0.0, 1.0, n + 1)))
+    q = np.quantile(v, np.linspace(0.0, 1.0, n + 1))
+    inner = [_nice(b, np.round) for b in q[1:-1]]
+    breaks = np.unique(np.clip([q[0], *inner, q[-1]], q[0], q[-1]))
     if breaks.size == 1:
         breaks = np.array([breaks[0], breaks[0]])
     k = breaks.size - 1

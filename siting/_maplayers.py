@@ -139,11 +139,12 @@ siting.controls = function (map, attributions) {
     pts.push(e.latlng);
     if (!line) {
       line = L.polyline(pts, {color: '#c2255c', weight: 3, dashArray: '6 4', interactive: false, className: 'siting-measure'}).addTo(map);
+      line.bindTooltip('', {permanent: true, direction: 'right', className: 'siting-measure-tip'});
     } else { line.setLatLngs(pts); }
     var d = 0;
     for (var i = 1; i < pts.length; i++) { d += map.distance(pts[i - 1], pts[i]); }
-    line.unbindTooltip();
-    line.bindTooltip(d < 1000 ? Math.round(d) + ' m' : (d / 1000).toFixed(2) + ' km', {permanent: true, direction: 'right'}).openTooltip(e.latlng);
+    line.setTooltipContent(d < 1000 ? Math.round(d) + ' m' : (d / 1000).toFixed(2) + ' km');
+    line.openTooltip(e.latlng);
   });
 };
 """

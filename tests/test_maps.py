@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
-from pathlib import Path
 
 import folium
 import geopandas as gpd
@@ -14,59 +13,50 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from shapely.geometry import LineString, Point, box
+from shapely.geometry import LineString, box
 
 from siting import InputError, MissingColumnError, NoCrsError, SitingError
 from siting._html_offline import LEAFLET_CSS_URL, LEAFLET_JS_URL, inline_assets, remote_assets
 from siting._legend import class_scale
 from siting.criteria import site_criteria
 from siting.demo import demo_city
+from siting.lanes import direct_lanes
+from siting.network import build_network
+from siting.od import isochrones, od_matrix, snap
 from siting.maps import OSM_ATTRIBUTION, criteria_columns, make_map, map_from_outputs, save_map
 from siting.rank import score_sites
 
 XSS_IMG = '<img src=x onerror="window.__x=1">'
 XSS_SCRIPT = "</script><script>window.__x=2</script>"
-CROW_SPEED_M_S = 25 / 3.6  # display fixture only: crow-fly times rank the sites until lanes/od land
+CROW_SPEED_M_S = 25 / 3.6  # the synthetic 1,000-store city ranks its sites on crow-fly times
 N_CHOSEN = 3
 
 
 @lru_cache(maxsize=1)
 def _demo_inputs() -> dict:
+    """The Helsinki demo run end to end on the real road network: ranking, top sites, lanes, isochrones."""
     city = demo_city("helsinki")
-    stores, cands = city.stores, city.candidates
-    site_pt = cands.geometry.representative_point()
-    dist_m = np.hypot(
-        site_pt.x.to_numpy()[:, None] - stores.geometry.x.to_numpy()[None, :],
-        site_pt.y.to_numpy()[:, None] - stores.geometry.y.to_numpy()[None, :],
-    )
+    graph = build_network(city.osm_path, cache=False)
+    store_nodes, site_nodes = snap(graph, city.stores), snap(graph, city.candidates)
+    stores = city.stores.loc[store_nodes.index].assign(node=store_nodes["node"].to_numpy())
+    cands = city.candidates.loc[site_nodes.index].assign(node=site_nodes["node"].to_numpy())
+    time_s = od_matrix(graph, cands["node"].to_numpy(), stores["node"].to_numpy())
     crit = site_criteria(
-        cands["site_id"], dist_m / CROW_SPEED_M_S, stores["demand_units_per_week"].to_numpy(),
+        cands["site_id"], time_s, stores["demand_units_per_week"].to_numpy(),
         rent_per_m2_yr=cands["rent_per_m2_yr"].to_numpy(), required_floor_area_m2=800.0,
     )
     ranking = score_sites(crit[["site_id", "delivery_time_s", "rent_per_yr"]],
                           {"delivery_time_s": 0.6, "rent_per_yr": 0.4})
     ranked = cands.merge(ranking, on="site_id", how="left")
     chosen = ranking["site_id"].head(N_CHOSEN).tolist()
-    # Synthetic lanes: each store served from the nearest chosen site along a two-leg line.
-    rows = [cands["site_id"].tolist().index(s) for s in chosen]
-    nearest = np.argmin(dist_m[rows], axis=0)
-    lines, co2 = [], []
-    for k, store_pt in zip(nearest, stores.geometry):
-        a = site_pt.iloc[rows[k]]
-        lines.append(LineString([a, Point(a.x, store_pt.y), store_pt]))
-        co2.append(lines[-1].length / 1000 * 0.25)
-    trips = np.ceil(stores["demand_units_per_week"].to_numpy() / 25.0)
-    lanes = gpd.GeoDataFrame(
-        {"site_id": [chosen[k] for k in nearest], "store_id": stores["store_id"].to_numpy(), "vehicle": "van",
-         "pattern": "direct", "trips_per_week": trips, "co2e_wtw_kg_per_week": np.array(co2) * trips},
-        geometry=lines, crs=stores.crs,
-    )
-    iso = gpd.GeoDataFrame(
-        {"site_id": [chosen[0]] * 2, "time_s": [300.0, 600.0]},
-        geometry=[site_pt.iloc[rows[0]].buffer(r) for r in (600.0, 1200.0)], crs=stores.crs,
-    )
-    return {"stores": stores, "candidates": ranked, "lanes": lanes, "population": city.population,
-            "rents": city.rents, "chosen": chosen, "isochrones": iso}
+    top = cands[cands["site_id"].isin(chosen)]
+    rows = [cands["site_id"].tolist().index(s) for s in top["site_id"]]
+    allocation = dict(zip(stores["store_id"], top["site_id"].to_numpy()[np.argmin(time_s[rows], axis=0)]))
+    lanes = direct_lanes(graph, top, stores, allocation)
+    iso = isochrones(graph, top["node"].to_numpy()[:1], [300.0, 600.0])
+    iso["site_id"] = top["site_id"].iloc[0]
+    return {"stores": stores.drop(columns="node"), "candidates": ranked.drop(columns="node"), "lanes": lanes,
+            "population": city.population, "rents": city.rents, "chosen": chosen, "isochrones": iso}
 
 
 def helsinki_inputs() -> dict:

@@ -138,7 +138,8 @@ def test_measure_button_measures_a_distance(demo_page):
     p.mouse.click(box["x"] + 80, box["y"] + box["height"] - 80)
     p.mouse.click(box["x"] + 380, box["y"] + box["height"] - 80)
     assert p.locator("path.siting-measure").count() == 1
-    shown = p.locator(".leaflet-tooltip").filter(has_text=re.compile(r"^\d[\d.]* k?m$")).inner_text()
+    shown = p.locator(".leaflet-tooltip.siting-measure-tip").inner_text()
+    assert re.fullmatch(r"\d[\d.]* k?m", shown)
     metres = p.evaluate("""() => { const m = Object.values(window).find(v => v instanceof L.Map);
         const s = m.getSize(); return m.distance(m.containerPointToLatLng([80, s.y - 80]),
                                                  m.containerPointToLatLng([380, s.y - 80])); }""")
