@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -11,6 +12,8 @@ import pandas as pd
 from siting._errors import InputError
 
 __all__ = ["Criterion", "CRITERIA", "DEFAULT_WEIGHTS", "normalise_weights", "normalise", "score_sites"]
+
+log = logging.getLogger("siting")
 
 
 @dataclass(frozen=True)
@@ -25,11 +28,14 @@ class Criterion:
         Which direction is better.
     description : str
         One line for tables, popups and the README.
+    units : str
+        Units of the raw value (also carried by the name).
     """
 
     name: str
     better: str
     description: str
+    units: str = ""
 
 
 CRITERIA: dict[str, Criterion] = {
@@ -39,18 +45,55 @@ CRITERIA: dict[str, Criterion] = {
             "delivery_time_s",
             "lower",
             "demand-weighted mean drive time (s) from the site to the stores it serves",
+            "s",
         ),
         Criterion(
             "population_reachable",
             "higher",
             "residents (proxy) within the reach time of the site by road",
+            "persons",
         ),
-        Criterion("rent_per_yr", "lower", "yearly rent of the floor area the microfactory needs"),
+        Criterion("rent_per_yr", "lower", "yearly rent of the floor area the microfactory needs", "currency/yr"),
+        Criterion(
+            "co2e_wtw_kg_per_week",
+            "lower",
+            "well-to-wheel CO2e of the site's weekly out-and-back lanes to the stores it serves",
+            "kg CO2e/week",
+        ),
+        Criterion(
+            "landed_cost_per_unit",
+            "lower",
+            "landed cost per unit sold, made at the site (production, stock, obsolescence, lanes, rent)",
+            "currency/unit",
+        ),
+        Criterion(
+            "saving_vs_offshore",
+            "higher",
+            "offshore landed cost per unit minus the site's landed cost per unit",
+            "currency/unit",
+        ),
+        Criterion(
+            "stores_within_sla",
+            "higher",
+            "stores the site reaches within the service time (e.g. same-day replacement parts)",
+            "stores",
+        ),
+        Criterion(
+            "floor_area_fit_ratio",
+            "higher",
+            "share of the site's floor area the microfactory would use (1 = exact fit)",
+            "ratio",
+        ),
     )
 }
 
-#: Default weights of the first ranking (they sum to 1).
-DEFAULT_WEIGHTS: dict[str, float] = {"delivery_time_s": 0.5, "population_reachable": 0.2, "rent_per_yr": 0.3}
+#: Default weights (they sum to 1). Criteria not listed are computed and shown with weight 0.
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "delivery_time_s": 0.35,
+    "population_reachable": 0.15,
+    "rent_per_yr": 0.25,
+    "co2e_wtw_kg_per_week": 0.25,
+}
 
 
 def normalise_weights(weights: Mapping[str, float], *, known: Mapping[str, Criterion] = CRITERIA) -> dict[str, float]:
@@ -66,7 +109,8 @@ def normalise_weights(weights: Mapping[str, float], *, known: Mapping[str, Crite
     Returns
     -------
     dict
-        Weights summing to 1 (criteria with weight 0 are kept).
+        Weights summing to 1 (criteria with weight 0 are kept). When the given weights do not
+        sum to 1 a message saying so (and the scaled weights) is logged at INFO level.
     """
     unknown = sorted(set(weights) - set(known))
     if unknown:
@@ -83,7 +127,14 @@ def normalise_weights(weights: Mapping[str, float], *, known: Mapping[str, Crite
     total = sum(clean.values())
     if total <= 0:
         raise InputError("weights: at least one criterion needs a weight above 0.")
-    return {name: value / total for name, value in clean.items()}
+    out = {name: value / total for name, value in clean.items()}
+    if abs(total - 1.0) > 1e-9:
+        log.info(
+            "weights sum to %g, not 1: scaled to %s",
+            total,
+            ", ".join(f"{k}={v:.3g}" for k, v in out.items()),
+        )
+    return out
 
 
 def normalise(values: pd.Series, better: str, *, method: str = "minmax") -> pd.Series:
