@@ -32,6 +32,7 @@ class RunOutcome:
 
     result: Any
     plan: dict[str, Any] = field(default_factory=dict)
+    plan_result: Any = None
     written: list[Path] = field(default_factory=list)
     timings_s: dict[str, float] = field(default_factory=dict)
 
@@ -93,7 +94,17 @@ def _accepts(func: Callable[..., Any], name: str) -> bool:
         return False
 
 
-def _plan_fallback(result: Any, ks: dict[str, int]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class CityPlan:
+    """The chosen sites of one city: sites, allocation lines, lanes and the solver record."""
+
+    sites: gpd.GeoDataFrame
+    lines: gpd.GeoDataFrame | None = None
+    lanes: gpd.GeoDataFrame | None = None
+    solution: Any = None
+
+
+def _plan_fallback(result: Any, ks: dict[str, int]) -> dict[str, CityPlan]:
     """Best k sites per city with siting.locate's p-median on the ranked sites' store times."""
     from siting.locate import locate
 
@@ -101,8 +112,22 @@ def _plan_fallback(result: Any, ks: dict[str, int]) -> dict[str, Any]:
     for name, city in result.cities.items():
         k = min(ks.get(name, 1), len(city.candidates))
         cost = np.asarray(city.store_time_s, dtype=float).T  # stores x ranked sites
-        plans[name] = locate(city.stores, city.candidates, cost, model="p_median", p=k)
+        loc = locate(city.stores, city.candidates.drop(columns=["node"], errors="ignore"), cost,
+                     model="p_median", p=k)
+        plans[name] = CityPlan(sites=loc.sites, lines=loc.lines, solution=loc.solution)
     return plans
+
+
+def _split_plan(planned: Any, names: list[str]) -> dict[str, CityPlan]:
+    """Per-city views of a :class:`siting.pipeline.PlanResult` (stacked layers with a ``city`` column)."""
+    def part(gdf: Any, name: str) -> Any:
+        if gdf is None or "city" not in getattr(gdf, "columns", ()):
+            return None
+        return gdf[gdf["city"] == name].reset_index(drop=True)
+
+    return {n: CityPlan(sites=part(planned.sites, n), lines=part(getattr(planned, "lines", None), n),
+                        lanes=part(getattr(planned, "lanes", None), n),
+                        solution=getattr(planned, "solutions", {}).get(n)) for n in names}
 
 
 def execute(scenario: Any, *, command: str, overrides: dict[str, Any] | None = None,
@@ -142,60 +167,84 @@ def execute(scenario: Any, *, command: str, overrides: dict[str, Any] | None = N
         t0 = time.perf_counter()
         ks = {c.name: c.k for c in scenario.cities}
         plan_fn = getattr(pipeline, "plan", None)
+        report(progress, "solve", 0, len(result.cities))
         if plan_fn is not None:
-            kw = {"progress": progress} if progress is not None and _accepts(plan_fn, "progress") else {}
-            if _accepts(plan_fn, "k"):
-                kw["k"] = ks
-            planned = plan_fn(result, **kw)
-            outcome.plan = dict(getattr(planned, "cities", planned))
+            kw: dict[str, Any] = {"seed": scenario.seed} if _accepts(plan_fn, "seed") else {}
+            if progress is not None and _accepts(plan_fn, "progress"):
+                kw["progress"] = progress
+            outcome.plan_result = plan_fn(result, ks, **kw)
+            outcome.plan = _split_plan(outcome.plan_result, list(result.cities))
         else:
-            report(progress, "solve", 0, len(result.cities))
             outcome.plan = _plan_fallback(result, ks)
-            report(progress, "solve", len(result.cities), len(result.cities))
+        report(progress, "solve", len(result.cities), len(result.cities))
         timings["plan_s"] = time.perf_counter() - t0
     return outcome
 
 
-def _chosen_sites(plan: Any) -> gpd.GeoDataFrame:
-    return plan.sites if hasattr(plan, "sites") else plan["sites"]
+def _chosen_sites(plan: CityPlan) -> gpd.GeoDataFrame:
+    return plan.sites
 
 
-def _solution(plan: Any) -> Any:
-    sols = getattr(plan, "solutions", None)
-    if sols:
-        return next(iter(sols.values()))
-    return getattr(plan, "solution", None)
+def _solution(plan: CityPlan) -> Any:
+    return plan.solution
+
+
+def _summary_json(outcome: RunOutcome) -> dict[str, Any] | None:
+    source = outcome.plan_result if outcome.plan_result is not None else outcome.result
+    fn = getattr(source, "summary_dict", None)
+    return fn() if callable(fn) else None
 
 
 def write_outputs(outcome: RunOutcome, scenario: Any, out: Path | None, fmt: str, *, command: str,
                   make_maps: bool, map_dir: Path, map_path: Path | None, top: int) -> list[Path]:
-    """Write tables, layers, maps and run.json; return the files written."""
+    """Write tables, layers, maps and run.json; return the files written.
+
+    Layout of ``out``: ``ranking.csv`` (all cities), ``sensitivity``, ``excluded``, ``lane_totals``,
+    ``plan`` (for plan), ``summary.json``, ``run.json``; per city a folder with its ``ranking.csv``,
+    ``chosen.csv`` (plan) and layers ``stores``, ``candidates``, ``population``, ``rents``,
+    ``lanes``, ``isochrones``, ``allocation`` (plan) in the chosen format.
+    """
+    from siting.outputs import atomic_path
+
     written: list[Path] = []
     result = outcome.result
+    tab_fmt = "csv" if fmt == "gpkg" else fmt
     t0 = time.perf_counter()
     if out is not None:
         written.append(write_table(result.ranking, out / "ranking", "csv"))
         if fmt in ("parquet", "json"):
             written.append(write_table(result.ranking, out / "ranking", fmt))
-        plan_rows = []
+        for name in ("sensitivity", "excluded", "lane_totals"):
+            try:
+                table = getattr(result, name)
+            except (AttributeError, ValueError):  # pipeline without it, or nothing to stack
+                continue
+            if isinstance(table, pd.DataFrame) and len(table):
+                written.append(write_table(table, out / name, tab_fmt))
         for name, city in result.cities.items():
             folder = out / name
             written.append(write_table(city.ranking, folder / "ranking", "csv"))
             layers = {"stores": city.stores, "candidates": city.candidates, "population": city.population,
-                      "rents": city.rents, "lanes": city.lanes}
+                      "rents": city.rents, "lanes": city.lanes, "isochrones": getattr(city, "isochrones", None)}
             if name in outcome.plan:
                 plan = outcome.plan[name]
-                sites = _chosen_sites(plan)
-                written.append(write_table(sites[["site_id"]], folder / "chosen", "csv"))
-                lines = plan.lines if hasattr(plan, "lines") else None
-                layers["allocation"] = lines
-                table = pd.DataFrame(sites.drop(columns=sites.geometry.name))
-                table.insert(0, "city", name)
-                plan_rows.append(table)
+                written.append(write_table(plan.sites[["site_id"]], folder / "chosen", "csv"))
+                layers["allocation"] = plan.lines
+                if plan.lanes is not None and len(plan.lanes):
+                    layers["lanes"] = plan.lanes
             written += write_layers(layers, folder, fmt)
-            written.append(write_table(city.excluded, folder / "excluded", "csv" if fmt == "gpkg" else fmt))
-        if plan_rows:
-            written.append(write_table(pd.concat(plan_rows, ignore_index=True), out / "plan", fmt))
+        if outcome.plan:
+            sites = pd.concat([pd.DataFrame(p.sites.drop(columns=p.sites.geometry.name)).assign(city=n)
+                               for n, p in outcome.plan.items()], ignore_index=True)
+            sites = sites[["city", *[c for c in sites.columns if c != "city"]]]
+            written.append(write_table(sites, out / "plan", tab_fmt))
+        summary = _summary_json(outcome)
+        if summary is not None:
+            from siting.runinfo import to_jsonable
+
+            with atomic_path(out / "summary.json") as tmp:
+                tmp.write_text(json.dumps(to_jsonable(summary), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            written.append(out / "summary.json")
     outcome.timings_s["write_s"] = time.perf_counter() - t0
     if make_maps:
         t0 = time.perf_counter()
@@ -208,7 +257,7 @@ def write_outputs(outcome: RunOutcome, scenario: Any, out: Path | None, fmt: str
                 for name, city in result.cities.items()}
         extra: dict[str, Any] = {}
         if outcome.plan:
-            extra["chosen_sites"] = {n: list(_chosen_sites(p)["site_id"].astype(str)) for n, p in outcome.plan.items()}
+            extra["chosen_sites"] = {n: list(p.sites["site_id"].astype(str)) for n, p in outcome.plan.items()}
             extra["solver"] = {n: _solver_info(p) for n, p in outcome.plan.items()}
         record = run_record(scenario, command=command, top_sites=tops, timings_s=outcome.timings_s,
                             outputs=written, extra=extra)
@@ -231,11 +280,14 @@ def _maps(outcome: RunOutcome, map_dir: Path, map_path: Path | None) -> list[Pat
     result = outcome.result
     for name, city in result.cities.items():
         path = map_path if (map_path is not None and len(result.cities) == 1) else map_dir / f"{name}.html"
-        chosen = None
+        chosen, lanes = None, city.lanes
         if name in outcome.plan:
-            chosen = list(_chosen_sites(outcome.plan[name])["site_id"].astype(str))
-        m = make_map(stores=city.stores, candidates=city.candidates, lanes=city.lanes, population=city.population,
-                     rents=city.rents, chosen=chosen, title=f"siting: candidate microfactory sites, {name}")
+            plan = outcome.plan[name]
+            chosen = list(plan.sites["site_id"].astype(str))
+            lanes = plan.lanes if plan.lanes is not None and len(plan.lanes) else lanes
+        m = make_map(stores=city.stores, candidates=city.candidates, lanes=lanes, population=city.population,
+                     rents=city.rents, chosen=chosen, isochrones=getattr(city, "isochrones", None),
+                     title=f"siting: candidate microfactory sites, {name}")
         size = save_map(m, path)
         log.info("map %s (%.0f KiB)", path, size / 1024)
         written.append(Path(path))
@@ -278,10 +330,13 @@ def print_ranking(result: Any, top: int) -> None:
     from rich.table import Table
 
     console = _console()
-    extras = ("p_first", "p_top_k", "p_top")
+    extras = ("p_first", "p_top_k")
     for name, city in result.cities.items():
         rows = city.ranking.sort_values("rank")
         crit = _criteria(rows)
+        weights = getattr(city, "weights", None) or {}
+        if any(weights.get(c, 0) > 0 for c in crit):  # show the weighted criteria; the CSV has them all
+            crit = [c for c in crit if weights.get(c, 0) > 0]
         robust = [c for c in extras if c in rows.columns]
         table = Table(title=f"{name}: top {min(top, len(rows))} of {len(rows)} candidate sites")
         for col in ("rank", "site_id", "score", *crit, *robust):

@@ -20,6 +20,7 @@ __all__ = [
     "run_record",
     "write_run",
     "read_run",
+    "to_jsonable",
     "RunDiff",
     "diff_runs",
     "format_diff",
@@ -83,11 +84,11 @@ def input_files(scenario: Any) -> dict[str, Path]:
     return {k: p for k, p in files.items() if p.is_file()}
 
 
-def _jsonable(value: Any) -> Any:
+def to_jsonable(value: Any) -> Any:
     if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [to_jsonable(v) for v in value]
     if isinstance(value, Path):
         return str(value)
     if isinstance(value, (str, int, float, bool)) or value is None:
@@ -159,14 +160,14 @@ def run_record(
         "platform": platform.platform(),
         "factor_set": _factor_set(),
         "scenario_file": None if scenario.source is None else str(scenario.source),
-        "scenario": _jsonable(scenario.raw),
+        "scenario": to_jsonable(scenario.raw),
         "inputs": inputs,
         "timings_s": {k: round(float(v), 4) for k, v in (timings_s or {}).items()},
         "top_sites": {k: [str(s) for s in v] for k, v in (top_sites or {}).items()},
         "outputs": [str(p) for p in outputs],
     }
     if extra:
-        record.update(_jsonable(dict(extra)))
+        record.update(to_jsonable(dict(extra)))
     return record
 
 
@@ -278,6 +279,9 @@ def diff_runs(a: Mapping[str, Any], b: Mapping[str, Any]) -> RunDiff:
     ta, tb = a.get("top_sites", {}), b.get("top_sites", {})
     for city in list(dict.fromkeys([*ta, *tb])):
         sa, sb = list(ta.get(city, [])), list(tb.get(city, []))
+        if sa and sb:  # compare the same number of top sites
+            n = min(len(sa), len(sb))
+            sa, sb = sa[:n], sb[:n]
         moved = [(s, sa.index(s) + 1, sb.index(s) + 1) for s in sa if s in sb and sa.index(s) != sb.index(s)]
         top[city] = {
             "a": sa, "b": sb,

@@ -216,6 +216,8 @@ def _convert(value: Any, tp: Any, path: str, base: Path) -> Any:
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if tp is Any:
+        if isinstance(value, str) and value and (base / Path(value).expanduser()).exists():
+            return str(base / Path(value).expanduser())  # a file named relative to the scenario
         return value
     if origin in (typing.Union, types.UnionType):
         errors = []
@@ -337,6 +339,8 @@ def _check_rank(table: Any, base: Path) -> dict[str, Any]:
     if not isinstance(table, dict):
         raise _Bad("rank", f"expected a table, got {_tomltype(table)}")
     cls, _ = _rank_fields()
+    if "products" in table:
+        raise _Bad("rank.products", 'give product families as a CSV file in [costs]: products = "products.csv"')
     kwargs = _fields(table, cls, "rank", base)
     if "weights" in kwargs:
         from siting.rank import CRITERIA
@@ -472,24 +476,27 @@ def load_scenario(path: str | Path) -> Scenario:
 def rank_options(scenario: Scenario, **overrides: Any):
     """The :class:`siting.pipeline.RankOptions` of a scenario (plus ``overrides``).
 
-    Scenario-level settings (vehicles, products, seed) fill RankOptions fields of the same name
-    when the pipeline has them.
+    ``[rank]`` gives the fields; scenario-level settings fill the fields the pipeline has when
+    ``[rank]`` leaves them unset: ``vehicles.use`` -> ``lane_params.vehicle``, ``seed`` ->
+    ``robustness.seed``, ``costs.products`` -> ``products``.
     """
     from siting.pipeline import RankOptions
 
     names = {f.name for f in dataclasses.fields(RankOptions)}
-    kwargs: dict[str, Any] = {}
-    extra = {"seed": scenario.seed}
-    if scenario.vehicles.use is not None:
-        extra["vehicle"] = scenario.vehicles.use
-    if scenario.vehicles.file is not None:
-        extra["vehicles"] = _vehicles_or_raise(scenario)
-    if scenario.costs.products is not None:
+    kwargs: dict[str, Any] = dict(scenario.rank)
+    defaults = RankOptions()
+    if scenario.vehicles.use is not None and "lane_params" in names:
+        lp = kwargs.get("lane_params", defaults.lane_params)
+        if "vehicle" not in scenario.raw.get("rank", {}).get("lane_params", {}):
+            kwargs["lane_params"] = dataclasses.replace(lp, vehicle=scenario.vehicles.use)
+    if scenario.vehicles.file is not None and "vehicles" in names:
+        kwargs["vehicles"] = _vehicles_or_raise(scenario)
+    if "robustness" in names and "seed" not in scenario.raw.get("rank", {}).get("robustness", {}):
+        kwargs["robustness"] = dataclasses.replace(kwargs.get("robustness", defaults.robustness), seed=scenario.seed)
+    if scenario.costs.products is not None and "products" in names:
         from siting.products import load_products
 
-        extra["products"] = load_products(scenario.costs.products)
-    kwargs.update({k: v for k, v in extra.items() if k in names})
-    kwargs.update(scenario.rank)
+        kwargs["products"] = load_products(scenario.costs.products)
     kwargs.update({k: v for k, v in overrides.items() if v is not None})
     return RankOptions(**kwargs)
 
