@@ -105,9 +105,11 @@ def od_matrix(
     """Exact shortest-path weights from every origin to every destination.
 
     Equal to networkx's ``shortest_path_length`` with the same weight (minimum over
-    parallel edges). The graph's CSR matrix is built once per graph and weight and reused;
-    Dijkstra runs in chunks of sources (bounded memory) on a thread pool, from whichever
-    side is smaller, keeping only the requested columns.
+    parallel edges). The graph's CSR matrix is built once per graph and weight, with
+    nodes in a spatially local order, and reused. Dijkstra runs once per distinct origin
+    (or per distinct destination on the reversed graph, whichever is fewer), in chunks of
+    bounded memory, keeping only the requested columns; large jobs use ``n_jobs`` forked
+    worker processes on Linux (scipy's Dijkstra holds the GIL, so threads would not help).
 
     Parameters
     ----------
@@ -120,7 +122,7 @@ def od_matrix(
     cutoff
         Stop searching beyond this weight; farther pairs are ``np.inf``.
     n_jobs
-        Worker threads (default: up to 2).
+        Worker processes for large jobs (default: up to 2; 1 = in process).
 
     Returns
     -------
@@ -274,7 +276,7 @@ def route_nodes(
         One path per pair, from origin to destination inclusive; ``[]`` if unreachable.
     """
     g = csr_graph(G, weight)
-    return [[int(g.nodes[i]) for i in p] for p in _routes_idx(g, pairs)]
+    return [[int(g.node_ids[i]) for i in p] for p in _routes_idx(g, pairs)]
 
 
 def _edge_line(G: nx.MultiDiGraph, u: int, v: int, key: int) -> np.ndarray:
@@ -320,7 +322,7 @@ def route_lines(
         if not path:
             lines.append(LineString())
             continue
-        ids = g.nodes[path]
+        ids = g.node_ids[path]
         if len(path) == 1:
             n = G.nodes[int(ids[0])]
             lines.append(LineString([(n["x"], n["y"]), (n["x"], n["y"])]))

@@ -53,14 +53,20 @@ def test_od_matrix_equals_networkx(G, sample, weight):
     np.testing.assert_allclose(got, _nx_lengths(G, o, d, weight), rtol=1e-12, atol=0)
 
 
-def test_od_matrix_both_orientations_and_threads(G, sample):
+def test_od_matrix_both_orientations_and_processes(G, sample, monkeypatch):
     o, d = sample
     ref = od_matrix(G, o, d, n_jobs=1)
     # fewer destinations than origins: computed on the reversed graph
     # summation order differs on the reversed graph: equal to rounding
     np.testing.assert_allclose(od_matrix(G, o, d[:3]), ref[:, :3], rtol=1e-12)
     np.testing.assert_allclose(od_matrix(G, o, d[:3]), _nx_lengths(G, o, d[:3], "travel_time"), rtol=1e-12)
+    # force small chunks on two forked worker processes (normally only for large jobs)
+    from siting import _csr
+
+    monkeypatch.setattr(_csr, "PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(_csr, "CHUNK_BYTES", 8 * len(G) * 3)
     np.testing.assert_array_equal(od_matrix(G, o, d, n_jobs=2), ref)
+    np.testing.assert_array_equal(od_matrix(G, o, d, n_jobs=2, cutoff=60.0), np.where(ref <= 60.0, ref, np.inf))
 
 
 def test_cutoff_and_unreachable(G, sample):
