@@ -128,6 +128,7 @@ def _site_popup(row: pd.Series, criteria: list[str], n_sites: int, *, chosen: bo
 
 
 def stores_layer(stores: gpd.GeoDataFrame, simplify_m: float) -> tuple[DataLayer, Scale]:
+    """Stores as circles sized by ``demand_units_per_week`` (square-root scale), with popups and tooltips."""
     _require(stores, ["store_id", "demand_units_per_week"], "stores")
     s = prepare(stores, "stores", simplify_m=simplify_m)
     pts = s.geometry.representative_point().to_numpy()
@@ -158,6 +159,7 @@ def stores_layer(stores: gpd.GeoDataFrame, simplify_m: float) -> tuple[DataLayer
 def candidate_layers(
     candidates: gpd.GeoDataFrame, chosen: Any, simplify_m: float
 ) -> tuple[list[DataLayer], list[tuple[str, Scale]]]:
+    """Candidate sites (footprint + rank label coloured by rank, breakdown popup) and the chosen sites (stars)."""
     _require(candidates, ["site_id"], "candidates")
     c = prepare(candidates, "candidates", simplify_m=simplify_m)
     criteria = criteria_columns(c)
@@ -230,7 +232,8 @@ def _chosen_rows(c: gpd.GeoDataFrame, chosen: Any) -> gpd.GeoDataFrame | None:
 
 
 def lanes_layer(lanes: gpd.GeoDataFrame, simplify_m: float) -> tuple[DataLayer, Scale]:
-    _require(lanes, ["site_id", "store_id"], "lanes")
+    """Lanes (or tours) as lines: width by ``trips_per_week``, colour by CO2e, the worst drawn on top."""
+    _require(lanes, ["site_id"], "lanes")
     l4 = prepare(lanes, "lanes", simplify_m=simplify_m)
     co2_col = next((k for k in ("co2e_wtw_kg_per_week", "co2e_ttw_kg_per_week") if k in l4.columns), None)
     if "trips_per_week" in l4.columns:
@@ -253,13 +256,19 @@ def lanes_layer(lanes: gpd.GeoDataFrame, simplify_m: float) -> tuple[DataLayer, 
         scale = swatch_scale(title, "#e8590c", "delivery lane")
         colors = ["#e8590c"] * len(l4)
         order = np.arange(len(l4))
-    fields = ["vehicle", "pattern", "length_m", "time_s", "demand_units_per_week", "trips_per_week", "vehicle_km_per_week",
-              "co2e_ttw_kg_per_week", "co2e_wtt_kg_per_week", "co2e_wtw_kg_per_week", "cost_per_week"]
+    fields = ["vehicle", "pattern", "stops", "store_ids", "load_share", "length_m", "time_s", "demand_units_per_week",
+              "trips_per_week", "vehicle_km_per_week", "co2e_ttw_kg_per_week", "co2e_wtt_kg_per_week",
+              "co2e_wtw_kg_per_week", "cost_per_week"]
     geoms, props = [], []
     for i in order:
         row = l4.iloc[i]
         rows = [(f, row[f]) for f in fields if f in row.index]
-        heading = f"Lane {row['site_id']} → {row['store_id']}"
+        if "store_id" in row.index:
+            heading = f"Lane {row['site_id']} → {row['store_id']}"
+        elif "tour" in row.index:
+            heading = f"Tour {row['tour']} from {row['site_id']}"
+        else:
+            heading = f"Route from {row['site_id']}"
         geoms.append(row.geometry)
         props.append({"c": colors[i], "w": round(float(widths[i]), 1), "p": _popup(heading, rows),
                       "t": _esc(heading)})
@@ -270,6 +279,7 @@ def lanes_layer(lanes: gpd.GeoDataFrame, simplify_m: float) -> tuple[DataLayer, 
 
 def zones_layer(zones: gpd.GeoDataFrame, key: str, value_col: str, palette: str, title: str,
                  simplify_m: float, *, density: bool, show: bool) -> tuple[DataLayer, Scale]:
+    """Zones as a quantile choropleth of ``value_col`` (per km² if ``density``), or circles for point zones."""
     _require(zones, ["zone_id", value_col], key)
     z = zones[zones.geometry.notna() & ~zones.geometry.is_empty]
     values = pd.to_numeric(z[value_col], errors="coerce").to_numpy(dtype=float)
@@ -300,6 +310,7 @@ def zones_layer(zones: gpd.GeoDataFrame, key: str, value_col: str, palette: str,
 
 
 def isochrones_layer(iso: gpd.GeoDataFrame, simplify_m: float) -> tuple[DataLayer, Scale]:
+    """Isochrone polygons coloured by their time budget, the largest drawn first."""
     i4 = prepare(iso, "isochrones", simplify_m=simplify_m)
     time_col = next((k for k in ("time_s", "cutoff_s", "max_time_s") if k in i4.columns), None)
     if time_col is not None:

@@ -201,15 +201,16 @@ _ALIASES = {"candidates": ("candidates", "sites")}
 
 
 def _read_layer(out_dir: Path, name: str, city: str | None) -> gpd.GeoDataFrame | None:
-    """The first of ``[<city>_]<name>.parquet``, ``[<city>_]<name>.gpkg`` or layer ``<name>`` of ``layers.gpkg``."""
+    """The first of ``[<city>_]<name>.parquet|.gpkg|.geojson`` or layer ``<name>`` of ``[<city>_]layers.gpkg``."""
     aliases = _ALIASES.get(name, (name,))
     stems = [f"{city}_{a}" for a in aliases] if city else []
     stems += list(aliases)
     for stem in stems:
         if (out_dir / f"{stem}.parquet").exists():
             return gpd.read_parquet(out_dir / f"{stem}.parquet")
-        if (out_dir / f"{stem}.gpkg").exists():
-            return gpd.read_file(out_dir / f"{stem}.gpkg")
+        for ext in (".gpkg", ".geojson"):
+            if (out_dir / f"{stem}{ext}").exists():
+                return gpd.read_file(out_dir / f"{stem}{ext}")
     import pyogrio
 
     bundles = ([out_dir / f"{city}_{OUTPUT_FILES['bundle']}"] if city else []) + [out_dir / OUTPUT_FILES["bundle"]]
@@ -251,8 +252,9 @@ def map_from_outputs(
     ----------
     out_dir : path-like
         The run's output folder. Each layer is read from the first file found among
-        ``<city>_<layer>.parquet`` (GeoParquet), ``<city>_<layer>.gpkg``, ``<layer>.parquet``,
-        ``<layer>.gpkg`` and the layer ``<layer>`` of ``<city>_layers.gpkg`` or ``layers.gpkg``,
+        ``<city>_<layer>.parquet`` (GeoParquet), ``<city>_<layer>.gpkg``, ``<city>_<layer>.geojson``,
+        the same without the ``<city>_`` prefix, and the layer ``<layer>`` of ``<city>_layers.gpkg``
+        or ``layers.gpkg``,
         for ``stores`` and ``candidates`` (also found as ``sites``), both required, and
         ``population``, ``rents``, ``lanes`` and ``isochrones``, optional. ``ranking.csv`` (rows of
         ``city`` if it has that column) adds the ranking columns missing from the candidates by

@@ -307,3 +307,14 @@ def test_class_scale_is_monotone_and_covers_every_value(values):
     index = [scale.colors.index(c) for c in colors]
     order = np.argsort(values, kind="stable")
     assert list(np.array(index)[order]) == sorted(index)
+
+
+def test_tours_and_lanes_without_trips_or_co2_still_draw():
+    inp = helsinki_inputs()
+    tours = inp["lanes"].dissolve(by="site_id", as_index=False)[["site_id", "geometry"]]
+    tours["tour"] = 1
+    m = make_map(stores=inp["stores"], candidates=inp["candidates"], lanes=tours)
+    feats = _layer_data(m, "lanes")["features"]
+    assert len(feats) == len(tours)
+    assert {f["properties"]["w"] for f in feats} == {3.0}  # no trips_per_week: one width for all
+    assert all(f["properties"]["t"].startswith("Tour 1 from ") for f in feats)
