@@ -1,0 +1,185 @@
+"""The pipeline end to end on the real demo cities: criteria, filters, robustness, lanes, overall rank, plan."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+
+from siting import InputError
+from siting.filters import SiteFilters
+from siting.lanes import LANE_COLUMNS, TOTAL_COLUMNS
+from siting.layers import assign_rents
+from siting.pipeline import RankOptions, RobustnessOptions, city_from_demo, plan, rank_city, run
+from siting.rank import CRITERIA, DEFAULT_WEIGHTS
+
+FAST = RobustnessOptions(samples=500)
+
+
+@pytest.fixture(scope="module")
+def cities():
+    """Helsinki and Kotka demo inputs with their road networks built once."""
+    from siting.network import build_network
+
+    out = {}
+    for name in ("helsinki", "kotka"):
+        city = city_from_demo(name)
+        out[name] = dataclasses.replace(city, network_source=build_network(city.network_source, mode="drive"))
+    return out
+
+
+@pytest.fixture(scope="module")
+def two(cities):
+    return run([cities["helsinki"], cities["kotka"]], RankOptions(robustness=FAST))
+
+
+def test_two_cities_ranked_in_one_call(two):
+    r = two.ranking
+    assert list(r.columns[:4]) == ["city", "site_id", "rank", "score"]
+    assert set(r["city"]) == {"helsinki", "kotka"}
+    for name, g in r.groupby("city"):
+        assert g["rank"].tolist() == list(range(1, len(g) + 1))
+        assert g["score"].is_monotonic_decreasing
+    assert sorted(r["rank_overall"]) == list(range(1, len(r) + 1))
+    # every computed criterion carries raw, norm and contrib; contributions add up to the score
+    for c in ("delivery_time_s", "population_reachable", "rent_per_yr", "co2e_wtw_kg_per_week",
+              "stores_within_sla", "floor_area_fit_ratio"):
+        assert {c, f"{c}_norm", f"{c}_contrib"} <= set(r.columns)
+    contrib = r[[f"{c}_contrib" for c in CRITERIA if f"{c}_contrib" in r.columns]].sum(axis=1)
+    np.testing.assert_allclose(contrib, r["score"], atol=1e-9)
+    assert r[["p_first", "p_top_k", "robust", "narrow_win"]].notna().all().all()
+    assert r.groupby("city")["p_first"].sum().tolist() == pytest.approx([1.0, 1.0])
+    # criteria recomputed independently from the result's own matrices
+    hel = two.cities["helsinki"]
+    demand = hel.stores["demand_units_per_week"].to_numpy()
+    t = hel.store_time_s
+    expected = (np.where(np.isfinite(t), t, 0) @ demand) / (np.isfinite(t) @ demand)
+    np.testing.assert_allclose(hel.candidates["delivery_time_s"], expected)
+    np.testing.assert_array_equal(hel.candidates["stores_within_sla"], (t <= 1200).sum(axis=1))
+    np.testing.assert_allclose(hel.candidates["rent_per_yr"], hel.candidates["rent_per_m2_yr"] * 500)
+
+
+def test_lanes_and_totals_of_the_top_site(two):
+    for name, city in two.cities.items():
+        lanes = city.lanes
+        assert isinstance(lanes, gpd.GeoDataFrame) and lanes.crs == city.graph.graph["crs"]
+        assert set(LANE_COLUMNS) | {"city", "site_rank", "geometry"} <= set(lanes.columns)
+        top = city.ranking["site_id"].iloc[0]
+        assert set(lanes["site_id"]) == {top}
+        assert len(lanes) == int((city.stores["demand_units_per_week"] > 0).sum())
+        assert (lanes["trips_per_week"] > 0).all() and (lanes["co2e_wtw_kg_per_week"] >= 0).all()
+        assert lanes["co2e_wtw_kg_per_week"].sum() > 0
+        totals = city.lane_totals
+        assert set(TOTAL_COLUMNS) <= set(totals.columns)
+        site_row = totals[totals["site_id"] == top].iloc[0]
+        all_row = totals[totals["site_id"] == "ALL"].iloc[0]
+        for col in ("trips_per_week", "vehicle_km_per_week", "co2e_wtw_kg_per_week", "cost_per_week"):
+            assert site_row[col] == pytest.approx(lanes[col].sum())
+            assert all_row[col] == pytest.approx(lanes[col].sum())
+        # the criterion (return leg = way out) is close to the exact lanes of the same site
+        crit = city.ranking.iloc[0]["co2e_wtw_kg_per_week"]
+        assert crit == pytest.approx(all_row["co2e_wtw_kg_per_week"], rel=0.1)
+        assert city.isochrones is not None and city.isochrones["site_id"].tolist() == [top]
+    stacked = two.lane_totals
+    assert (stacked["site_id"] == "ALL").sum() == 2
+
+
+def test_sensitivity_summary_and_json(two):
+    sens = two.sensitivity
+    assert {"city", "site_id", "rank", "p_first", "p_top_k", "robust", "narrow_win"} <= set(sens.columns)
+    for c in DEFAULT_WEIGHTS:
+        assert {f"w_{c}", f"w_{c}_min", f"w_{c}_max"} <= set(sens.columns)
+    assert sens.groupby("city")["p_first"].sum().tolist() == pytest.approx([1.0, 1.0])
+    summary = two.summary
+    assert summary["city"].tolist() == ["helsinki", "kotka"]
+    assert summary["best_site_id"].tolist() == [two.cities[c].ranking["site_id"].iloc[0] for c in ("helsinki", "kotka")]
+    assert summary["n_stores"].tolist() == [len(two.cities[c].stores) for c in ("helsinki", "kotka")]
+    blob = json.loads(json.dumps(two.summary_dict(), allow_nan=False))
+    assert set(blob["cities"]) == {"helsinki", "kotka"}
+    assert blob["cities"]["kotka"]["robustness"]["top_site"] == summary["best_site_id"].iloc[1]
+
+
+def test_run_is_deterministic(cities):
+    opts = RankOptions(robustness=FAST)
+    a, b = rank_city(cities["kotka"], opts), rank_city(cities["kotka"], opts)
+    pd.testing.assert_frame_equal(a.ranking, b.ranking)
+    pd.testing.assert_frame_equal(a.sensitivity, b.sensitivity)
+
+
+def test_filters_remove_what_they_say(cities):
+    hel = cities["helsinki"]
+    cands = assign_rents(hel.candidates, hel.rents)
+    big = cands[cands["floor_area_m2"] >= 500]
+    limit = float(big["rent_per_m2_yr"].median())
+    expected = set(big.loc[big["rent_per_m2_yr"] > limit, "site_id"])
+    base = rank_city(hel, RankOptions(robustness=FAST))
+    top = base.candidates.iloc[0]
+    zone = gpd.GeoDataFrame({"name": ["flood zone"]}, geometry=[top.geometry.buffer(1.0)], crs=base.candidates.crs)
+    opts = RankOptions(robustness=FAST, filters=SiteFilters(max_rent_per_m2_yr=limit, excluded_zones=zone))
+    res = rank_city(hel, opts)
+    ex = res.excluded
+    assert list(ex.columns) == ["layer", "id", "filter", "reason", "value"]
+    assert set(ex.loc[ex["filter"] == "max_rent_per_m2_yr", "id"]) == expected
+    zoned = set(ex.loc[ex["filter"] == "excluded_zones", "id"])
+    assert top["site_id"] in zoned or top["site_id"] in expected
+    assert not (set(res.ranking["site_id"]) & (expected | zoned))
+    assert len(res.ranking) == len(big) - len(expected | zoned) - int((ex["filter"] == "max_snap_distance_m").sum())
+    report = res.filter_report.set_index("filter")["removed"]
+    assert report["max_rent_per_m2_yr"] == len(expected)
+    # a limit on a computed criterion
+    cutoff = float(base.ranking["delivery_time_s"].median())
+    res = rank_city(hel, RankOptions(robustness=FAST, filters=SiteFilters(max_delivery_time_s=cutoff)))
+    assert (res.ranking["delivery_time_s"] <= cutoff).all()
+    assert set(res.excluded.loc[res.excluded["filter"] == "max_delivery_time_s", "id"]) == set(
+        base.ranking.loc[base.ranking["delivery_time_s"] > cutoff, "site_id"])
+    with pytest.raises(InputError, match="every candidate site was filtered out.*max_rent_per_m2_yr"):
+        rank_city(hel, RankOptions(filters=SiteFilters(max_rent_per_m2_yr=0.0)))
+
+
+def test_landed_cost_criterion_and_missing_criteria(cities):
+    from siting.costs import load_products
+    from siting.products import example_products_path
+
+    kotka = cities["kotka"]
+    products = load_products(example_products_path())
+    opts = RankOptions(robustness=FAST, products=products,
+                       weights={"landed_cost_per_unit": 1.0, "delivery_time_s": 1.0})
+    res = rank_city(kotka, opts)
+    r = res.ranking
+    assert {"landed_cost_per_unit", "saving_vs_offshore", "landed_cost_per_unit_contrib"} <= set(r.columns)
+    np.testing.assert_allclose(r["saving_vs_offshore"], r["offshore_landed_cost_per_unit"] - r["landed_cost_per_unit"])
+    assert res.weights["landed_cost_per_unit"] == pytest.approx(0.5)
+    # a weighted criterion without data (no population layer) is dropped with a warning
+    nopop = dataclasses.replace(kotka, population=None)
+    res = rank_city(nopop, RankOptions(robustness=FAST))
+    assert "population_reachable" not in res.weights
+    assert sum(res.weights.values()) == pytest.approx(1.0)
+
+
+def test_plan_best_k_sites_per_city(two):
+    result = plan(two, 2)
+    assert set(result.solutions) == {"helsinki", "kotka"}
+    assert result.sites.groupby("city").size().tolist() == [2, 2]
+    for name, sol in result.solutions.items():
+        city = two.cities[name]
+        cost = city.store_time_s.T
+        w = city.stores["demand_units_per_week"].to_numpy()
+        # brute force over every pair of sites gives the optimum the bound must not exceed
+        best = min(float(w @ cost[:, list(p)].min(axis=1)) for p in itertools.combinations(range(cost.shape[1]), 2))
+        assert sol.lower_bound <= best + 1e-6 * best
+        assert sol.objective == pytest.approx(float(w @ cost[np.arange(len(w)), sol.assignment]))
+        assert sol.objective <= best * (1 + sol.gap) + 1e-6
+        lanes = result.lanes[result.lanes["city"] == name]
+        chosen = set(result.sites.loc[result.sites["city"] == name, "site_id"])
+        assert set(lanes["site_id"]) <= chosen
+        assert len(result.lines[result.lines["city"] == name]) == len(city.stores)
+        tot = result.lane_totals[(result.lane_totals["city"] == name) & (result.lane_totals["site_id"] == "ALL")]
+        assert tot["co2e_wtw_kg_per_week"].iloc[0] == pytest.approx(lanes["co2e_wtw_kg_per_week"].sum())
+    s = result.summary.set_index("city")
+    assert (s["k"] == 2).all() and (s["gap"] >= 0).all()
+    json.dumps(result.summary_dict(), allow_nan=False)
