@@ -26,6 +26,7 @@ __all__ = [
 
 STORE_COLOR = "#1971c2"
 CHOSEN_COLOR = "#c2255c"
+UNRANKED_COLOR = "#adb5bd"
 
 
 def _esc(value: object) -> str:
@@ -171,15 +172,18 @@ def candidate_layers(
         worst = float(np.nanmax(ranks))
         scale = gradient_scale(1, max(worst, 1.0), "YlGn", "Candidate sites by rank",
                                low_label="1 (best)", high_label=f"{fmt(int(worst))}", reverse=True)
-        colors = scale.color(ranks)
+        colors = [col if np.isfinite(r) else UNRANKED_COLOR for col, r in zip(scale.color(ranks), ranks)]
     else:
         ranks = np.full(n, np.nan)
         scale = swatch_scale("Candidate sites", PALETTES["YlGn"][-1], "candidate site (not ranked)")
         colors = [PALETTES["YlGn"][-1]] * n
+    n_ranked = int(np.isfinite(ranks).sum())
     geoms, props = [], []
     for (_, row), color, rank in zip(c.iterrows(), colors, ranks):
-        popup = _site_popup(row, criteria, n)
-        tip = _esc(f"{'#' + str(int(rank)) + ' ' if np.isfinite(rank) else ''}{_label(row, 'site_id')}")
+        popup = _site_popup(row, criteria, n_ranked)
+        ranked = np.isfinite(rank)
+        tip = _esc(f"#{int(rank)} {_label(row, 'site_id')}" if ranked else
+                   f"{_label(row, 'site_id')}{' (not ranked)' if has_rank else ''}")
         if row.geometry.geom_type not in ("Point", "MultiPoint"):
             geoms.append(row.geometry)
             props.append({"c": color, "f": color, "p": popup, "t": tip})
@@ -197,7 +201,7 @@ def candidate_layers(
         cprops = []
         for _, row in picked.iterrows():
             cprops.append({"f": "#ffffff", "k": CHOSEN_COLOR, "l": "★", "z": 10_000,
-                           "p": _site_popup(row, criteria, n, chosen=True),
+                           "p": _site_popup(row, criteria, n_ranked, chosen=True),
                            "t": _esc(f"Chosen: {_label(row, 'site_id')}")})
         pts = picked.geometry.representative_point().to_numpy()
         layers.append(DataLayer(

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import folium
+from branca.element import Element
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -101,6 +102,7 @@ def make_map(
     m.default_js = [("leaflet", LEAFLET_JS_URL), ("jquery", JQUERY_JS_URL)]
     m.default_css = [("leaflet_css", LEAFLET_CSS_URL)]
     m.add_child(Runtime(), name="siting_runtime")
+    m.get_root().header.add_child(Element(f"<title>{html.escape(title)}</title>"), name="siting_title")
     folium.TileLayer(OSM_TILES, attr=OSM_ATTRIBUTION, name="OpenStreetMap", max_zoom=19).add_to(m)
 
     sections: list[tuple[str, Scale]] = []

@@ -318,3 +318,17 @@ def test_tours_and_lanes_without_trips_or_co2_still_draw():
     assert len(feats) == len(tours)
     assert {f["properties"]["w"] for f in feats} == {3.0}  # no trips_per_week: one width for all
     assert all(f["properties"]["t"].startswith("Tour 1 from ") for f in feats)
+
+
+def test_unranked_sites_are_grey_and_said_so():
+    inp = helsinki_inputs()
+    c = inp["candidates"]
+    c.loc[c["rank"] > 40, ["rank", "score"]] = np.nan
+    m = make_map(stores=inp["stores"], candidates=c, title="A <b>title</b>")
+    labels = [f["properties"] for f in _layer_data(m, "candidates")["features"] if "l" in f["properties"]]
+    unranked = [p for p in labels if p["l"] == ""]
+    assert len(unranked) == int(c["rank"].isna().sum()) > 0
+    assert {p["f"] for p in unranked} == {"#adb5bd"}
+    assert all(p["t"].endswith("(not ranked)") for p in unranked)
+    assert all("of 40</td>" in p["p"] for p in labels if p["l"])
+    assert "<title>A &lt;b&gt;title&lt;/b&gt;</title>" in m.get_root().render()

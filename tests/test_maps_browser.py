@@ -193,3 +193,22 @@ def test_screenshot_of_the_demo_map(demo_page, tmp_path):
         assert img.size == (VIEWPORT["width"], VIEWPORT["height"])
         colours = img.convert("RGB").resize((320, 200)).getcolors(maxcolors=1_000_000)
     assert len(colours) > 200  # layers drawn, not a blank grey page
+
+
+def test_default_leaflet_marker_icon_works_offline(browser, demo, tmp_path):
+    """Leaflet guesses its marker images' folder from its CSS; inlined, the images must be data URIs."""
+    import folium
+
+    inputs = demo[1]
+    m = make_map(stores=inputs["stores"], candidates=inputs["candidates"])
+    lat, lon = inputs["stores"].to_crs(4326).geometry.iloc[0].coords[0][::-1]
+    folium.Marker([lat, lon], tooltip="plain folium marker").add_to(m)
+    path = tmp_path / "marker.html"
+    save_map(m, path)
+    page = Page(browser, path)
+    icon = page.page.locator("img.leaflet-marker-icon")
+    assert icon.count() == 1
+    assert icon.get_attribute("src").startswith("data:image/png;base64,")
+    assert page.page.evaluate("() => document.querySelector('img.leaflet-marker-icon').naturalWidth") == 25
+    assert page.errors == [] and [u for u in page.blocked if not TILE.match(u)] == []
+    page.close()
