@@ -6,7 +6,7 @@ import dataclasses
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import geopandas as gpd
 import networkx as nx
@@ -19,6 +19,7 @@ from siting.criteria import lane_criteria, landed_cost_criteria, site_criteria
 from siting.filters import EXCLUDED_COLUMNS, SiteFilters, attribute_filters, criteria_filters, excluded_rows, filter_report
 from siting.lanes import LaneParams, lane_totals
 from siting.layers import assign_rents
+from siting.progress import report
 from siting.rank import CRITERIA, DEFAULT_WEIGHTS, normalise_weights, score_sites
 from siting.robustness import RobustnessOptions, robustness_summary, sensitivity_table
 
@@ -580,7 +581,12 @@ def _overall(results: dict[str, CityResult], options: RankOptions) -> dict[str, 
     return out
 
 
-def run(cities: Sequence[CityInputs], options: RankOptions | None = None) -> RunResult:
+def run(
+    cities: Sequence[CityInputs],
+    options: RankOptions | None = None,
+    *,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> RunResult:
     """Rank the candidate sites of one or several cities, each with its own network and layers.
 
     Each city is ranked on its own (``rank``, ``score``, robustness); ``rank_overall`` and
@@ -592,6 +598,8 @@ def run(cities: Sequence[CityInputs], options: RankOptions | None = None) -> Run
     cities : sequence of CityInputs
         City names must be unique.
     options : RankOptions, optional
+    progress : callable, optional
+        ``progress("rank cities", done, total)`` after each city (see :mod:`siting.progress`).
 
     Returns
     -------
@@ -605,10 +613,12 @@ def run(cities: Sequence[CityInputs], options: RankOptions | None = None) -> Run
     options = options or RankOptions()
     options = dataclasses.replace(options, weights=normalise_weights(options.weights))  # logs once if rescaled
     results = {}
-    for city in cities:
+    report(progress, "rank cities", 0, len(cities))
+    for i, city in enumerate(cities):
         t0 = time.perf_counter()
         results[city.name] = rank_city(city, options)
         log.info("%s: ranked %d sites in %.1f s", city.name, len(results[city.name].ranking), time.perf_counter() - t0)
+        report(progress, "rank cities", i + 1, len(cities))
     return RunResult(cities=_overall(results, options), options=options)
 
 
@@ -677,6 +687,7 @@ def plan(
     method: str = "auto",
     time_limit_s: float | None = None,
     seed: int = 0,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> PlanResult:
     """Choose the best k sites per city: p-median on the demand-weighted drive times.
 
@@ -690,12 +701,15 @@ def plan(
     cities : sequence of CityInputs, or a RunResult
         A finished run is reused (no re-ranking).
     k : int or mapping city -> int
-        Sites to open per city (capped at the number of ranked sites, with a warning).
+        Sites to open per city (capped at the number of ranked sites, with a warning); a city
+        missing from the mapping (or mapped to None) gets 1.
     options : RankOptions, optional
         Used when ranking; ignored when ``cities`` is a RunResult.
     method, time_limit_s, seed
         Passed to :func:`siting.locate.p_median` (``"auto"``: exact when it will finish, else
         heuristic with a proven bound).
+    progress : callable, optional
+        ``progress("solve", done, total)`` after each city; passed on to :func:`run`.
 
     Returns
     -------
@@ -703,11 +717,12 @@ def plan(
     """
     from siting.locate import locate
 
-    result = cities if isinstance(cities, RunResult) else run(cities, options)
+    result = cities if isinstance(cities, RunResult) else run(cities, options, progress=progress)
     opts = result.options
     ks, sites, lines, lanes, totals, solutions = {}, [], [], [], [], {}
-    for name, city in result.cities.items():
-        want = int(k[name]) if isinstance(k, Mapping) else int(k)
+    report(progress, "solve", 0, len(result.cities))
+    for i, (name, city) in enumerate(result.cities.items()):
+        want = (1 if k.get(name) is None else int(k[name])) if isinstance(k, Mapping) else int(k)
         if want < 1:
             raise InputError(f"{name}: k must be at least 1, got {want}.")
         n = len(city.candidates)
@@ -728,6 +743,7 @@ def plan(
         city_lanes = _site_lanes(city.graph, chosen, city.stores, opts, name, allocation=alloc)
         lanes.append(city_lanes)
         totals.append(_totals(city_lanes, name, basis="chosen set"))
+        report(progress, "solve", i + 1, len(result.cities))
     plan_sites = stack_layers(sites)
     plan_lanes = stack_layers(lanes)
     plan_totals = pd.concat(totals, ignore_index=True)

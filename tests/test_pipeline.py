@@ -118,7 +118,7 @@ def test_filters_remove_what_they_say(cities):
     limit = float(big["rent_per_m2_yr"].median())
     expected = set(big.loc[big["rent_per_m2_yr"] > limit, "site_id"])
     base = rank_city(hel, RankOptions(robustness=FAST))
-    top = base.candidates.iloc[0]
+    top = base.candidates[~base.candidates["site_id"].isin(expected)].iloc[0]
     zone = gpd.GeoDataFrame({"name": ["flood zone"]}, geometry=[top.geometry.buffer(1.0)], crs=base.candidates.crs)
     opts = RankOptions(robustness=FAST, filters=SiteFilters(max_rent_per_m2_yr=limit, excluded_zones=zone))
     res = rank_city(hel, opts)
@@ -126,7 +126,9 @@ def test_filters_remove_what_they_say(cities):
     assert list(ex.columns) == ["layer", "id", "filter", "reason", "value"]
     assert set(ex.loc[ex["filter"] == "max_rent_per_m2_yr", "id"]) == expected
     zoned = set(ex.loc[ex["filter"] == "excluded_zones", "id"])
-    assert top["site_id"] in zoned or top["site_id"] in expected
+    touching = set(base.candidates.loc[base.candidates.intersects(zone.geometry.iloc[0]), "site_id"]) - expected
+    assert zoned == touching and top["site_id"] in zoned
+    assert (ex.loc[ex["filter"] == "excluded_zones", "reason"] == "inside the excluded zone 'flood zone'").all()
     assert not (set(res.ranking["site_id"]) & (expected | zoned))
     assert len(res.ranking) == len(big) - len(expected | zoned) - int((ex["filter"] == "max_snap_distance_m").sum())
     report = res.filter_report.set_index("filter")["removed"]
@@ -183,3 +185,24 @@ def test_plan_best_k_sites_per_city(two):
     s = result.summary.set_index("city")
     assert (s["k"] == 2).all() and (s["gap"] >= 0).all()
     json.dumps(result.summary_dict(), allow_nan=False)
+
+
+def test_lanes_for_several_top_sites_tours_and_progress(cities):
+    calls = []
+    opts = RankOptions(robustness=FAST, lanes_for_top=2, lane_pattern="tour", isochrones_for_top=0)
+    res = run([cities["kotka"]], opts, progress=lambda *a: calls.append(a))
+    city = res.cities["kotka"]
+    assert calls[0] == ("rank cities", 0, 1) and calls[-1] == ("rank cities", 1, 1)
+    lanes = city.lanes
+    top2 = city.ranking["site_id"].head(2).tolist()
+    assert sorted(set(lanes["site_id"])) == sorted(top2) and set(lanes["pattern"]) == {"tour"}
+    assert lanes.groupby("site_id")["site_rank"].first().to_dict() == {top2[0]: 1, top2[1]: 2}
+    totals = city.lane_totals.set_index("site_id")
+    # the city row is the top site's configuration, not the sum of alternatives
+    first = lanes[lanes["site_id"] == top2[0]]
+    assert totals.loc["ALL", "vehicle_km_per_week"] == pytest.approx(first["vehicle_km_per_week"].sum())
+    assert city.isochrones is None
+    # tours never drive more than out-and-back lanes of the same site
+    direct = run([cities["kotka"]], RankOptions(robustness=FAST, isochrones_for_top=0)).cities["kotka"]
+    assert totals.loc["ALL", "vehicle_km_per_week"] <= direct.lane_totals.set_index("site_id").loc[
+        "ALL", "vehicle_km_per_week"] + 1e-9
