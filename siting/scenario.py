@@ -238,7 +238,11 @@ def _convert(value: Any, tp: Any, path: str, base: Path) -> Any:
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             raise _Bad(path, f"expected a table, got {_tomltype(value)}")
-        return tp(**_fields(value, tp, path, base))
+        kwargs = _fields(value, tp, path, base)
+        try:
+            return tp(**kwargs)
+        except InputError as exc:
+            raise _Bad(path, str(exc)) from None
     if origin is not None and origin.__name__ == "Mapping" or origin is dict:
         if not isinstance(value, dict):
             raise _Bad(path, f"expected a table, got {_tomltype(value)}")
