@@ -162,6 +162,16 @@ def _bounds(frames: list[gpd.GeoDataFrame]) -> tuple[float, float, float, float]
     return float(arr[:, 0].min()), float(arr[:, 1].min()), float(arr[:, 2].max()), float(arr[:, 3].max())
 
 
+def _stable_ids(root: Element) -> None:
+    """Replace folium's random element ids by their order in the tree, so equal maps give equal files."""
+    stack, i = [root], 0
+    while stack:
+        element = stack.pop()
+        element._id = f"{i:08x}"
+        i += 1
+        stack.extend(reversed(list(element._children.values())))
+
+
 def save_map(m: folium.Map, path: str | os.PathLike[str], *, offline: bool = True) -> int:
     """Write the map as one HTML file (temporary file + rename).
 
@@ -186,6 +196,7 @@ def save_map(m: folium.Map, path: str | os.PathLike[str], *, offline: bool = Tru
         With ``offline=True``, if a script or stylesheet still points to http(s) (for example a
         folium plugin or ``folium.Icon`` that loads its code from a CDN).
     """
+    _stable_ids(m.get_root())
     page = m.get_root().render()
     if offline:
         page = inline_assets(page)

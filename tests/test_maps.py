@@ -332,3 +332,22 @@ def test_unranked_sites_are_grey_and_said_so():
     assert all(p["t"].endswith("(not ranked)") for p in unranked)
     assert all("of 40</td>" in p["p"] for p in labels if p["l"])
     assert "<title>A &lt;b&gt;title&lt;/b&gt;</title>" in m.get_root().render()
+
+
+def test_same_inputs_give_the_same_file(tmp_path):
+    inp = helsinki_inputs()
+    a = save_map(make_map(title="t", **inp), tmp_path / "a.html")
+    b = save_map(make_map(title="t", **inp), tmp_path / "b.html")
+    assert a == b and (tmp_path / "a.html").read_bytes() == (tmp_path / "b.html").read_bytes()
+
+
+def test_point_population_is_drawn_as_circles_sized_by_people():
+    inp = helsinki_inputs()
+    pop = inp["population"].copy()
+    pop["geometry"] = pop.geometry.representative_point()
+    m = make_map(stores=inp["stores"], candidates=inp["candidates"], population=pop)
+    feats = _layer_data(m, "population")["features"]
+    assert {f["geometry"]["type"] for f in feats} == {"Point"} and len(feats) == len(pop)
+    radius = np.array([f["properties"]["r"] for f in feats])
+    people = pop["population"].to_numpy()
+    assert radius[np.argmax(people)] == radius.max() and radius[np.argmin(people)] == radius.min()
