@@ -145,6 +145,7 @@ def make_map(
     n_sites = len(candidates)
     m.add_child(Title(title, f"{len(stores):,} stores · {n_sites:,} candidate sites"))
     m.siting_layers = {layer.key: layer.n_features for layer in layers}  # type: ignore[attr-defined]
+    _stable_ids(m.get_root())
     return m
 
 
@@ -163,7 +164,10 @@ def _bounds(frames: list[gpd.GeoDataFrame]) -> tuple[float, float, float, float]
 
 
 def _stable_ids(root: Element) -> None:
-    """Replace folium's random element ids by their order in the tree, so equal maps give equal files."""
+    """Replace folium's random element ids by their order in the tree, so equal maps give equal files.
+
+    Done once, before the first render: renaming an element after a render would add its script twice.
+    """
     stack, i = [root], 0
     while stack:
         element = stack.pop()
@@ -196,8 +200,9 @@ def save_map(m: folium.Map, path: str | os.PathLike[str], *, offline: bool = Tru
         With ``offline=True``, if a script or stylesheet still points to http(s) (for example a
         folium plugin or ``folium.Icon`` that loads its code from a CDN).
     """
-    _stable_ids(m.get_root())
-    page = m.get_root().render()
+    root = m.get_root()
+    root.script._children.clear()  # filled by each render: an earlier render (e.g. in Jupyter) would repeat it
+    page = root.render()
     if offline:
         page = inline_assets(page)
         remote = remote_assets(page)

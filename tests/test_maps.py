@@ -351,3 +351,12 @@ def test_point_population_is_drawn_as_circles_sized_by_people():
     radius = np.array([f["properties"]["r"] for f in feats])
     people = pop["population"].to_numpy()
     assert radius[np.argmax(people)] == radius.max() and radius[np.argmin(people)] == radius.min()
+
+
+def test_saving_twice_or_after_display_writes_the_same_page(tmp_path):
+    m = make_map(title="t", **helsinki_inputs())
+    m._repr_html_()  # what a notebook does when it shows the map
+    a = save_map(m, tmp_path / "a.html")
+    save_map(m, tmp_path / "cdn.html", offline=False)
+    b = save_map(m, tmp_path / "b.html")
+    assert a == b and (tmp_path / "a.html").read_bytes() == (tmp_path / "b.html").read_bytes()
