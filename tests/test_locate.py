@@ -173,3 +173,31 @@ def test_solution_is_frozen():
         sol.objective = 0.0  # type: ignore[misc]
     with pytest.raises(ValueError):
         sol.selected[0] = 1
+
+
+@pytest.mark.parametrize("method", ["exact", "auto"])
+def test_large_p_radius_milp_matches_independent_milp(method):
+    """p > 15 takes the radius-MILP path (smaller p the Lagrangian branch and bound)."""
+    rng = np.random.default_rng(21)
+    cost = np.round(rng.random((45, 26)) * 100, 1)
+    cost[rng.random(cost.shape) < 0.3] = np.inf
+    cost[np.arange(45), rng.integers(0, 26, 45)] = 90.0
+    w = rng.integers(1, 9, 45).astype(float)
+    ref = pulp_p_median(cost, 17, w)
+    sol = p_median(cost, 17, w, method=method)
+    _check_solution(sol, cost, w, 17)
+    assert sol.optimal and sol.objective == pytest.approx(ref)
+
+
+def test_radius_milp_direct_against_brute_force():
+    from siting.locate.radius import solve_radius
+
+    for seed in range(4):
+        cost, w = _tiny(seed, holes=0.25)
+        for p in (2, 3):
+            best = brute_p_median(cost, p, w)
+            if not np.isfinite(best):
+                continue
+            start = np.arange(cost.shape[1] - p, cost.shape[1])
+            cols, val, lb, optimal, _ = solve_radius(cost, w, p, np.zeros(0, dtype=np.int64), start)
+            assert optimal and val == pytest.approx(best) and lb == pytest.approx(best)

@@ -8,7 +8,7 @@ import numpy as np
 
 from ._common import Problem
 
-__all__ = ["lagrangian_bound", "weighted_cost"]
+__all__ = ["lagrangian_bound", "weighted_cost", "fix_by_reduced_cost"]
 
 
 def weighted_cost(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
@@ -21,7 +21,7 @@ def weighted_cost(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
 
 
 def lagrangian_bound(problem: Problem, p: int, upper_bound: float, *, start: np.ndarray | None = None,
-                     iterations: int = 400, deadline: float | None = None) -> float:
+                     iterations: int = 400, deadline: float | None = None) -> tuple[float, np.ndarray]:
     """Best Lagrangian lower bound on the p-median optimum found by subgradient optimisation.
 
     Relaxing ``sum_j x_ij = 1`` with multipliers ``lam_i`` gives
@@ -29,6 +29,9 @@ def lagrangian_bound(problem: Problem, p: int, upper_bound: float, *, start: np.
     required sites plus the ``p - |required|`` other allowed sites with the most negative column
     sums. Every ``L(lam)`` is a valid lower bound. When all weighted costs are integers the bound
     is rounded up.
+
+    Returns ``(bound, multipliers)``: the multipliers of the best bound feed
+    :func:`fix_by_reduced_cost`.
 
     Parameters
     ----------
@@ -49,6 +52,7 @@ def lagrangian_bound(problem: Problem, p: int, upper_bound: float, *, start: np.
     k_free = p - req_local.size
     lam = np.array(start, dtype=np.float64) if start is not None else np.where(fin, wc, np.inf).min(axis=1)
     best = -np.inf
+    best_lam = lam.copy()
     theta, stale = 2.0, 0
     for _ in range(iterations):
         red = np.minimum(wc - lam[:, None], 0.0)  # inf - lam -> inf -> 0
@@ -60,7 +64,7 @@ def lagrangian_bound(problem: Problem, p: int, upper_bound: float, *, start: np.
             chosen = np.concatenate([req_local, pick])
         val = float(lam.sum() + rho[chosen].sum())
         if not np.isfinite(best) or val > best + 1e-12 * max(abs(best), 1.0):
-            best, stale = val, 0
+            best, stale, best_lam = val, 0, lam.copy()
         else:
             stale += 1
             if stale >= 20:
@@ -76,4 +80,42 @@ def lagrangian_bound(problem: Problem, p: int, upper_bound: float, *, start: np.
             break
         lam = lam + theta * (upper_bound - val) / norm * g
     bound = float(np.ceil(best - 1e-7)) if integral else float(best)
-    return min(bound, float(upper_bound))
+    return min(bound, float(upper_bound)), best_lam
+
+
+def fix_by_reduced_cost(problem: Problem, p: int, lam: np.ndarray, upper_bound: float,
+                        incumbent: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Lagrangian variable fixing: sites that cannot be in a solution better than ``upper_bound``.
+
+    For multipliers ``lam`` the bound with site j forced open (closed) is the relaxed bound with j
+    swapped in (out). If that bound reaches the threshold, no strictly better solution opens
+    (closes) j. Only sites outside (inside) the incumbent are fixed, so the incumbent stays feasible.
+
+    Returns ``(closed, opened, threshold)``: boolean masks over the allowed columns, and the value
+    every excluded solution is proven to reach (for integral costs ``upper_bound`` itself).
+    """
+    wc, cols = weighted_cost(problem)
+    m = cols.size
+    fin = np.isfinite(wc)
+    integral = bool(np.all(np.equal(np.mod(wc[fin], 1.0), 0.0)))
+    threshold = (upper_bound - 1.0 + 1e-6) if integral else upper_bound * (1.0 - 1e-9)
+    rho = np.minimum(wc - lam[:, None], 0.0).sum(axis=0)
+    req = np.zeros(m, dtype=bool)
+    req[np.searchsorted(cols, problem.required)] = True
+    k_free = p - int(req.sum())
+    closed = np.zeros(m, dtype=bool)
+    opened = np.zeros(m, dtype=bool)
+    free = np.flatnonzero(~req)
+    if k_free <= 0 or k_free >= free.size:
+        return closed, opened, upper_bound
+    order = free[np.argsort(rho[free], kind="stable")]
+    chosen, rest = order[:k_free], order[k_free:]
+    base = float(lam.sum() + rho[req].sum() + rho[chosen].sum())
+    inc = np.zeros(m, dtype=bool)
+    inc[incumbent] = True
+    worst_in, best_out = rho[chosen[-1]], rho[rest[0]]
+    force_open = base + rho[rest] - worst_in  # j forced open replaces the weakest chosen site
+    closed[rest[(force_open > threshold) & ~inc[rest]]] = True
+    force_close = base - rho[chosen] + best_out
+    opened[chosen[(force_close > threshold) & inc[chosen]]] = True
+    return closed, opened, (upper_bound if integral else threshold)

@@ -11,7 +11,8 @@ from siting._errors import InfeasibleError, InputError
 
 from ._common import prepare
 from ._solution import Solution, relative_gap
-from .bounds import lagrangian_bound
+from .bnb import lagrangian_branch_and_bound
+from .bounds import fix_by_reduced_cost, lagrangian_bound, weighted_cost
 from .heuristics import penalised_weighted_cost, vns
 from .radius import solve_radius
 
@@ -19,6 +20,7 @@ __all__ = ["p_median", "DEFAULT_TIME_LIMIT_S"]
 
 DEFAULT_TIME_LIMIT_S = 60.0
 _EXACT_MAX_CELLS = 25_000_000  # auto: beyond n*m of this, stay with heuristic + bound
+_BNB_MAX_P = 15  # small p: LP bounds are weak, Lagrangian branch and bound is faster than the MILP
 
 
 def _assign(cost: np.ndarray, selected: np.ndarray) -> np.ndarray:
@@ -44,8 +46,9 @@ def p_median(cost: np.ndarray, p: int, weights: np.ndarray | Sequence[float] | N
         Sites that must / must not be opened.
     method : {"auto", "exact", "heuristic"}
         ``"heuristic"``: greedy + swap interchange + VNS, with a Lagrangian lower bound.
-        ``"exact"``: the radius MILP on HiGHS, warm-started by the heuristic, until proven optimal
-        or ``time_limit_s``. ``"auto"``: heuristic + Lagrangian bound; if the gap is open and the
+        ``"exact"``: heuristic + Lagrangian bound, sites fixed by Lagrangian reduced costs, then
+        the radius MILP on HiGHS warm-started by the heuristic (or, for p <= 15 where LP bounds
+        are weak, Lagrangian branch and bound) until proven optimal or ``time_limit_s``. ``"auto"``: heuristic + Lagrangian bound; if the gap is open and the
         matrix is not huge, the exact MILP runs in the remaining time (default limit 60 s).
     time_limit_s : float, optional
         Wall-clock budget. The heuristic is deterministic unless this budget cuts it short.
@@ -73,28 +76,47 @@ def p_median(cost: np.ndarray, p: int, weights: np.ndarray | Sequence[float] | N
     wc, cols, penalty = penalised_weighted_cost(pr)
     req_local = np.searchsorted(cols, pr.required)
     heur_deadline = None if deadline is None else t0 + 0.5 * float(limit)
-    iters = 0 if method == "exact" else 300
+    iters = 30 if method == "exact" else 300
     sel, val = vns(wc, p, req_local, seed=seed, iterations=iters, deadline=heur_deadline)
     reachable = val < penalty
     lower = -np.inf
+    lam = None
     tag = "heuristic:greedy+swap+vns"
-    if reachable and method != "exact":
-        lower = lagrangian_bound(pr, p, val, start=wc[:, sel].min(axis=1), deadline=deadline)
+    if reachable:
+        lower, lam = lagrangian_bound(pr, p, val, start=wc[:, sel].min(axis=1), deadline=deadline)
         tag += "+lagrangian-bound"
     gap_open = not reachable or relative_gap(val, lower) > 1e-6
-    run_exact = method == "exact" or (method == "auto" and gap_open and wc.size <= _EXACT_MAX_CELLS)
+    run_exact = gap_open and (method == "exact" or (method == "auto" and wc.size <= _EXACT_MAX_CELLS))
     if run_exact:
         left = None if deadline is None else max(deadline - time.perf_counter(), 0.1)
-        sub = pr.cost[:, cols]
-        open_cols, best, lb, _, rounds = solve_radius(sub, pr.weights, p, req_local, sel, time_limit_s=left)
-        if not np.isfinite(best) and lb == np.inf:  # the MILP proved it infeasible
+        keep = np.ones(cols.size, dtype=bool)
+        req_sub, floor = req_local, np.inf
+        if lam is not None:  # Lagrangian variable fixing shrinks the candidate set
+            closed, opened, floor = fix_by_reduced_cost(pr, p, lam, val, sel)
+            keep = ~closed
+            req_sub = np.union1d(req_local, np.flatnonzero(opened))
+        kept = np.flatnonzero(keep)
+        if lam is not None and p <= _BNB_MAX_P:
+            wcinf, _ = weighted_cost(pr)
+            dl = None if left is None else time.perf_counter() + left
+            open_cols, best, lb, _, nodes = lagrangian_branch_and_bound(
+                wcinf[:, kept], p, np.searchsorted(kept, req_sub), np.searchsorted(kept, sel), lam, deadline=dl)
+            engine = f"lagrangian-bnb(nodes={nodes}"
+        else:
+            sub = pr.cost[:, cols[kept]]
+            open_cols, best, lb, _, rounds = solve_radius(sub, pr.weights, p, np.searchsorted(kept, req_sub),
+                                                          np.searchsorted(kept, sel), time_limit_s=left)
+            engine = f"radius-milp(rounds={rounds}"
+        if not np.isfinite(best) and lb == np.inf and lam is None:  # the MILP proved it infeasible
             raise InfeasibleError(f"no set of p={p} allowed sites reaches every demand row; raise p or "
                                   "add candidates that reach the isolated demand points")
         if np.isfinite(best) and (not reachable or best <= val):
-            sel, val = open_cols, best
+            sel, val = kept[open_cols], best
             reachable = True
-        lower = max(lower, lb)
-        tag = f"exact:radius-milp(rounds={rounds})" if method == "exact" else tag + f"+radius-milp(rounds={rounds})"
+        lower = max(lower, min(lb, floor))
+        fixed_note = f",fixed={int((~keep).sum())}" if lam is not None else ""
+        part = f"{engine}{fixed_note})"
+        tag = f"exact:{part}" if method == "exact" else f"{tag}+{part}"
     if not reachable:
         raise InfeasibleError(f"found no set of p={p} sites that reaches every demand row within the time limit "
                               "(some demand rows are reachable only from a few candidates); raise p, add "
