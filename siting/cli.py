@@ -27,6 +27,27 @@ app.add_typer(network_app, name="network")
 log = logging.getLogger("siting")
 
 
+def _exception_modules() -> list[Any]:
+    """Where click-style exceptions live: click itself, and the copies newer typer versions vendor."""
+    mods: list[Any] = [click.exceptions]
+    for name in ("typer._click.exceptions", "typer.exceptions"):
+        try:
+            mods.append(__import__(name, fromlist=["_"]))
+        except ImportError:  # pragma: no cover - older typer uses click directly
+            pass
+    return mods
+
+
+def _classes(name: str) -> tuple[type, ...]:
+    return tuple({getattr(m, name) for m in _exception_modules() if hasattr(m, name)})
+
+
+_EXIT = _classes("Exit")
+_CLICK_ERROR = _classes("ClickException")
+_USAGE_ERROR = _classes("UsageError")
+_ABORT = _classes("Abort")
+
+
 class Format(str, Enum):
     """Output format of tables and layers."""
 
@@ -294,8 +315,7 @@ def demo(
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Write a demo city's inputs (stores, candidates, population, rents as GeoPackage, its OSM extract and a
-    scenario pointing at them) for you to copy and edit."""
+    """Write a demo city's inputs (four GeoPackage layers, its OSM extract, a scenario) for you to copy and edit."""
     _setup_logging(verbose, quiet)
     from siting.demo import demo_city
     from siting.outputs import atomic_path, write_layer
@@ -384,12 +404,12 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``siting`` console script: exit 0 on success, 2 on bad input, 1 on internal error."""
     try:
         app(args=argv, prog_name="siting", standalone_mode=False)
-    except click.exceptions.Exit as exc:
+    except _EXIT as exc:
         sys.exit(exc.exit_code)
-    except click.exceptions.ClickException as exc:
+    except _CLICK_ERROR as exc:
         exc.show()
-        sys.exit(2 if isinstance(exc, click.exceptions.UsageError) else exc.exit_code)
-    except click.exceptions.Abort:
+        sys.exit(2 if isinstance(exc, _USAGE_ERROR) else exc.exit_code)
+    except _ABORT:
         print("siting: aborted", file=sys.stderr)
         sys.exit(1)
     except SitingError as exc:

@@ -1,0 +1,276 @@
+"""The `siting` CLI: every command and every exit path (0 ok, 2 bad input, 1 internal error)."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import tomllib
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from siting.cli import main
+from siting.runinfo import file_sha256
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args: object) -> tuple[int, str, str]:
+    """Run ``siting ARGS`` in-process; return (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            main([str(a) for a in args])
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+    return code, out.getvalue(), err.getvalue()
+
+
+def _no_network_build(monkeypatch) -> None:
+    import siting.network
+
+    def must_not_build(*args, **kwargs):
+        raise AssertionError("this command must not build a network")
+
+    monkeypatch.setattr(siting.network, "build_network", must_not_build)
+
+
+# --------------------------------------------------------------------------- end to end (subprocess)
+
+
+def test_siting_rank_with_no_arguments_ranks_the_demo(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "siting.cli", "rank"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "helsinki: top 10 of" in proc.stdout and "way/" in proc.stdout
+    assert "Traceback" not in proc.stderr
+    assert "network drive" in proc.stderr  # logs go to stderr, results to stdout
+    assert "network drive" not in proc.stdout
+    assert (tmp_path / "maps" / "helsinki.html").stat().st_size > 10_000
+
+
+def test_bad_scenario_key_exits_2_with_the_key_path_and_no_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "scenario.toml"
+    bad.write_text('[[cities]]\nname = "a"\ndemo = "kotka"\n[[cities]]\nname = "b"\nnetwork = "x.osm.pbf"\n'
+                   '[cities.layers.stores]\npath = "s.gpkg"\ncolumns = { demnd = "units" }\n'
+                   '[cities.layers.candidates]\npath = "c.gpkg"\n', encoding="utf-8")
+    proc = subprocess.run(["siting", "validate", "scenario.toml"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "siting: error: scenario.toml: cities[1].layers.stores.columns: unknown key 'demnd'; "
+        "expected one of id, name, demand, shop"
+    ]
+    assert proc.stdout == ""
+
+
+# --------------------------------------------------------------------------- one shared run: init -> validate -> plan
+
+
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory) -> dict:
+    d = tmp_path_factory.mktemp("cli")
+    scenario = d / "siting.toml"
+    results = {"init": run_cli("init", scenario)}
+    results["validate"] = run_cli("validate", scenario)
+    out = d / "out"
+    results["plan"] = run_cli("plan", scenario, "--out", out, "--map", d / "plan.html", "--progress")
+    return {"dir": d, "scenario": scenario, "out": out, **results}
+
+
+def test_init_writes_a_scenario_that_validates_and_runs(planned) -> None:
+    code, stdout, _ = planned["init"]
+    assert code == 0 and stdout.strip() == str(planned["scenario"])
+    text = planned["scenario"].read_text(encoding="utf-8")
+    assert text.count("#") > 20  # commented
+    code, stdout, _ = planned["validate"]
+    assert code == 0 and stdout.strip().endswith("OK (1 city)")
+    code, stdout, stderr = planned["plan"]
+    assert code == 0, stderr
+    assert "helsinki: best 2 site(s)" in stdout
+    assert "Traceback" not in stderr
+
+
+def test_init_refuses_to_overwrite(planned) -> None:
+    code, _, stderr = run_cli("init", planned["scenario"])
+    assert code == 2 and "already exists" in stderr
+    assert run_cli("init", planned["scenario"], "--force")[0] == 0
+
+
+def test_plan_outputs_and_progress(planned) -> None:
+    out = planned["out"]
+    _, stdout, stderr = planned["plan"]
+    assert "solve: 100%" in stderr  # off a terminal: a log line per 10%
+    chosen = pd.read_csv(out / "helsinki" / "chosen.csv", dtype=str)
+    assert len(chosen) == 2  # k = 2 in the init template
+    plan = pd.read_csv(out / "plan.csv", dtype={"site_id": str})
+    assert sorted(plan["site_id"]) == sorted(chosen["site_id"])
+    for site in chosen["site_id"]:
+        assert site in stdout
+    ranking = pd.read_csv(out / "ranking.csv", dtype={"site_id": str})
+    assert sorted(ranking["rank"]) == list(range(1, len(ranking) + 1))
+    for layer in ("stores", "candidates", "lanes", "allocation"):
+        assert (out / "helsinki" / f"{layer}.gpkg").exists(), layer
+    assert (planned["dir"] / "plan.html").exists()
+    assert not list(out.rglob(".*"))  # no temporary files left behind
+
+
+def test_run_json_records_scenario_versions_hashes_and_top_sites(planned) -> None:
+    import siting
+    from siting.demo import demo_osm_path
+    from siting.emissions import FACTOR_SET
+
+    out = planned["out"]
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert record["command"] == "plan"
+    assert record["siting_version"] == siting.__version__
+    assert record["factor_set"] == FACTOR_SET
+    assert record["scenario"] == tomllib.loads(planned["scenario"].read_text(encoding="utf-8"))
+    assert record["inputs"]["scenario"]["sha256"] == file_sha256(planned["scenario"])
+    assert record["inputs"]["helsinki.network"]["sha256"] == file_sha256(demo_osm_path("helsinki"))
+    ranking = pd.read_csv(out / "helsinki" / "ranking.csv", dtype={"site_id": str}).sort_values("rank")
+    top = record["top_sites"]["helsinki"]
+    assert top == list(ranking["site_id"][: len(top)])
+    chosen = pd.read_csv(out / "helsinki" / "chosen.csv", dtype=str)["site_id"].tolist()
+    assert record["chosen_sites"]["helsinki"] == chosen
+    assert all(v >= 0 for v in record["timings_s"].values())
+    assert record["timings_s"]["rank_s"] > 0
+    assert str(out / "ranking.csv") in record["outputs"]
+
+
+def test_map_redraws_from_outputs_without_recomputing(planned, tmp_path, monkeypatch) -> None:
+    _no_network_build(monkeypatch)
+    code, stdout, stderr = run_cli("map", planned["out"], "--out", tmp_path)
+    assert code == 0, stderr
+    page = (tmp_path / "helsinki.html").read_text(encoding="utf-8")
+    assert "OpenStreetMap" in page and "<script src=\"http" not in page
+    assert "helsinki.html" in stdout
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run_cli("map", empty)[0] == 2
+    code, _, stderr = run_cli("map", tmp_path / "missing")
+    assert code == 2 and "folder not found" in stderr
+
+
+def test_diff_shows_changed_settings_inputs_and_top_sites(planned, tmp_path) -> None:
+    run_a = planned["out"] / "run.json"
+    code, stdout, _ = run_cli("diff", run_a, planned["out"])
+    assert code == 0 and "no differences" in stdout
+    record = json.loads(run_a.read_text(encoding="utf-8"))
+    record["scenario"]["rank"]["weights"]["rent_per_yr"] = 0.9
+    record["inputs"]["scenario"]["sha256"] = "0" * 64
+    top = record["top_sites"]["helsinki"]
+    record["top_sites"]["helsinki"] = [top[1], top[0], "way/new", *top[3:]]
+    run_b = tmp_path / "run.json"
+    run_b.write_text(json.dumps(record), encoding="utf-8")
+    code, stdout, _ = run_cli("diff", run_a, run_b)
+    assert code == 0
+    assert "rank.weights.rent_per_yr: 0.3 -> 0.9" in stdout
+    assert "scenario: content changed" in stdout
+    assert f"moved: {top[0]} 1 -> 2" in stdout
+    assert "entered: way/new (rank 3)" in stdout and f"left: {top[2]} (was rank 3)" in stdout
+    assert run_cli("diff", run_a, tmp_path / "nope")[0] == 2
+
+
+# --------------------------------------------------------------------------- formats, demo files, own files
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("demo") / "kotka"
+    code, stdout, stderr = run_cli("demo", d, "--city", "kotka", "-q")
+    assert code == 0, stderr
+    return d
+
+
+def test_demo_writes_inputs_and_a_scenario_that_validates(demo_dir, monkeypatch) -> None:
+    for name in ("stores.gpkg", "candidates.gpkg", "population.gpkg", "rents.gpkg", "scenario.toml", "test.osm.pbf"):
+        assert (demo_dir / name).exists(), name
+    _no_network_build(monkeypatch)
+    code, stdout, stderr = run_cli("validate", demo_dir / "scenario.toml")
+    assert code == 0, stderr
+    assert "city kotka:" in stdout
+    code, _, stderr = run_cli("demo", demo_dir, "--city", "kotka")
+    assert code == 2 and "--force" in stderr
+
+
+@pytest.mark.parametrize("fmt, layer_file, table_file", [
+    ("gpkg", "layers.gpkg", "sensitivity.csv"),
+    ("parquet", "candidates.parquet", "sensitivity.parquet"),
+    ("json", "candidates.geojson", "sensitivity.json"),
+])
+def test_rank_own_files_in_each_format(demo_dir, tmp_path, fmt, layer_file, table_file) -> None:
+    out = tmp_path / "out"
+    code, stdout, stderr = run_cli(
+        "rank", "--stores", demo_dir / "stores.gpkg", "--candidates", demo_dir / "candidates.gpkg",
+        "--population", demo_dir / "population.gpkg", "--rents", demo_dir / "rents.gpkg",
+        "--network", demo_dir / "test.osm.pbf", "--city", "kotka", "--out", out, "--format", fmt, "--no-map",
+        "--quiet", "--no-progress", "--top", "3")
+    assert code == 0, stderr
+    assert stderr == ""  # --quiet: nothing but results
+    assert "kotka: top 3 of" in stdout
+    assert (out / "kotka" / layer_file).exists() and (out / table_file).exists()
+    ranking = pd.read_csv(out / "ranking.csv", dtype={"site_id": str})
+    assert set(ranking["city"]) == {"kotka"}
+    if fmt == "json":
+        assert json.loads((out / "ranking.json").read_text(encoding="utf-8"))[0]["site_id"] == ranking["site_id"][0]
+    else:
+        assert run_cli("map", out, "--out", tmp_path / "maps")[0] == 0
+        assert (tmp_path / "maps" / "kotka.html").exists()
+
+
+def test_bad_inputs_exit_2(demo_dir, tmp_path, monkeypatch) -> None:
+    code, _, stderr = run_cli("rank", "--stores", demo_dir / "stores.gpkg")
+    assert code == 2 and "--candidates, --network missing" in stderr
+    code, _, stderr = run_cli("rank", demo_dir / "scenario.toml", "--stores", demo_dir / "stores.gpkg")
+    assert code == 2 and "not both" in stderr
+    code, _, stderr = run_cli("rank", tmp_path / "missing.toml")
+    assert code == 2 and "scenario file not found" in stderr and "Traceback" not in stderr
+    code, _, stderr = run_cli("rank", "--no-such-option")
+    assert code == 2 and "No such option" in stderr
+    _no_network_build(monkeypatch)
+    broken = tmp_path / "broken.toml"
+    broken.write_text((demo_dir / "scenario.toml").read_text(encoding="utf-8").replace(
+        'path = "stores.gpkg"', f'path = "{tmp_path}/gone.gpkg"'), encoding="utf-8")
+    code, _, stderr = run_cli("validate", broken)
+    assert code == 2 and "gone.gpkg: stores file not found" in stderr
+
+
+def test_internal_error_exits_1_without_traceback_unless_verbose(monkeypatch, tmp_path) -> None:
+    import siting.runinfo
+
+    def broken(path):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(siting.runinfo, "read_run", broken)
+    code, _, stderr = run_cli("diff", tmp_path, tmp_path)
+    assert code == 1
+    assert "internal error: RuntimeError: boom" in stderr and "Traceback" not in stderr
+    code, _, stderr = run_cli("diff", tmp_path, tmp_path, "--verbose")
+    assert code == 1 and "Traceback" in stderr
+
+
+def test_network_build_and_cache(kotka_pbf, tmp_path) -> None:
+    cache = tmp_path / "cache"
+    code, stdout, stderr = run_cli("network", "build", kotka_pbf, "--cache-dir", cache, "--out", tmp_path / "g.graphml")
+    assert code == 0, stderr
+    assert "nodes" in stdout and "(cache miss)" in stdout
+    assert (tmp_path / "g.graphml").exists() and any(cache.iterdir())
+    code, stdout, _ = run_cli("network", "build", kotka_pbf, "--cache-dir", cache, "-q")
+    assert code == 0 and "(cache hit)" in stdout
+    code, _, stderr = run_cli("network", "build", tmp_path / "nowhere.osm.pbf")
+    assert code == 2 and "does not exist" in stderr
+    code, _, stderr = run_cli("network", "build", kotka_pbf, "--mode", "boat")
+    assert code == 2 and "drive" in stderr
+
+
+def test_help_lists_every_command() -> None:
+    code, stdout, _ = run_cli("--help")
+    assert code == 0
+    for command in ("rank", "plan", "map", "network", "validate", "demo", "init", "diff"):
+        assert command in stdout
