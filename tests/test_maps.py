@@ -360,3 +360,13 @@ def test_saving_twice_or_after_display_writes_the_same_page(tmp_path):
     save_map(m, tmp_path / "cdn.html", offline=False)
     b = save_map(m, tmp_path / "b.html")
     assert a == b and (tmp_path / "a.html").read_bytes() == (tmp_path / "b.html").read_bytes()
+
+
+def test_chosen_sites_as_a_geodataframe_get_the_candidates_breakdown():
+    inp = helsinki_inputs()
+    c = inp["candidates"]
+    picked = c[c["site_id"].isin(inp["chosen"])][["site_id", "geometry"]].to_crs(4326)
+    m = make_map(stores=inp["stores"], candidates=c, chosen=picked)
+    feats = _layer_data(m, "chosen")["features"]
+    assert len(feats) == len(inp["chosen"])
+    assert all("delivery_time_s" in f["properties"]["p"] and "Chosen site" in f["properties"]["p"] for f in feats)

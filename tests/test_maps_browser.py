@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -211,4 +212,21 @@ def test_default_leaflet_marker_icon_works_offline(browser, demo, tmp_path):
     assert icon.get_attribute("src").startswith("data:image/png;base64,")
     assert page.page.evaluate("() => document.querySelector('img.leaflet-marker-icon').naturalWidth") == 25
     assert page.errors == [] and [u for u in page.blocked if not TILE.match(u)] == []
+    page.close()
+
+
+def test_thousand_store_city_draws_every_feature(browser, tmp_path):
+    from test_maps import _synthetic_city
+
+    city = _synthetic_city(1000, 100)
+    path = tmp_path / "big.html"
+    size = save_map(make_map(title="Synthetic city", **city), path)
+    t0 = time.perf_counter()
+    page = Page(browser, path)
+    page.page.wait_for_selector(".siting-legend")
+    load_s = time.perf_counter() - t0
+    print(f"1,000-store map: {size / 1e6:.2f} MB, loaded in {load_s:.2f} s")
+    assert page.errors == []
+    assert page.count(LAYER_SELECTORS["stores"]) == 1000 and page.count(LAYER_SELECTORS["lanes"]) == 1000
+    assert page.count(LAYER_SELECTORS["population"]) == 400
     page.close()
