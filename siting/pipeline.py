@@ -111,9 +111,17 @@ class RankOptions:
             raise InputError(f"lane_pattern must be 'direct' or 'tour', got {self.lane_pattern!r}.")
         if self.normalisation not in ("minmax", "rank"):
             raise InputError(f"normalisation must be 'minmax' or 'rank', got {self.normalisation!r}.")
-        for name in ("reach_time_s", "sla_time_s", "required_floor_area_m2", "max_snap_distance_m"):
-            if not float(getattr(self, name)) >= 0:
-                raise InputError(f"{name} must be a number >= 0, got {getattr(self, name)!r}.")
+        for name in ("reach_time_s", "sla_time_s", "required_floor_area_m2", "max_snap_distance_m", "setup_cost"):
+            value = getattr(self, name)
+            try:
+                ok = float(value) >= 0
+            except (TypeError, ValueError):
+                ok = False
+            if not ok:
+                raise InputError(f"{name} must be a number >= 0, got {value!r}.")
+        for name in ("lanes_for_top", "isochrones_for_top"):
+            if not isinstance(getattr(self, name), (int, np.integer)) or getattr(self, name) < 0:
+                raise InputError(f"{name} must be a whole number >= 0, got {getattr(self, name)!r}.")
         object.__setattr__(self, "products", tuple(self.products))
 
 

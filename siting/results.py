@@ -118,6 +118,11 @@ class RunResult:
         return stack_layers([c.lanes for c in self.cities.values()])
 
     @property
+    def isochrones(self) -> gpd.GeoDataFrame:
+        """All cities' isochrones stacked (``city`` column; EPSG:4326 when the cities' CRSs differ)."""
+        return stack_layers([c.isochrones.assign(city=n) for n, c in self.cities.items() if c.isochrones is not None])
+
+    @property
     def lane_totals(self) -> pd.DataFrame:
         """All cities' lane totals stacked (per lane site, plus one ``ALL`` row per city)."""
         return pd.concat([c.lane_totals for c in self.cities.values()], ignore_index=True)

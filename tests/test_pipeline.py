@@ -87,6 +87,19 @@ def test_lanes_and_totals_of_the_top_site(two):
         assert city.isochrones is not None and city.isochrones["site_id"].tolist() == [top]
     stacked = two.lane_totals
     assert (stacked["site_id"] == "ALL").sum() == 2
+    assert set(two.lanes["city"]) == {"helsinki", "kotka"} and len(two.lanes) == sum(len(c.lanes) for c in two.cities.values())
+    assert set(two.isochrones["city"]) == {"helsinki", "kotka"}
+
+
+def test_options_are_checked():
+    with pytest.raises(InputError, match="lane_pattern"):
+        RankOptions(lane_pattern="drone")
+    with pytest.raises(InputError, match="reach_time_s"):
+        RankOptions(reach_time_s="ten")
+    with pytest.raises(InputError, match="lanes_for_top"):
+        RankOptions(lanes_for_top=-1)
+    with pytest.raises(InputError, match="max_rent_per_yr"):
+        SiteFilters(max_rent_per_yr=-5)
 
 
 def test_sensitivity_summary_and_json(two):
