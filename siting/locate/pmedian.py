@@ -117,6 +117,8 @@ def p_median(cost: np.ndarray, p: int, weights: np.ndarray | Sequence[float] | N
         fixed_note = f",fixed={int((~keep).sum())}" if lam is not None else ""
         part = f"{engine}{fixed_note})"
         tag = f"exact:{part}" if method == "exact" else f"{tag}+{part}"
+    if method == "exact" and not run_exact:
+        tag = "exact:" + tag.removeprefix("heuristic:")  # the Lagrangian bound closed the gap
     if not reachable:
         raise InfeasibleError(f"found no set of p={p} sites that reaches every demand row within the time limit "
                               "(some demand rows are reachable only from a few candidates); raise p, add "
