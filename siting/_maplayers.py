@@ -116,7 +116,8 @@ siting.button = function (map, svg, title, onclick) {
   };
   return c.addTo(map);
 };
-siting.controls = function (map, attributions) {
+siting.controls = function (map, attributions, bounds) {
+  if (bounds) { map.fitBounds(bounds, {padding: [30, 30], animate: false}); }
   L.control.scale({imperial: false, maxWidth: 150}).addTo(map);
   attributions.forEach(function (a) { map.attributionControl.addAttribution(a); });
   var full = '<svg viewBox="0 0 16 16" width="16" height="16"><path d="M1 6V1h5M10 1h5v5M15 10v5h-5M6 15H1v-5" fill="none" stroke="#333" stroke-width="2"/></svg>';
@@ -272,17 +273,19 @@ siting.title({{ this._parent.get_name() }}, {{ this.text_js }}, {{ this.sub_js }
 
 
 class Controls(MacroElement):
-    """Permanent attributions plus tiny inline full-screen and distance-measure buttons."""
+    """Initial view (fit to ``bounds`` without animation), permanent attributions, a metric scale and
+    tiny inline full-screen and distance-measure buttons."""
 
     _template = Template(
         """
 {% macro script(this, kwargs) %}
-siting.controls({{ this._parent.get_name() }}, {{ this.attributions_js }});
+siting.controls({{ this._parent.get_name() }}, {{ this.attributions_js }}, {{ this.bounds_js }});
 {% endmacro %}
 """
     )
 
-    def __init__(self, attributions_html: list[str]) -> None:
+    def __init__(self, attributions_html: list[str], bounds: list[list[float]] | None = None) -> None:
         super().__init__()
         self._name = "SitingControls"
         self.attributions_js = js_json(attributions_html)
+        self.bounds_js = js_json(bounds)

@@ -95,7 +95,9 @@ def make_map(
     Returns
     -------
     folium.Map
-        Save it with :func:`save_map`.
+        Save it with :func:`save_map`. Its ``siting_layers`` attribute maps each layer key
+        ("stores", "candidates", ...) to the number of features drawn (a candidate polygon counts
+        twice: footprint and rank label).
     """
     m = folium.Map(location=[0.0, 0.0], zoom_start=13, tiles=None)
     # Only Leaflet (+ jQuery for folium elements users may add): no Bootstrap or Font Awesome.
@@ -135,11 +137,12 @@ def make_map(
         m.add_child(layer)
 
     bounds = _bounds([stores, candidates])
+    fit = None
     if bounds is not None:
         m.location = [(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2]
-        m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]], padding=(30, 30))
+        fit = [[bounds[1], bounds[0]], [bounds[3], bounds[2]]]
     attributions = [OSM_ATTRIBUTION] + ([html.escape(attribution_extra)] if attribution_extra else [])
-    m.add_child(Controls(attributions))
+    m.add_child(Controls(attributions, fit))
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     m.add_child(Legend(legend_html(sections)))
     n_sites = len(candidates)

@@ -54,6 +54,8 @@ class Page:
         self.page.route("**/*", self._route)
         self.page.goto(path.as_uri())
         self.page.wait_for_load_state("load")
+        # no zoom or pan animation running (a screenshot would catch the layers mid-scale)
+        self.page.wait_for_function("() => !document.querySelector('.leaflet-zoom-anim, .leaflet-pan-anim')")
 
     def _route(self, route):
         url = route.request.url
