@@ -76,3 +76,26 @@ def test_locate_cities_stacks_with_city_column():
     mixed = locate_cities({"x": dict(stores=a[0], candidates=a[1], cost=a[2]),
                            "y": dict(stores=b[0].to_crs(32634), candidates=b[1].to_crs(32634), cost=b[2])}, p=2)
     assert mixed.sites.crs.to_epsg() == 4326 and mixed.lines.crs.to_epsg() == 4326
+
+
+def test_real_helsinki_network_matches_brute_force(tmp_path_factory):
+    """Real OSM data: Helsinki shops and land-use sites, exact drive times, best 3 sites."""
+    from itertools import combinations
+
+    from siting.demo import demo_city
+    from siting.network import build_network
+    from siting.od import od_matrix, snap
+
+    city = demo_city("helsinki")
+    G = build_network(city.osm_path, cache_dir=tmp_path_factory.mktemp("locate-cache"))
+    s_snap, c_snap = snap(G, city.stores), snap(G, city.candidates)
+    stores, cands = city.stores.loc[s_snap.index], city.candidates.loc[c_snap.index]
+    time_s = od_matrix(G, c_snap.node.to_numpy(), s_snap.node.to_numpy()).T  # stores x candidates
+    res = locate(stores, cands, time_s, p=3)
+    w = stores.demand_units_per_week.to_numpy()
+    served = np.where(np.isfinite(time_s), time_s, 1e12)
+    best = min(float(w @ served[:, list(s)].min(axis=1)) for s in combinations(range(served.shape[1]), 3))
+    assert res.solution.optimal
+    assert res.solution.objective == pytest.approx(best)
+    assert res.lines.weighted_cost.sum() == pytest.approx(best)
+    assert set(res.lines.store_id) == set(stores.store_id.astype(str))
