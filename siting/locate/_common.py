@@ -109,6 +109,30 @@ def prepare(cost: np.ndarray, weights: np.ndarray | Sequence[float] | None = Non
     return Problem(cost=c, weights=w, required=req, allowed=allowed)
 
 
+_BANNER_SHOWN = False
+
+
+def _quiet_highs(highspy):  # type: ignore[no-untyped-def]
+    """A Highs instance; its constructor's once-per-process banner is kept off stdout (results go there)."""
+    global _BANNER_SHOWN
+    if _BANNER_SHOWN:
+        return highspy.Highs()
+    import os
+    import sys
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    _BANNER_SHOWN = True
+    return h
+
+
 @dataclass(frozen=True)
 class MilpResult:
     """Outcome of one HiGHS MILP run."""
@@ -128,7 +152,7 @@ def solve_milp(c: np.ndarray, a: sp.spmatrix, row_lo: np.ndarray, row_hi: np.nda
     """Solve ``min/max c x + offset`` s.t. ``row_lo <= A x <= row_hi``, bounds, integrality, with HiGHS."""
     import highspy
 
-    h = highspy.Highs()
+    h = _quiet_highs(highspy)
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", mip_rel_gap)
     h.setOptionValue("threads", threads)
