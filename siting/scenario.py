@@ -583,6 +583,21 @@ def city_inputs(scenario: Scenario, city: CitySpec | str | None = None) -> list:
     return out
 
 
+_GEO_SUFFIXES = (".gpkg", ".geojson", ".json", ".parquet", ".geoparquet", ".shp", ".fgb")
+
+
+def _option_files(options: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """(key path, file) of every option value that names a layer file (e.g. filters.excluded_zones)."""
+    found = []
+    for f in dataclasses.fields(options):
+        value = getattr(options, f.name)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            found += _option_files(value, f"{prefix}{f.name}.")
+        elif isinstance(value, (str, Path)) and str(value).lower().endswith(_GEO_SUFFIXES):
+            found.append((f"{prefix}{f.name}", str(value)))
+    return found
+
+
 def check_inputs(scenario: Scenario) -> list[str]:
     """Check every input of a scenario without computing anything (no network is built).
 
@@ -605,6 +620,11 @@ def check_inputs(scenario: Scenario) -> list[str]:
         from siting.products import load_products
 
         lines.append(f"products: {len(load_products(scenario.costs.products))} families from {scenario.costs.products}")
+    for key, path in _option_files(opts):
+        layer = _read_any(Path(path))
+        if layer.crs is None:
+            raise InputError(f"{path}: the layer given as rank.{key} has no CRS; set one in the file.")
+        lines.append(f"rank.{key}: {len(layer):,} features from {path}")
     for inputs in city_inputs(scenario):
         src = inputs.network_source
         kind = source_kind(src)

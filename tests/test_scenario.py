@@ -239,3 +239,18 @@ def test_relative_paths_resolve_against_the_scenario_folder(user_files, tmp_path
     sc = load_scenario(user_files / "scenario.toml")
     assert sc.cities[0].layers.stores.path == user_files / "shops.gpkg"
     assert city_inputs(sc)[0].stores is not None
+
+
+def test_check_inputs_reads_layer_files_named_in_rank_options(user_files, tmp_path) -> None:
+    zones = gpd.read_parquet(user_files / "rents.parquet").head(2)
+    zones.to_file(tmp_path / "flood.gpkg")
+    text = (user_files / "scenario.toml").read_text(encoding="utf-8").replace('path = "', f'path = "{user_files}/')
+    ok = tmp_path / "ok.toml"
+    ok.write_text(text + '[rank.filters]\nexcluded_zones = "flood.gpkg"\n', encoding="utf-8")
+    sc = load_scenario(ok)
+    assert rank_options(sc).filters.excluded_zones == str(tmp_path / "flood.gpkg")  # relative to the scenario
+    assert "rank.filters.excluded_zones: 2 features" in "\n".join(check_inputs(sc))
+    missing = tmp_path / "missing.toml"
+    missing.write_text(text + '[rank.filters]\nexcluded_zones = "gone.gpkg"\n', encoding="utf-8")
+    with pytest.raises(InputError, match="gone.gpkg: file not found"):
+        check_inputs(load_scenario(missing))
