@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from siting.maps import make_map, save_map
-from test_maps import XSS_IMG, XSS_SCRIPT, expected_counts, helsinki_inputs
+
+if str(Path(__file__).parent) not in sys.path:  # pytest's default "prepend" import mode puts it there
+    sys.path.insert(0, str(Path(__file__).parent))
+from test_maps import XSS_IMG, XSS_SCRIPT, _synthetic_city, expected_counts, helsinki_inputs  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(
@@ -218,8 +222,6 @@ def test_default_leaflet_marker_icon_works_offline(browser, demo, tmp_path):
 
 
 def test_thousand_store_city_draws_every_feature(browser, tmp_path):
-    from test_maps import _synthetic_city
-
     city = _synthetic_city(1000, 100)
     path = tmp_path / "big.html"
     size = save_map(make_map(title="Synthetic city", **city), path)
