@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import networkx as nx
 import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
 
 def road_like_graph(n_nodes: int = 200_000, *, seed: int = 0) -> nx.MultiDiGraph:
@@ -57,20 +59,33 @@ def road_like_graph(n_nodes: int = 200_000, *, seed: int = 0) -> nx.MultiDiGraph
     length = straight * (1.0 + rng.uniform(0.0, 0.12, len(u)))
     oneway = rng.random(len(u)) < 0.12
     flip = rng.random(len(u)) < 0.5
+    a = np.where(oneway & flip, v, u)
+    b = np.where(oneway & flip, u, v)
+    two = ~oneway
+    src = np.concatenate([a, b[two]])
+    dst = np.concatenate([b, a[two]])
+    lm = np.concatenate([length, length[two]])
+    sp_kph = np.concatenate([kph, kph[two]])
+    # largest strongly connected component, computed on arrays (fast)
+    n = side * side
+    _, label = connected_components(
+        sp.csr_matrix((np.ones(len(src)), (src, dst)), shape=(n, n)), connection="strong"
+    )
+    big = np.bincount(label).argmax()
+    ok = (label[src] == big) & (label[dst] == big)
+    src, dst, lm, sp_kph = src[ok], dst[ok], lm[ok], sp_kph[ok]
     G = nx.MultiDiGraph(crs="EPSG:32635", name="synthetic road-like grid")
-    G.add_nodes_from((int(ids[i]), {"x": float(x[i]), "y": float(y[i])}) for i in range(side * side))
-    edges = []
-    for a, b, lm, s, ow, fl in zip(u, v, length, kph, oneway, flip):
-        if ow and fl:
-            a, b = b, a
-        attrs = {"length": float(lm), "speed_kph": float(s), "travel_time": float(lm / (s / 3.6))}
-        edges.append((int(ids[a]), int(ids[b]), attrs))
-        if not ow:
-            edges.append((int(ids[b]), int(ids[a]), dict(attrs)))
-    G.add_edges_from(edges)
+    G.add_nodes_from(
+        (int(ids[i]), {"x": float(x[i]), "y": float(y[i])}) for i in np.flatnonzero(label == big)
+    )
+    tt = lm / (sp_kph / 3.6)
+    G.add_edges_from(
+        (int(ids[p]), int(ids[q]),
+         {"length": float(L), "speed_kph": float(s), "travel_time": float(t)})
+        for p, q, L, s, t in zip(src, dst, lm, sp_kph, tt)
+    )
     # a few parallel edges (e.g. a slip road beside a street): slower, so the minimum counts
-    for a, b, attrs in edges[:: 97]:
-        slow = dict(attrs, travel_time=attrs["travel_time"] * 1.5)
-        G.add_edge(a, b, **slow)
-    keep = max(nx.strongly_connected_components(G), key=len)
-    return G.subgraph(keep).copy()
+    for i in range(0, len(src), 97):
+        G.add_edge(int(ids[src[i]]), int(ids[dst[i]]), length=float(lm[i]),
+                   speed_kph=float(sp_kph[i]) / 1.5, travel_time=float(tt[i]) * 1.5)
+    return G

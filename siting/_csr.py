@@ -24,7 +24,7 @@ __all__ = ["CSRGraph", "csr_graph", "clear_cache", "distances", "trees", "spatia
 # Memory budget of one chunk of full Dijkstra rows (bytes); each worker holds one chunk.
 CHUNK_BYTES = 64 * 2**20
 # Below this many (source x node) pairs a process pool costs more than it saves.
-PARALLEL_MIN_WORK = 2_000_000
+PARALLEL_MIN_WORK = 8_000_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -188,6 +188,9 @@ def _build(G: nx.MultiDiGraph, weight: str) -> CSRGraph:
 def csr_graph(G: nx.MultiDiGraph, weight: str = "travel_time") -> CSRGraph:
     """The CSRGraph of G and weight, built once and cached while G is unchanged in size.
 
+    The cache notices added or removed nodes and node pairs; after changing edge
+    attributes or parallel edges in place, call :func:`clear_cache`.
+
     Parameters
     ----------
     G
@@ -199,7 +202,7 @@ def csr_graph(G: nx.MultiDiGraph, weight: str = "travel_time") -> CSRGraph:
     -------
     CSRGraph
     """
-    fingerprint = (len(G), G.number_of_edges())
+    fingerprint = (len(G), sum(map(len, G.adj.values())))  # O(nodes), not O(edges)
     per_graph = _CACHE.setdefault(G, {})
     hit = per_graph.get(weight)
     if hit is not None and hit[0] == fingerprint:

@@ -208,7 +208,9 @@ def test_bad_sources_and_options(tmp_path, helsinki_pbf):
 def test_pbf_modes_and_speed_overrides(helsinki_pbf, drive, cache):
     bike = build_network(helsinki_pbf, mode="bike", cache_dir=cache)
     assert set(bike) != set(drive) and len(bike) > len(drive)
-    assert {d["speed_kph"] for *_, d in bike.edges(data=True)} <= set(MODES["bike"].speeds_kph.values()) | {MODES["bike"].fallback_kph}
+    profile = MODES["bike"]
+    allowed = set(profile.speeds_kph.values()) | {profile.fallback_kph}
+    assert {d["speed_kph"] for *_, d in bike.edges(data=True)} <= allowed
     assert max(d["speed_kph"] for *_, d in bike.edges(data=True)) == 15.0
     slow = build_network(
         helsinki_pbf, speeds_kph={"residential": 20, "unclassified": 20}, use_maxspeed=False,
@@ -235,7 +237,8 @@ def test_cache_hit_miss_and_invalidation(town, tmp_path, helsinki_pbf, caplog):
     assert a.graph["cache"] == "miss" and len(list(folder.glob("*.pickle"))) == 1
     b = build_network(town, cache_dir=folder)
     assert b.graph["cache"] == "hit"
-    assert sorted(a.edges(keys=True, data="travel_time")) == sorted(b.edges(keys=True, data="travel_time"))
+    times = sorted(a.edges(keys=True, data="travel_time"))
+    assert times == sorted(b.edges(keys=True, data="travel_time"))
     # an option change and a change of the file's bytes are both misses
     assert build_network(town, mode="walk", cache_dir=folder).graph["cache"] == "miss"
     assert build_network(town, default_speed_kph=25, cache_dir=folder).graph["cache"] == "miss"

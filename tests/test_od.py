@@ -59,14 +59,16 @@ def test_od_matrix_both_orientations_and_processes(G, sample, monkeypatch):
     # fewer destinations than origins: computed on the reversed graph
     # summation order differs on the reversed graph: equal to rounding
     np.testing.assert_allclose(od_matrix(G, o, d[:3]), ref[:, :3], rtol=1e-12)
-    np.testing.assert_allclose(od_matrix(G, o, d[:3]), _nx_lengths(G, o, d[:3], "travel_time"), rtol=1e-12)
+    expected = _nx_lengths(G, o, d[:3], "travel_time")
+    np.testing.assert_allclose(od_matrix(G, o, d[:3]), expected, rtol=1e-12)
     # force small chunks on two forked worker processes (normally only for large jobs)
     from siting import _csr
 
     monkeypatch.setattr(_csr, "PARALLEL_MIN_WORK", 0)
     monkeypatch.setattr(_csr, "CHUNK_BYTES", 8 * len(G) * 3)
     np.testing.assert_array_equal(od_matrix(G, o, d, n_jobs=2), ref)
-    np.testing.assert_array_equal(od_matrix(G, o, d, n_jobs=2, cutoff=60.0), np.where(ref <= 60.0, ref, np.inf))
+    cut = od_matrix(G, o, d, n_jobs=2, cutoff=60.0)
+    np.testing.assert_array_equal(cut, np.where(ref <= 60.0, ref, np.inf))
 
 
 def test_cutoff_and_unreachable(G, sample):
@@ -233,6 +235,9 @@ def test_property_od_equals_networkx(H, cutoff):
         if not path:
             assert np.isinf(t[i, j])
             continue
-        best = [min(H[u][v].values(), key=lambda e: e["travel_time"]) for u, v in zip(path[:-1], path[1:])]
+        best = [
+            min(H[u][v].values(), key=lambda e: e["travel_time"])
+            for u, v in zip(path[:-1], path[1:])
+        ]
         assert sum(e["travel_time"] for e in best) == pytest.approx(t[i, j], abs=1e-9)
         assert sum(e["length"] for e in best) == pytest.approx(length[i, j], abs=1e-9)
