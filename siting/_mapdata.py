@@ -119,8 +119,8 @@ def _site_popup(row: pd.Series, criteria: list[str], n_sites: int, *, chosen: bo
     rows: list[tuple[str, object]] = [("site_id", str(row["site_id"]))]
     if "rank" in row.index and pd.notna(row["rank"]):
         rows.append(("rank", f"{int(row['rank'])} of {n_sites}"))
-    for col in ("score", "floor_area_m2", "rent_per_m2_yr"):
-        if col in row.index:
+    for col in ("score", "floor_area_m2", "rent_per_m2_yr", "p_first", "p_top_k", "robust", "narrow_win", "rank_overall"):
+        if col in row.index and pd.notna(row[col]):
             rows.append((col, row[col]))
     if chosen:
         rows.append(("chosen", "yes"))
