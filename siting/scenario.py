@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
-import types
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal, Mapping
+from typing import Any, Literal, Mapping
 
 from siting._errors import InputError
+from siting._schema import SchemaError as _Bad
+from siting._schema import read_any_layer as _read_any
+from siting._schema import table_fields as _fields
+from siting._schema import tomltype as _tomltype
+from siting._schema import type_hints as _hints
 
 __all__ = [
     "LayerSpec",
@@ -170,164 +173,6 @@ class Scenario:
     outputs: OutputsSpec = field(default_factory=OutputsSpec)
     source: Path | None = None
     raw: Mapping[str, Any] = field(default_factory=dict)
-
-
-# --------------------------------------------------------------------------- generic checking
-
-
-class _Bad(Exception):
-    """A problem at a key path (turned into an InputError naming the file)."""
-
-    def __init__(self, path: str, message: str) -> None:
-        super().__init__(f"{path}: {message}" if path else message)
-
-
-def _typename(tp: Any) -> str:
-    origin = typing.get_origin(tp)
-    if tp is type(None):
-        return "nothing"
-    if origin in (typing.Union, types.UnionType):
-        return " or ".join(_typename(a) for a in typing.get_args(tp) if a is not type(None))
-    if origin is Literal:
-        return "one of " + ", ".join(repr(a) for a in typing.get_args(tp))
-    if origin in (Mapping, dict, typing.Mapping, __import__("collections.abc").abc.Mapping):
-        return "a table"
-    if origin in (tuple, list):
-        return "an array"
-    if dataclasses.is_dataclass(tp):
-        return "a table"
-    return {str: "a string", int: "an integer", float: "a number", bool: "true or false", Path: "a path string"}.get(
-        tp, getattr(tp, "__name__", str(tp))
-    )
-
-
-def _tomltype(value: Any) -> str:
-    return {
-        bool: "a boolean", int: "an integer", float: "a number", str: "a string", dict: "a table", list: "an array",
-    }.get(type(value), type(value).__name__)
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def _convert(value: Any, tp: Any, path: str, base: Path) -> Any:
-    """Check ``value`` (from TOML) against the type hint ``tp`` and convert it."""
-    origin = typing.get_origin(tp)
-    args = typing.get_args(tp)
-    if tp is Any:
-        if isinstance(value, str) and value and (base / Path(value).expanduser()).exists():
-            return str(base / Path(value).expanduser())  # a file named relative to the scenario
-        return value
-    if origin in (typing.Union, types.UnionType):
-        errors = []
-        for a in args:
-            if a is type(None):
-                continue
-            try:
-                return _convert(value, a, path, base)
-            except _Bad as exc:
-                errors.append(exc)
-        if len(errors) == 1:
-            raise errors[0]
-        raise _Bad(path, f"expected {_typename(tp)}, got {_tomltype(value)} {value!r}")
-    if origin is Literal:
-        if value not in args:
-            raise _Bad(path, f"expected one of {', '.join(map(repr, args))}, got {value!r}")
-        return value
-    if dataclasses.is_dataclass(tp):
-        if not isinstance(value, dict):
-            raise _Bad(path, f"expected a table, got {_tomltype(value)}")
-        kwargs = _fields(value, tp, path, base)
-        try:
-            return tp(**kwargs)
-        except InputError as exc:
-            raise _Bad(path, str(exc)) from None
-    if origin is not None and origin.__name__ == "Mapping" or origin is dict:
-        if not isinstance(value, dict):
-            raise _Bad(path, f"expected a table, got {_tomltype(value)}")
-        ktp, vtp = args if args else (str, Any)
-        return {str(k): _convert(v, vtp, _join(path, str(k)), base) for k, v in value.items()}
-    if origin in (tuple, list):
-        if not isinstance(value, list):
-            raise _Bad(path, f"expected an array, got {_tomltype(value)}")
-        item = args[0] if args else Any
-        items = [_convert(v, item, f"{path}[{i}]", base) for i, v in enumerate(value)]
-        return tuple(items) if origin is tuple else items
-    if tp is bool:
-        if not isinstance(value, bool):
-            raise _Bad(path, f"expected true or false, got {_tomltype(value)} {value!r}")
-        return value
-    if tp is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise _Bad(path, f"expected an integer, got {_tomltype(value)} {value!r}")
-        return value
-    if tp is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise _Bad(path, f"expected a number, got {_tomltype(value)} {value!r}")
-        return float(value)
-    if tp is str:
-        if not isinstance(value, str):
-            raise _Bad(path, f"expected a string, got {_tomltype(value)} {value!r}")
-        return value
-    if tp is Path:
-        if not isinstance(value, str):
-            raise _Bad(path, f"expected a path string, got {_tomltype(value)} {value!r}")
-        p = Path(value).expanduser()
-        return p if p.is_absolute() else base / p
-    converter = _CONVERTERS.get(tp)
-    if converter is not None:
-        if not isinstance(value, str):
-            raise _Bad(path, f"expected the path of a file, got {_tomltype(value)} {value!r}")
-        p = Path(value).expanduser()
-        return converter(p if p.is_absolute() else base / p)
-    raise _Bad(path, f"cannot be set from a scenario file (type {_typename(tp)})")
-
-
-def _hints(cls: type) -> dict[str, Any]:
-    module = __import__(cls.__module__, fromlist=["_"])
-    return typing.get_type_hints(cls, globalns=vars(module), localns={"Path": Path})
-
-
-def _fields(table: Mapping[str, Any], cls: type, path: str, base: Path, *, skip: tuple[str, ...] = ()) -> dict:
-    """Check a TOML table against a dataclass's fields; return keyword arguments."""
-    hints = _hints(cls)
-    names = [f.name for f in dataclasses.fields(cls) if f.init and f.name not in skip]
-    out = {}
-    for key, value in table.items():
-        if key not in names:
-            raise _Bad(path, f"unknown key {key!r}; expected one of {', '.join(names)}")
-        out[key] = _convert(value, hints[key], _join(path, key), base)
-    required = [
-        f.name for f in dataclasses.fields(cls)
-        if f.init and f.name not in skip and f.default is dataclasses.MISSING
-        and f.default_factory is dataclasses.MISSING
-    ]
-    for name in required:
-        if name not in out:
-            raise _Bad(path, f"missing key {name!r}")
-    return out
-
-
-_CONVERTERS: dict[Any, Callable[[Path], Any]] = {}
-
-
-def _register_converters() -> None:
-    """Types of pipeline options that a scenario gives as a file path."""
-    try:
-        import geopandas as gpd
-
-        _CONVERTERS[gpd.GeoDataFrame] = lambda p: _read_any(p)
-    except ImportError:  # pragma: no cover
-        pass
-
-
-def _read_any(p: Path):
-    import geopandas as gpd
-
-    if not p.exists():
-        raise InputError(f"{p}: file not found; check the path.")
-    return gpd.read_parquet(p) if p.suffix.lower() in (".parquet", ".geoparquet") else gpd.read_file(p)
 
 
 # --------------------------------------------------------------------------- the scenario
@@ -634,5 +479,3 @@ def check_inputs(scenario: Scenario) -> list[str]:
         lines.append(f"city {inputs.name}: {counts}; network {kind} {src}")
     return lines
 
-
-_register_converters()
