@@ -19,7 +19,9 @@ from scipy.sparse.csgraph import dijkstra
 
 from siting._errors import InputError
 
-__all__ = ["CSRGraph", "csr_graph", "clear_cache", "distances", "trees", "spatial_order"]
+__all__ = [
+    "CSRGraph", "csr_graph", "clear_cache", "distances", "trees", "tree_lengths", "spatial_order",
+]
 
 # Memory budget of one chunk of full Dijkstra rows (bytes); each worker holds one chunk.
 CHUNK_BYTES = 64 * 2**20
@@ -215,6 +217,9 @@ def csr_graph(G: nx.MultiDiGraph, weight: str = "travel_time") -> CSRGraph:
 def _n_jobs(n_jobs: int | None) -> int:
     """Worker processes: n_jobs, or the CPU count (at most 2 by default)."""
     if n_jobs is None:
+        env = os.environ.get("SITING_N_JOBS")
+        if env and env.strip().isdigit():
+            return max(1, int(env))
         return max(1, min(2, os.cpu_count() or 1))
     return max(1, int(n_jobs))
 
@@ -232,10 +237,46 @@ _JOB: dict[str, Any] = {}
 _JOB_LOCK = threading.Lock()
 
 
-def _run_chunk(s: slice) -> np.ndarray:
+def tree_lengths(g: CSRGraph, pred: np.ndarray) -> np.ndarray:
+    """Length (m) of the tree path to every node, by pointer jumping over predecessors.
+
+    Parameters
+    ----------
+    g
+        The CSRGraph the predecessors come from.
+    pred
+        (rows, n) predecessor rows from scipy (negative = none).
+
+    Returns
+    -------
+    numpy.ndarray
+        (rows, n) float64 path lengths (0 at the source and where unreachable).
+    """
+    r, n = pred.shape
+    flat_pred = pred.ravel()
+    active = np.flatnonzero(flat_pred >= 0)
+    acc = np.zeros(r * n)
+    acc[active] = g.lengths[g.entry(flat_pred[active], (active % n).astype(np.int32))]
+    up = np.full(r * n, -1, np.int64)
+    up[active] = (active // n) * n + flat_pred[active]
+    while active.size:  # each round doubles the stretch of path summed into acc
+        above = up[active]
+        new_acc = acc[active] + acc[above]
+        new_up = up[above]
+        acc[active] = new_acc
+        up[active] = new_up
+        active = active[new_up >= 0]
+    return acc.reshape(r, n)
+
+
+def _run_chunk(s: slice) -> Any:
     """Dijkstra from one chunk of sources, keeping only the requested columns."""
-    A, rows, cols, limit = _JOB["args"]
-    return dijkstra(A, directed=True, indices=rows[s], limit=limit)[:, cols]
+    A, rows, cols, limit, g = _JOB["args"]
+    if g is None:
+        return dijkstra(A, directed=True, indices=rows[s], limit=limit)[:, cols]
+    d, p = dijkstra(A, directed=True, indices=rows[s], limit=limit, return_predecessors=True)
+    lengths = np.where(np.isfinite(d), tree_lengths(g, p), np.inf)
+    return d[:, cols], lengths[:, cols]
 
 
 def _can_fork() -> bool:
@@ -250,42 +291,53 @@ def distances(
     *,
     limit: float = np.inf,
     n_jobs: int | None = None,
-) -> np.ndarray:
+    with_lengths: bool = False,
+) -> Any:
     """Shortest-path weights from rows ``src`` to columns ``dst``: (len(src), len(dst)).
 
     Runs Dijkstra from the smaller side (on the transposed graph when there are fewer
     destinations than sources), once per distinct source, in chunks whose full rows fit
     in CHUNK_BYTES, keeping only the requested columns. Large jobs run on ``n_jobs``
-    forked processes (Linux).
+    forked processes (Linux). With ``with_lengths``, Dijkstra always runs from the
+    sources and a second matrix holds the ``length`` of each path found.
     """
     src = np.asarray(src, np.int32)
     dst = np.asarray(dst, np.int32)
+    shape = (len(src), len(dst))
     if len(src) == 0 or len(dst) == 0:
-        return np.full((len(src), len(dst)), np.inf)
+        empty = np.full(shape, np.inf)
+        return (empty, empty.copy()) if with_lengths else empty
     A, rows, cols, transpose = g.matrix, src, dst, False
-    if len(np.unique(dst)) < len(np.unique(src)):
+    if not with_lengths and len(np.unique(dst)) < len(np.unique(src)):
         A, rows, cols, transpose = g.transposed, dst, src, True
     uniq, inverse = np.unique(rows, return_inverse=True)
     jobs = _n_jobs(n_jobs)
-    parts = _chunks(len(uniq), g.n, jobs)
-    parallel = (
-        jobs > 1 and len(parts) > 1 and len(uniq) * g.n >= PARALLEL_MIN_WORK and _can_fork()
-    )
-    res = np.empty((len(uniq), len(cols)))
+    row_bytes = 8 * g.n * (5 if with_lengths else 1)  # predecessors + pointer jumping
+    parts = _chunks(len(uniq), row_bytes // 8, jobs)
+    work = len(uniq) * g.n * (3 if with_lengths else 1)
+    parallel = jobs > 1 and len(parts) > 1 and work >= PARALLEL_MIN_WORK and _can_fork()
+    res = [np.empty((len(uniq), len(cols))) for _ in range(2 if with_lengths else 1)]
+
+    def put(s: slice, block: Any) -> None:
+        for out, b in zip(res, block if with_lengths else (block,)):
+            out[s] = b
+
     with _JOB_LOCK:
-        _JOB["args"] = (A, uniq, cols, limit)
+        _JOB["args"] = (A, uniq, cols, limit, g if with_lengths else None)
         try:
             if parallel:
                 with ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork")) as ex:
                     for s, block in zip(parts, ex.map(_run_chunk, parts)):
-                        res[s] = block
+                        put(s, block)
             else:
                 for s in parts:
-                    res[s] = _run_chunk(s)
+                    put(s, _run_chunk(s))
         finally:
             _JOB.clear()
-    full = res[inverse]
-    return full.T.copy() if transpose else full
+    full = [r[inverse] for r in res]
+    if transpose:
+        full = [f.T.copy() for f in full]
+    return (full[0], full[1]) if with_lengths else full[0]
 
 
 def trees(

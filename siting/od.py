@@ -136,25 +136,8 @@ def od_matrix(
     return distances(g, src, dst, limit=limit, n_jobs=n_jobs)
 
 
-def _path_lengths(g: CSRGraph, pred: np.ndarray) -> np.ndarray:
-    """Length (m) of the tree path to every node, by pointer jumping over the predecessors."""
-    r, n = pred.shape
-    has = pred >= 0
-    cols = np.broadcast_to(np.arange(n, dtype=np.int32), pred.shape)
-    acc = np.zeros(pred.shape)
-    acc[has] = g.lengths[g.entry(pred[has], cols[has])]
-    p = np.where(has, pred, -1).astype(np.int32)
-    while True:
-        m = p >= 0
-        if not m.any():
-            return acc
-        pp = np.where(m, p, 0)
-        acc = acc + np.where(m, np.take_along_axis(acc, pp, 1), 0.0)
-        p = np.where(m, np.take_along_axis(p, pp, 1), -1)
-
-
 def od_time_length(
-    G: nx.MultiDiGraph, origin_nodes: Any, destination_nodes: Any
+    G: nx.MultiDiGraph, origin_nodes: Any, destination_nodes: Any, *, n_jobs: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Time of the fastest path and the length of that same path, for every pair.
 
@@ -164,6 +147,8 @@ def od_time_length(
         The graph (edges need ``travel_time`` and ``length``).
     origin_nodes, destination_nodes
         Node ids (or snap() DataFrames).
+    n_jobs
+        Worker processes for large jobs (default: up to 2).
 
     Returns
     -------
@@ -174,16 +159,7 @@ def od_time_length(
     g = csr_graph(G, "travel_time")
     src = g.index(_nodes_of(origin_nodes), "origin")
     dst = g.index(_nodes_of(destination_nodes), "destination")
-    uniq, inverse = np.unique(src, return_inverse=True)
-    time_s = np.full((len(uniq), len(dst)), np.inf)
-    length_m = np.full((len(uniq), len(dst)), np.inf)
-    step = max(1, (16 * 2**20) // (8 * g.n))
-    for i in range(0, len(uniq), step):
-        d, p = trees(g, uniq[i : i + step])
-        lengths = _path_lengths(g, p)
-        time_s[i : i + step] = d[:, dst]
-        length_m[i : i + step] = np.where(np.isfinite(d), lengths, np.inf)[:, dst]
-    return time_s[inverse], length_m[inverse]
+    return distances(g, src, dst, n_jobs=n_jobs, with_lengths=True)
 
 
 def od_long(

@@ -69,6 +69,10 @@ def test_od_matrix_both_orientations_and_processes(G, sample, monkeypatch):
     np.testing.assert_array_equal(od_matrix(G, o, d, n_jobs=2), ref)
     cut = od_matrix(G, o, d, n_jobs=2, cutoff=60.0)
     np.testing.assert_array_equal(cut, np.where(ref <= 60.0, ref, np.inf))
+    t1, l1 = od_time_length(G, o, d, n_jobs=1)
+    t2, l2 = od_time_length(G, o, d, n_jobs=2)
+    np.testing.assert_array_equal(t1, t2)
+    np.testing.assert_array_equal(l1, l2)
 
 
 def test_cutoff_and_unreachable(G, sample):
