@@ -167,16 +167,19 @@ def execute(scenario: Any, *, command: str, overrides: dict[str, Any] | None = N
         t0 = time.perf_counter()
         ks = {c.name: c.k for c in scenario.cities}
         plan_fn = getattr(pipeline, "plan", None)
-        report(progress, "solve", 0, len(result.cities))
+        reports = plan_fn is None or not _accepts(plan_fn, "progress")
+        if reports:
+            report(progress, "solve", 0, len(result.cities))
         if plan_fn is not None:
             kw: dict[str, Any] = {"seed": scenario.seed} if _accepts(plan_fn, "seed") else {}
-            if progress is not None and _accepts(plan_fn, "progress"):
+            if progress is not None and not reports:
                 kw["progress"] = progress
             outcome.plan_result = plan_fn(result, ks, **kw)
             outcome.plan = _split_plan(outcome.plan_result, list(result.cities))
         else:
             outcome.plan = _plan_fallback(result, ks)
-        report(progress, "solve", len(result.cities), len(result.cities))
+        if reports:
+            report(progress, "solve", len(result.cities), len(result.cities))
         timings["plan_s"] = time.perf_counter() - t0
     return outcome
 
@@ -355,16 +358,21 @@ def print_plan(outcome: RunOutcome) -> None:
     for name, plan in outcome.plan.items():
         sites = _chosen_sites(plan)
         sol = _solution(plan)
-        note = ""
+        note = None
         if sol is not None:
-            note = (f" ({'optimal' if sol.optimal else f'gap {100 * sol.gap:.2f}%'}, {sol.method}, "
-                    f"{sol.runtime_s:.2f} s)")
-        table = Table(title=f"{name}: best {len(sites)} site(s){note}")
-        cols = [c for c in ("site_id", "name", "n_stores", "demand_served", "weighted_cost") if c in sites.columns]
-        for c in cols:
-            table.add_column(c, justify="left" if c in ("site_id", "name") else "right")
+            note = (f"{'proven optimal' if sol.optimal else f'within {100 * sol.gap:.2f}% of the optimum'} "
+                    f"({sol.method}, {sol.runtime_s:.2f} s)")
+        table = Table(title=f"{name}: best {len(sites)} site(s)", caption=note)
+        table.add_column("site_id")
+        table.add_column("rank", justify="right")
+        table.add_column("stores served", justify="right")
+        table.add_column("demand (units/week)", justify="right")
+        table.add_column("mean delivery (min)", justify="right")
         for _, r in sites.iterrows():
-            table.add_row(*[_fmt_value("", r[c]) if c not in ("site_id", "name") else str(r[c]) for c in cols])
+            served = float(r.get("demand_served", 0) or 0)
+            mean_min = float(r.get("weighted_cost", 0) or 0) / served / 60 if served > 0 else float("nan")
+            table.add_row(str(r["site_id"]), _fmt_value("", r.get("rank")), _fmt_value("", r.get("n_stores")),
+                          _fmt_value("", served), "-" if not np.isfinite(mean_min) else f"{mean_min:.1f}")
         console.print(table)
 
 
