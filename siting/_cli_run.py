@@ -348,6 +348,31 @@ def print_ranking(result: Any, top: int) -> None:
             table.add_row(str(r["rank"]), str(r["site_id"]), f"{r['score']:.3f}",
                           *[_fmt_value(c, r[c]) for c in crit], *[f"{r[c]:.2f}" for c in robust])
         console.print(table)
+        note = (getattr(city, "robustness", None) or {}).get("note")
+        if note:
+            console.print(f"robustness: {note}", highlight=False)
+    if len(result.cities) > 1:
+        _print_cities(result, console)
+
+
+def _print_cities(result: Any, console: Any) -> None:
+    """The comparable cross-city table of a multi-city run (when the pipeline provides it)."""
+    from rich.table import Table
+
+    try:
+        summary = result.summary
+    except AttributeError:
+        return
+    cols = [c for c in ("city", "n_candidates_ranked", "n_stores", "best_site_id", "best_score", "best_rank_overall",
+                        "best_p_first", "delivery_time_s") if c in summary.columns]
+    table = Table(title="cities compared (best site of each)")
+    for c in cols:
+        table.add_column(_header(c, ""), justify="left" if c in ("city", "best_site_id") else "right")
+    for _, r in summary.iterrows():
+        table.add_row(*[str(r[c]) if c in ("city", "best_site_id") else
+                        (f"{r[c]:.3f}" if c in ("best_score", "best_p_first") else _fmt_value(c, r[c]))
+                        for c in cols])
+    console.print(table)
 
 
 def print_plan(outcome: RunOutcome) -> None:

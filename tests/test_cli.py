@@ -274,3 +274,28 @@ def test_help_lists_every_command() -> None:
     assert code == 0
     for command in ("rank", "plan", "map", "network", "validate", "demo", "init", "diff"):
         assert command in stdout
+
+
+def test_progress_logs_every_tenth_off_a_terminal() -> None:
+    import logging
+
+    from siting.progress import LogProgress, make_progress, report
+
+    records: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record.getMessage())
+
+    logger = logging.getLogger("siting.test.progress")
+    logger.addHandler(Collect())
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    callback = LogProgress(logger)
+    for done in range(0, 1001):
+        report(callback, "od", done, 1000)
+    assert len(records) == 11  # 0%, 10%, ..., 100%
+    assert records[0].startswith("od:   0%") and records[-1] == "od: 100% (1000/1000)"
+    report(None, "od", 1, 2)  # no callback: nothing happens
+    assert make_progress(False)[0] is None
+    assert isinstance(make_progress(None, stream=io.StringIO())[0], LogProgress)
