@@ -313,7 +313,10 @@ def build_network(
     )
     if cache and folder is not None and key is not None:
         G.graph["cache"] = "miss"
-        cache_store(folder, key, G)
+        try:
+            cache_store(folder, key, G)
+        except OSError as exc:  # a read-only or full disk must not fail the build
+            log.warning("could not cache the network in %s: %s", folder, exc)
     else:
         G.graph["cache"] = "off"
     G.graph["build_s"] = time.perf_counter() - t0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+import weakref
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -65,9 +66,8 @@ def snap(
     empty = np.asarray(shapely.is_missing(geom) | shapely.is_empty(geom))
     pts = shapely.point_on_surface(np.where(empty, shapely.Point(0, 0), geom))
     xy = shapely.get_coordinates(pts)
-    node_ids = np.fromiter(G.nodes, dtype=np.int64, count=len(G))
-    nxy = np.array([(G.nodes[n]["x"], G.nodes[n]["y"]) for n in node_ids], dtype=float)
-    dist, pos = cKDTree(nxy).query(xy, k=1)
+    node_ids, tree = _node_tree(G)
+    dist, pos = tree.query(xy, k=1)
     dist = np.where(empty, np.inf, dist)
     keep = dist <= max_distance_m
     if not keep.all():
@@ -84,6 +84,22 @@ def snap(
         {"node": node_ids[pos[keep]].astype(np.int64), "snap_distance_m": dist[keep]},
         index=gdf.index[keep],
     )
+
+
+_TREES: weakref.WeakKeyDictionary[nx.MultiDiGraph, tuple[int, np.ndarray, cKDTree]]
+_TREES = weakref.WeakKeyDictionary()
+
+
+def _node_tree(G: nx.MultiDiGraph) -> tuple[np.ndarray, cKDTree]:
+    """Node ids and a KD-tree of their coordinates, cached per graph (and node count)."""
+    hit = _TREES.get(G)
+    if hit is not None and hit[0] == len(G):
+        return hit[1], hit[2]
+    node_ids = np.fromiter(G.nodes, dtype=np.int64, count=len(G))
+    nxy = np.array([(d["x"], d["y"]) for _, d in G.nodes(data=True)], dtype=float)
+    tree = cKDTree(nxy)
+    _TREES[G] = (len(G), node_ids, tree)
+    return node_ids, tree
 
 
 def _nodes_of(x: Any) -> np.ndarray:
