@@ -68,12 +68,26 @@ class RichProgress:
             console=Console(file=stream or sys.stderr), transient=False,
         )
         self._tasks: dict[str, int] = {}
+        self._saved: list[logging.Handler] = []
 
     def __enter__(self) -> RichProgress:
         self._progress.start()
+        # log lines printed through the bar's console, so they do not tear the bar apart
+        console = self._progress.console
+        level = min((h.level for h in log.handlers), default=logging.NOTSET)
+
+        class _ToConsole(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                console.print(self.format(record), highlight=False, markup=False)
+
+        self._saved = log.handlers[:]
+        handler = _ToConsole(level)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.handlers[:] = [handler]
         return self
 
     def __exit__(self, *exc: object) -> None:
+        log.handlers[:] = self._saved
         self._progress.stop()
 
     def __call__(self, stage: str, done: int, total: int) -> None:

@@ -299,3 +299,20 @@ def test_progress_logs_every_tenth_off_a_terminal() -> None:
     report(None, "od", 1, 2)  # no callback: nothing happens
     assert make_progress(False)[0] is None
     assert isinstance(make_progress(None, stream=io.StringIO())[0], LogProgress)
+
+
+def test_rich_progress_draws_a_bar_and_keeps_logs_readable() -> None:
+    import logging
+
+    from siting.progress import RichProgress
+
+    log = logging.getLogger("siting")
+    saved = log.handlers[:]
+    stream = io.StringIO()
+    with RichProgress(stream) as bar:
+        for done in range(5):
+            bar("tours", done, 4)
+        log.warning("a log line while the bar runs")
+    assert log.handlers == saved  # the CLI's own handler is back
+    text = stream.getvalue()
+    assert "tours" in text and "4/4" in text and "a log line while the bar runs" in text
