@@ -236,18 +236,21 @@ class RunDiff:
         Package version, factor set or command that differ.
     top_sites : dict
         City -> {"a": [...], "b": [...], "entered": [...], "left": [...], "moved": [(site, rank_a, rank_b)]}.
+    chosen : dict
+        City -> (chosen sites of A, of B) where two ``plan`` runs chose different sets.
     """
 
     scenario: list[tuple[str, Any, Any]] = field(default_factory=list)
     inputs: list[tuple[str, str]] = field(default_factory=list)
     versions: list[tuple[str, Any, Any]] = field(default_factory=list)
     top_sites: dict[str, dict[str, Any]] = field(default_factory=dict)
+    chosen: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
 
     @property
     def same(self) -> bool:
         """True when nothing differs."""
         changed_sites = any(d["entered"] or d["left"] or d["moved"] for d in self.top_sites.values())
-        return not (self.scenario or self.inputs or self.versions or changed_sites)
+        return not (self.scenario or self.inputs or self.versions or changed_sites or self.chosen)
 
 
 def diff_runs(a: Mapping[str, Any], b: Mapping[str, Any]) -> RunDiff:
@@ -289,7 +292,10 @@ def diff_runs(a: Mapping[str, Any], b: Mapping[str, Any]) -> RunDiff:
             "left": [s for s in sa if s not in sb],
             "moved": moved,
         }
-    return RunDiff(scenario=scenario, inputs=inputs, versions=versions, top_sites=top)
+    ca, cb = a.get("chosen_sites") or {}, b.get("chosen_sites") or {}
+    chosen = {city: (list(ca.get(city, [])), list(cb.get(city, []))) for city in dict.fromkeys([*ca, *cb])
+              if ca and cb and sorted(ca.get(city, [])) != sorted(cb.get(city, []))}
+    return RunDiff(scenario=scenario, inputs=inputs, versions=versions, top_sites=top, chosen=chosen)
 
 
 def format_diff(diff: RunDiff, *, name_a: str = "A", name_b: str = "B") -> str:
@@ -321,4 +327,7 @@ def format_diff(diff: RunDiff, *, name_a: str = "A", name_b: str = "B") -> str:
         lines += [f"    entered: {s} (rank {d['b'].index(s) + 1})" for s in d["entered"]]
         lines += [f"    left: {s} (was rank {d['a'].index(s) + 1})" for s in d["left"]]
         lines += [f"    moved: {s} {ra} -> {rb}" for s, ra, rb in d["moved"]]
+    if diff.chosen:
+        lines.append("chosen sites (plan):")
+        lines += [f"  {city}: {', '.join(a) or '-'}  ->  {', '.join(b) or '-'}" for city, (a, b) in diff.chosen.items()]
     return "\n".join(lines)

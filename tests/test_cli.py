@@ -166,6 +166,8 @@ def test_diff_shows_changed_settings_inputs_and_top_sites(planned, tmp_path) -> 
     record["inputs"]["scenario"]["sha256"] = "0" * 64
     top = record["top_sites"]["helsinki"]
     record["top_sites"]["helsinki"] = [top[1], top[0], "way/new", *top[3:]]
+    chosen = record["chosen_sites"]["helsinki"]
+    record["chosen_sites"]["helsinki"] = [chosen[0], "way/new"]
     run_b = tmp_path / "run.json"
     run_b.write_text(json.dumps(record), encoding="utf-8")
     code, stdout, _ = run_cli("diff", run_a, run_b)
@@ -174,6 +176,7 @@ def test_diff_shows_changed_settings_inputs_and_top_sites(planned, tmp_path) -> 
     assert "scenario: content changed" in stdout
     assert f"moved: {top[0]} 1 -> 2" in stdout
     assert "entered: way/new (rank 3)" in stdout and f"left: {top[2]} (was rank 3)" in stdout
+    assert f"helsinki: {', '.join(chosen)}  ->  {chosen[0]}, way/new" in stdout
     assert run_cli("diff", run_a, tmp_path / "nope")[0] == 2
 
 
