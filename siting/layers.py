@@ -235,7 +235,7 @@ def validate_layer(
         areas = gdf.geom_type.ne("Point")
         gdf.loc[areas, "geometry"] = gdf.loc[areas].geometry.representative_point()
     if "name" in gdf.columns:
-        gdf["name"] = gdf["name"].fillna("").astype(str)
+        gdf["name"] = gdf["name"].astype(object).where(gdf["name"].notna(), "").astype(str)
     else:
         gdf["name"] = ""
     return gdf.reset_index(drop=True)
