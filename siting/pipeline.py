@@ -74,6 +74,9 @@ class RankOptions:
         The ``co2e_wtw_kg_per_week`` criterion always prices out-and-back lanes for every site.
     lane_params : siting.lanes.LaneParams
         Vehicle, unit weight and volume, load factor, drops per week, tour limits.
+    vehicles : mapping, optional
+        Vehicle table to look ``lane_params.vehicle`` up in (default the built-in
+        :data:`siting.emissions.VEHICLES`; :func:`siting.emissions.load_vehicles` adds a user's file).
     filters : SiteFilters
         Hard limits applied before scoring (rent, excluded zones, delivery time, ...).
     robustness : RobustnessOptions
@@ -99,6 +102,7 @@ class RankOptions:
     lanes_for_top: int = 1
     lane_pattern: str = "direct"
     lane_params: LaneParams = field(default_factory=LaneParams)
+    vehicles: Mapping[str, Any] | None = None
     filters: SiteFilters = field(default_factory=SiteFilters)
     robustness: RobustnessOptions = field(default_factory=RobustnessOptions)
     products: tuple[Any, ...] = ()
@@ -214,7 +218,7 @@ def _raw_criteria(candidates, stores, population, store_time, store_length, zone
     )
     lanes = lane_criteria(
         raw["site_id"], stores["store_id"].astype(str).tolist(), store_time, store_length,
-        stores["demand_units_per_week"].to_numpy(), params=options.lane_params,
+        stores["demand_units_per_week"].to_numpy(), params=options.lane_params, vehicles=options.vehicles,
     )
     raw = raw.merge(lanes, on="site_id", how="left")
     if options.products:
@@ -397,8 +401,8 @@ def _site_lanes(G, sites: gpd.GeoDataFrame, stores: gpd.GeoDataFrame, options: R
 
     def build(site_rows, alloc):
         if options.lane_pattern == "tour":
-            return tour_lanes(G, site_rows, stores, alloc, params=options.lane_params)[0]
-        return direct_lanes(G, site_rows, stores, alloc, params=options.lane_params)
+            return tour_lanes(G, site_rows, stores, alloc, params=options.lane_params, vehicles=options.vehicles)[0]
+        return direct_lanes(G, site_rows, stores, alloc, params=options.lane_params, vehicles=options.vehicles)
 
     frames = []
     if allocation is not None:

@@ -339,19 +339,7 @@ def rank_options(scenario: Scenario, **overrides: Any):
         if "vehicle" not in scenario.raw.get("rank", {}).get("lane_params", {}):
             kwargs["lane_params"] = dataclasses.replace(lp, vehicle=scenario.vehicles.use)
     if scenario.vehicles.file is not None:
-        table = _vehicles_or_raise(scenario)
-        if "vehicles" in names:
-            kwargs["vehicles"] = table
-        else:
-            from siting.emissions import VEHICLES
-
-            vehicle = kwargs.get("lane_params", defaults.lane_params).vehicle
-            if vehicle not in VEHICLES:
-                raise InputError(
-                    f"{scenario.source or '<scenario>'}: vehicles.use: {vehicle!r} comes from vehicles.file, but this "
-                    "version of the pipeline only uses the built-in vehicles; choose one of "
-                    f"{', '.join(sorted(VEHICLES))}."
-                )
+        kwargs["vehicles"] = _vehicles_or_raise(scenario)
     if "robustness" in names and "seed" not in scenario.raw.get("rank", {}).get("robustness", {}):
         kwargs["robustness"] = dataclasses.replace(kwargs.get("robustness", defaults.robustness), seed=scenario.seed)
     if scenario.costs.products is not None and "products" in names:

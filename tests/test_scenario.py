@@ -254,3 +254,23 @@ def test_check_inputs_reads_layer_files_named_in_rank_options(user_files, tmp_pa
     missing.write_text(text + '[rank.filters]\nexcluded_zones = "gone.gpkg"\n', encoding="utf-8")
     with pytest.raises(InputError, match="gone.gpkg: file not found"):
         check_inputs(load_scenario(missing))
+
+
+def test_vehicle_from_a_file_drives_the_lanes(tmp_path: Path) -> None:
+    """A vehicle defined only in the scenario's vehicle file prices the lanes of the ranking."""
+    from siting.emissions import VEHICLES
+    from siting.pipeline import run
+
+    (tmp_path / "fleet.csv").write_text(
+        "vehicle_id,payload_kg,ttw_kg_per_km,wtt_kg_per_km\nmy_van,600,0.5,0.1\n", encoding="utf-8"
+    )
+    doc = _doc(vehicles={"use": "my_van", "file": str(tmp_path / "fleet.csv")})
+    sc = parse_scenario(doc, source="s.toml")
+    opts = rank_options(sc)
+    assert opts.lane_params.vehicle == "my_van" and "my_van" in opts.vehicles and "my_van" not in VEHICLES
+    city = city_inputs(sc)[0]
+    lanes = run([city], opts).cities[city.name].lanes
+    assert set(lanes["vehicle"]) == {"my_van"}
+    km = lanes["vehicle_km_per_week"].sum()
+    assert lanes["co2e_ttw_kg_per_week"].sum() == pytest.approx(0.5 * km, rel=1e-9)
+    assert lanes["co2e_wtt_kg_per_week"].sum() == pytest.approx(0.1 * km, rel=1e-9)
