@@ -201,3 +201,11 @@ def test_radius_milp_direct_against_brute_force():
             start = np.arange(cost.shape[1] - p, cost.shape[1])
             cols, val, lb, optimal, _ = solve_radius(cost, w, p, np.zeros(0, dtype=np.int64), start)
             assert optimal and val == pytest.approx(best) and lb == pytest.approx(best)
+
+
+@pytest.mark.parametrize("name", ["pmed7", "pmed9"])
+def test_time_limited_exact_keeps_a_valid_bound(shared_dir, name):
+    cost, p, best = _orlib(shared_dir, name)
+    sol = p_median(cost, p, method="exact", time_limit_s=0.3)
+    assert sol.lower_bound <= best + 1e-9 <= sol.objective + 2e-9
+    assert sol.optimal == (sol.objective == pytest.approx(sol.lower_bound))
