@@ -214,7 +214,8 @@ def main() -> None:
                   n_sample=args.nx_sample, jobs=args.jobs, repeat=args.repeat)
     results.append(syn)
 
-    print("\n== targets")
+    print("\n== targets" + ("" if args.nodes >= 200_000 else
+                             " (they are set for the default 200k-node run, not --quick)"))
     print(f"synthetic: vs networkx {syn['nx_s'] / syn['warm_s']:.1f}x (>= 50), vs plain scipy "
           f"{syn['scipy_s'] / syn['warm_s']:.2f}x (>= 1.5), peak "
           f"{max(syn['peak_serial'], syn['peak_par']) / GIB:.3f} GiB (< 1), identical "
