@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import networkx
 import networkx as nx
 
 __all__ = ["default_cache_dir", "cache_key", "cache_load", "cache_store"]
@@ -62,6 +63,7 @@ def cache_key(source: Any, kind: str, options: dict[str, Any]) -> str:
     """
     import osmnx
     import pyrosm
+    import shapely
 
     if kind in ("pbf", "xml", "graphml"):
         src = {"sha256": _file_digest(Path(source))}
@@ -74,7 +76,10 @@ def cache_key(source: Any, kind: str, options: dict[str, Any]) -> str:
         "kind": kind,
         "source": src,
         "options": options,
-        "versions": {"osmnx": osmnx.__version__, "pyrosm": pyrosm.__version__},
+        "versions": {
+            "osmnx": osmnx.__version__, "pyrosm": pyrosm.__version__,
+            "networkx": networkx.__version__, "shapely": shapely.__version__,
+        },
     }
     blob = json.dumps(payload, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()
