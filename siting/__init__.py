@@ -1,6 +1,9 @@
-"""siting: choose where to put microfactories on real road networks."""
+"""siting: choose where to put microfactories on real road networks (the public API lives here)."""
 
 from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
 
 from siting._errors import (
     InfeasibleError,
@@ -11,21 +14,70 @@ from siting._errors import (
     SitingError,
 )
 
-from siting.demo import DemoCity, demo_city
-from siting.layers import read_layer, validate_layer
-
 __version__ = "0.1.0"
+
+#: public name -> module that defines it; imported on first use so `import siting` stays fast
+_LAZY: dict[str, str] = {
+    "DemoCity": "siting.demo",
+    "demo_city": "siting.demo",
+    "read_layer": "siting.layers",
+    "validate_layer": "siting.layers",
+    "build_network": "siting.network",
+    "network_summary": "siting.network",
+    "snap": "siting.od",
+    "od_matrix": "siting.od",
+    "od_time_length": "siting.od",
+    "od_long": "siting.od",
+    "route_lines": "siting.od",
+    "isochrones": "siting.od",
+    "CityInputs": "siting.pipeline",
+    "RankOptions": "siting.pipeline",
+    "SiteFilters": "siting.pipeline",
+    "RobustnessOptions": "siting.pipeline",
+    "city_from_demo": "siting.pipeline",
+    "rank_city": "siting.pipeline",
+    "run": "siting.pipeline",
+    "plan": "siting.pipeline",
+    "p_median": "siting.locate",
+    "p_center": "siting.locate",
+    "mclp": "siting.locate",
+    "lscp": "siting.locate",
+    "facility_location": "siting.locate",
+    "VEHICLES": "siting.emissions",
+    "emissions_for_km": "siting.emissions",
+    "load_vehicles": "siting.emissions",
+    "build_lanes": "siting.lanes",
+    "lane_totals": "siting.lanes",
+    "newsvendor": "siting.costs",
+    "load_products": "siting.costs",
+    "site_landed_costs": "siting.costs",
+    "make_map": "siting.maps",
+    "save_map": "siting.maps",
+    "map_from_outputs": "siting.maps",
+    "load_scenario": "siting.scenario",
+}
 
 __all__ = [
     "__version__",
-    "DemoCity",
-    "demo_city",
-    "read_layer",
-    "validate_layer",
     "SitingError",
     "InputError",
     "NoCrsError",
     "MissingColumnError",
     "NetworkUnavailableError",
     "InfeasibleError",
+    *_LAZY,
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its module on first use (PEP 562)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'siting' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

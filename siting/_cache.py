@@ -7,10 +7,10 @@ import json
 import os
 import pickle
 import tempfile
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import networkx
 import networkx as nx
 
 __all__ = ["default_cache_dir", "cache_key", "cache_load", "cache_store"]
@@ -61,10 +61,6 @@ def cache_key(source: Any, kind: str, options: dict[str, Any]) -> str:
     str
         A sha256 hex digest.
     """
-    import osmnx
-    import pyrosm
-    import shapely
-
     if kind in ("pbf", "xml", "graphml"):
         src = {"sha256": _file_digest(Path(source))}
     elif kind == "polygon":
@@ -76,10 +72,8 @@ def cache_key(source: Any, kind: str, options: dict[str, Any]) -> str:
         "kind": kind,
         "source": src,
         "options": options,
-        "versions": {
-            "osmnx": osmnx.__version__, "pyrosm": pyrosm.__version__,
-            "networkx": networkx.__version__, "shapely": shapely.__version__,
-        },
+        # read from package metadata: importing osmnx just for its version costs seconds per run
+        "versions": {name: metadata.version(name) for name in ("osmnx", "pyrosm", "networkx", "shapely")},
     }
     blob = json.dumps(payload, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()

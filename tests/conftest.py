@@ -32,3 +32,17 @@ def kotka_pbf() -> Path:
     import pyrosm
 
     return Path(pyrosm.get_data("test_pbf"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_network_cache(tmp_path_factory: pytest.TempPathFactory):
+    """Keep the tests' network cache out of the user's cache folder (subprocesses inherit it too)."""
+    import os
+
+    old = os.environ.get("SITING_CACHE_DIR")
+    os.environ["SITING_CACHE_DIR"] = str(tmp_path_factory.mktemp("siting-cache"))
+    yield
+    if old is None:
+        os.environ.pop("SITING_CACHE_DIR", None)
+    else:
+        os.environ["SITING_CACHE_DIR"] = old
