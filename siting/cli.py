@@ -407,6 +407,14 @@ def diff(
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``siting`` console script: exit 0 on success, 2 on bad input, 1 on internal error."""
+    saved = (log.handlers[:], log.level, log.propagate)
+    try:
+        _main(argv)
+    finally:  # leave the library's logger as it was (matters when main() is called in-process)
+        log.handlers[:], log.level, log.propagate = saved
+
+
+def _main(argv: list[str] | None) -> None:
     try:
         app(args=argv, prog_name="siting", standalone_mode=False)
     except _EXIT as exc:
