@@ -75,6 +75,20 @@ def facility_location(cost: np.ndarray, fixed_cost: np.ndarray | Sequence[float]
                 i = int(np.flatnonzero(bad)[0])
                 raise InfeasibleError(f"demand row {i} ({w[i]:g}) exceeds the capacity of every site that reaches "
                                       "it; allow split_demand=True or raise capacities")
+    if cap is not None:
+        # the uncapacitated optimum is a relaxation; if it fits the capacities it is optimal here too
+        free = facility_location(cost, f, weights=w, required=required, forbidden=forbidden,
+                                 split_demand=split_demand, time_limit_s=time_limit_s)
+        flows_free = free.extra["flows"] if split_demand else np.eye(m)[free.assignment]
+        load = (w[:, None] * flows_free).sum(axis=0)
+        if free.optimal and (load <= cap + 1e-9).all():
+            extra = dict(free.extra, capacitated=True, load=load[free.selected])
+            return Solution(model="facility_location", selected=free.selected, assignment=free.assignment,
+                            objective=free.objective, lower_bound=free.lower_bound, gap=free.gap,
+                            optimal=free.optimal, method=free.method.replace("ufl", "cfl") + "(capacities not binding)",
+                            runtime_s=time.perf_counter() - t0, extra=extra)
+        if time_limit_s is not None:
+            time_limit_s = max(time_limit_s - (time.perf_counter() - t0), 0.1)
     sub = pr.cost[:, cols]
     ii, jj = np.nonzero(np.isfinite(sub))
     k = ii.size
