@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from siting.locate import p_median
-from siting.locate.orlib import read_orlib_pmed
+from siting.locate.pmed_reader import read_orlib_pmed
 
 REPO = Path(__file__).resolve().parents[1]
 ORLIB = REPO.parent / "shared" / "benchmarks" / "orlib-pmed"

@@ -8,7 +8,7 @@ import pytest
 
 from siting._errors import InfeasibleError, InputError
 from siting.locate import Solution, p_median
-from siting.locate.orlib import read_orlib_pmed
+from siting.locate.pmed_reader import read_orlib_pmed
 from test_locate_refs import brute_p_median, pulp_p_median
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # PuLP 3.x announces its 4.0 API
