@@ -10,7 +10,6 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
-import click
 import typer
 
 from siting._errors import InputError, SitingError
@@ -29,11 +28,11 @@ log = logging.getLogger("siting")
 
 def _exception_modules() -> list[Any]:
     """Where click-style exceptions live: click itself, and the copies newer typer versions vendor."""
-    mods: list[Any] = [click.exceptions]
-    for name in ("typer._click.exceptions", "typer.exceptions"):
+    mods: list[Any] = []
+    for name in ("click.exceptions", "typer._click.exceptions", "typer.exceptions"):
         try:
             mods.append(__import__(name, fromlist=["_"]))
-        except ImportError:  # pragma: no cover - older typer uses click directly
+        except ImportError:  # older typer uses click itself; typer >= 0.29 vendors its own copy
             pass
     return mods
 
