@@ -314,7 +314,22 @@ def _fmt_value(col: str, value: Any) -> str:
     return str(value)
 
 
+#: short column headers for the printed tables (the CSV keeps the full names with units)
+_SHORT = {
+    "delivery_time_s": "delivery (min)",
+    "population_reachable": "population reached",
+    "rent_per_yr": "rent/yr ({cur})",
+    "co2e_wtw_kg_per_week": "CO2e WTW kg/wk",
+    "landed_cost_per_unit": "landed cost/unit ({cur})",
+    "saving_vs_offshore": "saving vs offshore/unit ({cur})",
+    "stores_within_sla": "stores within SLA",
+    "floor_area_fit_ratio": "floor fit",
+}
+
+
 def _header(col: str, currency: str) -> str:
+    if col in _SHORT:
+        return _SHORT[col].format(cur=currency)
     if col.endswith("_s"):
         return f"{col[:-2]} (min)"
     if col.endswith("_per_yr") and not col.endswith("_per_m2_yr"):
@@ -340,6 +355,8 @@ def print_ranking(result: Any, top: int) -> None:
         weights = getattr(city, "weights", None) or {}
         if any(weights.get(c, 0) > 0 for c in crit):  # show the weighted criteria; the CSV has them all
             crit = [c for c in crit if weights.get(c, 0) > 0]
+        # the business case (landed cost against offshore) is always shown when it was computed
+        crit += [c for c in ("landed_cost_per_unit", "saving_vs_offshore") if c in rows.columns and c not in crit]
         robust = [c for c in extras if c in rows.columns]
         table = Table(title=f"{name}: top {min(top, len(rows))} of {len(rows)} candidate sites")
         for col in ("rank", "site_id", "score", *crit, *robust):

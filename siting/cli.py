@@ -93,8 +93,12 @@ def _demo_scenario(demo: str):
 
     # the demo extracts are about 2 km across: every site reaches everyone within the default
     # 10 minutes, so the demo measures reach at 3 minutes to tell its sites apart
+    # the example product families give every site its landed cost against offshore production
+    from siting.products import example_products_path
+
     return parse_scenario({"name": f"{demo}-demo", "cities": [{"name": demo, "demo": demo}],
-                           "rank": {"reach_time_s": DEMO_REACH_TIME_S}}, source="<demo>")
+                           "rank": {"reach_time_s": DEMO_REACH_TIME_S},
+                           "costs": {"products": str(example_products_path())}}, source="<demo>")
 
 
 def _files_scenario(stores, candidates, population, rents, network, crs, city):
