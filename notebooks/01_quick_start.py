@@ -78,13 +78,10 @@ helsinki.ranking[["site_id", "rank", "p_first", "p_top_k"]].head(5)
 # that opens offline (only the base-map tiles need a network).
 
 # %%
-import html
 import tempfile
 from pathlib import Path
 
-from IPython.display import HTML
-
-from siting.maps import make_map, save_map
+from siting.maps import make_map, save_map, show_map
 
 m = make_map(stores=helsinki.stores, candidates=helsinki.candidates, lanes=helsinki.lanes,
              population=helsinki.population, rents=helsinki.rents, isochrones=helsinki.isochrones,
@@ -92,5 +89,4 @@ m = make_map(stores=helsinki.stores, candidates=helsinki.candidates, lanes=helsi
 map_path = Path(tempfile.mkdtemp()) / "helsinki.html"
 size = save_map(m, map_path)
 print(f"{map_path} ({size / 1024:.0f} KiB)")
-HTML(f'<iframe srcdoc="{html.escape(map_path.read_text(encoding="utf-8"))}" '
-     'style="width:100%;height:520px;border:0"></iframe>')
+show_map(m)  # the same offline page, inline: it needs no network either

@@ -17,7 +17,6 @@ __all__ = [
     "JQUERY_JS_URL",
     "inline_assets",
     "remote_assets",
-    "atomic_write_text",
 ]
 
 # The CDN addresses folium 0.20 uses; the xstatic packages ship the very same versions.
@@ -148,34 +147,3 @@ def remote_assets(html: str) -> list[str]:
     for style in re.finditer(r"<style\b[^>]*>(.*?)</style>", html, flags=re.I | re.S):
         found.extend(u.group(1) for u in _CSS_REMOTE.finditer(style.group(1)))
     return found
-
-
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> int:
-    """Write ``text`` as UTF-8 to a temporary file beside ``path`` and rename it into place.
-
-    Parameters
-    ----------
-    path : path-like
-        Destination file; its folder is created if missing.
-    text : str
-        The content.
-
-    Returns
-    -------
-    int
-        The number of bytes written.
-    """
-    dest = Path(path)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    data = text.encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return len(data)

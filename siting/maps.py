@@ -7,6 +7,7 @@ import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import folium
 from branca.element import Element
@@ -19,7 +20,6 @@ from siting._html_offline import (
     JQUERY_JS_URL,
     LEAFLET_CSS_URL,
     LEAFLET_JS_URL,
-    atomic_write_text,
     inline_assets,
     remote_assets,
 )
@@ -33,8 +33,9 @@ from siting._mapdata import (
     zones_layer,
 )
 from siting._maplayers import Controls, DataLayer, Legend, Runtime, Title
+from siting.outputs import write_text
 
-__all__ = ["make_map", "save_map", "map_from_outputs", "criteria_columns", "OSM_ATTRIBUTION", "OUTPUT_FILES"]
+__all__ = ["make_map", "save_map", "map_html", "show_map", "map_from_outputs", "criteria_columns", "OSM_ATTRIBUTION", "OUTPUT_FILES"]
 
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
@@ -203,6 +204,29 @@ def save_map(m: folium.Map, path: str | os.PathLike[str], *, offline: bool = Tru
         With ``offline=True``, if a script or stylesheet still points to http(s) (for example a
         folium plugin or ``folium.Icon`` that loads its code from a CDN).
     """
+    return write_text(map_html(m, offline=offline, where=os.fspath(path)), path)
+
+
+def map_html(m: folium.Map, *, offline: bool = True, where: str = "the page") -> str:
+    """The map as one HTML page (what :func:`save_map` writes).
+
+    Parameters
+    ----------
+    m : folium.Map
+    offline : bool
+        Inline every script and stylesheet (default) or keep CDN links.
+    where : str
+        Named in the error message.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    SitingError
+        With ``offline=True``, if a script or stylesheet still points to http(s).
+    """
     root = m.get_root()
     root.script._children.clear()  # filled by each render: an earlier render (e.g. in Jupyter) would repeat it
     page = root.render()
@@ -211,11 +235,37 @@ def save_map(m: folium.Map, path: str | os.PathLike[str], *, offline: bool = Tru
         remote = remote_assets(page)
         if remote:
             raise SitingError(
-                f"cannot write an offline map to {os.fspath(path)}: {len(remote)} script(s)/stylesheet(s) still "
+                f"cannot write an offline map to {where}: {len(remote)} script(s)/stylesheet(s) still "
                 f"load from the network: {remote[:5]}. Build the map with siting.maps.make_map, drop the folium "
                 "plugin or folium.Icon that needs them, or pass offline=False."
             )
-    return atomic_write_text(path, page)
+    return page
+
+
+def show_map(m: folium.Map, *, height_px: int = 520) -> Any:
+    """Show the offline map inline in Jupyter (an iframe holding the self-contained page).
+
+    folium's own inline display loads Leaflet from CDNs, so behind a firewall it stays blank;
+    this one needs no network except for base-map tiles.
+
+    Parameters
+    ----------
+    m : folium.Map
+    height_px : int
+        Height of the frame.
+
+    Returns
+    -------
+    IPython.display.HTML
+    """
+    import warnings
+
+    from IPython.display import HTML
+
+    page = html.escape(map_html(m), quote=True)
+    with warnings.catch_warnings():  # IPython suggests IFrame, which cannot take inline content
+        warnings.simplefilter("ignore", UserWarning)
+        return HTML(f'<iframe srcdoc="{page}" style="width:100%;height:{int(height_px)}px;border:0"></iframe>')
 
 
 _ALIASES = {"candidates": ("candidates", "sites")}

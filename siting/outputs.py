@@ -11,7 +11,7 @@ from typing import Callable, Iterator
 import geopandas as gpd
 import pandas as pd
 
-__all__ = ["atomic_path", "write_csv", "write_layer"]
+__all__ = ["atomic_path", "write_text", "write_csv", "write_layer"]
 
 
 @contextlib.contextmanager
@@ -46,6 +46,24 @@ def _write(path: str | Path, writer: Callable[[Path], None]) -> Path:
     with atomic_path(path) as tmp:
         writer(tmp)
     return Path(path)
+
+
+def write_text(text: str, path: str | Path) -> int:
+    """Write UTF-8 text atomically; the file gets the usual permissions (umask), not a temp file's 0600.
+
+    Parameters
+    ----------
+    text : str
+    path : str or Path
+
+    Returns
+    -------
+    int
+        Bytes written.
+    """
+    data = text.encode("utf-8")
+    _write(path, lambda tmp: tmp.write_bytes(data))
+    return len(data)
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:

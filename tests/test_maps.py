@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from functools import lru_cache
@@ -370,3 +371,28 @@ def test_chosen_sites_as_a_geodataframe_get_the_candidates_breakdown():
     feats = _layer_data(m, "chosen")["features"]
     assert len(feats) == len(inp["chosen"])
     assert all("delivery_time_s" in f["properties"]["p"] and "Chosen site" in f["properties"]["p"] for f in feats)
+
+
+def test_inline_notebook_map_is_the_same_offline_page(demo_map):
+    import re
+
+    from siting.maps import map_html, show_map
+
+    frame = show_map(demo_map).data
+    inner = html.unescape(re.search(r'srcdoc="(.*?)" style', frame, re.S).group(1))
+    assert inner == map_html(demo_map)
+    assert remote_assets(inner) == []
+
+
+def test_saved_map_has_ordinary_file_permissions(demo_map, tmp_path):
+    """A map for stakeholders is readable like any other file, not private like a temp file."""
+    import os
+    import stat
+
+    umask = os.umask(0o022)
+    try:
+        save_map(demo_map, tmp_path / "m.html")
+    finally:
+        os.umask(umask)
+    mode = stat.S_IMODE((tmp_path / "m.html").stat().st_mode)
+    assert mode == 0o644
