@@ -241,6 +241,13 @@ def validate_layer(
     return gdf.reset_index(drop=True)
 
 
+def _show(value: object) -> str:
+    """A cell value as a user wrote it: numbers plain (-2, not np.int64(-2)), text quoted."""
+    if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+        return f"{value.item() if isinstance(value, np.generic) else value}"
+    return repr(value)
+
+
 def _check_numeric(gdf: gpd.GeoDataFrame, col: str, schema: LayerSchema, source: str) -> pd.Series:
     values = pd.to_numeric(gdf[col], errors="coerce").astype("float64")
     ids = gdf[schema.id_column]
@@ -253,7 +260,7 @@ def _check_numeric(gdf: gpd.GeoDataFrame, col: str, schema: LayerSchema, source:
             row = int(np.flatnonzero(mask)[0])
             raise InputError(
                 f"{source}: column {col!r} {what} in row {row + 1} ({schema.id_column} {ids.iloc[row]!r}, "
-                f"value {gdf[col].iloc[row]!r}); fix the value or drop the row ({int(mask.sum())} row(s) affected)."
+                f"value {_show(gdf[col].iloc[row])}); fix the value or drop the row ({int(mask.sum())} row(s) affected)."
             )
     return values
 

@@ -73,8 +73,8 @@ def test_missing_column_names_file_and_fix(tmp_path):
     [
         (lambda g: g.assign(store_id=["a", "a", "b", "c"]), "duplicate id 'a' \\(rows \\[1, 2\\]\\)"),
         (lambda g: g.assign(store_id=["a", None, "b", "c"]), "empty in row 2"),
-        (lambda g: g.assign(demand_units_per_week=[1, -2, 3, 4]), "negative in row 2"),
-        (lambda g: g.assign(demand_units_per_week=[1, "x", 3, 4]), "not a number in row 2"),
+        (lambda g: g.assign(demand_units_per_week=[1, -2, 3, 4]), r"negative in row 2 \(store_id 's1', value -2\)"),
+        (lambda g: g.assign(demand_units_per_week=[1, "x", 3, 4]), r"not a number in row 2 \(store_id 's1', value 'x'\)"),
         (lambda g: g.assign(demand_units_per_week=[1, np.inf, 3, 4]), "not a number in row 2"),
         (lambda g: g.set_geometry([Point(0, 0), None, Point(1, 1), Point(2, 2)]), "row 2 .* has no geometry"),
         (lambda g: g.set_geometry([Point(0, 0), LineString([(0, 0), (1, 1)]), Point(1, 1), Point(2, 2)]), "LineString"),
