@@ -176,7 +176,7 @@ def rank(
     map_path: Annotated[Optional[Path], typer.Option("--map", help="Where to write the HTML map of a one-city run (default maps/<city>.html).")] = None,
     no_map: Annotated[bool, typer.Option("--no-map", help="Do not write the HTML map.")] = False,
     top: Annotated[Optional[int], typer.Option(min=1, help="How many top sites to print per city (default 10).")] = None,
-    reach_min: Annotated[Optional[float], typer.Option(min=0.1, help="Reach time in minutes for the population criterion (default 10).")] = None,
+    reach_min: Annotated[Optional[float], typer.Option(min=0.1, help="Reach time in minutes for the population criterion (default 10; the 2 km demo city uses 3).")] = None,
     floor_area_m2: Annotated[Optional[float], typer.Option(min=0.0, help="Floor area the microfactory needs (m2); smaller sites are filtered out (default 500).")] = None,
     progress: ProgressOpt = None,
     verbose: VerboseOpt = False,
