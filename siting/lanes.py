@@ -89,7 +89,7 @@ class LaneParams:
     drops_per_week: float = 2.0
     service_s: float = 600.0
     shift_s: float = 8 * 3600.0
-    time_limit_s: float = 5.0
+    time_limit_s: float = 60.0
     solution_limit: int = 100
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from siting._errors import InputError
+
+log = logging.getLogger("siting")
 
 __all__ = ["TourPlan", "solve_tours", "allocate_by_tonne_km", "out_and_back_m"]
 
@@ -60,7 +64,7 @@ def solve_tours(
     *,
     shift_s: float = 8 * 3600.0,
     service_s: float = 600.0,
-    time_limit_s: float = 5.0,
+    time_limit_s: float = 60.0,
     solution_limit: int = 100,
 ) -> TourPlan:
     """Plan tours that visit every store once, minimising driven length.
@@ -83,7 +87,8 @@ def solve_tours(
     service_s : float
         Time spent at each stop, seconds.
     time_limit_s : float
-        Wall-clock limit of the search.
+        Wall-clock limit of the search, a safety net: when it stops the search before
+        ``solution_limit`` does, the plan may differ between runs and a warning says so.
     solution_limit : int
         Number of improving solutions after which the search stops (keeps results reproducible).
 
@@ -173,7 +178,14 @@ def _route(
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     params.time_limit.FromMilliseconds(int(time_limit_s * 1000))
     params.solution_limit = int(solution_limit)
+    started = time.perf_counter()
     sol = routing.SolveWithParameters(params)
+    if time.perf_counter() - started >= 0.98 * time_limit_s:
+        log.warning(
+            "tours for %d stores stopped at the %.0f s time limit before %d solutions: the plan may differ "
+            "between runs; raise time_limit_s or lower solution_limit for reproducible tours",
+            k, time_limit_s, solution_limit,
+        )
     status = routing.status()
     try:
         status_name = routing_enums_pb2.RoutingSearchStatus.Value.Name(status).removeprefix("ROUTING_")

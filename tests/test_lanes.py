@@ -239,3 +239,21 @@ def test_offshore_baseline_on_real_network(helsinki) -> None:
     assert legs.loc["total", "co2e_wtw_kg_per_week"] == pytest.approx(
         legs.drop("total")["co2e_wtw_kg_per_week"].sum()
     )
+
+
+def test_time_limit_stopping_the_search_is_reported(caplog):
+    """When the safety time limit, not the solution limit, ends the search, the user is told."""
+    import logging
+
+    rng = np.random.default_rng(3)
+    xy = rng.uniform(0, 5000, (121, 2))
+    d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    t = d / 10.0
+    load = np.full(120, 0.05)
+    with caplog.at_level(logging.WARNING, logger="siting"):
+        solve_tours(d, t, load, time_limit_s=0.05, solution_limit=100_000)
+    assert "time limit" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="siting"):
+        solve_tours(d[:6, :6], t[:6, :6], load[:5], time_limit_s=30, solution_limit=5)
+    assert "time limit" not in caplog.text
