@@ -14,7 +14,7 @@ import pandas as pd
 from shapely.geometry import box
 
 from siting._errors import InputError
-from siting.layers import local_utm_crs, validate_layer
+from siting.layers import assign_rents, local_utm_crs, validate_layer
 
 __all__ = ["DemoCity", "DEMO_CITIES", "demo_city", "demo_osm_path"]
 
@@ -220,18 +220,7 @@ def _build(key: str) -> DemoCity:
     candidates = _candidates(landuse, crs)
     population = _population(buildings, landuse, crs)
     rents = _rents(tuple(buildings.to_crs(crs).total_bounds), crs)
-    candidates = candidates.assign(
-        rent_per_m2_yr=gpd.sjoin(
-            gpd.GeoDataFrame(geometry=candidates.geometry.representative_point(), crs=crs),
-            rents[["rent_per_m2_yr", "geometry"]],
-            how="left",
-            predicate="within",
-        )
-        .groupby(level=0)["rent_per_m2_yr"]
-        .first()
-        .reindex(candidates.index)
-        .fillna(RENT_FLOOR_PER_M2_YR)
-    )
+    candidates = assign_rents(candidates, rents)
     src = f"demo:{key}"
     return DemoCity(
         name=key,

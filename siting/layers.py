@@ -301,7 +301,9 @@ def assign_rents(candidates: gpd.GeoDataFrame, rents: gpd.GeoDataFrame | None) -
     out = candidates.copy()
     if "rent_per_m2_yr" not in out.columns:
         out["rent_per_m2_yr"] = np.nan
-    out["rent_source"] = np.where(out["rent_per_m2_yr"].notna(), "site", "zone")
+    default_source = pd.Series(np.where(out["rent_per_m2_yr"].notna(), "site", "zone"), index=out.index)
+    # a layer that went through here before keeps where its rents came from
+    out["rent_source"] = out["rent_source"].fillna(default_source) if "rent_source" in out.columns else default_source
     need = out["rent_per_m2_yr"].isna()
     if need.any():
         if rents is None:

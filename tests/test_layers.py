@@ -135,5 +135,6 @@ def test_assign_rents_prefers_site_value_then_zone_then_nearest():
     got = assign_rents(sites, rents)
     assert got["rent_per_m2_yr"].tolist() == [50.0, 200.0, 200.0]
     assert got["rent_source"].tolist() == ["site", "zone", "nearest zone"]
+    assert assign_rents(got, rents)["rent_source"].tolist() == ["site", "zone", "nearest zone"]
     with pytest.raises(InputError, match="no rents layer"):
         assign_rents(sites, None)
