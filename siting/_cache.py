@@ -6,7 +6,6 @@ import hashlib
 import json
 import os
 import pickle
-import tempfile
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -105,7 +104,7 @@ def cache_load(cache_dir: Path, key: str) -> nx.MultiDiGraph | None:
 
 
 def cache_store(cache_dir: Path, key: str, G: nx.MultiDiGraph) -> Path:
-    """Write a graph to the cache atomically (temporary file, then rename).
+    """Write a graph to the cache atomically (``siting.outputs.atomic_path``).
 
     Parameters
     ----------
@@ -121,15 +120,9 @@ def cache_store(cache_dir: Path, key: str, G: nx.MultiDiGraph) -> Path:
     pathlib.Path
         The cache file.
     """
-    cache_dir = Path(cache_dir)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    path = cache_dir / f"{key}.pickle"
-    fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(G, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from siting.outputs import atomic_path  # imports geopandas: only when writing
+
+    path = Path(cache_dir) / f"{key}.pickle"
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        pickle.dump(G, f, protocol=pickle.HIGHEST_PROTOCOL)
     return path
