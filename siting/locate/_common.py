@@ -10,7 +10,7 @@ import scipy.sparse as sp
 
 from siting._errors import InfeasibleError, InputError
 
-__all__ = ["Problem", "prepare", "solve_milp", "MilpResult"]
+__all__ = ["Problem", "prepare", "nearest_site", "solve_milp", "MilpResult"]
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,11 @@ def prepare(cost: np.ndarray, weights: np.ndarray | Sequence[float] | None = Non
                                   "(all costs are inf); add a reachable candidate or drop those demand points")
     c.setflags(write=False)
     return Problem(cost=c, weights=w, required=req, allowed=allowed)
+
+
+def nearest_site(cost: np.ndarray, selected: np.ndarray) -> np.ndarray:
+    """For every demand row, the column of ``selected`` with the lowest cost (first on ties)."""
+    return selected[np.argmin(cost[:, selected], axis=1)]
 
 
 _BANNER_SHOWN = False

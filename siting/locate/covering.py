@@ -10,17 +10,13 @@ import scipy.sparse as sp
 
 from siting._errors import InfeasibleError, InputError
 
-from ._common import Problem, prepare, solve_milp
+from ._common import Problem, nearest_site, prepare, solve_milp
 from ._solution import Solution, relative_gap
 from .heuristics import penalised_weighted_cost, vns
 
 __all__ = ["p_center", "mclp", "lscp"]
 
 _TOL = 1e-6
-
-
-def _nearest(cost: np.ndarray, selected: np.ndarray) -> np.ndarray:
-    return selected[np.argmin(cost[:, selected], axis=1)]
 
 
 def _check_radius(radius: float) -> float:
@@ -73,7 +69,7 @@ def lscp(cost: np.ndarray, radius: float, *, required: Sequence[int] | np.ndarra
     obj = float(selected.size)
     lower = min(float(np.ceil(res.dual_bound - _TOL)), obj)
     gap = relative_gap(obj, lower)
-    assignment = _nearest(pr.cost, selected)
+    assignment = nearest_site(pr.cost, selected)
     return Solution(model="lscp", selected=selected, assignment=assignment, objective=obj, lower_bound=lower,
                     gap=gap, optimal=gap <= _TOL, method="exact:set-cover-milp", runtime_s=time.perf_counter() - t0,
                     extra={"radius": r, "max_cost": float(pr.cost[np.arange(pr.n), assignment].max())})
@@ -121,7 +117,7 @@ def mclp(cost: np.ndarray, p: int, radius: float, weights: np.ndarray | Sequence
     y = res.x[:m] > 0.5 if res.x is not None else y0
     selected = np.sort(cols[y])
     within = (pr.cost[:, selected] <= r).any(axis=1)
-    assignment = np.where(within, _nearest(pr.cost, selected), -1)
+    assignment = np.where(within, nearest_site(pr.cost, selected), -1)
     covered = float(pr.weights[within].sum())
     bound = max(float(res.dual_bound), covered) if np.isfinite(res.dual_bound) else float(pr.weights.sum())
     gap = (bound - covered) / max(abs(covered), 1e-9)
@@ -176,7 +172,7 @@ def p_center(cost: np.ndarray, p: int, *, required: Sequence[int] | np.ndarray |
             break
     if complete:
         lower = upper
-    assignment = _nearest(pr.cost, best_sel)
+    assignment = nearest_site(pr.cost, best_sel)
     obj = float(pr.cost[np.arange(pr.n), assignment].max())
     if not np.isfinite(obj):
         raise InfeasibleError(f"no set of p={p} sites reaches every demand row; raise p or add candidates")

@@ -9,7 +9,7 @@ import numpy as np
 
 from siting._errors import InfeasibleError, InputError
 
-from ._common import prepare
+from ._common import nearest_site, prepare
 from ._solution import Solution, relative_gap
 from .bnb import lagrangian_branch_and_bound
 from .bounds import fix_by_reduced_cost, lagrangian_bound, weighted_cost
@@ -22,10 +22,6 @@ DEFAULT_TIME_LIMIT_S = 60.0
 _EXACT_MAX_CELLS = 25_000_000  # auto: beyond n*m of this, stay with heuristic + bound
 _BNB_MAX_P = 50  # measured on OR-Library and random instances: B&B is faster up to here, the MILP above
 _BNB_SHARE = 0.5  # with a time limit, the B&B gets this share and the radius MILP the rest
-
-
-def _assign(cost: np.ndarray, selected: np.ndarray) -> np.ndarray:
-    return selected[np.argmin(cost[:, selected], axis=1)]
 
 
 def p_median(cost: np.ndarray, p: int, weights: np.ndarray | Sequence[float] | None = None, *,
@@ -134,7 +130,7 @@ def p_median(cost: np.ndarray, p: int, weights: np.ndarray | Sequence[float] | N
                               "(some demand rows are reachable only from a few candidates); raise p, add "
                               "candidates or give more time")
     selected = np.sort(cols[sel])
-    assignment = _assign(pr.cost, selected)
+    assignment = nearest_site(pr.cost, selected)
     objective = float(pr.weights @ pr.cost[np.arange(pr.n), assignment])
     lower = min(float(lower), objective)
     gap = relative_gap(objective, lower)
