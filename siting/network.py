@@ -288,9 +288,7 @@ def build_network(
         G = cache_load(folder, key)
         if G is not None:
             G.graph["cache"] = "hit"
-            G.graph["build_s"] = time.perf_counter() - t0
-            log.info(format_summary(network_summary(G)))
-            return G
+            return _finish(G, t0)
 
     G = _read(source, kind, mode, timeout_s)
     _ensure_lengths(G)
@@ -319,8 +317,14 @@ def build_network(
             log.warning("could not cache the network in %s: %s", folder, exc)
     else:
         G.graph["cache"] = "off"
+    return _finish(G, t0)
+
+
+def _finish(G: nx.MultiDiGraph, t0: float) -> nx.MultiDiGraph:
+    """Record the build time and log the summary (only if shown: it walks every edge)."""
     G.graph["build_s"] = time.perf_counter() - t0
-    log.info(format_summary(network_summary(G)))
+    if log.isEnabledFor(logging.INFO):
+        log.info(format_summary(network_summary(G)))
     return G
 
 
