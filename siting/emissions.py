@@ -213,13 +213,28 @@ def trips_per_week(
         raise InputError("unit_weight_kg and unit_volume_m3 must be >= 0")
     if np.any(~np.isfinite(units)) or np.any(units < 0):
         raise InputError("demand_units_per_week must be finite and >= 0")
+    trips_per_drop = np.ceil(_drop_loads(units, vehicle, unit_weight_kg, unit_volume_m3, load_factor, drops_per_week))
+    return np.where(units > 0, trips_per_drop * drops_per_week, 0.0)
+
+
+def _drop_loads(
+    units: np.ndarray,
+    vehicle: Vehicle,
+    unit_weight_kg: float,
+    unit_volume_m3: float,
+    load_factor: float,
+    drops_per_week: float,
+) -> np.ndarray:
+    """Load of one drop as a share of one usable vehicle load (weight or volume, whichever binds).
+
+    Rounded to 9 decimals so that float noise cannot turn an exact 2.0 loads into 3 trips.
+    Inputs are not checked here (see :func:`trips_per_week`).
+    """
     per_drop = units / drops_per_week
     need = per_drop * unit_weight_kg / (vehicle.payload_kg * load_factor)
     if unit_volume_m3 > 0 and math.isfinite(vehicle.volume_m3):
         need = np.maximum(need, per_drop * unit_volume_m3 / (vehicle.volume_m3 * load_factor))
-    # guard against float noise turning an exact 2.0 into 3 trips
-    trips_per_drop = np.ceil(np.round(need, 9))
-    return np.where(units > 0, trips_per_drop * drops_per_week, 0.0)
+    return np.round(need, 9)
 
 
 def vehicle_time_s(time_s: npt.ArrayLike, length_m: npt.ArrayLike, vehicle: Vehicle) -> np.ndarray:

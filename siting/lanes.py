@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -14,7 +13,7 @@ import pandas as pd
 from shapely.geometry import LineString
 
 from siting._errors import InputError, MissingColumnError
-from siting.emissions import VEHICLES, Vehicle, trips_per_week, vehicle_time_s
+from siting.emissions import VEHICLES, Vehicle, _drop_loads, trips_per_week, vehicle_time_s
 from siting.tours import TourPlan, allocate_by_tonne_km, solve_tours
 
 __all__ = [
@@ -98,15 +97,6 @@ def _vehicle(params: LaneParams, vehicles: Mapping[str, Vehicle] | None) -> Vehi
     if params.vehicle not in table:
         raise InputError(f"unknown vehicle {params.vehicle!r}; choose one of {', '.join(sorted(table))} or add it with load_vehicles")
     return table[params.vehicle]
-
-
-def _loads(units: np.ndarray, vehicle: Vehicle, params: LaneParams) -> np.ndarray:
-    """Load of one drop as a share of one vehicle load (weight or volume, whichever binds)."""
-    per_drop = units / params.drops_per_week
-    frac = per_drop * params.unit_weight_kg / (vehicle.payload_kg * params.load_factor)
-    if params.unit_volume_m3 > 0 and math.isfinite(vehicle.volume_m3):
-        frac = np.maximum(frac, per_drop * params.unit_volume_m3 / (vehicle.volume_m3 * params.load_factor))
-    return np.round(frac, 9)
 
 
 def _money_and_co2(km: np.ndarray, hours: np.ndarray, vehicle: Vehicle) -> dict[str, np.ndarray]:
@@ -237,7 +227,7 @@ def tour_lane_table(
     units = np.asarray(units_per_week, dtype=float)
     n = units.size
     sfd = L[0, 1:] if sfd_m is None else np.asarray(sfd_m, dtype=float)
-    frac = _loads(units, vehicle, params)
+    frac = _drop_loads(units, vehicle, params.unit_weight_kg, params.unit_volume_m3, params.load_factor, params.drops_per_week)
     full = np.floor(frac)
     rest = frac - full
     # exactly full loads have no remainder; tiny remainders below 1e-9 are float noise
