@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Mapping, Sequence
 
 import geopandas as gpd
@@ -14,7 +14,7 @@ from shapely.geometry import LineString
 
 from siting._errors import InputError, MissingColumnError
 from siting.emissions import VEHICLES, Vehicle, _drop_loads, trips_per_week, vehicle_time_s
-from siting.tours import TourPlan, allocate_by_tonne_km, solve_tours
+from siting.tours import TourPlan, allocate_by_tonne_km, out_and_back_m, solve_tours
 
 __all__ = [
     "LaneParams",
@@ -104,7 +104,7 @@ def _money_and_co2(km: np.ndarray, hours: np.ndarray, vehicle: Vehicle) -> dict[
         "vehicle_km_per_week": km,
         "co2e_ttw_kg_per_week": km * vehicle.ttw_kg_per_km,
         "co2e_wtt_kg_per_week": km * vehicle.wtt_kg_per_km,
-        "co2e_wtw_kg_per_week": km * (vehicle.ttw_kg_per_km + vehicle.wtt_kg_per_km),
+        "co2e_wtw_kg_per_week": km * vehicle.wtw_kg_per_km,
         "cost_per_week": km * vehicle.cost_per_km + hours * vehicle.cost_per_hour,
     }
 
@@ -225,7 +225,6 @@ def tour_lane_table(
     L = np.asarray(length_m, dtype=float)
     T = vehicle_time_s(time_s, L, vehicle)
     units = np.asarray(units_per_week, dtype=float)
-    n = units.size
     sfd = L[0, 1:] if sfd_m is None else np.asarray(sfd_m, dtype=float)
     frac = _drop_loads(units, vehicle, params.unit_weight_kg, params.unit_volume_m3, params.load_factor, params.drops_per_week)
     full = np.floor(frac)
@@ -244,10 +243,8 @@ def tour_lane_table(
         solution_limit=params.solution_limit,
     )
     drops = params.drops_per_week
-    oab_l = L[0, 1:] + L[1:, 0]
-    oab_t = T[0, 1:] + T[1:, 0]
-    km = full * oab_l / 1000.0 * drops
-    hours = full * (oab_t + params.service_s) / 3600.0 * drops
+    km = full * out_and_back_m(L) / 1000.0 * drops
+    hours = full * (out_and_back_m(T) + params.service_s) / 3600.0 * drops
     trips = (full + (rest > 0)) * drops
     kg = units / drops * params.unit_weight_kg
     routes = []
@@ -271,7 +268,7 @@ def tour_lane_table(
             **_money_and_co2(km, hours, vehicle),
         }
     )
-    plan = TourPlan(tuple(routes), plan.length_m, plan.time_s, plan.load, plan.solver_status)
+    plan = replace(plan, routes=tuple(routes))
     return df.loc[served, LANE_COLUMNS].reset_index(drop=True), plan
 
 
@@ -310,6 +307,18 @@ def _assignment(allocation: Any, stores: gpd.GeoDataFrame, site_ids: list[str]) 
     if unknown:
         raise InputError(f"allocation names site(s) {', '.join(unknown[:5])} that are not in the sites layer")
     return np.array([pos[str(v)] if ok else -1 for v, ok in zip(per_store, served)], dtype=np.int64)
+
+
+def _prepare(
+    G: nx.MultiDiGraph, sites: gpd.GeoDataFrame, stores: gpd.GeoDataFrame, allocation: Any, *, demand: bool = True
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, list[str], np.ndarray]:
+    """Snapped sites and stores, the site ids and the row of the site serving each store."""
+    sites = _nodes(G, sites, "site_id")
+    stores = _nodes(G, stores, "store_id")
+    if demand and "demand_units_per_week" not in stores.columns:
+        raise MissingColumnError("stores layer has no 'demand_units_per_week' column")
+    site_ids = sites["site_id"].astype(str).tolist()
+    return sites, stores, site_ids, _assignment(allocation, stores, site_ids)
 
 
 def _geometries(G: nx.MultiDiGraph, pairs: list[tuple[int, int]]) -> list[LineString]:
@@ -355,12 +364,7 @@ def direct_lanes(
     """
     from siting.od import od_time_length
 
-    sites = _nodes(G, sites, "site_id")
-    stores = _nodes(G, stores, "store_id")
-    if "demand_units_per_week" not in stores.columns:
-        raise MissingColumnError("stores layer has no 'demand_units_per_week' column")
-    site_ids = sites["site_id"].astype(str).tolist()
-    assign = _assignment(allocation, stores, site_ids)
+    sites, stores, site_ids, assign = _prepare(G, sites, stores, allocation)
     s_nodes, t_nodes = sites["node"].to_numpy(), stores["node"].to_numpy()
     time_s, length_m = od_time_length(G, s_nodes, t_nodes)
     back_t, back_l = od_time_length(G, t_nodes, s_nodes)
@@ -399,12 +403,7 @@ def tour_lanes(
     """
     from siting.od import od_matrix, od_time_length
 
-    sites = _nodes(G, sites, "site_id")
-    stores = _nodes(G, stores, "store_id")
-    if "demand_units_per_week" not in stores.columns:
-        raise MissingColumnError("stores layer has no 'demand_units_per_week' column")
-    site_ids = sites["site_id"].astype(str).tolist()
-    assign = _assignment(allocation, stores, site_ids)
+    sites, stores, site_ids, assign = _prepare(G, sites, stores, allocation)
     frames, plans, pairs = [], {}, []
     for k, sid in enumerate(site_ids):
         members = np.flatnonzero(assign == k)
@@ -521,10 +520,7 @@ def tour_lines(
         ``site_id``, ``tour`` (1-based), ``stops``, ``store_ids`` (";"-joined, visit order),
         ``length_m``, ``time_s``, ``load_share`` (of one vehicle load); geometry LineString.
     """
-    sites = _nodes(G, sites, "site_id")
-    stores = _nodes(G, stores, "store_id")
-    site_ids = sites["site_id"].astype(str).tolist()
-    assign = _assignment(allocation, stores, site_ids)
+    sites, stores, site_ids, assign = _prepare(G, sites, stores, allocation, demand=False)
     ids = stores["store_id"].astype(str).to_numpy()
     nodes = stores["node"].to_numpy()
     rows, seqs = [], []
@@ -574,9 +570,8 @@ def compare_vehicles(
         raise InputError(f"pattern must be 'tour' or 'direct', not {pattern!r}")
     rows = []
     for vid in vehicle_ids:
-        p = LaneParams(**{**params.__dict__, "vehicle": vid})
-        lanes = (tour_lanes(G, sites, stores, allocation, params=p, vehicles=vehicles)[0] if pattern == "tour"
-                 else direct_lanes(G, sites, stores, allocation, params=p, vehicles=vehicles))
+        p = replace(params, vehicle=vid)
+        lanes = build_lanes(G, sites, stores, allocation, pattern=pattern, params=p, vehicles=vehicles)
         tot = lane_totals(lanes).iloc[-1]
         rows.append({"vehicle": vid, **tot.drop(["city", "site_id"]).to_dict()})
     return pd.DataFrame(rows)

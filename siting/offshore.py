@@ -13,7 +13,7 @@ from shapely.geometry.base import BaseGeometry
 
 from siting._errors import InputError
 from siting.emissions import FREIGHT_MODES, FreightMode, emissions_for_tkm
-from siting.lanes import LaneParams, direct_lanes, tour_lanes
+from siting.lanes import LaneParams, build_lanes
 
 __all__ = ["OffshoreParams", "OFFSHORE_COLUMNS", "offshore_baseline", "offshore_lanes"]
 
@@ -177,11 +177,6 @@ def offshore_lanes(
     else:
         wh = gpd.GeoDataFrame({"site_id": ["warehouse"]}, geometry=[warehouse], crs=G.graph["crs"])
     alloc = {s: "warehouse" for s in stores["store_id"]}
-    if pattern == "tour":
-        lanes, _ = tour_lanes(G, wh, stores, alloc, params=lane_params)
-    elif pattern == "direct":
-        lanes = direct_lanes(G, wh, stores, alloc, params=lane_params)
-    else:
-        raise InputError(f"pattern must be 'tour' or 'direct', not {pattern!r}")
+    lanes = build_lanes(G, wh, stores, alloc, pattern=pattern, params=lane_params)
     kg = float(stores["demand_units_per_week"].sum()) * lane_params.unit_weight_kg
     return lanes, offshore_baseline(kg, lanes, params=params, **kwargs)
