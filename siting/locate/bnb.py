@@ -6,11 +6,10 @@ import time
 
 import numpy as np
 
+from .bounds import is_integral, relaxed_sites
+from .heuristics import evaluate
+
 __all__ = ["lagrangian_branch_and_bound"]
-
-
-def _cost(wc: np.ndarray, sel: np.ndarray) -> float:
-    return float(wc[:, sel].min(axis=1).sum())
 
 
 def lagrangian_branch_and_bound(wc: np.ndarray, p: int, required: np.ndarray, incumbent: np.ndarray,
@@ -26,11 +25,10 @@ def lagrangian_branch_and_bound(wc: np.ndarray, p: int, required: np.ndarray, in
 
     Returns ``(sites, cost, lower_bound, proven, nodes)``.
     """
-    n, m = wc.shape
-    fin = np.isfinite(wc)
-    integral = bool(np.all(np.equal(np.mod(wc[fin], 1.0), 0.0)))
+    m = wc.shape[1]
+    integral = is_integral(wc)
     best_sel = np.sort(np.asarray(incumbent, dtype=np.int64))
-    best = _cost(wc, best_sel)
+    best = evaluate(wc, best_sel)
 
     def cut(bound: float) -> bool:
         if integral:
@@ -58,20 +56,16 @@ def lagrangian_branch_and_bound(wc: np.ndarray, p: int, required: np.ndarray, in
         k = p - int(f1.sum())
         bound, theta, stale = -np.inf, 1.0, 0
         best_lam = lam
+        fidx, opened = np.flatnonzero(free), np.flatnonzero(f1)
         for _ in range(iters):
-            red = np.minimum(wc - lam[:, None], 0.0)
-            rho = red.sum(axis=0)
-            fidx = np.flatnonzero(free)
-            pick = fidx[np.argpartition(rho[fidx], k - 1)[:k]] if 0 < k < fidx.size else (fidx if k > 0 else fidx[:0])
-            chosen = np.concatenate([np.flatnonzero(f1), pick])
-            val = float(lam.sum() + rho[chosen].sum())
+            red, chosen, val = relaxed_sites(wc, lam, opened, fidx, k)
             if val > bound + 1e-12 * max(abs(val), 1.0) or not np.isfinite(bound):
                 bound, stale, best_lam = val, 0, lam.copy()
             else:
                 stale += 1
                 if stale >= 10:
                     theta, stale = theta / 2.0, 0
-            c = _cost(wc, chosen)
+            c = evaluate(wc, chosen)
             if c < best - 1e-12 * max(abs(best), 1.0):
                 best, best_sel = c, np.sort(chosen)
             if cut(bound) or theta < 1e-4:
@@ -85,11 +79,10 @@ def lagrangian_branch_and_bound(wc: np.ndarray, p: int, required: np.ndarray, in
             continue
         lam = best_lam
         rho = np.minimum(wc - lam[:, None], 0.0).sum(axis=0)
-        fidx = np.flatnonzero(free)
         if k <= 0 or k >= fidx.size:
             sel = np.flatnonzero(f1 | free) if k > 0 else np.flatnonzero(f1)
             if sel.size == p:
-                c = _cost(wc, sel)
+                c = evaluate(wc, sel)
                 if c < best:
                     best, best_sel = c, np.sort(sel)
             continue
@@ -107,7 +100,7 @@ def lagrangian_branch_and_bound(wc: np.ndarray, p: int, required: np.ndarray, in
             continue
         if k == 0 or free.sum() == k:
             sel = np.flatnonzero(f1 | (free if k else np.zeros(m, dtype=bool)))
-            c = _cost(wc, sel)
+            c = evaluate(wc, sel)
             if c < best:
                 best, best_sel = c, np.sort(sel)
             continue

@@ -8,7 +8,7 @@ import numpy as np
 
 from ._common import Problem
 
-__all__ = ["lagrangian_bound", "weighted_cost", "fix_by_reduced_cost"]
+__all__ = ["lagrangian_bound", "weighted_cost", "fix_by_reduced_cost", "is_integral", "relaxed_sites"]
 
 
 def weighted_cost(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
@@ -18,6 +18,31 @@ def weighted_cost(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
     fin = np.isfinite(c)
     wc = np.where(fin, problem.weights[:, None] * np.where(fin, c, 0.0), np.inf)
     return wc, cols
+
+
+def is_integral(wc: np.ndarray) -> bool:
+    """True when every finite entry of ``wc`` is a whole number, so bounds may be rounded up."""
+    return bool(np.all(np.equal(np.mod(wc[np.isfinite(wc)], 1.0), 0.0)))
+
+
+def relaxed_sites(wc: np.ndarray, lam: np.ndarray, fixed: np.ndarray, free: np.ndarray,
+                  k: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """Solve the Lagrangian relaxation for multipliers ``lam``.
+
+    The sites are ``fixed`` (column indices, always open) plus the ``k`` columns of ``free`` with the
+    most negative reduced column sums. Returns ``(red, chosen, value)``: the reduced costs
+    ``min(0, wc - lam)`` (n, m), the chosen columns and ``L(lam)``, a lower bound.
+    """
+    red = np.minimum(wc - lam[:, None], 0.0)  # inf - lam -> inf -> 0
+    rho = red.sum(axis=0)
+    if k <= 0:
+        pick = free[:0]
+    elif k < free.size:
+        pick = free[np.argpartition(rho[free], k - 1)[:k]]
+    else:
+        pick = free
+    chosen = np.concatenate([fixed, pick])
+    return red, chosen, float(lam.sum() + rho[chosen].sum())
 
 
 def lagrangian_bound(problem: Problem, p: int, upper_bound: float, *, start: np.ndarray | None = None,
@@ -43,26 +68,18 @@ def lagrangian_bound(problem: Problem, p: int, upper_bound: float, *, start: np.
         Initial multipliers, e.g. each point's cost in the heuristic solution.
     """
     wc, cols = weighted_cost(problem)
-    n, m = wc.shape
-    fin = np.isfinite(wc)
-    integral = bool(np.all(np.equal(np.mod(wc[fin], 1.0), 0.0)))
+    integral = is_integral(wc)
     req_local = np.searchsorted(cols, problem.required)
-    free = np.ones(m, dtype=bool)
+    free = np.ones(wc.shape[1], dtype=bool)
     free[req_local] = False
+    free_idx = np.flatnonzero(free)
     k_free = p - req_local.size
-    lam = np.array(start, dtype=np.float64) if start is not None else np.where(fin, wc, np.inf).min(axis=1)
+    lam = np.array(start, dtype=np.float64) if start is not None else wc.min(axis=1)
     best = -np.inf
     best_lam = lam.copy()
     theta, stale = 2.0, 0
     for _ in range(iterations):
-        red = np.minimum(wc - lam[:, None], 0.0)  # inf - lam -> inf -> 0
-        rho = red.sum(axis=0)
-        chosen = req_local
-        if k_free > 0:
-            free_idx = np.flatnonzero(free)
-            pick = free_idx[np.argpartition(rho[free_idx], k_free - 1)[:k_free]] if k_free < free_idx.size else free_idx
-            chosen = np.concatenate([req_local, pick])
-        val = float(lam.sum() + rho[chosen].sum())
+        red, chosen, val = relaxed_sites(wc, lam, req_local, free_idx, k_free)
         if not np.isfinite(best) or val > best + 1e-12 * max(abs(best), 1.0):
             best, stale, best_lam = val, 0, lam.copy()
         else:
@@ -96,8 +113,7 @@ def fix_by_reduced_cost(problem: Problem, p: int, lam: np.ndarray, upper_bound: 
     """
     wc, cols = weighted_cost(problem)
     m = cols.size
-    fin = np.isfinite(wc)
-    integral = bool(np.all(np.equal(np.mod(wc[fin], 1.0), 0.0)))
+    integral = is_integral(wc)
     threshold = (upper_bound - 1.0 + 1e-6) if integral else upper_bound * (1.0 - 1e-9)
     rho = np.minimum(wc - lam[:, None], 0.0).sum(axis=0)
     req = np.zeros(m, dtype=bool)
