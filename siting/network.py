@@ -146,15 +146,18 @@ def _profile(
     if mode not in MODES:
         raise InputError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
     base = MODES[mode]
-    for name, v in {**(speeds_kph or {}), "default": default_speed_kph or 1.0}.items():
+    given = dict(speeds_kph or {})
+    if default_speed_kph is not None:
+        given["default"] = default_speed_kph
+    for name, v in given.items():
         if not (isinstance(v, (int, float)) and v > 0 and math.isfinite(v)):
             raise InputError(f"speed for {name!r} is {v!r}; speeds are positive km/h")
     return ModeProfile(
         mode,
         MappingProxyType({**base.speeds_kph, **(speeds_kph or {})}),
-        float(default_speed_kph or base.fallback_kph),
+        float(base.fallback_kph if default_speed_kph is None else default_speed_kph),
         base.use_maxspeed if use_maxspeed is None else bool(use_maxspeed),
-        base.source if not (speeds_kph or default_speed_kph) else "user override",
+        base.source if not given else "user override",
         base.year,
         base.description,
     )

@@ -201,6 +201,8 @@ def test_bad_sources_and_options(tmp_path, helsinki_pbf):
         build_network(helsinki_pbf, mode="boat", cache=False)
     with pytest.raises(InputError, match="positive"):
         build_network(helsinki_pbf, speeds_kph={"residential": 0}, cache=False)
+    with pytest.raises(InputError, match="'default' is 0"):
+        build_network(helsinki_pbf, default_speed_kph=0, cache=False)
     with pytest.raises(InputError, match="bbox"):
         build_network((25.0, 60.0, 24.0, 61.0))
 
