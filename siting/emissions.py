@@ -102,6 +102,9 @@ class Vehicle:
         return self.ttw_kg_per_km + self.wtt_kg_per_km
 
 
+_FIELD_NAMES = frozenset(f.name for f in fields(Vehicle))
+
+
 @dataclass(frozen=True)
 class Emissions:
     """Greenhouse-gas emissions in kg CO2e, split as ISO 14083 / GLEC report them."""
@@ -302,7 +305,7 @@ def on_grid(
 def _parse_row(raw: Mapping[str, Any], base: Vehicle | None, where: str) -> Vehicle:
     """Turn one CSV/TOML row into a Vehicle (overriding ``base`` if given)."""
     vid = str(raw.get("vehicle_id", "") or "").strip()
-    values: dict[str, Any] = {} if base is None else {f.name: getattr(base, f.name) for f in fields(Vehicle)}
+    values: dict[str, Any] = {} if base is None else {name: getattr(base, name) for name in _FIELD_NAMES}
     values["vehicle_id"] = vid
     for key, val in raw.items():
         if key is None:
@@ -325,7 +328,7 @@ def _parse_row(raw: Mapping[str, Any], base: Vehicle | None, where: str) -> Vehi
                 values[key] = int(float(val))
             except (TypeError, ValueError):
                 raise InputError(f"{where}, column 'factor_year': {val!r} is not a year like 2024") from None
-        elif key in {f.name for f in fields(Vehicle)}:
+        elif key in _FIELD_NAMES:
             values[key] = str(val)
         # unknown columns (notes, factor_ids) are ignored on purpose
     if base is None:
@@ -423,8 +426,3 @@ def _load_builtin() -> dict[str, Vehicle]:
 VEHICLES: dict[str, Vehicle] = _load_builtin()
 #: Freight modes known per tonne-km (sea, long-haul road) for the offshore baseline.
 FREIGHT_MODES: dict[str, FreightMode] = _load_freight_modes()
-
-
-def with_overrides(vehicle: Vehicle, **changes: Any) -> Vehicle:
-    """Return a copy of ``vehicle`` with some fields changed (e.g. ``payload_kg``)."""
-    return replace(vehicle, **changes)
