@@ -71,6 +71,11 @@ def test_solve_tours_never_longer_than_out_and_back_without_triangle_inequality(
     t = np.array([[0, 100, 100], [100, 0, 10], [100, 10, 0]], dtype=float)  # the solver sees cheap time
     plan = solve_tours(d, t, [0.2, 0.2])
     assert plan.total_length_m <= out_and_back_m(d).sum()
+    # the full search already finds out-and-back; its first solution joins both stores in one
+    # 52 km tour, so only the fall-back keeps this plan at out-and-back length
+    first = solve_tours(d, t, [0.2, 0.2], solution_limit=1)
+    assert first.routes == ((0,), (1,))
+    assert first.total_length_m == pytest.approx(out_and_back_m(d).sum())
 
 
 @settings(max_examples=25, deadline=None)
