@@ -1,12 +1,11 @@
-"""Self-contained HTML: inline Leaflet/jQuery from Python packages, check for remote assets, write atomically."""
+"""Self-contained HTML: inline Leaflet/jQuery from Python packages and check for remote assets."""
 
 from __future__ import annotations
 
 import base64
-import os
 import re
-import tempfile
 from functools import lru_cache
+from importlib import import_module
 from pathlib import Path
 
 from siting._errors import SitingError
@@ -33,26 +32,23 @@ _CSS_REMOTE = re.compile(r"(?:@import\s+(?:url\()?|url\()\s*[\"']?\s*((?:https?:
 _SOURCE_MAP = re.compile(r"^\s*/[/*][#@]\s*sourceMappingURL=.*$", re.M)
 
 
-def _leaflet_dir() -> Path:
-    import xstatic.pkg.leaflet as xleaflet
-
-    if xleaflet.VERSION != LEAFLET_VERSION:  # pragma: no cover - depends on the installed wheel
+def _xstatic_dir(package: str, title: str, needed: str) -> Path:
+    """Folder of an ``xstatic.pkg.<package>`` wheel, checked to ship version ``needed``."""
+    mod = import_module(f"xstatic.pkg.{package}")
+    if mod.VERSION != needed:  # pragma: no cover - depends on the installed wheel
         raise SitingError(
-            f"xstatic-leaflet {xleaflet.VERSION} is installed but the map needs Leaflet "
-            f"{LEAFLET_VERSION}: pip install 'xstatic-leaflet=={LEAFLET_VERSION}.*'"
+            f"xstatic-{package} {mod.VERSION} is installed but the map needs {title} {needed}: "
+            f"pip install 'xstatic-{package}=={needed}.*'"
         )
-    return Path(xleaflet.BASE_DIR)
+    return Path(mod.BASE_DIR)
+
+
+def _leaflet_dir() -> Path:
+    return _xstatic_dir("leaflet", "Leaflet", LEAFLET_VERSION)
 
 
 def _jquery_dir() -> Path:
-    import xstatic.pkg.jquery as xjquery
-
-    if xjquery.VERSION != JQUERY_VERSION:  # pragma: no cover - depends on the installed wheel
-        raise SitingError(
-            f"xstatic-jquery {xjquery.VERSION} is installed but the map needs jQuery "
-            f"{JQUERY_VERSION}: pip install 'xstatic-jquery=={JQUERY_VERSION}.*'"
-        )
-    return Path(xjquery.BASE_DIR)
+    return _xstatic_dir("jquery", "jQuery", JQUERY_VERSION)
 
 
 def _data_uri(path: Path, mime: str = "image/png") -> str:
