@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import json
 import logging
 import sys
@@ -17,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from siting._errors import InputError
-from siting.progress import report
 
 log = logging.getLogger("siting")
 
@@ -87,13 +85,6 @@ def write_layers(layers: dict[str, gpd.GeoDataFrame | None], folder: Path, fmt: 
 # --------------------------------------------------------------------------- running
 
 
-def _accepts(func: Callable[..., Any], name: str) -> bool:
-    try:
-        return name in inspect.signature(func).parameters
-    except (TypeError, ValueError):  # pragma: no cover
-        return False
-
-
 @dataclass(frozen=True)
 class CityPlan:
     """The chosen sites of one city: sites, allocation lines, lanes and the solver record."""
@@ -104,20 +95,6 @@ class CityPlan:
     solution: Any = None
 
 
-def _plan_fallback(result: Any, ks: dict[str, int]) -> dict[str, CityPlan]:
-    """Best k sites per city with siting.locate's p-median on the ranked sites' store times."""
-    from siting.locate import locate
-
-    plans = {}
-    for name, city in result.cities.items():
-        k = min(ks.get(name, 1), len(city.candidates))
-        cost = np.asarray(city.store_time_s, dtype=float).T  # stores x ranked sites
-        loc = locate(city.stores, city.candidates.drop(columns=["node"], errors="ignore"), cost,
-                     model="p_median", p=k)
-        plans[name] = CityPlan(sites=loc.sites, lines=loc.lines, solution=loc.solution)
-    return plans
-
-
 def _split_plan(planned: Any, names: list[str]) -> dict[str, CityPlan]:
     """Per-city views of a :class:`siting.pipeline.PlanResult` (stacked layers with a ``city`` column)."""
     def part(gdf: Any, name: str) -> Any:
@@ -125,9 +102,8 @@ def _split_plan(planned: Any, names: list[str]) -> dict[str, CityPlan]:
             return None
         return gdf[gdf["city"] == name].reset_index(drop=True)
 
-    return {n: CityPlan(sites=part(planned.sites, n), lines=part(getattr(planned, "lines", None), n),
-                        lanes=part(getattr(planned, "lanes", None), n),
-                        solution=getattr(planned, "solutions", {}).get(n)) for n in names}
+    return {n: CityPlan(sites=part(planned.sites, n), lines=part(planned.lines, n), lanes=part(planned.lanes, n),
+                        solution=planned.solutions.get(n)) for n in names}
 
 
 def execute(scenario: Any, *, command: str, overrides: dict[str, Any] | None = None,
@@ -152,50 +128,24 @@ def execute(scenario: Any, *, command: str, overrides: dict[str, Any] | None = N
     inputs = city_inputs(scenario)
     timings["read_inputs_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    kwargs = {"progress": progress} if progress is not None and _accepts(pipeline.run, "progress") else {}
-    if "progress" not in kwargs:
-        report(progress, "rank cities", 0, len(inputs))
-    result = pipeline.run(inputs, options, **kwargs)
-    if "progress" not in kwargs:
-        report(progress, "rank cities", len(inputs), len(inputs))
+    result = pipeline.run(inputs, options, progress=progress)
     timings["rank_s"] = time.perf_counter() - t0
     for name, city in result.cities.items():
-        for stage, seconds in getattr(city, "timings_s", {}).items():
+        for stage, seconds in city.timings_s.items():
             timings[f"{name}.{stage}"] = seconds
     outcome = RunOutcome(result=result, timings_s=timings)
     if command == "plan":
         t0 = time.perf_counter()
         ks = {c.name: c.k for c in scenario.cities}
-        plan_fn = getattr(pipeline, "plan", None)
-        reports = plan_fn is None or not _accepts(plan_fn, "progress")
-        if reports:
-            report(progress, "solve", 0, len(result.cities))
-        if plan_fn is not None:
-            kw: dict[str, Any] = {"seed": scenario.seed} if _accepts(plan_fn, "seed") else {}
-            if progress is not None and not reports:
-                kw["progress"] = progress
-            outcome.plan_result = plan_fn(result, ks, **kw)
-            outcome.plan = _split_plan(outcome.plan_result, list(result.cities))
-        else:
-            outcome.plan = _plan_fallback(result, ks)
-        if reports:
-            report(progress, "solve", len(result.cities), len(result.cities))
+        outcome.plan_result = pipeline.plan(result, ks, seed=scenario.seed, progress=progress)
+        outcome.plan = _split_plan(outcome.plan_result, list(result.cities))
         timings["plan_s"] = time.perf_counter() - t0
     return outcome
 
 
-def _chosen_sites(plan: CityPlan) -> gpd.GeoDataFrame:
-    return plan.sites
-
-
-def _solution(plan: CityPlan) -> Any:
-    return plan.solution
-
-
-def _summary_json(outcome: RunOutcome) -> dict[str, Any] | None:
+def _summary_json(outcome: RunOutcome) -> dict[str, Any]:
     source = outcome.plan_result if outcome.plan_result is not None else outcome.result
-    fn = getattr(source, "summary_dict", None)
-    return fn() if callable(fn) else None
+    return source.summary_dict()
 
 
 def write_outputs(outcome: RunOutcome, scenario: Any, out: Path | None, fmt: str, *, command: str,
@@ -207,7 +157,7 @@ def write_outputs(outcome: RunOutcome, scenario: Any, out: Path | None, fmt: str
     ``chosen.csv`` (plan) and layers ``stores``, ``candidates``, ``population``, ``rents``,
     ``lanes``, ``isochrones``, ``allocation`` (plan) in the chosen format.
     """
-    from siting.outputs import atomic_path
+    from siting.outputs import write_text
 
     written: list[Path] = []
     result = outcome.result
@@ -241,13 +191,11 @@ def write_outputs(outcome: RunOutcome, scenario: Any, out: Path | None, fmt: str
                                for n, p in outcome.plan.items()], ignore_index=True)
             sites = sites[["city", *[c for c in sites.columns if c != "city"]]]
             written.append(write_table(sites, out / "plan", tab_fmt))
-        summary = _summary_json(outcome)
-        if summary is not None:
-            from siting.runinfo import to_jsonable
+        from siting.runinfo import to_jsonable
 
-            with atomic_path(out / "summary.json") as tmp:
-                tmp.write_text(json.dumps(to_jsonable(summary), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-            written.append(out / "summary.json")
+        summary = json.dumps(to_jsonable(_summary_json(outcome)), indent=2, ensure_ascii=False) + "\n"
+        write_text(summary, out / "summary.json")
+        written.append(out / "summary.json")
     outcome.timings_s["write_s"] = time.perf_counter() - t0
     if make_maps:
         t0 = time.perf_counter()
@@ -268,8 +216,8 @@ def write_outputs(outcome: RunOutcome, scenario: Any, out: Path | None, fmt: str
     return written
 
 
-def _solver_info(plan: Any) -> dict[str, Any]:
-    sol = _solution(plan)
+def _solver_info(plan: CityPlan) -> dict[str, Any]:
+    sol = plan.solution
     if sol is None:
         return {}
     return {k: getattr(sol, k) for k in ("model", "objective", "lower_bound", "gap", "optimal", "method", "runtime_s")
@@ -398,8 +346,7 @@ def print_plan(outcome: RunOutcome) -> None:
 
     console = _console()
     for name, plan in outcome.plan.items():
-        sites = _chosen_sites(plan)
-        sol = _solution(plan)
+        sites, sol = plan.sites, plan.solution
         note = None
         if sol is not None:
             note = (f"{'proven optimal' if sol.optimal else f'within {100 * sol.gap:.2f}% of the optimum'} "
