@@ -134,26 +134,25 @@ def _scenario(path: Path | None, demo: str, file_opts: dict[str, Any] | None = N
     return _demo_scenario(demo)
 
 
-def _run(command: str, scenario_path: Path | None, *, demo: str, file_opts: dict[str, Any] | None,
-         overrides: dict[str, Any], out: Path | None, fmt: Format | None, map_path: Path | None, no_map: bool,
-         top: int | None, progress: bool | None) -> None:
+def _run(command: str, scenario: Any, *, overrides: dict[str, Any] | None = None, out: Path | None,
+         fmt: Format | None, map_path: Path | None, no_map: bool, top: int, progress: bool | None) -> None:
+    """Compute a validated scenario, write its outputs and print the results of ``rank`` or ``plan``."""
     from siting import _cli_run as runner
     from siting.progress import make_progress
 
-    scenario = _scenario(scenario_path, demo, file_opts)
     out = out if out is not None else scenario.outputs.dir
     fmt_value = fmt.value if fmt is not None else scenario.outputs.format
-    top_n = top if top is not None else scenario.outputs.top
     callback, ctx = make_progress(progress)
     with ctx:
-        outcome = runner.execute(scenario, command=command, overrides=runner.rank_overrides(**overrides),
+        outcome = runner.execute(scenario, command=command, overrides=runner.rank_overrides(**(overrides or {})),
                                  progress=callback)
     written = runner.write_outputs(outcome, scenario, out, fmt_value, command=command,
                                    make_maps=scenario.outputs.map and not no_map,
-                                   map_dir=scenario.outputs.map_dir, map_path=map_path, top=top_n)
-    runner.print_ranking(outcome.result, top_n)
+                                   map_dir=scenario.outputs.map_dir, map_path=map_path, top=top)
     if command == "plan":
         runner.print_plan(outcome)
+    else:
+        runner.print_ranking(outcome.result, top)
     for path in written:
         log.debug("wrote %s", path)
     if out is not None:
@@ -188,8 +187,9 @@ def rank(
                  "required_floor_area_m2": floor_area_m2}
     file_opts = {"stores": stores, "candidates": candidates, "population": population, "rents": rents,
                  "network": network, "crs": crs, "city": city}
-    _run("rank", scenario, demo=demo, file_opts=file_opts, overrides=overrides, out=out, fmt=fmt,
-         map_path=map_path, no_map=no_map, top=top, progress=progress)
+    sc = _scenario(scenario, demo, file_opts)
+    _run("rank", sc, overrides=overrides, out=out, fmt=fmt, map_path=map_path, no_map=no_map,
+         top=top if top is not None else sc.outputs.top, progress=progress)
 
 
 @app.command()
@@ -210,24 +210,11 @@ def plan(
     import dataclasses
 
     _setup_logging(verbose, quiet)
-    from siting import _cli_run as runner
-    from siting.progress import make_progress
-
     sc = _scenario(scenario, demo)
     if k is not None:
         sc = dataclasses.replace(sc, cities=tuple(dataclasses.replace(c, k=k) for c in sc.cities))
-    out = out if out is not None else sc.outputs.dir
-    fmt_value = fmt.value if fmt is not None else sc.outputs.format
-    top_n = top if top is not None else min(sc.outputs.top, 5)
-    callback, ctx = make_progress(progress)
-    with ctx:
-        outcome = runner.execute(sc, command="plan", progress=callback)
-    written = runner.write_outputs(outcome, sc, out, fmt_value, command="plan",
-                                   make_maps=sc.outputs.map and not no_map, map_dir=sc.outputs.map_dir,
-                                   map_path=map_path, top=top_n)
-    runner.print_plan(outcome)
-    if out is not None:
-        log.info("wrote %d files to %s", len(written), out)
+    _run("plan", sc, out=out, fmt=fmt, map_path=map_path, no_map=no_map,
+         top=top if top is not None else min(sc.outputs.top, 5), progress=progress)
 
 
 def _run_folders(run_dir: Path) -> list[Path]:
