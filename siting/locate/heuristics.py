@@ -7,6 +7,7 @@ import time
 import numpy as np
 
 from ._common import Problem
+from .bounds import weighted_cost
 
 __all__ = ["penalised_weighted_cost", "greedy", "local_search", "vns", "evaluate"]
 
@@ -18,12 +19,10 @@ def penalised_weighted_cost(problem: Problem) -> tuple[np.ndarray, np.ndarray, f
     exceeds the weighted cost of any fully reachable assignment, so a heuristic never prefers one
     unreachable pair to any reachable assignment, even for zero-weight demand points.
     """
-    cols = np.flatnonzero(problem.allowed)
-    c = problem.cost[:, cols]
-    fin = np.isfinite(c)
-    wc = np.where(fin, problem.weights[:, None] * np.where(fin, c, 0.0), 0.0)
-    row_max = np.where(fin, wc, 0.0).max(axis=1)
-    penalty = float(row_max.sum() + 1.0) * 2.0
+    wc, cols = weighted_cost(problem)
+    fin = np.isfinite(wc)
+    wc[~fin] = 0.0
+    penalty = float(wc.max(axis=1).sum() + 1.0) * 2.0
     wc[~fin] = penalty
     return wc, cols, penalty
 
