@@ -60,9 +60,9 @@ def input_files(scenario: Any) -> dict[str, Path]:
     dict of str to Path
         Only files that exist (network sources that are place names are left out).
     """
-    from siting.scenario import LAYER_COLUMNS, _network_source
+    from siting.scenario import LAYER_COLUMNS, _base_dir, _network_source
 
-    base = scenario.source.resolve().parent if scenario.source is not None else Path.cwd()
+    base = _base_dir(scenario)
     files: dict[str, Path] = {}
     if scenario.source is not None:
         files["scenario"] = Path(scenario.source)
@@ -178,11 +178,10 @@ def write_run(record: Mapping[str, Any], out_dir: str | Path) -> Path:
     -------
     pathlib.Path
     """
-    from siting.outputs import atomic_path
+    from siting.outputs import write_text
 
     path = Path(out_dir) / RUN_FILE
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(record, indent=2, sort_keys=False, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", path)
     return path
 
 

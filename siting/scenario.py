@@ -13,7 +13,6 @@ from siting._schema import SchemaError as _Bad
 from siting._schema import read_any_layer as _read_any
 from siting._schema import table_fields as _fields
 from siting._schema import tomltype as _tomltype
-from siting._schema import type_hints as _hints
 
 __all__ = [
     "LayerSpec",
@@ -178,16 +177,11 @@ class Scenario:
 # --------------------------------------------------------------------------- the scenario
 
 
-def _rank_fields() -> tuple[type, dict[str, Any]]:
-    from siting.pipeline import RankOptions
-
-    return RankOptions, _hints(RankOptions)
-
-
 def _check_rank(table: Any, base: Path) -> dict[str, Any]:
+    from siting.pipeline import RankOptions as cls
+
     if not isinstance(table, dict):
         raise _Bad("rank", f"expected a table, got {_tomltype(table)}")
-    cls, _ = _rank_fields()
     if "products" in table:
         raise _Bad("rank.products", 'give product families as a CSV file in [costs]: products = "products.csv"')
     kwargs = _fields(table, cls, "rank", base)
@@ -357,6 +351,11 @@ def _vehicles_or_raise(scenario: Scenario) -> dict:
         raise InputError(f"{scenario.source or '<scenario>'}: {exc}") from None
 
 
+def _base_dir(scenario: Scenario) -> Path:
+    """The folder a scenario's relative paths are resolved against (the file's, else the working folder)."""
+    return scenario.source.resolve().parent if scenario.source is not None else Path.cwd()
+
+
 def _network_source(city: CitySpec, base: Path) -> Any:
     src = city.network
     if src is None:
@@ -395,7 +394,7 @@ def city_inputs(scenario: Scenario, city: CitySpec | str | None = None) -> list:
     """
     from siting.pipeline import CityInputs
 
-    base = scenario.source.resolve().parent if scenario.source is not None else Path.cwd()
+    base = _base_dir(scenario)
     chosen = [c for c in scenario.cities if city is None or c is city or c.name == city]
     out = []
     for c in chosen:
@@ -460,11 +459,9 @@ def check_inputs(scenario: Scenario) -> list[str]:
     opts = rank_options(scenario)
     lines.append(f"rank options: {', '.join(f'{k}={v!r}' for k, v in scenario.rank.items()) or 'defaults'}")
     if scenario.vehicles.file is not None:
-        lines.append(f"vehicles: {len(_vehicles_or_raise(scenario))} profiles from {scenario.vehicles.file}")
+        lines.append(f"vehicles: {len(opts.vehicles)} profiles from {scenario.vehicles.file}")
     if scenario.costs.products is not None:
-        from siting.products import load_products
-
-        lines.append(f"products: {len(load_products(scenario.costs.products))} families from {scenario.costs.products}")
+        lines.append(f"products: {len(opts.products)} families from {scenario.costs.products}")
     for key, path in _option_files(opts):
         layer = _read_any(Path(path))
         if layer.crs is None:
