@@ -89,13 +89,12 @@ DEMO_REACH_TIME_S = 180.0
 
 
 def _demo_scenario(demo: str):
+    from siting.products import example_products_path
     from siting.scenario import parse_scenario
 
     # the demo extracts are about 2 km across: every site reaches everyone within the default
-    # 10 minutes, so the demo measures reach at 3 minutes to tell its sites apart
+    # 10 minutes, so the demo measures reach at 3 minutes to tell its sites apart;
     # the example product families give every site its landed cost against offshore production
-    from siting.products import example_products_path
-
     return parse_scenario({"name": f"{demo}-demo", "cities": [{"name": demo, "demo": demo}],
                            "rank": {"reach_time_s": DEMO_REACH_TIME_S},
                            "costs": {"products": str(example_products_path())}}, source="<demo>")
@@ -313,7 +312,7 @@ def demo(
     """Write a demo city's inputs (four GeoPackage layers, its OSM extract, a scenario) for you to copy and edit."""
     _setup_logging(verbose, quiet)
     from siting.demo import demo_city
-    from siting.outputs import atomic_path, write_layer
+    from siting.outputs import atomic_path, write_layer, write_text
 
     data = demo_city(city)
     names = ["stores.gpkg", "candidates.gpkg", "population.gpkg", "rents.gpkg", data.osm_path.name, "scenario.toml"]
@@ -324,9 +323,8 @@ def demo(
         write_layer(getattr(data, kind).to_crs("EPSG:4326"), folder / f"{kind}.gpkg", layer=kind)
     with atomic_path(folder / data.osm_path.name) as tmp:
         shutil.copyfile(data.osm_path, tmp)
-    text = _DEMO_SCENARIO.format(city=data.name, osm=data.osm_path.name, currency=data.currency)
-    with atomic_path(folder / "scenario.toml") as tmp:
-        tmp.write_text(text, encoding="utf-8")
+    write_text(_DEMO_SCENARIO.format(city=data.name, osm=data.osm_path.name, currency=data.currency),
+               folder / "scenario.toml")
     for n in names:
         print(folder / n)
     log.info("demo inputs of %s written; run: siting rank %s", city, folder / "scenario.toml")
@@ -370,13 +368,11 @@ def init(
     _setup_logging(verbose, quiet)
     from importlib import resources
 
-    from siting.outputs import atomic_path
+    from siting.outputs import write_text
 
     if path.exists() and not force:
         raise InputError(f"{path} already exists; pass --force to overwrite or give another path.")
-    text = resources.files("siting").joinpath("data/scenario_template.toml").read_text(encoding="utf-8")
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+    write_text(resources.files("siting").joinpath("data/scenario_template.toml").read_text(encoding="utf-8"), path)
     print(path)
     log.info("next: siting validate %s && siting rank %s", path, path)
 
