@@ -28,6 +28,16 @@ def _defaults_table() -> pd.DataFrame:
         return pd.read_csv(fh)
 
 
+@lru_cache(maxsize=1)
+def _default_values() -> dict[str, float]:
+    """``parameter -> value`` of the defaults table (first row wins), so a look-up is a dict access."""
+    table = _defaults_table()
+    values: dict[str, float] = {}
+    for name, value in zip(table["parameter"], table["value"]):
+        values.setdefault(name, float(value))
+    return values
+
+
 def cost_defaults() -> pd.DataFrame:
     """The default cost figures with ``parameter, value, unit, source, year, grade, note``.
 
@@ -52,11 +62,10 @@ def cost_default(parameter: str) -> float:
     -------
     float
     """
-    table = _defaults_table()
-    hit = table.loc[table["parameter"] == parameter, "value"]
-    if hit.empty:
-        raise KeyError(f"no cost default named {parameter!r}; known: {', '.join(table['parameter'])}")
-    return float(hit.iloc[0])
+    values = _default_values()
+    if parameter not in values:
+        raise KeyError(f"no cost default named {parameter!r}; known: {', '.join(_defaults_table()['parameter'])}")
+    return values[parameter]
 
 
 @dataclass(frozen=True)
