@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 import tomllib
@@ -277,6 +278,19 @@ def test_help_lists_every_command() -> None:
     assert code == 0
     for command in ("rank", "plan", "map", "network", "validate", "demo", "init", "diff"):
         assert command in stdout
+        # listed as a command row, not merely a word of the help text ("rank candidate sites on road networks")
+        assert re.search(rf"^\W*{command}\s", stdout, re.M), command
+
+
+def test_help_does_not_import_the_heavy_libraries() -> None:
+    """`siting --help` stays fast: the commands import geopandas, folium and osmnx only when they run."""
+    heavy = ("geopandas", "pandas", "folium", "osmnx", "networkx", "shapely")
+    code = ("import sys\nfrom siting.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            f"print(sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r}), file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "rank" in proc.stdout
+    assert proc.stderr.strip().splitlines()[-1] == "[]"
 
 
 def test_progress_logs_every_tenth_off_a_terminal() -> None:
