@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -131,13 +131,8 @@ def break_even(
                      f"no break-even: {who} is cheaper at every volume from {lo:.3g} to {hi:.3g} units/yr")
 
 
-_PRODUCT_INPUTS = (
-    "price_per_unit", "demand_mean_units_per_week", "demand_std_units_per_week", "unit_cost_local",
-    "unit_cost_offshore", "moq_local_units", "moq_offshore_units", "lead_time_local_weeks",
-    "lead_time_offshore_weeks", "review_period_local_weeks", "review_period_offshore_weeks",
-    "salvage_per_unit", "freight_offshore_per_unit", "duty_offshore_per_unit", "carrying_rate_per_yr",
-    "season_weeks",
-)
+#: Every numeric input of a product family (all ProductFamily fields but its name).
+_PRODUCT_INPUTS = tuple(f.name for f in fields(ProductFamily) if f.name != "family")
 
 
 def sensitivity(
