@@ -140,11 +140,10 @@ def p_center(cost: np.ndarray, p: int, *, required: Sequence[int] | np.ndarray |
     t0 = time.perf_counter()
     pr = prepare(cost, None, required=required, forbidden=forbidden, p=p)
     deadline = None if time_limit_s is None else t0 + float(time_limit_s)
-    cols = np.flatnonzero(pr.allowed)
+    wc, cols, _ = penalised_weighted_cost(pr)
     sub = pr.cost[:, cols]
-    wc, _, penalty = penalised_weighted_cost(pr)
     req_local = np.searchsorted(cols, pr.required)
-    sel, val = vns(wc, int(p), req_local, seed=seed, iterations=20)
+    sel, _ = vns(wc, int(p), req_local, seed=seed, iterations=20)
     best_sel = np.sort(cols[sel])
     upper = float(pr.cost[:, best_sel].min(axis=1).max())
     lower = float(sub.min(axis=1).max())  # every row needs some site
