@@ -271,6 +271,11 @@ def show_map(m: folium.Map, *, height_px: int = 520) -> Any:
 _ALIASES = {"candidates": ("candidates", "sites")}
 
 
+def _city_first(out_dir: Path, name: str, city: str | None) -> list[Path]:
+    """``<city>_<name>`` (when a city is given), then ``<name>``: where a run's file may be."""
+    return ([out_dir / f"{city}_{name}"] if city else []) + [out_dir / name]
+
+
 def _read_layer(out_dir: Path, name: str, city: str | None) -> gpd.GeoDataFrame | None:
     """The first of ``[<city>_]<name>.parquet|.gpkg|.geojson`` or layer ``<name>`` of ``[<city>_]layers.gpkg``."""
     aliases = _ALIASES.get(name, (name,))
@@ -284,8 +289,7 @@ def _read_layer(out_dir: Path, name: str, city: str | None) -> gpd.GeoDataFrame 
                 return gpd.read_file(out_dir / f"{stem}{ext}")
     import pyogrio
 
-    bundles = ([out_dir / f"{city}_{OUTPUT_FILES['bundle']}"] if city else []) + [out_dir / OUTPUT_FILES["bundle"]]
-    for bundle in bundles:
+    for bundle in _city_first(out_dir, OUTPUT_FILES["bundle"], city):
         if bundle.exists():
             names = set(pyogrio.list_layers(bundle)[:, 0])
             for a in aliases:
@@ -365,7 +369,7 @@ def map_from_outputs(
         if "chosen" in ranking.columns:
             flags = ranking["chosen"].astype(str).str.lower().isin(["true", "1", "yes"])
             chosen = ranking.loc[flags, "site_id"].tolist()
-    for chosen_path in ([out / f"{city}_{OUTPUT_FILES['chosen']}"] if city else []) + [out / OUTPUT_FILES["chosen"]]:
+    for chosen_path in _city_first(out, OUTPUT_FILES["chosen"], city):
         if chosen_path.exists():
             chosen_df = pd.read_csv(chosen_path, dtype={"site_id": str})
             if "site_id" not in chosen_df.columns:
