@@ -396,3 +396,21 @@ def test_saved_map_has_ordinary_file_permissions(demo_map, tmp_path):
         os.umask(umask)
     mode = stat.S_IMODE((tmp_path / "m.html").stat().st_mode)
     assert mode == 0o644
+
+
+def test_map_from_outputs_prefers_the_city_prefixed_files(tmp_path):
+    inp = helsinki_inputs()
+    cands = inp["candidates"]
+    inp["stores"].to_file(tmp_path / "helsinki_layers.gpkg", layer="stores")
+    cands.to_file(tmp_path / "helsinki_layers.gpkg", layer="sites")  # the alias of candidates
+    ids = cands.sort_values("rank")["site_id"].astype(str).tolist()
+    pd.DataFrame({"site_id": ids[:2]}).to_csv(tmp_path / "helsinki_chosen.csv", index=False)
+    pd.DataFrame({"site_id": ids[2:5]}).to_csv(tmp_path / "chosen.csv", index=False)  # another city's, say
+    m = map_from_outputs(tmp_path, city="helsinki")
+    assert m.siting_layers["stores"] == len(inp["stores"])
+    assert m.siting_layers["chosen"] == 2
+    popups = [f["properties"]["p"] for f in _layer_data(m, "chosen")["features"]]
+    shown = [html.unescape(re.search(r"<td>site_id</td><td>([^<]*)</td>", p).group(1)) for p in popups]
+    assert sorted(shown) == sorted(ids[:2])
+    with pytest.raises(InputError, match="kotka_stores.parquet"):
+        map_from_outputs(tmp_path, city="kotka")
