@@ -114,8 +114,8 @@ def solve_radius(cost: np.ndarray, weights: np.ndarray, p: int, required: np.nda
     n, m = cost.shape
 
     def true_cost(cols: np.ndarray) -> float:
-        return float(weights @ cost[:, cols].min(axis=1)) if np.isfinite(cost[:, cols].min(axis=1)).all() \
-            else float("inf")
+        d = cost[:, cols].min(axis=1)
+        return float(weights @ d) if np.isfinite(d).all() else float("inf")
 
     best_cols = np.sort(np.asarray(start_open, dtype=np.int64))
     best = true_cost(best_cols)
