@@ -319,24 +319,23 @@ def load_scenario(path: str | Path) -> Scenario:
 def rank_options(scenario: Scenario, **overrides: Any):
     """The :class:`siting.pipeline.RankOptions` of a scenario (plus ``overrides``).
 
-    ``[rank]`` gives the fields; scenario-level settings fill the fields the pipeline has when
-    ``[rank]`` leaves them unset: ``vehicles.use`` -> ``lane_params.vehicle``, ``seed`` ->
+    ``[rank]`` gives the fields; scenario-level settings fill the fields ``[rank]`` leaves
+    unset: ``vehicles.use`` -> ``lane_params.vehicle``, ``seed`` ->
     ``robustness.seed``, ``costs.products`` -> ``products``.
     """
     from siting.pipeline import RankOptions
 
-    names = {f.name for f in dataclasses.fields(RankOptions)}
     kwargs: dict[str, Any] = dict(scenario.rank)
+    written = scenario.raw.get("rank", {})  # what the file itself sets wins over scenario-level settings
     defaults = RankOptions()
-    if scenario.vehicles.use is not None and "lane_params" in names:
+    if scenario.vehicles.use is not None and "vehicle" not in written.get("lane_params", {}):
         lp = kwargs.get("lane_params", defaults.lane_params)
-        if "vehicle" not in scenario.raw.get("rank", {}).get("lane_params", {}):
-            kwargs["lane_params"] = dataclasses.replace(lp, vehicle=scenario.vehicles.use)
+        kwargs["lane_params"] = dataclasses.replace(lp, vehicle=scenario.vehicles.use)
     if scenario.vehicles.file is not None:
         kwargs["vehicles"] = _vehicles_or_raise(scenario)
-    if "robustness" in names and "seed" not in scenario.raw.get("rank", {}).get("robustness", {}):
+    if "seed" not in written.get("robustness", {}):
         kwargs["robustness"] = dataclasses.replace(kwargs.get("robustness", defaults.robustness), seed=scenario.seed)
-    if scenario.costs.products is not None and "products" in names:
+    if scenario.costs.products is not None:
         from siting.products import load_products
 
         kwargs["products"] = load_products(scenario.costs.products)
