@@ -146,11 +146,6 @@ def size_scale(title: str, color: str, radii_px: tuple[float, ...], labels: tupl
 
 def _section_body(scale: Scale) -> str:
     esc = html.escape
-    if scale.kind == "classes":
-        return "".join(
-            f'<div class="siting-legend-row"><i style="background:{c}"></i>{esc(label)}</div>'
-            for c, label in zip(scale.colors, scale.labels)
-        )
     if scale.kind == "gradient":
         colors = list(reversed(scale.colors)) if scale.reverse else list(scale.colors)
         return (
@@ -167,6 +162,7 @@ def _section_body(scale: Scale) -> str:
                 f'height:{d:.0f}px;background:{scale.colors[0]}"></span>{esc(label)}</div>'
             )
         return "".join(rows)
+    # "classes" and "swatch": one coloured box per label
     return "".join(
         f'<div class="siting-legend-row"><i style="background:{c}"></i>{esc(label)}</div>'
         for c, label in zip(scale.colors, scale.labels)
