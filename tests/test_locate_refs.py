@@ -57,6 +57,11 @@ def brute_facility(cost, f, w, cap=None):
     return best
 
 
+def _model(name, sense, m):
+    """A PuLP problem and one binary open-site variable per candidate."""
+    return pulp.LpProblem(name, sense), [pulp.LpVariable(f"y{j}", cat="Binary") for j in range(m)]
+
+
 def _solve(prob):
     prob.solve(pulp.PULP_CBC_CMD(msg=False))
     assert pulp.LpStatus[prob.status] == "Optimal"
@@ -65,8 +70,7 @@ def _solve(prob):
 
 def pulp_p_median(cost, p, w):
     n, m = cost.shape
-    prob = pulp.LpProblem("pm", pulp.LpMinimize)
-    y = [pulp.LpVariable(f"y{j}", cat="Binary") for j in range(m)]
+    prob, y = _model("pm", pulp.LpMinimize, m)
     x = {(i, j): pulp.LpVariable(f"x{i}_{j}", 0, 1) for i in range(n) for j in range(m) if np.isfinite(cost[i, j])}
     prob += pulp.lpSum(w[i] * cost[i, j] * v for (i, j), v in x.items())
     for i in range(n):
@@ -79,8 +83,7 @@ def pulp_p_median(cost, p, w):
 
 def pulp_p_center(cost, p):
     n, m = cost.shape
-    prob = pulp.LpProblem("pc", pulp.LpMinimize)
-    y = [pulp.LpVariable(f"y{j}", cat="Binary") for j in range(m)]
+    prob, y = _model("pc", pulp.LpMinimize, m)
     x = [[pulp.LpVariable(f"x{i}_{j}", 0, 1) for j in range(m)] for i in range(n)]
     d = pulp.LpVariable("d", 0)
     prob += d
@@ -95,8 +98,7 @@ def pulp_p_center(cost, p):
 
 def pulp_mclp(cost, p, radius, w):
     n, m = cost.shape
-    prob = pulp.LpProblem("mclp", pulp.LpMaximize)
-    y = [pulp.LpVariable(f"y{j}", cat="Binary") for j in range(m)]
+    prob, y = _model("mclp", pulp.LpMaximize, m)
     u = [pulp.LpVariable(f"u{i}", cat="Binary") for i in range(n)]
     prob += pulp.lpSum(w[i] * u[i] for i in range(n))
     for i in range(n):
@@ -107,8 +109,7 @@ def pulp_mclp(cost, p, radius, w):
 
 def pulp_lscp(cost, radius):
     n, m = cost.shape
-    prob = pulp.LpProblem("lscp", pulp.LpMinimize)
-    y = [pulp.LpVariable(f"y{j}", cat="Binary") for j in range(m)]
+    prob, y = _model("lscp", pulp.LpMinimize, m)
     prob += pulp.lpSum(y)
     for i in range(n):
         prob += pulp.lpSum(y[j] for j in range(m) if cost[i, j] <= radius) >= 1
@@ -117,8 +118,7 @@ def pulp_lscp(cost, radius):
 
 def pulp_facility(cost, f, w, cap=None, split=False):
     n, m = cost.shape
-    prob = pulp.LpProblem("fl", pulp.LpMinimize)
-    y = [pulp.LpVariable(f"y{j}", cat="Binary") for j in range(m)]
+    prob, y = _model("fl", pulp.LpMinimize, m)
     cat = "Continuous" if split else "Binary"
     x = [[pulp.LpVariable(f"x{i}_{j}", 0, 1, cat=cat) for j in range(m)] for i in range(n)]
     prob += pulp.lpSum(f[j] * y[j] for j in range(m)) + pulp.lpSum(
