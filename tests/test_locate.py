@@ -107,10 +107,15 @@ def _orlib(shared_dir, name):
     return cost, p, float(opt.loc[name, "optimal"])
 
 
-def test_orlib_duplicate_edges_last_wins(shared_dir):
+def test_orlib_duplicate_edges_last_wins(shared_dir, tmp_path):
     cost, p, best = _orlib(shared_dir, "pmed1")
     assert cost.shape == (100, 100) and p == 5
     assert np.allclose(cost, cost.T) and np.all(np.diag(cost) == 0)
+    # edge 1-2 listed twice (2 then 7, the second reversed): the later 7 holds, not the smaller 2
+    (tmp_path / "dup.txt").write_text("3 3 1\n1 2 2\n2 3 10\n2 1 7\n")
+    small, p_small = read_orlib_pmed(tmp_path / "dup.txt")
+    assert p_small == 1
+    assert np.array_equal(small, [[0, 7, 17], [7, 0, 10], [17, 10, 0]])
 
 
 @pytest.mark.parametrize("name", ["pmed1", "pmed4", "pmed6"])
