@@ -55,6 +55,12 @@ def parse_instances(text: str) -> list[int]:
     return out
 
 
+def _progress(row: dict) -> None:
+    """One instance's figures on stderr as it finishes (the tables go to stdout at the end)."""
+    print("  " + "  ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()),
+          file=sys.stderr, flush=True)
+
+
 def run_orlib(ids: list[int], time_limit_s: float, do_exact: bool) -> pd.DataFrame:
     opt = pd.read_csv(ORLIB / "optimal.csv").set_index("instance")
     rows = []
@@ -71,8 +77,7 @@ def run_orlib(ids: list[int], time_limit_s: float, do_exact: bool) -> pd.DataFra
             row.update({"exact_obj": e.objective, "exact_bound": e.lower_bound, "exact_gap_pct": 100 * e.gap,
                         "proven": e.optimal, "exact_time_s": e.runtime_s, "engine": e.method.split("(")[0]})
         rows.append(row)
-        print("  " + "  ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()),
-              file=sys.stderr, flush=True)
+        _progress(row)
     return pd.DataFrame(rows)
 
 
@@ -120,8 +125,7 @@ def run_random(sizes: list[tuple[int, int, int]], time_limit_s: float, peer_time
                "speedup": peer["time_s"] / ours.runtime_s if np.isfinite(peer["time_s"]) else float("nan"),
                "engine": ours.method}
         rows.append(row)
-        print("  " + "  ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()),
-              file=sys.stderr, flush=True)
+        _progress(row)
     return pd.DataFrame(rows)
 
 
