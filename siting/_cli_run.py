@@ -58,8 +58,7 @@ def write_table(frame: pd.DataFrame, path: Path, fmt: str) -> Path:
 def _clean(gdf: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
     if gdf is None:
         return None
-    drop = [c for c in ("node",) if c in gdf.columns]
-    out = gdf.drop(columns=drop)
+    out = gdf.drop(columns="node", errors="ignore")
     for col in out.columns:  # object columns with mixed content (e.g. lists) cannot go to GPKG
         if col != out.geometry.name and out[col].dtype == object:
             out[col] = out[col].map(lambda v: v if v is None or isinstance(v, str) else json.dumps(v, default=str))
@@ -161,7 +160,6 @@ def write_outputs(outcome: RunOutcome, scenario: Any, out: Path | None, fmt: str
 
     written: list[Path] = []
     result = outcome.result
-    tab_fmt = "csv" if fmt == "gpkg" else fmt
     t0 = time.perf_counter()
     if out is not None:
         written.append(write_table(result.ranking, out / "ranking", "csv"))
@@ -173,7 +171,7 @@ def write_outputs(outcome: RunOutcome, scenario: Any, out: Path | None, fmt: str
             except (AttributeError, ValueError):  # pipeline without it, or nothing to stack
                 continue
             if isinstance(table, pd.DataFrame) and len(table):
-                written.append(write_table(table, out / name, tab_fmt))
+                written.append(write_table(table, out / name, fmt))
         for name, city in result.cities.items():
             folder = out / name
             written.append(write_table(city.ranking, folder / "ranking", "csv"))
@@ -190,7 +188,7 @@ def write_outputs(outcome: RunOutcome, scenario: Any, out: Path | None, fmt: str
             sites = pd.concat([pd.DataFrame(p.sites.drop(columns=p.sites.geometry.name)).assign(city=n)
                                for n, p in outcome.plan.items()], ignore_index=True)
             sites = sites[["city", *[c for c in sites.columns if c != "city"]]]
-            written.append(write_table(sites, out / "plan", tab_fmt))
+            written.append(write_table(sites, out / "plan", fmt))
         from siting.runinfo import to_jsonable
 
         summary = json.dumps(to_jsonable(_summary_json(outcome)), indent=2, ensure_ascii=False) + "\n"
