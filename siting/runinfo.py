@@ -85,6 +85,18 @@ def input_files(scenario: Any) -> dict[str, Path]:
 
 
 def to_jsonable(value: Any) -> Any:
+    """``value`` with paths, numpy scalars and dates turned into JSON types (anything else as its repr).
+
+    Parameters
+    ----------
+    value : Any
+        Mappings and sequences are converted item by item.
+
+    Returns
+    -------
+    Any
+        Something :func:`json.dumps` accepts.
+    """
     if isinstance(value, Mapping):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
