@@ -134,13 +134,12 @@ def facility_location(cost: np.ndarray, fixed_cost: np.ndarray | Sequence[float]
     flows[ii, cols[jj]] = np.clip(x, 0.0, 1.0)
     selected = np.sort(cols[res.x[:mc] > 0.5])
     assignment = np.argmax(flows, axis=1)
-    if not split_demand:  # ties in the continuous uncapacitated model: serve from the largest share
-        flows = np.zeros((n, m))
-        flows[np.arange(n), assignment] = 1.0
     if split_demand:
         served = np.where(np.isfinite(pr.cost), pr.cost, 0.0)
         assignment_cost = float((w[:, None] * served * flows).sum())
-    else:
+    else:  # ties in the continuous uncapacitated model: serve from the largest share
+        flows = np.zeros((n, m))
+        flows[np.arange(n), assignment] = 1.0
         assignment_cost = float(w @ pr.cost[np.arange(n), assignment])
     fixed_total = float(f[selected].sum())
     obj = fixed_total + assignment_cost
