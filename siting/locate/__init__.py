@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import Any
+
 from ._solution import Solution
-from .adapter import LocationResult, locate, locate_cities
 from .covering import lscp, mclp, p_center
 from .facility import facility_location
 from .pmedian import p_median
+
+#: the GeoDataFrame adapter needs geopandas; it is imported on first use so matrix-only use stays light
+_LAZY = {"LocationResult": "siting.locate.adapter", "locate": "siting.locate.adapter",
+         "locate_cities": "siting.locate.adapter"}
 
 __all__ = [
     "Solution",
@@ -19,3 +25,13 @@ __all__ = [
     "lscp",
     "facility_location",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the adapter's public names on first use (PEP 562)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'siting.locate' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
