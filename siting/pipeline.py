@@ -142,6 +142,8 @@ class CityInputs:
         Anything :func:`siting.network.build_network` accepts (OSM file, GraphML, ...) or a graph.
     currency : str
     attribution : str
+    mode : str, optional
+        This city's network mode ("drive", "bike", "walk"); None uses ``RankOptions.mode``.
     """
 
     name: str
@@ -150,6 +152,7 @@ class CityInputs:
     network_source: Any
     population: gpd.GeoDataFrame | None = None
     rents: gpd.GeoDataFrame | None = None
+    mode: str | None = None
     currency: str = "EUR"
     attribution: str = "© OpenStreetMap contributors (ODbL)"
 
@@ -199,7 +202,7 @@ def _graph(city: CityInputs, options: RankOptions, graph: nx.MultiDiGraph | None
         return graph
     if isinstance(city.network_source, nx.MultiDiGraph):
         return city.network_source
-    return build_network(city.network_source, mode=options.mode)
+    return build_network(city.network_source, mode=city.mode or options.mode)
 
 
 def _raw_criteria(candidates, stores, population, store_time, store_length, zone_time, options) -> pd.DataFrame:
@@ -291,6 +294,7 @@ def rank_city(city: CityInputs, options: RankOptions | None = None, *, graph: nx
     t0 = time.perf_counter()
     G = _graph(city, options, graph)
     timings["network_s"] = time.perf_counter() - t0
+    mode = city.mode or options.mode
     crs = G.graph["crs"]
     stores = city.stores.to_crs(crs)
     candidates = assign_rents(city.candidates.to_crs(crs), None if city.rents is None else city.rents.to_crs(crs))
@@ -302,9 +306,9 @@ def rank_city(city: CityInputs, options: RankOptions | None = None, *, graph: nx
     excluded = [removed]
     _need_sites(candidates, excluded, city.name)
     t0 = time.perf_counter()
-    candidates, dropped = _snap_layer(G, candidates, options.mode, "site_id", options.max_snap_distance_m)
+    candidates, dropped = _snap_layer(G, candidates, mode, "site_id", options.max_snap_distance_m)
     excluded.append(dropped)
-    stores, dropped = _snap_layer(G, stores, options.mode, "store_id", options.max_snap_distance_m)
+    stores, dropped = _snap_layer(G, stores, mode, "store_id", options.max_snap_distance_m)
     excluded.append(dropped)
     if stores.empty:
         raise InputError(
@@ -313,7 +317,7 @@ def rank_city(city: CityInputs, options: RankOptions | None = None, *, graph: nx
         )
     _need_sites(candidates, excluded, city.name)
     if population is not None:
-        population, dropped = _snap_layer(G, population, options.mode, "zone_id", options.max_snap_distance_m)
+        population, dropped = _snap_layer(G, population, mode, "zone_id", options.max_snap_distance_m)
         excluded.append(dropped)
     timings["snap_s"] = time.perf_counter() - t0
 

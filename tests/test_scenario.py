@@ -274,3 +274,17 @@ def test_vehicle_from_a_file_drives_the_lanes(tmp_path: Path) -> None:
     km = lanes["vehicle_km_per_week"].sum()
     assert lanes["co2e_ttw_kg_per_week"].sum() == pytest.approx(0.5 * km, rel=1e-9)
     assert lanes["co2e_wtt_kg_per_week"].sum() == pytest.approx(0.1 * km, rel=1e-9)
+
+
+def test_a_city_mode_builds_that_citys_network() -> None:
+    """`mode` of one city in a scenario reaches the network build of that city only."""
+    from siting.pipeline import run
+
+    doc = {"cities": [{"name": "a", "demo": "kotka", "mode": "bike"}, {"name": "b", "demo": "kotka"}],
+           "rank": {"required_floor_area_m2": 300}}
+    cities = city_inputs(parse_scenario(doc, source="s.toml"))
+    assert [c.mode for c in cities] == ["bike", None]
+    result = run(cities, rank_options(parse_scenario(doc, source="s.toml")))
+    assert result.cities["a"].graph.graph["mode"] == "bike"
+    assert result.cities["b"].graph.graph["mode"] == "drive"
+    assert len(result.cities["a"].graph) != len(result.cities["b"].graph)
