@@ -30,10 +30,20 @@ def lagrangian_branch_and_bound(wc: np.ndarray, p: int, required: np.ndarray, in
     best_sel = np.sort(np.asarray(incumbent, dtype=np.int64))
     best = evaluate(wc, best_sel)
 
-    def cut(bound: float) -> bool:
+    def cut(bound: float | np.ndarray) -> bool | np.ndarray:
+        """True where a bound (float or array) cannot lead to a strictly better solution."""
         if integral:
             return np.ceil(bound - 1e-7) >= best - 1e-9
         return bound >= best * (1.0 - 1e-9) - 1e-12
+
+    def leaf(f1: np.ndarray, free: np.ndarray, k: int) -> None:
+        """Offer the only site set left: the opened sites plus, when k > 0, every free one."""
+        nonlocal best, best_sel
+        sel = np.flatnonzero(f1 | free) if k > 0 else np.flatnonzero(f1)
+        if sel.size == p:
+            c = evaluate(wc, sel)
+            if c < best:
+                best, best_sel = c, np.sort(sel)
 
     f1 = np.zeros(m, dtype=bool)
     f1[required] = True
@@ -80,11 +90,7 @@ def lagrangian_branch_and_bound(wc: np.ndarray, p: int, required: np.ndarray, in
         lam = best_lam
         rho = np.minimum(wc - lam[:, None], 0.0).sum(axis=0)
         if k <= 0 or k >= fidx.size:
-            sel = np.flatnonzero(f1 | free) if k > 0 else np.flatnonzero(f1)
-            if sel.size == p:
-                c = evaluate(wc, sel)
-                if c < best:
-                    best, best_sel = c, np.sort(sel)
+            leaf(f1, free, k)
             continue
         order = fidx[np.argsort(rho[fidx], kind="stable")]
         chosen_free, rest = order[:k], order[k:]
@@ -92,17 +98,14 @@ def lagrangian_branch_and_bound(wc: np.ndarray, p: int, required: np.ndarray, in
         f0 = f0.copy()
         f1 = f1.copy()
         # reduced-cost fixing valid in this subtree (for strictly better solutions)
-        f0[rest[[cut(b) for b in base + rho[rest] - rho[chosen_free[-1]]]]] = True
-        f1[chosen_free[[cut(b) for b in base - rho[chosen_free] + rho[rest[0]]]]] = True
+        f0[rest[cut(base + rho[rest] - rho[chosen_free[-1]])]] = True
+        f1[chosen_free[cut(base - rho[chosen_free] + rho[rest[0]])]] = True
         free = ~f1 & ~f0
         k = p - int(f1.sum())
         if k < 0 or free.sum() < k:
             continue
         if k == 0 or free.sum() == k:
-            sel = np.flatnonzero(f1 | (free if k else np.zeros(m, dtype=bool)))
-            c = evaluate(wc, sel)
-            if c < best:
-                best, best_sel = c, np.sort(sel)
+            leaf(f1, free, k)
             continue
         cand = chosen_free[free[chosen_free]]
         j = int(cand[0]) if cand.size else int(np.flatnonzero(free)[0])
