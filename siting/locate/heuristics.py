@@ -99,11 +99,11 @@ def local_search(wc: np.ndarray, sel: np.ndarray, fixed_mask: np.ndarray, *,
     n, m = wc.shape
     sel = np.array(sel, dtype=np.int64)
     p = sel.size
-    big = float(wc.max()) * 4.0 + 1.0
     cur = evaluate(wc, sel)
     if p == m:
         return sel, cur
     srt = srt if srt is not None else _Sorted(wc)
+    big = float(srt.sorted[:, -1].max()) * 4.0 + 1.0  # = wc.max(), from each row's largest cost
     rows_all = np.arange(n)
     for _ in range(max_iter):
         c1, c2, d1, d2 = _closest_two(wc, sel, big)
