@@ -90,7 +90,8 @@ def mclp(cost: np.ndarray, p: int, radius: float, weights: np.ndarray | Sequence
     pr = prepare(cost, weights, required=required, forbidden=forbidden, p=p, need_reach=False)
     cols = np.flatnonzero(pr.allowed)
     m, n = cols.size, pr.n
-    cov = sp.csr_matrix(pr.cost[:, cols] <= r, dtype=np.float64)
+    cov_d = pr.cost[:, cols] <= r
+    cov = sp.csr_matrix(cov_d, dtype=np.float64)
     # variables: y (m, binary), u (n, continuous in [0, 1]); rows: u_i - sum_{j covers i} y_j <= 0; sum y = p
     a = sp.vstack([sp.hstack([-cov, sp.identity(n, format="csr")]),
                    sp.hstack([sp.csr_matrix(np.ones((1, m))), sp.csr_matrix((1, n))])], format="csc")
@@ -103,7 +104,6 @@ def mclp(cost: np.ndarray, p: int, radius: float, weights: np.ndarray | Sequence
     # warm start: greedy on coverage gains
     y0 = np.zeros(m, dtype=bool)
     y0[np.searchsorted(cols, pr.required)] = True
-    cov_d = cov.toarray().astype(bool)
     got = cov_d[:, y0].any(axis=1)
     while y0.sum() < p:
         gain = (pr.weights * ~got) @ cov_d
