@@ -68,24 +68,24 @@ def road_like_graph(n_nodes: int = 200_000, *, seed: int = 0) -> nx.MultiDiGraph
     sp_kph = np.concatenate([kph, kph[two]])
     # largest strongly connected component, computed on arrays (fast)
     n = side * side
-    _, label = connected_components(
-        sp.csr_matrix((np.ones(len(src)), (src, dst)), shape=(n, n)), connection="strong"
-    )
+    _, label = connected_components(sp.csr_matrix((np.ones(len(src)), (src, dst)), shape=(n, n)), connection="strong")
     big = np.bincount(label).argmax()
     ok = (label[src] == big) & (label[dst] == big)
     src, dst, lm, sp_kph = src[ok], dst[ok], lm[ok], sp_kph[ok]
     G = nx.MultiDiGraph(crs="EPSG:32635", name="synthetic road-like grid")
-    G.add_nodes_from(
-        (int(ids[i]), {"x": float(x[i]), "y": float(y[i])}) for i in np.flatnonzero(label == big)
-    )
+    G.add_nodes_from((int(ids[i]), {"x": float(x[i]), "y": float(y[i])}) for i in np.flatnonzero(label == big))
     tt = lm / (sp_kph / 3.6)
     G.add_edges_from(
-        (int(ids[p]), int(ids[q]),
-         {"length": float(L), "speed_kph": float(s), "travel_time": float(t)})
+        (int(ids[p]), int(ids[q]), {"length": float(L), "speed_kph": float(s), "travel_time": float(t)})
         for p, q, L, s, t in zip(src, dst, lm, sp_kph, tt)
     )
     # a few parallel edges (e.g. a slip road beside a street): slower, so the minimum counts
     for i in range(0, len(src), 97):
-        G.add_edge(int(ids[src[i]]), int(ids[dst[i]]), length=float(lm[i]),
-                   speed_kph=float(sp_kph[i]) / 1.5, travel_time=float(tt[i]) * 1.5)
+        G.add_edge(
+            int(ids[src[i]]),
+            int(ids[dst[i]]),
+            length=float(lm[i]),
+            speed_kph=float(sp_kph[i]) / 1.5,
+            travel_time=float(tt[i]) * 1.5,
+        )
     return G

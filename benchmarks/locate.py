@@ -57,8 +57,11 @@ def parse_instances(text: str) -> list[int]:
 
 def _progress(row: dict) -> None:
     """One instance's figures on stderr as it finishes (the tables go to stdout at the end)."""
-    print("  " + "  ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()),
-          file=sys.stderr, flush=True)
+    print(
+        "  " + "  ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()),
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def run_orlib(ids: list[int], time_limit_s: float, do_exact: bool) -> pd.DataFrame:
@@ -69,13 +72,28 @@ def run_orlib(ids: list[int], time_limit_s: float, do_exact: bool) -> pd.DataFra
         cost, p = read_orlib_pmed(ORLIB / f"{name}.txt")
         best = float(opt.loc[name, "optimal"])
         h = p_median(cost, p, method="heuristic")
-        row = {"instance": name, "n": cost.shape[0], "p": p, "published": best,
-               "heur_obj": h.objective, "heur_err_pct": 100 * (h.objective - best) / best,
-               "heur_bound": h.lower_bound, "heur_time_s": h.runtime_s}
+        row = {
+            "instance": name,
+            "n": cost.shape[0],
+            "p": p,
+            "published": best,
+            "heur_obj": h.objective,
+            "heur_err_pct": 100 * (h.objective - best) / best,
+            "heur_bound": h.lower_bound,
+            "heur_time_s": h.runtime_s,
+        }
         if do_exact:
             e = p_median(cost, p, method="exact", time_limit_s=time_limit_s)
-            row.update({"exact_obj": e.objective, "exact_bound": e.lower_bound, "exact_gap_pct": 100 * e.gap,
-                        "proven": e.optimal, "exact_time_s": e.runtime_s, "engine": e.method.split("(")[0]})
+            row.update(
+                {
+                    "exact_obj": e.objective,
+                    "exact_bound": e.lower_bound,
+                    "exact_gap_pct": 100 * e.gap,
+                    "proven": e.optimal,
+                    "exact_time_s": e.runtime_s,
+                    "engine": e.method.split("(")[0],
+                }
+            )
         rows.append(row)
         _progress(row)
     return pd.DataFrame(rows)
@@ -96,34 +114,64 @@ def run_peer(cost: np.ndarray, weights: np.ndarray, p: int, timeout_s: float) ->
         np.savez(path, cost=cost, weights=weights, p=p)
         t = time.perf_counter()
         try:
-            out = subprocess.run([sys.executable, "-c", PEER_SCRIPT, str(path)], capture_output=True, text=True,
-                                 timeout=timeout_s, check=True)
+            out = subprocess.run(
+                [sys.executable, "-c", PEER_SCRIPT, str(path)],
+                capture_output=True,
+                text=True,
+                timeout=timeout_s,
+                check=True,
+            )
         except subprocess.TimeoutExpired:
-            return {"objective": float("nan"), "time_s": float("nan"), "status": f"timeout>{timeout_s:g}s",
-                    "wall_s": time.perf_counter() - t}
+            return {
+                "objective": float("nan"),
+                "time_s": float("nan"),
+                "status": f"timeout>{timeout_s:g}s",
+                "wall_s": time.perf_counter() - t,
+            }
         except subprocess.CalledProcessError as exc:
-            return {"objective": float("nan"), "time_s": float("nan"), "status": "error: " + exc.stderr[-200:],
-                    "wall_s": time.perf_counter() - t}
+            return {
+                "objective": float("nan"),
+                "time_s": float("nan"),
+                "status": "error: " + exc.stderr[-200:],
+                "wall_s": time.perf_counter() - t,
+            }
         res = json.loads(out.stdout.strip().splitlines()[-1])
         res["wall_s"] = time.perf_counter() - t
         return res
 
 
-def run_random(sizes: list[tuple[int, int, int]], time_limit_s: float, peer_timeout_s: float,
-               skip_peer: bool) -> pd.DataFrame:
+def run_random(
+    sizes: list[tuple[int, int, int]], time_limit_s: float, peer_timeout_s: float, skip_peer: bool
+) -> pd.DataFrame:
     rows = []
     for n_cand, n_demand, p in sizes:
         cost, weights = random_instance(n_cand, n_demand, seed=n_cand)
         ours = p_median(cost, p, weights, method="auto", time_limit_s=time_limit_s)
-        peer = {"objective": float("nan"), "time_s": float("nan"), "status": "skipped"} if skip_peer else \
-            run_peer(cost, weights, p, peer_timeout_s)
-        same = bool(np.isclose(ours.objective, peer["objective"], rtol=1e-6)) if np.isfinite(peer["objective"]) else None
-        row = {"instance": f"random{n_cand}x{n_demand}", "candidates": n_cand, "demand": n_demand, "p": p,
-               "our_obj": ours.objective, "our_bound": ours.lower_bound, "our_gap_pct": 100 * ours.gap,
-               "proven": ours.optimal, "our_time_s": ours.runtime_s, "peer_obj": peer["objective"],
-               "peer_status": peer["status"], "peer_time_s": peer["time_s"], "same_objective": same,
-               "speedup": peer["time_s"] / ours.runtime_s if np.isfinite(peer["time_s"]) else float("nan"),
-               "engine": ours.method}
+        peer = (
+            {"objective": float("nan"), "time_s": float("nan"), "status": "skipped"}
+            if skip_peer
+            else run_peer(cost, weights, p, peer_timeout_s)
+        )
+        same = (
+            bool(np.isclose(ours.objective, peer["objective"], rtol=1e-6)) if np.isfinite(peer["objective"]) else None
+        )
+        row = {
+            "instance": f"random{n_cand}x{n_demand}",
+            "candidates": n_cand,
+            "demand": n_demand,
+            "p": p,
+            "our_obj": ours.objective,
+            "our_bound": ours.lower_bound,
+            "our_gap_pct": 100 * ours.gap,
+            "proven": ours.optimal,
+            "our_time_s": ours.runtime_s,
+            "peer_obj": peer["objective"],
+            "peer_status": peer["status"],
+            "peer_time_s": peer["time_s"],
+            "same_objective": same,
+            "speedup": peer["time_s"] / ours.runtime_s if np.isfinite(peer["time_s"]) else float("nan"),
+            "engine": ours.method,
+        }
         rows.append(row)
         _progress(row)
     return pd.DataFrame(rows)
@@ -152,15 +200,21 @@ def main(argv: list[str] | None = None) -> None:
         if not ORLIB.is_dir():
             sys.exit(f"OR-Library folder {ORLIB} not found (expected beside the checkout)")
         table = run_orlib(ids, args.time_limit, not args.skip_exact)
-        print("\n## OR-Library p-median (heuristic = method='heuristic'; exact = method='exact', "
-              f"limit {args.time_limit:g} s)")
+        print(
+            "\n## OR-Library p-median (heuristic = method='heuristic'; exact = method='exact', "
+            f"limit {args.time_limit:g} s)"
+        )
         print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-        print(f"heuristic within 0.5% on {int((table.heur_err_pct <= 0.5).sum())}/{len(table)}; "
-              f"max error {table.heur_err_pct.max():.3f}%; max heuristic time {table.heur_time_s.max():.2f} s")
+        print(
+            f"heuristic within 0.5% on {int((table.heur_err_pct <= 0.5).sum())}/{len(table)}; "
+            f"max error {table.heur_err_pct.max():.3f}%; max heuristic time {table.heur_time_s.max():.2f} s"
+        )
         if not args.skip_exact:
             hit = (table.proven & np.isclose(table.exact_obj, table.published)).sum()
-            print(f"exact proved the published optimum on {int(hit)}/{len(table)}; "
-                  f"max exact time {table.exact_time_s.max():.2f} s")
+            print(
+                f"exact proved the published optimum on {int(hit)}/{len(table)}; "
+                f"max exact time {table.exact_time_s.max():.2f} s"
+            )
     if not args.skip_random:
         table = run_random(sizes, args.time_limit, args.peer_timeout, args.skip_peer)
         print("\n## Random Euclidean instances, ours (method='auto') vs spopt PMedian + CBC (subprocess)")

@@ -1,4 +1,4 @@
-"""Benchmark siting.od.od_matrix against networkx per-source Dijkstra and one plain scipy call.
+"""Benchmark siting.network.od.od_matrix against networkx per-source Dijkstra and one plain scipy call.
 
 Run from the repository root:
 
@@ -41,8 +41,8 @@ OSM_DIR = HERE.parent.parent / "shared" / "osm"
 
 from _synthetic import road_like_graph  # noqa: E402
 
-from siting import _csr  # noqa: E402
-from siting.od import od_matrix  # noqa: E402
+from siting.network import csr  # noqa: E402
+from siting.network.od import od_matrix  # noqa: E402
 
 GIB = 2**30
 
@@ -99,13 +99,15 @@ def networkx_rows(G, sources, targets, n_sample, weight="travel_time"):
 
 def compare(name, G, sources, targets, *, n_sample, jobs, repeat=2):
     """Time siting (cold and warm) and the two peers on one graph; print one block."""
-    print(f"\n== {name}: {len(G):,} nodes, {G.number_of_edges():,} edges; "
-          f"{len(sources):,} x {len(targets):,} (travel_time)")
-    _csr.clear_cache()
+    print(
+        f"\n== {name}: {len(G):,} nodes, {G.number_of_edges():,} edges; "
+        f"{len(sources):,} x {len(targets):,} (travel_time)"
+    )
+    csr.clear_cache()
     cold, t_cold, _ = timed(od_matrix, G, sources, targets, n_jobs=jobs)
-    t_csr = timed(_csr.csr_graph, G)[1]  # a cache hit now
-    _csr.clear_cache()
-    t_build = timed(_csr.csr_graph, G)[1]
+    t_csr = timed(csr.csr_graph, G)[1]  # a cache hit now
+    csr.clear_cache()
+    t_build = timed(csr.csr_graph, G)[1]
     warm, t_warm, peak_par = timed(od_matrix, G, sources, targets, n_jobs=jobs, trace=True)
     for _ in range(repeat - 1):  # best of `repeat`: the machine may be shared
         t_warm = min(t_warm, timed(od_matrix, G, sources, targets, n_jobs=jobs)[1])
@@ -114,6 +116,7 @@ def compare(name, G, sources, targets, *, n_sample, jobs, repeat=2):
     A, pos = timed(plain_csr, G)[0]
     src_i = np.array([pos[int(s)] for s in sources])
     dst_i = np.array([pos[int(t)] for t in targets])
+
     def plain_call():
         return dijkstra(A, directed=True, indices=src_i)[:, dst_i]
 
@@ -123,27 +126,37 @@ def compare(name, G, sources, targets, *, n_sample, jobs, repeat=2):
     nx_rows, nx_per_source = networkx_rows(G, sources, targets, n_sample)
     t_nx = nx_per_source * len(sources)
 
-    print(f"siting od_matrix   warm {t_warm:8.3f} s (best of {repeat})   cold {t_cold:8.3f} s "
-          f"(CSR build once {t_build:.3f} s; cache hit {t_csr * 1e3:.1f} ms)   "
-          f"1 process {t_serial:.3f} s")
+    print(
+        f"siting od_matrix   warm {t_warm:8.3f} s (best of {repeat})   cold {t_cold:8.3f} s "
+        f"(CSR build once {t_build:.3f} s; cache hit {t_csr * 1e3:.1f} ms)   "
+        f"1 process {t_serial:.3f} s"
+    )
     print(f"plain scipy call        {t_plain:8.3f} s (best of {repeat})")
-    print(f"networkx per source     {t_nx:8.3f} s  (scaled from {n_sample} sources, "
-          f"{nx_per_source * 1e3:.1f} ms each)")
+    print(f"networkx per source     {t_nx:8.3f} s  (scaled from {n_sample} sources, {nx_per_source * 1e3:.1f} ms each)")
     print(f"ratio vs networkx  {t_nx / t_warm:8.1f}x warm   {t_nx / t_cold:8.1f}x cold")
-    print(f"ratio vs scipy     {t_plain / t_warm:8.2f}x warm   {t_plain / t_cold:8.2f}x cold   "
-          f"(1 process: {t_plain / t_serial:.2f}x)")
+    print(
+        f"ratio vs scipy     {t_plain / t_warm:8.2f}x warm   {t_plain / t_cold:8.2f}x cold   "
+        f"(1 process: {t_plain / t_serial:.2f}x)"
+    )
     d_scipy = rel_diff(warm, plain)
     d_nx = rel_diff(warm[:n_sample], nx_rows)
     d_cold = rel_diff(cold, warm)
-    print(f"max relative difference: vs scipy {d_scipy:.1e}, vs networkx {d_nx:.1e}, "
-          f"cold vs warm {d_cold:.1e}")
-    budget = _csr.CHUNK_BYTES / 2**20
-    print(f"peak memory (tracemalloc) siting 1 process {peak_serial / 2**20:8.1f} MiB; "
-          f"siting {jobs} processes: parent {peak_par / 2**20:.1f} MiB + <= {budget:.0f} MiB "
-          f"per worker chunk; plain scipy {peak_plain / 2**20:8.1f} MiB")
+    print(f"max relative difference: vs scipy {d_scipy:.1e}, vs networkx {d_nx:.1e}, cold vs warm {d_cold:.1e}")
+    budget = csr.CHUNK_BYTES / 2**20
+    print(
+        f"peak memory (tracemalloc) siting 1 process {peak_serial / 2**20:8.1f} MiB; "
+        f"siting {jobs} processes: parent {peak_par / 2**20:.1f} MiB + <= {budget:.0f} MiB "
+        f"per worker chunk; plain scipy {peak_plain / 2**20:8.1f} MiB"
+    )
     return {
-        "name": name, "warm_s": t_warm, "cold_s": t_cold, "scipy_s": t_plain, "nx_s": t_nx,
-        "peak_serial": peak_serial, "peak_par": peak_par, "peak_plain": peak_plain,
+        "name": name,
+        "warm_s": t_warm,
+        "cold_s": t_cold,
+        "scipy_s": t_plain,
+        "nx_s": t_nx,
+        "peak_serial": peak_serial,
+        "peak_par": peak_par,
+        "peak_plain": peak_plain,
         "max_rel_diff": max(d_scipy, d_nx, d_cold),
     }
 
@@ -153,8 +166,8 @@ def real_extract(path: Path, jobs: int, n_sample: int, repeat: int):
     import geopandas as gpd
     import pyrosm
 
-    from siting.network import build_network
-    from siting.od import snap
+    from siting.network.build import build_network
+    from siting.network.od import snap
 
     t0 = time.perf_counter()
     G = build_network(path, cache=False)
@@ -171,11 +184,18 @@ def real_extract(path: Path, jobs: int, n_sample: int, repeat: int):
         warnings.simplefilter("ignore")
         cand = snap(G, land, max_distance_m=1000)
         stores = snap(G, shops, max_distance_m=1000)
-    print(f"\n{path.name}: network built in {t_build:.2f} s; {len(cand)} of {len(land)} "
-          f"candidate polygons and {len(stores)} of {len(shops)} shops within 1 km of a road")
+    print(
+        f"\n{path.name}: network built in {t_build:.2f} s; {len(cand)} of {len(land)} "
+        f"candidate polygons and {len(stores)} of {len(shops)} shops within 1 km of a road"
+    )
     return compare(
-        f"{path.stem} candidates x shops", G, cand["node"].to_numpy(),
-        stores["node"].to_numpy(), n_sample=min(n_sample, len(cand)), jobs=jobs, repeat=repeat,
+        f"{path.stem} candidates x shops",
+        G,
+        cand["node"].to_numpy(),
+        stores["node"].to_numpy(),
+        n_sample=min(n_sample, len(cand)),
+        jobs=jobs,
+        repeat=repeat,
     )
 
 
@@ -210,20 +230,25 @@ def main() -> None:
     nodes = np.array(sorted(G.nodes))
     sources = rng.choice(nodes, args.sources, replace=False)
     targets = rng.choice(nodes, args.targets, replace=False)
-    syn = compare(f"synthetic {args.nodes:,}", G, sources, targets,
-                  n_sample=args.nx_sample, jobs=args.jobs, repeat=args.repeat)
+    syn = compare(
+        f"synthetic {args.nodes:,}", G, sources, targets, n_sample=args.nx_sample, jobs=args.jobs, repeat=args.repeat
+    )
     results.append(syn)
 
-    print("\n== targets" + ("" if args.nodes >= 200_000 else
-                             " (they are set for the default 200k-node run, not --quick)"))
-    print(f"synthetic: vs networkx {syn['nx_s'] / syn['warm_s']:.1f}x (>= 50), vs plain scipy "
-          f"{syn['scipy_s'] / syn['warm_s']:.2f}x (>= 1.5), peak "
-          f"{max(syn['peak_serial'], syn['peak_par']) / GIB:.3f} GiB (< 1), identical "
-          f"distances: max rel diff {syn['max_rel_diff']:.1e}")
+    print(
+        "\n== targets" + ("" if args.nodes >= 200_000 else " (they are set for the default 200k-node run, not --quick)")
+    )
+    print(
+        f"synthetic: vs networkx {syn['nx_s'] / syn['warm_s']:.1f}x (>= 50), vs plain scipy "
+        f"{syn['scipy_s'] / syn['warm_s']:.2f}x (>= 1.5), peak "
+        f"{max(syn['peak_serial'], syn['peak_par']) / GIB:.3f} GiB (< 1), identical "
+        f"distances: max rel diff {syn['max_rel_diff']:.1e}"
+    )
     for r in results:
         if r["name"].startswith("malta"):
-            print(f"malta candidates x shops: {r['warm_s']:.3f} s warm, {r['cold_s']:.3f} s "
-                  f"cold incl. CSR build (< 1 s)")
+            print(
+                f"malta candidates x shops: {r['warm_s']:.3f} s warm, {r['cold_s']:.3f} s cold incl. CSR build (< 1 s)"
+            )
     print("note: the machine may be shared; timings are noisy, ratios come from one run")
 
 

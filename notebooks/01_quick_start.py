@@ -24,8 +24,10 @@
 from siting.pipeline import RankOptions, city_from_demo, run
 
 city = city_from_demo("helsinki")
-print(f"{len(city.stores)} stores, {len(city.candidates)} candidate sites, "
-      f"{len(city.population)} population zones, {len(city.rents)} rent zones")
+print(
+    f"{len(city.stores)} stores, {len(city.candidates)} candidate sites, "
+    f"{len(city.population)} population zones, {len(city.rents)} rent zones"
+)
 
 # %% [markdown]
 # ## Rank the candidate sites
@@ -50,12 +52,15 @@ import pandas as pd
 
 top = helsinki.ranking.iloc[0]
 criteria = [c for c in helsinki.ranking.columns if f"{c}_norm" in helsinki.ranking.columns]
-breakdown = pd.DataFrame({
-    "raw value": [top[c] for c in criteria],
-    "normalised": [top[f"{c}_norm"] for c in criteria],
-    "weight": [helsinki.weights.get(c, 0.0) for c in criteria],
-    "contribution": [top[f"{c}_contrib"] for c in criteria],
-}, index=criteria)
+breakdown = pd.DataFrame(
+    {
+        "raw value": [top[c] for c in criteria],
+        "normalised": [top[f"{c}_norm"] for c in criteria],
+        "weight": [helsinki.weights.get(c, 0.0) for c in criteria],
+        "contribution": [top[f"{c}_contrib"] for c in criteria],
+    },
+    index=criteria,
+)
 assert abs(breakdown["contribution"].sum() - top["score"]) < 1e-6
 print(f"top site {top['site_id']}: score {top['score']:.3f}")
 breakdown
@@ -81,11 +86,17 @@ helsinki.ranking[["site_id", "rank", "p_first", "p_top_k"]].head(5)
 import tempfile
 from pathlib import Path
 
-from siting.maps import make_map, save_map, show_map
+from siting.maps.draw import make_map, save_map, show_map
 
-m = make_map(stores=helsinki.stores, candidates=helsinki.candidates, lanes=helsinki.lanes,
-             population=helsinki.population, rents=helsinki.rents, isochrones=helsinki.isochrones,
-             title="Candidate microfactory sites, central Helsinki")
+m = make_map(
+    stores=helsinki.stores,
+    candidates=helsinki.candidates,
+    lanes=helsinki.lanes,
+    population=helsinki.population,
+    rents=helsinki.rents,
+    isochrones=helsinki.isochrones,
+    title="Candidate microfactory sites, central Helsinki",
+)
 map_path = Path(tempfile.mkdtemp()) / "helsinki.html"
 size = save_map(m, map_path)
 print(f"{map_path} ({size / 1024:.0f} KiB)")

@@ -23,7 +23,7 @@
 import tempfile
 from pathlib import Path
 
-from siting.demo import demo_city
+from siting.inputs.demo import demo_city
 
 work = Path(tempfile.mkdtemp())
 kotka = demo_city("kotka")
@@ -32,10 +32,10 @@ kotka = demo_city("kotka")
 stores = kotka.stores.to_crs("EPSG:4326")
 pd_stores = stores.assign(lon=stores.geometry.x, lat=stores.geometry.y).drop(columns="geometry")
 pd_stores.rename(columns={"store_id": "shop_code", "demand_units_per_week": "weekly_units"}).to_csv(
-    work / "stores.csv", index=False)
+    work / "stores.csv", index=False
+)
 # Candidate sites as a GeoPackage from the property team.
-kotka.candidates.rename(columns={"site_id": "site_code", "floor_area_m2": "area_m2"}).to_file(
-    work / "sites.gpkg")
+kotka.candidates.rename(columns={"site_id": "site_code", "floor_area_m2": "area_m2"}).to_file(work / "sites.gpkg")
 kotka.population.to_file(work / "population.gpkg")
 kotka.rents.to_file(work / "rents.gpkg")
 osm_file = kotka.osm_path  # your local .osm.pbf
@@ -82,7 +82,7 @@ rent_per_yr = 0.3
 """
 (work / "kotka.toml").write_text(scenario_text, encoding="utf-8")
 
-from siting.scenario import check_inputs, load_scenario
+from siting.config.scenario import check_inputs, load_scenario
 
 scenario = load_scenario(work / "kotka.toml")
 for line in check_inputs(scenario):  # what `siting validate kotka.toml` prints
@@ -94,8 +94,9 @@ for line in check_inputs(scenario):  # what `siting validate kotka.toml` prints
 # %%
 from siting import InputError
 
-(work / "typo.toml").write_text(scenario_text.replace('demand = "weekly_units"', 'demnd = "weekly_units"'),
-                                encoding="utf-8")
+(work / "typo.toml").write_text(
+    scenario_text.replace('demand = "weekly_units"', 'demnd = "weekly_units"'), encoding="utf-8"
+)
 try:
     load_scenario(work / "typo.toml")
 except InputError as exc:
@@ -105,9 +106,9 @@ except InputError as exc:
 # ## Rank on the local OSM network
 
 # %%
-from siting.network import build_network, format_summary, network_summary
+from siting.config.scenario import city_inputs, rank_options
+from siting.network.build import build_network, format_summary, network_summary
 from siting.pipeline import run
-from siting.scenario import city_inputs, rank_options
 
 G = build_network(osm_file, mode="drive")  # cached on disk after the first build
 print(format_summary(network_summary(G)))
@@ -122,8 +123,12 @@ result_a.ranking[["site_id", "rank", "score", "delivery_time_s", "rent_per_yr"]]
 # changed in the inputs and in the top sites.
 
 # %%
-scenario_b_text = scenario_text.replace("delivery_time_s = 0.5", "delivery_time_s = 0.2").replace(
-    "rent_per_yr = 0.3", "rent_per_yr = 0.6") + "[rank.filters]\nmax_rent_per_m2_yr = 330\n"
+scenario_b_text = (
+    scenario_text.replace("delivery_time_s = 0.5", "delivery_time_s = 0.2").replace(
+        "rent_per_yr = 0.3", "rent_per_yr = 0.6"
+    )
+    + "[rank.filters]\nmax_rent_per_m2_yr = 330\n"
+)
 (work / "kotka_b.toml").write_text(scenario_b_text, encoding="utf-8")
 scenario_b = load_scenario(work / "kotka_b.toml")
 result_b = run(city_inputs(scenario_b), rank_options(scenario_b))
@@ -133,7 +138,8 @@ import pandas as pd
 side_by_side = pd.merge(
     result_a.ranking[["site_id", "rank", "rent_per_yr"]].rename(columns={"rank": "rank A"}),
     result_b.ranking[["site_id", "rank"]].rename(columns={"rank": "rank B"}),
-    on="site_id", how="left",
+    on="site_id",
+    how="left",
 ).sort_values("rank A")
 side_by_side.head(8)
 

@@ -21,8 +21,8 @@
 # and how robust the choice of the top site is.
 
 # %%
+from siting.costs.products import example_products_path, load_products
 from siting.pipeline import RankOptions, city_from_demo, run
-from siting.products import example_products_path, load_products
 
 products = load_products(example_products_path())  # illustrative product families with sources
 options = RankOptions(products=products)
@@ -39,15 +39,30 @@ print(f"top site {top['site_id']} (score {top['score']:.3f}) serves {len(city.st
 # diesel van, a battery-electric van and an e-cargo bike.
 
 # %%
-from siting.lanes import LaneParams, compare_vehicles
+from siting.delivery.lanes import LaneParams, compare_vehicles
 
 site = city.candidates[city.candidates["site_id"] == top["site_id"]]
 allocation = {sid: top["site_id"] for sid in city.stores["store_id"]}
-by_vehicle = compare_vehicles(city.graph, site, city.stores, allocation,
-                              ("van_avg_diesel", "van_avg_bev", "ecargo_bike"),
-                              params=LaneParams(solution_limit=30), pattern="tour")  # 30 improving solutions: quick and reproducible
-by_vehicle[["vehicle", "trips_per_week", "vehicle_km_per_week", "co2e_ttw_kg_per_week",
-            "co2e_wtt_kg_per_week", "co2e_wtw_kg_per_week", "cost_per_week"]]
+by_vehicle = compare_vehicles(
+    city.graph,
+    site,
+    city.stores,
+    allocation,
+    ("van_avg_diesel", "van_avg_bev", "ecargo_bike"),
+    params=LaneParams(solution_limit=30),
+    pattern="tour",
+)  # 30 improving solutions: quick and reproducible
+by_vehicle[
+    [
+        "vehicle",
+        "trips_per_week",
+        "vehicle_km_per_week",
+        "co2e_ttw_kg_per_week",
+        "co2e_wtt_kg_per_week",
+        "co2e_wtw_kg_per_week",
+        "cost_per_week",
+    ]
+]
 
 # %% [markdown]
 # Emissions of one kilometre, by vehicle, from the package's factor table:
@@ -55,10 +70,14 @@ by_vehicle[["vehicle", "trips_per_week", "vehicle_km_per_week", "co2e_ttw_kg_per
 # %%
 import pandas as pd
 
-from siting.emissions import VEHICLES, emissions_for_km
+from siting.delivery.emissions import VEHICLES, emissions_for_km
 
-pd.DataFrame([{"vehicle": v, **vars(emissions_for_km(1.0, VEHICLES[v]))}
-              for v in ("van_avg_diesel", "van_avg_bev", "ecargo_bike")]).set_index("vehicle")
+pd.DataFrame(
+    [
+        {"vehicle": v, **vars(emissions_for_km(1.0, VEHICLES[v]))}
+        for v in ("van_avg_diesel", "van_avg_bev", "ecargo_bike")
+    ]
+).set_index("vehicle")
 
 # %% [markdown]
 # ## Landed cost: microfactory versus offshore
@@ -68,12 +87,18 @@ pd.DataFrame([{"vehicle": v, **vars(emissions_for_km(1.0, VEHICLES[v]))}
 # the site's rent.
 
 # %%
-cols = ["site_id", "rank", "landed_cost_per_unit", "offshore_landed_cost_per_unit", "saving_vs_offshore",
-        "saving_vs_offshore_per_yr"]
+cols = [
+    "site_id",
+    "rank",
+    "landed_cost_per_unit",
+    "offshore_landed_cost_per_unit",
+    "saving_vs_offshore",
+    "saving_vs_offshore_per_yr",
+]
 city.ranking[[c for c in cols if c in city.ranking.columns]].head(5)
 
 # %%
-from siting.landed import compare
+from siting.costs.landed import compare
 
 rent_per_yr = float(top["rent_per_yr"])
 lane_cost_per_yr = float(city.lane_totals.query("site_id == @top.site_id")["cost_per_week"].sum()) * 52

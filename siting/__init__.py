@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from siting._errors import (
+from siting.errors import (
     InfeasibleError,
     InputError,
     MissingColumnError,
@@ -18,18 +18,18 @@ __version__ = "0.1.0"
 
 #: public name -> module that defines it; imported on first use so `import siting` stays fast
 _LAZY: dict[str, str] = {
-    "DemoCity": "siting.demo",
-    "demo_city": "siting.demo",
-    "read_layer": "siting.layers",
-    "validate_layer": "siting.layers",
+    "DemoCity": "siting.inputs",
+    "demo_city": "siting.inputs",
+    "read_layer": "siting.inputs",
+    "validate_layer": "siting.inputs",
     "build_network": "siting.network",
     "network_summary": "siting.network",
-    "snap": "siting.od",
-    "od_matrix": "siting.od",
-    "od_time_length": "siting.od",
-    "od_long": "siting.od",
-    "route_lines": "siting.od",
-    "isochrones": "siting.od",
+    "snap": "siting.network",
+    "od_matrix": "siting.network",
+    "od_time_length": "siting.network",
+    "od_long": "siting.network",
+    "route_lines": "siting.network",
+    "isochrones": "siting.network",
     "CityInputs": "siting.pipeline",
     "RankOptions": "siting.pipeline",
     "SiteFilters": "siting.pipeline",
@@ -43,18 +43,18 @@ _LAZY: dict[str, str] = {
     "mclp": "siting.locate",
     "lscp": "siting.locate",
     "facility_location": "siting.locate",
-    "VEHICLES": "siting.emissions",
-    "emissions_for_km": "siting.emissions",
-    "load_vehicles": "siting.emissions",
-    "build_lanes": "siting.lanes",
-    "lane_totals": "siting.lanes",
+    "VEHICLES": "siting.delivery",
+    "emissions_for_km": "siting.delivery",
+    "load_vehicles": "siting.delivery",
+    "build_lanes": "siting.delivery",
+    "lane_totals": "siting.delivery",
     "newsvendor": "siting.costs",
     "load_products": "siting.costs",
     "site_landed_costs": "siting.costs",
     "make_map": "siting.maps",
     "save_map": "siting.maps",
     "map_from_outputs": "siting.maps",
-    "load_scenario": "siting.scenario",
+    "load_scenario": "siting.config",
 }
 
 __all__ = [

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import IO, Callable, Protocol
+from collections.abc import Callable
+from typing import IO, Protocol
 
 __all__ = ["ProgressCallback", "report", "LogProgress", "RichProgress", "make_progress"]
 
@@ -64,8 +65,12 @@ class RichProgress:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         self._progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=Console(file=stream or sys.stderr), transient=False,
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(file=stream or sys.stderr),
+            transient=False,
         )
         self._tasks: dict[str, int] = {}
         self._saved: list[logging.Handler] = []

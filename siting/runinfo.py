@@ -7,11 +7,12 @@ import hashlib
 import json
 import platform
 import sys
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
-from siting._errors import InputError
+from siting.errors import InputError
 
 __all__ = [
     "RUN_FILE",
@@ -53,14 +54,14 @@ def input_files(scenario: Any) -> dict[str, Path]:
 
     Parameters
     ----------
-    scenario : siting.scenario.Scenario
+    scenario : siting.config.Scenario
 
     Returns
     -------
     dict of str to Path
         Only files that exist (network sources that are place names are left out).
     """
-    from siting.scenario import LAYER_COLUMNS, _base_dir, _network_source
+    from siting.config.scenario import LAYER_COLUMNS, _base_dir, _network_source
 
     base = _base_dir(scenario)
     files: dict[str, Path] = {}
@@ -120,7 +121,7 @@ def _version() -> str:
 
 def _factor_set() -> str | None:
     try:
-        from siting.emissions import FACTOR_SET
+        from siting.delivery.emissions import FACTOR_SET
     except ImportError:  # pragma: no cover
         return None
     return FACTOR_SET
@@ -139,7 +140,7 @@ def run_record(
 
     Parameters
     ----------
-    scenario : siting.scenario.Scenario
+    scenario : siting.config.Scenario
     command : str
         "rank" or "plan".
     top_sites : mapping, optional
@@ -166,7 +167,7 @@ def run_record(
     record = {
         "format": RUN_FORMAT,
         "command": command,
-        "created_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "created_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "siting_version": _version(),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
@@ -298,14 +299,18 @@ def diff_runs(a: Mapping[str, Any], b: Mapping[str, Any]) -> RunDiff:
             sa, sb = sa[:n], sb[:n]
         moved = [(s, sa.index(s) + 1, sb.index(s) + 1) for s in sa if s in sb and sa.index(s) != sb.index(s)]
         top[city] = {
-            "a": sa, "b": sb,
+            "a": sa,
+            "b": sb,
             "entered": [s for s in sb if s not in sa],
             "left": [s for s in sa if s not in sb],
             "moved": moved,
         }
     ca, cb = a.get("chosen_sites") or {}, b.get("chosen_sites") or {}
-    chosen = {city: (list(ca.get(city, [])), list(cb.get(city, []))) for city in dict.fromkeys([*ca, *cb])
-              if ca and cb and sorted(ca.get(city, [])) != sorted(cb.get(city, []))}
+    chosen = {
+        city: (list(ca.get(city, [])), list(cb.get(city, [])))
+        for city in dict.fromkeys([*ca, *cb])
+        if ca and cb and sorted(ca.get(city, [])) != sorted(cb.get(city, []))
+    }
     return RunDiff(scenario=scenario, inputs=inputs, versions=versions, top_sites=top, chosen=chosen)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from siting.cli import main
+from siting.cli.app import main
 from siting.runinfo import file_sha256
 
 REPO = Path(__file__).resolve().parents[1]
@@ -33,20 +33,21 @@ def run_cli(*args: object) -> tuple[int, str, str]:
 
 
 def _no_network_build(monkeypatch) -> None:
-    import siting.network
+    import siting.network.build
 
     def must_not_build(*args, **kwargs):
         raise AssertionError("this command must not build a network")
 
-    monkeypatch.setattr(siting.network, "build_network", must_not_build)
+    monkeypatch.setattr(siting.network.build, "build_network", must_not_build)
 
 
 # --------------------------------------------------------------------------- end to end (subprocess)
 
 
 def test_siting_rank_with_no_arguments_ranks_the_demo(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "siting.cli", "rank"], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "siting.cli", "rank"], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr
     assert "helsinki: top 10 of" in proc.stdout and "way/" in proc.stdout
     assert "Traceback" not in proc.stderr
@@ -57,11 +58,15 @@ def test_siting_rank_with_no_arguments_ranks_the_demo(tmp_path: Path) -> None:
 
 def test_bad_scenario_key_exits_2_with_the_key_path_and_no_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "scenario.toml"
-    bad.write_text('[[cities]]\nname = "a"\ndemo = "kotka"\n[[cities]]\nname = "b"\nnetwork = "x.osm.pbf"\n'
-                   '[cities.layers.stores]\npath = "s.gpkg"\ncolumns = { demnd = "units" }\n'
-                   '[cities.layers.candidates]\npath = "c.gpkg"\n', encoding="utf-8")
-    proc = subprocess.run(["siting", "validate", "scenario.toml"], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=120)
+    bad.write_text(
+        '[[cities]]\nname = "a"\ndemo = "kotka"\n[[cities]]\nname = "b"\nnetwork = "x.osm.pbf"\n'
+        '[cities.layers.stores]\npath = "s.gpkg"\ncolumns = { demnd = "units" }\n'
+        '[cities.layers.candidates]\npath = "c.gpkg"\n',
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        ["siting", "validate", "scenario.toml"], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
         "siting: error: scenario.toml: cities[1].layers.stores.columns: unknown key 'demnd'; "
@@ -123,8 +128,8 @@ def test_plan_outputs_and_progress(planned) -> None:
 
 def test_run_json_records_scenario_versions_hashes_and_top_sites(planned) -> None:
     import siting
-    from siting.demo import demo_osm_path
-    from siting.emissions import FACTOR_SET
+    from siting.delivery.emissions import FACTOR_SET
+    from siting.inputs.demo import demo_osm_path
 
     out = planned["out"]
     record = json.loads((out / "run.json").read_text(encoding="utf-8"))
@@ -149,7 +154,7 @@ def test_map_redraws_from_outputs_without_recomputing(planned, tmp_path, monkeyp
     code, stdout, stderr = run_cli("map", planned["out"], "--out", tmp_path)
     assert code == 0, stderr
     page = (tmp_path / "helsinki.html").read_text(encoding="utf-8")
-    assert "OpenStreetMap" in page and "<script src=\"http" not in page
+    assert "OpenStreetMap" in page and '<script src="http' not in page
     assert "helsinki.html" in stdout
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -203,18 +208,40 @@ def test_demo_writes_inputs_and_a_scenario_that_validates(demo_dir, monkeypatch)
     assert code == 2 and "--force" in stderr
 
 
-@pytest.mark.parametrize("fmt, layer_file, table_file", [
-    ("gpkg", "layers.gpkg", "sensitivity.csv"),
-    ("parquet", "candidates.parquet", "sensitivity.parquet"),
-    ("json", "candidates.geojson", "sensitivity.json"),
-])
+@pytest.mark.parametrize(
+    "fmt, layer_file, table_file",
+    [
+        ("gpkg", "layers.gpkg", "sensitivity.csv"),
+        ("parquet", "candidates.parquet", "sensitivity.parquet"),
+        ("json", "candidates.geojson", "sensitivity.json"),
+    ],
+)
 def test_rank_own_files_in_each_format(demo_dir, tmp_path, fmt, layer_file, table_file) -> None:
     out = tmp_path / "out"
     code, stdout, stderr = run_cli(
-        "rank", "--stores", demo_dir / "stores.gpkg", "--candidates", demo_dir / "candidates.gpkg",
-        "--population", demo_dir / "population.gpkg", "--rents", demo_dir / "rents.gpkg",
-        "--network", demo_dir / "test.osm.pbf", "--city", "kotka", "--out", out, "--format", fmt, "--no-map",
-        "--quiet", "--no-progress", "--top", "3")
+        "rank",
+        "--stores",
+        demo_dir / "stores.gpkg",
+        "--candidates",
+        demo_dir / "candidates.gpkg",
+        "--population",
+        demo_dir / "population.gpkg",
+        "--rents",
+        demo_dir / "rents.gpkg",
+        "--network",
+        demo_dir / "test.osm.pbf",
+        "--city",
+        "kotka",
+        "--out",
+        out,
+        "--format",
+        fmt,
+        "--no-map",
+        "--quiet",
+        "--no-progress",
+        "--top",
+        "3",
+    )
     assert code == 0, stderr
     assert stderr == ""  # --quiet: nothing but results
     assert "kotka: top 3 of" in stdout
@@ -239,8 +266,12 @@ def test_bad_inputs_exit_2(demo_dir, tmp_path, monkeypatch) -> None:
     assert code == 2 and "No such option" in stderr
     _no_network_build(monkeypatch)
     broken = tmp_path / "broken.toml"
-    broken.write_text((demo_dir / "scenario.toml").read_text(encoding="utf-8").replace(
-        'path = "stores.gpkg"', f'path = "{tmp_path}/gone.gpkg"'), encoding="utf-8")
+    broken.write_text(
+        (demo_dir / "scenario.toml")
+        .read_text(encoding="utf-8")
+        .replace('path = "stores.gpkg"', f'path = "{tmp_path}/gone.gpkg"'),
+        encoding="utf-8",
+    )
     code, _, stderr = run_cli("validate", broken)
     assert code == 2 and "gone.gpkg: stores file not found" in stderr
 
@@ -285,8 +316,10 @@ def test_help_lists_every_command() -> None:
 def test_help_does_not_import_the_heavy_libraries() -> None:
     """`siting --help` stays fast: the commands import geopandas, folium and osmnx only when they run."""
     heavy = ("geopandas", "pandas", "folium", "osmnx", "networkx", "shapely")
-    code = ("import sys\nfrom siting.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-            f"print(sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r}), file=sys.stderr)")
+    code = (
+        "import sys\nfrom siting.cli.app import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r}), file=sys.stderr)"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "rank" in proc.stdout

@@ -1,4 +1,4 @@
-"""Tests of the newsvendor, the product-family loader and the landed-cost model (siting.costs)."""
+"""Tests of the newsvendor, the product-family loader and the landed-cost model (siting.costs.sites)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, optimize, stats
 
-from siting._errors import InputError, MissingColumnError
-from siting.costs import (
+from siting.costs.products import cost_default, cost_defaults, example_products_path
+from siting.costs.sites import (
     ProductFamily,
     break_even,
     cluster_landed_costs,
@@ -30,7 +30,7 @@ from siting.costs import (
     site_landed_costs,
     sourcing_cost,
 )
-from siting.products import cost_default, cost_defaults, example_products_path
+from siting.errors import InputError, MissingColumnError
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -82,8 +82,9 @@ def test_newsvendor_order_is_optimal(mean, std, price, cost, salvage, moq):
         s, left, _ = _integrated(mean, std, q)
         return -(price * s + salvage * left - cost * q)
 
-    best = optimize.minimize_scalar(neg_profit, bounds=(max(moq, mean - 6 * std), mean + 6 * std + moq),
-                                    method="bounded", options={"xatol": 1e-6})
+    best = optimize.minimize_scalar(
+        neg_profit, bounds=(max(moq, mean - 6 * std), mean + 6 * std + moq), method="bounded", options={"xatol": 1e-6}
+    )
     assert -best.fun <= r.expected_profit + 1e-6
 
 
@@ -126,8 +127,12 @@ def test_newsvendor_bad_inputs():
 
 @settings(max_examples=60, deadline=None)
 @given(
-    mean=st.floats(0, 1e4), cv=st.floats(0, 2), price=st.floats(1, 200), margin=st.floats(0.05, 0.95),
-    salvage_share=st.floats(0, 0.95), moq=st.floats(0, 2e4),
+    mean=st.floats(0, 1e4),
+    cv=st.floats(0, 2),
+    price=st.floats(1, 200),
+    margin=st.floats(0.05, 0.95),
+    salvage_share=st.floats(0, 0.95),
+    moq=st.floats(0, 2e4),
 )
 def test_newsvendor_identities(mean, cv, price, margin, salvage_share, moq):
     cost = price * (1 - margin)
@@ -169,46 +174,84 @@ def test_longer_lead_time_raises_safety_stock_and_carrying_cost():
 
 def _example_family() -> ProductFamily:
     return ProductFamily(
-        family="example", price_per_unit=25, demand_mean_units_per_week=100, demand_std_units_per_week=20,
-        unit_cost_local=15, unit_cost_offshore=12, moq_local_units=50, moq_offshore_units=2840,
-        lead_time_local_weeks=2, lead_time_offshore_weeks=10, review_period_local_weeks=2,
-        review_period_offshore_weeks=26, salvage_per_unit=5, freight_offshore_per_unit=0.5,
-        duty_offshore_per_unit=1.5, season_weeks=26, carrying_rate_per_yr=0.25,
+        family="example",
+        price_per_unit=25,
+        demand_mean_units_per_week=100,
+        demand_std_units_per_week=20,
+        unit_cost_local=15,
+        unit_cost_offshore=12,
+        moq_local_units=50,
+        moq_offshore_units=2840,
+        lead_time_local_weeks=2,
+        lead_time_offshore_weeks=10,
+        review_period_local_weeks=2,
+        review_period_offshore_weeks=26,
+        salvage_per_unit=5,
+        freight_offshore_per_unit=0.5,
+        duty_offshore_per_unit=1.5,
+        season_weeks=26,
+        carrying_rate_per_yr=0.25,
     )
 
 
 # Hand-checked in the README (section "costs"): 80 m2 at 150 per m2 and year, set-up 10 000 over
 # 5 years, delivery 100 per week. Values as printed there.
 README_EXAMPLE = {
-    "local": {"units_sold_per_yr": "4785.1", "production": "71776.50", "carrying": "1095.08",
-              "obsolescence": "319.15", "delivery": "5200.00", "site": "14000.00", "total": "92390.73",
-              "per_unit": "19.31"},
-    "offshore": {"units_sold_per_yr": "5198.0", "production": "62375.55", "freight": "2598.98",
-                 "duty": "7796.94", "carrying": "8890.41", "obsolescence": "4338.34",
-                 "delivery": "5648.66", "total": "91648.88", "per_unit": "17.63"},
+    "local": {
+        "units_sold_per_yr": "4785.1",
+        "production": "71776.50",
+        "carrying": "1095.08",
+        "obsolescence": "319.15",
+        "delivery": "5200.00",
+        "site": "14000.00",
+        "total": "92390.73",
+        "per_unit": "19.31",
+    },
+    "offshore": {
+        "units_sold_per_yr": "5198.0",
+        "production": "62375.55",
+        "freight": "2598.98",
+        "duty": "7796.94",
+        "carrying": "8890.41",
+        "obsolescence": "4338.34",
+        "delivery": "5648.66",
+        "total": "91648.88",
+        "per_unit": "17.63",
+    },
     "saving_per_unit": "-1.68",
 }
 
 
 def _hand_check() -> dict[str, dict[str, float]]:
-    """The README's arithmetic, written out with scipy.stats only (independent of siting.costs)."""
+    """The README's arithmetic, written out with scipy.stats only (independent of siting.costs.sites)."""
     phi0, phi2, sf2 = stats.norm.pdf(0), stats.norm.pdf(2), stats.norm.sf(2)
     # local: R = 2, L = 2 weeks; cycle demand N(200, 20*sqrt(4) = 40); CR = 10/20 -> z = 0, Q = 200
     lost = 40 * phi0
     sales, left = 200 - lost, lost
     sold = sales * 52 / 2
-    local = {"units_sold_per_yr": sold, "production": 15 * sold,
-             "carrying": 0.25 * 15 * (sales / 2 + left + sold / 52 * 2),
-             "obsolescence": left * (15 - 5) * 52 / 26, "delivery": 5200.0, "site": 80 * 150 + 10000 / 5}
+    local = {
+        "units_sold_per_yr": sold,
+        "production": 15 * sold,
+        "carrying": 0.25 * 15 * (sales / 2 + left + sold / 52 * 2),
+        "obsolescence": left * (15 - 5) * 52 / 26,
+        "delivery": 5200.0,
+        "site": 80 * 150 + 10000 / 5,
+    }
     local["total"] = sum(local[k] for k in ("production", "carrying", "obsolescence", "delivery", "site"))
     local["per_unit"] = local["total"] / sold
     # offshore: R = 26, L = 10 weeks; N(2600, 20*sqrt(36) = 120); Q* < MOQ 2840 -> z = 2
     lost = 120 * (phi2 - 2 * sf2)
     sales, left = 2600 - lost, 2840 - (2600 - lost)
     sold_o = sales * 52 / 26
-    off = {"units_sold_per_yr": sold_o, "production": 12 * sold_o, "freight": 0.5 * sold_o,
-           "duty": 1.5 * sold_o, "carrying": 0.25 * 14 * (sales / 2 + left + sold_o / 52 * 10),
-           "obsolescence": left * (14 - 5) * 52 / 26, "delivery": 5200 / sold * sold_o}
+    off = {
+        "units_sold_per_yr": sold_o,
+        "production": 12 * sold_o,
+        "freight": 0.5 * sold_o,
+        "duty": 1.5 * sold_o,
+        "carrying": 0.25 * 14 * (sales / 2 + left + sold_o / 52 * 10),
+        "obsolescence": left * (14 - 5) * 52 / 26,
+        "delivery": 5200 / sold * sold_o,
+    }
     off["total"] = sum(v for k, v in off.items() if k != "units_sold_per_yr")
     off["per_unit"] = off["total"] / sold_o
     return {"local": local, "offshore": off}
@@ -218,7 +261,7 @@ def _readme_costs_section() -> str:
     text = (REPO / "README.md").read_text(encoding="utf-8")
     start = text.index("<!-- section:costs -->")
     nxt = text.find("<!-- section:", start + 10)
-    return text[start: nxt if nxt > 0 else len(text)]
+    return text[start : nxt if nxt > 0 else len(text)]
 
 
 def test_readme_worked_example_reproduced():
@@ -307,19 +350,38 @@ def test_sensitivity_is_tidy_and_consistent():
 
 def test_site_landed_costs_for_ranking():
     products = load_products(example_products_path())
-    cand = pd.DataFrame({"site_id": ["a", "b", "c", "d"], "floor_area_m2": [150.0, 150.0, 300.0, 100.0],
-                         "rent_per_m2_yr": [180.0, 360.0, 180.0, 200.0], "city": ["x", "x", "y", "y"]})
-    lanes = pd.DataFrame({"site_id": ["a", "a", "b", "c"], "store_id": ["s1", "s2", "s1", "s1"],
-                          "cost_per_week": [100.0, 150.0, 240.0, 260.0]})
+    cand = pd.DataFrame(
+        {
+            "site_id": ["a", "b", "c", "d"],
+            "floor_area_m2": [150.0, 150.0, 300.0, 100.0],
+            "rent_per_m2_yr": [180.0, 360.0, 180.0, 200.0],
+            "city": ["x", "x", "y", "y"],
+        }
+    )
+    lanes = pd.DataFrame(
+        {
+            "site_id": ["a", "a", "b", "c"],
+            "store_id": ["s1", "s2", "s1", "s1"],
+            "cost_per_week": [100.0, 150.0, 240.0, 260.0],
+        }
+    )
     per_week = delivery_cost_per_week_by_site(lanes)
     out = site_landed_costs(cand, products, delivery_cost_per_week=per_week, setup_cost=5000)
     assert list(out["site_id"]) == ["a", "b", "c", "d"]
-    for col in ("landed_cost_per_unit", "saving_vs_offshore", "saving_vs_offshore_per_yr",
-                "offshore_landed_cost_per_unit", "break_even_units_per_yr"):
+    for col in (
+        "landed_cost_per_unit",
+        "saving_vs_offshore",
+        "saving_vs_offshore_per_yr",
+        "offshore_landed_cost_per_unit",
+        "break_even_units_per_yr",
+    ):
         assert col in out.columns
     a = out.iloc[0]
-    c = compare(products, site_cost_per_yr=150 * 180 + 5000 / cost_default("setup_amortisation_yr"),
-                delivery_cost_per_yr=250 * 52)
+    c = compare(
+        products,
+        site_cost_per_yr=150 * 180 + 5000 / cost_default("setup_amortisation_yr"),
+        delivery_cost_per_yr=250 * 52,
+    )
     assert a["landed_cost_per_unit"] == pytest.approx(c.local.per_unit)
     assert a["saving_vs_offshore"] == pytest.approx(c.saving_per_unit)
     assert a["saving_vs_offshore_per_yr"] == pytest.approx(c.saving_per_yr)
@@ -328,8 +390,13 @@ def test_site_landed_costs_for_ranking():
     clusters = cluster_landed_costs(cand, products, delivery_cost_per_week=per_week, with_break_even=False)
     assert list(clusters["best_site_id"]) == ["a", "c"]
     # the area the microfactory needs, priced at every site (as the rent criterion of the ranking)
-    fixed = site_landed_costs(cand.drop(columns="floor_area_m2"), products, floor_area_m2=500.0,
-                              delivery_cost_per_week=per_week, with_break_even=False)
+    fixed = site_landed_costs(
+        cand.drop(columns="floor_area_m2"),
+        products,
+        floor_area_m2=500.0,
+        delivery_cost_per_week=per_week,
+        with_break_even=False,
+    )
     assert fixed.loc[0, "site_cost_per_yr"] == pytest.approx(500 * 180)
     assert fixed.loc[1, "site_cost_per_yr"] == pytest.approx(500 * 360)
     with pytest.raises(MissingColumnError, match="rent_per_m2_yr"):
@@ -376,6 +443,7 @@ def _set(col, value, row=1):
         t[col] = t[col].astype(object)
         t.loc[row, col] = value
         return t
+
     return edit
 
 

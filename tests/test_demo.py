@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 import pyrosm
 import pytest
 
 from siting import InputError
-from siting.demo import demo_city, demo_osm_path
+from siting.inputs.demo import demo_city, demo_osm_path
 
 
 def test_helsinki_layers_are_real_complete_and_metric(helsinki_pbf):
@@ -26,7 +25,12 @@ def test_helsinki_layers_are_real_complete_and_metric(helsinki_pbf):
     assert set(city.candidates["landuse"]) <= {"industrial", "commercial", "retail"}
     assert len(city.population) > 50 and city.population["population"].sum() > 1000
     assert len(city.rents) > 10
-    for layer, id_col in ((city.stores, "store_id"), (city.candidates, "site_id"), (city.population, "zone_id"), (city.rents, "zone_id")):
+    for layer, id_col in (
+        (city.stores, "store_id"),
+        (city.candidates, "site_id"),
+        (city.population, "zone_id"),
+        (city.rents, "zone_id"),
+    ):
         assert layer.crs.is_projected and layer.crs.to_epsg() == 32635
         assert layer[id_col].is_unique
         assert not layer.drop(columns=["name"]).isna().any().any()

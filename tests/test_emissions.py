@@ -1,4 +1,4 @@
-"""Tests of siting.emissions: factors against the DESNZ 2024 file read independently, trips, loading."""
+"""Tests of siting.delivery.emissions: factors against the DESNZ 2024 file read independently, trips, loading."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from siting._errors import InputError
-from siting.emissions import (
+from siting.delivery.emissions import (
     FREIGHT_MODES,
     VEHICLES,
     emissions_for_km,
@@ -19,6 +18,7 @@ from siting.emissions import (
     trips_per_week,
     vehicle_time_s,
 )
+from siting.errors import InputError
 
 REQUIRED_IDS = [
     "van_avg_diesel",
@@ -177,7 +177,7 @@ def test_load_vehicles_csv_override_and_new(tmp_path: Path) -> None:
 
 def test_load_vehicles_toml(tmp_path: Path) -> None:
     p = tmp_path / "fleet.toml"
-    p.write_text('[vehicles.bike2]\npayload_kg = 200\nttw_kg_per_km = 0\nwtt_kg_per_km = 0.004\nmax_speed_kph = 18\n')
+    p.write_text("[vehicles.bike2]\npayload_kg = 200\nttw_kg_per_km = 0\nwtt_kg_per_km = 0.004\nmax_speed_kph = 18\n")
     v = load_vehicles(p)["bike2"]
     assert v.payload_kg == 200 and v.max_speed_kph == 18
 
@@ -207,10 +207,16 @@ def test_emissions_reject_negative() -> None:
 
 
 def test_on_grid_reproduces_desnz_bev_from_kwh_and_uk_grid(desnz) -> None:
-    from siting.emissions import on_grid
+    from siting.delivery.emissions import on_grid
 
-    gen = float(next(r for r in desnz if r["Level 1"] == "UK electricity" and r["UOM"] == "kWh")["GHG Conversion Factor 2024"])
-    td = float(next(r for r in desnz if r["Level 2"] == "T&D- UK electricity" and r["UOM"] == "kWh")["GHG Conversion Factor 2024"])
+    gen = float(
+        next(r for r in desnz if r["Level 1"] == "UK electricity" and r["UOM"] == "kWh")["GHG Conversion Factor 2024"]
+    )
+    td = float(
+        next(r for r in desnz if r["Level 2"] == "T&D- UK electricity" and r["UOM"] == "kWh")[
+            "GHG Conversion Factor 2024"
+        ]
+    )
     van = VEHICLES["van_avg_bev"]
     uk = on_grid(van, generation_kg_per_kwh=gen, td_kg_per_kwh=td, source="DESNZ 2024", year=2024)
     # DESNZ's own per-km electricity + T&D for the average BEV van, from kWh/km x per-kWh factors

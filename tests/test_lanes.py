@@ -1,4 +1,4 @@
-"""Tests of siting.lanes and siting.tours: plain-array cores, then lanes on the real Helsinki network."""
+"""Tests of siting.delivery lanes and tours: plain-array cores, then lanes on the real Helsinki network."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from siting._errors import InputError
-from siting.emissions import VEHICLES, emissions_for_km
-from siting.lanes import LANE_COLUMNS, LaneParams, direct_lane_table, lane_totals, tour_lane_table, tour_lines
-from siting.tours import allocate_by_tonne_km, out_and_back_m, solve_tours
+from siting.delivery.emissions import VEHICLES, emissions_for_km
+from siting.delivery.lanes import LANE_COLUMNS, LaneParams, direct_lane_table, lane_totals, tour_lane_table, tour_lines
+from siting.delivery.tours import allocate_by_tonne_km, out_and_back_m, solve_tours
+from siting.errors import InputError
 
 
 def _euclid(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -110,8 +110,17 @@ def test_tour_lane_table_sums_and_never_exceeds_direct() -> None:
     p = LaneParams(drops_per_week=2, unit_volume_m3=0.0)
     ids = [f"s{i}" for i in range(18)]
     tours, plan = tour_lane_table("A", ids, d, t, units, params=p)
-    direct = direct_lane_table(["A"], ids, np.zeros(18, int), t[:1, 1:], d[:1, 1:], units, params=p,
-                               back_time_s=t[1:, :1], back_length_m=d[1:, :1])
+    direct = direct_lane_table(
+        ["A"],
+        ids,
+        np.zeros(18, int),
+        t[:1, 1:],
+        d[:1, 1:],
+        units,
+        params=p,
+        back_time_s=t[1:, :1],
+        back_length_m=d[1:, :1],
+    )
     assert "s5" not in set(tours["store_id"])
     assert tours["vehicle_km_per_week"].sum() < direct["vehicle_km_per_week"].sum()
     # the store rows add up to: tours of every drop round + full-load out-and-back trips
@@ -153,9 +162,9 @@ def test_lane_totals_per_site_and_city() -> None:
 @pytest.fixture(scope="module")
 def helsinki(helsinki_pbf):
     """Real drive network + real shops: two candidate sites, every third shop, nearest-site allocation."""
-    from siting.demo import demo_city
-    from siting.network import build_network
-    from siting.od import od_matrix, snap
+    from siting.inputs.demo import demo_city
+    from siting.network.build import build_network
+    from siting.network.od import od_matrix, snap
 
     G = build_network(helsinki_pbf, mode="drive", cache=False)
     city = demo_city("helsinki")
@@ -172,7 +181,7 @@ def helsinki(helsinki_pbf):
 
 
 def test_direct_lanes_on_real_network(helsinki) -> None:
-    from siting.lanes import direct_lanes
+    from siting.delivery.lanes import direct_lanes
 
     G, sites, stores, alloc = helsinki
     lanes = direct_lanes(G, sites, stores, alloc)
@@ -188,10 +197,12 @@ def test_direct_lanes_on_real_network(helsinki) -> None:
     assert (lanes.set_index("store_id")["site_id"] == pd.Series(alloc)).all()
     tot = lane_totals(lanes, city="helsinki")
     assert tot.iloc[-1]["vehicle_km_per_week"] == pytest.approx(lanes["vehicle_km_per_week"].sum())
-    from siting.lanes import build_lanes
+    from siting.delivery.lanes import build_lanes
 
     same = build_lanes(G, sites, stores, alloc, pattern="direct")
-    pd.testing.assert_frame_equal(pd.DataFrame(same.drop(columns="geometry")), pd.DataFrame(lanes.drop(columns="geometry")))
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(same.drop(columns="geometry")), pd.DataFrame(lanes.drop(columns="geometry"))
+    )
     with pytest.raises(InputError, match="pattern"):
         build_lanes(G, sites, stores, alloc, pattern="drone")
     with pytest.raises(InputError, match="not in the sites layer"):
@@ -204,7 +215,7 @@ def test_direct_lanes_on_real_network(helsinki) -> None:
 
 
 def test_tour_lanes_cut_vehicle_km_and_allocation_adds_up(helsinki) -> None:
-    from siting.lanes import direct_lanes, tour_lanes
+    from siting.delivery.lanes import direct_lanes, tour_lanes
 
     G, sites, stores, alloc = helsinki
     p = LaneParams(time_limit_s=5)
@@ -228,8 +239,8 @@ def test_tour_lanes_cut_vehicle_km_and_allocation_adds_up(helsinki) -> None:
 
 
 def test_offshore_baseline_on_real_network(helsinki) -> None:
-    from siting.emissions import FREIGHT_MODES
-    from siting.offshore import OffshoreParams, offshore_lanes
+    from siting.delivery.emissions import FREIGHT_MODES
+    from siting.delivery.offshore import OffshoreParams, offshore_lanes
 
     G, sites, stores, alloc = helsinki
     p = OffshoreParams(sea_km=10_000, port_to_warehouse_km=20, packaging_factor=1.0)
@@ -241,9 +252,7 @@ def test_offshore_baseline_on_real_network(helsinki) -> None:
     assert legs.loc["sea", "co2e_ttw_kg_per_week"] == pytest.approx(tonnes * 10_000 * ship.ttw_kg_per_tkm)
     assert legs.loc["sea", "co2e_wtt_kg_per_week"] == pytest.approx(tonnes * 10_000 * ship.wtt_kg_per_tkm)
     assert legs.loc["warehouse_to_stores", "vehicle_km_per_week"] == pytest.approx(lanes["vehicle_km_per_week"].sum())
-    assert legs.loc["total", "co2e_wtw_kg_per_week"] == pytest.approx(
-        legs.drop("total")["co2e_wtw_kg_per_week"].sum()
-    )
+    assert legs.loc["total", "co2e_wtw_kg_per_week"] == pytest.approx(legs.drop("total")["co2e_wtw_kg_per_week"].sum())
 
 
 def test_time_limit_stopping_the_search_is_reported(caplog):

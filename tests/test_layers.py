@@ -9,12 +9,16 @@ import pytest
 from shapely.geometry import LineString, Point, box
 
 from siting import InputError, MissingColumnError, NoCrsError
-from siting.layers import assign_rents, local_utm_crs, read_layer, validate_layer
+from siting.inputs.layers import assign_rents, local_utm_crs, read_layer, validate_layer
 
 
 def _stores(n: int = 4) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
-        {"store_id": [f"s{i}" for i in range(n)], "name": ["a", None, "c", "d"][:n], "demand_units_per_week": [1.0, 2, 3, 4][:n]},
+        {
+            "store_id": [f"s{i}" for i in range(n)],
+            "name": ["a", None, "c", "d"][:n],
+            "demand_units_per_week": [1.0, 2, 3, 4][:n],
+        },
         geometry=[Point(24.93 + i / 1000, 60.17) for i in range(n)],
         crs="EPSG:4326",
     )
@@ -27,7 +31,9 @@ def test_each_format_loads_the_same_layer(tmp_path, suffix):
     if suffix == ".parquet":
         src.to_parquet(path)
     elif suffix == ".csv":
-        pd.DataFrame({**src.drop(columns="geometry"), "lon": src.geometry.x, "lat": src.geometry.y}).to_csv(path, index=False)
+        pd.DataFrame({**src.drop(columns="geometry"), "lon": src.geometry.x, "lat": src.geometry.y}).to_csv(
+            path, index=False
+        )
     else:
         src.to_file(path)
     got = read_layer(path, "stores")
@@ -74,7 +80,10 @@ def test_missing_column_names_file_and_fix(tmp_path):
         (lambda g: g.assign(store_id=["a", "a", "b", "c"]), "duplicate id 'a' \\(rows \\[1, 2\\]\\)"),
         (lambda g: g.assign(store_id=["a", None, "b", "c"]), "empty in row 2"),
         (lambda g: g.assign(demand_units_per_week=[1, -2, 3, 4]), r"negative in row 2 \(store_id 's1', value -2\)"),
-        (lambda g: g.assign(demand_units_per_week=[1, "x", 3, 4]), r"not a number in row 2 \(store_id 's1', value 'x'\)"),
+        (
+            lambda g: g.assign(demand_units_per_week=[1, "x", 3, 4]),
+            r"not a number in row 2 \(store_id 's1', value 'x'\)",
+        ),
         (lambda g: g.assign(demand_units_per_week=[1, np.inf, 3, 4]), "not a number in row 2"),
         (lambda g: g.set_geometry([Point(0, 0), None, Point(1, 1), Point(2, 2)]), "row 2 .* has no geometry"),
         (lambda g: g.set_geometry([Point(0, 0), LineString([(0, 0), (1, 1)]), Point(1, 1), Point(2, 2)]), "LineString"),
@@ -87,7 +96,9 @@ def test_each_validation_error_names_the_row(change, match):
 
 
 def test_candidates_need_positive_floor_area():
-    sites = gpd.GeoDataFrame({"site_id": ["x", "y"], "floor_area_m2": [100.0, 0.0]}, geometry=[box(0, 0, 1, 1), box(1, 1, 2, 2)], crs=3067)
+    sites = gpd.GeoDataFrame(
+        {"site_id": ["x", "y"], "floor_area_m2": [100.0, 0.0]}, geometry=[box(0, 0, 1, 1), box(1, 1, 2, 2)], crs=3067
+    )
     with pytest.raises(InputError, match="floor_area_m2.*greater than 0 in row 2.*'y'"):
         validate_layer(sites, "candidates", source="sites.gpkg")
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
+from test_locate_refs import brute_p_median, pulp_p_median
 
-from siting._errors import InfeasibleError, InputError
+from siting.errors import InfeasibleError, InputError
 from siting.locate import Solution, p_median
 from siting.locate.pmed_reader import read_orlib_pmed
-from test_locate_refs import brute_p_median, pulp_p_median
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # PuLP 3.x announces its 4.0 API
 
@@ -70,8 +72,10 @@ def test_required_and_forbidden_are_respected(method):
         assert sol.objective == pytest.approx(best)
     mask = np.zeros(7, dtype=bool)
     mask[[0, 2]] = True
-    assert np.array_equal(p_median(cost, 3, w, forbidden=mask, method=method).selected,
-                          p_median(cost, 3, w, forbidden=[0, 2], method=method).selected)
+    assert np.array_equal(
+        p_median(cost, 3, w, forbidden=mask, method=method).selected,
+        p_median(cost, 3, w, forbidden=[0, 2], method=method).selected,
+    )
 
 
 @pytest.mark.parametrize("seed", range(2))
@@ -176,7 +180,7 @@ def test_bad_inputs_raise():
 
 def test_solution_is_frozen():
     sol = p_median(np.array([[1.0, 2.0], [2.0, 1.0]]), 1)
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         sol.objective = 0.0  # type: ignore[misc]
     with pytest.raises(ValueError):
         sol.selected[0] = 1

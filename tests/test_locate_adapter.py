@@ -7,18 +7,23 @@ import numpy as np
 import pytest
 import shapely
 
-from siting._errors import InputError, MissingColumnError
+from siting.errors import InputError, MissingColumnError
 from siting.locate import locate, locate_cities, p_median
 
 
 def _layers(seed=0, n=30, m=6, crs=32635):
     rng = np.random.default_rng(seed)
     xy, cxy = rng.random((n, 2)) * 10_000, rng.random((m, 2)) * 10_000
-    stores = gpd.GeoDataFrame({"store_id": [f"s{i}" for i in range(n)],
-                               "demand_units_per_week": rng.integers(1, 20, n).astype(float)},
-                              geometry=shapely.points(xy), crs=crs)
-    cands = gpd.GeoDataFrame({"site_id": [f"c{j}" for j in range(m)], "fixed_cost_per_yr": np.full(m, 1e4)},
-                             geometry=shapely.buffer(shapely.points(cxy), 50.0), crs=crs)
+    stores = gpd.GeoDataFrame(
+        {"store_id": [f"s{i}" for i in range(n)], "demand_units_per_week": rng.integers(1, 20, n).astype(float)},
+        geometry=shapely.points(xy),
+        crs=crs,
+    )
+    cands = gpd.GeoDataFrame(
+        {"site_id": [f"c{j}" for j in range(m)], "fixed_cost_per_yr": np.full(m, 1e4)},
+        geometry=shapely.buffer(shapely.points(cxy), 50.0),
+        crs=crs,
+    )
     cost = np.linalg.norm(xy[:, None] - cxy[None], axis=2)
     return stores, cands, cost
 
@@ -65,16 +70,27 @@ def test_locate_input_errors():
 def test_locate_cities_stacks_with_city_column():
     a = _layers(3)
     b = _layers(4, n=20, m=5)
-    res = locate_cities({"north": dict(stores=a[0], candidates=a[1], cost=a[2]),
-                         "south": dict(stores=b[0], candidates=b[1], cost=b[2], p=3)}, p=2)
+    res = locate_cities(
+        {
+            "north": dict(stores=a[0], candidates=a[1], cost=a[2]),
+            "south": dict(stores=b[0], candidates=b[1], cost=b[2], p=3),
+        },
+        p=2,
+    )
     assert list(res.sites.columns[:2]) == ["city", "site_id"]
     assert res.sites.groupby("city").size().to_dict() == {"north": 2, "south": 3}
     assert res.lines.groupby("city").size().to_dict() == {"north": 30, "south": 20}
     assert res.solutions["south"].objective == pytest.approx(
-        p_median(b[2], 3, b[0].demand_units_per_week.to_numpy()).objective)
+        p_median(b[2], 3, b[0].demand_units_per_week.to_numpy()).objective
+    )
     assert res.sites.crs == a[0].crs
-    mixed = locate_cities({"x": dict(stores=a[0], candidates=a[1], cost=a[2]),
-                           "y": dict(stores=b[0].to_crs(32634), candidates=b[1].to_crs(32634), cost=b[2])}, p=2)
+    mixed = locate_cities(
+        {
+            "x": dict(stores=a[0], candidates=a[1], cost=a[2]),
+            "y": dict(stores=b[0].to_crs(32634), candidates=b[1].to_crs(32634), cost=b[2]),
+        },
+        p=2,
+    )
     assert mixed.sites.crs.to_epsg() == 4326 and mixed.lines.crs.to_epsg() == 4326
 
 
@@ -82,9 +98,9 @@ def test_real_helsinki_network_matches_brute_force(tmp_path_factory):
     """Real OSM data: Helsinki shops and land-use sites, exact drive times, best 3 sites."""
     from itertools import combinations
 
-    from siting.demo import demo_city
-    from siting.network import build_network
-    from siting.od import od_matrix, snap
+    from siting.inputs.demo import demo_city
+    from siting.network.build import build_network
+    from siting.network.od import od_matrix, snap
 
     city = demo_city("helsinki")
     G = build_network(city.osm_path, cache_dir=tmp_path_factory.mktemp("locate-cache"))

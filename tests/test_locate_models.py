@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_locate_refs import (
+    brute_facility,
+    brute_lscp,
+    brute_mclp,
+    brute_p_center,
+    pulp_facility,
+    pulp_lscp,
+    pulp_mclp,
+    pulp_p_center,
+)
 
-from siting._errors import InfeasibleError, InputError
+from siting.errors import InfeasibleError, InputError
 from siting.locate import facility_location, lscp, mclp, p_center
-from test_locate_refs import (brute_facility, brute_lscp, brute_mclp, brute_p_center, pulp_facility, pulp_lscp,
-                              pulp_mclp, pulp_p_center)
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

@@ -74,8 +74,8 @@ def pulp_p_median(cost, p, w):
     x = {(i, j): pulp.LpVariable(f"x{i}_{j}", 0, 1) for i in range(n) for j in range(m) if np.isfinite(cost[i, j])}
     prob += pulp.lpSum(w[i] * cost[i, j] * v for (i, j), v in x.items())
     for i in range(n):
-        prob += pulp.lpSum(v for (a, j), v in x.items() if a == i) == 1
-    for (i, j), v in x.items():
+        prob += pulp.lpSum(v for (a, _j), v in x.items() if a == i) == 1
+    for (_i, j), v in x.items():
         prob += v <= y[j]
     prob += pulp.lpSum(y) == p
     return _solve(prob)
@@ -122,7 +122,8 @@ def pulp_facility(cost, f, w, cap=None, split=False):
     cat = "Continuous" if split else "Binary"
     x = [[pulp.LpVariable(f"x{i}_{j}", 0, 1, cat=cat) for j in range(m)] for i in range(n)]
     prob += pulp.lpSum(f[j] * y[j] for j in range(m)) + pulp.lpSum(
-        w[i] * cost[i, j] * x[i][j] for i in range(n) for j in range(m))
+        w[i] * cost[i, j] * x[i][j] for i in range(n) for j in range(m)
+    )
     for i in range(n):
         prob += pulp.lpSum(x[i]) == 1
         for j in range(m):

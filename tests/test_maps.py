@@ -1,4 +1,4 @@
-"""Tests of siting.maps: layers, escaping, offline HTML, size, redraw from outputs (no browser)."""
+"""Tests of siting.maps.draw: layers, escaping, offline HTML, size, redraw from outputs (no browser)."""
 
 from __future__ import annotations
 
@@ -17,15 +17,15 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString, box
 
 from siting import InputError, MissingColumnError, NoCrsError, SitingError
-from siting._html_offline import LEAFLET_CSS_URL, LEAFLET_JS_URL, inline_assets, remote_assets
-from siting._legend import class_scale
-from siting.criteria import site_criteria
-from siting.demo import demo_city
-from siting.lanes import direct_lanes
-from siting.network import build_network
-from siting.od import isochrones, od_matrix, snap
-from siting.maps import OSM_ATTRIBUTION, criteria_columns, make_map, map_from_outputs, save_map
-from siting.rank import score_sites
+from siting.delivery.lanes import direct_lanes
+from siting.inputs.demo import demo_city
+from siting.maps.draw import OSM_ATTRIBUTION, criteria_columns, make_map, map_from_outputs, save_map
+from siting.maps.legend import class_scale
+from siting.maps.offline import LEAFLET_CSS_URL, LEAFLET_JS_URL, inline_assets, remote_assets
+from siting.network.build import build_network
+from siting.network.od import isochrones, od_matrix, snap
+from siting.ranking.criteria import site_criteria
+from siting.ranking.scoring import score_sites
 
 XSS_IMG = '<img src=x onerror="window.__x=1">'
 XSS_SCRIPT = "</script><script>window.__x=2</script>"
@@ -43,11 +43,15 @@ def _demo_inputs() -> dict:
     cands = city.candidates.loc[site_nodes.index].assign(node=site_nodes["node"].to_numpy())
     time_s = od_matrix(graph, cands["node"].to_numpy(), stores["node"].to_numpy())
     crit = site_criteria(
-        cands["site_id"], time_s, stores["demand_units_per_week"].to_numpy(),
-        rent_per_m2_yr=cands["rent_per_m2_yr"].to_numpy(), required_floor_area_m2=800.0,
+        cands["site_id"],
+        time_s,
+        stores["demand_units_per_week"].to_numpy(),
+        rent_per_m2_yr=cands["rent_per_m2_yr"].to_numpy(),
+        required_floor_area_m2=800.0,
     )
-    ranking = score_sites(crit[["site_id", "delivery_time_s", "rent_per_yr"]],
-                          {"delivery_time_s": 0.6, "rent_per_yr": 0.4})
+    ranking = score_sites(
+        crit[["site_id", "delivery_time_s", "rent_per_yr"]], {"delivery_time_s": 0.6, "rent_per_yr": 0.4}
+    )
     ranked = cands.merge(ranking, on="site_id", how="left")
     chosen = ranking["site_id"].head(N_CHOSEN).tolist()
     top = cands[cands["site_id"].isin(chosen)]
@@ -56,8 +60,15 @@ def _demo_inputs() -> dict:
     lanes = direct_lanes(graph, top, stores, allocation)
     iso = isochrones(graph, top["node"].to_numpy()[:1], [300.0, 600.0])
     iso["site_id"] = top["site_id"].iloc[0]
-    return {"stores": stores.drop(columns="node"), "candidates": ranked.drop(columns="node"), "lanes": lanes,
-            "population": city.population, "rents": city.rents, "chosen": chosen, "isochrones": iso}
+    return {
+        "stores": stores.drop(columns="node"),
+        "candidates": ranked.drop(columns="node"),
+        "lanes": lanes,
+        "population": city.population,
+        "rents": city.rents,
+        "chosen": chosen,
+        "isochrones": iso,
+    }
 
 
 def helsinki_inputs() -> dict:
@@ -69,9 +80,15 @@ def expected_counts(inp: dict) -> dict[str, int]:
     """Features per layer derived from the inputs (candidate polygons count twice: footprint + label)."""
     c = inp["candidates"]
     polys = int((~c.geom_type.isin(["Point", "MultiPoint"])).sum())
-    return {"population": len(inp["population"]), "rents": len(inp["rents"]), "isochrones": len(inp["isochrones"]),
-            "lanes": len(inp["lanes"]), "stores": len(inp["stores"]), "candidates": len(c) + polys,
-            "chosen": len(inp["chosen"])}
+    return {
+        "population": len(inp["population"]),
+        "rents": len(inp["rents"]),
+        "isochrones": len(inp["isochrones"]),
+        "lanes": len(inp["lanes"]),
+        "stores": len(inp["stores"]),
+        "candidates": len(c) + polys,
+        "chosen": len(inp["chosen"]),
+    }
 
 
 def _layer_data(m: folium.Map, key: str) -> dict:
@@ -124,9 +141,11 @@ def test_offline_save_fails_loudly_when_a_cdn_asset_remains(tmp_path):
 
 
 def test_remote_assets_finds_scripts_styles_and_css_imports():
-    page = ('<script src="//cdn.x/a.js"></script><link href="https://cdn.x/b.css" rel="stylesheet">'
-            '<style>@import url("http://cdn.x/c.css"); .a{background:url(https://cdn.x/d.png)}</style>'
-            '<a href="https://www.openstreetmap.org/copyright">OSM</a><script>var a=1;</script>')
+    page = (
+        '<script src="//cdn.x/a.js"></script><link href="https://cdn.x/b.css" rel="stylesheet">'
+        '<style>@import url("http://cdn.x/c.css"); .a{background:url(https://cdn.x/d.png)}</style>'
+        '<a href="https://www.openstreetmap.org/copyright">OSM</a><script>var a=1;</script>'
+    )
     assert remote_assets(page) == ["//cdn.x/a.js", "https://cdn.x/b.css", "http://cdn.x/c.css", "https://cdn.x/d.png"]
 
 
@@ -140,7 +159,7 @@ def test_user_strings_are_escaped_everywhere(tmp_path):
     m = make_map(title=XSS_SCRIPT, attribution_extra=XSS_IMG, **inp)
     save_map(m, tmp_path / "xss.html")
     page = (tmp_path / "xss.html").read_text(encoding="utf-8")
-    for raw in (XSS_IMG, XSS_SCRIPT, "<b>id</b>", "window.__x=1\">"):
+    for raw in (XSS_IMG, XSS_SCRIPT, "<b>id</b>", 'window.__x=1">'):
         assert raw not in page
     clean = make_map(title="clean", **helsinki_inputs()).get_root().render()
     assert page.lower().count("</script") == inline_assets(clean).lower().count("</script")  # no element closed early
@@ -161,8 +180,7 @@ def test_popup_breakdown_shows_whatever_criteria_exist():
     assert crit == ["delivery_time_s", "rent_per_yr", "co2e_kg_per_week"]
     m = make_map(stores=inp["stores"], candidates=c)
     best = c.loc[c["rank"] == 1].iloc[0]
-    popups = [f["properties"]["p"] for f in _layer_data(m, "candidates")["features"]
-              if f["properties"].get("l") == "1"]
+    popups = [f["properties"]["p"] for f in _layer_data(m, "candidates")["features"] if f["properties"].get("l") == "1"]
     assert len(popups) == 1
     for col in crit:
         assert f"<td>{col}</td>" in popups[0]
@@ -223,19 +241,38 @@ def _synthetic_city(n_stores: int, n_sites: int, seed: int = 7) -> dict:
     x0, y0 = 385_000.0, 6_670_000.0
     xy = rng.uniform(0, 20_000, size=(n_stores, 2)) + (x0, y0)
     stores = gpd.GeoDataFrame(
-        {"store_id": [f"s{i}" for i in range(n_stores)], "name": [f"Store number {i} Ltd" for i in range(n_stores)],
-         "demand_units_per_week": rng.gamma(2.0, 20.0, n_stores), "shop": "clothes"},
-        geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=crs)
+        {
+            "store_id": [f"s{i}" for i in range(n_stores)],
+            "name": [f"Store number {i} Ltd" for i in range(n_stores)],
+            "demand_units_per_week": rng.gamma(2.0, 20.0, n_stores),
+            "shop": "clothes",
+        },
+        geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]),
+        crs=crs,
+    )
     sxy = rng.uniform(0, 20_000, size=(n_sites, 2)) + (x0, y0)
     cands = gpd.GeoDataFrame(
-        {"site_id": [f"site{i}" for i in range(n_sites)], "name": "",
-         "floor_area_m2": rng.uniform(500, 5000, n_sites), "rent_per_m2_yr": rng.uniform(100, 300, n_sites)},
-        geometry=[box(x, y, x + 80, y + 60) for x, y in sxy], crs=crs)
+        {
+            "site_id": [f"site{i}" for i in range(n_sites)],
+            "name": "",
+            "floor_area_m2": rng.uniform(500, 5000, n_sites),
+            "rent_per_m2_yr": rng.uniform(100, 300, n_sites),
+        },
+        geometry=[box(x, y, x + 80, y + 60) for x, y in sxy],
+        crs=crs,
+    )
     d = np.hypot(sxy[:, None, 0] - xy[None, :, 0], sxy[:, None, 1] - xy[None, :, 1])
-    crit = site_criteria(cands["site_id"], d / CROW_SPEED_M_S, stores["demand_units_per_week"].to_numpy(),
-                         rent_per_m2_yr=cands["rent_per_m2_yr"].to_numpy(), required_floor_area_m2=800.0)
-    cands = cands.merge(score_sites(crit[["site_id", "delivery_time_s", "rent_per_yr"]],
-                                    {"delivery_time_s": 0.5, "rent_per_yr": 0.5}), on="site_id")
+    crit = site_criteria(
+        cands["site_id"],
+        d / CROW_SPEED_M_S,
+        stores["demand_units_per_week"].to_numpy(),
+        rent_per_m2_yr=cands["rent_per_m2_yr"].to_numpy(),
+        required_floor_area_m2=800.0,
+    )
+    cands = cands.merge(
+        score_sites(crit[["site_id", "delivery_time_s", "rent_per_yr"]], {"delivery_time_s": 0.5, "rent_per_yr": 0.5}),
+        on="site_id",
+    )
     chosen = cands.sort_values("rank")["site_id"].head(5).tolist()
     near = np.argmin(d[[int(s[4:]) for s in chosen]], axis=0)
     lines = []
@@ -243,19 +280,40 @@ def _synthetic_city(n_stores: int, n_sites: int, seed: int = 7) -> dict:
         a = sxy[int(chosen[k][4:])]
         t = np.linspace(0, 1, 200)
         step = np.floor(t * 10) / 10
-        lines.append(LineString(np.c_[a[0] + (x - a[0]) * np.where(np.arange(200) % 20 < 10, step, t),
-                                      a[1] + (y - a[1]) * step]))
-    lanes = gpd.GeoDataFrame({"site_id": [chosen[k] for k in near], "store_id": stores["store_id"],
-                              "trips_per_week": rng.integers(1, 6, n_stores).astype(float),
-                              "co2e_wtw_kg_per_week": rng.uniform(0.5, 20, n_stores)}, geometry=lines, crs=crs)
-    cells = [box(x0 + i * 1000, y0 + j * 1000, x0 + (i + 1) * 1000, y0 + (j + 1) * 1000)
-             for i in range(20) for j in range(20)]
-    population = gpd.GeoDataFrame({"zone_id": [f"z{i}" for i in range(400)],
-                                   "population": rng.uniform(0, 5000, 400)}, geometry=cells, crs=crs)
-    rents = gpd.GeoDataFrame({"zone_id": [f"r{i}" for i in range(400)],
-                              "rent_per_m2_yr": rng.uniform(100, 400, 400)}, geometry=cells, crs=crs)
-    return {"stores": stores, "candidates": cands, "lanes": lanes, "population": population, "rents": rents,
-            "chosen": chosen}
+        lines.append(
+            LineString(np.c_[a[0] + (x - a[0]) * np.where(np.arange(200) % 20 < 10, step, t), a[1] + (y - a[1]) * step])
+        )
+    lanes = gpd.GeoDataFrame(
+        {
+            "site_id": [chosen[k] for k in near],
+            "store_id": stores["store_id"],
+            "trips_per_week": rng.integers(1, 6, n_stores).astype(float),
+            "co2e_wtw_kg_per_week": rng.uniform(0.5, 20, n_stores),
+        },
+        geometry=lines,
+        crs=crs,
+    )
+    cells = [
+        box(x0 + i * 1000, y0 + j * 1000, x0 + (i + 1) * 1000, y0 + (j + 1) * 1000)
+        for i in range(20)
+        for j in range(20)
+    ]
+    population = gpd.GeoDataFrame(
+        {"zone_id": [f"z{i}" for i in range(400)], "population": rng.uniform(0, 5000, 400)}, geometry=cells, crs=crs
+    )
+    rents = gpd.GeoDataFrame(
+        {"zone_id": [f"r{i}" for i in range(400)], "rent_per_m2_yr": rng.uniform(100, 400, 400)},
+        geometry=cells,
+        crs=crs,
+    )
+    return {
+        "stores": stores,
+        "candidates": cands,
+        "lanes": lanes,
+        "population": population,
+        "rents": rents,
+        "chosen": chosen,
+    }
 
 
 def test_thousand_store_city_stays_under_5_mb(tmp_path):
@@ -274,9 +332,12 @@ def test_thousand_store_city_stays_under_5_mb(tmp_path):
 def test_map_from_outputs_redraws_the_same_layers(tmp_path):
     inp = helsinki_inputs()
     cands = inp["candidates"]
-    ranking_cols = ["site_id", "rank", "score"] + [c for c in cands.columns if c.startswith(("delivery", "rent_per_yr"))]
+    ranking_cols = ["site_id", "rank", "score"] + [
+        c for c in cands.columns if c.startswith(("delivery", "rent_per_yr"))
+    ]
     pd.DataFrame(cands[ranking_cols]).assign(chosen=cands["site_id"].isin(inp["chosen"])).to_csv(
-        tmp_path / "ranking.csv", index=False)
+        tmp_path / "ranking.csv", index=False
+    )
     cands.drop(columns=ranking_cols[1:]).to_parquet(tmp_path / "candidates.parquet")
     inp["stores"].to_parquet(tmp_path / "stores.parquet")
     inp["lanes"].to_file(tmp_path / "layers.gpkg", layer="lanes")
@@ -376,7 +437,7 @@ def test_chosen_sites_as_a_geodataframe_get_the_candidates_breakdown():
 def test_inline_notebook_map_is_the_same_offline_page(demo_map):
     import re
 
-    from siting.maps import map_html, show_map
+    from siting.maps.draw import map_html, show_map
 
     frame = show_map(demo_map).data
     inner = html.unescape(re.search(r'srcdoc="(.*?)" style', frame, re.S).group(1))

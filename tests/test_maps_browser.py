@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from siting.maps import make_map, save_map
+from siting.maps.draw import make_map, save_map
 
 if str(Path(__file__).parent) not in sys.path:  # pytest's default "prepend" import mode puts it there
     sys.path.insert(0, str(Path(__file__).parent))
@@ -19,8 +19,15 @@ CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="Debian chromium is not installed at /usr/bin/chromium (.ci/run installs it)"
 )
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 TILE = re.compile(r"^https://tile\.openstreetmap\.org/\d+/\d+/\d+\.png$")
 VIEWPORT = {"width": 1280, "height": 800}
 LAYER_SELECTORS = {  # what each layer draws in the page
@@ -41,7 +48,11 @@ def browser(tmp_path_factory):
     profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True, viewport=VIEWPORT,
+            str(profile),
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport=VIEWPORT,
         )
         yield context
         context.close()
@@ -116,7 +127,14 @@ def test_legend_layer_control_title_and_attribution(demo_page):
     p = demo_page.page
     overlays = p.locator(".leaflet-control-layers-overlays label").all_inner_texts()
     assert [t.split("(")[0].strip() for t in overlays] == [
-        "Population per km²", "Rent", "Isochrones", "Delivery lanes", "Stores", "Candidate sites", "Chosen sites"]
+        "Population per km²",
+        "Rent",
+        "Isochrones",
+        "Delivery lanes",
+        "Stores",
+        "Candidate sites",
+        "Chosen sites",
+    ]
     titles = p.locator(".siting-legend-section .siting-legend-title").all_inner_texts()
     assert len(titles) == 7 and titles[0].startswith("Population")
     assert p.locator(".siting-legend-bar").count() >= 2  # rank and CO2e gradients

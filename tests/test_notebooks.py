@@ -26,9 +26,24 @@ def test_notebooks_execute(tmp_path: Path) -> None:
     # the kernel talks to it over loopback only. Each notebook must finish within a minute.
     env = {**os.environ, "MPLBACKEND": "Agg"}
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "--nbmake", "--nbmake-timeout=60", "-q", "-p", "no:cacheprovider",
-         "--rootdir", str(tmp_path), *sorted(str(p) for p in tmp_path.glob("*.ipynb"))],
-        cwd=tmp_path, capture_output=True, text=True, timeout=400, env=env,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbmake",
+            "--nbmake-timeout=60",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(tmp_path),
+            *sorted(str(p) for p in tmp_path.glob("*.ipynb")),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=400,
+        env=env,
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert "3 passed" in proc.stdout

@@ -1,4 +1,4 @@
-"""Tests of siting.od: snapping, exact OD matrices against networkx, routes and isochrones."""
+"""Tests of siting.network.od: snapping, exact OD matrices against networkx, routes and isochrones."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point
 
-from siting.network import build_network
-from siting.od import (
+from siting.network.build import build_network
+from siting.network.od import (
     isochrones,
     od_long,
     od_matrix,
@@ -62,10 +62,10 @@ def test_od_matrix_both_orientations_and_processes(G, sample, monkeypatch):
     expected = _nx_lengths(G, o, d[:3], "travel_time")
     np.testing.assert_allclose(od_matrix(G, o, d[:3]), expected, rtol=1e-12)
     # force small chunks on two forked worker processes (normally only for large jobs)
-    from siting import _csr
+    from siting.network import csr
 
-    monkeypatch.setattr(_csr, "PARALLEL_MIN_WORK", 0)
-    monkeypatch.setattr(_csr, "CHUNK_BYTES", 8 * len(G) * 3)
+    monkeypatch.setattr(csr, "PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(csr, "CHUNK_BYTES", 8 * len(G) * 3)
     np.testing.assert_array_equal(od_matrix(G, o, d, n_jobs=2), ref)
     cut = od_matrix(G, o, d, n_jobs=2, cutoff=60.0)
     np.testing.assert_array_equal(cut, np.where(ref <= 60.0, ref, np.inf))
@@ -113,8 +113,7 @@ def test_time_length_is_the_length_of_the_fastest_path(G, sample):
         for j in range(3):
             path = nx.dijkstra_path(G, int(o[i]), int(d[j]), weight="travel_time")
             expected = sum(
-                min(G[a][b].values(), key=lambda e: e["travel_time"])["length"]
-                for a, b in zip(path[:-1], path[1:])
+                min(G[a][b].values(), key=lambda e: e["travel_time"])["length"] for a, b in zip(path[:-1], path[1:])
             )
             # ties between equally fast paths could differ in length; none in this sample
             assert length[i, j] == pytest.approx(expected, rel=1e-9)
@@ -131,17 +130,14 @@ def test_routes_follow_the_graph(G, sample):
     _, lengths = od_time_length(G, o[:8], d[:8])
     for (a, b), path, line, t, length in zip(pairs, paths, lines, times, lengths.diagonal()):
         assert path[0] == a and path[-1] == b
-        walked = sum(
-            min(e["travel_time"] for e in G[u][v].values()) for u, v in zip(path[:-1], path[1:])
-        )
+        walked = sum(min(e["travel_time"] for e in G[u][v].values()) for u, v in zip(path[:-1], path[1:]))
         assert walked == pytest.approx(t, rel=1e-9)
         # geometry in UTM vs great-circle edge lengths: differ by the projection scale (<0.5%)
         assert line.length == pytest.approx(length, rel=5e-3)
         start = Point(G.nodes[a]["x"], G.nodes[a]["y"])
         end = Point(G.nodes[b]["x"], G.nodes[b]["y"])
         assert line.boundary.is_empty or (
-            shapely.get_point(line, 0).distance(start) < 1.0
-            and shapely.get_point(line, -1).distance(end) < 1.0
+            shapely.get_point(line, 0).distance(start) < 1.0 and shapely.get_point(line, -1).distance(end) < 1.0
         )
     assert paths[-1] == [pairs[-1][0]] and lines[-1].length == 0.0
 
@@ -150,8 +146,7 @@ def test_snap(G):
     nodes = sorted(G.nodes)[:3]
     xy = [(G.nodes[n]["x"], G.nodes[n]["y"]) for n in nodes]
     pts = [Point(x + 3.0, y + 4.0) for x, y in xy] + [Point(xy[0][0] + 50_000, xy[0][1])]
-    gdf = gpd.GeoDataFrame({"name": list("abcd")}, geometry=pts, crs=G.graph["crs"],
-                           index=["s1", "s2", "s3", "far"])
+    gdf = gpd.GeoDataFrame({"name": list("abcd")}, geometry=pts, crs=G.graph["crs"], index=["s1", "s2", "s3", "far"])
     with pytest.warns(UserWarning, match="far"):
         out = snap(G, gdf, max_distance_m=100)
     assert list(out.index) == ["s1", "s2", "s3"]
@@ -206,13 +201,16 @@ def test_isochrones_grow_with_time(G, sample):
 @st.composite
 def _graphs(draw):
     n = draw(st.integers(2, 12))
-    edges = draw(st.lists(
-        st.tuples(
-            st.integers(0, n - 1), st.integers(0, n - 1),
-            st.one_of(st.just(0.0), st.floats(0.0, 100.0, allow_nan=False)),
-        ),
-        max_size=40,
-    ))
+    edges = draw(
+        st.lists(
+            st.tuples(
+                st.integers(0, n - 1),
+                st.integers(0, n - 1),
+                st.one_of(st.just(0.0), st.floats(0.0, 100.0, allow_nan=False)),
+            ),
+            max_size=40,
+        )
+    )
     H = nx.MultiDiGraph(crs="EPSG:32635")
     H.add_nodes_from((i * 7 + 3, {"x": float(i), "y": 0.0}) for i in range(n))
     for u, v, w in edges:  # repeated (u, v) pairs make parallel edges
@@ -239,9 +237,6 @@ def test_property_od_equals_networkx(H, cutoff):
         if not path:
             assert np.isinf(t[i, j])
             continue
-        best = [
-            min(H[u][v].values(), key=lambda e: e["travel_time"])
-            for u, v in zip(path[:-1], path[1:])
-        ]
+        best = [min(H[u][v].values(), key=lambda e: e["travel_time"]) for u, v in zip(path[:-1], path[1:])]
         assert sum(e["travel_time"] for e in best) == pytest.approx(t[i, j], abs=1e-9)
         assert sum(e["length"] for e in best) == pytest.approx(length[i, j], abs=1e-9)

@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 
 from siting import InputError
-from siting.filters import SiteFilters
-from siting.lanes import LANE_COLUMNS, TOTAL_COLUMNS
-from siting.layers import assign_rents
+from siting.delivery.lanes import LANE_COLUMNS, TOTAL_COLUMNS
+from siting.inputs.layers import assign_rents
 from siting.pipeline import RankOptions, RobustnessOptions, city_from_demo, plan, rank_city, run
-from siting.rank import CRITERIA, DEFAULT_WEIGHTS
+from siting.ranking.filters import SiteFilters
+from siting.ranking.scoring import CRITERIA, DEFAULT_WEIGHTS
 
 FAST = RobustnessOptions(samples=500)
 
@@ -24,7 +24,7 @@ FAST = RobustnessOptions(samples=500)
 @pytest.fixture(scope="module")
 def cities():
     """Helsinki and Kotka demo inputs with their road networks built once."""
-    from siting.network import build_network
+    from siting.network.build import build_network
 
     out = {}
     for name in ("helsinki", "kotka"):
@@ -42,13 +42,19 @@ def test_two_cities_ranked_in_one_call(two):
     r = two.ranking
     assert list(r.columns[:4]) == ["city", "site_id", "rank", "score"]
     assert set(r["city"]) == {"helsinki", "kotka"}
-    for name, g in r.groupby("city"):
+    for _name, g in r.groupby("city"):
         assert g["rank"].tolist() == list(range(1, len(g) + 1))
         assert g["score"].is_monotonic_decreasing
     assert sorted(r["rank_overall"]) == list(range(1, len(r) + 1))
     # every computed criterion carries raw, norm and contrib; contributions add up to the score
-    for c in ("delivery_time_s", "population_reachable", "rent_per_yr", "co2e_wtw_kg_per_week",
-              "stores_within_sla", "floor_area_fit_ratio"):
+    for c in (
+        "delivery_time_s",
+        "population_reachable",
+        "rent_per_yr",
+        "co2e_wtw_kg_per_week",
+        "stores_within_sla",
+        "floor_area_fit_ratio",
+    ):
         assert {c, f"{c}_norm", f"{c}_contrib"} <= set(r.columns)
     contrib = r[[f"{c}_contrib" for c in CRITERIA if f"{c}_contrib" in r.columns]].sum(axis=1)
     np.testing.assert_allclose(contrib, r["score"], atol=1e-9)
@@ -65,7 +71,7 @@ def test_two_cities_ranked_in_one_call(two):
 
 
 def test_lanes_and_totals_of_the_top_site(two):
-    for name, city in two.cities.items():
+    for _name, city in two.cities.items():
         lanes = city.lanes
         assert isinstance(lanes, gpd.GeoDataFrame) and lanes.crs == city.graph.graph["crs"]
         assert set(LANE_COLUMNS) | {"city", "site_rank", "geometry"} <= set(lanes.columns)
@@ -87,7 +93,9 @@ def test_lanes_and_totals_of_the_top_site(two):
         assert city.isochrones is not None and city.isochrones["site_id"].tolist() == [top]
     stacked = two.lane_totals
     assert (stacked["site_id"] == "ALL").sum() == 2
-    assert set(two.lanes["city"]) == {"helsinki", "kotka"} and len(two.lanes) == sum(len(c.lanes) for c in two.cities.values())
+    assert set(two.lanes["city"]) == {"helsinki", "kotka"} and len(two.lanes) == sum(
+        len(c.lanes) for c in two.cities.values()
+    )
     assert set(two.isochrones["city"]) == {"helsinki", "kotka"}
 
 
@@ -151,19 +159,21 @@ def test_filters_remove_what_they_say(cities):
     res = rank_city(hel, RankOptions(robustness=FAST, filters=SiteFilters(max_delivery_time_s=cutoff)))
     assert (res.ranking["delivery_time_s"] <= cutoff).all()
     assert set(res.excluded.loc[res.excluded["filter"] == "max_delivery_time_s", "id"]) == set(
-        base.ranking.loc[base.ranking["delivery_time_s"] > cutoff, "site_id"])
+        base.ranking.loc[base.ranking["delivery_time_s"] > cutoff, "site_id"]
+    )
     with pytest.raises(InputError, match="every candidate site was filtered out.*max_rent_per_m2_yr"):
         rank_city(hel, RankOptions(filters=SiteFilters(max_rent_per_m2_yr=0.0)))
 
 
 def test_landed_cost_criterion_and_missing_criteria(cities):
-    from siting.costs import load_products
-    from siting.products import example_products_path
+    from siting.costs.products import example_products_path
+    from siting.costs.sites import load_products
 
     kotka = cities["kotka"]
     products = load_products(example_products_path())
-    opts = RankOptions(robustness=FAST, products=products,
-                       weights={"landed_cost_per_unit": 1.0, "delivery_time_s": 1.0})
+    opts = RankOptions(
+        robustness=FAST, products=products, weights={"landed_cost_per_unit": 1.0, "delivery_time_s": 1.0}
+    )
     res = rank_city(kotka, opts)
     r = res.ranking
     assert {"landed_cost_per_unit", "saving_vs_offshore", "landed_cost_per_unit_contrib"} <= set(r.columns)
@@ -217,5 +227,7 @@ def test_lanes_for_several_top_sites_tours_and_progress(cities):
     assert city.isochrones is None
     # tours never drive more than out-and-back lanes of the same site
     direct = run([cities["kotka"]], RankOptions(robustness=FAST, isochrones_for_top=0)).cities["kotka"]
-    assert totals.loc["ALL", "vehicle_km_per_week"] <= direct.lane_totals.set_index("site_id").loc[
-        "ALL", "vehicle_km_per_week"] + 1e-9
+    assert (
+        totals.loc["ALL", "vehicle_km_per_week"]
+        <= direct.lane_totals.set_index("site_id").loc["ALL", "vehicle_km_per_week"] + 1e-9
+    )

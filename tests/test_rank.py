@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from siting import InputError
-from siting.criteria import (
+from siting.ranking.criteria import (
     delivery_time_s,
     floor_area_fit_ratio,
     lane_criteria,
@@ -17,7 +17,7 @@ from siting.criteria import (
     site_criteria,
     stores_within,
 )
-from siting.rank import CRITERIA, DEFAULT_WEIGHTS, normalise, normalise_weights, score_sites
+from siting.ranking.scoring import CRITERIA, DEFAULT_WEIGHTS, normalise, normalise_weights, score_sites
 
 
 def _criteria(n=6, seed=0):
@@ -136,18 +136,27 @@ def test_sla_stores_and_floor_area_fit():
     t = np.array([[100.0, 1300.0, np.inf], [1199.0, 1200.0, 1201.0]])
     assert stores_within(t, 1200).tolist() == [1, 2]
     np.testing.assert_allclose(floor_area_fit_ratio(np.array([500.0, 2000.0]), 500), [1.0, 0.25])
-    raw = site_criteria(pd.Series(["a", "b"]), t, np.ones(3), rent_per_m2_yr=np.array([100.0, 200.0]),
-                        required_floor_area_m2=500, sla_time_s=1200, floor_area_m2=np.array([500.0, 2000.0]))
+    raw = site_criteria(
+        pd.Series(["a", "b"]),
+        t,
+        np.ones(3),
+        rent_per_m2_yr=np.array([100.0, 200.0]),
+        required_floor_area_m2=500,
+        sla_time_s=1200,
+        floor_area_m2=np.array([500.0, 2000.0]),
+    )
     assert raw["stores_within_sla"].tolist() == [1, 2]
     assert raw["rent_per_yr"].tolist() == [50_000.0, 100_000.0]
     assert raw["floor_area_fit_ratio"].tolist() == [1.0, 0.25]
 
 
 def test_lane_criteria_match_a_hand_computation():
-    from siting.emissions import VEHICLES
-    from siting.lanes import LaneParams
+    from siting.delivery.emissions import VEHICLES
+    from siting.delivery.lanes import LaneParams
 
-    params = LaneParams(vehicle="van_avg_diesel", unit_weight_kg=2.0, unit_volume_m3=0.0, load_factor=0.8, drops_per_week=2.0)
+    params = LaneParams(
+        vehicle="van_avg_diesel", unit_weight_kg=2.0, unit_volume_m3=0.0, load_factor=0.8, drops_per_week=2.0
+    )
     van = VEHICLES["van_avg_diesel"]
     units = np.array([100.0, 0.0, 3000.0])
     length = np.array([[1000.0, 2000.0, 5000.0], [np.inf, 500.0, 800.0]])

@@ -9,14 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from siting import InputError
-from siting.rank import score_sites
-from siting.robustness import (
+from siting.ranking.robustness import (
     RobustnessOptions,
     robustness_summary,
     sensitivity_table,
     weight_monte_carlo,
     winning_weight_ranges,
 )
+from siting.ranking.scoring import score_sites
 
 CRIT = ["delivery_time_s", "rent_per_yr", "co2e_wtw_kg_per_week"]
 
@@ -45,7 +45,9 @@ def test_p_first_sums_to_one_and_is_identical_for_a_seed():
     pd.testing.assert_frame_equal(a, b)
     assert not a["mean_rank"].equals(c["mean_rank"])
     assert 0 < a["p_first"].max() < 1  # the weighting matters here
-    assert ((a["p_first"] <= a["p_top_k"]) & (a["rank_p05"] <= a["mean_rank"]) & (a["mean_rank"] <= a["rank_p95"])).all()
+    assert (
+        (a["p_first"] <= a["p_top_k"]) & (a["rank_p05"] <= a["mean_rank"]) & (a["mean_rank"] <= a["rank_p95"])
+    ).all()
 
 
 def test_monte_carlo_matches_direct_resampling():
@@ -99,16 +101,18 @@ def test_winning_ranges_agree_with_a_fine_sweep(seed, n):
 def test_a_narrow_winner_is_flagged_and_a_dominant_one_is_robust():
     w = {"delivery_time_s": 0.5, "rent_per_yr": 0.5}
     # s1 and s2 trade delivery against rent; s0 edges ahead only at equal weights
-    narrow = pd.DataFrame({"site_id": ["s0", "s1", "s2"], "delivery_time_s": [5.0, 1.0, 9.0],
-                           "rent_per_yr": [4.9, 9.0, 1.0]})
+    narrow = pd.DataFrame(
+        {"site_id": ["s0", "s1", "s2"], "delivery_time_s": [5.0, 1.0, 9.0], "rent_per_yr": [4.9, 9.0, 1.0]}
+    )
     sens = sensitivity_table(score_sites(narrow, w), w, RobustnessOptions(samples=2000))
     top = sens.iloc[0]
     assert top["site_id"] == "s0" and bool(top["narrow_win"]) and not bool(top["robust"])
     assert top["w_rent_per_yr_max"] - top["w_rent_per_yr_min"] < 0.05
     summary = robustness_summary(sens)
     assert summary["robust"] is False and "narrow weighting" in summary["note"]
-    dominant = pd.DataFrame({"site_id": ["s0", "s1", "s2"], "delivery_time_s": [1.0, 5.0, 9.0],
-                             "rent_per_yr": [1.0, 4.0, 9.0]})
+    dominant = pd.DataFrame(
+        {"site_id": ["s0", "s1", "s2"], "delivery_time_s": [1.0, 5.0, 9.0], "rent_per_yr": [1.0, 4.0, 9.0]}
+    )
     sens = sensitivity_table(score_sites(dominant, w), w, RobustnessOptions(samples=2000))
     assert bool(sens.iloc[0]["robust"]) and sens.iloc[0]["p_first"] == 1.0
     assert sens.iloc[0]["w_delivery_time_s_min"] == 0.0 and sens.iloc[0]["w_delivery_time_s_max"] == 1.0

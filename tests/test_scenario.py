@@ -10,8 +10,7 @@ import geopandas as gpd
 import pytest
 
 from siting import InputError, MissingColumnError, NoCrsError
-from siting.pipeline import CityInputs, RankOptions
-from siting.scenario import (
+from siting.config.scenario import (
     LAYER_COLUMNS,
     check_inputs,
     city_inputs,
@@ -19,14 +18,16 @@ from siting.scenario import (
     parse_scenario,
     rank_options,
 )
+from siting.pipeline import CityInputs, RankOptions
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = REPO / "siting" / "data" / "scenario_template.toml"
 DEMO_CITY = {"name": "a", "demo": "kotka"}
 
 
-@pytest.mark.parametrize("path", [REPO / "data" / "helsinki.toml", REPO / "data" / "two_cities.toml", TEMPLATE],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [REPO / "data" / "helsinki.toml", REPO / "data" / "two_cities.toml", TEMPLATE], ids=lambda p: p.name
+)
 def test_shipped_scenarios_validate(path: Path) -> None:
     sc = load_scenario(path)
     assert sc.cities and sc.source == path
@@ -48,10 +49,22 @@ def _doc(**extra):
 BAD_DOCS = [
     # (document, expected message fragment)
     ({"cities": [DEMO_CITY], "cty": 1}, "s.toml: unknown key 'cty'"),
-    ({"cities": [DEMO_CITY, {"name": "b", "network": "x.osm.pbf",
-                             "layers": {"stores": {"path": "s.gpkg", "columns": {"demnd": "x"}},
-                                        "candidates": {"path": "c.gpkg"}}}]},
-     "s.toml: cities[1].layers.stores.columns: unknown key 'demnd'"),
+    (
+        {
+            "cities": [
+                DEMO_CITY,
+                {
+                    "name": "b",
+                    "network": "x.osm.pbf",
+                    "layers": {
+                        "stores": {"path": "s.gpkg", "columns": {"demnd": "x"}},
+                        "candidates": {"path": "c.gpkg"},
+                    },
+                },
+            ]
+        },
+        "s.toml: cities[1].layers.stores.columns: unknown key 'demnd'",
+    ),
     ({"cities": [{**DEMO_CITY, "k": "2"}]}, "cities[0].k: expected an integer, got a string '2'"),
     ({"cities": [{**DEMO_CITY, "k": 0}]}, "cities[0].k: must be at least 1"),
     ({"cities": [{**DEMO_CITY, "k": 1.5}]}, "cities[0].k: expected an integer"),
@@ -60,8 +73,10 @@ BAD_DOCS = [
     ({"cities": [{**DEMO_CITY, "demo": "oslo"}]}, "cities[0].demo: unknown demo city 'oslo'"),
     ({"cities": [{**DEMO_CITY, "mode": "boat"}]}, "cities[0].mode: unknown mode 'boat'"),
     ({"cities": [{"name": "b", "network": "x.osm.pbf"}]}, "cities[0].layers: missing the stores layer"),
-    ({"cities": [{"name": "b", "layers": {"stores": {"path": "s.gpkg"}, "candidates": {"path": "c.gpkg"}}}]},
-     "cities[0]: missing key 'network'"),
+    (
+        {"cities": [{"name": "b", "layers": {"stores": {"path": "s.gpkg"}, "candidates": {"path": "c.gpkg"}}}]},
+        "cities[0]: missing key 'network'",
+    ),
     ({"cities": [{**DEMO_CITY, "layers": {"stores": {"path": 3}}}]}, "cities[0].layers.stores.path: expected a path"),
     ({"cities": [{**DEMO_CITY, "layers": {"shops": {"path": "s.gpkg"}}}]}, "cities[0].layers: unknown key 'shops'"),
     ({"cities": []}, "cities: a scenario needs at least one city"),
@@ -84,8 +99,9 @@ BAD_DOCS = [
 ]
 
 
-@pytest.mark.parametrize("doc, message", BAD_DOCS, ids=[m.split(":")[0 if m.startswith("cities") else -1][:40]
-                                                         for _, m in BAD_DOCS])
+@pytest.mark.parametrize(
+    "doc, message", BAD_DOCS, ids=[m.split(":")[0 if m.startswith("cities") else -1][:40] for _, m in BAD_DOCS]
+)
 def test_bad_keys_and_types_name_the_key_path(doc, message) -> None:
     with pytest.raises(InputError) as info:
         parse_scenario(doc, source="s.toml")
@@ -101,9 +117,12 @@ def test_load_scenario_file_errors(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"bad.toml: not valid TOML"):
         load_scenario(bad)
     typo = tmp_path / "scenario.toml"
-    typo.write_text('[[cities]]\nname = "a"\ndemo = "kotka"\n[[cities]]\nname = "b"\nnetwork = "x.osm.pbf"\n'
-                    '[cities.layers.stores]\npath = "s.gpkg"\ncolumns = { demnd = "units" }\n'
-                    '[cities.layers.candidates]\npath = "c.gpkg"\n', encoding="utf-8")
+    typo.write_text(
+        '[[cities]]\nname = "a"\ndemo = "kotka"\n[[cities]]\nname = "b"\nnetwork = "x.osm.pbf"\n'
+        '[cities.layers.stores]\npath = "s.gpkg"\ncolumns = { demnd = "units" }\n'
+        '[cities.layers.candidates]\npath = "c.gpkg"\n',
+        encoding="utf-8",
+    )
     with pytest.raises(InputError) as info:
         load_scenario(typo)
     assert f"{typo}: cities[1].layers.stores.columns: unknown key 'demnd'" in str(info.value)
@@ -147,9 +166,14 @@ def test_scenario_level_settings_fill_rank_options() -> None:
     assert opts.lane_params.vehicle == "ecargo_bike"
     assert opts.robustness.seed == 7
     # an explicit [rank] value wins over the scenario-level one
-    sc = parse_scenario(_doc(seed=7, vehicles={"use": "ecargo_bike"},
-                             rank={"lane_params": {"vehicle": "van_avg_bev"}, "robustness": {"seed": 1}}),
-                        source="s.toml")
+    sc = parse_scenario(
+        _doc(
+            seed=7,
+            vehicles={"use": "ecargo_bike"},
+            rank={"lane_params": {"vehicle": "van_avg_bev"}, "robustness": {"seed": 1}},
+        ),
+        source="s.toml",
+    )
     opts = rank_options(sc)
     assert (opts.lane_params.vehicle, opts.robustness.seed) == ("van_avg_bev", 1)
     assert rank_options(sc, reach_time_s=120.0).reach_time_s == 120.0
@@ -158,12 +182,13 @@ def test_scenario_level_settings_fill_rank_options() -> None:
 @pytest.fixture(scope="module")
 def user_files(tmp_path_factory) -> Path:
     """A user's own files: the Kotka demo layers saved with the user's own column names."""
-    from siting.demo import demo_city
+    from siting.inputs.demo import demo_city
 
     d = tmp_path_factory.mktemp("own")
     kotka = demo_city("kotka")
     kotka.stores.rename(columns={"store_id": "shop_code", "demand_units_per_week": "units"}).to_crs(4326).to_file(
-        d / "shops.gpkg")
+        d / "shops.gpkg"
+    )
     sites = kotka.candidates.rename(columns={"site_id": "code", "floor_area_m2": "area"})
     sites.to_crs(4326).to_file(d / "sites.geojson", driver="GeoJSON")
     pts = kotka.population.to_crs(4326)
@@ -175,7 +200,9 @@ def user_files(tmp_path_factory) -> Path:
         '[cities.layers.stores]\npath = "shops.gpkg"\ncolumns = { id = "shop_code", demand = "units" }\n'
         '[cities.layers.candidates]\npath = "sites.geojson"\ncolumns = { id = "code", floor_area = "area" }\n'
         '[cities.layers.population]\npath = "people.csv"\ncolumns = { population = "people" }\n'
-        '[cities.layers.rents]\npath = "rents.parquet"\n', encoding="utf-8")
+        '[cities.layers.rents]\npath = "rents.parquet"\n',
+        encoding="utf-8",
+    )
     return d
 
 
@@ -183,8 +210,12 @@ def test_city_inputs_reads_every_format_with_column_mappings(user_files: Path) -
     sc = load_scenario(user_files / "scenario.toml")
     (city,) = city_inputs(sc)
     assert isinstance(city, CityInputs) and city.name == "kotka"
-    for kind, gdf in (("stores", city.stores), ("candidates", city.candidates), ("population", city.population),
-                      ("rents", city.rents)):
+    for kind, gdf in (
+        ("stores", city.stores),
+        ("candidates", city.candidates),
+        ("population", city.population),
+        ("rents", city.rents),
+    ):
         assert isinstance(gdf, gpd.GeoDataFrame) and gdf.crs is not None and len(gdf)
         assert LAYER_COLUMNS[kind]["id"] in gdf.columns
     assert "demand_units_per_week" in city.stores.columns and "units" not in city.stores.columns
@@ -200,12 +231,12 @@ def _variant(src: Path, dst: Path, text_from: str, text_to: str) -> Path:
 
 
 def test_check_inputs_catches_each_error_class_without_building_a_network(user_files, tmp_path, monkeypatch):
-    import siting.network
+    import siting.network.build
 
     def must_not_build(*args, **kwargs):
         raise AssertionError("validation must not build a network")
 
-    monkeypatch.setattr(siting.network, "build_network", must_not_build)
+    monkeypatch.setattr(siting.network.build, "build_network", must_not_build)
     gpd.read_file(user_files / "shops.gpkg").drop(columns="units").to_file(tmp_path / "nodemand.gpkg")
     nocrs = gpd.read_parquet(user_files / "rents.parquet")
     nocrs = nocrs.set_crs(None, allow_override=True)
@@ -258,7 +289,7 @@ def test_check_inputs_reads_layer_files_named_in_rank_options(user_files, tmp_pa
 
 def test_vehicle_from_a_file_drives_the_lanes(tmp_path: Path) -> None:
     """A vehicle defined only in the scenario's vehicle file prices the lanes of the ranking."""
-    from siting.emissions import VEHICLES
+    from siting.delivery.emissions import VEHICLES
     from siting.pipeline import run
 
     (tmp_path / "fleet.csv").write_text(
@@ -280,8 +311,10 @@ def test_a_city_mode_builds_that_citys_network() -> None:
     """`mode` of one city in a scenario reaches the network build of that city only."""
     from siting.pipeline import run
 
-    doc = {"cities": [{"name": "a", "demo": "kotka", "mode": "bike"}, {"name": "b", "demo": "kotka"}],
-           "rank": {"required_floor_area_m2": 300}}
+    doc = {
+        "cities": [{"name": "a", "demo": "kotka", "mode": "bike"}, {"name": "b", "demo": "kotka"}],
+        "rank": {"required_floor_area_m2": 300},
+    }
     cities = city_inputs(parse_scenario(doc, source="s.toml"))
     assert [c.mode for c in cities] == ["bike", None]
     result = run(cities, rank_options(parse_scenario(doc, source="s.toml")))

@@ -11,8 +11,11 @@ from .facility import facility_location
 from .pmedian import p_median
 
 #: the GeoDataFrame adapter needs geopandas; it is imported on first use so matrix-only use stays light
-_LAZY = {"LocationResult": "siting.locate.adapter", "locate": "siting.locate.adapter",
-         "locate_cities": "siting.locate.adapter"}
+_LAZY = {
+    "LocationResult": "siting.locate.adapter",
+    "locate": "siting.locate.adapter",
+    "locate_cities": "siting.locate.adapter",
+}
 
 __all__ = [
     "Solution",

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
-from siting._errors import InfeasibleError, InputError
+from siting.errors import InfeasibleError, InputError
 
 __all__ = ["Problem", "prepare", "nearest_site", "solve_milp", "MilpResult"]
 
@@ -41,15 +41,22 @@ def _index_set(name: str, value: Sequence[int] | np.ndarray | None, m: int) -> n
         return np.flatnonzero(arr).astype(np.int64)
     arr = np.unique(arr.astype(np.int64).ravel())
     if arr.size and (arr[0] < 0 or arr[-1] >= m):
-        raise InputError(f"{name}: candidate index {arr[0] if arr[0] < 0 else arr[-1]} is outside 0..{m - 1}; "
-                         "pass column indices of the cost matrix")
+        raise InputError(
+            f"{name}: candidate index {arr[0] if arr[0] < 0 else arr[-1]} is outside 0..{m - 1}; "
+            "pass column indices of the cost matrix"
+        )
     return arr
 
 
-def prepare(cost: np.ndarray, weights: np.ndarray | Sequence[float] | None = None, *,
-            required: Sequence[int] | np.ndarray | None = None,
-            forbidden: Sequence[int] | np.ndarray | None = None,
-            p: int | None = None, need_reach: bool = True) -> Problem:
+def prepare(
+    cost: np.ndarray,
+    weights: np.ndarray | Sequence[float] | None = None,
+    *,
+    required: Sequence[int] | np.ndarray | None = None,
+    forbidden: Sequence[int] | np.ndarray | None = None,
+    p: int | None = None,
+    need_reach: bool = True,
+) -> Problem:
     """Check a cost matrix and its options; raise InputError / InfeasibleError naming the fix.
 
     Parameters
@@ -94,8 +101,10 @@ def prepare(cost: np.ndarray, weights: np.ndarray | Sequence[float] | None = Non
         if int(p) != p or p < 1:
             raise InputError(f"p must be a positive integer, got {p!r}")
         if p > int(allowed.sum()):
-            raise InfeasibleError(f"p={p} sites asked for but only {int(allowed.sum())} candidates are allowed "
-                                  f"({m} given, {forb.size} forbidden); lower p or allow more candidates")
+            raise InfeasibleError(
+                f"p={p} sites asked for but only {int(allowed.sum())} candidates are allowed "
+                f"({m} given, {forb.size} forbidden); lower p or allow more candidates"
+            )
         if req.size > p:
             raise InfeasibleError(f"{req.size} sites are required but p={p}; raise p or require fewer sites")
     if need_reach:
@@ -103,8 +112,10 @@ def prepare(cost: np.ndarray, weights: np.ndarray | Sequence[float] | None = Non
         if not reach.all():
             rows = np.flatnonzero(~reach)
             shown = ", ".join(str(int(r)) for r in rows[:10]) + (" ..." if rows.size > 10 else "")
-            raise InfeasibleError(f"demand row(s) {shown} cannot be reached from any allowed candidate "
-                                  "(all costs are inf); add a reachable candidate or drop those demand points")
+            raise InfeasibleError(
+                f"demand row(s) {shown} cannot be reached from any allowed candidate "
+                "(all costs are inf); add a reachable candidate or drop those demand points"
+            )
     c.setflags(write=False)
     return Problem(cost=c, weights=w, required=req, allowed=allowed)
 
@@ -149,11 +160,22 @@ class MilpResult:
     runtime_s: float
 
 
-def solve_milp(c: np.ndarray, a: sp.spmatrix, row_lo: np.ndarray, row_hi: np.ndarray,
-               col_lo: np.ndarray, col_hi: np.ndarray, integer: np.ndarray, *,
-               time_limit_s: float | None = None, start: np.ndarray | None = None,
-               offset: float = 0.0, maximize: bool = False, mip_rel_gap: float = 1e-9,
-               threads: int = 1) -> MilpResult:
+def solve_milp(
+    c: np.ndarray,
+    a: sp.spmatrix,
+    row_lo: np.ndarray,
+    row_hi: np.ndarray,
+    col_lo: np.ndarray,
+    col_hi: np.ndarray,
+    integer: np.ndarray,
+    *,
+    time_limit_s: float | None = None,
+    start: np.ndarray | None = None,
+    offset: float = 0.0,
+    maximize: bool = False,
+    mip_rel_gap: float = 1e-9,
+    threads: int = 1,
+) -> MilpResult:
     """Solve ``min/max c x + offset`` s.t. ``row_lo <= A x <= row_hi``, bounds, integrality, with HiGHS."""
     import highspy
 
@@ -181,8 +203,10 @@ def solve_milp(c: np.ndarray, a: sp.spmatrix, row_lo: np.ndarray, row_hi: np.nda
     lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
     lp.a_matrix_.index_ = csc.indices.astype(np.int32)
     lp.a_matrix_.value_ = csc.data.astype(np.float64)
-    lp.integrality_ = [highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous
-                       for b in np.asarray(integer, dtype=bool)]
+    lp.integrality_ = [
+        highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous
+        for b in np.asarray(integer, dtype=bool)
+    ]
     if maximize:
         lp.sense_ = highspy.ObjSense.kMaximize
     h.passModel(lp)

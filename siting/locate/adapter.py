@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from siting._errors import InputError, MissingColumnError
+from siting.errors import InputError, MissingColumnError
 
 from ._solution import Solution
 from .covering import lscp, mclp, p_center
@@ -53,8 +54,10 @@ class LocationResult:
 
 def _column(gdf: gpd.GeoDataFrame, col: str, layer: str) -> pd.Series:
     if col not in gdf.columns:
-        raise MissingColumnError(f"{layer} layer has no column {col!r}; add it or pass its name "
-                                 f"(columns present: {', '.join(map(str, gdf.columns))})")
+        raise MissingColumnError(
+            f"{layer} layer has no column {col!r}; add it or pass its name "
+            f"(columns present: {', '.join(map(str, gdf.columns))})"
+        )
     return gdf[col]
 
 
@@ -63,14 +66,19 @@ def _check_cost(cost: np.ndarray, n_stores: int, n_sites: int) -> np.ndarray:
     if c.shape == (n_stores, n_sites):
         return c
     if c.shape == (n_sites, n_stores):
-        raise InputError(f"cost has shape {c.shape} (candidates x stores); locate expects stores x candidates "
-                         f"({n_stores} x {n_sites}): pass cost.T")
-    raise InputError(f"cost has shape {c.shape} but there are {n_stores} stores and {n_sites} candidates; "
-                     "cost[i, j] must be the cost of serving store i from candidate j")
+        raise InputError(
+            f"cost has shape {c.shape} (candidates x stores); locate expects stores x candidates "
+            f"({n_stores} x {n_sites}): pass cost.T"
+        )
+    raise InputError(
+        f"cost has shape {c.shape} but there are {n_stores} stores and {n_sites} candidates; "
+        "cost[i, j] must be the cost of serving store i from candidate j"
+    )
 
 
-def _solve(model: str, cost: np.ndarray, weights: np.ndarray, candidates: gpd.GeoDataFrame,
-           options: dict[str, Any]) -> Solution:
+def _solve(
+    model: str, cost: np.ndarray, weights: np.ndarray, candidates: gpd.GeoDataFrame, options: dict[str, Any]
+) -> Solution:
     opts = dict(options)
     fixed_col = opts.pop("fixed_cost_col", "fixed_cost_per_yr")
     cap_col = opts.pop("capacity_col", None)
@@ -93,9 +101,17 @@ def _solve(model: str, cost: np.ndarray, weights: np.ndarray, candidates: gpd.Ge
     raise InputError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
 
 
-def locate(stores: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, cost: np.ndarray, *,
-           model: str = "p_median", weight_col: str | None = "demand_units_per_week",
-           store_id_col: str = "store_id", site_id_col: str = "site_id", **options: Any) -> LocationResult:
+def locate(
+    stores: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
+    cost: np.ndarray,
+    *,
+    model: str = "p_median",
+    weight_col: str | None = "demand_units_per_week",
+    store_id_col: str = "store_id",
+    site_id_col: str = "site_id",
+    **options: Any,
+) -> LocationResult:
     """Solve one location model for GeoDataFrame layers and return chosen sites + allocation lines.
 
     Parameters
@@ -121,8 +137,9 @@ def locate(stores: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, cost: np.ndar
     c = _check_cost(cost, len(stores), len(candidates))
     store_ids = _column(stores, store_id_col, "stores").astype(str).to_numpy()
     site_ids = _column(candidates, site_id_col, "candidates").astype(str).to_numpy()
-    weights = (np.ones(len(stores)) if weight_col is None
-               else _column(stores, weight_col, "stores").to_numpy(dtype=float))
+    weights = (
+        np.ones(len(stores)) if weight_col is None else _column(stores, weight_col, "stores").to_numpy(dtype=float)
+    )
     sol = _solve(model, c, weights, candidates, options)
     served = np.flatnonzero(sol.assignment >= 0)
     a = sol.assignment[served]
@@ -132,21 +149,33 @@ def locate(stores: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, cost: np.ndar
     site_pts = cand.geometry.representative_point().to_numpy()
     store_pts = stores.geometry.representative_point().to_numpy()
     coords = np.stack([shapely.get_coordinates(store_pts[served]), shapely.get_coordinates(site_pts[a])], axis=1)
-    lines = gpd.GeoDataFrame({"site_id": site_ids[a], "store_id": store_ids[served], "cost": line_cost,
-                              "weight": weights[served], "weighted_cost": weights[served] * line_cost},
-                             geometry=shapely.linestrings(coords) if served.size else [], crs=crs)
+    lines = gpd.GeoDataFrame(
+        {
+            "site_id": site_ids[a],
+            "store_id": store_ids[served],
+            "cost": line_cost,
+            "weight": weights[served],
+            "weighted_cost": weights[served] * line_cost,
+        },
+        geometry=shapely.linestrings(coords) if served.size else [],
+        crs=crs,
+    )
     sites = candidates.iloc[sol.selected].copy()
     if "site_id" in sites.columns:
         sites = sites.drop(columns="site_id")
     sites.insert(0, "site_id", site_ids[sol.selected])
-    stats = lines.groupby("site_id").agg(n_stores=("store_id", "size"), demand_served=("weight", "sum"),
-                                         weighted_cost=("weighted_cost", "sum"))
+    stats = lines.groupby("site_id").agg(
+        n_stores=("store_id", "size"), demand_served=("weight", "sum"), weighted_cost=("weighted_cost", "sum")
+    )
     sites = sites.join(stats, on="site_id")
     for col in ("n_stores", "demand_served", "weighted_cost"):
         sites[col] = sites[col].fillna(0)
     sites["n_stores"] = sites["n_stores"].astype(np.int64)
-    return LocationResult(sites=gpd.GeoDataFrame(sites, geometry=candidates.geometry.name, crs=candidates.crs),
-                          lines=lines.reset_index(drop=True), solutions={"": sol})
+    return LocationResult(
+        sites=gpd.GeoDataFrame(sites, geometry=candidates.geometry.name, crs=candidates.crs),
+        lines=lines.reset_index(drop=True),
+        solutions={"": sol},
+    )
 
 
 def locate_cities(inputs: Mapping[str, Mapping[str, Any]], **options: Any) -> LocationResult:
@@ -189,5 +218,6 @@ def locate_cities(inputs: Mapping[str, Mapping[str, Any]], **options: Any) -> Lo
             parts.append(g.rename_geometry("geometry") if g.geometry.name != "geometry" else g)
         return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=parts[0].crs)
 
-    return LocationResult(sites=stack("sites"), lines=stack("lines"),
-                          solutions={city: r.solution for city, r in results.items()})
+    return LocationResult(
+        sites=stack("sites"), lines=stack("lines"), solutions={city: r.solution for city, r in results.items()}
+    )

@@ -12,9 +12,17 @@ from .heuristics import evaluate
 __all__ = ["lagrangian_branch_and_bound"]
 
 
-def lagrangian_branch_and_bound(wc: np.ndarray, p: int, required: np.ndarray, incumbent: np.ndarray,
-                                lam0: np.ndarray, *, deadline: float | None = None, root_iterations: int = 300,
-                                node_iterations: int = 60) -> tuple[np.ndarray, float, float, bool, int]:
+def lagrangian_branch_and_bound(
+    wc: np.ndarray,
+    p: int,
+    required: np.ndarray,
+    incumbent: np.ndarray,
+    lam0: np.ndarray,
+    *,
+    deadline: float | None = None,
+    root_iterations: int = 300,
+    node_iterations: int = 60,
+) -> tuple[np.ndarray, float, float, bool, int]:
     """Depth-first branch and bound on the sites with the Lagrangian bound at every node.
 
     ``wc`` is the weighted cost (n, m) with ``np.inf`` for unreachable pairs (columns = candidate

@@ -25,8 +25,9 @@ def is_integral(wc: np.ndarray) -> bool:
     return bool(np.all(np.equal(np.mod(wc[np.isfinite(wc)], 1.0), 0.0)))
 
 
-def relaxed_sites(wc: np.ndarray, lam: np.ndarray, fixed: np.ndarray, free: np.ndarray,
-                  k: int) -> tuple[np.ndarray, np.ndarray, float]:
+def relaxed_sites(
+    wc: np.ndarray, lam: np.ndarray, fixed: np.ndarray, free: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray, float]:
     """Solve the Lagrangian relaxation for multipliers ``lam``.
 
     The sites are ``fixed`` (column indices, always open) plus the ``k`` columns of ``free`` with the
@@ -45,8 +46,15 @@ def relaxed_sites(wc: np.ndarray, lam: np.ndarray, fixed: np.ndarray, free: np.n
     return red, chosen, float(lam.sum() + rho[chosen].sum())
 
 
-def lagrangian_bound(problem: Problem, p: int, upper_bound: float, *, start: np.ndarray | None = None,
-                     iterations: int = 400, deadline: float | None = None) -> tuple[float, np.ndarray]:
+def lagrangian_bound(
+    problem: Problem,
+    p: int,
+    upper_bound: float,
+    *,
+    start: np.ndarray | None = None,
+    iterations: int = 400,
+    deadline: float | None = None,
+) -> tuple[float, np.ndarray]:
     """Best Lagrangian lower bound on the p-median optimum found by subgradient optimisation.
 
     Relaxing ``sum_j x_ij = 1`` with multipliers ``lam_i`` gives
@@ -100,8 +108,9 @@ def lagrangian_bound(problem: Problem, p: int, upper_bound: float, *, start: np.
     return min(bound, float(upper_bound)), best_lam
 
 
-def fix_by_reduced_cost(problem: Problem, p: int, lam: np.ndarray, upper_bound: float,
-                        incumbent: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+def fix_by_reduced_cost(
+    problem: Problem, p: int, lam: np.ndarray, upper_bound: float, incumbent: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, float]:
     """Lagrangian variable fixing: sites that cannot be in a solution better than ``upper_bound``.
 
     For multipliers ``lam`` the bound with site j forced open (closed) is the relaxed bound with j

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
-from siting._errors import InfeasibleError, InputError
+from siting.errors import InfeasibleError, InputError
 
 from ._common import Problem, nearest_site, prepare, solve_milp
 from ._solution import Solution, relative_gap
@@ -26,8 +26,9 @@ def _check_radius(radius: float) -> float:
     return r
 
 
-def _cover_milp(pr: Problem, radius: float, *, p: int | None, time_limit_s: float | None,
-                start: np.ndarray | None = None):
+def _cover_milp(
+    pr: Problem, radius: float, *, p: int | None, time_limit_s: float | None, start: np.ndarray | None = None
+):
     """min #sites covering every row within radius (``sum y <= p`` if p given). Returns MilpResult."""
     cols = np.flatnonzero(pr.allowed)
     cov = sp.csc_matrix(pr.cost[:, cols] <= radius, dtype=np.float64)
@@ -41,13 +42,20 @@ def _cover_milp(pr: Problem, radius: float, *, p: int | None, time_limit_s: floa
     x0 = None
     if start is not None:
         x0 = np.isin(cols, start).astype(np.float64)
-    res = solve_milp(np.ones(m), a, lo, hi, col_lo, np.ones(m), np.ones(m, dtype=bool),
-                     time_limit_s=time_limit_s, start=x0)
+    res = solve_milp(
+        np.ones(m), a, lo, hi, col_lo, np.ones(m), np.ones(m, dtype=bool), time_limit_s=time_limit_s, start=x0
+    )
     return res, cols
 
 
-def lscp(cost: np.ndarray, radius: float, *, required: Sequence[int] | np.ndarray | None = None,
-         forbidden: Sequence[int] | np.ndarray | None = None, time_limit_s: float | None = None) -> Solution:
+def lscp(
+    cost: np.ndarray,
+    radius: float,
+    *,
+    required: Sequence[int] | np.ndarray | None = None,
+    forbidden: Sequence[int] | np.ndarray | None = None,
+    time_limit_s: float | None = None,
+) -> Solution:
     """Fewest sites such that every demand point has a site with ``cost <= radius``.
 
     Returns a Solution with ``objective`` = number of sites; demand points are assigned to their
@@ -60,8 +68,10 @@ def lscp(cost: np.ndarray, radius: float, *, required: Sequence[int] | np.ndarra
     covered = (pr.cost[:, pr.allowed] <= r).any(axis=1)
     if not covered.all():
         i = int(np.flatnonzero(~covered)[0])
-        raise InfeasibleError(f"demand row {i} has no allowed site within radius {r:g} (its cheapest allowed "
-                              f"cost is {pr.cost[i, pr.allowed].min():g}); raise the radius or add candidates")
+        raise InfeasibleError(
+            f"demand row {i} has no allowed site within radius {r:g} (its cheapest allowed "
+            f"cost is {pr.cost[i, pr.allowed].min():g}); raise the radius or add candidates"
+        )
     res, cols = _cover_milp(pr, r, p=None, time_limit_s=time_limit_s)
     if res.x is None:
         raise InfeasibleError("the set-covering MILP found no solution within the time limit; give more time")
@@ -70,14 +80,30 @@ def lscp(cost: np.ndarray, radius: float, *, required: Sequence[int] | np.ndarra
     lower = min(float(np.ceil(res.dual_bound - _TOL)), obj)
     gap = relative_gap(obj, lower)
     assignment = nearest_site(pr.cost, selected)
-    return Solution(model="lscp", selected=selected, assignment=assignment, objective=obj, lower_bound=lower,
-                    gap=gap, optimal=gap <= _TOL, method="exact:set-cover-milp", runtime_s=time.perf_counter() - t0,
-                    extra={"radius": r, "max_cost": float(pr.cost[np.arange(pr.n), assignment].max())})
+    return Solution(
+        model="lscp",
+        selected=selected,
+        assignment=assignment,
+        objective=obj,
+        lower_bound=lower,
+        gap=gap,
+        optimal=gap <= _TOL,
+        method="exact:set-cover-milp",
+        runtime_s=time.perf_counter() - t0,
+        extra={"radius": r, "max_cost": float(pr.cost[np.arange(pr.n), assignment].max())},
+    )
 
 
-def mclp(cost: np.ndarray, p: int, radius: float, weights: np.ndarray | Sequence[float] | None = None, *,
-         required: Sequence[int] | np.ndarray | None = None,
-         forbidden: Sequence[int] | np.ndarray | None = None, time_limit_s: float | None = None) -> Solution:
+def mclp(
+    cost: np.ndarray,
+    p: int,
+    radius: float,
+    weights: np.ndarray | Sequence[float] | None = None,
+    *,
+    required: Sequence[int] | np.ndarray | None = None,
+    forbidden: Sequence[int] | np.ndarray | None = None,
+    time_limit_s: float | None = None,
+) -> Solution:
     """Open ``p`` sites maximising the demand weight within ``radius`` of an open site (MCLP).
 
     ``objective`` is the covered weight (maximised) and ``lower_bound`` holds the proven UPPER
@@ -93,8 +119,13 @@ def mclp(cost: np.ndarray, p: int, radius: float, weights: np.ndarray | Sequence
     cov_d = pr.cost[:, cols] <= r
     cov = sp.csr_matrix(cov_d, dtype=np.float64)
     # variables: y (m, binary), u (n, continuous in [0, 1]); rows: u_i - sum_{j covers i} y_j <= 0; sum y = p
-    a = sp.vstack([sp.hstack([-cov, sp.identity(n, format="csr")]),
-                   sp.hstack([sp.csr_matrix(np.ones((1, m))), sp.csr_matrix((1, n))])], format="csc")
+    a = sp.vstack(
+        [
+            sp.hstack([-cov, sp.identity(n, format="csr")]),
+            sp.hstack([sp.csr_matrix(np.ones((1, m))), sp.csr_matrix((1, n))]),
+        ],
+        format="csc",
+    )
     lo = np.append(np.full(n, -np.inf), float(p))
     hi = np.append(np.zeros(n), float(p))
     c = np.concatenate([np.zeros(m), pr.weights])
@@ -112,8 +143,7 @@ def mclp(cost: np.ndarray, p: int, radius: float, weights: np.ndarray | Sequence
         y0[j] = True
         got |= cov_d[:, j]
     x0 = np.concatenate([y0.astype(float), got.astype(float)])
-    res = solve_milp(c, a, lo, hi, col_lo, np.ones(m + n), integer, time_limit_s=time_limit_s, start=x0,
-                     maximize=True)
+    res = solve_milp(c, a, lo, hi, col_lo, np.ones(m + n), integer, time_limit_s=time_limit_s, start=x0, maximize=True)
     y = res.x[:m] > 0.5 if res.x is not None else y0
     selected = np.sort(cols[y])
     within = (pr.cost[:, selected] <= r).any(axis=1)
@@ -121,16 +151,34 @@ def mclp(cost: np.ndarray, p: int, radius: float, weights: np.ndarray | Sequence
     covered = float(pr.weights[within].sum())
     bound = max(float(res.dual_bound), covered) if np.isfinite(res.dual_bound) else float(pr.weights.sum())
     gap = (bound - covered) / max(abs(covered), 1e-9)
-    return Solution(model="mclp", selected=selected, assignment=assignment, objective=covered, lower_bound=bound,
-                    gap=float(max(gap, 0.0)), optimal=gap <= _TOL, method="exact:mclp-milp",
-                    runtime_s=time.perf_counter() - t0,
-                    extra={"covered_weight": covered, "total_weight": float(pr.weights.sum()),
-                           "covered_share": covered / max(float(pr.weights.sum()), 1e-12), "radius": r})
+    return Solution(
+        model="mclp",
+        selected=selected,
+        assignment=assignment,
+        objective=covered,
+        lower_bound=bound,
+        gap=float(max(gap, 0.0)),
+        optimal=gap <= _TOL,
+        method="exact:mclp-milp",
+        runtime_s=time.perf_counter() - t0,
+        extra={
+            "covered_weight": covered,
+            "total_weight": float(pr.weights.sum()),
+            "covered_share": covered / max(float(pr.weights.sum()), 1e-12),
+            "radius": r,
+        },
+    )
 
 
-def p_center(cost: np.ndarray, p: int, *, required: Sequence[int] | np.ndarray | None = None,
-             forbidden: Sequence[int] | np.ndarray | None = None, time_limit_s: float | None = None,
-             seed: int = 0) -> Solution:
+def p_center(
+    cost: np.ndarray,
+    p: int,
+    *,
+    required: Sequence[int] | np.ndarray | None = None,
+    forbidden: Sequence[int] | np.ndarray | None = None,
+    time_limit_s: float | None = None,
+    seed: int = 0,
+) -> Solution:
     """Open ``p`` sites minimising the largest cost of serving any demand point (p-center).
 
     Bisection over the distinct cost values: a radius is feasible when a set-covering MILP
@@ -177,6 +225,15 @@ def p_center(cost: np.ndarray, p: int, *, required: Sequence[int] | np.ndarray |
         raise InfeasibleError(f"no set of p={p} sites reaches every demand row; raise p or add candidates")
     lower = min(lower, obj)
     gap = relative_gap(obj, lower)
-    return Solution(model="p_center", selected=best_sel, assignment=assignment, objective=obj, lower_bound=lower,
-                    gap=gap, optimal=gap <= _TOL, method="exact:bisection+set-cover-milp",
-                    runtime_s=time.perf_counter() - t0, extra={"max_cost": obj, "p": int(p)})
+    return Solution(
+        model="p_center",
+        selected=best_sel,
+        assignment=assignment,
+        objective=obj,
+        lower_bound=lower,
+        gap=gap,
+        optimal=gap <= _TOL,
+        method="exact:bisection+set-cover-milp",
+        runtime_s=time.perf_counter() - t0,
+        extra={"max_cost": obj, "p": int(p)},
+    )

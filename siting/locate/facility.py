@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
-from siting._errors import InfeasibleError, InputError
+from siting.errors import InfeasibleError, InputError
 
 from ._common import prepare, solve_milp
 from ._solution import Solution, relative_gap
@@ -16,12 +16,17 @@ from ._solution import Solution, relative_gap
 __all__ = ["facility_location"]
 
 
-def facility_location(cost: np.ndarray, fixed_cost: np.ndarray | Sequence[float], *,
-                      capacity: np.ndarray | Sequence[float] | None = None,
-                      weights: np.ndarray | Sequence[float] | None = None,
-                      required: Sequence[int] | np.ndarray | None = None,
-                      forbidden: Sequence[int] | np.ndarray | None = None,
-                      split_demand: bool = False, time_limit_s: float | None = None) -> Solution:
+def facility_location(
+    cost: np.ndarray,
+    fixed_cost: np.ndarray | Sequence[float],
+    *,
+    capacity: np.ndarray | Sequence[float] | None = None,
+    weights: np.ndarray | Sequence[float] | None = None,
+    required: Sequence[int] | np.ndarray | None = None,
+    forbidden: Sequence[int] | np.ndarray | None = None,
+    split_demand: bool = False,
+    time_limit_s: float | None = None,
+) -> Solution:
     """Open any number of sites minimising fixed cost plus weighted service cost.
 
     Minimises ``sum_j fixed_cost[j] y_j + sum_ij weights[i] cost[i, j] x_ij``.
@@ -66,27 +71,46 @@ def facility_location(cost: np.ndarray, fixed_cost: np.ndarray | Sequence[float]
             raise InputError(f"capacity must hold {m} values >= 0 (np.inf = unlimited), one per candidate column")
         total_cap = float(cap[cols].sum())
         if total_cap < w.sum() - 1e-9:
-            raise InfeasibleError(f"total capacity of the allowed sites ({total_cap:g}) is below the total demand "
-                                  f"({w.sum():g}); add capacity or candidates")
+            raise InfeasibleError(
+                f"total capacity of the allowed sites ({total_cap:g}) is below the total demand "
+                f"({w.sum():g}); add capacity or candidates"
+            )
         if not split_demand:
             reach_cap = np.where(np.isfinite(pr.cost[:, cols]), cap[cols][None, :], 0.0).max(axis=1)
             bad = w > reach_cap + 1e-9
             if bad.any():
                 i = int(np.flatnonzero(bad)[0])
-                raise InfeasibleError(f"demand row {i} ({w[i]:g}) exceeds the capacity of every site that reaches "
-                                      "it; allow split_demand=True or raise capacities")
+                raise InfeasibleError(
+                    f"demand row {i} ({w[i]:g}) exceeds the capacity of every site that reaches "
+                    "it; allow split_demand=True or raise capacities"
+                )
     if cap is not None:
         # the uncapacitated optimum is a relaxation; if it fits the capacities it is optimal here too
-        free = facility_location(cost, f, weights=w, required=required, forbidden=forbidden,
-                                 split_demand=split_demand, time_limit_s=time_limit_s)
+        free = facility_location(
+            cost,
+            f,
+            weights=w,
+            required=required,
+            forbidden=forbidden,
+            split_demand=split_demand,
+            time_limit_s=time_limit_s,
+        )
         flows_free = free.extra["flows"] if split_demand else np.eye(m)[free.assignment]
         load = (w[:, None] * flows_free).sum(axis=0)
         if free.optimal and (load <= cap + 1e-9).all():
             extra = dict(free.extra, capacitated=True, load=load[free.selected])
-            return Solution(model="facility_location", selected=free.selected, assignment=free.assignment,
-                            objective=free.objective, lower_bound=free.lower_bound, gap=free.gap,
-                            optimal=free.optimal, method=free.method.replace("ufl", "cfl") + "(capacities not binding)",
-                            runtime_s=time.perf_counter() - t0, extra=extra)
+            return Solution(
+                model="facility_location",
+                selected=free.selected,
+                assignment=free.assignment,
+                objective=free.objective,
+                lower_bound=free.lower_bound,
+                gap=free.gap,
+                optimal=free.optimal,
+                method=free.method.replace("ufl", "cfl") + "(capacities not binding)",
+                runtime_s=time.perf_counter() - t0,
+                extra=extra,
+            )
         if time_limit_s is not None:
             time_limit_s = max(time_limit_s - (time.perf_counter() - t0), 0.1)
     sub = pr.cost[:, cols]
@@ -96,9 +120,13 @@ def facility_location(cost: np.ndarray, fixed_cost: np.ndarray | Sequence[float]
     # variables: y (mc), x (k pairs)
     c = np.concatenate([f[cols], w[ii] * sub[ii, jj]])
     assign_rows = sp.csr_matrix((np.ones(k), (ii, mc + np.arange(k))), shape=(n, mc + k))
-    link = sp.csr_matrix((np.concatenate([np.ones(k), -np.ones(k)]),
-                          (np.concatenate([np.arange(k)] * 2), np.concatenate([mc + np.arange(k), jj]))),
-                         shape=(k, mc + k))  # x_ij - y_j <= 0
+    link = sp.csr_matrix(
+        (
+            np.concatenate([np.ones(k), -np.ones(k)]),
+            (np.concatenate([np.arange(k)] * 2), np.concatenate([mc + np.arange(k), jj])),
+        ),
+        shape=(k, mc + k),
+    )  # x_ij - y_j <= 0
     blocks = [assign_rows, link]
     lo = [np.ones(n), np.full(k, -np.inf)]
     hi = [np.ones(n), np.zeros(k)]
@@ -109,9 +137,16 @@ def facility_location(cost: np.ndarray, fixed_cost: np.ndarray | Sequence[float]
         pos = np.full(mc, -1)
         pos[rows] = np.arange(rows.size)
         sel = fin[jj]
-        capm = sp.csr_matrix((np.concatenate([w[ii][sel], -capc[rows]]),
-                              (np.concatenate([pos[jj[sel]], np.arange(rows.size)]),
-                               np.concatenate([mc + np.flatnonzero(sel), rows]))), shape=(rows.size, mc + k))
+        capm = sp.csr_matrix(
+            (
+                np.concatenate([w[ii][sel], -capc[rows]]),
+                (
+                    np.concatenate([pos[jj[sel]], np.arange(rows.size)]),
+                    np.concatenate([mc + np.flatnonzero(sel), rows]),
+                ),
+            ),
+            shape=(rows.size, mc + k),
+        )
         blocks.append(capm)
         lo.append(np.full(rows.size, -np.inf))
         hi.append(np.zeros(rows.size))
@@ -122,11 +157,14 @@ def facility_location(cost: np.ndarray, fixed_cost: np.ndarray | Sequence[float]
     integer[:mc] = True
     if not split_demand and cap is not None:  # uncapacitated: x is integral once y is (closest open site)
         integer[mc:] = True
-    res = solve_milp(c, a, np.concatenate(lo), np.concatenate(hi), col_lo, np.ones(mc + k), integer,
-                     time_limit_s=time_limit_s)
+    res = solve_milp(
+        c, a, np.concatenate(lo), np.concatenate(hi), col_lo, np.ones(mc + k), integer, time_limit_s=time_limit_s
+    )
     if res.status == "infeasible":
-        raise InfeasibleError("no set of sites can serve every demand point within the capacities; "
-                              "add capacity or candidates, or allow split_demand=True")
+        raise InfeasibleError(
+            "no set of sites can serve every demand point within the capacities; "
+            "add capacity or candidates, or allow split_demand=True"
+        )
     if res.x is None:
         raise InfeasibleError("the facility-location MILP found no solution within the time limit; give more time")
     x = res.x[mc:]
@@ -145,13 +183,25 @@ def facility_location(cost: np.ndarray, fixed_cost: np.ndarray | Sequence[float]
     obj = fixed_total + assignment_cost
     lower = min(float(res.dual_bound), obj)
     gap = relative_gap(obj, lower)
-    extra = {"fixed_cost_total": fixed_total, "assignment_cost": assignment_cost, "split_demand": bool(split_demand),
-             "capacitated": cap is not None}
+    extra = {
+        "fixed_cost_total": fixed_total,
+        "assignment_cost": assignment_cost,
+        "split_demand": bool(split_demand),
+        "capacitated": cap is not None,
+    }
     if cap is not None:
         extra["load"] = (w[:, None] * flows).sum(axis=0)[selected]
     if split_demand:
         extra["flows"] = flows
-    return Solution(model="facility_location", selected=selected, assignment=assignment, objective=obj,
-                    lower_bound=lower, gap=gap, optimal=gap <= 1e-6,
-                    method="exact:" + ("cfl" if cap is not None else "ufl") + ("-split" if split_demand else "")
-                    + "-milp", runtime_s=time.perf_counter() - t0, extra=extra)
+    return Solution(
+        model="facility_location",
+        selected=selected,
+        assignment=assignment,
+        objective=obj,
+        lower_bound=lower,
+        gap=gap,
+        optimal=gap <= 1e-6,
+        method="exact:" + ("cfl" if cap is not None else "ufl") + ("-split" if split_demand else "") + "-milp",
+        runtime_s=time.perf_counter() - t0,
+        extra=extra,
+    )

@@ -84,9 +84,15 @@ class _Sorted:
         np.put_along_axis(self.rank, self.order, np.arange(wc.shape[1])[None, :].repeat(wc.shape[0], 0), axis=1)
 
 
-def local_search(wc: np.ndarray, sel: np.ndarray, fixed_mask: np.ndarray, *,
-                 max_iter: int = 10_000, deadline: float | None = None,
-                 srt: _Sorted | None = None) -> tuple[np.ndarray, float]:
+def local_search(
+    wc: np.ndarray,
+    sel: np.ndarray,
+    fixed_mask: np.ndarray,
+    *,
+    max_iter: int = 10_000,
+    deadline: float | None = None,
+    srt: _Sorted | None = None,
+) -> tuple[np.ndarray, float]:
     """Best-improvement swap interchange (Teitz-Bart) with Resende-Werneck style gain matrices.
 
     Each pass evaluates every (remove r, insert j) swap at once:
@@ -136,8 +142,17 @@ def local_search(wc: np.ndarray, sel: np.ndarray, fixed_mask: np.ndarray, *,
     return sel, cur
 
 
-def vns(wc: np.ndarray, p: int, fixed: np.ndarray, *, seed: int = 0, iterations: int = 300,
-        patience: int = 80, k_max: int = 4, deadline: float | None = None) -> tuple[np.ndarray, float]:
+def vns(
+    wc: np.ndarray,
+    p: int,
+    fixed: np.ndarray,
+    *,
+    seed: int = 0,
+    iterations: int = 300,
+    patience: int = 80,
+    k_max: int = 4,
+    deadline: float | None = None,
+) -> tuple[np.ndarray, float]:
     """Greedy start, swap local search, then variable neighbourhood search (random k-swaps).
 
     Stops after ``iterations`` shakes or ``patience`` shakes in a row without improvement.

@@ -19,7 +19,7 @@ def read_orlib_pmed(path: str | Path) -> tuple[np.ndarray, int]:
     tokens = Path(path).read_text().split()
     n, m, p = (int(t) for t in tokens[:3])
     edges: dict[tuple[int, int], float] = {}
-    vals = tokens[3:3 + 3 * m]
+    vals = tokens[3 : 3 + 3 * m]
     for k in range(m):
         i, j, c = int(vals[3 * k]) - 1, int(vals[3 * k + 1]) - 1, float(vals[3 * k + 2])
         edges[(min(i, j), max(i, j))] = c

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-from siting._errors import InfeasibleError, InputError
+from siting.errors import InfeasibleError, InputError
 
 from ._common import nearest_site, prepare
 from ._solution import Solution, relative_gap
@@ -24,10 +24,17 @@ _BNB_MAX_P = 50  # measured on OR-Library and random instances: B&B is faster up
 _BNB_SHARE = 0.5  # with a time limit, the B&B gets this share and the radius MILP the rest
 
 
-def p_median(cost: np.ndarray, p: int, weights: np.ndarray | Sequence[float] | None = None, *,
-             required: Sequence[int] | np.ndarray | None = None,
-             forbidden: Sequence[int] | np.ndarray | None = None, method: str = "auto",
-             time_limit_s: float | None = None, seed: int = 0) -> Solution:
+def p_median(
+    cost: np.ndarray,
+    p: int,
+    weights: np.ndarray | Sequence[float] | None = None,
+    *,
+    required: Sequence[int] | np.ndarray | None = None,
+    forbidden: Sequence[int] | np.ndarray | None = None,
+    method: str = "auto",
+    time_limit_s: float | None = None,
+    seed: int = 0,
+) -> Solution:
     """Open ``p`` sites minimising the total weighted cost of serving every demand point.
 
     Parameters
@@ -45,8 +52,9 @@ def p_median(cost: np.ndarray, p: int, weights: np.ndarray | Sequence[float] | N
         ``"heuristic"``: greedy + swap interchange + VNS, with a Lagrangian lower bound.
         ``"exact"``: heuristic + Lagrangian bound, sites fixed by Lagrangian reduced costs, then
         for p <= 50 a Lagrangian branch and bound (half the time budget), then if needed the radius
-        MILP on HiGHS warm-started by the best solution, until proven optimal or ``time_limit_s``. ``"auto"``: heuristic + Lagrangian bound; if the gap is open and the
-        matrix is not huge, the exact MILP runs in the remaining time (default limit 60 s).
+        MILP on HiGHS warm-started by the best solution, until proven optimal or ``time_limit_s``.
+        ``"auto"``: heuristic + Lagrangian bound; if the gap is open and the matrix is not huge,
+        the exact MILP runs in the remaining time (default limit 60 s).
     time_limit_s : float, optional
         Wall-clock budget. The heuristic is deterministic unless this budget cuts it short.
     seed : int
@@ -99,23 +107,27 @@ def p_median(cost: np.ndarray, p: int, weights: np.ndarray | Sequence[float] | N
             wcinf, _ = weighted_cost(pr)
             dl = None if left is None else time.perf_counter() + _BNB_SHARE * left
             bnb_cols, best, lb, proven, nodes = lagrangian_branch_and_bound(
-                wcinf[:, kept], p, np.searchsorted(kept, req_sub), np.searchsorted(kept, sel), lam, deadline=dl)
+                wcinf[:, kept], p, np.searchsorted(kept, req_sub), np.searchsorted(kept, sel), lam, deadline=dl
+            )
             open_cols = bnb_cols
             engine = f"lagrangian-bnb(nodes={nodes}{'' if proven else ',stopped'})+"
         if not engine or (lb < best - 1e-9 * max(abs(best), 1.0)):
             left = None if deadline is None else max(deadline - time.perf_counter(), 0.1)
             sub = pr.cost[:, cols[kept]]
             start = open_cols if np.isfinite(best) else np.searchsorted(kept, sel)
-            r_cols, r_best, r_lb, _, rounds = solve_radius(sub, pr.weights, p, np.searchsorted(kept, req_sub),
-                                                           start, time_limit_s=left)
+            r_cols, r_best, r_lb, _, rounds = solve_radius(
+                sub, pr.weights, p, np.searchsorted(kept, req_sub), start, time_limit_s=left
+            )
             if r_best < best:
                 best, open_cols = r_best, r_cols
             lb = max(lb, r_lb)
             engine += f"radius-milp(rounds={rounds})+"
         engine = engine.rstrip("+")
         if not np.isfinite(best) and lb == np.inf and lam is None:  # the MILP proved it infeasible
-            raise InfeasibleError(f"no set of p={p} allowed sites reaches every demand row; raise p or "
-                                  "add candidates that reach the isolated demand points")
+            raise InfeasibleError(
+                f"no set of p={p} allowed sites reaches every demand row; raise p or "
+                "add candidates that reach the isolated demand points"
+            )
         if np.isfinite(best) and (not reachable or best <= val):
             sel, val = kept[open_cols], best
             reachable = True
@@ -126,14 +138,25 @@ def p_median(cost: np.ndarray, p: int, weights: np.ndarray | Sequence[float] | N
     if method == "exact" and not run_exact:
         tag = "exact:" + tag.removeprefix("heuristic:")  # the Lagrangian bound closed the gap
     if not reachable:
-        raise InfeasibleError(f"found no set of p={p} sites that reaches every demand row within the time limit "
-                              "(some demand rows are reachable only from a few candidates); raise p, add "
-                              "candidates or give more time")
+        raise InfeasibleError(
+            f"found no set of p={p} sites that reaches every demand row within the time limit "
+            "(some demand rows are reachable only from a few candidates); raise p, add "
+            "candidates or give more time"
+        )
     selected = np.sort(cols[sel])
     assignment = nearest_site(pr.cost, selected)
     objective = float(pr.weights @ pr.cost[np.arange(pr.n), assignment])
     lower = min(float(lower), objective)
     gap = relative_gap(objective, lower)
-    return Solution(model="p_median", selected=selected, assignment=assignment, objective=objective,
-                    lower_bound=lower, gap=gap, optimal=gap <= 1e-6, method=tag,
-                    runtime_s=time.perf_counter() - t0, extra={"p": p})
+    return Solution(
+        model="p_median",
+        selected=selected,
+        assignment=assignment,
+        objective=objective,
+        lower_bound=lower,
+        gap=gap,
+        optimal=gap <= 1e-6,
+        method=tag,
+        runtime_s=time.perf_counter() - t0,
+        extra={"p": p},
+    )

@@ -37,7 +37,7 @@ class RadiusModel:
     n_levels: np.ndarray  # (n,) T_i
 
     @classmethod
-    def build(cls, cost: np.ndarray, weights: np.ndarray) -> "RadiusModel":
+    def build(cls, cost: np.ndarray, weights: np.ndarray) -> RadiusModel:
         n, m = cost.shape
         order = np.argsort(cost, axis=1, kind="stable")
         srt = np.take_along_axis(cost, order, axis=1)
@@ -87,7 +87,7 @@ class RadiusModel:
         base = np.array([lv[0] for lv in self.levels])
         for i in np.flatnonzero(nz):
             lv = self.levels[i]
-            c[zoff[i]:zoff[i] + nz[i]] = self.weights[i] * np.diff(lv[: t[i]])
+            c[zoff[i] : zoff[i] + nz[i]] = self.weights[i] * np.diff(lv[: t[i]])
         offset = float(self.weights @ base)
         return c, a, row_lo, offset, zoff
 
@@ -98,13 +98,21 @@ class RadiusModel:
         a = self.assigned_level(open_cols)
         for i in range(n):
             k = min(int(a[i]), int(t[i]) - 1)
-            x[zoff[i]:zoff[i] + k] = 1.0
+            x[zoff[i] : zoff[i] + k] = 1.0
         return x
 
 
-def solve_radius(cost: np.ndarray, weights: np.ndarray, p: int, required: np.ndarray,
-                 start_open: np.ndarray, *, time_limit_s: float | None = None, margin: int = 1,
-                 max_rounds: int = 50) -> tuple[np.ndarray, float, float, bool, int]:
+def solve_radius(
+    cost: np.ndarray,
+    weights: np.ndarray,
+    p: int,
+    required: np.ndarray,
+    start_open: np.ndarray,
+    *,
+    time_limit_s: float | None = None,
+    margin: int = 1,
+    max_rounds: int = 50,
+) -> tuple[np.ndarray, float, float, bool, int]:
     """Solve the p-median on allowed columns; return (open columns, cost, lower bound, optimal, rounds).
 
     ``cost`` holds only the allowed columns; ``required`` and ``start_open`` index them.

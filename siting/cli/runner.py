@@ -1,0 +1,451 @@
+"""What the CLI does for `rank` and `plan`: run a scenario, write tables, layers, maps and run.json."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from siting.errors import InputError
+
+log = logging.getLogger("siting")
+
+__all__ = ["RunOutcome", "execute", "write_table", "write_layers", "print_ranking", "print_plan"]
+
+_LAYER_EXT = {"csv": ".gpkg", "gpkg": ".gpkg", "parquet": ".parquet", "json": ".geojson"}
+
+
+@dataclass
+class RunOutcome:
+    """What one CLI run produced."""
+
+    result: Any
+    plan: dict[str, Any] = field(default_factory=dict)
+    plan_result: Any = None
+    written: list[Path] = field(default_factory=list)
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write_table(frame: pd.DataFrame, path: Path, fmt: str) -> Path:
+    """Write a table atomically as ``path`` with the suffix of ``fmt`` (gpkg tables are written as CSV)."""
+    from siting.outputs import atomic_path, write_csv
+
+    if isinstance(frame, gpd.GeoDataFrame):
+        frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    if fmt in ("csv", "gpkg"):
+        return write_csv(frame, path.with_suffix(".csv"))
+    target = path.with_suffix(".parquet" if fmt == "parquet" else ".json")
+    with atomic_path(target) as tmp:
+        if fmt == "parquet":
+            frame.to_parquet(tmp, index=False)
+        else:
+            frame.to_json(tmp, orient="records", indent=2, force_ascii=False)
+    return target
+
+
+def _clean(gdf: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+    if gdf is None:
+        return None
+    out = gdf.drop(columns="node", errors="ignore")
+    for col in out.columns:  # object columns with mixed content (e.g. lists) cannot go to GPKG
+        if col != out.geometry.name and out[col].dtype == object:
+            out[col] = out[col].map(lambda v: v if v is None or isinstance(v, str) else json.dumps(v, default=str))
+    return out
+
+
+def write_layers(layers: dict[str, gpd.GeoDataFrame | None], folder: Path, fmt: str) -> list[Path]:
+    """Write layers atomically: one file each (``.gpkg``/``.parquet``/``.geojson``) or, for ``gpkg``,
+    one ``layers.gpkg`` with a layer per name (what :func:`siting.maps.map_from_outputs` reads)."""
+    from siting.outputs import atomic_path, write_layer
+
+    present = {k: _clean(v) for k, v in layers.items() if v is not None and len(v)}
+    if fmt == "gpkg":
+        target = folder / "layers.gpkg"
+        with atomic_path(target) as tmp:
+            for name, gdf in present.items():
+                gdf.to_file(tmp, driver="GPKG", layer=name, mode="a" if tmp.exists() else "w")
+        return [target]
+    ext = _LAYER_EXT[fmt]
+    return [write_layer(gdf, folder / f"{name}{ext}", layer=name) for name, gdf in present.items()]
+
+
+# --------------------------------------------------------------------------- running
+
+
+@dataclass(frozen=True)
+class CityPlan:
+    """The chosen sites of one city: sites, allocation lines, lanes and the solver record."""
+
+    sites: gpd.GeoDataFrame
+    lines: gpd.GeoDataFrame | None = None
+    lanes: gpd.GeoDataFrame | None = None
+    solution: Any = None
+
+
+def _split_plan(planned: Any, names: list[str]) -> dict[str, CityPlan]:
+    """Per-city views of a :class:`siting.pipeline.PlanResult` (stacked layers with a ``city`` column)."""
+
+    def part(gdf: Any, name: str) -> Any:
+        if gdf is None or "city" not in getattr(gdf, "columns", ()):
+            return None
+        return gdf[gdf["city"] == name].reset_index(drop=True)
+
+    return {
+        n: CityPlan(
+            sites=part(planned.sites, n),
+            lines=part(planned.lines, n),
+            lanes=part(planned.lanes, n),
+            solution=planned.solutions.get(n),
+        )
+        for n in names
+    }
+
+
+def execute(
+    scenario: Any,
+    *,
+    command: str,
+    overrides: dict[str, Any] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> RunOutcome:
+    """Rank (and for ``plan``, choose k sites per city) for a validated scenario.
+
+    Parameters
+    ----------
+    scenario : siting.config.Scenario
+    command : {"rank", "plan"}
+    overrides : dict, optional
+        RankOptions fields given on the command line.
+    progress : callable, optional
+        ``progress(stage, done, total)`` (see :mod:`siting.progress`).
+    """
+    from siting import pipeline
+    from siting.config.scenario import city_inputs, rank_options
+
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    options = rank_options(scenario, **(overrides or {}))
+    inputs = city_inputs(scenario)
+    timings["read_inputs_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    result = pipeline.run(inputs, options, progress=progress)
+    timings["rank_s"] = time.perf_counter() - t0
+    for name, city in result.cities.items():
+        for stage, seconds in city.timings_s.items():
+            timings[f"{name}.{stage}"] = seconds
+    outcome = RunOutcome(result=result, timings_s=timings)
+    if command == "plan":
+        t0 = time.perf_counter()
+        ks = {c.name: c.k for c in scenario.cities}
+        outcome.plan_result = pipeline.plan(result, ks, seed=scenario.seed, progress=progress)
+        outcome.plan = _split_plan(outcome.plan_result, list(result.cities))
+        timings["plan_s"] = time.perf_counter() - t0
+    return outcome
+
+
+def _summary_json(outcome: RunOutcome) -> dict[str, Any]:
+    source = outcome.plan_result if outcome.plan_result is not None else outcome.result
+    return source.summary_dict()
+
+
+def write_outputs(
+    outcome: RunOutcome,
+    scenario: Any,
+    out: Path | None,
+    fmt: str,
+    *,
+    command: str,
+    make_maps: bool,
+    map_dir: Path,
+    map_path: Path | None,
+    top: int,
+) -> list[Path]:
+    """Write tables, layers, maps and run.json; return the files written.
+
+    Layout of ``out``: ``ranking.csv`` (all cities), ``sensitivity``, ``excluded``, ``lane_totals``,
+    ``plan`` (for plan), ``summary.json``, ``run.json``; per city a folder with its ``ranking.csv``,
+    ``chosen.csv`` (plan) and layers ``stores``, ``candidates``, ``population``, ``rents``,
+    ``lanes``, ``isochrones``, ``allocation`` (plan) in the chosen format.
+    """
+    from siting.outputs import write_text
+
+    written: list[Path] = []
+    result = outcome.result
+    t0 = time.perf_counter()
+    if out is not None:
+        written.append(write_table(result.ranking, out / "ranking", "csv"))
+        if fmt in ("parquet", "json"):
+            written.append(write_table(result.ranking, out / "ranking", fmt))
+        for name in ("sensitivity", "excluded", "lane_totals"):
+            try:
+                table = getattr(result, name)
+            except (AttributeError, ValueError):  # pipeline without it, or nothing to stack
+                continue
+            if isinstance(table, pd.DataFrame) and len(table):
+                written.append(write_table(table, out / name, fmt))
+        for name, city in result.cities.items():
+            folder = out / name
+            written.append(write_table(city.ranking, folder / "ranking", "csv"))
+            layers = {
+                "stores": city.stores,
+                "candidates": city.candidates,
+                "population": city.population,
+                "rents": city.rents,
+                "lanes": city.lanes,
+                "isochrones": getattr(city, "isochrones", None),
+            }
+            if name in outcome.plan:
+                plan = outcome.plan[name]
+                written.append(write_table(plan.sites[["site_id"]], folder / "chosen", "csv"))
+                layers["allocation"] = plan.lines
+                if plan.lanes is not None and len(plan.lanes):
+                    layers["lanes"] = plan.lanes
+            written += write_layers(layers, folder, fmt)
+        if outcome.plan:
+            sites = pd.concat(
+                [
+                    pd.DataFrame(p.sites.drop(columns=p.sites.geometry.name)).assign(city=n)
+                    for n, p in outcome.plan.items()
+                ],
+                ignore_index=True,
+            )
+            sites = sites[["city", *[c for c in sites.columns if c != "city"]]]
+            written.append(write_table(sites, out / "plan", fmt))
+        from siting.runinfo import to_jsonable
+
+        summary = json.dumps(to_jsonable(_summary_json(outcome)), indent=2, ensure_ascii=False) + "\n"
+        write_text(summary, out / "summary.json")
+        written.append(out / "summary.json")
+    outcome.timings_s["write_s"] = time.perf_counter() - t0
+    if make_maps:
+        t0 = time.perf_counter()
+        written += _maps(outcome, map_dir, map_path)
+        outcome.timings_s["maps_s"] = time.perf_counter() - t0
+    if out is not None:
+        from siting.runinfo import run_record, write_run
+
+        tops = {
+            name: list(city.ranking.sort_values("rank")["site_id"].astype(str).head(top))
+            for name, city in result.cities.items()
+        }
+        extra: dict[str, Any] = {}
+        if outcome.plan:
+            extra["chosen_sites"] = {n: list(p.sites["site_id"].astype(str)) for n, p in outcome.plan.items()}
+            extra["solver"] = {n: _solver_info(p) for n, p in outcome.plan.items()}
+        record = run_record(
+            scenario, command=command, top_sites=tops, timings_s=outcome.timings_s, outputs=written, extra=extra
+        )
+        written.append(write_run(record, out))
+    return written
+
+
+def _solver_info(plan: CityPlan) -> dict[str, Any]:
+    sol = plan.solution
+    if sol is None:
+        return {}
+    return {
+        k: getattr(sol, k)
+        for k in ("model", "objective", "lower_bound", "gap", "optimal", "method", "runtime_s")
+        if hasattr(sol, k)
+    }
+
+
+def _maps(outcome: RunOutcome, map_dir: Path, map_path: Path | None) -> list[Path]:
+    from siting.maps.draw import make_map, save_map
+
+    written = []
+    result = outcome.result
+    for name, city in result.cities.items():
+        path = map_path if (map_path is not None and len(result.cities) == 1) else map_dir / f"{name}.html"
+        chosen, lanes = None, city.lanes
+        if name in outcome.plan:
+            plan = outcome.plan[name]
+            chosen = list(plan.sites["site_id"].astype(str))
+            lanes = plan.lanes if plan.lanes is not None and len(plan.lanes) else lanes
+        m = make_map(
+            stores=city.stores,
+            candidates=city.candidates,
+            lanes=lanes,
+            population=city.population,
+            rents=city.rents,
+            chosen=chosen,
+            isochrones=getattr(city, "isochrones", None),
+            title=f"siting: candidate microfactory sites, {name}",
+        )
+        size = save_map(m, path)
+        log.info("map %s (%.0f KiB)", path, size / 1024)
+        written.append(Path(path))
+    return written
+
+
+# --------------------------------------------------------------------------- printing
+
+
+def _criteria(ranking: pd.DataFrame) -> list[str]:
+    return [c for c in ranking.columns if f"{c}_norm" in ranking.columns]
+
+
+def _fmt_value(col: str, value: Any) -> str:
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "-"
+    if col.endswith("_s"):
+        return f"{value / 60:.1f}"
+    if isinstance(value, (int, float, np.number)):
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+    return str(value)
+
+
+#: short column headers for the printed tables (the CSV keeps the full names with units)
+_SHORT = {
+    "delivery_time_s": "delivery (min)",
+    "population_reachable": "population reached",
+    "rent_per_yr": "rent/yr ({cur})",
+    "co2e_wtw_kg_per_week": "CO2e WTW kg/wk",
+    "landed_cost_per_unit": "landed cost/unit ({cur})",
+    "saving_vs_offshore": "saving vs offshore/unit ({cur})",
+    "stores_within_sla": "stores within SLA",
+    "floor_area_fit_ratio": "floor fit",
+}
+
+
+def _header(col: str, currency: str) -> str:
+    if col in _SHORT:
+        return _SHORT[col].format(cur=currency)
+    if col.endswith("_s"):
+        return f"{col[:-2]} (min)"
+    if col.endswith("_per_yr") and not col.endswith("_per_m2_yr"):
+        return f"{col} ({currency})"
+    return col
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
+
+
+def print_ranking(result: Any, top: int) -> None:
+    """Print the top sites per city with their criteria (results go to stdout)."""
+    from rich.table import Table
+
+    console = _console()
+    extras = ("p_first", "p_top_k")
+    for name, city in result.cities.items():
+        rows = city.ranking.sort_values("rank")
+        crit = _criteria(rows)
+        weights = getattr(city, "weights", None) or {}
+        if any(weights.get(c, 0) > 0 for c in crit):  # show the weighted criteria; the CSV has them all
+            crit = [c for c in crit if weights.get(c, 0) > 0]
+        # the business case (landed cost against offshore) is always shown when it was computed
+        crit += [c for c in ("landed_cost_per_unit", "saving_vs_offshore") if c in rows.columns and c not in crit]
+        robust = [c for c in extras if c in rows.columns]
+        table = Table(title=f"{name}: top {min(top, len(rows))} of {len(rows)} candidate sites")
+        for col in ("rank", "site_id", "score", *crit, *robust):
+            table.add_column(_header(col, city.currency), justify="left" if col == "site_id" else "right")
+        for _, r in rows.head(top).iterrows():
+            table.add_row(
+                str(r["rank"]),
+                str(r["site_id"]),
+                f"{r['score']:.3f}",
+                *[_fmt_value(c, r[c]) for c in crit],
+                *[f"{r[c]:.2f}" for c in robust],
+            )
+        console.print(table)
+        note = (getattr(city, "robustness", None) or {}).get("note")
+        if note:
+            console.print(f"robustness: {note}", highlight=False)
+    if len(result.cities) > 1:
+        _print_cities(result, console)
+
+
+def _print_cities(result: Any, console: Any) -> None:
+    """The comparable cross-city table of a multi-city run (when the pipeline provides it)."""
+    from rich.table import Table
+
+    try:
+        summary = result.summary
+    except AttributeError:
+        return
+    cols = [
+        c
+        for c in (
+            "city",
+            "n_candidates_ranked",
+            "n_stores",
+            "best_site_id",
+            "best_score",
+            "best_rank_overall",
+            "best_p_first",
+            "delivery_time_s",
+        )
+        if c in summary.columns
+    ]
+    table = Table(title="cities compared (best site of each)")
+    for c in cols:
+        table.add_column(_header(c, ""), justify="left" if c in ("city", "best_site_id") else "right")
+    for _, r in summary.iterrows():
+        table.add_row(
+            *[
+                str(r[c])
+                if c in ("city", "best_site_id")
+                else (f"{r[c]:.3f}" if c in ("best_score", "best_p_first") else _fmt_value(c, r[c]))
+                for c in cols
+            ]
+        )
+    console.print(table)
+
+
+def print_plan(outcome: RunOutcome) -> None:
+    """Print the chosen sites per city and how close to optimal the solve is."""
+    from rich.table import Table
+
+    console = _console()
+    for name, plan in outcome.plan.items():
+        sites, sol = plan.sites, plan.solution
+        note = None
+        if sol is not None:
+            note = (
+                f"{'proven optimal' if sol.optimal else f'within {100 * sol.gap:.2f}% of the optimum'} "
+                f"({sol.method}, {sol.runtime_s:.2f} s)"
+            )
+        table = Table(title=f"{name}: best {len(sites)} site(s)", caption=note)
+        table.add_column("site_id")
+        table.add_column("rank", justify="right")
+        table.add_column("stores served", justify="right")
+        table.add_column("demand (units/week)", justify="right")
+        table.add_column("mean delivery (min)", justify="right")
+        for _, r in sites.iterrows():
+            served = float(r.get("demand_served", 0) or 0)
+            mean_min = float(r.get("weighted_cost", 0) or 0) / served / 60 if served > 0 else float("nan")
+            table.add_row(
+                str(r["site_id"]),
+                _fmt_value("", r.get("rank")),
+                _fmt_value("", r.get("n_stores")),
+                _fmt_value("", served),
+                "-" if not np.isfinite(mean_min) else f"{mean_min:.1f}",
+            )
+        console.print(table)
+
+
+def rank_overrides(**values: Any) -> dict[str, Any]:
+    """Command-line RankOptions overrides that are set and that RankOptions knows."""
+    from siting.pipeline import RankOptions
+
+    names = {f.name for f in dataclasses.fields(RankOptions)}
+    unknown = [k for k, v in values.items() if v is not None and k not in names]
+    if unknown:
+        raise InputError(f"option(s) {', '.join(unknown)} are not supported by this version of the pipeline")
+    return {k: v for k, v in values.items() if v is not None}

@@ -1,0 +1,217 @@
+"""Product families (the landed-cost inputs) and the sourced cost defaults shipped as package data."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from siting.errors import InputError, MissingColumnError
+
+__all__ = [
+    "ProductFamily",
+    "cost_defaults",
+    "cost_default",
+    "load_products",
+    "example_products_path",
+]
+
+
+@lru_cache(maxsize=1)
+def _defaults_table() -> pd.DataFrame:
+    with resources.files("siting").joinpath("data/cost_defaults.csv").open("r") as fh:
+        return pd.read_csv(fh)
+
+
+@lru_cache(maxsize=1)
+def _default_values() -> dict[str, float]:
+    """``parameter -> value`` of the defaults table (first row wins), so a look-up is a dict access."""
+    table = _defaults_table()
+    values: dict[str, float] = {}
+    for name, value in zip(table["parameter"], table["value"]):
+        values.setdefault(name, float(value))
+    return values
+
+
+def cost_defaults() -> pd.DataFrame:
+    """The default cost figures with ``parameter, value, unit, source, year, grade, note``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``siting/data/cost_defaults.csv``. Grades: A consultancy or named research,
+        B trade press quoting research, C vendor blog or glossary, ``assumption`` no source.
+    """
+    return _defaults_table().copy()
+
+
+def cost_default(parameter: str) -> float:
+    """The default value of one cost parameter (see :func:`cost_defaults`).
+
+    Parameters
+    ----------
+    parameter : str
+        A name in the ``parameter`` column, e.g. ``"carrying_rate_per_yr"``.
+
+    Returns
+    -------
+    float
+    """
+    values = _default_values()
+    if parameter not in values:
+        raise KeyError(f"no cost default named {parameter!r}; known: {', '.join(_defaults_table()['parameter'])}")
+    return values[parameter]
+
+
+@dataclass(frozen=True)
+class ProductFamily:
+    """One product family: demand, prices and the two ways of sourcing it (local vs offshore).
+
+    Money is per unit in the scenario currency; demand is per week. ``unit_cost_offshore`` is the
+    factory-gate (FOB) price; freight and duty are added on top. ``season_weeks`` is the selling
+    season after which unsold stock is obsolete and sold at ``salvage_per_unit``; a review
+    period longer than the season is capped at the season by the cost model.
+    """
+
+    family: str
+    price_per_unit: float
+    demand_mean_units_per_week: float
+    demand_std_units_per_week: float
+    unit_cost_local: float
+    unit_cost_offshore: float
+    moq_local_units: float
+    moq_offshore_units: float
+    lead_time_local_weeks: float
+    lead_time_offshore_weeks: float
+    review_period_local_weeks: float
+    review_period_offshore_weeks: float
+    salvage_per_unit: float
+    freight_offshore_per_unit: float
+    duty_offshore_per_unit: float
+    season_weeks: float = dataclasses.field(default_factory=lambda: cost_default("season_weeks"))
+    carrying_rate_per_yr: float = dataclasses.field(default_factory=lambda: cost_default("carrying_rate_per_yr"))
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.family, str) or not self.family.strip():
+            raise InputError("column 'family': give a non-empty product family name.")
+        for f in dataclasses.fields(self):
+            if f.name == "family":
+                continue
+            value = getattr(self, f.name)
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                raise InputError(f"column {f.name!r}: {value!r} is not a number.") from None
+            if not math.isfinite(value) or value < 0:
+                raise InputError(f"column {f.name!r}: {value!r} must be a finite number >= 0.")
+            object.__setattr__(self, f.name, value)
+        positive = (
+            "price_per_unit",
+            "review_period_local_weeks",
+            "review_period_offshore_weeks",
+            "season_weeks",
+        )
+        for name in positive:
+            if getattr(self, name) <= 0:
+                raise InputError(f"column {name!r}: must be > 0.")
+        if self.demand_mean_units_per_week <= 0:
+            raise InputError("column 'demand_mean_units_per_week': must be > 0.")
+        for name in ("unit_cost_local", "unit_cost_offshore"):
+            if self.salvage_per_unit >= getattr(self, name):
+                raise InputError(
+                    f"column 'salvage_per_unit': {self.salvage_per_unit} must be below "
+                    f"{name} ({getattr(self, name)}); lower the salvage value."
+                )
+        if self.price_per_unit <= self.acquisition_cost("offshore") and (self.price_per_unit <= self.unit_cost_local):
+            raise InputError(
+                "column 'price_per_unit': the price is below the unit cost of both sources; "
+                "check the price or the unit costs."
+            )
+
+    def acquisition_cost(self, source: str) -> float:
+        """Cost per unit delivered to the city before storage: production (+ freight + duty offshore)."""
+        if source == "local":
+            return self.unit_cost_local
+        if source == "offshore":
+            return self.unit_cost_offshore + self.freight_offshore_per_unit + self.duty_offshore_per_unit
+        raise ValueError(f"source must be 'local' or 'offshore', not {source!r}")
+
+    def scaled(self, **factors: float) -> ProductFamily:
+        """A copy with numeric fields multiplied by the given factors (``moq_local_units=1.2``)."""
+        return dataclasses.replace(self, **{k: getattr(self, k) * v for k, v in factors.items()})
+
+
+_DEFAULTED = ("season_weeks", "carrying_rate_per_yr")
+_REQUIRED = [f.name for f in dataclasses.fields(ProductFamily) if f.name not in _DEFAULTED]
+_OPTIONAL = {"season_weeks", "carrying_rate_per_yr", "review_period_weeks", "note", "source"}
+
+
+def example_products_path() -> Path:
+    """Path of the example product-family CSV shipped with the package."""
+    return Path(str(resources.files("siting").joinpath("data/products_example.csv")))
+
+
+def load_products(path: str | Path) -> tuple[ProductFamily, ...]:
+    """Read product families from a CSV file, one family per row.
+
+    Columns are the :class:`ProductFamily` fields. ``season_weeks`` and ``carrying_rate_per_yr``
+    are optional (package defaults); ``review_period_weeks`` may stand for both review periods;
+    ``note`` and ``source`` are kept out of the model. Unknown columns are refused (typos).
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV file.
+
+    Returns
+    -------
+    tuple of ProductFamily
+
+    Raises
+    ------
+    InputError
+        Naming the file, the row (file line number) and the column to fix.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: product-family file not found; give the path of a CSV file.")
+    try:
+        table = pd.read_csv(path, dtype={"family": str}, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot be read as CSV ({exc}); fix the file.") from None
+    table.columns = [str(c).strip() for c in table.columns]
+    if "review_period_weeks" in table.columns:
+        for col in ("review_period_local_weeks", "review_period_offshore_weeks"):
+            if col not in table.columns:
+                table[col] = table["review_period_weeks"]
+    unknown = sorted(set(table.columns) - set(_REQUIRED) - _OPTIONAL)
+    if unknown:
+        raise InputError(
+            f"{path}: unknown column(s) {', '.join(map(repr, unknown))}; "
+            f"expected {', '.join(_REQUIRED)} (optional: {', '.join(sorted(_OPTIONAL))})."
+        )
+    missing = [c for c in _REQUIRED if c not in table.columns]
+    if missing:
+        raise MissingColumnError(f"{path}: missing column(s) {', '.join(map(repr, missing))}; add them.")
+    if table.empty:
+        raise InputError(f"{path}: no product families; add at least one row.")
+    dup = table["family"][table["family"].duplicated()]
+    if not dup.empty:
+        raise InputError(f"{path}: family {dup.iloc[0]!r} appears twice; family names must be unique.")
+    fields = _REQUIRED + [c for c in _DEFAULTED if c in table.columns]
+    families = []
+    for i, row in enumerate(table.to_dict("records")):
+        kwargs = {k: row[k] for k in fields if not (k != "family" and pd.isna(row[k]) and k in _OPTIONAL)}
+        for k, v in kwargs.items():
+            if k != "family" and pd.isna(v):
+                raise InputError(f"{path}, line {i + 2}, column {k!r}: value is empty; fill it in.")
+        try:
+            families.append(ProductFamily(**kwargs))
+        except InputError as exc:
+            raise InputError(f"{path}, line {i + 2} (family {row.get('family')!r}), {exc}") from None
+    return tuple(families)

@@ -1,0 +1,5 @@
+"""Stakeholder maps: folium maps of a run, saved as self-contained offline HTML."""
+
+from siting.maps.draw import make_map, map_from_outputs, map_html, save_map, show_map
+
+__all__ = ["make_map", "map_from_outputs", "map_html", "save_map", "show_map"]

@@ -1,0 +1,297 @@
+"""Folium elements behind siting maps: a compact GeoJSON layer, legend, title and small controls."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import shapely
+from branca.element import Element, MacroElement
+from folium.map import Layer
+from folium.template import Template
+
+__all__ = ["js_json", "feature_collection", "DataLayer", "Runtime", "Legend", "Title", "Controls"]
+
+COORD_DECIMALS = 6  # about 0.1 m: more than enough for display, a third of the size of full doubles
+
+
+def js_json(obj: Any) -> str:
+    """JSON that is safe to paste inside a ``<script>`` element (no ``<``, ``>``, ``&`` left)."""
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    for raw, esc in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(raw, esc)
+    return text
+
+
+def feature_collection(geoms: np.ndarray, props: list[dict[str, Any]]) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection of lon/lat shapely geometries rounded to ``COORD_DECIMALS``.
+
+    Missing or empty geometries are dropped together with their properties.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    rounded = shapely.transform(geoms, lambda xy: np.round(xy, COORD_DECIMALS))
+    feats = []
+    for g, p in zip(rounded, props):
+        if g is None or g.is_empty:
+            continue
+        feats.append({"type": "Feature", "geometry": shapely.geometry.mapping(g), "properties": p})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+_RUNTIME_JS = r"""
+var siting = window.siting = window.siting || {layers: {}};
+siting.geoLayer = function (map, key, data, o) {
+  var base = o.style || {};
+  function style(f) {
+    var p = f.properties, s = L.Util.extend({}, base, {className: o.className});
+    if (p.c) { s.color = p.c; }
+    if (p.f) { s.fillColor = p.f; }
+    if (p.w) { s.weight = p.w; }
+    return s;
+  }
+  var layer = L.geoJSON(data, {
+    style: style,
+    pointToLayer: function (f, ll) {
+      var p = f.properties;
+      if (o.kind === 'label') {
+        var sz = o.size || 24, span = document.createElement('span');
+        span.style.background = p.f || p.c || '#444';
+        span.style.color = p.k || '#111';
+        span.textContent = p.l || '';
+        return L.marker(ll, {icon: L.divIcon({className: o.iconClass || o.className, html: span, iconSize: [sz, sz],
+          iconAnchor: [sz / 2, sz / 2], popupAnchor: [0, -sz / 2]}), keyboard: false, riseOnHover: true,
+          zIndexOffset: (o.z || 0) + (p.z || 0)});
+      }
+      return L.circleMarker(ll, L.Util.extend(style(f), {radius: p.r || o.radius || 5}));
+    },
+    onEachFeature: function (f, l) {
+      var p = f.properties;
+      if (p.p) { l.bindPopup(p.p, {maxWidth: 400, className: 'siting-popup'}); }
+      if (p.t) { l.bindTooltip(p.t, {sticky: o.kind !== 'label'}); }
+    }
+  });
+  siting.layers[key] = layer;
+  return layer;
+};
+siting.legend = function (map, html) {
+  var c = L.control({position: 'bottomright'});
+  c.onAdd = function () {
+    var d = L.DomUtil.create('div', 'siting-legend leaflet-control');
+    d.innerHTML = html;
+    L.DomEvent.disableClickPropagation(d);
+    L.DomEvent.disableScrollPropagation(d);
+    return d;
+  };
+  c.addTo(map);
+  function sync() {
+    c.getContainer().querySelectorAll('[data-layer]').forEach(function (s) {
+      var l = siting.layers[s.getAttribute('data-layer')];
+      s.style.display = (!l || map.hasLayer(l)) ? '' : 'none';
+    });
+  }
+  map.on('overlayadd overlayremove', sync);
+  sync();
+  siting.legendControl = c;
+  return c;
+};
+siting.title = function (map, text, subtitle) {
+  var d = L.DomUtil.create('div', 'siting-title', map.getContainer());
+  var h = L.DomUtil.create('div', 'siting-title-main', d);
+  h.textContent = text;
+  if (subtitle) { L.DomUtil.create('div', 'siting-title-sub', d).textContent = subtitle; }
+  L.DomEvent.disableClickPropagation(d);
+  return d;
+};
+siting.button = function (map, svg, title, onclick) {
+  var c = L.control({position: 'topleft'});
+  c.onAdd = function () {
+    var bar = L.DomUtil.create('div', 'leaflet-bar leaflet-control');
+    var a = L.DomUtil.create('a', 'siting-btn', bar);
+    a.href = '#'; a.title = title; a.setAttribute('role', 'button'); a.setAttribute('aria-label', title);
+    a.innerHTML = svg;
+    L.DomEvent.on(a, 'click', function (e) { L.DomEvent.stop(e); onclick(a); });
+    L.DomEvent.disableClickPropagation(bar);
+    return bar;
+  };
+  return c.addTo(map);
+};
+siting.controls = function (map, attributions, bounds) {
+  if (bounds) { map.fitBounds(bounds, {padding: [30, 30], animate: false}); }
+  L.control.scale({imperial: false, maxWidth: 150}).addTo(map);
+  attributions.forEach(function (a) { map.attributionControl.addAttribution(a); });
+  var full = '<svg viewBox="0 0 16 16" width="16" height="16"><path d="M1 6V1h5M10 1h5v5M15 10v5h-5M6 15H1v-5" fill="none" stroke="#333" stroke-width="2"/></svg>';
+  siting.button(map, full, 'Full screen', function () {
+    var el = map.getContainer();
+    if (document.fullscreenElement) { document.exitFullscreen(); }
+    else if (el.requestFullscreen) { el.requestFullscreen(); }
+  });
+  document.addEventListener('fullscreenchange', function () { map.invalidateSize(); });
+  var ruler = '<svg viewBox="0 0 16 16" width="16" height="16"><path d="M1 11l10-10 4 4-10 10zM4 8l2 2M6 6l1 1M8 4l2 2M10 2l1 1" fill="none" stroke="#333" stroke-width="1.5"/></svg>';
+  var active = false, pts = [], line = null;
+  siting.button(map, ruler, 'Measure a distance: click points on the map; click the ruler again to clear', function (a) {
+    active = !active;
+    if (active) { L.DomUtil.addClass(a, 'siting-on'); } else { L.DomUtil.removeClass(a, 'siting-on'); }
+    if (!active && line) { map.removeLayer(line); line = null; pts = []; }
+    map.getContainer().style.cursor = active ? 'crosshair' : '';
+  });
+  map.on('click', function (e) {
+    if (!active) { return; }
+    pts.push(e.latlng);
+    if (!line) {
+      line = L.polyline(pts, {color: '#c2255c', weight: 3, dashArray: '6 4', interactive: false, className: 'siting-measure'}).addTo(map);
+      line.bindTooltip('', {permanent: true, direction: 'right', className: 'siting-measure-tip'});
+    } else { line.setLatLngs(pts); }
+    var d = 0;
+    for (var i = 1; i < pts.length; i++) { d += map.distance(pts[i - 1], pts[i]); }
+    line.setTooltipContent(d < 1000 ? Math.round(d) + ' m' : (d / 1000).toFixed(2) + ' km');
+    line.openTooltip(e.latlng);
+  });
+};
+"""
+
+_RUNTIME_CSS = """
+.siting-legend{background:rgba(255,255,255,.93);padding:6px 9px;border-radius:5px;box-shadow:0 1px 5px rgba(0,0,0,.35);
+ font:12px/1.35 system-ui,-apple-system,"Segoe UI",sans-serif;max-height:55vh;overflow:auto;max-width:250px;color:#222}
+.siting-legend-section+.siting-legend-section{margin-top:5px}
+.siting-legend-title{font-weight:600;margin-bottom:2px}
+.siting-legend-row{display:flex;align-items:center;gap:6px;margin:1px 0}
+.siting-legend-row i{display:inline-block;width:16px;height:11px;border:1px solid rgba(0,0,0,.3);flex:none}
+.siting-legend-dot{display:inline-block;border-radius:50%;border:1px solid rgba(0,0,0,.5);flex:none;opacity:.85}
+.siting-legend-bar{height:10px;border:1px solid rgba(0,0,0,.3);margin-top:2px;min-width:150px}
+.siting-legend-ends{display:flex;justify-content:space-between;gap:10px}
+.siting-title{position:absolute;top:10px;left:50%;transform:translateX(-50%);z-index:1000;max-width:55%;text-align:center;
+ background:rgba(255,255,255,.93);padding:5px 14px;border-radius:5px;box-shadow:0 1px 5px rgba(0,0,0,.35);
+ font:600 16px/1.3 system-ui,-apple-system,"Segoe UI",sans-serif;color:#222}
+.siting-title-sub{font-weight:400;font-size:12px;color:#555}
+.siting-rank span,.siting-chosen span{display:flex;align-items:center;justify-content:center;width:100%;height:100%;
+ box-sizing:border-box;border-radius:50%;font:bold 11px/1 system-ui,sans-serif;border:2px solid #fff;box-shadow:0 0 0 1px #333}
+.siting-chosen span{border:3px solid #c2255c;box-shadow:0 0 0 2px #fff,0 0 0 3px #c2255c;font-size:15px}
+.siting-popup table{border-collapse:collapse;font-size:12px;margin-top:4px}
+.siting-popup th,.siting-popup td{padding:1px 6px;text-align:right;border-bottom:1px solid #eee}
+.siting-popup th:first-child,.siting-popup td:first-child{text-align:left}
+.siting-popup .siting-h{font-weight:600;font-size:13px}
+a.siting-btn{display:flex;align-items:center;justify-content:center}
+a.siting-btn.siting-on{background:#ffe3ec}
+"""
+
+RUNTIME_HTML = f"<style>{_RUNTIME_CSS}</style>\n<script>{_RUNTIME_JS}</script>"
+
+
+class Runtime(MacroElement):
+    """Adds the siting runtime (a few helper functions and CSS) to the page header, after Leaflet."""
+
+    _template = Template("")
+
+    def render(self, **kwargs: Any) -> None:
+        """Register the runtime in the figure header."""
+        self.get_root().header.add_child(Element(RUNTIME_HTML), name="siting_runtime")
+        super().render(**kwargs)
+
+
+class DataLayer(Layer):
+    """One overlay: a GeoJSON FeatureCollection drawn as circle markers, labels or shapes.
+
+    Feature properties use short keys: ``c`` stroke colour, ``f`` fill colour, ``w`` weight (px),
+    ``r`` radius (px), ``z`` z-index offset of a label, ``l`` label text, ``k`` label text colour, ``p`` popup HTML and ``t``
+    tooltip HTML (both already escaped).
+    """
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = siting.geoLayer({{ this._parent.get_name() }}, {{ this.key_js }}, {{ this.data_js }}, {{ this.opts_js }});
+{% endmacro %}
+"""
+    )
+
+    def __init__(
+        self,
+        key: str,
+        name: str,
+        data: dict[str, Any],
+        *,
+        kind: str = "shape",
+        class_name: str,
+        style: dict[str, Any] | None = None,
+        show: bool = True,
+        icon_class: str | None = None,
+        size_px: int | None = None,
+        z_offset: int = 0,
+    ) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "SitingLayer"
+        self.key = key
+        self.n_features = len(data["features"])
+        self.key_js = js_json(key)
+        self.data_js = js_json(data)
+        self.opts_js = js_json(
+            {
+                "kind": kind,
+                "className": class_name,
+                "iconClass": icon_class,
+                "style": style or {},
+                "size": size_px,
+                "z": z_offset,
+            }
+        )
+
+
+class Legend(MacroElement):
+    """The legend control (bottom right): one section per coloured layer, hidden with its layer."""
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+siting.legend({{ this._parent.get_name() }}, {{ this.html_js }});
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self._name = "SitingLegend"
+        self.html_js = js_json(html)
+
+
+class Title(MacroElement):
+    """A title box at the top centre of the map (plain text, never parsed as HTML)."""
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+siting.title({{ this._parent.get_name() }}, {{ this.text_js }}, {{ this.sub_js }});
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, text: str, subtitle: str = "") -> None:
+        super().__init__()
+        self._name = "SitingTitle"
+        self.text_js = js_json(text)
+        self.sub_js = js_json(subtitle)
+
+
+class Controls(MacroElement):
+    """Initial view (fit to ``bounds`` without animation), permanent attributions, a metric scale and
+    tiny inline full-screen and distance-measure buttons."""
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+siting.controls({{ this._parent.get_name() }}, {{ this.attributions_js }}, {{ this.bounds_js }});
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, attributions_html: list[str], bounds: list[list[float]] | None = None) -> None:
+        super().__init__()
+        self._name = "SitingControls"
+        self.attributions_js = js_json(attributions_html)
+        self.bounds_js = js_json(bounds)

@@ -1,0 +1,449 @@
+"""Map layers built from siting's GeoDataFrames: reprojection, simplification, popups, colours and sizes."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from siting.errors import InputError, MissingColumnError, NoCrsError
+from siting.maps.elements import DataLayer, feature_collection
+from siting.maps.legend import PALETTES, Scale, class_scale, fmt, gradient_scale, size_scale, swatch_scale
+
+__all__ = [
+    "criteria_columns",
+    "stores_layer",
+    "candidate_layers",
+    "lanes_layer",
+    "zones_layer",
+    "isochrones_layer",
+    "prepare",
+]
+
+STORE_COLOR = "#1971c2"
+CHOSEN_COLOR = "#c2255c"
+UNRANKED_COLOR = "#adb5bd"
+
+
+def _esc(value: object) -> str:
+    return html.escape(fmt(value) if not isinstance(value, str) else value, quote=True)
+
+
+def _popup(heading: str, rows: Iterable[tuple[str, object]], table: str = "") -> str:
+    """Popup HTML: an escaped heading, label/value rows and an optional prebuilt (escaped) table."""
+    body = "".join(f"<tr><td>{_esc(k)}</td><td>{_esc(v)}</td></tr>" for k, v in rows)
+    return f'<div class="siting-h">{_esc(heading)}</div><table>{body}</table>{table}'
+
+
+def _require(gdf: pd.DataFrame, columns: Iterable[str], layer: str) -> None:
+    missing = [c for c in columns if c not in gdf.columns]
+    if missing:
+        raise MissingColumnError(
+            f"layer {layer!r} lacks column(s) {missing}; it has {list(gdf.columns)}. "
+            "Validate it with siting.inputs.layers first or rename the columns."
+        )
+
+
+def _metric_crs(gdf: gpd.GeoDataFrame) -> Any:
+    return gdf.crs if gdf.crs.is_projected else gdf.estimate_utm_crs()
+
+
+def prepare(gdf: gpd.GeoDataFrame, layer: str, *, simplify_m: float) -> gpd.GeoDataFrame:
+    """Drop empty geometries, simplify lines/polygons in metres and reproject to EPSG:4326."""
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise InputError(f"layer {layer!r} must be a GeoDataFrame, got {type(gdf).__name__}")
+    if gdf.crs is None:
+        raise NoCrsError(
+            f"layer {layer!r} has no CRS: set it with gdf.set_crs('EPSG:4326') (or the CRS of its coordinates)"
+        )
+    out = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].copy()
+    if simplify_m > 0 and len(out) and not out.geom_type.isin(["Point", "MultiPoint"]).all():
+        metric = out.to_crs(_metric_crs(out))
+        metric = metric.set_geometry(metric.geometry.simplify(simplify_m, preserve_topology=True))
+        out = metric
+    return out.to_crs(4326)
+
+
+def _sqrt_sizes(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    v = np.nan_to_num(np.asarray(values, dtype=float), nan=0.0).clip(min=0.0)
+    vmax = v.max() if v.size else 0.0
+    return lo + (hi - lo) * (np.sqrt(v / vmax) if vmax > 0 else np.zeros_like(v))
+
+
+def _text_color(fill: str) -> str:
+    r, g, b = (int(fill.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4))
+    return "#ffffff" if 0.299 * r + 0.587 * g + 0.114 * b < 140 else "#111111"
+
+
+def _label(row: pd.Series, id_col: str) -> str:
+    name = row.get("name")
+    if isinstance(name, str) and name.strip():
+        return name
+    return str(row[id_col])
+
+
+def criteria_columns(frame: pd.DataFrame) -> list[str]:
+    """The criteria of a ranking: every column ``c`` that has both ``c_norm`` and ``c_contrib``.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Candidates or a ranking table.
+
+    Returns
+    -------
+    list of str
+        Criterion names in column order.
+    """
+    cols = set(frame.columns)
+    return [c for c in frame.columns if f"{c}_norm" in cols and f"{c}_contrib" in cols]
+
+
+def _breakdown_table(row: pd.Series, criteria: list[str]) -> str:
+    if not criteria:
+        return ""
+    head = "<tr><th>criterion</th><th>value</th><th>norm</th><th>contrib</th></tr>"
+    body = "".join(
+        f"<tr><td>{_esc(c)}</td><td>{_esc(row[c])}</td><td>{_esc(row[f'{c}_norm'])}</td>"
+        f"<td>{_esc(row[f'{c}_contrib'])}</td></tr>"
+        for c in criteria
+    )
+    return f"<table>{head}{body}</table>"
+
+
+def _site_popup(row: pd.Series, criteria: list[str], n_sites: int, *, chosen: bool = False) -> str:
+    rows: list[tuple[str, object]] = [("site_id", str(row["site_id"]))]
+    if "rank" in row.index and pd.notna(row["rank"]):
+        rows.append(("rank", f"{int(row['rank'])} of {n_sites}"))
+    for col in (
+        "score",
+        "floor_area_m2",
+        "rent_per_m2_yr",
+        "p_first",
+        "p_top_k",
+        "robust",
+        "narrow_win",
+        "rank_overall",
+    ):
+        if col in row.index and pd.notna(row[col]):
+            rows.append((col, row[col]))
+    if chosen:
+        rows.append(("chosen", "yes"))
+    return _popup(
+        f"{'Chosen site' if chosen else 'Candidate site'}: {_label(row, 'site_id')}",
+        rows,
+        _breakdown_table(row, criteria),
+    )
+
+
+def stores_layer(stores: gpd.GeoDataFrame, simplify_m: float) -> tuple[DataLayer, Scale]:
+    """Stores as circles sized by ``demand_units_per_week`` (square-root scale), with popups and tooltips."""
+    _require(stores, ["store_id", "demand_units_per_week"], "stores")
+    s = prepare(stores, "stores", simplify_m=simplify_m)
+    pts = s.geometry.representative_point().to_numpy()
+    demand = pd.to_numeric(s["demand_units_per_week"], errors="coerce").to_numpy(dtype=float)
+    radius = _sqrt_sizes(demand, 3.0, 12.0)
+    props = []
+    for (_, row), r in zip(s.iterrows(), radius):
+        rows: list[tuple[str, object]] = [("store_id", str(row["store_id"]))]
+        if "shop" in row.index and isinstance(row["shop"], str):
+            rows.append(("shop", row["shop"]))
+        rows.append(("demand_units_per_week", row["demand_units_per_week"]))
+        props.append(
+            {
+                "r": round(float(r), 1),
+                "p": _popup(f"Store: {_label(row, 'store_id')}", rows),
+                "t": _esc(_label(row, "store_id")),
+            }
+        )
+    finite = demand[np.isfinite(demand) & (demand > 0)]
+    if finite.size:
+        refs = np.unique(np.array([finite.max(), np.median(finite), finite.min()]))[::-1]
+        radii = _sqrt_sizes(np.append(refs, finite.max()), 3.0, 12.0)[: refs.size]
+        scale = size_scale("Stores: demand (units/week)", STORE_COLOR, tuple(radii), tuple(fmt(v) for v in refs))
+    else:
+        scale = swatch_scale("Stores", STORE_COLOR, "store")
+    layer = DataLayer(
+        "stores",
+        f"Stores ({len(s):,})",
+        feature_collection(pts, props),
+        kind="circle",
+        class_name="siting-stores",
+        style={"color": "#ffffff", "weight": 1, "fillColor": STORE_COLOR, "fillOpacity": 0.8, "opacity": 0.9},
+    )
+    return layer, scale
+
+
+def candidate_layers(
+    candidates: gpd.GeoDataFrame, chosen: Any, simplify_m: float
+) -> tuple[list[DataLayer], list[tuple[str, Scale]]]:
+    """Candidate sites (footprint + rank label coloured by rank, breakdown popup) and the chosen sites (stars)."""
+    _require(candidates, ["site_id"], "candidates")
+    c = prepare(candidates, "candidates", simplify_m=simplify_m)
+    criteria = criteria_columns(c)
+    n = len(c)
+    has_rank = "rank" in c.columns and c["rank"].notna().any()
+    if has_rank:
+        c = c.sort_values("rank", kind="stable")
+        ranks = pd.to_numeric(c["rank"], errors="coerce").to_numpy(dtype=float)
+        worst = float(np.nanmax(ranks))
+        scale = gradient_scale(
+            1,
+            max(worst, 1.0),
+            "YlGn",
+            "Candidate sites by rank",
+            low_label="1 (best)",
+            high_label=f"{fmt(int(worst))}",
+            reverse=True,
+        )
+        colors = [col if np.isfinite(r) else UNRANKED_COLOR for col, r in zip(scale.color(ranks), ranks)]
+    else:
+        ranks = np.full(n, np.nan)
+        scale = swatch_scale("Candidate sites", PALETTES["YlGn"][-1], "candidate site (not ranked)")
+        colors = [PALETTES["YlGn"][-1]] * n
+    n_ranked = int(np.isfinite(ranks).sum())
+    geoms, props = [], []
+    for (_, row), color, rank in zip(c.iterrows(), colors, ranks):
+        popup = _site_popup(row, criteria, n_ranked)
+        ranked = np.isfinite(rank)
+        tip = _esc(
+            f"#{int(rank)} {_label(row, 'site_id')}"
+            if ranked
+            else f"{_label(row, 'site_id')}{' (not ranked)' if has_rank else ''}"
+        )
+        if row.geometry.geom_type not in ("Point", "MultiPoint"):
+            geoms.append(row.geometry)
+            props.append({"c": color, "f": color, "p": popup, "t": tip})
+        geoms.append(row.geometry.representative_point())
+        props.append(
+            {
+                "f": color,
+                "k": _text_color(color),
+                "l": str(int(rank)) if np.isfinite(rank) else "",
+                "z": int(n - rank) * 10 if np.isfinite(rank) else 0,
+                "p": popup,
+                "t": tip,
+            }
+        )
+    layers = [
+        DataLayer(
+            "candidates",
+            f"Candidate sites ({n:,})",
+            feature_collection(np.array(geoms, dtype=object), props),
+            kind="label",
+            class_name="siting-candidates",
+            icon_class="siting-rank",
+            size_px=22,
+            style={"weight": 1.5, "fillOpacity": 0.25, "opacity": 0.9},
+        )
+    ]
+    scales: list[tuple[str, Scale]] = [("candidates", scale)]
+    picked = _chosen_rows(c, chosen)
+    if picked is not None and len(picked):
+        cprops = []
+        for _, row in picked.iterrows():
+            cprops.append(
+                {
+                    "f": "#ffffff",
+                    "k": CHOSEN_COLOR,
+                    "l": "★",
+                    "z": 10_000,
+                    "p": _site_popup(row, criteria, n_ranked, chosen=True),
+                    "t": _esc(f"Chosen: {_label(row, 'site_id')}"),
+                }
+            )
+        pts = picked.geometry.representative_point().to_numpy()
+        layers.append(
+            DataLayer(
+                "chosen",
+                f"Chosen sites ({len(picked):,})",
+                feature_collection(pts, cprops),
+                kind="label",
+                class_name="siting-chosen",
+                icon_class="siting-chosen",
+                size_px=30,
+                z_offset=1000,
+            )
+        )
+        scales.append(("chosen", swatch_scale("Chosen sites", CHOSEN_COLOR, "★ chosen site")))
+    return layers, scales
+
+
+def _chosen_rows(c: gpd.GeoDataFrame, chosen: Any) -> gpd.GeoDataFrame | None:
+    if chosen is None:
+        return None
+    if isinstance(chosen, pd.DataFrame):
+        _require(chosen, ["site_id"], "chosen")
+        if isinstance(chosen, gpd.GeoDataFrame) and chosen.crs is not None and chosen.geometry.notna().any():
+            own = prepare(chosen, "chosen", simplify_m=0.0)
+            extra = [col for col in c.columns if col not in own.columns and col != "geometry"]
+            if extra:
+                own = own.merge(pd.DataFrame(c[["site_id", *extra]]), on="site_id", how="left")
+            return own
+        ids = chosen["site_id"].astype(str).tolist()
+    elif isinstance(chosen, str):
+        ids = [chosen]
+    else:
+        ids = [str(x) for x in chosen]
+    known = set(c["site_id"].astype(str))
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise InputError(f"chosen site_id(s) {unknown[:5]} are not among the candidates' site_id column")
+    return c[c["site_id"].astype(str).isin(ids)]
+
+
+def lanes_layer(lanes: gpd.GeoDataFrame, simplify_m: float) -> tuple[DataLayer, Scale]:
+    """Lanes (or tours) as lines: width by ``trips_per_week``, colour by CO2e, the worst drawn on top."""
+    _require(lanes, ["site_id"], "lanes")
+    l4 = prepare(lanes, "lanes", simplify_m=simplify_m)
+    co2_col = next((k for k in ("co2e_wtw_kg_per_week", "co2e_ttw_kg_per_week") if k in l4.columns), None)
+    if "trips_per_week" in l4.columns:
+        widths = _sqrt_sizes(pd.to_numeric(l4["trips_per_week"], errors="coerce").to_numpy(dtype=float), 1.5, 8.0)
+        width_note = "; width: trips/week"
+    else:
+        widths = np.full(len(l4), 3.0)
+        width_note = ""
+    if co2_col is not None:
+        co2 = pd.to_numeric(l4[co2_col], errors="coerce").to_numpy(dtype=float)
+        finite = co2[np.isfinite(co2)]
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        label = "well-to-wheel" if "wtw" in co2_col else "tank-to-wheel"
+        scale = gradient_scale(
+            lo, hi, "YlOrRd", f"Lanes: CO2e {label} (kg/week){width_note}", low_label=fmt(lo), high_label=fmt(hi)
+        )
+        colors = scale.color(co2)
+        order = np.argsort(np.nan_to_num(co2, nan=-np.inf), kind="stable")  # the worst lanes on top
+    else:
+        title = "Lanes" + (" (width: trips/week)" if width_note else "")
+        scale = swatch_scale(title, "#e8590c", "delivery lane")
+        colors = ["#e8590c"] * len(l4)
+        order = np.arange(len(l4))
+    fields = [
+        "vehicle",
+        "pattern",
+        "stops",
+        "store_ids",
+        "load_share",
+        "length_m",
+        "time_s",
+        "demand_units_per_week",
+        "trips_per_week",
+        "vehicle_km_per_week",
+        "co2e_ttw_kg_per_week",
+        "co2e_wtt_kg_per_week",
+        "co2e_wtw_kg_per_week",
+        "cost_per_week",
+    ]
+    geoms, props = [], []
+    for i in order:
+        row = l4.iloc[i]
+        rows = [(f, row[f]) for f in fields if f in row.index]
+        if "store_id" in row.index:
+            heading = f"Lane {row['site_id']} → {row['store_id']}"
+        elif "tour" in row.index:
+            heading = f"Tour {row['tour']} from {row['site_id']}"
+        else:
+            heading = f"Route from {row['site_id']}"
+        geoms.append(row.geometry)
+        props.append({"c": colors[i], "w": round(float(widths[i]), 1), "p": _popup(heading, rows), "t": _esc(heading)})
+    layer = DataLayer(
+        "lanes",
+        f"Delivery lanes ({len(l4):,})",
+        feature_collection(np.array(geoms, dtype=object), props),
+        class_name="siting-lanes",
+        style={"opacity": 0.85, "lineCap": "round", "lineJoin": "round"},
+    )
+    return layer, scale
+
+
+def zones_layer(
+    zones: gpd.GeoDataFrame,
+    key: str,
+    value_col: str,
+    palette: str,
+    title: str,
+    simplify_m: float,
+    *,
+    density: bool,
+    show: bool,
+) -> tuple[DataLayer, Scale]:
+    """Zones as a quantile choropleth of ``value_col`` (per km² if ``density``), or circles for point zones."""
+    _require(zones, ["zone_id", value_col], key)
+    z = zones[zones.geometry.notna() & ~zones.geometry.is_empty]
+    values = pd.to_numeric(z[value_col], errors="coerce").to_numpy(dtype=float)
+    polygonal = not z.geom_type.isin(["Point", "MultiPoint"]).all()
+    shown = values
+    if density and polygonal and z.crs is not None:
+        area_km2 = z.to_crs(_metric_crs(z)).area.to_numpy() / 1e6
+        with np.errstate(divide="ignore", invalid="ignore"):
+            shown = np.where(area_km2 > 0, values / area_km2, np.nan)
+        title = f"{title} per km²"
+    z4 = prepare(z, key, simplify_m=simplify_m)
+    scale = class_scale(shown, palette, title)
+    colors = scale.color(shown)
+    geoms = z4.geometry.to_numpy() if polygonal else z4.geometry.representative_point().to_numpy()
+    radius = _sqrt_sizes(values, 3.0, 14.0)
+    props = []
+    for (_, row), color, v, r in zip(z4.iterrows(), colors, shown, radius):
+        rows: list[tuple[str, object]] = [("zone_id", str(row["zone_id"])), (value_col, row[value_col])]
+        if shown is not values:
+            rows.append((f"{value_col}_per_km2", v))
+        tip = f"{row['zone_id']}: {fmt(row[value_col])} {value_col}"
+        props.append({"f": color, "r": round(float(r), 1), "p": _popup(f"Zone {row['zone_id']}", rows), "t": _esc(tip)})
+    style = {"color": "#555555", "weight": 0.6, "fillOpacity": 0.55, "opacity": 0.7}
+    layer = DataLayer(
+        key,
+        title.split(" (")[0].split(":")[0],
+        feature_collection(geoms, props),
+        kind="shape" if polygonal else "circle",
+        class_name=f"siting-{key}",
+        style=style,
+        show=show,
+    )
+    return layer, scale
+
+
+def isochrones_layer(iso: gpd.GeoDataFrame, simplify_m: float) -> tuple[DataLayer, Scale]:
+    """Isochrone polygons coloured by their time budget, the largest drawn first."""
+    i4 = prepare(iso, "isochrones", simplify_m=simplify_m)
+    time_col = next((k for k in ("time_s", "cutoff_s", "max_time_s") if k in i4.columns), None)
+    if time_col is not None:
+        minutes = pd.to_numeric(i4[time_col], errors="coerce").to_numpy(dtype=float) / 60.0
+        i4 = i4.assign(_min=minutes).sort_values("_min", ascending=False, kind="stable")  # large ones below
+        levels = np.unique(minutes[np.isfinite(minutes)])
+        if 0 < levels.size <= 5:
+            cols = PALETTES["PuBu"][-levels.size :][::-1]
+            scale = Scale(
+                "Isochrones (drive time)",
+                "classes",
+                tuple(cols),
+                breaks=(-np.inf, *[(a + b) / 2 for a, b in zip(levels[:-1], levels[1:])], np.inf),
+                labels=tuple(f"≤ {fmt(v)} min" for v in levels),
+            )
+        else:
+            scale = class_scale(minutes, "PuBu", "Isochrones (minutes)")
+        colors = scale.color(i4["_min"].to_numpy())
+    else:
+        scale = swatch_scale("Isochrones", PALETTES["PuBu"][-1], "reachable area")
+        colors = [PALETTES["PuBu"][-1]] * len(i4)
+    props = []
+    for (_, row), color in zip(i4.iterrows(), colors):
+        parts = []
+        if time_col is not None and pd.notna(row[time_col]):
+            parts.append(f"≤ {fmt(float(row[time_col]) / 60.0)} min")
+        for k in ("site_id", "node"):
+            if k in row.index and pd.notna(row[k]):
+                parts.append(f"from {k} {row[k]}")
+        props.append({"c": color, "f": color, "t": _esc(" ".join(parts) or "isochrone")})
+    layer = DataLayer(
+        "isochrones",
+        "Isochrones",
+        feature_collection(i4.geometry.to_numpy(), props),
+        class_name="siting-isochrones",
+        style={"weight": 2, "fillOpacity": 0.1, "opacity": 0.8},
+    )
+    return layer, scale

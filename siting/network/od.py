@@ -1,0 +1,326 @@
+"""Snapping points to a network, exact many-to-many travel times and lengths, and routes."""
+
+from __future__ import annotations
+
+import warnings
+import weakref
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.spatial import cKDTree
+from shapely.geometry import LineString
+
+from siting.errors import InputError, NoCrsError
+from siting.network.csr import CSRGraph, clear_cache, csr_graph, distances, trees
+from siting.network.reach import isochrones
+
+__all__ = [
+    "snap",
+    "od_matrix",
+    "od_time_length",
+    "od_long",
+    "route_nodes",
+    "route_lines",
+    "isochrones",
+    "clear_cache",
+]
+
+
+def snap(G: nx.MultiDiGraph, gdf: gpd.GeoDataFrame, *, max_distance_m: float = 500.0) -> pd.DataFrame:
+    """Snap each feature to its nearest graph node; drop (with a warning) those too far.
+
+    Parameters
+    ----------
+    G
+        A projected graph from :func:`siting.network.build_network`.
+    gdf
+        Points, or polygons (snapped by their representative point). Reprojected to the
+        graph's CRS if needed; a layer without a CRS raises NoCrsError.
+    max_distance_m
+        Features farther than this from every node (or with empty geometry) are excluded
+        and listed in a warning.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``gdf`` (kept rows only), columns ``node`` (int64) and
+        ``snap_distance_m`` (float).
+    """
+    if gdf.crs is None:
+        raise NoCrsError("the layer to snap has no CRS; set it first, e.g. gdf.set_crs('EPSG:4326')")
+    crs = G.graph.get("crs")
+    if crs is None:
+        raise InputError("the graph has no G.graph['crs']; build it with build_network")
+    if not gdf.crs.equals(crs):
+        gdf = gdf.to_crs(crs)
+    geom = gdf.geometry.values
+    empty = np.asarray(shapely.is_missing(geom) | shapely.is_empty(geom))
+    pts = shapely.point_on_surface(np.where(empty, shapely.Point(0, 0), geom))
+    xy = shapely.get_coordinates(pts)
+    node_ids, tree = _node_tree(G)
+    dist, pos = tree.query(xy, k=1)
+    dist = np.where(empty, np.inf, dist)
+    keep = dist <= max_distance_m
+    if not keep.all():
+        dropped = list(gdf.index[~keep])
+        shown = ", ".join(map(str, dropped[:20])) + (" ..." if len(dropped) > 20 else "")
+        warnings.warn(
+            f"{len(dropped)} of {len(gdf)} features are more than {max_distance_m:g} m from "
+            f"the road network (or have no geometry) and are excluded: index {shown}. "
+            "Check their coordinates and CRS, or raise max_distance_m.",
+            UserWarning,
+            stacklevel=2,
+        )
+    return pd.DataFrame(
+        {"node": node_ids[pos[keep]].astype(np.int64), "snap_distance_m": dist[keep]},
+        index=gdf.index[keep],
+    )
+
+
+_TREES: weakref.WeakKeyDictionary[nx.MultiDiGraph, tuple[int, np.ndarray, cKDTree]]
+_TREES = weakref.WeakKeyDictionary()
+
+
+def _node_tree(G: nx.MultiDiGraph) -> tuple[np.ndarray, cKDTree]:
+    """Node ids and a KD-tree of their coordinates, cached per graph (and node count)."""
+    hit = _TREES.get(G)
+    if hit is not None and hit[0] == len(G):
+        return hit[1], hit[2]
+    node_ids = np.fromiter(G.nodes, dtype=np.int64, count=len(G))
+    nxy = np.array([(d["x"], d["y"]) for _, d in G.nodes(data=True)], dtype=float)
+    tree = cKDTree(nxy)
+    _TREES[G] = (len(G), node_ids, tree)
+    return node_ids, tree
+
+
+def _nodes_of(x: Any) -> np.ndarray:
+    """Node ids from an array-like or a snap() DataFrame."""
+    if isinstance(x, pd.DataFrame):
+        x = x["node"]
+    return np.asarray(x, dtype=np.int64).ravel()
+
+
+def od_matrix(
+    G: nx.MultiDiGraph,
+    origin_nodes: Any,
+    destination_nodes: Any,
+    *,
+    weight: str = "travel_time",
+    cutoff: float | None = None,
+    n_jobs: int | None = None,
+) -> np.ndarray:
+    """Exact shortest-path weights from every origin to every destination.
+
+    Equal to networkx's ``shortest_path_length`` with the same weight (minimum over
+    parallel edges). The graph's CSR matrix is built once per graph and weight, with
+    nodes in a spatially local order, and reused. Dijkstra runs once per distinct origin
+    (or per distinct destination on the reversed graph, whichever is fewer), in chunks of
+    bounded memory, keeping only the requested columns; large jobs use ``n_jobs`` forked
+    worker processes on Linux (scipy's Dijkstra holds the GIL, so threads would not help).
+
+    Parameters
+    ----------
+    G
+        The graph.
+    origin_nodes, destination_nodes
+        Node ids (or snap() DataFrames); duplicates allowed.
+    weight
+        Edge attribute: "travel_time" (s) or "length" (m), or any other numeric one.
+    cutoff
+        Stop searching beyond this weight; farther pairs are ``np.inf``.
+    n_jobs
+        Worker processes for large jobs (default: up to 2; 1 = in process).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, shape (n_origins, n_destinations), ``np.inf`` where unreachable.
+    """
+    g = csr_graph(G, weight)
+    src = g.index(_nodes_of(origin_nodes), "origin")
+    dst = g.index(_nodes_of(destination_nodes), "destination")
+    limit = np.inf if cutoff is None else float(cutoff)
+    return distances(g, src, dst, limit=limit, n_jobs=n_jobs)
+
+
+def od_time_length(
+    G: nx.MultiDiGraph, origin_nodes: Any, destination_nodes: Any, *, n_jobs: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Time of the fastest path and the length of that same path, for every pair.
+
+    Parameters
+    ----------
+    G
+        The graph (edges need ``travel_time`` and ``length``).
+    origin_nodes, destination_nodes
+        Node ids (or snap() DataFrames).
+    n_jobs
+        Worker processes for large jobs (default: up to 2).
+
+    Returns
+    -------
+    (time_s, length_m)
+        Two float64 arrays of shape (n_origins, n_destinations), ``np.inf`` where
+        unreachable.
+    """
+    g = csr_graph(G, "travel_time")
+    src = g.index(_nodes_of(origin_nodes), "origin")
+    dst = g.index(_nodes_of(destination_nodes), "destination")
+    return distances(g, src, dst, n_jobs=n_jobs, with_lengths=True)
+
+
+def od_long(
+    G: nx.MultiDiGraph,
+    origins: Any,
+    destinations: Any,
+    *,
+    origin_ids: Sequence[Any] | None = None,
+    destination_ids: Sequence[Any] | None = None,
+) -> pd.DataFrame:
+    """The OD table in long form: one row per pair, NaN where unreachable.
+
+    Parameters
+    ----------
+    G
+        The graph.
+    origins, destinations
+        snap() DataFrames (ids taken from their index) or node ids.
+    origin_ids, destination_ids
+        Labels (default: the DataFrame index, else the node ids).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``origin_id``, ``destination_id``, ``time_s``, ``length_m``; origins vary
+        slowest.
+    """
+
+    def labels(x: Any, given: Sequence[Any] | None) -> np.ndarray:
+        if given is not None:
+            return np.asarray(given)
+        return np.asarray(x.index if isinstance(x, pd.DataFrame) else _nodes_of(x))
+
+    o_ids, d_ids = labels(origins, origin_ids), labels(destinations, destination_ids)
+    time_s, length_m = od_time_length(G, origins, destinations)
+    if time_s.shape != (len(o_ids), len(d_ids)):
+        raise InputError("origin_ids / destination_ids must match the origins / destinations")
+    unreachable = ~np.isfinite(time_s)
+    return pd.DataFrame(
+        {
+            "origin_id": np.repeat(o_ids, len(d_ids)),
+            "destination_id": np.tile(d_ids, len(o_ids)),
+            "time_s": np.where(unreachable, np.nan, time_s).ravel(),
+            "length_m": np.where(unreachable, np.nan, length_m).ravel(),
+        }
+    )
+
+
+def _routes_idx(g: CSRGraph, pairs: Iterable[tuple[int, int]]) -> list[list[int]]:
+    """Node-index paths for (origin id, destination id) pairs; [] where unreachable."""
+    pairs = list(pairs)
+    if not pairs:
+        return []
+    arr = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    o = g.index(arr[:, 0], "origin")
+    d = g.index(arr[:, 1], "destination")
+    uniq, inverse = np.unique(o, return_inverse=True)
+    out: list[list[int]] = [[] for _ in range(len(arr))]
+    step = max(1, (32 * 2**20) // (12 * g.n))
+    for i in range(0, len(uniq), step):
+        _, pred = trees(g, uniq[i : i + step])
+        for j in np.flatnonzero((inverse >= i) & (inverse < i + step)):
+            row = pred[inverse[j] - i]
+            node, path = int(d[j]), [int(d[j])]
+            while node != o[j]:
+                node = int(row[node])
+                if node < 0:
+                    path = []
+                    break
+                path.append(node)
+            out[j] = path[::-1]
+    return out
+
+
+def route_nodes(
+    G: nx.MultiDiGraph, pairs: Iterable[tuple[int, int]], *, weight: str = "travel_time"
+) -> list[list[int]]:
+    """Node sequences of the shortest paths of (origin node, destination node) pairs.
+
+    Parameters
+    ----------
+    G
+        The graph.
+    pairs
+        (origin node id, destination node id) pairs.
+    weight
+        Edge attribute minimised.
+
+    Returns
+    -------
+    list of list of int
+        One path per pair, from origin to destination inclusive; ``[]`` if unreachable.
+    """
+    g = csr_graph(G, weight)
+    return [[int(g.node_ids[i]) for i in p] for p in _routes_idx(g, pairs)]
+
+
+def _edge_line(G: nx.MultiDiGraph, u: int, v: int, key: int) -> np.ndarray:
+    """Coordinates of edge (u, v, key) from u to v (straight if it has no geometry)."""
+    data = G.edges[u, v, key]
+    pu = (G.nodes[u]["x"], G.nodes[u]["y"])
+    pv = (G.nodes[v]["x"], G.nodes[v]["y"])
+    geom = data.get("geometry")
+    if geom is None or geom.is_empty:
+        return np.array([pu, pv], dtype=float)
+    xy = shapely.get_coordinates(geom)
+    if np.hypot(*(xy[0] - pu)) > np.hypot(*(xy[-1] - pu)):
+        xy = xy[::-1]
+    return xy
+
+
+def route_lines(
+    G: nx.MultiDiGraph, pairs: Iterable[tuple[int, int]], *, weight: str = "travel_time"
+) -> list[LineString]:
+    """Road geometry of the shortest paths of (origin node, destination node) pairs.
+
+    Edge geometries are joined in travel order (the minimum-weight edge between parallel
+    edges; a straight segment where an edge has no geometry).
+
+    Parameters
+    ----------
+    G
+        The graph.
+    pairs
+        (origin node id, destination node id) pairs.
+    weight
+        Edge attribute minimised.
+
+    Returns
+    -------
+    list of shapely.LineString
+        In the graph's CRS; an empty LineString where unreachable, a zero-length one where
+        origin equals destination.
+    """
+    g = csr_graph(G, weight)
+    lines: list[LineString] = []
+    for path in _routes_idx(g, pairs):
+        if not path:
+            lines.append(LineString())
+            continue
+        ids = g.node_ids[path]
+        if len(path) == 1:
+            n = G.nodes[int(ids[0])]
+            lines.append(LineString([(n["x"], n["y"]), (n["x"], n["y"])]))
+            continue
+        a = np.asarray(path[:-1])
+        b = np.asarray(path[1:])
+        keys = g.edge_keys[g.entry(a, b)]
+        parts = [_edge_line(G, int(ids[i]), int(ids[i + 1]), int(keys[i])) for i in range(len(a))]
+        xy = np.vstack([parts[0]] + [p[1:] for p in parts[1:]])
+        lines.append(LineString(xy))
+    return lines

@@ -1,0 +1,23 @@
+"""The one place where stages are chained: rank the sites of each city, then plan the best k."""
+
+from siting.pipeline.city import city_weights, rank_city
+from siting.pipeline.options import CityInputs, RankOptions, city_from_demo
+from siting.pipeline.results import CityResult, PlanResult, RunResult
+from siting.pipeline.runs import plan, run
+from siting.ranking.filters import SiteFilters
+from siting.ranking.robustness import RobustnessOptions
+
+__all__ = [
+    "CityInputs",
+    "RankOptions",
+    "city_from_demo",
+    "city_weights",
+    "rank_city",
+    "run",
+    "plan",
+    "CityResult",
+    "PlanResult",
+    "RunResult",
+    "SiteFilters",
+    "RobustnessOptions",
+]

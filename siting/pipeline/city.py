@@ -1,0 +1,266 @@
+"""Ranking one city: network -> snapping -> OD -> criteria -> filters -> scores -> robustness -> lanes."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+
+import geopandas as gpd
+import networkx as nx
+import pandas as pd
+
+from siting.errors import InputError
+from siting.inputs.layers import assign_rents
+from siting.pipeline.options import CityInputs, RankOptions
+from siting.pipeline.results import CityResult
+from siting.pipeline.site_lanes import site_lanes, totals_with_basis
+from siting.ranking.criteria import landed_cost_criteria, lane_criteria, site_criteria
+from siting.ranking.filters import attribute_filters, criteria_filters, excluded_rows, filter_report
+from siting.ranking.robustness import robustness_summary, sensitivity_table
+from siting.ranking.scoring import CRITERIA, normalise_weights, score_sites
+
+log = logging.getLogger("siting")
+
+
+def _snap_layer(G: nx.MultiDiGraph, gdf: gpd.GeoDataFrame, kind: str, id_col: str, max_m: float):
+    from siting.network.od import snap
+
+    snapped = snap(G, gdf, max_distance_m=max_m)
+    kept = gdf.loc[snapped.index].copy()
+    kept["node"] = snapped["node"].to_numpy()
+    kept["snap_distance_m"] = snapped["snap_distance_m"].to_numpy()
+    dropped = gdf.index.difference(snapped.index)
+    reason = f"more than {max_m:g} m from the {kind} road network"
+    return kept.reset_index(drop=True), excluded_rows(id_col, gdf.loc[dropped, id_col], "max_snap_distance_m", reason)
+
+
+def _graph(city: CityInputs, options: RankOptions, graph: nx.MultiDiGraph | None) -> nx.MultiDiGraph:
+    from siting.network.build import build_network
+
+    if graph is not None:
+        return graph
+    if isinstance(city.network_source, nx.MultiDiGraph):
+        return city.network_source
+    return build_network(city.network_source, mode=city.mode or options.mode)
+
+
+def _raw_criteria(candidates, stores, population, store_time, store_length, zone_time, options) -> pd.DataFrame:
+    """Every criterion of every site (raw values), one row per site in ``candidates`` order."""
+    raw = site_criteria(
+        candidates["site_id"],
+        store_time,
+        stores["demand_units_per_week"].to_numpy(),
+        rent_per_m2_yr=candidates["rent_per_m2_yr"].to_numpy(),
+        required_floor_area_m2=options.required_floor_area_m2,
+        zone_time_s=zone_time,
+        population=None if population is None else population["population"].to_numpy(),
+        reach_time_s=options.reach_time_s,
+        sla_time_s=options.sla_time_s,
+        floor_area_m2=candidates["floor_area_m2"].to_numpy(),
+    )
+    lanes = lane_criteria(
+        raw["site_id"],
+        stores["store_id"].astype(str).tolist(),
+        store_time,
+        store_length,
+        stores["demand_units_per_week"].to_numpy(),
+        params=options.lane_params,
+        vehicles=options.vehicles,
+    )
+    raw = raw.merge(lanes, on="site_id", how="left")
+    if options.products:
+        costs = landed_cost_criteria(
+            raw["site_id"],
+            candidates["rent_per_m2_yr"].to_numpy(),
+            raw["lane_cost_per_week"].to_numpy(),
+            options.products,
+            required_floor_area_m2=options.required_floor_area_m2,
+            setup_cost=options.setup_cost,
+            with_break_even=options.break_even,
+        )
+        if not options.break_even:
+            costs = costs.drop(columns="break_even_units_per_yr")
+        raw = raw.merge(costs, on="site_id", how="left")
+    return raw
+
+
+def city_weights(weights: Mapping[str, float], raw: pd.DataFrame, city: str = "") -> dict[str, float]:
+    """The weights used in one city: the given ones where computable, 0 for shown-only criteria.
+
+    Parameters
+    ----------
+    weights : mapping
+        Criterion -> weight (any positive scale).
+    raw : DataFrame
+        The city's raw criteria.
+    city : str
+        For messages.
+
+    Returns
+    -------
+    dict
+        Every criterion of :data:`siting.ranking.scoring.CRITERIA` present in ``raw`` with at least one value,
+        with its weight (the given ones normalised to sum to 1).
+    """
+    w = normalise_weights(weights)
+    available = [c for c in CRITERIA if c in raw.columns and raw[c].notna().any()]
+    dropped = [c for c, v in w.items() if v > 0 and c not in available]
+    if dropped:
+        log.warning(
+            "%s: criterion %s cannot be computed here (no data) and is left out of the weights",
+            city or "city",
+            ", ".join(dropped),
+        )
+    kept = {c: v for c, v in w.items() if c in available and v > 0}
+    if not kept:
+        raise InputError(
+            f"{city}: none of the weighted criteria ({', '.join(w)}) can be computed; "
+            "give a population layer / product families or weight another criterion."
+        )
+    total = sum(kept.values())
+    return {c: (kept.get(c, 0.0) / total) for c in available}
+
+
+def rank_city(
+    city: CityInputs, options: RankOptions | None = None, *, graph: nx.MultiDiGraph | None = None
+) -> CityResult:
+    """Rank the candidate sites of one city.
+
+    Steps: network -> layers in its CRS -> attribute filters (floor area, rent, excluded zones) ->
+    snapping -> OD matrices -> criteria (delivery time, reach, SLA stores, lane CO2e, rent,
+    landed cost, floor-area fit) -> criteria filters -> scores -> robustness -> lanes and
+    isochrones of the top sites.
+
+    Parameters
+    ----------
+    city : CityInputs
+    options : RankOptions, optional
+    graph : networkx.MultiDiGraph, optional
+        A network already built for this city (skips :func:`siting.network.build_network`).
+
+    Returns
+    -------
+    CityResult
+    """
+    from siting.network.od import od_matrix, od_time_length
+
+    options = options or RankOptions()
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    G = _graph(city, options, graph)
+    timings["network_s"] = time.perf_counter() - t0
+    mode = city.mode or options.mode
+    crs = G.graph["crs"]
+    stores = city.stores.to_crs(crs)
+    candidates = assign_rents(city.candidates.to_crs(crs), None if city.rents is None else city.rents.to_crs(crs))
+    population = None if city.population is None else city.population.to_crs(crs)
+    rents = None if city.rents is None else city.rents.to_crs(crs)
+
+    candidates, removed = attribute_filters(
+        candidates, options.filters, required_floor_area_m2=options.required_floor_area_m2
+    )
+    excluded = [removed]
+    _need_sites(candidates, excluded, city.name)
+    t0 = time.perf_counter()
+    candidates, dropped = _snap_layer(G, candidates, mode, "site_id", options.max_snap_distance_m)
+    excluded.append(dropped)
+    stores, dropped = _snap_layer(G, stores, mode, "store_id", options.max_snap_distance_m)
+    excluded.append(dropped)
+    if stores.empty:
+        raise InputError(
+            f"{city.name}: no store lies within {options.max_snap_distance_m:g} m of the road network; "
+            "check that the layers and the network cover the same area."
+        )
+    _need_sites(candidates, excluded, city.name)
+    if population is not None:
+        population, dropped = _snap_layer(G, population, mode, "zone_id", options.max_snap_distance_m)
+        excluded.append(dropped)
+    timings["snap_s"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    site_nodes = candidates["node"].to_numpy()
+    store_time, store_length = od_time_length(G, site_nodes, stores["node"].to_numpy())
+    zone_time = None
+    if population is not None and len(population):
+        zone_time = od_matrix(
+            G, site_nodes, population["node"].to_numpy(), weight="travel_time", cutoff=options.reach_time_s
+        )
+    timings["od_s"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    raw = _raw_criteria(candidates, stores, population, store_time, store_length, zone_time, options)
+    keep, removed = criteria_filters(raw, options.filters)
+    excluded.append(removed)
+    candidates, raw = candidates.loc[keep].reset_index(drop=True), raw.loc[keep].reset_index(drop=True)
+    store_time = store_time[keep]
+    _need_sites(candidates, excluded, city.name)
+    weights = city_weights(options.weights, raw, city.name)
+    ranking = score_sites(raw, weights, method=options.normalisation)
+    extra = raw.drop(columns=[c for c in ranking.columns if c in raw.columns and c != "site_id"])
+    ranking = ranking.merge(extra, on="site_id", how="left")
+    timings["criteria_s"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    sensitivity = sensitivity_table(ranking, {c: v for c, v in weights.items() if v > 0}, options.robustness)
+    robust_cols = ["p_first", "p_top_k", "robust", "narrow_win"]
+    ranking = ranking.merge(sensitivity[["site_id", *robust_cols]], on="site_id", how="left")
+    ranking.insert(0, "city", city.name)
+    sensitivity.insert(0, "city", city.name)
+    robustness = robustness_summary(sensitivity, options.robustness)
+    timings["robustness_s"] = time.perf_counter() - t0
+
+    ranked = candidates.merge(ranking.drop(columns=["city"]), on="site_id").sort_values("rank", kind="stable")
+    order = ranked.index.to_numpy()
+    ranked = ranked.reset_index(drop=True)
+    store_time = store_time[order]
+
+    t0 = time.perf_counter()
+    top = ranked.head(max(int(options.lanes_for_top), 0))
+    lanes = site_lanes(G, top, stores, options, city.name)
+    totals = totals_with_basis(lanes, city.name)
+    timings["lanes_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    iso = _isochrones(G, ranked.head(max(int(options.isochrones_for_top), 0)), options.reach_time_s)
+    timings["isochrones_s"] = time.perf_counter() - t0
+    excluded_all = pd.concat(excluded, ignore_index=True)
+    return CityResult(
+        name=city.name,
+        ranking=ranking,
+        candidates=ranked,
+        stores=stores,
+        population=population,
+        rents=rents,
+        lanes=lanes,
+        excluded=excluded_all,
+        graph=G,
+        store_time_s=store_time,
+        currency=city.currency,
+        attribution=city.attribution,
+        timings_s=timings,
+        lane_totals=totals,
+        sensitivity=sensitivity,
+        robustness=robustness,
+        weights=weights,
+        isochrones=iso,
+        filter_report=filter_report(excluded_all),
+    )
+
+
+def _need_sites(candidates: pd.DataFrame, excluded: list[pd.DataFrame], city: str) -> None:
+    if len(candidates):
+        return
+    report = filter_report(pd.concat(excluded, ignore_index=True))
+    report = report[report["layer"] == "site_id"]
+    detail = "; ".join(f"{r.filter}: {r.removed} ({r.reason})" for r in report.itertuples()) or "no candidates given"
+    raise InputError(f"{city}: every candidate site was filtered out ({detail}); relax the filters or add sites.")
+
+
+def _isochrones(G, sites: gpd.GeoDataFrame, reach_time_s: float) -> gpd.GeoDataFrame | None:
+    if sites.empty:
+        return None
+    from siting.network.od import isochrones
+
+    iso = isochrones(G, sites["node"].to_numpy(), reach_time_s)
+    iso.insert(0, "site_id", sites["site_id"].astype(str).to_numpy())
+    return iso

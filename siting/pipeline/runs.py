@@ -1,0 +1,180 @@
+"""Runs over several cities: rank each (with one overall ranking across them) and plan the best k sites."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+
+import pandas as pd
+
+from siting.errors import InputError
+from siting.pipeline.city import rank_city
+from siting.pipeline.options import CityInputs, RankOptions
+from siting.pipeline.results import CityResult, PlanResult, RunResult
+from siting.pipeline.site_lanes import site_lanes, totals_with_basis
+from siting.pipeline.summaries import plan_summary, stack_layers
+from siting.progress import report
+from siting.ranking.scoring import CRITERIA, normalise_weights, score_sites
+
+log = logging.getLogger("siting")
+
+
+def _overall(results: dict[str, CityResult], options: RankOptions) -> dict[str, CityResult]:
+    """Add ``rank_overall`` / ``score_overall``: one ranking of every site of every city (pooled normalisation)."""
+    if not results:
+        return results
+    common = [c for c in CRITERIA if all(c in res.weights for res in results.values())]
+    pooled = pd.concat(
+        [res.ranking[["site_id", *common]].assign(city=name) for name, res in results.items()], ignore_index=True
+    )
+    w = {c: float(options.weights.get(c, 0.0)) for c in common}
+    if not any(v > 0 for v in w.values()):
+        w = {c: 1.0 for c in common}
+    key = pooled["city"].astype(str) + "\x1f" + pooled["site_id"].astype(str)
+    table = pd.DataFrame({"site_id": key, **{c: pooled[c].to_numpy() for c in common}})
+    scored = score_sites(table, w, method=options.normalisation)[["site_id", "rank", "score"]]
+    scored = scored.rename(columns={"site_id": "key", "rank": "rank_overall", "score": "score_overall"})
+    out = {}
+    for name, res in results.items():
+        keys = name + "\x1f" + res.ranking["site_id"].astype(str)
+        extra = scored.set_index("key").loc[keys.to_numpy()].reset_index(drop=True)
+        ranking = res.ranking.copy()
+        ranking["rank_overall"] = extra["rank_overall"].to_numpy()
+        ranking["score_overall"] = extra["score_overall"].to_numpy()
+        cands = res.candidates.merge(ranking[["site_id", "rank_overall", "score_overall"]], on="site_id", how="left")
+        out[name] = dataclasses.replace(res, ranking=ranking, candidates=cands)
+    return out
+
+
+def run(
+    cities: Sequence[CityInputs],
+    options: RankOptions | None = None,
+    *,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> RunResult:
+    """Rank the candidate sites of one or several cities, each with its own network and layers.
+
+    Each city is ranked on its own (``rank``, ``score``, robustness); ``rank_overall`` and
+    ``score_overall`` then rank every site of every city together, normalising each criterion
+    over all cities (criteria every city has).
+
+    Parameters
+    ----------
+    cities : sequence of CityInputs
+        City names must be unique.
+    options : RankOptions, optional
+    progress : callable, optional
+        ``progress("rank cities", done, total)`` after each city (see :mod:`siting.progress`).
+
+    Returns
+    -------
+    RunResult
+    """
+    names = [c.name for c in cities]
+    if not names:
+        raise InputError("run needs at least one city.")
+    if len(set(names)) != len(names):
+        raise InputError(f"city names must be unique in one run; got {names}.")
+    options = options or RankOptions()
+    options = dataclasses.replace(options, weights=normalise_weights(options.weights))  # logs once if rescaled
+    results = {}
+    report(progress, "rank cities", 0, len(cities))
+    for i, city in enumerate(cities):
+        t0 = time.perf_counter()
+        results[city.name] = rank_city(city, options)
+        log.info("%s: ranked %d sites in %.1f s", city.name, len(results[city.name].ranking), time.perf_counter() - t0)
+        report(progress, "rank cities", i + 1, len(cities))
+    return RunResult(cities=_overall(results, options), options=options)
+
+
+# ----------------------------------------------------------------------------- best k-site sets
+
+
+def plan(
+    cities: Sequence[CityInputs] | RunResult,
+    k: int | Mapping[str, int],
+    options: RankOptions | None = None,
+    *,
+    method: str = "auto",
+    time_limit_s: float | None = None,
+    seed: int = 0,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> PlanResult:
+    """Choose the best k sites per city: p-median on the demand-weighted drive times.
+
+    Each city is ranked first (:func:`run`, so filters apply), then
+    :func:`siting.locate.p_median` opens ``k`` of the remaining sites minimising the total
+    demand x drive time to the stores, each store served by its nearest open site; the lanes of
+    that allocation are built with :mod:`siting.delivery.lanes`.
+
+    Parameters
+    ----------
+    cities : sequence of CityInputs, or a RunResult
+        A finished run is reused (no re-ranking).
+    k : int or mapping city -> int
+        Sites to open per city (capped at the number of ranked sites, with a warning); a city
+        missing from the mapping (or mapped to None) gets 1.
+    options : RankOptions, optional
+        Used when ranking; ignored when ``cities`` is a RunResult.
+    method, time_limit_s, seed
+        Passed to :func:`siting.locate.p_median` (``"auto"``: exact when it will finish, else
+        heuristic with a proven bound).
+    progress : callable, optional
+        ``progress("solve", done, total)`` after each city; passed on to :func:`run`.
+
+    Returns
+    -------
+    PlanResult
+    """
+    from siting.locate import locate
+
+    result = cities if isinstance(cities, RunResult) else run(cities, options, progress=progress)
+    opts = result.options
+    ks, sites, lines, lanes, totals, solutions = {}, [], [], [], [], {}
+    report(progress, "solve", 0, len(result.cities))
+    for i, (name, city) in enumerate(result.cities.items()):
+        want = (1 if k.get(name) is None else int(k[name])) if isinstance(k, Mapping) else int(k)
+        if want < 1:
+            raise InputError(f"{name}: k must be at least 1, got {want}.")
+        n = len(city.candidates)
+        if want > n:
+            log.warning("%s: k=%d but only %d sites are left after filtering; opening %d", name, want, n, n)
+        ks[name] = min(want, n)
+        cand = city.candidates.drop(columns=["node"])
+        loc = locate(
+            city.stores,
+            cand,
+            city.store_time_s.T,
+            model="p_median",
+            p=ks[name],
+            method=method,
+            time_limit_s=time_limit_s,
+            seed=seed,
+        )
+        solutions[name] = loc.solution
+        s, ln = loc.sites.copy(), loc.lines.copy()
+        s.insert(0, "city", name)
+        ln.insert(0, "city", name)
+        sites.append(s)
+        lines.append(ln)
+        alloc = dict(zip(ln["store_id"].astype(str), ln["site_id"].astype(str)))
+        chosen = city.candidates[city.candidates["site_id"].isin(s["site_id"])]
+        city_lanes = site_lanes(city.graph, chosen, city.stores, opts, name, allocation=alloc)
+        lanes.append(city_lanes)
+        totals.append(totals_with_basis(city_lanes, name, basis="chosen set"))
+        report(progress, "solve", i + 1, len(result.cities))
+    plan_sites = stack_layers(sites)
+    plan_lanes = stack_layers(lanes)
+    plan_totals = pd.concat(totals, ignore_index=True)
+    return PlanResult(
+        k=ks,
+        sites=plan_sites,
+        lines=stack_layers(lines),
+        lanes=plan_lanes,
+        lane_totals=plan_totals,
+        solutions=solutions,
+        summary=plan_summary(result, plan_sites, plan_totals, solutions),
+        run=result,
+    )

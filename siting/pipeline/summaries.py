@@ -1,0 +1,236 @@
+"""Cross-city tables of a run: stacked layers, the comparable per-city summary and the JSON summary."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from siting.pipeline import RunResult
+
+__all__ = ["stack_layers", "city_summary", "plan_summary", "summary_dict", "json_records", "CITY_SUMMARY_COLUMNS"]
+
+#: Columns of :func:`city_summary`, in order (missing figures are NaN).
+CITY_SUMMARY_COLUMNS = [
+    "city",
+    "n_candidates_ranked",
+    "n_sites_excluded",
+    "n_stores",
+    "demand_units_per_week",
+    "best_site_id",
+    "best_score",
+    "best_rank_overall",
+    "best_p_first",
+    "best_robust",
+    "delivery_time_s",
+    "stores_within_sla",
+    "population_reachable",
+    "co2e_wtw_kg_per_week",
+    "vehicle_km_per_week",
+    "trips_per_week",
+    "rent_per_yr",
+    "landed_cost_per_unit",
+    "saving_vs_offshore",
+    "currency",
+]
+
+
+def stack_layers(frames: Sequence[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    """Stack per-city GeoDataFrames; converted to EPSG:4326 when their CRSs differ.
+
+    Parameters
+    ----------
+    frames : sequence of GeoDataFrame
+        Each with its own ``city`` column.
+
+    Returns
+    -------
+    GeoDataFrame
+    """
+    frames = [f for f in frames if f is not None]
+    if not frames:
+        return gpd.GeoDataFrame(geometry=[])
+    crss = {str(f.crs) for f in frames if len(f)}
+    same = len(crss) <= 1
+    parts = []
+    for f in frames:
+        g = f if same or f.crs is None else f.to_crs(4326)
+        if g.geometry.name != "geometry":
+            g = g.rename_geometry("geometry")
+        parts.append(g)
+    crs = next((p.crs for p in parts if len(p)), parts[0].crs)
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=crs)
+
+
+def _get(row: pd.Series | None, col: str) -> Any:
+    if row is None or col not in row.index:
+        return np.nan
+    return row[col]
+
+
+def city_summary(result: RunResult) -> pd.DataFrame:
+    """One comparable row per city: its best site and that site's figures.
+
+    Parameters
+    ----------
+    result : RunResult
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`CITY_SUMMARY_COLUMNS`: counts, the best site's id, score, overall rank,
+        probability of ranking first and robustness, its delivery time (s), stores within the
+        service time, population reached, weekly lane CO2e (kg, WTW), vehicle-km and trips (the
+        site serving every store, out-and-back), rent per year, landed cost and saving per unit
+        (when product families were given), and the currency.
+    """
+    rows = []
+    for name, city in result.cities.items():
+        best = city.ranking.iloc[0] if len(city.ranking) else None
+        sites_out = city.excluded[city.excluded["layer"] == "site_id"] if len(city.excluded) else city.excluded
+        rows.append(
+            {
+                "city": name,
+                "n_candidates_ranked": len(city.ranking),
+                "n_sites_excluded": len(sites_out),
+                "n_stores": len(city.stores),
+                "demand_units_per_week": float(city.stores["demand_units_per_week"].sum()),
+                "best_site_id": _get(best, "site_id"),
+                "best_score": _get(best, "score"),
+                "best_rank_overall": _get(best, "rank_overall"),
+                "best_p_first": _get(best, "p_first"),
+                "best_robust": _get(best, "robust"),
+                **{c: _get(best, c) for c in CITY_SUMMARY_COLUMNS[10:-1]},
+                "currency": city.currency,
+            }
+        )
+    return pd.DataFrame(rows, columns=CITY_SUMMARY_COLUMNS)
+
+
+def plan_summary(
+    result: RunResult, sites: pd.DataFrame, totals: pd.DataFrame, solutions: Mapping[str, Any]
+) -> pd.DataFrame:
+    """One row per city for a k-site plan.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``city, k, site_ids`` (``;``-joined), ``objective`` (demand x s), ``lower_bound``, ``gap``,
+        ``optimal``, ``method``, ``runtime_s``, ``mean_delivery_time_s`` (objective / demand
+        served), ``demand_served``, the chosen set's weekly ``trips_per_week``,
+        ``vehicle_km_per_week``, ``co2e_wtw_kg_per_week``, ``cost_per_week`` and ``rent_per_yr``.
+    """
+    rows = []
+    for name in result.cities:
+        sol = solutions[name]
+        chosen = sites[sites["city"] == name]
+        served = float(chosen["demand_served"].sum()) if "demand_served" in chosen else np.nan
+        tot = totals[(totals["city"] == name) & (totals["site_id"] == "ALL")]
+        t = tot.iloc[0] if len(tot) else None
+        rows.append(
+            {
+                "city": name,
+                "k": int(sol.p),
+                "site_ids": ";".join(chosen["site_id"].astype(str)),
+                "objective": float(sol.objective),
+                "lower_bound": float(sol.lower_bound),
+                "gap": float(sol.gap),
+                "optimal": bool(sol.optimal),
+                "method": str(sol.method),
+                "runtime_s": float(sol.runtime_s),
+                "mean_delivery_time_s": float(sol.objective) / served if served > 0 else np.nan,
+                "demand_served": served,
+                **{
+                    c: _get(t, c)
+                    for c in ("trips_per_week", "vehicle_km_per_week", "co2e_wtw_kg_per_week", "cost_per_week")
+                },
+                "rent_per_yr": float(chosen["rent_per_yr"].sum()) if "rent_per_yr" in chosen else np.nan,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if not math.isfinite(float(value)) else float(value)
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if value is pd.NA or value is None:
+        return None
+    return value if isinstance(value, (str, int)) else str(value)
+
+
+def json_records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of a table as JSON-able dicts (NaN -> None, numpy scalars -> Python)."""
+    return [{str(k): _clean(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
+
+
+def summary_dict(result: RunResult, *, top: int = 5) -> dict[str, Any]:
+    """A JSON-able summary of a run (what ``summary.json`` holds).
+
+    Parameters
+    ----------
+    result : RunResult
+    top : int
+        Sites listed per city with their breakdown.
+
+    Returns
+    -------
+    dict
+        ``title``, ``criteria`` (name -> direction, units, description), ``options`` (weights,
+        times, normalisation, lane pattern, vehicle), ``cities`` (per city: ``currency``,
+        ``weights`` used, ``top_sites`` with score breakdown, ``robustness``, ``lane_totals``,
+        ``filters`` report, ``timings_s``) and ``summary`` (the :func:`city_summary` rows).
+    """
+    from siting.ranking.scoring import CRITERIA
+
+    opts = result.options
+    cities = {}
+    for name, city in result.cities.items():
+        cities[name] = {
+            "currency": city.currency,
+            "weights": _clean(city.weights),
+            "top_sites": json_records(city.ranking.head(top)),
+            "robustness": _clean(city.robustness),
+            "lane_totals": json_records(city.lane_totals),
+            "filters": json_records(city.filter_report),
+            "timings_s": _clean(city.timings_s),
+            "attribution": city.attribution,
+        }
+    return {
+        "title": "siting: candidate microfactory sites, " + ", ".join(result.cities),
+        "criteria": {
+            c.name: {"better": c.better, "units": c.units, "description": c.description} for c in CRITERIA.values()
+        },
+        "options": _clean(
+            {
+                "weights": dict(opts.weights),
+                "reach_time_s": opts.reach_time_s,
+                "sla_time_s": opts.sla_time_s,
+                "required_floor_area_m2": opts.required_floor_area_m2,
+                "normalisation": opts.normalisation,
+                "lane_pattern": opts.lane_pattern,
+                "vehicle": opts.lane_params.vehicle,
+                "robustness": {
+                    "samples": opts.robustness.samples,
+                    "concentration": opts.robustness.concentration,
+                    "seed": opts.robustness.seed,
+                    "top_k": opts.robustness.top_k,
+                },
+                "products": [p.family for p in opts.products],
+            }
+        ),
+        "cities": cities,
+        "summary": json_records(city_summary(result)),
+    }

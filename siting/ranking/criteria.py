@@ -1,0 +1,296 @@
+"""Raw ranking criteria per candidate site, computed from travel-time matrices and layer attributes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "delivery_time_s",
+    "population_reachable",
+    "stores_within",
+    "floor_area_fit_ratio",
+    "site_criteria",
+    "lane_criteria",
+    "landed_cost_criteria",
+]
+
+
+def delivery_time_s(time_s: np.ndarray, demand: np.ndarray) -> np.ndarray:
+    """Demand-weighted mean time from each site to the stores it can reach.
+
+    The first ranking's rule: each site is judged as if it alone served every store (the
+    one-site p-median objective). Unreachable stores (``inf``) are left out of the mean and
+    counted by :func:`site_criteria` in ``stores_unreachable``.
+
+    Parameters
+    ----------
+    time_s : ndarray, shape (n_sites, n_stores)
+        Travel time from site to store, ``inf`` where unreachable.
+    demand : ndarray, shape (n_stores,)
+        Weekly demand per store (the weights).
+
+    Returns
+    -------
+    ndarray, shape (n_sites,)
+        NaN for a site that reaches no store with demand.
+    """
+    demand = np.asarray(demand, dtype=float)
+    reach = np.isfinite(time_s)
+    w = np.where(reach, demand[None, :], 0.0)
+    total = w.sum(axis=1)
+    weighted = np.where(reach, time_s, 0.0) @ demand
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, weighted / total, np.nan)
+
+
+def population_reachable(time_s: np.ndarray, population: np.ndarray, limit_s: float) -> np.ndarray:
+    """Population of the zones each site reaches within ``limit_s``.
+
+    Parameters
+    ----------
+    time_s : ndarray, shape (n_sites, n_zones)
+        Travel time from site to zone, ``inf`` where unreachable or beyond a cutoff.
+    population : ndarray, shape (n_zones,)
+    limit_s : float
+        Reach time in seconds.
+
+    Returns
+    -------
+    ndarray, shape (n_sites,)
+    """
+    return (time_s <= limit_s) @ np.asarray(population, dtype=float)
+
+
+def stores_within(time_s: np.ndarray, limit_s: float) -> np.ndarray:
+    """Number of stores each site reaches within ``limit_s`` (e.g. a same-day service time).
+
+    Parameters
+    ----------
+    time_s : ndarray, shape (n_sites, n_stores)
+    limit_s : float
+
+    Returns
+    -------
+    ndarray of int64, shape (n_sites,)
+    """
+    return (np.asarray(time_s) <= float(limit_s)).sum(axis=1).astype(np.int64)
+
+
+def floor_area_fit_ratio(floor_area_m2: np.ndarray, required_floor_area_m2: float) -> np.ndarray:
+    """Share of a site's floor area the microfactory would use: ``required / available``.
+
+    1 is an exact fit; 0.25 means three quarters of the site would stand empty (rent paid for
+    nothing, or room to grow). A site smaller than required scores above 1 and is removed by the
+    floor-area filter before ranking. Higher is better.
+
+    Parameters
+    ----------
+    floor_area_m2 : ndarray, shape (n_sites,)
+    required_floor_area_m2 : float
+
+    Returns
+    -------
+    ndarray, shape (n_sites,)
+    """
+    area = np.asarray(floor_area_m2, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(area > 0, float(required_floor_area_m2) / area, np.nan)
+
+
+def site_criteria(
+    site_ids: pd.Series,
+    store_time_s: np.ndarray,
+    demand: np.ndarray,
+    *,
+    rent_per_m2_yr: np.ndarray,
+    required_floor_area_m2: float,
+    zone_time_s: np.ndarray | None = None,
+    population: np.ndarray | None = None,
+    reach_time_s: float = 600.0,
+    sla_time_s: float | None = None,
+    floor_area_m2: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """The raw criteria of the first ranking, one row per site.
+
+    Parameters
+    ----------
+    site_ids : pandas.Series
+        Candidate site ids, in matrix row order.
+    store_time_s : ndarray, shape (n_sites, n_stores)
+        Site-to-store travel times.
+    demand : ndarray, shape (n_stores,)
+        Weekly demand per store.
+    rent_per_m2_yr : ndarray, shape (n_sites,)
+        Rent per m2 per year at each site.
+    required_floor_area_m2 : float
+        Floor area the microfactory needs; the rent criterion prices this area.
+    zone_time_s : ndarray, shape (n_sites, n_zones), optional
+        Site-to-population-zone travel times.
+    population : ndarray, shape (n_zones,), optional
+        Residents per zone.
+    reach_time_s : float
+        Reach time for ``population_reachable`` and ``stores_within_reach``.
+    sla_time_s : float, optional
+        Service time for ``stores_within_sla`` (e.g. same-day replacement parts); the column is
+        added when given.
+    floor_area_m2 : ndarray, shape (n_sites,), optional
+        Floor area of each site; adds ``floor_area_fit_ratio`` (see :func:`floor_area_fit_ratio`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``site_id``, ``delivery_time_s``, ``stores_within_reach``, ``stores_unreachable``,
+        ``population_reachable``, ``rent_per_yr`` (+ ``stores_within_sla``,
+        ``floor_area_fit_ratio`` when asked for).
+    """
+    out = pd.DataFrame({"site_id": np.asarray(site_ids, dtype=str)})
+    out["delivery_time_s"] = delivery_time_s(store_time_s, demand)
+    out["stores_within_reach"] = (store_time_s <= reach_time_s).sum(axis=1)
+    out["stores_unreachable"] = (~np.isfinite(store_time_s)).sum(axis=1)
+    if zone_time_s is not None and population is not None:
+        out["population_reachable"] = population_reachable(zone_time_s, population, reach_time_s)
+    else:
+        out["population_reachable"] = np.nan
+    out["rent_per_yr"] = np.asarray(rent_per_m2_yr, dtype=float) * float(required_floor_area_m2)
+    if sla_time_s is not None:
+        out["stores_within_sla"] = stores_within(store_time_s, sla_time_s)
+    if floor_area_m2 is not None:
+        out["floor_area_fit_ratio"] = floor_area_fit_ratio(floor_area_m2, required_floor_area_m2)
+    return out
+
+
+#: Weekly lane totals per site that :func:`lane_criteria` returns (sums over the site's lanes).
+LANE_SUMS = {
+    "trips_per_week": "trips_per_week",
+    "vehicle_km_per_week": "vehicle_km_per_week",
+    "co2e_wtw_kg_per_week": "co2e_wtw_kg_per_week",
+    "co2e_ttw_kg_per_week": "co2e_ttw_kg_per_week",
+    "cost_per_week": "lane_cost_per_week",
+}
+
+
+def lane_criteria(
+    site_ids: Sequence[str],
+    store_ids: Sequence[str],
+    time_s: np.ndarray,
+    length_m: np.ndarray,
+    units_per_week: np.ndarray,
+    *,
+    params: Any = None,
+    vehicles: Any = None,
+) -> pd.DataFrame:
+    """Weekly delivery lanes of each site if it alone served every store it reaches (out-and-back).
+
+    The lanes are priced by :func:`siting.delivery.lanes.direct_lane_table` (the same trip, km, CO2e and
+    cost accounting as the output lanes), with the return leg taken equal to the way out. Each
+    site is judged on the same rule as ``delivery_time_s``: it serves all the stores it reaches.
+
+    Parameters
+    ----------
+    site_ids, store_ids : sequence of str
+    time_s, length_m : ndarray, shape (n_sites, n_stores)
+        Fastest-path time and the length of that path, ``inf`` where unreachable.
+    units_per_week : ndarray, shape (n_stores,)
+    params : siting.delivery.lanes.LaneParams, optional
+        Vehicle, unit weight, load factor, drops per week (default ``LaneParams()``).
+    vehicles : mapping, optional
+        Vehicle table (default :data:`siting.delivery.VEHICLES`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``site_id``, ``trips_per_week``, ``vehicle_km_per_week``, ``co2e_wtw_kg_per_week``,
+        ``co2e_ttw_kg_per_week``, ``lane_cost_per_week``; NaN for a site that reaches no store.
+    """
+    from siting.delivery.lanes import LaneParams, direct_lane_table
+
+    params = LaneParams() if params is None else params
+    T = np.asarray(time_s, dtype=float)
+    L = np.asarray(length_m, dtype=float)
+    stores = list(store_ids)
+    rows = []
+    for i, sid in enumerate(site_ids):
+        reach = np.isfinite(T[i]) & np.isfinite(L[i])
+        if not reach.any():
+            rows.append({"site_id": str(sid), **dict.fromkeys(LANE_SUMS.values(), np.nan)})
+            continue
+        lanes = direct_lane_table(
+            [str(sid)],
+            stores,
+            np.where(reach, 0, -1),
+            T[i : i + 1],
+            L[i : i + 1],
+            units_per_week,
+            params=params,
+            vehicles=vehicles,
+        )
+        rows.append({"site_id": str(sid), **{out: float(lanes[col].sum()) for col, out in LANE_SUMS.items()}})
+    return pd.DataFrame(rows, columns=["site_id", *LANE_SUMS.values()])
+
+
+def landed_cost_criteria(
+    site_ids: Sequence[str],
+    rent_per_m2_yr: np.ndarray,
+    lane_cost_per_week: np.ndarray,
+    products: Sequence[Any],
+    *,
+    required_floor_area_m2: float,
+    setup_cost: float = 0.0,
+    amortisation_yr: float | None = None,
+    offshore_delivery_cost_per_unit: float | None = None,
+    with_break_even: bool = False,
+) -> pd.DataFrame:
+    """Landed cost per unit at each site versus offshore, from :func:`siting.costs.site_landed_costs`.
+
+    The site pays rent on the floor area it needs, its set-up cost amortised, and the weekly
+    cost of its lanes (:func:`lane_criteria`).
+
+    Parameters
+    ----------
+    site_ids : sequence of str
+    rent_per_m2_yr, lane_cost_per_week : ndarray, shape (n_sites,)
+    products : sequence of siting.costs.ProductFamily
+        The product mix each site would make.
+    required_floor_area_m2 : float
+    setup_cost, amortisation_yr, offshore_delivery_cost_per_unit, with_break_even
+        See :func:`siting.costs.site_landed_costs`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``site_id``, ``landed_cost_per_unit``, ``offshore_landed_cost_per_unit``,
+        ``saving_vs_offshore`` (per unit), ``saving_vs_offshore_per_yr``,
+        ``break_even_units_per_yr``, ``units_sold_per_yr``.
+    """
+    from siting.costs.sites import site_landed_costs
+
+    table = pd.DataFrame(
+        {
+            "site_id": [str(s) for s in site_ids],
+            "rent_per_m2_yr": np.asarray(rent_per_m2_yr, dtype=float),
+            "delivery_cost_per_week": np.asarray(lane_cost_per_week, dtype=float),
+        }
+    )
+    out = site_landed_costs(
+        table,
+        list(products),
+        floor_area_m2=required_floor_area_m2,
+        setup_cost=setup_cost,
+        amortisation_yr=amortisation_yr,
+        offshore_delivery_cost_per_unit=offshore_delivery_cost_per_unit,
+        with_break_even=with_break_even,
+    )
+    keep = [
+        "site_id",
+        "landed_cost_per_unit",
+        "offshore_landed_cost_per_unit",
+        "saving_vs_offshore",
+        "saving_vs_offshore_per_yr",
+        "break_even_units_per_yr",
+        "units_sold_per_yr",
+    ]
+    return out[keep]
