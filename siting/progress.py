@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
-from typing import IO, Protocol
+from typing import IO, Any, Protocol
 
 __all__ = ["ProgressCallback", "report", "LogProgress", "RichProgress", "make_progress"]
 
@@ -72,7 +72,7 @@ class RichProgress:
             console=Console(file=stream or sys.stderr),
             transient=False,
         )
-        self._tasks: dict[str, int] = {}
+        self._tasks: dict[str, Any] = {}
         self._saved: list[logging.Handler] = []
 
     def __enter__(self) -> RichProgress:

@@ -61,9 +61,9 @@ def input_files(scenario: Any) -> dict[str, Path]:
     dict of str to Path
         Only files that exist (network sources that are place names are left out).
     """
-    from siting.config.scenario import LAYER_COLUMNS, _base_dir, _network_source
+    from siting.config.scenario import LAYER_COLUMNS, base_dir, network_source
 
-    base = _base_dir(scenario)
+    base = base_dir(scenario)
     files: dict[str, Path] = {}
     if scenario.source is not None:
         files["scenario"] = Path(scenario.source)
@@ -73,7 +73,7 @@ def input_files(scenario: Any) -> dict[str, Path]:
             if spec is not None:
                 files[f"{city.name}.{kind}"] = Path(spec.path)
         try:
-            src = _network_source(city, base)
+            src = network_source(city, base)
         except InputError:
             continue
         if isinstance(src, Path):

@@ -351,12 +351,25 @@ def _vehicles_or_raise(scenario: Scenario) -> dict:
         raise InputError(f"{scenario.source or '<scenario>'}: {exc}") from None
 
 
-def _base_dir(scenario: Scenario) -> Path:
+def base_dir(scenario: Scenario) -> Path:
     """The folder a scenario's relative paths are resolved against (the file's, else the working folder)."""
     return scenario.source.resolve().parent if scenario.source is not None else Path.cwd()
 
 
-def _network_source(city: CitySpec, base: Path) -> Any:
+def network_source(city: CitySpec, base: Path) -> Any:
+    """What a city's network is built from: a local file resolved against ``base``, a place name, or the demo's.
+
+    Parameters
+    ----------
+    city : CitySpec
+    base : Path
+        The folder relative paths are resolved against (:func:`base_dir`).
+
+    Returns
+    -------
+    Path or str
+        A path to an existing network file, or a place name (queried online).
+    """
     src = city.network
     if src is None:
         from siting.inputs.demo import demo_osm_path
@@ -394,7 +407,7 @@ def city_inputs(scenario: Scenario, city: CitySpec | str | None = None) -> list:
     """
     from siting.pipeline import CityInputs
 
-    base = _base_dir(scenario)
+    base = base_dir(scenario)
     chosen = [c for c in scenario.cities if city is None or c is city or c.name == city]
     out = []
     for c in chosen:
@@ -415,7 +428,7 @@ def city_inputs(scenario: Scenario, city: CitySpec | str | None = None) -> list:
             candidates=layers["candidates"],
             population=layers.get("population"),
             rents=layers.get("rents"),
-            network_source=_network_source(c, base),
+            network_source=network_source(c, base),
             currency=c.currency or scenario.currency,
         )
         if demo is not None and c.currency is None and "currency" not in scenario.raw:

@@ -98,7 +98,7 @@ def convert(value: Any, tp: Any, path: str, base: Path) -> Any:
         if value not in args:
             raise SchemaError(path, f"expected one of {', '.join(map(repr, args))}, got {value!r}")
         return value
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             raise SchemaError(path, f"expected a table, got {tomltype(value)}")
         kwargs = table_fields(value, tp, path, base)

@@ -135,10 +135,10 @@ def newsvendor(
     profit = under * sales - over * leftover
     return NewsvendorResult(
         order_qty=qty,
-        expected_sales=sales,
-        expected_leftover=leftover,
-        expected_lost_sales=lost,
-        expected_profit=profit,
+        expected_sales=float(sales),
+        expected_leftover=float(leftover),
+        expected_lost_sales=float(lost),
+        expected_profit=float(profit),
         critical_ratio=critical_ratio,
         mean=mean,
         std=std,

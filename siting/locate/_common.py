@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -128,7 +129,7 @@ def nearest_site(cost: np.ndarray, selected: np.ndarray) -> np.ndarray:
 _BANNER_SHOWN = False
 
 
-def _quiet_highs(highspy):  # type: ignore[no-untyped-def]
+def _quiet_highs(highspy: Any) -> Any:
     """A Highs instance; its constructor's once-per-process banner is kept off stdout (results go there)."""
     global _BANNER_SHOWN
     if _BANNER_SHOWN:

@@ -80,7 +80,7 @@ def p_median(
     deadline = None if limit is None else t0 + float(limit)
     wc, cols, penalty = penalised_weighted_cost(pr)
     req_local = np.searchsorted(cols, pr.required)
-    heur_deadline = None if deadline is None else t0 + 0.5 * float(limit)
+    heur_deadline = None if limit is None else t0 + 0.5 * float(limit)
     iters = 30 if method == "exact" else 300
     sel, val = vns(wc, p, req_local, seed=seed, iterations=iters, deadline=heur_deadline)
     reachable = val < penalty

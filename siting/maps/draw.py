@@ -222,7 +222,7 @@ def save_map(m: folium.Map, path: str | os.PathLike[str], *, offline: bool = Tru
         With ``offline=True``, if a script or stylesheet still points to http(s) (for example a
         folium plugin or ``folium.Icon`` that loads its code from a CDN).
     """
-    return write_text(map_html(m, offline=offline, where=os.fspath(path)), path)
+    return write_text(map_html(m, offline=offline, where=os.fspath(path)), os.fspath(path))
 
 
 def map_html(m: folium.Map, *, offline: bool = True, where: str = "the page") -> str:

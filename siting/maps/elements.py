@@ -189,9 +189,10 @@ class Runtime(MacroElement):
 
     _template = Template("")
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # branca returns None here too
         """Register the runtime in the figure header."""
-        self.get_root().header.add_child(Element(RUNTIME_HTML), name="siting_runtime")
+        root: Any = self.get_root()  # a Figure, which has a header; branca types it as Element
+        root.header.add_child(Element(RUNTIME_HTML), name="siting_runtime")
         super().render(**kwargs)
 
 

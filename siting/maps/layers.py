@@ -206,7 +206,8 @@ def candidate_layers(
         scale = swatch_scale("Candidate sites", PALETTES["YlGn"][-1], "candidate site (not ranked)")
         colors = [PALETTES["YlGn"][-1]] * n
     n_ranked = int(np.isfinite(ranks).sum())
-    geoms, props = [], []
+    geoms: list[Any] = []
+    props: list[dict[str, Any]] = []
     for (_, row), color, rank in zip(c.iterrows(), colors, ranks):
         popup = _site_popup(row, criteria, n_ranked)
         ranked = np.isfinite(rank)

@@ -210,7 +210,7 @@ def _edge_speed_kph(data: Mapping[str, Any], prof: ModeProfile) -> float:
             return v
     hwy = data.get("highway")
     for h in hwy if isinstance(hwy, list) else [hwy]:
-        if h in prof.speeds_kph:
+        if isinstance(h, str) and h in prof.speeds_kph:
             return float(prof.speeds_kph[h])
     return prof.fallback_kph
 

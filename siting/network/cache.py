@@ -60,6 +60,7 @@ def cache_key(source: Any, kind: str, options: dict[str, Any]) -> str:
     str
         A sha256 hex digest.
     """
+    src: dict[str, object]
     if kind in ("pbf", "xml", "graphml"):
         src = {"sha256": _file_digest(Path(source))}
     elif kind == "polygon":

@@ -329,14 +329,14 @@ def filter_osm_xml(src: Path, dst: Path, mode: str) -> int:
         for el in _iter_elements(src):
             if el.tag == "node" and el.get("id") in needed:
                 out.write(ET.tostring(el))
-        for attrib, tags, runs in ways:
-            for i, run in enumerate(runs):
+        for attrib, way_tags, way_runs in ways:
+            for i, run in enumerate(way_runs):
                 way = ET.Element("way", attrib)
                 if i:
                     way.set("id", str(-(abs(int(attrib.get("id", "0"))) * 1000 + i)))
                 for ref in run:
                     ET.SubElement(way, "nd", ref=ref)
-                for k, v in tags:
+                for k, v in way_tags:
                     ET.SubElement(way, "tag", k=k, v=v)
                 out.write(ET.tostring(way))
         out.write(b"</osm>\n")
@@ -418,8 +418,8 @@ def _is_connection_error(exc: BaseException) -> bool:
         socket.error,
         TimeoutError,
     )
-    if SocketBlockedError:
-        kinds = (*kinds, SocketBlockedError)  # type: ignore[misc]
+    if SocketBlockedError:  # type: ignore[truthy-function]  # () when pytest-socket is absent
+        kinds = (*kinds, SocketBlockedError)
     while exc is not None:
         if isinstance(exc, kinds):
             return True
@@ -449,7 +449,7 @@ def read_online(source: Any, kind: str, mode: str, *, timeout_s: float = 5.0) ->
     import osmnx as ox
 
     what = repr(source) if kind != "polygon" else "for a polygon"
-    kwargs = {"network_type": _OSMNX_TYPE[mode], "simplify": True, "retain_all": True}
+    kwargs: dict[str, Any] = {"network_type": _OSMNX_TYPE[mode], "simplify": True, "retain_all": True}
     with _osmnx_settings(
         doh_url_template=None,
         overpass_rate_limit=False,
@@ -461,7 +461,8 @@ def read_online(source: Any, kind: str, mode: str, *, timeout_s: float = 5.0) ->
             if kind == "place":
                 G = ox.graph_from_place(source, **kwargs)
             elif kind == "bbox":
-                G = ox.graph_from_bbox(tuple(float(v) for v in source), **kwargs)
+                west, south, east, north = (float(v) for v in source)
+                G = ox.graph_from_bbox((west, south, east, north), **kwargs)
             else:
                 G = ox.graph_from_polygon(source, **kwargs)
         except Exception as exc:

@@ -175,6 +175,6 @@ def plan(
         lanes=plan_lanes,
         lane_totals=plan_totals,
         solutions=solutions,
-        summary=plan_summary(result, plan_sites, plan_totals, solutions),
+        summary=plan_summary(result.cities, plan_sites, plan_totals, solutions),
         run=result,
     )

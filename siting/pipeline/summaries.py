@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
-    from siting.pipeline import RunResult
+    from siting.pipeline.city_result import CityResult
+    from siting.pipeline.options import RankOptions
 
 __all__ = ["stack_layers", "city_summary", "plan_summary", "summary_dict", "json_records", "CITY_SUMMARY_COLUMNS"]
 
@@ -73,12 +74,12 @@ def _get(row: pd.Series | None, col: str) -> Any:
     return row[col]
 
 
-def city_summary(result: RunResult) -> pd.DataFrame:
+def city_summary(cities: Mapping[str, CityResult]) -> pd.DataFrame:
     """One comparable row per city: its best site and that site's figures.
 
     Parameters
     ----------
-    result : RunResult
+    cities : mapping of city name -> CityResult
 
     Returns
     -------
@@ -90,7 +91,7 @@ def city_summary(result: RunResult) -> pd.DataFrame:
         (when product families were given), and the currency.
     """
     rows = []
-    for name, city in result.cities.items():
+    for name, city in cities.items():
         best = city.ranking.iloc[0] if len(city.ranking) else None
         sites_out = city.excluded[city.excluded["layer"] == "site_id"] if len(city.excluded) else city.excluded
         rows.append(
@@ -113,7 +114,7 @@ def city_summary(result: RunResult) -> pd.DataFrame:
 
 
 def plan_summary(
-    result: RunResult, sites: pd.DataFrame, totals: pd.DataFrame, solutions: Mapping[str, Any]
+    cities: Mapping[str, CityResult], sites: pd.DataFrame, totals: pd.DataFrame, solutions: Mapping[str, Any]
 ) -> pd.DataFrame:
     """One row per city for a k-site plan.
 
@@ -126,7 +127,7 @@ def plan_summary(
         ``vehicle_km_per_week``, ``co2e_wtw_kg_per_week``, ``cost_per_week`` and ``rent_per_yr``.
     """
     rows = []
-    for name in result.cities:
+    for name in cities:
         sol = solutions[name]
         chosen = sites[sites["city"] == name]
         served = float(chosen["demand_served"].sum()) if "demand_served" in chosen else np.nan
@@ -176,12 +177,14 @@ def json_records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): _clean(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
 
 
-def summary_dict(result: RunResult, *, top: int = 5) -> dict[str, Any]:
+def summary_dict(cities: Mapping[str, CityResult], options: RankOptions, *, top: int = 5) -> dict[str, Any]:
     """A JSON-able summary of a run (what ``summary.json`` holds).
 
     Parameters
     ----------
-    result : RunResult
+    cities : mapping of city name -> CityResult
+    options : RankOptions
+        The options the run used.
     top : int
         Sites listed per city with their breakdown.
 
@@ -195,10 +198,10 @@ def summary_dict(result: RunResult, *, top: int = 5) -> dict[str, Any]:
     """
     from siting.ranking.scoring import CRITERIA
 
-    opts = result.options
-    cities = {}
-    for name, city in result.cities.items():
-        cities[name] = {
+    opts = options
+    per_city = {}
+    for name, city in cities.items():
+        per_city[name] = {
             "currency": city.currency,
             "weights": _clean(city.weights),
             "top_sites": json_records(city.ranking.head(top)),
@@ -209,7 +212,7 @@ def summary_dict(result: RunResult, *, top: int = 5) -> dict[str, Any]:
             "attribution": city.attribution,
         }
     return {
-        "title": "siting: candidate microfactory sites, " + ", ".join(result.cities),
+        "title": "siting: candidate microfactory sites, " + ", ".join(cities),
         "criteria": {
             c.name: {"better": c.better, "units": c.units, "description": c.description} for c in CRITERIA.values()
         },
@@ -231,6 +234,6 @@ def summary_dict(result: RunResult, *, top: int = 5) -> dict[str, Any]:
                 "products": [p.family for p in opts.products],
             }
         ),
-        "cities": cities,
-        "summary": json_records(city_summary(result)),
+        "cities": per_city,
+        "summary": json_records(city_summary(cities)),
     }

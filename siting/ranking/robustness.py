@@ -273,7 +273,7 @@ def robustness_summary(sensitivity: pd.DataFrame, options: RobustnessOptions = R
     if sensitivity.empty:
         return {}
     top = sensitivity.sort_values("rank").iloc[0]
-    ranges = {}
+    ranges: dict[str, dict[str, float | None]] = {}
     for col in sensitivity.columns:
         if col.startswith("w_") and not col.endswith(("_min", "_max")):
             c = col[2:]
@@ -293,10 +293,10 @@ def robustness_summary(sensitivity: pd.DataFrame, options: RobustnessOptions = R
             f"while any one weight moves by {options.min_weight_margin:g}: a robust choice."
         )
     else:
-        tight = min(ranges.items(), key=lambda kv: (kv[1]["max"] or 0) - (kv[1]["min"] or 0), default=(None, None))
+        narrowest = min(ranges.items(), key=lambda kv: (kv[1]["max"] or 0) - (kv[1]["min"] or 0), default=None)
         detail = (
-            f"; its narrowest range is {tight[0]} between {tight[1]['min']:.2f} and {tight[1]['max']:.2f}"
-            if tight[0] is not None and tight[1]["min"] is not None
+            f"; its narrowest range is {narrowest[0]} between {narrowest[1]['min']:.2f} and {narrowest[1]['max']:.2f}"
+            if narrowest is not None and narrowest[1]["min"] is not None
             else ""
         )
         note = (
