@@ -90,7 +90,7 @@ def test_no_module_import_cycle():
 
 def test_stages_form_a_layered_graph():
     stages: dict[str, set[str]] = {}
-    top_level = {m for m in MODULES if m.count(".") == 1 and not MODULES[m].name == "__init__.py"}
+    top_level = {m for m in MODULES if m.count(".") == 1 and MODULES[m].name != "__init__.py"}
     for module, targets in import_graph().items():
         if module == "siting" or module in top_level:
             continue

@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-from test_locate_refs import brute_p_median, pulp_p_median
+from pulp_refs import brute_p_median, pulp_p_median
 
 from siting.errors import InfeasibleError, InputError
 from siting.locate import Solution, p_median

@@ -20,7 +20,7 @@ from siting.config.scenario import (
 )
 from siting.pipeline import CityInputs, RankOptions
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "siting" / "data" / "scenario_template.toml"
 DEMO_CITY = {"name": "a", "demo": "kotka"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_locate_refs import (
+from pulp_refs import (
     brute_facility,
     brute_lscp,
     brute_mclp,

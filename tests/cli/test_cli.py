@@ -17,7 +17,7 @@ import pytest
 from siting.cli.app import main
 from siting.runinfo import file_sha256
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def run_cli(*args: object) -> tuple[int, str, str]:

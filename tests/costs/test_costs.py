@@ -32,7 +32,7 @@ from siting.costs.sites import (
 )
 from siting.errors import InputError, MissingColumnError
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 # --------------------------------------------------------------------------- newsvendor
