@@ -46,3 +46,38 @@ def _private_network_cache(tmp_path_factory: pytest.TempPathFactory):
         os.environ.pop("SITING_CACHE_DIR", None)
     else:
         os.environ["SITING_CACHE_DIR"] = old
+
+
+@pytest.fixture(scope="session")
+def helsinki_drive(helsinki_pbf: Path):
+    """The Helsinki demo drive network, built once for the whole session (tests must not modify it)."""
+    from siting.network.build import build_network
+
+    return build_network(helsinki_pbf, cache=False)
+
+
+#: a two-city scenario with one mistyped column role (``demnd``) in the second city's stores layer
+TYPO_SCENARIO = (
+    '[[cities]]\nname = "a"\ndemo = "kotka"\n[[cities]]\nname = "b"\nnetwork = "x.osm.pbf"\n'
+    '[cities.layers.stores]\npath = "s.gpkg"\ncolumns = { demnd = "units" }\n'
+    '[cities.layers.candidates]\npath = "c.gpkg"\n'
+)
+
+
+@pytest.fixture
+def typo_scenario(tmp_path: Path) -> Path:
+    """``scenario.toml`` in the test's folder whose ``cities[1].layers.stores.columns`` has the key ``demnd``."""
+    path = tmp_path / "scenario.toml"
+    path.write_text(TYPO_SCENARIO, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def forbid_network_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make any call of ``siting.network.build.build_network`` fail the test (for commands that must not build)."""
+    import siting.network.build
+
+    def must_not_build(*args: object, **kwargs: object) -> None:
+        raise AssertionError("this command must not build a network")
+
+    monkeypatch.setattr(siting.network.build, "build_network", must_not_build)

@@ -32,15 +32,6 @@ def run_cli(*args: object) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def _no_network_build(monkeypatch) -> None:
-    import siting.network.build
-
-    def must_not_build(*args, **kwargs):
-        raise AssertionError("this command must not build a network")
-
-    monkeypatch.setattr(siting.network.build, "build_network", must_not_build)
-
-
 # --------------------------------------------------------------------------- end to end (subprocess)
 
 
@@ -56,16 +47,13 @@ def test_siting_rank_with_no_arguments_ranks_the_demo(tmp_path: Path) -> None:
     assert (tmp_path / "maps" / "helsinki.html").stat().st_size > 10_000
 
 
-def test_bad_scenario_key_exits_2_with_the_key_path_and_no_traceback(tmp_path: Path) -> None:
-    bad = tmp_path / "scenario.toml"
-    bad.write_text(
-        '[[cities]]\nname = "a"\ndemo = "kotka"\n[[cities]]\nname = "b"\nnetwork = "x.osm.pbf"\n'
-        '[cities.layers.stores]\npath = "s.gpkg"\ncolumns = { demnd = "units" }\n'
-        '[cities.layers.candidates]\npath = "c.gpkg"\n',
-        encoding="utf-8",
-    )
+def test_bad_scenario_key_exits_2_with_the_key_path_and_no_traceback(typo_scenario: Path) -> None:
     proc = subprocess.run(
-        ["siting", "validate", "scenario.toml"], cwd=tmp_path, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "siting.cli", "validate", "scenario.toml"],
+        cwd=typo_scenario.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
@@ -149,8 +137,7 @@ def test_run_json_records_scenario_versions_hashes_and_top_sites(planned) -> Non
     assert str(out / "ranking.csv") in record["outputs"]
 
 
-def test_map_redraws_from_outputs_without_recomputing(planned, tmp_path, monkeypatch) -> None:
-    _no_network_build(monkeypatch)
+def test_map_redraws_from_outputs_without_recomputing(planned, tmp_path, forbid_network_build) -> None:
     code, stdout, stderr = run_cli("map", planned["out"], "--out", tmp_path)
     assert code == 0, stderr
     page = (tmp_path / "helsinki.html").read_text(encoding="utf-8")
@@ -197,10 +184,9 @@ def demo_dir(tmp_path_factory) -> Path:
     return d
 
 
-def test_demo_writes_inputs_and_a_scenario_that_validates(demo_dir, monkeypatch) -> None:
+def test_demo_writes_inputs_and_a_scenario_that_validates(demo_dir, forbid_network_build) -> None:
     for name in ("stores.gpkg", "candidates.gpkg", "population.gpkg", "rents.gpkg", "scenario.toml", "test.osm.pbf"):
         assert (demo_dir / name).exists(), name
-    _no_network_build(monkeypatch)
     code, stdout, stderr = run_cli("validate", demo_dir / "scenario.toml")
     assert code == 0, stderr
     assert "city kotka:" in stdout
@@ -255,7 +241,7 @@ def test_rank_own_files_in_each_format(demo_dir, tmp_path, fmt, layer_file, tabl
         assert (tmp_path / "maps" / "kotka.html").exists()
 
 
-def test_bad_inputs_exit_2(demo_dir, tmp_path, monkeypatch) -> None:
+def test_bad_inputs_exit_2(demo_dir, tmp_path, forbid_network_build) -> None:
     code, _, stderr = run_cli("rank", "--stores", demo_dir / "stores.gpkg")
     assert code == 2 and "--candidates, --network missing" in stderr
     code, _, stderr = run_cli("rank", demo_dir / "scenario.toml", "--stores", demo_dir / "stores.gpkg")
@@ -264,7 +250,6 @@ def test_bad_inputs_exit_2(demo_dir, tmp_path, monkeypatch) -> None:
     assert code == 2 and "scenario file not found" in stderr and "Traceback" not in stderr
     code, _, stderr = run_cli("rank", "--no-such-option")
     assert code == 2 and "No such option" in stderr
-    _no_network_build(monkeypatch)
     broken = tmp_path / "broken.toml"
     broken.write_text(
         (demo_dir / "scenario.toml")

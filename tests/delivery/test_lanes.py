@@ -160,13 +160,12 @@ def test_lane_totals_per_site_and_city() -> None:
 
 
 @pytest.fixture(scope="module")
-def helsinki(helsinki_pbf):
+def helsinki(helsinki_drive):
     """Real drive network + real shops: two candidate sites, every third shop, nearest-site allocation."""
     from siting.inputs.demo import demo_city
-    from siting.network.build import build_network
     from siting.network.od import od_matrix, snap
 
-    G = build_network(helsinki_pbf, mode="drive", cache=False)
+    G = helsinki_drive
     city = demo_city("helsinki")
     crs = G.graph["crs"]
     stores = city.stores.to_crs(crs).iloc[::3]

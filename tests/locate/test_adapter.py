@@ -94,16 +94,15 @@ def test_locate_cities_stacks_with_city_column():
     assert mixed.sites.crs.to_epsg() == 4326 and mixed.lines.crs.to_epsg() == 4326
 
 
-def test_real_helsinki_network_matches_brute_force(tmp_path_factory):
+def test_real_helsinki_network_matches_brute_force(helsinki_drive):
     """Real OSM data: Helsinki shops and land-use sites, exact drive times, best 3 sites."""
     from itertools import combinations
 
     from siting.inputs.demo import demo_city
-    from siting.network.build import build_network
     from siting.network.od import od_matrix, snap
 
     city = demo_city("helsinki")
-    G = build_network(city.osm_path, cache_dir=tmp_path_factory.mktemp("locate-cache"))
+    G = helsinki_drive
     s_snap, c_snap = snap(G, city.stores), snap(G, city.candidates)
     stores, cands = city.stores.loc[s_snap.index], city.candidates.loc[c_snap.index]
     time_s = od_matrix(G, c_snap.node.to_numpy(), s_snap.node.to_numpy()).T  # stores x candidates

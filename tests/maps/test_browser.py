@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import re
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from map_cases import XSS_IMG, XSS_SCRIPT, expected_counts, synthetic_city
 
 from siting.maps.draw import make_map, save_map
-
-if str(Path(__file__).parent) not in sys.path:  # pytest's default "prepend" import mode puts it there
-    sys.path.insert(0, str(Path(__file__).parent))
-from test_maps import XSS_IMG, XSS_SCRIPT, _synthetic_city, expected_counts, helsinki_inputs  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(
@@ -88,7 +84,7 @@ class Page:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(tmp_path_factory, helsinki_inputs):
     inputs = helsinki_inputs()
     path = tmp_path_factory.mktemp("maps") / "helsinki.html"
     save_map(make_map(title="Helsinki demo: microfactory sites", **inputs), path)
@@ -172,7 +168,7 @@ def test_measure_button_measures_a_distance(demo_page):
     assert value == pytest.approx(metres, rel=0.02)
 
 
-def test_hostile_names_do_not_execute(browser, tmp_path):
+def test_hostile_names_do_not_execute(browser, tmp_path, helsinki_inputs):
     inputs = helsinki_inputs()
     stores = inputs["stores"]
     stores.loc[stores.index[0], "name"] = XSS_IMG
@@ -240,7 +236,7 @@ def test_default_leaflet_marker_icon_works_offline(browser, demo, tmp_path):
 
 
 def test_thousand_store_city_draws_every_feature(browser, tmp_path):
-    city = _synthetic_city(1000, 100)
+    city = synthetic_city(1000, 100)
     path = tmp_path / "big.html"
     size = save_map(make_map(title="Synthetic city", **city), path)
     t0 = time.perf_counter()

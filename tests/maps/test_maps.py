@@ -5,90 +5,19 @@ from __future__ import annotations
 import html
 import json
 import re
-from functools import lru_cache
 
 import folium
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from shapely.geometry import LineString, box
+from map_cases import XSS_IMG, XSS_SCRIPT, expected_counts, synthetic_city
 
 from siting import InputError, MissingColumnError, NoCrsError, SitingError
-from siting.delivery.lanes import direct_lanes
-from siting.inputs.demo import demo_city
 from siting.maps.draw import OSM_ATTRIBUTION, criteria_columns, make_map, map_from_outputs, save_map
 from siting.maps.legend import class_scale
 from siting.maps.offline import LEAFLET_CSS_URL, LEAFLET_JS_URL, inline_assets, remote_assets
-from siting.network.build import build_network
-from siting.network.od import isochrones, od_matrix, snap
-from siting.ranking.criteria import site_criteria
-from siting.ranking.scoring import score_sites
-
-XSS_IMG = '<img src=x onerror="window.__x=1">'
-XSS_SCRIPT = "</script><script>window.__x=2</script>"
-CROW_SPEED_M_S = 25 / 3.6  # the synthetic 1,000-store city ranks its sites on crow-fly times
-N_CHOSEN = 3
-
-
-@lru_cache(maxsize=1)
-def _demo_inputs() -> dict:
-    """The Helsinki demo run end to end on the real road network: ranking, top sites, lanes, isochrones."""
-    city = demo_city("helsinki")
-    graph = build_network(city.osm_path, cache=False)
-    store_nodes, site_nodes = snap(graph, city.stores), snap(graph, city.candidates)
-    stores = city.stores.loc[store_nodes.index].assign(node=store_nodes["node"].to_numpy())
-    cands = city.candidates.loc[site_nodes.index].assign(node=site_nodes["node"].to_numpy())
-    time_s = od_matrix(graph, cands["node"].to_numpy(), stores["node"].to_numpy())
-    crit = site_criteria(
-        cands["site_id"],
-        time_s,
-        stores["demand_units_per_week"].to_numpy(),
-        rent_per_m2_yr=cands["rent_per_m2_yr"].to_numpy(),
-        required_floor_area_m2=800.0,
-    )
-    ranking = score_sites(
-        crit[["site_id", "delivery_time_s", "rent_per_yr"]], {"delivery_time_s": 0.6, "rent_per_yr": 0.4}
-    )
-    ranked = cands.merge(ranking, on="site_id", how="left")
-    chosen = ranking["site_id"].head(N_CHOSEN).tolist()
-    top = cands[cands["site_id"].isin(chosen)]
-    rows = [cands["site_id"].tolist().index(s) for s in top["site_id"]]
-    allocation = dict(zip(stores["store_id"], top["site_id"].to_numpy()[np.argmin(time_s[rows], axis=0)]))
-    lanes = direct_lanes(graph, top, stores, allocation)
-    iso = isochrones(graph, top["node"].to_numpy()[:1], [300.0, 600.0])
-    iso["site_id"] = top["site_id"].iloc[0]
-    return {
-        "stores": stores.drop(columns="node"),
-        "candidates": ranked.drop(columns="node"),
-        "lanes": lanes,
-        "population": city.population,
-        "rents": city.rents,
-        "chosen": chosen,
-        "isochrones": iso,
-    }
-
-
-def helsinki_inputs() -> dict:
-    """Fresh copies of the Helsinki demo layers plus a ranking, chosen sites, lanes and isochrones."""
-    return {k: (v.copy() if hasattr(v, "copy") else v) for k, v in _demo_inputs().items()}
-
-
-def expected_counts(inp: dict) -> dict[str, int]:
-    """Features per layer derived from the inputs (candidate polygons count twice: footprint + label)."""
-    c = inp["candidates"]
-    polys = int((~c.geom_type.isin(["Point", "MultiPoint"])).sum())
-    return {
-        "population": len(inp["population"]),
-        "rents": len(inp["rents"]),
-        "isochrones": len(inp["isochrones"]),
-        "lanes": len(inp["lanes"]),
-        "stores": len(inp["stores"]),
-        "candidates": len(c) + polys,
-        "chosen": len(inp["chosen"]),
-    }
 
 
 def _layer_data(m: folium.Map, key: str) -> dict:
@@ -99,11 +28,11 @@ def _layer_data(m: folium.Map, key: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def demo_map() -> folium.Map:
+def demo_map(helsinki_inputs) -> folium.Map:
     return make_map(title="Helsinki demo", **helsinki_inputs())
 
 
-def test_every_layer_has_one_feature_per_input_row(demo_map):
+def test_every_layer_has_one_feature_per_input_row(demo_map, helsinki_inputs):
     assert demo_map.siting_layers == expected_counts(helsinki_inputs())
 
 
@@ -149,7 +78,7 @@ def test_remote_assets_finds_scripts_styles_and_css_imports():
     assert remote_assets(page) == ["//cdn.x/a.js", "https://cdn.x/b.css", "http://cdn.x/c.css", "https://cdn.x/d.png"]
 
 
-def test_user_strings_are_escaped_everywhere(tmp_path):
+def test_user_strings_are_escaped_everywhere(tmp_path, helsinki_inputs):
     inp = helsinki_inputs()
     stores = inp["stores"]
     stores.loc[stores.index[0], "name"] = XSS_IMG
@@ -170,7 +99,7 @@ def test_user_strings_are_escaped_everywhere(tmp_path):
     assert "&lt;/script&gt;&lt;script&gt;window.__x=2&lt;/script&gt;" in tips
 
 
-def test_popup_breakdown_shows_whatever_criteria_exist():
+def test_popup_breakdown_shows_whatever_criteria_exist(helsinki_inputs):
     inp = helsinki_inputs()
     c = inp["candidates"]
     c["co2e_kg_per_week"] = np.linspace(1.0, 2.0, len(c))
@@ -187,7 +116,7 @@ def test_popup_breakdown_shows_whatever_criteria_exist():
     assert f"1 of {len(c)}" in popups[0] and str(best["site_id"]) in popups[0]
 
 
-def test_ranks_are_coloured_best_darkest():
+def test_ranks_are_coloured_best_darkest(helsinki_inputs):
     m = make_map(**{k: v for k, v in helsinki_inputs().items() if k in ("stores", "candidates")})
     labels = [f["properties"] for f in _layer_data(m, "candidates")["features"] if "l" in f["properties"]]
     by_rank = sorted(labels, key=lambda p: int(p["l"]))
@@ -199,7 +128,7 @@ def test_ranks_are_coloured_best_darkest():
     assert light == sorted(light) and light[0] < light[-1]
 
 
-def test_any_crs_in_lonlat_out_rounded():
+def test_any_crs_in_lonlat_out_rounded(helsinki_inputs):
     inp = helsinki_inputs()
     stores_4326 = inp["stores"].to_crs(4326)
     m = make_map(stores=stores_4326, candidates=inp["candidates"].to_crs(3067), lanes=inp["lanes"])
@@ -216,7 +145,7 @@ def test_any_crs_in_lonlat_out_rounded():
     assert first == pytest.approx([stores_4326.geometry.iloc[0].x, stores_4326.geometry.iloc[0].y], abs=1e-6)
 
 
-def test_bad_inputs_raise_clear_errors():
+def test_bad_inputs_raise_clear_errors(helsinki_inputs):
     inp = helsinki_inputs()
     with pytest.raises(NoCrsError, match="stores.*set_crs"):
         make_map(stores=inp["stores"].set_crs(None, allow_override=True), candidates=inp["candidates"])
@@ -226,7 +155,7 @@ def test_bad_inputs_raise_clear_errors():
         make_map(stores=inp["stores"], candidates=inp["candidates"], chosen=["nope"])
 
 
-def test_attribution_always_shown_and_extra_escaped():
+def test_attribution_always_shown_and_extra_escaped(helsinki_inputs):
     inp = helsinki_inputs()
     m = make_map(stores=inp["stores"], candidates=inp["candidates"], attribution_extra="Rents © <Acme>")
     controls = [c for c in m._children.values() if type(c).__name__ == "Controls"]
@@ -235,89 +164,8 @@ def test_attribution_always_shown_and_extra_escaped():
     assert [t.options["attribution"] for t in tiles] == [OSM_ATTRIBUTION]
 
 
-def _synthetic_city(n_stores: int, n_sites: int, seed: int = 7) -> dict:
-    rng = np.random.default_rng(seed)
-    crs = "EPSG:32635"
-    x0, y0 = 385_000.0, 6_670_000.0
-    xy = rng.uniform(0, 20_000, size=(n_stores, 2)) + (x0, y0)
-    stores = gpd.GeoDataFrame(
-        {
-            "store_id": [f"s{i}" for i in range(n_stores)],
-            "name": [f"Store number {i} Ltd" for i in range(n_stores)],
-            "demand_units_per_week": rng.gamma(2.0, 20.0, n_stores),
-            "shop": "clothes",
-        },
-        geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]),
-        crs=crs,
-    )
-    sxy = rng.uniform(0, 20_000, size=(n_sites, 2)) + (x0, y0)
-    cands = gpd.GeoDataFrame(
-        {
-            "site_id": [f"site{i}" for i in range(n_sites)],
-            "name": "",
-            "floor_area_m2": rng.uniform(500, 5000, n_sites),
-            "rent_per_m2_yr": rng.uniform(100, 300, n_sites),
-        },
-        geometry=[box(x, y, x + 80, y + 60) for x, y in sxy],
-        crs=crs,
-    )
-    d = np.hypot(sxy[:, None, 0] - xy[None, :, 0], sxy[:, None, 1] - xy[None, :, 1])
-    crit = site_criteria(
-        cands["site_id"],
-        d / CROW_SPEED_M_S,
-        stores["demand_units_per_week"].to_numpy(),
-        rent_per_m2_yr=cands["rent_per_m2_yr"].to_numpy(),
-        required_floor_area_m2=800.0,
-    )
-    cands = cands.merge(
-        score_sites(crit[["site_id", "delivery_time_s", "rent_per_yr"]], {"delivery_time_s": 0.5, "rent_per_yr": 0.5}),
-        on="site_id",
-    )
-    chosen = cands.sort_values("rank")["site_id"].head(5).tolist()
-    near = np.argmin(d[[int(s[4:]) for s in chosen]], axis=0)
-    lines = []
-    for k, (x, y) in zip(near, xy):  # road-like lanes: 200 vertices on a staircase of 20 collinear runs
-        a = sxy[int(chosen[k][4:])]
-        t = np.linspace(0, 1, 200)
-        step = np.floor(t * 10) / 10
-        lines.append(
-            LineString(np.c_[a[0] + (x - a[0]) * np.where(np.arange(200) % 20 < 10, step, t), a[1] + (y - a[1]) * step])
-        )
-    lanes = gpd.GeoDataFrame(
-        {
-            "site_id": [chosen[k] for k in near],
-            "store_id": stores["store_id"],
-            "trips_per_week": rng.integers(1, 6, n_stores).astype(float),
-            "co2e_wtw_kg_per_week": rng.uniform(0.5, 20, n_stores),
-        },
-        geometry=lines,
-        crs=crs,
-    )
-    cells = [
-        box(x0 + i * 1000, y0 + j * 1000, x0 + (i + 1) * 1000, y0 + (j + 1) * 1000)
-        for i in range(20)
-        for j in range(20)
-    ]
-    population = gpd.GeoDataFrame(
-        {"zone_id": [f"z{i}" for i in range(400)], "population": rng.uniform(0, 5000, 400)}, geometry=cells, crs=crs
-    )
-    rents = gpd.GeoDataFrame(
-        {"zone_id": [f"r{i}" for i in range(400)], "rent_per_m2_yr": rng.uniform(100, 400, 400)},
-        geometry=cells,
-        crs=crs,
-    )
-    return {
-        "stores": stores,
-        "candidates": cands,
-        "lanes": lanes,
-        "population": population,
-        "rents": rents,
-        "chosen": chosen,
-    }
-
-
 def test_thousand_store_city_stays_under_5_mb(tmp_path):
-    city = _synthetic_city(1000, 100)
+    city = synthetic_city(1000, 100)
     m = make_map(title="Synthetic city", **city)
     n = save_map(m, tmp_path / "big.html")
     print(f"1,000-store synthetic city: {n / 1e6:.2f} MB offline HTML")
@@ -329,7 +177,7 @@ def test_thousand_store_city_stays_under_5_mb(tmp_path):
     assert sum(len(f["geometry"]["coordinates"]) for f in _layer_data(unsimplified, "lanes")["features"]) == 200_000
 
 
-def test_map_from_outputs_redraws_the_same_layers(tmp_path):
+def test_map_from_outputs_redraws_the_same_layers(tmp_path, helsinki_inputs):
     inp = helsinki_inputs()
     cands = inp["candidates"]
     ranking_cols = ["site_id", "rank", "score"] + [
@@ -352,7 +200,7 @@ def test_map_from_outputs_redraws_the_same_layers(tmp_path):
     assert any(f["properties"].get("l") == "1" and "delivery_time_s" in f["properties"]["p"] for f in best)
 
 
-def test_map_from_outputs_names_the_missing_file(tmp_path):
+def test_map_from_outputs_names_the_missing_file(tmp_path, helsinki_inputs):
     helsinki_inputs()["stores"].to_parquet(tmp_path / "stores.parquet")
     with pytest.raises(InputError, match="candidates.parquet"):
         map_from_outputs(tmp_path)
@@ -371,7 +219,7 @@ def test_class_scale_is_monotone_and_covers_every_value(values):
     assert list(np.array(index)[order]) == sorted(index)
 
 
-def test_tours_and_lanes_without_trips_or_co2_still_draw():
+def test_tours_and_lanes_without_trips_or_co2_still_draw(helsinki_inputs):
     inp = helsinki_inputs()
     tours = inp["lanes"].dissolve(by="site_id", as_index=False)[["site_id", "geometry"]]
     tours["tour"] = 1
@@ -382,7 +230,7 @@ def test_tours_and_lanes_without_trips_or_co2_still_draw():
     assert all(f["properties"]["t"].startswith("Tour 1 from ") for f in feats)
 
 
-def test_unranked_sites_are_grey_and_said_so():
+def test_unranked_sites_are_grey_and_said_so(helsinki_inputs):
     inp = helsinki_inputs()
     c = inp["candidates"]
     c.loc[c["rank"] > 40, ["rank", "score"]] = np.nan
@@ -396,14 +244,14 @@ def test_unranked_sites_are_grey_and_said_so():
     assert "<title>A &lt;b&gt;title&lt;/b&gt;</title>" in m.get_root().render()
 
 
-def test_same_inputs_give_the_same_file(tmp_path):
+def test_same_inputs_give_the_same_file(tmp_path, helsinki_inputs):
     inp = helsinki_inputs()
     a = save_map(make_map(title="t", **inp), tmp_path / "a.html")
     b = save_map(make_map(title="t", **inp), tmp_path / "b.html")
     assert a == b and (tmp_path / "a.html").read_bytes() == (tmp_path / "b.html").read_bytes()
 
 
-def test_point_population_is_drawn_as_circles_sized_by_people():
+def test_point_population_is_drawn_as_circles_sized_by_people(helsinki_inputs):
     inp = helsinki_inputs()
     pop = inp["population"].copy()
     pop["geometry"] = pop.geometry.representative_point()
@@ -415,7 +263,7 @@ def test_point_population_is_drawn_as_circles_sized_by_people():
     assert radius[np.argmax(people)] == radius.max() and radius[np.argmin(people)] == radius.min()
 
 
-def test_saving_twice_or_after_display_writes_the_same_page(tmp_path):
+def test_saving_twice_or_after_display_writes_the_same_page(tmp_path, helsinki_inputs):
     m = make_map(title="t", **helsinki_inputs())
     m._repr_html_()  # what a notebook does when it shows the map
     a = save_map(m, tmp_path / "a.html")
@@ -424,7 +272,7 @@ def test_saving_twice_or_after_display_writes_the_same_page(tmp_path):
     assert a == b and (tmp_path / "a.html").read_bytes() == (tmp_path / "b.html").read_bytes()
 
 
-def test_chosen_sites_as_a_geodataframe_get_the_candidates_breakdown():
+def test_chosen_sites_as_a_geodataframe_get_the_candidates_breakdown(helsinki_inputs):
     inp = helsinki_inputs()
     c = inp["candidates"]
     picked = c[c["site_id"].isin(inp["chosen"])][["site_id", "geometry"]].to_crs(4326)
@@ -459,7 +307,7 @@ def test_saved_map_has_ordinary_file_permissions(demo_map, tmp_path):
     assert mode == 0o644
 
 
-def test_map_from_outputs_prefers_the_city_prefixed_files(tmp_path):
+def test_map_from_outputs_prefers_the_city_prefixed_files(tmp_path, helsinki_inputs):
     inp = helsinki_inputs()
     cands = inp["candidates"]
     inp["stores"].to_file(tmp_path / "helsinki_layers.gpkg", layer="stores")

@@ -194,7 +194,8 @@ def test_online_sources_fail_fast_offline(source):
     t0 = time.perf_counter()
     with pytest.raises(NetworkUnavailableError, match="local OSM file") as info:
         build_network(source, cache=False)
-    assert time.perf_counter() - t0 < 10.0
+    # fails fast: far below osmnx's 60 s Overpass status wait, with room for a loaded shared machine
+    assert time.perf_counter() - t0 < 30.0
     assert isinstance(info.value, ConnectionError)
     # the offline-safe osmnx settings are temporary
     assert (ox.settings.doh_url_template, ox.settings.requests_timeout) == before

@@ -13,7 +13,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point
 
-from siting.network.build import build_network
 from siting.network.od import (
     isochrones,
     od_long,
@@ -26,8 +25,8 @@ from siting.network.od import (
 
 
 @pytest.fixture(scope="module")
-def G(helsinki_pbf, tmp_path_factory):
-    return build_network(helsinki_pbf, cache_dir=tmp_path_factory.mktemp("cache"))
+def G(helsinki_drive):
+    return helsinki_drive
 
 
 @pytest.fixture(scope="module")

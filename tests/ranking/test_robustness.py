@@ -126,4 +126,19 @@ def test_options_are_checked():
         RobustnessOptions(min_p_first=2)
     ranking, w = _ranking()
     off = sensitivity_table(ranking, w, RobustnessOptions(samples=0))
-    assert off["p_first"].isna().all() and off["robust"].iloc[0] in (True, False)
+    assert off["p_first"].isna().all() and off["p_top_k"].isna().all()
+
+
+def test_without_sampling_robustness_rests_on_the_weight_ranges_alone():
+    w = {"delivery_time_s": 0.5, "rent_per_yr": 0.5}
+    no_samples = RobustnessOptions(samples=0)
+    dominant = pd.DataFrame(
+        {"site_id": ["s0", "s1", "s2"], "delivery_time_s": [1.0, 5.0, 9.0], "rent_per_yr": [1.0, 4.0, 9.0]}
+    )
+    sens = sensitivity_table(score_sites(dominant, w), w, no_samples)
+    assert sens["robust"].tolist() == [True, False, False]  # only the top site can be robust
+    narrow = pd.DataFrame(
+        {"site_id": ["s0", "s1", "s2"], "delivery_time_s": [5.0, 1.0, 9.0], "rent_per_yr": [4.9, 9.0, 1.0]}
+    )
+    sens = sensitivity_table(score_sites(narrow, w), w, no_samples)
+    assert sens["robust"].tolist() == [False, False, False] and bool(sens.iloc[0]["narrow_win"])
