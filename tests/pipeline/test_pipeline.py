@@ -22,20 +22,37 @@ FAST = RobustnessOptions(samples=500)
 
 
 @pytest.fixture(scope="module")
-def cities():
+def cities(helsinki_drive):
     """Helsinki and Kotka demo inputs with their road networks built once."""
     from siting.network.build import build_network
 
-    out = {}
-    for name in ("helsinki", "kotka"):
-        city = city_from_demo(name)
-        out[name] = dataclasses.replace(city, network_source=build_network(city.network_source, mode="drive"))
-    return out
+    kotka = city_from_demo("kotka")
+    return {
+        "helsinki": dataclasses.replace(city_from_demo("helsinki"), network_source=helsinki_drive),
+        "kotka": dataclasses.replace(kotka, network_source=build_network(kotka.network_source, mode="drive")),
+    }
 
 
 @pytest.fixture(scope="module")
 def two(cities):
     return run([cities["helsinki"], cities["kotka"]], RankOptions(robustness=FAST))
+
+
+def test_overall_score_pools_every_city_under_the_run_weights(two):
+    """Recomputed by hand: min-max over the sites of both cities, weighted by the run's weights."""
+    r = two.ranking
+    common = [c for c in CRITERIA if all(c in res.weights for res in two.cities.values())]
+    weights = {c: two.options.weights.get(c, 0.0) for c in common}
+    total = sum(weights.values())
+    expected = np.zeros(len(r))
+    for c, w in weights.items():
+        x = r[c].astype(float).replace([np.inf, -np.inf], np.nan)
+        x = -x if CRITERIA[c].better == "lower" else x
+        expected += w / total * ((x - x.min()) / (x.max() - x.min())).fillna(0.0).to_numpy()
+    assert sum(w > 0 for w in weights.values()) >= 3
+    np.testing.assert_allclose(r["score_overall"], expected, atol=1e-9)
+    by_score = r.sort_values(["score_overall"], ascending=False, kind="stable")
+    assert by_score["rank_overall"].is_monotonic_increasing
 
 
 def test_two_cities_ranked_in_one_call(two):
