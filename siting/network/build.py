@@ -158,6 +158,12 @@ def parse_maxspeed_kph(value: Any) -> float | None:
     Returns
     -------
     float or None
+
+    Examples
+    --------
+    >>> from siting.network.build import parse_maxspeed_kph
+    >>> parse_maxspeed_kph("30 mph"), parse_maxspeed_kph("50;70"), parse_maxspeed_kph("FI:urban")
+    (48.28032, 60.0, None)
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None

@@ -111,6 +111,12 @@ def normalise_weights(weights: Mapping[str, float], *, known: Mapping[str, Crite
     dict
         Weights summing to 1 (criteria with weight 0 are kept). When the given weights do not
         sum to 1 a message saying so (and the scaled weights) is logged at INFO level.
+
+    Examples
+    --------
+    >>> from siting.ranking import normalise_weights
+    >>> normalise_weights({"delivery_time_s": 3, "rent_per_yr": 1})
+    {'delivery_time_s': 0.75, 'rent_per_yr': 0.25}
     """
     unknown = sorted(set(weights) - set(known))
     if unknown:
@@ -197,6 +203,18 @@ def score_sites(
     pandas.DataFrame
         ``site_id``, ``rank`` (1 = best; ties broken by site_id), ``score`` (0..1), then for every
         weighted criterion ``c``: ``c``, ``c_norm`` and ``c_contrib`` (weight x norm). Sorted by rank.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from siting.ranking import score_sites
+    >>> raw = pd.DataFrame({"site_id": ["a", "b", "c"], "delivery_time_s": [100.0, 200.0, 300.0],
+    ...                     "rent_per_yr": [90_000.0, 30_000.0, 60_000.0]})
+    >>> score_sites(raw, {"delivery_time_s": 0.5, "rent_per_yr": 0.5})[["site_id", "rank", "score"]]
+      site_id  rank  score
+    0       b     1   0.75
+    1       a     2   0.50
+    2       c     3   0.25
     """
     w = normalise_weights(weights if weights is not None else DEFAULT_WEIGHTS, known=known)
     missing = [c for c in w if c not in criteria.columns]
