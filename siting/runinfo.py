@@ -10,9 +10,12 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from siting.errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from siting.config.scenario import Scenario
 
 __all__ = [
     "RUN_FILE",
@@ -49,7 +52,7 @@ def file_sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def input_files(scenario: Any) -> dict[str, Path]:
+def input_files(scenario: Scenario) -> dict[str, Path]:
     """Every input file of a scenario by a stable label (``helsinki.stores``, ``vehicles`` ...).
 
     Parameters
@@ -128,7 +131,7 @@ def _factor_set() -> str | None:
 
 
 def run_record(
-    scenario: Any,
+    scenario: Scenario,
     *,
     command: str,
     top_sites: Mapping[str, Iterable[str]] | None = None,

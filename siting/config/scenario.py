@@ -356,7 +356,7 @@ def base_dir(scenario: Scenario) -> Path:
     return scenario.source.resolve().parent if scenario.source is not None else Path.cwd()
 
 
-def network_source(city: CitySpec, base: Path) -> Any:
+def network_source(city: CitySpec, base: Path) -> Path | str:
     """What a city's network is built from: a local file resolved against ``base``, a place name, or the demo's.
 
     Parameters

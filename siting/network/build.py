@@ -10,13 +10,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import networkx as nx
 
 from siting.errors import InputError
 from siting.network.cache import cache_key, cache_load, cache_store, default_cache_dir
 from siting.network.osm import read_graphml, read_online, read_pbf, read_xml, source_kind
+
+if TYPE_CHECKING:  # pragma: no cover
+    import os
+
+    from shapely.geometry.base import BaseGeometry
 
 __all__ = [
     "ModeProfile",
@@ -267,8 +272,13 @@ def _read(source: Any, kind: str, mode: str, timeout_s: float) -> nx.MultiDiGrap
     return read_online(source, kind, mode, timeout_s=timeout_s)
 
 
+#: what a network is built from: an OSM file (.pbf, .osm, .osm.bz2) or GraphML path, a place name,
+#: a (west, south, east, north) bbox in degrees, or a shapely polygon in EPSG:4326
+NetworkSource: TypeAlias = "str | os.PathLike[str] | tuple[float, float, float, float] | BaseGeometry"
+
+
 def build_network(
-    source: Any,
+    source: NetworkSource,
     *,
     mode: str = "drive",
     speeds_kph: Mapping[str, float] | None = None,

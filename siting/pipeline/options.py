@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
+import networkx as nx
 import numpy as np
 
 from siting.delivery.lanes import LaneParams
 from siting.errors import InputError
+from siting.network.build import NetworkSource
 from siting.ranking.filters import SiteFilters
 from siting.ranking.robustness import RobustnessOptions
 from siting.ranking.scoring import DEFAULT_WEIGHTS
@@ -126,7 +128,7 @@ class CityInputs:
     name: str
     stores: gpd.GeoDataFrame
     candidates: gpd.GeoDataFrame
-    network_source: Any
+    network_source: NetworkSource | nx.MultiDiGraph
     population: gpd.GeoDataFrame | None = None
     rents: gpd.GeoDataFrame | None = None
     mode: str | None = None

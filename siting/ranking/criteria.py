@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from siting.delivery.emissions import Vehicle
+    from siting.delivery.lanes import LaneParams
 
 __all__ = [
     "delivery_time_s",
@@ -180,8 +184,8 @@ def lane_criteria(
     length_m: np.ndarray,
     units_per_week: np.ndarray,
     *,
-    params: Any = None,
-    vehicles: Any = None,
+    params: LaneParams | None = None,
+    vehicles: Mapping[str, Vehicle] | None = None,
 ) -> pd.DataFrame:
     """Weekly delivery lanes of each site if it alone served every store it reaches (out-and-back).
 
