@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
 import platform
 import sys
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from siting.errors import InputError
+from siting.network.cache import file_sha256
 
 if TYPE_CHECKING:  # pragma: no cover
     from siting.config.scenario import Scenario
@@ -32,24 +32,6 @@ __all__ = [
 
 RUN_FILE = "run.json"
 RUN_FORMAT = 1
-
-
-def file_sha256(path: str | Path) -> str:
-    """sha256 hex digest of a file's bytes.
-
-    Parameters
-    ----------
-    path : str or Path
-
-    Returns
-    -------
-    str
-    """
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def input_files(scenario: Scenario) -> dict[str, Path]:

@@ -31,7 +31,7 @@ __all__ = [
     "tour_lines",
 ]
 
-#: Columns of a lanes table, in order (see CONTRACTS.md); the GeoDataFrame adds ``geometry``.
+#: Columns of a lanes table, in order; the GeoDataFrame adds ``geometry``.
 LANE_COLUMNS = [
     "site_id",
     "store_id",

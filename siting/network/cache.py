@@ -34,11 +34,20 @@ def default_cache_dir() -> Path:
     return Path(base).expanduser() / "siting" / "networks"
 
 
-def _file_digest(path: Path) -> str:
-    """sha256 of a file's bytes."""
+def file_sha256(path: str | Path) -> str:
+    """sha256 hex digest of a file's bytes (read in 1 MiB blocks).
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    str
+    """
     h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
 
@@ -62,7 +71,7 @@ def cache_key(source: Any, kind: str, options: dict[str, Any]) -> str:
     """
     src: dict[str, object]
     if kind in ("pbf", "xml", "graphml"):
-        src = {"sha256": _file_digest(Path(source))}
+        src = {"sha256": file_sha256(Path(source))}
     elif kind == "polygon":
         src = {"wkt": source.wkt}
     else:
