@@ -63,6 +63,11 @@ class CityResult:
         The weights actually used in this city (normalised; 0 for shown-only criteria).
     isochrones : geopandas.GeoDataFrame or None
         Reach-time polygons of the top sites: ``site_id, node, time_s, reachable_nodes``.
+    families : pandas.DataFrame
+        The business case per product family at the top site (``city, site_id`` then
+        :data:`siting.costs.frontier.FAMILY_COLUMNS`); empty without product families.
+    frontier, frontier_curves : pandas.DataFrame
+        Where local wins per family at the top site (:func:`siting.costs.frontier`), with ``city``.
     filter_report : pandas.DataFrame
         How many items each filter removed (``layer, filter, reason, removed``).
     """
@@ -86,6 +91,9 @@ class CityResult:
     weights: dict[str, float] = field(default_factory=dict)
     isochrones: gpd.GeoDataFrame | None = None
     filter_report: pd.DataFrame = field(default_factory=_empty_frame)
+    families: pd.DataFrame = field(default_factory=_empty_frame)
+    frontier: pd.DataFrame = field(default_factory=_empty_frame)
+    frontier_curves: pd.DataFrame = field(default_factory=_empty_frame)
 
 
 @dataclass(frozen=True)
@@ -121,6 +129,16 @@ class RunResult:
     def isochrones(self) -> gpd.GeoDataFrame:
         """All cities' isochrones stacked (``city`` column; EPSG:4326 when the cities' CRSs differ)."""
         return stack_layers([c.isochrones.assign(city=n) for n, c in self.cities.items() if c.isochrones is not None])
+
+    @property
+    def families(self) -> pd.DataFrame:
+        """All cities' per-family business cases stacked: what ``families.csv`` holds."""
+        return pd.concat([c.families for c in self.cities.values()], ignore_index=True)
+
+    @property
+    def frontier(self) -> pd.DataFrame:
+        """All cities' frontier tables stacked: what ``frontier.csv`` holds."""
+        return pd.concat([c.frontier for c in self.cities.values()], ignore_index=True)
 
     @property
     def lane_totals(self) -> pd.DataFrame:
