@@ -348,13 +348,43 @@ _SHORT = {
 #: the business case, printed beside the weighted criteria whenever it was computed
 _BUSINESS_CASE = (
     "landed_cost_local_per_unit",
-    "landed_cost_offshore_per_unit",
     "saving_vs_offshore_per_unit",
-    "fill_rate_local",
-    "fill_rate_offshore",
     "co2e_local_kg_per_unit",
     "co2e_offshore_kg_per_unit",
 )
+
+
+def _print_families(city: Any, console: Any) -> None:
+    """The business case per product family at the top site (what families.csv holds)."""
+    from rich.table import Table
+
+    fams = getattr(city, "families", None)
+    if fams is None or not len(fams):
+        return
+    cur = city.currency
+    table = Table(title=f"{city.name}: business case per family at {fams['site_id'].iloc[0]} (per unit of demand)")
+    cols = [
+        ("family", "family"),
+        ("units_per_yr", "units/yr"),
+        ("landed_cost_local_per_unit", f"local ({cur})"),
+        ("landed_cost_offshore_per_unit", f"offshore ({cur})"),
+        ("fill_rate_local", "fill local"),
+        ("fill_rate_offshore", "fill offshore"),
+        ("cheaper", "cheaper"),
+    ]
+    for _, head in cols:
+        table.add_column(head, justify="left" if head in ("family", "cheaper") else "right")
+    for _, r in fams.iterrows():
+        table.add_row(
+            str(r["family"]),
+            f"{r['units_per_yr']:,.0f}",
+            f"{r['landed_cost_local_per_unit']:.2f}",
+            f"{r['landed_cost_offshore_per_unit']:.2f}",
+            f"{r['fill_rate_local']:.3f}",
+            f"{r['fill_rate_offshore']:.3f}",
+            str(r["cheaper"]),
+        )
+    console.print(table)
 
 
 def _header(col: str, currency: str) -> str:
@@ -403,6 +433,7 @@ def print_ranking(result: Any, top: int) -> None:
         note = (getattr(city, "robustness", None) or {}).get("note")
         if note:
             console.print(f"robustness: {note}", highlight=False)
+        _print_families(city, console)
     if len(result.cities) > 1:
         _print_cities(result, console)
 

@@ -39,7 +39,10 @@ FRONTIER_INPUTS = {
 }
 
 #: Columns of :func:`frontier`.
-FRONTIER_COLUMNS = ["family", "input", "base_value", "frontier_value", "local_cheaper", "note"]
+FRONTIER_COLUMNS = ["family", "input", "at", "base_value", "frontier_value", "local_cheaper", "note"]
+
+#: Forecast CVs at which the offshore-MOQ frontier is also traced (the CV x MOQ frontier).
+FRONTIER_CVS = (0.0, 0.25, 0.5, 1.0)
 
 
 def _overheads(
@@ -90,6 +93,29 @@ def family_costs(
     return pd.DataFrame([_family_row(p, *over, wpy) for p in products], columns=FAMILY_COLUMNS)
 
 
+def _crossings(p: ProductFamily, name: str, over: tuple, wpy: float, n_grid: int) -> tuple[list, np.ndarray, np.ndarray]:
+    lo, hi, log = FRONTIER_INPUTS[name]
+    grid = np.geomspace(lo, hi, n_grid) if log else np.linspace(lo, hi, n_grid)
+    values = np.array([_saving(p, name, float(x), over, wpy) for x in grid])
+    roots = []
+    for i in range(n_grid - 1):
+        a, b = values[i], values[i + 1]
+        if np.sign(a) != np.sign(b):
+            x = brentq(lambda v: _saving(p, name, v, over, wpy), grid[i], grid[i + 1], xtol=1e-6)
+            roots.append((float(x), "above" if b > a else "below"))
+    return roots, grid, values
+
+
+def _frontier_row(p: ProductFamily, name: str, at: str, roots: list, values: np.ndarray) -> tuple:
+    lo, hi, _ = FRONTIER_INPUTS[name]
+    base = float(getattr(p, name))
+    if not roots:
+        who = "local" if values.mean() > 0 else "offshore"
+        return (p.family, name, at, base, math.nan, "", f"{who} cheaper over {lo:g}-{hi:g}")
+    x, side = min(roots, key=lambda r: abs(r[0] - base))
+    return (p.family, name, at, base, x, side, f"{len(roots)} crossings" if len(roots) > 1 else "")
+
+
 def _saving(p: ProductFamily, name: str, value: float, over: tuple[float, float, float], wpy: float) -> float:
     q = dataclasses.replace(p, **{name: value})
     return float(_family_row(q, *over, wpy)["saving_vs_offshore_per_unit"])
@@ -102,14 +128,15 @@ def frontier(
     delivery_cost_per_yr: float = 0.0,
     offshore_delivery_cost_per_yr: float = 0.0,
     weeks_per_yr: float | None = None,
-    n_grid: int = 41,
+    n_grid: int = 25,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Where local wins: for each family and each of :data:`FRONTIER_INPUTS`, the value beyond which
     local is cheaper, the other inputs at their base values and the overheads per unit fixed.
 
     Each input is swept over its range (``n_grid`` points); every sign change of the saving per unit
     is solved with :func:`scipy.optimize.brentq`. The crossing nearest the base value is reported.
-    A Poisson family has no forecast CV to sweep (its variance is its mean).
+    The offshore-MOQ frontier is also traced at the forecast CVs of :data:`FRONTIER_CVS` (the
+    CV x MOQ frontier; ``at`` says which). A Poisson family has no forecast CV to sweep.
 
     Returns
     -------
@@ -122,27 +149,20 @@ def frontier(
     over = _overheads(products, site_cost_per_yr, delivery_cost_per_yr, offshore_delivery_cost_per_yr, wpy)
     rows, curves = [], []
     for p in products:
-        for name, (lo, hi, log) in FRONTIER_INPUTS.items():
-            base = float(getattr(p, name))
+        for name in FRONTIER_INPUTS:
             if name == "forecast_cv_preseason" and p.distribution == "poisson":
-                rows.append((p.family, name, base, math.nan, "", "Poisson demand: no forecast CV to sweep"))
+                base = float(p.forecast_cv_preseason)
+                rows.append((p.family, name, "others at base", base, math.nan, "", "Poisson demand: no CV to sweep"))
                 continue
-            grid = np.geomspace(lo, hi, n_grid) if log else np.linspace(lo, hi, n_grid)
-            values = np.array([_saving(p, name, float(x), over, wpy) for x in grid])
+            roots, grid, values = _crossings(p, name, over, wpy, n_grid)
             curves += [(p.family, name, float(x), float(v)) for x, v in zip(grid, values)]
-            roots = []
-            for i in range(n_grid - 1):
-                a, b = values[i], values[i + 1]
-                if np.sign(a) != np.sign(b):
-                    x = brentq(lambda v: _saving(p, name, v, over, wpy), grid[i], grid[i + 1], xtol=1e-6)
-                    roots.append((float(x), "above" if b > a else "below"))
-            if not roots:
-                who = "local" if values.mean() > 0 else "offshore"
-                rows.append((p.family, name, base, math.nan, "", f"{who} cheaper over {lo:g}-{hi:g}"))
-                continue
-            x, side = min(roots, key=lambda r: abs(r[0] - base))
-            note = f"{len(roots)} crossings" if len(roots) > 1 else ""
-            rows.append((p.family, name, base, x, side, note))
+            rows.append(_frontier_row(p, name, "others at base", roots, values))
+        if p.distribution == "poisson":
+            continue
+        for cv in FRONTIER_CVS:  # the CV x MOQ frontier: the offshore MOQ frontier at other forecast CVs
+            q = dataclasses.replace(p, forecast_cv_preseason=cv)
+            roots, _, values = _crossings(q, "moq_offshore_units", over, wpy, max(n_grid // 2, 9))
+            rows.append(_frontier_row(q, "moq_offshore_units", f"forecast_cv_preseason={cv:g}", roots, values))
     table = pd.DataFrame(rows, columns=FRONTIER_COLUMNS)
     return table, pd.DataFrame(curves, columns=["family", "input", "value", "saving_vs_offshore_per_unit"])
 

@@ -38,6 +38,10 @@ def city_mix(city: Any, options: Any, stores: pd.DataFrame) -> list[Any]:
 
     products = tuple(getattr(city, "products", ()) or ()) or options.products
     if not products:
+        if city.demand_shares:
+            raise InputError(
+                f"{city.name}: demand_shares are given but no product families; add [costs] products = \"file.csv\"."
+            )
         return []
     units = float(stores["demand_units_per_week"].sum())
     if units <= 0:
