@@ -262,7 +262,7 @@ def _business_case_files(result: Any, out: Path) -> list[Path]:
     written.append(write_table(pd.concat([c.families for c in cities], ignore_index=True), out / "families", "csv"))
     fronts = [c for c in cities if len(c.frontier)]
     if fronts:
-        from siting.costs.frontier import frontier_figure
+        from siting.costs.families import frontier_figure
 
         written.append(write_table(pd.concat([c.frontier for c in fronts], ignore_index=True), out / "frontier", "csv"))
         for c in fronts:

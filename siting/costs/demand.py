@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
-from scipy.special import ndtr, ndtri
+from scipy.special import gammaln, ndtr, ndtri
 
 from siting.errors import InputError
 
@@ -101,10 +101,13 @@ def _discrete_table(mean: float, std: float, distribution: str, upto: float) -> 
     kmax = int(max(math.ceil(upto), math.ceil(mean + 15.0 * spread + 30.0)))
     k = np.arange(kmax + 1)
     if distribution == "negbin" and var > mean > 0:  # the same parameters as discrete_demand()
-        pmf = stats.nbinom.pmf(k, mean * mean / (var - mean), mean / var)
+        r, p = mean * mean / (var - mean), mean / var
+        log_pmf = gammaln(k + r) - gammaln(r) - gammaln(k + 1.0) + r * math.log(p) + k * math.log1p(-p)
+    elif mean > 0:
+        log_pmf = k * math.log(mean) - mean - gammaln(k + 1.0)
     else:
-        pmf = stats.poisson.pmf(k, mean)
-    pmf = np.asarray(pmf, dtype=float)
+        log_pmf = np.where(k == 0, 0.0, -np.inf)
+    pmf = np.exp(log_pmf)
     cdf = np.minimum(np.cumsum(pmf), 1.0)
     return cdf, np.maximum(1.0 - cdf, 0.0)
 

@@ -17,7 +17,10 @@ Per family and source (``"local"`` or ``"offshore"``), with weeks as the time un
   cycle ``rate x c x n / 52`` for a buy whose leftover carries over, or the write-off
   ``c - salvage`` for the season's last buy (``c`` = acquisition cost).
 * Per season: sales = ``sum(mean n - lost_j)``, lost sales ``sum(lost_j)``, written off = the last
-  buy's leftover. Stock on hand averages ``leftover_j + sales_j / 2`` over the cycles, pipeline
+  buy's leftover, where the stock position when the last buy is placed may already exceed its
+  (lower, write-off-priced) target: ``E[(max(T_last, P) - D)^+]`` with the position
+  ``P = T_prev - D_prev`` normal (level learnt at the previous buy, its drift over ``n`` weeks and
+  the weekly noise), integrated by Gauss-Legendre quadrature (``k >= 3``). Stock on hand averages ``leftover_j + sales_j / 2`` over the cycles, pipeline
   stock = production per week x ``L`` (Little's law).
 
 Yearly costs (the volume frame is the family's demand, ``mean x 52`` units a year):
@@ -29,7 +32,12 @@ customs value) x demand; carrying = rate x ``c`` x (on hand + pipeline); unsold 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from scipy.special import ndtr
 
 from siting.costs.demand import NewsvendorResult, newsvendor
 from siting.costs.forecast import level_drift_var_per_week, window_demand_std
@@ -78,6 +86,44 @@ class SourcingCost:
         )
 
 
+_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(64)
+
+
+def _last_write_off(
+    prev: NewsvendorResult, last: NewsvendorResult, mean: float, std: float, drift: float, lead: float, n: float, k: int
+) -> float:
+    """Expected stock written off after the last buy, with the carry-in from the previous re-order.
+
+    ``E = P - T_last`` (position minus the last target, both at the level learnt when each buy is
+    placed) is normal with mean ``Q_prev - Q_last - mean n`` and variance from the level at the
+    previous buy (``s^2 (k - 2) n``), its drift to the last buy and the demand in between (``n``
+    weeks); the end stock is ``(T_last + max(E, 0) - D_last)^+`` with ``D_last`` the last
+    protection window's demand (independent of the past), normal with the last buy's mean and
+    standard deviation.
+    """
+    w = lead + n
+    var_x1 = drift * (k - 2) * n
+    var_shift = drift * (w * w * n + n**3 / 3.0 + w * n * n)  # m^2 x [(L+n) Delta + I_a]
+    e_mean = prev.order_qty - last.order_qty - mean * n
+    e_std = math.sqrt(mean * mean * (n * n * var_x1 + var_shift) + n * std * std)
+
+    def end_stock(extra: np.ndarray) -> np.ndarray:
+        if last.std <= 0:
+            return np.maximum(last.order_qty + extra - last.mean, 0.0)
+        z = (last.order_qty + extra - last.mean) / last.std
+        return last.std * (z * ndtr(z) + np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi))
+
+    # E[f(max(E, 0))] = P(E <= 0) f(0) + integral over e > 0 (Gauss-Legendre, 10 sd wide)
+    below = float(ndtr(-e_mean / e_std))
+    lo, hi = max(0.0, e_mean - 10.0 * e_std), max(0.0, e_mean + 10.0 * e_std)
+    if hi <= lo:
+        return below * float(end_stock(np.zeros(1))[0])
+    e = lo + (hi - lo) * (_GL_NODES + 1.0) / 2.0
+    pdf = np.exp(-0.5 * ((e - e_mean) / e_std) ** 2) / (e_std * math.sqrt(2.0 * math.pi))
+    above = float((_GL_WEIGHTS * end_stock(e) * pdf).sum() * (hi - lo) / 2.0)
+    return below * float(end_stock(np.zeros(1))[0]) + above
+
+
 def sourcing_cost(product: ProductFamily, source: str, *, weeks_per_yr: float | None = None) -> SourcingCost:
     """Season model of one family from one source, as yearly costs (see the module docstring).
 
@@ -91,10 +137,16 @@ def sourcing_cost(product: ProductFamily, source: str, *, weeks_per_yr: float | 
     Returns
     -------
     SourcingCost
+        Cached: the same family and source are priced once (sweeps vary one side at a time).
     """
     if source not in SOURCES:
         raise ValueError(f"source must be 'local' or 'offshore', not {source!r}")
     wpy = cost_default("weeks_per_yr") if weeks_per_yr is None else float(weeks_per_yr)
+    return _sourcing_cost(product, source, wpy)
+
+
+@lru_cache(maxsize=4096)
+def _sourcing_cost(product: ProductFamily, source: str, wpy: float) -> SourcingCost:
     mean, std = product.demand_mean_units_per_week, product.demand_std_units_per_week
     season = product.season_weeks
     lead = getattr(product, f"lead_time_{source}_weeks")
@@ -132,6 +184,9 @@ def sourcing_cost(product: ProductFamily, source: str, *, weeks_per_yr: float | 
         lost += cyc.expected_lost_sales
         on_hand += (cyc.expected_leftover + sales_j / 2.0) / k
     written_off = cycles[-1].expected_leftover
+    if k >= 3:  # the carry-in from the previous re-order can exceed the lower last target
+        written_off = _last_write_off(cycles[-2], cycles[-1], mean, std, drift, lead, n, k)
+        on_hand += (written_off - cycles[-1].expected_leftover) / k
     seasons = wpy / season
     demand = mean * wpy
     pipeline = (sold + written_off) / season * lead

@@ -145,7 +145,7 @@ def top_site_business_case(
     top: pd.Series, mix: list[Any], dc: DistributionPoint, city: str, options: Any
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Per family at the top site: landed costs and which source is cheaper, and the frontier."""
-    from siting.costs.frontier import family_costs, frontier
+    from siting.costs.families import family_costs, frontier
     from siting.costs.products import cost_default
 
     wpy = cost_default("weeks_per_yr")

@@ -65,7 +65,7 @@ class CityResult:
         Reach-time polygons of the top sites: ``site_id, node, time_s, reachable_nodes``.
     families : pandas.DataFrame
         The business case per product family at the top site (``city, site_id`` then
-        :data:`siting.costs.frontier.FAMILY_COLUMNS`); empty without product families.
+        :data:`siting.costs.families.FAMILY_COLUMNS`); empty without product families.
     frontier, frontier_curves : pandas.DataFrame
         Where local wins per family at the top site (:func:`siting.costs.frontier`), with ``city``.
     filter_report : pandas.DataFrame
