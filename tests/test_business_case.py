@@ -80,7 +80,9 @@ def test_demo_families_show_both_outcomes_as_the_readme_says(demo_run):
     gap = parts["production_local_per_unit"] - parts["production_offshore_per_unit"]
     assert f"a {gap:.2f} gap against a {parts['unsold_stock_offshore_per_unit']:.2f} MOQ write-off" in text
     tee = fams.loc["basic_tshirt"]
-    assert f"its {tee['production_local_per_unit'] - tee['production_offshore_per_unit']:.2f} production-cost gap" in text
+    assert (
+        f"its {tee['production_local_per_unit'] - tee['production_offshore_per_unit']:.2f} production-cost gap" in text
+    )
     assert (city.families["site_id"] == city.ranking.iloc[0]["site_id"]).all()
     front = city.frontier
     limited = front[front["family"] == "artist_collab"]
@@ -106,9 +108,7 @@ def test_regional_assortment_and_given_distribution_point():
     import dataclasses
 
     products = load_products(example_products_path())
-    city = dataclasses.replace(
-        city_from_demo("helsinki"), demand_shares={"regional_print": 0.7, "basic_tshirt": 0.3}
-    )
+    city = dataclasses.replace(city_from_demo("helsinki"), demand_shares={"regional_print": 0.7, "basic_tshirt": 0.3})
     res = run([city], RankOptions(products=products, robustness=FAST, offshore_dc_lonlat=(24.94, 60.17)))
     c = res.cities["helsinki"]
     assert list(c.families["family"]) == ["regional_print", "basic_tshirt"]

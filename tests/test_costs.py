@@ -14,8 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, optimize, stats
 
+from siting.costs.landed import COMPONENTS
 from siting.costs.products import cost_default, cost_defaults, example_products_path
 from siting.costs.sites import (
+    SITE_COLUMNS,
     ProductFamily,
     break_even,
     cluster_landed_costs,
@@ -30,8 +32,6 @@ from siting.costs.sites import (
     site_landed_costs,
     sourcing_cost,
 )
-from siting.costs.landed import COMPONENTS
-from siting.costs.sites import SITE_COLUMNS
 from siting.errors import InputError, MissingColumnError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -409,7 +409,10 @@ def test_break_even_has_zero_saving():
     assert np.isfinite(be.units_per_yr), be.note
     scaled = scale_demand(products, be.scale)
     c = compare(
-        scaled, site_cost_per_yr=site, delivery_cost_per_yr=delivery * be.scale, offshore_delivery_cost_per_yr=off * be.scale
+        scaled,
+        site_cost_per_yr=site,
+        delivery_cost_per_yr=delivery * be.scale,
+        offshore_delivery_cost_per_yr=off * be.scale,
     )
     assert abs(c.saving_per_unit) < 1e-6
 
@@ -534,7 +537,10 @@ def _set(col, value, row=1):
         (_set("moq_offshore_units", None), r"line 3, column 'moq_offshore_units'.*empty"),
         (_set("family", "basic_tshirt"), r"'basic_tshirt' appears twice"),
         (_set("distribution", "gamma"), r"line 3 .*'distribution'.*not one of normal, poisson, negbin"),
-        (lambda t: t.assign(duty_offshore_per_unit=1.0), r"'duty_offshore_per_unit' is no longer used.*duty_rate_offshore"),
+        (
+            lambda t: t.assign(duty_offshore_per_unit=1.0),
+            r"'duty_offshore_per_unit' is no longer used.*duty_rate_offshore",
+        ),
         (_set("forecast_cv_preseason", 0.3, row=4), r"line 6 .*Poisson.*negbin"),
         (lambda t: t.iloc[0:0], r"no product families"),
     ],

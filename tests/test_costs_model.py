@@ -117,7 +117,7 @@ def _simulate_season(p: ProductFamily, source: str, n_runs: int, seed: int) -> d
     rng = np.random.default_rng(seed)
     mean, std, season = p.demand_mean_units_per_week, p.demand_std_units_per_week, int(p.season_weeks)
     lead = int(getattr(p, f"lead_time_{source}_weeks"))
-    k, n = s.buys_per_season, int(s.cycle_weeks)
+    n = int(s.cycle_weeks)
     drift = level_drift_var_per_week(p.forecast_cv_preseason, p.season_weeks)
     sold = lost = left_end = 0.0
     for _ in range(n_runs):
@@ -207,7 +207,11 @@ def test_co2e_per_unit_by_hand():
         offshore_last_mile_kg_per_week=80.0,
     )
     sea, road = FREIGHT_MODES["container_ship_avg"], FREIGHT_MODES["hgv_all_avg"]
-    per_kg = 1.1 / 1000 * (20_000 * (sea.ttw_kg_per_tkm + sea.wtt_kg_per_tkm) + 30 * (road.ttw_kg_per_tkm + road.wtt_kg_per_tkm))
+    per_kg = (
+        1.1
+        / 1000
+        * (20_000 * (sea.ttw_kg_per_tkm + sea.wtt_kg_per_tkm) + 30 * (road.ttw_kg_per_tkm + road.wtt_kg_per_tkm))
+    )
     kwh = 1.0  # every example family uses the default energy per unit
     assert out["local"].production_energy == pytest.approx(kwh * 0.08)
     assert out["local"].inbound_freight == pytest.approx(0.5 * 1.15 * per_kg)
@@ -221,14 +225,17 @@ def test_co2e_per_unit_by_hand():
 def test_example_families_show_both_outcomes_for_readable_reasons():
     mix = mix_for_demand(load_products(example_products_path()), 8008.0)
     units = 8008.0 * 52
-    t = family_costs(mix, site_cost_per_yr=0.3 * units, delivery_cost_per_yr=0.8 * units, offshore_delivery_cost_per_yr=1.1 * units)
+    t = family_costs(
+        mix, site_cost_per_yr=0.3 * units, delivery_cost_per_yr=0.8 * units, offshore_delivery_cost_per_yr=1.1 * units
+    )
     t = t.set_index("family")
     assert set(t["cheaper"]) == {"local", "offshore"}
     assert t.loc["basic_tshirt", "cheaper"] == "offshore"
     # the staple: the unit-cost gap outweighs everything offshore adds
     gap = t.loc["basic_tshirt", "production_local_per_unit"] - t.loc["basic_tshirt", "production_offshore_per_unit"]
     added = sum(
-        t.loc["basic_tshirt", f"{c}_offshore_per_unit"] for c in ("freight_duty", "carrying", "unsold_stock", "lost_margin")
+        t.loc["basic_tshirt", f"{c}_offshore_per_unit"]
+        for c in ("freight_duty", "carrying", "unsold_stock", "lost_margin")
     )
     assert gap > added
     # the limited edition: unsold stock and lost margin offshore exceed the production-cost gap
@@ -238,7 +245,10 @@ def test_example_families_show_both_outcomes_for_readable_reasons():
         a["production_local_per_unit"] - a["production_offshore_per_unit"]
     )
     assert a["fill_rate_local"] > a["fill_rate_offshore"]
-    parts = [f"{c}_local_per_unit" for c in ("production", "freight_duty", "carrying", "unsold_stock", "lost_margin", "delivery", "site")]
+    parts = [
+        f"{c}_local_per_unit"
+        for c in ("production", "freight_duty", "carrying", "unsold_stock", "lost_margin", "delivery", "site")
+    ]
     assert t[parts].sum(axis=1).to_numpy() == pytest.approx(t["landed_cost_local_per_unit"].to_numpy())
 
 

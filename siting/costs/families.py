@@ -46,7 +46,11 @@ FRONTIER_CVS = (0.0, 0.25, 0.5, 1.0)
 
 
 def _overheads(
-    products: Sequence[ProductFamily], site_cost_per_yr: float, delivery_cost_per_yr: float, off_delivery: float, wpy: float
+    products: Sequence[ProductFamily],
+    site_cost_per_yr: float,
+    delivery_cost_per_yr: float,
+    off_delivery: float,
+    wpy: float,
 ) -> tuple[float, float, float]:
     units = wpy * sum(p.demand_mean_units_per_week for p in products)
     if units <= 0:
@@ -93,7 +97,9 @@ def family_costs(
     return pd.DataFrame([_family_row(p, *over, wpy) for p in products], columns=FAMILY_COLUMNS)
 
 
-def _crossings(p: ProductFamily, name: str, over: tuple, wpy: float, n_grid: int) -> tuple[list, np.ndarray, np.ndarray]:
+def _crossings(
+    p: ProductFamily, name: str, over: tuple, wpy: float, n_grid: int
+) -> tuple[list, np.ndarray, np.ndarray]:
     lo, hi, log = FRONTIER_INPUTS[name]
     grid = np.geomspace(lo, hi, n_grid) if log else np.linspace(lo, hi, n_grid)
     values = np.array([_saving(p, name, float(x), over, wpy) for x in grid])
@@ -117,7 +123,7 @@ def _frontier_row(p: ProductFamily, name: str, at: str, roots: list, values: np.
 
 
 def _saving(p: ProductFamily, name: str, value: float, over: tuple[float, float, float], wpy: float) -> float:
-    q = dataclasses.replace(p, **{name: value})
+    q = dataclasses.replace(p, **{name: value})  # type: ignore[arg-type]  # a numeric field by name
     return float(_family_row(q, *over, wpy)["saving_vs_offshore_per_unit"])
 
 
@@ -207,7 +213,10 @@ def frontier_figure(curves: pd.DataFrame, table: pd.DataFrame, path: str | Path,
             ax.tick_params(labelsize=7)
             if c == 0:
                 ax.set_ylabel(f"saving/unit ({currency})", fontsize=7)
-    fig.suptitle("Saving = offshore minus local landed cost per unit: above 0 the microfactory is cheaper (red: frontier, dotted: base)")
+    fig.suptitle(
+        "Saving = offshore minus local landed cost per unit: above 0 the microfactory is cheaper "
+        "(red: frontier, dotted: base)"
+    )
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -122,5 +122,7 @@ def co2e_per_unit(
         "local": UnitFootprint(
             kwh * grid_kg_co2e_per_kwh, materials * per_kg, local_last_mile_kg_per_week / units_per_week
         ),
-        "offshore": UnitFootprint(kwh * origin, unit_weight_kg * per_kg, offshore_last_mile_kg_per_week / units_per_week),
+        "offshore": UnitFootprint(
+            kwh * origin, unit_weight_kg * per_kg, offshore_last_mile_kg_per_week / units_per_week
+        ),
     }

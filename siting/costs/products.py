@@ -120,19 +120,19 @@ class ProductFamily:
         if not isinstance(self.family, str) or not self.family.strip():
             raise InputError("column 'family': give a non-empty product family name.")
         for name, allowed in _CHOICES.items():
-            value = str(getattr(self, name)).strip()
-            value = value.upper() if name == "duty_basis" else value.lower()
-            if value not in allowed:
+            choice = str(getattr(self, name)).strip()
+            choice = choice.upper() if name == "duty_basis" else choice.lower()
+            if choice not in allowed:
                 raise InputError(f"column {name!r}: {getattr(self, name)!r} is not one of {', '.join(allowed)}.")
-            object.__setattr__(self, name, value)
+            object.__setattr__(self, name, choice)
         for f in dataclasses.fields(self):
             if f.name == "family" or f.name in _CHOICES:
                 continue
-            value = getattr(self, f.name)
+            given = getattr(self, f.name)
             try:
-                value = float(value)
+                value = float(given)
             except (TypeError, ValueError):
-                raise InputError(f"column {f.name!r}: {value!r} is not a number.") from None
+                raise InputError(f"column {f.name!r}: {given!r} is not a number.") from None
             if not math.isfinite(value) or value < 0:
                 raise InputError(f"column {f.name!r}: {value!r} must be a finite number >= 0.")
             object.__setattr__(self, f.name, value)
@@ -148,7 +148,9 @@ class ProductFamily:
         if self.demand_mean_units_per_week <= 0:
             raise InputError("column 'demand_mean_units_per_week': must be > 0.")
         if self.carrying_rate_per_yr >= 1 or self.duty_rate_offshore >= 1:
-            raise InputError("columns 'carrying_rate_per_yr' and 'duty_rate_offshore' are shares: give a number below 1.")
+            raise InputError(
+                "columns 'carrying_rate_per_yr' and 'duty_rate_offshore' are shares: give a number below 1."
+            )
         if self.distribution == "poisson" and self.forecast_cv_preseason > 0:
             raise InputError(
                 "column 'forecast_cv_preseason': a Poisson family has no forecast error beyond Poisson noise; "
@@ -169,7 +171,11 @@ class ProductFamily:
     def duty_offshore_per_unit(self) -> float:
         """Duty per unit: ``duty_rate_offshore`` x customs value (CIF: FOB + freight + insurance; or FOB)."""
         fob = self.unit_cost_offshore
-        value = fob if self.duty_basis == "FOB" else fob + self.freight_offshore_per_unit + self.insurance_offshore_per_unit()
+        value = (
+            fob
+            if self.duty_basis == "FOB"
+            else fob + self.freight_offshore_per_unit + self.insurance_offshore_per_unit()
+        )
         return self.duty_rate_offshore * value
 
     def insurance_offshore_per_unit(self) -> float:
@@ -194,7 +200,11 @@ class ProductFamily:
         return dataclasses.replace(self, **{k: getattr(self, k) * v for k, v in factors.items()})
 
 
-_DEFAULTED = tuple(f.name for f in dataclasses.fields(ProductFamily) if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING)
+_DEFAULTED = tuple(
+    f.name
+    for f in dataclasses.fields(ProductFamily)
+    if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+)
 _REQUIRED = [f.name for f in dataclasses.fields(ProductFamily) if f.name not in _DEFAULTED]
 _OPTIONAL = {*_DEFAULTED, "review_period_weeks", "note", "source"}
 #: Columns of earlier versions, with what replaces them.

@@ -20,8 +20,9 @@ Per family and source (``"local"`` or ``"offshore"``), with weeks as the time un
   buy's leftover, where the stock position when the last buy is placed may already exceed its
   (lower, write-off-priced) target: ``E[(max(T_last, P) - D)^+]`` with the position
   ``P = T_prev - D_prev`` normal (level learnt at the previous buy, its drift over ``n`` weeks and
-  the weekly noise), integrated by Gauss-Legendre quadrature (``k >= 3``). Stock on hand averages ``leftover_j + sales_j / 2`` over the cycles, pipeline
-  stock = production per week x ``L`` (Little's law).
+  the weekly noise), integrated by Gauss-Legendre quadrature (``k >= 3``). Stock on hand averages
+  ``leftover_j + sales_j / 2`` over the cycles, pipeline stock = production per week x ``L``
+  (Little's law).
 
 Yearly costs (the volume frame is the family's demand, ``mean x 52`` units a year):
 production = unit cost x demand; freight and duty (offshore: sea freight + insurance + duty on the
@@ -156,6 +157,7 @@ def _sourcing_cost(product: ProductFamily, source: str, wpy: float) -> SourcingC
     n = season / k
     cost = product.acquisition_cost(source)
     drift = level_drift_var_per_week(product.forecast_cv_preseason, season)
+
     def buy(j: int) -> NewsvendorResult:
         last = j == k - 1
         over = cost - product.salvage_per_unit if last else product.carrying_rate_per_yr * cost * n / wpy
@@ -175,10 +177,9 @@ def _sourcing_cost(product: ProductFamily, source: str, wpy: float) -> SourcingC
 
     # buys 1 .. k-2 are the same newsvendor: price the opener, one middle buy and the last once each
     distinct = {j: buy(j) for j in sorted({0, min(1, k - 1), k - 1})}
-    cycles = [distinct.get(j, distinct.get(1)) for j in range(k)]
+    cycles = [distinct[j] if j in distinct else distinct[1] for j in range(k)]
     sold = lost = on_hand = 0.0
     for cyc in cycles:
-        assert cyc is not None
         sales_j = mean * n - cyc.expected_lost_sales
         sold += sales_j
         lost += cyc.expected_lost_sales

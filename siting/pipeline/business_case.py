@@ -40,7 +40,7 @@ def city_mix(city: Any, options: Any, stores: pd.DataFrame) -> list[Any]:
     if not products:
         if city.demand_shares:
             raise InputError(
-                f"{city.name}: demand_shares are given but no product families; add [costs] products = \"file.csv\"."
+                f'{city.name}: demand_shares are given but no product families; add [costs] products = "file.csv".'
             )
         return []
     units = float(stores["demand_units_per_week"].sum())
@@ -149,17 +149,18 @@ def top_site_business_case(
     from siting.costs.products import cost_default
 
     wpy = cost_default("weeks_per_yr")
-    kw = dict(
-        site_cost_per_yr=float(top["site_cost_per_yr"]),
-        delivery_cost_per_yr=float(top["delivery_cost_per_yr"]),
-        offshore_delivery_cost_per_yr=dc.lane_cost_per_week * wpy,
-    )
+    site, delivery = float(top["site_cost_per_yr"]), float(top["delivery_cost_per_yr"])
+    offshore_delivery = dc.lane_cost_per_week * wpy
     head = {"city": city, "site_id": str(top["site_id"])}
-    families = family_costs(mix, **kw)
+    families = family_costs(
+        mix, site_cost_per_yr=site, delivery_cost_per_yr=delivery, offshore_delivery_cost_per_yr=offshore_delivery
+    )
     families = pd.concat([pd.DataFrame([head] * len(families)), families], axis=1)
     if not options.frontier:
         return families, pd.DataFrame(), pd.DataFrame()
-    table, curves = frontier(mix, **kw)
+    table, curves = frontier(
+        mix, site_cost_per_yr=site, delivery_cost_per_yr=delivery, offshore_delivery_cost_per_yr=offshore_delivery
+    )
     return (
         families,
         pd.concat([pd.DataFrame([head] * len(table)), table], axis=1),

@@ -243,7 +243,7 @@ def rank_city(
 
     t0 = time.perf_counter()
     extra_out: dict[str, pd.DataFrame] = {}
-    if business is not None and len(ranked):
+    if business is not None and dc is not None and len(ranked):
         fams, front, curves = top_site_business_case(ranked.iloc[0], mix, dc, city.name, options)
         extra_out = {"families": fams, "frontier": front, "frontier_curves": curves}
     timings["business_case_s"] = time.perf_counter() - t0

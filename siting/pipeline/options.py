@@ -132,9 +132,7 @@ class RankOptions:
             except (TypeError, ValueError):
                 lon = lat = float("nan")
             if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-                raise InputError(
-                    f"offshore_dc_lonlat must be [lon, lat] in degrees, got {self.offshore_dc_lonlat!r}."
-                )
+                raise InputError(f"offshore_dc_lonlat must be [lon, lat] in degrees, got {self.offshore_dc_lonlat!r}.")
             object.__setattr__(self, "offshore_dc_lonlat", (lon, lat))
         for name in ("grid_kg_co2e_per_kwh", "offshore_grid_kg_co2e_per_kwh"):
             value = getattr(self, name)
