@@ -165,3 +165,16 @@ def test_cli_run_folder_has_the_business_case(tmp_path):
     assert "co2e_local_kg_per_unit" in city["top_sites"][0]
     assert len(city["business_case"]["families"]) == 5
     assert summary["summary"][0]["co2e_offshore_kg_per_unit"] > summary["summary"][0]["co2e_local_kg_per_unit"]
+
+
+def test_cli_regional_mix_typo_exits_2_naming_the_family(tmp_path):
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(
+        f'[[cities]]\nname = "helsinki"\ndemo = "helsinki"\ndemand_shares = {{ jeans = 1.0 }}\n'
+        f'[costs]\nproducts = "{example_products_path()}"\n',
+        encoding="utf-8",
+    )
+    code, stdout, stderr = _cli("rank", scenario, "--no-map")
+    assert code == 2
+    assert "helsinki: demand_shares: unknown family 'jeans'; expected one of basic_tshirt" in stderr
+    assert "Traceback" not in stderr
