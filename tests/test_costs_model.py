@@ -97,8 +97,10 @@ def test_forecast_error_matches_seeded_simulation(horizon, window):
 
 
 def test_preseason_cv_is_the_season_forecast_error():
-    drift = level_drift_var_per_week(0.3, 26.0)
-    assert window_demand_std(50.0, 0.0, drift, 0.0, 26.0) / (50.0 * 26) == pytest.approx(0.3, rel=1e-12)
+    drift = level_drift_var_per_week(0.3, 26.0)  # CV 0.3 of the season's forecast made 26 weeks ahead
+    assert window_demand_std(50.0, 0.0, drift, 26.0, 26.0) / (50.0 * 26) == pytest.approx(0.3, rel=1e-12)
+    # by the season's start the error has halved (the level is learnt from sales from then on)
+    assert window_demand_std(50.0, 0.0, drift, 0.0, 26.0) / (50.0 * 26) == pytest.approx(0.15, rel=1e-12)
     # with weeks independent (CV 0) the square-root-of-weeks model remains
     assert window_demand_std(50.0, 10.0, 0.0, 14.0, 26.0) == pytest.approx(10.0 * math.sqrt(26), rel=1e-12)
 
@@ -108,7 +110,7 @@ def test_offshore_buy_faces_a_larger_cv_than_a_local_run():
     p = load_products(example_products_path())[1]  # fashion_top
     off = sourcing_cost(p, "offshore").cycles[0]
     loc = sourcing_cost(p, "local").cycles[0]
-    assert off.std / off.mean > 2 * loc.std / loc.mean
+    assert off.std / off.mean > 1.5 * loc.std / loc.mean
 
 
 def _simulate_season(p: ProductFamily, source: str, n_runs: int, seed: int) -> dict[str, float]:
@@ -244,7 +246,8 @@ def test_example_families_show_both_outcomes_for_readable_reasons():
     assert a["unsold_stock_offshore_per_unit"] + a["lost_margin_offshore_per_unit"] > (
         a["production_local_per_unit"] - a["production_offshore_per_unit"]
     )
-    assert a["fill_rate_local"] > a["fill_rate_offshore"]
+    # its MOQ covers the drop many times over: offshore rarely runs out, it writes off
+    assert a["unsold_stock_offshore_per_unit"] > 5 * a["unsold_stock_local_per_unit"]
     parts = [
         f"{c}_local_per_unit"
         for c in ("production", "freight_duty", "carrying", "unsold_stock", "lost_margin", "delivery", "site")

@@ -11,46 +11,55 @@ pre-season forecasts are far less accurate than forecasts updated on early sales
   only, so the window's demand has variance
   ``mean^2 s^2 (h n^2 + n^3 / 3) + n std^2`` (level error growing linearly with the horizon,
   plus the weekly noise).
-* ``s`` comes from one sourced-or-assumed figure per family, ``forecast_cv_preseason``: the CV of
-  the season's demand forecast just before the season opens (``h = 0``, ``n = season``):
-  ``s^2 = 3 cv^2 / season``. With ``cv = 0`` only the independent weekly noise remains: the
-  square-root-of-weeks model.
+* ``s`` comes from one figure per family, ``forecast_cv_preseason``: the CV of the season's
+  demand as forecast ``H`` weeks before the season opens, when an offshore buy is planned
+  (``H = forecast_horizon_weeks``, default 26: the offshore model's 6-month cycle, McKinsey 2018):
+  ``s^2 = cv^2 / (H + season / 3)``. With ``cv = 0`` only the independent weekly noise remains:
+  the square-root-of-weeks model.
 
-So an offshore buy committed 14 weeks ahead for a 26-week season faces a level CV of
-``cv sqrt(1 + 3 x 14 / 26) = 1.62 cv``, while a local two-week run committed a week ahead faces
-``cv sqrt(3 x (1 x 4 + 8 / 3) / 26) / 2 = 0.44 cv`` of its own (smaller) window.
+So for a 26-week season the forecast error of the season halves between the planning horizon and
+the season's start (``sqrt((26 / 3) / (26 + 26 / 3)) = 0.5``); an offshore buy committed 14 weeks
+ahead faces a level CV of ``cv sqrt((14 + 26 / 3) / (26 + 26 / 3)) = 0.81 cv``, while a local
+two-week run committed a week ahead faces ``cv sqrt((1 x 4 + 8 / 3) / (26 + 26 / 3)) / 2 = 0.22 cv``
+of its own (smaller) window.
 """
 
 from __future__ import annotations
 
 import math
 
+from siting.costs.products import cost_default
 from siting.errors import InputError
 
 __all__ = ["level_drift_var_per_week", "window_demand_std", "window_demand_std_sim"]
 
 
-def level_drift_var_per_week(forecast_cv_preseason: float, season_weeks: float) -> float:
+def level_drift_var_per_week(
+    forecast_cv_preseason: float, season_weeks: float, horizon_weeks: float | None = None
+) -> float:
     """Variance per week ``s^2`` of the demand-level random walk (share of the mean level, squared).
 
     Parameters
     ----------
     forecast_cv_preseason : float
-        CV of the season's demand forecast made just before the season opens (>= 0).
+        CV of the season's demand as forecast ``horizon_weeks`` before the season opens (>= 0).
     season_weeks : float
         Season length (weeks, > 0).
+    horizon_weeks : float, optional
+        When that forecast is made; default the cost default ``forecast_horizon_weeks`` (26).
 
     Returns
     -------
     float
-        ``3 cv^2 / season_weeks`` (per week).
+        ``cv^2 / (horizon_weeks + season_weeks / 3)`` (per week).
     """
-    if not (forecast_cv_preseason >= 0 and season_weeks > 0):
+    horizon = cost_default("forecast_horizon_weeks") if horizon_weeks is None else float(horizon_weeks)
+    if not (forecast_cv_preseason >= 0 and season_weeks > 0 and horizon >= 0):
         raise InputError(
-            f"forecast: forecast_cv_preseason={forecast_cv_preseason!r} must be >= 0 and "
-            f"season_weeks={season_weeks!r} > 0."
+            f"forecast: forecast_cv_preseason={forecast_cv_preseason!r} and horizon_weeks={horizon!r} must be "
+            f">= 0 and season_weeks={season_weeks!r} > 0."
         )
-    return 3.0 * forecast_cv_preseason**2 / season_weeks
+    return forecast_cv_preseason**2 / (horizon + season_weeks / 3.0)
 
 
 def window_demand_std(

@@ -275,7 +275,7 @@ def site_landed_costs(
         One-off set-up cost per site, spread over ``amortisation_yr`` (default 5, an assumption).
     weeks_per_yr : float, optional
     with_break_even : bool
-        Solve the break-even volume per site (about 0.1 s per site).
+        Solve the break-even volume per site (about 0.6 s per site with the demo families).
 
     Returns
     -------
