@@ -81,7 +81,8 @@ class RankOptions:
     frontier : bool
         Trace the per-family frontier (demand CV, offshore MOQ, season length) at the top site.
     break_even : bool
-        Also solve each site's break-even volume (``break_even_units_per_yr``; about 0.6 s per site with the demo families).
+        Also solve each site's break-even volume (``break_even_units_per_yr``; about 0.6 s per
+        site with the demo families).
     isochrones_for_top : int
         Reach-time isochrone polygons for this many top sites (for the map; 0 = none).
     """
