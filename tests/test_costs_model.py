@@ -173,9 +173,9 @@ def test_local_quick_response_season_close_to_simulation():
     seasons = 52 / p.season_weeks
     assert s.fill_rate == pytest.approx(sim["fill"], abs=0.005)
     # the write-off at season end: the model's last buy with its carry-in against the simulated end
-    # stock. The model does not follow the carry-in over every re-order, so at this (high) level
-    # uncertainty it stays about 20% below the simulation: 17 units of a 2 600-unit season.
-    assert s.written_off_units_per_yr / seasons == pytest.approx(sim["left"], rel=0.25)
+    # stock (the model does not follow the carry-in over every re-order: at a pre-season CV of 0.8
+    # it is about 25% low, 23 units of a 2 600-unit season; at 0.4 within 5%)
+    assert s.written_off_units_per_yr / seasons == pytest.approx(sim["left"], rel=0.1)
     low = dataclasses.replace(p, forecast_cv_preseason=0.2)
     sim = _simulate_season(low, "local", 1500, seed=6)
     assert sourcing_cost(low, "local").written_off_units_per_yr / seasons == pytest.approx(sim["left"], rel=0.08)
