@@ -166,6 +166,8 @@ def test_cli_run_folder_has_the_business_case(tmp_path):
     city = summary["cities"]["helsinki"]
     assert "co2e_local_kg_per_unit" in city["top_sites"][0]
     assert len(city["business_case"]["families"]) == 5
+    dc = city["business_case"]["offshore_distribution_point"]
+    assert dc["how"].startswith("default") and 24 < dc["lon"] < 26 and 59 < dc["lat"] < 61
     assert summary["summary"][0]["co2e_offshore_kg_per_unit"] > summary["summary"][0]["co2e_local_kg_per_unit"]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -242,10 +243,10 @@ def rank_city(
     store_time = store_time[order]
 
     t0 = time.perf_counter()
-    extra_out: dict[str, pd.DataFrame] = {}
+    extra_out: dict[str, Any] = {}
     if business is not None and dc is not None and len(ranked):
         fams, front, curves = top_site_business_case(ranked.iloc[0], mix, dc, city.name, options)
-        extra_out = {"families": fams, "frontier": front, "frontier_curves": curves}
+        extra_out = {"families": fams, "frontier": front, "frontier_curves": curves, "distribution_point": vars(dc)}
     timings["business_case_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()

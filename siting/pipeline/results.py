@@ -68,6 +68,9 @@ class CityResult:
         :data:`siting.costs.families.FAMILY_COLUMNS`); empty without product families.
     frontier, frontier_curves : pandas.DataFrame
         Where local wins per family at the top site (:func:`siting.costs.frontier`), with ``city``.
+    distribution_point : dict
+        Where offshore goods reach the stores from: ``lon, lat, how`` and its weekly lanes
+        (``lane_cost_per_week``, ``co2e_wtw_kg_per_week``, ``vehicle_km_per_week``).
     filter_report : pandas.DataFrame
         How many items each filter removed (``layer, filter, reason, removed``).
     """
@@ -94,6 +97,7 @@ class CityResult:
     families: pd.DataFrame = field(default_factory=_empty_frame)
     frontier: pd.DataFrame = field(default_factory=_empty_frame)
     frontier_curves: pd.DataFrame = field(default_factory=_empty_frame)
+    distribution_point: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

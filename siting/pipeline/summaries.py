@@ -217,6 +217,7 @@ def summary_dict(result: RunResult, *, top: int = 5) -> dict[str, Any]:
         if len(getattr(city, "families", ())):
             cities[name]["business_case"] = {
                 "volume_frame": "per unit of the stores' demand (units_per_yr); both sides share it",
+                "offshore_distribution_point": _clean(getattr(city, "distribution_point", {})),
                 "families": json_records(city.families),
                 "frontier": json_records(city.frontier),
             }
