@@ -83,6 +83,11 @@ def test_demo_families_show_both_outcomes_as_the_readme_says(demo_run):
     assert (
         f"its {tee['production_local_per_unit'] - tee['production_offshore_per_unit']:.2f} production-cost gap" in text
     )
+    saving = city.ranking["saving_vs_offshore_per_unit"]
+    assert saving.max() < 0
+    assert f"offshore is {-saving.max():.2f} to {-saving.min():.2f} a unit cheaper at every site" in text
+    share = fams.loc["basic_tshirt", "units_per_yr"] / fams["units_per_yr"].sum()
+    assert f"the staple is {share:.0%} of the volume" in text
     drop = fams.loc["artist_collab", "units_per_yr"] / (52 / 8)  # an 8-week drop
     assert f"a drop that sells about {round(drop, -1):,.0f}" in text
     assert (city.families["site_id"] == city.ranking.iloc[0]["site_id"]).all()
