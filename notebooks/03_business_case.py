@@ -80,37 +80,79 @@ pd.DataFrame(
 ).set_index("vehicle")
 
 # %% [markdown]
-# ## Landed cost: microfactory versus offshore
+# ## Landed cost: microfactory versus offshore, in the stores' volume
 #
-# Per unit sold: production, inbound freight and duty (offshore), inventory carrying (cycle,
-# safety and pipeline stock), expected obsolescence from the newsvendor model, delivery lanes and
-# the site's rent.
+# Every site is priced on the units it would make for the stores it serves (`units_per_yr`):
+# production, freight and duty, carrying, unsold stock and lost margin (from a season model in
+# which forecast error grows with the horizon and the microfactory re-orders on early sales),
+# delivery (local lanes; offshore from the distribution point) and the site's rent and set-up.
+# Every figure is per unit of demand, the same denominator on both sides.
 
 # %%
 cols = [
     "site_id",
     "rank",
-    "landed_cost_per_unit",
-    "offshore_landed_cost_per_unit",
-    "saving_vs_offshore",
-    "saving_vs_offshore_per_yr",
+    "units_per_yr",
+    "landed_cost_local_per_unit",
+    "landed_cost_offshore_per_unit",
+    "saving_vs_offshore_per_unit",
+    "fill_rate_local",
+    "fill_rate_offshore",
+    "co2e_local_kg_per_unit",
+    "co2e_offshore_kg_per_unit",
 ]
-city.ranking[[c for c in cols if c in city.ranking.columns]].head(5)
-
-# %%
-from siting.costs.landed import compare
-
-rent_per_yr = float(top["rent_per_yr"])
-lane_cost_per_yr = float(city.lane_totals.query("site_id == @top.site_id")["cost_per_week"].sum()) * 52
-comparison = compare(products, site_cost_per_yr=rent_per_yr, delivery_cost_per_yr=lane_cost_per_yr)
-print(f"local    {comparison.local.per_unit:8.2f} per unit sold")
-print(f"offshore {comparison.offshore.per_unit:8.2f} per unit sold")
-print(f"saving   {comparison.saving_per_unit:8.2f} per unit, {comparison.saving_per_yr:,.0f} per year")
+city.ranking[cols].head(5)
 
 # %% [markdown]
-# A negative saving means the offshore chain is cheaper for this product mix at this volume. The
-# answer moves with the inputs: `siting.costs.sensitivity` ranks which inputs move it most, and
-# `siting.costs.break_even` finds the volume at which the microfactory pays (see the README).
+# The breakdown of the top site, per unit of demand:
+
+# %%
+from siting.costs.landed import COMPONENTS
+
+pd.DataFrame(
+    {side: [top[f"{c}_{side}_per_unit"] for c in COMPONENTS] for side in ("local", "offshore")}, index=COMPONENTS
+).round(3)
+
+# %% [markdown]
+# ## Which families a microfactory should make
+#
+# The same comparison per product family at the top site (`families.csv` in a run folder). The
+# illustrative families are a staple, a trend item, an artist collaboration (limited edition), a
+# regional print and spare parts (Poisson demand); the reasons can be read off the components.
+
+# %%
+city.families[
+    [
+        "family",
+        "units_per_yr",
+        "landed_cost_local_per_unit",
+        "landed_cost_offshore_per_unit",
+        "fill_rate_local",
+        "fill_rate_offshore",
+        "cheaper",
+        "unsold_stock_offshore_per_unit",
+        "lost_margin_offshore_per_unit",
+    ]
+].round(3)
+
+# %% [markdown]
+# ## Where local wins
+#
+# For each family, the value of the pre-season forecast CV, the offshore MOQ and the season length
+# beyond which the microfactory is cheaper (others at their base values), and the MOQ frontier at
+# other forecast CVs (`frontier.csv` and `frontier.png` in a run folder).
+
+# %%
+city.frontier[["family", "input", "at", "base_value", "frontier_value", "local_cheaper", "note"]]
+
+# %%
+from siting.costs import frontier_figure
+
+frontier_figure(city.frontier_curves, city.frontier, "frontier.png")
+
+from IPython.display import Image
+
+Image("frontier.png")
 
 # %% [markdown]
 # ## Robustness of the top site

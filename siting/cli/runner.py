@@ -189,6 +189,7 @@ def write_outputs(
         written.append(write_table(result.ranking, out / "ranking", "csv"))
         if fmt in ("parquet", "json"):
             written.append(write_table(result.ranking, out / "ranking", fmt))
+        written += _business_case_files(result, out)
         for name in ("sensitivity", "excluded", "lane_totals"):
             try:
                 table = getattr(result, name)
@@ -249,6 +250,24 @@ def write_outputs(
             scenario, command=command, top_sites=tops, timings_s=outcome.timings_s, outputs=written, extra=extra
         )
         written.append(write_run(record, out))
+    return written
+
+
+def _business_case_files(result: Any, out: Path) -> list[Path]:
+    """``families.csv``, ``frontier.csv`` and ``frontier.png`` when the business case was priced."""
+    written: list[Path] = []
+    cities = [c for c in result.cities.values() if len(getattr(c, "families", ()))]
+    if not cities:
+        return written
+    written.append(write_table(pd.concat([c.families for c in cities], ignore_index=True), out / "families", "csv"))
+    fronts = [c for c in cities if len(c.frontier)]
+    if fronts:
+        from siting.costs.families import frontier_figure
+
+        written.append(write_table(pd.concat([c.frontier for c in fronts], ignore_index=True), out / "frontier", "csv"))
+        for c in fronts:
+            name = "frontier.png" if len(fronts) == 1 else f"frontier_{c.name}.png"
+            written.append(frontier_figure(c.frontier_curves, c.frontier, out / name, currency=c.currency))
     return written
 
 
@@ -314,11 +333,58 @@ _SHORT = {
     "population_reachable": "population reached",
     "rent_per_yr": "rent/yr ({cur})",
     "co2e_wtw_kg_per_week": "CO2e WTW kg/wk",
-    "landed_cost_per_unit": "landed cost/unit ({cur})",
-    "saving_vs_offshore": "saving vs offshore/unit ({cur})",
+    "landed_cost_local_per_unit": "landed cost local/unit ({cur})",
+    "landed_cost_offshore_per_unit": "offshore/unit ({cur})",
+    "saving_vs_offshore_per_unit": "saving vs offshore/unit ({cur})",
+    "fill_rate_local": "fill local",
+    "fill_rate_offshore": "fill offshore",
+    "co2e_local_kg_per_unit": "CO2e local kg/unit",
+    "co2e_offshore_kg_per_unit": "CO2e offshore kg/unit",
     "stores_within_sla": "stores within SLA",
     "floor_area_fit_ratio": "floor fit",
 }
+
+
+#: the business case, printed beside the weighted criteria whenever it was computed
+_BUSINESS_CASE = (
+    "landed_cost_local_per_unit",
+    "saving_vs_offshore_per_unit",
+    "co2e_local_kg_per_unit",
+    "co2e_offshore_kg_per_unit",
+)
+
+
+def _print_families(city: Any, console: Any) -> None:
+    """The business case per product family at the top site (what families.csv holds)."""
+    from rich.table import Table
+
+    fams = getattr(city, "families", None)
+    if fams is None or not len(fams):
+        return
+    cur = city.currency
+    table = Table(title=f"{city.name}: business case per family at {fams['site_id'].iloc[0]} (per unit of demand)")
+    cols = [
+        ("family", "family"),
+        ("units_per_yr", "units/yr"),
+        ("landed_cost_local_per_unit", f"local ({cur})"),
+        ("landed_cost_offshore_per_unit", f"offshore ({cur})"),
+        ("fill_rate_local", "fill local"),
+        ("fill_rate_offshore", "fill offshore"),
+        ("cheaper", "cheaper"),
+    ]
+    for _, head in cols:
+        table.add_column(head, justify="left" if head in ("family", "cheaper") else "right")
+    for _, r in fams.iterrows():
+        table.add_row(
+            str(r["family"]),
+            f"{r['units_per_yr']:,.0f}",
+            f"{r['landed_cost_local_per_unit']:.2f}",
+            f"{r['landed_cost_offshore_per_unit']:.2f}",
+            f"{r['fill_rate_local']:.3f}",
+            f"{r['fill_rate_offshore']:.3f}",
+            str(r["cheaper"]),
+        )
+    console.print(table)
 
 
 def _header(col: str, currency: str) -> str:
@@ -350,7 +416,7 @@ def print_ranking(result: Any, top: int) -> None:
         if any(weights.get(c, 0) > 0 for c in crit):  # show the weighted criteria; the CSV has them all
             crit = [c for c in crit if weights.get(c, 0) > 0]
         # the business case (landed cost against offshore) is always shown when it was computed
-        crit += [c for c in ("landed_cost_per_unit", "saving_vs_offshore") if c in rows.columns and c not in crit]
+        crit += [c for c in _BUSINESS_CASE if c in rows.columns and c not in crit]
         robust = [c for c in extras if c in rows.columns]
         table = Table(title=f"{name}: top {min(top, len(rows))} of {len(rows)} candidate sites")
         for col in ("rank", "site_id", "score", *crit, *robust):
@@ -367,6 +433,7 @@ def print_ranking(result: Any, top: int) -> None:
         note = (getattr(city, "robustness", None) or {}).get("note")
         if note:
             console.print(f"robustness: {note}", highlight=False)
+        _print_families(city, console)
     if len(result.cities) > 1:
         _print_cities(result, console)
 

@@ -94,6 +94,12 @@ class CitySpec:
         How many sites to choose in this city (``siting plan``).
     currency : str, optional
         Overrides the scenario's currency.
+    country : str, optional
+        ISO 3166 alpha-2 code (the grid factor of local production; demo cities are "FI").
+    products : Path, optional
+        This city's own product-family CSV (a regional assortment priced with its own demand).
+    demand_shares : mapping, optional
+        Family -> share of this city's demand, from the run's (or the city's) families.
     layers : CityLayers
     """
 
@@ -103,6 +109,9 @@ class CitySpec:
     mode: str | None = None
     k: int = 1
     currency: str | None = None
+    country: str | None = None
+    products: Path | None = None
+    demand_shares: Mapping[str, float] = field(default_factory=dict)
     layers: CityLayers = field(default_factory=CityLayers)
 
 
@@ -433,10 +442,23 @@ def city_inputs(scenario: Scenario, city: CitySpec | str | None = None) -> list:
         )
         if demo is not None and c.currency is None and "currency" not in scenario.raw:
             kwargs["currency"] = demo.currency
+        kwargs.update(_city_business_case(c, demo is not None))
         # per-city settings the pipeline knows about (e.g. mode, k) are passed when it has the field
         fields = {f.name for f in dataclasses.fields(CityInputs)}
         kwargs.update({k: getattr(c, k) for k in ("mode", "k") if k in fields and getattr(c, k) is not None})
         out.append(CityInputs(**kwargs))
+    return out
+
+
+def _city_business_case(c: CitySpec, is_demo: bool) -> dict[str, Any]:
+    """A city's country, own product families and demand shares, as CityInputs keywords."""
+    out: dict[str, Any] = {"country": c.country or ("FI" if is_demo else None)}
+    if c.products is not None:
+        from siting.costs.products import load_products
+
+        out["products"] = load_products(c.products)
+    if c.demand_shares:
+        out["demand_shares"] = dict(c.demand_shares)
     return out
 
 

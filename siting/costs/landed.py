@@ -1,6 +1,9 @@
 """Landed cost of a product mix from one source (local or offshore) and the local-offshore comparison.
 
-The model is described in :mod:`siting.costs` (the public entry point).
+Every figure per unit is per unit of demand: the units the stores sell a year at full service
+(``units_per_yr``), the same denominator for both sources and every component. A lost sale costs its
+lost margin, so the two sources' fill rates are priced, not just reported. The season model of
+each family is :mod:`siting.costs.season`.
 """
 
 from __future__ import annotations
@@ -11,104 +14,26 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from siting.costs.inventory import NewsvendorResult, newsvendor
-from siting.costs.products import ProductFamily, cost_default
+from siting.costs.products import ProductFamily
+from siting.costs.season import SourcingCost, sourcing_cost
 from siting.errors import InputError
 
 __all__ = [
     "COMPONENTS",
-    "SourcingCost",
     "LandedCost",
     "Comparison",
-    "sourcing_cost",
     "landed_cost",
     "compare",
     "scale_demand",
 ]
 
-COMPONENTS = ("production", "freight", "duty", "carrying", "obsolescence", "delivery", "site")
-
-
-@dataclass(frozen=True)
-class SourcingCost:
-    """Yearly inventory and product cost of one product family from one source (money per year)."""
-
-    family: str
-    source: str
-    review_period_weeks: float
-    cycle: NewsvendorResult
-    units_sold_per_yr: float
-    lost_sales_units_per_yr: float
-    cycle_stock_units: float
-    safety_stock_units: float
-    pipeline_stock_units: float
-    production_per_yr: float
-    freight_per_yr: float
-    duty_per_yr: float
-    carrying_per_yr: float
-    obsolescence_per_yr: float
-
-    @property
-    def total_per_yr(self) -> float:
-        """Production + freight + duty + carrying + obsolescence per year."""
-        return (
-            self.production_per_yr
-            + self.freight_per_yr
-            + self.duty_per_yr
-            + self.carrying_per_yr
-            + self.obsolescence_per_yr
-        )
-
-
-def sourcing_cost(product: ProductFamily, source: str, *, weeks_per_yr: float | None = None) -> SourcingCost:
-    """Inventory-risk and product cost per year of one family from one source.
-
-    Parameters
-    ----------
-    product : ProductFamily
-    source : {"local", "offshore"}
-    weeks_per_yr : float, optional
-        Default from the package cost defaults (52).
-
-    Returns
-    -------
-    SourcingCost
-    """
-    if source not in ("local", "offshore"):
-        raise ValueError(f"source must be 'local' or 'offshore', not {source!r}")
-    wpy = cost_default("weeks_per_yr") if weeks_per_yr is None else float(weeks_per_yr)
-    mean, std = product.demand_mean_units_per_week, product.demand_std_units_per_week
-    lead = getattr(product, f"lead_time_{source}_weeks")
-    moq = getattr(product, f"moq_{source}_units")
-    review = min(product.season_weeks, max(getattr(product, f"review_period_{source}_weeks"), moq / mean))
-    cost = product.acquisition_cost(source)
-    cyc = newsvendor(
-        mean * review, std * math.sqrt(lead + review), product.price_per_unit, cost, product.salvage_per_unit, moq=moq
-    )
-    sold = cyc.expected_sales * wpy / review
-    cycle_stock, safety, pipeline = cyc.expected_sales / 2.0, cyc.expected_leftover, sold / wpy * lead
-    offshore = source == "offshore"
-    return SourcingCost(
-        family=product.family,
-        source=source,
-        review_period_weeks=review,
-        cycle=cyc,
-        units_sold_per_yr=sold,
-        lost_sales_units_per_yr=cyc.expected_lost_sales * wpy / review,
-        cycle_stock_units=cycle_stock,
-        safety_stock_units=safety,
-        pipeline_stock_units=pipeline,
-        production_per_yr=sold * getattr(product, f"unit_cost_{source}"),
-        freight_per_yr=sold * product.freight_offshore_per_unit if offshore else 0.0,
-        duty_per_yr=sold * product.duty_offshore_per_unit if offshore else 0.0,
-        carrying_per_yr=product.carrying_rate_per_yr * cost * (cycle_stock + safety + pipeline),
-        obsolescence_per_yr=(cyc.expected_leftover * (cost - product.salvage_per_unit) * wpy / product.season_weeks),
-    )
+#: Cost components of a landed cost, in the order they are reported.
+COMPONENTS = ("production", "freight_duty", "carrying", "unsold_stock", "lost_margin", "delivery", "site")
 
 
 @dataclass(frozen=True)
 class LandedCost:
-    """Landed cost of a product mix from one source, per year and per unit sold."""
+    """Landed cost of a product mix from one source, per year and per unit of demand."""
 
     source: str
     families: tuple[SourcingCost, ...]
@@ -116,15 +41,31 @@ class LandedCost:
     site_per_yr: float
 
     @property
+    def units_per_yr(self) -> float:
+        """Demand of the mix, units per year (the denominator of every per-unit figure)."""
+        return sum(f.demand_units_per_yr for f in self.families)
+
+    @property
     def units_sold_per_yr(self) -> float:
         """Expected units sold per year over all families."""
         return sum(f.units_sold_per_yr for f in self.families)
 
+    @property
+    def fill_rate(self) -> float:
+        """Units sold / demand over the mix."""
+        return self.units_sold_per_yr / self.units_per_yr
+
     def component_per_yr(self, name: str) -> float:
-        """One cost component per year (a name in ``siting.costs.landed.COMPONENTS``)."""
+        """One cost component per year (a name in :data:`COMPONENTS`)."""
         if name in ("delivery", "site"):
-            return getattr(self, f"{name}_per_yr")
+            return float(getattr(self, f"{name}_per_yr"))
+        if name not in COMPONENTS:
+            raise KeyError(f"unknown cost component {name!r}; known: {', '.join(COMPONENTS)}")
         return sum(getattr(f, f"{name}_per_yr") for f in self.families)
+
+    def component_per_unit(self, name: str) -> float:
+        """One cost component per unit of demand."""
+        return self.component_per_yr(name) / self.units_per_yr
 
     @property
     def total_per_yr(self) -> float:
@@ -133,12 +74,12 @@ class LandedCost:
 
     @property
     def per_unit(self) -> float:
-        """Total landed cost per unit sold."""
-        return self.total_per_yr / self.units_sold_per_yr
+        """Total landed cost per unit of demand."""
+        return self.total_per_yr / self.units_per_yr
 
     def breakdown(self) -> pd.DataFrame:
         """Tidy table ``component, per_yr, per_unit`` (one row per cost component, then total)."""
-        units = self.units_sold_per_yr
+        units = self.units_per_yr
         rows = [(c, self.component_per_yr(c)) for c in COMPONENTS] + [("total", self.total_per_yr)]
         return pd.DataFrame([(c, v, v / units) for c, v in rows], columns=["component", "per_yr", "per_unit"])
 
@@ -156,11 +97,12 @@ def landed_cost(
     Parameters
     ----------
     products : sequence of ProductFamily
+        The mix, with each family's demand in the stores' volume (see :func:`scale_demand`).
     source : {"local", "offshore"}
     site_cost_per_yr : float
         Rent x floor area + amortised set-up (money per year); 0 for offshore.
     delivery_cost_per_yr : float
-        Delivery from the site (or the offshore baseline's city warehouse) to the stores.
+        Delivery to the stores: from the site (local) or from the distribution point (offshore).
     weeks_per_yr : float, optional
 
     Returns
@@ -181,14 +123,19 @@ class Comparison:
     offshore: LandedCost
 
     @property
+    def units_per_yr(self) -> float:
+        """Demand of the mix, units per year (both sides share it)."""
+        return self.local.units_per_yr
+
+    @property
     def saving_per_unit(self) -> float:
-        """Offshore minus local landed cost per unit sold."""
+        """Offshore minus local landed cost per unit of demand."""
         return self.offshore.per_unit - self.local.per_unit
 
     @property
     def saving_per_yr(self) -> float:
-        """Saving per unit x units sold locally per year."""
-        return self.saving_per_unit * self.local.units_sold_per_yr
+        """Offshore minus local landed cost per year."""
+        return self.offshore.total_per_yr - self.local.total_per_yr
 
 
 def compare(
@@ -196,25 +143,28 @@ def compare(
     *,
     site_cost_per_yr: float = 0.0,
     delivery_cost_per_yr: float = 0.0,
+    offshore_delivery_cost_per_yr: float | None = None,
     offshore_delivery_cost_per_unit: float | None = None,
     weeks_per_yr: float | None = None,
 ) -> Comparison:
-    """Landed cost local (at a site) versus offshore (no site), same products.
+    """Landed cost local (at a site) versus offshore (no site), same products and volume.
 
     Parameters
     ----------
     products : sequence of ProductFamily
     site_cost_per_yr, delivery_cost_per_yr : float
-        The local site's yearly rent + amortised set-up and delivery (lanes) cost.
-    offshore_delivery_cost_per_unit : float, optional
-        Last-mile delivery per unit in the offshore baseline; default: the local delivery cost per
-        unit sold, so that delivery cancels out of the saving.
+        The local site's yearly rent + amortised set-up and its delivery (lanes) cost per year.
+    offshore_delivery_cost_per_yr, offshore_delivery_cost_per_unit : float, optional
+        Delivery of offshore goods from their distribution point to the stores, per year or per
+        unit of demand (give at most one; default 0: the distribution point's lanes are not priced).
     weeks_per_yr : float, optional
 
     Returns
     -------
     Comparison
     """
+    if offshore_delivery_cost_per_yr is not None and offshore_delivery_cost_per_unit is not None:
+        raise InputError("compare: give offshore_delivery_cost_per_yr or offshore_delivery_cost_per_unit, not both.")
     local = landed_cost(
         products,
         "local",
@@ -222,13 +172,11 @@ def compare(
         delivery_cost_per_yr=delivery_cost_per_yr,
         weeks_per_yr=weeks_per_yr,
     )
-    per_unit = (
-        delivery_cost_per_yr / local.units_sold_per_yr
-        if offshore_delivery_cost_per_unit is None
-        else float(offshore_delivery_cost_per_unit)
-    )
-    fams = tuple(sourcing_cost(p, "offshore", weeks_per_yr=weeks_per_yr) for p in products)
-    offshore = LandedCost("offshore", fams, per_unit * sum(f.units_sold_per_yr for f in fams), 0.0)
+    if offshore_delivery_cost_per_unit is not None:
+        off_delivery = float(offshore_delivery_cost_per_unit) * local.units_per_yr
+    else:
+        off_delivery = float(offshore_delivery_cost_per_yr or 0.0)
+    offshore = landed_cost(products, "offshore", delivery_cost_per_yr=off_delivery, weeks_per_yr=weeks_per_yr)
     return Comparison(local, offshore)
 
 
@@ -236,7 +184,8 @@ def scale_demand(products: Sequence[ProductFamily], factor: float) -> list[Produ
     """Scale every family's weekly demand mean and standard deviation by ``factor``.
 
     The coefficient of variation is kept. Use it to match the families to the stores' demand:
-    ``scale_demand(products, total_units_per_week / sum of the families' means)``.
+    ``scale_demand(products, total_units_per_week / sum of the families' means)``
+    (:func:`siting.costs.mix_for_demand` does this).
 
     Parameters
     ----------

@@ -68,14 +68,29 @@ def cost_default(parameter: str) -> float:
     return values[parameter]
 
 
+#: String-valued product fields and their allowed values.
+_CHOICES = {"distribution": ("normal", "poisson", "negbin"), "duty_basis": ("CIF", "FOB")}
+
+
+def _default(name: str):
+    return dataclasses.field(default_factory=lambda: cost_default(name))
+
+
 @dataclass(frozen=True)
 class ProductFamily:
     """One product family: demand, prices and the two ways of sourcing it (local vs offshore).
 
     Money is per unit in the scenario currency; demand is per week. ``unit_cost_offshore`` is the
-    factory-gate (FOB) price; freight and duty are added on top. ``season_weeks`` is the selling
-    season after which unsold stock is obsolete and sold at ``salvage_per_unit``; a review
-    period longer than the season is capped at the season by the cost model.
+    factory-gate (FOB) price; sea freight (``freight_offshore_per_unit``), insurance
+    (``insurance_rate_offshore`` x FOB) and duty (``duty_rate_offshore`` x the customs value:
+    CIF = FOB + freight + insurance for the EU, or FOB) are added on top. ``season_weeks`` is the
+    selling season after which unsold stock is written off at ``salvage_per_unit``.
+    ``forecast_cv_preseason`` is the coefficient of variation of the season's demand as forecast
+    just before the season opens (0: weeks independent, the square-root-of-weeks model); the error
+    grows with the forecast horizon (see :mod:`siting.costs.forecast`). ``distribution`` is the
+    demand distribution of one cycle (``normal``, ``poisson`` for small steady runs such as spare
+    parts, ``negbin`` for small runs with extra variance). ``energy_kwh_per_unit`` is the
+    electricity to make one unit (either side).
     """
 
     family: str
@@ -92,21 +107,32 @@ class ProductFamily:
     review_period_offshore_weeks: float
     salvage_per_unit: float
     freight_offshore_per_unit: float
-    duty_offshore_per_unit: float
-    season_weeks: float = dataclasses.field(default_factory=lambda: cost_default("season_weeks"))
-    carrying_rate_per_yr: float = dataclasses.field(default_factory=lambda: cost_default("carrying_rate_per_yr"))
+    duty_rate_offshore: float = _default("duty_rate_offshore")
+    insurance_rate_offshore: float = _default("insurance_rate_offshore")
+    season_weeks: float = _default("season_weeks")
+    carrying_rate_per_yr: float = _default("carrying_rate_per_yr")
+    forecast_cv_preseason: float = 0.0
+    energy_kwh_per_unit: float = _default("energy_kwh_per_unit")
+    distribution: str = "normal"
+    duty_basis: str = "CIF"
 
     def __post_init__(self) -> None:
         if not isinstance(self.family, str) or not self.family.strip():
             raise InputError("column 'family': give a non-empty product family name.")
+        for name, allowed in _CHOICES.items():
+            choice = str(getattr(self, name)).strip()
+            choice = choice.upper() if name == "duty_basis" else choice.lower()
+            if choice not in allowed:
+                raise InputError(f"column {name!r}: {getattr(self, name)!r} is not one of {', '.join(allowed)}.")
+            object.__setattr__(self, name, choice)
         for f in dataclasses.fields(self):
-            if f.name == "family":
+            if f.name == "family" or f.name in _CHOICES:
                 continue
-            value = getattr(self, f.name)
+            given = getattr(self, f.name)
             try:
-                value = float(value)
+                value = float(given)
             except (TypeError, ValueError):
-                raise InputError(f"column {f.name!r}: {value!r} is not a number.") from None
+                raise InputError(f"column {f.name!r}: {given!r} is not a number.") from None
             if not math.isfinite(value) or value < 0:
                 raise InputError(f"column {f.name!r}: {value!r} must be a finite number >= 0.")
             object.__setattr__(self, f.name, value)
@@ -121,6 +147,15 @@ class ProductFamily:
                 raise InputError(f"column {name!r}: must be > 0.")
         if self.demand_mean_units_per_week <= 0:
             raise InputError("column 'demand_mean_units_per_week': must be > 0.")
+        if self.carrying_rate_per_yr >= 1 or self.duty_rate_offshore >= 1:
+            raise InputError(
+                "columns 'carrying_rate_per_yr' and 'duty_rate_offshore' are shares: give a number below 1."
+            )
+        if self.distribution == "poisson" and self.forecast_cv_preseason > 0:
+            raise InputError(
+                "column 'forecast_cv_preseason': a Poisson family has no forecast error beyond Poisson noise; "
+                "set it to 0 or use distribution 'negbin'."
+            )
         for name in ("unit_cost_local", "unit_cost_offshore"):
             if self.salvage_per_unit >= getattr(self, name):
                 raise InputError(
@@ -133,12 +168,31 @@ class ProductFamily:
                 "check the price or the unit costs."
             )
 
+    def duty_offshore_per_unit(self) -> float:
+        """Duty per unit: ``duty_rate_offshore`` x customs value (CIF: FOB + freight + insurance; or FOB)."""
+        fob = self.unit_cost_offshore
+        value = (
+            fob
+            if self.duty_basis == "FOB"
+            else fob + self.freight_offshore_per_unit + self.insurance_offshore_per_unit()
+        )
+        return self.duty_rate_offshore * value
+
+    def insurance_offshore_per_unit(self) -> float:
+        """Cargo insurance per unit: ``insurance_rate_offshore`` x FOB price."""
+        return self.insurance_rate_offshore * self.unit_cost_offshore
+
     def acquisition_cost(self, source: str) -> float:
-        """Cost per unit delivered to the city before storage: production (+ freight + duty offshore)."""
+        """Cost per unit delivered to the city before storage: production (+ freight, insurance, duty offshore)."""
         if source == "local":
             return self.unit_cost_local
         if source == "offshore":
-            return self.unit_cost_offshore + self.freight_offshore_per_unit + self.duty_offshore_per_unit
+            return (
+                self.unit_cost_offshore
+                + self.freight_offshore_per_unit
+                + self.insurance_offshore_per_unit()
+                + self.duty_offshore_per_unit()
+            )
         raise ValueError(f"source must be 'local' or 'offshore', not {source!r}")
 
     def scaled(self, **factors: float) -> ProductFamily:
@@ -146,9 +200,17 @@ class ProductFamily:
         return dataclasses.replace(self, **{k: getattr(self, k) * v for k, v in factors.items()})
 
 
-_DEFAULTED = ("season_weeks", "carrying_rate_per_yr")
+_DEFAULTED = tuple(
+    f.name
+    for f in dataclasses.fields(ProductFamily)
+    if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+)
 _REQUIRED = [f.name for f in dataclasses.fields(ProductFamily) if f.name not in _DEFAULTED]
-_OPTIONAL = {"season_weeks", "carrying_rate_per_yr", "review_period_weeks", "note", "source"}
+_OPTIONAL = {*_DEFAULTED, "review_period_weeks", "note", "source"}
+#: Columns of earlier versions, with what replaces them.
+_REPLACED = {
+    "duty_offshore_per_unit": "duty_rate_offshore (a share of the customs value, e.g. 0.12; duty is charged on CIF)",
+}
 
 
 def example_products_path() -> Path:
@@ -159,8 +221,9 @@ def example_products_path() -> Path:
 def load_products(path: str | Path) -> tuple[ProductFamily, ...]:
     """Read product families from a CSV file, one family per row.
 
-    Columns are the :class:`ProductFamily` fields. ``season_weeks`` and ``carrying_rate_per_yr``
-    are optional (package defaults); ``review_period_weeks`` may stand for both review periods;
+    Columns are the :class:`ProductFamily` fields; those with a default (``duty_rate_offshore``,
+    ``season_weeks``, ``carrying_rate_per_yr``, ``forecast_cv_preseason``, ``distribution``, ...)
+    are optional; ``review_period_weeks`` may stand for both review periods;
     ``note`` and ``source`` are kept out of the model. Unknown columns are refused (typos).
 
     Parameters
@@ -189,6 +252,9 @@ def load_products(path: str | Path) -> tuple[ProductFamily, ...]:
         for col in ("review_period_local_weeks", "review_period_offshore_weeks"):
             if col not in table.columns:
                 table[col] = table["review_period_weeks"]
+    for old, new in _REPLACED.items():
+        if old in table.columns:
+            raise InputError(f"{path}: column {old!r} is no longer used; give {new} instead.")
     unknown = sorted(set(table.columns) - set(_REQUIRED) - _OPTIONAL)
     if unknown:
         raise InputError(

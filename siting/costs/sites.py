@@ -1,24 +1,16 @@
-"""Landed cost per unit, local microfactory versus offshore: inventory risk, break-even, sensitivity.
+"""Landed cost per site, local microfactory versus offshore: per-site table, break-even, sensitivity.
 
-Time unit: the week. For each product family and source (``"local"`` or ``"offshore"``):
-
-* Replenishment every ``R`` weeks, at least ``MOQ / mean`` weeks (a batch of MOQ units must last
-  that long) and at most one season: ``R_eff = min(season, max(R, MOQ / mean))``.
-* Each replenishment is a newsvendor over ``R_eff`` weeks: demand mean ``mean R_eff``, standard
-  deviation ``std sqrt(L + R_eff)`` (the order must protect the lead time plus the review period,
-  as in a periodic-review policy, with weekly demands independent), unit cost = acquisition cost
-  (production, plus freight and duty offshore), order at least the MOQ.
-* Stock: cycle stock ``E[sales] / 2`` per cycle, safety stock ``E[leftover]`` (what is expected on
-  hand when the next batch arrives), pipeline stock ``sales rate x L`` (Little's law). Carrying cost
-  = rate x acquisition cost x (cycle + safety + pipeline).
-* Leftover carries over between replenishments and becomes obsolete at the end of each season:
-  obsolescence per year = ``E[leftover] x (acquisition cost - salvage) x seasons per year``.
-* Landed cost per unit sold = (production + freight + duty + carrying + obsolescence + delivery +
-  site) per year / units sold per year. Lost sales are reported, not costed.
+The model: :mod:`siting.costs.season` (each family over a season, from each source),
+:mod:`siting.costs.landed` (a mix, per unit of demand), :mod:`siting.costs.forecast` (forecast error
+growing with the horizon), :mod:`siting.costs.demand` (the newsvendor). A site's local landed cost
+adds its delivery lanes and its site cost (rent x floor area + amortised set-up); the offshore
+landed cost adds delivery from the distribution point. Both are priced on the same volume: the
+demand of the stores the site serves.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -27,18 +19,10 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
-from siting.costs.inventory import NewsvendorResult, newsvendor, normal_loss
-from siting.costs.landed import (
-    COMPONENTS,
-    Comparison,
-    LandedCost,
-    SourcingCost,
-    compare,
-    landed_cost,
-    scale_demand,
-    sourcing_cost,
-)
+from siting.costs.demand import NewsvendorResult, newsvendor, normal_loss
+from siting.costs.landed import COMPONENTS, Comparison, LandedCost, compare, landed_cost, scale_demand
 from siting.costs.products import ProductFamily, cost_default, cost_defaults, load_products
+from siting.costs.season import SourcingCost, sourcing_cost
 from siting.errors import InputError, MissingColumnError
 
 __all__ = [
@@ -62,6 +46,7 @@ __all__ = [
     "delivery_cost_per_week_by_site",
     "site_landed_costs",
     "cluster_landed_costs",
+    "SITE_COLUMNS",
 ]
 
 
@@ -84,12 +69,12 @@ def break_even(
     *,
     site_cost_per_yr: float = 0.0,
     delivery_cost_per_yr: float = 0.0,
-    offshore_delivery_cost_per_unit: float | None = None,
+    offshore_delivery_cost_per_yr: float = 0.0,
     weeks_per_yr: float | None = None,
     scale_range: tuple[float, float] = (1e-3, 1e3),
 ) -> BreakEven:
     """Break-even demand volume: all families' demand scaled by one factor ``k`` (mean and std,
-    constant coefficient of variation), delivery cost per year scaled by ``k``, site cost fixed.
+    constant coefficient of variation), both delivery costs per year scaled by ``k``, site cost fixed.
 
     Every sign change of the saving per unit on a 61-point log grid of ``k`` over ``scale_range`` is
     solved with :func:`scipy.optimize.brentq`. The break-even is the largest crossing: beyond it the
@@ -110,7 +95,7 @@ def break_even(
             scale_demand(products, k),
             site_cost_per_yr=site_cost_per_yr,
             delivery_cost_per_yr=delivery_cost_per_yr * k,
-            offshore_delivery_cost_per_unit=offshore_delivery_cost_per_unit,
+            offshore_delivery_cost_per_yr=offshore_delivery_cost_per_yr * k,
             weeks_per_yr=wpy,
         ).saving_per_unit
 
@@ -141,8 +126,8 @@ def break_even(
     )
 
 
-#: Every numeric input of a product family (all ProductFamily fields but its name).
-_PRODUCT_INPUTS = tuple(f.name for f in fields(ProductFamily) if f.name != "family")
+#: Every numeric input of a product family (all ProductFamily fields but its name and choices).
+_PRODUCT_INPUTS = tuple(f.name for f in fields(ProductFamily) if f.type in ("float", float))
 
 
 def sensitivity(
@@ -150,7 +135,7 @@ def sensitivity(
     *,
     site_cost_per_yr: float = 0.0,
     delivery_cost_per_yr: float = 0.0,
-    offshore_delivery_cost_per_unit: float | None = None,
+    offshore_delivery_cost_per_yr: float = 0.0,
     change: float = 0.2,
     weeks_per_yr: float | None = None,
 ) -> pd.DataFrame:
@@ -162,11 +147,12 @@ def sensitivity(
     Returns
     -------
     pandas.DataFrame
-        Tidy, for a tornado chart: ``input, change, landed_cost_per_unit,
-        offshore_landed_cost_per_unit, saving_vs_offshore, delta_saving_vs_offshore, swing``,
+        Tidy, for a tornado chart: ``input, change, landed_cost_local_per_unit,
+        landed_cost_offshore_per_unit, saving_vs_offshore_per_unit, delta_saving_vs_offshore_per_unit,
+        swing``,
         two rows per input, sorted by ``swing`` (spread of the saving) descending.
     """
-    kw = dict(offshore_delivery_cost_per_unit=offshore_delivery_cost_per_unit, weeks_per_yr=weeks_per_yr)
+    kw = dict(offshore_delivery_cost_per_yr=offshore_delivery_cost_per_yr, weeks_per_yr=weeks_per_yr)
     base = compare(products, site_cost_per_yr=site_cost_per_yr, delivery_cost_per_yr=delivery_cost_per_yr, **kw)
     rows = []
     for name in (*_PRODUCT_INPUTS, "site_cost_per_yr", "delivery_cost_per_yr"):
@@ -188,14 +174,14 @@ def sensitivity(
     cols = [
         "input",
         "change",
-        "landed_cost_per_unit",
-        "offshore_landed_cost_per_unit",
-        "saving_vs_offshore",
-        "delta_saving_vs_offshore",
+        "landed_cost_local_per_unit",
+        "landed_cost_offshore_per_unit",
+        "saving_vs_offshore_per_unit",
+        "delta_saving_vs_offshore_per_unit",
         "note",
     ]
     out = pd.DataFrame(rows, columns=cols)
-    out["swing"] = out.groupby("input")["saving_vs_offshore"].transform(lambda s: s.max() - s.min())
+    out["swing"] = out.groupby("input")["saving_vs_offshore_per_unit"].transform(lambda s: s.max() - s.min())
     order = out.groupby("input", sort=False)["swing"].first().sort_values(ascending=False, kind="stable")
     out["input"] = pd.Categorical(out["input"], categories=list(order.index), ordered=True)
     out = out.sort_values(["input", "change"], kind="stable").reset_index(drop=True)
@@ -211,15 +197,19 @@ def delivery_cost_per_week_by_site(lanes: pd.DataFrame) -> pd.Series:
     return lanes.groupby("site_id")["cost_per_week"].sum().rename("delivery_cost_per_week")
 
 
-_SITE_COLUMNS = [
+#: Columns of :func:`site_landed_costs`, in order.
+SITE_COLUMNS = [
     "site_id",
-    "units_sold_per_yr",
+    "units_per_yr",
     "site_cost_per_yr",
     "delivery_cost_per_yr",
-    "landed_cost_per_unit",
-    "offshore_landed_cost_per_unit",
-    "saving_vs_offshore",
+    "landed_cost_local_per_unit",
+    "landed_cost_offshore_per_unit",
+    "saving_vs_offshore_per_unit",
     "saving_vs_offshore_per_yr",
+    *[f"{c}_{side}_per_unit" for side in ("local", "offshore") for c in COMPONENTS],
+    "fill_rate_local",
+    "fill_rate_offshore",
     "break_even_units_per_yr",
     "break_even_note",
 ]
@@ -235,19 +225,35 @@ def _per_site(candidates: pd.DataFrame, column: str, given: object, default: flo
     return np.full(len(candidates), default if given is None else float(given))  # type: ignore[arg-type]
 
 
+def comparison_row(c: Comparison) -> dict[str, float]:
+    """The per-unit figures of one comparison, named as in :data:`SITE_COLUMNS`."""
+    row = {
+        "units_per_yr": c.units_per_yr,
+        "landed_cost_local_per_unit": c.local.per_unit,
+        "landed_cost_offshore_per_unit": c.offshore.per_unit,
+        "saving_vs_offshore_per_unit": c.saving_per_unit,
+        "saving_vs_offshore_per_yr": c.saving_per_yr,
+        "fill_rate_local": c.local.fill_rate,
+        "fill_rate_offshore": c.offshore.fill_rate,
+    }
+    for side, lc in (("local", c.local), ("offshore", c.offshore)):
+        row.update({f"{k}_{side}_per_unit": lc.component_per_unit(k) for k in COMPONENTS})
+    return row
+
+
 def site_landed_costs(
     candidates: pd.DataFrame,
     products: Sequence[ProductFamily],
     *,
     delivery_cost_per_week: Mapping[str, float] | pd.Series | None = None,
+    offshore_delivery_cost_per_week: float = 0.0,
     floor_area_m2: float | None = None,
     setup_cost: float = 0.0,
     amortisation_yr: float | None = None,
-    offshore_delivery_cost_per_unit: float | None = None,
     weeks_per_yr: float | None = None,
     with_break_even: bool = True,
 ) -> pd.DataFrame:
-    """Landed cost per site, local versus offshore: the columns the ranking uses.
+    """Landed cost per site, local versus offshore, in the volume of the stores the sites serve.
 
     Parameters
     ----------
@@ -255,26 +261,28 @@ def site_landed_costs(
         ``site_id``, ``rent_per_m2_yr`` and (unless ``floor_area_m2`` is given) ``floor_area_m2``;
         optional ``delivery_cost_per_week`` and ``setup_cost`` columns override the keywords.
     products : sequence of ProductFamily
-        The product mix each site would make (the whole demand it serves).
+        The product mix each site would make, its demand scaled to the stores it serves
+        (:func:`siting.costs.mix_for_demand`).
     delivery_cost_per_week : mapping or Series site_id -> money per week, optional
         E.g. :func:`delivery_cost_per_week_by_site` of the lanes. A site missing from it gets NaN
         results (no lanes: not costed); without it delivery costs 0.
+    offshore_delivery_cost_per_week : float
+        Delivery of offshore goods from their distribution point to the same stores.
     floor_area_m2 : float, optional
         Rent this area at every site (the area the microfactory needs) instead of the
         candidates' whole ``floor_area_m2``.
     setup_cost : float
         One-off set-up cost per site, spread over ``amortisation_yr`` (default 5, an assumption).
-    offshore_delivery_cost_per_unit, weeks_per_yr : see :func:`compare`.
+    weeks_per_yr : float, optional
     with_break_even : bool
-        Solve the break-even volume per site (about 10 ms per site).
+        Solve the break-even volume per site (about 0.6 s per site with the demo families).
 
     Returns
     -------
     pandas.DataFrame
-        One row per candidate (input order): ``site_id, units_sold_per_yr, site_cost_per_yr,
-        delivery_cost_per_yr, landed_cost_per_unit, offshore_landed_cost_per_unit,
-        saving_vs_offshore`` (per unit), ``saving_vs_offshore_per_yr, break_even_units_per_yr,
-        break_even_note``.
+        One row per candidate (input order), :data:`SITE_COLUMNS`: the volume (``units_per_yr``),
+        both landed costs per unit of demand, the saving per unit and per year, every component
+        per unit on each side, both fill rates and the break-even volume.
     """
     needed = ["site_id", "rent_per_m2_yr"] + ([] if floor_area_m2 is not None else ["floor_area_m2"])
     for col in needed:
@@ -294,32 +302,32 @@ def site_landed_costs(
         + _per_site(candidates, "setup_cost", setup_cost, 0.0) / amort
     )
     delivery_per_yr = _per_site(candidates, "delivery_cost_per_week", delivery_cost_per_week, 0.0) * wpy
+    off_delivery_per_yr = float(offshore_delivery_cost_per_week) * wpy
+    # the families' season models do not depend on the site: price them once
+    base = compare(products, offshore_delivery_cost_per_yr=off_delivery_per_yr, weeks_per_yr=wpy)
     rows = []
     for sid, site, delivery in zip(candidates["site_id"], site_per_yr, delivery_per_yr):
-        row: dict[str, object] = dict.fromkeys(_SITE_COLUMNS, np.nan)
+        row: dict[str, object] = dict.fromkeys(SITE_COLUMNS, np.nan)
         row.update(site_id=sid, site_cost_per_yr=site, delivery_cost_per_yr=delivery)
         if not (np.isfinite(site) and np.isfinite(delivery)):
             row["break_even_note"] = "not costed: rent or delivery cost missing (a site without lanes?)"
             rows.append(row)
             continue
-        kw = dict(
-            site_cost_per_yr=site,
-            delivery_cost_per_yr=delivery,
-            offshore_delivery_cost_per_unit=offshore_delivery_cost_per_unit,
-            weeks_per_yr=wpy,
-        )
-        c = compare(products, **kw)
-        row.update(
-            units_sold_per_yr=c.local.units_sold_per_yr,
-            landed_cost_per_unit=c.local.per_unit,
-            offshore_landed_cost_per_unit=c.offshore.per_unit,
-            saving_vs_offshore=c.saving_per_unit,
-            saving_vs_offshore_per_yr=c.saving_per_yr,
-        )
-        be = break_even(products, **kw) if with_break_even else BreakEven(np.nan, np.nan, "not computed")
+        local = dataclasses.replace(base.local, site_per_yr=float(site), delivery_per_yr=float(delivery))
+        row.update(comparison_row(Comparison(local, base.offshore)))
+        if with_break_even:
+            be = break_even(
+                products,
+                site_cost_per_yr=site,
+                delivery_cost_per_yr=delivery,
+                offshore_delivery_cost_per_yr=off_delivery_per_yr,
+                weeks_per_yr=wpy,
+            )
+        else:
+            be = BreakEven(np.nan, np.nan, "not computed")
         row.update(break_even_units_per_yr=be.units_per_yr, break_even_note=be.note)
         rows.append(row)
-    return pd.DataFrame(rows, columns=_SITE_COLUMNS)
+    return pd.DataFrame(rows, columns=SITE_COLUMNS)
 
 
 def cluster_landed_costs(
@@ -359,8 +367,8 @@ def cluster_landed_costs(
         else:
             mix = products
         table = site_landed_costs(group, mix, **kwargs)  # type: ignore[arg-type]
-        if table["landed_cost_per_unit"].notna().any():
-            best = table.loc[table["landed_cost_per_unit"].idxmin()]
+        if table["landed_cost_local_per_unit"].notna().any():
+            best = table.loc[table["landed_cost_local_per_unit"].idxmin()]
         else:
             best = table.iloc[0]
         out.append(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -12,10 +13,11 @@ import pandas as pd
 
 from siting.errors import InputError
 from siting.inputs.layers import assign_rents
+from siting.pipeline.business_case import city_mix, distribution_point, site_business_case, top_site_business_case
 from siting.pipeline.options import CityInputs, RankOptions
 from siting.pipeline.results import CityResult
 from siting.pipeline.site_lanes import site_lanes, totals_with_basis
-from siting.ranking.criteria import landed_cost_criteria, lane_criteria, site_criteria
+from siting.ranking.criteria import lane_criteria, site_criteria
 from siting.ranking.filters import attribute_filters, criteria_filters, excluded_rows, filter_report
 from siting.ranking.robustness import robustness_summary, sensitivity_table
 from siting.ranking.scoring import CRITERIA, normalise_weights, score_sites
@@ -45,8 +47,13 @@ def _graph(city: CityInputs, options: RankOptions, graph: nx.MultiDiGraph | None
     return build_network(city.network_source, mode=city.mode or options.mode)
 
 
-def _raw_criteria(candidates, stores, population, store_time, store_length, zone_time, options) -> pd.DataFrame:
-    """Every criterion of every site (raw values), one row per site in ``candidates`` order."""
+def _raw_criteria(
+    candidates, stores, population, store_time, store_length, zone_time, options, business=None
+) -> pd.DataFrame:
+    """Every criterion of every site (raw values), one row per site in ``candidates`` order.
+
+    ``business`` is ``(city, mix, distribution point)`` when the business case is priced.
+    """
     raw = site_criteria(
         candidates["site_id"],
         store_time,
@@ -69,20 +76,36 @@ def _raw_criteria(candidates, stores, population, store_time, store_length, zone
         vehicles=options.vehicles,
     )
     raw = raw.merge(lanes, on="site_id", how="left")
-    if options.products:
-        costs = landed_cost_criteria(
-            raw["site_id"],
-            candidates["rent_per_m2_yr"].to_numpy(),
-            raw["lane_cost_per_week"].to_numpy(),
-            options.products,
-            required_floor_area_m2=options.required_floor_area_m2,
-            setup_cost=options.setup_cost,
-            with_break_even=options.break_even,
-        )
+    if business is not None:
+        city, mix, dc = business
+        costs = site_business_case(raw, candidates["rent_per_m2_yr"].to_numpy(), mix, dc, city, options)
         if not options.break_even:
             costs = costs.drop(columns="break_even_units_per_yr")
         raw = raw.merge(costs, on="site_id", how="left")
     return raw
+
+
+#: Criteria that all contain the site's rent: weighting more than one counts rent more than once.
+_RENT_GROUP = ("landed_cost_local_per_unit", "saving_vs_offshore_per_unit", "rent_per_yr")
+
+
+def _rent_once(w: dict[str, float], available: list[str], city: str) -> dict[str, float]:
+    """Merge the weights of the rent-carrying criteria into one (the first weighted of :data:`_RENT_GROUP`)."""
+    weighted = [c for c in _RENT_GROUP if w.get(c, 0) > 0 and c in available]
+    if len(weighted) < 2:
+        return w
+    keep, dropped = weighted[0], weighted[1:]
+    log.warning(
+        "%s: %s already contains the site's rent and set-up; the weight of %s is moved onto it so rent counts once",
+        city or "city",
+        keep,
+        ", ".join(dropped),
+    )
+    out = dict(w)
+    out[keep] = sum(w[c] for c in weighted)
+    for c in dropped:
+        out[c] = 0.0
+    return out
 
 
 def city_weights(weights: Mapping[str, float], raw: pd.DataFrame, city: str = "") -> dict[str, float]:
@@ -105,6 +128,7 @@ def city_weights(weights: Mapping[str, float], raw: pd.DataFrame, city: str = ""
     """
     w = normalise_weights(weights)
     available = [c for c in CRITERIA if c in raw.columns and raw[c].notna().any()]
+    w = _rent_once(w, available, city)
     dropped = [c for c, v in w.items() if v > 0 and c not in available]
     if dropped:
         log.warning(
@@ -189,7 +213,10 @@ def rank_city(
     timings["od_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    raw = _raw_criteria(candidates, stores, population, store_time, store_length, zone_time, options)
+    mix = city_mix(city, options, stores)
+    dc = distribution_point(G, stores, options, city.name) if mix else None
+    business = (city, mix, dc) if mix else None
+    raw = _raw_criteria(candidates, stores, population, store_time, store_length, zone_time, options, business)
     keep, removed = criteria_filters(raw, options.filters)
     excluded.append(removed)
     candidates, raw = candidates.loc[keep].reset_index(drop=True), raw.loc[keep].reset_index(drop=True)
@@ -214,6 +241,13 @@ def rank_city(
     order = ranked.index.to_numpy()
     ranked = ranked.reset_index(drop=True)
     store_time = store_time[order]
+
+    t0 = time.perf_counter()
+    extra_out: dict[str, Any] = {}
+    if business is not None and dc is not None and len(ranked):
+        fams, front, curves = top_site_business_case(ranked.iloc[0], mix, dc, city.name, options)
+        extra_out = {"families": fams, "frontier": front, "frontier_curves": curves, "distribution_point": vars(dc)}
+    timings["business_case_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     top = ranked.head(max(int(options.lanes_for_top), 0))
@@ -244,6 +278,7 @@ def rank_city(
         weights=weights,
         isochrones=iso,
         filter_report=filter_report(excluded_all),
+        **extra_out,
     )
 
 

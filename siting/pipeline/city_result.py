@@ -57,6 +57,14 @@ class CityResult:
         The weights actually used in this city (normalised; 0 for shown-only criteria).
     isochrones : geopandas.GeoDataFrame or None
         Reach-time polygons of the top sites: ``site_id, node, time_s, reachable_nodes``.
+    families : pandas.DataFrame
+        The business case per product family at the top site (``city, site_id`` then
+        :data:`siting.costs.families.FAMILY_COLUMNS`); empty without product families.
+    frontier, frontier_curves : pandas.DataFrame
+        Where local wins per family at the top site (:func:`siting.costs.frontier`), with ``city``.
+    distribution_point : dict
+        Where offshore goods reach the stores from: ``lon, lat, how`` and its weekly lanes
+        (``lane_cost_per_week``, ``co2e_wtw_kg_per_week``, ``vehicle_km_per_week``).
     filter_report : pandas.DataFrame
         How many items each filter removed (``layer, filter, reason, removed``).
     """
@@ -80,3 +88,7 @@ class CityResult:
     weights: dict[str, float] = field(default_factory=dict)
     isochrones: gpd.GeoDataFrame | None = None
     filter_report: pd.DataFrame = field(default_factory=_empty_frame)
+    families: pd.DataFrame = field(default_factory=_empty_frame)
+    frontier: pd.DataFrame = field(default_factory=_empty_frame)
+    frontier_curves: pd.DataFrame = field(default_factory=_empty_frame)
+    distribution_point: dict[str, Any] = field(default_factory=dict)

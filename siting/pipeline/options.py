@@ -12,6 +12,7 @@ import networkx as nx
 import numpy as np
 
 from siting.delivery.lanes import LaneParams
+from siting.delivery.offshore import OffshoreParams
 from siting.errors import InputError
 from siting.network.build import NetworkSource
 from siting.ranking.filters import SiteFilters
@@ -61,12 +62,29 @@ class RankOptions:
     robustness : RobustnessOptions
         Monte Carlo over the weights and the robustness thresholds.
     products : tuple of siting.costs.ProductFamily
-        Product families each site would make; when given, ``landed_cost_per_unit`` and
-        ``saving_vs_offshore`` are computed (see :func:`siting.costs.load_products`).
+        Product families each site would make (their demand shares: the mix is scaled to the
+        demand of the stores each site serves); when given, the business case is computed:
+        ``landed_cost_local_per_unit``, ``landed_cost_offshore_per_unit``,
+        ``saving_vs_offshore_per_unit``, components, fill rates and CO2e per unit (see
+        :func:`siting.costs.load_products`). A city's own mix (:class:`CityInputs`) wins.
     setup_cost : float
         One-off set-up cost per site for the landed cost (amortised over the default years).
+    offshore_dc_lonlat : (float, float), optional
+        Where offshore goods reach the stores from (lon, lat in WGS84), e.g. the brand's
+        distribution centre. Default: the road-network node farthest from the stores'
+        demand-weighted centre (an edge-of-town warehouse inside the mapped area).
+    grid_kg_co2e_per_kwh : float, optional
+        Grid factor of the microfactory's electricity; default from the city's country
+        (:func:`siting.costs.grid_factor`, EU-27 average when unknown).
+    offshore_grid_kg_co2e_per_kwh : float, optional
+        Grid factor where offshore goods are made; default China's (``grid_factor("CN")``).
+    offshore : siting.delivery.OffshoreParams
+        Sea and port legs of the offshore baseline (CO2e of offshore goods and of local materials).
+    frontier : bool
+        Trace the per-family frontier (demand CV, offshore MOQ, season length) at the top site.
     break_even : bool
-        Also solve each site's break-even volume (``break_even_units_per_yr``; ~10 ms per site).
+        Also solve each site's break-even volume (``break_even_units_per_yr``; about 0.6 s per
+        site with the demo families).
     isochrones_for_top : int
         Reach-time isochrone polygons for this many top sites (for the map; 0 = none).
     """
@@ -86,6 +104,11 @@ class RankOptions:
     robustness: RobustnessOptions = field(default_factory=RobustnessOptions)
     products: tuple[Any, ...] = ()
     setup_cost: float = 0.0
+    offshore_dc_lonlat: tuple[float, float] | None = None
+    grid_kg_co2e_per_kwh: float | None = None
+    offshore_grid_kg_co2e_per_kwh: float | None = None
+    offshore: OffshoreParams = field(default_factory=OffshoreParams)
+    frontier: bool = True
     break_even: bool = False
     isochrones_for_top: int = 1
 
@@ -106,6 +129,18 @@ class RankOptions:
             if not isinstance(getattr(self, name), (int, np.integer)) or getattr(self, name) < 0:
                 raise InputError(f"{name} must be a whole number >= 0, got {getattr(self, name)!r}.")
         object.__setattr__(self, "products", tuple(self.products))
+        if self.offshore_dc_lonlat is not None:
+            try:
+                lon, lat = (float(v) for v in self.offshore_dc_lonlat)
+            except (TypeError, ValueError):
+                lon = lat = float("nan")
+            if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+                raise InputError(f"offshore_dc_lonlat must be [lon, lat] in degrees, got {self.offshore_dc_lonlat!r}.")
+            object.__setattr__(self, "offshore_dc_lonlat", (lon, lat))
+        for name in ("grid_kg_co2e_per_kwh", "offshore_grid_kg_co2e_per_kwh"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, (int, float)) and value >= 0):
+                raise InputError(f"{name} must be a number >= 0 (kg CO2e per kWh), got {value!r}.")
 
 
 @dataclass(frozen=True)
@@ -123,6 +158,12 @@ class CityInputs:
     attribution : str
     mode : str, optional
         This city's network mode ("drive", "bike", "walk"); None uses ``RankOptions.mode``.
+    country : str, optional
+        ISO 3166 alpha-2 code of the city (the grid factor of local production).
+    products : tuple of siting.costs.ProductFamily
+        This city's own product mix (a regional assortment); empty: ``RankOptions.products``.
+    demand_shares : mapping, optional
+        Family -> share of this city's demand (a regional assortment from the run's families).
     """
 
     name: str
@@ -134,6 +175,9 @@ class CityInputs:
     mode: str | None = None
     currency: str = "EUR"
     attribution: str = "© OpenStreetMap contributors (ODbL)"
+    country: str | None = None
+    products: tuple[Any, ...] = ()
+    demand_shares: Mapping[str, float] | None = None
 
 
 def city_from_demo(name: str = "helsinki") -> CityInputs:
@@ -158,5 +202,6 @@ def city_from_demo(name: str = "helsinki") -> CityInputs:
         rents=demo.rents,
         network_source=demo.osm_path,
         currency=demo.currency,
+        country="FI",
         attribution=demo.attribution,
     )

@@ -51,6 +51,16 @@ class RunResult:
         return stack_layers([c.isochrones.assign(city=n) for n, c in self.cities.items() if c.isochrones is not None])
 
     @property
+    def families(self) -> pd.DataFrame:
+        """All cities' per-family business cases stacked: what ``families.csv`` holds."""
+        return pd.concat([c.families for c in self.cities.values()], ignore_index=True)
+
+    @property
+    def frontier(self) -> pd.DataFrame:
+        """All cities' frontier tables stacked: what ``frontier.csv`` holds."""
+        return pd.concat([c.frontier for c in self.cities.values()], ignore_index=True)
+
+    @property
     def lane_totals(self) -> pd.DataFrame:
         """All cities' lane totals stacked (per lane site, plus one ``ALL`` row per city)."""
         return pd.concat([c.lane_totals for c in self.cities.values()], ignore_index=True)

@@ -35,8 +35,14 @@ CITY_SUMMARY_COLUMNS = [
     "vehicle_km_per_week",
     "trips_per_week",
     "rent_per_yr",
-    "landed_cost_per_unit",
-    "saving_vs_offshore",
+    "units_per_yr",
+    "landed_cost_local_per_unit",
+    "landed_cost_offshore_per_unit",
+    "saving_vs_offshore_per_unit",
+    "fill_rate_local",
+    "fill_rate_offshore",
+    "co2e_local_kg_per_unit",
+    "co2e_offshore_kg_per_unit",
     "currency",
 ]
 
@@ -211,6 +217,13 @@ def summary_dict(cities: Mapping[str, CityResult], options: RankOptions, *, top:
             "timings_s": _clean(city.timings_s),
             "attribution": city.attribution,
         }
+        if len(city.families):
+            per_city[name]["business_case"] = {
+                "volume_frame": "per unit of the stores' demand (units_per_yr); both sides share it",
+                "offshore_distribution_point": _clean(city.distribution_point),
+                "families": json_records(city.families),
+                "frontier": json_records(city.frontier),
+            }
     return {
         "title": "siting: candidate microfactory sites, " + ", ".join(cities),
         "criteria": {

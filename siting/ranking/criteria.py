@@ -245,32 +245,32 @@ def landed_cost_criteria(
     required_floor_area_m2: float,
     setup_cost: float = 0.0,
     amortisation_yr: float | None = None,
-    offshore_delivery_cost_per_unit: float | None = None,
+    offshore_delivery_cost_per_week: float = 0.0,
     with_break_even: bool = False,
 ) -> pd.DataFrame:
     """Landed cost per unit at each site versus offshore, from :func:`siting.costs.site_landed_costs`.
 
     The site pays rent on the floor area it needs, its set-up cost amortised, and the weekly
-    cost of its lanes (:func:`lane_criteria`).
+    cost of its lanes (:func:`lane_criteria`); offshore goods pay the lanes from their
+    distribution point. Both are priced on the demand of the stores served (``products`` must be
+    scaled to it, :func:`siting.costs.mix_for_demand`).
 
     Parameters
     ----------
     site_ids : sequence of str
     rent_per_m2_yr, lane_cost_per_week : ndarray, shape (n_sites,)
     products : sequence of siting.costs.ProductFamily
-        The product mix each site would make.
+        The product mix each site would make, in the stores' volume.
     required_floor_area_m2 : float
-    setup_cost, amortisation_yr, offshore_delivery_cost_per_unit, with_break_even
+    setup_cost, amortisation_yr, offshore_delivery_cost_per_week, with_break_even
         See :func:`siting.costs.site_landed_costs`.
 
     Returns
     -------
     pandas.DataFrame
-        ``site_id``, ``landed_cost_per_unit``, ``offshore_landed_cost_per_unit``,
-        ``saving_vs_offshore`` (per unit), ``saving_vs_offshore_per_yr``,
-        ``break_even_units_per_yr``, ``units_sold_per_yr``.
+        :data:`siting.costs.sites.SITE_COLUMNS` but ``break_even_note``.
     """
-    from siting.costs.sites import site_landed_costs
+    from siting.costs.sites import SITE_COLUMNS, site_landed_costs
 
     table = pd.DataFrame(
         {
@@ -285,16 +285,7 @@ def landed_cost_criteria(
         floor_area_m2=required_floor_area_m2,
         setup_cost=setup_cost,
         amortisation_yr=amortisation_yr,
-        offshore_delivery_cost_per_unit=offshore_delivery_cost_per_unit,
+        offshore_delivery_cost_per_week=offshore_delivery_cost_per_week,
         with_break_even=with_break_even,
     )
-    keep = [
-        "site_id",
-        "landed_cost_per_unit",
-        "offshore_landed_cost_per_unit",
-        "saving_vs_offshore",
-        "saving_vs_offshore_per_yr",
-        "break_even_units_per_yr",
-        "units_sold_per_yr",
-    ]
-    return out[keep]
+    return out[[c for c in SITE_COLUMNS if c != "break_even_note"]]

@@ -175,7 +175,7 @@ _CRITERIA_LIMITS = (
     ("min_stores_within_sla", "stores_within_sla", "min", "fewer than {v:g} stores within the service time"),
     ("min_population_reachable", "population_reachable", "min", "fewer than {v:g} residents within the reach time"),
     ("max_co2e_wtw_kg_per_week", "co2e_wtw_kg_per_week", "max", "lane CO2e above {v:g} kg per week"),
-    ("max_landed_cost_per_unit", "landed_cost_per_unit", "max", "landed cost above {v:g} per unit"),
+    ("max_landed_cost_per_unit", "landed_cost_local_per_unit", "max", "landed cost above {v:g} per unit"),
 )
 
 

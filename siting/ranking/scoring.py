@@ -61,15 +61,16 @@ CRITERIA: dict[str, Criterion] = {
             "kg CO2e/week",
         ),
         Criterion(
-            "landed_cost_per_unit",
+            "landed_cost_local_per_unit",
             "lower",
-            "landed cost per unit sold, made at the site (production, stock, obsolescence, lanes, rent)",
+            "landed cost per unit of the stores' demand, made at the site (production, stock, unsold stock, "
+            "lost margin, lanes, rent and set-up)",
             "currency/unit",
         ),
         Criterion(
-            "saving_vs_offshore",
+            "saving_vs_offshore_per_unit",
             "higher",
-            "offshore landed cost per unit minus the site's landed cost per unit",
+            "offshore landed cost per unit (from the distribution point) minus the site's, same volume",
             "currency/unit",
         ),
         Criterion(

@@ -189,13 +189,17 @@ def test_landed_cost_criterion_and_missing_criteria(cities):
     kotka = cities["kotka"]
     products = load_products(example_products_path())
     opts = RankOptions(
-        robustness=FAST, products=products, weights={"landed_cost_per_unit": 1.0, "delivery_time_s": 1.0}
+        robustness=FAST, products=products, weights={"landed_cost_local_per_unit": 1.0, "delivery_time_s": 1.0}
     )
     res = rank_city(kotka, opts)
     r = res.ranking
-    assert {"landed_cost_per_unit", "saving_vs_offshore", "landed_cost_per_unit_contrib"} <= set(r.columns)
-    np.testing.assert_allclose(r["saving_vs_offshore"], r["offshore_landed_cost_per_unit"] - r["landed_cost_per_unit"])
-    assert res.weights["landed_cost_per_unit"] == pytest.approx(0.5)
+    assert {"landed_cost_local_per_unit", "saving_vs_offshore_per_unit", "landed_cost_local_per_unit_contrib"} <= set(
+        r.columns
+    )
+    np.testing.assert_allclose(
+        r["saving_vs_offshore_per_unit"], r["landed_cost_offshore_per_unit"] - r["landed_cost_local_per_unit"]
+    )
+    assert res.weights["landed_cost_local_per_unit"] == pytest.approx(0.5)
     # a weighted criterion without data (no population layer) is dropped with a warning
     nopop = dataclasses.replace(kotka, population=None)
     res = rank_city(nopop, RankOptions(robustness=FAST))

@@ -29,8 +29,8 @@ def _criteria(n=6, seed=0):
             "population_reachable": rng.uniform(0, 5000, n),
             "rent_per_yr": rng.uniform(5e4, 2e5, n),
             "co2e_wtw_kg_per_week": rng.uniform(10, 400, n),
-            "landed_cost_per_unit": rng.uniform(8, 30, n),
-            "saving_vs_offshore": rng.uniform(-5, 5, n),
+            "landed_cost_local_per_unit": rng.uniform(8, 30, n),
+            "saving_vs_offshore_per_unit": rng.uniform(-5, 5, n),
             "stores_within_sla": rng.integers(0, 40, n).astype(float),
             "floor_area_fit_ratio": rng.uniform(0.1, 1.0, n),
         }

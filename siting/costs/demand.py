@@ -1,0 +1,223 @@
+"""The newsvendor for normal, Poisson and negative-binomial demand: order, sales, leftover, lost sales, profit."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+from scipy.special import gammaln, ndtr, ndtri
+
+from siting.errors import InputError
+
+__all__ = ["DISTRIBUTIONS", "NewsvendorResult", "newsvendor", "normal_loss", "discrete_demand"]
+
+#: Demand distributions :func:`newsvendor` knows.
+DISTRIBUTIONS = ("normal", "poisson", "negbin")
+
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+def normal_loss(z: float | np.ndarray) -> float | np.ndarray:
+    """Standard normal loss function ``L(z) = E[(Z - z)^+] = phi(z) - z (1 - Phi(z))``.
+
+    Parameters
+    ----------
+    z : float or ndarray
+        Standardised order quantity ``(Q - mean) / std``.
+
+    Returns
+    -------
+    float or ndarray
+        ``L(z) >= 0``; for large negative ``z`` it tends to ``-z``, for large positive ``z`` to 0.
+    """
+    z_arr = np.asarray(z, dtype=float)
+    with np.errstate(over="ignore"):  # z*z overflows to inf for |z| > 1e154: phi is then 0
+        phi = _INV_SQRT_2PI * np.exp(-0.5 * z_arr * z_arr)
+    loss = np.maximum(phi - z_arr * ndtr(-z_arr), 0.0)
+    return float(loss) if np.ndim(loss) == 0 else loss
+
+
+@dataclass(frozen=True)
+class NewsvendorResult:
+    """Outcome of one replenishment cycle (all quantities in units).
+
+    ``expected_sales + expected_leftover == order_qty`` and
+    ``expected_sales + expected_lost_sales == mean``.
+    """
+
+    order_qty: float
+    expected_sales: float
+    expected_leftover: float
+    expected_lost_sales: float
+    expected_profit: float
+    critical_ratio: float
+    mean: float
+    std: float
+    distribution: str = "normal"
+
+    @property
+    def fill_rate(self) -> float:
+        """Expected share of demand served, ``expected_sales / mean`` (1.0 when mean is 0)."""
+        return self.expected_sales / self.mean if self.mean > 0 else 1.0
+
+
+def _check(name: str, value: float, *, positive: bool = False) -> float:
+    value = float(value)
+    if not math.isfinite(value) or value < 0 or (positive and value == 0):
+        need = "> 0" if positive else ">= 0"
+        raise InputError(f"newsvendor: {name}={value!r} is invalid; give a finite number {need}.")
+    return value
+
+
+def discrete_demand(mean: float, std: float, distribution: str):
+    """The frozen scipy distribution of a discrete demand with this mean (and standard deviation).
+
+    ``poisson`` uses the mean only (its variance is the mean). ``negbin`` matches mean and
+    variance with ``n = mean^2 / (var - mean)``, ``p = mean / var``; a variance not above the
+    mean has no negative binomial, and the Poisson (the limit ``n -> inf``) is used instead.
+
+    Parameters
+    ----------
+    mean, std : float
+        Demand mean and standard deviation over the cycle (units).
+    distribution : {"poisson", "negbin"}
+
+    Returns
+    -------
+    scipy.stats frozen distribution
+    """
+    var = std * std
+    if distribution == "negbin" and var > mean > 0:
+        return stats.nbinom(mean * mean / (var - mean), mean / var)
+    return stats.poisson(mean)
+
+
+def _discrete_table(mean: float, std: float, distribution: str, upto: float) -> tuple[np.ndarray, np.ndarray]:
+    """``P(D <= k)`` and ``P(D > k)`` for ``k = 0 .. K``, K far enough into the tail (and >= ``upto``)."""
+    var = std * std
+    spread = math.sqrt(max(var, mean, 1.0))
+    kmax = int(max(math.ceil(upto), math.ceil(mean + 15.0 * spread + 30.0)))
+    k = np.arange(kmax + 1)
+    if distribution == "negbin" and var > mean > 0:  # the same parameters as discrete_demand()
+        r, p = mean * mean / (var - mean), mean / var
+        log_pmf = gammaln(k + r) - gammaln(r) - gammaln(k + 1.0) + r * math.log(p) + k * math.log1p(-p)
+    elif mean > 0:
+        log_pmf = k * math.log(mean) - mean - gammaln(k + 1.0)
+    else:
+        log_pmf = np.where(k == 0, 0.0, -np.inf)
+    pmf = np.exp(log_pmf)
+    cdf = np.minimum(np.cumsum(pmf), 1.0)
+    return cdf, np.maximum(1.0 - cdf, 0.0)
+
+
+def _discrete_lost(sf: np.ndarray, mean: float, qty: float) -> float:
+    """Expected lost sales ``E[(D - Q)^+]`` of a discrete demand (Q may be fractional)."""
+    whole = int(math.floor(qty))
+    # E[min(D, Q)] = sum_{k=0}^{floor(Q)-1} P(D > k) + (Q - floor(Q)) P(D > floor(Q))
+    sales = float(sf[:whole].sum()) + (qty - whole) * float(sf[whole])
+    return max(mean - sales, 0.0)
+
+
+def _discrete_optimum(cdf: np.ndarray, critical_ratio: float) -> float:
+    """Smallest whole ``Q`` with ``P(D <= Q) >= CR`` (the exact discrete newsvendor optimum)."""
+    if critical_ratio <= 0.0:
+        return 0.0
+    return float(np.searchsorted(cdf, critical_ratio - 1e-15, side="left"))
+
+
+def newsvendor(
+    mean: float,
+    std: float,
+    price: float,
+    unit_cost: float,
+    salvage: float = 0.0,
+    *,
+    moq: float = 0,
+    order_qty: float | None = None,
+    distribution: str = "normal",
+) -> NewsvendorResult:
+    """Optimal (or given) order quantity for one selling cycle.
+
+    Underage cost ``Cu = price - unit_cost``, overage cost ``Co = unit_cost - salvage``, critical
+    ratio ``CR = Cu / (Cu + Co)``. Normal demand: ``Q* = mean + z* std`` with ``z* = Phi^-1(CR)``
+    and, with ``z = (Q - mean) / std`` and the standard normal loss ``L(z)``, lost sales
+    ``std L(z)``. Poisson / negative binomial demand (exact, discrete): ``Q*`` is the smallest whole
+    number with ``P(D <= Q*) >= CR`` and lost sales ``E[(D - Q)^+] = mean - sum_{k<Q} P(D > k)``.
+    ``Q*`` is raised to ``moq`` when smaller (profit is concave in Q, so ``max(Q*, moq)`` is
+    optimal among orders of at least ``moq``). Sales ``mean - lost``, leftover ``Q - sales`` and
+    profit ``(price - unit_cost) sales - (unit_cost - salvage) leftover``.
+
+    Parameters
+    ----------
+    mean, std : float
+        Mean and standard deviation of demand over the cycle (units, >= 0). ``std == 0`` is
+        deterministic demand (normal). Poisson ignores ``std`` (its variance is the mean).
+    price, unit_cost, salvage : float
+        Selling price, cost and end-of-cycle salvage value per unit; ``salvage < unit_cost``.
+        If ``price <= unit_cost`` the unconstrained optimum is 0 (only the MOQ is ordered).
+    moq : float, keyword-only
+        Minimum order quantity (units).
+    order_qty : float, optional, keyword-only
+        Evaluate this quantity instead of optimising (``moq`` is then not applied).
+    distribution : {"normal", "poisson", "negbin"}, keyword-only
+        Demand distribution; the discrete ones suit small runs (tens of units a cycle), where the
+        normal overstates the order and the leftover.
+
+    Returns
+    -------
+    NewsvendorResult
+    """
+    if distribution not in DISTRIBUTIONS:
+        raise InputError(f"newsvendor: distribution={distribution!r}; choose one of {', '.join(DISTRIBUTIONS)}.")
+    mean = _check("mean", mean)
+    std = _check("std", std)
+    price = _check("price", price, positive=True)
+    unit_cost = _check("unit_cost", unit_cost)
+    salvage = _check("salvage", salvage)
+    moq = _check("moq", moq)
+    if salvage >= unit_cost:
+        raise InputError(
+            f"newsvendor: salvage={salvage} must be below unit_cost={unit_cost} "
+            "(otherwise ordering without limit is optimal); lower the salvage value."
+        )
+    under, over = price - unit_cost, unit_cost - salvage
+    critical_ratio = max(under, 0.0) / (max(under, 0.0) + over)
+    if distribution == "normal":
+        if order_qty is None:
+            if critical_ratio <= 0.0:
+                q_star = 0.0
+            elif std == 0.0:
+                q_star = mean
+            else:
+                q_star = max(mean + float(ndtri(critical_ratio)) * std, 0.0)
+            qty = max(q_star, moq)
+        else:
+            qty = _check("order_qty", order_qty)
+        z = (qty - mean) / std if std > 0.0 else math.nan
+        if math.isfinite(z):
+            lost = std * float(normal_loss(z))
+        else:  # std == 0 (or so small that z overflows): deterministic demand
+            lost = max(mean - qty, 0.0)
+    else:
+        if distribution == "poisson":
+            std = math.sqrt(mean)
+        upto = max(moq, order_qty or 0.0) + 1.0
+        cdf, sf = _discrete_table(mean, std, distribution, upto)
+        qty = max(_discrete_optimum(cdf, critical_ratio), moq) if order_qty is None else _check("order_qty", order_qty)
+        lost = _discrete_lost(sf, mean, qty)
+    sales = mean - lost
+    leftover = qty - sales
+    profit = under * sales - over * leftover
+    return NewsvendorResult(
+        order_qty=qty,
+        expected_sales=sales,
+        expected_leftover=leftover,
+        expected_lost_sales=lost,
+        expected_profit=profit,
+        critical_ratio=critical_ratio,
+        mean=mean,
+        std=std,
+        distribution=distribution,
+    )
