@@ -170,26 +170,39 @@ def _run(
 ) -> None:
     """Compute a validated scenario, write its outputs and print the results of ``rank`` or ``plan``."""
     from siting.cli import runner as runner
+    from siting.cli.staging import check_file_target, check_out_folder, staged_run
     from siting.progress import make_progress
+    from siting.runfolder import safe_name
 
     out = out if out is not None else scenario.outputs.dir
     fmt_value = fmt.value if fmt is not None else scenario.outputs.format
+    make_maps = scenario.outputs.map and not no_map
+    # every output location and every name used in a path is checked before any computation
+    names = [c.name for c in scenario.cities]
+    for name in names:
+        safe_name(name, what="city name", hint="--city, or name in the scenario's [[cities]]")
+    if out is not None:
+        out = check_out_folder(Path(out))
+    if make_maps:
+        option = "--map" if map_path is not None else "outputs.map_dir"
+        for path in runner.map_targets(names, Path(scenario.outputs.map_dir), map_path).values():
+            check_file_target(Path(path), option, (".html", ".htm"))
+    overrides = runner.rank_overrides(**(overrides or {}))
     callback, ctx = make_progress(progress)
-    with ctx:
-        outcome = runner.execute(
-            scenario, command=command, overrides=runner.rank_overrides(**(overrides or {})), progress=callback
+    with staged_run(out) as staged:
+        with ctx:
+            outcome = runner.execute(scenario, command=command, overrides=overrides, progress=callback)
+        written = runner.write_outputs(
+            outcome,
+            scenario,
+            staged,
+            fmt_value,
+            command=command,
+            make_maps=make_maps,
+            map_dir=scenario.outputs.map_dir,
+            map_path=map_path,
+            top=top,
         )
-    written = runner.write_outputs(
-        outcome,
-        scenario,
-        out,
-        fmt_value,
-        command=command,
-        make_maps=scenario.outputs.map and not no_map,
-        map_dir=scenario.outputs.map_dir,
-        map_path=map_path,
-        top=top,
-    )
     if command == "plan":
         runner.print_plan(outcome)
     else:
@@ -326,17 +339,6 @@ def plan(
     )
 
 
-def _run_folders(run_dir: Path) -> list[Path]:
-    """The folders holding one city's layers: the run folder itself or its sub-folders."""
-
-    def has_layers(p: Path) -> bool:
-        return any((p / f).exists() for f in ("candidates.parquet", "candidates.gpkg", "layers.gpkg"))
-
-    if has_layers(run_dir):
-        return [run_dir]
-    return sorted(p for p in run_dir.iterdir() if p.is_dir() and has_layers(p))
-
-
 @app.command("map")
 def map_(
     run_dir: Annotated[Path, typer.Argument(help="The --out folder of a finished `siting rank` or `siting plan` run.")],
@@ -349,23 +351,30 @@ def map_(
 ) -> None:
     """Redraw the HTML map(s) of a finished run from its saved outputs, without recomputing."""
     _setup_logging(verbose, quiet)
-    from siting.maps.draw import map_from_outputs, save_map
+    from siting.cli.staging import check_file_target, staged_run
+    from siting.maps.draw import save_map
+    from siting.maps.from_run import map_from_outputs
+    from siting.runfolder import city_folders
 
     if not run_dir.is_dir():
         raise InputError(f"{run_dir}: folder not found; pass the --out folder of a `siting rank` run.")
-    folders = _run_folders(run_dir)
+    folders = city_folders(run_dir)
     if not folders:
         raise InputError(
-            f"{run_dir}: holds no saved layers (candidates.gpkg/.parquet or layers.gpkg); "
-            "rerun `siting rank --out` with --format csv, gpkg or parquet."
+            f"{run_dir}: holds no saved layers (no candidates.gpkg/.parquet/.geojson or layers.gpkg in it or "
+            "its city folders); pass the --out folder of a finished `siting rank` or `siting plan` run."
         )
     target = out if out is not None else Path("maps")
-    for folder in folders:
-        name = folder.name
-        m = map_from_outputs(folder, title=f"siting: candidate microfactory sites, {name}")
-        path = target / f"{name}.html"
-        size = save_map(m, path, offline=not cdn)
-        print(f"{path}\t{size / 1024:.0f} KiB")
+    if target.exists() and not target.is_dir():
+        raise InputError(f"--out {target} is a file; give a folder for the HTML maps.")
+    paths = {folder: check_file_target(target / f"{folder.name}.html", "--out", (".html",)) for folder in folders}
+    sizes = {}
+    with staged_run(None) as staged:  # all maps or none
+        for folder, path in paths.items():
+            m = map_from_outputs(folder, title=f"siting: candidate microfactory sites, {folder.name}")
+            sizes[path] = save_map(m, staged.map_file(path), offline=not cdn)
+    for path, size in sizes.items():
+        print(f"{target / path.name}\t{size / 1024:.0f} KiB")
 
 
 @network_app.command("build")
@@ -387,12 +396,18 @@ def network_build(
 ) -> None:
     """Build a road network (projected, speeds and travel times, largest connected part), cache it, print a summary."""
     _setup_logging(verbose, quiet)
+    from siting.cli.staging import check_file_target
     from siting.network.build import MODES, build_network, format_summary, network_summary, save_network
+    from siting.network.filecheck import looks_like_path
     from siting.progress import make_progress, report
 
     if mode not in MODES:
         raise InputError(f"--mode {mode!r} is not a network mode; use one of {', '.join(MODES)}.")
+    if out is not None:
+        check_file_target(out, "--out", (".graphml",))
     path = Path(source).expanduser()
+    if not path.exists() and looks_like_path(source):
+        raise InputError(f"{source}: network file not found; check the path (a place name has no / or file suffix).")
     src: Any = path if path.exists() else source
     callback, ctx = make_progress(progress)
     with ctx:
@@ -516,7 +531,8 @@ def diff(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``siting`` console script: exit 0 on success, 2 on bad input, 1 on internal error."""
+    """Entry point of the ``siting`` console script: exit 0 on success, 2 on bad input, 1 on internal error,
+    130 when interrupted (Ctrl-C)."""
     saved = (log.handlers[:], log.level, log.propagate)
     try:
         _main(argv)
@@ -524,10 +540,23 @@ def main(argv: list[str] | None = None) -> None:
         log.handlers[:], log.level, log.propagate = saved
 
 
+def _interrupted() -> None:
+    print("siting: interrupted; nothing was written or replaced.", file=sys.stderr)
+    sys.exit(130)
+
+
 def _main(argv: list[str] | None) -> None:
     try:
-        app(args=argv, prog_name="siting", standalone_mode=False)
+        code = app(args=argv, prog_name="siting", standalone_mode=False)
+        if code == 130:  # typer turns Ctrl-C into Exit(130), returned (not raised) outside standalone mode
+            _interrupted()
+        if isinstance(code, int) and code:
+            sys.exit(code)
+    except KeyboardInterrupt:
+        _interrupted()
     except _EXIT as exc:
+        if exc.exit_code == 130:
+            _interrupted()
         sys.exit(exc.exit_code)
     except _CLICK_ERROR as exc:
         exc.show()
