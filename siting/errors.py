@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+
 __all__ = [
     "SitingError",
     "InputError",
@@ -9,7 +13,36 @@ __all__ = [
     "MissingColumnError",
     "NetworkUnavailableError",
     "InfeasibleError",
+    "hint",
+    "cli_interface",
 ]
+
+_INTERFACE: ContextVar[str] = ContextVar("siting_interface", default="python")
+
+
+@contextlib.contextmanager
+def cli_interface() -> Iterator[None]:
+    """Within this block, messages name command-line options instead of Python arguments."""
+    token = _INTERFACE.set("cli")
+    try:
+        yield
+    finally:
+        _INTERFACE.reset(token)
+
+
+def hint(*, python: str, cli: str) -> str:
+    """The fix in the words of the interface the user is in (see :func:`cli_interface`).
+
+    Parameters
+    ----------
+    python, cli : str
+        The fix for a Python user and for a command-line user.
+
+    Returns
+    -------
+    str
+    """
+    return cli if _INTERFACE.get() == "cli" else python
 
 
 class SitingError(Exception):

@@ -81,6 +81,14 @@ ProgressOpt = Annotated[
         show_default=False,
     ),
 ]
+ColumnOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--column",
+        help="Map one of your columns: LAYER.ROLE=YOUR_NAME, e.g. stores.demand=qty (repeatable). Roles: "
+        "stores id/name/demand/shop; candidates id/name/floor_area/rent; population id/population; rents id/rent.",
+    ),
+]
 ScenarioArg = Annotated[
     Path | None,
     typer.Argument(help="Scenario TOML file (see `siting init`); omitted: the embedded demo city.", show_default=False),
@@ -122,9 +130,43 @@ def _demo_scenario(demo: str):
     )
 
 
-def _files_scenario(stores, candidates, population, rents, network, crs, city):
+def _column_maps(specs: list[str] | None) -> dict[str, dict[str, str]]:
+    """``--column stores.demand=qty`` options as layer -> {role: your column}."""
+    from siting.config.scenario import LAYER_COLUMNS
+
+    maps: dict[str, dict[str, str]] = {}
+    for spec in specs or []:
+        key, sep, name = spec.partition("=")
+        kind, dot, role = key.strip().partition(".")
+        if not sep or not dot or not name.strip():
+            raise InputError(f"--column {spec!r}: write LAYER.ROLE=YOUR_NAME, e.g. --column stores.demand=qty.")
+        if kind not in LAYER_COLUMNS:
+            raise InputError(f"--column {spec!r}: unknown layer {kind!r}; use one of {', '.join(LAYER_COLUMNS)}.")
+        roles = LAYER_COLUMNS[kind]
+        role = next((r for r, col in roles.items() if col == role), role)  # siting's own name works too
+        if role not in roles:
+            raise InputError(f"--column {spec!r}: {kind} has no role {role!r}; use one of {', '.join(roles)}.")
+        maps.setdefault(kind, {})[role] = name.strip()
+    return maps
+
+
+def _files_scenario(stores, candidates, population, rents, network, crs, city, columns=None):
     """A scenario from --stores/--candidates/--network options (paths relative to the working folder)."""
     from siting.config.scenario import parse_scenario
+    from siting.runfolder import safe_name
+
+    safe_name(city, what="city name", hint="--city")
+    maps = _column_maps(columns)
+    unused = sorted(
+        set(maps)
+        - {
+            k
+            for k, v in (("stores", stores), ("candidates", candidates), ("population", population), ("rents", rents))
+            if v is not None
+        }
+    )
+    if unused:
+        raise InputError(f"--column names the {', '.join(unused)} layer, which is not given (--{unused[0]}).")
 
     given = {"--stores": stores, "--candidates": candidates, "--network": network}
     missing = [k for k, v in given.items() if v is None]
@@ -136,7 +178,11 @@ def _files_scenario(stores, candidates, population, rents, network, crs, city):
     layers: dict[str, Any] = {}
     for kind, path in (("stores", stores), ("candidates", candidates), ("population", population), ("rents", rents)):
         if path is not None:
-            layers[kind] = {"path": str(path), **({"crs": crs} if crs else {})}
+            layers[kind] = {
+                "path": str(path),
+                **({"crs": crs} if crs else {}),
+                **({"columns": maps[kind]} if kind in maps else {}),
+            }
     doc = {"name": city, "cities": [{"name": city, "network": str(network), "layers": layers}]}
     return parse_scenario(doc, source="<command line>", base=Path.cwd())
 
@@ -146,6 +192,8 @@ def _scenario(path: Path | None, demo: str, file_opts: dict[str, Any] | None = N
 
     file_opts = file_opts or {}
     uses_files = any(file_opts.get(k) is not None for k in ("stores", "candidates", "network"))
+    if not uses_files and (file_opts.get("columns") or file_opts.get("crs")):
+        raise InputError("--column and --crs apply to --stores/--candidates files; give those (and --network).")
     if path is not None and uses_files:
         raise InputError("give either a scenario file or --stores/--candidates/--network, not both.")
     if path is not None:
@@ -243,6 +291,7 @@ def rank(
         str | None, typer.Option(help="CRS of input files that carry none (CSV defaults to EPSG:4326).")
     ] = None,
     city: Annotated[str, typer.Option(help="Name of your city in outputs (with --stores/--candidates).")] = "city",
+    column: ColumnOpt = None,
     demo: Annotated[
         str, typer.Option(help="Embedded demo city used when neither a scenario nor files are given.")
     ] = "helsinki",
@@ -284,6 +333,7 @@ def rank(
         "network": network,
         "crs": crs,
         "city": city,
+        "columns": column,
     }
     sc = _scenario(scenario, demo, file_opts)
     _run(
@@ -407,7 +457,9 @@ def network_build(
         check_file_target(out, "--out", (".graphml",))
     path = Path(source).expanduser()
     if not path.exists() and looks_like_path(source):
-        raise InputError(f"{source}: network file not found; check the path (a place name has no / or file suffix).")
+        raise InputError(
+            f"network file {source} does not exist; check the path (a place name has no / or file suffix)."
+        )
     src: Any = path if path.exists() else source
     callback, ctx = make_progress(progress)
     with ctx:
@@ -422,19 +474,42 @@ def network_build(
 
 @app.command()
 def validate(
-    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+    scenario: Annotated[Path | None, typer.Argument(help="Scenario TOML file (or give your files below).")] = None,
+    stores: Annotated[Path | None, typer.Option(help="Stores layer (as for `siting rank --stores`).")] = None,
+    candidates: Annotated[Path | None, typer.Option(help="Candidate sites layer.")] = None,
+    population: Annotated[Path | None, typer.Option(help="Population layer.")] = None,
+    rents: Annotated[Path | None, typer.Option(help="Rent zones layer.")] = None,
+    network: Annotated[
+        Path | None, typer.Option(help="Road network file (.osm.pbf, .osm, .osm.bz2, .graphml).")
+    ] = None,
+    crs: Annotated[str | None, typer.Option(help="CRS of input files that carry none.")] = None,
+    column: ColumnOpt = None,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Check a scenario and every input it names (layers, network files, vehicles, products) without computing."""
+    """Check a scenario (or your --stores/--candidates/--network files) and every input it names, without computing."""
     _setup_logging(verbose, quiet)
-    from siting.config.scenario import check_inputs, load_scenario
+    from siting.config.scenario import check_inputs
 
-    sc = load_scenario(scenario)
+    file_opts = {
+        "stores": stores,
+        "candidates": candidates,
+        "population": population,
+        "rents": rents,
+        "network": network,
+        "crs": crs,
+        "city": "city",
+        "columns": column,
+    }
+    if scenario is None and not any(
+        v is not None for k, v in file_opts.items() if k in ("stores", "candidates", "network")
+    ):
+        raise InputError("give a scenario file, or your files with --stores, --candidates and --network.")
+    sc = _scenario(scenario, "helsinki", file_opts)
     lines = check_inputs(sc)
     for line in lines:
         print(line)
-    print(f"{scenario}: OK ({len(sc.cities)} {'city' if len(sc.cities) == 1 else 'cities'})")
+    print(f"{scenario or 'your files'}: OK ({len(sc.cities)} {'city' if len(sc.cities) == 1 else 'cities'})")
 
 
 @app.command()
@@ -545,7 +620,22 @@ def _interrupted() -> None:
     sys.exit(130)
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+    """Python warnings as one log line each, without source lines."""
+    log.warning("warning: %s", message)
+
+
 def _main(argv: list[str] | None) -> None:
+    import warnings
+
+    from siting.errors import cli_interface
+
+    with cli_interface(), warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        _dispatch(argv)
+
+
+def _dispatch(argv: list[str] | None) -> None:
     try:
         code = app(args=argv, prog_name="siting", standalone_mode=False)
         if code == 130:  # typer turns Ctrl-C into Exit(130), returned (not raised) outside standalone mode

@@ -57,11 +57,14 @@ class LayerSpec:
     columns : mapping
         Column role -> your column name, e.g. ``{demand = "weekly_units"}`` (roles in
         :data:`LAYER_COLUMNS`).
+    layer : str, optional
+        The layer to read from a file holding several (GeoPackage); also ``path = "file.gpkg:layer"``.
     """
 
     path: Path
     crs: str | None = None
     columns: Mapping[str, str] = field(default_factory=dict)
+    layer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -376,7 +379,7 @@ def _read_layer(spec: LayerSpec, kind: str):
     from siting.inputs.layers import read_layer
 
     renames = {user: LAYER_COLUMNS[kind][role] for role, user in spec.columns.items()}
-    return read_layer(spec.path, kind, crs=spec.crs, columns=renames)
+    return read_layer(spec.path, kind, crs=spec.crs, columns=renames, layer=spec.layer)
 
 
 def city_inputs(scenario: Scenario, city: CitySpec | str | None = None) -> list:
@@ -467,9 +470,13 @@ def check_inputs(scenario: Scenario) -> list[str]:
         if layer.crs is None:
             raise InputError(f"{path}: the layer given as rank.{key} has no CRS; set one in the file.")
         lines.append(f"rank.{key}: {len(layer):,} features from {path}")
+    from siting.network.filecheck import FILE_KINDS, check_network_file
+
     for inputs in city_inputs(scenario):
         src = inputs.network_source
         kind = source_kind(src)
+        if kind in FILE_KINDS:
+            check_network_file(src, kind)  # opened far enough to know it is readable
         counts = ", ".join(f"{len(g):,} {k}" for k in LAYER_COLUMNS if (g := getattr(inputs, k)) is not None)
         lines.append(f"city {inputs.name}: {counts}; network {kind} {src}")
     return lines

@@ -315,7 +315,9 @@ def build_network(
     kind = source_kind(source)
     check_crs(crs)
     if kind == "place" and looks_like_path(str(source)):
-        raise InputError(f"network file {source} not found; check the path (a place name has no '/' or file suffix).")
+        raise InputError(
+            f"network file {source} does not exist; check the path (a place name has no / or file suffix)."
+        )
     if kind in FILE_KINDS:
         check_network_file(source, kind)
     explicit_speeds = bool(speeds_kph) or default_speed_kph is not None or use_maxspeed is not None
