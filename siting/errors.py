@@ -11,6 +11,7 @@ __all__ = [
     "InputError",
     "NoCrsError",
     "MissingColumnError",
+    "MissingFileError",
     "NetworkUnavailableError",
     "InfeasibleError",
     "hint",
@@ -65,6 +66,13 @@ class MissingColumnError(InputError, KeyError):
     """A required column is missing from an input layer."""
 
     def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class MissingFileError(InputError, FileNotFoundError):
+    """An input file named by the user does not exist."""
+
+    def __str__(self) -> str:  # OSError would otherwise format (errno, strerror)
         return str(self.args[0]) if self.args else ""
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from siting.errors import InputError, SitingError
+from siting.errors import InputError, MissingFileError, SitingError
 
 app = typer.Typer(
     add_completion=False,
@@ -457,7 +457,7 @@ def network_build(
         check_file_target(out, "--out", (".graphml",))
     path = Path(source).expanduser()
     if not path.exists() and looks_like_path(source):
-        raise InputError(
+        raise MissingFileError(
             f"network file {source} does not exist; check the path (a place name has no / or file suffix)."
         )
     src: Any = path if path.exists() else source

@@ -195,6 +195,12 @@ def _check_rank(table: Any, base: Path) -> dict[str, Any]:
         unknown = sorted(set(kwargs["weights"]) - set(CRITERIA))
         if unknown:
             raise _Bad("rank.weights", f"unknown criterion {unknown[0]!r}; expected one of {', '.join(CRITERIA)}")
+        from siting.ranking.scoring import normalise_weights
+
+        try:
+            normalise_weights(kwargs["weights"])
+        except InputError as exc:
+            raise _Bad("rank.weights", str(exc).removeprefix("weights: ")) from None
     try:
         cls(**kwargs)
     except InputError as exc:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from siting.errors import InputError, MissingColumnError, NoCrsError, hint
+from siting.errors import InputError, MissingColumnError, MissingFileError, NoCrsError, hint
 from siting.inputs.files import (
     check_coordinates,
     check_crs_text,
@@ -159,7 +159,7 @@ def read_layer(
     path, named = split_layer_path(path)
     layer = layer if layer is not None else named
     if not path.exists():
-        raise InputError(f"{path}: {kind} file not found; check the path.")
+        raise MissingFileError(f"{path}: {kind} file not found; check the path.")
     if path.is_dir() and path.suffix.lower() not in (".gdb",):
         raise InputError(f"{path}: is a folder; give the {kind} file itself.")
     user_crs = check_crs_text(crs, str(path))
@@ -210,6 +210,12 @@ def validate_layer(
         raise InputError(f"{source}: the {kind} layer must be a GeoDataFrame, got {type(gdf).__name__}.")
     if gdf.crs is None:
         raise NoCrsError(f"{source}: the {kind} layer has no CRS; set one with gdf.set_crs(...).")
+    absent = [user for user in (columns or {}) if user not in gdf.columns]
+    if absent:
+        raise MissingColumnError(
+            f"{source}: the {kind} layer has no column {absent[0]!r} to map to {dict(columns or {})[absent[0]]!r}; "
+            f"its columns are {[c for c in gdf.columns if c != gdf.geometry.name]}. Fix the column mapping."
+        )
     gdf = gdf.rename(columns=dict(columns or {})).copy()
     if len(gdf) == 0:
         raise InputError(f"{source}: the {kind} layer has no rows.")

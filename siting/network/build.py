@@ -14,7 +14,7 @@ from typing import Any
 
 import networkx as nx
 
-from siting.errors import InputError, SitingError
+from siting.errors import InputError, MissingFileError, SitingError
 from siting.network.cache import cache_key, cache_load, cache_store, default_cache_dir
 from siting.network.filecheck import FILE_KINDS, check_crs, check_network_file, looks_like_path
 from siting.network.osm import read_graphml, read_online, read_pbf, read_xml, source_kind
@@ -315,7 +315,7 @@ def build_network(
     kind = source_kind(source)
     check_crs(crs)
     if kind == "place" and looks_like_path(str(source)):
-        raise InputError(
+        raise MissingFileError(
             f"network file {source} does not exist; check the path (a place name has no / or file suffix)."
         )
     if kind in FILE_KINDS:

@@ -8,7 +8,7 @@ import struct
 from pathlib import Path
 from typing import Any
 
-from siting.errors import InputError
+from siting.errors import InputError, MissingFileError
 
 __all__ = ["check_network_file", "check_crs", "looks_like_path", "FILE_KINDS"]
 
@@ -134,7 +134,7 @@ def check_network_file(path: str | Path, kind: str) -> None:
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"network file {path} does not exist; check the path.")
+        raise MissingFileError(f"network file {path} does not exist; check the path.")
     try:
         if path.stat().st_size == 0:
             raise InputError(f"network file {path} is empty (0 bytes); {_FIX}.")

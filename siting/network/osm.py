@@ -14,7 +14,7 @@ from typing import Any
 
 import networkx as nx
 
-from siting.errors import InputError, NetworkUnavailableError
+from siting.errors import InputError, MissingFileError, NetworkUnavailableError
 
 __all__ = [
     "PBF_SUFFIXES",
@@ -157,7 +157,7 @@ def source_kind(source: Any) -> str:
         ):
             if name.endswith(suffixes):
                 if not Path(source).is_file():
-                    raise InputError(
+                    raise MissingFileError(
                         f"network file {source} does not exist; check the path "
                         "(relative paths are relative to the working directory)"
                     )
