@@ -37,7 +37,7 @@ def _exception_modules() -> list[Any]:
     return mods
 
 
-def _classes(name: str) -> tuple[type, ...]:
+def _classes(name: str) -> tuple[type[BaseException], ...]:
     return tuple({getattr(m, name) for m in _exception_modules() if hasattr(m, name)})
 
 
@@ -645,12 +645,13 @@ def _dispatch(argv: list[str] | None) -> None:
     except KeyboardInterrupt:
         _interrupted()
     except _EXIT as exc:
-        if exc.exit_code == 130:
+        exit_code = getattr(exc, "exit_code", 1)
+        if exit_code == 130:
             _interrupted()
-        sys.exit(exc.exit_code)
+        sys.exit(exit_code)
     except _CLICK_ERROR as exc:
-        exc.show()
-        sys.exit(2 if isinstance(exc, _USAGE_ERROR) else exc.exit_code)
+        getattr(exc, "show")()  # noqa: B009 (click's method, not typed on BaseException)
+        sys.exit(2 if isinstance(exc, _USAGE_ERROR) else getattr(exc, "exit_code", 1))
     except _ABORT:
         print("siting: aborted", file=sys.stderr)
         sys.exit(1)

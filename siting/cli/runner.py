@@ -80,7 +80,7 @@ def write_layers(layers: dict[str, gpd.GeoDataFrame | None], folder: Path, fmt: 
     one ``layers.gpkg`` with a layer per name (see :mod:`siting.runfolder`)."""
     from siting.outputs import atomic_path, write_layer
 
-    present = {k: _clean(v) for k, v in layers.items() if v is not None and len(v)}
+    present = {k: c for k, v in layers.items() if v is not None and len(v) and (c := _clean(v)) is not None}
     if fmt == "gpkg":
         target = runfolder.layer_path(folder, "", fmt)
         with atomic_path(target) as tmp:
@@ -338,7 +338,8 @@ def _fmt_value(col: str, value: Any) -> str:
     if col.endswith("_s"):
         return f"{value / 60:.1f}"
     if isinstance(value, (int, float, np.number)):
-        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+        number = float(value)
+        return f"{number:,.0f}" if abs(number) >= 100 else f"{number:.3g}"
     return str(value)
 
 
