@@ -30,8 +30,14 @@ def run_cli(args: list[str]) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def test_the_catalogue_holds_at_least_80_cases() -> None:
+def test_the_catalogue_holds_at_least_80_cases_as_the_readme_says() -> None:
     assert len(CLI_CASES) + len(API_CASES) >= 80
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    total = len(CLI_CASES) + len(API_CASES)
+    said = (
+        f"catalogue of {total} bad inputs ({len(CLI_CASES)} through the CLI, {len(API_CASES)} through the Python\nAPI)"
+    )
+    assert said in readme
     assert len({c.id for c in CLI_CASES} | {c.id for c in API_CASES}) == len(CLI_CASES) + len(API_CASES)
 
 
