@@ -79,7 +79,7 @@ def _decode(path: Path) -> str:
     raise InputError(f"{path}: not readable as text; save the table as CSV (UTF-8).")  # pragma: no cover
 
 
-def read_csv_text(path: Path) -> pd.DataFrame:
+def read_csv_text(path: Path, text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
     """Read a CSV whatever its encoding (UTF-8, Windows-1252, latin-1) and delimiter (``,``, ``;``, tab, ``|``).
 
     A semicolon-separated file with decimal commas (``24,95``) is read as such.
@@ -87,6 +87,8 @@ def read_csv_text(path: Path) -> pd.DataFrame:
     Parameters
     ----------
     path : Path
+    text_columns : tuple of str
+        Columns read as text as written (ids such as ``007`` keep their zeros).
 
     Returns
     -------
@@ -103,7 +105,9 @@ def read_csv_text(path: Path) -> pd.DataFrame:
         sep = max(_DELIMITERS, key=first.count)
     decimal = "," if sep == ";" else "."
     try:
-        return pd.read_csv(io.StringIO(text), sep=sep, decimal=decimal)
+        return pd.read_csv(
+            io.StringIO(text), sep=sep, decimal=decimal, dtype=dict.fromkeys(text_columns, str), keep_default_na=True
+        )
     except Exception as exc:  # pandas raises many types for unreadable CSVs
         raise InputError(
             f"{path}: cannot read as CSV ({exc}); save it as comma-separated UTF-8 text with a header row."

@@ -92,8 +92,8 @@ def _schema(kind: str) -> LayerSchema:
         raise InputError(f"unknown layer kind {kind!r}; use one of {sorted(LAYER_SCHEMAS)}") from None
 
 
-def _read_csv_points(path: Path, crs: str | None) -> gpd.GeoDataFrame:
-    df = read_csv_text(path)
+def _read_csv_points(path: Path, crs: str | None, text_columns: tuple[str, ...] = ()) -> gpd.GeoDataFrame:
+    df = read_csv_text(path, text_columns)
     lower = {c.lower(): c for c in df.columns}
     lon = next((lower[n] for n in _LON_NAMES if n in lower), None)
     lat = next((lower[n] for n in _LAT_NAMES if n in lower), None)
@@ -172,7 +172,13 @@ def read_layer(
             "columns, or as GeoPackage."
         )
     if suffix in (".csv", ".tsv", ".txt"):
-        gdf = _read_csv_points(path, crs)
+        schema = _schema(kind)
+        ids = (
+            schema.id_column,
+            "name",
+            *[user for user, ours in (columns or {}).items() if ours in (schema.id_column, "name")],
+        )
+        gdf = _read_csv_points(path, crs, ids)
     else:
         gdf = require_crs(open_layer(path, kind, layer), user_crs, path, kind)
     return validate_layer(gdf, kind, source=str(path), columns=columns)

@@ -59,7 +59,7 @@ def _read_ranking(path: Path, city: str | None) -> pd.DataFrame:
     if "city" in ranking.columns:
         cities = sorted(ranking["city"].dropna().unique())
         if city is None and len(cities) > 1:
-            raise InputError(f"{path} ranks several cities {cities}: pass city=... (siting map --city NAME)")
+            raise InputError(f"{path} ranks several cities {cities}: pass city=... to draw one")
         if city is not None:
             if city not in cities:
                 raise InputError(f"{path} has no rows for city {city!r}; its cities are {cities}")
