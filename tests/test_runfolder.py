@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
@@ -100,3 +101,24 @@ def test_the_finder_sees_every_format(tmp_path: Path) -> None:
     assert [p.name for p in runfolder.city_folders(tmp_path)] == ["c0", "c1", "c2", "c3"]
     for fmt in runfolder.FORMATS:  # every format the writer uses is one the finder looks for
         assert runfolder.layer_path(tmp_path, "candidates", fmt) in runfolder.layer_candidates(tmp_path, "candidates")
+
+
+def test_an_unwritable_out_is_refused_before_any_computation(tmp_path: Path, monkeypatch) -> None:
+    import siting.cli.staging as staging
+    import siting.network.build
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ro").mkdir()
+    real = os.access
+    # the tests run as root, for whom every folder is writable: make this one look read-only
+    monkeypatch.setattr(staging.os, "access", lambda p, mode: False if Path(p).name == "ro" else real(p, mode))
+
+    def must_not_build(*args, **kwargs):
+        raise AssertionError("output checks come before any computation")
+
+    monkeypatch.setattr(siting.network.build, "build_network", must_not_build)
+    code, _, err = run_cli("rank", "--demo", "kotka", "--out", "ro/run", "--no-map")
+    assert code == 2 and "permission denied" in err and "ro" in err, err
+    code, _, err = run_cli("rank", "--demo", "kotka", "--out", "run", "--map", "ro/m.html")
+    assert code == 2 and "--map" in err and "permission denied" in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ro"]
