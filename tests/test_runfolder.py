@@ -29,7 +29,7 @@ def run_cli(*args: object) -> tuple[int, str, str]:
 @pytest.mark.parametrize("fmt", runfolder.FORMATS)
 def test_siting_map_draws_a_run_written_in_each_format(fmt: str, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
-    code, _, err = run_cli("rank", "--demo", "kotka", "--format", fmt, "--out", "run", "--map", "direct.html", "-q")
+    code, _, err = run_cli("rank", "--demo", "kotka", "--format", fmt, "--out", "run", "--no-map", "-q")
     assert code == 0, err
     layer_files = sorted(p.name for p in (tmp_path / "run" / "kotka").iterdir())
     expected = {"csv": ".gpkg", "gpkg": ".gpkg", "parquet": ".parquet", "json": ".geojson"}[fmt]

@@ -366,7 +366,16 @@ CLI_CASES: list[CliCase] = [
     CliCase(
         "stores-lines",
         lambda t, k: files(
-            t, k, stores=layer(t, k, "stores", lambda g: g.set_geometry(g.geometry.buffer(1e-4).boundary))
+            t,
+            k,
+            stores=layer(
+                t,
+                k,
+                "stores",
+                lambda g: g.set_geometry(
+                    g.geometry.map(lambda pt: shapely.LineString([pt, shapely.Point(pt.x + 1e-4, pt.y)]))
+                ),
+            ),
         ),
         2,
         ("LineString", "stores must be"),
@@ -746,7 +755,7 @@ CLI_CASES: list[CliCase] = [
 
 
 def _shapefile_without_prj(tmp: Path, kit: Kit) -> str:
-    kit.stores.to_file(tmp / "s.shp")
+    kit.stores.rename(columns={"demand_units_per_week": "demand"}).to_file(tmp / "s.shp")
     (tmp / "s.prj").unlink()
     return "s.shp"
 
