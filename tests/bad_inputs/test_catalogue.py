@@ -66,3 +66,23 @@ def test_api_bad_input(case: ApiCase, kit: Kit, tmp_path: Path) -> None:
     assert isinstance(info.value, (ValueError, FileNotFoundError, KeyError))  # also a builtin class
     for word in case.words:
         assert word in str(info.value), str(info.value)
+
+
+def test_warnings_become_log_lines_naming_ids(kit: Kit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shapely
+
+    monkeypatch.chdir(tmp_path)
+    stores = kit.stores.copy()
+    far = stores.index[0]
+    moved = shapely.Point(stores.geometry[far].x + 0.2, stores.geometry[far].y)  # about 11 km east of the roads
+    stores.loc[far, "geometry"] = moved
+    stores.to_file(tmp_path / "stores.gpkg")
+    code, _, stderr = run_cli(
+        ["rank", "--stores", "stores.gpkg", "--candidates", str(kit.path("candidates")), "--network", str(kit.pbf)]
+        + ["--out", "out", "--no-map"]
+    )
+    assert code == 0, stderr
+    line = next(ln for ln in stderr.splitlines() if "more than 500 m" in ln)
+    assert f"1 of {len(stores)} stores" in line and str(stores.loc[far, "store_id"]) in line
+    assert "UserWarning" not in stderr and "warnings.warn" not in stderr and "index" not in line
+    assert "weights sum to" not in stderr  # the user set no weights
