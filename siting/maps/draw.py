@@ -95,7 +95,8 @@ def make_map(
     m.default_js = [("leaflet", LEAFLET_JS_URL), ("jquery", JQUERY_JS_URL)]
     m.default_css = [("leaflet_css", LEAFLET_CSS_URL)]
     m.add_child(Runtime(), name="siting_runtime")
-    m.get_root().header.add_child(Element(f"<title>{html.escape(title)}</title>"), name="siting_title")
+    root: Any = m.get_root()  # a branca Figure (typed as Element)
+    root.header.add_child(Element(f"<title>{html.escape(title)}</title>"), name="siting_title")
     folium.TileLayer(OSM_TILES, attr=OSM_ATTRIBUTION, name="OpenStreetMap", max_zoom=19).add_to(m)
 
     sections: list[tuple[str, Scale]] = []
@@ -203,7 +204,7 @@ def save_map(m: folium.Map, path: str | os.PathLike[str], *, offline: bool = Tru
         With ``offline=True``, if a script or stylesheet still points to http(s) (for example a
         folium plugin or ``folium.Icon`` that loads its code from a CDN).
     """
-    return write_text(map_html(m, offline=offline, where=os.fspath(path)), path)
+    return write_text(map_html(m, offline=offline, where=os.fspath(path)), os.fspath(path))
 
 
 def map_html(m: folium.Map, *, offline: bool = True, where: str = "the page") -> str:
@@ -226,7 +227,7 @@ def map_html(m: folium.Map, *, offline: bool = True, where: str = "the page") ->
     SitingError
         With ``offline=True``, if a script or stylesheet still points to http(s).
     """
-    root = m.get_root()
+    root: Any = m.get_root()  # a branca Figure (typed as Element)
     root.script._children.clear()  # filled by each render: an earlier render (e.g. in Jupyter) would repeat it
     page = root.render()
     if offline:

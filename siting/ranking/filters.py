@@ -79,7 +79,7 @@ class SiteFilters:
 def excluded_rows(layer: str, ids: Any, filter_name: str, reason: str, values: Any = np.nan) -> pd.DataFrame:
     """Rows of an excluded-items table (:data:`EXCLUDED_COLUMNS`)."""
     ids = [str(i) for i in ids]
-    vals = np.broadcast_to(np.asarray(values, dtype=float), (len(ids),)) if len(ids) else []
+    vals: Any = np.broadcast_to(np.asarray(values, dtype=float), (len(ids),)) if len(ids) else []
     return pd.DataFrame(
         {"layer": layer, "id": ids, "filter": filter_name, "reason": reason, "value": vals}, columns=EXCLUDED_COLUMNS
     )
