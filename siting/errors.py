@@ -2,14 +2,48 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+
 __all__ = [
     "SitingError",
     "InputError",
     "NoCrsError",
     "MissingColumnError",
+    "MissingFileError",
     "NetworkUnavailableError",
     "InfeasibleError",
+    "hint",
+    "cli_interface",
 ]
+
+_INTERFACE: ContextVar[str] = ContextVar("siting_interface", default="python")
+
+
+@contextlib.contextmanager
+def cli_interface() -> Iterator[None]:
+    """Within this block, messages name command-line options instead of Python arguments."""
+    token = _INTERFACE.set("cli")
+    try:
+        yield
+    finally:
+        _INTERFACE.reset(token)
+
+
+def hint(*, python: str, cli: str) -> str:
+    """The fix in the words of the interface the user is in (see :func:`cli_interface`).
+
+    Parameters
+    ----------
+    python, cli : str
+        The fix for a Python user and for a command-line user.
+
+    Returns
+    -------
+    str
+    """
+    return cli if _INTERFACE.get() == "cli" else python
 
 
 class SitingError(Exception):
@@ -32,6 +66,13 @@ class MissingColumnError(InputError, KeyError):
     """A required column is missing from an input layer."""
 
     def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class MissingFileError(InputError, FileNotFoundError):
+    """An input file named by the user does not exist."""
+
+    def __str__(self) -> str:  # OSError would otherwise format (errno, strerror)
         return str(self.args[0]) if self.args else ""
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from siting.errors import InputError, SitingError
+from siting.errors import InputError, MissingFileError, SitingError
 
 app = typer.Typer(
     add_completion=False,
@@ -37,7 +37,7 @@ def _exception_modules() -> list[Any]:
     return mods
 
 
-def _classes(name: str) -> tuple[type, ...]:
+def _classes(name: str) -> tuple[type[BaseException], ...]:
     return tuple({getattr(m, name) for m in _exception_modules() if hasattr(m, name)})
 
 
@@ -81,6 +81,14 @@ ProgressOpt = Annotated[
         show_default=False,
     ),
 ]
+ColumnOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--column",
+        help="Map one of your columns: LAYER.ROLE=YOUR_NAME, e.g. stores.demand=qty (repeatable). Roles: "
+        "stores id/name/demand/shop; candidates id/name/floor_area/rent; population id/population; rents id/rent.",
+    ),
+]
 ScenarioArg = Annotated[
     Path | None,
     typer.Argument(help="Scenario TOML file (see `siting init`); omitted: the embedded demo city.", show_default=False),
@@ -122,9 +130,43 @@ def _demo_scenario(demo: str):
     )
 
 
-def _files_scenario(stores, candidates, population, rents, network, crs, city):
+def _column_maps(specs: list[str] | None) -> dict[str, dict[str, str]]:
+    """``--column stores.demand=qty`` options as layer -> {role: your column}."""
+    from siting.inputs.layers import LAYER_COLUMNS
+
+    maps: dict[str, dict[str, str]] = {}
+    for spec in specs or []:
+        key, sep, name = spec.partition("=")
+        kind, dot, role = key.strip().partition(".")
+        if not sep or not dot or not name.strip():
+            raise InputError(f"--column {spec!r}: write LAYER.ROLE=YOUR_NAME, e.g. --column stores.demand=qty.")
+        if kind not in LAYER_COLUMNS:
+            raise InputError(f"--column {spec!r}: unknown layer {kind!r}; use one of {', '.join(LAYER_COLUMNS)}.")
+        roles = LAYER_COLUMNS[kind]
+        role = next((r for r, col in roles.items() if col == role), role)  # siting's own name works too
+        if role not in roles:
+            raise InputError(f"--column {spec!r}: {kind} has no role {role!r}; use one of {', '.join(roles)}.")
+        maps.setdefault(kind, {})[role] = name.strip()
+    return maps
+
+
+def _files_scenario(stores, candidates, population, rents, network, crs, city, columns=None):
     """A scenario from --stores/--candidates/--network options (paths relative to the working folder)."""
     from siting.config.scenario import parse_scenario
+    from siting.runfolder import safe_name
+
+    safe_name(city, what="city name", hint="--city")
+    maps = _column_maps(columns)
+    unused = sorted(
+        set(maps)
+        - {
+            k
+            for k, v in (("stores", stores), ("candidates", candidates), ("population", population), ("rents", rents))
+            if v is not None
+        }
+    )
+    if unused:
+        raise InputError(f"--column names the {', '.join(unused)} layer, which is not given (--{unused[0]}).")
 
     given = {"--stores": stores, "--candidates": candidates, "--network": network}
     missing = [k for k, v in given.items() if v is None]
@@ -136,7 +178,11 @@ def _files_scenario(stores, candidates, population, rents, network, crs, city):
     layers: dict[str, Any] = {}
     for kind, path in (("stores", stores), ("candidates", candidates), ("population", population), ("rents", rents)):
         if path is not None:
-            layers[kind] = {"path": str(path), **({"crs": crs} if crs else {})}
+            layers[kind] = {
+                "path": str(path),
+                **({"crs": crs} if crs else {}),
+                **({"columns": maps[kind]} if kind in maps else {}),
+            }
     doc = {"name": city, "cities": [{"name": city, "network": str(network), "layers": layers}]}
     return parse_scenario(doc, source="<command line>", base=Path.cwd())
 
@@ -146,6 +192,8 @@ def _scenario(path: Path | None, demo: str, file_opts: dict[str, Any] | None = N
 
     file_opts = file_opts or {}
     uses_files = any(file_opts.get(k) is not None for k in ("stores", "candidates", "network"))
+    if not uses_files and (file_opts.get("columns") or file_opts.get("crs")):
+        raise InputError("--column and --crs apply to --stores/--candidates files; give those (and --network).")
     if path is not None and uses_files:
         raise InputError("give either a scenario file or --stores/--candidates/--network, not both.")
     if path is not None:
@@ -170,26 +218,39 @@ def _run(
 ) -> None:
     """Compute a validated scenario, write its outputs and print the results of ``rank`` or ``plan``."""
     from siting.cli import runner as runner
+    from siting.cli.staging import check_file_target, check_out_folder, staged_run
     from siting.progress import make_progress
+    from siting.runfolder import safe_name
 
     out = out if out is not None else scenario.outputs.dir
     fmt_value = fmt.value if fmt is not None else scenario.outputs.format
+    make_maps = scenario.outputs.map and not no_map
+    # every output location and every name used in a path is checked before any computation
+    names = [c.name for c in scenario.cities]
+    for name in names:
+        safe_name(name, what="city name", hint="--city, or name in the scenario's [[cities]]")
+    if out is not None:
+        out = check_out_folder(Path(out))
+    if make_maps:
+        option = "--map" if map_path is not None else "outputs.map_dir"
+        for path in runner.map_targets(names, Path(scenario.outputs.map_dir), map_path).values():
+            check_file_target(Path(path), option, (".html", ".htm"))
+    overrides = runner.rank_overrides(**(overrides or {}))
     callback, ctx = make_progress(progress)
-    with ctx:
-        outcome = runner.execute(
-            scenario, command=command, overrides=runner.rank_overrides(**(overrides or {})), progress=callback
+    with staged_run(out) as staged:
+        with ctx:
+            outcome = runner.execute(scenario, command=command, overrides=overrides, progress=callback)
+        written = runner.write_outputs(
+            outcome,
+            scenario,
+            staged,
+            fmt_value,
+            command=command,
+            make_maps=make_maps,
+            map_dir=scenario.outputs.map_dir,
+            map_path=map_path,
+            top=top,
         )
-    written = runner.write_outputs(
-        outcome,
-        scenario,
-        out,
-        fmt_value,
-        command=command,
-        make_maps=scenario.outputs.map and not no_map,
-        map_dir=scenario.outputs.map_dir,
-        map_path=map_path,
-        top=top,
-    )
     if command == "plan":
         runner.print_plan(outcome)
     else:
@@ -230,6 +291,7 @@ def rank(
         str | None, typer.Option(help="CRS of input files that carry none (CSV defaults to EPSG:4326).")
     ] = None,
     city: Annotated[str, typer.Option(help="Name of your city in outputs (with --stores/--candidates).")] = "city",
+    column: ColumnOpt = None,
     demo: Annotated[
         str, typer.Option(help="Embedded demo city used when neither a scenario nor files are given.")
     ] = "helsinki",
@@ -271,6 +333,7 @@ def rank(
         "network": network,
         "crs": crs,
         "city": city,
+        "columns": column,
     }
     sc = _scenario(scenario, demo, file_opts)
     _run(
@@ -326,17 +389,6 @@ def plan(
     )
 
 
-def _run_folders(run_dir: Path) -> list[Path]:
-    """The folders holding one city's layers: the run folder itself or its sub-folders."""
-
-    def has_layers(p: Path) -> bool:
-        return any((p / f).exists() for f in ("candidates.parquet", "candidates.gpkg", "layers.gpkg"))
-
-    if has_layers(run_dir):
-        return [run_dir]
-    return sorted(p for p in run_dir.iterdir() if p.is_dir() and has_layers(p))
-
-
 @app.command("map")
 def map_(
     run_dir: Annotated[Path, typer.Argument(help="The --out folder of a finished `siting rank` or `siting plan` run.")],
@@ -349,23 +401,30 @@ def map_(
 ) -> None:
     """Redraw the HTML map(s) of a finished run from its saved outputs, without recomputing."""
     _setup_logging(verbose, quiet)
-    from siting.maps.draw import map_from_outputs, save_map
+    from siting.cli.staging import check_file_target, staged_run
+    from siting.maps.draw import save_map
+    from siting.maps.from_run import map_from_outputs
+    from siting.runfolder import city_folders
 
     if not run_dir.is_dir():
         raise InputError(f"{run_dir}: folder not found; pass the --out folder of a `siting rank` run.")
-    folders = _run_folders(run_dir)
+    folders = city_folders(run_dir)
     if not folders:
         raise InputError(
-            f"{run_dir}: holds no saved layers (candidates.gpkg/.parquet or layers.gpkg); "
-            "rerun `siting rank --out` with --format csv, gpkg or parquet."
+            f"{run_dir}: holds no saved layers (no candidates.gpkg/.parquet/.geojson or layers.gpkg in it or "
+            "its city folders); pass the --out folder of a finished `siting rank` or `siting plan` run."
         )
     target = out if out is not None else Path("maps")
-    for folder in folders:
-        name = folder.name
-        m = map_from_outputs(folder, title=f"siting: candidate microfactory sites, {name}")
-        path = target / f"{name}.html"
-        size = save_map(m, path, offline=not cdn)
-        print(f"{path}\t{size / 1024:.0f} KiB")
+    if target.exists() and not target.is_dir():
+        raise InputError(f"--out {target} is a file; give a folder for the HTML maps.")
+    paths = {folder: check_file_target(target / f"{folder.name}.html", "--out", (".html",)) for folder in folders}
+    sizes = {}
+    with staged_run(None) as staged:  # all maps or none
+        for folder, path in paths.items():
+            m = map_from_outputs(folder, title=f"siting: candidate microfactory sites, {folder.name}")
+            sizes[path] = save_map(m, staged.map_file(path), offline=not cdn)
+    for path, size in sizes.items():
+        print(f"{target / path.name}\t{size / 1024:.0f} KiB")
 
 
 @network_app.command("build")
@@ -387,12 +446,20 @@ def network_build(
 ) -> None:
     """Build a road network (projected, speeds and travel times, largest connected part), cache it, print a summary."""
     _setup_logging(verbose, quiet)
+    from siting.cli.staging import check_file_target
     from siting.network.build import MODES, build_network, format_summary, network_summary, save_network
+    from siting.network.filecheck import looks_like_path
     from siting.progress import make_progress, report
 
     if mode not in MODES:
         raise InputError(f"--mode {mode!r} is not a network mode; use one of {', '.join(MODES)}.")
+    if out is not None:
+        check_file_target(out, "--out", (".graphml",))
     path = Path(source).expanduser()
+    if not path.exists() and looks_like_path(source):
+        raise MissingFileError(
+            f"network file {source} does not exist; check the path (a place name has no / or file suffix)."
+        )
     src: Any = path if path.exists() else source
     callback, ctx = make_progress(progress)
     with ctx:
@@ -407,19 +474,42 @@ def network_build(
 
 @app.command()
 def validate(
-    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+    scenario: Annotated[Path | None, typer.Argument(help="Scenario TOML file (or give your files below).")] = None,
+    stores: Annotated[Path | None, typer.Option(help="Stores layer (as for `siting rank --stores`).")] = None,
+    candidates: Annotated[Path | None, typer.Option(help="Candidate sites layer.")] = None,
+    population: Annotated[Path | None, typer.Option(help="Population layer.")] = None,
+    rents: Annotated[Path | None, typer.Option(help="Rent zones layer.")] = None,
+    network: Annotated[
+        Path | None, typer.Option(help="Road network file (.osm.pbf, .osm, .osm.bz2, .graphml).")
+    ] = None,
+    crs: Annotated[str | None, typer.Option(help="CRS of input files that carry none.")] = None,
+    column: ColumnOpt = None,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Check a scenario and every input it names (layers, network files, vehicles, products) without computing."""
+    """Check a scenario (or your --stores/--candidates/--network files) and every input it names, without computing."""
     _setup_logging(verbose, quiet)
-    from siting.config.scenario import check_inputs, load_scenario
+    from siting.config.scenario import check_inputs
 
-    sc = load_scenario(scenario)
+    file_opts = {
+        "stores": stores,
+        "candidates": candidates,
+        "population": population,
+        "rents": rents,
+        "network": network,
+        "crs": crs,
+        "city": "city",
+        "columns": column,
+    }
+    if scenario is None and not any(
+        v is not None for k, v in file_opts.items() if k in ("stores", "candidates", "network")
+    ):
+        raise InputError("give a scenario file, or your files with --stores, --candidates and --network.")
+    sc = _scenario(scenario, "helsinki", file_opts)
     lines = check_inputs(sc)
     for line in lines:
         print(line)
-    print(f"{scenario}: OK ({len(sc.cities)} {'city' if len(sc.cities) == 1 else 'cities'})")
+    print(f"{scenario or 'your files'}: OK ({len(sc.cities)} {'city' if len(sc.cities) == 1 else 'cities'})")
 
 
 @app.command()
@@ -516,7 +606,8 @@ def diff(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``siting`` console script: exit 0 on success, 2 on bad input, 1 on internal error."""
+    """Entry point of the ``siting`` console script: exit 0 on success, 2 on bad input, 1 on internal error,
+    130 when interrupted (Ctrl-C)."""
     saved = (log.handlers[:], log.level, log.propagate)
     try:
         _main(argv)
@@ -524,14 +615,43 @@ def main(argv: list[str] | None = None) -> None:
         log.handlers[:], log.level, log.propagate = saved
 
 
+def _interrupted() -> None:
+    print("siting: interrupted; nothing was written or replaced.", file=sys.stderr)
+    sys.exit(130)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+    """Python warnings as one log line each, without source lines."""
+    log.warning("warning: %s", message)
+
+
 def _main(argv: list[str] | None) -> None:
+    import warnings
+
+    from siting.errors import cli_interface
+
+    with cli_interface(), warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        _dispatch(argv)
+
+
+def _dispatch(argv: list[str] | None) -> None:
     try:
-        app(args=argv, prog_name="siting", standalone_mode=False)
+        code = app(args=argv, prog_name="siting", standalone_mode=False)
+        if code == 130:  # typer turns Ctrl-C into Exit(130), returned (not raised) outside standalone mode
+            _interrupted()
+        if isinstance(code, int) and code:
+            sys.exit(code)
+    except KeyboardInterrupt:
+        _interrupted()
     except _EXIT as exc:
-        sys.exit(exc.exit_code)
+        exit_code = getattr(exc, "exit_code", 1)
+        if exit_code == 130:
+            _interrupted()
+        sys.exit(exit_code)
     except _CLICK_ERROR as exc:
-        exc.show()
-        sys.exit(2 if isinstance(exc, _USAGE_ERROR) else exc.exit_code)
+        getattr(exc, "show")()  # noqa: B009 (click's method, not typed on BaseException)
+        sys.exit(2 if isinstance(exc, _USAGE_ERROR) else getattr(exc, "exit_code", 1))
     except _ABORT:
         print("siting: aborted", file=sys.stderr)
         sys.exit(1)

@@ -16,13 +16,22 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from siting import runfolder
+from siting.cli.staging import StagedRun
 from siting.errors import InputError
 
 log = logging.getLogger("siting")
 
-__all__ = ["RunOutcome", "execute", "write_table", "write_layers", "print_ranking", "print_plan"]
-
-_LAYER_EXT = {"csv": ".gpkg", "gpkg": ".gpkg", "parquet": ".parquet", "json": ".geojson"}
+__all__ = [
+    "RunOutcome",
+    "execute",
+    "write_outputs",
+    "map_targets",
+    "write_table",
+    "write_layers",
+    "print_ranking",
+    "print_plan",
+]
 
 
 @dataclass
@@ -45,9 +54,9 @@ def write_table(frame: pd.DataFrame, path: Path, fmt: str) -> Path:
 
     if isinstance(frame, gpd.GeoDataFrame):
         frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-    if fmt in ("csv", "gpkg"):
-        return write_csv(frame, path.with_suffix(".csv"))
-    target = path.with_suffix(".parquet" if fmt == "parquet" else ".json")
+    target = runfolder.table_path(path.parent, path.name, fmt)
+    if target.suffix == ".csv":
+        return write_csv(frame, target)
     with atomic_path(target) as tmp:
         if fmt == "parquet":
             frame.to_parquet(tmp, index=False)
@@ -68,18 +77,17 @@ def _clean(gdf: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
 
 def write_layers(layers: dict[str, gpd.GeoDataFrame | None], folder: Path, fmt: str) -> list[Path]:
     """Write layers atomically: one file each (``.gpkg``/``.parquet``/``.geojson``) or, for ``gpkg``,
-    one ``layers.gpkg`` with a layer per name (what :func:`siting.maps.map_from_outputs` reads)."""
+    one ``layers.gpkg`` with a layer per name (see :mod:`siting.runfolder`)."""
     from siting.outputs import atomic_path, write_layer
 
-    present = {k: _clean(v) for k, v in layers.items() if v is not None and len(v)}
+    present = {k: c for k, v in layers.items() if v is not None and len(v) and (c := _clean(v)) is not None}
     if fmt == "gpkg":
-        target = folder / "layers.gpkg"
+        target = runfolder.layer_path(folder, "", fmt)
         with atomic_path(target) as tmp:
             for name, gdf in present.items():
                 gdf.to_file(tmp, driver="GPKG", layer=name, mode="a" if tmp.exists() else "w")
         return [target]
-    ext = _LAYER_EXT[fmt]
-    return [write_layer(gdf, folder / f"{name}{ext}", layer=name) for name, gdf in present.items()]
+    return [write_layer(gdf, runfolder.layer_path(folder, name, fmt), layer=name) for name, gdf in present.items()]
 
 
 # --------------------------------------------------------------------------- running
@@ -164,7 +172,7 @@ def _summary_json(outcome: RunOutcome) -> dict[str, Any]:
 def write_outputs(
     outcome: RunOutcome,
     scenario: Any,
-    out: Path | None,
+    staged: StagedRun,
     fmt: str,
     *,
     command: str,
@@ -173,24 +181,28 @@ def write_outputs(
     map_path: Path | None,
     top: int,
 ) -> list[Path]:
-    """Write tables, layers, maps and run.json; return the files written.
+    """Write tables, layers, maps and run.json into a staged run; return the files' final paths.
 
-    Layout of ``out``: ``ranking.csv`` (all cities), ``sensitivity``, ``excluded``, ``lane_totals``,
-    ``plan`` (for plan), ``summary.json``, ``run.json``; per city a folder with its ``ranking.csv``,
-    ``chosen.csv`` (plan) and layers ``stores``, ``candidates``, ``population``, ``rents``,
-    ``lanes``, ``isochrones``, ``allocation`` (plan) in the chosen format.
+    The layout is :mod:`siting.runfolder`'s: ``ranking.csv`` (all cities), ``sensitivity``,
+    ``excluded``, ``lane_totals``, ``plan`` (for plan), ``summary.json``, ``run.json`` (last); per
+    city a folder with its ``ranking.csv``, ``chosen.csv`` (plan) and layers ``stores``,
+    ``candidates``, ``population``, ``rents``, ``lanes``, ``isochrones``, ``allocation`` (plan) in
+    the chosen format. Nothing is in place until :func:`siting.cli.staging.staged_run` ends.
     """
     from siting.outputs import write_text
 
     written: list[Path] = []
     result = outcome.result
     t0 = time.perf_counter()
+    out = staged.folder
     if out is not None:
         written.append(write_table(result.ranking, out / "ranking", "csv"))
         if fmt in ("parquet", "json"):
             written.append(write_table(result.ranking, out / "ranking", fmt))
         written += _business_case_files(result, out)
-        for name in ("sensitivity", "excluded", "lane_totals"):
+        for name in runfolder.RUN_TABLES:
+            if name == "plan":
+                continue
             try:
                 table = getattr(result, name)
             except (AttributeError, ValueError):  # pipeline without it, or nothing to stack
@@ -198,7 +210,7 @@ def write_outputs(
             if isinstance(table, pd.DataFrame) and len(table):
                 written.append(write_table(table, out / name, fmt))
         for name, city in result.cities.items():
-            folder = out / name
+            folder = runfolder.city_folder(out, name)
             written.append(write_table(city.ranking, folder / "ranking", "csv"))
             layers = {
                 "stores": city.stores,
@@ -228,12 +240,14 @@ def write_outputs(
         from siting.runinfo import to_jsonable
 
         summary = json.dumps(to_jsonable(_summary_json(outcome)), indent=2, ensure_ascii=False) + "\n"
-        write_text(summary, out / "summary.json")
-        written.append(out / "summary.json")
+        write_text(summary, out / runfolder.SUMMARY)
+        written.append(out / runfolder.SUMMARY)
     outcome.timings_s["write_s"] = time.perf_counter() - t0
+    if staged.out is not None and out is not None:  # name the files where they will be
+        written = [staged.out / p.relative_to(out) for p in written]
     if make_maps:
         t0 = time.perf_counter()
-        written += _maps(outcome, map_dir, map_path)
+        written += _maps(outcome, staged, map_dir, map_path)
         outcome.timings_s["maps_s"] = time.perf_counter() - t0
     if out is not None:
         from siting.runinfo import run_record, write_run
@@ -249,7 +263,8 @@ def write_outputs(
         record = run_record(
             scenario, command=command, top_sites=tops, timings_s=outcome.timings_s, outputs=written, extra=extra
         )
-        written.append(write_run(record, out))
+        write_run(record, out)  # last: a folder with run.json is a complete run
+        written.append(Path(staged.out or out) / runfolder.RUN_RECORD)
     return written
 
 
@@ -259,16 +274,39 @@ def _business_case_files(result: Any, out: Path) -> list[Path]:
     cities = [c for c in result.cities.values() if len(getattr(c, "families", ()))]
     if not cities:
         return written
-    written.append(write_table(pd.concat([c.families for c in cities], ignore_index=True), out / "families", "csv"))
+    families = pd.concat([c.families for c in cities], ignore_index=True)
+    written.append(write_table(families, out / runfolder.FAMILIES, "csv"))
     fronts = [c for c in cities if len(c.frontier)]
     if fronts:
         from siting.costs.families import frontier_figure
 
-        written.append(write_table(pd.concat([c.frontier for c in fronts], ignore_index=True), out / "frontier", "csv"))
-        for c in fronts:
-            name = "frontier.png" if len(fronts) == 1 else f"frontier_{c.name}.png"
-            written.append(frontier_figure(c.frontier_curves, c.frontier, out / name, currency=c.currency))
+        frontier = pd.concat([c.frontier for c in fronts], ignore_index=True)
+        written.append(write_table(frontier, out / runfolder.FRONTIER, "csv"))
+        for c in fronts:  # one city: beside the tables; several: in each city's folder
+            folder = out if len(fronts) == 1 else runfolder.city_folder(out, c.name)
+            path = folder / runfolder.FRONTIER_FIGURE
+            path.parent.mkdir(parents=True, exist_ok=True)
+            written.append(frontier_figure(c.frontier_curves, c.frontier, path, currency=c.currency))
     return written
+
+
+def map_targets(cities: list[str], map_dir: Path, map_path: Path | None) -> dict[str, Path]:
+    """Where each city's HTML map goes: ``map_path`` for a one-city run, else ``map_dir/<city>.html``.
+
+    Parameters
+    ----------
+    cities : list of str
+    map_dir : Path
+    map_path : Path, optional
+
+    Returns
+    -------
+    dict
+        City name -> path.
+    """
+    if map_path is not None and len(cities) == 1:
+        return {cities[0]: map_path}
+    return {name: map_dir / f"{runfolder.safe_name(name, what='city name')}.html" for name in cities}
 
 
 def _solver_info(plan: CityPlan) -> dict[str, Any]:
@@ -282,13 +320,13 @@ def _solver_info(plan: CityPlan) -> dict[str, Any]:
     }
 
 
-def _maps(outcome: RunOutcome, map_dir: Path, map_path: Path | None) -> list[Path]:
+def _maps(outcome: RunOutcome, staged: StagedRun, map_dir: Path, map_path: Path | None) -> list[Path]:
     from siting.maps.draw import make_map, save_map
 
     written = []
     result = outcome.result
-    for name, city in result.cities.items():
-        path = map_path if (map_path is not None and len(result.cities) == 1) else map_dir / f"{name}.html"
+    for name, path in map_targets(list(result.cities), map_dir, map_path).items():
+        city = result.cities[name]
         chosen, lanes = None, city.lanes
         if name in outcome.plan:
             plan = outcome.plan[name]
@@ -304,7 +342,7 @@ def _maps(outcome: RunOutcome, map_dir: Path, map_path: Path | None) -> list[Pat
             isochrones=getattr(city, "isochrones", None),
             title=f"siting: candidate microfactory sites, {name}",
         )
-        size = save_map(m, path)
+        size = save_map(m, staged.map_file(Path(path)))
         log.info("map %s (%.0f KiB)", path, size / 1024)
         written.append(Path(path))
     return written
@@ -323,7 +361,8 @@ def _fmt_value(col: str, value: Any) -> str:
     if col.endswith("_s"):
         return f"{value / 60:.1f}"
     if isinstance(value, (int, float, np.number)):
-        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+        number = float(value)
+        return f"{number:,.0f}" if abs(number) >= 100 else f"{number:.3g}"
     return str(value)
 
 

@@ -14,6 +14,7 @@ from siting.config.schema import read_any_layer as _read_any
 from siting.config.schema import table_fields as _fields
 from siting.config.schema import tomltype as _tomltype
 from siting.errors import InputError
+from siting.inputs.layers import LAYER_COLUMNS
 
 __all__ = [
     "LayerSpec",
@@ -34,14 +35,6 @@ __all__ = [
 #: Output formats of tables and layers (``--format`` and ``outputs.format``).
 FORMATS = ("csv", "gpkg", "parquet", "json")
 
-#: Column roles a scenario may map per layer: role -> siting's column name.
-LAYER_COLUMNS: dict[str, dict[str, str]] = {
-    "stores": {"id": "store_id", "name": "name", "demand": "demand_units_per_week", "shop": "shop"},
-    "candidates": {"id": "site_id", "name": "name", "floor_area": "floor_area_m2", "rent": "rent_per_m2_yr"},
-    "population": {"id": "zone_id", "population": "population"},
-    "rents": {"id": "zone_id", "rent": "rent_per_m2_yr"},
-}
-
 
 @dataclass(frozen=True)
 class LayerSpec:
@@ -57,11 +50,14 @@ class LayerSpec:
     columns : mapping
         Column role -> your column name, e.g. ``{demand = "weekly_units"}`` (roles in
         :data:`LAYER_COLUMNS`).
+    layer : str, optional
+        The layer to read from a file holding several (GeoPackage); also ``path = "file.gpkg:layer"``.
     """
 
     path: Path
     crs: str | None = None
     columns: Mapping[str, str] = field(default_factory=dict)
+    layer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -201,6 +197,12 @@ def _check_rank(table: Any, base: Path) -> dict[str, Any]:
         unknown = sorted(set(kwargs["weights"]) - set(CRITERIA))
         if unknown:
             raise _Bad("rank.weights", f"unknown criterion {unknown[0]!r}; expected one of {', '.join(CRITERIA)}")
+        from siting.ranking.scoring import normalise_weights
+
+        try:
+            normalise_weights(kwargs["weights"])
+        except InputError as exc:
+            raise _Bad("rank.weights", str(exc).removeprefix("weights: ")) from None
     try:
         cls(**kwargs)
     except InputError as exc:
@@ -398,7 +400,7 @@ def _read_layer(spec: LayerSpec, kind: str):
     from siting.inputs.layers import read_layer
 
     renames = {user: LAYER_COLUMNS[kind][role] for role, user in spec.columns.items()}
-    return read_layer(spec.path, kind, crs=spec.crs, columns=renames)
+    return read_layer(spec.path, kind, crs=spec.crs, columns=renames, layer=spec.layer)
 
 
 def city_inputs(scenario: Scenario, city: CitySpec | str | None = None) -> list:
@@ -502,9 +504,13 @@ def check_inputs(scenario: Scenario) -> list[str]:
         if layer.crs is None:
             raise InputError(f"{path}: the layer given as rank.{key} has no CRS; set one in the file.")
         lines.append(f"rank.{key}: {len(layer):,} features from {path}")
+    from siting.network.filecheck import FILE_KINDS, check_network_file
+
     for inputs in city_inputs(scenario):
         src = inputs.network_source
         kind = source_kind(src)
+        if kind in FILE_KINDS:
+            check_network_file(src, kind)  # opened far enough to know it is readable
         counts = ", ".join(f"{len(g):,} {k}" for k in LAYER_COLUMNS if (g := getattr(inputs, k)) is not None)
         lines.append(f"city {inputs.name}: {counts}; network {kind} {src}")
     return lines

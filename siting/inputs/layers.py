@@ -11,7 +11,15 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from siting.errors import InputError, MissingColumnError, NoCrsError
+from siting.errors import InputError, MissingColumnError, MissingFileError, NoCrsError, hint
+from siting.inputs.files import (
+    check_coordinates,
+    check_crs_text,
+    open_layer,
+    read_csv_text,
+    require_crs,
+    split_layer_path,
+)
 
 __all__ = [
     "LAYER_SCHEMAS",
@@ -64,6 +72,15 @@ LAYER_SCHEMAS: dict[str, LayerSchema] = {
     "rents": LayerSchema("rents", "zone_id", ("rent_per_m2_yr",), (), (), _AREA),
 }
 
+_SPREADSHEETS = (".xlsx", ".xls", ".xlsm", ".ods", ".numbers")
+#: largest plausible value per numeric column (beyond it: a unit or typing mistake)
+_MAXIMA = {
+    "demand_units_per_week": 1e7,
+    "floor_area_m2": 1e7,
+    "rent_per_m2_yr": 1e6,
+    "population": 1e8,
+}
+
 _LON_NAMES = ("lon", "lng", "longitude", "x")
 _LAT_NAMES = ("lat", "latitude", "y")
 
@@ -75,11 +92,8 @@ def _schema(kind: str) -> LayerSchema:
         raise InputError(f"unknown layer kind {kind!r}; use one of {sorted(LAYER_SCHEMAS)}") from None
 
 
-def _read_csv_points(path: Path, crs: str | None) -> gpd.GeoDataFrame:
-    try:
-        df = pd.read_csv(path)
-    except Exception as exc:  # pandas raises many types for unreadable CSVs
-        raise InputError(f"{path}: cannot read as CSV ({exc}); check the file is comma-separated text") from None
+def _read_csv_points(path: Path, crs: str | None, text_columns: tuple[str, ...] = ()) -> gpd.GeoDataFrame:
+    df = read_csv_text(path, text_columns)
     lower = {c.lower(): c for c in df.columns}
     lon = next((lower[n] for n in _LON_NAMES if n in lower), None)
     lat = next((lower[n] for n in _LAT_NAMES if n in lower), None)
@@ -99,13 +113,28 @@ def _read_csv_points(path: Path, crs: str | None) -> gpd.GeoDataFrame:
             )
         df[col] = values
     geographic = crs is None or CRS.from_user_input(crs).is_geographic
+    if geographic and (df[lat].abs() > 90).any() and (df[lon].abs() <= 90).all() and (df[lat].abs() <= 180).all():
+        raise InputError(
+            f"{path}: column {lat!r} holds values beyond 90 while {lon!r} stays within 90: longitude and "
+            f"latitude look swapped; swap the two columns' names."
+        )
     if geographic and ((df[lon].abs() > 180).any() or (df[lat].abs() > 90).any()):
         raise InputError(
-            f"{path}: coordinates in {lon!r}/{lat!r} lie outside longitude/latitude range; "
-            "if they are projected, pass the CRS (e.g. crs='EPSG:3067')."
+            f"{path}: coordinates in {lon!r}/{lat!r} lie outside longitude/latitude range; if they are projected, "
+            + hint(python="pass the CRS (e.g. crs='EPSG:3067').", cli="pass the CRS (e.g. --crs EPSG:3067).")
         )
     geometry = gpd.points_from_xy(df[lon], df[lat])
     return gpd.GeoDataFrame(df.drop(columns=[lon, lat]), geometry=geometry, crs=crs or "EPSG:4326")
+
+
+#: column roles per layer (the keys of a scenario's ``columns`` and of ``--column LAYER.ROLE=NAME``)
+#: -> the column siting uses
+LAYER_COLUMNS: dict[str, dict[str, str]] = {
+    "stores": {"id": "store_id", "name": "name", "demand": "demand_units_per_week", "shop": "shop"},
+    "candidates": {"id": "site_id", "name": "name", "floor_area": "floor_area_m2", "rent": "rent_per_m2_yr"},
+    "population": {"id": "zone_id", "population": "population"},
+    "rents": {"id": "zone_id", "rent": "rent_per_m2_yr"},
+}
 
 
 def read_layer(
@@ -114,6 +143,7 @@ def read_layer(
     *,
     crs: str | None = None,
     columns: Mapping[str, str] | None = None,
+    layer: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read and validate one input layer from GeoPackage, GeoJSON, GeoParquet, Shapefile or CSV.
 
@@ -127,36 +157,40 @@ def read_layer(
         CRS to assume when the file has none. A file with no CRS and no ``crs`` is refused.
     columns : mapping, optional
         Rename the user's columns to siting's names, e.g. ``{"weekly_units": "demand_units_per_week"}``.
+    layer : str, optional
+        The layer of a multi-layer file (GeoPackage); also given as ``path.gpkg:layer``. A file
+        with several layers and none named is refused with the list of its layers.
 
     Returns
     -------
     geopandas.GeoDataFrame
         The validated layer, in the file's CRS (project it with ``to_crs`` afterwards).
     """
-    path = Path(path)
+    path, named = split_layer_path(path)
+    layer = layer if layer is not None else named
     if not path.exists():
-        raise InputError(f"{path}: {kind} file not found; check the path.")
+        raise MissingFileError(f"{path}: {kind} file not found; check the path.")
+    if path.is_dir() and path.suffix.lower() not in (".gdb",):
+        raise InputError(f"{path}: is a folder; give the {kind} file itself.")
+    user_crs = check_crs_text(crs, str(path))
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        gdf = _read_csv_points(path, crs)
+    if path.is_file() and path.stat().st_size == 0:
+        raise InputError(f"{path}: the {kind} file is empty (0 bytes); export the layer again.")
+    if suffix in _SPREADSHEETS:
+        raise InputError(
+            f"{path}: a spreadsheet is not a layer; save the {kind} sheet as CSV (UTF-8) with lon and lat "
+            "columns, or as GeoPackage."
+        )
+    if suffix in (".csv", ".tsv", ".txt"):
+        schema = _schema(kind)
+        ids = (
+            schema.id_column,
+            "name",
+            *[user for user, ours in (columns or {}).items() if ours in (schema.id_column, "name")],
+        )
+        gdf = _read_csv_points(path, crs, ids)
     else:
-        try:
-            if suffix in (".parquet", ".geoparquet"):
-                gdf = gpd.read_parquet(path)
-            else:
-                gdf = gpd.read_file(path)
-        except Exception as exc:  # pyogrio / pyarrow raise their own types
-            raise InputError(
-                f"{path}: cannot read as a {kind} layer ({exc}); use GeoPackage, GeoJSON, GeoParquet, "
-                "Shapefile or CSV with lon/lat columns."
-            ) from None
-        if gdf.crs is None:
-            if crs is None:
-                raise NoCrsError(
-                    f"{path}: the {kind} layer has no CRS; set one in the file or pass crs= "
-                    "(e.g. crs='EPSG:4326' for longitude/latitude)."
-                )
-            gdf = gdf.set_crs(crs)
+        gdf = require_crs(open_layer(path, kind, layer), user_crs, path, kind)
     return validate_layer(gdf, kind, source=str(path), columns=columns)
 
 
@@ -192,6 +226,12 @@ def validate_layer(
         raise InputError(f"{source}: the {kind} layer must be a GeoDataFrame, got {type(gdf).__name__}.")
     if gdf.crs is None:
         raise NoCrsError(f"{source}: the {kind} layer has no CRS; set one with gdf.set_crs(...).")
+    absent = [user for user in (columns or {}) if user not in gdf.columns]
+    if absent:
+        raise MissingColumnError(
+            f"{source}: the {kind} layer has no column {absent[0]!r} to map to {dict(columns or {})[absent[0]]!r}; "
+            f"its columns are {[c for c in gdf.columns if c != gdf.geometry.name]}. Fix the column mapping."
+        )
     gdf = gdf.rename(columns=dict(columns or {})).copy()
     if len(gdf) == 0:
         raise InputError(f"{source}: the {kind} layer has no rows.")
@@ -199,7 +239,7 @@ def validate_layer(
         if col not in gdf.columns:
             raise MissingColumnError(
                 f"{source}: the {kind} layer has no column {col!r}; found {list(gdf.columns)}. "
-                f"Add it or map your column to it (columns={{'your_name': {col!r}}})."
+                f"Add it or map your column to it: " + _map_hint(kind, col)
             )
     ids = gdf[schema.id_column]
     if ids.isna().any():
@@ -217,6 +257,11 @@ def validate_layer(
     # rows in messages count from 1, in file order (the first feature is row 1)
     for col in (*schema.required, *[c for c in schema.optional if c in gdf.columns]):
         gdf[col] = _check_numeric(gdf, col, schema, source)
+    if kind == "stores" and not (gdf["demand_units_per_week"] > 0).any():
+        raise InputError(
+            f"{source}: column 'demand_units_per_week' is 0 for every store; siting weighs delivery by demand, "
+            "so give at least one store its weekly demand (units per week)."
+        )
     missing_geom = gdf.geometry.isna() | gdf.geometry.is_empty
     if missing_geom.any():
         row = int(np.flatnonzero(missing_geom.to_numpy())[0])
@@ -231,6 +276,7 @@ def validate_layer(
             f"{source}: row {row + 1} ({schema.id_column} {ids.iloc[row]!r}) is a {gdf.geom_type.iloc[row]}; "
             f"{kind} must be {' or '.join(sorted(schema.geom_types))}."
         )
+    check_coordinates(gdf, kind, source)
     if kind == "stores" and not gdf.geom_type.eq("Point").all():
         areas = gdf.geom_type.ne("Point")
         gdf.loc[areas, "geometry"] = gdf.loc[areas].geometry.representative_point()
@@ -239,6 +285,15 @@ def validate_layer(
     else:
         gdf["name"] = ""
     return gdf.reset_index(drop=True)
+
+
+def _map_hint(kind: str, col: str) -> str:
+    """How to map a user's column onto ``col``, in the words of the interface in use."""
+    role = next((r for r, c in LAYER_COLUMNS.get(kind, {}).items() if c == col), col)
+    return hint(
+        python=f"columns={{'your_name': {col!r}}}.",
+        cli=f'--column {kind}.{role}=YOUR_NAME (or columns = {{ {role} = "YOUR_NAME" }} in the scenario).',
+    )
 
 
 def _show(value: object) -> str:
@@ -254,6 +309,8 @@ def _check_numeric(gdf: gpd.GeoDataFrame, col: str, schema: LayerSchema, source:
     problems = [(values.isna() | ~np.isfinite(values), "is missing or not a number"), (values < 0, "is negative")]
     if col in schema.positive:
         problems.append((values <= 0, "must be greater than 0"))
+    if col in _MAXIMA:
+        problems.append((values > _MAXIMA[col], f"is above the plausible maximum {_MAXIMA[col]:g} (check the unit)"))
     for mask, what in problems:
         mask = mask.fillna(False).to_numpy(dtype=bool)
         if mask.any():

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import html
-import json
 import os
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import folium
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 from branca.element import Element
 
-from siting.errors import InputError, MissingColumnError, SitingError
+from siting.errors import SitingError
 from siting.maps.elements import Controls, DataLayer, Legend, Runtime, Title
 from siting.maps.layers import (
     candidate_layers,
@@ -40,29 +37,13 @@ __all__ = [
     "save_map",
     "map_html",
     "show_map",
-    "map_from_outputs",
     "criteria_columns",
     "OSM_ATTRIBUTION",
-    "OUTPUT_FILES",
 ]
 
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 DEFAULT_SIMPLIFY_M = 3.0
-
-# Files map_from_outputs() reads from a run's output folder (see its docstring for the alternatives).
-OUTPUT_FILES = {
-    "stores": "stores.parquet",
-    "candidates": "candidates.parquet",
-    "population": "population.parquet",
-    "rents": "rents.parquet",
-    "lanes": "lanes.parquet",
-    "isochrones": "isochrones.parquet",
-    "ranking": "ranking.csv",
-    "chosen": "chosen.csv",
-    "summary": "summary.json",
-    "bundle": "layers.gpkg",
-}
 
 
 # --------------------------------------------------------------------------- public API
@@ -114,7 +95,8 @@ def make_map(
     m.default_js = [("leaflet", LEAFLET_JS_URL), ("jquery", JQUERY_JS_URL)]
     m.default_css = [("leaflet_css", LEAFLET_CSS_URL)]
     m.add_child(Runtime(), name="siting_runtime")
-    m.get_root().header.add_child(Element(f"<title>{html.escape(title)}</title>"), name="siting_title")
+    root: Any = m.get_root()  # a branca Figure (typed as Element)
+    root.header.add_child(Element(f"<title>{html.escape(title)}</title>"), name="siting_title")
     folium.TileLayer(OSM_TILES, attr=OSM_ATTRIBUTION, name="OpenStreetMap", max_zoom=19).add_to(m)
 
     sections: list[tuple[str, Scale]] = []
@@ -245,7 +227,7 @@ def map_html(m: folium.Map, *, offline: bool = True, where: str = "the page") ->
     SitingError
         With ``offline=True``, if a script or stylesheet still points to http(s).
     """
-    root = m.get_root()
+    root: Any = m.get_root()  # a branca Figure (typed as Element)
     root.script._children.clear()  # filled by each render: an earlier render (e.g. in Jupyter) would repeat it
     page = root.render()
     if offline:
@@ -284,132 +266,3 @@ def show_map(m: folium.Map, *, height_px: int = 520) -> Any:
     with warnings.catch_warnings():  # IPython suggests IFrame, which cannot take inline content
         warnings.simplefilter("ignore", UserWarning)
         return HTML(f'<iframe srcdoc="{page}" style="width:100%;height:{int(height_px)}px;border:0"></iframe>')
-
-
-_ALIASES = {"candidates": ("candidates", "sites")}
-
-
-def _city_first(out_dir: Path, name: str, city: str | None) -> list[Path]:
-    """``<city>_<name>`` (when a city is given), then ``<name>``: where a run's file may be."""
-    return ([out_dir / f"{city}_{name}"] if city else []) + [out_dir / name]
-
-
-def _read_layer(out_dir: Path, name: str, city: str | None) -> gpd.GeoDataFrame | None:
-    """The first of ``[<city>_]<name>.parquet|.gpkg|.geojson`` or layer ``<name>`` of ``[<city>_]layers.gpkg``."""
-    aliases = _ALIASES.get(name, (name,))
-    stems = [f"{city}_{a}" for a in aliases] if city else []
-    stems += list(aliases)
-    for stem in stems:
-        if (out_dir / f"{stem}.parquet").exists():
-            return gpd.read_parquet(out_dir / f"{stem}.parquet")
-        for ext in (".gpkg", ".geojson"):
-            if (out_dir / f"{stem}{ext}").exists():
-                return gpd.read_file(out_dir / f"{stem}{ext}")
-    import pyogrio
-
-    for bundle in _city_first(out_dir, OUTPUT_FILES["bundle"], city):
-        if bundle.exists():
-            names = set(pyogrio.list_layers(bundle)[:, 0])
-            for a in aliases:
-                if a in names:
-                    return gpd.read_file(bundle, layer=a)
-    return None
-
-
-def _read_ranking(path: Path, city: str | None) -> pd.DataFrame:
-    ranking = pd.read_csv(path, dtype={"site_id": str, "city": str})
-    if "site_id" not in ranking.columns:
-        raise MissingColumnError(f"{path} lacks the column 'site_id'")
-    if "city" in ranking.columns:
-        cities = sorted(ranking["city"].dropna().unique())
-        if city is None and len(cities) > 1:
-            raise InputError(f"{path} ranks several cities {cities}: pass city=... (siting map --city NAME)")
-        if city is not None:
-            if city not in cities:
-                raise InputError(f"{path} has no rows for city {city!r}; its cities are {cities}")
-            ranking = ranking[ranking["city"] == city]
-        ranking = ranking.drop(columns="city")
-    return ranking
-
-
-def map_from_outputs(
-    out_dir: str | os.PathLike[str],
-    *,
-    city: str | None = None,
-    title: str | None = None,
-    simplify_m: float = DEFAULT_SIMPLIFY_M,
-) -> folium.Map:
-    """Redraw the map of a finished run from the files it wrote, without recomputing anything.
-
-    Parameters
-    ----------
-    out_dir : path-like
-        The run's output folder. Each layer is read from the first file found among
-        ``<city>_<layer>.parquet`` (GeoParquet), ``<city>_<layer>.gpkg``, ``<city>_<layer>.geojson``,
-        the same without the ``<city>_`` prefix, and the layer ``<layer>`` of ``<city>_layers.gpkg``
-        or ``layers.gpkg``,
-        for ``stores`` and ``candidates`` (also found as ``sites``), both required, and
-        ``population``, ``rents``, ``lanes`` and ``isochrones``, optional. ``ranking.csv`` (rows of
-        ``city`` if it has that column) adds the ranking columns missing from the candidates by
-        ``site_id``; chosen sites come from ``[<city>_]chosen.csv`` (column ``site_id``) or a boolean
-        ``chosen`` column of the ranking; ``summary.json`` may give a ``title``.
-    city : str, optional
-        The city to draw, for runs with several cities.
-    title : str, optional
-        Overrides the title.
-    simplify_m : float
-        As in :func:`make_map`.
-
-    Returns
-    -------
-    folium.Map
-    """
-    out = Path(out_dir)
-    if not out.is_dir():
-        raise InputError(f"output folder {out} does not exist: run the pipeline first or pass the folder it wrote")
-    names = ("stores", "candidates", "population", "rents", "lanes", "isochrones")
-    layers = {name: _read_layer(out, name, city) for name in names}
-    for name in ("stores", "candidates"):
-        if layers[name] is None:
-            prefix = f"{city}_" if city else ""
-            raise InputError(
-                f"{out} holds no {name} layer: expected {prefix}{OUTPUT_FILES[name]}, {prefix}{name}.gpkg or a "
-                f"layer '{name}' in {OUTPUT_FILES['bundle']}; write it with siting.outputs.write_layer"
-            )
-    candidates = layers["candidates"]
-    candidates["site_id"] = candidates["site_id"].astype(str)
-    chosen: list[str] | None = None
-    ranking_path = out / OUTPUT_FILES["ranking"]
-    if ranking_path.exists():
-        ranking = _read_ranking(ranking_path, city)
-        keep = [c for c in ranking.columns if c == "site_id" or c not in candidates.columns]
-        candidates = candidates.merge(ranking[keep], on="site_id", how="left")
-        if "chosen" in ranking.columns:
-            flags = ranking["chosen"].astype(str).str.lower().isin(["true", "1", "yes"])
-            chosen = ranking.loc[flags, "site_id"].tolist()
-    for chosen_path in _city_first(out, OUTPUT_FILES["chosen"], city):
-        if chosen_path.exists():
-            chosen_df = pd.read_csv(chosen_path, dtype={"site_id": str})
-            if "site_id" not in chosen_df.columns:
-                raise MissingColumnError(f"{chosen_path} lacks the column 'site_id'")
-            chosen = chosen_df["site_id"].tolist()
-            break
-    summary_path = out / OUTPUT_FILES["summary"]
-    if title is None and summary_path.exists():
-        try:
-            summary = json.loads(summary_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{summary_path} is not valid JSON: {exc}") from exc
-        if isinstance(summary, dict) and isinstance(summary.get("title"), str):
-            title = summary["title"]
-    return make_map(
-        stores=layers["stores"],
-        candidates=candidates,
-        lanes=layers["lanes"],
-        population=layers["population"],
-        rents=layers["rents"],
-        chosen=chosen or None,
-        isochrones=layers["isochrones"],
-        title=title or f"Microfactory siting: {city or out.name}",
-        simplify_m=simplify_m,
-    )

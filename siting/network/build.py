@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import networkx as nx
 
-from siting.errors import InputError
+from siting.errors import InputError, MissingFileError, SitingError
 from siting.network.cache import cache_key, cache_load, cache_store, default_cache_dir
+from siting.network.filecheck import FILE_KINDS, check_crs, check_network_file, looks_like_path
 from siting.network.osm import read_graphml, read_online, read_pbf, read_xml, source_kind
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -328,6 +329,13 @@ def build_network(
     """
     t0 = time.perf_counter()
     kind = source_kind(source)
+    check_crs(crs)
+    if kind == "place" and looks_like_path(str(source)):
+        raise MissingFileError(
+            f"network file {source} does not exist; check the path (a place name has no / or file suffix)."
+        )
+    if kind in FILE_KINDS:
+        check_network_file(Path(str(source)), kind)
     explicit_speeds = bool(speeds_kph) or default_speed_kph is not None or use_maxspeed is not None
     prof = _profile(mode, speeds_kph, default_speed_kph, use_maxspeed)
     options = {
@@ -348,7 +356,16 @@ def build_network(
             G.graph["cache"] = "hit"
             return _finish(G, t0)
 
-    G = _read(source, kind, mode, timeout_s)
+    try:
+        G = _read(source, kind, mode, timeout_s)
+    except SitingError:
+        raise
+    except Exception as exc:  # a reader's own error on a file that passed the quick check
+        if kind not in FILE_KINDS:
+            raise
+        raise InputError(
+            f"network file {source} could not be read ({type(exc).__name__}: {exc}); re-download or re-export it."
+        ) from None
     _ensure_lengths(G)
     if largest_component:
         prior = G.graph.get("nodes_before_scc"), G.graph.get("edges_before_scc")
@@ -481,5 +498,8 @@ def save_network(G: nx.MultiDiGraph, path: str | Path) -> Path:
     H = G.copy()
     H.graph.pop("build_s", None)
     H.graph.pop("cache", None)
-    ox.save_graphml(H, path)
+    from siting.outputs import atomic_path
+
+    with atomic_path(path) as tmp:
+        ox.save_graphml(H, tmp)
     return path

@@ -14,7 +14,7 @@ from typing import Any
 
 import networkx as nx
 
-from siting.errors import InputError, NetworkUnavailableError
+from siting.errors import InputError, MissingFileError, NetworkUnavailableError, hint
 
 __all__ = [
     "PBF_SUFFIXES",
@@ -157,7 +157,7 @@ def source_kind(source: Any) -> str:
         ):
             if name.endswith(suffixes):
                 if not Path(source).is_file():
-                    raise InputError(
+                    raise MissingFileError(
                         f"network file {source} does not exist; check the path "
                         "(relative paths are relative to the working directory)"
                     )
@@ -399,7 +399,7 @@ def read_graphml(path: Path) -> nx.MultiDiGraph:
 
 _OFFLINE_HINT = (
     "no network connection for the online OpenStreetMap query {what}; pass a local OSM file "
-    "instead, e.g. a Geofabrik extract: build_network('city.osm.pbf') "
+    "instead, e.g. a Geofabrik extract: {example} "
     "(download it once from https://download.geofabrik.de/ on a connected machine)"
 )
 
@@ -467,6 +467,10 @@ def read_online(source: Any, kind: str, mode: str, *, timeout_s: float = 5.0) ->
                 G = ox.graph_from_polygon(source, **kwargs)
         except Exception as exc:
             if _is_connection_error(exc):
-                raise NetworkUnavailableError(_OFFLINE_HINT.format(what=what)) from exc
+                raise NetworkUnavailableError(
+                    _OFFLINE_HINT.format(
+                        what=what, example=hint(python="build_network('city.osm.pbf')", cli="--network city.osm.pbf")
+                    )
+                ) from exc
             raise
     return _trim(G)

@@ -26,14 +26,29 @@ log = logging.getLogger("siting")
 
 
 def _snap_layer(G: nx.MultiDiGraph, gdf: gpd.GeoDataFrame, kind: str, id_col: str, max_m: float):
+    import warnings
+
     from siting.network.od import snap
 
-    snapped = snap(G, gdf, max_distance_m=max_m)
+    with warnings.catch_warnings():  # said below by id, not by row index
+        warnings.simplefilter("ignore", UserWarning)
+        snapped = snap(G, gdf, max_distance_m=max_m)
     kept = gdf.loc[snapped.index].copy()
     kept["node"] = snapped["node"].to_numpy()
     kept["snap_distance_m"] = snapped["snap_distance_m"].to_numpy()
     dropped = gdf.index.difference(snapped.index)
     reason = f"more than {max_m:g} m from the {kind} road network"
+    if len(dropped):
+        ids = gdf.loc[dropped, id_col].astype(str).tolist()
+        log.warning(
+            "%d of %d %s are %s and left out: %s%s; check their coordinates and CRS",
+            len(ids),
+            len(gdf),
+            id_col.replace("_id", "s").replace("zones", "population zones"),
+            reason,
+            ", ".join(ids[:10]),
+            " ..." if len(ids) > 10 else "",
+        )
     return kept.reset_index(drop=True), excluded_rows(id_col, gdf.loc[dropped, id_col], "max_snap_distance_m", reason)
 
 
@@ -194,7 +209,7 @@ def rank_city(
     if stores.empty:
         raise InputError(
             f"{city.name}: no store lies within {options.max_snap_distance_m:g} m of the road network; "
-            "check that the layers and the network cover the same area."
+            + _area_hint(city.stores, G, options.max_snap_distance_m)
         )
     _need_sites(candidates, excluded, city.name)
     if population is not None:
@@ -280,6 +295,28 @@ def rank_city(
         filter_report=filter_report(excluded_all),
         **extra_out,
     )
+
+
+def _area_hint(layer: gpd.GeoDataFrame, G: nx.MultiDiGraph, margin_m: float) -> str:
+    """Why a layer misses the network: longitude and latitude swapped, or simply another area."""
+    import numpy as np
+    import shapely
+
+    xy = np.array([(d["x"], d["y"]) for _, d in G.nodes(data=True)], dtype=float)
+    x0, y0 = xy.min(axis=0) - margin_m
+    x1, y1 = xy.max(axis=0) + margin_m
+    if layer.crs is not None and layer.crs.is_geographic:
+        pts = shapely.get_coordinates(layer.geometry.representative_point().to_numpy())
+        swapped = gpd.GeoSeries(gpd.points_from_xy(pts[:, 1], pts[:, 0]), crs=layer.crs)
+        if np.all(np.abs(pts[:, 0]) <= 90):
+            sx, sy = shapely.get_coordinates(swapped.to_crs(G.graph["crs"]).to_numpy()).T
+            inside = (sx >= x0) & (sx <= x1) & (sy >= y0) & (sy <= y1)
+            if inside.mean() > 0.5:
+                return (
+                    "with longitude and latitude swapped they would lie on it: swap the layer's "
+                    "coordinates (x/lon first, then y/lat)."
+                )
+    return "check that the layers and the network cover the same area (and the layers' CRS)."
 
 
 def _need_sites(candidates: pd.DataFrame, excluded: list[pd.DataFrame], city: str) -> None:

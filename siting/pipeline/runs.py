@@ -32,6 +32,8 @@ def _overall(results: dict[str, CityResult], options: RankOptions) -> dict[str, 
     w = {c: float(options.weights.get(c, 0.0)) for c in common}
     if not any(v > 0 for v in w.values()):
         w = {c: 1.0 for c in common}
+    total = sum(w.values())  # the criteria every city has: rescaled here, silently (the user set none of this)
+    w = {c: v / total for c, v in w.items()}
     key = pooled["city"].astype(str) + "\x1f" + pooled["site_id"].astype(str)
     table = pd.DataFrame({"site_id": key, **{c: pooled[c].to_numpy() for c in common}})
     scored = score_sites(table, w, method=options.normalisation)[["site_id", "rank", "score"]]

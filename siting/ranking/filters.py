@@ -10,7 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from siting.errors import InputError, MissingColumnError
+from siting.errors import InputError, MissingColumnError, hint
 
 __all__ = ["SiteFilters", "EXCLUDED_COLUMNS", "attribute_filters", "criteria_filters", "filter_report", "excluded_rows"]
 
@@ -94,7 +94,10 @@ def _zones(zones: Any, crs: Any) -> gpd.GeoDataFrame:
     if not isinstance(zones, gpd.GeoDataFrame):
         raise InputError("filters: excluded_zones must be a GeoDataFrame or a path to a polygon layer.")
     if zones.crs is None:
-        raise InputError("filters: excluded_zones has no CRS; set one (e.g. zones.set_crs('EPSG:4326')).")
+        raise InputError(
+            "filters: excluded_zones has no CRS; "
+            + hint(python="set one (e.g. zones.set_crs('EPSG:4326')).", cli="set one in the file (e.g. EPSG:4326).")
+        )
     return zones.to_crs(crs)
 
 

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from map_cases import XSS_IMG, XSS_SCRIPT, expected_counts, synthetic_city
 
 from siting import InputError, MissingColumnError, NoCrsError, SitingError
-from siting.maps.draw import OSM_ATTRIBUTION, criteria_columns, make_map, map_from_outputs, save_map
+from siting.maps.draw import OSM_ATTRIBUTION, criteria_columns, make_map, save_map
+from siting.maps.from_run import map_from_outputs
 from siting.maps.legend import class_scale
 from siting.maps.offline import LEAFLET_CSS_URL, LEAFLET_JS_URL, inline_assets, remote_assets
 
@@ -202,7 +203,7 @@ def test_map_from_outputs_redraws_the_same_layers(tmp_path, helsinki_inputs):
 
 def test_map_from_outputs_names_the_missing_file(tmp_path, helsinki_inputs):
     helsinki_inputs()["stores"].to_parquet(tmp_path / "stores.parquet")
-    with pytest.raises(InputError, match="candidates.parquet"):
+    with pytest.raises(InputError, match="candidates.parquet, candidates.gpkg, candidates.geojson, layers.gpkg"):
         map_from_outputs(tmp_path)
     with pytest.raises(InputError, match="does not exist"):
         map_from_outputs(tmp_path / "nowhere")
@@ -307,19 +308,22 @@ def test_saved_map_has_ordinary_file_permissions(demo_map, tmp_path):
     assert mode == 0o644
 
 
-def test_map_from_outputs_prefers_the_city_prefixed_files(tmp_path, helsinki_inputs):
+def test_map_from_outputs_reads_the_city_folder(tmp_path, helsinki_inputs):
     inp = helsinki_inputs()
     cands = inp["candidates"]
-    inp["stores"].to_file(tmp_path / "helsinki_layers.gpkg", layer="stores")
-    cands.to_file(tmp_path / "helsinki_layers.gpkg", layer="sites")  # the alias of candidates
+    city = tmp_path / "helsinki"
+    city.mkdir()
+    inp["stores"].to_file(city / "layers.gpkg", layer="stores")
+    cands.to_file(city / "layers.gpkg", layer="sites")  # the alias of candidates
     ids = cands.sort_values("rank")["site_id"].astype(str).tolist()
-    pd.DataFrame({"site_id": ids[:2]}).to_csv(tmp_path / "helsinki_chosen.csv", index=False)
-    pd.DataFrame({"site_id": ids[2:5]}).to_csv(tmp_path / "chosen.csv", index=False)  # another city's, say
+    pd.DataFrame({"site_id": ids[:2]}).to_csv(city / "chosen.csv", index=False)
+    pd.DataFrame({"site_id": ids[2:5]}).to_csv(tmp_path / "chosen.csv", index=False)  # not the city's
     m = map_from_outputs(tmp_path, city="helsinki")
     assert m.siting_layers["stores"] == len(inp["stores"])
     assert m.siting_layers["chosen"] == 2
     popups = [f["properties"]["p"] for f in _layer_data(m, "chosen")["features"]]
     shown = [html.unescape(re.search(r"<td>site_id</td><td>([^<]*)</td>", p).group(1)) for p in popups]
     assert sorted(shown) == sorted(ids[:2])
-    with pytest.raises(InputError, match="kotka_stores.parquet"):
+    assert map_from_outputs(tmp_path).siting_layers["chosen"] == 2  # a one-city run: its only folder
+    with pytest.raises(InputError, match="holds no layers of city 'kotka'"):
         map_from_outputs(tmp_path, city="kotka")

@@ -1,0 +1,170 @@
+"""Reading a finished run folder back into a map (the layout is :mod:`siting.runfolder`'s)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import pandas as pd
+
+from siting import runfolder
+from siting.errors import InputError, MissingColumnError
+from siting.maps.draw import DEFAULT_SIMPLIFY_M, make_map
+
+__all__ = ["map_from_outputs", "read_run_layer"]
+
+_ALIASES = {"candidates": ("candidates", "sites")}
+
+
+def read_run_layer(folder: Path, name: str) -> gpd.GeoDataFrame | None:
+    """Layer ``name`` of a city folder, in whichever format the run wrote it (None if absent).
+
+    Parameters
+    ----------
+    folder : Path
+        A city folder of a run (see :func:`siting.runfolder.city_folders`).
+    name : str
+        One of :data:`siting.runfolder.LAYER_NAMES` (``candidates`` is also found as ``sites``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame or None
+    """
+    import pyogrio
+
+    for alias in _ALIASES.get(name, (name,)):
+        for path in runfolder.layer_candidates(folder, alias):
+            if not path.is_file():
+                continue
+            try:
+                if path.name == runfolder.BUNDLE:
+                    if alias in set(pyogrio.list_layers(path)[:, 0]):
+                        return gpd.read_file(path, layer=alias)
+                elif path.suffix == ".parquet":
+                    return gpd.read_parquet(path)
+                else:
+                    return gpd.read_file(path)
+            except Exception as exc:  # a damaged file of a run: say which
+                raise InputError(f"{path}: cannot read the saved {name} layer ({exc}); rerun the run.") from None
+    return None
+
+
+def _read_ranking(path: Path, city: str | None) -> pd.DataFrame:
+    ranking = pd.read_csv(path, dtype={"site_id": str, "city": str})
+    if "site_id" not in ranking.columns:
+        raise MissingColumnError(f"{path} lacks the column 'site_id'")
+    if "city" in ranking.columns:
+        cities = sorted(ranking["city"].dropna().unique())
+        if city is None and len(cities) > 1:
+            raise InputError(f"{path} ranks several cities {cities}: pass city=... to draw one")
+        if city is not None:
+            if city not in cities:
+                raise InputError(f"{path} has no rows for city {city!r}; its cities are {cities}")
+            ranking = ranking[ranking["city"] == city]
+        ranking = ranking.drop(columns="city")
+    return ranking
+
+
+def _city_dir(out: Path, city: str | None) -> Path:
+    """The city folder to draw: ``out/<city>``, ``out`` itself, or a one-city run's only folder."""
+    if city is not None:
+        folder = out / runfolder.safe_name(city, what="city name")
+        if not runfolder.has_layers(folder):
+            found = [p.name for p in runfolder.city_folders(out)]
+            raise InputError(
+                f"{out} holds no layers of city {city!r} (expected the folder {folder}); its cities are {found}"
+            )
+        return folder
+    folders = runfolder.city_folders(out)
+    if len(folders) > 1:
+        names = [p.name for p in folders]
+        raise InputError(f"{out} holds several cities {names}: pass city=... to draw one")
+    return folders[0] if folders else out
+
+
+def map_from_outputs(
+    out_dir: str | os.PathLike[str],
+    *,
+    city: str | None = None,
+    title: str | None = None,
+    simplify_m: float = DEFAULT_SIMPLIFY_M,
+) -> folium.Map:
+    """Redraw the map of a finished run from the files it wrote, without recomputing anything.
+
+    Parameters
+    ----------
+    out_dir : path-like
+        The run's ``--out`` folder or one of its city folders. Each layer is read from whichever
+        format the run wrote (``<layer>.parquet``, ``.gpkg``, ``.geojson`` or a layer of
+        ``layers.gpkg``): ``stores`` and ``candidates`` (also found as ``sites``) are required;
+        ``population``, ``rents``, ``lanes`` and ``isochrones`` are optional. The folder's
+        ``ranking.csv`` adds the ranking columns missing from the candidates by ``site_id``; chosen
+        sites come from ``chosen.csv`` (column ``site_id``) or a boolean ``chosen`` column of the
+        ranking; ``summary.json`` (in the folder or the run folder above it) may give a ``title``.
+    city : str, optional
+        The city folder to draw, for runs with several cities.
+    title : str, optional
+        Overrides the title.
+    simplify_m : float
+        As in :func:`siting.maps.make_map`.
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> m = map_from_outputs("results", city="kotka")  # doctest: +SKIP
+    """
+    out = Path(out_dir)
+    if not out.is_dir():
+        raise InputError(f"output folder {out} does not exist: run the pipeline first or pass the folder it wrote")
+    folder = _city_dir(out, city)
+    layers = {name: read_run_layer(folder, name) for name in ("stores", "candidates", *runfolder.LAYER_NAMES[2:6])}
+    for name in ("stores", "candidates"):
+        if layers[name] is None:
+            tried = ", ".join(p.name for p in runfolder.layer_candidates(folder, name))
+            raise InputError(
+                f"{folder} holds no {name} layer: expected one of {tried} (a layer {name!r} in the last); "
+                "pass the --out folder of a finished `siting rank` run"
+            )
+    candidates = layers["candidates"]
+    assert candidates is not None
+    candidates["site_id"] = candidates["site_id"].astype(str)
+    chosen: list[str] | None = None
+    ranking_path = folder / runfolder.RANKING
+    if ranking_path.exists():
+        ranking = _read_ranking(ranking_path, city)
+        keep = [c for c in ranking.columns if c == "site_id" or c not in candidates.columns]
+        candidates = candidates.merge(ranking[keep], on="site_id", how="left")
+        if "chosen" in ranking.columns:
+            flags = ranking["chosen"].astype(str).str.lower().isin(["true", "1", "yes"])
+            chosen = ranking.loc[flags, "site_id"].tolist()
+    chosen_path = folder / runfolder.CHOSEN
+    if chosen_path.exists():
+        chosen_df = pd.read_csv(chosen_path, dtype={"site_id": str})
+        if "site_id" not in chosen_df.columns:
+            raise MissingColumnError(f"{chosen_path} lacks the column 'site_id'")
+        chosen = chosen_df["site_id"].tolist()
+    for summary_path in (folder / runfolder.SUMMARY, folder.parent / runfolder.SUMMARY):
+        if title is None and summary_path.exists():
+            try:
+                summary = json.loads(summary_path.read_text(encoding="utf-8"))
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{summary_path} is not valid JSON: {exc}") from exc
+            if isinstance(summary, dict) and isinstance(summary.get("title"), str):
+                title = summary["title"]
+    return make_map(
+        stores=layers["stores"],
+        candidates=candidates,
+        lanes=layers["lanes"],
+        population=layers["population"],
+        rents=layers["rents"],
+        chosen=chosen or None,
+        isochrones=layers["isochrones"],
+        title=title or f"Microfactory siting: {city or folder.name}",
+        simplify_m=simplify_m,
+    )

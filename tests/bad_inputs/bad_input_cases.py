@@ -1,0 +1,932 @@
+"""The catalogue of bad inputs: each case builds its files, names the command or call, and what must come out."""
+
+from __future__ import annotations
+
+import bz2
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+
+@dataclass(frozen=True)
+class Kit:
+    """The Kotka demo inputs as plain files (EPSG:4326) in a read-only-by-convention folder."""
+
+    folder: Path
+    stores: gpd.GeoDataFrame
+    candidates: gpd.GeoDataFrame
+    population: gpd.GeoDataFrame
+    rents: gpd.GeoDataFrame
+    pbf: Path
+
+    def path(self, kind: str) -> Path:
+        return self.folder / f"{kind}.gpkg"
+
+
+def make_kit(folder: Path) -> Kit:
+    """Write the Kotka demo layers and extract once."""
+    from siting.inputs.demo import demo_city
+
+    data = demo_city("kotka")
+    folder.mkdir(parents=True, exist_ok=True)
+    layers = {}
+    for kind in ("stores", "candidates", "population", "rents"):
+        gdf = getattr(data, kind).to_crs("EPSG:4326")
+        gdf.to_file(folder / f"{kind}.gpkg", layer=kind)
+        layers[kind] = gdf
+    pbf = folder / "kotka.osm.pbf"
+    shutil.copyfile(data.osm_path, pbf)
+    return Kit(folder=folder, pbf=pbf, **layers)
+
+
+@dataclass(frozen=True)
+class CliCase:
+    """``siting ARGS`` run in a fresh folder; must exit ``code`` with ``words`` in stderr, writing nothing."""
+
+    id: str
+    args: Callable[[Path, Kit], list[str]]
+    code: int
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ApiCase:
+    """A Python call that must raise ``exc`` (a siting exception class name) with ``words`` in its message."""
+
+    id: str
+    call: Callable[[Path, Kit], Any]
+    exc: str
+    words: tuple[str, ...]
+
+
+# --------------------------------------------------------------------------- file makers
+
+
+def layer(
+    tmp: Path,
+    kit: Kit,
+    kind: str,
+    change: Callable[[gpd.GeoDataFrame], Any] | None = None,
+    *,
+    name: str | None = None,
+    crs: Any = "keep",
+) -> str:
+    """Write ``kind`` (changed by ``change``) to ``tmp/name``; return the file name."""
+    gdf = getattr(kit, kind).copy()
+    if change is not None:
+        out = change(gdf)
+        gdf = gdf if out is None else out
+    name = name or f"bad_{kind}.gpkg"
+    path = tmp / name
+    if name.endswith(".csv"):
+        xy = shapely.get_coordinates(gdf.geometry.representative_point().to_numpy())
+        pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).assign(lon=xy[:, 0], lat=xy[:, 1]).to_csv(path, index=False)
+    elif name.endswith(".parquet"):
+        gdf.to_parquet(path)
+    else:
+        gdf.to_file(path, driver="GeoJSON" if name.endswith(".geojson") else None)
+    return name
+
+
+def text(tmp: Path, name: str, content: str | bytes) -> str:
+    path = tmp / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return name
+
+
+def folder(tmp: Path, name: str) -> str:
+    (tmp / name).mkdir()
+    return name
+
+
+def files(
+    tmp: Path,
+    kit: Kit,
+    *,
+    stores: str | None = None,
+    candidates: str | None = None,
+    network: str | None = None,
+    extra: tuple[str, ...] = (),
+) -> list[str]:
+    """``siting rank`` on the kit's files with some replaced; writes into ``out`` (a finished earlier run)."""
+    return [
+        "rank",
+        "--stores",
+        stores or str(kit.path("stores")),
+        "--candidates",
+        candidates or str(kit.path("candidates")),
+        "--network",
+        network or str(kit.pbf),
+        "--out",
+        "out",
+        "--no-map",
+        *extra,
+    ]
+
+
+def _set(col: str, value: Any, row: int | None = None) -> Callable[[gpd.GeoDataFrame], None]:
+    def change(gdf: gpd.GeoDataFrame) -> None:
+        if row is None:
+            gdf[col] = value
+        else:
+            gdf[col] = gdf[col].astype(object) if isinstance(value, str) else gdf[col]
+            gdf.loc[gdf.index[row], col] = value
+
+    return change
+
+
+def _projected_as_4326(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return gdf.to_crs("EPSG:3067").set_crs("EPSG:4326", allow_override=True)
+
+
+def _swapped(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    xy = shapely.get_coordinates(gdf.geometry.representative_point().to_numpy())
+    return gdf.set_geometry(gpd.points_from_xy(xy[:, 1], xy[:, 0]), crs="EPSG:4326")
+
+
+def _two_layers(tmp: Path, kit: Kit) -> str:
+    kit.stores.to_file(tmp / "both.gpkg", layer="shops")
+    kit.candidates.to_file(tmp / "both.gpkg", layer="sites")
+    return "both.gpkg"
+
+
+def _pbf_part(kit: Kit, tmp: Path, fraction: float) -> str:
+    data = kit.pbf.read_bytes()
+    return text(tmp, "cut.osm.pbf", data[: int(len(data) * fraction)])
+
+
+def _graphml_without_crs(tmp: Path) -> str:
+    return text(
+        tmp,
+        "nocrs.graphml",
+        '<?xml version="1.0"?><graphml xmlns="http://graphml.graphdrawing.org/xmlns">'
+        '<key id="d0" for="node" attr.name="x" attr.type="double"/>'
+        '<graph edgedefault="directed"><node id="1"><data key="d0">1.0</data></node></graph></graphml>',
+    )
+
+
+def _scenario(tmp: Path, kit: Kit, extra: str = "", city: str = "k", layers: str = "") -> str:
+    body = (
+        f'[[cities]]\nname = "{city}"\nnetwork = "{kit.pbf}"\n'
+        f'[cities.layers.stores]\npath = "{kit.path("stores")}"\n{layers}'
+        f'[cities.layers.candidates]\npath = "{kit.path("candidates")}"\n{extra}'
+    )
+    return text(tmp, "scenario.toml", body)
+
+
+def _earlier_run(tmp: Path) -> str:
+    (tmp / "run").mkdir()
+    (tmp / "run" / "run.json").write_text("{}")
+    return "run"
+
+
+# --------------------------------------------------------------------------- the catalogue
+
+CLI_CASES: list[CliCase] = [
+    # ---- stores layer: files that cannot be read
+    CliCase("stores-missing", lambda t, k: files(t, k, stores="nowhere.gpkg"), 2, ("nowhere.gpkg", "not found")),
+    CliCase("stores-0-byte-gpkg", lambda t, k: files(t, k, stores=text(t, "s.gpkg", b"")), 2, ("s.gpkg", "empty")),
+    CliCase(
+        "stores-0-byte-geojson", lambda t, k: files(t, k, stores=text(t, "s.geojson", b"")), 2, ("s.geojson", "0 bytes")
+    ),
+    CliCase("stores-0-byte-csv", lambda t, k: files(t, k, stores=text(t, "s.csv", b"")), 2, ("s.csv", "empty")),
+    CliCase(
+        "stores-header-only-csv",
+        lambda t, k: files(t, k, stores=text(t, "s.csv", "store_id,lon,lat\n")),
+        2,
+        ("s.csv", "no rows"),
+    ),
+    CliCase(
+        "stores-xlsx",
+        lambda t, k: files(t, k, stores=text(t, "s.xlsx", b"PK\x03\x04 not really")),
+        2,
+        ("s.xlsx", "spreadsheet", "CSV"),
+    ),
+    CliCase(
+        "stores-text-as-gpkg", lambda t, k: files(t, k, stores=text(t, "s.gpkg", "hello")), 2, ("s.gpkg", "cannot read")
+    ),
+    CliCase(
+        "stores-text-as-parquet",
+        lambda t, k: files(t, k, stores=text(t, "s.parquet", "hello")),
+        2,
+        ("s.parquet", "GeoParquet"),
+    ),
+    CliCase("stores-folder", lambda t, k: files(t, k, stores=str(t)), 2, ("is a folder",)),
+    CliCase(
+        "stores-csv-no-lonlat",
+        lambda t, k: files(t, k, stores=text(t, "s.csv", "store_id,demand_units_per_week\na,1\n")),
+        2,
+        ("s.csv", "'lon'", "'lat'"),
+    ),
+    CliCase(
+        "stores-csv-lon-text",
+        lambda t, k: files(
+            t, k, stores=text(t, "s.csv", "store_id,demand_units_per_week,lon,lat\na,1,26.9,60.4\nb,1,east,60.4\n")
+        ),
+        2,
+        ("s.csv", "line 3", "'east'"),
+    ),
+    CliCase(
+        "stores-csv-projected-no-crs",
+        lambda t, k: files(
+            t, k, stores=text(t, "s.csv", "store_id,demand_units_per_week,lon,lat\na,1,500000,6700000\n")
+        ),
+        2,
+        ("s.csv", "projected", "--crs"),
+    ),
+    CliCase(
+        "stores-csv-swapped",
+        lambda t, k: files(t, k, stores=text(t, "s.csv", "store_id,demand_units_per_week,lon,lat\na,1,60.4,126.9\n")),
+        2,
+        ("s.csv", "swapped"),
+    ),
+    CliCase(
+        "stores-gpkg-projected-as-4326",
+        lambda t, k: files(t, k, stores=layer(t, k, "stores", _projected_as_4326)),
+        2,
+        ("bad_stores.gpkg", "look projected", "--crs"),
+    ),
+    CliCase(
+        "stores-geojson-projected-as-4326",
+        lambda t, k: files(t, k, stores=layer(t, k, "stores", _projected_as_4326, name="s.geojson")),
+        2,
+        ("s.geojson", "look projected"),
+    ),
+    CliCase(
+        "stores-parquet-projected-as-4326",
+        lambda t, k: files(t, k, stores=layer(t, k, "stores", _projected_as_4326, name="s.parquet")),
+        2,
+        ("s.parquet", "look projected"),
+    ),
+    CliCase(
+        "stores-wrong-area-crs",
+        lambda t, k: files(
+            t,
+            k,
+            stores=layer(t, k, "stores", lambda g: g.to_crs("EPSG:3067").set_crs("EPSG:27700", allow_override=True)),
+        ),
+        2,
+        ("bad_stores.gpkg", "outside the area", "EPSG:27700"),
+    ),
+    CliCase(
+        "stores-degrees-as-metres",
+        lambda t, k: files(t, k, stores=layer(t, k, "stores", lambda g: g.set_crs("EPSG:3067", allow_override=True))),
+        2,
+        ("bad_stores.gpkg", "longitude/latitude", "--crs EPSG:4326"),
+    ),
+    CliCase(
+        "stores-lonlat-swapped-in-range",
+        lambda t, k: files(t, k, stores=layer(t, k, "stores", _swapped)),
+        2,
+        ("swapped",),
+    ),
+    CliCase(
+        "stores-far-away",
+        lambda t, k: files(t, k, stores=layer(t, k, "stores", lambda g: g.set_geometry(g.geometry.translate(5, 0)))),
+        2,
+        ("no store lies within", "same area"),
+    ),
+    # ---- stores layer: columns and values
+    CliCase(
+        "stores-no-demand",
+        lambda t, k: files(t, k, stores=layer(t, k, "stores", lambda g: g.drop(columns="demand_units_per_week"))),
+        2,
+        ("demand_units_per_week", "--column stores.demand="),
+    ),
+    CliCase(
+        "stores-no-id",
+        lambda t, k: files(t, k, stores=layer(t, k, "stores", lambda g: g.drop(columns="store_id"))),
+        2,
+        ("'store_id'", "--column stores.id="),
+    ),
+    CliCase(
+        "stores-demand-negative",
+        lambda t, k: files(t, k, stores=layer(t, k, "stores", _set("demand_units_per_week", -5.0, 1))),
+        2,
+        ("negative", "row 2", "demand_units_per_week"),
+    ),
+    CliCase(
+        "stores-demand-nan",
+        lambda t, k: files(t, k, stores=layer(t, k, "stores", _set("demand_units_per_week", np.nan, 0))),
+        2,
+        ("not a number", "row 1"),
+    ),
+    CliCase(
+        "stores-demand-huge",
+        lambda t, k: files(t, k, stores=layer(t, k, "stores", _set("demand_units_per_week", 1e308, 0))),
+        2,
+        ("plausible maximum", "row 1"),
+    ),
+    CliCase(
+        "stores-demand-inf-csv",
+        lambda t, k: files(
+            t, k, stores=text(t, "s.csv", "store_id,demand_units_per_week,lon,lat\na,inf,26.94,60.46\n")
+        ),
+        2,
+        ("s.csv", "not a number"),
+    ),
+    CliCase(
+        "stores-demand-all-zero",
+        lambda t, k: files(t, k, stores=layer(t, k, "stores", _set("demand_units_per_week", 0.0))),
+        2,
+        ("0 for every store",),
+    ),
+    CliCase(
+        "stores-demand-text",
+        lambda t, k: files(t, k, stores=layer(t, k, "stores", _set("demand_units_per_week", "ten", 0))),
+        2,
+        ("not a number", "'ten'"),
+    ),
+    CliCase(
+        "stores-duplicate-ids",
+        lambda t, k: files(t, k, stores=layer(t, k, "stores", _set("store_id", "same"))),
+        2,
+        ("duplicate id 'same'",),
+    ),
+    CliCase(
+        "stores-empty-id",
+        lambda t, k: files(t, k, stores=layer(t, k, "stores", _set("store_id", None, 0))),
+        2,
+        ("'store_id' is empty", "row 1"),
+    ),
+    CliCase(
+        "stores-no-rows", lambda t, k: files(t, k, stores=layer(t, k, "stores", lambda g: g.iloc[:0])), 2, ("no rows",)
+    ),
+    CliCase(
+        "stores-lines",
+        lambda t, k: files(
+            t,
+            k,
+            stores=layer(
+                t,
+                k,
+                "stores",
+                lambda g: g.set_geometry(
+                    g.geometry.map(lambda pt: shapely.LineString([pt, shapely.Point(pt.x + 1e-4, pt.y)]))
+                ),
+            ),
+        ),
+        2,
+        ("LineString", "stores must be"),
+    ),
+    CliCase(
+        "stores-null-geometry",
+        lambda t, k: files(
+            t,
+            k,
+            stores=layer(
+                t, k, "stores", lambda g: g.set_geometry(gpd.GeoSeries([None, *g.geometry.iloc[1:]], crs=g.crs))
+            ),
+        ),
+        2,
+        ("no geometry", "row 1"),
+    ),
+    CliCase(
+        "stores-two-layers",
+        lambda t, k: files(t, k, stores=_two_layers(t, k)),
+        2,
+        ("both.gpkg", "2 layers", "both.gpkg:shops"),
+    ),
+    CliCase(
+        "stores-unknown-layer",
+        lambda t, k: files(t, k, stores=_two_layers(t, k) + ":shop"),
+        2,
+        ("no layer 'shop'", "'shops'"),
+    ),
+    CliCase(
+        "stores-shapefile-no-crs",
+        lambda t, k: files(t, k, stores=_shapefile_without_prj(t, k)),
+        2,
+        ("s.shp", "no CRS", "--crs"),
+    ),
+    CliCase(
+        "stores-bad-crs-option",
+        lambda t, k: files(t, k, extra=("--crs", "EPSG:99999999")),
+        2,
+        ("EPSG:99999999", "--crs"),
+    ),
+    # ---- candidates, population, rents
+    CliCase(
+        "candidates-floor-zero",
+        lambda t, k: files(t, k, candidates=layer(t, k, "candidates", _set("floor_area_m2", 0.0, 0))),
+        2,
+        ("floor_area_m2", "greater than 0"),
+    ),
+    CliCase(
+        "candidates-floor-huge",
+        lambda t, k: files(t, k, candidates=layer(t, k, "candidates", _set("floor_area_m2", 1e12, 0))),
+        2,
+        ("floor_area_m2", "plausible maximum"),
+    ),
+    CliCase(
+        "candidates-rent-negative",
+        lambda t, k: files(t, k, candidates=layer(t, k, "candidates", _set("rent_per_m2_yr", -1.0, 2))),
+        2,
+        ("rent_per_m2_yr", "negative", "row 3"),
+    ),
+    CliCase(
+        "candidates-no-id",
+        lambda t, k: files(t, k, candidates=layer(t, k, "candidates", lambda g: g.drop(columns="site_id"))),
+        2,
+        ("'site_id'", "--column candidates.id="),
+    ),
+    CliCase(
+        "candidates-no-rent-no-rents",
+        lambda t, k: files(t, k, candidates=layer(t, k, "candidates", lambda g: g.drop(columns="rent_per_m2_yr"))),
+        2,
+        ("rent_per_m2_yr", "rents layer"),
+    ),
+    CliCase(
+        "population-negative",
+        lambda t, k: files(t, k, extra=("--population", layer(t, k, "population", _set("population", -3.0, 0)))),
+        2,
+        ("population", "negative"),
+    ),
+    CliCase(
+        "population-0-byte",
+        lambda t, k: files(t, k, extra=("--population", text(t, "p.gpkg", b""))),
+        2,
+        ("p.gpkg", "empty"),
+    ),
+    CliCase(
+        "rents-points",
+        lambda t, k: files(
+            t,
+            k,
+            extra=(
+                "--rents",
+                layer(
+                    t,
+                    k,
+                    "stores",
+                    lambda g: g.rename(columns={"store_id": "zone_id"}).assign(rent_per_m2_yr=10.0),
+                    name="r.gpkg",
+                ),
+            ),
+        ),
+        2,
+        ("Point", "rents must be"),
+    ),
+    # ---- network files
+    CliCase(
+        "network-0-byte-pbf", lambda t, k: files(t, k, network=text(t, "n.osm.pbf", b"")), 2, ("n.osm.pbf", "empty")
+    ),
+    CliCase(
+        "network-truncated-pbf", lambda t, k: files(t, k, network=_pbf_part(k, t, 0.5)), 2, ("cut.osm.pbf", "truncated")
+    ),
+    CliCase(
+        "network-text-as-pbf",
+        lambda t, k: files(t, k, network=text(t, "n.osm.pbf", "just some text\n")),
+        2,
+        ("n.osm.pbf", "OSM PBF"),
+    ),
+    CliCase(
+        "network-corrupt-bz2",
+        lambda t, k: files(t, k, network=text(t, "n.osm.bz2", bz2.compress(b"<osm>" * 1000)[:-20])),
+        2,
+        ("n.osm.bz2", "OSM XML"),
+    ),
+    CliCase(
+        "network-osm-not-xml",
+        lambda t, k: files(t, k, network=text(t, "n.osm", "hello, world")),
+        2,
+        ("n.osm", "OSM XML"),
+    ),
+    CliCase(
+        "network-osm-broken-xml",
+        lambda t, k: files(t, k, network=text(t, "n.osm", "<?xml version='1.0'?><osm><way id='1'>")),
+        2,
+        ("n.osm", "OSM XML"),
+    ),
+    CliCase(
+        "network-graphml-no-crs", lambda t, k: files(t, k, network=_graphml_without_crs(t)), 2, ("nocrs.graphml", "crs")
+    ),
+    CliCase(
+        "network-graphml-garbage",
+        lambda t, k: files(t, k, network=text(t, "n.graphml", "no graph here")),
+        2,
+        ("n.graphml", "GraphML"),
+    ),
+    CliCase(
+        "network-missing-no-suffix", lambda t, k: files(t, k, network="data/kotka"), 2, ("data/kotka", "does not exist")
+    ),
+    CliCase(
+        "network-missing-pbf", lambda t, k: files(t, k, network="kotka2.osm.pbf"), 2, ("kotka2.osm.pbf", "not found")
+    ),
+    CliCase(
+        "network-unknown-suffix",
+        lambda t, k: files(t, k, network=text(t, "n.txt", "x")),
+        2,
+        ("n.txt", "unknown suffix"),
+    ),
+    # ---- command-line options
+    CliCase(
+        "column-no-equals",
+        lambda t, k: files(t, k, extra=("--column", "stores.demand")),
+        2,
+        ("--column", "LAYER.ROLE=YOUR_NAME"),
+    ),
+    CliCase(
+        "column-unknown-layer",
+        lambda t, k: files(t, k, extra=("--column", "shops.demand=qty")),
+        2,
+        ("unknown layer 'shops'",),
+    ),
+    CliCase(
+        "column-unknown-role",
+        lambda t, k: files(t, k, extra=("--column", "stores.qty=demand")),
+        2,
+        ("no role 'qty'", "demand"),
+    ),
+    CliCase(
+        "column-layer-not-given",
+        lambda t, k: files(t, k, extra=("--column", "population.population=pop")),
+        2,
+        ("population", "not given"),
+    ),
+    CliCase(
+        "column-names-missing-column",
+        lambda t, k: files(t, k, extra=("--column", "stores.demand=qty")),
+        2,
+        ("no column 'qty'", "mapping"),
+    ),
+    CliCase("city-dotdot", lambda t, k: files(t, k, extra=("--city", "../../x")), 2, ("city name '../../x'", "--city")),
+    CliCase(
+        "city-slash",
+        lambda t, k: files(t, k, extra=("--city", "Helsinki/Espoo")),
+        2,
+        ("Helsinki/Espoo", "'Helsinki-Espoo'"),
+    ),
+    CliCase("city-empty", lambda t, k: files(t, k, extra=("--city", "")), 2, ("city name", "empty")),
+    CliCase("city-hidden", lambda t, k: files(t, k, extra=("--city", ".hidden")), 2, ("city name '.hidden'",)),
+    CliCase("city-reserved", lambda t, k: files(t, k, extra=("--city", "NUL")), 2, ("reserved",)),
+    CliCase(
+        "out-is-file",
+        lambda t, k: [*files(t, k)[:-3], "--out", text(t, "o.txt", "x"), "--no-map"],
+        2,
+        ("o.txt", "is a file"),
+    ),
+    CliCase(
+        "out-holds-other-files",
+        lambda t, k: [*files(t, k)[:-3], "--out", str(k.folder), "--no-map"],
+        2,
+        ("not a siting run", "new or empty folder"),
+    ),
+    CliCase(
+        "out-under-a-file",
+        lambda t, k: [*files(t, k)[:-3], "--out", text(t, "f", "x") + "/sub", "--no-map"],
+        2,
+        ("is a file, not a folder",),
+    ),
+    CliCase(
+        "out-is-working-folder", lambda t, k: [*files(t, k)[:-3], "--out", ".", "--no-map"], 2, ("working folder",)
+    ),
+    CliCase(
+        "map-is-folder", lambda t, k: [*files(t, k)[:-1], "--map", folder(t, "maps_dir")], 2, ("--map", "is a folder")
+    ),
+    CliCase("map-wrong-suffix", lambda t, k: [*files(t, k)[:-1], "--map", "m.png"], 2, ("--map", ".html")),
+    CliCase(
+        "map-under-a-file",
+        lambda t, k: [*files(t, k)[:-1], "--map", text(t, "f", "x") + "/m.html"],
+        2,
+        ("--map", "is a file"),
+    ),
+    CliCase("format-unknown", lambda t, k: [*files(t, k), "--format", "xlsx"], 2, ("xlsx",)),
+    CliCase("top-zero", lambda t, k: [*files(t, k), "--top", "0"], 2, ("--top",)),
+    CliCase("reach-zero", lambda t, k: [*files(t, k), "--reach-min", "0"], 2, ("--reach-min",)),
+    CliCase(
+        "stores-without-network",
+        lambda t, k: ["rank", "--stores", str(k.path("stores")), "--out", "out"],
+        2,
+        ("--candidates", "--network", "missing"),
+    ),
+    CliCase(
+        "scenario-and-files",
+        lambda t, k: ["rank", _scenario(t, k), "--stores", str(k.path("stores"))],
+        2,
+        ("either a scenario", "not both"),
+    ),
+    CliCase("crs-without-files", lambda t, k: ["rank", "--crs", "EPSG:3067", "--out", "out"], 2, ("--crs", "--stores")),
+    CliCase("plan-k-zero", lambda t, k: ["plan", "--k", "0", "--out", "out"], 2, ("--k",)),
+    CliCase(
+        "scenario-duplicate-cities",
+        lambda t, k: ["rank", text(t, "s.toml", (t / _scenario(t, k)).read_text() * 2), "--out", "out"],
+        2,
+        ("unique", "'k'"),
+    ),
+    # ---- scenario files
+    CliCase("scenario-missing", lambda t, k: ["rank", "nope.toml", "--out", "out"], 2, ("nope.toml", "not found")),
+    CliCase(
+        "scenario-not-toml",
+        lambda t, k: ["rank", text(t, "s.toml", "this is = = not toml"), "--out", "out"],
+        2,
+        ("s.toml", "TOML"),
+    ),
+    CliCase(
+        "scenario-binary", lambda t, k: ["rank", text(t, "s.toml", b"\xff\xfe\x00bin"), "--out", "out"], 2, ("s.toml",)
+    ),
+    CliCase(
+        "scenario-weight-negative",
+        lambda t, k: ["rank", _scenario(t, k, "[rank.weights]\nrent_per_yr = -1\n"), "--out", "out", "--no-map"],
+        2,
+        ("scenario.toml", "rank", "rent_per_yr"),
+    ),
+    CliCase(
+        "scenario-weights-zero",
+        lambda t, k: [
+            "rank",
+            _scenario(t, k, "[rank.weights]\nrent_per_yr = 0\ndelivery_time_s = 0\n"),
+            "--out",
+            "out",
+            "--no-map",
+        ],
+        2,
+        ("scenario.toml", "weight above 0"),
+    ),
+    CliCase(
+        "scenario-weight-unknown",
+        lambda t, k: ["rank", _scenario(t, k, "[rank.weights]\nrent = 1\n"), "--out", "out"],
+        2,
+        ("scenario.toml", "rank.weights", "'rent'"),
+    ),
+    CliCase(
+        "scenario-city-slash",
+        lambda t, k: ["rank", _scenario(t, k, city="Helsinki/Espoo"), "--out", "out", "--no-map"],
+        2,
+        ("Helsinki/Espoo", "[[cities]]"),
+    ),
+    CliCase(
+        "scenario-city-dotdot",
+        lambda t, k: ["plan", _scenario(t, k, city=".."), "--out", "out"],
+        2,
+        ("city name '..'",),
+    ),
+    CliCase(
+        "scenario-layer-unknown",
+        lambda t, k: ["rank", _scenario(t, k, layers='layer = "shops"\n'), "--out", "out"],
+        2,
+        ("no layer 'shops'", "stores"),
+    ),
+    CliCase(
+        "scenario-unknown-key",
+        lambda t, k: ["rank", _scenario(t, k, layers='colums = { demand = "x" }\n'), "--out", "out"],
+        2,
+        ("scenario.toml", "colums"),
+    ),
+    # ---- other commands
+    CliCase("map-missing-folder", lambda t, k: ["map", "nowhere"], 2, ("nowhere", "not found")),
+    CliCase("map-folder-without-layers", lambda t, k: ["map", _earlier_run(t)], 2, ("no saved layers",)),
+    CliCase("map-out-is-file", lambda t, k: ["map", str(k.folder), "--out", text(t, "f", "x")], 2, ("is a file",)),
+    CliCase(
+        "network-build-0-byte",
+        lambda t, k: ["network", "build", text(t, "n.osm.pbf", b""), "--no-cache"],
+        2,
+        ("n.osm.pbf", "empty"),
+    ),
+    CliCase(
+        "network-build-out-folder",
+        lambda t, k: ["network", "build", str(k.pbf), "--out", str(t)],
+        2,
+        ("--out", "is a folder"),
+    ),
+    CliCase(
+        "network-build-out-suffix",
+        lambda t, k: ["network", "build", str(k.pbf), "--out", "g.txt"],
+        2,
+        ("--out", ".graphml"),
+    ),
+    CliCase("network-build-mode", lambda t, k: ["network", "build", str(k.pbf), "--mode", "fly"], 2, ("--mode", "fly")),
+    CliCase(
+        "network-build-missing-path",
+        lambda t, k: ["network", "build", "maps/kotka"],
+        2,
+        ("maps/kotka", "does not exist"),
+    ),
+    CliCase(
+        "validate-text-pbf",
+        lambda t, k: [
+            "validate",
+            "--stores",
+            str(k.path("stores")),
+            "--candidates",
+            str(k.path("candidates")),
+            "--network",
+            text(t, "n.osm.pbf", "text"),
+        ],
+        2,
+        ("n.osm.pbf", "OSM PBF"),
+    ),
+    CliCase(
+        "validate-bad-stores",
+        lambda t, k: [
+            "validate",
+            "--stores",
+            text(t, "s.gpkg", b""),
+            "--candidates",
+            str(k.path("candidates")),
+            "--network",
+            str(k.pbf),
+        ],
+        2,
+        ("s.gpkg", "empty"),
+    ),
+    CliCase(
+        "validate-scenario-truncated-pbf",
+        lambda t, k: ["validate", _scenario_with_network(t, k, _pbf_part(k, t, 0.3))],
+        2,
+        ("cut.osm.pbf", "truncated"),
+    ),
+    CliCase("validate-nothing", lambda t, k: ["validate"], 2, ("scenario file", "--stores")),
+    CliCase("diff-missing", lambda t, k: ["diff", "a", "b"], 2, ("a",)),
+    CliCase("init-exists", lambda t, k: ["init", text(t, "s.toml", "x")], 2, ("already exists", "--force")),
+    CliCase("demo-exists", lambda t, k: ["demo", str(k.folder), "--city", "kotka"], 2, ("already exist", "--force")),
+]
+
+
+def _shapefile_without_prj(tmp: Path, kit: Kit) -> str:
+    kit.stores.rename(columns={"demand_units_per_week": "demand"}).to_file(tmp / "s.shp")
+    (tmp / "s.prj").unlink()
+    return "s.shp"
+
+
+def _scenario_with_network(tmp: Path, kit: Kit, network: str) -> str:
+    body = (
+        f'[[cities]]\nname = "k"\nnetwork = "{tmp / network}"\n'
+        f'[cities.layers.stores]\npath = "{kit.path("stores")}"\n'
+        f'[cities.layers.candidates]\npath = "{kit.path("candidates")}"\n'
+    )
+    return text(tmp, "scenario.toml", body)
+
+
+def _read(kind: str, name: str) -> Callable[[Path, Kit], Any]:
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.inputs.layers import read_layer
+
+        return read_layer(tmp / name if not Path(name).is_absolute() else name, kind)
+
+    return call
+
+
+def _build(name: str, **kw: Any) -> Callable[[Path, Kit], Any]:
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.network.build import build_network
+
+        return build_network(tmp / name if name else kit.pbf, cache=False, **kw)
+
+    return call
+
+
+def _then(make: Callable[[Path, Kit], Any], call: Callable[[Path, Kit], Any]) -> Callable[[Path, Kit], Any]:
+    def both(tmp: Path, kit: Kit) -> Any:
+        make(tmp, kit)
+        return call(tmp, kit)
+
+    return both
+
+
+API_CASES: list[ApiCase] = [
+    ApiCase("read-missing", _read("stores", "nowhere.gpkg"), "MissingFileError", ("nowhere.gpkg",)),
+    ApiCase(
+        "read-0-byte", _then(lambda t, k: text(t, "s.gpkg", b""), _read("stores", "s.gpkg")), "InputError", ("empty",)
+    ),
+    ApiCase(
+        "read-text-gpkg",
+        _then(lambda t, k: text(t, "s.gpkg", "x"), _read("stores", "s.gpkg")),
+        "InputError",
+        ("cannot read",),
+    ),
+    ApiCase(
+        "read-text-parquet",
+        _then(lambda t, k: text(t, "s.parquet", "x"), _read("stores", "s.parquet")),
+        "InputError",
+        ("GeoParquet",),
+    ),
+    ApiCase("read-two-layers", _then(_two_layers, _read("stores", "both.gpkg")), "InputError", ("layer='shops'",)),
+    ApiCase(
+        "read-xlsx",
+        _then(lambda t, k: text(t, "s.xlsx", b"PK"), _read("stores", "s.xlsx")),
+        "InputError",
+        ("spreadsheet",),
+    ),
+    ApiCase(
+        "read-projected-as-4326",
+        _then(lambda t, k: layer(t, k, "stores", _projected_as_4326), _read("stores", "bad_stores.gpkg")),
+        "InputError",
+        ("crs='EPSG:",),
+    ),
+    ApiCase("read-no-crs", _then(_shapefile_without_prj, _read("stores", "s.shp")), "NoCrsError", ("crs=",)),
+    ApiCase(
+        "read-bad-crs",
+        lambda t, k: __import__("siting.inputs.layers", fromlist=["x"]).read_layer(
+            k.path("stores"), "stores", crs="nonsense"
+        ),
+        "InputError",
+        ("nonsense", "crs="),
+    ),
+    ApiCase(
+        "read-missing-column",
+        _then(
+            lambda t, k: layer(t, k, "stores", lambda g: g.drop(columns="demand_units_per_week")),
+            _read("stores", "bad_stores.gpkg"),
+        ),
+        "MissingColumnError",
+        ("columns={'your_name'",),
+    ),
+    ApiCase("read-unknown-kind", _read("shops", "x.gpkg"), "InputError", ("shops",)),
+    ApiCase(
+        "build-text-pbf",
+        _then(lambda t, k: text(t, "n.osm.pbf", "text"), _build("n.osm.pbf")),
+        "InputError",
+        ("n.osm.pbf",),
+    ),
+    ApiCase(
+        "build-truncated-pbf",
+        _then(lambda t, k: _pbf_part(k, t, 0.6), _build("cut.osm.pbf")),
+        "InputError",
+        ("truncated",),
+    ),
+    ApiCase(
+        "build-corrupt-bz2",
+        _then(lambda t, k: text(t, "n.osm.bz2", b"BZh9garbage"), _build("n.osm.bz2")),
+        "InputError",
+        ("n.osm.bz2",),
+    ),
+    ApiCase(
+        "build-graphml-no-crs",
+        _then(lambda t, k: _graphml_without_crs(t), _build("nocrs.graphml")),
+        "InputError",
+        ("crs",),
+    ),
+    ApiCase("build-bad-crs", _build("", crs="EPSG:nonsense"), "InputError", ("EPSG:nonsense",)),
+    ApiCase(
+        "build-missing-path-like",
+        lambda t, k: __import__("siting.network.build", fromlist=["x"]).build_network("data/kotka", cache=False),
+        "MissingFileError",
+        ("data/kotka",),
+    ),
+    ApiCase(
+        "build-mode",
+        lambda t, k: __import__("siting.network.build", fromlist=["x"]).build_network(k.pbf, mode="fly", cache=False),
+        "InputError",
+        ("fly",),
+    ),
+    ApiCase(
+        "map-corrupt-layer",
+        _then(
+            lambda t, k: (text(t, "candidates.parquet", "x"), layer(t, k, "stores", name="stores.parquet")),
+            lambda t, k: __import__("siting.maps", fromlist=["x"]).map_from_outputs(t),
+        ),
+        "InputError",
+        ("candidates.parquet",),
+    ),
+    ApiCase(
+        "read-run-missing",
+        lambda t, k: __import__("siting.runinfo", fromlist=["x"]).read_run(t / "nope"),
+        "InputError",
+        ("nope",),
+    ),
+    ApiCase(
+        "weights-negative",
+        lambda t, k: __import__("siting.ranking", fromlist=["x"]).normalise_weights({"rent_per_yr": -1}),
+        "InputError",
+        ("rent_per_yr",),
+    ),
+    ApiCase(
+        "api-scenario-binary",
+        lambda t, k: __import__("siting.config.scenario", fromlist=["x"]).load_scenario(
+            t / text(t, "s.toml", b"\xff\xfe")
+        ),
+        "InputError",
+        ("s.toml",),
+    ),
+]
+
+
+def snapshot(folder: Path) -> dict[str, Any]:
+    """Every file and folder under ``folder`` with its size and content digest (to prove nothing changed)."""
+    import hashlib
+
+    out: dict[str, Any] = {}
+    for p in sorted(folder.rglob("*")):
+        rel = str(p.relative_to(folder))
+        out[rel] = hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir"
+    return out
+
+
+def earlier_output(tmp: Path) -> None:
+    """An earlier run's ``out`` folder (what a failed run must leave as it was)."""
+    (tmp / "out" / "kotka").mkdir(parents=True)
+    (tmp / "out" / "run.json").write_text(json.dumps({"command": "rank"}))
+    (tmp / "out" / "ranking.csv").write_text("site_id,rank\na,1\n")
+    (tmp / "out" / "kotka" / "chosen.csv").write_text("site_id\na\n")

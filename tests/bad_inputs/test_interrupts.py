@@ -1,0 +1,94 @@
+"""Ctrl-C (a real SIGINT) and concurrent runs: exit 130 or a refusal, and the earlier outputs untouched."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from bad_input_cases import earlier_output, snapshot
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
+    return env
+
+
+def _start(args: list[str], cwd: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "siting.cli", *args],
+        cwd=cwd,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _interrupt_when(proc: subprocess.Popen[str], marker: str) -> tuple[int, str]:
+    """Send SIGINT once ``marker`` appears on stderr; return (exit code, all of stderr)."""
+    assert proc.stderr is not None
+    seen = ""
+    deadline = time.monotonic() + 120
+    while marker not in seen:
+        line = proc.stderr.readline()
+        assert line or proc.poll() is None, f"ended before {marker!r}: {seen}"
+        seen += line
+        assert time.monotonic() < deadline
+    proc.send_signal(signal.SIGINT)
+    _, rest = proc.communicate(timeout=120)
+    return proc.returncode, seen + rest
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+@pytest.mark.parametrize("command", ["rank", "plan"])
+def test_ctrl_c_exits_130_and_leaves_out_and_maps_untouched(command: str, tmp_path: Path) -> None:
+    earlier_output(tmp_path)
+    (tmp_path / "maps").mkdir()
+    (tmp_path / "maps" / "helsinki.html").write_text("<p>earlier map</p>")
+    before = snapshot(tmp_path)
+    proc = _start([command, "--out", "out", "--progress"], tmp_path)
+    code, stderr = _interrupt_when(proc, "rank cities:")
+    assert code == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert snapshot(tmp_path) == before
+    assert _leftovers(tmp_path) == [] and _leftovers(tmp_path / "maps") == []
+
+
+def test_ctrl_c_during_network_build_leaves_the_graphml_untouched(tmp_path: Path, helsinki_pbf: Path) -> None:
+    (tmp_path / "g.graphml").write_text("<graphml>earlier</graphml>")
+    before = snapshot(tmp_path)
+    proc = _start(["network", "build", str(helsinki_pbf), "--no-cache", "--out", "g.graphml", "--progress"], tmp_path)
+    code, stderr = _interrupt_when(proc, "network:")
+    assert code == 130, stderr
+    assert "Traceback" not in stderr
+    assert snapshot(tmp_path) == before
+
+
+def test_a_second_run_into_the_same_out_is_refused_while_the_first_runs(tmp_path: Path) -> None:
+    first = _start(["rank", "--out", "out", "--no-map", "--progress"], tmp_path)
+    assert first.stderr is not None
+    seen = ""
+    while "rank cities:" not in seen:  # the first run holds the lock from before its computation
+        line = first.stderr.readline()
+        assert line, seen
+        seen += line
+    second = _start(["rank", "--demo", "kotka", "--out", "out", "--no-map"], tmp_path)
+    _, err2 = second.communicate(timeout=120)
+    _, err1 = first.communicate(timeout=300)
+    assert second.returncode == 2, err2
+    assert "another siting run" in err2 and "out" in err2
+    assert first.returncode == 0, err1
+    assert (tmp_path / "out" / "run.json").is_file()
+    assert (tmp_path / "out" / "helsinki").is_dir() and not (tmp_path / "out" / "kotka").exists()
+    assert _leftovers(tmp_path) == []
