@@ -51,7 +51,7 @@ class SiteFilters:
 
     max_rent_per_m2_yr: float | None = None
     max_rent_per_yr: float | None = None
-    excluded_zones: str | Path | gpd.GeoDataFrame | None = None
+    excluded_zones: Any = None  # a layer path (resolved against the scenario) or a GeoDataFrame
     max_delivery_time_s: float | None = None
     min_stores_within_sla: int | None = None
     min_population_reachable: float | None = None
