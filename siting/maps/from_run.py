@@ -115,9 +115,10 @@ def map_from_outputs(
     -------
     folium.Map
 
-    Examples
-    --------
-    >>> m = map_from_outputs("results", city="kotka")  # doctest: +SKIP
+    Notes
+    -----
+    After ``siting rank data/two_cities.toml --out results``, ``map_from_outputs("results",
+    city="kotka")`` redraws Kotka's map without recomputing (what ``siting map results`` does).
     """
     out = Path(out_dir)
     if not out.is_dir():
