@@ -73,64 +73,86 @@ class _Model:
     row_lo: np.ndarray
     row_hi: np.ndarray
     n_y: int
-    pairs: np.ndarray  # (P, 2) site, store of each x column block
-    off_stores: np.ndarray  # stores with an offshore column
-    demand: np.ndarray  # (m, T) weekly units
+    pairs: np.ndarray  # (P, 2) site, group of each x column block
+    off_groups: np.ndarray  # groups with an offshore column
+    demand: np.ndarray  # (G, T) weekly units of each group
+    members: np.ndarray  # stores of the model
+    group_of: np.ndarray  # group of each member store
+
+
+def _groups(pb: ShareProblem, stores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Stores that no model could tell apart (same brand, same drive times and delivery costs from every
+    site, e.g. shops snapped to one road node) merge into one demand group: exact, and far smaller."""
+    key = np.column_stack(
+        [
+            pb.store_brand[stores],
+            np.nan_to_num(np.asarray(pb.delivery_time_s)[:, stores].T, posinf=-1.0),
+            np.asarray(pb.delivery_cost_per_unit)[:, stores].T,
+        ]
+    )
+    _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    return stores[first], inverse.ravel()
 
 
 def _build(pb: ShareProblem, brands: Sequence[int]) -> _Model:
     n, lv = pb.n_sites, len(pb.capacity_units_per_week)
     t_count = len(pb.season_names)
     weeks = np.asarray(pb.season_weeks, dtype=float)
-    demand = pb.season_demand()
-    in_set = np.isin(pb.store_brand, list(brands)) & (demand.sum(axis=1) > 0)
-    ok = pb.eligible(brands) & in_set[None, :]
-    prio = np.array([pb.brand_kind[b] == "priority" for b in pb.store_brand])
-    orphans = np.flatnonzero(in_set & prio & ~ok.any(axis=0))
+    store_demand = pb.season_demand()
+    in_set = np.isin(pb.store_brand, list(brands)) & (store_demand.sum(axis=1) > 0)
+    ok_store = pb.eligible(brands) & in_set[None, :]
+    prio_store = np.array([pb.brand_kind[b] == "priority" for b in pb.store_brand])
+    orphans = np.flatnonzero(in_set & prio_store & ~ok_store.any(axis=0))
     if len(orphans):
         s = orphans[0]
         raise InfeasibleError(
             f"priority store {pb.store_ids[s]!r} of brand {pb.brand_names[pb.store_brand[s]]!r} has no candidate "
             f"site within its SLA of {pb.brand_lead_time_days[pb.store_brand[s]]:g} days (production lead time "
-            f"{pb.production_lead_time_days:g} days + drive time); add a closer site or relax the SLA in [[lane_classes]]."
+            f"{pb.production_lead_time_days:g} days + drive time); add a closer site or relax the SLA "
+            "in [[lane_classes]]."
         )
-    pairs = np.argwhere(ok)  # (P, 2) site, store
-    off_stores = np.flatnonzero(in_set & ~prio)
-    n_y, n_p, n_o = n * lv, len(pairs), len(off_stores)
-    # columns: y (n*L), x (P*T, pair-major), o (O*T)
+    members = np.flatnonzero(in_set)
+    rep, group_of = _groups(pb, members)
+    g_count = len(rep)
+    demand = np.zeros((g_count, t_count))
+    np.add.at(demand, group_of, store_demand[members])
+    group_brand = pb.store_brand[rep]
+    ok = ok_store[:, rep]
+    prio = prio_store[rep]
+    pairs = np.argwhere(ok)  # (P, 2) site, group
+    off_groups = np.flatnonzero(~prio)
+    n_y, n_p, n_o = n * lv, len(pairs), len(off_groups)
+    # columns: y (n*L), x (P*T, pair-major: share of a group's demand served by a site), o (O*T offshore share)
     x0, o0 = n_y, n_y + n_p * t_count
     ncol = o0 + n_o * t_count
     c = np.zeros(ncol)
     c[:n_y] = (np.asarray(pb.rent_per_yr) + np.asarray(pb.setup_per_yr)).ravel()
-    si, st = pairs[:, 0], pairs[:, 1]
-    brand = pb.store_brand[st]
-    per_unit = np.asarray(pb.unit_cost_per_unit)[brand] + np.asarray(pb.delivery_cost_per_unit)[si, st]
+    si, gi = pairs[:, 0], pairs[:, 1]
+    per_unit = np.asarray(pb.unit_cost_per_unit)[group_brand[gi]] + np.asarray(pb.delivery_cost_per_unit)[si, rep[gi]]
     per_unit = per_unit + pb.holding_per_unit
-    c[x0:o0] = (per_unit[:, None] * demand[st] * weeks[None, :]).ravel()
-    ob = pb.store_brand[off_stores]
-    c[o0:] = (np.asarray(pb.offshore_landed_per_unit)[ob][:, None] * demand[off_stores] * weeks[None, :]).ravel()
+    c[x0:o0] = (per_unit[:, None] * demand[gi] * weeks[None, :]).ravel()
+    ob = group_brand[off_groups]
+    c[o0:] = (np.asarray(pb.offshore_landed_per_unit)[ob][:, None] * demand[off_groups] * weeks[None, :]).ravel()
     rows, cols, vals, lo, hi = [], [], [], [], []
-    r = 0
-    # demand rows: sum_i x[i,s,t] + o[s,t] = 1 per (store, season) with demand
-    served = np.flatnonzero(in_set)
-    row_of = np.full(len(pb.store_ids), -1)
-    row_of[served] = np.arange(len(served))
-    xcols = x0 + np.arange(n_p * t_count).reshape(n_p, t_count)
     tt = np.arange(t_count)
-    rows.append((row_of[st][:, None] * t_count + tt[None, :]).ravel())
+    # demand rows: sum_i x[i,g,t] + o[g,t] = 1 per (group, season)
+    xcols = x0 + np.arange(n_p * t_count).reshape(n_p, t_count)
+    rows.append((gi[:, None] * t_count + tt[None, :]).ravel())
     cols.append(xcols.ravel())
     vals.append(np.ones(n_p * t_count))
     ocols = o0 + np.arange(n_o * t_count).reshape(n_o, t_count)
-    rows.append((row_of[off_stores][:, None] * t_count + tt[None, :]).ravel())
+    rows.append((off_groups[:, None] * t_count + tt[None, :]).ravel())
     cols.append(ocols.ravel())
     vals.append(np.ones(n_o * t_count))
-    r = len(served) * t_count
+    r = g_count * t_count
     lo.append(np.ones(r))
     hi.append(np.ones(r))
-    # capacity rows: sum_s d[s,t] x[i,s,t] - u * sum_l cap_l y[i,l] <= 0 per (site, season)
+    # capacity rows: sum_g d[g,t] x[i,g,t] - u * sum_l cap_l y[i,l] <= 0 per (site, season); they also
+    # close every flow of a closed site (per-pair linking rows would tighten the relaxation but made
+    # the LP 100x slower on the demo)
     rows.append((r + si[:, None] * t_count + tt[None, :]).ravel())
     cols.append(xcols.ravel())
-    vals.append(demand[st].ravel())
+    vals.append(demand[gi].ravel())
     cap = np.asarray(pb.capacity_units_per_week, dtype=float) * pb.max_utilisation
     ii, ll, tq = np.meshgrid(np.arange(n), np.arange(lv), tt, indexing="ij")
     rows.append((r + ii * t_count + tq).ravel())
@@ -147,21 +169,8 @@ def _build(pb: ShareProblem, brands: Sequence[int]) -> _Model:
     lo.append(np.full(n, -np.inf))
     hi.append(np.ones(n))
     r += n
-    # linking: x[i,s,t] - sum_l y[i,l] <= 0 per pair and season
-    link = r + np.arange(n_p * t_count)
-    rows.append(link)
-    cols.append(xcols.ravel())
-    vals.append(np.ones(n_p * t_count))
-    pl = np.repeat(si, t_count)
-    for level in range(lv):
-        rows.append(link)
-        cols.append(pl * lv + level)
-        vals.append(-np.ones(n_p * t_count))
-    lo.append(np.full(n_p * t_count, -np.inf))
-    hi.append(np.zeros(n_p * t_count))
-    r += n_p * t_count
     a = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(r, ncol))
-    return _Model(c, a, np.concatenate(lo), np.concatenate(hi), n_y, pairs, off_stores, demand)
+    return _Model(c, a, np.concatenate(lo), np.concatenate(hi), n_y, pairs, off_groups, demand, members, group_of)
 
 
 def _highs(model: _Model, *, integer: bool, y_fixed: np.ndarray | None, time_limit_s: float, gap: float, start=None):
@@ -267,11 +276,11 @@ def design_network(
     model = _build(problem, brands)
     start, start_cost = _warm_start(model, problem, time_limit_s) if warm_start else (None, float("inf"))
     left = time_limit_s - (time.perf_counter() - t0)
-    status, x, obj, bound = _highs(model, integer=True, y_fixed=None, time_limit_s=left, gap=mip_gap, start=start)
+    status, x, _, bound = _highs(model, integer=True, y_fixed=None, time_limit_s=left, gap=mip_gap, start=start)
     if x is None:
         if start is None:
             raise InfeasibleError("the shared-network design found no feasible solution; raise the capacity levels.")
-        x, obj, bound, status = start, start_cost, float("-inf"), "time_limit"
+        x, bound, status = start, float("-inf"), "time_limit"
     return _result(problem, model, brands, x, bound, status, time.perf_counter() - t0, start_cost)
 
 
@@ -281,12 +290,18 @@ def _result(pb, model, brands, x, bound, status, runtime, start_cost) -> DesignR
     level = np.where(y.sum(axis=1) > 0.5, y.argmax(axis=1), -1)
     n_x = len(model.pairs) * t_count
     xf = np.clip(x[model.n_y : model.n_y + n_x].reshape(len(model.pairs), t_count), 0.0, 1.0)
-    of = np.clip(x[model.n_y + n_x :].reshape(len(model.off_stores), t_count), 0.0, 1.0)
+    of = np.clip(x[model.n_y + n_x :].reshape(len(model.off_groups), t_count), 0.0, 1.0)
+    # group shares back to stores: every store of a group gets the group's shares of its own demand
+    g_count = len(model.demand)
+    share = np.zeros((n, g_count, t_count))
+    share[model.pairs[:, 0], model.pairs[:, 1]] = xf
+    off_share = np.zeros((g_count, t_count))
+    off_share[model.off_groups] = of
+    store_demand = pb.season_demand()[model.members]  # (members, T)
     flow = np.zeros((n, m, t_count))
-    si, st = model.pairs[:, 0], model.pairs[:, 1]
-    flow[si, st] = xf * model.demand[st]
+    flow[:, model.members] = share[:, model.group_of] * store_demand[None]
     off = np.zeros((m, t_count))
-    off[model.off_stores] = of * model.demand[model.off_stores]
+    off[model.members] = off_share[model.group_of] * store_demand
     weeks = np.asarray(pb.season_weeks, dtype=float)
     opened = level >= 0
     units_local = flow.sum(axis=0)  # (m, T)

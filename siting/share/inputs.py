@@ -258,7 +258,9 @@ def parse_share(doc: Mapping[str, Any], *, source: str = "<scenario>", base: Pat
             brands=_array(doc, "brands", Brand, base),
             seasons=seasons,
             lane_classes=classes,
-            site_capacity=SiteCapacity(**table_fields(doc.get("site_capacity", {}), SiteCapacity, "site_capacity", base)),
+            site_capacity=SiteCapacity(
+                **table_fields(doc.get("site_capacity", {}), SiteCapacity, "site_capacity", base)
+            ),
             settings=ShareSettings(**table_fields(doc.get("share", {}), ShareSettings, "share", base)),
         )
         _check(spec)

@@ -98,6 +98,7 @@ def share_costs(
     cost: Callable[[frozenset[int]], float],
     use_units: Sequence[float],
     *,
+    direct_costs: Sequence[float] | None = None,
     samples: int = 2000,
     seed: int = 0,
 ) -> CostShares:
@@ -111,6 +112,10 @@ def share_costs(
         Cost per year of the best network for a coalition (cache it: it is called often).
     use_units : sequence of float
         Each brand's use of the shared network (units per year) for the proportional rule.
+    direct_costs : sequence of float, optional
+        Costs each brand causes on its own in the shared network (production, delivery, stock,
+        offshore); the proportional rule charges these directly and splits the rest (rent and
+        set-up) by ``use_units``. Default: everything is split by use.
     samples, seed
         Shapley sampling beyond :data:`EXACT_SHAPLEY_MAX` brands.
 
@@ -132,6 +137,8 @@ def share_costs(
             for size in range(1, n)
             for s in itertools.combinations(range(n), size)
         )
+    direct = np.zeros(n) if direct_costs is None else np.asarray(direct_costs, dtype=float)
+    proportional = direct + (total - direct.sum()) * use / use.sum()
     return CostShares(
-        alone=alone, proportional=total * use / use.sum(), shapley=phi, shared_total=total, exact=exact, in_core=in_core
+        alone=alone, proportional=proportional, shapley=phi, shared_total=total, exact=exact, in_core=in_core
     )
