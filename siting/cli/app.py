@@ -326,6 +326,63 @@ def plan(
     )
 
 
+# --------------------------------------------------------------------------- siting share (shared networks)
+
+
+class PriorityRule(StrEnum):
+    """How priority runs go first in a site's weekly plan."""
+
+    strict = "strict"
+    reserved = "reserved"
+
+
+@app.command()
+def share(
+    scenario: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Scenario TOML with [[brands]] (and [[seasons]], [[lane_classes]], [site_capacity], [share]); "
+            "omitted: an illustrative three-brand demo on the demo cities.",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Output folder: network.csv, utilization.csv, lead_times.csv, brands.csv, utilization.png, "
+            "map.html, summary.json, run.json (default: the scenario's outputs.dir, else ./share).",
+        ),
+    ] = None,
+    priority_rule: Annotated[
+        PriorityRule | None,
+        typer.Option(help="Priority in the weekly plans: strict, or a reserved share of hours (share.reserved_share)."),
+    ] = None,
+    time_limit_s: Annotated[
+        float | None, typer.Option(min=0.1, help="Time limit of each network design solve (seconds).")
+    ] = None,
+    no_map: Annotated[bool, typer.Option("--no-map", help="Do not write map.html.")] = False,
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Design a microfactory network shared by several brands: sites, capacity, seasons, priority lanes, cost shares."""
+    _setup_logging(verbose, quiet)
+    from siting.cli.share_cmd import share_command
+
+    written = share_command(
+        scenario,
+        out=out,
+        no_map=no_map,
+        priority_rule=None if priority_rule is None else priority_rule.value,
+        time_limit_s=time_limit_s,
+    )
+    log.info("wrote %d files to %s", len(written), written[-1].parent)
+
+
+# --------------------------------------------------------------------------- end of siting share
+
+
 def _run_folders(run_dir: Path) -> list[Path]:
     """The folders holding one city's layers: the run folder itself or its sub-folders."""
 

@@ -56,7 +56,7 @@ def demo_share_spec() -> ShareSpec:
         site_capacity=SiteCapacity(
             levels_units_per_week=(1000.0, 2500.0), floor_area_m2=(250.0, 500.0), setup_cost=(40000.0, 70000.0)
         ),
-        settings=ShareSettings(time_limit_s=30.0, sim_weeks=520),
+        settings=ShareSettings(time_limit_s=30.0, mip_gap=0.005, sim_weeks=260),
     )
 
 

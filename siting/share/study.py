@@ -178,7 +178,8 @@ def run_share(
             mask = rank[brand_of] == k
             f = flows[mask, peak] if flows[mask, peak].sum() > 0 else flows[mask].sum(axis=1)
             if f.sum() > 0:
-                delivery[k] = float((np.asarray(pb.delivery_time_s)[i, mask] * f).sum() / f.sum() / 86400.0)
+                drive_s = np.where(f > 0, np.asarray(pb.delivery_time_s)[i, mask], 0.0)  # unreachable stores get 0
+                delivery[k] = float((drive_s * f).sum() / f.sum() / 86400.0)
         lt = class_lead_times(
             plan,
             rank[served],
