@@ -245,6 +245,7 @@ def design_network(
     time_limit_s: float = 60.0,
     mip_gap: float = 1e-4,
     warm_start: bool = True,
+    start_levels: np.ndarray | None = None,
 ) -> DesignResult:
     """Open sites and allocate each brand's seasonal demand: a multi-period capacitated fixed-charge MILP.
 
@@ -266,6 +267,10 @@ def design_network(
         Relative gap at which the solver stops.
     warm_start : bool
         Give HiGHS the heuristic solution first.
+    start_levels : ndarray of int, optional
+        A known set of open sites (level per site, -1 closed), e.g. the grand coalition's design
+        when solving a smaller coalition; its flows are re-optimised and the cheaper of it and
+        the LP-rounding start is used.
 
     Returns
     -------
@@ -275,6 +280,14 @@ def design_network(
     brands = tuple(range(len(problem.brand_names))) if brands is None else tuple(sorted(int(b) for b in brands))
     model = _build(problem, brands)
     start, start_cost = _warm_start(model, problem, time_limit_s) if warm_start else (None, float("inf"))
+    if warm_start and start_levels is not None:
+        lv = len(problem.capacity_units_per_week)
+        fixed = np.zeros((problem.n_sites, lv))
+        opened = np.flatnonzero(np.asarray(start_levels) >= 0)
+        fixed[opened, np.asarray(start_levels)[opened]] = 1.0
+        status, x2, obj2, _ = _highs(model, integer=False, y_fixed=fixed.ravel(), time_limit_s=time_limit_s, gap=0.0)
+        if x2 is not None and status == "optimal" and obj2 < start_cost:
+            start, start_cost = x2, obj2
     left = time_limit_s - (time.perf_counter() - t0)
     status, x, _, bound = _highs(model, integer=True, y_fixed=None, time_limit_s=left, gap=mip_gap, start=start)
     if x is None:

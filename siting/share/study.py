@@ -91,7 +91,13 @@ def _coalition_cost(pb: ShareProblem, settings: ShareSettings, full: DesignResul
 
     def cost(coalition: frozenset[int]) -> float:
         if coalition not in cache:
-            res = design_network(pb, sorted(coalition), time_limit_s=settings.time_limit_s, mip_gap=settings.mip_gap)
+            res = design_network(
+                pb,
+                sorted(coalition),
+                time_limit_s=settings.time_limit_s,
+                mip_gap=settings.mip_gap,
+                start_levels=full.level,
+            )
             cache[coalition] = res.total_per_yr
         return cache[coalition]
 
