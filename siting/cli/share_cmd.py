@@ -78,7 +78,7 @@ def share_command(
     time_limit_s : float, optional
         Overrides ``share.time_limit_s``.
     """
-    from siting.outputs import write_csv, write_text
+    from siting.outputs import write_text
     from siting.runinfo import run_record, to_jsonable, write_run
     from siting.share.figures import share_map, utilization_png
     from siting.share.layers import problem_from_cities
@@ -105,10 +105,10 @@ def share_command(
     names = {spec.lane_class(b).kind: spec.lane_class(b).name for b in spec.brands}
     study = run_share(layers.problem, spec.site_capacity, settings, lane_names=names, seed=scenario.seed)
     written = [
-        write_csv(study.network, target / "network.csv"),
-        write_csv(study.utilization, target / "utilization.csv"),
-        write_csv(study.lead_times, target / "lead_times.csv"),
-        write_csv(study.brands, target / "brands.csv"),
+        _write_table(study.network, target / "network.csv"),
+        _write_table(study.utilization, target / "utilization.csv"),
+        _write_table(study.lead_times, target / "lead_times.csv"),
+        _write_table(study.brands, target / "brands.csv"),
     ]
     title = "siting: shared microfactory network" + (" (ILLUSTRATIVE demo)" if label else "")
     written.append(utilization_png(study.utilization, target / "utilization.png", title=title))
@@ -133,6 +133,15 @@ def share_command(
     written.append(write_run(record, target))
     _print(study, label)
     return written
+
+
+def _write_table(frame: Any, path: Path) -> Path:
+    """A CSV written atomically with 10 significant digits (money per year needs more than 6)."""
+    from siting.outputs import atomic_path
+
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False, float_format="%.10g")
+    return path
 
 
 def _print(study: Any, label: str) -> None:

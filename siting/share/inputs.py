@@ -173,7 +173,7 @@ def _check(spec: ShareSpec) -> None:
         raise SchemaError("brands", "a shared network needs at least one brand ([[brands]] with a name)")
     names = [b.name for b in spec.brands]
     for i, b in enumerate(spec.brands):
-        if names.count(b.name) > 1:
+        if b.name in names[:i]:
             raise SchemaError(f"brands[{i}].name", f"{b.name!r} appears twice; brand names must be unique")
         if b.lane_class not in classes:
             raise SchemaError(

@@ -156,7 +156,7 @@ def plan_weeks(
     a.sort_indices()
     h = quiet_highs()
     h.setOptionValue("time_limit", float(time_limit_s))
-    h.setOptionValue("mip_rel_gap", 1e-6)
+    h.setOptionValue("mip_rel_gap", 1e-3)
     inf = highspy.kHighsInf
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = 4 * k, r

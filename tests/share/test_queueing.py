@@ -41,7 +41,7 @@ def test_bad_inputs(args, match) -> None:
         priority_waits(*args)
 
 
-@pytest.mark.parametrize("rho", [0.5, 0.65, 0.8])
+@pytest.mark.parametrize("rho", [0.5, 0.8])
 def test_simulation_agrees_with_cobham(rho: float) -> None:
     """Poisson arrivals, three classes, mixed service distributions: the simulated mean waits are within
     6% of Cobham's at utilisation 0.5-0.8 (80,000 jobs, seeded; the run-to-run spread was <= 2% at 200,000)."""

@@ -14,7 +14,7 @@ MPU = HOURS * 60 / 2500  # minutes per unit at 2,500 units per week
 
 
 def demand(peak: float = 1.0) -> np.ndarray:
-    base = np.array([[700.0] * 6 + [900.0] * 6, [800.0] * 6 + [1300.0 * peak] * 6, [400.0] * 12])
+    base = np.array([[700.0] * 4 + [900.0] * 4, [800.0] * 4 + [1300.0 * peak] * 4, [400.0] * 8])
     return base
 
 
@@ -65,7 +65,7 @@ def test_lead_times_priority_first() -> None:
         plan,
         np.array([0, 1, 2]),
         {0: 0.01, 1: 0.01, 2: 0.01},
-        np.arange(6, 12),
+        np.arange(4, 8),
         hours_per_week=HOURS,
         sim_weeks=104,
         seed=1,
@@ -75,4 +75,4 @@ def test_lead_times_priority_first() -> None:
     assert np.all(np.diff(lt.mean_days_analytic) > 0)
     assert np.all(np.diff(lt.mean_days_simulated) > 0)
     assert (lt.p95_days_simulated >= lt.mean_days_simulated).all()
-    assert lt.queue_utilisation == pytest.approx(plan.utilisation[6:12].mean(), rel=1e-6)
+    assert lt.queue_utilisation == pytest.approx(plan.utilisation[4:8].mean(), rel=1e-6)

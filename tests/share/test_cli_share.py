@@ -1,0 +1,121 @@
+"""`siting share` end to end on the illustrative demo (exit 0, files, columns, figures) and on bad input (exit 2)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    out = tmp_path_factory.mktemp("share") / "run"
+    proc = subprocess.run(
+        [sys.executable, "-m", "siting.cli", "share", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=out.parent,
+    )
+    return out, proc
+
+
+def test_demo_exits_0_and_writes_every_file(demo_run) -> None:
+    out, proc = demo_run
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "ILLUSTRATIVE" in proc.stdout
+    for name in ("network.csv", "utilization.csv", "lead_times.csv", "brands.csv", "summary.json", "run.json"):
+        assert (out / name).stat().st_size > 0, name
+    assert (out / "utilization.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    html = (out / "map.html").read_text(encoding="utf-8")
+    assert not re.search(r"<script[^>]+src=[\"']https?://", html)  # opens offline: scripts are inlined
+    assert "Priority lanes" in html and "Sites: peak utilisation" in html
+
+
+def test_demo_tables_have_the_documented_columns(demo_run) -> None:
+    out, _ = demo_run
+    util = pd.read_csv(out / "utilization.csv")
+    assert list(util.columns) == ["site_id", "week", "utilization"]
+    assert util["utilization"].between(0, 1 + 1e-9).all()  # capacity never exceeded in any week
+    assert sorted(util["week"].unique()) == list(range(1, 53))
+    lead = pd.read_csv(out / "lead_times.csv")
+    assert list(lead.columns) == [
+        "site_id",
+        "lane_class",
+        "mean_days_analytic",
+        "mean_days_simulated",
+        "p95_days_simulated",
+        "sla_days",
+        "sla_met",
+    ]
+    brands = pd.read_csv(out / "brands.csv")
+    assert list(brands.columns[:5]) == [
+        "brand",
+        "cost_alone",
+        "cost_shared_proportional",
+        "cost_shared_shapley",
+        "better_off_alone",
+    ]
+    net = pd.read_csv(out / "network.csv")
+    assert {"site_id", "capacity_units_per_week", "rent_per_yr", "setup_per_yr", "solver_gap"} <= set(net.columns)
+    assert set(util["site_id"]) == set(net["site_id"]) == set(lead["site_id"])
+
+
+def test_demo_figures_are_consistent(demo_run) -> None:
+    out, _ = demo_run
+    summary = json.loads((out / "summary.json").read_text())
+    brands = pd.read_csv(out / "brands.csv")
+    total = summary["cost_per_yr"]["total"]
+    # both allocations add up to the shared network's cost; nobody pays more than alone
+    assert brands["cost_shared_shapley"].sum() == pytest.approx(total, rel=1e-9)
+    assert brands["cost_shared_proportional"].sum() == pytest.approx(total, rel=1e-9)
+    assert summary["cost_all_brands_alone_per_yr"] == pytest.approx(brands["cost_alone"].sum(), rel=1e-9)
+    assert not brands["better_off_alone"].any()
+    assert summary["solver"]["gap"] <= 0.005 + 1e-9
+    lead = pd.read_csv(out / "lead_times.csv")
+    prio = lead[lead["lane_class"] == "priority"]
+    assert len(prio) and prio["sla_met"].all()
+    run = json.loads((out / "run.json").read_text())
+    assert run["command"] == "share" and run["top_sites"]["shared"] == summary["sites_opened"]
+
+
+def test_bad_brand_lane_class_exits_2_naming_the_key(tmp_path: Path) -> None:
+    bad = tmp_path / "scenario.toml"
+    bad.write_text(
+        '[[cities]]\nname = "helsinki"\ndemo = "helsinki"\n\n[[brands]]\nname = "A"\nlane_class = "express"\n',
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "siting.cli", "share", str(bad), "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 2
+    assert "scenario.toml: brands[0].lane_class: unknown lane class 'express'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_stores_without_a_brand_column_exit_2_with_the_fix(tmp_path: Path) -> None:
+    scenario = tmp_path / "scenario.toml"
+    scenario.write_text(
+        '[[cities]]\nname = "helsinki"\ndemo = "helsinki"\n\n[[brands]]\nname = "A"\nlane_class = "standard"\n',
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "siting.cli", "share", str(scenario), "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "has no 'brand' column" in proc.stderr and "stores = " in proc.stderr
