@@ -21,6 +21,7 @@ __all__ = [
     "SHARE_TABLES",
     "parse_share",
     "load_share_scenario",
+    "unit_costs_from_products",
 ]
 
 #: The top-level scenario tables read by ``siting share`` (other commands ignore them).
@@ -296,3 +297,30 @@ def load_share_scenario(path: str | Path) -> tuple[Any, ShareSpec]:
     rest = {k: v for k, v in doc.items() if k not in SHARE_TABLES}
     scenario = dataclasses.replace(parse_scenario(rest, source=str(path), base=base), source=p, raw=doc)
     return scenario, parse_share(doc, source=str(path), base=base)
+
+
+def unit_costs_from_products(products: Any) -> tuple[float, float]:
+    """Per-unit local production cost and offshore landed cost of a product mix, from :mod:`siting.costs`.
+
+    The one place the share stage reads siting's cost model (only its public names). The design
+    takes both figures as plain inputs per brand; this turns a brand's product families into them.
+
+    Parameters
+    ----------
+    products : sequence of siting.costs.ProductFamily
+        E.g. ``siting.costs.load_products(path)``.
+
+    Returns
+    -------
+    (unit_cost_per_unit, offshore_landed_per_unit)
+        Local production cost per unit sold, and the offshore landed cost per unit sold
+        (production, freight, duty, carrying and obsolescence; no site or city delivery).
+    """
+    from siting.costs import landed_cost
+
+    local = landed_cost(products, "local")
+    offshore = landed_cost(products, "offshore")
+    return (
+        local.component_per_yr("production") / local.units_sold_per_yr,
+        offshore.total_per_yr / offshore.units_sold_per_yr,
+    )

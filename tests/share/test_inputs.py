@@ -59,3 +59,19 @@ def test_load_keeps_the_cities_for_the_other_commands(tmp_path: Path) -> None:
     assert scenario.cities[0].name == "helsinki" and "brands" in scenario.raw
     assert spec.brands[0].stores == tmp_path / "a.gpkg"
     assert spec.site_capacity.dedicated == {"helsinki:way/1": "A"}
+
+
+def test_unit_costs_from_the_example_products() -> None:
+    from siting.costs import load_products
+    from siting.costs.products import example_products_path
+    from siting.share.inputs import unit_costs_from_products
+
+    products = load_products(example_products_path())
+    local, offshore = unit_costs_from_products(products)
+    # a unit-weighted mean of the families' local unit costs lies between their extremes
+    assert min(p.unit_cost_local for p in products) <= local <= max(p.unit_cost_local for p in products)
+    # offshore landed: at least the cheapest family's production + freight + duty (carrying and
+    # unsold stock come on top)
+    assert offshore > min(
+        p.unit_cost_offshore + p.freight_offshore_per_unit + p.duty_offshore_per_unit for p in products
+    )

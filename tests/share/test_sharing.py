@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from siting.share.sharing import share_costs, shapley_values
+from siting.share.sharing import shapley_values, share_costs
 
 # A three-brand cost game (money per year), worked by hand:
 # v(A)=100, v(B)=80, v(C)=60, v(AB)=150, v(AC)=130, v(BC)=120, v(ABC)=180.
