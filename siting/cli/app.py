@@ -47,6 +47,13 @@ _USAGE_ERROR = _classes("UsageError")
 _ABORT = _classes("Abort")
 
 
+class PlanObjective(StrEnum):
+    """What `siting plan` minimises."""
+
+    time = "time"
+    cost = "cost"
+
+
 class Format(StrEnum):
     """Output format of tables and layers."""
 
@@ -167,6 +174,7 @@ def _run(
     no_map: bool,
     top: int,
     progress: bool | None,
+    objective: str = "time",
 ) -> None:
     """Compute a validated scenario, write its outputs and print the results of ``rank`` or ``plan``."""
     from siting.cli import runner as runner
@@ -177,7 +185,11 @@ def _run(
     callback, ctx = make_progress(progress)
     with ctx:
         outcome = runner.execute(
-            scenario, command=command, overrides=runner.rank_overrides(**(overrides or {})), progress=callback
+            scenario,
+            command=command,
+            overrides=runner.rank_overrides(**(overrides or {})),
+            progress=callback,
+            objective=objective,
         )
     written = runner.write_outputs(
         outcome,
@@ -303,11 +315,18 @@ def plan(
     ] = None,
     no_map: Annotated[bool, typer.Option("--no-map", help="Do not write the HTML map.")] = False,
     top: Annotated[int | None, typer.Option(min=1, help="How many top-ranked sites to print per city.")] = None,
+    objective: Annotated[
+        PlanObjective,
+        typer.Option(
+            help="time: demand-weighted drive time (p-median); cost: total cost per year, rent + delivery + "
+            "landed cost of the products (exactly k sites)."
+        ),
+    ] = "time",  # type: ignore[assignment]
     progress: ProgressOpt = None,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Choose the best k sites per city (p-median on demand-weighted delivery time), with the solver's gap."""
+    """Choose the best k sites per city (demand-weighted delivery time or total cost), with the solver's gap."""
     import dataclasses
 
     _setup_logging(verbose, quiet)
@@ -323,6 +342,7 @@ def plan(
         no_map=no_map,
         top=top if top is not None else min(sc.outputs.top, 5),
         progress=progress,
+        objective=PlanObjective(objective).value,
     )
 
 
