@@ -119,3 +119,41 @@ def test_stores_without_a_brand_column_exit_2_with_the_fix(tmp_path: Path) -> No
     )
     assert proc.returncode == 2, proc.stderr
     assert "has no 'brand' column" in proc.stderr and "stores = " in proc.stderr
+
+
+def _readme_share_section() -> str:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    start = text.index("<!-- section:share -->")
+    return text[start : text.index("## Data sources and licences", start)]
+
+
+def test_readme_quotes_the_demo_figures(demo_run) -> None:
+    out, _ = demo_run
+    section = " ".join(_readme_share_section().split())
+    summary = json.loads((out / "summary.json").read_text())
+    brands = pd.read_csv(out / "brands.csv")
+    net = pd.read_csv(out / "network.csv")
+    lead = pd.read_csv(out / "lead_times.csv").groupby("lane_class").mean(numeric_only=True)
+    assert f"Sites opened: {len(summary['sites_opened'])}, both at 2,500 units/week" in section
+    assert (net["capacity_units_per_week"] == 2500).all() and net["shared"].all()
+    savings = ", ".join(f"{r.brand} {r.saving_shapley_pct:.1f}%" for r in brands.itertuples())
+    assert savings in section
+    assert f"{summary['saving_pct']:.1f}% for the three together" in section
+    for cls in ("priority", "standard", "overflow"):
+        row = lead.loc[cls]
+        assert f"{cls} {row['mean_days_analytic']:.2f} / {row['mean_days_simulated']:.2f}" in section
+    peak = sorted(round(100 * u) for u in summary["peak_utilization"].values())
+    assert f"{peak[0]}-{peak[-1]}% of their hours" in section
+
+
+def test_readme_scenario_tables_parse() -> None:
+    import tomllib
+
+    from siting.share.inputs import parse_share
+
+    section = _readme_share_section()
+    block = section.split("### Scenario tables")[1].split("```toml")[1].split("```")[0]
+    doc = tomllib.loads(block)
+    doc["seasons"] = [*doc["seasons"], {"name": "rest", "weeks": 39}]
+    spec = parse_share(doc, source="README")
+    assert spec.brands[0].name == "Aurora" and spec.site_capacity.levels_units_per_week == (1000.0, 2500.0)
