@@ -50,7 +50,7 @@ class WeeklyPlan:
         """Share of each week's production minutes used (0-1)."""
         return self.minutes_used / self.minutes_available
 
-    def run_sizes(self, brand: int, weeks: slice | None = None) -> np.ndarray:
+    def run_sizes(self, brand: int | np.integer, weeks: slice | np.ndarray | None = None) -> np.ndarray:
         """Sizes of the individual runs of a brand (a week's units split evenly over its runs)."""
         sel = slice(None) if weeks is None else weeks
         n, q = self.runs[brand, sel], self.units[brand, sel]

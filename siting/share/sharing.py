@@ -96,9 +96,9 @@ class CostShares:
 def share_costs(
     n: int,
     cost: Callable[[frozenset[int]], float],
-    use_units: Sequence[float],
+    use_units: Sequence[float] | np.ndarray,
     *,
-    direct_costs: Sequence[float] | None = None,
+    direct_costs: Sequence[float] | np.ndarray | None = None,
     samples: int = 2000,
     seed: int = 0,
 ) -> CostShares:
