@@ -131,3 +131,18 @@ def test_priority_store_without_a_site_in_sla_is_refused() -> None:
     far = dataclasses.replace(pb, delivery_time_s=pb.delivery_time_s + 86400)
     with pytest.raises(InfeasibleError, match="SLA"):
         design_network(far)
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+def test_identical_stores_merge_without_changing_the_optimum(seed: int) -> None:
+    import dataclasses
+
+    pb = tiny(seed)
+    # store 3 becomes a copy of store 1 (same brand, same drive times and costs), with its own demand
+    time_s, cost = pb.delivery_time_s.copy(), pb.delivery_cost_per_unit.copy()
+    time_s[:, 3], cost[:, 3] = time_s[:, 1], cost[:, 1]
+    twin = dataclasses.replace(pb, delivery_time_s=time_s, delivery_cost_per_unit=cost)
+    result = design_network(twin, mip_gap=1e-9)
+    assert result.total_per_yr == pytest.approx(brute_force(twin), rel=1e-6)
+    demand = twin.demand_units_per_week[:, None] * twin.multiplier[twin.store_brand]
+    np.testing.assert_allclose(result.flow_units_per_week.sum(axis=0) + result.offshore_units_per_week, demand)
