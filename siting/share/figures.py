@@ -157,10 +157,15 @@ def share_map(study, layers, *, title: str, subtitle: str = "") -> folium.Map:
         )
     for layer in drawn:
         m.add_child(layer)
-    x0, y0 = np.minimum(site_xy.min(axis=0), store_xy.min(axis=0))
-    x1, y1 = np.maximum(site_xy.max(axis=0), store_xy.max(axis=0))
+    # fit the view to the open sites and the stores they serve (the cities may lie far apart)
+    served = annual.sum(axis=0) > 1e-6
+    opened = design.level >= 0
+    view = np.vstack([site_xy[opened], store_xy[served]]) if opened.any() else np.vstack([site_xy, store_xy])
+    x0, y0 = view.min(axis=0)
+    x1, y1 = view.max(axis=0)
     m.location = [(y0 + y1) / 2, (x0 + x1) / 2]
-    attributions = [OSM_ATTRIBUTION] + ([html.escape(layers.attribution)] if layers.attribution else [])
+    extra = layers.attribution if "OpenStreetMap" not in layers.attribution else ""
+    attributions = [OSM_ATTRIBUTION] + ([html.escape(extra)] if extra else [])
     m.add_child(Controls(attributions, [[y0, x0], [y1, x1]]))
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     m.add_child(Legend(legend_html(sections)))
