@@ -146,3 +146,20 @@ def test_identical_stores_merge_without_changing_the_optimum(seed: int) -> None:
     assert result.total_per_yr == pytest.approx(brute_force(twin), rel=1e-6)
     demand = twin.demand_units_per_week[:, None] * twin.multiplier[twin.store_brand]
     np.testing.assert_allclose(result.flow_units_per_week.sum(axis=0) + result.offshore_units_per_week, demand)
+
+
+@pytest.mark.parametrize("seed", [1, 3, 5])
+def test_dedicated_site_serves_only_its_brand(seed: int) -> None:
+    import dataclasses
+
+    pb = tiny(seed)
+    dedicated = np.array([1, -1, -1])  # site 0 only for brand 1 ("std")
+    only = dataclasses.replace(pb, dedicated=dedicated)
+    try:
+        result = design_network(only, mip_gap=1e-9)
+    except InfeasibleError:  # a priority store whose only site within the SLA is now another brand's
+        assert not np.isfinite(brute_force(only))
+        return
+    assert result.flow_units_per_week[0][only.store_brand == 0].sum() == 0
+    assert result.total_per_yr >= design_network(pb, mip_gap=1e-9).total_per_yr - 1e-6  # a restriction never helps
+    assert result.total_per_yr == pytest.approx(brute_force(only), rel=1e-6)
