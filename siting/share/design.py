@@ -78,6 +78,7 @@ class _Model:
     demand: np.ndarray  # (G, T) weekly units of each group
     members: np.ndarray  # stores of the model
     group_of: np.ndarray  # group of each member store
+    y_hi: np.ndarray  # 1 where a site may open at a level, else 0
 
 
 def _groups(pb: ShareProblem, stores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -170,7 +171,8 @@ def _build(pb: ShareProblem, brands: Sequence[int]) -> _Model:
     hi.append(np.ones(n))
     r += n
     a = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(r, ncol))
-    return _Model(c, a, np.concatenate(lo), np.concatenate(hi), n_y, pairs, off_groups, demand, members, group_of)
+    y_hi = np.asarray(pb.level_allowed, dtype=float).ravel()
+    return _Model(c, a, np.concatenate(lo), np.concatenate(hi), n_y, pairs, off_groups, demand, members, group_of, y_hi)
 
 
 def _highs(model: _Model, *, integer: bool, y_fixed: np.ndarray | None, time_limit_s: float, gap: float, start=None):
@@ -182,6 +184,7 @@ def _highs(model: _Model, *, integer: bool, y_fixed: np.ndarray | None, time_lim
     inf = highspy.kHighsInf
     ncol = len(model.c)
     col_lo, col_hi = np.zeros(ncol), np.ones(ncol)
+    col_hi[: model.n_y] = model.y_hi
     if y_fixed is not None:
         col_lo[: model.n_y] = col_hi[: model.n_y] = y_fixed
     csc = model.a.tocsc()
@@ -229,9 +232,11 @@ def _warm_start(model: _Model, pb: ShareProblem, time_limit_s: float) -> tuple[n
     np.add.at(load, model.pairs[:, 0], xf * model.demand[model.pairs[:, 1]])
     cap = np.asarray(pb.capacity_units_per_week) * pb.max_utilisation
     fixed = np.zeros((n, lv))
+    allowed = np.asarray(pb.level_allowed, dtype=bool)
     for i in np.flatnonzero(y.sum(axis=1) > 1e-6):
-        fits = np.flatnonzero(cap >= load[i].max() - 1e-6)
-        fixed[i, fits[0] if len(fits) else int(np.argmax(cap))] = 1.0
+        levels = np.flatnonzero(allowed[i])  # the relaxation only uses allowed levels
+        fits = levels[cap[levels] >= load[i].max() - 1e-6]
+        fixed[i, fits[0] if len(fits) else levels[np.argmax(cap[levels])]] = 1.0
     status, x2, obj, _ = _highs(model, integer=False, y_fixed=fixed.ravel(), time_limit_s=time_limit_s, gap=0.0)
     if x2 is None or status != "optimal":
         return None, float("inf")
@@ -285,6 +290,7 @@ def design_network(
         fixed = np.zeros((problem.n_sites, lv))
         opened = np.flatnonzero(np.asarray(start_levels) >= 0)
         fixed[opened, np.asarray(start_levels)[opened]] = 1.0
+        fixed *= np.asarray(problem.level_allowed, dtype=float)
         status, x2, obj2, _ = _highs(model, integer=False, y_fixed=fixed.ravel(), time_limit_s=time_limit_s, gap=0.0)
         if x2 is not None and status == "optimal" and obj2 < start_cost:
             start, start_cost = x2, obj2

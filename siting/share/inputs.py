@@ -90,7 +90,8 @@ class SiteCapacity:
     levels_units_per_week : tuple of float
         Capacity of each level a site can be opened at (units per week).
     floor_area_m2 : tuple of float
-        Floor area of each level; rent = the site's ``rent_per_m2_yr`` x area.
+        Floor area of each level; rent = the site's ``rent_per_m2_yr`` x area. A site opens only at
+        levels whose area fits its ``floor_area_m2``.
     setup_cost : tuple of float
         One-off set-up cost of each level (money), amortised over ``amortisation_yrs``.
     amortisation_yrs : float

@@ -158,6 +158,7 @@ def problem_from_cities(cities: Sequence, spec: ShareSpec) -> ShareLayers:
         max_utilisation=cap.max_utilisation,
         holding_per_unit=st.holding_cost_per_unit_week * 0.5,
         dedicated=dedicated,
+        level_allowed=sites["floor_area_m2"].to_numpy(dtype=float)[:, None] >= levels_area[None, :],
     )
     assert all(k in KINDS for k in kinds)
     attribution = "; ".join(sorted({getattr(c, "attribution", "") for c in cities} - {""}))

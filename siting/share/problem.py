@@ -53,6 +53,8 @@ class ShareProblem:
         Cycle-stock carrying cost of a unit made locally.
     dedicated : ndarray of int, shape (n,)
         Brand index a site is dedicated to, -1 for shared.
+    level_allowed : ndarray of bool, shape (n, L)
+        Levels a site can open at (e.g. its floor area fits the level's); default all.
     """
 
     site_ids: tuple[str, ...]
@@ -76,6 +78,7 @@ class ShareProblem:
     max_utilisation: float = 0.85
     holding_per_unit: float = 0.04
     dedicated: np.ndarray | None = None
+    level_allowed: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n, m, b, t, lv = (
@@ -108,6 +111,10 @@ class ShareProblem:
             raise InputError("ShareProblem.demand_units_per_week: demand must be >= 0.")
         if self.dedicated is None:
             object.__setattr__(self, "dedicated", np.full(n, -1, dtype=int))
+        if self.level_allowed is None:
+            object.__setattr__(self, "level_allowed", np.ones((n, lv), dtype=bool))
+        elif np.asarray(self.level_allowed).shape != (n, lv):
+            raise InputError(f"ShareProblem.level_allowed: expected shape {(n, lv)}.")
 
     @property
     def n_sites(self) -> int:

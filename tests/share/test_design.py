@@ -48,6 +48,8 @@ def brute_force(pb: ShareProblem, brands=(0, 1)) -> float:
     best = np.inf
     for choice in itertools.product(range(-1, lv), repeat=n):
         level = np.array(choice)
+        if any(lv_ >= 0 and not pb.level_allowed[i, lv_] for i, lv_ in enumerate(level)):
+            continue  # that site's floor area does not fit the level
         fixed = sum(pb.rent_per_yr[i, lv_] + pb.setup_per_yr[i, lv_] for i, lv_ in enumerate(level) if lv_ >= 0)
         # variables x[i, j, s] then o[j, s]
         nx = n * m * t
@@ -163,3 +165,19 @@ def test_dedicated_site_serves_only_its_brand(seed: int) -> None:
     assert result.flow_units_per_week[0][only.store_brand == 0].sum() == 0
     assert result.total_per_yr >= design_network(pb, mip_gap=1e-9).total_per_yr - 1e-6  # a restriction never helps
     assert result.total_per_yr == pytest.approx(brute_force(only), rel=1e-6)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 3])
+def test_levels_that_do_not_fit_a_site_are_never_opened(seed: int) -> None:
+    import dataclasses
+
+    pb = tiny(seed)
+    allowed = np.array([[True, False], [True, True], [False, False]])  # site 0 small only, site 2 none
+    fit = dataclasses.replace(pb, level_allowed=allowed)
+    try:
+        result = design_network(fit, mip_gap=1e-9)
+    except InfeasibleError:
+        assert not np.isfinite(brute_force(fit))
+        return
+    assert result.level[0] in (-1, 0) and result.level[2] == -1
+    assert result.total_per_yr == pytest.approx(brute_force(fit), rel=1e-6)
