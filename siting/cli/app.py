@@ -47,6 +47,13 @@ _USAGE_ERROR = _classes("UsageError")
 _ABORT = _classes("Abort")
 
 
+class PlanObjective(StrEnum):
+    """What `siting plan` minimises."""
+
+    time = "time"
+    cost = "cost"
+
+
 class Format(StrEnum):
     """Output format of tables and layers."""
 
@@ -215,6 +222,7 @@ def _run(
     no_map: bool,
     top: int,
     progress: bool | None,
+    objective: str = "time",
 ) -> None:
     """Compute a validated scenario, write its outputs and print the results of ``rank`` or ``plan``."""
     from siting.cli import runner as runner
@@ -239,7 +247,9 @@ def _run(
     callback, ctx = make_progress(progress)
     with staged_run(out) as staged:
         with ctx:
-            outcome = runner.execute(scenario, command=command, overrides=overrides, progress=callback)
+            outcome = runner.execute(
+                scenario, command=command, overrides=overrides, progress=callback, objective=objective
+            )
         written = runner.write_outputs(
             outcome,
             scenario,
@@ -366,11 +376,18 @@ def plan(
     ] = None,
     no_map: Annotated[bool, typer.Option("--no-map", help="Do not write the HTML map.")] = False,
     top: Annotated[int | None, typer.Option(min=1, help="How many top-ranked sites to print per city.")] = None,
+    objective: Annotated[
+        PlanObjective,
+        typer.Option(
+            help="time: demand-weighted drive time (p-median); cost: total cost per year, rent + delivery + "
+            "landed cost of the products (exactly k sites)."
+        ),
+    ] = "time",  # type: ignore[assignment]
     progress: ProgressOpt = None,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Choose the best k sites per city (p-median on demand-weighted delivery time), with the solver's gap."""
+    """Choose the best k sites per city (demand-weighted delivery time or total cost), with the solver's gap."""
     import dataclasses
 
     _setup_logging(verbose, quiet)
@@ -386,7 +403,65 @@ def plan(
         no_map=no_map,
         top=top if top is not None else min(sc.outputs.top, 5),
         progress=progress,
+        objective=PlanObjective(objective).value,
     )
+
+
+# --------------------------------------------------------------------------- siting share (shared networks)
+
+
+class PriorityRule(StrEnum):
+    """How priority runs go first in a site's weekly plan."""
+
+    strict = "strict"
+    reserved = "reserved"
+
+
+@app.command()
+def share(
+    scenario: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Scenario TOML with [[brands]] (and [[seasons]], [[lane_classes]], [site_capacity], [share]); "
+            "omitted: an illustrative three-brand demo on the demo cities.",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Output folder: network.csv, utilization.csv, lead_times.csv, brands.csv, utilization.png, "
+            "map.html, summary.json, run.json (default: the scenario's outputs.dir, else ./share).",
+        ),
+    ] = None,
+    priority_rule: Annotated[
+        PriorityRule | None,
+        typer.Option(help="Priority in the weekly plans: strict, or a reserved share of hours (share.reserved_share)."),
+    ] = None,
+    time_limit_s: Annotated[
+        float | None, typer.Option(min=0.1, help="Time limit of each network design solve (seconds).")
+    ] = None,
+    no_map: Annotated[bool, typer.Option("--no-map", help="Do not write map.html.")] = False,
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Design a microfactory network shared by several brands: sites, capacity, seasons, priority lanes, cost shares."""
+    _setup_logging(verbose, quiet)
+    from siting.cli.share_cmd import share_command
+
+    written = share_command(
+        scenario,
+        out=out,
+        no_map=no_map,
+        priority_rule=None if priority_rule is None else priority_rule.value,
+        time_limit_s=time_limit_s,
+    )
+    log.info("wrote %d files to %s", len(written), written[-1].parent)
+
+
+# --------------------------------------------------------------------------- end of siting share
 
 
 @app.command("map")

@@ -128,6 +128,7 @@ def execute(
     command: str,
     overrides: dict[str, Any] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    objective: str = "time",
 ) -> RunOutcome:
     """Rank (and for ``plan``, choose k sites per city) for a validated scenario.
 
@@ -139,6 +140,8 @@ def execute(
         RankOptions fields given on the command line.
     progress : callable, optional
         ``progress(stage, done, total)`` (see :mod:`siting.progress`).
+    objective : {"time", "cost"}
+        What ``plan`` minimises (see :func:`siting.pipeline.plan`).
     """
     from siting import pipeline
     from siting.config.scenario import city_inputs, rank_options
@@ -158,7 +161,7 @@ def execute(
     if command == "plan":
         t0 = time.perf_counter()
         ks = {c.name: c.k for c in scenario.cities}
-        outcome.plan_result = pipeline.plan(result, ks, seed=scenario.seed, progress=progress)
+        outcome.plan_result = pipeline.plan(result, ks, seed=scenario.seed, progress=progress, objective=objective)
         outcome.plan = _split_plan(outcome.plan_result, list(result.cities))
         timings["plan_s"] = time.perf_counter() - t0
     return outcome
@@ -532,10 +535,12 @@ def print_plan(outcome: RunOutcome) -> None:
         table.add_column("rank", justify="right")
         table.add_column("stores served", justify="right")
         table.add_column("demand (units/week)", justify="right")
-        table.add_column("mean delivery (min)", justify="right")
+        by_cost = sol is not None and getattr(sol, "model", "") == "facility_location"  # plan --objective cost
+        table.add_column("cost per unit/yr" if by_cost else "mean delivery (min)", justify="right")
         for _, r in sites.iterrows():
             served = float(r.get("demand_served", 0) or 0)
-            mean_min = float(r.get("weighted_cost", 0) or 0) / served / 60 if served > 0 else float("nan")
+            scale = 1 if by_cost else 60
+            mean_min = float(r.get("weighted_cost", 0) or 0) / served / scale if served > 0 else float("nan")
             table.add_row(
                 str(r["site_id"]),
                 _fmt_value("", r.get("rank")),

@@ -26,6 +26,7 @@ def facility_location(
     forbidden: Sequence[int] | np.ndarray | None = None,
     split_demand: bool = False,
     time_limit_s: float | None = None,
+    p: int | None = None,
 ) -> Solution:
     """Open any number of sites minimising fixed cost plus weighted service cost.
 
@@ -48,6 +49,8 @@ def facility_location(
         over several sites (continuous allocation). Without capacities both give the same optimum.
     time_limit_s : float, optional
         MILP time limit; the answer then carries the MILP bound and gap.
+    p : int, optional
+        Open exactly ``p`` sites (a fixed-charge p-median); default any number.
 
     Returns
     -------
@@ -63,6 +66,8 @@ def facility_location(
     if f.shape != (m,) or not np.isfinite(f).all() or (f < 0).any():
         raise InputError(f"fixed_cost must hold {m} finite values >= 0 (one per candidate column)")
     cols = np.flatnonzero(pr.allowed)
+    if p is not None and not 1 <= p <= cols.size:
+        raise InfeasibleError(f"p={p} sites cannot be opened: {cols.size} candidate sites are allowed")
     w = pr.weights
     cap = None
     if capacity is not None:
@@ -94,6 +99,7 @@ def facility_location(
             forbidden=forbidden,
             split_demand=split_demand,
             time_limit_s=time_limit_s,
+            p=p,
         )
         flows_free = free.extra["flows"] if split_demand else np.eye(m)[free.assignment]
         load = (w[:, None] * flows_free).sum(axis=0)
@@ -150,6 +156,10 @@ def facility_location(
         blocks.append(capm)
         lo.append(np.full(rows.size, -np.inf))
         hi.append(np.zeros(rows.size))
+    if p is not None:  # exactly p open sites
+        blocks.append(sp.csr_matrix((np.ones(mc), (np.zeros(mc, dtype=int), np.arange(mc))), shape=(1, mc + k)))
+        lo.append(np.array([float(p)]))
+        hi.append(np.array([float(p)]))
     a = sp.vstack(blocks, format="csc")
     col_lo = np.zeros(mc + k)
     col_lo[np.searchsorted(cols, pr.required)] = 1.0

@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from siting.errors import InputError
@@ -103,8 +104,9 @@ def plan(
     time_limit_s: float | None = None,
     seed: int = 0,
     progress: Callable[[str, int, int], None] | None = None,
+    objective: str = "time",
 ) -> PlanResult:
-    """Choose the best k sites per city: p-median on the demand-weighted drive times.
+    """Choose the best k sites per city: p-median on the demand-weighted drive times (or total cost).
 
     Each city is ranked first (:func:`run`, so filters apply), then
     :func:`siting.locate.p_median` opens ``k`` of the remaining sites minimising the total
@@ -125,6 +127,11 @@ def plan(
         heuristic with a proven bound).
     progress : callable, optional
         ``progress("solve", done, total)`` after each city; passed on to :func:`run`.
+    objective : {"time", "cost"}
+        ``"cost"``: exactly k sites minimising the total cost per year, rent of the open sites +
+        delivery (a weekly van round trip to each store, the lane vehicle's cost per km and per
+        hour) + local landed cost of the products (``options.products``; none given: 0), each
+        store served by one site (:func:`siting.locate.facility_location` with ``p=k``).
 
     Returns
     -------
@@ -132,6 +139,8 @@ def plan(
     """
     from siting.locate import locate
 
+    if objective not in ("time", "cost"):
+        raise InputError(f"objective must be 'time' or 'cost', got {objective!r}.")
     result = cities if isinstance(cities, RunResult) else run(cities, options, progress=progress)
     opts = result.options
     ks, sites, lines, lanes, totals, solutions = {}, [], [], [], [], {}
@@ -145,16 +154,28 @@ def plan(
             log.warning("%s: k=%d but only %d sites are left after filtering; opening %d", name, want, n, n)
         ks[name] = min(want, n)
         cand = city.candidates.drop(columns=["node"])
-        loc = locate(
-            city.stores,
-            cand,
-            city.store_time_s.T,
-            model="p_median",
-            p=ks[name],
-            method=method,
-            time_limit_s=time_limit_s,
-            seed=seed,
-        )
+        if objective == "cost":
+            cost, fixed = _cost_per_yr(city, opts)
+            loc = locate(
+                city.stores,
+                cand,
+                cost,
+                model="facility_location",
+                fixed_cost=fixed,
+                p=ks[name],
+                time_limit_s=time_limit_s,
+            )
+        else:
+            loc = locate(
+                city.stores,
+                cand,
+                city.store_time_s.T,
+                model="p_median",
+                p=ks[name],
+                method=method,
+                time_limit_s=time_limit_s,
+                seed=seed,
+            )
         solutions[name] = loc.solution
         s, ln = loc.sites.copy(), loc.lines.copy()
         s.insert(0, "city", name)
@@ -180,3 +201,22 @@ def plan(
         summary=plan_summary(result.cities, plan_sites, plan_totals, solutions),
         run=result,
     )
+
+
+def _cost_per_yr(city: CityResult, options: RankOptions) -> tuple[np.ndarray, np.ndarray]:
+    """The total-cost objective of ``plan``: per unit of weekly demand per year (stores x sites) and rent per site."""
+    from siting.costs import landed_cost
+    from siting.delivery import VEHICLES
+    from siting.network import od_time_length
+
+    vehicle = (options.vehicles or VEHICLES)[options.lane_params.vehicle]
+    time_s, length_m = od_time_length(city.graph, city.candidates["node"], city.stores["node"])
+    trip_per_week = 2.0 * (length_m / 1000.0 * vehicle.cost_per_km + time_s / 3600.0 * vehicle.cost_per_hour)
+    demand = city.stores["demand_units_per_week"].to_numpy(dtype=float)
+    per_unit = np.divide(
+        52.0 * trip_per_week.T, demand[:, None], out=np.zeros(trip_per_week.T.shape), where=demand[:, None] > 0
+    )
+    product = landed_cost(options.products, "local").per_unit if options.products else 0.0
+    cand = city.candidates
+    rent = cand["rent_per_yr"] if "rent_per_yr" in cand else cand["rent_per_m2_yr"] * options.required_floor_area_m2
+    return per_unit + 52.0 * product, rent.fillna(0.0).to_numpy(dtype=float)

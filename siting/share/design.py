@@ -1,0 +1,351 @@
+"""Shared-network design: which sites to open, at which capacity, serving which brand in which season (HiGHS MILP)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from siting.errors import InfeasibleError
+from siting.share.highs import quiet_highs
+from siting.share.problem import ShareProblem
+
+__all__ = ["DesignResult", "design_network"]
+
+COST_PARTS = ("rent", "setup", "production", "delivery", "inventory", "offshore")
+
+
+@dataclass(frozen=True)
+class DesignResult:
+    """A shared-network design.
+
+    Attributes
+    ----------
+    brands : tuple of int
+        The brands (indices) this design serves.
+    level : ndarray of int, shape (n,)
+        Capacity level opened at each site, -1 for closed.
+    flow_units_per_week : ndarray, shape (n, m, T)
+        Units per week site -> store in each season.
+    offshore_units_per_week : ndarray, shape (m, T)
+    cost_per_yr : dict
+        ``rent``, ``setup``, ``production``, ``delivery``, ``inventory``, ``offshore`` and ``total``.
+    lower_bound : float
+        The solver's proven lower bound on the total cost per year.
+    gap : float
+        ``(total - lower_bound) / total``.
+    status : str
+        "optimal", "time_limit" or "other".
+    runtime_s : float
+    warm_start_cost : float
+        Total cost of the heuristic warm start (LP relaxation rounded up).
+    """
+
+    brands: tuple[int, ...]
+    level: np.ndarray
+    flow_units_per_week: np.ndarray
+    offshore_units_per_week: np.ndarray
+    cost_per_yr: dict[str, float]
+    lower_bound: float
+    gap: float
+    status: str
+    runtime_s: float
+    warm_start_cost: float
+
+    @property
+    def total_per_yr(self) -> float:
+        """Total cost per year."""
+        return self.cost_per_yr["total"]
+
+    @property
+    def open_sites(self) -> np.ndarray:
+        """Indices of the opened sites."""
+        return np.flatnonzero(self.level >= 0)
+
+
+@dataclass(frozen=True)
+class _Model:
+    c: np.ndarray
+    a: sp.csr_matrix
+    row_lo: np.ndarray
+    row_hi: np.ndarray
+    n_y: int
+    pairs: np.ndarray  # (P, 2) site, group of each x column block
+    off_groups: np.ndarray  # groups with an offshore column
+    demand: np.ndarray  # (G, T) weekly units of each group
+    members: np.ndarray  # stores of the model
+    group_of: np.ndarray  # group of each member store
+    y_hi: np.ndarray  # 1 where a site may open at a level, else 0
+
+
+def _groups(pb: ShareProblem, stores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Stores that no model could tell apart (same brand, same drive times and delivery costs from every
+    site, e.g. shops snapped to one road node) merge into one demand group: exact, and far smaller."""
+    key = np.column_stack(
+        [
+            pb.store_brand[stores],
+            np.nan_to_num(np.asarray(pb.delivery_time_s)[:, stores].T, posinf=-1.0),
+            np.asarray(pb.delivery_cost_per_unit)[:, stores].T,
+        ]
+    )
+    _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    return stores[first], inverse.ravel()
+
+
+def _build(pb: ShareProblem, brands: Sequence[int]) -> _Model:
+    n, lv = pb.n_sites, len(pb.capacity_units_per_week)
+    t_count = len(pb.season_names)
+    weeks = np.asarray(pb.season_weeks, dtype=float)
+    store_demand = pb.season_demand()
+    in_set = np.isin(pb.store_brand, list(brands)) & (store_demand.sum(axis=1) > 0)
+    ok_store = pb.eligible(brands) & in_set[None, :]
+    prio_store = np.array([pb.brand_kind[b] == "priority" for b in pb.store_brand])
+    orphans = np.flatnonzero(in_set & prio_store & ~ok_store.any(axis=0))
+    if len(orphans):
+        s = orphans[0]
+        raise InfeasibleError(
+            f"priority store {pb.store_ids[s]!r} of brand {pb.brand_names[pb.store_brand[s]]!r} has no candidate "
+            f"site within its SLA of {pb.brand_lead_time_days[pb.store_brand[s]]:g} days (production lead time "
+            f"{pb.production_lead_time_days:g} days + drive time); add a closer site or relax the SLA "
+            "in [[lane_classes]]."
+        )
+    members = np.flatnonzero(in_set)
+    rep, group_of = _groups(pb, members)
+    g_count = len(rep)
+    demand = np.zeros((g_count, t_count))
+    np.add.at(demand, group_of, store_demand[members])
+    group_brand = pb.store_brand[rep]
+    ok = ok_store[:, rep]
+    prio = prio_store[rep]
+    pairs = np.argwhere(ok)  # (P, 2) site, group
+    off_groups = np.flatnonzero(~prio)
+    n_y, n_p, n_o = n * lv, len(pairs), len(off_groups)
+    # columns: y (n*L), x (P*T, pair-major: share of a group's demand served by a site), o (O*T offshore share)
+    x0, o0 = n_y, n_y + n_p * t_count
+    ncol = o0 + n_o * t_count
+    c = np.zeros(ncol)
+    c[:n_y] = (np.asarray(pb.rent_per_yr) + np.asarray(pb.setup_per_yr)).ravel()
+    si, gi = pairs[:, 0], pairs[:, 1]
+    per_unit = np.asarray(pb.unit_cost_per_unit)[group_brand[gi]] + np.asarray(pb.delivery_cost_per_unit)[si, rep[gi]]
+    per_unit = per_unit + pb.holding_per_unit
+    c[x0:o0] = (per_unit[:, None] * demand[gi] * weeks[None, :]).ravel()
+    ob = group_brand[off_groups]
+    c[o0:] = (np.asarray(pb.offshore_landed_per_unit)[ob][:, None] * demand[off_groups] * weeks[None, :]).ravel()
+    rows, cols, vals, lo, hi = [], [], [], [], []
+    tt = np.arange(t_count)
+    # demand rows: sum_i x[i,g,t] + o[g,t] = 1 per (group, season)
+    xcols = x0 + np.arange(n_p * t_count).reshape(n_p, t_count)
+    rows.append((gi[:, None] * t_count + tt[None, :]).ravel())
+    cols.append(xcols.ravel())
+    vals.append(np.ones(n_p * t_count))
+    ocols = o0 + np.arange(n_o * t_count).reshape(n_o, t_count)
+    rows.append((off_groups[:, None] * t_count + tt[None, :]).ravel())
+    cols.append(ocols.ravel())
+    vals.append(np.ones(n_o * t_count))
+    r = g_count * t_count
+    lo.append(np.ones(r))
+    hi.append(np.ones(r))
+    # capacity rows: sum_g d[g,t] x[i,g,t] - u * sum_l cap_l y[i,l] <= 0 per (site, season); they also
+    # close every flow of a closed site (per-pair linking rows would tighten the relaxation but made
+    # the LP 100x slower on the demo)
+    rows.append((r + si[:, None] * t_count + tt[None, :]).ravel())
+    cols.append(xcols.ravel())
+    vals.append(demand[gi].ravel())
+    cap = np.asarray(pb.capacity_units_per_week, dtype=float) * pb.max_utilisation
+    ii, ll, tq = np.meshgrid(np.arange(n), np.arange(lv), tt, indexing="ij")
+    rows.append((r + ii * t_count + tq).ravel())
+    cols.append((ii * lv + ll).ravel())
+    vals.append(-cap[ll].ravel())
+    lo.append(np.full(n * t_count, -np.inf))
+    hi.append(np.zeros(n * t_count))
+    r += n * t_count
+    # one level per site: sum_l y[i,l] <= 1
+    il, ll2 = np.meshgrid(np.arange(n), np.arange(lv), indexing="ij")
+    rows.append((r + il).ravel())
+    cols.append((il * lv + ll2).ravel())
+    vals.append(np.ones(n * lv))
+    lo.append(np.full(n, -np.inf))
+    hi.append(np.ones(n))
+    r += n
+    a = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(r, ncol))
+    y_hi = np.asarray(pb.level_allowed, dtype=float).ravel()
+    return _Model(c, a, np.concatenate(lo), np.concatenate(hi), n_y, pairs, off_groups, demand, members, group_of, y_hi)
+
+
+def _highs(model: _Model, *, integer: bool, y_fixed: np.ndarray | None, time_limit_s: float, gap: float, start=None):
+    import highspy
+
+    h = quiet_highs()
+    h.setOptionValue("mip_rel_gap", gap)
+    h.setOptionValue("time_limit", float(max(time_limit_s, 0.01)))
+    inf = highspy.kHighsInf
+    ncol = len(model.c)
+    col_lo, col_hi = np.zeros(ncol), np.ones(ncol)
+    col_hi[: model.n_y] = model.y_hi
+    if y_fixed is not None:
+        col_lo[: model.n_y] = col_hi[: model.n_y] = y_fixed
+    csc = model.a.tocsc()
+    csc.sort_indices()
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = ncol, csc.shape[0]
+    lp.col_cost_ = model.c
+    lp.col_lower_, lp.col_upper_ = col_lo, col_hi
+    lp.row_lower_ = np.where(np.isfinite(model.row_lo), model.row_lo, -inf)
+    lp.row_upper_ = np.where(np.isfinite(model.row_hi), model.row_hi, inf)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = csc.indices.astype(np.int32)
+    lp.a_matrix_.value_ = csc.data.astype(np.float64)
+    if integer and y_fixed is None:
+        kinds = highspy.HighsVarType
+        lp.integrality_ = [kinds.kInteger] * model.n_y + [kinds.kContinuous] * (ncol - model.n_y)
+    h.passModel(lp)
+    if start is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = list(np.asarray(start, dtype=np.float64))
+        sol.value_valid = True
+        h.setSolution(sol)
+    h.run()
+    ms = highspy.HighsModelStatus
+    status = {ms.kOptimal: "optimal", ms.kTimeLimit: "time_limit", ms.kInfeasible: "infeasible"}.get(
+        h.getModelStatus(), "other"
+    )
+    info = h.getInfo()
+    x = np.asarray(h.getSolution().col_value) if info.primal_solution_status >= 1 else None
+    bound = float(info.mip_dual_bound) if integer and y_fixed is None else float(info.objective_function_value)
+    return status, x, float(info.objective_function_value), bound
+
+
+def _warm_start(model: _Model, pb: ShareProblem, time_limit_s: float) -> tuple[np.ndarray | None, float]:
+    """LP relaxation rounded up: every site the relaxation uses opens at the smallest level carrying its
+    relaxed load; then the flows are re-optimised with those sites fixed (always feasible)."""
+    status, x, _, _ = _highs(model, integer=False, y_fixed=None, time_limit_s=time_limit_s, gap=0.0)
+    if x is None or status != "optimal":
+        return None, float("inf")
+    n, lv, t_count = pb.n_sites, len(pb.capacity_units_per_week), len(pb.season_names)
+    y = x[: model.n_y].reshape(n, lv)
+    xf = x[model.n_y : model.n_y + len(model.pairs) * t_count].reshape(len(model.pairs), t_count)
+    load = np.zeros((n, t_count))
+    np.add.at(load, model.pairs[:, 0], xf * model.demand[model.pairs[:, 1]])
+    cap = np.asarray(pb.capacity_units_per_week) * pb.max_utilisation
+    fixed = np.zeros((n, lv))
+    allowed = np.asarray(pb.level_allowed, dtype=bool)
+    for i in np.flatnonzero(y.sum(axis=1) > 1e-6):
+        levels = np.flatnonzero(allowed[i])  # the relaxation only uses allowed levels
+        fits = levels[cap[levels] >= load[i].max() - 1e-6]
+        fixed[i, fits[0] if len(fits) else levels[np.argmax(cap[levels])]] = 1.0
+    status, x2, obj, _ = _highs(model, integer=False, y_fixed=fixed.ravel(), time_limit_s=time_limit_s, gap=0.0)
+    if x2 is None or status != "optimal":
+        return None, float("inf")
+    return x2, obj
+
+
+def design_network(
+    problem: ShareProblem,
+    brands: Sequence[int] | None = None,
+    *,
+    time_limit_s: float = 60.0,
+    mip_gap: float = 1e-4,
+    warm_start: bool = True,
+    start_levels: np.ndarray | None = None,
+) -> DesignResult:
+    """Open sites and allocate each brand's seasonal demand: a multi-period capacitated fixed-charge MILP.
+
+    Minimises rent + amortised set-up + production + delivery + cycle-stock inventory + offshore
+    landed cost (all per year) subject to: each store's demand in each season met by open sites
+    or offshore; a site's weekly load in every season at most ``max_utilisation`` x its level's
+    capacity; one level per site; priority brands served only by sites within their SLA
+    (production lead time + drive time) and never offshore (a hard rule); dedicated sites serve
+    their brand only. Solved on HiGHS from an LP-rounding warm start.
+
+    Parameters
+    ----------
+    problem : ShareProblem
+    brands : sequence of int, optional
+        Brands to serve (a coalition); default all.
+    time_limit_s : float
+        Solver time limit; a design stopped by it reports its gap.
+    mip_gap : float
+        Relative gap at which the solver stops.
+    warm_start : bool
+        Give HiGHS the heuristic solution first.
+    start_levels : ndarray of int, optional
+        A known set of open sites (level per site, -1 closed), e.g. the grand coalition's design
+        when solving a smaller coalition; its flows are re-optimised and the cheaper of it and
+        the LP-rounding start is used.
+
+    Returns
+    -------
+    DesignResult
+    """
+    t0 = time.perf_counter()
+    brands = tuple(range(len(problem.brand_names))) if brands is None else tuple(sorted(int(b) for b in brands))
+    model = _build(problem, brands)
+    start, start_cost = _warm_start(model, problem, time_limit_s) if warm_start else (None, float("inf"))
+    if warm_start and start_levels is not None:
+        lv = len(problem.capacity_units_per_week)
+        fixed = np.zeros((problem.n_sites, lv))
+        opened = np.flatnonzero(np.asarray(start_levels) >= 0)
+        fixed[opened, np.asarray(start_levels)[opened]] = 1.0
+        fixed *= np.asarray(problem.level_allowed, dtype=float)
+        status, x2, obj2, _ = _highs(model, integer=False, y_fixed=fixed.ravel(), time_limit_s=time_limit_s, gap=0.0)
+        if x2 is not None and status == "optimal" and obj2 < start_cost:
+            start, start_cost = x2, obj2
+    left = time_limit_s - (time.perf_counter() - t0)
+    status, x, _, bound = _highs(model, integer=True, y_fixed=None, time_limit_s=left, gap=mip_gap, start=start)
+    if x is None:
+        if start is None:
+            raise InfeasibleError("the shared-network design found no feasible solution; raise the capacity levels.")
+        x, bound, status = start, float("-inf"), "time_limit"
+    return _result(problem, model, brands, x, bound, status, time.perf_counter() - t0, start_cost)
+
+
+def _result(pb, model, brands, x, bound, status, runtime, start_cost) -> DesignResult:
+    n, lv, t_count, m = pb.n_sites, len(pb.capacity_units_per_week), len(pb.season_names), len(pb.store_ids)
+    y = np.round(x[: model.n_y]).reshape(n, lv)
+    level = np.where(y.sum(axis=1) > 0.5, y.argmax(axis=1), -1)
+    n_x = len(model.pairs) * t_count
+    xf = np.clip(x[model.n_y : model.n_y + n_x].reshape(len(model.pairs), t_count), 0.0, 1.0)
+    of = np.clip(x[model.n_y + n_x :].reshape(len(model.off_groups), t_count), 0.0, 1.0)
+    # group shares back to stores: every store of a group gets the group's shares of its own demand
+    g_count = len(model.demand)
+    share = np.zeros((n, g_count, t_count))
+    share[model.pairs[:, 0], model.pairs[:, 1]] = xf
+    off_share = np.zeros((g_count, t_count))
+    off_share[model.off_groups] = of
+    store_demand = pb.season_demand()[model.members]  # (members, T)
+    flow = np.zeros((n, m, t_count))
+    flow[:, model.members] = share[:, model.group_of] * store_demand[None]
+    off = np.zeros((m, t_count))
+    off[model.members] = off_share[model.group_of] * store_demand
+    weeks = np.asarray(pb.season_weeks, dtype=float)
+    opened = level >= 0
+    units_local = flow.sum(axis=0)  # (m, T)
+    brand_cost = np.asarray(pb.unit_cost_per_unit)[pb.store_brand]
+    cost = {
+        "rent": float(np.asarray(pb.rent_per_yr)[opened, level[opened]].sum()),
+        "setup": float(np.asarray(pb.setup_per_yr)[opened, level[opened]].sum()),
+        "production": float((units_local * weeks).sum(axis=1) @ brand_cost),
+        "delivery": float(np.einsum("nmt,nm,t->", flow, np.asarray(pb.delivery_cost_per_unit), weeks)),
+        "inventory": float((units_local * weeks).sum() * pb.holding_per_unit),
+        "offshore": float((off * weeks).sum(axis=1) @ np.asarray(pb.offshore_landed_per_unit)[pb.store_brand]),
+    }
+    cost["total"] = float(sum(cost.values()))
+    total = cost["total"]
+    bound = min(bound, total) if np.isfinite(bound) else bound
+    gap = (total - bound) / total if total > 0 and np.isfinite(bound) else (0.0 if total == 0 else float("inf"))
+    return DesignResult(
+        brands=tuple(brands),
+        level=level,
+        flow_units_per_week=flow,
+        offshore_units_per_week=off,
+        cost_per_yr=cost,
+        lower_bound=float(bound),
+        gap=float(max(gap, 0.0)),
+        status=status,
+        runtime_s=float(runtime),
+        warm_start_cost=float(start_cost),
+    )

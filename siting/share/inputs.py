@@ -1,0 +1,329 @@
+"""The shared-network tables of a scenario: brands, seasons, lane classes, site capacity and settings."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from siting.config.schema import SchemaError, table_fields, tomltype
+from siting.errors import InputError
+
+__all__ = [
+    "Brand",
+    "Season",
+    "LaneClass",
+    "SiteCapacity",
+    "ShareSettings",
+    "ShareSpec",
+    "SHARE_TABLES",
+    "parse_share",
+    "load_share_scenario",
+    "unit_costs_from_products",
+]
+
+#: The top-level scenario tables read by ``siting share`` (other commands ignore them).
+SHARE_TABLES = ("brands", "seasons", "lane_classes", "site_capacity", "share")
+
+
+@dataclass(frozen=True)
+class Brand:
+    """One brand of a shared network.
+
+    Attributes
+    ----------
+    name : str
+    lane_class : str
+        Name of a lane class (``[[lane_classes]]``): its priority and lead-time contract.
+    unit_cost_per_unit : float
+        Local production cost per unit (money).
+    offshore_landed_per_unit : float
+        Landed cost per unit of offshore supply, paid for demand not made locally (money).
+    stores : Path, optional
+        The brand's own stores layer; without it, the stores of the city layers whose ``brand``
+        column equals ``name``.
+    demand_scale : float
+        Multiplies the stores' ``demand_units_per_week``.
+    season_multipliers : mapping
+        Season name -> demand multiplier for this brand (missing seasons: the season's own).
+    """
+
+    name: str
+    lane_class: str = "standard"
+    unit_cost_per_unit: float = 9.0
+    offshore_landed_per_unit: float = 12.0
+    stores: Path | None = None
+    demand_scale: float = 1.0
+    season_multipliers: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Season:
+    """A season: how many weeks it lasts and its demand multiplier for every brand."""
+
+    name: str
+    weeks: int
+    multiplier: float = 1.0
+
+
+@dataclass(frozen=True)
+class LaneClass:
+    """A lane class: ``priority`` (contracted SLA, hard), ``standard`` (target) or ``overflow`` (best effort).
+
+    ``lead_time_days`` is the SLA of a priority class and the target of a standard one, from order
+    to delivery (production lead time + delivery time).
+    """
+
+    name: str
+    kind: Literal["priority", "standard", "overflow"] = "standard"
+    lead_time_days: float | None = None
+
+
+@dataclass(frozen=True)
+class SiteCapacity:
+    """Capacity levels and running rules of every candidate site.
+
+    Attributes
+    ----------
+    levels_units_per_week : tuple of float
+        Capacity of each level a site can be opened at (units per week).
+    floor_area_m2 : tuple of float
+        Floor area of each level; rent = the site's ``rent_per_m2_yr`` x area. A site opens only at
+        levels whose area fits its ``floor_area_m2``.
+    setup_cost : tuple of float
+        One-off set-up cost of each level (money), amortised over ``amortisation_yrs``.
+    amortisation_yrs : float
+    hours_per_week : float
+        Production hours per week (the capacity is made in these hours).
+    changeover_min : float
+        Changeover time before each production run (minutes).
+    run_min_units, run_max_units : int
+        Run size limits.
+    max_utilisation : float
+        Share of the capacity the design may plan on (the rest absorbs changeovers and queues).
+    production_lead_time_days : float
+        Order-to-dispatch time the design assumes when checking a priority SLA.
+    dedicated : mapping
+        site_id -> brand: a site that only this brand may use (others are shared).
+    """
+
+    levels_units_per_week: tuple[float, ...] = (1500.0, 3000.0)
+    floor_area_m2: tuple[float, ...] = (300.0, 550.0)
+    setup_cost: tuple[float, ...] = (40000.0, 65000.0)
+    amortisation_yrs: float = 5.0
+    hours_per_week: float = 80.0
+    changeover_min: float = 30.0
+    run_min_units: int = 50
+    run_max_units: int = 500
+    max_utilisation: float = 0.85
+    production_lead_time_days: float = 2.0
+    dedicated: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ShareSettings:
+    """Settings of ``siting share``.
+
+    Attributes
+    ----------
+    priority_rule : {"strict", "reserved"}
+        Strict priority in the weekly plan, or a reserved share of each week's hours.
+    reserved_share : float
+        Share of the hours reserved for priority runs (``priority_rule = "reserved"``).
+    delivery_cost_per_unit_km : float
+        Delivery cost per unit per road km from site to store (money).
+    holding_cost_per_unit_week : float
+        Carrying cost of a unit of stock per week (money); local cycle stock waits half a week.
+    time_limit_s, mip_gap : float
+        Limits of the design solve.
+    shapley_samples : int
+        Permutations sampled for the Shapley value beyond 12 brands.
+    sim_weeks : int
+        Weeks simulated per site.
+    """
+
+    priority_rule: Literal["strict", "reserved"] = "strict"
+    reserved_share: float = 0.3
+    delivery_cost_per_unit_km: float = 0.05
+    holding_cost_per_unit_week: float = 0.08
+    time_limit_s: float = 60.0
+    mip_gap: float = 1e-4
+    shapley_samples: int = 2000
+    sim_weeks: int = 52
+
+
+@dataclass(frozen=True)
+class ShareSpec:
+    """The shared-network part of a scenario (validated)."""
+
+    brands: tuple[Brand, ...]
+    seasons: tuple[Season, ...]
+    lane_classes: tuple[LaneClass, ...]
+    site_capacity: SiteCapacity = field(default_factory=SiteCapacity)
+    settings: ShareSettings = field(default_factory=ShareSettings)
+
+    def lane_class(self, brand: Brand) -> LaneClass:
+        """The lane class of a brand."""
+        return next(c for c in self.lane_classes if c.name == brand.lane_class)
+
+
+def _check(spec: ShareSpec) -> None:
+    classes = {c.name: c for c in spec.lane_classes}
+    if not spec.brands:
+        raise SchemaError("brands", "a shared network needs at least one brand ([[brands]] with a name)")
+    names = [b.name for b in spec.brands]
+    for i, b in enumerate(spec.brands):
+        if b.name in names[:i]:
+            raise SchemaError(f"brands[{i}].name", f"{b.name!r} appears twice; brand names must be unique")
+        if b.lane_class not in classes:
+            raise SchemaError(
+                f"brands[{i}].lane_class", f"unknown lane class {b.lane_class!r}; expected one of {', '.join(classes)}"
+            )
+        for key, value in (("unit_cost_per_unit", b.unit_cost_per_unit), ("demand_scale", b.demand_scale)):
+            if value < 0:
+                raise SchemaError(f"brands[{i}].{key}", f"must be >= 0, got {value}")
+        unknown = sorted(set(b.season_multipliers) - {s.name for s in spec.seasons})
+        if unknown:
+            raise SchemaError(f"brands[{i}].season_multipliers", f"unknown season {unknown[0]!r}")
+    for i, s in enumerate(spec.seasons):
+        if s.weeks < 1 or s.multiplier < 0:
+            raise SchemaError(f"seasons[{i}]", "weeks must be >= 1 and multiplier >= 0")
+    if sum(s.weeks for s in spec.seasons) > 52:
+        raise SchemaError("seasons", "the seasons' weeks add up to more than 52")
+    for i, c in enumerate(spec.lane_classes):
+        if c.kind == "priority" and (c.lead_time_days is None or c.lead_time_days <= 0):
+            raise SchemaError(f"lane_classes[{i}].lead_time_days", "a priority class needs its SLA in days (> 0)")
+    cap = spec.site_capacity
+    n = len(cap.levels_units_per_week)
+    if n == 0 or len(cap.floor_area_m2) != n or len(cap.setup_cost) != n:
+        raise SchemaError(
+            "site_capacity", "levels_units_per_week, floor_area_m2 and setup_cost need one value per level"
+        )
+    if min(cap.levels_units_per_week) <= 0:
+        raise SchemaError("site_capacity.levels_units_per_week", "capacities must be > 0 units per week")
+    if not 0 < cap.run_min_units <= cap.run_max_units:
+        raise SchemaError("site_capacity", "need 0 < run_min_units <= run_max_units")
+    if not 0 < cap.max_utilisation <= 1:
+        raise SchemaError("site_capacity.max_utilisation", f"must be in (0, 1], got {cap.max_utilisation}")
+    for site, brand in cap.dedicated.items():
+        if brand not in names:
+            raise SchemaError(f"site_capacity.dedicated.{site}", f"unknown brand {brand!r}")
+    if not 0 <= spec.settings.reserved_share < 1:
+        raise SchemaError("share.reserved_share", "must be in [0, 1)")
+
+
+def _array(doc: Mapping[str, Any], key: str, cls: type, base: Path) -> tuple:
+    value = doc.get(key, [])
+    if not isinstance(value, list):
+        raise SchemaError(key, f"expected an array of tables ([[{key}]]), got {tomltype(value)}")
+    out = []
+    for i, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise SchemaError(f"{key}[{i}]", f"expected a table, got {tomltype(item)}")
+        out.append(cls(**table_fields(item, cls, f"{key}[{i}]", base)))
+    return tuple(out)
+
+
+def parse_share(doc: Mapping[str, Any], *, source: str = "<scenario>", base: Path | None = None) -> ShareSpec:
+    """Validate the shared-network tables of a parsed scenario document.
+
+    Parameters
+    ----------
+    doc : mapping
+        The TOML document; reads ``[[brands]]``, ``[[seasons]]``, ``[[lane_classes]]``,
+        ``[site_capacity]`` and ``[share]``.
+    source : str
+        Named in error messages.
+    base : Path, optional
+        Folder relative paths are resolved against.
+
+    Returns
+    -------
+    ShareSpec
+
+    Raises
+    ------
+    InputError
+        ``"<source>: <key path>: <problem>"``.
+    """
+    base = base or Path.cwd()
+    try:
+        seasons = _array(doc, "seasons", Season, base) or (Season("year", 52),)
+        classes = _array(doc, "lane_classes", LaneClass, base) or (
+            LaneClass("priority", "priority", 5.0),
+            LaneClass("standard", "standard", 10.0),
+            LaneClass("overflow", "overflow"),
+        )
+        spec = ShareSpec(
+            brands=_array(doc, "brands", Brand, base),
+            seasons=seasons,
+            lane_classes=classes,
+            site_capacity=SiteCapacity(
+                **table_fields(doc.get("site_capacity", {}), SiteCapacity, "site_capacity", base)
+            ),
+            settings=ShareSettings(**table_fields(doc.get("share", {}), ShareSettings, "share", base)),
+        )
+        _check(spec)
+    except SchemaError as exc:
+        raise InputError(f"{source}: {exc}") from None
+    return spec
+
+
+def load_share_scenario(path: str | Path) -> tuple[Any, ShareSpec]:
+    """Read a scenario file with shared-network tables.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    (siting.config.Scenario, ShareSpec)
+        The cities (and other settings) as for ``siting rank``, and the shared-network tables.
+    """
+    import dataclasses
+
+    from siting.config.scenario import parse_scenario
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{path}: scenario file not found; check the path.")
+    try:
+        doc = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not a valid TOML text file: {exc}") from None
+    base = p.resolve().parent
+    rest = {k: v for k, v in doc.items() if k not in SHARE_TABLES}
+    scenario = dataclasses.replace(parse_scenario(rest, source=str(path), base=base), source=p, raw=doc)
+    return scenario, parse_share(doc, source=str(path), base=base)
+
+
+def unit_costs_from_products(products: Any) -> tuple[float, float]:
+    """Per-unit local production cost and offshore landed cost of a product mix, from :mod:`siting.costs`.
+
+    The one place the share stage reads siting's cost model (only its public names). The design
+    takes both figures as plain inputs per brand; this turns a brand's product families into them.
+
+    Parameters
+    ----------
+    products : sequence of siting.costs.ProductFamily
+        E.g. ``siting.costs.load_products(path)``.
+
+    Returns
+    -------
+    (unit_cost_per_unit, offshore_landed_per_unit)
+        Local production cost per unit of demand, and the offshore landed cost per unit of demand
+        (production, freight and duty, carrying, unsold stock and lost margin; no site or delivery),
+        both in the stores' volume frame of :func:`siting.costs.landed_cost`.
+    """
+    from siting.costs import landed_cost
+
+    local = landed_cost(products, "local")
+    offshore = landed_cost(products, "offshore")
+    landed = sum(
+        offshore.component_per_unit(c)
+        for c in ("production", "freight_duty", "carrying", "unsold_stock", "lost_margin")
+    )
+    return local.component_per_unit("production"), landed

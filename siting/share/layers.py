@@ -1,0 +1,165 @@
+"""From cities (layers + road networks) and the shared-network tables to the design problem's arrays."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from siting.errors import InputError
+from siting.share.inputs import ShareSpec
+from siting.share.problem import KINDS, ShareProblem
+
+log = logging.getLogger("siting")
+
+__all__ = ["ShareLayers", "problem_from_cities"]
+
+
+@dataclass(frozen=True)
+class ShareLayers:
+    """The design problem with the layers behind it (for maps and outputs).
+
+    ``stores`` has ``store_id`` (``city:id``), ``brand``, ``city``, ``demand_units_per_week``;
+    ``sites`` has ``site_id`` (``city:id``), ``city``, ``rent_per_m2_yr``; both in EPSG:4326.
+    """
+
+    problem: ShareProblem
+    stores: gpd.GeoDataFrame
+    sites: gpd.GeoDataFrame
+    attribution: str
+
+
+def _brand_stores(city, spec: ShareSpec) -> gpd.GeoDataFrame:
+    """A city's stores with a ``brand`` column: its own column, plus brand layers falling inside the city."""
+    from siting.inputs.layers import read_layer
+
+    names = [b.name for b in spec.brands]
+    parts = []
+    if "brand" in city.stores.columns:
+        parts.append(city.stores)
+    extent = city.stores.to_crs(city.candidates.crs).geometry.union_all().convex_hull.buffer(2000)
+    for b in spec.brands:
+        if b.stores is None:
+            continue
+        layer = read_layer(b.stores, "stores").to_crs(city.candidates.crs)
+        inside = layer[layer.geometry.representative_point().within(extent)].copy()
+        inside["brand"] = b.name
+        parts.append(inside.to_crs(city.stores.crs))
+    if not parts:
+        raise InputError(
+            f"city {city.name!r}: its stores layer has no 'brand' column and no [[brands]] entry names a stores "
+            "file; add a 'brand' column to the stores layer or give each brand stores = \"file.gpkg\"."
+        )
+    stores = pd.concat(parts, ignore_index=True)
+    stores = gpd.GeoDataFrame(stores, geometry="geometry", crs=city.stores.crs)
+    stores["brand"] = stores["brand"].astype(str)
+    unknown = sorted(set(stores["brand"]) - set(names))
+    if unknown:
+        log.warning("%s: %d stores of brands not in [[brands]] are left out: %s", city.name, len(stores), unknown[:5])
+    return stores[stores["brand"].isin(names)].reset_index(drop=True)
+
+
+def problem_from_cities(cities: Sequence, spec: ShareSpec) -> ShareLayers:
+    """Build the design problem: drive times and lengths on each city's road network, rents, seasons.
+
+    Parameters
+    ----------
+    cities : sequence of siting.pipeline.CityInputs
+        Each city's stores (with a ``brand`` column unless brands give their own stores files),
+        candidate sites, rents and network. A site serves only stores of its own city.
+    spec : ShareSpec
+
+    Returns
+    -------
+    ShareLayers
+    """
+    from siting.inputs.layers import assign_rents
+    from siting.network import build_network, od_time_length, snap
+
+    cap, st = spec.site_capacity, spec.settings
+    brand_index = {b.name: i for i, b in enumerate(spec.brands)}
+    store_parts, site_parts, times, lengths = [], [], [], []
+    for city in cities:
+        G = build_network(city.network_source, mode=city.mode or "drive")
+        stores = _brand_stores(city, spec).to_crs(G.graph["crs"])
+        sites = assign_rents(
+            city.candidates.to_crs(G.graph["crs"]), None if city.rents is None else city.rents.to_crs(G.graph["crs"])
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # far features are reported below
+            s_snap, c_snap = snap(G, stores), snap(G, sites)
+        if len(s_snap) < len(stores) or len(c_snap) < len(sites):
+            log.warning(
+                "%s: %d stores and %d sites are more than 500 m from the road network and are left out",
+                city.name,
+                len(stores) - len(s_snap),
+                len(sites) - len(c_snap),
+            )
+        stores, sites = stores.loc[s_snap.index], sites.loc[c_snap.index]
+        t, length = od_time_length(G, c_snap, s_snap)
+        times.append(t)
+        lengths.append(length)
+        stores = stores.assign(city=city.name, store_id=city.name + ":" + stores["store_id"].astype(str))
+        sites = sites.assign(city=city.name, site_id=city.name + ":" + sites["site_id"].astype(str))
+        store_parts.append(stores.to_crs("EPSG:4326"))
+        site_parts.append(sites.to_crs("EPSG:4326"))
+    stores = gpd.GeoDataFrame(pd.concat(store_parts, ignore_index=True), crs="EPSG:4326")
+    sites = gpd.GeoDataFrame(pd.concat(site_parts, ignore_index=True), crs="EPSG:4326")
+    if len(stores) == 0 or len(sites) == 0:
+        raise InputError("siting share: no stores of the [[brands]] or no candidate sites near the road networks.")
+    n, m = len(sites), len(stores)
+    time_s = np.full((n, m), np.inf)
+    length_m = np.full((n, m), np.inf)
+    r = c = 0
+    for t, length in zip(times, lengths):
+        time_s[r : r + t.shape[0], c : c + t.shape[1]] = t
+        length_m[r : r + t.shape[0], c : c + t.shape[1]] = length
+        r, c = r + t.shape[0], c + t.shape[1]
+    levels_area = np.asarray(cap.floor_area_m2, dtype=float)
+    rent = sites["rent_per_m2_yr"].to_numpy(dtype=float)[:, None] * levels_area[None, :]
+    setup = np.tile(np.asarray(cap.setup_cost, dtype=float) / cap.amortisation_yrs, (n, 1))
+    dedicated = np.array([brand_index.get(cap.dedicated.get(s, ""), -1) for s in sites["site_id"]])
+    unknown_sites = sorted(set(cap.dedicated) - set(sites["site_id"]))
+    if unknown_sites:
+        raise InputError(
+            f"site_capacity.dedicated: unknown site {unknown_sites[0]!r}; site ids are 'city:site_id', "
+            f"e.g. {sites['site_id'].iloc[0]!r}."
+        )
+    brands = spec.brands
+    kinds = [spec.lane_class(b).kind for b in brands]
+    scale = np.array([b.demand_scale for b in brands])
+    store_brand = stores["brand"].map(brand_index).to_numpy(dtype=int)
+    problem = ShareProblem(
+        site_ids=tuple(sites["site_id"].astype(str)),
+        store_ids=tuple(stores["store_id"].astype(str)),
+        brand_names=tuple(b.name for b in brands),
+        season_names=tuple(s.name for s in spec.seasons),
+        store_brand=store_brand,
+        demand_units_per_week=stores["demand_units_per_week"].to_numpy(dtype=float) * scale[store_brand],
+        season_weeks=np.array([s.weeks for s in spec.seasons], dtype=float),
+        multiplier=np.array([[b.season_multipliers.get(s.name, s.multiplier) for s in spec.seasons] for b in brands]),
+        delivery_time_s=time_s,
+        delivery_cost_per_unit=np.where(np.isfinite(length_m), length_m / 1000.0 * st.delivery_cost_per_unit_km, 0.0),
+        rent_per_yr=rent,
+        setup_per_yr=setup,
+        capacity_units_per_week=np.asarray(cap.levels_units_per_week, dtype=float),
+        unit_cost_per_unit=np.array([b.unit_cost_per_unit for b in brands]),
+        offshore_landed_per_unit=np.array([b.offshore_landed_per_unit for b in brands]),
+        brand_kind=tuple(kinds),
+        brand_lead_time_days=np.array(
+            [np.nan if spec.lane_class(b).lead_time_days is None else spec.lane_class(b).lead_time_days for b in brands]
+        ),
+        production_lead_time_days=cap.production_lead_time_days,
+        max_utilisation=cap.max_utilisation,
+        holding_per_unit=st.holding_cost_per_unit_week * 0.5,
+        dedicated=dedicated,
+        level_allowed=sites["floor_area_m2"].to_numpy(dtype=float)[:, None] >= levels_area[None, :],
+    )
+    assert all(k in KINDS for k in kinds)
+    attribution = "; ".join(sorted({getattr(c, "attribution", "") for c in cities} - {""}))
+    return ShareLayers(problem=problem, stores=stores, sites=sites, attribution=attribution)

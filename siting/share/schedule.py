@@ -1,0 +1,186 @@
+"""Weekly lot sizing at one site: production runs per brand and week, changeovers, priority first (HiGHS MILP)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from siting.errors import InfeasibleError, InputError
+from siting.share.highs import quiet_highs
+
+__all__ = ["WeeklyPlan", "plan_weeks", "BACKLOG_PENALTY_PER_UNIT_WEEK"]
+
+#: Backlog penalty per unit-week by class rank (priority, standard, overflow): the order in which
+#: demand is left waiting when a week is short of hours.
+BACKLOG_PENALTY_PER_UNIT_WEEK = (1000.0, 10.0, 1.0)
+
+
+@dataclass(frozen=True)
+class WeeklyPlan:
+    """A site's weekly production plan.
+
+    Attributes
+    ----------
+    runs : ndarray of int, shape (brands, weeks)
+        Production runs of each brand in each week.
+    units : ndarray, shape (brands, weeks)
+        Units made.
+    backlog_units : ndarray, shape (brands, weeks)
+        Demand still unmade at the end of each week.
+    minutes_used : ndarray, shape (weeks,)
+        Production + changeover minutes in each week.
+    minutes_available : float
+        Production minutes in a week.
+    minutes_per_unit : float
+    changeover_min : float
+    """
+
+    runs: np.ndarray
+    units: np.ndarray
+    backlog_units: np.ndarray
+    minutes_used: np.ndarray
+    minutes_available: float
+    minutes_per_unit: float
+    changeover_min: float
+
+    @property
+    def utilisation(self) -> np.ndarray:
+        """Share of each week's production minutes used (0-1)."""
+        return self.minutes_used / self.minutes_available
+
+    def run_sizes(self, brand: int | np.integer, weeks: slice | np.ndarray | None = None) -> np.ndarray:
+        """Sizes of the individual runs of a brand (a week's units split evenly over its runs)."""
+        sel = slice(None) if weeks is None else weeks
+        n, q = self.runs[brand, sel], self.units[brand, sel]
+        return np.repeat(np.divide(q, n, out=np.zeros_like(q), where=n > 0), n)
+
+
+def plan_weeks(
+    demand_units: np.ndarray,
+    class_rank: np.ndarray,
+    *,
+    hours_per_week: float,
+    minutes_per_unit: float,
+    changeover_min: float = 30.0,
+    run_min_units: int = 50,
+    run_max_units: int = 500,
+    rule: str = "strict",
+    reserved_share: float = 0.3,
+    holding_per_unit_week: float = 0.08,
+    changeover_cost: float = 20.0,
+    time_limit_s: float = 20.0,
+) -> WeeklyPlan:
+    """Lot sizing for one site: how many runs (of ``run_min_units``-``run_max_units`` units) of each brand per week.
+
+    Minimises changeover cost + stock carrying + backlog penalties (by class: priority demand is
+    the last to wait) subject to each week's production + changeover minutes fitting its hours.
+    ``rule="strict"``: priority demand is never backlogged (infeasible if its runs alone do not
+    fit). ``rule="reserved"``: non-priority runs may use at most ``1 - reserved_share`` of each week.
+
+    Parameters
+    ----------
+    demand_units : ndarray, shape (brands, weeks)
+        Units due at the end of each week.
+    class_rank : ndarray of int, shape (brands,)
+        0 = priority, 1 = standard, 2 = overflow.
+    hours_per_week, minutes_per_unit, changeover_min : float
+    run_min_units, run_max_units : int
+    rule : {"strict", "reserved"}
+    reserved_share : float
+    holding_per_unit_week, changeover_cost : float
+        Money per unit-week of stock and per changeover.
+    time_limit_s : float
+
+    Returns
+    -------
+    WeeklyPlan
+    """
+    import highspy
+
+    d = np.asarray(demand_units, dtype=float)
+    rank = np.asarray(class_rank, dtype=int)
+    if d.ndim != 2 or rank.shape != (d.shape[0],) or (d < 0).any():
+        raise InputError("plan_weeks: demand_units is (brands, weeks) of units >= 0 and class_rank one per brand.")
+    if rule not in ("strict", "reserved"):
+        raise InputError(f"plan_weeks: rule must be 'strict' or 'reserved', got {rule!r}.")
+    nb, nw = d.shape
+    avail = hours_per_week * 60.0
+    k = nb * nw
+    # columns: q (k), n (k, integer), inv (k), back (k); index = brand * nw + week
+    q0, n0, i0, b0 = 0, k, 2 * k, 3 * k
+    c = np.zeros(4 * k)
+    c[n0 : n0 + k] = changeover_cost
+    c[i0 : i0 + k] = holding_per_unit_week
+    pen = np.asarray(BACKLOG_PENALTY_PER_UNIT_WEEK)[np.clip(rank, 0, 2)]
+    c[b0 : b0 + k] = np.repeat(pen, nw)
+    col_hi = np.full(4 * k, np.inf)
+    prio = rank == 0
+    if rule == "strict":
+        col_hi[b0 : b0 + k] = np.repeat(np.where(prio, 0.0, np.inf), nw)
+    rows: list[tuple[int, int, float]] = []
+    lo, hi = [], []
+    r = 0
+    for b in range(nb):
+        for w in range(nw):
+            j = b * nw + w
+            # run size limits: q - max*n <= 0, q - min*n >= 0
+            rows += [(r, q0 + j, 1.0), (r, n0 + j, -run_max_units)]
+            lo.append(-np.inf)
+            hi.append(0.0)
+            r += 1
+            rows += [(r, q0 + j, 1.0), (r, n0 + j, -run_min_units)]
+            lo.append(0.0)
+            hi.append(np.inf)
+            r += 1
+            # balance: inv_w - back_w - inv_{w-1} + back_{w-1} - q_w = -d_w
+            rows += [(r, i0 + j, 1.0), (r, b0 + j, -1.0), (r, q0 + j, -1.0)]
+            if w > 0:
+                rows += [(r, i0 + j - 1, -1.0), (r, b0 + j - 1, 1.0)]
+            lo.append(-d[b, w])
+            hi.append(-d[b, w])
+            r += 1
+    for w in range(nw):
+        for group, limit in ((range(nb), avail), ([b for b in range(nb) if not prio[b]], avail * (1 - reserved_share))):
+            if rule != "reserved" and limit != avail:
+                continue
+            for b in group:
+                j = b * nw + w
+                rows += [(r, q0 + j, minutes_per_unit), (r, n0 + j, changeover_min)]
+            lo.append(-np.inf)
+            hi.append(limit)
+            r += 1
+    ri, ci, vi = zip(*rows)
+    a = sp.csc_matrix((vi, (ri, ci)), shape=(r, 4 * k))
+    a.sort_indices()
+    h = quiet_highs()
+    h.setOptionValue("time_limit", float(time_limit_s))
+    h.setOptionValue("mip_rel_gap", 1e-3)
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = 4 * k, r
+    lp.col_cost_ = c
+    lp.col_lower_ = np.zeros(4 * k)
+    lp.col_upper_ = np.where(np.isfinite(col_hi), col_hi, inf)
+    lp.row_lower_ = np.where(np.isfinite(lo), lo, -inf)
+    lp.row_upper_ = np.where(np.isfinite(hi), hi, inf)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = a.indices.astype(np.int32)
+    lp.a_matrix_.value_ = a.data.astype(np.float64)
+    kinds = highspy.HighsVarType
+    lp.integrality_ = [kinds.kContinuous] * k + [kinds.kInteger] * k + [kinds.kContinuous] * (2 * k)
+    h.passModel(lp)
+    h.run()
+    if h.getInfo().primal_solution_status < 1:
+        raise InfeasibleError(
+            "the weekly plan cannot make the priority demand within each week's hours; raise the site's "
+            "capacity level or hours_per_week, or use priority_rule = 'reserved'."
+        )
+    x = np.asarray(h.getSolution().col_value)
+    units = np.clip(x[q0 : q0 + k], 0, None).reshape(nb, nw)
+    runs = np.round(x[n0 : n0 + k]).astype(int).reshape(nb, nw)
+    back = np.clip(x[b0 : b0 + k], 0, None).reshape(nb, nw)
+    used = (units * minutes_per_unit + runs * changeover_min).sum(axis=0)
+    return WeeklyPlan(runs, units, back, used, avail, float(minutes_per_unit), float(changeover_min))

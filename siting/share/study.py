@@ -1,0 +1,291 @@
+"""A shared-network study: design, each brand alone and its shares, weekly plans and lead times per site."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from siting.share.design import DesignResult, design_network
+from siting.share.inputs import ShareSettings, SiteCapacity
+from siting.share.leadtimes import class_lead_times
+from siting.share.problem import KINDS, ShareProblem
+from siting.share.schedule import WeeklyPlan, plan_weeks
+from siting.share.sharing import CostShares, share_costs
+
+log = logging.getLogger("siting")
+
+__all__ = ["ShareStudy", "run_share", "season_of_week"]
+
+
+@dataclass(frozen=True)
+class ShareStudy:
+    """Everything ``siting share`` reports.
+
+    Attributes
+    ----------
+    problem : ShareProblem
+    design : DesignResult
+        The shared network (all brands).
+    shares : CostShares
+    plans : dict
+        site index -> WeeklyPlan (brands in ``plan_brands[site]`` order) over all weeks.
+    plan_brands : dict
+        site index -> brand indices of its plan.
+    network, utilization, lead_times, brands : pandas.DataFrame
+        The output tables (see the README).
+    peak_season : str
+    timings_s : dict
+    """
+
+    problem: ShareProblem
+    design: DesignResult
+    shares: CostShares
+    plans: dict[int, WeeklyPlan]
+    plan_brands: dict[int, list[int]]
+    network: pd.DataFrame
+    utilization: pd.DataFrame
+    lead_times: pd.DataFrame
+    brands: pd.DataFrame
+    peak_season: str
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> dict:
+        """Headline figures (what summary.json holds)."""
+        d, sh = self.design, self.shares
+        alone_total = float(sh.alone.sum())
+        return {
+            "sites_opened": [self.problem.site_ids[i] for i in d.open_sites],
+            "cost_per_yr": d.cost_per_yr,
+            "solver": {
+                "status": d.status,
+                "lower_bound": d.lower_bound,
+                "gap": d.gap,
+                "runtime_s": d.runtime_s,
+                "warm_start_cost": d.warm_start_cost,
+            },
+            "cost_all_brands_alone_per_yr": alone_total,
+            "saving_per_yr": alone_total - d.total_per_yr,
+            "saving_pct": 100.0 * (alone_total - d.total_per_yr) / alone_total if alone_total > 0 else 0.0,
+            "shapley_exact": sh.exact,
+            "shapley_in_core": sh.in_core,
+            "peak_season": self.peak_season,
+            "peak_utilization": {
+                str(s): float(u) for s, u in self.utilization.groupby("site_id")["utilization"].max().items()
+            },
+            "money_frame": "per year; production, delivery and offshore in the stores' demand volume",
+            "lead_time_note": (
+                "analytic = Cobham's M/G/1 non-preemptive priority formula on the peak weeks' runs (Poisson "
+                "arrivals); simulated = the weekly plan's runs released at random hours of their week (more "
+                "regular than Poisson), so the simulation waits less, most for the lowest class near full load"
+            ),
+        }
+
+
+def season_of_week(season_weeks: np.ndarray) -> np.ndarray:
+    """Season index of each week of the planning year (seasons laid end to end)."""
+    return np.repeat(np.arange(len(season_weeks)), np.asarray(season_weeks, dtype=int))
+
+
+def _coalition_cost(pb: ShareProblem, settings: ShareSettings, full: DesignResult) -> Callable[[frozenset[int]], float]:
+    cache: dict[frozenset[int], float] = {frozenset(range(len(pb.brand_names))): full.total_per_yr, frozenset(): 0.0}
+
+    def cost(coalition: frozenset[int]) -> float:
+        if coalition not in cache:
+            res = design_network(
+                pb,
+                sorted(coalition),
+                time_limit_s=settings.time_limit_s,
+                mip_gap=settings.mip_gap,
+                start_levels=full.level,
+            )
+            cache[coalition] = res.total_per_yr
+        return cache[coalition]
+
+    return cost
+
+
+def run_share(
+    problem: ShareProblem,
+    capacity: SiteCapacity,
+    settings: ShareSettings,
+    *,
+    lane_names: dict[str, str] | None = None,
+    seed: int = 0,
+) -> ShareStudy:
+    """Design the shared network, split its cost, plan each open site's weeks and measure lead times.
+
+    Parameters
+    ----------
+    problem : ShareProblem
+    capacity : SiteCapacity
+        Hours per week, changeover and run limits of the sites.
+    settings : ShareSettings
+    lane_names : dict, optional
+        Kind ("priority", ...) -> lane class name shown in lead_times.csv (default the kind).
+    seed : int
+        Seed of the simulation and of Shapley sampling.
+
+    Returns
+    -------
+    ShareStudy
+    """
+    timings: dict[str, float] = {}
+    pb = problem
+    t0 = time.perf_counter()
+    design = design_network(pb, time_limit_s=settings.time_limit_s, mip_gap=settings.mip_gap)
+    timings["design_s"] = time.perf_counter() - t0
+    log.info(
+        "shared network: %d sites open, %.0f per year (gap %.2g)",
+        len(design.open_sites),
+        design.total_per_yr,
+        design.gap,
+    )
+    t0 = time.perf_counter()
+    weeks = np.asarray(pb.season_weeks, dtype=float)
+    nb = len(pb.brand_names)
+    brand_of = np.asarray(pb.store_brand)
+    local = np.array([(design.flow_units_per_week[:, brand_of == b].sum(axis=(0, 1)) * weeks).sum() for b in range(nb)])
+    direct = _direct_costs(pb, design)
+    use = local if local.sum() > 0 else np.array([(pb.season_demand()[brand_of == b] * weeks).sum() for b in range(nb)])
+    shares = share_costs(
+        nb, _coalition_cost(pb, settings, design), use, direct_costs=direct, samples=settings.shapley_samples, seed=seed
+    )
+    timings["sharing_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    week_season = season_of_week(pb.season_weeks)
+    season_total = (pb.season_demand()).sum(axis=0)
+    peak = int(np.argmax(season_total))
+    peak_weeks = np.flatnonzero(week_season == peak)
+    rank = np.array([KINDS.index(k) for k in pb.brand_kind])
+    plans, plan_brands, util_rows, lead_rows, net_rows = {}, {}, [], [], []
+    names = lane_names or {}
+    for i in design.open_sites:
+        flows = design.flow_units_per_week[i]  # (m, T)
+        by_brand = np.array([flows[brand_of == b].sum(axis=0) for b in range(nb)])  # (B, T)
+        served = [b for b in range(nb) if by_brand[b].sum() > 1e-9]
+        level_cap = float(pb.capacity_units_per_week[design.level[i]])
+        plan = plan_weeks(
+            by_brand[served][:, week_season],
+            rank[served],
+            hours_per_week=capacity.hours_per_week,
+            minutes_per_unit=capacity.hours_per_week * 60.0 / level_cap,
+            changeover_min=capacity.changeover_min,
+            run_min_units=capacity.run_min_units,
+            run_max_units=capacity.run_max_units,
+            rule=settings.priority_rule,
+            reserved_share=settings.reserved_share,
+            holding_per_unit_week=settings.holding_cost_per_unit_week,
+        )
+        plans[int(i)], plan_brands[int(i)] = plan, served
+        site = pb.site_ids[i]
+        util_rows += [(site, w + 1, float(u)) for w, u in enumerate(plan.utilisation)]
+        delivery = {}
+        for k in range(3):
+            mask = rank[brand_of] == k
+            f = flows[mask, peak] if flows[mask, peak].sum() > 0 else flows[mask].sum(axis=1)
+            if f.sum() > 0:
+                drive_s = np.where(f > 0, np.asarray(pb.delivery_time_s)[i, mask], 0.0)  # unreachable stores get 0
+                delivery[k] = float((drive_s * f).sum() / f.sum() / 86400.0)
+        lt = class_lead_times(
+            plan,
+            rank[served],
+            delivery,
+            peak_weeks,
+            hours_per_week=capacity.hours_per_week,
+            sim_weeks=settings.sim_weeks,
+            seed=seed + int(i),
+        )
+        for j, k in enumerate(lt.rank):
+            kind = KINDS[k]
+            slas = [pb.brand_lead_time_days[b] for b in served if rank[b] == k]
+            sla = float(np.nanmin(slas)) if slas and not np.isnan(slas).all() else float("nan")
+            p95 = float(lt.p95_days_simulated[j])
+            lead_rows.append(
+                (
+                    site,
+                    names.get(kind, kind),
+                    float(lt.mean_days_analytic[j]),
+                    float(lt.mean_days_simulated[j]),
+                    p95,
+                    sla,
+                    bool(np.isfinite(sla) and p95 <= sla) if np.isfinite(sla) else True,
+                )
+            )
+        lvl = design.level[i]
+        site_units = flows.sum(axis=0)
+        net_rows.append(
+            {
+                "site_id": site,
+                "level": int(lvl),
+                "capacity_units_per_week": level_cap,
+                "brands_served": ";".join(pb.brand_names[b] for b in served),
+                "shared": len(served) > 1,
+                "units_per_yr": float((site_units * weeks).sum()),
+                "rent_per_yr": float(pb.rent_per_yr[i, lvl]),
+                "setup_per_yr": float(pb.setup_per_yr[i, lvl]),
+                "production_per_yr": float((flows * weeks).sum(axis=1) @ np.asarray(pb.unit_cost_per_unit)[brand_of]),
+                "delivery_per_yr": float(
+                    ((flows * weeks).sum(axis=1) * np.asarray(pb.delivery_cost_per_unit)[i]).sum()
+                ),
+                "inventory_per_yr": float((site_units * weeks).sum() * pb.holding_per_unit),
+                "peak_utilization": float(plan.utilisation.max()),
+                "solver_gap": design.gap,
+                "solver_status": design.status,
+            }
+        )
+    timings["plans_and_lead_times_s"] = time.perf_counter() - t0
+    brands = pd.DataFrame(
+        {
+            "brand": list(pb.brand_names),
+            "cost_alone": shares.alone,
+            "cost_shared_proportional": shares.proportional,
+            "cost_shared_shapley": shares.shapley,
+            "better_off_alone": shares.better_off_alone,
+            "lane_class": [names.get(k, k) for k in pb.brand_kind],
+            "saving_shapley": shares.alone - shares.shapley,
+            "saving_shapley_pct": 100.0 * (shares.alone - shares.shapley) / np.where(shares.alone > 0, shares.alone, 1),
+        }
+    )
+    lead_cols = [
+        "site_id",
+        "lane_class",
+        "mean_days_analytic",
+        "mean_days_simulated",
+        "p95_days_simulated",
+        "sla_days",
+        "sla_met",
+    ]
+    return ShareStudy(
+        problem=pb,
+        design=design,
+        shares=shares,
+        plans=plans,
+        plan_brands=plan_brands,
+        network=pd.DataFrame(net_rows),
+        utilization=pd.DataFrame(util_rows, columns=["site_id", "week", "utilization"]),
+        lead_times=pd.DataFrame(lead_rows, columns=lead_cols),
+        brands=brands,
+        peak_season=pb.season_names[peak],
+        timings_s=timings,
+    )
+
+
+def _direct_costs(pb: ShareProblem, design: DesignResult) -> np.ndarray:
+    """Production, delivery, stock and offshore cost each brand causes in a design (per year)."""
+    weeks = np.asarray(pb.season_weeks, dtype=float)
+    brand_of = np.asarray(pb.store_brand)
+    out = np.zeros(len(pb.brand_names))
+    for b in range(len(pb.brand_names)):
+        f = design.flow_units_per_week[:, brand_of == b] * weeks  # (n, mb, T)
+        units = f.sum()
+        out[b] = (
+            units * (pb.unit_cost_per_unit[b] + pb.holding_per_unit)
+            + (f.sum(axis=2) * np.asarray(pb.delivery_cost_per_unit)[:, brand_of == b]).sum()
+            + (design.offshore_units_per_week[brand_of == b] * weeks).sum() * pb.offshore_landed_per_unit[b]
+        )
+    return out

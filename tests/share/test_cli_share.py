@@ -1,0 +1,159 @@
+"""`siting share` end to end on the illustrative demo (exit 0, files, columns, figures) and on bad input (exit 2)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    out = tmp_path_factory.mktemp("share") / "run"
+    proc = subprocess.run(
+        [sys.executable, "-m", "siting.cli", "share", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=out.parent,
+    )
+    return out, proc
+
+
+def test_demo_exits_0_and_writes_every_file(demo_run) -> None:
+    out, proc = demo_run
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "ILLUSTRATIVE" in proc.stdout
+    for name in ("network.csv", "utilization.csv", "lead_times.csv", "brands.csv", "summary.json", "run.json"):
+        assert (out / name).stat().st_size > 0, name
+    assert (out / "utilization.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    html = (out / "map.html").read_text(encoding="utf-8")
+    assert not re.search(r"<script[^>]+src=[\"']https?://", html)  # opens offline: scripts are inlined
+    assert "Priority lanes" in html and "Sites: peak utilisation" in html
+
+
+def test_demo_tables_have_the_documented_columns(demo_run) -> None:
+    out, _ = demo_run
+    util = pd.read_csv(out / "utilization.csv")
+    assert list(util.columns) == ["site_id", "week", "utilization"]
+    assert util["utilization"].between(0, 1 + 1e-9).all()  # capacity never exceeded in any week
+    assert sorted(util["week"].unique()) == list(range(1, 53))
+    lead = pd.read_csv(out / "lead_times.csv")
+    assert list(lead.columns) == [
+        "site_id",
+        "lane_class",
+        "mean_days_analytic",
+        "mean_days_simulated",
+        "p95_days_simulated",
+        "sla_days",
+        "sla_met",
+    ]
+    brands = pd.read_csv(out / "brands.csv")
+    assert list(brands.columns[:5]) == [
+        "brand",
+        "cost_alone",
+        "cost_shared_proportional",
+        "cost_shared_shapley",
+        "better_off_alone",
+    ]
+    net = pd.read_csv(out / "network.csv")
+    assert {"site_id", "capacity_units_per_week", "rent_per_yr", "setup_per_yr", "solver_gap"} <= set(net.columns)
+    assert set(util["site_id"]) == set(net["site_id"]) == set(lead["site_id"])
+
+
+def test_demo_figures_are_consistent(demo_run) -> None:
+    out, _ = demo_run
+    summary = json.loads((out / "summary.json").read_text())
+    brands = pd.read_csv(out / "brands.csv")
+    total = summary["cost_per_yr"]["total"]
+    # both allocations add up to the shared network's cost; nobody pays more than alone
+    assert brands["cost_shared_shapley"].sum() == pytest.approx(total, rel=1e-9)
+    assert brands["cost_shared_proportional"].sum() == pytest.approx(total, rel=1e-9)
+    assert summary["cost_all_brands_alone_per_yr"] == pytest.approx(brands["cost_alone"].sum(), rel=1e-9)
+    assert not brands["better_off_alone"].any()
+    assert summary["solver"]["gap"] <= 0.005 + 1e-9
+    lead = pd.read_csv(out / "lead_times.csv")
+    prio = lead[lead["lane_class"] == "priority"]
+    assert len(prio) and prio["sla_met"].all()
+    run = json.loads((out / "run.json").read_text())
+    assert run["command"] == "share" and run["top_sites"]["shared"] == summary["sites_opened"]
+
+
+def test_bad_brand_lane_class_exits_2_naming_the_key(tmp_path: Path) -> None:
+    bad = tmp_path / "scenario.toml"
+    bad.write_text(
+        '[[cities]]\nname = "helsinki"\ndemo = "helsinki"\n\n[[brands]]\nname = "A"\nlane_class = "express"\n',
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "siting.cli", "share", str(bad), "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 2
+    assert "scenario.toml: brands[0].lane_class: unknown lane class 'express'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_stores_without_a_brand_column_exit_2_with_the_fix(tmp_path: Path) -> None:
+    scenario = tmp_path / "scenario.toml"
+    scenario.write_text(
+        '[[cities]]\nname = "helsinki"\ndemo = "helsinki"\n\n[[brands]]\nname = "A"\nlane_class = "standard"\n',
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "siting.cli", "share", str(scenario), "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "has no 'brand' column" in proc.stderr and "stores = " in proc.stderr
+
+
+def _readme_share_section() -> str:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    start = text.index("<!-- section:share -->")
+    return text[start : text.index("## Data sources and licences", start)]
+
+
+def test_readme_quotes_the_demo_figures(demo_run) -> None:
+    out, _ = demo_run
+    section = " ".join(_readme_share_section().split())
+    summary = json.loads((out / "summary.json").read_text())
+    brands = pd.read_csv(out / "brands.csv")
+    net = pd.read_csv(out / "network.csv")
+    lead = pd.read_csv(out / "lead_times.csv").groupby("lane_class").mean(numeric_only=True)
+    assert f"Sites opened: {len(summary['sites_opened'])}, both at 2,500 units/week" in section
+    assert (net["capacity_units_per_week"] == 2500).all() and net["shared"].all()
+    savings = ", ".join(f"{r.brand} {r.saving_shapley_pct:.1f}%" for r in brands.itertuples())
+    assert savings in section
+    assert f"{summary['saving_pct']:.1f}% for the three together" in section
+    for cls in ("priority", "standard", "overflow"):
+        row = lead.loc[cls]
+        assert f"{cls} {row['mean_days_analytic']:.2f} / {row['mean_days_simulated']:.2f}" in section
+    peak = sorted(round(100 * u) for u in summary["peak_utilization"].values())
+    assert f"{peak[0]}-{peak[-1]}% of their hours" in section
+
+
+def test_readme_scenario_tables_parse() -> None:
+    import tomllib
+
+    from siting.share.inputs import parse_share
+
+    section = _readme_share_section()
+    block = section.split("### Scenario tables")[1].split("```toml")[1].split("```")[0]
+    doc = tomllib.loads(block)
+    doc["seasons"] = [*doc["seasons"], {"name": "rest", "weeks": 39}]
+    spec = parse_share(doc, source="README")
+    assert spec.brands[0].name == "Aurora" and spec.site_capacity.levels_units_per_week == (1000.0, 2500.0)
