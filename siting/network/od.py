@@ -18,6 +18,8 @@ from shapely.geometry import LineString
 from siting.errors import InputError, NoCrsError
 from siting.network.csr import CSRGraph, clear_cache, csr_graph, distances, trees
 from siting.network.reach import isochrones
+from siting.network.snapping import is_edge_snap
+from siting.network.virtual import point_distances
 
 __all__ = [
     "snap",
@@ -128,7 +130,9 @@ def od_matrix(
     G
         The graph.
     origin_nodes, destination_nodes
-        Node ids (or snap() DataFrames); duplicates allowed.
+        Node ids (or snap() DataFrames); duplicates allowed. When both are
+        :func:`siting.network.snap_to_edges` DataFrames, paths start and end part-way
+        along the snapped edges and include the access legs (exact on the split graph).
     weight
         Edge attribute: "travel_time" (s) or "length" (m), or any other numeric one.
     cutoff
@@ -141,10 +145,13 @@ def od_matrix(
     numpy.ndarray
         float64, shape (n_origins, n_destinations), ``np.inf`` where unreachable.
     """
+    limit = np.inf if cutoff is None else float(cutoff)
+    if is_edge_snap(origin_nodes) and is_edge_snap(destination_nodes):
+        out = point_distances(G, origin_nodes, destination_nodes, weight=weight, limit=limit, n_jobs=n_jobs)
+        return np.where(out <= limit, out, np.inf) if cutoff is not None else out
     g = csr_graph(G, weight)
     src = g.index(_nodes_of(origin_nodes), "origin")
     dst = g.index(_nodes_of(destination_nodes), "destination")
-    limit = np.inf if cutoff is None else float(cutoff)
     return distances(g, src, dst, limit=limit, n_jobs=n_jobs)
 
 
@@ -158,7 +165,8 @@ def od_time_length(
     G
         The graph (edges need ``travel_time`` and ``length``).
     origin_nodes, destination_nodes
-        Node ids (or snap() DataFrames).
+        Node ids (or snap() DataFrames; both :func:`siting.network.snap_to_edges`
+        DataFrames for point-to-point travel including access legs).
     n_jobs
         Worker processes for large jobs (default: up to 2).
 
@@ -168,6 +176,8 @@ def od_time_length(
         Two float64 arrays of shape (n_origins, n_destinations), ``np.inf`` where
         unreachable.
     """
+    if is_edge_snap(origin_nodes) and is_edge_snap(destination_nodes):
+        return point_distances(G, origin_nodes, destination_nodes, with_lengths=True, n_jobs=n_jobs)
     g = csr_graph(G, "travel_time")
     src = g.index(_nodes_of(origin_nodes), "origin")
     dst = g.index(_nodes_of(destination_nodes), "destination")

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 import geopandas as gpd
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from siting.errors import InputError
@@ -24,15 +25,40 @@ log = logging.getLogger("siting")
 
 
 def _snap_layer(G: nx.MultiDiGraph, gdf: gpd.GeoDataFrame, kind: str, id_col: str, max_m: float):
-    from siting.network.od import snap
+    """Snap a layer to the nearest road edges; the rows left out, each with its reason."""
+    from siting.network.components import REASONS, point_components
+    from siting.network.snapping import SNAP_COLUMNS, snap_to_edges
 
-    snapped = snap(G, gdf, max_distance_m=max_m)
+    snapped = snap_to_edges(G, gdf, max_distance_m=max_m, warn=False)
     kept = gdf.loc[snapped.index].copy()
-    kept["node"] = snapped["node"].to_numpy()
-    kept["snap_distance_m"] = snapped["snap_distance_m"].to_numpy()
-    dropped = gdf.index.difference(snapped.index)
-    reason = f"more than {max_m:g} m from the {kind} road network"
-    return kept.reset_index(drop=True), excluded_rows(id_col, gdf.loc[dropped, id_col], "max_snap_distance_m", reason)
+    for col in SNAP_COLUMNS:
+        kept[col] = snapped[col].to_numpy()
+    dropped = gdf.loc[gdf.index.difference(snapped.index)]
+    comp = point_components(G, dropped, max_m)
+    reasons = {c["component"]: c["reason"] for c in G.graph.get("components", [])}
+    far = f"more than {max_m:g} m from the {kind} road network"
+    out = []
+    for cid in np.unique(comp):
+        rows = dropped.loc[comp == cid, id_col]
+        if cid == 0:
+            out.append(excluded_rows(id_col, rows, "max_snap_distance_m", far))
+        else:
+            reason = f"on a {kind} road component not connected to the main network: {REASONS[reasons[int(cid)]]}"
+            out.append(excluded_rows(id_col, rows, "disconnected_component", reason))
+    if out:
+        excluded = pd.concat(out, ignore_index=True)
+        for r in filter_report(excluded).itertuples():
+            log.warning("%s: %d left out (%s)", id_col.removesuffix("_id"), r.removed, r.reason)
+    else:
+        excluded = excluded_rows(id_col, dropped[id_col], "max_snap_distance_m", far)
+    return kept.reset_index(drop=True), excluded
+
+
+def _snaps(layer: pd.DataFrame) -> pd.DataFrame:
+    """The edge-snap columns of a snapped layer (for point-to-point OD)."""
+    from siting.network.snapping import SNAP_COLUMNS
+
+    return layer[list(SNAP_COLUMNS)]
 
 
 def _graph(city: CityInputs, options: RankOptions, graph: nx.MultiDiGraph | None) -> nx.MultiDiGraph:
@@ -179,12 +205,11 @@ def rank_city(
     timings["snap_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    site_nodes = candidates["node"].to_numpy()
-    store_time, store_length = od_time_length(G, site_nodes, stores["node"].to_numpy())
+    store_time, store_length = od_time_length(G, _snaps(candidates), _snaps(stores))
     zone_time = None
     if population is not None and len(population):
         zone_time = od_matrix(
-            G, site_nodes, population["node"].to_numpy(), weight="travel_time", cutoff=options.reach_time_s
+            G, _snaps(candidates), _snaps(population), weight="travel_time", cutoff=options.reach_time_s
         )
     timings["od_s"] = time.perf_counter() - t0
 
