@@ -9,8 +9,8 @@ import geopandas as gpd
 import numpy as np
 
 MALTA_PBF = Path(__file__).resolve().parents[1] / ".." / "shared" / "osm" / "malta.osm.pbf"
-# Gozo and Comino lie north-west of this line through the North Comino Channel (lon, lat).
-_GOZO_SPLIT = ((14.25, 35.93), (14.45, 36.05))
+# Gozo and Comino lie north of 36.0 N; Malta's northern tip (Cirkewwa) is at 35.99 N.
+_GOZO_MIN_LAT = 36.0
 
 
 def malta_layers(path: Path = MALTA_PBF) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
@@ -24,7 +24,7 @@ def malta_layers(path: Path = MALTA_PBF) -> tuple[gpd.GeoDataFrame, gpd.GeoDataF
     Returns
     -------
     (stores, candidates)
-        Validated layers in EPSG:4326; stores carry ``on_gozo`` (north-west of the North
+        Validated layers in EPSG:4326; stores carry ``on_gozo`` (north of the North
         Comino Channel); candidates have ``floor_area_m2`` = the polygon area and a flat
         ``rent_per_m2_yr`` of 120 (an assumption: rents do not vary in this benchmark).
     """
@@ -64,8 +64,6 @@ def malta_layers(path: Path = MALTA_PBF) -> tuple[gpd.GeoDataFrame, gpd.GeoDataF
 
 
 def on_gozo(gdf: gpd.GeoDataFrame) -> np.ndarray:
-    """True for features north-west of the North Comino Channel (Gozo and Comino)."""
+    """True for features north of the North Comino Channel (Gozo and Comino)."""
     pts = gdf.geometry.to_crs(4326).representative_point()
-    (x0, y0), (x1, y1) = _GOZO_SPLIT
-    side = (x1 - x0) * (pts.y.to_numpy() - y0) - (y1 - y0) * (pts.x.to_numpy() - x0)
-    return side > 0
+    return pts.y.to_numpy() > _GOZO_MIN_LAT

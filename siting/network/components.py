@@ -34,7 +34,8 @@ def keep_main_component(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
 
     ``G.graph["components"]`` lists each dropped component (``component`` id from 1,
     ``nodes``, ``reason`` key of :data:`REASONS`, ``lon``/``lat`` of a member node) and
-    ``G.graph["dropped_nodes"]`` holds (x, y, component) rows of every dropped node, in
+    ``G.graph["dropped_nodes"]`` holds (x, y, component) rows of every dropped node and
+    road vertex (edge midpoints where an edge has no geometry), in
     the graph's coordinates (see :func:`project_dropped_nodes`).
 
     Parameters
@@ -72,6 +73,13 @@ def keep_main_component(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
                 {"component": cid, "nodes": len(comp), "reason": reason, "x": float(d["x"]), "y": float(d["y"])}
             )
             rows.extend((float(G.nodes[n]["x"]), float(G.nodes[n]["y"]), cid) for n in comp)
+            for u, v, d in G.edges(comp, data=True):  # points along its roads, not only its nodes
+                geom = d.get("geometry")
+                if geom is not None:
+                    rows.extend((float(x), float(y), cid) for x, y in shapely.get_coordinates(geom))
+                else:
+                    a, b = G.nodes[u], G.nodes[v]
+                    rows.append(((a["x"] + b["x"]) / 2, (a["y"] + b["y"]) / 2, cid))
         G = G.subgraph(keep).copy()
     G.graph["nodes_before_scc"] = n_in
     G.graph["edges_before_scc"] = m_in
@@ -105,8 +113,8 @@ def project_dropped_nodes(G: nx.MultiDiGraph, from_crs: Any) -> None:
 def point_components(G: nx.MultiDiGraph, gdf: gpd.GeoDataFrame, max_distance_m: float) -> np.ndarray:
     """The dropped component each feature sits on (0 = the main network or none).
 
-    A feature sits on a dropped component when a node of that component lies within
-    ``max_distance_m`` and nearer than every node of the main network.
+    A feature sits on a dropped component when a node or road vertex of that component
+    lies within ``max_distance_m`` and nearer than every node of the main network.
 
     Parameters
     ----------
@@ -198,8 +206,7 @@ def format_component_report(report: pd.DataFrame, *, limit: int = 5) -> str:
     for r in held.head(limit).itertuples(index=False):
         counts = ", ".join(f"{int(getattr(r, name))} {name}" for name in layers)
         parts.append(
-            f"component {r.component} ({r.nodes:,} road nodes near {r.lat:.4f}, {r.lon:.4f}) holds {counts}: "
-            f"{r.reason}"
+            f"component {r.component} ({r.nodes:,} road nodes near {r.lat:.4f}, {r.lon:.4f}) holds {counts}: {r.reason}"
         )
     more = f"; and {len(held) - limit} more" if len(held) > limit else ""
     return (

@@ -287,8 +287,7 @@ def add_ferries(
             dist[e] = near_d[e][ok][best] if ok.any() else near_d[e][0]
         if np.any(dist > max_attach_m) or pos[0] == pos[1]:
             rec["reason"] = (
-                "an end lies outside the network (farther than "
-                f"{max_attach_m:g} m from any {mode} road)"
+                f"an end lies outside the network (farther than {max_attach_m:g} m from any {mode} road)"
                 if np.any(dist > max_attach_m)
                 else "both ends at the same road node"
             )
@@ -347,4 +346,3 @@ def ferry_edges(G: nx.MultiDiGraph) -> list[dict[str, Any]]:
         for u, v, k, d in G.edges(keys=True, data=True)
         if d.get("route") == "ferry"
     ]
-

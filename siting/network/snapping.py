@@ -73,9 +73,7 @@ def edge_table(G: nx.MultiDiGraph) -> dict[str, Any]:
     hit = _TABLES.get(G)
     if hit is not None and hit[0] == fingerprint:
         return hit[1]
-    edges = [
-        (u, v, k, d) for u, v, k, d in G.edges(keys=True, data=True) if u != v and d.get("route") != "ferry"
-    ]
+    edges = [(u, v, k, d) for u, v, k, d in G.edges(keys=True, data=True) if u != v and d.get("route") != "ferry"]
     claimed: set[tuple[int, int, int]] = set()
     rows: list[tuple[int, int, int, int, LineString]] = []
     for u, v, k, d in edges:

@@ -45,7 +45,9 @@ def _augmented(g: CSRGraph, o: dict[str, np.ndarray], d: dict[str, np.ndarray]) 
     n, no, nd = g.n, len(o["f"]), len(d["f"])
     big = n + no + nd
     base_rows, base_cols = np.divmod(g.flat, n)
-    rows = [base_rows, ]
+    rows = [
+        base_rows,
+    ]
     cols = [base_cols]
     w = [g.matrix.data]
     L = [g.lengths]
