@@ -72,6 +72,14 @@ FormatOpt = Annotated[
 ]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log details (and tracebacks of internal errors).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only print results and errors.")]
+TrafficOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--traffic",
+        help="Time band of every travel time: free_flow, off_peak or peak (BPR congestion factors per road "
+        "class; default: the scenario's rank.traffic, else free_flow).",
+    ),
+]
 ProgressOpt = Annotated[
     bool | None,
     typer.Option(
@@ -253,6 +261,7 @@ def rank(
             min=0.0, help="Floor area the microfactory needs (m2); smaller sites are filtered out (default 500)."
         ),
     ] = None,
+    traffic: TrafficOpt = None,
     progress: ProgressOpt = None,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
@@ -262,6 +271,7 @@ def rank(
     overrides = {
         "reach_time_s": None if reach_min is None else reach_min * 60.0,
         "required_floor_area_m2": floor_area_m2,
+        "traffic": traffic,
     }
     file_opts = {
         "stores": stores,
@@ -303,6 +313,7 @@ def plan(
     ] = None,
     no_map: Annotated[bool, typer.Option("--no-map", help="Do not write the HTML map.")] = False,
     top: Annotated[int | None, typer.Option(min=1, help="How many top-ranked sites to print per city.")] = None,
+    traffic: TrafficOpt = None,
     progress: ProgressOpt = None,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
@@ -317,6 +328,7 @@ def plan(
     _run(
         "plan",
         sc,
+        overrides={"traffic": traffic},
         out=out,
         fmt=fmt,
         map_path=map_path,

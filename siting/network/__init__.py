@@ -6,6 +6,7 @@ from siting.network.ferries import ferry_edges
 from siting.network.od import od_long, od_matrix, od_time_length, route_lines, route_nodes, snap
 from siting.network.reach import isochrones
 from siting.network.snapping import snap_to_edges
+from siting.network.traffic import TRAFFIC_BANDS, apply_traffic, congestion_factors
 
 __all__ = [
     "MODES",
@@ -18,6 +19,9 @@ __all__ = [
     "component_report",
     "format_component_report",
     "ferry_edges",
+    "TRAFFIC_BANDS",
+    "apply_traffic",
+    "congestion_factors",
     "od_matrix",
     "od_time_length",
     "od_long",

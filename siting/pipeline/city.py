@@ -13,6 +13,7 @@ import pandas as pd
 
 from siting.errors import InputError
 from siting.inputs.layers import assign_rents
+from siting.network.traffic import apply_traffic
 from siting.pipeline.options import CityInputs, RankOptions
 from siting.pipeline.results import CityResult
 from siting.pipeline.site_lanes import site_lanes, totals_with_basis
@@ -174,7 +175,12 @@ def rank_city(
     options = options or RankOptions()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    G = _graph(city, options, graph)
+    G = apply_traffic(
+        _graph(city, options, graph),
+        options.traffic,
+        factors=options.traffic_factors,
+        junction_delay_s=options.junction_delay_s,
+    )
     timings["network_s"] = time.perf_counter() - t0
     mode = city.mode or options.mode
     crs = G.graph["crs"]

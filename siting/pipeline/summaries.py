@@ -222,6 +222,9 @@ def summary_dict(result: RunResult, *, top: int = 5) -> dict[str, Any]:
                 "normalisation": opts.normalisation,
                 "lane_pattern": opts.lane_pattern,
                 "vehicle": opts.lane_params.vehicle,
+                "traffic": opts.traffic,
+                "traffic_factors": _traffic_factors(opts),
+                "junction_delay_s": opts.junction_delay_s,
                 "robustness": {
                     "samples": opts.robustness.samples,
                     "concentration": opts.robustness.concentration,
@@ -234,3 +237,10 @@ def summary_dict(result: RunResult, *, top: int = 5) -> dict[str, Any]:
         "cities": cities,
         "summary": json_records(city_summary(result)),
     }
+
+
+def _traffic_factors(opts: Any) -> dict[str, float]:
+    """The congestion factors per road class of the run's traffic band."""
+    from siting.network.traffic import congestion_factors
+
+    return congestion_factors(opts.traffic, opts.traffic_factors)
