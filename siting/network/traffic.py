@@ -76,9 +76,7 @@ def _streets(G: nx.MultiDiGraph, n: Any) -> int:
     return len(set(G.succ[n]) | set(G.pred[n]))
 
 
-def congestion_factors(
-    band: str, overrides: Mapping[str, Mapping[str, float]] | None = None
-) -> dict[str, float]:
+def congestion_factors(band: str, overrides: Mapping[str, Mapping[str, float]] | None = None) -> dict[str, float]:
     """Travel-time multiplier per road class in a band (1.0 everywhere in ``free_flow``).
 
     Parameters
