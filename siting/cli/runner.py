@@ -190,8 +190,10 @@ def write_outputs(
         if fmt in ("parquet", "json"):
             written.append(write_table(result.ranking, out / "ranking", fmt))
         for name in ("sensitivity", "excluded", "lane_totals"):
+            # plan: the lane totals of the chosen set (the lanes it writes), not of the top-ranked site
+            source = outcome.plan_result if name == "lane_totals" and outcome.plan_result is not None else result
             try:
-                table = getattr(result, name)
+                table = getattr(source, name)
             except (AttributeError, ValueError):  # pipeline without it, or nothing to stack
                 continue
             if isinstance(table, pd.DataFrame) and len(table):

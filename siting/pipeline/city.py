@@ -72,8 +72,12 @@ def _graph(city: CityInputs, options: RankOptions, graph: nx.MultiDiGraph | None
     return build_network(city.network_source, mode=city.mode or options.mode)
 
 
-def _raw_criteria(candidates, stores, population, store_time, store_length, zone_time, options) -> pd.DataFrame:
-    """Every criterion of every site (raw values), one row per site in ``candidates`` order."""
+def _raw_criteria(candidates, stores, population, store_time, store_length, zone_time, options, legs) -> pd.DataFrame:
+    """Every criterion of every site (raw values), one row per site in ``candidates`` order.
+
+    ``legs`` holds the return legs (``back_time_s``, ``back_length_m``) and, for tours, the
+    store-to-store lengths (``store_length_m``) the lane criteria price.
+    """
     raw = site_criteria(
         candidates["site_id"],
         store_time,
@@ -94,6 +98,8 @@ def _raw_criteria(candidates, stores, population, store_time, store_length, zone
         stores["demand_units_per_week"].to_numpy(),
         params=options.lane_params,
         vehicles=options.vehicles,
+        pattern=options.lane_pattern,
+        **legs,
     )
     raw = raw.merge(lanes, on="site_id", how="left")
     if options.products:
@@ -212,6 +218,12 @@ def rank_city(
 
     t0 = time.perf_counter()
     store_time, store_length = od_time_length(G, _snaps(candidates), _snaps(stores))
+    back_time, back_length = od_time_length(G, _snaps(stores), _snaps(candidates))
+    legs = {"back_time_s": back_time, "back_length_m": back_length}
+    if options.lane_pattern == "tour":
+        from siting.delivery.approx import store_lengths
+
+        legs["store_length_m"] = store_lengths(G, _snaps(stores))
     zone_time = None
     if population is not None and len(population):
         zone_time = od_matrix(
@@ -220,7 +232,7 @@ def rank_city(
     timings["od_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    raw = _raw_criteria(candidates, stores, population, store_time, store_length, zone_time, options)
+    raw = _raw_criteria(candidates, stores, population, store_time, store_length, zone_time, options, legs)
     keep, removed = criteria_filters(raw, options.filters)
     excluded.append(removed)
     candidates, raw = candidates.loc[keep].reset_index(drop=True), raw.loc[keep].reset_index(drop=True)
