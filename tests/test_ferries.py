@@ -25,8 +25,10 @@ _XML = """<?xml version="1.0" encoding="UTF-8"?>
 <node id="6" lat="60.0" lon="24.09"/>
 <way id="10"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="primary"/><tag k="maxspeed" v="36"/></way>
 <way id="11"><nd ref="4"/><nd ref="5"/><nd ref="6"/><tag k="highway" v="primary"/><tag k="maxspeed" v="36"/></way>
-<way id="20"><nd ref="3"/><nd ref="4"/><tag k="route" v="ferry"/><tag k="motor_vehicle" v="yes"/><tag k="name" v="Car ferry"/></way>
-<way id="21"><nd ref="1"/><nd ref="6"/><tag k="route" v="ferry"/><tag k="motor_vehicle" v="no"/><tag k="duration" v="00:10"/></way>
+<way id="20"><nd ref="3"/><nd ref="4"/><tag k="route" v="ferry"/><tag k="motor_vehicle" v="yes"/>
+<tag k="name" v="Car ferry"/></way>
+<way id="21"><nd ref="1"/><nd ref="6"/><tag k="route" v="ferry"/><tag k="motor_vehicle" v="no"/>
+<tag k="duration" v="00:10"/></way>
 </osm>
 """
 

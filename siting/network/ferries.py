@@ -235,8 +235,9 @@ def add_ferries(
     """Join the ferries the mode may use to an unprojected (EPSG:4326) graph, in place.
 
     Each end of a usable ferry way is attached, among the 32 graph nodes nearest to it
-    within ``max_attach_m``, to one in the largest strongly connected component. The edge's ``travel_time`` is the crossing (the ``duration`` tag,
-    else length at ``speed_kph``) plus ``wait_s`` to board plus the terminal links at
+    within ``max_attach_m``, to one in the largest strongly connected component. The
+    edge's ``travel_time`` is the crossing (the ``duration`` tag, else length at
+    ``speed_kph``) plus ``wait_s`` to board plus the terminal links at
     10 km/h; edges get ``route="ferry"``, ``ferry_crossing_s``, ``ferry_wait_s`` and
     ``speed_kph`` (length over travel time). Both directions unless ``oneway=yes``.
 
