@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -156,13 +157,15 @@ def read_ferries_pbf(path: Path) -> list[Ferry]:
     import pyrosm
 
     osm = pyrosm.OSM(str(path))
-    gdf = osm.get_data_by_custom_criteria(
-        custom_filter={"route": ["ferry"]},
-        filter_type="keep",
-        keep_nodes=False,
-        keep_ways=True,
-        keep_relations=False,
-    )
+    with warnings.catch_warnings():  # pyrosm warns when an extract has no ferry
+        warnings.simplefilter("ignore", UserWarning)
+        gdf = osm.get_data_by_custom_criteria(
+            custom_filter={"route": ["ferry"]},
+            filter_type="keep",
+            keep_nodes=False,
+            keep_ways=True,
+            keep_relations=False,
+        )
     if gdf is None or len(gdf) == 0:
         return []
     out = []
