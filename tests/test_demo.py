@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-import pyrosm
 import numpy as np
+import pyrosm
 import pytest
 
 from siting import InputError

@@ -296,7 +296,8 @@ def demo_city(name: str = "helsinki") -> DemoCity:
     Stores are real shops with an illustrative weekly demand by shop type; candidate sites are real
     industrial/commercial/retail land-use polygons; population is real where the HSY 250 m grid
     covers the extract (Helsinki; ``population_source == "hsy_grid_2020"``, CC BY 4.0) and a
-    proxy from residential buildings elsewhere (``"proxy_buildings"``); rents are an illustrative distance-decay model. The rules are documented in
+    proxy from residential buildings elsewhere (``"proxy_buildings"``); rents are an
+    illustrative distance-decay model. The rules are documented in
     ``siting/data/demo_rules.md``. Nothing is downloaded.
 
     Parameters
