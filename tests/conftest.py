@@ -81,3 +81,15 @@ def malta_graph(malta_pbf: Path):
 def malta_inputs(malta_pbf: Path):
     """(stores, candidates): Malta's shops and industrial/commercial land use (benchmarks/malta_inputs.py)."""
     return _load_benchmark_module("malta_inputs").malta_layers(malta_pbf)
+
+
+@pytest.fixture(scope="session")
+def malta_ranked(malta_graph, malta_inputs):
+    """Malta ranked as a planner would (shops as stores), lanes and isochrone of the top site."""
+    from siting.pipeline.city import rank_city
+    from siting.pipeline.options import CityInputs, RankOptions
+
+    stores, candidates = malta_inputs
+    return rank_city(
+        CityInputs("malta", stores, candidates, malta_graph), RankOptions(lanes_for_top=1, isochrones_for_top=1)
+    )

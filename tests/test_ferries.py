@@ -121,15 +121,11 @@ def test_malta_gozo_ferry_edge(malta_graph):
     assert not report["Malta - Pozzallo"]["used"] and "outside" in report["Malta - Pozzallo"]["reason"]
 
 
-def test_malta_gozo_stores_ranked_and_served_across_the_ferry(malta_graph, malta_inputs):
+def test_malta_gozo_stores_ranked_and_served_across_the_ferry(malta_graph, malta_inputs, malta_ranked):
     from siting.network.od import route_nodes
-    from siting.pipeline.city import rank_city
-    from siting.pipeline.options import CityInputs, RankOptions
 
     stores, candidates = malta_inputs
-    result = rank_city(
-        CityInputs("malta", stores, candidates, malta_graph), RankOptions(isochrones_for_top=0, lanes_for_top=1)
-    )
+    result = malta_ranked
     kept = result.stores
     assert kept["on_gozo"].sum() >= 0.95 * stores["on_gozo"].sum() > 80
     # before ferries, all but one of Gozo's candidate sites were excluded; now all are ranked
