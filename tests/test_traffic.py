@@ -41,6 +41,27 @@ def test_factors_are_the_bpr_function_of_the_documented_ratios():
     assert peak["primary"] == pytest.approx(1 + 0.15 * 0.9**4)  # 1.0984
     assert peak["motorway"] == pytest.approx(1 + 0.15 * 0.95**4)
     assert peak["other"] == pytest.approx(1 + 0.15 * 0.5**4)
+    # the README's table, to 3 decimals
+    readme = {
+        "off_peak": {
+            "motorway": 1.019,
+            "trunk": 1.019,
+            "primary": 1.014,
+            "secondary": 1.014,
+            "tertiary": 1.006,
+            "other": 1.001,
+        },
+        "peak": {
+            "motorway": 1.122,
+            "trunk": 1.122,
+            "primary": 1.098,
+            "secondary": 1.098,
+            "tertiary": 1.047,
+            "other": 1.009,
+        },
+    }
+    for band, table in readme.items():
+        assert {c: round(v, 3) for c, v in congestion_factors(band).items()} == table
     off = congestion_factors("off_peak")
     assert all(1.0 < off[c] < peak[c] for c in peak)
     assert set(congestion_factors("free_flow").values()) == {1.0}
