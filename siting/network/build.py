@@ -26,6 +26,7 @@ from siting.network.ferries import (
     read_ferries_xml,
 )
 from siting.network.osm import read_graphml, read_online, read_pbf, read_xml, source_kind
+from siting.network.snapping import store_edge_table
 
 __all__ = [
     "ModeProfile",
@@ -380,6 +381,7 @@ def build_network(
         ferries=ferry_report,
         ferry_source=FERRY_SOURCE,
     )
+    store_edge_table(G)
     if cache and folder is not None and key is not None:
         G.graph["cache"] = "miss"
         try:
@@ -492,7 +494,7 @@ def save_network(G: nx.MultiDiGraph, path: str | Path) -> Path:
     if not str(path).lower().endswith(".graphml"):
         raise InputError(f"{path}: a saved network must end in .graphml")
     H = G.copy()
-    for key in ("build_s", "cache", "components", "dropped_nodes", "ferries"):
+    for key in ("build_s", "cache", "components", "dropped_nodes", "ferries", "snap_edges"):
         H.graph.pop(key, None)
     ox.save_graphml(H, path)
     return path

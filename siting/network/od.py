@@ -293,6 +293,17 @@ def _edge_line(G: nx.MultiDiGraph, u: int, v: int, key: int) -> np.ndarray:
     return xy
 
 
+def _entry_coords(G: nx.MultiDiGraph, g: CSRGraph) -> list[np.ndarray]:
+    """Coordinates of the edge behind each CSR entry (travel order), built once per CSRGraph."""
+    hit = g._memo.get("coords")
+    if hit is None:
+        rows, cols = np.divmod(g.flat, g.n)
+        us, vs = g.node_ids[rows].tolist(), g.node_ids[cols].tolist()
+        hit = [_edge_line(G, u, v, k) for u, v, k in zip(us, vs, g.edge_keys.tolist())]
+        g._memo["coords"] = hit
+    return hit
+
+
 def route_lines(
     G: nx.MultiDiGraph, pairs: Iterable[tuple[int, int]], *, weight: str = "travel_time"
 ) -> list[LineString]:
@@ -329,8 +340,8 @@ def route_lines(
             continue
         a = np.asarray(path[:-1])
         b = np.asarray(path[1:])
-        keys = g.edge_keys[g.entry(a, b)]
-        parts = [_edge_line(G, int(ids[i]), int(ids[i + 1]), int(keys[i])) for i in range(len(a))]
+        coords = _entry_coords(G, g)
+        parts = [coords[e] for e in g.entry(a, b).tolist()]
         xy = np.vstack([parts[0]] + [p[1:] for p in parts[1:]])
         lines.append(LineString(xy))
     return lines

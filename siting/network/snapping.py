@@ -16,7 +16,7 @@ from shapely.geometry import LineString
 
 from siting.errors import InputError, NoCrsError
 
-__all__ = ["ACCESS_SPEED_KPH", "SNAP_COLUMNS", "snap_to_edges", "is_edge_snap", "edge_table"]
+__all__ = ["ACCESS_SPEED_KPH", "SNAP_COLUMNS", "snap_to_edges", "is_edge_snap", "edge_table", "store_edge_table"]
 
 # Speed of the leg between a point and the road it snaps to (km/h): the mode's speed on
 # OSM ``service`` ways (siting.network.MODES), walking pace for pedestrians.
@@ -73,6 +73,12 @@ def edge_table(G: nx.MultiDiGraph) -> dict[str, Any]:
     hit = _TABLES.get(G)
     if hit is not None and hit[0] == fingerprint:
         return hit[1]
+    stored = G.graph.get("snap_edges")  # saved with the network cache by build_network
+    if stored is not None and tuple(stored["fingerprint"]) == fingerprint:
+        table = {k: stored[k] for k in ("u", "v", "key", "rev_key", "geometry")}
+        table["tree"] = shapely.STRtree(table["geometry"])
+        _TABLES[G] = (fingerprint, table)
+        return table
     edges = [(u, v, k, d) for u, v, k, d in G.edges(keys=True, data=True) if u != v and d.get("route") != "ferry"]
     claimed: set[tuple[int, int, int]] = set()
     rows: list[tuple[int, int, int, int, LineString]] = []
@@ -103,6 +109,21 @@ def edge_table(G: nx.MultiDiGraph) -> dict[str, Any]:
     }
     _TABLES[G] = (fingerprint, table)
     return table
+
+
+def store_edge_table(G: nx.MultiDiGraph) -> None:
+    """Keep :func:`edge_table`'s arrays in ``G.graph["snap_edges"]`` (pickled with the network cache).
+
+    Parameters
+    ----------
+    G
+        A built graph; later snaps on it (or on a cached copy) skip the walk over its edges.
+    """
+    table = edge_table(G)
+    G.graph["snap_edges"] = {
+        **{k: table[k] for k in ("u", "v", "key", "rev_key", "geometry")},
+        "fingerprint": (len(G), G.number_of_edges()),
+    }
 
 
 def is_edge_snap(x: Any) -> bool:
