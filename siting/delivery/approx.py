@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
+import networkx as nx
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from siting.delivery.emissions import VEHICLES, Vehicle, _drop_loads, vehicle_time_s
+
+if TYPE_CHECKING:
+    from siting.delivery.lanes import LaneParams
 
 __all__ = ["TSP_NN_RATIO", "TOUR_APPROX_SOURCE", "approx_tour_totals", "store_lengths"]
 
@@ -36,7 +41,7 @@ def approx_tour_totals(
     store_length_m: npt.ArrayLike,
     units_per_week: npt.ArrayLike,
     *,
-    params: object,
+    params: LaneParams,
     vehicles: Mapping[str, Vehicle] | None = None,
 ) -> pd.DataFrame:
     """Weekly vehicle-km, hours, CO2e and cost of each site serving all its reachable stores by tour.
@@ -70,7 +75,7 @@ def approx_tour_totals(
         ``cost_per_week``, ``tours_per_round``; NaN for a site that reaches no store.
     """
     table = VEHICLES if vehicles is None else vehicles
-    vehicle = table[params.vehicle]  # type: ignore[attr-defined]
+    vehicle = table[params.vehicle]
     Lo = np.asarray(out_length_m, dtype=float)
     Lb = np.asarray(back_length_m, dtype=float).T
     To = vehicle_time_s(np.asarray(out_time_s, dtype=float), Lo, vehicle)
@@ -79,15 +84,15 @@ def approx_tour_totals(
     np.fill_diagonal(SS, np.inf)
     units = np.asarray(units_per_week, dtype=float)
     p = params
-    frac = _drop_loads(units, vehicle, p.unit_weight_kg, p.unit_volume_m3, p.load_factor, p.drops_per_week)  # type: ignore[attr-defined]
+    frac = _drop_loads(units, vehicle, p.unit_weight_kg, p.unit_volume_m3, p.load_factor, p.drops_per_week)
     full = np.floor(frac)
     rest = frac - full
     rest[rest < 1e-9] = 0.0
     # nearest other routed store of each store (one matrix for every site)
     nn = SS[:, rest > 0].min(axis=1) if (rest > 0).sum() > 1 else np.zeros(len(units))
-    drops = float(p.drops_per_week)  # type: ignore[attr-defined]
-    service = float(p.service_s)  # type: ignore[attr-defined]
-    shift = float(p.shift_s)  # type: ignore[attr-defined]
+    drops = float(p.drops_per_week)
+    service = float(p.service_s)
+    shift = float(p.shift_s)
     rows = []
     for i in range(Lo.shape[0]):
         reach = np.isfinite(To[i]) & np.isfinite(Tb[i]) & np.isfinite(Lo[i]) & np.isfinite(Lb[i]) & (units > 0)
@@ -144,7 +149,7 @@ _COLUMNS = (
 )
 
 
-def store_lengths(G: object, stores: object, *, cutoff_m: float = 3000.0) -> np.ndarray:
+def store_lengths(G: nx.MultiDiGraph, stores: Any, *, cutoff_m: float = 3000.0) -> np.ndarray:
     """Road length (m) store -> store, searched to ``cutoff_m`` (inf beyond: fast on large areas).
 
     Parameters
@@ -163,4 +168,4 @@ def store_lengths(G: object, stores: object, *, cutoff_m: float = 3000.0) -> np.
     """
     from siting.network.od import od_matrix
 
-    return od_matrix(G, stores, stores, weight="length", cutoff=cutoff_m)  # type: ignore[arg-type]
+    return od_matrix(G, stores, stores, weight="length", cutoff=cutoff_m)
