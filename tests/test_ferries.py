@@ -11,6 +11,7 @@ import pytest
 
 from siting.network import build_network, component_report, ferry_edges, format_component_report
 from siting.network.ferries import FERRY_SPEED_KPH, FERRY_WAIT_S, ferry_allowed, parse_duration_s
+from siting.ranking.robustness import RobustnessOptions
 
 # Two islands 0.05 deg of longitude apart at 60 N (about 2.78 km), each a two-way road of
 # three nodes; a vehicle ferry joins node 3 to node 4 (no duration tag); a passenger ferry
@@ -150,6 +151,21 @@ def test_malta_gozo_stores_ranked_and_served_across_the_ferry(malta_graph, malta
     # the one Gozo shop on a disconnected fragment is excluded with that reason, not "check the CRS"
     reasons = result.excluded.loc[result.excluded["layer"] == "store_id", "reason"]
     assert reasons.str.contains("not connected to the main network").all()
+
+
+def test_malta_rank_logs_the_component_report(malta_graph, malta_inputs, caplog):
+    from siting.pipeline.city import rank_city
+    from siting.pipeline.options import CityInputs, RankOptions
+
+    stores, candidates = malta_inputs
+    small = candidates[candidates["on_gozo"]]  # a quick run: Gozo's sites only
+    with caplog.at_level("WARNING", logger="siting"):
+        rank_city(
+            CityInputs("malta", stores, small, malta_graph),
+            RankOptions(lanes_for_top=0, isochrones_for_top=0, robustness=RobustnessOptions(samples=50)),
+        )
+    text = " ".join(r.getMessage() for r in caplog.records)
+    assert "holds 1 stores, 0 sites: no road or usable ferry joins it" in text
 
 
 def test_malta_component_report(malta_graph, malta_inputs):

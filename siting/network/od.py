@@ -74,7 +74,9 @@ def snap(G: nx.MultiDiGraph, gdf: gpd.GeoDataFrame, *, max_distance_m: float = 5
         warnings.warn(
             f"{len(dropped)} of {len(gdf)} features are more than {max_distance_m:g} m from "
             f"the road network (or have no geometry) and are excluded: index {shown}. "
-            "Check their coordinates and CRS, or raise max_distance_m.",
+            "Check their coordinates and CRS, or raise max_distance_m; features on roads cut off from "
+            "the main network (an island without a usable ferry) are listed by "
+            "siting.network.component_report.",
             UserWarning,
             stacklevel=2,
         )

@@ -81,10 +81,7 @@ def isochrones(
                 pieces.append(substring(geoms[j], 0.0, frac, normalized=True))
             pt = shapely.Point(G.nodes[int(node)]["x"], G.nodes[int(node)]["y"])
             pieces.append(pt)
-            # pieces simplified to a fifth of the band and round ends drawn with 2 segments
-            # per quarter circle: the band is what matters, and it is 1.5x faster on Malta
-            shapes = shapely.simplify(np.asarray(pieces, dtype=object), buffer_m / 5)
-            area = shapely.union_all(shapely.buffer(shapes, buffer_m, quad_segs=2))
+            area = shapely.union_all(shapely.buffer(np.asarray(pieces, dtype=object), buffer_m))
             rows.append(
                 {
                     "node": int(node),

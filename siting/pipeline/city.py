@@ -214,6 +214,7 @@ def rank_city(
     if population is not None:
         population, dropped = _snap_layer(G, population, mode, "zone_id", options.max_snap_distance_m)
         excluded.append(dropped)
+    _log_components(G, city, options.max_snap_distance_m, excluded)
     timings["snap_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -288,6 +289,19 @@ def rank_city(
         isochrones=iso,
         filter_report=filter_report(excluded_all),
     )
+
+
+def _log_components(G: nx.MultiDiGraph, city: CityInputs, max_m: float, excluded: list[pd.DataFrame]) -> None:
+    """Say, in one sentence, which cut-off road components hold stores or sites and why."""
+    from siting.network.components import component_report, format_component_report
+
+    cut = pd.concat(excluded, ignore_index=True)
+    if not (cut["filter"] == "disconnected_component").any():
+        return
+    report = component_report(G, {"stores": city.stores, "sites": city.candidates}, max_distance_m=max_m)
+    text = format_component_report(report)
+    if text:
+        log.warning("%s: %s", city.name, text)
 
 
 def _need_sites(candidates: pd.DataFrame, excluded: list[pd.DataFrame], city: str) -> None:
