@@ -113,8 +113,9 @@ def project_dropped_nodes(G: nx.MultiDiGraph, from_crs: Any) -> None:
 def point_components(G: nx.MultiDiGraph, gdf: gpd.GeoDataFrame, max_distance_m: float) -> np.ndarray:
     """The dropped component each feature sits on (0 = the main network or none).
 
-    A feature sits on a dropped component when a node or road vertex of that component
-    lies within ``max_distance_m`` and nearer than every node of the main network.
+    A feature sits on a dropped component when no road of the main network lies within
+    ``max_distance_m`` (so it cannot be snapped) but a node or road vertex of that
+    component does: the features a ranking leaves out for being cut off.
 
     Parameters
     ----------
@@ -138,10 +139,17 @@ def point_components(G: nx.MultiDiGraph, gdf: gpd.GeoDataFrame, max_distance_m: 
     geom = gdf.geometry.values
     empty = np.asarray(shapely.is_missing(geom) | shapely.is_empty(geom))
     xy = shapely.get_coordinates(shapely.point_on_surface(np.where(empty, shapely.Point(0, 0), geom)))
-    main = np.array([(d["x"], d["y"]) for _, d in G.nodes(data=True)], dtype=float)
-    d_main = cKDTree(main).query(xy, k=1)[0] if len(main) else np.full(len(xy), np.inf)
+    from siting.network.snapping import edge_table
+
+    table = edge_table(G)
+    d_main = np.full(len(xy), np.inf)
+    if len(table["geometry"]):
+        (src, _), d = table["tree"].query_nearest(
+            shapely.points(xy), max_distance=max_distance_m, return_distance=True, all_matches=False
+        )
+        d_main[src] = d
     d_drop, pos = cKDTree(rows[:, :2]).query(xy, k=1)
-    on = (~empty) & (d_drop <= max_distance_m) & (d_drop < d_main)
+    on = (~empty) & (d_drop <= max_distance_m) & ~(d_main <= max_distance_m)
     out[on] = rows[pos[on], 2].astype(np.int64)
     return out
 
