@@ -129,3 +129,22 @@ def test_cli_traffic_option_is_recorded(tmp_path: Path):
     assert summary["options"]["traffic_factors"]["primary"] == pytest.approx(1 + 0.15 * 0.9**4)
     code, out, err = run_cli("rank", "--traffic", "rush", "--out", tmp_path / "bad", "--no-map")
     assert code == 2 and "rush" in err and "Traceback" not in err
+
+
+def test_scenario_keys_set_the_band_and_factors(tmp_path: Path):
+    from siting.config.scenario import load_scenario, rank_options
+
+    path = tmp_path / "s.toml"
+    path.write_text(
+        'name = "t"\n[[cities]]\nname = "helsinki"\ndemo = "helsinki"\n'
+        '[rank]\ntraffic = "peak"\njunction_delay_s = 5\n[rank.traffic_factors.peak]\nprimary = 1.5\n'
+    )
+    opts = rank_options(load_scenario(path))
+    assert (opts.traffic, dict(opts.traffic_factors), opts.junction_delay_s) == (
+        "peak",
+        {"peak": {"primary": 1.5}},
+        5.0,
+    )
+    path.write_text(path.read_text().replace("primary = 1.5", "primary = 0.5"))
+    with pytest.raises(InputError, match="primary"):
+        rank_options(load_scenario(path))
