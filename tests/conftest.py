@@ -81,3 +81,50 @@ def forbid_network_build(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("this command must not build a network")
 
     monkeypatch.setattr(siting.network.build, "build_network", must_not_build)
+
+
+def _load_benchmark_module(name: str):
+    """Import a helper module from benchmarks/ (not a package) by path."""
+    import importlib.util
+
+    path = REPO_ROOT / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"_bench_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def malta_pbf(shared_dir: Path) -> Path:
+    """The Malta extract (Malta, Gozo, Comino; holds the Malta-Gozo vehicle ferry)."""
+    path = shared_dir / "osm" / "malta.osm.pbf"
+    if not path.is_file():
+        pytest.skip(f"{path} not present")
+    return path
+
+
+@pytest.fixture(scope="session")
+def malta_graph(malta_pbf: Path):
+    """Malta's drive network, built once per test session (about 6 s)."""
+    from siting.network.build import build_network
+
+    return build_network(malta_pbf)
+
+
+@pytest.fixture(scope="session")
+def malta_inputs(malta_pbf: Path):
+    """(stores, candidates): Malta's shops and industrial/commercial land use (benchmarks/malta_inputs.py)."""
+    return _load_benchmark_module("malta_inputs").malta_layers(malta_pbf)
+
+
+@pytest.fixture(scope="session")
+def malta_ranked(malta_graph, malta_inputs):
+    """Malta ranked as a planner would (shops as stores), lanes and isochrone of the top site."""
+    from siting.pipeline.city import rank_city
+    from siting.pipeline.options import CityInputs, RankOptions
+
+    stores, candidates = malta_inputs
+    return rank_city(
+        CityInputs("malta", stores, candidates, malta_graph), RankOptions(lanes_for_top=1, isochrones_for_top=1)
+    )

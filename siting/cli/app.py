@@ -79,6 +79,14 @@ FormatOpt = Annotated[
 ]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log details (and tracebacks of internal errors).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only print results and errors.")]
+TrafficOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--traffic",
+        help="Time band of every travel time: free_flow, off_peak or peak (BPR congestion factors per road "
+        "class; default: the scenario's rank.traffic, else free_flow).",
+    ),
+]
 ProgressOpt = Annotated[
     bool | None,
     typer.Option(
@@ -325,6 +333,7 @@ def rank(
             min=0.0, help="Floor area the microfactory needs (m2); smaller sites are filtered out (default 500)."
         ),
     ] = None,
+    traffic: TrafficOpt = None,
     progress: ProgressOpt = None,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
@@ -334,6 +343,7 @@ def rank(
     overrides = {
         "reach_time_s": None if reach_min is None else reach_min * 60.0,
         "required_floor_area_m2": floor_area_m2,
+        "traffic": traffic,
     }
     file_opts = {
         "stores": stores,
@@ -383,6 +393,7 @@ def plan(
             "landed cost of the products (exactly k sites)."
         ),
     ] = "time",  # type: ignore[assignment]
+    traffic: TrafficOpt = None,
     progress: ProgressOpt = None,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
@@ -397,6 +408,7 @@ def plan(
     _run(
         "plan",
         sc,
+        overrides={"traffic": traffic},
         out=out,
         fmt=fmt,
         map_path=map_path,

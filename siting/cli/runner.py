@@ -206,8 +206,10 @@ def write_outputs(
         for name in runfolder.RUN_TABLES:
             if name == "plan":
                 continue
+            # plan: the lane totals of the chosen set (the lanes it writes), not of the top-ranked site
+            source = outcome.plan_result if name == "lane_totals" and outcome.plan_result is not None else result
             try:
-                table = getattr(result, name)
+                table = getattr(source, name)
             except (AttributeError, ValueError):  # pipeline without it, or nothing to stack
                 continue
             if isinstance(table, pd.DataFrame) and len(table):

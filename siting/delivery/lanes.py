@@ -291,6 +291,26 @@ def _nodes(G: nx.MultiDiGraph, gdf: gpd.GeoDataFrame, id_col: str) -> gpd.GeoDat
     return gdf.loc[snapped.index].assign(node=snapped["node"].to_numpy())
 
 
+def _ends(sites: gpd.GeoDataFrame, stores: gpd.GeoDataFrame) -> tuple[Any, Any]:
+    """What OD is computed between: edge-snap frames when both layers carry them, else node ids."""
+    from siting.network.snapping import SNAP_COLUMNS
+
+    cols = list(SNAP_COLUMNS)
+    if set(cols) <= set(sites.columns) and set(cols) <= set(stores.columns):
+        return pd.DataFrame(sites[cols]), pd.DataFrame(stores[cols])
+    return sites["node"].to_numpy(), stores["node"].to_numpy()
+
+
+def _rows(ends: Any, rows: Any) -> Any:
+    """Rows of node ids or of a snap frame."""
+    return ends.iloc[rows] if isinstance(ends, pd.DataFrame) else ends[rows]
+
+
+def _stack(a: Any, b: Any) -> Any:
+    """Depot first, then stores (node ids or snap frames)."""
+    return pd.concat([a, b], ignore_index=True) if isinstance(a, pd.DataFrame) else np.r_[a, b]
+
+
 def _assignment(allocation: Any, stores: gpd.GeoDataFrame, site_ids: list[str]) -> np.ndarray:
     """Row of ``site_ids`` serving each store (-1 = none).
 
@@ -371,8 +391,9 @@ def direct_lanes(
 
     sites, stores, site_ids, assign = _prepare(G, sites, stores, allocation)
     s_nodes, t_nodes = sites["node"].to_numpy(), stores["node"].to_numpy()
-    time_s, length_m = od_time_length(G, s_nodes, t_nodes)
-    back_t, back_l = od_time_length(G, t_nodes, s_nodes)
+    a, b = _ends(sites, stores)
+    time_s, length_m = od_time_length(G, a, b)
+    back_t, back_l = od_time_length(G, b, a)
     df = direct_lane_table(
         site_ids,
         stores["store_id"].astype(str).tolist(),
@@ -409,14 +430,16 @@ def tour_lanes(
     from siting.network.od import od_matrix, od_time_length
 
     sites, stores, site_ids, assign = _prepare(G, sites, stores, allocation)
+    a, b = _ends(sites, stores)
     frames, plans, pairs = [], {}, []
     for k, sid in enumerate(site_ids):
         members = np.flatnonzero(assign == k)
         if members.size == 0:
             continue
         nodes = np.r_[sites["node"].iloc[k], stores["node"].to_numpy()[members]]
-        time_s, length_m = od_time_length(G, nodes, nodes)
-        sfd = od_matrix(G, nodes[:1], nodes[1:], weight="length")[0]
+        ends = _stack(_rows(a, [k]), _rows(b, members))
+        time_s, length_m = od_time_length(G, ends, ends)
+        sfd = od_matrix(G, _rows(ends, [0]), _rows(ends, np.arange(1, len(nodes))), weight="length")[0]
         df, plan = tour_lane_table(
             sid,
             stores["store_id"].astype(str).to_numpy()[members],

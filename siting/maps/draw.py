@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 import os
 from collections.abc import Iterable
 from typing import Any
@@ -39,11 +40,15 @@ __all__ = [
     "show_map",
     "criteria_columns",
     "OSM_ATTRIBUTION",
+    "map_tolerance_m",
 ]
 
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 DEFAULT_SIMPLIFY_M = 3.0
+# Auto tolerance: the map's larger side over MAP_SCALE_DIVISOR, i.e. half a screen pixel
+# when the whole area fills a 1,000-pixel-wide window; never below 3 m.
+MAP_SCALE_DIVISOR = 2000.0
 
 
 # --------------------------------------------------------------------------- public API
@@ -60,7 +65,7 @@ def make_map(
     isochrones: gpd.GeoDataFrame | None = None,
     title: str = "Microfactory siting",
     attribution_extra: str | None = None,
-    simplify_m: float = DEFAULT_SIMPLIFY_M,
+    simplify_m: float | None = None,
 ) -> folium.Map:
     """Draw one city's siting run as a folium map with layers, a legend, a title and controls.
 
@@ -80,8 +85,10 @@ def make_map(
         Shown at the top of the map (as text, never as HTML).
     attribution_extra : str, optional
         Extra attribution text (escaped) next to "© OpenStreetMap contributors".
-    simplify_m : float
+    simplify_m : float, optional
         Tolerance in metres used to simplify lines and polygons for display (0 keeps them).
+        Default: at map scale, see :func:`map_tolerance_m` (3 m for a city centre, about
+        17 m for Malta); from 5 m up, coordinates are also rounded to 5 decimals (1.1 m).
 
     Returns
     -------
@@ -90,6 +97,8 @@ def make_map(
         ("stores", "candidates", ...) to the number of features drawn (a candidate polygon counts
         twice: footprint and rank label).
     """
+    if simplify_m is None:
+        simplify_m = map_tolerance_m([stores, candidates, lanes, population, rents, isochrones])
     m = folium.Map(location=[0.0, 0.0], zoom_start=13, tiles=None)
     # Only Leaflet (+ jQuery for folium elements users may add): no Bootstrap or Font Awesome.
     m.default_js = [("leaflet", LEAFLET_JS_URL), ("jquery", JQUERY_JS_URL)]
@@ -151,6 +160,28 @@ def make_map(
     m.siting_layers = {layer.key: layer.n_features for layer in layers}  # type: ignore[attr-defined]
     _stable_ids(m.get_root())
     return m
+
+
+def map_tolerance_m(frames: Iterable[gpd.GeoDataFrame | None]) -> float:
+    """Display simplification tolerance at map scale: larger side / 2,000, at least 3 m.
+
+    Parameters
+    ----------
+    frames
+        The layers drawn (any CRS; None and empty ones skipped).
+
+    Returns
+    -------
+    float
+        Metres.
+    """
+    bounds = _bounds([f for f in frames if f is not None])
+    if bounds is None:
+        return DEFAULT_SIMPLIFY_M
+    w, s_, e, n = bounds
+    lat = math.radians((s_ + n) / 2)
+    side_m = max((e - w) * 111_320.0 * math.cos(lat), (n - s_) * 110_574.0)
+    return max(DEFAULT_SIMPLIFY_M, side_m / MAP_SCALE_DIVISOR)
 
 
 def _bounds(frames: list[gpd.GeoDataFrame]) -> tuple[float, float, float, float] | None:

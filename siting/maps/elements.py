@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import numpy as np
@@ -13,21 +14,22 @@ from folium.template import Template
 
 __all__ = ["js_json", "feature_collection", "DataLayer", "Runtime", "Legend", "Title", "Controls"]
 
+_SCRIPT_BREAK = re.compile(r"<(?=[/!])")
 COORD_DECIMALS = 6  # about 0.1 m: more than enough for display, a third of the size of full doubles
 
 
 def js_json(obj: Any) -> str:
-    """JSON that is safe to paste inside a ``<script>`` element (no ``<``, ``>``, ``&`` left)."""
+    """JSON that is safe to paste inside a ``<script>`` element.
+
+    Inside a script element only ``</`` (which could close it) and ``<!`` (which could open
+    an HTML comment, changing how ``</script`` is read) matter to the HTML parser, so only
+    a ``<`` before ``/`` or ``!`` is escaped (``\\u003c``), with the JavaScript line
+    separators U+2028/U+2029; popup HTML keeps its other ``<`` and ``>`` as they are,
+    which keeps large maps small.
+    """
     text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    for raw, esc in (
-        ("<", "\\u003c"),
-        (">", "\\u003e"),
-        ("&", "\\u0026"),
-        ("\u2028", "\\u2028"),
-        ("\u2029", "\\u2029"),
-    ):
-        text = text.replace(raw, esc)
-    return text
+    text = _SCRIPT_BREAK.sub("\\\\u003c", text)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def feature_collection(geoms: np.ndarray, props: list[dict[str, Any]]) -> dict[str, Any]:
@@ -74,7 +76,16 @@ siting.geoLayer = function (map, key, data, o) {
     onEachFeature: function (f, l) {
       var p = f.properties;
       if (p.p) { l.bindPopup(p.p, {maxWidth: 400, className: 'siting-popup'}); }
-      if (p.t) { l.bindTooltip(p.t, {sticky: o.kind !== 'label'}); }
+      else if (p.v && o.fields) {  // compact popup: escaped heading and values, labels once per layer
+        l.bindPopup(function () {
+          var rows = '';
+          for (var i = 0; i < o.fields.length; i++) {
+            if (p.v[i] !== '') { rows += '<tr><td>' + o.fields[i] + '</td><td>' + p.v[i] + '</td></tr>'; }
+          }
+          return '<div class="siting-h">' + p.h + '</div><table>' + rows + '</table>';
+        }, {maxWidth: 400, className: 'siting-popup'});
+      }
+      if (p.t || p.h) { l.bindTooltip(p.t || p.h, {sticky: o.kind !== 'label'}); }
     }
   });
   siting.layers[key] = layer;
@@ -200,8 +211,9 @@ class DataLayer(Layer):
     """One overlay: a GeoJSON FeatureCollection drawn as circle markers, labels or shapes.
 
     Feature properties use short keys: ``c`` stroke colour, ``f`` fill colour, ``w`` weight (px),
-    ``r`` radius (px), ``z`` z-index offset of a label, ``l`` label text, ``k`` label text colour, ``p`` popup HTML and ``t``
-    tooltip HTML (both already escaped).
+    ``r`` radius (px), ``z`` z-index offset of a label, ``l`` label text, ``k`` label text colour,
+    ``p`` popup HTML and ``t`` tooltip HTML (both already escaped); or, for a compact popup,
+    ``h`` heading and ``v`` values (escaped), labelled by the layer's ``fields``.
     """
 
     _template = Template(
@@ -225,6 +237,7 @@ var {{ this.get_name() }} = siting.geoLayer({{ this._parent.get_name() }}, {{ th
         icon_class: str | None = None,
         size_px: int | None = None,
         z_offset: int = 0,
+        fields: list[str] | None = None,
     ) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "SitingLayer"
@@ -240,6 +253,7 @@ var {{ this.get_name() }} = siting.geoLayer({{ this._parent.get_name() }}, {{ th
                 "style": style or {},
                 "size": size_px,
                 "z": z_offset,
+                "fields": fields,
             }
         )
 

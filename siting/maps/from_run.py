@@ -12,7 +12,7 @@ import pandas as pd
 
 from siting import runfolder
 from siting.errors import InputError, MissingColumnError
-from siting.maps.draw import DEFAULT_SIMPLIFY_M, make_map
+from siting.maps.draw import make_map
 
 __all__ = ["map_from_outputs", "read_run_layer"]
 
@@ -90,7 +90,7 @@ def map_from_outputs(
     *,
     city: str | None = None,
     title: str | None = None,
-    simplify_m: float = DEFAULT_SIMPLIFY_M,
+    simplify_m: float | None = None,
 ) -> folium.Map:
     """Redraw the map of a finished run from the files it wrote, without recomputing anything.
 
@@ -108,8 +108,8 @@ def map_from_outputs(
         The city folder to draw, for runs with several cities.
     title : str, optional
         Overrides the title.
-    simplify_m : float
-        As in :func:`siting.maps.make_map`.
+    simplify_m : float, optional
+        As in :func:`siting.maps.make_map` (default: at map scale).
 
     Returns
     -------

@@ -16,8 +16,18 @@ import networkx as nx
 
 from siting.errors import InputError, MissingFileError, SitingError
 from siting.network.cache import cache_key, cache_load, cache_store, default_cache_dir
+from siting.network.components import keep_main_component, project_dropped_nodes
+from siting.network.ferries import (
+    FERRY_SOURCE,
+    FERRY_SPEED_KPH,
+    FERRY_WAIT_S,
+    add_ferries,
+    read_ferries_pbf,
+    read_ferries_xml,
+)
 from siting.network.filecheck import FILE_KINDS, check_crs, check_network_file, looks_like_path
 from siting.network.osm import read_graphml, read_online, read_pbf, read_xml, source_kind
+from siting.network.snapping import store_edge_table
 
 if TYPE_CHECKING:  # pragma: no cover
     import os
@@ -228,22 +238,17 @@ def _edge_speed_kph(data: Mapping[str, Any], prof: ModeProfile) -> float:
 
 
 def add_speeds(G: nx.MultiDiGraph, prof: ModeProfile) -> None:
-    """Set ``speed_kph`` and ``travel_time`` (s) on every edge from its ``length`` (m)."""
+    """Set ``speed_kph`` and ``travel_time`` (s) on every road edge from its ``length`` (m).
+
+    Ferry edges (``route="ferry"``) keep the crossing time set by
+    :func:`siting.network.ferries.add_ferries`.
+    """
     for _, _, d in G.edges(data=True):
+        if d.get("route") == "ferry":
+            continue
         kph = _edge_speed_kph(d, prof)
         d["speed_kph"] = kph
         d["travel_time"] = float(d["length"]) / (kph / 3.6)
-
-
-def _largest_scc(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """The largest strongly connected component, recording what was dropped in G.graph."""
-    n_in, m_in = len(G), G.number_of_edges()
-    keep = max(nx.strongly_connected_components(G), key=len) if n_in else set()
-    if len(keep) < n_in:
-        G = G.subgraph(keep).copy()
-    G.graph["nodes_before_scc"] = n_in
-    G.graph["edges_before_scc"] = m_in
-    return G
 
 
 def _project(G: nx.MultiDiGraph, crs: Any) -> nx.MultiDiGraph:
@@ -286,6 +291,9 @@ def build_network(
     default_speed_kph: float | None = None,
     use_maxspeed: bool | None = None,
     largest_component: bool = True,
+    ferries: bool = True,
+    ferry_speed_kph: float = FERRY_SPEED_KPH,
+    ferry_wait_s: float = FERRY_WAIT_S,
     crs: Any = None,
     cache: bool = True,
     cache_dir: str | Path | None = None,
@@ -311,7 +319,15 @@ def build_network(
         Whether OSM ``maxspeed`` tags override the table (default: True for drive only).
     largest_component
         Keep only the largest strongly connected component (recommended: every pair of
-        nodes is then mutually reachable).
+        nodes is then mutually reachable). The dropped components are described in
+        ``G.graph["components"]``; see :func:`siting.network.component_report`.
+    ferries
+        Join the ``route=ferry`` ways the mode may use (local OSM files only) as edges
+        whose time is the crossing (``duration`` tag, else length at ``ferry_speed_kph``)
+        plus ``ferry_wait_s`` to board; see :mod:`siting.network.ferries`.
+    ferry_speed_kph, ferry_wait_s
+        Crossing speed of ferries without a ``duration`` tag (default 13 km/h) and the
+        boarding wait (default 900 s).
     crs
         Target CRS; default the local UTM zone.
     cache, cache_dir
@@ -345,6 +361,7 @@ def build_network(
         "use_maxspeed": prof.use_maxspeed,
         "explicit_speeds": explicit_speeds,
         "largest_component": largest_component,
+        "ferries": [bool(ferries), float(ferry_speed_kph), float(ferry_wait_s)],
         "crs": None if crs is None else str(crs),
     }
     key = folder = None
@@ -356,6 +373,11 @@ def build_network(
             G.graph["cache"] = "hit"
             return _finish(G, t0)
 
+    for name, value in (("ferry_speed_kph", ferry_speed_kph), ("ferry_wait_s", ferry_wait_s)):
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+            raise InputError(f"{name} is {value!r}; give a number >= 0")
+    if ferry_speed_kph <= 0:
+        raise InputError(f"ferry_speed_kph is {ferry_speed_kph!r}; give a positive speed in km/h")
     try:
         G = _read(source, kind, mode, timeout_s)
     except SitingError:
@@ -367,12 +389,19 @@ def build_network(
             f"network file {source} could not be read ({type(exc).__name__}: {exc}); re-download or re-export it."
         ) from None
     _ensure_lengths(G)
+    ferry_report: list[dict[str, Any]] = []
+    if ferries and kind in ("pbf", "xml"):
+        path = Path(str(source))
+        found = read_ferries_pbf(path) if kind == "pbf" else read_ferries_xml(path)
+        ferry_report = add_ferries(G, found, mode, speed_kph=ferry_speed_kph, wait_s=ferry_wait_s)
+    raw_crs = G.graph.get("crs", "EPSG:4326")
     if largest_component:
         prior = G.graph.get("nodes_before_scc"), G.graph.get("edges_before_scc")
-        G = _largest_scc(G)
+        G = keep_main_component(G)
         if kind == "graphml" and None not in prior:  # keep the counts of the original build
             G.graph["nodes_before_scc"], G.graph["edges_before_scc"] = map(int, prior)
     G = _project(G, crs)
+    project_dropped_nodes(G, raw_crs)
     has_speeds = G.number_of_edges() > 0 and all(
         "speed_kph" in d and "travel_time" in d for _, _, d in G.edges(data=True)
     )
@@ -383,7 +412,10 @@ def build_network(
         source=str(source) if kind != "polygon" else "polygon",
         source_kind=kind,
         speed_source=prof.source,
+        ferries=ferry_report,
+        ferry_source=FERRY_SOURCE,
     )
+    store_edge_table(G)
     if cache and folder is not None and key is not None:
         G.graph["cache"] = "miss"
         try:
@@ -496,8 +528,8 @@ def save_network(G: nx.MultiDiGraph, path: str | Path) -> Path:
     if not str(path).lower().endswith(".graphml"):
         raise InputError(f"{path}: a saved network must end in .graphml")
     H = G.copy()
-    H.graph.pop("build_s", None)
-    H.graph.pop("cache", None)
+    for key in ("build_s", "cache", "components", "dropped_nodes", "ferries", "snap_edges"):
+        H.graph.pop(key, None)
     from siting.outputs import atomic_path
 
     with atomic_path(path) as tmp:

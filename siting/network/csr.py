@@ -242,7 +242,7 @@ _JOB: dict[str, Any] = {}
 _JOB_LOCK = threading.Lock()
 
 
-def tree_lengths(g: CSRGraph, pred: np.ndarray) -> np.ndarray:
+def tree_lengths(g: CSRGraph, pred: np.ndarray, *, reverse: bool = False) -> np.ndarray:
     """Length (m) of the tree path to every node, by pointer jumping over predecessors.
 
     Parameters
@@ -251,6 +251,9 @@ def tree_lengths(g: CSRGraph, pred: np.ndarray) -> np.ndarray:
         The CSRGraph the predecessors come from.
     pred
         (rows, n) predecessor rows from scipy (negative = none).
+    reverse
+        The predecessors come from Dijkstra on the transposed matrix (paths into the
+        sources): tree edge pred -> node is the graph's edge node -> pred.
 
     Returns
     -------
@@ -261,7 +264,9 @@ def tree_lengths(g: CSRGraph, pred: np.ndarray) -> np.ndarray:
     flat_pred = pred.ravel()
     active = np.flatnonzero(flat_pred >= 0)
     acc = np.zeros(r * n)
-    acc[active] = g.lengths[g.entry(flat_pred[active], (active % n).astype(np.int32))]
+    heads = (active % n).astype(np.int64)
+    tails = flat_pred[active].astype(np.int64)
+    acc[active] = g.lengths[g.entry(heads, tails) if reverse else g.entry(tails, heads)]
     up = np.full(r * n, -1, np.int64)
     up[active] = (active // n) * n + flat_pred[active]
     while active.size:  # each round doubles the stretch of path summed into acc
@@ -276,11 +281,11 @@ def tree_lengths(g: CSRGraph, pred: np.ndarray) -> np.ndarray:
 
 def _run_chunk(s: slice) -> Any:
     """Dijkstra from one chunk of sources, keeping only the requested columns."""
-    A, rows, cols, limit, g = _JOB["args"]
+    A, rows, cols, limit, g, transpose = _JOB["args"]
     if g is None:
         return dijkstra(A, directed=True, indices=rows[s], limit=limit)[:, cols]
     d, p = dijkstra(A, directed=True, indices=rows[s], limit=limit, return_predecessors=True)
-    lengths = np.where(np.isfinite(d), tree_lengths(g, p), np.inf)
+    lengths = np.where(np.isfinite(d), tree_lengths(g, p, reverse=transpose), np.inf)
     return d[:, cols], lengths[:, cols]
 
 
@@ -303,8 +308,8 @@ def distances(
     Runs Dijkstra from the smaller side (on the transposed graph when there are fewer
     destinations than sources), once per distinct source, in chunks whose full rows fit
     in CHUNK_BYTES, keeping only the requested columns. Large jobs run on ``n_jobs``
-    forked processes (Linux). With ``with_lengths``, Dijkstra always runs from the
-    sources and a second matrix holds the ``length`` of each path found.
+    forked processes (Linux). With ``with_lengths``, a second matrix holds the ``length``
+    of each path found (summed along the reversed trees when run on the transposed graph).
     """
     src = np.asarray(src, np.int32)
     dst = np.asarray(dst, np.int32)
@@ -313,7 +318,7 @@ def distances(
         empty = np.full(shape, np.inf)
         return (empty, empty.copy()) if with_lengths else empty
     A, rows, cols, transpose = g.matrix, src, dst, False
-    if not with_lengths and len(np.unique(dst)) < len(np.unique(src)):
+    if len(np.unique(dst)) < len(np.unique(src)):
         A, rows, cols, transpose = g.transposed, dst, src, True
     uniq, inverse = np.unique(rows, return_inverse=True)
     jobs = _n_jobs(n_jobs)
@@ -328,7 +333,7 @@ def distances(
             out[s] = b
 
     with _JOB_LOCK:
-        _JOB["args"] = (A, uniq, cols, limit, g if with_lengths else None)
+        _JOB["args"] = (A, uniq, cols, limit, g if with_lengths else None, transpose)
         try:
             if parallel:
                 with ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork")) as ex:

@@ -18,6 +18,8 @@ from shapely.geometry import LineString
 from siting.errors import InputError, NoCrsError
 from siting.network.csr import CSRGraph, clear_cache, csr_graph, distances, trees
 from siting.network.reach import isochrones
+from siting.network.snapping import is_edge_snap
+from siting.network.virtual import point_distances
 
 __all__ = [
     "snap",
@@ -72,7 +74,9 @@ def snap(G: nx.MultiDiGraph, gdf: gpd.GeoDataFrame, *, max_distance_m: float = 5
         warnings.warn(
             f"{len(dropped)} of {len(gdf)} features are more than {max_distance_m:g} m from "
             f"the road network (or have no geometry) and are excluded: index {shown}. "
-            "Check their coordinates and CRS, or raise max_distance_m.",
+            "Check their coordinates and CRS, or raise max_distance_m; features on roads cut off from "
+            "the main network (an island without a usable ferry) are listed by "
+            "siting.network.component_report.",
             UserWarning,
             stacklevel=2,
         )
@@ -128,7 +132,9 @@ def od_matrix(
     G
         The graph.
     origin_nodes, destination_nodes
-        Node ids (or snap() DataFrames); duplicates allowed.
+        Node ids (or snap() DataFrames); duplicates allowed. When both are
+        :func:`siting.network.snap_to_edges` DataFrames, paths start and end part-way
+        along the snapped edges and include the access legs (exact on the split graph).
     weight
         Edge attribute: "travel_time" (s) or "length" (m), or any other numeric one.
     cutoff
@@ -141,10 +147,13 @@ def od_matrix(
     numpy.ndarray
         float64, shape (n_origins, n_destinations), ``np.inf`` where unreachable.
     """
+    limit = np.inf if cutoff is None else float(cutoff)
+    if is_edge_snap(origin_nodes) and is_edge_snap(destination_nodes):
+        out = point_distances(G, origin_nodes, destination_nodes, weight=weight, limit=limit, n_jobs=n_jobs)
+        return np.where(out <= limit, out, np.inf) if cutoff is not None else out
     g = csr_graph(G, weight)
     src = g.index(_nodes_of(origin_nodes), "origin")
     dst = g.index(_nodes_of(destination_nodes), "destination")
-    limit = np.inf if cutoff is None else float(cutoff)
     return distances(g, src, dst, limit=limit, n_jobs=n_jobs)
 
 
@@ -158,7 +167,8 @@ def od_time_length(
     G
         The graph (edges need ``travel_time`` and ``length``).
     origin_nodes, destination_nodes
-        Node ids (or snap() DataFrames).
+        Node ids (or snap() DataFrames; both :func:`siting.network.snap_to_edges`
+        DataFrames for point-to-point travel including access legs).
     n_jobs
         Worker processes for large jobs (default: up to 2).
 
@@ -168,6 +178,8 @@ def od_time_length(
         Two float64 arrays of shape (n_origins, n_destinations), ``np.inf`` where
         unreachable.
     """
+    if is_edge_snap(origin_nodes) and is_edge_snap(destination_nodes):
+        return point_distances(G, origin_nodes, destination_nodes, with_lengths=True, n_jobs=n_jobs)
     g = csr_graph(G, "travel_time")
     src = g.index(_nodes_of(origin_nodes), "origin")
     dst = g.index(_nodes_of(destination_nodes), "destination")
@@ -283,6 +295,17 @@ def _edge_line(G: nx.MultiDiGraph, u: int, v: int, key: int) -> np.ndarray:
     return xy
 
 
+def _entry_coords(G: nx.MultiDiGraph, g: CSRGraph) -> list[np.ndarray]:
+    """Coordinates of the edge behind each CSR entry (travel order), built once per CSRGraph."""
+    hit = g._memo.get("coords")
+    if hit is None:
+        rows, cols = np.divmod(g.flat, g.n)
+        us, vs = g.node_ids[rows].tolist(), g.node_ids[cols].tolist()
+        hit = [_edge_line(G, u, v, k) for u, v, k in zip(us, vs, g.edge_keys.tolist())]
+        g._memo["coords"] = hit
+    return hit
+
+
 def route_lines(
     G: nx.MultiDiGraph, pairs: Iterable[tuple[int, int]], *, weight: str = "travel_time"
 ) -> list[LineString]:
@@ -319,8 +342,8 @@ def route_lines(
             continue
         a = np.asarray(path[:-1])
         b = np.asarray(path[1:])
-        keys = g.edge_keys[g.entry(a, b)]
-        parts = [_edge_line(G, int(ids[i]), int(ids[i + 1]), int(keys[i])) for i in range(len(a))]
+        coords = _entry_coords(G, g)
+        parts = [coords[e] for e in g.entry(a, b).tolist()]
         xy = np.vstack([parts[0]] + [p[1:] for p in parts[1:]])
         lines.append(LineString(xy))
     return lines

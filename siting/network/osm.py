@@ -24,6 +24,7 @@ __all__ = [
     "read_pbf",
     "read_xml",
     "filter_osm_xml",
+    "iter_osm_elements",
     "way_allowed",
     "read_graphml",
     "read_online",
@@ -274,8 +275,19 @@ def _open_xml(path: Path) -> Any:
     return bz2.open(path, "rb") if str(path).lower().endswith(".bz2") else open(path, "rb")
 
 
-def _iter_elements(path: Path) -> Iterator[ET.Element]:
-    """Stream the node, way and relation elements of an OSM XML file (bounded memory)."""
+def iter_osm_elements(path: Path) -> Iterator[ET.Element]:
+    """Stream the node, way and relation elements of an OSM XML file (bounded memory).
+
+    Parameters
+    ----------
+    path
+        ``.osm`` or ``.osm.bz2``.
+
+    Yields
+    ------
+    xml.etree.ElementTree.Element
+        Each element, cleared after the caller has seen it.
+    """
     with _open_xml(path) as f:
         for _, el in ET.iterparse(f, events=("end",)):
             if el.tag in ("node", "way", "relation"):
@@ -307,7 +319,7 @@ def filter_osm_xml(src: Path, dst: Path, mode: str) -> int:
     """
     present: set[str] = set()
     ways: list[tuple[dict[str, str], list[tuple[str, str]], list[list[str]]]] = []
-    for el in _iter_elements(src):
+    for el in iter_osm_elements(src):
         if el.tag == "node":
             present.add(el.get("id", ""))
         elif el.tag == "way":
@@ -326,7 +338,7 @@ def filter_osm_xml(src: Path, dst: Path, mode: str) -> int:
     needed = {ref for _, _, runs in ways for run in runs for ref in run}
     with open(dst, "wb") as out:
         out.write(b'<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">\n')
-        for el in _iter_elements(src):
+        for el in iter_osm_elements(src):
             if el.tag == "node" and el.get("id") in needed:
                 out.write(ET.tostring(el))
         for attrib, way_tags, way_runs in ways:

@@ -16,7 +16,7 @@ __all__ = ["isochrones"]
 
 
 def _edge_table(G: nx.MultiDiGraph, weight: str) -> tuple[np.ndarray, ...]:
-    """Edge arrays: u index, v index, weight, geometry (straight line where missing)."""
+    """Edge arrays: u index, v index, weight, geometry (straight line where missing), reverse twin (-1)."""
     g = csr_graph(G, weight)
     us, vs, ws, geoms = [], [], [], []
     for u, v, d in G.edges(data=True):
@@ -27,7 +27,18 @@ def _edge_table(G: nx.MultiDiGraph, weight: str) -> tuple[np.ndarray, ...]:
         if geom is None:
             geom = shapely.LineString([(G.nodes[u]["x"], G.nodes[u]["y"]), (G.nodes[v]["x"], G.nodes[v]["y"])])
         geoms.append(geom)
-    return (g.index(us), g.index(vs), np.asarray(ws), np.asarray(geoms, dtype=object))
+    ui, vi = g.index(us), g.index(vs)
+    # the reverse twin of each edge (same ends reversed, same length): its stretch is drawn once
+    lengths = [round(float(d.get("length", 0.0)), 1) for _, _, d in G.edges(data=True)]
+    first: dict[tuple[int, int, float], int] = {}
+    twin = np.full(len(us), -1, dtype=np.int64)
+    for i, (a, b, ln) in enumerate(zip(ui.tolist(), vi.tolist(), lengths)):
+        j = first.get((b, a, ln))
+        if j is not None and a != b:
+            twin[i] = j
+        else:
+            first.setdefault((a, b, ln), i)
+    return (ui, vi, np.asarray(ws), np.asarray(geoms, dtype=object), twin)
 
 
 def isochrones(
@@ -66,7 +77,8 @@ def isochrones(
     g = csr_graph(G, weight)
     starts = np.asarray(nodes, dtype=np.int64).ravel()
     budgets = sorted(float(t) for t in np.atleast_1d(time_s))
-    ui, vi, w, geoms = _edge_table(G, weight)
+    ui, vi, w, geoms, twin = _edge_table(G, weight)
+    has_twin = twin >= 0
     rows = []
     for node in starts:
         dist, _ = trees(g, g.index([node]), limit=budgets[-1])
@@ -75,7 +87,8 @@ def isochrones(
             du = d[ui]
             full = du + w <= t
             part = (du < t) & ~full
-            pieces = list(geoms[full])
+            # a two-way road reached whole in both directions is the same stretch twice
+            pieces = list(geoms[full & ~(has_twin & full[np.maximum(twin, 0)])])
             for j in np.flatnonzero(part):
                 frac = (t - du[j]) / w[j] if w[j] > 0 else 1.0
                 pieces.append(substring(geoms[j], 0.0, frac, normalized=True))

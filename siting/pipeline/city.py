@@ -9,10 +9,12 @@ from typing import Any
 
 import geopandas as gpd
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from siting.errors import InputError
 from siting.inputs.layers import assign_rents
+from siting.network.traffic import apply_traffic
 from siting.pipeline.business_case import city_mix, distribution_point, site_business_case, top_site_business_case
 from siting.pipeline.options import CityInputs, RankOptions
 from siting.pipeline.results import CityResult
@@ -26,30 +28,51 @@ log = logging.getLogger("siting")
 
 
 def _snap_layer(G: nx.MultiDiGraph, gdf: gpd.GeoDataFrame, kind: str, id_col: str, max_m: float):
-    import warnings
+    """Snap a layer to the nearest road edges; the rows left out, each with its reason."""
+    from siting.network.components import REASONS, point_components
+    from siting.network.snapping import SNAP_COLUMNS, snap_to_edges
 
-    from siting.network.od import snap
-
-    with warnings.catch_warnings():  # said below by id, not by row index
-        warnings.simplefilter("ignore", UserWarning)
-        snapped = snap(G, gdf, max_distance_m=max_m)
+    snapped = snap_to_edges(G, gdf, max_distance_m=max_m, warn=False)
     kept = gdf.loc[snapped.index].copy()
-    kept["node"] = snapped["node"].to_numpy()
-    kept["snap_distance_m"] = snapped["snap_distance_m"].to_numpy()
-    dropped = gdf.index.difference(snapped.index)
-    reason = f"more than {max_m:g} m from the {kind} road network"
-    if len(dropped):
-        ids = gdf.loc[dropped, id_col].astype(str).tolist()
-        log.warning(
-            "%d of %d %s are %s and left out: %s%s; check their coordinates and CRS",
-            len(ids),
-            len(gdf),
-            id_col.replace("_id", "s").replace("zones", "population zones"),
-            reason,
-            ", ".join(ids[:10]),
-            " ..." if len(ids) > 10 else "",
-        )
-    return kept.reset_index(drop=True), excluded_rows(id_col, gdf.loc[dropped, id_col], "max_snap_distance_m", reason)
+    for col in SNAP_COLUMNS:
+        kept[col] = snapped[col].to_numpy()
+    dropped = gdf.loc[gdf.index.difference(snapped.index)]
+    comp = point_components(G, dropped, max_m)
+    reasons = {c["component"]: c["reason"] for c in G.graph.get("components", [])}
+    far = f"more than {max_m:g} m from the {kind} road network"
+    out = []
+    for cid in np.unique(comp):
+        rows = dropped.loc[comp == cid, id_col]
+        if cid == 0:
+            out.append(excluded_rows(id_col, rows, "max_snap_distance_m", far))
+        else:
+            reason = f"on a {kind} road component not connected to the main network: {REASONS[reasons[int(cid)]]}"
+            out.append(excluded_rows(id_col, rows, "disconnected_component", reason))
+    if out:
+        excluded = pd.concat(out, ignore_index=True)
+        what = id_col.replace("_id", "s").replace("zones", "population zones")
+        for (filt, reason), group in excluded.groupby(["filter", "reason"], sort=False):
+            ids = group["id"].astype(str).tolist()  # said by id, never by row index
+            log.warning(
+                "%d of %d %s are %s and left out: %s%s%s",
+                len(ids),
+                len(gdf),
+                what,
+                reason,
+                ", ".join(ids[:10]),
+                " ..." if len(ids) > 10 else "",
+                "; check their coordinates and CRS" if filt == "max_snap_distance_m" else "",
+            )
+    else:
+        excluded = excluded_rows(id_col, dropped[id_col], "max_snap_distance_m", far)
+    return kept.reset_index(drop=True), excluded
+
+
+def _snaps(layer: pd.DataFrame) -> pd.DataFrame:
+    """The edge-snap columns of a snapped layer (for point-to-point OD)."""
+    from siting.network.snapping import SNAP_COLUMNS
+
+    return layer[list(SNAP_COLUMNS)]
 
 
 def _graph(city: CityInputs, options: RankOptions, graph: nx.MultiDiGraph | None) -> nx.MultiDiGraph:
@@ -63,11 +86,13 @@ def _graph(city: CityInputs, options: RankOptions, graph: nx.MultiDiGraph | None
 
 
 def _raw_criteria(
-    candidates, stores, population, store_time, store_length, zone_time, options, business=None
+    candidates, stores, population, store_time, store_length, zone_time, options, legs, business=None
 ) -> pd.DataFrame:
     """Every criterion of every site (raw values), one row per site in ``candidates`` order.
 
-    ``business`` is ``(city, mix, distribution point)`` when the business case is priced.
+    ``legs`` holds the return legs (``back_time_s``, ``back_length_m``) and, for tours, the
+    store-to-store lengths (``store_length_m``) the lane criteria price. ``business`` is
+    ``(city, mix, distribution point)`` when the business case is priced.
     """
     raw = site_criteria(
         candidates["site_id"],
@@ -89,6 +114,8 @@ def _raw_criteria(
         stores["demand_units_per_week"].to_numpy(),
         params=options.lane_params,
         vehicles=options.vehicles,
+        pattern=options.lane_pattern,
+        **legs,
     )
     raw = raw.merge(lanes, on="site_id", how="left")
     if business is not None:
@@ -187,7 +214,12 @@ def rank_city(
     options = options or RankOptions()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    G = _graph(city, options, graph)
+    G = apply_traffic(
+        _graph(city, options, graph),
+        options.traffic,
+        factors=options.traffic_factors,
+        junction_delay_s=options.junction_delay_s,
+    )
     timings["network_s"] = time.perf_counter() - t0
     mode = city.mode or options.mode
     crs = G.graph["crs"]
@@ -215,15 +247,21 @@ def rank_city(
     if population is not None:
         population, dropped = _snap_layer(G, population, mode, "zone_id", options.max_snap_distance_m)
         excluded.append(dropped)
+    _log_components(G, city, options.max_snap_distance_m, excluded)
     timings["snap_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    site_nodes = candidates["node"].to_numpy()
-    store_time, store_length = od_time_length(G, site_nodes, stores["node"].to_numpy())
+    store_time, store_length = od_time_length(G, _snaps(candidates), _snaps(stores))
+    back_time, back_length = od_time_length(G, _snaps(stores), _snaps(candidates))
+    legs = {"back_time_s": back_time, "back_length_m": back_length}
+    if options.lane_pattern == "tour":
+        from siting.delivery.approx import store_lengths
+
+        legs["store_length_m"] = store_lengths(G, _snaps(stores))
     zone_time = None
     if population is not None and len(population):
         zone_time = od_matrix(
-            G, site_nodes, population["node"].to_numpy(), weight="travel_time", cutoff=options.reach_time_s
+            G, _snaps(candidates), _snaps(population), weight="travel_time", cutoff=options.reach_time_s
         )
     timings["od_s"] = time.perf_counter() - t0
 
@@ -231,7 +269,7 @@ def rank_city(
     mix = city_mix(city, options, stores)
     dc = distribution_point(G, stores, options, city.name) if mix else None
     business = (city, mix, dc) if mix else None
-    raw = _raw_criteria(candidates, stores, population, store_time, store_length, zone_time, options, business)
+    raw = _raw_criteria(candidates, stores, population, store_time, store_length, zone_time, options, legs, business)
     keep, removed = criteria_filters(raw, options.filters)
     excluded.append(removed)
     candidates, raw = candidates.loc[keep].reset_index(drop=True), raw.loc[keep].reset_index(drop=True)
@@ -317,6 +355,19 @@ def _area_hint(layer: gpd.GeoDataFrame, G: nx.MultiDiGraph, margin_m: float) -> 
                     "coordinates (x/lon first, then y/lat)."
                 )
     return "check that the layers and the network cover the same area (and the layers' CRS)."
+
+
+def _log_components(G: nx.MultiDiGraph, city: CityInputs, max_m: float, excluded: list[pd.DataFrame]) -> None:
+    """Say, in one sentence, which cut-off road components hold stores or sites and why."""
+    from siting.network.components import component_report, format_component_report
+
+    cut = pd.concat(excluded, ignore_index=True)
+    if not (cut["filter"] == "disconnected_component").any():
+        return
+    report = component_report(G, {"stores": city.stores, "sites": city.candidates}, max_distance_m=max_m)
+    text = format_component_report(report)
+    if text:
+        log.warning("%s: %s", city.name, text)
 
 
 def _need_sites(candidates: pd.DataFrame, excluded: list[pd.DataFrame], city: str) -> None:

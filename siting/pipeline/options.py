@@ -51,7 +51,9 @@ class RankOptions:
         Build delivery lanes (road routes with trips, km, CO2e, cost) for this many top sites.
     lane_pattern : {"direct", "tour"}
         Pattern of the output lanes: out-and-back per store, or multi-stop tours (OR-Tools; slower).
-        The ``co2e_wtw_kg_per_week`` criterion always prices out-and-back lanes for every site.
+        The lane criteria (``co2e_wtw_kg_per_week``, ``lane_cost_per_week``, ...) price the same
+        pattern with the real return legs: exactly the output lanes for ``direct``; for ``tour``
+        every site's tours by a continuous approximation (within 20% of OR-Tools on the demo).
     lane_params : siting.delivery.lanes.LaneParams
         Vehicle, unit weight and volume, load factor, drops per week, tour limits.
     vehicles : mapping, optional
@@ -87,6 +89,14 @@ class RankOptions:
         site with the demo families).
     isochrones_for_top : int
         Reach-time isochrone polygons for this many top sites (for the map; 0 = none).
+    traffic : {"free_flow", "off_peak", "peak"}
+        Time band of every travel time in the run (criteria, SLAs, lanes, isochrones); see
+        :func:`siting.network.apply_traffic` for the congestion factors and their source.
+    traffic_factors : mapping, optional
+        Overrides ``{band: {road class: factor}}`` (classes motorway, trunk, primary,
+        secondary, tertiary, other).
+    junction_delay_s : float
+        Delay per junction passed (s), added to every road edge ending at a junction (default 0).
     """
 
     weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
@@ -111,13 +121,26 @@ class RankOptions:
     frontier: bool = True
     break_even: bool = False
     isochrones_for_top: int = 1
+    traffic: str = "free_flow"
+    traffic_factors: Mapping[str, Mapping[str, float]] | None = None
+    junction_delay_s: float = 0.0
 
     def __post_init__(self) -> None:
         if self.lane_pattern not in ("direct", "tour"):
             raise InputError(f"lane_pattern must be 'direct' or 'tour', got {self.lane_pattern!r}.")
         if self.normalisation not in ("minmax", "rank"):
             raise InputError(f"normalisation must be 'minmax' or 'rank', got {self.normalisation!r}.")
-        for name in ("reach_time_s", "sla_time_s", "required_floor_area_m2", "max_snap_distance_m", "setup_cost"):
+        from siting.network.traffic import congestion_factors
+
+        congestion_factors(self.traffic, self.traffic_factors)  # raises InputError naming the bad entry
+        for name in (
+            "reach_time_s",
+            "sla_time_s",
+            "required_floor_area_m2",
+            "max_snap_distance_m",
+            "setup_cost",
+            "junction_delay_s",
+        ):
             value = getattr(self, name)
             try:
                 ok = float(value) >= 0

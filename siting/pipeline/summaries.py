@@ -238,6 +238,9 @@ def summary_dict(cities: Mapping[str, CityResult], options: RankOptions, *, top:
                 "normalisation": opts.normalisation,
                 "lane_pattern": opts.lane_pattern,
                 "vehicle": opts.lane_params.vehicle,
+                "traffic": opts.traffic,
+                "traffic_factors": _traffic_factors(opts),
+                "junction_delay_s": opts.junction_delay_s,
                 "robustness": {
                     "samples": opts.robustness.samples,
                     "concentration": opts.robustness.concentration,
@@ -250,3 +253,10 @@ def summary_dict(cities: Mapping[str, CityResult], options: RankOptions, *, top:
         "cities": per_city,
         "summary": json_records(city_summary(cities)),
     }
+
+
+def _traffic_factors(opts: Any) -> dict[str, float]:
+    """The congestion factors per road class of the run's traffic band."""
+    from siting.network.traffic import congestion_factors
+
+    return congestion_factors(opts.traffic, opts.traffic_factors)

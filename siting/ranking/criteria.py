@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from siting.errors import InputError
+
 if TYPE_CHECKING:  # pragma: no cover
     from siting.delivery.emissions import Vehicle
     from siting.delivery.lanes import LaneParams
@@ -186,12 +188,19 @@ def lane_criteria(
     *,
     params: LaneParams | None = None,
     vehicles: Mapping[str, Vehicle] | None = None,
+    pattern: str = "direct",
+    back_time_s: np.ndarray | None = None,
+    back_length_m: np.ndarray | None = None,
+    store_length_m: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Weekly delivery lanes of each site if it alone served every store it reaches (out-and-back).
+    """Weekly delivery lanes of each site if it alone served every store it reaches.
 
-    The lanes are priced by :func:`siting.delivery.lanes.direct_lane_table` (the same trip, km, CO2e and
-    cost accounting as the output lanes), with the return leg taken equal to the way out. Each
-    site is judged on the same rule as ``delivery_time_s``: it serves all the stores it reaches.
+    ``pattern="direct"``: out-and-back lanes priced by
+    :func:`siting.delivery.lanes.direct_lane_table` with the real return legs (the same
+    accounting, times and result as the output lanes). ``pattern="tour"``: multi-stop
+    tours priced for every site at once by :func:`siting.delivery.approx.approx_tour_totals`
+    (within 20% of the OR-Tools tours on the demo, see the README). Each site is judged on
+    the same rule as ``delivery_time_s``: it serves all the stores it reaches.
 
     Parameters
     ----------
@@ -203,6 +212,12 @@ def lane_criteria(
         Vehicle, unit weight, load factor, drops per week (default ``LaneParams()``).
     vehicles : mapping, optional
         Vehicle table (default :data:`siting.delivery.VEHICLES`).
+    pattern : {"direct", "tour"}
+        The lane pattern of the run's output lanes.
+    back_time_s, back_length_m : ndarray, shape (n_stores, n_sites), optional
+        Return legs store -> site; default the way out (a symmetric network).
+    store_length_m : ndarray, shape (n_stores, n_stores), optional
+        Road length between stores (``pattern="tour"``; required there).
 
     Returns
     -------
@@ -215,10 +230,22 @@ def lane_criteria(
     params = LaneParams() if params is None else params
     T = np.asarray(time_s, dtype=float)
     L = np.asarray(length_m, dtype=float)
+    Tb = T.T if back_time_s is None else np.asarray(back_time_s, dtype=float)
+    Lb = L.T if back_length_m is None else np.asarray(back_length_m, dtype=float)
+    if pattern == "tour":
+        from siting.delivery.approx import approx_tour_totals
+
+        if store_length_m is None:
+            raise InputError("lane_criteria: pattern='tour' needs store_length_m (road length between stores)")
+        approx = approx_tour_totals(T, L, Tb, Lb, store_length_m, units_per_week, params=params, vehicles=vehicles)
+        approx.insert(0, "site_id", [str(s) for s in site_ids])
+        return approx.rename(columns=LANE_SUMS)[["site_id", *LANE_SUMS.values()]]
+    if pattern != "direct":
+        raise InputError(f"lane_criteria: pattern must be 'direct' or 'tour', not {pattern!r}")
     stores = list(store_ids)
     rows = []
     for i, sid in enumerate(site_ids):
-        reach = np.isfinite(T[i]) & np.isfinite(L[i])
+        reach = np.isfinite(T[i]) & np.isfinite(L[i]) & np.isfinite(Tb[:, i]) & np.isfinite(Lb[:, i])
         if not reach.any():
             rows.append({"site_id": str(sid), **dict.fromkeys(LANE_SUMS.values(), np.nan)})
             continue
@@ -231,6 +258,8 @@ def lane_criteria(
             units_per_week,
             params=params,
             vehicles=vehicles,
+            back_time_s=Tb[:, i : i + 1],
+            back_length_m=Lb[:, i : i + 1],
         )
         rows.append({"site_id": str(sid), **{out: float(lanes[col].sum()) for col, out in LANE_SUMS.items()}})
     return pd.DataFrame(rows, columns=["site_id", *LANE_SUMS.values()])

