@@ -3,15 +3,13 @@ the file, column or row and the fix, no traceback, and nothing written or replac
 
 from __future__ import annotations
 
-import io
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
+import cli_runner
 import pytest
 from bad_input_cases import API_CASES, CLI_CASES, ApiCase, CliCase, Kit, earlier_output, make_kit, snapshot
 
 import siting.errors
-from siting.cli.app import main
 
 
 @pytest.fixture(scope="module")
@@ -20,14 +18,7 @@ def kit(tmp_path_factory: pytest.TempPathFactory) -> Kit:
 
 
 def run_cli(args: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            main([str(a) for a in args])
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-    return code, out.getvalue(), err.getvalue()
+    return cli_runner.run_cli(*args)
 
 
 def test_the_catalogue_holds_at_least_80_cases_as_the_readme_says() -> None:

@@ -8,28 +8,15 @@ import re
 import subprocess
 import sys
 import tomllib
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_runner import run_cli
 
-from siting.cli.app import main
 from siting.runinfo import file_sha256
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def run_cli(*args: object) -> tuple[int, str, str]:
-    """Run ``siting ARGS`` in-process; return (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            main([str(a) for a in args])
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-    return code, out.getvalue(), err.getvalue()
 
 
 # --------------------------------------------------------------------------- end to end (subprocess)

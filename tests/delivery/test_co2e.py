@@ -72,7 +72,7 @@ def test_tour_approximation_against_or_tools_on_the_demo():
 
 
 def test_plan_lane_totals_describe_the_chosen_set(tmp_path: Path):
-    from tests.test_cli import run_cli
+    from cli_runner import run_cli
 
     code, _, err = run_cli("plan", "-k", "2", "--out", tmp_path / "run", "--no-map")
     assert code == 0, err

@@ -24,9 +24,7 @@ def test_malta_rank_map_is_at_most_2_5_mb_with_every_layer(malta_ranked, tmp_pat
     assert drawn["isochrones"] == 1 and drawn["candidates"] >= len(r.candidates)
 
 
-def test_helsinki_demo_map_size_quoted_in_the_readme(tmp_path: Path):
-    from tests.test_maps import helsinki_inputs
-
+def test_helsinki_demo_map_size_quoted_in_the_readme(tmp_path: Path, helsinki_inputs):
     inp = helsinki_inputs()
     counts = {k: len(inp[k]) for k in ("stores", "lanes", "candidates", "population", "rents", "isochrones")}
     assert counts == {"stores": 429, "lanes": 429, "candidates": 48, "population": 36, "rents": 35, "isochrones": 2}
