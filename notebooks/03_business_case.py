@@ -39,7 +39,7 @@ print(f"top site {top['site_id']} (score {top['score']:.3f}) serves {len(city.st
 # diesel van, a battery-electric van and an e-cargo bike.
 
 # %%
-from siting.delivery.lanes import LaneParams, compare_vehicles
+from siting.delivery import LaneParams, compare_vehicles
 
 site = city.candidates[city.candidates["site_id"] == top["site_id"]]
 allocation = {sid: top["site_id"] for sid in city.stores["store_id"]}

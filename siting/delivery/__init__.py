@@ -8,8 +8,10 @@ from siting.delivery.emissions import (
     emissions_for_tkm,
     load_vehicles,
 )
-from siting.delivery.lanes import LaneParams, build_lanes, compare_vehicles, lane_totals
+from siting.delivery.lane_tables import LANE_COLUMNS
+from siting.delivery.lanes import LaneParams, build_lanes, direct_lanes, tour_lanes, tour_lines
 from siting.delivery.offshore import OffshoreParams, offshore_baseline, offshore_lanes
+from siting.delivery.totals import TOTAL_COLUMNS, compare_vehicles, lane_totals
 
 __all__ = [
     "FREIGHT_MODES",
@@ -19,7 +21,12 @@ __all__ = [
     "emissions_for_tkm",
     "load_vehicles",
     "LaneParams",
+    "LANE_COLUMNS",
+    "TOTAL_COLUMNS",
     "build_lanes",
+    "direct_lanes",
+    "tour_lanes",
+    "tour_lines",
     "compare_vehicles",
     "lane_totals",
     "OffshoreParams",

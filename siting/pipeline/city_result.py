@@ -47,7 +47,7 @@ class CityResult:
     currency, attribution : str
     timings_s : dict
     lane_totals : pandas.DataFrame
-        Weekly totals per lane site (:data:`siting.delivery.lanes.TOTAL_COLUMNS`) and a city row
+        Weekly totals per lane site (:data:`siting.delivery.totals.TOTAL_COLUMNS`) and a city row
         (``site_id == "ALL"``) for the top site serving every store.
     sensitivity : pandas.DataFrame
         Per-site robustness (see :func:`siting.ranking.robustness.sensitivity_table`) with ``city``.

@@ -8,7 +8,8 @@ import geopandas as gpd
 import networkx as nx
 import pandas as pd
 
-from siting.delivery.lanes import LANE_COLUMNS, TOTAL_COLUMNS, build_lanes, lane_totals
+from siting.delivery.lanes import LANE_COLUMNS, build_lanes
+from siting.delivery.totals import TOTAL_COLUMNS, lane_totals
 from siting.pipeline.options import RankOptions
 
 
@@ -83,7 +84,7 @@ def totals_with_basis(lanes: gpd.GeoDataFrame, city: str, *, basis: str = "top s
     Returns
     -------
     pandas.DataFrame
-        :data:`siting.delivery.lanes.TOTAL_COLUMNS` + ``basis``.
+        :data:`siting.delivery.totals.TOTAL_COLUMNS` + ``basis``.
     """
 
     if lanes.empty:

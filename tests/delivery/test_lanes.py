@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from siting.delivery.emissions import VEHICLES, emissions_for_km
-from siting.delivery.lanes import LANE_COLUMNS, LaneParams, direct_lane_table, lane_totals, tour_lane_table, tour_lines
+from siting.delivery.lanes import LANE_COLUMNS, LaneParams, direct_lane_table, tour_lane_table, tour_lines
+from siting.delivery.totals import lane_totals
 from siting.delivery.tours import allocate_by_tonne_km, out_and_back_m, solve_tours
 from siting.errors import InputError
 

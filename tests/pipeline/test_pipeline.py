@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from siting import InputError
-from siting.delivery.lanes import LANE_COLUMNS, TOTAL_COLUMNS
+from siting.delivery.lanes import LANE_COLUMNS
+from siting.delivery.totals import TOTAL_COLUMNS
 from siting.inputs.layers import assign_rents
 from siting.pipeline import RankOptions, RobustnessOptions, city_from_demo, plan, rank_city, run
 from siting.ranking.filters import SiteFilters
