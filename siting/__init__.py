@@ -6,6 +6,7 @@ from importlib import import_module
 from typing import Any
 
 from siting.errors import (
+    ClusterFailedError,
     InfeasibleError,
     InputError,
     MissingColumnError,
@@ -65,6 +66,7 @@ __all__ = [
     "MissingColumnError",
     "NetworkUnavailableError",
     "InfeasibleError",
+    "ClusterFailedError",
     *_LAZY,
 ]
 

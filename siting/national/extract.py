@@ -1,0 +1,140 @@
+"""Each cluster's inputs cut from the national ones: its network (stores' hull plus a buffer) and its sites."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+from shapely import contains_xy
+from shapely.geometry.base import BaseGeometry
+
+from siting.errors import InputError
+from siting.national.clustering import ClusterOptions, find_clusters
+from siting.pipeline.options import CityInputs
+
+__all__ = ["cut_network", "assign_candidates", "cluster_cities"]
+
+log = logging.getLogger("siting")
+
+
+def cut_network(G: nx.MultiDiGraph, area: BaseGeometry) -> nx.MultiDiGraph:
+    """The part of a projected network inside ``area``: its largest strongly connected component.
+
+    Every edge between two kept nodes is kept, ferries included (an edge is an edge, whatever its
+    ``route`` tag), so an island cluster joined by a ferry edge keeps its crossing.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        Projected national network (node ``x``, ``y`` in the CRS of ``area``).
+    area : shapely geometry
+        Polygon in ``G.graph["crs"]``.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        A new graph (own attribute dicts) with ``G.graph``'s attributes.
+    """
+    ids = np.fromiter(G.nodes, dtype=np.int64, count=G.number_of_nodes())
+    x = np.fromiter((d["x"] for _, d in G.nodes(data=True)), dtype=float, count=len(ids))
+    y = np.fromiter((d["y"] for _, d in G.nodes(data=True)), dtype=float, count=len(ids))
+    inside = ids[contains_xy(area, x, y)]
+    if len(inside) == 0:
+        raise InputError("the cluster's area holds no node of the national network; check the network covers it.")
+    sub = G.subgraph(inside.tolist())
+    largest = max(nx.strongly_connected_components(sub), key=lambda c: (len(c), min(c)))
+    out = sub.subgraph(largest).copy()
+    out.graph = dict(G.graph)
+    return out
+
+
+def assign_candidates(candidates: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.Series:
+    """The cluster each candidate site can serve: the one whose area (hull plus buffer) holds it.
+
+    A site inside several areas goes to the one whose hull is nearest (ties: the cluster listed first).
+
+    Parameters
+    ----------
+    candidates : geopandas.GeoDataFrame
+    areas : geopandas.GeoDataFrame
+        ``cluster``, ``hull`` (stores' convex hull) and the area as geometry, in the candidates' CRS.
+
+    Returns
+    -------
+    pandas.Series
+        Cluster name per candidate (index of ``candidates``); None for sites outside every area.
+    """
+    pts = candidates.geometry.representative_point()
+    out = pd.Series(None, index=candidates.index, dtype=object, name="cluster")
+    best = pd.Series(np.inf, index=candidates.index)
+    for row in areas.itertuples():
+        within = pts.within(row.geometry)
+        dist = pts[within].distance(row.hull)
+        closer = dist[dist < best[within]]
+        out[closer.index] = row.cluster
+        best[closer.index] = closer
+    return out
+
+
+def cluster_cities(
+    stores: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
+    network: nx.MultiDiGraph,
+    options: ClusterOptions | None = None,
+    *,
+    places: gpd.GeoDataFrame | None = None,
+    **city_fields: Any,
+) -> tuple[list[CityInputs], gpd.GeoDataFrame]:
+    """Split a country's stores and candidate sites into cities, each with its own cut network.
+
+    Parameters
+    ----------
+    stores, candidates : geopandas.GeoDataFrame
+        National layers (any CRS; they are projected to the network's).
+    network : networkx.MultiDiGraph
+        The projected national network (e.g. ``build_network(pbf, largest_component=False)``: each
+        island then keeps its own roads until ferries join them).
+    options : ClusterOptions, optional
+    places : geopandas.GeoDataFrame, optional
+        Named places for the cluster names (see :func:`find_clusters`).
+    **city_fields
+        Passed to every :class:`siting.pipeline.CityInputs` (``currency``, ``rents``, ``mode`` ...).
+
+    Returns
+    -------
+    cities : list of CityInputs
+        One per cluster that has at least one candidate site, by falling demand.
+    clusters : geopandas.GeoDataFrame
+        The cluster table of :func:`find_clusters` plus ``n_candidates``, ``network_nodes`` and
+        ``network_edges``; geometry the area (hull plus buffer) the network was cut with.
+    """
+    options = options or ClusterOptions()
+    crs = network.graph["crs"]
+    stores, candidates = stores.to_crs(crs), candidates.to_crs(crs)
+    labels, table = find_clusters(stores, options, places=places)
+    areas = table.assign(hull=table.geometry, geometry=table.geometry.buffer(options.buffer_m))
+    site_cluster = assign_candidates(candidates, areas)
+    cities, n_sites, nodes, edges = [], [], [], []
+    for row in areas.itertuples():
+        sites = candidates[site_cluster == row.cluster].reset_index(drop=True)
+        n_sites.append(len(sites))
+        if sites.empty:
+            log.warning("cluster %s: no candidate site within %g m of its stores; left out", row.cluster, options.buffer_m)
+            nodes.append(0), edges.append(0)
+            continue
+        G = cut_network(network, row.geometry)
+        nodes.append(G.number_of_nodes()), edges.append(G.number_of_edges())
+        members = stores[labels == row.cluster].reset_index(drop=True)
+        cities.append(CityInputs(name=row.cluster, stores=members, candidates=sites, network_source=G, **city_fields))
+    clusters = gpd.GeoDataFrame(
+        table.drop(columns="geometry").assign(n_candidates=n_sites, network_nodes=nodes, network_edges=edges),
+        geometry=areas.geometry.to_numpy(),
+        crs=crs,
+    )
+    if not cities:
+        raise InputError("no cluster has a candidate site within its area; add sites or raise clusters.buffer_m.")
+    return cities, clusters
