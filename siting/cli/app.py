@@ -81,6 +81,16 @@ ProgressOpt = Annotated[
         show_default=False,
     ),
 ]
+# Distributed execution (siting.national): each city or cluster is one Dask task.
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Run each city/cluster as a Dask task: 'local' (a LocalCluster on this machine, see --workers) "
+        "or a scheduler address tcp://HOST:PORT. Default: in this process, one city after another.",
+    ),
+]
+WorkersOpt = Annotated[int, typer.Option("--workers", min=1, help="Worker processes of --scheduler local.")]
 ScenarioArg = Annotated[
     Path | None,
     typer.Argument(help="Scenario TOML file (see `siting init`); omitted: the embedded demo city.", show_default=False),
@@ -104,9 +114,27 @@ def _setup_logging(verbose: bool, quiet: bool) -> None:
 DEMO_REACH_TIME_S = 180.0
 
 
+#: the demo country's delivery promise (10 minutes, so that the larger clusters need more than one site)
+#: and floor area (a 200 m2 microfactory: at 500 m2 the rent outweighs the saving on every Maltese site)
+DEMO_COUNTRY_SLA_S = 600.0
+DEMO_COUNTRY_FLOOR_M2 = 200.0
+
+
 def _demo_scenario(demo: str):
     from siting.config.scenario import parse_scenario
     from siting.costs.products import example_products_path
+    from siting.inputs.country_demo import DEMO_COUNTRIES
+
+    if demo.lower() in DEMO_COUNTRIES:  # a small country: its cities are found from the stores
+        return parse_scenario(
+            {
+                "name": f"{demo}-demo",
+                "cities": [{"name": demo.lower(), "demo": demo.lower(), "clusters": "auto"}],
+                "rank": {"sla_time_s": DEMO_COUNTRY_SLA_S, "required_floor_area_m2": DEMO_COUNTRY_FLOOR_M2},
+                "costs": {"products": str(example_products_path())},
+            },
+            source="<demo>",
+        )
 
     # the demo extracts are about 2 km across: every site reaches everyone within the default
     # 10 minutes, so the demo measures reach at 3 minutes to tell its sites apart;
@@ -167,29 +195,41 @@ def _run(
     no_map: bool,
     top: int,
     progress: bool | None,
+    scheduler: str | None = None,
+    workers: int = 2,
 ) -> None:
     """Compute a validated scenario, write its outputs and print the results of ``rank`` or ``plan``."""
     from siting.cli import runner as runner
+    from siting.errors import ClusterFailedError
     from siting.progress import make_progress
 
     out = out if out is not None else scenario.outputs.dir
     fmt_value = fmt.value if fmt is not None else scenario.outputs.format
     callback, ctx = make_progress(progress)
-    with ctx:
-        outcome = runner.execute(
-            scenario, command=command, overrides=runner.rank_overrides(**(overrides or {})), progress=callback
-        )
-    written = runner.write_outputs(
-        outcome,
-        scenario,
-        out,
-        fmt_value,
+    write = dict(
         command=command,
         make_maps=scenario.outputs.map and not no_map,
         map_dir=scenario.outputs.map_dir,
         map_path=map_path,
         top=top,
     )
+    with ctx:
+        try:
+            outcome = runner.execute(
+                scenario,
+                command=command,
+                overrides=runner.rank_overrides(**(overrides or {})),
+                progress=callback,
+                scheduler=scheduler,
+                workers=workers,
+            )
+        except ClusterFailedError as exc:  # keep what finished, then report the failed clusters
+            partial = getattr(exc, "outcome", None)
+            if partial is not None and partial.result is not None:
+                write["command"] = "rank"
+                runner.write_outputs(partial, scenario, out, fmt_value, **write)  # type: ignore[arg-type]
+            raise
+    written = runner.write_outputs(outcome, scenario, out, fmt_value, **write)  # type: ignore[arg-type]
     if command == "plan":
         runner.print_plan(outcome)
     else:
@@ -231,7 +271,8 @@ def rank(
     ] = None,
     city: Annotated[str, typer.Option(help="Name of your city in outputs (with --stores/--candidates).")] = "city",
     demo: Annotated[
-        str, typer.Option(help="Embedded demo city used when neither a scenario nor files are given.")
+        str,
+        typer.Option(help="Embedded demo used when neither a scenario nor files are given: helsinki, kotka or malta."),
     ] = "helsinki",
     out: OutOpt = None,
     fmt: FormatOpt = None,
@@ -254,6 +295,8 @@ def rank(
         ),
     ] = None,
     progress: ProgressOpt = None,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = 2,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -283,13 +326,17 @@ def rank(
         no_map=no_map,
         top=top if top is not None else sc.outputs.top,
         progress=progress,
+        scheduler=scheduler,
+        workers=workers,
     )
 
 
 @app.command()
 def plan(
     scenario: ScenarioArg = None,
-    demo: Annotated[str, typer.Option(help="Embedded demo city used when no scenario is given.")] = "helsinki",
+    demo: Annotated[
+        str, typer.Option(help="Embedded demo used when no scenario is given: helsinki, kotka or malta.")
+    ] = "helsinki",
     k: Annotated[
         int | None,
         typer.Option(
@@ -304,6 +351,8 @@ def plan(
     no_map: Annotated[bool, typer.Option("--no-map", help="Do not write the HTML map.")] = False,
     top: Annotated[int | None, typer.Option(min=1, help="How many top-ranked sites to print per city.")] = None,
     progress: ProgressOpt = None,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = 2,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -323,6 +372,8 @@ def plan(
         no_map=no_map,
         top=top if top is not None else min(sc.outputs.top, 5),
         progress=progress,
+        scheduler=scheduler,
+        workers=workers,
     )
 
 

@@ -95,9 +95,18 @@ class CitySpec:
     currency : str, optional
         Overrides the scenario's currency.
     layers : CityLayers
+    clusters : str, optional
+        ``"auto"``: the layers and network are a whole country's; its cities are found from the
+        stores (see :mod:`siting.national`) with the ``cluster_*`` distances (metres) and demand
+        (units/week) below, each one a city of the run.
     """
 
     name: str
+    clusters: str | None = None
+    cluster_link_distance_m: float = 1500.0
+    cluster_min_demand_units_per_week: float = 60.0
+    cluster_max_radius_m: float = 6000.0
+    cluster_buffer_m: float = 2000.0
     demo: str | None = None
     network: str | None = None
     mode: str | None = None
@@ -200,11 +209,17 @@ def _check_rank(table: Any, base: Path) -> dict[str, Any]:
 
 
 def _check_city(city: CitySpec, path: str) -> None:
+    from siting.inputs.country_demo import DEMO_COUNTRIES
     from siting.inputs.demo import DEMO_CITIES
     from siting.network.build import MODES
 
-    if city.demo is not None and city.demo.lower() not in DEMO_CITIES:
-        raise _Bad(f"{path}.demo", f"unknown demo city {city.demo!r}; expected one of {', '.join(sorted(DEMO_CITIES))}")
+    demos = {**DEMO_CITIES, **DEMO_COUNTRIES}
+    if city.demo is not None and city.demo.lower() not in demos:
+        raise _Bad(f"{path}.demo", f"unknown demo {city.demo!r}; expected one of {', '.join(sorted(demos))}")
+    if city.clusters not in (None, "auto"):
+        raise _Bad(f"{path}.clusters", f'expected "auto" (find this country\'s cities from its stores), got {city.clusters!r}')
+    if city.clusters is None and city.demo is not None and city.demo.lower() in DEMO_COUNTRIES:
+        raise _Bad(f"{path}.clusters", f'the demo country {city.demo!r} needs clusters = "auto"')
     if city.mode is not None and city.mode not in MODES:
         raise _Bad(f"{path}.mode", f"unknown mode {city.mode!r}; expected one of {', '.join(MODES)}")
     if city.k < 1:
@@ -399,7 +414,12 @@ def city_inputs(scenario: Scenario, city: CitySpec | str | None = None) -> list:
     out = []
     for c in chosen:
         layers: dict[str, Any] = {}
-        demo = None
+        demo: Any = None
+        if c.clusters == "auto":  # a whole country: its cities are found from the stores
+            from siting.national.extract import scenario_clusters
+
+            out += scenario_clusters(scenario, c, {k: _read_layer(getattr(c.layers, k), k) for k in _given(c)}, base)
+            continue
         if c.demo is not None:
             from siting.inputs.demo import demo_city
 
@@ -425,6 +445,25 @@ def city_inputs(scenario: Scenario, city: CitySpec | str | None = None) -> list:
         kwargs.update({k: getattr(c, k) for k in ("mode", "k") if k in fields and getattr(c, k) is not None})
         out.append(CityInputs(**kwargs))
     return out
+
+
+def _given(city: CitySpec) -> list[str]:
+    return [k for k in LAYER_COLUMNS if getattr(city.layers, k) is not None]
+
+
+def network_path(city: CitySpec, base: Path) -> Any:
+    """The network source of a scenario city: a local file (resolved against ``base``) or a place name.
+
+    Parameters
+    ----------
+    city : CitySpec
+    base : Path
+
+    Returns
+    -------
+    Path or str
+    """
+    return _network_source(city, base)
 
 
 _GEO_SUFFIXES = (".gpkg", ".geojson", ".json", ".parquet", ".geoparquet", ".shp", ".fgb")

@@ -16,7 +16,7 @@ from siting.errors import InputError
 from siting.national.clustering import ClusterOptions, find_clusters
 from siting.pipeline.options import CityInputs
 
-__all__ = ["cut_network", "assign_candidates", "cluster_cities"]
+__all__ = ["cut_network", "assign_candidates", "cluster_cities", "scenario_clusters"]
 
 log = logging.getLogger("siting")
 
@@ -87,6 +87,8 @@ def cluster_cities(
     options: ClusterOptions | None = None,
     *,
     places: gpd.GeoDataFrame | None = None,
+    population: gpd.GeoDataFrame | None = None,
+    rents: gpd.GeoDataFrame | None = None,
     **city_fields: Any,
 ) -> tuple[list[CityInputs], gpd.GeoDataFrame]:
     """Split a country's stores and candidate sites into cities, each with its own cut network.
@@ -101,6 +103,8 @@ def cluster_cities(
     options : ClusterOptions, optional
     places : geopandas.GeoDataFrame, optional
         Named places for the cluster names (see :func:`find_clusters`).
+    population, rents : geopandas.GeoDataFrame, optional
+        National layers: each city gets the features that intersect its area.
     **city_fields
         Passed to every :class:`siting.pipeline.CityInputs` (``currency``, ``rents``, ``mode`` ...).
 
@@ -115,6 +119,8 @@ def cluster_cities(
     options = options or ClusterOptions()
     crs = network.graph["crs"]
     stores, candidates = stores.to_crs(crs), candidates.to_crs(crs)
+    population = None if population is None else population.to_crs(crs)
+    rents = None if rents is None else rents.to_crs(crs)
     labels, table = find_clusters(stores, options, places=places)
     areas = table.assign(hull=table.geometry, geometry=table.geometry.buffer(options.buffer_m))
     site_cluster = assign_candidates(candidates, areas)
@@ -129,7 +135,14 @@ def cluster_cities(
         G = cut_network(network, row.geometry)
         nodes.append(G.number_of_nodes()), edges.append(G.number_of_edges())
         members = stores[labels == row.cluster].reset_index(drop=True)
-        cities.append(CityInputs(name=row.cluster, stores=members, candidates=sites, network_source=G, **city_fields))
+        extra = {
+            kind: layer[layer.intersects(row.geometry)].reset_index(drop=True)
+            for kind, layer in (("population", population), ("rents", rents))
+            if layer is not None
+        }
+        cities.append(
+            CityInputs(name=row.cluster, stores=members, candidates=sites, network_source=G, **extra, **city_fields)
+        )
     clusters = gpd.GeoDataFrame(
         table.drop(columns="geometry").assign(n_candidates=n_sites, network_nodes=nodes, network_edges=edges),
         geometry=areas.geometry.to_numpy(),
@@ -138,3 +151,74 @@ def cluster_cities(
     if not cities:
         raise InputError("no cluster has a candidate site within its area; add sites or raise clusters.buffer_m.")
     return cities, clusters
+
+
+def scenario_clusters(scenario: Any, spec: Any, layers: dict[str, gpd.GeoDataFrame], base: Any) -> list[CityInputs]:
+    """The cities of a scenario entry with ``clusters = "auto"`` (what :func:`siting.config.city_inputs` runs).
+
+    The national network is built once with every connected part kept (islands stay until ferries
+    join them); each cluster's network is then cut from it. Cluster names come from the OSM
+    ``place`` nodes of a ``.osm.pbf`` network file, else ``cluster-01`` ...
+
+    Parameters
+    ----------
+    scenario : siting.config.Scenario
+    spec : siting.config.CitySpec
+        The entry (``clusters = "auto"``; ``demo = "malta"`` for the demo country).
+    layers : dict
+        Layers read from the entry's files (``stores``, ``candidates``, optional ``population``, ``rents``).
+    base : Path
+        Folder relative paths are resolved against.
+
+    Returns
+    -------
+    list of CityInputs
+        Each with ``region = spec.name``.
+    """
+    from pathlib import Path
+
+    from siting.config.scenario import network_path
+    from siting.inputs.country_demo import demo_country, read_places
+    from siting.network.build import build_network
+
+    places = None
+    currency = spec.currency or scenario.currency
+    if spec.demo is not None:
+        country = demo_country(spec.demo)
+        layers = {"stores": country.stores, "candidates": country.candidates, **layers}
+        source: Any = country.osm_path
+        places = country.places
+        if spec.currency is None and "currency" not in scenario.raw:
+            currency = country.currency
+    else:
+        source = network_path(spec, base)
+    mode = spec.mode or scenario.rank.get("mode", "drive")
+    G = build_network(source, mode=mode, largest_component=False)
+    if places is None and isinstance(source, Path) and source.name.lower().endswith(".pbf"):
+        places = read_places(source, G.graph["crs"])
+    options = ClusterOptions(
+        link_distance_m=float(spec.cluster_link_distance_m),
+        min_demand_units_per_week=float(spec.cluster_min_demand_units_per_week),
+        max_radius_m=float(spec.cluster_max_radius_m),
+        buffer_m=float(spec.cluster_buffer_m),
+    )
+    cities, clusters = cluster_cities(
+        layers["stores"],
+        layers["candidates"],
+        G,
+        options,
+        places=places,
+        population=layers.get("population"),
+        rents=layers.get("rents"),
+        currency=currency,
+        mode=spec.mode,
+        region=spec.name,
+    )
+    log.info(
+        "%s: %d clusters found from %d stores: %s",
+        spec.name,
+        len(clusters),
+        len(layers["stores"]),
+        ", ".join(f"{r.cluster} ({r.n_stores} stores)" for r in clusters.itertuples()),
+    )
+    return cities

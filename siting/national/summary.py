@@ -10,6 +10,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from siting.maps.draw import OSM_ATTRIBUTION, OSM_TILES
+from siting.maps.offline import JQUERY_JS_URL, LEAFLET_CSS_URL, LEAFLET_JS_URL
 from siting.pipeline.results import CityResult, RunResult
 
 __all__ = ["recommend_sites", "national_summary", "national_map", "SUMMARY_COLUMNS"]
@@ -99,7 +101,8 @@ def national_summary(result: RunResult, target_share: float = 0.95) -> pd.DataFr
             pick = city.candidates[city.candidates["site_id"].astype(str).isin(sites)]
             saving = float(pick["saving_vs_offshore_per_yr"].sum())
         if not sites:
-            reason = "no site beats offshore production on landed cost"
+            best_saving = float(city.candidates["saving_vs_offshore_per_yr"].max())
+            reason = f"no site beats offshore production on landed cost (best site: {best_saving:,.0f}/yr)"
         else:
             reason = f"{share:.0%} of demand within {sla / 60:g} min with {len(sites)} site(s)"
         rows.append(
@@ -142,9 +145,11 @@ def national_map(
     chosen = dict(zip(summary["cluster"], summary["sites"].str.split()))
     stores = pd.concat([c.stores.to_crs("EPSG:4326").assign(city=n) for n, c in result.cities.items()])
     west, south, east, north = stores.total_bounds
-    attribution = next(iter(result.cities.values())).attribution
-    m = folium.Map(tiles=None, control_scale=True)
-    folium.TileLayer("OpenStreetMap", attr=attribution, name="OpenStreetMap").add_to(m)
+    m = folium.Map(location=[0.0, 0.0], tiles=None, control_scale=True)
+    m.default_js = [("leaflet", LEAFLET_JS_URL), ("jquery", JQUERY_JS_URL)]  # offline: no Bootstrap/Font Awesome
+    m.default_css = [("leaflet_css", LEAFLET_CSS_URL)]
+    m.get_root().header.add_child(folium.Element("<title>siting: national answer</title>"), name="siting_title")
+    folium.TileLayer(OSM_TILES, attr=OSM_ATTRIBUTION, name="OpenStreetMap").add_to(m)
     m.fit_bounds([[south, west], [north, east]])
     for i, (name, city) in enumerate(result.cities.items()):
         colour = _COLOURS[i % len(_COLOURS)]

@@ -121,6 +121,8 @@ class CityInputs:
     attribution : str
     mode : str, optional
         This city's network mode ("drive", "bike", "walk"); None uses ``RankOptions.mode``.
+    region : str, optional
+        For a city found by clustering (``clusters = "auto"``), the scenario entry it was found in.
     """
 
     name: str
@@ -132,6 +134,7 @@ class CityInputs:
     mode: str | None = None
     currency: str = "EUR"
     attribution: str = "© OpenStreetMap contributors (ODbL)"
+    region: str | None = None
 
 
 def city_from_demo(name: str = "helsinki") -> CityInputs:
