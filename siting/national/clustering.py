@@ -34,8 +34,9 @@ class ClusterOptions:
         start a city (DBSCAN ``min_samples`` on demand weights): smaller groups join the nearest
         city within ``max_radius_m`` or are left out (reported).
     max_radius_m : float
-        No store of a city lies farther than this from the city's demand-weighted centre: a larger
-        group is split (demand-weighted k-means) until it fits. At 36 km/h, 6 km is about 10 minutes.
+        No store of a city's core lies farther than this from the core's demand-weighted centre: a
+        larger group is split (demand-weighted k-means) until it fits; lone stores join a city whose
+        core centre is within this distance. At 36 km/h, 6 km is about 10 minutes.
     buffer_m : float
         The city's network is cut from the national one as the stores' convex hull plus this buffer;
         candidate sites inside a city's hull plus buffer can serve it.
@@ -115,8 +116,9 @@ def find_clusters(
     labels : pandas.Series
         City name per store (index of ``stores``); None for stores left out.
     clusters : geopandas.GeoDataFrame
-        One row per city, by falling demand: ``cluster, n_stores, demand_units_per_week, radius_m,
-        place`` and the stores' convex hull as geometry.
+        One row per city, by falling demand: ``cluster, n_stores, demand_units_per_week, radius_m``
+        (farthest store from the demand-weighted centre of all its stores), ``place`` and the
+        stores' convex hull as geometry.
     """
     from sklearn.cluster import DBSCAN
 
@@ -160,14 +162,15 @@ def find_clusters(
         members = assign == i
         pts = xy[members]
         hull = MultiPoint([tuple(p) for p in pts]).convex_hull
-        radius = float(np.hypot(*(pts - centres[i]).T).max())
+        centre = np.average(pts, axis=0, weights=w[members])  # of every member, joined stores included
+        radius = float(np.hypot(*(pts - centre).T).max())
         rows.append((name, int(members.sum()), float(w[members].sum()), round(radius, 1), place, hull))
     table = gpd.GeoDataFrame(pd.DataFrame(rows, columns=CLUSTER_COLUMNS), geometry="geometry", crs=stores.crs)
     by_group = {int(i): name for name, i in zip(names, rank)}
     per_row = np.array([by_group.get(int(a)) if a >= 0 else None for a in assign], dtype=object)
     out = np.empty(len(xy), dtype=object)
     out[order] = per_row
-    return pd.Series(out, index=stores.index, name="cluster"), table
+    return pd.Series(out, index=stores.index, name="cluster", dtype=object), table
 
 
 def _names(centres: np.ndarray, places: gpd.GeoDataFrame | None, crs) -> tuple[list[str], list[str | None]]:

@@ -16,12 +16,31 @@ from siting.errors import InputError
 from siting.national.clustering import ClusterOptions, find_clusters
 from siting.pipeline.options import CityInputs
 
-__all__ = ["cut_network", "assign_candidates", "cluster_cities", "scenario_clusters"]
+__all__ = ["node_xy", "cut_network", "assign_candidates", "cluster_cities", "scenario_clusters"]
 
 log = logging.getLogger("siting")
 
 
-def cut_network(G: nx.MultiDiGraph, area: BaseGeometry) -> nx.MultiDiGraph:
+def node_xy(G: nx.MultiDiGraph) -> tuple[np.ndarray, np.ndarray]:
+    """Node ids and their (n, 2) coordinates, in ``G.nodes`` order (to cut many areas from one network).
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+
+    Returns
+    -------
+    ids : numpy.ndarray
+    xy : numpy.ndarray
+    """
+    ids = np.fromiter(G.nodes, dtype=np.int64, count=G.number_of_nodes())
+    xy = np.array([(d["x"], d["y"]) for _, d in G.nodes(data=True)], dtype=float).reshape(-1, 2)
+    return ids, xy
+
+
+def cut_network(
+    G: nx.MultiDiGraph, area: BaseGeometry, *, nodes: tuple[np.ndarray, np.ndarray] | None = None
+) -> nx.MultiDiGraph:
     """The part of a projected network inside ``area``: its largest strongly connected component.
 
     Every edge between two kept nodes is kept, ferries included (an edge is an edge, whatever its
@@ -33,23 +52,28 @@ def cut_network(G: nx.MultiDiGraph, area: BaseGeometry) -> nx.MultiDiGraph:
         Projected national network (node ``x``, ``y`` in the CRS of ``area``).
     area : shapely geometry
         Polygon in ``G.graph["crs"]``.
+    nodes : tuple, optional
+        :func:`node_xy` of ``G``, when cutting many areas.
 
     Returns
     -------
     networkx.MultiDiGraph
         A new graph (own attribute dicts) with ``G.graph``'s attributes.
     """
-    ids = np.fromiter(G.nodes, dtype=np.int64, count=G.number_of_nodes())
-    x = np.fromiter((d["x"] for _, d in G.nodes(data=True)), dtype=float, count=len(ids))
-    y = np.fromiter((d["y"] for _, d in G.nodes(data=True)), dtype=float, count=len(ids))
-    inside = ids[contains_xy(area, x, y)]
+    ids, xy = nodes if nodes is not None else node_xy(G)
+    inside = ids[contains_xy(area, xy[:, 0], xy[:, 1])]
     if len(inside) == 0:
         raise InputError("the cluster's area holds no node of the national network; check the network covers it.")
-    sub = G.subgraph(inside.tolist())
-    largest = max(nx.strongly_connected_components(sub), key=lambda c: (len(c), min(c)))
-    out = sub.subgraph(largest).copy()
-    out.graph = dict(G.graph)
-    return out
+    keep = set(inside.tolist())
+    H = nx.MultiDiGraph(**G.graph)
+    H.add_nodes_from((n, dict(G.nodes[n])) for n in inside.tolist())
+    H.add_edges_from(
+        (u, v, k, dict(d)) for u in inside.tolist() for v, keyed in G.adj[u].items() if v in keep for k, d in keyed.items()
+    )
+    largest = max(nx.strongly_connected_components(H), key=lambda c: (len(c), -min(c)))
+    if len(largest) < H.number_of_nodes():
+        H.remove_nodes_from([n for n in inside.tolist() if n not in largest])
+    return H
 
 
 def assign_candidates(candidates: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.Series:
@@ -68,16 +92,15 @@ def assign_candidates(candidates: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> 
     pandas.Series
         Cluster name per candidate (index of ``candidates``); None for sites outside every area.
     """
-    pts = candidates.geometry.representative_point()
-    out = pd.Series(None, index=candidates.index, dtype=object, name="cluster")
-    best = pd.Series(np.inf, index=candidates.index)
+    pts = candidates.geometry.representative_point().reset_index(drop=True)
+    out = np.full(len(pts), None, dtype=object)
+    best = np.full(len(pts), np.inf)
     for row in areas.itertuples():
-        within = pts.within(row.geometry)
-        dist = pts[within].distance(row.hull)
-        closer = dist[dist < best[within]]
-        out[closer.index] = row.cluster
-        best[closer.index] = closer
-    return out
+        dist = np.where(pts.within(row.geometry).to_numpy(), pts.distance(row.hull).to_numpy(), np.inf)
+        closer = dist < best
+        out[closer] = row.cluster
+        best[closer] = dist[closer]
+    return pd.Series(out, index=candidates.index, name="cluster", dtype=object)
 
 
 def cluster_cities(
@@ -124,6 +147,7 @@ def cluster_cities(
     labels, table = find_clusters(stores, options, places=places)
     areas = table.assign(hull=table.geometry, geometry=table.geometry.buffer(options.buffer_m))
     site_cluster = assign_candidates(candidates, areas)
+    xy = node_xy(network)
     cities, n_sites, nodes, edges = [], [], [], []
     for row in areas.itertuples():
         sites = candidates[site_cluster == row.cluster].reset_index(drop=True)
@@ -132,7 +156,7 @@ def cluster_cities(
             log.warning("cluster %s: no candidate site within %g m of its stores; left out", row.cluster, options.buffer_m)
             nodes.append(0), edges.append(0)
             continue
-        G = cut_network(network, row.geometry)
+        G = cut_network(network, row.geometry, nodes=xy)
         nodes.append(G.number_of_nodes()), edges.append(G.number_of_edges())
         members = stores[labels == row.cluster].reset_index(drop=True)
         extra = {
