@@ -46,3 +46,26 @@ def _private_network_cache(tmp_path_factory: pytest.TempPathFactory):
         os.environ.pop("SITING_CACHE_DIR", None)
     else:
         os.environ["SITING_CACHE_DIR"] = old
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """A real LocalCluster: 2 single-threaded worker processes on 127.0.0.1, no dashboard."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    # a crashed task is retried once (not three times) before the run reports it
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        cluster = LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            worker_dashboard_address=None,
+            env={"SITING_N_JOBS": "1"},
+        )
+    client = Client(cluster)
+    yield client
+    client.close()
+    cluster.close()

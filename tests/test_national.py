@@ -33,28 +33,6 @@ from siting.pipeline import CityInputs, RankOptions, run
 FAST = RankOptions(isochrones_for_top=0)
 
 
-@pytest.fixture(scope="session")
-def dask_client():
-    """A real LocalCluster: 2 single-threaded worker processes on 127.0.0.1, no dashboard."""
-    import dask
-    from distributed import Client, LocalCluster
-
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
-        cluster = LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            worker_dashboard_address=None,
-            env={"SITING_N_JOBS": "1"},
-        )
-    client = Client(cluster)
-    yield client
-    client.close()
-    cluster.close()
-
-
 @pytest.fixture(scope="module")
 def country():
     c = synthetic_country(n_cities=5, nodes_per_city=1600, stores_per_city=40, candidates_per_city=8, seed=3)
@@ -100,7 +78,9 @@ def test_clusters_of_a_hand_worked_country():
     b = [(20000, 0), (20500, 0), (20000, 500)]
     pts = a + b + [(3000, 0), (0, 50000), (40000, 0), (40400, 0)]
     demand = [10, 10, 10, 10, 10, 10, 10, 5, 5, 5, 5]
-    labels, table = find_clusters(_stores(pts, demand), ClusterOptions(link_distance_m=800, min_demand_units_per_week=20))
+    labels, table = find_clusters(
+        _stores(pts, demand), ClusterOptions(link_distance_m=800, min_demand_units_per_week=20)
+    )
     assert list(table["cluster"]) == ["cluster-01", "cluster-02"]  # by falling demand: A (45) then B (30)
     assert list(labels) == ["cluster-01"] * 4 + ["cluster-02"] * 3 + ["cluster-01", None, None, None]
     assert list(table["demand_units_per_week"]) == [45.0, 30.0]
@@ -213,28 +193,6 @@ def test_synthetic_country_on_dask_equals_serial(dask_client, country, country_s
     assert _tables(result) == _tables(country_serial)
     assert seen[0] == ("rank cities", 0, 5) and seen[-1] == ("rank cities", 5, 5)
     assert result.ranking["rank_overall"].nunique() == len(result.ranking)
-
-
-def test_malta_clusters_on_dask_equal_serial(dask_client):
-    from siting.inputs.country_demo import demo_country
-    from siting.network import build_network
-
-    d = demo_country("malta")
-    G = build_network(d.osm_path, largest_component=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        cities, table = cluster_cities(d.stores, d.candidates, G, places=d.places)
-    names = list(table["cluster"])
-    assert {"victoria", "birkirkara", "gzira"} <= set(names)  # Gozo's capital and Malta's towns
-    gozo = table[table["cluster"] == "victoria"].to_crs("EPSG:4326").geometry.iloc[0].centroid
-    assert 14.1 < gozo.x < 14.4 and gozo.y > 36.0  # Victoria lies on Gozo
-    opts = RankOptions(isochrones_for_top=0, lanes_for_top=1)
-    serial = run(cities, opts)
-    distributed = run_clusters(cities, opts, client=dask_client)
-    assert _tables(distributed) == _tables(serial)
-    summary = national_summary(distributed)
-    assert summary.equals(national_summary(serial))
-    assert set(summary["cluster"]) == set(names) - set(table.loc[table["n_candidates"] == 0, "cluster"])
 
 
 def test_a_failing_cluster_is_named_and_the_others_are_kept(dask_client, country, country_serial):

@@ -227,9 +227,9 @@ def _run(
             partial = getattr(exc, "outcome", None)
             if partial is not None and partial.result is not None:
                 write["command"] = "rank"
-                runner.write_outputs(partial, scenario, out, fmt_value, **write)  # type: ignore[arg-type]
+                runner.write_outputs(partial, scenario, out, fmt_value, **write)
             raise
-    written = runner.write_outputs(outcome, scenario, out, fmt_value, **write)  # type: ignore[arg-type]
+    written = runner.write_outputs(outcome, scenario, out, fmt_value, **write)
     if command == "plan":
         runner.print_plan(outcome)
     else:
@@ -476,16 +476,20 @@ def validate(
 @app.command()
 def demo(
     folder: Annotated[Path, typer.Argument(help="Folder to write the demo inputs to (created if needed).")],
-    city: Annotated[str, typer.Option(help="Demo city: helsinki or kotka.")] = "helsinki",
+    city: Annotated[str, typer.Option(help="Demo: helsinki or kotka (cities), malta (a country).")] = "helsinki",
     force: Annotated[bool, typer.Option("--force", help="Overwrite files already there.")] = False,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Write a demo city's inputs (four GeoPackage layers, its OSM extract, a scenario) for you to copy and edit."""
+    """Write a demo's inputs (GeoPackage layers, its OSM extract, a scenario) for you to copy and edit."""
     _setup_logging(verbose, quiet)
+    from siting.inputs.country_demo import DEMO_COUNTRIES
     from siting.inputs.demo import demo_city
     from siting.outputs import atomic_path, write_layer, write_text
 
+    if city.lower() in DEMO_COUNTRIES:
+        _country_demo_files(folder, city.lower(), force)
+        return
     data = demo_city(city)
     names = ["stores.gpkg", "candidates.gpkg", "population.gpkg", "rents.gpkg", data.osm_path.name, "scenario.toml"]
     existing = [n for n in names if (folder / n).exists()]
@@ -503,6 +507,59 @@ def demo(
     for n in names:
         print(folder / n)
     log.info("demo inputs of %s written; run: siting rank %s", city, folder / "scenario.toml")
+
+
+def _country_demo_files(folder: Path, name: str, force: bool) -> None:
+    """Write a demo country's stores, candidates, OSM extract and a clusters = "auto" scenario."""
+    from siting.inputs.country_demo import demo_country
+    from siting.outputs import atomic_path, write_layer, write_text
+
+    data = demo_country(name)
+    names = ["stores.gpkg", "candidates.gpkg", data.osm_path.name, "scenario.toml"]
+    existing = [n for n in names if (folder / n).exists()]
+    if existing and not force:
+        raise InputError(
+            f"{folder}: {', '.join(existing)} already exist; pass --force to overwrite or choose another folder."
+        )
+    for kind in ("stores", "candidates"):
+        write_layer(getattr(data, kind).to_crs("EPSG:4326"), folder / f"{kind}.gpkg", layer=kind)
+    with atomic_path(folder / data.osm_path.name) as tmp:
+        shutil.copyfile(data.osm_path, tmp)
+    text = _DEMO_COUNTRY_SCENARIO.format(
+        name=name, osm=data.osm_path.name, sla=DEMO_COUNTRY_SLA_S, floor=DEMO_COUNTRY_FLOOR_M2
+    )
+    write_text(text, folder / "scenario.toml")
+    for n in names:
+        print(folder / n)
+    log.info("demo inputs of %s written; run: siting rank %s --scheduler local", name, folder / "scenario.toml")
+
+
+_DEMO_COUNTRY_SCENARIO = """\
+# The demo country {name} as plain files: one store file, one candidate file, one national extract.
+# Its cities are found from the stores (clusters = "auto"). Data: OpenStreetMap, (c) OpenStreetMap
+# contributors, ODbL. Demand and rents are illustrative models (see the siting README).
+name = "{name}-files"
+currency = "EUR"
+
+[[cities]]
+name = "{name}"
+clusters = "auto"
+network = "{osm}"
+cluster_link_distance_m = 1500
+cluster_min_demand_units_per_week = 60
+cluster_max_radius_m = 6000
+cluster_buffer_m = 2000
+
+[cities.layers.stores]
+path = "stores.gpkg"
+
+[cities.layers.candidates]
+path = "candidates.gpkg"
+
+[rank]
+sla_time_s = {sla:g}
+required_floor_area_m2 = {floor:g}
+"""
 
 
 _DEMO_SCENARIO = """\

@@ -217,7 +217,9 @@ def _check_city(city: CitySpec, path: str) -> None:
     if city.demo is not None and city.demo.lower() not in demos:
         raise _Bad(f"{path}.demo", f"unknown demo {city.demo!r}; expected one of {', '.join(sorted(demos))}")
     if city.clusters not in (None, "auto"):
-        raise _Bad(f"{path}.clusters", f'expected "auto" (find this country\'s cities from its stores), got {city.clusters!r}')
+        raise _Bad(
+            f"{path}.clusters", f'expected "auto" (find this country\'s cities from its stores), got {city.clusters!r}'
+        )
     if city.clusters is None and city.demo is not None and city.demo.lower() in DEMO_COUNTRIES:
         raise _Bad(f"{path}.clusters", f'the demo country {city.demo!r} needs clusters = "auto"')
     if city.mode is not None and city.mode not in MODES:

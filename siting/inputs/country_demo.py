@@ -71,6 +71,8 @@ def read_places(path: str | Path, crs: str) -> gpd.GeoDataFrame:
 
     rows = []
     for node in osmium.FileProcessor(str(path), osmium.osm.NODE):
+        if not isinstance(node, osmium.osm.Node):
+            continue
         kind = node.tags.get("place")
         name = node.tags.get("name:en") or node.tags.get("name")
         if kind in ("city", "town", "village", "suburb") and name:

@@ -72,7 +72,9 @@ def dask_client(scheduler: str, workers: int = 2) -> Iterator[Any]:
     try:
         client = Client(scheduler, timeout="10s")
     except OSError as exc:
-        raise InputError(f"cannot reach the Dask scheduler at {scheduler} ({exc}); start it or check the address.") from None
+        raise InputError(
+            f"cannot reach the Dask scheduler at {scheduler} ({exc}); start it or check the address."
+        ) from None
     with client:
         yield client
 
@@ -150,7 +152,9 @@ def run_clusters(
     with contextlib.suppress(Exception):  # older distributed versions lack it: logs then stay on the workers
         client.forward_logging("siting", level=log.getEffectiveLevel())
     futures = {
-        client.submit(_rank_task, city, options, log.getEffectiveLevel(), key=f"rank-{city.name}", priority=-i): city.name
+        client.submit(
+            _rank_task, city, options, log.getEffectiveLevel(), key=f"rank-{city.name}", priority=-i
+        ): city.name
         for i, city in enumerate(cities)
     }
     results: dict[str, CityResult] = {}

@@ -68,7 +68,11 @@ def cut_network(
     H = nx.MultiDiGraph(**G.graph)
     H.add_nodes_from((n, dict(G.nodes[n])) for n in inside.tolist())
     H.add_edges_from(
-        (u, v, k, dict(d)) for u in inside.tolist() for v, keyed in G.adj[u].items() if v in keep for k, d in keyed.items()
+        (u, v, k, dict(d))
+        for u in inside.tolist()
+        for v, keyed in G.adj[u].items()
+        if v in keep
+        for k, d in keyed.items()
     )
     largest = max(nx.strongly_connected_components(H), key=lambda c: (len(c), -min(c)))
     if len(largest) < H.number_of_nodes():
@@ -153,11 +157,15 @@ def cluster_cities(
         sites = candidates[site_cluster == row.cluster].reset_index(drop=True)
         n_sites.append(len(sites))
         if sites.empty:
-            log.warning("cluster %s: no candidate site within %g m of its stores; left out", row.cluster, options.buffer_m)
-            nodes.append(0), edges.append(0)
+            log.warning(
+                "cluster %s: no candidate site within %g m of its stores; left out", row.cluster, options.buffer_m
+            )
+            nodes.append(0)
+            edges.append(0)
             continue
         G = cut_network(network, row.geometry, nodes=xy)
-        nodes.append(G.number_of_nodes()), edges.append(G.number_of_edges())
+        nodes.append(G.number_of_nodes())
+        edges.append(G.number_of_edges())
         members = stores[labels == row.cluster].reset_index(drop=True)
         extra = {
             kind: layer[layer.intersects(row.geometry)].reset_index(drop=True)

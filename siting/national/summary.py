@@ -148,7 +148,8 @@ def national_map(
     m = folium.Map(location=[0.0, 0.0], tiles=None, control_scale=True)
     m.default_js = [("leaflet", LEAFLET_JS_URL), ("jquery", JQUERY_JS_URL)]  # offline: no Bootstrap/Font Awesome
     m.default_css = [("leaflet_css", LEAFLET_CSS_URL)]
-    m.get_root().header.add_child(folium.Element("<title>siting: national answer</title>"), name="siting_title")
+    root: Any = m.get_root()
+    root.header.add_child(folium.Element("<title>siting: national answer</title>"), name="siting_title")
     folium.TileLayer(OSM_TILES, attr=OSM_ATTRIBUTION, name="OpenStreetMap").add_to(m)
     m.fit_bounds([[south, west], [north, east]])
     for i, (name, city) in enumerate(result.cities.items()):

@@ -46,7 +46,10 @@ def _city(G: nx.MultiDiGraph, side: int, x0: float, y0: float, first_id: int, rn
     y = y0 + rows * SPACING_M + rng.uniform(-20, 20, side * side)
     G.add_nodes_from((int(i), {"x": float(a), "y": float(b)}) for i, a, b in zip(ids, x, y))
     grid = np.arange(side * side).reshape(side, side)
-    for u, v, line in ((grid[:, :-1], grid[:, 1:], rows[grid[:, :-1]]), (grid[:-1, :], grid[1:, :], cols[grid[:-1, :]])):
+    for u, v, line in (
+        (grid[:, :-1], grid[:, 1:], rows[grid[:, :-1]]),
+        (grid[:-1, :], grid[1:, :], cols[grid[:-1, :]]),
+    ):
         u, v, line = u.ravel(), v.ravel(), line.ravel()
         kph = np.where(line % 10 == 0, ARTERIAL_KPH, STREET_KPH)
         length = np.hypot(x[u] - x[v], y[u] - y[v]) * (1.0 + rng.uniform(0.0, 0.1, len(u)))
@@ -100,7 +103,9 @@ def synthetic_country(
         G.add_edge(b, a, **data)
     cx = np.array(centres)
     half = width / 2 - 50.0
-    s_xy = np.repeat(cx, stores_per_city, axis=0) + np.clip(rng.normal(0, 1500.0, (n_cities * stores_per_city, 2)), -half, half)
+    s_xy = np.repeat(cx, stores_per_city, axis=0) + np.clip(
+        rng.normal(0, 1500.0, (n_cities * stores_per_city, 2)), -half, half
+    )
     stores = gpd.GeoDataFrame(
         {
             "store_id": [f"s{i:06d}" for i in range(len(s_xy))],
