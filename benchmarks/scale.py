@@ -49,7 +49,16 @@ def _tables(result) -> list[bytes]:
 
 
 def _peak_rss_mib() -> float:
+    """This process's peak resident memory (VmHWM; ru_maxrss would include the parent's before exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _cpu_s() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def _makespan(task_s: list[float], workers: int) -> float:
@@ -86,11 +95,11 @@ def main() -> None:
     del country, G
     options = RankOptions()
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu_s()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         serial = run(cities, options)
-    serial_s = time.perf_counter() - t0
+    serial_s, serial_cpu = time.perf_counter() - t0, _cpu_s() - c0
     print(
         f"serial (in-process): {serial_s:.1f} s; driver peak RSS {_peak_rss_mib():,.0f} MiB; "
         f"load {os.getloadavg()[0]:.2f}"
@@ -99,13 +108,14 @@ def main() -> None:
     from distributed import get_task_stream
 
     with dask_client("local", args.workers) as client:
-        client.run(lambda: None)  # workers up
+        cpu0 = client.run(_cpu_s)  # workers up
         t0 = time.perf_counter()
         with get_task_stream(client) as stream, warnings.catch_warnings():
             warnings.simplefilter("ignore")
             distributed = run_clusters(cities, options, client=client)
         dask_s = time.perf_counter() - t0
         rss = client.run(_peak_rss_mib)
+        cpu1 = client.run(_cpu_s)
         load = os.getloadavg()[0]
     compute = [
         sum(s["stop"] - s["start"] for s in rec["startstops"] if s["action"] == "compute") for rec in stream.data
@@ -115,6 +125,17 @@ def main() -> None:
     ]
     same = _tables(serial) == _tables(distributed)
     print(f"LocalCluster ({args.workers} workers): {dask_s:.1f} s; load {load:.2f}")
+    workers_cpu = sum(cpu1[a] - cpu0[a] for a in cpu1)
+    print(
+        f"CPU time used: serial {serial_cpu:.0f} s over {serial_s:.0f} s ({serial_cpu / serial_s:.2f} cores); "
+        f"workers {workers_cpu:.0f} s over {dask_s:.0f} s ({workers_cpu / dask_s:.2f} cores): the rest of the "
+        "2 cores went to other users of this shared machine"
+    )
+    busiest = max(cpu1[a] - cpu0[a] for a in cpu1)
+    print(
+        f"ESTIMATE on an idle machine (each process on its own core): serial {serial_cpu:.0f} s, "
+        f"LocalCluster {busiest:.0f} s (busiest worker's CPU time): {serial_cpu / busiest:.2f}x"
+    )
     print(f"speed-up serial / LocalCluster: {serial_s / dask_s:.2f}x (target >= 1.6x on 2 cores)")
     print(f"outputs identical to the serial run (ranking, sensitivity, lane totals, lanes): {same}")
     for addr, mib in sorted(rss.items()):

@@ -172,6 +172,7 @@ def execute(
     if command == "plan":
         t0 = time.perf_counter()
         ks = {c.name: c.k for c in scenario.cities}
+        ks.update({c.name: ks[c.region] for c in inputs if c.region in ks})  # a found city takes its region's k
         outcome.plan_result = pipeline.plan(result, ks, seed=scenario.seed, progress=progress)
         outcome.plan = _split_plan(outcome.plan_result, list(result.cities))
         timings["plan_s"] = time.perf_counter() - t0

@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import logging
 import os
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -238,7 +239,7 @@ def od_to_parquet(
     else:
         graph = client.scatter(G, broadcast=True)
         futures = [
-            client.submit(_od_chunk, graph, chunk, dst, path, key=f"od-{k:05d}-{folder.name}", priority=-k)
+            client.submit(_od_chunk, graph, chunk, dst, path, key=f"od-{k:05d}-{uuid.uuid4().hex[:8]}", priority=-k)
             for k, (chunk, path) in enumerate(zip(chunks, paths))
         ]
         client.gather(futures)
