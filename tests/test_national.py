@@ -182,7 +182,15 @@ def test_local_cluster_stays_on_loopback(dask_client):
     info = dask_client.scheduler_info(n_workers=-1)
     assert dask_client.scheduler.address.startswith("tcp://127.0.0.1:")
     assert all(addr.startswith("tcp://127.0.0.1:") for addr in info["workers"])
-    assert dask_client.dashboard_link is None or "127.0.0.1" in str(dask_client.dashboard_link)
+    http = dask_client.cluster.scheduler.http_server  # the health endpoint; no dashboard
+    assert {sock.getsockname()[0] for sock in http._sockets.values()} == {"127.0.0.1"}
+    import urllib.error
+    import urllib.request
+
+    port = next(iter(http._sockets.values())).getsockname()[1]
+    assert urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10).status == 200
+    with pytest.raises(urllib.error.HTTPError, match="404"):  # the dashboard is off
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/status", timeout=10)
     assert cluster_info(dask_client, "local") == {"scheduler": "local", "workers": 2, "threads": 2}
 
 

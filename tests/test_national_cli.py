@@ -92,7 +92,7 @@ def test_cli_on_a_local_cluster_writes_the_same_files_as_serial(scenario_dir, tm
     assert [c["cluster"] for c in rec_d["clusters"]] == ["cluster-01", "cluster-02", "cluster-03"]
     assert rec_d["clusters"] == rec_s["clusters"]
     assert rec_d["clusters"][0]["n_stores"] == 30 and rec_d["clusters"][0]["network_nodes"] == 900
-    assert set(rec_d["recommended_sites"]) == {"cluster-01", "cluster-02", "cluster-03"}
+    assert set(rec_d["recommended_sites"]) == {"harbour", "cluster-01", "cluster-02", "cluster-03"}
 
 
 def test_cli_on_an_existing_scheduler_address(scenario_dir, tmp_path, capsys, monkeypatch, dask_client):

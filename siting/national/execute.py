@@ -60,6 +60,8 @@ def dask_client(scheduler: str, workers: int = 2) -> Iterator[Any]:
             host="127.0.0.1",
             dashboard_address=None,
             worker_dashboard_address=None,
+            # no dashboard; the scheduler's health endpoint on a free loopback port
+            scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
             env={"SITING_N_JOBS": "1"},
         )
         try:
