@@ -310,3 +310,29 @@ def test_national_map_has_a_layer_per_cluster(country_serial):
     for name in country_serial.cities:
         assert f"{name} (" in html
     assert "cdn.jsdelivr" not in html
+
+
+def test_recommended_sites_on_a_hand_worked_cluster(country_serial):
+    import dataclasses
+    from itertools import combinations
+
+    import geopandas as gpd
+
+    base = next(iter(country_serial.cities.values()))
+    stores = gpd.GeoDataFrame({"store_id": list("wxyz"), "demand_units_per_week": [10.0, 10.0, 10.0, 1.0]})
+    sites = gpd.GeoDataFrame({"site_id": ["A", "B", "C"]})
+    # minutes to each store: A reaches w, x; B reaches w, x, z; C reaches y (SLA 10 min)
+    minutes = np.array([[5, 5, 30, 30], [5, 5, 30, 5], [30, 30, 5, 30]], float)
+    city = dataclasses.replace(base, stores=stores, candidates=sites, store_time_s=minutes * 60)
+    chosen, share = recommend_sites(city, 600.0, 0.95)
+    assert chosen == ["B", "C"] and share == 1.0  # B first (21 units), then C adds 10 (A would add none)
+    # independent: no single site reaches 95% of 31 units; the smallest set that does has 2 sites
+    within = minutes <= 10
+    demand = stores["demand_units_per_week"].to_numpy()
+    sizes = [
+        len(s) for k in (1, 2, 3) for s in combinations(range(3), k) if within[list(s)].any(0) @ demand >= 0.95 * 31
+    ]
+    assert min(sizes) == len(chosen)
+    # the business case: C loses money against offshore, so it may not open and B alone covers 21/31
+    costly = dataclasses.replace(city, candidates=sites.assign(saving_vs_offshore_per_yr=[100.0, 50.0, -1.0]))
+    assert recommend_sites(costly, 600.0, 0.95) == (["B"], pytest.approx(21 / 31))
