@@ -199,3 +199,17 @@ def test_demo_country_files_give_the_same_clusters(tmp_path, capsys):
     }
     cities = city_inputs(load_scenario(tmp_path / "m" / "scenario.toml"))  # names from the file's place nodes
     assert {c.name: len(c.stores) for c in cities} == MALTA_CLUSTERS
+
+
+def test_a_bad_cluster_distance_names_the_city_and_the_key(scenario_dir, tmp_path):
+    from siting.errors import InputError
+
+    text = (
+        (scenario_dir / "scenario.toml").read_text().replace("cluster_max_radius_m = 5000", "cluster_max_radius_m = -1")
+    )
+    (tmp_path / "bad.toml").write_text(text)
+    for f in scenario_dir.iterdir():
+        if f.suffix in (".gpkg", ".graphml"):
+            (tmp_path / f.name).symlink_to(f)
+    with pytest.raises(InputError, match=r"city 'land' \(clusters = \"auto\"\): clusters: max_radius_m must be"):
+        city_inputs(load_scenario(tmp_path / "bad.toml"))

@@ -213,6 +213,17 @@ def scenario_clusters(scenario: Any, spec: Any, layers: dict[str, gpd.GeoDataFra
     from siting.inputs.country_demo import demo_country, read_places
     from siting.network.build import build_network
 
+    try:
+        options = ClusterOptions(
+            link_distance_m=float(spec.cluster_link_distance_m),
+            min_demand_units_per_week=float(spec.cluster_min_demand_units_per_week),
+            max_radius_m=float(spec.cluster_max_radius_m),
+            buffer_m=float(spec.cluster_buffer_m),
+        )
+    except InputError as exc:
+        raise InputError(
+            f'city {spec.name!r} (clusters = "auto"): {exc} Set it with cluster_<name> in the scenario.'
+        ) from None
     places = None
     currency = spec.currency or scenario.currency
     if spec.demo is not None:
@@ -228,12 +239,6 @@ def scenario_clusters(scenario: Any, spec: Any, layers: dict[str, gpd.GeoDataFra
     G = build_network(source, mode=mode, largest_component=False)
     if places is None and isinstance(source, Path) and source.name.lower().endswith(".pbf"):
         places = read_places(source, G.graph["crs"])
-    options = ClusterOptions(
-        link_distance_m=float(spec.cluster_link_distance_m),
-        min_demand_units_per_week=float(spec.cluster_min_demand_units_per_week),
-        max_radius_m=float(spec.cluster_max_radius_m),
-        buffer_m=float(spec.cluster_buffer_m),
-    )
     cities, clusters = cluster_cities(
         layers["stores"],
         layers["candidates"],
