@@ -60,7 +60,11 @@ def _siting(args, capsys):
     return info.value.code, out, err
 
 
-def test_a_scenario_mixes_a_named_city_and_found_clusters(scenario_dir):
+def test_a_scenario_mixes_a_named_city_and_found_clusters(scenario_dir, capsys):
+    code, out, err = _siting(["validate", str(scenario_dir / "scenario.toml")], capsys)
+    assert code == 0, err
+    assert "city cluster-01 (found in land): 30 stores, 6 candidates; network 900 nodes" in out
+    assert "OK (2 cities)" in out
     cities = city_inputs(load_scenario(scenario_dir / "scenario.toml"))
     assert [c.name for c in cities] == ["harbour", "cluster-01", "cluster-02", "cluster-03"]
     assert [c.region for c in cities] == [None, "land", "land", "land"]

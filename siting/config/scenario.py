@@ -484,7 +484,8 @@ def _option_files(options: Any, prefix: str = "") -> list[tuple[str, str]]:
 
 
 def check_inputs(scenario: Scenario) -> list[str]:
-    """Check every input of a scenario without computing anything (no network is built).
+    """Check every input of a scenario without computing anything (no network is built, except for
+    ``clusters = "auto"`` entries, whose cities are found and cut from their national network).
 
     Reads and validates each layer, checks each network file exists and is a known kind, loads
     the vehicle and product files and builds the ranking options.
@@ -510,7 +511,9 @@ def check_inputs(scenario: Scenario) -> list[str]:
         lines.append(f"rank.{key}: {len(layer):,} features from {path}")
     for inputs in city_inputs(scenario):
         src = inputs.network_source
-        kind = source_kind(src)
         counts = ", ".join(f"{len(g):,} {k}" for k in LAYER_COLUMNS if (g := getattr(inputs, k)) is not None)
-        lines.append(f"city {inputs.name}: {counts}; network {kind} {src}")
+        if inputs.region is not None:  # found by clustering: its network is cut from the region's
+            lines.append(f"city {inputs.name} (found in {inputs.region}): {counts}; network {len(src):,} nodes")
+            continue
+        lines.append(f"city {inputs.name}: {counts}; network {source_kind(src)} {src}")
     return lines
