@@ -117,7 +117,7 @@ def test_cli_on_an_existing_scheduler_address(scenario_dir, tmp_path, capsys, mo
     "args, message",
     [
         (["--scheduler", "nowhere"], "--scheduler must be 'local' or a scheduler address"),
-        (["--demo", "atlantis"], "unknown demo 'atlantis'"),
+        (["--demo", "atlantis"], "unknown demo city 'atlantis'"),
     ],
 )
 def test_bad_scheduler_or_demo_is_a_clear_error(args, message, capsys, tmp_path, monkeypatch):

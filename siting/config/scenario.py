@@ -215,7 +215,7 @@ def _check_city(city: CitySpec, path: str) -> None:
 
     demos = {**DEMO_CITIES, **DEMO_COUNTRIES}
     if city.demo is not None and city.demo.lower() not in demos:
-        raise _Bad(f"{path}.demo", f"unknown demo {city.demo!r}; expected one of {', '.join(sorted(demos))}")
+        raise _Bad(f"{path}.demo", f"unknown demo city {city.demo!r}; expected one of {', '.join(sorted(demos))}")
     if city.clusters not in (None, "auto"):
         raise _Bad(
             f"{path}.clusters", f'expected "auto" (find this country\'s cities from its stores), got {city.clusters!r}'
