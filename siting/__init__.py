@@ -6,6 +6,7 @@ from importlib import import_module
 from typing import Any
 
 from siting.errors import (
+    ClusterFailedError,
     InfeasibleError,
     InputError,
     MissingColumnError,
@@ -67,6 +68,7 @@ __all__ = [
     "MissingFileError",
     "NetworkUnavailableError",
     "InfeasibleError",
+    "ClusterFailedError",
     *_LAZY,
 ]
 

@@ -16,6 +16,7 @@ __all__ = [
     "InfeasibleError",
     "hint",
     "cli_interface",
+    "ClusterFailedError",
 ]
 
 _INTERFACE: ContextVar[str] = ContextVar("siting_interface", default="python")
@@ -82,3 +83,22 @@ class NetworkUnavailableError(SitingError, ConnectionError):
 
 class InfeasibleError(InputError):
     """A request that no solution can satisfy (p > candidates, capacity < demand, ...)."""
+
+
+class ClusterFailedError(SitingError, RuntimeError):
+    """One or more clusters of a distributed run failed; the others' results are kept.
+
+    Attributes
+    ----------
+    failures : dict
+        Cluster name -> what went wrong (exception type and message).
+    partial : siting.pipeline.RunResult or None
+        The clusters that finished (None when none did).
+    """
+
+    def __init__(self, failures: dict[str, str], partial: object | None = None) -> None:
+        self.failures = dict(failures)
+        self.partial = partial
+        lines = "; ".join(f"cluster {name!r}: {why}" for name, why in self.failures.items())
+        kept = "none" if partial is None else ", ".join(getattr(partial, "cities", {}))
+        super().__init__(f"{len(self.failures)} cluster(s) failed ({lines}); results kept for: {kept}.")

@@ -15,6 +15,7 @@ __all__ = [
     "FAMILIES",
     "FRONTIER",
     "FRONTIER_FIGURE",
+    "NATIONAL_SUMMARY",
     "BUNDLE",
     "RANKING",
     "CHOSEN",
@@ -45,6 +46,8 @@ FAMILIES = "families"
 FRONTIER = "frontier"
 #: the frontier figure: beside the tables for one city, in each city's folder for several
 FRONTIER_FIGURE = "frontier.png"
+#: microfactories recommended per cluster of a national run (``clusters = "auto"``)
+NATIONAL_SUMMARY = "national_summary"
 #: the one GeoPackage holding every layer of a city with ``--format gpkg``
 BUNDLE = "layers.gpkg"
 #: the ranking (all cities at the top, one city in its folder); always CSV

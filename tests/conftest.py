@@ -128,3 +128,28 @@ def malta_ranked(malta_graph, malta_inputs):
     return rank_city(
         CityInputs("malta", stores, candidates, malta_graph), RankOptions(lanes_for_top=1, isochrones_for_top=1)
     )
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """A real LocalCluster: 2 single-threaded worker processes on 127.0.0.1, no dashboard."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    # a crashed task is retried once (not three times) before the run reports it
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        cluster = LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            worker_dashboard_address=None,
+            # no dashboard; the scheduler's health endpoint on a free loopback port
+            scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+            env={"SITING_N_JOBS": "1"},
+        )
+    client = Client(cluster)
+    yield client
+    client.close()
+    cluster.close()

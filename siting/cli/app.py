@@ -104,6 +104,17 @@ ColumnOpt = Annotated[
         "stores id/name/demand/shop; candidates id/name/floor_area/rent; population id/population; rents id/rent.",
     ),
 ]
+
+# Distributed execution (siting.national): each city or cluster is one Dask task.
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Run each city/cluster as a Dask task: 'local' (a LocalCluster on this machine, see --workers) "
+        "or a scheduler address tcp://HOST:PORT. Default: in this process, one city after another.",
+    ),
+]
+WorkersOpt = Annotated[int, typer.Option("--workers", min=1, help="Worker processes of --scheduler local.")]
 ScenarioArg = Annotated[
     Path | None,
     typer.Argument(help="Scenario TOML file (see `siting init`); omitted: the embedded demo city.", show_default=False),
@@ -127,9 +138,27 @@ def _setup_logging(verbose: bool, quiet: bool) -> None:
 DEMO_REACH_TIME_S = 180.0
 
 
+#: the demo country's delivery promise (10 minutes, so that the larger clusters need more than one site)
+#: and floor area (a 200 m2 microfactory: at 500 m2 the rent outweighs the saving on every Maltese site)
+DEMO_COUNTRY_SLA_S = 600.0
+DEMO_COUNTRY_FLOOR_M2 = 200.0
+
+
 def _demo_scenario(demo: str):
     from siting.config.scenario import parse_scenario
     from siting.costs.products import example_products_path
+    from siting.inputs.country_demo import DEMO_COUNTRIES
+
+    if demo.lower() in DEMO_COUNTRIES:  # a small country: its cities are found from the stores
+        return parse_scenario(
+            {
+                "name": f"{demo}-demo",
+                "cities": [{"name": demo.lower(), "demo": demo.lower(), "clusters": "auto"}],
+                "rank": {"sla_time_s": DEMO_COUNTRY_SLA_S, "required_floor_area_m2": DEMO_COUNTRY_FLOOR_M2},
+                "costs": {"products": str(example_products_path())},
+            },
+            source="<demo>",
+        )
 
     # the demo extracts are about 2 km across: every site reaches everyone within the default
     # 10 minutes, so the demo measures reach at 3 minutes to tell its sites apart;
@@ -231,10 +260,13 @@ def _run(
     top: int,
     progress: bool | None,
     objective: str = "time",
+    scheduler: str | None = None,
+    workers: int = 2,
 ) -> None:
     """Compute a validated scenario, write its outputs and print the results of ``rank`` or ``plan``."""
     from siting.cli import runner as runner
     from siting.cli.staging import check_file_target, check_out_folder, staged_run
+    from siting.errors import ClusterFailedError
     from siting.progress import make_progress
     from siting.runfolder import safe_name
 
@@ -253,11 +285,24 @@ def _run(
             check_file_target(Path(path), option, (".html", ".htm"))
     overrides = runner.rank_overrides(**(overrides or {}))
     callback, ctx = make_progress(progress)
+    failure: ClusterFailedError | None = None
     with staged_run(out) as staged:
         with ctx:
-            outcome = runner.execute(
-                scenario, command=command, overrides=overrides, progress=callback, objective=objective
-            )
+            try:
+                outcome = runner.execute(
+                    scenario,
+                    command=command,
+                    overrides=overrides,
+                    progress=callback,
+                    objective=objective,
+                    scheduler=scheduler,
+                    workers=workers,
+                )
+            except ClusterFailedError as exc:  # keep what finished (a whole run of it), then report the rest
+                partial = getattr(exc, "outcome", None)
+                if partial is None or partial.result is None:
+                    raise
+                failure, outcome, command = exc, partial, "rank"
         written = runner.write_outputs(
             outcome,
             scenario,
@@ -269,6 +314,8 @@ def _run(
             map_path=map_path,
             top=top,
         )
+    if failure is not None:
+        raise failure
     if command == "plan":
         runner.print_plan(outcome)
     else:
@@ -311,7 +358,8 @@ def rank(
     city: Annotated[str, typer.Option(help="Name of your city in outputs (with --stores/--candidates).")] = "city",
     column: ColumnOpt = None,
     demo: Annotated[
-        str, typer.Option(help="Embedded demo city used when neither a scenario nor files are given.")
+        str,
+        typer.Option(help="Embedded demo used when neither a scenario nor files are given: helsinki, kotka or malta."),
     ] = "helsinki",
     out: OutOpt = None,
     fmt: FormatOpt = None,
@@ -335,6 +383,8 @@ def rank(
     ] = None,
     traffic: TrafficOpt = None,
     progress: ProgressOpt = None,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = 2,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -366,13 +416,17 @@ def rank(
         no_map=no_map,
         top=top if top is not None else sc.outputs.top,
         progress=progress,
+        scheduler=scheduler,
+        workers=workers,
     )
 
 
 @app.command()
 def plan(
     scenario: ScenarioArg = None,
-    demo: Annotated[str, typer.Option(help="Embedded demo city used when no scenario is given.")] = "helsinki",
+    demo: Annotated[
+        str, typer.Option(help="Embedded demo used when no scenario is given: helsinki, kotka or malta.")
+    ] = "helsinki",
     k: Annotated[
         int | None,
         typer.Option(
@@ -395,6 +449,8 @@ def plan(
     ] = "time",  # type: ignore[assignment]
     traffic: TrafficOpt = None,
     progress: ProgressOpt = None,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = 2,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -416,6 +472,8 @@ def plan(
         top=top if top is not None else min(sc.outputs.top, 5),
         progress=progress,
         objective=PlanObjective(objective).value,
+        scheduler=scheduler,
+        workers=workers,
     )
 
 
@@ -602,16 +660,20 @@ def validate(
 @app.command()
 def demo(
     folder: Annotated[Path, typer.Argument(help="Folder to write the demo inputs to (created if needed).")],
-    city: Annotated[str, typer.Option(help="Demo city: helsinki or kotka.")] = "helsinki",
+    city: Annotated[str, typer.Option(help="Demo: helsinki or kotka (cities), malta (a country).")] = "helsinki",
     force: Annotated[bool, typer.Option("--force", help="Overwrite files already there.")] = False,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Write a demo city's inputs (four GeoPackage layers, its OSM extract, a scenario) for you to copy and edit."""
+    """Write a demo's inputs (GeoPackage layers, its OSM extract, a scenario) for you to copy and edit."""
     _setup_logging(verbose, quiet)
+    from siting.inputs.country_demo import DEMO_COUNTRIES
     from siting.inputs.demo import demo_city
     from siting.outputs import atomic_path, write_layer, write_text
 
+    if city.lower() in DEMO_COUNTRIES:
+        _country_demo_files(folder, city.lower(), force)
+        return
     data = demo_city(city)
     names = ["stores.gpkg", "candidates.gpkg", "population.gpkg", "rents.gpkg", data.osm_path.name, "scenario.toml"]
     existing = [n for n in names if (folder / n).exists()]
@@ -629,6 +691,59 @@ def demo(
     for n in names:
         print(folder / n)
     log.info("demo inputs of %s written; run: siting rank %s", city, folder / "scenario.toml")
+
+
+def _country_demo_files(folder: Path, name: str, force: bool) -> None:
+    """Write a demo country's stores, candidates, OSM extract and a clusters = "auto" scenario."""
+    from siting.inputs.country_demo import demo_country
+    from siting.outputs import atomic_path, write_layer, write_text
+
+    data = demo_country(name)
+    names = ["stores.gpkg", "candidates.gpkg", data.osm_path.name, "scenario.toml"]
+    existing = [n for n in names if (folder / n).exists()]
+    if existing and not force:
+        raise InputError(
+            f"{folder}: {', '.join(existing)} already exist; pass --force to overwrite or choose another folder."
+        )
+    for kind in ("stores", "candidates"):
+        write_layer(getattr(data, kind).to_crs("EPSG:4326"), folder / f"{kind}.gpkg", layer=kind)
+    with atomic_path(folder / data.osm_path.name) as tmp:
+        shutil.copyfile(data.osm_path, tmp)
+    text = _DEMO_COUNTRY_SCENARIO.format(
+        name=name, osm=data.osm_path.name, sla=DEMO_COUNTRY_SLA_S, floor=DEMO_COUNTRY_FLOOR_M2
+    )
+    write_text(text, folder / "scenario.toml")
+    for n in names:
+        print(folder / n)
+    log.info("demo inputs of %s written; run: siting rank %s --scheduler local", name, folder / "scenario.toml")
+
+
+_DEMO_COUNTRY_SCENARIO = """\
+# The demo country {name} as plain files: one store file, one candidate file, one national extract.
+# Its cities are found from the stores (clusters = "auto"). Data: OpenStreetMap, (c) OpenStreetMap
+# contributors, ODbL. Demand and rents are illustrative models (see the siting README).
+name = "{name}-files"
+currency = "EUR"
+
+[[cities]]
+name = "{name}"
+clusters = "auto"
+network = "{osm}"
+cluster_link_distance_m = 1500
+cluster_min_demand_units_per_week = 60
+cluster_max_radius_m = 6000
+cluster_buffer_m = 2000
+
+[cities.layers.stores]
+path = "stores.gpkg"
+
+[cities.layers.candidates]
+path = "candidates.gpkg"
+
+[rank]
+sla_time_s = {sla:g}
+required_floor_area_m2 = {floor:g}
+"""
 
 
 _DEMO_SCENARIO = """\

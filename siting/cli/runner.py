@@ -43,6 +43,7 @@ class RunOutcome:
     plan_result: Any = None
     written: list[Path] = field(default_factory=list)
     timings_s: dict[str, float] = field(default_factory=dict)
+    national: dict[str, Any] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- writing
@@ -129,6 +130,8 @@ def execute(
     overrides: dict[str, Any] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     objective: str = "time",
+    scheduler: str | None = None,
+    workers: int = 2,
 ) -> RunOutcome:
     """Rank (and for ``plan``, choose k sites per city) for a validated scenario.
 
@@ -142,6 +145,11 @@ def execute(
         ``progress(stage, done, total)`` (see :mod:`siting.progress`).
     objective : {"time", "cost"}
         What ``plan`` minimises (see :func:`siting.pipeline.plan`).
+    scheduler : str, optional
+        ``"local"`` or ``"tcp://HOST:PORT"``: rank each city as a Dask task (see
+        :func:`siting.national.run_clusters`); None ranks them here one after another.
+    workers : int
+        Worker processes of a ``"local"`` cluster.
     """
     from siting import pipeline
     from siting.config.scenario import city_inputs, rank_options
@@ -152,19 +160,74 @@ def execute(
     inputs = city_inputs(scenario)
     timings["read_inputs_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    result = pipeline.run(inputs, options, progress=progress)
+    national: dict[str, Any] = {"execution": {"scheduler": "in-process", "workers": 1}}
+    national["clusters"] = [_cluster_record(c) for c in inputs if c.region is not None]
+    if scheduler is None:
+        result = pipeline.run(inputs, options, progress=progress)
+    else:
+        from siting.errors import ClusterFailedError
+        from siting.national import cluster_info, dask_client, run_clusters
+
+        with dask_client(scheduler, workers) as client:
+            national["execution"] = cluster_info(client, scheduler)
+            try:
+                result = run_clusters(inputs, options, client=client, progress=progress)
+            except ClusterFailedError as exc:
+                exc.outcome = RunOutcome(result=exc.partial, national=national)  # type: ignore[attr-defined]
+                raise
     timings["rank_s"] = time.perf_counter() - t0
     for name, city in result.cities.items():
         for stage, seconds in city.timings_s.items():
             timings[f"{name}.{stage}"] = seconds
-    outcome = RunOutcome(result=result, timings_s=timings)
+    outcome = RunOutcome(result=result, timings_s=timings, national=national)
     if command == "plan":
         t0 = time.perf_counter()
         ks = {c.name: c.k for c in scenario.cities}
+        ks.update({c.name: ks[c.region] for c in inputs if c.region in ks})  # a found city takes its region's k
         outcome.plan_result = pipeline.plan(result, ks, seed=scenario.seed, progress=progress, objective=objective)
         outcome.plan = _split_plan(outcome.plan_result, list(result.cities))
         timings["plan_s"] = time.perf_counter() - t0
     return outcome
+
+
+def _cluster_record(city: Any) -> dict[str, Any]:
+    """What run.json records about a city found by clustering."""
+    graph = city.network_source
+    return {
+        "cluster": city.name,
+        "region": city.region,
+        "n_stores": len(city.stores),
+        "demand_units_per_week": float(city.stores["demand_units_per_week"].sum()),
+        "n_candidates": len(city.candidates),
+        "network_nodes": graph.number_of_nodes() if hasattr(graph, "number_of_nodes") else None,
+    }
+
+
+def _national_outputs(
+    outcome: RunOutcome, staged: StagedRun, fmt: str, map_dir: Path, make_maps: bool
+) -> tuple[list[Path], list[Path]]:
+    """national_summary (microfactories per cluster) and the national map, when the run found clusters.
+
+    Returns the table written in the staged folder and the map's final path (staged beside it).
+    """
+    from siting.national import national_map, national_summary
+
+    if not outcome.national.get("clusters") or outcome.result is None:
+        return [], []
+    tables: list[Path] = []
+    summary = national_summary(outcome.result)
+    outcome.national["recommended_sites"] = dict(zip(summary["cluster"], summary["recommended_sites"].astype(int)))
+    if staged.folder is not None:
+        tables.append(write_table(summary, staged.folder / runfolder.NATIONAL_SUMMARY, fmt))
+    maps: list[Path] = []
+    if make_maps:
+        from siting.maps.draw import save_map
+
+        path = Path(map_dir) / "national.html"
+        size = save_map(national_map(outcome.result, summary=summary), staged.map_file(path))
+        log.info("national map %s (%.0f KiB)", path, size / 1024)
+        maps.append(path)
+    return tables, maps
 
 
 def _summary_json(outcome: RunOutcome) -> dict[str, Any]:
@@ -244,6 +307,8 @@ def write_outputs(
             written.append(write_table(sites, out / "plan", fmt))
         from siting.runinfo import to_jsonable
 
+        national_tables, national_maps = _national_outputs(outcome, staged, fmt, map_dir, make_maps)
+        written += national_tables
         summary = json.dumps(to_jsonable(_summary_json(outcome)), indent=2, ensure_ascii=False) + "\n"
         write_text(summary, out / runfolder.SUMMARY)
         written.append(out / runfolder.SUMMARY)
@@ -254,6 +319,9 @@ def write_outputs(
         t0 = time.perf_counter()
         written += _maps(outcome, staged, map_dir, map_path)
         outcome.timings_s["maps_s"] = time.perf_counter() - t0
+    if out is None:
+        national_maps = _national_outputs(outcome, staged, fmt, map_dir, make_maps)[1]
+    written += national_maps
     if out is not None:
         from siting.runinfo import run_record, write_run
 
@@ -261,7 +329,7 @@ def write_outputs(
             name: list(city.ranking.sort_values("rank")["site_id"].astype(str).head(top))
             for name, city in result.cities.items()
         }
-        extra: dict[str, Any] = {}
+        extra: dict[str, Any] = dict(outcome.national)
         if outcome.plan:
             extra["chosen_sites"] = {n: list(p.sites["site_id"].astype(str)) for n, p in outcome.plan.items()}
             extra["solver"] = {n: _solver_info(p) for n, p in outcome.plan.items()}

@@ -97,9 +97,18 @@ class CitySpec:
     demand_shares : mapping, optional
         Family -> share of this city's demand, from the run's (or the city's) families.
     layers : CityLayers
+    clusters : str, optional
+        ``"auto"``: the layers and network are a whole country's; its cities are found from the
+        stores (see :mod:`siting.national`) with the ``cluster_*`` distances (metres) and demand
+        (units/week) below, each one a city of the run.
     """
 
     name: str
+    clusters: str | None = None
+    cluster_link_distance_m: float = 1500.0
+    cluster_min_demand_units_per_week: float = 60.0
+    cluster_max_radius_m: float = 6000.0
+    cluster_buffer_m: float = 2000.0
     demo: str | None = None
     network: str | None = None
     mode: str | None = None
@@ -211,11 +220,19 @@ def _check_rank(table: Any, base: Path) -> dict[str, Any]:
 
 
 def _check_city(city: CitySpec, path: str) -> None:
+    from siting.inputs.country_demo import DEMO_COUNTRIES
     from siting.inputs.demo import DEMO_CITIES
     from siting.network.build import MODES
 
-    if city.demo is not None and city.demo.lower() not in DEMO_CITIES:
-        raise _Bad(f"{path}.demo", f"unknown demo city {city.demo!r}; expected one of {', '.join(sorted(DEMO_CITIES))}")
+    demos = {**DEMO_CITIES, **DEMO_COUNTRIES}
+    if city.demo is not None and city.demo.lower() not in demos:
+        raise _Bad(f"{path}.demo", f"unknown demo city {city.demo!r}; expected one of {', '.join(sorted(demos))}")
+    if city.clusters not in (None, "auto"):
+        raise _Bad(
+            f"{path}.clusters", f'expected "auto" (find this country\'s cities from its stores), got {city.clusters!r}'
+        )
+    if city.clusters is None and city.demo is not None and city.demo.lower() in DEMO_COUNTRIES:
+        raise _Bad(f"{path}.clusters", f'the demo country {city.demo!r} needs clusters = "auto"')
     if city.mode is not None and city.mode not in MODES:
         raise _Bad(f"{path}.mode", f"unknown mode {city.mode!r}; expected one of {', '.join(MODES)}")
     if city.k < 1:
@@ -423,7 +440,13 @@ def city_inputs(scenario: Scenario, city: CitySpec | str | None = None) -> list:
     out = []
     for c in chosen:
         layers: dict[str, Any] = {}
-        demo = None
+        demo: Any = None
+        if c.clusters == "auto":  # a whole country: its cities are found from the stores
+            from siting.national.extract import scenario_clusters
+
+            layers = {k: _read_layer(getattr(c.layers, k), k) for k in _given(c)}
+            out += scenario_clusters(scenario, c, layers, None if c.demo is not None else network_source(c, base))
+            continue
         if c.demo is not None:
             from siting.inputs.demo import demo_city
 
@@ -464,6 +487,10 @@ def _city_business_case(c: CitySpec, is_demo: bool) -> dict[str, Any]:
     return out
 
 
+def _given(city: CitySpec) -> list[str]:
+    return [k for k in LAYER_COLUMNS if getattr(city.layers, k) is not None]
+
+
 _GEO_SUFFIXES = (".gpkg", ".geojson", ".json", ".parquet", ".geoparquet", ".shp", ".fgb")
 
 
@@ -480,7 +507,8 @@ def _option_files(options: Any, prefix: str = "") -> list[tuple[str, str]]:
 
 
 def check_inputs(scenario: Scenario) -> list[str]:
-    """Check every input of a scenario without computing anything (no network is built).
+    """Check every input of a scenario without computing anything (no network is built, except for
+    ``clusters = "auto"`` entries, whose cities are found and cut from their national network).
 
     Reads and validates each layer, checks each network file exists and is a known kind, loads
     the vehicle and product files and builds the ranking options.
@@ -512,5 +540,8 @@ def check_inputs(scenario: Scenario) -> list[str]:
         if kind in FILE_KINDS:
             check_network_file(src, kind)  # opened far enough to know it is readable
         counts = ", ".join(f"{len(g):,} {k}" for k in LAYER_COLUMNS if (g := getattr(inputs, k)) is not None)
-        lines.append(f"city {inputs.name}: {counts}; network {kind} {src}")
+        if inputs.region is not None:  # found by clustering: its network is cut from the region's
+            lines.append(f"city {inputs.name} (found in {inputs.region}): {counts}; network {len(src):,} nodes")
+            continue
+        lines.append(f"city {inputs.name}: {counts}; network {source_kind(src)} {src}")
     return lines

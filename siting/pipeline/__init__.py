@@ -3,7 +3,7 @@
 from siting.pipeline.city import city_weights, rank_city
 from siting.pipeline.options import CityInputs, RankOptions, city_from_demo
 from siting.pipeline.results import CityResult, PlanResult, RunResult
-from siting.pipeline.runs import plan, run
+from siting.pipeline.runs import combine_cities, plan, run
 from siting.ranking.filters import SiteFilters
 from siting.ranking.robustness import RobustnessOptions
 
@@ -15,6 +15,7 @@ __all__ = [
     "rank_city",
     "run",
     "plan",
+    "combine_cities",
     "CityResult",
     "PlanResult",
     "RunResult",

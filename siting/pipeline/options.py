@@ -187,6 +187,8 @@ class CityInputs:
         This city's own product mix (a regional assortment); empty: ``RankOptions.products``.
     demand_shares : mapping, optional
         Family -> share of this city's demand (a regional assortment from the run's families).
+    region : str, optional
+        For a city found by clustering (``clusters = "auto"``), the scenario entry it was found in.
     """
 
     name: str
@@ -201,6 +203,7 @@ class CityInputs:
     country: str | None = None
     products: tuple[Any, ...] = ()
     demand_shares: Mapping[str, float] | None = None
+    region: str | None = None
 
 
 def city_from_demo(name: str = "helsinki") -> CityInputs:

@@ -89,7 +89,24 @@ def run(
         results[city.name] = rank_city(city, options)
         log.info("%s: ranked %d sites in %.1f s", city.name, len(results[city.name].ranking), time.perf_counter() - t0)
         report(progress, "rank cities", i + 1, len(cities))
-    return RunResult(cities=_overall(results, options), options=options)
+    return combine_cities(results, options)
+
+
+def combine_cities(results: Mapping[str, CityResult], options: RankOptions) -> RunResult:
+    """One run from cities ranked separately (in any process): adds ``rank_overall`` / ``score_overall``.
+
+    Parameters
+    ----------
+    results : mapping
+        City name -> :class:`CityResult` from :func:`siting.pipeline.rank_city`, in run order.
+    options : RankOptions
+        The options the cities were ranked with (weights already normalised, as :func:`run` does).
+
+    Returns
+    -------
+    RunResult
+    """
+    return RunResult(cities=_overall(dict(results), options), options=options)
 
 
 # ----------------------------------------------------------------------------- best k-site sets

@@ -1,0 +1,192 @@
+"""The national answer: microfactories recommended per cluster (with the business case) and one map of all clusters."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from siting.maps.draw import OSM_ATTRIBUTION, OSM_TILES
+from siting.maps.offline import JQUERY_JS_URL, LEAFLET_CSS_URL, LEAFLET_JS_URL
+from siting.pipeline.results import CityResult, RunResult
+
+__all__ = ["recommend_sites", "national_summary", "national_map", "SUMMARY_COLUMNS"]
+
+SUMMARY_COLUMNS = [
+    "cluster",
+    "n_stores",
+    "demand_units_per_week",
+    "recommended_sites",
+    "sites",
+    "demand_within_sla_share",
+    "best_site",
+    "best_rank_overall",
+    "saving_vs_offshore_per_yr",
+    "reason",
+]
+_COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
+
+
+def recommend_sites(city: CityResult, sla_time_s: float, target_share: float = 0.95) -> tuple[list[str], float]:
+    """Sites to open in one cluster so that ``target_share`` of its demand is within ``sla_time_s``.
+
+    Greedy maximum coverage on the cluster's site x store drive times: repeatedly open the site that
+    adds the most demand within the SLA (ties: the better-ranked site), until the share is reached
+    or no site adds any. When product families were given, only sites whose landed cost beats
+    offshore (``saving_vs_offshore_per_yr > 0``) may open: the business case.
+
+    Parameters
+    ----------
+    city : CityResult
+    sla_time_s : float
+        Delivery promise in seconds (``RankOptions.sla_time_s``).
+    target_share : float
+        Share of the weekly demand (units/week) to cover, 0..1.
+
+    Returns
+    -------
+    sites : list of str
+        Site ids in the order they are opened (may be empty: no business case).
+    share : float
+        Share of the demand within the SLA of the opened sites.
+    """
+    demand = city.stores["demand_units_per_week"].to_numpy(float)
+    within = np.asarray(city.store_time_s) <= sla_time_s  # rows: candidates (rank order), cols: stores
+    eligible = np.ones(len(city.candidates), dtype=bool)
+    if "saving_vs_offshore_per_yr" in city.candidates.columns:
+        eligible = city.candidates["saving_vs_offshore_per_yr"].fillna(-np.inf).to_numpy() > 0
+    total = demand.sum()
+    covered = np.zeros(len(demand), dtype=bool)
+    chosen: list[str] = []
+    while total > 0 and covered @ demand < target_share * total:
+        gain = np.where(eligible, (within & ~covered) @ demand, 0.0)
+        best = int(np.argmax(gain))  # first maximum: the better-ranked site
+        if gain[best] <= 0:
+            break
+        chosen.append(str(city.candidates["site_id"].iloc[best]))
+        covered |= within[best]
+        eligible[best] = False
+    share = float(covered @ demand / total) if total > 0 else 0.0
+    return chosen, share
+
+
+def national_summary(result: RunResult, target_share: float = 0.95) -> pd.DataFrame:
+    """One row per cluster: how many microfactories to open there, which, and why.
+
+    Parameters
+    ----------
+    result : RunResult
+        A run over the clusters (``rank_overall`` ranks every site of the country).
+    target_share : float
+        Share of each cluster's demand to bring within ``sla_time_s`` (see :func:`recommend_sites`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`SUMMARY_COLUMNS`: demand in units/week, ``demand_within_sla_share`` 0..1 of the
+        demand within ``RankOptions.sla_time_s`` of the recommended sites, ``saving_vs_offshore_per_yr``
+        the sum over them (currency/yr; NaN without product families), by falling demand.
+    """
+    sla = float(result.options.sla_time_s)
+    rows = []
+    for name, city in result.cities.items():
+        sites, share = recommend_sites(city, sla, target_share)
+        best = city.candidates.iloc[0]
+        saving = np.nan
+        if "saving_vs_offshore_per_yr" in city.candidates.columns:
+            pick = city.candidates[city.candidates["site_id"].astype(str).isin(sites)]
+            saving = float(pick["saving_vs_offshore_per_yr"].sum())
+        if not sites:
+            best_saving = float(city.candidates["saving_vs_offshore_per_yr"].max())
+            reason = f"no site beats offshore production on landed cost (best site: {best_saving:,.0f}/yr)"
+        else:
+            reason = f"{share:.0%} of demand within {sla / 60:g} min with {len(sites)} site(s)"
+        rows.append(
+            (
+                name,
+                len(city.stores),
+                float(city.stores["demand_units_per_week"].sum()),
+                len(sites),
+                " ".join(sites),
+                round(share, 4),
+                str(best["site_id"]),
+                int(best["rank_overall"]) if "rank_overall" in city.candidates.columns else None,
+                saving,
+                reason,
+            )
+        )
+    table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    return table.sort_values(["demand_units_per_week", "cluster"], ascending=[False, True], ignore_index=True)
+
+
+def national_map(
+    result: RunResult, clusters: gpd.GeoDataFrame | None = None, summary: pd.DataFrame | None = None
+) -> folium.Map:
+    """One map of the country with a layer per cluster: its area, stores, and recommended or top sites.
+
+    Parameters
+    ----------
+    result : RunResult
+    clusters : geopandas.GeoDataFrame, optional
+        Cluster areas (``cluster`` column), e.g. from :func:`siting.national.cluster_cities`.
+    summary : pandas.DataFrame, optional
+        :func:`national_summary` (its sites are drawn as recommended; default: computed).
+
+    Returns
+    -------
+    folium.Map
+        With a layer control (one overlay per cluster) and the data attribution.
+    """
+    summary = summary if summary is not None else national_summary(result)
+    chosen = dict(zip(summary["cluster"], summary["sites"].str.split()))
+    stores = pd.concat([c.stores.to_crs("EPSG:4326").assign(city=n) for n, c in result.cities.items()])
+    west, south, east, north = stores.total_bounds
+    m = folium.Map(location=[0.0, 0.0], tiles=None, control_scale=True)
+    m.default_js = [("leaflet", LEAFLET_JS_URL), ("jquery", JQUERY_JS_URL)]  # offline: no Bootstrap/Font Awesome
+    m.default_css = [("leaflet_css", LEAFLET_CSS_URL)]
+    root: Any = m.get_root()
+    root.header.add_child(folium.Element("<title>siting: national answer</title>"), name="siting_title")
+    folium.TileLayer(OSM_TILES, attr=OSM_ATTRIBUTION, name="OpenStreetMap").add_to(m)
+    m.fit_bounds([[south, west], [north, east]])
+    for i, (name, city) in enumerate(result.cities.items()):
+        colour = _COLOURS[i % len(_COLOURS)]
+        layer = folium.FeatureGroup(name=f"{name} ({len(chosen.get(name, []))} recommended)")
+        if clusters is not None and name in set(clusters["cluster"]):
+            area = clusters[clusters["cluster"] == name].to_crs("EPSG:4326")
+            folium.GeoJson(
+                area[["cluster", "geometry"]].__geo_interface__,
+                style_function=lambda _f, c=colour: {"color": c, "weight": 1, "fillOpacity": 0.05},
+            ).add_to(layer)
+        for pt in city.stores.to_crs("EPSG:4326").geometry:
+            folium.CircleMarker([pt.y, pt.x], radius=2, color=colour, fill=True, weight=1).add_to(layer)
+        _sites(city, set(chosen.get(name, [])), colour).add_to(layer)
+        layer.add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m
+
+
+def _sites(city: CityResult, chosen: set[str], colour: str) -> folium.FeatureGroup:
+    group = folium.FeatureGroup(name="sites", control=False)
+    cand = city.candidates.to_crs("EPSG:4326")
+    show = cand[cand["site_id"].astype(str).isin(chosen) | (cand["rank"] <= 3)]
+    for row in show.itertuples():
+        pt = row.geometry.representative_point()
+        recommended = str(row.site_id) in chosen
+        label: Any = f"{html.escape(city.name)}: {html.escape(str(row.site_id))}, rank {row.rank}" + (
+            f", overall {row.rank_overall}" if hasattr(row, "rank_overall") else ""
+        )
+        folium.CircleMarker(
+            [pt.y, pt.x],
+            radius=8 if recommended else 5,
+            color="#000000" if recommended else colour,
+            fill=True,
+            fill_color=colour,
+            fill_opacity=0.9,
+            weight=3 if recommended else 1,
+            tooltip=label + (" (recommended)" if recommended else ""),
+        ).add_to(group)
+    return group
