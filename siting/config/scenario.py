@@ -536,12 +536,12 @@ def check_inputs(scenario: Scenario) -> list[str]:
 
     for inputs in city_inputs(scenario):
         src = inputs.network_source
-        kind = source_kind(src)
-        if kind in FILE_KINDS:
-            check_network_file(src, kind)  # opened far enough to know it is readable
         counts = ", ".join(f"{len(g):,} {k}" for k in LAYER_COLUMNS if (g := getattr(inputs, k)) is not None)
         if inputs.region is not None:  # found by clustering: its network is cut from the region's
             lines.append(f"city {inputs.name} (found in {inputs.region}): {counts}; network {len(src):,} nodes")
             continue
+        kind = source_kind(src)
+        if kind in FILE_KINDS:
+            check_network_file(Path(str(src)), kind)  # opened far enough to know it is readable
         lines.append(f"city {inputs.name}: {counts}; network {source_kind(src)} {src}")
     return lines
