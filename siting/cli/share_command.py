@@ -1,4 +1,4 @@
-"""What `siting share` does: read the scenario (or the demo), run the shared-network study, write and print it."""
+"""The `siting share` command: read the scenario (or the demo), run the shared-network study, write and print it."""
 
 from __future__ import annotations
 
@@ -7,9 +7,13 @@ import json
 import logging
 import sys
 import time
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import typer
+
+from siting.cli.options import QuietOpt, VerboseOpt, _setup_logging, app
 from siting.errors import InputError
 
 log = logging.getLogger("siting")
@@ -195,3 +199,55 @@ def _print(study: Any, label: str) -> None:
             "yes" if r["sla_met"] else "no",
         )
     console.print(lt)
+
+
+# --------------------------------------------------------------------------- the typer command
+
+
+class PriorityRule(StrEnum):
+    """How priority runs go first in a site's weekly plan."""
+
+    strict = "strict"
+    reserved = "reserved"
+
+
+@app.command()
+def share(
+    scenario: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Scenario TOML with [[brands]] (and [[seasons]], [[lane_classes]], [site_capacity], [share]); "
+            "omitted: an illustrative three-brand demo on the demo cities.",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Output folder: network.csv, utilization.csv, lead_times.csv, brands.csv, utilization.png, "
+            "map.html, summary.json, run.json (default: the scenario's outputs.dir, else ./share).",
+        ),
+    ] = None,
+    priority_rule: Annotated[
+        PriorityRule | None,
+        typer.Option(help="Priority in the weekly plans: strict, or a reserved share of hours (share.reserved_share)."),
+    ] = None,
+    time_limit_s: Annotated[
+        float | None, typer.Option(min=0.1, help="Time limit of each network design solve (seconds).")
+    ] = None,
+    no_map: Annotated[bool, typer.Option("--no-map", help="Do not write map.html.")] = False,
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Design a microfactory network shared by several brands: sites, capacity, seasons, priority lanes, cost shares."""
+    _setup_logging(verbose, quiet)
+    written = share_command(
+        scenario,
+        out=out,
+        no_map=no_map,
+        priority_rule=None if priority_rule is None else priority_rule.value,
+        time_limit_s=time_limit_s,
+    )
+    log.info("wrote %d files to %s", len(written), written[-1].parent)
