@@ -82,7 +82,7 @@ rent_per_yr = 0.3
 """
 (work / "kotka.toml").write_text(scenario_text, encoding="utf-8")
 
-from siting.config.scenario import check_inputs, load_scenario
+from siting.config import check_inputs, load_scenario
 
 scenario = load_scenario(work / "kotka.toml")
 for line in check_inputs(scenario):  # what `siting validate kotka.toml` prints
@@ -106,7 +106,7 @@ except InputError as exc:
 # ## Rank on the local OSM network
 
 # %%
-from siting.config.scenario import city_inputs, rank_options
+from siting.config import city_inputs, rank_options
 from siting.network.build import build_network, format_summary, network_summary
 from siting.pipeline import run
 

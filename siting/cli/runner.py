@@ -148,7 +148,7 @@ def execute(
         Worker processes of a ``"local"`` cluster.
     """
     from siting import pipeline
-    from siting.config.scenario import city_inputs, rank_options
+    from siting.config.translate import city_inputs, rank_options
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()

@@ -47,7 +47,7 @@ def _demo() -> tuple[Any, Any, list, str]:
 
 
 def _from_file(path: Path) -> tuple[Any, Any, list, str]:
-    from siting.config.scenario import city_inputs
+    from siting.config.translate import city_inputs
     from siting.share.inputs import load_share_scenario
 
     scenario, spec = load_share_scenario(path)

@@ -126,7 +126,7 @@ def validate(
 ) -> None:
     """Check a scenario (or your --stores/--candidates/--network files) and every input it names, without computing."""
     _setup_logging(verbose, quiet)
-    from siting.config.scenario import check_inputs
+    from siting.config.checks import check_inputs
 
     file_opts = {
         "stores": stores,

@@ -202,7 +202,7 @@ def scenario_clusters(
     layers : dict
         Layers read from the entry's files (``stores``, ``candidates``, optional ``population``, ``rents``).
     network : Path or str, optional
-        The entry's network source (resolved by :func:`siting.config.scenario.network_source`);
+        The entry's network source (resolved by :func:`siting.config.network_source`);
         None for the demo country, whose extract ships with siting.
 
     Returns

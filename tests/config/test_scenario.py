@@ -10,14 +10,8 @@ import geopandas as gpd
 import pytest
 
 from siting import InputError, MissingColumnError, NoCrsError
-from siting.config.scenario import (
-    LAYER_COLUMNS,
-    check_inputs,
-    city_inputs,
-    load_scenario,
-    parse_scenario,
-    rank_options,
-)
+from siting.config import check_inputs, city_inputs, load_scenario, parse_scenario, rank_options
+from siting.inputs.layers import LAYER_COLUMNS
 from siting.pipeline import CityInputs, RankOptions
 
 REPO = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from siting.cli import main
-from siting.config.scenario import city_inputs, load_scenario
+from siting.config import city_inputs, load_scenario
 from siting.national.synthetic import synthetic_country
 from siting.network import save_network
 

@@ -1,0 +1,160 @@
+"""From a validated scenario to what a run takes: RankOptions and each city's inputs (layers, network)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from siting.config.scenario import CitySpec, LayerSpec, Scenario, _vehicle_table
+from siting.config.schema import SchemaError as _Bad
+from siting.errors import InputError
+from siting.inputs.layers import LAYER_COLUMNS
+
+__all__ = ["rank_options", "city_inputs", "base_dir", "network_source"]
+
+
+def rank_options(scenario: Scenario, **overrides: Any):
+    """The :class:`siting.pipeline.RankOptions` of a scenario (plus ``overrides``).
+
+    ``[rank]`` gives the fields; scenario-level settings fill the fields ``[rank]`` leaves
+    unset: ``vehicles.use`` -> ``lane_params.vehicle``, ``seed`` ->
+    ``robustness.seed``, ``costs.products`` -> ``products``.
+    """
+    from siting.pipeline import RankOptions
+
+    kwargs: dict[str, Any] = dict(scenario.rank)
+    written = scenario.raw.get("rank", {})  # what the file itself sets wins over scenario-level settings
+    defaults = RankOptions()
+    if scenario.vehicles.use is not None and "vehicle" not in written.get("lane_params", {}):
+        lp = kwargs.get("lane_params", defaults.lane_params)
+        kwargs["lane_params"] = dataclasses.replace(lp, vehicle=scenario.vehicles.use)
+    if scenario.vehicles.file is not None:
+        kwargs["vehicles"] = _vehicles_or_raise(scenario)
+    if "seed" not in written.get("robustness", {}):
+        kwargs["robustness"] = dataclasses.replace(kwargs.get("robustness", defaults.robustness), seed=scenario.seed)
+    if scenario.costs.products is not None:
+        from siting.costs.products import load_products
+
+        kwargs["products"] = load_products(scenario.costs.products)
+    kwargs.update({k: v for k, v in overrides.items() if v is not None})
+    return RankOptions(**kwargs)
+
+
+def _vehicles_or_raise(scenario: Scenario) -> dict:
+    try:
+        return _vehicle_table(scenario.vehicles)
+    except _Bad as exc:
+        raise InputError(f"{scenario.source or '<scenario>'}: {exc}") from None
+
+
+def base_dir(scenario: Scenario) -> Path:
+    """The folder a scenario's relative paths are resolved against (the file's, else the working folder)."""
+    return scenario.source.resolve().parent if scenario.source is not None else Path.cwd()
+
+
+def network_source(city: CitySpec, base: Path) -> Path | str:
+    """What a city's network is built from: a local file resolved against ``base``, a place name, or the demo's.
+
+    Parameters
+    ----------
+    city : CitySpec
+    base : Path
+        The folder relative paths are resolved against (:func:`base_dir`).
+
+    Returns
+    -------
+    Path or str
+        A path to an existing network file, or a place name (queried online).
+    """
+    src = city.network
+    if src is None:
+        from siting.inputs.demo import demo_osm_path
+
+        return demo_osm_path(city.demo or "helsinki")
+    p = Path(src).expanduser()
+    p = p if p.is_absolute() else base / p
+    looks_like_file = any(str(src).lower().endswith(s) for s in (".pbf", ".osm", ".bz2", ".graphml", ".xml"))
+    if p.exists() or looks_like_file:
+        if not p.exists():
+            raise InputError(f"{p}: network file not found; pass a local .osm.pbf, .osm or .graphml file.")
+        return p
+    return src  # a place name (online)
+
+
+def _read_layer(spec: LayerSpec, kind: str):
+    from siting.inputs.layers import read_layer
+
+    renames = {user: LAYER_COLUMNS[kind][role] for role, user in spec.columns.items()}
+    return read_layer(spec.path, kind, crs=spec.crs, columns=renames, layer=spec.layer)
+
+
+def city_inputs(scenario: Scenario, city: CitySpec | str | None = None) -> list:
+    """Read and validate every city's layers: the :class:`siting.pipeline.CityInputs` of a run.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    city : CitySpec or str, optional
+        Only this city.
+
+    Returns
+    -------
+    list of CityInputs
+    """
+    from siting.pipeline import CityInputs
+
+    base = base_dir(scenario)
+    chosen = [c for c in scenario.cities if city is None or c is city or c.name == city]
+    out = []
+    for c in chosen:
+        layers: dict[str, Any] = {}
+        demo: Any = None
+        if c.clusters == "auto":  # a whole country: its cities are found from the stores
+            from siting.national.extract import scenario_clusters
+
+            layers = {k: _read_layer(getattr(c.layers, k), k) for k in _given(c)}
+            out += scenario_clusters(scenario, c, layers, None if c.demo is not None else network_source(c, base))
+            continue
+        if c.demo is not None:
+            from siting.inputs.demo import demo_city
+
+            demo = demo_city(c.demo)
+            layers = {k: getattr(demo, k) for k in LAYER_COLUMNS}
+        for kind in LAYER_COLUMNS:
+            spec = getattr(c.layers, kind)
+            if spec is not None:
+                layers[kind] = _read_layer(spec, kind)
+        kwargs = dict(
+            name=c.name,
+            stores=layers["stores"],
+            candidates=layers["candidates"],
+            population=layers.get("population"),
+            rents=layers.get("rents"),
+            network_source=network_source(c, base),
+            currency=c.currency or scenario.currency,
+        )
+        if demo is not None and c.currency is None and "currency" not in scenario.raw:
+            kwargs["currency"] = demo.currency
+        kwargs.update(_city_business_case(c, demo is not None))
+        # per-city settings the pipeline knows about (e.g. mode, k) are passed when it has the field
+        fields = {f.name for f in dataclasses.fields(CityInputs)}
+        kwargs.update({k: getattr(c, k) for k in ("mode", "k") if k in fields and getattr(c, k) is not None})
+        out.append(CityInputs(**kwargs))
+    return out
+
+
+def _city_business_case(c: CitySpec, is_demo: bool) -> dict[str, Any]:
+    """A city's country, own product families and demand shares, as CityInputs keywords."""
+    out: dict[str, Any] = {"country": c.country or ("FI" if is_demo else None)}
+    if c.products is not None:
+        from siting.costs.products import load_products
+
+        out["products"] = load_products(c.products)
+    if c.demand_shares:
+        out["demand_shares"] = dict(c.demand_shares)
+    return out
+
+
+def _given(city: CitySpec) -> list[str]:
+    return [k for k in LAYER_COLUMNS if getattr(city.layers, k) is not None]
