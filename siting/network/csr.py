@@ -157,7 +157,7 @@ def _build(G: nx.MultiDiGraph, weight: str) -> CSRGraph:
     sorted_pos = np.argsort(node_ids, kind="stable")
     sorted_ids = node_ids[sorted_pos]
     sorted_rows = sorted_pos.astype(np.int32)
-    m = G.number_of_edges()
+    m = len(G.edges)
     edges = list(G.edges(keys=True, data=True))
     u = np.fromiter((e[0] for e in edges), np.int64, count=m)
     v = np.fromiter((e[1] for e in edges), np.int64, count=m)
