@@ -2,7 +2,7 @@
 
 Usage (from the repository root)::
 
-    python benchmarks/pipeline.py              # both pipelines, p = 3, and the warm CLI run
+    python benchmarks/pipeline.py              # both pipelines, p = 3, and the warm CLI run (median of 3)
     python benchmarks/pipeline.py --skip-peer  # siting only
 
 Inputs: ../shared/osm/malta.osm.pbf (read in place), its ``shop=*`` features as stores (10 units
@@ -31,6 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from malta_inputs import MALTA_PBF, malta_layers  # noqa: E402
 from malta_scenario import write_scenario  # noqa: E402
+
+# The warm-cache CLI target of issue #16 (seconds), judged on the median of a few runs.
+CLI_TARGET_S = 6.0
+CLI_RUNS = 3
 
 PEER_PMEDIAN = r"""
 import json, sys, time
@@ -171,8 +175,14 @@ def main() -> None:
         print(f"  {'total with a warm network cache':<44} {total_warm:8.2f} s")
         print(f"  p-median objective (demand x s): {obj:,.0f}")
         scenario = write_scenario(Path(tmp) / "scenario")
-        cli_s = run_cli(scenario, Path(tmp) / "run", cache)
-        print(f"\n`siting rank` CLI on Malta, warm network cache, map included: {cli_s:.2f} s (target < 6 s)")
+        cli_runs = [run_cli(scenario, Path(tmp) / f"run{i}", cache) for i in range(CLI_RUNS)]
+        cli_s = float(np.median(cli_runs))
+        verdict = "meets" if cli_s < CLI_TARGET_S else "misses"
+        runs = ", ".join(f"{s:.2f}" for s in cli_runs)
+        print(
+            f"\n`siting rank` CLI on Malta, warm network cache, map included: median {cli_s:.2f} s of {CLI_RUNS} "
+            f"({runs}); {verdict} the < {CLI_TARGET_S:g} s target ({cli_s / CLI_TARGET_S:.2f}x of it)"
+        )
         if args.skip_peer:
             return
         peer, peer_obj = run_peer(stores, candidates, args.p, args.peer_timeout)

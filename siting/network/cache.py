@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import pickle
@@ -15,7 +16,32 @@ import networkx as nx
 __all__ = ["default_cache_dir", "cache_key", "cache_load", "cache_store"]
 
 # Bump when the layout of a built graph changes, so old cache entries are ignored.
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
+
+
+class _GeometryPickler(pickle.Pickler):
+    """Pickles a graph with its shapely geometries set aside (restored in one vectorised call)."""
+
+    def __init__(self, file: Any) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.geometries: list[Any] = []
+
+    def persistent_id(self, obj: Any) -> int | None:
+        import shapely
+
+        if isinstance(obj, shapely.Geometry):
+            self.geometries.append(obj)
+            return len(self.geometries) - 1
+        return None
+
+
+class _GeometryUnpickler(pickle.Unpickler):
+    def __init__(self, file: Any, geometries: Any) -> None:
+        super().__init__(file)
+        self.geometries = geometries
+
+    def persistent_load(self, pid: Any) -> Any:
+        return self.geometries[pid]
 
 
 def default_cache_dir() -> Path:
@@ -106,8 +132,12 @@ def cache_load(cache_dir: Path, key: str) -> nx.MultiDiGraph | None:
     if not path.is_file():
         return None
     try:
+        import shapely
+
         with open(path, "rb") as f:
-            G = pickle.load(f)
+            # the geometries' WKB first, decoded at once (one object at a time costs ~0.3 s on Malta)
+            geometries = shapely.from_wkb(pickle.load(f))
+            G = _GeometryUnpickler(f, geometries).load()
     except Exception:  # a truncated or stale entry is a miss, rebuilt and overwritten
         return None
     return G if isinstance(G, nx.MultiDiGraph) else None
@@ -130,9 +160,19 @@ def cache_store(cache_dir: Path, key: str, G: nx.MultiDiGraph) -> Path:
     pathlib.Path
         The cache file.
     """
+    import numpy as np
+    import shapely
+
     from siting.outputs import atomic_path  # imports geopandas: only when writing
 
+    buf = io.BytesIO()
+    pickler = _GeometryPickler(buf)
+    pickler.dump(G)
+    geometries = np.empty(len(pickler.geometries), dtype=object)
+    geometries[:] = pickler.geometries
+    wkb = shapely.to_wkb(geometries, include_srid=True)  # as shapely pickles one geometry
     path = Path(cache_dir) / f"{key}.pickle"
     with atomic_path(path) as tmp, open(tmp, "wb") as f:
-        pickle.dump(G, f, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(wkb, f, protocol=pickle.HIGHEST_PROTOCOL)
+        f.write(buf.getbuffer())
     return path

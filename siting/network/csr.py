@@ -157,7 +157,7 @@ def _build(G: nx.MultiDiGraph, weight: str) -> CSRGraph:
     sorted_pos = np.argsort(node_ids, kind="stable")
     sorted_ids = node_ids[sorted_pos]
     sorted_rows = sorted_pos.astype(np.int32)
-    m = G.number_of_edges()
+    m = len(G.edges)
     edges = list(G.edges(keys=True, data=True))
     u = np.fromiter((e[0] for e in edges), np.int64, count=m)
     v = np.fromiter((e[1] for e in edges), np.int64, count=m)
@@ -242,7 +242,24 @@ _JOB: dict[str, Any] = {}
 _JOB_LOCK = threading.Lock()
 
 
-def tree_lengths(g: CSRGraph, pred: np.ndarray, *, reverse: bool = False) -> np.ndarray:
+def _ancestors(pred: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Flat (row * n + node) mask of the given columns and every tree node above them."""
+    r, n = pred.shape
+    flat_pred = pred.ravel()
+    need = np.zeros(r * n, bool)
+    front = (np.arange(r, dtype=np.int64)[:, None] * n + np.asarray(cols, np.int64)[None, :]).ravel()
+    stamp = np.empty(r * n, np.int64)
+    while front.size:
+        front = front[~need[front]]
+        stamp[front] = np.arange(front.size)
+        front = front[stamp[front] == np.arange(front.size)]  # each node once
+        need[front] = True
+        front = front[flat_pred[front] >= 0]
+        front = (front // n) * n + flat_pred[front]
+    return need
+
+
+def tree_lengths(g: CSRGraph, pred: np.ndarray, *, reverse: bool = False, cols: np.ndarray | None = None) -> np.ndarray:
     """Length (m) of the tree path to every node, by pointer jumping over predecessors.
 
     Parameters
@@ -254,6 +271,9 @@ def tree_lengths(g: CSRGraph, pred: np.ndarray, *, reverse: bool = False) -> np.
     reverse
         The predecessors come from Dijkstra on the transposed matrix (paths into the
         sources): tree edge pred -> node is the graph's edge node -> pred.
+    cols
+        Only these columns are wanted: the sums run over their tree paths alone (same
+        additions in the same order, so the same values); other entries are left 0.
 
     Returns
     -------
@@ -262,7 +282,10 @@ def tree_lengths(g: CSRGraph, pred: np.ndarray, *, reverse: bool = False) -> np.
     """
     r, n = pred.shape
     flat_pred = pred.ravel()
-    active = np.flatnonzero(flat_pred >= 0)
+    has_pred = flat_pred >= 0
+    if cols is not None:
+        has_pred &= _ancestors(pred, cols)
+    active = np.flatnonzero(has_pred)
     acc = np.zeros(r * n)
     heads = (active % n).astype(np.int64)
     tails = flat_pred[active].astype(np.int64)
@@ -285,7 +308,7 @@ def _run_chunk(s: slice) -> Any:
     if g is None:
         return dijkstra(A, directed=True, indices=rows[s], limit=limit)[:, cols]
     d, p = dijkstra(A, directed=True, indices=rows[s], limit=limit, return_predecessors=True)
-    lengths = np.where(np.isfinite(d), tree_lengths(g, p, reverse=transpose), np.inf)
+    lengths = np.where(np.isfinite(d), tree_lengths(g, p, reverse=transpose, cols=cols), np.inf)
     return d[:, cols], lengths[:, cols]
 
 

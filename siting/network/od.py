@@ -295,15 +295,16 @@ def _edge_line(G: nx.MultiDiGraph, u: int, v: int, key: int) -> np.ndarray:
     return xy
 
 
-def _entry_coords(G: nx.MultiDiGraph, g: CSRGraph) -> list[np.ndarray]:
-    """Coordinates of the edge behind each CSR entry (travel order), built once per CSRGraph."""
-    hit = g._memo.get("coords")
-    if hit is None:
-        rows, cols = np.divmod(g.flat, g.n)
+def _entry_coords(G: nx.MultiDiGraph, g: CSRGraph, entries: list[int]) -> list[np.ndarray]:
+    """Coordinates of the edge behind each given CSR entry (travel order), each built once per CSRGraph."""
+    memo: dict[int, np.ndarray] = g._memo.setdefault("coords", {})
+    missing = [e for e in dict.fromkeys(entries) if e not in memo]
+    if missing:
+        rows, cols = np.divmod(g.flat[missing], g.n)
         us, vs = g.node_ids[rows].tolist(), g.node_ids[cols].tolist()
-        hit = [_edge_line(G, u, v, k) for u, v, k in zip(us, vs, g.edge_keys.tolist())]
-        g._memo["coords"] = hit
-    return hit
+        for e, u, v, k in zip(missing, us, vs, g.edge_keys[missing].tolist()):
+            memo[e] = _edge_line(G, u, v, k)
+    return [memo[e] for e in entries]
 
 
 def route_lines(
@@ -342,8 +343,7 @@ def route_lines(
             continue
         a = np.asarray(path[:-1])
         b = np.asarray(path[1:])
-        coords = _entry_coords(G, g)
-        parts = [coords[e] for e in g.entry(a, b).tolist()]
+        parts = _entry_coords(G, g, g.entry(a, b).tolist())
         xy = np.vstack([parts[0]] + [p[1:] for p in parts[1:]])
         lines.append(LineString(xy))
     return lines

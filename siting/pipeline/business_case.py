@@ -34,8 +34,6 @@ class DistributionPoint:
 
 def city_mix(city: Any, options: Any, stores: pd.DataFrame) -> list[Any]:
     """The city's product mix scaled to its stores' weekly demand (empty list: no business case)."""
-    from siting.costs.mix import mix_for_demand
-
     products = tuple(getattr(city, "products", ()) or ()) or options.products
     if not products:
         if city.demand_shares:
@@ -46,6 +44,8 @@ def city_mix(city: Any, options: Any, stores: pd.DataFrame) -> list[Any]:
     units = float(stores["demand_units_per_week"].sum())
     if units <= 0:
         raise InputError(f"{city.name}: the stores have no demand; the business case needs demand_units_per_week > 0.")
+    from siting.costs.mix import mix_for_demand  # scipy.stats: only when there is a business case
+
     return mix_for_demand(products, units, shares=city.demand_shares, where=f"{city.name}: demand_shares")
 
 

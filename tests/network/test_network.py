@@ -274,3 +274,31 @@ def test_cache_hit_miss_and_invalidation(town, tmp_path, helsinki_pbf, caplog):
     assert hit.graph["cache"] == "hit" and hit.graph["build_s"] < 0.5 * miss.graph["build_s"]
     lines = [r.getMessage() for r in caplog.records if r.name == "siting"]
     assert any("cache hit" in m and "nodes" in m and "km of road" in m for m in lines)
+
+
+def test_cache_round_trip_keeps_every_geometry_and_attribute(helsinki_pbf, tmp_path):
+    import pickle
+
+    import shapely
+
+    built = build_network(helsinki_pbf, cache_dir=tmp_path)  # a miss: built and stored
+    [entry] = tmp_path.glob("*.pickle")
+    loaded = build_network(helsinki_pbf, cache_dir=tmp_path)  # read back from the cache file
+    assert loaded is not built and list(loaded.nodes(data=True)) == list(built.nodes(data=True))
+    edges_a = list(built.edges(keys=True, data=True))
+    edges_b = list(loaded.edges(keys=True, data=True))
+    assert [e[:3] for e in edges_a] == [e[:3] for e in edges_b]
+    n_geoms = 0
+    for (*_, a), (*_, b) in zip(edges_a, edges_b):
+        assert a.keys() == b.keys()
+        for k in a:
+            if isinstance(a[k], shapely.Geometry):
+                n_geoms += 1
+                assert shapely.to_wkb(a[k]) == shapely.to_wkb(b[k])
+            else:
+                assert a[k] == b[k] or (a[k] != a[k] and b[k] != b[k])
+    assert n_geoms > 100
+    snap_a, snap_b = built.graph["snap_edges"], loaded.graph["snap_edges"]
+    assert list(shapely.to_wkb(snap_a["geometry"])) == list(shapely.to_wkb(snap_b["geometry"]))
+    with open(entry, "rb") as f:  # the geometries sit in one WKB array ahead of the graph
+        assert len(pickle.load(f)) >= n_geoms

@@ -239,3 +239,20 @@ def test_property_od_equals_networkx(H, cutoff):
         best = [min(H[u][v].values(), key=lambda e: e["travel_time"]) for u, v in zip(path[:-1], path[1:])]
         assert sum(e["travel_time"] for e in best) == pytest.approx(t[i, j], abs=1e-9)
         assert sum(e["length"] for e in best) == pytest.approx(length[i, j], abs=1e-9)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_tree_lengths_of_wanted_columns_equal_the_full_sums_bit_for_bit(G, sample, reverse):
+    from scipy.sparse.csgraph import dijkstra
+
+    from siting.network.csr import csr_graph, tree_lengths
+
+    g = csr_graph(G)
+    o, d = sample
+    src, cols = g.index(o), g.index(d)
+    _, pred = dijkstra(g.transposed if reverse else g.matrix, indices=src, return_predecessors=True)
+    full = tree_lengths(g, pred, reverse=reverse)
+    part = tree_lengths(g, pred, reverse=reverse, cols=np.concatenate([cols, cols[:5]]))
+    assert (full[:, cols] > 0).mean() > 0.5  # real paths, not a trivial case
+    np.testing.assert_array_equal(part[:, cols], full[:, cols])
+    assert (part == 0).sum() > (full == 0).sum()  # the rest was not summed
