@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from siting.errors import InfeasibleError, InputError
+from siting.highs import new_highs
 
 __all__ = ["Problem", "prepare", "nearest_site", "solve_milp", "MilpResult"]
 
@@ -126,30 +126,6 @@ def nearest_site(cost: np.ndarray, selected: np.ndarray) -> np.ndarray:
     return selected[np.argmin(cost[:, selected], axis=1)]
 
 
-_BANNER_SHOWN = False
-
-
-def _quiet_highs(highspy: Any) -> Any:
-    """A Highs instance; its constructor's once-per-process banner is kept off stdout (results go there)."""
-    global _BANNER_SHOWN
-    if _BANNER_SHOWN:
-        return highspy.Highs()
-    import os
-    import sys
-
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 1)
-            h = highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-    _BANNER_SHOWN = True
-    return h
-
-
 @dataclass(frozen=True)
 class MilpResult:
     """Outcome of one HiGHS MILP run."""
@@ -180,7 +156,7 @@ def solve_milp(
     """Solve ``min/max c x + offset`` s.t. ``row_lo <= A x <= row_hi``, bounds, integrality, with HiGHS."""
     import highspy
 
-    h = _quiet_highs(highspy)
+    h = new_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", mip_rel_gap)
     h.setOptionValue("threads", threads)

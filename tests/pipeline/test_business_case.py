@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import json
 import logging
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from cli_runner import run_cli
 
-from siting.cli.app import main
 from siting.costs import load_products
 from siting.costs.products import example_products_path
 from siting.errors import InputError
@@ -129,14 +127,7 @@ def test_regional_assortment_and_given_distribution_point():
 
 
 def _cli(*args: object) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            main([str(a) for a in args])
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-    return code, out.getvalue(), err.getvalue()
+    return run_cli(*args)
 
 
 def test_cli_run_folder_has_the_business_case(tmp_path):
