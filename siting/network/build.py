@@ -352,6 +352,11 @@ def build_network(
         )
     if kind in FILE_KINDS:
         check_network_file(Path(str(source)), kind)
+    for name, value in (("ferry_speed_kph", ferry_speed_kph), ("ferry_wait_s", ferry_wait_s)):
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+            raise InputError(f"{name} is {value!r}; give a number >= 0")
+    if ferry_speed_kph <= 0:
+        raise InputError(f"ferry_speed_kph is {ferry_speed_kph!r}; give a positive speed in km/h")
     explicit_speeds = bool(speeds_kph) or default_speed_kph is not None or use_maxspeed is not None
     prof = _profile(mode, speeds_kph, default_speed_kph, use_maxspeed)
     options = {
@@ -373,11 +378,6 @@ def build_network(
             G.graph["cache"] = "hit"
             return _finish(G, t0)
 
-    for name, value in (("ferry_speed_kph", ferry_speed_kph), ("ferry_wait_s", ferry_wait_s)):
-        if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
-            raise InputError(f"{name} is {value!r}; give a number >= 0")
-    if ferry_speed_kph <= 0:
-        raise InputError(f"ferry_speed_kph is {ferry_speed_kph!r}; give a positive speed in km/h")
     try:
         G = _read(source, kind, mode, timeout_s)
     except SitingError:

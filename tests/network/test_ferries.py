@@ -106,6 +106,9 @@ def test_ferry_options_are_checked(islands: Path):
 
     with pytest.raises(InputError, match="ferry_speed_kph"):
         build_network(islands, ferry_speed_kph=0, cache=False)
+    # checked before the cache key is built from them: a bad value is bad input, not a raw float() error
+    with pytest.raises(InputError, match="ferry_wait_s is 'long'"):
+        build_network(islands, ferry_wait_s="long")  # type: ignore[arg-type]
 
 
 # ----------------------------------------------------------------------------- Malta
