@@ -13,7 +13,7 @@ from siting.delivery.emissions import VEHICLES, Vehicle, _drop_loads, trips_per_
 from siting.delivery.tours import TourPlan, allocate_by_tonne_km, out_and_back_m, solve_tours
 from siting.errors import InputError
 
-__all__ = ["LANE_COLUMNS", "LaneParams", "direct_lane_table", "tour_lane_table"]
+__all__ = ["LANE_COLUMNS", "LaneParams", "direct_lane_table", "direct_lane_values", "tour_lane_table"]
 
 #: Columns of a lanes table, in order; the GeoDataFrame adds ``geometry``.
 LANE_COLUMNS = [
@@ -134,18 +134,7 @@ def direct_lane_table(
     back_l = out_l if back_length_m is None else np.asarray(back_length_m, dtype=float)[j, i]
     ok = np.isfinite(out_t) & np.isfinite(back_t) & np.isfinite(out_l) & np.isfinite(back_l)
     j, i, out_t, out_l, back_t, back_l = j[ok], i[ok], out_t[ok], out_l[ok], back_t[ok], back_l[ok]
-    trips = trips_per_week(
-        units[j],
-        vehicle,
-        unit_weight_kg=params.unit_weight_kg,
-        unit_volume_m3=params.unit_volume_m3,
-        load_factor=params.load_factor,
-        drops_per_week=params.drops_per_week,
-    )
-    vt_out = vehicle_time_s(out_t, out_l, vehicle)
-    vt_back = vehicle_time_s(back_t, back_l, vehicle)
-    km = trips * (out_l + back_l) / 1000.0
-    hours = trips * (vt_out + vt_back + params.service_s) / 3600.0
+    values = direct_lane_values(out_t, out_l, back_t, back_l, units[j], params=params, vehicles=vehicles)
     df = pd.DataFrame(
         {
             "site_id": np.asarray(site_ids, dtype=object)[i],
@@ -153,12 +142,58 @@ def direct_lane_table(
             "vehicle": vehicle.vehicle_id,
             "pattern": "direct",
             "length_m": out_l,
-            "time_s": vt_out,
-            "trips_per_week": trips,
-            **_money_and_co2(km, hours, vehicle),
+            **values,
         }
     )
     return df[LANE_COLUMNS]
+
+
+def direct_lane_values(
+    out_time_s: np.ndarray,
+    out_length_m: np.ndarray,
+    back_time_s: np.ndarray,
+    back_length_m: np.ndarray,
+    units_per_week: np.ndarray,
+    *,
+    params: LaneParams = LaneParams(),
+    vehicles: Mapping[str, Vehicle] | None = None,
+) -> dict[str, np.ndarray]:
+    """The numbers of out-and-back lanes, one entry per lane, from their legs' times and lengths.
+
+    The arithmetic of :func:`direct_lane_table`, on plain arrays (for pricing every
+    site-store pair at once).
+
+    Parameters
+    ----------
+    out_time_s, out_length_m, back_time_s, back_length_m : ndarray, shape (n_lanes,)
+        Car travel time (s) and road length (m) of the way out and the way back.
+    units_per_week : ndarray, shape (n_lanes,)
+        Units the lane carries a week.
+    params : LaneParams
+    vehicles : mapping, optional
+        Vehicle table (default :data:`siting.delivery.VEHICLES`).
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``time_s`` (vehicle time one way), ``trips_per_week``, ``vehicle_km_per_week``
+        (out and back), ``co2e_ttw_kg_per_week``, ``co2e_wtt_kg_per_week``, ``co2e_wtw_kg_per_week``,
+        ``cost_per_week``.
+    """
+    vehicle = _vehicle(params, vehicles)
+    trips = trips_per_week(
+        np.asarray(units_per_week, dtype=float),
+        vehicle,
+        unit_weight_kg=params.unit_weight_kg,
+        unit_volume_m3=params.unit_volume_m3,
+        load_factor=params.load_factor,
+        drops_per_week=params.drops_per_week,
+    )
+    vt_out = vehicle_time_s(out_time_s, out_length_m, vehicle)
+    vt_back = vehicle_time_s(back_time_s, back_length_m, vehicle)
+    km = trips * (out_length_m + back_length_m) / 1000.0
+    hours = trips * (vt_out + vt_back + params.service_s) / 3600.0
+    return {"time_s": vt_out, "trips_per_week": trips, **_money_and_co2(km, hours, vehicle)}
 
 
 def tour_lane_table(

@@ -12,7 +12,13 @@ import pandas as pd
 from shapely.geometry import LineString
 
 from siting.delivery.emissions import Vehicle
-from siting.delivery.lane_tables import LANE_COLUMNS, LaneParams, direct_lane_table, tour_lane_table
+from siting.delivery.lane_tables import (
+    LANE_COLUMNS,
+    LaneParams,
+    direct_lane_table,
+    direct_lane_values,
+    tour_lane_table,
+)
 from siting.delivery.tours import TourPlan
 from siting.errors import InputError, MissingColumnError
 
@@ -20,6 +26,7 @@ __all__ = [
     "LaneParams",
     "LANE_COLUMNS",
     "direct_lane_table",
+    "direct_lane_values",
     "tour_lane_table",
     "direct_lanes",
     "tour_lanes",

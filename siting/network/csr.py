@@ -27,6 +27,7 @@ __all__ = [
     "trees",
     "tree_lengths",
     "spatial_order",
+    "n_workers",
 ]
 
 # Memory budget of one chunk of full Dijkstra rows (bytes); each worker holds one chunk.
@@ -219,13 +220,24 @@ def csr_graph(G: nx.MultiDiGraph, weight: str = "travel_time") -> CSRGraph:
     return g
 
 
+def n_workers() -> int:
+    """Parallel workers for one job: ``SITING_N_JOBS`` if set, else the CPU count, at most 2.
+
+    Returns
+    -------
+    int
+        At least 1.
+    """
+    env = os.environ.get("SITING_N_JOBS")
+    if env and env.strip().isdigit():
+        return max(1, int(env))
+    return max(1, min(2, os.cpu_count() or 1))
+
+
 def _n_jobs(n_jobs: int | None) -> int:
-    """Worker processes: n_jobs, or the CPU count (at most 2 by default)."""
+    """Worker processes: n_jobs, or :func:`n_workers`."""
     if n_jobs is None:
-        env = os.environ.get("SITING_N_JOBS")
-        if env and env.strip().isdigit():
-            return max(1, int(env))
-        return max(1, min(2, os.cpu_count() or 1))
+        return n_workers()
     return max(1, int(n_jobs))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import geopandas as gpd
@@ -10,26 +11,45 @@ import numpy as np
 import shapely
 from shapely.ops import substring
 
-from siting.network.csr import csr_graph, trees
+from siting.network.csr import csr_graph, n_workers, trees
 
 __all__ = ["isochrones"]
 
+# Pieces are unioned in this many spatial strips (west to east) and the strips then merged:
+# GEOS releases the GIL, so strips run on threads (1.6x on 2 cores, measured on Malta). The
+# count is fixed, not the number of workers, so that the polygon is the same on any machine.
+UNION_STRIPS = 4
+# Below this many pieces one union is as fast as strips.
+STRIPS_MIN_PIECES = 2_000
+
 
 def _edge_table(G: nx.MultiDiGraph, weight: str) -> tuple[np.ndarray, ...]:
-    """Edge arrays: u index, v index, weight, geometry (straight line where missing), reverse twin (-1)."""
+    """Road edges as arrays: u row, v row, weight, geometry (u to v), and the reverse twin drawn instead (-1).
+
+    Ferry crossings are left out: the sea is not an area a van reaches.
+    """
     g = csr_graph(G, weight)
-    us, vs, ws, geoms = [], [], [], []
-    for u, v, d in G.edges(data=True):
-        us.append(u)
-        vs.append(v)
-        ws.append(float(d[weight]))
-        geom = d.get("geometry")
-        if geom is None:
-            geom = shapely.LineString([(G.nodes[u]["x"], G.nodes[u]["y"]), (G.nodes[v]["x"], G.nodes[v]["y"])])
-        geoms.append(geom)
+    us: list[int] = []
+    vs: list[int] = []
+    ws: list[float] = []
+    lengths: list[float] = []
+    geoms: list[Any] = []
+    # networkx's own adjacency dict: the same edges as G.edges(data=True), 2x faster to walk
+    for u, nbrs in G._adj.items():
+        for v, keyed in nbrs.items():
+            for d in keyed.values():
+                if d.get("route") == "ferry":
+                    continue
+                us.append(u)
+                vs.append(v)
+                ws.append(float(d[weight]))
+                lengths.append(round(float(d.get("length", 0.0)), 1))
+                geoms.append(d.get("geometry"))
+    for i in [i for i, geom in enumerate(geoms) if geom is None]:
+        a, b = G.nodes[us[i]], G.nodes[vs[i]]
+        geoms[i] = shapely.LineString([(a["x"], a["y"]), (b["x"], b["y"])])
     ui, vi = g.index(us), g.index(vs)
     # the reverse twin of each edge (same ends reversed, same length): its stretch is drawn once
-    lengths = [round(float(d.get("length", 0.0)), 1) for _, _, d in G.edges(data=True)]
     first: dict[tuple[int, int, float], int] = {}
     twin = np.full(len(us), -1, dtype=np.int64)
     for i, (a, b, ln) in enumerate(zip(ui.tolist(), vi.tolist(), lengths)):
@@ -38,7 +58,26 @@ def _edge_table(G: nx.MultiDiGraph, weight: str) -> tuple[np.ndarray, ...]:
             twin[i] = j
         else:
             first.setdefault((a, b, ln), i)
-    return (ui, vi, np.asarray(ws), np.asarray(geoms, dtype=object), twin)
+    return (ui, vi, np.asarray(ws, dtype=float), np.asarray(geoms, dtype=object), twin)
+
+
+def _buffered_union(pieces: np.ndarray, buffer_m: float) -> Any:
+    """The union of the pieces buffered by ``buffer_m``, in west-to-east strips on threads."""
+    if len(pieces) < STRIPS_MIN_PIECES:
+        return shapely.union_all(shapely.buffer(pieces, buffer_m))
+    west = shapely.bounds(pieces)[:, 0]
+    strips = np.array_split(pieces[np.argsort(west, kind="stable")], UNION_STRIPS)
+
+    def strip_union(strip: np.ndarray) -> Any:
+        return shapely.union_all(shapely.buffer(strip, buffer_m))
+
+    workers = min(n_workers(), UNION_STRIPS)
+    if workers > 1:
+        with ThreadPoolExecutor(workers) as pool:
+            parts = list(pool.map(strip_union, strips))
+    else:
+        parts = [strip_union(s) for s in strips]
+    return shapely.union_all(np.asarray(parts, dtype=object))
 
 
 def isochrones(
@@ -54,6 +93,7 @@ def isochrones(
     The polygon is the union of the road stretches reachable in time (whole edges, and
     the reachable fraction of edges left part-way, assuming constant speed along an edge),
     buffered by ``buffer_m`` on each side: the area within a short walk of a reachable road.
+    Ferry crossings count towards the time but are not drawn (the sea is no delivery area).
 
     Parameters
     ----------
@@ -92,15 +132,13 @@ def isochrones(
             for j in np.flatnonzero(part):
                 frac = (t - du[j]) / w[j] if w[j] > 0 else 1.0
                 pieces.append(substring(geoms[j], 0.0, frac, normalized=True))
-            pt = shapely.Point(G.nodes[int(node)]["x"], G.nodes[int(node)]["y"])
-            pieces.append(pt)
-            area = shapely.union_all(shapely.buffer(np.asarray(pieces, dtype=object), buffer_m))
+            pieces.append(shapely.Point(G.nodes[int(node)]["x"], G.nodes[int(node)]["y"]))
             rows.append(
                 {
                     "node": int(node),
                     "time_s": t,
                     "reachable_nodes": int((d <= t).sum()),
-                    "geometry": area,
+                    "geometry": _buffered_union(np.asarray(pieces, dtype=object), buffer_m),
                 }
             )
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=G.graph.get("crs"))

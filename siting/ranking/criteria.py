@@ -225,7 +225,7 @@ def lane_criteria(
         ``site_id``, ``trips_per_week``, ``vehicle_km_per_week``, ``co2e_wtw_kg_per_week``,
         ``co2e_ttw_kg_per_week``, ``lane_cost_per_week``; NaN for a site that reaches no store.
     """
-    from siting.delivery.lanes import LaneParams, direct_lane_table
+    from siting.delivery.lanes import LaneParams, direct_lane_values
 
     params = LaneParams() if params is None else params
     T = np.asarray(time_s, dtype=float)
@@ -242,27 +242,17 @@ def lane_criteria(
         return approx.rename(columns=LANE_SUMS)[["site_id", *LANE_SUMS.values()]]
     if pattern != "direct":
         raise InputError(f"lane_criteria: pattern must be 'direct' or 'tour', not {pattern!r}")
-    stores = list(store_ids)
-    rows = []
-    for i, sid in enumerate(site_ids):
-        reach = np.isfinite(T[i]) & np.isfinite(L[i]) & np.isfinite(Tb[:, i]) & np.isfinite(Lb[:, i])
-        if not reach.any():
-            rows.append({"site_id": str(sid), **dict.fromkeys(LANE_SUMS.values(), np.nan)})
-            continue
-        lanes = direct_lane_table(
-            [str(sid)],
-            stores,
-            np.where(reach, 0, -1),
-            T[i : i + 1],
-            L[i : i + 1],
-            units_per_week,
-            params=params,
-            vehicles=vehicles,
-            back_time_s=Tb[:, i : i + 1],
-            back_length_m=Lb[:, i : i + 1],
-        )
-        rows.append({"site_id": str(sid), **{out: float(lanes[col].sum()) for col, out in LANE_SUMS.items()}})
-    return pd.DataFrame(rows, columns=["site_id", *LANE_SUMS.values()])
+    # every site serving every store it reaches there and back: all pairs priced at once
+    reach = np.isfinite(T) & np.isfinite(L) & np.isfinite(Tb.T) & np.isfinite(Lb.T)
+    i, j = np.nonzero(reach)
+    units = np.asarray(units_per_week, dtype=float)
+    values = direct_lane_values(T[i, j], L[i, j], Tb[j, i], Lb[j, i], units[j], params=params, vehicles=vehicles)
+    n_sites = len(site_ids)
+    served = reach.any(axis=1)
+    out = pd.DataFrame({"site_id": [str(s) for s in site_ids]})
+    for col, name in LANE_SUMS.items():
+        out[name] = np.where(served, np.bincount(i, weights=values[col], minlength=n_sites), np.nan)
+    return out
 
 
 def landed_cost_criteria(
