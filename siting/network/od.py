@@ -331,19 +331,22 @@ def route_lines(
         origin equals destination.
     """
     g = csr_graph(G, weight)
-    lines: list[LineString] = []
-    for path in _routes_idx(g, pairs):
+    paths = _routes_idx(g, pairs)
+    lines = np.empty(len(paths), dtype=object)
+    coords: list[np.ndarray] = []
+    drawn: list[int] = []
+    for k, path in enumerate(paths):
         if not path:
-            lines.append(LineString())
+            lines[k] = LineString()
             continue
-        ids = g.node_ids[path]
         if len(path) == 1:
-            n = G.nodes[int(ids[0])]
-            lines.append(LineString([(n["x"], n["y"]), (n["x"], n["y"])]))
-            continue
-        a = np.asarray(path[:-1])
-        b = np.asarray(path[1:])
-        parts = _entry_coords(G, g, g.entry(a, b).tolist())
-        xy = np.vstack([parts[0]] + [p[1:] for p in parts[1:]])
-        lines.append(LineString(xy))
-    return lines
+            n = G.nodes[int(g.node_ids[path[0]])]
+            coords.append(np.array([(n["x"], n["y"]), (n["x"], n["y"])], dtype=float))
+        else:
+            parts = _entry_coords(G, g, g.entry(np.asarray(path[:-1]), np.asarray(path[1:])).tolist())
+            coords.append(np.concatenate([parts[0]] + [p[1:] for p in parts[1:]]))
+        drawn.append(k)
+    if drawn:  # one vectorised construction for every line
+        sizes = [len(c) for c in coords]
+        lines[drawn] = shapely.linestrings(np.concatenate(coords), indices=np.repeat(np.arange(len(drawn)), sizes))
+    return list(lines)
