@@ -1,5 +1,5 @@
 """The `siting` command line: a thin typer app over the pipeline."""
 
-from siting.cli.app import main
+from siting.cli.app import console_main, main
 
-__all__ = ["main"]
+__all__ = ["main", "console_main"]

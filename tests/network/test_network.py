@@ -302,3 +302,17 @@ def test_cache_round_trip_keeps_every_geometry_and_attribute(helsinki_pbf, tmp_p
     assert list(shapely.to_wkb(snap_a["geometry"])) == list(shapely.to_wkb(snap_b["geometry"]))
     with open(entry, "rb") as f:  # the geometries sit in one WKB array ahead of the graph
         assert len(pickle.load(f)) >= n_geoms
+
+
+@pytest.mark.parametrize("collector_on", [True, False])
+def test_cache_load_leaves_the_garbage_collector_as_it_found_it(helsinki_pbf, tmp_path, collector_on):
+    import gc
+
+    build_network(helsinki_pbf, cache_dir=tmp_path)  # stored
+    was = gc.isenabled()
+    (gc.enable if collector_on else gc.disable)()
+    try:
+        build_network(helsinki_pbf, cache_dir=tmp_path)  # loaded with the collector paused
+        assert gc.isenabled() is collector_on
+    finally:
+        (gc.enable if was else gc.disable)()
