@@ -10,7 +10,6 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.spatial import cKDTree
 
 __all__ = [
     "REASONS",
@@ -148,7 +147,13 @@ def point_components(G: nx.MultiDiGraph, gdf: gpd.GeoDataFrame, max_distance_m: 
             shapely.points(xy), max_distance=max_distance_m, return_distance=True, all_matches=False
         )
         d_main[src] = d
-    d_drop, pos = cKDTree(rows[:, :2]).query(xy, k=1)
+    # the nearest dropped node (an STRtree of points: scipy.spatial would cost 0.24 s to import)
+    (src, pos_found), d = shapely.STRtree(shapely.points(rows[:, :2])).query_nearest(
+        shapely.points(xy), return_distance=True, all_matches=False
+    )
+    d_drop = np.full(len(xy), np.inf)
+    pos = np.zeros(len(xy), dtype=np.int64)
+    d_drop[src], pos[src] = d, pos_found
     on = (~empty) & (d_drop <= max_distance_m) & ~(d_main <= max_distance_m)
     out[on] = rows[pos[on], 2].astype(np.int64)
     return out

@@ -12,7 +12,6 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
-from scipy.spatial import cKDTree
 from shapely.geometry import LineString
 
 __all__ = [
@@ -272,6 +271,8 @@ def add_ferries(
     lon = np.array([G.nodes[n]["x"] for n in ids], dtype=float)
     lat = np.array([G.nodes[n]["y"] for n in ids], dtype=float)
     lat0 = float(np.median(lat))
+    from scipy.spatial import cKDTree  # 0.24 s to import: not on a warm run's path
+
     tree = cKDTree(_xy(lon, lat, lat0))
     for f in ferries:
         rec: dict[str, Any] = {"osmid": f.osmid, "name": f.name, "used": False, "reason": "", "length_m": f.length_m}

@@ -101,6 +101,26 @@ def test_without_ferries_the_islands_are_reported(islands: Path):
     assert "holds 1 stores" in text and "island" in text
 
 
+def test_each_store_is_reported_on_its_own_dropped_island(islands: Path):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    # a third island east of the second, with its own three-node road
+    third = """<node id="7" lat="60.0" lon="24.14"/>
+<node id="8" lat="60.0" lon="24.15"/>
+<node id="9" lat="60.0" lon="24.16"/>
+<way id="12"><nd ref="7"/><nd ref="8"/><nd ref="9"/><tag k="highway" v="primary"/><tag k="maxspeed" v="36"/></way>
+</osm>"""
+    three = islands.with_name("three.osm")
+    three.write_text(islands.read_text().replace("</osm>", third))
+    G = build_network(three, ferries=False, cache=False)
+    stores = gpd.GeoDataFrame(
+        geometry=[Point(24.08, 60.0001), Point(24.15, 60.0001), Point(24.151, 60.0001)], crs="EPSG:4326"
+    )
+    report = component_report(G, {"stores": stores})
+    assert sorted(report["stores"].tolist()) == [1, 2], "one store on the second island, two on the third"
+
+
 def test_ferry_options_are_checked(islands: Path):
     from siting.errors import InputError
 
