@@ -28,6 +28,7 @@ __all__ = [
     "tree_lengths",
     "spatial_order",
     "n_workers",
+    "THREAD_PREFIX",
 ]
 
 # Memory budget of one chunk of full Dijkstra rows (bytes); each worker holds one chunk.
@@ -324,9 +325,16 @@ def _run_chunk(s: slice) -> Any:
     return d[:, cols], lengths[:, cols]
 
 
+#: Threads siting starts carry this name prefix; no process is forked while one runs.
+THREAD_PREFIX = "siting-"
+
+
 def _can_fork() -> bool:
-    """Whether forked worker processes are available and safe enough (Linux only)."""
-    return sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods()
+    """Whether forked worker processes are available (Linux) and safe: no siting thread is running
+    (a thread caught holding a lock at fork time leaves the lock held for ever in the child)."""
+    if not (sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods()):
+        return False
+    return not any(t.name.startswith(THREAD_PREFIX) for t in threading.enumerate())
 
 
 def distances(

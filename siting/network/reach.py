@@ -11,7 +11,7 @@ import numpy as np
 import shapely
 from shapely.ops import substring
 
-from siting.network.csr import csr_graph, n_workers, trees
+from siting.network.csr import THREAD_PREFIX, csr_graph, n_workers, trees
 
 __all__ = ["isochrones"]
 
@@ -73,7 +73,7 @@ def _buffered_union(pieces: np.ndarray, buffer_m: float) -> Any:
 
     workers = min(n_workers(), UNION_STRIPS)
     if workers > 1:
-        with ThreadPoolExecutor(workers) as pool:
+        with ThreadPoolExecutor(workers, thread_name_prefix=f"{THREAD_PREFIX}isochrone-strips") as pool:
             parts = list(pool.map(strip_union, strips))
     else:
         parts = [strip_union(s) for s in strips]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import geopandas as gpd
@@ -14,6 +15,7 @@ import pandas as pd
 
 from siting.errors import InputError
 from siting.inputs.layers import assign_rents
+from siting.network.csr import THREAD_PREFIX
 from siting.network.traffic import apply_traffic
 from siting.pipeline.business_case import city_mix, distribution_point, site_business_case, top_site_business_case
 from siting.pipeline.options import CityInputs, RankOptions
@@ -295,21 +297,14 @@ def rank_city(
     ranked = ranked.reset_index(drop=True)
     store_time = store_time[order]
 
-    t0 = time.perf_counter()
-    extra_out: dict[str, Any] = {}
-    if business is not None and dc is not None and len(ranked):
-        fams, front, curves = top_site_business_case(ranked.iloc[0], mix, dc, city.name, options)
-        extra_out = {"families": fams, "frontier": front, "frontier_curves": curves, "distribution_point": vars(dc)}
-    timings["business_case_s"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    top = ranked.head(max(int(options.lanes_for_top), 0))
-    lanes = site_lanes(G, top, stores, options, city.name)
-    totals = totals_with_basis(lanes, city.name)
-    timings["lanes_s"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    iso = _isochrones(G, ranked.head(max(int(options.isochrones_for_top), 0)), options.reach_time_s)
-    timings["isochrones_s"] = time.perf_counter() - t0
+    # The isochrones (mostly GEOS work, which releases the GIL) are drawn on a thread while the
+    # business case and the lanes are priced: 0.3 s less wall time on Malta with two cores.
+    # (While that thread runs, the lanes' OD does not fork worker processes: siting.network.csr.)
+    with ThreadPoolExecutor(1, thread_name_prefix=f"{THREAD_PREFIX}isochrones") as pool:
+        iso_sites = ranked.head(max(int(options.isochrones_for_top), 0))
+        iso_job = pool.submit(_isochrones, G, iso_sites, options.reach_time_s)
+        extra_out, lanes, totals = _top_site_outputs(G, ranked, stores, options, city.name, business, dc, timings)
+        iso, timings["isochrones_s"] = iso_job.result()
     excluded_all = pd.concat(excluded, ignore_index=True)
     return CityResult(
         name=city.name,
@@ -333,6 +328,31 @@ def rank_city(
         filter_report=filter_report(excluded_all),
         **extra_out,
     )
+
+
+def _top_site_outputs(
+    G: nx.MultiDiGraph,
+    ranked: gpd.GeoDataFrame,
+    stores: gpd.GeoDataFrame,
+    options: RankOptions,
+    city_name: str,
+    business: Any,
+    dc: Any,
+    timings: dict[str, float],
+) -> tuple[dict[str, Any], Any, pd.DataFrame]:
+    """The top site's business case, the lanes of the top sites and their totals (timed into ``timings``)."""
+    t0 = time.perf_counter()
+    extra_out: dict[str, Any] = {}
+    if business is not None and dc is not None and len(ranked):
+        _, mix, _ = business
+        fams, front, curves = top_site_business_case(ranked.iloc[0], mix, dc, city_name, options)
+        extra_out = {"families": fams, "frontier": front, "frontier_curves": curves, "distribution_point": vars(dc)}
+    timings["business_case_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    lanes = site_lanes(G, ranked.head(max(int(options.lanes_for_top), 0)), stores, options, city_name)
+    totals = totals_with_basis(lanes, city_name)
+    timings["lanes_s"] = time.perf_counter() - t0
+    return extra_out, lanes, totals
 
 
 def _area_hint(layer: gpd.GeoDataFrame, G: nx.MultiDiGraph, margin_m: float) -> str:
@@ -379,11 +399,13 @@ def _need_sites(candidates: pd.DataFrame, excluded: list[pd.DataFrame], city: st
     raise InputError(f"{city}: every candidate site was filtered out ({detail}); relax the filters or add sites.")
 
 
-def _isochrones(G, sites: gpd.GeoDataFrame, reach_time_s: float) -> gpd.GeoDataFrame | None:
+def _isochrones(G, sites: gpd.GeoDataFrame, reach_time_s: float) -> tuple[gpd.GeoDataFrame | None, float]:
+    """The sites' isochrones (None for no site) and the seconds they took."""
+    t0 = time.perf_counter()
     if sites.empty:
-        return None
+        return None, time.perf_counter() - t0
     from siting.network.od import isochrones
 
     iso = isochrones(G, sites["node"].to_numpy(), reach_time_s)
     iso.insert(0, "site_id", sites["site_id"].astype(str).to_numpy())
-    return iso
+    return iso, time.perf_counter() - t0

@@ -52,6 +52,23 @@ def test_od_matrix_equals_networkx(G, sample, weight):
     np.testing.assert_allclose(got, _nx_lengths(G, o, d, weight), rtol=1e-12, atol=0)
 
 
+def test_no_process_is_forked_while_a_siting_thread_runs():
+    import threading
+
+    from siting.network.csr import THREAD_PREFIX, _can_fork
+
+    assert _can_fork()
+    release = threading.Event()
+    worker = threading.Thread(target=release.wait, name=f"{THREAD_PREFIX}isochrones_0")
+    worker.start()
+    try:
+        assert not _can_fork()
+    finally:
+        release.set()
+        worker.join()
+    assert _can_fork()
+
+
 def test_od_matrix_both_orientations_and_processes(G, sample, monkeypatch):
     o, d = sample
     ref = od_matrix(G, o, d, n_jobs=1)
