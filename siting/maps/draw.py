@@ -14,7 +14,7 @@ import numpy as np
 from branca.element import Element
 
 from siting.errors import SitingError
-from siting.maps.elements import Controls, DataLayer, Legend, Runtime, Title
+from siting.maps.elements import Controls, DataLayer, Legend, RawHtml, Runtime, Title
 from siting.maps.layers import (
     candidate_layers,
     criteria_columns,
@@ -105,7 +105,7 @@ def make_map(
     m.default_css = [("leaflet_css", LEAFLET_CSS_URL)]
     m.add_child(Runtime(), name="siting_runtime")
     root: Any = m.get_root()  # a branca Figure (typed as Element)
-    root.header.add_child(Element(f"<title>{html.escape(title)}</title>"), name="siting_title")
+    root.header.add_child(RawHtml(f"<title>{html.escape(title)}</title>"), name="siting_title")
     folium.TileLayer(OSM_TILES, attr=OSM_ATTRIBUTION, name="OpenStreetMap", max_zoom=19).add_to(m)
 
     sections: list[tuple[str, Scale]] = []

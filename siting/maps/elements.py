@@ -9,10 +9,21 @@ from typing import Any
 import numpy as np
 import shapely
 from branca.element import Element, MacroElement
+from folium.elements import ElementAddToElement
 from folium.map import Layer
 from folium.template import Template
 
-__all__ = ["js_json", "feature_collection", "DataLayer", "Runtime", "Legend", "Title", "Controls"]
+__all__ = [
+    "js_json",
+    "feature_collection",
+    "geojson_geometries",
+    "RawHtml",
+    "DataLayer",
+    "Runtime",
+    "Legend",
+    "Title",
+    "Controls",
+]
 
 _SCRIPT_BREAK = re.compile(r"<(?=[/!])")
 COORD_DECIMALS = 6  # about 0.1 m: more than enough for display, a third of the size of full doubles
@@ -35,16 +46,86 @@ def js_json(obj: Any) -> str:
 def feature_collection(geoms: np.ndarray, props: list[dict[str, Any]]) -> dict[str, Any]:
     """A GeoJSON FeatureCollection of lon/lat shapely geometries rounded to ``COORD_DECIMALS``.
 
-    Missing or empty geometries are dropped together with their properties.
+    Missing or empty geometries are dropped together with their properties. The coordinates
+    are read in one vectorised pass (see :func:`geojson_geometries`).
     """
     geoms = np.asarray(geoms, dtype=object)
-    rounded = shapely.transform(geoms, lambda xy: np.round(xy, COORD_DECIMALS))
-    feats = []
-    for g, p in zip(rounded, props):
-        if g is None or g.is_empty:
-            continue
-        feats.append({"type": "Feature", "geometry": shapely.geometry.mapping(g), "properties": p})
+    kept = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
+    geometries = geojson_geometries(geoms[kept], COORD_DECIMALS)
+    feats = [{"type": "Feature", "geometry": g, "properties": props[i]} for g, i in zip(geometries, kept.tolist())]
     return {"type": "FeatureCollection", "features": feats}
+
+
+_VECTOR_TYPES = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString", 6: "MultiPolygon"}
+
+
+def geojson_geometries(geoms: np.ndarray, decimals: int) -> list[dict[str, Any]]:
+    """GeoJSON geometry mappings of non-empty shapely geometries, coordinates rounded to ``decimals``.
+
+    Equal to ``shapely.geometry.mapping`` of each geometry after ``np.round`` of its coordinates
+    (as JSON: lists where shapely gives tuples), built from one ``shapely.get_coordinates`` call
+    instead of a Python walk over every coordinate. Geometry collections, linear rings, 3-D
+    geometries and multi-geometries with an empty part take shapely's own path.
+
+    Parameters
+    ----------
+    geoms : ndarray of shapely geometries
+        None and empty geometries are not allowed (drop them first).
+    decimals : int
+        Decimals kept (``np.round``).
+
+    Returns
+    -------
+    list of dict
+        One ``{"type": ..., "coordinates": ...}`` per geometry, in order.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    types = shapely.get_type_id(geoms)
+    parts, part_owner = shapely.get_parts(geoms, return_index=True)
+    odd = ~np.isin(types, list(_VECTOR_TYPES)) | shapely.has_z(geoms)
+    odd[part_owner[shapely.is_empty(parts)]] = True  # e.g. a MultiPolygon holding an empty polygon
+    fast = ~odd[part_owner]
+    parts, part_owner = parts[fast], part_owner[fast]
+    polygon = shapely.get_type_id(parts) == 3
+    # leaves: each ring of a polygon part, else the part itself (a point or a line), in order
+    rings, ring_owner = shapely.get_rings(parts[polygon], return_index=True)
+    n_leaves = np.where(polygon, 0, 1)
+    n_leaves[polygon] = np.bincount(ring_owner, minlength=int(polygon.sum()))
+    leaves = np.empty(int(n_leaves.sum()), dtype=object)
+    leaf_of_part = np.repeat(np.arange(len(parts)), n_leaves)
+    leaves[~polygon[leaf_of_part]] = parts[~polygon]
+    leaves[polygon[leaf_of_part]] = rings
+    coords = np.round(shapely.get_coordinates(leaves), decimals).tolist()
+    ends = np.cumsum(shapely.get_num_coordinates(leaves)).tolist()
+    sequences = [coords[a:b] for a, b in zip([0, *ends[:-1]], ends)]
+    # group leaves into parts, and parts into geometries
+    part_ends = np.cumsum(n_leaves).tolist()
+    part_coords = [
+        sequences[a:b] if is_polygon else sequences[a]
+        for a, b, is_polygon in zip([0, *part_ends[:-1]], part_ends, polygon.tolist())
+    ]
+    out: list[dict[str, Any]] = []
+    j = 0
+    owners = part_owner.tolist()
+    for i, (type_id, slow) in enumerate(zip(types.tolist(), odd.tolist())):
+        if slow:
+            rounded = shapely.transform(geoms[i], lambda xy: np.round(xy, decimals))
+            out.append(shapely.geometry.mapping(rounded))
+            continue
+        start = j
+        while j < len(owners) and owners[j] == i:
+            j += 1
+        mine = part_coords[start:j]
+        if type_id == 0:
+            value: Any = mine[0][0]
+        elif type_id == 4:
+            value = [p[0] for p in mine]
+        elif type_id in (1, 3):
+            value = mine[0]
+        else:
+            value = mine
+        out.append({"type": _VECTOR_TYPES[type_id], "coordinates": value})
+    return out
 
 
 _RUNTIME_JS = r"""
@@ -195,6 +276,43 @@ a.siting-btn.siting-on{background:#ffe3ec}
 RUNTIME_HTML = f"<style>{_RUNTIME_CSS}</style>\n<script>{_RUNTIME_JS}</script>"
 
 
+class RawHtml(Element):
+    """HTML or script text added to the page exactly as given.
+
+    branca's ``MacroElement.render`` wraps each rendered script in ``Element(text)``, which compiles
+    the text as a jinja2 template: slow for megabytes of GeoJSON, and any ``{{ }}``, ``{% %}`` or
+    ``{#`` in a store name, popup or title would be run as template code (or fail to parse).
+    This element is never compiled.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        """The text itself."""
+        return self.text
+
+
+def _add_script(element: MacroElement, kwargs: dict[str, Any]) -> None:
+    """Add the element's ``script`` macro output to the page's script, as branca would but uncompiled."""
+    text = element._template.module.script(element, kwargs)
+    # jinja2 (keep_trailing_newline=False) drops one trailing newline when it compiles the text
+    text = text[:-1] if text.endswith("\n") else text
+    root: Any = element.get_root()  # a branca Figure
+    root.script.add_child(RawHtml(text), name=element.get_name())
+
+
+class _ScriptElement(MacroElement):
+    """A MacroElement with only a ``script`` macro, rendered without compiling its output."""
+
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # branca returns None here too
+        """Add the script to the page, then render the children."""
+        _add_script(self, kwargs)
+        for child in self._children.values():
+            child.render(**kwargs)
+
+
 class Runtime(MacroElement):
     """Adds the siting runtime (a few helper functions and CSS) to the page header, after Leaflet."""
 
@@ -203,7 +321,7 @@ class Runtime(MacroElement):
     def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # branca returns None here too
         """Register the runtime in the figure header."""
         root: Any = self.get_root()  # a Figure, which has a header; branca types it as Element
-        root.header.add_child(Element(RUNTIME_HTML), name="siting_runtime")
+        root.header.add_child(RawHtml(RUNTIME_HTML), name="siting_runtime")
         super().render(**kwargs)
 
 
@@ -257,8 +375,21 @@ var {{ this.get_name() }} = siting.geoLayer({{ this._parent.get_name() }}, {{ th
             }
         )
 
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # branca returns None here too
+        """Add the layer's script (and, if shown at first, its ``addTo``) to the page, as folium's
+        ``Layer.render`` does, without compiling the GeoJSON as a template (see :class:`RawHtml`)."""
+        if self.show:
+            parent: Any = self._parent
+            self.add_child(
+                ElementAddToElement(element_name=self.get_name(), element_parent_name=parent.get_name()),
+                name=self.get_name() + "_add",
+            )
+        _add_script(self, kwargs)
+        for child in self._children.values():
+            child.render(**kwargs)
 
-class Legend(MacroElement):
+
+class Legend(_ScriptElement):
     """The legend control (bottom right): one section per coloured layer, hidden with its layer."""
 
     _template = Template(
@@ -275,7 +406,7 @@ siting.legend({{ this._parent.get_name() }}, {{ this.html_js }});
         self.html_js = js_json(html)
 
 
-class Title(MacroElement):
+class Title(_ScriptElement):
     """A title box at the top centre of the map (plain text, never parsed as HTML)."""
 
     _template = Template(
@@ -293,7 +424,7 @@ siting.title({{ this._parent.get_name() }}, {{ this.text_js }}, {{ this.sub_js }
         self.sub_js = js_json(subtitle)
 
 
-class Controls(MacroElement):
+class Controls(_ScriptElement):
     """Initial view (fit to ``bounds`` without animation), permanent attributions, a metric scale and
     tiny inline full-screen and distance-measure buttons."""
 
