@@ -11,6 +11,8 @@ from typing import Any
 import folium
 import geopandas as gpd
 import numpy as np
+import pyproj
+import shapely
 from branca.element import Element
 
 from siting.errors import SitingError
@@ -189,13 +191,31 @@ def _bounds(frames: list[gpd.GeoDataFrame]) -> tuple[float, float, float, float]
     for f in frames:
         if f is None or not len(f) or f.crs is None:
             continue
-        b = f.to_crs(4326).total_bounds
+        b = _lonlat_bounds(f)
         if np.all(np.isfinite(b)):
             boxes.append(b)
     if not boxes:
         return None
     arr = np.array(boxes)
     return float(arr[:, 0].min()), float(arr[:, 1].min()), float(arr[:, 2].max()), float(arr[:, 3].max())
+
+
+def _lonlat_bounds(frame: gpd.GeoDataFrame) -> np.ndarray:
+    """``frame.to_crs(4326).total_bounds`` without building the reprojected geometries.
+
+    The same pyproj transformer (``always_xy``) is applied to the same 2-D coordinates, so the
+    values are equal; 3-D geometries take geopandas' path. NaN where nothing has coordinates.
+    """
+    geoms = frame.geometry.to_numpy()
+    target = pyproj.CRS.from_epsg(4326)
+    if frame.crs.is_exact_same(target) or shapely.has_z(geoms).any():
+        return np.asarray(frame.to_crs(target).total_bounds, dtype=float)
+    xy = shapely.get_coordinates(geoms)
+    if not len(xy):
+        return np.full(4, np.nan)
+    transformer = pyproj.Transformer.from_crs(frame.crs, target, always_xy=True)
+    lon, lat = transformer.transform(xy[:, 0], xy[:, 1])
+    return np.array([np.nanmin(lon), np.nanmin(lat), np.nanmax(lon), np.nanmax(lat)], dtype=float)
 
 
 def _stable_ids(root: Element) -> None:
