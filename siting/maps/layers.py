@@ -32,7 +32,11 @@ UNRANKED_COLOR = "#adb5bd"
 
 
 def _esc(value: object) -> str:
-    return html.escape(fmt(value) if not isinstance(value, str) else value, quote=True)
+    if isinstance(value, str):
+        return html.escape(value, quote=True)
+    if isinstance(value, (int, float, np.integer, np.floating, np.bool_)):
+        return fmt(value)  # digits, separators, signs, '–', '∞', 'yes'/'no': nothing to escape
+    return html.escape(fmt(value), quote=True)
 
 
 def _missing(value: object) -> bool:
