@@ -9,9 +9,9 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
-from siting.errors import InputError, MissingColumnError, NoCrsError
+from siting.errors import InputError, MissingColumnError
+from siting.maps.display import metric_crs, prepare
 from siting.maps.elements import DataLayer, feature_collection
 from siting.maps.legend import PALETTES, Scale, class_scale, fmt, gradient_scale, size_scale, swatch_scale
 
@@ -23,7 +23,6 @@ __all__ = [
     "zones_layer",
     "isochrones_layer",
     "prepare",
-    "simplify_for_display",
 ]
 
 STORE_COLOR = "#1971c2"
@@ -87,64 +86,6 @@ def _require(gdf: pd.DataFrame, columns: Iterable[str], layer: str) -> None:
             f"layer {layer!r} lacks column(s) {missing}; it has {list(gdf.columns)}. "
             "Validate it with siting.inputs.layers first or rename the columns."
         )
-
-
-def _metric_crs(gdf: gpd.GeoDataFrame) -> Any:
-    return gdf.crs if gdf.crs.is_projected else gdf.estimate_utm_crs()
-
-
-def prepare(gdf: gpd.GeoDataFrame, layer: str, *, simplify_m: float) -> gpd.GeoDataFrame:
-    """Drop empty geometries, simplify lines/polygons in metres and reproject to EPSG:4326.
-
-    Lines and polygons are simplified by :func:`simplify_for_display`. From a tolerance of 5 m up,
-    coordinates are rounded to 5 decimals (about 1.1 m) and repeated points dropped from lines;
-    below, the map keeps 6 decimals (about 0.1 m).
-    """
-    if not isinstance(gdf, gpd.GeoDataFrame):
-        raise InputError(f"layer {layer!r} must be a GeoDataFrame, got {type(gdf).__name__}")
-    if gdf.crs is None:
-        raise NoCrsError(
-            f"layer {layer!r} has no CRS: set it with gdf.set_crs('EPSG:4326') (or the CRS of its coordinates)"
-        )
-    out = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].copy()
-    if simplify_m > 0 and len(out) and not out.geom_type.isin(["Point", "MultiPoint"]).all():
-        metric = out.to_crs(_metric_crs(out))
-        out = metric.set_geometry(simplify_for_display(metric.geometry.to_numpy(), simplify_m), crs=metric.crs)
-    out = out.to_crs(4326)
-    if simplify_m >= 5 and len(out):
-        geoms = shapely.transform(out.geometry.values, lambda xy: np.round(xy, 5))
-        lines = np.isin(shapely.get_type_id(geoms), (1, 5))  # (Multi)LineString: drop repeated points
-        geoms[lines] = shapely.remove_repeated_points(geoms[lines])
-        out = out.set_geometry(geoms, crs=4326)
-    return out
-
-
-def simplify_for_display(geoms: np.ndarray, tolerance_m: float) -> np.ndarray:
-    """Simplify geometries in a metric CRS for drawing, every point kept within ``tolerance_m``.
-
-    Open LineStrings (delivery lanes) use plain Douglas-Peucker (``preserve_topology=False``),
-    about 15 times faster than the topology-preserving simplifier on long routes: a line that
-    crosses itself is drawn just the same, and the two endpoints are kept, so an open line
-    cannot collapse. Polygons, closed lines (tours back to the site) and multi-part geometries
-    keep ``preserve_topology=True``, which never collapses a ring or makes a polygon invalid.
-
-    Parameters
-    ----------
-    geoms : ndarray of shapely geometries
-        In a projected CRS with metre units.
-    tolerance_m : float
-        Douglas-Peucker tolerance (metres).
-
-    Returns
-    -------
-    ndarray of shapely geometries
-    """
-    geoms = np.asarray(geoms, dtype=object)
-    open_line = (shapely.get_type_id(geoms) == 1) & ~shapely.is_closed(geoms)
-    out = np.empty_like(geoms)
-    out[open_line] = shapely.simplify(geoms[open_line], tolerance_m, preserve_topology=False)
-    out[~open_line] = shapely.simplify(geoms[~open_line], tolerance_m, preserve_topology=True)
-    return out
 
 
 def _sqrt_sizes(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -463,7 +404,7 @@ def zones_layer(
     polygonal = not z.geom_type.isin(["Point", "MultiPoint"]).all()
     shown = values
     if density and polygonal and z.crs is not None:
-        area_km2 = z.to_crs(_metric_crs(z)).area.to_numpy() / 1e6
+        area_km2 = z.to_crs(metric_crs(z)).area.to_numpy() / 1e6
         with np.errstate(divide="ignore", invalid="ignore"):
             shown = np.where(area_km2 > 0, values / area_km2, np.nan)
         title = f"{title} per km²"

@@ -10,9 +10,9 @@ import pytest
 import shapely
 from shapely.geometry import LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon, mapping
 
+from siting.maps.display import simplify_for_display
 from siting.maps.draw import make_map, map_html, map_tolerance_m
-from siting.maps.elements import COORD_DECIMALS, feature_collection, geojson_geometries
-from siting.maps.layers import simplify_for_display
+from siting.maps.geojson import COORD_DECIMALS, feature_collection, geojson_geometries
 
 _RING = [(0.1234567, 0.0), (10.0, 0.0), (10.0, 10.0), (0.0, 10.00000049), (0.1234567, 0.0)]
 _HOLE = [(2.0, 2.0), (4.0, 2.0), (4.0, 4.0), (2.0, 2.0)]
