@@ -11,10 +11,13 @@ from typing import Any
 import folium
 import geopandas as gpd
 import numpy as np
+import pandas as pd
+import pyproj
+import shapely
 from branca.element import Element
 
 from siting.errors import SitingError
-from siting.maps.elements import Controls, DataLayer, Legend, Runtime, Title
+from siting.maps.elements import Controls, DataLayer, Legend, RawHtml, Runtime, Title
 from siting.maps.layers import (
     candidate_layers,
     criteria_columns,
@@ -105,7 +108,7 @@ def make_map(
     m.default_css = [("leaflet_css", LEAFLET_CSS_URL)]
     m.add_child(Runtime(), name="siting_runtime")
     root: Any = m.get_root()  # a branca Figure (typed as Element)
-    root.header.add_child(Element(f"<title>{html.escape(title)}</title>"), name="siting_title")
+    root.header.add_child(RawHtml(f"<title>{html.escape(title)}</title>"), name="siting_title")
     folium.TileLayer(OSM_TILES, attr=OSM_ATTRIBUTION, name="OpenStreetMap", max_zoom=19).add_to(m)
 
     sections: list[tuple[str, Scale]] = []
@@ -189,13 +192,34 @@ def _bounds(frames: list[gpd.GeoDataFrame]) -> tuple[float, float, float, float]
     for f in frames:
         if f is None or not len(f) or f.crs is None:
             continue
-        b = f.to_crs(4326).total_bounds
+        b = _lonlat_bounds(f)
         if np.all(np.isfinite(b)):
             boxes.append(b)
     if not boxes:
         return None
     arr = np.array(boxes)
     return float(arr[:, 0].min()), float(arr[:, 1].min()), float(arr[:, 2].max()), float(arr[:, 3].max())
+
+
+def _lonlat_bounds(frame: gpd.GeoDataFrame) -> np.ndarray:
+    """``frame.to_crs(4326).total_bounds`` without building the reprojected geometries.
+
+    The same pyproj transformer (``always_xy``) is applied to the same 2-D coordinates (each
+    distinct point once), so the values are equal; 3-D geometries take geopandas' path. NaN where
+    nothing has coordinates.
+    """
+    geoms = frame.geometry.to_numpy()
+    target = pyproj.CRS.from_epsg(4326)
+    if frame.crs.is_exact_same(target) or shapely.has_z(geoms).any():
+        return np.asarray(frame.to_crs(target).total_bounds, dtype=float)
+    xy = shapely.get_coordinates(geoms)
+    if not len(xy):
+        return np.full(4, np.nan)
+    # lanes share their roads: Malta's 1,014 hold 248,018 vertices but 10,248 distinct points
+    distinct = pd.unique(np.ascontiguousarray(xy).view(np.complex128).ravel())
+    transformer = pyproj.Transformer.from_crs(frame.crs, target, always_xy=True)
+    lon, lat = transformer.transform(distinct.real.copy(), distinct.imag.copy())
+    return np.array([np.nanmin(lon), np.nanmin(lat), np.nanmax(lon), np.nanmax(lat)], dtype=float)
 
 
 def _stable_ids(root: Element) -> None:

@@ -2,50 +2,25 @@
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any
 
-import numpy as np
-import shapely
 from branca.element import Element, MacroElement
+from folium.elements import ElementAddToElement
 from folium.map import Layer
 from folium.template import Template
 
-__all__ = ["js_json", "feature_collection", "DataLayer", "Runtime", "Legend", "Title", "Controls"]
+from siting.maps.geojson import feature_collection, js_json  # re-exported: siting.share draws with them
 
-_SCRIPT_BREAK = re.compile(r"<(?=[/!])")
-COORD_DECIMALS = 6  # about 0.1 m: more than enough for display, a third of the size of full doubles
-
-
-def js_json(obj: Any) -> str:
-    """JSON that is safe to paste inside a ``<script>`` element.
-
-    Inside a script element only ``</`` (which could close it) and ``<!`` (which could open
-    an HTML comment, changing how ``</script`` is read) matter to the HTML parser, so only
-    a ``<`` before ``/`` or ``!`` is escaped (``\\u003c``), with the JavaScript line
-    separators U+2028/U+2029; popup HTML keeps its other ``<`` and ``>`` as they are,
-    which keeps large maps small.
-    """
-    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    text = _SCRIPT_BREAK.sub("\\\\u003c", text)
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-
-
-def feature_collection(geoms: np.ndarray, props: list[dict[str, Any]]) -> dict[str, Any]:
-    """A GeoJSON FeatureCollection of lon/lat shapely geometries rounded to ``COORD_DECIMALS``.
-
-    Missing or empty geometries are dropped together with their properties.
-    """
-    geoms = np.asarray(geoms, dtype=object)
-    rounded = shapely.transform(geoms, lambda xy: np.round(xy, COORD_DECIMALS))
-    feats = []
-    for g, p in zip(rounded, props):
-        if g is None or g.is_empty:
-            continue
-        feats.append({"type": "Feature", "geometry": shapely.geometry.mapping(g), "properties": p})
-    return {"type": "FeatureCollection", "features": feats}
-
+__all__ = [
+    "js_json",
+    "feature_collection",
+    "RawHtml",
+    "DataLayer",
+    "Runtime",
+    "Legend",
+    "Title",
+    "Controls",
+]
 
 _RUNTIME_JS = r"""
 var siting = window.siting = window.siting || {layers: {}};
@@ -195,6 +170,43 @@ a.siting-btn.siting-on{background:#ffe3ec}
 RUNTIME_HTML = f"<style>{_RUNTIME_CSS}</style>\n<script>{_RUNTIME_JS}</script>"
 
 
+class RawHtml(Element):
+    """HTML or script text added to the page exactly as given.
+
+    branca's ``MacroElement.render`` wraps each rendered script in ``Element(text)``, which compiles
+    the text as a jinja2 template: slow for megabytes of GeoJSON, and any ``{{ }}``, ``{% %}`` or
+    ``{#`` in a store name, popup or title would be run as template code (or fail to parse).
+    This element is never compiled.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        """The text itself."""
+        return self.text
+
+
+def _add_script(element: MacroElement, kwargs: dict[str, Any]) -> None:
+    """Add the element's ``script`` macro output to the page's script, as branca would but uncompiled."""
+    text = element._template.module.script(element, kwargs)
+    # jinja2 (keep_trailing_newline=False) drops one trailing newline when it compiles the text
+    text = text[:-1] if text.endswith("\n") else text
+    root: Any = element.get_root()  # a branca Figure
+    root.script.add_child(RawHtml(text), name=element.get_name())
+
+
+class _ScriptElement(MacroElement):
+    """A MacroElement with only a ``script`` macro, rendered without compiling its output."""
+
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # branca returns None here too
+        """Add the script to the page, then render the children."""
+        _add_script(self, kwargs)
+        for child in self._children.values():
+            child.render(**kwargs)
+
+
 class Runtime(MacroElement):
     """Adds the siting runtime (a few helper functions and CSS) to the page header, after Leaflet."""
 
@@ -203,7 +215,7 @@ class Runtime(MacroElement):
     def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # branca returns None here too
         """Register the runtime in the figure header."""
         root: Any = self.get_root()  # a Figure, which has a header; branca types it as Element
-        root.header.add_child(Element(RUNTIME_HTML), name="siting_runtime")
+        root.header.add_child(RawHtml(RUNTIME_HTML), name="siting_runtime")
         super().render(**kwargs)
 
 
@@ -257,8 +269,21 @@ var {{ this.get_name() }} = siting.geoLayer({{ this._parent.get_name() }}, {{ th
             }
         )
 
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # branca returns None here too
+        """Add the layer's script (and, if shown at first, its ``addTo``) to the page, as folium's
+        ``Layer.render`` does, without compiling the GeoJSON as a template (see :class:`RawHtml`)."""
+        if self.show:
+            parent: Any = self._parent
+            self.add_child(
+                ElementAddToElement(element_name=self.get_name(), element_parent_name=parent.get_name()),
+                name=self.get_name() + "_add",
+            )
+        _add_script(self, kwargs)
+        for child in self._children.values():
+            child.render(**kwargs)
 
-class Legend(MacroElement):
+
+class Legend(_ScriptElement):
     """The legend control (bottom right): one section per coloured layer, hidden with its layer."""
 
     _template = Template(
@@ -275,7 +300,7 @@ siting.legend({{ this._parent.get_name() }}, {{ this.html_js }});
         self.html_js = js_json(html)
 
 
-class Title(MacroElement):
+class Title(_ScriptElement):
     """A title box at the top centre of the map (plain text, never parsed as HTML)."""
 
     _template = Template(
@@ -293,7 +318,7 @@ siting.title({{ this._parent.get_name() }}, {{ this.text_js }}, {{ this.sub_js }
         self.sub_js = js_json(subtitle)
 
 
-class Controls(MacroElement):
+class Controls(_ScriptElement):
     """Initial view (fit to ``bounds`` without animation), permanent attributions, a metric scale and
     tiny inline full-screen and distance-measure buttons."""
 

@@ -9,9 +9,9 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
-from siting.errors import InputError, MissingColumnError, NoCrsError
+from siting.errors import InputError, MissingColumnError
+from siting.maps.display import metric_crs, prepare
 from siting.maps.elements import DataLayer, feature_collection
 from siting.maps.legend import PALETTES, Scale, class_scale, fmt, gradient_scale, size_scale, swatch_scale
 
@@ -31,7 +31,11 @@ UNRANKED_COLOR = "#adb5bd"
 
 
 def _esc(value: object) -> str:
-    return html.escape(fmt(value) if not isinstance(value, str) else value, quote=True)
+    if isinstance(value, str):
+        return html.escape(value, quote=True)
+    if isinstance(value, (int, float, np.integer, np.floating, np.bool_)):
+        return fmt(value)  # digits, separators, signs, '–', '∞', 'yes'/'no': nothing to escape
+    return html.escape(fmt(value), quote=True)
 
 
 def _missing(value: object) -> bool:
@@ -39,10 +43,40 @@ def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value))
 
 
+def _cells(values: np.ndarray) -> list[str]:
+    """``_esc`` of each value, ``""`` for a missing one (None or NaN); equal values are formatted once."""
+    if values.dtype.kind in "biu" or values.dtype == np.float64:
+        # as Python numbers fmt gives the same text, and a formatted number needs no HTML escaping
+        return ["" if v != v else fmt(v) for v in values.tolist()]  # v != v: NaN
+    memo: dict[tuple[type, object], str] = {}
+    out = []
+    for v in values:
+        if _missing(v):
+            out.append("")
+            continue
+        try:
+            key = (type(v), v)
+            text = memo.get(key)
+            if text is None:
+                text = memo[key] = _esc(v)
+        except TypeError:  # unhashable, e.g. a list of store ids
+            text = _esc(v)
+        out.append(text)
+    return out
+
+
 def _popup(heading: str, rows: Iterable[tuple[str, object]], table: str = "") -> str:
     """Popup HTML: an escaped heading, label/value rows and an optional prebuilt (escaped) table."""
     body = "".join(f"<tr><td>{_esc(k)}</td><td>{_esc(v)}</td></tr>" for k, v in rows)
     return f'<div class="siting-h">{_esc(heading)}</div><table>{body}</table>{table}'
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows as dicts holding the values ``iterrows`` gives (each column as Python objects),
+    without building a Series per row."""
+    names = list(frame.columns)
+    columns = [frame.iloc[:, j].astype(object).tolist() for j in range(frame.shape[1])]
+    return [dict(zip(names, values)) for values in zip(*columns)] if columns else [{} for _ in range(len(frame))]
 
 
 def _require(gdf: pd.DataFrame, columns: Iterable[str], layer: str) -> None:
@@ -52,36 +86,6 @@ def _require(gdf: pd.DataFrame, columns: Iterable[str], layer: str) -> None:
             f"layer {layer!r} lacks column(s) {missing}; it has {list(gdf.columns)}. "
             "Validate it with siting.inputs.layers first or rename the columns."
         )
-
-
-def _metric_crs(gdf: gpd.GeoDataFrame) -> Any:
-    return gdf.crs if gdf.crs.is_projected else gdf.estimate_utm_crs()
-
-
-def prepare(gdf: gpd.GeoDataFrame, layer: str, *, simplify_m: float) -> gpd.GeoDataFrame:
-    """Drop empty geometries, simplify lines/polygons in metres and reproject to EPSG:4326.
-
-    From a tolerance of 5 m up, coordinates are rounded to 5 decimals (about 1.1 m) and
-    repeated points dropped from lines; below, the map keeps 6 decimals (about 0.1 m).
-    """
-    if not isinstance(gdf, gpd.GeoDataFrame):
-        raise InputError(f"layer {layer!r} must be a GeoDataFrame, got {type(gdf).__name__}")
-    if gdf.crs is None:
-        raise NoCrsError(
-            f"layer {layer!r} has no CRS: set it with gdf.set_crs('EPSG:4326') (or the CRS of its coordinates)"
-        )
-    out = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].copy()
-    if simplify_m > 0 and len(out) and not out.geom_type.isin(["Point", "MultiPoint"]).all():
-        metric = out.to_crs(_metric_crs(out))
-        metric = metric.set_geometry(metric.geometry.simplify(simplify_m, preserve_topology=True))
-        out = metric
-    out = out.to_crs(4326)
-    if simplify_m >= 5 and len(out):
-        geoms = shapely.transform(out.geometry.values, lambda xy: np.round(xy, 5))
-        lines = np.isin(shapely.get_type_id(geoms), (1, 5))  # (Multi)LineString: drop repeated points
-        geoms[lines] = shapely.remove_repeated_points(geoms[lines])
-        out = out.set_geometry(geoms, crs=4326)
-    return out
 
 
 def _sqrt_sizes(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -95,7 +99,7 @@ def _text_color(fill: str) -> str:
     return "#ffffff" if 0.299 * r + 0.587 * g + 0.114 * b < 140 else "#111111"
 
 
-def _label(row: pd.Series, id_col: str) -> str:
+def _label(row: dict[str, Any], id_col: str) -> str:
     name = row.get("name")
     if isinstance(name, str) and name.strip():
         return name
@@ -119,7 +123,7 @@ def criteria_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if f"{c}_norm" in cols and f"{c}_contrib" in cols]
 
 
-def _breakdown_table(row: pd.Series, criteria: list[str]) -> str:
+def _breakdown_table(row: dict[str, Any], criteria: list[str]) -> str:
     if not criteria:
         return ""
     head = "<tr><th>criterion</th><th>value</th><th>norm</th><th>contrib</th></tr>"
@@ -131,9 +135,9 @@ def _breakdown_table(row: pd.Series, criteria: list[str]) -> str:
     return f"<table>{head}{body}</table>"
 
 
-def _site_popup(row: pd.Series, criteria: list[str], n_sites: int, *, chosen: bool = False) -> str:
+def _site_popup(row: dict[str, Any], criteria: list[str], n_sites: int, *, chosen: bool = False) -> str:
     rows: list[tuple[str, object]] = [("site_id", str(row["site_id"]))]
-    if "rank" in row.index and pd.notna(row["rank"]):
+    if "rank" in row and pd.notna(row["rank"]):
         rows.append(("rank", f"{int(row['rank'])} of {n_sites}"))
     for col in (
         "score",
@@ -145,7 +149,7 @@ def _site_popup(row: pd.Series, criteria: list[str], n_sites: int, *, chosen: bo
         "narrow_win",
         "rank_overall",
     ):
-        if col in row.index and pd.notna(row[col]):
+        if col in row and pd.notna(row[col]):
             rows.append((col, row[col]))
     if chosen:
         rows.append(("chosen", "yes"))
@@ -164,9 +168,9 @@ def stores_layer(stores: gpd.GeoDataFrame, simplify_m: float) -> tuple[DataLayer
     demand = pd.to_numeric(s["demand_units_per_week"], errors="coerce").to_numpy(dtype=float)
     radius = _sqrt_sizes(demand, 3.0, 12.0)
     props = []
-    for (_, row), r in zip(s.iterrows(), radius):
+    for row, r in zip(_records(s), radius):
         rows: list[tuple[str, object]] = [("store_id", str(row["store_id"]))]
-        if "shop" in row.index and isinstance(row["shop"], str):
+        if "shop" in row and isinstance(row["shop"], str):
             rows.append(("shop", row["shop"]))
         rows.append(("demand_units_per_week", row["demand_units_per_week"]))
         props.append(
@@ -224,7 +228,7 @@ def candidate_layers(
     n_ranked = int(np.isfinite(ranks).sum())
     geoms: list[Any] = []
     props: list[dict[str, Any]] = []
-    for (_, row), color, rank in zip(c.iterrows(), colors, ranks):
+    for row, geom, color, rank in zip(_records(c), c.geometry.to_numpy(), colors, ranks):
         popup = _site_popup(row, criteria, n_ranked)
         ranked = np.isfinite(rank)
         tip = _esc(
@@ -232,10 +236,10 @@ def candidate_layers(
             if ranked
             else f"{_label(row, 'site_id')}{' (not ranked)' if has_rank else ''}"
         )
-        if row.geometry.geom_type not in ("Point", "MultiPoint"):
-            geoms.append(row.geometry)
+        if geom.geom_type not in ("Point", "MultiPoint"):
+            geoms.append(geom)
             props.append({"c": color, "f": color, "p": popup, "t": tip})
-        geoms.append(row.geometry.representative_point())
+        geoms.append(geom.representative_point())
         props.append(
             {
                 "f": color,
@@ -262,7 +266,7 @@ def candidate_layers(
     picked = _chosen_rows(c, chosen)
     if picked is not None and len(picked):
         cprops = []
-        for _, row in picked.iterrows():
+        for row in _records(picked):
             cprops.append(
                 {
                     "f": "#ffffff",
@@ -359,6 +363,7 @@ def lanes_layer(lanes: gpd.GeoDataFrame, simplify_m: float) -> tuple[DataLayer, 
     geoms, props = [], []
     # column arrays hold the same values as a row from l4.iloc, without building ~1,000 Series
     col = {c: l4[c].to_numpy() for c in {*shown, "site_id", "store_id", "tour"} if c in l4.columns}
+    cells = [_cells(col[f]) for f in shown]
     geometry = l4.geometry.to_numpy()
     for i in order:
         if "store_id" in col:
@@ -367,7 +372,7 @@ def lanes_layer(lanes: gpd.GeoDataFrame, simplify_m: float) -> tuple[DataLayer, 
             heading = f"Tour {col['tour'][i]} from {col['site_id'][i]}"
         else:
             heading = f"Route from {col['site_id'][i]}"
-        values = ["" if _missing(col[f][i]) else _esc(col[f][i]) for f in shown]
+        values = [column[i] for column in cells]
         geoms.append(geometry[i])
         props.append({"c": colors[i], "w": round(float(widths[i]), 1), "h": _esc(heading), "v": values})
     layer = DataLayer(
@@ -399,7 +404,7 @@ def zones_layer(
     polygonal = not z.geom_type.isin(["Point", "MultiPoint"]).all()
     shown = values
     if density and polygonal and z.crs is not None:
-        area_km2 = z.to_crs(_metric_crs(z)).area.to_numpy() / 1e6
+        area_km2 = z.to_crs(metric_crs(z)).area.to_numpy() / 1e6
         with np.errstate(divide="ignore", invalid="ignore"):
             shown = np.where(area_km2 > 0, values / area_km2, np.nan)
         title = f"{title} per km²"
@@ -409,7 +414,7 @@ def zones_layer(
     geoms = z4.geometry.to_numpy() if polygonal else z4.geometry.representative_point().to_numpy()
     radius = _sqrt_sizes(values, 3.0, 14.0)
     props = []
-    for (_, row), color, v, r in zip(z4.iterrows(), colors, shown, radius):
+    for row, color, v, r in zip(_records(z4), colors, shown, radius):
         rows: list[tuple[str, object]] = [("zone_id", str(row["zone_id"])), (value_col, row[value_col])]
         if shown is not values:
             rows.append((f"{value_col}_per_km2", v))
@@ -452,12 +457,12 @@ def isochrones_layer(iso: gpd.GeoDataFrame, simplify_m: float) -> tuple[DataLaye
         scale = swatch_scale("Isochrones", PALETTES["PuBu"][-1], "reachable area")
         colors = [PALETTES["PuBu"][-1]] * len(i4)
     props = []
-    for (_, row), color in zip(i4.iterrows(), colors):
+    for row, color in zip(_records(i4), colors):
         parts = []
         if time_col is not None and pd.notna(row[time_col]):
             parts.append(f"≤ {fmt(float(row[time_col]) / 60.0)} min")
         for k in ("site_id", "node"):
-            if k in row.index and pd.notna(row[k]):
+            if k in row and pd.notna(row[k]):
                 parts.append(f"from {k} {row[k]}")
         props.append({"c": color, "f": color, "t": _esc(" ".join(parts) or "isochrone")})
     layer = DataLayer(
