@@ -15,6 +15,7 @@ __all__ = [
     "js_json",
     "feature_collection",
     "RawHtml",
+    "inert_html",
     "DataLayer",
     "Runtime",
     "Legend",
@@ -168,6 +169,30 @@ a.siting-btn.siting-on{background:#ffe3ec}
 """
 
 RUNTIME_HTML = f"<style>{_RUNTIME_CSS}</style>\n<script>{_RUNTIME_JS}</script>"
+
+
+def inert_html(text: str) -> str:
+    """HTML text that no template engine runs: braces written as character references.
+
+    For text that folium's own elements put into a page (layer names, tooltips): branca
+    compiles their rendered scripts as jinja2 templates, so a ``{{ }}`` or ``{#`` in a place
+    name would run or break the page. The browser shows ``&#123;`` as ``{``.
+
+    Parameters
+    ----------
+    text
+        HTML (already escaped where it holds user text).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> inert_html("{{ 7*7 }} town")
+    '&#123;&#123; 7*7 &#125;&#125; town'
+    """
+    return text.replace("{", "&#123;").replace("}", "&#125;")
 
 
 class RawHtml(Element):

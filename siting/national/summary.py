@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from siting.maps.draw import OSM_ATTRIBUTION, OSM_TILES
+from siting.maps.elements import inert_html
 from siting.maps.offline import JQUERY_JS_URL, LEAFLET_CSS_URL, LEAFLET_JS_URL
 from siting.pipeline.results import CityResult, RunResult
 
@@ -154,11 +155,12 @@ def national_map(
     m.fit_bounds([[south, west], [north, east]])
     for i, (name, city) in enumerate(result.cities.items()):
         colour = _COLOURS[i % len(_COLOURS)]
-        layer = folium.FeatureGroup(name=f"{name} ({len(chosen.get(name, []))} recommended)")
+        label = inert_html(html.escape(str(name)))  # a place name from OSM: anyone's text
+        layer = folium.FeatureGroup(name=f"{label} ({len(chosen.get(name, []))} recommended)")
         if clusters is not None and name in set(clusters["cluster"]):
             area = clusters[clusters["cluster"] == name].to_crs("EPSG:4326")
             folium.GeoJson(
-                area[["cluster", "geometry"]].__geo_interface__,
+                area[["geometry"]].__geo_interface__,  # the area alone: no name in the page's data
                 style_function=lambda _f, c=colour: {"color": c, "weight": 1, "fillOpacity": 0.05},
             ).add_to(layer)
         for pt in city.stores.to_crs("EPSG:4326").geometry:
@@ -187,6 +189,6 @@ def _sites(city: CityResult, chosen: set[str], colour: str) -> folium.FeatureGro
             fill_color=colour,
             fill_opacity=0.9,
             weight=3 if recommended else 1,
-            tooltip=label + (" (recommended)" if recommended else ""),
+            tooltip=inert_html(label + (" (recommended)" if recommended else "")),
         ).add_to(group)
     return group

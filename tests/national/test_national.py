@@ -312,6 +312,23 @@ def test_national_map_has_a_layer_per_cluster(country_serial):
     assert "cdn.jsdelivr" not in html
 
 
+def test_national_map_never_runs_names_as_template_code(country_serial):
+    """OSM place names and site ids are anyone's text: '{{ }}' or '{#' in them must show as written."""
+    import dataclasses
+
+    from siting.maps.draw import map_html
+
+    name, city = next(iter(country_serial.cities.items()))
+    top = city.candidates["rank"].idxmin()
+    candidates = city.candidates.astype({"site_id": str})
+    candidates.loc[top, "site_id"] = "site {# 1"
+    odd = dataclasses.replace(city, name="{{ 7*7 }} town", candidates=candidates)
+    result = dataclasses.replace(country_serial, cities={"{{ 7*7 }} town": odd})
+    page = map_html(national_map(result), offline=True)
+    assert "49 town" not in page
+    assert "&#123;&#123; 7*7 &#125;&#125; town" in page and "site &#123;# 1" in page
+
+
 def test_recommended_sites_on_a_hand_worked_cluster(country_serial):
     import dataclasses
     from itertools import combinations
