@@ -68,10 +68,14 @@ def run_siting(stores, candidates, p: int, cache_dir: Path) -> tuple[dict[str, f
     G = _timed(times, "network (warm cache)", build_network, MALTA_PBF, cache_dir=cache_dir)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        t0 = time.perf_counter()
         result = rank_city(CityInputs("malta", stores, candidates, G), RankOptions(lanes_for_top=1))
-    for key, value in result.timings_s.items():
-        if key != "network_s":
-            times[key.removesuffix("_s").replace("_", " ")] = value
+        wall_s = time.perf_counter() - t0
+    stages = {k.removesuffix("_s").replace("_", " "): v for k, v in result.timings_s.items() if k != "network_s"}
+    # the isochrones are drawn on a thread while the business case and the lanes are priced: the
+    # stages' sum overstates the wall time, so the overlap is booked as its own (negative) line
+    times.update(stages)
+    times["(threaded overlap, untimed steps)"] = wall_s - result.timings_s.get("network_s", 0.0) - sum(stages.values())
     weights = result.stores["demand_units_per_week"].to_numpy()
     sol = _timed(times, "p-median", p_median, result.store_time_s.T, p, weights)
     return times, float(sol.objective)
