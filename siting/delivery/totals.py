@@ -46,14 +46,7 @@ def lane_totals(lanes: pd.DataFrame, *, city: str = "") -> pd.DataFrame:
     pandas.DataFrame
         :data:`TOTAL_COLUMNS`: ``lanes`` counts store lanes; the other columns are weekly sums.
     """
-    sums = [
-        "trips_per_week",
-        "vehicle_km_per_week",
-        "co2e_ttw_kg_per_week",
-        "co2e_wtt_kg_per_week",
-        "co2e_wtw_kg_per_week",
-        "cost_per_week",
-    ]
+    sums = TOTAL_COLUMNS[TOTAL_COLUMNS.index("lanes") + 1 :]  # the weekly sums
     missing = [c for c in ["site_id", *sums] if c not in lanes.columns]
     if missing:
         raise MissingColumnError(f"lanes table lacks column(s) {', '.join(missing)}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 import os
 import uuid
@@ -19,9 +18,8 @@ from siting.errors import ClusterFailedError, InputError
 from siting.pipeline.city import rank_city
 from siting.pipeline.options import CityInputs, RankOptions
 from siting.pipeline.results import CityResult, RunResult
-from siting.pipeline.runs import combine_cities
+from siting.pipeline.runs import combine_cities, run_options
 from siting.progress import report
-from siting.ranking.scoring import normalise_weights
 
 __all__ = ["dask_client", "cluster_info", "run_clusters", "od_to_parquet", "OD_COLUMNS"]
 
@@ -145,13 +143,8 @@ def run_clusters(
     """
     from distributed import as_completed
 
+    options = run_options(cities, options)
     names = [c.name for c in cities]
-    if not names:
-        raise InputError("run needs at least one city.")
-    if len(set(names)) != len(names):
-        raise InputError(f"city names must be unique in one run; got {names}.")
-    options = options or RankOptions()
-    options = dataclasses.replace(options, weights=normalise_weights(options.weights))
     with contextlib.suppress(Exception):  # older distributed versions lack it: logs then stay on the workers
         client.forward_logging("siting", level=log.getEffectiveLevel())
     futures = {

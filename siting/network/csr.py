@@ -29,6 +29,7 @@ __all__ = [
     "spatial_order",
     "n_workers",
     "THREAD_PREFIX",
+    "min_weight_matrix",
 ]
 
 # Memory budget of one chunk of full Dijkstra rows (bytes); each worker holds one chunk.
@@ -180,18 +181,38 @@ def _build(G: nx.MultiDiGraph, weight: str) -> CSRGraph:
         return sorted_rows[np.searchsorted(sorted_ids, a)].astype(np.int64)
 
     flat = rows_of(u) * n + rows_of(v)
+    A, sel = min_weight_matrix(flat, w, n)
+    return CSRGraph(node_ids, A, length[sel], keys[sel], flat[sel], weight, sorted_ids, sorted_rows)
+
+
+def min_weight_matrix(flat: np.ndarray, w: np.ndarray, n: int) -> tuple[sp.csr_matrix, np.ndarray]:
+    """The (n, n) CSR matrix of entries ``flat = row * n + col`` keeping the least weight of repeats.
+
+    Parameters
+    ----------
+    flat
+        int64 entry of each edge.
+    w
+        Its weight.
+    n
+        Matrix size.
+
+    Returns
+    -------
+    (scipy.sparse.csr_matrix, numpy.ndarray)
+        The matrix (sorted indices) and the edge kept for each stored entry, in storage order.
+    """
     order = np.lexsort((w, flat))  # by entry, then weight: first of each entry is the minimum
     flat_sorted = flat[order]
     first = np.ones(len(order), bool)
     first[1:] = flat_sorted[1:] != flat_sorted[:-1]
     sel = order[first]
-    flat_sel = flat[sel]
-    rows, cols = np.divmod(flat_sel, n)
+    rows, cols = np.divmod(flat[sel], n)
     indptr = np.zeros(n + 1, np.int64)
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
     A = sp.csr_matrix((w[sel], cols.astype(np.int32), indptr.astype(np.int32)), shape=(n, n))
     A.has_sorted_indices = True
-    return CSRGraph(node_ids, A, length[sel], keys[sel], flat_sel, weight, sorted_ids, sorted_rows)
+    return A, sel
 
 
 def csr_graph(G: nx.MultiDiGraph, weight: str = "travel_time") -> CSRGraph:

@@ -14,10 +14,10 @@ import pandas as pd
 import shapely
 from shapely.geometry import LineString
 
-from siting.errors import InputError, NoCrsError
+from siting.errors import InputError
 from siting.network.csr import CSRGraph, clear_cache, csr_graph, distances, trees
 from siting.network.reach import isochrones
-from siting.network.snapping import is_edge_snap
+from siting.network.snapping import in_graph_crs, is_edge_snap
 from siting.network.virtual import point_distances
 
 if TYPE_CHECKING:
@@ -55,13 +55,7 @@ def snap(G: nx.MultiDiGraph, gdf: gpd.GeoDataFrame, *, max_distance_m: float = 5
         Indexed like ``gdf`` (kept rows only), columns ``node`` (int64) and
         ``snap_distance_m`` (float).
     """
-    if gdf.crs is None:
-        raise NoCrsError("the layer to snap has no CRS; set it first, e.g. gdf.set_crs('EPSG:4326')")
-    crs = G.graph.get("crs")
-    if crs is None:
-        raise InputError("the graph has no G.graph['crs']; build it with build_network")
-    if not gdf.crs.equals(crs):
-        gdf = gdf.to_crs(crs)
+    gdf = in_graph_crs(G, gdf)
     geom = gdf.geometry.values
     empty = np.asarray(shapely.is_missing(geom) | shapely.is_empty(geom))
     pts = shapely.point_on_surface(np.where(empty, shapely.Point(0, 0), geom))

@@ -51,6 +51,30 @@ def _line(G: nx.MultiDiGraph, u: int, v: int, d: Mapping[str, Any]) -> LineStrin
     return LineString(xy)
 
 
+def in_graph_crs(G: nx.MultiDiGraph, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The layer to snap, reprojected to the graph's CRS if it is in another.
+
+    Parameters
+    ----------
+    G
+        A graph from :func:`siting.network.build_network` (``G.graph["crs"]`` set).
+    gdf
+        The layer; it must have a CRS.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+    """
+    if gdf.crs is None:
+        raise NoCrsError("the layer to snap has no CRS; set it first, e.g. gdf.set_crs('EPSG:4326')")
+    crs = G.graph.get("crs")
+    if crs is None:
+        raise InputError("the graph has no G.graph['crs']; build it with build_network")
+    if not gdf.crs.equals(crs):
+        gdf = gdf.to_crs(crs)
+    return gdf
+
+
 def edge_table(G: nx.MultiDiGraph) -> dict[str, Any]:
     """One row per road (a two-way road once), with its reverse twin; cached per graph.
 
@@ -179,13 +203,7 @@ def snap_to_edges(
         reverse twin's key ``rev_key`` (-1 one-way), ``fraction`` along u->v (0..1),
         ``snap_distance_m``, ``access_time_s`` and ``access_length_m``.
     """
-    if gdf.crs is None:
-        raise NoCrsError("the layer to snap has no CRS; set it first, e.g. gdf.set_crs('EPSG:4326')")
-    crs = G.graph.get("crs")
-    if crs is None:
-        raise InputError("the graph has no G.graph['crs']; build it with build_network")
-    if not gdf.crs.equals(crs):
-        gdf = gdf.to_crs(crs)
+    gdf = in_graph_crs(G, gdf)
     speed = access_speed_kph or ACCESS_SPEED_KPH.get(str(G.graph.get("mode", "drive")), 20.0)
     if not speed > 0:
         raise InputError(f"access_speed_kph is {access_speed_kph!r}; give a positive speed")

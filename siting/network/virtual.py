@@ -7,9 +7,8 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
-from siting.network.csr import CSRGraph, csr_graph, distances
+from siting.network.csr import CSRGraph, csr_graph, distances, min_weight_matrix
 
 __all__ = ["point_distances"]
 
@@ -86,19 +85,10 @@ def _augmented(g: CSRGraph, o: dict[str, np.ndarray], d: dict[str, np.ndarray]) 
     ww = np.concatenate(w)
     ll = np.concatenate(L)
     flat = r * big + c
-    order = np.lexsort((ww, flat))  # first of each (row, col) is the minimum weight
-    first = np.ones(len(order), bool)
-    first[1:] = flat[order][1:] != flat[order][:-1]
-    sel = order[first]
-    flat_sel = flat[sel]
-    sr, sc = np.divmod(flat_sel, big)
-    indptr = np.zeros(big + 1, np.int64)
-    np.cumsum(np.bincount(sr, minlength=big), out=indptr[1:])
-    A = sp.csr_matrix((ww[sel], sc.astype(np.int32), indptr.astype(np.int32)), shape=(big, big))
-    A.has_sorted_indices = True
+    A, sel = min_weight_matrix(flat, ww, big)
     ids = np.concatenate([g.node_ids, -1 - np.arange(no + nd, dtype=np.int64)])
     pos = np.argsort(ids, kind="stable")
-    return CSRGraph(ids, A, ll[sel], np.zeros(len(sel), np.int64), flat_sel, g.weight, ids[pos], pos.astype(np.int32))
+    return CSRGraph(ids, A, ll[sel], np.zeros(len(sel), np.int64), flat[sel], g.weight, ids[pos], pos.astype(np.int32))
 
 
 def point_distances(

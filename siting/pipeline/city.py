@@ -303,7 +303,7 @@ def rank_city(
     with ThreadPoolExecutor(1, thread_name_prefix=f"{THREAD_PREFIX}isochrones") as pool:
         iso_sites = ranked.head(max(int(options.isochrones_for_top), 0))
         iso_job = pool.submit(_isochrones, G, iso_sites, options.reach_time_s)
-        extra_out, lanes, totals = _top_site_outputs(G, ranked, stores, options, city.name, business, dc, timings)
+        extra_out, lanes, totals = _top_site_outputs(G, ranked, stores, options, city.name, business, timings)
         iso, timings["isochrones_s"] = iso_job.result()
     excluded_all = pd.concat(excluded, ignore_index=True)
     return CityResult(
@@ -337,14 +337,14 @@ def _top_site_outputs(
     options: RankOptions,
     city_name: str,
     business: Any,
-    dc: Any,
     timings: dict[str, float],
 ) -> tuple[dict[str, Any], Any, pd.DataFrame]:
-    """The top site's business case, the lanes of the top sites and their totals (timed into ``timings``)."""
+    """The top site's business case (``business`` = (city, mix, distribution point) or None), the lanes of
+    the top sites and their totals, timed into ``timings``."""
     t0 = time.perf_counter()
     extra_out: dict[str, Any] = {}
-    if business is not None and dc is not None and len(ranked):
-        _, mix, _ = business
+    if business is not None and len(ranked):
+        _, mix, dc = business
         fams, front, curves = top_site_business_case(ranked.iloc[0], mix, dc, city_name, options)
         extra_out = {"families": fams, "frontier": front, "frontier_curves": curves, "distribution_point": vars(dc)}
     timings["business_case_s"] = time.perf_counter() - t0

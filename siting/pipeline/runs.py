@@ -75,13 +75,7 @@ def run(
     -------
     RunResult
     """
-    names = [c.name for c in cities]
-    if not names:
-        raise InputError("run needs at least one city.")
-    if len(set(names)) != len(names):
-        raise InputError(f"city names must be unique in one run; got {names}.")
-    options = options or RankOptions()
-    options = dataclasses.replace(options, weights=normalise_weights(options.weights))  # logs once if rescaled
+    options = run_options(cities, options)
     results = {}
     report(progress, "rank cities", 0, len(cities))
     for i, city in enumerate(cities):
@@ -90,6 +84,29 @@ def run(
         log.info("%s: ranked %d sites in %.1f s", city.name, len(results[city.name].ranking), time.perf_counter() - t0)
         report(progress, "rank cities", i + 1, len(cities))
     return combine_cities(results, options)
+
+
+def run_options(cities: Sequence[CityInputs], options: RankOptions | None) -> RankOptions:
+    """Check the cities of one run (at least one, unique names) and settle its options.
+
+    Parameters
+    ----------
+    cities : sequence of CityInputs
+    options : RankOptions, optional
+        Default ``RankOptions()``.
+
+    Returns
+    -------
+    RankOptions
+        With the weights normalised once for every city (logged once if rescaled).
+    """
+    names = [c.name for c in cities]
+    if not names:
+        raise InputError("run needs at least one city.")
+    if len(set(names)) != len(names):
+        raise InputError(f"city names must be unique in one run; got {names}.")
+    options = options or RankOptions()
+    return dataclasses.replace(options, weights=normalise_weights(options.weights))
 
 
 def combine_cities(results: Mapping[str, CityResult], options: RankOptions) -> RunResult:
