@@ -9,6 +9,7 @@ from siting.costs.mix import mix_for_demand
 from siting.costs.products import ProductFamily, cost_default, cost_defaults, load_products
 from siting.costs.season import sourcing_cost
 from siting.costs.sites import break_even, cluster_landed_costs, sensitivity, site_landed_costs
+from siting.costs.unit_cost import FamilyCost, family_cost
 
 __all__ = [
     "NewsvendorResult",
@@ -35,4 +36,6 @@ __all__ = [
     "cluster_landed_costs",
     "sensitivity",
     "site_landed_costs",
+    "FamilyCost",
+    "family_cost",
 ]
