@@ -82,7 +82,7 @@ rent_per_yr = 0.3
 """
 (work / "kotka.toml").write_text(scenario_text, encoding="utf-8")
 
-from siting.config import check_inputs, load_scenario
+from siting.app import check_inputs, load_scenario
 
 scenario = load_scenario(work / "kotka.toml")
 for line in check_inputs(scenario):  # what `siting validate kotka.toml` prints
@@ -106,7 +106,7 @@ except InputError as exc:
 # ## Rank on the local OSM network
 
 # %%
-from siting.config import city_inputs, rank_options
+from siting.app import city_inputs, rank_options
 from siting.network.build import build_network, format_summary, network_summary
 from siting.pipeline import run
 
@@ -144,7 +144,7 @@ side_by_side = pd.merge(
 side_by_side.head(8)
 
 # %%
-from siting.runinfo import diff_runs, format_diff, run_record
+from siting.app import diff_runs, format_diff, run_record
 
 records = []
 for sc, res in ((scenario, result_a), (scenario_b, result_b)):

@@ -56,7 +56,7 @@ _LAZY: dict[str, str] = {
     "make_map": "siting.maps",
     "save_map": "siting.maps",
     "map_from_outputs": "siting.maps",
-    "load_scenario": "siting.config",
+    "load_scenario": "siting.app",
 }
 
 __all__ = [

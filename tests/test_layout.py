@@ -103,7 +103,7 @@ def test_stages_form_a_layered_graph():
 def test_at_most_twelve_modules_directly_under_siting():
     flat = sorted(p.name for p in SITING.glob("*.py"))
     assert len(flat) <= 12, flat
-    for stage in ("inputs", "network", "config", "ranking", "delivery", "costs", "locate", "maps", "pipeline", "cli"):
+    for stage in ("inputs", "network", "config", "ranking", "delivery", "costs", "locate", "maps", "pipeline", "app", "cli"):
         assert (SITING / stage / "__init__.py").is_file(), stage
 
 
@@ -121,3 +121,18 @@ def test_no_package_imports_another_packages_private_names():
 def test_every_module_says_what_it_owns(name):
     doc = ast.get_docstring(ast.parse(MODULES[name].read_text()))
     assert doc and doc.splitlines()[0].strip().endswith("."), f"{name}: open with a one-line docstring"
+
+
+def test_config_is_a_pure_schema():
+    """config/ parses TOML into dataclasses; what needs a stage is checked in app/."""
+    for module, targets in import_graph().items():
+        if _stage(module) == "config":
+            assert {_stage(t) for t in targets} <= {"config", "errors"}, (module, sorted(targets))
+
+
+def test_the_cli_reaches_the_stages_only_through_the_app():
+    """The CLI parses and prints: running, chaining stages and writing run folders live in siting.app."""
+    running = {"pipeline", "share", "national", "locate", "ranking", "delivery", "costs", "config"}
+    for module, targets in import_graph().items():
+        if _stage(module) == "cli":
+            assert not {_stage(t) for t in targets} & running, (module, sorted(targets))

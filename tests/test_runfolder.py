@@ -91,7 +91,7 @@ def test_the_finder_sees_every_format(tmp_path: Path) -> None:
 
 
 def test_an_unwritable_out_is_refused_before_any_computation(tmp_path: Path, monkeypatch) -> None:
-    import siting.cli.staging as staging
+    import siting.app.staging as staging
     import siting.network.build
 
     monkeypatch.chdir(tmp_path)

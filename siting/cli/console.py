@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from siting.cli.runner import RunOutcome
+from siting.app.run import RunOutcome
 
 __all__ = ["print_ranking", "print_plan"]
 

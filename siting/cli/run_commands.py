@@ -26,43 +26,11 @@ from siting.cli.options import (
 )
 from siting.errors import InputError
 
-DEMO_REACH_TIME_S = 180.0
-
-
-#: the demo country's delivery promise (10 minutes, so that the larger clusters need more than one site)
-#: and floor area (a 200 m2 microfactory: at 500 m2 the rent outweighs the saving on every Maltese site)
-DEMO_COUNTRY_SLA_S = 600.0
-DEMO_COUNTRY_FLOOR_M2 = 200.0
-
 
 def _demo_scenario(demo: str):
-    from siting.config.scenario import parse_scenario
-    from siting.costs.products import example_products_path
-    from siting.inputs.country_demo import DEMO_COUNTRIES
+    from siting.app import demo_scenario
 
-    if demo.lower() in DEMO_COUNTRIES:  # a small country: its cities are found from the stores
-        return parse_scenario(
-            {
-                "name": f"{demo}-demo",
-                "cities": [{"name": demo.lower(), "demo": demo.lower(), "clusters": "auto"}],
-                "rank": {"sla_time_s": DEMO_COUNTRY_SLA_S, "required_floor_area_m2": DEMO_COUNTRY_FLOOR_M2},
-                "costs": {"products": str(example_products_path())},
-            },
-            source="<demo>",
-        )
-
-    # the demo extracts are about 2 km across: every site reaches everyone within the default
-    # 10 minutes, so the demo measures reach at 3 minutes to tell its sites apart;
-    # the example product families give every site its landed cost against offshore production
-    return parse_scenario(
-        {
-            "name": f"{demo}-demo",
-            "cities": [{"name": demo, "demo": demo}],
-            "rank": {"reach_time_s": DEMO_REACH_TIME_S},
-            "costs": {"products": str(example_products_path())},
-        },
-        source="<demo>",
-    )
+    return demo_scenario(demo)
 
 
 def _column_maps(specs: list[str] | None) -> dict[str, dict[str, str]]:
@@ -87,7 +55,7 @@ def _column_maps(specs: list[str] | None) -> dict[str, dict[str, str]]:
 
 def _files_scenario(stores, candidates, population, rents, network, crs, city, columns=None):
     """A scenario from --stores/--candidates/--network options (paths relative to the working folder)."""
-    from siting.config.scenario import parse_scenario
+    from siting.app import parse_scenario
     from siting.runfolder import safe_name
 
     safe_name(city, what="city name", hint="--city")
@@ -123,7 +91,7 @@ def _files_scenario(stores, candidates, population, rents, network, crs, city, c
 
 
 def _scenario(path: Path | None, demo: str, file_opts: dict[str, Any] | None = None):
-    from siting.config.scenario import load_scenario
+    from siting.app import load_scenario
 
     file_opts = file_opts or {}
     uses_files = any(file_opts.get(k) is not None for k in ("stores", "candidates", "network"))
@@ -155,9 +123,9 @@ def _run(
     workers: int = 2,
 ) -> None:
     """Compute a validated scenario, write its outputs and print the results of ``rank`` or ``plan``."""
+    from siting import app as runner
+    from siting.app import check_file_target, check_out_folder, staged_run
     from siting.cli import console
-    from siting.cli import runner as runner
-    from siting.cli.staging import check_file_target, check_out_folder, staged_run
     from siting.errors import ClusterFailedError
     from siting.progress import make_progress
     from siting.runfolder import safe_name
@@ -175,7 +143,7 @@ def _run(
         option = "--map" if map_path is not None else "outputs.map_dir"
         for path in runner.map_targets(names, Path(scenario.outputs.map_dir), map_path).values():
             check_file_target(Path(path), option, (".html", ".htm"))
-    overrides = runner.rank_overrides(**(overrides or {}))
+    runner.rank_options(scenario, load_products=False, **(overrides or {}))  # options checked before work
     callback, ctx = make_progress(progress)
     failure: ClusterFailedError | None = None
     with staged_run(out) as staged:

@@ -1,12 +1,9 @@
-"""The `siting share` command: read the scenario (or the demo), run the shared-network study, write and print it."""
+"""The `siting share` command: parse its options, run the shared-network study (siting.app), print the tables."""
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import logging
 import sys
-import time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,143 +11,10 @@ from typing import Annotated, Any
 import typer
 
 from siting.cli.options import QuietOpt, VerboseOpt, _setup_logging, app
-from siting.errors import InputError
 
 log = logging.getLogger("siting")
 
-__all__ = ["share_command", "SHARE_OUTPUTS"]
-
-#: Files of a `siting share` run folder (besides the map).
-SHARE_OUTPUTS = (
-    "network.csv",
-    "utilization.csv",
-    "lead_times.csv",
-    "brands.csv",
-    "utilization.png",
-    "summary.json",
-    "run.json",
-)
-
-
-def _demo() -> tuple[Any, Any, list, str]:
-    from siting.config.scenario import parse_scenario
-    from siting.share.demo import DEMO_LABEL, demo_share_cities, demo_share_spec
-
-    spec = demo_share_spec()
-    doc = {
-        "name": "share-demo",
-        "cities": [{"name": "helsinki", "demo": "helsinki"}, {"name": "kotka", "demo": "kotka"}],
-    }
-    scenario = parse_scenario(doc, source="<demo>")
-    raw = {**doc, "share_spec": dataclasses.asdict(spec)}
-    return dataclasses.replace(scenario, raw=raw), spec, demo_share_cities(), DEMO_LABEL
-
-
-def _from_file(path: Path) -> tuple[Any, Any, list, str]:
-    from siting.config.translate import city_inputs
-    from siting.share.inputs import load_share_scenario
-
-    scenario, spec = load_share_scenario(path)
-    if "brands" not in scenario.raw:
-        raise InputError(
-            f"{path}: no [[brands]] table; `siting share` needs brands, e.g.\n"
-            '[[brands]]\nname = "A"\nlane_class = "priority"\n(see the README section "Shared networks").'
-        )
-    return scenario, spec, city_inputs(scenario), ""
-
-
-def share_command(
-    scenario_path: Path | None,
-    *,
-    out: Path | None,
-    no_map: bool = False,
-    priority_rule: str | None = None,
-    time_limit_s: float | None = None,
-) -> list[Path]:
-    """Run `siting share` and write its run folder; return the files written.
-
-    Parameters
-    ----------
-    scenario_path : Path, optional
-        A scenario with ``[[brands]]`` (and optionally ``[[seasons]]``, ``[[lane_classes]]``,
-        ``[site_capacity]``, ``[share]``); None runs the illustrative demo.
-    out : Path, optional
-        Output folder (default: the scenario's ``outputs.dir``, else ``share``).
-    no_map : bool
-    priority_rule : {"strict", "reserved"}, optional
-        Overrides ``share.priority_rule``.
-    time_limit_s : float, optional
-        Overrides ``share.time_limit_s``.
-    """
-    from siting.cli.staging import check_out_folder, staged_run
-    from siting.outputs import write_text
-    from siting.runinfo import run_record, to_jsonable, write_run
-    from siting.share.figures import share_map, utilization_png
-    from siting.share.layers import problem_from_cities
-    from siting.share.study import run_share
-
-    t0 = time.perf_counter()
-    if scenario_path is None:
-        log.info("no scenario given: the illustrative three-brand demo on helsinki and kotka")
-        scenario, spec, cities, label = _demo()
-    else:
-        scenario, spec, cities, label = _from_file(scenario_path)
-    settings = spec.settings
-    if priority_rule is not None or time_limit_s is not None:
-        settings = dataclasses.replace(
-            settings,
-            **({"priority_rule": priority_rule} if priority_rule is not None else {}),
-            **({"time_limit_s": time_limit_s} if time_limit_s is not None else {}),
-        )
-    # checked before any computation; written to a staged folder that replaces --out only when complete
-    final = check_out_folder(Path(out if out is not None else (scenario.outputs.dir or "share")))
-    with staged_run(final) as staged:
-        assert staged.folder is not None
-        target = staged.folder
-        layers = problem_from_cities(cities, spec)
-        read_s = time.perf_counter() - t0
-        names = {spec.lane_class(b).kind: spec.lane_class(b).name for b in spec.brands}
-        study = run_share(layers.problem, spec.site_capacity, settings, lane_names=names, seed=scenario.seed)
-        written = [
-            _write_table(study.network, target / "network.csv"),
-            _write_table(study.utilization, target / "utilization.csv"),
-            _write_table(study.lead_times, target / "lead_times.csv"),
-            _write_table(study.brands, target / "brands.csv"),
-        ]
-        title = "siting: shared microfactory network" + (" (ILLUSTRATIVE demo)" if label else "")
-        written.append(utilization_png(study.utilization, target / "utilization.png", title=title))
-        summary = {**study.summary(), "label": label or None, "priority_rule": settings.priority_rule}
-        write_text(json.dumps(to_jsonable(summary), indent=2, ensure_ascii=False) + "\n", target / "summary.json")
-        written.append(target / "summary.json")
-        if not no_map:
-            from siting.maps.draw import save_map
-
-            m = share_map(study, layers, title=title, subtitle=label or f"{len(study.design.open_sites)} sites open")
-            save_map(m, target / "map.html")
-            written.append(target / "map.html")
-        written = [final / p.relative_to(target) for p in written]  # where the files are once in place
-        timings = {"read_inputs_s": read_s, **study.timings_s, "total_s": time.perf_counter() - t0}
-        record = run_record(
-            scenario,
-            command="share",
-            top_sites={"shared": summary["sites_opened"]},
-            timings_s=timings,
-            outputs=written,
-            extra={"solver": summary["solver"], "label": label or None},
-        )
-        write_run(record, target)
-        written.append(final / "run.json")
-    _print(study, label)
-    return written
-
-
-def _write_table(frame: Any, path: Path) -> Path:
-    """A CSV written atomically with 10 significant digits (money per year needs more than 6)."""
-    from siting.outputs import atomic_path
-
-    with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False, float_format="%.10g")
-    return path
+__all__ = ["share"]
 
 
 def _print(study: Any, label: str) -> None:
@@ -243,11 +107,15 @@ def share(
 ) -> None:
     """Design a microfactory network shared by several brands: sites, capacity, seasons, priority lanes, cost shares."""
     _setup_logging(verbose, quiet)
-    written = share_command(
+    from siting.app.share import run_share
+
+    study, written, label = run_share(
         scenario,
         out=out,
         no_map=no_map,
         priority_rule=None if priority_rule is None else priority_rule.value,
         time_limit_s=time_limit_s,
     )
+    _print(study, label)
     log.info("wrote %d files to %s", len(written), written[-1].parent)
+

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,11 +19,7 @@ from siting.cli.options import (
     log,
     network_app,
 )
-from siting.cli.run_commands import (
-    DEMO_COUNTRY_FLOOR_M2,
-    DEMO_COUNTRY_SLA_S,
-    _scenario,
-)
+from siting.cli.run_commands import _scenario
 from siting.errors import InputError, MissingFileError
 
 
@@ -38,7 +35,7 @@ def map_(
 ) -> None:
     """Redraw the HTML map(s) of a finished run from its saved outputs, without recomputing."""
     _setup_logging(verbose, quiet)
-    from siting.cli.staging import check_file_target, staged_run
+    from siting.app import check_file_target, staged_run
     from siting.maps.draw import save_map
     from siting.maps.from_run import map_from_outputs
     from siting.runfolder import city_folders
@@ -83,7 +80,7 @@ def network_build(
 ) -> None:
     """Build a road network (projected, speeds and travel times, largest connected part), cache it, print a summary."""
     _setup_logging(verbose, quiet)
-    from siting.cli.staging import check_file_target
+    from siting.app import check_file_target
     from siting.network.build import MODES, build_network, format_summary, network_summary, save_network
     from siting.network.filecheck import looks_like_path
     from siting.progress import make_progress, report
@@ -126,7 +123,7 @@ def validate(
 ) -> None:
     """Check a scenario (or your --stores/--candidates/--network files) and every input it names, without computing."""
     _setup_logging(verbose, quiet)
-    from siting.config.checks import check_inputs
+    from siting.app import check_inputs
 
     file_opts = {
         "stores": stores,
@@ -167,7 +164,15 @@ def demo(
         _country_demo_files(folder, city.lower(), force)
         return
     data = demo_city(city)
-    names = ["stores.gpkg", "candidates.gpkg", "population.gpkg", "rents.gpkg", data.osm_path.name, "scenario.toml"]
+    names = [
+        "stores.gpkg",
+        "candidates.gpkg",
+        "population.gpkg",
+        "rents.gpkg",
+        data.osm_path.name,
+        "products.csv",
+        "scenario.toml",
+    ]
     existing = [n for n in names if (folder / n).exists()]
     if existing and not force:
         raise InputError(
@@ -177,12 +182,27 @@ def demo(
         write_layer(getattr(data, kind).to_crs("EPSG:4326"), folder / f"{kind}.gpkg", layer=kind)
     with atomic_path(folder / data.osm_path.name) as tmp:
         shutil.copyfile(data.osm_path, tmp)
-    write_text(
-        _DEMO_SCENARIO.format(city=data.name, osm=data.osm_path.name, currency=data.currency), folder / "scenario.toml"
-    )
+    rank = _demo_rank(city, folder)
+    text = _DEMO_SCENARIO.format(city=data.name, osm=data.osm_path.name, currency=data.currency, rank=rank)
+    write_text(text, folder / "scenario.toml")
     for n in names:
         print(folder / n)
     log.info("demo inputs of %s written; run: siting rank %s", city, folder / "scenario.toml")
+
+
+def _demo_rank(name: str, folder: Path) -> str:
+    """The demo's own ``[rank]`` and ``[costs]`` tables (from its packaged scenario), its products copied beside."""
+    from siting.app import demo_scenario
+    from siting.outputs import atomic_path
+
+    demo = demo_scenario(name)
+    lines = ["", "[rank]  # as the demo runs (siting/data/demo_*.toml)"]
+    lines += [f"{k} = {json.dumps(v)}" for k, v in demo.rank.items()]
+    if demo.costs.products is not None:
+        with atomic_path(folder / "products.csv") as tmp:
+            shutil.copyfile(demo.costs.products, tmp)
+        lines += ["", "[costs]", 'products = "products.csv"   # illustrative product families']
+    return "\n".join(lines) + "\n"
 
 
 def _country_demo_files(folder: Path, name: str, force: bool) -> None:
@@ -191,7 +211,7 @@ def _country_demo_files(folder: Path, name: str, force: bool) -> None:
     from siting.outputs import atomic_path, write_layer, write_text
 
     data = demo_country(name)
-    names = ["stores.gpkg", "candidates.gpkg", data.osm_path.name, "scenario.toml"]
+    names = ["stores.gpkg", "candidates.gpkg", data.osm_path.name, "products.csv", "scenario.toml"]
     existing = [n for n in names if (folder / n).exists()]
     if existing and not force:
         raise InputError(
@@ -201,9 +221,7 @@ def _country_demo_files(folder: Path, name: str, force: bool) -> None:
         write_layer(getattr(data, kind).to_crs("EPSG:4326"), folder / f"{kind}.gpkg", layer=kind)
     with atomic_path(folder / data.osm_path.name) as tmp:
         shutil.copyfile(data.osm_path, tmp)
-    text = _DEMO_COUNTRY_SCENARIO.format(
-        name=name, osm=data.osm_path.name, sla=DEMO_COUNTRY_SLA_S, floor=DEMO_COUNTRY_FLOOR_M2
-    )
+    text = _DEMO_COUNTRY_SCENARIO.format(name=name, osm=data.osm_path.name, rank=_demo_rank(name, folder))
     write_text(text, folder / "scenario.toml")
     for n in names:
         print(folder / n)
@@ -232,10 +250,7 @@ path = "stores.gpkg"
 [cities.layers.candidates]
 path = "candidates.gpkg"
 
-[rank]
-sla_time_s = {sla:g}
-required_floor_area_m2 = {floor:g}
-"""
+{rank}"""
 
 
 _DEMO_SCENARIO = """\
@@ -262,7 +277,7 @@ path = "population.gpkg"
 
 [cities.layers.rents]
 path = "rents.gpkg"
-"""
+{rank}"""
 
 
 @app.command()
@@ -294,6 +309,6 @@ def diff(
 ) -> None:
     """Show what changed between two runs: settings, input files (by hash), versions and top sites."""
     _setup_logging(verbose, quiet)
-    from siting.runinfo import diff_runs, format_diff, read_run
+    from siting.app import diff_runs, format_diff, read_run
 
     print(format_diff(diff_runs(read_run(run_a), read_run(run_b)), name_a=str(run_a), name_b=str(run_b)))

@@ -1,4 +1,4 @@
-"""Scenario files: a TOML description of one run, validated once with the exact key path of each error."""
+"""Scenario files: the TOML schema of one run, parsed with the exact key path of each error (no stage imported)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from siting.config.schema import SchemaError as _Bad
 from siting.config.schema import table_fields as _fields
 from siting.config.schema import tomltype as _tomltype
 from siting.errors import InputError
-from siting.inputs.layers import LAYER_COLUMNS
 
 __all__ = [
     "LayerSpec",
@@ -22,7 +21,6 @@ __all__ = [
     "CostsSpec",
     "OutputsSpec",
     "Scenario",
-    "LAYER_COLUMNS",
     "FORMATS",
     "load_scenario",
     "parse_scenario",
@@ -45,7 +43,7 @@ class LayerSpec:
         CRS to assume when the file carries none.
     columns : mapping
         Column role -> your column name, e.g. ``{demand = "weekly_units"}`` (roles in
-        :data:`LAYER_COLUMNS`).
+        :data:`siting.inputs.layers.LAYER_COLUMNS`).
     layer : str, optional
         The layer to read from a file holding several (GeoPackage); also ``path = "file.gpkg:layer"``.
     """
@@ -165,7 +163,8 @@ class Scenario:
     currency : str
     cities : tuple of CitySpec
     rank : mapping
-        Keyword arguments of :class:`siting.pipeline.RankOptions` (validated against its fields).
+        The ``[rank]`` table as written; :func:`siting.app.rank_options` turns it into
+        :class:`siting.pipeline.RankOptions` (the one place it is validated).
     vehicles, costs, outputs
     source : Path, optional
         The scenario file.
@@ -188,49 +187,21 @@ class Scenario:
 # --------------------------------------------------------------------------- the scenario
 
 
-def _check_rank(table: Any, base: Path) -> dict[str, Any]:
-    from siting.pipeline import RankOptions as cls
-
+def _check_rank(table: Any) -> dict[str, Any]:
+    """The ``[rank]`` table as written (its fields are checked by :func:`siting.app.rank_options`)."""
     if not isinstance(table, dict):
         raise _Bad("rank", f"expected a table, got {_tomltype(table)}")
     if "products" in table:
         raise _Bad("rank.products", 'give product families as a CSV file in [costs]: products = "products.csv"')
-    kwargs = _fields(table, cls, "rank", base)
-    if "weights" in kwargs:
-        from siting.ranking.scoring import CRITERIA
-
-        unknown = sorted(set(kwargs["weights"]) - set(CRITERIA))
-        if unknown:
-            raise _Bad("rank.weights", f"unknown criterion {unknown[0]!r}; expected one of {', '.join(CRITERIA)}")
-        from siting.ranking.scoring import normalise_weights
-
-        try:
-            normalise_weights(kwargs["weights"])
-        except InputError as exc:
-            raise _Bad("rank.weights", str(exc).removeprefix("weights: ")) from None
-    try:
-        cls(**kwargs)
-    except InputError as exc:
-        raise _Bad("rank", str(exc)) from None
-    return kwargs
+    return dict(table)
 
 
 def _check_city(city: CitySpec, path: str) -> None:
-    from siting.inputs.country_demo import DEMO_COUNTRIES
-    from siting.inputs.demo import DEMO_CITIES
-    from siting.network.build import MODES
-
-    demos = {**DEMO_CITIES, **DEMO_COUNTRIES}
-    if city.demo is not None and city.demo.lower() not in demos:
-        raise _Bad(f"{path}.demo", f"unknown demo city {city.demo!r}; expected one of {', '.join(sorted(demos))}")
+    """What a city entry must hold, whatever the stages know (demo names, modes, column roles: the app checks)."""
     if city.clusters not in (None, "auto"):
         raise _Bad(
             f"{path}.clusters", f'expected "auto" (find this country\'s cities from its stores), got {city.clusters!r}'
         )
-    if city.clusters is None and city.demo is not None and city.demo.lower() in DEMO_COUNTRIES:
-        raise _Bad(f"{path}.clusters", f'the demo country {city.demo!r} needs clusters = "auto"')
-    if city.mode is not None and city.mode not in MODES:
-        raise _Bad(f"{path}.mode", f"unknown mode {city.mode!r}; expected one of {', '.join(MODES)}")
     if city.k < 1:
         raise _Bad(f"{path}.k", f"must be at least 1, got {city.k}")
     if city.demo is None:
@@ -239,20 +210,13 @@ def _check_city(city: CitySpec, path: str) -> None:
                 raise _Bad(f"{path}.layers", f"missing the {kind} layer ([cities.layers.{kind}] with a path)")
         if city.network is None:
             raise _Bad(path, "missing key 'network': the OSM file (.osm.pbf, .osm, .graphml) of this city")
-    for kind in LAYER_COLUMNS:
-        spec = getattr(city.layers, kind)
-        if spec is None:
-            continue
-        for role in spec.columns:
-            if role not in LAYER_COLUMNS[kind]:
-                raise _Bad(
-                    f"{path}.layers.{kind}.columns",
-                    f"unknown key {role!r}; expected one of {', '.join(LAYER_COLUMNS[kind])}",
-                )
 
 
 def parse_scenario(doc: Mapping[str, Any], *, source: str | Path = "<scenario>", base: Path | None = None) -> Scenario:
-    """Validate a parsed TOML document and build the :class:`Scenario`.
+    """Parse a TOML document into a :class:`Scenario`: keys, types and structure.
+
+    What only the stages know (demo names, modes, vehicles, column roles and the ``[rank]``
+    fields) is checked by :func:`siting.app.parse_scenario`, which calls this first.
 
     Parameters
     ----------
@@ -276,7 +240,7 @@ def parse_scenario(doc: Mapping[str, Any], *, source: str | Path = "<scenario>",
     try:
         top = {k: v for k, v in doc.items() if k != "rank"}
         kwargs = _fields(top, Scenario, "", base, skip=("source", "raw"))
-        kwargs["rank"] = _check_rank(doc.get("rank", {}), base)
+        kwargs["rank"] = _check_rank(doc.get("rank", {}))
         cities = kwargs.get("cities", ())
         if not cities:
             raise _Bad("cities", "a scenario needs at least one city ([[cities]] with a name)")
@@ -286,29 +250,13 @@ def parse_scenario(doc: Mapping[str, Any], *, source: str | Path = "<scenario>",
             if city.name in seen:
                 raise _Bad(f"cities[{i}].name", f"{city.name!r} appears twice; city names must be unique")
             seen.add(city.name)
-        if "use" in doc.get("vehicles", {}):
-            _vehicle_table(kwargs["vehicles"], "vehicles.use")
     except _Bad as exc:
         raise InputError(f"{source}: {exc}") from None
     return Scenario(**kwargs, source=Path(source) if isinstance(source, Path) else None, raw=dict(doc))
 
 
-def _vehicle_table(spec: VehiclesSpec, path: str = "vehicles.file") -> dict:
-    from siting.delivery.emissions import VEHICLES, load_vehicles
-
-    table = dict(VEHICLES)
-    if spec.file is not None:
-        try:
-            table = load_vehicles(spec.file)
-        except InputError as exc:
-            raise _Bad("vehicles.file", str(exc)) from None
-    if spec.use is not None and spec.use not in table:
-        raise _Bad(path, f"unknown vehicle {spec.use!r}; expected one of {', '.join(sorted(table))}")
-    return table
-
-
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a TOML scenario file (checks keys and types, not the input files' contents).
+    """Read a TOML scenario file and parse it (keys, types and structure; see :func:`parse_scenario`).
 
     Parameters
     ----------
@@ -336,6 +284,3 @@ def load_scenario(path: str | Path) -> Scenario:
         raise InputError(f"{path}: not a UTF-8 text file; a scenario is a TOML text file.") from None
     sc = parse_scenario(doc, source=str(path), base=p.resolve().parent)
     return dataclasses.replace(sc, source=p)
-
-
-# --------------------------------------------------------------------------- to the pipeline

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import networkx as nx
@@ -42,7 +42,7 @@ class RankOptions:
         ``floor_area_fit_ratio`` compares it with each site's floor area.
     max_snap_distance_m : float
         Sites or stores farther than this from the road network are left out (reported).
-    mode : str
+    mode : {"drive", "bike", "walk"}
         Network mode for delivery ("drive" for vans).
     normalisation : {"minmax", "rank"}
         ``minmax``: (x - worst) / (best - worst); ``rank``: average rank scaled to 0..1 (robust
@@ -104,10 +104,10 @@ class RankOptions:
     sla_time_s: float = 1200.0
     required_floor_area_m2: float = 500.0
     max_snap_distance_m: float = 500.0
-    mode: str = "drive"
-    normalisation: str = "minmax"
+    mode: Literal["drive", "bike", "walk"] = "drive"
+    normalisation: Literal["minmax", "rank"] = "minmax"
     lanes_for_top: int = 1
-    lane_pattern: str = "direct"
+    lane_pattern: Literal["direct", "tour"] = "direct"
     lane_params: LaneParams = field(default_factory=LaneParams)
     vehicles: Mapping[str, Any] | None = None
     filters: SiteFilters = field(default_factory=SiteFilters)

@@ -892,7 +892,7 @@ API_CASES: list[ApiCase] = [
     ),
     ApiCase(
         "read-run-missing",
-        lambda t, k: __import__("siting.runinfo", fromlist=["x"]).read_run(t / "nope"),
+        lambda t, k: __import__("siting.app.runinfo", fromlist=["x"]).read_run(t / "nope"),
         "InputError",
         ("nope",),
     ),

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from cli_runner import run_cli
 
-from siting.runinfo import file_sha256
+from siting.app.runinfo import file_sha256
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -241,7 +241,8 @@ def test_bad_inputs_exit_2(demo_dir, tmp_path, forbid_network_build) -> None:
     broken.write_text(
         (demo_dir / "scenario.toml")
         .read_text(encoding="utf-8")
-        .replace('path = "stores.gpkg"', f'path = "{tmp_path}/gone.gpkg"'),
+        .replace('path = "stores.gpkg"', f'path = "{tmp_path}/gone.gpkg"')
+        .replace('products = "products.csv"', f'products = "{demo_dir}/products.csv"'),
         encoding="utf-8",
     )
     code, _, stderr = run_cli("validate", broken)
@@ -249,12 +250,12 @@ def test_bad_inputs_exit_2(demo_dir, tmp_path, forbid_network_build) -> None:
 
 
 def test_internal_error_exits_1_without_traceback_unless_verbose(monkeypatch, tmp_path) -> None:
-    import siting.runinfo
+    import siting.app
 
     def broken(path):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(siting.runinfo, "read_run", broken)
+    monkeypatch.setattr(siting.app, "read_run", broken)
     code, _, stderr = run_cli("diff", tmp_path, tmp_path)
     assert code == 1
     assert "internal error: RuntimeError: boom" in stderr and "Traceback" not in stderr

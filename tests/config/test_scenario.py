@@ -10,7 +10,7 @@ import geopandas as gpd
 import pytest
 
 from siting import InputError, MissingColumnError, NoCrsError
-from siting.config import check_inputs, city_inputs, load_scenario, parse_scenario, rank_options
+from siting.app import check_inputs, city_inputs, load_scenario, parse_scenario, rank_options
 from siting.inputs.layers import LAYER_COLUMNS
 from siting.pipeline import CityInputs, RankOptions
 
@@ -302,3 +302,21 @@ def test_a_city_mode_builds_that_citys_network() -> None:
     assert result.cities["a"].graph.graph["mode"] == "bike"
     assert result.cities["b"].graph.graph["mode"] == "drive"
     assert len(result.cities["a"].graph) != len(result.cities["b"].graph)
+
+
+def test_the_demo_is_defined_once():
+    """`siting rank` with no scenario, data/helsinki.toml and the packaged demo file resolve to the same run."""
+    import dataclasses as dc
+
+    from siting.app import demo_scenario, rank_options
+    from siting.cli.run_commands import _demo_scenario
+
+    packaged = demo_scenario("helsinki")
+    repo = load_scenario(REPO / "data" / "helsinki.toml")
+    cli = _demo_scenario("helsinki")
+    assert cli == packaged
+    assert (REPO / "data" / "products.csv").read_bytes() == Path(packaged.costs.products).read_bytes()
+    for field in ("name", "currency", "seed", "cities", "rank", "vehicles", "outputs"):
+        assert getattr(repo, field) == getattr(packaged, field), field
+    a, b = rank_options(repo), rank_options(packaged)
+    assert dc.replace(a, products=()) == dc.replace(b, products=()) and a.products == b.products

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from siting.app import city_inputs, load_scenario
 from siting.cli import main
-from siting.config import city_inputs, load_scenario
 from siting.national.synthetic import synthetic_country
 from siting.network import save_network
 
@@ -128,7 +128,7 @@ def test_bad_scheduler_or_demo_is_a_clear_error(args, message, capsys, tmp_path,
 
 
 def test_clusters_must_be_auto(tmp_path):
-    from siting.config.scenario import parse_scenario
+    from siting.app import parse_scenario
     from siting.errors import InputError
 
     doc = {"cities": [{"name": "x", "clusters": "yes", "network": "n.graphml"}]}
@@ -184,7 +184,7 @@ def test_malta_demo_on_dask_writes_the_same_files_as_serial(tmp_path, capsys, mo
 def test_the_shipped_malta_extract_is_small_and_derived():
     from importlib import resources
 
-    from siting.runinfo import file_sha256
+    from siting.app.runinfo import file_sha256
 
     path = resources.files("siting").joinpath("data", "malta.osm.pbf")
     size = path.stat().st_size  # type: ignore[attr-defined]

@@ -132,7 +132,7 @@ def test_cli_traffic_option_is_recorded(tmp_path: Path):
 
 
 def test_scenario_keys_set_the_band_and_factors(tmp_path: Path):
-    from siting.config import load_scenario, rank_options
+    from siting.app import load_scenario, rank_options
 
     path = tmp_path / "s.toml"
     path.write_text(

@@ -1,13 +1,10 @@
-"""What the CLI does for `rank` and `plan`: run a scenario, write tables, layers, maps and run.json."""
+"""Write a run's outcome into a staged run folder: tables, layers, maps, summary.json and run.json (last)."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,34 +12,12 @@ import geopandas as gpd
 import pandas as pd
 
 from siting import runfolder
-from siting.cli.staging import StagedRun
-from siting.errors import InputError
+from siting.app.run import CityPlan, RunOutcome
+from siting.app.staging import StagedRun
 
 log = logging.getLogger("siting")
 
-__all__ = [
-    "RunOutcome",
-    "execute",
-    "write_outputs",
-    "map_targets",
-    "write_table",
-    "write_layers",
-]
-
-
-@dataclass
-class RunOutcome:
-    """What one CLI run produced."""
-
-    result: Any
-    plan: dict[str, Any] = field(default_factory=dict)
-    plan_result: Any = None
-    written: list[Path] = field(default_factory=list)
-    timings_s: dict[str, float] = field(default_factory=dict)
-    national: dict[str, Any] = field(default_factory=dict)
-
-
-# --------------------------------------------------------------------------- writing
+__all__ = ["write_outputs", "map_targets", "write_table", "write_layers"]
 
 
 def write_table(frame: pd.DataFrame, path: Path, fmt: str) -> Path:
@@ -85,118 +60,6 @@ def write_layers(layers: dict[str, gpd.GeoDataFrame | None], folder: Path, fmt: 
                 gdf.to_file(tmp, driver="GPKG", layer=name, mode="a" if tmp.exists() else "w")
         return [target]
     return [write_layer(gdf, runfolder.layer_path(folder, name, fmt), layer=name) for name, gdf in present.items()]
-
-
-# --------------------------------------------------------------------------- running
-
-
-@dataclass(frozen=True)
-class CityPlan:
-    """The chosen sites of one city: sites, allocation lines, lanes and the solver record."""
-
-    sites: gpd.GeoDataFrame
-    lines: gpd.GeoDataFrame | None = None
-    lanes: gpd.GeoDataFrame | None = None
-    solution: Any = None
-
-
-def _split_plan(planned: Any, names: list[str]) -> dict[str, CityPlan]:
-    """Per-city views of a :class:`siting.pipeline.PlanResult` (stacked layers with a ``city`` column)."""
-
-    def part(gdf: Any, name: str) -> Any:
-        if gdf is None or "city" not in getattr(gdf, "columns", ()):
-            return None
-        return gdf[gdf["city"] == name].reset_index(drop=True)
-
-    return {
-        n: CityPlan(
-            sites=part(planned.sites, n),
-            lines=part(planned.lines, n),
-            lanes=part(planned.lanes, n),
-            solution=planned.solutions.get(n),
-        )
-        for n in names
-    }
-
-
-def execute(
-    scenario: Any,
-    *,
-    command: str,
-    overrides: dict[str, Any] | None = None,
-    progress: Callable[[str, int, int], None] | None = None,
-    objective: str = "time",
-    scheduler: str | None = None,
-    workers: int = 2,
-) -> RunOutcome:
-    """Rank (and for ``plan``, choose k sites per city) for a validated scenario.
-
-    Parameters
-    ----------
-    scenario : siting.config.Scenario
-    command : {"rank", "plan"}
-    overrides : dict, optional
-        RankOptions fields given on the command line.
-    progress : callable, optional
-        ``progress(stage, done, total)`` (see :mod:`siting.progress`).
-    objective : {"time", "cost"}
-        What ``plan`` minimises (see :func:`siting.pipeline.plan`).
-    scheduler : str, optional
-        ``"local"`` or ``"tcp://HOST:PORT"``: rank each city as a Dask task (see
-        :func:`siting.national.run_clusters`); None ranks them here one after another.
-    workers : int
-        Worker processes of a ``"local"`` cluster.
-    """
-    from siting import pipeline
-    from siting.config.translate import city_inputs, rank_options
-
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    options = rank_options(scenario, **(overrides or {}))
-    inputs = city_inputs(scenario)
-    timings["read_inputs_s"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    national: dict[str, Any] = {"execution": {"scheduler": "in-process", "workers": 1}}
-    national["clusters"] = [_cluster_record(c) for c in inputs if c.region is not None]
-    if scheduler is None:
-        result = pipeline.run(inputs, options, progress=progress)
-    else:
-        from siting.errors import ClusterFailedError
-        from siting.national import cluster_info, dask_client, run_clusters
-
-        with dask_client(scheduler, workers) as client:
-            national["execution"] = cluster_info(client, scheduler)
-            try:
-                result = run_clusters(inputs, options, client=client, progress=progress)
-            except ClusterFailedError as exc:
-                exc.outcome = RunOutcome(result=exc.partial, national=national)  # type: ignore[attr-defined]
-                raise
-    timings["rank_s"] = time.perf_counter() - t0
-    for name, city in result.cities.items():
-        for stage, seconds in city.timings_s.items():
-            timings[f"{name}.{stage}"] = seconds
-    outcome = RunOutcome(result=result, timings_s=timings, national=national)
-    if command == "plan":
-        t0 = time.perf_counter()
-        ks = {c.name: c.k for c in scenario.cities}
-        ks.update({c.name: ks[c.region] for c in inputs if c.region in ks})  # a found city takes its region's k
-        outcome.plan_result = pipeline.plan(result, ks, seed=scenario.seed, progress=progress, objective=objective)
-        outcome.plan = _split_plan(outcome.plan_result, list(result.cities))
-        timings["plan_s"] = time.perf_counter() - t0
-    return outcome
-
-
-def _cluster_record(city: Any) -> dict[str, Any]:
-    """What run.json records about a city found by clustering."""
-    graph = city.network_source
-    return {
-        "cluster": city.name,
-        "region": city.region,
-        "n_stores": len(city.stores),
-        "demand_units_per_week": float(city.stores["demand_units_per_week"].sum()),
-        "n_candidates": len(city.candidates),
-        "network_nodes": graph.number_of_nodes() if hasattr(graph, "number_of_nodes") else None,
-    }
 
 
 def _national_outputs(
@@ -249,7 +112,7 @@ def write_outputs(
     ``excluded``, ``lane_totals``, ``plan`` (for plan), ``summary.json``, ``run.json`` (last); per
     city a folder with its ``ranking.csv``, ``chosen.csv`` (plan) and layers ``stores``,
     ``candidates``, ``population``, ``rents``, ``lanes``, ``isochrones``, ``allocation`` (plan) in
-    the chosen format. Nothing is in place until :func:`siting.cli.staging.staged_run` ends.
+    the chosen format. Nothing is in place until :func:`siting.app.staging.staged_run` ends.
     """
     from siting.outputs import write_text
 
@@ -301,7 +164,7 @@ def write_outputs(
             )
             sites = sites[["city", *[c for c in sites.columns if c != "city"]]]
             written.append(write_table(sites, out / "plan", fmt))
-        from siting.runinfo import to_jsonable
+        from siting.app.runinfo import to_jsonable
 
         national_tables, national_maps = _national_outputs(outcome, staged, fmt, map_dir, make_maps)
         written += national_tables
@@ -319,7 +182,7 @@ def write_outputs(
         national_maps = _national_outputs(outcome, staged, fmt, map_dir, make_maps)[1]
     written += national_maps
     if out is not None:
-        from siting.runinfo import run_record, write_run
+        from siting.app.runinfo import run_record, write_run
 
         tops = {
             name: list(city.ranking.sort_values("rank")["site_id"].astype(str).head(top))
@@ -415,17 +278,3 @@ def _maps(outcome: RunOutcome, staged: StagedRun, map_dir: Path, map_path: Path 
         log.info("map %s (%.0f KiB)", path, size / 1024)
         written.append(Path(path))
     return written
-
-
-# --------------------------------------------------------------------------- printing
-
-
-def rank_overrides(**values: Any) -> dict[str, Any]:
-    """Command-line RankOptions overrides that are set and that RankOptions knows."""
-    from siting.pipeline import RankOptions
-
-    names = {f.name for f in dataclasses.fields(RankOptions)}
-    unknown = [k for k, v in values.items() if v is not None and k not in names]
-    if unknown:
-        raise InputError(f"option(s) {', '.join(unknown)} are not supported by this version of the pipeline")
-    return {k: v for k, v in values.items() if v is not None}

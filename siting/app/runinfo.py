@@ -46,7 +46,8 @@ def input_files(scenario: Scenario) -> dict[str, Path]:
     dict of str to Path
         Only files that exist (network sources that are place names are left out).
     """
-    from siting.config.translate import base_dir, network_source
+    from siting.app.inputs import network_source
+    from siting.app.options import base_dir
     from siting.inputs.layers import LAYER_COLUMNS
 
     base = base_dir(scenario)

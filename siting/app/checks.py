@@ -6,9 +6,10 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from siting.app.inputs import city_inputs
+from siting.app.options import rank_options
 from siting.config.scenario import Scenario
 from siting.config.schema import read_any_layer as _read_any
-from siting.config.translate import city_inputs, rank_options
 from siting.errors import InputError
 from siting.inputs.layers import LAYER_COLUMNS
 

@@ -1,4 +1,4 @@
-"""From a validated scenario to what a run takes: RankOptions and each city's inputs (layers, network)."""
+"""From a checked scenario to what a run takes: RankOptions and each city's inputs (layers, network), resolved once."""
 
 from __future__ import annotations
 
@@ -6,51 +6,12 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from siting.config.scenario import CitySpec, LayerSpec, Scenario, _vehicle_table
-from siting.config.schema import SchemaError as _Bad
+from siting.app.options import base_dir
+from siting.config.scenario import CitySpec, LayerSpec, Scenario
 from siting.errors import InputError
 from siting.inputs.layers import LAYER_COLUMNS
 
-__all__ = ["rank_options", "city_inputs", "base_dir", "network_source"]
-
-
-def rank_options(scenario: Scenario, **overrides: Any):
-    """The :class:`siting.pipeline.RankOptions` of a scenario (plus ``overrides``).
-
-    ``[rank]`` gives the fields; scenario-level settings fill the fields ``[rank]`` leaves
-    unset: ``vehicles.use`` -> ``lane_params.vehicle``, ``seed`` ->
-    ``robustness.seed``, ``costs.products`` -> ``products``.
-    """
-    from siting.pipeline import RankOptions
-
-    kwargs: dict[str, Any] = dict(scenario.rank)
-    written = scenario.raw.get("rank", {})  # what the file itself sets wins over scenario-level settings
-    defaults = RankOptions()
-    if scenario.vehicles.use is not None and "vehicle" not in written.get("lane_params", {}):
-        lp = kwargs.get("lane_params", defaults.lane_params)
-        kwargs["lane_params"] = dataclasses.replace(lp, vehicle=scenario.vehicles.use)
-    if scenario.vehicles.file is not None:
-        kwargs["vehicles"] = _vehicles_or_raise(scenario)
-    if "seed" not in written.get("robustness", {}):
-        kwargs["robustness"] = dataclasses.replace(kwargs.get("robustness", defaults.robustness), seed=scenario.seed)
-    if scenario.costs.products is not None:
-        from siting.costs.products import load_products
-
-        kwargs["products"] = load_products(scenario.costs.products)
-    kwargs.update({k: v for k, v in overrides.items() if v is not None})
-    return RankOptions(**kwargs)
-
-
-def _vehicles_or_raise(scenario: Scenario) -> dict:
-    try:
-        return _vehicle_table(scenario.vehicles)
-    except _Bad as exc:
-        raise InputError(f"{scenario.source or '<scenario>'}: {exc}") from None
-
-
-def base_dir(scenario: Scenario) -> Path:
-    """The folder a scenario's relative paths are resolved against (the file's, else the working folder)."""
-    return scenario.source.resolve().parent if scenario.source is not None else Path.cwd()
+__all__ = ["city_inputs", "network_source"]
 
 
 def network_source(city: CitySpec, base: Path) -> Path | str:

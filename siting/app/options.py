@@ -1,0 +1,118 @@
+"""RankOptions from a scenario: the one place [rank] and the scenario-level vehicle, seed and products are checked."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from siting.config.scenario import Scenario, VehiclesSpec
+from siting.config.schema import SchemaError as _Bad
+from siting.config.schema import table_fields as _fields
+from siting.errors import InputError
+
+__all__ = ["base_dir", "rank_options", "vehicle_table"]
+
+
+def vehicle_table(spec: VehiclesSpec, source: str = "<scenario>", key: str = "vehicles.file") -> dict:
+    """The vehicle profiles a scenario uses: the package's, or those of ``vehicles.file``; ``use`` must be one.
+
+    Parameters
+    ----------
+    spec : VehiclesSpec
+    source : str
+        Named in error messages.
+    key : str
+        The key path named when ``use`` is unknown.
+
+    Returns
+    -------
+    dict
+        Vehicle name -> profile.
+    """
+    from siting.delivery.emissions import VEHICLES, load_vehicles
+
+    table = dict(VEHICLES)
+    if spec.file is not None:
+        try:
+            table = load_vehicles(spec.file)
+        except InputError as exc:
+            raise InputError(f"{source}: vehicles.file: {exc}") from None
+    if spec.use is not None and spec.use not in table:
+        raise InputError(f"{source}: {key}: unknown vehicle {spec.use!r}; expected one of {', '.join(sorted(table))}")
+    return table
+
+
+def _rank_fields(scenario: Scenario, where: str) -> dict[str, Any]:
+    """``[rank]`` as RankOptions keyword arguments, each key checked against its field's type and range."""
+    from siting.pipeline import RankOptions
+    from siting.ranking.scoring import CRITERIA, normalise_weights
+
+    try:
+        kwargs = _fields(dict(scenario.rank), RankOptions, "rank", base_dir(scenario))
+        if "weights" in kwargs:
+            unknown = sorted(set(kwargs["weights"]) - set(CRITERIA))
+            if unknown:
+                raise _Bad("rank.weights", f"unknown criterion {unknown[0]!r}; expected one of {', '.join(CRITERIA)}")
+            try:
+                normalise_weights(kwargs["weights"])
+            except InputError as exc:
+                raise _Bad("rank.weights", str(exc).removeprefix("weights: ")) from None
+        try:
+            RankOptions(**kwargs)
+        except InputError as exc:
+            raise _Bad("rank", str(exc)) from None
+    except _Bad as exc:
+        raise InputError(f"{where}: {exc}") from None
+    return kwargs
+
+
+def rank_options(scenario: Scenario, *, source: str | None = None, load_products: bool = True, **overrides: Any):
+    """The :class:`siting.pipeline.RankOptions` of a scenario (plus ``overrides``): the one place ``[rank]`` is checked.
+
+    ``[rank]`` gives the fields; scenario-level settings fill the fields ``[rank]`` leaves
+    unset: ``vehicles.use`` -> ``lane_params.vehicle``, ``seed`` ->
+    ``robustness.seed``, ``costs.products`` -> ``products``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    source : str, optional
+        Named in error messages (default: the scenario's file).
+    load_products : bool
+        Read ``costs.products`` (False only checks the options).
+    **overrides
+        RankOptions fields given on the command line or in Python; unset (None) ones are ignored.
+
+    Returns
+    -------
+    RankOptions
+    """
+    from siting.pipeline import RankOptions
+
+    where = source or str(scenario.source or "<scenario>")
+    known = {f.name for f in dataclasses.fields(RankOptions)}
+    unknown = sorted(k for k, v in overrides.items() if v is not None and k not in known)
+    if unknown:
+        raise InputError(f"option(s) {', '.join(unknown)} are not supported by this version of the pipeline")
+    kwargs = _rank_fields(scenario, where)
+    written = scenario.rank  # what the file itself sets wins over scenario-level settings
+    defaults = RankOptions()
+    if scenario.vehicles.use is not None and "vehicle" not in written.get("lane_params", {}):
+        lp = kwargs.get("lane_params", defaults.lane_params)
+        kwargs["lane_params"] = dataclasses.replace(lp, vehicle=scenario.vehicles.use)
+    if scenario.vehicles.file is not None:
+        kwargs["vehicles"] = vehicle_table(scenario.vehicles, where)
+    if "seed" not in written.get("robustness", {}):
+        kwargs["robustness"] = dataclasses.replace(kwargs.get("robustness", defaults.robustness), seed=scenario.seed)
+    if scenario.costs.products is not None and load_products:
+        from siting.costs.products import load_products as read_products
+
+        kwargs["products"] = read_products(scenario.costs.products)
+    kwargs.update({k: v for k, v in overrides.items() if v is not None})
+    return RankOptions(**kwargs)
+
+
+def base_dir(scenario: Scenario) -> Path:
+    """The folder a scenario's relative paths are resolved against (the file's, else the working folder)."""
+    return scenario.source.resolve().parent if scenario.source is not None else Path.cwd()

@@ -1,0 +1,139 @@
+"""Run a resolved scenario: rank every city (in-process or on Dask) and, for ``plan``, choose its sites."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+log = logging.getLogger("siting")
+
+__all__ = ["RunOutcome", "CityPlan", "execute"]
+
+
+@dataclass
+class RunOutcome:
+    """What one run produced (its result, plan and timings) and the files written from it."""
+
+    result: Any
+    plan: dict[str, Any] = field(default_factory=dict)
+    plan_result: Any = None
+    written: list[Path] = field(default_factory=list)
+    timings_s: dict[str, float] = field(default_factory=dict)
+    national: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CityPlan:
+    """The chosen sites of one city: sites, allocation lines, lanes and the solver record."""
+
+    sites: gpd.GeoDataFrame
+    lines: gpd.GeoDataFrame | None = None
+    lanes: gpd.GeoDataFrame | None = None
+    solution: Any = None
+
+
+def _split_plan(planned: Any, names: list[str]) -> dict[str, CityPlan]:
+    """Per-city views of a :class:`siting.pipeline.PlanResult` (stacked layers with a ``city`` column)."""
+
+    def part(gdf: Any, name: str) -> Any:
+        if gdf is None or "city" not in getattr(gdf, "columns", ()):
+            return None
+        return gdf[gdf["city"] == name].reset_index(drop=True)
+
+    return {
+        n: CityPlan(
+            sites=part(planned.sites, n),
+            lines=part(planned.lines, n),
+            lanes=part(planned.lanes, n),
+            solution=planned.solutions.get(n),
+        )
+        for n in names
+    }
+
+
+def execute(
+    scenario: Any,
+    *,
+    command: str,
+    overrides: dict[str, Any] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    objective: str = "time",
+    scheduler: str | None = None,
+    workers: int = 2,
+) -> RunOutcome:
+    """Rank (and for ``plan``, choose k sites per city) for a validated scenario.
+
+    Parameters
+    ----------
+    scenario : siting.config.Scenario
+        Checked (:func:`siting.app.load_scenario`).
+    command : {"rank", "plan"}
+    overrides : dict, optional
+        RankOptions fields given on the command line.
+    progress : callable, optional
+        ``progress(stage, done, total)`` (see :mod:`siting.progress`).
+    objective : {"time", "cost"}
+        What ``plan`` minimises (see :func:`siting.pipeline.plan`).
+    scheduler : str, optional
+        ``"local"`` or ``"tcp://HOST:PORT"``: rank each city as a Dask task (see
+        :func:`siting.national.run_clusters`); None ranks them here one after another.
+    workers : int
+        Worker processes of a ``"local"`` cluster.
+    """
+    from siting import pipeline
+    from siting.app.inputs import city_inputs
+    from siting.app.options import rank_options
+
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    options = rank_options(scenario, **(overrides or {}))
+    inputs = city_inputs(scenario)
+    timings["read_inputs_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    national: dict[str, Any] = {"execution": {"scheduler": "in-process", "workers": 1}}
+    national["clusters"] = [_cluster_record(c) for c in inputs if c.region is not None]
+    if scheduler is None:
+        result = pipeline.run(inputs, options, progress=progress)
+    else:
+        from siting.errors import ClusterFailedError
+        from siting.national import cluster_info, dask_client, run_clusters
+
+        with dask_client(scheduler, workers) as client:
+            national["execution"] = cluster_info(client, scheduler)
+            try:
+                result = run_clusters(inputs, options, client=client, progress=progress)
+            except ClusterFailedError as exc:
+                exc.outcome = RunOutcome(result=exc.partial, national=national)  # type: ignore[attr-defined]
+                raise
+    timings["rank_s"] = time.perf_counter() - t0
+    for name, city in result.cities.items():
+        for stage, seconds in city.timings_s.items():
+            timings[f"{name}.{stage}"] = seconds
+    outcome = RunOutcome(result=result, timings_s=timings, national=national)
+    if command == "plan":
+        t0 = time.perf_counter()
+        ks = {c.name: c.k for c in scenario.cities}
+        ks.update({c.name: ks[c.region] for c in inputs if c.region in ks})  # a found city takes its region's k
+        outcome.plan_result = pipeline.plan(result, ks, seed=scenario.seed, progress=progress, objective=objective)
+        outcome.plan = _split_plan(outcome.plan_result, list(result.cities))
+        timings["plan_s"] = time.perf_counter() - t0
+    return outcome
+
+
+def _cluster_record(city: Any) -> dict[str, Any]:
+    """What run.json records about a city found by clustering."""
+    graph = city.network_source
+    return {
+        "cluster": city.name,
+        "region": city.region,
+        "n_stores": len(city.stores),
+        "demand_units_per_week": float(city.stores["demand_units_per_week"].sum()),
+        "n_candidates": len(city.candidates),
+        "network_nodes": graph.number_of_nodes() if hasattr(graph, "number_of_nodes") else None,
+    }
