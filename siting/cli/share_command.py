@@ -118,4 +118,3 @@ def share(
     )
     _print(study, label)
     log.info("wrote %d files to %s", len(written), written[-1].parent)
-

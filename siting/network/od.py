@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 import weakref
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import geopandas as gpd
 import networkx as nx
@@ -16,6 +16,7 @@ from shapely.geometry import LineString
 
 from siting.errors import InputError
 from siting.network.csr import CSRGraph, clear_cache, csr_graph, distances, trees
+from siting.network.edges import edge_coords
 from siting.network.reach import isochrones
 from siting.network.snapping import in_graph_crs, is_edge_snap
 from siting.network.virtual import point_distances
@@ -107,10 +108,14 @@ def _nodes_of(x: Any) -> np.ndarray:
     return np.asarray(x, dtype=np.int64).ravel()
 
 
+#: Where paths start or end: node ids, or a snap() / snap_to_edges() DataFrame.
+NodesOrSnap: TypeAlias = "Sequence[int] | np.ndarray | pd.Series | pd.DataFrame"
+
+
 def od_matrix(
     G: nx.MultiDiGraph,
-    origin_nodes: Any,
-    destination_nodes: Any,
+    origin_nodes: NodesOrSnap,
+    destination_nodes: NodesOrSnap,
     *,
     weight: str = "travel_time",
     cutoff: float | None = None,
@@ -279,20 +284,6 @@ def route_nodes(
     return [[int(g.node_ids[i]) for i in p] for p in _routes_idx(g, pairs)]
 
 
-def _edge_line(G: nx.MultiDiGraph, u: int, v: int, key: int) -> np.ndarray:
-    """Coordinates of edge (u, v, key) from u to v (straight if it has no geometry)."""
-    data = G.edges[u, v, key]
-    pu = (G.nodes[u]["x"], G.nodes[u]["y"])
-    pv = (G.nodes[v]["x"], G.nodes[v]["y"])
-    geom = data.get("geometry")
-    if geom is None or geom.is_empty:
-        return np.array([pu, pv], dtype=float)
-    xy = shapely.get_coordinates(geom)
-    if np.hypot(*(xy[0] - pu)) > np.hypot(*(xy[-1] - pu)):
-        xy = xy[::-1]
-    return xy
-
-
 def _entry_coords(G: nx.MultiDiGraph, g: CSRGraph, entries: list[int]) -> list[np.ndarray]:
     """Coordinates of the edge behind each given CSR entry (travel order), each built once per CSRGraph."""
     memo: dict[int, np.ndarray] = g._memo.setdefault("coords", {})
@@ -301,7 +292,7 @@ def _entry_coords(G: nx.MultiDiGraph, g: CSRGraph, entries: list[int]) -> list[n
         rows, cols = np.divmod(g.flat[missing], g.n)
         us, vs = g.node_ids[rows].tolist(), g.node_ids[cols].tolist()
         for e, u, v, k in zip(missing, us, vs, g.edge_keys[missing].tolist()):
-            memo[e] = _edge_line(G, u, v, k)
+            memo[e] = edge_coords(G, u, v, G.edges[u, v, k])
     return [memo[e] for e in entries]
 
 

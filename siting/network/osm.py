@@ -420,23 +420,30 @@ def _is_connection_error(exc: BaseException) -> bool:
     """True for the errors a missing or blocked network produces."""
     import requests
 
-    try:
-        from pytest_socket import SocketBlockedError
-    except ImportError:  # pytest-socket is a test-only dependency
-        SocketBlockedError = ()  # type: ignore[assignment,misc]  # noqa: N806
     kinds: tuple[type[BaseException], ...] = (
         requests.exceptions.ConnectionError,
         requests.exceptions.Timeout,
         socket.error,
         TimeoutError,
     )
-    if SocketBlockedError:  # type: ignore[truthy-function]  # () when pytest-socket is absent
-        kinds = (*kinds, SocketBlockedError)
     while exc is not None:
         if isinstance(exc, kinds):
             return True
         exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
     return False
+
+
+def _can_connect(url: str, timeout_s: float) -> bool:
+    """Whether a TCP connection to ``url``'s host opens within ``timeout_s`` (any failure to open one is a no)."""
+    from urllib.parse import urlparse
+
+    parts = urlparse(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        socket.create_connection((parts.hostname or "", port), timeout=timeout_s).close()
+    except Exception:  # refused, unresolvable, timed out, or sockets blocked in this process
+        return False
+    return True
 
 
 def read_online(source: Any, kind: str, mode: str, *, timeout_s: float = 5.0) -> nx.MultiDiGraph:
@@ -469,6 +476,13 @@ def read_online(source: Any, kind: str, mode: str, *, timeout_s: float = 5.0) ->
         use_cache=False,
         log_console=False,
     ):
+        offline = NetworkUnavailableError(
+            _OFFLINE_HINT.format(
+                what=what, example=hint(python="build_network('city.osm.pbf')", cli="--network city.osm.pbf")
+            )
+        )
+        if not _can_connect(str(ox.settings.overpass_url), timeout_s):
+            raise offline
         try:
             if kind == "place":
                 G = ox.graph_from_place(source, **kwargs)
@@ -479,10 +493,6 @@ def read_online(source: Any, kind: str, mode: str, *, timeout_s: float = 5.0) ->
                 G = ox.graph_from_polygon(source, **kwargs)
         except Exception as exc:
             if _is_connection_error(exc):
-                raise NetworkUnavailableError(
-                    _OFFLINE_HINT.format(
-                        what=what, example=hint(python="build_network('city.osm.pbf')", cli="--network city.osm.pbf")
-                    )
-                ) from exc
+                raise offline from exc
             raise
     return _trim(G)

@@ -15,6 +15,7 @@ import shapely
 from shapely.geometry import LineString
 
 from siting.errors import InputError, NoCrsError
+from siting.network.edges import edge_coords
 
 __all__ = ["ACCESS_SPEED_KPH", "SNAP_COLUMNS", "snap_to_edges", "is_edge_snap", "edge_table", "store_edge_table"]
 
@@ -40,15 +41,7 @@ _TABLES = weakref.WeakKeyDictionary()
 
 def _line(G: nx.MultiDiGraph, u: int, v: int, d: Mapping[str, Any]) -> LineString:
     """The edge's geometry oriented from u to v (straight where it has none)."""
-    pu = (G.nodes[u]["x"], G.nodes[u]["y"])
-    pv = (G.nodes[v]["x"], G.nodes[v]["y"])
-    geom = d.get("geometry")
-    if geom is None or geom.is_empty:
-        return LineString([pu, pv])
-    xy = shapely.get_coordinates(geom)
-    if np.hypot(*(xy[0] - pu)) > np.hypot(*(xy[-1] - pu)):
-        xy = xy[::-1]
-    return LineString(xy)
+    return LineString(edge_coords(G, u, v, d))
 
 
 def in_graph_crs(G: nx.MultiDiGraph, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
