@@ -41,13 +41,29 @@ def _aggregate(t: dict, stores: np.ndarray, cell_km: float) -> dict:
     lanes = t["lanes"].assign(w=t["lanes"]["store_id"].map(weight), point=t["lanes"]["store_id"].map(point))
     n_in_cell = pd.Series(point).value_counts()
     lanes = lanes.assign(wc=lanes["w"] * lanes["cost_per_unit"])
-    g = lanes.groupby(["site_id", "point"]).agg(wc=("wc", "sum"), w=("w", "sum"), ok=("within_promise", "all"), n=("w", "size"))
+    g = lanes.groupby(["site_id", "point"]).agg(
+        wc=("wc", "sum"), w=("w", "sum"), ok=("within_promise", "all"), n=("w", "size")
+    )
     g = g.reset_index()
     g["within_promise"] = g["ok"] & (g["n"] == g["point"].map(n_in_cell))
-    lanes_out = pd.DataFrame({"site_id": g["site_id"], "store_id": g["point"], "cost_per_unit": g["wc"] / g["w"], "within_promise": g["within_promise"].astype(bool)})
+    lanes_out = pd.DataFrame(
+        {
+            "site_id": g["site_id"],
+            "store_id": g["point"],
+            "cost_per_unit": g["wc"] / g["w"],
+            "within_promise": g["within_promise"].astype(bool),
+        }
+    )
     dr = t["direct"].assign(w=t["direct"]["store_id"].map(weight), point=t["direct"]["store_id"].map(point))
-    dr = dr.assign(wc=dr["w"] * dr["cost_per_unit"]).groupby("point").agg(wc=("wc", "sum"), w=("w", "sum"), ok=("within_promise", "all")).reset_index()
-    direct = pd.DataFrame({"store_id": dr["point"], "cost_per_unit": dr["wc"] / dr["w"], "within_promise": dr["ok"].astype(bool)})
+    dr = (
+        dr.assign(wc=dr["w"] * dr["cost_per_unit"])
+        .groupby("point")
+        .agg(wc=("wc", "sum"), w=("w", "sum"), ok=("within_promise", "all"))
+        .reset_index()
+    )
+    direct = pd.DataFrame(
+        {"store_id": dr["point"], "cost_per_unit": dr["wc"] / dr["w"], "within_promise": dr["ok"].astype(bool)}
+    )
     return {**t, "demand": demand, "lanes": lanes_out, "direct": direct}
 
 
@@ -77,7 +93,9 @@ def _tables(rng: np.random.Generator, fams, stores: np.ndarray, n_sites: int) ->
         for s in range(n_sites)
         for k, (h, fx) in enumerate(levels)
     ]
-    sites_df = pd.DataFrame(site_rows, columns=["site_id", "level", "hours_per_week", "fixed_cost_per_yr", "crossdock_cost_per_unit"])
+    sites_df = pd.DataFrame(
+        site_rows, columns=["site_id", "level", "hours_per_week", "fixed_cost_per_yr", "crossdock_cost_per_unit"]
+    )
     ss, jj = np.nonzero(dist <= 10.0)
     lanes = pd.DataFrame(
         {
@@ -89,7 +107,9 @@ def _tables(rng: np.random.Generator, fams, stores: np.ndarray, n_sites: int) ->
     )
     dp = np.array([10.0, -15.0])  # the distribution point, south of the city
     d_dp = np.linalg.norm(stores - dp, axis=1) * 1.3
-    direct = pd.DataFrame({"store_id": [f"j{j}" for j in range(n_stores)], "cost_per_unit": 0.6 + 0.02 * d_dp, "within_promise": True})
+    direct = pd.DataFrame(
+        {"store_id": [f"j{j}" for j in range(n_stores)], "cost_per_unit": 0.6 + 0.02 * d_dp, "within_promise": True}
+    )
     making = pd.DataFrame(
         {
             "family": [f.family for f in fams],
@@ -97,7 +117,9 @@ def _tables(rng: np.random.Generator, fams, stores: np.ndarray, n_sites: int) ->
             "changeover_hours_per_run": [1.5, 2.0, 3.0, 1.0, 0.5],
         }
     )
-    return dict(demand=demand, sites=sites_df, lanes=lanes, direct=direct, families=fams, making=making, seasons=seasons)
+    return dict(
+        demand=demand, sites=sites_df, lanes=lanes, direct=direct, families=fams, making=making, seasons=seasons
+    )
 
 
 def main() -> None:
@@ -122,7 +144,8 @@ def main() -> None:
         d = solve_design(pb, "hybrid", time_limit_s=args.time_limit, mip_gap=gap, model=dm, start=off.x)
         d_time = d.time_s + off.time_s
         print(
-            f"target gap {gap:.1%}: {d_time:.1f} s (incl. the start), status {d.status}, cost {d.cost_per_yr:,.0f} EUR/yr "
+            f"target gap {gap:.1%}: {d_time:.1f} s (incl. the start), status {d.status}, "
+            f"cost {d.cost_per_yr:,.0f} EUR/yr "
             f"(exact model {d.exact_cost_per_yr:,.0f}), {len(d.levels)} sites open"
         )
 

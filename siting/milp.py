@@ -139,7 +139,15 @@ class Model:
         return idx
 
     def add_rows(
-        self, name: str, rows: Any, cols: Any, vals: Any, *, lo: Any = -math.inf, hi: Any = math.inf, n: int | None = None
+        self,
+        name: str,
+        rows: Any,
+        cols: Any,
+        vals: Any,
+        *,
+        lo: Any = -math.inf,
+        hi: Any = math.inf,
+        n: int | None = None,
     ) -> np.ndarray:
         """Add ``n`` rows ``lo <= A x <= hi`` given as (local row, column, value) triplets.
 
@@ -188,7 +196,7 @@ class Model:
 
     def matrix(self) -> sp.csr_matrix:
         """The constraint matrix (rows x columns)."""
-        cat = (lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dtype=dt))  # noqa: E731
+        cat = lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dtype=dt)  # noqa: E731
         return sp.csr_matrix(
             (cat(self._vals, float), (cat(self._rows, np.int64), cat(self._cols, np.int64))),
             shape=(self.num_rows, self.num_cols),
@@ -196,7 +204,9 @@ class Model:
 
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """Copies of the column lower and upper bounds (to edit and pass to :meth:`solve`)."""
-        return np.concatenate(self._lb) if self._lb else np.zeros(0), np.concatenate(self._ub) if self._ub else np.zeros(0)
+        return np.concatenate(self._lb) if self._lb else np.zeros(0), np.concatenate(
+            self._ub
+        ) if self._ub else np.zeros(0)
 
     def objective(self, x: np.ndarray) -> float:
         """The objective value of a full column vector ``x``."""
@@ -291,7 +301,9 @@ class Model:
             return MilpSolution("unbounded", -math.inf, -math.inf, math.inf, time_s, None, blocks)
         if x is None:
             why = "time limit" if model_status == ms.kTimeLimit else h.modelStatusToString(model_status)
-            return MilpSolution(f"{why} reached with no feasible solution", math.inf, -math.inf, math.inf, time_s, None, blocks)
+            return MilpSolution(
+                f"{why} reached with no feasible solution", math.inf, -math.inf, math.inf, time_s, None, blocks
+            )
         objective = float(info.objective_function_value)
         if is_mip:
             bound = float(info.mip_dual_bound)

@@ -103,7 +103,19 @@ def test_stages_form_a_layered_graph():
 def test_at_most_twelve_modules_directly_under_siting():
     flat = sorted(p.name for p in SITING.glob("*.py"))
     assert len(flat) <= 12, flat
-    for stage in ("inputs", "network", "config", "ranking", "delivery", "costs", "locate", "design", "maps", "pipeline", "cli"):
+    for stage in (
+        "inputs",
+        "network",
+        "config",
+        "ranking",
+        "delivery",
+        "costs",
+        "locate",
+        "design",
+        "maps",
+        "pipeline",
+        "cli",
+    ):
         assert (SITING / stage / "__init__.py").is_file(), stage
 
 

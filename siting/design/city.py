@@ -35,7 +35,10 @@ def _matrix(name: str, values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray
         raise InputError(f"{name}: shape {arr.shape}, expected {shape} (sites x stores in the order given).")
     bad = np.isnan(arr) | (arr < 0)
     if bad.any():
-        raise InputError(f"{name}: entry {tuple(int(i) for i in np.argwhere(bad)[0])} is {arr[bad][0]!r}; give a number >= 0 (inf: unreachable).")
+        raise InputError(
+            f"{name}: entry {tuple(int(i) for i in np.argwhere(bad)[0])} is {arr[bad][0]!r}; "
+            f"give a number >= 0 (inf: unreachable)."
+        )
     return arr
 
 
@@ -91,7 +94,10 @@ def design_for_city(
     -------
     CityDesign
     """
-    for name, df, cols in (("stores", stores, ["store_id", "units_per_week"]), ("candidates", candidates, ["site_id", "rent_per_yr"])):
+    for name, df, cols in (
+        ("stores", stores, ["store_id", "units_per_week"]),
+        ("candidates", candidates, ["site_id", "rent_per_yr"]),
+    ):
         missing = [c for c in cols if c not in df.columns]
         if missing:
             raise InputError(f"{name}: missing column(s) {', '.join(missing)}.")
@@ -122,7 +128,11 @@ def design_for_city(
         lv["setup_cost_per_yr"], errors="coerce"
     ).to_numpy(float)
     sites = pd.DataFrame(
-        [(sid, str(lev), h, r + fx) for sid, r in zip(site_ids, rent) for lev, h, fx in zip(lv["level"], lv["hours_per_week"], fixed_l)],
+        [
+            (sid, str(lev), h, r + fx)
+            for sid, r in zip(site_ids, rent)
+            for lev, h, fx in zip(lv["level"], lv["hours_per_week"], fixed_l)
+        ],
         columns=["site_id", "level", "hours_per_week", "fixed_cost_per_yr"],
     )
     sites["crossdock_cost_per_unit"] = np.nan if crossdock_cost_per_unit is None else float(crossdock_cost_per_unit)
@@ -138,7 +148,13 @@ def design_for_city(
             "within_promise": t_lane[ss, jj] <= promise_s,
         }
     )
-    direct = pd.DataFrame({"store_id": store_ids, "cost_per_unit": np.where(np.isfinite(c_dir), c_dir, 1e6), "within_promise": t_dir <= promise_s})
+    direct = pd.DataFrame(
+        {
+            "store_id": store_ids,
+            "cost_per_unit": np.where(np.isfinite(c_dir), c_dir, 1e6),
+            "within_promise": t_dir <= promise_s,
+        }
+    )
     pb = design_problem(
         demand=demand,
         sites=sites,
@@ -150,5 +166,7 @@ def design_for_city(
     )
     result, dm = portfolio(pb, time_limit_s=time_limit_s, mip_gap=mip_gap, late_penalty_per_unit=late_penalty_per_unit)
     values = site_values(pb, result.hybrid, dm, time_limit_s=time_limit_s, mip_gap=mip_gap)
-    outages = resilience(pb, result.hybrid, dm, late_penalty_per_unit=late_penalty_per_unit, time_limit_s=time_limit_s, mip_gap=mip_gap)
+    outages = resilience(
+        pb, result.hybrid, dm, late_penalty_per_unit=late_penalty_per_unit, time_limit_s=time_limit_s, mip_gap=mip_gap
+    )
     return CityDesign(pb, result, values, outages, dm)

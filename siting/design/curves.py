@@ -155,11 +155,19 @@ def cost_curve(
     n0 = max(2, math.ceil(math.log(hi / lo) / math.log(4.0)) + 1)
     points = sorted({*np.geomspace(lo, hi, n0).tolist()})
     while len(points) < max_breakpoints:  # refine: split where the chord is off, except across a jump
-        split = [v for a, b in zip(points[:-1], points[1:]) if b / a - 1 > jump_width for e, v in [seg_error(a, b)] if e > rel_tol]
+        split = [
+            v
+            for a, b in zip(points[:-1], points[1:])
+            if b / a - 1 > jump_width
+            for e, v in [seg_error(a, b)]
+            if e > rel_tol
+        ]
         if not split:
             break
         points = sorted({*points, *split[: max_breakpoints - len(points)]})
-    jumps = {(a, b) for a, b in zip(points[:-1], points[1:]) if b / a - 1 <= jump_width and seg_error(a, b)[0] > rel_tol}
+    jumps = {
+        (a, b) for a, b in zip(points[:-1], points[1:]) if b / a - 1 <= jump_width and seg_error(a, b)[0] > rel_tol
+    }
     keep_ends = {v for ab in jumps for v in ab}
     i = 1
     while i < len(points) - 1:  # prune: drop a breakpoint whose neighbours' chord is good enough

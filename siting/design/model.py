@@ -50,8 +50,20 @@ def _segments(m: Model, name: str, curve: CostCurve, lead: tuple[int, ...], week
         z = m.add_vars(f"bin_{name}", (*lead, k - 1), binary=True)
         n = z.size
         r = np.arange(n)
-        m.add_rows(f"order_hi_{name}", np.r_[r, r], np.r_[delta[..., 1:].ravel(), z.ravel()], np.r_[np.ones(n), -np.ones(n)], hi=np.zeros(n))
-        m.add_rows(f"order_lo_{name}", np.r_[r, r], np.r_[z.ravel(), delta[..., :-1].ravel()], np.r_[np.ones(n), -np.ones(n)], hi=np.zeros(n))
+        m.add_rows(
+            f"order_hi_{name}",
+            np.r_[r, r],
+            np.r_[delta[..., 1:].ravel(), z.ravel()],
+            np.r_[np.ones(n), -np.ones(n)],
+            hi=np.zeros(n),
+        )
+        m.add_rows(
+            f"order_lo_{name}",
+            np.r_[r, r],
+            np.r_[z.ravel(), delta[..., :-1].ravel()],
+            np.r_[np.ones(n), -np.ones(n)],
+            hi=np.zeros(n),
+        )
     return delta, dv
 
 
@@ -125,7 +137,13 @@ def build_model(pb: DesignProblem, *, late_penalty_per_unit: float = 0.0) -> Des
     cap_rows.append((ss * n_t + tq).ravel())
     cap_cols.append(open_cols[ss, ll].ravel())
     cap_vals.append(-pb.hours_per_week[ss, ll].ravel())
-    m.add_rows("capacity_h", np.concatenate(cap_rows), np.concatenate(cap_cols), np.concatenate(cap_vals), hi=np.zeros(n_s * n_t))
+    m.add_rows(
+        "capacity_h",
+        np.concatenate(cap_rows),
+        np.concatenate(cap_cols),
+        np.concatenate(cap_vals),
+        hi=np.zeros(n_s * n_t),
+    )
 
     # offshore volumes (bought brand-wide) on their cost curves
     offshore_seg = []
@@ -145,7 +163,12 @@ def build_model(pb: DesignProblem, *, late_penalty_per_unit: float = 0.0) -> Des
 
     # offshore routes: direct from the distribution point, or cross-docked through an open site
     direct_cost = pb.direct_cost_per_unit + np.where(pb.direct_ok, 0.0, late_penalty_per_unit)
-    yd = m.add_vars("direct", (n_j, n_t), ub=np.where(pb.direct_ok, np.inf, 0.0)[:, None], cost=direct_cost[:, None] * weeks[None, :])
+    yd = m.add_vars(
+        "direct",
+        (n_j, n_t),
+        ub=np.where(pb.direct_ok, np.inf, 0.0)[:, None],
+        cost=direct_cost[:, None] * weeks[None, :],
+    )
     xd = np.flatnonzero(np.isfinite(pb.crossdock_cost_per_unit[pb.lanes[:, 0]]))
     xd_cost = pb.crossdock_cost_per_unit[pb.lanes[xd, 0]] + pb.lane_cost_per_unit[xd]
     yx = m.add_vars("crossdock", (len(xd), n_t), cost=xd_cost[:, None] * weeks[None, :])
@@ -165,4 +188,20 @@ def build_model(pb: DesignProblem, *, late_penalty_per_unit: float = 0.0) -> Des
             np.r_[np.ones(yx.size), -big[to].ravel()],
             hi=np.zeros(n_s * n_t),
         )
-    return DesignModel(m, lanes, lane_cost, len(pb.lanes), xp, xf, xt, x_cols, open_cols, tuple(local_seg), tuple(offshore_seg), yo, yd, xd, yx)
+    return DesignModel(
+        m,
+        lanes,
+        lane_cost,
+        len(pb.lanes),
+        xp,
+        xf,
+        xt,
+        x_cols,
+        open_cols,
+        tuple(local_seg),
+        tuple(offshore_seg),
+        yo,
+        yd,
+        xd,
+        yx,
+    )

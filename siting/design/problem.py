@@ -55,7 +55,9 @@ def _need(df: pd.DataFrame, name: str, cols: Sequence[str]) -> pd.DataFrame:
         raise InputError(f"{name}: give a DataFrame, not {type(df).__name__}.")
     missing = [c for c in cols if c not in df.columns]
     if missing:
-        raise MissingColumnError(f"{name}: missing column(s) {', '.join(missing)}; have {', '.join(map(str, df.columns))}.")
+        raise MissingColumnError(
+            f"{name}: missing column(s) {', '.join(missing)}; have {', '.join(map(str, df.columns))}."
+        )
     if df.empty:
         raise InputError(f"{name}: the table is empty; give at least one row.")
     return df
@@ -158,7 +160,9 @@ def design_problem(
     for col, known in (("family", f_index), ("season", season_names)):
         unknown = sorted({str(v) for v in demand[col]} - set(known))
         if unknown:
-            raise InputError(f"demand: {col} {unknown[0]!r} is not among the {col} given ({', '.join(map(str, known))}).")
+            raise InputError(
+                f"demand: {col} {unknown[0]!r} is not among the {col} given ({', '.join(map(str, known))})."
+            )
 
     _unique(sites, "sites", ["site_id", "level"])
     site_col = _ids(sites["site_id"], "sites", "site_id")
@@ -192,7 +196,9 @@ def design_problem(
     t_index = {n: i for i, n in enumerate(season_names)}
     dem = np.zeros((n_f, n_j, n_t))
     dem[
-        [f_index[str(v)] for v in demand["family"]], [j_index[s] for s in d_store], [t_index[str(v)] for v in demand["season"]]
+        [f_index[str(v)] for v in demand["family"]],
+        [j_index[s] for s in d_store],
+        [t_index[str(v)] for v in demand["season"]],
     ] = d_units
 
     _unique(making, "making", ["family"])
@@ -201,7 +207,9 @@ def design_problem(
     m_index = {str(v): i for i, v in enumerate(making["family"])}
     missing = [f for f in fam_names if f not in m_index]
     if missing:
-        raise InputError(f"making: no row for family {missing[0]!r}; give its machine hours per unit and changeover hours.")
+        raise InputError(
+            f"making: no row for family {missing[0]!r}; give its machine hours per unit and changeover hours."
+        )
     hpu_f = np.array([hpu[m_index[f]] for f in fam_names])
     chg_f = np.array([chg[m_index[f]] for f in fam_names])
 
@@ -215,7 +223,9 @@ def design_problem(
     promise = lanes["within_promise"].to_numpy()
     if not all(isinstance(v, bool | np.bool_) for v in promise):
         raise InputError("lanes: column 'within_promise' must be True or False on every row.")
-    pairs = np.array([[s_index[s], j_index.get(j, -1)] for s, j in zip(lane_site, lane_store)], dtype=np.int64).reshape(-1, 2)
+    pairs = np.array([[s_index[s], j_index.get(j, -1)] for s, j in zip(lane_site, lane_store)], dtype=np.int64).reshape(
+        -1, 2
+    )
     cost_p = lane_cost.copy()
     if "colocated_store_id" in sites.columns:  # a site in a store delivers to it for free
         for s_name, j_name in zip(site_col, sites["colocated_store_id"]):
@@ -236,7 +246,9 @@ def design_problem(
     d_index = {s: i for i, s in enumerate(_ids(direct["store_id"], "direct", "store_id"))}
     no_direct = [s for s in stores if s not in d_index]
     if no_direct:
-        raise InputError(f"direct: no row for store_id {no_direct[0]!r}; give its delivery cost from the distribution point.")
+        raise InputError(
+            f"direct: no row for store_id {no_direct[0]!r}; give its delivery cost from the distribution point."
+        )
     direct_cost = np.array([d_cost[d_index[s]] for s in stores])
     direct_ok = np.array([bool(d_ok_raw[d_index[s]]) for s in stores])
 
@@ -247,7 +259,7 @@ def design_problem(
     if len(stranded):
         raise InfeasibleError(
             f"store_id {stores[stranded[0]]!r} ({len(stranded)} store(s) in all) has demand but no source within the "
-            "delivery promise: no site lane within it and no direct delivery within it; relax the promise or add a site."
+            "delivery promise: no site lane and no direct delivery within it; relax the promise or add a site."
         )
     total = dem.sum(axis=1)  # (f, t)
     smallest = np.where(dem > 0, dem, np.inf).min(axis=(1, 2))

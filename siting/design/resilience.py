@@ -12,7 +12,9 @@ from siting.design.solve import Design, _solve, _tables
 __all__ = ["site_values", "resilience"]
 
 
-def site_values(pb: DesignProblem, design: Design, dm: DesignModel, *, time_limit_s: float = 60.0, mip_gap: float = 1e-4) -> pd.DataFrame:
+def site_values(
+    pb: DesignProblem, design: Design, dm: DesignModel, *, time_limit_s: float = 60.0, mip_gap: float = 1e-4
+) -> pd.DataFrame:
     """Each site's value: the best design's cost with the site forced closed minus with it allowed.
 
     A site the design does not open is worth 0 (closing it leaves the design feasible). For an
@@ -95,13 +97,20 @@ def resilience(
         late_units = x[dm.x_cols[late_x]]
         late_direct = x[dm.yd_cols] * (~pb.direct_ok)[:, None]
         penalty = late_penalty_per_unit * (
-            float((late_units * pb.weeks_per_yr[dm.xt[late_x]]).sum()) + float((late_direct * pb.weeks_per_yr[None, :]).sum())
+            float((late_units * pb.weeks_per_yr[dm.xt[late_x]]).sum())
+            + float((late_direct * pb.weeks_per_yr[None, :]).sum())
         )
-        late_j = set(dm.lanes[dm.xp[late_x][late_units > 1e-7], 1]) | set(np.flatnonzero(late_direct.sum(axis=1) > 1e-7))
+        late_j = set(dm.lanes[dm.xp[late_x][late_units > 1e-7], 1]) | set(
+            np.flatnonzero(late_direct.sum(axis=1) > 1e-7)
+        )
         outage = _tables(dm, pb, sol, "outage")
         lost = made[made["site"] == site][["family", "store_id", "season"]].drop_duplicates()
         now = outage.portfolio.merge(lost, on=["family", "store_id", "season"])
-        by = now.assign(src=np.where(now["source"] == "local", now["site"], "offshore")).groupby("src")["units_per_week"].sum()
+        by = (
+            now.assign(src=np.where(now["source"] == "local", now["site"], "offshore"))
+            .groupby("src")["units_per_week"]
+            .sum()
+        )
         fallback = "; ".join(f"{k or 'offshore'}: {v:.1f}/wk" for k, v in by.sort_values(ascending=False).items())
         cost = sol.objective - penalty
         ids = sorted(pb.store_ids[j] for j in late_j)

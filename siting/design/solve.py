@@ -133,7 +133,17 @@ def _tables(dm: DesignModel, pb: DesignProblem, sol: MilpSolution, policy: str) 
         s, j = dm.lanes[p]
         units = xv[i]
         cpu = local_cpu[f, s, t] + dm.lane_cost_per_unit[p]
-        rows.append((pb.site_ids[s], pb.family_names[f], pb.store_ids[j], pb.season_names[t], "local", units, units * cpu * weeks[t]))
+        rows.append(
+            (
+                pb.site_ids[s],
+                pb.family_names[f],
+                pb.store_ids[j],
+                pb.season_names[t],
+                "local",
+                units,
+                units * cpu * weeks[t],
+            )
+        )
     # offshore units of a store share its routes (direct / cross-dock) pro rata
     yo = x[dm.yo_cols]
     yd = x[dm.yd_cols]
@@ -151,7 +161,11 @@ def _tables(dm: DesignModel, pb: DesignProblem, sol: MilpSolution, policy: str) 
         deliver = route_cost[j, t] / total_off[j, t]
         routes = via.get((j, t), [])
         site = "; ".join(name for name, _ in routes) if routes else ""
-        source = "offshore direct" if not routes else ("offshore via site" if yd[j, t] <= 1e-7 else "offshore direct + via site")
+        source = (
+            "offshore direct"
+            if not routes
+            else ("offshore via site" if yd[j, t] <= 1e-7 else "offshore direct + via site")
+        )
         cost = units * (off_cpu[f, t] + deliver) * weeks[t]
         rows.append((site, pb.family_names[f], pb.store_ids[j], pb.season_names[t], source, units, cost))
     exact += float(weeks @ (route_cost.sum(axis=0)))
@@ -163,7 +177,9 @@ def _tables(dm: DesignModel, pb: DesignProblem, sol: MilpSolution, policy: str) 
         h = pb.hours_per_week[s, level[s]]
         for t in range(n_t):
             cap.append((pb.site_ids[s], pb.level_names[level[s]], pb.season_names[t], h, hours[s, t], hours[s, t] / h))
-    capacity = pd.DataFrame(cap, columns=["site", "level", "season", "hours_per_week", "used_hours_per_week", "utilisation"])
+    capacity = pd.DataFrame(
+        cap, columns=["site", "level", "season", "hours_per_week", "used_hours_per_week", "utilisation"]
+    )
     levels = {pb.site_ids[s]: pb.level_names[level[s]] for s in np.flatnonzero(level >= 0)}
     return Design(policy, sol.status, sol.gap, sol.objective, sol.bound, exact, sol.time_s, levels, table, capacity, x)
 

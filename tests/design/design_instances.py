@@ -43,11 +43,16 @@ def tables(seed: int, n_s: int = 2, n_j: int = 3, n_f: int = 2, n_t: int = 1, n_
         columns=["site_id", "level", "hours_per_week", "fixed_cost_per_yr", "crossdock_cost_per_unit"],
     )
     lanes = pd.DataFrame(
-        [(f"s{s}", f"j{j}", float(rng.uniform(0.05, 1.5)), bool(rng.random() < 0.8)) for s in range(n_s) for j in range(n_j)],
+        [
+            (f"s{s}", f"j{j}", float(rng.uniform(0.05, 1.5)), bool(rng.random() < 0.8))
+            for s in range(n_s)
+            for j in range(n_j)
+        ],
         columns=["site_id", "store_id", "cost_per_unit", "within_promise"],
     )
     direct = pd.DataFrame(
-        [(f"j{j}", float(rng.uniform(0.3, 2.0)), True) for j in range(n_j)], columns=["store_id", "cost_per_unit", "within_promise"]
+        [(f"j{j}", float(rng.uniform(0.3, 2.0)), True) for j in range(n_j)],
+        columns=["store_id", "cost_per_unit", "within_promise"],
     )
     making = pd.DataFrame(
         [(f.family, float(rng.uniform(0.05, 0.2)), float(rng.uniform(0.5, 3))) for f in fams],
@@ -94,7 +99,7 @@ def brute_force(pb: DesignProblem, policy: str = "hybrid") -> float:
             ]
         )
         options = []
-        for f, j, t in triples:
+        for _f, j, _t in triples:
             opts = [] if policy == "local" else [-1]
             if policy != "offshore":
                 opts += [s for s in open_s if (s, int(j)) in lane_cost]
