@@ -103,8 +103,29 @@ def test_stages_form_a_layered_graph():
 def test_at_most_twelve_modules_directly_under_siting():
     flat = sorted(p.name for p in SITING.glob("*.py"))
     assert len(flat) <= 12, flat
-    for stage in ("inputs", "network", "config", "ranking", "delivery", "costs", "locate", "maps", "pipeline", "app", "cli"):
+    for stage in (
+        "inputs",
+        "network",
+        "config",
+        "ranking",
+        "delivery",
+        "costs",
+        "locate",
+        "design",
+        "maps",
+        "pipeline",
+        "app",
+        "cli",
+    ):
         assert (SITING / stage / "__init__.py").is_file(), stage
+
+
+def test_design_sits_above_costs_and_locate_below_pipeline():
+    graph = import_graph()
+    used = {_stage(t) for m, ts in graph.items() if _stage(m) == "design" for t in ts}
+    assert used <= {"design", "costs", "locate", "milp", "highs", "errors"}, used
+    users = {_stage(m) for m, ts in graph.items() for t in ts if _stage(t) == "design"}
+    assert users <= {"design", "pipeline", "app", "cli", "siting"}, users
 
 
 def test_no_package_imports_another_packages_private_names():

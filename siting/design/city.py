@@ -1,0 +1,172 @@
+"""One city's design from the pipeline's per-city data: stores, candidates, delivery matrices, families."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from siting.costs import ProductFamily
+from siting.design.model import DesignModel
+from siting.design.problem import DesignProblem, design_problem
+from siting.design.resilience import resilience, site_values
+from siting.design.solve import Portfolio, portfolio
+from siting.errors import InputError
+
+__all__ = ["CityDesign", "design_for_city"]
+
+
+@dataclass(frozen=True)
+class CityDesign:
+    """The design of one city: the three policies, each site's value and the outages."""
+
+    problem: DesignProblem
+    portfolio: Portfolio
+    site_values: pd.DataFrame
+    resilience: pd.DataFrame
+    model: DesignModel
+
+
+def _matrix(name: str, values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    arr = np.asarray(values, dtype=float)
+    if arr.shape != shape:
+        raise InputError(f"{name}: shape {arr.shape}, expected {shape} (sites x stores in the order given).")
+    bad = np.isnan(arr) | (arr < 0)
+    if bad.any():
+        raise InputError(
+            f"{name}: entry {tuple(int(i) for i in np.argwhere(bad)[0])} is {arr[bad][0]!r}; "
+            f"give a number >= 0 (inf: unreachable)."
+        )
+    return arr
+
+
+def design_for_city(
+    *,
+    stores: pd.DataFrame,
+    candidates: pd.DataFrame,
+    levels: pd.DataFrame,
+    lane_time_s: np.ndarray,
+    lane_cost_per_unit: np.ndarray,
+    direct_time_s: np.ndarray,
+    direct_cost_per_unit: np.ndarray,
+    families: Sequence[ProductFamily],
+    making: pd.DataFrame,
+    promise_s: float,
+    seasons: Mapping[str, tuple[float, float]] | None = None,
+    crossdock_cost_per_unit: float | None = None,
+    time_limit_s: float = 60.0,
+    mip_gap: float = 1e-4,
+    late_penalty_per_unit: float = 1e-3,
+) -> CityDesign:
+    """The portfolio design of one city, with site values and single-site outages.
+
+    Parameters
+    ----------
+    stores : DataFrame
+        ``store_id, units_per_week`` (all families together); each store's demand of a family is
+        its units x the family's share of the families' mean weekly demand.
+    candidates : DataFrame
+        ``site_id, rent_per_yr`` and optionally ``store_id`` (a store-backroom site: deliveries to
+        that store are free; its rent is the store's floor-area premium).
+    levels : DataFrame
+        ``level, hours_per_week, staff_cost_per_yr, setup_cost_per_yr`` (set-up already amortised).
+    lane_time_s, lane_cost_per_unit : ndarray (sites x stores)
+        Delivery time and cost per unit from each candidate to each store (inf: unreachable).
+    direct_time_s, direct_cost_per_unit : ndarray (stores,)
+        The same from the distribution point (offshore goods delivered directly).
+    families : sequence of ProductFamily
+        The city's product mix.
+    making : DataFrame
+        ``family, machine_hours_per_unit, changeover_hours_per_run``.
+    promise_s : float
+        The delivery promise: a lane slower than this serves a store only during an outage.
+    seasons : mapping, optional
+        Season -> (weeks a year, demand factor); default one 52-week season at factor 1.
+    crossdock_cost_per_unit : float, optional
+        Trunk from the distribution point plus handling per offshore unit cross-docked at an
+        open site; None: no cross-docking.
+    time_limit_s, mip_gap, late_penalty_per_unit : float
+        See :func:`siting.design.portfolio`.
+
+    Returns
+    -------
+    CityDesign
+    """
+    for name, df, cols in (
+        ("stores", stores, ["store_id", "units_per_week"]),
+        ("candidates", candidates, ["site_id", "rent_per_yr"]),
+    ):
+        missing = [c for c in cols if c not in df.columns]
+        if missing:
+            raise InputError(f"{name}: missing column(s) {', '.join(missing)}.")
+    n_s, n_j = len(candidates), len(stores)
+    t_lane = _matrix("lane_time_s", lane_time_s, (n_s, n_j))
+    c_lane = _matrix("lane_cost_per_unit", lane_cost_per_unit, (n_s, n_j))
+    t_dir = _matrix("direct_time_s", direct_time_s, (n_j,))
+    c_dir = _matrix("direct_cost_per_unit", direct_cost_per_unit, (n_j,))
+    seasons = dict(seasons or {"year": (52.0, 1.0)})
+    fams = list(families)
+    means = np.array([f.demand_mean_units_per_week for f in fams], dtype=float)
+    share = means / means.sum() if means.sum() > 0 else np.full(len(fams), 1.0 / max(len(fams), 1))
+    store_ids = [str(s) for s in stores["store_id"]]
+    units = pd.to_numeric(stores["units_per_week"], errors="coerce").to_numpy(dtype=float)
+    demand = pd.DataFrame(
+        [
+            (sid, f.family, season, u * sh * factor)
+            for sid, u in zip(store_ids, units)
+            for f, sh in zip(fams, share)
+            for season, (_, factor) in seasons.items()
+        ],
+        columns=["store_id", "family", "season", "units_per_week"],
+    )
+    site_ids = [str(s) for s in candidates["site_id"]]
+    rent = pd.to_numeric(candidates["rent_per_yr"], errors="coerce").to_numpy(dtype=float)
+    lv = levels.reset_index(drop=True)
+    fixed_l = pd.to_numeric(lv["staff_cost_per_yr"], errors="coerce").to_numpy(float) + pd.to_numeric(
+        lv["setup_cost_per_yr"], errors="coerce"
+    ).to_numpy(float)
+    sites = pd.DataFrame(
+        [
+            (sid, str(lev), h, r + fx)
+            for sid, r in zip(site_ids, rent)
+            for lev, h, fx in zip(lv["level"], lv["hours_per_week"], fixed_l)
+        ],
+        columns=["site_id", "level", "hours_per_week", "fixed_cost_per_yr"],
+    )
+    sites["crossdock_cost_per_unit"] = np.nan if crossdock_cost_per_unit is None else float(crossdock_cost_per_unit)
+    if "store_id" in candidates.columns:
+        colo = dict(zip(site_ids, candidates["store_id"]))
+        sites["colocated_store_id"] = [colo[s] if isinstance(colo[s], str) else None for s in sites["site_id"]]
+    ss, jj = np.nonzero(np.isfinite(t_lane) & np.isfinite(c_lane))
+    lanes = pd.DataFrame(
+        {
+            "site_id": [site_ids[s] for s in ss],
+            "store_id": [store_ids[j] for j in jj],
+            "cost_per_unit": c_lane[ss, jj],
+            "within_promise": t_lane[ss, jj] <= promise_s,
+        }
+    )
+    direct = pd.DataFrame(
+        {
+            "store_id": store_ids,
+            "cost_per_unit": np.where(np.isfinite(c_dir), c_dir, 1e6),
+            "within_promise": t_dir <= promise_s,
+        }
+    )
+    pb = design_problem(
+        demand=demand,
+        sites=sites,
+        lanes=lanes,
+        direct=direct,
+        families=fams,
+        making=making,
+        seasons={k: w for k, (w, _) in seasons.items()},
+    )
+    result, dm = portfolio(pb, time_limit_s=time_limit_s, mip_gap=mip_gap, late_penalty_per_unit=late_penalty_per_unit)
+    values = site_values(pb, result.hybrid, dm, time_limit_s=time_limit_s, mip_gap=mip_gap)
+    outages = resilience(
+        pb, result.hybrid, dm, late_penalty_per_unit=late_penalty_per_unit, time_limit_s=time_limit_s, mip_gap=mip_gap
+    )
+    return CityDesign(pb, result, values, outages, dm)

@@ -1,0 +1,295 @@
+"""The design problem's inputs: plain tables checked once and turned into arrays and cost curves."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from siting.costs import ProductFamily
+from siting.design.curves import CostCurve, cost_curve
+from siting.errors import InfeasibleError, InputError, MissingColumnError
+
+__all__ = ["DesignProblem", "design_problem"]
+
+
+@dataclass(frozen=True)
+class DesignProblem:
+    """A checked design problem (indices: s sites, l levels, f families, j stores, t seasons).
+
+    Money per year unless named per unit or per week; volumes in units per week of the season.
+    ``lanes`` lists the allowed (site, store) pairs (within the delivery promise) with their
+    delivery cost per unit; ``direct_ok[j]`` says whether offshore goods can reach store j
+    directly from the distribution point within the promise.
+    """
+
+    site_ids: tuple[str, ...]
+    store_ids: tuple[str, ...]
+    family_names: tuple[str, ...]
+    season_names: tuple[str, ...]
+    weeks_per_yr: np.ndarray = field(repr=False)  # (t,)
+    level_names: tuple[str, ...] = field(repr=False)
+    hours_per_week: np.ndarray = field(repr=False)  # (s, l); 0 where the level is not offered
+    fixed_cost_per_yr: np.ndarray = field(repr=False)  # (s, l)
+    level_ok: np.ndarray = field(repr=False)  # (s, l) bool
+    crossdock_cost_per_unit: np.ndarray = field(repr=False)  # (s,) NaN: no cross-dock
+    demand_units_per_week: np.ndarray = field(repr=False)  # (f, j, t)
+    lanes: np.ndarray = field(repr=False)  # (p, 2) site, store
+    lane_cost_per_unit: np.ndarray = field(repr=False)  # (p,)
+    late_lanes: np.ndarray = field(repr=False)  # (q, 2) outside the promise (for outages)
+    late_lane_cost_per_unit: np.ndarray = field(repr=False)
+    direct_cost_per_unit: np.ndarray = field(repr=False)  # (j,)
+    direct_ok: np.ndarray = field(repr=False)  # (j,) bool
+    machine_hours_per_unit: np.ndarray = field(repr=False)  # (f,)
+    changeover_hours_per_run: np.ndarray = field(repr=False)  # (f,)
+    families: tuple[ProductFamily, ...] = field(repr=False)
+    local_curves: tuple[CostCurve, ...] = field(repr=False)
+    offshore_curves: tuple[CostCurve, ...] = field(repr=False)
+
+
+def _need(df: pd.DataFrame, name: str, cols: Sequence[str]) -> pd.DataFrame:
+    if not isinstance(df, pd.DataFrame):
+        raise InputError(f"{name}: give a DataFrame, not {type(df).__name__}.")
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise MissingColumnError(
+            f"{name}: missing column(s) {', '.join(missing)}; have {', '.join(map(str, df.columns))}."
+        )
+    if df.empty:
+        raise InputError(f"{name}: the table is empty; give at least one row.")
+    return df
+
+
+def _numbers(df: pd.DataFrame, name: str, col: str, key: Sequence[str], *, positive: bool = False) -> np.ndarray:
+    values = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(values) | (values <= 0 if positive else values < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        who = ", ".join(f"{k}={df[k].iloc[i]!r}" for k in key)
+        rule = "> 0" if positive else ">= 0"
+        raise InputError(f"{name}: column {col!r} is {df[col].iloc[i]!r} at {who}; give a finite number {rule}.")
+    return values
+
+
+def _unique(df: pd.DataFrame, name: str, key: Sequence[str]) -> None:
+    dup = df.duplicated(list(key), keep=False)
+    if dup.any():
+        row = df[dup].iloc[0]
+        raise InputError(f"{name}: duplicate {', '.join(f'{k}={row[k]!r}' for k in key)}; give each once.")
+
+
+def _ids(values: pd.Series, name: str, col: str) -> list[str]:
+    out = []
+    for v in values:
+        if v is None or (isinstance(v, float) and math.isnan(v)) or not str(v).strip():
+            raise InputError(f"{name}: column {col!r} has an empty id; give every row an id.")
+        out.append(str(v))
+    return out
+
+
+def design_problem(
+    *,
+    demand: pd.DataFrame,
+    sites: pd.DataFrame,
+    lanes: pd.DataFrame,
+    direct: pd.DataFrame,
+    families: Sequence[ProductFamily],
+    making: pd.DataFrame,
+    seasons: Mapping[str, float],
+    rel_tol: float = 0.01,
+) -> DesignProblem:
+    """Check the design inputs and precompute the cost curves.
+
+    Parameters
+    ----------
+    demand : DataFrame
+        ``store_id, family, season, units_per_week`` (one row per store, family and season; a
+        missing row is no demand).
+    sites : DataFrame
+        ``site_id, level, hours_per_week, fixed_cost_per_yr`` one row per offered capacity level
+        (fixed cost: rent, amortised set-up and staff of that level), and optionally
+        ``crossdock_cost_per_unit`` (trunk from the distribution point plus handling, per
+        offshore unit routed through the site; NaN or absent: no cross-dock) and
+        ``colocated_store_id`` (the store the site sits in: its own deliveries cost 0).
+    lanes : DataFrame
+        ``site_id, store_id, cost_per_unit, within_promise`` delivery from a site to a store.
+        Pairs not listed are not served; pairs outside the promise serve only during outages.
+    direct : DataFrame
+        ``store_id, cost_per_unit, within_promise``: offshore goods from the distribution point.
+    families : sequence of ProductFamily
+    making : DataFrame
+        ``family, machine_hours_per_unit, changeover_hours_per_run`` for local production.
+    seasons : mapping
+        Season name -> weeks a year it lasts (> 0).
+    rel_tol : float
+        Relative error allowed in the piecewise-linear cost curves (see :func:`cost_curve`).
+
+    Returns
+    -------
+    DesignProblem
+    """
+    demand = _need(demand, "demand", ["store_id", "family", "season", "units_per_week"])
+    sites = _need(sites, "sites", ["site_id", "level", "hours_per_week", "fixed_cost_per_yr"])
+    lanes = _need(lanes, "lanes", ["site_id", "store_id", "cost_per_unit", "within_promise"])
+    direct = _need(direct, "direct", ["store_id", "cost_per_unit", "within_promise"])
+    making = _need(making, "making", ["family", "machine_hours_per_unit", "changeover_hours_per_run"])
+    if not seasons:
+        raise InputError("seasons: give at least one season and its weeks a year.")
+    season_names = tuple(str(s) for s in seasons)
+    weeks = np.array([float(w) for w in seasons.values()])
+    for s_name, w in zip(season_names, weeks):
+        if not (math.isfinite(w) and w > 0):
+            raise InputError(f"seasons: season {s_name!r} lasts {w!r} weeks; give a finite number > 0.")
+    if weeks.sum() > 52.2 + 1e-9:
+        raise InputError(f"seasons: the seasons add up to {weeks.sum():g} weeks a year; at most 52.2.")
+    fam_list = list(families)
+    if not fam_list:
+        raise InputError("families: give at least one product family.")
+    fam_names = tuple(f.family for f in fam_list)
+    if len(set(fam_names)) != len(fam_names):
+        dup = next(n for n in fam_names if fam_names.count(n) > 1)
+        raise InputError(f"families: duplicate family {dup!r}; give each once.")
+    f_index = {n: i for i, n in enumerate(fam_names)}
+
+    _unique(demand, "demand", ["store_id", "family", "season"])
+    d_units = _numbers(demand, "demand", "units_per_week", ["store_id", "family", "season"])
+    d_store = _ids(demand["store_id"], "demand", "store_id")
+    for col, known in (("family", f_index), ("season", season_names)):
+        unknown = sorted({str(v) for v in demand[col]} - set(known))
+        if unknown:
+            raise InputError(
+                f"demand: {col} {unknown[0]!r} is not among the {col} given ({', '.join(map(str, known))})."
+            )
+
+    _unique(sites, "sites", ["site_id", "level"])
+    site_col = _ids(sites["site_id"], "sites", "site_id")
+    hours = _numbers(sites, "sites", "hours_per_week", ["site_id", "level"], positive=True)
+    fixed = _numbers(sites, "sites", "fixed_cost_per_yr", ["site_id", "level"])
+    site_ids = tuple(dict.fromkeys(site_col))
+    level_names = tuple(dict.fromkeys(str(v) for v in sites["level"]))
+    s_index = {n: i for i, n in enumerate(site_ids)}
+    l_index = {n: i for i, n in enumerate(level_names)}
+    n_s, n_l = len(site_ids), len(level_names)
+    hours_sl, fixed_sl, ok_sl = np.zeros((n_s, n_l)), np.zeros((n_s, n_l)), np.zeros((n_s, n_l), bool)
+    si = np.array([s_index[s] for s in site_col])
+    li = np.array([l_index[str(v)] for v in sites["level"]])
+    hours_sl[si, li], fixed_sl[si, li], ok_sl[si, li] = hours, fixed, True
+    crossdock = np.full(n_s, np.nan)
+    if "crossdock_cost_per_unit" in sites.columns:
+        raw = pd.to_numeric(sites["crossdock_cost_per_unit"], errors="coerce").to_numpy(dtype=float)
+        given = sites["crossdock_cost_per_unit"].notna().to_numpy()
+        bad = given & (~np.isfinite(raw) | (raw < 0))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                f"sites: column 'crossdock_cost_per_unit' is {sites['crossdock_cost_per_unit'].iloc[i]!r} at "
+                f"site_id={site_col[i]!r}; give a finite number >= 0 (or leave it empty: no cross-dock)."
+            )
+        crossdock[si[given]] = raw[given]
+
+    stores = tuple(dict.fromkeys(d_store))
+    j_index = {n: i for i, n in enumerate(stores)}
+    n_f, n_j, n_t = len(fam_names), len(stores), len(season_names)
+    t_index = {n: i for i, n in enumerate(season_names)}
+    dem = np.zeros((n_f, n_j, n_t))
+    dem[
+        [f_index[str(v)] for v in demand["family"]],
+        [j_index[s] for s in d_store],
+        [t_index[str(v)] for v in demand["season"]],
+    ] = d_units
+
+    _unique(making, "making", ["family"])
+    hpu = _numbers(making, "making", "machine_hours_per_unit", ["family"])
+    chg = _numbers(making, "making", "changeover_hours_per_run", ["family"])
+    m_index = {str(v): i for i, v in enumerate(making["family"])}
+    missing = [f for f in fam_names if f not in m_index]
+    if missing:
+        raise InputError(
+            f"making: no row for family {missing[0]!r}; give its machine hours per unit and changeover hours."
+        )
+    hpu_f = np.array([hpu[m_index[f]] for f in fam_names])
+    chg_f = np.array([chg[m_index[f]] for f in fam_names])
+
+    _unique(lanes, "lanes", ["site_id", "store_id"])
+    lane_cost = _numbers(lanes, "lanes", "cost_per_unit", ["site_id", "store_id"])
+    lane_site, lane_store = _ids(lanes["site_id"], "lanes", "site_id"), _ids(lanes["store_id"], "lanes", "store_id")
+    unknown = sorted(set(lane_site) - set(site_ids))
+    if unknown:
+        raise InputError(f"lanes: site_id {unknown[0]!r} is not in sites.")
+    keep = np.array([s in j_index for s in lane_store], dtype=bool)  # lanes to stores without demand are unused
+    promise = lanes["within_promise"].to_numpy()
+    if not all(isinstance(v, bool | np.bool_) for v in promise):
+        raise InputError("lanes: column 'within_promise' must be True or False on every row.")
+    pairs = np.array([[s_index[s], j_index.get(j, -1)] for s, j in zip(lane_site, lane_store)], dtype=np.int64).reshape(
+        -1, 2
+    )
+    cost_p = lane_cost.copy()
+    if "colocated_store_id" in sites.columns:  # a site in a store delivers to it for free
+        for s_name, j_name in zip(site_col, sites["colocated_store_id"]):
+            if isinstance(j_name, str) and j_name in j_index:
+                hit = (pairs[:, 0] == s_index[s_name]) & (pairs[:, 1] == j_index[j_name])
+                cost_p[hit] = 0.0
+                promise = np.where(hit, True, promise)
+                if not hit.any():
+                    pairs = np.vstack([pairs, [[s_index[s_name], j_index[j_name]]]])
+                    cost_p, promise, keep = np.append(cost_p, 0.0), np.append(promise, True), np.append(keep, True)
+    promise = promise.astype(bool)
+
+    _unique(direct, "direct", ["store_id"])
+    d_cost = _numbers(direct, "direct", "cost_per_unit", ["store_id"])
+    d_ok_raw = direct["within_promise"].to_numpy()
+    if not all(isinstance(v, bool | np.bool_) for v in d_ok_raw):
+        raise InputError("direct: column 'within_promise' must be True or False on every row.")
+    d_index = {s: i for i, s in enumerate(_ids(direct["store_id"], "direct", "store_id"))}
+    no_direct = [s for s in stores if s not in d_index]
+    if no_direct:
+        raise InputError(
+            f"direct: no row for store_id {no_direct[0]!r}; give its delivery cost from the distribution point."
+        )
+    direct_cost = np.array([d_cost[d_index[s]] for s in stores])
+    direct_ok = np.array([bool(d_ok_raw[d_index[s]]) for s in stores])
+
+    on_time = keep & promise
+    reach = np.zeros(n_j, bool)
+    reach[pairs[on_time, 1]] = True
+    stranded = np.flatnonzero(~reach & ~direct_ok & (dem.sum(axis=(0, 2)) > 0))
+    if len(stranded):
+        raise InfeasibleError(
+            f"store_id {stores[stranded[0]]!r} ({len(stranded)} store(s) in all) has demand but no source within the "
+            "delivery promise: no site lane and no direct delivery within it; relax the promise or add a site."
+        )
+    total = dem.sum(axis=1)  # (f, t)
+    smallest = np.where(dem > 0, dem, np.inf).min(axis=(1, 2))
+    local, offshore = [], []
+    for i, fam in enumerate(fam_list):
+        v_max = max(float(total[i].max()), 1e-6) * 1.0001
+        v_min = min(float(smallest[i]) / 4 if math.isfinite(smallest[i]) else v_max / 10, v_max / 10)
+        local.append(cost_curve(fam, "local", v_max, v_min_units_per_week=v_min, rel_tol=rel_tol))
+        offshore.append(cost_curve(fam, "offshore", v_max, v_min_units_per_week=v_min, rel_tol=rel_tol))
+    return DesignProblem(
+        site_ids=site_ids,
+        store_ids=stores,
+        family_names=fam_names,
+        season_names=season_names,
+        weeks_per_yr=weeks,
+        level_names=level_names,
+        hours_per_week=hours_sl,
+        fixed_cost_per_yr=fixed_sl,
+        level_ok=ok_sl,
+        crossdock_cost_per_unit=crossdock,
+        demand_units_per_week=dem,
+        lanes=pairs[on_time],
+        lane_cost_per_unit=cost_p[on_time],
+        late_lanes=pairs[keep & ~promise],
+        late_lane_cost_per_unit=cost_p[keep & ~promise],
+        direct_cost_per_unit=direct_cost,
+        direct_ok=direct_ok,
+        machine_hours_per_unit=hpu_f,
+        changeover_hours_per_run=chg_f,
+        families=tuple(fam_list),
+        local_curves=tuple(local),
+        offshore_curves=tuple(offshore),
+    )

@@ -1,0 +1,258 @@
+"""Solve the design: the hybrid portfolio against all-offshore and all-local, and its tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from siting.design.curves import exact_cost_per_week
+from siting.design.model import DesignModel, build_model
+from siting.design.problem import DesignProblem
+from siting.errors import InfeasibleError
+from siting.milp import OPTIMAL_GAP, MilpSolution, relative_gap
+
+__all__ = ["Design", "Portfolio", "solve_design", "portfolio"]
+
+POLICIES = ("hybrid", "offshore", "local")
+
+
+@dataclass(frozen=True)
+class Design:
+    """One solved design (money per year; volumes in units per week of each season).
+
+    ``status`` is the solver's honest status ("optimal" only at a proven gap <= 1e-4);
+    ``cost_per_yr`` is the objective on the piecewise-linear curves, ``bound_per_yr`` the proven
+    lower bound, ``exact_cost_per_yr`` the same design priced with the exact cost model.
+    ``levels`` maps every opened site to its capacity level.
+    """
+
+    policy: str
+    status: str
+    gap: float
+    cost_per_yr: float
+    bound_per_yr: float
+    exact_cost_per_yr: float
+    time_s: float
+    levels: dict[str, str]
+    portfolio: pd.DataFrame = field(repr=False)
+    capacity: pd.DataFrame = field(repr=False)
+    x: np.ndarray = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    """The hybrid design and the two pure policies solved on the same model and gap.
+
+    ``all_local`` is None when no all-local design exists (a store no site can reach in time).
+    The hybrid starts from the better pure design, so its cost never exceeds either.
+    """
+
+    hybrid: Design
+    all_offshore: Design
+    all_local: Design | None
+
+
+def _bounds(dm: DesignModel, pb: DesignProblem, policy: str, closed: Sequence[int] = (), fixed_levels=None, late=False):
+    lb, ub = dm.model.bounds()
+    if policy not in POLICIES:
+        raise ValueError(f"policy must be one of {POLICIES}, not {policy!r}")
+    ub[dm.open_cols] = np.where(pb.level_ok, ub[dm.open_cols], 0.0)
+    if not late:
+        ub[dm.x_cols[dm.xp >= dm.n_on_time]] = 0.0
+        ub[dm.yd_cols[~pb.direct_ok]] = 0.0
+    else:
+        ub[dm.yd_cols] = np.inf
+    if policy == "offshore":
+        ub[dm.x_cols] = 0.0
+        for seg in dm.local_seg:
+            ub[seg] = 0.0
+    if policy == "local":
+        ub[dm.yo_cols] = 0.0
+        for seg in dm.offshore_seg:
+            ub[seg] = 0.0
+    for s in closed:
+        ub[dm.open_cols[s]] = 0.0
+    if fixed_levels is not None:
+        for s, lev in enumerate(fixed_levels):
+            lb[dm.open_cols[s]] = 0.0
+            ub[dm.open_cols[s]] = 0.0
+            if lev >= 0:
+                lb[dm.open_cols[s, lev]] = ub[dm.open_cols[s, lev]] = 1.0
+    return lb, ub
+
+
+def _solve(dm, pb, policy, *, time_limit_s, mip_gap, start=None, **kw) -> MilpSolution:
+    lb, ub = _bounds(dm, pb, policy, **kw)
+    if start is not None and (np.any(start < lb - 1e-7) or np.any(start > ub + 1e-7)):
+        start = None
+    return dm.model.solve(time_limit_s=time_limit_s, mip_gap=mip_gap, start=start, col_lower=lb, col_upper=ub)
+
+
+def _volumes(dm: DesignModel, pb: DesignProblem, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Local (f, s, t) and offshore (f, t) weekly volumes of a solution."""
+    n_s = len(pb.site_ids)
+    n_f, n_j, n_t = pb.demand_units_per_week.shape
+    local = np.zeros((n_f, n_s, n_t))
+    np.add.at(local, (dm.xf, dm.lanes[dm.xp, 0], dm.xt), x[dm.x_cols])
+    offshore = x[dm.yo_cols].sum(axis=1)
+    return np.maximum(local, 0.0), np.maximum(offshore, 0.0)
+
+
+def _tables(dm: DesignModel, pb: DesignProblem, sol: MilpSolution, policy: str) -> Design:
+    x = sol.x
+    assert x is not None
+    n_f, n_j, n_t = pb.demand_units_per_week.shape
+    weeks = pb.weeks_per_yr
+    opened = np.round(x[dm.open_cols]) > 0.5
+    level = np.where(opened.any(axis=1), opened.argmax(axis=1), -1)
+    local, offshore = _volumes(dm, pb, x)
+    # unit production cost at each source's volume (interpolated, the objective's own figures)
+    local_cpu = np.zeros_like(local)
+    off_cpu = np.zeros_like(offshore)
+    exact = float((pb.fixed_cost_per_yr * opened).sum())
+    hours = np.zeros((len(pb.site_ids), n_t))
+    for f in range(n_f):
+        lc, oc = pb.local_curves[f], pb.offshore_curves[f]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            local_cpu[f] = np.where(local[f] > 1e-9, lc.cost_at(local[f]) / local[f], 0.0)
+            off_cpu[f] = np.where(offshore[f] > 1e-9, oc.cost_at(offshore[f]) / offshore[f], 0.0)
+        fam = pb.families[f]
+        for s, t in zip(*np.nonzero(local[f] > 1e-9)):
+            cost, runs = exact_cost_per_week(fam, "local", float(local[f, s, t]))
+            exact += weeks[t] * cost
+        hours += pb.machine_hours_per_unit[f] * local[f] + pb.changeover_hours_per_run[f] * lc.runs_at(local[f])
+        for t in np.flatnonzero(offshore[f] > 1e-9):
+            exact += weeks[t] * exact_cost_per_week(fam, "offshore", float(offshore[f, t]))[0]
+    rows = []
+    xv = x[dm.x_cols]
+    for i in np.flatnonzero(xv > 1e-7):
+        p, f, t = dm.xp[i], dm.xf[i], dm.xt[i]
+        s, j = dm.lanes[p]
+        units = xv[i]
+        cpu = local_cpu[f, s, t] + dm.lane_cost_per_unit[p]
+        rows.append(
+            (
+                pb.site_ids[s],
+                pb.family_names[f],
+                pb.store_ids[j],
+                pb.season_names[t],
+                "local",
+                units,
+                units * cpu * weeks[t],
+            )
+        )
+    # offshore units of a store share its routes (direct / cross-dock) pro rata
+    yo = x[dm.yo_cols]
+    yd = x[dm.yd_cols]
+    yx = x[dm.yx_cols] if dm.yx_cols.size else np.zeros((0, n_t))
+    route_cost = yd * (pb.direct_cost_per_unit[:, None])
+    via: dict[tuple[int, int], list[tuple[str, float]]] = {}
+    for r, t in zip(*np.nonzero(yx > 1e-7)):
+        lane = dm.xd_lanes[r]
+        s, j = pb.lanes[lane]
+        route_cost[j, t] += yx[r, t] * (pb.crossdock_cost_per_unit[s] + pb.lane_cost_per_unit[lane])
+        via.setdefault((j, t), []).append((pb.site_ids[s], yx[r, t]))
+    total_off = yo.sum(axis=0)
+    for f, j, t in zip(*np.nonzero(yo > 1e-7)):
+        units = yo[f, j, t]
+        deliver = route_cost[j, t] / total_off[j, t]
+        routes = via.get((j, t), [])
+        site = "; ".join(name for name, _ in routes) if routes else ""
+        source = (
+            "offshore direct"
+            if not routes
+            else ("offshore via site" if yd[j, t] <= 1e-7 else "offshore direct + via site")
+        )
+        cost = units * (off_cpu[f, t] + deliver) * weeks[t]
+        rows.append((site, pb.family_names[f], pb.store_ids[j], pb.season_names[t], source, units, cost))
+    exact += float(weeks @ (route_cost.sum(axis=0)))
+    exact += float((xv * dm.lane_cost_per_unit[dm.xp] * weeks[dm.xt]).sum())
+    cols = ["site", "family", "store_id", "season", "source", "units_per_week", "cost_per_yr"]
+    table = pd.DataFrame(rows, columns=cols).sort_values(cols[:5], ignore_index=True)
+    cap = []
+    for s in np.flatnonzero(level >= 0):
+        h = pb.hours_per_week[s, level[s]]
+        for t in range(n_t):
+            cap.append((pb.site_ids[s], pb.level_names[level[s]], pb.season_names[t], h, hours[s, t], hours[s, t] / h))
+    capacity = pd.DataFrame(
+        cap, columns=["site", "level", "season", "hours_per_week", "used_hours_per_week", "utilisation"]
+    )
+    levels = {pb.site_ids[s]: pb.level_names[level[s]] for s in np.flatnonzero(level >= 0)}
+    return Design(policy, sol.status, sol.gap, sol.objective, sol.bound, exact, sol.time_s, levels, table, capacity, x)
+
+
+def solve_design(
+    pb: DesignProblem,
+    policy: str = "hybrid",
+    *,
+    time_limit_s: float = 60.0,
+    mip_gap: float = 1e-4,
+    model: DesignModel | None = None,
+    start: np.ndarray | None = None,
+) -> Design:
+    """Solve one policy of the design problem.
+
+    Parameters
+    ----------
+    pb : DesignProblem
+    policy : {"hybrid", "offshore", "local"}
+        ``offshore``: no local production (sites may still open to cross-dock); ``local``: no
+        offshore units.
+    time_limit_s, mip_gap : float
+        Solver limits; the status reports the proven gap.
+    model : DesignModel, optional
+        A model built by :func:`build_model` (reused across solves).
+    start : ndarray, optional
+        A feasible solution of the same model to start from.
+
+    Returns
+    -------
+    Design
+    """
+    dm = model or build_model(pb)
+    sol = _solve(dm, pb, policy, time_limit_s=time_limit_s, mip_gap=mip_gap, start=start)
+    if not sol.has_solution:
+        raise InfeasibleError(f"the {policy} design: {sol.status}; raise the time limit or the capacity levels.")
+    return _tables(dm, pb, sol, policy)
+
+
+def portfolio(
+    pb: DesignProblem, *, time_limit_s: float = 60.0, mip_gap: float = 1e-4, late_penalty_per_unit: float = 1e-3
+) -> tuple[Portfolio, DesignModel]:
+    """The hybrid design with the all-offshore and all-local designs on the same model and gap.
+
+    Each of the three solves gets ``time_limit_s``. The hybrid starts from the cheaper pure design
+    (both are feasible hybrids), so ``hybrid.cost_per_yr <= min(pure costs)`` always holds.
+
+    Parameters
+    ----------
+    pb : DesignProblem
+    time_limit_s, mip_gap : float
+    late_penalty_per_unit : float
+        Cost per unit delivered outside the promise, used only by outages (:func:`resilience`);
+        the default is a tie-break that prefers on-time sources at equal cost.
+
+    Returns
+    -------
+    tuple of (Portfolio, DesignModel)
+    """
+    dm = build_model(pb, late_penalty_per_unit=late_penalty_per_unit)
+    off = solve_design(pb, "offshore", time_limit_s=time_limit_s, mip_gap=mip_gap, model=dm)
+    try:
+        loc: Design | None = solve_design(pb, "local", time_limit_s=time_limit_s, mip_gap=mip_gap, model=dm)
+    except InfeasibleError:
+        loc = None
+    best = off if loc is None or off.cost_per_yr <= loc.cost_per_yr else loc
+    hyb = solve_design(pb, "hybrid", time_limit_s=time_limit_s, mip_gap=mip_gap, model=dm, start=best.x)
+    if hyb.cost_per_yr > best.cost_per_yr:  # HiGHS kept a worse incumbent: the pure design is a hybrid too
+        hyb = _tables(dm, pb, _as_solution(dm, best, hyb), "hybrid")
+    return Portfolio(hyb, off, loc), dm
+
+
+def _as_solution(dm: DesignModel, pure: Design, hyb: Design) -> MilpSolution:
+    gap = relative_gap(pure.cost_per_yr, hyb.bound_per_yr)
+    status = "optimal" if gap <= OPTIMAL_GAP else f"stopped at gap {gap:.2%}"
+    return MilpSolution(status, pure.cost_per_yr, hyb.bound_per_yr, gap, hyb.time_s, pure.x, dm.model.blocks)

@@ -1,0 +1,314 @@
+"""A small model builder for HiGHS: named variable blocks, rows added in bulk, an honest solve status."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from siting.highs import new_highs
+
+__all__ = ["Model", "MilpSolution", "OPTIMAL_GAP", "relative_gap"]
+
+#: A solve is called "optimal" only when its proven relative gap is at most this.
+OPTIMAL_GAP = 1e-4
+
+
+@dataclass(frozen=True)
+class MilpSolution:
+    """The outcome of one solve.
+
+    ``status`` is ``"optimal"`` only when the proven relative gap (incumbent - best bound) /
+    |incumbent| is at most :data:`OPTIMAL_GAP`; ``"stopped at gap 0.83%"`` when a limit or the
+    requested gap stopped it earlier; ``"infeasible"``; or ``"time limit reached with no feasible
+    solution"`` when the limit came before any incumbent. ``x`` is None when there is no solution.
+    """
+
+    status: str
+    objective: float
+    bound: float
+    gap: float
+    time_s: float
+    x: np.ndarray | None = field(repr=False)
+    blocks: Mapping[str, tuple[int, tuple[int, ...]]] = field(repr=False)
+
+    @property
+    def has_solution(self) -> bool:
+        """True when a feasible solution (an incumbent) was found."""
+        return self.x is not None
+
+    @property
+    def proven_optimal(self) -> bool:
+        """True when the gap is proven at most :data:`OPTIMAL_GAP`."""
+        return self.status == "optimal"
+
+    def value(self, name: str) -> np.ndarray:
+        """The values of one named variable block, in its shape.
+
+        Parameters
+        ----------
+        name : str
+
+        Returns
+        -------
+        numpy.ndarray
+        """
+        if self.x is None:
+            raise ValueError(f"no solution ({self.status}): block {name!r} has no values")
+        start, shape = self.blocks[name]
+        return self.x[start : start + math.prod(shape)].reshape(shape)
+
+
+def relative_gap(objective: float, bound: float) -> float:
+    """(objective - bound) / max(|objective|, 1e-9), at least 0; inf when the bound is unknown."""
+    if not (math.isfinite(objective) and math.isfinite(bound)):
+        return math.inf
+    return max(objective - bound, 0.0) / max(abs(objective), 1e-9)
+
+
+class Model:
+    """A minimisation MILP assembled block by block, then solved by HiGHS (possibly many times).
+
+    Examples
+    --------
+    >>> m = Model()
+    >>> x = m.add_vars("x", (2,), cost=[1.0, 2.0])
+    >>> _ = m.add_rows("demand", rows=[0, 0], cols=x, vals=[1.0, 1.0], lo=3.0)
+    >>> s = m.solve()
+    >>> s.status, s.objective, s.value("x").tolist()
+    ('optimal', 3.0, [3.0, 0.0])
+    """
+
+    def __init__(self) -> None:
+        self._blocks: dict[str, tuple[int, tuple[int, ...]]] = {}
+        self._lb: list[np.ndarray] = []
+        self._ub: list[np.ndarray] = []
+        self._cost: list[np.ndarray] = []
+        self._int: list[np.ndarray] = []
+        self._rows: list[np.ndarray] = []
+        self._cols: list[np.ndarray] = []
+        self._vals: list[np.ndarray] = []
+        self._row_lo: list[np.ndarray] = []
+        self._row_hi: list[np.ndarray] = []
+        self._row_blocks: dict[str, tuple[int, int]] = {}
+        self.num_cols = 0
+        self.num_rows = 0
+
+    def add_vars(
+        self,
+        name: str,
+        shape: int | tuple[int, ...],
+        *,
+        lb: Any = 0.0,
+        ub: Any = math.inf,
+        cost: Any = 0.0,
+        binary: bool = False,
+    ) -> np.ndarray:
+        """Add a block of variables; return their column indices in ``shape``.
+
+        Parameters
+        ----------
+        name : str
+            Unique block name (read back with :meth:`MilpSolution.value`).
+        shape : int or tuple of int
+        lb, ub, cost : float or array broadcastable to ``shape``
+        binary : bool
+            Integer variables in [0, 1] (``lb``/``ub`` ignored).
+
+        Returns
+        -------
+        numpy.ndarray of int
+        """
+        if name in self._blocks:
+            raise ValueError(f"variable block {name!r} added twice")
+        shape = (shape,) if isinstance(shape, int) else tuple(int(s) for s in shape)
+        n = math.prod(shape)
+        idx = self.num_cols + np.arange(n).reshape(shape)
+        self._blocks[name] = (self.num_cols, shape)
+        lo, hi = (0.0, 1.0) if binary else (lb, ub)
+        self._lb.append(np.broadcast_to(np.asarray(lo, dtype=float), shape).ravel().copy())
+        self._ub.append(np.broadcast_to(np.asarray(hi, dtype=float), shape).ravel().copy())
+        self._cost.append(np.broadcast_to(np.asarray(cost, dtype=float), shape).ravel().copy())
+        self._int.append(np.full(n, binary))
+        self.num_cols += n
+        return idx
+
+    def add_rows(
+        self,
+        name: str,
+        rows: Any,
+        cols: Any,
+        vals: Any,
+        *,
+        lo: Any = -math.inf,
+        hi: Any = math.inf,
+        n: int | None = None,
+    ) -> np.ndarray:
+        """Add ``n`` rows ``lo <= A x <= hi`` given as (local row, column, value) triplets.
+
+        Parameters
+        ----------
+        name : str
+        rows : array of int
+            Row numbers within this block, 0..n-1 (duplicate (row, col) pairs add up).
+        cols : array of int
+            Column indices (as returned by :meth:`add_vars`).
+        vals : float or array
+        lo, hi : float or array of length ``n``
+        n : int, optional
+            Number of rows (default: the longest of ``lo``/``hi``, else max(rows) + 1).
+
+        Returns
+        -------
+        numpy.ndarray of int
+            The rows' global indices.
+        """
+        if name in self._row_blocks:
+            raise ValueError(f"row block {name!r} added twice")
+        r = np.asarray(rows, dtype=np.int64).ravel()
+        c = np.asarray(cols, dtype=np.int64).ravel()
+        v = np.broadcast_to(np.asarray(vals, dtype=float), r.shape).ravel()
+        if len(c) != len(r):
+            raise ValueError(f"row block {name!r}: {len(r)} row numbers but {len(c)} columns")
+        if n is None:
+            sizes = [np.size(lo) if np.ndim(lo) else 0, np.size(hi) if np.ndim(hi) else 0]
+            n = max(sizes) or (int(r.max()) + 1 if len(r) else 0)
+        if len(r) and (r.min() < 0 or r.max() >= n or c.min() < 0 or c.max() >= self.num_cols):
+            raise ValueError(f"row block {name!r}: a row or column index is out of range")
+        self._rows.append(r + self.num_rows)
+        self._cols.append(c)
+        self._vals.append(v)
+        self._row_lo.append(np.broadcast_to(np.asarray(lo, dtype=float), (n,)).copy())
+        self._row_hi.append(np.broadcast_to(np.asarray(hi, dtype=float), (n,)).copy())
+        self._row_blocks[name] = (self.num_rows, n)
+        self.num_rows += n
+        return self.num_rows - n + np.arange(n)
+
+    @property
+    def blocks(self) -> dict[str, tuple[int, tuple[int, ...]]]:
+        """Variable block name -> (first column, shape)."""
+        return dict(self._blocks)
+
+    def matrix(self) -> sp.csr_matrix:
+        """The constraint matrix (rows x columns)."""
+        cat = lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dtype=dt)  # noqa: E731
+        return sp.csr_matrix(
+            (cat(self._vals, float), (cat(self._rows, np.int64), cat(self._cols, np.int64))),
+            shape=(self.num_rows, self.num_cols),
+        )
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Copies of the column lower and upper bounds (to edit and pass to :meth:`solve`)."""
+        return np.concatenate(self._lb) if self._lb else np.zeros(0), np.concatenate(
+            self._ub
+        ) if self._ub else np.zeros(0)
+
+    def objective(self, x: np.ndarray) -> float:
+        """The objective value of a full column vector ``x``."""
+        return float(np.concatenate(self._cost) @ x)
+
+    def solve(
+        self,
+        *,
+        time_limit_s: float = 60.0,
+        mip_gap: float = OPTIMAL_GAP,
+        start: np.ndarray | None = None,
+        col_lower: np.ndarray | None = None,
+        col_upper: np.ndarray | None = None,
+        relax: bool = False,
+        threads: int | None = None,
+    ) -> MilpSolution:
+        """Solve with HiGHS (minimise).
+
+        Parameters
+        ----------
+        time_limit_s : float
+            Wall-clock limit of this solve.
+        mip_gap : float
+            Relative gap at which HiGHS may stop (the status still reports the proven gap).
+        start : ndarray, optional
+            A full feasible column vector to start from (HiGHS checks it).
+        col_lower, col_upper : ndarray, optional
+            Column bounds replacing the model's for this solve (fix or forbid variables).
+        relax : bool
+            Solve the LP relaxation (binaries continuous in [0, 1]).
+        threads : int, optional
+            HiGHS threads (default: HiGHS's own choice).
+
+        Returns
+        -------
+        MilpSolution
+        """
+        import highspy
+
+        t0 = time.perf_counter()
+        h = new_highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("time_limit", float(max(time_limit_s, 0.01)))
+        h.setOptionValue("mip_rel_gap", float(mip_gap))
+        if threads is not None:
+            h.setOptionValue("threads", int(threads))
+        inf = highspy.kHighsInf
+        lb0, ub0 = self.bounds()
+        lb = lb0 if col_lower is None else np.asarray(col_lower, dtype=float)
+        ub = ub0 if col_upper is None else np.asarray(col_upper, dtype=float)
+        csc = self.matrix().tocsc()
+        csc.sum_duplicates()
+        csc.sort_indices()
+        row_lo, row_hi = np.concatenate(self._row_lo or [np.zeros(0)]), np.concatenate(self._row_hi or [np.zeros(0)])
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = self.num_cols, self.num_rows
+        lp.col_cost_ = np.concatenate(self._cost) if self._cost else np.zeros(0)
+        lp.col_lower_ = np.where(np.isfinite(lb), lb, -inf)
+        lp.col_upper_ = np.where(np.isfinite(ub), ub, inf)
+        lp.row_lower_ = np.where(np.isfinite(row_lo), row_lo, -inf)
+        lp.row_upper_ = np.where(np.isfinite(row_hi), row_hi, inf)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = csc.indices.astype(np.int32)
+        lp.a_matrix_.value_ = csc.data.astype(np.float64)
+        integer = np.concatenate(self._int) if self._int else np.zeros(0, dtype=bool)
+        is_mip = bool(integer.any()) and not relax
+        if is_mip:
+            kinds = highspy.HighsVarType
+            lp.integrality_ = [kinds.kInteger if i else kinds.kContinuous for i in integer]
+        h.passModel(lp)
+        if start is not None:
+            sol = highspy.HighsSolution()
+            sol.col_value = list(np.asarray(start, dtype=np.float64))
+            sol.value_valid = True
+            h.setSolution(sol)
+        h.run()
+        return self._outcome(h, is_mip, time.perf_counter() - t0)
+
+    def _outcome(self, h: Any, is_mip: bool, time_s: float) -> MilpSolution:
+        import highspy
+
+        ms = highspy.HighsModelStatus
+        model_status = h.getModelStatus()
+        info = h.getInfo()
+        has_x = info.primal_solution_status >= 2 or (is_mip and info.primal_solution_status >= 1)
+        x = np.asarray(h.getSolution().col_value, dtype=float) if has_x else None
+        blocks = dict(self._blocks)
+        if model_status in (ms.kInfeasible, ms.kUnboundedOrInfeasible) and x is None:
+            return MilpSolution("infeasible", math.inf, math.inf, math.inf, time_s, None, blocks)
+        if model_status == ms.kUnbounded:
+            return MilpSolution("unbounded", -math.inf, -math.inf, math.inf, time_s, None, blocks)
+        if x is None:
+            why = "time limit" if model_status == ms.kTimeLimit else h.modelStatusToString(model_status)
+            return MilpSolution(
+                f"{why} reached with no feasible solution", math.inf, -math.inf, math.inf, time_s, None, blocks
+            )
+        objective = float(info.objective_function_value)
+        if is_mip:
+            bound = float(info.mip_dual_bound)
+        else:
+            bound = objective if model_status == ms.kOptimal else -math.inf
+        gap = relative_gap(objective, bound)
+        status = "optimal" if gap <= OPTIMAL_GAP else f"stopped at gap {gap:.2%}"
+        return MilpSolution(status, objective, bound, gap, time_s, x, blocks)
