@@ -14,6 +14,10 @@ __all__ = [
     "RUN_TABLES",
     "FAMILIES",
     "FRONTIER",
+    "PORTFOLIO",
+    "CAPACITY",
+    "SITE_VALUES",
+    "RESILIENCE",
     "FRONTIER_FIGURE",
     "NATIONAL_SUMMARY",
     "BUNDLE",
@@ -44,6 +48,11 @@ RUN_TABLES = ("sensitivity", "excluded", "lane_totals", "plan")
 #: the business case per city, site and family, and where local wins (tables with a ``city`` column)
 FAMILIES = "families"
 FRONTIER = "frontier"
+#: The portfolio design's tables (when the design was solved).
+PORTFOLIO = "portfolio"
+CAPACITY = "capacity"
+SITE_VALUES = "site_values"
+RESILIENCE = "resilience"
 #: the frontier figure: beside the tables for one city, in each city's folder for several
 FRONTIER_FIGURE = "frontier.png"
 #: microfactories recommended per cluster of a national run (``clusters = "auto"``)

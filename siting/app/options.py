@@ -92,7 +92,7 @@ def rank_options(scenario: Scenario, *, source: str | None = None, load_products
 
     where = source or str(scenario.source or "<scenario>")
     known = {f.name for f in dataclasses.fields(RankOptions)}
-    unknown = sorted(k for k, v in overrides.items() if v is not None and k not in known)
+    unknown = sorted(k for k, v in overrides.items() if v is not None and k not in known | {"portfolio_enabled"})
     if unknown:
         raise InputError(f"option(s) {', '.join(unknown)} are not supported by this version of the pipeline")
     kwargs = _rank_fields(scenario, where)
@@ -109,6 +109,9 @@ def rank_options(scenario: Scenario, *, source: str | None = None, load_products
         from siting.costs.products import load_products as read_products
 
         kwargs["products"] = read_products(scenario.costs.products)
+    enabled = overrides.pop("portfolio_enabled", None)  # --portfolio: switch the design on, keep its settings
+    if enabled is not None:
+        kwargs["portfolio"] = dataclasses.replace(kwargs.get("portfolio", defaults.portfolio), enabled=bool(enabled))
     kwargs.update({k: v for k, v in overrides.items() if v is not None})
     return RankOptions(**kwargs)
 

@@ -125,6 +125,7 @@ def write_outputs(
         if fmt in ("parquet", "json"):
             written.append(write_table(result.ranking, out / "ranking", fmt))
         written += _business_case_files(result, out)
+        written += _portfolio_files(result, out)
         for name in runfolder.RUN_TABLES:
             if name == "plan":
                 continue
@@ -219,6 +220,28 @@ def _business_case_files(result: Any, out: Path) -> list[Path]:
             path = folder / runfolder.FRONTIER_FIGURE
             path.parent.mkdir(parents=True, exist_ok=True)
             written.append(frontier_figure(c.frontier_curves, c.frontier, path, currency=c.currency))
+    return written
+
+
+def _portfolio_files(result: Any, out: Path) -> list[Path]:
+    """``portfolio.csv``, ``capacity.csv``, ``site_values.csv`` and ``resilience.csv`` when the design was solved."""
+    designs = {n: c.design for n, c in result.cities.items() if getattr(c, "design", None) is not None}
+    if not designs:
+        return []
+
+    def stack(get: Any) -> pd.DataFrame:
+        return pd.concat([get(d).assign(city=n) for n, d in designs.items()], ignore_index=True)
+
+    tables = {
+        runfolder.PORTFOLIO: stack(lambda d: d.portfolio.hybrid.portfolio),
+        runfolder.CAPACITY: stack(lambda d: d.portfolio.hybrid.capacity),
+        runfolder.SITE_VALUES: stack(lambda d: d.site_values),
+        runfolder.RESILIENCE: stack(lambda d: d.resilience),
+    }
+    written = []
+    for name, table in tables.items():
+        table = table[["city", *[c for c in table.columns if c != "city"]]]
+        written.append(write_table(table, out / name, "csv"))
     return written
 
 

@@ -62,6 +62,16 @@ TrafficOpt = Annotated[
         "class; default: the scenario's rank.traffic, else free_flow).",
     ),
 ]
+PortfolioOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--portfolio/--no-portfolio",
+        help="Also solve the portfolio design (which sites open at which capacity, making which product "
+        "families, against offshore) and give every site portfolio_value_per_yr and a verdict; writes "
+        "portfolio.csv, capacity.csv, site_values.csv and resilience.csv (default: the scenario's "
+        "rank.portfolio.enabled, else off).",
+    ),
+]
 ProgressOpt = Annotated[
     bool | None,
     typer.Option(

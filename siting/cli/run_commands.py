@@ -13,6 +13,7 @@ from siting.cli.options import (
     FormatOpt,
     OutOpt,
     PlanObjective,
+    PortfolioOpt,
     ProgressOpt,
     QuietOpt,
     ScenarioArg,
@@ -242,6 +243,7 @@ def rank(
         ),
     ] = None,
     traffic: TrafficOpt = None,
+    portfolio: PortfolioOpt = None,
     progress: ProgressOpt = None,
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = 2,
@@ -254,6 +256,7 @@ def rank(
         "reach_time_s": None if reach_min is None else reach_min * 60.0,
         "required_floor_area_m2": floor_area_m2,
         "traffic": traffic,
+        "portfolio_enabled": portfolio,
     }
     file_opts = {
         "stores": stores,
@@ -308,6 +311,7 @@ def plan(
         ),
     ] = "time",  # type: ignore[assignment]
     traffic: TrafficOpt = None,
+    portfolio: PortfolioOpt = None,
     progress: ProgressOpt = None,
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = 2,
@@ -324,7 +328,7 @@ def plan(
     _run(
         "plan",
         sc,
-        overrides={"traffic": traffic},
+        overrides={"traffic": traffic, "portfolio_enabled": portfolio},
         out=out,
         fmt=fmt,
         map_path=map_path,

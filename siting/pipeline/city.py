@@ -19,6 +19,7 @@ from siting.network.csr import THREAD_PREFIX
 from siting.network.traffic import apply_traffic
 from siting.pipeline.business_case import city_mix, distribution_point, site_business_case, top_site_business_case
 from siting.pipeline.options import CityInputs, RankOptions
+from siting.pipeline.portfolio import city_portfolio, portfolio_columns
 from siting.pipeline.results import CityResult
 from siting.pipeline.site_lanes import site_lanes, totals_with_basis
 from siting.ranking.criteria import lane_criteria, site_criteria
@@ -277,6 +278,24 @@ def rank_city(
     candidates, raw = candidates.loc[keep].reset_index(drop=True), raw.loc[keep].reset_index(drop=True)
     store_time = store_time[keep]
     _need_sites(candidates, excluded, city.name)
+    design = None
+    if business is not None and dc is not None and options.portfolio.enabled:
+        t1 = time.perf_counter()
+        design = city_portfolio(
+            G=G,
+            candidates=candidates,
+            stores=stores,
+            store_time_s=store_time,
+            store_length_m=store_length[keep],
+            back_time_s=back_time[:, keep],
+            back_length_m=back_length[:, keep],
+            rent_per_yr=raw["rent_per_yr"].to_numpy(dtype=float),
+            mix=mix,
+            dc_node=dc.node,
+            options=options,
+        )
+        raw = raw.merge(portfolio_columns(design, city.currency), on="site_id", how="left")
+        timings["portfolio_s"] = time.perf_counter() - t1
     weights = city_weights(options.weights, raw, city.name)
     ranking = score_sites(raw, weights, method=options.normalisation)
     extra = raw.drop(columns=[c for c in ranking.columns if c in raw.columns and c != "site_id"])
@@ -326,6 +345,7 @@ def rank_city(
         weights=weights,
         isochrones=iso,
         filter_report=filter_report(excluded_all),
+        design=design,
         **extra_out,
     )
 

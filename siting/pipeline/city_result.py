@@ -67,6 +67,9 @@ class CityResult:
         (``lane_cost_per_week``, ``co2e_wtw_kg_per_week``, ``vehicle_km_per_week``).
     filter_report : pandas.DataFrame
         How many items each filter removed (``layer, filter, reason, removed``).
+    design : siting.design.city.CityDesign or None
+        The portfolio design (hybrid, all-offshore, all-local, site values, outages) when the run
+        has product families and ``RankOptions.portfolio.enabled``.
     """
 
     name: str
@@ -92,3 +95,4 @@ class CityResult:
     frontier: pd.DataFrame = field(default_factory=_empty_frame)
     frontier_curves: pd.DataFrame = field(default_factory=_empty_frame)
     distribution_point: dict[str, Any] = field(default_factory=dict)
+    design: Any = None

@@ -15,6 +15,7 @@ from siting.delivery.lanes import LaneParams
 from siting.delivery.offshore import OffshoreParams
 from siting.errors import InputError
 from siting.network.build import NetworkSource
+from siting.pipeline.portfolio import PortfolioOptions
 from siting.ranking.filters import SiteFilters
 from siting.ranking.robustness import RobustnessOptions
 from siting.ranking.scoring import DEFAULT_WEIGHTS
@@ -97,6 +98,10 @@ class RankOptions:
         secondary, tertiary, other).
     junction_delay_s : float
         Delay per junction passed (s), added to every road edge ending at a junction (default 0).
+    portfolio : siting.pipeline.portfolio.PortfolioOptions
+        The portfolio design solved beside the ranking when the run has product families: which
+        sites open at which capacity, making which families, against offshore; it gives every site
+        ``portfolio_value_per_yr`` and a verdict.
     """
 
     weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
@@ -124,6 +129,7 @@ class RankOptions:
     traffic: str = "free_flow"
     traffic_factors: Mapping[str, Mapping[str, float]] | None = None
     junction_delay_s: float = 0.0
+    portfolio: PortfolioOptions = field(default_factory=PortfolioOptions)
 
     def __post_init__(self) -> None:
         if self.lane_pattern not in ("direct", "tour"):

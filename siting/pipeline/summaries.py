@@ -217,6 +217,8 @@ def summary_dict(cities: Mapping[str, CityResult], options: RankOptions, *, top:
             "timings_s": _clean(city.timings_s),
             "attribution": city.attribution,
         }
+        if getattr(city, "design", None) is not None:
+            per_city[name]["portfolio"] = portfolio_summary(city.design)
         if len(city.families):
             per_city[name]["business_case"] = {
                 "volume_frame": "per unit of the stores' demand (units_per_yr); both sides share it",
@@ -260,3 +262,37 @@ def _traffic_factors(opts: Any) -> dict[str, float]:
     from siting.network.traffic import congestion_factors
 
     return congestion_factors(opts.traffic, opts.traffic_factors)
+
+
+def portfolio_summary(design: Any) -> dict[str, Any]:
+    """The portfolio design in summary.json: the hybrid against all-offshore and all-local, per year.
+
+    Parameters
+    ----------
+    design : siting.design.city.CityDesign
+
+    Returns
+    -------
+    dict
+        Per policy ``cost_per_yr`` (on the piecewise-linear curves), ``exact_cost_per_yr``, ``status``
+        and ``gap``; ``sites_open`` (site -> level); ``hybrid_saving_vs_offshore_per_yr``.
+    """
+    p = design.portfolio
+    policies = {"hybrid": p.hybrid, "all_offshore": p.all_offshore, "all_local": p.all_local}
+    out: dict[str, Any] = {
+        "volume_frame": "money per year; the stores' demand grouped into demand points",
+        "policies": {
+            k: None
+            if d is None
+            else {
+                "cost_per_yr": float(d.cost_per_yr),
+                "exact_cost_per_yr": float(d.exact_cost_per_yr),
+                "status": d.status,
+                "gap": float(d.gap),
+            }
+            for k, d in policies.items()
+        },
+        "sites_open": dict(p.hybrid.levels),
+        "hybrid_saving_vs_offshore_per_yr": float(p.all_offshore.cost_per_yr - p.hybrid.cost_per_yr),
+    }
+    return out

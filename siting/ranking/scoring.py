@@ -74,6 +74,13 @@ CRITERIA: dict[str, Criterion] = {
             "currency/unit",
         ),
         Criterion(
+            "portfolio_value_per_yr",
+            "higher",
+            "what the site is worth in the best portfolio design: the design's cost per year with the site "
+            "forced closed minus its cost with the site allowed (0: not opened)",
+            "currency/yr",
+        ),
+        Criterion(
             "stores_within_sla",
             "higher",
             "stores the site reaches within the service time (e.g. same-day replacement parts)",

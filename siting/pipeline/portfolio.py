@@ -1,0 +1,278 @@
+"""One city's portfolio design from the ranking's own data: lanes priced per store, sites' rent, the product mix."""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from siting.errors import InputError
+
+log = logging.getLogger("siting")
+
+__all__ = [
+    "PortfolioOptions",
+    "capacity_levels",
+    "making_table",
+    "city_portfolio",
+    "portfolio_columns",
+    "PORTFOLIO_COLUMNS",
+]
+
+#: Columns the portfolio adds to a city's ranking.
+PORTFOLIO_COLUMNS = ["portfolio_value_per_yr", "portfolio_opens", "portfolio_verdict"]
+
+
+@dataclass(frozen=True)
+class PortfolioOptions:
+    """The portfolio design run beside the ranking (when the run has product families).
+
+    Attributes
+    ----------
+    enabled : bool
+        Off by default for now (the design takes about 30 s on the Helsinki demo). Solve the design
+        and add ``portfolio_value_per_yr`` (the design's cost with the site forced
+        closed minus its cost with the site allowed) and a verdict to every site.
+    time_limit_s : float
+        Time limit of each solve (the design, then one per opened site for its value).
+    mip_gap : float
+        Relative gap at which a solve stops (0.01 = within 1% of the optimum).
+    crossdock : bool
+        Offshore goods may be cross-docked at an open microfactory (trunk from the distribution
+        point plus handling), besides direct delivery from the distribution point.
+    crossdock_handling_per_unit : float
+        Handling cost per unit cross-docked (currency).
+    demand_points : int
+        The stores are grouped into at most this many demand points (demand-weighted k-means on
+        their coordinates) to keep the design small: a point's demand is its stores' sum, its
+        lane cost per unit their demand-weighted mean, its lane time their longest (a lane keeps
+        the promise only if it does for every store of the point).
+    """
+
+    enabled: bool = False
+    time_limit_s: float = 5.0
+    mip_gap: float = 0.01
+    crossdock: bool = True
+    crossdock_handling_per_unit: float = 0.10
+    demand_points: int = 30
+
+    def __post_init__(self) -> None:
+        for name in ("time_limit_s", "mip_gap", "crossdock_handling_per_unit"):
+            value = getattr(self, name)
+            ok = isinstance(value, (int, float)) and math.isfinite(value) and value >= 0
+            if not ok or (name == "time_limit_s" and value <= 0):
+                bound = "> 0" if name == "time_limit_s" else ">= 0"
+                raise InputError(f"portfolio.{name} must be a finite number {bound}, got {value!r}.")
+        if not isinstance(self.demand_points, int) or self.demand_points < 1:
+            raise InputError(f"portfolio.demand_points must be a whole number >= 1, got {self.demand_points!r}.")
+
+
+@lru_cache(maxsize=1)
+def _data(name: str) -> pd.DataFrame:
+    with resources.files("siting").joinpath(f"data/{name}").open("r") as fh:
+        return pd.read_csv(fh, comment="#")
+
+
+def capacity_levels() -> pd.DataFrame:
+    """The default capacity levels: ``level, hours_per_week, staff_cost_per_yr, setup_cost_per_yr`` (with sources).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``siting/data/capacity_levels.csv``.
+    """
+    return _data("capacity_levels.csv").copy()
+
+
+def making_table(families: list[Any]) -> pd.DataFrame:
+    """Machine-hours per unit and changeover hours per run of each family (package defaults, ``*`` for others).
+
+    Parameters
+    ----------
+    families : list of ProductFamily
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``family, machine_hours_per_unit, changeover_hours_per_run``.
+    """
+    table = _data("making.csv").set_index("family")
+    rows = []
+    for f in families:
+        row = table.loc[f.family] if f.family in table.index else table.loc["*"]
+        rows.append((f.family, float(row["machine_hours_per_unit"]), float(row["changeover_hours_per_run"])))
+    return pd.DataFrame(rows, columns=["family", "machine_hours_per_unit", "changeover_hours_per_run"])
+
+
+def demand_points(xy: np.ndarray, units: np.ndarray, k: int) -> np.ndarray:
+    """Label of each store's demand point: demand-weighted k-means of the coordinates (seeded, deterministic).
+
+    Parameters
+    ----------
+    xy : ndarray (n, 2)
+        Store coordinates in a metric CRS.
+    units : ndarray (n,)
+        Weekly demand (the weights).
+    k : int
+        At most this many points.
+
+    Returns
+    -------
+    ndarray of int
+        Point of each store, 0 .. k-1.
+    """
+    n = len(xy)
+    if n <= k:
+        return np.arange(n)
+    from sklearn.cluster import KMeans
+
+    weights = np.where(units > 0, units, 1e-9)
+    model = KMeans(n_clusters=k, n_init=4, random_state=0).fit(xy, sample_weight=weights)
+    _, labels = np.unique(model.labels_, return_inverse=True)
+    return labels
+
+
+def _group(values: np.ndarray, labels: np.ndarray, units: np.ndarray, how: str) -> np.ndarray:
+    """Columns (stores) of ``values`` grouped by ``labels``: demand-weighted mean or max; inf stays inf."""
+    k = int(labels.max()) + 1 if len(labels) else 0
+    out = np.empty((*values.shape[:-1], k))
+    for p in range(k):
+        cols = labels == p
+        part = values[..., cols]
+        if how == "max":
+            out[..., p] = part.max(axis=-1)
+        else:
+            w = units[cols]
+            with np.errstate(invalid="ignore"):
+                mean = (part * w).sum(axis=-1) / w.sum() if w.sum() > 0 else part.mean(axis=-1)
+            out[..., p] = np.where(np.isfinite(part).all(axis=-1), mean, np.inf)
+    return out
+
+
+def _per_unit(cost_per_week: np.ndarray, units: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(units > 0, cost_per_week / units, 0.0)
+
+
+def city_portfolio(
+    *,
+    G: Any,
+    candidates: pd.DataFrame,
+    stores: pd.DataFrame,
+    store_time_s: np.ndarray,
+    store_length_m: np.ndarray,
+    back_time_s: np.ndarray,
+    back_length_m: np.ndarray,
+    rent_per_yr: np.ndarray,
+    mix: list[Any],
+    dc_node: int,
+    options: Any,
+) -> Any:
+    """The portfolio design of one city (:func:`siting.design.design_for_city`) from the ranking's data.
+
+    Lanes are out-and-back drops priced per store with the run's vehicle
+    (:func:`siting.delivery.lane_tables.direct_lane_values`) at the store's whole weekly demand, so
+    the cost per unit is the lane's cost per week over that demand. The delivery promise is
+    ``options.sla_time_s``; rent is the ranking's ``rent_per_yr`` plus the amortised set-up cost.
+
+    Returns
+    -------
+    siting.design.city.CityDesign
+    """
+    from siting.costs.products import cost_default
+    from siting.delivery.lane_tables import direct_lane_values
+    from siting.design import design_for_city
+    from siting.network.od import od_time_length
+
+    popt: PortfolioOptions = options.portfolio
+    units = stores["demand_units_per_week"].to_numpy(dtype=float)
+    n_s, n_j = store_time_s.shape
+    lanes = direct_lane_values(
+        store_time_s.ravel(),
+        store_length_m.ravel(),
+        back_time_s.T.ravel(),
+        back_length_m.T.ravel(),
+        np.tile(units, n_s),
+        params=options.lane_params,
+        vehicles=options.vehicles,
+    )
+    lane_cost = _per_unit(lanes["cost_per_week"], np.tile(units, n_s)).reshape(n_s, n_j)
+    lane_cost = np.where(np.isfinite(store_time_s), lane_cost, np.inf)
+    out_t, out_l = od_time_length(G, [dc_node], stores["node"].to_numpy())
+    back_t, back_l = od_time_length(G, stores["node"].to_numpy(), [dc_node])
+    direct = direct_lane_values(
+        out_t[0], out_l[0], back_t[:, 0], back_l[:, 0], units, params=options.lane_params, vehicles=options.vehicles
+    )
+    direct_cost = np.where(np.isfinite(out_t[0]), _per_unit(direct["cost_per_week"], units), np.inf)
+    setup_per_yr = float(options.setup_cost) / cost_default("setup_amortisation_yr")
+    trunk = float(np.nanmedian(np.where(np.isfinite(direct_cost), direct_cost, np.nan))) if n_j else 0.0
+    labels = demand_points(np.column_stack([stores.geometry.x, stores.geometry.y]), units, popt.demand_points)
+    k = int(labels.max()) + 1
+    point_units = np.bincount(labels, weights=units, minlength=k)
+    lane_time = np.where(np.isfinite(store_time_s), store_time_s, np.inf)
+    direct_time = np.where(np.isfinite(out_t[0]), out_t[0], np.inf)
+    return design_for_city(
+        stores=pd.DataFrame({"store_id": [f"point-{p + 1:02d}" for p in range(k)], "units_per_week": point_units}),
+        candidates=pd.DataFrame(
+            {"site_id": candidates["site_id"].astype(str), "rent_per_yr": np.asarray(rent_per_yr) + setup_per_yr}
+        ),
+        levels=capacity_levels()[["level", "hours_per_week", "staff_cost_per_yr", "setup_cost_per_yr"]],
+        lane_time_s=_group(lane_time, labels, units, "max"),
+        lane_cost_per_unit=_group(lane_cost, labels, units, "mean"),
+        direct_time_s=_group(direct_time, labels, units, "max"),
+        direct_cost_per_unit=_group(direct_cost, labels, units, "mean"),
+        families=mix,
+        making=making_table(mix),
+        promise_s=float(options.sla_time_s),
+        crossdock_cost_per_unit=(trunk + popt.crossdock_handling_per_unit) if popt.crossdock else None,
+        time_limit_s=popt.time_limit_s,
+        mip_gap=popt.mip_gap,
+    )
+
+
+def portfolio_columns(design: Any, currency: str = "") -> pd.DataFrame:
+    """Per site: ``portfolio_value_per_yr``, ``portfolio_opens`` and a plain ``portfolio_verdict``.
+
+    Parameters
+    ----------
+    design : siting.design.city.CityDesign
+    currency : str
+        Named in the verdicts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per site of the design, with ``site_id``.
+    """
+    values = design.site_values
+    hybrid = design.portfolio.hybrid
+    proven = "" if hybrid.status == "optimal" else f" (the design {hybrid.status}: not proven)"
+    verdicts = []
+    for row in values.itertuples():
+        if row.opens:
+            made = design.portfolio.hybrid.portfolio
+            fams = sorted(set(made.loc[(made["site"] == row.site_id) & (made["source"] == "local"), "family"]))
+            verdicts.append(
+                f"opens in the best design ({row.level}), worth {row.value_per_yr:,.0f} {currency} a year; "
+                f"makes {', '.join(fams) or 'nothing locally (cross-dock)'}{proven}"
+            )
+        else:
+            verdicts.append(
+                "not worth opening: the best design "
+                + ("opens other sites" if hybrid.levels else "makes everything offshore")
+                + proven
+            )
+    return pd.DataFrame(
+        {
+            "site_id": values["site_id"].astype(str),
+            "portfolio_value_per_yr": values["value_per_yr"].to_numpy(dtype=float),
+            "portfolio_opens": values["opens"].astype(bool).to_numpy(),
+            "portfolio_verdict": verdicts,
+        }
+    )

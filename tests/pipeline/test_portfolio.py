@@ -1,0 +1,68 @@
+"""The portfolio design beside the ranking: site values, verdicts and the run folder's tables, on the demo."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from siting.app import city_inputs, demo_scenario, rank_options
+from siting.app.write import _portfolio_files
+from siting.pipeline import rank_city
+from siting.pipeline.portfolio import PortfolioOptions
+from siting.pipeline.results import RunResult
+
+
+@pytest.fixture(scope="module")
+def small_city():
+    sc = demo_scenario("helsinki")
+    city = city_inputs(sc)[0]
+    stores = city.stores.sort_values("demand_units_per_week", ascending=False).head(60)
+    city = dataclasses.replace(city, stores=stores.reset_index(drop=True), candidates=city.candidates.head(6))
+    opts = rank_options(sc, portfolio=PortfolioOptions(enabled=True, time_limit_s=20.0, mip_gap=1e-4, demand_points=8))
+    return city, dataclasses.replace(opts, isochrones_for_top=0, frontier=False)
+
+
+@pytest.fixture(scope="module")
+def ranked(small_city):
+    city, opts = small_city
+    return rank_city(city, opts)
+
+
+def test_every_site_gets_a_value_and_a_verdict(ranked):
+    r = ranked.ranking
+    assert r["portfolio_value_per_yr"].notna().all() and (r["portfolio_value_per_yr"] >= -1e-6).all()
+    opened = r[r["portfolio_opens"]]
+    assert opened["portfolio_verdict"].str.startswith("opens in the best design").all()
+    assert r.loc[~r["portfolio_opens"], "portfolio_value_per_yr"].eq(0).all()
+    hybrid = ranked.design.portfolio.hybrid
+    assert set(opened["site_id"]) == set(hybrid.levels)
+
+
+def test_hybrid_never_costs_more_than_either_pure_policy(ranked):
+    p = ranked.design.portfolio
+    assert p.hybrid.cost_per_yr <= p.all_offshore.cost_per_yr + 1e-6
+    if p.all_local is not None:
+        assert p.hybrid.cost_per_yr <= p.all_local.cost_per_yr + 1e-6
+
+
+def test_an_opened_sites_value_is_the_cost_of_the_city_without_it(small_city, ranked):
+    """Independent of the closure solve: rank the city again with the site removed from the candidates."""
+    city, opts = small_city
+    r = ranked.ranking
+    opened = r[r["portfolio_opens"]]
+    if opened.empty:
+        pytest.skip("the design opens no site on this instance")
+    site = opened.sort_values("portfolio_value_per_yr").iloc[-1]
+    without = dataclasses.replace(city, candidates=city.candidates[city.candidates["site_id"] != site["site_id"]])
+    again = rank_city(without, opts).design.portfolio.hybrid.cost_per_yr
+    assert again - ranked.design.portfolio.hybrid.cost_per_yr == pytest.approx(
+        site["portfolio_value_per_yr"], rel=1e-3, abs=1.0
+    )
+
+
+def test_the_run_folder_gets_the_design_tables(ranked, small_city, tmp_path):
+    _, opts = small_city
+    result = RunResult(cities={ranked.name: ranked}, options=opts)
+    written = _portfolio_files(result, tmp_path)
+    assert sorted(p.name for p in written) == ["capacity.csv", "portfolio.csv", "resilience.csv", "site_values.csv"]
