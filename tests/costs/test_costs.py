@@ -202,11 +202,11 @@ README_EXAMPLE = {
         "production": "15.0000",
         "freight_duty": "0.0000",
         "carrying": "0.1588",
-        "unsold_stock": "0.0556",
-        "lost_margin": "0.0618",
+        "unsold_stock": "0.0551",
+        "lost_margin": "0.0622",
         "delivery": "1.0000",
         "site": "2.6923",
-        "per_unit": "18.9686",
+        "per_unit": "18.9685",
         "fill_rate": "0.9938",
     },
     "offshore": {
@@ -220,7 +220,7 @@ README_EXAMPLE = {
         "per_unit": "18.0523",
         "fill_rate": "0.9747",
     },
-    "saving_per_unit": "-0.9163",
+    "saving_per_unit": "-0.9162",
 }
 
 
@@ -249,20 +249,28 @@ def _hand_check() -> dict[str, dict[str, float]]:
     sd1 = math.sqrt(100**2 * s2 * (3**3 / 3) + 3 * 20**2)
     lost0, left0 = cycle(200, sd0, cr, 50)
     lost_m, left_m = cycle(300, sd1, cr)
-    lost_z, _ = cycle(300, sd1, 0.5)  # the last buy: overage = c - salvage, CR = 10 / 20
-    # its write-off with the carry-in: position minus target E ~ N(Q_mid - Q_last - 200, sd_e), the
-    # end stock (300 + max(E, 0) - D)^+ with D ~ N(300, sd1), integrated numerically over E
-    q_mid, q_last = 300 + norm.ppf(cr) * sd1, 300.0
+    # the last buy: overage = c - salvage + one cycle's carrying, CR = 10 / (20 + hold)
+    q_mid, q_last = 300 + norm.ppf(cr) * sd1, 300 + norm.ppf(10 / (20 + hold)) * sd1
+    # its write-off and lost sales with the carry-in: position minus target E ~ N(Q_mid - Q_last - 200,
+    # sd_e), the end stock (Q_last + max(E, 0) - D)^+ and the shortage (D - Q_last - max(E, 0))^+ with
+    # D ~ N(300, sd1), integrated numerically over E
     sd_e = math.sqrt(100**2 * (2**2 * s2 * 11 * 2 + s2 * (3**2 * 2 + 2**3 / 3 + 3 * 2**2)) + 2 * 20**2)
 
     def end_stock(e: float) -> float:
         z = (q_last + max(e, 0.0) - 300) / sd1
         return sd1 * (z + loss(z))  # E[(x - D)^+] = sd (z + L(z))
 
+    def short(e: float) -> float:
+        return sd1 * loss((q_last + max(e, 0.0) - 300) / sd1)  # E[(D - x)^+] = sd L(z)
+
     mu_e = q_mid - q_last - 200
-    left_z = integrate.quad(
-        lambda e: end_stock(e) * norm.pdf(e, mu_e, sd_e), mu_e - 12 * sd_e, mu_e + 12 * sd_e, epsabs=1e-12, limit=200
-    )[0]
+
+    def over_e(f) -> float:
+        return integrate.quad(
+            lambda e: f(e) * norm.pdf(e, mu_e, sd_e), mu_e - 12 * sd_e, mu_e + 12 * sd_e, epsabs=1e-12, limit=200
+        )[0]
+
+    left_z, lost_z = over_e(end_stock), over_e(short)
     lost = lost0 + 11 * lost_m + lost_z
     sales = 13 * 200 - lost
     on_hand = (left0 + (200 - lost0) / 2 + 11 * (left_m + (200 - lost_m) / 2) + left_z + (200 - lost_z) / 2) / 13
@@ -302,9 +310,10 @@ def _hand_check() -> dict[str, dict[str, float]]:
 
 
 def _readme_costs_section() -> str:
-    text = (REPO / "README.md").read_text(encoding="utf-8")
-    start = text.index("<!-- section:costs -->")
-    nxt = text.find("<!-- section:", start + 10)
+    """The worked example's page (it moved from the README to docs/inventory-risk.md with issue 22)."""
+    text = (REPO / "docs" / "inventory-risk.md").read_text(encoding="utf-8")
+    start = text.index("## Worked example")
+    nxt = text.find("\n## ", start + 10)
     return text[start : nxt if nxt > 0 else len(text)]
 
 
