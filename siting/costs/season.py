@@ -18,8 +18,8 @@ Per family and source (``"local"`` or ``"offshore"``), with weeks as the time un
   ``distribution``) with underage cost = lost margin ``price - c`` and overage cost = carrying one
   cycle ``rate x c x n / 52`` for a buy whose leftover carries over, or the write-off
   ``c - salvage`` plus that carrying for the season's last buy (``c`` = acquisition cost).
-* The season's end is tapered: the buy before the last may aim anywhere between the other
-  re-orders' level and the last buy's (:data:`TAPERS`), since its leftover may be written off; the
+* The season's end is hedged: the in-season re-orders may add a share of the write-off
+  ``c - salvage`` to their overage (:data:`HEDGES`), since leftover may end up written off; the
   cheapest is taken with ``k``.
 * The last cycle starts from the larger of its target and the stock carried in
   (:mod:`siting.costs.carry_in`): written off ``E[(max(T_last, P) - D)^+]`` and lost sales
@@ -51,8 +51,8 @@ __all__ = ["SOURCES", "SourcingCost", "max_buys", "noise_std_per_week", "season_
 
 SOURCES = ("local", "offshore")
 
-#: Where the buy before the last aims, between the last buy's level (0) and the other re-orders' (1).
-TAPERS = (0.0, 0.25, 0.5, 0.75, 1.0)
+#: Shares of the write-off ``c - salvage`` the in-season re-orders may add to their overage (the season's end).
+HEDGES = (0.0, 0.05, 0.15, 0.4)
 
 
 @dataclass(frozen=True)
@@ -132,8 +132,8 @@ def _sourcing_cost(product: ProductFamily, source: str, wpy: float) -> SourcingC
         n = product.season_weeks / k
         spread = carry_in_spread(product.demand_mean_units_per_week, noise_std_per_week(product), drift, lead, n, k)
         options.append(_season(product, source, wpy, base, spread))
-        for taper in TAPERS[:-1] if k >= 3 else ():
-            options.append(_season(product, source, wpy, _tapered(product, source, wpy, base, taper), spread))
+        for hedge in HEDGES[1:] if k >= 3 else ():
+            options.append(_season(product, source, wpy, season_buys(product, source, k, wpy, hedge), spread))
     return min(options, key=lambda s: s.total_per_yr)
 
 
@@ -145,7 +145,7 @@ def noise_std_per_week(product: ProductFamily) -> float:
 
 
 def season_buys(
-    product: ProductFamily, source: str, k: int, wpy: float, taper: float = 1.0
+    product: ProductFamily, source: str, k: int, wpy: float, hedge: float = 0.0
 ) -> tuple[NewsvendorResult, ...]:
     """The ``k`` buys of a season: the opener, the in-season re-orders and the last buy (see the module docstring)."""
     mean, std = product.demand_mean_units_per_week, product.demand_std_units_per_week
@@ -159,9 +159,12 @@ def season_buys(
     def buy(j: int) -> NewsvendorResult:
         last = j == k - 1
         carry = product.carrying_rate_per_yr * cost * n / wpy  # a unit left over is held one more cycle
+        if not last:  # a re-order's leftover carries over; ``hedge`` of the write-off guards the season's end
+            carry += hedge * (cost - product.salvage_per_unit)
         # overage: carrying one cycle, plus the write-off for the last buy (shifting price and cost
         # by ``carry`` keeps the underage, the lost margin, and the salvage value >= 0)
-        shift, salvage = (carry, product.salvage_per_unit) if last else (0.0, cost - carry)
+        carry = max(carry, 1e-9 * cost)  # a carrying rate of 0 would make a re-order unbounded
+        shift, salvage = (carry, product.salvage_per_unit) if last else (carry, cost)
         if j == 0:  # season opener: committed L weeks ahead on the pre-season forecast, at least the MOQ
             cyc_mean, cyc_std, cyc_moq = mean * n, window_demand_std(mean, std, drift, lead, n), moq
         else:  # quick response: order up to a level protecting L + n weeks, from the level learnt so far
@@ -178,26 +181,7 @@ def season_buys(
 
     # buys 1 .. k-2 are the same newsvendor: price the opener, one middle buy and the last once each
     distinct = {j: buy(j) for j in sorted({0, min(1, k - 1), k - 1})}
-    buys = tuple(distinct[j] if j in distinct else distinct[1] for j in range(k))
-    return buys if taper >= 1.0 or k < 3 else _tapered(product, source, wpy, buys, taper)
-
-
-def _tapered(
-    product: ProductFamily, source: str, wpy: float, buys: tuple[NewsvendorResult, ...], taper: float
-) -> tuple[NewsvendorResult, ...]:
-    """The buy before the last aims between the last buy's level (0) and the other re-orders' (1)."""
-    mid, last = buys[-2], buys[-1]
-    cost = product.acquisition_cost(source)
-    tapered = newsvendor(
-        mid.mean,
-        mid.std,
-        product.price_per_unit,
-        cost,
-        product.salvage_per_unit,
-        order_qty=last.order_qty + taper * (mid.order_qty - last.order_qty),
-        distribution=product.distribution,
-    )
-    return (*buys[:-2], tapered, last)
+    return tuple(distinct[j] if j in distinct else distinct[1] for j in range(k))
 
 
 def _season(
