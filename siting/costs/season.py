@@ -160,11 +160,11 @@ def season_buys(
         last = j == k - 1
         carry = product.carrying_rate_per_yr * cost * n / wpy  # a unit left over is held one more cycle
         if not last:  # a re-order's leftover carries over; ``hedge`` of the write-off guards the season's end
-            carry += hedge * (cost - product.salvage_per_unit)
+            carry += hedge * (cost - product.recovery_per_unit())
         # overage: carrying one cycle, plus the write-off for the last buy (shifting price and cost
         # by ``carry`` keeps the underage, the lost margin, and the salvage value >= 0)
         carry = max(carry, 1e-9 * cost)  # a carrying rate of 0 would make a re-order unbounded
-        shift, salvage = (carry, product.salvage_per_unit) if last else (carry, cost)
+        shift, salvage = (carry, product.recovery_per_unit()) if last else (carry, cost)
         if j == 0:  # season opener: committed L weeks ahead on the pre-season forecast, at least the MOQ
             cyc_mean, cyc_std, cyc_moq = mean * n, window_demand_std(mean, std, drift, lead, n), moq
         else:  # quick response: order up to a level protecting L + n weeks, from the level learnt so far
@@ -197,7 +197,6 @@ def _season(
     """
     mean = product.demand_mean_units_per_week
     season = product.season_weeks
-    lead = getattr(product, f"lead_time_{source}_weeks")
     k = len(cycles)
     n = season / k
     cost = product.acquisition_cost(source)
@@ -212,7 +211,8 @@ def _season(
     on_hand = sum(left + (mean * n - lost) / 2.0 for left, lost in zip(left_j, lost_j)) / k
     seasons = wpy / season
     demand = mean * wpy
-    pipeline = (sold + written_off) / season * lead
+    transit_weeks, transit_value = product.in_transit(source)  # owned from the Incoterm's transfer
+    pipeline = (sold + written_off) / season * transit_weeks
     unit_cost = getattr(product, f"unit_cost_{source}")
     return SourcingCost(
         family=product.family,
@@ -228,7 +228,7 @@ def _season(
         pipeline_units=pipeline,
         production_per_yr=unit_cost * demand,
         freight_duty_per_yr=(cost - unit_cost) * demand,
-        carrying_per_yr=product.carrying_rate_per_yr * cost * (on_hand + pipeline),
-        unsold_stock_per_yr=written_off * (cost - product.salvage_per_unit) * seasons,
+        carrying_per_yr=product.carrying_rate_per_yr * (cost * on_hand + transit_value * pipeline),
+        unsold_stock_per_yr=written_off * (cost - product.recovery_per_unit()) * seasons,
         lost_margin_per_yr=lost * (product.price_per_unit - cost) * seasons,
     )

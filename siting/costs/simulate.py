@@ -165,12 +165,13 @@ def simulate_family(
     cost = p.acquisition_cost(source)
     unit_cost = getattr(p, f"unit_cost_{source}")
     expected_demand = p.demand_mean_units_per_week * S
+    transit_weeks, transit_value = p.in_transit(source)
     per_season = {
-        "carrying": p.carrying_rate_per_yr * cost * (held + ordered * lead) / wpy,
-        "unsold_stock": stock * (cost - p.salvage_per_unit),
+        "carrying": p.carrying_rate_per_yr * (cost * held + transit_value * ordered * transit_weeks) / wpy,
+        "unsold_stock": stock * (cost - p.recovery_per_unit()),
         "lost_margin": lost * (p.price_per_unit - cost),
     }
-    risk = sum(per_season.values()) / expected_demand
+    risk = np.sum(list(per_season.values()), axis=0) / expected_demand
     components = {"production": unit_cost, "freight_duty": cost - unit_cost}
     components.update({c: float(v.mean()) / expected_demand for c, v in per_season.items()})
     demand_total = sold + lost
