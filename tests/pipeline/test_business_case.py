@@ -86,6 +86,10 @@ def test_demo_families_show_both_outcomes_as_the_readme_says(demo_run):
     saving = city.ranking["saving_vs_offshore_per_unit"]
     assert saving.max() < 0
     assert f"offshore is {-saving.max():.2f} to {-saving.min():.2f} a unit cheaper at every site" in text
+    moved = fams["saving_vs_offshore_per_unit"]
+    assert f"(saving {moved['regional_print']:.2f} a unit)" in text
+    assert f"by {moved['fashion_top']:.2f} a unit instead of" in text
+    assert f"gains locally ({moved['artist_collab']:.2f})" in text
     share = fams.loc["basic_tshirt", "units_per_yr"] / fams["units_per_yr"].sum()
     assert f"the staple is {share:.0%} of the volume" in text
     drop = fams.loc["artist_collab", "units_per_yr"] / (52 / 8)  # an 8-week drop
