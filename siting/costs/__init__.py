@@ -6,8 +6,10 @@ from siting.costs.footprint import UnitFootprint, co2e_per_unit, grid_factor, gr
 from siting.costs.forecast import level_drift_var_per_week, window_demand_std
 from siting.costs.landed import compare, landed_cost, scale_demand
 from siting.costs.mix import mix_for_demand
+from siting.costs.origin_table import origins, with_origin
 from siting.costs.products import ProductFamily, cost_default, cost_defaults, load_products
 from siting.costs.season import sourcing_cost
+from siting.costs.simulate import SimulatedCost, simulate_family
 from siting.costs.sites import break_even, cluster_landed_costs, sensitivity, site_landed_costs
 from siting.costs.unit_cost import FamilyCost, family_cost
 
@@ -38,4 +40,8 @@ __all__ = [
     "site_landed_costs",
     "FamilyCost",
     "family_cost",
+    "SimulatedCost",
+    "simulate_family",
+    "origins",
+    "with_origin",
 ]

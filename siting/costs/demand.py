@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy import stats
@@ -11,7 +12,15 @@ from scipy.special import gammaln, ndtr, ndtri
 
 from siting.errors import InputError
 
-__all__ = ["DISTRIBUTIONS", "NewsvendorResult", "newsvendor", "normal_loss", "discrete_demand"]
+__all__ = [
+    "DISTRIBUTIONS",
+    "NewsvendorResult",
+    "newsvendor",
+    "normal_loss",
+    "discrete_demand",
+    "discrete_pmf",
+    "expected_sales",
+]
 
 #: Demand distributions :func:`newsvendor` knows.
 DISTRIBUTIONS = ("normal", "poisson", "negbin")
@@ -96,9 +105,17 @@ def discrete_demand(mean: float, std: float, distribution: str):
 
 def _discrete_table(mean: float, std: float, distribution: str, upto: float) -> tuple[np.ndarray, np.ndarray]:
     """``P(D <= k)`` and ``P(D > k)`` for ``k = 0 .. K``, K far enough into the tail (and >= ``upto``)."""
-    var = std * std
-    spread = math.sqrt(max(var, mean, 1.0))
+    spread = math.sqrt(max(std * std, mean, 1.0))
     kmax = int(max(math.ceil(upto), math.ceil(mean + 15.0 * spread + 30.0)))
+    pmf = discrete_pmf(mean, std, distribution, kmax)
+    cdf = np.minimum(np.cumsum(pmf), 1.0)
+    return cdf, np.maximum(1.0 - cdf, 0.0)
+
+
+@lru_cache(maxsize=8192)
+def discrete_pmf(mean: float, std: float, distribution: str, kmax: int) -> np.ndarray:
+    """``P(D = k)`` for ``k = 0 .. kmax`` (read-only; parameters as :func:`discrete_demand`)."""
+    var = std * std
     k = np.arange(kmax + 1)
     if distribution == "negbin" and var > mean > 0:  # the same parameters as discrete_demand()
         r, p = mean * mean / (var - mean), mean / var
@@ -108,8 +125,8 @@ def _discrete_table(mean: float, std: float, distribution: str, upto: float) -> 
     else:
         log_pmf = np.where(k == 0, 0.0, -np.inf)
     pmf = np.exp(log_pmf)
-    cdf = np.minimum(np.cumsum(pmf), 1.0)
-    return cdf, np.maximum(1.0 - cdf, 0.0)
+    pmf.flags.writeable = False
+    return pmf
 
 
 def _discrete_lost(sf: np.ndarray, mean: float, qty: float) -> float:
@@ -125,6 +142,34 @@ def _discrete_optimum(cdf: np.ndarray, critical_ratio: float) -> float:
     if critical_ratio <= 0.0:
         return 0.0
     return float(np.searchsorted(cdf, critical_ratio - 1e-15, side="left"))
+
+
+def expected_sales(stock: np.ndarray, mean: float, std: float, distribution: str) -> np.ndarray:
+    """Expected sales ``E[min(D, y)]`` from ``y`` units of stock, vectorised over ``y >= 0``.
+
+    Parameters
+    ----------
+    stock : ndarray
+        Stock ``y`` at the start of the window (units; may be fractional).
+    mean, std : float
+        The window's demand mean and standard deviation (Poisson: the std is ``sqrt(mean)``).
+    distribution : {"normal", "poisson", "negbin"}
+
+    Returns
+    -------
+    ndarray
+        Normal: ``mean - std L((y - mean) / std)``; discrete: ``sum_{k < y} P(D > k)`` (linear
+        between whole numbers, as :func:`newsvendor`).
+    """
+    y = np.maximum(np.asarray(stock, dtype=float), 0.0)
+    if distribution == "normal":
+        if std <= 0:
+            return np.minimum(y, mean)
+        return mean - std * np.asarray(normal_loss((y - mean) / std))
+    _, sf = _discrete_table(mean, std, distribution, float(y.max(initial=0.0)) + 1.0)
+    cum = np.concatenate([[0.0], np.cumsum(sf)])
+    whole = np.floor(y).astype(int)
+    return cum[whole] + (y - whole) * sf[whole]
 
 
 def newsvendor(

@@ -29,6 +29,12 @@ FAMILY_COLUMNS = [
     "fill_rate_offshore",
     "cheaper",
     *[f"{c}_{side}_per_unit" for side in ("local", "offshore") for c in COMPONENTS],
+    "orders_per_season_local",
+    "orders_per_season_offshore",
+    "written_off_units_local_per_yr",
+    "written_off_units_offshore_per_yr",
+    "incoterm",
+    "origin",
 ]
 
 #: The inputs the frontier is traced along: (field, low, high, log grid).
@@ -69,6 +75,9 @@ def _family_row(p: ProductFamily, site_u: float, delivery_u: float, off_delivery
         row[f"site_{side}_per_unit"] = site
         row[f"landed_cost_{side}_per_unit"] = sum(row[f"{c}_{side}_per_unit"] for c in COMPONENTS)
         row[f"fill_rate_{side}"] = s.fill_rate
+        row[f"orders_per_season_{side}"] = s.buys_per_season
+        row[f"written_off_units_{side}_per_yr"] = s.written_off_units_per_yr
+    row["incoterm"], row["origin"] = p.incoterm, p.origin or "as given"
     row["saving_vs_offshore_per_unit"] = row["landed_cost_offshore_per_unit"] - row["landed_cost_local_per_unit"]
     row["cheaper"] = "local" if row["saving_vs_offshore_per_unit"] > 0 else "offshore"
     return row

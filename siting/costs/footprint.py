@@ -1,5 +1,6 @@
 """CO2e per unit of the business case: production energy, inbound freight and last mile, local vs offshore.
 
+Both sides add the goods made and written off unsold (:func:`unsold_co2e_per_unit`).
 Local: electricity to make a unit x the grid factor of the site's country, plus the inbound
 materials (unit weight x ``materials_weight_factor``) over the same sea and port legs as offshore
 goods, plus the site's delivery lanes. Offshore: the same electricity x the origin's grid factor,
@@ -22,7 +23,7 @@ from siting.errors import InputError
 __all__ = ["UnitFootprint", "grid_factors", "grid_factor", "co2e_per_unit", "FOOTPRINT_PARTS"]
 
 #: Parts of a unit's footprint, in the order they are reported.
-FOOTPRINT_PARTS = ("production_energy", "inbound_freight", "last_mile")
+FOOTPRINT_PARTS = ("production_energy", "inbound_freight", "last_mile", "unsold_goods")
 
 
 @lru_cache(maxsize=1)
@@ -59,11 +60,12 @@ class UnitFootprint:
     production_energy: float
     inbound_freight: float
     last_mile: float
+    unsold_goods: float = 0.0
 
     @property
     def total(self) -> float:
         """Sum of the parts (kg CO2e per unit)."""
-        return self.production_energy + self.inbound_freight + self.last_mile
+        return self.production_energy + self.inbound_freight + self.last_mile + self.unsold_goods
 
 
 def _sea_and_port_kg_per_kg(offshore) -> float:
@@ -120,9 +122,43 @@ def co2e_per_unit(
     materials = unit_weight_kg * cost_default("materials_weight_factor")
     return {
         "local": UnitFootprint(
-            kwh * grid_kg_co2e_per_kwh, materials * per_kg, local_last_mile_kg_per_week / units_per_week
+            kwh * grid_kg_co2e_per_kwh,
+            materials * per_kg,
+            local_last_mile_kg_per_week / units_per_week,
+            unsold_co2e_per_unit(products, "local", grid_kg_co2e_per_kwh),
         ),
         "offshore": UnitFootprint(
-            kwh * origin, unit_weight_kg * per_kg, offshore_last_mile_kg_per_week / units_per_week
+            kwh * origin,
+            unit_weight_kg * per_kg,
+            offshore_last_mile_kg_per_week / units_per_week,
+            unsold_co2e_per_unit(products, "offshore", origin),
         ),
     }
+
+
+def unsold_co2e_per_unit(products: Sequence[ProductFamily], source: str, grid_kg_co2e_per_kwh: float) -> float:
+    """kg CO2e per unit of demand of goods made and written off unsold (the season model's write-off).
+
+    Each written-off unit carries its making: ``embodied_co2e_kg_per_unit`` + ``energy_kwh_per_unit``
+    x the producing grid.
+
+    Parameters
+    ----------
+    products : sequence of ProductFamily
+    source : {"local", "offshore"}
+    grid_kg_co2e_per_kwh : float
+        The grid where the units are made.
+
+    Returns
+    -------
+    float
+    """
+    from siting.costs.season import sourcing_cost
+
+    demand = sum(p.demand_mean_units_per_week for p in products) * cost_default("weeks_per_yr")
+    made = sum(
+        sourcing_cost(p, source).written_off_units_per_yr
+        * (p.embodied_co2e_kg_per_unit + p.energy_kwh_per_unit * grid_kg_co2e_per_kwh)
+        for p in products
+    )
+    return made / demand

@@ -69,7 +69,13 @@ def cost_default(parameter: str) -> float:
 
 
 #: String-valued product fields and their allowed values.
-_CHOICES = {"distribution": ("normal", "poisson", "negbin"), "duty_basis": ("CIF", "FOB")}
+_CHOICES = {
+    "distribution": ("normal", "poisson", "negbin"),
+    "duty_basis": ("CIF", "FOB"),
+    "incoterm": ("EXW", "FOB", "CIF", "DDP"),
+}
+#: Choice fields given in upper case.
+_UPPER = ("duty_basis", "incoterm")
 
 
 def _default(name: str):
@@ -91,6 +97,17 @@ class ProductFamily:
     demand distribution of one cycle (``normal``, ``poisson`` for small steady runs such as spare
     parts, ``negbin`` for small runs with extra variance). ``energy_kwh_per_unit`` is the
     electricity to make one unit (either side).
+
+    ``incoterm`` says when the brand owns offshore goods and so starts carrying them: ``EXW``,
+    ``FOB`` (default) and ``CIF`` from departure, so the last ``transit_offshore_weeks`` of the
+    lead time (at most all of it) are carried at FOB + freight + insurance (duty is paid on
+    arrival); ``DDP`` on delivery, so nothing is carried in transit. Production weeks before
+    departure are not carried. Local goods are carried over the whole local lead time.
+    At the season's end a share ``markdown_sell_through`` of the leftover sells at
+    ``markdown_price_per_unit``, the rest goes to a jobber at ``salvage_per_unit``
+    (:meth:`recovery_per_unit`). ``embodied_co2e_kg_per_unit`` is the cradle-to-gate CO2e of
+    making a unit besides the electricity (materials), counted for the units written off.
+    ``origin`` names the offshore origin the figures are for (see :func:`siting.costs.with_origin`).
     """
 
     family: str
@@ -115,18 +132,25 @@ class ProductFamily:
     energy_kwh_per_unit: float = _default("energy_kwh_per_unit")
     distribution: str = "normal"
     duty_basis: str = "CIF"
+    incoterm: str = "FOB"
+    transit_offshore_weeks: float = _default("lead_time_offshore_sea_transit_weeks")
+    markdown_price_per_unit: float = 0.0
+    markdown_sell_through: float = 0.0
+    embodied_co2e_kg_per_unit: float = 0.0
+    origin: str = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.family, str) or not self.family.strip():
             raise InputError("column 'family': give a non-empty product family name.")
         for name, allowed in _CHOICES.items():
             choice = str(getattr(self, name)).strip()
-            choice = choice.upper() if name == "duty_basis" else choice.lower()
+            choice = choice.upper() if name in _UPPER else choice.lower()
             if choice not in allowed:
                 raise InputError(f"column {name!r}: {getattr(self, name)!r} is not one of {', '.join(allowed)}.")
             object.__setattr__(self, name, choice)
+        object.__setattr__(self, "origin", str(self.origin or "").strip().upper())
         for f in dataclasses.fields(self):
-            if f.name == "family" or f.name in _CHOICES:
+            if f.name in ("family", "origin") or f.name in _CHOICES:
                 continue
             given = getattr(self, f.name)
             try:
@@ -147,6 +171,13 @@ class ProductFamily:
                 raise InputError(f"column {name!r}: must be > 0.")
         if self.demand_mean_units_per_week <= 0:
             raise InputError("column 'demand_mean_units_per_week': must be > 0.")
+        if self.markdown_sell_through > 1:
+            raise InputError("column 'markdown_sell_through': a share of the leftover; give a number from 0 to 1.")
+        if self.markdown_sell_through > 0 and self.markdown_price_per_unit <= self.salvage_per_unit:
+            raise InputError(
+                f"column 'markdown_price_per_unit': {self.markdown_price_per_unit} must be above salvage_per_unit "
+                f"({self.salvage_per_unit}) when markdown_sell_through > 0; raise it or set the sell-through to 0."
+            )
         if self.carrying_rate_per_yr >= 1 or self.duty_rate_offshore >= 1:
             raise InputError(
                 "columns 'carrying_rate_per_yr' and 'duty_rate_offshore' are shares: give a number below 1."
@@ -162,11 +193,31 @@ class ProductFamily:
                     f"column 'salvage_per_unit': {self.salvage_per_unit} must be below "
                     f"{name} ({getattr(self, name)}); lower the salvage value."
                 )
+            if self.recovery_per_unit() >= getattr(self, name):
+                raise InputError(
+                    f"columns 'markdown_price_per_unit' and 'markdown_sell_through': the leftover recovers "
+                    f"{self.recovery_per_unit():g} a unit, not below {name} ({getattr(self, name)}); "
+                    "lower the markdown price or its sell-through."
+                )
         if self.price_per_unit <= self.acquisition_cost("offshore") and (self.price_per_unit <= self.unit_cost_local):
             raise InputError(
                 "column 'price_per_unit': the price is below the unit cost of both sources; "
                 "check the price or the unit costs."
             )
+
+    def recovery_per_unit(self) -> float:
+        """What a unit left at the season's end recovers: markdown sell-through, the rest at the salvage price."""
+        st = self.markdown_sell_through
+        return st * self.markdown_price_per_unit + (1.0 - st) * self.salvage_per_unit
+
+    def in_transit(self, source: str) -> tuple[float, float]:
+        """Weeks of the lead time the brand owns the goods in transit, and their value per unit then."""
+        if source == "local":
+            return self.lead_time_local_weeks, self.unit_cost_local
+        if self.incoterm == "DDP":
+            return 0.0, 0.0
+        weeks = min(self.transit_offshore_weeks, self.lead_time_offshore_weeks)
+        return weeks, self.unit_cost_offshore + self.freight_offshore_per_unit + self.insurance_offshore_per_unit()
 
     def duty_offshore_per_unit(self) -> float:
         """Duty per unit: ``duty_rate_offshore`` x customs value (CIF: FOB + freight + insurance; or FOB)."""

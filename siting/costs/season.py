@@ -2,10 +2,12 @@
 
 Per family and source (``"local"`` or ``"offshore"``), with weeks as the time unit:
 
-* A season of ``S`` weeks is served by ``k`` buys of ``n = S / k`` weeks each, where
-  ``k = round(S / R_eff)`` and ``R_eff = min(S, max(R, MOQ / mean))`` (a batch of at least the MOQ
-  must last that long). Offshore typically makes one season-long buy at its MOQ; a microfactory
-  re-orders every couple of weeks.
+* A season of ``S`` weeks is served by ``k`` buys of ``n = S / k`` weeks each. A cycle lasts at
+  least the review period ``R`` and sells at least the MOQ on average (``n >= MOQ / mean``), so
+  ``k <= S / max(R, MOQ / mean)`` (:func:`max_buys`); among those ``k`` the model takes the one
+  that costs least. Offshore typically makes one season-long buy at its MOQ; a microfactory
+  re-orders every couple of weeks. A tighter MOQ or review period only removes choices, so it
+  cannot lower the cost.
 * The first buy is committed ``L`` weeks before the season opens, on the pre-season forecast: its
   window's demand has the standard deviation of :func:`siting.costs.forecast.window_demand_std`
   at horizon ``L``. It orders at least the MOQ.
@@ -15,14 +17,17 @@ Per family and source (``"local"`` or ``"offshore"``), with weeks as the time un
 * Each buy is a newsvendor (:func:`siting.costs.demand.newsvendor`, the family's
   ``distribution``) with underage cost = lost margin ``price - c`` and overage cost = carrying one
   cycle ``rate x c x n / 52`` for a buy whose leftover carries over, or the write-off
-  ``c - salvage`` for the season's last buy (``c`` = acquisition cost).
+  ``c - salvage`` plus that carrying for the season's last buy (``c`` = acquisition cost).
+* The season's end is hedged: the in-season re-orders may add a share of the write-off
+  ``c - salvage`` to their overage (:data:`HEDGES`), since leftover may end up written off; the
+  cheapest is taken with ``k``.
+* The last cycle starts from the larger of its target and the stock carried in
+  (:mod:`siting.costs.carry_in`): written off ``E[(max(T_last, P) - D)^+]`` and lost sales
+  ``E[(D - max(T_last, P))^+]``, with the carry-in's spread from the level walk and the weekly
+  noise (Poisson: ``sqrt(mean)`` a week).
 * Per season: sales = ``sum(mean n - lost_j)``, lost sales ``sum(lost_j)``, written off = the last
-  buy's leftover, where the stock position when the last buy is placed may already exceed its
-  (lower, write-off-priced) target: ``E[(max(T_last, P) - D)^+]`` with the position
-  ``P = T_prev - D_prev`` normal (level learnt at the previous buy, its drift over ``n`` weeks and
-  the weekly noise), integrated by Gauss-Legendre quadrature (``k >= 3``). Stock on hand averages
-  ``leftover_j + sales_j / 2`` over the cycles, pipeline stock = production per week x ``L``
-  (Little's law).
+  cycle's leftover. Stock on hand averages ``leftover_j + sales_j / 2`` over the cycles, pipeline
+  stock = production per week x ``L`` (Little's law).
 
 Yearly costs (the volume frame is the family's demand, ``mean x 52`` units a year):
 production = unit cost x demand; freight and duty (offshore: sea freight + insurance + duty on the
@@ -37,16 +42,17 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numpy as np
-from scipy.special import ndtr
-
+from siting.costs.carry_in import carry_in_spread, last_cycle
 from siting.costs.demand import NewsvendorResult, newsvendor
 from siting.costs.forecast import level_drift_var_per_week, window_demand_std
 from siting.costs.products import ProductFamily, cost_default
 
-__all__ = ["SOURCES", "SourcingCost", "sourcing_cost"]
+__all__ = ["SOURCES", "SourcingCost", "max_buys", "noise_std_per_week", "season_buys", "sourcing_cost"]
 
 SOURCES = ("local", "offshore")
+
+#: Shares of the write-off ``c - salvage`` the in-season re-orders may add to their overage (the season's end).
+HEDGES = (0.0, 0.05, 0.15, 0.4)
 
 
 @dataclass(frozen=True)
@@ -87,44 +93,6 @@ class SourcingCost:
         )
 
 
-_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(64)
-
-
-def _last_write_off(
-    prev: NewsvendorResult, last: NewsvendorResult, mean: float, std: float, drift: float, lead: float, n: float, k: int
-) -> float:
-    """Expected stock written off after the last buy, with the carry-in from the previous re-order.
-
-    ``E = P - T_last`` (position minus the last target, both at the level learnt when each buy is
-    placed) is normal with mean ``Q_prev - Q_last - mean n`` and variance from the level at the
-    previous buy (``s^2 (k - 2) n``), its drift to the last buy and the demand in between (``n``
-    weeks); the end stock is ``(T_last + max(E, 0) - D_last)^+`` with ``D_last`` the last
-    protection window's demand (independent of the past), normal with the last buy's mean and
-    standard deviation.
-    """
-    w = lead + n
-    var_x1 = drift * (k - 2) * n
-    var_shift = drift * (w * w * n + n**3 / 3.0 + w * n * n)  # m^2 x [(L+n) Delta + I_a]
-    e_mean = prev.order_qty - last.order_qty - mean * n
-    e_std = math.sqrt(mean * mean * (n * n * var_x1 + var_shift) + n * std * std)
-
-    def end_stock(extra: np.ndarray) -> np.ndarray:
-        if last.std <= 0:
-            return np.maximum(last.order_qty + extra - last.mean, 0.0)
-        z = (last.order_qty + extra - last.mean) / last.std
-        return last.std * (z * ndtr(z) + np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi))
-
-    # E[f(max(E, 0))] = P(E <= 0) f(0) + integral over e > 0 (Gauss-Legendre, 10 sd wide)
-    below = float(ndtr(-e_mean / e_std))
-    lo, hi = max(0.0, e_mean - 10.0 * e_std), max(0.0, e_mean + 10.0 * e_std)
-    if hi <= lo:
-        return below * float(end_stock(np.zeros(1))[0])
-    e = lo + (hi - lo) * (_GL_NODES + 1.0) / 2.0
-    pdf = np.exp(-0.5 * ((e - e_mean) / e_std) ** 2) / (e_std * math.sqrt(2.0 * math.pi))
-    above = float((_GL_WEIGHTS * end_stock(e) * pdf).sum() * (hi - lo) / 2.0)
-    return below * float(end_stock(np.zeros(1))[0]) + above
-
-
 def sourcing_cost(product: ProductFamily, source: str, *, weeks_per_yr: float | None = None) -> SourcingCost:
     """Season model of one family from one source, as yearly costs (see the module docstring).
 
@@ -146,21 +114,57 @@ def sourcing_cost(product: ProductFamily, source: str, *, weeks_per_yr: float | 
     return _sourcing_cost(product, source, wpy)
 
 
+def max_buys(product: ProductFamily, source: str) -> int:
+    """Most buys a season allows: each cycle lasts at least the review period and sells at least the MOQ on average."""
+    mean, season = product.demand_mean_units_per_week, product.season_weeks
+    review = getattr(product, f"review_period_{source}_weeks")
+    shortest = min(season, max(review, getattr(product, f"moq_{source}_units") / mean))
+    return max(1, math.floor(season / shortest + 1e-9))
+
+
 @lru_cache(maxsize=4096)
 def _sourcing_cost(product: ProductFamily, source: str, wpy: float) -> SourcingCost:
+    options = []
+    lead = getattr(product, f"lead_time_{source}_weeks")
+    drift = level_drift_var_per_week(product.forecast_cv_preseason, product.season_weeks)
+    for k in range(1, max_buys(product, source) + 1):
+        base = season_buys(product, source, k, wpy)
+        n = product.season_weeks / k
+        spread = carry_in_spread(product.demand_mean_units_per_week, noise_std_per_week(product), drift, lead, n, k)
+        options.append(_season(product, source, wpy, base, spread))
+        for hedge in HEDGES[1:] if k >= 3 else ():
+            options.append(_season(product, source, wpy, season_buys(product, source, k, wpy, hedge), spread))
+    return min(options, key=lambda s: s.total_per_yr)
+
+
+def noise_std_per_week(product: ProductFamily) -> float:
+    """The weekly demand noise the model uses: ``sqrt(mean)`` for Poisson, else the family's standard deviation."""
+    if product.distribution == "poisson":
+        return math.sqrt(product.demand_mean_units_per_week)
+    return product.demand_std_units_per_week
+
+
+def season_buys(
+    product: ProductFamily, source: str, k: int, wpy: float, hedge: float = 0.0
+) -> tuple[NewsvendorResult, ...]:
+    """The ``k`` buys of a season: the opener, the in-season re-orders and the last buy (see the module docstring)."""
     mean, std = product.demand_mean_units_per_week, product.demand_std_units_per_week
     season = product.season_weeks
     lead = getattr(product, f"lead_time_{source}_weeks")
     moq = getattr(product, f"moq_{source}_units")
-    review = min(season, max(getattr(product, f"review_period_{source}_weeks"), moq / mean))
-    k = max(1, round(season / review))
     n = season / k
     cost = product.acquisition_cost(source)
     drift = level_drift_var_per_week(product.forecast_cv_preseason, season)
 
     def buy(j: int) -> NewsvendorResult:
         last = j == k - 1
-        over = cost - product.salvage_per_unit if last else product.carrying_rate_per_yr * cost * n / wpy
+        carry = product.carrying_rate_per_yr * cost * n / wpy  # a unit left over is held one more cycle
+        if not last:  # a re-order's leftover carries over; ``hedge`` of the write-off guards the season's end
+            carry += hedge * (cost - product.recovery_per_unit())
+        # overage: carrying one cycle, plus the write-off for the last buy (shifting price and cost
+        # by ``carry`` keeps the underage, the lost margin, and the salvage value >= 0)
+        carry = max(carry, 1e-9 * cost)  # a carrying rate of 0 would make a re-order unbounded
+        shift, salvage = (carry, product.recovery_per_unit()) if last else (carry, cost)
         if j == 0:  # season opener: committed L weeks ahead on the pre-season forecast, at least the MOQ
             cyc_mean, cyc_std, cyc_moq = mean * n, window_demand_std(mean, std, drift, lead, n), moq
         else:  # quick response: order up to a level protecting L + n weeks, from the level learnt so far
@@ -168,36 +172,54 @@ def _sourcing_cost(product: ProductFamily, source: str, wpy: float) -> SourcingC
         return newsvendor(
             cyc_mean,
             cyc_std,
-            product.price_per_unit,
-            cost,
-            cost - over,
+            product.price_per_unit + shift,
+            cost + shift,
+            salvage,
             moq=cyc_moq,
             distribution=product.distribution,
         )
 
     # buys 1 .. k-2 are the same newsvendor: price the opener, one middle buy and the last once each
     distinct = {j: buy(j) for j in sorted({0, min(1, k - 1), k - 1})}
-    cycles = [distinct[j] if j in distinct else distinct[1] for j in range(k)]
-    sold = lost = on_hand = 0.0
-    for cyc in cycles:
-        sales_j = mean * n - cyc.expected_lost_sales
-        sold += sales_j
-        lost += cyc.expected_lost_sales
-        on_hand += (cyc.expected_leftover + sales_j / 2.0) / k
-    written_off = cycles[-1].expected_leftover
-    if k >= 3:  # the carry-in from the previous re-order can exceed the lower last target
-        written_off = _last_write_off(cycles[-2], cycles[-1], mean, std, drift, lead, n, k)
-        on_hand += (written_off - cycles[-1].expected_leftover) / k
+    return tuple(distinct[j] if j in distinct else distinct[1] for j in range(k))
+
+
+def _season(
+    product: ProductFamily,
+    source: str,
+    wpy: float,
+    cycles: tuple[NewsvendorResult, ...],
+    spread: tuple[float, float],
+) -> SourcingCost:
+    """Season outcome and yearly costs of one policy: the buys ``cycles`` (their order-up-to levels).
+
+    ``spread`` is :func:`siting.costs.carry_in.carry_in_spread` for ``len(cycles)`` buys.
+    """
+    mean = product.demand_mean_units_per_week
+    season = product.season_weeks
+    k = len(cycles)
+    n = season / k
+    cost = product.acquisition_cost(source)
+    lost_j = [c.expected_lost_sales for c in cycles]
+    left_j = [c.expected_leftover for c in cycles]
+    if k >= 2:  # the carry-in from the previous buy can exceed the lower last target
+        w, e_std = spread
+        left_j[-1], lost_j[-1] = last_cycle(cycles[-2].order_qty, cycles[-1], mean, w, e_std, product.distribution)
+    sold = sum(mean * n - lost for lost in lost_j)
+    lost = sum(lost_j)
+    written_off = left_j[-1]
+    on_hand = sum(left + (mean * n - lost) / 2.0 for left, lost in zip(left_j, lost_j)) / k
     seasons = wpy / season
     demand = mean * wpy
-    pipeline = (sold + written_off) / season * lead
+    transit_weeks, transit_value = product.in_transit(source)  # owned from the Incoterm's transfer
+    pipeline = (sold + written_off) / season * transit_weeks
     unit_cost = getattr(product, f"unit_cost_{source}")
     return SourcingCost(
         family=product.family,
         source=source,
         buys_per_season=k,
         cycle_weeks=n,
-        cycles=tuple(cycles),
+        cycles=cycles,
         demand_units_per_yr=demand,
         units_sold_per_yr=sold * seasons,
         lost_sales_units_per_yr=lost * seasons,
@@ -206,7 +228,7 @@ def _sourcing_cost(product: ProductFamily, source: str, wpy: float) -> SourcingC
         pipeline_units=pipeline,
         production_per_yr=unit_cost * demand,
         freight_duty_per_yr=(cost - unit_cost) * demand,
-        carrying_per_yr=product.carrying_rate_per_yr * cost * (on_hand + pipeline),
-        unsold_stock_per_yr=written_off * (cost - product.salvage_per_unit) * seasons,
+        carrying_per_yr=product.carrying_rate_per_yr * (cost * on_hand + transit_value * pipeline),
+        unsold_stock_per_yr=written_off * (cost - product.recovery_per_unit()) * seasons,
         lost_margin_per_yr=lost * (product.price_per_unit - cost) * seasons,
     )

@@ -135,7 +135,7 @@ def site_business_case(
         offshore_last_mile_kg_per_week=dc.co2e_wtw_kg_per_week,
         offshore=options.offshore,
     )
-    local_fixed = fixed["local"].production_energy + fixed["local"].inbound_freight
+    local_fixed = fixed["local"].production_energy + fixed["local"].inbound_freight + fixed["local"].unsold_goods
     costs["co2e_local_kg_per_unit"] = local_fixed + raw["co2e_wtw_kg_per_week"].to_numpy() / units_per_week
     costs["co2e_offshore_kg_per_unit"] = fixed["offshore"].total
     return costs

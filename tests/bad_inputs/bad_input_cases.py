@@ -787,6 +787,22 @@ def _build(name: str, **kw: Any) -> Callable[[Path, Kit], Any]:
     return call
 
 
+def _a_family() -> Any:
+    from siting.costs import load_products
+    from siting.costs.products import example_products_path
+
+    return load_products(example_products_path())[0]
+
+
+def _family_with(name: str, value: Any, **more: Any) -> Callable[[Path, Kit], Any]:
+    def call(tmp: Path, kit: Kit) -> Any:
+        import dataclasses
+
+        return dataclasses.replace(_a_family(), **{name: value, **more})
+
+    return call
+
+
 def _then(make: Callable[[Path, Kit], Any], call: Callable[[Path, Kit], Any]) -> Callable[[Path, Kit], Any]:
     def both(tmp: Path, kit: Kit) -> Any:
         make(tmp, kit)
@@ -909,6 +925,48 @@ API_CASES: list[ApiCase] = [
         ),
         "InputError",
         ("s.toml",),
+    ),
+]
+
+#: The inventory-risk model's hostile inputs (issue 22). Kept apart from API_CASES until the README's
+#: count of the catalogue (test_catalogue) is updated with them: then append them to API_CASES.
+COST_API_CASES: list[ApiCase] = [
+    *[
+        ApiCase(f"family-{name}-{label}", _family_with(name, value), "InputError", (words,))
+        for name, value, label, words in (
+            ("incoterm", "FCA", "unknown", "incoterm"),
+            ("incoterm", "", "empty", "incoterm"),
+            ("transit_offshore_weeks", -1.0, "negative", "transit_offshore_weeks"),
+            ("transit_offshore_weeks", float("nan"), "nan", "transit_offshore_weeks"),
+            ("markdown_sell_through", 1.5, "above-one", "markdown_sell_through"),
+            ("markdown_sell_through", float("inf"), "inf", "markdown_sell_through"),
+            ("markdown_price_per_unit", -3.0, "negative", "markdown_price_per_unit"),
+            ("embodied_co2e_kg_per_unit", float("-inf"), "minus-inf", "embodied_co2e_kg_per_unit"),
+        )
+    ],
+    ApiCase(
+        "family-markdown-below-salvage",
+        _family_with("markdown_sell_through", 0.5, markdown_price_per_unit=0.1),
+        "InputError",
+        ("markdown_price_per_unit",),
+    ),
+    ApiCase(
+        "origin-unknown",
+        lambda t, k: __import__("siting.costs", fromlist=["x"]).with_origin(_a_family(), "Atlantis"),
+        "InputError",
+        ("Atlantis", "origins.csv"),
+    ),
+    ApiCase(
+        "simulate-seasons-zero",
+        lambda t, k: __import__("siting.costs", fromlist=["x"]).simulate_family(_a_family(), "local", seasons=0),
+        "InputError",
+        ("seasons",),
+    ),
+    ApiCase(
+        "simulate-volume-nan",
+        lambda t, k: __import__("siting.costs", fromlist=["x"]).simulate_family(_a_family(), "local", float("nan")),
+        "InputError",
+        ("units_per_week",),
     ),
 ]
 

@@ -161,9 +161,46 @@ def test_longer_lead_time_raises_stock_and_carrying_cost():
     for source in ("local", "offshore"):
         runs = [sourcing_cost(p.scaled(**{f"lead_time_{source}_weeks": f}), source) for f in (0.5, 1, 2, 4)]
         for a, b in zip(runs, runs[1:]):
-            assert b.pipeline_units > a.pipeline_units
+            if source == "local":  # owned over the whole lead time
+                assert b.pipeline_units > a.pipeline_units
+            else:  # FOB: owned for the 4.3 weeks at sea only, whatever the production time
+                assert b.pipeline_units == pytest.approx(a.pipeline_units, rel=0.05)
             assert b.carrying_per_yr > a.carrying_per_yr
             assert b.total_per_yr > a.total_per_yr
+
+
+def test_incoterm_sets_when_offshore_goods_are_carried():
+    """FOB/EXW/CIF: transit weeks at FOB + freight + insurance; DDP: none; the on-hand stock alike."""
+    p = _example_family()
+    fob = sourcing_cost(p, "offshore")
+    ddp = sourcing_cost(dataclasses.replace(p, incoterm="ddp"), "offshore")
+    bought_per_week = (fob.units_sold_per_yr + fob.written_off_units_per_yr) / 52
+    assert fob.pipeline_units == pytest.approx(bought_per_week * 4.3, rel=1e-12)
+    assert ddp.pipeline_units == 0.0
+    value = 12 + 0.5 + 0.005 * 12  # duty is paid on arrival
+    assert fob.carrying_per_yr - ddp.carrying_per_yr == pytest.approx(0.2 * value * fob.pipeline_units, rel=1e-12)
+    short = sourcing_cost(dataclasses.replace(p, lead_time_offshore_weeks=3.0), "offshore")
+    bought_short = (short.units_sold_per_yr + short.written_off_units_per_yr) / 52
+    assert short.pipeline_units == pytest.approx(bought_short * 3.0, rel=1e-12)  # transit capped at the lead time
+    with pytest.raises(InputError, match="incoterm"):
+        dataclasses.replace(p, incoterm="FCA")
+
+
+def test_markdown_recovers_part_of_the_leftover_before_the_jobber():
+    p = _example_family()
+    md = dataclasses.replace(p, markdown_price_per_unit=10.0, markdown_sell_through=0.5)
+    assert md.recovery_per_unit() == pytest.approx(0.5 * 10 + 0.5 * 5)
+    # the same as one salvage value of 7.5 (the recovery is all the model uses at the season's end)
+    same = dataclasses.replace(p, salvage_per_unit=7.5)
+    for source in ("local", "offshore"):
+        assert sourcing_cost(md, source).total_per_yr == pytest.approx(sourcing_cost(same, source).total_per_yr)
+        assert sourcing_cost(md, source).total_per_yr < sourcing_cost(p, source).total_per_yr
+    with pytest.raises(InputError, match="markdown_sell_through"):
+        dataclasses.replace(p, markdown_sell_through=1.5)
+    with pytest.raises(InputError, match="markdown_price_per_unit"):
+        dataclasses.replace(p, markdown_price_per_unit=4.0, markdown_sell_through=0.2)
+    with pytest.raises(InputError, match="recovers"):
+        dataclasses.replace(p, markdown_price_per_unit=20.0, markdown_sell_through=0.9)
 
 
 # --------------------------------------------------------------------------- README worked example
@@ -202,25 +239,25 @@ README_EXAMPLE = {
         "production": "15.0000",
         "freight_duty": "0.0000",
         "carrying": "0.1588",
-        "unsold_stock": "0.0556",
-        "lost_margin": "0.0618",
+        "unsold_stock": "0.0551",
+        "lost_margin": "0.0622",
         "delivery": "1.0000",
         "site": "2.6923",
-        "per_unit": "18.9686",
+        "per_unit": "18.9685",
         "fill_rate": "0.9938",
     },
     "offshore": {
         "production": "12.0000",
         "freight_duty": "2.0672",
-        "carrying": "1.4420",
+        "carrying": "1.0779",
         "unsold_stock": "1.0664",
         "lost_margin": "0.2767",
         "delivery": "1.2000",
         "site": "0.0000",
-        "per_unit": "18.0523",
+        "per_unit": "17.6882",
         "fill_rate": "0.9747",
     },
-    "saving_per_unit": "-0.9163",
+    "saving_per_unit": "-1.2803",
 }
 
 
@@ -249,20 +286,28 @@ def _hand_check() -> dict[str, dict[str, float]]:
     sd1 = math.sqrt(100**2 * s2 * (3**3 / 3) + 3 * 20**2)
     lost0, left0 = cycle(200, sd0, cr, 50)
     lost_m, left_m = cycle(300, sd1, cr)
-    lost_z, _ = cycle(300, sd1, 0.5)  # the last buy: overage = c - salvage, CR = 10 / 20
-    # its write-off with the carry-in: position minus target E ~ N(Q_mid - Q_last - 200, sd_e), the
-    # end stock (300 + max(E, 0) - D)^+ with D ~ N(300, sd1), integrated numerically over E
-    q_mid, q_last = 300 + norm.ppf(cr) * sd1, 300.0
+    # the last buy: overage = c - salvage + one cycle's carrying, CR = 10 / (20 + hold)
+    q_mid, q_last = 300 + norm.ppf(cr) * sd1, 300 + norm.ppf(10 / (20 + hold)) * sd1
+    # its write-off and lost sales with the carry-in: position minus target E ~ N(Q_mid - Q_last - 200,
+    # sd_e), the end stock (Q_last + max(E, 0) - D)^+ and the shortage (D - Q_last - max(E, 0))^+ with
+    # D ~ N(300, sd1), integrated numerically over E
     sd_e = math.sqrt(100**2 * (2**2 * s2 * 11 * 2 + s2 * (3**2 * 2 + 2**3 / 3 + 3 * 2**2)) + 2 * 20**2)
 
     def end_stock(e: float) -> float:
         z = (q_last + max(e, 0.0) - 300) / sd1
         return sd1 * (z + loss(z))  # E[(x - D)^+] = sd (z + L(z))
 
+    def short(e: float) -> float:
+        return sd1 * loss((q_last + max(e, 0.0) - 300) / sd1)  # E[(D - x)^+] = sd L(z)
+
     mu_e = q_mid - q_last - 200
-    left_z = integrate.quad(
-        lambda e: end_stock(e) * norm.pdf(e, mu_e, sd_e), mu_e - 12 * sd_e, mu_e + 12 * sd_e, epsabs=1e-12, limit=200
-    )[0]
+
+    def over_e(f) -> float:
+        return integrate.quad(
+            lambda e: f(e) * norm.pdf(e, mu_e, sd_e), mu_e - 12 * sd_e, mu_e + 12 * sd_e, epsabs=1e-12, limit=200
+        )[0]
+
+    left_z, lost_z = over_e(end_stock), over_e(short)
     lost = lost0 + 11 * lost_m + lost_z
     sales = 13 * 200 - lost
     on_hand = (left0 + (200 - lost0) / 2 + 11 * (left_m + (200 - lost_m) / 2) + left_z + (200 - lost_z) / 2) / 13
@@ -288,7 +333,9 @@ def _hand_check() -> dict[str, dict[str, float]]:
     off = {
         "production": fob * demand,
         "freight_duty": (c - fob) * demand,
-        "carrying": rate * c * (left + sales / 2 + (sales + left) / 26 * 10),
+        # FOB: owned from departure, so 4.3 of the 10 weeks' lead time are carried, at FOB + freight +
+        # insurance (duty is paid on arrival); on hand at c
+        "carrying": rate * (c * (left + sales / 2) + (fob + freight + insurance) * (sales + left) / 26 * 4.3),
         "unsold_stock": 2 * left * (c - salvage),
         "lost_margin": 2 * lost * (price - c),
         "delivery": EXAMPLE_OFFSHORE_DELIVERY,
@@ -302,9 +349,10 @@ def _hand_check() -> dict[str, dict[str, float]]:
 
 
 def _readme_costs_section() -> str:
-    text = (REPO / "README.md").read_text(encoding="utf-8")
-    start = text.index("<!-- section:costs -->")
-    nxt = text.find("<!-- section:", start + 10)
+    """The worked example's page (it moved from the README to docs/inventory-risk.md with issue 22)."""
+    text = (REPO / "docs" / "inventory-risk.md").read_text(encoding="utf-8")
+    start = text.index("## Worked example")
+    nxt = text.find("\n## ", start + 10)
     return text[start : nxt if nxt > 0 else len(text)]
 
 
@@ -345,14 +393,14 @@ def test_readme_worked_example_reproduced():
     diffs = {
         "0.93 more": lo("production") - off("production") - off("freight_duty"),
         "2.69 of": lo("site"),
-        "1.28 more in carrying": off("carrying") - lo("carrying"),
+        "0.92 more in carrying": off("carrying") - lo("carrying"),
         "1.23 more in unsold": off("unsold_stock") + off("lost_margin") - lo("unsold_stock") - lo("lost_margin"),
         "0.20 more in delivery": off("delivery") - lo("delivery"),
     }
     for text, value in diffs.items():
         assert text in " ".join(section.split()), text
         assert f"{value:.2f}" == text.split()[0], (text, value)
-    assert c.saving_per_unit < 0 < _example_comparison_site(9_000.0).saving_per_unit  # "a site at 9 000 ..."
+    assert c.saving_per_unit < 0 < _example_comparison_site(7_000.0).saving_per_unit  # "a site at 7 000 ..."
 
 
 def test_duty_is_charged_on_the_cif_value():
@@ -554,3 +602,21 @@ def test_bad_product_csv_gives_clear_errors(tmp_path, edit, expected):
 def test_missing_product_file(tmp_path):
     with pytest.raises(InputError, match="not found"):
         load_products(tmp_path / "nope.csv")
+
+
+def test_origins_table_is_sourced_and_bangladesh_lands_20_percent_below_china():
+    from siting.costs import origins, with_origin
+
+    table = origins()
+    assert {"CN", "BD"} <= set(table.index)
+    assert table[["source", "year", "grade"]].astype(str).apply(lambda c: c.str.len() > 0).all().all()
+    tee = load_products(example_products_path())[0]
+    china, bangladesh = with_origin(tee, "cn"), with_origin(tee, "BD")
+    assert china.origin == "CN" and bangladesh.duty_rate_offshore == 0.0
+    assert china.acquisition_cost("offshore") == pytest.approx(tee.acquisition_cost("offshore"))  # the reference
+    # McKinsey 2018: total landed cost about 20% below China's
+    ratio = bangladesh.acquisition_cost("offshore") / china.acquisition_cost("offshore")
+    assert ratio == pytest.approx(0.80, abs=0.005)
+    assert bangladesh.lead_time_offshore_weeks == table.loc["BD", "lead_time_offshore_weeks"]
+    with pytest.raises(InputError, match="origins.csv"):
+        with_origin(tee, "XX")

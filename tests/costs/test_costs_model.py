@@ -220,7 +220,13 @@ def test_co2e_per_unit_by_hand():
     assert out["local"].last_mile == pytest.approx(0.05)
     assert out["offshore"].production_energy == pytest.approx(kwh * 0.58)
     assert out["offshore"].inbound_freight == pytest.approx(0.5 * per_kg)
-    assert out["offshore"].total == pytest.approx(0.58 + 0.5 * per_kg + 0.08)
+    # goods made and written off unsold: each carries its electricity (1 kWh) at the producing grid
+    demand = 1000.0 * 52
+    for side, grid in (("local", 0.08), ("offshore", 0.58)):
+        unsold = sum(sourcing_cost(p, side).written_off_units_per_yr for p in products) * 1.0 * grid / demand
+        assert out[side].unsold_goods == pytest.approx(unsold, rel=1e-12) and unsold > 0
+    assert out["offshore"].unsold_goods > 5 * out["local"].unsold_goods
+    assert out["offshore"].total == pytest.approx(0.58 + 0.5 * per_kg + 0.08 + out["offshore"].unsold_goods)
     assert grid_factor("XX") == grid_factor("EU27") == 0.281
 
 
