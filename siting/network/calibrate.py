@@ -13,7 +13,7 @@ import pandas as pd
 
 from siting.errors import InputError, MissingColumnError, MissingFileError
 from siting.network.profiles import DAYS, ROAD_CLASSES, SpeedProfile
-from siting.network.timing import SIGNAL_DELAY_S, TURN_PENALTY_S, node_delay_s
+from siting.network.timing import SIGNAL_DELAY_S, TURN_PENALTY_S, _check_s, node_delay_s
 from siting.network.traffic import _road_class
 
 __all__ = ["TRIP_COLUMNS", "CalibrationResult", "read_trips", "trip_times", "calibrate"]
@@ -264,6 +264,8 @@ def calibrate(
 
     if len(trips) < 2:
         raise InputError("calibration needs at least 2 trips")
+    signal_delay_s = _check_s("signal_delay_s", signal_delay_s)
+    turn_penalty_s = _check_s("turn_penalty_s", turn_penalty_s)
     e = _edges(G, signal_delay_s, turn_penalty_s)
     groups = _by_hour(trips, e)
     bases = {h: _base_s(e, profile, h) for h, _ in groups}
@@ -303,3 +305,15 @@ def calibrate(
     table["before_time_s"] = before
     table["after_time_s"] = after
     return CalibrationResult(fitted_profile, fitted_scales, _errors(before, obs), _errors(after, obs), table, rounds)
+
+
+def format_calibration(result: CalibrationResult) -> str:
+    """A short text report: the scale per road class and the error before and after (median, p90)."""
+    lines = [f"calibrated on {len(result.trips)} trips, {result.iterations} fit-and-reroute round(s)"]
+    lines.append("road class\ttravel-time scale")
+    lines += [f"{c}\t{s:.3f}" for c, s in result.scales.items()]
+    for label, err in (("before", result.error_before), ("after", result.error_after)):
+        lines.append(
+            f"error {label}: median {err['median']:.1%}, p90 {err['p90']:.1%} (|modelled - observed| / observed)"
+        )
+    return "\n".join(lines)
