@@ -1,0 +1,135 @@
+"""Window travel times: a hand-worked junction (signal, turn penalty, its node-based approximation) and OD exactness."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from siting.network import build_network, od_matrix
+from siting.network.observed import read_segment_speeds
+from siting.network.profiles import HOURS_PER_WEEK, ROAD_CLASSES, SpeedProfile, default_profile, parse_window
+from siting.network.signals import read_signals
+from siting.network.timing import SIGNAL_DELAY_S, TURN_PENALTY_S, apply_profile, turn_exact_time_s
+
+# A residential street 1-2-4-6 crosses a primary road 5-2-3 at node 2 (a side street 4-8); node 7, 11 m before the
+# street's end at 6, carries highway=traffic_signals (simplification drops 7: the signal marks 6).
+_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6">
+<node id="1" lat="60.0" lon="24.00"/>
+<node id="2" lat="60.0" lon="24.01"/>
+<node id="3" lat="60.01" lon="24.01"/>
+<node id="4" lat="60.0" lon="24.02"/>
+<node id="5" lat="59.99" lon="24.01"/>
+<node id="6" lat="60.0" lon="24.03"/>
+<node id="7" lat="60.0" lon="24.0298"><tag k="highway" v="traffic_signals"/></node>
+<node id="8" lat="60.01" lon="24.02"/>
+<way id="10"><nd ref="1"/><nd ref="2"/><nd ref="4"/><nd ref="7"/><nd ref="6"/><tag k="highway" v="residential"/></way>
+<way id="11"><nd ref="5"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="primary"/></way>
+<way id="12"><nd ref="4"/><nd ref="8"/><tag k="highway" v="residential"/></way>
+</osm>
+"""
+OTHER, PRIMARY = 1.5, 2.0
+
+
+@pytest.fixture(scope="module")
+def cross(tmp_path_factory) -> tuple[nx.MultiDiGraph, Path]:
+    folder = tmp_path_factory.mktemp("timing")
+    (folder / "cross.osm").write_text(_XML)
+    return build_network(folder / "cross.osm", cache=False), folder
+
+
+def _flat() -> SpeedProfile:
+    values = np.ones((len(ROAD_CLASSES), HOURS_PER_WEEK))
+    values[ROAD_CLASSES.index("other")] = OTHER
+    values[ROAD_CLASSES.index("primary")] = PRIMARY
+    return SpeedProfile("flat", values, "time_factor", "test")
+
+
+def _free(G: nx.MultiDiGraph, u: int, v: int) -> float:
+    return float(G[u][v][0]["travel_time"])
+
+
+def test_signal_nodes_are_read_and_marked_on_the_junction(cross):
+    G, folder = cross
+    assert read_signals(folder / "cross.osm", "xml").tolist() == [[24.0298, 60.0]]
+    assert sorted(n for n, s in G.nodes(data="traffic_signals") if s) == [6]
+    assert 7 not in G
+
+
+def test_hand_worked_junction_times(cross):
+    G, _ = cross
+    H = apply_profile(G, _flat(), parse_window("08:00-09:00"))
+    by_hand = {
+        (1, 2): _free(G, 1, 2) * OTHER + TURN_PENALTY_S,  # a primary road leaves node 2: give way
+        (4, 2): _free(G, 4, 2) * OTHER + TURN_PENALTY_S,
+        (3, 2): _free(G, 3, 2) * PRIMARY,  # already on the primary road
+        (2, 4): _free(G, 2, 4) * OTHER,
+        (4, 6): _free(G, 4, 6) * OTHER + SIGNAL_DELAY_S,  # signalised junction at 6
+        (6, 4): _free(G, 6, 4) * OTHER,
+        (2, 3): _free(G, 2, 3) * PRIMARY,
+    }
+    for (u, v), t in by_hand.items():
+        assert H[u][v][0]["travel_time"] == pytest.approx(t, rel=1e-12), (u, v)
+    assert G[1][2][0]["travel_time"] == pytest.approx(_free(G, 1, 2))  # the input graph is untouched
+    od = od_matrix(H, [1], [3, 4, 6])[0]
+    assert od[0] == pytest.approx(by_hand[(1, 2)] + by_hand[(2, 3)])
+    assert od[1] == pytest.approx(by_hand[(1, 2)] + by_hand[(2, 4)])
+    assert od[2] == pytest.approx(by_hand[(1, 2)] + by_hand[(2, 4)] + by_hand[(4, 6)])
+
+
+def test_node_based_turn_penalty_against_the_edge_expanded_exact_one(cross):
+    G, _ = cross
+    H = apply_profile(G, _flat(), parse_window("08:00-09:00"))
+    base = {}
+    for u, v, k, d in G.edges(keys=True, data=True):
+        base[(u, v, k)] = d["travel_time"] * (PRIMARY if d["highway"] == "primary" else OTHER)
+    approx = od_matrix(H, [1], [3, 4])[0]
+    exact = [turn_exact_time_s(G, 1, t, base) for t in (3, 4)]
+    # the turn onto the primary road: both charge it once
+    assert approx[0] == pytest.approx(exact[0])
+    assert exact[0] == pytest.approx(base[(1, 2, 0)] + TURN_PENALTY_S + base[(2, 3, 0)])
+    # straight across the primary road: the exact rule charges nothing, the approximation the penalty
+    assert exact[1] == pytest.approx(base[(1, 2, 0)] + base[(2, 4, 0)])
+    assert approx[1] - exact[1] == pytest.approx(TURN_PENALTY_S)
+
+
+def test_observed_segment_speed_replaces_the_profile(cross, tmp_path: Path):
+    G, _ = cross
+    (tmp_path / "speeds.csv").write_text("from_osm_node,to_osm_node,speed_kph\n1,2,36\n")
+    H = apply_profile(
+        G, _flat(), parse_window("08:00-09:00"), segment_speeds=read_segment_speeds(tmp_path / "speeds.csv", G)
+    )
+    assert H[1][2][0]["travel_time"] == pytest.approx(G[1][2][0]["length"] / 10.0 + TURN_PENALTY_S)
+    assert H[2][1][0]["travel_time"] == pytest.approx(_free(G, 2, 1) * OTHER)  # other direction: profile
+    # OSRM's own headerless form reads the same
+    (tmp_path / "osrm.csv").write_text("1,2,36\n")
+    assert read_segment_speeds(tmp_path / "osrm.csv", G) == {(1, 2): 36.0}
+
+
+def test_window_od_on_the_demo_equals_networkx(helsinki_drive):
+    window = parse_window("06:00-09:00")
+    H = apply_profile(helsinki_drive, default_profile(), window)
+    factors = default_profile().window_values(window)
+    extra = []
+    for _u, v, d in H.edges(data=True):
+        cls = d["highway"] if d["highway"] in factors else "other"
+        cls = {"primary_link": "primary", "tertiary_link": "tertiary"}.get(d["highway"], cls)
+        extra.append((d["travel_time"] - d["free_flow_time_s"] * factors[cls], bool(H.nodes[v].get("traffic_signals"))))
+    extra_s = np.array([e for e, _ in extra])
+    signal = np.array([s for _, s in extra])
+    assert np.allclose(extra_s[signal], SIGNAL_DELAY_S)
+    assert np.all(np.isclose(extra_s[~signal], 0.0) | np.isclose(extra_s[~signal], TURN_PENALTY_S))
+    assert signal.sum() > 20  # the demo's signalised junctions are charged
+    nodes = list(H.nodes)
+    sources = nodes[::17]
+    ours = od_matrix(H, sources, nodes)
+    for i, s in enumerate(sources):
+        ref = nx.single_source_dijkstra_path_length(H, s, weight="travel_time")
+        theirs = np.array([ref.get(t, np.inf) for t in nodes])
+        assert np.allclose(ours[i], theirs, rtol=0, atol=1e-9)
+    free = od_matrix(helsinki_drive, sources, nodes)
+    ok = np.isfinite(free) & (free > 0)
+    assert np.median(ours[ok] / free[ok]) > 1.285  # at least the smallest class factor of the window
