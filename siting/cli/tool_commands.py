@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import shutil
 from pathlib import Path
 from typing import Annotated, Any
@@ -136,6 +137,11 @@ def network_calibrate(
     from siting.outputs import atomic_path
 
     out = check_file_target(out, "--out", (".csv",))
+    for option, value in (("--signal-delay-s", signal_delay_s), ("--turn-penalty-s", turn_penalty_s)):
+        if not (math.isfinite(value) and value >= 0):
+            raise InputError(f"{option} is {value:g}; give seconds >= 0.")
+    if not trips.is_file():
+        raise MissingFileError(f"--trips {trips} does not exist; check the path.")
     if not Path(network).expanduser().exists():
         raise MissingFileError(f"network file {network} does not exist; check the path.")
     start = default_profile() if profile is None else read_profile_csv(profile)
