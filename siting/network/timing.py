@@ -9,6 +9,7 @@ from typing import Any
 import networkx as nx
 
 from siting.errors import InputError
+from siting.network.ferry_service import ferry_service, window_wait_s
 from siting.network.profiles import ROAD_CLASSES, DeliveryWindow, SpeedProfile
 from siting.network.traffic import _road_class
 
@@ -101,7 +102,8 @@ def apply_profile(
     averaged over the window) or ``length / speed_c`` (a ``speed_kph`` profile, harmonic
     mean over the window); an observed segment speed (``segment_speeds[(u, v)]``, km/h)
     replaces either. Then :func:`node_delay_s` for the junction the edge ends at.
-    Ferries keep their time.
+    A ferry's boarding wait becomes the window's (half its headway in service, the time to
+    its first sailing in its night gap; :mod:`siting.network.ferry_service`).
 
     Parameters
     ----------
@@ -128,8 +130,14 @@ def apply_profile(
     values = profile.window_values(window)
     observed = segment_speeds or {}
     H = G.copy()
+    waits: dict[str, float] = {}
     for u, v, d in H.edges(data=True):
         if d.get("route") == "ferry":
+            service = ferry_service(d.get("ferry_interval"), d.get("ferry_opening_hours"))
+            wait = window_wait_s(service, window)
+            d["travel_time"] = float(d["travel_time"]) - float(d.get("ferry_wait_s", 0.0)) + wait
+            d["ferry_wait_s"] = wait
+            waits[str(d.get("name"))] = wait
             continue
         free = float(d.setdefault("free_flow_time_s", d["travel_time"]))
         cls = _road_class(d.get("highway"))
@@ -150,6 +158,7 @@ def apply_profile(
         "turn_penalty_s": turn_penalty_s,
         "signal_nodes": sum(1 for _, s in H.nodes(data="traffic_signals") if s),
         "observed_segments": len(observed),
+        "ferry_wait_s": waits,
         "delay_source": DELAY_SOURCE,
     }
     return H
