@@ -132,7 +132,7 @@ def network_calibrate(
     _setup_logging(verbose, quiet)
     from siting.cli.staging import check_file_target
     from siting.network.build import build_network
-    from siting.network.calibrate import calibrate, format_calibration, read_trips
+    from siting.network.calibration import calibrate, format_calibration, read_trips
     from siting.network.profiles import default_profile, read_profile_csv, write_profile_csv
     from siting.outputs import atomic_path
 

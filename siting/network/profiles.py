@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -181,6 +182,7 @@ def parse_window(text: str) -> DeliveryWindow:
     return DeliveryWindow(text, _days(m["days"] or "mon-fri", text), start, end)
 
 
+@functools.cache
 def default_profile() -> SpeedProfile:
     """The shipped profile: an estimate for European cities (see :data:`DEFAULT_PROFILE_SOURCE`).
 

@@ -9,7 +9,7 @@ from typing import Any
 import networkx as nx
 
 from siting.errors import InputError
-from siting.network.ferry_service import ferry_service, window_wait_s
+from siting.network.ferry_hours import ferry_service, window_wait_s
 from siting.network.profiles import ROAD_CLASSES, DeliveryWindow, SpeedProfile
 from siting.network.traffic import _road_class
 
@@ -19,6 +19,7 @@ __all__ = [
     "DELAY_SOURCE",
     "class_rank",
     "node_delay_s",
+    "junction_delays_s",
     "apply_profile",
     "turn_exact_time_s",
 ]
@@ -81,6 +82,61 @@ def node_delay_s(
     return 0.0
 
 
+def junction_delays_s(
+    G: nx.MultiDiGraph, *, signal_delay_s: float, turn_penalty_s: float
+) -> dict[tuple[Any, Any, Any], float]:
+    """:func:`node_delay_s` of every road edge (u, v, key), in one pass over the graph.
+
+    Parameters
+    ----------
+    G
+        The graph.
+    signal_delay_s, turn_penalty_s
+        Seconds.
+
+    Returns
+    -------
+    dict
+        (u, v, key) -> seconds; ferries are left out.
+    """
+    rank_of: dict[Any, int] = {}
+
+    def rank(highway: Any) -> int:
+        key = tuple(highway) if isinstance(highway, list) else highway
+        if key not in rank_of:
+            rank_of[key] = class_rank(highway)
+        return rank_of[key]
+
+    # per node: the two highest-ranked road edges leaving it towards distinct neighbours
+    top: dict[Any, list[tuple[int, Any]]] = {}
+    for v, w, d in G.edges(data=True):
+        if d.get("route") == "ferry":
+            continue
+        r = rank(d.get("highway"))
+        best = top.setdefault(v, [])
+        for i, (r0, w0) in enumerate(best):
+            if w0 == w:
+                if r > r0:
+                    best[i] = (r, w)
+                break
+        else:
+            best.append((r, w))
+        best.sort(key=lambda t: -t[0])
+        del best[2:]
+    out: dict[tuple[Any, Any, Any], float] = {}
+    signals = {n for n, s in G.nodes(data="traffic_signals") if s}
+    for u, v, k, d in G.edges(keys=True, data=True):
+        if d.get("route") == "ferry":
+            continue
+        if v in signals:
+            out[(u, v, k)] = signal_delay_s
+            continue
+        r = rank(d.get("highway"))
+        onward = next((r0 for r0, w0 in top.get(v, []) if w0 != u), -1)
+        out[(u, v, k)] = turn_penalty_s if turn_penalty_s > 0 and onward > r else 0.0
+    return out
+
+
 def _check_s(name: str, value: float) -> float:
     if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
         raise InputError(f"{name} is {value!r}; give seconds >= 0")
@@ -103,7 +159,7 @@ def apply_profile(
     mean over the window); an observed segment speed (``segment_speeds[(u, v)]``, km/h)
     replaces either. Then :func:`node_delay_s` for the junction the edge ends at.
     A ferry's boarding wait becomes the window's (half its headway in service, the time to
-    its first sailing in its night gap; :mod:`siting.network.ferry_service`).
+    its first sailing in its night gap; :mod:`siting.network.ferry_hours`).
 
     Parameters
     ----------
@@ -131,7 +187,8 @@ def apply_profile(
     observed = segment_speeds or {}
     H = G.copy()
     waits: dict[str, float] = {}
-    for u, v, d in H.edges(data=True):
+    delays = junction_delays_s(H, signal_delay_s=signal_delay_s, turn_penalty_s=turn_penalty_s)
+    for u, v, k, d in H.edges(keys=True, data=True):
         if d.get("route") == "ferry":
             service = ferry_service(d.get("ferry_interval"), d.get("ferry_opening_hours"))
             wait = window_wait_s(service, window)
@@ -147,7 +204,7 @@ def apply_profile(
             base = free * values[cls]
         else:
             base = float(d["length"]) / (values[cls] / 3.6)
-        d["travel_time"] = base + node_delay_s(H, u, v, d, signal_delay_s=signal_delay_s, turn_penalty_s=turn_penalty_s)
+        d["travel_time"] = base + delays[(u, v, k)]
     H.graph["travel_times"] = {
         "profile": profile.name,
         "profile_kind": profile.kind,

@@ -962,7 +962,7 @@ def _speeds(rows: Callable[[int, int], str]) -> Callable[[Path, Kit], Any]:
 
 def _trips_file(rows: Callable[[int, int], str]) -> Callable[[Path, Kit], Any]:
     def call(tmp: Path, kit: Kit) -> Any:
-        from siting.network.calibrate import read_trips
+        from siting.network.calibration import read_trips
 
         u, v = _an_edge(kit)
         (tmp / "trips.csv").write_text(rows(u, v))

@@ -13,7 +13,7 @@ from junction_town import JUNCTION_XML
 
 from siting.errors import InputError
 from siting.network import build_network
-from siting.network.calibrate import calibrate, read_trips, trip_times
+from siting.network.calibration import calibrate, read_trips, trip_times
 from siting.network.profiles import DAYS, HOURS_PER_WEEK, ROAD_CLASSES, SpeedProfile, default_profile, parse_window
 from siting.network.timing import TURN_PENALTY_S, apply_profile
 

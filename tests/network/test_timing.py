@@ -13,7 +13,14 @@ from siting.network import build_network, od_matrix
 from siting.network.observed import read_segment_speeds
 from siting.network.profiles import HOURS_PER_WEEK, ROAD_CLASSES, SpeedProfile, default_profile, parse_window
 from siting.network.signals import read_signals
-from siting.network.timing import SIGNAL_DELAY_S, TURN_PENALTY_S, apply_profile, turn_exact_time_s
+from siting.network.timing import (
+    SIGNAL_DELAY_S,
+    TURN_PENALTY_S,
+    apply_profile,
+    junction_delays_s,
+    node_delay_s,
+    turn_exact_time_s,
+)
 
 OTHER, PRIMARY = 1.5, 2.0
 
@@ -117,3 +124,15 @@ def test_window_od_on_the_demo_equals_networkx(helsinki_drive):
     free = od_matrix(helsinki_drive, sources, nodes)
     ok = np.isfinite(free) & (free > 0)
     assert np.median(ours[ok] / free[ok]) > 1.285  # at least the smallest class factor of the window
+
+
+def test_one_pass_delays_equal_the_per_edge_rule(helsinki_drive, cross):
+    for G in (helsinki_drive, cross[0]):
+        fast = junction_delays_s(G, signal_delay_s=SIGNAL_DELAY_S, turn_penalty_s=TURN_PENALTY_S)
+        slow = {
+            (u, v, k): node_delay_s(G, u, v, d, signal_delay_s=SIGNAL_DELAY_S, turn_penalty_s=TURN_PENALTY_S)
+            for u, v, k, d in G.edges(keys=True, data=True)
+            if d.get("route") != "ferry"
+        }
+        assert fast == slow
+        assert len({t for t in slow.values()}) == 3  # none, give way and signal all occur

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from siting.network import build_network
-from siting.network.ferry_service import DEFAULT_HEADWAY_MIN, ferry_service, window_wait_s
+from siting.network.ferry_hours import DEFAULT_HEADWAY_MIN, ferry_service, window_wait_s
 from siting.network.profiles import HOURS_PER_WEEK, ROAD_CLASSES, SpeedProfile, parse_window
 from siting.network.timing import apply_profile
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from siting.errors import InputError, MissingColumnError, MissingFileError
 from siting.network.profiles import DAYS, ROAD_CLASSES, SpeedProfile
-from siting.network.timing import SIGNAL_DELAY_S, TURN_PENALTY_S, _check_s, node_delay_s
+from siting.network.timing import SIGNAL_DELAY_S, TURN_PENALTY_S, _check_s, junction_delays_s
 from siting.network.traffic import _road_class
 
 __all__ = ["TRIP_COLUMNS", "CalibrationResult", "read_trips", "trip_times", "calibrate"]
@@ -115,11 +115,12 @@ class _Edges:
 
 def _edges(G: nx.MultiDiGraph, signal_delay_s: float, turn_penalty_s: float) -> _Edges:
     index = {n: i for i, n in enumerate(G.nodes)}
+    delays = junction_delays_s(G, signal_delay_s=signal_delay_s, turn_penalty_s=turn_penalty_s)
     recs = []
-    for u, v, d in G.edges(data=True):
+    for u, v, k, d in G.edges(keys=True, data=True):
         ferry = d.get("route") == "ferry"
         free = float(d.get("free_flow_time_s", d["travel_time"]))
-        delay = 0.0 if ferry else node_delay_s(G, u, v, d, signal_delay_s=signal_delay_s, turn_penalty_s=turn_penalty_s)
+        delay = 0.0 if ferry else delays[(u, v, k)]
         cls = -1 if ferry else ROAD_CLASSES.index(_road_class(d.get("highway")))
         recs.append((index[u], index[v], cls, free, float(d["length"]), delay))
     a = np.array(recs, dtype=float)
