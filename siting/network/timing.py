@@ -107,22 +107,15 @@ def junction_delays_s(
             rank_of[key] = class_rank(highway)
         return rank_of[key]
 
-    # per node: the two highest-ranked road edges leaving it towards distinct neighbours
-    top: dict[Any, list[tuple[int, Any]]] = {}
+    # per node: the best rank towards each neighbour, then the two best neighbours
+    towards: dict[Any, dict[Any, int]] = {}
     for v, w, d in G.edges(data=True):
-        if d.get("route") == "ferry":
-            continue
-        r = rank(d.get("highway"))
-        best = top.setdefault(v, [])
-        for i, (r0, w0) in enumerate(best):
-            if w0 == w:
-                if r > r0:
-                    best[i] = (r, w)
-                break
-        else:
-            best.append((r, w))
-        best.sort(key=lambda t: -t[0])
-        del best[2:]
+        if d.get("route") != "ferry":
+            r = rank(d.get("highway"))
+            m = towards.setdefault(v, {})
+            if r > m.get(w, -1):
+                m[w] = r
+    top = {v: sorted(((r, w) for w, r in m.items()), key=lambda t: -t[0])[:2] for v, m in towards.items()}
     out: dict[tuple[Any, Any, Any], float] = {}
     signals = {n for n, s in G.nodes(data="traffic_signals") if s}
     for u, v, k, d in G.edges(keys=True, data=True):

@@ -136,3 +136,15 @@ def test_one_pass_delays_equal_the_per_edge_rule(helsinki_drive, cross):
         }
         assert fast == slow
         assert len({t for t in slow.values()}) == 3  # none, give way and signal all occur
+
+
+def test_the_turn_rule_looks_past_the_road_back():
+    # a -> b residential, its reverse b -> a primary (two OSM ways), b -> c secondary: leaving b
+    # towards c is a turn onto a higher class even though b's best road leads back to a
+    G = nx.MultiDiGraph()
+    G.add_edge("a", "b", highway="residential")
+    G.add_edge("b", "a", highway="primary")
+    G.add_edge("b", "c", highway="secondary")
+    fast = junction_delays_s(G, signal_delay_s=SIGNAL_DELAY_S, turn_penalty_s=TURN_PENALTY_S)
+    assert fast[("a", "b", 0)] == TURN_PENALTY_S
+    assert node_delay_s(G, "a", "b", G["a"]["b"][0], signal_delay_s=0, turn_penalty_s=TURN_PENALTY_S) == TURN_PENALTY_S
