@@ -368,7 +368,7 @@ def build_network(
         "largest_component": largest_component,
         "ferries": [bool(ferries), float(ferry_speed_kph), float(ferry_wait_s)],
         "crs": None if crs is None else str(crs),
-        "signals": 1,  # graph nodes carry traffic_signals (siting.network.signals)
+        "signals": 2,  # nodes carry traffic_signals, road edges give_way (siting.network.signals, timing)
     }
     key = folder = None
     if cache:
@@ -421,6 +421,9 @@ def build_network(
         ferry_source=FERRY_SOURCE,
     )
     store_edge_table(G)
+    from siting.network.timing import mark_give_way
+
+    mark_give_way(G)
     if cache and folder is not None and key is not None:
         G.graph["cache"] = "miss"
         try:

@@ -20,6 +20,7 @@ __all__ = [
     "class_rank",
     "node_delay_s",
     "junction_delays_s",
+    "mark_give_way",
     "apply_profile",
     "turn_exact_time_s",
 ]
@@ -83,7 +84,7 @@ def node_delay_s(
 
 
 def junction_delays_s(
-    G: nx.MultiDiGraph, *, signal_delay_s: float, turn_penalty_s: float
+    G: nx.MultiDiGraph, *, signal_delay_s: float, turn_penalty_s: float, ignore_signals: bool = False
 ) -> dict[tuple[Any, Any, Any], float]:
     """:func:`node_delay_s` of every road edge (u, v, key), in one pass over the graph.
 
@@ -93,12 +94,21 @@ def junction_delays_s(
         The graph.
     signal_delay_s, turn_penalty_s
         Seconds.
+    ignore_signals
+        Apply the turn rule at signalised junctions too (for :func:`mark_give_way`).
 
     Returns
     -------
     dict
         (u, v, key) -> seconds; ferries are left out.
     """
+    if G.graph.get("give_way_marked") and not ignore_signals:
+        signals = {n for n, s in G.nodes(data="traffic_signals") if s}
+        return {
+            (u, v, k): signal_delay_s if v in signals else (turn_penalty_s if d["give_way"] else 0.0)
+            for u, v, k, d in G.edges(keys=True, data=True)
+            if d.get("route") != "ferry"
+        }
     rank_of: dict[Any, int] = {}
 
     def rank(highway: Any) -> int:
@@ -117,7 +127,7 @@ def junction_delays_s(
                 m[w] = r
     top = {v: sorted(((r, w) for w, r in m.items()), key=lambda t: -t[0])[:2] for v, m in towards.items()}
     out: dict[tuple[Any, Any, Any], float] = {}
-    signals = {n for n, s in G.nodes(data="traffic_signals") if s}
+    signals = set() if ignore_signals else {n for n, s in G.nodes(data="traffic_signals") if s}
     for u, v, k, d in G.edges(keys=True, data=True):
         if d.get("route") == "ferry":
             continue
@@ -128,6 +138,25 @@ def junction_delays_s(
         onward = next((r0 for r0, w0 in top.get(v, []) if w0 != u), -1)
         out[(u, v, k)] = turn_penalty_s if turn_penalty_s > 0 and onward > r else 0.0
     return out
+
+
+def mark_give_way(G: nx.MultiDiGraph) -> None:
+    """Store on each road edge whether its approach gives way (``give_way``), in place.
+
+    ``give_way`` is True when a road of a higher class than the edge leaves its head node
+    (other than back to its tail): :func:`node_delay_s`'s turn rule, computed once when the
+    network is built so a warm run does not redo it. Sets ``G.graph["give_way_marked"]``.
+
+    Parameters
+    ----------
+    G
+        The graph.
+    """
+    flags = junction_delays_s(G, signal_delay_s=0.0, turn_penalty_s=1.0, ignore_signals=True)
+    for u, v, k, d in G.edges(keys=True, data=True):
+        if d.get("route") != "ferry":
+            d["give_way"] = flags[(u, v, k)] > 0
+    G.graph["give_way_marked"] = True
 
 
 def _check_s(name: str, value: float) -> float:

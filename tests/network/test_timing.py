@@ -127,6 +127,7 @@ def test_window_od_on_the_demo_equals_networkx(helsinki_drive):
 
 
 def test_one_pass_delays_equal_the_per_edge_rule(helsinki_drive, cross):
+    assert helsinki_drive.graph["give_way_marked"]  # stored at build time: a warm run reads it
     for G in (helsinki_drive, cross[0]):
         fast = junction_delays_s(G, signal_delay_s=SIGNAL_DELAY_S, turn_penalty_s=TURN_PENALTY_S)
         slow = {
