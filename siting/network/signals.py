@@ -37,7 +37,9 @@ def read_signals(path: Path, kind: str) -> np.ndarray:
         reader = osmium.FileProcessor(str(path), osmium.osm.NODE).with_filter(
             osmium.filter.TagFilter(("highway", "traffic_signals"))
         )
-        out = [(float(n.location.lon), float(n.location.lat)) for n in reader if n.location.valid()]
+        for obj in reader:
+            if isinstance(obj, osmium.osm.Node) and obj.location.valid():
+                out.append((float(obj.location.lon), float(obj.location.lat)))
     else:
         from siting.network.osm import iter_osm_elements
 

@@ -102,7 +102,7 @@ def junction_delays_s(
     dict
         (u, v, key) -> seconds; ferries are left out.
     """
-    if G.graph.get("give_way_marked") and not ignore_signals:
+    if G.graph.get("give_way_marked") is True and not ignore_signals:  # not the string of a GraphML
         signals = {n for n, s in G.nodes(data="traffic_signals") if s}
         return {
             (u, v, k): signal_delay_s if v in signals else (turn_penalty_s if d["give_way"] else 0.0)

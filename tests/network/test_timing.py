@@ -149,3 +149,16 @@ def test_the_turn_rule_looks_past_the_road_back():
     fast = junction_delays_s(G, signal_delay_s=SIGNAL_DELAY_S, turn_penalty_s=TURN_PENALTY_S)
     assert fast[("a", "b", 0)] == TURN_PENALTY_S
     assert node_delay_s(G, "a", "b", G["a"]["b"][0], signal_delay_s=0, turn_penalty_s=TURN_PENALTY_S) == TURN_PENALTY_S
+
+
+def test_window_times_survive_a_graphml_round_trip(helsinki_drive, tmp_path: Path):
+    from siting.network import save_network
+
+    save_network(helsinki_drive, tmp_path / "g.graphml")
+    back = build_network(tmp_path / "g.graphml", cache=False)
+    window = parse_window("06:00-09:00")
+    a = apply_profile(helsinki_drive, default_profile(), window)
+    b = apply_profile(back, default_profile(), window)
+    times_a = sorted(d["travel_time"] for *_, d in a.edges(data=True))
+    times_b = sorted(d["travel_time"] for *_, d in b.edges(data=True))
+    assert np.allclose(times_a, times_b)
