@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -26,6 +27,13 @@ def check_travel_options(options: Any) -> None:
                 raise InputError(f"{name} needs a delivery_window, e.g. delivery_window = '06:00-09:00'.")
         return
     parse_window(options.delivery_window)
+    from siting.errors import MissingFileError
+    from siting.network.profiles import read_profile_csv
+
+    if options.speed_profile is not None:
+        read_profile_csv(options.speed_profile)  # refused here, before any work, naming the row
+    if options.segment_speeds is not None and not Path(options.segment_speeds).is_file():
+        raise MissingFileError(f"segment_speeds {options.segment_speeds} does not exist; check the path.")
     if options.traffic != "free_flow":
         raise InputError(
             f"traffic = {options.traffic!r} and delivery_window = {options.delivery_window!r} both set travel "

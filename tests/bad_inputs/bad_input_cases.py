@@ -1124,6 +1124,18 @@ TRAVEL_API_CASES: list[ApiCase] = [
         ("delivery_window", "traffic"),
     ),
     ApiCase(
+        "window-profile-missing-file",
+        _rank_options(delivery_window="06:00-09:00", speed_profile=Path("nowhere.csv")),
+        "MissingFileError",
+        ("nowhere.csv",),
+    ),
+    ApiCase(
+        "window-speeds-missing-file",
+        _rank_options(delivery_window="06:00-09:00", segment_speeds=Path("nowhere_speeds.csv")),
+        "MissingFileError",
+        ("nowhere_speeds.csv",),
+    ),
+    ApiCase(
         "profile-without-window",
         _rank_options(speed_profile=Path("p.csv")),
         "InputError",
