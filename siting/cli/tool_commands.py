@@ -1,8 +1,9 @@
-"""The `map`, `network build`, `validate`, `demo`, `init` and `diff` commands."""
+"""The `map`, `network build`, `network calibrate`, `validate`, `demo`, `init` and `diff` commands."""
 
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from pathlib import Path
 from typing import Annotated, Any
@@ -104,6 +105,49 @@ def network_build(
     if out is not None:
         save_network(G, out)
         log.info("saved %s", out)
+
+
+@network_app.command("calibrate")
+def network_calibrate(
+    network: Annotated[str, typer.Argument(help="The network: a local .osm.pbf, .osm/.osm.bz2 or .graphml file.")],
+    trips: Annotated[
+        Path,
+        typer.Option(help="Known trips CSV: origin_osm_node,destination_osm_node,day,hour,observed_time_s."),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the fitted profile (.csv).")],
+    profile: Annotated[
+        Path | None,
+        typer.Option(help="Starting profile CSV (road_class,day,hour,time_factor); default the shipped one."),
+    ] = None,
+    signal_delay_s: Annotated[float, typer.Option(help="Delay per signalised junction (s).")] = 15.0,
+    turn_penalty_s: Annotated[float, typer.Option(help="Delay on a turn onto a higher road class (s).")] = 7.5,
+    cache_dir: Annotated[Path | None, typer.Option(help="Network cache folder.")] = None,
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Fit the speed profile to known trips (least squares per road class); print the error before and after."""
+    _setup_logging(verbose, quiet)
+    from siting.cli.staging import check_file_target
+    from siting.network.build import build_network
+    from siting.network.calibration import calibrate, format_calibration, read_trips
+    from siting.network.profiles import default_profile, read_profile_csv, write_profile_csv
+    from siting.outputs import atomic_path
+
+    out = check_file_target(out, "--out", (".csv",))
+    for option, value in (("--signal-delay-s", signal_delay_s), ("--turn-penalty-s", turn_penalty_s)):
+        if not (math.isfinite(value) and value >= 0):
+            raise InputError(f"{option} is {value:g}; give seconds >= 0.")
+    if not trips.is_file():
+        raise MissingFileError(f"--trips {trips} does not exist; check the path.")
+    if not Path(network).expanduser().exists():
+        raise MissingFileError(f"network file {network} does not exist; check the path.")
+    start = default_profile() if profile is None else read_profile_csv(profile)
+    G = build_network(Path(network).expanduser(), cache_dir=cache_dir)
+    result = calibrate(G, read_trips(trips, G), start, signal_delay_s=signal_delay_s, turn_penalty_s=turn_penalty_s)
+    with atomic_path(out) as tmp:
+        write_profile_csv(result.profile, tmp)
+    print(format_calibration(result))
+    print(f"fitted profile: {out} (use it with speed_profile and delivery_window in a scenario's [rank])")
 
 
 @app.command()

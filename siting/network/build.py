@@ -368,6 +368,7 @@ def build_network(
         "largest_component": largest_component,
         "ferries": [bool(ferries), float(ferry_speed_kph), float(ferry_wait_s)],
         "crs": None if crs is None else str(crs),
+        "signals": 2,  # nodes carry traffic_signals, road edges give_way (siting.network.signals, timing)
     }
     key = folder = None
     if cache:
@@ -394,6 +395,10 @@ def build_network(
         path = Path(str(source))
         found = read_ferries_pbf(path) if kind == "pbf" else read_ferries_xml(path)
         ferry_report = add_ferries(G, found, mode, speed_kph=ferry_speed_kph, wait_s=ferry_wait_s)
+    if kind in ("pbf", "xml"):
+        from siting.network.signals import mark_signals, read_signals
+
+        G.graph["traffic_signal_nodes"] = mark_signals(G, read_signals(Path(str(source)), kind))
     raw_crs = G.graph.get("crs", "EPSG:4326")
     if largest_component:
         prior = G.graph.get("nodes_before_scc"), G.graph.get("edges_before_scc")
@@ -416,6 +421,9 @@ def build_network(
         ferry_source=FERRY_SOURCE,
     )
     store_edge_table(G)
+    from siting.network.timing import mark_give_way
+
+    mark_give_way(G)
     if cache and folder is not None and key is not None:
         G.graph["cache"] = "miss"
         try:

@@ -316,6 +316,8 @@ def add_ferries(
             "ferry_crossing_s": crossing_s,
             "ferry_wait_s": float(wait_s),
             "duration_source": "osm duration tag" if tagged is not None else f"{speed_kph:g} km/h default",
+            "ferry_interval": f.tags.get("interval"),
+            "ferry_opening_hours": f.tags.get("opening_hours"),
         }
         G.add_edge(u, v, geometry=LineString(line), **attrs)
         if str(f.tags.get("oneway", "no")).lower() not in ("yes", "true", "1"):

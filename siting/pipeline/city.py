@@ -16,12 +16,12 @@ import pandas as pd
 from siting.errors import InputError
 from siting.inputs.layers import assign_rents
 from siting.network.csr import THREAD_PREFIX
-from siting.network.traffic import apply_traffic
 from siting.pipeline.business_case import city_mix, distribution_point, site_business_case, top_site_business_case
 from siting.pipeline.options import CityInputs, RankOptions
 from siting.pipeline.portfolio import city_portfolio, portfolio_columns
 from siting.pipeline.results import CityResult
 from siting.pipeline.site_lanes import site_lanes, totals_with_basis
+from siting.pipeline.travel import travel_graph
 from siting.ranking.criteria import lane_criteria, site_criteria
 from siting.ranking.filters import attribute_filters, criteria_filters, excluded_rows, filter_report
 from siting.ranking.robustness import robustness_summary, sensitivity_table
@@ -217,12 +217,7 @@ def rank_city(
     options = options or RankOptions()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    G = apply_traffic(
-        _graph(city, options, graph),
-        options.traffic,
-        factors=options.traffic_factors,
-        junction_delay_s=options.junction_delay_s,
-    )
+    G = travel_graph(_graph(city, options, graph), options)
     timings["network_s"] = time.perf_counter() - t0
     mode = city.mode or options.mode
     crs = G.graph["crs"]

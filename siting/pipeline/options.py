@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -102,6 +103,18 @@ class RankOptions:
         The portfolio design solved beside the ranking when the run has product families: which
         sites open at which capacity, making which families, against offshore; it gives every site
         ``portfolio_value_per_yr`` and a verdict.
+    delivery_window : str, optional
+        Hours deliveries leave in, e.g. ``"06:00-09:00"`` (Monday-Friday) or ``"sat 10:00-14:00"``;
+        every travel time of the run (lanes, SLAs, isochrones) is then the window's, from the
+        speed profile, signal delay and turn penalty (see docs/travel-times.md). Replaces ``traffic``.
+    speed_profile : Path, optional
+        A per-class hourly profile CSV (``road_class,day,hour,time_factor`` or ``speed_kph``), e.g.
+        from ``siting network calibrate``; default the shipped estimate.
+    segment_speeds : Path, optional
+        Observed speeds per segment (``from_osm_node,to_osm_node,speed_kph``, OSRM's format).
+    signal_delay_s, turn_penalty_s : float
+        Delay at a signalised junction (default 15 s) and on a turn onto a higher road class
+        (default 7.5 s), used with a delivery window.
     """
 
     weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
@@ -130,6 +143,11 @@ class RankOptions:
     traffic_factors: Mapping[str, Mapping[str, float]] | None = None
     junction_delay_s: float = 0.0
     portfolio: PortfolioOptions = field(default_factory=PortfolioOptions)
+    delivery_window: str | None = None
+    speed_profile: Path | None = None
+    segment_speeds: Path | None = None
+    signal_delay_s: float = 15.0
+    turn_penalty_s: float = 7.5
 
     def __post_init__(self) -> None:
         if self.lane_pattern not in ("direct", "tour"):
@@ -139,6 +157,9 @@ class RankOptions:
         from siting.network.traffic import congestion_factors
 
         congestion_factors(self.traffic, self.traffic_factors)  # raises InputError naming the bad entry
+        from siting.pipeline.travel import check_travel_options
+
+        check_travel_options(self)
         for name in (
             "reach_time_s",
             "sla_time_s",

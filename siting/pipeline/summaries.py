@@ -243,6 +243,7 @@ def summary_dict(cities: Mapping[str, CityResult], options: RankOptions, *, top:
                 "traffic": opts.traffic,
                 "traffic_factors": _traffic_factors(opts),
                 "junction_delay_s": opts.junction_delay_s,
+                "travel_times": _travel(opts),
                 "robustness": {
                     "samples": opts.robustness.samples,
                     "concentration": opts.robustness.concentration,
@@ -255,6 +256,13 @@ def summary_dict(cities: Mapping[str, CityResult], options: RankOptions, *, top:
         "cities": per_city,
         "summary": json_records(city_summary(cities)),
     }
+
+
+def _travel(opts: Any) -> dict[str, Any]:
+    """Which travel times the run used (band or delivery window, profile, delays)."""
+    from siting.pipeline.travel import travel_record
+
+    return travel_record(opts)
 
 
 def _traffic_factors(opts: Any) -> dict[str, float]:

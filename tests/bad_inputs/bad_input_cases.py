@@ -971,6 +971,273 @@ COST_API_CASES: list[ApiCase] = [
 ]
 
 
+# --------------------------------------------------------------------------- travel times
+
+
+def _kotka_graph(kit: Kit) -> Any:
+    from siting.network import build_network
+
+    return build_network(kit.pbf)  # the session's private cache: built once
+
+
+def _an_edge(kit: Kit) -> tuple[int, int]:
+    u, v, _ = next(iter(_kotka_graph(kit).edges))
+    return int(u), int(v)
+
+
+def _profile_csv(tmp: Path, change: Callable[[pd.DataFrame], pd.DataFrame]) -> str:
+    from siting.network.profiles import default_profile, write_profile_csv
+
+    write_profile_csv(default_profile(), tmp / "p.csv")
+    change(pd.read_csv(tmp / "p.csv", dtype=str)).to_csv(tmp / "p.csv", index=False)
+    return "p.csv"
+
+
+def _set_cell(row: int, col: str, value: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    def change(df: pd.DataFrame) -> pd.DataFrame:
+        df.loc[row, col] = value
+        return df
+
+    return change
+
+
+def _read_profile(tmp: Path, kit: Kit, change: Callable[[pd.DataFrame], pd.DataFrame]) -> Any:
+    from siting.network.profiles import read_profile_csv
+
+    return read_profile_csv(tmp / _profile_csv(tmp, change))
+
+
+def _speeds(rows: Callable[[int, int], str]) -> Callable[[Path, Kit], Any]:
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.network.observed import read_segment_speeds
+
+        u, v = _an_edge(kit)
+        (tmp / "speeds.csv").write_text(rows(u, v))
+        return read_segment_speeds(tmp / "speeds.csv", _kotka_graph(kit))
+
+    return call
+
+
+def _trips_file(rows: Callable[[int, int], str]) -> Callable[[Path, Kit], Any]:
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.network.calibration import read_trips
+
+        u, v = _an_edge(kit)
+        (tmp / "trips.csv").write_text(rows(u, v))
+        return read_trips(tmp / "trips.csv", _kotka_graph(kit))
+
+    return call
+
+
+_TRIPS_HEAD = "origin_osm_node,destination_osm_node,day,hour,observed_time_s\n"
+
+
+def _calibrate_args(rows: str) -> Callable[[Path, Kit], list[str]]:
+    def args(tmp: Path, kit: Kit) -> list[str]:
+        text(tmp, "trips.csv", _TRIPS_HEAD + rows)
+        return ["network", "calibrate", str(kit.pbf), "--trips", "trips.csv", "--out", "fitted.csv"]
+
+    return args
+
+
+def _rank_options(**kw: Any) -> Callable[[Path, Kit], Any]:
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.pipeline import RankOptions
+
+        return RankOptions(**kw)
+
+    return call
+
+
+TRAVEL_API_CASES: list[ApiCase] = [
+    ApiCase(
+        "profile-negative",
+        lambda t, k: _read_profile(t, k, _set_cell(5, "time_factor", "-1")),
+        "InputError",
+        ("p.csv", "row 7", "time_factor"),
+    ),
+    ApiCase(
+        "profile-nan",
+        lambda t, k: _read_profile(t, k, _set_cell(0, "time_factor", "nan")),
+        "InputError",
+        ("row 2", "time_factor"),
+    ),
+    ApiCase(
+        "profile-inf",
+        lambda t, k: _read_profile(t, k, _set_cell(0, "time_factor", "inf")),
+        "InputError",
+        ("row 2", "time_factor"),
+    ),
+    ApiCase(
+        "profile-duplicate-row",
+        lambda t, k: _read_profile(t, k, lambda df: pd.concat([df, df.iloc[[3]]])),
+        "InputError",
+        ("row 1010", "repeats"),
+    ),
+    ApiCase(
+        "profile-missing-hour",
+        lambda t, k: _read_profile(t, k, lambda df: df.drop(index=30)),
+        "InputError",
+        ("no row for road_class motorway, day tue, hour 6",),
+    ),
+    ApiCase(
+        "profile-missing-column",
+        lambda t, k: _read_profile(t, k, lambda df: df.drop(columns="time_factor")),
+        "MissingColumnError",
+        ("time_factor or speed_kph",),
+    ),
+    ApiCase("profile-empty", lambda t, k: _read_profile(t, k, lambda df: df.iloc[:0]), "InputError", ("no rows",)),
+    ApiCase(
+        "profile-bad-class",
+        lambda t, k: _read_profile(t, k, _set_cell(0, "road_class", "highway")),
+        "InputError",
+        ("row 2", "road_class", "highway"),
+    ),
+    ApiCase(
+        "profile-hour-out-of-range",
+        lambda t, k: _read_profile(t, k, _set_cell(0, "hour", "24")),
+        "InputError",
+        ("row 2", "column hour"),
+    ),
+    ApiCase(
+        "speeds-negative",
+        _speeds(lambda u, v: f"from_osm_node,to_osm_node,speed_kph\n{u},{v},-5\n"),
+        "InputError",
+        ("speeds.csv", "row 2", "speed_kph"),
+    ),
+    ApiCase(
+        "speeds-nan",
+        _speeds(lambda u, v: f"from_osm_node,to_osm_node,speed_kph\n{u},{v},nan\n"),
+        "InputError",
+        ("row 2", "speed_kph"),
+    ),
+    ApiCase(
+        "speeds-inf",
+        _speeds(lambda u, v: f"from_osm_node,to_osm_node,speed_kph\n{u},{v},inf\n"),
+        "InputError",
+        ("row 2", "speed_kph"),
+    ),
+    ApiCase("speeds-zero-osrm", _speeds(lambda u, v: f"{u},{v},0\n"), "InputError", ("row 1", "speed_kph")),
+    ApiCase(
+        "speeds-unknown-node",
+        _speeds(lambda u, v: f"from_osm_node,to_osm_node,speed_kph\n{u},{v},30\n{u},1,30\n"),
+        "InputError",
+        ("row 3", "to_osm_node", "node 1 is not in the network"),
+    ),
+    ApiCase(
+        "speeds-no-such-road",
+        _speeds(lambda u, v: f"from_osm_node,to_osm_node,speed_kph\n{u},{u},30\n"),
+        "InputError",
+        ("row 2", "no road runs"),
+    ),
+    ApiCase(
+        "speeds-duplicate",
+        _speeds(lambda u, v: f"from_osm_node,to_osm_node,speed_kph\n{u},{v},30\n{u},{v},31\n"),
+        "InputError",
+        ("row 3", "repeats"),
+    ),
+    ApiCase(
+        "speeds-missing-column",
+        _speeds(lambda u, v: f"from_osm_node,to_osm_node,speed\n{u},{v},30\n"),
+        "MissingColumnError",
+        ("speeds.csv", "speed_kph"),
+    ),
+    ApiCase("speeds-two-columns-osrm", _speeds(lambda u, v: f"{u},{v}\n"), "MissingColumnError", ("from,to,speed",)),
+    ApiCase(
+        "trips-negative-time",
+        _trips_file(lambda u, v: _TRIPS_HEAD + f"{u},{v},mon,8,-3\n"),
+        "InputError",
+        ("trips.csv", "row 2", "observed_time_s"),
+    ),
+    ApiCase(
+        "trips-nan-time",
+        _trips_file(lambda u, v: _TRIPS_HEAD + f"{u},{v},mon,8,NaN\n"),
+        "InputError",
+        ("row 2", "observed_time_s"),
+    ),
+    ApiCase(
+        "trips-unknown-node",
+        _trips_file(lambda u, v: _TRIPS_HEAD + f"{u},{v},mon,8,60\n7,{v},mon,8,60\n"),
+        "InputError",
+        ("row 3", "origin_osm_node"),
+    ),
+    ApiCase(
+        "trips-bad-day",
+        _trips_file(lambda u, v: _TRIPS_HEAD + f"{u},{v},monday,8,60\n"),
+        "InputError",
+        ("row 2", "column day"),
+    ),
+    ApiCase(
+        "trips-missing-column",
+        _trips_file(lambda u, v: f"origin_osm_node,destination_osm_node\n{u},{v}\n"),
+        "MissingColumnError",
+        ("trips.csv", "observed_time_s"),
+    ),
+    ApiCase("window-out-of-range", _rank_options(delivery_window="25:00-26:00"), "InputError", ("25:00-26:00",)),
+    ApiCase("window-empty", _rank_options(delivery_window="08:00-08:00"), "InputError", ("empty",)),
+    ApiCase(
+        "window-with-traffic-band",
+        _rank_options(delivery_window="06:00-09:00", traffic="peak"),
+        "InputError",
+        ("delivery_window", "traffic"),
+    ),
+    ApiCase(
+        "window-profile-missing-file",
+        _rank_options(delivery_window="06:00-09:00", speed_profile=Path("nowhere.csv")),
+        "MissingFileError",
+        ("nowhere.csv",),
+    ),
+    ApiCase(
+        "window-speeds-missing-file",
+        _rank_options(delivery_window="06:00-09:00", segment_speeds=Path("nowhere_speeds.csv")),
+        "MissingFileError",
+        ("nowhere_speeds.csv",),
+    ),
+    ApiCase(
+        "profile-without-window",
+        _rank_options(speed_profile=Path("p.csv")),
+        "InputError",
+        ("speed_profile", "delivery_window"),
+    ),
+    ApiCase(
+        "turn-penalty-negative",
+        _rank_options(delivery_window="06:00-09:00", turn_penalty_s=-1.0),
+        "InputError",
+        ("turn_penalty_s",),
+    ),
+    ApiCase(
+        "signal-delay-inf",
+        _rank_options(delivery_window="06:00-09:00", signal_delay_s=float("inf")),
+        "InputError",
+        ("signal_delay_s",),
+    ),
+]
+
+TRAVEL_CLI_CASES: list[CliCase] = [
+    CliCase("calibrate-trips-inf", _calibrate_args("1,2,mon,8,inf\n"), 2, ("trips.csv", "row 2")),
+    CliCase(
+        "calibrate-trips-missing",
+        lambda t, k: ["network", "calibrate", str(k.pbf), "--trips", "none.csv", "--out", "f.csv"],
+        2,
+        ("none.csv",),
+    ),
+    CliCase(
+        "calibrate-out-folder",
+        lambda t, k: ["network", "calibrate", str(k.pbf), "--trips", "x.csv", "--out", folder(t, "fitted.csv")],
+        2,
+        ("--out", "folder"),
+    ),
+    CliCase(
+        "calibrate-turn-negative",
+        lambda t, k: _calibrate_args("1,2,mon,8,60\n2,1,mon,8,60\n")(t, k) + ["--turn-penalty-s", "-1"],
+        2,
+        ("--turn-penalty-s",),
+    ),
+]
+API_CASES += TRAVEL_API_CASES
+CLI_CASES += TRAVEL_CLI_CASES
+
+
 def snapshot(folder: Path) -> dict[str, Any]:
     """Every file and folder under ``folder`` with its size and content digest (to prove nothing changed)."""
     import hashlib
