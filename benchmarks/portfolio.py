@@ -125,7 +125,7 @@ def _tables(rng: np.random.Generator, fams, stores: np.ndarray, n_sites: int) ->
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--time-limit", type=float, default=120.0)
+    ap.add_argument("--time-limit", type=float, default=120.0, help="limit of the 1%% solve (the 0.1%% one gets 3x)")
     ap.add_argument("--cell-km", type=float, default=2.0)
     args = ap.parse_args()
     t0 = time.perf_counter()
@@ -140,8 +140,8 @@ def main() -> None:
     )
     off = solve_design(pb, "offshore", time_limit_s=args.time_limit, mip_gap=0.001, model=dm)
     print(f"all-offshore start: {off.time_s:.1f} s, {off.status}, {off.cost_per_yr:,.0f} EUR/yr")
-    for gap in (0.01, 0.001):
-        d = solve_design(pb, "hybrid", time_limit_s=args.time_limit, mip_gap=gap, model=dm, start=off.x)
+    for gap, limit in ((0.01, args.time_limit), (0.001, 3 * args.time_limit)):
+        d = solve_design(pb, "hybrid", time_limit_s=limit, mip_gap=gap, model=dm, start=off.x)
         d_time = d.time_s + off.time_s
         print(
             f"target gap {gap:.1%}: {d_time:.1f} s (incl. the start), status {d.status}, "

@@ -222,6 +222,7 @@ class Model:
         col_upper: np.ndarray | None = None,
         relax: bool = False,
         threads: int | None = None,
+        options: Mapping[str, Any] | None = None,
     ) -> MilpSolution:
         """Solve with HiGHS (minimise).
 
@@ -239,6 +240,8 @@ class Model:
             Solve the LP relaxation (binaries continuous in [0, 1]).
         threads : int, optional
             HiGHS threads (default: HiGHS's own choice).
+        options : mapping, optional
+            Further HiGHS options by name (e.g. ``{"mip_heuristic_effort": 0.3}``).
 
         Returns
         -------
@@ -253,6 +256,8 @@ class Model:
         h.setOptionValue("mip_rel_gap", float(mip_gap))
         if threads is not None:
             h.setOptionValue("threads", int(threads))
+        for key, value in (options or {}).items():
+            h.setOptionValue(key, value)
         inf = highspy.kHighsInf
         lb0, ub0 = self.bounds()
         lb = lb0 if col_lower is None else np.asarray(col_lower, dtype=float)

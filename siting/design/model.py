@@ -45,7 +45,9 @@ def _segments(m: Model, name: str, curve: CostCurve, lead: tuple[int, ...], week
     k = len(dv)
     shape = (*lead, k)
     weeks_b = weeks.reshape((1,) * (len(lead) - 1) + (-1, 1))
-    delta = m.add_vars(f"seg_{name}", shape, ub=ub.reshape((*ub.shape, 1)), cost=weeks_b * dg)
+    delta = m.add_vars(
+        f"seg_{name}", shape, ub=ub if ub.shape == shape else ub.reshape((*ub.shape, 1)), cost=weeks_b * dg
+    )
     if k > 1:
         z = m.add_vars(f"bin_{name}", (*lead, k - 1), binary=True)
         n = z.size
@@ -65,6 +67,12 @@ def _segments(m: Model, name: str, curve: CostCurve, lead: tuple[int, ...], week
             hi=np.zeros(n),
         )
     return delta, dv
+
+
+def _fill_caps(curve: CostCurve, cap: np.ndarray) -> np.ndarray:
+    """Upper bounds (..., k) of the segment fills so that the volume stays at most ``cap`` (...)."""
+    v = curve.volume_units_per_week
+    return np.clip((cap[..., None] - v[:-1]) / np.diff(v), 0.0, 1.0)
 
 
 def build_model(pb: DesignProblem, *, late_penalty_per_unit: float = 0.0) -> DesignModel:
@@ -102,14 +110,22 @@ def build_model(pb: DesignProblem, *, late_penalty_per_unit: float = 0.0) -> Des
     fjt = (xf * n_j + lanes[xp, 1]) * n_t + xt
     m.add_rows("demand", np.r_[fjt, np.arange(yo.size)], np.r_[x_cols, yo.ravel()], 1.0, lo=dem.ravel(), hi=dem.ravel())
 
-    # local volumes on their cost curves; hours on the same breakpoints
+    # local volumes on their cost curves; hours on the same breakpoints. A site's volume of a family
+    # cannot exceed what its largest level's hours make, nor the demand of the stores its lanes
+    # reach: capping the segments there tightens the relaxation (the chord from 0 ends at the cap)
+    reach = np.zeros((n_f, n_s, n_t))
+    np.add.at(reach, (xf, lanes[xp, 0], xt), dem[xf, lanes[xp, 1], xt])
+    with np.errstate(divide="ignore"):
+        by_hours = np.where(
+            pb.machine_hours_per_unit > 0, pb.hours_per_week.max(axis=1)[:, None] / pb.machine_hours_per_unit, np.inf
+        )
+    cap_units = np.minimum(reach, by_hours.T[:, :, None])  # (f, s, t)
     local_seg = []
     cap_rows, cap_cols, cap_vals = [], [], []
     for f, curve in enumerate(pb.local_curves):
         runs = curve.runs_per_week
         hours = pb.machine_hours_per_unit[f] * curve.volume_units_per_week + pb.changeover_hours_per_run[f] * runs
-        has = (dem[f].sum(axis=0) > 0).astype(float)  # (t,): no volume in a season without demand
-        delta, dv = _segments(m, f"local_{f}", curve, (n_s, n_t), weeks, np.broadcast_to(has, (n_s, n_t)))
+        delta, dv = _segments(m, f"local_{f}", curve, (n_s, n_t), weeks, _fill_caps(curve, cap_units[f]))
         local_seg.append(delta)
         sel = xf == f
         st = lanes[xp[sel], 0] * n_t + xt[sel]
@@ -177,16 +193,17 @@ def build_model(pb: DesignProblem, *, late_penalty_per_unit: float = 0.0) -> Des
     route_cols = np.r_[yo.ravel(), yd.ravel(), yx.ravel()]
     route_vals = np.r_[np.ones(yo.size), -np.ones(yd.size), -np.ones(yx.size)]
     m.add_rows("routes", route_rows, route_cols, route_vals, lo=np.zeros(n_j * n_t), hi=np.zeros(n_j * n_t))
-    if len(xd):
-        big = dem.sum(axis=(0, 1))  # all units of the season
-        st_x = (pb.lanes[xd, 0][:, None] * n_t + np.arange(n_t)[None, :]).ravel()
-        so, lo_, to = np.meshgrid(np.arange(n_s), np.arange(n_l), np.arange(n_t), indexing="ij")
+    if len(xd):  # cross-dock only at an open site, at most the store's units (per pair: a tight link)
+        n = yx.size
+        r = np.arange(n)
+        s_of = np.repeat(pb.lanes[xd, 0], n_t)
+        store_units = dem.sum(axis=0)[np.repeat(pb.lanes[xd, 1], n_t), np.tile(np.arange(n_t), len(xd))]
         m.add_rows(
             "crossdock_open",
-            np.r_[st_x, (so * n_t + to).ravel()],
-            np.r_[yx.ravel(), open_cols[so, lo_].ravel()],
-            np.r_[np.ones(yx.size), -big[to].ravel()],
-            hi=np.zeros(n_s * n_t),
+            np.r_[r, np.repeat(r, n_l)],
+            np.r_[yx.ravel(), open_cols[s_of].ravel()],
+            np.r_[np.ones(n), -np.repeat(store_units, n_l)],
+            hi=np.zeros(n),
         )
     return DesignModel(
         m,

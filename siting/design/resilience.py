@@ -59,9 +59,11 @@ def resilience(
     """Every single outage of a chosen site, re-optimised with the other sites as they are.
 
     The other sites keep their levels (no new site opens during an outage); flows, sources and
-    routes are re-optimised, and lanes or direct deliveries outside the delivery promise may be
-    used at ``late_penalty_per_unit`` on top of their cost (the model must be built with the same
-    penalty: ``build_model(pb, late_penalty_per_unit=...)``).
+    routes are re-optimised. A store left with no on-time source (no open site's lane within the
+    promise, no direct delivery within it) may be served outside the promise at
+    ``late_penalty_per_unit`` on top of the route's cost; if capacity then still falls short, every
+    store may be (the model must be built with the same penalty:
+    ``build_model(pb, late_penalty_per_unit=...)``).
 
     Parameters
     ----------
@@ -76,8 +78,9 @@ def resilience(
     -------
     DataFrame
         ``site_id, cost_per_yr, extra_cost_per_yr, stores_late, late_store_ids, fallback, status``:
-        the outage's cost (penalty excluded), the stores that get units outside the promise, and
-        where the units the site made now come from (units per week by source).
+        the outage's cost (penalty excluded: it can be below the design's when a late route is
+        cheaper than the on-time ones), the stores that get units outside the promise, and where
+        the units the site made now come from (units per week by source).
     """
     level = [pb.level_names.index(design.levels[s]) if s in design.levels else -1 for s in pb.site_ids]
     made = design.portfolio[design.portfolio["source"] == "local"]
@@ -87,7 +90,12 @@ def resilience(
         s = pb.site_ids.index(site)
         fixed = list(level)
         fixed[s] = -1
-        sol = _solve(dm, pb, "hybrid", time_limit_s=time_limit_s, mip_gap=mip_gap, fixed_levels=fixed, late=True)
+        # late routes only for the stores left with no on-time source; all stores if that is infeasible
+        on_time = pb.direct_ok.copy()
+        on_time[pb.lanes[np.isin(pb.lanes[:, 0], [i for i, lv in enumerate(fixed) if lv >= 0]), 1]] = True
+        sol = _solve(dm, pb, "hybrid", time_limit_s=time_limit_s, mip_gap=mip_gap, fixed_levels=fixed, late=~on_time)
+        if not sol.has_solution:
+            sol = _solve(dm, pb, "hybrid", time_limit_s=time_limit_s, mip_gap=mip_gap, fixed_levels=fixed, late=True)
         if not sol.has_solution:
             rows.append((site, np.inf, np.inf, n_j, "", "", sol.status))
             continue

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -60,11 +62,12 @@ def _bounds(dm: DesignModel, pb: DesignProblem, policy: str, closed: Sequence[in
     if policy not in POLICIES:
         raise ValueError(f"policy must be one of {POLICIES}, not {policy!r}")
     ub[dm.open_cols] = np.where(pb.level_ok, ub[dm.open_cols], 0.0)
-    if not late:
-        ub[dm.x_cols[dm.xp >= dm.n_on_time]] = 0.0
-        ub[dm.yd_cols[~pb.direct_ok]] = 0.0
-    else:
-        ub[dm.yd_cols] = np.inf
+    # late routes (outside the promise) only to the stores in ``late`` (True: all, False: none)
+    may = np.broadcast_to(np.asarray(late, dtype=bool), (len(pb.store_ids),))
+    late_x = dm.xp >= dm.n_on_time
+    ub[dm.x_cols[late_x & ~may[dm.lanes[dm.xp, 1]]]] = 0.0
+    ub[dm.yd_cols[~pb.direct_ok & ~may]] = 0.0
+    ub[dm.yd_cols[~pb.direct_ok & may]] = np.inf
     if policy == "offshore":
         ub[dm.x_cols] = 0.0
         for seg in dm.local_seg:
@@ -192,6 +195,7 @@ def solve_design(
     mip_gap: float = 1e-4,
     model: DesignModel | None = None,
     start: np.ndarray | None = None,
+    heuristic: bool = True,
 ) -> Design:
     """Solve one policy of the design problem.
 
@@ -207,16 +211,57 @@ def solve_design(
         A model built by :func:`build_model` (reused across solves).
     start : ndarray, optional
         A feasible solution of the same model to start from.
+    heuristic : bool
+        Hybrid only (more than 3 sites): first solve a smaller MILP on the sites the LP
+        relaxation opens most (about a fifth of them), and start from its design.
 
     Returns
     -------
     Design
     """
+    t0 = time.perf_counter()
     dm = model or build_model(pb)
-    sol = _solve(dm, pb, policy, time_limit_s=time_limit_s, mip_gap=mip_gap, start=start)
+    if policy == "hybrid" and heuristic and len(pb.site_ids) > 3:
+        start = _restricted_start(dm, pb, start, time_limit_s=time_limit_s, mip_gap=mip_gap)
+    left = time_limit_s - (time.perf_counter() - t0)
+    sol = _solve(dm, pb, policy, time_limit_s=left, mip_gap=mip_gap, start=start)
     if not sol.has_solution:
         raise InfeasibleError(f"the {policy} design: {sol.status}; raise the time limit or the capacity levels.")
-    return _tables(dm, pb, sol, policy)
+    return dataclasses.replace(_tables(dm, pb, sol, policy), time_s=time.perf_counter() - t0)
+
+
+def _restricted_start(dm: DesignModel, pb: DesignProblem, start, *, time_limit_s: float, mip_gap: float):
+    """A good first design: solve the LP relaxation, keep the sites it opens most, solve that smaller MILP.
+
+    Uses at most ~45% of ``time_limit_s``; returns the cheaper of it and ``start`` (both feasible
+    for the full model), or ``start`` when it finds nothing.
+    """
+    t0 = time.perf_counter()
+    n_s = len(pb.site_ids)
+    lb, ub = _bounds(dm, pb, "hybrid")
+    lp = dm.model.solve(col_lower=lb, col_upper=ub, relax=True, time_limit_s=0.25 * time_limit_s)
+    if not lp.has_solution or lp.x is None:
+        return start
+    score = lp.x[dm.open_cols].sum(axis=1)
+    order = [int(s) for s in np.argsort(-score, kind="stable") if score[s] > 1e-6]
+    left = lambda: 0.45 * time_limit_s - (time.perf_counter() - t0)  # noqa: E731
+    best_x, best_obj = (start, dm.model.objective(start)) if start is not None else (None, np.inf)
+    k = 3
+    while left() > 0:  # 3 sites, then 6, 12, ...: each smaller MILP starts from the last design
+        closed = [s for s in range(n_s) if s not in order[:k]]
+        x0 = best_x if best_x is not None and not np.any(best_x[dm.open_cols[closed]] > 0.5) else None
+        if x0 is None:
+            base = _solve(dm, pb, "offshore", time_limit_s=max(left(), 0.01), mip_gap=mip_gap, closed=closed)
+            x0 = base.x
+        if left() <= 0:
+            break
+        sub = _solve(dm, pb, "hybrid", time_limit_s=left(), mip_gap=max(mip_gap, 0.002), start=x0, closed=closed)
+        if sub.has_solution and sub.objective < best_obj:
+            best_x, best_obj = sub.x, sub.objective
+        if k >= len(order):
+            break
+        k *= 2
+    return best_x
 
 
 def portfolio(

@@ -811,6 +811,47 @@ def _then(make: Callable[[Path, Kit], Any], call: Callable[[Path, Kit], Any]) ->
     return both
 
 
+def _design(key: str, col: str | None, value: Any = None, *, drop: bool = False) -> Callable[[Path, Kit], Any]:
+    """``siting.design.design_problem`` on a small valid problem with one hostile change."""
+
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.costs import load_products
+        from siting.costs.products import example_products_path
+        from siting.design import design_problem
+
+        fams = load_products(example_products_path())[:2]
+        t: dict[str, Any] = {
+            "demand": pd.DataFrame(
+                [("j0", f.family, "all", 20.0) for f in fams],
+                columns=["store_id", "family", "season", "units_per_week"],
+            ),
+            "sites": pd.DataFrame(
+                [("s0", "L0", 40.0, 50000.0)], columns=["site_id", "level", "hours_per_week", "fixed_cost_per_yr"]
+            ),
+            "lanes": pd.DataFrame(
+                [("s0", "j0", 0.3, True)], columns=["site_id", "store_id", "cost_per_unit", "within_promise"]
+            ),
+            "direct": pd.DataFrame([("j0", 0.8, True)], columns=["store_id", "cost_per_unit", "within_promise"]),
+            "making": pd.DataFrame(
+                [(f.family, 0.1, 1.0) for f in fams],
+                columns=["family", "machine_hours_per_unit", "changeover_hours_per_run"],
+            ),
+            "families": fams,
+            "seasons": {"all": 52.0},
+        }
+        if key == "seasons":
+            t["seasons"] = value
+        elif drop:
+            t[key] = t[key].iloc[:0] if col is None else pd.concat([t[key], t[key].iloc[:1]])
+        else:
+            df = t[key].astype({col: object})
+            df.loc[0, col] = value
+            t[key] = df
+        return design_problem(**t)
+
+    return call
+
+
 API_CASES: list[ApiCase] = [
     ApiCase("read-missing", _read("stores", "nowhere.gpkg"), "MissingFileError", ("nowhere.gpkg",)),
     ApiCase(
@@ -926,6 +967,16 @@ API_CASES: list[ApiCase] = [
         "InputError",
         ("s.toml",),
     ),
+    ApiCase(
+        "design-demand-negative", _design("demand", "units_per_week", -5.0), "InputError", ("units_per_week", "'j0'")
+    ),
+    ApiCase("design-demand-nan", _design("demand", "units_per_week", float("nan")), "InputError", ("units_per_week",)),
+    ApiCase(
+        "design-hours-inf", _design("sites", "hours_per_week", float("inf")), "InputError", ("hours_per_week", "'s0'")
+    ),
+    ApiCase("design-lanes-empty", _design("lanes", None, drop=True), "InputError", ("lanes", "empty")),
+    ApiCase("design-sites-duplicate", _design("sites", "site_id", drop=True), "InputError", ("duplicate", "'s0'")),
+    ApiCase("design-season-weeks-out-of-range", _design("seasons", None, {"all": 60.0}), "InputError", ("52.2",)),
 ]
 
 #: The inventory-risk model's hostile inputs (issue 22). Kept apart from API_CASES until the README's
