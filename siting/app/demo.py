@@ -27,7 +27,7 @@ def demo_scenario_path(name: str) -> Path:
     """
     key = name.lower()
     if key not in DEMO_SCENARIOS:
-        raise InputError(f"--demo {name!r}: unknown demo; use one of {', '.join(DEMO_SCENARIOS)}.")
+        raise InputError(f"--demo: unknown demo city {name!r}; use one of {', '.join(DEMO_SCENARIOS)}.")
     return Path(str(resources.files("siting").joinpath("data", DEMO_SCENARIOS[key])))
 
 

@@ -199,6 +199,7 @@ def test_demo_country_files_give_the_same_clusters(tmp_path, capsys):
         "stores.gpkg",
         "candidates.gpkg",
         "malta.osm.pbf",
+        "products.csv",
         "scenario.toml",
     }
     cities = city_inputs(load_scenario(tmp_path / "m" / "scenario.toml"))  # names from the file's place nodes
