@@ -39,10 +39,15 @@ def _snap_layer(G: nx.MultiDiGraph, gdf: gpd.GeoDataFrame, kind: str, id_col: st
     for col in SNAP_COLUMNS:
         kept[col] = snapped[col].to_numpy()
     dropped = gdf.loc[gdf.index.difference(snapped.index)]
+    wet = dropped.index.isin(snapped.attrs.get("across_water", []))
+    out = []
+    if wet.any():
+        why = f"reachable from no {kind} road within {max_m:g} m without crossing water (sea or lake)"
+        out.append(excluded_rows(id_col, dropped.loc[wet, id_col], "water_crossing", why))
+        dropped = dropped.loc[~wet]
     comp = point_components(G, dropped, max_m)
     reasons = {c["component"]: c["reason"] for c in G.graph.get("components", [])}
     far = f"more than {max_m:g} m from the {kind} road network"
-    out = []
     for cid in np.unique(comp):
         rows = dropped.loc[comp == cid, id_col]
         if cid == 0:

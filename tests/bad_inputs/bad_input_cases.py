@@ -787,6 +787,15 @@ def _build(name: str, **kw: Any) -> Callable[[Path, Kit], Any]:
     return call
 
 
+def _snap_water(tolerance: Any) -> Callable[[Path, Kit], Any]:
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.network import build_network, snap_to_edges
+
+        return snap_to_edges(build_network(kit.pbf), kit.stores, water_tolerance_m=tolerance)
+
+    return call
+
+
 def _then(make: Callable[[Path, Kit], Any], call: Callable[[Path, Kit], Any]) -> Callable[[Path, Kit], Any]:
     def both(tmp: Path, kit: Kit) -> Any:
         make(tmp, kit)
@@ -796,6 +805,10 @@ def _then(make: Callable[[Path, Kit], Any], call: Callable[[Path, Kit], Any]) ->
 
 
 API_CASES: list[ApiCase] = [
+    *(
+        ApiCase(f"snap-water-tolerance-{name}", _snap_water(v), "InputError", ("water_tolerance_m",))
+        for name, v in (("negative", -1.0), ("nan", float("nan")), ("inf", float("inf")), ("text", "10"))
+    ),
     ApiCase("read-missing", _read("stores", "nowhere.gpkg"), "MissingFileError", ("nowhere.gpkg",)),
     ApiCase(
         "read-0-byte", _then(lambda t, k: text(t, "s.gpkg", b""), _read("stores", "s.gpkg")), "InputError", ("empty",)
