@@ -82,6 +82,18 @@ def _snaps(layer: pd.DataFrame) -> pd.DataFrame:
     return layer[list(SNAP_COLUMNS)]
 
 
+def _vehicle_for_mode(options: RankOptions, mode: str, city: str) -> RankOptions:
+    """The options with the lane vehicle the network mode allows (the default van follows the mode)."""
+    import dataclasses
+
+    from siting.delivery.modes import vehicle_for_mode
+
+    vid = vehicle_for_mode(options.lane_params.vehicle, mode, options.vehicles, where=city)
+    if vid == options.lane_params.vehicle:
+        return options
+    return dataclasses.replace(options, lane_params=dataclasses.replace(options.lane_params, vehicle=vid))
+
+
 def _graph(city: CityInputs, options: RankOptions, graph: nx.MultiDiGraph | None) -> nx.MultiDiGraph:
     from siting.network.build import build_network
 
@@ -229,6 +241,7 @@ def rank_city(
     )
     timings["network_s"] = time.perf_counter() - t0
     mode = city.mode or options.mode
+    options = _vehicle_for_mode(options, mode, city.name)
     crs = G.graph["crs"]
     stores = city.stores.to_crs(crs)
     candidates = assign_rents(city.candidates.to_crs(crs), None if city.rents is None else city.rents.to_crs(crs))

@@ -796,6 +796,15 @@ def _snap_water(tolerance: Any) -> Callable[[Path, Kit], Any]:
     return call
 
 
+def _vehicle_file(content: str) -> Callable[[Path, Kit], Any]:
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.delivery.emissions import load_vehicles
+
+        return load_vehicles(tmp / text(tmp, "v.csv", content))
+
+    return call
+
+
 def _then(make: Callable[[Path, Kit], Any], call: Callable[[Path, Kit], Any]) -> Callable[[Path, Kit], Any]:
     def both(tmp: Path, kit: Kit) -> Any:
         make(tmp, kit)
@@ -805,6 +814,15 @@ def _then(make: Callable[[Path, Kit], Any], call: Callable[[Path, Kit], Any]) ->
 
 
 API_CASES: list[ApiCase] = [
+    *(
+        ApiCase(
+            f"vehicle-network-mode-{name}",
+            _vehicle_file(f"vehicle_id,network_mode\nvan_avg_diesel,{v}\n"),
+            "InputError",
+            ("row 2", "network_mode"),
+        )
+        for name, v in (("unknown", "boat"), ("number", "-1"), ("upper", "DRIVE"))
+    ),
     *(
         ApiCase(f"snap-water-tolerance-{name}", _snap_water(v), "InputError", ("water_tolerance_m",))
         for name, v in (("negative", -1.0), ("nan", float("nan")), ("inf", float("inf")), ("text", "10"))
