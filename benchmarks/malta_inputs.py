@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 
-MALTA_PBF = Path(__file__).resolve().parents[1] / ".." / "shared" / "osm" / "malta.osm.pbf"
+# beside the checkout; SITING_SHARED_DIR points elsewhere (e.g. from a git worktree one level deeper)
+MALTA_PBF = (
+    Path(os.environ.get("SITING_SHARED_DIR") or Path(__file__).resolve().parents[1] / ".." / "shared")
+    / "osm"
+    / "malta.osm.pbf"
+)
 # Gozo and Comino lie north of 36.0 N; Malta's northern tip (Cirkewwa) is at 35.99 N.
 _GOZO_MIN_LAT = 36.0
 

@@ -441,7 +441,14 @@ def _add_water(G: nx.MultiDiGraph, path: Path) -> None:
     """Keep the extract's sea and inland water in ``G.graph["water"]`` (graph CRS), for snapping."""
     from siting.network.water import WATER_SOURCE, WATER_TOLERANCE_M, deep_water, read_water, water_in_crs
 
-    found = read_water(path)
+    try:
+        found = read_water(path)
+    except (
+        RuntimeError
+    ) as exc:  # e.g. a hand-edited file whose ids are out of order (the area builder needs them sorted)
+        log.warning("%s: water areas not read (%s); access legs are not checked against water", path.name, exc)
+        G.graph["water_source"] = f"not read: {exc}"
+        return
     G.graph["water"] = water_in_crs(found["water"], G.graph["crs"])
     G.graph["water_deep"] = deep_water(G.graph["water"], WATER_TOLERANCE_M)
     G.graph["water_source"] = WATER_SOURCE if not found["water"].is_empty else "none in the extract"
