@@ -9,9 +9,9 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 
-# ../shared beside the checkout; SITING_SHARED_DIR points elsewhere (e.g. from a git worktree)
+# beside the checkout; SITING_SHARED_DIR points elsewhere (e.g. from a git worktree one level deeper)
 MALTA_PBF = (
-    Path(os.environ.get("SITING_SHARED_DIR", Path(__file__).resolve().parents[1] / ".." / "shared"))
+    Path(os.environ.get("SITING_SHARED_DIR") or Path(__file__).resolve().parents[1] / ".." / "shared")
     / "osm"
     / "malta.osm.pbf"
 )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED = REPO_ROOT.parent / "shared"
+# beside the checkout; SITING_SHARED_DIR points elsewhere (e.g. from a git worktree one level deeper)
+SHARED = Path(os.environ.get("SITING_SHARED_DIR") or REPO_ROOT.parent / "shared")
 
 
 @pytest.fixture(scope="session")

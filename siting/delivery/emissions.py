@@ -75,6 +75,10 @@ class Vehicle:
         Running cost per vehicle-km and per vehicle (driver) hour, in the scenario currency.
     factor_set, factor_source, factor_year, spec_source, cost_source : str / int
         Provenance of the figures.
+    network_mode : str
+        The network it travels on: "drive" (motor vehicles: drive networks only), "bike" (cargo
+        bikes: bike or drive networks) or "walk" (on foot: any network). See
+        :func:`siting.delivery.modes.vehicle_for_mode`.
     """
 
     vehicle_id: str
@@ -96,6 +100,7 @@ class Vehicle:
     factor_year: int = 0
     spec_source: str = ""
     cost_source: str = ""
+    network_mode: str = "drive"
 
     @property
     def wtw_kg_per_km(self) -> float:
@@ -340,6 +345,11 @@ def _parse_row(raw: Mapping[str, Any], base: Vehicle | None, where: str) -> Vehi
                 values[key] = int(float(val))
             except (TypeError, ValueError):
                 raise InputError(f"{where}, column 'factor_year': {val!r} is not a year like 2024") from None
+        elif key == "network_mode":
+            mode = str(val).strip()
+            if mode not in ("drive", "bike", "walk"):
+                raise InputError(f"{where}, column 'network_mode': {val!r}; write drive, bike or walk")
+            values[key] = mode
         elif key in _FIELD_NAMES:
             values[key] = str(val)
         # unknown columns (notes, factor_ids) are ignored on purpose

@@ -407,6 +407,8 @@ def build_network(
             G.graph["nodes_before_scc"], G.graph["edges_before_scc"] = map(int, prior)
     G = _project(G, crs)
     project_dropped_nodes(G, raw_crs)
+    if kind in ("pbf", "xml"):
+        _add_water(G, Path(str(source)))
     has_speeds = G.number_of_edges() > 0 and all(
         "speed_kph" in d and "travel_time" in d for _, _, d in G.edges(data=True)
     )
@@ -441,6 +443,23 @@ def _finish(G: nx.MultiDiGraph, t0: float) -> nx.MultiDiGraph:
     if log.isEnabledFor(logging.INFO):
         log.info(format_summary(network_summary(G)))
     return G
+
+
+def _add_water(G: nx.MultiDiGraph, path: Path) -> None:
+    """Keep the extract's sea and inland water in ``G.graph["water"]`` (graph CRS), for snapping."""
+    from siting.network.water import WATER_SOURCE, WATER_TOLERANCE_M, deep_water, read_water, water_in_crs
+
+    try:
+        found = read_water(path)
+    except (
+        RuntimeError
+    ) as exc:  # e.g. a hand-edited file whose ids are out of order (the area builder needs them sorted)
+        log.warning("%s: water areas not read (%s); access legs are not checked against water", path.name, exc)
+        G.graph["water_source"] = f"not read: {exc}"
+        return
+    G.graph["water"] = water_in_crs(found["water"], G.graph["crs"])
+    G.graph["water_deep"] = deep_water(G.graph["water"], WATER_TOLERANCE_M)
+    G.graph["water_source"] = WATER_SOURCE if not found["water"].is_empty else "none in the extract"
 
 
 def _ensure_lengths(G: nx.MultiDiGraph) -> None:
@@ -536,7 +555,17 @@ def save_network(G: nx.MultiDiGraph, path: str | Path) -> Path:
     if not str(path).lower().endswith(".graphml"):
         raise InputError(f"{path}: a saved network must end in .graphml")
     H = G.copy()
-    for key in ("build_s", "cache", "components", "dropped_nodes", "ferries", "snap_edges"):
+    for key in (
+        "build_s",
+        "cache",
+        "components",
+        "dropped_nodes",
+        "ferries",
+        "snap_edges",
+        "water",
+        "water_deep",
+        "water_source",
+    ):
         H.graph.pop(key, None)
     from siting.outputs import atomic_path
 

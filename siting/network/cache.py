@@ -19,7 +19,7 @@ import networkx as nx
 __all__ = ["default_cache_dir", "cache_key", "cache_load", "cache_store"]
 
 # Bump when the layout of a built graph changes, so old cache entries are ignored.
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 
 
 class _GeometryPickler(pickle.Pickler):

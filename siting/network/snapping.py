@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 import weakref
 from collections.abc import Mapping
@@ -16,6 +17,7 @@ from shapely.geometry import LineString
 
 from siting.errors import InputError, NoCrsError
 from siting.network.edges import edge_coords
+from siting.network.water import WATER_TOLERANCE_M, crosses_water, deep_water
 
 __all__ = ["ACCESS_SPEED_KPH", "SNAP_COLUMNS", "snap_to_edges", "is_edge_snap", "edge_table", "store_edge_table"]
 
@@ -37,6 +39,7 @@ SNAP_COLUMNS = (
 
 _TABLES: weakref.WeakKeyDictionary[nx.MultiDiGraph, tuple[tuple[int, int], dict[str, Any]]]
 _TABLES = weakref.WeakKeyDictionary()
+_WATER: weakref.WeakKeyDictionary[nx.MultiDiGraph, tuple[Any, float, Any]] = weakref.WeakKeyDictionary()
 
 
 def _line(G: nx.MultiDiGraph, u: int, v: int, d: Mapping[str, Any]) -> LineString:
@@ -164,6 +167,7 @@ def snap_to_edges(
     *,
     max_distance_m: float = 500.0,
     access_speed_kph: float | None = None,
+    water_tolerance_m: float = WATER_TOLERANCE_M,
     warn: bool = True,
 ) -> pd.DataFrame:
     """Attach each feature to the nearest road edge, at its projection on the edge.
@@ -179,10 +183,17 @@ def snap_to_edges(
     G
         A projected graph from :func:`siting.network.build_network`.
     gdf
-        Points, or polygons (by their representative point); reprojected to the graph's CRS.
+        Points, or polygons (snapped from the point of their boundary nearest the road, with a
+        0 m leg when a road touches or crosses them); reprojected to the graph's CRS.
     max_distance_m
         Features farther than this from every road (or without geometry) are excluded,
         with a warning when ``warn``.
+    water_tolerance_m
+        When the graph carries water (``G.graph["water"]``, from the OSM extract's coastline
+        and water areas; see :mod:`siting.network.water`), a feature snaps only to an edge whose
+        straight access leg runs at most this far (m) through water: the nearest such edge
+        within ``max_distance_m``. Features with none are excluded and listed in
+        ``result.attrs["across_water"]``.
     access_speed_kph
         Speed of the access leg; default :data:`ACCESS_SPEED_KPH` of the graph's mode.
     warn
@@ -194,42 +205,59 @@ def snap_to_edges(
         Indexed like ``gdf`` (kept rows), columns :data:`SNAP_COLUMNS`: ``node`` (the
         nearer end of the edge, for drawing routes), the edge ``u``, ``v``, ``key``, its
         reverse twin's key ``rev_key`` (-1 one-way), ``fraction`` along u->v (0..1),
-        ``snap_distance_m``, ``access_time_s`` and ``access_length_m``.
+        ``snap_distance_m``, ``access_time_s`` and ``access_length_m``. ``attrs["across_water"]``
+        lists the index of the features excluded because every road in reach is across water.
     """
     gdf = in_graph_crs(G, gdf)
     speed = access_speed_kph or ACCESS_SPEED_KPH.get(str(G.graph.get("mode", "drive")), 20.0)
     if not speed > 0:
         raise InputError(f"access_speed_kph is {access_speed_kph!r}; give a positive speed")
+    if not (
+        isinstance(water_tolerance_m, (int, float)) and math.isfinite(water_tolerance_m) and water_tolerance_m >= 0
+    ):
+        raise InputError(f"water_tolerance_m is {water_tolerance_m!r}; give a distance in metres >= 0")
     table = edge_table(G)
     geom = gdf.geometry.values
     empty = np.asarray(shapely.is_missing(geom) | shapely.is_empty(geom))
-    pts = shapely.point_on_surface(np.where(empty, shapely.Point(0, 0), geom))
+    # polygons (sites drawn as land parcels) snap from their nearest boundary point, points from themselves
+    src = np.asarray(np.where(empty, shapely.Point(0, 0), geom), dtype=object)
     n = len(gdf)
     edge = np.full(n, -1, dtype=np.int64)
-    dist = np.full(n, np.inf)
     if len(table["geometry"]) and n:
-        (src, idx), d = table["tree"].query_nearest(
-            pts, max_distance=max_distance_m, return_distance=True, all_matches=False
-        )
-        edge[src] = idx
-        dist[src] = d
-    keep = (edge >= 0) & ~empty
+        (i_src, idx) = table["tree"].query_nearest(src, max_distance=max_distance_m, all_matches=False)
+        edge[i_src] = idx
+    edge[empty] = -1
+    legs = np.full(n, None, dtype=object)
+    found = edge >= 0
+    if found.any():
+        legs[found] = shapely.shortest_line(src[found], table["geometry"][edge[found]])
+    wet = np.zeros(n, dtype=bool)
+    deep = _deep_water(G, water_tolerance_m) if found.any() else None
+    if deep is not None:
+        wet[found] = crosses_water(legs[found], deep["tree"])
+        if wet.any():
+            edge[wet], legs[wet] = _dry_edges(table, src[wet], deep, max_distance_m)
+            wet &= edge < 0
+    keep = edge >= 0
     if warn and not keep.all():
         dropped = list(gdf.index[~keep])
         shown = ", ".join(map(str, dropped[:20])) + (" ..." if len(dropped) > 20 else "")
         warnings.warn(
-            f"{len(dropped)} of {n} features are more than {max_distance_m:g} m from the road network "
-            f"(or have no geometry) and are excluded: index {shown}. See siting.network.component_report "
+            f"{len(dropped)} of {n} features are more than {max_distance_m:g} m from the road network, "
+            "reach every road within that distance only across water, "
+            f"or have no geometry, and are excluded: index {shown}. See siting.network.component_report "
             "for features on roads not connected to the main network.",
             UserWarning,
             stacklevel=2,
         )
     e = edge[keep]
-    frac = shapely.line_locate_point(table["geometry"][e], pts[keep], normalized=True) if e.size else np.empty(0)
+    leg = legs[keep]
+    ends = shapely.get_point(leg, -1) if e.size else np.empty(0, dtype=object)
+    frac = shapely.line_locate_point(table["geometry"][e], ends, normalized=True) if e.size else np.empty(0)
     frac = np.clip(np.asarray(frac, dtype=float), 0.0, 1.0)
     u, v = table["u"][e], table["v"][e]
-    d_keep = dist[keep]
-    return pd.DataFrame(
+    d_keep = np.asarray(shapely.length(leg), dtype=float) if e.size else np.empty(0)
+    out = pd.DataFrame(
         {
             "node": np.where(frac < 0.5, u, v).astype(np.int64),
             "u": u,
@@ -243,3 +271,60 @@ def snap_to_edges(
         },
         index=gdf.index[keep],
     )
+    out.attrs["across_water"] = list(gdf.index[wet])
+    return out
+
+
+def _deep_water(G: nx.MultiDiGraph, tolerance_m: float) -> dict[str, Any] | None:
+    """The graph's water shrunk by ``tolerance_m``, with an index over it (kept per graph), or None."""
+    water = G.graph.get("water")
+    if water is None:
+        return None
+    hit = _WATER.get(G)
+    if hit is not None and hit[0] is water and hit[1] == tolerance_m:
+        return hit[2]
+    stored = G.graph.get("water_deep")  # the default tolerance's, saved with the network cache
+    deep: dict[str, Any] | None
+    if stored is not None and stored["tolerance_m"] == tolerance_m:
+        deep = dict(stored)
+    else:
+        deep = deep_water(water, tolerance_m)
+    if deep is not None:
+        deep["tree"] = shapely.STRtree(deep["parts"])
+        deep["land_tree"] = shapely.STRtree(deep["land"])
+    _WATER[G] = (water, tolerance_m, deep)
+    return deep
+
+
+def _dry_edges(
+    table: Mapping[str, Any], src: np.ndarray, water: Mapping[str, Any], max_distance_m: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each source, the nearest edge within ``max_distance_m`` whose straight leg stays on its land.
+
+    Only edges touching the source's own piece of dry land can qualify; they are tried nearest
+    first in growing batches (a leg qualifies when that piece covers it), so a point beside a
+    harbour stops at the first dry road. Returns the edge row (-1 where every edge in reach
+    lies across water) and the leg.
+    """
+    edge = np.full(len(src), -1, dtype=np.int64)
+    legs = np.full(len(src), None, dtype=object)
+    geoms, land = table["geometry"], water["land"]
+    for i, s in enumerate(src):
+        pieces = water["land_tree"].query(s, predicate="intersects")
+        idx = table["tree"].query(s, predicate="dwithin", distance=max_distance_m)
+        if not idx.size or not pieces.size:
+            continue
+        home = shapely.union_all(land[pieces]) if pieces.size > 1 else land[pieces[0]]
+        shapely.prepare(home)
+        idx = idx[shapely.intersects(home, geoms[idx])]
+        idx = idx[np.argsort(shapely.distance(s, geoms[idx]), kind="stable")]
+        start, batch = 0, 16
+        while start < idx.size:
+            part = idx[start : start + batch]
+            cand = shapely.shortest_line(s, geoms[part])
+            dry = np.flatnonzero(shapely.covers(home, cand))
+            if dry.size:
+                edge[i], legs[i] = part[dry[0]], cand[dry[0]]
+                break
+            start, batch = start + batch, batch * 4
+    return edge, legs

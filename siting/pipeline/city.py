@@ -40,10 +40,15 @@ def _snap_layer(G: nx.MultiDiGraph, gdf: gpd.GeoDataFrame, kind: str, id_col: st
     for col in SNAP_COLUMNS:
         kept[col] = snapped[col].to_numpy()
     dropped = gdf.loc[gdf.index.difference(snapped.index)]
+    wet = dropped.index.isin(snapped.attrs.get("across_water", []))
+    out = []
+    if wet.any():
+        why = f"reachable from no {kind} road within {max_m:g} m without crossing water (sea or lake)"
+        out.append(excluded_rows(id_col, dropped.loc[wet, id_col], "water_crossing", why))
+        dropped = dropped.loc[~wet]
     comp = point_components(G, dropped, max_m)
     reasons = {c["component"]: c["reason"] for c in G.graph.get("components", [])}
     far = f"more than {max_m:g} m from the {kind} road network"
-    out = []
     for cid in np.unique(comp):
         rows = dropped.loc[comp == cid, id_col]
         if cid == 0:
@@ -76,6 +81,18 @@ def _snaps(layer: pd.DataFrame) -> pd.DataFrame:
     from siting.network.snapping import SNAP_COLUMNS
 
     return layer[list(SNAP_COLUMNS)]
+
+
+def _vehicle_for_mode(options: RankOptions, mode: str, city: str) -> RankOptions:
+    """The options with the lane vehicle the network mode allows (the default van follows the mode)."""
+    import dataclasses
+
+    from siting.delivery.modes import vehicle_for_mode
+
+    vid = vehicle_for_mode(options.lane_params.vehicle, mode, options.vehicles, where=city)
+    if vid == options.lane_params.vehicle:
+        return options
+    return dataclasses.replace(options, lane_params=dataclasses.replace(options.lane_params, vehicle=vid))
 
 
 def _graph(city: CityInputs, options: RankOptions, graph: nx.MultiDiGraph | None) -> nx.MultiDiGraph:
@@ -220,6 +237,7 @@ def rank_city(
     G = travel_graph(_graph(city, options, graph), options)
     timings["network_s"] = time.perf_counter() - t0
     mode = city.mode or options.mode
+    options = _vehicle_for_mode(options, mode, city.name)
     crs = G.graph["crs"]
     stores = city.stores.to_crs(crs)
     candidates = assign_rents(city.candidates.to_crs(crs), None if city.rents is None else city.rents.to_crs(crs))

@@ -803,6 +803,24 @@ def _family_with(name: str, value: Any, **more: Any) -> Callable[[Path, Kit], An
     return call
 
 
+def _snap_water(tolerance: Any) -> Callable[[Path, Kit], Any]:
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.network import build_network, snap_to_edges
+
+        return snap_to_edges(build_network(kit.pbf), kit.stores, water_tolerance_m=tolerance)
+
+    return call
+
+
+def _vehicle_file(content: str) -> Callable[[Path, Kit], Any]:
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.delivery.emissions import load_vehicles
+
+        return load_vehicles(tmp / text(tmp, "v.csv", content))
+
+    return call
+
+
 def _then(make: Callable[[Path, Kit], Any], call: Callable[[Path, Kit], Any]) -> Callable[[Path, Kit], Any]:
     def both(tmp: Path, kit: Kit) -> Any:
         make(tmp, kit)
@@ -853,6 +871,19 @@ def _design(key: str, col: str | None, value: Any = None, *, drop: bool = False)
 
 
 API_CASES: list[ApiCase] = [
+    *(
+        ApiCase(
+            f"vehicle-network-mode-{name}",
+            _vehicle_file(f"vehicle_id,network_mode\nvan_avg_diesel,{v}\n"),
+            "InputError",
+            ("row 2", "network_mode"),
+        )
+        for name, v in (("unknown", "boat"), ("number", "-1"), ("upper", "DRIVE"))
+    ),
+    *(
+        ApiCase(f"snap-water-tolerance-{name}", _snap_water(v), "InputError", ("water_tolerance_m",))
+        for name, v in (("negative", -1.0), ("nan", float("nan")), ("inf", float("inf")), ("text", "10"))
+    ),
     ApiCase("read-missing", _read("stores", "nowhere.gpkg"), "MissingFileError", ("nowhere.gpkg",)),
     ApiCase(
         "read-0-byte", _then(lambda t, k: text(t, "s.gpkg", b""), _read("stores", "s.gpkg")), "InputError", ("empty",)
