@@ -238,19 +238,43 @@ def plan(
 
 
 def _cost_per_yr(city: CityResult, options: RankOptions) -> tuple[np.ndarray, np.ndarray]:
-    """The total-cost objective of ``plan``: per unit of weekly demand per year (stores x sites) and rent per site."""
-    from siting.costs import landed_cost
-    from siting.delivery import VEHICLES
-    from siting.network import od_time_length
+    """The total-cost objective of ``plan``: per unit of weekly demand per year (stores x sites) and rent per site.
 
-    vehicle = (options.vehicles or VEHICLES)[options.lane_params.vehicle]
-    time_s, length_m = od_time_length(city.graph, city.candidates["node"], city.stores["node"])
-    trip_per_week = 2.0 * (length_m / 1000.0 * vehicle.cost_per_km + time_s / 3600.0 * vehicle.cost_per_hour)
+    Delivery is priced as the ranking prices it: out-and-back lanes between the edge-snapped
+    points (the real return legs), trips from each store's demand, the vehicle the city's mode
+    uses; product cost per unit is the city's own mix (its business case), weeks a year from the
+    cost defaults.
+    """
+    from siting.costs import landed_cost
+    from siting.costs.products import cost_default
+    from siting.costs.unit_cost import UNIT_COMPONENTS
+    from siting.delivery.lane_tables import direct_lane_values
+    from siting.network import od_time_length
+    from siting.pipeline.city import _snaps, _vehicle_for_mode
+
+    weeks = cost_default("weeks_per_yr")
+    opts = _vehicle_for_mode(options, city.graph.graph.get("mode", options.mode), city.name)
+    out_t, out_l = od_time_length(city.graph, _snaps(city.candidates), _snaps(city.stores))
+    back_t, back_l = od_time_length(city.graph, _snaps(city.stores), _snaps(city.candidates))
     demand = city.stores["demand_units_per_week"].to_numpy(dtype=float)
-    per_unit = np.divide(
-        52.0 * trip_per_week.T, demand[:, None], out=np.zeros(trip_per_week.T.shape), where=demand[:, None] > 0
+    n_s, n_j = out_t.shape
+    lanes = direct_lane_values(
+        out_t.ravel(),
+        out_l.ravel(),
+        back_t.T.ravel(),
+        back_l.T.ravel(),
+        np.tile(demand, n_s),
+        params=opts.lane_params,
+        vehicles=opts.vehicles,
     )
-    product = landed_cost(options.products, "local").per_unit if options.products else 0.0
+    per_week = lanes["cost_per_week"].reshape(n_s, n_j).T  # stores x sites
+    per_unit = np.divide(weeks * per_week, demand[:, None], out=np.zeros(per_week.shape), where=demand[:, None] > 0)
+    fam = city.families
+    if len(fam):  # the city's own mix, as its business case priced it
+        parts = fam[[f"{c}_local_per_unit" for c in UNIT_COMPONENTS]].sum(axis=1)
+        product = float((parts * fam["units_per_yr"]).sum() / fam["units_per_yr"].sum())
+    else:
+        product = landed_cost(options.products, "local").per_unit if options.products else 0.0
     cand = city.candidates
     rent = cand["rent_per_yr"] if "rent_per_yr" in cand else cand["rent_per_m2_yr"] * options.required_floor_area_m2
-    return per_unit + 52.0 * product, rent.fillna(0.0).to_numpy(dtype=float)
+    return per_unit + weeks * product, rent.fillna(0.0).to_numpy(dtype=float)

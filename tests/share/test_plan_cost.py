@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from siting.delivery import VEHICLES
+from siting.delivery.lane_tables import direct_lane_values
 from siting.network import od_time_length
 from siting.pipeline import RankOptions, city_from_demo, plan, run
 
@@ -20,12 +20,20 @@ def ranked():
 def test_cost_objective_equals_enumeration_of_every_pair(ranked) -> None:
     result = plan(ranked, 2, objective="cost")
     city = ranked.cities["helsinki"]
-    van = VEHICLES[RankOptions().lane_params.vehicle]
-    # independent: a weekly round trip per store, priced per km and per hour, 52 weeks; rent per site
-    t, length = od_time_length(city.graph, city.candidates["node"], city.stores["node"])
-    trip_per_yr = 52 * 2 * (length / 1000 * van.cost_per_km + t / 3600 * van.cost_per_hour)  # (sites, stores)
+    # the lanes as the ranking prices them: edge-snapped points, real return legs, trips from demand
+    from siting.network.snapping import SNAP_COLUMNS
+
+    cols = list(SNAP_COLUMNS)
+    t, length = od_time_length(city.graph, city.candidates[cols], city.stores[cols])
+    bt, bl = od_time_length(city.graph, city.stores[cols], city.candidates[cols])
     demand = city.stores["demand_units_per_week"].to_numpy()
-    trip_per_yr = np.where(demand[None, :] > 0, trip_per_yr, 0.0)
+    n_s, n_j = t.shape
+    per_week = direct_lane_values(
+        t.ravel(), length.ravel(), bt.T.ravel(), bl.T.ravel(), np.tile(demand, n_s), params=RankOptions().lane_params
+    )["cost_per_week"].reshape(n_s, n_j)
+    # the same lanes summed per site are the ranking's own lane cost (each site serves every store here)
+    np.testing.assert_allclose(per_week.sum(axis=1), city.candidates["lane_cost_per_week"].to_numpy(), rtol=1e-9)
+    trip_per_yr = np.where(demand[None, :] > 0, 52 * per_week, 0.0)
     rent = city.candidates["rent_per_yr"].to_numpy()
     best = min(
         (rent[list(pair)].sum() + trip_per_yr[list(pair)].min(axis=0).sum(), pair)
