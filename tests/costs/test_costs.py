@@ -302,10 +302,9 @@ def _hand_check() -> dict[str, dict[str, float]]:
 
 
 def _readme_costs_section() -> str:
-    text = (REPO / "README.md").read_text(encoding="utf-8")
-    start = text.index("<!-- section:costs -->")
-    nxt = text.find("<!-- section:", start + 10)
-    return text[start : nxt if nxt > 0 else len(text)]
+    from docs_text import docs_section  # the manual's page (docs/methods/costs.md)
+
+    return docs_section("costs")
 
 
 def _example_comparison():

@@ -71,7 +71,9 @@ def test_demo_families_show_both_outcomes_as_the_readme_says(demo_run):
         "regional_print": "local",
     }
     assert fams["cheaper"].to_dict() == expected
-    text = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
+    from docs_text import all_docs_text  # README and the manual
+
+    text = " ".join(all_docs_text().split())
     units = f"{int(round(fams['units_per_yr'].sum())):,}".replace(",", " ")
     assert f"prices {units} units a year" in text
     parts = fams.loc["spare_parts"]
