@@ -117,8 +117,9 @@ def test_the_lanes_and_tours_of_the_demos_top_site():
     site = city.candidates[city.candidates["site_id"] == top]
     allocation = {sid: top for sid in city.stores["store_id"]}
     vehicles = ("van_avg_diesel", "van_avg_bev", "ecargo_bike")
-    direct = compare_vehicles(city.graph, site, city.stores, allocation, vehicles, params=LaneParams(), pattern="direct")
-    tour = compare_vehicles(city.graph, site, city.stores, allocation, vehicles, params=LaneParams(), pattern="tour")
+    args = (city.graph, site, city.stores, allocation, vehicles)
+    direct = compare_vehicles(*args, params=LaneParams(), pattern="direct")
+    tour = compare_vehicles(*args, params=LaneParams(), pattern="tour")
     km_direct = direct.set_index("vehicle").loc["van_avg_diesel", "vehicle_km_per_week"]
     km_tour = tour.set_index("vehicle").loc["van_avg_diesel", "vehicle_km_per_week"]
     page = _page("methods/lanes.md")
