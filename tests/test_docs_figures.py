@@ -43,6 +43,9 @@ def test_the_tutorial_shows_what_siting_rank_prints(demo_rank):
     block = re.search(r"<!-- output: siting rank -q --no-map -->\n```text\n(.*?)```", page, flags=re.S)
     assert block is not None
     assert block.group(1) == out  # character for character, at 80 columns
+    _, tmp = demo_rank
+    samples = json.loads((tmp / "out" / "summary.json").read_text())["cities"]["helsinki"]["robustness"]["samples"]
+    assert f"the share of {samples:,} weightings around yours" in _flat(page)
 
 
 def test_the_demo_map_figures(demo_rank):
