@@ -81,6 +81,8 @@ def test_scheduler_without_dask_exits_2_with_one_line(without, tmp_path):
     assert lines == [lines[-1]] and lines[-1].startswith("siting: error: ")
     assert lines[-1].endswith('pip install "siting[dask]"') and "Traceback" not in err
     assert not (tmp_path / "o").exists()  # nothing written
+    index = " ".join((REPO / "docs" / "index.md").read_text(encoding="utf-8").split())
+    assert f"`{lines[-1]}`" in index  # the manual quotes the message as it is
 
 
 def test_the_quick_start_needs_no_extra(tmp_path):
