@@ -17,6 +17,7 @@ __all__ = [
     "hint",
     "cli_interface",
     "ClusterFailedError",
+    "MissingExtraError",
 ]
 
 _INTERFACE: ContextVar[str] = ContextVar("siting_interface", default="python")
@@ -83,6 +84,10 @@ class NetworkUnavailableError(SitingError, ConnectionError):
 
 class InfeasibleError(InputError):
     """A request that no solution can satisfy (p > candidates, capacity < demand, ...)."""
+
+
+class MissingExtraError(SitingError, ImportError):
+    """An optional part of siting is not installed; the message names the extra, e.g. ``pip install "siting[dask]"``."""
 
 
 class ClusterFailedError(SitingError, RuntimeError):

@@ -1,4 +1,4 @@
-"""The README's Python stays true: every import in its code blocks works, every `siting.x` it names resolves."""
+"""README and manual code stays true: every import in their code blocks works, every `siting.x` resolves."""
 
 from __future__ import annotations
 
@@ -8,15 +8,24 @@ from pathlib import Path
 
 import pytest
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-CODE = "\n".join(re.findall(r"```python\n(.*?)```", README, flags=re.S))
-IMPORTS = sorted({ln.strip() for ln in CODE.splitlines() if re.match(r"\s*(from siting\S* import |import siting)", ln)})
-FILE_SUFFIXES = {"toml", "html", "json", "csv", "gpkg", "md"}  # `siting.toml` is a file name, not a module
-NAMES = sorted(
-    n
-    for n in set(re.findall(r"`(siting(?:\.[A-Za-z_][A-Za-z0-9_]*)+)", README))
-    if n.split(".")[-1] not in FILE_SUFFIXES
-)
+REPO = Path(__file__).resolve().parents[1]
+PAGES = [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md"))]
+TEXT = {p.relative_to(REPO).as_posix(): p.read_text(encoding="utf-8") for p in PAGES}
+FILE_SUFFIXES = {"toml", "html", "json", "csv", "gpkg", "md", "py", "png", "pbf", "geojson"}  # file names
+
+
+def _imports(text: str) -> set[str]:
+    code = "\n".join(re.findall(r"```python\n(.*?)```", text, flags=re.S))
+    return {ln.strip() for ln in code.splitlines() if re.match(r"\s*(from siting\S* import |import siting)", ln)}
+
+
+def _names(text: str) -> set[str]:
+    found = set(re.findall(r"`(siting(?:\.[A-Za-z_][A-Za-z0-9_]*)+)", text))
+    return {n for n in found if n.split(".")[-1] not in FILE_SUFFIXES}
+
+
+IMPORTS = sorted({(page, line) for page, text in TEXT.items() for line in _imports(text)})
+NAMES = sorted({(page, name) for page, text in TEXT.items() for name in _names(text)})
 
 
 def _resolve(dotted: str) -> object:
@@ -33,15 +42,25 @@ def _resolve(dotted: str) -> object:
     raise ModuleNotFoundError(dotted)
 
 
-def test_the_readme_has_code_to_check():
-    assert len(IMPORTS) >= 8 and len(NAMES) >= 15
+def test_the_pages_have_code_to_check():
+    assert len(_imports(TEXT["README.md"])) >= 1 and len(IMPORTS) >= 8 and len(NAMES) >= 15
 
 
-@pytest.mark.parametrize("line", IMPORTS)
-def test_every_import_in_the_readme_works(line: str) -> None:
+@pytest.mark.parametrize(("page", "line"), IMPORTS)
+def test_every_import_in_the_readme_and_docs_works(page: str, line: str) -> None:
     exec(line, {})
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_every_siting_name_in_the_readme_resolves(name: str) -> None:
+@pytest.mark.parametrize(("page", "name"), NAMES)
+def test_every_siting_name_in_the_readme_and_docs_resolves(page: str, name: str) -> None:
     _resolve(name)
+
+
+def test_the_readme_runs_its_python_example():
+    """The README's Python block runs as written (the demo city, the default options, two sites)."""
+    code = re.findall(r"```python\n(.*?)```", TEXT["README.md"], flags=re.S)
+    assert len(code) == 1
+    scope: dict[str, object] = {}
+    exec(code[0], scope)
+    best = scope["best"]
+    assert len(best.sites) == 2  # type: ignore[attr-defined]

@@ -49,7 +49,7 @@ def _from_file(path: Path) -> tuple[Any, Any, list, str]:
     if "brands" not in scenario.raw:
         raise InputError(
             f"{path}: no [[brands]] table; `siting share` needs brands, e.g.\n"
-            '[[brands]]\nname = "A"\nlane_class = "priority"\n(see the docs page "Shared networks").'
+            '[[brands]]\nname = "A"\nlane_class = "priority"\n(see docs/howto/shared-networks.md in the manual).'
         )
     return scenario, spec, city_inputs(scenario), ""
 

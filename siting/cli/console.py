@@ -1,16 +1,109 @@
-"""What `rank` and `plan` print: top sites with their breakdown, the business case, cross-city table, plan."""
+"""What the CLI prints through rich: user data always literal, tables that fit the terminal (narrow or --wide)."""
 
 from __future__ import annotations
 
 import sys
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from siting.app.run import RunOutcome
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
 
-__all__ = ["print_ranking", "print_plan"]
+    from siting.app.run import RunOutcome
+
+__all__ = ["Column", "literal", "make_console", "print_line", "print_table", "print_ranking", "print_plan"]
+
+
+def literal(value: object) -> Text:
+    """``value`` as rich text printed exactly as written: never read as markup (``[bold]``, ``[/]`` stay)."""
+    from rich.text import Text
+
+    return Text(str(value), overflow="fold")
+
+
+def make_console() -> Console:
+    """A console on stdout: the terminal's width, else ``COLUMNS``, else 80 when piped; no highlighting."""
+    from rich.console import Console
+
+    return Console(file=sys.stdout, highlight=False)
+
+
+def print_line(console: Console, text: object) -> None:
+    """Print one line of text (user data included) literally, never as markup."""
+    console.print(literal(text))
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a printed table.
+
+    ``drop`` orders the columns the narrow layout leaves out when the table does not fit: 0 is always
+    shown, the highest number goes first. An ``id`` column is never cut: it is at least as wide as its
+    longest value.
+    """
+
+    header: str
+    justify: Literal["left", "right"] = "right"
+    drop: int = 0
+
+
+def _table(title: str, columns: Sequence[Column], rows: Sequence[Sequence[str]], caption: str | None) -> Any:
+    from rich.table import Table
+
+    table = Table(title=literal(title), caption=literal(caption) if caption else None)
+    for i, col in enumerate(columns):
+        # a fixed width: every value in full (ids never cut), the header wrapped at its spaces
+        width = max([len(str(r[i])) for r in rows] + [len(w) for w in col.header.split()] + [1])
+        table.add_column(literal(col.header), justify=col.justify, width=width, overflow="fold")
+    for row in rows:
+        table.add_row(*(literal(v) for v in row))
+    return table
+
+
+def _min_width(console: Console, table: Any) -> int:
+    from rich.measure import Measurement
+
+    # measured without the console's width: rich caps a measurement at the width it is given
+    return Measurement.get(console, console.options.update_width(1_000_000), table).minimum
+
+
+def print_table(
+    console: Console,
+    title: str,
+    columns: Sequence[Column],
+    rows: Sequence[Sequence[str]],
+    *,
+    wide: bool = False,
+    caption: str | None = None,
+    more: str = "",
+) -> None:
+    """Print a table whose cells are all literal text and never cut.
+
+    Narrow (the default): columns are left out, highest ``drop`` first, until the table fits the
+    console's width; a line then says how many and where they are (``more``). ``wide``: every column,
+    wider than the console if it must be (a file or pipe gets the whole table).
+    """
+    keep = list(range(len(columns)))
+    table = _table(title, columns, rows, caption)
+    if wide:
+        need = _min_width(console, table)
+        if need > console.width:
+            console.width = need  # the whole table on each line: nothing cut, the terminal wraps if it must
+        console.print(table)
+        return
+    while _min_width(console, table) > console.width and any(columns[i].drop for i in keep):
+        worst = max((i for i in keep if columns[i].drop), key=lambda i: (columns[i].drop, i))
+        keep.remove(worst)
+        table = _table(title, [columns[i] for i in keep], [[r[i] for i in keep] for r in rows], caption)
+    console.print(table)
+    left_out = len(columns) - len(keep)
+    if left_out:
+        print_line(console, f"({left_out} more column{'s' if left_out > 1 else ''} with --wide{more})")
 
 
 def _criteria(ranking: pd.DataFrame) -> list[str]:
@@ -55,28 +148,23 @@ _BUSINESS_CASE = (
 )
 
 
-def _print_families(city: Any, console: Any) -> None:
+def _print_families(city: Any, console: Console, wide: bool) -> None:
     """The business case per product family at the top site (what families.csv holds)."""
-    from rich.table import Table
-
     fams = getattr(city, "families", None)
     if fams is None or not len(fams):
         return
     cur = city.currency
-    table = Table(title=f"{city.name}: business case per family at {fams['site_id'].iloc[0]} (per unit of demand)")
-    cols = [
-        ("family", "family"),
-        ("units_per_yr", "units/yr"),
-        ("landed_cost_local_per_unit", f"local ({cur})"),
-        ("landed_cost_offshore_per_unit", f"offshore ({cur})"),
-        ("fill_rate_local", "fill local"),
-        ("fill_rate_offshore", "fill offshore"),
-        ("cheaper", "cheaper"),
+    columns = [
+        Column("family", "left"),
+        Column("units/yr"),
+        Column(f"local ({cur})"),
+        Column(f"offshore ({cur})"),
+        Column("fill local", drop=2),
+        Column("fill offshore", drop=1),
+        Column("cheaper", "left"),
     ]
-    for _, head in cols:
-        table.add_column(head, justify="left" if head in ("family", "cheaper") else "right")
-    for _, r in fams.iterrows():
-        table.add_row(
+    rows = [
+        [
             str(r["family"]),
             f"{r['units_per_yr']:,.0f}",
             f"{r['landed_cost_local_per_unit']:.2f}",
@@ -84,8 +172,11 @@ def _print_families(city: Any, console: Any) -> None:
             f"{r['fill_rate_local']:.3f}",
             f"{r['fill_rate_offshore']:.3f}",
             str(r["cheaper"]),
-        )
-    console.print(table)
+        ]
+        for _, r in fams.iterrows()
+    ]
+    title = f"{city.name}: business case per family at {fams['site_id'].iloc[0]} (per unit of demand)"
+    print_table(console, title, columns, rows, wide=wide, more="; all in families.csv")
 
 
 def _header(col: str, currency: str) -> str:
@@ -98,17 +189,33 @@ def _header(col: str, currency: str) -> str:
     return col
 
 
-def _console():
-    from rich.console import Console
+#: the order in which the narrow layout leaves columns out (later in the tuple = left out first)
+_KEEP_ORDER = (
+    "delivery_time_s",
+    "p_first",
+    "saving_vs_offshore_per_unit",
+    "co2e_wtw_kg_per_week",
+    "rent_per_yr",
+    "population_reachable",
+    "landed_cost_local_per_unit",
+    "p_top_k",
+)
 
-    return Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
+
+def _drop_rank(col: str, weights: dict[str, float]) -> int:
+    """Narrow-layout order: known columns in ``_KEEP_ORDER``, other weighted criteria by falling weight."""
+    if col in _KEEP_ORDER:
+        return 1 + _KEEP_ORDER.index(col)
+    return 1 + len(_KEEP_ORDER) + (0 if weights.get(col, 0) > 0 else 1)
 
 
-def print_ranking(result: Any, top: int) -> None:
-    """Print the top sites per city with their criteria (results go to stdout)."""
-    from rich.table import Table
+def print_ranking(result: Any, top: int, wide: bool = False) -> None:
+    """Print the top sites per city with their criteria (results go to stdout).
 
-    console = _console()
+    Narrow by default: rank, site id and score always, then as many criteria as fit the terminal;
+    ``wide``: every weighted criterion, the business case and the robustness figures.
+    """
+    console = make_console()
     extras = ("p_first", "p_top_k")
     for name, city in result.cities.items():
         rows = city.ranking.sort_values("rank")
@@ -119,34 +226,35 @@ def print_ranking(result: Any, top: int) -> None:
         # the business case (landed cost against offshore) is always shown when it was computed
         crit += [c for c in _BUSINESS_CASE if c in rows.columns and c not in crit]
         robust = [c for c in extras if c in rows.columns]
-        table = Table(title=f"{name}: top {min(top, len(rows))} of {len(rows)} candidate sites")
-        for col in ("rank", "site_id", "score", *crit, *robust):
-            table.add_column(_header(col, city.currency), justify="left" if col == "site_id" else "right")
-        for _, r in rows.head(top).iterrows():
-            table.add_row(
+        columns = [Column("rank"), Column("site_id", "left"), Column("score")]
+        columns += [Column(_header(c, city.currency), drop=_drop_rank(c, weights)) for c in (*crit, *robust)]
+        table_rows = [
+            [
                 str(r["rank"]),
                 str(r["site_id"]),
                 f"{r['score']:.3f}",
                 *[_fmt_value(c, r[c]) for c in crit],
                 *[f"{r[c]:.2f}" for c in robust],
-            )
-        console.print(table)
+            ]
+            for _, r in rows.head(top).iterrows()
+        ]
+        title = f"{name}: top {min(top, len(rows))} of {len(rows)} candidate sites"
+        print_table(console, title, columns, table_rows, wide=wide, more="; all in ranking.csv")
         note = (getattr(city, "robustness", None) or {}).get("note")
         if note:
-            console.print(f"robustness: {note}", highlight=False)
-        _print_families(city, console)
+            print_line(console, f"robustness: {note}")
+        _print_families(city, console, wide)
     if len(result.cities) > 1:
-        _print_cities(result, console)
+        _print_cities(result, console, wide)
 
 
-def _print_cities(result: Any, console: Any) -> None:
+def _print_cities(result: Any, console: Console, wide: bool) -> None:
     """The comparable cross-city table of a multi-city run (when the pipeline provides it)."""
-    from rich.table import Table
-
     try:
         summary = result.summary
     except AttributeError:
         return
+    drops = {"best_rank_overall": 3, "n_candidates_ranked": 2, "n_stores": 1}
     cols = [
         c
         for c in (
@@ -161,26 +269,24 @@ def _print_cities(result: Any, console: Any) -> None:
         )
         if c in summary.columns
     ]
-    table = Table(title="cities compared (best site of each)")
-    for c in cols:
-        table.add_column(_header(c, ""), justify="left" if c in ("city", "best_site_id") else "right")
-    for _, r in summary.iterrows():
-        table.add_row(
-            *[
-                str(r[c])
-                if c in ("city", "best_site_id")
-                else (f"{r[c]:.3f}" if c in ("best_score", "best_p_first") else _fmt_value(c, r[c]))
-                for c in cols
-            ]
-        )
-    console.print(table)
+    columns = [
+        Column(_header(c, ""), "left" if c in ("city", "best_site_id") else "right", drops.get(c, 0)) for c in cols
+    ]
+    rows = [
+        [
+            str(r[c])
+            if c in ("city", "best_site_id")
+            else (f"{r[c]:.3f}" if c in ("best_score", "best_p_first") else _fmt_value(c, r[c]))
+            for c in cols
+        ]
+        for _, r in summary.iterrows()
+    ]
+    print_table(console, "cities compared (best site of each)", columns, rows, wide=wide)
 
 
-def print_plan(outcome: RunOutcome) -> None:
+def print_plan(outcome: RunOutcome, wide: bool = False) -> None:
     """Print the chosen sites per city and how close to optimal the solve is."""
-    from rich.table import Table
-
-    console = _console()
+    console = make_console()
     for name, plan in outcome.plan.items():
         sites, sol = plan.sites, plan.solution
         note = None
@@ -189,22 +295,26 @@ def print_plan(outcome: RunOutcome) -> None:
                 f"{'proven optimal' if sol.optimal else f'within {100 * sol.gap:.2f}% of the optimum'} "
                 f"({sol.method}, {sol.runtime_s:.2f} s)"
             )
-        table = Table(title=f"{name}: best {len(sites)} site(s)", caption=note)
-        table.add_column("site_id")
-        table.add_column("rank", justify="right")
-        table.add_column("stores served", justify="right")
-        table.add_column("demand (units/week)", justify="right")
         by_cost = sol is not None and getattr(sol, "model", "") == "facility_location"  # plan --objective cost
-        table.add_column("cost per unit/yr" if by_cost else "mean delivery (min)", justify="right")
+        columns = [
+            Column("site_id", "left"),
+            Column("rank"),
+            Column("stores served"),
+            Column("demand (units/week)"),
+            Column("cost per unit/yr" if by_cost else "mean delivery (min)"),
+        ]
+        rows = []
         for _, r in sites.iterrows():
             served = float(r.get("demand_served", 0) or 0)
             scale = 1 if by_cost else 60
             mean_min = float(r.get("weighted_cost", 0) or 0) / served / scale if served > 0 else float("nan")
-            table.add_row(
-                str(r["site_id"]),
-                _fmt_value("", r.get("rank")),
-                _fmt_value("", r.get("n_stores")),
-                _fmt_value("", served),
-                "-" if not np.isfinite(mean_min) else f"{mean_min:.1f}",
+            rows.append(
+                [
+                    str(r["site_id"]),
+                    _fmt_value("", r.get("rank")),
+                    _fmt_value("", r.get("n_stores")),
+                    _fmt_value("", served),
+                    "-" if not np.isfinite(mean_min) else f"{mean_min:.1f}",
+                ]
             )
-        console.print(table)
+        print_table(console, f"{name}: best {len(sites)} site(s)", columns, rows, wide=wide, caption=note)

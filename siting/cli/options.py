@@ -12,11 +12,16 @@ import typer
 
 app = typer.Typer(
     add_completion=False,
+    rich_markup_mode=None,  # help text is printed as written: "[brands]" is a TOML table, not markup
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     help="Choose where to put microfactories: rank candidate sites on real road networks.",
 )
-network_app = typer.Typer(no_args_is_help=True, help="Road networks: build (and cache) a network from an OSM file.")
+network_app = typer.Typer(
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="Road networks: build (and cache) a network from an OSM file.",
+)
 app.add_typer(network_app, name="network")
 
 log = logging.getLogger("siting")
@@ -50,6 +55,14 @@ FormatOpt = Annotated[
         "-f",
         help="Tables and layers as csv (+ .gpkg layers), gpkg (one layers.gpkg per city), parquet "
         "(GeoParquet) or json (+ GeoJSON). ranking.csv is always written. Default: the scenario's, else csv.",
+    ),
+]
+WideOpt = Annotated[
+    bool,
+    typer.Option(
+        "--wide",
+        help="Print every column of the result tables (the default layout fits the terminal, 80 columns "
+        "when piped, and says how many columns it left out).",
     ),
 ]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log details (and tracebacks of internal errors).")]

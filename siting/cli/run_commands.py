@@ -20,6 +20,7 @@ from siting.cli.options import (
     SchedulerOpt,
     TrafficOpt,
     VerboseOpt,
+    WideOpt,
     WorkersOpt,
     _setup_logging,
     app,
@@ -122,6 +123,7 @@ def _run(
     objective: str = "time",
     scheduler: str | None = None,
     workers: int = 2,
+    wide: bool = False,
 ) -> None:
     """Compute a validated scenario, write its outputs and print the results of ``rank`` or ``plan``."""
     from siting import app as runner
@@ -178,9 +180,9 @@ def _run(
     if failure is not None:
         raise failure
     if command == "plan":
-        console.print_plan(outcome)
+        console.print_plan(outcome, wide=wide)
     else:
-        console.print_ranking(outcome.result, top)
+        console.print_ranking(outcome.result, top, wide=wide)
     for path in written:
         log.debug("wrote %s", path)
     if out is not None:
@@ -247,6 +249,7 @@ def rank(
     progress: ProgressOpt = None,
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = 2,
+    wide: WideOpt = False,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -281,6 +284,7 @@ def rank(
         progress=progress,
         scheduler=scheduler,
         workers=workers,
+        wide=wide,
     )
 
 
@@ -315,6 +319,7 @@ def plan(
     progress: ProgressOpt = None,
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = 2,
+    wide: WideOpt = False,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -338,4 +343,5 @@ def plan(
         objective=PlanObjective(objective).value,
         scheduler=scheduler,
         workers=workers,
+        wide=wide,
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,51 +17,51 @@ __all__ = ["share"]
 
 
 def _print(study: Any, label: str) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    from siting.cli.console import Column, make_console, print_line, print_table
 
-    console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
+    console = make_console()
     if label:
-        console.print(label, highlight=False)
+        print_line(console, label)
     d = study.design
     state = "proven optimal" if d.gap <= 1e-6 else f"within {100 * d.gap:.2f}% of the optimum"
-    net = Table(
-        title=f"shared network: {len(d.open_sites)} site(s) open, {d.total_per_yr:,.0f} per year", caption=state
-    )
-    for col in ("site_id", "capacity (units/wk)", "brands", "peak utilisation"):
-        net.add_column(col)
-    for _, r in study.network.iterrows():
-        net.add_row(
-            r["site_id"],
+    rows = [
+        [
+            str(r["site_id"]),
             f"{r['capacity_units_per_week']:,.0f}",
-            r["brands_served"],
+            str(r["brands_served"]),
             f"{100 * r['peak_utilization']:.0f}%",
-        )
-    console.print(net)
-    brands = Table(title="each brand: alone vs its share of the shared network (per year)")
-    for col in ("brand", "alone", "proportional", "Shapley", "saving (Shapley)", "better off alone"):
-        brands.add_column(col)
-    for _, r in study.brands.iterrows():
-        brands.add_row(
-            r["brand"],
+        ]
+        for _, r in study.network.iterrows()
+    ]
+    cols = [Column("site_id", "left"), Column("capacity (units/wk)"), Column("brands", "left"), Column("peak use")]
+    title = f"shared network: {len(d.open_sites)} site(s) open, {d.total_per_yr:,.0f} per year"
+    print_table(console, title, cols, rows, caption=state)
+    rows = [
+        [
+            str(r["brand"]),
             f"{r['cost_alone']:,.0f}",
             f"{r['cost_shared_proportional']:,.0f}",
             f"{r['cost_shared_shapley']:,.0f}",
             f"{r['saving_shapley_pct']:.1f}%",
             "yes" if r["better_off_alone"] else "no",
-        )
-    console.print(brands)
-    lt = Table(title=f"lead times at peak ({study.peak_season}), days from order to delivery")
-    for col in ("site_id", "class", "mean (Cobham)", "mean (simulated)", "p95 (simulated)", "SLA", "met"):
-        lt.add_column(col)
-    for _, r in study.lead_times.iterrows():
-        lt.add_row(
-            r["site_id"],
-            r["lane_class"],
+        ]
+        for _, r in study.brands.iterrows()
+    ]
+    cols = [Column("brand", "left"), Column("alone"), Column("proportional", drop=1), Column("Shapley")]
+    cols += [Column("saving (Shapley)"), Column("better off alone")]
+    print_table(console, "each brand: alone vs its share of the shared network (per year)", cols, rows)
+    rows = [
+        [
+            str(r["site_id"]),
+            str(r["lane_class"]),
             *[f"{r[c]:.2f}" for c in ("mean_days_analytic", "mean_days_simulated", "p95_days_simulated", "sla_days")],
             "yes" if r["sla_met"] else "no",
-        )
-    console.print(lt)
+        ]
+        for _, r in study.lead_times.iterrows()
+    ]
+    cols = [Column("site_id", "left"), Column("class", "left"), Column("mean (Cobham)"), Column("mean (simulated)")]
+    cols += [Column("p95 (simulated)"), Column("SLA"), Column("met")]
+    print_table(console, f"lead times at peak ({study.peak_season}), days from order to delivery", cols, rows)
 
 
 # --------------------------------------------------------------------------- the typer command

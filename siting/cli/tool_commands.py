@@ -275,7 +275,7 @@ def _country_demo_files(folder: Path, name: str, force: bool) -> None:
 _DEMO_COUNTRY_SCENARIO = """\
 # The demo country {name} as plain files: one store file, one candidate file, one national extract.
 # Its cities are found from the stores (clusters = "auto"). Data: OpenStreetMap, (c) OpenStreetMap
-# contributors, ODbL. Demand and rents are illustrative models (see the siting README).
+# contributors, ODbL. Demand and rents are illustrative models (see the siting manual: docs/tutorial.md).
 name = "{name}-files"
 currency = "EUR"
 
@@ -300,7 +300,7 @@ path = "candidates.gpkg"
 _DEMO_SCENARIO = """\
 # The demo city {city} as plain files: edit them or replace them with your own.
 # Data: OpenStreetMap, (c) OpenStreetMap contributors, ODbL. Demand, population and rents are
-# illustrative models (see the siting README), not measurements.
+# illustrative models (see the siting manual: docs/tutorial.md), not measurements.
 name = "{city}-files"
 currency = "{currency}"
 

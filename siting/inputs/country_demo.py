@@ -66,7 +66,9 @@ def read_places(path: str | Path, crs: str) -> gpd.GeoDataFrame:
     geopandas.GeoDataFrame
         ``name, place`` points, sorted by OSM id.
     """
-    import osmium
+    from siting.extras import require
+
+    osmium = require("osmium", "Naming the clusters of a national run after OSM places")
 
     rows = []
     for node in osmium.FileProcessor(str(path), osmium.osm.NODE):

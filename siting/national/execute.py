@@ -46,7 +46,10 @@ def dask_client(scheduler: str, workers: int = 2) -> Iterator[Any]:
     ------
     distributed.Client
     """
-    from distributed import Client, LocalCluster
+    from siting.extras import require
+
+    distributed = require("distributed", "Running on Dask (--scheduler, siting.national.dask_client)")
+    Client, LocalCluster = distributed.Client, distributed.LocalCluster
 
     if scheduler == "local":
         if workers < 1:
@@ -141,7 +144,9 @@ def run_clusters(
         When any cluster fails (its exception, or a worker killed while running it): the message names
         every failed cluster; ``.partial`` holds the cities that finished.
     """
-    from distributed import as_completed
+    from siting.extras import require
+
+    as_completed = require("distributed", "Running on Dask (siting.national.run_clusters)").as_completed
 
     options = run_options(cities, options)
     names = [c.name for c in cities]

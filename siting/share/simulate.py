@@ -101,7 +101,9 @@ def simulate_site(
     -------
     SimResult
     """
-    import simpy
+    from siting.extras import require
+
+    simpy = require("simpy", "The lead-time simulation of siting share")
 
     release_h, job_class = np.asarray(release_h, dtype=float), np.asarray(job_class, dtype=int)
     service_h, units = np.asarray(service_h, dtype=float), np.asarray(units, dtype=float)

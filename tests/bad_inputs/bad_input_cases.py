@@ -604,6 +604,7 @@ CLI_CASES: list[CliCase] = [
     ),
     CliCase("format-unknown", lambda t, k: [*files(t, k), "--format", "xlsx"], 2, ("xlsx",)),
     CliCase("top-zero", lambda t, k: [*files(t, k), "--top", "0"], 2, ("--top",)),
+    CliCase("wide-with-a-value", lambda t, k: [*files(t, k), "--wide=yes"], 2, ("--wide", "does not take a value")),
     CliCase("reach-zero", lambda t, k: [*files(t, k), "--reach-min", "0"], 2, ("--reach-min",)),
     CliCase(
         "stores-without-network",

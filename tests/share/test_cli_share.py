@@ -122,9 +122,9 @@ def test_stores_without_a_brand_column_exit_2_with_the_fix(tmp_path: Path) -> No
 
 
 def _readme_share_section() -> str:
-    text = (REPO / "README.md").read_text(encoding="utf-8")
-    start = text.index("<!-- section:share -->")
-    return text[start : text.index("## Data sources and licences", start)]
+    from docs_text import docs_section  # the manual's page (docs/howto/shared-networks.md)
+
+    return docs_section("share")
 
 
 def test_readme_quotes_the_demo_figures(demo_run) -> None:
@@ -152,7 +152,7 @@ def test_readme_scenario_tables_parse() -> None:
     from siting.share.inputs import parse_share
 
     section = _readme_share_section()
-    block = section.split("### Scenario tables")[1].split("```toml")[1].split("```")[0]
+    block = section.split("## Scenario tables")[1].split("```toml")[1].split("```")[0]
     doc = tomllib.loads(block)
     doc["seasons"] = [*doc["seasons"], {"name": "rest", "weeks": 39}]
     spec = parse_share(doc, source="README")
