@@ -26,6 +26,8 @@ SHARE_OUTPUTS = (
     "utilization.csv",
     "lead_times.csv",
     "brands.csv",
+    "backlog.csv",
+    "service.csv",
     "utilization.png",
     "summary.json",
     "run.json",
@@ -66,6 +68,9 @@ def share_command(
     no_map: bool = False,
     priority_rule: str | None = None,
     time_limit_s: float | None = None,
+    backlog: str = "cost",
+    demand_cv: float | None = None,
+    sla_percentile: float = 95.0,
 ) -> list[Path]:
     """Run `siting share` and write its run folder; return the files written.
 
@@ -81,6 +86,12 @@ def share_command(
         Overrides ``share.priority_rule``.
     time_limit_s : float, optional
         Overrides ``share.time_limit_s``.
+    backlog : {"cost", "refuse"}
+        Demand a weekly plan held to its SLA cap cannot make: costed in backlog.csv, or the run refused.
+    demand_cv : float, optional
+        Week-to-week coefficient of variation of every brand's demand (default 0.25).
+    sla_percentile : float
+        Percentile at which the lane classes' SLAs are promised.
     """
     from siting.cli.staging import check_out_folder, staged_run
     from siting.outputs import write_text
@@ -110,12 +121,24 @@ def share_command(
         layers = problem_from_cities(cities, spec)
         read_s = time.perf_counter() - t0
         names = {spec.lane_class(b).kind: spec.lane_class(b).name for b in spec.brands}
-        study = run_share(layers.problem, spec.site_capacity, settings, lane_names=names, seed=scenario.seed)
+        cvs = None if demand_cv is None else {b.name: demand_cv for b in spec.brands}
+        study = run_share(
+            layers.problem,
+            spec.site_capacity,
+            settings,
+            lane_names=names,
+            seed=scenario.seed,
+            demand_cv=cvs,
+            sla_percentile=sla_percentile,
+            backlog=backlog,
+        )
         written = [
             _write_table(study.network, target / "network.csv"),
             _write_table(study.utilization, target / "utilization.csv"),
             _write_table(study.lead_times, target / "lead_times.csv"),
             _write_table(study.brands, target / "brands.csv"),
+            _write_table(study.backlog, target / "backlog.csv"),
+            _write_table(study.service, target / "service.csv"),
         ]
         title = "siting: shared microfactory network" + (" (ILLUSTRATIVE demo)" if label else "")
         written.append(utilization_png(study.utilization, target / "utilization.png", title=title))
@@ -155,6 +178,7 @@ def _write_table(frame: Any, path: Path) -> Path:
 
 def _print(study: Any, label: str) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
@@ -188,17 +212,33 @@ def _print(study: Any, label: str) -> None:
             "yes" if r["better_off_alone"] else "no",
         )
     console.print(brands)
-    lt = Table(title=f"lead times at peak ({study.peak_season}), days from order to delivery")
-    for col in ("site_id", "class", "mean (Cobham)", "mean (simulated)", "p95 (simulated)", "SLA", "met"):
+    lt = Table(
+        title="lead times, days from order to delivery: Cobham (quick analytic mean at peak) and the order-driven "
+        "simulation (the judge; +- 95% confidence interval)"
+    )
+    for col in ("site_id", "class", "mean (Cobham)", "mean (sim)", "p95 (sim)", "on time", "SLA", "met", "cap"):
         lt.add_column(col)
     for _, r in study.lead_times.iterrows():
         lt.add_row(
-            r["site_id"],
-            r["lane_class"],
-            *[f"{r[c]:.2f}" for c in ("mean_days_analytic", "mean_days_simulated", "p95_days_simulated", "sla_days")],
+            escape(str(r["site_id"])),
+            escape(str(r["lane_class"])),
+            f"{r['mean_days_analytic']:.2f}",
+            f"{r['mean_days_simulated']:.2f} +- {r['mean_days_ci']:.2f}",
+            f"{r['p95_days_simulated']:.2f} +- {r['p95_days_ci']:.2f}",
+            f"{100 * r['on_time_rate']:.1f}%" if r["on_time_rate"] == r["on_time_rate"] else "-",
+            f"{r['sla_days']:.2f} at p{r['percentile']:g}",
             "yes" if r["sla_met"] else "no",
+            f"{100 * r['utilisation_cap']:.0f}%",
         )
     console.print(lt)
+    unmade = study.backlog.groupby(["site_id", "brand"])[["unmade_units_per_yr", "backlog_cost_per_yr"]].sum()
+    unmade = unmade[unmade["unmade_units_per_yr"] > 0]
+    for (site, brand), r in unmade.iterrows():
+        console.print(
+            f"backlog: {escape(str(site))} leaves {r['unmade_units_per_yr']:,.0f} units of {escape(str(brand))} "
+            f"unmade a year (cost {r['backlog_cost_per_yr']:,.0f} per year; see backlog.csv)",
+            highlight=False,
+        )
 
 
 # --------------------------------------------------------------------------- the typer command
@@ -209,6 +249,13 @@ class PriorityRule(StrEnum):
 
     strict = "strict"
     reserved = "reserved"
+
+
+class BacklogRule(StrEnum):
+    """What happens to demand a weekly plan held to its SLA cap cannot make."""
+
+    cost = "cost"
+    refuse = "refuse"
 
 
 @app.command()
@@ -237,6 +284,17 @@ def share(
     time_limit_s: Annotated[
         float | None, typer.Option(min=0.1, help="Time limit of each network design solve (seconds).")
     ] = None,
+    backlog: Annotated[
+        BacklogRule,
+        typer.Option(help="Demand a capped weekly plan cannot make: cost it (backlog.csv), or refuse the run."),
+    ] = BacklogRule.cost,
+    demand_cv: Annotated[
+        float | None,
+        typer.Option(min=0.0, max=3.0, help="Week-to-week coefficient of variation of each brand's demand [0.25]."),
+    ] = None,
+    sla_percentile: Annotated[
+        float, typer.Option(min=50.0, max=99.9, help="Percentile at which lane-class SLAs are promised.")
+    ] = 95.0,
     no_map: Annotated[bool, typer.Option("--no-map", help="Do not write map.html.")] = False,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
@@ -249,5 +307,8 @@ def share(
         no_map=no_map,
         priority_rule=None if priority_rule is None else priority_rule.value,
         time_limit_s=time_limit_s,
+        backlog=backlog.value,
+        demand_cv=demand_cv,
+        sla_percentile=sla_percentile,
     )
     log.info("wrote %d files to %s", len(written), written[-1].parent)
