@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from siting.errors import InfeasibleError, InputError
-from siting.share.highs import quiet_highs
+from siting.share.highs import quiet_highs, run_interruptible
 
 __all__ = ["WeeklyPlan", "plan_weeks", "BACKLOG_PENALTY_PER_UNIT_WEEK"]
 
@@ -190,7 +190,7 @@ def plan_weeks(
     kinds = highspy.HighsVarType
     lp.integrality_ = [kinds.kContinuous] * k + [kinds.kInteger] * k + [kinds.kContinuous] * (2 * k)
     h.passModel(lp)
-    h.run()
+    run_interruptible(h)
     if h.getInfo().primal_solution_status < 1:
         raise InfeasibleError(
             "the weekly plan cannot make the priority demand within each week's hours; raise the site's "
