@@ -28,6 +28,7 @@ SHARE_OUTPUTS = (
     "brands.csv",
     "backlog.csv",
     "service.csv",
+    "coalitions.csv",
     "utilization.png",
     "summary.json",
     "run.json",
@@ -139,6 +140,7 @@ def share_command(
             _write_table(study.brands, target / "brands.csv"),
             _write_table(study.backlog, target / "backlog.csv"),
             _write_table(study.service, target / "service.csv"),
+            _write_table(study.coalitions(), target / "coalitions.csv"),
         ]
         title = "siting: shared microfactory network" + (" (ILLUSTRATIVE demo)" if label else "")
         written.append(utilization_png(study.utilization, target / "utilization.png", title=title))

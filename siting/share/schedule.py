@@ -159,7 +159,7 @@ def plan_weeks(
             hi.append(-d[b, w])
             r += 1
     for w in range(nw):
-        groups = [(range(nb), cap)]
+        groups: list[tuple[list[int], float]] = [(list(range(nb)), cap)]
         if rule == "reserved":
             groups.append(([b for b in range(nb) if not prio[b]], min(cap, avail * (1 - reserved_share))))
         for group, limit in groups:

@@ -58,7 +58,7 @@ def brand_orders(
     units: np.ndarray,
     plan: WeeklyPlan | None,
     names: Sequence[str],
-    ranks: Sequence[int],
+    ranks: Sequence[int] | np.ndarray,
     cv: Sequence[float],
     delivery_days: Sequence[float],
     sla_days: Sequence[float],

@@ -74,6 +74,14 @@ class ShareStudy:
     service: pd.DataFrame = field(default_factory=pd.DataFrame)
     timings_s: dict[str, float] = field(default_factory=dict)
 
+    def coalitions(self) -> pd.DataFrame:
+        """Each proper coalition's core slack (empty when Shapley was sampled)."""
+        slack = self.shares.core_slack or {}
+        return pd.DataFrame(
+            [("+".join(self.problem.brand_names[b] for b in c), len(c), v) for c, v in slack.items()],
+            columns=["coalition", "brands", "core_slack_per_yr"],
+        )
+
     def summary(self) -> dict:
         """Headline figures (what summary.json holds)."""
         d, sh = self.design, self.shares
@@ -93,6 +101,10 @@ class ShareStudy:
             "saving_pct": 100.0 * (alone_total - d.total_per_yr) / alone_total if alone_total > 0 else 0.0,
             "shapley_exact": sh.exact,
             "shapley_in_core": sh.in_core,
+            "allocation_rule": sh.rule,
+            "core_slack_min_per_yr": min(sh.core_slack.values()) if sh.core_slack else None,
+            "core_slack_note": "slack = a coalition's cost lower bound (solver bound) - its members' Shapley shares; "
+            ">= 0 for every coalition means no group of brands would pay less on its own (coalitions.csv)",
             "peak_season": self.peak_season,
             "peak_utilization": {
                 str(s): float(u) for s, u in self.utilization.groupby("site_id")["utilization"].max().items()
@@ -119,10 +131,17 @@ def season_of_week(season_weeks: np.ndarray) -> np.ndarray:
     return np.repeat(np.arange(len(season_weeks)), np.asarray(season_weeks, dtype=int))
 
 
-def _coalition_cost(pb: ShareProblem, settings: ShareSettings, full: DesignResult) -> Callable[[frozenset[int]], float]:
-    cache: dict[frozenset[int], float] = {frozenset(range(len(pb.brand_names))): full.total_per_yr, frozenset(): 0.0}
+def _coalition_cost(
+    pb: ShareProblem, settings: ShareSettings, full: DesignResult
+) -> tuple[Callable[[frozenset[int]], float], Callable[[frozenset[int]], float]]:
+    """Each coalition's best design cost and the solver's lower bound on it (one solve per coalition)."""
+    everyone = frozenset(range(len(pb.brand_names)))
+    cache: dict[frozenset[int], tuple[float, float]] = {
+        everyone: (full.total_per_yr, full.lower_bound),
+        frozenset(): (0.0, 0.0),
+    }
 
-    def cost(coalition: frozenset[int]) -> float:
+    def solve(coalition: frozenset[int]) -> tuple[float, float]:
         if coalition not in cache:
             res = design_network(
                 pb,
@@ -131,10 +150,10 @@ def _coalition_cost(pb: ShareProblem, settings: ShareSettings, full: DesignResul
                 mip_gap=settings.mip_gap,
                 start_levels=full.level,
             )
-            cache[coalition] = res.total_per_yr
+            cache[coalition] = (res.total_per_yr, res.lower_bound if np.isfinite(res.lower_bound) else 0.0)
         return cache[coalition]
 
-    return cost
+    return (lambda c: solve(c)[0]), (lambda c: solve(c)[1])
 
 
 def run_share(
@@ -201,8 +220,15 @@ def run_share(
     local = np.array([(design.flow_units_per_week[:, brand_of == b].sum(axis=(0, 1)) * weeks).sum() for b in range(nb)])
     direct = _direct_costs(pb, design)
     use = local if local.sum() > 0 else np.array([(pb.season_demand()[brand_of == b] * weeks).sum() for b in range(nb)])
+    cost_of, bound_of = _coalition_cost(pb, settings, design)
     shares = share_costs(
-        nb, _coalition_cost(pb, settings, design), use, direct_costs=direct, samples=settings.shapley_samples, seed=seed
+        nb,
+        cost_of,
+        use,
+        direct_costs=direct,
+        samples=settings.shapley_samples,
+        seed=seed,
+        lower_bound=bound_of,
     )
     timings["sharing_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -370,6 +396,8 @@ def run_share(
             "lane_class": [names.get(k, k) for k in pb.brand_kind],
             "saving_shapley": shares.alone - shares.shapley,
             "saving_shapley_pct": 100.0 * (shares.alone - shares.shapley) / np.where(shares.alone > 0, shares.alone, 1),
+            "shapley_se": shares.shapley_se if shares.shapley_se is not None else np.zeros(nb),
+            "cost_shared_recommended": shares.recommended if shares.recommended is not None else shares.shapley,
         }
     )
     backlog_table = pd.DataFrame(backlog_all, columns=BACKLOG_COLUMNS)
