@@ -56,8 +56,9 @@ class LineRules:
     run_max_units : float
         A release larger than this is split into equal runs.
     week_cap_utilisation : float
-        Share of a week's hours that released runs may fill (production + changeover); ``inf``: no
-        weekly limit (the line's queue alone, as in the queueing formulas).
+        Share of a week's hours that released non-priority runs may fill (production + changeover;
+        priority runs may use the whole week); ``inf``: no weekly limit (the line's queue alone, as in
+        the queueing formulas).
     rule : {"strict", "reserved"}
         strict: non-priority runs leave the priority brands' planned hours free; reserved:
         non-priority runs use at most ``1 - reserved_share`` of the week.
@@ -212,7 +213,7 @@ def _one_year(brands: Sequence[BrandOrders], line: LineRules, release: str, rng:
     for t, rank, i, e in events:
         w = min(int(t // h), total_w - 1)
         pending = float(release_cum[i][e]) - admitted[i]
-        allowed = cap_min - used[w]
+        allowed = (h * 60.0 if rank == 0 else cap_min) - used[w]  # priority may use the whole week
         if rank > 0:
             allowed = min(allowed, nonprio_min[w] - used_np[w])
         u, k = _admit(pending, allowed, line)

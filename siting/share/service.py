@@ -41,7 +41,7 @@ class SiteService:
     caps : ndarray, shape (3,)
         Highest utilisation (hours) at which each lane class's SLA holds (1.0: no SLA or no traffic).
     cap : float
-        The cap the weekly plan and the re-planning used (the smallest positive class cap, at most 1).
+        The cap the weekly plan used (the smallest positive class cap, at most 1).
     analytic_pct_days : ndarray, shape (3,)
         Kingman-Cobham lead time at the contract percentile at the peak's planned load (days).
     table : pandas.DataFrame
@@ -83,10 +83,9 @@ def runs_for_slas(
     Returns
     -------
     ndarray of int
-        Minimum runs per week of each brand (0: no requirement).
+        Minimum runs per week of each brand with an SLA, all year (0: no requirement).
     """
     orders = list(orders)
-    extra = np.zeros(len(orders))
     for _ in range(40):
         traffic, util = class_traffic(orders, line, peak_weeks)
         caps = sla_utilisation_caps(traffic, percentile=percentile, hours_per_week=line.hours_per_week)
@@ -105,10 +104,9 @@ def runs_for_slas(
         b = orders[best]
         runs = np.where(b.units_per_week > 0, b.runs_per_week + 1.0, 0.0)
         orders[best] = BrandOrders(b.name, b.rank, b.units_per_week, runs, b.demand_cv, b.delivery_days, b.sla_days)
-        extra[best] += 1
-    return np.array(
-        [int(np.ceil(np.mean(b.runs_per_week[peak_weeks]))) if e > 0 else 0 for b, e in zip(orders, extra, strict=True)]
-    )
+    # every brand with an SLA keeps its peak run rate all year (off-peak weeks must not wait longer for a run)
+    peak_runs = [int(np.ceil(np.mean(b.runs_per_week[peak_weeks]))) for b in orders]
+    return np.array([r if np.isfinite(b.sla_days) else 0 for r, b in zip(peak_runs, orders, strict=True)])
 
 
 def site_caps(orders: Sequence[BrandOrders], line: LineRules, peak_weeks: np.ndarray, percentile: float):
@@ -145,7 +143,7 @@ def site_service(
     site_id : str
     orders : sequence of BrandOrders
     line : LineRules
-        With the cap the plan used as ``week_cap_utilisation``.
+        The re-planning rules (``week_cap_utilisation`` the share of a week actual orders may fill).
     caps, analytic_pct_days : ndarray
         From :func:`site_caps`.
     lane_names : dict
@@ -169,7 +167,9 @@ def site_service(
                 ("lane_class", lane_names.get(KINDS[k], KINDS[k]), site_id, members, min(slas) if slas else np.nan)
             )
     groups.append(("site", site_id, site_id, list(range(len(orders))), np.nan))
-    return SiteService(caps, float(line.week_cap_utilisation), analytic_pct_days, judge_table(sim, groups))
+    positive = caps[caps > 0]
+    cap = float(min(positive.min(), 1.0)) if len(positive) else 1.0
+    return SiteService(caps, cap, analytic_pct_days, judge_table(sim, groups))
 
 
 def backlog_rows(

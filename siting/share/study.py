@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -300,7 +299,8 @@ def run_share(
         if cap < 1.0:
             plan = plan_at(cap, min_runs)
             orders = brand_orders(weekly, plan, names_b, rank[served], cvs, drive_days, slas)
-        line = dataclasses.replace(line, week_cap_utilisation=cap)
+        # the plan (expected demand) stays under the cap; re-planning on actual orders may use the week's
+        # hours: the cap is the headroom that absorbs the noise
         svc = site_service(
             site,
             orders,
