@@ -213,7 +213,7 @@ def _one_year(brands: Sequence[BrandOrders], line: LineRules, release: str, rng:
     for t, rank, i, e in events:
         w = min(int(t // h), total_w - 1)
         pending = float(release_cum[i][e]) - admitted[i]
-        allowed = (h * 60.0 if rank == 0 else cap_min) - used[w]  # priority may use the whole week
+        allowed = (max(h * 60.0, cap_min) if rank == 0 else cap_min) - used[w]  # priority may use the whole week
         if rank > 0:
             allowed = min(allowed, nonprio_min[w] - used_np[w])
         u, k = _admit(pending, allowed, line)
