@@ -21,6 +21,9 @@ SHARE_OUTPUTS = (
     "utilization.csv",
     "lead_times.csv",
     "brands.csv",
+    "backlog.csv",
+    "service.csv",
+    "coalitions.csv",
     "utilization.png",
     "summary.json",
     "run.json",
@@ -61,6 +64,9 @@ def run_share(
     no_map: bool = False,
     priority_rule: str | None = None,
     time_limit_s: float | None = None,
+    backlog: str = "cost",
+    demand_cv: float | None = None,
+    sla_percentile: float = 95.0,
 ) -> tuple[Any, list[Path], str]:
     """Run a shared-network study and write its run folder; return the study, the files written and the demo label.
 
@@ -76,6 +82,12 @@ def run_share(
         Overrides ``share.priority_rule``.
     time_limit_s : float, optional
         Overrides ``share.time_limit_s``.
+    backlog : {"cost", "refuse"}
+        Demand a weekly plan held to its SLA cap cannot make: costed in backlog.csv, or the run refused.
+    demand_cv : float, optional
+        Week-to-week coefficient of variation of every brand's demand (default 0.25).
+    sla_percentile : float
+        Percentile at which the lane classes' SLAs are promised.
     """
     from siting.app.runinfo import run_record, to_jsonable, write_run
     from siting.app.staging import check_out_folder, staged_run
@@ -105,12 +117,25 @@ def run_share(
         layers = problem_from_cities(cities, spec)
         read_s = time.perf_counter() - t0
         names = {spec.lane_class(b).kind: spec.lane_class(b).name for b in spec.brands}
-        study = study_share(layers.problem, spec.site_capacity, settings, lane_names=names, seed=scenario.seed)
+        cvs = None if demand_cv is None else {b.name: demand_cv for b in spec.brands}
+        study = study_share(
+            layers.problem,
+            spec.site_capacity,
+            settings,
+            lane_names=names,
+            seed=scenario.seed,
+            demand_cv=cvs,
+            sla_percentile=sla_percentile,
+            backlog=backlog,
+        )
         written = [
             _write_table(study.network, target / "network.csv"),
             _write_table(study.utilization, target / "utilization.csv"),
             _write_table(study.lead_times, target / "lead_times.csv"),
             _write_table(study.brands, target / "brands.csv"),
+            _write_table(study.backlog, target / "backlog.csv"),
+            _write_table(study.service, target / "service.csv"),
+            _write_table(study.coalitions(), target / "coalitions.csv"),
         ]
         title = "siting: shared microfactory network" + (" (ILLUSTRATIVE demo)" if label else "")
         written.append(utilization_png(study.utilization, target / "utilization.png", title=title))

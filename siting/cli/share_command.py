@@ -54,14 +54,32 @@ def _print(study: Any, label: str) -> None:
         [
             str(r["site_id"]),
             str(r["lane_class"]),
-            *[f"{r[c]:.2f}" for c in ("mean_days_analytic", "mean_days_simulated", "p95_days_simulated", "sla_days")],
+            f"{r['mean_days_analytic']:.2f}",
+            f"{r['mean_days_simulated']:.2f} +- {r['mean_days_ci']:.2f}",
+            f"{r['p95_days_simulated']:.2f} +- {r['p95_days_ci']:.2f}",
+            f"{100 * r['on_time_rate']:.1f}%" if r["on_time_rate"] == r["on_time_rate"] else "-",
+            f"{r['sla_days']:.2f} at p{r['percentile']:g}",
             "yes" if r["sla_met"] else "no",
+            f"{100 * r['utilisation_cap']:.0f}%",
         ]
         for _, r in study.lead_times.iterrows()
     ]
-    cols = [Column("site_id", "left"), Column("class", "left"), Column("mean (Cobham)"), Column("mean (simulated)")]
-    cols += [Column("p95 (simulated)"), Column("SLA"), Column("met")]
-    print_table(console, f"lead times at peak ({study.peak_season}), days from order to delivery", cols, rows)
+    cols = [Column("site_id", "left"), Column("class", "left"), Column("mean (Cobham)", drop=2)]
+    cols += [Column("mean (sim)"), Column("p95 (sim)"), Column("on time", drop=1), Column("SLA"), Column("met")]
+    cols += [Column("cap", drop=1)]
+    title = (
+        "lead times, days from order to delivery: Cobham (quick analytic mean at peak) and the order-driven "
+        "simulation (the judge; +- 95% confidence interval)"
+    )
+    print_table(console, title, cols, rows)
+    unmade = study.backlog.groupby(["site_id", "brand"])[["unmade_units_per_yr", "backlog_cost_per_yr"]].sum()
+    unmade = unmade[unmade["unmade_units_per_yr"] > 0]
+    for (site, brand), r in unmade.iterrows():
+        print_line(
+            console,
+            f"backlog: {site} leaves {r['unmade_units_per_yr']:,.0f} units of {brand} "
+            f"unmade a year (cost {r['backlog_cost_per_yr']:,.0f} per year; see backlog.csv)",
+        )
 
 
 # --------------------------------------------------------------------------- the typer command
@@ -72,6 +90,13 @@ class PriorityRule(StrEnum):
 
     strict = "strict"
     reserved = "reserved"
+
+
+class BacklogRule(StrEnum):
+    """What happens to demand a weekly plan held to its SLA cap cannot make."""
+
+    cost = "cost"
+    refuse = "refuse"
 
 
 @app.command()
@@ -100,6 +125,17 @@ def share(
     time_limit_s: Annotated[
         float | None, typer.Option(min=0.1, help="Time limit of each network design solve (seconds).")
     ] = None,
+    backlog: Annotated[
+        BacklogRule,
+        typer.Option(help="Demand a capped weekly plan cannot make: cost it (backlog.csv), or refuse the run."),
+    ] = BacklogRule.cost,
+    demand_cv: Annotated[
+        float | None,
+        typer.Option(min=0.0, max=3.0, help="Week-to-week coefficient of variation of each brand's demand [0.25]."),
+    ] = None,
+    sla_percentile: Annotated[
+        float, typer.Option(min=50.0, max=99.9, help="Percentile at which lane-class SLAs are promised.")
+    ] = 95.0,
     no_map: Annotated[bool, typer.Option("--no-map", help="Do not write map.html.")] = False,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
@@ -114,6 +150,9 @@ def share(
         no_map=no_map,
         priority_rule=None if priority_rule is None else priority_rule.value,
         time_limit_s=time_limit_s,
+        backlog=backlog.value,
+        demand_cv=demand_cv,
+        sla_percentile=sla_percentile,
     )
     _print(study, label)
     log.info("wrote %d files to %s", len(written), written[-1].parent)

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from siting.errors import InfeasibleError
-from siting.share.highs import quiet_highs
+from siting.errors import InfeasibleError, InputError
+from siting.share.highs import quiet_highs, run_interruptible, status_words
 from siting.share.problem import ShareProblem
 
 __all__ = ["DesignResult", "design_network"]
@@ -36,9 +36,9 @@ class DesignResult:
     lower_bound : float
         The solver's proven lower bound on the total cost per year.
     gap : float
-        ``(total - lower_bound) / total``.
+        ``(total - lower_bound) / total``, from the best bound known (the MIP's or the LP relaxation's).
     status : str
-        "optimal", "time_limit" or "other".
+        "optimal" only when the gap is proven <= 1e-4; otherwise "stopped at gap g (why)".
     runtime_s : float
     warm_start_cost : float
         Total cost of the heuristic warm start (LP relaxation rounded up).
@@ -208,23 +208,28 @@ def _highs(model: _Model, *, integer: bool, y_fixed: np.ndarray | None, time_lim
         sol.col_value = list(np.asarray(start, dtype=np.float64))
         sol.value_valid = True
         h.setSolution(sol)
-    h.run()
+    run_interruptible(h)
     ms = highspy.HighsModelStatus
-    status = {ms.kOptimal: "optimal", ms.kTimeLimit: "time_limit", ms.kInfeasible: "infeasible"}.get(
-        h.getModelStatus(), "other"
-    )
+    status = {
+        ms.kOptimal: "optimal",
+        ms.kTimeLimit: "time_limit",
+        ms.kInfeasible: "infeasible",
+        ms.kInterrupt: "interrupted",
+    }.get(h.getModelStatus(), "other")
     info = h.getInfo()
     x = np.asarray(h.getSolution().col_value) if info.primal_solution_status >= 1 else None
     bound = float(info.mip_dual_bound) if integer and y_fixed is None else float(info.objective_function_value)
     return status, x, float(info.objective_function_value), bound
 
 
-def _warm_start(model: _Model, pb: ShareProblem, time_limit_s: float) -> tuple[np.ndarray | None, float]:
+def _warm_start(model: _Model, pb: ShareProblem, time_limit_s: float) -> tuple[np.ndarray | None, float, float]:
     """LP relaxation rounded up: every site the relaxation uses opens at the smallest level carrying its
-    relaxed load; then the flows are re-optimised with those sites fixed (always feasible)."""
-    status, x, _, _ = _highs(model, integer=False, y_fixed=None, time_limit_s=time_limit_s, gap=0.0)
+    relaxed load; then the flows are re-optimised with those sites fixed (always feasible). Also returns
+    the LP relaxation's optimum, a lower bound on the design's cost (``-inf`` if not solved)."""
+    status, x, lp_obj, _ = _highs(model, integer=False, y_fixed=None, time_limit_s=time_limit_s, gap=0.0)
     if x is None or status != "optimal":
-        return None, float("inf")
+        return None, float("inf"), float("-inf")
+    lp_bound = float(lp_obj)
     n, lv, t_count = pb.n_sites, len(pb.capacity_units_per_week), len(pb.season_names)
     y = x[: model.n_y].reshape(n, lv)
     xf = x[model.n_y : model.n_y + len(model.pairs) * t_count].reshape(len(model.pairs), t_count)
@@ -239,8 +244,8 @@ def _warm_start(model: _Model, pb: ShareProblem, time_limit_s: float) -> tuple[n
         fixed[i, fits[0] if len(fits) else levels[np.argmax(cap[levels])]] = 1.0
     status, x2, obj, _ = _highs(model, integer=False, y_fixed=fixed.ravel(), time_limit_s=time_limit_s, gap=0.0)
     if x2 is None or status != "optimal":
-        return None, float("inf")
-    return x2, obj
+        return None, float("inf"), lp_bound
+    return x2, obj, lp_bound
 
 
 def design_network(
@@ -281,10 +286,14 @@ def design_network(
     -------
     DesignResult
     """
+    if not (np.isfinite(time_limit_s) and time_limit_s > 0 and np.isfinite(mip_gap) and 0 <= mip_gap < 1):
+        raise InputError(f"design_network: time_limit_s > 0 and 0 <= mip_gap < 1, got {time_limit_s}, {mip_gap}.")
     t0 = time.perf_counter()
     brands = tuple(range(len(problem.brand_names))) if brands is None else tuple(sorted(int(b) for b in brands))
     model = _build(problem, brands)
-    start, start_cost = _warm_start(model, problem, time_limit_s) if warm_start else (None, float("inf"))
+    start, start_cost, lp_bound = (
+        _warm_start(model, problem, time_limit_s) if warm_start else (None, float("inf"), float("-inf"))
+    )
     if warm_start and start_levels is not None:
         lv = len(problem.capacity_units_per_week)
         fixed = np.zeros((problem.n_sites, lv))
@@ -296,10 +305,17 @@ def design_network(
             start, start_cost = x2, obj2
     left = time_limit_s - (time.perf_counter() - t0)
     status, x, _, bound = _highs(model, integer=True, y_fixed=None, time_limit_s=left, gap=mip_gap, start=start)
+    bound = max(bound, lp_bound) if np.isfinite(bound) else lp_bound  # the best bound known
     if x is None:
-        if start is None:
+        if status == "infeasible":
             raise InfeasibleError("the shared-network design found no feasible solution; raise the capacity levels.")
-        x, bound, status = start, float("-inf"), "time_limit"
+        if start is None:
+            raise InputError(
+                f"the shared-network design stopped ({status.replace('_', ' ')}) after {time_limit_s:g} s before "
+                f"HiGHS found any feasible design (best lower bound {bound:,.0f} per year); this is a limit, not "
+                "infeasibility: raise the time limit (--time-limit-s / share.time_limit_s)."
+            )
+        x, status = start, status if status != "optimal" else "time_limit"
     return _result(problem, model, brands, x, bound, status, time.perf_counter() - t0, start_cost)
 
 
@@ -345,7 +361,7 @@ def _result(pb, model, brands, x, bound, status, runtime, start_cost) -> DesignR
         cost_per_yr=cost,
         lower_bound=float(bound),
         gap=float(max(gap, 0.0)),
-        status=status,
+        status=status_words(float(max(gap, 0.0)), status),
         runtime_s=float(runtime),
         warm_start_cost=float(start_cost),
     )

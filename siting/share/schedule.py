@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from siting.errors import InfeasibleError, InputError
-from siting.share.highs import quiet_highs
+from siting.share.highs import quiet_highs, run_interruptible
 
 __all__ = ["WeeklyPlan", "plan_weeks", "BACKLOG_PENALTY_PER_UNIT_WEEK"]
 
@@ -71,6 +71,8 @@ def plan_weeks(
     holding_per_unit_week: float = 0.08,
     changeover_cost: float = 20.0,
     time_limit_s: float = 20.0,
+    max_utilisation: float = 1.0,
+    min_runs_per_week: np.ndarray | None = None,
 ) -> WeeklyPlan:
     """Lot sizing for one site: how many runs (of ``run_min_units``-``run_max_units`` units) of each brand per week.
 
@@ -78,6 +80,8 @@ def plan_weeks(
     the last to wait) subject to each week's production + changeover minutes fitting its hours.
     ``rule="strict"``: priority demand is never backlogged (infeasible if its runs alone do not
     fit). ``rule="reserved"``: non-priority runs may use at most ``1 - reserved_share`` of each week.
+    No week is filled past ``max_utilisation`` of its hours (production + changeover), e.g. the cap at
+    which the lane classes' SLAs hold (:func:`siting.share.caps.sla_utilisation_caps`).
 
     Parameters
     ----------
@@ -92,6 +96,11 @@ def plan_weeks(
     holding_per_unit_week, changeover_cost : float
         Money per unit-week of stock and per changeover.
     time_limit_s : float
+    max_utilisation : float
+        Share of each week's hours the plan may fill (0-1].
+    min_runs_per_week : ndarray of int, shape (brands,), optional
+        Fewest runs of a brand in a week with demand (e.g. so that the wait for its next run fits its
+        SLA); lowered where the week's demand cannot fill that many runs of ``run_min_units``.
 
     Returns
     -------
@@ -105,8 +114,11 @@ def plan_weeks(
         raise InputError("plan_weeks: demand_units is (brands, weeks) of units >= 0 and class_rank one per brand.")
     if rule not in ("strict", "reserved"):
         raise InputError(f"plan_weeks: rule must be 'strict' or 'reserved', got {rule!r}.")
+    if not 0.0 < max_utilisation <= 1.0:
+        raise InputError(f"plan_weeks: max_utilisation must be in (0, 1], got {max_utilisation}.")
     nb, nw = d.shape
     avail = hours_per_week * 60.0
+    cap = avail * max_utilisation
     k = nb * nw
     # columns: q (k), n (k, integer), inv (k), back (k); index = brand * nw + week
     q0, n0, i0, b0 = 0, k, 2 * k, 3 * k
@@ -116,6 +128,11 @@ def plan_weeks(
     pen = np.asarray(BACKLOG_PENALTY_PER_UNIT_WEEK)[np.clip(rank, 0, 2)]
     c[b0 : b0 + k] = np.repeat(pen, nw)
     col_hi = np.full(4 * k, np.inf)
+    col_lo = np.zeros(4 * k)
+    if min_runs_per_week is not None:
+        floor = np.floor(d / max(run_min_units, 1e-9))
+        want = np.asarray(min_runs_per_week, dtype=float)[:, None] * (d > 0)
+        col_lo[n0 : n0 + k] = np.minimum(want, floor).ravel()
     prio = rank == 0
     if rule == "strict":
         col_hi[b0 : b0 + k] = np.repeat(np.where(prio, 0.0, np.inf), nw)
@@ -142,9 +159,10 @@ def plan_weeks(
             hi.append(-d[b, w])
             r += 1
     for w in range(nw):
-        for group, limit in ((range(nb), avail), ([b for b in range(nb) if not prio[b]], avail * (1 - reserved_share))):
-            if rule != "reserved" and limit != avail:
-                continue
+        groups: list[tuple[list[int], float]] = [(list(range(nb)), cap)]
+        if rule == "reserved":
+            groups.append(([b for b in range(nb) if not prio[b]], min(cap, avail * (1 - reserved_share))))
+        for group, limit in groups:
             for b in group:
                 j = b * nw + w
                 rows += [(r, q0 + j, minutes_per_unit), (r, n0 + j, changeover_min)]
@@ -161,7 +179,7 @@ def plan_weeks(
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = 4 * k, r
     lp.col_cost_ = c
-    lp.col_lower_ = np.zeros(4 * k)
+    lp.col_lower_ = col_lo
     lp.col_upper_ = np.where(np.isfinite(col_hi), col_hi, inf)
     lp.row_lower_ = np.where(np.isfinite(lo), lo, -inf)
     lp.row_upper_ = np.where(np.isfinite(hi), hi, inf)
@@ -172,7 +190,7 @@ def plan_weeks(
     kinds = highspy.HighsVarType
     lp.integrality_ = [kinds.kContinuous] * k + [kinds.kInteger] * k + [kinds.kContinuous] * (2 * k)
     h.passModel(lp)
-    h.run()
+    run_interruptible(h)
     if h.getInfo().primal_solution_status < 1:
         raise InfeasibleError(
             "the weekly plan cannot make the priority demand within each week's hours; raise the site's "

@@ -10,16 +10,29 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from siting.errors import InfeasibleError, InputError
 from siting.share.design import DesignResult, design_network
 from siting.share.inputs import ShareSettings, SiteCapacity
 from siting.share.leadtimes import class_lead_times
+from siting.share.orders import LineRules
 from siting.share.problem import KINDS, ShareProblem
 from siting.share.schedule import WeeklyPlan, plan_weeks
+from siting.share.service import DEFAULT_DEMAND_CV, backlog_rows, brand_orders, runs_for_slas, site_caps, site_service
 from siting.share.sharing import CostShares, share_costs
 
 log = logging.getLogger("siting")
 
-__all__ = ["ShareStudy", "run_share", "season_of_week"]
+__all__ = ["ShareStudy", "run_share", "season_of_week", "BACKLOG_COLUMNS"]
+
+BACKLOG_COLUMNS = [
+    "site_id",
+    "brand",
+    "season",
+    "backlog_units_at_season_end",
+    "late_unit_weeks",
+    "unmade_units_per_yr",
+    "backlog_cost_per_yr",
+]
 
 
 @dataclass(frozen=True)
@@ -37,7 +50,11 @@ class ShareStudy:
     plan_brands : dict
         site index -> brand indices of its plan.
     network, utilization, lead_times, brands : pandas.DataFrame
-        The output tables (see the README).
+        The output tables (see docs/shared-networks.md).
+    backlog : pandas.DataFrame
+        Per site, brand and season: units left unmade, unit-weeks late, units never made and their cost.
+    service : pandas.DataFrame
+        The order-driven simulation's verdict per brand, lane class and site (with confidence intervals).
     peak_season : str
     timings_s : dict
     """
@@ -52,7 +69,17 @@ class ShareStudy:
     lead_times: pd.DataFrame
     brands: pd.DataFrame
     peak_season: str
+    backlog: pd.DataFrame = field(default_factory=pd.DataFrame)
+    service: pd.DataFrame = field(default_factory=pd.DataFrame)
     timings_s: dict[str, float] = field(default_factory=dict)
+
+    def coalitions(self) -> pd.DataFrame:
+        """Each proper coalition's core slack (empty when Shapley was sampled)."""
+        slack = self.shares.core_slack or {}
+        return pd.DataFrame(
+            [("+".join(self.problem.brand_names[b] for b in c), len(c), v) for c, v in slack.items()],
+            columns=["coalition", "brands", "core_slack_per_yr"],
+        )
 
     def summary(self) -> dict:
         """Headline figures (what summary.json holds)."""
@@ -73,15 +100,27 @@ class ShareStudy:
             "saving_pct": 100.0 * (alone_total - d.total_per_yr) / alone_total if alone_total > 0 else 0.0,
             "shapley_exact": sh.exact,
             "shapley_in_core": sh.in_core,
+            "allocation_rule": sh.rule,
+            "core_slack_min_per_yr": min(sh.core_slack.values()) if sh.core_slack else None,
+            "core_slack_note": "slack = a coalition's cost lower bound (solver bound) - its members' Shapley shares; "
+            ">= 0 for every coalition means no group of brands would pay less on its own (coalitions.csv)",
             "peak_season": self.peak_season,
             "peak_utilization": {
                 str(s): float(u) for s, u in self.utilization.groupby("site_id")["utilization"].max().items()
             },
             "money_frame": "per year; production, delivery and offshore in the stores' demand volume",
+            "backlog": {
+                "unmade_units_per_yr": float(self.backlog["unmade_units_per_yr"].sum()) if len(self.backlog) else 0.0,
+                "cost_per_yr": float(self.backlog["backlog_cost_per_yr"].sum()) if len(self.backlog) else 0.0,
+                "note": "units the weekly plans leave unmade at the year's end, costed as covered offshore "
+                "(offshore landed - local unit cost, per unit); not in cost_per_yr, which the shares split",
+            },
             "lead_time_note": (
-                "analytic = Cobham's M/G/1 non-preemptive priority formula on the peak weeks' runs (Poisson "
-                "arrivals); simulated = the weekly plan's runs released at random hours of their week (more "
-                "regular than Poisson), so the simulation waits less, most for the lowest class near full load"
+                "mean_days_analytic = Cobham's M/G/1 non-preemptive priority formula on the peak weeks' runs "
+                "(the quick analytic figure, Poisson arrivals, no wait for the next run); pct_days_analytic = "
+                "the Kingman-Cobham approximation at the contract percentile incl. the wait for the next run; "
+                "*_simulated = the order-driven simulation (random orders with weekly demand noise, weekly "
+                "re-planning, replications with 95% confidence intervals), which judges sla_met"
             ),
         }
 
@@ -91,10 +130,17 @@ def season_of_week(season_weeks: np.ndarray) -> np.ndarray:
     return np.repeat(np.arange(len(season_weeks)), np.asarray(season_weeks, dtype=int))
 
 
-def _coalition_cost(pb: ShareProblem, settings: ShareSettings, full: DesignResult) -> Callable[[frozenset[int]], float]:
-    cache: dict[frozenset[int], float] = {frozenset(range(len(pb.brand_names))): full.total_per_yr, frozenset(): 0.0}
+def _coalition_cost(
+    pb: ShareProblem, settings: ShareSettings, full: DesignResult
+) -> tuple[Callable[[frozenset[int]], float], Callable[[frozenset[int]], float]]:
+    """Each coalition's best design cost and the solver's lower bound on it (one solve per coalition)."""
+    everyone = frozenset(range(len(pb.brand_names)))
+    cache: dict[frozenset[int], tuple[float, float]] = {
+        everyone: (full.total_per_yr, full.lower_bound),
+        frozenset(): (0.0, 0.0),
+    }
 
-    def cost(coalition: frozenset[int]) -> float:
+    def solve(coalition: frozenset[int]) -> tuple[float, float]:
         if coalition not in cache:
             res = design_network(
                 pb,
@@ -103,10 +149,10 @@ def _coalition_cost(pb: ShareProblem, settings: ShareSettings, full: DesignResul
                 mip_gap=settings.mip_gap,
                 start_levels=full.level,
             )
-            cache[coalition] = res.total_per_yr
+            cache[coalition] = (res.total_per_yr, res.lower_bound if np.isfinite(res.lower_bound) else 0.0)
         return cache[coalition]
 
-    return cost
+    return (lambda c: solve(c)[0]), (lambda c: solve(c)[1])
 
 
 def run_share(
@@ -116,6 +162,10 @@ def run_share(
     *,
     lane_names: dict[str, str] | None = None,
     seed: int = 0,
+    demand_cv: dict[str, float] | None = None,
+    sla_percentile: float = 95.0,
+    replications: int = 10,
+    backlog: str = "cost",
 ) -> ShareStudy:
     """Design the shared network, split its cost, plan each open site's weeks and measure lead times.
 
@@ -129,11 +179,28 @@ def run_share(
         Kind ("priority", ...) -> lane class name shown in lead_times.csv (default the kind).
     seed : int
         Seed of the simulation and of Shapley sampling.
+    demand_cv : dict, optional
+        Brand name -> week-to-week coefficient of variation of its demand (default
+        :data:`siting.share.service.DEFAULT_DEMAND_CV` for every brand).
+    sla_percentile : float
+        The percentile at which lane-class SLAs are promised (caps and ``sla_met``).
+    replications : int
+        Independent simulated years per site (the confidence intervals come from their spread).
+    backlog : {"cost", "refuse"}
+        Demand a capped weekly plan cannot make: costed and reported (``backlog`` table), or the run
+        is refused naming the brand, season and site.
 
     Returns
     -------
     ShareStudy
     """
+    if backlog not in ("cost", "refuse"):
+        raise InputError(f"run_share: backlog must be 'cost' or 'refuse', got {backlog!r}.")
+    if not 50.0 <= sla_percentile < 100.0 or replications < 2:
+        raise InputError("run_share: sla_percentile in [50, 100) and replications >= 2.")
+    bad_cv = {k: v for k, v in (demand_cv or {}).items() if not (np.isfinite(v) and 0 <= v <= 3)}
+    if bad_cv:
+        raise InputError(f"run_share: demand_cv must be finite in [0, 3]; got {bad_cv}.")
     timings: dict[str, float] = {}
     pb = problem
     t0 = time.perf_counter()
@@ -152,8 +219,15 @@ def run_share(
     local = np.array([(design.flow_units_per_week[:, brand_of == b].sum(axis=(0, 1)) * weeks).sum() for b in range(nb)])
     direct = _direct_costs(pb, design)
     use = local if local.sum() > 0 else np.array([(pb.season_demand()[brand_of == b] * weeks).sum() for b in range(nb)])
+    cost_of, bound_of = _coalition_cost(pb, settings, design)
     shares = share_costs(
-        nb, _coalition_cost(pb, settings, design), use, direct_costs=direct, samples=settings.shapley_samples, seed=seed
+        nb,
+        cost_of,
+        use,
+        direct_costs=direct,
+        samples=settings.shapley_samples,
+        seed=seed,
+        lower_bound=bound_of,
     )
     timings["sharing_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -163,26 +237,87 @@ def run_share(
     peak_weeks = np.flatnonzero(week_season == peak)
     rank = np.array([KINDS.index(k) for k in pb.brand_kind])
     plans, plan_brands, util_rows, lead_rows, net_rows = {}, {}, [], [], []
+    service_tables: list[pd.DataFrame] = []
+    backlog_all: list[dict] = []
+    cv_of = dict(demand_cv or {})
     names = lane_names or {}
     for i in design.open_sites:
         flows = design.flow_units_per_week[i]  # (m, T)
         by_brand = np.array([flows[brand_of == b].sum(axis=0) for b in range(nb)])  # (B, T)
         served = [b for b in range(nb) if by_brand[b].sum() > 1e-9]
         level_cap = float(pb.capacity_units_per_week[design.level[i]])
-        plan = plan_weeks(
-            by_brand[served][:, week_season],
-            rank[served],
-            hours_per_week=capacity.hours_per_week,
-            minutes_per_unit=capacity.hours_per_week * 60.0 / level_cap,
-            changeover_min=capacity.changeover_min,
-            run_min_units=capacity.run_min_units,
-            run_max_units=capacity.run_max_units,
-            rule=settings.priority_rule,
-            reserved_share=settings.reserved_share,
-            holding_per_unit_week=settings.holding_cost_per_unit_week,
+        site = pb.site_ids[i]
+        minutes_per_unit = capacity.hours_per_week * 60.0 / level_cap
+
+        def plan_at(
+            cap: float, min_runs=None, served=served, by_brand=by_brand, mpu=minutes_per_unit, site=site
+        ) -> WeeklyPlan:
+            try:
+                return plan_weeks(
+                    by_brand[served][:, week_season],
+                    rank[served],
+                    hours_per_week=capacity.hours_per_week,
+                    minutes_per_unit=mpu,
+                    changeover_min=capacity.changeover_min,
+                    run_min_units=capacity.run_min_units,
+                    run_max_units=capacity.run_max_units,
+                    rule=settings.priority_rule,
+                    reserved_share=settings.reserved_share,
+                    holding_per_unit_week=settings.holding_cost_per_unit_week,
+                    max_utilisation=cap,
+                    min_runs_per_week=min_runs,
+                )
+            except InfeasibleError as exc:
+                prio = ", ".join(repr(pb.brand_names[b]) for b in served if rank[b] == 0)
+                raise InfeasibleError(f"site {site!r}, priority brand(s) {prio}: {exc}") from None
+
+        drive_days = []
+        for b in served:
+            f = flows[brand_of == b].sum(axis=1)
+            t_s = np.asarray(pb.delivery_time_s)[i, brand_of == b]
+            drive_days.append(float((np.where(f > 0, t_s, 0.0) * f).sum() / f.sum() / 86400.0) if f.sum() > 0 else 0.0)
+        names_b = [pb.brand_names[b] for b in served]
+        cvs = [cv_of.get(n, DEFAULT_DEMAND_CV) for n in names_b]
+        slas = [float(pb.brand_lead_time_days[b]) if pb.brand_kind[b] != "overflow" else np.nan for b in served]
+        weekly = by_brand[served][:, week_season]
+        line = LineRules(
+            capacity.hours_per_week,
+            minutes_per_unit,
+            capacity.changeover_min,
+            float(capacity.run_max_units),
+            1.0,
+            settings.priority_rule,
+            settings.reserved_share,
+        )
+        plan = plan_at(1.0)
+        orders = brand_orders(weekly, plan, names_b, rank[served], cvs, drive_days, slas)
+        min_runs = runs_for_slas(orders, line, peak_weeks, sla_percentile, capacity.run_min_units)
+        if min_runs.any():
+            plan = plan_at(1.0, min_runs)
+            orders = brand_orders(weekly, plan, names_b, rank[served], cvs, drive_days, slas)
+        caps, cap, pct_days = site_caps(orders, line, peak_weeks, sla_percentile)
+        if cap < 1.0:
+            plan = plan_at(cap, min_runs)
+            orders = brand_orders(weekly, plan, names_b, rank[served], cvs, drive_days, slas)
+        # the plan (expected demand) stays under the cap; re-planning on actual orders may use the week's
+        # hours: the cap is the headroom that absorbs the noise
+        svc = site_service(
+            site,
+            orders,
+            line,
+            caps,
+            pct_days,
+            lane_names=names,
+            percentile=sla_percentile,
+            replications=replications,
+            seed=seed + int(i),
+        )
+        service_tables.append(svc.table)
+        extra = [float(pb.offshore_landed_per_unit[b] - pb.unit_cost_per_unit[b]) for b in served]
+        backlog_all += backlog_rows(
+            site, plan, names_b, pb.season_names, week_season, extra, refuse=backlog == "refuse"
         )
         plans[int(i)], plan_brands[int(i)] = plan, served
-        site = pb.site_ids[i]
         util_rows += [(site, w + 1, float(u)) for w, u in enumerate(plan.utilisation)]
         delivery = {}
         for k in range(3):
@@ -200,20 +335,30 @@ def run_share(
             sim_weeks=settings.sim_weeks,
             seed=seed + int(i),
         )
+        judged = svc.table[svc.table["level"] == "lane_class"].set_index("key")
         for j, k in enumerate(lt.rank):
             kind = KINDS[k]
-            slas = [pb.brand_lead_time_days[b] for b in served if rank[b] == k]
-            sla = float(np.nanmin(slas)) if slas and not np.isnan(slas).all() else float("nan")
-            p95 = float(lt.p95_days_simulated[j])
+            name = names.get(kind, kind)
+            row = judged.loc[name]
             lead_rows.append(
                 (
                     site,
-                    names.get(kind, kind),
+                    name,
                     float(lt.mean_days_analytic[j]),
-                    float(lt.mean_days_simulated[j]),
-                    p95,
-                    sla,
-                    bool(np.isfinite(sla) and p95 <= sla) if np.isfinite(sla) else True,
+                    float(pct_days[k]),
+                    float(row["mean_days"]),
+                    float(row["mean_days_ci"]),
+                    float(row["p95_days"]),
+                    float(row["p95_days_ci"]),
+                    float(row["p99_days"]),
+                    float(row["p99_days_ci"]),
+                    float(row["fill_rate"]),
+                    float(row["on_time_rate"]),
+                    float(row["on_time_rate_ci"]),
+                    float(sla_percentile),
+                    float(row["sla_days"]),
+                    bool(row["sla_met"]),
+                    float(caps[k]),
                 )
             )
         lvl = design.level[i]
@@ -234,6 +379,8 @@ def run_share(
                 ),
                 "inventory_per_yr": float((site_units * weeks).sum() * pb.holding_per_unit),
                 "peak_utilization": float(plan.utilisation.max()),
+                "utilisation_cap": cap,
+                "unmade_units_per_yr": float(plan.backlog_units[:, -1].sum()),
                 "solver_gap": design.gap,
                 "solver_status": design.status,
             }
@@ -249,16 +396,31 @@ def run_share(
             "lane_class": [names.get(k, k) for k in pb.brand_kind],
             "saving_shapley": shares.alone - shares.shapley,
             "saving_shapley_pct": 100.0 * (shares.alone - shares.shapley) / np.where(shares.alone > 0, shares.alone, 1),
+            "shapley_se": shares.shapley_se if shares.shapley_se is not None else np.zeros(nb),
+            "cost_shared_recommended": shares.recommended if shares.recommended is not None else shares.shapley,
         }
     )
+    backlog_table = pd.DataFrame(backlog_all, columns=BACKLOG_COLUMNS)
+    per_brand = backlog_table.groupby("brand")[["unmade_units_per_yr", "backlog_cost_per_yr"]].sum()
+    brands = brands.join(per_brand, on="brand").fillna({"unmade_units_per_yr": 0.0, "backlog_cost_per_yr": 0.0})
     lead_cols = [
         "site_id",
         "lane_class",
         "mean_days_analytic",
+        "pct_days_analytic",
         "mean_days_simulated",
+        "mean_days_ci",
         "p95_days_simulated",
+        "p95_days_ci",
+        "p99_days_simulated",
+        "p99_days_ci",
+        "fill_rate",
+        "on_time_rate",
+        "on_time_rate_ci",
+        "percentile",
         "sla_days",
         "sla_met",
+        "utilisation_cap",
     ]
     return ShareStudy(
         problem=pb,
@@ -271,6 +433,8 @@ def run_share(
         lead_times=pd.DataFrame(lead_rows, columns=lead_cols),
         brands=brands,
         peak_season=pb.season_names[peak],
+        backlog=backlog_table,
+        service=pd.concat(service_tables, ignore_index=True) if service_tables else pd.DataFrame(),
         timings_s=timings,
     )
 

@@ -70,6 +70,19 @@ class ApiCase:
 # --------------------------------------------------------------------------- file makers
 
 
+def _orders(name: str, units: float = 100.0, runs: float = 1.0, cv: float = 0.2) -> Any:
+    """One brand's orders for the order-driven simulation (52 weeks)."""
+    from siting.share.orders import BrandOrders
+
+    return BrandOrders(name, 1, np.full(52, units), np.full(52, runs), cv, 0.1, 10.0)
+
+
+def _line(**kw: Any) -> Any:
+    from siting.share.orders import LineRules
+
+    return LineRules(**{"hours_per_week": 40.0, "minutes_per_unit": 1.0, "changeover_min": 30.0, **kw})
+
+
 def layer(
     tmp: Path,
     kit: Kit,
@@ -194,6 +207,11 @@ def _earlier_run(tmp: Path) -> str:
 # --------------------------------------------------------------------------- the catalogue
 
 CLI_CASES: list[CliCase] = [
+    # ---- siting share: options of the lead-time promise
+    CliCase("share-demand-cv-negative", lambda t, k: ["share", "--demand-cv", "-0.1"], 2, ("--demand-cv",)),
+    CliCase("share-demand-cv-nan", lambda t, k: ["share", "--demand-cv", "nan"], 2, ("--demand-cv",)),
+    CliCase("share-sla-percentile-100", lambda t, k: ["share", "--sla-percentile", "100"], 2, ("--sla-percentile",)),
+    CliCase("share-backlog-unknown", lambda t, k: ["share", "--backlog", "ignore"], 2, ("--backlog", "ignore")),
     # ---- stores layer: files that cannot be read
     CliCase("stores-missing", lambda t, k: files(t, k, stores="nowhere.gpkg"), 2, ("nowhere.gpkg", "not found")),
     CliCase("stores-0-byte-gpkg", lambda t, k: files(t, k, stores=text(t, "s.gpkg", b"")), 2, ("s.gpkg", "empty")),
@@ -990,6 +1008,82 @@ API_CASES: list[ApiCase] = [
         lambda t, k: __import__("siting.ranking", fromlist=["x"]).normalise_weights({"rent_per_yr": -1}),
         "InputError",
         ("rent_per_yr",),
+    ),
+    ApiCase(
+        "share-orders-negative-demand",
+        lambda t, k: __import__("siting.share.orders", fromlist=["x"]).simulate_orders(
+            [_orders("A", units=-1.0)], _line()
+        ),
+        "InputError",
+        ("'A'", "negative"),
+    ),
+    ApiCase(
+        "share-orders-nan-runs",
+        lambda t, k: __import__("siting.share.orders", fromlist=["x"]).simulate_orders(
+            [_orders("A", runs=np.nan)], _line()
+        ),
+        "InputError",
+        ("'A'", "non-finite"),
+    ),
+    ApiCase(
+        "share-orders-nan-cv",
+        lambda t, k: __import__("siting.share.orders", fromlist=["x"]).simulate_orders(
+            [_orders("A", cv=np.nan)], _line()
+        ),
+        "InputError",
+        ("'A'", "demand_cv"),
+    ),
+    ApiCase(
+        "share-orders-empty",
+        lambda t, k: __import__("siting.share.orders", fromlist=["x"]).simulate_orders([], _line()),
+        "InputError",
+        ("at least one brand",),
+    ),
+    ApiCase(
+        "share-orders-week-cap-out-of-range",
+        lambda t, k: __import__("siting.share.orders", fromlist=["x"]).simulate_orders(
+            [_orders("A")], _line(week_cap_utilisation=1.5)
+        ),
+        "InputError",
+        ("week_cap_utilisation",),
+    ),
+    ApiCase(
+        "share-orders-one-replication",
+        lambda t, k: __import__("siting.share.orders", fromlist=["x"]).simulate_orders(
+            [_orders("A")], _line(), replications=1
+        ),
+        "InputError",
+        ("replications",),
+    ),
+    ApiCase(
+        "share-quantile-percentile-100",
+        lambda t, k: __import__("siting.share.caps", fromlist=["x"]).lead_time_quantile(
+            100.0, mean_wait=1.0, p_wait=0.5, cycle=1.0
+        ),
+        "InputError",
+        ("percentile",),
+    ),
+    ApiCase(
+        "share-kingman-inf-rate",
+        lambda t, k: __import__("siting.share.caps", fromlist=["x"]).kingman_priority_waits(
+            [np.inf], [1.0], [0.0], [1.0]
+        ),
+        "InputError",
+        ("finite",),
+    ),
+    ApiCase(
+        "share-plan-cap-zero",
+        lambda t, k: __import__("siting.share.schedule", fromlist=["x"]).plan_weeks(
+            np.ones((1, 2)), np.zeros(1, int), hours_per_week=40, minutes_per_unit=1, max_utilisation=0.0
+        ),
+        "InputError",
+        ("max_utilisation",),
+    ),
+    ApiCase(
+        "share-shapley-one-sample",
+        lambda t, k: __import__("siting.share.sharing", fromlist=["x"]).shapley_sampled(13, len, samples=1),
+        "InputError",
+        ("sampled",),
     ),
     ApiCase(
         "api-scenario-binary",

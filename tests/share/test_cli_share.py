@@ -32,7 +32,16 @@ def test_demo_exits_0_and_writes_every_file(demo_run) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     assert "ILLUSTRATIVE" in proc.stdout
-    for name in ("network.csv", "utilization.csv", "lead_times.csv", "brands.csv", "summary.json", "run.json"):
+    for name in (
+        "network.csv",
+        "utilization.csv",
+        "lead_times.csv",
+        "brands.csv",
+        "backlog.csv",
+        "service.csv",
+        "summary.json",
+        "run.json",
+    ):
         assert (out / name).stat().st_size > 0, name
     assert (out / "utilization.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     html = (out / "map.html").read_text(encoding="utf-8")
@@ -51,11 +60,33 @@ def test_demo_tables_have_the_documented_columns(demo_run) -> None:
         "site_id",
         "lane_class",
         "mean_days_analytic",
+        "pct_days_analytic",
         "mean_days_simulated",
+        "mean_days_ci",
         "p95_days_simulated",
+        "p95_days_ci",
+        "p99_days_simulated",
+        "p99_days_ci",
+        "fill_rate",
+        "on_time_rate",
+        "on_time_rate_ci",
+        "percentile",
         "sla_days",
         "sla_met",
+        "utilisation_cap",
     ]
+    backlog = pd.read_csv(out / "backlog.csv")
+    assert list(backlog.columns) == [
+        "site_id",
+        "brand",
+        "season",
+        "backlog_units_at_season_end",
+        "late_unit_weeks",
+        "unmade_units_per_yr",
+        "backlog_cost_per_yr",
+    ]
+    service = pd.read_csv(out / "service.csv")
+    assert set(service["level"]) == {"brand", "lane_class", "site"}
     brands = pd.read_csv(out / "brands.csv")
     assert list(brands.columns[:5]) == [
         "brand",

@@ -52,3 +52,45 @@ def test_sampled_shapley_approaches_exact_for_an_additive_game() -> None:
     phi, exact = shapley_values(14, game, samples=50, seed=1)
     assert not exact
     np.testing.assert_allclose(phi, c - 10, rtol=1e-9)
+
+
+def _game(values: dict[tuple[int, ...], float]):
+    return lambda s: values[tuple(sorted(s))] if s else 0.0
+
+
+def test_shapley_outside_the_core_falls_back_to_the_least_core() -> None:
+    """Worked by hand: c(i) = 1, c(12) = 1, c(13) = c(23) = 1.5, c(123) = 2. Shapley = (7/12, 7/12, 5/6) gives
+    brands 1 and 2 together 7/6 > 1 (slack -1/6); the core is the single point (0.5, 0.5, 1)."""
+    from siting.share.sharing import share_costs
+
+    cost = _game({(0,): 1, (1,): 1, (2,): 1, (0, 1): 1, (0, 2): 1.5, (1, 2): 1.5, (0, 1, 2): 2})
+    out = share_costs(3, cost, [1.0, 1.0, 1.0])
+    np.testing.assert_allclose(out.shapley, [7 / 12, 7 / 12, 5 / 6], rtol=1e-12)
+    assert out.in_core is False and out.rule.startswith("least core")
+    assert out.core_slack is not None and out.core_slack[(0, 1)] == pytest.approx(-1 / 6)
+    np.testing.assert_allclose(out.recommended, [0.5, 0.5, 1.0], atol=1e-7)
+
+
+def test_core_check_counts_a_coalition_at_its_lower_bound() -> None:
+    from siting.share.sharing import share_costs
+
+    values = {(0,): 10, (1,): 10, (2,): 10, (0, 1): 10, (0, 2): 20, (1, 2): 20, (0, 1, 2): 20}
+    exact = share_costs(3, _game(values), [1.0, 1.0, 1.0])
+    assert exact.in_core and exact.rule == "shapley"  # Shapley (5, 5, 10): pairs pay 10, 15, 15
+    # the pair {0, 1} solved to a gap: its bound is 9.5, so the Shapley shares (10 together) are not proven stable
+    bounded = share_costs(
+        3, _game(values), [1.0, 1.0, 1.0], lower_bound=lambda s: _game(values)(s) - 0.5 * (s == {0, 1})
+    )
+    assert bounded.core_slack is not None and bounded.core_slack[(0, 1)] == pytest.approx(-0.5)
+    assert bounded.in_core is False
+
+
+def test_sampled_shapley_states_its_error_beyond_12_brands() -> None:
+    """13 identical brands with economies of scale (cost = sqrt of total volume): by symmetry each pays c(N)/13;
+    the sampled values are within 4 stated standard errors of it."""
+    from siting.share.sharing import shapley_sampled
+
+    phi, exact, se = shapley_sampled(13, lambda s: float(np.sqrt(len(s))), samples=400, seed=1)
+    assert not exact and (se > 0).all()
+    assert (np.abs(phi - np.sqrt(13) / 13) <= 4 * se).all()
+    assert phi.sum() == pytest.approx(np.sqrt(13))
