@@ -14,7 +14,6 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "distributed": ("dask", "Dask (dask.distributed)"),
     "dask": ("dask", "Dask"),
     "simpy": ("share", "SimPy"),
-    "osmium": ("osm", "pyosmium"),
 }
 
 

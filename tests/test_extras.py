@@ -19,7 +19,7 @@ from cli_runner import run_cli
 from siting.errors import MissingExtraError
 
 REPO = Path(__file__).resolve().parents[1]
-OPTIONAL = ("dask", "distributed", "simpy", "osmium")
+OPTIONAL = ("dask", "distributed", "simpy")
 
 
 class _Absent(importlib.abc.MetaPathFinder):
@@ -65,14 +65,6 @@ def test_the_simulation_names_the_share_extra(without):
     assert isinstance(info.value, ImportError)
 
 
-def test_osm_place_names_name_the_osm_extra(without):
-    from siting.inputs.country_demo import read_places
-
-    without("osmium")
-    with pytest.raises(MissingExtraError, match=r'pip install "siting\[osm\]"$'):
-        read_places(REPO / "siting" / "data" / "malta.osm.pbf", "EPSG:32633")
-
-
 def test_scheduler_without_dask_exits_2_with_one_line(without, tmp_path):
     without("dask", "distributed")
     code, out, err = run_cli("rank", "--scheduler", "local", "--no-map", "-q", "--no-progress", "--out", tmp_path / "o")
@@ -86,7 +78,7 @@ def test_scheduler_without_dask_exits_2_with_one_line(without, tmp_path):
 
 
 def test_the_quick_start_needs_no_extra(tmp_path):
-    """`siting rank` on the demo runs with dask, distributed, simpy and osmium all absent."""
+    """`siting rank` on the demo runs with dask, distributed and simpy all absent (osmium is core: water, signals)."""
     script = textwrap.dedent(
         f"""
         import importlib.abc, sys

@@ -66,9 +66,7 @@ def read_places(path: str | Path, crs: str) -> gpd.GeoDataFrame:
     geopandas.GeoDataFrame
         ``name, place`` points, sorted by OSM id.
     """
-    from siting.extras import require
-
-    osmium = require("osmium", "Naming the clusters of a national run after OSM places")
+    import osmium
 
     rows = []
     for node in osmium.FileProcessor(str(path), osmium.osm.NODE):
