@@ -144,9 +144,26 @@ def validate(
         raise InputError("give a scenario file, or your files with --stores, --candidates and --network.")
     sc = _scenario(scenario, "helsinki", file_opts)
     lines = check_inputs(sc)
+    if scenario is not None:
+        lines.extend(_share_lines(scenario))
     for line in lines:
         print(line)
     print(f"{scenario or 'your files'}: OK ({len(sc.cities)} {'city' if len(sc.cities) == 1 else 'cities'})")
+
+
+def _share_lines(path: Path) -> list[str]:
+    """Check a scenario's shared-network tables (read by `siting share` only); one line per table found."""
+    from siting.config.scenario import SHARE_TABLES
+    from siting.share.inputs import load_share_scenario
+
+    scenario, spec = load_share_scenario(path)
+    if not any(k in scenario.raw for k in SHARE_TABLES):
+        return []
+    return [
+        f"share tables (for `siting share`; rank and plan ignore them): {len(spec.brands)} brand(s), "
+        f"{len(spec.seasons)} season(s) covering {sum(s.weeks for s in spec.seasons)} weeks, "
+        f"{len(spec.lane_classes)} lane class(es), {len(spec.site_capacity.levels_units_per_week)} capacity level(s)"
+    ]
 
 
 @app.command()
