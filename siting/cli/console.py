@@ -3,14 +3,36 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
-from siting.cli.runner import RunOutcome
+if TYPE_CHECKING:
+    import pandas as pd
 
-__all__ = ["print_ranking", "print_plan"]
+    from siting.cli.runner import RunOutcome
+
+__all__ = ["print_ranking", "print_plan", "plain"]
+
+
+def plain(value: object) -> str:
+    """Text that rich prints literally, never as markup: ids, brands, cities, file names, help text with ``[x]``.
+
+    The one place the CLI escapes (``rich.markup.escape``); every name a user gave goes through it
+    before it reaches a rich table, title or ``console.print`` (typer help text included).
+
+    Parameters
+    ----------
+    value : object
+        Anything; it is turned into ``str`` first.
+
+    Returns
+    -------
+    str
+    """
+    from rich.markup import escape
+
+    return escape(str(value))
 
 
 def _criteria(ranking: pd.DataFrame) -> list[str]:
@@ -25,7 +47,7 @@ def _fmt_value(col: str, value: Any) -> str:
     if isinstance(value, (int, float, np.number)):
         number = float(value)
         return f"{number:,.0f}" if abs(number) >= 100 else f"{number:.3g}"
-    return str(value)
+    return plain(value)
 
 
 #: short column headers for the printed tables (the CSV keeps the full names with units)
@@ -63,7 +85,9 @@ def _print_families(city: Any, console: Any) -> None:
     if fams is None or not len(fams):
         return
     cur = city.currency
-    table = Table(title=f"{city.name}: business case per family at {fams['site_id'].iloc[0]} (per unit of demand)")
+    table = Table(
+        title=f"{plain(city.name)}: business case per family at {plain(fams['site_id'].iloc[0])} (per unit of demand)"
+    )
     cols = [
         ("family", "family"),
         ("units_per_yr", "units/yr"),
@@ -77,13 +101,13 @@ def _print_families(city: Any, console: Any) -> None:
         table.add_column(head, justify="left" if head in ("family", "cheaper") else "right")
     for _, r in fams.iterrows():
         table.add_row(
-            str(r["family"]),
+            plain(r["family"]),
             f"{r['units_per_yr']:,.0f}",
             f"{r['landed_cost_local_per_unit']:.2f}",
             f"{r['landed_cost_offshore_per_unit']:.2f}",
             f"{r['fill_rate_local']:.3f}",
             f"{r['fill_rate_offshore']:.3f}",
-            str(r["cheaper"]),
+            plain(r["cheaper"]),
         )
     console.print(table)
 
@@ -119,13 +143,13 @@ def print_ranking(result: Any, top: int) -> None:
         # the business case (landed cost against offshore) is always shown when it was computed
         crit += [c for c in _BUSINESS_CASE if c in rows.columns and c not in crit]
         robust = [c for c in extras if c in rows.columns]
-        table = Table(title=f"{name}: top {min(top, len(rows))} of {len(rows)} candidate sites")
+        table = Table(title=f"{plain(name)}: top {min(top, len(rows))} of {len(rows)} candidate sites")
         for col in ("rank", "site_id", "score", *crit, *robust):
             table.add_column(_header(col, city.currency), justify="left" if col == "site_id" else "right")
         for _, r in rows.head(top).iterrows():
             table.add_row(
                 str(r["rank"]),
-                str(r["site_id"]),
+                plain(r["site_id"]),
                 f"{r['score']:.3f}",
                 *[_fmt_value(c, r[c]) for c in crit],
                 *[f"{r[c]:.2f}" for c in robust],
@@ -133,7 +157,7 @@ def print_ranking(result: Any, top: int) -> None:
         console.print(table)
         note = (getattr(city, "robustness", None) or {}).get("note")
         if note:
-            console.print(f"robustness: {note}", highlight=False)
+            console.print(f"robustness: {plain(note)}", highlight=False)
         _print_families(city, console)
     if len(result.cities) > 1:
         _print_cities(result, console)
@@ -167,7 +191,7 @@ def _print_cities(result: Any, console: Any) -> None:
     for _, r in summary.iterrows():
         table.add_row(
             *[
-                str(r[c])
+                plain(r[c])
                 if c in ("city", "best_site_id")
                 else (f"{r[c]:.3f}" if c in ("best_score", "best_p_first") else _fmt_value(c, r[c]))
                 for c in cols
@@ -189,7 +213,7 @@ def print_plan(outcome: RunOutcome) -> None:
                 f"{'proven optimal' if sol.optimal else f'within {100 * sol.gap:.2f}% of the optimum'} "
                 f"({sol.method}, {sol.runtime_s:.2f} s)"
             )
-        table = Table(title=f"{name}: best {len(sites)} site(s)", caption=note)
+        table = Table(title=f"{plain(name)}: best {len(sites)} site(s)", caption=note)
         table.add_column("site_id")
         table.add_column("rank", justify="right")
         table.add_column("stores served", justify="right")
@@ -201,7 +225,7 @@ def print_plan(outcome: RunOutcome) -> None:
             scale = 1 if by_cost else 60
             mean_min = float(r.get("weighted_cost", 0) or 0) / served / scale if served > 0 else float("nan")
             table.add_row(
-                str(r["site_id"]),
+                plain(r["site_id"]),
                 _fmt_value("", r.get("rank")),
                 _fmt_value("", r.get("n_stores")),
                 _fmt_value("", served),

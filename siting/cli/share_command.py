@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
+from siting.cli.console import plain
 from siting.cli.options import QuietOpt, VerboseOpt, _setup_logging, app
 from siting.errors import InputError
 
@@ -159,7 +160,7 @@ def _print(study: Any, label: str) -> None:
 
     console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
     if label:
-        console.print(label, highlight=False)
+        console.print(plain(label), highlight=False)
     d = study.design
     state = "proven optimal" if d.gap <= 1e-6 else f"within {100 * d.gap:.2f}% of the optimum"
     net = Table(
@@ -169,9 +170,9 @@ def _print(study: Any, label: str) -> None:
         net.add_column(col)
     for _, r in study.network.iterrows():
         net.add_row(
-            r["site_id"],
+            plain(r["site_id"]),
             f"{r['capacity_units_per_week']:,.0f}",
-            r["brands_served"],
+            plain(r["brands_served"]),
             f"{100 * r['peak_utilization']:.0f}%",
         )
     console.print(net)
@@ -180,7 +181,7 @@ def _print(study: Any, label: str) -> None:
         brands.add_column(col)
     for _, r in study.brands.iterrows():
         brands.add_row(
-            r["brand"],
+            plain(r["brand"]),
             f"{r['cost_alone']:,.0f}",
             f"{r['cost_shared_proportional']:,.0f}",
             f"{r['cost_shared_shapley']:,.0f}",
@@ -188,13 +189,13 @@ def _print(study: Any, label: str) -> None:
             "yes" if r["better_off_alone"] else "no",
         )
     console.print(brands)
-    lt = Table(title=f"lead times at peak ({study.peak_season}), days from order to delivery")
+    lt = Table(title=f"lead times at peak ({plain(study.peak_season)}), days from order to delivery")
     for col in ("site_id", "class", "mean (Cobham)", "mean (simulated)", "p95 (simulated)", "SLA", "met"):
         lt.add_column(col)
     for _, r in study.lead_times.iterrows():
         lt.add_row(
-            r["site_id"],
-            r["lane_class"],
+            plain(r["site_id"]),
+            plain(r["lane_class"]),
             *[f"{r[c]:.2f}" for c in ("mean_days_analytic", "mean_days_simulated", "p95_days_simulated", "sla_days")],
             "yes" if r["sla_met"] else "no",
         )
@@ -216,8 +217,10 @@ def share(
     scenario: Annotated[
         Path | None,
         typer.Argument(
-            help="Scenario TOML with [[brands]] (and [[seasons]], [[lane_classes]], [site_capacity], [share]); "
-            "omitted: an illustrative three-brand demo on the demo cities.",
+            help=plain(
+                "Scenario TOML with [[brands]] (and [[seasons]], [[lane_classes]], [site_capacity], [share]); "
+                "omitted: an illustrative three-brand demo on the demo cities."
+            ),
             show_default=False,
         ),
     ] = None,

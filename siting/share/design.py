@@ -298,7 +298,16 @@ def design_network(
     status, x, _, bound = _highs(model, integer=True, y_fixed=None, time_limit_s=left, gap=mip_gap, start=start)
     if x is None:
         if start is None:
-            raise InfeasibleError("the shared-network design found no feasible solution; raise the capacity levels.")
+            if status == "time_limit":
+                raise InfeasibleError(
+                    f"the shared-network design found no solution within its time limit of {time_limit_s:g} s "
+                    "(share.time_limit_s, or --time-limit-s); raise the time limit."
+                )
+            raise InfeasibleError(
+                "the shared-network design found no feasible solution: the demand that must be made locally "
+                "(priority brands) exceeds what the sites can make at site_capacity.levels_units_per_week x "
+                "max_utilisation; raise the capacity levels or max_utilisation."
+            )
         x, bound, status = start, float("-inf"), "time_limit"
     return _result(problem, model, brands, x, bound, status, time.perf_counter() - t0, start_cost)
 
