@@ -171,6 +171,10 @@ def _run(
         safe_name(name, what="city name", hint="--city, or name in the scenario's [[cities]]")
     if out is not None:
         out = check_out_folder(Path(out))
+    if scheduler is not None:  # --workers and the address are checked before any cluster starts
+        from siting.national.scheduler import check_scheduler_address, check_workers
+
+        check_workers(workers) if scheduler == "local" else check_scheduler_address(scheduler)
     if make_maps:
         option = "--map" if map_path is not None else "outputs.map_dir"
         for path in runner.map_targets(names, Path(scenario.outputs.map_dir), map_path).values():

@@ -127,6 +127,7 @@ def validate(
     """Check a scenario (or your --stores/--candidates/--network files) and every input it names, without computing."""
     _setup_logging(verbose, quiet)
     from siting.config.checks import check_inputs
+    from siting.config.scenario import SHARE_TABLES
 
     file_opts = {
         "stores": stores,
@@ -144,7 +145,7 @@ def validate(
         raise InputError("give a scenario file, or your files with --stores, --candidates and --network.")
     sc = _scenario(scenario, "helsinki", file_opts)
     lines = check_inputs(sc)
-    if scenario is not None:
+    if scenario is not None and any(k in sc.raw for k in SHARE_TABLES):
         lines.extend(_share_lines(scenario))
     for line in lines:
         print(line)
@@ -152,13 +153,10 @@ def validate(
 
 
 def _share_lines(path: Path) -> list[str]:
-    """Check a scenario's shared-network tables (read by `siting share` only); one line per table found."""
-    from siting.config.scenario import SHARE_TABLES
+    """Check a scenario's shared-network tables (read by `siting share` only): one line saying what they hold."""
     from siting.share.inputs import load_share_scenario
 
-    scenario, spec = load_share_scenario(path)
-    if not any(k in scenario.raw for k in SHARE_TABLES):
-        return []
+    _, spec = load_share_scenario(path)
     return [
         f"share tables (for `siting share`; rank and plan ignore them): {len(spec.brands)} brand(s), "
         f"{len(spec.seasons)} season(s) covering {sum(s.weeks for s in spec.seasons)} weeks, "

@@ -48,9 +48,10 @@ def dask_client(scheduler: str, workers: int = 2) -> Iterator[Any]:
     """
     from distributed import Client, LocalCluster
 
+    from siting.national.scheduler import CONNECT_TIMEOUT_S, check_scheduler_address, check_workers
+
     if scheduler == "local":
-        if workers < 1:
-            raise InputError(f"--workers must be at least 1, got {workers}.")
+        check_workers(workers)
         cluster = LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
@@ -68,13 +69,13 @@ def dask_client(scheduler: str, workers: int = 2) -> Iterator[Any]:
         finally:
             cluster.close()
         return
-    if not scheduler.startswith(("tcp://", "tls://", "ucx://", "inproc://")):
-        raise InputError(f"--scheduler must be 'local' or a scheduler address like tcp://HOST:8786, got {scheduler!r}.")
+    check_scheduler_address(scheduler)
     try:
-        client = Client(scheduler, timeout="10s")
+        client = Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s")
     except OSError as exc:
         raise InputError(
-            f"cannot reach the Dask scheduler at {scheduler} ({exc}); start it or check the address."
+            f"--scheduler {scheduler}: cannot reach the Dask scheduler within {CONNECT_TIMEOUT_S} s "
+            f"({type(exc).__name__}); start it or check the address."
         ) from None
     with client:
         yield client

@@ -44,6 +44,8 @@ def test_cli_bad_input(case: CliCase, kit: Kit, tmp_path: Path, monkeypatch: pyt
     assert "Traceback" not in stderr and "Traceback" not in stdout
     for word in case.words:
         assert word in stderr, f"{word!r} not in: {stderr}"
+    for word in case.stdout_words:
+        assert word in stdout, f"{word!r} not in: {stdout}"
     assert snapshot(tmp_path) == before, "a failed run changed files"
     assert snapshot(kit.folder) == kit_before
 
