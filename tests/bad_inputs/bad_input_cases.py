@@ -1281,6 +1281,53 @@ API_CASES: list[ApiCase] = [
 ]
 
 
+def _parse_share(body: str) -> Callable[[Path, Kit], Any]:
+    def call(tmp: Path, kit: Kit) -> Any:
+        import tomllib
+
+        from siting.share.inputs import parse_share
+
+        return parse_share(tomllib.loads(body), source="s.toml")
+
+    return call
+
+
+API_CASES += [
+    ApiCase(
+        "api-share-nan",
+        _parse_share('[[brands]]\nname = "A"\nunit_cost_per_unit = nan\n'),
+        "InputError",
+        ("s.toml", "brands[0].unit_cost_per_unit", "nan"),
+    ),
+    ApiCase(
+        "api-share-seasons-short",
+        _parse_share('[[brands]]\nname = "A"\n[[seasons]]\nname = "peak"\nweeks = 13\n'),
+        "InputError",
+        ("seasons", "add up to 13"),
+    ),
+    ApiCase(
+        "api-share-duplicate-lane-class",
+        _parse_share(
+            '[[brands]]\nname = "A"\nlane_class = "x"\n[[lane_classes]]\nname = "x"\n[[lane_classes]]\nname = "x"\n'
+        ),
+        "InputError",
+        ("lane_classes[1].name", "twice"),
+    ),
+    ApiCase(
+        "api-scheduler-no-port",
+        lambda t, k: __import__("siting.national.scheduler", fromlist=["x"]).check_scheduler_address("tcp://h"),
+        "InputError",
+        ("no port",),
+    ),
+    ApiCase(
+        "api-workers-beyond-machine",
+        lambda t, k: __import__("siting.national.scheduler", fromlist=["x"]).check_workers(10**6),
+        "InputError",
+        ("at most",),
+    ),
+]
+
+
 def snapshot(folder: Path) -> dict[str, Any]:
     """Every file and folder under ``folder`` with its size and content digest (to prove nothing changed)."""
     import hashlib
