@@ -30,6 +30,32 @@ OD_COLUMNS = ["source", "target", "time_s", "length_m"]
 
 
 @contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore Ctrl-C while local worker processes start: they inherit "ignore" (Python installs no
+    KeyboardInterrupt handler then), so a later Ctrl-C reaches only this process, which closes them,
+    instead of every worker printing its own traceback. A Ctrl-C in these few seconds is lost.
+    The workers also start with distributed's own log at errors only."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # the workers' own distributed log goes to the terminal directly: errors only (siting's log is forwarded)
+    saved = os.environ.get("DASK_LOGGING__DISTRIBUTED")
+    os.environ["DASK_LOGGING__DISTRIBUTED"] = "error"
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if saved is None:
+            os.environ.pop("DASK_LOGGING__DISTRIBUTED", None)
+        else:
+            os.environ["DASK_LOGGING__DISTRIBUTED"] = saved
+
+
+@contextlib.contextmanager
 def dask_client(scheduler: str, workers: int = 2) -> Iterator[Any]:
     """A ``dask.distributed`` client: a fresh ``LocalCluster`` or an existing scheduler.
 
@@ -52,22 +78,34 @@ def dask_client(scheduler: str, workers: int = 2) -> Iterator[Any]:
 
     if scheduler == "local":
         check_workers(workers)
-        cluster = LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            worker_dashboard_address=None,
-            # no dashboard; the scheduler's health endpoint on a free loopback port
-            scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
-            env={"SITING_N_JOBS": "1"},
-        )
+        with _sigint_ignored():  # its worker processes never see Ctrl-C; this process closes them
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                worker_dashboard_address=None,
+                # no dashboard; the scheduler's health endpoint on a free loopback port
+                scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+                env={"SITING_N_JOBS": "1"},
+            )
+        quiet = logging.getLogger("distributed")
+        level = quiet.level
         try:
-            with Client(cluster) as client:
+            client = Client(cluster)
+            try:
                 yield client
+            except BaseException:
+                quiet.setLevel(logging.CRITICAL + 1)  # closing busy workers (e.g. after Ctrl-C) is no news to the user
+                raise
+            finally:
+                client.close()
         finally:
-            cluster.close()
+            try:
+                cluster.close()
+            finally:
+                quiet.setLevel(level)
         return
     check_scheduler_address(scheduler)
     try:
