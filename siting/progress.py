@@ -65,7 +65,7 @@ class RichProgress:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         self._progress = Progress(
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),  # stage names print literally
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
