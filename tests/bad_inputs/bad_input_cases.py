@@ -1065,7 +1065,7 @@ ISSUE_26_CASES: list[CliCase] = [
         "national-stores-outside-network",
         lambda t, k: _national(t, k, stores=str(t / layer(t, k, "stores", _half_far_away))),
         2,
-        ("40 of 81 stores", "outside the road network", "units/week", "% of the demand"),
+        ("2 of 4 stores", "(11 of 23 units/week, 48% of the demand)", "outside the road network", "store_id"),
     ),
     CliCase(
         "national-link-distance-negative",
