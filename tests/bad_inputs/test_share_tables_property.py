@@ -10,7 +10,7 @@ from pathlib import Path
 import cli_runner
 import pytest
 from bad_input_cases import Kit, make_kit
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 # (key as written, TOML table it goes in, integer field, valid values: an independent statement of the rules)
@@ -115,13 +115,35 @@ def brand_stores(kit: Kit, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+#: Every field with a non-finite value (nan, inf, -inf in turn), and the impossible values the issue met: always tried.
+_EXPLICIT = [{key: bad} for key, bad in zip(sorted(_RULES), [math.nan, math.inf, -math.inf] * len(_RULES))] + [
+    {"share.sim_weeks": 0},
+    {"share.shapley_samples": 0},
+    {"share.mip_gap": -1},
+    {"share.time_limit_s": 0},
+    {"site_capacity.amortisation_yrs": 0},
+    {"site_capacity.floor_area_m2[0]": -300.0},
+    {"site_capacity.setup_cost[0]": -40000.0},
+    {"brands[0].offshore_landed_per_unit": -1.0},
+    {"seasons[0].weeks": 13},
+    {"brands[0].demand_scale": 0.0},
+]
+
+
+def _with_examples(test: Callable) -> Callable:
+    for chosen in reversed(_EXPLICIT):
+        test = example(chosen=chosen)(test)
+    return test
+
+
 @settings(
-    max_examples=30,
+    max_examples=40,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(chosen=st.dictionaries(st.sampled_from(sorted(_RULES)), _VALUES, min_size=1, max_size=3))
+@_with_examples
 def test_share_fields_exit_0_only_when_valid_else_2_naming_the_key(
     chosen: dict[str, float], kit: Kit, brand_stores: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -130,6 +152,7 @@ def test_share_fields_exit_0_only_when_valid_else_2_naming_the_key(
     scenario.write_text(_scenario(kit, brand_stores, chosen), encoding="utf-8")
     code, stdout, stderr = cli_runner.run_cli("validate", scenario)
     invalid = [k for k, v in chosen.items() if not _valid(k, v)]
+    event("valid" if not invalid else "invalid")
     assert "Traceback" not in stderr
     if not invalid:
         assert code == 0, f"{chosen}: {stderr}"
