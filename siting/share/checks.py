@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from siting.config.schema import SchemaError
 
-if TYPE_CHECKING:
-    from siting.share.inputs import ShareSpec
+ShareSpec = Any  # siting.share.inputs.ShareSpec (not imported: that module imports this one)
 
 __all__ = ["refuse_non_finite", "check_share_spec", "WEEKS_PER_YEAR"]
 
@@ -72,7 +71,8 @@ def _check_brands(spec: ShareSpec) -> None:
         who = f"brand {b.name!r}: "
         if b.lane_class not in classes:
             raise SchemaError(
-                f"{at}.lane_class", f"{who}unknown lane class {b.lane_class!r}; expected one of {', '.join(classes)}"
+                f"{at}.lane_class",
+                f"unknown lane class {b.lane_class!r} ({who.rstrip(': ')}); expected one of {', '.join(classes)}",
             )
         for key in ("unit_cost_per_unit", "offshore_landed_per_unit"):
             _at_least(f"{at}.{key}", getattr(b, key), 0.0, who=who)
