@@ -4,7 +4,7 @@ from siting.app.checks import check_inputs
 from siting.app.demo import demo_scenario, demo_scenario_path
 from siting.app.inputs import city_inputs, network_source
 from siting.app.options import base_dir, rank_options
-from siting.app.run import CityPlan, RunOutcome, execute
+from siting.app.run import CityPlan, RunOutcome, check_execution, execute
 from siting.app.runinfo import diff_runs, format_diff, read_run, run_record, write_run
 from siting.app.scenario import check_scenario, load_scenario, parse_scenario
 from siting.app.staging import check_file_target, check_out_folder, staged_run
@@ -14,6 +14,7 @@ __all__ = [
     "CityPlan",
     "RunOutcome",
     "base_dir",
+    "check_execution",
     "check_file_target",
     "check_inputs",
     "check_out_folder",

@@ -69,4 +69,20 @@ def check_inputs(scenario: Scenario) -> list[str]:
         if kind in FILE_KINDS:
             check_network_file(Path(str(src)), kind)  # opened far enough to know it is readable
         lines.append(f"city {inputs.name}: {counts}; network {source_kind(src)} {src}")
+    from siting.config.scenario import SHARE_TABLES
+
+    if scenario.source is not None and any(k in scenario.raw for k in SHARE_TABLES):
+        lines.extend(_share_lines(Path(scenario.source)))
     return lines
+
+
+def _share_lines(path: Path) -> list[str]:
+    """Check a scenario's shared-network tables (read by `siting share` only): one line saying what they hold."""
+    from siting.share.inputs import load_share_scenario
+
+    _, spec = load_share_scenario(path)
+    return [
+        f"share tables (for `siting share`; rank and plan ignore them): {len(spec.brands)} brand(s), "
+        f"{len(spec.seasons)} season(s) covering {sum(s.weeks for s in spec.seasons)} weeks, "
+        f"{len(spec.lane_classes)} lane class(es), {len(spec.site_capacity.levels_units_per_week)} capacity level(s)"
+    ]

@@ -13,7 +13,7 @@ import geopandas as gpd
 
 log = logging.getLogger("siting")
 
-__all__ = ["RunOutcome", "CityPlan", "execute"]
+__all__ = ["RunOutcome", "CityPlan", "check_execution", "execute"]
 
 
 @dataclass
@@ -55,6 +55,26 @@ def _split_plan(planned: Any, names: list[str]) -> dict[str, CityPlan]:
         )
         for n in names
     }
+
+
+def check_execution(scheduler: str | None, workers: int) -> None:
+    """Check ``--scheduler`` and ``--workers`` before any work (a local cluster's size, a remote address).
+
+    Parameters
+    ----------
+    scheduler : str, optional
+        ``"local"``, ``"tcp://HOST:PORT"`` or None (in-process).
+    workers : int
+        Worker processes of a local cluster.
+    """
+    if scheduler is None:
+        return
+    from siting.national.scheduler import check_scheduler_address, check_workers
+
+    if scheduler == "local":
+        check_workers(workers)
+    else:
+        check_scheduler_address(scheduler)
 
 
 def execute(

@@ -100,6 +100,19 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _take_over(out: Path) -> None:
+    """Clear what a killed run left beside ``out``: its staging folder, and its earlier run put back if moved aside."""
+    import logging
+
+    for old in sorted(out.parent.glob(f".{out.name}.old-*")):
+        if not out.exists() and (old / "run").is_dir():
+            os.replace(old / "run", out)
+        shutil.rmtree(old, ignore_errors=True)
+    for staged in sorted(out.parent.glob(f".{out.name}.tmp-*")):
+        shutil.rmtree(staged, ignore_errors=True)
+        logging.getLogger("siting").info("--out %s: removed %s, left by a run that was killed", out, staged.name)
+
+
 @contextlib.contextmanager
 def _lock(out: Path) -> Iterator[Path]:
     """Hold ``.<out>.lock`` beside ``out``; refuse while another living process holds it."""
@@ -120,6 +133,7 @@ def _lock(out: Path) -> Iterator[Path]:
                 ) from None
             with contextlib.suppress(FileNotFoundError):
                 lock.unlink()  # left by a run that died
+            _take_over(out)
             continue
         with os.fdopen(fd, "w") as f:
             f.write(str(os.getpid()))

@@ -142,6 +142,8 @@ def _run(
         safe_name(name, what="city name", hint="--city, or name in the scenario's [[cities]]")
     if out is not None:
         out = check_out_folder(Path(out))
+    if scheduler is not None:  # --workers and the address are checked before any cluster starts
+        runner.check_execution(scheduler, workers)
     if make_maps:
         option = "--map" if map_path is not None else "outputs.map_dir"
         for path in runner.map_targets(names, Path(scenario.outputs.map_dir), map_path).values():

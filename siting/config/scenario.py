@@ -14,6 +14,9 @@ from siting.config.schema import table_fields as _fields
 from siting.config.schema import tomltype as _tomltype
 from siting.errors import InputError
 
+#: Top-level tables only `siting share` reads (checked by `siting validate`); `rank` and `plan` ignore them.
+SHARE_TABLES = ("brands", "seasons", "lane_classes", "site_capacity", "share")
+
 __all__ = [
     "LayerSpec",
     "CitySpec",
@@ -238,7 +241,7 @@ def parse_scenario(doc: Mapping[str, Any], *, source: str | Path = "<scenario>",
     """
     base = Path(base) if base is not None else Path.cwd()
     try:
-        top = {k: v for k, v in doc.items() if k != "rank"}
+        top = {k: v for k, v in doc.items() if k != "rank" and k not in SHARE_TABLES}
         kwargs = _fields(top, Scenario, "", base, skip=("source", "raw"))
         kwargs["rank"] = _check_rank(doc.get("rank", {}))
         cities = kwargs.get("cities", ())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,8 @@ from siting.inputs.files import (
     require_crs,
     split_layer_path,
 )
+
+log = logging.getLogger("siting")
 
 __all__ = [
     "LAYER_SCHEMAS",
@@ -232,7 +235,7 @@ def validate_layer(
             f"{source}: the {kind} layer has no column {absent[0]!r} to map to {dict(columns or {})[absent[0]]!r}; "
             f"its columns are {[c for c in gdf.columns if c != gdf.geometry.name]}. Fix the column mapping."
         )
-    gdf = gdf.rename(columns=dict(columns or {})).copy()
+    gdf = _rename_columns(gdf, dict(columns or {}), kind, source)
     if len(gdf) == 0:
         raise InputError(f"{source}: the {kind} layer has no rows.")
     for col in (schema.id_column, *schema.required):
@@ -285,6 +288,22 @@ def validate_layer(
     else:
         gdf["name"] = ""
     return gdf.reset_index(drop=True)
+
+
+def _rename_columns(gdf: gpd.GeoDataFrame, renames: dict[str, str], kind: str, source: str) -> gpd.GeoDataFrame:
+    """Rename the user's columns to siting's; a mapped column wins over one already bearing siting's name."""
+    shadowed = [ours for user, ours in renames.items() if ours in gdf.columns and ours != user]
+    for ours in shadowed:
+        user = next(u for u, o in renames.items() if o == ours)
+        log.info(
+            "%s: the %s layer's column %r is used as %r (as mapped); its own %r column is ignored",
+            source,
+            kind,
+            user,
+            ours,
+            ours,
+        )
+    return gdf.drop(columns=[c for c in shadowed if c not in renames]).rename(columns=renames).copy()
 
 
 def _map_hint(kind: str, col: str) -> str:

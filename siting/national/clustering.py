@@ -108,8 +108,9 @@ def find_clusters(
     options : ClusterOptions, optional
     places : geopandas.GeoDataFrame, optional
         Named places (``name`` column, e.g. OSM ``place`` nodes): each city takes the name of the
-        place nearest its demand-weighted centre (made unique with ``-2``, ``-3`` ...); without
-        places, cities are called ``cluster-01``, ``cluster-02`` ... by falling demand.
+        place nearest its demand-weighted centre among the places inside its area (stores' hull plus
+        ``buffer_m``), made unique with ``-2``, ``-3`` ...; a city with no place inside, or without
+        places, is called ``cluster-NN`` (its position by falling demand).
 
     Returns
     -------
@@ -156,12 +157,13 @@ def find_clusters(
                         int((~ok).sum()), options.max_radius_m)  # fmt: skip
     demand = np.array([w[assign == i].sum() for i in range(len(groups))])
     rank = np.lexsort((centres[:, 1], centres[:, 0], -demand))  # by falling demand, ties by position
-    names, place_names = _names(centres[rank], places, stores.crs)
+    hulls = [MultiPoint([tuple(p) for p in xy[assign == i]]).convex_hull for i in rank]
+    areas = [h.buffer(options.buffer_m) for h in hulls]
+    names, place_names = _names(centres[rank], places, stores.crs, areas)
     rows = []
-    for name, place, i in zip(names, place_names, rank):
+    for name, place, i, hull in zip(names, place_names, rank, hulls):
         members = assign == i
         pts = xy[members]
-        hull = MultiPoint([tuple(p) for p in pts]).convex_hull
         centre = np.average(pts, axis=0, weights=w[members])  # of every member, joined stores included
         radius = float(np.hypot(*(pts - centre).T).max())
         rows.append((name, int(members.sum()), float(w[members].sum()), round(radius, 1), place, hull))
@@ -173,15 +175,26 @@ def find_clusters(
     return pd.Series(out, index=stores.index, name="cluster", dtype=object), table
 
 
-def _names(centres: np.ndarray, places: gpd.GeoDataFrame | None, crs) -> tuple[list[str], list[str | None]]:
+def _names(
+    centres: np.ndarray, places: gpd.GeoDataFrame | None, crs, areas: list
+) -> tuple[list[str], list[str | None]]:
+    """Each cluster takes the place nearest its centre among the places inside its area, else ``cluster-NN``."""
+    from shapely import contains_xy
+
     if places is None or places.empty:
         return [f"cluster-{i + 1:02d}" for i in range(len(centres))], [None] * len(centres)
     pl = places.to_crs(crs)
     px, py = pl.geometry.x.to_numpy(), pl.geometry.y.to_numpy()
     names: list[str] = []
     raw: list[str | None] = []
-    for cx, cy in centres:
-        j = int(np.argmin(np.hypot(px - cx, py - cy)))
+    for i, ((cx, cy), area) in enumerate(zip(centres, areas)):
+        inside = contains_xy(area, px, py)
+        if not inside.any():
+            names.append(f"cluster-{i + 1:02d}")
+            raw.append(None)
+            continue
+        d = np.where(inside, np.hypot(px - cx, py - cy), np.inf)
+        j = int(np.argmin(d))
         place = str(pl["name"].iloc[j])
         base = cluster_name(place) or "cluster"
         name, n = base, 2

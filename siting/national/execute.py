@@ -30,6 +30,32 @@ OD_COLUMNS = ["source", "target", "time_s", "length_m"]
 
 
 @contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore Ctrl-C while local worker processes start: they inherit "ignore" (Python installs no
+    KeyboardInterrupt handler then), so a later Ctrl-C reaches only this process, which closes them,
+    instead of every worker printing its own traceback. A Ctrl-C in these few seconds is lost.
+    The workers also start with distributed's own log at errors only."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # the workers' own distributed log goes to the terminal directly: errors only (siting's log is forwarded)
+    saved = os.environ.get("DASK_LOGGING__DISTRIBUTED")
+    os.environ["DASK_LOGGING__DISTRIBUTED"] = "error"
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if saved is None:
+            os.environ.pop("DASK_LOGGING__DISTRIBUTED", None)
+        else:
+            os.environ["DASK_LOGGING__DISTRIBUTED"] = saved
+
+
+@contextlib.contextmanager
 def dask_client(scheduler: str, workers: int = 2) -> Iterator[Any]:
     """A ``dask.distributed`` client: a fresh ``LocalCluster`` or an existing scheduler.
 
@@ -51,33 +77,46 @@ def dask_client(scheduler: str, workers: int = 2) -> Iterator[Any]:
     distributed = require("distributed", "Running on Dask (--scheduler, siting.national.dask_client)")
     Client, LocalCluster = distributed.Client, distributed.LocalCluster
 
+    from siting.national.scheduler import CONNECT_TIMEOUT_S, check_scheduler_address, check_workers
+
     if scheduler == "local":
-        if workers < 1:
-            raise InputError(f"--workers must be at least 1, got {workers}.")
-        cluster = LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            worker_dashboard_address=None,
-            # no dashboard; the scheduler's health endpoint on a free loopback port
-            scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
-            env={"SITING_N_JOBS": "1"},
-        )
+        check_workers(workers)
+        with _sigint_ignored():  # its worker processes never see Ctrl-C; this process closes them
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                worker_dashboard_address=None,
+                # no dashboard; the scheduler's health endpoint on a free loopback port
+                scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+                env={"SITING_N_JOBS": "1"},
+            )
+        quiet = logging.getLogger("distributed")
+        level = quiet.level
         try:
-            with Client(cluster) as client:
+            client = Client(cluster)
+            try:
                 yield client
+            except BaseException:
+                quiet.setLevel(logging.CRITICAL + 1)  # closing busy workers (e.g. after Ctrl-C) is no news to the user
+                raise
+            finally:
+                client.close()
         finally:
-            cluster.close()
+            try:
+                cluster.close()
+            finally:
+                quiet.setLevel(level)
         return
-    if not scheduler.startswith(("tcp://", "tls://", "ucx://", "inproc://")):
-        raise InputError(f"--scheduler must be 'local' or a scheduler address like tcp://HOST:8786, got {scheduler!r}.")
+    check_scheduler_address(scheduler)
     try:
-        client = Client(scheduler, timeout="10s")
+        client = Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s")
     except OSError as exc:
         raise InputError(
-            f"cannot reach the Dask scheduler at {scheduler} ({exc}); start it or check the address."
+            f"--scheduler {scheduler}: cannot reach the Dask scheduler within {CONNECT_TIMEOUT_S} s "
+            f"({type(exc).__name__}); start it or check the address."
         ) from None
     with client:
         yield client

@@ -107,6 +107,40 @@ def assign_candidates(candidates: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> 
     return pd.Series(out, index=candidates.index, name="cluster", dtype=object)
 
 
+def refuse_stores_outside(stores: gpd.GeoDataFrame, node_xy_m: np.ndarray, buffer_m: float) -> None:
+    """Refuse stores that lie outside the road network's extent (its nodes' hull plus ``buffer_m``).
+
+    Such stores cannot be served on this network (e.g. a national store file run on another
+    country's extract); leaving them out silently would drop their demand from every total.
+
+    Parameters
+    ----------
+    stores : geopandas.GeoDataFrame
+        In the network's (projected) CRS, with ``store_id`` and ``demand_units_per_week``.
+    node_xy_m : numpy.ndarray
+        (n, 2) node coordinates of the network, in the same CRS.
+    buffer_m : float
+    """
+    import shapely
+
+    if len(node_xy_m) == 0:
+        raise InputError("the road network has no nodes; check the network file.")
+    extent = shapely.MultiPoint(node_xy_m).convex_hull.buffer(buffer_m)
+    xy = np.column_stack([stores.geometry.x.to_numpy(), stores.geometry.y.to_numpy()])
+    outside = ~contains_xy(extent, xy[:, 0], xy[:, 1])
+    if not outside.any():
+        return
+    demand = stores["demand_units_per_week"].to_numpy(float)
+    ids = stores["store_id"].astype(str).to_numpy()[outside]
+    raise InputError(
+        f"{int(outside.sum())} of {len(stores)} stores ({demand[outside].sum():,.0f} of {demand.sum():,.0f} "
+        f"units/week, {100 * demand[outside].sum() / max(demand.sum(), 1e-12):.0f}% of the demand) lie outside the "
+        f"road network's extent (more than {buffer_m:g} m beyond its roads), e.g. store_id "
+        f"{', '.join(repr(i) for i in ids[:5])}; give a network file that covers every store, or remove those "
+        "stores from the stores layer."
+    )
+
+
 def cluster_cities(
     stores: gpd.GeoDataFrame,
     candidates: gpd.GeoDataFrame,
@@ -148,10 +182,11 @@ def cluster_cities(
     stores, candidates = stores.to_crs(crs), candidates.to_crs(crs)
     population = None if population is None else population.to_crs(crs)
     rents = None if rents is None else rents.to_crs(crs)
+    xy = node_xy(network)
+    refuse_stores_outside(stores, xy[1], options.buffer_m)
     labels, table = find_clusters(stores, options, places=places)
     areas = table.assign(hull=table.geometry, geometry=table.geometry.buffer(options.buffer_m))
     site_cluster = assign_candidates(candidates, areas)
-    xy = node_xy(network)
     cities, n_sites, nodes, edges = [], [], [], []
     for row in areas.itertuples():
         sites = candidates[site_cluster == row.cluster].reset_index(drop=True)
@@ -215,17 +250,18 @@ def scenario_clusters(
     from siting.inputs.country_demo import demo_country, read_places
     from siting.network.build import build_network
 
-    try:
-        options = ClusterOptions(
-            link_distance_m=float(spec.cluster_link_distance_m),
-            min_demand_units_per_week=float(spec.cluster_min_demand_units_per_week),
-            max_radius_m=float(spec.cluster_max_radius_m),
-            buffer_m=float(spec.cluster_buffer_m),
-        )
-    except InputError as exc:
-        raise InputError(
-            f'city {spec.name!r} (clusters = "auto"): {exc} Set it with cluster_<name> in the scenario.'
-        ) from None
+    values = {}
+    for field in ("link_distance_m", "min_demand_units_per_week", "max_radius_m", "buffer_m"):
+        key = f"cluster_{field}"  # the key as written in the scenario
+        value = float(getattr(spec, key))
+        if not np.isfinite(value) or value <= 0:
+            where = f"{scenario.source}: " if getattr(scenario, "source", None) else ""
+            raise InputError(
+                f'{where}city {spec.name!r} (clusters = "auto"): {key} must be a number > 0, got {value:g}; '
+                f"set {key} in its [[cities]] entry (default {getattr(type(spec), key, '?')})."
+            )
+        values[field] = value
+    options = ClusterOptions(**values)
     places = None
     currency = spec.currency or scenario.currency
     if spec.demo is not None:

@@ -308,7 +308,11 @@ def design_network(
     bound = max(bound, lp_bound) if np.isfinite(bound) else lp_bound  # the best bound known
     if x is None:
         if status == "infeasible":
-            raise InfeasibleError("the shared-network design found no feasible solution; raise the capacity levels.")
+            raise InfeasibleError(
+                "the shared-network design found no feasible solution: the demand that must be made locally "
+                "(priority brands) exceeds what the sites can make at site_capacity.levels_units_per_week x "
+                "max_utilisation; raise the capacity levels or max_utilisation."
+            )
         if start is None:
             raise InputError(
                 f"the shared-network design stopped ({status.replace('_', ' ')}) after {time_limit_s:g} s before "

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from siting.config.scenario import SHARE_TABLES
 from siting.config.schema import SchemaError, table_fields, tomltype
 from siting.errors import InputError
+from siting.share.checks import check_share_spec, refuse_non_finite
 
 __all__ = [
     "Brand",
@@ -23,9 +25,6 @@ __all__ = [
     "load_share_scenario",
     "unit_costs_from_products",
 ]
-
-#: The top-level scenario tables read by ``siting share`` (other commands ignore them).
-SHARE_TABLES = ("brands", "seasons", "lane_classes", "site_capacity", "share")
 
 
 @dataclass(frozen=True)
@@ -169,51 +168,6 @@ class ShareSpec:
         return next(c for c in self.lane_classes if c.name == brand.lane_class)
 
 
-def _check(spec: ShareSpec) -> None:
-    classes = {c.name: c for c in spec.lane_classes}
-    if not spec.brands:
-        raise SchemaError("brands", "a shared network needs at least one brand ([[brands]] with a name)")
-    names = [b.name for b in spec.brands]
-    for i, b in enumerate(spec.brands):
-        if b.name in names[:i]:
-            raise SchemaError(f"brands[{i}].name", f"{b.name!r} appears twice; brand names must be unique")
-        if b.lane_class not in classes:
-            raise SchemaError(
-                f"brands[{i}].lane_class", f"unknown lane class {b.lane_class!r}; expected one of {', '.join(classes)}"
-            )
-        for key, value in (("unit_cost_per_unit", b.unit_cost_per_unit), ("demand_scale", b.demand_scale)):
-            if value < 0:
-                raise SchemaError(f"brands[{i}].{key}", f"must be >= 0, got {value}")
-        unknown = sorted(set(b.season_multipliers) - {s.name for s in spec.seasons})
-        if unknown:
-            raise SchemaError(f"brands[{i}].season_multipliers", f"unknown season {unknown[0]!r}")
-    for i, s in enumerate(spec.seasons):
-        if s.weeks < 1 or s.multiplier < 0:
-            raise SchemaError(f"seasons[{i}]", "weeks must be >= 1 and multiplier >= 0")
-    if sum(s.weeks for s in spec.seasons) > 52:
-        raise SchemaError("seasons", "the seasons' weeks add up to more than 52")
-    for i, c in enumerate(spec.lane_classes):
-        if c.kind == "priority" and (c.lead_time_days is None or c.lead_time_days <= 0):
-            raise SchemaError(f"lane_classes[{i}].lead_time_days", "a priority class needs its SLA in days (> 0)")
-    cap = spec.site_capacity
-    n = len(cap.levels_units_per_week)
-    if n == 0 or len(cap.floor_area_m2) != n or len(cap.setup_cost) != n:
-        raise SchemaError(
-            "site_capacity", "levels_units_per_week, floor_area_m2 and setup_cost need one value per level"
-        )
-    if min(cap.levels_units_per_week) <= 0:
-        raise SchemaError("site_capacity.levels_units_per_week", "capacities must be > 0 units per week")
-    if not 0 < cap.run_min_units <= cap.run_max_units:
-        raise SchemaError("site_capacity", "need 0 < run_min_units <= run_max_units")
-    if not 0 < cap.max_utilisation <= 1:
-        raise SchemaError("site_capacity.max_utilisation", f"must be in (0, 1], got {cap.max_utilisation}")
-    for site, brand in cap.dedicated.items():
-        if brand not in names:
-            raise SchemaError(f"site_capacity.dedicated.{site}", f"unknown brand {brand!r}")
-    if not 0 <= spec.settings.reserved_share < 1:
-        raise SchemaError("share.reserved_share", "must be in [0, 1)")
-
-
 def _array(doc: Mapping[str, Any], key: str, cls: type, base: Path) -> tuple:
     value = doc.get(key, [])
     if not isinstance(value, list):
@@ -250,6 +204,7 @@ def parse_share(doc: Mapping[str, Any], *, source: str = "<scenario>", base: Pat
     """
     base = base or Path.cwd()
     try:
+        refuse_non_finite(doc, SHARE_TABLES)
         seasons = _array(doc, "seasons", Season, base) or (Season("year", 52),)
         classes = _array(doc, "lane_classes", LaneClass, base) or (
             LaneClass("priority", "priority", 5.0),
@@ -265,7 +220,7 @@ def parse_share(doc: Mapping[str, Any], *, source: str = "<scenario>", base: Pat
             ),
             settings=ShareSettings(**table_fields(doc.get("share", {}), ShareSettings, "share", base)),
         )
-        _check(spec)
+        check_share_spec(spec)
     except SchemaError as exc:
         raise InputError(f"{source}: {exc}") from None
     return spec

@@ -57,11 +57,50 @@ def _brand_stores(city, spec: ShareSpec) -> gpd.GeoDataFrame:
         )
     stores = pd.concat(parts, ignore_index=True)
     stores = gpd.GeoDataFrame(stores, geometry="geometry", crs=city.stores.crs)
+    empty = stores["brand"].isna() | stores["brand"].astype(str).str.strip().eq("")
+    if empty.any():
+        log.warning(
+            "%s: %d of %d stores have an empty 'brand' column and are left out (store_id %s)",
+            city.name,
+            int(empty.sum()),
+            len(stores),
+            ", ".join(map(str, stores.loc[empty, "store_id"].head(5))),
+        )
+    stores = stores[~empty].copy()
     stores["brand"] = stores["brand"].astype(str)
-    unknown = sorted(set(stores["brand"]) - set(names))
-    if unknown:
-        log.warning("%s: %d stores of brands not in [[brands]] are left out: %s", city.name, len(stores), unknown[:5])
-    return stores[stores["brand"].isin(names)].reset_index(drop=True)
+    other = ~stores["brand"].isin(names)
+    if other.any():
+        log.warning(
+            "%s: %d of %d stores are of brands not in [[brands]] and are left out: %s",
+            city.name,
+            int(other.sum()),
+            len(stores),
+            sorted(set(stores.loc[other, "brand"]))[:5],
+        )
+    return stores[~other].reset_index(drop=True)
+
+
+def _check_brands_served(stores: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, spec: ShareSpec) -> None:
+    """Refuse a brand with no stores or no demand, and floor areas no site can hold."""
+    for i, b in enumerate(spec.brands):
+        mine = stores["brand"] == b.name
+        if not mine.any():
+            raise InputError(
+                f"brands[{i}] {b.name!r}: no store of this brand lies near the road networks of the cities; give "
+                "its stores a 'brand' column value (or the brand a stores file), or remove the brand."
+            )
+        if not (stores.loc[mine, "demand_units_per_week"] > 0).any():
+            raise InputError(
+                f"brands[{i}] {b.name!r}: its {int(mine.sum())} stores have demand_units_per_week 0; "
+                "give them their weekly demand, or remove the brand."
+            )
+    levels_area = spec.site_capacity.floor_area_m2
+    largest = float(sites["floor_area_m2"].max())
+    if largest < min(levels_area):
+        raise InputError(
+            f"site_capacity.floor_area_m2: the smallest level needs {min(levels_area):g} m2 but the largest "
+            f"candidate site has {largest:g} m2, so no site can open; lower floor_area_m2 or add larger sites."
+        )
 
 
 def problem_from_cities(cities: Sequence, spec: ShareSpec) -> ShareLayers:
@@ -112,6 +151,7 @@ def problem_from_cities(cities: Sequence, spec: ShareSpec) -> ShareLayers:
     sites = gpd.GeoDataFrame(pd.concat(site_parts, ignore_index=True), crs="EPSG:4326")
     if len(stores) == 0 or len(sites) == 0:
         raise InputError("siting share: no stores of the [[brands]] or no candidate sites near the road networks.")
+    _check_brands_served(stores, sites, spec)
     n, m = len(sites), len(stores)
     time_s = np.full((n, m), np.inf)
     length_m = np.full((n, m), np.inf)

@@ -55,6 +55,7 @@ class CliCase:
     args: Callable[[Path, Kit], list[str]]
     code: int
     words: tuple[str, ...]
+    stdout_words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -773,6 +774,373 @@ CLI_CASES: list[CliCase] = [
 ]
 
 
+# ------------------------------------------------ issue 26: share tables, national runs, column maps, workers
+
+_TWO_BRANDS = '[[brands]]\nname = "A"\nlane_class = "standard"\n[[brands]]\nname = "B"\nlane_class = "overflow"\n'
+
+
+def _brand_stores(tmp: Path, kit: Kit, zero_demand_brand: str | None = None) -> str:
+    """The kit's stores dealt to brands A and B in turn (a 'brand' column), written to ``tmp``."""
+    gdf = kit.stores.copy()
+    gdf["brand"] = ["A" if i % 2 == 0 else "B" for i in range(len(gdf))]
+    if zero_demand_brand is not None:
+        gdf.loc[gdf["brand"] == zero_demand_brand, "demand_units_per_week"] = 0.0
+    gdf.to_file(tmp / "brand_stores.gpkg")
+    return "brand_stores.gpkg"
+
+
+def _share(
+    tmp: Path,
+    kit: Kit,
+    tables: str = "",
+    *,
+    brands: str = _TWO_BRANDS,
+    command: str = "share",
+    zero_demand_brand: str | None = None,
+) -> list[str]:
+    """``siting share`` (or ``validate``) on a Kotka share scenario with ``tables`` added after the brands."""
+    stores = tmp / _brand_stores(tmp, kit, zero_demand_brand)
+    body = (
+        f'[[cities]]\nname = "k"\nnetwork = "{kit.pbf}"\n[cities.layers.stores]\npath = "{stores}"\n'
+        f'[cities.layers.candidates]\npath = "{kit.path("candidates")}"\n{brands}{tables}'
+    )
+    name = text(tmp, "share.toml", body)
+    return ["share", name, "--out", "out", "--no-map"] if command == "share" else [command, name]
+
+
+def _brand_a(extra: str) -> str:
+    """Brands A (with ``extra`` keys) and B."""
+    return _TWO_BRANDS.replace('lane_class = "standard"\n', f'lane_class = "standard"\n{extra}\n', 1)
+
+
+def _shadowed_stores(tmp: Path, kit: Kit) -> str:
+    """Stores with siting's own demand column and the user's 'qty' beside it."""
+    return layer(tmp, kit, "stores", lambda g: g.assign(qty=g["demand_units_per_week"] * 2), name="qty.gpkg")
+
+
+def _national(tmp: Path, kit: Kit, extra: str = "", *, stores: str | None = None) -> list[str]:
+    """``siting rank`` on a clusters = "auto" entry over the Kotka extract."""
+    body = (
+        f'[[cities]]\nname = "fi"\nclusters = "auto"\nnetwork = "{kit.pbf}"\n{extra}'
+        f'[cities.layers.stores]\npath = "{stores or kit.path("stores")}"\n'
+        f'[cities.layers.candidates]\npath = "{kit.path("candidates")}"\n'
+    )
+    return ["rank", text(tmp, "national.toml", body), "--out", "out", "--no-map"]
+
+
+def _half_far_away(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Half the stores moved 3 degrees east (about 165 km): outside the Kotka extract."""
+    far = gdf.index[: len(gdf) // 2]
+    gdf.loc[far, "geometry"] = gdf.loc[far].geometry.translate(3.0, 0.0)
+    return gdf
+
+
+ISSUE_26_CASES: list[CliCase] = [
+    # ---- share tables: non-finite numbers (a NaN once spun in HiGHS for minutes)
+    CliCase(
+        "share-nan-unit-cost",
+        lambda t, k: _share(t, k, brands=_brand_a("unit_cost_per_unit = nan")),
+        2,
+        ("share.toml", "brands[0].unit_cost_per_unit", "nan", "finite"),
+    ),
+    CliCase(
+        "share-inf-offshore",
+        lambda t, k: _share(t, k, brands=_brand_a("offshore_landed_per_unit = inf")),
+        2,
+        ("brands[0].offshore_landed_per_unit", "inf"),
+    ),
+    CliCase(
+        "share-nan-setup-cost",
+        lambda t, k: _share(t, k, "[site_capacity]\nsetup_cost = [nan, 65000]\n"),
+        2,
+        ("site_capacity.setup_cost[0]", "nan"),
+    ),
+    CliCase(
+        "share-inf-time-limit",
+        lambda t, k: _share(t, k, "[share]\ntime_limit_s = inf\n"),
+        2,
+        ("share.time_limit_s", "inf"),
+    ),
+    CliCase(
+        "share-inf-amortisation",
+        lambda t, k: _share(t, k, "[site_capacity]\namortisation_yrs = inf\n"),
+        2,
+        ("site_capacity.amortisation_yrs", "inf"),
+    ),
+    CliCase(
+        "share-minus-inf-season-multiplier",
+        lambda t, k: _share(t, k, '[[seasons]]\nname = "year"\nweeks = 52\nmultiplier = -inf\n'),
+        2,
+        ("seasons[0].multiplier", "-inf"),
+    ),
+    # ---- share tables: impossible values
+    CliCase(
+        "share-setup-negative",
+        lambda t, k: _share(t, k, "[site_capacity]\nsetup_cost = [-40000, 65000]\n"),
+        2,
+        ("site_capacity.setup_cost[0]", ">= 0", "-40000"),
+    ),
+    CliCase(
+        "share-floor-area-negative",
+        lambda t, k: _share(t, k, "[site_capacity]\nfloor_area_m2 = [-300, 550]\n"),
+        2,
+        ("site_capacity.floor_area_m2[0]", "> 0"),
+    ),
+    CliCase(
+        "share-offshore-negative",
+        lambda t, k: _share(t, k, brands=_brand_a("offshore_landed_per_unit = -12.0")),
+        2,
+        ("brands[0].offshore_landed_per_unit", "brand 'A'", ">= 0"),
+    ),
+    CliCase(
+        "share-changeover-negative",
+        lambda t, k: _share(t, k, "[site_capacity]\nchangeover_min = -30\n"),
+        2,
+        ("site_capacity.changeover_min", ">= 0"),
+    ),
+    CliCase(
+        "share-delivery-cost-negative",
+        lambda t, k: _share(t, k, "[share]\ndelivery_cost_per_unit_km = -0.05\n"),
+        2,
+        ("share.delivery_cost_per_unit_km", ">= 0"),
+    ),
+    CliCase(
+        "share-holding-cost-negative",
+        lambda t, k: _share(t, k, "[share]\nholding_cost_per_unit_week = -0.08\n"),
+        2,
+        ("share.holding_cost_per_unit_week", ">= 0"),
+    ),
+    CliCase(
+        "share-lead-time-negative",
+        lambda t, k: _share(
+            t,
+            k,
+            '[[lane_classes]]\nname = "standard"\nlead_time_days = -10\n'
+            '[[lane_classes]]\nname = "overflow"\nkind = "overflow"\n',
+        ),
+        2,
+        ("lane_classes[0].lead_time_days", "class 'standard'", "> 0"),
+    ),
+    CliCase(
+        "share-production-lead-time-negative",
+        lambda t, k: _share(t, k, "[site_capacity]\nproduction_lead_time_days = -2\n"),
+        2,
+        ("site_capacity.production_lead_time_days", ">= 0"),
+    ),
+    CliCase(
+        "share-brand-multiplier-negative",
+        lambda t, k: _share(t, k, brands=_brand_a("season_multipliers = { year = -1.0 }")),
+        2,
+        ("brands[0].season_multipliers.year", "brand 'A'", ">= 0"),
+    ),
+    CliCase(
+        "share-hours-per-week-over-168",
+        lambda t, k: _share(t, k, "[site_capacity]\nhours_per_week = 200\n"),
+        2,
+        ("site_capacity.hours_per_week", "168"),
+    ),
+    CliCase(
+        "share-mip-gap-negative", lambda t, k: _share(t, k, "[share]\nmip_gap = -1\n"), 2, ("share.mip_gap", "[0, 1)")
+    ),
+    CliCase(
+        "share-sim-weeks-zero", lambda t, k: _share(t, k, "[share]\nsim_weeks = 0\n"), 2, ("share.sim_weeks", ">= 1")
+    ),
+    CliCase(
+        "share-shapley-samples-zero",
+        lambda t, k: _share(t, k, "[share]\nshapley_samples = 0\n"),
+        2,
+        ("share.shapley_samples", ">= 1"),
+    ),
+    CliCase(
+        "share-duplicate-lane-class",
+        lambda t, k: _share(
+            t,
+            k,
+            '[[lane_classes]]\nname = "standard"\nlead_time_days = 10\n'
+            '[[lane_classes]]\nname = "standard"\nlead_time_days = 3\n'
+            '[[lane_classes]]\nname = "overflow"\nkind = "overflow"\n',
+        ),
+        2,
+        ("lane_classes[1].name", "'standard' appears twice"),
+    ),
+    CliCase(
+        "share-seasons-13-weeks",
+        lambda t, k: _share(t, k, '[[seasons]]\nname = "peak"\nweeks = 13\n'),
+        2,
+        ("seasons", "add up to 13", "52", "per year", "39 weeks"),
+    ),
+    CliCase(
+        "share-seasons-60-weeks",
+        lambda t, k: _share(t, k, '[[seasons]]\nname = "a"\nweeks = 30\n[[seasons]]\nname = "b"\nweeks = 30\n'),
+        2,
+        ("seasons", "more than 52"),
+    ),
+    CliCase(
+        "share-brand-demand-scale-zero",
+        lambda t, k: _share(t, k, brands=_brand_a("demand_scale = 0.0")),
+        2,
+        ("brands[0].demand_scale", "brand 'A'", "> 0"),
+    ),
+    CliCase(
+        "share-brand-multipliers-all-zero",
+        lambda t, k: _share(
+            t, k, '[[seasons]]\nname = "year"\nweeks = 52\n', brands=_brand_a("season_multipliers = { year = 0.0 }")
+        ),
+        2,
+        ("brands[0].season_multipliers", "brand 'A'", "no demand"),
+    ),
+    CliCase(
+        "share-brand-no-stores",
+        lambda t, k: _share(t, k, brands=_TWO_BRANDS + '[[brands]]\nname = "C"\n'),
+        2,
+        ("brands[2] 'C'", "no store of this brand"),
+    ),
+    CliCase(
+        "share-brand-stores-zero-demand",
+        lambda t, k: _share(t, k, zero_demand_brand="A"),
+        2,
+        ("brands[0] 'A'", "demand_units_per_week 0"),
+    ),
+    # ---- share: infeasible designs name their cause (they said "raise the capacity levels")
+    CliCase(
+        "share-amortisation-zero",
+        lambda t, k: _share(t, k, "[site_capacity]\namortisation_yrs = 0\n"),
+        2,
+        ("site_capacity.amortisation_yrs", "> 0"),
+    ),
+    CliCase(
+        "share-time-limit-zero",
+        lambda t, k: _share(t, k, "[share]\ntime_limit_s = 0\n"),
+        2,
+        ("share.time_limit_s", "> 0"),
+    ),
+    CliCase(
+        "share-floor-larger-than-every-site",
+        lambda t, k: _share(t, k, "[site_capacity]\nfloor_area_m2 = [1000000, 2000000]\n"),
+        2,
+        ("site_capacity.floor_area_m2", "largest candidate site", "no site can open"),
+    ),
+    # ---- siting validate on a share scenario: accepted, and its share tables checked
+    CliCase(
+        "validate-share-scenario-ok",
+        lambda t, k: _share(t, k, command="validate"),
+        0,
+        (),
+        ("share tables", "2 brand(s)", "1 season(s) covering 52 weeks", "OK"),
+    ),
+    CliCase(
+        "validate-share-nan",
+        lambda t, k: _share(t, k, "[share]\nmip_gap = nan\n", command="validate"),
+        2,
+        ("share.mip_gap", "nan"),
+    ),
+    CliCase(
+        "validate-share-seasons-13-weeks",
+        lambda t, k: _share(t, k, '[[seasons]]\nname = "peak"\nweeks = 13\n', command="validate"),
+        2,
+        ("seasons", "add up to 13"),
+    ),
+    # ---- --column ROLE=X when the file also has siting's own column: the mapped one wins (a log line)
+    CliCase(
+        "column-shadows-own-validate",
+        lambda t, k: [
+            "validate",
+            "--stores",
+            _shadowed_stores(t, k),
+            "--candidates",
+            str(k.path("candidates")),
+            "--network",
+            str(k.pbf),
+            "--column",
+            "stores.demand=qty",
+        ],
+        0,
+        ("'qty' is used as 'demand_units_per_week'", "ignored"),
+    ),
+    CliCase(
+        "column-shadows-own-scenario-validate",
+        lambda t, k: ["validate", _scenario_columns(t, k, 'columns = { demand = "qty" }\n')],
+        0,
+        ("'qty' is used as 'demand_units_per_week'", "ignored"),
+    ),
+    CliCase(
+        "column-shadows-own-id-validate",
+        lambda t, k: [
+            "validate",
+            "--stores",
+            layer(t, k, "stores", lambda g: g.assign(code="c" + g["store_id"].astype(str)), name="code.gpkg"),
+            "--candidates",
+            str(k.path("candidates")),
+            "--network",
+            str(k.pbf),
+            "--column",
+            "stores.id=code",
+        ],
+        0,
+        ("'code' is used as 'store_id'",),
+    ),
+    # ---- national runs
+    CliCase(
+        "national-stores-outside-network",
+        lambda t, k: _national(t, k, stores=str(t / layer(t, k, "stores", _half_far_away))),
+        2,
+        ("2 of 4 stores", "(11 of 23 units/week, 48% of the demand)", "outside the road network", "store_id"),
+    ),
+    CliCase(
+        "national-link-distance-negative",
+        lambda t, k: _national(t, k, "cluster_link_distance_m = -5\n"),
+        2,
+        ("national.toml", "cluster_link_distance_m", "> 0"),
+    ),
+    CliCase(
+        "national-buffer-nan",
+        lambda t, k: _national(t, k, "cluster_buffer_m = nan\n"),
+        2,
+        ("cluster_buffer_m", "> 0"),
+    ),
+    CliCase(
+        "scheduler-no-port",
+        lambda t, k: [*files(t, k), "--scheduler", "tcp://127.0.0.1"],
+        2,
+        ("--scheduler", "tcp://127.0.0.1", "no port", "tcp://HOST:PORT"),
+    ),
+    CliCase(
+        "scheduler-no-protocol",
+        lambda t, k: [*files(t, k), "--scheduler", "127.0.0.1:8786"],
+        2,
+        ("--scheduler", "not a scheduler address"),
+    ),
+    CliCase(
+        "scheduler-port-out-of-range",
+        lambda t, k: [*files(t, k), "--scheduler", "tcp://127.0.0.1:99999"],
+        2,
+        ("--scheduler", "99999", "1 to 65535"),
+    ),
+    CliCase(
+        "scheduler-unreachable",
+        lambda t, k: [*files(t, k), "--scheduler", "tcp://127.0.0.1:9"],
+        2,
+        ("tcp://127.0.0.1:9", "cannot reach", "within 10 s"),
+    ),
+    CliCase(
+        "workers-beyond-machine",
+        lambda t, k: [*files(t, k), "--scheduler", "local", "--workers", "10000"],
+        2,
+        ("--workers 10000", "at most", "cores"),
+    ),
+]
+CLI_CASES += ISSUE_26_CASES
+
+
+def _scenario_columns(tmp: Path, kit: Kit, columns: str) -> str:
+    body = (
+        f'[[cities]]\nname = "k"\nnetwork = "{kit.pbf}"\n'
+        f'[cities.layers.stores]\npath = "{tmp / _shadowed_stores(tmp, kit)}"\n{columns}'
+        f'[cities.layers.candidates]\npath = "{kit.path("candidates")}"\n'
+    )
+    return text(tmp, "columns.toml", body)
+
+
 def _shapefile_without_prj(tmp: Path, kit: Kit) -> str:
     kit.stores.rename(columns={"demand_units_per_week": "demand"}).to_file(tmp / "s.shp")
     (tmp / "s.prj").unlink()
@@ -1105,8 +1473,7 @@ API_CASES: list[ApiCase] = [
     ApiCase("design-season-weeks-out-of-range", _design("seasons", None, {"all": 60.0}), "InputError", ("52.2",)),
 ]
 
-#: The inventory-risk model's hostile inputs (issue 22). Kept apart from API_CASES until the README's
-#: count of the catalogue (test_catalogue) is updated with them: then append them to API_CASES.
+#: The inventory-risk model's hostile inputs (issue 22), added to API_CASES at the end of this file.
 COST_API_CASES: list[ApiCase] = [
     *[
         ApiCase(f"family-{name}-{label}", _family_with(name, value), "InputError", (words,))
@@ -1415,6 +1782,53 @@ API_CASES += TRAVEL_API_CASES
 CLI_CASES += TRAVEL_CLI_CASES
 
 
+def _parse_share(body: str) -> Callable[[Path, Kit], Any]:
+    def call(tmp: Path, kit: Kit) -> Any:
+        import tomllib
+
+        from siting.share.inputs import parse_share
+
+        return parse_share(tomllib.loads(body), source="s.toml")
+
+    return call
+
+
+API_CASES += [
+    ApiCase(
+        "api-share-nan",
+        _parse_share('[[brands]]\nname = "A"\nunit_cost_per_unit = nan\n'),
+        "InputError",
+        ("s.toml", "brands[0].unit_cost_per_unit", "nan"),
+    ),
+    ApiCase(
+        "api-share-seasons-short",
+        _parse_share('[[brands]]\nname = "A"\n[[seasons]]\nname = "peak"\nweeks = 13\n'),
+        "InputError",
+        ("seasons", "add up to 13"),
+    ),
+    ApiCase(
+        "api-share-duplicate-lane-class",
+        _parse_share(
+            '[[brands]]\nname = "A"\nlane_class = "x"\n[[lane_classes]]\nname = "x"\n[[lane_classes]]\nname = "x"\n'
+        ),
+        "InputError",
+        ("lane_classes[1].name", "twice"),
+    ),
+    ApiCase(
+        "api-scheduler-no-port",
+        lambda t, k: __import__("siting.national.scheduler", fromlist=["x"]).check_scheduler_address("tcp://h"),
+        "InputError",
+        ("no port",),
+    ),
+    ApiCase(
+        "api-workers-beyond-machine",
+        lambda t, k: __import__("siting.national.scheduler", fromlist=["x"]).check_workers(10**6),
+        "InputError",
+        ("at most",),
+    ),
+]
+
+
 def snapshot(folder: Path) -> dict[str, Any]:
     """Every file and folder under ``folder`` with its size and content digest (to prove nothing changed)."""
     import hashlib
@@ -1432,3 +1846,26 @@ def earlier_output(tmp: Path) -> None:
     (tmp / "out" / "run.json").write_text(json.dumps({"command": "rank"}))
     (tmp / "out" / "ranking.csv").write_text("site_id,rank\na,1\n")
     (tmp / "out" / "kotka" / "chosen.csv").write_text("site_id\na\n")
+
+
+def _portfolio(**kw: Any) -> Callable[[Path, Kit], Any]:
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.pipeline.portfolio import PortfolioOptions
+
+        return PortfolioOptions(**kw)
+
+    return call
+
+
+#: The portfolio design beside the ranking ([rank.portfolio], siting.pipeline.portfolio.PortfolioOptions).
+PORTFOLIO_API_CASES: list[ApiCase] = [
+    ApiCase("portfolio-time-limit-zero", _portfolio(time_limit_s=0.0), "InputError", ("portfolio.time_limit_s", "> 0")),
+    ApiCase("portfolio-time-limit-nan", _portfolio(time_limit_s=float("nan")), "InputError", ("time_limit_s",)),
+    ApiCase("portfolio-gap-negative", _portfolio(mip_gap=-0.01), "InputError", ("portfolio.mip_gap", ">= 0")),
+    ApiCase("portfolio-gap-inf", _portfolio(mip_gap=float("inf")), "InputError", ("portfolio.mip_gap",)),
+    ApiCase("portfolio-handling-negative", _portfolio(crossdock_handling_per_unit=-1.0), "InputError", ("handling",)),
+    ApiCase("portfolio-demand-points-zero", _portfolio(demand_points=0), "InputError", ("demand_points", ">= 1")),
+    ApiCase("portfolio-demand-points-float", _portfolio(demand_points=2.5), "InputError", ("demand_points",)),
+]
+
+API_CASES += COST_API_CASES + PORTFOLIO_API_CASES

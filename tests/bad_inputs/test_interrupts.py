@@ -92,3 +92,34 @@ def test_a_second_run_into_the_same_out_is_refused_while_the_first_runs(tmp_path
     assert (tmp_path / "out" / "run.json").is_file()
     assert (tmp_path / "out" / "helsinki").is_dir() and not (tmp_path / "out" / "kotka").exists()
     assert _leftovers(tmp_path) == []
+
+
+def test_ctrl_c_in_a_local_dask_run_prints_one_line(tmp_path: Path) -> None:
+    """Ctrl-C from a terminal reaches the whole process group: the workers stay quiet, siting says one line."""
+    earlier_output(tmp_path)
+    (tmp_path / "m.toml").write_text('[[cities]]\nname = "malta"\ndemo = "malta"\nclusters = "auto"\n')
+    before = snapshot(tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "siting.cli", "rank", "m.toml", "--out", "out", "--no-map", "--scheduler", "local"],
+        cwd=tmp_path,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    assert proc.stderr is not None
+    seen = ""
+    deadline = time.monotonic() + 300
+    while "rank cities:   0%" not in seen:  # the workers are up and ranking
+        line = proc.stderr.readline()
+        assert line or proc.poll() is None, f"ended early: {seen}"
+        seen += line
+        assert time.monotonic() < deadline
+    time.sleep(1.0)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, rest = proc.communicate(timeout=120)
+    assert proc.returncode == 130, rest
+    assert rest.strip().splitlines()[-1] == "siting: interrupted; nothing was written or replaced."
+    assert "Traceback" not in rest and "distributed." not in rest and "KeyboardInterrupt" not in rest, rest
+    assert snapshot(tmp_path) == before

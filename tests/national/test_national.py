@@ -117,7 +117,13 @@ def test_cluster_names_from_places_are_folder_safe_and_unique():
     pts = [(0, 0), (100, 0), (10000, 0), (10100, 0)]
     places = gpd.GeoDataFrame({"name": ["Il-Belt Valletta"]}, geometry=[Point(50, 10)], crs="EPSG:32633")
     _, table = find_clusters(_stores(pts, [30.0] * 4), ClusterOptions(link_distance_m=500), places=places)
-    assert list(table["cluster"]) == ["il-belt-valletta", "il-belt-valletta-2"]
+    # the place lies inside the first cluster's area only (hull + 2 km): the far cluster is not named after it
+    assert list(table["cluster"]) == ["il-belt-valletta", "cluster-02"]
+    assert table["place"].tolist()[0] == "Il-Belt Valletta" and table["place"].isna().tolist()[1]
+    near = [(0, 0), (100, 0), (3000, 0), (3100, 0)]  # both areas hold the place: unique names
+    places = gpd.GeoDataFrame({"name": ["Il-Belt Valletta"]}, geometry=[Point(1550, 0)], crs="EPSG:32633")
+    _, table = find_clusters(_stores(near, [30.0] * 4), ClusterOptions(link_distance_m=500), places=places)
+    assert sorted(table["cluster"]) == ["il-belt-valletta", "il-belt-valletta-2"]
 
 
 def test_bad_cluster_options_are_clear():

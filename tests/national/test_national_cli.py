@@ -116,7 +116,7 @@ def test_cli_on_an_existing_scheduler_address(scenario_dir, tmp_path, capsys, mo
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--scheduler", "nowhere"], "--scheduler must be 'local' or a scheduler address"),
+        (["--scheduler", "nowhere"], "--scheduler 'nowhere': not a scheduler address; give 'local' or"),
         (["--demo", "atlantis"], "unknown demo city 'atlantis'"),
     ],
 )
@@ -216,5 +216,8 @@ def test_a_bad_cluster_distance_names_the_city_and_the_key(scenario_dir, tmp_pat
     for f in scenario_dir.iterdir():
         if f.suffix in (".gpkg", ".graphml"):
             (tmp_path / f.name).symlink_to(f)
-    with pytest.raises(InputError, match=r"city 'land' \(clusters = \"auto\"\): clusters: max_radius_m must be"):
+    # the key as written in the scenario, not the option's name inside siting (max_radius_m)
+    with pytest.raises(
+        InputError, match=r"city 'land' \(clusters = \"auto\"\): cluster_max_radius_m must be a number > 0"
+    ):
         city_inputs(load_scenario(tmp_path / "bad.toml"))
