@@ -69,30 +69,28 @@ def city_inputs(scenario: Scenario, city: CitySpec | str | None = None) -> list:
     chosen = [c for c in scenario.cities if city is None or c is city or c.name == city]
     out = []
     for c in chosen:
-        layers: dict[str, Any] = {}
-        demo: Any = None
+        # the files the entry names, read and checked once; its network source resolved once
+        layers: dict[str, Any] = {k: _read_layer(spec, k) for k in LAYER_COLUMNS if (spec := getattr(c.layers, k))}
+        national_demo = c.clusters == "auto" and c.demo is not None  # its extract ships with siting
+        source = None if national_demo else network_source(c, base)
         if c.clusters == "auto":  # a whole country: its cities are found from the stores
-            from siting.national.extract import scenario_clusters
+            from siting.app.national import cluster_entry
 
-            layers = {k: _read_layer(getattr(c.layers, k), k) for k in _given(c)}
-            out += scenario_clusters(scenario, c, layers, None if c.demo is not None else network_source(c, base))
+            out += cluster_entry(scenario, c, layers, source)
             continue
+        demo: Any = None
         if c.demo is not None:
             from siting.inputs.demo import demo_city
 
             demo = demo_city(c.demo)
-            layers = {k: getattr(demo, k) for k in LAYER_COLUMNS}
-        for kind in LAYER_COLUMNS:
-            spec = getattr(c.layers, kind)
-            if spec is not None:
-                layers[kind] = _read_layer(spec, kind)
+            layers = {**{k: getattr(demo, k) for k in LAYER_COLUMNS}, **layers}
         kwargs = dict(
             name=c.name,
             stores=layers["stores"],
             candidates=layers["candidates"],
             population=layers.get("population"),
             rents=layers.get("rents"),
-            network_source=network_source(c, base),
+            network_source=source,
             currency=c.currency or scenario.currency,
         )
         if demo is not None and c.currency is None and "currency" not in scenario.raw:
@@ -115,7 +113,3 @@ def _city_business_case(c: CitySpec, is_demo: bool) -> dict[str, Any]:
     if c.demand_shares:
         out["demand_shares"] = dict(c.demand_shares)
     return out
-
-
-def _given(city: CitySpec) -> list[str]:
-    return [k for k in LAYER_COLUMNS if getattr(city.layers, k) is not None]

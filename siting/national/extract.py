@@ -16,7 +16,7 @@ from siting.errors import InputError
 from siting.national.clustering import ClusterOptions, find_clusters
 from siting.pipeline.options import CityInputs
 
-__all__ = ["node_xy", "cut_network", "assign_candidates", "cluster_cities", "scenario_clusters"]
+__all__ = ["node_xy", "cut_network", "assign_candidates", "cluster_cities", "region_cities"]
 
 log = logging.getLogger("siting")
 
@@ -220,80 +220,70 @@ def cluster_cities(
     return cities, clusters
 
 
-def scenario_clusters(
-    scenario: Any, spec: Any, layers: dict[str, gpd.GeoDataFrame], network: Any = None
+def region_cities(
+    name: str,
+    *,
+    stores: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
+    source: Any,
+    options: ClusterOptions,
+    places: gpd.GeoDataFrame | None = None,
+    population: gpd.GeoDataFrame | None = None,
+    rents: gpd.GeoDataFrame | None = None,
+    mode: str = "drive",
+    city_mode: str | None = None,
+    currency: str = "EUR",
 ) -> list[CityInputs]:
-    """The cities of a scenario entry with ``clusters = "auto"`` (what :func:`siting.config.city_inputs` runs).
+    """The cities of one region found from its stores, each with its network cut from the region's.
 
     The national network is built once with every connected part kept (islands stay until ferries
-    join them); each cluster's network is then cut from it. Cluster names come from the OSM
-    ``place`` nodes of a ``.osm.pbf`` network file, else ``cluster-01`` ...
+    join them); each cluster's network is then cut from it. Cluster names come from ``places``, else
+    from the OSM ``place`` nodes of a ``.osm.pbf`` source, else ``cluster-01`` ...
 
     Parameters
     ----------
-    scenario : siting.config.Scenario
-    spec : siting.config.CitySpec
-        The entry (``clusters = "auto"``; ``demo = "malta"`` for the demo country).
-    layers : dict
-        Layers read from the entry's files (``stores``, ``candidates``, optional ``population``, ``rents``).
-    network : Path or str, optional
-        The entry's network source (resolved by :func:`siting.config.network_source`);
-        None for the demo country, whose extract ships with siting.
+    name : str
+        The region (each city's ``region``).
+    stores, candidates : geopandas.GeoDataFrame
+    source : Path or str
+        The region's network source (anything :func:`siting.network.build_network` takes).
+    options : ClusterOptions
+    places, population, rents : geopandas.GeoDataFrame, optional
+    mode : str
+        Network mode of the region's network.
+    city_mode : str, optional
+        The mode the cities carry (None: the run's).
+    currency : str
 
     Returns
     -------
     list of CityInputs
-        Each with ``region = spec.name``.
     """
     from pathlib import Path
 
-    from siting.inputs.country_demo import demo_country, read_places
+    from siting.inputs.country_demo import read_places
     from siting.network.build import build_network
 
-    values = {}
-    for field in ("link_distance_m", "min_demand_units_per_week", "max_radius_m", "buffer_m"):
-        key = f"cluster_{field}"  # the key as written in the scenario
-        value = float(getattr(spec, key))
-        if not np.isfinite(value) or value <= 0:
-            where = f"{scenario.source}: " if getattr(scenario, "source", None) else ""
-            raise InputError(
-                f'{where}city {spec.name!r} (clusters = "auto"): {key} must be a number > 0, got {value:g}; '
-                f"set {key} in its [[cities]] entry (default {getattr(type(spec), key, '?')})."
-            )
-        values[field] = value
-    options = ClusterOptions(**values)
-    places = None
-    currency = spec.currency or scenario.currency
-    if spec.demo is not None:
-        country = demo_country(spec.demo)
-        layers = {"stores": country.stores, "candidates": country.candidates, **layers}
-        source: Any = country.osm_path
-        places = country.places
-        if spec.currency is None and "currency" not in scenario.raw:
-            currency = country.currency
-    else:
-        source = network
-    mode = spec.mode or scenario.rank.get("mode", "drive")
     G = build_network(source, mode=mode, largest_component=False)
     if places is None and isinstance(source, Path) and source.name.lower().endswith(".pbf"):
         places = read_places(source, G.graph["crs"])
     cities, clusters = cluster_cities(
-        layers["stores"],
-        layers["candidates"],
+        stores,
+        candidates,
         G,
         options,
         places=places,
-        population=layers.get("population"),
-        rents=layers.get("rents"),
+        population=population,
+        rents=rents,
         currency=currency,
-        mode=spec.mode,
-        region=spec.name,
+        mode=city_mode,
+        region=name,
     )
     log.info(
         "%s: %d clusters found from %d stores: %s",
-        spec.name,
+        name,
         len(clusters),
-        len(layers["stores"]),
+        len(stores),
         ", ".join(f"{r.cluster} ({r.n_stores} stores)" for r in clusters.itertuples()),
     )
     return cities
