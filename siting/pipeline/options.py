@@ -85,7 +85,9 @@ class RankOptions:
     offshore : siting.delivery.OffshoreParams
         Sea and port legs of the offshore baseline (CO2e of offshore goods and of local materials).
     frontier : bool
-        Trace the per-family frontier (demand CV, offshore MOQ, season length) at the top site.
+        Trace the per-family frontier (demand CV, offshore MOQ, season length) at the top site
+        (``frontier.csv``, ``frontier.png``). Off by default: it prices about 700 seasons of the
+        inventory-risk model, several seconds per city (the demo cities' scenarios turn it on).
     break_even : bool
         Also solve each site's break-even volume (``break_even_units_per_yr``; about 0.6 s per
         site with the demo families).
@@ -136,7 +138,7 @@ class RankOptions:
     grid_kg_co2e_per_kwh: float | None = None
     offshore_grid_kg_co2e_per_kwh: float | None = None
     offshore: OffshoreParams = field(default_factory=OffshoreParams)
-    frontier: bool = True
+    frontier: bool = False
     break_even: bool = False
     isochrones_for_top: int = 1
     traffic: str = "free_flow"

@@ -24,7 +24,7 @@ FAST = RobustnessOptions(samples=50)
 @pytest.fixture(scope="module")
 def demo_run():
     products = load_products(example_products_path())
-    return run([city_from_demo("helsinki")], RankOptions(products=products, robustness=FAST))
+    return run([city_from_demo("helsinki")], RankOptions(products=products, robustness=FAST, frontier=True))
 
 
 def test_units_per_yr_is_the_served_stores_demand(demo_run):
