@@ -127,7 +127,7 @@ def network_calibrate(
 ) -> None:
     """Fit the speed profile to known trips (least squares per road class); print the error before and after."""
     _setup_logging(verbose, quiet)
-    from siting.cli.staging import check_file_target
+    from siting.app import check_file_target
     from siting.network.build import build_network
     from siting.network.calibration import calibrate, format_calibration, read_trips
     from siting.network.profiles import default_profile, read_profile_csv, write_profile_csv

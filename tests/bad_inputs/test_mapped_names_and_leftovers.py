@@ -97,7 +97,7 @@ def test_a_killed_runs_lock_and_staging_folder_are_taken_over(kit: Kit, tmp_path
 
 def test_a_killed_runs_earlier_output_is_put_back(kit: Kit, tmp_path: Path) -> None:
     """Killed between moving the earlier run aside and moving the new one in: the next run finds it again."""
-    from siting.cli.staging import staged_run
+    from siting.app.staging import staged_run
 
     aside = tmp_path / ".out.old-killed" / "run"
     aside.mkdir(parents=True)
