@@ -12,10 +12,13 @@ _STATE = {"banner_shown": False}
 
 
 def new_highs() -> Any:
-    """A fresh ``highspy.Highs``; the first one of the process is built with stdout silenced.
+    """A fresh ``highspy.Highs`` on one thread; the first one of the process is built with stdout silenced.
 
     HiGHS prints a version banner when its first instance is created, on the C-level stdout,
-    where siting prints results; later instances print nothing.
+    where siting prints results; later instances print nothing. Every instance runs on one
+    thread: HiGHS starts one process-wide thread pool with the first solve's ``threads`` and fails
+    any later solve that asks for another count, so every MILP of siting (locate, design, share)
+    uses the same setting.
 
     Returns
     -------
@@ -24,7 +27,9 @@ def new_highs() -> Any:
     import highspy
 
     if _STATE["banner_shown"]:
-        return highspy.Highs()
+        h = highspy.Highs()
+        h.setOptionValue("threads", 1)
+        return h
     sys.stdout.flush()
     saved = os.dup(1)
     try:
@@ -35,4 +40,5 @@ def new_highs() -> Any:
         os.dup2(saved, 1)
         os.close(saved)
     _STATE["banner_shown"] = True
+    h.setOptionValue("threads", 1)
     return h

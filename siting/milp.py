@@ -239,7 +239,8 @@ class Model:
         relax : bool
             Solve the LP relaxation (binaries continuous in [0, 1]).
         threads : int, optional
-            HiGHS threads (default: HiGHS's own choice).
+            Ignored unless 1: every HiGHS instance of the process runs on one thread (see
+            :func:`siting.highs.new_highs`).
         options : mapping, optional
             Further HiGHS options by name (e.g. ``{"mip_heuristic_effort": 0.3}``).
 
@@ -254,8 +255,10 @@ class Model:
         h.setOptionValue("output_flag", False)
         h.setOptionValue("time_limit", float(max(time_limit_s, 0.01)))
         h.setOptionValue("mip_rel_gap", float(mip_gap))
-        if threads is not None:
-            h.setOptionValue("threads", int(threads))
+        if threads is not None and int(threads) != 1:
+            raise ValueError(
+                "siting's HiGHS solves run on one thread (siting.highs.new_highs); pass threads=1 or None."
+            )
         for key, value in (options or {}).items():
             h.setOptionValue(key, value)
         inf = highspy.kHighsInf

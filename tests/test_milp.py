@@ -67,3 +67,29 @@ def test_bad_blocks_are_refused():
         m.add_vars("a", 1)
     with pytest.raises(ValueError, match="out of range"):
         m.add_rows("r", [0], [5], 1.0, hi=1.0)
+
+
+def test_every_stage_solves_in_one_process_whatever_came_first():
+    """HiGHS keeps one thread pool per process: a design-model solve first must not break a later locate solve."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(
+        """
+        import numpy as np
+        from siting.locate import p_center
+        from siting.milp import Model
+        m = Model()
+        y = m.add_vars("y", 2, binary=True, cost=[1.0, 2.0])
+        m.add_rows("one", [0, 0], y, 1.0, lo=[1.0], hi=[1.0])
+        assert m.solve().status == "optimal"
+        cost = np.random.default_rng(0).integers(1, 100, size=(8, 6)).astype(float)
+        sol = p_center(cost, 2)
+        best = min(cost[:, [a, b]].min(axis=1).max() for a in range(6) for b in range(a + 1, 6))
+        assert sol.optimal and abs(sol.objective - best) < 1e-9, (sol.objective, best)
+        print("ok")
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
