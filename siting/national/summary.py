@@ -10,9 +10,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from siting.maps.draw import OSM_ATTRIBUTION, OSM_TILES
-from siting.maps.elements import inert_html
-from siting.maps.offline import JQUERY_JS_URL, LEAFLET_CSS_URL, LEAFLET_JS_URL
+from siting.maps.elements import Controls, inert_html
+from siting.maps.page import OSM_ATTRIBUTION, offline_page, stable_ids
 from siting.pipeline.results import CityResult, RunResult
 
 __all__ = ["recommend_sites", "national_summary", "national_map", "SUMMARY_COLUMNS"]
@@ -146,13 +145,9 @@ def national_map(
     chosen = dict(zip(summary["cluster"], summary["sites"].str.split()))
     stores = pd.concat([c.stores.to_crs("EPSG:4326").assign(city=n) for n, c in result.cities.items()])
     west, south, east, north = stores.total_bounds
-    m = folium.Map(location=[0.0, 0.0], tiles=None, control_scale=True)
-    m.default_js = [("leaflet", LEAFLET_JS_URL), ("jquery", JQUERY_JS_URL)]  # offline: no Bootstrap/Font Awesome
-    m.default_css = [("leaflet_css", LEAFLET_CSS_URL)]
-    root: Any = m.get_root()
-    root.header.add_child(folium.Element("<title>siting: national answer</title>"), name="siting_title")
-    folium.TileLayer(OSM_TILES, attr=OSM_ATTRIBUTION, name="OpenStreetMap").add_to(m)
-    m.fit_bounds([[south, west], [north, east]])
+    m = offline_page("siting: national answer")
+    m.location = [(south + north) / 2, (west + east) / 2]
+    m.add_child(Controls([OSM_ATTRIBUTION], [[south, west], [north, east]]))  # fit, scale, attribution
     for i, (name, city) in enumerate(result.cities.items()):
         colour = _COLOURS[i % len(_COLOURS)]
         label = inert_html(html.escape(str(name)))  # a place name from OSM: anyone's text
@@ -168,6 +163,7 @@ def national_map(
         _sites(city, set(chosen.get(name, [])), colour).add_to(layer)
         layer.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
+    stable_ids(m.get_root())
     return m
 
 
