@@ -83,7 +83,8 @@ def _national_outputs(
         from siting.maps.draw import save_map
 
         path = Path(map_dir) / "national.html"
-        size = save_map(national_map(outcome.result, summary=summary), staged.map_file(path))
+        m = national_map(outcome.result, clusters=outcome.clusters, summary=summary)
+        size = save_map(m, staged.map_file(path))
         log.info("national map %s (%.0f KiB)", path, size / 1024)
         maps.append(path)
     return tables, maps
