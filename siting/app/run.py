@@ -38,6 +38,7 @@ class CityPlan:
     lines: gpd.GeoDataFrame | None = None
     lanes: gpd.GeoDataFrame | None = None
     solution: Any = None
+    isochrones: gpd.GeoDataFrame | None = None  # the chosen sites'
 
 
 def _split_plan(planned: Any, names: list[str]) -> dict[str, CityPlan]:
@@ -54,6 +55,7 @@ def _split_plan(planned: Any, names: list[str]) -> dict[str, CityPlan]:
             lines=part(planned.lines, n),
             lanes=part(planned.lanes, n),
             solution=planned.solutions.get(n),
+            isochrones=part(getattr(planned, "isochrones", None), n),
         )
         for n in names
     }
