@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 
 log = logging.getLogger("siting")
 
@@ -26,6 +27,7 @@ class RunOutcome:
     written: list[Path] = field(default_factory=list)
     timings_s: dict[str, float] = field(default_factory=dict)
     national: dict[str, Any] = field(default_factory=dict)
+    clusters: gpd.GeoDataFrame | None = None  # areas of the cities found by clustering (EPSG:4326)
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class CityPlan:
     lines: gpd.GeoDataFrame | None = None
     lanes: gpd.GeoDataFrame | None = None
     solution: Any = None
+    isochrones: gpd.GeoDataFrame | None = None  # the chosen sites'
 
 
 def _split_plan(planned: Any, names: list[str]) -> dict[str, CityPlan]:
@@ -52,6 +55,7 @@ def _split_plan(planned: Any, names: list[str]) -> dict[str, CityPlan]:
             lines=part(planned.lines, n),
             lanes=part(planned.lanes, n),
             solution=planned.solutions.get(n),
+            isochrones=part(getattr(planned, "isochrones", None), n),
         )
         for n in names
     }
@@ -135,7 +139,7 @@ def execute(
     for name, city in result.cities.items():
         for stage, seconds in city.timings_s.items():
             timings[f"{name}.{stage}"] = seconds
-    outcome = RunOutcome(result=result, timings_s=timings, national=national)
+    outcome = RunOutcome(result=result, timings_s=timings, national=national, clusters=cluster_areas(inputs))
     if command == "plan":
         t0 = time.perf_counter()
         ks = {c.name: c.k for c in scenario.cities}
@@ -144,6 +148,28 @@ def execute(
         outcome.plan = _split_plan(outcome.plan_result, list(result.cities))
         timings["plan_s"] = time.perf_counter() - t0
     return outcome
+
+
+def cluster_areas(inputs: list[Any]) -> gpd.GeoDataFrame | None:
+    """The areas of the cities found by clustering (``cluster``, ``region``, geometry in EPSG:4326).
+
+    Parameters
+    ----------
+    inputs : list of siting.pipeline.CityInputs
+
+    Returns
+    -------
+    geopandas.GeoDataFrame or None
+        None when no city was found by clustering.
+    """
+    parts = [
+        gpd.GeoDataFrame({"cluster": [c.name], "region": [c.region]}, geometry=[c.area], crs=c.stores.crs)
+        for c in inputs
+        if c.region is not None and c.area is not None
+    ]
+    if not parts:
+        return None
+    return gpd.GeoDataFrame(pd.concat([p.to_crs("EPSG:4326") for p in parts], ignore_index=True), crs="EPSG:4326")
 
 
 def _cluster_record(city: Any) -> dict[str, Any]:

@@ -83,7 +83,8 @@ def _national_outputs(
         from siting.maps.draw import save_map
 
         path = Path(map_dir) / "national.html"
-        size = save_map(national_map(outcome.result, summary=summary), staged.map_file(path))
+        m = national_map(outcome.result, clusters=outcome.clusters, summary=summary)
+        size = save_map(m, staged.map_file(path))
         log.info("national map %s (%.0f KiB)", path, size / 1024)
         maps.append(path)
     return tables, maps
@@ -111,8 +112,8 @@ def write_outputs(
     The layout is :mod:`siting.runfolder`'s: ``ranking.csv`` (all cities), ``sensitivity``,
     ``excluded``, ``lane_totals``, ``plan`` (for plan), ``summary.json``, ``run.json`` (last); per
     city a folder with its ``ranking.csv``, ``chosen.csv`` (plan) and layers ``stores``,
-    ``candidates``, ``population``, ``rents``, ``lanes``, ``isochrones``, ``allocation`` (plan) in
-    the chosen format. Nothing is in place until :func:`siting.app.staging.staged_run` ends.
+    ``candidates``, ``population``, ``rents``, ``lanes``, ``isochrones`` (plan: the chosen sites'),
+    ``allocation`` (plan) in the chosen format. Nothing is in place until :func:`siting.app.staging.staged_run` ends.
     """
     from siting.outputs import write_text
 
@@ -154,6 +155,8 @@ def write_outputs(
                 layers["allocation"] = plan.lines
                 if plan.lanes is not None and len(plan.lanes):
                     layers["lanes"] = plan.lanes
+                if plan.isochrones is not None and len(plan.isochrones):  # so `siting map` redraws the plan map
+                    layers["isochrones"] = plan.isochrones
             written += write_layers(layers, folder, fmt)
         if outcome.plan:
             sites = pd.concat(
@@ -285,11 +288,12 @@ def _maps(outcome: RunOutcome, staged: StagedRun, map_dir: Path, map_path: Path 
     result = outcome.result
     for name, path in map_targets(list(result.cities), map_dir, map_path).items():
         city = result.cities[name]
-        chosen, lanes = None, city.lanes
-        if name in outcome.plan:
+        chosen, lanes, iso = None, city.lanes, getattr(city, "isochrones", None)
+        if name in outcome.plan:  # a plan map shows the chosen sites' lanes and isochrones
             plan = outcome.plan[name]
             chosen = list(plan.sites["site_id"].astype(str))
             lanes = plan.lanes if plan.lanes is not None and len(plan.lanes) else lanes
+            iso = plan.isochrones if plan.isochrones is not None and len(plan.isochrones) else iso
         m = make_map(
             stores=city.stores,
             candidates=city.candidates,
@@ -297,7 +301,7 @@ def _maps(outcome: RunOutcome, staged: StagedRun, map_dir: Path, map_path: Path 
             population=city.population,
             rents=city.rents,
             chosen=chosen,
-            isochrones=getattr(city, "isochrones", None),
+            isochrones=iso,
             title=f"siting: candidate microfactory sites, {name}",
         )
         size = save_map(m, staged.map_file(Path(path)))

@@ -14,10 +14,9 @@ import numpy as np
 import pandas as pd
 import pyproj
 import shapely
-from branca.element import Element
 
 from siting.errors import SitingError
-from siting.maps.elements import Controls, DataLayer, Legend, RawHtml, Runtime, Title
+from siting.maps.elements import Controls, DataLayer, Legend, Title
 from siting.maps.layers import (
     candidate_layers,
     criteria_columns,
@@ -27,13 +26,8 @@ from siting.maps.layers import (
     zones_layer,
 )
 from siting.maps.legend import Scale, legend_html
-from siting.maps.offline import (
-    JQUERY_JS_URL,
-    LEAFLET_CSS_URL,
-    LEAFLET_JS_URL,
-    inline_assets,
-    remote_assets,
-)
+from siting.maps.offline import inline_assets, remote_assets
+from siting.maps.page import OSM_ATTRIBUTION, offline_page, stable_ids
 from siting.outputs import write_text
 
 __all__ = [
@@ -46,8 +40,6 @@ __all__ = [
     "map_tolerance_m",
 ]
 
-OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 DEFAULT_SIMPLIFY_M = 3.0
 # Auto tolerance: the map's larger side over MAP_SCALE_DIVISOR, i.e. half a screen pixel
 # when the whole area fills a 1,000-pixel-wide window; never below 3 m.
@@ -102,14 +94,7 @@ def make_map(
     """
     if simplify_m is None:
         simplify_m = map_tolerance_m([stores, candidates, lanes, population, rents, isochrones])
-    m = folium.Map(location=[0.0, 0.0], zoom_start=13, tiles=None)
-    # Only Leaflet (+ jQuery for folium elements users may add): no Bootstrap or Font Awesome.
-    m.default_js = [("leaflet", LEAFLET_JS_URL), ("jquery", JQUERY_JS_URL)]
-    m.default_css = [("leaflet_css", LEAFLET_CSS_URL)]
-    m.add_child(Runtime(), name="siting_runtime")
-    root: Any = m.get_root()  # a branca Figure (typed as Element)
-    root.header.add_child(RawHtml(f"<title>{html.escape(title)}</title>"), name="siting_title")
-    folium.TileLayer(OSM_TILES, attr=OSM_ATTRIBUTION, name="OpenStreetMap", max_zoom=19).add_to(m)
+    m = offline_page(title)
 
     sections: list[tuple[str, Scale]] = []
     layers: list[DataLayer] = []
@@ -161,7 +146,7 @@ def make_map(
     n_sites = len(candidates)
     m.add_child(Title(title, f"{len(stores):,} stores · {n_sites:,} candidate sites"))
     m.siting_layers = {layer.key: layer.n_features for layer in layers}  # type: ignore[attr-defined]
-    _stable_ids(m.get_root())
+    stable_ids(m.get_root())
     return m
 
 
@@ -220,19 +205,6 @@ def _lonlat_bounds(frame: gpd.GeoDataFrame) -> np.ndarray:
     transformer = pyproj.Transformer.from_crs(frame.crs, target, always_xy=True)
     lon, lat = transformer.transform(distinct.real.copy(), distinct.imag.copy())
     return np.array([np.nanmin(lon), np.nanmin(lat), np.nanmax(lon), np.nanmax(lat)], dtype=float)
-
-
-def _stable_ids(root: Element) -> None:
-    """Replace folium's random element ids by their order in the tree, so equal maps give equal files.
-
-    Done once, before the first render: renaming an element after a render would add its script twice.
-    """
-    stack, i = [root], 0
-    while stack:
-        element = stack.pop()
-        element._id = f"{i:08x}"
-        i += 1
-        stack.extend(reversed(list(element._children.values())))
 
 
 def save_map(m: folium.Map, path: str | os.PathLike[str], *, offline: bool = True) -> int:

@@ -208,7 +208,15 @@ def cluster_cities(
             if layer is not None
         }
         cities.append(
-            CityInputs(name=row.cluster, stores=members, candidates=sites, network_source=G, **extra, **city_fields)
+            CityInputs(
+                name=row.cluster,
+                stores=members,
+                candidates=sites,
+                network_source=G,
+                area=row.geometry,
+                **extra,
+                **city_fields,
+            )
         )
     clusters = gpd.GeoDataFrame(
         table.drop(columns="geometry").assign(n_candidates=n_sites, network_nodes=nodes, network_edges=edges),

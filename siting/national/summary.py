@@ -10,9 +10,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from siting.maps.draw import OSM_ATTRIBUTION, OSM_TILES
-from siting.maps.elements import inert_html
-from siting.maps.offline import JQUERY_JS_URL, LEAFLET_CSS_URL, LEAFLET_JS_URL
+from siting.maps.elements import Controls, Legend, Title, inert_html
+from siting.maps.legend import Scale, legend_html
+from siting.maps.page import OSM_ATTRIBUTION, offline_page, stable_ids
+from siting.maps.palettes import categorical_colours
 from siting.pipeline.results import CityResult, RunResult
 
 __all__ = ["recommend_sites", "national_summary", "national_map", "SUMMARY_COLUMNS"]
@@ -29,7 +30,6 @@ SUMMARY_COLUMNS = [
     "saving_vs_offshore_per_yr",
     "reason",
 ]
-_COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
 
 
 def recommend_sites(city: CityResult, sla_time_s: float, target_share: float = 0.95) -> tuple[list[str], float]:
@@ -129,45 +129,70 @@ def national_map(
 ) -> folium.Map:
     """One map of the country with a layer per cluster: its area, stores, and recommended or top sites.
 
+    Each cluster has its own colour (colour-blind safe, one distinct colour per cluster up to 23:
+    :func:`siting.maps.palettes.categorical_colours`), named in the legend; a title box says how
+    many microfactories the run recommends.
+
     Parameters
     ----------
     result : RunResult
     clusters : geopandas.GeoDataFrame, optional
-        Cluster areas (``cluster`` column), e.g. from :func:`siting.national.cluster_cities`.
+        Cluster areas (``cluster`` column, any CRS), e.g. from :func:`siting.national.cluster_cities`
+        or ``RunOutcome.clusters`` of a national run.
     summary : pandas.DataFrame, optional
         :func:`national_summary` (its sites are drawn as recommended; default: computed).
 
     Returns
     -------
     folium.Map
-        With a layer control (one overlay per cluster) and the data attribution.
+        With a layer control (one overlay per cluster), a legend, a title box and the data attribution.
     """
     summary = summary if summary is not None else national_summary(result)
     chosen = dict(zip(summary["cluster"], summary["sites"].str.split()))
     stores = pd.concat([c.stores.to_crs("EPSG:4326").assign(city=n) for n, c in result.cities.items()])
     west, south, east, north = stores.total_bounds
-    m = folium.Map(location=[0.0, 0.0], tiles=None, control_scale=True)
-    m.default_js = [("leaflet", LEAFLET_JS_URL), ("jquery", JQUERY_JS_URL)]  # offline: no Bootstrap/Font Awesome
-    m.default_css = [("leaflet_css", LEAFLET_CSS_URL)]
-    root: Any = m.get_root()
-    root.header.add_child(folium.Element("<title>siting: national answer</title>"), name="siting_title")
-    folium.TileLayer(OSM_TILES, attr=OSM_ATTRIBUTION, name="OpenStreetMap").add_to(m)
-    m.fit_bounds([[south, west], [north, east]])
-    for i, (name, city) in enumerate(result.cities.items()):
-        colour = _COLOURS[i % len(_COLOURS)]
+    m = offline_page("siting: national answer")
+    m.location = [(south + north) / 2, (west + east) / 2]
+    m.add_child(Controls([OSM_ATTRIBUTION], [[south, west], [north, east]]))  # fit, scale, attribution
+    areas = None if clusters is None else clusters.to_crs("EPSG:4326")
+    colours = categorical_colours(len(result.cities))
+    labels = []
+    for colour, (name, city) in zip(colours, result.cities.items()):
+        n_rec = len(chosen.get(name, []))
+        labels.append(f"{name} ({n_rec} recommended)")
         label = inert_html(html.escape(str(name)))  # a place name from OSM: anyone's text
-        layer = folium.FeatureGroup(name=f"{label} ({len(chosen.get(name, []))} recommended)")
-        if clusters is not None and name in set(clusters["cluster"]):
-            area = clusters[clusters["cluster"] == name].to_crs("EPSG:4326")
+        layer = folium.FeatureGroup(name=f"{label} ({n_rec} recommended)")
+        if areas is not None and name in set(areas["cluster"]):
+            area = areas[areas["cluster"] == name]
             folium.GeoJson(
                 area[["geometry"]].__geo_interface__,  # the area alone: no name in the page's data
-                style_function=lambda _f, c=colour: {"color": c, "weight": 1, "fillOpacity": 0.05},
+                style_function=lambda _f, c=colour: {"color": c, "weight": 2, "fillOpacity": 0.08},
             ).add_to(layer)
         for pt in city.stores.to_crs("EPSG:4326").geometry:
             folium.CircleMarker([pt.y, pt.x], radius=2, color=colour, fill=True, weight=1).add_to(layer)
         _sites(city, set(chosen.get(name, [])), colour).add_to(layer)
         layer.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
+    sections = [
+        (
+            "clusters",
+            Scale(title="Clusters: area, stores and sites", kind="swatch", colors=colours, labels=tuple(labels)),
+        ),
+        (
+            "sites",
+            Scale(
+                title="Sites",
+                kind="swatch",
+                colors=("#000000", "#bbbbbb"),
+                labels=("recommended (large, black ring)", "top 3 of the cluster (small)"),
+            ),
+        ),
+    ]
+    m.add_child(Legend(legend_html(sections)))
+    n_sites = int(summary["recommended_sites"].sum())
+    subtitle = f"{len(result.cities)} clusters · {n_sites} recommended microfactories · {len(stores):,} stores"
+    m.add_child(Title("siting: national answer", subtitle))
+    stable_ids(m.get_root())
     return m
 
 

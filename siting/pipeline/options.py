@@ -218,6 +218,9 @@ class CityInputs:
         Family -> share of this city's demand (a regional assortment from the run's families).
     region : str, optional
         For a city found by clustering (``clusters = "auto"``), the scenario entry it was found in.
+    area : shapely geometry, optional
+        For a city found by clustering, the area (hull of its stores plus a buffer, in the CRS of
+        ``stores``) its network was cut with; drawn on the national map.
     """
 
     name: str
@@ -233,6 +236,7 @@ class CityInputs:
     products: tuple[Any, ...] = ()
     demand_shares: Mapping[str, float] | None = None
     region: str | None = None
+    area: Any = None
 
 
 def city_from_demo(name: str = "helsinki") -> CityInputs:

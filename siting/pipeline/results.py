@@ -112,6 +112,8 @@ class PlanResult:
         One row per city (see :func:`siting.pipeline.summaries.plan_summary`).
     run : RunResult
         The rankings the plan started from.
+    isochrones : geopandas.GeoDataFrame or None
+        The chosen sites' isochrones (``site_id``, ``city``; ``RankOptions.reach_time_s``).
     """
 
     k: dict[str, int]
@@ -122,6 +124,7 @@ class PlanResult:
     solutions: dict[str, Any]
     summary: pd.DataFrame
     run: RunResult
+    isochrones: gpd.GeoDataFrame | None = None
 
     def summary_dict(self) -> dict[str, Any]:
         """JSON-able summary: the run's summary plus the plan per city."""

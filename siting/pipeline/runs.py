@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from siting.errors import InputError
-from siting.pipeline.city import rank_city
+from siting.pipeline.city import _isochrones, rank_city
 from siting.pipeline.options import CityInputs, RankOptions
 from siting.pipeline.results import CityResult, PlanResult, RunResult
 from siting.pipeline.site_lanes import site_lanes, totals_with_basis
@@ -177,7 +177,7 @@ def plan(
         raise InputError(f"objective must be 'time' or 'cost', got {objective!r}.")
     result = cities if isinstance(cities, RunResult) else run(cities, options, progress=progress)
     opts = result.options
-    ks, sites, lines, lanes, totals, solutions = {}, [], [], [], [], {}
+    ks, sites, lines, lanes, totals, solutions, isos = {}, [], [], [], [], {}, []
     report(progress, "solve", 0, len(result.cities))
     for i, (name, city) in enumerate(result.cities.items()):
         want = (1 if k.get(name) is None else int(k[name])) if isinstance(k, Mapping) else int(k)
@@ -221,6 +221,9 @@ def plan(
         city_lanes = site_lanes(city.graph, chosen, city.stores, opts, name, allocation=alloc)
         lanes.append(city_lanes)
         totals.append(totals_with_basis(city_lanes, name, basis="chosen set"))
+        iso, _ = _isochrones(city.graph, chosen, opts.reach_time_s)  # the chosen sites', for the plan map
+        if iso is not None:
+            isos.append(iso.assign(city=name))
         report(progress, "solve", i + 1, len(result.cities))
     plan_sites = stack_layers(sites)
     plan_lanes = stack_layers(lanes)
@@ -234,6 +237,7 @@ def plan(
         solutions=solutions,
         summary=plan_summary(result.cities, plan_sites, plan_totals, solutions),
         run=result,
+        isochrones=stack_layers(isos) if isos else None,
     )
 
 

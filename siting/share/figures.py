@@ -44,19 +44,12 @@ def share_map(study, layers, *, title: str, subtitle: str = "") -> folium.Map:
     folium.Map
         Save it with :func:`siting.maps.draw.save_map` (offline by default).
     """
-    from siting.maps.draw import OSM_ATTRIBUTION
-    from siting.maps.elements import Controls, DataLayer, Legend, Runtime, Title, feature_collection
+    from siting.maps.elements import Controls, DataLayer, Legend, Title, feature_collection
     from siting.maps.legend import fmt, gradient_scale, legend_html, size_scale, swatch_scale
-    from siting.maps.offline import JQUERY_JS_URL, LEAFLET_CSS_URL, LEAFLET_JS_URL
+    from siting.maps.page import OSM_ATTRIBUTION, offline_page, stable_ids
 
     pb, design = study.problem, study.design
-    m = folium.Map(location=[0.0, 0.0], zoom_start=13, tiles=None)
-    m.default_js = [("leaflet", LEAFLET_JS_URL), ("jquery", JQUERY_JS_URL)]
-    m.default_css = [("leaflet_css", LEAFLET_CSS_URL)]
-    m.add_child(Runtime(), name="siting_runtime")
-    folium.TileLayer(
-        "https://tile.openstreetmap.org/{z}/{x}/{y}.png", attr=OSM_ATTRIBUTION, name="OpenStreetMap", max_zoom=19
-    ).add_to(m)
+    m = offline_page(title)
     site_xy = shapely.get_coordinates(layers.sites.geometry.representative_point().to_numpy())
     store_xy = shapely.get_coordinates(layers.stores.geometry.representative_point().to_numpy())
     weeks = np.asarray(pb.season_weeks, dtype=float)
@@ -171,6 +164,7 @@ def share_map(study, layers, *, title: str, subtitle: str = "") -> folium.Map:
     m.add_child(Legend(legend_html(sections)))
     m.add_child(Title(title, subtitle))
     m.siting_layers = {layer.key: layer.n_features for layer in drawn}  # type: ignore[attr-defined]
+    stable_ids(m.get_root())
     return m
 
 

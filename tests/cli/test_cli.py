@@ -10,6 +10,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 from cli_runner import run_cli
@@ -62,6 +63,20 @@ def planned(tmp_path_factory) -> dict:
     out = d / "out"
     results["plan"] = run_cli("plan", scenario, "--out", out, "--map", d / "plan.html", "--progress")
     return {"dir": d, "scenario": scenario, "out": out, **results}
+
+
+def test_plan_map_shows_the_chosen_sites_isochrones(planned) -> None:
+    """The plan map's isochrone layer is drawn from the chosen sites (k = 2), not the top-ranked site."""
+    page = (planned["dir"] / "plan.html").read_text(encoding="utf-8")
+    call = re.search(r'siting\.geoLayer\(map_\w+, "isochrones", (\{.*?\}), \{"kind"', page)
+    assert call, "the plan map has no isochrone layer"
+    tips = [f["properties"]["t"] for f in json.loads(call.group(1))["features"]]
+    drawn = {re.search(r"from site_id (\S+)", t).group(1) for t in tips}
+    chosen = set(pd.read_csv(planned["out"] / "plan.csv")["site_id"])
+    assert len(chosen) == 2 and drawn == chosen, (drawn, chosen)
+    assert len(tips) == 2  # one reach polygon per chosen site
+    layer = gpd.read_file(planned["out"] / "helsinki" / "isochrones.gpkg")  # what `siting map` redraws
+    assert set(layer["site_id"]) == chosen
 
 
 def test_init_writes_a_scenario_that_validates_and_runs(planned) -> None:

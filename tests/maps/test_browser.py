@@ -248,3 +248,46 @@ def test_thousand_store_city_draws_every_feature(browser, tmp_path):
     assert page.count(LAYER_SELECTORS["stores"]) == 1000 and page.count(LAYER_SELECTORS["lanes"]) == 1000
     assert page.count(LAYER_SELECTORS["population"]) == 400
     page.close()
+
+
+@pytest.fixture(scope="module")
+def malta_national(tmp_path_factory) -> tuple[Path, Path]:
+    """`siting rank --demo malta` (10 clusters found from the stores): its national map and run folder."""
+    import subprocess
+    import sys
+
+    d = tmp_path_factory.mktemp("malta")
+    proc = subprocess.run(
+        [sys.executable, "-m", "siting.cli", "rank", "--demo", "malta", "--no-progress", "-q", "--out", str(d / "run")],
+        cwd=d,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return d / "maps" / "national.html", d / "run"
+
+
+def test_malta_national_map_has_a_legend_colour_per_cluster_areas_and_a_title_offline(browser, malta_national):
+    import pandas as pd
+
+    path, run = malta_national
+    summary = pd.read_csv(run / "national_summary.csv")
+    page = Page(browser, path)
+    p = page.page
+    p.wait_for_selector(".siting-legend")
+    assert page.errors == [] and [u for u in page.blocked if not TILE.match(u)] == []
+    section = p.locator(".siting-legend-section").first
+    assert section.locator(".siting-legend-title").inner_text().startswith("Clusters")
+    rows = section.locator(".siting-legend-row")
+    labels = rows.all_inner_texts()
+    expected = {f"{c} ({k} recommended)" for c, k in zip(summary["cluster"], summary["recommended_sites"])}
+    assert len(labels) == len(summary) == 10 and set(labels) == expected
+    colours = [rows.nth(i).locator("i").evaluate("e => getComputedStyle(e).backgroundColor") for i in range(10)]
+    assert len(set(colours)) == 10  # today's 8-colour cycle gave two pairs of clusters one colour
+    swatches = section.locator("i").evaluate_all("es => es.map(e => e.getAttribute('style').split(':')[1])")
+    for colour in swatches:  # each cluster's area is outlined in its legend colour
+        assert page.count(f'path[stroke="{colour}"][fill-opacity="0.08"]') == 1, colour
+    assert p.locator(".siting-title-main").inner_text() == "siting: national answer"
+    assert p.locator(".siting-title-sub").inner_text().startswith("10 clusters · ")
+    page.close()

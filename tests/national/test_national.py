@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import warnings
@@ -316,6 +317,31 @@ def test_national_map_has_a_layer_per_cluster(country_serial):
     for name in country_serial.cities:
         assert f"{name} (" in html
     assert "cdn.jsdelivr" not in html
+
+
+def test_national_map_has_a_legend_title_and_areas_with_one_colour_per_cluster(country, country_serial):
+    import json
+    import re
+
+    from siting.app.run import cluster_areas
+    from siting.maps.draw import map_html
+
+    areas = cluster_areas([dataclasses.replace(c, region="country") for c in country[1]])
+    assert list(areas["cluster"]) == [c.name for c in country[1]] and areas.crs.to_epsg() == 4326
+    assert cluster_areas(country[1]) is None  # cities not found by a scenario's clustering: no areas
+    page = map_html(national_map(country_serial, clusters=areas), offline=True)
+    legend = json.loads(re.search(r"siting\.legend\(map_\w+, (\".*?\")\);", page).group(1))
+    rows = re.findall(r'<i style="background:(#[0-9A-F]{6})"></i>([^<]+) \((\d+) recommended\)', legend)
+    assert [name for _, name, _ in rows] == list(country_serial.cities)
+    assert len({colour for colour, _, _ in rows}) == len(country_serial.cities) == 5
+    summary = national_summary(country_serial)
+    assert [int(k) for _, _, k in rows] == [
+        dict(zip(summary["cluster"], summary["recommended_sites"]))[n] for n in country_serial.cities
+    ]
+    assert "siting.title(" in page and f"{len(country_serial.cities)} clusters · " in page
+    for colour, _, _ in rows:  # each cluster's area is outlined in its legend colour
+        assert f'"color": "{colour}", "fillOpacity": 0.08' in page
+    assert page.count('"type": "Polygon"') >= len(country_serial.cities)
 
 
 def test_national_map_never_runs_names_as_template_code(country_serial):

@@ -224,6 +224,8 @@ def test_plan_best_k_sites_per_city(two):
         lanes = result.lanes[result.lanes["city"] == name]
         chosen = set(result.sites.loc[result.sites["city"] == name, "site_id"])
         assert set(lanes["site_id"]) <= chosen
+        iso = result.isochrones[result.isochrones["city"] == name]  # the chosen sites' reach, for the plan map
+        assert sorted(iso["site_id"]) == sorted(chosen) and iso.crs == city.stores.crs
         assert len(result.lines[result.lines["city"] == name]) == len(city.stores)
         tot = result.lane_totals[(result.lane_totals["city"] == name) & (result.lane_totals["site_id"] == "ALL")]
         assert tot["co2e_wtw_kg_per_week"].iloc[0] == pytest.approx(lanes["co2e_wtw_kg_per_week"].sum())
