@@ -11,6 +11,7 @@ __all__ = [
     "InputError",
     "NoCrsError",
     "MissingColumnError",
+    "UnknownNameError",
     "MissingFileError",
     "NetworkUnavailableError",
     "InfeasibleError",
@@ -66,6 +67,13 @@ class NoCrsError(InputError):
 
 class MissingColumnError(InputError, KeyError):
     """A required column is missing from an input layer."""
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownNameError(InputError, KeyError):
+    """A name siting does not know: a cost parameter, a cost component, a policy."""
 
     def __str__(self) -> str:  # KeyError would otherwise quote the message
         return str(self.args[0]) if self.args else ""

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from siting.errors import InputError
 from siting.highs import new_highs
 
 __all__ = ["Model", "MilpSolution", "OPTIMAL_GAP", "relative_gap"]
@@ -59,7 +60,7 @@ class MilpSolution:
         numpy.ndarray
         """
         if self.x is None:
-            raise ValueError(f"no solution ({self.status}): block {name!r} has no values")
+            raise InputError(f"no solution ({self.status}): block {name!r} has no values")
         start, shape = self.blocks[name]
         return self.x[start : start + math.prod(shape)].reshape(shape)
 
@@ -125,7 +126,7 @@ class Model:
         numpy.ndarray of int
         """
         if name in self._blocks:
-            raise ValueError(f"variable block {name!r} added twice")
+            raise InputError(f"variable block {name!r} added twice")
         shape = (shape,) if isinstance(shape, int) else tuple(int(s) for s in shape)
         n = math.prod(shape)
         idx = self.num_cols + np.arange(n).reshape(shape)
@@ -169,17 +170,17 @@ class Model:
             The rows' global indices.
         """
         if name in self._row_blocks:
-            raise ValueError(f"row block {name!r} added twice")
+            raise InputError(f"row block {name!r} added twice")
         r = np.asarray(rows, dtype=np.int64).ravel()
         c = np.asarray(cols, dtype=np.int64).ravel()
         v = np.broadcast_to(np.asarray(vals, dtype=float), r.shape).ravel()
         if len(c) != len(r):
-            raise ValueError(f"row block {name!r}: {len(r)} row numbers but {len(c)} columns")
+            raise InputError(f"row block {name!r}: {len(r)} row numbers but {len(c)} columns")
         if n is None:
             sizes = [np.size(lo) if np.ndim(lo) else 0, np.size(hi) if np.ndim(hi) else 0]
             n = max(sizes) or (int(r.max()) + 1 if len(r) else 0)
         if len(r) and (r.min() < 0 or r.max() >= n or c.min() < 0 or c.max() >= self.num_cols):
-            raise ValueError(f"row block {name!r}: a row or column index is out of range")
+            raise InputError(f"row block {name!r}: a row or column index is out of range")
         self._rows.append(r + self.num_rows)
         self._cols.append(c)
         self._vals.append(v)
@@ -256,7 +257,7 @@ class Model:
         h.setOptionValue("time_limit", float(max(time_limit_s, 0.01)))
         h.setOptionValue("mip_rel_gap", float(mip_gap))
         if threads is not None and int(threads) != 1:
-            raise ValueError(
+            raise InputError(
                 "siting's HiGHS solves run on one thread (siting.highs.new_highs); pass threads=1 or None."
             )
         for key, value in (options or {}).items():

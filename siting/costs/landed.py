@@ -16,7 +16,7 @@ import pandas as pd
 
 from siting.costs.products import ProductFamily
 from siting.costs.season import SourcingCost, sourcing_cost
-from siting.errors import InputError
+from siting.errors import InputError, UnknownNameError
 
 __all__ = [
     "COMPONENTS",
@@ -60,7 +60,7 @@ class LandedCost:
         if name in ("delivery", "site"):
             return float(getattr(self, f"{name}_per_yr"))
         if name not in COMPONENTS:
-            raise KeyError(f"unknown cost component {name!r}; known: {', '.join(COMPONENTS)}")
+            raise UnknownNameError(f"unknown cost component {name!r}; known: {', '.join(COMPONENTS)}")
         return sum(getattr(f, f"{name}_per_yr") for f in self.families)
 
     def component_per_unit(self, name: str) -> float:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from siting.errors import InputError, MissingColumnError
+from siting.errors import InputError, MissingColumnError, UnknownNameError
 
 __all__ = [
     "ProductFamily",
@@ -64,7 +64,9 @@ def cost_default(parameter: str) -> float:
     """
     values = _default_values()
     if parameter not in values:
-        raise KeyError(f"no cost default named {parameter!r}; known: {', '.join(_defaults_table()['parameter'])}")
+        raise UnknownNameError(
+            f"no cost default named {parameter!r}; known: {', '.join(_defaults_table()['parameter'])}"
+        )
     return values[parameter]
 
 
@@ -244,7 +246,7 @@ class ProductFamily:
                 + self.insurance_offshore_per_unit()
                 + self.duty_offshore_per_unit()
             )
-        raise ValueError(f"source must be 'local' or 'offshore', not {source!r}")
+        raise InputError(f"source must be 'local' or 'offshore', not {source!r}.")
 
     def scaled(self, **factors: float) -> ProductFamily:
         """A copy with numeric fields multiplied by the given factors (``moq_local_units=1.2``)."""

@@ -46,6 +46,7 @@ from siting.costs.carry_in import carry_in_spread, last_cycle
 from siting.costs.demand import NewsvendorResult, newsvendor
 from siting.costs.forecast import level_drift_var_per_week, window_demand_std
 from siting.costs.products import ProductFamily, cost_default
+from siting.errors import InputError
 
 __all__ = ["SOURCES", "SourcingCost", "max_buys", "noise_std_per_week", "season_buys", "sourcing_cost"]
 
@@ -109,7 +110,7 @@ def sourcing_cost(product: ProductFamily, source: str, *, weeks_per_yr: float | 
         Cached: the same family and source are priced once (sweeps vary one side at a time).
     """
     if source not in SOURCES:
-        raise ValueError(f"source must be 'local' or 'offshore', not {source!r}")
+        raise InputError(f"source must be 'local' or 'offshore', not {source!r}.")
     wpy = cost_default("weeks_per_yr") if weeks_per_yr is None else float(weeks_per_yr)
     return _sourcing_cost(product, source, wpy)
 

@@ -4,7 +4,7 @@ from siting.design.city import design_for_city
 from siting.design.curves import CostCurve, cost_curve, exact_cost_per_week
 from siting.design.model import DesignModel, build_model
 from siting.design.problem import DesignProblem, design_problem
-from siting.design.resilience import resilience, site_values
+from siting.design.outages import resilience, site_values
 from siting.design.solve import Design, Portfolio, portfolio, solve_design
 
 __all__ = [

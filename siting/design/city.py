@@ -11,7 +11,7 @@ import pandas as pd
 from siting.costs import ProductFamily
 from siting.design.model import DesignModel
 from siting.design.problem import DesignProblem, design_problem
-from siting.design.resilience import resilience, site_values
+from siting.design.outages import resilience, site_values
 from siting.design.solve import Portfolio, portfolio
 from siting.errors import InputError
 

@@ -13,7 +13,7 @@ import pandas as pd
 from siting.design.curves import exact_cost_per_week
 from siting.design.model import DesignModel, build_model
 from siting.design.problem import DesignProblem
-from siting.errors import InfeasibleError
+from siting.errors import InfeasibleError, InputError
 from siting.milp import OPTIMAL_GAP, MilpSolution, relative_gap
 
 __all__ = ["Design", "Portfolio", "solve_design", "portfolio"]
@@ -60,7 +60,7 @@ class Portfolio:
 def _bounds(dm: DesignModel, pb: DesignProblem, policy: str, closed: Sequence[int] = (), fixed_levels=None, late=False):
     lb, ub = dm.model.bounds()
     if policy not in POLICIES:
-        raise ValueError(f"policy must be one of {POLICIES}, not {policy!r}")
+        raise InputError(f"policy must be one of {POLICIES}, not {policy!r}.")
     ub[dm.open_cols] = np.where(pb.level_ok, ub[dm.open_cols], 0.0)
     # late routes (outside the promise) only to the stores in ``late`` (True: all, False: none)
     may = np.broadcast_to(np.asarray(late, dtype=bool), (len(pb.store_ids),))

@@ -1,4 +1,4 @@
-"""What each site is worth to the design, and what a single-site outage costs and breaks."""
+"""Each chosen site's value (the design without it) and each single-site outage re-optimised (resilience)."""
 
 from __future__ import annotations
 
