@@ -3,8 +3,8 @@
 from siting.design.city import design_for_city
 from siting.design.curves import CostCurve, cost_curve, exact_cost_per_week
 from siting.design.model import DesignModel, build_model
-from siting.design.problem import DesignProblem, design_problem
 from siting.design.outages import resilience, site_values
+from siting.design.problem import DesignProblem, design_problem
 from siting.design.solve import Design, Portfolio, portfolio, solve_design
 
 __all__ = [

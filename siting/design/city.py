@@ -10,8 +10,8 @@ import pandas as pd
 
 from siting.costs import ProductFamily
 from siting.design.model import DesignModel
-from siting.design.problem import DesignProblem, design_problem
 from siting.design.outages import resilience, site_values
+from siting.design.problem import DesignProblem, design_problem
 from siting.design.solve import Portfolio, portfolio
 from siting.errors import InputError
 
