@@ -13,7 +13,14 @@ from siting.delivery.emissions import VEHICLES, Vehicle, _drop_loads, trips_per_
 from siting.delivery.tours import TourPlan, allocate_by_tonne_km, out_and_back_m, solve_tours
 from siting.errors import InputError
 
-__all__ = ["LANE_COLUMNS", "LaneParams", "direct_lane_table", "direct_lane_values", "tour_lane_table"]
+__all__ = [
+    "pair_lane_cost_per_week",
+    "LANE_COLUMNS",
+    "LaneParams",
+    "direct_lane_table",
+    "direct_lane_values",
+    "tour_lane_table",
+]
 
 #: Columns of a lanes table, in order; the GeoDataFrame adds ``geometry``.
 LANE_COLUMNS = [
@@ -146,6 +153,46 @@ def direct_lane_table(
         }
     )
     return df[LANE_COLUMNS]
+
+
+def pair_lane_cost_per_week(
+    out_time_s: np.ndarray,
+    out_length_m: np.ndarray,
+    back_time_s: np.ndarray,
+    back_length_m: np.ndarray,
+    units_per_week: np.ndarray,
+    *,
+    params: LaneParams = LaneParams(),
+    vehicles: Mapping[str, Vehicle] | None = None,
+) -> np.ndarray:
+    """Cost per week of an out-and-back lane from every site to every store, each carrying the store's demand.
+
+    Parameters
+    ----------
+    out_time_s, out_length_m : ndarray, shape (sites, stores)
+        The way out.
+    back_time_s, back_length_m : ndarray, shape (stores, sites)
+        The way back (as :func:`siting.network.od_time_length` gives it from the stores).
+    units_per_week : ndarray, shape (stores,)
+    params : LaneParams
+    vehicles : mapping, optional
+
+    Returns
+    -------
+    ndarray, shape (sites, stores)
+        Money per week (:func:`direct_lane_values`' ``cost_per_week``).
+    """
+    n_s, n_j = np.shape(out_time_s)
+    lanes = direct_lane_values(
+        np.ravel(out_time_s),
+        np.ravel(out_length_m),
+        np.asarray(back_time_s).T.ravel(),
+        np.asarray(back_length_m).T.ravel(),
+        np.tile(np.asarray(units_per_week, dtype=float), n_s),
+        params=params,
+        vehicles=vehicles,
+    )
+    return lanes["cost_per_week"].reshape(n_s, n_j)
 
 
 def direct_lane_values(

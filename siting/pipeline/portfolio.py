@@ -186,23 +186,23 @@ def city_portfolio(
     siting.design.city.CityDesign
     """
     from siting.costs.products import cost_default
-    from siting.delivery.lane_tables import direct_lane_values
+    from siting.delivery.lane_tables import direct_lane_values, pair_lane_cost_per_week
     from siting.design import design_for_city
     from siting.network.od import od_time_length
 
     popt: PortfolioOptions = options.portfolio
     units = stores["demand_units_per_week"].to_numpy(dtype=float)
     n_s, n_j = store_time_s.shape
-    lanes = direct_lane_values(
-        store_time_s.ravel(),
-        store_length_m.ravel(),
-        back_time_s.T.ravel(),
-        back_length_m.T.ravel(),
-        np.tile(units, n_s),
+    per_week = pair_lane_cost_per_week(
+        store_time_s,
+        store_length_m,
+        back_time_s,
+        back_length_m,
+        units,
         params=options.lane_params,
         vehicles=options.vehicles,
     )
-    lane_cost = _per_unit(lanes["cost_per_week"], np.tile(units, n_s)).reshape(n_s, n_j)
+    lane_cost = _per_unit(per_week, units[None, :])
     lane_cost = np.where(np.isfinite(store_time_s), lane_cost, np.inf)
     out_t, out_l = od_time_length(G, [dc_node], stores["node"].to_numpy())
     back_t, back_l = od_time_length(G, stores["node"].to_numpy(), [dc_node])

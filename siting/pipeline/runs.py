@@ -252,7 +252,7 @@ def _cost_per_yr(city: CityResult, options: RankOptions) -> tuple[np.ndarray, np
     from siting.costs import landed_cost
     from siting.costs.products import cost_default
     from siting.costs.unit_cost import UNIT_COMPONENTS
-    from siting.delivery.lane_tables import direct_lane_values
+    from siting.delivery.lane_tables import pair_lane_cost_per_week
     from siting.network import od_time_length
     from siting.pipeline.city import _snaps, _vehicle_for_mode
 
@@ -261,17 +261,9 @@ def _cost_per_yr(city: CityResult, options: RankOptions) -> tuple[np.ndarray, np
     out_t, out_l = od_time_length(city.graph, _snaps(city.candidates), _snaps(city.stores))
     back_t, back_l = od_time_length(city.graph, _snaps(city.stores), _snaps(city.candidates))
     demand = city.stores["demand_units_per_week"].to_numpy(dtype=float)
-    n_s, n_j = out_t.shape
-    lanes = direct_lane_values(
-        out_t.ravel(),
-        out_l.ravel(),
-        back_t.T.ravel(),
-        back_l.T.ravel(),
-        np.tile(demand, n_s),
-        params=opts.lane_params,
-        vehicles=opts.vehicles,
-    )
-    per_week = lanes["cost_per_week"].reshape(n_s, n_j).T  # stores x sites
+    per_week = pair_lane_cost_per_week(
+        out_t, out_l, back_t, back_l, demand, params=opts.lane_params, vehicles=opts.vehicles
+    ).T  # stores x sites
     per_unit = np.divide(weeks * per_week, demand[:, None], out=np.zeros(per_week.shape), where=demand[:, None] > 0)
     fam = city.families
     if len(fam):  # the city's own mix, as its business case priced it
