@@ -31,6 +31,7 @@ def _criteria(n=6, seed=0):
             "co2e_wtw_kg_per_week": rng.uniform(10, 400, n),
             "landed_cost_local_per_unit": rng.uniform(8, 30, n),
             "saving_vs_offshore_per_unit": rng.uniform(-5, 5, n),
+            "portfolio_value_per_yr": rng.uniform(0, 2e5, n),
             "stores_within_sla": rng.integers(0, 40, n).astype(float),
             "floor_area_fit_ratio": rng.uniform(0.1, 1.0, n),
         }
