@@ -25,7 +25,7 @@ from siting.costs.products import example_products_path, load_products
 from siting.pipeline import RankOptions, city_from_demo, run
 
 products = load_products(example_products_path())  # illustrative product families with sources
-options = RankOptions(products=products)
+options = RankOptions(products=products, frontier=True)  # frontier.csv: where local wins per family
 result = run([city_from_demo("helsinki")], options)
 city = result.cities["helsinki"]
 top = city.ranking.iloc[0]
