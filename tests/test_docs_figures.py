@@ -98,7 +98,7 @@ def test_the_two_site_plan(tmp_path):
         code, _, err = run_cli("plan", "--k", k, "-q", "--no-map", "--out", tmp_path / f"k{k}")
         assert code == 0, err
         runs[k] = json.loads((tmp_path / f"k{k}" / "summary.json").read_text())["plan"]["cities"][0]
-        assert runs[k]["optimal"] and runs[k]["gap"] == 0
+        assert runs[k]["optimal"] and runs[k]["gap"] <= 1e-9  # proven optimal (a rounding-level gap)
     one, two = runs[1], runs[2]
     # the mean delivery time, recomputed from the chosen sites' demand-weighted times
     plan2 = pd.read_csv(tmp_path / "k2" / "plan.csv")
