@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from share.test_design import brute_force, tiny
 from siting.errors import InfeasibleError, InputError
 from siting.share import design_network
 from siting.share.highs import PROVEN_GAP, status_words
-from tests.share.test_design import brute_force, tiny
 
 REPO = Path(__file__).resolve().parents[2]
 
