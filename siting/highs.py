@@ -1,4 +1,4 @@
-"""A HiGHS instance for every stage that solves a MILP, its once-per-process banner kept off stdout."""
+"""A HiGHS instance for every MILP of siting: one thread, quiet, seed 0, the once-per-process banner off stdout."""
 
 from __future__ import annotations
 
@@ -12,13 +12,14 @@ _STATE = {"banner_shown": False}
 
 
 def new_highs() -> Any:
-    """A fresh ``highspy.Highs`` on one thread; the first one of the process is built with stdout silenced.
+    """A fresh ``highspy.Highs``: one thread, output off, seed 0; the process's first is built with stdout silenced.
 
     HiGHS prints a version banner when its first instance is created, on the C-level stdout,
     where siting prints results; later instances print nothing. Every instance runs on one
     thread: HiGHS starts one process-wide thread pool with the first solve's ``threads`` and fails
     any later solve that asks for another count, so every MILP of siting (locate, design, share)
-    uses the same setting.
+    uses the same setting. Output is off and the random seed fixed (0) so that a solve is
+    deterministic. Only :mod:`siting.milp` calls this: the stages build their models there.
 
     Returns
     -------
@@ -27,9 +28,7 @@ def new_highs() -> Any:
     import highspy
 
     if _STATE["banner_shown"]:
-        h = highspy.Highs()
-        h.setOptionValue("threads", 1)
-        return h
+        return _configured(highspy.Highs())
     sys.stdout.flush()
     saved = os.dup(1)
     try:
@@ -40,5 +39,11 @@ def new_highs() -> Any:
         os.dup2(saved, 1)
         os.close(saved)
     _STATE["banner_shown"] = True
+    return _configured(h)
+
+
+def _configured(h: Any) -> Any:
+    h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
+    h.setOptionValue("random_seed", 0)
     return h

@@ -1,4 +1,4 @@
-"""A small model builder for HiGHS: named variable blocks, rows added in bulk, an honest solve status."""
+"""The one model builder for HiGHS: named variable blocks, rows in bulk, a solve Ctrl-C stops, honest status words."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from siting.errors import InputError
 from siting.highs import new_highs
 
-__all__ = ["Model", "MilpSolution", "OPTIMAL_GAP", "relative_gap"]
+__all__ = ["Model", "MilpSolution", "OPTIMAL_GAP", "relative_gap", "status_words"]
 
 #: A solve is called "optimal" only when its proven relative gap is at most this.
 OPTIMAL_GAP = 1e-4
@@ -28,6 +28,10 @@ class MilpSolution:
     |incumbent| is at most :data:`OPTIMAL_GAP`; ``"stopped at gap 0.83%"`` when a limit or the
     requested gap stopped it earlier; ``"infeasible"``; or ``"time limit reached with no feasible
     solution"`` when the limit came before any incumbent. ``x`` is None when there is no solution.
+    ``bound`` is the best proven bound (a lower bound when minimising, an upper bound when
+    maximising); ``reason`` is why HiGHS stopped: ``"optimal"`` (its own gap target met),
+    ``"time_limit"``, ``"infeasible"``, ``"unbounded"``, ``"interrupted"`` or ``"other"`` (empty
+    when the solution was assembled outside HiGHS).
     """
 
     status: str
@@ -37,6 +41,7 @@ class MilpSolution:
     time_s: float
     x: np.ndarray | None = field(repr=False)
     blocks: Mapping[str, tuple[int, tuple[int, ...]]] = field(repr=False)
+    reason: str = ""
 
     @property
     def has_solution(self) -> bool:
@@ -72,8 +77,61 @@ def relative_gap(objective: float, bound: float) -> float:
     return max(objective - bound, 0.0) / max(abs(objective), 1e-9)
 
 
+def status_words(gap: float, reason: str) -> str:
+    """``"optimal"`` when ``gap`` is proven at most :data:`OPTIMAL_GAP`, else ``"stopped at gap g (why)"``.
+
+    The words the share stage reports (a design's ``status``).
+
+    Parameters
+    ----------
+    gap : float
+        Relative gap between a solution's cost and the best bound known (``inf`` with no bound).
+    reason : str
+        Why HiGHS stopped (:attr:`MilpSolution.reason`: "time_limit", "optimal" for its own gap
+        target, "interrupted", ...).
+
+    Returns
+    -------
+    str
+    """
+    if gap <= OPTIMAL_GAP:
+        return "optimal"
+    why = {"time_limit": "time limit", "optimal": "gap target reached", "interrupted": "interrupted"}.get(
+        reason, reason
+    )
+    return f"stopped at gap {gap:.3g} ({why})"
+
+
+def _run_interruptible(h: Any, poll_s: float = 0.1) -> None:
+    """Solve ``h`` in HiGHS's solver thread so that Ctrl-C stops it.
+
+    The main thread waits in short polls (a finished solve returns at once); on
+    ``KeyboardInterrupt`` it asks HiGHS to stop through its user-interrupt callback
+    (``cancelSolve``), waits for the solver thread to end and raises ``KeyboardInterrupt`` again
+    (the CLI exits 130). Nothing is printed.
+    """
+    h.HandleUserInterrupt = True
+    thread = h.startSolve()
+    try:
+        while not h.wait(poll_s)[0]:
+            pass
+    except KeyboardInterrupt:
+        h.cancelSolve()
+        while thread.is_alive():
+            thread.join(poll_s)
+        raise
+    thread.join()
+
+
 class Model:
-    """A minimisation MILP assembled block by block, then solved by HiGHS (possibly many times).
+    """A MILP assembled block by block, then solved by HiGHS (possibly many times).
+
+    Parameters
+    ----------
+    sense : {"min", "max"}
+        Minimise (default) or maximise the objective.
+    offset : float
+        A constant added to the objective (also settable as the attribute ``offset``).
 
     Examples
     --------
@@ -85,7 +143,11 @@ class Model:
     ('optimal', 3.0, [3.0, 0.0])
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, sense: Literal["min", "max"] = "min", offset: float = 0.0) -> None:
+        if sense not in ("min", "max"):
+            raise InputError(f"Model: sense must be 'min' or 'max', got {sense!r}")
+        self.sense = sense
+        self.offset = float(offset)
         self._blocks: dict[str, tuple[int, tuple[int, ...]]] = {}
         self._lb: list[np.ndarray] = []
         self._ub: list[np.ndarray] = []
@@ -109,6 +171,7 @@ class Model:
         ub: Any = math.inf,
         cost: Any = 0.0,
         binary: bool = False,
+        integer: bool = False,
     ) -> np.ndarray:
         """Add a block of variables; return their column indices in ``shape``.
 
@@ -120,6 +183,8 @@ class Model:
         lb, ub, cost : float or array broadcastable to ``shape``
         binary : bool
             Integer variables in [0, 1] (``lb``/``ub`` ignored).
+        integer : bool
+            Integer variables within ``lb``/``ub``.
 
         Returns
         -------
@@ -135,7 +200,7 @@ class Model:
         self._lb.append(np.broadcast_to(np.asarray(lo, dtype=float), shape).ravel().copy())
         self._ub.append(np.broadcast_to(np.asarray(hi, dtype=float), shape).ravel().copy())
         self._cost.append(np.broadcast_to(np.asarray(cost, dtype=float), shape).ravel().copy())
-        self._int.append(np.full(n, binary))
+        self._int.append(np.full(n, binary or integer))
         self.num_cols += n
         return idx
 
@@ -190,6 +255,27 @@ class Model:
         self.num_rows += n
         return self.num_rows - n + np.arange(n)
 
+    def add_matrix(
+        self, name: str, a: sp.spmatrix | sp.sparray, *, lo: Any = -math.inf, hi: Any = math.inf
+    ) -> np.ndarray:
+        """Add the rows ``lo <= a x <= hi`` of a sparse matrix over all columns added so far.
+
+        Parameters
+        ----------
+        name : str
+        a : scipy sparse matrix, shape (rows, num_cols)
+        lo, hi : float or array of length rows
+
+        Returns
+        -------
+        numpy.ndarray of int
+            The rows' global indices.
+        """
+        if a.shape[1] != self.num_cols:
+            raise InputError(f"row block {name!r}: the matrix has {a.shape[1]} columns, the model {self.num_cols}")
+        coo = sp.coo_matrix(a)
+        return self.add_rows(name, coo.row, coo.col, coo.data, lo=lo, hi=hi, n=int(a.shape[0]))
+
     @property
     def blocks(self) -> dict[str, tuple[int, tuple[int, ...]]]:
         """Variable block name -> (first column, shape)."""
@@ -210,13 +296,13 @@ class Model:
         ) if self._ub else np.zeros(0)
 
     def objective(self, x: np.ndarray) -> float:
-        """The objective value of a full column vector ``x``."""
-        return float(np.concatenate(self._cost) @ x)
+        """The objective value of a full column vector ``x`` (offset included)."""
+        return float(np.concatenate(self._cost) @ x) + self.offset
 
     def solve(
         self,
         *,
-        time_limit_s: float = 60.0,
+        time_limit_s: float | None = 60.0,
         mip_gap: float = OPTIMAL_GAP,
         start: np.ndarray | None = None,
         col_lower: np.ndarray | None = None,
@@ -225,12 +311,12 @@ class Model:
         threads: int | None = None,
         options: Mapping[str, Any] | None = None,
     ) -> MilpSolution:
-        """Solve with HiGHS (minimise).
+        """Solve with HiGHS; Ctrl-C stops it (``KeyboardInterrupt`` is raised once HiGHS has stopped).
 
         Parameters
         ----------
-        time_limit_s : float
-            Wall-clock limit of this solve.
+        time_limit_s : float or None
+            Wall-clock limit of this solve (None: no limit).
         mip_gap : float
             Relative gap at which HiGHS may stop (the status still reports the proven gap).
         start : ndarray, optional
@@ -253,8 +339,8 @@ class Model:
 
         t0 = time.perf_counter()
         h = new_highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("time_limit", float(max(time_limit_s, 0.01)))
+        if time_limit_s is not None:
+            h.setOptionValue("time_limit", float(max(time_limit_s, 0.01)))
         h.setOptionValue("mip_rel_gap", float(mip_gap))
         if threads is not None and int(threads) != 1:
             raise InputError(
@@ -273,6 +359,9 @@ class Model:
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = self.num_cols, self.num_rows
         lp.col_cost_ = np.concatenate(self._cost) if self._cost else np.zeros(0)
+        lp.offset_ = self.offset
+        if self.sense == "max":
+            lp.sense_ = highspy.ObjSense.kMaximize
         lp.col_lower_ = np.where(np.isfinite(lb), lb, -inf)
         lp.col_upper_ = np.where(np.isfinite(ub), ub, inf)
         lp.row_lower_ = np.where(np.isfinite(row_lo), row_lo, -inf)
@@ -292,7 +381,7 @@ class Model:
             sol.col_value = list(np.asarray(start, dtype=np.float64))
             sol.value_valid = True
             h.setSolution(sol)
-        h.run()
+        _run_interruptible(h)
         return self._outcome(h, is_mip, time.perf_counter() - t0)
 
     def _outcome(self, h: Any, is_mip: bool, time_s: float) -> MilpSolution:
@@ -300,24 +389,35 @@ class Model:
 
         ms = highspy.HighsModelStatus
         model_status = h.getModelStatus()
+        reason = _REASONS.get(model_status.name, "other")
         info = h.getInfo()
         has_x = info.primal_solution_status >= 2 or (is_mip and info.primal_solution_status >= 1)
         x = np.asarray(h.getSolution().col_value, dtype=float) if has_x else None
         blocks = dict(self._blocks)
+        worst = math.inf if self.sense == "min" else -math.inf  # the objective of "no solution"
         if model_status in (ms.kInfeasible, ms.kUnboundedOrInfeasible) and x is None:
-            return MilpSolution("infeasible", math.inf, math.inf, math.inf, time_s, None, blocks)
+            return MilpSolution("infeasible", worst, worst, math.inf, time_s, None, blocks, reason)
         if model_status == ms.kUnbounded:
-            return MilpSolution("unbounded", -math.inf, -math.inf, math.inf, time_s, None, blocks)
+            return MilpSolution("unbounded", -worst, -worst, math.inf, time_s, None, blocks, reason)
+        bound = float(info.mip_dual_bound) if is_mip else -worst
         if x is None:
             why = "time limit" if model_status == ms.kTimeLimit else h.modelStatusToString(model_status)
-            return MilpSolution(
-                f"{why} reached with no feasible solution", math.inf, -math.inf, math.inf, time_s, None, blocks
-            )
+            status = f"{why} reached with no feasible solution"
+            return MilpSolution(status, worst, bound, math.inf, time_s, None, blocks, reason)
         objective = float(info.objective_function_value)
-        if is_mip:
-            bound = float(info.mip_dual_bound)
-        else:
-            bound = objective if model_status == ms.kOptimal else -math.inf
-        gap = relative_gap(objective, bound)
+        if not is_mip and model_status == ms.kOptimal:
+            bound = objective
+        sign = 1.0 if self.sense == "min" else -1.0
+        gap = relative_gap(sign * objective, sign * bound)
         status = "optimal" if gap <= OPTIMAL_GAP else f"stopped at gap {gap:.2%}"
-        return MilpSolution(status, objective, bound, gap, time_s, x, blocks)
+        return MilpSolution(status, objective, bound, gap, time_s, x, blocks, reason)
+
+
+#: HiGHS model status (enum name) -> :attr:`MilpSolution.reason`.
+_REASONS = {
+    "kOptimal": "optimal",
+    "kTimeLimit": "time_limit",
+    "kInfeasible": "infeasible",
+    "kUnbounded": "unbounded",
+    "kInterrupt": "interrupted",
+}

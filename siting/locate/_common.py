@@ -1,4 +1,4 @@
-"""Input checks shared by every location model and a thin HiGHS MILP wrapper."""
+"""Input checks shared by every location model, and the gap target of their MILPs."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from siting.errors import InfeasibleError, InputError
-from siting.highs import new_highs
 
-__all__ = ["Problem", "prepare", "nearest_site", "solve_milp", "MilpResult"]
+__all__ = ["Problem", "prepare", "nearest_site", "EXACT_GAP"]
+
+#: HiGHS's relative gap target in the location models' MILPs (built on :class:`siting.milp.Model`):
+#: they are solved to optimality, not to the design's 1e-4.
+EXACT_GAP = 1e-9
 
 
 @dataclass(frozen=True)
@@ -124,88 +126,3 @@ def prepare(
 def nearest_site(cost: np.ndarray, selected: np.ndarray) -> np.ndarray:
     """For every demand row, the column of ``selected`` with the lowest cost (first on ties)."""
     return selected[np.argmin(cost[:, selected], axis=1)]
-
-
-@dataclass(frozen=True)
-class MilpResult:
-    """Outcome of one HiGHS MILP run."""
-
-    status: str  # "optimal", "time_limit", "infeasible", "other"
-    x: np.ndarray | None
-    objective: float
-    dual_bound: float
-    runtime_s: float
-
-
-def solve_milp(
-    c: np.ndarray,
-    a: sp.spmatrix,
-    row_lo: np.ndarray,
-    row_hi: np.ndarray,
-    col_lo: np.ndarray,
-    col_hi: np.ndarray,
-    integer: np.ndarray,
-    *,
-    time_limit_s: float | None = None,
-    start: np.ndarray | None = None,
-    offset: float = 0.0,
-    maximize: bool = False,
-    mip_rel_gap: float = 1e-9,
-    threads: int = 1,
-) -> MilpResult:
-    """Solve ``min/max c x + offset`` s.t. ``row_lo <= A x <= row_hi``, bounds, integrality, with HiGHS."""
-    import highspy
-
-    h = new_highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("mip_rel_gap", mip_rel_gap)
-    h.setOptionValue("threads", threads)
-    h.setOptionValue("random_seed", 0)
-    if time_limit_s is not None:
-        h.setOptionValue("time_limit", float(max(time_limit_s, 0.01)))
-    inf = highspy.kHighsInf
-    lp = highspy.HighsLp()
-    ncol = len(c)
-    csc = sp.csc_matrix(a)
-    csc.sort_indices()
-    lp.num_col_ = ncol
-    lp.num_row_ = csc.shape[0]
-    lp.col_cost_ = np.asarray(c, dtype=np.float64)
-    lp.col_lower_ = np.where(np.isfinite(col_lo), col_lo, -inf).astype(np.float64)
-    lp.col_upper_ = np.where(np.isfinite(col_hi), col_hi, inf).astype(np.float64)
-    lp.row_lower_ = np.where(np.isfinite(row_lo), row_lo, -inf).astype(np.float64)
-    lp.row_upper_ = np.where(np.isfinite(row_hi), row_hi, inf).astype(np.float64)
-    lp.offset_ = float(offset)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = csc.indices.astype(np.int32)
-    lp.a_matrix_.value_ = csc.data.astype(np.float64)
-    lp.integrality_ = [
-        highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous
-        for b in np.asarray(integer, dtype=bool)
-    ]
-    if maximize:
-        lp.sense_ = highspy.ObjSense.kMaximize
-    h.passModel(lp)
-    if start is not None:
-        sol = highspy.HighsSolution()
-        sol.col_value = list(np.asarray(start, dtype=np.float64))
-        sol.value_valid = True
-        h.setSolution(sol)
-    h.run()
-    status = h.getModelStatus()
-    ms = highspy.HighsModelStatus
-    info = h.getInfo()
-    name = {ms.kOptimal: "optimal", ms.kTimeLimit: "time_limit", ms.kInfeasible: "infeasible"}.get(status, "other")
-    x = None
-    if info.primal_solution_status >= 1 or name == "optimal":
-        vals = np.asarray(h.getSolution().col_value, dtype=np.float64)
-        if vals.size == ncol:
-            x = vals
-    integral = bool(np.asarray(integer, dtype=bool).any())
-    obj = float(info.objective_function_value) if x is not None else float("nan")
-    if integral:
-        bound = float(info.mip_dual_bound)
-    else:
-        bound = obj if name == "optimal" else (float("-inf") if not maximize else float("inf"))
-    return MilpResult(status=name, x=x, objective=obj, dual_bound=bound, runtime_s=float(h.getRunTime()))

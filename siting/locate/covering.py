@@ -9,8 +9,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from siting.errors import InfeasibleError, InputError
+from siting.milp import MilpSolution, Model
 
-from ._common import Problem, nearest_site, prepare, solve_milp
+from ._common import EXACT_GAP, Problem, nearest_site, prepare
 from ._solution import Solution, relative_gap
 from .heuristics import penalised_weighted_cost, vns
 
@@ -28,24 +29,21 @@ def _check_radius(radius: float) -> float:
 
 def _cover_milp(
     pr: Problem, radius: float, *, p: int | None, time_limit_s: float | None, start: np.ndarray | None = None
-):
-    """min #sites covering every row within radius (``sum y <= p`` if p given). Returns MilpResult."""
+) -> tuple[MilpSolution, np.ndarray]:
+    """min #sites covering every row within radius (``sum y <= p`` if p given); the solution and the allowed columns."""
     cols = np.flatnonzero(pr.allowed)
-    cov = sp.csc_matrix(pr.cost[:, cols] <= radius, dtype=np.float64)
     m = cols.size
-    a, lo, hi = cov, np.ones(pr.n), np.full(pr.n, np.inf)
-    if p is not None:
-        a = sp.vstack([cov, sp.csc_matrix(np.ones((1, m)))], format="csc")
-        lo, hi = np.append(lo, 0.0), np.append(hi, float(p))
     col_lo = np.zeros(m)
     col_lo[np.searchsorted(cols, pr.required)] = 1.0
+    model = Model()
+    y = model.add_vars("open", m, lb=col_lo, ub=1.0, cost=1.0, integer=True)
+    model.add_matrix("cover", sp.csc_matrix(pr.cost[:, cols] <= radius, dtype=np.float64), lo=1.0)
+    if p is not None:
+        model.add_rows("at_most_p", np.zeros(m), y, 1.0, lo=0.0, hi=float(p), n=1)
     x0 = None
     if start is not None:
         x0 = np.isin(cols, start).astype(np.float64)
-    res = solve_milp(
-        np.ones(m), a, lo, hi, col_lo, np.ones(m), np.ones(m, dtype=bool), time_limit_s=time_limit_s, start=x0
-    )
-    return res, cols
+    return model.solve(time_limit_s=time_limit_s, mip_gap=EXACT_GAP, start=x0), cols
 
 
 def lscp(
@@ -77,7 +75,7 @@ def lscp(
         raise InfeasibleError("the set-covering MILP found no solution within the time limit; give more time")
     selected = np.sort(cols[res.x > 0.5])
     obj = float(selected.size)
-    lower = min(float(np.ceil(res.dual_bound - _TOL)), obj)
+    lower = min(float(np.ceil(res.bound - _TOL)), obj)
     gap = relative_gap(obj, lower)
     assignment = nearest_site(pr.cost, selected)
     return Solution(
@@ -119,19 +117,13 @@ def mclp(
     cov_d = pr.cost[:, cols] <= r
     cov = sp.csr_matrix(cov_d, dtype=np.float64)
     # variables: y (m, binary), u (n, continuous in [0, 1]); rows: u_i - sum_{j covers i} y_j <= 0; sum y = p
-    a = sp.vstack(
-        [
-            sp.hstack([-cov, sp.identity(n, format="csr")]),
-            sp.hstack([sp.csr_matrix(np.ones((1, m))), sp.csr_matrix((1, n))]),
-        ],
-        format="csc",
-    )
-    lo = np.append(np.full(n, -np.inf), float(p))
-    hi = np.append(np.zeros(n), float(p))
-    c = np.concatenate([np.zeros(m), pr.weights])
-    col_lo = np.zeros(m + n)
+    col_lo = np.zeros(m)
     col_lo[np.searchsorted(cols, pr.required)] = 1.0
-    integer = np.concatenate([np.ones(m, dtype=bool), np.zeros(n, dtype=bool)])
+    model = Model(sense="max")
+    y = model.add_vars("open", m, lb=col_lo, ub=1.0, integer=True)
+    model.add_vars("covered", n, ub=1.0, cost=pr.weights)
+    model.add_matrix("cover", sp.hstack([-cov, sp.identity(n, format="csr")]), hi=0.0)
+    model.add_rows("p_sites", np.zeros(m), y, 1.0, lo=float(p), hi=float(p), n=1)
     # warm start: greedy on coverage gains
     y0 = np.zeros(m, dtype=bool)
     y0[np.searchsorted(cols, pr.required)] = True
@@ -143,13 +135,13 @@ def mclp(
         y0[j] = True
         got |= cov_d[:, j]
     x0 = np.concatenate([y0.astype(float), got.astype(float)])
-    res = solve_milp(c, a, lo, hi, col_lo, np.ones(m + n), integer, time_limit_s=time_limit_s, start=x0, maximize=True)
-    y = res.x[:m] > 0.5 if res.x is not None else y0
+    res = model.solve(time_limit_s=time_limit_s, mip_gap=EXACT_GAP, start=x0)
+    y = res.value("open") > 0.5 if res.x is not None else y0
     selected = np.sort(cols[y])
     within = (pr.cost[:, selected] <= r).any(axis=1)
     assignment = np.where(within, nearest_site(pr.cost, selected), -1)
     covered = float(pr.weights[within].sum())
-    bound = max(float(res.dual_bound), covered) if np.isfinite(res.dual_bound) else float(pr.weights.sum())
+    bound = max(float(res.bound), covered) if np.isfinite(res.bound) else float(pr.weights.sum())
     gap = (bound - covered) / max(abs(covered), 1e-9)
     return Solution(
         model="mclp",
@@ -206,7 +198,7 @@ def p_center(
             complete = False
             break
         res, _ = _cover_milp(pr, float(values[mid]), p=int(p), time_limit_s=left)
-        if res.status == "infeasible":
+        if res.reason == "infeasible":
             lo_i = mid + 1
             lower = float(values[mid + 1]) if mid + 1 < values.size else upper
         elif res.x is not None:

@@ -9,8 +9,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from siting.errors import InfeasibleError, InputError
+from siting.milp import Model
 
-from ._common import prepare, solve_milp
+from ._common import EXACT_GAP, prepare
 from ._solution import Solution, relative_gap
 
 __all__ = ["facility_location"]
@@ -124,7 +125,12 @@ def facility_location(
     k = ii.size
     mc = cols.size
     # variables: y (mc), x (k pairs)
-    c = np.concatenate([f[cols], w[ii] * sub[ii, jj]])
+    col_lo = np.zeros(mc)
+    col_lo[np.searchsorted(cols, pr.required)] = 1.0
+    model = Model()
+    model.add_vars("open", mc, lb=col_lo, ub=1.0, cost=f[cols], integer=True)
+    # uncapacitated: x is integral once y is (closest open site); capacitated single-sourcing needs integer x
+    model.add_vars("serve", k, ub=1.0, cost=w[ii] * sub[ii, jj], integer=not split_demand and cap is not None)
     assign_rows = sp.csr_matrix((np.ones(k), (ii, mc + np.arange(k))), shape=(n, mc + k))
     link = sp.csr_matrix(
         (
@@ -133,9 +139,8 @@ def facility_location(
         ),
         shape=(k, mc + k),
     )  # x_ij - y_j <= 0
-    blocks = [assign_rows, link]
-    lo = [np.ones(n), np.full(k, -np.inf)]
-    hi = [np.ones(n), np.zeros(k)]
+    model.add_matrix("assign", assign_rows, lo=1.0, hi=1.0)
+    model.add_matrix("link", link, hi=0.0)
     if cap is not None:
         capc = cap[cols]
         fin = np.isfinite(capc)
@@ -153,24 +158,11 @@ def facility_location(
             ),
             shape=(rows.size, mc + k),
         )
-        blocks.append(capm)
-        lo.append(np.full(rows.size, -np.inf))
-        hi.append(np.zeros(rows.size))
+        model.add_matrix("capacity", capm, hi=0.0)
     if p is not None:  # exactly p open sites
-        blocks.append(sp.csr_matrix((np.ones(mc), (np.zeros(mc, dtype=int), np.arange(mc))), shape=(1, mc + k)))
-        lo.append(np.array([float(p)]))
-        hi.append(np.array([float(p)]))
-    a = sp.vstack(blocks, format="csc")
-    col_lo = np.zeros(mc + k)
-    col_lo[np.searchsorted(cols, pr.required)] = 1.0
-    integer = np.zeros(mc + k, dtype=bool)
-    integer[:mc] = True
-    if not split_demand and cap is not None:  # uncapacitated: x is integral once y is (closest open site)
-        integer[mc:] = True
-    res = solve_milp(
-        c, a, np.concatenate(lo), np.concatenate(hi), col_lo, np.ones(mc + k), integer, time_limit_s=time_limit_s
-    )
-    if res.status == "infeasible":
+        model.add_rows("p_sites", np.zeros(mc), np.arange(mc), 1.0, lo=float(p), hi=float(p), n=1)
+    res = model.solve(time_limit_s=time_limit_s, mip_gap=EXACT_GAP)
+    if res.reason == "infeasible":
         raise InfeasibleError(
             "no set of sites can serve every demand point within the capacities; "
             "add capacity or candidates, or allow split_demand=True"
@@ -191,7 +183,7 @@ def facility_location(
         assignment_cost = float(w @ pr.cost[np.arange(n), assignment])
     fixed_total = float(f[selected].sum())
     obj = fixed_total + assignment_cost
-    lower = min(float(res.dual_bound), obj)
+    lower = min(float(res.bound), obj)
     gap = relative_gap(obj, lower)
     extra = {
         "fixed_cost_total": fixed_total,

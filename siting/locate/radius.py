@@ -21,7 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ._common import solve_milp
+from siting.milp import Model
+
+from ._common import EXACT_GAP
 
 __all__ = ["RadiusModel", "solve_radius"]
 
@@ -136,30 +138,26 @@ def solve_radius(
         if left is not None and left <= 0.05:
             break
         c, a, row_lo, offset, zoff = model.matrix(t)
-        ncol = c.size
-        # cardinality row: sum y = p
-        card = sp.csc_matrix((np.ones(m), (np.zeros(m, dtype=np.int64), np.arange(m))), shape=(1, ncol))
-        a_all = sp.vstack([a, card], format="csc")
-        lo = np.concatenate([row_lo, [p]])
-        hi = np.concatenate([np.full(row_lo.size, np.inf), [p]])
-        col_lo = np.zeros(ncol)
-        col_lo[required] = 1.0
-        col_hi = np.ones(ncol)
-        integer = np.zeros(ncol, dtype=bool)
-        integer[:m] = True
+        milp = Model(offset=offset)
+        y_lo = np.zeros(m)
+        y_lo[required] = 1.0
+        y = milp.add_vars("open", m, lb=y_lo, ub=1.0, cost=c[:m], integer=True)
+        milp.add_vars("z", c.size - m, ub=1.0, cost=c[m:])
+        milp.add_matrix("levels", a, lo=row_lo)
+        milp.add_rows("p_sites", np.zeros(m), y, 1.0, lo=float(p), hi=float(p), n=1)  # sum y = p
         start = model.start_vector(t, zoff, best_cols) if np.isfinite(best) else None
-        res = solve_milp(c, a_all, lo, hi, col_lo, col_hi, integer, time_limit_s=left, start=start, offset=offset)
-        if res.status == "infeasible":
+        res = milp.solve(time_limit_s=left, mip_gap=EXACT_GAP, start=start)
+        if res.reason == "infeasible":
             return best_cols, float("inf"), float("inf"), False, rounds
-        if np.isfinite(res.dual_bound):
-            lower = max(lower, res.dual_bound)
+        if np.isfinite(res.bound):
+            lower = max(lower, res.bound)
         if res.x is None:
             break
-        cols = np.flatnonzero(res.x[:m] > 0.5)
+        cols = np.flatnonzero(res.value("open") > 0.5)
         val = true_cost(cols)
         if val < best:
             best, best_cols = val, cols
-        if res.status != "optimal":
+        if res.reason != "optimal":
             break
         alvl = model.assigned_level(cols)
         need = np.where(alvl < model.n_levels, alvl + 1, model.n_levels)
