@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from siting.errors import InfeasibleError, InputError
-from siting.share.highs import quiet_highs, run_interruptible
+from siting.milp import Model
 
 __all__ = ["WeeklyPlan", "plan_weeks", "BACKLOG_PENALTY_PER_UNIT_WEEK"]
 
@@ -106,8 +105,6 @@ def plan_weeks(
     -------
     WeeklyPlan
     """
-    import highspy
-
     d = np.asarray(demand_units, dtype=float)
     rank = np.asarray(class_rank, dtype=int)
     if d.ndim != 2 or rank.shape != (d.shape[0],) or (d < 0).any():
@@ -170,33 +167,19 @@ def plan_weeks(
             hi.append(limit)
             r += 1
     ri, ci, vi = zip(*rows)
-    a = sp.csc_matrix((vi, (ri, ci)), shape=(r, 4 * k))
-    a.sort_indices()
-    h = quiet_highs()
-    h.setOptionValue("time_limit", float(time_limit_s))
-    h.setOptionValue("mip_rel_gap", 1e-3)
-    inf = highspy.kHighsInf
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = 4 * k, r
-    lp.col_cost_ = c
-    lp.col_lower_ = col_lo
-    lp.col_upper_ = np.where(np.isfinite(col_hi), col_hi, inf)
-    lp.row_lower_ = np.where(np.isfinite(lo), lo, -inf)
-    lp.row_upper_ = np.where(np.isfinite(hi), hi, inf)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = a.indices.astype(np.int32)
-    lp.a_matrix_.value_ = a.data.astype(np.float64)
-    kinds = highspy.HighsVarType
-    lp.integrality_ = [kinds.kContinuous] * k + [kinds.kInteger] * k + [kinds.kContinuous] * (2 * k)
-    h.passModel(lp)
-    run_interruptible(h)
-    if h.getInfo().primal_solution_status < 1:
+    model = Model()
+    model.add_vars("units", k, lb=col_lo[q0:n0], ub=col_hi[q0:n0], cost=c[q0:n0])
+    model.add_vars("runs", k, lb=col_lo[n0:i0], ub=col_hi[n0:i0], cost=c[n0:i0], integer=True)
+    model.add_vars("stock", k, lb=col_lo[i0:b0], ub=col_hi[i0:b0], cost=c[i0:b0])
+    model.add_vars("backlog", k, lb=col_lo[b0:], ub=col_hi[b0:], cost=c[b0:])
+    model.add_rows("plan", ri, ci, vi, lo=lo, hi=hi, n=r)
+    sol = model.solve(time_limit_s=time_limit_s, mip_gap=1e-3)
+    if sol.x is None:
         raise InfeasibleError(
             "the weekly plan cannot make the priority demand within each week's hours; raise the site's "
             "capacity level or hours_per_week, or use priority_rule = 'reserved'."
         )
-    x = np.asarray(h.getSolution().col_value)
+    x = sol.x
     units = np.clip(x[q0 : q0 + k], 0, None).reshape(nb, nw)
     runs = np.round(x[n0 : n0 + k]).astype(int).reshape(nb, nw)
     back = np.clip(x[b0 : b0 + k], 0, None).reshape(nb, nw)
