@@ -157,3 +157,20 @@ def test_the_cli_reaches_the_stages_only_through_the_app():
     for module, targets in import_graph().items():
         if _stage(module) == "cli":
             assert not {_stage(t) for t in targets} & running, (module, sorted(targets))
+
+
+def _third_party_imports(path: Path) -> set[str]:
+    """Top-level names of every import in a module (anywhere in it: top level, functions, TYPE_CHECKING)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Import):
+            found.update(a.name.split(".")[0] for a in node.names)
+    return found
+
+
+def test_only_the_milp_helper_talks_to_highs():
+    """One place builds HiGHS models (siting.milp, on instances from siting.highs): no stage imports highspy."""
+    users = sorted(name for name, path in MODULES.items() if "highspy" in _third_party_imports(path))
+    assert users == ["siting.highs", "siting.milp"], users

@@ -7,10 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from siting.errors import InfeasibleError, InputError
-from siting.share.highs import quiet_highs, run_interruptible, status_words
+from siting.milp import MilpSolution, Model, status_words
 from siting.share.problem import ShareProblem
 
 __all__ = ["DesignResult", "design_network"]
@@ -68,17 +67,13 @@ class DesignResult:
 
 @dataclass(frozen=True)
 class _Model:
-    c: np.ndarray
-    a: sp.csr_matrix
-    row_lo: np.ndarray
-    row_hi: np.ndarray
+    milp: Model  # columns: open (n*L), local shares (P*T, pair-major), offshore shares (O*T)
     n_y: int
     pairs: np.ndarray  # (P, 2) site, group of each x column block
     off_groups: np.ndarray  # groups with an offshore column
     demand: np.ndarray  # (G, T) weekly units of each group
     members: np.ndarray  # stores of the model
     group_of: np.ndarray  # group of each member store
-    y_hi: np.ndarray  # 1 where a site may open at a level, else 0
 
 
 def _groups(pb: ShareProblem, stores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -123,113 +118,80 @@ def _build(pb: ShareProblem, brands: Sequence[int]) -> _Model:
     pairs = np.argwhere(ok)  # (P, 2) site, group
     off_groups = np.flatnonzero(~prio)
     n_y, n_p, n_o = n * lv, len(pairs), len(off_groups)
-    # columns: y (n*L), x (P*T, pair-major: share of a group's demand served by a site), o (O*T offshore share)
-    x0, o0 = n_y, n_y + n_p * t_count
-    ncol = o0 + n_o * t_count
-    c = np.zeros(ncol)
-    c[:n_y] = (np.asarray(pb.rent_per_yr) + np.asarray(pb.setup_per_yr)).ravel()
     si, gi = pairs[:, 0], pairs[:, 1]
     per_unit = np.asarray(pb.unit_cost_per_unit)[group_brand[gi]] + np.asarray(pb.delivery_cost_per_unit)[si, rep[gi]]
     per_unit = per_unit + pb.holding_per_unit
-    c[x0:o0] = (per_unit[:, None] * demand[gi] * weeks[None, :]).ravel()
     ob = group_brand[off_groups]
-    c[o0:] = (np.asarray(pb.offshore_landed_per_unit)[ob][:, None] * demand[off_groups] * weeks[None, :]).ravel()
-    rows, cols, vals, lo, hi = [], [], [], [], []
+    milp = Model()
+    # y[i, l]: site i open at level l (only where its floor area allows the level)
+    y = milp.add_vars(
+        "open",
+        n_y,
+        ub=np.asarray(pb.level_allowed, dtype=float).ravel(),
+        cost=(np.asarray(pb.rent_per_yr) + np.asarray(pb.setup_per_yr)).ravel(),
+        integer=True,
+    )
+    # x[p, t]: share of a group's demand served by a site (pair p) in season t; o[g, t] the offshore share
+    xcols = milp.add_vars("local", (n_p, t_count), ub=1.0, cost=per_unit[:, None] * demand[gi] * weeks[None, :])
+    off_cost = np.asarray(pb.offshore_landed_per_unit)[ob][:, None] * demand[off_groups] * weeks[None, :]
+    ocols = milp.add_vars("offshore", (n_o, t_count), ub=1.0, cost=off_cost)
     tt = np.arange(t_count)
     # demand rows: sum_i x[i,g,t] + o[g,t] = 1 per (group, season)
-    xcols = x0 + np.arange(n_p * t_count).reshape(n_p, t_count)
-    rows.append((gi[:, None] * t_count + tt[None, :]).ravel())
-    cols.append(xcols.ravel())
-    vals.append(np.ones(n_p * t_count))
-    ocols = o0 + np.arange(n_o * t_count).reshape(n_o, t_count)
-    rows.append((off_groups[:, None] * t_count + tt[None, :]).ravel())
-    cols.append(ocols.ravel())
-    vals.append(np.ones(n_o * t_count))
-    r = g_count * t_count
-    lo.append(np.ones(r))
-    hi.append(np.ones(r))
+    milp.add_rows(
+        "demand",
+        np.concatenate([(gi[:, None] * t_count + tt[None, :]).ravel(), (off_groups[:, None] * t_count + tt).ravel()]),
+        np.concatenate([xcols.ravel(), ocols.ravel()]),
+        1.0,
+        lo=1.0,
+        hi=1.0,
+        n=g_count * t_count,
+    )
     # capacity rows: sum_g d[g,t] x[i,g,t] - u * sum_l cap_l y[i,l] <= 0 per (site, season); they also
     # close every flow of a closed site (per-pair linking rows would tighten the relaxation but made
     # the LP 100x slower on the demo)
-    rows.append((r + si[:, None] * t_count + tt[None, :]).ravel())
-    cols.append(xcols.ravel())
-    vals.append(demand[gi].ravel())
     cap = np.asarray(pb.capacity_units_per_week, dtype=float) * pb.max_utilisation
     ii, ll, tq = np.meshgrid(np.arange(n), np.arange(lv), tt, indexing="ij")
-    rows.append((r + ii * t_count + tq).ravel())
-    cols.append((ii * lv + ll).ravel())
-    vals.append(-cap[ll].ravel())
-    lo.append(np.full(n * t_count, -np.inf))
-    hi.append(np.zeros(n * t_count))
-    r += n * t_count
+    milp.add_rows(
+        "capacity",
+        np.concatenate([(si[:, None] * t_count + tt[None, :]).ravel(), (ii * t_count + tq).ravel()]),
+        np.concatenate([xcols.ravel(), y[ii * lv + ll].ravel()]),
+        np.concatenate([demand[gi].ravel(), -cap[ll].ravel()]),
+        hi=0.0,
+        n=n * t_count,
+    )
     # one level per site: sum_l y[i,l] <= 1
-    il, ll2 = np.meshgrid(np.arange(n), np.arange(lv), indexing="ij")
-    rows.append((r + il).ravel())
-    cols.append((il * lv + ll2).ravel())
-    vals.append(np.ones(n * lv))
-    lo.append(np.full(n, -np.inf))
-    hi.append(np.ones(n))
-    r += n
-    a = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(r, ncol))
-    y_hi = np.asarray(pb.level_allowed, dtype=float).ravel()
-    return _Model(c, a, np.concatenate(lo), np.concatenate(hi), n_y, pairs, off_groups, demand, members, group_of, y_hi)
+    il = np.repeat(np.arange(n), lv)
+    milp.add_rows("one_level", il, y, 1.0, hi=1.0, n=n)
+    return _Model(milp, n_y, pairs, off_groups, demand, members, group_of)
 
 
-def _highs(model: _Model, *, integer: bool, y_fixed: np.ndarray | None, time_limit_s: float, gap: float, start=None):
-    import highspy
-
-    h = quiet_highs()
-    h.setOptionValue("mip_rel_gap", gap)
-    h.setOptionValue("time_limit", float(max(time_limit_s, 0.01)))
-    inf = highspy.kHighsInf
-    ncol = len(model.c)
-    col_lo, col_hi = np.zeros(ncol), np.ones(ncol)
-    col_hi[: model.n_y] = model.y_hi
+def _solve(
+    model: _Model,
+    *,
+    integer: bool,
+    y_fixed: np.ndarray | None,
+    time_limit_s: float,
+    gap: float,
+    start: np.ndarray | None = None,
+) -> MilpSolution:
+    """The MILP (``integer``) or its LP relaxation, optionally with every site's level fixed to ``y_fixed``."""
+    lb, ub = model.milp.bounds()
     if y_fixed is not None:
-        col_lo[: model.n_y] = col_hi[: model.n_y] = y_fixed
-    csc = model.a.tocsc()
-    csc.sort_indices()
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = ncol, csc.shape[0]
-    lp.col_cost_ = model.c
-    lp.col_lower_, lp.col_upper_ = col_lo, col_hi
-    lp.row_lower_ = np.where(np.isfinite(model.row_lo), model.row_lo, -inf)
-    lp.row_upper_ = np.where(np.isfinite(model.row_hi), model.row_hi, inf)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = csc.indices.astype(np.int32)
-    lp.a_matrix_.value_ = csc.data.astype(np.float64)
-    if integer and y_fixed is None:
-        kinds = highspy.HighsVarType
-        lp.integrality_ = [kinds.kInteger] * model.n_y + [kinds.kContinuous] * (ncol - model.n_y)
-    h.passModel(lp)
-    if start is not None:
-        sol = highspy.HighsSolution()
-        sol.col_value = list(np.asarray(start, dtype=np.float64))
-        sol.value_valid = True
-        h.setSolution(sol)
-    run_interruptible(h)
-    ms = highspy.HighsModelStatus
-    status = {
-        ms.kOptimal: "optimal",
-        ms.kTimeLimit: "time_limit",
-        ms.kInfeasible: "infeasible",
-        ms.kInterrupt: "interrupted",
-    }.get(h.getModelStatus(), "other")
-    info = h.getInfo()
-    x = np.asarray(h.getSolution().col_value) if info.primal_solution_status >= 1 else None
-    bound = float(info.mip_dual_bound) if integer and y_fixed is None else float(info.objective_function_value)
-    return status, x, float(info.objective_function_value), bound
+        lb[: model.n_y] = ub[: model.n_y] = y_fixed
+    return model.milp.solve(
+        time_limit_s=time_limit_s, mip_gap=gap, start=start, col_lower=lb, col_upper=ub, relax=not integer
+    )
 
 
 def _warm_start(model: _Model, pb: ShareProblem, time_limit_s: float) -> tuple[np.ndarray | None, float, float]:
     """LP relaxation rounded up: every site the relaxation uses opens at the smallest level carrying its
     relaxed load; then the flows are re-optimised with those sites fixed (always feasible). Also returns
     the LP relaxation's optimum, a lower bound on the design's cost (``-inf`` if not solved)."""
-    status, x, lp_obj, _ = _highs(model, integer=False, y_fixed=None, time_limit_s=time_limit_s, gap=0.0)
-    if x is None or status != "optimal":
+    lp = _solve(model, integer=False, y_fixed=None, time_limit_s=time_limit_s, gap=0.0)
+    x = lp.x
+    if x is None or lp.reason != "optimal":
         return None, float("inf"), float("-inf")
-    lp_bound = float(lp_obj)
+    lp_bound = float(lp.objective)
     n, lv, t_count = pb.n_sites, len(pb.capacity_units_per_week), len(pb.season_names)
     y = x[: model.n_y].reshape(n, lv)
     xf = x[model.n_y : model.n_y + len(model.pairs) * t_count].reshape(len(model.pairs), t_count)
@@ -242,10 +204,10 @@ def _warm_start(model: _Model, pb: ShareProblem, time_limit_s: float) -> tuple[n
         levels = np.flatnonzero(allowed[i])  # the relaxation only uses allowed levels
         fits = levels[cap[levels] >= load[i].max() - 1e-6]
         fixed[i, fits[0] if len(fits) else levels[np.argmax(cap[levels])]] = 1.0
-    status, x2, obj, _ = _highs(model, integer=False, y_fixed=fixed.ravel(), time_limit_s=time_limit_s, gap=0.0)
-    if x2 is None or status != "optimal":
+    fixed_lp = _solve(model, integer=False, y_fixed=fixed.ravel(), time_limit_s=time_limit_s, gap=0.0)
+    if fixed_lp.x is None or fixed_lp.reason != "optimal":
         return None, float("inf"), lp_bound
-    return x2, obj, lp_bound
+    return fixed_lp.x, fixed_lp.objective, lp_bound
 
 
 def design_network(
@@ -300,11 +262,12 @@ def design_network(
         opened = np.flatnonzero(np.asarray(start_levels) >= 0)
         fixed[opened, np.asarray(start_levels)[opened]] = 1.0
         fixed *= np.asarray(problem.level_allowed, dtype=float)
-        status, x2, obj2, _ = _highs(model, integer=False, y_fixed=fixed.ravel(), time_limit_s=time_limit_s, gap=0.0)
-        if x2 is not None and status == "optimal" and obj2 < start_cost:
-            start, start_cost = x2, obj2
+        known = _solve(model, integer=False, y_fixed=fixed.ravel(), time_limit_s=time_limit_s, gap=0.0)
+        if known.x is not None and known.reason == "optimal" and known.objective < start_cost:
+            start, start_cost = known.x, known.objective
     left = time_limit_s - (time.perf_counter() - t0)
-    status, x, _, bound = _highs(model, integer=True, y_fixed=None, time_limit_s=left, gap=mip_gap, start=start)
+    sol = _solve(model, integer=True, y_fixed=None, time_limit_s=left, gap=mip_gap, start=start)
+    status, x, bound = sol.reason, sol.x, sol.bound
     bound = max(bound, lp_bound) if np.isfinite(bound) else lp_bound  # the best bound known
     if x is None:
         if status == "infeasible":
