@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 _RUNTIME_JS = r"""
-var siting = window.siting = window.siting || {layers: {}};
+var siting = window.siting = window.siting || {layers: {}, clusters: {}};
 siting.geoLayer = function (map, key, data, o) {
   var base = o.style || {};
   function style(f) {
@@ -34,7 +34,7 @@ siting.geoLayer = function (map, key, data, o) {
     if (p.w) { s.weight = p.w; }
     return s;
   }
-  var layer = L.geoJSON(data, {
+  var gopts = {
     style: style,
     pointToLayer: function (f, ll) {
       var p = f.properties;
@@ -63,7 +63,21 @@ siting.geoLayer = function (map, key, data, o) {
       }
       if (p.t || p.h) { l.bindTooltip(p.t || p.h, {sticky: o.kind !== 'label'}); }
     }
-  });
+  };
+  if (o.pane) {  // e.g. the land-and-sea base: its own pane below every data layer
+    if (!map.getPane(o.pane)) { map.createPane(o.pane).style.zIndex = o.paneZ || 250; }
+    gopts.pane = o.pane;
+  }
+  if (o.interactive === false) { gopts.interactive = false; }
+  var layer = L.geoJSON(data, gopts);
+  if (o.cluster) {  // point markers into a Leaflet.markercluster group, shapes (footprints) as they are
+    var group = L.featureGroup(), mc = L.markerClusterGroup(L.Util.extend({showCoverageOnHover: false,
+      maxClusterRadius: 40, disableClusteringAtZoom: 16, chunkedLoading: true}, o.cluster));
+    layer.eachLayer(function (l) { if (l instanceof L.Marker) { mc.addLayer(l); } else { group.addLayer(l); } });
+    group.addLayer(mc);
+    layer = group;
+    siting.clusters[key] = mc;
+  }
   siting.layers[key] = layer;
   return layer;
 };
@@ -151,6 +165,7 @@ _RUNTIME_CSS = """
 .siting-legend-row{display:flex;align-items:center;gap:6px;margin:1px 0}
 .siting-legend-row i{display:inline-block;width:16px;height:11px;border:1px solid rgba(0,0,0,.3);flex:none}
 .siting-legend-dot{display:inline-block;border-radius:50%;border:1px solid rgba(0,0,0,.5);flex:none;opacity:.85}
+.siting-legend-dash{display:inline-block;width:22px;height:0;border-top:3px dashed;flex:none}
 .siting-legend-bar{height:10px;border:1px solid rgba(0,0,0,.3);margin-top:2px;min-width:150px}
 .siting-legend-ends{display:flex;justify-content:space-between;gap:10px}
 .siting-title{position:absolute;top:10px;left:50%;transform:translateX(-50%);z-index:1000;max-width:55%;text-align:center;
@@ -251,6 +266,11 @@ class DataLayer(Layer):
     ``r`` radius (px), ``z`` z-index offset of a label, ``l`` label text, ``k`` label text colour,
     ``p`` popup HTML and ``t`` tooltip HTML (both already escaped); or, for a compact popup,
     ``h`` heading and ``v`` values (escaped), labelled by the layer's ``fields``.
+
+    ``pane`` puts the layer in its own Leaflet pane (z-index ``pane_z``, default 250: above the
+    tiles, below the overlay pane), ``interactive=False`` makes it ignore the mouse, and
+    ``cluster`` (Leaflet.markercluster options, ``{}`` for the defaults) gathers its point markers
+    into clusters; the page must then load Leaflet.markercluster (:func:`siting.maps.page.use_markercluster`).
     """
 
     _template = Template(
@@ -275,6 +295,10 @@ var {{ this.get_name() }} = siting.geoLayer({{ this._parent.get_name() }}, {{ th
         size_px: int | None = None,
         z_offset: int = 0,
         fields: list[str] | None = None,
+        pane: str | None = None,
+        pane_z: int | None = None,
+        interactive: bool = True,
+        cluster: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "SitingLayer"
@@ -291,6 +315,9 @@ var {{ this.get_name() }} = siting.geoLayer({{ this._parent.get_name() }}, {{ th
                 "size": size_px,
                 "z": z_offset,
                 "fields": fields,
+                **({"pane": pane, "paneZ": pane_z} if pane else {}),
+                **({} if interactive else {"interactive": False}),
+                **({"cluster": cluster} if cluster is not None else {}),
             }
         )
 

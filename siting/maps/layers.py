@@ -199,9 +199,13 @@ def stores_layer(stores: gpd.GeoDataFrame, simplify_m: float) -> tuple[DataLayer
 
 
 def candidate_layers(
-    candidates: gpd.GeoDataFrame, chosen: Any, simplify_m: float
+    candidates: gpd.GeoDataFrame, chosen: Any, simplify_m: float, *, cluster: bool = False
 ) -> tuple[list[DataLayer], list[tuple[str, Scale]]]:
-    """Candidate sites (footprint + rank label coloured by rank, breakdown popup) and the chosen sites (stars)."""
+    """Candidate sites (footprint + rank label coloured by rank, breakdown popup) and the chosen sites (stars).
+
+    With ``cluster``, the rank labels gather into Leaflet.markercluster clusters until zoom 16
+    (footprints and chosen stars stay as they are); the page must load it (``use_markercluster``).
+    """
     _require(candidates, ["site_id"], "candidates")
     c = prepare(candidates, "candidates", simplify_m=simplify_m)
     criteria = criteria_columns(c)
@@ -260,6 +264,7 @@ def candidate_layers(
             icon_class="siting-rank",
             size_px=22,
             style={"weight": 1.5, "fillOpacity": 0.25, "opacity": 0.9},
+            cluster={} if cluster else None,
         )
     ]
     scales: list[tuple[str, Scale]] = [("candidates", scale)]
@@ -317,8 +322,8 @@ def _chosen_rows(c: gpd.GeoDataFrame, chosen: Any) -> gpd.GeoDataFrame | None:
     return c[c["site_id"].astype(str).isin(ids)]
 
 
-def lanes_layer(lanes: gpd.GeoDataFrame, simplify_m: float) -> tuple[DataLayer, Scale]:
-    """Lanes (or tours) as lines: width by ``trips_per_week``, colour by CO2e, the worst drawn on top."""
+def lanes_layer(lanes: gpd.GeoDataFrame, simplify_m: float, *, show: bool = True) -> tuple[DataLayer, Scale]:
+    """Lanes as lines: width by ``trips_per_week``, colour by CO2e, the worst drawn on top (``show``: at first)."""
     _require(lanes, ["site_id"], "lanes")
     l4 = prepare(lanes, "lanes", simplify_m=simplify_m)
     co2_col = next((k for k in ("co2e_wtw_kg_per_week", "co2e_ttw_kg_per_week") if k in l4.columns), None)
@@ -382,6 +387,7 @@ def lanes_layer(lanes: gpd.GeoDataFrame, simplify_m: float) -> tuple[DataLayer, 
         fields=[_esc(f) for f in shown],
         class_name="siting-lanes",
         style={"opacity": 0.85, "lineCap": "round", "lineJoin": "round"},
+        show=show,
     )
     return layer, scale
 

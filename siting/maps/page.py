@@ -9,9 +9,15 @@ import folium
 from branca.element import Element
 
 from siting.maps.elements import RawHtml, Runtime
-from siting.maps.offline import JQUERY_JS_URL, LEAFLET_CSS_URL, LEAFLET_JS_URL
+from siting.maps.offline import (
+    JQUERY_JS_URL,
+    LEAFLET_CSS_URL,
+    LEAFLET_JS_URL,
+    MARKERCLUSTER_CSS_URLS,
+    MARKERCLUSTER_JS_URL,
+)
 
-__all__ = ["offline_page", "stable_ids", "OSM_TILES", "OSM_ATTRIBUTION"]
+__all__ = ["offline_page", "stable_ids", "use_markercluster", "OSM_TILES", "OSM_ATTRIBUTION"]
 
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
@@ -45,6 +51,19 @@ def offline_page(title: str) -> folium.Map:
     root.header.add_child(RawHtml(f"<title>{html.escape(title)}</title>"), name="siting_title")
     folium.TileLayer(OSM_TILES, attr=OSM_ATTRIBUTION, name="OpenStreetMap", max_zoom=19).add_to(m)
     return m
+
+
+def use_markercluster(m: folium.Map) -> None:
+    """Make the page load Leaflet.markercluster (inlined when saved), after Leaflet; once.
+
+    Parameters
+    ----------
+    m : folium.Map
+        A map from :func:`offline_page`.
+    """
+    if ("markercluster", MARKERCLUSTER_JS_URL) not in m.default_js:
+        m.default_js = [*m.default_js, ("markercluster", MARKERCLUSTER_JS_URL)]
+        m.default_css = [*m.default_css, *((f"markercluster_css{i}", u) for i, u in enumerate(MARKERCLUSTER_CSS_URLS))]
 
 
 def stable_ids(root: Element) -> None:
