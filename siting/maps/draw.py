@@ -261,7 +261,8 @@ def save_map(m: folium.Map, path: str | os.PathLike[str], *, offline: bool = Tru
     path : path-like
         Destination ``.html`` file; its folder is created if missing.
     offline : bool
-        True (default) inlines Leaflet, jQuery and the marker images from the ``xstatic`` packages,
+        True (default) inlines Leaflet and its marker images from the ``xstatic`` package (and
+        Leaflet.markercluster from the copy in ``siting/maps/assets`` when sites cluster),
         so the page needs no network except for base-map tiles. False keeps CDN links (smaller file).
 
     Returns

@@ -9,10 +9,19 @@ from typing import Any
 import numpy as np
 import shapely
 
-__all__ = ["js_json", "feature_collection", "geojson_geometries", "COORD_DECIMALS"]
+__all__ = [
+    "js_json",
+    "feature_collection",
+    "packed_lines",
+    "packed_polygons",
+    "geojson_geometries",
+    "COORD_DECIMALS",
+    "PACKED_DECIMALS",
+]
 
 _SCRIPT_BREAK = re.compile(r"<(?=[/!])")
 COORD_DECIMALS = 6  # about 0.1 m: more than enough for display, a third of the size of full doubles
+PACKED_DECIMALS = 5  # about 1.1 m (latitude): what packed lines keep
 
 
 def js_json(obj: Any) -> str:
@@ -112,3 +121,112 @@ def geojson_geometries(geoms: np.ndarray, decimals: int) -> list[dict[str, Any]]
             value = mine
         out.append({"type": _VECTOR_TYPES[type_id], "coordinates": value})
     return out
+
+
+def packed_lines(geoms: np.ndarray, props: list[dict[str, Any]], decimals: int = PACKED_DECIMALS) -> dict[str, Any]:
+    """Lines packed as one prefix tree of integer coordinates, for the page to unpack (``siting.unpack``).
+
+    Routes from one site share their first stretch of road; tours leave and come back along the same
+    roads. Each line's vertices, rounded to ``decimals`` (integers at scale ``10**decimals``), are
+    inserted into a tree whose nodes are (parent, vertex): a line is the path from a root to its
+    last node, and lines with a common start share those nodes. Each node is written as three
+    integers (node - parent, dx, dy from the parent; a root has 0 and its own coordinates), so
+    most nodes take a few characters instead of about 20 in GeoJSON.
+
+    Parameters
+    ----------
+    geoms : ndarray of shapely LineStrings
+        In lon/lat; missing or empty ones are dropped with their properties. Anything but a
+        LineString falls back to :func:`feature_collection`.
+    props : list of dict
+        The features' properties.
+    decimals : int
+        Decimals kept.
+
+    Returns
+    -------
+    dict
+        ``{"type": "FeatureCollection", "s": scale, "t": [...], "features": [{"e": node,
+        "properties": ...}, ...]}``; a plain FeatureCollection when a geometry is not a LineString.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    kept = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
+    lines = geoms[kept]
+    if not len(lines) or (shapely.get_type_id(lines) != 1).any() or shapely.has_z(lines).any():
+        return feature_collection(geoms, props)
+    scale = 10**decimals
+    xy = np.rint(shapely.get_coordinates(lines) * scale).astype(np.int64)
+    ends = np.cumsum(shapely.get_num_coordinates(lines)).tolist()
+    children: dict[tuple[int, int, int], int] = {}
+    parent: list[int] = []
+    coords: list[tuple[int, int]] = []
+    last: list[int] = []
+    start = 0
+    for end in ends:
+        node = -1
+        for x, y in xy[start:end].tolist():
+            if node >= 0 and coords[node] == (x, y):
+                continue  # a repeated vertex
+            key = (node, x, y)
+            nxt = children.get(key)
+            if nxt is None:
+                nxt = children[key] = len(coords)
+                parent.append(node)
+                coords.append((x, y))
+            node = nxt
+        last.append(node)
+        start = end
+    flat: list[int] = []
+    for i, (p, (x, y)) in enumerate(zip(parent, coords)):
+        if p < 0:
+            flat += [0, x, y]
+        else:
+            px, py = coords[p]
+            flat += [i - p, x - px, y - py]
+    feats = [{"e": e, "properties": props[i]} for e, i in zip(last, kept.tolist())]
+    return {"type": "FeatureCollection", "s": scale, "t": flat, "features": feats}
+
+
+def packed_polygons(geoms: np.ndarray, props: list[dict[str, Any]], decimals: int = PACKED_DECIMALS) -> dict[str, Any]:
+    """Polygons with their rings as integer deltas, for the page to unpack (``siting.unpack``).
+
+    Each ring is written as ``[x0, y0, dx1, dy1, ...]`` in units of ``10**-decimals`` degrees
+    (repeated vertices dropped), so a vertex takes a few characters instead of about 20.
+
+    Parameters
+    ----------
+    geoms : ndarray of shapely Polygons or MultiPolygons
+        In lon/lat; missing or empty ones are dropped with their properties. Anything else
+        falls back to :func:`feature_collection`.
+    props : list of dict
+    decimals : int
+
+    Returns
+    -------
+    dict
+        ``{"type": "FeatureCollection", "s": scale, "features": [{"g": [[ring, ...], ...],
+        "properties": ...}, ...]}`` (one list of rings per polygon part).
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    kept = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
+    if not len(kept) or not np.isin(shapely.get_type_id(geoms[kept]), (3, 6)).all():
+        return feature_collection(geoms, props)
+    scale = 10**decimals
+    feats = []
+    for i in kept.tolist():
+        parts = []
+        for part in shapely.get_parts(geoms[i]):
+            rings = []
+            for ring in [part.exterior, *part.interiors]:
+                xy = np.rint(np.asarray(ring.coords)[:, :2] * scale).astype(np.int64)
+                keep = np.r_[True, np.any(xy[1:] != xy[:-1], axis=1)]
+                xy = xy[keep]
+                if len(xy) < 4:
+                    continue  # a ring smaller than the rounding
+                d = np.vstack([xy[:1], np.diff(xy, axis=0)])
+                rings.append(d.ravel().tolist())
+            if rings:
+                parts.append(rings)
+        if parts:
+            feats.append({"g": parts, "properties": props[i]})
+    return {"type": "FeatureCollection", "s": scale, "features": feats}

@@ -1,4 +1,4 @@
-"""The one offline page skeleton every siting map starts from (Leaflet + jQuery, the runtime, a title, OSM tiles)."""
+"""The one offline page skeleton every siting map starts from (Leaflet, the runtime, a title, OSM tiles)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from branca.element import Element
 
 from siting.maps.elements import RawHtml, Runtime
 from siting.maps.offline import (
-    JQUERY_JS_URL,
     LEAFLET_CSS_URL,
     LEAFLET_JS_URL,
     MARKERCLUSTER_CSS_URLS,
@@ -26,7 +25,7 @@ OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">Open
 def offline_page(title: str) -> folium.Map:
     """An empty folium map that :func:`siting.maps.draw.save_map` can write as one offline page.
 
-    The page loads only Leaflet and jQuery (inlined when saved; no Bootstrap or Font Awesome, so
+    The page loads only Leaflet (inlined when saved; no jQuery, Bootstrap or Font Awesome, so
     ``folium.Icon`` cannot be used), carries the siting runtime (:class:`~siting.maps.elements.Legend`,
     :class:`~siting.maps.elements.Title`, :class:`~siting.maps.elements.Controls`,
     :class:`~siting.maps.elements.DataLayer` need it), a ``<title>`` and the OpenStreetMap tile
@@ -44,7 +43,7 @@ def offline_page(title: str) -> folium.Map:
         Call :func:`stable_ids` once every element is added, so that equal maps give equal files.
     """
     m = folium.Map(location=[0.0, 0.0], zoom_start=13, tiles=None)
-    m.default_js = [("leaflet", LEAFLET_JS_URL), ("jquery", JQUERY_JS_URL)]
+    m.default_js = [("leaflet", LEAFLET_JS_URL)]  # jQuery (87 KB) is used by nothing on the page
     m.default_css = [("leaflet_css", LEAFLET_CSS_URL)]
     m.add_child(Runtime(), name="siting_runtime")
     root: Any = m.get_root()  # a branca Figure (typed as Element)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from siting.maps.display import prepare
-from siting.maps.elements import DataLayer, feature_collection
+from siting.maps.elements import DataLayer, packed_lines, packed_polygons
 from siting.maps.layers import _cells, _esc, _require
 from siting.maps.legend import Scale, fmt
 from siting.maps.palettes import categorical_colours
@@ -87,7 +87,7 @@ def tours_layer(tours: gpd.GeoDataFrame, simplify_m: float) -> tuple[DataLayer, 
     layer = DataLayer(
         "tours",
         f"Tours ({n:,})",
-        feature_collection(t4.geometry.to_numpy(), props),
+        packed_lines(t4.geometry.to_numpy(), props),
         fields=[_esc(f) for f in shown],
         class_name="siting-tours",
         style={"weight": 3.5, "opacity": 0.9, "lineCap": "round", "lineJoin": "round"},
@@ -99,15 +99,17 @@ def access_layer(legs: gpd.GeoDataFrame, simplify_m: float) -> tuple[DataLayer, 
     """Access legs: the straight line from each store or site to its point on the road, thin and dashed."""
     _require(legs, ["layer", "id", "length_m"], "access legs")
     a4 = prepare(legs, "access legs", simplify_m=0.0)  # two points each: nothing to simplify
+    heads: dict[str, int] = {}  # "Access leg of store ": written once per layer kind
     props = [
-        {"t": _esc(f"Access leg of {kind} {i}: {fmt(float(m))} m to the road")}
+        {"h": [heads.setdefault(_esc(f"Access leg of {kind} "), len(heads)), _esc(f"{i}: {fmt(float(m))} m")]}
         for kind, i, m in zip(a4["layer"], a4["id"], a4["length_m"])
     ]
     layer = DataLayer(
         "access",
         f"Access legs to the road ({len(a4):,})",
-        feature_collection(a4.geometry.to_numpy(), props),
+        packed_lines(a4.geometry.to_numpy(), props),
         class_name="siting-access",
+        heads=list(heads),
         style={"color": ACCESS_COLOUR, "weight": 1.2, "opacity": 0.9, "dashArray": ACCESS_DASH},
     )
     return layer, Scale("Access legs", "dashes", (ACCESS_COLOUR,), labels=("store/site → its road (straight)",))
@@ -130,7 +132,7 @@ def base_layer(base: gpd.GeoDataFrame, simplify_m: float) -> tuple[DataLayer, Sc
     layer = DataLayer(
         "base",
         "Land and sea (OSM extract)",
-        feature_collection(a4.geometry.to_numpy(), props),
+        packed_polygons(a4.geometry.to_numpy(), props),
         class_name="siting-base",
         style={"stroke": False, "fillOpacity": 1.0},
         pane="sitingBase",
@@ -160,7 +162,7 @@ def ferries_layer(base: gpd.GeoDataFrame, simplify_m: float) -> tuple[DataLayer,
     layer = DataLayer(
         "ferries",
         f"Ferries ({len(f4):,})",
-        feature_collection(np.asarray(f4.geometry.to_numpy(), dtype=object), props),
+        packed_lines(np.asarray(f4.geometry.to_numpy(), dtype=object), props),
         class_name="siting-ferries",
         style={"color": FERRY_COLOUR, "weight": 4, "opacity": 0.95, "dashArray": FERRY_DASH, "lineCap": "butt"},
     )
