@@ -31,6 +31,12 @@ UNRANKED_COLOR = "#adb5bd"
 LANE_COLOUR_STEPS = 64
 
 
+def packed_decimals(simplify_m: float) -> int:
+    """Decimals of packed coordinates: 5 (about 1.1 m) from a 5 m display tolerance up, as
+    :func:`siting.maps.display.prepare` rounds them; 6 (0.1 m) below, so city maps keep every vertex."""
+    return 5 if simplify_m >= 5 else 6
+
+
 def _esc(value: object) -> str:
     if isinstance(value, str):
         return html.escape(value, quote=True)
@@ -396,7 +402,7 @@ def lanes_layer(lanes: gpd.GeoDataFrame, simplify_m: float, *, show: bool = True
     layer = DataLayer(
         "lanes",
         f"Delivery lanes ({len(l4):,})",
-        packed_lines(np.array(geoms, dtype=object), props),
+        packed_lines(np.array(geoms, dtype=object), props, packed_decimals(simplify_m)),
         fields=[_esc(f) for f in shown],
         consts=consts,
         palette=palette,
@@ -490,7 +496,7 @@ def isochrones_layer(iso: gpd.GeoDataFrame, simplify_m: float) -> tuple[DataLaye
     layer = DataLayer(
         "isochrones",
         "Isochrones",
-        packed_polygons(i4.geometry.to_numpy(), props),
+        packed_polygons(i4.geometry.to_numpy(), props, packed_decimals(simplify_m)),
         class_name="siting-isochrones",
         style={"weight": 2, "fillOpacity": 0.1, "opacity": 0.8},
     )

@@ -8,7 +8,7 @@ import pandas as pd
 
 from siting.maps.display import prepare
 from siting.maps.elements import DataLayer, packed_lines, packed_polygons
-from siting.maps.layers import _cells, _esc, _require
+from siting.maps.layers import _cells, _esc, _require, packed_decimals
 from siting.maps.legend import Scale, fmt
 from siting.maps.palettes import categorical_colours
 
@@ -87,7 +87,7 @@ def tours_layer(tours: gpd.GeoDataFrame, simplify_m: float) -> tuple[DataLayer, 
     layer = DataLayer(
         "tours",
         f"Tours ({n:,})",
-        packed_lines(t4.geometry.to_numpy(), props),
+        packed_lines(t4.geometry.to_numpy(), props, packed_decimals(simplify_m)),
         fields=[_esc(f) for f in shown],
         class_name="siting-tours",
         style={"weight": 3.5, "opacity": 0.9, "lineCap": "round", "lineJoin": "round"},
@@ -107,7 +107,7 @@ def access_layer(legs: gpd.GeoDataFrame, simplify_m: float) -> tuple[DataLayer, 
     layer = DataLayer(
         "access",
         f"Access legs to the road ({len(a4):,})",
-        packed_lines(a4.geometry.to_numpy(), props),
+        packed_lines(a4.geometry.to_numpy(), props, packed_decimals(simplify_m)),
         class_name="siting-access",
         heads=list(heads),
         style={"color": ACCESS_COLOUR, "weight": 1.2, "opacity": 0.9, "dashArray": ACCESS_DASH},
@@ -132,7 +132,7 @@ def base_layer(base: gpd.GeoDataFrame, simplify_m: float) -> tuple[DataLayer, Sc
     layer = DataLayer(
         "base",
         "Land and sea (OSM extract)",
-        packed_polygons(a4.geometry.to_numpy(), props),
+        packed_polygons(a4.geometry.to_numpy(), props, packed_decimals(max(simplify_m, 3.0))),
         class_name="siting-base",
         style={"stroke": False, "fillOpacity": 1.0},
         pane="sitingBase",
@@ -162,7 +162,7 @@ def ferries_layer(base: gpd.GeoDataFrame, simplify_m: float) -> tuple[DataLayer,
     layer = DataLayer(
         "ferries",
         f"Ferries ({len(f4):,})",
-        packed_lines(np.asarray(f4.geometry.to_numpy(), dtype=object), props),
+        packed_lines(np.asarray(f4.geometry.to_numpy(), dtype=object), props, packed_decimals(simplify_m)),
         class_name="siting-ferries",
         style={"color": FERRY_COLOUR, "weight": 4, "opacity": 0.95, "dashArray": FERRY_DASH, "lineCap": "butt"},
     )
