@@ -67,8 +67,8 @@ def read_landuse(path: str | Path) -> gpd.GeoDataFrame:
         .with_filter(osmium.filter.EntityFilter(osmium.osm.AREA))
     )
     for obj in processor:
-        cls = _CLASS_OF.get(obj.tags.get("landuse", ""))
-        if cls is None:
+        cls = _CLASS_OF.get(str(obj.tags.get("landuse", "")))
+        if cls is None or not isinstance(obj, osmium.osm.Area):
             continue
         try:
             found[cls].append(shapely.from_wkb(wkb.create_multipolygon(obj)))
