@@ -212,21 +212,26 @@ def packed_polygons(geoms: np.ndarray, props: list[dict[str, Any]], decimals: in
     if not len(kept) or not np.isin(shapely.get_type_id(geoms[kept]), (3, 6)).all():
         return feature_collection(geoms, props)
     scale = 10**decimals
-    feats = []
-    for i in kept.tolist():
-        parts = []
-        for part in shapely.get_parts(geoms[i]):
-            rings = []
-            for ring in [part.exterior, *part.interiors]:
-                xy = np.rint(np.asarray(ring.coords)[:, :2] * scale).astype(np.int64)
-                keep = np.r_[True, np.any(xy[1:] != xy[:-1], axis=1)]
-                xy = xy[keep]
-                if len(xy) < 4:
-                    continue  # a ring smaller than the rounding
-                d = np.vstack([xy[:1], np.diff(xy, axis=0)])
-                rings.append(d.ravel().tolist())
-            if rings:
-                parts.append(rings)
-        if parts:
-            feats.append({"g": parts, "properties": props[i]})
+    parts, part_owner = shapely.get_parts(geoms[kept], return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    xy = np.rint(shapely.get_coordinates(rings) * scale).astype(np.int64)
+    ring_of = np.repeat(np.arange(len(rings)), shapely.get_num_coordinates(rings))
+    first = np.r_[True, ring_of[1:] != ring_of[:-1]]
+    delta = np.where(first[:, None], xy, xy - np.roll(xy, 1, axis=0))
+    keep = first | np.any(delta != 0, axis=1)  # a vertex repeating the one before it is dropped
+    # (its successor's delta is then taken from the same point: equal, as it repeated it)
+    delta, ring_of = delta[keep], ring_of[keep]
+    n_kept = np.bincount(ring_of, minlength=len(rings))
+    flat = delta.ravel().tolist()
+    ends = np.cumsum(2 * n_kept).tolist()
+    ring_lists = [flat[a:b] for a, b in zip([0, *ends[:-1]], ends)]
+    by_part: list[list[list[int]]] = [[] for _ in range(len(parts))]
+    for r, (p, n) in enumerate(zip(ring_part.tolist(), n_kept.tolist())):
+        if n >= 4:  # a ring smaller than the rounding is left out
+            by_part[p].append(ring_lists[r])
+    by_geom: list[list[list[list[int]]]] = [[] for _ in range(len(kept))]
+    for p, owner in enumerate(part_owner.tolist()):
+        if by_part[p]:
+            by_geom[owner].append(by_part[p])
+    feats = [{"g": g, "properties": props[i]} for g, i in zip(by_geom, kept.tolist()) if g]
     return {"type": "FeatureCollection", "s": scale, "features": feats}

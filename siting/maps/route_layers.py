@@ -5,8 +5,9 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
-from siting.maps.display import prepare
+from siting.maps.display import metric_crs, prepare
 from siting.maps.elements import DataLayer, packed_lines, packed_polygons
 from siting.maps.layers import _cells, _esc, _require, packed_decimals
 from siting.maps.legend import Scale, fmt
@@ -123,7 +124,12 @@ def base_layer(base: gpd.GeoDataFrame, simplify_m: float) -> tuple[DataLayer, Sc
         return None
     order = {"land": 0, "landuse": 1, "water": 2}
     areas = areas.assign(_o=areas["kind"].map(order)).sort_values("_o", kind="stable")
-    a4 = prepare(areas, "base", simplify_m=max(simplify_m, 3.0))
+    # plain Douglas-Peucker (about 15 times faster on a coastline than the topology-preserving one):
+    # a base drawn under the data may bend a ring onto itself at display tolerance, never move it
+    metric = areas.to_crs(metric_crs(areas))
+    thin = shapely.simplify(metric.geometry.values, max(simplify_m, 3.0), preserve_topology=False)
+    a4 = metric.set_geometry(thin, crs=metric.crs)
+    a4 = a4[~a4.geometry.is_empty & a4.geometry.notna()].to_crs(4326)
     keys = [
         k if k != "landuse" else str(c) for k, c in zip(a4["kind"], a4["class"] if "class" in a4 else [None] * len(a4))
     ]
