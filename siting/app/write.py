@@ -148,6 +148,7 @@ def write_outputs(
                 "rents": city.rents,
                 "lanes": city.lanes,
                 "isochrones": getattr(city, "isochrones", None),
+                "tours": getattr(city, "tours", None),
             }
             if name in outcome.plan:
                 plan = outcome.plan[name]
@@ -282,6 +283,7 @@ def _solver_info(plan: CityPlan) -> dict[str, Any]:
 
 
 def _maps(outcome: RunOutcome, staged: StagedRun, map_dir: Path, map_path: Path | None) -> list[Path]:
+    from siting.maps.basemap import map_context
     from siting.maps.draw import make_map, save_map
 
     written = []
@@ -294,6 +296,7 @@ def _maps(outcome: RunOutcome, staged: StagedRun, map_dir: Path, map_path: Path 
             chosen = list(plan.sites["site_id"].astype(str))
             lanes = plan.lanes if plan.lanes is not None and len(plan.lanes) else lanes
             iso = plan.isochrones if plan.isochrones is not None and len(plan.isochrones) else iso
+        tours = getattr(city, "tours", None) if name not in outcome.plan else None
         m = make_map(
             stores=city.stores,
             candidates=city.candidates,
@@ -302,6 +305,8 @@ def _maps(outcome: RunOutcome, staged: StagedRun, map_dir: Path, map_path: Path 
             rents=city.rents,
             chosen=chosen,
             isochrones=iso,
+            tours=tours,
+            **map_context(city.graph, city.stores, city.candidates),
             title=f"siting: candidate microfactory sites, {name}",
         )
         size = save_map(m, staged.map_file(Path(path)))

@@ -27,7 +27,8 @@ from siting.maps.layers import (
 )
 from siting.maps.legend import Scale, legend_html
 from siting.maps.offline import inline_assets, remote_assets
-from siting.maps.page import OSM_ATTRIBUTION, offline_page, stable_ids
+from siting.maps.page import OSM_ATTRIBUTION, offline_page, stable_ids, use_markercluster
+from siting.maps.route_layers import access_layer, base_layer, ferries_layer, tours_layer
 from siting.outputs import write_text
 
 __all__ = [
@@ -41,6 +42,9 @@ __all__ = [
 ]
 
 DEFAULT_SIMPLIFY_M = 3.0
+#: More candidate sites than this and their rank labels cluster by default (a city's worth of
+#: labels hides its stores; the 48 sites of the Helsinki demo stay as labels).
+CLUSTER_MIN_SITES = 50
 # Auto tolerance: the map's larger side over MAP_SCALE_DIVISOR, i.e. half a screen pixel
 # when the whole area fills a 1,000-pixel-wide window; never below 3 m.
 MAP_SCALE_DIVISOR = 2000.0
@@ -58,6 +62,10 @@ def make_map(
     rents: gpd.GeoDataFrame | None = None,
     chosen: gpd.GeoDataFrame | Iterable[str] | None = None,
     isochrones: gpd.GeoDataFrame | None = None,
+    tours: gpd.GeoDataFrame | None = None,
+    access: gpd.GeoDataFrame | None = None,
+    base: gpd.GeoDataFrame | None = None,
+    cluster_sites: bool | None = None,
     title: str = "Microfactory siting",
     attribution_extra: str | None = None,
     simplify_m: float | None = None,
@@ -74,6 +82,19 @@ def make_map(
         Delivery lanes (width by ``trips_per_week``, colour by CO2e), population zones (choropleth
         of people per km², or circles for points), rent zones (choropleth, hidden at first) and
         isochrone polygons (optional ``time_s``, ``site_id``).
+    tours : GeoDataFrame, optional
+        Tours in stop order (``site_id``, ``tour``; see :func:`siting.maps.route_layers.tours_layer`),
+        one colour each. With tours, the per-store lanes layer starts hidden (its spokes from the
+        site are not the roads driven).
+    access : GeoDataFrame, optional
+        Access legs from :func:`siting.maps.basemap.access_legs`: thin dashed lines, toggleable.
+    base : GeoDataFrame, optional
+        The land-and-sea base from :func:`siting.maps.basemap.base_features`: land, water and land
+        use drawn under every layer, ferry routes dashed blue above the lanes.
+    cluster_sites : bool, optional
+        Gather the candidates' rank labels into clusters (Leaflet.markercluster, inlined) so that
+        they do not hide the stores at city extent. Default: when there are more than
+        :data:`CLUSTER_MIN_SITES` candidates.
     chosen : GeoDataFrame or iterable of str, optional
         The chosen sites, as rows with ``site_id`` or as ``site_id`` values of ``candidates``.
     title : str
@@ -93,11 +114,16 @@ def make_map(
         twice: footprint and rank label).
     """
     if simplify_m is None:
-        simplify_m = map_tolerance_m([stores, candidates, lanes, population, rents, isochrones])
+        simplify_m = map_tolerance_m([stores, candidates, lanes, population, rents, isochrones, tours])
     m = offline_page(title)
 
     sections: list[tuple[str, Scale]] = []
     layers: list[DataLayer] = []
+    if base is not None and len(base):
+        drawn = base_layer(base, simplify_m)
+        if drawn is not None:
+            layers.append(drawn[0])
+            sections.append(("base", drawn[1]))
     if population is not None:
         layer, scale = zones_layer(
             population, "population", "population", "Blues", "Population", simplify_m, density=True, show=True
@@ -121,14 +147,32 @@ def make_map(
         layer, scale = isochrones_layer(isochrones, simplify_m)
         layers.append(layer)
         sections.append(("isochrones", scale))
+    has_tours = tours is not None and len(tours) > 0
     if lanes is not None and len(lanes):
-        layer, scale = lanes_layer(lanes, simplify_m)
+        layer, scale = lanes_layer(lanes, simplify_m, show=not has_tours)
         layers.append(layer)
         sections.append(("lanes", scale))
+    if tours is not None and has_tours:
+        layer, scale = tours_layer(tours, simplify_m)
+        layers.append(layer)
+        sections.append(("tours", scale))
+    if base is not None and len(base):
+        ferry = ferries_layer(base, simplify_m)
+        if ferry is not None:
+            layers.append(ferry[0])
+            sections.append(("ferries", ferry[1]))
+    if access is not None and len(access):
+        layer, scale = access_layer(access, simplify_m)
+        layers.append(layer)
+        sections.append(("access", scale))
     store_layer, store_scale = stores_layer(stores, simplify_m)
     layers.append(store_layer)
     sections.append(("stores", store_scale))
-    site_layers, site_scales = candidate_layers(candidates, chosen, simplify_m)
+    if cluster_sites is None:
+        cluster_sites = len(candidates) > CLUSTER_MIN_SITES
+    if cluster_sites:
+        use_markercluster(m)
+    site_layers, site_scales = candidate_layers(candidates, chosen, simplify_m, cluster=cluster_sites)
     layers.extend(site_layers)
     sections.extend(site_scales)
     for layer in layers:
@@ -217,7 +261,8 @@ def save_map(m: folium.Map, path: str | os.PathLike[str], *, offline: bool = Tru
     path : path-like
         Destination ``.html`` file; its folder is created if missing.
     offline : bool
-        True (default) inlines Leaflet, jQuery and the marker images from the ``xstatic`` packages,
+        True (default) inlines Leaflet and its marker images from the ``xstatic`` package (and
+        Leaflet.markercluster from the copy in ``siting/maps/assets`` when sites cluster),
         so the page needs no network except for base-map tiles. False keeps CDN links (smaller file).
 
     Returns

@@ -9,11 +9,18 @@ from folium.elements import ElementAddToElement
 from folium.map import Layer
 from folium.template import Template
 
-from siting.maps.geojson import feature_collection, js_json  # re-exported: siting.share draws with them
+from siting.maps.geojson import (  # re-exported: siting.share draws with them
+    feature_collection,
+    js_json,
+    packed_lines,
+    packed_polygons,
+)
 
 __all__ = [
     "js_json",
     "feature_collection",
+    "packed_lines",
+    "packed_polygons",
     "RawHtml",
     "inert_html",
     "DataLayer",
@@ -24,17 +31,51 @@ __all__ = [
 ]
 
 _RUNTIME_JS = r"""
-var siting = window.siting = window.siting || {layers: {}};
+var siting = window.siting = window.siting || {layers: {}, clusters: {}};
+siting.unring = function (r, s) {  // [x0, y0, dx1, dy1, ...] -> [[lon, lat], ...]
+  var out = [], x = 0, y = 0;
+  for (var i = 0; i < r.length; i += 2) { x += r[i]; y += r[i + 1]; out.push([x / s, y / s]); }
+  return out;
+};
+siting.unpack = function (d) {  // packed_lines (a prefix tree in d.t) or packed_polygons (rings in f.g)
+  var s = d.s;
+  if (!d.t) {
+    return {type: 'FeatureCollection', features: d.features.map(function (f) {
+      var c = f.g.map(function (part) { return part.map(function (r) { return siting.unring(r, s); }); });
+      return {type: 'Feature', geometry: {type: 'MultiPolygon', coordinates: c}, properties: f.properties};
+    })};
+  }
+  var t = d.t, n = t.length / 3, X = new Array(n), Y = new Array(n), P = new Array(n);
+  for (var i = 0; i < n; i++) {
+    var dp = t[3 * i], p = i - dp;
+    P[i] = dp ? p : -1;
+    X[i] = (dp ? X[p] : 0) + t[3 * i + 1];
+    Y[i] = (dp ? Y[p] : 0) + t[3 * i + 2];
+  }
+  return {type: 'FeatureCollection', features: d.features.map(function (f) {
+    var c = [], j = f.e;
+    while (j >= 0) { c.push([X[j] / s, Y[j] / s]); j = P[j]; }
+    c.reverse();
+    if (c.length === 1) { c.push(c[0]); }
+    return {type: 'Feature', geometry: {type: 'LineString', coordinates: c}, properties: f.properties};
+  })};
+};
 siting.geoLayer = function (map, key, data, o) {
   var base = o.style || {};
+  if (data.s) { data = siting.unpack(data); }
+  data.features.forEach(function (f, i) {  // q: show the popup and tooltip of the feature q places on
+    var p = f.properties;
+    if (p.q) { var r = data.features[i + p.q].properties; p.p = r.p; p.t = r.t; }
+    if (Array.isArray(p.h)) { p.h = o.heads[p.h[0]] + p.h[1]; }  // a shared start of the heading + its end
+  });
   function style(f) {
     var p = f.properties, s = L.Util.extend({}, base, {className: o.className});
-    if (p.c) { s.color = p.c; }
+    if (p.c !== undefined && p.c !== '') { s.color = typeof p.c === 'number' ? o.palette[p.c] : p.c; }
     if (p.f) { s.fillColor = p.f; }
     if (p.w) { s.weight = p.w; }
     return s;
   }
-  var layer = L.geoJSON(data, {
+  var gopts = {
     style: style,
     pointToLayer: function (f, ll) {
       var p = f.properties;
@@ -58,12 +99,27 @@ siting.geoLayer = function (map, key, data, o) {
           for (var i = 0; i < o.fields.length; i++) {
             if (p.v[i] !== '') { rows += '<tr><td>' + o.fields[i] + '</td><td>' + p.v[i] + '</td></tr>'; }
           }
+          (o.consts || []).forEach(function (r) { rows += '<tr><td>' + r[0] + '</td><td>' + r[1] + '</td></tr>'; });
           return '<div class="siting-h">' + p.h + '</div><table>' + rows + '</table>';
         }, {maxWidth: 400, className: 'siting-popup'});
       }
       if (p.t || p.h) { l.bindTooltip(p.t || p.h, {sticky: o.kind !== 'label'}); }
     }
-  });
+  };
+  if (o.pane) {  // e.g. the land-and-sea base: its own pane below every data layer
+    if (!map.getPane(o.pane)) { map.createPane(o.pane).style.zIndex = o.paneZ || 250; }
+    gopts.pane = o.pane;
+  }
+  if (o.interactive === false) { gopts.interactive = false; }
+  var layer = L.geoJSON(data, gopts);
+  if (o.cluster) {  // point markers into a Leaflet.markercluster group, shapes (footprints) as they are
+    var group = L.featureGroup(), mc = L.markerClusterGroup(L.Util.extend({showCoverageOnHover: false,
+      maxClusterRadius: 40, disableClusteringAtZoom: 16, chunkedLoading: true}, o.cluster));
+    layer.eachLayer(function (l) { if (l instanceof L.Marker) { mc.addLayer(l); } else { group.addLayer(l); } });
+    group.addLayer(mc);
+    layer = group;
+    siting.clusters[key] = mc;
+  }
   siting.layers[key] = layer;
   return layer;
 };
@@ -151,6 +207,7 @@ _RUNTIME_CSS = """
 .siting-legend-row{display:flex;align-items:center;gap:6px;margin:1px 0}
 .siting-legend-row i{display:inline-block;width:16px;height:11px;border:1px solid rgba(0,0,0,.3);flex:none}
 .siting-legend-dot{display:inline-block;border-radius:50%;border:1px solid rgba(0,0,0,.5);flex:none;opacity:.85}
+.siting-legend-dash{display:inline-block;width:22px;height:0;border-top:3px dashed;flex:none}
 .siting-legend-bar{height:10px;border:1px solid rgba(0,0,0,.3);margin-top:2px;min-width:150px}
 .siting-legend-ends{display:flex;justify-content:space-between;gap:10px}
 .siting-title{position:absolute;top:10px;left:50%;transform:translateX(-50%);z-index:1000;max-width:55%;text-align:center;
@@ -249,8 +306,16 @@ class DataLayer(Layer):
 
     Feature properties use short keys: ``c`` stroke colour, ``f`` fill colour, ``w`` weight (px),
     ``r`` radius (px), ``z`` z-index offset of a label, ``l`` label text, ``k`` label text colour,
-    ``p`` popup HTML and ``t`` tooltip HTML (both already escaped); or, for a compact popup,
+    ``p`` popup HTML and ``t`` tooltip HTML (both already escaped), ``q`` (instead of ``p`` and
+    ``t``) those of the feature ``q`` places further on; or, for a compact popup,
     ``h`` heading and ``v`` values (escaped), labelled by the layer's ``fields``.
+
+    ``pane`` puts the layer in its own Leaflet pane (z-index ``pane_z``, default 250: above the
+    tiles, below the overlay pane), ``interactive=False`` makes it ignore the mouse, and
+    ``palette`` lets ``c`` be an index into it, and ``consts`` adds (label, escaped value) rows
+    shared by every compact popup of the layer; with ``heads``, ``h`` may be ``[k, end]`` for
+    ``heads[k] + end``. ``cluster`` (Leaflet.markercluster options, ``{}`` for the defaults) gathers its point markers
+    into clusters; the page must then load Leaflet.markercluster (:func:`siting.maps.page.use_markercluster`).
     """
 
     _template = Template(
@@ -275,6 +340,13 @@ var {{ this.get_name() }} = siting.geoLayer({{ this._parent.get_name() }}, {{ th
         size_px: int | None = None,
         z_offset: int = 0,
         fields: list[str] | None = None,
+        pane: str | None = None,
+        pane_z: int | None = None,
+        interactive: bool = True,
+        cluster: dict[str, Any] | None = None,
+        palette: list[str] | None = None,
+        consts: list[tuple[str, str]] | None = None,
+        heads: list[str] | None = None,
     ) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "SitingLayer"
@@ -291,6 +363,12 @@ var {{ this.get_name() }} = siting.geoLayer({{ this._parent.get_name() }}, {{ th
                 "size": size_px,
                 "z": z_offset,
                 "fields": fields,
+                **({"pane": pane, "paneZ": pane_z} if pane else {}),
+                **({} if interactive else {"interactive": False}),
+                **({"cluster": cluster} if cluster is not None else {}),
+                **({"palette": palette} if palette else {}),
+                **({"consts": [list(c) for c in consts]} if consts else {}),
+                **({"heads": heads} if heads else {}),
             }
         )
 

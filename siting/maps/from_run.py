@@ -100,7 +100,7 @@ def map_from_outputs(
         The run's ``--out`` folder or one of its city folders. Each layer is read from whichever
         format the run wrote (``<layer>.parquet``, ``.gpkg``, ``.geojson`` or a layer of
         ``layers.gpkg``): ``stores`` and ``candidates`` (also found as ``sites``) are required;
-        ``population``, ``rents``, ``lanes`` and ``isochrones`` are optional. The folder's
+        ``population``, ``rents``, ``lanes``, ``isochrones`` and ``tours`` are optional. The folder's
         ``ranking.csv`` adds the ranking columns missing from the candidates by ``site_id``; chosen
         sites come from ``chosen.csv`` (column ``site_id``) or a boolean ``chosen`` column of the
         ranking; ``summary.json`` (in the folder or the run folder above it) may give a ``title``.
@@ -124,7 +124,8 @@ def map_from_outputs(
     if not out.is_dir():
         raise InputError(f"output folder {out} does not exist: run the pipeline first or pass the folder it wrote")
     folder = _city_dir(out, city)
-    layers = {name: read_run_layer(folder, name) for name in ("stores", "candidates", *runfolder.LAYER_NAMES[2:6])}
+    names = ("stores", "candidates", *runfolder.LAYER_NAMES[2:6], "tours")
+    layers = {name: read_run_layer(folder, name) for name in names}
     for name in ("stores", "candidates"):
         if layers[name] is None:
             tried = ", ".join(p.name for p in runfolder.layer_candidates(folder, name))
@@ -166,6 +167,7 @@ def map_from_outputs(
         rents=layers["rents"],
         chosen=chosen or None,
         isochrones=layers["isochrones"],
+        tours=layers["tours"],
         title=title or f"Microfactory siting: {city or folder.name}",
         simplify_m=simplify_m,
     )

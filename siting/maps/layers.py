@@ -12,7 +12,7 @@ import pandas as pd
 
 from siting.errors import InputError, MissingColumnError
 from siting.maps.display import metric_crs, prepare
-from siting.maps.elements import DataLayer, feature_collection
+from siting.maps.elements import DataLayer, feature_collection, packed_lines, packed_polygons
 from siting.maps.legend import PALETTES, Scale, class_scale, fmt, gradient_scale, size_scale, swatch_scale
 
 __all__ = [
@@ -28,6 +28,13 @@ __all__ = [
 STORE_COLOR = "#1971c2"
 CHOSEN_COLOR = "#c2255c"
 UNRANKED_COLOR = "#adb5bd"
+LANE_COLOUR_STEPS = 64
+
+
+def packed_decimals(simplify_m: float) -> int:
+    """Decimals of packed coordinates: 5 (about 1.1 m) from a 5 m display tolerance up, as
+    :func:`siting.maps.display.prepare` rounds them; 6 (0.1 m) below, so city maps keep every vertex."""
+    return 5 if simplify_m >= 5 else 6
 
 
 def _esc(value: object) -> str:
@@ -168,18 +175,15 @@ def stores_layer(stores: gpd.GeoDataFrame, simplify_m: float) -> tuple[DataLayer
     demand = pd.to_numeric(s["demand_units_per_week"], errors="coerce").to_numpy(dtype=float)
     radius = _sqrt_sizes(demand, 3.0, 12.0)
     props = []
+    fields = ["store_id", *(["shop"] if "shop" in s.columns else []), "demand_units_per_week"]
     for row, r in zip(_records(s), radius):
-        rows: list[tuple[str, object]] = [("store_id", str(row["store_id"]))]
-        if "shop" in row and isinstance(row["shop"], str):
-            rows.append(("shop", row["shop"]))
-        rows.append(("demand_units_per_week", row["demand_units_per_week"]))
-        props.append(
-            {
-                "r": round(float(r), 1),
-                "p": _popup(f"Store: {_label(row, 'store_id')}", rows),
-                "t": _esc(_label(row, "store_id")),
-            }
-        )
+        # a compact popup: heading "Store: <name>" and the fields' values, labels written once
+        values = [_esc(str(row["store_id"]))]
+        if "shop" in s.columns:
+            values.append(_esc(row["shop"]) if isinstance(row["shop"], str) else "")
+        values.append("" if _missing(row["demand_units_per_week"]) else _esc(row["demand_units_per_week"]))
+        label = _esc(_label(row, "store_id"))
+        props.append({"r": round(float(r), 1), "h": [0, label], "v": values, "t": label})
     finite = demand[np.isfinite(demand) & (demand > 0)]
     if finite.size:
         refs = np.unique(np.array([finite.max(), np.median(finite), finite.min()]))[::-1]
@@ -193,15 +197,21 @@ def stores_layer(stores: gpd.GeoDataFrame, simplify_m: float) -> tuple[DataLayer
         feature_collection(pts, props),
         kind="circle",
         class_name="siting-stores",
+        fields=fields,
+        heads=["Store: "],
         style={"color": "#ffffff", "weight": 1, "fillColor": STORE_COLOR, "fillOpacity": 0.8, "opacity": 0.9},
     )
     return layer, scale
 
 
 def candidate_layers(
-    candidates: gpd.GeoDataFrame, chosen: Any, simplify_m: float
+    candidates: gpd.GeoDataFrame, chosen: Any, simplify_m: float, *, cluster: bool = False
 ) -> tuple[list[DataLayer], list[tuple[str, Scale]]]:
-    """Candidate sites (footprint + rank label coloured by rank, breakdown popup) and the chosen sites (stars)."""
+    """Candidate sites (footprint + rank label coloured by rank, breakdown popup) and the chosen sites (stars).
+
+    With ``cluster``, the rank labels gather into Leaflet.markercluster clusters until zoom 16
+    (footprints and chosen stars stay as they are); the page must load it (``use_markercluster``).
+    """
     _require(candidates, ["site_id"], "candidates")
     c = prepare(candidates, "candidates", simplify_m=simplify_m)
     criteria = criteria_columns(c)
@@ -238,7 +248,7 @@ def candidate_layers(
         )
         if geom.geom_type not in ("Point", "MultiPoint"):
             geoms.append(geom)
-            props.append({"c": color, "f": color, "p": popup, "t": tip})
+            props.append({"c": color, "f": color, "q": 1})  # popup and tooltip: those of its label, next
         geoms.append(geom.representative_point())
         props.append(
             {
@@ -260,6 +270,7 @@ def candidate_layers(
             icon_class="siting-rank",
             size_px=22,
             style={"weight": 1.5, "fillOpacity": 0.25, "opacity": 0.9},
+            cluster={} if cluster else None,
         )
     ]
     scales: list[tuple[str, Scale]] = [("candidates", scale)]
@@ -317,8 +328,8 @@ def _chosen_rows(c: gpd.GeoDataFrame, chosen: Any) -> gpd.GeoDataFrame | None:
     return c[c["site_id"].astype(str).isin(ids)]
 
 
-def lanes_layer(lanes: gpd.GeoDataFrame, simplify_m: float) -> tuple[DataLayer, Scale]:
-    """Lanes (or tours) as lines: width by ``trips_per_week``, colour by CO2e, the worst drawn on top."""
+def lanes_layer(lanes: gpd.GeoDataFrame, simplify_m: float, *, show: bool = True) -> tuple[DataLayer, Scale]:
+    """Lanes as lines: width by ``trips_per_week``, colour by CO2e, the worst drawn on top (``show``: at first)."""
     _require(lanes, ["site_id"], "lanes")
     l4 = prepare(lanes, "lanes", simplify_m=simplify_m)
     co2_col = next((k for k in ("co2e_wtw_kg_per_week", "co2e_ttw_kg_per_week") if k in l4.columns), None)
@@ -336,7 +347,9 @@ def lanes_layer(lanes: gpd.GeoDataFrame, simplify_m: float) -> tuple[DataLayer, 
         scale = gradient_scale(
             lo, hi, "YlOrRd", f"Lanes: CO2e {label} (kg/week){width_note}", low_label=fmt(lo), high_label=fmt(hi)
         )
-        colors = scale.color(co2)
+        # 64 colour steps are indistinguishable from a continuous ramp, and index a small palette
+        steps = np.rint((co2 - lo) / (hi - lo) * LANE_COLOUR_STEPS) if hi > lo else np.zeros_like(co2)
+        colors = scale.color(lo + steps / LANE_COLOUR_STEPS * (hi - lo))
         order = np.argsort(np.nan_to_num(co2, nan=-np.inf), kind="stable")  # the worst lanes on top
     else:
         title = "Lanes" + (" (width: trips/week)" if width_note else "")
@@ -364,24 +377,39 @@ def lanes_layer(lanes: gpd.GeoDataFrame, simplify_m: float) -> tuple[DataLayer, 
     # column arrays hold the same values as a row from l4.iloc, without building ~1,000 Series
     col = {c: l4[c].to_numpy() for c in {*shown, "site_id", "store_id", "tour"} if c in l4.columns}
     cells = [_cells(col[f]) for f in shown]
+    consts: list[tuple[str, str]] = []
+    if len(l4) > 1:  # a value every lane shares (the vehicle, the pattern) is written once for the layer
+        same = [k for k, c in enumerate(cells) if c and c[0] != "" and all(v == c[0] for v in c)]
+        consts = [(_esc(shown[k]), cells[k][0]) for k in same]
+        shown = [f for k, f in enumerate(shown) if k not in same]
+        cells = [c for k, c in enumerate(cells) if k not in same]
+    palette = list(dict.fromkeys(colors))
+    index = {c: k for k, c in enumerate(palette)}
+    heads: dict[str, int] = {}  # "Lane <site> → ": written once per site
     geometry = l4.geometry.to_numpy()
     for i in order:
+        head: Any
         if "store_id" in col:
-            heading = f"Lane {col['site_id'][i]} → {col['store_id'][i]}"
+            start = _esc(f"Lane {col['site_id'][i]} → ")
+            head = [heads.setdefault(start, len(heads)), _esc(str(col["store_id"][i]))]
         elif "tour" in col:
-            heading = f"Tour {col['tour'][i]} from {col['site_id'][i]}"
+            head = _esc(f"Tour {col['tour'][i]} from {col['site_id'][i]}")
         else:
-            heading = f"Route from {col['site_id'][i]}"
+            head = _esc(f"Route from {col['site_id'][i]}")
         values = [column[i] for column in cells]
         geoms.append(geometry[i])
-        props.append({"c": colors[i], "w": round(float(widths[i]), 1), "h": _esc(heading), "v": values})
+        props.append({"c": index[colors[i]], "w": round(float(widths[i]), 1), "h": head, "v": values})
     layer = DataLayer(
         "lanes",
         f"Delivery lanes ({len(l4):,})",
-        feature_collection(np.array(geoms, dtype=object), props),
+        packed_lines(np.array(geoms, dtype=object), props, packed_decimals(simplify_m)),
         fields=[_esc(f) for f in shown],
+        consts=consts,
+        palette=palette,
+        heads=list(heads),
         class_name="siting-lanes",
         style={"opacity": 0.85, "lineCap": "round", "lineJoin": "round"},
+        show=show,
     )
     return layer, scale
 
@@ -468,7 +496,7 @@ def isochrones_layer(iso: gpd.GeoDataFrame, simplify_m: float) -> tuple[DataLaye
     layer = DataLayer(
         "isochrones",
         "Isochrones",
-        feature_collection(i4.geometry.to_numpy(), props),
+        packed_polygons(i4.geometry.to_numpy(), props, packed_decimals(simplify_m)),
         class_name="siting-isochrones",
         style={"weight": 2, "fillOpacity": 0.1, "opacity": 0.8},
     )

@@ -66,11 +66,12 @@ class Scale:
 
     ``kind`` is "classes" (``colors[i]`` for ``breaks[i] <= v <= breaks[i+1]``), "gradient"
     (``colors`` evenly spaced from ``low_label`` to ``high_label``), "swatch" (one colour per
-    label) or "sizes" (circle radii ``breaks`` labelled ``labels``).
+    label), "sizes" (circle radii ``breaks`` labelled ``labels``) or "dashes" (a dashed line of
+    each colour, for lines that are not roads: ferries, access legs).
     """
 
     title: str
-    kind: Literal["classes", "gradient", "swatch", "sizes"]
+    kind: Literal["classes", "gradient", "swatch", "sizes", "dashes"]
     colors: tuple[str, ...]
     breaks: tuple[float, ...] = ()
     labels: tuple[str, ...] = ()
@@ -162,6 +163,12 @@ def _section_body(scale: Scale) -> str:
                 f'height:{d:.0f}px;background:{scale.colors[0]}"></span>{esc(label)}</div>'
             )
         return "".join(rows)
+    if scale.kind == "dashes":
+        return "".join(
+            f'<div class="siting-legend-row"><b class="siting-legend-dash" style="border-top-color:{c}"></b>'
+            f"{esc(label)}</div>"
+            for c, label in zip(scale.colors, scale.labels)
+        )
     # "classes" and "swatch": one coloured box per label
     return "".join(
         f'<div class="siting-legend-row"><i style="background:{c}"></i>{esc(label)}</div>'

@@ -14,6 +14,8 @@ __all__ = [
     "LEAFLET_JS_URL",
     "LEAFLET_CSS_URL",
     "JQUERY_JS_URL",
+    "MARKERCLUSTER_JS_URL",
+    "MARKERCLUSTER_CSS_URLS",
     "inline_assets",
     "remote_assets",
 ]
@@ -24,6 +26,13 @@ JQUERY_VERSION = "3.7.1"
 LEAFLET_JS_URL = f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist/leaflet.js"
 LEAFLET_CSS_URL = f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist/leaflet.css"
 JQUERY_JS_URL = f"https://code.jquery.com/jquery-{JQUERY_VERSION}.min.js"
+# Leaflet.markercluster, vendored from npm into siting/maps/assets (MIT; see its PROVENANCE.md);
+# the CDN addresses are only the keys the inliner replaces (and what offline=False links to).
+MARKERCLUSTER_VERSION = "1.5.3"
+_MC_CDN = f"https://unpkg.com/leaflet.markercluster@{MARKERCLUSTER_VERSION}/dist"
+MARKERCLUSTER_JS_URL = f"{_MC_CDN}/leaflet.markercluster.js"
+MARKERCLUSTER_CSS_URLS = (f"{_MC_CDN}/MarkerCluster.css", f"{_MC_CDN}/MarkerCluster.Default.css")
+_MC_DIR = Path(__file__).parent / "assets" / f"leaflet.markercluster-{MARKERCLUSTER_VERSION}"
 
 _SCRIPT_TAG = re.compile(r"<script\b[^>]*\bsrc\s*=\s*([\"'])(?P<url>[^\"']+)\1[^>]*>\s*</script>", re.I)
 _LINK_TAG = re.compile(r"<link\b[^>]*\bhref\s*=\s*([\"'])(?P<url>[^\"']+)\1[^>]*/?>", re.I)
@@ -88,7 +97,15 @@ def _inline_blocks() -> dict[str, str]:
     )
     leaflet_js = _safe_script((leaflet / "leaflet.js").read_text(encoding="utf-8"))
     jquery_js = _safe_script((_jquery_dir() / "jquery.min.js").read_text(encoding="utf-8"))
+    mc_js = _safe_script((_MC_DIR / "leaflet.markercluster.js").read_text(encoding="utf-8"))
+    mc_css = {
+        url: _SOURCE_MAP.sub("", (_MC_DIR / url.rsplit("/", 1)[1]).read_text(encoding="utf-8"))
+        for url in MARKERCLUSTER_CSS_URLS
+    }
+    mc_note = f"Leaflet.markercluster {MARKERCLUSTER_VERSION} (MIT)"
     return {
+        MARKERCLUSTER_JS_URL: f"<script>/* {mc_note} */\n{mc_js}</script>",
+        **{url: f"<style>/* {mc_note} */\n{css}</style>" for url, css in mc_css.items()},
         LEAFLET_JS_URL: f"<script>/* Leaflet {LEAFLET_VERSION} (BSD-2-Clause) */\n{leaflet_js}\n{icon_fix}</script>",
         JQUERY_JS_URL: f"<script>/* jQuery {JQUERY_VERSION} (MIT) */\n{jquery_js}</script>",
         LEAFLET_CSS_URL: f"<style>/* Leaflet {LEAFLET_VERSION} */\n{css}</style>",
@@ -107,7 +124,8 @@ def inline_assets(html: str) -> str:
     -------
     str
         The page with Leaflet's JS and CSS (images as data URIs) and jQuery inlined from the
-        ``xstatic-leaflet`` and ``xstatic-jquery`` packages. Other tags are left as they are:
+        ``xstatic-leaflet`` and ``xstatic-jquery`` packages, and Leaflet.markercluster from the
+        copy vendored in ``siting/maps/assets``. Other tags are left as they are:
         call :func:`remote_assets` to find what still points to the network.
     """
     blocks = _inline_blocks()

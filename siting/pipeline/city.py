@@ -20,7 +20,7 @@ from siting.pipeline.business_case import city_mix, distribution_point, site_bus
 from siting.pipeline.options import CityInputs, RankOptions
 from siting.pipeline.portfolio import city_portfolio, portfolio_columns
 from siting.pipeline.results import CityResult
-from siting.pipeline.site_lanes import site_lanes, totals_with_basis
+from siting.pipeline.site_lanes import site_lanes_and_tours, totals_with_basis
 from siting.pipeline.travel import travel_graph
 from siting.ranking.criteria import lane_criteria, site_criteria
 from siting.ranking.filters import attribute_filters, criteria_filters, excluded_rows, filter_report
@@ -382,7 +382,10 @@ def _top_site_outputs(
         extra_out = {"families": fams, "frontier": front, "frontier_curves": curves, "distribution_point": vars(dc)}
     timings["business_case_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    lanes = site_lanes(G, ranked.head(max(int(options.lanes_for_top), 0)), stores, options, city_name)
+    top = ranked.head(max(int(options.lanes_for_top), 0))
+    lanes, tours = site_lanes_and_tours(G, top, stores, options, city_name)
+    if tours is not None:
+        extra_out["tours"] = tours
     totals = totals_with_basis(lanes, city_name)
     timings["lanes_s"] = time.perf_counter() - t0
     return extra_out, lanes, totals

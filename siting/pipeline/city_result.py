@@ -67,6 +67,10 @@ class CityResult:
         (``lane_cost_per_week``, ``co2e_wtw_kg_per_week``, ``vehicle_km_per_week``).
     filter_report : pandas.DataFrame
         How many items each filter removed (``layer, filter, reason, removed``).
+    tours : geopandas.GeoDataFrame or None
+        With ``lane_pattern = "tour"``, the tours of one drop round of the lane sites, one row
+        per tour (:data:`siting.pipeline.site_lanes.TOUR_COLUMNS` + ``site_rank``), geometry the
+        road route site -> stops -> site; None for direct lanes.
     design : siting.design.city.CityDesign or None
         The portfolio design (hybrid, all-offshore, all-local, site values, outages) when the run
         has product families and ``RankOptions.portfolio.enabled``.
@@ -96,3 +100,4 @@ class CityResult:
     frontier_curves: pd.DataFrame = field(default_factory=_empty_frame)
     distribution_point: dict[str, Any] = field(default_factory=dict)
     design: Any = None
+    tours: gpd.GeoDataFrame | None = None

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
 import pandas as pd
 
-from siting.delivery.lanes import LANE_COLUMNS, build_lanes
+from siting.delivery.lanes import LANE_COLUMNS, build_lanes, tour_lanes, tour_lines
 from siting.delivery.totals import TOTAL_COLUMNS, lane_totals
 from siting.pipeline.options import RankOptions
 
@@ -41,33 +42,103 @@ def site_lanes(
     geopandas.GeoDataFrame
         ``city`` + :data:`siting.delivery.lanes.LANE_COLUMNS` (+ ``site_rank``) + geometry.
     """
+    return site_lanes_and_tours(G, sites, stores, options, city, allocation)[0]
 
-    def build(site_rows: gpd.GeoDataFrame, alloc: Mapping[str, str]) -> gpd.GeoDataFrame:
-        return build_lanes(
-            G,
-            site_rows,
-            stores,
-            alloc,
-            pattern=options.lane_pattern,
-            params=options.lane_params,
-            vehicles=options.vehicles,
-        )
 
-    frames = []
+#: Columns of the tours layer (one row per tour of one drop round), before the geometry.
+TOUR_COLUMNS = [
+    "city",
+    "site_id",
+    "tour",
+    "stops",
+    "store_ids",
+    "length_m",
+    "time_s",
+    "load_share",
+    "vehicle_km_per_week",
+    "co2e_wtw_kg_per_week",
+]
+
+
+def site_lanes_and_tours(
+    G: nx.MultiDiGraph,
+    sites: gpd.GeoDataFrame,
+    stores: gpd.GeoDataFrame,
+    options: RankOptions,
+    city: str,
+    allocation: Mapping[str, str] | None = None,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
+    """:func:`site_lanes` and, with ``options.lane_pattern == "tour"``, the tours behind them.
+
+    Parameters
+    ----------
+    G, sites, stores, options, city, allocation
+        As in :func:`site_lanes`.
+
+    Returns
+    -------
+    (geopandas.GeoDataFrame, geopandas.GeoDataFrame or None)
+        The lanes, and the tours of one drop round (None for direct lanes): :data:`TOUR_COLUMNS`
+        (+ ``site_rank`` without an allocation) and the road route site -> stop 1 -> ... -> site
+        (LineString, network CRS). ``vehicle_km_per_week`` = length x drops per week; its CO2e
+        uses the lanes' own well-to-wheel factor per km (the site's lane CO2e over its lane km).
+    """
+    tours_wanted = options.lane_pattern == "tour"
+
+    def build(site_rows: gpd.GeoDataFrame, alloc: Mapping[str, str]) -> tuple[gpd.GeoDataFrame, Any]:
+        if not tours_wanted:
+            lanes = build_lanes(
+                G,
+                site_rows,
+                stores,
+                alloc,
+                pattern=options.lane_pattern,
+                params=options.lane_params,
+                vehicles=options.vehicles,
+            )
+            return lanes, None
+        lanes, plans = tour_lanes(G, site_rows, stores, alloc, params=options.lane_params, vehicles=options.vehicles)
+        return lanes, _priced_tours(tour_lines(G, site_rows, stores, alloc, plans), lanes, options)
+
+    frames, tour_frames = [], []
     if allocation is not None:
         if len(sites):
-            frames.append(build(sites, allocation))
+            df, tours = build(sites, allocation)
+            frames.append(df)
+            tour_frames.append(tours)
     else:
         for i in range(len(sites)):
             sid = str(sites["site_id"].iloc[i])
-            df = build(sites.iloc[[i]], {s: sid for s in stores["store_id"].astype(str)})
-            df.insert(len(LANE_COLUMNS), "site_rank", int(sites["rank"].iloc[i]) if "rank" in sites else i + 1)
+            df, tours = build(sites.iloc[[i]], {s: sid for s in stores["store_id"].astype(str)})
+            rank = int(sites["rank"].iloc[i]) if "rank" in sites else i + 1
+            df.insert(len(LANE_COLUMNS), "site_rank", rank)
             frames.append(df)
+            if tours is not None:
+                tours["site_rank"] = rank
+            tour_frames.append(tours)
+    crs = G.graph["crs"]
     if not frames:
-        return gpd.GeoDataFrame({c: [] for c in ["city", *LANE_COLUMNS]}, geometry=[], crs=G.graph["crs"])
-    lanes = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=G.graph["crs"])
+        empty = gpd.GeoDataFrame({c: [] for c in ["city", *LANE_COLUMNS]}, geometry=[], crs=crs)
+        return empty, (gpd.GeoDataFrame({c: [] for c in TOUR_COLUMNS}, geometry=[], crs=crs) if tours_wanted else None)
+    lanes = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=crs)
     lanes.insert(0, "city", city)
-    return lanes
+    if not tours_wanted:
+        return lanes, None
+    tours_all = gpd.GeoDataFrame(
+        pd.concat([t for t in tour_frames if t is not None], ignore_index=True), geometry="geometry", crs=crs
+    )
+    tours_all.insert(0, "city", city)
+    return lanes, tours_all
+
+
+def _priced_tours(tours: gpd.GeoDataFrame, lanes: pd.DataFrame, options: RankOptions) -> gpd.GeoDataFrame:
+    """Weekly km and CO2e of each tour: its length x drops per week, at the site's lane CO2e per km."""
+    drops = float(options.lane_params.drops_per_week)
+    km_per_week = tours["length_m"].to_numpy(dtype=float) / 1000.0 * drops
+    km = lanes.groupby("site_id")["vehicle_km_per_week"].sum()
+    kg = lanes.groupby("site_id")["co2e_wtw_kg_per_week"].sum()
+    per_km = (kg / km.where(km > 0)).reindex(tours["site_id"].astype(str)).to_numpy(dtype=float)
+    return tours.assign(vehicle_km_per_week=km_per_week, co2e_wtw_kg_per_week=km_per_week * per_km)
 
 
 def totals_with_basis(lanes: gpd.GeoDataFrame, city: str, *, basis: str = "top site") -> pd.DataFrame:

@@ -1869,3 +1869,53 @@ PORTFOLIO_API_CASES: list[ApiCase] = [
 ]
 
 API_CASES += COST_API_CASES + PORTFOLIO_API_CASES
+
+
+def _map_with(extra: Callable[[Kit], dict[str, Any]]) -> Callable[[Path, Kit], Any]:
+    """``make_map`` of the Kotka kit with the extra layers ``extra(kit)`` (tours, access legs, base)."""
+
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.maps import make_map
+
+        return make_map(stores=kit.stores, candidates=kit.candidates, **extra(kit))
+
+    return call
+
+
+def _kit_line(kit: Kit, crs: Any = "EPSG:4326", **cols: Any) -> gpd.GeoDataFrame:
+    """One line from the kit's first candidate to its first store, with ``cols``."""
+    from shapely.geometry import LineString
+
+    a, b = kit.candidates.geometry.iloc[0].centroid, kit.stores.geometry.iloc[0].centroid
+    return gpd.GeoDataFrame({k: [v] for k, v in cols.items()}, geometry=[LineString([a, b])], crs=crs)
+
+
+#: The map's route and context layers (issue 25): tours, access legs, the land-and-sea base.
+MAP_API_CASES: list[ApiCase] = [
+    ApiCase(
+        "map-tours-no-tour-column",
+        _map_with(lambda k: {"tours": _kit_line(k, site_id="s1", length_m=10.0)}),
+        "MissingColumnError",
+        ("'tours'", "tour"),
+    ),
+    ApiCase(
+        "map-tours-no-crs",
+        _map_with(lambda k: {"tours": _kit_line(k, crs=None, site_id="s1", tour=1)}),
+        "NoCrsError",
+        ("'tours'", "CRS"),
+    ),
+    ApiCase(
+        "map-access-no-length",
+        _map_with(lambda k: {"access": _kit_line(k, layer="store", id="a")}),
+        "MissingColumnError",
+        ("'access legs'", "length_m"),
+    ),
+    ApiCase(
+        "map-base-no-kind",
+        _map_with(lambda k: {"base": _kit_line(k, name="ferry")}),
+        "MissingColumnError",
+        ("'base'", "kind"),
+    ),
+]
+
+API_CASES += MAP_API_CASES

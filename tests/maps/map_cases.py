@@ -22,6 +22,48 @@ N_CHOSEN = 3
 _DEMO: dict[int, dict] = {}
 
 
+def unpack(data: dict) -> dict:
+    """A packed layer (``siting.maps.geojson.packed_lines`` / ``packed_polygons``) as plain GeoJSON.
+
+    Written apart from the page's JavaScript decoder, from the format's description: each tree node
+    is (node - parent, dx, dy), a root (0, x, y); a line is the path from its root to node ``e``;
+    a ring is its first vertex then deltas. Other layers are returned as they are.
+    """
+    if "s" not in data:
+        return data
+    scale = data["s"]
+    feats = []
+    if "t" in data:
+        t = data["t"]
+        xy: list[tuple[int, int]] = []
+        parent: list[int] = []
+        for i in range(0, len(t), 3):
+            dp, dx, dy = t[i : i + 3]
+            n = i // 3
+            parent.append(n - dp if dp else -1)
+            px, py = xy[n - dp] if dp else (0, 0)
+            xy.append((px + dx, py + dy))
+        for f in data["features"]:
+            path, node = [], f["e"]
+            while node >= 0:
+                path.append([xy[node][0] / scale, xy[node][1] / scale])
+                node = parent[node]
+            coords = path[::-1] if len(path) > 1 else path * 2
+            feats.append({"type": "Feature", "geometry": {"type": "LineString", "coordinates": coords}, **f})
+    else:
+        for f in data["features"]:
+            parts = []
+            for part in f["g"]:
+                rings = []
+                for ring in part:
+                    xs = np.cumsum(ring[0::2]) / scale
+                    ys = np.cumsum(ring[1::2]) / scale
+                    rings.append([[float(x), float(y)] for x, y in zip(xs, ys)])
+                parts.append(rings)
+            feats.append({"type": "Feature", "geometry": {"type": "MultiPolygon", "coordinates": parts}, **f})
+    return {"type": "FeatureCollection", "features": feats}
+
+
 def _demo_inputs(graph: nx.MultiDiGraph) -> dict:
     """The Helsinki demo run end to end on the real road network: ranking, top sites, lanes, isochrones."""
     if id(graph) in _DEMO:
