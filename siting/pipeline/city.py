@@ -10,77 +10,23 @@ from typing import Any
 
 import geopandas as gpd
 import networkx as nx
-import numpy as np
 import pandas as pd
 
 from siting.errors import InputError
 from siting.inputs.layers import assign_rents
 from siting.network.csr import THREAD_PREFIX
 from siting.pipeline.business_case import city_mix, distribution_point, site_business_case, top_site_business_case
+from siting.pipeline.network_stage import city_graph, edge_snaps, snap_layer
 from siting.pipeline.options import CityInputs, RankOptions
 from siting.pipeline.portfolio import city_portfolio, portfolio_columns
 from siting.pipeline.results import CityResult
 from siting.pipeline.site_lanes import site_lanes, totals_with_basis
-from siting.pipeline.travel import travel_graph
 from siting.ranking.criteria import lane_criteria, site_criteria
-from siting.ranking.filters import attribute_filters, criteria_filters, excluded_rows, filter_report
+from siting.ranking.filters import attribute_filters, criteria_filters, filter_report
 from siting.ranking.robustness import robustness_summary, sensitivity_table
 from siting.ranking.scoring import CRITERIA, normalise_weights, score_sites
 
 log = logging.getLogger("siting")
-
-
-def _snap_layer(G: nx.MultiDiGraph, gdf: gpd.GeoDataFrame, kind: str, id_col: str, max_m: float):
-    """Snap a layer to the nearest road edges; the rows left out, each with its reason."""
-    from siting.network.components import REASONS, point_components
-    from siting.network.snapping import SNAP_COLUMNS, snap_to_edges
-
-    snapped = snap_to_edges(G, gdf, max_distance_m=max_m, warn=False)
-    kept = gdf.loc[snapped.index].copy()
-    for col in SNAP_COLUMNS:
-        kept[col] = snapped[col].to_numpy()
-    dropped = gdf.loc[gdf.index.difference(snapped.index)]
-    wet = dropped.index.isin(snapped.attrs.get("across_water", []))
-    out = []
-    if wet.any():
-        why = f"reachable from no {kind} road within {max_m:g} m without crossing water (sea or lake)"
-        out.append(excluded_rows(id_col, dropped.loc[wet, id_col], "water_crossing", why))
-        dropped = dropped.loc[~wet]
-    comp = point_components(G, dropped, max_m)
-    reasons = {c["component"]: c["reason"] for c in G.graph.get("components", [])}
-    far = f"more than {max_m:g} m from the {kind} road network"
-    for cid in np.unique(comp):
-        rows = dropped.loc[comp == cid, id_col]
-        if cid == 0:
-            out.append(excluded_rows(id_col, rows, "max_snap_distance_m", far))
-        else:
-            reason = f"on a {kind} road component not connected to the main network: {REASONS[reasons[int(cid)]]}"
-            out.append(excluded_rows(id_col, rows, "disconnected_component", reason))
-    if out:
-        excluded = pd.concat(out, ignore_index=True)
-        what = id_col.replace("_id", "s").replace("zones", "population zones")
-        for (filt, reason), group in excluded.groupby(["filter", "reason"], sort=False):
-            ids = group["id"].astype(str).tolist()  # said by id, never by row index
-            log.warning(
-                "%d of %d %s are %s and left out: %s%s%s",
-                len(ids),
-                len(gdf),
-                what,
-                reason,
-                ", ".join(ids[:10]),
-                " ..." if len(ids) > 10 else "",
-                "; check their coordinates and CRS" if filt == "max_snap_distance_m" else "",
-            )
-    else:
-        excluded = excluded_rows(id_col, dropped[id_col], "max_snap_distance_m", far)
-    return kept.reset_index(drop=True), excluded
-
-
-def _snaps(layer: pd.DataFrame) -> pd.DataFrame:
-    """The edge-snap columns of a snapped layer (for point-to-point OD)."""
-    from siting.network.snapping import SNAP_COLUMNS
-
-    return layer[list(SNAP_COLUMNS)]
 
 
 def _vehicle_for_mode(options: RankOptions, mode: str, city: str) -> RankOptions:
@@ -93,16 +39,6 @@ def _vehicle_for_mode(options: RankOptions, mode: str, city: str) -> RankOptions
     if vid == options.lane_params.vehicle:
         return options
     return dataclasses.replace(options, lane_params=dataclasses.replace(options.lane_params, vehicle=vid))
-
-
-def _graph(city: CityInputs, options: RankOptions, graph: nx.MultiDiGraph | None) -> nx.MultiDiGraph:
-    from siting.network.build import build_network
-
-    if graph is not None:
-        return graph
-    if isinstance(city.network_source, nx.MultiDiGraph):
-        return city.network_source
-    return build_network(city.network_source, mode=city.mode or options.mode)
 
 
 def _raw_criteria(
@@ -234,7 +170,7 @@ def rank_city(
     options = options or RankOptions()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    G = travel_graph(_graph(city, options, graph), options)
+    G = city_graph(city, options, graph)
     timings["network_s"] = time.perf_counter() - t0
     mode = city.mode or options.mode
     options = _vehicle_for_mode(options, mode, city.name)
@@ -250,9 +186,9 @@ def rank_city(
     excluded = [removed]
     _need_sites(candidates, excluded, city.name)
     t0 = time.perf_counter()
-    candidates, dropped = _snap_layer(G, candidates, mode, "site_id", options.max_snap_distance_m)
+    candidates, dropped = snap_layer(G, candidates, mode, "site_id", options.max_snap_distance_m)
     excluded.append(dropped)
-    stores, dropped = _snap_layer(G, stores, mode, "store_id", options.max_snap_distance_m)
+    stores, dropped = snap_layer(G, stores, mode, "store_id", options.max_snap_distance_m)
     excluded.append(dropped)
     if stores.empty:
         raise InputError(
@@ -261,23 +197,23 @@ def rank_city(
         )
     _need_sites(candidates, excluded, city.name)
     if population is not None:
-        population, dropped = _snap_layer(G, population, mode, "zone_id", options.max_snap_distance_m)
+        population, dropped = snap_layer(G, population, mode, "zone_id", options.max_snap_distance_m)
         excluded.append(dropped)
     _log_components(G, city, options.max_snap_distance_m, excluded)
     timings["snap_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    store_time, store_length = od_time_length(G, _snaps(candidates), _snaps(stores))
-    back_time, back_length = od_time_length(G, _snaps(stores), _snaps(candidates))
+    store_time, store_length = od_time_length(G, edge_snaps(candidates), edge_snaps(stores))
+    back_time, back_length = od_time_length(G, edge_snaps(stores), edge_snaps(candidates))
     legs = {"back_time_s": back_time, "back_length_m": back_length}
     if options.lane_pattern == "tour":
         from siting.delivery.approx import store_lengths
 
-        legs["store_length_m"] = store_lengths(G, _snaps(stores))
+        legs["store_length_m"] = store_lengths(G, edge_snaps(stores))
     zone_time = None
     if population is not None and len(population):
         zone_time = od_matrix(
-            G, _snaps(candidates), _snaps(population), weight="travel_time", cutoff=options.reach_time_s
+            G, edge_snaps(candidates), edge_snaps(population), weight="travel_time", cutoff=options.reach_time_s
         )
     timings["od_s"] = time.perf_counter() - t0
 

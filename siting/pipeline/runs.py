@@ -254,12 +254,13 @@ def _cost_per_yr(city: CityResult, options: RankOptions) -> tuple[np.ndarray, np
     from siting.costs.unit_cost import UNIT_COMPONENTS
     from siting.delivery.lane_tables import pair_lane_cost_per_week
     from siting.network import od_time_length
-    from siting.pipeline.city import _snaps, _vehicle_for_mode
+    from siting.pipeline.city import _vehicle_for_mode
+    from siting.pipeline.network_stage import edge_snaps
 
     weeks = cost_default("weeks_per_yr")
     opts = _vehicle_for_mode(options, city.graph.graph.get("mode", options.mode), city.name)
-    out_t, out_l = od_time_length(city.graph, _snaps(city.candidates), _snaps(city.stores))
-    back_t, back_l = od_time_length(city.graph, _snaps(city.stores), _snaps(city.candidates))
+    out_t, out_l = od_time_length(city.graph, edge_snaps(city.candidates), edge_snaps(city.stores))
+    back_t, back_l = od_time_length(city.graph, edge_snaps(city.stores), edge_snaps(city.candidates))
     demand = city.stores["demand_units_per_week"].to_numpy(dtype=float)
     per_week = pair_lane_cost_per_week(
         out_t, out_l, back_t, back_l, demand, params=opts.lane_params, vehicles=opts.vehicles

@@ -873,6 +873,25 @@ ISSUE_26_CASES: list[CliCase] = [
         2,
         ("seasons[0].multiplier", "-inf"),
     ),
+    # ---- share: [rank] is checked as for `siting rank` (the network stage's max_snap_distance_m)
+    CliCase(
+        "share-rank-max-snap-negative",
+        lambda t, k: _share(t, k, "[rank]\nmax_snap_distance_m = -5\n"),
+        2,
+        ("share.toml", "rank", "max_snap_distance_m", ">= 0", "-5"),
+    ),
+    CliCase(
+        "share-rank-max-snap-nan",
+        lambda t, k: _share(t, k, "[rank]\nmax_snap_distance_m = nan\n"),
+        2,
+        ("share.toml", "rank", "max_snap_distance_m", "nan"),
+    ),
+    CliCase(
+        "share-rank-unknown-mode",
+        lambda t, k: _share(t, k, '[rank]\nmode = "boat"\n'),
+        2,
+        ("share.toml", "rank", "mode", "boat"),
+    ),
     # ---- share tables: impossible values
     CliCase(
         "share-setup-negative",
