@@ -35,10 +35,11 @@ def _vehicle_for_mode(options: RankOptions, mode: str, city: str) -> RankOptions
 
     from siting.delivery.modes import vehicle_for_mode
 
-    vid = vehicle_for_mode(options.lane_params.vehicle, mode, options.vehicles, where=city)
-    if vid == options.lane_params.vehicle:
+    vid = vehicle_for_mode(options.lanes.lane_params.vehicle, mode, options.lanes.vehicles, where=city)
+    if vid == options.lanes.lane_params.vehicle:
         return options
-    return dataclasses.replace(options, lane_params=dataclasses.replace(options.lane_params, vehicle=vid))
+    lanes = dataclasses.replace(options.lanes, lane_params=dataclasses.replace(options.lanes.lane_params, vehicle=vid))
+    return dataclasses.replace(options, lanes=lanes)
 
 
 def _raw_criteria(
@@ -58,8 +59,8 @@ def _raw_criteria(
         required_floor_area_m2=options.required_floor_area_m2,
         zone_time_s=zone_time,
         population=None if population is None else population["population"].to_numpy(),
-        reach_time_s=options.reach_time_s,
-        sla_time_s=options.sla_time_s,
+        reach_time_s=options.reach.reach_time_s,
+        sla_time_s=options.reach.sla_time_s,
         floor_area_m2=candidates["floor_area_m2"].to_numpy(),
     )
     lanes = lane_criteria(
@@ -68,16 +69,16 @@ def _raw_criteria(
         store_time,
         store_length,
         stores["demand_units_per_week"].to_numpy(),
-        params=options.lane_params,
-        vehicles=options.vehicles,
-        pattern=options.lane_pattern,
+        params=options.lanes.lane_params,
+        vehicles=options.lanes.vehicles,
+        pattern=options.lanes.lane_pattern,
         **legs,
     )
     raw = raw.merge(lanes, on="site_id", how="left")
     if business is not None:
         city, mix, dc = business
         costs = site_business_case(raw, candidates["rent_per_m2_yr"].to_numpy(), mix, dc, city, options)
-        if not options.break_even:
+        if not options.costs.break_even:
             costs = costs.drop(columns="break_even_units_per_yr")
         raw = raw.merge(costs, on="site_id", how="left")
     return raw
@@ -172,7 +173,7 @@ def rank_city(
     t0 = time.perf_counter()
     G = city_graph(city, options, graph)
     timings["network_s"] = time.perf_counter() - t0
-    mode = city.mode or options.mode
+    mode = city.mode or options.reach.mode
     options = _vehicle_for_mode(options, mode, city.name)
     crs = G.graph["crs"]
     stores = city.stores.to_crs(crs)
@@ -186,34 +187,34 @@ def rank_city(
     excluded = [removed]
     _need_sites(candidates, excluded, city.name)
     t0 = time.perf_counter()
-    candidates, dropped = snap_layer(G, candidates, mode, "site_id", options.max_snap_distance_m)
+    candidates, dropped = snap_layer(G, candidates, mode, "site_id", options.reach.max_snap_distance_m)
     excluded.append(dropped)
-    stores, dropped = snap_layer(G, stores, mode, "store_id", options.max_snap_distance_m)
+    stores, dropped = snap_layer(G, stores, mode, "store_id", options.reach.max_snap_distance_m)
     excluded.append(dropped)
     if stores.empty:
         raise InputError(
-            f"{city.name}: no store lies within {options.max_snap_distance_m:g} m of the road network; "
-            + _area_hint(city.stores, G, options.max_snap_distance_m)
+            f"{city.name}: no store lies within {options.reach.max_snap_distance_m:g} m of the road network; "
+            + _area_hint(city.stores, G, options.reach.max_snap_distance_m)
         )
     _need_sites(candidates, excluded, city.name)
     if population is not None:
-        population, dropped = snap_layer(G, population, mode, "zone_id", options.max_snap_distance_m)
+        population, dropped = snap_layer(G, population, mode, "zone_id", options.reach.max_snap_distance_m)
         excluded.append(dropped)
-    _log_components(G, city, options.max_snap_distance_m, excluded)
+    _log_components(G, city, options.reach.max_snap_distance_m, excluded)
     timings["snap_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     store_time, store_length = od_time_length(G, edge_snaps(candidates), edge_snaps(stores))
     back_time, back_length = od_time_length(G, edge_snaps(stores), edge_snaps(candidates))
     legs = {"back_time_s": back_time, "back_length_m": back_length}
-    if options.lane_pattern == "tour":
+    if options.lanes.lane_pattern == "tour":
         from siting.delivery.approx import store_lengths
 
         legs["store_length_m"] = store_lengths(G, edge_snaps(stores))
     zone_time = None
     if population is not None and len(population):
         zone_time = od_matrix(
-            G, edge_snaps(candidates), edge_snaps(population), weight="travel_time", cutoff=options.reach_time_s
+            G, edge_snaps(candidates), edge_snaps(population), weight="travel_time", cutoff=options.reach.reach_time_s
         )
     timings["od_s"] = time.perf_counter() - t0
 
@@ -269,8 +270,8 @@ def rank_city(
     # business case and the lanes are priced: 0.3 s less wall time on Malta with two cores.
     # (While that thread runs, the lanes' OD does not fork worker processes: siting.network.csr.)
     with ThreadPoolExecutor(1, thread_name_prefix=f"{THREAD_PREFIX}isochrones") as pool:
-        iso_sites = ranked.head(max(int(options.isochrones_for_top), 0))
-        iso_job = pool.submit(_isochrones, G, iso_sites, options.reach_time_s)
+        iso_sites = ranked.head(max(int(options.reach.isochrones_for_top), 0))
+        iso_job = pool.submit(_isochrones, G, iso_sites, options.reach.reach_time_s)
         extra_out, lanes, totals = _top_site_outputs(G, ranked, stores, options, city.name, business, timings)
         iso, timings["isochrones_s"] = iso_job.result()
     excluded_all = pd.concat(excluded, ignore_index=True)
@@ -318,7 +319,7 @@ def _top_site_outputs(
         extra_out = {"families": fams, "frontier": front, "frontier_curves": curves, "distribution_point": vars(dc)}
     timings["business_case_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    lanes = site_lanes(G, ranked.head(max(int(options.lanes_for_top), 0)), stores, options, city_name)
+    lanes = site_lanes(G, ranked.head(max(int(options.lanes.lanes_for_top), 0)), stores, options, city_name)
     totals = totals_with_basis(lanes, city_name)
     timings["lanes_s"] = time.perf_counter() - t0
     return extra_out, lanes, totals

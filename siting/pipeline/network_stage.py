@@ -25,9 +25,10 @@ def city_graph(city: CityInputs, options: Any, graph: nx.MultiDiGraph | None = N
     Parameters
     ----------
     city : CityInputs
-        Its ``network_source`` (a file, a place name or a graph) and ``mode`` (else ``options.mode``).
+        Its ``network_source`` (a file, a place name or a graph) and ``mode`` (else ``options.reach.mode``).
     options : siting.pipeline.RankOptions
-        The mode, and the traffic band or delivery window (:func:`siting.pipeline.travel.travel_graph`).
+        Its ``reach``: the mode, and the traffic band or delivery window
+        (:func:`siting.pipeline.travel.travel_graph`).
     graph : networkx.MultiDiGraph, optional
         A network already built for this city (skips :func:`siting.network.build_network`).
 
@@ -41,8 +42,8 @@ def city_graph(city: CityInputs, options: Any, graph: nx.MultiDiGraph | None = N
         if isinstance(city.network_source, nx.MultiDiGraph):
             graph = city.network_source
         else:
-            graph = build_network(city.network_source, mode=city.mode or options.mode)
-    return travel_graph(graph, options)
+            graph = build_network(city.network_source, mode=city.mode or options.reach.mode)
+    return travel_graph(graph, options.reach)
 
 
 def snap_layer(

@@ -48,9 +48,9 @@ def site_lanes(
             site_rows,
             stores,
             alloc,
-            pattern=options.lane_pattern,
-            params=options.lane_params,
-            vehicles=options.vehicles,
+            pattern=options.lanes.lane_pattern,
+            params=options.lanes.lane_params,
+            vehicles=options.lanes.vehicles,
         )
 
     frames = []

@@ -111,7 +111,7 @@ def problem_from_cities(cities: Sequence, spec: ShareSpec, options: Any = None) 
 
     Each city goes through the pipeline's network stage as ``siting rank`` does: its graph with
     the run's travel times (:func:`siting.pipeline.city_graph`), stores and sites snapped to the
-    nearest road edge within ``options.max_snap_distance_m`` (:func:`siting.pipeline.snap_layer`;
+    nearest road edge within ``options.reach.max_snap_distance_m`` (:func:`siting.pipeline.snap_layer`;
     the rows left out are logged by id and listed in ``ShareLayers.excluded``) and exact
     point-to-point times and lengths (:func:`siting.network.od_time_length`).
 
@@ -142,7 +142,7 @@ def problem_from_cities(cities: Sequence, spec: ShareSpec, options: Any = None) 
     store_parts, site_parts, times, lengths, excluded = [], [], [], [], []
     for city in cities:
         G = city_graph(city, options)
-        crs, mode, max_m = G.graph["crs"], city.mode or options.mode, options.max_snap_distance_m
+        crs, mode, max_m = G.graph["crs"], city.mode or options.reach.mode, options.reach.max_snap_distance_m
         stores = _brand_stores(city, spec).to_crs(crs)
         sites = assign_rents(city.candidates.to_crs(crs), None if city.rents is None else city.rents.to_crs(crs))
         stores, dropped_stores = snap_layer(G, stores, mode, "store_id", max_m, where=city.name)

@@ -12,7 +12,7 @@ import shapely
 from network.test_snapping import split_graph
 
 from siting.network import build_network, snap_to_edges
-from siting.pipeline import RankOptions
+from siting.pipeline import RankOptions, ReachOptions
 from siting.share import demo_share_cities, demo_share_spec, problem_from_cities
 
 
@@ -72,7 +72,7 @@ def test_max_snap_distance_leaves_out_exactly_the_far_stores_and_says_which(kotk
     far = set("kotka:" + city.stores.loc[dist_m > limit_m + 1e-6, "store_id"].astype(str))
     assert 0 < len(far) < len(city.stores)
     with caplog.at_level(logging.WARNING, logger="siting"):
-        layers = problem_from_cities([city], _spec(), RankOptions(max_snap_distance_m=limit_m))
+        layers = problem_from_cities([city], _spec(), RankOptions(reach=ReachOptions(max_snap_distance_m=limit_m)))
     out = layers.excluded[layers.excluded["layer"] == "store_id"]
     assert set(out["id"]) == far
     assert set(out["filter"]) == {"max_snap_distance_m"} and set(out["city"]) == {"kotka"}
