@@ -62,7 +62,7 @@ def run_siting(stores, candidates, p: int, cache_dir: Path) -> tuple[dict[str, f
     from siting.locate import p_median
     from siting.network.build import build_network
     from siting.pipeline.city import rank_city
-    from siting.pipeline.options import CityInputs, RankOptions
+    from siting.pipeline.options import CityInputs, LaneOptions, RankOptions
 
     times: dict[str, float] = {}
     _timed(times, "network (cold: pbf, ferries, components)", build_network, MALTA_PBF, cache_dir=cache_dir)
@@ -70,7 +70,7 @@ def run_siting(stores, candidates, p: int, cache_dir: Path) -> tuple[dict[str, f
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         t0 = time.perf_counter()
-        result = rank_city(CityInputs("malta", stores, candidates, G), RankOptions(lanes_for_top=1))
+        result = rank_city(CityInputs("malta", stores, candidates, G), RankOptions(lanes=LaneOptions(lanes_for_top=1)))
         wall_s = time.perf_counter() - t0
     stages = {k.removesuffix("_s").replace("_", " "): v for k, v in result.timings_s.items() if k != "network_s"}
     # the isochrones are drawn on a thread while the business case and the lanes are priced: the

@@ -21,7 +21,7 @@
 # The same run from a terminal is `siting rank`.
 
 # %%
-from siting.pipeline import RankOptions, city_from_demo, run
+from siting.pipeline import RankOptions, ReachOptions, city_from_demo, run
 
 city = city_from_demo("helsinki")
 print(
@@ -36,7 +36,7 @@ print(
 # criterion, the floor area the microfactory needs, filters, the robustness analysis.
 
 # %%
-options = RankOptions(reach_time_s=600, required_floor_area_m2=500)
+options = RankOptions(required_floor_area_m2=500, reach=ReachOptions(reach_time_s=600))
 result = run([city], options)
 helsinki = result.cities["helsinki"]
 helsinki.ranking[["rank", "site_id", "score", "delivery_time_s", "population_reachable", "rent_per_yr"]].head(10)

@@ -22,10 +22,10 @@
 
 # %%
 from siting.costs.products import example_products_path, load_products
-from siting.pipeline import RankOptions, city_from_demo, run
+from siting.pipeline import CostOptions, RankOptions, city_from_demo, run
 
 products = load_products(example_products_path())  # illustrative product families with sources
-options = RankOptions(products=products, frontier=True)  # frontier.csv: where local wins per family
+options = RankOptions(costs=CostOptions(products=products, frontier=True))  # frontier.csv: where local wins per family
 result = run([city_from_demo("helsinki")], options)
 city = result.cities["helsinki"]
 top = city.ranking.iloc[0]

@@ -124,11 +124,12 @@ def malta_inputs(malta_pbf: Path):
 def malta_ranked(malta_graph, malta_inputs):
     """Malta ranked as a planner would (shops as stores), lanes and isochrone of the top site."""
     from siting.pipeline.city import rank_city
-    from siting.pipeline.options import CityInputs, RankOptions
+    from siting.pipeline.options import CityInputs, LaneOptions, RankOptions, ReachOptions
 
     stores, candidates = malta_inputs
     return rank_city(
-        CityInputs("malta", stores, candidates, malta_graph), RankOptions(lanes_for_top=1, isochrones_for_top=1)
+        CityInputs("malta", stores, candidates, malta_graph),
+        RankOptions(reach=ReachOptions(isochrones_for_top=1), lanes=LaneOptions(lanes_for_top=1)),
     )
 
 

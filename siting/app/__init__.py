@@ -3,7 +3,7 @@
 from siting.app.checks import check_inputs
 from siting.app.demo import demo_scenario, demo_scenario_path
 from siting.app.inputs import city_inputs, network_source
-from siting.app.options import base_dir, rank_options
+from siting.app.options import base_dir, rank_keys, rank_options
 from siting.app.run import CityPlan, RunOutcome, check_execution, execute
 from siting.app.runinfo import diff_runs, format_diff, read_run, run_record, write_run
 from siting.app.scenario import check_scenario, load_scenario, parse_scenario
@@ -30,6 +30,7 @@ __all__ = [
     "network_source",
     "parse_scenario",
     "rank_options",
+    "rank_keys",
     "read_run",
     "run_record",
     "staged_run",

@@ -25,7 +25,8 @@ def _option_files(options: Any, prefix: str = "") -> list[tuple[str, str]]:
     for f in dataclasses.fields(options):
         value = getattr(options, f.name)
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            found += _option_files(value, f"{prefix}{f.name}.")
+            flat = not prefix and f.name in ("reach", "lanes", "costs")  # groups whose keys [rank] gives flat
+            found += _option_files(value, prefix if flat else f"{prefix}{f.name}.")
         elif isinstance(value, (str, Path)) and str(value).lower().endswith(_GEO_SUFFIXES):
             found.append((f"{prefix}{f.name}", str(value)))
     return found
@@ -49,9 +50,9 @@ def check_inputs(scenario: Scenario) -> list[str]:
     opts = rank_options(scenario)
     lines.append(f"rank options: {', '.join(f'{k}={v!r}' for k, v in scenario.rank.items()) or 'defaults'}")
     if scenario.vehicles.file is not None:
-        lines.append(f"vehicles: {len(opts.vehicles)} profiles from {scenario.vehicles.file}")
+        lines.append(f"vehicles: {len(opts.lanes.vehicles)} profiles from {scenario.vehicles.file}")
     if scenario.costs.products is not None:
-        lines.append(f"products: {len(opts.products)} families from {scenario.costs.products}")
+        lines.append(f"products: {len(opts.costs.products)} families from {scenario.costs.products}")
     for key, path in _option_files(opts):
         layer = _read_any(Path(path))
         if layer.crs is None:

@@ -11,7 +11,7 @@ from siting.config.schema import SchemaError as _Bad
 from siting.config.schema import table_fields as _fields
 from siting.errors import InputError
 
-__all__ = ["base_dir", "rank_options", "vehicle_table"]
+__all__ = ["base_dir", "rank_keys", "rank_options", "vehicle_table"]
 
 
 def vehicle_table(spec: VehiclesSpec, source: str = "<scenario>", key: str = "vehicles.file") -> dict:
@@ -43,13 +43,63 @@ def vehicle_table(spec: VehiclesSpec, source: str = "<scenario>", key: str = "ve
     return table
 
 
+def _rank_groups() -> dict[str, type]:
+    """The groups of RankOptions whose fields ``[rank]`` gives as flat keys (a key is its field's name)."""
+    from siting.pipeline import CostOptions, LaneOptions, ReachOptions
+
+    return {"reach": ReachOptions, "lanes": LaneOptions, "costs": CostOptions}
+
+
+def rank_keys() -> dict[str, str]:
+    """Every ``[rank]`` key and where it lands in :class:`siting.pipeline.RankOptions` (e.g. ``"reach.mode"``).
+
+    Returns
+    -------
+    dict
+        Key -> attribute path: ``weights`` -> ``weights``, ``reach_time_s`` -> ``reach.reach_time_s``,
+        ``lanes_for_top`` -> ``lanes.lanes_for_top``, ``products`` -> ``costs.products``, ...
+    """
+    from siting.pipeline import RankOptions
+
+    groups = _rank_groups()
+    out = {f.name: f.name for f in dataclasses.fields(RankOptions) if f.name not in groups}
+    for name, cls in groups.items():
+        out.update({f.name: f"{name}.{f.name}" for f in dataclasses.fields(cls)})
+    return out
+
+
+def _grouped(flat: dict[str, Any]):
+    """RankOptions from flat ``[rank]`` keyword arguments (each key into its group)."""
+    from siting.pipeline import RankOptions
+
+    where = rank_keys()
+    parts: dict[str, dict[str, Any]] = {name: {} for name in _rank_groups()}
+    top: dict[str, Any] = {}
+    for key, value in flat.items():
+        group, _, field = where[key].rpartition(".")
+        (parts[group] if group else top)[field] = value
+    return RankOptions(**top, **{name: cls(**parts[name]) for name, cls in _rank_groups().items()})
+
+
 def _rank_fields(scenario: Scenario, where: str) -> dict[str, Any]:
-    """``[rank]`` as RankOptions keyword arguments, each key checked against its field's type and range."""
+    """``[rank]`` as flat keyword arguments, each key checked against its field's type and range."""
     from siting.pipeline import RankOptions
     from siting.ranking.scoring import CRITERIA, normalise_weights
 
+    groups = _rank_groups()
+    table = dict(scenario.rank)
+    keys = rank_keys()
     try:
-        kwargs = _fields(dict(scenario.rank), RankOptions, "rank", base_dir(scenario))
+        unknown = [k for k in table if k not in keys]
+        if unknown:
+            raise _Bad("rank", f"unknown key {unknown[0]!r}; expected one of {', '.join(keys)}")
+        base = base_dir(scenario)
+        kwargs = _fields(
+            {k: v for k, v in table.items() if keys[k] == k}, RankOptions, "rank", base, skip=tuple(groups)
+        )
+        for name, cls in groups.items():
+            mine = {k: v for k, v in table.items() if keys[k] == f"{name}.{k}"}
+            kwargs.update(_fields(mine, cls, "rank", base))
         if "weights" in kwargs:
             unknown = sorted(set(kwargs["weights"]) - set(CRITERIA))
             if unknown:
@@ -59,7 +109,7 @@ def _rank_fields(scenario: Scenario, where: str) -> dict[str, Any]:
             except InputError as exc:
                 raise _Bad("rank.weights", str(exc).removeprefix("weights: ")) from None
         try:
-            RankOptions(**kwargs)
+            _grouped(kwargs)
         except InputError as exc:
             raise _Bad("rank", str(exc)) from None
     except _Bad as exc:
@@ -70,9 +120,11 @@ def _rank_fields(scenario: Scenario, where: str) -> dict[str, Any]:
 def rank_options(scenario: Scenario, *, source: str | None = None, load_products: bool = True, **overrides: Any):
     """The :class:`siting.pipeline.RankOptions` of a scenario (plus ``overrides``): the one place ``[rank]`` is checked.
 
-    ``[rank]`` gives the fields; scenario-level settings fill the fields ``[rank]`` leaves
-    unset: ``vehicles.use`` -> ``lane_params.vehicle``, ``seed`` ->
-    ``robustness.seed``, ``costs.products`` -> ``products``.
+    ``[rank]`` gives the fields by flat keys, each put into its group (:func:`rank_keys`:
+    ``reach_time_s`` -> ``reach``, ``lanes_for_top`` -> ``lanes``, ``products`` -> ``costs``);
+    scenario-level settings fill the fields ``[rank]`` leaves unset: ``vehicles.use`` ->
+    ``lanes.lane_params.vehicle``, ``seed`` -> ``robustness.seed``, ``costs.products`` ->
+    ``costs.products``.
 
     Parameters
     ----------
@@ -82,7 +134,7 @@ def rank_options(scenario: Scenario, *, source: str | None = None, load_products
     load_products : bool
         Read ``costs.products`` (False only checks the options).
     **overrides
-        RankOptions fields given on the command line or in Python; unset (None) ones are ignored.
+        ``[rank]`` keys given on the command line or in Python; unset (None) ones are ignored.
 
     Returns
     -------
@@ -91,7 +143,7 @@ def rank_options(scenario: Scenario, *, source: str | None = None, load_products
     from siting.pipeline import RankOptions
 
     where = source or str(scenario.source or "<scenario>")
-    known = {f.name for f in dataclasses.fields(RankOptions)}
+    known = set(rank_keys())
     unknown = sorted(k for k, v in overrides.items() if v is not None and k not in known | {"portfolio_enabled"})
     if unknown:
         raise InputError(f"option(s) {', '.join(unknown)} are not supported by this version of the pipeline")
@@ -99,7 +151,7 @@ def rank_options(scenario: Scenario, *, source: str | None = None, load_products
     written = scenario.rank  # what the file itself sets wins over scenario-level settings
     defaults = RankOptions()
     if scenario.vehicles.use is not None and "vehicle" not in written.get("lane_params", {}):
-        lp = kwargs.get("lane_params", defaults.lane_params)
+        lp = kwargs.get("lane_params", defaults.lanes.lane_params)
         kwargs["lane_params"] = dataclasses.replace(lp, vehicle=scenario.vehicles.use)
     if scenario.vehicles.file is not None:
         kwargs["vehicles"] = vehicle_table(scenario.vehicles, where)
@@ -113,7 +165,7 @@ def rank_options(scenario: Scenario, *, source: str | None = None, load_products
     if enabled is not None:
         kwargs["portfolio"] = dataclasses.replace(kwargs.get("portfolio", defaults.portfolio), enabled=bool(enabled))
     kwargs.update({k: v for k, v in overrides.items() if v is not None})
-    return RankOptions(**kwargs)
+    return _grouped(kwargs)
 
 
 def base_dir(scenario: Scenario) -> Path:

@@ -24,6 +24,7 @@ SHARE_OUTPUTS = (
     "backlog.csv",
     "service.csv",
     "coalitions.csv",
+    "excluded.csv",
     "utilization.png",
     "summary.json",
     "run.json",
@@ -89,6 +90,7 @@ def run_share(
     sla_percentile : float
         Percentile at which the lane classes' SLAs are promised.
     """
+    from siting.app.options import rank_options
     from siting.app.runinfo import run_record, to_jsonable, write_run
     from siting.app.staging import check_out_folder, staged_run
     from siting.outputs import write_text
@@ -102,6 +104,8 @@ def run_share(
         scenario, spec, cities, label = _demo()
     else:
         scenario, spec, cities, label = _from_file(scenario_path)
+    # [rank] checked as for `siting rank`: mode, travel times and max_snap_distance_m of the network stage
+    options = rank_options(scenario, load_products=False)
     settings = spec.settings
     if priority_rule is not None or time_limit_s is not None:
         settings = dataclasses.replace(
@@ -114,7 +118,7 @@ def run_share(
     with staged_run(final) as staged:
         assert staged.folder is not None
         target = staged.folder
-        layers = problem_from_cities(cities, spec)
+        layers = problem_from_cities(cities, spec, options)
         read_s = time.perf_counter() - t0
         names = {spec.lane_class(b).kind: spec.lane_class(b).name for b in spec.brands}
         cvs = None if demand_cv is None else {b.name: demand_cv for b in spec.brands}
@@ -136,6 +140,7 @@ def run_share(
             _write_table(study.backlog, target / "backlog.csv"),
             _write_table(study.service, target / "service.csv"),
             _write_table(study.coalitions(), target / "coalitions.csv"),
+            _write_table(layers.excluded, target / "excluded.csv"),
         ]
         title = "siting: shared microfactory network" + (" (ILLUSTRATIVE demo)" if label else "")
         written.append(utilization_png(study.utilization, target / "utilization.png", title=title))

@@ -196,7 +196,7 @@ def write_outputs(
         extra: dict[str, Any] = dict(outcome.national)
         from siting.pipeline.travel import travel_record
 
-        extra["travel_times"] = travel_record(result.options)
+        extra["travel_times"] = travel_record(result.options.reach)
         if outcome.plan:
             extra["chosen_sites"] = {n: list(p.sites["site_id"].astype(str)) for n, p in outcome.plan.items()}
             extra["solver"] = {n: _solver_info(p) for n, p in outcome.plan.items()}

@@ -92,7 +92,7 @@ def national_summary(result: RunResult, target_share: float = 0.95) -> pd.DataFr
         demand within ``RankOptions.sla_time_s`` of the recommended sites, ``saving_vs_offshore_per_yr``
         the sum over them (currency/yr; NaN without product families), by falling demand.
     """
-    sla = float(result.options.sla_time_s)
+    sla = float(result.options.reach.sla_time_s)
     rows = []
     for name, city in result.cities.items():
         sites, share = recommend_sites(city, sla, target_share)

@@ -34,7 +34,7 @@ class DistributionPoint:
 
 def city_mix(city: Any, options: Any, stores: pd.DataFrame) -> list[Any]:
     """The city's product mix scaled to its stores' weekly demand (empty list: no business case)."""
-    products = tuple(getattr(city, "products", ()) or ()) or options.products
+    products = tuple(getattr(city, "products", ()) or ()) or options.costs.products
     if not products:
         if city.demand_shares:
             raise InputError(
@@ -55,15 +55,17 @@ def distribution_point(G: nx.MultiDiGraph, stores: gpd.GeoDataFrame, options: An
     from siting.ranking.criteria import lane_criteria
 
     crs = G.graph["crs"]
-    if options.offshore_dc_lonlat is not None:
-        pt = gpd.GeoDataFrame({"site_id": ["dc"]}, geometry=[Point(*options.offshore_dc_lonlat)], crs=4326).to_crs(crs)
+    if options.costs.offshore_dc_lonlat is not None:
+        pt = gpd.GeoDataFrame(
+            {"site_id": ["dc"]}, geometry=[Point(*options.costs.offshore_dc_lonlat)], crs=4326
+        ).to_crs(crs)
         from siting.network.od import snap
 
-        snapped = snap(G, pt, max_distance_m=options.max_snap_distance_m)
+        snapped = snap(G, pt, max_distance_m=options.reach.max_snap_distance_m)
         if snapped.empty:
             raise InputError(
-                f"{city}: offshore_dc_lonlat {options.offshore_dc_lonlat} is more than "
-                f"{options.max_snap_distance_m:g} m from the road network; give a point on the network."
+                f"{city}: offshore_dc_lonlat {options.costs.offshore_dc_lonlat} is more than "
+                f"{options.reach.max_snap_distance_m:g} m from the road network; give a point on the network."
             )
         node, how = int(snapped["node"].iloc[0]), "given (offshore_dc_lonlat)"
     else:
@@ -81,8 +83,8 @@ def distribution_point(G: nx.MultiDiGraph, stores: gpd.GeoDataFrame, options: An
         time_s,
         length_m,
         stores["demand_units_per_week"].to_numpy(),
-        params=options.lane_params,
-        vehicles=options.vehicles,
+        params=options.lanes.lane_params,
+        vehicles=options.lanes.vehicles,
     ).iloc[0]
     lonlat = gpd.GeoSeries([Point(G.nodes[node]["x"], G.nodes[node]["y"])], crs=crs).to_crs(4326).iloc[0]
     return DistributionPoint(
@@ -99,10 +101,10 @@ def distribution_point(G: nx.MultiDiGraph, stores: gpd.GeoDataFrame, options: An
 def _grids(city: Any, options: Any) -> tuple[float, float | None]:
     from siting.costs.footprint import grid_factor
 
-    local = options.grid_kg_co2e_per_kwh
+    local = options.costs.grid_kg_co2e_per_kwh
     if local is None:
         local = grid_factor(getattr(city, "country", None))
-    return float(local), options.offshore_grid_kg_co2e_per_kwh
+    return float(local), options.costs.offshore_grid_kg_co2e_per_kwh
 
 
 def site_business_case(
@@ -121,19 +123,19 @@ def site_business_case(
         raw["lane_cost_per_week"].to_numpy(),
         mix,
         required_floor_area_m2=options.required_floor_area_m2,
-        setup_cost=options.setup_cost,
+        setup_cost=options.costs.setup_cost,
         offshore_delivery_cost_per_week=dc.lane_cost_per_week,
-        with_break_even=options.break_even,
+        with_break_even=options.costs.break_even,
     )
     grid, origin = _grids(city, options)
     units_per_week = sum(p.demand_mean_units_per_week for p in mix)
     fixed = co2e_per_unit(
         mix,
-        unit_weight_kg=options.lane_params.unit_weight_kg,
+        unit_weight_kg=options.lanes.lane_params.unit_weight_kg,
         grid_kg_co2e_per_kwh=grid,
         offshore_grid_kg_co2e_per_kwh=origin,
         offshore_last_mile_kg_per_week=dc.co2e_wtw_kg_per_week,
-        offshore=options.offshore,
+        offshore=options.costs.offshore,
     )
     local_fixed = fixed["local"].production_energy + fixed["local"].inbound_freight + fixed["local"].unsold_goods
     costs["co2e_local_kg_per_unit"] = local_fixed + raw["co2e_wtw_kg_per_week"].to_numpy() / units_per_week
@@ -156,7 +158,7 @@ def top_site_business_case(
         mix, site_cost_per_yr=site, delivery_cost_per_yr=delivery, offshore_delivery_cost_per_yr=offshore_delivery
     )
     families = pd.concat([pd.DataFrame([head] * len(families)), families], axis=1)
-    if not options.frontier:
+    if not options.costs.frontier:
         return families, pd.DataFrame(), pd.DataFrame()
     table, curves = frontier(
         mix, site_cost_per_yr=site, delivery_cost_per_yr=delivery, offshore_delivery_cost_per_yr=offshore_delivery

@@ -10,77 +10,23 @@ from typing import Any
 
 import geopandas as gpd
 import networkx as nx
-import numpy as np
 import pandas as pd
 
 from siting.errors import InputError
 from siting.inputs.layers import assign_rents
 from siting.network.csr import THREAD_PREFIX
 from siting.pipeline.business_case import city_mix, distribution_point, site_business_case, top_site_business_case
+from siting.pipeline.network_stage import city_graph, edge_snaps, snap_layer
 from siting.pipeline.options import CityInputs, RankOptions
 from siting.pipeline.portfolio import city_portfolio, portfolio_columns
 from siting.pipeline.results import CityResult
 from siting.pipeline.site_lanes import site_lanes_and_tours, totals_with_basis
-from siting.pipeline.travel import travel_graph
 from siting.ranking.criteria import lane_criteria, site_criteria
-from siting.ranking.filters import attribute_filters, criteria_filters, excluded_rows, filter_report
+from siting.ranking.filters import attribute_filters, criteria_filters, filter_report
 from siting.ranking.robustness import robustness_summary, sensitivity_table
 from siting.ranking.scoring import CRITERIA, normalise_weights, score_sites
 
 log = logging.getLogger("siting")
-
-
-def _snap_layer(G: nx.MultiDiGraph, gdf: gpd.GeoDataFrame, kind: str, id_col: str, max_m: float):
-    """Snap a layer to the nearest road edges; the rows left out, each with its reason."""
-    from siting.network.components import REASONS, point_components
-    from siting.network.snapping import SNAP_COLUMNS, snap_to_edges
-
-    snapped = snap_to_edges(G, gdf, max_distance_m=max_m, warn=False)
-    kept = gdf.loc[snapped.index].copy()
-    for col in SNAP_COLUMNS:
-        kept[col] = snapped[col].to_numpy()
-    dropped = gdf.loc[gdf.index.difference(snapped.index)]
-    wet = dropped.index.isin(snapped.attrs.get("across_water", []))
-    out = []
-    if wet.any():
-        why = f"reachable from no {kind} road within {max_m:g} m without crossing water (sea or lake)"
-        out.append(excluded_rows(id_col, dropped.loc[wet, id_col], "water_crossing", why))
-        dropped = dropped.loc[~wet]
-    comp = point_components(G, dropped, max_m)
-    reasons = {c["component"]: c["reason"] for c in G.graph.get("components", [])}
-    far = f"more than {max_m:g} m from the {kind} road network"
-    for cid in np.unique(comp):
-        rows = dropped.loc[comp == cid, id_col]
-        if cid == 0:
-            out.append(excluded_rows(id_col, rows, "max_snap_distance_m", far))
-        else:
-            reason = f"on a {kind} road component not connected to the main network: {REASONS[reasons[int(cid)]]}"
-            out.append(excluded_rows(id_col, rows, "disconnected_component", reason))
-    if out:
-        excluded = pd.concat(out, ignore_index=True)
-        what = id_col.replace("_id", "s").replace("zones", "population zones")
-        for (filt, reason), group in excluded.groupby(["filter", "reason"], sort=False):
-            ids = group["id"].astype(str).tolist()  # said by id, never by row index
-            log.warning(
-                "%d of %d %s are %s and left out: %s%s%s",
-                len(ids),
-                len(gdf),
-                what,
-                reason,
-                ", ".join(ids[:10]),
-                " ..." if len(ids) > 10 else "",
-                "; check their coordinates and CRS" if filt == "max_snap_distance_m" else "",
-            )
-    else:
-        excluded = excluded_rows(id_col, dropped[id_col], "max_snap_distance_m", far)
-    return kept.reset_index(drop=True), excluded
-
-
-def _snaps(layer: pd.DataFrame) -> pd.DataFrame:
-    """The edge-snap columns of a snapped layer (for point-to-point OD)."""
-    from siting.network.snapping import SNAP_COLUMNS
-
-    return layer[list(SNAP_COLUMNS)]
 
 
 def _vehicle_for_mode(options: RankOptions, mode: str, city: str) -> RankOptions:
@@ -89,20 +35,11 @@ def _vehicle_for_mode(options: RankOptions, mode: str, city: str) -> RankOptions
 
     from siting.delivery.modes import vehicle_for_mode
 
-    vid = vehicle_for_mode(options.lane_params.vehicle, mode, options.vehicles, where=city)
-    if vid == options.lane_params.vehicle:
+    vid = vehicle_for_mode(options.lanes.lane_params.vehicle, mode, options.lanes.vehicles, where=city)
+    if vid == options.lanes.lane_params.vehicle:
         return options
-    return dataclasses.replace(options, lane_params=dataclasses.replace(options.lane_params, vehicle=vid))
-
-
-def _graph(city: CityInputs, options: RankOptions, graph: nx.MultiDiGraph | None) -> nx.MultiDiGraph:
-    from siting.network.build import build_network
-
-    if graph is not None:
-        return graph
-    if isinstance(city.network_source, nx.MultiDiGraph):
-        return city.network_source
-    return build_network(city.network_source, mode=city.mode or options.mode)
+    lanes = dataclasses.replace(options.lanes, lane_params=dataclasses.replace(options.lanes.lane_params, vehicle=vid))
+    return dataclasses.replace(options, lanes=lanes)
 
 
 def _raw_criteria(
@@ -122,8 +59,8 @@ def _raw_criteria(
         required_floor_area_m2=options.required_floor_area_m2,
         zone_time_s=zone_time,
         population=None if population is None else population["population"].to_numpy(),
-        reach_time_s=options.reach_time_s,
-        sla_time_s=options.sla_time_s,
+        reach_time_s=options.reach.reach_time_s,
+        sla_time_s=options.reach.sla_time_s,
         floor_area_m2=candidates["floor_area_m2"].to_numpy(),
     )
     lanes = lane_criteria(
@@ -132,16 +69,16 @@ def _raw_criteria(
         store_time,
         store_length,
         stores["demand_units_per_week"].to_numpy(),
-        params=options.lane_params,
-        vehicles=options.vehicles,
-        pattern=options.lane_pattern,
+        params=options.lanes.lane_params,
+        vehicles=options.lanes.vehicles,
+        pattern=options.lanes.lane_pattern,
         **legs,
     )
     raw = raw.merge(lanes, on="site_id", how="left")
     if business is not None:
         city, mix, dc = business
         costs = site_business_case(raw, candidates["rent_per_m2_yr"].to_numpy(), mix, dc, city, options)
-        if not options.break_even:
+        if not options.costs.break_even:
             costs = costs.drop(columns="break_even_units_per_yr")
         raw = raw.merge(costs, on="site_id", how="left")
     return raw
@@ -234,9 +171,9 @@ def rank_city(
     options = options or RankOptions()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    G = travel_graph(_graph(city, options, graph), options)
+    G = city_graph(city, options, graph)
     timings["network_s"] = time.perf_counter() - t0
-    mode = city.mode or options.mode
+    mode = city.mode or options.reach.mode
     options = _vehicle_for_mode(options, mode, city.name)
     crs = G.graph["crs"]
     stores = city.stores.to_crs(crs)
@@ -250,34 +187,34 @@ def rank_city(
     excluded = [removed]
     _need_sites(candidates, excluded, city.name)
     t0 = time.perf_counter()
-    candidates, dropped = _snap_layer(G, candidates, mode, "site_id", options.max_snap_distance_m)
+    candidates, dropped = snap_layer(G, candidates, mode, "site_id", options.reach.max_snap_distance_m)
     excluded.append(dropped)
-    stores, dropped = _snap_layer(G, stores, mode, "store_id", options.max_snap_distance_m)
+    stores, dropped = snap_layer(G, stores, mode, "store_id", options.reach.max_snap_distance_m)
     excluded.append(dropped)
     if stores.empty:
         raise InputError(
-            f"{city.name}: no store lies within {options.max_snap_distance_m:g} m of the road network; "
-            + _area_hint(city.stores, G, options.max_snap_distance_m)
+            f"{city.name}: no store lies within {options.reach.max_snap_distance_m:g} m of the road network; "
+            + _area_hint(city.stores, G, options.reach.max_snap_distance_m)
         )
     _need_sites(candidates, excluded, city.name)
     if population is not None:
-        population, dropped = _snap_layer(G, population, mode, "zone_id", options.max_snap_distance_m)
+        population, dropped = snap_layer(G, population, mode, "zone_id", options.reach.max_snap_distance_m)
         excluded.append(dropped)
-    _log_components(G, city, options.max_snap_distance_m, excluded)
+    _log_components(G, city, options.reach.max_snap_distance_m, excluded)
     timings["snap_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    store_time, store_length = od_time_length(G, _snaps(candidates), _snaps(stores))
-    back_time, back_length = od_time_length(G, _snaps(stores), _snaps(candidates))
+    store_time, store_length = od_time_length(G, edge_snaps(candidates), edge_snaps(stores))
+    back_time, back_length = od_time_length(G, edge_snaps(stores), edge_snaps(candidates))
     legs = {"back_time_s": back_time, "back_length_m": back_length}
-    if options.lane_pattern == "tour":
+    if options.lanes.lane_pattern == "tour":
         from siting.delivery.approx import store_lengths
 
-        legs["store_length_m"] = store_lengths(G, _snaps(stores))
+        legs["store_length_m"] = store_lengths(G, edge_snaps(stores))
     zone_time = None
     if population is not None and len(population):
         zone_time = od_matrix(
-            G, _snaps(candidates), _snaps(population), weight="travel_time", cutoff=options.reach_time_s
+            G, edge_snaps(candidates), edge_snaps(population), weight="travel_time", cutoff=options.reach.reach_time_s
         )
     timings["od_s"] = time.perf_counter() - t0
 
@@ -333,8 +270,8 @@ def rank_city(
     # business case and the lanes are priced: 0.3 s less wall time on Malta with two cores.
     # (While that thread runs, the lanes' OD does not fork worker processes: siting.network.csr.)
     with ThreadPoolExecutor(1, thread_name_prefix=f"{THREAD_PREFIX}isochrones") as pool:
-        iso_sites = ranked.head(max(int(options.isochrones_for_top), 0))
-        iso_job = pool.submit(_isochrones, G, iso_sites, options.reach_time_s)
+        iso_sites = ranked.head(max(int(options.reach.isochrones_for_top), 0))
+        iso_job = pool.submit(_isochrones, G, iso_sites, options.reach.reach_time_s)
         extra_out, lanes, totals = _top_site_outputs(G, ranked, stores, options, city.name, business, timings)
         iso, timings["isochrones_s"] = iso_job.result()
     excluded_all = pd.concat(excluded, ignore_index=True)
@@ -382,7 +319,7 @@ def _top_site_outputs(
         extra_out = {"families": fams, "frontier": front, "frontier_curves": curves, "distribution_point": vars(dc)}
     timings["business_case_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    top = ranked.head(max(int(options.lanes_for_top), 0))
+    top = ranked.head(max(int(options.lanes.lanes_for_top), 0))
     lanes, tours = site_lanes_and_tours(G, top, stores, options, city_name)
     if tours is not None:
         extra_out["tours"] = tours

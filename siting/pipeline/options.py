@@ -1,8 +1,9 @@
-"""Options of a ranking run (RankOptions) and what one city of a run needs (CityInputs)."""
+"""Options of a ranking run (RankOptions and its groups) and what one city of a run needs (CityInputs)."""
 
 from __future__ import annotations
 
 import logging
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,31 +25,112 @@ from siting.ranking.scoring import DEFAULT_WEIGHTS
 log = logging.getLogger("siting")
 
 
+#: Network modes a run can deliver on (:data:`siting.network.MODES`).
+Mode = Literal["drive", "bike", "walk"]
+#: Time bands of travel times (:data:`siting.network.TRAFFIC_BANDS`).
+TrafficBand = Literal["free_flow", "off_peak", "peak"]
+#: How criteria are scaled to 0..1 (:func:`siting.ranking.scoring.normalise`).
+Normalisation = Literal["minmax", "rank"]
+#: Pattern of the delivery lanes.
+LanePattern = Literal["direct", "tour"]
+
+
+def _one_of(name: str, value: Any, allowed: Any) -> None:
+    """Refuse a value outside a Literal's set (InputError naming the option and the allowed values)."""
+    values = typing.get_args(allowed)
+    if value not in values:
+        raise InputError(f"{name} must be one of {', '.join(map(repr, values))}, got {value!r}.")
+
+
+def _non_negative(owner: Any, names: tuple[str, ...]) -> None:
+    """Refuse fields that are not finite-or-infinite numbers >= 0 (InputError naming the option)."""
+    for name in names:
+        value = getattr(owner, name)
+        try:
+            ok = not isinstance(value, bool) and float(value) >= 0
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise InputError(f"{name} must be a number >= 0, got {value!r}.")
+
+
+def _whole(owner: Any, names: tuple[str, ...]) -> None:
+    for name in names:
+        value = getattr(owner, name)
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+            raise InputError(f"{name} must be a whole number >= 0, got {value!r}.")
+
+
 @dataclass(frozen=True)
-class RankOptions:
-    """Options of a ranking run (defaults are right for a city-centre microfactory).
+class ReachOptions:
+    """How far and how fast: the network mode, snapping, reach and service times, and travel times.
 
     Attributes
     ----------
-    weights : mapping
-        Criterion -> weight (see :data:`siting.ranking.scoring.CRITERIA`); scaled to sum to 1 with a logged
-        message if they do not. Criteria left out are computed and shown with weight 0. A weighted
-        criterion a city cannot compute (population without a population layer, landed cost
-        without product families) is dropped for that city with a warning.
     reach_time_s : float
         Reach time for ``population_reachable`` and ``stores_within_reach`` (default 10 minutes).
     sla_time_s : float
         Service time for ``stores_within_sla`` (default 20 minutes: e.g. same-day replacements).
-    required_floor_area_m2 : float
-        Floor area the microfactory needs: smaller sites are filtered out, rent is priced on it,
-        ``floor_area_fit_ratio`` compares it with each site's floor area.
     max_snap_distance_m : float
         Sites or stores farther than this from the road network are left out (reported).
     mode : {"drive", "bike", "walk"}
         Network mode for delivery ("drive" for vans).
-    normalisation : {"minmax", "rank"}
-        ``minmax``: (x - worst) / (best - worst); ``rank``: average rank scaled to 0..1 (robust
-        to outliers). See :func:`siting.ranking.scoring.normalise`.
+    isochrones_for_top : int
+        Reach-time isochrone polygons for this many top sites (for the map; 0 = none).
+    traffic : {"free_flow", "off_peak", "peak"}
+        Time band of every travel time in the run (criteria, SLAs, lanes, isochrones); see
+        :func:`siting.network.apply_traffic` for the congestion factors and their source.
+    traffic_factors : mapping, optional
+        Overrides ``{band: {road class: factor}}`` (classes motorway, trunk, primary,
+        secondary, tertiary, other).
+    junction_delay_s : float
+        Delay per junction passed (s), added to every road edge ending at a junction (default 0).
+    delivery_window : str, optional
+        Hours deliveries leave in, e.g. ``"06:00-09:00"`` (Monday-Friday) or ``"sat 10:00-14:00"``;
+        every travel time of the run (lanes, SLAs, isochrones) is then the window's, from the
+        speed profile, signal delay and turn penalty (see docs/travel-times.md). Replaces ``traffic``.
+    speed_profile : Path, optional
+        A per-class hourly profile CSV (``road_class,day,hour,time_factor`` or ``speed_kph``), e.g.
+        from ``siting network calibrate``; default the shipped estimate.
+    segment_speeds : Path, optional
+        Observed speeds per segment (``from_osm_node,to_osm_node,speed_kph``, OSRM's format).
+    signal_delay_s, turn_penalty_s : float
+        Delay at a signalised junction (default 15 s) and on a turn onto a higher road class
+        (default 7.5 s), used with a delivery window.
+    """
+
+    reach_time_s: float = 600.0
+    sla_time_s: float = 1200.0
+    max_snap_distance_m: float = 500.0
+    mode: Mode = "drive"
+    isochrones_for_top: int = 1
+    traffic: TrafficBand = "free_flow"
+    traffic_factors: Mapping[str, Mapping[str, float]] | None = None
+    junction_delay_s: float = 0.0
+    delivery_window: str | None = None
+    speed_profile: Path | None = None
+    segment_speeds: Path | None = None
+    signal_delay_s: float = 15.0
+    turn_penalty_s: float = 7.5
+
+    def __post_init__(self) -> None:
+        _one_of("mode", self.mode, Mode)
+        _non_negative(self, ("reach_time_s", "sla_time_s", "max_snap_distance_m", "junction_delay_s"))
+        _whole(self, ("isochrones_for_top",))
+        from siting.network.traffic import congestion_factors
+
+        congestion_factors(self.traffic, self.traffic_factors)  # raises InputError naming the bad entry
+        from siting.pipeline.travel import check_travel_options
+
+        check_travel_options(self)
+
+
+@dataclass(frozen=True)
+class LaneOptions:
+    """The delivery lanes: how many top sites get them, their pattern, vehicle and load.
+
+    Attributes
+    ----------
     lanes_for_top : int
         Build delivery lanes (road routes with trips, km, CO2e, cost) for this many top sites.
     lane_pattern : {"direct", "tour"}
@@ -61,10 +143,24 @@ class RankOptions:
     vehicles : mapping, optional
         Vehicle table to look ``lane_params.vehicle`` up in (default the built-in
         :data:`siting.delivery.VEHICLES`; :func:`siting.delivery.load_vehicles` adds a user's file).
-    filters : SiteFilters
-        Hard limits applied before scoring (rent, excluded zones, delivery time, ...).
-    robustness : RobustnessOptions
-        Monte Carlo over the weights and the robustness thresholds.
+    """
+
+    lanes_for_top: int = 1
+    lane_pattern: LanePattern = "direct"
+    lane_params: LaneParams = field(default_factory=LaneParams)
+    vehicles: Mapping[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        _one_of("lane_pattern", self.lane_pattern, LanePattern)
+        _whole(self, ("lanes_for_top",))
+
+
+@dataclass(frozen=True)
+class CostOptions:
+    """The business case: product families, set-up, the offshore baseline and its grid factors.
+
+    Attributes
+    ----------
     products : tuple of siting.costs.ProductFamily
         Product families each site would make (their demand shares: the mix is scaled to the
         demand of the stores each site serves); when given, the business case is computed:
@@ -91,47 +187,8 @@ class RankOptions:
     break_even : bool
         Also solve each site's break-even volume (``break_even_units_per_yr``; about 0.6 s per
         site with the demo families).
-    isochrones_for_top : int
-        Reach-time isochrone polygons for this many top sites (for the map; 0 = none).
-    traffic : {"free_flow", "off_peak", "peak"}
-        Time band of every travel time in the run (criteria, SLAs, lanes, isochrones); see
-        :func:`siting.network.apply_traffic` for the congestion factors and their source.
-    traffic_factors : mapping, optional
-        Overrides ``{band: {road class: factor}}`` (classes motorway, trunk, primary,
-        secondary, tertiary, other).
-    junction_delay_s : float
-        Delay per junction passed (s), added to every road edge ending at a junction (default 0).
-    portfolio : siting.pipeline.portfolio.PortfolioOptions
-        The portfolio design solved beside the ranking when the run has product families: which
-        sites open at which capacity, making which families, against offshore; it gives every site
-        ``portfolio_value_per_yr`` and a verdict.
-    delivery_window : str, optional
-        Hours deliveries leave in, e.g. ``"06:00-09:00"`` (Monday-Friday) or ``"sat 10:00-14:00"``;
-        every travel time of the run (lanes, SLAs, isochrones) is then the window's, from the
-        speed profile, signal delay and turn penalty (see docs/travel-times.md). Replaces ``traffic``.
-    speed_profile : Path, optional
-        A per-class hourly profile CSV (``road_class,day,hour,time_factor`` or ``speed_kph``), e.g.
-        from ``siting network calibrate``; default the shipped estimate.
-    segment_speeds : Path, optional
-        Observed speeds per segment (``from_osm_node,to_osm_node,speed_kph``, OSRM's format).
-    signal_delay_s, turn_penalty_s : float
-        Delay at a signalised junction (default 15 s) and on a turn onto a higher road class
-        (default 7.5 s), used with a delivery window.
     """
 
-    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
-    reach_time_s: float = 600.0
-    sla_time_s: float = 1200.0
-    required_floor_area_m2: float = 500.0
-    max_snap_distance_m: float = 500.0
-    mode: Literal["drive", "bike", "walk"] = "drive"
-    normalisation: Literal["minmax", "rank"] = "minmax"
-    lanes_for_top: int = 1
-    lane_pattern: Literal["direct", "tour"] = "direct"
-    lane_params: LaneParams = field(default_factory=LaneParams)
-    vehicles: Mapping[str, Any] | None = None
-    filters: SiteFilters = field(default_factory=SiteFilters)
-    robustness: RobustnessOptions = field(default_factory=RobustnessOptions)
     products: tuple[Any, ...] = ()
     setup_cost: float = 0.0
     offshore_dc_lonlat: tuple[float, float] | None = None
@@ -140,46 +197,9 @@ class RankOptions:
     offshore: OffshoreParams = field(default_factory=OffshoreParams)
     frontier: bool = False
     break_even: bool = False
-    isochrones_for_top: int = 1
-    traffic: str = "free_flow"
-    traffic_factors: Mapping[str, Mapping[str, float]] | None = None
-    junction_delay_s: float = 0.0
-    portfolio: PortfolioOptions = field(default_factory=PortfolioOptions)
-    delivery_window: str | None = None
-    speed_profile: Path | None = None
-    segment_speeds: Path | None = None
-    signal_delay_s: float = 15.0
-    turn_penalty_s: float = 7.5
 
     def __post_init__(self) -> None:
-        if self.lane_pattern not in ("direct", "tour"):
-            raise InputError(f"lane_pattern must be 'direct' or 'tour', got {self.lane_pattern!r}.")
-        if self.normalisation not in ("minmax", "rank"):
-            raise InputError(f"normalisation must be 'minmax' or 'rank', got {self.normalisation!r}.")
-        from siting.network.traffic import congestion_factors
-
-        congestion_factors(self.traffic, self.traffic_factors)  # raises InputError naming the bad entry
-        from siting.pipeline.travel import check_travel_options
-
-        check_travel_options(self)
-        for name in (
-            "reach_time_s",
-            "sla_time_s",
-            "required_floor_area_m2",
-            "max_snap_distance_m",
-            "setup_cost",
-            "junction_delay_s",
-        ):
-            value = getattr(self, name)
-            try:
-                ok = float(value) >= 0
-            except (TypeError, ValueError):
-                ok = False
-            if not ok:
-                raise InputError(f"{name} must be a number >= 0, got {value!r}.")
-        for name in ("lanes_for_top", "isochrones_for_top"):
-            if not isinstance(getattr(self, name), (int, np.integer)) or getattr(self, name) < 0:
-                raise InputError(f"{name} must be a whole number >= 0, got {getattr(self, name)!r}.")
+        _non_negative(self, ("setup_cost",))
         object.__setattr__(self, "products", tuple(self.products))
         if self.offshore_dc_lonlat is not None:
             try:
@@ -196,6 +216,67 @@ class RankOptions:
 
 
 @dataclass(frozen=True)
+class RankOptions:
+    """Options of a ranking run, in groups (defaults are right for a city-centre microfactory).
+
+    A scenario's ``[rank]`` table keeps its flat keys (``reach_time_s``, ``lanes_for_top``,
+    ``products``, ...): :func:`siting.app.rank_options` puts each into its group.
+
+    Attributes
+    ----------
+    weights : mapping
+        Criterion -> weight (see :data:`siting.ranking.scoring.CRITERIA`); scaled to sum to 1 with a logged
+        message if they do not. Criteria left out are computed and shown with weight 0. A weighted
+        criterion a city cannot compute (population without a population layer, landed cost
+        without product families) is dropped for that city with a warning.
+    normalisation : {"minmax", "rank"}
+        ``minmax``: (x - worst) / (best - worst); ``rank``: average rank scaled to 0..1 (robust
+        to outliers). See :func:`siting.ranking.scoring.normalise`.
+    required_floor_area_m2 : float
+        Floor area the microfactory needs: smaller sites are filtered out, rent is priced on it,
+        ``floor_area_fit_ratio`` compares it with each site's floor area.
+    reach : ReachOptions
+        Network mode, snapping, reach and service times, traffic band or delivery window.
+    lanes : LaneOptions
+        The delivery lanes of the top sites and the lane criteria's pattern and vehicle.
+    costs : CostOptions
+        Product families and the offshore baseline of the business case.
+    filters : SiteFilters
+        Hard limits applied before scoring (rent, excluded zones, delivery time, ...).
+    robustness : RobustnessOptions
+        Monte Carlo over the weights and the robustness thresholds.
+    portfolio : siting.pipeline.portfolio.PortfolioOptions
+        The portfolio design solved beside the ranking when the run has product families: which
+        sites open at which capacity, making which families, against offshore; it gives every site
+        ``portfolio_value_per_yr`` and a verdict.
+    """
+
+    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    normalisation: Normalisation = "minmax"
+    required_floor_area_m2: float = 500.0
+    reach: ReachOptions = field(default_factory=ReachOptions)
+    lanes: LaneOptions = field(default_factory=LaneOptions)
+    costs: CostOptions = field(default_factory=CostOptions)
+    filters: SiteFilters = field(default_factory=SiteFilters)
+    robustness: RobustnessOptions = field(default_factory=RobustnessOptions)
+    portfolio: PortfolioOptions = field(default_factory=PortfolioOptions)
+
+    def __post_init__(self) -> None:
+        _one_of("normalisation", self.normalisation, Normalisation)
+        _non_negative(self, ("required_floor_area_m2",))
+        for name, cls in (
+            ("reach", ReachOptions),
+            ("lanes", LaneOptions),
+            ("costs", CostOptions),
+            ("filters", SiteFilters),
+            ("robustness", RobustnessOptions),
+            ("portfolio", PortfolioOptions),
+        ):
+            if not isinstance(getattr(self, name), cls):
+                raise InputError(f"RankOptions.{name} must be a {cls.__name__}, got {getattr(self, name)!r}.")
+
+
+@dataclass(frozen=True)
 class CityInputs:
     """Everything one city of a run needs: validated layers and a network source.
 
@@ -209,11 +290,11 @@ class CityInputs:
     currency : str
     attribution : str
     mode : str, optional
-        This city's network mode ("drive", "bike", "walk"); None uses ``RankOptions.mode``.
+        This city's network mode ("drive", "bike", "walk"); None uses ``RankOptions.reach.mode``.
     country : str, optional
         ISO 3166 alpha-2 code of the city (the grid factor of local production).
     products : tuple of siting.costs.ProductFamily
-        This city's own product mix (a regional assortment); empty: ``RankOptions.products``.
+        This city's own product mix (a regional assortment); empty: ``RankOptions.costs.products``.
     demand_shares : mapping, optional
         Family -> share of this city's demand (a regional assortment from the run's families).
     region : str, optional

@@ -179,7 +179,7 @@ def city_portfolio(
     Lanes are out-and-back drops priced per store with the run's vehicle
     (:func:`siting.delivery.lane_tables.direct_lane_values`) at the store's whole weekly demand, so
     the cost per unit is the lane's cost per week over that demand. The delivery promise is
-    ``options.sla_time_s``; rent is the ranking's ``rent_per_yr`` plus the amortised set-up cost.
+    ``options.reach.sla_time_s``; rent is the ranking's ``rent_per_yr`` plus the amortised set-up cost.
 
     Returns
     -------
@@ -199,18 +199,24 @@ def city_portfolio(
         back_time_s,
         back_length_m,
         units,
-        params=options.lane_params,
-        vehicles=options.vehicles,
+        params=options.lanes.lane_params,
+        vehicles=options.lanes.vehicles,
     )
     lane_cost = _per_unit(per_week, units[None, :])
     lane_cost = np.where(np.isfinite(store_time_s), lane_cost, np.inf)
     out_t, out_l = od_time_length(G, [dc_node], stores["node"].to_numpy())
     back_t, back_l = od_time_length(G, stores["node"].to_numpy(), [dc_node])
     direct = direct_lane_values(
-        out_t[0], out_l[0], back_t[:, 0], back_l[:, 0], units, params=options.lane_params, vehicles=options.vehicles
+        out_t[0],
+        out_l[0],
+        back_t[:, 0],
+        back_l[:, 0],
+        units,
+        params=options.lanes.lane_params,
+        vehicles=options.lanes.vehicles,
     )
     direct_cost = np.where(np.isfinite(out_t[0]), _per_unit(direct["cost_per_week"], units), np.inf)
-    setup_per_yr = float(options.setup_cost) / cost_default("setup_amortisation_yr")
+    setup_per_yr = float(options.costs.setup_cost) / cost_default("setup_amortisation_yr")
     trunk = float(np.nanmedian(np.where(np.isfinite(direct_cost), direct_cost, np.nan))) if n_j else 0.0
     labels = demand_points(np.column_stack([stores.geometry.x, stores.geometry.y]), units, popt.demand_points)
     k = int(labels.max()) + 1
@@ -229,7 +235,7 @@ def city_portfolio(
         direct_cost_per_unit=_group(direct_cost, labels, units, "mean"),
         families=mix,
         making=making_table(mix),
-        promise_s=float(options.sla_time_s),
+        promise_s=float(options.reach.sla_time_s),
         crossdock_cost_per_unit=(trunk + popt.crossdock_handling_per_unit) if popt.crossdock else None,
         time_limit_s=popt.time_limit_s,
         mip_gap=popt.mip_gap,

@@ -164,7 +164,7 @@ def plan(
     objective : {"time", "cost"}
         ``"cost"``: exactly k sites minimising the total cost per year, rent of the open sites +
         delivery (a weekly van round trip to each store, the lane vehicle's cost per km and per
-        hour) + local landed cost of the products (``options.products``; none given: 0), each
+        hour) + local landed cost of the products (``options.costs.products``; none given: 0), each
         store served by one site (:func:`siting.locate.facility_location` with ``p=k``).
 
     Returns
@@ -221,7 +221,7 @@ def plan(
         city_lanes = site_lanes(city.graph, chosen, city.stores, opts, name, allocation=alloc)
         lanes.append(city_lanes)
         totals.append(totals_with_basis(city_lanes, name, basis="chosen set"))
-        iso, _ = _isochrones(city.graph, chosen, opts.reach_time_s)  # the chosen sites', for the plan map
+        iso, _ = _isochrones(city.graph, chosen, opts.reach.reach_time_s)  # the chosen sites', for the plan map
         if iso is not None:
             isos.append(iso.assign(city=name))
         report(progress, "solve", i + 1, len(result.cities))
@@ -254,15 +254,16 @@ def _cost_per_yr(city: CityResult, options: RankOptions) -> tuple[np.ndarray, np
     from siting.costs.unit_cost import UNIT_COMPONENTS
     from siting.delivery.lane_tables import pair_lane_cost_per_week
     from siting.network import od_time_length
-    from siting.pipeline.city import _snaps, _vehicle_for_mode
+    from siting.pipeline.city import _vehicle_for_mode
+    from siting.pipeline.network_stage import edge_snaps
 
     weeks = cost_default("weeks_per_yr")
-    opts = _vehicle_for_mode(options, city.graph.graph.get("mode", options.mode), city.name)
-    out_t, out_l = od_time_length(city.graph, _snaps(city.candidates), _snaps(city.stores))
-    back_t, back_l = od_time_length(city.graph, _snaps(city.stores), _snaps(city.candidates))
+    opts = _vehicle_for_mode(options, city.graph.graph.get("mode", options.reach.mode), city.name)
+    out_t, out_l = od_time_length(city.graph, edge_snaps(city.candidates), edge_snaps(city.stores))
+    back_t, back_l = od_time_length(city.graph, edge_snaps(city.stores), edge_snaps(city.candidates))
     demand = city.stores["demand_units_per_week"].to_numpy(dtype=float)
     per_week = pair_lane_cost_per_week(
-        out_t, out_l, back_t, back_l, demand, params=opts.lane_params, vehicles=opts.vehicles
+        out_t, out_l, back_t, back_l, demand, params=opts.lanes.lane_params, vehicles=opts.lanes.vehicles
     ).T  # stores x sites
     per_unit = np.divide(weeks * per_week, demand[:, None], out=np.zeros(per_week.shape), where=demand[:, None] > 0)
     fam = city.families
@@ -270,7 +271,7 @@ def _cost_per_yr(city: CityResult, options: RankOptions) -> tuple[np.ndarray, np
         parts = fam[[f"{c}_local_per_unit" for c in UNIT_COMPONENTS]].sum(axis=1)
         product = float((parts * fam["units_per_yr"]).sum() / fam["units_per_yr"].sum())
     else:
-        product = landed_cost(options.products, "local").per_unit if options.products else 0.0
+        product = landed_cost(options.costs.products, "local").per_unit if options.costs.products else 0.0
     cand = city.candidates
     rent = cand["rent_per_yr"] if "rent_per_yr" in cand else cand["rent_per_m2_yr"] * options.required_floor_area_m2
     return per_unit + weeks * product, rent.fillna(0.0).to_numpy(dtype=float)

@@ -68,7 +68,7 @@ def site_lanes_and_tours(
     city: str,
     allocation: Mapping[str, str] | None = None,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
-    """:func:`site_lanes` and, with ``options.lane_pattern == "tour"``, the tours behind them.
+    """:func:`site_lanes` and, with ``options.lanes.lane_pattern == "tour"``, the tours behind them.
 
     Parameters
     ----------
@@ -83,7 +83,7 @@ def site_lanes_and_tours(
         (LineString, network CRS). ``vehicle_km_per_week`` = length x drops per week; its CO2e
         uses the lanes' own well-to-wheel factor per km (the site's lane CO2e over its lane km).
     """
-    tours_wanted = options.lane_pattern == "tour"
+    tours_wanted = options.lanes.lane_pattern == "tour"
 
     def build(site_rows: gpd.GeoDataFrame, alloc: Mapping[str, str]) -> tuple[gpd.GeoDataFrame, Any]:
         if not tours_wanted:
@@ -92,12 +92,14 @@ def site_lanes_and_tours(
                 site_rows,
                 stores,
                 alloc,
-                pattern=options.lane_pattern,
-                params=options.lane_params,
-                vehicles=options.vehicles,
+                pattern=options.lanes.lane_pattern,
+                params=options.lanes.lane_params,
+                vehicles=options.lanes.vehicles,
             )
             return lanes, None
-        lanes, plans = tour_lanes(G, site_rows, stores, alloc, params=options.lane_params, vehicles=options.vehicles)
+        lanes, plans = tour_lanes(
+            G, site_rows, stores, alloc, params=options.lanes.lane_params, vehicles=options.lanes.vehicles
+        )
         return lanes, _priced_tours(tour_lines(G, site_rows, stores, alloc, plans), lanes, options)
 
     frames, tour_frames = [], []
@@ -133,7 +135,7 @@ def site_lanes_and_tours(
 
 def _priced_tours(tours: gpd.GeoDataFrame, lanes: pd.DataFrame, options: RankOptions) -> gpd.GeoDataFrame:
     """Weekly km and CO2e of each tour: its length x drops per week, at the site's lane CO2e per km."""
-    drops = float(options.lane_params.drops_per_week)
+    drops = float(options.lanes.lane_params.drops_per_week)
     km_per_week = tours["length_m"].to_numpy(dtype=float) / 1000.0 * drops
     km = lanes.groupby("site_id")["vehicle_km_per_week"].sum()
     kg = lanes.groupby("site_id")["co2e_wtw_kg_per_week"].sum()

@@ -234,15 +234,15 @@ def summary_dict(cities: Mapping[str, CityResult], options: RankOptions, *, top:
         "options": _clean(
             {
                 "weights": dict(opts.weights),
-                "reach_time_s": opts.reach_time_s,
-                "sla_time_s": opts.sla_time_s,
+                "reach_time_s": opts.reach.reach_time_s,
+                "sla_time_s": opts.reach.sla_time_s,
                 "required_floor_area_m2": opts.required_floor_area_m2,
                 "normalisation": opts.normalisation,
-                "lane_pattern": opts.lane_pattern,
-                "vehicle": opts.lane_params.vehicle,
-                "traffic": opts.traffic,
+                "lane_pattern": opts.lanes.lane_pattern,
+                "vehicle": opts.lanes.lane_params.vehicle,
+                "traffic": opts.reach.traffic,
                 "traffic_factors": _traffic_factors(opts),
-                "junction_delay_s": opts.junction_delay_s,
+                "junction_delay_s": opts.reach.junction_delay_s,
                 "travel_times": _travel(opts),
                 "robustness": {
                     "samples": opts.robustness.samples,
@@ -250,7 +250,7 @@ def summary_dict(cities: Mapping[str, CityResult], options: RankOptions, *, top:
                     "seed": opts.robustness.seed,
                     "top_k": opts.robustness.top_k,
                 },
-                "products": [p.family for p in opts.products],
+                "products": [p.family for p in opts.costs.products],
             }
         ),
         "cities": per_city,
@@ -262,14 +262,14 @@ def _travel(opts: Any) -> dict[str, Any]:
     """Which travel times the run used (band or delivery window, profile, delays)."""
     from siting.pipeline.travel import travel_record
 
-    return travel_record(opts)
+    return travel_record(opts.reach)
 
 
 def _traffic_factors(opts: Any) -> dict[str, float]:
     """The congestion factors per road class of the run's traffic band."""
     from siting.network.traffic import congestion_factors
 
-    return congestion_factors(opts.traffic, opts.traffic_factors)
+    return congestion_factors(opts.reach.traffic, opts.reach.traffic_factors)
 
 
 def portfolio_summary(design: Any) -> dict[str, Any]:

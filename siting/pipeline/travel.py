@@ -11,7 +11,7 @@ __all__ = ["check_travel_options", "travel_graph", "travel_record"]
 
 
 def check_travel_options(options: Any) -> None:
-    """Refuse inconsistent travel-time options of :class:`siting.pipeline.RankOptions` (InputError)."""
+    """Refuse inconsistent travel-time options of :class:`siting.pipeline.ReachOptions` (InputError)."""
     import math
 
     from siting.errors import InputError
@@ -54,7 +54,7 @@ def travel_graph(G: nx.MultiDiGraph, options: Any) -> nx.MultiDiGraph:
     G
         The free-flow graph.
     options
-        :class:`siting.pipeline.RankOptions`.
+        :class:`siting.pipeline.ReachOptions` (``RankOptions.reach``).
 
     Returns
     -------

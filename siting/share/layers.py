@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -26,12 +26,15 @@ class ShareLayers:
 
     ``stores`` has ``store_id`` (``city:id``), ``brand``, ``city``, ``demand_units_per_week``;
     ``sites`` has ``site_id`` (``city:id``), ``city``, ``rent_per_m2_yr``; both in EPSG:4326.
+    ``excluded`` lists the stores and sites left out at snapping (``layer``, ``id`` as ``city:id``,
+    ``filter``, ``reason``, ``city``), as ``excluded.csv`` of a ``siting rank`` run does.
     """
 
     problem: ShareProblem
     stores: gpd.GeoDataFrame
     sites: gpd.GeoDataFrame
     attribution: str
+    excluded: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _brand_stores(city, spec: ShareSpec) -> gpd.GeoDataFrame:
@@ -103,8 +106,14 @@ def _check_brands_served(stores: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, spec
         )
 
 
-def problem_from_cities(cities: Sequence, spec: ShareSpec) -> ShareLayers:
+def problem_from_cities(cities: Sequence, spec: ShareSpec, options: Any = None) -> ShareLayers:
     """Build the design problem: drive times and lengths on each city's road network, rents, seasons.
+
+    Each city goes through the pipeline's network stage as ``siting rank`` does: its graph with
+    the run's travel times (:func:`siting.pipeline.city_graph`), stores and sites snapped to the
+    nearest road edge within ``options.reach.max_snap_distance_m`` (:func:`siting.pipeline.snap_layer`;
+    the rows left out are logged by id and listed in ``ShareLayers.excluded``) and exact
+    point-to-point times and lengths (:func:`siting.network.od_time_length`).
 
     Parameters
     ----------
@@ -112,37 +121,40 @@ def problem_from_cities(cities: Sequence, spec: ShareSpec) -> ShareLayers:
         Each city's stores (with a ``brand`` column unless brands give their own stores files),
         candidate sites, rents and network. A site serves only stores of its own city.
     spec : ShareSpec
+    options : siting.pipeline.RankOptions, optional
+        The network mode, travel times (traffic band or delivery window) and
+        ``max_snap_distance_m``; default ``RankOptions()`` (the scenario's ``[rank]`` through
+        :func:`siting.app.rank_options`).
 
     Returns
     -------
     ShareLayers
     """
     from siting.inputs.layers import assign_rents
-    from siting.network import build_network, od_time_length, snap
+    from siting.network.od import od_time_length
+    from siting.network.snapping import SNAP_COLUMNS
+    from siting.pipeline import RankOptions, city_graph, edge_snaps, snap_layer
+    from siting.ranking.filters import EXCLUDED_COLUMNS
 
+    options = options if options is not None else RankOptions()
     cap, st = spec.site_capacity, spec.settings
     brand_index = {b.name: i for i, b in enumerate(spec.brands)}
-    store_parts, site_parts, times, lengths = [], [], [], []
+    store_parts, site_parts, times, lengths, excluded = [], [], [], [], []
     for city in cities:
-        G = build_network(city.network_source, mode=city.mode or "drive")
-        stores = _brand_stores(city, spec).to_crs(G.graph["crs"])
-        sites = assign_rents(
-            city.candidates.to_crs(G.graph["crs"]), None if city.rents is None else city.rents.to_crs(G.graph["crs"])
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # far features are reported below
-            s_snap, c_snap = snap(G, stores), snap(G, sites)
-        if len(s_snap) < len(stores) or len(c_snap) < len(sites):
-            log.warning(
-                "%s: %d stores and %d sites are more than 500 m from the road network and are left out",
-                city.name,
-                len(stores) - len(s_snap),
-                len(sites) - len(c_snap),
-            )
-        stores, sites = stores.loc[s_snap.index], sites.loc[c_snap.index]
-        t, length = od_time_length(G, c_snap, s_snap)
+        G = city_graph(city, options)
+        crs, mode, max_m = G.graph["crs"], city.mode or options.reach.mode, options.reach.max_snap_distance_m
+        stores = _brand_stores(city, spec).to_crs(crs)
+        sites = assign_rents(city.candidates.to_crs(crs), None if city.rents is None else city.rents.to_crs(crs))
+        stores, dropped_stores = snap_layer(G, stores, mode, "store_id", max_m, where=city.name)
+        sites, dropped_sites = snap_layer(G, sites, mode, "site_id", max_m, where=city.name)
+        for dropped in (dropped_sites, dropped_stores):
+            named = dropped.assign(city=city.name, id=city.name + ":" + dropped["id"].astype(str))
+            excluded.append(named[["city", *EXCLUDED_COLUMNS]])
+        t, length = od_time_length(G, edge_snaps(sites), edge_snaps(stores))
         times.append(t)
         lengths.append(length)
+        stores = stores.drop(columns=list(SNAP_COLUMNS))
+        sites = sites.drop(columns=list(SNAP_COLUMNS))
         stores = stores.assign(city=city.name, store_id=city.name + ":" + stores["store_id"].astype(str))
         sites = sites.assign(city=city.name, site_id=city.name + ":" + sites["site_id"].astype(str))
         store_parts.append(stores.to_crs("EPSG:4326"))
@@ -202,4 +214,5 @@ def problem_from_cities(cities: Sequence, spec: ShareSpec) -> ShareLayers:
     )
     assert all(k in KINDS for k in kinds)
     attribution = "; ".join(sorted({getattr(c, "attribution", "") for c in cities} - {""}))
-    return ShareLayers(problem=problem, stores=stores, sites=sites, attribution=attribution)
+    dropped_all = pd.concat(excluded, ignore_index=True)
+    return ShareLayers(problem=problem, stores=stores, sites=sites, attribution=attribution, excluded=dropped_all)

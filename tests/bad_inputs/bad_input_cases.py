@@ -873,6 +873,25 @@ ISSUE_26_CASES: list[CliCase] = [
         2,
         ("seasons[0].multiplier", "-inf"),
     ),
+    # ---- share: [rank] is checked as for `siting rank` (the network stage's max_snap_distance_m)
+    CliCase(
+        "share-rank-max-snap-negative",
+        lambda t, k: _share(t, k, "[rank]\nmax_snap_distance_m = -5\n"),
+        2,
+        ("share.toml", "rank", "max_snap_distance_m", ">= 0", "-5"),
+    ),
+    CliCase(
+        "share-rank-max-snap-nan",
+        lambda t, k: _share(t, k, "[rank]\nmax_snap_distance_m = nan\n"),
+        2,
+        ("share.toml", "rank", "max_snap_distance_m", "nan"),
+    ),
+    CliCase(
+        "share-rank-unknown-mode",
+        lambda t, k: _share(t, k, '[rank]\nmode = "boat"\n'),
+        2,
+        ("share.toml", "rank", "mode", "boat"),
+    ),
     # ---- share tables: impossible values
     CliCase(
         "share-setup-negative",
@@ -1585,10 +1604,24 @@ def _calibrate_args(rows: str) -> Callable[[Path, Kit], list[str]]:
 
 
 def _rank_options(**kw: Any) -> Callable[[Path, Kit], Any]:
-    def call(tmp: Path, kit: Kit) -> Any:
-        from siting.pipeline import RankOptions
+    """RankOptions with ``kw`` as its travel-time options (``ReachOptions``)."""
 
-        return RankOptions(**kw)
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.pipeline import RankOptions, ReachOptions
+
+        return RankOptions(reach=ReachOptions(**kw))
+
+    return call
+
+
+def _options_group(group: str, **kw: Any) -> Callable[[Path, Kit], Any]:
+    """One group of RankOptions (``reach``, ``lanes``, ``costs``) built with ``kw``; ``rank`` builds RankOptions."""
+
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting import pipeline
+
+        cls = {"reach": "ReachOptions", "lanes": "LaneOptions", "costs": "CostOptions", "rank": "RankOptions"}[group]
+        return getattr(pipeline, cls)(**kw)
 
     return call
 
@@ -1717,6 +1750,41 @@ TRAVEL_API_CASES: list[ApiCase] = [
         "MissingColumnError",
         ("trips.csv", "observed_time_s"),
     ),
+    # ---- the option groups: fixed sets (Literal), ranges, types
+    ApiCase("options-mode-unknown", _options_group("reach", mode="boat"), "InputError", ("mode", "'boat'", "'drive'")),
+    ApiCase(
+        "options-reach-nan", _options_group("reach", reach_time_s=float("nan")), "InputError", ("reach_time_s", ">= 0")
+    ),
+    ApiCase(
+        "options-snap-negative",
+        _options_group("reach", max_snap_distance_m=-1.0),
+        "InputError",
+        ("max_snap_distance_m",),
+    ),
+    ApiCase(
+        "options-isochrones-float",
+        _options_group("reach", isochrones_for_top=1.5),
+        "InputError",
+        ("isochrones_for_top",),
+    ),
+    ApiCase("options-traffic-unknown", _options_group("reach", traffic="rush"), "InputError", ("traffic", "'rush'")),
+    ApiCase(
+        "options-pattern-unknown",
+        _options_group("lanes", lane_pattern="drone"),
+        "InputError",
+        ("lane_pattern", "'tour'"),
+    ),
+    ApiCase(
+        "options-lanes-negative", _options_group("lanes", lanes_for_top=-1), "InputError", ("lanes_for_top", ">= 0")
+    ),
+    ApiCase("options-setup-inf-neg", _options_group("costs", setup_cost=float("-inf")), "InputError", ("setup_cost",)),
+    ApiCase(
+        "options-dc-inf", _options_group("costs", offshore_dc_lonlat=(float("inf"), 0)), "InputError", ("offshore_dc",)
+    ),
+    ApiCase("options-grid-negative", _options_group("costs", grid_kg_co2e_per_kwh=-0.1), "InputError", ("grid_kg",)),
+    ApiCase("options-normalisation", _options_group("rank", normalisation="zscore"), "InputError", ("normalisation",)),
+    ApiCase("options-floor-nan", _options_group("rank", required_floor_area_m2=float("nan")), "InputError", ("floor",)),
+    ApiCase("options-group-not-a-group", _options_group("rank", reach=600.0), "InputError", ("reach", "ReachOptions")),
     ApiCase("window-out-of-range", _rank_options(delivery_window="25:00-26:00"), "InputError", ("25:00-26:00",)),
     ApiCase("window-empty", _rank_options(delivery_window="08:00-08:00"), "InputError", ("empty",)),
     ApiCase(

@@ -27,13 +27,18 @@ def test_shipped_scenarios_validate(path: Path) -> None:
     assert sc.cities and sc.source == path
     opts = rank_options(sc)
     assert isinstance(opts, RankOptions)
-    # what the file says is what the options hold
+    # what the file says is what the options hold (each flat [rank] key in its group)
+    from siting.app.options import rank_keys
+
     for key, value in sc.raw.get("rank", {}).items():
+        held: object = opts
+        for part in rank_keys()[key].split("."):
+            held = getattr(held, part)
         if not isinstance(value, dict) or key == "weights":
-            assert getattr(opts, key) == value
+            assert held == value
         else:
             for sub, v in value.items():
-                assert getattr(getattr(opts, key), sub) == v
+                assert getattr(held, sub) == v
 
 
 def _doc(**extra):
@@ -123,34 +128,44 @@ def _scalar(tp):
 
 
 def test_every_scalar_rank_option_can_be_set_from_a_scenario() -> None:
-    """The scenario follows RankOptions generically: each numeric/bool field (nested too) maps through."""
-    hints = typing.get_type_hints(RankOptions)
+    """The scenario follows RankOptions generically: each numeric/bool field (grouped or nested) maps through
+    from its flat ``[rank]`` key."""
+    from siting.app.options import rank_keys
+
     checked = 0
-    for f in dataclasses.fields(RankOptions):
-        tp = hints[f.name]
+    for key, where in rank_keys().items():
+        owner = RankOptions()
+        for part in where.split(".")[:-1]:
+            owner = getattr(owner, part)
+        tp = typing.get_type_hints(type(owner))[key]
+        path = where.split(".")
         if dataclasses.is_dataclass(tp):
             sub_hints = typing.get_type_hints(tp)
             for sub in dataclasses.fields(tp):
                 value = _scalar(sub_hints[sub.name])
                 if value is None:
                     continue
-                sc = parse_scenario(_doc(rank={f.name: {sub.name: value}}), source="s.toml")
-                assert getattr(getattr(rank_options(sc), f.name), sub.name) == value
+                got = rank_options(parse_scenario(_doc(rank={key: {sub.name: value}}), source="s.toml"))
+                for part in path:
+                    got = getattr(got, part)
+                assert getattr(got, sub.name) == value, (key, sub.name)
                 checked += 1
         else:
             value = _scalar(tp)
             if value is None:
                 continue
-            sc = parse_scenario(_doc(rank={f.name: value}), source="s.toml")
-            assert getattr(rank_options(sc), f.name) == value
+            got = rank_options(parse_scenario(_doc(rank={key: value}), source="s.toml"))
+            for part in path:
+                got = getattr(got, part)
+            assert got == value, key
             checked += 1
-    assert checked >= 5
+    assert checked >= 25
 
 
 def test_scenario_level_settings_fill_rank_options() -> None:
     sc = parse_scenario(_doc(seed=7, vehicles={"use": "ecargo_bike"}), source="s.toml")
     opts = rank_options(sc)
-    assert opts.lane_params.vehicle == "ecargo_bike"
+    assert opts.lanes.lane_params.vehicle == "ecargo_bike"
     assert opts.robustness.seed == 7
     # an explicit [rank] value wins over the scenario-level one
     sc = parse_scenario(
@@ -162,8 +177,8 @@ def test_scenario_level_settings_fill_rank_options() -> None:
         source="s.toml",
     )
     opts = rank_options(sc)
-    assert (opts.lane_params.vehicle, opts.robustness.seed) == ("van_avg_bev", 1)
-    assert rank_options(sc, reach_time_s=120.0).reach_time_s == 120.0
+    assert (opts.lanes.lane_params.vehicle, opts.robustness.seed) == ("van_avg_bev", 1)
+    assert rank_options(sc, reach_time_s=120.0).reach.reach_time_s == 120.0
 
 
 @pytest.fixture(scope="module")
@@ -279,7 +294,7 @@ def test_vehicle_from_a_file_drives_the_lanes(tmp_path: Path) -> None:
     doc = _doc(vehicles={"use": "my_van", "file": str(tmp_path / "fleet.csv")})
     sc = parse_scenario(doc, source="s.toml")
     opts = rank_options(sc)
-    assert opts.lane_params.vehicle == "my_van" and "my_van" in opts.vehicles and "my_van" not in VEHICLES
+    assert opts.lanes.lane_params.vehicle == "my_van" and "my_van" in opts.lanes.vehicles and "my_van" not in VEHICLES
     city = city_inputs(sc)[0]
     lanes = run([city], opts).cities[city.name].lanes
     assert set(lanes["vehicle"]) == {"my_van"}
@@ -319,4 +334,6 @@ def test_the_demo_is_defined_once():
     for field in ("name", "currency", "seed", "cities", "rank", "vehicles", "outputs"):
         assert getattr(repo, field) == getattr(packaged, field), field
     a, b = rank_options(repo), rank_options(packaged)
-    assert dc.replace(a, products=()) == dc.replace(b, products=()) and a.products == b.products
+    no_products = dc.replace(a.costs, products=())
+    assert dc.replace(a, costs=no_products) == dc.replace(b, costs=dc.replace(b.costs, products=()))
+    assert a.costs.products == b.costs.products

@@ -14,7 +14,7 @@ from siting.delivery.lanes import LaneParams, tour_lane_table
 from siting.network.od import od_time_length
 from siting.network.snapping import SNAP_COLUMNS
 from siting.pipeline.city import rank_city
-from siting.pipeline.options import RankOptions, city_from_demo
+from siting.pipeline.options import LaneOptions, RankOptions, ReachOptions, city_from_demo
 
 # The stated bound (README "One CO2e truth"): 20% either way; on the demo it is below OR-Tools.
 TOUR_APPROX_BOUND = 0.20
@@ -22,7 +22,10 @@ TOUR_APPROX_BOUND = 0.20
 
 @pytest.fixture(scope="module")
 def demo_direct():
-    return rank_city(city_from_demo("helsinki"), RankOptions(lanes_for_top=3, isochrones_for_top=0))
+    return rank_city(
+        city_from_demo("helsinki"),
+        RankOptions(reach=ReachOptions(isochrones_for_top=0), lanes=LaneOptions(lanes_for_top=3)),
+    )
 
 
 def test_ranking_co2e_equals_the_output_lanes_direct(demo_direct):
@@ -49,7 +52,10 @@ def test_direct_lanes_use_real_return_legs(demo_direct):
 
 
 def test_tour_approximation_against_or_tools_on_the_demo():
-    r = rank_city(city_from_demo("helsinki"), RankOptions(lane_pattern="tour", lanes_for_top=1, isochrones_for_top=0))
+    r = rank_city(
+        city_from_demo("helsinki"),
+        RankOptions(reach=ReachOptions(isochrones_for_top=0), lanes=LaneOptions(lane_pattern="tour", lanes_for_top=1)),
+    )
     G, c, s = r.graph, r.candidates, r.stores
     cs, ss = c[list(SNAP_COLUMNS)], s[list(SNAP_COLUMNS)]
     to, lo = od_time_length(G, cs, ss)

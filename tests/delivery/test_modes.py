@@ -71,11 +71,14 @@ def kotka():
 
 def _rank(kotka, mode, vehicle=None):
     from siting.pipeline.city import rank_city
-    from siting.pipeline.options import CityInputs, RankOptions
+    from siting.pipeline.options import CityInputs, LaneOptions, RankOptions, ReachOptions
 
     params = LaneParams() if vehicle is None else LaneParams(vehicle=vehicle)
     city = CityInputs("kotka", kotka.stores, kotka.candidates, kotka.osm_path, mode=mode)
-    return rank_city(city, RankOptions(lanes_for_top=1, isochrones_for_top=0, lane_params=params))
+    return rank_city(
+        city,
+        RankOptions(reach=ReachOptions(isochrones_for_top=0), lanes=LaneOptions(lanes_for_top=1, lane_params=params)),
+    )
 
 
 def test_a_walk_run_prices_its_lanes_on_foot(kotka, caplog):

@@ -29,9 +29,9 @@ from siting.national import (
     run_clusters,
 )
 from siting.national.synthetic import synthetic_country
-from siting.pipeline import CityInputs, RankOptions, run
+from siting.pipeline import CityInputs, CostOptions, RankOptions, ReachOptions, run
 
-FAST = RankOptions(isochrones_for_top=0)
+FAST = RankOptions(reach=ReachOptions(isochrones_for_top=0))
 
 
 @pytest.fixture(scope="module")
@@ -303,7 +303,7 @@ def test_no_business_case_means_no_site(country):
     products = load_products(example_products_path())
     cities = country[1][:1]
     costly = [CityInputs(**{**c.__dict__, "candidates": c.candidates.assign(rent_per_m2_yr=5000.0)}) for c in cities]
-    res = run(costly, RankOptions(isochrones_for_top=0, products=products))
+    res = run(costly, RankOptions(reach=ReachOptions(isochrones_for_top=0), costs=CostOptions(products=products)))
     row = national_summary(res).iloc[0]
     assert row["recommended_sites"] == 0 and "no site beats offshore" in row["reason"]
     city = next(iter(res.cities.values()))

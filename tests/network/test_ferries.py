@@ -181,14 +181,18 @@ def test_malta_gozo_stores_ranked_and_served_across_the_ferry(malta_graph, malta
 
 def test_malta_rank_logs_the_component_report(malta_graph, malta_inputs, caplog):
     from siting.pipeline.city import rank_city
-    from siting.pipeline.options import CityInputs, RankOptions
+    from siting.pipeline.options import CityInputs, LaneOptions, RankOptions, ReachOptions
 
     stores, candidates = malta_inputs
     small = candidates[candidates["on_gozo"]]  # a quick run: Gozo's sites only
     with caplog.at_level("WARNING", logger="siting"):
         rank_city(
             CityInputs("malta", stores, small, malta_graph),
-            RankOptions(lanes_for_top=0, isochrones_for_top=0, robustness=RobustnessOptions(samples=50)),
+            RankOptions(
+                robustness=RobustnessOptions(samples=50),
+                reach=ReachOptions(isochrones_for_top=0),
+                lanes=LaneOptions(lanes_for_top=0),
+            ),
         )
     text = " ".join(r.getMessage() for r in caplog.records)
     assert "holds 1 stores, 0 sites: no road or usable ferry joins it" in text

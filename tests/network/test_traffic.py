@@ -94,18 +94,18 @@ def test_peak_times_by_hand_and_ferries_unchanged(town):
 
 def test_a_run_uses_one_set_of_times_everywhere():
     from siting.pipeline.city import rank_city
-    from siting.pipeline.options import RankOptions, city_from_demo
+    from siting.pipeline.options import RankOptions, ReachOptions, city_from_demo
 
     city = city_from_demo("helsinki")
-    free = rank_city(city, RankOptions(isochrones_for_top=1))
-    peak = rank_city(city, RankOptions(traffic="peak", junction_delay_s=10.0, isochrones_for_top=1))
+    free = rank_city(city, RankOptions(reach=ReachOptions(isochrones_for_top=1)))
+    peak = rank_city(city, RankOptions(reach=ReachOptions(traffic="peak", junction_delay_s=10.0, isochrones_for_top=1)))
     assert peak.graph.graph["traffic"] == "peak"
     ids = list(free.candidates["site_id"])
     order = [ids.index(s) for s in peak.candidates["site_id"]]
     assert (peak.store_time_s >= free.store_time_s[order] - 1e-9).all()
     assert (peak.store_time_s > free.store_time_s[order]).mean() > 0.9
     # the SLA criterion counts the same times
-    sla = (peak.store_time_s <= RankOptions().sla_time_s).sum(axis=1)
+    sla = (peak.store_time_s <= RankOptions().reach.sla_time_s).sum(axis=1)
     got = peak.ranking.set_index("site_id").loc[peak.candidates["site_id"], "stores_within_sla"].to_numpy()
     assert np.array_equal(got, sla)
     # lanes and isochrones come from the congested graph
@@ -140,7 +140,7 @@ def test_scenario_keys_set_the_band_and_factors(tmp_path: Path):
         '[rank]\ntraffic = "peak"\njunction_delay_s = 5\n[rank.traffic_factors.peak]\nprimary = 1.5\n'
     )
     opts = rank_options(load_scenario(path))
-    assert (opts.traffic, dict(opts.traffic_factors), opts.junction_delay_s) == (
+    assert (opts.reach.traffic, dict(opts.reach.traffic_factors), opts.reach.junction_delay_s) == (
         "peak",
         {"peak": {"primary": 1.5}},
         5.0,

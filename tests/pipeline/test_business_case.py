@@ -14,7 +14,7 @@ from cli_runner import run_cli
 from siting.costs import load_products
 from siting.costs.products import example_products_path
 from siting.errors import InputError
-from siting.pipeline import RankOptions, city_from_demo, run
+from siting.pipeline import CostOptions, RankOptions, city_from_demo, run
 from siting.ranking.robustness import RobustnessOptions
 
 REPO = Path(__file__).resolve().parents[2]
@@ -24,7 +24,9 @@ FAST = RobustnessOptions(samples=50)
 @pytest.fixture(scope="module")
 def demo_run():
     products = load_products(example_products_path())
-    return run([city_from_demo("helsinki")], RankOptions(products=products, robustness=FAST, frontier=True))
+    return run(
+        [city_from_demo("helsinki")], RankOptions(robustness=FAST, costs=CostOptions(products=products, frontier=True))
+    )
 
 
 def test_units_per_yr_is_the_served_stores_demand(demo_run):
@@ -103,9 +105,9 @@ def test_demo_families_show_both_outcomes_as_the_readme_says(demo_run):
 def test_rent_counts_once_when_landed_cost_is_weighted(caplog):
     products = load_products(example_products_path())
     opts = RankOptions(
-        products=products,
         robustness=FAST,
         weights={"landed_cost_local_per_unit": 0.5, "rent_per_yr": 0.25, "delivery_time_s": 0.25},
+        costs=CostOptions(products=products),
     )
     with caplog.at_level(logging.WARNING, logger="siting"):
         res = run([city_from_demo("helsinki")], opts)
@@ -120,16 +122,18 @@ def test_regional_assortment_and_given_distribution_point():
 
     products = load_products(example_products_path())
     city = dataclasses.replace(city_from_demo("helsinki"), demand_shares={"regional_print": 0.7, "basic_tshirt": 0.3})
-    res = run([city], RankOptions(products=products, robustness=FAST, offshore_dc_lonlat=(24.94, 60.17)))
+    res = run(
+        [city], RankOptions(robustness=FAST, costs=CostOptions(products=products, offshore_dc_lonlat=(24.94, 60.17)))
+    )
     c = res.cities["helsinki"]
     assert list(c.families["family"]) == ["regional_print", "basic_tshirt"]
     weekly = float(c.stores["demand_units_per_week"].sum())
     assert c.families["units_per_yr"].tolist() == pytest.approx([0.7 * weekly * 52, 0.3 * weekly * 52])
     bad = dataclasses.replace(city_from_demo("helsinki"), demand_shares={"jeans": 1.0})
     with pytest.raises(InputError, match="helsinki: demand_shares: unknown family 'jeans'"):
-        run([bad], RankOptions(products=products, robustness=FAST))
+        run([bad], RankOptions(robustness=FAST, costs=CostOptions(products=products)))
     with pytest.raises(InputError, match="offshore_dc_lonlat"):
-        RankOptions(offshore_dc_lonlat=(500, 0))
+        RankOptions(costs=CostOptions(offshore_dc_lonlat=(500, 0)))
 
 
 def _cli(*args: object) -> tuple[int, str, str]:

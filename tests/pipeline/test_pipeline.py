@@ -15,7 +15,17 @@ from siting import InputError
 from siting.delivery.lanes import LANE_COLUMNS
 from siting.delivery.totals import TOTAL_COLUMNS
 from siting.inputs.layers import assign_rents
-from siting.pipeline import RankOptions, RobustnessOptions, city_from_demo, plan, rank_city, run
+from siting.pipeline import (
+    CostOptions,
+    LaneOptions,
+    RankOptions,
+    ReachOptions,
+    RobustnessOptions,
+    city_from_demo,
+    plan,
+    rank_city,
+    run,
+)
 from siting.ranking.filters import SiteFilters
 from siting.ranking.scoring import CRITERIA, DEFAULT_WEIGHTS
 
@@ -119,11 +129,11 @@ def test_lanes_and_totals_of_the_top_site(two):
 
 def test_options_are_checked():
     with pytest.raises(InputError, match="lane_pattern"):
-        RankOptions(lane_pattern="drone")
+        RankOptions(lanes=LaneOptions(lane_pattern="drone"))
     with pytest.raises(InputError, match="reach_time_s"):
-        RankOptions(reach_time_s="ten")
+        RankOptions(reach=ReachOptions(reach_time_s="ten"))
     with pytest.raises(InputError, match="lanes_for_top"):
-        RankOptions(lanes_for_top=-1)
+        RankOptions(lanes=LaneOptions(lanes_for_top=-1))
     with pytest.raises(InputError, match="max_rent_per_yr"):
         SiteFilters(max_rent_per_yr=-5)
 
@@ -190,7 +200,9 @@ def test_landed_cost_criterion_and_missing_criteria(cities):
     kotka = cities["kotka"]
     products = load_products(example_products_path())
     opts = RankOptions(
-        robustness=FAST, products=products, weights={"landed_cost_local_per_unit": 1.0, "delivery_time_s": 1.0}
+        robustness=FAST,
+        weights={"landed_cost_local_per_unit": 1.0, "delivery_time_s": 1.0},
+        costs=CostOptions(products=products),
     )
     res = rank_city(kotka, opts)
     r = res.ranking
@@ -236,7 +248,11 @@ def test_plan_best_k_sites_per_city(two):
 
 def test_lanes_for_several_top_sites_tours_and_progress(cities):
     calls = []
-    opts = RankOptions(robustness=FAST, lanes_for_top=2, lane_pattern="tour", isochrones_for_top=0)
+    opts = RankOptions(
+        robustness=FAST,
+        reach=ReachOptions(isochrones_for_top=0),
+        lanes=LaneOptions(lanes_for_top=2, lane_pattern="tour"),
+    )
     res = run([cities["kotka"]], opts, progress=lambda *a: calls.append(a))
     city = res.cities["kotka"]
     assert calls[0] == ("rank cities", 0, 1) and calls[-1] == ("rank cities", 1, 1)
@@ -250,7 +266,9 @@ def test_lanes_for_several_top_sites_tours_and_progress(cities):
     assert totals.loc["ALL", "vehicle_km_per_week"] == pytest.approx(first["vehicle_km_per_week"].sum())
     assert city.isochrones is None
     # tours never drive more than out-and-back lanes of the same site
-    direct = run([cities["kotka"]], RankOptions(robustness=FAST, isochrones_for_top=0)).cities["kotka"]
+    direct = run([cities["kotka"]], RankOptions(robustness=FAST, reach=ReachOptions(isochrones_for_top=0))).cities[
+        "kotka"
+    ]
     assert (
         totals.loc["ALL", "vehicle_km_per_week"]
         <= direct.lane_totals.set_index("site_id").loc["ALL", "vehicle_km_per_week"] + 1e-9

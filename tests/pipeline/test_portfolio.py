@@ -20,7 +20,11 @@ def small_city():
     stores = city.stores.sort_values("demand_units_per_week", ascending=False).head(60)
     city = dataclasses.replace(city, stores=stores.reset_index(drop=True), candidates=city.candidates.head(6))
     opts = rank_options(sc, portfolio=PortfolioOptions(enabled=True, time_limit_s=20.0, mip_gap=1e-4, demand_points=8))
-    return city, dataclasses.replace(opts, isochrones_for_top=0, frontier=False)
+    return city, dataclasses.replace(
+        opts,
+        reach=dataclasses.replace(opts.reach, isochrones_for_top=0),
+        costs=dataclasses.replace(opts.costs, frontier=False),
+    )
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from siting.network.profiles import default_profile, parse_window
-from siting.pipeline import RankOptions, RobustnessOptions, city_from_demo, rank_city
+from siting.pipeline import LaneOptions, RankOptions, ReachOptions, RobustnessOptions, city_from_demo, rank_city
 from siting.pipeline.summaries import summary_dict
 
 FAST = RobustnessOptions(samples=200)
@@ -17,8 +17,14 @@ FAST = RobustnessOptions(samples=200)
 @pytest.fixture(scope="module")
 def both(helsinki_drive):
     city = dataclasses.replace(city_from_demo("helsinki"), network_source=helsinki_drive)
-    free = rank_city(city, RankOptions(robustness=FAST, lanes_for_top=4, reach_time_s=120))
-    opts = RankOptions(robustness=FAST, lanes_for_top=4, reach_time_s=120, delivery_window="06:00-09:00")
+    free = rank_city(
+        city, RankOptions(robustness=FAST, reach=ReachOptions(reach_time_s=120), lanes=LaneOptions(lanes_for_top=4))
+    )
+    opts = RankOptions(
+        robustness=FAST,
+        reach=ReachOptions(reach_time_s=120, delivery_window="06:00-09:00"),
+        lanes=LaneOptions(lanes_for_top=4),
+    )
     return free, rank_city(city, opts), opts, helsinki_drive
 
 

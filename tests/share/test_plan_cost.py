@@ -29,7 +29,12 @@ def test_cost_objective_equals_enumeration_of_every_pair(ranked) -> None:
     demand = city.stores["demand_units_per_week"].to_numpy()
     n_s, n_j = t.shape
     per_week = direct_lane_values(
-        t.ravel(), length.ravel(), bt.T.ravel(), bl.T.ravel(), np.tile(demand, n_s), params=RankOptions().lane_params
+        t.ravel(),
+        length.ravel(),
+        bt.T.ravel(),
+        bl.T.ravel(),
+        np.tile(demand, n_s),
+        params=RankOptions().lanes.lane_params,
     )["cost_per_week"].reshape(n_s, n_j)
     # the same lanes summed per site are the ranking's own lane cost (each site serves every store here)
     np.testing.assert_allclose(per_week.sum(axis=1), city.candidates["lane_cost_per_week"].to_numpy(), rtol=1e-9)
