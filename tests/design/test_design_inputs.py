@@ -21,7 +21,7 @@ def test_curve_is_exact_at_breakpoints_and_within_its_bound_between(fam, source)
     exact = np.array([exact_cost_per_week(fam, source, x)[0] for x in v])
     np.testing.assert_allclose(curve.cost_per_week, exact, rtol=1e-12)
     rng = np.random.default_rng(7)
-    between = np.exp(rng.uniform(math.log(curve.v_min), math.log(3000.0), 300))
+    between = np.exp(rng.uniform(math.log(curve.v_min), math.log(3000.0), 80))
     inside_jump = np.zeros(len(between), bool)
     for a, b in curve.jumps:
         inside_jump |= (between > a) & (between < b)
