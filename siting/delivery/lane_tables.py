@@ -69,7 +69,7 @@ class LaneParams:
     service_s: float = 600.0
     shift_s: float = 8 * 3600.0
     time_limit_s: float = 60.0
-    solution_limit: int = 100
+    solution_limit: int = 50
 
 
 def _vehicle(params: LaneParams, vehicles: Mapping[str, Vehicle] | None) -> Vehicle:

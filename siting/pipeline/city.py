@@ -147,6 +147,20 @@ def _raw_criteria(
     return raw
 
 
+def _reprice(raw: pd.DataFrame, rent_per_m2_yr: np.ndarray, business: Any, options: RankOptions) -> pd.DataFrame:
+    """``raw`` with the business-case criteria recomputed from its (new) lane criteria."""
+    if business is None:
+        return raw
+    city, mix, dc = business
+    costs = site_business_case(raw, rent_per_m2_yr, mix, dc, city, options).set_index("site_id")
+    out = raw.copy()
+    ids = out["site_id"]
+    for col in costs.columns:
+        if col in out.columns:
+            out[col] = costs[col].reindex(ids).to_numpy()
+    return out
+
+
 #: Criteria that all contain the site's rent: weighting more than one counts rent more than once.
 _RENT_GROUP = ("landed_cost_local_per_unit", "saving_vs_offshore_per_unit", "rent_per_yr")
 
@@ -310,6 +324,18 @@ def rank_city(
         raw = raw.merge(portfolio_columns(design, city.currency), on="site_id", how="left")
         timings["portfolio_s"] = time.perf_counter() - t1
     weights = city_weights(options.weights, raw, city.name)
+    tours = None
+    if options.lane_pattern == "tour" and max(options.tour_sample_sites, options.lanes_for_top) > 0:
+        from siting.pipeline.tour_sample import sample_tours
+
+        t1 = time.perf_counter()
+        rents_kept = candidates["rent_per_m2_yr"].to_numpy()
+
+        def reprice(r: pd.DataFrame) -> pd.DataFrame:
+            return _reprice(r, rents_kept, business, options)
+
+        raw, tours = sample_tours(G, candidates, stores, raw, weights, options, reprice, city.name)
+        timings["tour_sample_s"] = time.perf_counter() - t1
     ranking = score_sites(raw, weights, method=options.normalisation)
     extra = raw.drop(columns=[c for c in ranking.columns if c in raw.columns and c != "site_id"])
     ranking = ranking.merge(extra, on="site_id", how="left")
@@ -335,7 +361,7 @@ def rank_city(
     with ThreadPoolExecutor(1, thread_name_prefix=f"{THREAD_PREFIX}isochrones") as pool:
         iso_sites = ranked.head(max(int(options.isochrones_for_top), 0))
         iso_job = pool.submit(_isochrones, G, iso_sites, options.reach_time_s)
-        extra_out, lanes, totals = _top_site_outputs(G, ranked, stores, options, city.name, business, timings)
+        extra_out, lanes, totals = _top_site_outputs(G, ranked, stores, options, city.name, business, timings, tours)
         iso, timings["isochrones_s"] = iso_job.result()
     excluded_all = pd.concat(excluded, ignore_index=True)
     return CityResult(
@@ -359,6 +385,7 @@ def rank_city(
         isochrones=iso,
         filter_report=filter_report(excluded_all),
         design=design,
+        tour_calibration={} if tours is None else tours.record,
         **extra_out,
     )
 
@@ -371,9 +398,11 @@ def _top_site_outputs(
     city_name: str,
     business: Any,
     timings: dict[str, float],
+    tours: Any = None,
 ) -> tuple[dict[str, Any], Any, pd.DataFrame]:
     """The top site's business case (``business`` = (city, mix, distribution point) or None), the lanes of
-    the top sites and their totals, timed into ``timings``."""
+    the top sites and their totals, timed into ``timings``; ``tours`` (a
+    :class:`siting.pipeline.tour_sample.TourSample`) gives the tours already solved."""
     t0 = time.perf_counter()
     extra_out: dict[str, Any] = {}
     if business is not None and len(ranked):
@@ -382,8 +411,13 @@ def _top_site_outputs(
         extra_out = {"families": fams, "frontier": front, "frontier_curves": curves, "distribution_point": vars(dc)}
     timings["business_case_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    lanes = site_lanes(G, ranked.head(max(int(options.lanes_for_top), 0)), stores, options, city_name)
+    cached = None if tours is None else tours.lanes
+    lanes = site_lanes(G, ranked.head(max(int(options.lanes_for_top), 0)), stores, options, city_name, cached=cached)
     totals = totals_with_basis(lanes, city_name)
+    if tours is not None:
+        from siting.pipeline.tour_sample import tour_status_columns
+
+        totals = tour_status_columns(totals, tours.plans)
     timings["lanes_s"] = time.perf_counter() - t0
     return extra_out, lanes, totals
 

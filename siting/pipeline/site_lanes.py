@@ -20,6 +20,8 @@ def site_lanes(
     options: RankOptions,
     city: str,
     allocation: Mapping[str, str] | None = None,
+    *,
+    cached: Mapping[str, gpd.GeoDataFrame] | None = None,
 ) -> gpd.GeoDataFrame:
     """Lanes of each site serving every store (``allocation`` None) or of an allocation store -> site.
 
@@ -35,6 +37,9 @@ def site_lanes(
         Written in the ``city`` column.
     allocation : mapping store_id -> site_id, optional
         Without it, each site gets the lanes to every store (with a ``site_rank`` column).
+    cached : mapping site_id -> lanes, optional
+        Lanes of a site serving every store already built (the tours a tour run solved for its
+        calibration): used as they are, not solved again.
 
     Returns
     -------
@@ -60,7 +65,10 @@ def site_lanes(
     else:
         for i in range(len(sites)):
             sid = str(sites["site_id"].iloc[i])
-            df = build(sites.iloc[[i]], {s: sid for s in stores["store_id"].astype(str)})
+            if cached is not None and sid in cached:
+                df = cached[sid].copy()
+            else:
+                df = build(sites.iloc[[i]], {s: sid for s in stores["store_id"].astype(str)})
             df.insert(len(LANE_COLUMNS), "site_rank", int(sites["rank"].iloc[i]) if "rank" in sites else i + 1)
             frames.append(df)
     if not frames:
