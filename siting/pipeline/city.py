@@ -284,6 +284,14 @@ def rank_city(
     store_time, store_length = od_time_length(G, _snaps(candidates), _snaps(stores))
     back_time, back_length = od_time_length(G, _snaps(stores), _snaps(candidates))
     legs = {"back_time_s": back_time, "back_length_m": back_length}
+    from siting.network.ferry_fares import fare_edges, path_fares
+
+    fares = fare_edges(G, fare_per_vehicle=options.lane_params.ferry_fare_per_vehicle)
+    if fares:  # a trip there and back pays the fares on both fastest paths
+        legs["ferry_fare"] = (
+            path_fares(G, _snaps(candidates), _snaps(stores), store_time, fares)
+            + path_fares(G, _snaps(stores), _snaps(candidates), back_time, fares).T
+        )
     if options.lane_pattern == "tour":
         from siting.delivery.approx import store_lengths
 

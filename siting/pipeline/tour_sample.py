@@ -28,7 +28,14 @@ __all__ = ["TourSample", "sample_tours", "tour_status_columns"]
 #: round keeps its calibrated approximation (its ``lane_basis`` says so).
 MAX_ROUNDS = 3
 #: Weekly sums of a tour site taken from its lanes.
-_SUMS = ("trips_per_week", "vehicle_km_per_week", "co2e_wtw_kg_per_week", "co2e_ttw_kg_per_week", "cost_per_week")
+_SUMS = (
+    "trips_per_week",
+    "vehicle_km_per_week",
+    "co2e_wtw_kg_per_week",
+    "co2e_ttw_kg_per_week",
+    "ferry_fare_per_week",
+    "cost_per_week",
+)
 
 
 @dataclass(frozen=True)

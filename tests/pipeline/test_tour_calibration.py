@@ -135,7 +135,8 @@ isochrones_for_top = 0
     totals = pd.read_csv(tmp_path / "run" / "lane_totals.csv")
     totals = totals[totals["site_id"] != "ALL"].set_index("site_id")
     assert len(totals) == 3
-    for rank_col, lane_col in [("co2e_wtw_kg_per_week", "co2e_wtw_kg_per_week"), ("lane_cost_per_week", "cost_per_week")]:
+    pairs = [("co2e_wtw_kg_per_week", "co2e_wtw_kg_per_week"), ("lane_cost_per_week", "cost_per_week")]
+    for rank_col, lane_col in pairs:
         gap = (ranking.loc[totals.index, rank_col] / totals[lane_col] - 1).abs()
         assert gap.max() <= 0.03, gap.to_dict()
     record = json.loads((tmp_path / "run" / "run.json").read_text())["tour_calibration"]["victoria"]
