@@ -236,7 +236,7 @@ def test_plan_best_k_sites_per_city(two):
 
 def test_lanes_for_several_top_sites_tours_and_progress(cities):
     calls = []
-    opts = RankOptions(robustness=FAST, lanes_for_top=2, lane_pattern="tour", isochrones_for_top=0)
+    opts = RankOptions(robustness=FAST, lanes_for_top=2, lane_pattern="tour", tour_sample_sites=2, isochrones_for_top=0)
     res = run([cities["kotka"]], opts, progress=lambda *a: calls.append(a))
     city = res.cities["kotka"]
     assert calls[0] == ("rank cities", 0, 1) and calls[-1] == ("rank cities", 1, 1)
