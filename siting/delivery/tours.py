@@ -207,6 +207,8 @@ def _route(
     params.first_solution_strategy = enums.FirstSolutionStrategy.PATH_CHEAPEST_ARC
     params.local_search_metaheuristic = enums.LocalSearchMetaheuristic.GREEDY_DESCENT
     params.time_limit.FromMilliseconds(max(int(time_limit_s * 1000), 1))
+    # LNS completion searches stop on their own, not at OR-Tools' 100 ms default: reproducible under load
+    params.lns_time_limit.FromMilliseconds(max(int(time_limit_s * 1000), 1))
     sol = routing.SolveWithParameters(params)
     status = _status_name(routing.status(), enums)
     local_optimum = status in ("SUCCESS", "OPTIMAL")
@@ -220,6 +222,7 @@ def _route(
         gls = pywrapcp.DefaultRoutingSearchParameters()
         gls.local_search_metaheuristic = enums.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
         gls.time_limit.FromMilliseconds(int(left_s * 1000))
+        gls.lns_time_limit.FromMilliseconds(int(left_s * 1000))
         gls.solution_limit = int(solution_limit)
         better = routing.SolveFromAssignmentWithParameters(sol, gls)
         if better is not None and better.ObjectiveValue() <= descent_m:

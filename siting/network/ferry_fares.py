@@ -22,6 +22,8 @@ __all__ = [
     "check_fare",
     "fare_table",
     "fare_edges",
+    "fare_points",
+    "fares_on_paths",
     "path_fares",
 ]
 
@@ -132,9 +134,7 @@ def fare_edges(G: nx.MultiDiGraph, *, fare_per_vehicle: float | None = None) -> 
     override = None if fare_per_vehicle is None else check_fare(fare_per_vehicle, "ferry_fare_per_vehicle")
     table = fare_table()
     out = []
-    for u, v, k, d in G.edges(keys=True, data=True):
-        if d.get("route") != "ferry":
-            continue
+    for u, v, k, d in _ferry_edges(G):
         osmid = d.get("osmid")
         if override is not None:
             fare, source = override, "scenario override"
@@ -154,6 +154,71 @@ def fare_edges(G: nx.MultiDiGraph, *, fare_per_vehicle: float | None = None) -> 
         if fare > 0:
             out.append(FareEdge(int(u), int(v), int(k), fare, source))
     return out
+
+
+def _ferry_edges(G: nx.MultiDiGraph) -> list[tuple[int, int, int, dict[str, Any]]]:
+    """The ferry edges, found from the build's ferry report when the graph has one (no scan of every edge)."""
+    report = G.graph.get("ferries")
+    if isinstance(report, list):
+        pairs = {(r["u"], r["v"]) for r in report if r.get("used") and "u" in r and "v" in r}
+        pairs |= {(b, a) for a, b in pairs}
+        return [
+            (u, v, k, d)
+            for u, v in sorted(pairs)
+            if G.has_edge(u, v)
+            for k, d in G[u][v].items()
+            if d.get("route") == "ferry"
+        ]
+    return [(u, v, k, d) for u, v, k, d in G.edges(keys=True, data=True) if d.get("route") == "ferry"]
+
+
+def fare_points(G: nx.MultiDiGraph, edges: list[FareEdge], *, snapped: bool = True) -> tuple[Any, Any]:
+    """Where each fare edge starts and ends, as destinations/origins for OD matrices.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+    edges : list of FareEdge
+    snapped : bool
+        Edge-snap frames (to go with edge-snapped sites and stores), else node ids.
+
+    Returns
+    -------
+    (starts, ends)
+    """
+    if not snapped:
+        return np.array([e.u for e in edges]), np.array([e.v for e in edges])
+    return _node_points(G, edges, "u"), _node_points(G, edges, "v")
+
+
+def fares_on_paths(
+    G: nx.MultiDiGraph, time_s: np.ndarray, to_start_s: np.ndarray, from_end_s: np.ndarray, edges: list[FareEdge]
+) -> np.ndarray:
+    """Fares of each pair from its fastest time and the times to each fare edge's start and from its end.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+    time_s : ndarray, shape (n_o, n_d)
+    to_start_s : ndarray, shape (n_o, n_edges)
+        Origin -> the edge's start.
+    from_end_s : ndarray, shape (n_edges, n_d)
+        The edge's end -> destination.
+    edges : list of FareEdge
+
+    Returns
+    -------
+    numpy.ndarray
+        (n_o, n_d) fares per one-way trip.
+    """
+    T = np.asarray(time_s, dtype=float)
+    fares = np.zeros(T.shape)
+    for i, e in enumerate(edges):
+        crossing = float(G.edges[e.u, e.v, e.key]["travel_time"])
+        via = to_start_s[:, [i]] + crossing + from_end_s[[i], :]
+        on = np.isfinite(T) & np.isfinite(via) & (np.abs(via - T) <= 1e-6 * np.maximum(T, 1.0))
+        fares += np.where(on, e.fare, 0.0)
+    return fares
 
 
 def _node_points(G: nx.MultiDiGraph, edges: list[FareEdge], end: str) -> Any:
@@ -207,17 +272,9 @@ def path_fares(
     from siting.network.snapping import is_edge_snap
 
     T = np.asarray(time_s, dtype=float)
-    fares = np.zeros(T.shape)
     if not edges or T.size == 0:
-        return fares
-    snap = is_edge_snap(origins) and is_edge_snap(destinations)
-    starts = _node_points(G, edges, "u") if snap else np.array([e.u for e in edges])
-    ends = _node_points(G, edges, "v") if snap else np.array([e.v for e in edges])
+        return np.zeros(T.shape)
+    starts, ends = fare_points(G, edges, snapped=is_edge_snap(origins) and is_edge_snap(destinations))
     to_start = od_matrix(G, origins, starts, weight="travel_time")  # (n_o, n_edges)
     from_end = od_matrix(G, ends, destinations, weight="travel_time")  # (n_edges, n_d)
-    for i, e in enumerate(edges):
-        crossing = float(G.edges[e.u, e.v, e.key]["travel_time"])
-        via = to_start[:, [i]] + crossing + from_end[[i], :]
-        on = np.isfinite(T) & np.isfinite(via) & (np.abs(via - T) <= 1e-6 * np.maximum(T, 1.0))
-        fares += np.where(on, e.fare, 0.0)
-    return fares
+    return fares_on_paths(G, T, to_start, from_end, edges)

@@ -147,6 +147,29 @@ def _raw_criteria(
     return raw
 
 
+def _od_with_fares(G: nx.MultiDiGraph, candidates: Any, stores: Any, options: RankOptions) -> tuple[Any, ...]:
+    """Sites -> stores and back (time, length), and each pair's ferry fares there and back (None without fares).
+
+    A fare edge's start rides along as extra destinations of the two big OD calls, so fares cost
+    two extra columns and a Dijkstra from each fare edge's end, not two more full OD matrices.
+    """
+    from siting.network.ferry_fares import fare_edges, fare_points, fares_on_paths
+    from siting.network.od import od_matrix, od_time_length
+
+    sites, shops = _snaps(candidates), _snaps(stores)
+    fares = fare_edges(G, fare_per_vehicle=options.lane_params.ferry_fare_per_vehicle)
+    if not fares:
+        return (*od_time_length(G, sites, shops), *od_time_length(G, shops, sites), None)
+    starts, ends = fare_points(G, fares)
+    n_shops, n_sites = len(shops), len(sites)
+    t, ln = od_time_length(G, sites, pd.concat([shops, starts], ignore_index=True))
+    tb, lb = od_time_length(G, shops, pd.concat([sites, starts], ignore_index=True))
+    from_end = od_matrix(G, ends, pd.concat([shops, sites], ignore_index=True))
+    out_fare = fares_on_paths(G, t[:, :n_shops], t[:, n_shops:], from_end[:, :n_shops], fares)
+    back_fare = fares_on_paths(G, tb[:, :n_sites], tb[:, n_sites:], from_end[:, n_shops:], fares)
+    return t[:, :n_shops], ln[:, :n_shops], tb[:, :n_sites], lb[:, :n_sites], out_fare + back_fare.T
+
+
 def _reprice(raw: pd.DataFrame, rent_per_m2_yr: np.ndarray, business: Any, options: RankOptions) -> pd.DataFrame:
     """``raw`` with the business-case criteria recomputed from its (new) lane criteria."""
     if business is None:
@@ -243,7 +266,7 @@ def rank_city(
     -------
     CityResult
     """
-    from siting.network.od import od_matrix, od_time_length
+    from siting.network.od import od_matrix
 
     options = options or RankOptions()
     timings: dict[str, float] = {}
@@ -281,17 +304,10 @@ def rank_city(
     timings["snap_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    store_time, store_length = od_time_length(G, _snaps(candidates), _snaps(stores))
-    back_time, back_length = od_time_length(G, _snaps(stores), _snaps(candidates))
+    store_time, store_length, back_time, back_length, fare = _od_with_fares(G, candidates, stores, options)
     legs = {"back_time_s": back_time, "back_length_m": back_length}
-    from siting.network.ferry_fares import fare_edges, path_fares
-
-    fares = fare_edges(G, fare_per_vehicle=options.lane_params.ferry_fare_per_vehicle)
-    if fares:  # a trip there and back pays the fares on both fastest paths
-        legs["ferry_fare"] = (
-            path_fares(G, _snaps(candidates), _snaps(stores), store_time, fares)
-            + path_fares(G, _snaps(stores), _snaps(candidates), back_time, fares).T
-        )
+    if fare is not None:
+        legs["ferry_fare"] = fare
     if options.lane_pattern == "tour":
         from siting.delivery.approx import store_lengths
 
