@@ -197,6 +197,9 @@ def write_outputs(
         from siting.pipeline.travel import travel_record
 
         extra["travel_times"] = travel_record(result.options.reach)
+        tour_runs = {n: c.tour_calibration for n, c in result.cities.items() if getattr(c, "tour_calibration", None)}
+        if tour_runs:  # lane_pattern = "tour": the OR-Tools sample and the calibration fitted on it
+            extra["tour_calibration"] = tour_runs
         if outcome.plan:
             extra["chosen_sites"] = {n: list(p.sites["site_id"].astype(str)) for n, p in outcome.plan.items()}
             extra["solver"] = {n: _solver_info(p) for n, p in outcome.plan.items()}

@@ -43,6 +43,7 @@ def approx_tour_totals(
     *,
     params: LaneParams,
     vehicles: Mapping[str, Vehicle] | None = None,
+    fare: npt.ArrayLike | None = None,
 ) -> pd.DataFrame:
     """Weekly vehicle-km, hours, CO2e and cost of each site serving all its reachable stores by tour.
 
@@ -66,13 +67,18 @@ def approx_tour_totals(
     units_per_week : array_like, shape (n_stores,)
     params : siting.delivery.lanes.LaneParams
     vehicles : mapping, optional
+    fare : array_like, shape (n_sites, n_stores), optional
+        Ferry fares of a trip there and back. Full loads pay it per trip; the tours to the
+        routed stores behind a fare pay the largest of their fares once per tour, with as
+        many tours as their loads fill (``ceil(sum of their remainders)``).
 
     Returns
     -------
     pandas.DataFrame
         One row per site: ``trips_per_week``, ``vehicle_km_per_week``, ``hours_per_week``,
         ``co2e_ttw_kg_per_week``, ``co2e_wtt_kg_per_week``, ``co2e_wtw_kg_per_week``,
-        ``cost_per_week``, ``tours_per_round``; NaN for a site that reaches no store.
+        ``ferry_fare_per_week``, ``cost_per_week`` (fares included), ``tours_per_round``; NaN for a
+        site that reaches no store.
     """
     table = VEHICLES if vehicles is None else vehicles
     vehicle = table[params.vehicle]
@@ -83,6 +89,7 @@ def approx_tour_totals(
     SS = np.asarray(store_length_m, dtype=float).copy()
     np.fill_diagonal(SS, np.inf)
     units = np.asarray(units_per_week, dtype=float)
+    F = np.zeros_like(Lo) if fare is None else np.asarray(fare, dtype=float)
     p = params
     frac = _drop_loads(units, vehicle, p.unit_weight_kg, p.unit_volume_m3, p.load_factor, p.drops_per_week)
     full = np.floor(frac)
@@ -120,8 +127,13 @@ def approx_tour_totals(
             length_m = m * (r_out + r_back) + local_m
             km_tour = length_m / 1000.0
             h_tour = (length_m / speed + n * service) / 3600.0
+        fare_round = float((full[reach] * F[i, reach]).sum())
+        behind = routed & (F[i] > 0)
+        if behind.any():
+            fare_round += float(np.ceil(rest[behind].sum() - 1e-9)) * float(F[i, behind].max())
         km = (km_full + km_tour) * drops
         hours = (h_full + h_tour) * drops
+        fares = fare_round * drops
         rows.append(
             {
                 "trips_per_week": float((full[reach].sum() + n) * drops),  # store visits, as in the lanes
@@ -130,7 +142,8 @@ def approx_tour_totals(
                 "co2e_ttw_kg_per_week": km * vehicle.ttw_kg_per_km,
                 "co2e_wtt_kg_per_week": km * vehicle.wtt_kg_per_km,
                 "co2e_wtw_kg_per_week": km * vehicle.wtw_kg_per_km,
-                "cost_per_week": km * vehicle.cost_per_km + hours * vehicle.cost_per_hour,
+                "ferry_fare_per_week": fares,
+                "cost_per_week": km * vehicle.cost_per_km + hours * vehicle.cost_per_hour + fares,
                 "tours_per_round": float(m),
             }
         )
@@ -144,6 +157,7 @@ _COLUMNS = (
     "co2e_ttw_kg_per_week",
     "co2e_wtt_kg_per_week",
     "co2e_wtw_kg_per_week",
+    "ferry_fare_per_week",
     "cost_per_week",
     "tours_per_round",
 )

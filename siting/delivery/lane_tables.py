@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -35,6 +36,7 @@ LANE_COLUMNS = [
     "co2e_ttw_kg_per_week",
     "co2e_wtt_kg_per_week",
     "co2e_wtw_kg_per_week",
+    "ferry_fare_per_week",
     "cost_per_week",
 ]
 
@@ -58,7 +60,11 @@ class LaneParams:
     shift_s : float
         Longest tour (driver shift).
     time_limit_s, solution_limit : float, int
-        OR-Tools search limits per site (see :func:`siting.delivery.tours.solve_tours`).
+        OR-Tools search per site (see :func:`siting.delivery.tours.solve_tours`): the time budget
+        (default 60 s) and the guided-local-search solutions after the local optimum (default 50).
+    ferry_fare_per_vehicle : float, optional
+        Fare per vehicle per crossing of every ferry, overriding the OSM ``charge`` tags and the
+        packaged table (:func:`siting.network.ferry_fares.fare_edges`).
     """
 
     vehicle: str = "van_avg_diesel"
@@ -69,7 +75,22 @@ class LaneParams:
     service_s: float = 600.0
     shift_s: float = 8 * 3600.0
     time_limit_s: float = 60.0
-    solution_limit: int = 100
+    solution_limit: int = 50
+    ferry_fare_per_vehicle: float | None = None
+
+    def __post_init__(self) -> None:
+        fare = self.ferry_fare_per_vehicle
+        if fare is not None:
+            try:
+                ok = math.isfinite(float(fare)) and float(fare) >= 0
+            except (TypeError, ValueError):
+                ok = False
+            if not ok:
+                raise InputError(
+                    f"lane_params.ferry_fare_per_vehicle must be a number >= 0 (money per vehicle per crossing), "
+                    f"got {fare!r}."
+                )
+            object.__setattr__(self, "ferry_fare_per_vehicle", float(fare))
 
 
 def _vehicle(params: LaneParams, vehicles: Mapping[str, Vehicle] | None) -> Vehicle:
@@ -81,13 +102,17 @@ def _vehicle(params: LaneParams, vehicles: Mapping[str, Vehicle] | None) -> Vehi
     return table[params.vehicle]
 
 
-def _money_and_co2(km: np.ndarray, hours: np.ndarray, vehicle: Vehicle) -> dict[str, np.ndarray]:
+def _money_and_co2(
+    km: np.ndarray, hours: np.ndarray, vehicle: Vehicle, fares: np.ndarray | float = 0.0
+) -> dict[str, np.ndarray]:
+    fare = np.zeros_like(km) + fares
     return {
         "vehicle_km_per_week": km,
         "co2e_ttw_kg_per_week": km * vehicle.ttw_kg_per_km,
         "co2e_wtt_kg_per_week": km * vehicle.wtt_kg_per_km,
         "co2e_wtw_kg_per_week": km * vehicle.wtw_kg_per_km,
-        "cost_per_week": km * vehicle.cost_per_km + hours * vehicle.cost_per_hour,
+        "ferry_fare_per_week": fare,
+        "cost_per_week": km * vehicle.cost_per_km + hours * vehicle.cost_per_hour + fare,
     }
 
 
@@ -103,6 +128,7 @@ def direct_lane_table(
     vehicles: Mapping[str, Vehicle] | None = None,
     back_time_s: npt.ArrayLike | None = None,
     back_length_m: npt.ArrayLike | None = None,
+    ferry_fare: npt.ArrayLike | None = None,
 ) -> pd.DataFrame:
     """Out-and-back lanes from plain arrays: one row per served store.
 
@@ -120,12 +146,15 @@ def direct_lane_table(
         Vehicle table (default :data:`siting.delivery.VEHICLES`).
     back_time_s, back_length_m : array_like, shape (n_stores, n_sites), optional
         Return leg store -> site; default: the same as the way out.
+    ferry_fare : array_like, shape (n_sites, n_stores), optional
+        Ferry fares of one trip there and back (:func:`siting.network.ferry_fares.path_fares`
+        of both legs); default none.
 
     Returns
     -------
     pandas.DataFrame
         :data:`LANE_COLUMNS`; ``length_m``/``time_s`` one way (vehicle time), ``vehicle_km_per_week``
-        counts out and back.
+        counts out and back; ``ferry_fare_per_week`` = trips x fare, included in ``cost_per_week``.
     """
     vehicle = _vehicle(params, vehicles)
     a = np.asarray(assign, dtype=np.int64)
@@ -141,7 +170,10 @@ def direct_lane_table(
     back_l = out_l if back_length_m is None else np.asarray(back_length_m, dtype=float)[j, i]
     ok = np.isfinite(out_t) & np.isfinite(back_t) & np.isfinite(out_l) & np.isfinite(back_l)
     j, i, out_t, out_l, back_t, back_l = j[ok], i[ok], out_t[ok], out_l[ok], back_t[ok], back_l[ok]
-    values = direct_lane_values(out_t, out_l, back_t, back_l, units[j], params=params, vehicles=vehicles)
+    fare = None if ferry_fare is None else np.asarray(ferry_fare, dtype=float)[i, j]
+    values = direct_lane_values(
+        out_t, out_l, back_t, back_l, units[j], params=params, vehicles=vehicles, fare_per_trip=fare
+    )
     df = pd.DataFrame(
         {
             "site_id": np.asarray(site_ids, dtype=object)[i],
@@ -204,6 +236,7 @@ def direct_lane_values(
     *,
     params: LaneParams = LaneParams(),
     vehicles: Mapping[str, Vehicle] | None = None,
+    fare_per_trip: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """The numbers of out-and-back lanes, one entry per lane, from their legs' times and lengths.
 
@@ -219,13 +252,15 @@ def direct_lane_values(
     params : LaneParams
     vehicles : mapping, optional
         Vehicle table (default :data:`siting.delivery.VEHICLES`).
+    fare_per_trip : ndarray, shape (n_lanes,), optional
+        Ferry fares of one trip there and back; default none.
 
     Returns
     -------
     dict of str to ndarray
         ``time_s`` (vehicle time one way), ``trips_per_week``, ``vehicle_km_per_week``
         (out and back), ``co2e_ttw_kg_per_week``, ``co2e_wtt_kg_per_week``, ``co2e_wtw_kg_per_week``,
-        ``cost_per_week``.
+        ``ferry_fare_per_week`` (trips x fare), ``cost_per_week`` (fares included).
     """
     vehicle = _vehicle(params, vehicles)
     trips = trips_per_week(
@@ -240,7 +275,8 @@ def direct_lane_values(
     vt_back = vehicle_time_s(back_time_s, back_length_m, vehicle)
     km = trips * (out_length_m + back_length_m) / 1000.0
     hours = trips * (vt_out + vt_back + params.service_s) / 3600.0
-    return {"time_s": vt_out, "trips_per_week": trips, **_money_and_co2(km, hours, vehicle)}
+    fares = 0.0 if fare_per_trip is None else trips * np.asarray(fare_per_trip, dtype=float)
+    return {"time_s": vt_out, "trips_per_week": trips, **_money_and_co2(km, hours, vehicle, fares)}
 
 
 def tour_lane_table(
@@ -253,6 +289,7 @@ def tour_lane_table(
     *,
     params: LaneParams = LaneParams(),
     vehicles: Mapping[str, Vehicle] | None = None,
+    fare: npt.ArrayLike | None = None,
 ) -> tuple[pd.DataFrame, TourPlan]:
     """Multi-stop tour lanes of one site from plain arrays.
 
@@ -272,6 +309,9 @@ def tour_lane_table(
         Shortest feasible distance depot -> store (the allocation key); default ``length_m[0, 1:]``.
     params : LaneParams
     vehicles : mapping, optional
+    fare : array_like, shape (n + 1, n + 1), optional
+        Ferry fare of each one-way leg (:func:`siting.network.ferry_fares.path_fares`); a full-load
+        trip pays its legs out and back, a tour the legs it drives (allocated like its km).
 
     Returns
     -------
@@ -302,8 +342,10 @@ def tour_lane_table(
         solution_limit=params.solution_limit,
     )
     drops = params.drops_per_week
+    F = np.zeros_like(L) if fare is None else np.asarray(fare, dtype=float)
     km = full * out_and_back_m(L) / 1000.0 * drops
     hours = full * (out_and_back_m(T) + params.service_s) / 3600.0 * drops
+    fares = full * out_and_back_m(F) * drops
     trips = (full + (rest > 0)) * drops
     kg = units / drops * params.unit_weight_kg
     routes = []
@@ -311,9 +353,12 @@ def tour_lane_table(
         members = routed[list(r)]
         routes.append(tuple(int(m) for m in members))
         rest_kg = rest[members] / np.maximum(frac[members], 1e-12) * kg[members]
-        alloc = allocate_by_tonne_km(np.array([ln / 1000.0, tm / 3600.0]), rest_kg, sfd[members])
+        stops = [0, *[int(m) + 1 for m in members], 0]
+        tour_fare = float(sum(F[a, b] for a, b in zip(stops[:-1], stops[1:])))
+        alloc = allocate_by_tonne_km(np.array([ln / 1000.0, tm / 3600.0, tour_fare]), rest_kg, sfd[members])
         km[members] += alloc[:, 0] * drops
         hours[members] += alloc[:, 1] * drops
+        fares[members] += alloc[:, 2] * drops
     served = units > 0
     df = pd.DataFrame(
         {
@@ -324,7 +369,7 @@ def tour_lane_table(
             "length_m": L[0, 1:],
             "time_s": T[0, 1:],
             "trips_per_week": trips,
-            **_money_and_co2(km, hours, vehicle),
+            **_money_and_co2(km, hours, vehicle, fares),
         }
     )
     plan = replace(plan, routes=tuple(routes))

@@ -114,6 +114,25 @@ def _geometries(G: nx.MultiDiGraph, pairs: list[tuple[int, int]]) -> list[LineSt
     return out
 
 
+def _fare_edges(G: nx.MultiDiGraph, params: LaneParams) -> list[Any]:
+    """The ferry edges that charge a fare (none on most networks)."""
+    from siting.network.ferry_fares import fare_edges
+
+    return fare_edges(G, fare_per_vehicle=params.ferry_fare_per_vehicle)
+
+
+def _round_trip_fares(
+    G: nx.MultiDiGraph, a: Any, b: Any, time_s: np.ndarray, back_time_s: np.ndarray, params: LaneParams
+) -> np.ndarray | None:
+    """Ferry fares of a trip there and back for every (site, store); None without fares."""
+    edges = _fare_edges(G, params)
+    if not edges:
+        return None
+    from siting.network.ferry_fares import path_fares
+
+    return path_fares(G, a, b, time_s, edges) + path_fares(G, b, a, back_time_s, edges).T
+
+
 def direct_lanes(
     G: nx.MultiDiGraph,
     sites: gpd.GeoDataFrame,
@@ -149,6 +168,7 @@ def direct_lanes(
     a, b = _ends(sites, stores)
     time_s, length_m = od_time_length(G, a, b)
     back_t, back_l = od_time_length(G, b, a)
+    fare = _round_trip_fares(G, a, b, time_s, back_t, params)
     df = direct_lane_table(
         site_ids,
         stores["store_id"].astype(str).tolist(),
@@ -160,6 +180,7 @@ def direct_lanes(
         vehicles=vehicles,
         back_time_s=back_t,
         back_length_m=back_l,
+        ferry_fare=fare,
     )
     node_of_site = dict(zip(site_ids, s_nodes))
     node_of_store = dict(zip(stores["store_id"].astype(str), t_nodes))
@@ -182,6 +203,7 @@ def tour_lanes(
     geometry = the direct route site -> store for the map) and the tours of one drop round per
     site (store positions refer to that site's stores in layer order).
     """
+    from siting.network.ferry_fares import path_fares
     from siting.network.od import od_matrix, od_time_length
 
     sites, stores, site_ids, assign = _prepare(G, sites, stores, allocation)
@@ -195,6 +217,8 @@ def tour_lanes(
         ends = _stack(_rows(a, [k]), _rows(b, members))
         time_s, length_m = od_time_length(G, ends, ends)
         sfd = od_matrix(G, _rows(ends, [0]), _rows(ends, np.arange(1, len(nodes))), weight="length")[0]
+        edges = _fare_edges(G, params)
+        fare = path_fares(G, ends, ends, time_s, edges) if edges else None
         df, plan = tour_lane_table(
             sid,
             stores["store_id"].astype(str).to_numpy()[members],
@@ -204,6 +228,7 @@ def tour_lanes(
             sfd,
             params=params,
             vehicles=vehicles,
+            fare=fare,
         )
         frames.append(df)
         plans[sid] = plan

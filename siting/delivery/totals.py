@@ -26,6 +26,7 @@ TOTAL_COLUMNS = [
     "co2e_ttw_kg_per_week",
     "co2e_wtt_kg_per_week",
     "co2e_wtw_kg_per_week",
+    "ferry_fare_per_week",
     "cost_per_week",
 ]
 
@@ -47,6 +48,8 @@ def lane_totals(lanes: pd.DataFrame, *, city: str = "") -> pd.DataFrame:
         :data:`TOTAL_COLUMNS`: ``lanes`` counts store lanes; the other columns are weekly sums.
     """
     sums = TOTAL_COLUMNS[TOTAL_COLUMNS.index("lanes") + 1 :]  # the weekly sums
+    if "ferry_fare_per_week" not in lanes.columns:  # lanes priced without fares (e.g. an older run folder)
+        lanes = lanes.assign(ferry_fare_per_week=0.0)
     missing = [c for c in ["site_id", *sums] if c not in lanes.columns]
     if missing:
         raise MissingColumnError(f"lanes table lacks column(s) {', '.join(missing)}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -29,7 +30,18 @@ class TourPlan:
     length_m, time_s, load : tuple of float
         Per tour: driven length, duration (travel + service) and load as a share of one vehicle.
     solver_status : str
-        OR-Tools status name, or "trivial" when no routing was needed.
+        OR-Tools status name of the last search stage, or "trivial" when no routing was needed.
+    local_optimum : bool
+        The first stage (greedy descent) ran to a local optimum: no single move of OR-Tools'
+        neighbourhoods shortens the tours. False when the time budget stopped it first.
+    descent_length_m : float
+        Length of the tours at that local optimum (before guided local search), m; NaN without routing.
+    gls_gain : float
+        Share of that length guided local search removed afterwards (0.02 = 2% shorter).
+    search_s : float
+        Wall-clock seconds of both stages.
+    budget_hit : bool
+        The time budget, not the solution count, ended the search (the plan may differ between runs).
     """
 
     routes: tuple[tuple[int, ...], ...]
@@ -37,6 +49,11 @@ class TourPlan:
     time_s: tuple[float, ...]
     load: tuple[float, ...]
     solver_status: str
+    local_optimum: bool = True
+    descent_length_m: float = float("nan")
+    gls_gain: float = 0.0
+    search_s: float = 0.0
+    budget_hit: bool = False
 
     @property
     def total_length_m(self) -> float:
@@ -67,14 +84,17 @@ def solve_tours(
     shift_s: float = 8 * 3600.0,
     service_s: float = 600.0,
     time_limit_s: float = 60.0,
-    solution_limit: int = 100,
+    solution_limit: int = 50,
 ) -> TourPlan:
     """Plan tours that visit every store once, minimising driven length.
 
     The depot is row/column 0 of the matrices; store ``i`` is row ``i + 1``. Each tour carries at
     most one vehicle load (``sum(load) <= 1``) and lasts at most ``shift_s`` (travel + service).
-    OR-Tools' routing solver runs with a cheapest-arc start and guided local search, stopped by
-    ``solution_limit`` (deterministic) or ``time_limit_s`` (safety net, whichever comes first).
+    OR-Tools' routing solver runs in two stages within one time budget: from a cheapest-arc
+    start, greedy descent to a local optimum (no move of its neighbourhoods shortens the tours;
+    on Malta's 238-store clusters 3-6 s and 23-30% shorter than the plan an early stop gave);
+    then guided local search from that optimum for ``solution_limit`` more solutions (a few
+    percent more). Both stages are deterministic; ``time_limit_s`` is the budget and safety net.
     A tour that came out longer than serving its stores out-and-back is split into out-and-back
     trips, so the plan never drives more than out-and-back delivery does.
 
@@ -89,10 +109,11 @@ def solve_tours(
     service_s : float
         Time spent at each stop, seconds.
     time_limit_s : float
-        Wall-clock limit of the search, a safety net: when it stops the search before
-        ``solution_limit`` does, the plan may differ between runs and a warning says so.
+        Time budget of both stages together, a safety net: when it stops the search before the
+        local optimum or before ``solution_limit``, the plan may differ between runs and a
+        warning says so (``TourPlan.budget_hit``).
     solution_limit : int
-        Number of improving solutions after which the search stops (keeps results reproducible).
+        Solutions guided local search visits after the local optimum (0: stop there).
 
     Returns
     -------
@@ -122,10 +143,11 @@ def solve_tours(
     routable = [i for i in range(n) if alone_s[i] <= shift_s]
     routes: list[tuple[int, ...]] = [(i,) for i in range(n) if alone_s[i] > shift_s]
     status = "trivial"
+    search: dict[str, Any] = {}
     if len(routable) == 1:
         routes.append((routable[0],))
     elif routable:
-        solved, status = _route(D, T, q, routable, shift_s, service_s, time_limit_s, solution_limit)
+        solved, status, search = _route(D, T, q, routable, shift_s, service_s, time_limit_s, solution_limit)
         routes.extend(solved)
     # guarantee: never longer than out-and-back (fastest-path lengths need not obey the triangle inequality)
     oab = out_and_back_m(D)
@@ -144,6 +166,7 @@ def solve_tours(
         time_s=tuple(m[1] for m in metrics),
         load=tuple(float(q[list(r)].sum()) for r in final),
         solver_status=status,
+        **search,
     )
 
 
@@ -156,7 +179,7 @@ def _route(
     service_s: float,
     time_limit_s: float,
     solution_limit: int,
-) -> tuple[list[tuple[int, ...]], str]:
+) -> tuple[list[tuple[int, ...]], str, dict[str, Any]]:
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
     nodes = [0, *[i + 1 for i in stores]]
@@ -177,28 +200,44 @@ def _route(
     dem_cb = routing.RegisterUnaryTransitVector(demand.tolist())
     routing.AddDimensionWithVehicleCapacity(dem_cb, 0, [_CAP_UNITS] * k, True, "load")
 
-    params = pywrapcp.DefaultRoutingSearchParameters()
-    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
-    params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-    params.time_limit.FromMilliseconds(int(time_limit_s * 1000))
-    params.solution_limit = int(solution_limit)
+    enums = routing_enums_pb2
     started = time.perf_counter()
+    # stage 1: greedy descent to a local optimum (deterministic; the budget is a safety net)
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = enums.FirstSolutionStrategy.PATH_CHEAPEST_ARC
+    params.local_search_metaheuristic = enums.LocalSearchMetaheuristic.GREEDY_DESCENT
+    params.time_limit.FromMilliseconds(max(int(time_limit_s * 1000), 1))
+    # LNS completion searches stop on their own, not at OR-Tools' 100 ms default: reproducible under load
+    params.lns_time_limit.FromMilliseconds(max(int(time_limit_s * 1000), 1))
     sol = routing.SolveWithParameters(params)
-    if time.perf_counter() - started >= 0.98 * time_limit_s:
+    status = _status_name(routing.status(), enums)
+    local_optimum = status in ("SUCCESS", "OPTIMAL")
+    if sol is None:  # cannot happen while every store fits alone, but stay safe
+        return [(i,) for i in stores], status, {"local_optimum": False, "search_s": time.perf_counter() - started}
+    descent_m = float(sol.ObjectiveValue())
+    final_m = descent_m
+    left_s = time_limit_s - (time.perf_counter() - started)
+    # stage 2: guided local search from the local optimum for a fixed number of solutions
+    if local_optimum and solution_limit > 0 and left_s > 0.01:
+        gls = pywrapcp.DefaultRoutingSearchParameters()
+        gls.local_search_metaheuristic = enums.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+        gls.time_limit.FromMilliseconds(int(left_s * 1000))
+        gls.lns_time_limit.FromMilliseconds(int(left_s * 1000))
+        gls.solution_limit = int(solution_limit)
+        better = routing.SolveFromAssignmentWithParameters(sol, gls)
+        if better is not None and better.ObjectiveValue() <= descent_m:
+            sol, final_m = better, float(better.ObjectiveValue())
+        status = _status_name(routing.status(), enums)
+    search_s = time.perf_counter() - started
+    budget_hit = search_s >= 0.98 * time_limit_s
+    if budget_hit:
         log.warning(
-            "tours for %d stores stopped at the %.0f s time limit before %d solutions: the plan may differ "
-            "between runs; raise time_limit_s or lower solution_limit for reproducible tours",
+            "tours for %d stores stopped at the %.3g s time limit before %s: the plan may differ "
+            "between runs; raise time_limit_s (or lower solution_limit) for reproducible tours",
             k,
             time_limit_s,
-            solution_limit,
+            f"{solution_limit} guided-local-search solutions" if local_optimum else "a local optimum",
         )
-    status = routing.status()
-    try:
-        status_name = routing_enums_pb2.RoutingSearchStatus.Value.Name(status).removeprefix("ROUTING_")
-    except ValueError:
-        status_name = str(status)
-    if sol is None:  # cannot happen while every store fits alone, but stay safe
-        return [(i,) for i in stores], status_name
     routes: list[tuple[int, ...]] = []
     for v in range(k):
         idx = routing.Start(v)
@@ -210,7 +249,22 @@ def _route(
             idx = sol.Value(routing.NextVar(idx))
         if seq:
             routes.append(tuple(seq))
-    return routes, status_name
+    search = {
+        "local_optimum": local_optimum,
+        "descent_length_m": descent_m,
+        "gls_gain": 1.0 - final_m / descent_m if descent_m > 0 else 0.0,
+        "search_s": search_s,
+        "budget_hit": budget_hit,
+    }
+    return routes, status, search
+
+
+def _status_name(status: int, enums: Any) -> str:
+    """OR-Tools routing status without its ``ROUTING_`` prefix."""
+    try:
+        return str(enums.RoutingSearchStatus.Value.Name(status)).removeprefix("ROUTING_")
+    except ValueError:
+        return str(status)
 
 
 def allocate_by_tonne_km(total: float | npt.ArrayLike, load_kg: npt.ArrayLike, sfd_m: npt.ArrayLike) -> np.ndarray:

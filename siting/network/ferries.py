@@ -48,6 +48,7 @@ FERRY_SOURCE = (
 )
 
 _YES = ("yes", "designated", "permissive")
+_CHARGE_KEYS = ("charge:motor_vehicle", "charge:motorcar", "charge:vehicle", "charge")
 _NO = ("no", "private")
 
 
@@ -173,7 +174,18 @@ def read_ferries_pbf(path: Path) -> list[Ferry]:
         raw = getattr(row, "tags", None)
         if isinstance(raw, str) and raw:
             tags.update({k: str(v) for k, v in json.loads(raw).items()})
-        for col in ("duration", "foot", "bicycle", "motor_vehicle", "motorcar", "access", "oneway", "name"):
+        for col in (
+            "duration",
+            "foot",
+            "bicycle",
+            "motor_vehicle",
+            "motorcar",
+            "access",
+            "oneway",
+            "name",
+            "charge",
+            "fee",
+        ):
             v = getattr(row, col, None)
             if isinstance(v, str) and v:
                 tags[col] = v
@@ -318,6 +330,12 @@ def add_ferries(
             "duration_source": "osm duration tag" if tagged is not None else f"{speed_kph:g} km/h default",
             "ferry_interval": f.tags.get("interval"),
             "ferry_opening_hours": f.tags.get("opening_hours"),
+            # the fare per vehicle (siting.network.ferry_fares): the first charge tag present, and fee
+            "ferry_charge": next(
+                (f.tags[c] for c in _CHARGE_KEYS if f.tags.get(c)),
+                None,
+            ),
+            "ferry_fee": f.tags.get("fee"),
         }
         G.add_edge(u, v, geometry=LineString(line), **attrs)
         if str(f.tags.get("oneway", "no")).lower() not in ("yes", "true", "1"):

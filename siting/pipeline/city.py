@@ -10,6 +10,7 @@ from typing import Any
 
 import geopandas as gpd
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from siting.errors import InputError
@@ -82,6 +83,43 @@ def _raw_criteria(
             costs = costs.drop(columns="break_even_units_per_yr")
         raw = raw.merge(costs, on="site_id", how="left")
     return raw
+
+
+def _od_with_fares(G: nx.MultiDiGraph, candidates: Any, stores: Any, options: RankOptions) -> tuple[Any, ...]:
+    """Sites -> stores and back (time, length), and each pair's ferry fares there and back (None without fares).
+
+    A fare edge's start rides along as extra destinations of the two big OD calls, so fares cost
+    two extra columns and a Dijkstra from each fare edge's end, not two more full OD matrices.
+    """
+    from siting.network.ferry_fares import fare_edges, fare_points, fares_on_paths
+    from siting.network.od import od_matrix, od_time_length
+
+    sites, shops = edge_snaps(candidates), edge_snaps(stores)
+    fares = fare_edges(G, fare_per_vehicle=options.lanes.lane_params.ferry_fare_per_vehicle)
+    if not fares:
+        return (*od_time_length(G, sites, shops), *od_time_length(G, shops, sites), None)
+    starts, ends = fare_points(G, fares)
+    n_shops, n_sites = len(shops), len(sites)
+    t, ln = od_time_length(G, sites, pd.concat([shops, starts], ignore_index=True))
+    tb, lb = od_time_length(G, shops, pd.concat([sites, starts], ignore_index=True))
+    from_end = od_matrix(G, ends, pd.concat([shops, sites], ignore_index=True))
+    out_fare = fares_on_paths(G, t[:, :n_shops], t[:, n_shops:], from_end[:, :n_shops], fares)
+    back_fare = fares_on_paths(G, tb[:, :n_sites], tb[:, n_sites:], from_end[:, n_shops:], fares)
+    return t[:, :n_shops], ln[:, :n_shops], tb[:, :n_sites], lb[:, :n_sites], out_fare + back_fare.T
+
+
+def _reprice(raw: pd.DataFrame, rent_per_m2_yr: np.ndarray, business: Any, options: RankOptions) -> pd.DataFrame:
+    """``raw`` with the business-case criteria recomputed from its (new) lane criteria."""
+    if business is None:
+        return raw
+    city, mix, dc = business
+    costs = site_business_case(raw, rent_per_m2_yr, mix, dc, city, options).set_index("site_id")
+    out = raw.copy()
+    ids = out["site_id"]
+    for col in costs.columns:
+        if col in out.columns:
+            out[col] = costs[col].reindex(ids).to_numpy()
+    return out
 
 
 #: Criteria that all contain the site's rent: weighting more than one counts rent more than once.
@@ -166,7 +204,7 @@ def rank_city(
     -------
     CityResult
     """
-    from siting.network.od import od_matrix, od_time_length
+    from siting.network.od import od_matrix
 
     options = options or RankOptions()
     timings: dict[str, float] = {}
@@ -204,9 +242,10 @@ def rank_city(
     timings["snap_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    store_time, store_length = od_time_length(G, edge_snaps(candidates), edge_snaps(stores))
-    back_time, back_length = od_time_length(G, edge_snaps(stores), edge_snaps(candidates))
+    store_time, store_length, back_time, back_length, fare = _od_with_fares(G, candidates, stores, options)
     legs = {"back_time_s": back_time, "back_length_m": back_length}
+    if fare is not None:
+        legs["ferry_fare"] = fare
     if options.lanes.lane_pattern == "tour":
         from siting.delivery.approx import store_lengths
 
@@ -247,6 +286,18 @@ def rank_city(
         raw = raw.merge(portfolio_columns(design, city.currency), on="site_id", how="left")
         timings["portfolio_s"] = time.perf_counter() - t1
     weights = city_weights(options.weights, raw, city.name)
+    tours = None
+    if options.lanes.lane_pattern == "tour" and max(options.lanes.tour_sample_sites, options.lanes.lanes_for_top) > 0:
+        from siting.pipeline.tour_sample import sample_tours
+
+        t1 = time.perf_counter()
+        rents_kept = candidates["rent_per_m2_yr"].to_numpy()
+
+        def reprice(r: pd.DataFrame) -> pd.DataFrame:
+            return _reprice(r, rents_kept, business, options)
+
+        raw, tours = sample_tours(G, candidates, stores, raw, weights, options, reprice, city.name)
+        timings["tour_sample_s"] = time.perf_counter() - t1
     ranking = score_sites(raw, weights, method=options.normalisation)
     extra = raw.drop(columns=[c for c in ranking.columns if c in raw.columns and c != "site_id"])
     ranking = ranking.merge(extra, on="site_id", how="left")
@@ -272,7 +323,7 @@ def rank_city(
     with ThreadPoolExecutor(1, thread_name_prefix=f"{THREAD_PREFIX}isochrones") as pool:
         iso_sites = ranked.head(max(int(options.reach.isochrones_for_top), 0))
         iso_job = pool.submit(_isochrones, G, iso_sites, options.reach.reach_time_s)
-        extra_out, lanes, totals = _top_site_outputs(G, ranked, stores, options, city.name, business, timings)
+        extra_out, lanes, totals = _top_site_outputs(G, ranked, stores, options, city.name, business, timings, tours)
         iso, timings["isochrones_s"] = iso_job.result()
     excluded_all = pd.concat(excluded, ignore_index=True)
     return CityResult(
@@ -296,6 +347,7 @@ def rank_city(
         isochrones=iso,
         filter_report=filter_report(excluded_all),
         design=design,
+        tour_calibration={} if tours is None else tours.record,
         **extra_out,
     )
 
@@ -308,9 +360,11 @@ def _top_site_outputs(
     city_name: str,
     business: Any,
     timings: dict[str, float],
+    tours: Any = None,
 ) -> tuple[dict[str, Any], Any, pd.DataFrame]:
     """The top site's business case (``business`` = (city, mix, distribution point) or None), the lanes of
-    the top sites and their totals, timed into ``timings``."""
+    the top sites and their totals, timed into ``timings``; ``tours`` (a
+    :class:`siting.pipeline.tour_sample.TourSample`) gives the tours already solved."""
     t0 = time.perf_counter()
     extra_out: dict[str, Any] = {}
     if business is not None and len(ranked):
@@ -320,10 +374,22 @@ def _top_site_outputs(
     timings["business_case_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     top = ranked.head(max(int(options.lanes.lanes_for_top), 0))
-    lanes, tours = site_lanes_and_tours(G, top, stores, options, city_name)
-    if tours is not None:
-        extra_out["tours"] = tours
+    lanes, tour_layer = site_lanes_and_tours(
+        G,
+        top,
+        stores,
+        options,
+        city_name,
+        cached_lanes=None if tours is None else tours.lanes,
+        cached_plans=None if tours is None else tours.plans,
+    )
+    if tour_layer is not None:
+        extra_out["tours"] = tour_layer
     totals = totals_with_basis(lanes, city_name)
+    if tours is not None:
+        from siting.pipeline.tour_sample import tour_status_columns
+
+        totals = tour_status_columns(totals, tours.plans)
     timings["lanes_s"] = time.perf_counter() - t0
     return extra_out, lanes, totals
 

@@ -74,6 +74,9 @@ class CityResult:
     design : siting.design.city.CityDesign or None
         The portfolio design (hybrid, all-offshore, all-local, site values, outages) when the run
         has product families and ``RankOptions.portfolio.enabled``.
+    tour_calibration : dict
+        Tour runs (``lane_pattern="tour"``): the OR-Tools sample's search status per site and the
+        calibration of the approximation fitted on it (:func:`siting.pipeline.tour_sample.sample_tours`).
     """
 
     name: str
@@ -101,3 +104,4 @@ class CityResult:
     distribution_point: dict[str, Any] = field(default_factory=dict)
     design: Any = None
     tours: gpd.GeoDataFrame | None = None
+    tour_calibration: dict[str, Any] = field(default_factory=dict)

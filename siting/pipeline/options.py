@@ -137,7 +137,12 @@ class LaneOptions:
         Pattern of the output lanes: out-and-back per store, or multi-stop tours (OR-Tools; slower).
         The lane criteria (``co2e_wtw_kg_per_week``, ``lane_cost_per_week``, ...) price the same
         pattern with the real return legs: exactly the output lanes for ``direct``; for ``tour``
-        every site's tours by a continuous approximation (within 20% of OR-Tools on the demo).
+        the OR-Tools tours of the sites that have them in the run, and for every other site a
+        continuous approximation calibrated on those tours (``tour_sample_sites``).
+    tour_sample_sites : int
+        Tour runs: solve the tours of this many top sites (by the approximate ranking; at least
+        ``lanes_for_top``) with OR-Tools to calibrate the approximation per run (least squares on
+        vehicle-km; see docs/maps-and-emissions.md). 0 with ``lanes_for_top = 0``: no calibration.
     lane_params : siting.delivery.lanes.LaneParams
         Vehicle, unit weight and volume, load factor, drops per week, tour limits.
     vehicles : mapping, optional
@@ -147,12 +152,13 @@ class LaneOptions:
 
     lanes_for_top: int = 1
     lane_pattern: LanePattern = "direct"
+    tour_sample_sites: int = 5
     lane_params: LaneParams = field(default_factory=LaneParams)
     vehicles: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         _one_of("lane_pattern", self.lane_pattern, LanePattern)
-        _whole(self, ("lanes_for_top",))
+        _whole(self, ("lanes_for_top", "tour_sample_sites"))
 
 
 @dataclass(frozen=True)

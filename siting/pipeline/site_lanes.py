@@ -21,6 +21,8 @@ def site_lanes(
     options: RankOptions,
     city: str,
     allocation: Mapping[str, str] | None = None,
+    *,
+    cached: Mapping[str, gpd.GeoDataFrame] | None = None,
 ) -> gpd.GeoDataFrame:
     """Lanes of each site serving every store (``allocation`` None) or of an allocation store -> site.
 
@@ -36,13 +38,16 @@ def site_lanes(
         Written in the ``city`` column.
     allocation : mapping store_id -> site_id, optional
         Without it, each site gets the lanes to every store (with a ``site_rank`` column).
+    cached : mapping site_id -> lanes, optional
+        Lanes of a site serving every store already built (the tours a tour run solved for its
+        calibration): used as they are, not solved again.
 
     Returns
     -------
     geopandas.GeoDataFrame
         ``city`` + :data:`siting.delivery.lanes.LANE_COLUMNS` (+ ``site_rank``) + geometry.
     """
-    return site_lanes_and_tours(G, sites, stores, options, city, allocation)[0]
+    return site_lanes_and_tours(G, sites, stores, options, city, allocation, cached_lanes=cached)[0]
 
 
 #: Columns of the tours layer (one row per tour of one drop round), before the geometry.
@@ -67,6 +72,9 @@ def site_lanes_and_tours(
     options: RankOptions,
     city: str,
     allocation: Mapping[str, str] | None = None,
+    *,
+    cached_lanes: Mapping[str, gpd.GeoDataFrame] | None = None,
+    cached_plans: Mapping[str, Any] | None = None,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
     """:func:`site_lanes` and, with ``options.lanes.lane_pattern == "tour"``, the tours behind them.
 
@@ -74,6 +82,10 @@ def site_lanes_and_tours(
     ----------
     G, sites, stores, options, city, allocation
         As in :func:`site_lanes`.
+    cached_lanes, cached_plans : mapping site_id -> lanes / TourPlan, optional
+        A site's lanes serving every store (and its tour plan) already solved, e.g. by a tour
+        run's calibration sample (:class:`siting.pipeline.tour_sample.TourSample`): used as
+        they are, not solved again. A tour site drawn needs both.
 
     Returns
     -------
@@ -86,6 +98,13 @@ def site_lanes_and_tours(
     tours_wanted = options.lanes.lane_pattern == "tour"
 
     def build(site_rows: gpd.GeoDataFrame, alloc: Mapping[str, str]) -> tuple[gpd.GeoDataFrame, Any]:
+        sid = str(site_rows["site_id"].iloc[0]) if len(site_rows) == 1 and allocation is None else None
+        if sid is not None and cached_lanes is not None and sid in cached_lanes:
+            lanes = cached_lanes[sid].copy()
+            if not tours_wanted or cached_plans is None or sid not in cached_plans:
+                return lanes, None
+            lines = tour_lines(G, site_rows, stores, alloc, {sid: cached_plans[sid]})
+            return lanes, _priced_tours(lines, lanes, options)
         if not tours_wanted:
             lanes = build_lanes(
                 G,

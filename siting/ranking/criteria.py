@@ -175,6 +175,7 @@ LANE_SUMS = {
     "vehicle_km_per_week": "vehicle_km_per_week",
     "co2e_wtw_kg_per_week": "co2e_wtw_kg_per_week",
     "co2e_ttw_kg_per_week": "co2e_ttw_kg_per_week",
+    "ferry_fare_per_week": "ferry_fare_per_week",
     "cost_per_week": "lane_cost_per_week",
 }
 
@@ -192,6 +193,7 @@ def lane_criteria(
     back_time_s: np.ndarray | None = None,
     back_length_m: np.ndarray | None = None,
     store_length_m: np.ndarray | None = None,
+    ferry_fare: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Weekly delivery lanes of each site if it alone served every store it reaches.
 
@@ -218,12 +220,15 @@ def lane_criteria(
         Return legs store -> site; default the way out (a symmetric network).
     store_length_m : ndarray, shape (n_stores, n_stores), optional
         Road length between stores (``pattern="tour"``; required there).
+    ferry_fare : ndarray, shape (n_sites, n_stores), optional
+        Ferry fares of a trip there and back (:func:`siting.network.ferry_fares.path_fares`).
 
     Returns
     -------
     pandas.DataFrame
         ``site_id``, ``trips_per_week``, ``vehicle_km_per_week``, ``co2e_wtw_kg_per_week``,
-        ``co2e_ttw_kg_per_week``, ``lane_cost_per_week``; NaN for a site that reaches no store.
+        ``co2e_ttw_kg_per_week``, ``ferry_fare_per_week``, ``lane_cost_per_week`` (fares
+        included); NaN for a site that reaches no store.
     """
     from siting.delivery.lanes import LaneParams, direct_lane_values
 
@@ -237,7 +242,9 @@ def lane_criteria(
 
         if store_length_m is None:
             raise InputError("lane_criteria: pattern='tour' needs store_length_m (road length between stores)")
-        approx = approx_tour_totals(T, L, Tb, Lb, store_length_m, units_per_week, params=params, vehicles=vehicles)
+        approx = approx_tour_totals(
+            T, L, Tb, Lb, store_length_m, units_per_week, params=params, vehicles=vehicles, fare=ferry_fare
+        )
         approx.insert(0, "site_id", [str(s) for s in site_ids])
         return approx.rename(columns=LANE_SUMS)[["site_id", *LANE_SUMS.values()]]
     if pattern != "direct":
@@ -246,7 +253,10 @@ def lane_criteria(
     reach = np.isfinite(T) & np.isfinite(L) & np.isfinite(Tb.T) & np.isfinite(Lb.T)
     i, j = np.nonzero(reach)
     units = np.asarray(units_per_week, dtype=float)
-    values = direct_lane_values(T[i, j], L[i, j], Tb[j, i], Lb[j, i], units[j], params=params, vehicles=vehicles)
+    fare = None if ferry_fare is None else np.asarray(ferry_fare, dtype=float)[i, j]
+    values = direct_lane_values(
+        T[i, j], L[i, j], Tb[j, i], Lb[j, i], units[j], params=params, vehicles=vehicles, fare_per_trip=fare
+    )
     n_sites = len(site_ids)
     served = reach.any(axis=1)
     out = pd.DataFrame({"site_id": [str(s) for s in site_ids]})

@@ -1987,3 +1987,60 @@ MAP_API_CASES: list[ApiCase] = [
 ]
 
 API_CASES += MAP_API_CASES
+
+
+def _lane_params(**kw: Any) -> Callable[[Path, Kit], Any]:
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.delivery.lanes import LaneParams
+
+        return LaneParams(**kw)
+
+    return call
+
+
+def _fit(approx: Any, real: Any) -> Callable[[Path, Kit], Any]:
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.delivery.calibrate import fit_factor
+
+        return fit_factor(approx, real)
+
+    return call
+
+
+#: Tour runs and ferry fares (rank.tour_sample_sites, rank.lane_params.ferry_fare_per_vehicle, calibration).
+TOUR_FARE_API_CASES: list[ApiCase] = [
+    ApiCase("fare-negative", _lane_params(ferry_fare_per_vehicle=-1.0), "InputError", ("ferry_fare_per_vehicle", "0")),
+    ApiCase("fare-nan", _lane_params(ferry_fare_per_vehicle=float("nan")), "InputError", ("ferry_fare_per_vehicle",)),
+    ApiCase("fare-inf", _lane_params(ferry_fare_per_vehicle=float("inf")), "InputError", ("ferry_fare_per_vehicle",)),
+    ApiCase("fare-text", _lane_params(ferry_fare_per_vehicle="ten"), "InputError", ("ferry_fare_per_vehicle", "'ten'")),
+    ApiCase(
+        "tour-sample-negative", _options_group("lanes", tour_sample_sites=-1), "InputError", ("tour_sample_sites",)
+    ),
+    ApiCase("tour-sample-float", _options_group("lanes", tour_sample_sites=2.5), "InputError", ("tour_sample_sites",)),
+    ApiCase("calibration-nan", _fit([1.0, float("nan")], [1.0, 2.0]), "InputError", ("finite",)),
+    ApiCase("calibration-empty", _fit([], []), "InputError", ("0",)),
+    ApiCase("calibration-all-zero", _fit([0.0, 0.0], [1.0, 2.0]), "InputError", ("0",)),
+]
+
+API_CASES += TOUR_FARE_API_CASES
+
+CLI_CASES += [
+    CliCase(
+        "scenario-ferry-fare-negative",
+        lambda t, k: [
+            "rank",
+            _scenario(t, k, "[rank.lane_params]\nferry_fare_per_vehicle = -15.7\n"),
+            "--out",
+            "out",
+            "--no-map",
+        ],
+        2,
+        ("ferry_fare_per_vehicle",),
+    ),
+    CliCase(
+        "scenario-tour-sample-negative",
+        lambda t, k: ["rank", _scenario(t, k, "[rank]\ntour_sample_sites = -2\n"), "--out", "out", "--no-map"],
+        2,
+        ("tour_sample_sites",),
+    ),
+]

@@ -20,7 +20,7 @@ from siting.maps.legend import fmt
 from siting.maps.route_layers import BASE_COLOURS, FERRY_COLOUR
 from siting.network.edges import edge_coords
 from siting.network.snapping import SNAP_COLUMNS, snap_to_edges
-from siting.pipeline.options import RankOptions
+from siting.pipeline.options import LaneOptions, RankOptions
 from siting.pipeline.site_lanes import site_lanes_and_tours
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at /usr/bin/chromium")
@@ -45,7 +45,7 @@ def tour_map(tmp_path_factory, helsinki_inputs, helsinki_drive):
     inp = helsinki_inputs()
     stores, cands = _snapped(G, inp["stores"]), _snapped(G, inp["candidates"])
     top = cands.sort_values("rank").head(2)
-    lanes, tours = site_lanes_and_tours(G, top, stores, RankOptions(lane_pattern="tour"), "helsinki")
+    lanes, tours = site_lanes_and_tours(G, top, stores, RankOptions(lanes=LaneOptions(lane_pattern="tour")), "helsinki")
     assert tours is not None and len(tours) >= 4
     legs = [access_legs(G, stores, "store_id"), access_legs(G, cands, "site_id")]
     access = gpd.GeoDataFrame(pd.concat(legs, ignore_index=True), geometry="geometry", crs=G.graph["crs"])

@@ -67,12 +67,14 @@ def test_malta_rank_map_with_lanes_and_tours_of_the_top_5_is_at_most_2_5_mb(malt
     """The map `siting rank` writes for Malta with ``lanes_for_top = 5`` and ``lane_pattern = "tour"``:
     5 x 1,013 lanes, their tours, the top site's isochrone, access legs and the land-and-sea base (7.48 MB before)."""
     from siting.maps.basemap import map_context
-    from siting.pipeline.options import RankOptions
+    from siting.pipeline.options import LaneOptions, RankOptions
     from siting.pipeline.site_lanes import site_lanes_and_tours
 
     r = malta_ranked
     top = r.candidates.sort_values("rank").head(5)
-    lanes, tours = site_lanes_and_tours(r.graph, top, r.stores, RankOptions(lane_pattern="tour"), "malta")
+    lanes, tours = site_lanes_and_tours(
+        r.graph, top, r.stores, RankOptions(lanes=LaneOptions(lane_pattern="tour")), "malta"
+    )
     assert tours is not None
     m = make_map(
         stores=r.stores,

@@ -251,7 +251,7 @@ def test_lanes_for_several_top_sites_tours_and_progress(cities):
     opts = RankOptions(
         robustness=FAST,
         reach=ReachOptions(isochrones_for_top=0),
-        lanes=LaneOptions(lanes_for_top=2, lane_pattern="tour"),
+        lanes=LaneOptions(lanes_for_top=2, lane_pattern="tour", tour_sample_sites=2),
     )
     res = run([cities["kotka"]], opts, progress=lambda *a: calls.append(a))
     city = res.cities["kotka"]
