@@ -109,7 +109,8 @@ def _groups(
     count = 0
     for k in np.unique(kind):
         lo_t = np.empty((0, t_all.shape[0]))
-        hi_t, lo_c, hi_c, ids = lo_t.copy(), lo_t.copy(), lo_t.copy(), []
+        hi_t, lo_c, hi_c = lo_t.copy(), lo_t.copy(), lo_t.copy()
+        ids: list[int] = []
         for j in np.flatnonzero(kind.ravel() == k):
             t, c = t_all[:, j], c_all[:, j]
             spread_t = (np.maximum(hi_t, t) - np.minimum(lo_t, t)).max(axis=1, initial=0.0)
