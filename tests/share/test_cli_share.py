@@ -189,7 +189,7 @@ def test_the_grouping_figures_of_the_manual(demo_run) -> None:
     said = (
         f"On the demo: {solver['stores']} stores in {solver['store_groups']} groups (433 with 0 and 0); slack "
         f"{solver['grouping_slack_per_yr']:.0f} per year on a total of {total / 1e6:.2f} million; the design solve "
-        f"takes about 5 s to a proven {100 * solver['gap']:.2f}% gap"
+        f"takes 4-9 s to a proven {100 * solver['gap']:.2f}% gap"
     )
     assert said in page
     assert solver["gap"] <= 0.005  # the demo's mip_gap, reached well inside its 30 s limit
