@@ -41,6 +41,11 @@ class DesignResult:
     runtime_s : float
     warm_start_cost : float
         Total cost of the heuristic warm start (LP relaxation rounded up).
+    n_groups : int
+        Demand groups the model solved (stores merged, see ``design_network``).
+    grouping_slack_per_yr : float
+        The most that serving grouped stores separately could save per year; already taken off
+        ``lower_bound`` (so the bound and gap hold for the per-store problem).
     """
 
     brands: tuple[int, ...]
@@ -53,6 +58,8 @@ class DesignResult:
     status: str
     runtime_s: float
     warm_start_cost: float
+    n_groups: int = 0
+    grouping_slack_per_yr: float = 0.0
 
     @property
     def total_per_yr(self) -> float:
@@ -74,23 +81,63 @@ class _Model:
     demand: np.ndarray  # (G, T) weekly units of each group
     members: np.ndarray  # stores of the model
     group_of: np.ndarray  # group of each member store
+    slack_per_yr: float  # the most splitting the groups could save per year
 
 
-def _groups(pb: ShareProblem, stores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Stores that no model could tell apart (same brand, same drive times and delivery costs from every
-    site, e.g. shops snapped to one road node) merge into one demand group: exact, and far smaller."""
-    key = np.column_stack(
-        [
-            pb.store_brand[stores],
-            np.nan_to_num(np.asarray(pb.delivery_time_s)[:, stores].T, posinf=-1.0),
-            np.asarray(pb.delivery_cost_per_unit)[:, stores].T,
-        ]
-    )
-    _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
-    return stores[first], inverse.ravel()
+def _groups(
+    pb: ShareProblem, stores: np.ndarray, ok: np.ndarray, time_tol_s: float, cost_tol_per_unit: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Merge stores into demand groups; return each store's group, the groups' delivery cost per unit
+    (n, G) and each store's grouping slack (money per unit, see below).
+
+    Two stores share a group only when they have the same brand (hence the same season profile), the
+    same eligible sites (``ok``, shape (n, m)), and, on every eligible site, drive times within
+    ``time_tol_s`` and delivery costs within ``cost_tol_per_unit`` of every other member (greedy, in
+    store order: a store joins the first group it fits). A group's delivery cost from a site is the
+    demand-weighted mean of its members'; a design that serves every member in the same shares as its
+    group then costs exactly what the model says. A store's slack is its largest deviation from that
+    mean over the eligible sites: splitting groups could save at most sum(annual units x slack).
+    """
+    t_all = np.asarray(pb.delivery_time_s, dtype=float)[:, stores]
+    c_all = np.asarray(pb.delivery_cost_per_unit, dtype=float)[:, stores]
+    elig = ok[:, stores]
+    t_all = np.where(elig, t_all, 0.0)
+    c_all = np.where(elig, c_all, 0.0)
+    group_of = np.full(len(stores), -1)
+    key = np.column_stack([pb.store_brand[stores], elig.T]).astype(np.int64)
+    _, kind = np.unique(key, axis=0, return_inverse=True)
+    count = 0
+    for k in np.unique(kind):
+        lo_t = np.empty((0, t_all.shape[0]))
+        hi_t, lo_c, hi_c = lo_t.copy(), lo_t.copy(), lo_t.copy()
+        ids: list[int] = []
+        for j in np.flatnonzero(kind.ravel() == k):
+            t, c = t_all[:, j], c_all[:, j]
+            spread_t = (np.maximum(hi_t, t) - np.minimum(lo_t, t)).max(axis=1, initial=0.0)
+            spread_c = (np.maximum(hi_c, c) - np.minimum(lo_c, c)).max(axis=1, initial=0.0)
+            fits = np.flatnonzero((spread_t <= time_tol_s) & (spread_c <= cost_tol_per_unit))
+            if len(fits):
+                g = fits[0]
+                lo_t[g], hi_t[g] = np.minimum(lo_t[g], t), np.maximum(hi_t[g], t)
+                lo_c[g], hi_c[g] = np.minimum(lo_c[g], c), np.maximum(hi_c[g], c)
+                group_of[j] = ids[g]
+            else:
+                lo_t, hi_t = np.vstack([lo_t, t]), np.vstack([hi_t, t])
+                lo_c, hi_c = np.vstack([lo_c, c]), np.vstack([hi_c, c])
+                ids.append(count)
+                group_of[j] = count
+                count += 1
+    weight = pb.season_demand()[stores].sum(axis=1)  # same brand: one demand profile, any season weights alike
+    total = np.zeros(count)
+    np.add.at(total, group_of, weight)
+    group_cost = np.zeros((c_all.shape[0], count))
+    np.add.at(group_cost.T, group_of, (c_all * weight[None, :]).T)
+    group_cost /= np.where(total > 0, total, 1.0)[None, :]
+    slack = np.abs(c_all - group_cost[:, group_of]).max(axis=0, initial=0.0)
+    return group_of, group_cost, slack
 
 
-def _build(pb: ShareProblem, brands: Sequence[int]) -> _Model:
+def _build(pb: ShareProblem, brands: Sequence[int], time_tol_s: float, cost_tol_per_unit: float) -> _Model:
     n, lv = pb.n_sites, len(pb.capacity_units_per_week)
     t_count = len(pb.season_names)
     weeks = np.asarray(pb.season_weeks, dtype=float)
@@ -108,18 +155,21 @@ def _build(pb: ShareProblem, brands: Sequence[int]) -> _Model:
             "in [[lane_classes]]."
         )
     members = np.flatnonzero(in_set)
-    rep, group_of = _groups(pb, members)
-    g_count = len(rep)
+    group_of, group_cost, slack = _groups(pb, members, ok_store, time_tol_s, cost_tol_per_unit)
+    g_count = group_cost.shape[1]
+    rep = np.zeros(g_count, dtype=int)
+    rep[group_of] = members  # any member stands for its group's brand and eligible sites
     demand = np.zeros((g_count, t_count))
     np.add.at(demand, group_of, store_demand[members])
     group_brand = pb.store_brand[rep]
     ok = ok_store[:, rep]
     prio = prio_store[rep]
+    slack_per_yr = float(store_demand[members] @ weeks @ slack) if len(members) else 0.0
     pairs = np.argwhere(ok)  # (P, 2) site, group
     off_groups = np.flatnonzero(~prio)
     n_y, n_p, n_o = n * lv, len(pairs), len(off_groups)
     si, gi = pairs[:, 0], pairs[:, 1]
-    per_unit = np.asarray(pb.unit_cost_per_unit)[group_brand[gi]] + np.asarray(pb.delivery_cost_per_unit)[si, rep[gi]]
+    per_unit = np.asarray(pb.unit_cost_per_unit)[group_brand[gi]] + group_cost[si, gi]
     per_unit = per_unit + pb.holding_per_unit
     ob = group_brand[off_groups]
     milp = Model()
@@ -162,7 +212,7 @@ def _build(pb: ShareProblem, brands: Sequence[int]) -> _Model:
     # one level per site: sum_l y[i,l] <= 1
     il = np.repeat(np.arange(n), lv)
     milp.add_rows("one_level", il, y, 1.0, hi=1.0, n=n)
-    return _Model(milp, n_y, pairs, off_groups, demand, members, group_of)
+    return _Model(milp, n_y, pairs, off_groups, demand, members, group_of, slack_per_yr)
 
 
 def _solve(
@@ -218,6 +268,8 @@ def design_network(
     mip_gap: float = 1e-4,
     warm_start: bool = True,
     start_levels: np.ndarray | None = None,
+    group_time_tolerance_s: float = 0.0,
+    group_cost_tolerance_per_unit: float = 0.0,
 ) -> DesignResult:
     """Open sites and allocate each brand's seasonal demand: a multi-period capacitated fixed-charge MILP.
 
@@ -243,6 +295,12 @@ def design_network(
         A known set of open sites (level per site, -1 closed), e.g. the grand coalition's design
         when solving a smaller coalition; its flows are re-optimised and the cheaper of it and
         the LP-rounding start is used.
+    group_time_tolerance_s, group_cost_tolerance_per_unit : float
+        Stores of one brand with the same eligible sites whose drive times (s) and delivery costs
+        (money per unit) from every eligible site agree within these merge into one demand group,
+        priced at its members' demand-weighted mean; 0 merges only identical stores. The costs,
+        flows and lead times returned are each store's own (exact for the design chosen); the only
+        approximation is that a group's stores share their sites in the same shares.
 
     Returns
     -------
@@ -250,9 +308,15 @@ def design_network(
     """
     if not (np.isfinite(time_limit_s) and time_limit_s > 0 and np.isfinite(mip_gap) and 0 <= mip_gap < 1):
         raise InputError(f"design_network: time_limit_s > 0 and 0 <= mip_gap < 1, got {time_limit_s}, {mip_gap}.")
+    tols = (group_time_tolerance_s, group_cost_tolerance_per_unit)
+    if not all(np.isfinite(v) and v >= 0 for v in tols):
+        raise InputError(
+            "design_network: group_time_tolerance_s and group_cost_tolerance_per_unit must be finite and >= 0, "
+            f"got {tols[0]}, {tols[1]}."
+        )
     t0 = time.perf_counter()
     brands = tuple(range(len(problem.brand_names))) if brands is None else tuple(sorted(int(b) for b in brands))
-    model = _build(problem, brands)
+    model = _build(problem, brands, group_time_tolerance_s, group_cost_tolerance_per_unit)
     start, start_cost, lp_bound = (
         _warm_start(model, problem, time_limit_s) if warm_start else (None, float("inf"), float("-inf"))
     )
@@ -318,6 +382,7 @@ def _result(pb, model, brands, x, bound, status, runtime, start_cost) -> DesignR
     }
     cost["total"] = float(sum(cost.values()))
     total = cost["total"]
+    bound = bound - model.slack_per_yr  # a bound on the grouped model, made valid for the per-store problem
     bound = min(bound, total) if np.isfinite(bound) else bound
     gap = (total - bound) / total if total > 0 and np.isfinite(bound) else (0.0 if total == 0 else float("inf"))
     return DesignResult(
@@ -331,4 +396,6 @@ def _result(pb, model, brands, x, bound, status, runtime, start_cost) -> DesignR
         status=status_words(float(max(gap, 0.0)), status),
         runtime_s=float(runtime),
         warm_start_cost=float(start_cost),
+        n_groups=len(model.demand),
+        grouping_slack_per_yr=model.slack_per_yr,
     )

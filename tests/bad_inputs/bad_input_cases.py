@@ -959,6 +959,30 @@ ISSUE_26_CASES: list[CliCase] = [
         ("site_capacity.hours_per_week", "168"),
     ),
     CliCase(
+        "share-group-time-tolerance-negative",
+        lambda t, k: _share(t, k, "[share]\ngroup_time_tolerance_s = -30\n"),
+        2,
+        ("share.group_time_tolerance_s", ">= 0"),
+    ),
+    CliCase(
+        "share-group-time-tolerance-nan",
+        lambda t, k: _share(t, k, "[share]\ngroup_time_tolerance_s = nan\n"),
+        2,
+        ("share.group_time_tolerance_s", "nan"),
+    ),
+    CliCase(
+        "share-group-cost-tolerance-negative",
+        lambda t, k: _share(t, k, "[share]\ngroup_cost_tolerance_per_unit = -0.01\n"),
+        2,
+        ("share.group_cost_tolerance_per_unit", ">= 0"),
+    ),
+    CliCase(
+        "share-group-cost-tolerance-inf",
+        lambda t, k: _share(t, k, "[share]\ngroup_cost_tolerance_per_unit = inf\n"),
+        2,
+        ("share.group_cost_tolerance_per_unit", "inf"),
+    ),
+    CliCase(
         "share-mip-gap-negative", lambda t, k: _share(t, k, "[share]\nmip_gap = -1\n"), 2, ("share.mip_gap", "[0, 1)")
     ),
     CliCase(
