@@ -31,6 +31,7 @@ PLACES = {"city", "town", "village", "suburb"}
 WAY_KEYS = {
     "highway", "name", "oneway", "maxspeed", "junction", "access", "motor_vehicle", "motorcar",
     "service", "area", "route", "duration", "ferry", "shop", "landuse", "building", "lanes",
+    "natural",
 }  # fmt: skip
 NODE_KEYS = {"shop", "name", "name:en", "place", "population", "highway"}
 
@@ -40,6 +41,8 @@ def _way_kept(tags: osmium.osm.TagList) -> bool:
         return True
     if tags.get("highway") in DRIVABLE and tags.get("area") != "yes":
         return tags.get("service") not in ("parking_aisle", "private")
+    if tags.get("natural") == "coastline":  # the sea: water-aware snapping and the map's base layer
+        return True
     return "shop" in tags or tags.get("landuse") in LANDUSE
 
 
