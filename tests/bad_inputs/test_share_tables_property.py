@@ -39,6 +39,8 @@ _RULES: dict[str, tuple[str, bool, Callable[[float], bool]]] = {
     "share.mip_gap": ("share", False, lambda v: 0 <= v < 1),
     "share.shapley_samples": ("share", True, lambda v: v >= 1),
     "share.sim_weeks": ("share", True, lambda v: v >= 1),
+    "share.group_time_tolerance_s": ("share", False, lambda v: v >= 0),
+    "share.group_cost_tolerance_per_unit": ("share", False, lambda v: v >= 0),
 }
 
 #: the key a refusal names when a field breaks a rule that spans several keys

@@ -7,9 +7,9 @@ import dataclasses
 import numpy as np
 import pytest
 
+from share.test_design import brute_force, tiny
 from siting.errors import InputError
 from siting.share.design import _groups, design_network
-from tests.share.test_design import brute_force, tiny
 
 
 def four_stores() -> object:
