@@ -3,7 +3,8 @@
 A policy that can re-optimise cannot get cheaper when a constraint tightens (a larger MOQ, a longer
 review period), when every outcome gets worse (a longer lead time, more forecast error or weekly
 noise, a higher carrying rate, the family's volume over more SKUs) or better (a higher salvage
-value lowers the cost). Each sweep runs over every demo family, at the CSV's volume and at the demo city's (8 008 units a week), both sources.
+value lowers the cost). Each sweep runs over every demo family, at the CSV's volume and at the demo
+city's (8 008 units a week), both sources.
 """
 
 from __future__ import annotations
