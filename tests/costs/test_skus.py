@@ -8,11 +8,13 @@ and the fill rate's under 0.001 in these cases (asserted).
 from __future__ import annotations
 
 import dataclasses
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from siting.costs import family_cost, family_costs, load_products, simulate_family
+from siting.costs import family_cost, family_costs, load_products, mix_for_demand, simulate_family
 from siting.costs.products import example_products_path
 from siting.costs.skus import CLASS_WIDTH, sku_classes, sku_family, sku_shares
 
@@ -82,3 +84,37 @@ def test_families_csv_has_the_sku_count():
     fams = [dataclasses.replace(FAMS["spare_parts"], skus=40), FAMS["basic_tshirt"]]
     table = family_costs(fams)
     assert table["skus"].tolist() == [40, 1]
+
+
+def _doc_section() -> str:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "inventory-risk.md").read_text(encoding="utf-8")
+    start = text.index("## SKUs: one family, many items")
+    nxt = text.find("\n## ", start + 10)
+    return text[start : nxt if nxt > 0 else len(text)]
+
+
+def test_the_manuals_worked_example():
+    """Every figure of docs/inventory-risk.md's spare-parts table, and its hand-worked numbers."""
+    section = _doc_section()
+    p = next(f for f in mix_for_demand(list(FAMS.values()), 8008.0) if f.family == "spare_parts")
+    assert f"{p.demand_mean_units_per_week:.2f} units a week" in section
+    rows = re.findall(r"^\| (\d+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| (-?[\d.]+) \|$", section, re.M)
+    assert [int(r[0]) for r in rows] == [1, 2, 3, 10, 100]
+    for m, *figures in rows:
+        loc, off = family_cost(p, "local", skus=int(m)), family_cost(p, "offshore", skus=int(m))
+        mine = (
+            loc.cost_per_unit,
+            loc.fill_rate,
+            off.cost_per_unit,
+            off.fill_rate,
+            off.cost_per_unit - loc.cost_per_unit,
+        )
+        decimals = (2, 3, 2, 3, 2)
+        assert [f"{v:.{d}f}" for v, d in zip(mine, decimals)] == figures, m
+    ten = family_cost(p, "offshore", skus=10)
+    assert round(ten.written_off_units_per_season, -2) == 9500  # "nearly 9 500 units a year"
+    assert p.season_weeks == 52
+    top = p.demand_mean_units_per_week * sku_shares(10, 1.0)
+    assert (f"{top[0]:.2f}", f"{top[-1]:.2f}", round(top[0] * 52)) == ("3.34", "0.33", 174)
+    assert "1 000 items at `a = 1` are 92 classes" in section and len(sku_classes(1000, 1.0)) == 92
+    assert family_cost(p, "local", skus=100).cost_per_unit > p.price_per_unit == 15
