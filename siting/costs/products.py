@@ -115,7 +115,9 @@ class ProductFamily:
     ``origin`` names the offshore origin the figures are for (see :func:`siting.costs.with_origin`).
     ``skus`` is the number of items (style-colour-size or part numbers) the family's demand splits
     into by a Zipf curve with exponent ``sku_zipf_exponent`` (0: equal shares); each is bought and
-    made on its own, the MOQs applying per SKU (see :mod:`siting.costs.skus`).
+    made on its own, the MOQs applying per SKU (see :mod:`siting.costs.skus`). Made locally, a SKU
+    (or single-SKU family) selling less than ``print_on_demand_below_units_per_week`` on average is
+    printed on demand at ``unit_cost_local``: no stock, nothing lost or written off (0: never).
     """
 
     family: str
@@ -148,6 +150,7 @@ class ProductFamily:
     origin: str = ""
     skus: int = 1
     sku_zipf_exponent: float = 1.0
+    print_on_demand_below_units_per_week: float = 0.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.family, str) or not self.family.strip():

@@ -165,6 +165,8 @@ def max_buys(product: ProductFamily, source: str) -> int:
 
 @lru_cache(maxsize=4096)
 def _sourcing_cost(product: ProductFamily, source: str, wpy: float) -> SourcingCost:
+    if source == "local" and product.demand_mean_units_per_week < product.print_on_demand_below_units_per_week:
+        return _on_demand(product, wpy)
     options = []
     lead = getattr(product, f"lead_time_{source}_weeks")
     drift = level_drift_var_per_week(product.forecast_cv_preseason, product.season_weeks)
@@ -176,6 +178,35 @@ def _sourcing_cost(product: ProductFamily, source: str, wpy: float) -> SourcingC
         for hedge in HEDGES[1:] if k >= 3 else ():
             options.append(_season(product, source, wpy, season_buys(product, source, k, wpy, hedge), spread))
     return min(options, key=lambda s: s.total_per_yr)
+
+
+def _on_demand(product: ProductFamily, wpy: float) -> SourcingCost:
+    """Printed on demand locally: each unit made after its sale, no stock, nothing lost or written off.
+
+    The customer waits the local lead time; the units being made (``mean x L``, Little's law) are
+    carried at the local unit cost. No buys (``buys_per_season`` 0, no cycles).
+    """
+    mean, cost = product.demand_mean_units_per_week, product.unit_cost_local
+    demand = mean * wpy
+    making = mean * product.lead_time_local_weeks
+    return SourcingCost(
+        family=product.family,
+        source="local",
+        buys_per_season=0,
+        cycle_weeks=0.0,
+        cycles=(),
+        demand_units_per_yr=demand,
+        units_sold_per_yr=demand,
+        lost_sales_units_per_yr=0.0,
+        written_off_units_per_yr=0.0,
+        on_hand_units=0.0,
+        pipeline_units=making,
+        production_per_yr=cost * demand,
+        freight_duty_per_yr=0.0,
+        carrying_per_yr=product.carrying_rate_per_yr * cost * making,
+        unsold_stock_per_yr=0.0,
+        lost_margin_per_yr=0.0,
+    )
 
 
 def noise_std_per_week(product: ProductFamily) -> float:

@@ -15,6 +15,8 @@ exact:
   taken as 0).
 * Stock only falls between events, so sales ``min(stock, D)`` and lost sales are exact; the stock
   held over the interval is integrated assuming demand at a constant rate within it.
+* A SKU printed on demand (no buys) sells its whole demand; each unit is in the making (carried)
+  for the local lead time.
 * The opener orders its quantity; each re-order orders up to ``Q_j + mean_j (x - 1)`` (``x`` the
   level then) minus the stock position (on hand + in transit), never below 0.
 
@@ -172,6 +174,12 @@ def _simulate_one(
     k, n, S = policy.buys_per_season, policy.cycle_weeks, p.season_weeks
     lead = getattr(p, f"lead_time_{source}_weeks")
     drift = level_drift_var_per_week(p.forecast_cv_preseason, S)
+    if k == 0:  # printed on demand: every sale made to order, each unit in the making for the lead time
+        dW = rng.standard_normal((2, N))
+        integral = S + math.sqrt(drift) * (S**1.5 / 2.0 * dW[0] + S**1.5 / math.sqrt(12.0) * dW[1])
+        demand = _demand(rng, integral, S, p, p.demand_std_units_per_week)
+        zero = np.zeros(N)
+        return demand, zero, zero, demand, zero
 
     # events: (time, kind, buy) with kind 0 = arrival, 1 = order; the season runs from 0 to S
     events = sorted([(j * n - lead, 1, j) for j in range(k)] + [(j * n, 0, j) for j in range(k)] + [(S, 2, -1)])

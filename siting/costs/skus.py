@@ -16,7 +16,11 @@ The family's cost is the sum over SKUs of the single-SKU season model
 (:func:`siting.costs.season.sourcing_cost`). To stay fast for thousands of part numbers, SKUs
 whose shares lie within a factor ``1 + CLASS_WIDTH`` of the class's most popular SKU form one
 demand class priced once at the class's mean share (which keeps the family's total demand exact)
-and counted ``count`` times: at most ``ln(s_1 / s_m) / ln(1 + CLASS_WIDTH) + 1`` classes.
+and counted ``count`` times: at most ``ln(s_1 / s_m) / ln(1 + CLASS_WIDTH) + 2`` classes (a class
+also ends where the SKUs' demand falls below the print-on-demand threshold, so no class straddles it).
+
+Locally, a SKU selling less than the family's ``print_on_demand_below_units_per_week`` is printed
+on demand (:func:`siting.costs.season.sourcing_cost`): made after each sale, no stock.
 """
 
 from __future__ import annotations
@@ -56,11 +60,14 @@ def sku_shares(skus: int, exponent: float) -> np.ndarray:
 
 
 @lru_cache(maxsize=256)
-def sku_classes(skus: int, exponent: float, width: float = CLASS_WIDTH) -> tuple[tuple[int, float], ...]:
+def sku_classes(
+    skus: int, exponent: float, width: float = CLASS_WIDTH, split: float = 0.0
+) -> tuple[tuple[int, float], ...]:
     """The SKUs grouped into demand classes: ``(count, mean share)`` per class, most popular first.
 
     A class starts at its most popular SKU and takes every next SKU whose share is at least
-    ``top / (1 + width)``. ``sum(count x share)`` is 1.
+    ``top / (1 + width)`` and on the same side of the share ``split`` (the print-on-demand
+    threshold). ``sum(count x share)`` is 1.
     """
     shares = sku_shares(skus, exponent)
     # class index: how many factors of (1 + width) below the top share; shares are non-increasing
@@ -68,7 +75,7 @@ def sku_classes(skus: int, exponent: float, width: float = CLASS_WIDTH) -> tuple
     starts = [0]
     top = 0.0
     for i, r in enumerate(ratio):
-        if r - top >= 1.0 - 1e-12:
+        if r - top >= 1.0 - 1e-12 or (i > 0 and shares[i] < split <= shares[i - 1]):
             starts.append(i)
             top = float(r)
     bounds = [*starts, len(shares)]
@@ -87,7 +94,6 @@ def sku_family(product: ProductFamily, share: float) -> ProductFamily:
 
 def sum_over_skus(product: ProductFamily, one: Callable[[ProductFamily], object]) -> list[tuple[int, object]]:
     """``(count, one(sku family))`` per demand class of ``product``, most popular class first."""
-    return [
-        (count, one(sku_family(product, share)))
-        for count, share in sku_classes(product.skus, product.sku_zipf_exponent)
-    ]
+    split = product.print_on_demand_below_units_per_week / product.demand_mean_units_per_week
+    classes = sku_classes(product.skus, product.sku_zipf_exponent, CLASS_WIDTH, split)
+    return [(count, one(sku_family(product, share))) for count, share in classes]

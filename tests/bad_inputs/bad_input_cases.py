@@ -1559,6 +1559,8 @@ COST_API_CASES: list[ApiCase] = [
             ("skus", "many", "text"),
             ("sku_zipf_exponent", -0.5, "negative"),
             ("sku_zipf_exponent", float("nan"), "nan"),
+            ("print_on_demand_below_units_per_week", -1.0, "negative"),
+            ("print_on_demand_below_units_per_week", float("inf"), "inf"),
         )
     ],
     ApiCase("products-csv-skus-fraction", _products_csv("skus", "2.5"), "InputError", ("p.csv", "line 2", "'skus'")),

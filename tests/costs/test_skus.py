@@ -26,6 +26,7 @@ LONG_TAIL = [
     ("fashion_top", None, {"skus": 25, "sku_zipf_exponent": 0.8}),
     ("spare_parts", 20.0, {"skus": 300, "sku_zipf_exponent": 1.0, "moq_offshore_units": 20.0}),
     ("artist_collab", 60.0, {"skus": 12, "sku_zipf_exponent": 1.2}),
+    ("spare_parts", 9.0, {"skus": 300, "print_on_demand_below_units_per_week": 0.048}),
 ]
 
 
@@ -69,7 +70,7 @@ def test_one_sku_is_the_family_as_before():
 
 
 @pytest.mark.parametrize("source", ["local", "offshore"])
-@pytest.mark.parametrize("name,volume,over", LONG_TAIL, ids=[c[0] for c in LONG_TAIL])
+@pytest.mark.parametrize("name,volume,over", LONG_TAIL, ids=[f"{c[0]}-{len(c[2])}" for c in LONG_TAIL])
 def test_long_tail_within_one_percent_of_simulation(name, volume, over, source):
     fam = FAMS[name]
     model = family_cost(fam, source, volume, **over)
@@ -118,3 +119,32 @@ def test_the_manuals_worked_example():
     assert (f"{top[0]:.2f}", f"{top[-1]:.2f}", round(top[0] * 52)) == ("3.34", "0.33", 174)
     assert "1 000 items at `a = 1` are 92 classes" in section and len(sku_classes(1000, 1.0)) == 92
     assert family_cost(p, "local", skus=100).cost_per_unit > p.price_per_unit == 15
+
+
+def test_print_on_demand_by_hand():
+    """Below the threshold a local SKU is made after each sale: unit cost + carrying while it is made."""
+    p = dataclasses.replace(FAMS["spare_parts"], print_on_demand_below_units_per_week=1.0)
+    fc = family_cost(p, "local")  # 0.5 a week < 1: the whole family is printed on demand
+    by_hand = p.unit_cost_local * (1 + p.carrying_rate_per_yr * p.lead_time_local_weeks / 52)
+    assert fc.cost_per_unit == pytest.approx(by_hand, rel=1e-12)
+    assert (fc.fill_rate, fc.written_off_units_per_season, fc.orders_per_season) == (1.0, 0.0, 0)
+    assert family_cost(p, "offshore") == family_cost(FAMS["spare_parts"], "offshore")  # local only
+    # 300 parts at 9 a week, threshold 0.048 a week (parts 29 and 30 sell 0.0494 and 0.0478): no class straddles it
+    shares, split = sku_shares(300, 1.0), 0.048 / 9.0
+    starts = np.cumsum([0] + [n for n, _ in sku_classes(300, 1.0, CLASS_WIDTH, split)])
+    sides = [set(shares[a:b] < split) for a, b in zip(starts[:-1], starts[1:])]
+    assert all(len(side) == 1 for side in sides) and sum(True in side for side in sides) > 1
+
+
+def test_the_manuals_print_on_demand_figures():
+    section = _doc_section()
+    p = next(f for f in mix_for_demand(list(FAMS.values()), 8008.0) if f.family == "spare_parts")
+    pod = family_cost(p, "local", skus=100, print_on_demand_below_units_per_week=0.2)
+    made = int((p.demand_mean_units_per_week * sku_shares(100, 1.0) >= 0.2).sum())
+    stocked = family_cost(p, "local", skus=100)
+    quoted = (
+        f"100 part numbers cost {pod.cost_per_unit:.2f} a unit locally (fill rate {pod.fill_rate:.3f}; "
+        f"the {made} best sellers"
+    )
+    assert quoted in " ".join(section.split())
+    assert f"against {stocked.cost_per_unit:.2f} with every part stocked" in " ".join(section.split())
