@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from siting.costs import family_cost, family_costs, load_products, mix_for_demand, simulate_family
@@ -148,3 +149,18 @@ def test_the_manuals_print_on_demand_figures():
     )
     assert quoted in " ".join(section.split())
     assert f"against {stocked.cost_per_unit:.2f} with every part stocked" in " ".join(section.split())
+
+
+def test_products_csv_columns(tmp_path):
+    """The optional columns from a CSV: empty cells take the defaults (1 SKU, Zipf 1, never on demand)."""
+    table = pd.read_csv(example_products_path())
+    table["skus"] = [None] * (len(table) - 1) + [400]
+    table["sku_zipf_exponent"] = [None] * (len(table) - 1) + [0.7]
+    table["print_on_demand_below_units_per_week"] = [None] * (len(table) - 1) + [0.01]
+    table.to_csv(tmp_path / "p.csv", index=False)
+    fams = load_products(tmp_path / "p.csv")
+    assert [f.skus for f in fams] == [1] * (len(table) - 1) + [400]
+    assert isinstance(fams[-1].skus, int)
+    assert (fams[0].sku_zipf_exponent, fams[-1].sku_zipf_exponent) == (1.0, 0.7)
+    assert (fams[0].print_on_demand_below_units_per_week, fams[-1].print_on_demand_below_units_per_week) == (0, 0.01)
+    assert family_costs(fams)["skus"].tolist() == [1] * (len(table) - 1) + [400]
