@@ -109,7 +109,9 @@ def sourcing_cost(product: ProductFamily, source: str, *, weeks_per_yr: float | 
     Returns
     -------
     SourcingCost
-        Cached: the same family and source are priced once (sweeps vary one side at a time).
+        Cached: the same family and source are priced once (sweeps vary one side at a time). A
+        family of ``skus`` > 1 is the sum of its SKUs' seasons (:mod:`siting.costs.skus`); made
+        locally below ``print_on_demand_below_units_per_week`` a SKU is printed on demand.
     """
     if source not in SOURCES:
         raise InputError(f"source must be 'local' or 'offshore', not {source!r}.")
