@@ -22,6 +22,7 @@ __all__ = ["FAMILY_COLUMNS", "FRONTIER_COLUMNS", "FRONTIER_INPUTS", "family_cost
 FAMILY_COLUMNS = [
     "family",
     "units_per_yr",
+    "skus",
     "landed_cost_local_per_unit",
     "landed_cost_offshore_per_unit",
     "saving_vs_offshore_per_unit",
@@ -67,7 +68,7 @@ def _overheads(
 def _family_row(p: ProductFamily, site_u: float, delivery_u: float, off_delivery_u: float, wpy: float) -> dict:
     loc, off = sourcing_cost(p, "local", weeks_per_yr=wpy), sourcing_cost(p, "offshore", weeks_per_yr=wpy)
     units = loc.demand_units_per_yr
-    row: dict = {"family": p.family, "units_per_yr": units}
+    row: dict = {"family": p.family, "units_per_yr": units, "skus": p.skus}
     for side, s, delivery, site in (("local", loc, delivery_u, site_u), ("offshore", off, off_delivery_u, 0.0)):
         for c in COMPONENTS[:5]:
             row[f"{c}_{side}_per_unit"] = getattr(s, f"{c}_per_yr") / units

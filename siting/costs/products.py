@@ -70,6 +70,9 @@ def cost_default(parameter: str) -> float:
     return values[parameter]
 
 
+#: Most SKUs a family may have (the SKU model groups them into demand classes, so this bounds memory only).
+MAX_SKUS = 1_000_000
+
 #: String-valued product fields and their allowed values.
 _CHOICES = {
     "distribution": ("normal", "poisson", "negbin"),
@@ -110,6 +113,11 @@ class ProductFamily:
     (:meth:`recovery_per_unit`). ``embodied_co2e_kg_per_unit`` is the cradle-to-gate CO2e of
     making a unit besides the electricity (materials), counted for the units written off.
     ``origin`` names the offshore origin the figures are for (see :func:`siting.costs.with_origin`).
+    ``skus`` is the number of items (style-colour-size or part numbers) the family's demand splits
+    into by a Zipf curve with exponent ``sku_zipf_exponent`` (0: equal shares); each is bought and
+    made on its own, the MOQs applying per SKU (see :mod:`siting.costs.skus`). Made locally, a SKU
+    (or single-SKU family) selling less than ``print_on_demand_below_units_per_week`` on average is
+    printed on demand at ``unit_cost_local``: no stock, nothing lost or written off (0: never).
     """
 
     family: str
@@ -140,6 +148,9 @@ class ProductFamily:
     markdown_sell_through: float = 0.0
     embodied_co2e_kg_per_unit: float = 0.0
     origin: str = ""
+    skus: int = 1
+    sku_zipf_exponent: float = 1.0
+    print_on_demand_below_units_per_week: float = 0.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.family, str) or not self.family.strip():
@@ -171,6 +182,12 @@ class ProductFamily:
         for name in positive:
             if getattr(self, name) <= 0:
                 raise InputError(f"column {name!r}: must be > 0.")
+        if self.skus != math.floor(self.skus) or not 1 <= self.skus <= MAX_SKUS:
+            raise InputError(
+                f"column 'skus': {self.skus!r} is not a whole number from 1 to {MAX_SKUS:,}; "
+                "give the count of style-colour-size or part numbers (1 = the family as one item)."
+            )
+        object.__setattr__(self, "skus", int(self.skus))
         if self.demand_mean_units_per_week <= 0:
             raise InputError("column 'demand_mean_units_per_week': must be > 0.")
         if self.markdown_sell_through > 1:

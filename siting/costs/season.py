@@ -46,6 +46,7 @@ from siting.costs.carry_in import carry_in_spread, last_cycle
 from siting.costs.demand import NewsvendorResult, newsvendor
 from siting.costs.forecast import level_drift_var_per_week, window_demand_std
 from siting.costs.products import ProductFamily, cost_default
+from siting.costs.skus import sum_over_skus
 from siting.errors import InputError
 
 __all__ = ["SOURCES", "SourcingCost", "max_buys", "noise_std_per_week", "season_buys", "sourcing_cost"]
@@ -76,6 +77,7 @@ class SourcingCost:
     carrying_per_yr: float
     unsold_stock_per_yr: float
     lost_margin_per_yr: float
+    skus: int = 1
 
     @property
     def fill_rate(self) -> float:
@@ -107,12 +109,52 @@ def sourcing_cost(product: ProductFamily, source: str, *, weeks_per_yr: float | 
     Returns
     -------
     SourcingCost
-        Cached: the same family and source are priced once (sweeps vary one side at a time).
+        Cached: the same family and source are priced once (sweeps vary one side at a time). A
+        family of ``skus`` > 1 is the sum of its SKUs' seasons (:mod:`siting.costs.skus`); made
+        locally below ``print_on_demand_below_units_per_week`` a SKU is printed on demand.
     """
     if source not in SOURCES:
         raise InputError(f"source must be 'local' or 'offshore', not {source!r}.")
     wpy = cost_default("weeks_per_yr") if weeks_per_yr is None else float(weeks_per_yr)
+    if product.skus > 1:
+        return _over_skus(product, source, wpy)
     return _sourcing_cost(product, source, wpy)
+
+
+_SUMMED = (
+    "demand_units_per_yr",
+    "units_sold_per_yr",
+    "lost_sales_units_per_yr",
+    "written_off_units_per_yr",
+    "on_hand_units",
+    "pipeline_units",
+    "production_per_yr",
+    "freight_duty_per_yr",
+    "carrying_per_yr",
+    "unsold_stock_per_yr",
+    "lost_margin_per_yr",
+)
+
+
+@lru_cache(maxsize=1024)
+def _over_skus(product: ProductFamily, source: str, wpy: float) -> SourcingCost:
+    """A family of several SKUs: the sum of its SKUs' seasons (:mod:`siting.costs.skus`).
+
+    Units and money add up over the SKUs; the buys, cycle and order sizes are the most popular SKU's.
+    """
+    parts = sum_over_skus(product, lambda sku: _sourcing_cost(sku, source, wpy))
+    top = parts[0][1]
+    assert isinstance(top, SourcingCost)
+    totals = {f: sum(count * getattr(s, f) for count, s in parts) for f in _SUMMED}
+    return SourcingCost(
+        family=product.family,
+        source=source,
+        buys_per_season=top.buys_per_season,
+        cycle_weeks=top.cycle_weeks,
+        cycles=top.cycles,
+        skus=product.skus,
+        **totals,
+    )
 
 
 def max_buys(product: ProductFamily, source: str) -> int:
@@ -125,6 +167,8 @@ def max_buys(product: ProductFamily, source: str) -> int:
 
 @lru_cache(maxsize=4096)
 def _sourcing_cost(product: ProductFamily, source: str, wpy: float) -> SourcingCost:
+    if source == "local" and product.demand_mean_units_per_week < product.print_on_demand_below_units_per_week:
+        return _on_demand(product, wpy)
     options = []
     lead = getattr(product, f"lead_time_{source}_weeks")
     drift = level_drift_var_per_week(product.forecast_cv_preseason, product.season_weeks)
@@ -136,6 +180,35 @@ def _sourcing_cost(product: ProductFamily, source: str, wpy: float) -> SourcingC
         for hedge in HEDGES[1:] if k >= 3 else ():
             options.append(_season(product, source, wpy, season_buys(product, source, k, wpy, hedge), spread))
     return min(options, key=lambda s: s.total_per_yr)
+
+
+def _on_demand(product: ProductFamily, wpy: float) -> SourcingCost:
+    """Printed on demand locally: each unit made after its sale, no stock, nothing lost or written off.
+
+    The customer waits the local lead time; the units being made (``mean x L``, Little's law) are
+    carried at the local unit cost. No buys (``buys_per_season`` 0, no cycles).
+    """
+    mean, cost = product.demand_mean_units_per_week, product.unit_cost_local
+    demand = mean * wpy
+    making = mean * product.lead_time_local_weeks
+    return SourcingCost(
+        family=product.family,
+        source="local",
+        buys_per_season=0,
+        cycle_weeks=0.0,
+        cycles=(),
+        demand_units_per_yr=demand,
+        units_sold_per_yr=demand,
+        lost_sales_units_per_yr=0.0,
+        written_off_units_per_yr=0.0,
+        on_hand_units=0.0,
+        pipeline_units=making,
+        production_per_yr=cost * demand,
+        freight_duty_per_yr=0.0,
+        carrying_per_yr=product.carrying_rate_per_yr * cost * making,
+        unsold_stock_per_yr=0.0,
+        lost_margin_per_yr=0.0,
+    )
 
 
 def noise_std_per_week(product: ProductFamily) -> float:

@@ -15,6 +15,8 @@ exact:
   taken as 0).
 * Stock only falls between events, so sales ``min(stock, D)`` and lost sales are exact; the stock
   held over the interval is integrated assuming demand at a constant rate within it.
+* A SKU printed on demand (no buys) sells its whole demand; each unit is in the making (carried)
+  for the local lead time.
 * The opener orders its quantity; each re-order orders up to ``Q_j + mean_j (x - 1)`` (``x`` the
   level then) minus the stock position (on hand + in transit), never below 0.
 
@@ -36,6 +38,7 @@ import numpy as np
 from siting.costs.forecast import level_drift_var_per_week
 from siting.costs.products import ProductFamily, cost_default
 from siting.costs.season import sourcing_cost
+from siting.costs.skus import sku_family, sku_shares
 from siting.costs.unit_cost import Source, family_cost
 from siting.errors import InputError
 
@@ -119,12 +122,64 @@ def simulate_family(
         demand_std_units_per_week=model.demand_std_units_per_week,
     )
     wpy = cost_default("weeks_per_yr") if weeks_per_yr is None else float(weeks_per_yr)
+    rng = np.random.default_rng(seed)
+    N = seasons
+    # every SKU on its own, at its exact Zipf share (not the model's demand classes), with the policy
+    # the model chooses for it; the family's season is the sum of its SKUs'
+    skus = [sku_family(p, float(share)) for share in sku_shares(p.skus, p.sku_zipf_exponent)] if p.skus > 1 else [p]
+    cost = p.acquisition_cost(source)
+    transit_weeks, transit_value = p.in_transit(source)
+    carrying, unsold, lost_margin = np.zeros(N), np.zeros(N), np.zeros(N)
+    sold, lost, end_stock = np.zeros(N), np.zeros(N), np.zeros(N)
+    for sku in skus:
+        s_sold, s_lost, held, ordered, stock = _simulate_one(sku, source, wpy, rng, N)
+        carrying += p.carrying_rate_per_yr * (cost * held + transit_value * ordered * transit_weeks) / wpy
+        unsold += stock * (cost - p.recovery_per_unit())
+        lost_margin += s_lost * (p.price_per_unit - cost)
+        sold += s_sold
+        lost += s_lost
+        end_stock += stock
+    unit_cost = getattr(p, f"unit_cost_{source}")
+    expected_demand = p.demand_mean_units_per_week * p.season_weeks
+    per_season = {"carrying": carrying, "unsold_stock": unsold, "lost_margin": lost_margin}
+    risk = np.sum(list(per_season.values()), axis=0) / expected_demand
+    components = {"production": unit_cost, "freight_duty": cost - unit_cost}
+    components.update({c: float(v.mean()) / expected_demand for c, v in per_season.items()})
+    demand_total = sold + lost
+    fill = float(sold.sum() / demand_total.sum())
+    # the fill rate is a ratio of means: its standard error by the delta method
+    fill_se = float(np.std(sold - fill * demand_total, ddof=1) / math.sqrt(N) / demand_total.mean())
+    return SimulatedCost(
+        family=p.family,
+        source=source,
+        units_per_week=p.demand_mean_units_per_week,
+        seasons=N,
+        seed=seed,
+        components_per_unit=components,
+        cost_per_unit=float(sum(components.values())),
+        cost_per_unit_se=float(risk.std(ddof=1) / math.sqrt(N)),
+        fill_rate=fill,
+        fill_rate_se=fill_se,
+        written_off_units_per_season=float(end_stock.mean()),
+        lost_units_per_season=float(lost.mean()),
+        orders_per_season=model.orders_per_season,
+    )
+
+
+def _simulate_one(
+    p: ProductFamily, source: str, wpy: float, rng: np.random.Generator, N: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``N`` seasons of one single-SKU family's policy: per season sold, lost, stock-weeks held, ordered, end stock."""
     policy = sourcing_cost(p, source, weeks_per_yr=wpy)
     k, n, S = policy.buys_per_season, policy.cycle_weeks, p.season_weeks
     lead = getattr(p, f"lead_time_{source}_weeks")
     drift = level_drift_var_per_week(p.forecast_cv_preseason, S)
-    rng = np.random.default_rng(seed)
-    N = seasons
+    if k == 0:  # printed on demand: every sale made to order, each unit in the making for the lead time
+        dW = rng.standard_normal((2, N))
+        integral = S + math.sqrt(drift) * (S**1.5 / 2.0 * dW[0] + S**1.5 / math.sqrt(12.0) * dW[1])
+        demand = _demand(rng, integral, S, p, p.demand_std_units_per_week)
+        zero = np.zeros(N)
+        return demand, zero, zero, demand, zero
 
     # events: (time, kind, buy) with kind 0 = arrival, 1 = order; the season runs from 0 to S
     events = sorted([(j * n - lead, 1, j) for j in range(k)] + [(j * n, 0, j) for j in range(k)] + [(S, 2, -1)])
@@ -162,34 +217,4 @@ def simulate_family(
                 qty = np.maximum(target - stock - transit.sum(axis=1), 0.0)
             transit[:, j] = qty
             ordered += qty
-    cost = p.acquisition_cost(source)
-    unit_cost = getattr(p, f"unit_cost_{source}")
-    expected_demand = p.demand_mean_units_per_week * S
-    transit_weeks, transit_value = p.in_transit(source)
-    per_season = {
-        "carrying": p.carrying_rate_per_yr * (cost * held + transit_value * ordered * transit_weeks) / wpy,
-        "unsold_stock": stock * (cost - p.recovery_per_unit()),
-        "lost_margin": lost * (p.price_per_unit - cost),
-    }
-    risk = np.sum(list(per_season.values()), axis=0) / expected_demand
-    components = {"production": unit_cost, "freight_duty": cost - unit_cost}
-    components.update({c: float(v.mean()) / expected_demand for c, v in per_season.items()})
-    demand_total = sold + lost
-    fill = float(sold.sum() / demand_total.sum())
-    # the fill rate is a ratio of means: its standard error by the delta method
-    fill_se = float(np.std(sold - fill * demand_total, ddof=1) / math.sqrt(N) / demand_total.mean())
-    return SimulatedCost(
-        family=p.family,
-        source=source,
-        units_per_week=p.demand_mean_units_per_week,
-        seasons=N,
-        seed=seed,
-        components_per_unit=components,
-        cost_per_unit=float(sum(components.values())),
-        cost_per_unit_se=float(risk.std(ddof=1) / math.sqrt(N)),
-        fill_rate=fill,
-        fill_rate_se=fill_se,
-        written_off_units_per_season=float(stock.mean()),
-        lost_units_per_season=float(lost.mean()),
-        orders_per_season=k,
-    )
+    return sold, lost, held, ordered, stock

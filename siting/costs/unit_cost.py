@@ -24,7 +24,10 @@ class FamilyCost:
     """One family from one source at ``units_per_week`` of demand: cost per unit by component and the policy's outcome.
 
     Money is per unit of demand (the volume frame is the demand served, ``units_per_week`` x weeks a
-    year), in the family's currency. Units are per season unless the name says otherwise.
+    year), in the family's currency. Units are per season unless the name says otherwise. A family of
+    ``skus`` > 1 items (:mod:`siting.costs.skus`) sums its SKUs' units and money; its order size and
+    orders per season are the most popular SKU's. Printed on demand (no buys), the order size is 1
+    unit and the orders per season 0.
     """
 
     family: str
@@ -38,6 +41,7 @@ class FamilyCost:
     written_off_units_per_season: float
     order_size_units: float
     orders_per_season: int
+    skus: int = 1
 
     @property
     def cost_per_unit(self) -> float:
@@ -105,6 +109,7 @@ def family_cost(
         expected_unsold_units_per_season=s.written_off_units_per_yr / seasons,
         lost_units_per_season=s.lost_sales_units_per_yr / seasons,
         written_off_units_per_season=s.written_off_units_per_yr / seasons,
-        order_size_units=float(sum(c.order_qty for c in s.cycles) / len(s.cycles)),
+        order_size_units=float(sum(c.order_qty for c in s.cycles) / len(s.cycles)) if s.cycles else 1.0,
         orders_per_season=s.buys_per_season,
+        skus=s.skus,
     )

@@ -1233,6 +1233,22 @@ def _family_with(name: str, value: Any, **more: Any) -> Callable[[Path, Kit], An
     return call
 
 
+def _products_csv(column: str, value: str) -> Callable[[Path, Kit], Any]:
+    """The example products CSV with ``column`` added, ``value`` in the first row and 1 in the others."""
+
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.costs import load_products
+        from siting.costs.products import example_products_path
+
+        table = pd.read_csv(example_products_path())
+        table[column] = ["1"] * len(table)
+        table.loc[0, column] = value
+        table.to_csv(tmp / "p.csv", index=False)
+        return load_products(tmp / "p.csv")
+
+    return call
+
+
 def _snap_water(tolerance: Any) -> Callable[[Path, Kit], Any]:
     def call(tmp: Path, kit: Kit) -> Any:
         from siting.network import build_network, snap_to_edges
@@ -1531,6 +1547,23 @@ COST_API_CASES: list[ApiCase] = [
             ("embodied_co2e_kg_per_unit", float("-inf"), "minus-inf", "embodied_co2e_kg_per_unit"),
         )
     ],
+    *[
+        ApiCase(f"family-{name}-{label}", _family_with(name, value), "InputError", (name,))
+        for name, value, label in (
+            ("skus", 0, "zero"),
+            ("skus", -3, "negative"),
+            ("skus", 2.5, "fraction"),
+            ("skus", float("nan"), "nan"),
+            ("skus", float("inf"), "inf"),
+            ("skus", 10**9, "too-many"),
+            ("skus", "many", "text"),
+            ("sku_zipf_exponent", -0.5, "negative"),
+            ("sku_zipf_exponent", float("nan"), "nan"),
+            ("print_on_demand_below_units_per_week", -1.0, "negative"),
+            ("print_on_demand_below_units_per_week", float("inf"), "inf"),
+        )
+    ],
+    ApiCase("products-csv-skus-fraction", _products_csv("skus", "2.5"), "InputError", ("p.csv", "line 2", "'skus'")),
     ApiCase(
         "family-markdown-below-salvage",
         _family_with("markdown_sell_through", 0.5, markdown_price_per_unit=0.1),

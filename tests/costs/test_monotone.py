@@ -2,8 +2,9 @@
 
 A policy that can re-optimise cannot get cheaper when a constraint tightens (a larger MOQ, a longer
 review period), when every outcome gets worse (a longer lead time, more forecast error or weekly
-noise, a higher carrying rate) or better (a higher salvage value lowers the cost). Each sweep runs
-over every demo family, at the CSV's volume and at the demo city's (8 008 units a week), both sources.
+noise, a higher carrying rate, the family's volume over more SKUs) or better (a higher salvage
+value lowers the cost). Each sweep runs over every demo family, at the CSV's volume and at the demo
+city's (8 008 units a week), both sources.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ def _sweeps(p, source: str) -> dict[str, tuple[np.ndarray, int]]:
         f"review_period_{source}_weeks": (np.linspace(0.5, p.season_weeks, 9), 1),
         "carrying_rate_per_yr": (np.linspace(0.02, 0.6, 8), 1),
         "salvage_per_unit": (np.linspace(0.0, 0.95 * cheapest, 8), -1),
+        # the same volume split over more SKUs, each bought at the MOQ / made in runs of its own
+        "skus": (np.array([1, 2, 3, 5, 8, 13, 20, 50, 100, 300, 1000]), 1),
     }
     if p.distribution != "poisson":  # a Poisson family's spread is its mean's
         out["forecast_cv_preseason"] = (np.linspace(0.0, 1.5, 8), 1)
