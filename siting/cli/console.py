@@ -284,6 +284,42 @@ def _print_cities(result: Any, console: Console, wide: bool) -> None:
     print_table(console, "cities compared (best site of each)", columns, rows, wide=wide)
 
 
+def _print_portfolio_plan(console: Any, name: str, city: Any, sol: Any, wide: bool) -> None:
+    """``plan --objective portfolio``: what each opened site makes, and hybrid vs all-offshore vs all-local."""
+    from siting.pipeline.portfolio_plan import design_summary
+
+    made = design_summary(city)
+    cur = getattr(city, "currency", "")
+    rows = []
+    for site, part in made.groupby("site_id", sort=True):
+        fams = part[part["family"] != ""]
+        makes = ", ".join(f"{f} {u:,.0f}/wk" for f, u in zip(fams["family"], fams["units_per_week"]))
+        rows.append(
+            [
+                str(site),
+                str(part["level"].iloc[0]),
+                makes or "nothing (cross-dock only)",
+                f"{100 * float(part['utilisation'].iloc[0]):.0f}%",
+            ]
+        )
+    local = sol.extra.get("local_cost_per_yr")
+    caption = (
+        f"cost per year: hybrid {sol.objective:,.0f} {cur}, all-offshore {sol.extra['offshore_cost_per_yr']:,.0f}, "
+        f"all-local {'infeasible' if local is None else f'{local:,.0f}'}; design {sol.extra['status']}, "
+        f"gap {100 * sol.gap:.2f}% ({sol.runtime_s:.1f} s)"
+    )
+    columns = [
+        Column("site_id", "left"),
+        Column("level", "left"),
+        Column("makes (units/week)", "left"),
+        Column("peak use"),
+    ]
+    title = (
+        f"{name}: the design opens {len(rows)} site(s)" if rows else f"{name}: the design opens no site (all offshore)"
+    )
+    print_table(console, title, columns, rows, wide=wide, caption=caption)
+
+
 def print_plan(outcome: RunOutcome, wide: bool = False) -> None:
     """Print the chosen sites per city and how close to optimal the solve is."""
     console = make_console()
@@ -295,6 +331,9 @@ def print_plan(outcome: RunOutcome, wide: bool = False) -> None:
                 f"{'proven optimal' if sol.optimal else f'within {100 * sol.gap:.2f}% of the optimum'} "
                 f"({sol.method}, {sol.runtime_s:.2f} s)"
             )
+        if sol is not None and getattr(sol, "model", "") == "portfolio":
+            _print_portfolio_plan(console, name, outcome.result.cities[name], sol, wide)
+            continue
         by_cost = sol is not None and getattr(sol, "model", "") == "facility_location"  # plan --objective cost
         columns = [
             Column("site_id", "left"),
