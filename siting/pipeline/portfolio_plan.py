@@ -13,7 +13,7 @@ from siting.errors import InputError
 from siting.locate._solution import Solution
 from siting.pipeline.portfolio import demand_points
 
-__all__ = ["portfolio_choice", "design_summary"]
+__all__ = ["portfolio_choice", "design_summary", "site_makes"]
 
 
 def _point_of_store(city: Any, demand_points_max: int) -> np.ndarray:
@@ -94,6 +94,7 @@ def portfolio_choice(city: Any, demand_points_max: int) -> tuple[gpd.GeoDataFram
     sites = cand.iloc[selected].drop(columns=["node", "site_id"], errors="ignore").copy()
     sites.insert(0, "site_id", site_ids[selected])
     sites["level"] = [hybrid.levels[s] for s in site_ids[selected]]
+    sites = sites.merge(site_makes(city).drop(columns="portfolio_level"), on="site_id", how="left")
     stats = lines.groupby("site_id").agg(
         n_stores=("store_id", "size"), demand_served=("weight", "sum"), weighted_cost=("weighted_cost", "sum")
     )
@@ -151,3 +152,46 @@ def design_summary(city: Any) -> pd.DataFrame:
             rows.append((site, level, "", 0.0, util))
         rows += [(site, level, str(f), float(u), util) for f, u in fams.items()]
     return pd.DataFrame(rows, columns=["site_id", "level", "family", "units_per_week", "utilisation"])
+
+
+def site_makes(city: Any) -> pd.DataFrame:
+    """One row per opened site for its map popup and ``plan.csv``: level, families made, utilisation, offshore share.
+
+    Parameters
+    ----------
+    city : CityResult
+        With ``city.design``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``site_id, portfolio_level, portfolio_makes_per_week`` (``family units; ...``, local units
+        per week averaged over the year), ``portfolio_utilisation`` (peak over the seasons, 0-1)
+        and ``portfolio_offshore_share`` (the city's share of units made offshore, 0-1).
+    """
+    made = design_summary(city)
+    table = city.design.portfolio.hybrid.portfolio
+    total = float(table["units_per_week"].sum())
+    offshore = float(table.loc[table["source"] != "local", "units_per_week"].sum())
+    share = offshore / total if total > 0 else 0.0
+    rows = []
+    for site, part in made.groupby("site_id", sort=True):
+        fams = part[part["family"] != ""]
+        text = "; ".join(f"{f} {u:,.0f}" for f, u in zip(fams["family"], fams["units_per_week"]))
+        rows.append(
+            (
+                str(site),
+                str(part["level"].iloc[0]),
+                text or "none (cross-dock only)",
+                float(part["utilisation"].iloc[0]),
+                share,
+            )
+        )
+    cols = [
+        "site_id",
+        "portfolio_level",
+        "portfolio_makes_per_week",
+        "portfolio_utilisation",
+        "portfolio_offshore_share",
+    ]
+    return pd.DataFrame(rows, columns=cols)
