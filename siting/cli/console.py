@@ -286,38 +286,40 @@ def _print_cities(result: Any, console: Console, wide: bool) -> None:
 
 def _print_portfolio_plan(console: Any, name: str, city: Any, sol: Any, wide: bool) -> None:
     """``plan --objective portfolio``: what each opened site makes, and hybrid vs all-offshore vs all-local."""
-    from siting.pipeline.portfolio_plan import design_summary
+    from siting.pipeline.portfolio_plan import design_summary, units_text
 
     made = design_summary(city)
     cur = getattr(city, "currency", "")
-    rows = []
-    for site, part in made.groupby("site_id", sort=True):
-        fams = part[part["family"] != ""]
-        makes = ", ".join(f"{f} {u:,.0f}/wk" for f, u in zip(fams["family"], fams["units_per_week"]))
-        rows.append(
-            [
-                str(site),
-                str(part["level"].iloc[0]),
-                makes or "nothing (cross-dock only)",
-                f"{100 * float(part['utilisation'].iloc[0]):.0f}%",
-            ]
-        )
-    local = sol.extra.get("local_cost_per_yr")
-    caption = (
-        f"cost per year: hybrid {sol.objective:,.0f} {cur}, all-offshore {sol.extra['offshore_cost_per_yr']:,.0f}, "
-        f"all-local {'infeasible' if local is None else f'{local:,.0f}'}; design {sol.extra['status']}, "
-        f"gap {100 * sol.gap:.2f}% ({sol.runtime_s:.1f} s)"
-    )
+    rows = [
+        [
+            str(r.site_id),
+            str(r.level),
+            str(r.family) or "(cross-dock only)",
+            units_text(float(r.units_per_week)),
+            f"{100 * float(r.utilisation):.0f}%",
+        ]
+        for r in made.itertuples()
+    ]
     columns = [
         Column("site_id", "left"),
-        Column("level", "left"),
-        Column("makes (units/week)", "left"),
-        Column("peak use"),
+        Column("level", "left", drop=2),
+        Column("family", "left"),
+        Column("units/week"),
+        Column("peak use", drop=1),
     ]
-    title = (
-        f"{name}: the design opens {len(rows)} site(s)" if rows else f"{name}: the design opens no site (all offshore)"
+    n = made["site_id"].nunique()
+    title = f"{name}: the design opens {n} site(s)" if n else f"{name}: the design opens no site (all offshore)"
+    if rows:
+        print_table(console, title, columns, rows, wide=wide)
+    else:
+        print_line(console, title)
+    local = sol.extra.get("local_cost_per_yr")
+    print_line(
+        console,
+        f"cost per year ({cur}): hybrid {sol.objective:,.0f}, all-offshore {sol.extra['offshore_cost_per_yr']:,.0f}, "
+        f"all-local {'impossible' if local is None else f'{local:,.0f}'}",
     )
-    print_table(console, title, columns, rows, wide=wide, caption=caption)
+    print_line(console, f"design {sol.extra['status']}, gap {100 * sol.gap:.2f}%, {sol.runtime_s:.1f} s")
 
 
 def print_plan(outcome: RunOutcome, wide: bool = False) -> None:

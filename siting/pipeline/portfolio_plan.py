@@ -13,7 +13,12 @@ from siting.errors import InputError
 from siting.locate._solution import Solution
 from siting.pipeline.portfolio import demand_points
 
-__all__ = ["portfolio_choice", "design_summary", "site_makes"]
+__all__ = ["portfolio_choice", "design_summary", "site_makes", "units_text"]
+
+
+def units_text(units_per_week: float) -> str:
+    """Units per week as printed: one decimal below 10 (a family made a few units a week), else whole units."""
+    return f"{units_per_week:,.1f}" if abs(units_per_week) < 10 else f"{units_per_week:,.0f}"
 
 
 def _point_of_store(city: Any, demand_points_max: int) -> np.ndarray:
@@ -177,7 +182,7 @@ def site_makes(city: Any) -> pd.DataFrame:
     rows = []
     for site, part in made.groupby("site_id", sort=True):
         fams = part[part["family"] != ""]
-        text = "; ".join(f"{f} {u:,.0f}" for f, u in zip(fams["family"], fams["units_per_week"]))
+        text = "; ".join(f"{f} {units_text(u)}" for f, u in zip(fams["family"], fams["units_per_week"]))
         rows.append(
             (
                 str(site),

@@ -8,6 +8,7 @@ import pytest
 from test_browser import CHROMIUM, Page, browser  # noqa: F401  (the module's chromium fixture)
 
 from siting.maps.draw import make_map, save_map
+from siting.pipeline.portfolio_plan import units_text
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at /usr/bin/chromium")
 
@@ -53,7 +54,7 @@ def test_a_chosen_sites_popup_lists_the_families_it_makes(browser, portfolio_map
         assert "makes (units/week)" in text and "capacity level" in text
         assert str(part["level"].iloc[0]) in text
         for family, units in zip(part["family"], part["units_per_week"]):
-            assert f"{family} {units:,.0f}" in text
+            assert f"{family} {units_text(units)}" in text
         assert f"{100 * part['utilisation'].iloc[0]:.0f}%" in text
         assert not page.errors
     finally:
