@@ -155,6 +155,26 @@ def execute(
     return outcome
 
 
+def portfolio_sites(city: Any) -> tuple[pd.DataFrame, Callable[[float], str]]:
+    """What each site of a portfolio plan makes and how its units per week are printed (for the CLI).
+
+    Parameters
+    ----------
+    city : siting.pipeline.CityResult
+        Planned with ``objective="portfolio"``.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        :func:`siting.pipeline.portfolio_plan.design_summary`.
+    units_text : callable
+        :func:`siting.pipeline.portfolio_plan.units_text`.
+    """
+    from siting.pipeline.portfolio_plan import design_summary, units_text
+
+    return design_summary(city), units_text
+
+
 def _need_products(inputs: list[Any], options: Any) -> None:
     """Refuse ``plan --objective portfolio`` before ranking when a city has no product families."""
     from siting.errors import InputError

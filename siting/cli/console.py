@@ -286,9 +286,9 @@ def _print_cities(result: Any, console: Console, wide: bool) -> None:
 
 def _print_portfolio_plan(console: Any, name: str, city: Any, sol: Any, wide: bool) -> None:
     """``plan --objective portfolio``: what each opened site makes, and hybrid vs all-offshore vs all-local."""
-    from siting.pipeline.portfolio_plan import design_summary, units_text
+    from siting.app.run import portfolio_sites
 
-    made = design_summary(city)
+    made, units_text = portfolio_sites(city)
     cur = getattr(city, "currency", "")
     rows = [
         [

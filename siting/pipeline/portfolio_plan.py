@@ -10,7 +10,7 @@ import pandas as pd
 import shapely
 
 from siting.errors import InputError
-from siting.locate._solution import Solution
+from siting.locate import Solution
 from siting.pipeline.portfolio import demand_points
 
 __all__ = ["portfolio_choice", "design_summary", "site_makes", "units_text"]
