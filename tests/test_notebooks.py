@@ -12,12 +12,13 @@ import pytest
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.py"))
 
 
-def test_there_are_four_notebooks() -> None:
+def test_there_are_five_notebooks() -> None:
     assert [p.stem for p in NOTEBOOKS] == [
         "01_quick_start",
         "02_bring_your_own_city",
         "03_business_case",
         "04_shared_network",
+        "05_portfolio",
     ]
 
 
@@ -53,4 +54,4 @@ def test_notebooks_execute(tmp_path: Path) -> None:
         env=env,
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    assert "4 passed" in proc.stdout
+    assert "5 passed" in proc.stdout

@@ -102,8 +102,9 @@ def execute(
         RankOptions fields given on the command line.
     progress : callable, optional
         ``progress(stage, done, total)`` (see :mod:`siting.progress`).
-    objective : {"time", "cost"}
-        What ``plan`` minimises (see :func:`siting.pipeline.plan`).
+    objective : {"time", "cost", "portfolio"}
+        What ``plan`` minimises (see :func:`siting.pipeline.plan`); ``"portfolio"`` switches the
+        portfolio design on and needs product families.
     scheduler : str, optional
         ``"local"`` or ``"tcp://HOST:PORT"``: rank each city as a Dask task (see
         :func:`siting.national.run_clusters`); None ranks them here one after another.
@@ -116,8 +117,12 @@ def execute(
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
+    if command == "plan" and objective == "portfolio":  # the design is solved while ranking
+        overrides = {**(overrides or {}), "portfolio_enabled": True}
     options = rank_options(scenario, **(overrides or {}))
     inputs = city_inputs(scenario)
+    if command == "plan" and objective == "portfolio":
+        _need_products(inputs, options)
     timings["read_inputs_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     national: dict[str, Any] = {"execution": {"scheduler": "in-process", "workers": 1}}
@@ -148,6 +153,38 @@ def execute(
         outcome.plan = _split_plan(outcome.plan_result, list(result.cities))
         timings["plan_s"] = time.perf_counter() - t0
     return outcome
+
+
+def portfolio_sites(city: Any) -> tuple[pd.DataFrame, Callable[[float], str]]:
+    """What each site of a portfolio plan makes and how its units per week are printed (for the CLI).
+
+    Parameters
+    ----------
+    city : siting.pipeline.CityResult
+        Planned with ``objective="portfolio"``.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        :func:`siting.pipeline.portfolio_plan.design_summary`.
+    units_text : callable
+        :func:`siting.pipeline.portfolio_plan.units_text`.
+    """
+    from siting.pipeline.portfolio_plan import design_summary, units_text
+
+    return design_summary(city), units_text
+
+
+def _need_products(inputs: list[Any], options: Any) -> None:
+    """Refuse ``plan --objective portfolio`` before ranking when a city has no product families."""
+    from siting.errors import InputError
+
+    for c in inputs:
+        if not (tuple(getattr(c, "products", ()) or ()) or options.costs.products):
+            raise InputError(
+                f'{c.name}: --objective portfolio needs product families; add [costs] products = "file.csv" '
+                "to the scenario (or use --objective time / cost)."
+            )
 
 
 def cluster_areas(inputs: list[Any]) -> gpd.GeoDataFrame | None:

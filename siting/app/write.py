@@ -294,15 +294,20 @@ def _maps(outcome: RunOutcome, staged: StagedRun, map_dir: Path, map_path: Path 
     for name, path in map_targets(list(result.cities), map_dir, map_path).items():
         city = result.cities[name]
         chosen, lanes, iso = None, city.lanes, getattr(city, "isochrones", None)
+        candidates = city.candidates
         if name in outcome.plan:  # a plan map shows the chosen sites' lanes and isochrones
             plan = outcome.plan[name]
             chosen = list(plan.sites["site_id"].astype(str))
+            if getattr(plan.solution, "model", "") == "portfolio":  # popups say what each chosen site makes
+                from siting.pipeline.portfolio_plan import site_makes
+
+                candidates = candidates.merge(site_makes(city), on="site_id", how="left")
             lanes = plan.lanes if plan.lanes is not None and len(plan.lanes) else lanes
             iso = plan.isochrones if plan.isochrones is not None and len(plan.isochrones) else iso
         tours = getattr(city, "tours", None) if name not in outcome.plan else None
         m = make_map(
             stores=city.stores,
-            candidates=city.candidates,
+            candidates=candidates,
             lanes=lanes,
             population=city.population,
             rents=city.rents,

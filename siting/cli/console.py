@@ -284,6 +284,44 @@ def _print_cities(result: Any, console: Console, wide: bool) -> None:
     print_table(console, "cities compared (best site of each)", columns, rows, wide=wide)
 
 
+def _print_portfolio_plan(console: Any, name: str, city: Any, sol: Any, wide: bool) -> None:
+    """``plan --objective portfolio``: what each opened site makes, and hybrid vs all-offshore vs all-local."""
+    from siting.app.run import portfolio_sites
+
+    made, units_text = portfolio_sites(city)
+    cur = getattr(city, "currency", "")
+    rows = [
+        [
+            str(r.site_id),
+            str(r.level),
+            str(r.family) or "(cross-dock only)",
+            units_text(float(r.units_per_week)),
+            f"{100 * float(r.utilisation):.0f}%",
+        ]
+        for r in made.itertuples()
+    ]
+    columns = [
+        Column("site_id", "left"),
+        Column("level", "left", drop=2),
+        Column("family", "left"),
+        Column("units/week"),
+        Column("peak use", drop=1),
+    ]
+    n = made["site_id"].nunique()
+    title = f"{name}: the design opens {n} site(s)" if n else f"{name}: the design opens no site (all offshore)"
+    if rows:
+        print_table(console, title, columns, rows, wide=wide)
+    else:
+        print_line(console, title)
+    local = sol.extra.get("local_cost_per_yr")
+    print_line(
+        console,
+        f"cost per year ({cur}): hybrid {sol.objective:,.0f}, all-offshore {sol.extra['offshore_cost_per_yr']:,.0f}, "
+        f"all-local {'impossible' if local is None else f'{local:,.0f}'}",
+    )
+    print_line(console, f"design {sol.extra['status']}, gap {100 * sol.gap:.2f}%, {sol.runtime_s:.1f} s")
+
+
 def print_plan(outcome: RunOutcome, wide: bool = False) -> None:
     """Print the chosen sites per city and how close to optimal the solve is."""
     console = make_console()
@@ -295,6 +333,9 @@ def print_plan(outcome: RunOutcome, wide: bool = False) -> None:
                 f"{'proven optimal' if sol.optimal else f'within {100 * sol.gap:.2f}% of the optimum'} "
                 f"({sol.method}, {sol.runtime_s:.2f} s)"
             )
+        if sol is not None and getattr(sol, "model", "") == "portfolio":
+            _print_portfolio_plan(console, name, outcome.result.cities[name], sol, wide)
+            continue
         by_cost = sol is not None and getattr(sol, "model", "") == "facility_location"  # plan --objective cost
         columns = [
             Column("site_id", "left"),

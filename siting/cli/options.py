@@ -32,6 +32,7 @@ class PlanObjective(StrEnum):
 
     time = "time"
     cost = "cost"
+    portfolio = "portfolio"
 
 
 class Format(StrEnum):

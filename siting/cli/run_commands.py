@@ -313,7 +313,8 @@ def plan(
         PlanObjective,
         typer.Option(
             help="time: demand-weighted drive time (p-median); cost: total cost per year, rent + delivery + "
-            "landed cost of the products (exactly k sites)."
+            "landed cost of the products (exactly k sites); portfolio: the portfolio design chooses the sites "
+            "(k not used), their capacity, the families each makes and what goes offshore (needs product families)."
         ),
     ] = "time",  # type: ignore[assignment]
     traffic: TrafficOpt = None,

@@ -142,6 +142,14 @@ def _breakdown_table(row: dict[str, Any], criteria: list[str]) -> str:
     return f"<table>{head}{body}</table>"
 
 
+_PORTFOLIO_ROWS = (
+    ("portfolio_level", "capacity level"),
+    ("portfolio_makes_per_week", "makes (units/week)"),
+    ("portfolio_utilisation", "utilisation, peak %"),
+    ("portfolio_offshore_share", "city's units offshore %"),
+)
+
+
 def _site_popup(row: dict[str, Any], criteria: list[str], n_sites: int, *, chosen: bool = False) -> str:
     rows: list[tuple[str, object]] = [("site_id", str(row["site_id"]))]
     if "rank" in row and pd.notna(row["rank"]):
@@ -158,6 +166,10 @@ def _site_popup(row: dict[str, Any], criteria: list[str], n_sites: int, *, chose
     ):
         if col in row and pd.notna(row[col]):
             rows.append((col, row[col]))
+    for col, label in _PORTFOLIO_ROWS:  # plan --objective portfolio: what the site makes
+        if col in row and pd.notna(row[col]):
+            value = row[col]
+            rows.append((label, f"{100 * float(value):.0f}%" if label.endswith("%") else value))
     if chosen:
         rows.append(("chosen", "yes"))
     return _popup(

@@ -166,6 +166,12 @@ def plan(
         delivery (a weekly van round trip to each store, the lane vehicle's cost per km and per
         hour) + local landed cost of the products (``options.costs.products``; none given: 0), each
         store served by one site (:func:`siting.locate.facility_location` with ``p=k``).
+        ``"portfolio"``: the portfolio design (:mod:`siting.design`, solved with
+        ``options.portfolio``, which is switched on) chooses the sites, their capacity level, the
+        families each makes and what goes offshore, minimising the cost per year; ``k`` is not
+        used (the design opens as many sites as pay). The chosen sites are those the design
+        opens; each store is allocated to the site making most of its demand point's local goods
+        (none when all its goods come offshore). Needs product families.
 
     Returns
     -------
@@ -173,8 +179,11 @@ def plan(
     """
     from siting.locate import locate
 
-    if objective not in ("time", "cost"):
-        raise InputError(f"objective must be 'time' or 'cost', got {objective!r}.")
+    if objective not in ("time", "cost", "portfolio"):
+        raise InputError(f"objective must be 'time', 'cost' or 'portfolio', got {objective!r}.")
+    if objective == "portfolio" and not isinstance(cities, RunResult):
+        options = options or RankOptions()
+        options = dataclasses.replace(options, portfolio=dataclasses.replace(options.portfolio, enabled=True))
     result = cities if isinstance(cities, RunResult) else run(cities, options, progress=progress)
     opts = result.options
     ks, sites, lines, lanes, totals, solutions, isos = {}, [], [], [], [], {}, []
@@ -184,11 +193,16 @@ def plan(
         if want < 1:
             raise InputError(f"{name}: k must be at least 1, got {want}.")
         n = len(city.candidates)
-        if want > n:
+        if want > n and objective != "portfolio":
             log.warning("%s: k=%d but only %d sites are left after filtering; opening %d", name, want, n, n)
         ks[name] = min(want, n)
         cand = city.candidates.drop(columns=["node"])
-        if objective == "cost":
+        if objective == "portfolio":  # the design chooses how many sites open; k is not used
+            from siting.pipeline.portfolio_plan import portfolio_choice
+
+            s, ln, solutions[name] = portfolio_choice(city, opts.portfolio.demand_points)
+            ks[name] = len(s)
+        elif objective == "cost":
             cost, fixed = _cost_per_yr(city, opts)
             loc = locate(
                 city.stores,
@@ -210,8 +224,9 @@ def plan(
                 time_limit_s=time_limit_s,
                 seed=seed,
             )
-        solutions[name] = loc.solution
-        s, ln = loc.sites.copy(), loc.lines.copy()
+        if objective != "portfolio":
+            solutions[name] = loc.solution
+            s, ln = loc.sites.copy(), loc.lines.copy()
         s.insert(0, "city", name)
         ln.insert(0, "city", name)
         sites.append(s)

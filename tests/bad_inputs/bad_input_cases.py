@@ -640,6 +640,18 @@ CLI_CASES: list[CliCase] = [
     CliCase("crs-without-files", lambda t, k: ["rank", "--crs", "EPSG:3067", "--out", "out"], 2, ("--crs", "--stores")),
     CliCase("plan-k-zero", lambda t, k: ["plan", "--k", "0", "--out", "out"], 2, ("--k",)),
     CliCase(
+        "plan-portfolio-without-products",
+        lambda t, k: ["plan", _scenario(t, k), "--objective", "portfolio", "--out", "out"],
+        2,
+        ("--objective portfolio", "product families", "[costs] products"),
+    ),
+    CliCase(
+        "plan-objective-unknown",
+        lambda t, k: ["plan", "--objective", "portfolios", "--out", "out"],
+        2,
+        ("--objective", "portfolios"),
+    ),
+    CliCase(
         "scenario-duplicate-cities",
         lambda t, k: ["rank", text(t, "s.toml", (t / _scenario(t, k)).read_text() * 2), "--out", "out"],
         2,
@@ -1982,6 +1994,15 @@ def _portfolio(**kw: Any) -> Callable[[Path, Kit], Any]:
     return call
 
 
+def _plan_objective(objective: str) -> Callable[[Path, Kit], Any]:
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.pipeline import plan
+
+        return plan([], 1, objective=objective)
+
+    return call
+
+
 #: The portfolio design beside the ranking ([rank.portfolio], siting.pipeline.portfolio.PortfolioOptions).
 PORTFOLIO_API_CASES: list[ApiCase] = [
     ApiCase("portfolio-time-limit-zero", _portfolio(time_limit_s=0.0), "InputError", ("portfolio.time_limit_s", "> 0")),
@@ -1991,6 +2012,7 @@ PORTFOLIO_API_CASES: list[ApiCase] = [
     ApiCase("portfolio-handling-negative", _portfolio(crossdock_handling_per_unit=-1.0), "InputError", ("handling",)),
     ApiCase("portfolio-demand-points-zero", _portfolio(demand_points=0), "InputError", ("demand_points", ">= 1")),
     ApiCase("portfolio-demand-points-float", _portfolio(demand_points=2.5), "InputError", ("demand_points",)),
+    ApiCase("plan-objective-unknown", _plan_objective("portfolios"), "InputError", ("objective", "'portfolio'")),
 ]
 
 API_CASES += COST_API_CASES + PORTFOLIO_API_CASES

@@ -1,0 +1,71 @@
+"""`siting plan --objective portfolio` end to end on the Kotka demo: the run folder, the console and the sums."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from siting.app import demo_scenario, rank_options
+from siting.costs.products import cost_default
+from siting.pipeline.portfolio import capacity_levels
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> dict:
+    d = tmp_path_factory.mktemp("plan-portfolio")
+    proc = subprocess.run(
+        [sys.executable, "-m", "siting.cli", "plan", "--demo", "kotka", "--objective", "portfolio", "--out", "out"],
+        cwd=d,
+        capture_output=True,
+        text=True,
+        timeout=400,
+        env={**os.environ, "COLUMNS": "120"},
+    )
+    return {"proc": proc, "out": d / "out", "dir": d}
+
+
+def test_it_writes_the_plan_and_the_portfolio_files(run) -> None:
+    proc, out = run["proc"], run["out"]
+    assert proc.returncode == 0, proc.stderr
+    for name in ("portfolio.csv", "capacity.csv", "site_values.csv", "resilience.csv", "plan.csv", "run.json"):
+        assert (out / name).exists(), name
+    assert (out / "kotka" / "chosen.csv").exists()
+    assert (Path(run["dir"]) / "maps" / "kotka.html").exists()
+
+
+def test_the_chosen_sites_are_the_local_producers_and_the_cost_adds_up(run) -> None:
+    out = run["out"]
+    portfolio = pd.read_csv(out / "portfolio.csv", dtype={"site": str})
+    capacity = pd.read_csv(out / "capacity.csv", dtype={"site": str})
+    chosen = pd.read_csv(out / "kotka" / "chosen.csv", dtype={"site_id": str})
+    ranking = pd.read_csv(out / "ranking.csv", dtype={"site_id": str}).set_index("site_id")
+    local = set(portfolio.loc[portfolio["source"] == "local", "site"])
+    assert local and set(chosen["site_id"]) == local
+    # independent sum: portfolio rows + rent + amortised set-up of the site + its level's staff and set-up
+    levels = capacity_levels().set_index("level")
+    opts = rank_options(demo_scenario("kotka"))
+    setup = float(opts.costs.setup_cost) / cost_default("setup_amortisation_yr")
+    opened = capacity.drop_duplicates("site").set_index("site")["level"]
+    fixed = sum(
+        float(ranking.loc[s, "rent_per_yr"])
+        + setup
+        + float(levels.loc[lv, ["staff_cost_per_yr", "setup_cost_per_yr"]].sum())
+        for s, lv in opened.items()
+    )
+    hybrid = json.loads((out / "summary.json").read_text())["plan"]["cities"][0]["objective"]
+    assert hybrid == pytest.approx(float(portfolio["cost_per_yr"].sum()) + fixed, rel=2e-3)
+    assert f"hybrid {hybrid:,.0f}" in run["proc"].stdout
+
+
+def test_the_console_says_what_each_site_makes(run) -> None:
+    out, stdout = run["out"], run["proc"].stdout
+    portfolio = pd.read_csv(out / "portfolio.csv", dtype={"site": str})
+    assert "kotka: the design opens" in stdout and "all-offshore" in stdout and "gap" in stdout
+    for family in set(portfolio.loc[portfolio["source"] == "local", "family"]):
+        assert family in stdout

@@ -1,0 +1,103 @@
+"""``plan(objective="portfolio")``: the design's sites, allocation and cost, checked against the design's own tables."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from siting.app import city_inputs, demo_scenario, rank_options
+from siting.costs.products import cost_default
+from siting.pipeline import plan
+from siting.pipeline.portfolio import PortfolioOptions, capacity_levels
+from siting.pipeline.portfolio_plan import design_summary
+
+
+@pytest.fixture(scope="module")
+def planned():
+    """60 busiest demo stores, 6 candidates, 8 demand points (the design opens one site here)."""
+    sc = demo_scenario("helsinki")
+    city = city_inputs(sc)[0]
+    stores = city.stores.sort_values("demand_units_per_week", ascending=False).head(60)
+    city = dataclasses.replace(city, stores=stores.reset_index(drop=True), candidates=city.candidates.head(6))
+    # enabled=False on purpose: the portfolio objective switches the design on itself
+    opts = rank_options(sc, portfolio=PortfolioOptions(enabled=False, time_limit_s=20.0, mip_gap=1e-4, demand_points=8))
+    opts = dataclasses.replace(
+        opts,
+        reach=dataclasses.replace(opts.reach, isochrones_for_top=0),
+        costs=dataclasses.replace(opts.costs, frontier=False),
+    )
+    return plan([city], 1, opts, objective="portfolio")
+
+
+def test_the_chosen_sites_are_exactly_those_making_goods_locally(planned):
+    city = next(iter(planned.run.cities.values()))
+    table = city.design.portfolio.hybrid.portfolio
+    making = set(table.loc[table["source"] == "local", "site"])
+    assert making, "the design opens no site on this instance: the test checks nothing"
+    assert set(planned.sites["site_id"].astype(str)) == making
+    assert planned.k[city.name] == len(making)
+
+
+def test_each_allocated_store_gets_local_goods_from_its_site(planned):
+    city = next(iter(planned.run.cities.values()))
+    table = city.design.portfolio.hybrid.portfolio
+    local = table[table["source"] == "local"]
+    lines = planned.lines
+    assert len(lines) and set(lines["site_id"]) <= set(planned.sites["site_id"])
+    assert lines["store_id"].is_unique
+    # every allocated store's site makes local goods for some demand point
+    assert set(lines["site_id"]) <= set(local["site"])
+    # the local units of the design all reach allocated stores: the lines' demand equals the points' demand
+    served_points = set(local["store_id"])
+    units = city.design.problem.demand_units_per_week.sum(axis=(0, 2))
+    point_units = dict(zip(city.design.problem.store_ids, units))
+    assert lines["weight"].sum() == pytest.approx(sum(point_units[p] for p in served_points), rel=1e-9)
+
+
+def test_the_reported_hybrid_cost_is_the_table_plus_rent_staff_and_setup(planned):
+    """Independent of the model's objective: portfolio rows + ranking rent + capacity_levels.csv + amortised set-up."""
+    city = next(iter(planned.run.cities.values()))
+    sol = planned.solutions[city.name]
+    hybrid = city.design.portfolio.hybrid
+    levels = capacity_levels().set_index("level")
+    rent = city.ranking.set_index("site_id")["rent_per_yr"]
+    setup = float(planned.run.options.costs.setup_cost) / cost_default("setup_amortisation_yr")
+    fixed = sum(
+        float(rent[s]) + setup + float(levels.loc[lv, "staff_cost_per_yr"]) + float(levels.loc[lv, "setup_cost_per_yr"])
+        for s, lv in hybrid.levels.items()
+    )
+    total = float(hybrid.portfolio["cost_per_yr"].sum()) + fixed
+    assert sol.objective == pytest.approx(total, rel=2e-3)
+    assert sol.objective <= sol.offshore_cost_per_yr + 1e-6
+    assert planned.summary.loc[0, "objective"] == pytest.approx(sol.objective)
+
+
+def test_the_summary_lists_what_each_site_makes(planned):
+    city = next(iter(planned.run.cities.values()))
+    made = design_summary(city)
+    hybrid = city.design.portfolio.hybrid
+    table = hybrid.portfolio
+    local = table[table["source"] == "local"]
+    assert set(made["site_id"]) == set(hybrid.levels)
+    for site, part in made.groupby("site_id"):
+        want = local[local["site"] == site].groupby("family")["units_per_week"].sum()  # one 52-week season
+        got = part.set_index("family")["units_per_week"]
+        assert sorted(got.index) == sorted(want.index)
+        np.testing.assert_allclose(got.loc[want.index].to_numpy(), want.to_numpy(), rtol=1e-9)
+        assert (part["level"] == hybrid.levels[site]).all()
+        util = hybrid.capacity.loc[hybrid.capacity["site"] == site, "utilisation"].max()
+        assert part["utilisation"].iloc[0] == pytest.approx(util)
+
+
+def test_the_manual_quotes_this_run(planned):
+    """docs/portfolio.md quotes the site, level and costs of this instance: they must be this run's."""
+    from pathlib import Path
+
+    text = " ".join((Path(__file__).parents[2] / "docs" / "portfolio.md").read_text().split())
+    city = next(iter(planned.run.cities.values()))
+    sol = planned.solutions[city.name]
+    ((site, level),) = city.design.portfolio.hybrid.levels.items()
+    assert f"opens one site, `{site}`, at level `{level}`" in text
+    assert f"hybrid costs {sol.objective:,.0f} EUR a year against {sol.offshore_cost_per_yr:,.0f} all-offshore" in text
