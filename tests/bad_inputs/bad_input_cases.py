@@ -2012,7 +2012,7 @@ PORTFOLIO_API_CASES: list[ApiCase] = [
     ApiCase("portfolio-handling-negative", _portfolio(crossdock_handling_per_unit=-1.0), "InputError", ("handling",)),
     ApiCase("portfolio-demand-points-zero", _portfolio(demand_points=0), "InputError", ("demand_points", ">= 1")),
     ApiCase("portfolio-demand-points-float", _portfolio(demand_points=2.5), "InputError", ("demand_points",)),
-    ApiCase("plan-objective-unknown", _plan_objective("portfolios"), "InputError", ("objective", "'portfolio'")),
+    ApiCase("api-plan-objective-unknown", _plan_objective("portfolios"), "InputError", ("objective", "'portfolio'")),
 ]
 
 API_CASES += COST_API_CASES + PORTFOLIO_API_CASES
