@@ -134,6 +134,38 @@ def malta_ranked(malta_graph, malta_inputs):
 
 
 @pytest.fixture(scope="session")
+def malta_demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`siting rank --demo malta` with its maps, run once per session and shared by the xdist workers.
+
+    The folder holds ``run/`` (the run folder), ``maps/`` (written beside it), ``stdout.txt`` and
+    ``stderr.txt``. Tests must only read it. Workers take turns on a file lock; the first builds it.
+    """
+    import fcntl
+    import subprocess
+    import sys
+
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    d = root / "malta-demo-run"
+    with open(root / "malta-demo-run.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (d / "done").is_file():
+            d.mkdir(exist_ok=True)
+            proc = subprocess.run(
+                [sys.executable, "-m", "siting.cli", "rank", "--demo", "malta", "--no-progress", "--out", str(d / "run")],
+                cwd=d,
+                capture_output=True,
+                text=True,
+                timeout=900,
+            )
+            (d / "stdout.txt").write_text(proc.stdout)
+            (d / "stderr.txt").write_text(proc.stderr)
+            assert proc.returncode == 0, proc.stderr
+            (d / "done").touch()
+    return d
+
+
+@pytest.fixture(scope="session")
 def dask_client():
     """A real LocalCluster: 2 single-threaded worker processes on 127.0.0.1, no dashboard."""
     import dask

@@ -251,21 +251,9 @@ def test_thousand_store_city_draws_every_feature(browser, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def malta_national(tmp_path_factory) -> tuple[Path, Path]:
+def malta_national(malta_demo_run: Path) -> tuple[Path, Path]:
     """`siting rank --demo malta` (10 clusters found from the stores): its national map and run folder."""
-    import subprocess
-    import sys
-
-    d = tmp_path_factory.mktemp("malta")
-    proc = subprocess.run(
-        [sys.executable, "-m", "siting.cli", "rank", "--demo", "malta", "--no-progress", "-q", "--out", str(d / "run")],
-        cwd=d,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return d / "maps" / "national.html", d / "run"
+    return malta_demo_run / "maps" / "national.html", malta_demo_run / "run"
 
 
 def test_malta_national_map_has_a_legend_colour_per_cluster_areas_and_a_title_offline(browser, malta_national):

@@ -152,18 +152,18 @@ MALTA_CLUSTERS = {  # the README quotes these
 }
 
 
-def test_malta_demo_on_dask_writes_the_same_files_as_serial(tmp_path, capsys, monkeypatch, dask_client):
+def test_malta_demo_on_dask_writes_the_same_files_as_serial(tmp_path, capsys, monkeypatch, dask_client, malta_demo_run):
+    """The serial run is the session's shared `siting rank --demo malta` (with maps; the maps change no table)."""
     import geopandas as gpd
     import pandas as pd
 
     monkeypatch.chdir(tmp_path)
+    serial, out = malta_demo_run / "run", (malta_demo_run / "stdout.txt").read_text()
     base = ["rank", "--demo", "malta", "--no-map", "--no-progress"]
-    code, out, err = _siting([*base, "--out", "serial"], capsys)
-    assert code == 0, err
     code, _, err = _siting([*base, "--out", "dask", "--scheduler", dask_client.scheduler.address], capsys)
     assert code == 0, err
     for name in ("ranking.csv", "national_summary.csv", "sensitivity.csv", "lane_totals.csv", "excluded.csv"):
-        assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes(), name
+        assert (serial / name).read_bytes() == (tmp_path / "dask" / name).read_bytes(), name
     rec = json.loads((tmp_path / "dask" / "run.json").read_text())
     found = {c["cluster"]: c["n_stores"] for c in rec["clusters"]}
     assert found == MALTA_CLUSTERS
