@@ -151,8 +151,9 @@ def malta_demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (d / "done").is_file():
             d.mkdir(exist_ok=True)
+            args = ["rank", "--demo", "malta", "--no-progress", "--out", str(d / "run")]
             proc = subprocess.run(
-                [sys.executable, "-m", "siting.cli", "rank", "--demo", "malta", "--no-progress", "--out", str(d / "run")],
+                [sys.executable, "-m", "siting.cli", *args],
                 cwd=d,
                 capture_output=True,
                 text=True,
