@@ -73,11 +73,15 @@ def cost_default(parameter: str) -> float:
 #: Most SKUs a family may have (the SKU model groups them into demand classes, so this bounds memory only).
 MAX_SKUS = 1_000_000
 
+#: Largest test drop a family may give (a test drop is a run of tens to hundreds of units).
+MAX_TEST_DROP_UNITS = 10_000
+
 #: String-valued product fields and their allowed values.
 _CHOICES = {
     "distribution": ("normal", "poisson", "negbin"),
     "duty_basis": ("CIF", "FOB"),
     "incoterm": ("EXW", "FOB", "CIF", "DDP"),
+    "reorder_forecast": ("level", "kalman", "prior"),
 }
 #: Choice fields given in upper case.
 _UPPER = ("duty_basis", "incoterm")
@@ -118,6 +122,11 @@ class ProductFamily:
     made on its own, the MOQs applying per SKU (see :mod:`siting.costs.skus`). Made locally, a SKU
     (or single-SKU family) selling less than ``print_on_demand_below_units_per_week`` on average is
     printed on demand at ``unit_cost_local``: no stock, nothing lost or written off (0: never).
+    ``reorder_forecast`` says what each buy knows of the demand level (:mod:`siting.costs.learning`):
+    ``level`` the level itself (an oracle, the default), ``kalman`` the pre-season forecast updated
+    by a Kalman filter on the sales seen, ``prior`` the pre-season forecast only (no learning).
+    ``test_drop_units`` > 0 (with ``kalman``) opens the local season with a test drop of that many
+    units, made whatever the minimum run; the re-orders read its sell-through (0: no test drop).
     """
 
     family: str
@@ -151,6 +160,8 @@ class ProductFamily:
     skus: int = 1
     sku_zipf_exponent: float = 1.0
     print_on_demand_below_units_per_week: float = 0.0
+    reorder_forecast: str = "level"
+    test_drop_units: float = 0.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.family, str) or not self.family.strip():
@@ -190,6 +201,16 @@ class ProductFamily:
         object.__setattr__(self, "skus", int(self.skus))
         if self.demand_mean_units_per_week <= 0:
             raise InputError("column 'demand_mean_units_per_week': must be > 0.")
+        if self.test_drop_units > 0 and self.reorder_forecast != "kalman":
+            raise InputError(
+                f"column 'test_drop_units': {self.test_drop_units:g} needs reorder_forecast 'kalman' (the re-orders "
+                "read the test drop's sales); set reorder_forecast to kalman or test_drop_units to 0."
+            )
+        if self.test_drop_units > MAX_TEST_DROP_UNITS:
+            raise InputError(
+                f"column 'test_drop_units': {self.test_drop_units:g} is above {MAX_TEST_DROP_UNITS:,} units; a test "
+                "drop is a run of tens to hundreds of units (e.g. 100), or 0 for none."
+            )
         if self.markdown_sell_through > 1:
             raise InputError("column 'markdown_sell_through': a share of the leftover; give a number from 0 to 1.")
         if self.markdown_sell_through > 0 and self.markdown_price_per_unit <= self.salvage_per_unit:

@@ -88,6 +88,7 @@ def sku_family(product: ProductFamily, share: float) -> ProductFamily:
         product,
         demand_mean_units_per_week=product.demand_mean_units_per_week * share,
         demand_std_units_per_week=product.demand_std_units_per_week * math.sqrt(share),
+        test_drop_units=product.test_drop_units * share,
         skus=1,
     )
 
