@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
+from siting.costs.information import information_value
 from siting.costs.landed import COMPONENTS
 from siting.costs.products import ProductFamily, cost_default
 from siting.costs.season import sourcing_cost
@@ -36,6 +37,11 @@ FAMILY_COLUMNS = [
     "written_off_units_offshore_per_yr",
     "incoterm",
     "origin",
+    "test_drop_units",
+    "learning_value_local_per_unit",
+    "learning_value_local_per_yr",
+    "test_drop_value_local_per_unit",
+    "test_drop_value_local_per_yr",
 ]
 
 #: The inputs the frontier is traced along: (field, low, high, log grid).
@@ -95,7 +101,10 @@ def family_costs(
     """Landed cost per family, local and offshore, and which is cheaper.
 
     The site's yearly cost and both delivery costs are shared over the mix per unit of demand
-    (every unit carries the same site and delivery cost), the rest is the family's own.
+    (every unit carries the same site and delivery cost), the rest is the family's own. The last
+    columns price information made locally (:func:`siting.costs.information_value`): the value of
+    learning from sales (cost with the pre-season forecast only minus cost with the Kalman
+    re-orders) and of a test drop of ``test_drop_units`` on top of it, per unit and per year.
 
     Returns
     -------
@@ -104,7 +113,17 @@ def family_costs(
     """
     wpy = cost_default("weeks_per_yr") if weeks_per_yr is None else float(weeks_per_yr)
     over = _overheads(products, site_cost_per_yr, delivery_cost_per_yr, offshore_delivery_cost_per_yr, wpy)
-    return pd.DataFrame([_family_row(p, *over, wpy) for p in products], columns=FAMILY_COLUMNS)
+    rows = []
+    for p in products:
+        row = _family_row(p, *over, wpy)
+        info = information_value(p, weeks_per_yr=wpy)  # made locally: learning, then a test drop on top
+        row["test_drop_units"] = info.test_drop_units
+        row["learning_value_local_per_unit"] = info.learning_value_per_unit
+        row["learning_value_local_per_yr"] = info.learning_value_per_yr
+        row["test_drop_value_local_per_unit"] = info.test_drop_value_per_unit
+        row["test_drop_value_local_per_yr"] = info.test_drop_value_per_yr
+        rows.append(row)
+    return pd.DataFrame(rows, columns=FAMILY_COLUMNS)
 
 
 def _crossings(

@@ -33,6 +33,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from siting.costs.products import cost_default
+
 __all__ = [
     "REORDER_FORECASTS",
     "STEPS_PER_WEEK",
@@ -41,14 +43,14 @@ __all__ = [
     "kalman_gains",
     "learning_carry_in",
     "season_grid",
-    "test_drop_read",
+    "read_test_drop",
 ]
 
 #: What a re-order knows of the demand level (see the module docstring).
 REORDER_FORECASTS = ("level", "kalman", "prior")
 
-#: Sales observations a week the Kalman filter reads (daily point-of-sale data).
-STEPS_PER_WEEK = 7
+#: Sales observations a week the Kalman filter reads (daily point-of-sale data: ``sales_observations_per_week``).
+STEPS_PER_WEEK = int(cost_default("sales_observations_per_week"))
 
 
 def commit_var(drift: float, horizon: float, lead: float) -> float:
@@ -56,7 +58,7 @@ def commit_var(drift: float, horizon: float, lead: float) -> float:
     return drift * max(horizon - lead, 0.0)
 
 
-def test_drop_read(p_c: float, test_units: float, mean: float, noise_var: float) -> tuple[float, float, float]:
+def read_test_drop(p_c: float, test_units: float, mean: float, noise_var: float) -> tuple[float, float, float]:
     """What a test drop of ``q`` units tells of the level at the opener's commitment.
 
     Its sales ``D = q (1 + e0) + noise`` (noise variance ``std^2 q / mean``: the demand of the
@@ -148,7 +150,7 @@ def learning_carry_in(
     p_c: float,
     test_units: float = 0.0,
 ) -> tuple[tuple[float, float], ...]:
-    """Per re-order ``j = 1 .. k - 1``: weeks of demand seen since the buy before, and the std of ``E_j = P_j - T_j``.
+    """The last re-order ``j = k - 1``: weeks of demand seen since the buy before, and the std of ``E_j = P_j - T_j``.
 
     As :func:`siting.costs.carry_in.carry_in_spread` (there for the last buy only), for ``kalman``
     and ``prior``: the buy before (at ``a = (j - 1) n - L``) ordered up to ``Q_{j-1} + W mean
@@ -158,11 +160,11 @@ def learning_carry_in(
     function of independent normals whose variance is summed exactly.
     """
     window = lead + n
-    read, gain0, p_open = test_drop_read(p_c, test_units, mean, noise_var)
+    read, gain0, p_open = read_test_drop(p_c, test_units, mean, noise_var)
     grid, gains, _ = kalman_gains(season, lead, n, k, mean, noise_var, drift, p_open + drift * lead)
     steps = np.diff(grid)
     m = len(steps)
-    # basis: e0, the test drop's read noise, the walk before the season, then per step: increment,
+    o = 3  # basis: e0, the test drop's read noise, the walk before the season; per step: increment,
     # within-step integral, noise
     var_basis = np.concatenate(
         [
@@ -172,36 +174,36 @@ def learning_carry_in(
             noise_var * steps,
         ]
     )
-    o = 3
-    level = np.zeros(o + 3 * m)
-    level[0] = level[2] = 1.0
-    xhat = np.zeros(o + 3 * m)
-    xhat[0] = xhat[1] = gain0  # the test drop's read (0 without one)
-    seen = np.zeros(o + 3 * m)  # demand since the season opened
-    at = {round(float(t), 9): (xhat.copy(), seen.copy()) for t in (j * n - lead for j in range(k)) if t <= 0.0}
-    for i, d in enumerate(steps):
-        y = mean * d * level
-        y[o + i] += mean * d / 2.0
-        y[o + m + i] += mean
-        y[o + 2 * m + i] += 1.0
-        seen = seen + y
-        if mode == "kalman":
-            xhat = xhat + gains[i] * (y - mean * d * xhat)
-        level[o + i] += 1.0
-        at[round(float(grid[i + 1]), 9)] = (xhat, seen)
+
+    def demand_sum(w: np.ndarray) -> np.ndarray:
+        """Coefficients of ``sum_i w_i y_i``, ``y_i`` the demand of step ``i``: ``mean d_i`` x the level at its start
+        (e0, the walk before, the increments before ``i``) + ``mean d_i / 2`` x its increment + ``mean`` x its
+        within-step integral + its noise."""
+        wd = w * mean * steps
+        tail = np.concatenate([np.cumsum(wd[::-1])[::-1][1:], [0.0]])  # sum over the later steps
+        return np.concatenate([[wd.sum(), 0.0, wd.sum()], tail + wd / 2.0, w * mean, w])
+
+    start_x = np.zeros(o + 3 * m)
+    start_x[0] = start_x[1] = gain0  # the test drop's read, xhat at the commitment
+    # the filter: xhat_i = a_i xhat_{i-1} + g_i y_i, a_i = 1 - g_i mean d_i
+    a = np.clip(1.0 - gains * mean * steps, 1e-300, None) if mode == "kalman" else np.ones(m)
+    g = gains if mode == "kalman" else np.zeros(m)
+    log_a = np.concatenate([[0.0], np.cumsum(np.log(a))])
+
+    def index(t: float) -> int:
+        return 0 if t <= 0.0 else int(np.argmin(np.abs(grid - t)))
+
     times = [j * n - lead for j in range(k)]
-    snaps = [at[round(t, 9)] if t <= 0.0 else at[_nearest(grid, t)] for t in times]
     out = []
-    for j in range(1, k):
-        c_prev = 1.0 if j >= 2 or gain0 > 0 else 0.0
-        (x_a, s_a), (x_b, s_b) = snaps[j - 1], snaps[j]
-        e = c_prev * window * mean * x_a - window * mean * x_b - (s_b - s_a)
-        if j == 1:  # the opener covers n weeks, not a re-order's window
-            e = c_prev * n * mean * x_a - window * mean * x_b - (s_b - s_a)
-        w = max(times[j], 0.0) - max(times[j - 1], 0.0)
-        out.append((w, math.sqrt(max(float((e * e * var_basis).sum()), 0.0))))
+    for j in range(k - 1, k):  # the last re-order (the model uses its carry-in only)
+        ia, ib = index(times[j - 1]), index(times[j])
+        c_prev = (window if j >= 2 else n) * (1.0 if j >= 2 or gain0 > 0 else 0.0)  # the opener covers n weeks
+        # E = c_prev mean xhat_a - window mean xhat_b - (demand seen between the two buys)
+        w = np.zeros(m)
+        w[:ia] += c_prev * mean * g[:ia] * np.exp(log_a[ia] - log_a[1 : ia + 1])
+        w[:ib] -= window * mean * g[:ib] * np.exp(log_a[ib] - log_a[1 : ib + 1])
+        w[ia:ib] -= 1.0
+        e = demand_sum(w) + start_x * (c_prev * mean * math.exp(log_a[ia]) - window * mean * math.exp(log_a[ib]))
+        seen_weeks = max(times[j], 0.0) - max(times[j - 1], 0.0)
+        out.append((seen_weeks, math.sqrt(max(float((e * e * var_basis).sum()), 0.0))))
     return tuple(out)
-
-
-def _nearest(grid: np.ndarray, t: float) -> float:
-    return round(float(grid[int(np.argmin(np.abs(grid - t)))]), 9)

@@ -45,7 +45,7 @@ from functools import lru_cache
 from siting.costs.carry_in import carry_in_spread, last_cycle
 from siting.costs.demand import NewsvendorResult, newsvendor
 from siting.costs.forecast import level_drift_var_per_week, window_demand_std
-from siting.costs.learning import commit_var, info_var, learning_carry_in, test_drop_read
+from siting.costs.learning import commit_var, info_var, learning_carry_in, read_test_drop
 from siting.costs.products import ProductFamily, cost_default
 from siting.costs.skus import sum_over_skus
 from siting.errors import InputError
@@ -189,25 +189,32 @@ def _spread(product: ProductFamily, source: str, drift: float, lead: float, n: f
     if product.reorder_forecast == "level" or k < 2:
         return carry_in_spread(mean, noise, drift, lead, n, k)
     p_c = commit_var(drift, cost_default("forecast_horizon_weeks"), lead)
-    test = test_drop_units(product, source)
+    test = tested_units(product, source)
     return learning_carry_in(
         product.reorder_forecast, product.season_weeks, lead, n, k, mean, noise**2, drift, p_c, test
     )
 
 
-def test_drop_units(product: ProductFamily, source: str) -> float:
-    """Units of the family's test drop from ``source``: local with ``kalman`` only (0: none)."""
-    return product.test_drop_units if source == "local" and product.reorder_forecast == "kalman" else 0.0
+def tested_units(product: ProductFamily, source: str) -> float:
+    """Units of the test drop from ``source``: local with ``kalman`` only, with a forecast error to read (0: none)."""
+    if source != "local" or product.reorder_forecast != "kalman" or product.test_drop_units <= 0:
+        return 0.0
+    drift = level_drift_var_per_week(product.forecast_cv_preseason, product.season_weeks)
+    return (
+        product.test_drop_units
+        if commit_var(drift, cost_default("forecast_horizon_weeks"), product.lead_time_local_weeks) > 0
+        else 0.0
+    )
 
 
-def test_drop_leftover(product: ProductFamily, source: str) -> float:
+def unsold_test_units(product: ProductFamily, source: str) -> float:
     """Expected units of the test drop left unsold (written off) per season.
 
     Its sales ``D = q (1 + e0) + noise`` are normal with mean ``q`` and variance ``q^2 P_c + std^2 q / mean``
-    (:func:`siting.costs.learning.test_drop_read`): ``E[(q - D)^+] = sd / sqrt(2 pi)``. 0 without a test drop or
+    (:func:`siting.costs.learning.read_test_drop`): ``E[(q - D)^+] = sd / sqrt(2 pi)``. 0 without a test drop or
     without a forecast error to read.
     """
-    q = test_drop_units(product, source)
+    q = tested_units(product, source)
     if q <= 0:
         return 0.0
     lead = getattr(product, f"lead_time_{source}_weeks")
@@ -271,8 +278,8 @@ def season_buys(
     mode = product.reorder_forecast
     noise_var = noise_std_per_week(product) ** 2
     p_c = commit_var(drift, cost_default("forecast_horizon_weeks"), lead) if mode != "level" else 0.0
-    # a local test drop reads the level before the opener is committed (:func:`test_drop_read`)
-    p_c = test_drop_read(p_c, test_drop_units(product, source), mean, noise_var)[2]
+    # a local test drop reads the level before the opener is committed (:func:`read_test_drop`)
+    p_c = read_test_drop(p_c, tested_units(product, source), mean, noise_var)[2]
 
     def buy(j: int) -> NewsvendorResult:
         last = j == k - 1
@@ -338,16 +345,16 @@ def _season(
     cost = product.acquisition_cost(source)
     lost_j = [c.expected_lost_sales for c in cycles]
     left_j = [c.expected_leftover for c in cycles]
-    if k >= 2 and product.reorder_forecast != "level":  # every re-order's carry-in (learning)
-        for j, (w, e_std) in enumerate(spread, start=1):
-            left_j[j], lost_j[j] = last_cycle(cycles[j - 1].order_qty, cycles[j], mean, w, e_std, product.distribution)
+    if k >= 2 and product.reorder_forecast != "level":  # learning: the spread of every re-order; the last's is used
+        w, e_std = spread[-1]
+        left_j[-1], lost_j[-1] = last_cycle(cycles[-2].order_qty, cycles[-1], mean, w, e_std, product.distribution)
     elif k >= 2:  # the carry-in from the previous buy can exceed the lower last target
         w, e_std = spread
         left_j[-1], lost_j[-1] = last_cycle(cycles[-2].order_qty, cycles[-1], mean, w, e_std, product.distribution)
     sold = sum(mean * n - lost for lost in lost_j)
     lost = sum(lost_j)
-    written_off = left_j[-1] + test_drop_leftover(product, source)
-    made = sold + left_j[-1] + test_drop_units(product, source)  # a test drop's units are made too
+    written_off = left_j[-1] + unsold_test_units(product, source)
+    made = sold + left_j[-1] + tested_units(product, source)  # a test drop's units are made too
     on_hand = sum(left + (mean * n - lost) / 2.0 for left, lost in zip(left_j, lost_j)) / k
     seasons = wpy / season
     demand = mean * wpy

@@ -36,9 +36,9 @@ from typing import Any
 import numpy as np
 
 from siting.costs.forecast import level_drift_var_per_week
-from siting.costs.learning import STEPS_PER_WEEK, commit_var, kalman_step, test_drop_read
+from siting.costs.learning import STEPS_PER_WEEK, commit_var, kalman_step, read_test_drop
 from siting.costs.products import ProductFamily, cost_default
-from siting.costs.season import noise_std_per_week, sourcing_cost, test_drop_units
+from siting.costs.season import noise_std_per_week, sourcing_cost, tested_units
 from siting.costs.skus import sku_family, sku_shares
 from siting.costs.unit_cost import Source, family_cost
 from siting.errors import InputError
@@ -191,8 +191,8 @@ def _simulate_one(
     if p_c > 0:  # the pre-season forecast's own error at the opener's commitment
         level = level + math.sqrt(p_c) * rng.standard_normal(N)
     estimate, known_var = np.ones(N), p_c  # the Kalman filter's level and its variance
-    test, test_left = test_drop_units(p, source), np.zeros(N)
-    read, gain0, p_open = test_drop_read(p_c, test, p.demand_mean_units_per_week, noise_var)
+    test, test_left = tested_units(p, source), np.zeros(N)
+    read, gain0, p_open = read_test_drop(p_c, test, p.demand_mean_units_per_week, noise_var)
     if gain0 > 0:  # the test drop sells before the opener is committed: its sales read the level
         sales = test * level + math.sqrt(noise_var * test / p.demand_mean_units_per_week) * rng.standard_normal(N)
         test_left = np.maximum(test - sales, 0.0)

@@ -1576,6 +1576,47 @@ COST_API_CASES: list[ApiCase] = [
         )
     ],
     ApiCase("products-csv-skus-fraction", _products_csv("skus", "2.5"), "InputError", ("p.csv", "line 2", "'skus'")),
+    # learning from sales and test drops
+    *[
+        ApiCase(f"family-{name}-{label}", _family_with(name, value, **more), "InputError", (name,))
+        for name, value, label, more in (
+            ("reorder_forecast", "oracle", "unknown", {}),
+            ("reorder_forecast", "", "empty", {}),
+            ("reorder_forecast", float("nan"), "nan", {}),
+            ("test_drop_units", -50.0, "negative", {"reorder_forecast": "kalman"}),
+            ("test_drop_units", float("nan"), "nan", {"reorder_forecast": "kalman"}),
+            ("test_drop_units", float("inf"), "inf", {"reorder_forecast": "kalman"}),
+            ("test_drop_units", 1e6, "out-of-range", {"reorder_forecast": "kalman"}),
+            ("test_drop_units", 100.0, "without-learning", {"reorder_forecast": "level"}),
+            ("test_drop_units", "a few", "text", {"reorder_forecast": "kalman"}),
+        )
+    ],
+    ApiCase(
+        "products-csv-test-drop-without-learning",
+        _products_csv("test_drop_units", "100"),
+        "InputError",
+        ("p.csv", "line 2", "'test_drop_units'", "kalman"),
+    ),
+    ApiCase(
+        "products-csv-reorder-forecast-unknown",
+        _products_csv("reorder_forecast", "perfect"),
+        "InputError",
+        ("p.csv", "line 2", "'reorder_forecast'"),
+    ),
+    ApiCase(
+        "information-value-test-drop-zero",
+        lambda t, k: __import__("siting.costs", fromlist=["x"]).information_value(_a_family(), test_drop_units=0.0),
+        "InputError",
+        ("test_drop_units",),
+    ),
+    ApiCase(
+        "information-value-test-drop-nan",
+        lambda t, k: __import__("siting.costs", fromlist=["x"]).information_value(
+            _a_family(), test_drop_units=float("nan")
+        ),
+        "InputError",
+        ("test_drop_units",),
+    ),
     ApiCase(
         "family-markdown-below-salvage",
         _family_with("markdown_sell_through", 0.5, markdown_price_per_unit=0.1),
