@@ -37,6 +37,8 @@ FAMILY_COLUMNS = [
     "written_off_units_offshore_per_yr",
     "incoterm",
     "origin",
+    "moq_offshore_basis",
+    "sku_popularity",
     "test_drop_units",
     "learning_value_local_per_unit",
     "learning_value_local_per_yr",
@@ -85,6 +87,8 @@ def _family_row(p: ProductFamily, site_u: float, delivery_u: float, off_delivery
         row[f"orders_per_season_{side}"] = s.buys_per_season
         row[f"written_off_units_{side}_per_yr"] = s.written_off_units_per_yr
     row["incoterm"], row["origin"] = p.incoterm, p.origin or "as given"
+    row["moq_offshore_basis"] = "per style, size curve" if p.moq_offshore_basis == "style" else "per SKU"
+    row["sku_popularity"] = "csv" if p.sku_popularity else f"zipf {p.sku_zipf_exponent:g}"
     row["saving_vs_offshore_per_unit"] = row["landed_cost_offshore_per_unit"] - row["landed_cost_local_per_unit"]
     row["cheaper"] = "local" if row["saving_vs_offshore_per_unit"] > 0 else "offshore"
     return row

@@ -39,7 +39,7 @@ from siting.costs.forecast import level_drift_var_per_week
 from siting.costs.learning import STEPS_PER_WEEK, commit_var, kalman_step, read_test_drop
 from siting.costs.products import ProductFamily, cost_default
 from siting.costs.season import noise_std_per_week, sourcing_cost, tested_units
-from siting.costs.skus import sku_family, sku_shares
+from siting.costs.skus import family_shares, sku_family
 from siting.costs.unit_cost import Source, family_cost
 from siting.errors import InputError
 
@@ -127,7 +127,7 @@ def simulate_family(
     N = seasons
     # every SKU on its own, at its exact Zipf share (not the model's demand classes), with the policy
     # the model chooses for it; the family's season is the sum of its SKUs'
-    skus = [sku_family(p, float(share)) for share in sku_shares(p.skus, p.sku_zipf_exponent)] if p.skus > 1 else [p]
+    skus = [sku_family(p, float(share)) for share in family_shares(p)] if p.skus > 1 else [p]
     cost = p.acquisition_cost(source)
     transit_weeks, transit_value = p.in_transit(source)
     carrying, unsold, lost_margin = np.zeros(N), np.zeros(N), np.zeros(N)

@@ -1261,6 +1261,19 @@ def _products_csv(column: str, value: str) -> Callable[[Path, Kit], Any]:
     return call
 
 
+def _popularity_csv(rows: str) -> Callable[[Path, Kit], Any]:
+    """The example products with a SKU popularity CSV of ``rows`` (after its header family,sku,share)."""
+
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.costs import load_products
+        from siting.costs.products import example_products_path
+
+        (tmp / "popularity.csv").write_text("family,sku,share\n" + rows)
+        return load_products(example_products_path(), sku_popularity=tmp / "popularity.csv")
+
+    return call
+
+
 def _snap_water(tolerance: Any) -> Callable[[Path, Kit], Any]:
     def call(tmp: Path, kit: Kit) -> Any:
         from siting.network import build_network, snap_to_edges
@@ -1596,6 +1609,27 @@ COST_API_CASES: list[ApiCase] = [
         _products_csv("test_drop_units", "100"),
         "InputError",
         ("p.csv", "line 2", "'test_drop_units'", "kalman"),
+    ),
+    *[
+        ApiCase(f"sku-popularity-{label}", _popularity_csv(body), "InputError", words)
+        for label, body, words in (
+            ("negative", "fashion_top,S,-1\n", ("line 2", "'share'")),
+            ("nan", "fashion_top,S,nan\n", ("line 2", "'share'")),
+            ("inf", "fashion_top,S,inf\n", ("line 2", "'share'")),
+            ("zero", "fashion_top,S,0\n", ("line 2", "'share'")),
+            ("empty", "", ("no SKUs",)),
+            ("duplicate", "fashion_top,S,1\nfashion_top,S,2\n", ("'S'", "twice")),
+            ("unknown-family", "nobody,S,1\n", ("'nobody'",)),
+        )
+    ],
+    ApiCase(
+        "family-moq-offshore-basis-unknown",
+        _family_with("moq_offshore_basis", "pallet"),
+        "InputError",
+        ("moq_offshore_basis",),
+    ),
+    ApiCase(
+        "family-sku-popularity-negative", _family_with("sku_popularity", (0.5, -0.1)), "InputError", ("sku_popularity",)
     ),
     ApiCase(
         "products-csv-reorder-forecast-unknown",
