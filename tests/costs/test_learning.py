@@ -162,3 +162,34 @@ def test_bad_learning_inputs_refused():
         ProductFamily(**{**base, "reorder_forecast": "kalman", "test_drop_units": 1e6})
     with pytest.raises(InputError, match="test_drop_units"):
         information_value(CSV[1], test_drop_units=0.0)
+
+
+def test_the_manuals_table():
+    """Every figure of docs/inventory-risk.md's learning table, and the CSV-volume test-drop values it quotes."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "inventory-risk.md").read_text(encoding="utf-8")
+    section = text[text.index("## Learning from sales and test drops") :]
+    section = section[: section.find("\n## ", 10)]
+    rows = re.findall(r"^\| ([a-z_]+) \| ([\d.]+) \|((?: [-\d.,]+ \|)+)$", section, re.M)
+    assert [r[0] for r in rows] == [p.family for p in DEMO]
+    for (name, units, figures), p in zip(rows, DEMO):
+        v = information_value(p)
+        mine = (
+            f"{family_cost(p, 'local').cost_per_unit:.2f}",
+            f"{v.cost_prior_per_unit:.2f}",
+            f"{v.cost_kalman_per_unit:.2f}",
+            f"{v.cost_test_drop_per_unit:.2f}",
+            f"{v.learning_value_per_unit:.2f}",
+            f"{v.learning_value_per_yr:,.0f}",
+            f"{v.test_drop_value_per_unit:.2f}",
+            f"{family_cost(p, 'offshore').cost_per_unit:.2f}",
+            f"{family_cost(p, 'offshore', reorder_forecast='kalman').cost_per_unit:.2f}",
+        )
+        assert units == f"{p.demand_mean_units_per_week:.1f}"
+        assert [f.strip() for f in figures.strip(" |").split("|")] == list(mine), name
+    csv = {p.family: p for p in CSV}
+    assert f"{information_value(csv['regional_print']).test_drop_value_per_unit:.2f}" == "0.50"
+    assert f"{information_value(csv['artist_collab']).test_drop_value_per_unit:.2f}" == "0.21"
+    assert "saves 0.50 a unit with a test drop, artist_collab 0.21" in " ".join(section.split())
