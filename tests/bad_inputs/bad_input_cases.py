@@ -1261,6 +1261,19 @@ def _products_csv(column: str, value: str) -> Callable[[Path, Kit], Any]:
     return call
 
 
+def _history_csv(rows: str) -> Callable[[Path, Kit], Any]:
+    """The example products with demand from an order history CSV of ``rows`` (after family,sku,week,units)."""
+
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.costs import load_products, with_order_history
+        from siting.costs.products import example_products_path
+
+        (tmp / "history.csv").write_text("family,sku,week,units\n" + rows)
+        return with_order_history(load_products(example_products_path()), tmp / "history.csv")
+
+    return call
+
+
 def _popularity_csv(rows: str) -> Callable[[Path, Kit], Any]:
     """The example products with a SKU popularity CSV of ``rows`` (after its header family,sku,share)."""
 
@@ -1630,6 +1643,28 @@ COST_API_CASES: list[ApiCase] = [
     ),
     ApiCase(
         "family-sku-popularity-negative", _family_with("sku_popularity", (0.5, -0.1)), "InputError", ("sku_popularity",)
+    ),
+    *[
+        ApiCase(f"order-history-{label}", _history_csv(body), "InputError", words)
+        for label, body, words in (
+            ("units-negative", "spare_parts,a,1,-2\n", ("line 2", "'units'")),
+            ("units-nan", "spare_parts,a,1,nan\n", ("line 2", "'units'")),
+            ("units-inf", "spare_parts,a,1,inf\n", ("line 2", "'units'")),
+            ("week-fraction", "spare_parts,a,1.5,2\n", ("line 2", "'week'")),
+            ("week-negative", "spare_parts,a,-1,2\n", ("line 2", "'week'")),
+            ("empty", "", ("no orders",)),
+            ("duplicate-week", "spare_parts,a,1,2\nspare_parts,a,1,3\n", ("week 1", "twice")),
+            ("unknown-family", "nobody,a,1,2\n", ("'nobody'",)),
+            ("no-orders-above-zero", "spare_parts,a,1,0\n", ("no order above 0",)),
+        )
+    ],
+    ApiCase(
+        "croston-alpha-out-of-range",
+        lambda t, k: __import__("siting.costs", fromlist=["x"]).croston(
+            pd.DataFrame({"family": ["a"], "week": [1], "units": [1.0]}), alpha=1.5
+        ),
+        "InputError",
+        ("alpha",),
     ),
     ApiCase(
         "products-csv-reorder-forecast-unknown",

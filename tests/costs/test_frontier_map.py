@@ -8,6 +8,7 @@ grid four times finer than the frontier's own, every sign change located.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -48,6 +49,9 @@ def test_every_crossing_of_the_season_is_listed(traced):
     for (a, b), x in zip(changes, listed):
         assert a - 1e-6 <= x <= b + 1e-6
     assert row["local_cheaper_where"] == f"{listed[0]:.3g}-{listed[1]:.3g}"
+    assert (round(listed[0]), round(listed[1])) == (6, 39)  # docs/methods/costs.md
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "methods" / "costs.md").read_text(encoding="utf-8")
+    assert "local only for seasons between 6 and 39 weeks" in " ".join(docs.split())
     inside = 0.5 * (listed[0] + listed[1])
     assert _saving(p, season_weeks=inside) > 0 > _saving(p, season_weeks=1.0)
 
