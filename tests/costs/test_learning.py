@@ -193,3 +193,32 @@ def test_the_manuals_table():
     assert f"{information_value(csv['regional_print']).test_drop_value_per_unit:.2f}" == "0.50"
     assert f"{information_value(csv['artist_collab']).test_drop_value_per_unit:.2f}" == "0.21"
     assert "saves 0.50 a unit with a test drop, artist_collab 0.21" in " ".join(section.split())
+
+
+def _sweeps(p, source: str) -> dict:
+    out = {
+        f"moq_{source}_units": np.geomspace(1.0, 20_000.0, 13),
+        f"lead_time_{source}_weeks": np.linspace(0.0, 20.0, 11),
+        f"review_period_{source}_weeks": np.linspace(0.5, p.season_weeks, 9),
+        "carrying_rate_per_yr": np.linspace(0.02, 0.6, 6),
+    }
+    if p.distribution != "poisson":
+        out["forecast_cv_preseason"] = np.linspace(0.0, 1.5, 8)
+        out["demand_std_units_per_week"] = p.demand_std_units_per_week * np.linspace(0.05, 3.0, 7)
+    return out
+
+
+@pytest.mark.parametrize("source", ["local", "offshore"])
+@pytest.mark.parametrize("tag,family", [(t, p) for t, f in (("csv", CSV), ("demo", DEMO)) for p in f])
+def test_learning_costs_are_monotone(tag, family, source):
+    """As tests/costs/test_monotone.py, with the Kalman re-orders: no cost falls as a constraint tightens."""
+    broken = []
+    for name, grid in _sweeps(family, source).items():
+        cost = np.array(
+            [family_cost(family, source, reorder_forecast="kalman", **{name: float(v)}).cost_per_unit for v in grid]
+        )
+        step = np.diff(cost)
+        if step.min() < -1e-9 * cost.max():
+            i = int(np.argmin(step))
+            broken.append(f"{name} {grid[i]:.4g} -> {grid[i + 1]:.4g}: {cost[i]:.5f} -> {cost[i + 1]:.5f}")
+    assert not broken, broken
