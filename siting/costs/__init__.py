@@ -4,6 +4,8 @@ from siting.costs.demand import NewsvendorResult, newsvendor
 from siting.costs.families import family_costs, frontier, frontier_figure
 from siting.costs.footprint import UnitFootprint, co2e_per_unit, grid_factor, grid_factors
 from siting.costs.forecast import level_drift_var_per_week, window_demand_std
+from siting.costs.history import croston, load_order_history, with_order_history
+from siting.costs.information import InformationValue, information_value
 from siting.costs.landed import compare, landed_cost, scale_demand
 from siting.costs.mix import mix_for_demand
 from siting.costs.origin_table import origins, with_origin
@@ -44,4 +46,9 @@ __all__ = [
     "simulate_family",
     "origins",
     "with_origin",
+    "InformationValue",
+    "information_value",
+    "croston",
+    "load_order_history",
+    "with_order_history",
 ]

@@ -9,6 +9,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from siting.errors import InputError, MissingColumnError, UnknownNameError
@@ -19,6 +20,7 @@ __all__ = [
     "cost_default",
     "load_products",
     "example_products_path",
+    "load_sku_popularity",
 ]
 
 
@@ -73,11 +75,16 @@ def cost_default(parameter: str) -> float:
 #: Most SKUs a family may have (the SKU model groups them into demand classes, so this bounds memory only).
 MAX_SKUS = 1_000_000
 
+#: Largest test drop a family may give (a test drop is a run of tens to hundreds of units).
+MAX_TEST_DROP_UNITS = 10_000
+
 #: String-valued product fields and their allowed values.
 _CHOICES = {
     "distribution": ("normal", "poisson", "negbin"),
     "duty_basis": ("CIF", "FOB"),
     "incoterm": ("EXW", "FOB", "CIF", "DDP"),
+    "reorder_forecast": ("level", "kalman", "prior"),
+    "moq_offshore_basis": ("sku", "style"),
 }
 #: Choice fields given in upper case.
 _UPPER = ("duty_basis", "incoterm")
@@ -118,6 +125,15 @@ class ProductFamily:
     made on its own, the MOQs applying per SKU (see :mod:`siting.costs.skus`). Made locally, a SKU
     (or single-SKU family) selling less than ``print_on_demand_below_units_per_week`` on average is
     printed on demand at ``unit_cost_local``: no stock, nothing lost or written off (0: never).
+    ``reorder_forecast`` says what each buy knows of the demand level (:mod:`siting.costs.learning`):
+    ``level`` the level itself (an oracle, the default), ``kalman`` the pre-season forecast updated
+    by a Kalman filter on the sales seen, ``prior`` the pre-season forecast only (no learning).
+    ``test_drop_units`` > 0 (with ``kalman``) opens the local season with a test drop of that many
+    units, made whatever the minimum run; the re-orders read its sell-through (0: no test drop).
+    ``moq_offshore_basis`` says what the offshore MOQ counts: ``sku`` (each SKU, the default) or
+    ``style`` (the family's buy, split over its SKUs by the size curve: SKU ``i`` then orders at least
+    ``MOQ x share_i``). ``sku_popularity`` gives the SKUs' shares of demand explicitly (from a CSV, see
+    :func:`load_sku_popularity`) instead of the Zipf curve; ``skus`` is then their count.
     """
 
     family: str
@@ -151,6 +167,10 @@ class ProductFamily:
     skus: int = 1
     sku_zipf_exponent: float = 1.0
     print_on_demand_below_units_per_week: float = 0.0
+    reorder_forecast: str = "level"
+    test_drop_units: float = 0.0
+    moq_offshore_basis: str = "sku"
+    sku_popularity: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.family, str) or not self.family.strip():
@@ -162,8 +182,9 @@ class ProductFamily:
                 raise InputError(f"column {name!r}: {getattr(self, name)!r} is not one of {', '.join(allowed)}.")
             object.__setattr__(self, name, choice)
         object.__setattr__(self, "origin", str(self.origin or "").strip().upper())
+        self._check_popularity()
         for f in dataclasses.fields(self):
-            if f.name in ("family", "origin") or f.name in _CHOICES:
+            if f.name in ("family", "origin", "sku_popularity") or f.name in _CHOICES:
                 continue
             given = getattr(self, f.name)
             try:
@@ -190,6 +211,16 @@ class ProductFamily:
         object.__setattr__(self, "skus", int(self.skus))
         if self.demand_mean_units_per_week <= 0:
             raise InputError("column 'demand_mean_units_per_week': must be > 0.")
+        if self.test_drop_units > 0 and self.reorder_forecast != "kalman":
+            raise InputError(
+                f"column 'test_drop_units': {self.test_drop_units:g} needs reorder_forecast 'kalman' (the re-orders "
+                "read the test drop's sales); set reorder_forecast to kalman or test_drop_units to 0."
+            )
+        if self.test_drop_units > MAX_TEST_DROP_UNITS:
+            raise InputError(
+                f"column 'test_drop_units': {self.test_drop_units:g} is above {MAX_TEST_DROP_UNITS:,} units; a test "
+                "drop is a run of tens to hundreds of units (e.g. 100), or 0 for none."
+            )
         if self.markdown_sell_through > 1:
             raise InputError("column 'markdown_sell_through': a share of the leftover; give a number from 0 to 1.")
         if self.markdown_sell_through > 0 and self.markdown_price_per_unit <= self.salvage_per_unit:
@@ -223,6 +254,29 @@ class ProductFamily:
                 "column 'price_per_unit': the price is below the unit cost of both sources; "
                 "check the price or the unit costs."
             )
+
+    def _check_popularity(self) -> None:
+        """``sku_popularity``: positive finite weights, normalised to shares, most popular first; sets ``skus``."""
+        given = self.sku_popularity
+        if given is None or (not isinstance(given, tuple | list | np.ndarray)) or len(given) == 0:
+            if given not in ((), None):
+                raise InputError("sku_popularity: give the SKUs' shares as a list of numbers (or none for Zipf).")
+            object.__setattr__(self, "sku_popularity", ())
+            return
+        try:
+            weights = np.asarray(given, dtype=float)
+        except (TypeError, ValueError):
+            raise InputError(f"sku_popularity of family {self.family!r}: the shares must be numbers.") from None
+        if not (np.all(np.isfinite(weights)) and np.all(weights > 0)):
+            raise InputError(
+                f"sku_popularity of family {self.family!r}: every share must be a finite number > 0; "
+                "drop SKUs that sell nothing."
+            )
+        if len(weights) > MAX_SKUS:
+            raise InputError(f"sku_popularity of family {self.family!r}: more than {MAX_SKUS:,} SKUs.")
+        shares = np.sort(weights / weights.sum())[::-1]
+        object.__setattr__(self, "sku_popularity", tuple(float(x) for x in shares))
+        object.__setattr__(self, "skus", len(shares))
 
     def recovery_per_unit(self) -> float:
         """What a unit left at the season's end recovers: markdown sell-through, the rest at the salvage price."""
@@ -273,9 +327,11 @@ class ProductFamily:
 _DEFAULTED = tuple(
     f.name
     for f in dataclasses.fields(ProductFamily)
-    if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+    if f.name != "sku_popularity"  # a list per family: its own CSV (load_sku_popularity)
+    and f.default is not dataclasses.MISSING
+    or f.default_factory is not dataclasses.MISSING
 )
-_REQUIRED = [f.name for f in dataclasses.fields(ProductFamily) if f.name not in _DEFAULTED]
+_REQUIRED = [f.name for f in dataclasses.fields(ProductFamily) if f.name not in (*_DEFAULTED, "sku_popularity")]
 _OPTIONAL = {*_DEFAULTED, "review_period_weeks", "note", "source"}
 #: Columns of earlier versions, with what replaces them.
 _REPLACED = {
@@ -288,7 +344,57 @@ def example_products_path() -> Path:
     return Path(str(resources.files("siting").joinpath("data/products_example.csv")))
 
 
-def load_products(path: str | Path) -> tuple[ProductFamily, ...]:
+def load_sku_popularity(path: str | Path) -> dict[str, tuple[float, ...]]:
+    """Read the SKUs' popularity per family from a CSV: columns ``family``, ``sku``, ``share``.
+
+    ``share`` is any positive weight (a share of the family's demand, or units sold); each family's
+    weights are normalised to shares. One row per SKU; ``sku`` names are unique within a family.
+
+    Returns
+    -------
+    dict
+        ``family -> shares`` (most popular first), to give :func:`load_products` or
+        :class:`ProductFamily` (``sku_popularity``).
+
+    Raises
+    ------
+    InputError
+        Naming the file, the line and the column to fix.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: SKU popularity file not found; give the path of a CSV with family,sku,share.")
+    try:
+        table = pd.read_csv(path, dtype={"family": str, "sku": str}, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot be read as CSV ({exc}); fix the file.") from None
+    table.columns = [str(c).strip() for c in table.columns]
+    missing = [c for c in ("family", "sku", "share") if c not in table.columns]
+    if missing:
+        raise MissingColumnError(f"{path}: missing column(s) {', '.join(map(repr, missing))}; add them.")
+    if table.empty:
+        raise InputError(f"{path}: no SKUs; add one row per SKU (family, sku, share).")
+    share = pd.to_numeric(table["share"], errors="coerce")
+    for i in range(len(table)):
+        value, raw = share.iloc[i], table["share"].iloc[i]
+        if pd.isna(table["family"].iloc[i]) or pd.isna(table["sku"].iloc[i]):
+            raise InputError(f"{path}, line {i + 2}: columns 'family' and 'sku' must not be empty; fill them in.")
+        if not (math.isfinite(value) and value > 0):
+            raise InputError(
+                f"{path}, line {i + 2}, column 'share': {raw!r} is not a finite number > 0; give the SKU's share "
+                "or units sold (drop SKUs that sell nothing)."
+            )
+    dup = table[table.duplicated(["family", "sku"])]
+    if not dup.empty:
+        row = dup.iloc[0]
+        raise InputError(f"{path}: SKU {row['sku']!r} of family {row['family']!r} appears twice; keep one row.")
+    table = table.assign(share=share)
+    return {str(f): tuple(float(x) for x in g["share"]) for f, g in table.groupby("family", sort=False)}
+
+
+def load_products(
+    path: str | Path, *, sku_popularity: dict[str, tuple[float, ...]] | str | Path | None = None
+) -> tuple[ProductFamily, ...]:
     """Read product families from a CSV file, one family per row.
 
     Columns are the :class:`ProductFamily` fields; those with a default (``duty_rate_offshore``,
@@ -300,6 +406,9 @@ def load_products(path: str | Path) -> tuple[ProductFamily, ...]:
     ----------
     path : str or Path
         The CSV file.
+    sku_popularity : dict or path, optional, keyword-only
+        The SKUs' shares per family (:func:`load_sku_popularity`, or its CSV's path): a family
+        listed there takes them instead of the Zipf curve. Every family named must be in the file.
 
     Returns
     -------
@@ -340,12 +449,22 @@ def load_products(path: str | Path) -> tuple[ProductFamily, ...]:
     if not dup.empty:
         raise InputError(f"{path}: family {dup.iloc[0]!r} appears twice; family names must be unique.")
     fields = _REQUIRED + [c for c in _DEFAULTED if c in table.columns]
+    popularity = load_sku_popularity(sku_popularity) if isinstance(sku_popularity, str | Path) else sku_popularity
+    popularity = dict(popularity or {})
+    unknown_families = sorted(set(popularity) - set(table["family"].astype(str)))
+    if unknown_families:
+        raise InputError(
+            f"SKU popularity names family {unknown_families[0]!r}, which {path} does not have; "
+            f"check the name (families: {', '.join(map(str, table['family']))})."
+        )
     families = []
     for i, row in enumerate(table.to_dict("records")):
         kwargs = {k: row[k] for k in fields if not (k != "family" and pd.isna(row[k]) and k in _OPTIONAL)}
         for k, v in kwargs.items():
             if k != "family" and pd.isna(v):
                 raise InputError(f"{path}, line {i + 2}, column {k!r}: value is empty; fill it in.")
+        if str(row["family"]) in popularity:
+            kwargs["sku_popularity"] = popularity[str(row["family"])]
         try:
             families.append(ProductFamily(**kwargs))
         except InputError as exc:

@@ -45,6 +45,7 @@ from functools import lru_cache
 from siting.costs.carry_in import carry_in_spread, last_cycle
 from siting.costs.demand import NewsvendorResult, newsvendor
 from siting.costs.forecast import level_drift_var_per_week, window_demand_std
+from siting.costs.learning import commit_var, info_var, learning_carry_in, read_test_drop
 from siting.costs.products import ProductFamily, cost_default
 from siting.costs.skus import sum_over_skus
 from siting.errors import InputError
@@ -175,11 +176,55 @@ def _sourcing_cost(product: ProductFamily, source: str, wpy: float) -> SourcingC
     for k in range(1, max_buys(product, source) + 1):
         base = season_buys(product, source, k, wpy)
         n = product.season_weeks / k
-        spread = carry_in_spread(product.demand_mean_units_per_week, noise_std_per_week(product), drift, lead, n, k)
+        spread = _spread(product, source, drift, lead, n, k)
         options.append(_season(product, source, wpy, base, spread))
         for hedge in HEDGES[1:] if k >= 3 else ():
             options.append(_season(product, source, wpy, season_buys(product, source, k, wpy, hedge), spread))
     return min(options, key=lambda s: s.total_per_yr)
+
+
+def _spread(product: ProductFamily, source: str, drift: float, lead: float, n: float, k: int) -> tuple:
+    """The carry-in: :func:`carry_in_spread` (last buy), or :func:`learning_carry_in` (each re-order) when learning."""
+    mean, noise = product.demand_mean_units_per_week, noise_std_per_week(product)
+    if product.reorder_forecast == "level" or k < 2:
+        return carry_in_spread(mean, noise, drift, lead, n, k)
+    p_c = commit_var(drift, cost_default("forecast_horizon_weeks"), lead)
+    test = tested_units(product, source)
+    return learning_carry_in(
+        product.reorder_forecast, product.season_weeks, lead, n, k, mean, noise**2, drift, p_c, test
+    )
+
+
+def tested_units(product: ProductFamily, source: str) -> float:
+    """Units of the test drop from ``source``: local with ``kalman`` only, with a forecast error to read (0: none)."""
+    if source != "local" or product.reorder_forecast != "kalman" or product.test_drop_units <= 0:
+        return 0.0
+    drift = level_drift_var_per_week(product.forecast_cv_preseason, product.season_weeks)
+    return (
+        product.test_drop_units
+        if commit_var(drift, cost_default("forecast_horizon_weeks"), product.lead_time_local_weeks) > 0
+        else 0.0
+    )
+
+
+def unsold_test_units(product: ProductFamily, source: str) -> float:
+    """Expected units of the test drop left unsold (written off) per season.
+
+    Its sales ``D = q (1 + e0) + noise`` are normal with mean ``q`` and variance ``q^2 P_c + std^2 q / mean``
+    (:func:`siting.costs.learning.read_test_drop`): ``E[(q - D)^+] = sd / sqrt(2 pi)``. 0 without a test drop or
+    without a forecast error to read.
+    """
+    q = tested_units(product, source)
+    if q <= 0:
+        return 0.0
+    lead = getattr(product, f"lead_time_{source}_weeks")
+    drift = level_drift_var_per_week(product.forecast_cv_preseason, product.season_weeks)
+    p_c = commit_var(drift, cost_default("forecast_horizon_weeks"), lead)
+    if p_c <= 0:
+        return 0.0
+    mean = product.demand_mean_units_per_week
+    sd = math.sqrt(q * q * p_c + noise_std_per_week(product) ** 2 * q / mean)
+    return sd / math.sqrt(2.0 * math.pi)
 
 
 def _on_demand(product: ProductFamily, wpy: float) -> SourcingCost:
@@ -230,6 +275,12 @@ def season_buys(
     cost = product.acquisition_cost(source)
     drift = level_drift_var_per_week(product.forecast_cv_preseason, season)
 
+    mode = product.reorder_forecast
+    noise_var = noise_std_per_week(product) ** 2
+    p_c = commit_var(drift, cost_default("forecast_horizon_weeks"), lead) if mode != "level" else 0.0
+    # a local test drop reads the level before the opener is committed (:func:`read_test_drop`)
+    p_c = read_test_drop(p_c, tested_units(product, source), mean, noise_var)[2]
+
     def buy(j: int) -> NewsvendorResult:
         last = j == k - 1
         carry = product.carrying_rate_per_yr * cost * n / wpy  # a unit left over is held one more cycle
@@ -240,9 +291,25 @@ def season_buys(
         carry = max(carry, 1e-9 * cost)  # a carrying rate of 0 would make a re-order unbounded
         shift, salvage = (carry, product.recovery_per_unit()) if last else (carry, cost)
         if j == 0:  # season opener: committed L weeks ahead on the pre-season forecast, at least the MOQ
-            cyc_mean, cyc_std, cyc_moq = mean * n, window_demand_std(mean, std, drift, lead, n), moq
-        else:  # quick response: order up to a level protecting L + n weeks, from the level learnt so far
-            cyc_mean, cyc_std, cyc_moq = mean * (lead + n), window_demand_std(mean, std, drift, 0.0, lead + n), 0.0
+            # (the forecast's own error P_c, if not the level, adds ``P_c / s^2`` weeks to the horizon)
+            horizon = lead + (p_c / drift if drift > 0 else 0.0)
+            cyc_mean, cyc_std, cyc_moq = mean * n, window_demand_std(mean, std, drift, horizon, n), moq
+        else:  # quick response: order up to a level protecting L + n weeks, from what is known of the level
+            window = lead + n
+            known = info_var(
+                mode,
+                j * n - lead,
+                season=season,
+                lead=lead,
+                n=n,
+                k=k,
+                mean=mean,
+                noise_var=noise_var,
+                drift=drift,
+                p_c=p_c,
+            )
+            cyc_mean, cyc_moq = mean * window, 0.0
+            cyc_std = math.sqrt(window_demand_std(mean, std, drift, 0.0, window) ** 2 + (mean * window) ** 2 * known)
         return newsvendor(
             cyc_mean,
             cyc_std,
@@ -253,6 +320,8 @@ def season_buys(
             distribution=product.distribution,
         )
 
+    if mode != "level":  # what is known differs from one re-order to the next: price each
+        return tuple(buy(j) for j in range(k))
     # buys 1 .. k-2 are the same newsvendor: price the opener, one middle buy and the last once each
     distinct = {j: buy(j) for j in sorted({0, min(1, k - 1), k - 1})}
     return tuple(distinct[j] if j in distinct else distinct[1] for j in range(k))
@@ -263,7 +332,7 @@ def _season(
     source: str,
     wpy: float,
     cycles: tuple[NewsvendorResult, ...],
-    spread: tuple[float, float],
+    spread: tuple,
 ) -> SourcingCost:
     """Season outcome and yearly costs of one policy: the buys ``cycles`` (their order-up-to levels).
 
@@ -276,17 +345,21 @@ def _season(
     cost = product.acquisition_cost(source)
     lost_j = [c.expected_lost_sales for c in cycles]
     left_j = [c.expected_leftover for c in cycles]
-    if k >= 2:  # the carry-in from the previous buy can exceed the lower last target
+    if k >= 2 and product.reorder_forecast != "level":  # learning: the spread of every re-order; the last's is used
+        w, e_std = spread[-1]
+        left_j[-1], lost_j[-1] = last_cycle(cycles[-2].order_qty, cycles[-1], mean, w, e_std, product.distribution)
+    elif k >= 2:  # the carry-in from the previous buy can exceed the lower last target
         w, e_std = spread
         left_j[-1], lost_j[-1] = last_cycle(cycles[-2].order_qty, cycles[-1], mean, w, e_std, product.distribution)
     sold = sum(mean * n - lost for lost in lost_j)
     lost = sum(lost_j)
-    written_off = left_j[-1]
+    written_off = left_j[-1] + unsold_test_units(product, source)
+    made = sold + left_j[-1] + tested_units(product, source)  # a test drop's units are made too
     on_hand = sum(left + (mean * n - lost) / 2.0 for left, lost in zip(left_j, lost_j)) / k
     seasons = wpy / season
     demand = mean * wpy
     transit_weeks, transit_value = product.in_transit(source)  # owned from the Incoterm's transfer
-    pipeline = (sold + written_off) / season * transit_weeks
+    pipeline = made / season * transit_weeks
     unit_cost = getattr(product, f"unit_cost_{source}")
     return SourcingCost(
         family=product.family,

@@ -36,9 +36,10 @@ from typing import Any
 import numpy as np
 
 from siting.costs.forecast import level_drift_var_per_week
+from siting.costs.learning import STEPS_PER_WEEK, commit_var, kalman_step, read_test_drop
 from siting.costs.products import ProductFamily, cost_default
-from siting.costs.season import sourcing_cost
-from siting.costs.skus import sku_family, sku_shares
+from siting.costs.season import noise_std_per_week, sourcing_cost, tested_units
+from siting.costs.skus import family_shares, sku_family
 from siting.costs.unit_cost import Source, family_cost
 from siting.errors import InputError
 
@@ -126,7 +127,7 @@ def simulate_family(
     N = seasons
     # every SKU on its own, at its exact Zipf share (not the model's demand classes), with the policy
     # the model chooses for it; the family's season is the sum of its SKUs'
-    skus = [sku_family(p, float(share)) for share in sku_shares(p.skus, p.sku_zipf_exponent)] if p.skus > 1 else [p]
+    skus = [sku_family(p, float(share)) for share in family_shares(p)] if p.skus > 1 else [p]
     cost = p.acquisition_cost(source)
     transit_weeks, transit_value = p.in_transit(source)
     carrying, unsold, lost_margin = np.zeros(N), np.zeros(N), np.zeros(N)
@@ -183,38 +184,64 @@ def _simulate_one(
 
     # events: (time, kind, buy) with kind 0 = arrival, 1 = order; the season runs from 0 to S
     events = sorted([(j * n - lead, 1, j) for j in range(k)] + [(j * n, 0, j) for j in range(k)] + [(S, 2, -1)])
+    mode = p.reorder_forecast
+    noise_var = noise_std_per_week(p) ** 2
+    p_c = commit_var(drift, cost_default("forecast_horizon_weeks"), lead) if mode != "level" else 0.0
     stock, level = np.zeros(N), np.ones(N)
+    if p_c > 0:  # the pre-season forecast's own error at the opener's commitment
+        level = level + math.sqrt(p_c) * rng.standard_normal(N)
+    estimate, known_var = np.ones(N), p_c  # the Kalman filter's level and its variance
+    test, test_left = tested_units(p, source), np.zeros(N)
+    read, gain0, p_open = read_test_drop(p_c, test, p.demand_mean_units_per_week, noise_var)
+    if gain0 > 0:  # the test drop sells before the opener is committed: its sales read the level
+        sales = test * level + math.sqrt(noise_var * test / p.demand_mean_units_per_week) * rng.standard_normal(N)
+        test_left = np.maximum(test - sales, 0.0)
+        estimate, known_var = 1.0 + gain0 * (sales / test - 1.0), p_open
     transit = np.zeros((N, k))
     sold, lost, held, ordered = np.zeros(N), np.zeros(N), np.zeros(N), np.zeros(N)
     now = events[0][0]
     for time, kind, j in events:
         d = time - now
         if d > 1e-12:
-            dW = rng.standard_normal((2, N))
-            step = math.sqrt(drift * d) * dW[0]
-            # integral of B over the interval given its start: cov with the step s^2 d^2 / 2, var s^2 d^3 / 3
-            integral = level * d + math.sqrt(drift) * (d**1.5 / 2.0 * dW[0] + d**1.5 / math.sqrt(12.0) * dW[1])
-            if now >= 0.0:  # selling season: demand, sales, stock held
-                demand = _demand(rng, integral, d, p, p.demand_std_units_per_week)
-                sale = np.minimum(stock, demand)
-                out = demand > stock
-                rate = np.where(demand != 0.0, demand, 1.0)
-                held += np.where(out, np.maximum(stock, 0.0) ** 2 * d / (2.0 * rate), d * (stock - demand / 2.0))
-                sold += sale
-                lost += demand - sale
-                stock -= sale
-            level = level + step
+            # learning reads sales in the filter's steps (:func:`siting.costs.learning.season_grid`)
+            steps = max(1, math.ceil(d * STEPS_PER_WEEK - 1e-9)) if mode == "kalman" and now >= 0.0 else 1
+            for _ in range(steps):
+                dd = d / steps
+                dW = rng.standard_normal((2, N))
+                step = math.sqrt(drift * dd) * dW[0]
+                # integral of B over the step given its start: cov with the step s^2 d^2 / 2, var s^2 d^3 / 3
+                integral = level * dd + math.sqrt(drift) * (dd**1.5 / 2.0 * dW[0] + dd**1.5 / math.sqrt(12.0) * dW[1])
+                if now >= 0.0:  # selling season: demand, sales, stock held
+                    demand = _demand(rng, integral, dd, p, p.demand_std_units_per_week)
+                    sale = np.minimum(stock, demand)
+                    out = demand > stock
+                    rate = np.where(demand != 0.0, demand, 1.0)
+                    held += np.where(out, np.maximum(stock, 0.0) ** 2 * dd / (2.0 * rate), dd * (stock - demand / 2.0))
+                    sold += sale
+                    lost += demand - sale
+                    stock -= sale
+                    if mode == "kalman":  # the demand seen (sales and the requests turned away) updates the level
+                        gain, known_var = kalman_step(known_var, dd, p.demand_mean_units_per_week, noise_var, drift)
+                        estimate = estimate + gain * (demand - p.demand_mean_units_per_week * estimate * dd)
+                    else:
+                        known_var += drift * dd
+                else:
+                    known_var += drift * dd
+                level = level + step
             now = time
         if kind == 0:
             stock += transit[:, j]
             transit[:, j] = 0.0
         elif kind == 1:
             cyc = policy.cycles[j]
-            if j == 0:
+            if j == 0 and gain0 > 0:  # after a test drop the opener scales with what it read
+                qty = np.maximum(cyc.order_qty + cyc.mean * (estimate - 1.0), 0.0)
+            elif j == 0:
                 qty = np.full(N, cyc.order_qty)
             else:
-                target = cyc.order_qty + cyc.mean * (level - 1.0)
+                seen = level if mode == "level" else estimate
+                target = cyc.order_qty + cyc.mean * (seen - 1.0)
                 qty = np.maximum(target - stock - transit.sum(axis=1), 0.0)
             transit[:, j] = qty
             ordered += qty
-    return sold, lost, held, ordered, stock
+    return sold, lost, held, ordered + test, stock + test_left

@@ -9,8 +9,13 @@ family's weekly demand; ``a = 0`` is equal shares. Each SKU is bought and made o
   their own mean, a negative binomial family's keep its variance-to-mean ratio; the pre-season
   forecast CV is the family's (a relative error);
 * offshore, the family's ``moq_offshore_units`` applies **per SKU** (per part number or per
-  style-colour-size, no pooling over a size curve); locally, ``moq_local_units`` is the
-  minimum run **per SKU**; everything else (lead times, review periods, prices) is the family's.
+  style-colour-size, no pooling over a size curve; ``moq_offshore_basis = "sku"``, the default) or
+  **per style with a size curve** (``"style"``: the family is one style whose buy of at least the
+  MOQ is split over its SKUs by their shares, so SKU ``i`` orders at least ``MOQ x s_i``); locally,
+  ``moq_local_units`` is the minimum run **per SKU**; everything else (lead times, review periods,
+  prices) is the family's. A test drop is split over the SKUs by their shares.
+* the shares may be given explicitly instead (``sku_popularity``, read from a CSV by
+  :func:`siting.costs.products.load_sku_popularity`).
 
 The family's cost is the sum over SKUs of the single-SKU season model
 (:func:`siting.costs.season.sourcing_cost`). To stay fast for thousands of part numbers, SKUs
@@ -34,7 +39,7 @@ import numpy as np
 
 from siting.costs.products import ProductFamily
 
-__all__ = ["CLASS_WIDTH", "sku_classes", "sku_shares", "sku_family", "sum_over_skus"]
+__all__ = ["CLASS_WIDTH", "family_shares", "sku_classes", "sku_shares", "sku_family", "sum_over_skus"]
 
 #: Relative width of a demand class: SKUs whose shares are within 5% of the class's top share are priced once.
 CLASS_WIDTH = 0.05
@@ -59,6 +64,13 @@ def sku_shares(skus: int, exponent: float) -> np.ndarray:
     return weights / weights.sum()
 
 
+def family_shares(product: ProductFamily) -> np.ndarray:
+    """The family's SKU shares, most popular first: its ``sku_popularity`` (from a CSV) or the Zipf curve."""
+    if product.sku_popularity:
+        return np.asarray(product.sku_popularity, dtype=float)
+    return sku_shares(product.skus, product.sku_zipf_exponent)
+
+
 @lru_cache(maxsize=256)
 def sku_classes(
     skus: int, exponent: float, width: float = CLASS_WIDTH, split: float = 0.0
@@ -69,7 +81,15 @@ def sku_classes(
     ``top / (1 + width)`` and on the same side of the share ``split`` (the print-on-demand
     threshold). ``sum(count x share)`` is 1.
     """
-    shares = sku_shares(skus, exponent)
+    return classes_of(tuple(sku_shares(skus, exponent)), width, split)
+
+
+@lru_cache(maxsize=256)
+def classes_of(
+    shares_given: tuple[float, ...], width: float = CLASS_WIDTH, split: float = 0.0
+) -> tuple[tuple[int, float], ...]:
+    """:func:`sku_classes` of given shares (non-increasing, summing to 1)."""
+    shares = np.asarray(shares_given, dtype=float)
     # class index: how many factors of (1 + width) below the top share; shares are non-increasing
     ratio = np.log(shares[0] / shares) / math.log1p(width)
     starts = [0]
@@ -88,6 +108,10 @@ def sku_family(product: ProductFamily, share: float) -> ProductFamily:
         product,
         demand_mean_units_per_week=product.demand_mean_units_per_week * share,
         demand_std_units_per_week=product.demand_std_units_per_week * math.sqrt(share),
+        test_drop_units=product.test_drop_units * share,
+        # per style with a size curve: the style's MOQ split over its SKUs by their shares
+        moq_offshore_units=product.moq_offshore_units * (share if product.moq_offshore_basis == "style" else 1.0),
+        sku_popularity=(),
         skus=1,
     )
 
@@ -95,5 +119,8 @@ def sku_family(product: ProductFamily, share: float) -> ProductFamily:
 def sum_over_skus(product: ProductFamily, one: Callable[[ProductFamily], object]) -> list[tuple[int, object]]:
     """``(count, one(sku family))`` per demand class of ``product``, most popular class first."""
     split = product.print_on_demand_below_units_per_week / product.demand_mean_units_per_week
-    classes = sku_classes(product.skus, product.sku_zipf_exponent, CLASS_WIDTH, split)
+    if product.sku_popularity:
+        classes = classes_of(product.sku_popularity, CLASS_WIDTH, split)
+    else:
+        classes = sku_classes(product.skus, product.sku_zipf_exponent, CLASS_WIDTH, split)
     return [(count, one(sku_family(product, share))) for count, share in classes]

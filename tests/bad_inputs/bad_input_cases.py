@@ -1261,6 +1261,32 @@ def _products_csv(column: str, value: str) -> Callable[[Path, Kit], Any]:
     return call
 
 
+def _history_csv(rows: str) -> Callable[[Path, Kit], Any]:
+    """The example products with demand from an order history CSV of ``rows`` (after family,sku,week,units)."""
+
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.costs import load_products, with_order_history
+        from siting.costs.products import example_products_path
+
+        (tmp / "history.csv").write_text("family,sku,week,units\n" + rows)
+        return with_order_history(load_products(example_products_path()), tmp / "history.csv")
+
+    return call
+
+
+def _popularity_csv(rows: str) -> Callable[[Path, Kit], Any]:
+    """The example products with a SKU popularity CSV of ``rows`` (after its header family,sku,share)."""
+
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.costs import load_products
+        from siting.costs.products import example_products_path
+
+        (tmp / "popularity.csv").write_text("family,sku,share\n" + rows)
+        return load_products(example_products_path(), sku_popularity=tmp / "popularity.csv")
+
+    return call
+
+
 def _snap_water(tolerance: Any) -> Callable[[Path, Kit], Any]:
     def call(tmp: Path, kit: Kit) -> Any:
         from siting.network import build_network, snap_to_edges
@@ -1576,6 +1602,90 @@ COST_API_CASES: list[ApiCase] = [
         )
     ],
     ApiCase("products-csv-skus-fraction", _products_csv("skus", "2.5"), "InputError", ("p.csv", "line 2", "'skus'")),
+    # learning from sales and test drops
+    *[
+        ApiCase(f"family-{name}-{label}", _family_with(name, value, **more), "InputError", (name,))
+        for name, value, label, more in (
+            ("reorder_forecast", "oracle", "unknown", {}),
+            ("reorder_forecast", "", "empty", {}),
+            ("reorder_forecast", float("nan"), "nan", {}),
+            ("test_drop_units", -50.0, "negative", {"reorder_forecast": "kalman"}),
+            ("test_drop_units", float("nan"), "nan", {"reorder_forecast": "kalman"}),
+            ("test_drop_units", float("inf"), "inf", {"reorder_forecast": "kalman"}),
+            ("test_drop_units", 1e6, "out-of-range", {"reorder_forecast": "kalman"}),
+            ("test_drop_units", 100.0, "without-learning", {"reorder_forecast": "level"}),
+            ("test_drop_units", "a few", "text", {"reorder_forecast": "kalman"}),
+        )
+    ],
+    ApiCase(
+        "products-csv-test-drop-without-learning",
+        _products_csv("test_drop_units", "100"),
+        "InputError",
+        ("p.csv", "line 2", "'test_drop_units'", "kalman"),
+    ),
+    *[
+        ApiCase(f"sku-popularity-{label}", _popularity_csv(body), "InputError", words)
+        for label, body, words in (
+            ("negative", "fashion_top,S,-1\n", ("line 2", "'share'")),
+            ("nan", "fashion_top,S,nan\n", ("line 2", "'share'")),
+            ("inf", "fashion_top,S,inf\n", ("line 2", "'share'")),
+            ("zero", "fashion_top,S,0\n", ("line 2", "'share'")),
+            ("empty", "", ("no SKUs",)),
+            ("duplicate", "fashion_top,S,1\nfashion_top,S,2\n", ("'S'", "twice")),
+            ("unknown-family", "nobody,S,1\n", ("'nobody'",)),
+        )
+    ],
+    ApiCase(
+        "family-moq-offshore-basis-unknown",
+        _family_with("moq_offshore_basis", "pallet"),
+        "InputError",
+        ("moq_offshore_basis",),
+    ),
+    ApiCase(
+        "family-sku-popularity-negative", _family_with("sku_popularity", (0.5, -0.1)), "InputError", ("sku_popularity",)
+    ),
+    *[
+        ApiCase(f"order-history-{label}", _history_csv(body), "InputError", words)
+        for label, body, words in (
+            ("units-negative", "spare_parts,a,1,-2\n", ("line 2", "'units'")),
+            ("units-nan", "spare_parts,a,1,nan\n", ("line 2", "'units'")),
+            ("units-inf", "spare_parts,a,1,inf\n", ("line 2", "'units'")),
+            ("week-fraction", "spare_parts,a,1.5,2\n", ("line 2", "'week'")),
+            ("week-negative", "spare_parts,a,-1,2\n", ("line 2", "'week'")),
+            ("empty", "", ("no orders",)),
+            ("duplicate-week", "spare_parts,a,1,2\nspare_parts,a,1,3\n", ("week 1", "twice")),
+            ("unknown-family", "nobody,a,1,2\n", ("'nobody'",)),
+            ("no-orders-above-zero", "spare_parts,a,1,0\n", ("no order above 0",)),
+        )
+    ],
+    ApiCase(
+        "croston-alpha-out-of-range",
+        lambda t, k: __import__("siting.costs", fromlist=["x"]).croston(
+            pd.DataFrame({"family": ["a"], "week": [1], "units": [1.0]}), alpha=1.5
+        ),
+        "InputError",
+        ("alpha",),
+    ),
+    ApiCase(
+        "products-csv-reorder-forecast-unknown",
+        _products_csv("reorder_forecast", "perfect"),
+        "InputError",
+        ("p.csv", "line 2", "'reorder_forecast'"),
+    ),
+    ApiCase(
+        "information-value-test-drop-zero",
+        lambda t, k: __import__("siting.costs", fromlist=["x"]).information_value(_a_family(), test_drop_units=0.0),
+        "InputError",
+        ("test_drop_units",),
+    ),
+    ApiCase(
+        "information-value-test-drop-nan",
+        lambda t, k: __import__("siting.costs", fromlist=["x"]).information_value(
+            _a_family(), test_drop_units=float("nan")
+        ),
+        "InputError",
+        ("test_drop_units",),
+    ),
     ApiCase(
         "family-markdown-below-salvage",
         _family_with("markdown_sell_through", 0.5, markdown_price_per_unit=0.1),

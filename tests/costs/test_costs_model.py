@@ -262,6 +262,8 @@ def test_example_families_show_both_outcomes_for_readable_reasons():
 
 
 def test_frontier_value_is_where_the_saving_changes_sign():
+    from siting.costs.families import MAP_INPUT
+
     mix = mix_for_demand(load_products(example_products_path()), 8008.0)
     units = 8008.0 * 52
     kw = dict(site_cost_per_yr=0.3 * units, delivery_cost_per_yr=0.8 * units, offshore_delivery_cost_per_yr=1.1 * units)
@@ -284,7 +286,8 @@ def test_frontier_value_is_where_the_saving_changes_sign():
         assert (s_lo > 0) != (s_hi > 0) or abs(s_lo) < 1e-3 or abs(s_hi) < 1e-3, r
     limited = table[(table["family"] == "artist_collab")]
     assert len(limited) == 7
-    assert set(curves["input"]) == {"forecast_cv_preseason", "moq_offshore_units", "season_weeks"}
+    # the three sweeps, and the figure's forecast CV x offshore MOQ map (issue 22)
+    assert set(curves["input"]) == {"forecast_cv_preseason", "moq_offshore_units", "season_weeks", MAP_INPUT}
 
 
 def test_defaults_are_sourced_and_grids_dated():
