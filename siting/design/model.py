@@ -161,18 +161,21 @@ def build_model(pb: DesignProblem, *, late_penalty_per_unit: float = 0.0) -> Des
         hi=np.zeros(n_s * n_t),
     )
 
-    # offshore volumes (bought brand-wide) on their cost curves
+    # offshore volumes (bought brand-wide: one buy per family, or per group of family rows) on their cost curves
     offshore_seg = []
+    buy = pb.buy_of_family()
     for f, curve in enumerate(pb.offshore_curves):
-        has = (dem[f].sum(axis=0) > 0).astype(float)
+        rows = np.flatnonzero(buy == f)
+        has = (dem[rows].sum(axis=(0, 1)) > 0).astype(float)
         delta, dv = _segments(m, f"offshore_{f}", curve, (n_t,), weeks, has)
         offshore_seg.append(delta)
         k = delta.shape[-1]
+        n_in = len(rows) * n_j
         m.add_rows(
             f"volume_offshore_{f}",
-            np.r_[np.repeat(np.arange(n_t)[None, :], n_j, axis=0).ravel(), np.repeat(np.arange(n_t), k)],
-            np.r_[yo[f].ravel(), delta.ravel()],
-            np.r_[np.ones(n_j * n_t), -np.tile(dv, n_t)],
+            np.r_[np.tile(np.arange(n_t), n_in), np.repeat(np.arange(n_t), k)],
+            np.r_[yo[rows].ravel(), delta.ravel()],
+            np.r_[np.ones(n_in * n_t), -np.tile(dv, n_t)],
             lo=np.zeros(n_t),
             hi=np.zeros(n_t),
         )

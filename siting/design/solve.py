@@ -117,18 +117,24 @@ def _tables(dm: DesignModel, pb: DesignProblem, sol: MilpSolution, policy: str) 
     off_cpu = np.zeros_like(offshore)
     exact = float((pb.fixed_cost_per_yr * opened).sum())
     hours = np.zeros((len(pb.site_ids), n_t))
+    buy = pb.buy_of_family()  # offshore: one buy per family, or per group of family rows (a national design)
+    bought = np.zeros((len(pb.offshore_curves), n_t))
+    np.add.at(bought, buy, offshore)
     for f in range(n_f):
-        lc, oc = pb.local_curves[f], pb.offshore_curves[f]
+        lc, oc = pb.local_curves[f], pb.offshore_curves[buy[f]]
         with np.errstate(divide="ignore", invalid="ignore"):
             local_cpu[f] = np.where(local[f] > 1e-9, lc.cost_at(local[f]) / local[f], 0.0)
-            off_cpu[f] = np.where(offshore[f] > 1e-9, oc.cost_at(offshore[f]) / offshore[f], 0.0)
+            vol = bought[buy[f]]
+            off_cpu[f] = np.where(vol > 1e-9, oc.cost_at(vol) / vol, 0.0)
         fam = pb.families[f]
         for s, t in zip(*np.nonzero(local[f] > 1e-9)):
             cost, runs = exact_cost_per_week(fam, "local", float(local[f, s, t]))
             exact += weeks[t] * cost
         hours += pb.machine_hours_per_unit[f] * local[f] + pb.changeover_hours_per_run[f] * lc.runs_at(local[f])
-        for t in np.flatnonzero(offshore[f] > 1e-9):
-            exact += weeks[t] * exact_cost_per_week(fam, "offshore", float(offshore[f, t]))[0]
+    for g, oc in enumerate(pb.offshore_curves):
+        for t in np.flatnonzero(bought[g] > 1e-9):
+            extra = oc.brand_extra_units_per_week
+            exact += weeks[t] * exact_cost_per_week(pb.buy_family(g), "offshore", float(bought[g, t]), extra)[0]
     rows = []
     xv = x[dm.x_cols]
     for i in np.flatnonzero(xv > 1e-7):

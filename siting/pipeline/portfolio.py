@@ -239,6 +239,7 @@ def city_portfolio(
         crossdock_cost_per_unit=(trunk + popt.crossdock_handling_per_unit) if popt.crossdock else None,
         time_limit_s=popt.time_limit_s,
         mip_gap=popt.mip_gap,
+        brand_units_per_week=options.costs.brand_units_per_week,
     )
 
 

@@ -98,7 +98,8 @@ def run_options(cities: Sequence[CityInputs], options: RankOptions | None) -> Ra
     Returns
     -------
     RankOptions
-        With the weights normalised once for every city (logged once if rescaled).
+        With the weights normalised once for every city (logged once if rescaled) and the brand
+        volume of offshore buys resolved (``costs.brand_units_per_week``, family -> units a week).
     """
     names = [c.name for c in cities]
     if not names:
@@ -106,6 +107,9 @@ def run_options(cities: Sequence[CityInputs], options: RankOptions | None) -> Ra
     if len(set(names)) != len(names):
         raise InputError(f"city names must be unique in one run; got {names}.")
     options = options or RankOptions()
+    from siting.pipeline.brand_frame import brand_frame
+
+    options = brand_frame(cities, options)  # offshore buys in the brand's volume (siting.costs.brand)
     return dataclasses.replace(options, weights=normalise_weights(options.weights))
 
 

@@ -2123,3 +2123,71 @@ CLI_CASES += [
         ("tour_sample_sites",),
     ),
 ]
+
+
+def _brand_run(brand: Any, units: tuple[float, ...] = (10.0, 20.0)) -> Callable[[Path, Kit], Any]:
+    """The brand volume frame of a two-city run (siting.pipeline.brand_frame) with ``brand_units_per_week``."""
+
+    def call(tmp: Path, kit: Kit) -> Any:
+        import types
+
+        from siting.costs import load_products
+        from siting.costs.products import example_products_path
+        from siting.pipeline import CostOptions, RankOptions
+        from siting.pipeline.brand_frame import brand_frame
+
+        cities = [
+            types.SimpleNamespace(
+                name=f"c{i}",
+                stores=pd.DataFrame({"store_id": ["s"], "demand_units_per_week": [u]}),
+                products=(),
+                demand_shares=None,
+            )
+            for i, u in enumerate(units)
+        ]
+        products = tuple(load_products(example_products_path()))
+        return brand_frame(cities, RankOptions(costs=CostOptions(products=products, brand_units_per_week=brand)))
+
+    return call
+
+
+def _brand_cost(city_units: float, brand_units: float) -> Callable[[Path, Kit], Any]:
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.costs import load_products
+        from siting.costs.brand import brand_family_cost
+        from siting.costs.products import example_products_path
+
+        return brand_family_cost(load_products(example_products_path())[0], city_units, brand_units)
+
+    return call
+
+
+#: The brand volume frame of offshore buys ([rank] brand_units_per_week, siting.costs.brand).
+BRAND_API_CASES: list[ApiCase] = [
+    ApiCase("brand-negative", _options_group("costs", brand_units_per_week=-1.0), "InputError", ("brand_units",)),
+    ApiCase("brand-zero", _options_group("costs", brand_units_per_week=0.0), "InputError", ("brand_units", "> 0")),
+    ApiCase("brand-nan", _options_group("costs", brand_units_per_week=float("nan")), "InputError", ("brand_units",)),
+    ApiCase("brand-inf", _options_group("costs", brand_units_per_week=float("inf")), "InputError", ("brand_units",)),
+    ApiCase(
+        "brand-family-negative",
+        _options_group("costs", brand_units_per_week={"basic_tshirt": -2.0}),
+        "InputError",
+        ("brand_units_per_week", "basic_tshirt"),
+    ),
+    ApiCase("brand-below-run", _brand_run(29.0), "InputError", ("brand_units_per_week = 29", "below the run's own")),
+    ApiCase("brand-missing-family", _brand_run({"basic_tshirt": 1e6}), "InputError", ("no volume for family",)),
+    ApiCase("brand-empty-mapping", _brand_run({}), "InputError", ("no volume for family",)),
+    ApiCase("brand-cost-below-city", _brand_cost(100.0, 50.0), "InputError", ("below the city's own demand",)),
+    ApiCase("brand-cost-nan", _brand_cost(100.0, float("nan")), "InputError", ("brand volume", "finite")),
+]
+
+API_CASES += BRAND_API_CASES
+
+CLI_CASES += [
+    CliCase(
+        "scenario-brand-negative",
+        lambda t, k: ["rank", _scenario(t, k, "[rank]\nbrand_units_per_week = -5\n"), "--out", "out", "--no-map"],
+        2,
+        ("brand_units_per_week",),
+    ),
+]
