@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from siting.design.curves import CostCurve
+from siting.design.hubs import add_hub_routes
 from siting.design.problem import DesignProblem
 from siting.milp import Model
 
@@ -36,6 +37,8 @@ class DesignModel:
     yd_cols: np.ndarray = field(repr=False)  # (j, t)
     xd_lanes: np.ndarray = field(repr=False)  # indices into on-time lanes that cross-dock
     yx_cols: np.ndarray = field(repr=False)  # (len(xd_lanes), t)
+    hub_open_cols: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)  # (h,)
+    yh_cols: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int64), repr=False)  # (routes, t)
 
 
 def _segments(m: Model, name: str, curve: CostCurve, lead: tuple[int, ...], weeks: np.ndarray, ub: np.ndarray):
@@ -192,9 +195,10 @@ def build_model(pb: DesignProblem, *, late_penalty_per_unit: float = 0.0) -> Des
     xd_cost = pb.crossdock_cost_per_unit[pb.lanes[xd, 0]] + pb.lane_cost_per_unit[xd]
     yx = m.add_vars("crossdock", (len(xd), n_t), cost=xd_cost[:, None] * weeks[None, :])
     jt_x = (pb.lanes[xd, 1][:, None] * n_t + np.arange(n_t)[None, :]).ravel()
-    route_rows = np.r_[np.tile(np.arange(n_j * n_t), n_f), np.arange(n_j * n_t), jt_x]
-    route_cols = np.r_[yo.ravel(), yd.ravel(), yx.ravel()]
-    route_vals = np.r_[np.ones(yo.size), -np.ones(yd.size), -np.ones(yx.size)]
+    hub_open, yh, (h_rows, h_cols, h_vals) = add_hub_routes(m, pb.hubs, dem.sum(axis=0), weeks)  # optional hubs
+    route_rows = np.r_[np.tile(np.arange(n_j * n_t), n_f), np.arange(n_j * n_t), jt_x, h_rows]
+    route_cols = np.r_[yo.ravel(), yd.ravel(), yx.ravel(), h_cols]
+    route_vals = np.r_[np.ones(yo.size), -np.ones(yd.size), -np.ones(yx.size), h_vals]
     m.add_rows("routes", route_rows, route_cols, route_vals, lo=np.zeros(n_j * n_t), hi=np.zeros(n_j * n_t))
     if len(xd):  # cross-dock only at an open site, at most the store's units (per pair: a tight link)
         n = yx.size
@@ -224,4 +228,6 @@ def build_model(pb: DesignProblem, *, late_penalty_per_unit: float = 0.0) -> Des
         yd,
         xd,
         yx,
+        hub_open,
+        yh,
     )

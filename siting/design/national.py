@@ -11,11 +11,20 @@ import pandas as pd
 
 from siting.costs.brand import brand_family
 from siting.design.curves import cost_curve
+from siting.design.hubs import Hubs
+from siting.design.model import build_model
 from siting.design.problem import DesignProblem
-from siting.design.solve import Design, Portfolio, portfolio
-from siting.errors import InputError
+from siting.design.solve import Design, Portfolio, _as_solution, _solve, _tables, portfolio, solve_design
+from siting.errors import InfeasibleError, InputError
 
-__all__ = ["NationalDesign", "national_problem", "national_design", "cluster_slice"]
+__all__ = [
+    "NationalDesign",
+    "national_problem",
+    "national_design",
+    "national_table",
+    "cluster_slice",
+    "cluster_portfolios",
+]
 
 #: Separates a cluster's name from a site, store or family name in the national problem's ids.
 SEP = "\x1f"
@@ -112,6 +121,7 @@ def national_problem(
         blocks.append((len(rows) - len(pb.families), j0, pb.demand_units_per_week))
         s0 += len(pb.site_ids)
         j0 += len(pb.store_ids)
+    hubs = _hubs(problems)
     dem = np.zeros((len(rows), j0, n_t))
     for r0, j_start, d in blocks:
         dem[r0 : r0 + d.shape[0], j_start : j_start + d.shape[1]] = d
@@ -163,6 +173,31 @@ def national_problem(
         offshore_curves=tuple(offshore_curves),
         offshore_group=group,
         offshore_families=tuple(offshore_families),
+        hubs=hubs,
+    )
+
+
+def _hubs(problems: Mapping[str, DesignProblem]) -> Hubs | None:
+    """The clusters' candidate hubs side by side (ids ``cluster + SEP + hub``), store indices offset."""
+    if all(pb.hubs is None for pb in problems.values()):
+        return None
+    ids, fixed, routes, cost, stores = [], [], [], [], []
+    h0 = j0 = 0
+    for name, pb in problems.items():
+        if pb.hubs is not None:
+            ids += [f"{name}{SEP}{h}" for h in pb.hubs.hub_ids]
+            fixed.append(pb.hubs.fixed_cost_per_yr)
+            routes.append(pb.hubs.routes + [h0, j0])
+            cost.append(pb.hubs.route_cost_per_unit)
+            h0 += len(pb.hubs.hub_ids)
+        stores += [f"{name}{SEP}{j}" for j in pb.store_ids]
+        j0 += len(pb.store_ids)
+    return Hubs(
+        tuple(ids),
+        np.concatenate(fixed),
+        np.vstack(routes).astype(np.int64).reshape(-1, 2),
+        np.concatenate(cost),
+        tuple(stores),
     )
 
 
@@ -173,12 +208,14 @@ def national_design(
     time_limit_s: float = 60.0,
     mip_gap: float = 1e-4,
     late_penalty_per_unit: float = 1e-3,
+    start_levels: Mapping[str, Mapping[str, str]] | None = None,
 ) -> NationalDesign:
     """Solve one design across the clusters (:func:`national_problem`): hybrid, all-offshore, all-local.
 
     One MILP: the clusters share only the offshore buys, so the model is the clusters' models
     side by side plus one brand-wide piecewise-linear cost curve per family. The solver's gap is
-    proven on the whole (``portfolio.hybrid.gap``); no decomposition.
+    proven on the whole (``portfolio.hybrid.gap``, against the national MILP's own bound); no
+    decomposition. The hybrid never costs more than either pure policy.
 
     Parameters
     ----------
@@ -187,20 +224,52 @@ def national_design(
     brand_units_per_week : mapping, optional
     time_limit_s, mip_gap, late_penalty_per_unit : float
         See :func:`siting.design.portfolio`.
+    start_levels : mapping, optional
+        Cluster -> {site: level} of each cluster's own design: the national hybrid first solves
+        with those sites at those levels (and no others), and starts from that design when it
+        beats both pure policies (a large national MILP may otherwise stop at the pure design).
 
     Returns
     -------
     NationalDesign
     """
     pb = national_problem(problems, brand_units_per_week=brand_units_per_week)
-    result, _ = portfolio(pb, time_limit_s=time_limit_s, mip_gap=mip_gap, late_penalty_per_unit=late_penalty_per_unit)
-    return NationalDesign(pb, result, tuple(problems))
+    if start_levels is None:
+        result, _ = portfolio(
+            pb, time_limit_s=time_limit_s, mip_gap=mip_gap, late_penalty_per_unit=late_penalty_per_unit
+        )
+        return NationalDesign(pb, result, tuple(problems))
+    dm = build_model(pb, late_penalty_per_unit=late_penalty_per_unit)
+    off = solve_design(pb, "offshore", time_limit_s=time_limit_s, mip_gap=mip_gap, model=dm)
+    try:
+        loc: Design | None = solve_design(pb, "local", time_limit_s=time_limit_s, mip_gap=mip_gap, model=dm)
+    except InfeasibleError:
+        loc = None
+    best = off if loc is None or off.cost_per_yr <= loc.cost_per_yr else loc
+    # the clusters' own designs (each priced in the brand frame) as a start: their site levels fixed
+    wanted = {f"{c}{SEP}{s}": lev for c, levels in start_levels.items() for s, lev in levels.items()}
+    fixed = [pb.level_names.index(wanted[s]) if s in wanted else -1 for s in pb.site_ids]
+    start: np.ndarray | None = best.x
+    first = _solve(dm, pb, "hybrid", time_limit_s=time_limit_s, mip_gap=mip_gap, fixed_levels=fixed)
+    if first.has_solution and first.objective < best.cost_per_yr:
+        start = first.x
+    hyb = solve_design(pb, "hybrid", time_limit_s=time_limit_s, mip_gap=mip_gap, model=dm, start=start, heuristic=False)
+    if hyb.cost_per_yr > best.cost_per_yr:  # the solver kept a worse incumbent: the pure design is a hybrid too
+        hyb = _tables(dm, pb, _as_solution(dm, best, hyb), "hybrid")
+    return NationalDesign(pb, Portfolio(hyb, off, loc), tuple(problems))
 
 
 def _split(value: object) -> tuple[str, str]:
     text = str(value)
     cluster, _, name = text.partition(SEP)
     return (cluster, name) if name or SEP in text else ("", text)
+
+
+def _local_site(name: str) -> str:
+    """A site or ``hub:`` route name in its cluster's words."""
+    if name.startswith("hub:"):
+        return "hub:" + _split(name.removeprefix("hub:"))[1]
+    return _split(name)[1]
 
 
 def national_table(design: Design) -> pd.DataFrame:
@@ -212,7 +281,7 @@ def national_table(design: Design) -> pd.DataFrame:
     cluster = [_split(j)[0] for j in table["store_id"]]
     table["store_id"] = [_split(j)[1] for j in table["store_id"]]
     table["family"] = [_split(f)[1] for f in table["family"]]
-    table["site"] = ["; ".join(_split(s)[1] for s in str(v).split("; ")) if v else "" for v in table["site"]]
+    table["site"] = ["; ".join(_local_site(s) for s in str(v).split("; ")) if v else "" for v in table["site"]]
     table.insert(0, "cluster", cluster)
     return table
 
@@ -230,7 +299,38 @@ def cluster_slice(design: Design, cluster: str, fixed_cost_per_yr: float) -> Des
     cap = cap[keep].reset_index(drop=True)
     cap["site"] = [_split(s)[1] for s in cap["site"]]
     levels = {_split(s)[1]: lev for s, lev in design.levels.items() if _split(s)[0] == cluster}
+    hubs = tuple(_split(h)[1] for h in design.hubs if _split(h)[0] == cluster)
     cost = float(mine["cost_per_yr"].sum()) + float(fixed_cost_per_yr)
     return dataclasses.replace(
-        design, levels=levels, portfolio=mine, capacity=cap, cost_per_yr=cost, exact_cost_per_yr=cost
+        design, levels=levels, portfolio=mine, capacity=cap, cost_per_yr=cost, exact_cost_per_yr=cost, hubs=hubs
     )
+
+
+def cluster_portfolios(design: NationalDesign) -> dict[str, Portfolio]:
+    """Each cluster's part of the national hybrid, all-offshore and all-local designs (its own ids).
+
+    Returns
+    -------
+    dict
+        Cluster -> :class:`Portfolio` whose designs are :func:`cluster_slice` of the national ones.
+    """
+    pb = design.problem
+
+    def fixed(d: Design, cluster: str) -> float:
+        sites = sum(
+            pb.fixed_cost_per_yr[pb.site_ids.index(s), pb.level_names.index(lev)]
+            for s, lev in d.levels.items()
+            if _split(s)[0] == cluster
+        )
+        hubs = pb.hubs
+        mine = [h for h in d.hubs if _split(h)[0] == cluster]
+        opened = sum(hubs.fixed_cost_per_yr[hubs.hub_ids.index(h)] for h in mine) if hubs is not None else 0.0
+        return float(sites + opened)
+
+    p = design.portfolio
+    out = {}
+    for c in design.clusters:
+        local = None if p.all_local is None else cluster_slice(p.all_local, c, fixed(p.all_local, c))
+        hybrid = cluster_slice(p.hybrid, c, fixed(p.hybrid, c))
+        out[c] = Portfolio(hybrid, cluster_slice(p.all_offshore, c, fixed(p.all_offshore, c)), local)
+    return out

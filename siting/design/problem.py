@@ -11,6 +11,7 @@ import pandas as pd
 
 from siting.costs import ProductFamily
 from siting.design.curves import CostCurve, cost_curve
+from siting.design.hubs import Hubs
 from siting.errors import InfeasibleError, InputError, MissingColumnError
 
 __all__ = ["DesignProblem", "design_problem"]
@@ -53,6 +54,8 @@ class DesignProblem:
     #: ``offshore_families``; None: one buy per row.
     offshore_group: np.ndarray | None = field(default=None, repr=False)
     offshore_families: tuple[ProductFamily, ...] | None = field(default=None, repr=False)
+    #: Candidate fulfilment hubs (:mod:`siting.design.hubs`), store indices in ``store_ids`` order; None: none.
+    hubs: Hubs | None = field(default=None, repr=False)
 
     def buy_of_family(self) -> np.ndarray:
         """The offshore buy (index into ``offshore_curves``) of each family row."""
@@ -116,6 +119,7 @@ def design_problem(
     seasons: Mapping[str, float],
     rel_tol: float = 0.01,
     brand_units_per_week: Mapping[str, float] | None = None,
+    hubs: Hubs | None = None,
 ) -> DesignProblem:
     """Check the design inputs and precompute the cost curves.
 
@@ -147,6 +151,9 @@ def design_problem(
         these: offshore is then priced as these stores' share of the brand's buy
         (:mod:`siting.costs.brand`), the rest of the brand (its volume minus the family's
         ``demand_mean_units_per_week``) assumed offshore.
+    hubs : Hubs, optional
+        Candidate fulfilment hubs and their routes (:func:`siting.design.hubs.hub_routes`, store
+        ids as given there): offshore goods may reach a store through an opened hub.
 
     Returns
     -------
@@ -276,6 +283,12 @@ def design_problem(
     on_time = keep & promise
     reach = np.zeros(n_j, bool)
     reach[pairs[on_time, 1]] = True
+    if hubs is not None:  # routes to stores with demand, in this problem's store order
+        on = np.array([sid in j_index for sid in (hubs.store_ids[j] for j in hubs.routes[:, 1])], dtype=bool)
+        routes = hubs.routes[on].copy()
+        routes[:, 1] = [j_index[hubs.store_ids[j]] for j in routes[:, 1]]
+        hubs = Hubs(hubs.hub_ids, hubs.fixed_cost_per_yr, routes, hubs.route_cost_per_unit[on], stores)
+        reach[routes[:, 1]] = True
     stranded = np.flatnonzero(~reach & ~direct_ok & (dem.sum(axis=(0, 2)) > 0))
     if len(stranded):
         raise InfeasibleError(
@@ -318,4 +331,5 @@ def design_problem(
         families=tuple(fam_list),
         local_curves=tuple(local),
         offshore_curves=tuple(offshore),
+        hubs=hubs,
     )

@@ -28,7 +28,8 @@ class Design:
     ``status`` is the solver's honest status ("optimal" only at a proven gap <= 1e-4);
     ``cost_per_yr`` is the objective on the piecewise-linear curves, ``bound_per_yr`` the proven
     lower bound, ``exact_cost_per_yr`` the same design priced with the exact cost model.
-    ``levels`` maps every opened site to its capacity level.
+    ``levels`` maps every opened site to its capacity level; ``hubs`` lists the opened hubs
+    (their routes are the ``portfolio`` rows whose ``site`` reads ``hub:<id>``).
     """
 
     policy: str
@@ -42,6 +43,7 @@ class Design:
     portfolio: pd.DataFrame = field(repr=False)
     capacity: pd.DataFrame = field(repr=False)
     x: np.ndarray = field(repr=False)
+    hubs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -164,16 +166,28 @@ def _tables(dm: DesignModel, pb: DesignProblem, sol: MilpSolution, policy: str) 
         s, j = pb.lanes[lane]
         route_cost[j, t] += yx[r, t] * (pb.crossdock_cost_per_unit[s] + pb.lane_cost_per_unit[lane])
         via.setdefault((j, t), []).append((pb.site_ids[s], yx[r, t]))
+    hubs = pb.hubs
+    opened_hubs: tuple[str, ...] = ()
+    if hubs is not None and dm.yh_cols.size:  # offshore through an opened hub (siting.design.hubs)
+        yh = x[dm.yh_cols]
+        for q, t in zip(*np.nonzero(yh > 1e-7)):
+            h, j = hubs.routes[q]
+            route_cost[j, t] += yh[q, t] * hubs.route_cost_per_unit[q]
+            via.setdefault((j, t), []).append((f"hub:{hubs.hub_ids[h]}", yh[q, t]))
+        is_open = np.round(x[dm.hub_open_cols]) > 0.5
+        opened_hubs = tuple(h for h, o in zip(hubs.hub_ids, is_open) if o)
+        exact += float((hubs.fixed_cost_per_yr * is_open).sum())
     total_off = yo.sum(axis=0)
     for f, j, t in zip(*np.nonzero(yo > 1e-7)):
         units = yo[f, j, t]
         deliver = route_cost[j, t] / total_off[j, t]
         routes = via.get((j, t), [])
         site = "; ".join(name for name, _ in routes) if routes else ""
+        kinds = "/".join(sorted({"hub" if name.startswith("hub:") else "site" for name, _ in routes}))
         source = (
             "offshore direct"
             if not routes
-            else ("offshore via site" if yd[j, t] <= 1e-7 else "offshore direct + via site")
+            else (f"offshore via {kinds}" if yd[j, t] <= 1e-7 else f"offshore direct + via {kinds}")
         )
         cost = units * (off_cpu[f, t] + deliver) * weeks[t]
         rows.append((site, pb.family_names[f], pb.store_ids[j], pb.season_names[t], source, units, cost))
@@ -190,7 +204,8 @@ def _tables(dm: DesignModel, pb: DesignProblem, sol: MilpSolution, policy: str) 
         cap, columns=["site", "level", "season", "hours_per_week", "used_hours_per_week", "utilisation"]
     )
     levels = {pb.site_ids[s]: pb.level_names[level[s]] for s in np.flatnonzero(level >= 0)}
-    return Design(policy, sol.status, sol.gap, sol.objective, sol.bound, exact, sol.time_s, levels, table, capacity, x)
+    status, gap, obj, bound = sol.status, sol.gap, sol.objective, sol.bound
+    return Design(policy, status, gap, obj, bound, exact, sol.time_s, levels, table, capacity, x, opened_hubs)
 
 
 def solve_design(

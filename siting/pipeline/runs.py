@@ -127,7 +127,14 @@ def combine_cities(results: Mapping[str, CityResult], options: RankOptions) -> R
     -------
     RunResult
     """
-    return RunResult(cities=_overall(dict(results), options), options=options)
+    cities = _overall(dict(results), options)
+    national = None
+    designs = {n: c.design for n, c in cities.items() if getattr(c, "design", None) is not None}
+    if options.portfolio.enabled and len(designs) > 1:
+        from siting.pipeline.national_design import national_run
+
+        national, cities = national_run(cities, designs, options)
+    return RunResult(cities=cities, options=options, national=national)
 
 
 # ----------------------------------------------------------------------------- best k-site sets

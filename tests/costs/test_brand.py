@@ -79,9 +79,9 @@ def test_tiny_cluster_pays_the_brand_cost_per_unit():
     alone = landed_cost(gharb, "offshore").per_unit
     shared = landed_cost(gharb, "offshore", brand_units_per_week=volumes).per_unit
     brand = landed_cost(malta, "offshore").per_unit
-    assert alone > 100.0
+    assert alone == pytest.approx(118.53, abs=0.01)  # docs/portfolio.md quotes these two
     assert shared == pytest.approx(brand, rel=1e-12)
-    assert shared < 11.0
+    assert shared == pytest.approx(10.52, abs=0.01)
     table = family_costs(gharb, brand_units_per_week=volumes)
     assert table["units_per_yr"].sum() == pytest.approx(GHARB_UNITS * 52.0)
     assert (table["landed_cost_offshore_per_unit"] < family_costs(gharb)["landed_cost_offshore_per_unit"]).all()
