@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -287,7 +288,10 @@ def _hub_routes(
 
     table = options.portfolio.hubs
     points = gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table["lon"], table["lat"]), crs=4326)
-    snapped = snap(G, points, max_distance_m=options.reach.max_snap_distance_m)
+    with warnings.catch_warnings():  # hubs of other cities are off this network: expected, logged below
+        warnings.simplefilter("ignore", UserWarning)
+        snapped = snap(G, points, max_distance_m=options.reach.max_snap_distance_m)
+    log.info("%d of %d candidate hubs on this network", len(snapped), len(table))
     if snapped.empty:
         log.info("no candidate hub within %.0f m of this network", options.reach.max_snap_distance_m)
         return None

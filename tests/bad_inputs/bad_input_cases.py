@@ -2191,3 +2191,68 @@ CLI_CASES += [
         ("brand_units_per_week",),
     ),
 ]
+
+
+_HUB_HEADER = "hub_id,lon,lat,handling_cost_per_unit,turnaround_s,fixed_cost_per_yr\n"
+
+
+def _hubs_file(body: str) -> Callable[[Path, Kit], Any]:
+    """A hubs CSV (header + ``body``) read by ``siting.design.hubs.read_hubs``."""
+
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.design.hubs import read_hubs
+
+        return read_hubs(tmp / text(tmp, "hubs.csv", _HUB_HEADER + body))
+
+    return call
+
+
+#: Candidate fulfilment hubs of the portfolio design ([costs] hubs, siting.design.hubs).
+HUB_API_CASES: list[ApiCase] = [
+    ApiCase("hubs-handling-negative", _hubs_file("h,26.9,60.5,-0.1,600,0\n"), "InputError", ("handling_cost",)),
+    ApiCase("hubs-handling-nan", _hubs_file("h,26.9,60.5,nan,600,0\n"), "InputError", ("handling_cost", "hub_id='h'")),
+    ApiCase("hubs-turnaround-inf", _hubs_file("h,26.9,60.5,0.1,inf,0\n"), "InputError", ("turnaround_s",)),
+    ApiCase("hubs-turnaround-over-a-week", _hubs_file("h,26.9,60.5,0.1,700000,0\n"), "InputError", ("at most",)),
+    ApiCase("hubs-fixed-negative", _hubs_file("h,26.9,60.5,0.1,600,-5\n"), "InputError", ("fixed_cost_per_yr",)),
+    ApiCase("hubs-empty", _hubs_file(""), "InputError", ("no hubs",)),
+    ApiCase(
+        "hubs-duplicate-id", _hubs_file("h,26.9,60.5,0.1,600,0\nh,26.8,60.4,0.1,600,0\n"), "InputError", ("'h'", "once")
+    ),
+    ApiCase("hubs-id-missing", _hubs_file(",26.9,60.5,0.1,600,0\n"), "InputError", ("empty hub_id",)),
+    ApiCase("hubs-lat-out-of-range", _hubs_file("h,26.9,95,0.1,600,0\n"), "InputError", ("'lat'", "90")),
+    ApiCase("hubs-lon-text", _hubs_file("h,east,60.5,0.1,600,0\n"), "InputError", ("'lon'", "'east'")),
+    ApiCase(
+        "hubs-column-missing",
+        lambda t, k: __import__("siting.design.hubs", fromlist=["read_hubs"]).read_hubs(
+            t / text(t, "hubs.csv", "hub_id,lon,lat\nh,26.9,60.5\n")
+        ),
+        "MissingColumnError",
+        ("handling_cost_per_unit",),
+    ),
+    ApiCase(
+        "hubs-file-missing", lambda t, k: _portfolio(hubs=str(t / "nowhere.csv"))(t, k), "InputError", ("not found",)
+    ),
+]
+
+API_CASES += HUB_API_CASES
+
+CLI_CASES += [
+    CliCase(
+        "scenario-hubs-negative-handling",
+        lambda t, k: [
+            "rank",
+            _scenario(t, k, f'[costs]\nhubs = "{text(t, "hubs.csv", _HUB_HEADER + "h,26.9,60.5,-1,600,0")}"\n'),
+            "--out",
+            "out",
+            "--no-map",
+        ],
+        2,
+        ("costs.hubs", "handling_cost_per_unit"),
+    ),
+    CliCase(
+        "scenario-hubs-missing-file",
+        lambda t, k: ["rank", _scenario(t, k, '[costs]\nhubs = "no_hubs.csv"\n'), "--out", "out", "--no-map"],
+        2,
+        ("costs.hubs", "not found"),
+    ),
+]
