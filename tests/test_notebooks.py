@@ -12,13 +12,14 @@ import pytest
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.py"))
 
 
-def test_there_are_five_notebooks() -> None:
+def test_there_are_six_notebooks() -> None:
     assert [p.stem for p in NOTEBOOKS] == [
         "01_quick_start",
         "02_bring_your_own_city",
         "03_business_case",
         "04_shared_network",
         "05_portfolio",
+        "06_national_malta",
     ]
 
 
@@ -54,4 +55,4 @@ def test_notebooks_execute(tmp_path: Path) -> None:
         env=env,
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    assert "5 passed" in proc.stdout
+    assert "6 passed" in proc.stdout

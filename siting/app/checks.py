@@ -53,6 +53,8 @@ def check_inputs(scenario: Scenario) -> list[str]:
         lines.append(f"vehicles: {len(opts.lanes.vehicles)} profiles from {scenario.vehicles.file}")
     if scenario.costs.products is not None:
         lines.append(f"products: {len(opts.costs.products)} families from {scenario.costs.products}")
+    if scenario.costs.hubs is not None:
+        lines.append(f"hubs: {len(opts.portfolio.hubs)} candidate hubs from {scenario.costs.hubs}")
     for key, path in _option_files(opts):
         layer = _read_any(Path(path))
         if layer.crs is None:

@@ -124,7 +124,7 @@ def rank_options(scenario: Scenario, *, source: str | None = None, load_products
     ``reach_time_s`` -> ``reach``, ``lanes_for_top`` -> ``lanes``, ``products`` -> ``costs``);
     scenario-level settings fill the fields ``[rank]`` leaves unset: ``vehicles.use`` ->
     ``lanes.lane_params.vehicle``, ``seed`` -> ``robustness.seed``, ``costs.products`` ->
-    ``costs.products``.
+    ``costs.products``, ``costs.hubs`` -> ``portfolio.hubs``.
 
     Parameters
     ----------
@@ -161,6 +161,13 @@ def rank_options(scenario: Scenario, *, source: str | None = None, load_products
         from siting.costs.products import load_products as read_products
 
         kwargs["products"] = read_products(scenario.costs.products)
+    if scenario.costs.hubs is not None:  # candidate hubs of the portfolio design, read and checked once
+        try:
+            kwargs["portfolio"] = dataclasses.replace(
+                kwargs.get("portfolio", defaults.portfolio), hubs=str(scenario.costs.hubs)
+            )
+        except InputError as exc:
+            raise InputError(f"{where}: costs.hubs: {exc}") from None
     enabled = overrides.pop("portfolio_enabled", None)  # --portfolio: switch the design on, keep its settings
     if enabled is not None:
         kwargs["portfolio"] = dataclasses.replace(kwargs.get("portfolio", defaults.portfolio), enabled=bool(enabled))

@@ -234,7 +234,11 @@ def _business_case_files(result: Any, out: Path) -> list[Path]:
 
 
 def _portfolio_files(result: Any, out: Path) -> list[Path]:
-    """``portfolio.csv``, ``capacity.csv``, ``site_values.csv`` and ``resilience.csv`` when the design was solved."""
+    """``portfolio.csv``, ``capacity.csv``, ``site_values.csv`` and ``resilience.csv`` when the design was solved.
+
+    With a national design (several clusters), ``portfolio.csv`` and ``capacity.csv`` are its rows,
+    with a ``cluster`` column in place of ``city``.
+    """
     designs = {n: c.design for n, c in result.cities.items() if getattr(c, "design", None) is not None}
     if not designs:
         return []
@@ -249,8 +253,12 @@ def _portfolio_files(result: Any, out: Path) -> list[Path]:
         runfolder.RESILIENCE: stack(lambda d: d.resilience),
     }
     written = []
+    national = getattr(result, "national", None)
     for name, table in tables.items():
         table = table[["city", *[c for c in table.columns if c != "city"]]]
+        if national is not None and name in (runfolder.PORTFOLIO, runfolder.CAPACITY):
+            # one design across the clusters (siting.design.national): each row's cluster
+            table = table.rename(columns={"city": "cluster"})
         written.append(write_table(table, out / name, "csv"))
     return written
 

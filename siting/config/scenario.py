@@ -127,9 +127,14 @@ class VehiclesSpec:
 
 @dataclass(frozen=True)
 class CostsSpec:
-    """Cost inputs: a product-family CSV (see :func:`siting.costs.products.load_products`)."""
+    """Cost inputs: a product-family CSV (see :func:`siting.costs.products.load_products`) and candidate hubs.
+
+    ``hubs``: a CSV of candidate fulfilment hubs for the portfolio design
+    (:func:`siting.design.hubs.read_hubs`).
+    """
 
     products: Path | None = None
+    hubs: Path | None = None
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -93,8 +93,16 @@ def _overheads(
     return site_cost_per_yr / units, delivery_cost_per_yr / units, off_delivery / units
 
 
-def _family_row(p: ProductFamily, site_u: float, delivery_u: float, off_delivery_u: float, wpy: float) -> dict:
-    loc, off = sourcing_cost(p, "local", weeks_per_yr=wpy), sourcing_cost(p, "offshore", weeks_per_yr=wpy)
+def _family_row(
+    p: ProductFamily, site_u: float, delivery_u: float, off_delivery_u: float, wpy: float, brand: float | None = None
+) -> dict:
+    loc = sourcing_cost(p, "local", weeks_per_yr=wpy)
+    if brand is None:
+        off = sourcing_cost(p, "offshore", weeks_per_yr=wpy)
+    else:  # the brand volume frame: the stores' share of the brand's buy
+        from siting.costs.brand import brand_sourcing_cost
+
+        off = brand_sourcing_cost(p, brand, weeks_per_yr=wpy)
     units = loc.demand_units_per_yr
     row: dict = {"family": p.family, "units_per_yr": units, "skus": p.skus}
     for side, s, delivery, site in (("local", loc, delivery_u, site_u), ("offshore", off, off_delivery_u, 0.0)):
@@ -121,14 +129,17 @@ def family_costs(
     delivery_cost_per_yr: float = 0.0,
     offshore_delivery_cost_per_yr: float = 0.0,
     weeks_per_yr: float | None = None,
+    brand_units_per_week: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """Landed cost per family, local and offshore, and which is cheaper.
 
     The site's yearly cost and both delivery costs are shared over the mix per unit of demand
-    (every unit carries the same site and delivery cost), the rest is the family's own. The last
-    columns price information made locally (:func:`siting.costs.information_value`): the value of
-    learning from sales (cost with the pre-season forecast only minus cost with the Kalman
-    re-orders) and of a test drop of ``test_drop_units`` on top of it, per unit and per year.
+    (every unit carries the same site and delivery cost), the rest is the family's own. With
+    ``brand_units_per_week`` (family -> the brand's weekly volume) the offshore side is the
+    stores' share of the brand's buy (:mod:`siting.costs.brand`). The last columns price
+    information made locally (:func:`siting.costs.information_value`): the value of learning from
+    sales (cost with the pre-season forecast only minus cost with the Kalman re-orders) and of a
+    test drop of ``test_drop_units`` on top of it, per unit and per year.
 
     Returns
     -------
@@ -137,9 +148,10 @@ def family_costs(
     """
     wpy = cost_default("weeks_per_yr") if weeks_per_yr is None else float(weeks_per_yr)
     over = _overheads(products, site_cost_per_yr, delivery_cost_per_yr, offshore_delivery_cost_per_yr, wpy)
+    brand = brand_units_per_week or {}
     rows = []
     for p in products:
-        row = _family_row(p, *over, wpy)
+        row = _family_row(p, *over, wpy, brand.get(p.family))
         info = information_value(p, weeks_per_yr=wpy)  # made locally: learning, then a test drop on top
         row["test_drop_units"] = info.test_drop_units
         row["learning_value_local_per_unit"] = info.learning_value_per_unit

@@ -9,7 +9,7 @@ each family is :mod:`siting.costs.season`.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -91,6 +91,7 @@ def landed_cost(
     site_cost_per_yr: float = 0.0,
     delivery_cost_per_yr: float = 0.0,
     weeks_per_yr: float | None = None,
+    brand_units_per_week: Mapping[str, float] | None = None,
 ) -> LandedCost:
     """Landed cost of a product mix from one source.
 
@@ -104,6 +105,9 @@ def landed_cost(
     delivery_cost_per_yr : float
         Delivery to the stores: from the site (local) or from the distribution point (offshore).
     weeks_per_yr : float, optional
+    brand_units_per_week : mapping, optional
+        Family -> the brand's weekly volume: offshore families are priced as their share of the
+        brand's buy (:mod:`siting.costs.brand`); a family left out is priced at its own volume.
 
     Returns
     -------
@@ -111,6 +115,16 @@ def landed_cost(
     """
     if not products:
         raise InputError("landed_cost: no product families given; load some with load_products().")
+    if source == "offshore" and brand_units_per_week:
+        from siting.costs.brand import brand_sourcing_cost
+
+        fams = tuple(
+            brand_sourcing_cost(p, brand_units_per_week[p.family], weeks_per_yr=weeks_per_yr)
+            if p.family in brand_units_per_week
+            else sourcing_cost(p, source, weeks_per_yr=weeks_per_yr)
+            for p in products
+        )
+        return LandedCost(source, fams, float(delivery_cost_per_yr), float(site_cost_per_yr))
     fams = tuple(sourcing_cost(p, source, weeks_per_yr=weeks_per_yr) for p in products)
     return LandedCost(source, fams, float(delivery_cost_per_yr), float(site_cost_per_yr))
 
@@ -146,6 +160,7 @@ def compare(
     offshore_delivery_cost_per_yr: float | None = None,
     offshore_delivery_cost_per_unit: float | None = None,
     weeks_per_yr: float | None = None,
+    brand_units_per_week: Mapping[str, float] | None = None,
 ) -> Comparison:
     """Landed cost local (at a site) versus offshore (no site), same products and volume.
 
@@ -158,6 +173,8 @@ def compare(
         Delivery of offshore goods from their distribution point to the stores, per year or per
         unit of demand (give at most one; default 0: the distribution point's lanes are not priced).
     weeks_per_yr : float, optional
+    brand_units_per_week : mapping, optional
+        The brand volume frame of the offshore side (see :func:`landed_cost`).
 
     Returns
     -------
@@ -176,7 +193,13 @@ def compare(
         off_delivery = float(offshore_delivery_cost_per_unit) * local.units_per_yr
     else:
         off_delivery = float(offshore_delivery_cost_per_yr or 0.0)
-    offshore = landed_cost(products, "offshore", delivery_cost_per_yr=off_delivery, weeks_per_yr=weeks_per_yr)
+    offshore = landed_cost(
+        products,
+        "offshore",
+        delivery_cost_per_yr=off_delivery,
+        weeks_per_yr=weeks_per_yr,
+        brand_units_per_week=brand_units_per_week,
+    )
     return Comparison(local, offshore)
 
 

@@ -14,6 +14,7 @@ import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -152,7 +153,7 @@ def sensitivity(
         swing``,
         two rows per input, sorted by ``swing`` (spread of the saving) descending.
     """
-    kw = dict(offshore_delivery_cost_per_yr=offshore_delivery_cost_per_yr, weeks_per_yr=weeks_per_yr)
+    kw: dict[str, Any] = dict(offshore_delivery_cost_per_yr=offshore_delivery_cost_per_yr, weeks_per_yr=weeks_per_yr)
     base = compare(products, site_cost_per_yr=site_cost_per_yr, delivery_cost_per_yr=delivery_cost_per_yr, **kw)
     rows = []
     for name in (*_PRODUCT_INPUTS, "site_cost_per_yr", "delivery_cost_per_yr"):
@@ -252,6 +253,7 @@ def site_landed_costs(
     amortisation_yr: float | None = None,
     weeks_per_yr: float | None = None,
     with_break_even: bool = True,
+    brand_units_per_week: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """Landed cost per site, local versus offshore, in the volume of the stores the sites serve.
 
@@ -276,6 +278,9 @@ def site_landed_costs(
     weeks_per_yr : float, optional
     with_break_even : bool
         Solve the break-even volume per site (about 0.6 s per site with the demo families).
+    brand_units_per_week : mapping, optional
+        Family -> the brand's weekly volume: the offshore side is the stores' share of the brand's
+        buy (:mod:`siting.costs.brand`). The break-even volume keeps the stores' own frame.
 
     Returns
     -------
@@ -304,7 +309,12 @@ def site_landed_costs(
     delivery_per_yr = _per_site(candidates, "delivery_cost_per_week", delivery_cost_per_week, 0.0) * wpy
     off_delivery_per_yr = float(offshore_delivery_cost_per_week) * wpy
     # the families' season models do not depend on the site: price them once
-    base = compare(products, offshore_delivery_cost_per_yr=off_delivery_per_yr, weeks_per_yr=wpy)
+    base = compare(
+        products,
+        offshore_delivery_cost_per_yr=off_delivery_per_yr,
+        weeks_per_yr=wpy,
+        brand_units_per_week=brand_units_per_week,
+    )
     rows = []
     for sid, site, delivery in zip(candidates["site_id"], site_per_yr, delivery_per_yr):
         row: dict[str, object] = dict.fromkeys(SITE_COLUMNS, np.nan)

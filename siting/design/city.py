@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from siting.costs import ProductFamily
+from siting.design.hubs import Hubs
 from siting.design.model import DesignModel
 from siting.design.outages import resilience, site_values
 from siting.design.problem import DesignProblem, design_problem
@@ -59,6 +60,8 @@ def design_for_city(
     time_limit_s: float = 60.0,
     mip_gap: float = 1e-4,
     late_penalty_per_unit: float = 1e-3,
+    brand_units_per_week: Mapping[str, float] | None = None,
+    hubs: Hubs | None = None,
 ) -> CityDesign:
     """The portfolio design of one city, with site values and single-site outages.
 
@@ -89,6 +92,10 @@ def design_for_city(
         open site; None: no cross-docking.
     time_limit_s, mip_gap, late_penalty_per_unit : float
         See :func:`siting.design.portfolio`.
+    brand_units_per_week : mapping, optional
+        The brand volume frame of offshore buys (see :func:`siting.design.design_problem`).
+    hubs : Hubs, optional
+        Candidate fulfilment hubs and their routes to ``stores`` (:func:`siting.design.hubs.hub_routes`).
 
     Returns
     -------
@@ -163,6 +170,8 @@ def design_for_city(
         families=fams,
         making=making,
         seasons={k: w for k, (w, _) in seasons.items()},
+        brand_units_per_week=brand_units_per_week,
+        hubs=hubs,
     )
     result, dm = portfolio(pb, time_limit_s=time_limit_s, mip_gap=mip_gap, late_penalty_per_unit=late_penalty_per_unit)
     values = site_values(pb, result.hybrid, dm, time_limit_s=time_limit_s, mip_gap=mip_gap)

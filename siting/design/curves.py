@@ -24,7 +24,9 @@ def _local_overrides(family: ProductFamily, units_per_week: float) -> dict[str, 
     return {"review_period_local_weeks": review, "moq_local_units": moq}
 
 
-def exact_cost_per_week(family: ProductFamily, source: str, units_per_week: float) -> tuple[float, float]:
+def exact_cost_per_week(
+    family: ProductFamily, source: str, units_per_week: float, brand_extra_units_per_week: float = 0.0
+) -> tuple[float, float]:
     """Exact cost per week and runs per week of ``family`` from ``source`` at one weekly volume.
 
     Cost per week = volume x :func:`siting.costs.family_cost`'s cost per unit (0 at volume 0).
@@ -36,6 +38,10 @@ def exact_cost_per_week(family: ProductFamily, source: str, units_per_week: floa
     family : ProductFamily
     source : {"local", "offshore"}
     units_per_week : float
+    brand_extra_units_per_week : float
+        Offshore only: the rest of the brand's offshore volume of this family. When > 0, the
+        volume is the city's share of the brand's buy of ``units_per_week + extra``
+        (:mod:`siting.costs.brand`): cost per week = volume x the brand's cost per unit.
 
     Returns
     -------
@@ -49,6 +55,11 @@ def exact_cost_per_week(family: ProductFamily, source: str, units_per_week: floa
         fc = family_cost(family, "local", v, **_local_overrides(family, v))
         runs = v / min(max(fc.order_size_units, RUN_MIN_UNITS), RUN_MAX_UNITS)
         return v * fc.cost_per_unit, runs
+    if brand_extra_units_per_week > 0:
+        from siting.costs.brand import brand_family
+
+        brand = brand_family(family, v + float(brand_extra_units_per_week))
+        return v * family_cost(brand, "offshore").cost_per_unit, 0.0
     fc = family_cost(family, "offshore", v)
     return v * fc.cost_per_unit, 0.0
 
@@ -73,6 +84,7 @@ class CostCurve:
     rel_tol: float
     max_rel_error: float
     jumps: tuple[tuple[float, float], ...] = ()
+    brand_extra_units_per_week: float = 0.0
 
     @property
     def v_min(self) -> float:
@@ -103,6 +115,7 @@ def cost_curve(
     max_breakpoints: int = 64,
     probes_per_segment: int = 8,
     jump_width: float = 1e-3,
+    brand_extra_units_per_week: float = 0.0,
 ) -> CostCurve:
     """Precompute the cost curve of one family and source on an adaptive grid of weekly volumes.
 
@@ -123,6 +136,8 @@ def cost_curve(
         A segment this narrow (b / a - 1) is not split further: the exact cost steps inside it.
     probes_per_segment : int
         Exact evaluations inside each segment when refining and measuring.
+    brand_extra_units_per_week : float
+        Offshore: the rest of the brand's volume (see :func:`exact_cost_per_week`).
 
     Returns
     -------
@@ -137,7 +152,7 @@ def cost_curve(
 
     def ev(v: float) -> tuple[float, float]:
         if v not in exact:
-            exact[v] = exact_cost_per_week(family, source, v)
+            exact[v] = exact_cost_per_week(family, source, v, brand_extra_units_per_week)
         return exact[v]
 
     def seg_error(a: float, b: float) -> tuple[float, float]:
@@ -180,4 +195,14 @@ def cost_curve(
     vol = np.array([0.0, *points])
     cost = np.array([0.0, *(ev(v)[0] for v in points)])
     runs = np.array([0.0, *(ev(v)[1] for v in points)])
-    return CostCurve(family.family, source, vol, cost, runs, float(rel_tol), float(worst), tuple(sorted(jumps)))
+    return CostCurve(
+        family.family,
+        source,
+        vol,
+        cost,
+        runs,
+        float(rel_tol),
+        float(worst),
+        tuple(sorted(jumps)),
+        float(brand_extra_units_per_week),
+    )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from siting.design.curves import CostCurve
+from siting.design.hubs import add_hub_routes
 from siting.design.problem import DesignProblem
 from siting.milp import Model
 
@@ -36,6 +37,8 @@ class DesignModel:
     yd_cols: np.ndarray = field(repr=False)  # (j, t)
     xd_lanes: np.ndarray = field(repr=False)  # indices into on-time lanes that cross-dock
     yx_cols: np.ndarray = field(repr=False)  # (len(xd_lanes), t)
+    hub_open_cols: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)  # (h,)
+    yh_cols: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int64), repr=False)  # (routes, t)
 
 
 def _segments(m: Model, name: str, curve: CostCurve, lead: tuple[int, ...], weeks: np.ndarray, ub: np.ndarray):
@@ -161,18 +164,21 @@ def build_model(pb: DesignProblem, *, late_penalty_per_unit: float = 0.0) -> Des
         hi=np.zeros(n_s * n_t),
     )
 
-    # offshore volumes (bought brand-wide) on their cost curves
+    # offshore volumes (bought brand-wide: one buy per family, or per group of family rows) on their cost curves
     offshore_seg = []
+    buy = pb.buy_of_family()
     for f, curve in enumerate(pb.offshore_curves):
-        has = (dem[f].sum(axis=0) > 0).astype(float)
+        rows = np.flatnonzero(buy == f)
+        has = (dem[rows].sum(axis=(0, 1)) > 0).astype(float)
         delta, dv = _segments(m, f"offshore_{f}", curve, (n_t,), weeks, has)
         offshore_seg.append(delta)
         k = delta.shape[-1]
+        n_in = len(rows) * n_j
         m.add_rows(
             f"volume_offshore_{f}",
-            np.r_[np.repeat(np.arange(n_t)[None, :], n_j, axis=0).ravel(), np.repeat(np.arange(n_t), k)],
-            np.r_[yo[f].ravel(), delta.ravel()],
-            np.r_[np.ones(n_j * n_t), -np.tile(dv, n_t)],
+            np.r_[np.tile(np.arange(n_t), n_in), np.repeat(np.arange(n_t), k)],
+            np.r_[yo[rows].ravel(), delta.ravel()],
+            np.r_[np.ones(n_in * n_t), -np.tile(dv, n_t)],
             lo=np.zeros(n_t),
             hi=np.zeros(n_t),
         )
@@ -189,9 +195,10 @@ def build_model(pb: DesignProblem, *, late_penalty_per_unit: float = 0.0) -> Des
     xd_cost = pb.crossdock_cost_per_unit[pb.lanes[xd, 0]] + pb.lane_cost_per_unit[xd]
     yx = m.add_vars("crossdock", (len(xd), n_t), cost=xd_cost[:, None] * weeks[None, :])
     jt_x = (pb.lanes[xd, 1][:, None] * n_t + np.arange(n_t)[None, :]).ravel()
-    route_rows = np.r_[np.tile(np.arange(n_j * n_t), n_f), np.arange(n_j * n_t), jt_x]
-    route_cols = np.r_[yo.ravel(), yd.ravel(), yx.ravel()]
-    route_vals = np.r_[np.ones(yo.size), -np.ones(yd.size), -np.ones(yx.size)]
+    hub_open, yh, (h_rows, h_cols, h_vals) = add_hub_routes(m, pb.hubs, dem.sum(axis=0), weeks)  # optional hubs
+    route_rows = np.r_[np.tile(np.arange(n_j * n_t), n_f), np.arange(n_j * n_t), jt_x, h_rows]
+    route_cols = np.r_[yo.ravel(), yd.ravel(), yx.ravel(), h_cols]
+    route_vals = np.r_[np.ones(yo.size), -np.ones(yd.size), -np.ones(yx.size), h_vals]
     m.add_rows("routes", route_rows, route_cols, route_vals, lo=np.zeros(n_j * n_t), hi=np.zeros(n_j * n_t))
     if len(xd):  # cross-dock only at an open site, at most the store's units (per pair: a tight link)
         n = yx.size
@@ -221,4 +228,6 @@ def build_model(pb: DesignProblem, *, late_penalty_per_unit: float = 0.0) -> Des
         yd,
         xd,
         yx,
+        hub_open,
+        yh,
     )

@@ -11,6 +11,7 @@ import pandas as pd
 
 from siting.costs import ProductFamily
 from siting.design.curves import CostCurve, cost_curve
+from siting.design.hubs import Hubs
 from siting.errors import InfeasibleError, InputError, MissingColumnError
 
 __all__ = ["DesignProblem", "design_problem"]
@@ -48,6 +49,23 @@ class DesignProblem:
     families: tuple[ProductFamily, ...] = field(repr=False)
     local_curves: tuple[CostCurve, ...] = field(repr=False)
     offshore_curves: tuple[CostCurve, ...] = field(repr=False)
+    #: Offshore buys shared by several family rows (a national design: one row per family and cluster,
+    #: one brand-wide buy per family): the buy of each row (f,), indexing ``offshore_curves`` and
+    #: ``offshore_families``; None: one buy per row.
+    offshore_group: np.ndarray | None = field(default=None, repr=False)
+    offshore_families: tuple[ProductFamily, ...] | None = field(default=None, repr=False)
+    #: Candidate fulfilment hubs (:mod:`siting.design.hubs`), store indices in ``store_ids`` order; None: none.
+    hubs: Hubs | None = field(default=None, repr=False)
+
+    def buy_of_family(self) -> np.ndarray:
+        """The offshore buy (index into ``offshore_curves``) of each family row."""
+        if self.offshore_group is None:
+            return np.arange(len(self.family_names))
+        return np.asarray(self.offshore_group, dtype=np.int64)
+
+    def buy_family(self, g: int) -> ProductFamily:
+        """The family an offshore buy is priced with."""
+        return self.families[g] if self.offshore_families is None else self.offshore_families[g]
 
 
 def _need(df: pd.DataFrame, name: str, cols: Sequence[str]) -> pd.DataFrame:
@@ -100,6 +118,8 @@ def design_problem(
     making: pd.DataFrame,
     seasons: Mapping[str, float],
     rel_tol: float = 0.01,
+    brand_units_per_week: Mapping[str, float] | None = None,
+    hubs: Hubs | None = None,
 ) -> DesignProblem:
     """Check the design inputs and precompute the cost curves.
 
@@ -126,6 +146,14 @@ def design_problem(
         Season name -> weeks a year it lasts (> 0).
     rel_tol : float
         Relative error allowed in the piecewise-linear cost curves (see :func:`cost_curve`).
+    brand_units_per_week : mapping, optional
+        Family -> the brand's weekly volume, when the brand buys offshore for more stores than
+        these: offshore is then priced as these stores' share of the brand's buy
+        (:mod:`siting.costs.brand`), the rest of the brand (its volume minus the family's
+        ``demand_mean_units_per_week``) assumed offshore.
+    hubs : Hubs, optional
+        Candidate fulfilment hubs and their routes (:func:`siting.design.hubs.hub_routes`, store
+        ids as given there): offshore goods may reach a store through an opened hub.
 
     Returns
     -------
@@ -255,6 +283,12 @@ def design_problem(
     on_time = keep & promise
     reach = np.zeros(n_j, bool)
     reach[pairs[on_time, 1]] = True
+    if hubs is not None:  # routes to stores with demand, in this problem's store order
+        on = np.array([sid in j_index for sid in (hubs.store_ids[j] for j in hubs.routes[:, 1])], dtype=bool)
+        routes = hubs.routes[on].copy()
+        routes[:, 1] = [j_index[hubs.store_ids[j]] for j in routes[:, 1]]
+        hubs = Hubs(hubs.hub_ids, hubs.fixed_cost_per_yr, routes, hubs.route_cost_per_unit[on], stores)
+        reach[routes[:, 1]] = True
     stranded = np.flatnonzero(~reach & ~direct_ok & (dem.sum(axis=(0, 2)) > 0))
     if len(stranded):
         raise InfeasibleError(
@@ -268,7 +302,12 @@ def design_problem(
         v_max = max(float(total[i].max()), 1e-6) * 1.0001
         v_min = min(float(smallest[i]) / 4 if math.isfinite(smallest[i]) else v_max / 10, v_max / 10)
         local.append(cost_curve(fam, "local", v_max, v_min_units_per_week=v_min, rel_tol=rel_tol))
-        offshore.append(cost_curve(fam, "offshore", v_max, v_min_units_per_week=v_min, rel_tol=rel_tol))
+        extra = max(float((brand_units_per_week or {}).get(fam.family, 0.0)) - fam.demand_mean_units_per_week, 0.0)
+        offshore.append(
+            cost_curve(
+                fam, "offshore", v_max, v_min_units_per_week=v_min, rel_tol=rel_tol, brand_extra_units_per_week=extra
+            )
+        )
     return DesignProblem(
         site_ids=site_ids,
         store_ids=stores,
@@ -292,4 +331,5 @@ def design_problem(
         families=tuple(fam_list),
         local_curves=tuple(local),
         offshore_curves=tuple(offshore),
+        hubs=hubs,
     )

@@ -28,7 +28,8 @@ class Design:
     ``status`` is the solver's honest status ("optimal" only at a proven gap <= 1e-4);
     ``cost_per_yr`` is the objective on the piecewise-linear curves, ``bound_per_yr`` the proven
     lower bound, ``exact_cost_per_yr`` the same design priced with the exact cost model.
-    ``levels`` maps every opened site to its capacity level.
+    ``levels`` maps every opened site to its capacity level; ``hubs`` lists the opened hubs
+    (their routes are the ``portfolio`` rows whose ``site`` reads ``hub:<id>``).
     """
 
     policy: str
@@ -42,6 +43,7 @@ class Design:
     portfolio: pd.DataFrame = field(repr=False)
     capacity: pd.DataFrame = field(repr=False)
     x: np.ndarray = field(repr=False)
+    hubs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -117,18 +119,24 @@ def _tables(dm: DesignModel, pb: DesignProblem, sol: MilpSolution, policy: str) 
     off_cpu = np.zeros_like(offshore)
     exact = float((pb.fixed_cost_per_yr * opened).sum())
     hours = np.zeros((len(pb.site_ids), n_t))
+    buy = pb.buy_of_family()  # offshore: one buy per family, or per group of family rows (a national design)
+    bought = np.zeros((len(pb.offshore_curves), n_t))
+    np.add.at(bought, buy, offshore)
     for f in range(n_f):
-        lc, oc = pb.local_curves[f], pb.offshore_curves[f]
+        lc, oc = pb.local_curves[f], pb.offshore_curves[buy[f]]
         with np.errstate(divide="ignore", invalid="ignore"):
             local_cpu[f] = np.where(local[f] > 1e-9, lc.cost_at(local[f]) / local[f], 0.0)
-            off_cpu[f] = np.where(offshore[f] > 1e-9, oc.cost_at(offshore[f]) / offshore[f], 0.0)
+            vol = bought[buy[f]]
+            off_cpu[f] = np.where(vol > 1e-9, oc.cost_at(vol) / vol, 0.0)
         fam = pb.families[f]
         for s, t in zip(*np.nonzero(local[f] > 1e-9)):
             cost, runs = exact_cost_per_week(fam, "local", float(local[f, s, t]))
             exact += weeks[t] * cost
         hours += pb.machine_hours_per_unit[f] * local[f] + pb.changeover_hours_per_run[f] * lc.runs_at(local[f])
-        for t in np.flatnonzero(offshore[f] > 1e-9):
-            exact += weeks[t] * exact_cost_per_week(fam, "offshore", float(offshore[f, t]))[0]
+    for g, oc in enumerate(pb.offshore_curves):
+        for t in np.flatnonzero(bought[g] > 1e-9):
+            extra = oc.brand_extra_units_per_week
+            exact += weeks[t] * exact_cost_per_week(pb.buy_family(g), "offshore", float(bought[g, t]), extra)[0]
     rows = []
     xv = x[dm.x_cols]
     for i in np.flatnonzero(xv > 1e-7):
@@ -158,16 +166,28 @@ def _tables(dm: DesignModel, pb: DesignProblem, sol: MilpSolution, policy: str) 
         s, j = pb.lanes[lane]
         route_cost[j, t] += yx[r, t] * (pb.crossdock_cost_per_unit[s] + pb.lane_cost_per_unit[lane])
         via.setdefault((j, t), []).append((pb.site_ids[s], yx[r, t]))
+    hubs = pb.hubs
+    opened_hubs: tuple[str, ...] = ()
+    if hubs is not None and dm.yh_cols.size:  # offshore through an opened hub (siting.design.hubs)
+        yh = x[dm.yh_cols]
+        for q, t in zip(*np.nonzero(yh > 1e-7)):
+            h, j = hubs.routes[q]
+            route_cost[j, t] += yh[q, t] * hubs.route_cost_per_unit[q]
+            via.setdefault((j, t), []).append((f"hub:{hubs.hub_ids[h]}", yh[q, t]))
+        is_open = np.round(x[dm.hub_open_cols]) > 0.5
+        opened_hubs = tuple(h for h, o in zip(hubs.hub_ids, is_open) if o)
+        exact += float((hubs.fixed_cost_per_yr * is_open).sum())
     total_off = yo.sum(axis=0)
     for f, j, t in zip(*np.nonzero(yo > 1e-7)):
         units = yo[f, j, t]
         deliver = route_cost[j, t] / total_off[j, t]
         routes = via.get((j, t), [])
         site = "; ".join(name for name, _ in routes) if routes else ""
+        kinds = "/".join(sorted({"hub" if name.startswith("hub:") else "site" for name, _ in routes}))
         source = (
             "offshore direct"
             if not routes
-            else ("offshore via site" if yd[j, t] <= 1e-7 else "offshore direct + via site")
+            else (f"offshore via {kinds}" if yd[j, t] <= 1e-7 else f"offshore direct + via {kinds}")
         )
         cost = units * (off_cpu[f, t] + deliver) * weeks[t]
         rows.append((site, pb.family_names[f], pb.store_ids[j], pb.season_names[t], source, units, cost))
@@ -184,7 +204,8 @@ def _tables(dm: DesignModel, pb: DesignProblem, sol: MilpSolution, policy: str) 
         cap, columns=["site", "level", "season", "hours_per_week", "used_hours_per_week", "utilisation"]
     )
     levels = {pb.site_ids[s]: pb.level_names[level[s]] for s in np.flatnonzero(level >= 0)}
-    return Design(policy, sol.status, sol.gap, sol.objective, sol.bound, exact, sol.time_s, levels, table, capacity, x)
+    status, gap, obj, bound = sol.status, sol.gap, sol.objective, sol.bound
+    return Design(policy, status, gap, obj, bound, exact, sol.time_s, levels, table, capacity, x, opened_hubs)
 
 
 def solve_design(

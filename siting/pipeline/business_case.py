@@ -126,6 +126,7 @@ def site_business_case(
         setup_cost=options.costs.setup_cost,
         offshore_delivery_cost_per_week=dc.lane_cost_per_week,
         with_break_even=options.costs.break_even,
+        brand_units_per_week=options.costs.brand_units_per_week,
     )
     grid, origin = _grids(city, options)
     units_per_week = sum(p.demand_mean_units_per_week for p in mix)
@@ -155,7 +156,11 @@ def top_site_business_case(
     offshore_delivery = dc.lane_cost_per_week * wpy
     head = {"city": city, "site_id": str(top["site_id"])}
     families = family_costs(
-        mix, site_cost_per_yr=site, delivery_cost_per_yr=delivery, offshore_delivery_cost_per_yr=offshore_delivery
+        mix,
+        site_cost_per_yr=site,
+        delivery_cost_per_yr=delivery,
+        offshore_delivery_cost_per_yr=offshore_delivery,
+        brand_units_per_week=options.costs.brand_units_per_week,
     )
     families = pd.concat([pd.DataFrame([head] * len(families)), families], axis=1)
     if not options.costs.frontier:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -193,6 +194,13 @@ class CostOptions:
     break_even : bool
         Also solve each site's break-even volume (``break_even_units_per_yr``; about 0.6 s per
         site with the demo families).
+    brand_units_per_week : float or mapping, optional
+        The brand volume frame of offshore buys (:mod:`siting.costs.brand`): an offshore MOQ is
+        bought once for the whole brand, and each city (cluster) pays its share by demand, at the
+        brand's cost per unit. The brand's weekly demand, all families together (split like the
+        run's mix) or per family (family -> units a week); each must be at least the run's own.
+        Default: the run's total over its cities (a national run: every cluster); a one-city run
+        is then priced in its own volume, as before.
     """
 
     products: tuple[Any, ...] = ()
@@ -203,9 +211,23 @@ class CostOptions:
     offshore: OffshoreParams = field(default_factory=OffshoreParams)
     frontier: bool = False
     break_even: bool = False
+    brand_units_per_week: float | Mapping[str, float] | None = None
 
     def __post_init__(self) -> None:
         _non_negative(self, ("setup_cost",))
+        brand = self.brand_units_per_week
+        if brand is not None:
+            values = brand.items() if isinstance(brand, Mapping) else [("all families", brand)]
+            for name, value in values:
+                ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+                if not ok or not (math.isfinite(value) and value > 0):
+                    raise InputError(
+                        f"brand_units_per_week ({name}) must be a finite number of units a week > 0, got {value!r}."
+                    )
+            if isinstance(brand, Mapping):
+                object.__setattr__(self, "brand_units_per_week", {str(k): float(v) for k, v in brand.items()})
+            else:
+                object.__setattr__(self, "brand_units_per_week", float(brand))
         object.__setattr__(self, "products", tuple(self.products))
         if self.offshore_dc_lonlat is not None:
             try:

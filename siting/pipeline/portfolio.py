@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -53,6 +55,12 @@ class PortfolioOptions:
         their coordinates) to keep the design small: a point's demand is its stores' sum, its
         lane cost per unit their demand-weighted mean, its lane time their longest (a lane keeps
         the promise only if it does for every store of the point).
+    hubs : DataFrame or path, optional
+        Candidate fulfilment hubs (:func:`siting.design.hubs.read_hubs`; the scenario's
+        ``[costs] hubs``): offshore goods may reach a store through a hub (trunk from the
+        distribution point, handling, the hub's lane) within the promise; a hub opens at its
+        ``fixed_cost_per_yr``. Hubs more than ``max_snap_distance_m`` from a city's network are
+        left out of that city.
     """
 
     enabled: bool = False
@@ -61,8 +69,16 @@ class PortfolioOptions:
     crossdock: bool = True
     crossdock_handling_per_unit: float = 0.10
     demand_points: int = 30
+    hubs: Any = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
+        if self.hubs is not None:  # a path (from a scenario) or a table: read and checked once here
+            from siting.design.hubs import read_hubs
+
+            if isinstance(self.hubs, (str, Path)):
+                object.__setattr__(self, "hubs", read_hubs(self.hubs))
+            elif not isinstance(self.hubs, pd.DataFrame):
+                raise InputError(f"portfolio.hubs must be a hubs CSV path or table, got {type(self.hubs).__name__}.")
         for name in ("time_limit_s", "mip_gap", "crossdock_handling_per_unit"):
             value = getattr(self, name)
             ok = isinstance(value, (int, float)) and math.isfinite(value) and value >= 0
@@ -223,8 +239,12 @@ def city_portfolio(
     point_units = np.bincount(labels, weights=units, minlength=k)
     lane_time = np.where(np.isfinite(store_time_s), store_time_s, np.inf)
     direct_time = np.where(np.isfinite(out_t[0]), out_t[0], np.inf)
+    point_ids = [f"point-{p + 1:02d}" for p in range(k)]
+    hubs = None
+    if popt.hubs is not None:
+        hubs = _hub_routes(G, stores, units, labels, dc_node, trunk, point_ids, options)
     return design_for_city(
-        stores=pd.DataFrame({"store_id": [f"point-{p + 1:02d}" for p in range(k)], "units_per_week": point_units}),
+        stores=pd.DataFrame({"store_id": point_ids, "units_per_week": point_units}),
         candidates=pd.DataFrame(
             {"site_id": candidates["site_id"].astype(str), "rent_per_yr": np.asarray(rent_per_yr) + setup_per_yr}
         ),
@@ -239,6 +259,60 @@ def city_portfolio(
         crossdock_cost_per_unit=(trunk + popt.crossdock_handling_per_unit) if popt.crossdock else None,
         time_limit_s=popt.time_limit_s,
         mip_gap=popt.mip_gap,
+        brand_units_per_week=options.costs.brand_units_per_week,
+        hubs=hubs,
+    )
+
+
+def _hub_routes(
+    G: Any,
+    stores: pd.DataFrame,
+    units: np.ndarray,
+    labels: np.ndarray,
+    dc_node: int,
+    trunk_cost_per_unit: float,
+    point_ids: list[str],
+    options: Any,
+) -> Any:
+    """The city's routes distribution point -> hub -> demand point within the promise (None: no hub on its network).
+
+    The trunk to a hub costs what the cross-dock trunk costs (``trunk_cost_per_unit``, the median
+    direct delivery per unit) and takes the road time from the distribution point; the hub's lane
+    to a store is priced like a site's (out-and-back at the store's weekly demand).
+    """
+    import geopandas as gpd
+
+    from siting.delivery.lane_tables import pair_lane_cost_per_week
+    from siting.design.hubs import hub_routes
+    from siting.network.od import od_time_length, snap
+
+    table = options.portfolio.hubs
+    points = gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table["lon"], table["lat"]), crs=4326)
+    with warnings.catch_warnings():  # hubs of other cities are off this network: expected, logged below
+        warnings.simplefilter("ignore", UserWarning)
+        snapped = snap(G, points, max_distance_m=options.reach.max_snap_distance_m)
+    log.info("%d of %d candidate hubs on this network", len(snapped), len(table))
+    if snapped.empty:
+        log.info("no candidate hub within %.0f m of this network", options.reach.max_snap_distance_m)
+        return None
+    kept = table.loc[snapped.index].reset_index(drop=True)
+    nodes = snapped["node"].to_numpy()
+    store_nodes = stores["node"].to_numpy()
+    out_t, out_l = od_time_length(G, nodes, store_nodes)
+    back_t, back_l = od_time_length(G, store_nodes, nodes)
+    trunk_t, _ = od_time_length(G, [dc_node], nodes)
+    per_week = pair_lane_cost_per_week(
+        out_t, out_l, back_t, back_l, units, params=options.lanes.lane_params, vehicles=options.lanes.vehicles
+    )
+    lane_cost = np.where(np.isfinite(out_t), _per_unit(per_week, units[None, :]), np.inf)
+    return hub_routes(
+        kept,
+        trunk_time_s=trunk_t[0],
+        trunk_cost_per_unit=np.full(len(kept), trunk_cost_per_unit),
+        lane_time_s=_group(np.where(np.isfinite(out_t), out_t, np.inf), labels, units, "max"),
+        lane_cost_per_unit=_group(lane_cost, labels, units, "mean"),
+        promise_s=float(options.reach.sla_time_s),
+        store_ids=point_ids,
     )
 
 

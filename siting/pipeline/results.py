@@ -25,10 +25,14 @@ class RunResult:
     cities : dict
         City name -> :class:`CityResult`.
     options : RankOptions
+    national : siting.design.national.NationalDesign, optional
+        A run of several cities (clusters) with the portfolio on: the one design across them
+        (offshore bought brand-wide); each city's ``design.portfolio`` is then its part of it.
     """
 
     cities: dict[str, CityResult]
     options: RankOptions
+    national: Any = None
 
     @property
     def ranking(self) -> pd.DataFrame:

@@ -98,7 +98,8 @@ def run_options(cities: Sequence[CityInputs], options: RankOptions | None) -> Ra
     Returns
     -------
     RankOptions
-        With the weights normalised once for every city (logged once if rescaled).
+        With the weights normalised once for every city (logged once if rescaled) and the brand
+        volume of offshore buys resolved (``costs.brand_units_per_week``, family -> units a week).
     """
     names = [c.name for c in cities]
     if not names:
@@ -106,6 +107,9 @@ def run_options(cities: Sequence[CityInputs], options: RankOptions | None) -> Ra
     if len(set(names)) != len(names):
         raise InputError(f"city names must be unique in one run; got {names}.")
     options = options or RankOptions()
+    from siting.pipeline.brand_frame import brand_frame
+
+    options = brand_frame(cities, options)  # offshore buys in the brand's volume (siting.costs.brand)
     return dataclasses.replace(options, weights=normalise_weights(options.weights))
 
 
@@ -123,7 +127,14 @@ def combine_cities(results: Mapping[str, CityResult], options: RankOptions) -> R
     -------
     RunResult
     """
-    return RunResult(cities=_overall(dict(results), options), options=options)
+    cities = _overall(dict(results), options)
+    national = None
+    designs = {n: c.design for n, c in cities.items() if getattr(c, "design", None) is not None}
+    if options.portfolio.enabled and len(designs) > 1:
+        from siting.pipeline.national_design import national_run
+
+        national, cities = national_run(cities, designs, options)
+    return RunResult(cities=cities, options=options, national=national)
 
 
 # ----------------------------------------------------------------------------- best k-site sets

@@ -276,6 +276,7 @@ def landed_cost_criteria(
     amortisation_yr: float | None = None,
     offshore_delivery_cost_per_week: float = 0.0,
     with_break_even: bool = False,
+    brand_units_per_week: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """Landed cost per unit at each site versus offshore, from :func:`siting.costs.site_landed_costs`.
 
@@ -291,7 +292,7 @@ def landed_cost_criteria(
     products : sequence of siting.costs.ProductFamily
         The product mix each site would make, in the stores' volume.
     required_floor_area_m2 : float
-    setup_cost, amortisation_yr, offshore_delivery_cost_per_week, with_break_even
+    setup_cost, amortisation_yr, offshore_delivery_cost_per_week, with_break_even, brand_units_per_week
         See :func:`siting.costs.site_landed_costs`.
 
     Returns
@@ -316,5 +317,6 @@ def landed_cost_criteria(
         amortisation_yr=amortisation_yr,
         offshore_delivery_cost_per_week=offshore_delivery_cost_per_week,
         with_break_even=with_break_even,
+        brand_units_per_week=brand_units_per_week,
     )
     return out[[c for c in SITE_COLUMNS if c != "break_even_note"]]

@@ -2233,3 +2233,136 @@ CLI_CASES += [
         ("tour_sample_sites",),
     ),
 ]
+
+
+def _brand_run(brand: Any, units: tuple[float, ...] = (10.0, 20.0)) -> Callable[[Path, Kit], Any]:
+    """The brand volume frame of a two-city run (siting.pipeline.brand_frame) with ``brand_units_per_week``."""
+
+    def call(tmp: Path, kit: Kit) -> Any:
+        import types
+
+        from siting.costs import load_products
+        from siting.costs.products import example_products_path
+        from siting.pipeline import CostOptions, RankOptions
+        from siting.pipeline.brand_frame import brand_frame
+
+        cities = [
+            types.SimpleNamespace(
+                name=f"c{i}",
+                stores=pd.DataFrame({"store_id": ["s"], "demand_units_per_week": [u]}),
+                products=(),
+                demand_shares=None,
+            )
+            for i, u in enumerate(units)
+        ]
+        products = tuple(load_products(example_products_path()))
+        return brand_frame(cities, RankOptions(costs=CostOptions(products=products, brand_units_per_week=brand)))
+
+    return call
+
+
+def _brand_cost(city_units: float, brand_units: float) -> Callable[[Path, Kit], Any]:
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.costs import load_products
+        from siting.costs.brand import brand_family_cost
+        from siting.costs.products import example_products_path
+
+        return brand_family_cost(load_products(example_products_path())[0], city_units, brand_units)
+
+    return call
+
+
+#: The brand volume frame of offshore buys ([rank] brand_units_per_week, siting.costs.brand).
+BRAND_API_CASES: list[ApiCase] = [
+    ApiCase("brand-negative", _options_group("costs", brand_units_per_week=-1.0), "InputError", ("brand_units",)),
+    ApiCase("brand-zero", _options_group("costs", brand_units_per_week=0.0), "InputError", ("brand_units", "> 0")),
+    ApiCase("brand-nan", _options_group("costs", brand_units_per_week=float("nan")), "InputError", ("brand_units",)),
+    ApiCase("brand-inf", _options_group("costs", brand_units_per_week=float("inf")), "InputError", ("brand_units",)),
+    ApiCase(
+        "brand-family-negative",
+        _options_group("costs", brand_units_per_week={"basic_tshirt": -2.0}),
+        "InputError",
+        ("brand_units_per_week", "basic_tshirt"),
+    ),
+    ApiCase("brand-below-run", _brand_run(29.0), "InputError", ("brand_units_per_week = 29", "below the run's own")),
+    ApiCase("brand-missing-family", _brand_run({"basic_tshirt": 1e6}), "InputError", ("no volume for family",)),
+    ApiCase("brand-empty-mapping", _brand_run({}), "InputError", ("no volume for family",)),
+    ApiCase("brand-cost-below-city", _brand_cost(100.0, 50.0), "InputError", ("below the city's own demand",)),
+    ApiCase("brand-cost-nan", _brand_cost(100.0, float("nan")), "InputError", ("brand volume", "finite")),
+]
+
+API_CASES += BRAND_API_CASES
+
+CLI_CASES += [
+    CliCase(
+        "scenario-brand-negative",
+        lambda t, k: ["rank", _scenario(t, k, "[rank]\nbrand_units_per_week = -5\n"), "--out", "out", "--no-map"],
+        2,
+        ("brand_units_per_week",),
+    ),
+]
+
+
+_HUB_HEADER = "hub_id,lon,lat,handling_cost_per_unit,turnaround_s,fixed_cost_per_yr\n"
+
+
+def _hubs_file(body: str) -> Callable[[Path, Kit], Any]:
+    """A hubs CSV (header + ``body``) read by ``siting.design.hubs.read_hubs``."""
+
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.design.hubs import read_hubs
+
+        return read_hubs(tmp / text(tmp, "hubs.csv", _HUB_HEADER + body))
+
+    return call
+
+
+#: Candidate fulfilment hubs of the portfolio design ([costs] hubs, siting.design.hubs).
+HUB_API_CASES: list[ApiCase] = [
+    ApiCase("hubs-handling-negative", _hubs_file("h,26.9,60.5,-0.1,600,0\n"), "InputError", ("handling_cost",)),
+    ApiCase("hubs-handling-nan", _hubs_file("h,26.9,60.5,nan,600,0\n"), "InputError", ("handling_cost", "hub_id='h'")),
+    ApiCase("hubs-turnaround-inf", _hubs_file("h,26.9,60.5,0.1,inf,0\n"), "InputError", ("turnaround_s",)),
+    ApiCase("hubs-turnaround-over-a-week", _hubs_file("h,26.9,60.5,0.1,700000,0\n"), "InputError", ("at most",)),
+    ApiCase("hubs-fixed-negative", _hubs_file("h,26.9,60.5,0.1,600,-5\n"), "InputError", ("fixed_cost_per_yr",)),
+    ApiCase("hubs-empty", _hubs_file(""), "InputError", ("no hubs",)),
+    ApiCase(
+        "hubs-duplicate-id", _hubs_file("h,26.9,60.5,0.1,600,0\nh,26.8,60.4,0.1,600,0\n"), "InputError", ("'h'", "once")
+    ),
+    ApiCase("hubs-id-missing", _hubs_file(",26.9,60.5,0.1,600,0\n"), "InputError", ("empty hub_id",)),
+    ApiCase("hubs-lat-out-of-range", _hubs_file("h,26.9,95,0.1,600,0\n"), "InputError", ("'lat'", "90")),
+    ApiCase("hubs-lon-text", _hubs_file("h,east,60.5,0.1,600,0\n"), "InputError", ("'lon'", "'east'")),
+    ApiCase(
+        "hubs-column-missing",
+        lambda t, k: __import__("siting.design.hubs", fromlist=["read_hubs"]).read_hubs(
+            t / text(t, "hubs.csv", "hub_id,lon,lat\nh,26.9,60.5\n")
+        ),
+        "MissingColumnError",
+        ("handling_cost_per_unit",),
+    ),
+    ApiCase(
+        "hubs-file-missing", lambda t, k: _portfolio(hubs=str(t / "nowhere.csv"))(t, k), "InputError", ("not found",)
+    ),
+]
+
+API_CASES += HUB_API_CASES
+
+CLI_CASES += [
+    CliCase(
+        "scenario-hubs-negative-handling",
+        lambda t, k: [
+            "rank",
+            _scenario(t, k, f'[costs]\nhubs = "{text(t, "hubs.csv", _HUB_HEADER + "h,26.9,60.5,-1,600,0")}"\n'),
+            "--out",
+            "out",
+            "--no-map",
+        ],
+        2,
+        ("costs.hubs", "handling_cost_per_unit"),
+    ),
+    CliCase(
+        "scenario-hubs-missing-file",
+        lambda t, k: ["rank", _scenario(t, k, '[costs]\nhubs = "no_hubs.csv"\n'), "--out", "out", "--no-map"],
+        2,
+        ("costs.hubs", "not found"),
+    ),
+]

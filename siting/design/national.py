@@ -1,0 +1,336 @@
+"""One design across a national run's clusters: each cluster's sites serve its stores, offshore is bought brand-wide."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from siting.costs.brand import brand_family
+from siting.design.curves import cost_curve
+from siting.design.hubs import Hubs
+from siting.design.model import build_model
+from siting.design.problem import DesignProblem
+from siting.design.solve import Design, Portfolio, _as_solution, _solve, _tables, portfolio, solve_design
+from siting.errors import InfeasibleError, InputError
+
+__all__ = [
+    "NationalDesign",
+    "national_problem",
+    "national_design",
+    "national_table",
+    "cluster_slice",
+    "cluster_portfolios",
+]
+
+#: Separates a cluster's name from a site, store or family name in the national problem's ids.
+SEP = "\x1f"
+
+
+@dataclass(frozen=True)
+class NationalDesign:
+    """The national design: the three policies solved on one MILP over every cluster.
+
+    ``portfolio`` holds the national hybrid, all-offshore and all-local designs; their tables
+    name sites, stores and families as ``cluster + SEP + name`` (see :func:`cluster_slice`).
+    """
+
+    problem: DesignProblem = field(repr=False)
+    portfolio: Portfolio = field(repr=False)
+    clusters: tuple[str, ...]
+
+
+def _same(problems: Mapping[str, DesignProblem], attr: str) -> tuple:
+    values = {name: tuple(getattr(pb, attr)) for name, pb in problems.items()}
+    first = next(iter(values.values()))
+    for name, v in values.items():
+        if v != first:
+            raise InputError(
+                f"national design: cluster {name!r} has {attr} {v}, another has {first}; give every cluster the same."
+            )
+    return first
+
+
+def national_problem(
+    problems: Mapping[str, DesignProblem],
+    *,
+    brand_units_per_week: Mapping[str, float] | None = None,
+    rel_tol: float = 0.01,
+) -> DesignProblem:
+    """One design problem from the clusters' problems: block-diagonal sites and stores, shared offshore buys.
+
+    Each cluster keeps its sites, capacity levels, lanes (a site serves only its own cluster's
+    stores), direct deliveries and its local cost curves (its own mix); each family row is one
+    (cluster, family). The offshore buy of a family is one for the whole brand: its cost curve
+    is the family at the brand's volume (:func:`siting.costs.brand.brand_family`: the clusters'
+    volumes summed, or ``brand_units_per_week``, coefficient of variation kept), over the sum of
+    the clusters' offshore volumes.
+
+    Parameters
+    ----------
+    problems : mapping
+        Cluster name -> its :class:`DesignProblem` (same seasons and capacity levels).
+    brand_units_per_week : mapping, optional
+        Family -> the brand's weekly volume, if larger than the clusters' sum (the rest is
+        assumed bought offshore too).
+    rel_tol : float
+        Relative error of the offshore cost curves.
+
+    Returns
+    -------
+    DesignProblem
+        Ids ``cluster + SEP + id``; ``offshore_group`` maps each family row to its family's buy.
+    """
+    if not problems:
+        raise InputError("national design: no cluster has a design (switch the portfolio on).")
+    seasons = _same(problems, "season_names")
+    levels = _same(problems, "level_names")
+    weeks = np.asarray(next(iter(problems.values())).weeks_per_yr)
+    n_t = len(seasons)
+    site_ids, store_ids, rows = [], [], []
+    fam_rows, local_curves, hpu, chg, rows_buy = [], [], [], [], []
+    hours, fixed, ok, crossdock, d_cost, d_ok = [], [], [], [], [], []
+    lanes, lane_cost, late, late_cost = [], [], [], []
+    buys: dict[str, list] = {}
+    s0 = j0 = 0
+    blocks = []
+    for name, pb in problems.items():
+        site_ids += [f"{name}{SEP}{s}" for s in pb.site_ids]
+        store_ids += [f"{name}{SEP}{j}" for j in pb.store_ids]
+        for f, fam in enumerate(pb.families):
+            rows.append(f"{name}{SEP}{fam.family}")
+            fam_rows.append(fam)
+            local_curves.append(pb.local_curves[f])
+            hpu.append(pb.machine_hours_per_unit[f])
+            chg.append(pb.changeover_hours_per_run[f])
+            buys.setdefault(fam.family, []).append(fam)
+            rows_buy.append(fam.family)
+        hours.append(pb.hours_per_week)
+        fixed.append(pb.fixed_cost_per_yr)
+        ok.append(pb.level_ok)
+        crossdock.append(pb.crossdock_cost_per_unit)
+        d_cost.append(pb.direct_cost_per_unit)
+        d_ok.append(pb.direct_ok)
+        lanes.append(pb.lanes + [s0, j0])
+        lane_cost.append(pb.lane_cost_per_unit)
+        late.append(pb.late_lanes.reshape(-1, 2) + [s0, j0])
+        late_cost.append(pb.late_lane_cost_per_unit)
+        blocks.append((len(rows) - len(pb.families), j0, pb.demand_units_per_week))
+        s0 += len(pb.site_ids)
+        j0 += len(pb.store_ids)
+    hubs = _hubs(problems)
+    dem = np.zeros((len(rows), j0, n_t))
+    for r0, j_start, d in blocks:
+        dem[r0 : r0 + d.shape[0], j_start : j_start + d.shape[1]] = d
+    names = list(buys)
+    group = np.array([names.index(b) for b in rows_buy], dtype=np.int64)
+    offshore_families, offshore_curves = [], []
+    for g, fam_name in enumerate(names):
+        volume = sum(p.demand_mean_units_per_week for p in buys[fam_name])
+        brand = float((brand_units_per_week or {}).get(fam_name, volume))
+        fam = brand_family(buys[fam_name][0], max(brand, volume))
+        offshore_families.append(fam)
+        total = dem[group == g].sum(axis=(0, 1))
+        v_max = max(float(total.max()), 1e-6) * 1.0001
+        smallest = dem[group == g][dem[group == g] > 0]
+        v_min = min(float(smallest.min()) / 4 if smallest.size else v_max / 10, v_max / 10)
+        extra = max(brand - volume, 0.0)
+        offshore_curves.append(
+            cost_curve(
+                fam,
+                "offshore",
+                v_max,
+                v_min_units_per_week=v_min,
+                rel_tol=rel_tol,
+                brand_extra_units_per_week=extra,
+            )
+        )
+    return DesignProblem(
+        site_ids=tuple(site_ids),
+        store_ids=tuple(store_ids),
+        family_names=tuple(rows),
+        season_names=seasons,
+        weeks_per_yr=weeks,
+        level_names=levels,
+        hours_per_week=np.vstack(hours),
+        fixed_cost_per_yr=np.vstack(fixed),
+        level_ok=np.vstack(ok),
+        crossdock_cost_per_unit=np.concatenate(crossdock),
+        demand_units_per_week=dem,
+        lanes=np.vstack(lanes).astype(np.int64),
+        lane_cost_per_unit=np.concatenate(lane_cost),
+        late_lanes=np.vstack(late).astype(np.int64).reshape(-1, 2),
+        late_lane_cost_per_unit=np.concatenate(late_cost),
+        direct_cost_per_unit=np.concatenate(d_cost),
+        direct_ok=np.concatenate(d_ok),
+        machine_hours_per_unit=np.array(hpu, dtype=float),
+        changeover_hours_per_run=np.array(chg, dtype=float),
+        families=tuple(fam_rows),
+        local_curves=tuple(local_curves),
+        offshore_curves=tuple(offshore_curves),
+        offshore_group=group,
+        offshore_families=tuple(offshore_families),
+        hubs=hubs,
+    )
+
+
+def _hubs(problems: Mapping[str, DesignProblem]) -> Hubs | None:
+    """The clusters' candidate hubs side by side (ids ``cluster + SEP + hub``), store indices offset."""
+    if all(pb.hubs is None for pb in problems.values()):
+        return None
+    ids, fixed, routes, cost, stores = [], [], [], [], []
+    h0 = j0 = 0
+    for name, pb in problems.items():
+        if pb.hubs is not None:
+            ids += [f"{name}{SEP}{h}" for h in pb.hubs.hub_ids]
+            fixed.append(pb.hubs.fixed_cost_per_yr)
+            routes.append(pb.hubs.routes + [h0, j0])
+            cost.append(pb.hubs.route_cost_per_unit)
+            h0 += len(pb.hubs.hub_ids)
+        stores += [f"{name}{SEP}{j}" for j in pb.store_ids]
+        j0 += len(pb.store_ids)
+    return Hubs(
+        tuple(ids),
+        np.concatenate(fixed),
+        np.vstack(routes).astype(np.int64).reshape(-1, 2),
+        np.concatenate(cost),
+        tuple(stores),
+    )
+
+
+def national_design(
+    problems: Mapping[str, DesignProblem],
+    *,
+    brand_units_per_week: Mapping[str, float] | None = None,
+    time_limit_s: float = 60.0,
+    mip_gap: float = 1e-4,
+    late_penalty_per_unit: float = 1e-3,
+    start_levels: Mapping[str, Mapping[str, str]] | None = None,
+) -> NationalDesign:
+    """Solve one design across the clusters (:func:`national_problem`): hybrid, all-offshore, all-local.
+
+    One MILP: the clusters share only the offshore buys, so the model is the clusters' models
+    side by side plus one brand-wide piecewise-linear cost curve per family. The solver's gap is
+    proven on the whole (``portfolio.hybrid.gap``, against the national MILP's own bound); no
+    decomposition. The hybrid never costs more than either pure policy.
+
+    Parameters
+    ----------
+    problems : mapping
+        Cluster name -> its :class:`DesignProblem`.
+    brand_units_per_week : mapping, optional
+    time_limit_s, mip_gap, late_penalty_per_unit : float
+        See :func:`siting.design.portfolio`.
+    start_levels : mapping, optional
+        Cluster -> {site: level} of each cluster's own design: the national hybrid first solves
+        with those sites at those levels (and no others), and starts from that design when it
+        beats both pure policies (a large national MILP may otherwise stop at the pure design).
+
+    Returns
+    -------
+    NationalDesign
+    """
+    pb = national_problem(problems, brand_units_per_week=brand_units_per_week)
+    if start_levels is None:
+        result, _ = portfolio(
+            pb, time_limit_s=time_limit_s, mip_gap=mip_gap, late_penalty_per_unit=late_penalty_per_unit
+        )
+        return NationalDesign(pb, result, tuple(problems))
+    dm = build_model(pb, late_penalty_per_unit=late_penalty_per_unit)
+    off = solve_design(pb, "offshore", time_limit_s=time_limit_s, mip_gap=mip_gap, model=dm)
+    try:
+        loc: Design | None = solve_design(pb, "local", time_limit_s=time_limit_s, mip_gap=mip_gap, model=dm)
+    except InfeasibleError:
+        loc = None
+    best = off if loc is None or off.cost_per_yr <= loc.cost_per_yr else loc
+    # the clusters' own designs (each priced in the brand frame) as a start: their site levels fixed
+    wanted = {f"{c}{SEP}{s}": lev for c, levels in start_levels.items() for s, lev in levels.items()}
+    fixed = [pb.level_names.index(wanted[s]) if s in wanted else -1 for s in pb.site_ids]
+    start: np.ndarray | None = best.x
+    first = _solve(dm, pb, "hybrid", time_limit_s=time_limit_s, mip_gap=mip_gap, fixed_levels=fixed)
+    if first.has_solution and first.objective < best.cost_per_yr:
+        start = first.x
+    hyb = solve_design(pb, "hybrid", time_limit_s=time_limit_s, mip_gap=mip_gap, model=dm, start=start, heuristic=False)
+    if hyb.cost_per_yr > best.cost_per_yr:  # the solver kept a worse incumbent: the pure design is a hybrid too
+        hyb = _tables(dm, pb, _as_solution(dm, best, hyb), "hybrid")
+    return NationalDesign(pb, Portfolio(hyb, off, loc), tuple(problems))
+
+
+def _split(value: object) -> tuple[str, str]:
+    text = str(value)
+    cluster, _, name = text.partition(SEP)
+    return (cluster, name) if name or SEP in text else ("", text)
+
+
+def _local_site(name: str) -> str:
+    """A site or ``hub:`` route name in its cluster's words."""
+    if name.startswith("hub:"):
+        return "hub:" + _split(name.removeprefix("hub:"))[1]
+    return _split(name)[1]
+
+
+def national_table(design: Design) -> pd.DataFrame:
+    """A national design's ``portfolio`` table with a ``cluster`` column and each id in its cluster's words.
+
+    A row routed through several sites names them ``site; site``.
+    """
+    table = design.portfolio.copy()
+    cluster = [_split(j)[0] for j in table["store_id"]]
+    table["store_id"] = [_split(j)[1] for j in table["store_id"]]
+    table["family"] = [_split(f)[1] for f in table["family"]]
+    table["site"] = ["; ".join(_local_site(s) for s in str(v).split("; ")) if v else "" for v in table["site"]]
+    table.insert(0, "cluster", cluster)
+    return table
+
+
+def cluster_slice(design: Design, cluster: str, fixed_cost_per_yr: float) -> Design:
+    """The part of a national design in one cluster, in the cluster's own ids (a :class:`Design`).
+
+    ``cost_per_yr`` and ``exact_cost_per_yr`` are the cluster's: its rows' cost plus the fixed
+    cost of its opened sites (``fixed_cost_per_yr``); status, gap and bound are the national solve's.
+    """
+    table = national_table(design)
+    mine = table[table["cluster"] == cluster].drop(columns="cluster").reset_index(drop=True)
+    cap = design.capacity.copy()
+    keep = [_split(s)[0] == cluster for s in cap["site"]]
+    cap = cap[keep].reset_index(drop=True)
+    cap["site"] = [_split(s)[1] for s in cap["site"]]
+    levels = {_split(s)[1]: lev for s, lev in design.levels.items() if _split(s)[0] == cluster}
+    hubs = tuple(_split(h)[1] for h in design.hubs if _split(h)[0] == cluster)
+    cost = float(mine["cost_per_yr"].sum()) + float(fixed_cost_per_yr)
+    return dataclasses.replace(
+        design, levels=levels, portfolio=mine, capacity=cap, cost_per_yr=cost, exact_cost_per_yr=cost, hubs=hubs
+    )
+
+
+def cluster_portfolios(design: NationalDesign) -> dict[str, Portfolio]:
+    """Each cluster's part of the national hybrid, all-offshore and all-local designs (its own ids).
+
+    Returns
+    -------
+    dict
+        Cluster -> :class:`Portfolio` whose designs are :func:`cluster_slice` of the national ones.
+    """
+    pb = design.problem
+
+    def fixed(d: Design, cluster: str) -> float:
+        sites = sum(
+            pb.fixed_cost_per_yr[pb.site_ids.index(s), pb.level_names.index(lev)]
+            for s, lev in d.levels.items()
+            if _split(s)[0] == cluster
+        )
+        hubs = pb.hubs
+        mine = [h for h in d.hubs if _split(h)[0] == cluster]
+        opened = sum(hubs.fixed_cost_per_yr[hubs.hub_ids.index(h)] for h in mine) if hubs is not None else 0.0
+        return float(sites + opened)
+
+    p = design.portfolio
+    out = {}
+    for c in design.clusters:
+        local = None if p.all_local is None else cluster_slice(p.all_local, c, fixed(p.all_local, c))
+        hybrid = cluster_slice(p.hybrid, c, fixed(p.hybrid, c))
+        out[c] = Portfolio(hybrid, cluster_slice(p.all_offshore, c, fixed(p.all_offshore, c)), local)
+    return out

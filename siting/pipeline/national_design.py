@@ -1,0 +1,66 @@
+"""A run's national design: the clusters' design problems solved as one MILP, each cluster given its part."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+log = logging.getLogger("siting")
+
+__all__ = ["national_run"]
+
+
+def national_run(cities: Mapping[str, Any], designs: Mapping[str, Any], options: Any) -> tuple[Any, dict[str, Any]]:
+    """Solve one design across the cities' (clusters') design problems; give each city its part.
+
+    The time limit of each of the three solves (hybrid, all-offshore, all-local) is
+    ``portfolio.time_limit_s`` x the number of clusters; the gap is ``portfolio.mip_gap``. The
+    hybrid starts from the clusters' own designs (their site levels; see
+    :func:`siting.design.national.national_design`). Each
+    city's ``design.portfolio`` becomes its slice of the national designs
+    (:func:`siting.design.national.cluster_portfolios`); its site values, resilience and the
+    ranking's verdicts stay those of its own design (in the brand volume frame).
+
+    Parameters
+    ----------
+    cities : mapping
+        City name -> CityResult.
+    designs : mapping
+        City name -> its CityDesign (at least two).
+    options : RankOptions
+
+    Returns
+    -------
+    (NationalDesign, dict)
+        The national design and the cities with their slices.
+    """
+    from siting.design.national import cluster_portfolios, national_design
+
+    t0 = time.perf_counter()
+    popt = options.portfolio
+    brand = options.costs.brand_units_per_week
+    nd = national_design(
+        {n: d.problem for n, d in designs.items()},
+        brand_units_per_week=brand if isinstance(brand, Mapping) else None,
+        time_limit_s=popt.time_limit_s * len(designs),
+        mip_gap=popt.mip_gap,
+        start_levels={n: d.portfolio.hybrid.levels for n, d in designs.items()},
+    )
+    hyb = nd.portfolio.hybrid
+    log.info(
+        "national design over %d clusters: %s, %s a year (all-offshore %s), %.1f s",
+        len(designs),
+        hyb.status,
+        f"{hyb.cost_per_yr:,.0f}",
+        f"{nd.portfolio.all_offshore.cost_per_yr:,.0f}",
+        time.perf_counter() - t0,
+    )
+    parts = cluster_portfolios(nd)
+    out = dict(cities)
+    for name, part in parts.items():
+        city = out[name]
+        out[name] = dataclasses.replace(city, design=dataclasses.replace(city.design, portfolio=part))
+    return nd, out

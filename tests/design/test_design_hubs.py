@@ -1,0 +1,176 @@
+"""Candidate fulfilment hubs in the design MILP, against brute-force enumeration of sites, hubs and sources."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from design_instances import tables
+
+from siting.design.hubs import check_hubs, hub_routes
+from siting.design.problem import DesignProblem, design_problem
+from siting.design.solve import portfolio
+from siting.errors import InputError
+
+SEEDS = range(16)
+
+
+def _instance(seed: int) -> DesignProblem:
+    """A random instance (2 sites, 2 stores, 2 families) with 2 candidate hubs."""
+    rng = np.random.default_rng(10_000 + seed)
+    t = tables(seed, n_s=2, n_j=2, n_f=2)
+    stores = sorted(set(t["demand"]["store_id"]))
+    hubs = pd.DataFrame(
+        {
+            "hub_id": ["h0", "h1"],
+            "handling_cost_per_unit": rng.uniform(0.0, 0.4, 2),
+            "turnaround_s": rng.uniform(600, 7200, 2),
+            "fixed_cost_per_yr": rng.uniform(0, 40_000, 2),
+        }
+    )
+    routes = hub_routes(
+        hubs,
+        trunk_time_s=rng.uniform(600, 3600, 2),
+        trunk_cost_per_unit=rng.uniform(0.05, 0.5, 2),
+        lane_time_s=rng.uniform(300, 5400, (2, len(stores))),
+        lane_cost_per_unit=rng.uniform(0.02, 0.8, (2, len(stores))),
+        promise_s=10_800.0,
+        store_ids=stores,
+    )
+    # direct delivery is dear and, for one store in three instances, outside the promise
+    t["direct"]["cost_per_unit"] = rng.uniform(0.5, 3.0, len(t["direct"]))
+    if seed % 3 == 0 and len(routes.routes):
+        late = routes.store_ids[int(routes.routes[0, 1])]
+        t["direct"].loc[t["direct"]["store_id"] == late, "within_promise"] = False
+    return design_problem(**t, hubs=routes)
+
+
+def brute_force_hubs(pb: DesignProblem) -> float:
+    """Cheapest single-sourced design: every level per site, every open set of hubs, every source per demand."""
+    n_s, n_l = pb.hours_per_week.shape
+    dem, weeks, hubs = pb.demand_units_per_week, pb.weeks_per_yr, pb.hubs
+    assert hubs is not None
+    triples = list(zip(*np.nonzero(dem > 0)))
+    lane_cost = {(int(s), int(j)): float(c) for (s, j), c in zip(pb.lanes, pb.lane_cost_per_unit)}
+    best = np.inf
+    for open_h in itertools.product((0, 1), repeat=len(hubs.hub_ids)):
+        hub_fixed = float(np.dot(open_h, hubs.fixed_cost_per_yr))
+        for levels in itertools.product(range(-1, n_l), repeat=n_s):
+            fixed = hub_fixed + sum(pb.fixed_cost_per_yr[s, lv] for s, lv in enumerate(levels) if lv >= 0)
+            open_s = [s for s, lv in enumerate(levels) if lv >= 0]
+            route = []
+            for j in range(len(pb.store_ids)):
+                ways = [pb.direct_cost_per_unit[j] if pb.direct_ok[j] else np.inf]
+                ways += [
+                    pb.crossdock_cost_per_unit[s] + lane_cost[(s, j)]
+                    for s in open_s
+                    if np.isfinite(pb.crossdock_cost_per_unit[s]) and (s, j) in lane_cost
+                ]
+                ways += [c for (h, jj), c in zip(hubs.routes, hubs.route_cost_per_unit) if jj == j and open_h[h]]
+                route.append(min(ways))
+            options = [[-1] + [s for s in open_s if (s, int(j)) in lane_cost] for _f, j, _t in triples]
+            cap = np.array([pb.hours_per_week[s, lv] if lv >= 0 else 0.0 for s, lv in enumerate(levels)])
+            for choice in itertools.product(*options):
+                local = np.zeros((dem.shape[0], n_s, dem.shape[2]))
+                off = np.zeros((dem.shape[0], dem.shape[2]))
+                cost = fixed
+                for (f, j, t), src in zip(triples, choice):
+                    units = dem[f, j, t]
+                    if src < 0:
+                        off[f, t] += units
+                        cost += weeks[t] * units * route[j]
+                    else:
+                        local[f, src, t] += units
+                        cost += weeks[t] * units * lane_cost[(src, int(j))]
+                if not np.isfinite(cost):
+                    continue
+                hours = np.zeros((n_s, dem.shape[2]))
+                for f in range(dem.shape[0]):
+                    lc, oc = pb.local_curves[f], pb.offshore_curves[f]
+                    cost += float((weeks[None, :] * lc.cost_at(local[f])).sum() + (weeks * oc.cost_at(off[f])).sum())
+                    hours += pb.machine_hours_per_unit[f] * local[f]
+                    hours += pb.changeover_hours_per_run[f] * lc.runs_at(local[f])
+                if np.all(hours <= cap[:, None] + 1e-6):
+                    best = min(best, cost)
+    return best
+
+
+def _single_sourced(table: pd.DataFrame) -> bool:
+    """Each demand from one site or from offshore (through any routes), never split."""
+    key = ["family", "store_id", "season"]
+    local = table[table["source"] == "local"]
+    one_site = (local.groupby(key)["site"].nunique() <= 1).all()
+    return bool(one_site and (table.groupby(key)["source"].nunique() <= 1).all())
+
+
+@pytest.fixture(scope="module")
+def solved():
+    out = []
+    for seed in SEEDS:
+        pb = _instance(seed)
+        p, _ = portfolio(pb, time_limit_s=30, mip_gap=1e-6)
+        out.append((seed, pb, p))
+    return out
+
+
+def test_milp_with_hubs_equals_enumeration(solved):
+    single = used = 0
+    for seed, pb, p in solved:
+        hyb = p.hybrid
+        assert hyb.status == "optimal", seed
+        brute = brute_force_hubs(pb)
+        assert hyb.cost_per_yr <= brute * (1 + 1e-6) + 1e-6, (seed, hyb.cost_per_yr, brute)
+        if _single_sourced(hyb.portfolio):
+            single += 1
+            assert hyb.cost_per_yr == pytest.approx(brute, rel=1e-6), seed
+        used += bool(hyb.hubs)
+    assert single >= 8, single
+    assert used >= 3, used  # hubs are chosen in a fair share of the instances
+
+
+def test_opened_hubs_carry_their_routes_and_costs(solved):
+    for seed, pb, p in solved:
+        hyb = p.hybrid
+        assert pb.hubs is not None
+        via = hyb.portfolio[hyb.portfolio["site"].str.contains("hub:", regex=False)]
+        named = {part.removeprefix("hub:") for v in via["site"] for part in v.split("; ") if part.startswith("hub:")}
+        assert named <= set(hyb.hubs), seed
+        fixed = sum(pb.fixed_cost_per_yr[pb.site_ids.index(s), pb.level_names.index(v)] for s, v in hyb.levels.items())
+        fixed += sum(pb.hubs.fixed_cost_per_yr[pb.hubs.hub_ids.index(h)] for h in hyb.hubs)
+        assert hyb.portfolio["cost_per_yr"].sum() + fixed == pytest.approx(hyb.cost_per_yr, rel=1e-6), seed
+        assert hyb.cost_per_yr <= p.all_offshore.cost_per_yr + 1e-6, seed
+
+
+def test_routes_keep_the_promise():
+    hubs = pd.DataFrame({"hub_id": ["a", "b"], "handling_cost_per_unit": [0.1, 0.2], "turnaround_s": [600.0, 0.0]})
+    r = hub_routes(
+        hubs,
+        trunk_time_s=np.array([1000.0, np.inf]),
+        trunk_cost_per_unit=np.array([0.3, 0.1]),
+        lane_time_s=np.array([[400.0, 401.0], [1.0, 1.0]]),
+        lane_cost_per_unit=np.array([[0.5, 0.6], [0.1, 0.1]]),
+        promise_s=2000.0,
+        store_ids=["s1", "s2"],
+    )
+    # 1000 + 600 + 400 = 2000 keeps the promise, 2001 does not; hub b is unreachable from the trunk
+    assert r.routes.tolist() == [[0, 0]]
+    assert r.route_cost_per_unit.tolist() == pytest.approx([0.3 + 0.1 + 0.5])
+
+
+@pytest.mark.parametrize(
+    "change,words",
+    [
+        ({"handling_cost_per_unit": [-1.0]}, "handling_cost_per_unit"),
+        ({"handling_cost_per_unit": [float("nan")]}, "handling_cost_per_unit"),
+        ({"turnaround_s": [8 * 86400.0]}, "at most"),
+        ({"hub_id": [""]}, "empty hub_id"),
+    ],
+)
+def test_bad_hub_rows_refused(change, words):
+    table = pd.DataFrame({"hub_id": ["a"], "handling_cost_per_unit": [0.1], "turnaround_s": [60.0]})
+    for col, v in change.items():
+        table[col] = v
+    with pytest.raises(InputError, match=words):
+        check_hubs(table)

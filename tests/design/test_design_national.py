@@ -1,0 +1,136 @@
+"""The national design (one MILP over clusters, offshore bought brand-wide) against brute-force enumeration."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from design_instances import tables
+
+from siting.costs.brand import brand_family
+from siting.design.national import national_design, national_table
+from siting.design.problem import DesignProblem, design_problem
+
+SEEDS = range(16)
+
+
+def _clusters(seed: int) -> dict[str, DesignProblem]:
+    """Two clusters with the same two families: ``a`` (2 sites, 1-2 stores) and ``b`` (1 site, 1 store)."""
+    a = tables(seed, n_s=2, n_j=1 + seed % 2, n_f=2)
+    b = tables(seed + 1000, n_s=1, n_j=1, n_f=2)
+    rename = {old.family: new.family for old, new in zip(b["families"], a["families"])}
+    b["demand"]["family"] = b["demand"]["family"].map(rename)
+    b["making"]["family"] = b["making"]["family"].map(rename)
+    b["families"] = a["families"]
+    out = {}
+    for name, t in (("a", a), ("b", b)):
+        units = t["demand"].groupby("family")["units_per_week"].sum()
+        # each cluster's mix in its own volume (CV kept), as the pipeline scales it
+        t["families"] = [
+            brand_family(f, float(units[f.family])) if f.family in units.index else f for f in t["families"]
+        ]
+        out[name] = design_problem(**t)
+    return out
+
+
+def brute_force_groups(pb: DesignProblem) -> float:
+    """Cheapest single-sourced design by enumeration, offshore priced per brand-wide buy (``offshore_group``)."""
+    n_s, n_l = pb.hours_per_week.shape
+    dem = pb.demand_units_per_week
+    weeks = pb.weeks_per_yr
+    group = pb.buy_of_family()
+    triples = list(zip(*np.nonzero(dem > 0)))
+    lane_cost = {(int(s), int(j)): float(c) for (s, j), c in zip(pb.lanes, pb.lane_cost_per_unit)}
+    best = np.inf
+    for levels in itertools.product(range(-1, n_l), repeat=n_s):
+        fixed = sum(pb.fixed_cost_per_yr[s, lv] for s, lv in enumerate(levels) if lv >= 0)
+        open_s = [s for s, lv in enumerate(levels) if lv >= 0]
+        route = [
+            min(
+                [pb.direct_cost_per_unit[j] if pb.direct_ok[j] else np.inf]
+                + [
+                    pb.crossdock_cost_per_unit[s] + lane_cost[(s, j)]
+                    for s in open_s
+                    if np.isfinite(pb.crossdock_cost_per_unit[s]) and (s, j) in lane_cost
+                ]
+            )
+            for j in range(len(pb.store_ids))
+        ]
+        options = [[-1] + [s for s in open_s if (s, int(j)) in lane_cost] for _f, j, _t in triples]
+        cap = np.array([pb.hours_per_week[s, lv] if lv >= 0 else 0.0 for s, lv in enumerate(levels)])
+        for choice in itertools.product(*options):
+            local = np.zeros((dem.shape[0], n_s, dem.shape[2]))
+            off = np.zeros((len(pb.offshore_curves), dem.shape[2]))
+            cost = fixed
+            for (f, j, t), src in zip(triples, choice):
+                units = dem[f, j, t]
+                if src < 0:
+                    off[group[f], t] += units
+                    cost += weeks[t] * units * route[j]
+                else:
+                    local[f, src, t] += units
+                    cost += weeks[t] * units * lane_cost[(src, int(j))]
+            hours = np.zeros((n_s, dem.shape[2]))
+            for f in range(dem.shape[0]):
+                lc = pb.local_curves[f]
+                cost += float((weeks[None, :] * lc.cost_at(local[f])).sum())
+                hours += pb.machine_hours_per_unit[f] * local[f] + pb.changeover_hours_per_run[f] * lc.runs_at(local[f])
+            for g, oc in enumerate(pb.offshore_curves):
+                cost += float((weeks * oc.cost_at(off[g])).sum())
+            if np.isfinite(cost) and np.all(hours <= cap[:, None] + 1e-6):
+                best = min(best, cost)
+    return best
+
+
+@pytest.fixture(scope="module")
+def solved():
+    out = []
+    for seed in SEEDS:
+        clusters = _clusters(seed)
+        nd = national_design(clusters, time_limit_s=30, mip_gap=1e-6)
+        out.append((seed, clusters, nd))
+    return out
+
+
+def test_national_milp_equals_enumeration(solved):
+    single = 0
+    for seed, _, nd in solved:
+        hyb = nd.portfolio.hybrid
+        assert hyb.status == "optimal", seed
+        brute = brute_force_groups(nd.problem)
+        assert hyb.cost_per_yr <= brute * (1 + 1e-6) + 1e-6, (seed, hyb.cost_per_yr, brute)
+        split = hyb.portfolio.groupby(["family", "store_id", "season"])["source"].nunique()
+        if (split <= 1).all():
+            single += 1
+            assert hyb.cost_per_yr == pytest.approx(brute, rel=1e-6), seed
+    assert single >= 8, single
+
+
+def test_one_buy_per_family_across_clusters(solved):
+    for seed, clusters, nd in solved:
+        pb = nd.problem
+        assert len(pb.offshore_curves) == 2 and len(pb.family_names) == 4, seed
+        a, b = clusters["a"], clusters["b"]
+        for fam in pb.offshore_families or ():
+            both = sum(p.families[p.family_names.index(fam.family)].demand_mean_units_per_week for p in (a, b))
+            assert fam.demand_mean_units_per_week == pytest.approx(both), seed
+        # a site serves only its own cluster's stores
+        for s, j in pb.lanes:
+            assert pb.site_ids[s].split("\x1f")[0] == pb.store_ids[j].split("\x1f")[0]
+
+
+def test_hybrid_never_above_pure_and_tables_add_up(solved):
+    for seed, _, nd in solved:
+        p, pb = nd.portfolio, nd.problem
+        hyb = p.hybrid
+        assert hyb.cost_per_yr <= p.all_offshore.cost_per_yr + 1e-6, seed
+        if p.all_local is not None:
+            assert hyb.cost_per_yr <= p.all_local.cost_per_yr + 1e-6, seed
+        fixed = sum(
+            pb.fixed_cost_per_yr[pb.site_ids.index(s), pb.level_names.index(lv)] for s, lv in hyb.levels.items()
+        )
+        assert hyb.portfolio["cost_per_yr"].sum() + fixed == pytest.approx(hyb.cost_per_yr, rel=1e-6), seed
+        table = national_table(hyb)
+        assert set(table["cluster"]) == {"a", "b"} and len(table) == len(hyb.portfolio), seed
+        assert table["units_per_week"].sum() == pytest.approx(pb.demand_units_per_week.sum(), rel=1e-9), seed
