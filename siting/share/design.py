@@ -17,6 +17,10 @@ __all__ = ["DesignResult", "design_network"]
 COST_PARTS = ("rent", "setup", "production", "delivery", "inventory", "carry", "flex", "offshore", "backlog")
 
 
+def _empty() -> np.ndarray:
+    return np.zeros(0)
+
+
 @dataclass(frozen=True)
 class DesignResult:
     """A shared-network design.
@@ -61,6 +65,8 @@ class DesignResult:
         Of those, the flexible (overtime) hours beyond ``max_utilisation`` x the level's regular hours.
     reserved_hours_per_week : ndarray, shape (n, B, P)
         Where each brand's reserved hours are held.
+    carry_cost_by_brand_per_yr : ndarray, shape (B,)
+        Carry-over cost of each brand's pre-built stock.
     """
 
     brands: tuple[int, ...]
@@ -75,13 +81,14 @@ class DesignResult:
     warm_start_cost: float
     n_groups: int = 0
     grouping_slack_per_yr: float = 0.0
-    made_units_per_week: np.ndarray | None = None
-    carried_units_per_yr: np.ndarray | None = None
-    carried_store_units_per_yr: np.ndarray | None = None
-    backlog_units_per_week: np.ndarray | None = None
-    hours_per_week: np.ndarray | None = None
-    flex_hours_per_week: np.ndarray | None = None
-    reserved_hours_per_week: np.ndarray | None = None
+    made_units_per_week: np.ndarray = field(default_factory=_empty)
+    carried_units_per_yr: np.ndarray = field(default_factory=_empty)
+    carried_store_units_per_yr: np.ndarray = field(default_factory=_empty)
+    backlog_units_per_week: np.ndarray = field(default_factory=_empty)
+    hours_per_week: np.ndarray = field(default_factory=_empty)
+    flex_hours_per_week: np.ndarray = field(default_factory=_empty)
+    reserved_hours_per_week: np.ndarray = field(default_factory=_empty)
+    carry_cost_by_brand_per_yr: np.ndarray = field(default_factory=_empty)
 
     @property
     def total_per_yr(self) -> float:
@@ -550,4 +557,10 @@ def _result(pb, model, brands, x, bound, status, runtime, start_cost) -> DesignR
         hours_per_week=used,
         flex_hours_per_week=flex,
         reserved_hours_per_week=held,
+        carry_cost_by_brand_per_yr=np.array(
+            [
+                np.einsum("nmst,st->", carried[:, brand_of == b], age) * pb.carry_cost_per_unit_season[b]
+                for b in range(nb)
+            ]
+        ),
     )

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from siting.errors import InfeasibleError, InputError
+from siting.share.contracts import Contract, contracts_table
 from siting.share.design import DesignResult, design_network
 from siting.share.inputs import ShareSettings, SiteCapacity
 from siting.share.leadtimes import class_lead_times
@@ -22,7 +23,7 @@ from siting.share.sharing import CostShares, share_costs
 
 log = logging.getLogger("siting")
 
-__all__ = ["ShareStudy", "run_share", "season_of_week", "BACKLOG_COLUMNS"]
+__all__ = ["ShareStudy", "run_share", "season_of_week", "hours_table", "BACKLOG_COLUMNS", "HOURS_COLUMNS"]
 
 BACKLOG_COLUMNS = [
     "site_id",
@@ -55,6 +56,11 @@ class ShareStudy:
         Per site, brand and season: units left unmade, unit-weeks late, units never made and their cost.
     service : pandas.DataFrame
         The order-driven simulation's verdict per brand, lane class and site (with confidence intervals).
+    contracts : pandas.DataFrame
+        What each brand reserves, pays and is promised (:func:`siting.share.contracts.contracts_table`).
+    hours : pandas.DataFrame
+        Machine-hours per week per open site, process and season: used (or held for a reservation),
+        regular hours at ``max_utilisation``, flexible hours and utilisation of the regular hours.
     peak_season : str
     timings_s : dict
     """
@@ -71,6 +77,8 @@ class ShareStudy:
     peak_season: str
     backlog: pd.DataFrame = field(default_factory=pd.DataFrame)
     service: pd.DataFrame = field(default_factory=pd.DataFrame)
+    contracts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    hours: pd.DataFrame = field(default_factory=pd.DataFrame)
     timings_s: dict[str, float] = field(default_factory=dict)
 
     def coalitions(self) -> pd.DataFrame:
@@ -175,6 +183,7 @@ def run_share(
     sla_percentile: float = 95.0,
     replications: int = 10,
     backlog: str = "cost",
+    contracts: Sequence[Contract] = (),
 ) -> ShareStudy:
     """Design the shared network, split its cost, plan each open site's weeks and measure lead times.
 
@@ -197,7 +206,10 @@ def run_share(
         Independent simulated years per site (the confidence intervals come from their spread).
     backlog : {"cost", "refuse"}
         Demand a capped weekly plan cannot make: costed and reported (``backlog`` table), or the run
-        is refused naming the brand, season and site.
+        is refused naming the brand, season and site. The design's own backlog (demand of a brand
+        with a contract penalty left unmade) is treated alike.
+    contracts : sequence of Contract
+        The brands' contracts (``[[contracts]]``), reported in ``contracts``.
 
     Returns
     -------
@@ -221,6 +233,8 @@ def run_share(
         group_cost_tolerance_per_unit=settings.group_cost_tolerance_per_unit,
     )
     timings["design_s"] = time.perf_counter() - t0
+    if backlog == "refuse":
+        _refuse_design_backlog(pb, design)
     log.info(
         "shared network: %d sites open, %.0f per year (gap %.2g)",
         len(design.open_sites),
@@ -257,10 +271,11 @@ def run_share(
     cv_of = dict(demand_cv or {})
     names = lane_names or {}
     for i in design.open_sites:
-        flows = design.flow_units_per_week[i]  # (m, T)
-        by_brand = np.array([flows[brand_of == b].sum(axis=0) for b in range(nb)])  # (B, T)
+        flows = design.flow_units_per_week[i]  # (m, T) by the season sold
+        made_i = design.made_units_per_week[i]  # (m, T) by the season made (pre-build included)
+        by_brand = np.array([made_i[brand_of == b].sum(axis=0) for b in range(nb)])  # (B, T)
         served = [b for b in range(nb) if by_brand[b].sum() > 1e-9]
-        level_cap = float(pb.capacity_units_per_week[design.level[i]])
+        level_cap = _site_units_per_week(pb, design, int(i), by_brand)
         site = pb.site_ids[i]
         minutes_per_unit = capacity.hours_per_week * 60.0 / level_cap
 
@@ -437,6 +452,14 @@ def run_share(
         "sla_met",
         "utilisation_cap",
     ]
+    contract_table = contracts_table(
+        pb,
+        design,
+        contracts,
+        pd.concat(service_tables, ignore_index=True) if service_tables else pd.DataFrame(),
+        lane_names=names,
+        percentile=sla_percentile,
+    )
     return ShareStudy(
         problem=pb,
         design=design,
@@ -450,12 +473,87 @@ def run_share(
         peak_season=pb.season_names[peak],
         backlog=backlog_table,
         service=pd.concat(service_tables, ignore_index=True) if service_tables else pd.DataFrame(),
+        contracts=contract_table,
+        hours=hours_table(pb, design),
         timings_s=timings,
     )
 
 
+def _site_units_per_week(pb: ShareProblem, design: DesignResult, i: int, made: np.ndarray) -> float:
+    """Units per week site ``i`` can make at its own brand mix (``made``, shape (B, T)) in its regular and
+    flexible hours, on its bottleneck process: the weekly plan's capacity. With no routing and no flexible
+    hours this is the level's ``capacity_units_per_week``."""
+    lvl = design.level[i]
+    hours = np.asarray(pb.process_hours_per_week, dtype=float)[lvl] + np.asarray(pb.flex_hours_per_week)[lvl]
+    volume = made.sum(axis=1)
+    if volume.sum() <= 0 or (pb.process_names == ("any",) and np.allclose(np.asarray(pb.hours_per_unit), 1.0)):
+        return float(hours[0]) if pb.process_names == ("any",) else float(pb.capacity_units_per_week[lvl])
+    per_unit = (volume / volume.sum()) @ pb.hours_per_unit_all_in  # hours per unit of the site's mix
+    used = per_unit > 0
+    return float((hours[used] / per_unit[used]).min())
+
+
+HOURS_COLUMNS = [
+    "site_id",
+    "process",
+    "season",
+    "hours_per_week",
+    "regular_hours_per_week",
+    "flex_hours_per_week",
+    "utilisation_hours",
+]
+
+
+def hours_table(pb: ShareProblem, design: DesignResult) -> pd.DataFrame:
+    """Machine-hours per week of every open site, process and season (``hours.csv``).
+
+    ``hours_per_week`` counts run hours, changeovers and reserved hours held idle;
+    ``regular_hours_per_week`` is the level's hours x ``max_utilisation``; ``utilisation_hours`` =
+    hours / the level's full regular hours (so it can exceed ``max_utilisation`` only with flex hours).
+    """
+    rows = []
+    hours = np.asarray(pb.process_hours_per_week, dtype=float)
+    for i in design.open_sites:
+        for q, proc in enumerate(pb.process_names):
+            full = float(hours[design.level[i], q])
+            for t, season in enumerate(pb.season_names):
+                used = float(design.hours_per_week[i, q, t])
+                rows.append(
+                    (
+                        pb.site_ids[i],
+                        proc,
+                        season,
+                        used,
+                        full * pb.max_utilisation,
+                        float(design.flex_hours_per_week[i, q, t]),
+                        used / full if full > 0 else np.nan,
+                    )
+                )
+    return pd.DataFrame(rows, columns=HOURS_COLUMNS)
+
+
+def _refuse_design_backlog(pb: ShareProblem, design: DesignResult, tolerance_units: float = 0.5) -> None:
+    """Raise naming the brand, season and nearest eligible site of the first demand the design leaves unmade."""
+    weeks = np.asarray(pb.season_weeks, dtype=float)
+    unmade = design.backlog_units_per_week * weeks  # (m, T) units per year
+    for b, name in enumerate(pb.brand_names):
+        mine = np.asarray(pb.store_brand) == b
+        for t, season in enumerate(pb.season_names):
+            units = float(unmade[mine, t].sum())
+            if units > tolerance_units:
+                j = int(np.flatnonzero(mine)[np.argmax(unmade[mine, t])])
+                ok = pb.eligible([b])[:, j]
+                near = int(np.argmin(np.where(ok, np.asarray(pb.delivery_time_s)[:, j], np.inf)))
+                raise InfeasibleError(
+                    f"the design leaves {units:,.0f} units of brand {name!r} unmade in season {season!r} (e.g. at "
+                    f"site {pb.site_ids[near]!r}, the nearest within its SLA): the reservations and hours cannot "
+                    "make them; raise the capacity levels or hours, add flexible hours, or accept backlog "
+                    "(--backlog cost)."
+                )
+
+
 def _direct_costs(pb: ShareProblem, design: DesignResult) -> np.ndarray:
-    """Production, delivery, stock and offshore cost each brand causes in a design (per year)."""
+    """Production, delivery, stock, carry-over, offshore and backlog cost each brand causes (per year)."""
     weeks = np.asarray(pb.season_weeks, dtype=float)
     brand_of = np.asarray(pb.store_brand)
     out = np.zeros(len(pb.brand_names))
@@ -466,5 +564,8 @@ def _direct_costs(pb: ShareProblem, design: DesignResult) -> np.ndarray:
             units * (pb.unit_cost_per_unit[b] + pb.holding_per_unit)
             + (f.sum(axis=2) * np.asarray(pb.delivery_cost_per_unit)[:, brand_of == b]).sum()
             + (design.offshore_units_per_week[brand_of == b] * weeks).sum() * pb.offshore_landed_per_unit[b]
+            + (design.backlog_units_per_week[brand_of == b] * weeks).sum()
+            * np.nan_to_num(np.asarray(pb.backlog_cost_per_unit)[b])
+            + float(design.carry_cost_by_brand_per_yr[b])
         )
     return out
