@@ -183,6 +183,8 @@ def check_terms(spec: Any) -> None:
 def problem_terms(spec: Any) -> dict[str, Any]:
     """The :class:`~siting.share.problem.ShareProblem` keywords of a spec's routings, hours, pre-build and contracts.
 
+    Routings and contracts of brands not in ``spec.brands`` (a spec edited in Python) are ignored.
+
     Returns
     -------
     dict
@@ -202,6 +204,8 @@ def problem_terms(spec: Any) -> dict[str, Any]:
         hours = np.asarray(cap.levels_units_per_week, dtype=float)[:, None]
     else:
         for r in spec.routings:
+            if r.brand not in names:
+                continue  # a brand taken out of a spec in Python (a scenario file is checked: check_terms)
             b, q = names.index(r.brand), procs.index(r.process)
             hpu[b, q], co[b, q] = r.hours_per_unit, r.changeover_hours
             if r.run_units is not None:
@@ -211,6 +215,8 @@ def problem_terms(spec: Any) -> dict[str, Any]:
     reserved = np.zeros((nb, npr))
     penalty = np.full(nb, np.nan)
     for c in spec.contracts:
+        if c.brand not in names:
+            continue  # the contract of a brand not in this network binds nothing
         b = names.index(c.brand)
         for p, h in c.reserved_hours_per_week.items():
             reserved[b, procs.index(p)] = h
