@@ -453,11 +453,7 @@ def design_network(
     bound = max(bound, lp_bound) if np.isfinite(bound) else lp_bound  # the best bound known
     if x is None:
         if status == "infeasible":
-            raise InfeasibleError(
-                "the shared-network design found no feasible solution: the demand that must be made locally "
-                "(priority brands) exceeds what the sites can make at site_capacity.levels_units_per_week x "
-                "max_utilisation; raise the capacity levels or max_utilisation."
-            )
+            raise InfeasibleError(_infeasible_words(problem, brands))
         if start is None:
             raise InputError(
                 f"the shared-network design stopped ({status.replace('_', ' ')}) after {time_limit_s:g} s before "
@@ -466,6 +462,35 @@ def design_network(
             )
         x, status = start, status if status != "optimal" else "time_limit"
     return _result(problem, model, brands, x, bound, status, time.perf_counter() - t0, start_cost)
+
+
+def _infeasible_words(pb: ShareProblem, brands: Sequence[int]) -> str:
+    """Why no design exists: the demand that must be made locally, or the reservations, exceed every site's hours."""
+    must = [
+        pb.brand_names[b]
+        for b in brands
+        if pb.brand_kind[b] == "priority" and not np.isfinite(np.asarray(pb.backlog_cost_per_unit)[b])
+    ]
+    reserved = np.asarray(pb.reserved_hours_per_week)[list(brands)]
+    held = [
+        f"{pb.brand_names[b]} {h:g} h/week of {pb.process_names[q]}"
+        for b, q in np.argwhere(np.asarray(pb.reserved_hours_per_week) > 0)
+        if b in brands
+        for h in [float(np.asarray(pb.reserved_hours_per_week)[b, q])]
+    ]
+    what = []
+    if must:
+        what.append("the demand of priority brand(s) " + ", ".join(repr(n) for n in must) + " (never offshore)")
+    if reserved.sum() > 0:
+        what.append("the reserved hours of [[contracts]] (" + "; ".join(held) + ")")
+    return (
+        "the shared-network design found no feasible solution: "
+        + (" plus ".join(what) or "the demand that must be made locally")
+        + " exceed what the sites can make in their hours (site_capacity.levels_units_per_week, or "
+        "process_hours_per_week with [[routings]], x max_utilisation, plus flex_hours_per_week); raise the "
+        "capacity levels, hours or max_utilisation, add flexible hours, lower the reservations, or give a "
+        "priority brand's contract a penalty_per_late_unit so its unmade demand is costed as backlog."
+    )
 
 
 def _block(model: _Model, x: np.ndarray, name: str) -> np.ndarray:

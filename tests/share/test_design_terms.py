@@ -225,3 +225,11 @@ def test_prebuild_moves_peak_production_into_earlier_seasons() -> None:
     made = b.made_units_per_week.sum(axis=(0, 1)) * pb.season_weeks
     assert made.sum() == pytest.approx((b.flow_units_per_week.sum(axis=(0, 1)) * pb.season_weeks).sum())
     assert b.total_per_yr == pytest.approx(brute_force(carried), rel=1e-6)
+
+
+def test_reservations_beyond_every_sites_hours_are_refused_naming_them() -> None:
+    pb = hours_instance(1)
+    huge = dataclasses.replace(pb, reserved_hours_per_week=np.array([[0.0, 0.0], [0.0, 5000.0]]))
+    assert not np.isfinite(brute_force(huge))
+    with pytest.raises(InfeasibleError, match=r"reserved hours of \[\[contracts\]\] \(std 5000 h/week of sew\)"):
+        design_network(huge, mip_gap=1e-9)
