@@ -129,3 +129,42 @@ def test_contracts_table_without_contracts_is_zero_paid() -> None:
 
     t = contracts_table(pb, d, [], pd.DataFrame())
     assert (t["paid_per_yr"] == 0).all() and t["p95_days_promised"].isna().all()
+
+
+def test_kotka_scenario_with_routings_and_contracts_runs_end_to_end() -> None:
+    """Scenario tables -> the road network's problem -> design, plans, judge -> contracts and hours tables."""
+    from siting.share import demo_share_cities, problem_from_cities
+
+    doc = {
+        "brands": [
+            {"name": "Birch", "lane_class": "standard", "shelf_life_seasons": 1, "carry_cost_per_unit_season": 0.3},
+            {"name": "Cove", "lane_class": "overflow"},
+        ],
+        "seasons": [{"name": "low", "weeks": 39}, {"name": "peak", "weeks": 13, "multiplier": 1.8}],
+        "routings": [
+            {"brand": "Birch", "process": "print", "hours_per_unit": 0.04, "changeover_hours": 0.5},
+            {"brand": "Birch", "process": "sew", "hours_per_unit": 0.1},
+            {"brand": "Cove", "process": "sew", "hours_per_unit": 0.12, "changeover_hours": 1.0},
+        ],
+        "site_capacity": {
+            "levels_units_per_week": [1000, 2500],
+            "floor_area_m2": [250, 500],
+            "setup_cost": [40000, 70000],
+            "process_hours_per_week": {"print": [40, 100], "sew": [100, 250]},
+            "flex_hours_per_week": {"sew": [10, 25]},
+            "flex_cost_per_hour": {"sew": 30},
+        },
+        "contracts": [{"brand": "Birch", "reserved_hours_per_week": {"sew": 5}, "reserved_rate_per_hour": 20}],
+        "share": {"time_limit_s": 20, "mip_gap": 1e-4},
+    }
+    spec = parse_share(doc)
+    layers = problem_from_cities(demo_share_cities(("kotka",)), spec)
+    pb = layers.problem
+    assert pb.process_names == ("print", "sew")
+    st = run_share(pb, spec.site_capacity, spec.settings, replications=2, contracts=spec.contracts)
+    table = st.contracts.set_index("brand")
+    assert table.loc["Birch", "reserved_cost_per_yr"] == pytest.approx(5 * 20 * 52)
+    held = st.design.reserved_hours_per_week[:, 0, 1].sum()  # Birch, sew, over the sites
+    assert held == pytest.approx(5.0)
+    assert set(st.hours["process"]) == {"print", "sew"}
+    assert set(st.hours["site_id"]) == {pb.site_ids[i] for i in st.design.open_sites}
