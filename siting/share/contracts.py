@@ -16,7 +16,6 @@ __all__ = [
     "Contract",
     "check_terms",
     "problem_terms",
-    "unit_equivalent",
     "contracts_table",
     "CONTRACT_COLUMNS",
 ]
@@ -235,22 +234,6 @@ def problem_terms(spec: Any) -> dict[str, Any]:
         "reserved_hours_per_week": reserved,
         "backlog_cost_per_unit": penalty,
     }
-
-
-def unit_equivalent(problem: Any) -> np.ndarray:
-    """Units per week each level can make at the demand's brand mix on its bottleneck process, shape (L,).
-
-    The weekly plans and the simulation count units; with routings a level's capacity in units is
-    min over processes of its regular hours / the demand-weighted mean hours per unit there.
-    """
-    volume = np.array(
-        [problem.season_demand()[np.asarray(problem.store_brand) == b].sum() for b in range(len(problem.brand_names))]
-    )
-    mix = volume / volume.sum() if volume.sum() > 0 else np.full(len(volume), 1.0 / len(volume))
-    per_unit = mix @ problem.hours_per_unit_all_in  # (P,) hours per unit of the mix
-    hours = np.asarray(problem.process_hours_per_week, dtype=float)  # (L, P)
-    used = per_unit > 0
-    return (hours[:, used] / per_unit[used]).min(axis=1)
 
 
 CONTRACT_COLUMNS = [

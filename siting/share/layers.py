@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from siting.errors import InputError
-from siting.share.contracts import problem_terms, unit_equivalent
+from siting.share.contracts import problem_terms
+from siting.share.hours import unit_equivalent
 from siting.share.inputs import ShareSpec
 from siting.share.problem import KINDS, ShareProblem
 

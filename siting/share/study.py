@@ -13,6 +13,7 @@ import pandas as pd
 from siting.errors import InfeasibleError, InputError
 from siting.share.contracts import Contract, contracts_table
 from siting.share.design import DesignResult, design_network
+from siting.share.hours import HOURS_COLUMNS, hours_table, site_units_per_week
 from siting.share.inputs import ShareSettings, SiteCapacity
 from siting.share.leadtimes import class_lead_times
 from siting.share.orders import LineRules
@@ -23,7 +24,7 @@ from siting.share.sharing import CostShares, share_costs
 
 log = logging.getLogger("siting")
 
-__all__ = ["ShareStudy", "run_share", "season_of_week", "hours_table", "BACKLOG_COLUMNS", "HOURS_COLUMNS"]
+__all__ = ["ShareStudy", "run_share", "season_of_week", "BACKLOG_COLUMNS", "HOURS_COLUMNS"]
 
 BACKLOG_COLUMNS = [
     "site_id",
@@ -275,7 +276,7 @@ def run_share(
         made_i = design.made_units_per_week[i]  # (m, T) by the season made (pre-build included)
         by_brand = np.array([made_i[brand_of == b].sum(axis=0) for b in range(nb)])  # (B, T)
         served = [b for b in range(nb) if by_brand[b].sum() > 1e-9]
-        level_cap = _site_units_per_week(pb, design, int(i), by_brand)
+        level_cap = site_units_per_week(pb, design, int(i), by_brand)
         site = pb.site_ids[i]
         minutes_per_unit = capacity.hours_per_week * 60.0 / level_cap
 
@@ -477,59 +478,6 @@ def run_share(
         hours=hours_table(pb, design),
         timings_s=timings,
     )
-
-
-def _site_units_per_week(pb: ShareProblem, design: DesignResult, i: int, made: np.ndarray) -> float:
-    """Units per week site ``i`` can make at its own brand mix (``made``, shape (B, T)) in its regular and
-    flexible hours, on its bottleneck process: the weekly plan's capacity. With no routing and no flexible
-    hours this is the level's ``capacity_units_per_week``."""
-    lvl = design.level[i]
-    hours = np.asarray(pb.process_hours_per_week, dtype=float)[lvl] + np.asarray(pb.flex_hours_per_week)[lvl]
-    volume = made.sum(axis=1)
-    if volume.sum() <= 0 or (pb.process_names == ("any",) and np.allclose(np.asarray(pb.hours_per_unit), 1.0)):
-        return float(hours[0]) if pb.process_names == ("any",) else float(pb.capacity_units_per_week[lvl])
-    per_unit = (volume / volume.sum()) @ pb.hours_per_unit_all_in  # hours per unit of the site's mix
-    used = per_unit > 0
-    return float((hours[used] / per_unit[used]).min())
-
-
-HOURS_COLUMNS = [
-    "site_id",
-    "process",
-    "season",
-    "hours_per_week",
-    "regular_hours_per_week",
-    "flex_hours_per_week",
-    "utilisation_hours",
-]
-
-
-def hours_table(pb: ShareProblem, design: DesignResult) -> pd.DataFrame:
-    """Machine-hours per week of every open site, process and season (``hours.csv``).
-
-    ``hours_per_week`` counts run hours, changeovers and reserved hours held idle;
-    ``regular_hours_per_week`` is the level's hours x ``max_utilisation``; ``utilisation_hours`` =
-    hours / the level's full regular hours (so it can exceed ``max_utilisation`` only with flex hours).
-    """
-    rows = []
-    hours = np.asarray(pb.process_hours_per_week, dtype=float)
-    for i in design.open_sites:
-        for q, proc in enumerate(pb.process_names):
-            full = float(hours[design.level[i], q])
-            for t, season in enumerate(pb.season_names):
-                used = float(design.hours_per_week[i, q, t])
-                rows.append(
-                    (
-                        pb.site_ids[i],
-                        proc,
-                        season,
-                        used,
-                        full * pb.max_utilisation,
-                        float(design.flex_hours_per_week[i, q, t]),
-                        used / full if full > 0 else np.nan,
-                    )
-                )
-    return pd.DataFrame(rows, columns=HOURS_COLUMNS)
 
 
 def _refuse_design_backlog(pb: ShareProblem, design: DesignResult, tolerance_units: float = 0.5) -> None:

@@ -212,7 +212,7 @@ def test_readme_scenario_tables_parse() -> None:
 
 def test_demo_contracts_say_what_each_brand_pays_and_is_promised(demo_run) -> None:
     from siting.share.contracts import CONTRACT_COLUMNS
-    from siting.share.study import HOURS_COLUMNS
+    from siting.share.hours import HOURS_COLUMNS
 
     out, _ = demo_run
     contracts = pd.read_csv(out / "contracts.csv")

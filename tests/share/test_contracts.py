@@ -9,7 +9,8 @@ import pytest
 
 from share.test_design_terms import hours_instance
 from siting.errors import InfeasibleError
-from siting.share.contracts import Contract, contracts_table, problem_terms, unit_equivalent
+from siting.share.contracts import Contract, contracts_table, problem_terms
+from siting.share.hours import unit_equivalent
 from siting.share.inputs import ShareSettings, SiteCapacity, parse_share
 from siting.share.study import run_share
 
