@@ -5,12 +5,18 @@ lengths from siting's exact OD). Prints, in one run: the shared design (cost, ti
 brand's own best network (cost, time, gap), and the total saved by sharing (money and %, and
 the saving guaranteed by the solver bounds).
 
-Run: python benchmarks/shared.py [--seed 0] [--time-limit 120] [--gap 0.001]
+With ``--terms`` the instance also has capacity in machine-hours on three processes (print,
+cut_and_sew, finishing; routings and changeovers per brand), overtime at a premium, one season of
+pre-build (shelf life) with a carry cost, take-or-pay reservations for two brands and a late-unit
+penalty (backlog cost) for the priority brand (illustrative figures).
+
+Run: python benchmarks/shared.py [--seed 0] [--time-limit 120] [--gap 0.001] [--terms]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -62,16 +68,41 @@ def problem(seed: int) -> ShareProblem:
     )
 
 
+def with_terms(pb: ShareProblem, seed: int) -> ShareProblem:
+    """The instance with routings, overtime, pre-build and contracts (illustrative figures)."""
+    rng = np.random.default_rng(seed + 1)
+    hours_per_unit = rng.uniform(0.02, 0.08, (N_BRANDS, 3)) * np.array([1.0, 3.0, 1.0])
+    return dataclasses.replace(
+        pb,
+        process_names=("print", "cut_and_sew", "finishing"),
+        hours_per_unit=hours_per_unit,
+        changeover_hours=rng.uniform(0.25, 1.5, (N_BRANDS, 3)),
+        run_units=rng.uniform(100, 400, N_BRANDS),
+        # regular hours per week at each level: about the unit capacity at a typical mix
+        process_hours_per_week=np.array([[80.0, 240.0, 80.0], [180.0, 540.0, 180.0]]),
+        flex_hours_per_week=np.array([[16.0, 48.0, 16.0], [36.0, 108.0, 36.0]]),
+        flex_cost_per_hour=np.array([45.0, 35.0, 30.0]),
+        shelf_life_seasons=np.array([0, 1, 1, 1, 1]),
+        carry_cost_per_unit_season=rng.uniform(0.2, 0.6, N_BRANDS),
+        reserved_hours_per_week=np.array([[0.0, 80.0, 0.0], [0.0, 120.0, 0.0]] + [[0.0, 0.0, 0.0]] * 3),
+        backlog_cost_per_unit=np.array([25.0, np.nan, np.nan, np.nan, np.nan]),
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--time-limit", type=float, default=120.0)
     ap.add_argument("--gap", type=float, default=1e-3)
+    ap.add_argument("--terms", action="store_true", help="machine-hours, overtime, pre-build and contracts")
     args = ap.parse_args()
     t0 = time.perf_counter()
     pb = problem(args.seed)
+    if args.terms:
+        pb = with_terms(pb, args.seed)
     print(
-        f"instance: {N_SITES} sites x {N_STORES} stores x {N_BRANDS} brands x 4 seasons "
+        f"instance: {N_SITES} sites x {N_STORES} stores x {N_BRANDS} brands x 4 seasons"
+        f"{' + hours, overtime, pre-build, contracts' if args.terms else ''} "
         f"(built in {time.perf_counter() - t0:.1f} s; seed {args.seed}; money per year)"
     )
     shared = design_network(pb, time_limit_s=args.time_limit, mip_gap=args.gap)
@@ -80,6 +111,12 @@ def main() -> None:
         f"time {shared.runtime_s:6.1f} s  gap {100 * shared.gap:.3f}%  ({shared.status}; warm start "
         f"{shared.warm_start_cost:,.0f})"
     )
+    parts = ", ".join(f"{k} {v:,.0f}" for k, v in shared.cost_per_yr.items() if k != "total")
+    print(f"  cost parts per year: {parts}")
+    if args.terms:
+        carried = shared.carried_units_per_yr.sum()
+        flex = (shared.flex_hours_per_week.sum(axis=(0, 1)) * pb.season_weeks).sum()
+        print(f"  pre-built units per year {carried:,.0f}; overtime hours per year {flex:,.0f}")
     alone_total, alone_bound = 0.0, 0.0
     for b in range(N_BRANDS):
         res = design_network(pb, [b], time_limit_s=args.time_limit, mip_gap=args.gap, start_levels=shared.level)

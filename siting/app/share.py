@@ -24,6 +24,8 @@ SHARE_OUTPUTS = (
     "backlog.csv",
     "service.csv",
     "coalitions.csv",
+    "contracts.csv",
+    "hours.csv",
     "excluded.csv",
     "utilization.png",
     "summary.json",
@@ -131,6 +133,7 @@ def run_share(
             demand_cv=cvs,
             sla_percentile=sla_percentile,
             backlog=backlog,
+            contracts=spec.contracts,
         )
         written = [
             _write_table(study.network, target / "network.csv"),
@@ -140,6 +143,8 @@ def run_share(
             _write_table(study.backlog, target / "backlog.csv"),
             _write_table(study.service, target / "service.csv"),
             _write_table(study.coalitions(), target / "coalitions.csv"),
+            _write_table(study.contracts, target / "contracts.csv"),
+            _write_table(study.hours, target / "hours.csv"),
             _write_table(layers.excluded, target / "excluded.csv"),
         ]
         title = "siting: shared microfactory network" + (" (ILLUSTRATIVE demo)" if label else "")

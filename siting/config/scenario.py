@@ -15,7 +15,7 @@ from siting.config.schema import tomltype as _tomltype
 from siting.errors import InputError
 
 #: Top-level tables only `siting share` reads (checked by `siting validate`); `rank` and `plan` ignore them.
-SHARE_TABLES = ("brands", "seasons", "lane_classes", "site_capacity", "share")
+SHARE_TABLES = ("brands", "seasons", "lane_classes", "site_capacity", "share", "routings", "contracts")
 
 __all__ = [
     "LayerSpec",

@@ -1,8 +1,10 @@
 """Shared microfactory networks: brands, seasons, capacity, priority lanes, lead times and cost sharing."""
 
+from siting.share.contracts import Contract, Routing, contracts_table
 from siting.share.demo import DEMO_LABEL, demo_share_cities, demo_share_spec
 from siting.share.design import DesignResult, design_network
 from siting.share.figures import share_map, utilization_png
+from siting.share.hours import hours_table
 from siting.share.inputs import (
     Brand,
     LaneClass,
@@ -24,6 +26,10 @@ from siting.share.simulate import SimResult, poisson_jobs, simulate_site
 from siting.share.study import ShareStudy, run_share
 
 __all__ = [
+    "Contract",
+    "Routing",
+    "contracts_table",
+    "hours_table",
     "DEMO_LABEL",
     "demo_share_cities",
     "demo_share_spec",

@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 
+from siting.share.contracts import Contract
 from siting.share.inputs import Brand, LaneClass, Season, ShareSettings, ShareSpec, SiteCapacity
 
 __all__ = ["DEMO_LABEL", "demo_share_spec", "demo_share_cities"]
@@ -55,6 +56,14 @@ def demo_share_spec() -> ShareSpec:
         ),
         site_capacity=SiteCapacity(
             levels_units_per_week=(1000.0, 2500.0), floor_area_m2=(250.0, 500.0), setup_cost=(40000.0, 70000.0)
+        ),
+        # illustrative contracts: pay-per-use (without [[routings]] an hour is a unit of capacity, process
+        # "any"), priority as a paid option with a late-unit penalty; no take-or-pay reservation here (the
+        # tests exercise those: reservation rows slowed the demo's coalition solves to their time limit)
+        contracts=(
+            Contract("Aurora", spot_rate_per_hour=9.0, priority_fee_per_yr=12000.0, penalty_per_late_unit=25.0),
+            Contract("Birch", spot_rate_per_hour=8.0),
+            Contract("Cove", spot_rate_per_hour=7.0),
         ),
         # 30 s: the design (433 stores on their road edges, merged into ~170 groups within 30 s / 0.005
         # per unit) reaches its 0.5% gap well within it on 2 busy cores

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from siting.errors import InfeasibleError, InputError
 from siting.milp import MilpSolution, Model, status_words
+from siting.share.grouping import demand_groups as _groups
 from siting.share.problem import ShareProblem
 
 __all__ = ["DesignResult", "design_network"]
 
-COST_PARTS = ("rent", "setup", "production", "delivery", "inventory", "offshore")
+COST_PARTS = ("rent", "setup", "production", "delivery", "inventory", "carry", "flex", "offshore", "backlog")
+
+
+def _empty() -> np.ndarray:
+    return np.zeros(0)
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,23 @@ class DesignResult:
     grouping_slack_per_yr : float
         The most that serving grouped stores separately could save per year; already taken off
         ``lower_bound`` (so the bound and gap hold for the per-store problem).
+    made_units_per_week : ndarray, shape (n, m, T)
+        Units made at each site for each store in each season (per week of the season made);
+        ``flow_units_per_week`` is by the season sold, pre-built stock included.
+    carried_units_per_yr : ndarray, shape (T, T)
+        Units per year made in season s (row) and sold in a later season s2 (column).
+    carried_store_units_per_yr : ndarray, shape (n, m)
+        Units per year each site pre-builds for each store.
+    backlog_units_per_week : ndarray, shape (m, T)
+        Demand left unmade (costed at ``backlog_cost_per_unit``).
+    hours_per_week : ndarray, shape (n, P, T)
+        Machine-hours per week each site's processes are busy or held for a reservation, per season.
+    flex_hours_per_week : ndarray, shape (n, P, T)
+        Of those, the flexible (overtime) hours beyond ``max_utilisation`` x the level's regular hours.
+    reserved_hours_per_week : ndarray, shape (n, B, P)
+        Where each brand's reserved hours are held.
+    carry_cost_by_brand_per_yr : ndarray, shape (B,)
+        Carry-over cost of each brand's pre-built stock.
     """
 
     brands: tuple[int, ...]
@@ -60,6 +82,14 @@ class DesignResult:
     warm_start_cost: float
     n_groups: int = 0
     grouping_slack_per_yr: float = 0.0
+    made_units_per_week: np.ndarray = field(default_factory=_empty)
+    carried_units_per_yr: np.ndarray = field(default_factory=_empty)
+    carried_store_units_per_yr: np.ndarray = field(default_factory=_empty)
+    backlog_units_per_week: np.ndarray = field(default_factory=_empty)
+    hours_per_week: np.ndarray = field(default_factory=_empty)
+    flex_hours_per_week: np.ndarray = field(default_factory=_empty)
+    reserved_hours_per_week: np.ndarray = field(default_factory=_empty)
+    carry_cost_by_brand_per_yr: np.ndarray = field(default_factory=_empty)
 
     @property
     def total_per_yr(self) -> float:
@@ -74,7 +104,7 @@ class DesignResult:
 
 @dataclass(frozen=True)
 class _Model:
-    milp: Model  # columns: open (n*L), local shares (P*T, pair-major), offshore shares (O*T)
+    milp: Model  # blocks: open (n*L), local (P, T), carry (C,), offshore (O, T), backlog (K, T), flex, reserve, excess
     n_y: int
     pairs: np.ndarray  # (P, 2) site, group of each x column block
     off_groups: np.ndarray  # groups with an offshore column
@@ -82,59 +112,9 @@ class _Model:
     members: np.ndarray  # stores of the model
     group_of: np.ndarray  # group of each member store
     slack_per_yr: float  # the most splitting the groups could save per year
-
-
-def _groups(
-    pb: ShareProblem, stores: np.ndarray, ok: np.ndarray, time_tol_s: float, cost_tol_per_unit: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Merge stores into demand groups; return each store's group, the groups' delivery cost per unit
-    (n, G) and each store's grouping slack (money per unit, see below).
-
-    Two stores share a group only when they have the same brand (hence the same season profile), the
-    same eligible sites (``ok``, shape (n, m)), and, on every eligible site, drive times within
-    ``time_tol_s`` and delivery costs within ``cost_tol_per_unit`` of every other member (greedy, in
-    store order: a store joins the first group it fits). A group's delivery cost from a site is the
-    demand-weighted mean of its members'; a design that serves every member in the same shares as its
-    group then costs exactly what the model says. A store's slack is its largest deviation from that
-    mean over the eligible sites: splitting groups could save at most sum(annual units x slack).
-    """
-    t_all = np.asarray(pb.delivery_time_s, dtype=float)[:, stores]
-    c_all = np.asarray(pb.delivery_cost_per_unit, dtype=float)[:, stores]
-    elig = ok[:, stores]
-    t_all = np.where(elig, t_all, 0.0)
-    c_all = np.where(elig, c_all, 0.0)
-    group_of = np.full(len(stores), -1)
-    key = np.column_stack([pb.store_brand[stores], elig.T]).astype(np.int64)
-    _, kind = np.unique(key, axis=0, return_inverse=True)
-    count = 0
-    for k in np.unique(kind):
-        lo_t = np.empty((0, t_all.shape[0]))
-        hi_t, lo_c, hi_c = lo_t.copy(), lo_t.copy(), lo_t.copy()
-        ids: list[int] = []
-        for j in np.flatnonzero(kind.ravel() == k):
-            t, c = t_all[:, j], c_all[:, j]
-            spread_t = (np.maximum(hi_t, t) - np.minimum(lo_t, t)).max(axis=1, initial=0.0)
-            spread_c = (np.maximum(hi_c, c) - np.minimum(lo_c, c)).max(axis=1, initial=0.0)
-            fits = np.flatnonzero((spread_t <= time_tol_s) & (spread_c <= cost_tol_per_unit))
-            if len(fits):
-                g = fits[0]
-                lo_t[g], hi_t[g] = np.minimum(lo_t[g], t), np.maximum(hi_t[g], t)
-                lo_c[g], hi_c[g] = np.minimum(lo_c[g], c), np.maximum(hi_c[g], c)
-                group_of[j] = ids[g]
-            else:
-                lo_t, hi_t = np.vstack([lo_t, t]), np.vstack([hi_t, t])
-                lo_c, hi_c = np.vstack([lo_c, c]), np.vstack([hi_c, c])
-                ids.append(count)
-                group_of[j] = count
-                count += 1
-    weight = pb.season_demand()[stores].sum(axis=1)  # same brand: one demand profile, any season weights alike
-    total = np.zeros(count)
-    np.add.at(total, group_of, weight)
-    group_cost = np.zeros((c_all.shape[0], count))
-    np.add.at(group_cost.T, group_of, (c_all * weight[None, :]).T)
-    group_cost /= np.where(total > 0, total, 1.0)[None, :]
-    slack = np.abs(c_all - group_cost[:, group_of]).max(axis=0, initial=0.0)
-    return group_of, group_cost, slack
+    carry: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), dtype=int))  # (C, 3) pair, made, sold
+    backlog_groups: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    reserve_keys: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=int))  # (R, 2) brand, process
 
 
 def _build(pb: ShareProblem, brands: Sequence[int], time_tol_s: float, cost_tol_per_unit: float) -> _Model:
@@ -145,7 +125,8 @@ def _build(pb: ShareProblem, brands: Sequence[int], time_tol_s: float, cost_tol_
     in_set = np.isin(pb.store_brand, list(brands)) & (store_demand.sum(axis=1) > 0)
     ok_store = pb.eligible(brands) & in_set[None, :]
     prio_store = np.array([pb.brand_kind[b] == "priority" for b in pb.store_brand])
-    orphans = np.flatnonzero(in_set & prio_store & ~ok_store.any(axis=0))
+    can_wait = np.isfinite(np.asarray(pb.backlog_cost_per_unit))
+    orphans = np.flatnonzero(in_set & prio_store & ~ok_store.any(axis=0) & ~can_wait[pb.store_brand])
     if len(orphans):
         s = orphans[0]
         raise InfeasibleError(
@@ -167,11 +148,14 @@ def _build(pb: ShareProblem, brands: Sequence[int], time_tol_s: float, cost_tol_
     slack_per_yr = float(store_demand[members] @ weeks @ slack) if len(members) else 0.0
     pairs = np.argwhere(ok)  # (P, 2) site, group
     off_groups = np.flatnonzero(~prio)
+    wait_groups = np.flatnonzero(can_wait[group_brand])
     n_y, n_p, n_o = n * lv, len(pairs), len(off_groups)
     si, gi = pairs[:, 0], pairs[:, 1]
     per_unit = np.asarray(pb.unit_cost_per_unit)[group_brand[gi]] + group_cost[si, gi]
     per_unit = per_unit + pb.holding_per_unit
     ob = group_brand[off_groups]
+    hpu = pb.hours_per_unit_all_in  # (B, P) machine-hours per unit, changeovers included
+    n_proc = hpu.shape[1]
     milp = Model()
     # y[i, l]: site i open at level l (only where its floor area allows the level)
     y = milp.add_vars(
@@ -183,36 +167,117 @@ def _build(pb: ShareProblem, brands: Sequence[int], time_tol_s: float, cost_tol_
     )
     # x[p, t]: share of a group's demand served by a site (pair p) in season t; o[g, t] the offshore share
     xcols = milp.add_vars("local", (n_p, t_count), ub=1.0, cost=per_unit[:, None] * demand[gi] * weeks[None, :])
+    # c[k]: share of a group's season-`sold` demand made at the pair's site in an earlier season `made`
+    shelf = np.asarray(pb.shelf_life_seasons, dtype=int)[group_brand[gi]]
+    carry = np.array(
+        [(k, s, s2) for k in range(n_p) for s in range(t_count) for s2 in range(s + 1, min(t_count, s + shelf[k] + 1))],
+        dtype=int,
+    ).reshape(-1, 3)
+    ck, cs, cs2 = carry[:, 0], carry[:, 1], carry[:, 2]
+    carried_units = demand[gi[ck], cs2] * weeks[cs2]  # units per year at share 1
+    carry_cost = np.asarray(pb.carry_cost_per_unit_season)[group_brand[gi[ck]]] * (cs2 - cs)
+    ccols = milp.add_vars("carry", len(carry), ub=1.0, cost=(per_unit[ck] + carry_cost) * carried_units)
     off_cost = np.asarray(pb.offshore_landed_per_unit)[ob][:, None] * demand[off_groups] * weeks[None, :]
     ocols = milp.add_vars("offshore", (n_o, t_count), ub=1.0, cost=off_cost)
+    wait_cost = np.asarray(pb.backlog_cost_per_unit)[group_brand[wait_groups]]
+    bcols = milp.add_vars(
+        "backlog", (len(wait_groups), t_count), ub=1.0, cost=wait_cost[:, None] * demand[wait_groups] * weeks[None, :]
+    )
     tt = np.arange(t_count)
-    # demand rows: sum_i x[i,g,t] + o[g,t] = 1 per (group, season)
+    # demand rows: sum_i x[i,g,t] + sum_{i,s<t} c[i,g,s,t] + o[g,t] + backlog[g,t] = 1 per (group, season)
     milp.add_rows(
         "demand",
-        np.concatenate([(gi[:, None] * t_count + tt[None, :]).ravel(), (off_groups[:, None] * t_count + tt).ravel()]),
-        np.concatenate([xcols.ravel(), ocols.ravel()]),
+        np.concatenate(
+            [
+                (gi[:, None] * t_count + tt[None, :]).ravel(),
+                gi[ck] * t_count + cs2,
+                (off_groups[:, None] * t_count + tt).ravel(),
+                (wait_groups[:, None] * t_count + tt).ravel(),
+            ]
+        ),
+        np.concatenate([xcols.ravel(), ccols, ocols.ravel(), bcols.ravel()]),
         1.0,
         lo=1.0,
         hi=1.0,
         n=g_count * t_count,
     )
-    # capacity rows: sum_g d[g,t] x[i,g,t] - u * sum_l cap_l y[i,l] <= 0 per (site, season); they also
-    # close every flow of a closed site (per-pair linking rows would tighten the relaxation but made
-    # the LP 100x slower on the demo)
-    cap = np.asarray(pb.capacity_units_per_week, dtype=float) * pb.max_utilisation
-    ii, ll, tq = np.meshgrid(np.arange(n), np.arange(lv), tt, indexing="ij")
+    # hours each column puts on each process in the season it is made (per week of that season)
+    load_rows, load_cols, load_vals = [], [], []  # local row (site, season), column, hours per unit of share
+    for q in range(n_proc):
+        h_x = hpu[group_brand[gi], q][:, None] * demand[gi]  # (P, T)
+        h_c = hpu[group_brand[gi[ck]], q] * carried_units / weeks[cs]
+        load_rows.append(np.concatenate([(si[:, None] * t_count + tt[None, :]).ravel(), si[ck] * t_count + cs]))
+        load_cols.append(np.concatenate([xcols.ravel(), ccols]))
+        load_vals.append(np.concatenate([h_x.ravel(), h_c]))
+    # reservations: r[i, k] hours per week of (brand, process) k held at site i; sum_i r = reserved; the
+    # capacity rows count max(brand's load, r) through e[i, k, t] >= r[i, k] - load
+    reserved = np.asarray(pb.reserved_hours_per_week, dtype=float)
+    keys = np.argwhere(reserved > 0)
+    keys = keys[np.isin(keys[:, 0], list(brands))]
+    n_k = len(keys)
+    rcols = milp.add_vars("reserve", (n, n_k))
+    ecols = milp.add_vars("excess", (n, n_k, t_count))
+    held = reserved[keys[:, 0], keys[:, 1]]
+    milp.add_rows("reserved", np.tile(np.arange(n_k), n), rcols.ravel(), 1.0, lo=held, hi=held, n=n_k)
+    ex_rows, ex_cols, ex_vals = [], [], []
+    for k, (b, q) in enumerate(keys):
+        col_brand = np.concatenate([group_brand[gi][:, None].repeat(t_count, axis=1).ravel(), group_brand[gi[ck]]])
+        mine = col_brand == b
+        base = load_rows[q][mine]  # site * T + season
+        site_of, season_of = base // t_count, base % t_count
+        own = (np.arange(n) * n_k + k)[:, None] * t_count + tt
+        ex_rows += [(site_of * n_k + k) * t_count + season_of, own, own]
+        ex_cols += [load_cols[q][mine], ecols[:, k, :], np.repeat(rcols[:, k][:, None], t_count, axis=1)]
+        ex_vals += [load_vals[q][mine], np.ones((n, t_count)), -np.ones((n, t_count))]
+    milp.add_rows(
+        "excess_def",
+        np.concatenate([np.ravel(r) for r in ex_rows]) if ex_rows else np.zeros(0, dtype=int),
+        np.concatenate([np.ravel(c) for c in ex_cols]) if ex_cols else np.zeros(0, dtype=int),
+        np.concatenate([np.ravel(v) for v in ex_vals]) if ex_vals else np.zeros(0),
+        lo=0.0,
+        n=n * n_k * t_count,
+    )
+    # flexible hours f[i, q, t] <= sum_l flex[l, q] y[i, l], paid per hour
+    flex_cap = np.asarray(pb.flex_hours_per_week, dtype=float)  # (L, P)
+    fcols = milp.add_vars(
+        "flex", (n, n_proc, t_count), cost=np.asarray(pb.flex_cost_per_hour)[None, :, None] * weeks[None, None, :]
+    )
+    ii, qq, tq, ll = np.meshgrid(np.arange(n), np.arange(n_proc), tt, np.arange(lv), indexing="ij")
+    flex_row = (ii * n_proc + qq) * t_count + tq
+    milp.add_rows(
+        "flex_cap",
+        np.concatenate([np.arange(n * n_proc * t_count), flex_row.ravel()]),
+        np.concatenate([fcols.ravel(), y[ii * lv + ll].ravel()]),
+        np.concatenate([np.ones(fcols.size), -flex_cap[ll, qq].ravel()]),
+        hi=0.0,
+        n=n * n_proc * t_count,
+    )
+    # capacity rows: hours used (with reserved hours left idle) <= u * regular hours of the level + flex,
+    # per (site, process, season); they also close every flow of a closed site (per-pair linking rows
+    # would tighten the relaxation but made the LP 100x slower on the demo)
+    regular = np.asarray(pb.process_hours_per_week, dtype=float) * pb.max_utilisation  # (L, P)
+    cap_rows = [np.concatenate([(r // t_count * n_proc + q) * t_count + r % t_count for q, r in enumerate(load_rows)])]
+    cap_cols = [np.concatenate(load_cols)]
+    cap_vals = [np.concatenate(load_vals)]
+    cap_rows += [flex_row.ravel(), ((ii * n_proc + qq) * t_count + tq)[..., 0].ravel()]
+    cap_cols += [y[ii * lv + ll].ravel(), fcols.ravel()]
+    cap_vals += [-regular[ll, qq].ravel(), -np.ones(fcols.size)]
+    for k, (_, q) in enumerate(keys):
+        cap_rows.append(((np.arange(n)[:, None] * n_proc + q) * t_count + tt).ravel())
+        cap_cols.append(ecols[:, k, :].ravel())
+        cap_vals.append(np.ones(n * t_count))
     milp.add_rows(
         "capacity",
-        np.concatenate([(si[:, None] * t_count + tt[None, :]).ravel(), (ii * t_count + tq).ravel()]),
-        np.concatenate([xcols.ravel(), y[ii * lv + ll].ravel()]),
-        np.concatenate([demand[gi].ravel(), -cap[ll].ravel()]),
+        np.concatenate(cap_rows),
+        np.concatenate(cap_cols),
+        np.concatenate(cap_vals),
         hi=0.0,
-        n=n * t_count,
+        n=n * n_proc * t_count,
     )
     # one level per site: sum_l y[i,l] <= 1
     il = np.repeat(np.arange(n), lv)
     milp.add_rows("one_level", il, y, 1.0, hi=1.0, n=n)
-    return _Model(milp, n_y, pairs, off_groups, demand, members, group_of, slack_per_yr)
+    return _Model(milp, n_y, pairs, off_groups, demand, members, group_of, slack_per_yr, carry, wait_groups, keys)
 
 
 def _solve(
@@ -242,18 +307,19 @@ def _warm_start(model: _Model, pb: ShareProblem, time_limit_s: float) -> tuple[n
     if x is None or lp.reason != "optimal":
         return None, float("inf"), float("-inf")
     lp_bound = float(lp.objective)
-    n, lv, t_count = pb.n_sites, len(pb.capacity_units_per_week), len(pb.season_names)
+    n, lv = pb.n_sites, len(pb.capacity_units_per_week)
     y = x[: model.n_y].reshape(n, lv)
-    xf = x[model.n_y : model.n_y + len(model.pairs) * t_count].reshape(len(model.pairs), t_count)
-    load = np.zeros((n, t_count))
-    np.add.at(load, model.pairs[:, 0], xf * model.demand[model.pairs[:, 1]])
-    cap = np.asarray(pb.capacity_units_per_week) * pb.max_utilisation
+    first, shape = model.milp.blocks["flex"]
+    flex = x[first : first + int(np.prod(shape))].reshape(shape)  # (n, P, T)
+    regular = np.asarray(pb.process_hours_per_week, dtype=float) * pb.max_utilisation  # (L, P)
+    most = regular + np.asarray(pb.flex_hours_per_week, dtype=float)
+    need = (y @ regular)[:, :, None] + flex  # hours the relaxation provides, >= its load
     fixed = np.zeros((n, lv))
     allowed = np.asarray(pb.level_allowed, dtype=bool)
     for i in np.flatnonzero(y.sum(axis=1) > 1e-6):
         levels = np.flatnonzero(allowed[i])  # the relaxation only uses allowed levels
-        fits = levels[cap[levels] >= load[i].max() - 1e-6]
-        fixed[i, fits[0] if len(fits) else levels[np.argmax(cap[levels])]] = 1.0
+        fits = levels[(most[levels] >= need[i].max(axis=1)[None, :] - 1e-6).all(axis=1)]
+        fixed[i, fits[0] if len(fits) else levels[np.argmax(most[levels].sum(axis=1))]] = 1.0
     fixed_lp = _solve(model, integer=False, y_fixed=fixed.ravel(), time_limit_s=time_limit_s, gap=0.0)
     if fixed_lp.x is None or fixed_lp.reason != "optimal":
         return None, float("inf"), lp_bound
@@ -335,11 +401,7 @@ def design_network(
     bound = max(bound, lp_bound) if np.isfinite(bound) else lp_bound  # the best bound known
     if x is None:
         if status == "infeasible":
-            raise InfeasibleError(
-                "the shared-network design found no feasible solution: the demand that must be made locally "
-                "(priority brands) exceeds what the sites can make at site_capacity.levels_units_per_week x "
-                "max_utilisation; raise the capacity levels or max_utilisation."
-            )
+            raise InfeasibleError(_infeasible_words(problem, brands))
         if start is None:
             raise InputError(
                 f"the shared-network design stopped ({status.replace('_', ' ')}) after {time_limit_s:g} s before "
@@ -350,35 +412,98 @@ def design_network(
     return _result(problem, model, brands, x, bound, status, time.perf_counter() - t0, start_cost)
 
 
+def _infeasible_words(pb: ShareProblem, brands: Sequence[int]) -> str:
+    """Why no design exists: the demand that must be made locally, or the reservations, exceed every site's hours."""
+    must = [
+        pb.brand_names[b]
+        for b in brands
+        if pb.brand_kind[b] == "priority" and not np.isfinite(np.asarray(pb.backlog_cost_per_unit)[b])
+    ]
+    reserved = np.asarray(pb.reserved_hours_per_week)[list(brands)]
+    held = [
+        f"{pb.brand_names[b]} {h:g} h/week of {pb.process_names[q]}"
+        for b, q in np.argwhere(np.asarray(pb.reserved_hours_per_week) > 0)
+        if b in brands
+        for h in [float(np.asarray(pb.reserved_hours_per_week)[b, q])]
+    ]
+    what = []
+    if must:
+        what.append("the demand of priority brand(s) " + ", ".join(repr(n) for n in must) + " (never offshore)")
+    if reserved.sum() > 0:
+        what.append("the reserved hours of [[contracts]] (" + "; ".join(held) + ")")
+    return (
+        "the shared-network design found no feasible solution: "
+        + (" plus ".join(what) or "the demand that must be made locally")
+        + " exceed what the sites can make in their hours (site_capacity.levels_units_per_week, or "
+        "process_hours_per_week with [[routings]], x max_utilisation, plus flex_hours_per_week); raise the "
+        "capacity levels, hours or max_utilisation, add flexible hours, lower the reservations, or give a "
+        "priority brand's contract a penalty_per_late_unit so its unmade demand is costed as backlog."
+    )
+
+
+def _block(model: _Model, x: np.ndarray, name: str) -> np.ndarray:
+    first, shape = model.milp.blocks[name]
+    return np.asarray(x[first : first + int(np.prod(shape))]).reshape(shape)
+
+
 def _result(pb, model, brands, x, bound, status, runtime, start_cost) -> DesignResult:
     n, lv, t_count, m = pb.n_sites, len(pb.capacity_units_per_week), len(pb.season_names), len(pb.store_ids)
+    nb, n_proc = len(pb.brand_names), len(pb.process_names)
     y = np.round(x[: model.n_y]).reshape(n, lv)
     level = np.where(y.sum(axis=1) > 0.5, y.argmax(axis=1), -1)
-    n_x = len(model.pairs) * t_count
-    xf = np.clip(x[model.n_y : model.n_y + n_x].reshape(len(model.pairs), t_count), 0.0, 1.0)
-    of = np.clip(x[model.n_y + n_x :].reshape(len(model.off_groups), t_count), 0.0, 1.0)
+    xf = np.clip(_block(model, x, "local"), 0.0, 1.0)
+    cf = np.clip(_block(model, x, "carry"), 0.0, 1.0)
+    of = np.clip(_block(model, x, "offshore"), 0.0, 1.0)
+    bf = np.clip(_block(model, x, "backlog"), 0.0, 1.0)
     # group shares back to stores: every store of a group gets the group's shares of its own demand
     g_count = len(model.demand)
-    share = np.zeros((n, g_count, t_count))
-    share[model.pairs[:, 0], model.pairs[:, 1]] = xf
+    weeks = np.asarray(pb.season_weeks, dtype=float)
+    share = np.zeros((n, g_count, t_count, t_count))  # site, group, made, sold
+    tt = np.arange(t_count)
+    share[model.pairs[:, 0][:, None], model.pairs[:, 1][:, None], tt[None, :], tt[None, :]] = xf
+    ck, cs, cs2 = model.carry[:, 0], model.carry[:, 1], model.carry[:, 2]
+    share[model.pairs[ck, 0], model.pairs[ck, 1], cs, cs2] = cf
     off_share = np.zeros((g_count, t_count))
     off_share[model.off_groups] = of
+    wait_share = np.zeros((g_count, t_count))
+    wait_share[model.backlog_groups] = bf
     store_demand = pb.season_demand()[model.members]  # (members, T)
-    flow = np.zeros((n, m, t_count))
-    flow[:, model.members] = share[:, model.group_of] * store_demand[None]
+    carried = np.zeros((n, m, t_count, t_count))  # units per year made in season s, sold in season s2
+    carried[:, model.members] = share[:, model.group_of] * (store_demand * weeks)[None, :, None, :]
+    flow = carried.sum(axis=2) / weeks  # per week of the season sold
+    made = carried.sum(axis=3) / weeks  # per week of the season made
     off = np.zeros((m, t_count))
     off[model.members] = off_share[model.group_of] * store_demand
-    weeks = np.asarray(pb.season_weeks, dtype=float)
+    wait = np.zeros((m, t_count))
+    wait[model.members] = wait_share[model.group_of] * store_demand
     opened = level >= 0
     units_local = flow.sum(axis=0)  # (m, T)
-    brand_cost = np.asarray(pb.unit_cost_per_unit)[pb.store_brand]
+    brand_of = np.asarray(pb.store_brand)
+    brand_cost = np.asarray(pb.unit_cost_per_unit)[brand_of]
+    # hours per (site, brand, process, season made), then reservations held idle and flexible hours
+    hpu = pb.hours_per_unit_all_in
+    brand_made = np.stack([made[:, brand_of == b].sum(axis=1) for b in range(nb)], axis=1)  # (n, B, T)
+    load = brand_made[:, :, None, :] * hpu[None, :, :, None]  # (n, B, P, T)
+    held = np.zeros((n, nb, n_proc))
+    if len(model.reserve_keys):
+        r = _block(model, x, "reserve")  # (n, K)
+        held[:, model.reserve_keys[:, 0], model.reserve_keys[:, 1]] = np.maximum(r, 0.0)
+    used = np.maximum(load, held[..., None]).sum(axis=1)  # (n, P, T)
+    regular = np.zeros((n, n_proc))
+    regular[opened] = np.asarray(pb.process_hours_per_week, dtype=float)[level[opened]] * pb.max_utilisation
+    flex = np.maximum(used - regular[:, :, None], 0.0)
+    age = np.maximum(tt[None, :] - tt[:, None], 0)  # seasons a unit made in s waits until s2
+    carry_units = carried * (age > 0)[None, None]
     cost = {
         "rent": float(np.asarray(pb.rent_per_yr)[opened, level[opened]].sum()),
         "setup": float(np.asarray(pb.setup_per_yr)[opened, level[opened]].sum()),
         "production": float((units_local * weeks).sum(axis=1) @ brand_cost),
         "delivery": float(np.einsum("nmt,nm,t->", flow, np.asarray(pb.delivery_cost_per_unit), weeks)),
         "inventory": float((units_local * weeks).sum() * pb.holding_per_unit),
-        "offshore": float((off * weeks).sum(axis=1) @ np.asarray(pb.offshore_landed_per_unit)[pb.store_brand]),
+        "carry": float(np.einsum("nmst,st,m->", carried, age, np.asarray(pb.carry_cost_per_unit_season)[brand_of])),
+        "flex": float(np.einsum("npt,p,t->", flex, np.asarray(pb.flex_cost_per_hour), weeks)),
+        "offshore": float((off * weeks).sum(axis=1) @ np.asarray(pb.offshore_landed_per_unit)[brand_of]),
+        "backlog": float((wait * weeks).sum(axis=1) @ np.nan_to_num(np.asarray(pb.backlog_cost_per_unit)[brand_of])),
     }
     cost["total"] = float(sum(cost.values()))
     total = cost["total"]
@@ -398,4 +523,17 @@ def _result(pb, model, brands, x, bound, status, runtime, start_cost) -> DesignR
         warm_start_cost=float(start_cost),
         n_groups=len(model.demand),
         grouping_slack_per_yr=model.slack_per_yr,
+        made_units_per_week=made,
+        carried_units_per_yr=carry_units.sum(axis=(0, 1)),
+        carried_store_units_per_yr=carry_units.sum(axis=(2, 3)),
+        backlog_units_per_week=wait,
+        hours_per_week=used,
+        flex_hours_per_week=flex,
+        reserved_hours_per_week=held,
+        carry_cost_by_brand_per_yr=np.array(
+            [
+                np.einsum("nmst,st->", carried[:, brand_of == b], age) * pb.carry_cost_per_unit_season[b]
+                for b in range(nb)
+            ]
+        ),
     )

@@ -12,6 +12,7 @@ from siting.config.scenario import SHARE_TABLES
 from siting.config.schema import SchemaError, table_fields, tomltype
 from siting.errors import InputError
 from siting.share.checks import check_share_spec, refuse_non_finite
+from siting.share.contracts import Contract, Routing, check_terms
 
 __all__ = [
     "Brand",
@@ -20,6 +21,8 @@ __all__ = [
     "SiteCapacity",
     "ShareSettings",
     "ShareSpec",
+    "Routing",
+    "Contract",
     "SHARE_TABLES",
     "parse_share",
     "load_share_scenario",
@@ -47,6 +50,10 @@ class Brand:
         Multiplies the stores' ``demand_units_per_week``.
     season_multipliers : mapping
         Season name -> demand multiplier for this brand (missing seasons: the season's own).
+    shelf_life_seasons : int
+        Seasons a unit may wait in stock before it is sold (pre-build; 0 = made in the season sold).
+    carry_cost_per_unit_season : float
+        Holding cost of a unit carried into the next season (money per unit per season).
     """
 
     name: str
@@ -56,6 +63,8 @@ class Brand:
     stores: Path | None = None
     demand_scale: float = 1.0
     season_multipliers: Mapping[str, float] = field(default_factory=dict)
+    shelf_life_seasons: int = 0
+    carry_cost_per_unit_season: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -106,6 +115,13 @@ class SiteCapacity:
         Order-to-dispatch time the design assumes when checking a priority SLA.
     dedicated : mapping
         site_id -> brand: a site that only this brand may use (others are shared).
+    process_hours_per_week : mapping
+        Process -> machine-hours per week at each level (one value per level); needed for every
+        process of ``[[routings]]``. Without routings capacity is counted in units (process "any").
+    flex_hours_per_week : mapping
+        Process -> most overtime / temporary-shift hours per week at each level (default none).
+    flex_cost_per_hour : mapping
+        Process -> premium paid per flexible hour (money per hour).
     """
 
     levels_units_per_week: tuple[float, ...] = (1500.0, 3000.0)
@@ -119,6 +135,9 @@ class SiteCapacity:
     max_utilisation: float = 0.85
     production_lead_time_days: float = 2.0
     dedicated: Mapping[str, str] = field(default_factory=dict)
+    process_hours_per_week: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+    flex_hours_per_week: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+    flex_cost_per_hour: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -170,6 +189,8 @@ class ShareSpec:
     lane_classes: tuple[LaneClass, ...]
     site_capacity: SiteCapacity = field(default_factory=SiteCapacity)
     settings: ShareSettings = field(default_factory=ShareSettings)
+    routings: tuple[Routing, ...] = ()
+    contracts: tuple[Contract, ...] = ()
 
     def lane_class(self, brand: Brand) -> LaneClass:
         """The lane class of a brand."""
@@ -195,7 +216,7 @@ def parse_share(doc: Mapping[str, Any], *, source: str = "<scenario>", base: Pat
     ----------
     doc : mapping
         The TOML document; reads ``[[brands]]``, ``[[seasons]]``, ``[[lane_classes]]``,
-        ``[site_capacity]`` and ``[share]``.
+        ``[site_capacity]``, ``[share]``, ``[[routings]]`` and ``[[contracts]]``.
     source : str
         Named in error messages.
     base : Path, optional
@@ -227,8 +248,11 @@ def parse_share(doc: Mapping[str, Any], *, source: str = "<scenario>", base: Pat
                 **table_fields(doc.get("site_capacity", {}), SiteCapacity, "site_capacity", base)
             ),
             settings=ShareSettings(**table_fields(doc.get("share", {}), ShareSettings, "share", base)),
+            routings=_array(doc, "routings", Routing, base),
+            contracts=_array(doc, "contracts", Contract, base),
         )
         check_share_spec(spec)
+        check_terms(spec)
     except SchemaError as exc:
         raise InputError(f"{source}: {exc}") from None
     return spec

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -12,6 +13,8 @@ import numpy as np
 import pandas as pd
 
 from siting.errors import InputError
+from siting.share.contracts import problem_terms
+from siting.share.hours import unit_equivalent
 from siting.share.inputs import ShareSpec
 from siting.share.problem import KINDS, ShareProblem
 
@@ -211,7 +214,10 @@ def problem_from_cities(cities: Sequence, spec: ShareSpec, options: Any = None) 
         holding_per_unit=st.holding_cost_per_unit_week * 0.5,
         dedicated=dedicated,
         level_allowed=sites["floor_area_m2"].to_numpy(dtype=float)[:, None] >= levels_area[None, :],
+        **problem_terms(spec),
     )
+    if spec.routings:  # the weekly plans count units: the levels' bottleneck hours at the demand's mix
+        problem = dataclasses.replace(problem, capacity_units_per_week=unit_equivalent(problem))
     assert all(k in KINDS for k in kinds)
     attribution = "; ".join(sorted({getattr(c, "attribution", "") for c in cities} - {""}))
     dropped_all = pd.concat(excluded, ignore_index=True)

@@ -55,6 +55,33 @@ class ShareProblem:
         Brand index a site is dedicated to, -1 for shared.
     level_allowed : ndarray of bool, shape (n, L)
         Levels a site can open at (e.g. its floor area fits the level's); default all.
+    process_names : tuple of str, length P
+        Processes whose machine-hours are counted (default ``("any",)``: one process at 1 hour per
+        unit, so ``capacity_units_per_week`` are its hours).
+    hours_per_unit : ndarray, shape (B, P)
+        Each brand's routing: machine-hours per unit on each process (default 1 on "any").
+    changeover_hours : ndarray, shape (B, P)
+        Changeover hours before each run of the brand on each process (default 0).
+    run_units : ndarray, shape (B,)
+        Units per run of each brand: the brand's weekly run count is its weekly volume / run_units,
+        so its changeover hours per unit are ``changeover_hours / run_units`` (default 1).
+    process_hours_per_week : ndarray, shape (L, P)
+        Regular machine-hours per week of each process at each level (default the unit capacities).
+    flex_hours_per_week : ndarray, shape (L, P)
+        Most overtime / temporary-shift hours per week of each process at each level (default 0).
+    flex_cost_per_hour : ndarray, shape (P,)
+        Premium paid per flexible hour (money per hour; default 0).
+    shelf_life_seasons : ndarray of int, shape (B,)
+        Seasons a unit may be held before it is sold: units made in season s can be sold in seasons
+        s+1 .. s+shelf_life (seasons in calendar order; the year does not wrap; default 0).
+    carry_cost_per_unit_season : ndarray, shape (B,)
+        Holding cost of a unit carried from one season into the next (money per unit per season).
+    reserved_hours_per_week : ndarray, shape (B, P)
+        Take-or-pay reservations: hours per week of each process held for the brand in every season
+        across the network, whether it uses them or not (default 0).
+    backlog_cost_per_unit : ndarray, shape (B,)
+        Cost of a unit of demand left unmade (e.g. the contract's penalty per late unit); ``nan``
+        (default) forbids backlog: a priority brand's demand must then be made.
     """
 
     site_ids: tuple[str, ...]
@@ -79,6 +106,17 @@ class ShareProblem:
     holding_per_unit: float = 0.04
     dedicated: np.ndarray | None = None
     level_allowed: np.ndarray | None = None
+    process_names: tuple[str, ...] = ("any",)
+    hours_per_unit: np.ndarray | None = None
+    changeover_hours: np.ndarray | None = None
+    run_units: np.ndarray | None = None
+    process_hours_per_week: np.ndarray | None = None
+    flex_hours_per_week: np.ndarray | None = None
+    flex_cost_per_hour: np.ndarray | None = None
+    shelf_life_seasons: np.ndarray | None = None
+    carry_cost_per_unit_season: np.ndarray | None = None
+    reserved_hours_per_week: np.ndarray | None = None
+    backlog_cost_per_unit: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n, m, b, t, lv = (
@@ -115,6 +153,44 @@ class ShareProblem:
             object.__setattr__(self, "level_allowed", np.ones((n, lv), dtype=bool))
         elif np.asarray(self.level_allowed).shape != (n, lv):
             raise InputError(f"ShareProblem.level_allowed: expected shape {(n, lv)}.")
+        self._default_terms(b, lv)
+
+    def _default_terms(self, b: int, lv: int) -> None:
+        """Fill the hours, carry-over and contract arrays left out (the unit-capacity model) and check them."""
+        p = len(self.process_names)
+        if p == 0 or len(set(self.process_names)) != p:
+            raise InputError("ShareProblem.process_names: at least one process, each named once.")
+        defaults = {
+            "hours_per_unit": ((b, p), np.ones((b, p))),
+            "changeover_hours": ((b, p), np.zeros((b, p))),
+            "run_units": ((b,), np.ones(b)),
+            "process_hours_per_week": (
+                (lv, p),
+                np.repeat(np.asarray(self.capacity_units_per_week, dtype=float)[:, None], p, axis=1),
+            ),
+            "flex_hours_per_week": ((lv, p), np.zeros((lv, p))),
+            "flex_cost_per_hour": ((p,), np.zeros(p)),
+            "shelf_life_seasons": ((b,), np.zeros(b, dtype=int)),
+            "carry_cost_per_unit_season": ((b,), np.zeros(b)),
+            "reserved_hours_per_week": ((b, p), np.zeros((b, p))),
+            "backlog_cost_per_unit": ((b,), np.full(b, np.nan)),
+        }
+        for name, (shape, default) in defaults.items():
+            value = getattr(self, name)
+            value = default if value is None else np.asarray(value, dtype=default.dtype)
+            if value.shape != shape:
+                raise InputError(f"ShareProblem.{name}: expected shape {shape}, got {value.shape}.")
+            finite = value[~np.isnan(value)] if name == "backlog_cost_per_unit" else value
+            if not np.isfinite(finite).all() or (finite < 0).any():
+                raise InputError(f"ShareProblem.{name}: values must be finite and >= 0 (nan: no backlog).")
+            object.__setattr__(self, name, value)
+        if (np.asarray(self.run_units) <= 0).any():
+            raise InputError("ShareProblem.run_units: units per run must be > 0.")
+
+    @property
+    def hours_per_unit_all_in(self) -> np.ndarray:
+        """Machine-hours per unit of each brand on each process, changeovers included, shape (B, P)."""
+        return np.asarray(self.hours_per_unit) + np.asarray(self.changeover_hours) / np.asarray(self.run_units)[:, None]
 
     @property
     def n_sites(self) -> int:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from siting.errors import InfeasibleError, InputError
+from siting.share.contracts import Contract, contracts_table
 from siting.share.design import DesignResult, design_network
+from siting.share.hours import HOURS_COLUMNS, hours_table, site_units_per_week
 from siting.share.inputs import ShareSettings, SiteCapacity
 from siting.share.leadtimes import class_lead_times
 from siting.share.orders import LineRules
@@ -22,7 +24,7 @@ from siting.share.sharing import CostShares, share_costs
 
 log = logging.getLogger("siting")
 
-__all__ = ["ShareStudy", "run_share", "season_of_week", "BACKLOG_COLUMNS"]
+__all__ = ["ShareStudy", "run_share", "season_of_week", "BACKLOG_COLUMNS", "HOURS_COLUMNS"]
 
 BACKLOG_COLUMNS = [
     "site_id",
@@ -55,6 +57,11 @@ class ShareStudy:
         Per site, brand and season: units left unmade, unit-weeks late, units never made and their cost.
     service : pandas.DataFrame
         The order-driven simulation's verdict per brand, lane class and site (with confidence intervals).
+    contracts : pandas.DataFrame
+        What each brand reserves, pays and is promised (:func:`siting.share.contracts.contracts_table`).
+    hours : pandas.DataFrame
+        Machine-hours per week per open site, process and season: used (or held for a reservation),
+        regular hours at ``max_utilisation``, flexible hours and utilisation of the regular hours.
     peak_season : str
     timings_s : dict
     """
@@ -71,6 +78,8 @@ class ShareStudy:
     peak_season: str
     backlog: pd.DataFrame = field(default_factory=pd.DataFrame)
     service: pd.DataFrame = field(default_factory=pd.DataFrame)
+    contracts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    hours: pd.DataFrame = field(default_factory=pd.DataFrame)
     timings_s: dict[str, float] = field(default_factory=dict)
 
     def coalitions(self) -> pd.DataFrame:
@@ -175,6 +184,7 @@ def run_share(
     sla_percentile: float = 95.0,
     replications: int = 10,
     backlog: str = "cost",
+    contracts: Sequence[Contract] = (),
 ) -> ShareStudy:
     """Design the shared network, split its cost, plan each open site's weeks and measure lead times.
 
@@ -197,7 +207,10 @@ def run_share(
         Independent simulated years per site (the confidence intervals come from their spread).
     backlog : {"cost", "refuse"}
         Demand a capped weekly plan cannot make: costed and reported (``backlog`` table), or the run
-        is refused naming the brand, season and site.
+        is refused naming the brand, season and site. The design's own backlog (demand of a brand
+        with a contract penalty left unmade) is treated alike.
+    contracts : sequence of Contract
+        The brands' contracts (``[[contracts]]``), reported in ``contracts``.
 
     Returns
     -------
@@ -221,6 +234,8 @@ def run_share(
         group_cost_tolerance_per_unit=settings.group_cost_tolerance_per_unit,
     )
     timings["design_s"] = time.perf_counter() - t0
+    if backlog == "refuse":
+        _refuse_design_backlog(pb, design)
     log.info(
         "shared network: %d sites open, %.0f per year (gap %.2g)",
         len(design.open_sites),
@@ -257,10 +272,11 @@ def run_share(
     cv_of = dict(demand_cv or {})
     names = lane_names or {}
     for i in design.open_sites:
-        flows = design.flow_units_per_week[i]  # (m, T)
-        by_brand = np.array([flows[brand_of == b].sum(axis=0) for b in range(nb)])  # (B, T)
+        flows = design.flow_units_per_week[i]  # (m, T) by the season sold
+        made_i = design.made_units_per_week[i]  # (m, T) by the season made (pre-build included)
+        by_brand = np.array([made_i[brand_of == b].sum(axis=0) for b in range(nb)])  # (B, T)
         served = [b for b in range(nb) if by_brand[b].sum() > 1e-9]
-        level_cap = float(pb.capacity_units_per_week[design.level[i]])
+        level_cap = site_units_per_week(pb, design, int(i), by_brand)
         site = pb.site_ids[i]
         minutes_per_unit = capacity.hours_per_week * 60.0 / level_cap
 
@@ -437,6 +453,14 @@ def run_share(
         "sla_met",
         "utilisation_cap",
     ]
+    contract_table = contracts_table(
+        pb,
+        design,
+        contracts,
+        pd.concat(service_tables, ignore_index=True) if service_tables else pd.DataFrame(),
+        lane_names=names,
+        percentile=sla_percentile,
+    )
     return ShareStudy(
         problem=pb,
         design=design,
@@ -450,12 +474,34 @@ def run_share(
         peak_season=pb.season_names[peak],
         backlog=backlog_table,
         service=pd.concat(service_tables, ignore_index=True) if service_tables else pd.DataFrame(),
+        contracts=contract_table,
+        hours=hours_table(pb, design),
         timings_s=timings,
     )
 
 
+def _refuse_design_backlog(pb: ShareProblem, design: DesignResult, tolerance_units: float = 0.5) -> None:
+    """Raise naming the brand, season and nearest eligible site of the first demand the design leaves unmade."""
+    weeks = np.asarray(pb.season_weeks, dtype=float)
+    unmade = design.backlog_units_per_week * weeks  # (m, T) units per year
+    for b, name in enumerate(pb.brand_names):
+        mine = np.asarray(pb.store_brand) == b
+        for t, season in enumerate(pb.season_names):
+            units = float(unmade[mine, t].sum())
+            if units > tolerance_units:
+                j = int(np.flatnonzero(mine)[np.argmax(unmade[mine, t])])
+                ok = pb.eligible([b])[:, j]
+                near = int(np.argmin(np.where(ok, np.asarray(pb.delivery_time_s)[:, j], np.inf)))
+                raise InfeasibleError(
+                    f"the design leaves {units:,.0f} units of brand {name!r} unmade in season {season!r} (e.g. at "
+                    f"site {pb.site_ids[near]!r}, the nearest within its SLA): the reservations and hours cannot "
+                    "make them; raise the capacity levels or hours, add flexible hours, or accept backlog "
+                    "(--backlog cost)."
+                )
+
+
 def _direct_costs(pb: ShareProblem, design: DesignResult) -> np.ndarray:
-    """Production, delivery, stock and offshore cost each brand causes in a design (per year)."""
+    """Production, delivery, stock, carry-over, offshore and backlog cost each brand causes (per year)."""
     weeks = np.asarray(pb.season_weeks, dtype=float)
     brand_of = np.asarray(pb.store_brand)
     out = np.zeros(len(pb.brand_names))
@@ -466,5 +512,8 @@ def _direct_costs(pb: ShareProblem, design: DesignResult) -> np.ndarray:
             units * (pb.unit_cost_per_unit[b] + pb.holding_per_unit)
             + (f.sum(axis=2) * np.asarray(pb.delivery_cost_per_unit)[:, brand_of == b]).sum()
             + (design.offshore_units_per_week[brand_of == b] * weeks).sum() * pb.offshore_landed_per_unit[b]
+            + (design.backlog_units_per_week[brand_of == b] * weeks).sum()
+            * np.nan_to_num(np.asarray(pb.backlog_cost_per_unit)[b])
+            + float(design.carry_cost_by_brand_per_yr[b])
         )
     return out

@@ -1186,6 +1186,191 @@ ISSUE_26_CASES: list[CliCase] = [
 ]
 CLI_CASES += ISSUE_26_CASES
 
+# ------------------------------------------------ issue 24: routings, flexible hours, pre-build, contracts
+
+_HOURS = "[site_capacity]\nprocess_hours_per_week = { print = [80, 160] }\n"
+
+
+def _routing(extra: str = "", brand: str = "A", process: str = "print", hours: str = "0.1") -> str:
+    """A routing row for ``brand`` (plus ``extra`` keys)."""
+    return f'[[routings]]\nbrand = "{brand}"\nprocess = "{process}"\nhours_per_unit = {hours}\n{extra}'
+
+
+def _routed(first: str, site: str = _HOURS, more: str = "") -> Callable[[Path, Kit], list[str]]:
+    """``siting validate`` on the share scenario with ``first`` (a routing row for A), B's routing and ``site``."""
+    return lambda t, k: _share(t, k, first + _routing(brand="B") + more + site, command="validate")
+
+
+def _contract(body: str) -> Callable[[Path, Kit], list[str]]:
+    """``siting validate`` on the share scenario with one [[contracts]] table."""
+    return lambda t, k: _share(t, k, f"[[contracts]]\n{body}", command="validate")
+
+
+ISSUE_24_CASES: list[CliCase] = [
+    CliCase("routing-ok", _routed(_routing()), 0, (), ("OK",)),
+    CliCase(
+        "routing-negative-hours",
+        _routed(_routing(hours="-0.1")),
+        2,
+        ("routings[0].hours_per_unit", "brand 'A'", ">= 0"),
+    ),
+    CliCase(
+        "routing-nan-changeover",
+        _routed(_routing("changeover_hours = nan\n")),
+        2,
+        ("routings[0].changeover_hours", "nan"),
+    ),
+    CliCase("routing-inf-run-units", _routed(_routing("run_units = inf\n")), 2, ("routings[0].run_units", "inf")),
+    CliCase("routing-zero-run-units", _routed(_routing("run_units = 0\n")), 2, ("routings[0].run_units", "> 0")),
+    CliCase("routing-empty-process", _routed(_routing(process="")), 2, ("routings[0].process", "empty")),
+    CliCase("routing-empty-table", _routed("[[routings]]\n"), 2, ("routings[0]", "missing key")),
+    CliCase("routing-duplicate", _routed(_routing() + _routing()), 2, ("routings[1]", "twice")),
+    CliCase("routing-unknown-brand", _routed(_routing(brand="Z")), 2, ("routings[0].brand", "unknown brand 'Z'")),
+    CliCase(
+        "routing-brand-without-routing",
+        lambda t, k: _share(t, k, _routing() + _HOURS, command="validate"),
+        2,
+        ("routings", "brand 'B' has no routing"),
+    ),
+    CliCase("routing-all-zero-hours", _routed(_routing(hours="0")), 2, ("routings", "brand 'A'", "0 on every process")),
+    CliCase(
+        "routing-process-without-hours",
+        _routed(_routing(), site=""),
+        2,
+        ("site_capacity.process_hours_per_week", "process 'print'"),
+    ),
+    CliCase(
+        "process-hours-one-level",
+        _routed(_routing(), site="[site_capacity]\nprocess_hours_per_week = { print = [80] }\n"),
+        2,
+        ("site_capacity.process_hours_per_week.print", "one value per capacity level"),
+    ),
+    CliCase(
+        "process-hours-empty",
+        _routed(_routing(), site="[site_capacity]\nprocess_hours_per_week = { print = [] }\n"),
+        2,
+        ("site_capacity.process_hours_per_week.print", "one value per capacity level"),
+    ),
+    CliCase(
+        "process-hours-negative",
+        _routed(_routing(), site="[site_capacity]\nprocess_hours_per_week = { print = [-80, 160] }\n"),
+        2,
+        ("site_capacity.process_hours_per_week.print[0]", ">= 0"),
+    ),
+    CliCase(
+        "process-hours-nan",
+        _routed(_routing(), site="[site_capacity]\nprocess_hours_per_week = { print = [nan, 160] }\n"),
+        2,
+        ("site_capacity.process_hours_per_week.print[0]", "nan"),
+    ),
+    CliCase(
+        "process-hours-beyond-a-week",
+        _routed(_routing(), site="[site_capacity]\nprocess_hours_per_week = { print = [80, 1e6] }\n"),
+        2,
+        ("site_capacity.process_hours_per_week.print[1]", "around the clock"),
+    ),
+    CliCase(
+        "process-hours-unknown-process",
+        _routed(_routing(), site=_HOURS.rstrip("}\n") + ", cnc = [1, 2] }\n"),
+        2,
+        ("site_capacity.process_hours_per_week.cnc", "unknown process 'cnc'"),
+    ),
+    CliCase(
+        "flex-hours-inf",
+        _routed(_routing(), site=_HOURS + "flex_hours_per_week = { print = [inf, 10] }\n"),
+        2,
+        ("site_capacity.flex_hours_per_week.print[0]", "inf"),
+    ),
+    CliCase(
+        "flex-cost-negative",
+        _routed(_routing(), site=_HOURS + "flex_cost_per_hour = { print = -30 }\n"),
+        2,
+        ("site_capacity.flex_cost_per_hour.print", ">= 0"),
+    ),
+    CliCase(
+        "flex-cost-unknown-process",
+        lambda t, k: _share(t, k, "[site_capacity]\nflex_cost_per_hour = { print = 30 }\n", command="validate"),
+        2,
+        ("site_capacity.flex_cost_per_hour.print", "unknown process 'print'"),
+    ),
+    CliCase(
+        "shelf-life-out-of-range",
+        lambda t, k: _share(t, k, brands=_brand_a("shelf_life_seasons = 1"), command="validate"),
+        2,
+        ("brands[0].shelf_life_seasons", "brand 'A'", "[0, 0]"),
+    ),
+    CliCase(
+        "shelf-life-negative",
+        lambda t, k: _share(t, k, brands=_brand_a("shelf_life_seasons = -1"), command="validate"),
+        2,
+        ("brands[0].shelf_life_seasons",),
+    ),
+    CliCase(
+        "carry-cost-negative",
+        lambda t, k: _share(t, k, brands=_brand_a("carry_cost_per_unit_season = -0.3"), command="validate"),
+        2,
+        ("brands[0].carry_cost_per_unit_season", ">= 0"),
+    ),
+    CliCase(
+        "carry-cost-nan",
+        lambda t, k: _share(t, k, brands=_brand_a("carry_cost_per_unit_season = nan"), command="validate"),
+        2,
+        ("brands[0].carry_cost_per_unit_season", "nan"),
+    ),
+    CliCase("contract-ok", _contract('brand = "A"\nreserved_hours_per_week = { any = 100 }\n'), 0, (), ("OK",)),
+    CliCase(
+        "contract-negative-reserved",
+        _contract('brand = "A"\nreserved_hours_per_week = { any = -5 }\n'),
+        2,
+        ("contracts[0].reserved_hours_per_week.any", "brand 'A'", ">= 0"),
+    ),
+    CliCase(
+        "contract-unknown-process",
+        _contract('brand = "A"\nreserved_hours_per_week = { print = 5 }\n'),
+        2,
+        ("contracts[0].reserved_hours_per_week.print", "unknown process 'print'", "any"),
+    ),
+    CliCase(
+        "contract-nan-rate",
+        _contract('brand = "A"\nreserved_rate_per_hour = nan\n'),
+        2,
+        ("contracts[0].reserved_rate_per_hour", "nan"),
+    ),
+    CliCase(
+        "contract-inf-spot",
+        _contract('brand = "A"\nspot_rate_per_hour = inf\n'),
+        2,
+        ("contracts[0].spot_rate_per_hour", "inf"),
+    ),
+    CliCase(
+        "contract-negative-penalty",
+        _contract('brand = "A"\npenalty_per_late_unit = -1\n'),
+        2,
+        ("contracts[0].penalty_per_late_unit", ">= 0"),
+    ),
+    CliCase(
+        "contract-negative-fee",
+        _contract('brand = "A"\npriority_fee_per_yr = -100\n'),
+        2,
+        ("contracts[0].priority_fee_per_yr", ">= 0"),
+    ),
+    CliCase("contract-unknown-brand", _contract('brand = "Z"\n'), 2, ("contracts[0].brand", "unknown brand 'Z'")),
+    CliCase("contract-empty-table", _contract(""), 2, ("contracts[0]", "missing key 'brand'")),
+    CliCase(
+        "contract-duplicate-brand",
+        _contract('brand = "A"\n[[contracts]]\nbrand = "A"\n'),
+        2,
+        ("contracts[1].brand", "two contracts"),
+    ),
+    CliCase(
+        "contract-unknown-key",
+        _contract('brand = "A"\nreserved_hours = 5\n'),
+        2,
+        ("contracts[0]", "unknown key 'reserved_hours'"),
+    ),
+]
+CLI_CASES += ISSUE_24_CASES
+
 
 def _scenario_columns(tmp: Path, kit: Kit, columns: str) -> str:
     body = (

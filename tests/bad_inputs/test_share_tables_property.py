@@ -19,6 +19,8 @@ _RULES: dict[str, tuple[str, bool, Callable[[float], bool]]] = {
     "brands[0].offshore_landed_per_unit": ("brand", False, lambda v: v >= 0),
     "brands[0].demand_scale": ("brand", False, lambda v: v > 0),
     "brands[0].season_multipliers.a": ("brand", False, lambda v: v >= 0),  # season b keeps the brand's demand
+    "brands[0].shelf_life_seasons": ("brand", True, lambda v: 0 <= v <= 1),  # two seasons: at most one carried
+    "brands[0].carry_cost_per_unit_season": ("brand", False, lambda v: v >= 0),
     "seasons[0].multiplier": ("season", False, lambda v: v >= 0),
     "seasons[0].weeks": ("season", True, lambda v: v == 26),  # season b has 26 weeks: the year is 52
     "lane_classes[0].lead_time_days": ("lane", False, lambda v: v > 0),
@@ -32,6 +34,7 @@ _RULES: dict[str, tuple[str, bool, Callable[[float], bool]]] = {
     "site_capacity.run_max_units": ("capacity", True, lambda v: v >= 50),
     "site_capacity.max_utilisation": ("capacity", False, lambda v: 0 < v <= 1),
     "site_capacity.production_lead_time_days": ("capacity", False, lambda v: v >= 0),
+    "site_capacity.flex_cost_per_hour.any": ("capacity", False, lambda v: v >= 0),  # no routings: process "any"
     "share.reserved_share": ("share", False, lambda v: 0 <= v < 1),
     "share.delivery_cost_per_unit_km": ("share", False, lambda v: v >= 0),
     "share.holding_cost_per_unit_week": ("share", False, lambda v: v >= 0),
@@ -84,6 +87,8 @@ def _scenario(kit: Kit, stores: Path, chosen: dict[str, float]) -> str:
         f"offshore_landed_per_unit = {val('brands[0].offshore_landed_per_unit', '12.0')}\n"
         f"demand_scale = {val('brands[0].demand_scale', '1.0')}\n"
         f"season_multipliers = {{ a = {val('brands[0].season_multipliers.a', '1.0')} }}\n"
+        f"shelf_life_seasons = {val('brands[0].shelf_life_seasons', '0')}\n"
+        f"carry_cost_per_unit_season = {val('brands[0].carry_cost_per_unit_season', '0.0')}\n"
         '[[seasons]]\nname = "a"\n'
         f"weeks = {val('seasons[0].weeks', '26')}\nmultiplier = {val('seasons[0].multiplier', '1.0')}\n"
         '[[seasons]]\nname = "b"\nweeks = 26\n'
@@ -191,5 +196,5 @@ def test_the_rules_cover_every_numeric_share_field() -> None:
                 numeric.add(prefix + f.name)
     covered = {k.split("[0]", 1)[0] + "[0]." + k.split("].", 1)[1] if "[0]." in k else k for k in _RULES}
     covered |= {k.rsplit("[", 1)[0] for k in _RULES if k.endswith("[0]")}
-    covered |= {k.rsplit(".", 1)[0] for k in _RULES if ".season_multipliers." in k}
+    covered |= {k.rsplit(".", 1)[0] for k in _RULES if ".season_multipliers." in k or ".flex_cost_per_hour." in k}
     assert numeric <= covered, numeric - covered

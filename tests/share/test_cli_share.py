@@ -39,6 +39,8 @@ def test_demo_exits_0_and_writes_every_file(demo_run) -> None:
         "brands.csv",
         "backlog.csv",
         "service.csv",
+        "contracts.csv",
+        "hours.csv",
         "summary.json",
         "run.json",
     ):
@@ -206,3 +208,29 @@ def test_readme_scenario_tables_parse() -> None:
     doc["seasons"] = [*doc["seasons"], {"name": "rest", "weeks": 39}]
     spec = parse_share(doc, source="README")
     assert spec.brands[0].name == "Aurora" and spec.site_capacity.levels_units_per_week == (1000.0, 2500.0)
+
+
+def test_demo_contracts_say_what_each_brand_pays_and_is_promised(demo_run) -> None:
+    from siting.share.contracts import CONTRACT_COLUMNS
+    from siting.share.hours import HOURS_COLUMNS
+
+    out, _ = demo_run
+    contracts = pd.read_csv(out / "contracts.csv")
+    assert list(contracts.columns) == CONTRACT_COLUMNS
+    assert list(contracts["brand"]) == ["Aurora", "Birch", "Cove"]
+    # the promise is the judge's p95 at the brand's worst site (service.csv)
+    service = pd.read_csv(out / "service.csv")
+    worst = service[service["level"] == "brand"].groupby("key")["p95_days"].max()
+    for row in contracts.itertuples():
+        assert row.p95_days_promised == pytest.approx(worst[row.brand])
+        assert row.paid_per_yr == pytest.approx(
+            row.reserved_cost_per_yr + row.spot_cost_per_yr + row.priority_fee_per_yr
+        )
+    aurora = contracts.set_index("brand").loc["Aurora"]
+    assert aurora["p95_days_promised"] <= aurora["sla_days"]
+    assert aurora["penalty_per_yr"] == pytest.approx(aurora["late_units_per_yr"] * 25.0)
+    hours = pd.read_csv(out / "hours.csv")
+    assert list(hours.columns) == HOURS_COLUMNS
+    net = pd.read_csv(out / "network.csv")
+    assert set(hours["site_id"]) == set(net["site_id"])
+    assert (hours["hours_per_week"] <= hours["regular_hours_per_week"] + hours["flex_hours_per_week"] + 1e-6).all()
