@@ -59,6 +59,7 @@ def design_for_city(
     time_limit_s: float = 60.0,
     mip_gap: float = 1e-4,
     late_penalty_per_unit: float = 1e-3,
+    max_sites: int | None = None,
 ) -> CityDesign:
     """The portfolio design of one city, with site values and single-site outages.
 
@@ -89,6 +90,8 @@ def design_for_city(
         open site; None: no cross-docking.
     time_limit_s, mip_gap, late_penalty_per_unit : float
         See :func:`siting.design.portfolio`.
+    max_sites : int, optional
+        At most this many sites open (None: as many as lower the cost).
 
     Returns
     -------
@@ -164,7 +167,13 @@ def design_for_city(
         making=making,
         seasons={k: w for k, (w, _) in seasons.items()},
     )
-    result, dm = portfolio(pb, time_limit_s=time_limit_s, mip_gap=mip_gap, late_penalty_per_unit=late_penalty_per_unit)
+    result, dm = portfolio(
+        pb,
+        time_limit_s=time_limit_s,
+        mip_gap=mip_gap,
+        late_penalty_per_unit=late_penalty_per_unit,
+        max_sites=max_sites,
+    )
     values = site_values(pb, result.hybrid, dm, time_limit_s=time_limit_s, mip_gap=mip_gap)
     outages = resilience(
         pb, result.hybrid, dm, late_penalty_per_unit=late_penalty_per_unit, time_limit_s=time_limit_s, mip_gap=mip_gap

@@ -53,6 +53,8 @@ class PortfolioOptions:
         their coordinates) to keep the design small: a point's demand is its stores' sum, its
         lane cost per unit their demand-weighted mean, its lane time their longest (a lane keeps
         the promise only if it does for every store of the point).
+    max_sites : int, optional
+        At most this many sites open (``siting plan --k``); None: as many as lower the cost.
     """
 
     enabled: bool = False
@@ -61,6 +63,7 @@ class PortfolioOptions:
     crossdock: bool = True
     crossdock_handling_per_unit: float = 0.10
     demand_points: int = 30
+    max_sites: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("time_limit_s", "mip_gap", "crossdock_handling_per_unit"):
@@ -71,6 +74,9 @@ class PortfolioOptions:
                 raise InputError(f"portfolio.{name} must be a finite number {bound}, got {value!r}.")
         if not isinstance(self.demand_points, int) or self.demand_points < 1:
             raise InputError(f"portfolio.demand_points must be a whole number >= 1, got {self.demand_points!r}.")
+        k = self.max_sites
+        if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
+            raise InputError(f"portfolio.max_sites must be a whole number >= 1 (or unset), got {k!r}.")
 
 
 @lru_cache(maxsize=1)
@@ -239,6 +245,7 @@ def city_portfolio(
         crossdock_cost_per_unit=(trunk + popt.crossdock_handling_per_unit) if popt.crossdock else None,
         time_limit_s=popt.time_limit_s,
         mip_gap=popt.mip_gap,
+        max_sites=popt.max_sites,
     )
 
 
