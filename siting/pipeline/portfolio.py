@@ -36,7 +36,7 @@ class PortfolioOptions:
     Attributes
     ----------
     enabled : bool
-        Off by default in ``rank`` (the design adds about 4 s of CPU on the Helsinki demo;
+        Off by default in ``rank`` (the design adds about 7 s on the Helsinki demo;
         ``siting plan`` switches it on itself for its default portfolio objective). Solve the design
         and add ``portfolio_value_per_yr`` (the design's cost with the site forced
         closed minus its cost with the site allowed) and a verdict to every site.
