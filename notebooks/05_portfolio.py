@@ -17,10 +17,11 @@
 # with the package's example product families (`siting/data/products_example.csv`) and capacity
 # levels (`siting/data/capacity_levels.csv`): the costs are illustrative defaults, not measurements.
 #
-# `plan(..., objective="portfolio")` (the CLI: `siting plan --objective portfolio`) lets the
-# portfolio design choose the sites: which open, at which capacity level, which families each
-# makes for which stores, and what stays offshore. `k` is not used: the design opens as many sites
-# as lower the cost per year. It is compared with the two pure policies, all-offshore and all-local.
+# `plan(..., objective="portfolio")` (the CLI: `siting plan`, whose default it is when the city has
+# product families) lets the portfolio design choose the sites: which open, at which capacity
+# level, which families each makes for which stores, and what stays offshore. The design opens as
+# many sites as lower the cost per year (at most `--k` on the command line, or
+# `PortfolioOptions.max_sites`). It is compared with the two pure policies, all-offshore and all-local.
 
 # %%
 from siting.app import city_inputs, demo_scenario, rank_options

@@ -95,7 +95,7 @@ def test_the_robustness_table_of_the_two_demo_cities(tmp_path):
 def test_the_two_site_plan(tmp_path):
     runs = {}
     for k in (1, 2):
-        code, _, err = run_cli("plan", "--k", k, "-q", "--no-map", "--out", tmp_path / f"k{k}")
+        code, _, err = run_cli("plan", "--k", k, "--objective", "time", "-q", "--no-map", "--out", tmp_path / f"k{k}")
         assert code == 0, err
         runs[k] = json.loads((tmp_path / f"k{k}" / "summary.json").read_text())["plan"]["cities"][0]
         assert runs[k]["optimal"] and runs[k]["gap"] <= 1e-9  # proven optimal (a rounding-level gap)

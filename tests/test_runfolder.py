@@ -39,7 +39,7 @@ def test_siting_map_draws_a_run_written_in_each_format(fmt: str, tmp_path: Path,
 
 def test_a_run_replaces_its_folder_whole_and_keeps_no_stale_file(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
-    assert run_cli("plan", "--demo", "kotka", "--out", "out", "--no-map", "-q")[0] == 0
+    assert run_cli("plan", "--demo", "kotka", "--objective", "time", "--out", "out", "--no-map", "-q")[0] == 0
     assert (tmp_path / "out" / "kotka" / "chosen.csv").is_file() and (tmp_path / "out" / "plan.csv").is_file()
     code, _, err = run_cli("rank", "--demo", "kotka", "--format", "json", "--out", "out", "--no-map", "-q")
     assert code == 0, err

@@ -144,7 +144,11 @@ def rank_options(scenario: Scenario, *, source: str | None = None, load_products
 
     where = source or str(scenario.source or "<scenario>")
     known = set(rank_keys())
-    unknown = sorted(k for k, v in overrides.items() if v is not None and k not in known | {"portfolio_enabled"})
+    unknown = sorted(
+        k
+        for k, v in overrides.items()
+        if v is not None and k not in known | {"portfolio_enabled", "portfolio_max_sites"}
+    )
     if unknown:
         raise InputError(f"option(s) {', '.join(unknown)} are not supported by this version of the pipeline")
     kwargs = _rank_fields(scenario, where)
@@ -171,6 +175,9 @@ def rank_options(scenario: Scenario, *, source: str | None = None, load_products
     enabled = overrides.pop("portfolio_enabled", None)  # --portfolio: switch the design on, keep its settings
     if enabled is not None:
         kwargs["portfolio"] = dataclasses.replace(kwargs.get("portfolio", defaults.portfolio), enabled=bool(enabled))
+    max_sites = overrides.pop("portfolio_max_sites", None)  # plan --k: caps the sites the design opens
+    if max_sites is not None:
+        kwargs["portfolio"] = dataclasses.replace(kwargs.get("portfolio", defaults.portfolio), max_sites=max_sites)
     kwargs.update({k: v for k, v in overrides.items() if v is not None})
     return _grouped(kwargs)
 

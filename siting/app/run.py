@@ -102,9 +102,10 @@ def execute(
         RankOptions fields given on the command line.
     progress : callable, optional
         ``progress(stage, done, total)`` (see :mod:`siting.progress`).
-    objective : {"time", "cost", "portfolio"}
+    objective : {"auto", "time", "cost", "portfolio"}
         What ``plan`` minimises (see :func:`siting.pipeline.plan`); ``"portfolio"`` switches the
-        portfolio design on and needs product families.
+        portfolio design on and needs product families; ``"auto"`` (the CLI's default) is
+        ``"portfolio"`` when every city has product families, else ``"time"`` (logged).
     scheduler : str, optional
         ``"local"`` or ``"tcp://HOST:PORT"``: rank each city as a Dask task (see
         :func:`siting.national.run_clusters`); None ranks them here one after another.
@@ -117,10 +118,23 @@ def execute(
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
+    if objective not in ("auto", "time", "cost", "portfolio"):
+        from siting.errors import InputError
+
+        raise InputError(f"objective must be auto, time, cost or portfolio, not {objective!r}.")
+    inputs = city_inputs(scenario)
+    if command == "plan" and objective == "auto":  # the portfolio design when every city has product families
+        bare = _without_products(inputs, rank_options(scenario, **(overrides or {})))
+        objective = "time" if bare else "portfolio"
+        if bare:
+            log.info(
+                "%s: no product families, so plan minimises delivery time (--objective time); "
+                'add [costs] products = "file.csv" to the scenario for the portfolio design',
+                bare,
+            )
     if command == "plan" and objective == "portfolio":  # the design is solved while ranking
         overrides = {**(overrides or {}), "portfolio_enabled": True}
     options = rank_options(scenario, **(overrides or {}))
-    inputs = city_inputs(scenario)
     if command == "plan" and objective == "portfolio":
         _need_products(inputs, options)
     timings["read_inputs_s"] = time.perf_counter() - t0
@@ -173,6 +187,14 @@ def portfolio_sites(city: Any) -> tuple[pd.DataFrame, Callable[[float], str]]:
     from siting.pipeline.portfolio_plan import design_summary, units_text
 
     return design_summary(city), units_text
+
+
+def _without_products(inputs: list[Any], options: Any) -> str:
+    """The first city with no product families (empty string: every city has some)."""
+    for c in inputs:
+        if not (tuple(getattr(c, "products", ()) or ()) or options.costs.products):
+            return str(c.name)
+    return ""
 
 
 def _need_products(inputs: list[Any], options: Any) -> None:

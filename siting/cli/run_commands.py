@@ -310,13 +310,14 @@ def plan(
     no_map: Annotated[bool, typer.Option("--no-map", help="Do not write the HTML map.")] = False,
     top: Annotated[int | None, typer.Option(min=1, help="How many top-ranked sites to print per city.")] = None,
     objective: Annotated[
-        PlanObjective,
+        PlanObjective | None,
         typer.Option(
-            help="time: demand-weighted drive time (p-median); cost: total cost per year, rent + delivery + "
-            "landed cost of the products (exactly k sites); portfolio: the portfolio design chooses the sites "
-            "(k not used), their capacity, the families each makes and what goes offshore (needs product families)."
+            help="portfolio: the portfolio design chooses the sites (at most k when --k is given), their capacity, "
+            "the families each makes and what goes offshore (needs product families); time: demand-weighted "
+            "drive time (p-median); cost: total cost per year, rent + delivery + landed cost of the products "
+            "(exactly k sites). Default: portfolio when every city has product families, else time."
         ),
-    ] = "time",  # type: ignore[assignment]
+    ] = None,
     traffic: TrafficOpt = None,
     portfolio: PortfolioOpt = None,
     progress: ProgressOpt = None,
@@ -326,7 +327,7 @@ def plan(
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Choose the best k sites per city (demand-weighted delivery time or total cost), with the solver's gap."""
+    """Choose the sites per city: the portfolio design by default (sites, capacity, what each makes vs offshore)."""
     import dataclasses
 
     _setup_logging(verbose, quiet)
@@ -336,14 +337,14 @@ def plan(
     _run(
         "plan",
         sc,
-        overrides={"traffic": traffic, "portfolio_enabled": portfolio},
+        overrides={"traffic": traffic, "portfolio_enabled": portfolio, "portfolio_max_sites": k},
         out=out,
         fmt=fmt,
         map_path=map_path,
         no_map=no_map,
         top=top if top is not None else min(sc.outputs.top, 5),
         progress=progress,
-        objective=PlanObjective(objective).value,
+        objective="auto" if objective is None else PlanObjective(objective).value,
         scheduler=scheduler,
         workers=workers,
         wide=wide,

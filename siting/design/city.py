@@ -62,6 +62,7 @@ def design_for_city(
     late_penalty_per_unit: float = 1e-3,
     brand_units_per_week: Mapping[str, float] | None = None,
     hubs: Hubs | None = None,
+    max_sites: int | None = None,
 ) -> CityDesign:
     """The portfolio design of one city, with site values and single-site outages.
 
@@ -96,6 +97,8 @@ def design_for_city(
         The brand volume frame of offshore buys (see :func:`siting.design.design_problem`).
     hubs : Hubs, optional
         Candidate fulfilment hubs and their routes to ``stores`` (:func:`siting.design.hubs.hub_routes`).
+    max_sites : int, optional
+        At most this many sites open (None: as many as lower the cost).
 
     Returns
     -------
@@ -173,7 +176,13 @@ def design_for_city(
         brand_units_per_week=brand_units_per_week,
         hubs=hubs,
     )
-    result, dm = portfolio(pb, time_limit_s=time_limit_s, mip_gap=mip_gap, late_penalty_per_unit=late_penalty_per_unit)
+    result, dm = portfolio(
+        pb,
+        time_limit_s=time_limit_s,
+        mip_gap=mip_gap,
+        late_penalty_per_unit=late_penalty_per_unit,
+        max_sites=max_sites,
+    )
     values = site_values(pb, result.hybrid, dm, time_limit_s=time_limit_s, mip_gap=mip_gap)
     outages = resilience(
         pb, result.hybrid, dm, late_penalty_per_unit=late_penalty_per_unit, time_limit_s=time_limit_s, mip_gap=mip_gap

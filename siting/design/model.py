@@ -78,7 +78,7 @@ def _fill_caps(curve: CostCurve, cap: np.ndarray) -> np.ndarray:
     return np.clip((cap[..., None] - v[:-1]) / np.diff(v), 0.0, 1.0)
 
 
-def build_model(pb: DesignProblem, *, late_penalty_per_unit: float = 0.0) -> DesignModel:
+def build_model(pb: DesignProblem, *, late_penalty_per_unit: float = 0.0, max_sites: int | None = None) -> DesignModel:
     """Build the design MILP of ``pb`` (see docs/portfolio.md for the equations).
 
     Parameters
@@ -87,6 +87,8 @@ def build_model(pb: DesignProblem, *, late_penalty_per_unit: float = 0.0) -> Des
     late_penalty_per_unit : float
         Extra cost per unit delivered outside the promise (late lanes and late direct deliveries;
         only reachable when a solve opens their bounds, as outages do).
+    max_sites : int, optional
+        At most this many sites open (None: as many as lower the cost).
 
     Returns
     -------
@@ -99,6 +101,8 @@ def build_model(pb: DesignProblem, *, late_penalty_per_unit: float = 0.0) -> Des
     dem = pb.demand_units_per_week
     open_cols = m.add_vars("open", (n_s, n_l), binary=True, cost=pb.fixed_cost_per_yr)
     m.add_rows("one_level", np.repeat(np.arange(n_s), n_l), open_cols.ravel(), 1.0, hi=np.ones(n_s))
+    if max_sites is not None:  # the user's k caps the sites opened
+        m.add_rows("max_sites", np.zeros(open_cols.size, np.int64), open_cols.ravel(), 1.0, hi=[float(max_sites)])
 
     lanes = np.vstack([pb.lanes, pb.late_lanes])
     lane_cost = np.r_[pb.lane_cost_per_unit, pb.late_lane_cost_per_unit + late_penalty_per_unit]

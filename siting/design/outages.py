@@ -8,6 +8,7 @@ import pandas as pd
 from siting.design.model import DesignModel
 from siting.design.problem import DesignProblem
 from siting.design.solve import Design, _solve, _tables
+from siting.design.start import without_site
 
 __all__ = ["site_values", "resilience"]
 
@@ -18,7 +19,8 @@ def site_values(
     """Each site's value: the best design's cost with the site forced closed minus with it allowed.
 
     A site the design does not open is worth 0 (closing it leaves the design feasible). For an
-    opened site the closed design is re-solved (opening other sites allowed) from scratch.
+    opened site the closed design is re-solved (opening other sites allowed), started from the
+    design with that site's goods bought offshore.
 
     Parameters
     ----------
@@ -41,7 +43,9 @@ def site_values(
         if site not in design.levels:
             rows.append((site, False, "", design.cost_per_yr, 0.0, "not opened in the best design"))
             continue
-        sol = _solve(dm, pb, "hybrid", time_limit_s=time_limit_s, mip_gap=mip_gap, closed=[s])
+        # warm start: the design with this site's goods bought offshore (when that is feasible)
+        start = without_site(dm, pb, design.x, s)
+        sol = _solve(dm, pb, "hybrid", time_limit_s=time_limit_s, mip_gap=mip_gap, closed=[s], start=start)
         cost = sol.objective if sol.has_solution else np.inf
         rows.append((site, True, design.levels[site], cost, cost - design.cost_per_yr, sol.status))
     return pd.DataFrame(rows, columns=["site_id", "opens", "level", "cost_without_per_yr", "value_per_yr", "status"])
@@ -93,7 +97,10 @@ def resilience(
         # late routes only for the stores left with no on-time source; all stores if that is infeasible
         on_time = pb.direct_ok.copy()
         on_time[pb.lanes[np.isin(pb.lanes[:, 0], [i for i, lv in enumerate(fixed) if lv >= 0]), 1]] = True
-        sol = _solve(dm, pb, "hybrid", time_limit_s=time_limit_s, mip_gap=mip_gap, fixed_levels=fixed, late=~on_time)
+        start = without_site(dm, pb, design.x, s)
+        sol = _solve(
+            dm, pb, "hybrid", time_limit_s=time_limit_s, mip_gap=mip_gap, fixed_levels=fixed, late=~on_time, start=start
+        )
         if not sol.has_solution:
             sol = _solve(dm, pb, "hybrid", time_limit_s=time_limit_s, mip_gap=mip_gap, fixed_levels=fixed, late=True)
         if not sol.has_solution:

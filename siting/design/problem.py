@@ -108,6 +108,17 @@ def _ids(values: pd.Series, name: str, col: str) -> list[str]:
     return out
 
 
+def _local_volume_max(dem: np.ndarray, pairs: np.ndarray, hours_s: np.ndarray, hpu_f: np.ndarray) -> np.ndarray:
+    """Per family: the most one site makes in a season (demand its lanes reach, capped by hours / hours per unit)."""
+    n_f, _, n_t = dem.shape
+    reach = np.zeros((n_f, len(hours_s), n_t))
+    for s, j in pairs:
+        reach[:, s] += dem[:, j]
+    with np.errstate(divide="ignore"):
+        by_hours = np.where(hpu_f[:, None] > 0, hours_s[None, :] / hpu_f[:, None], np.inf)  # (f, s)
+    return np.minimum(reach, by_hours[:, :, None]).max(axis=(1, 2), initial=0.0)
+
+
 def design_problem(
     *,
     demand: pd.DataFrame,
@@ -297,11 +308,15 @@ def design_problem(
         )
     total = dem.sum(axis=1)  # (f, t)
     smallest = np.where(dem > 0, dem, np.inf).min(axis=(1, 2))
+    local_max = _local_volume_max(dem, pairs[keep], hours_sl.max(axis=1), hpu_f)
     local, offshore = [], []
     for i, fam in enumerate(fam_list):
         v_max = max(float(total[i].max()), 1e-6) * 1.0001
         v_min = min(float(smallest[i]) / 4 if math.isfinite(smallest[i]) else v_max / 10, v_max / 10)
-        local.append(cost_curve(fam, "local", v_max, v_min_units_per_week=v_min, rel_tol=rel_tol))
+        # a site makes at most what its lanes reach and its largest level's hours allow (the model caps
+        # its segments there): the curve stops there, sparing the exact model's slowest volumes
+        v_loc = min(v_max, max(float(local_max[i]), 1e-6) * 1.0001)
+        local.append(cost_curve(fam, "local", v_loc, v_min_units_per_week=min(v_min, v_loc / 10), rel_tol=rel_tol))
         extra = max(float((brand_units_per_week or {}).get(fam.family, 0.0)) - fam.demand_mean_units_per_week, 0.0)
         offshore.append(
             cost_curve(

@@ -38,7 +38,8 @@ class PortfolioOptions:
     Attributes
     ----------
     enabled : bool
-        Off by default for now (the design takes about 30 s on the Helsinki demo). Solve the design
+        Off by default in ``rank`` (the design adds about 7 s on the Helsinki demo;
+        ``siting plan`` switches it on itself for its default portfolio objective). Solve the design
         and add ``portfolio_value_per_yr`` (the design's cost with the site forced
         closed minus its cost with the site allowed) and a verdict to every site.
     time_limit_s : float
@@ -61,6 +62,8 @@ class PortfolioOptions:
         distribution point, handling, the hub's lane) within the promise; a hub opens at its
         ``fixed_cost_per_yr``. Hubs more than ``max_snap_distance_m`` from a city's network are
         left out of that city.
+    max_sites : int, optional
+        At most this many sites open (``siting plan --k``); None: as many as lower the cost.
     """
 
     enabled: bool = False
@@ -70,6 +73,7 @@ class PortfolioOptions:
     crossdock_handling_per_unit: float = 0.10
     demand_points: int = 30
     hubs: Any = field(default=None, compare=False)
+    max_sites: int | None = None
 
     def __post_init__(self) -> None:
         if self.hubs is not None:  # a path (from a scenario) or a table: read and checked once here
@@ -87,6 +91,9 @@ class PortfolioOptions:
                 raise InputError(f"portfolio.{name} must be a finite number {bound}, got {value!r}.")
         if not isinstance(self.demand_points, int) or self.demand_points < 1:
             raise InputError(f"portfolio.demand_points must be a whole number >= 1, got {self.demand_points!r}.")
+        k = self.max_sites
+        if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
+            raise InputError(f"portfolio.max_sites must be a whole number >= 1 (or unset), got {k!r}.")
 
 
 @lru_cache(maxsize=1)
@@ -261,6 +268,7 @@ def city_portfolio(
         mip_gap=popt.mip_gap,
         brand_units_per_week=options.costs.brand_units_per_week,
         hubs=hubs,
+        max_sites=popt.max_sites,
     )
 
 

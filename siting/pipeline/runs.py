@@ -180,7 +180,8 @@ def plan(
         ``"portfolio"``: the portfolio design (:mod:`siting.design`, solved with
         ``options.portfolio``, which is switched on) chooses the sites, their capacity level, the
         families each makes and what goes offshore, minimising the cost per year; ``k`` is not
-        used (the design opens as many sites as pay). The chosen sites are those the design
+        used here (the design opens as many sites as pay, at most ``options.portfolio.max_sites``,
+        which ``siting plan --k`` sets). The chosen sites are those the design
         opens; each store is allocated to the site making most of its demand point's local goods
         (none when all its goods come offshore). Needs product families.
 

@@ -2308,6 +2308,10 @@ PORTFOLIO_API_CASES: list[ApiCase] = [
     ApiCase("portfolio-demand-points-zero", _portfolio(demand_points=0), "InputError", ("demand_points", ">= 1")),
     ApiCase("portfolio-demand-points-float", _portfolio(demand_points=2.5), "InputError", ("demand_points",)),
     ApiCase("api-plan-objective-unknown", _plan_objective("portfolios"), "InputError", ("objective", "'portfolio'")),
+    ApiCase("portfolio-max-sites-zero", _portfolio(max_sites=0), "InputError", ("portfolio.max_sites", ">= 1")),
+    ApiCase("portfolio-max-sites-negative", _portfolio(max_sites=-2), "InputError", ("portfolio.max_sites",)),
+    ApiCase("portfolio-max-sites-float", _portfolio(max_sites=1.5), "InputError", ("portfolio.max_sites",)),
+    ApiCase("portfolio-max-sites-bool", _portfolio(max_sites=True), "InputError", ("portfolio.max_sites",)),
 ]
 
 API_CASES += COST_API_CASES + PORTFOLIO_API_CASES

@@ -61,7 +61,9 @@ def planned(tmp_path_factory) -> dict:
     results = {"init": run_cli("init", scenario)}
     results["validate"] = run_cli("validate", scenario)
     out = d / "out"
-    results["plan"] = run_cli("plan", scenario, "--out", out, "--map", d / "plan.html", "--progress")
+    results["plan"] = run_cli(
+        "plan", scenario, "--objective", "time", "--out", out, "--map", d / "plan.html", "--progress"
+    )
     return {"dir": d, "scenario": scenario, "out": out, **results}
 
 

@@ -1,4 +1,4 @@
-"""`siting plan --objective portfolio` end to end on the Kotka demo: the run folder, the console and the sums."""
+"""`siting plan` (portfolio by default) end to end on the Kotka demo: the run folder, the console and the sums."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from siting.pipeline.portfolio import capacity_levels
 def run(tmp_path_factory) -> dict:
     d = tmp_path_factory.mktemp("plan-portfolio")
     proc = subprocess.run(
-        [sys.executable, "-m", "siting.cli", "plan", "--demo", "kotka", "--objective", "portfolio", "--out", "out"],
+        # no --objective: the demo has product families, so the portfolio design is the default
+        [sys.executable, "-m", "siting.cli", "plan", "--demo", "kotka", "--out", "out"],
         cwd=d,
         capture_output=True,
         text=True,
@@ -69,3 +70,21 @@ def test_the_console_says_what_each_site_makes(run) -> None:
     assert "kotka: the design opens" in stdout and "all-offshore" in stdout and "gap" in stdout
     for family in set(portfolio.loc[portfolio["source"] == "local", "family"]):
         assert family in stdout
+
+
+def test_a_city_without_families_falls_back_to_the_time_objective(tmp_path: Path) -> None:
+    """No [costs] products: plan minimises delivery time and says so in one log line."""
+    (tmp_path / "s.toml").write_text('[[cities]]\nname = "kotka"\ndemo = "kotka"\n')
+    proc = subprocess.run(
+        [sys.executable, "-m", "siting.cli", "plan", "s.toml", "--out", "out", "--no-map"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.count("no product families, so plan minimises delivery time") == 1
+    city = json.loads((tmp_path / "out" / "summary.json").read_text())["plan"]["cities"][0]
+    # the time objective's summary: a mean delivery time (None under the portfolio objective), no design files
+    assert "design-milp" not in city["method"] and city["mean_delivery_time_s"] > 0
+    assert not (tmp_path / "out" / "portfolio.csv").exists()

@@ -85,7 +85,7 @@ def test_tour_approximation_against_or_tools_on_the_demo():
 def test_plan_lane_totals_describe_the_chosen_set(tmp_path: Path):
     from cli_runner import run_cli
 
-    code, _, err = run_cli("plan", "-k", "2", "--out", tmp_path / "run", "--no-map")
+    code, _, err = run_cli("plan", "-k", "2", "--objective", "time", "--out", tmp_path / "run", "--no-map")
     assert code == 0, err
     totals = pd.read_csv(tmp_path / "run" / "lane_totals.csv")
     chosen = pd.read_csv(next((tmp_path / "run").rglob("chosen.csv")))["site_id"].astype(str)

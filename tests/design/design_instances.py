@@ -67,8 +67,10 @@ def instance(seed: int, **kw) -> DesignProblem:
     return design_problem(**tables(seed, **kw))
 
 
-def brute_force(pb: DesignProblem, policy: str = "hybrid") -> float:
+def brute_force(pb: DesignProblem, policy: str = "hybrid", max_sites: int | None = None) -> float:
     """Cheapest single-sourced design by enumeration: every level choice per site, every source per demand.
+
+    ``max_sites``: only level choices that open at most this many sites.
 
     Each (family, store, season) demand goes whole to one open site within the promise or offshore;
     offshore units of a store take the cheapest route (direct or cross-docked via an open site);
@@ -82,6 +84,8 @@ def brute_force(pb: DesignProblem, policy: str = "hybrid") -> float:
     best = np.inf
     for levels in itertools.product(range(-1, n_l), repeat=n_s):
         if any(lv >= 0 and not pb.level_ok[s, lv] for s, lv in enumerate(levels)):
+            continue
+        if max_sites is not None and sum(lv >= 0 for lv in levels) > max_sites:
             continue
         fixed = sum(pb.fixed_cost_per_yr[s, lv] for s, lv in enumerate(levels) if lv >= 0)
         open_s = [s for s, lv in enumerate(levels) if lv >= 0]

@@ -104,7 +104,18 @@ def test_cli_on_an_existing_scheduler_address(scenario_dir, tmp_path, capsys, mo
     address = dask_client.scheduler.address
     assert address.startswith("tcp://127.0.0.1:")
     code, out, err = _siting(
-        ["plan", str(scenario_dir / "scenario.toml"), "--out", "o", "--no-progress", "--scheduler", address], capsys
+        [
+            "plan",
+            str(scenario_dir / "scenario.toml"),
+            "--objective",
+            "time",
+            "--out",
+            "o",
+            "--no-progress",
+            "--scheduler",
+            address,
+        ],
+        capsys,
     )
     assert code == 0, err
     rec = json.loads((tmp_path / "o" / "run.json").read_text())
