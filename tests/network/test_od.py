@@ -273,3 +273,31 @@ def test_tree_lengths_of_wanted_columns_equal_the_full_sums_bit_for_bit(G, sampl
     assert (full[:, cols] > 0).mean() > 0.5  # real paths, not a trivial case
     np.testing.assert_array_equal(part[:, cols], full[:, cols])
     assert (part == 0).sum() > (full == 0).sum()  # the rest was not summed
+
+
+def test_csr_cache_is_reused_and_follows_the_graph(G, sample):
+    """One CSR per graph object and weight; a new graph (a travel profile's copy) or an added edge gets its own."""
+    from siting.network.csr import clear_cache, csr_graph
+    from siting.network.traffic import apply_traffic
+
+    H = G.copy()
+    g = csr_graph(H)
+    assert csr_graph(H) is g  # cached: the same object, not rebuilt
+    assert csr_graph(H, "length") is not g  # per weight
+    slow = apply_traffic(H, "peak")  # a new graph with new weights
+    assert csr_graph(slow) is not g
+    src, dst = sample
+    np.testing.assert_allclose(od_matrix(slow, src, dst), _nx_lengths(slow, src, dst, "travel_time"))
+    # a new node pair on the same graph object: the cache notices and rebuilds
+    a, b = (int(n) for n in sample[0][:2])
+    fast = od_matrix(H, [a], [b])[0, 0]
+    if not H.has_edge(a, b):
+        H.add_edge(a, b, key=0, travel_time=0.001, length=1.0)
+        assert csr_graph(H) is not g
+        assert fast > 0.001
+        assert od_matrix(H, [a], [b])[0, 0] == pytest.approx(0.001)
+    # a weight changed in place is seen after clear_cache (the documented rule)
+    u, v, k = next(iter(H.edges(keys=True)))
+    H.edges[u, v, k]["travel_time"] = 0.0
+    clear_cache(H)
+    assert od_matrix(H, [u], [v])[0, 0] == 0.0
