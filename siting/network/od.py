@@ -16,7 +16,7 @@ from shapely.geometry import LineString
 
 from siting.errors import InputError
 from siting.network.csr import CSRGraph, clear_cache, csr_graph, distances, trees
-from siting.network.edges import edge_coords
+from siting.network.edges import edges_coords
 from siting.network.reach import isochrones
 from siting.network.snapping import in_graph_crs, is_edge_snap
 from siting.network.virtual import point_distances
@@ -291,8 +291,9 @@ def _entry_coords(G: nx.MultiDiGraph, g: CSRGraph, entries: list[int]) -> list[n
     if missing:
         rows, cols = np.divmod(g.flat[missing], g.n)
         us, vs = g.node_ids[rows].tolist(), g.node_ids[cols].tolist()
-        for e, u, v, k in zip(missing, us, vs, g.edge_keys[missing].tolist()):
-            memo[e] = edge_coords(G, u, v, G.edges[u, v, k])
+        succ = G.succ
+        data = [succ[u][v][k] for u, v, k in zip(us, vs, g.edge_keys[missing].tolist())]
+        memo.update(zip(missing, edges_coords(G, us, vs, data)))
     return [memo[e] for e in entries]
 
 

@@ -301,3 +301,28 @@ def test_csr_cache_is_reused_and_follows_the_graph(G, sample):
     H.edges[u, v, k]["travel_time"] = 0.0
     clear_cache(H)
     assert od_matrix(H, [u], [v])[0, 0] == 0.0
+
+
+def test_edges_coords_equal_edge_coords_of_every_edge(G):
+    """The batched edge geometry (routes) equals the per-edge one exactly, orientation included."""
+    from siting.network.edges import edge_coords, edges_coords
+
+    # every third edge without its geometry (drawn straight), every fifth stored against its direction
+    edges = []
+    for i, (a, b, k, d) in enumerate(G.edges(keys=True, data=True)):
+        geom = d.get("geometry")
+        if i % 3 == 0:
+            geom = None
+        elif i % 5 == 0 and geom is not None:
+            geom = shapely.reverse(geom)
+        edges.append((a, b, k, {**d, "geometry": geom}))
+    u, v, data = [e[0] for e in edges], [e[1] for e in edges], [e[3] for e in edges]
+    batched = edges_coords(G, u, v, data)
+    flipped = 0
+    for (a, b, _, d), xy in zip(edges, batched):
+        one = edge_coords(G, a, b, d)
+        assert xy.shape == one.shape and np.array_equal(xy, one)
+        geom = d.get("geometry")
+        flipped += geom is not None and not np.array_equal(one, shapely.get_coordinates(geom))
+    assert flipped > 0  # osmnx stores some geometries against the edge's direction: those are turned
+    assert edges_coords(G, [], [], []) == []
