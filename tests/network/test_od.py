@@ -326,3 +326,31 @@ def test_edges_coords_equal_edge_coords_of_every_edge(G):
         flipped += geom is not None and not np.array_equal(one, shapely.get_coordinates(geom))
     assert flipped > 0  # osmnx stores some geometries against the edge's direction: those are turned
     assert edges_coords(G, [], [], []) == []
+
+
+def test_route_lines_join_each_paths_edges_in_travel_order(G, sample):
+    """Each route is its path's edge geometries end to end (the least-weight parallel edge), vertex for vertex."""
+    from siting.network.edges import edge_coords
+
+    o, d = sample
+    isolated = max(G.nodes) + 1
+    H = G.copy()
+    H.add_node(isolated, x=0.0, y=0.0)  # unreachable: an empty line
+    pairs = [(int(a), int(b)) for a, b in zip(o, d)] + [(int(o[0]), int(o[0])), (int(o[1]), isolated)]
+    pairs += [(int(d[3]), int(o[5])), (int(o[0]), int(o[0]))]
+    lines = route_lines(H, pairs)
+    for path, line in zip(route_nodes(H, pairs), lines):
+        if not path:
+            assert line.is_empty
+            continue
+        if len(path) == 1:
+            n = H.nodes[path[0]]
+            assert list(line.coords) == [(n["x"], n["y"])] * 2
+            continue
+        parts = []
+        for u, v in zip(path[:-1], path[1:]):
+            k, data = min(H[u][v].items(), key=lambda kd: kd[1]["travel_time"])
+            parts.append(edge_coords(H, u, v, data))
+        expected = np.concatenate([parts[0]] + [p[1:] for p in parts[1:]])
+        assert np.array_equal(shapely.get_coordinates(line), expected)
+    assert sum(line.is_empty for line in lines) == 1
