@@ -39,6 +39,7 @@ class CityPlan:
     lanes: gpd.GeoDataFrame | None = None
     solution: Any = None
     isochrones: gpd.GeoDataFrame | None = None  # the chosen sites'
+    tours: gpd.GeoDataFrame | None = None  # the chosen sites' tours (lane pattern "tour")
 
 
 def _split_plan(planned: Any, names: list[str]) -> dict[str, CityPlan]:
@@ -56,6 +57,7 @@ def _split_plan(planned: Any, names: list[str]) -> dict[str, CityPlan]:
             lanes=part(planned.lanes, n),
             solution=planned.solutions.get(n),
             isochrones=part(getattr(planned, "isochrones", None), n),
+            tours=part(getattr(planned, "tours", None), n),
         )
         for n in names
     }

@@ -69,10 +69,10 @@ def _national_outputs(
 
     Returns the table written in the staged folder and the map's final path (staged beside it).
     """
-    from siting.national import national_map, national_summary
-
     if not outcome.national.get("clusters") or outcome.result is None:
         return [], []
+    from siting.national import national_map, national_summary  # dask and its kin: only for national runs
+
     tables: list[Path] = []
     summary = national_summary(outcome.result)
     outcome.national["recommended_sites"] = dict(zip(summary["cluster"], summary["recommended_sites"].astype(int)))
@@ -158,6 +158,7 @@ def write_outputs(
                     layers["lanes"] = plan.lanes
                 if plan.isochrones is not None and len(plan.isochrones):  # so `siting map` redraws the plan map
                     layers["isochrones"] = plan.isochrones
+                layers["tours"] = plan.tours  # the chosen sites' tours, not the top-ranked site's
             written += write_layers(layers, folder, fmt)
         if outcome.plan:
             sites = pd.concat(
@@ -312,7 +313,7 @@ def _maps(outcome: RunOutcome, staged: StagedRun, map_dir: Path, map_path: Path 
                 candidates = candidates.merge(site_makes(city), on="site_id", how="left")
             lanes = plan.lanes if plan.lanes is not None and len(plan.lanes) else lanes
             iso = plan.isochrones if plan.isochrones is not None and len(plan.isochrones) else iso
-        tours = getattr(city, "tours", None) if name not in outcome.plan else None
+        tours = getattr(city, "tours", None) if name not in outcome.plan else outcome.plan[name].tours
         m = make_map(
             stores=city.stores,
             candidates=candidates,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -25,6 +26,7 @@ from siting.errors import InputError, MissingColumnError
 __all__ = [
     "LaneParams",
     "LANE_COLUMNS",
+    "DirectOD",
     "direct_lane_table",
     "direct_lane_values",
     "tour_lane_table",
@@ -33,6 +35,27 @@ __all__ = [
     "build_lanes",
     "tour_lines",
 ]
+
+
+@dataclass(frozen=True, eq=False)
+class DirectOD:
+    """Travel between sites and stores, both ways, as the lanes price it.
+
+    Attributes
+    ----------
+    time_s, length_m
+        (sites, stores): the fastest path site -> store and its length.
+    back_time_s, back_length_m
+        (stores, sites): the way back.
+    fare
+        (sites, stores) ferry fares of the trip there and back, or None (no fare on the network).
+    """
+
+    time_s: np.ndarray
+    length_m: np.ndarray
+    back_time_s: np.ndarray
+    back_length_m: np.ndarray
+    fare: np.ndarray | None = None
 
 
 def _nodes(G: nx.MultiDiGraph, gdf: gpd.GeoDataFrame, id_col: str) -> gpd.GeoDataFrame:
@@ -141,6 +164,7 @@ def direct_lanes(
     *,
     params: LaneParams = LaneParams(),
     vehicles: Mapping[str, Vehicle] | None = None,
+    od: DirectOD | None = None,
 ) -> gpd.GeoDataFrame:
     """Out-and-back delivery lanes for an allocation of stores to sites, on the road network.
 
@@ -155,6 +179,9 @@ def direct_lanes(
         ``store_id -> site_id`` (missing/NaN = not served), or one site_id per store row.
     params : LaneParams
     vehicles : mapping, optional
+    od : DirectOD, optional
+        The travel between these very sites and stores (same rows, same order) already computed on
+        ``G``, e.g. by the ranking's OD stage: used as it is instead of being computed again.
 
     Returns
     -------
@@ -165,10 +192,18 @@ def direct_lanes(
 
     sites, stores, site_ids, assign = _prepare(G, sites, stores, allocation)
     s_nodes, t_nodes = sites["node"].to_numpy(), stores["node"].to_numpy()
-    a, b = _ends(sites, stores)
-    time_s, length_m = od_time_length(G, a, b)
-    back_t, back_l = od_time_length(G, b, a)
-    fare = _round_trip_fares(G, a, b, time_s, back_t, params)
+    if od is not None:
+        if od.time_s.shape != (len(sites), len(stores)) or od.back_time_s.shape != (len(stores), len(sites)):
+            raise InputError(
+                f"od holds {od.time_s.shape} / {od.back_time_s.shape} pairs for {len(sites)} sites and "
+                f"{len(stores)} stores; give the travel of these sites and stores"
+            )
+        time_s, length_m, back_t, back_l, fare = od.time_s, od.length_m, od.back_time_s, od.back_length_m, od.fare
+    else:
+        a, b = _ends(sites, stores)
+        time_s, length_m = od_time_length(G, a, b)
+        back_t, back_l = od_time_length(G, b, a)
+        fare = _round_trip_fares(G, a, b, time_s, back_t, params)
     df = direct_lane_table(
         site_ids,
         stores["store_id"].astype(str).tolist(),

@@ -128,6 +128,50 @@ def cached_landuse(path: str | Path) -> gpd.GeoDataFrame:
     return landuse
 
 
+def _cache_key(payload: dict[str, Any]) -> str:
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def _clipped_landuse(path: str | Path, crs: Any, aoi: shapely.Polygon) -> gpd.GeoDataFrame:
+    """:func:`cached_landuse` in the network's CRS clipped to the map's area, itself cached beside it.
+
+    The key is the extract's land-use key, the CRS and the area's bounds: a warm run reads the
+    clipped areas (exactly what reprojecting and clipping gives) instead of redoing both.
+    """
+    import os
+
+    from pyproj import CRS
+
+    from siting.network.cache import default_cache_dir, file_sha256
+
+    payload = {
+        "sha256": file_sha256(path),
+        "format": LANDUSE_CACHE_FORMAT,
+        "classes": LANDUSE_CLASSES,
+        "crs": CRS.from_user_input(crs).to_wkt(),
+        "bounds": [float(b).hex() for b in aoi.bounds],
+    }
+    target = default_cache_dir() / f"landuse-clip-{_cache_key(payload)}.parquet"
+    if target.is_file():
+        try:
+            return gpd.read_parquet(target)
+        except (OSError, ValueError) as exc:
+            log.warning("%s: cached land use not readable (%s); clipping it again", target, exc)
+    landuse = cached_landuse(path).to_crs(crs)
+    clipped = landuse.set_geometry(shapely.intersection(landuse.geometry.values, aoi), crs=landuse.crs)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
+        clipped.to_parquet(tmp)
+        os.replace(tmp, target)
+    except OSError as exc:
+        log.info("clipped land use not cached (%s)", exc)
+    return clipped
+
+
 def _extent(G: nx.MultiDiGraph) -> shapely.Polygon:
     xy = np.array([(d["x"], d["y"]) for _, d in G.nodes(data=True)], dtype=float)
     x0, y0 = xy.min(axis=0) - MARGIN_M
@@ -167,13 +211,12 @@ def base_features(G: nx.MultiDiGraph, *, extract: str | Path | None = None) -> g
     source = extract if extract is not None else G.graph.get("source")
     if source is not None and str(source).lower().endswith((".pbf", ".osm", ".osm.bz2")) and Path(source).is_file():
         try:
-            landuse = cached_landuse(source).to_crs(crs)
+            landuse = _clipped_landuse(source, crs, aoi)
         except RuntimeError as exc:  # e.g. a hand-edited file the area builder cannot read
             log.warning("%s: land use not read for the map (%s)", Path(source).name, exc)
         else:
             for cls, geom in zip(landuse["class"], landuse.geometry):
-                clipped = shapely.intersection(geom, aoi)
-                rows.append({"kind": "landuse", "class": cls, "name": None, "geometry": clipped})
+                rows.append({"kind": "landuse", "class": cls, "name": None, "geometry": geom})
     seen: set[tuple[int, int]] = set()
     if "ferries" in G.graph:  # the ferries the build joined (their ends): no walk over every edge
         pairs = [(f["u"], f["v"]) for f in G.graph["ferries"] if f.get("used") and "u" in f and "v" in f]

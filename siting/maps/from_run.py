@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 from pathlib import Path
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -13,8 +15,11 @@ import pandas as pd
 from siting import runfolder
 from siting.errors import InputError, MissingColumnError
 from siting.maps.draw import make_map
+from siting.network.cache import file_sha256
 
 __all__ = ["map_from_outputs", "read_run_layer"]
+
+log = logging.getLogger("siting")
 
 _ALIASES = {"candidates": ("candidates", "sites")}
 
@@ -160,6 +165,7 @@ def map_from_outputs(
             if isinstance(summary, dict) and isinstance(summary.get("title"), str):
                 title = summary["title"]
     return make_map(
+        **_network_context(folder, layers["stores"], candidates),
         stores=layers["stores"],
         candidates=candidates,
         lanes=layers["lanes"],
@@ -171,3 +177,58 @@ def map_from_outputs(
         title=title or f"Microfactory siting: {city or folder.name}",
         simplify_m=simplify_m,
     )
+
+
+def _network_context(folder: Path, stores: gpd.GeoDataFrame, sites: gpd.GeoDataFrame) -> dict[str, Any]:
+    """The land-and-sea base and access legs of a run's city, from the network file its run.json names.
+
+    Drawn only when the file is still there with the sha256 the run recorded (the network is then
+    read from the network cache) and the layers carry their edge-snap columns; otherwise one log
+    line says why, and the map is drawn without them.
+    """
+    from siting.maps.basemap import map_context
+
+    city = folder.name
+    record_path = next(
+        (p for p in (folder / runfolder.RUN_RECORD, folder.parent / runfolder.RUN_RECORD) if p.is_file()), None
+    )
+    why = None
+    entry: Any = None
+    record: Any = {}
+    if record_path is None:
+        why = f"no {runfolder.RUN_RECORD} beside {folder}"
+    else:
+        try:
+            record = json.loads(record_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            record = {}
+        inputs = record.get("inputs") if isinstance(record, dict) else None
+        entry = inputs.get(f"{city}.network") if isinstance(inputs, dict) else None
+        if not isinstance(entry, dict) or not entry.get("path"):
+            why = f"{record_path} names no network file for {city} (a demo or a network passed as a graph)"
+    if why is None:
+        path = Path(entry["path"])
+        if not path.is_file():
+            why = f"the run's network {path} is no longer there"
+        elif entry.get("sha256") and file_sha256(path) != entry["sha256"]:
+            why = f"the run's network {path} has changed since the run (sha256 differs)"
+        elif not {"u", "v", "key", "fraction"} <= set(stores.columns) & set(sites.columns):
+            why = "the stores and sites layers lack their edge-snap columns (u, v, key, fraction)"
+    if why is not None:
+        log.info("map of %s: no land-and-sea base or access legs: %s", city, why)
+        return {}
+    from siting.network.build import build_network
+
+    mode = _city_mode(record, city)
+    G = build_network(path, mode=mode)
+    crs = G.graph["crs"]
+    return map_context(G, stores.to_crs(crs), sites.to_crs(crs))
+
+
+def _city_mode(record: dict[str, Any], city: str) -> str:
+    """The city's network mode as the run's scenario gave it (default drive)."""
+    scenario = record.get("scenario") if isinstance(record, dict) else None
+    for c in (scenario or {}).get("cities", []) if isinstance(scenario, dict) else []:
+        if isinstance(c, dict) and c.get("name") == city and isinstance(c.get("mode"), str):
+            return str(c["mode"])
+    return "drive"

@@ -16,7 +16,7 @@ from shapely.geometry import LineString
 
 from siting.errors import InputError
 from siting.network.csr import CSRGraph, clear_cache, csr_graph, distances, trees
-from siting.network.edges import edge_coords
+from siting.network.edges import edges_coords
 from siting.network.reach import isochrones
 from siting.network.snapping import in_graph_crs, is_edge_snap
 from siting.network.virtual import point_distances
@@ -291,8 +291,9 @@ def _entry_coords(G: nx.MultiDiGraph, g: CSRGraph, entries: list[int]) -> list[n
     if missing:
         rows, cols = np.divmod(g.flat[missing], g.n)
         us, vs = g.node_ids[rows].tolist(), g.node_ids[cols].tolist()
-        for e, u, v, k in zip(missing, us, vs, g.edge_keys[missing].tolist()):
-            memo[e] = edge_coords(G, u, v, G.edges[u, v, k])
+        succ = G.succ
+        data = [succ[u][v][k] for u, v, k in zip(us, vs, g.edge_keys[missing].tolist())]
+        memo.update(zip(missing, edges_coords(G, us, vs, data)))
     return [memo[e] for e in entries]
 
 
@@ -322,20 +323,40 @@ def route_lines(
     g = csr_graph(G, weight)
     paths = _routes_idx(g, pairs)
     lines = np.empty(len(paths), dtype=object)
-    coords: list[np.ndarray] = []
-    drawn: list[int] = []
-    for k, path in enumerate(paths):
-        if not path:
-            lines[k] = LineString()
-            continue
-        if len(path) == 1:
-            n = G.nodes[int(g.node_ids[path[0]])]
-            coords.append(np.array([(n["x"], n["y"]), (n["x"], n["y"])], dtype=float))
-        else:
-            parts = _entry_coords(G, g, g.entry(np.asarray(path[:-1]), np.asarray(path[1:])).tolist())
-            coords.append(np.concatenate([parts[0]] + [p[1:] for p in parts[1:]]))
-        drawn.append(k)
-    if drawn:  # one vectorised construction for every line
-        sizes = [len(c) for c in coords]
-        lines[drawn] = shapely.linestrings(np.concatenate(coords), indices=np.repeat(np.arange(len(drawn)), sizes))
+    for k in [k for k, p in enumerate(paths) if not p]:
+        lines[k] = LineString()
+    drawn = [k for k, p in enumerate(paths) if p]
+    if drawn:
+        lines[drawn] = _joined_lines(G, g, [paths[k] for k in drawn])
     return list(lines)
+
+
+def _joined_lines(G: nx.MultiDiGraph, g: CSRGraph, paths: list[list[int]]) -> np.ndarray:
+    """LineStrings of non-empty node-index paths: each edge's coordinates read once (one GEOS call),
+    then every path's points gathered with one index, the first edge whole and the next ones without
+    their first point (the previous edge's last); a one-node path is that node twice."""
+    hops = np.array([len(p) - 1 for p in paths], dtype=np.int64)
+    walked = [np.asarray(p) for p in paths if len(p) > 1]
+    entries = np.empty(0, np.int64)
+    if walked:
+        entries = g.entry(np.concatenate([p[:-1] for p in walked]), np.concatenate([p[1:] for p in walked]))
+    uniq, which = np.unique(entries, return_inverse=True)
+    xy = _entry_coords(G, g, uniq.tolist())
+    sizes = np.array([len(c) for c in xy], dtype=np.int64)
+    single = np.flatnonzero(hops == 0)
+    nodes = G.nodes
+    node_xy = [(nodes[int(n)]["x"], nodes[int(n)]["y"]) for n in g.node_ids[[paths[i][0] for i in single]]]
+    twice = np.array([pt for pt in node_xy for _ in range(2)], dtype=float).reshape(-1, 2)
+    table = np.concatenate([*xy, twice]) if len(xy) else twice
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    path_of = np.repeat(np.arange(len(paths)), hops)  # the path of each edge, edges in travel order
+    later = np.ones(len(entries), np.int64)
+    later[np.cumsum(hops[hops > 0]) - hops[hops > 0]] = 0  # 0 for each path's first edge
+    start = np.concatenate([offsets[which] + later, offsets[-1] + 2 * np.arange(len(single))])
+    count = np.concatenate([sizes[which] - later, np.full(len(single), 2, np.int64)])
+    owner = np.concatenate([path_of, single])
+    order = np.argsort(owner, kind="stable")  # paths in order, each its edges in travel order
+    start, count, owner = start[order], count[order], owner[order]
+    rows = np.repeat(start - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
+    per_path = np.bincount(owner, weights=count, minlength=len(paths)).astype(np.int64)
+    return shapely.linestrings(table[rows], indices=np.repeat(np.arange(len(paths)), per_path))

@@ -13,6 +13,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from siting.delivery.lanes import DirectOD
 from siting.errors import InputError
 from siting.inputs.layers import assign_rents
 from siting.network.csr import THREAD_PREFIX
@@ -266,6 +267,7 @@ def rank_city(
     excluded.append(removed)
     candidates, raw = candidates.loc[keep].reset_index(drop=True), raw.loc[keep].reset_index(drop=True)
     store_time = store_time[keep]
+    kept = (store_length[keep], back_time[:, keep], back_length[:, keep], None if fare is None else fare[keep])
     _need_sites(candidates, excluded, city.name)
     design = None
     if business is not None and dc is not None and options.portfolio.enabled:
@@ -303,27 +305,31 @@ def rank_city(
     ranking = ranking.merge(extra, on="site_id", how="left")
     timings["criteria_s"] = time.perf_counter() - t0
 
-    t0 = time.perf_counter()
-    sensitivity = sensitivity_table(ranking, {c: v for c, v in weights.items() if v > 0}, options.robustness)
-    robust_cols = ["p_first", "p_top_k", "robust", "narrow_win"]
-    ranking = ranking.merge(sensitivity[["site_id", *robust_cols]], on="site_id", how="left")
-    ranking.insert(0, "city", city.name)
-    sensitivity.insert(0, "city", city.name)
-    robustness = robustness_summary(sensitivity, options.robustness)
-    timings["robustness_s"] = time.perf_counter() - t0
-
-    ranked = candidates.merge(ranking.drop(columns=["city"]), on="site_id").sort_values("rank", kind="stable")
-    order = ranked.index.to_numpy()
-    ranked = ranked.reset_index(drop=True)
-    store_time = store_time[order]
-
-    # The isochrones (mostly GEOS work, which releases the GIL) are drawn on a thread while the
-    # business case and the lanes are priced: 0.3 s less wall time on Malta with two cores.
-    # (While that thread runs, the lanes' OD does not fork worker processes: siting.network.csr.)
+    # The isochrones (mostly GEOS work, which releases the GIL) are drawn on a thread from the moment
+    # the top sites are known, while robustness, the business case and the lanes are worked out.
+    # (While that thread runs, no OD forks worker processes: siting.network.csr.)
+    iso_n = max(int(options.reach.isochrones_for_top), 0)
+    iso_rank = candidates.merge(ranking[["site_id", "rank"]], on="site_id").sort_values("rank", kind="stable")
+    iso_sites = iso_rank.head(iso_n).drop(columns="rank").reset_index(drop=True)
     with ThreadPoolExecutor(1, thread_name_prefix=f"{THREAD_PREFIX}isochrones") as pool:
-        iso_sites = ranked.head(max(int(options.reach.isochrones_for_top), 0))
         iso_job = pool.submit(_isochrones, G, iso_sites, options.reach.reach_time_s)
-        extra_out, lanes, totals = _top_site_outputs(G, ranked, stores, options, city.name, business, timings, tours)
+        t0 = time.perf_counter()
+        sensitivity = sensitivity_table(ranking, {c: v for c, v in weights.items() if v > 0}, options.robustness)
+        robust_cols = ["p_first", "p_top_k", "robust", "narrow_win"]
+        ranking = ranking.merge(sensitivity[["site_id", *robust_cols]], on="site_id", how="left")
+        ranking.insert(0, "city", city.name)
+        sensitivity.insert(0, "city", city.name)
+        robustness = robustness_summary(sensitivity, options.robustness)
+        timings["robustness_s"] = time.perf_counter() - t0
+
+        ranked = candidates.merge(ranking.drop(columns=["city"]), on="site_id").sort_values("rank", kind="stable")
+        order = ranked.index.to_numpy()
+        ranked = ranked.reset_index(drop=True)
+        store_time = store_time[order]
+        travel = DirectOD(store_time, kept[0][order], kept[1][:, order], kept[2][:, order], _rows_of(kept[3], order))
+        extra_out, lanes, totals = _top_site_outputs(
+            G, ranked, stores, options, city.name, business, timings, tours, travel
+        )
         iso, timings["isochrones_s"] = iso_job.result()
     excluded_all = pd.concat(excluded, ignore_index=True)
     return CityResult(
@@ -361,10 +367,12 @@ def _top_site_outputs(
     business: Any,
     timings: dict[str, float],
     tours: Any = None,
+    travel: DirectOD | None = None,
 ) -> tuple[dict[str, Any], Any, pd.DataFrame]:
     """The top site's business case (``business`` = (city, mix, distribution point) or None), the lanes of
     the top sites and their totals, timed into ``timings``; ``tours`` (a
-    :class:`siting.pipeline.tour_sample.TourSample`) gives the tours already solved."""
+    :class:`siting.pipeline.tour_sample.TourSample`) gives the tours already solved, ``travel`` the
+    OD stage's travel of the ranked sites (rows in rank order), which direct lanes price as it is."""
     t0 = time.perf_counter()
     extra_out: dict[str, Any] = {}
     if business is not None and len(ranked):
@@ -382,6 +390,7 @@ def _top_site_outputs(
         city_name,
         cached_lanes=None if tours is None else tours.lanes,
         cached_plans=None if tours is None else tours.plans,
+        direct_od=None if travel is None else _site_travel(travel, top["site_id"].astype(str).tolist()),
     )
     if tour_layer is not None:
         extra_out["tours"] = tour_layer
@@ -392,6 +401,25 @@ def _top_site_outputs(
         totals = tour_status_columns(totals, tours.plans)
     timings["lanes_s"] = time.perf_counter() - t0
     return extra_out, lanes, totals
+
+
+def _rows_of(a: np.ndarray | None, rows: np.ndarray) -> np.ndarray | None:
+    """``a[rows]``, or None."""
+    return None if a is None else a[rows]
+
+
+def _site_travel(travel: DirectOD, site_ids: list[str]) -> dict[str, DirectOD]:
+    """Each of the first ``len(site_ids)`` ranked sites' own travel to and from every store."""
+    return {
+        sid: DirectOD(
+            travel.time_s[[i]],
+            travel.length_m[[i]],
+            travel.back_time_s[:, [i]],
+            travel.back_length_m[:, [i]],
+            _rows_of(travel.fare, np.array([i])),
+        )
+        for i, sid in enumerate(site_ids)
+    }
 
 
 def _area_hint(layer: gpd.GeoDataFrame, G: nx.MultiDiGraph, margin_m: float) -> str:

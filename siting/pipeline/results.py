@@ -118,6 +118,9 @@ class PlanResult:
         The rankings the plan started from.
     isochrones : geopandas.GeoDataFrame or None
         The chosen sites' isochrones (``site_id``, ``city``; ``RankOptions.reach_time_s``).
+    tours : geopandas.GeoDataFrame or None
+        With ``lane_pattern == "tour"``: the chosen sites' tours of one drop round, in stop order
+        (:data:`siting.pipeline.site_lanes.TOUR_COLUMNS`), for the plan map; None for direct lanes.
     """
 
     k: dict[str, int]
@@ -129,6 +132,7 @@ class PlanResult:
     summary: pd.DataFrame
     run: RunResult
     isochrones: gpd.GeoDataFrame | None = None
+    tours: gpd.GeoDataFrame | None = None
 
     def summary_dict(self) -> dict[str, Any]:
         """JSON-able summary: the run's summary plus the plan per city."""

@@ -14,7 +14,7 @@ from siting.errors import InputError
 from siting.pipeline.city import _isochrones, rank_city
 from siting.pipeline.options import CityInputs, RankOptions
 from siting.pipeline.results import CityResult, PlanResult, RunResult
-from siting.pipeline.site_lanes import site_lanes, totals_with_basis
+from siting.pipeline.site_lanes import site_lanes_and_tours, totals_with_basis
 from siting.pipeline.summaries import plan_summary, stack_layers
 from siting.progress import report
 from siting.ranking.scoring import CRITERIA, normalise_weights, score_sites
@@ -198,7 +198,7 @@ def plan(
         options = dataclasses.replace(options, portfolio=dataclasses.replace(options.portfolio, enabled=True))
     result = cities if isinstance(cities, RunResult) else run(cities, options, progress=progress)
     opts = result.options
-    ks, sites, lines, lanes, totals, solutions, isos = {}, [], [], [], [], {}, []
+    ks, sites, lines, lanes, totals, solutions, isos, tours = {}, [], [], [], [], {}, [], []
     report(progress, "solve", 0, len(result.cities))
     for i, (name, city) in enumerate(result.cities.items()):
         want = (1 if k.get(name) is None else int(k[name])) if isinstance(k, Mapping) else int(k)
@@ -245,8 +245,10 @@ def plan(
         lines.append(ln)
         alloc = dict(zip(ln["store_id"].astype(str), ln["site_id"].astype(str)))
         chosen = city.candidates[city.candidates["site_id"].isin(s["site_id"])]
-        city_lanes = site_lanes(city.graph, chosen, city.stores, opts, name, allocation=alloc)
+        city_lanes, city_tours = site_lanes_and_tours(city.graph, chosen, city.stores, opts, name, allocation=alloc)
         lanes.append(city_lanes)
+        if city_tours is not None and len(city_tours):  # the plan map draws the chosen sites' tours
+            tours.append(city_tours)
         totals.append(totals_with_basis(city_lanes, name, basis="chosen set"))
         iso, _ = _isochrones(city.graph, chosen, opts.reach.reach_time_s)  # the chosen sites', for the plan map
         if iso is not None:
@@ -265,6 +267,7 @@ def plan(
         summary=plan_summary(result.cities, plan_sites, plan_totals, solutions),
         run=result,
         isochrones=stack_layers(isos) if isos else None,
+        tours=stack_layers(tours) if tours else None,
     )
 
 

@@ -9,7 +9,7 @@ import geopandas as gpd
 import networkx as nx
 import pandas as pd
 
-from siting.delivery.lanes import LANE_COLUMNS, build_lanes, tour_lanes, tour_lines
+from siting.delivery.lanes import LANE_COLUMNS, DirectOD, build_lanes, direct_lanes, tour_lanes, tour_lines
 from siting.delivery.totals import TOTAL_COLUMNS, lane_totals
 from siting.pipeline.options import RankOptions
 
@@ -75,6 +75,7 @@ def site_lanes_and_tours(
     *,
     cached_lanes: Mapping[str, gpd.GeoDataFrame] | None = None,
     cached_plans: Mapping[str, Any] | None = None,
+    direct_od: Mapping[str, DirectOD] | None = None,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
     """:func:`site_lanes` and, with ``options.lanes.lane_pattern == "tour"``, the tours behind them.
 
@@ -86,6 +87,9 @@ def site_lanes_and_tours(
         A site's lanes serving every store (and its tour plan) already solved, e.g. by a tour
         run's calibration sample (:class:`siting.pipeline.tour_sample.TourSample`): used as
         they are, not solved again. A tour site drawn needs both.
+    direct_od : mapping site_id -> DirectOD, optional
+        Direct lanes only, without an allocation: a site's travel to and from every store (rows as in
+        ``stores``) already computed on ``G``, e.g. by the ranking's OD stage, priced as it is.
 
     Returns
     -------
@@ -105,6 +109,17 @@ def site_lanes_and_tours(
                 return lanes, None
             lines = tour_lines(G, site_rows, stores, alloc, {sid: cached_plans[sid]})
             return lanes, _priced_tours(lines, lanes, options)
+        if not tours_wanted and sid is not None and direct_od is not None and sid in direct_od:
+            lanes = direct_lanes(
+                G,
+                site_rows,
+                stores,
+                alloc,
+                params=options.lanes.lane_params,
+                vehicles=options.lanes.vehicles,
+                od=direct_od[sid],
+            )
+            return lanes, None
         if not tours_wanted:
             lanes = build_lanes(
                 G,

@@ -273,3 +273,84 @@ def test_tree_lengths_of_wanted_columns_equal_the_full_sums_bit_for_bit(G, sampl
     assert (full[:, cols] > 0).mean() > 0.5  # real paths, not a trivial case
     np.testing.assert_array_equal(part[:, cols], full[:, cols])
     assert (part == 0).sum() > (full == 0).sum()  # the rest was not summed
+
+
+def test_csr_cache_is_reused_and_follows_the_graph(G, sample):
+    """One CSR per graph object and weight; a new graph (a travel profile's copy) or an added edge gets its own."""
+    from siting.network.csr import clear_cache, csr_graph
+    from siting.network.traffic import apply_traffic
+
+    H = G.copy()
+    g = csr_graph(H)
+    assert csr_graph(H) is g  # cached: the same object, not rebuilt
+    assert csr_graph(H, "length") is not g  # per weight
+    slow = apply_traffic(H, "peak")  # a new graph with new weights
+    assert csr_graph(slow) is not g
+    src, dst = sample
+    np.testing.assert_allclose(od_matrix(slow, src, dst), _nx_lengths(slow, src, dst, "travel_time"))
+    # a new node pair on the same graph object: the cache notices and rebuilds
+    a, b = (int(n) for n in sample[0][:2])
+    fast = od_matrix(H, [a], [b])[0, 0]
+    if not H.has_edge(a, b):
+        H.add_edge(a, b, key=0, travel_time=0.001, length=1.0)
+        assert csr_graph(H) is not g
+        assert fast > 0.001
+        assert od_matrix(H, [a], [b])[0, 0] == pytest.approx(0.001)
+    # a weight changed in place is seen after clear_cache (the documented rule)
+    u, v, k = next(iter(H.edges(keys=True)))
+    H.edges[u, v, k]["travel_time"] = 0.0
+    clear_cache(H)
+    assert od_matrix(H, [u], [v])[0, 0] == 0.0
+
+
+def test_edges_coords_equal_edge_coords_of_every_edge(G):
+    """The batched edge geometry (routes) equals the per-edge one exactly, orientation included."""
+    from siting.network.edges import edge_coords, edges_coords
+
+    # every third edge without its geometry (drawn straight), every fifth stored against its direction
+    edges = []
+    for i, (a, b, k, d) in enumerate(G.edges(keys=True, data=True)):
+        geom = d.get("geometry")
+        if i % 3 == 0:
+            geom = None
+        elif i % 5 == 0 and geom is not None:
+            geom = shapely.reverse(geom)
+        edges.append((a, b, k, {**d, "geometry": geom}))
+    u, v, data = [e[0] for e in edges], [e[1] for e in edges], [e[3] for e in edges]
+    batched = edges_coords(G, u, v, data)
+    flipped = 0
+    for (a, b, _, d), xy in zip(edges, batched):
+        one = edge_coords(G, a, b, d)
+        assert xy.shape == one.shape and np.array_equal(xy, one)
+        geom = d.get("geometry")
+        flipped += geom is not None and not np.array_equal(one, shapely.get_coordinates(geom))
+    assert flipped > 0  # osmnx stores some geometries against the edge's direction: those are turned
+    assert edges_coords(G, [], [], []) == []
+
+
+def test_route_lines_join_each_paths_edges_in_travel_order(G, sample):
+    """Each route is its path's edge geometries end to end (the least-weight parallel edge), vertex for vertex."""
+    from siting.network.edges import edge_coords
+
+    o, d = sample
+    isolated = max(G.nodes) + 1
+    H = G.copy()
+    H.add_node(isolated, x=0.0, y=0.0)  # unreachable: an empty line
+    pairs = [(int(a), int(b)) for a, b in zip(o, d)] + [(int(o[0]), int(o[0])), (int(o[1]), isolated)]
+    pairs += [(int(d[3]), int(o[5])), (int(o[0]), int(o[0]))]
+    lines = route_lines(H, pairs)
+    for path, line in zip(route_nodes(H, pairs), lines):
+        if not path:
+            assert line.is_empty
+            continue
+        if len(path) == 1:
+            n = H.nodes[path[0]]
+            assert list(line.coords) == [(n["x"], n["y"])] * 2
+            continue
+        parts = []
+        for u, v in zip(path[:-1], path[1:]):
+            k, data = min(H[u][v].items(), key=lambda kd: kd[1]["travel_time"])
+            parts.append(edge_coords(H, u, v, data))
+        expected = np.concatenate([parts[0]] + [p[1:] for p in parts[1:]])
+        assert np.array_equal(shapely.get_coordinates(line), expected)
+    assert sum(line.is_empty for line in lines) == 1

@@ -162,3 +162,23 @@ def test_window_times_survive_a_graphml_round_trip(helsinki_drive, tmp_path: Pat
     times_a = sorted(d["travel_time"] for *_, d in a.edges(data=True))
     times_b = sorted(d["travel_time"] for *_, d in b.edges(data=True))
     assert np.allclose(times_a, times_b)
+
+
+def test_graph_copy_is_networkx_copy_in_every_order_and_detached(helsinki_drive):
+    """The fast copy apply_profile uses equals ``G.copy()``: nodes, edges, keys, both adjacencies, orders."""
+    from siting.network.timing import graph_copy
+
+    G = helsinki_drive
+    H, ref = graph_copy(G), G.copy()
+    assert H.graph == ref.graph and H.graph is not G.graph
+    assert list(H.nodes(data=True)) == list(ref.nodes(data=True))
+    assert list(H.edges(keys=True, data=True)) == list(ref.edges(keys=True, data=True))
+    assert [(v, list(H.pred[v])) for v in H] == [(v, list(ref.pred[v])) for v in ref]
+    assert list(H.in_edges(keys=True)) == list(ref.in_edges(keys=True))
+    u, v, k = next(iter(H.edges(keys=True)))
+    assert H.pred[v][u][k] is H.succ[u][v][k]  # one key dict for both directions, as networkx keeps it
+    before = G.edges[u, v, k]["travel_time"]
+    H.edges[u, v, k]["travel_time"] = before + 1.0
+    H.nodes[u]["x"] = -1.0
+    H.add_edge(u, v, key=999)
+    assert G.edges[u, v, k]["travel_time"] == before and G.nodes[u]["x"] != -1.0 and not G.has_edge(u, v, 999)
