@@ -53,6 +53,9 @@ def check_inputs(scenario: Scenario) -> list[str]:
         lines.append(f"vehicles: {len(opts.lanes.vehicles)} profiles from {scenario.vehicles.file}")
     if scenario.costs.products is not None:
         lines.append(f"products: {len(opts.costs.products)} families from {scenario.costs.products}")
+    for key in ("sku_popularity", "order_history"):
+        if getattr(scenario.costs, key) is not None:
+            lines.append(f"{key}: applied to the products from {getattr(scenario.costs, key)}")
     if scenario.costs.hubs is not None:
         lines.append(f"hubs: {len(opts.portfolio.hubs)} candidate hubs from {scenario.costs.hubs}")
     for key, path in _option_files(opts):

@@ -95,7 +95,7 @@ def city_inputs(scenario: Scenario, city: CitySpec | str | None = None) -> list:
         )
         if demo is not None and c.currency is None and "currency" not in scenario.raw:
             kwargs["currency"] = demo.currency
-        kwargs.update(_city_business_case(c, demo is not None))
+        kwargs.update(_city_business_case(c, demo is not None, scenario))
         # per-city settings the pipeline knows about (e.g. mode, k) are passed when it has the field
         fields = {f.name for f in dataclasses.fields(CityInputs)}
         kwargs.update({k: getattr(c, k) for k in ("mode", "k") if k in fields and getattr(c, k) is not None})
@@ -103,13 +103,14 @@ def city_inputs(scenario: Scenario, city: CitySpec | str | None = None) -> list:
     return out
 
 
-def _city_business_case(c: CitySpec, is_demo: bool) -> dict[str, Any]:
-    """A city's country, own product families and demand shares, as CityInputs keywords."""
+def _city_business_case(c: CitySpec, is_demo: bool, scenario: Scenario) -> dict[str, Any]:
+    """A city's country, own product families (with ``[costs]`` SKU popularity and order history) and demand shares."""
     out: dict[str, Any] = {"country": c.country or ("FI" if is_demo else None)}
     if c.products is not None:
-        from siting.costs.products import load_products
+        from siting.app.products import scenario_products
 
-        out["products"] = load_products(c.products)
+        where = str(scenario.source or "<scenario>")
+        out["products"] = scenario_products(c.products, scenario.costs, source=where, all_families=False)
     if c.demand_shares:
         out["demand_shares"] = dict(c.demand_shares)
     return out

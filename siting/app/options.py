@@ -162,9 +162,9 @@ def rank_options(scenario: Scenario, *, source: str | None = None, load_products
     if "seed" not in written.get("robustness", {}):
         kwargs["robustness"] = dataclasses.replace(kwargs.get("robustness", defaults.robustness), seed=scenario.seed)
     if scenario.costs.products is not None and load_products:
-        from siting.costs.products import load_products as read_products
+        from siting.app.products import scenario_products
 
-        kwargs["products"] = read_products(scenario.costs.products)
+        kwargs["products"] = scenario_products(scenario.costs.products, scenario.costs, source=where)
     if scenario.costs.hubs is not None:  # candidate hubs of the portfolio design, read and checked once
         try:
             kwargs["portfolio"] = dataclasses.replace(

@@ -67,8 +67,9 @@ def input_files(scenario: Scenario) -> dict[str, Path]:
             files[f"{city.name}.network"] = src
     if scenario.vehicles.file is not None:
         files["vehicles"] = Path(scenario.vehicles.file)
-    if scenario.costs.products is not None:
-        files["products"] = Path(scenario.costs.products)
+    for key in ("products", "sku_popularity", "order_history"):
+        if getattr(scenario.costs, key) is not None:
+            files[key] = Path(getattr(scenario.costs, key))
     return {k: p for k, p in files.items() if p.is_file()}
 
 

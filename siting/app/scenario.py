@@ -71,6 +71,12 @@ def check_scenario(scenario: Scenario, source: str | None = None) -> Scenario:
         key = "vehicles.use" if scenario.vehicles.use is not None else "vehicles.file"
         vehicle_table(scenario.vehicles, where, key)
     rank_options(scenario, source=where, load_products=False)
+    no_products = scenario.costs.products is None and all(c.products is None for c in scenario.cities)
+    for key in ("sku_popularity", "order_history"):  # they refine product families: some must be given
+        if getattr(scenario.costs, key) is not None and no_products:
+            raise InputError(
+                f'{where}: costs.{key}: applies to product families; give them too ([costs] products = "products.csv").'
+            )
     return scenario
 
 

@@ -130,11 +130,17 @@ class CostsSpec:
     """Cost inputs: a product-family CSV (see :func:`siting.costs.products.load_products`) and candidate hubs.
 
     ``hubs``: a CSV of candidate fulfilment hubs for the portfolio design
-    (:func:`siting.design.hubs.read_hubs`).
+    (:func:`siting.design.hubs.read_hubs`). ``sku_popularity``: a ``family,sku,share`` CSV of the
+    SKUs' shares (:func:`siting.costs.products.load_sku_popularity`); ``order_history``: a
+    ``family,sku,week,units`` CSV whose Croston estimates set the families' demand
+    (:func:`siting.costs.history.with_order_history`); both apply to the products read for a run
+    (:func:`siting.app.products.scenario_products`).
     """
 
     products: Path | None = None
     hubs: Path | None = None
+    sku_popularity: Path | None = None
+    order_history: Path | None = None
 
 
 @dataclass(frozen=True)

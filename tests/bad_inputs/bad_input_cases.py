@@ -2555,3 +2555,107 @@ CLI_CASES += [
         ("costs.hubs", "not found"),
     ),
 ]
+
+
+def _products_scenario(tmp: Path, kit: Kit, key: str, content: str | None) -> list[str]:
+    """``siting rank`` of a scenario with the example products and ``[costs] key`` (a file, or none written)."""
+    from siting.costs.products import example_products_path
+
+    name = f"{key}.csv"
+    if content is not None:
+        text(tmp, name, content)
+    products = text(tmp, "products.csv", example_products_path().read_text(encoding="utf-8"))
+    body = f'[costs]\nproducts = "{products}"\n{key} = "{name}"\n'
+    return ["rank", _scenario(tmp, kit, body), "--out", "out", "--no-map"]
+
+
+_POPULARITY = "family,sku,share\n"
+_HISTORY = "family,sku,week,units\n"
+
+#: [costs] sku_popularity and order_history (siting.app.products): each names the key and the file.
+CLI_CASES += [
+    CliCase(
+        "scenario-sku-popularity-missing-file",
+        lambda t, k: _products_scenario(t, k, "sku_popularity", None),
+        2,
+        ("costs.sku_popularity", "sku_popularity.csv", "not found"),
+    ),
+    CliCase(
+        "scenario-sku-popularity-empty-file",
+        lambda t, k: _products_scenario(t, k, "sku_popularity", ""),
+        2,
+        ("costs.sku_popularity", "sku_popularity.csv", "cannot be read"),
+    ),
+    CliCase(
+        "scenario-sku-popularity-no-rows",
+        lambda t, k: _products_scenario(t, k, "sku_popularity", _POPULARITY),
+        2,
+        ("costs.sku_popularity", "no SKUs"),
+    ),
+    CliCase(
+        "scenario-sku-popularity-nan-share",
+        lambda t, k: _products_scenario(t, k, "sku_popularity", _POPULARITY + "basic_tshirt,a,nan\n"),
+        2,
+        ("costs.sku_popularity", "line 2", "'share'"),
+    ),
+    CliCase(
+        "scenario-sku-popularity-negative-share",
+        lambda t, k: _products_scenario(t, k, "sku_popularity", _POPULARITY + "basic_tshirt,a,-3\n"),
+        2,
+        ("costs.sku_popularity", "line 2", "'share'"),
+    ),
+    CliCase(
+        "scenario-sku-popularity-duplicate-sku",
+        lambda t, k: _products_scenario(t, k, "sku_popularity", _POPULARITY + "basic_tshirt,a,3\nbasic_tshirt,a,2\n"),
+        2,
+        ("costs.sku_popularity", "'a'", "appears twice"),
+    ),
+    CliCase(
+        "scenario-sku-popularity-unknown-family",
+        lambda t, k: _products_scenario(t, k, "sku_popularity", _POPULARITY + "jeans,a,3\n"),
+        2,
+        ("costs.sku_popularity", "sku_popularity.csv", "'jeans'", "products.csv"),
+    ),
+    CliCase(
+        "scenario-order-history-missing-file",
+        lambda t, k: _products_scenario(t, k, "order_history", None),
+        2,
+        ("costs.order_history", "order_history.csv", "not found"),
+    ),
+    CliCase(
+        "scenario-order-history-empty-file",
+        lambda t, k: _products_scenario(t, k, "order_history", ""),
+        2,
+        ("costs.order_history", "order_history.csv", "cannot be read"),
+    ),
+    CliCase(
+        "scenario-order-history-nan-units",
+        lambda t, k: _products_scenario(t, k, "order_history", _HISTORY + "basic_tshirt,a,1,nan\n"),
+        2,
+        ("costs.order_history", "line 2", "'units'"),
+    ),
+    CliCase(
+        "scenario-order-history-duplicate-week",
+        lambda t, k: _products_scenario(t, k, "order_history", _HISTORY + "basic_tshirt,a,1,5\nbasic_tshirt,a,1,6\n"),
+        2,
+        ("costs.order_history", "week 1", "appears twice"),
+    ),
+    CliCase(
+        "scenario-order-history-unknown-family",
+        lambda t, k: _products_scenario(t, k, "order_history", _HISTORY + "jeans,a,1,5\n"),
+        2,
+        ("costs.order_history", "order_history.csv", "'jeans'"),
+    ),
+    CliCase(
+        "scenario-sku-popularity-without-products",
+        lambda t, k: [
+            "rank",
+            _scenario(t, k, '[costs]\nsku_popularity = "' + text(t, "p.csv", _POPULARITY + "x,a,1\n") + '"\n'),
+            "--out",
+            "out",
+            "--no-map",
+        ],
+        2,
+        ("costs.sku_popularity", "products"),
+    ),
+]
