@@ -58,14 +58,10 @@ def complete(dm: DesignModel, pb: DesignProblem, levels: np.ndarray, x_local: np
     x[dm.yo_cols] = off
     for f in range(n_f):
         _fill(x, dm, dm.local_seg[f], f"bin_local_{f}", local[f], pb.local_curves[f].volume_units_per_week)
-        _fill(
-            x,
-            dm,
-            dm.offshore_seg[f],
-            f"bin_offshore_{f}",
-            off[f].sum(axis=0),
-            pb.offshore_curves[f].volume_units_per_week,
-        )
+    buy = pb.buy_of_family()  # offshore is bought per buy: one per family, or per group of family rows
+    for g, curve in enumerate(pb.offshore_curves):
+        volume = off[buy == g].sum(axis=(0, 1))
+        _fill(x, dm, dm.offshore_seg[g], f"bin_offshore_{g}", volume, curve.volume_units_per_week)
     x[dm.yd_cols] = off.sum(axis=0)
     return x if is_feasible(dm, x) else None
 
