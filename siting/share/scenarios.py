@@ -226,6 +226,12 @@ def saa_design(
     Returns
     -------
     ScenarioStudy
+
+    Raises
+    ------
+    InfeasibleError
+        When some scenario has no feasible design at all (e.g. a priority brand's demand beyond
+        every site's hours with no backlog allowed): the message names the scenario's cause.
     """
     factors = np.asarray(factors, dtype=float)
     b_count, t_count = np.shape(problem.multiplier)
