@@ -10,7 +10,13 @@ cut_and_sew, finishing; routings and changeovers per brand), overtime at a premi
 pre-build (shelf life) with a carry cost, take-or-pay reservations for two brands and a late-unit
 penalty (backlog cost) for the priority brand (illustrative figures).
 
-Run: python benchmarks/shared.py [--seed 0] [--time-limit 120] [--gap 0.001] [--terms]
+With ``--scenarios N`` it instead draws N demand scenarios (each brand's season demand times a
+mean-1 lognormal factor, CV ``--cv``, correlation ``--correlation`` between brands), chooses the
+design by sample average approximation over the candidate designs (the mean-demand design and each
+scenario's optimum) and prints each candidate's mean cost and mean / p90 / max regret per year, and
+the share of scenarios in which each priority brand's SLA is met.
+
+Run: python benchmarks/shared.py [--seed 0] [--time-limit 120] [--gap 0.001] [--terms] [--scenarios 10]
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from _synthetic import road_like_graph
 from siting.network import od_time_length
 from siting.share.design import design_network
 from siting.share.problem import ShareProblem
+from siting.share.scenarios import draw_demand_factors, saa_design
 
 N_SITES, N_STORES, N_BRANDS = 20, 500, 5
 KINDS = ("priority", "standard", "standard", "overflow", "overflow")
@@ -89,12 +96,37 @@ def with_terms(pb: ShareProblem, seed: int) -> ShareProblem:
     )
 
 
+def scenarios(pb: ShareProblem, args: argparse.Namespace) -> None:
+    """The SAA choice over candidate designs and each candidate's regret across the drawn scenarios."""
+    f = draw_demand_factors(N_BRANDS, 4, args.scenarios, cv=args.cv, correlation=args.correlation, seed=args.seed)
+    st = saa_design(pb, f, time_limit_s=args.time_limit, mip_gap=args.gap)
+    prio = [b for b in range(N_BRANDS) if KINDS[b] == "priority"]
+    print(
+        f"{args.scenarios} demand scenarios (CV {args.cv:g}, correlation {args.correlation:g}); "
+        f"{len(st.names)} candidate designs; mean of scenario optima {st.wait_and_see_per_yr:,.0f} per year"
+    )
+    head = "  ".join(f"SLA {pb.brand_names[b]}" for b in prio)
+    cols = ("mean cost", "mean regret", "p90 regret", "max regret")
+    print(f"{'design':8s} {'sites':>5s} " + " ".join(f"{c:>12s}" for c in cols) + f"  {head}")
+    for c, name in enumerate(st.names):
+        r = st.regret_per_yr[c]
+        sla = "  ".join(f"{100 * st.sla_met[c, b]:9.0f}%" for b in prio)
+        mark = " <- SAA choice" if c == st.chosen else ""
+        print(
+            f"{name:8s} {int((st.levels[c] >= 0).sum()):5d} {st.mean_cost_per_yr[c]:12,.0f} {r.mean():12,.0f} "
+            f"{np.quantile(r, 0.9):12,.0f} {r.max():12,.0f}  {sla}{mark}"
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--time-limit", type=float, default=120.0)
     ap.add_argument("--gap", type=float, default=1e-3)
     ap.add_argument("--terms", action="store_true", help="machine-hours, overtime, pre-build and contracts")
+    ap.add_argument("--scenarios", type=int, default=0, help="demand scenarios: SAA choice and regret table")
+    ap.add_argument("--cv", type=float, default=0.25, help="CV of each brand's season demand factor")
+    ap.add_argument("--correlation", type=float, default=0.5, help="correlation between brands' factors")
     args = ap.parse_args()
     t0 = time.perf_counter()
     pb = problem(args.seed)
@@ -105,6 +137,10 @@ def main() -> None:
         f"{' + hours, overtime, pre-build, contracts' if args.terms else ''} "
         f"(built in {time.perf_counter() - t0:.1f} s; seed {args.seed}; money per year)"
     )
+    if args.scenarios:
+        scenarios(pb, args)
+        print(f"total time: {time.perf_counter() - t0:.1f} s")
+        return
     shared = design_network(pb, time_limit_s=args.time_limit, mip_gap=args.gap)
     print(
         f"shared network : {shared.total_per_yr:14,.0f}  sites {len(shared.open_sites):2d}  "

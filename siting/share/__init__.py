@@ -20,12 +20,16 @@ from siting.share.layers import ShareLayers, problem_from_cities
 from siting.share.leadtimes import ClassLeadTimes, class_lead_times
 from siting.share.problem import ShareProblem
 from siting.share.queueing import priority_waits
+from siting.share.scenarios import ScenarioStudy, draw_demand_factors, saa_design
 from siting.share.schedule import WeeklyPlan, plan_weeks
 from siting.share.sharing import CostShares, shapley_values, share_costs
 from siting.share.simulate import SimResult, poisson_jobs, simulate_site
 from siting.share.study import ShareStudy, run_share
 
 __all__ = [
+    "ScenarioStudy",
+    "draw_demand_factors",
+    "saa_design",
     "Contract",
     "Routing",
     "contracts_table",

@@ -2659,3 +2659,44 @@ CLI_CASES += [
         ("costs.sku_popularity", "products"),
     ),
 ]
+
+
+def _draws(**kw: Any) -> Callable[[Path, Kit], Any]:
+    """Demand scenario draws for the shared-network SAA (siting.share.scenarios, issue 24)."""
+
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.share.scenarios import draw_demand_factors
+
+        args = {"n_brands": 2, "n_seasons": 2, "n_scenarios": 10, "cv": 0.2, "correlation": 0.0} | kw
+        return draw_demand_factors(**args)
+
+    return call
+
+
+#: Demand scenarios of the shared-network design (siting.share.scenarios).
+SCENARIO_DRAW_API_CASES: list[ApiCase] = [
+    ApiCase("draws-cv-negative", _draws(cv=-0.1), "InputError", ("cv", ">= 0")),
+    ApiCase("draws-cv-nan", _draws(cv=float("nan")), "InputError", ("cv", "finite")),
+    ApiCase("draws-cv-inf", _draws(cv=[0.2, float("inf")]), "InputError", ("cv", "finite")),
+    ApiCase("draws-cv-wrong-length", _draws(cv=[0.2, 0.3, 0.4]), "InputError", ("cv", "per brand")),
+    ApiCase("draws-correlation-above-1", _draws(correlation=1.5), "InputError", ("correlation", "[-1, 1]")),
+    ApiCase("draws-correlation-nan", _draws(correlation=float("nan")), "InputError", ("correlation", "finite")),
+    ApiCase(
+        "draws-correlation-not-psd",
+        _draws(n_brands=3, correlation=[[1, 0.9, -0.9], [0.9, 1, 0.9], [-0.9, 0.9, 1]]),
+        "InputError",
+        ("correlation", "positive semidefinite"),
+    ),
+    ApiCase("draws-correlation-asymmetric", _draws(correlation=[[1, 0.2], [0.5, 1]]), "InputError", ("symmetric",)),
+    ApiCase("draws-correlation-wrong-shape", _draws(correlation=[[1.0]]), "InputError", ("2 x 2",)),
+    ApiCase(
+        "draws-correlation-too-negative-for-lognormal",
+        _draws(cv=2.0, correlation=-0.9),
+        "InputError",
+        ("correlation", "most negative"),
+    ),
+    ApiCase("draws-no-scenarios", _draws(n_scenarios=0), "InputError", ("n_scenarios", ">= 1")),
+    ApiCase("draws-scenarios-fraction", _draws(n_scenarios=2.5), "InputError", ("n_scenarios", "integer")),
+]
+
+API_CASES += SCENARIO_DRAW_API_CASES

@@ -1,0 +1,280 @@
+"""Demand scenarios for the shared-network design: correlated lognormal draws, SAA choice and regret."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from siting.errors import InputError
+from siting.share.design import DesignResult, _build, _result, _solve, design_network
+from siting.share.problem import ShareProblem
+
+__all__ = [
+    "ScenarioStudy",
+    "draw_demand_factors",
+    "scenario_problem",
+    "evaluate_design",
+    "saa_design",
+]
+
+
+def _log_correlation(cv: np.ndarray, correlation: np.ndarray) -> np.ndarray:
+    """Correlation of the normal logs that gives lognormal factors of CVs ``cv`` the correlation ``correlation``.
+
+    For X_i = exp(Z_i) with Var Z_i = s_i^2: corr(X_i, X_j) = (exp(r_ij s_i s_j) - 1) /
+    sqrt((exp(s_i^2) - 1)(exp(s_j^2) - 1)), and exp(s_i^2) - 1 = cv_i^2; solved for r_ij.
+    """
+    s = np.sqrt(np.log1p(cv**2))
+    b = len(cv)
+    r = np.eye(b)
+    for i in range(b):
+        for j in range(b):
+            if i == j or s[i] == 0 or s[j] == 0:
+                continue
+            arg = 1.0 + correlation[i, j] * cv[i] * cv[j]
+            if arg <= 0:
+                raise InputError(
+                    f"correlation[{i}, {j}] = {correlation[i, j]:g} is below the most negative correlation two "
+                    f"lognormal factors of CV {cv[i]:g} and {cv[j]:g} can have; raise it (towards 0)."
+                )
+            r[i, j] = np.log(arg) / (s[i] * s[j])
+    if (np.abs(r) > 1 + 1e-9).any():
+        raise InputError(
+            "correlation: no lognormal factors with these CVs have this correlation (the implied correlation of "
+            "their logs is outside [-1, 1]); lower the negative correlations."
+        )
+    return r
+
+
+def _check(n_brands: int, n_scenarios: int, cv: float | Sequence[float], correlation: object) -> tuple:
+    if isinstance(n_scenarios, bool) or not isinstance(n_scenarios, int | np.integer) or n_scenarios < 1:
+        raise InputError(f"n_scenarios: the number of demand scenarios must be an integer >= 1, got {n_scenarios!r}.")
+    cv_arr = np.broadcast_to(np.asarray(cv, dtype=float), (n_brands,)).copy() if np.ndim(cv) == 0 else None
+    if cv_arr is None:
+        cv_arr = np.asarray(cv, dtype=float)
+        if cv_arr.shape != (n_brands,):
+            raise InputError(f"cv: one coefficient of variation or one per brand ({n_brands}), got {cv_arr.shape}.")
+    if not np.isfinite(cv_arr).all() or (cv_arr < 0).any():
+        raise InputError(f"cv: the coefficient of variation of demand must be finite and >= 0, got {cv_arr.tolist()}.")
+    corr = np.asarray(correlation, dtype=float)
+    if corr.ndim == 0:
+        corr = np.full((n_brands, n_brands), float(corr))
+        np.fill_diagonal(corr, 1.0)
+    if corr.shape != (n_brands, n_brands):
+        raise InputError(f"correlation: a number or a {n_brands} x {n_brands} matrix (one row per brand).")
+    if not np.isfinite(corr).all() or (np.abs(corr) > 1).any():
+        raise InputError("correlation: every correlation between brands must be a finite number in [-1, 1].")
+    if not np.allclose(corr, corr.T) or not np.allclose(np.diag(corr), 1.0):
+        raise InputError("correlation: the matrix must be symmetric with 1 on the diagonal.")
+    if np.linalg.eigvalsh(corr).min() < -1e-9:
+        raise InputError(
+            "correlation: the matrix is not positive semidefinite (no random demand can have these correlations); "
+            "make the pairwise correlations consistent, e.g. closer to 0."
+        )
+    return cv_arr, corr
+
+
+def draw_demand_factors(
+    n_brands: int,
+    n_seasons: int,
+    n_scenarios: int,
+    *,
+    cv: float | Sequence[float] = 0.2,
+    correlation: float | np.ndarray = 0.0,
+    seed: int = 0,
+) -> np.ndarray:
+    """Seeded demand factors: each brand's demand in each season times a mean-1 lognormal factor.
+
+    In each season the brands' factors are correlated (``correlation``, the correlation of the
+    factors themselves); seasons are drawn independently.
+
+    Parameters
+    ----------
+    n_brands, n_seasons : int
+    n_scenarios : int
+        Number of scenarios N (>= 1).
+    cv : float or sequence of float
+        Coefficient of variation of each brand's factor (>= 0; one for all or one per brand).
+    correlation : float or ndarray, shape (B, B)
+        Correlation between brands' factors in a season: one figure for every pair, or a
+        symmetric positive semidefinite matrix with entries in [-1, 1].
+    seed : int
+
+    Returns
+    -------
+    ndarray, shape (N, B, T)
+        Factors with mean 1 and the stated CV and correlation.
+    """
+    cv_arr, corr = _check(n_brands, n_scenarios, cv, correlation)
+    r = _log_correlation(cv_arr, corr)
+    if np.linalg.eigvalsh(r).min() < -1e-9:
+        raise InputError(
+            "correlation: with these CVs the correlation of the lognormal logs is not positive semidefinite; "
+            "use correlations closer to 0."
+        )
+    s = np.sqrt(np.log1p(cv_arr**2))
+    w, v = np.linalg.eigh(r)
+    root = v * np.sqrt(np.clip(w, 0.0, None))  # r = root @ root.T
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((n_scenarios, n_seasons, n_brands)) @ root.T  # (N, T, B)
+    factor = np.exp(z * s - s**2 / 2)
+    return np.transpose(factor, (0, 2, 1))
+
+
+def scenario_problem(problem: ShareProblem, factor: np.ndarray) -> ShareProblem:
+    """The problem with each brand's season multiplier times ``factor`` (shape (B, T))."""
+    factor = np.asarray(factor, dtype=float)
+    if factor.shape != np.shape(problem.multiplier) or not np.isfinite(factor).all() or (factor < 0).any():
+        raise InputError(f"factor: one finite factor >= 0 per brand and season, shape {np.shape(problem.multiplier)}.")
+    return replace(problem, multiplier=np.asarray(problem.multiplier, dtype=float) * factor)
+
+
+def evaluate_design(
+    problem: ShareProblem, level: np.ndarray, brands: Sequence[int] | None = None, *, time_limit_s: float = 60.0
+) -> DesignResult | None:
+    """The cheapest operation of a fixed design (sites and levels fixed, flows re-optimised; an LP).
+
+    Returns ``None`` when that design cannot serve the problem's demand (e.g. a priority brand's
+    demand exceeds its sites' hours and backlog is not allowed).
+    """
+    t0 = time.perf_counter()
+    brands = tuple(range(len(problem.brand_names))) if brands is None else tuple(sorted(int(b) for b in brands))
+    model = _build(problem, brands, 0.0, 0.0)
+    n, lv = problem.n_sites, len(problem.capacity_units_per_week)
+    fixed = np.zeros((n, lv))
+    level = np.asarray(level, dtype=int)
+    opened = np.flatnonzero(level >= 0)
+    fixed[opened, level[opened]] = 1.0
+    sol = _solve(model, integer=False, y_fixed=fixed.ravel(), time_limit_s=time_limit_s, gap=0.0)
+    if sol.x is None or sol.reason != "optimal":
+        return None
+    return _result(problem, model, brands, sol.x, sol.objective, "optimal", time.perf_counter() - t0, sol.objective)
+
+
+@dataclass(frozen=True)
+class ScenarioStudy:
+    """Candidate designs scored on every demand scenario (money per year).
+
+    Attributes
+    ----------
+    factors : ndarray, shape (N, B, T)
+    names : tuple of str
+        Candidate names: ``"mean"`` (the mean-demand design) and ``"s<k>"`` (scenario k's optimum).
+    levels : ndarray of int, shape (K, n)
+        Level of each site in each candidate (-1 closed).
+    cost_per_yr : ndarray, shape (K, N)
+        Cost of each candidate in each scenario (``inf`` where it cannot serve that scenario).
+    optimum_per_yr : ndarray, shape (N,)
+        Each scenario's own optimum (the design MILP's cost at ``mip_gap``).
+    regret_per_yr : ndarray, shape (K, N)
+        ``cost_per_yr - optimum_per_yr``.
+    chosen : int
+        The SAA choice: the candidate of lowest mean cost over the scenarios.
+    sla_met : ndarray, shape (K, B)
+        Share of scenarios in which each candidate makes all of a priority brand's demand within
+        its SLA (no backlog, feasible); ``nan`` for brands without an SLA.
+    """
+
+    factors: np.ndarray
+    names: tuple[str, ...]
+    levels: np.ndarray
+    cost_per_yr: np.ndarray
+    optimum_per_yr: np.ndarray
+    regret_per_yr: np.ndarray
+    chosen: int
+    sla_met: np.ndarray
+
+    @property
+    def mean_cost_per_yr(self) -> np.ndarray:
+        """Mean cost of each candidate over the scenarios (the SAA objective), shape (K,)."""
+        return self.cost_per_yr.mean(axis=1)
+
+    @property
+    def wait_and_see_per_yr(self) -> float:
+        """Mean of the scenario optima: a lower bound on any design's expected cost (to ``mip_gap``)."""
+        return float(self.optimum_per_yr.mean())
+
+
+def saa_design(
+    problem: ShareProblem,
+    factors: np.ndarray,
+    brands: Sequence[int] | None = None,
+    *,
+    time_limit_s: float = 60.0,
+    mip_gap: float = 1e-4,
+) -> ScenarioStudy:
+    """Sample average approximation over a candidate set: pick the design of lowest mean cost.
+
+    The candidates are the mean-demand design and each scenario's optimal design; each is
+    evaluated on every scenario with its sites and levels fixed and the flows re-optimised, and
+    the candidate of lowest mean cost is chosen. This is SAA restricted to those candidates (not
+    the two-stage extensive form); its mean regret bounds how far it can be from the true SAA optimum.
+
+    Parameters
+    ----------
+    problem : ShareProblem
+        The mean-demand problem.
+    factors : ndarray, shape (N, B, T)
+        Demand factors, e.g. from ``draw_demand_factors``.
+    brands : sequence of int, optional
+    time_limit_s, mip_gap : float
+        Per solve, as in ``design_network``.
+
+    Returns
+    -------
+    ScenarioStudy
+
+    Raises
+    ------
+    InfeasibleError
+        When some scenario has no feasible design at all (e.g. a priority brand's demand beyond
+        every site's hours with no backlog allowed): the message names the scenario's cause.
+    """
+    factors = np.asarray(factors, dtype=float)
+    b_count, t_count = np.shape(problem.multiplier)
+    if factors.ndim != 3 or factors.shape[1:] != (b_count, t_count) or len(factors) < 1:
+        raise InputError(f"factors: shape (N >= 1, {b_count}, {t_count}) (scenario, brand, season).")
+    brands = tuple(range(b_count)) if brands is None else tuple(sorted(int(b) for b in brands))
+    scen = [scenario_problem(problem, f) for f in factors]
+    mean_design = design_network(problem, brands, time_limit_s=time_limit_s, mip_gap=mip_gap)
+    own = [
+        design_network(p, brands, time_limit_s=time_limit_s, mip_gap=mip_gap, start_levels=mean_design.level)
+        for p in scen
+    ]
+    names, levels = ["mean"], [mean_design.level]
+    for k, d in enumerate(own):
+        if not any(np.array_equal(d.level, lv) for lv in levels):
+            names.append(f"s{k}")
+            levels.append(d.level)
+    n_k, n_s = len(levels), len(scen)
+    cost = np.full((n_k, n_s), np.inf)
+    prio = [b for b in brands if problem.brand_kind[b] == "priority"]
+    met = np.zeros((n_k, b_count))
+    for c, lv in enumerate(levels):
+        for s, p in enumerate(scen):
+            if np.array_equal(lv, own[s].level):
+                res: DesignResult | None = own[s]
+            else:
+                res = evaluate_design(p, lv, brands, time_limit_s=time_limit_s)
+            if res is None:
+                continue
+            cost[c, s] = res.total_per_yr
+            for b in prio:
+                late = res.backlog_units_per_week[np.asarray(problem.store_brand) == b].sum()
+                met[c, b] += late <= 1e-9
+    optimum = np.array([d.total_per_yr for d in own])
+    sla = np.full((n_k, b_count), np.nan)
+    sla[:, prio] = met[:, prio] / n_s
+    return ScenarioStudy(
+        factors=factors,
+        names=tuple(names),
+        levels=np.array(levels),
+        cost_per_yr=cost,
+        optimum_per_yr=optimum,
+        regret_per_yr=cost - optimum[None, :],
+        chosen=int(np.argmin(cost.mean(axis=1))),
+        sla_met=sla,
+    )
