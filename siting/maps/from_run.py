@@ -214,13 +214,16 @@ def _network_context(folder: Path, stores: gpd.GeoDataFrame, sites: gpd.GeoDataF
             why = f"the run's network {path} has changed since the run (sha256 differs)"
         elif not {"u", "v", "key", "fraction"} <= set(stores.columns) & set(sites.columns):
             why = "the stores and sites layers lack their edge-snap columns (u, v, key, fraction)"
-    if why is not None:
+    G = None
+    if why is None:  # redrawing never builds a network: only the run's cached one is read
+        from siting.network.build import cached_network
+
+        G = cached_network(path, mode=_city_mode(record, city))
+        if G is None:
+            why = f"the network cache no longer holds the run's network {path} (rerun the command to draw them)"
+    if why is not None or G is None:
         log.info("map of %s: no land-and-sea base or access legs: %s", city, why)
         return {}
-    from siting.network.build import build_network
-
-    mode = _city_mode(record, city)
-    G = build_network(path, mode=mode)
     crs = G.graph["crs"]
     return map_context(G, stores.to_crs(crs), sites.to_crs(crs))
 

@@ -92,6 +92,9 @@ def dask_client(scheduler: str, workers: int = 2) -> Iterator[Any]:
                 # no dashboard; the scheduler's health endpoint on a free loopback port
                 scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
                 env={"SITING_N_JOBS": "1"},
+                # the workers' own logs stay quiet: a failed task reaches siting through the client,
+                # and a worker closing after Ctrl-C (its heartbeat to a closed scheduler) is no news
+                silence_logs=logging.CRITICAL,
             )
         quiet = logging.getLogger("distributed")
         level = quiet.level

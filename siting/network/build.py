@@ -38,6 +38,7 @@ __all__ = [
     "ModeProfile",
     "MODES",
     "build_network",
+    "cached_network",
     "network_summary",
     "format_summary",
     "save_network",
@@ -283,6 +284,53 @@ def _read(source: Any, kind: str, mode: str, timeout_s: float) -> nx.MultiDiGrap
 NetworkSource: TypeAlias = "str | os.PathLike[str] | tuple[float, float, float, float] | BaseGeometry"
 
 
+def _cache_options(
+    mode: str, prof: Any, explicit_speeds: bool, largest_component: bool, ferries: list[Any], crs: Any
+) -> dict[str, Any]:
+    """Every option a built network depends on, as its cache key records them."""
+    return {
+        "mode": mode,
+        "speeds_kph": dict(sorted(prof.speeds_kph.items())),
+        "fallback_kph": prof.fallback_kph,
+        "use_maxspeed": prof.use_maxspeed,
+        "explicit_speeds": explicit_speeds,
+        "largest_component": largest_component,
+        "ferries": ferries,
+        "crs": None if crs is None else str(crs),
+        "signals": 2,  # nodes carry traffic_signals, road edges give_way (siting.network.signals, timing)
+    }
+
+
+def cached_network(path: str | Path, *, mode: str = "drive") -> nx.MultiDiGraph | None:
+    """The network :func:`build_network` built from ``path`` with its default options, if cached; never builds.
+
+    Parameters
+    ----------
+    path : str or Path
+        The local network file (``.osm.pbf``, ``.osm``, ``.graphml``) a run was built from.
+    mode : str
+        Its mode ("drive", "bike" or "walk").
+
+    Returns
+    -------
+    networkx.MultiDiGraph or None
+        The cached graph, or None when the cache holds no network of that file and options.
+    """
+    t0 = time.perf_counter()
+    if not Path(path).is_file():
+        return None
+    kind = source_kind(str(path))
+    if kind not in FILE_KINDS:
+        return None
+    prof = _profile(mode, None, None, None)
+    options = _cache_options(mode, prof, False, True, [True, float(FERRY_SPEED_KPH), float(FERRY_WAIT_S)], None)
+    G = cache_load(default_cache_dir(), cache_key(str(path), kind, options))
+    if G is None:
+        return None
+    G.graph["cache"] = "hit"
+    return _finish(G, t0)
+
+
 def build_network(
     source: NetworkSource,
     *,
@@ -359,17 +407,8 @@ def build_network(
         raise InputError(f"ferry_speed_kph is {ferry_speed_kph!r}; give a positive speed in km/h")
     explicit_speeds = bool(speeds_kph) or default_speed_kph is not None or use_maxspeed is not None
     prof = _profile(mode, speeds_kph, default_speed_kph, use_maxspeed)
-    options = {
-        "mode": mode,
-        "speeds_kph": dict(sorted(prof.speeds_kph.items())),
-        "fallback_kph": prof.fallback_kph,
-        "use_maxspeed": prof.use_maxspeed,
-        "explicit_speeds": explicit_speeds,
-        "largest_component": largest_component,
-        "ferries": [bool(ferries), float(ferry_speed_kph), float(ferry_wait_s)],
-        "crs": None if crs is None else str(crs),
-        "signals": 2,  # nodes carry traffic_signals, road edges give_way (siting.network.signals, timing)
-    }
+    ferry_options = [bool(ferries), float(ferry_speed_kph), float(ferry_wait_s)]
+    options = _cache_options(mode, prof, explicit_speeds, largest_component, ferry_options, crs)
     key = folder = None
     if cache:
         folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()

@@ -316,3 +316,17 @@ def test_cache_load_leaves_the_garbage_collector_as_it_found_it(helsinki_pbf, tm
         assert gc.isenabled() is collector_on
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_cached_network_reads_the_cache_and_never_builds(kotka_pbf, tmp_path, monkeypatch):
+    """`siting map` redraws base layers from the run's cached network only: a miss is None, not a build."""
+    from siting.network.build import cached_network
+
+    monkeypatch.setenv("SITING_CACHE_DIR", str(tmp_path))
+    assert cached_network(kotka_pbf) is None  # nothing cached yet
+    built = build_network(kotka_pbf)
+    G = cached_network(kotka_pbf)
+    assert G is not None and G.graph["cache"] == "hit"
+    assert sorted(G.edges(keys=True)) == sorted(built.edges(keys=True)) and G.graph["crs"] == built.graph["crs"]
+    assert cached_network(kotka_pbf, mode="bike") is None  # another mode: another key
+    assert cached_network(tmp_path / "gone.osm.pbf") is None

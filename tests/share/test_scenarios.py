@@ -7,9 +7,9 @@ import dataclasses
 import numpy as np
 import pytest
 
+from share.test_design import brute_force, tiny
 from siting.share.problem import ShareProblem
 from siting.share.scenarios import draw_demand_factors, evaluate_design, saa_design, scenario_problem
-from tests.share.test_design import brute_force, tiny
 
 CV = np.array([1.0, 0.8, 0.3])
 CORR = np.array([[1.0, 0.6, -0.2], [0.6, 1.0, 0.3], [-0.2, 0.3, 1.0]])
