@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from siting.costs.products import ProductFamily
-from siting.costs.season import SourcingCost, sourcing_cost
+from siting.costs.season import YEARLY_FIGURES, SourcingCost, sourcing_cost
 from siting.costs.unit_cost import FamilyCost, family_cost
 from siting.errors import InputError
 
@@ -33,20 +33,8 @@ __all__ = ["allocate", "brand_family", "brand_family_cost", "brand_sourcing_cost
 #: A brand volume below the city's by at most this relative amount is taken as equal (rounding).
 _TOLERANCE = 1e-9
 
-#: The yearly figures of a :class:`SourcingCost` that an allocation scales.
-_ALLOCATED = (
-    "demand_units_per_yr",
-    "units_sold_per_yr",
-    "lost_sales_units_per_yr",
-    "written_off_units_per_yr",
-    "on_hand_units",
-    "pipeline_units",
-    "production_per_yr",
-    "freight_duty_per_yr",
-    "carrying_per_yr",
-    "unsold_stock_per_yr",
-    "lost_margin_per_yr",
-)
+#: The yearly figures of a :class:`SourcingCost` that an allocation scales (those a season sums).
+_ALLOCATED = YEARLY_FIGURES
 
 
 def brand_family(family: ProductFamily, brand_units_per_week: float) -> ProductFamily:

@@ -122,7 +122,8 @@ def sourcing_cost(product: ProductFamily, source: str, *, weeks_per_yr: float | 
     return _sourcing_cost(product, source, wpy)
 
 
-_SUMMED = (
+#: The yearly figures of a :class:`SourcingCost` (summed over parts, scaled by an allocation).
+YEARLY_FIGURES = (
     "demand_units_per_yr",
     "units_sold_per_yr",
     "lost_sales_units_per_yr",
@@ -146,7 +147,7 @@ def _over_skus(product: ProductFamily, source: str, wpy: float) -> SourcingCost:
     parts = sum_over_skus(product, lambda sku: _sourcing_cost(sku, source, wpy))
     top = parts[0][1]
     assert isinstance(top, SourcingCost)
-    totals = {f: sum(count * getattr(s, f) for count, s in parts) for f in _SUMMED}
+    totals = {f: sum(count * getattr(s, f) for count, s in parts) for f in YEARLY_FIGURES}
     return SourcingCost(
         family=product.family,
         source=source,
