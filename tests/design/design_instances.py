@@ -67,67 +67,100 @@ def instance(seed: int, **kw) -> DesignProblem:
     return design_problem(**tables(seed, **kw))
 
 
-def brute_force(pb: DesignProblem, policy: str = "hybrid", max_sites: int | None = None) -> float:
+def _choice_rows(options: list[list[int]]) -> np.ndarray:
+    """Every combination of one option per demand, one row each (the rows of ``itertools.product``)."""
+    if not options:
+        return np.zeros((1, 0), dtype=np.int64)
+    grids = np.meshgrid(*[np.asarray(o, dtype=np.int64) for o in options], indexing="ij")
+    return np.stack([g.ravel() for g in grids], axis=1)
+
+
+def enumerate_designs(
+    pb: DesignProblem, policy: str = "hybrid", max_sites: int | None = None, hubs: bool = False
+) -> float:
     """Cheapest single-sourced design by enumeration: every level choice per site, every source per demand.
 
-    ``max_sites``: only level choices that open at most this many sites.
+    ``max_sites``: only level choices that open at most this many sites. ``hubs``: also every open set
+    of the problem's candidate hubs (their fixed cost; offshore units may take an open hub's route).
 
     Each (family, store, season) demand goes whole to one open site within the promise or offshore;
-    offshore units of a store take the cheapest route (direct or cross-docked via an open site);
-    costs on the same piecewise-linear curves as the MILP, hours on the same breakpoints.
+    offshore units of a store take the cheapest route (direct, cross-docked via an open site, or via an
+    open hub); offshore units are bought per brand-wide buy (``buy_of_family``); costs on the same
+    piecewise-linear curves as the MILP, hours on the same breakpoints. The per-demand choices of one
+    level choice are enumerated as the rows of one numpy array (all of them, as ``itertools.product``).
     """
     n_s, n_l = pb.hours_per_week.shape
     dem = pb.demand_units_per_week
+    n_f, _, n_t = dem.shape
     weeks = pb.weeks_per_yr
+    group = pb.buy_of_family()
     triples = list(zip(*np.nonzero(dem > 0)))
+    units = np.array([dem[f, j, t] for f, j, t in triples])
     lane_cost = {(int(s), int(j)): float(c) for (s, j), c in zip(pb.lanes, pb.lane_cost_per_unit)}
+    hub = pb.hubs
+    if hubs and hub is None:
+        raise ValueError("hubs=True on a problem without candidate hubs")
+    if not hubs:
+        hub = None
+    hub_sets: list[tuple[int, ...]] = [()] if hub is None else list(itertools.product((0, 1), repeat=len(hub.hub_ids)))
     best = np.inf
-    for levels in itertools.product(range(-1, n_l), repeat=n_s):
-        if any(lv >= 0 and not pb.level_ok[s, lv] for s, lv in enumerate(levels)):
-            continue
-        if max_sites is not None and sum(lv >= 0 for lv in levels) > max_sites:
-            continue
-        fixed = sum(pb.fixed_cost_per_yr[s, lv] for s, lv in enumerate(levels) if lv >= 0)
-        open_s = [s for s, lv in enumerate(levels) if lv >= 0]
-        route = np.array(
-            [
-                min(
-                    [pb.direct_cost_per_unit[j] if pb.direct_ok[j] else np.inf]
-                    + [
-                        pb.crossdock_cost_per_unit[s] + lane_cost[(s, j)]
-                        for s in open_s
-                        if np.isfinite(pb.crossdock_cost_per_unit[s]) and (s, j) in lane_cost
-                    ]
-                )
-                for j in range(len(pb.store_ids))
-            ]
-        )
-        options = []
-        for _f, j, _t in triples:
-            opts = [] if policy == "local" else [-1]
-            if policy != "offshore":
-                opts += [s for s in open_s if (s, int(j)) in lane_cost]
-            options.append(opts)
-        for choice in itertools.product(*options):
-            local = np.zeros((dem.shape[0], n_s, dem.shape[2]))
-            off = np.zeros((dem.shape[0], dem.shape[2]))
-            cost = fixed
-            for (f, j, t), src in zip(triples, choice):
-                units = dem[f, j, t]
-                if src < 0:
-                    off[f, t] += units
-                    cost += weeks[t] * units * route[j]
-                else:
-                    local[f, src, t] += units
-                    cost += weeks[t] * units * lane_cost[(src, int(j))]
-            if not np.isfinite(cost):
+    for open_h in hub_sets:
+        hub_fixed = float(np.dot(open_h, hub.fixed_cost_per_yr)) if hub is not None else 0.0
+        for levels in itertools.product(range(-1, n_l), repeat=n_s):
+            if any(lv >= 0 and not pb.level_ok[s, lv] for s, lv in enumerate(levels)):
                 continue
-            hours = np.zeros((n_s, dem.shape[2]))
-            for f in range(dem.shape[0]):
-                lc, oc = pb.local_curves[f], pb.offshore_curves[f]
-                cost += float((weeks[None, :] * lc.cost_at(local[f])).sum() + (weeks * oc.cost_at(off[f])).sum())
-                hours += pb.machine_hours_per_unit[f] * local[f] + pb.changeover_hours_per_run[f] * lc.runs_at(local[f])
+            if max_sites is not None and sum(lv >= 0 for lv in levels) > max_sites:
+                continue
+            fixed = hub_fixed + sum(pb.fixed_cost_per_yr[s, lv] for s, lv in enumerate(levels) if lv >= 0)
+            open_s = [s for s, lv in enumerate(levels) if lv >= 0]
+            route = []
+            for j in range(len(pb.store_ids)):
+                ways = [pb.direct_cost_per_unit[j] if pb.direct_ok[j] else np.inf]
+                ways += [
+                    pb.crossdock_cost_per_unit[s] + lane_cost[(s, j)]
+                    for s in open_s
+                    if np.isfinite(pb.crossdock_cost_per_unit[s]) and (s, j) in lane_cost
+                ]
+                if hub is not None:
+                    ways += [c for (h, jj), c in zip(hub.routes, hub.route_cost_per_unit) if jj == j and open_h[h]]
+                route.append(min(ways))
+            options = []
+            for _f, j, _t in triples:
+                opts = [] if policy == "local" else [-1]
+                if policy != "offshore":
+                    opts += [s for s in open_s if (s, int(j)) in lane_cost]
+                options.append(opts)
+            if any(not o for o in options):
+                continue
+            rows = _choice_rows(options)  # (designs, demands): -1 offshore, else the site
+            local = np.zeros((len(rows), n_f, n_s, n_t))
+            off = np.zeros((len(rows), len(pb.offshore_curves), n_t))
+            cost = np.full(len(rows), fixed)
+            for k, (f, j, t) in enumerate(triples):
+                src = rows[:, k]
+                per_unit = np.full(len(rows), route[j])
+                for s in open_s:
+                    if (s, int(j)) in lane_cost:
+                        per_unit[src == s] = lane_cost[(s, int(j))]
+                        local[src == s, f, s, t] += units[k]
+                off[src < 0, group[f], t] += units[k]
+                cost += weeks[t] * units[k] * per_unit
+            hours = np.zeros((len(rows), n_s, n_t))
+            for f in range(n_f):
+                lc = pb.local_curves[f]
+                cost += (weeks * lc.cost_at(local[:, f])).sum(axis=(1, 2))
+                hours += pb.machine_hours_per_unit[f] * local[:, f] + pb.changeover_hours_per_run[f] * lc.runs_at(
+                    local[:, f]
+                )
+            for g, oc in enumerate(pb.offshore_curves):
+                cost += (weeks * oc.cost_at(off[:, g])).sum(axis=1)
             cap = np.array([pb.hours_per_week[s, lv] if lv >= 0 else 0.0 for s, lv in enumerate(levels)])
-            if np.all(hours <= cap[:, None] + 1e-6):
-                best = min(best, cost)
+            ok = np.isfinite(cost) & np.all(hours <= cap[None, :, None] + 1e-6, axis=(1, 2))
+            if ok.any():
+                best = min(best, float(cost[ok].min()))
     return best
+
+
+def brute_force(pb: DesignProblem, policy: str = "hybrid", max_sites: int | None = None) -> float:
+    """Cheapest single-sourced design by enumeration (``enumerate_designs`` without hubs)."""
+    return enumerate_designs(pb, policy, max_sites)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pandas as pd
 import pytest
-from design_instances import tables
+from design_instances import enumerate_designs, tables
 
 from siting.design.hubs import check_hubs, hub_routes
 from siting.design.problem import DesignProblem, design_problem
@@ -49,52 +47,8 @@ def _instance(seed: int) -> DesignProblem:
 
 def brute_force_hubs(pb: DesignProblem) -> float:
     """Cheapest single-sourced design: every level per site, every open set of hubs, every source per demand."""
-    n_s, n_l = pb.hours_per_week.shape
-    dem, weeks, hubs = pb.demand_units_per_week, pb.weeks_per_yr, pb.hubs
-    assert hubs is not None
-    triples = list(zip(*np.nonzero(dem > 0)))
-    lane_cost = {(int(s), int(j)): float(c) for (s, j), c in zip(pb.lanes, pb.lane_cost_per_unit)}
-    best = np.inf
-    for open_h in itertools.product((0, 1), repeat=len(hubs.hub_ids)):
-        hub_fixed = float(np.dot(open_h, hubs.fixed_cost_per_yr))
-        for levels in itertools.product(range(-1, n_l), repeat=n_s):
-            fixed = hub_fixed + sum(pb.fixed_cost_per_yr[s, lv] for s, lv in enumerate(levels) if lv >= 0)
-            open_s = [s for s, lv in enumerate(levels) if lv >= 0]
-            route = []
-            for j in range(len(pb.store_ids)):
-                ways = [pb.direct_cost_per_unit[j] if pb.direct_ok[j] else np.inf]
-                ways += [
-                    pb.crossdock_cost_per_unit[s] + lane_cost[(s, j)]
-                    for s in open_s
-                    if np.isfinite(pb.crossdock_cost_per_unit[s]) and (s, j) in lane_cost
-                ]
-                ways += [c for (h, jj), c in zip(hubs.routes, hubs.route_cost_per_unit) if jj == j and open_h[h]]
-                route.append(min(ways))
-            options = [[-1] + [s for s in open_s if (s, int(j)) in lane_cost] for _f, j, _t in triples]
-            cap = np.array([pb.hours_per_week[s, lv] if lv >= 0 else 0.0 for s, lv in enumerate(levels)])
-            for choice in itertools.product(*options):
-                local = np.zeros((dem.shape[0], n_s, dem.shape[2]))
-                off = np.zeros((dem.shape[0], dem.shape[2]))
-                cost = fixed
-                for (f, j, t), src in zip(triples, choice):
-                    units = dem[f, j, t]
-                    if src < 0:
-                        off[f, t] += units
-                        cost += weeks[t] * units * route[j]
-                    else:
-                        local[f, src, t] += units
-                        cost += weeks[t] * units * lane_cost[(src, int(j))]
-                if not np.isfinite(cost):
-                    continue
-                hours = np.zeros((n_s, dem.shape[2]))
-                for f in range(dem.shape[0]):
-                    lc, oc = pb.local_curves[f], pb.offshore_curves[f]
-                    cost += float((weeks[None, :] * lc.cost_at(local[f])).sum() + (weeks * oc.cost_at(off[f])).sum())
-                    hours += pb.machine_hours_per_unit[f] * local[f]
-                    hours += pb.changeover_hours_per_run[f] * lc.runs_at(local[f])
-                if np.all(hours <= cap[:, None] + 1e-6):
-                    best = min(best, cost)
-    return best
+    assert pb.hubs is not None
+    return enumerate_designs(pb, hubs=True)
 
 
 def _single_sourced(table: pd.DataFrame) -> bool:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
-
-import numpy as np
 import pytest
-from design_instances import tables
+from design_instances import enumerate_designs, tables
 
 from siting.costs.brand import brand_family
 from siting.design.national import national_design, national_table
@@ -36,51 +33,8 @@ def _clusters(seed: int) -> dict[str, DesignProblem]:
 
 def brute_force_groups(pb: DesignProblem) -> float:
     """Cheapest single-sourced design by enumeration, offshore priced per brand-wide buy (``offshore_group``)."""
-    n_s, n_l = pb.hours_per_week.shape
-    dem = pb.demand_units_per_week
-    weeks = pb.weeks_per_yr
-    group = pb.buy_of_family()
-    triples = list(zip(*np.nonzero(dem > 0)))
-    lane_cost = {(int(s), int(j)): float(c) for (s, j), c in zip(pb.lanes, pb.lane_cost_per_unit)}
-    best = np.inf
-    for levels in itertools.product(range(-1, n_l), repeat=n_s):
-        fixed = sum(pb.fixed_cost_per_yr[s, lv] for s, lv in enumerate(levels) if lv >= 0)
-        open_s = [s for s, lv in enumerate(levels) if lv >= 0]
-        route = [
-            min(
-                [pb.direct_cost_per_unit[j] if pb.direct_ok[j] else np.inf]
-                + [
-                    pb.crossdock_cost_per_unit[s] + lane_cost[(s, j)]
-                    for s in open_s
-                    if np.isfinite(pb.crossdock_cost_per_unit[s]) and (s, j) in lane_cost
-                ]
-            )
-            for j in range(len(pb.store_ids))
-        ]
-        options = [[-1] + [s for s in open_s if (s, int(j)) in lane_cost] for _f, j, _t in triples]
-        cap = np.array([pb.hours_per_week[s, lv] if lv >= 0 else 0.0 for s, lv in enumerate(levels)])
-        for choice in itertools.product(*options):
-            local = np.zeros((dem.shape[0], n_s, dem.shape[2]))
-            off = np.zeros((len(pb.offshore_curves), dem.shape[2]))
-            cost = fixed
-            for (f, j, t), src in zip(triples, choice):
-                units = dem[f, j, t]
-                if src < 0:
-                    off[group[f], t] += units
-                    cost += weeks[t] * units * route[j]
-                else:
-                    local[f, src, t] += units
-                    cost += weeks[t] * units * lane_cost[(src, int(j))]
-            hours = np.zeros((n_s, dem.shape[2]))
-            for f in range(dem.shape[0]):
-                lc = pb.local_curves[f]
-                cost += float((weeks[None, :] * lc.cost_at(local[f])).sum())
-                hours += pb.machine_hours_per_unit[f] * local[f] + pb.changeover_hours_per_run[f] * lc.runs_at(local[f])
-            for g, oc in enumerate(pb.offshore_curves):
-                cost += float((weeks * oc.cost_at(off[g])).sum())
-            if np.isfinite(cost) and np.all(hours <= cap[:, None] + 1e-6):
-                best = min(best, cost)
-    return best
+    assert pb.offshore_group is not None
+    return enumerate_designs(pb)
 
 
 @pytest.fixture(scope="module")
