@@ -163,46 +163,6 @@ MALTA_CLUSTERS = {  # the README quotes these
 }
 
 
-def test_malta_demo_on_dask_writes_the_same_files_as_serial(tmp_path, capsys, monkeypatch, dask_client, malta_demo_run):
-    """The serial run is the session's shared `siting rank --demo malta` (with maps; the maps change no table)."""
-    import geopandas as gpd
-    import pandas as pd
-
-    monkeypatch.chdir(tmp_path)
-    serial, out = malta_demo_run / "run", (malta_demo_run / "stdout.txt").read_text()
-    base = ["rank", "--demo", "malta", "--no-map", "--no-progress"]
-    code, _, err = _siting([*base, "--out", "dask", "--scheduler", dask_client.scheduler.address], capsys)
-    assert code == 0, err
-    for name in ("ranking.csv", "national_summary.csv", "sensitivity.csv", "lane_totals.csv", "excluded.csv"):
-        assert (serial / name).read_bytes() == (tmp_path / "dask" / name).read_bytes(), name
-    rec = json.loads((tmp_path / "dask" / "run.json").read_text())
-    found = {c["cluster"]: c["n_stores"] for c in rec["clusters"]}
-    assert found == MALTA_CLUSTERS
-    assert list(found) == list(MALTA_CLUSTERS)  # by falling demand
-    assert {c["region"] for c in rec["clusters"]} == {"malta"}
-    for name in MALTA_CLUSTERS:  # Gozo (north of 36.0 N) holds exactly victoria, nadur and gharb
-        stores = gpd.read_file(tmp_path / "dask" / name / "stores.gpkg").to_crs("EPSG:4326")
-        assert (stores.geometry.y.mean() > 36.0) == (name in ("victoria", "nadur", "gharb")), name
-    summary = pd.read_csv(tmp_path / "dask" / "national_summary.csv")
-    assert set(summary["cluster"]) == set(MALTA_CLUSTERS)
-    assert (summary["recommended_sites"] >= 0).all()
-    opened = summary[summary["recommended_sites"] > 0]
-    assert (opened["saving_vs_offshore_per_yr"] > 0).all()  # the business case: only sites that beat offshore
-    assert rec["scenario"]["rank"] == {"sla_time_s": 600.0, "required_floor_area_m2": 200.0}
-    assert "gzira: top" in out
-
-
-def test_the_shipped_malta_extract_is_small_and_derived():
-    from importlib import resources
-
-    from siting.app.runinfo import file_sha256
-
-    path = resources.files("siting").joinpath("data", "malta.osm.pbf")
-    size = path.stat().st_size  # type: ignore[attr-defined]
-    assert size < 1.1e6  # "about 1 MB" in the README; the issue allows 2.5 MB
-    assert file_sha256(str(path)) != "30630ced134dff92917f9d6a675cff1e5222700887317957730ece6a750cd246"
-
-
 def test_demo_country_files_give_the_same_clusters(tmp_path, capsys):
     code, out, err = _siting(["demo", str(tmp_path / "m"), "--city", "malta"], capsys)
     assert code == 0, err
