@@ -128,7 +128,8 @@ def od_store(key: str, arrays: tuple[np.ndarray, ...]) -> None:
             os.replace(tmp, folder / f"{key}.npz")
         finally:
             tmp.unlink(missing_ok=True)
-        entries = sorted(folder.glob("*.npz"), key=lambda p: p.stat().st_mtime)
+        entries = [e for e in folder.glob("*.npz") if not e.name.startswith(".")]  # not others' temporaries
+        entries.sort(key=lambda e: e.stat().st_mtime)
         for old in entries[: max(0, len(entries) - MAX_ENTRIES)]:
             old.unlink(missing_ok=True)
     except OSError:

@@ -129,7 +129,8 @@ def point_distances(
     each point's projection, plus each point's access leg at both ends of the trip.
     The Dijkstra results are kept in the OD cache (:mod:`siting.network.od_cache`, keyed by a
     hash of the graph's CSR arrays, the points' snapped edges and legs, and the options) and
-    read back on a later call with the same inputs; ``SITING_OD_CACHE=0`` switches it off.
+    read back on a later call with the same inputs; ``SITING_OD_CACHE=0`` switches it off, and
+    a graph built with ``build_network(..., cache=False)`` never uses it.
 
     Parameters
     ----------
@@ -154,7 +155,8 @@ def point_distances(
     """
     g = csr_graph(G, weight)
     o, d = _legs(G, origins, weight), _legs(G, destinations, weight)
-    key = _cache_key(g, o, d, weight, with_lengths, limit) if od_cache_enabled() else None
+    use_cache = od_cache_enabled() and G.graph.get("cache") != "off"  # build_network(cache=False): no disk
+    key = _cache_key(g, o, d, weight, with_lengths, limit) if use_cache else None
     cached = None if key is None else od_load(key)
     out: Any
     if cached is not None and len(cached) == (2 if with_lengths else 1):

@@ -15,8 +15,10 @@ from siting.network.snapping import snap_to_edges
 
 @pytest.fixture
 def G(helsinki_drive):
-    """A private copy (the tests change its weights)."""
+    """A private copy (the tests change its weights), as a graph built in Python (the session's was built
+    with ``cache=False``, which keeps OD off the disk too)."""
     H = helsinki_drive.copy()
+    H.graph.pop("cache", None)
     yield H
     clear_cache(H)
 
@@ -116,6 +118,14 @@ def test_every_changed_input_is_a_miss(G, counted, monkeypatch):
 
 def test_the_switch_turns_it_off(G, counted, monkeypatch):
     monkeypatch.setenv(ENV_SWITCH, "off")
+    o = snap_to_edges(G, _points(G, 1, 5), warn=False)
+    virtual.point_distances(G, o, o)
+    virtual.point_distances(G, o, o)
+    assert len(counted) == 2 and not od_cache_dir().exists()
+
+
+def test_a_network_built_without_the_cache_writes_no_od_to_disk(G, counted):
+    G.graph["cache"] = "off"  # what build_network(..., cache=False) records
     o = snap_to_edges(G, _points(G, 1, 5), warn=False)
     virtual.point_distances(G, o, o)
     virtual.point_distances(G, o, o)
