@@ -37,6 +37,20 @@ def kotka_pbf() -> Path:
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _no_od_cache():
+    """Compute every OD (the on-disk OD cache is off; tests/network/test_od_cache.py switches it on)."""
+    from siting.network.od_cache import ENV_SWITCH
+
+    old = os.environ.get(ENV_SWITCH)
+    os.environ[ENV_SWITCH] = "0"
+    yield
+    if old is None:
+        os.environ.pop(ENV_SWITCH, None)
+    else:
+        os.environ[ENV_SWITCH] = old
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _private_network_cache(tmp_path_factory: pytest.TempPathFactory):
     """Keep the tests' network cache out of the user's cache folder (subprocesses inherit it too)."""
     import os

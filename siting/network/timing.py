@@ -9,6 +9,7 @@ from typing import Any
 import networkx as nx
 
 from siting.errors import InputError
+from siting.network.cache import _collector_paused
 from siting.network.ferry_hours import ferry_service, window_wait_s
 from siting.network.profiles import ROAD_CLASSES, DeliveryWindow, SpeedProfile
 from siting.network.traffic import _road_class
@@ -185,15 +186,16 @@ def graph_copy(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
         return G.copy()
     H = nx.MultiDiGraph()
     H.graph.update(G.graph)
-    nodes = {n: d.copy() for n, d in G._node.items()}
-    succ: dict[Any, dict[Any, dict[Any, dict[str, Any]]]] = {n: {} for n in nodes}
-    pred: dict[Any, dict[Any, dict[Any, dict[str, Any]]]] = {n: {} for n in nodes}
-    for u, nbrs in G._succ.items():
-        out = succ[u]
-        for v, keys in nbrs.items():
-            pair = {k: d.copy() for k, d in keys.items()}
-            out[v] = pair
-            pred[v][u] = pair  # networkx shares one key dict between both directions
+    with _collector_paused():  # ~150 000 new dicts, no cycles: the collector's passes cost 2x (Malta)
+        nodes = {n: d.copy() for n, d in G._node.items()}
+        succ: dict[Any, dict[Any, dict[Any, dict[str, Any]]]] = {n: {} for n in nodes}
+        pred: dict[Any, dict[Any, dict[Any, dict[str, Any]]]] = {n: {} for n in nodes}
+        for u, nbrs in G._succ.items():
+            out = succ[u]
+            for v, keys in nbrs.items():
+                pair = {k: d.copy() for k, d in keys.items()}
+                out[v] = pair
+                pred[v][u] = pair  # networkx shares one key dict between both directions
     # pred in networkx's order: by v, the u's in the order their edges were added by the copy
     H._node = nodes
     H._adj = succ
@@ -246,7 +248,8 @@ def apply_profile(
     observed = segment_speeds or {}
     H = graph_copy(G)
     waits: dict[str, float] = {}
-    delays = junction_delays_s(H, signal_delay_s=signal_delay_s, turn_penalty_s=turn_penalty_s)
+    with _collector_paused():  # a key tuple per edge: no cycles, but the collector would walk the graph
+        delays = junction_delays_s(H, signal_delay_s=signal_delay_s, turn_penalty_s=turn_penalty_s)
     for u, v, k, d in H.edges(keys=True, data=True):
         if d.get("route") == "ferry":
             service = ferry_service(d.get("ferry_interval"), d.get("ferry_opening_hours"))

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from siting.network.csr import CSRGraph, csr_graph, distances, min_weight_matrix
+from siting.network.od_cache import od_cache_enabled, od_key, od_load, od_store
 
 __all__ = ["point_distances"]
 
@@ -91,6 +92,27 @@ def _augmented(g: CSRGraph, o: dict[str, np.ndarray], d: dict[str, np.ndarray]) 
     return CSRGraph(ids, A, ll[sel], np.zeros(len(sel), np.int64), flat[sel], g.weight, ids[pos], pos.astype(np.int32))
 
 
+def _cache_key(
+    g: CSRGraph, o: dict[str, np.ndarray], d: dict[str, np.ndarray], weight: str, with_lengths: bool, limit: float
+) -> str:
+    """The OD cache key of one :func:`point_distances` call: every array the Dijkstra reads, and the options.
+
+    The graph's CSR arrays (weights, lengths, node order) and each point's snapped edge ends,
+    fraction and leg weights/lengths (read from the graph's edges) cover the augmented graph;
+    the access legs are added after the cache (they are not part of the key).
+    """
+    arrays = {
+        "node_ids": g.node_ids,
+        "indptr": g.matrix.indptr,
+        "indices": g.matrix.indices,
+        "data": g.matrix.data,
+        "lengths": g.lengths,
+    }
+    for side, legs in (("o", o), ("d", d)):
+        arrays.update({f"{side}_{name}": a for name, a in legs.items()})
+    return od_key(arrays, {"weight": weight, "with_lengths": bool(with_lengths), "limit": float(limit)})
+
+
 def point_distances(
     G: nx.MultiDiGraph,
     origins: pd.DataFrame,
@@ -105,6 +127,10 @@ def point_distances(
 
     Equal to Dijkstra on the graph with every snapped edge (and its two-way twin) split at
     each point's projection, plus each point's access leg at both ends of the trip.
+    The Dijkstra results are kept in the OD cache (:mod:`siting.network.od_cache`, keyed by a
+    hash of the graph's CSR arrays, the points' snapped edges and legs, and the options) and
+    read back on a later call with the same inputs; ``SITING_OD_CACHE=0`` switches it off, and
+    a graph built with ``build_network(..., cache=False)`` never uses it.
 
     Parameters
     ----------
@@ -129,10 +155,19 @@ def point_distances(
     """
     g = csr_graph(G, weight)
     o, d = _legs(G, origins, weight), _legs(G, destinations, weight)
-    aug = _augmented(g, o, d)
-    src = np.arange(g.n, g.n + len(origins))
-    dst = np.arange(g.n + len(origins), g.n + len(origins) + len(destinations))
-    out = distances(aug, src, dst, limit=limit, n_jobs=n_jobs, with_lengths=with_lengths)
+    use_cache = od_cache_enabled() and G.graph.get("cache") != "off"  # build_network(cache=False): no disk
+    key = _cache_key(g, o, d, weight, with_lengths, limit) if use_cache else None
+    cached = None if key is None else od_load(key)
+    out: Any
+    if cached is not None and len(cached) == (2 if with_lengths else 1):
+        out = cached if with_lengths else cached[0]
+    else:
+        aug = _augmented(g, o, d)
+        src = np.arange(g.n, g.n + len(origins))
+        dst = np.arange(g.n + len(origins), g.n + len(origins) + len(destinations))
+        out = distances(aug, src, dst, limit=limit, n_jobs=n_jobs, with_lengths=with_lengths)
+        if key is not None:
+            od_store(key, out if with_lengths else (out,))
     acc_col = {"travel_time": "access_time_s", "length": "access_length_m"}.get(weight)
     times = out[0] if with_lengths else out
     if acc_col is not None:

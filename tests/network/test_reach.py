@@ -71,3 +71,18 @@ def test_ferry_crossings_count_in_time_but_are_not_drawn(malta_graph):
     mid_crossing = d["geometry"].interpolate(0.5, normalized=True)
     assert poly.contains(far_end), "the landing across the water is reached"
     assert not poly.contains(mid_crossing), "the sea under the crossing is not a delivery area"
+
+
+def test_isochrones_from_the_reached_edges_equal_those_from_every_edge(helsinki_drive, monkeypatch):
+    """The edge table of the reached nodes alone draws the very polygon the whole table draws (vertex for vertex)."""
+    G = helsinki_drive
+    nodes = sorted(G.nodes, key=lambda n: -G.degree(n))[:3]
+    budgets = [60.0, BUDGET_S]
+    fast = isochrones(G, nodes, budgets)
+    whole_table = reach._edge_table
+    monkeypatch.setattr(reach, "_edge_table", lambda G, weight, tails=None: whole_table(G, weight))
+    slow = isochrones(G, nodes, budgets)
+    assert len(fast) == len(slow) == 6
+    assert (fast["reachable_nodes"] > 0).all()
+    for a, b in zip(fast.geometry, slow.geometry):
+        assert a.equals_exact(b, tolerance=0.0)
