@@ -166,6 +166,10 @@ class ShareSettings:
         design solve (default 30 s and 0.005, i.e. 100 m of road at the default 0.05 per unit-km;
         modelling choices, not measurements); 0 and 0 merge only identical stores. Reported costs and
         lead times are each store's own.
+    sla_caps_in_design : bool
+        Cap each lane class's hours per site, level, process and season in the design MILP where its
+        SLA holds at the contract percentile (:func:`siting.share.slacaps.design_caps`, a worst case
+        over the class mix); default false: only the weekly plans are held to the SLA caps.
     """
 
     priority_rule: Literal["strict", "reserved"] = "strict"
@@ -178,6 +182,7 @@ class ShareSettings:
     sim_weeks: int = 52
     group_time_tolerance_s: float = 30.0
     group_cost_tolerance_per_unit: float = 0.005
+    sla_caps_in_design: bool = False
 
 
 @dataclass(frozen=True)

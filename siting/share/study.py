@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -225,6 +226,14 @@ def run_share(
         raise InputError(f"run_share: demand_cv must be finite in [0, 3]; got {bad_cv}.")
     timings: dict[str, float] = {}
     pb = problem
+    if settings.sla_caps_in_design:
+        pb = dataclasses.replace(
+            problem,
+            line_hours_per_week=capacity.hours_per_week,
+            run_min_units=float(capacity.run_min_units),
+            demand_cv=np.array([(demand_cv or {}).get(n, DEFAULT_DEMAND_CV) for n in problem.brand_names]),
+            sla_percentile=np.full(len(problem.brand_names), float(sla_percentile)),
+        )
     t0 = time.perf_counter()
     design = design_network(
         pb,
