@@ -70,6 +70,7 @@ def run_share(
     backlog: str = "cost",
     demand_cv: float | None = None,
     sla_percentile: float = 95.0,
+    sla_caps_in_design: bool | None = None,
 ) -> tuple[Any, list[Path], str]:
     """Run a shared-network study and write its run folder; return the study, the files written and the demo label.
 
@@ -91,6 +92,8 @@ def run_share(
         Week-to-week coefficient of variation of every brand's demand (default 0.25).
     sla_percentile : float
         Percentile at which the lane classes' SLAs are promised.
+    sla_caps_in_design : bool, optional
+        Overrides ``share.sla_caps_in_design`` (the design MILP's SLA rows).
     """
     from siting.app.options import rank_options
     from siting.app.runinfo import run_record, to_jsonable, write_run
@@ -109,11 +112,12 @@ def run_share(
     # [rank] checked as for `siting rank`: mode, travel times and max_snap_distance_m of the network stage
     options = rank_options(scenario, load_products=False)
     settings = spec.settings
-    if priority_rule is not None or time_limit_s is not None:
+    if priority_rule is not None or time_limit_s is not None or sla_caps_in_design is not None:
         settings = dataclasses.replace(
             settings,
             **({"priority_rule": priority_rule} if priority_rule is not None else {}),
             **({"time_limit_s": time_limit_s} if time_limit_s is not None else {}),
+            **({"sla_caps_in_design": sla_caps_in_design} if sla_caps_in_design is not None else {}),
         )
     # checked before any computation; written to a staged folder that replaces --out only when complete
     final = check_out_folder(Path(out if out is not None else (scenario.outputs.dir or "share")))
@@ -149,7 +153,12 @@ def run_share(
         ]
         title = "siting: shared microfactory network" + (" (ILLUSTRATIVE demo)" if label else "")
         written.append(utilization_png(study.utilization, target / "utilization.png", title=title))
-        summary = {**study.summary(), "label": label or None, "priority_rule": settings.priority_rule}
+        summary = {
+            **study.summary(),
+            "label": label or None,
+            "priority_rule": settings.priority_rule,
+            "sla_caps_in_design": settings.sla_caps_in_design,
+        }
         write_text(json.dumps(to_jsonable(summary), indent=2, ensure_ascii=False) + "\n", target / "summary.json")
         written.append(target / "summary.json")
         if not no_map:

@@ -136,6 +136,15 @@ def share(
     sla_percentile: Annotated[
         float, typer.Option(min=50.0, max=99.9, help="Percentile at which lane-class SLAs are promised.")
     ] = 95.0,
+    sla_caps_in_design: Annotated[
+        bool | None,
+        typer.Option(
+            "--sla-caps-in-design/--no-sla-caps-in-design",
+            help="Cap each lane class's hours per site and season in the design where its SLA holds "
+            "(share.sla_caps_in_design) [off].",
+            show_default=False,
+        ),
+    ] = None,
     no_map: Annotated[bool, typer.Option("--no-map", help="Do not write map.html.")] = False,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
@@ -153,6 +162,7 @@ def share(
         backlog=backlog.value,
         demand_cv=demand_cv,
         sla_percentile=sla_percentile,
+        sla_caps_in_design=sla_caps_in_design,
     )
     _print(study, label)
     log.info("wrote %d files to %s", len(written), written[-1].parent)

@@ -75,7 +75,7 @@ def quantile_days(
     return np.asarray(fixed, float) + hi
 
 
-def design_caps(problem: ShareProblem, brands: Sequence[int] | None = None) -> np.ndarray:
+def design_caps(problem: ShareProblem, brands: Sequence[int] | None = None) -> SlaCaps:
     """Highest cumulative load (hours of the lane classes up to ``k`` / the level's regular hours) at which
     class ``k``'s SLA holds at its percentile, per site, level, process and season: the design's SLA rows.
 
@@ -83,37 +83,35 @@ def design_caps(problem: ShareProblem, brands: Sequence[int] | None = None) -> n
     (hours of a level's process -> clock hours as ``line_hours_per_week / process_hours``). A brand
     makes runs of ``run_units`` units (run time = changeover + run_units x hours per unit); at site
     ``i`` in season ``t`` it is assumed to make the demand of every store it may serve from ``i``
-    (its catchment), ``n = max(1, catchment / run_units)`` runs a week. The lead time of a brand
+    (its catchment), ``n = max(1, catchment / run size)`` runs a week. The lead time of a brand
     of class ``k`` is its run time + its demand-weighted drive time + the wait for its next run
     (uniform on ``[0, 1 week / n]``) + the queue wait of Kingman-Cobham
     (:func:`siting.share.caps.kingman_priority_waits`): ``W_k = W0 / ((1 - sigma_{k-1})(1 - sigma_k))``
     with ``W0 = sum_b rho_b E[S_b] (ca_b^2 + cs_b^2) / 2``, ``cs^2`` the run-size variance from demand
     noise and ``ca^2`` from :func:`siting.share.caps.arrival_scv`. The cap must hold for any mix the
-    design may choose, so it takes the worst case for a cumulative load ``sigma_k``:
-    ``sigma_{k-1} = sigma_k``; the load of the classes above ``k`` carried by their brand with the
-    largest ``E[S](ca^2 + cs^2)/2`` at the site, the classes below filling the line to its most
-    (``max_utilisation`` + flexible hours, below 1); and the line busy (``p_wait``) at that most.
-    For class 0 the most ``sigma_0`` is found by bisection; for class 1 the most ``sigma_1`` at each
-    ``sigma_0`` of a grid (up to class 0's own cap), and rows of slopes :data:`ALPHAS` are laid under
-    that edge (:func:`_rows`). A brand may be made in runs from ``run_units`` halved down to
-    ``run_min_units`` (more runs, a shorter wait for the next): the size with the most room counts,
+    design may choose, so it takes the worst case for a cumulative load ``sigma_k``: the load of the
+    classes up to ``k`` carried by their brand with the largest ``E[S](ca^2 + cs^2)/2`` at the site,
+    the classes below filling the line to its most (``max_utilisation`` + flexible hours, below 1)
+    with theirs; and the line busy (``p_wait``) at that most. For class 0 the most ``sigma_0`` is
+    found by bisection; for class 1 the most ``sigma_1`` at each ``sigma_0`` of a grid (up to class
+    0's own cap), and :data:`SEGMENTS` chords are laid under that edge (:func:`_chords`). A brand may
+    be made in runs from ``run_units`` halved down to ``run_min_units`` (more runs, a shorter wait
+    for the next): the size with the most room counts,
     and the weekly plan must then hold that many runs a week.
 
     Parameters
     ----------
     problem : ShareProblem
-        With ``line_hours_per_week`` set (else every cap is 1).
+        With ``line_hours_per_week`` set (else no rows).
     brands : sequence of int, optional
         The coalition (default all brands): only its brands load the lines.
 
     Returns
     -------
-    numpy.ndarray, shape (n, L, P, T, 3, len(ALPHAS))
-        Right-hand sides ``beta`` (shares of the level's regular hours) of the rows
-        ``sigma_0 <= beta[..., 0, 0]`` and ``sigma_1 + alpha sigma_0 <= beta[..., 1, a]`` per
-        ``alpha = ALPHAS[a]`` (the overflow class has no SLA); ``inf`` where a row never binds;
-        ``nan`` where the class is shut out (its SLA fails on an empty line: run time + drive +
-        run cycle too long), which the design enforces as no hours of that class.
+    SlaCaps
+        The priority caps, the standard class's chords and where a class is shut out (its SLA fails on
+        an empty line: run time + drive + run cycle too long), per site, level, process and season;
+        no rows (``inf``) without ``line_hours_per_week``.
     """
     pb = problem
     n, lv, t_count = pb.n_sites, len(pb.capacity_units_per_week), len(pb.season_names)

@@ -1001,6 +1001,18 @@ ISSUE_26_CASES: list[CliCase] = [
         "share-sim-weeks-zero", lambda t, k: _share(t, k, "[share]\nsim_weeks = 0\n"), 2, ("share.sim_weeks", ">= 1")
     ),
     CliCase(
+        "share-sla-caps-in-design-string",
+        lambda t, k: _share(t, k, '[share]\nsla_caps_in_design = "yes"\n'),
+        2,
+        ("share.sla_caps_in_design", "true or false"),
+    ),
+    CliCase(
+        "share-sla-caps-in-design-number",
+        lambda t, k: _share(t, k, "[share]\nsla_caps_in_design = 1\n"),
+        2,
+        ("share.sla_caps_in_design", "true or false"),
+    ),
+    CliCase(
         "share-shapley-samples-zero",
         lambda t, k: _share(t, k, "[share]\nshapley_samples = 0\n"),
         2,
@@ -1539,7 +1551,53 @@ def _design(key: str, col: str | None, value: Any = None, *, drop: bool = False)
     return call
 
 
+def _sla_problem(**changes: Any) -> Callable[[Path, Kit], Any]:
+    """A one-site, one-store ShareProblem with the design's SLA caps switched on, one field set to ``changes``."""
+
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.share.problem import ShareProblem
+
+        base = dict(
+            site_ids=("s",),
+            store_ids=("k",),
+            brand_names=("A",),
+            season_names=("year",),
+            store_brand=np.array([0]),
+            demand_units_per_week=np.array([100.0]),
+            season_weeks=np.array([52]),
+            multiplier=np.ones((1, 1)),
+            delivery_time_s=np.array([[600.0]]),
+            delivery_cost_per_unit=np.array([[0.1]]),
+            rent_per_yr=np.array([[1000.0]]),
+            setup_per_yr=np.array([[100.0]]),
+            capacity_units_per_week=np.array([500.0]),
+            unit_cost_per_unit=np.array([9.0]),
+            offshore_landed_per_unit=np.array([12.0]),
+            brand_kind=("standard",),
+            brand_lead_time_days=np.array([5.0]),
+            line_hours_per_week=80.0,
+        )
+        return ShareProblem(**{**base, **changes})
+
+    return call
+
+
 API_CASES: list[ApiCase] = [
+    *(
+        ApiCase(f"share-sla-caps-{name}", _sla_problem(**{key: v}), "InputError", (key,))
+        for name, key, v in (
+            ("line-hours-negative", "line_hours_per_week", -1.0),
+            ("line-hours-nan", "line_hours_per_week", float("nan")),
+            ("line-hours-over-a-week", "line_hours_per_week", 200.0),
+            ("percentile-100", "sla_percentile", np.array([100.0])),
+            ("percentile-nan", "sla_percentile", np.array([np.nan])),
+            ("demand-cv-negative", "demand_cv", np.array([-0.1])),
+            ("demand-cv-inf", "demand_cv", np.array([np.inf])),
+            ("demand-cv-two-brands", "demand_cv", np.array([0.2, 0.3])),
+            ("run-min-zero", "run_min_units", 0.0),
+            ("run-min-nan", "run_min_units", float("nan")),
+        )
+    ),
     *(
         ApiCase(
             f"vehicle-network-mode-{name}",
