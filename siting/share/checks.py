@@ -176,6 +176,7 @@ def _check_settings(spec: ShareSpec) -> None:
         raise SchemaError("share.mip_gap", f"must be in [0, 1) (a share of the optimum), got {st.mip_gap:g}")
     _at_least("share.shapley_samples", st.shapley_samples, 1)
     _at_least("share.sim_weeks", st.sim_weeks, 1)
+    _at_least("share.coalition_max_nodes", st.coalition_max_nodes, 1)
     _at_least("share.group_time_tolerance_s", st.group_time_tolerance_s, 0.0, fix="0 merges only identical stores")
     _at_least(
         "share.group_cost_tolerance_per_unit",

@@ -342,13 +342,20 @@ def _solve(
     time_limit_s: float,
     gap: float,
     start: np.ndarray | None = None,
+    options: dict | None = None,
 ) -> MilpSolution:
     """The MILP (``integer``) or its LP relaxation, optionally with every site's level fixed to ``y_fixed``."""
     lb, ub = model.milp.bounds()
     if y_fixed is not None:
         lb[: model.n_y] = ub[: model.n_y] = y_fixed
     return model.milp.solve(
-        time_limit_s=time_limit_s, mip_gap=gap, start=start, col_lower=lb, col_upper=ub, relax=not integer
+        time_limit_s=time_limit_s,
+        mip_gap=gap,
+        start=start,
+        col_lower=lb,
+        col_upper=ub,
+        relax=not integer,
+        options=options,
     )
 
 
@@ -390,6 +397,7 @@ def design_network(
     start_levels: np.ndarray | None = None,
     group_time_tolerance_s: float = 0.0,
     group_cost_tolerance_per_unit: float = 0.0,
+    max_nodes: int | None = None,
 ) -> DesignResult:
     """Open sites and allocate each brand's seasonal demand: a multi-period capacitated fixed-charge MILP.
 
@@ -421,6 +429,10 @@ def design_network(
         priced at its members' demand-weighted mean; 0 merges only identical stores. The costs,
         flows and lead times returned are each store's own (exact for the design chosen); the only
         approximation is that a group's stores share their sites in the same shares.
+    max_nodes : int, optional
+        Branch-and-bound nodes HiGHS may explore (``mip_max_nodes``): a limit on work, not on wall
+        clock, so a solve it stops returns the same design and bound however busy the machine is
+        (HiGHS runs on one thread here); the time limit stays as a safety net.
 
     Returns
     -------
@@ -450,8 +462,13 @@ def design_network(
         if known.x is not None and known.reason == "optimal" and known.objective < start_cost:
             start, start_cost = known.x, known.objective
     left = time_limit_s - (time.perf_counter() - t0)
-    sol = _solve(model, integer=True, y_fixed=None, time_limit_s=left, gap=mip_gap, start=start)
+    if max_nodes is not None and not (isinstance(max_nodes, int | np.integer) and max_nodes >= 1):
+        raise InputError(f"design_network: max_nodes must be an integer >= 1, got {max_nodes!r}.")
+    work = {"mip_max_nodes": int(max_nodes)} if max_nodes is not None else None
+    sol = _solve(model, integer=True, y_fixed=None, time_limit_s=left, gap=mip_gap, start=start, options=work)
     status, x, bound = sol.reason, sol.x, sol.bound
+    if max_nodes is not None and status == "other":
+        status = "node limit"  # HiGHS reports mip_max_nodes as a solution limit
     bound = max(bound, lp_bound) if np.isfinite(bound) else lp_bound  # the best bound known
     if x is None:
         if status == "infeasible":

@@ -166,6 +166,11 @@ class ShareSettings:
         design solve (default 30 s and 0.005, i.e. 100 m of road at the default 0.05 per unit-km;
         modelling choices, not measurements); 0 and 0 merge only identical stores. Reported costs and
         lead times are each store's own.
+    coalition_max_nodes : int
+        Branch-and-bound nodes each coalition's design solve (for the cost shares) may explore: a
+        limit on work, so the shares do not depend on how busy the machine is; its time limit is
+        ``COALITION_TIME_FACTOR`` x ``time_limit_s``, only a safety net (default 1000; the demo's six
+        coalitions reach their gap within 100).
     sla_caps_in_design : bool
         Cap each lane class's hours per site, level, process and season in the design MILP where its
         SLA holds at the contract percentile (:func:`siting.share.slacaps.design_caps`, a worst case
@@ -182,6 +187,7 @@ class ShareSettings:
     sim_weeks: int = 52
     group_time_tolerance_s: float = 30.0
     group_cost_tolerance_per_unit: float = 0.005
+    coalition_max_nodes: int = 1000
     sla_caps_in_design: bool = False
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from siting.errors import InfeasibleError, InputError
-from siting.share.contracts import Contract, contracts_table
+from siting.share.contracts import Contract, brand_percentiles, contracts_table
 from siting.share.design import DesignResult, design_network
 from siting.share.hours import HOURS_COLUMNS, hours_table, site_units_per_week
 from siting.share.inputs import ShareSettings, SiteCapacity
@@ -24,6 +24,10 @@ from siting.share.service import DEFAULT_DEMAND_CV, backlog_rows, brand_orders, 
 from siting.share.sharing import CostShares, share_costs
 
 log = logging.getLogger("siting")
+
+#: Coalition solves stop on ``share.coalition_max_nodes`` (work, the same on any machine load); their
+#: wall-clock limit is this many times ``share.time_limit_s``, a safety net that should never bind.
+COALITION_TIME_FACTOR = 10.0
 
 __all__ = ["ShareStudy", "run_share", "season_of_week", "BACKLOG_COLUMNS", "HOURS_COLUMNS"]
 
@@ -150,7 +154,9 @@ def season_of_week(season_weeks: np.ndarray) -> np.ndarray:
 def _coalition_cost(
     pb: ShareProblem, settings: ShareSettings, full: DesignResult
 ) -> tuple[Callable[[frozenset[int]], float], Callable[[frozenset[int]], float]]:
-    """Each coalition's best design cost and the solver's lower bound on it (one solve per coalition)."""
+    """Each coalition's best design cost and the solver's lower bound on it (one solve per coalition, stopped
+    by ``settings.coalition_max_nodes`` branch-and-bound nodes rather than the wall clock, so the shares
+    do not move with the machine's load)."""
     everyone = frozenset(range(len(pb.brand_names)))
     cache: dict[frozenset[int], tuple[float, float]] = {
         everyone: (full.total_per_yr, full.lower_bound),
@@ -162,7 +168,8 @@ def _coalition_cost(
             res = design_network(
                 pb,
                 sorted(coalition),
-                time_limit_s=settings.time_limit_s,
+                time_limit_s=settings.time_limit_s * COALITION_TIME_FACTOR,
+                max_nodes=settings.coalition_max_nodes,
                 mip_gap=settings.mip_gap,
                 start_levels=full.level,
                 group_time_tolerance_s=settings.group_time_tolerance_s,
@@ -203,7 +210,8 @@ def run_share(
         Brand name -> week-to-week coefficient of variation of its demand (default
         :data:`siting.share.service.DEFAULT_DEMAND_CV` for every brand).
     sla_percentile : float
-        The percentile at which lane-class SLAs are promised (caps and ``sla_met``).
+        The percentile at which lane-class SLAs are promised (caps and ``sla_met``); a contract's own
+        ``sla_percentile`` wins for its brand (a lane class is judged at its strictest brand's).
     replications : int
         Independent simulated years per site (the confidence intervals come from their spread).
     backlog : {"cost", "refuse"}
@@ -226,13 +234,14 @@ def run_share(
         raise InputError(f"run_share: demand_cv must be finite in [0, 3]; got {bad_cv}.")
     timings: dict[str, float] = {}
     pb = problem
+    brand_pct = brand_percentiles(problem.brand_names, contracts, sla_percentile)
     if settings.sla_caps_in_design:
         pb = dataclasses.replace(
             problem,
             line_hours_per_week=capacity.hours_per_week,
             run_min_units=float(capacity.run_min_units),
             demand_cv=np.array([(demand_cv or {}).get(n, DEFAULT_DEMAND_CV) for n in problem.brand_names]),
-            sla_percentile=np.full(len(problem.brand_names), float(sla_percentile)),
+            sla_percentile=brand_pct,
         )
     t0 = time.perf_counter()
     design = design_network(
@@ -331,11 +340,14 @@ def run_share(
         )
         plan = plan_at(1.0)
         orders = brand_orders(weekly, plan, names_b, rank[served], cvs, drive_days, slas)
-        min_runs = runs_for_slas(orders, line, peak_weeks, sla_percentile, capacity.run_min_units)
+        min_runs = runs_for_slas(
+            orders, line, peak_weeks, float(max(brand_pct[b] for b in served)), capacity.run_min_units
+        )
         if min_runs.any():
             plan = plan_at(1.0, min_runs)
             orders = brand_orders(weekly, plan, names_b, rank[served], cvs, drive_days, slas)
-        caps, cap, pct_days = site_caps(orders, line, peak_weeks, sla_percentile)
+        site_pct = float(max(brand_pct[b] for b in served))  # the strictest contract served here
+        caps, cap, pct_days = site_caps(orders, line, peak_weeks, site_pct)
         if cap < 1.0:
             plan = plan_at(cap, min_runs)
             orders = brand_orders(weekly, plan, names_b, rank[served], cvs, drive_days, slas)
@@ -351,6 +363,7 @@ def run_share(
             percentile=sla_percentile,
             replications=replications,
             seed=seed + int(i),
+            brand_percentiles=[float(brand_pct[b]) for b in served],
         )
         service_tables.append(svc.table)
         extra = [float(pb.offshore_landed_per_unit[b] - pb.unit_cost_per_unit[b]) for b in served]
@@ -395,7 +408,7 @@ def run_share(
                     float(row["fill_rate"]),
                     float(row["on_time_rate"]),
                     float(row["on_time_rate_ci"]),
-                    float(sla_percentile),
+                    float(row["percentile"]),
                     float(row["sla_days"]),
                     bool(row["sla_met"]),
                     float(caps[k]),

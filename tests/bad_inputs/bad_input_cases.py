@@ -1001,6 +1001,18 @@ ISSUE_26_CASES: list[CliCase] = [
         "share-sim-weeks-zero", lambda t, k: _share(t, k, "[share]\nsim_weeks = 0\n"), 2, ("share.sim_weeks", ">= 1")
     ),
     CliCase(
+        "share-coalition-max-nodes-zero",
+        lambda t, k: _share(t, k, "[share]\ncoalition_max_nodes = 0\n"),
+        2,
+        ("share.coalition_max_nodes", ">= 1"),
+    ),
+    CliCase(
+        "share-coalition-max-nodes-float",
+        lambda t, k: _share(t, k, "[share]\ncoalition_max_nodes = 2.5\n"),
+        2,
+        ("share.coalition_max_nodes", "an integer"),
+    ),
+    CliCase(
         "share-sla-caps-in-design-string",
         lambda t, k: _share(t, k, '[share]\nsla_caps_in_design = "yes"\n'),
         2,
@@ -1365,6 +1377,21 @@ ISSUE_24_CASES: list[CliCase] = [
         _contract('brand = "A"\npriority_fee_per_yr = -100\n'),
         2,
         ("contracts[0].priority_fee_per_yr", ">= 0"),
+    ),
+    *(
+        CliCase(
+            f"contract-sla-percentile-{name}",
+            _contract(f'brand = "A"\nsla_percentile = {v}\n'),
+            2,
+            ("contracts[0].sla_percentile", why),
+        )
+        for name, v, why in (
+            ("100", "100", "[50, 100)"),
+            ("low", "20", "[50, 100)"),
+            ("nan", "nan", "nan"),
+            ("negative", "-95", "[50, 100)"),
+            ("text", '"p95"', "a number"),
+        )
     ),
     CliCase("contract-unknown-brand", _contract('brand = "Z"\n'), 2, ("contracts[0].brand", "unknown brand 'Z'")),
     CliCase("contract-empty-table", _contract(""), 2, ("contracts[0]", "missing key 'brand'")),
