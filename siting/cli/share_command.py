@@ -145,6 +145,15 @@ def share(
             show_default=False,
         ),
     ] = None,
+    scenarios: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Demand scenarios: choose among candidate designs by SAA and write their regret to "
+            "scenarios.csv (share.scenarios) [0].",
+            show_default=False,
+        ),
+    ] = None,
     no_map: Annotated[bool, typer.Option("--no-map", help="Do not write map.html.")] = False,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
@@ -163,6 +172,7 @@ def share(
         demand_cv=demand_cv,
         sla_percentile=sla_percentile,
         sla_caps_in_design=sla_caps_in_design,
+        scenarios=scenarios,
     )
     _print(study, label)
     log.info("wrote %d files to %s", len(written), written[-1].parent)

@@ -67,6 +67,9 @@ class ShareStudy:
     hours : pandas.DataFrame
         Machine-hours per week per open site, process and season: used (or held for a reservation),
         regular hours at ``max_utilisation``, flexible hours and utilisation of the regular hours.
+    scenarios : pandas.DataFrame
+        With ``share.scenarios`` > 0: each candidate design's mean cost and regret over the demand
+        scenarios and the SAA choice (:func:`siting.share.scenarios.regret_table`); else empty.
     peak_season : str
     timings_s : dict
     """
@@ -85,6 +88,7 @@ class ShareStudy:
     service: pd.DataFrame = field(default_factory=pd.DataFrame)
     contracts: pd.DataFrame = field(default_factory=pd.DataFrame)
     hours: pd.DataFrame = field(default_factory=pd.DataFrame)
+    scenarios: pd.DataFrame = field(default_factory=pd.DataFrame)
     timings_s: dict[str, float] = field(default_factory=dict)
 
     def coalitions(self) -> pd.DataFrame:
@@ -126,6 +130,15 @@ class ShareStudy:
             "core_slack_note": "slack = a coalition's cost lower bound (solver bound) - its members' Shapley shares; "
             ">= 0 for every coalition means no group of brands would pay less on its own (coalitions.csv)",
             "peak_season": self.peak_season,
+            "scenarios": (
+                None
+                if self.scenarios.empty
+                else {
+                    "saa_choice": str(self.scenarios.loc[self.scenarios["saa_choice"], "design"].iloc[0]),
+                    "note": "scenarios.csv: each candidate design's mean cost and regret per year over the "
+                    "demand scenarios (SAA over candidate designs, not the two-stage extensive form)",
+                }
+            ),
             "peak_utilization": {
                 str(s): float(u) for s, u in self.utilization.groupby("site_id")["utilization"].max().items()
             },
@@ -252,6 +265,11 @@ def run_share(
         group_cost_tolerance_per_unit=settings.group_cost_tolerance_per_unit,
     )
     timings["design_s"] = time.perf_counter() - t0
+    scenario_table = pd.DataFrame()
+    if settings.scenarios > 0:
+        t0 = time.perf_counter()
+        scenario_table = _scenario_table(pb, settings)
+        timings["scenarios_s"] = time.perf_counter() - t0
     if backlog == "refuse":
         _refuse_design_backlog(pb, design)
     log.info(
@@ -498,8 +516,34 @@ def run_share(
         service=pd.concat(service_tables, ignore_index=True) if service_tables else pd.DataFrame(),
         contracts=contract_table,
         hours=hours_table(pb, design),
+        scenarios=scenario_table,
         timings_s=timings,
     )
+
+
+def _scenario_table(pb: ShareProblem, settings: ShareSettings) -> pd.DataFrame:
+    """SAA over ``settings.scenarios`` seeded demand draws: the regret table (``scenarios.csv``)."""
+    from siting.share.scenarios import draw_demand_factors, regret_table, saa_design
+
+    try:
+        factors = draw_demand_factors(
+            len(pb.brand_names),
+            len(pb.season_names),
+            settings.scenarios,
+            cv=settings.scenario_cv,
+            correlation=settings.season_correlation,
+            seed=settings.scenario_seed,
+        )
+    except InputError as exc:
+        raise InputError(f"share.scenario_cv / share.season_correlation: {exc}") from None
+    study = saa_design(pb, factors, time_limit_s=settings.time_limit_s, mip_gap=settings.mip_gap)
+    log.info(
+        "%d demand scenarios: %d candidate designs, SAA chose %r",
+        settings.scenarios,
+        len(study.names),
+        study.names[study.chosen],
+    )
+    return regret_table(pb, study)
 
 
 def _refuse_design_backlog(pb: ShareProblem, design: DesignResult, tolerance_units: float = 0.5) -> None:

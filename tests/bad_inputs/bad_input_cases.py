@@ -211,6 +211,8 @@ CLI_CASES: list[CliCase] = [
     # ---- siting share: options of the lead-time promise
     CliCase("share-demand-cv-negative", lambda t, k: ["share", "--demand-cv", "-0.1"], 2, ("--demand-cv",)),
     CliCase("share-demand-cv-nan", lambda t, k: ["share", "--demand-cv", "nan"], 2, ("--demand-cv",)),
+    CliCase("share-scenarios-negative", lambda t, k: ["share", "--scenarios", "-1"], 2, ("--scenarios",)),
+    CliCase("share-scenarios-text", lambda t, k: ["share", "--scenarios", "ten"], 2, ("--scenarios",)),
     CliCase("share-sla-percentile-100", lambda t, k: ["share", "--sla-percentile", "100"], 2, ("--sla-percentile",)),
     CliCase("share-backlog-unknown", lambda t, k: ["share", "--backlog", "ignore"], 2, ("--backlog", "ignore")),
     # ---- stores layer: files that cannot be read
@@ -999,6 +1001,18 @@ ISSUE_26_CASES: list[CliCase] = [
     ),
     CliCase(
         "share-sim-weeks-zero", lambda t, k: _share(t, k, "[share]\nsim_weeks = 0\n"), 2, ("share.sim_weeks", ">= 1")
+    ),
+    *(
+        CliCase(f"share-{name}", lambda t, k, body=body: _share(t, k, f"[share]\n{body}\n"), 2, words)
+        for name, body, words in (
+            ("scenarios-negative", "scenarios = -2", ("share.scenarios", ">= 0")),
+            ("scenarios-float", "scenarios = 2.5", ("share.scenarios", "an integer")),
+            ("scenario-cv-negative", "scenario_cv = -0.1", ("share.scenario_cv", ">= 0")),
+            ("scenario-cv-nan", "scenario_cv = nan", ("share.scenario_cv", "nan")),
+            ("season-correlation-high", "season_correlation = 1.5", ("share.season_correlation", "[-1, 1]")),
+            ("season-correlation-inf", "season_correlation = -inf", ("share.season_correlation", "inf")),
+            ("scenario-seed-text", 'scenario_seed = "x"', ("share.scenario_seed", "an integer")),
+        )
     ),
     CliCase(
         "share-coalition-max-nodes-zero",
