@@ -316,8 +316,16 @@ def run_share(
         site = pb.site_ids[i]
         minutes_per_unit = capacity.hours_per_week * 60.0 / level_cap
 
+        proc_min = _process_minutes(pb, design, int(i), served)
+
         def plan_at(
-            cap: float, min_runs=None, served=served, by_brand=by_brand, mpu=minutes_per_unit, site=site
+            cap: float,
+            min_runs=None,
+            served=served,
+            by_brand=by_brand,
+            mpu=minutes_per_unit,
+            site=site,
+            proc_min=proc_min,
         ) -> WeeklyPlan:
             try:
                 return plan_weeks(
@@ -333,6 +341,7 @@ def run_share(
                     holding_per_unit_week=settings.holding_cost_per_unit_week,
                     max_utilisation=cap,
                     min_runs_per_week=min_runs,
+                    process_minutes=proc_min,
                 )
             except InfeasibleError as exc:
                 prio = ", ".join(repr(pb.brand_names[b]) for b in served if rank[b] == 0)
@@ -518,6 +527,23 @@ def run_share(
         hours=hours_table(pb, design),
         scenarios=scenario_table,
         timings_s=timings,
+    )
+
+
+def _process_minutes(pb: ShareProblem, design: DesignResult, i: int, served: Sequence[int]):
+    """With ``[[routings]]``: machine-minutes per unit and per run of the served brands on each process and
+    each process's machine-minutes a week at site ``i``'s level (regular + flexible hours), for the
+    weekly plan; None without routings (one line in units, as before)."""
+    if pb.process_names == ("any",):
+        return None
+    lvl = design.level[i]
+    week = (np.asarray(pb.process_hours_per_week, dtype=float)[lvl] + np.asarray(pb.flex_hours_per_week)[lvl]) * 60.0
+    used = week > 0
+    rows = list(served)
+    return (
+        np.asarray(pb.hours_per_unit, dtype=float)[rows][:, used] * 60.0,
+        np.asarray(pb.changeover_hours, dtype=float)[rows][:, used] * 60.0,
+        week[used],
     )
 
 
