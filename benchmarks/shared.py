@@ -16,7 +16,7 @@ design by sample average approximation over the candidate designs (the mean-dema
 scenario's optimum) and prints each candidate's mean cost and mean / p90 / max regret per year, and
 the share of scenarios in which each priority brand's SLA is met.
 
-Run: python benchmarks/shared.py [--seed 0] [--time-limit 120] [--gap 0.001] [--terms] [--scenarios 10]
+Run: python benchmarks/shared.py [--seed 0] [--time-limit 120] [--gap 0.001] [--terms] [--sla-caps] [--scenarios 10]
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from siting.network import od_time_length
 from siting.share.design import design_network
 from siting.share.problem import ShareProblem
 from siting.share.scenarios import draw_demand_factors, saa_design
+from siting.share.service import DEFAULT_DEMAND_CV
 
 N_SITES, N_STORES, N_BRANDS = 20, 500, 5
 KINDS = ("priority", "standard", "standard", "overflow", "overflow")
@@ -124,6 +125,9 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=120.0)
     ap.add_argument("--gap", type=float, default=1e-3)
     ap.add_argument("--terms", action="store_true", help="machine-hours, overtime, pre-build and contracts")
+    ap.add_argument(
+        "--sla-caps", action="store_true", help="lane-class SLA rows in the design (80 h lines, demand CV 0.25)"
+    )
     ap.add_argument("--scenarios", type=int, default=0, help="demand scenarios: SAA choice and regret table")
     ap.add_argument("--cv", type=float, default=0.25, help="CV of each brand's season demand factor")
     ap.add_argument("--correlation", type=float, default=0.5, help="correlation between brands' factors")
@@ -132,9 +136,14 @@ def main() -> None:
     pb = problem(args.seed)
     if args.terms:
         pb = with_terms(pb, args.seed)
+    if args.sla_caps:
+        pb = dataclasses.replace(
+            pb, line_hours_per_week=80.0, run_min_units=50.0, demand_cv=np.full(N_BRANDS, DEFAULT_DEMAND_CV)
+        )
     print(
         f"instance: {N_SITES} sites x {N_STORES} stores x {N_BRANDS} brands x 4 seasons"
-        f"{' + hours, overtime, pre-build, contracts' if args.terms else ''} "
+        f"{' + hours, overtime, pre-build, contracts' if args.terms else ''}"
+        f"{' + SLA caps in the design' if args.sla_caps else ''} "
         f"(built in {time.perf_counter() - t0:.1f} s; seed {args.seed}; money per year)"
     )
     if args.scenarios:

@@ -26,6 +26,7 @@ SHARE_OUTPUTS = (
     "coalitions.csv",
     "contracts.csv",
     "hours.csv",
+    "scenarios.csv",
     "excluded.csv",
     "utilization.png",
     "summary.json",
@@ -70,6 +71,8 @@ def run_share(
     backlog: str = "cost",
     demand_cv: float | None = None,
     sla_percentile: float = 95.0,
+    sla_caps_in_design: bool | None = None,
+    scenarios: int | None = None,
 ) -> tuple[Any, list[Path], str]:
     """Run a shared-network study and write its run folder; return the study, the files written and the demo label.
 
@@ -91,6 +94,11 @@ def run_share(
         Week-to-week coefficient of variation of every brand's demand (default 0.25).
     sla_percentile : float
         Percentile at which the lane classes' SLAs are promised.
+    sla_caps_in_design : bool, optional
+        Overrides ``share.sla_caps_in_design`` (the design MILP's SLA rows).
+    scenarios : int, optional
+        Overrides ``share.scenarios``: demand scenarios for the SAA regret table (``scenarios.csv``,
+        written only when > 0).
     """
     from siting.app.options import rank_options
     from siting.app.runinfo import run_record, to_jsonable, write_run
@@ -109,11 +117,16 @@ def run_share(
     # [rank] checked as for `siting rank`: mode, travel times and max_snap_distance_m of the network stage
     options = rank_options(scenario, load_products=False)
     settings = spec.settings
-    if priority_rule is not None or time_limit_s is not None:
+    if scenarios is not None and scenarios < 0:
+        raise InputError(f"--scenarios must be >= 0 (0: no demand scenarios), got {scenarios}.")
+    overrides = (priority_rule, time_limit_s, sla_caps_in_design, scenarios)
+    if any(v is not None for v in overrides):
         settings = dataclasses.replace(
             settings,
             **({"priority_rule": priority_rule} if priority_rule is not None else {}),
             **({"time_limit_s": time_limit_s} if time_limit_s is not None else {}),
+            **({"sla_caps_in_design": sla_caps_in_design} if sla_caps_in_design is not None else {}),
+            **({"scenarios": int(scenarios)} if scenarios is not None else {}),
         )
     # checked before any computation; written to a staged folder that replaces --out only when complete
     final = check_out_folder(Path(out if out is not None else (scenario.outputs.dir or "share")))
@@ -145,11 +158,17 @@ def run_share(
             _write_table(study.coalitions(), target / "coalitions.csv"),
             _write_table(study.contracts, target / "contracts.csv"),
             _write_table(study.hours, target / "hours.csv"),
+            *([_write_table(study.scenarios, target / "scenarios.csv")] if len(study.scenarios) else []),
             _write_table(layers.excluded, target / "excluded.csv"),
         ]
         title = "siting: shared microfactory network" + (" (ILLUSTRATIVE demo)" if label else "")
         written.append(utilization_png(study.utilization, target / "utilization.png", title=title))
-        summary = {**study.summary(), "label": label or None, "priority_rule": settings.priority_rule}
+        summary = {
+            **study.summary(),
+            "label": label or None,
+            "priority_rule": settings.priority_rule,
+            "sla_caps_in_design": settings.sla_caps_in_design,
+        }
         write_text(json.dumps(to_jsonable(summary), indent=2, ensure_ascii=False) + "\n", target / "summary.json")
         written.append(target / "summary.json")
         if not no_map:

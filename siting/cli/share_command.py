@@ -136,6 +136,24 @@ def share(
     sla_percentile: Annotated[
         float, typer.Option(min=50.0, max=99.9, help="Percentile at which lane-class SLAs are promised.")
     ] = 95.0,
+    sla_caps_in_design: Annotated[
+        bool | None,
+        typer.Option(
+            "--sla-caps-in-design/--no-sla-caps-in-design",
+            help="Cap each lane class's hours per site and season in the design where its SLA holds "
+            "(share.sla_caps_in_design) [off].",
+            show_default=False,
+        ),
+    ] = None,
+    scenarios: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Demand scenarios: choose among candidate designs by SAA and write their regret to "
+            "scenarios.csv (share.scenarios) [0].",
+            show_default=False,
+        ),
+    ] = None,
     no_map: Annotated[bool, typer.Option("--no-map", help="Do not write map.html.")] = False,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
@@ -153,6 +171,8 @@ def share(
         backlog=backlog.value,
         demand_cv=demand_cv,
         sla_percentile=sla_percentile,
+        sla_caps_in_design=sla_caps_in_design,
+        scenarios=scenarios,
     )
     _print(study, label)
     log.info("wrote %d files to %s", len(written), written[-1].parent)

@@ -176,6 +176,11 @@ def _check_settings(spec: ShareSpec) -> None:
         raise SchemaError("share.mip_gap", f"must be in [0, 1) (a share of the optimum), got {st.mip_gap:g}")
     _at_least("share.shapley_samples", st.shapley_samples, 1)
     _at_least("share.sim_weeks", st.sim_weeks, 1)
+    _at_least("share.coalition_max_nodes", st.coalition_max_nodes, 1)
+    _at_least("share.scenarios", st.scenarios, 0, fix="0 runs no demand scenarios")
+    _at_least("share.scenario_cv", st.scenario_cv, 0.0)
+    if not -1 <= st.season_correlation <= 1:
+        raise SchemaError("share.season_correlation", f"must be in [-1, 1], got {st.season_correlation:g}")
     _at_least("share.group_time_tolerance_s", st.group_time_tolerance_s, 0.0, fix="0 merges only identical stores")
     _at_least(
         "share.group_cost_tolerance_per_unit",

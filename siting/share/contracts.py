@@ -14,6 +14,7 @@ from siting.config.schema import SchemaError
 __all__ = [
     "Routing",
     "Contract",
+    "brand_percentiles",
     "check_terms",
     "problem_terms",
     "contracts_table",
@@ -70,6 +71,9 @@ class Contract:
     penalty_per_late_unit : float, optional
         Paid to the brand per unit delivered after the SLA, and the cost per unit of its demand the
         design leaves unmade (backlog); without it a priority brand's demand must be made.
+    sla_percentile : float, optional
+        Percentile at which the brand's lead time is promised, in [50, 100) (default the run's
+        ``--sla-percentile``): its ``sla_met`` and promised lead time are judged there.
     """
 
     brand: str
@@ -78,6 +82,7 @@ class Contract:
     spot_rate_per_hour: float = 0.0
     priority_fee_per_yr: float = 0.0
     penalty_per_late_unit: float | None = None
+    sla_percentile: float | None = None
 
 
 def _non_negative(path: str, value: float, who: str) -> None:
@@ -177,6 +182,8 @@ def check_terms(spec: Any) -> None:
             _non_negative(f"{at}.{key}", getattr(c, key), who)
         if c.penalty_per_late_unit is not None:
             _non_negative(f"{at}.penalty_per_late_unit", c.penalty_per_late_unit, who)
+        if c.sla_percentile is not None and not (np.isfinite(c.sla_percentile) and 50 <= c.sla_percentile < 100):
+            raise SchemaError(f"{at}.sla_percentile", f"{who}must be in [50, 100), got {c.sla_percentile:g}")
 
 
 def problem_terms(spec: Any) -> dict[str, Any]:
@@ -293,7 +300,7 @@ def contracts_table(
     lane_names : mapping, optional
         Kind -> lane class name.
     percentile : float
-        The contract percentile of the run.
+        The run's contract percentile (a contract's own ``sla_percentile`` wins).
 
     Returns
     -------
@@ -344,7 +351,7 @@ def contracts_table(
                 "priority_fee_per_yr": c.priority_fee_per_yr,
                 "paid_per_yr": reserved_cost + spot * c.spot_rate_per_hour + c.priority_fee_per_yr,
                 "sla_days": sla,
-                "sla_percentile": float(percentile),
+                "sla_percentile": float(c.sla_percentile if c.sla_percentile is not None else percentile),
                 "p95_days_promised": float(worst["p95_days"]) if worst is not None else np.nan,
                 "p95_days_promised_ci": float(worst["p95_days_ci"]) if worst is not None else np.nan,
                 "pct_days_promised": float(mine["contract_pct_days"].max()) if len(mine) else np.nan,
@@ -357,3 +364,9 @@ def contracts_table(
             }
         )
     return pd.DataFrame(rows, columns=CONTRACT_COLUMNS)
+
+
+def brand_percentiles(brand_names: Sequence[str], contracts: Sequence[Contract], default: float) -> np.ndarray:
+    """Each brand's contract percentile: its contract's ``sla_percentile``, else ``default``, shape (B,)."""
+    own = {c.brand: c.sla_percentile for c in contracts if c.sla_percentile is not None}
+    return np.array([float(own.get(n, default)) for n in brand_names])

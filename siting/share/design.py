@@ -11,7 +11,8 @@ import numpy as np
 from siting.errors import InfeasibleError, InputError
 from siting.milp import MilpSolution, Model, status_words
 from siting.share.grouping import demand_groups as _groups
-from siting.share.problem import ShareProblem
+from siting.share.problem import KINDS, ShareProblem
+from siting.share.slacaps import SlaCaps, design_caps
 
 __all__ = ["DesignResult", "design_network"]
 
@@ -68,6 +69,11 @@ class DesignResult:
         Where each brand's reserved hours are held.
     carry_cost_by_brand_per_yr : ndarray, shape (B,)
         Carry-over cost of each brand's pre-built stock.
+    sla_cap_hours_per_week : ndarray, shape (n, P, T, 3)
+        Most machine-hours a week the lane classes up to k (priority; priority + standard, at the
+        design's own priority hours; all) may load at each open site's level, per process and season
+        (the design's SLA rows, :func:`siting.share.slacaps.design_caps`; the level's full hours where
+        no row binds; 0 for a closed site).
     """
 
     brands: tuple[int, ...]
@@ -90,6 +96,7 @@ class DesignResult:
     flex_hours_per_week: np.ndarray = field(default_factory=_empty)
     reserved_hours_per_week: np.ndarray = field(default_factory=_empty)
     carry_cost_by_brand_per_yr: np.ndarray = field(default_factory=_empty)
+    sla_cap_hours_per_week: np.ndarray = field(default_factory=_empty)
 
     @property
     def total_per_yr(self) -> float:
@@ -115,6 +122,7 @@ class _Model:
     carry: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), dtype=int))  # (C, 3) pair, made, sold
     backlog_groups: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     reserve_keys: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=int))  # (R, 2) brand, process
+    caps: SlaCaps | None = None  # the coalition's SLA rows
 
 
 def _build(pb: ShareProblem, brands: Sequence[int], time_tol_s: float, cost_tol_per_unit: float) -> _Model:
@@ -274,10 +282,56 @@ def _build(pb: ShareProblem, brands: Sequence[int], time_tol_s: float, cost_tol_
         hi=0.0,
         n=n * n_proc * t_count,
     )
+    caps = _sla_rows(milp, pb, brands, y, load_rows, load_cols, load_vals, group_brand[gi], group_brand[gi[ck]])
     # one level per site: sum_l y[i,l] <= 1
     il = np.repeat(np.arange(n), lv)
     milp.add_rows("one_level", il, y, 1.0, hi=1.0, n=n)
-    return _Model(milp, n_y, pairs, off_groups, demand, members, group_of, slack_per_yr, carry, wait_groups, keys)
+    return _Model(milp, n_y, pairs, off_groups, demand, members, group_of, slack_per_yr, carry, wait_groups, keys, caps)
+
+
+def _sla_rows(milp, pb, brands, y, load_rows, load_cols, load_vals, x_brand, c_brand) -> SlaCaps:
+    """Lane-class SLA rows (:func:`siting.share.slacaps.design_caps`), per site, level, process and season:
+    priority hours <= cap x the level's hours; standard + priority hours + alpha x priority hours <= beta x
+    the level's hours along each chord; no hours of a class shut out at a level. A row of level l holds
+    when l is open: another level l2 contributes the most the left side can reach there (one level per
+    site). Reservations held idle and flexible hours do not count (the queue is judged on regular hours)."""
+    caps = design_caps(pb, brands)
+    hours = np.asarray(pb.process_hours_per_week, dtype=float)  # (L, P)
+    lv = hours.shape[0]
+    t_count = len(pb.season_names)
+    rank = np.array([KINDS.index(k) for k in pb.brand_kind])
+    col_rank = rank[np.concatenate([np.repeat(x_brand, t_count), c_brand])]
+    rows, cols, vals = [], [], []
+    count = 0
+
+    def add(i, t, q, weight, rhs_share) -> None:
+        nonlocal count
+        mine = (weight > 0) & (load_rows[q] == i * t_count + t)
+        if not mine.any():
+            return
+        rows.extend([np.full(int(mine.sum()), count), np.full(lv, count)])
+        cols.extend([load_cols[q][mine], y[i * lv + np.arange(lv)]])
+        vals.extend([load_vals[q][mine] * weight[mine], -rhs_share * hours[:, q]])
+        count += 1
+
+    prio = (col_rank == 0).astype(float)
+    std = (col_rank == 1).astype(float)
+    for i, lvl, q, t in np.argwhere(np.isfinite(caps.priority) | np.isnan(caps.priority)):
+        share = np.full(lv, 1.0)  # other levels: the most priority hours can be
+        share[lvl] = np.nan_to_num(caps.priority[i, lvl, q, t], nan=0.0)
+        add(i, t, q, prio, share)
+    for i, lvl, q, t in np.argwhere(caps.standard_shut):
+        share = np.full(lv, 1.0)
+        share[lvl] = 0.0
+        add(i, t, q, std, share)
+    for i, lvl, q, t, c in np.argwhere(np.isfinite(caps.beta)):
+        alpha = caps.alpha[i, lvl, q, t, c]
+        share = np.full(lv, 1.0 + alpha)  # sigma_1 + alpha sigma_0 <= 1 + alpha at any other level
+        share[lvl] = caps.beta[i, lvl, q, t, c]
+        add(i, t, q, std + (1.0 + alpha) * prio, share)
+    if count:
+        milp.add_rows("sla_caps", np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), hi=0.0, n=count)
+    return caps
 
 
 def _solve(
@@ -288,13 +342,20 @@ def _solve(
     time_limit_s: float,
     gap: float,
     start: np.ndarray | None = None,
+    options: dict | None = None,
 ) -> MilpSolution:
     """The MILP (``integer``) or its LP relaxation, optionally with every site's level fixed to ``y_fixed``."""
     lb, ub = model.milp.bounds()
     if y_fixed is not None:
         lb[: model.n_y] = ub[: model.n_y] = y_fixed
     return model.milp.solve(
-        time_limit_s=time_limit_s, mip_gap=gap, start=start, col_lower=lb, col_upper=ub, relax=not integer
+        time_limit_s=time_limit_s,
+        mip_gap=gap,
+        start=start,
+        col_lower=lb,
+        col_upper=ub,
+        relax=not integer,
+        options=options,
     )
 
 
@@ -336,6 +397,7 @@ def design_network(
     start_levels: np.ndarray | None = None,
     group_time_tolerance_s: float = 0.0,
     group_cost_tolerance_per_unit: float = 0.0,
+    max_nodes: int | None = None,
 ) -> DesignResult:
     """Open sites and allocate each brand's seasonal demand: a multi-period capacitated fixed-charge MILP.
 
@@ -367,6 +429,10 @@ def design_network(
         priced at its members' demand-weighted mean; 0 merges only identical stores. The costs,
         flows and lead times returned are each store's own (exact for the design chosen); the only
         approximation is that a group's stores share their sites in the same shares.
+    max_nodes : int, optional
+        Branch-and-bound nodes HiGHS may explore (``mip_max_nodes``): a limit on work, not on wall
+        clock, so a solve it stops returns the same design and bound however busy the machine is
+        (HiGHS runs on one thread here); the time limit stays as a safety net.
 
     Returns
     -------
@@ -396,8 +462,13 @@ def design_network(
         if known.x is not None and known.reason == "optimal" and known.objective < start_cost:
             start, start_cost = known.x, known.objective
     left = time_limit_s - (time.perf_counter() - t0)
-    sol = _solve(model, integer=True, y_fixed=None, time_limit_s=left, gap=mip_gap, start=start)
+    if max_nodes is not None and not (isinstance(max_nodes, int | np.integer) and max_nodes >= 1):
+        raise InputError(f"design_network: max_nodes must be an integer >= 1, got {max_nodes!r}.")
+    work = {"mip_max_nodes": int(max_nodes)} if max_nodes is not None else None
+    sol = _solve(model, integer=True, y_fixed=None, time_limit_s=left, gap=mip_gap, start=start, options=work)
     status, x, bound = sol.reason, sol.x, sol.bound
+    if max_nodes is not None and status == "other":
+        status = "node limit"  # HiGHS reports mip_max_nodes as a solution limit
     bound = max(bound, lp_bound) if np.isfinite(bound) else lp_bound  # the best bound known
     if x is None:
         if status == "infeasible":
@@ -431,13 +502,16 @@ def _infeasible_words(pb: ShareProblem, brands: Sequence[int]) -> str:
         what.append("the demand of priority brand(s) " + ", ".join(repr(n) for n in must) + " (never offshore)")
     if reserved.sum() > 0:
         what.append("the reserved hours of [[contracts]] (" + "; ".join(held) + ")")
+    if pb.line_hours_per_week is not None:
+        what.append("the lane classes' SLA caps on each site's hours (share.sla_caps_in_design)")
     return (
         "the shared-network design found no feasible solution: "
         + (" plus ".join(what) or "the demand that must be made locally")
         + " exceed what the sites can make in their hours (site_capacity.levels_units_per_week, or "
         "process_hours_per_week with [[routings]], x max_utilisation, plus flex_hours_per_week); raise the "
         "capacity levels, hours or max_utilisation, add flexible hours, lower the reservations, or give a "
-        "priority brand's contract a penalty_per_late_unit so its unmade demand is costed as backlog."
+        "priority brand's contract a penalty_per_late_unit so its unmade demand is costed as backlog"
+        + ("; or relax the SLAs or set share.sla_caps_in_design = false." if pb.line_hours_per_week else ".")
     )
 
 
@@ -492,6 +566,21 @@ def _result(pb, model, brands, x, bound, status, runtime, start_cost) -> DesignR
     regular = np.zeros((n, n_proc))
     regular[opened] = np.asarray(pb.process_hours_per_week, dtype=float)[level[opened]] * pb.max_utilisation
     flex = np.maximum(used - regular[:, :, None], 0.0)
+    full = np.zeros((n, n_proc))
+    full[opened] = np.asarray(pb.process_hours_per_week, dtype=float)[level[opened]]
+    cap_h = np.zeros((n, n_proc, t_count, 3))
+    cap_h[opened] = full[opened][:, :, None, None]
+    if model.caps is not None:
+        rank = np.array([KINDS.index(k) for k in pb.brand_kind])
+        o, lo = np.flatnonzero(opened), level[opened]
+        fo = full[opened][:, :, None]  # (o, P, 1)
+        sigma0 = load[opened][:, rank == 0].sum(axis=1) / np.maximum(fo, 1e-12)  # (o, P, T)
+        c0 = model.caps.priority[o, lo]
+        c1 = SlaCaps(
+            model.caps.priority[o, lo], model.caps.alpha[o, lo], model.caps.beta[o, lo], model.caps.standard_shut[o, lo]
+        ).standard_cap(sigma0)
+        cap_h[opened, :, :, 0] = np.minimum(np.nan_to_num(c0, nan=0.0), 1.0) * fo
+        cap_h[opened, :, :, 1] = np.minimum(c1, 1.0) * fo
     age = np.maximum(tt[None, :] - tt[:, None], 0)  # seasons a unit made in s waits until s2
     carry_units = carried * (age > 0)[None, None]
     cost = {
@@ -530,6 +619,7 @@ def _result(pb, model, brands, x, bound, status, runtime, start_cost) -> DesignR
         hours_per_week=used,
         flex_hours_per_week=flex,
         reserved_hours_per_week=held,
+        sla_cap_hours_per_week=cap_h,
         carry_cost_by_brand_per_yr=np.array(
             [
                 np.einsum("nmst,st->", carried[:, brand_of == b], age) * pb.carry_cost_per_unit_season[b]

@@ -43,6 +43,11 @@ def site_units_per_week(pb: ShareProblem, design: DesignResult, i: int, made: np
     return float((hours[used] / per_unit[used]).min())
 
 
+def _caps(design: DesignResult, i: int, q: int, t: int, full: float) -> tuple[float, float]:
+    caps = design.sla_cap_hours_per_week
+    return (full, full) if caps.size == 0 else (caps[i, q, t, 0], caps[i, q, t, 1])
+
+
 HOURS_COLUMNS = [
     "site_id",
     "process",
@@ -51,6 +56,8 @@ HOURS_COLUMNS = [
     "regular_hours_per_week",
     "flex_hours_per_week",
     "utilisation_hours",
+    "priority_cap_hours_per_week",
+    "priority_standard_cap_hours_per_week",
 ]
 
 
@@ -60,6 +67,9 @@ def hours_table(pb: ShareProblem, design: DesignResult) -> pd.DataFrame:
     ``hours_per_week`` counts run hours, changeovers and reserved hours held idle;
     ``regular_hours_per_week`` is the level's hours x ``max_utilisation``; ``utilisation_hours`` =
     hours / the level's full regular hours (so it can exceed ``max_utilisation`` only with flex hours).
+    ``priority_cap_hours_per_week`` and ``priority_standard_cap_hours_per_week``: the most hours the
+    priority class, and the priority + standard classes, may load under the design's SLA rows (at the
+    design's own priority hours; the level's full hours where no row binds or the rows are off).
     """
     rows = []
     hours = np.asarray(pb.process_hours_per_week, dtype=float)
@@ -77,6 +87,7 @@ def hours_table(pb: ShareProblem, design: DesignResult) -> pd.DataFrame:
                         full * pb.max_utilisation,
                         float(design.flex_hours_per_week[i, q, t]),
                         used / full if full > 0 else np.nan,
+                        *(float(v) for v in _caps(design, i, q, t, full)),
                     )
                 )
     return pd.DataFrame(rows, columns=HOURS_COLUMNS)

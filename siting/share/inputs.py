@@ -166,6 +166,26 @@ class ShareSettings:
         design solve (default 30 s and 0.005, i.e. 100 m of road at the default 0.05 per unit-km;
         modelling choices, not measurements); 0 and 0 merge only identical stores. Reported costs and
         lead times are each store's own.
+    coalition_max_nodes : int
+        Branch-and-bound nodes each coalition's design solve (for the cost shares) may explore: a
+        limit on work, so the shares do not depend on how busy the machine is; its time limit is
+        ``COALITION_TIME_FACTOR`` x ``time_limit_s``, only a safety net (default 1000; the demo's six
+        coalitions reach their gap within 100).
+    scenarios : int
+        Demand scenarios to choose the design on by sample average approximation (0: none);
+        ``scenarios.csv`` then holds each candidate design's mean cost, regret and the share of
+        scenarios in which each priority brand's SLA is met (:func:`siting.share.scenarios.saa_design`).
+    scenario_seed : int
+        Seed of the scenario draws.
+    scenario_cv : float
+        Coefficient of variation of each brand's season demand across scenarios (default 0.2, the
+        default of :func:`siting.share.scenarios.draw_demand_factors`; a modelling choice).
+    season_correlation : float
+        Correlation between the brands' demand factors in a season, in [-1, 1].
+    sla_caps_in_design : bool
+        Cap each lane class's hours per site, level, process and season in the design MILP where its
+        SLA holds at the contract percentile (:func:`siting.share.slacaps.design_caps`, a worst case
+        over the class mix); default false: only the weekly plans are held to the SLA caps.
     """
 
     priority_rule: Literal["strict", "reserved"] = "strict"
@@ -178,6 +198,12 @@ class ShareSettings:
     sim_weeks: int = 52
     group_time_tolerance_s: float = 30.0
     group_cost_tolerance_per_unit: float = 0.005
+    coalition_max_nodes: int = 1000
+    scenarios: int = 0
+    scenario_seed: int = 0
+    scenario_cv: float = 0.2
+    season_correlation: float = 0.0
+    sla_caps_in_design: bool = False
 
 
 @dataclass(frozen=True)

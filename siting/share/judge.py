@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -72,7 +73,7 @@ def _ci(samples: np.ndarray, confidence: float) -> tuple[float, float]:
 
 def judge_table(
     sim: OrderSim,
-    groups: Sequence[tuple[str, str, str, Sequence[int], float]],
+    groups: Sequence[tuple[Any, ...]],
     *,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
@@ -87,8 +88,9 @@ def judge_table(
     Parameters
     ----------
     sim : OrderSim
-    groups : sequence of (level, key, site_id, brand indices, sla_days)
-        E.g. ``("brand", "Aurora", site, [0], 5.0)`` or ``("lane_class", "priority", site, [0, 3], 5.0)``.
+    groups : sequence of (level, key, site_id, brand indices, sla_days[, percentile])
+        E.g. ``("brand", "Aurora", site, [0], 5.0)`` or ``("lane_class", "priority", site, [0, 3], 5.0)``;
+        a sixth element judges that group at its own contract percentile (default ``sim.percentile``).
     confidence : float
 
     Returns
@@ -97,8 +99,10 @@ def judge_table(
         Columns :data:`JUDGE_COLUMNS`; lead times in calendar days, rates 0-1.
     """
     rows = []
-    p = sim.percentile / 100.0
-    for level, key, site, members, sla in groups:
+    for group in groups:
+        level, key, site, members, sla = group[:5]
+        pct = float(group[5]) if len(group) > 5 else float(sim.percentile)
+        p = pct / 100.0
         stats = []
         for rep in range(len(sim.lead_days)):
             vals = np.concatenate([sim.lead_days[rep][i][0] for i in members])
@@ -119,7 +123,7 @@ def judge_table(
         figures = [_ci(arr[:, c], confidence) for c in range(6)]
         on_time = figures[5][0]
         rows.append(
-            [level, key, site, sim.percentile, sla]
+            [level, key, site, pct, sla]
             + [v for f in figures for v in f]
             + [bool(on_time >= p) if np.isfinite(sla) else True]
         )

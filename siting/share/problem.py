@@ -82,6 +82,18 @@ class ShareProblem:
     backlog_cost_per_unit : ndarray, shape (B,)
         Cost of a unit of demand left unmade (e.g. the contract's penalty per late unit); ``nan``
         (default) forbids backlog: a priority brand's demand must then be made.
+    line_hours_per_week : float, optional
+        Clock hours per week a site's line runs (``site_capacity.hours_per_week``). Given, the design
+        caps each lane class's load per site, level, process and season where its SLA holds
+        (:func:`siting.share.slacaps.design_caps`); None (default) leaves the SLAs to the weekly plans.
+    run_min_units : float, optional
+        Smallest run the weekly plan makes (``site_capacity.run_min_units``): for its SLA a brand may
+        be made in runs down to this size (more runs a week, a shorter wait for the next one); None:
+        runs of ``run_units`` only.
+    demand_cv : ndarray, shape (B,)
+        Week-to-week coefficient of variation of each brand's demand (default 0.25), for the caps.
+    sla_percentile : ndarray, shape (B,)
+        Percentile at which each brand's lead time is promised (default 95), for the caps.
     """
 
     site_ids: tuple[str, ...]
@@ -117,6 +129,10 @@ class ShareProblem:
     carry_cost_per_unit_season: np.ndarray | None = None
     reserved_hours_per_week: np.ndarray | None = None
     backlog_cost_per_unit: np.ndarray | None = None
+    line_hours_per_week: float | None = None
+    run_min_units: float | None = None
+    demand_cv: np.ndarray | None = None
+    sla_percentile: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n, m, b, t, lv = (
@@ -174,6 +190,8 @@ class ShareProblem:
             "carry_cost_per_unit_season": ((b,), np.zeros(b)),
             "reserved_hours_per_week": ((b, p), np.zeros((b, p))),
             "backlog_cost_per_unit": ((b,), np.full(b, np.nan)),
+            "demand_cv": ((b,), np.full(b, 0.25)),
+            "sla_percentile": ((b,), np.full(b, 95.0)),
         }
         for name, (shape, default) in defaults.items():
             value = getattr(self, name)
@@ -186,6 +204,13 @@ class ShareProblem:
             object.__setattr__(self, name, value)
         if (np.asarray(self.run_units) <= 0).any():
             raise InputError("ShareProblem.run_units: units per run must be > 0.")
+        if not ((np.asarray(self.sla_percentile) > 0) & (np.asarray(self.sla_percentile) < 100)).all():
+            raise InputError("ShareProblem.sla_percentile: each brand's percentile must be in (0, 100).")
+        if self.run_min_units is not None and not (np.isfinite(self.run_min_units) and self.run_min_units > 0):
+            raise InputError(f"ShareProblem.run_min_units: a finite number of units > 0, got {self.run_min_units}.")
+        h = self.line_hours_per_week
+        if h is not None and not (np.isfinite(h) and 0 < h <= 168):
+            raise InputError(f"ShareProblem.line_hours_per_week: clock hours in (0, 168], got {h}.")
 
     @property
     def hours_per_unit_all_in(self) -> np.ndarray:

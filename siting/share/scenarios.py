@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
+import pandas as pd
 
 from siting.errors import InputError
 from siting.share.design import DesignResult, _build, _result, _solve, design_network
@@ -18,6 +19,8 @@ __all__ = [
     "scenario_problem",
     "evaluate_design",
     "saa_design",
+    "regret_table",
+    "REGRET_COLUMNS",
 ]
 
 
@@ -278,3 +281,46 @@ def saa_design(
         chosen=int(np.argmin(cost.mean(axis=1))),
         sla_met=sla,
     )
+
+
+REGRET_COLUMNS = [
+    "design",
+    "sites_open",
+    "saa_choice",
+    "mean_cost_per_yr",
+    "mean_regret_per_yr",
+    "p90_regret_per_yr",
+    "max_regret_per_yr",
+]
+
+
+def regret_table(problem: ShareProblem, study: ScenarioStudy) -> pd.DataFrame:
+    """One row per candidate design (``scenarios.csv``): its sites, mean cost and regret per year over the
+    scenarios (mean, 90th percentile, max; ``inf`` where it cannot serve a scenario), whether SAA chose
+    it, and ``sla_met_<brand>``: the share of scenarios in which each priority brand's SLA is met.
+
+    Parameters
+    ----------
+    problem : ShareProblem
+    study : ScenarioStudy
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    prio = [b for b, k in enumerate(problem.brand_kind) if k == "priority"]
+    rows = []
+    for c, name in enumerate(study.names):
+        r = study.regret_per_yr[c]
+        row = {
+            "design": name,
+            "sites_open": ";".join(problem.site_ids[i] for i in np.flatnonzero(study.levels[c] >= 0)),
+            "saa_choice": c == study.chosen,
+            "mean_cost_per_yr": float(study.mean_cost_per_yr[c]),
+            "mean_regret_per_yr": float(r.mean()),
+            "p90_regret_per_yr": float(np.quantile(r, 0.9)) if np.isfinite(r).all() else float("inf"),
+            "max_regret_per_yr": float(r.max()),
+        }
+        row.update({f"sla_met_{problem.brand_names[b]}": float(study.sla_met[c, b]) for b in prio})
+        rows.append(row)
+    return pd.DataFrame(rows, columns=REGRET_COLUMNS + [f"sla_met_{problem.brand_names[b]}" for b in prio])

@@ -72,6 +72,7 @@ def plan_weeks(
     time_limit_s: float = 20.0,
     max_utilisation: float = 1.0,
     min_runs_per_week: np.ndarray | None = None,
+    process_minutes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> WeeklyPlan:
     """Lot sizing for one site: how many runs (of ``run_min_units``-``run_max_units`` units) of each brand per week.
 
@@ -100,6 +101,12 @@ def plan_weeks(
     min_runs_per_week : ndarray of int, shape (brands,), optional
         Fewest runs of a brand in a week with demand (e.g. so that the wait for its next run fits its
         SLA); lowered where the week's demand cannot fill that many runs of ``run_min_units``.
+    process_minutes : (ndarray (brands, P), ndarray (brands, P), ndarray (P,)), optional
+        Machine-minutes per unit and per changeover of each brand on each process, and each process's
+        machine-minutes a week (the site's ``[[routings]]`` and its level's hours): each week then
+        fits ``max_utilisation`` of every process's hours (the design's hours, not unit-equivalents),
+        and ``minutes_used`` is the busiest process's share of ``hours_per_week``. Default: one line
+        of ``minutes_per_unit`` and ``changeover_min``.
 
     Returns
     -------
@@ -115,7 +122,6 @@ def plan_weeks(
         raise InputError(f"plan_weeks: max_utilisation must be in (0, 1], got {max_utilisation}.")
     nb, nw = d.shape
     avail = hours_per_week * 60.0
-    cap = avail * max_utilisation
     k = nb * nw
     # columns: q (k), n (k, integer), inv (k), back (k); index = brand * nw + week
     q0, n0, i0, b0 = 0, k, 2 * k, 3 * k
@@ -155,17 +161,29 @@ def plan_weeks(
             lo.append(-d[b, w])
             hi.append(-d[b, w])
             r += 1
+    if process_minutes is None:
+        per_unit, per_run, avail_p = (np.full((nb, 1), minutes_per_unit), np.full((nb, 1), changeover_min), None)
+    else:
+        per_unit, per_run, avail_p = (np.asarray(v, dtype=float) for v in process_minutes)
+        if per_unit.shape != per_run.shape or per_unit.shape != (nb, len(avail_p)) or (avail_p <= 0).any():
+            raise InputError(
+                "plan_weeks: process_minutes is (per unit (brands, P), per run (brands, P), a week (P,) > 0)."
+            )
     for w in range(nw):
-        groups: list[tuple[list[int], float]] = [(list(range(nb)), cap)]
-        if rule == "reserved":
-            groups.append(([b for b in range(nb) if not prio[b]], min(cap, avail * (1 - reserved_share))))
-        for group, limit in groups:
-            for b in group:
-                j = b * nw + w
-                rows += [(r, q0 + j, minutes_per_unit), (r, n0 + j, changeover_min)]
-            lo.append(-np.inf)
-            hi.append(limit)
-            r += 1
+        for p in range(per_unit.shape[1]):
+            week = avail if avail_p is None else float(avail_p[p])
+            groups: list[tuple[list[int], float]] = [(list(range(nb)), week * max_utilisation)]
+            if rule == "reserved":
+                groups.append(
+                    ([b for b in range(nb) if not prio[b]], min(week * max_utilisation, week * (1 - reserved_share)))
+                )
+            for group, limit in groups:
+                for b in group:
+                    j = b * nw + w
+                    rows += [(r, q0 + j, per_unit[b, p]), (r, n0 + j, per_run[b, p])]
+                lo.append(-np.inf)
+                hi.append(limit)
+                r += 1
     ri, ci, vi = zip(*rows)
     model = Model()
     model.add_vars("units", k, lb=col_lo[q0:n0], ub=col_hi[q0:n0], cost=c[q0:n0])
@@ -183,5 +201,9 @@ def plan_weeks(
     units = np.clip(x[q0 : q0 + k], 0, None).reshape(nb, nw)
     runs = np.round(x[n0 : n0 + k]).astype(int).reshape(nb, nw)
     back = np.clip(x[b0 : b0 + k], 0, None).reshape(nb, nw)
-    used = (units * minutes_per_unit + runs * changeover_min).sum(axis=0)
+    if avail_p is None:
+        used = (units * minutes_per_unit + runs * changeover_min).sum(axis=0)
+    else:  # the busiest process's share of its week, in minutes of the line's week
+        share = (units[:, :, None] * per_unit[:, None, :] + runs[:, :, None] * per_run[:, None, :]).sum(axis=0)
+        used = (share / avail_p[None, :]).max(axis=1) * avail
     return WeeklyPlan(runs, units, back, used, avail, float(minutes_per_unit), float(changeover_min))

@@ -135,6 +135,7 @@ def site_service(
     percentile: float,
     replications: int,
     seed: int,
+    brand_percentiles: Sequence[float] | None = None,
 ) -> SiteService:
     """Simulate the site's orders (:func:`siting.share.orders.simulate_orders`); judge each brand, class and the site.
 
@@ -149,22 +150,32 @@ def site_service(
     lane_names : dict
         Kind -> lane class name.
     percentile : float
+        The run's contract percentile.
     replications, seed : int
+    brand_percentiles : sequence of float, optional
+        Each brand's own contract percentile (``[[contracts]] sla_percentile``; default ``percentile``):
+        a brand's row is judged at it, a lane class's at its strictest brand's.
 
     Returns
     -------
     SiteService
     """
     sim = simulate_orders(orders, line, replications=replications, percentile=percentile, seed=seed)
-    groups: list[tuple[str, str, str, Sequence[int], float]] = [
-        ("brand", b.name, site_id, [j], b.sla_days) for j, b in enumerate(orders)
-    ]
+    pcts = [float(percentile)] * len(orders) if brand_percentiles is None else [float(v) for v in brand_percentiles]
+    groups: list[tuple] = [("brand", b.name, site_id, [j], b.sla_days, pcts[j]) for j, b in enumerate(orders)]
     for k in range(3):
         members = [j for j, b in enumerate(orders) if b.rank == k]
         if members:
             slas = [orders[j].sla_days for j in members if np.isfinite(orders[j].sla_days)]
             groups.append(
-                ("lane_class", lane_names.get(KINDS[k], KINDS[k]), site_id, members, min(slas) if slas else np.nan)
+                (
+                    "lane_class",
+                    lane_names.get(KINDS[k], KINDS[k]),
+                    site_id,
+                    members,
+                    min(slas) if slas else np.nan,
+                    max(pcts[j] for j in members),
+                )
             )
     groups.append(("site", site_id, site_id, list(range(len(orders))), np.nan))
     positive = caps[caps > 0]

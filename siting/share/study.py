@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -11,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from siting.errors import InfeasibleError, InputError
-from siting.share.contracts import Contract, contracts_table
+from siting.share.contracts import Contract, brand_percentiles, contracts_table
 from siting.share.design import DesignResult, design_network
 from siting.share.hours import HOURS_COLUMNS, hours_table, site_units_per_week
 from siting.share.inputs import ShareSettings, SiteCapacity
@@ -23,6 +24,10 @@ from siting.share.service import DEFAULT_DEMAND_CV, backlog_rows, brand_orders, 
 from siting.share.sharing import CostShares, share_costs
 
 log = logging.getLogger("siting")
+
+#: Coalition solves stop on ``share.coalition_max_nodes`` (work, the same on any machine load); their
+#: wall-clock limit is this many times ``share.time_limit_s``, a safety net that should never bind.
+COALITION_TIME_FACTOR = 10.0
 
 __all__ = ["ShareStudy", "run_share", "season_of_week", "BACKLOG_COLUMNS", "HOURS_COLUMNS"]
 
@@ -62,6 +67,9 @@ class ShareStudy:
     hours : pandas.DataFrame
         Machine-hours per week per open site, process and season: used (or held for a reservation),
         regular hours at ``max_utilisation``, flexible hours and utilisation of the regular hours.
+    scenarios : pandas.DataFrame
+        With ``share.scenarios`` > 0: each candidate design's mean cost and regret over the demand
+        scenarios and the SAA choice (:func:`siting.share.scenarios.regret_table`); else empty.
     peak_season : str
     timings_s : dict
     """
@@ -80,6 +88,7 @@ class ShareStudy:
     service: pd.DataFrame = field(default_factory=pd.DataFrame)
     contracts: pd.DataFrame = field(default_factory=pd.DataFrame)
     hours: pd.DataFrame = field(default_factory=pd.DataFrame)
+    scenarios: pd.DataFrame = field(default_factory=pd.DataFrame)
     timings_s: dict[str, float] = field(default_factory=dict)
 
     def coalitions(self) -> pd.DataFrame:
@@ -121,6 +130,15 @@ class ShareStudy:
             "core_slack_note": "slack = a coalition's cost lower bound (solver bound) - its members' Shapley shares; "
             ">= 0 for every coalition means no group of brands would pay less on its own (coalitions.csv)",
             "peak_season": self.peak_season,
+            "scenarios": (
+                None
+                if self.scenarios.empty
+                else {
+                    "saa_choice": str(self.scenarios.loc[self.scenarios["saa_choice"], "design"].iloc[0]),
+                    "note": "scenarios.csv: each candidate design's mean cost and regret per year over the "
+                    "demand scenarios (SAA over candidate designs, not the two-stage extensive form)",
+                }
+            ),
             "peak_utilization": {
                 str(s): float(u) for s, u in self.utilization.groupby("site_id")["utilization"].max().items()
             },
@@ -149,7 +167,9 @@ def season_of_week(season_weeks: np.ndarray) -> np.ndarray:
 def _coalition_cost(
     pb: ShareProblem, settings: ShareSettings, full: DesignResult
 ) -> tuple[Callable[[frozenset[int]], float], Callable[[frozenset[int]], float]]:
-    """Each coalition's best design cost and the solver's lower bound on it (one solve per coalition)."""
+    """Each coalition's best design cost and the solver's lower bound on it (one solve per coalition, stopped
+    by ``settings.coalition_max_nodes`` branch-and-bound nodes rather than the wall clock, so the shares
+    do not move with the machine's load)."""
     everyone = frozenset(range(len(pb.brand_names)))
     cache: dict[frozenset[int], tuple[float, float]] = {
         everyone: (full.total_per_yr, full.lower_bound),
@@ -161,7 +181,8 @@ def _coalition_cost(
             res = design_network(
                 pb,
                 sorted(coalition),
-                time_limit_s=settings.time_limit_s,
+                time_limit_s=settings.time_limit_s * COALITION_TIME_FACTOR,
+                max_nodes=settings.coalition_max_nodes,
                 mip_gap=settings.mip_gap,
                 start_levels=full.level,
                 group_time_tolerance_s=settings.group_time_tolerance_s,
@@ -202,7 +223,8 @@ def run_share(
         Brand name -> week-to-week coefficient of variation of its demand (default
         :data:`siting.share.service.DEFAULT_DEMAND_CV` for every brand).
     sla_percentile : float
-        The percentile at which lane-class SLAs are promised (caps and ``sla_met``).
+        The percentile at which lane-class SLAs are promised (caps and ``sla_met``); a contract's own
+        ``sla_percentile`` wins for its brand (a lane class is judged at its strictest brand's).
     replications : int
         Independent simulated years per site (the confidence intervals come from their spread).
     backlog : {"cost", "refuse"}
@@ -225,6 +247,15 @@ def run_share(
         raise InputError(f"run_share: demand_cv must be finite in [0, 3]; got {bad_cv}.")
     timings: dict[str, float] = {}
     pb = problem
+    brand_pct = brand_percentiles(problem.brand_names, contracts, sla_percentile)
+    if settings.sla_caps_in_design:
+        pb = dataclasses.replace(
+            problem,
+            line_hours_per_week=capacity.hours_per_week,
+            run_min_units=float(capacity.run_min_units),
+            demand_cv=np.array([(demand_cv or {}).get(n, DEFAULT_DEMAND_CV) for n in problem.brand_names]),
+            sla_percentile=brand_pct,
+        )
     t0 = time.perf_counter()
     design = design_network(
         pb,
@@ -234,6 +265,11 @@ def run_share(
         group_cost_tolerance_per_unit=settings.group_cost_tolerance_per_unit,
     )
     timings["design_s"] = time.perf_counter() - t0
+    scenario_table = pd.DataFrame()
+    if settings.scenarios > 0:
+        t0 = time.perf_counter()
+        scenario_table = _scenario_table(pb, settings)
+        timings["scenarios_s"] = time.perf_counter() - t0
     if backlog == "refuse":
         _refuse_design_backlog(pb, design)
     log.info(
@@ -280,8 +316,16 @@ def run_share(
         site = pb.site_ids[i]
         minutes_per_unit = capacity.hours_per_week * 60.0 / level_cap
 
+        proc_min = _process_minutes(pb, design, int(i), served)
+
         def plan_at(
-            cap: float, min_runs=None, served=served, by_brand=by_brand, mpu=minutes_per_unit, site=site
+            cap: float,
+            min_runs=None,
+            served=served,
+            by_brand=by_brand,
+            mpu=minutes_per_unit,
+            site=site,
+            proc_min=proc_min,
         ) -> WeeklyPlan:
             try:
                 return plan_weeks(
@@ -297,6 +341,7 @@ def run_share(
                     holding_per_unit_week=settings.holding_cost_per_unit_week,
                     max_utilisation=cap,
                     min_runs_per_week=min_runs,
+                    process_minutes=proc_min,
                 )
             except InfeasibleError as exc:
                 prio = ", ".join(repr(pb.brand_names[b]) for b in served if rank[b] == 0)
@@ -322,11 +367,14 @@ def run_share(
         )
         plan = plan_at(1.0)
         orders = brand_orders(weekly, plan, names_b, rank[served], cvs, drive_days, slas)
-        min_runs = runs_for_slas(orders, line, peak_weeks, sla_percentile, capacity.run_min_units)
+        min_runs = runs_for_slas(
+            orders, line, peak_weeks, float(max(brand_pct[b] for b in served)), capacity.run_min_units
+        )
         if min_runs.any():
             plan = plan_at(1.0, min_runs)
             orders = brand_orders(weekly, plan, names_b, rank[served], cvs, drive_days, slas)
-        caps, cap, pct_days = site_caps(orders, line, peak_weeks, sla_percentile)
+        site_pct = float(max(brand_pct[b] for b in served))  # the strictest contract served here
+        caps, cap, pct_days = site_caps(orders, line, peak_weeks, site_pct)
         if cap < 1.0:
             plan = plan_at(cap, min_runs)
             orders = brand_orders(weekly, plan, names_b, rank[served], cvs, drive_days, slas)
@@ -342,6 +390,7 @@ def run_share(
             percentile=sla_percentile,
             replications=replications,
             seed=seed + int(i),
+            brand_percentiles=[float(brand_pct[b]) for b in served],
         )
         service_tables.append(svc.table)
         extra = [float(pb.offshore_landed_per_unit[b] - pb.unit_cost_per_unit[b]) for b in served]
@@ -386,7 +435,7 @@ def run_share(
                     float(row["fill_rate"]),
                     float(row["on_time_rate"]),
                     float(row["on_time_rate_ci"]),
-                    float(sla_percentile),
+                    float(row["percentile"]),
                     float(row["sla_days"]),
                     bool(row["sla_met"]),
                     float(caps[k]),
@@ -476,8 +525,51 @@ def run_share(
         service=pd.concat(service_tables, ignore_index=True) if service_tables else pd.DataFrame(),
         contracts=contract_table,
         hours=hours_table(pb, design),
+        scenarios=scenario_table,
         timings_s=timings,
     )
+
+
+def _process_minutes(pb: ShareProblem, design: DesignResult, i: int, served: Sequence[int]):
+    """With ``[[routings]]``: machine-minutes per unit and per run of the served brands on each process and
+    each process's machine-minutes a week at site ``i``'s level (regular + flexible hours), for the
+    weekly plan; None without routings (one line in units, as before)."""
+    if pb.process_names == ("any",):
+        return None
+    lvl = design.level[i]
+    week = (np.asarray(pb.process_hours_per_week, dtype=float)[lvl] + np.asarray(pb.flex_hours_per_week)[lvl]) * 60.0
+    used = week > 0
+    rows = list(served)
+    return (
+        np.asarray(pb.hours_per_unit, dtype=float)[rows][:, used] * 60.0,
+        np.asarray(pb.changeover_hours, dtype=float)[rows][:, used] * 60.0,
+        week[used],
+    )
+
+
+def _scenario_table(pb: ShareProblem, settings: ShareSettings) -> pd.DataFrame:
+    """SAA over ``settings.scenarios`` seeded demand draws: the regret table (``scenarios.csv``)."""
+    from siting.share.scenarios import draw_demand_factors, regret_table, saa_design
+
+    try:
+        factors = draw_demand_factors(
+            len(pb.brand_names),
+            len(pb.season_names),
+            settings.scenarios,
+            cv=settings.scenario_cv,
+            correlation=settings.season_correlation,
+            seed=settings.scenario_seed,
+        )
+    except InputError as exc:
+        raise InputError(f"share.scenario_cv / share.season_correlation: {exc}") from None
+    study = saa_design(pb, factors, time_limit_s=settings.time_limit_s, mip_gap=settings.mip_gap)
+    log.info(
+        "%d demand scenarios: %d candidate designs, SAA chose %r",
+        settings.scenarios,
+        len(study.names),
+        study.names[study.chosen],
+    )
+    return regret_table(pb, study)
 
 
 def _refuse_design_backlog(pb: ShareProblem, design: DesignResult, tolerance_units: float = 0.5) -> None:

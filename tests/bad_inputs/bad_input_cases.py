@@ -211,6 +211,8 @@ CLI_CASES: list[CliCase] = [
     # ---- siting share: options of the lead-time promise
     CliCase("share-demand-cv-negative", lambda t, k: ["share", "--demand-cv", "-0.1"], 2, ("--demand-cv",)),
     CliCase("share-demand-cv-nan", lambda t, k: ["share", "--demand-cv", "nan"], 2, ("--demand-cv",)),
+    CliCase("share-scenarios-negative", lambda t, k: ["share", "--scenarios", "-1"], 2, ("--scenarios",)),
+    CliCase("share-scenarios-text", lambda t, k: ["share", "--scenarios", "ten"], 2, ("--scenarios",)),
     CliCase("share-sla-percentile-100", lambda t, k: ["share", "--sla-percentile", "100"], 2, ("--sla-percentile",)),
     CliCase("share-backlog-unknown", lambda t, k: ["share", "--backlog", "ignore"], 2, ("--backlog", "ignore")),
     # ---- stores layer: files that cannot be read
@@ -1000,6 +1002,42 @@ ISSUE_26_CASES: list[CliCase] = [
     CliCase(
         "share-sim-weeks-zero", lambda t, k: _share(t, k, "[share]\nsim_weeks = 0\n"), 2, ("share.sim_weeks", ">= 1")
     ),
+    *(
+        CliCase(f"share-{name}", lambda t, k, body=body: _share(t, k, f"[share]\n{body}\n"), 2, words)
+        for name, body, words in (
+            ("scenarios-negative", "scenarios = -2", ("share.scenarios", ">= 0")),
+            ("scenarios-float", "scenarios = 2.5", ("share.scenarios", "an integer")),
+            ("scenario-cv-negative", "scenario_cv = -0.1", ("share.scenario_cv", ">= 0")),
+            ("scenario-cv-nan", "scenario_cv = nan", ("share.scenario_cv", "nan")),
+            ("season-correlation-high", "season_correlation = 1.5", ("share.season_correlation", "[-1, 1]")),
+            ("season-correlation-inf", "season_correlation = -inf", ("share.season_correlation", "inf")),
+            ("scenario-seed-text", 'scenario_seed = "x"', ("share.scenario_seed", "an integer")),
+        )
+    ),
+    CliCase(
+        "share-coalition-max-nodes-zero",
+        lambda t, k: _share(t, k, "[share]\ncoalition_max_nodes = 0\n"),
+        2,
+        ("share.coalition_max_nodes", ">= 1"),
+    ),
+    CliCase(
+        "share-coalition-max-nodes-float",
+        lambda t, k: _share(t, k, "[share]\ncoalition_max_nodes = 2.5\n"),
+        2,
+        ("share.coalition_max_nodes", "an integer"),
+    ),
+    CliCase(
+        "share-sla-caps-in-design-string",
+        lambda t, k: _share(t, k, '[share]\nsla_caps_in_design = "yes"\n'),
+        2,
+        ("share.sla_caps_in_design", "true or false"),
+    ),
+    CliCase(
+        "share-sla-caps-in-design-number",
+        lambda t, k: _share(t, k, "[share]\nsla_caps_in_design = 1\n"),
+        2,
+        ("share.sla_caps_in_design", "true or false"),
+    ),
     CliCase(
         "share-shapley-samples-zero",
         lambda t, k: _share(t, k, "[share]\nshapley_samples = 0\n"),
@@ -1354,6 +1392,21 @@ ISSUE_24_CASES: list[CliCase] = [
         2,
         ("contracts[0].priority_fee_per_yr", ">= 0"),
     ),
+    *(
+        CliCase(
+            f"contract-sla-percentile-{name}",
+            _contract(f'brand = "A"\nsla_percentile = {v}\n'),
+            2,
+            ("contracts[0].sla_percentile", why),
+        )
+        for name, v, why in (
+            ("100", "100", "[50, 100)"),
+            ("low", "20", "[50, 100)"),
+            ("nan", "nan", "nan"),
+            ("negative", "-95", "[50, 100)"),
+            ("text", '"p95"', "a number"),
+        )
+    ),
     CliCase("contract-unknown-brand", _contract('brand = "Z"\n'), 2, ("contracts[0].brand", "unknown brand 'Z'")),
     CliCase("contract-empty-table", _contract(""), 2, ("contracts[0]", "missing key 'brand'")),
     CliCase(
@@ -1539,7 +1592,53 @@ def _design(key: str, col: str | None, value: Any = None, *, drop: bool = False)
     return call
 
 
+def _sla_problem(**changes: Any) -> Callable[[Path, Kit], Any]:
+    """A one-site, one-store ShareProblem with the design's SLA caps switched on, one field set to ``changes``."""
+
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.share.problem import ShareProblem
+
+        base = dict(
+            site_ids=("s",),
+            store_ids=("k",),
+            brand_names=("A",),
+            season_names=("year",),
+            store_brand=np.array([0]),
+            demand_units_per_week=np.array([100.0]),
+            season_weeks=np.array([52]),
+            multiplier=np.ones((1, 1)),
+            delivery_time_s=np.array([[600.0]]),
+            delivery_cost_per_unit=np.array([[0.1]]),
+            rent_per_yr=np.array([[1000.0]]),
+            setup_per_yr=np.array([[100.0]]),
+            capacity_units_per_week=np.array([500.0]),
+            unit_cost_per_unit=np.array([9.0]),
+            offshore_landed_per_unit=np.array([12.0]),
+            brand_kind=("standard",),
+            brand_lead_time_days=np.array([5.0]),
+            line_hours_per_week=80.0,
+        )
+        return ShareProblem(**{**base, **changes})
+
+    return call
+
+
 API_CASES: list[ApiCase] = [
+    *(
+        ApiCase(f"share-sla-caps-{name}", _sla_problem(**{key: v}), "InputError", (key,))
+        for name, key, v in (
+            ("line-hours-negative", "line_hours_per_week", -1.0),
+            ("line-hours-nan", "line_hours_per_week", float("nan")),
+            ("line-hours-over-a-week", "line_hours_per_week", 200.0),
+            ("percentile-100", "sla_percentile", np.array([100.0])),
+            ("percentile-nan", "sla_percentile", np.array([np.nan])),
+            ("demand-cv-negative", "demand_cv", np.array([-0.1])),
+            ("demand-cv-inf", "demand_cv", np.array([np.inf])),
+            ("demand-cv-two-brands", "demand_cv", np.array([0.2, 0.3])),
+            ("run-min-zero", "run_min_units", 0.0),
+            ("run-min-nan", "run_min_units", float("nan")),
+        )
+    ),
     *(
         ApiCase(
             f"vehicle-network-mode-{name}",
