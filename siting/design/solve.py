@@ -60,7 +60,15 @@ class Portfolio:
     all_local: Design | None
 
 
-def _bounds(dm: DesignModel, pb: DesignProblem, policy: str, closed: Sequence[int] = (), fixed_levels=None, late=False):
+def _bounds(
+    dm: DesignModel,
+    pb: DesignProblem,
+    policy: str,
+    closed: Sequence[int] = (),
+    fixed_levels=None,
+    late=False,
+    forced: Sequence[tuple[int, int]] = (),
+):
     lb, ub = dm.model.bounds()
     if policy not in POLICIES:
         raise InputError(f"policy must be one of {POLICIES}, not {policy!r}.")
@@ -81,6 +89,10 @@ def _bounds(dm: DesignModel, pb: DesignProblem, policy: str, closed: Sequence[in
             ub[seg] = 0.0
     for s in closed:
         ub[dm.open_cols[s]] = 0.0
+    for s, lev in forced:  # site s forced open at level lev
+        lb[dm.open_cols[s]] = 0.0
+        ub[dm.open_cols[s]] = 0.0
+        lb[dm.open_cols[s, lev]] = ub[dm.open_cols[s, lev]] = 1.0
     if fixed_levels is not None:
         for s, lev in enumerate(fixed_levels):
             lb[dm.open_cols[s]] = 0.0
