@@ -147,10 +147,10 @@ def forced_open(
             break
         lev = int(np.argmin(np.where(pb.level_ok[s], pb.hours_per_week[s], np.inf)))
         fixed = float(pb.fixed_cost_per_yr[s, lev])
-        start = np.array(design.x, dtype=float)
-        start[dm.open_cols[s]] = 0.0
-        start[dm.open_cols[s, lev]] = 1.0
-        start = start if is_feasible(dm, start) else None
+        x0 = np.array(design.x, dtype=float)
+        x0[dm.open_cols[s]] = 0.0
+        x0[dm.open_cols[s, lev]] = 1.0
+        start = x0 if is_feasible(dm, x0) else None
         sol = _solve(dm, pb, "hybrid", time_limit_s=time_limit_s, mip_gap=mip_gap, forced=[(s, lev)], start=start)
         cost = sol.objective if sol.has_solution else np.inf
         rows.append((site, pb.level_names[lev], fixed, cost, cost - design.cost_per_yr, sol.status))
