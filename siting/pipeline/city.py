@@ -155,6 +155,8 @@ def _explain_order(raw: pd.DataFrame, options: RankOptions) -> list[str]:
     }
     if not w:
         return sorted(raw["site_id"].astype(str))
+    total = sum(w.values())  # scaled here, silently
+    w = {c: v / total for c, v in w.items()}
     return [str(s) for s in score_sites(raw, w, method=options.normalisation)["site_id"]]
 
 
