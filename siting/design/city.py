@@ -72,6 +72,7 @@ def design_for_city(
     explain_site_ids: Sequence[str] = (),
     explain_sites: int | None = None,
     explain_time_limit_s: float | None = None,
+    value_time_limit_s: float | None = None,
 ) -> CityDesign:
     """The portfolio design of one city, with site values and single-site outages.
 
@@ -117,6 +118,8 @@ def design_for_city(
         Price at most this many of them (None: all).
     explain_time_limit_s : float, optional
         Time limit of each forced-open solve (default ``time_limit_s``).
+    value_time_limit_s : float, optional
+        Time limit of each closure solve of the site values (default ``time_limit_s``).
 
     Returns
     -------
@@ -202,7 +205,8 @@ def design_for_city(
         max_sites=max_sites,
     )
     pure = (result.all_offshore.x, None if result.all_local is None else result.all_local.x)
-    values = site_values(pb, result.hybrid, dm, time_limit_s=time_limit_s, mip_gap=mip_gap, starts=pure)
+    value_limit_s = time_limit_s if value_time_limit_s is None else value_time_limit_s
+    values = site_values(pb, result.hybrid, dm, time_limit_s=value_limit_s, mip_gap=mip_gap, starts=pure)
     lost = (
         resilience(
             pb,

@@ -44,10 +44,11 @@ class PortfolioOptions:
         cost with the site allowed), ``portfolio_opens`` and a plain ``portfolio_verdict`` to
         every site; the value joins the default weights.
     scope : {"values", "full"}
-        ``values`` (``rank``'s default): the design, the site values and the forced-open prices
-        of ``explain_sites`` sites. ``full`` (``siting plan --objective portfolio``, ``rank
-        --portfolio``): also every single-site outage (``resilience.csv``) and, with several
-        clusters, the one national design across them.
+        ``values`` (``rank``'s default): the design, the site values (each opened site's closure
+        solve limited to ``time_limit_s / 5``) and the forced-open prices of ``explain_sites``
+        sites. ``full`` (``siting plan --objective portfolio``, ``rank --portfolio``): also every
+        single-site outage (``resilience.csv``) and, with several clusters, the one national
+        design across them (at most ``max_sites`` sites open in each cluster).
     explain_sites : int
         The first this many sites the design leaves closed, in the order of the other criteria's
         score, are priced forced open (one solve each, limited to ``time_limit_s / 5``): their
@@ -294,6 +295,9 @@ def city_portfolio(
         explain_site_ids=list(explain_site_ids),
         explain_sites=popt.explain_sites,
         explain_time_limit_s=popt.time_limit_s / 5,
+        # rank ("values"): each opened site's closure gets a fifth of the limit (its value's range says
+        # how far the gaps leave it); plan ("full"): the whole limit
+        value_time_limit_s=popt.time_limit_s / 5 if popt.scope == "values" else popt.time_limit_s,
     )
 
 
