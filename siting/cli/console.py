@@ -213,7 +213,8 @@ def print_ranking(result: Any, top: int, wide: bool = False) -> None:
     """Print the top sites per city with their criteria (results go to stdout).
 
     Narrow by default: rank, site id and score always, then as many criteria as fit the terminal;
-    ``wide``: every weighted criterion, the business case and the robustness figures.
+    ``wide``: every weighted criterion, the business case, the robustness figures and the portfolio
+    design's verdicts (the top site and each site the design opens).
     """
     console = make_console()
     extras = ("p_first", "p_top_k")
@@ -243,7 +244,8 @@ def print_ranking(result: Any, top: int, wide: bool = False) -> None:
         note = (getattr(city, "robustness", None) or {}).get("note")
         if note:
             print_line(console, f"robustness: {note}")
-        _print_verdicts(rows, console)
+        if wide:
+            _print_verdicts(rows, console)
         _print_families(city, console, wide)
     if len(result.cities) > 1:
         _print_cities(result, console, wide)

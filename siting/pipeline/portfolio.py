@@ -386,7 +386,11 @@ def _closed_verdict(site: str, design: Any, forced: pd.DataFrame, currency: str)
                 f"worth a second look: forcing it open ({row['level']}) saves {_money(-extra, currency)} a year "
                 f"against the design found ({hybrid.status})"
             )
-        return f"not worth opening: forcing it open ({row['level']}) costs {_money(extra, currency)} a year more"
+        text = f"not worth opening: forcing it open ({row['level']}) costs {_money(extra, currency)} a year more"
+        low = float(row["extra_low_per_yr"])
+        if extra - low > max(0.02 * extra, 1.0):
+            text += f" (at least {_money(low, currency)}: {row['status']})"
+        return text
     s = pb.site_ids.index(site)
     if not pb.level_ok[s].any():
         return "not worth opening: no capacity level is offered here"
