@@ -172,9 +172,12 @@ def rank_options(scenario: Scenario, *, source: str | None = None, load_products
             )
         except InputError as exc:
             raise InputError(f"{where}: costs.hubs: {exc}") from None
-    enabled = overrides.pop("portfolio_enabled", None)  # --portfolio: switch the design on, keep its settings
+    enabled = overrides.pop("portfolio_enabled", None)  # --portfolio: the full design; --no-portfolio: off
     if enabled is not None:
-        kwargs["portfolio"] = dataclasses.replace(kwargs.get("portfolio", defaults.portfolio), enabled=bool(enabled))
+        scope = "full" if enabled else kwargs.get("portfolio", defaults.portfolio).scope
+        kwargs["portfolio"] = dataclasses.replace(
+            kwargs.get("portfolio", defaults.portfolio), enabled=bool(enabled), scope=scope
+        )
     max_sites = overrides.pop("portfolio_max_sites", None)  # plan --k: caps the sites the design opens
     if max_sites is not None:
         kwargs["portfolio"] = dataclasses.replace(kwargs.get("portfolio", defaults.portfolio), max_sites=max_sites)

@@ -237,8 +237,9 @@ def _business_case_files(result: Any, out: Path) -> list[Path]:
 def _portfolio_files(result: Any, out: Path) -> list[Path]:
     """``portfolio.csv``, ``capacity.csv``, ``site_values.csv`` and ``resilience.csv`` when the design was solved.
 
-    With a national design (several clusters), ``portfolio.csv`` and ``capacity.csv`` are its rows,
-    with a ``cluster`` column in place of ``city``.
+    ``resilience.csv`` only when the outages were priced (``plan``, ``rank --portfolio``). With a
+    national design (several clusters), ``portfolio.csv`` and ``capacity.csv`` are its rows, with a
+    ``cluster`` column in place of ``city``.
     """
     designs = {n: c.design for n, c in result.cities.items() if getattr(c, "design", None) is not None}
     if not designs:
@@ -251,8 +252,9 @@ def _portfolio_files(result: Any, out: Path) -> list[Path]:
         runfolder.PORTFOLIO: stack(lambda d: d.portfolio.hybrid.portfolio),
         runfolder.CAPACITY: stack(lambda d: d.portfolio.hybrid.capacity),
         runfolder.SITE_VALUES: stack(lambda d: d.site_values),
-        runfolder.RESILIENCE: stack(lambda d: d.resilience),
     }
+    if any(len(d.resilience.columns) for d in designs.values()):  # outages priced (not by a plain rank)
+        tables[runfolder.RESILIENCE] = stack(lambda d: d.resilience)
     written = []
     national = getattr(result, "national", None)
     for name, table in tables.items():

@@ -213,7 +213,8 @@ def print_ranking(result: Any, top: int, wide: bool = False) -> None:
     """Print the top sites per city with their criteria (results go to stdout).
 
     Narrow by default: rank, site id and score always, then as many criteria as fit the terminal;
-    ``wide``: every weighted criterion, the business case and the robustness figures.
+    ``wide``: every weighted criterion, the business case, the robustness figures and the portfolio
+    design's verdicts (the top site and each site the design opens).
     """
     console = make_console()
     extras = ("p_first", "p_top_k")
@@ -243,9 +244,22 @@ def print_ranking(result: Any, top: int, wide: bool = False) -> None:
         note = (getattr(city, "robustness", None) or {}).get("note")
         if note:
             print_line(console, f"robustness: {note}")
+        if wide:
+            _print_verdicts(rows, console)
         _print_families(city, console, wide)
     if len(result.cities) > 1:
         _print_cities(result, console, wide)
+
+
+def _print_verdicts(rows: Any, console: Console) -> None:
+    """The portfolio design's verdict on the top site, and the sites the best design opens (when it was solved)."""
+    if "portfolio_verdict" not in rows.columns or rows.empty:
+        return
+    first = rows.iloc[0]
+    print_line(console, f"portfolio: {first['site_id']}: {first['portfolio_verdict']}")
+    opened = rows[rows["portfolio_opens"].astype(bool) & (rows["site_id"] != first["site_id"])]
+    for _, r in opened.iterrows():
+        print_line(console, f"portfolio: {r['site_id']} (rank {r['rank']}): {r['portfolio_verdict']}")
 
 
 def _print_cities(result: Any, console: Console, wide: bool) -> None:

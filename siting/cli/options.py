@@ -80,10 +80,11 @@ PortfolioOpt = Annotated[
     bool | None,
     typer.Option(
         "--portfolio/--no-portfolio",
-        help="Also solve the portfolio design (which sites open at which capacity, making which product "
-        "families, against offshore) and give every site portfolio_value_per_yr and a verdict; writes "
-        "portfolio.csv, capacity.csv, site_values.csv and resilience.csv (default: the scenario's "
-        "rank.portfolio.enabled, else off).",
+        help="The portfolio design (which sites open at which capacity, making which product families, "
+        "against offshore) gives every site portfolio_value_per_yr and a verdict; on by default when the run "
+        "has product families (portfolio.csv, capacity.csv, site_values.csv). --portfolio also prices every "
+        "single-site outage (resilience.csv) and solves one national design across clusters; --no-portfolio "
+        "switches it off.",
     ),
 ]
 ProgressOpt = Annotated[

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -11,7 +11,7 @@ import pandas as pd
 from siting.costs import ProductFamily
 from siting.design.hubs import Hubs
 from siting.design.model import DesignModel
-from siting.design.outages import resilience, site_values
+from siting.design.outages import forced_open, resilience, site_values
 from siting.design.problem import DesignProblem, design_problem
 from siting.design.solve import Portfolio, portfolio
 from siting.errors import InputError
@@ -21,13 +21,18 @@ __all__ = ["CityDesign", "design_for_city"]
 
 @dataclass(frozen=True)
 class CityDesign:
-    """The design of one city: the three policies, each site's value and the outages."""
+    """The design of one city: the three policies, each site's value, the outages and forced openings.
+
+    ``resilience`` is empty when the outages were not asked for; ``forced_open``
+    (:func:`siting.design.outages.forced_open`) holds the sites priced forced open.
+    """
 
     problem: DesignProblem
     portfolio: Portfolio
     site_values: pd.DataFrame
     resilience: pd.DataFrame
     model: DesignModel
+    forced_open: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _matrix(name: str, values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -63,6 +68,11 @@ def design_for_city(
     brand_units_per_week: Mapping[str, float] | None = None,
     hubs: Hubs | None = None,
     max_sites: int | None = None,
+    outages: bool = True,
+    explain_site_ids: Sequence[str] = (),
+    explain_sites: int | None = None,
+    explain_time_limit_s: float | None = None,
+    value_time_limit_s: float | None = None,
 ) -> CityDesign:
     """The portfolio design of one city, with site values and single-site outages.
 
@@ -99,6 +109,17 @@ def design_for_city(
         Candidate fulfilment hubs and their routes to ``stores`` (:func:`siting.design.hubs.hub_routes`).
     max_sites : int, optional
         At most this many sites open (None: as many as lower the cost).
+    outages : bool
+        Price every single-site outage of the design (``resilience``); False leaves it empty.
+    explain_site_ids : sequence of str
+        Sites to price forced open when the design leaves them closed, in order
+        (:func:`siting.design.outages.forced_open`).
+    explain_sites : int, optional
+        Price at most this many of them (None: all).
+    explain_time_limit_s : float, optional
+        Time limit of each forced-open solve (default ``time_limit_s``).
+    value_time_limit_s : float, optional
+        Time limit of each closure solve of the site values (default ``time_limit_s``).
 
     Returns
     -------
@@ -183,8 +204,28 @@ def design_for_city(
         late_penalty_per_unit=late_penalty_per_unit,
         max_sites=max_sites,
     )
-    values = site_values(pb, result.hybrid, dm, time_limit_s=time_limit_s, mip_gap=mip_gap)
-    outages = resilience(
-        pb, result.hybrid, dm, late_penalty_per_unit=late_penalty_per_unit, time_limit_s=time_limit_s, mip_gap=mip_gap
+    pure = (result.all_offshore.x, None if result.all_local is None else result.all_local.x)
+    value_limit_s = time_limit_s if value_time_limit_s is None else value_time_limit_s
+    values = site_values(pb, result.hybrid, dm, time_limit_s=value_limit_s, mip_gap=mip_gap, starts=pure)
+    lost = (
+        resilience(
+            pb,
+            result.hybrid,
+            dm,
+            late_penalty_per_unit=late_penalty_per_unit,
+            time_limit_s=time_limit_s,
+            mip_gap=mip_gap,
+        )
+        if outages
+        else pd.DataFrame()
     )
-    return CityDesign(pb, result, values, outages, dm)
+    forced = forced_open(
+        pb,
+        result.hybrid,
+        dm,
+        [str(s) for s in explain_site_ids],
+        time_limit_s=time_limit_s if explain_time_limit_s is None else explain_time_limit_s,
+        mip_gap=mip_gap,
+        limit=explain_sites,
+    )
+    return CityDesign(pb, result, values, lost, dm, forced)

@@ -78,7 +78,13 @@ def _fill_caps(curve: CostCurve, cap: np.ndarray) -> np.ndarray:
     return np.clip((cap[..., None] - v[:-1]) / np.diff(v), 0.0, 1.0)
 
 
-def build_model(pb: DesignProblem, *, late_penalty_per_unit: float = 0.0, max_sites: int | None = None) -> DesignModel:
+def build_model(
+    pb: DesignProblem,
+    *,
+    late_penalty_per_unit: float = 0.0,
+    max_sites: int | None = None,
+    site_group: np.ndarray | None = None,
+) -> DesignModel:
     """Build the design MILP of ``pb`` (see docs/portfolio.md for the equations).
 
     Parameters
@@ -89,6 +95,9 @@ def build_model(pb: DesignProblem, *, late_penalty_per_unit: float = 0.0, max_si
         only reachable when a solve opens their bounds, as outages do).
     max_sites : int, optional
         At most this many sites open (None: as many as lower the cost).
+    site_group : ndarray of int (s,), optional
+        With ``max_sites``: the cap holds per group of sites (a national design: each cluster's
+        sites, as ``k`` is per city); None: over all sites.
 
     Returns
     -------
@@ -101,8 +110,10 @@ def build_model(pb: DesignProblem, *, late_penalty_per_unit: float = 0.0, max_si
     dem = pb.demand_units_per_week
     open_cols = m.add_vars("open", (n_s, n_l), binary=True, cost=pb.fixed_cost_per_yr)
     m.add_rows("one_level", np.repeat(np.arange(n_s), n_l), open_cols.ravel(), 1.0, hi=np.ones(n_s))
-    if max_sites is not None:  # the user's k caps the sites opened
-        m.add_rows("max_sites", np.zeros(open_cols.size, np.int64), open_cols.ravel(), 1.0, hi=[float(max_sites)])
+    if max_sites is not None:  # the user's k caps the sites opened (per group of sites when given)
+        group = np.zeros(n_s, np.int64) if site_group is None else np.unique(site_group, return_inverse=True)[1]
+        rows = np.repeat(group.reshape(-1), n_l)
+        m.add_rows("max_sites", rows, open_cols.ravel(), 1.0, hi=np.full(int(rows.max()) + 1, float(max_sites)))
 
     lanes = np.vstack([pb.lanes, pb.late_lanes])
     lane_cost = np.r_[pb.lane_cost_per_unit, pb.late_lane_cost_per_unit + late_penalty_per_unit]

@@ -209,6 +209,7 @@ def national_design(
     mip_gap: float = 1e-4,
     late_penalty_per_unit: float = 1e-3,
     start_levels: Mapping[str, Mapping[str, str]] | None = None,
+    max_sites: int | None = None,
 ) -> NationalDesign:
     """Solve one design across the clusters (:func:`national_problem`): hybrid, all-offshore, all-local.
 
@@ -228,18 +229,31 @@ def national_design(
         Cluster -> {site: level} of each cluster's own design: the national hybrid first solves
         with those sites at those levels (and no others), and starts from that design when it
         beats both pure policies (a large national MILP may otherwise stop at the pure design).
+    max_sites : int, optional
+        At most this many sites open in each cluster (``k`` is per city: ``siting plan --k``), in
+        all three policies; None: as many as lower the cost.
 
     Returns
     -------
     NationalDesign
     """
+    if max_sites is not None and (
+        isinstance(max_sites, bool) or not isinstance(max_sites, int | np.integer) or max_sites < 1
+    ):
+        raise InputError(f"max_sites must be a whole number >= 1 (or None), got {max_sites!r}.")
     pb = national_problem(problems, brand_units_per_week=brand_units_per_week)
+    group = np.array([_split(s)[0] for s in pb.site_ids], dtype=object)  # each site's cluster
     if start_levels is None:
         result, _ = portfolio(
-            pb, time_limit_s=time_limit_s, mip_gap=mip_gap, late_penalty_per_unit=late_penalty_per_unit
+            pb,
+            time_limit_s=time_limit_s,
+            mip_gap=mip_gap,
+            late_penalty_per_unit=late_penalty_per_unit,
+            max_sites=max_sites,
+            site_group=group,
         )
         return NationalDesign(pb, result, tuple(problems))
-    dm = build_model(pb, late_penalty_per_unit=late_penalty_per_unit)
+    dm = build_model(pb, late_penalty_per_unit=late_penalty_per_unit, max_sites=max_sites, site_group=group)
     off = solve_design(pb, "offshore", time_limit_s=time_limit_s, mip_gap=mip_gap, model=dm)
     try:
         loc: Design | None = solve_design(pb, "local", time_limit_s=time_limit_s, mip_gap=mip_gap, model=dm)

@@ -1,6 +1,8 @@
-"""Each chosen site's value (the design without it) and each single-site outage re-optimised (resilience)."""
+"""Each site's value (the design without it), the price of forcing a site open, single-site outages (resilience)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -8,19 +10,39 @@ import pandas as pd
 from siting.design.model import DesignModel
 from siting.design.problem import DesignProblem
 from siting.design.solve import Design, _solve, _tables
-from siting.design.start import without_site
+from siting.design.start import is_feasible, without_site
 
-__all__ = ["site_values", "resilience"]
+__all__ = ["site_values", "forced_open", "resilience"]
+
+
+def _start_for(dm: DesignModel, pool: Sequence[np.ndarray], s: int) -> np.ndarray | None:
+    """The cheapest design of ``pool`` that leaves site ``s`` closed (None: none does)."""
+    best, best_obj = None, np.inf
+    for x in pool:
+        if x is None or np.any(x[dm.open_cols[s]] > 0.5):
+            continue
+        obj = dm.model.objective(x)
+        if obj < best_obj:
+            best, best_obj = x, obj
+    return best
 
 
 def site_values(
-    pb: DesignProblem, design: Design, dm: DesignModel, *, time_limit_s: float = 60.0, mip_gap: float = 1e-4
+    pb: DesignProblem,
+    design: Design,
+    dm: DesignModel,
+    *,
+    time_limit_s: float = 60.0,
+    mip_gap: float = 1e-4,
+    starts: Sequence[np.ndarray | None] = (),
 ) -> pd.DataFrame:
     """Each site's value: the best design's cost with the site forced closed minus with it allowed.
 
-    A site the design does not open is worth 0 (closing it leaves the design feasible). For an
-    opened site the closed design is re-solved (opening other sites allowed), started from the
-    design with that site's goods bought offshore.
+    A site the design does not open is worth 0 by this definition (closing it leaves the design
+    feasible and optimal): no solve. For an opened site the closed design is re-solved (opening
+    other sites allowed), started from the cheapest known design without the site: the design
+    with that site's goods bought offshore, ``starts`` (e.g. the pure policies' designs) and the
+    closures already solved.
 
     Parameters
     ----------
@@ -31,24 +53,120 @@ def site_values(
         The model it was solved on.
     time_limit_s, mip_gap : float
         Per closure solve.
+    starts : sequence of ndarray, optional
+        Other feasible designs of the same model (None entries are skipped).
 
     Returns
     -------
     DataFrame
-        ``site_id, opens, level, cost_without_per_yr, value_per_yr, status`` (money per year;
-        ``value_per_yr`` is within both solves' gaps).
+        ``site_id, opens, level, cost_without_per_yr, value_per_yr, value_low_per_yr,
+        value_high_per_yr, status`` (money per year). ``value_per_yr`` is the difference of the
+        two designs found; the true value lies in ``value_low_per_yr`` .. ``value_high_per_yr``
+        (closure's bound - design's cost .. closure's cost - design's bound), both solves' gaps
+        included. A closure with no feasible design (a store only this site reaches in time) is
+        worth ``inf``.
     """
     rows = []
+    pool: list[np.ndarray] = [x for x in starts if x is not None]
     for s, site in enumerate(pb.site_ids):
         if site not in design.levels:
-            rows.append((site, False, "", design.cost_per_yr, 0.0, "not opened in the best design"))
+            c = design.cost_per_yr
+            rows.append((site, False, "", c, 0.0, 0.0, 0.0, "not opened in the best design"))
             continue
-        # warm start: the design with this site's goods bought offshore (when that is feasible)
-        start = without_site(dm, pb, design.x, s)
+        candidates = [x for x in (without_site(dm, pb, design.x, s), *pool) if x is not None]
+        start = _start_for(dm, candidates, s)
         sol = _solve(dm, pb, "hybrid", time_limit_s=time_limit_s, mip_gap=mip_gap, closed=[s], start=start)
+        if sol.has_solution and sol.x is not None:
+            pool.append(sol.x)
+            cost = sol.objective
+        else:
+            cost = np.inf
+        low = sol.bound - design.cost_per_yr if np.isfinite(sol.bound) else -np.inf
+        if sol.status == "infeasible":
+            low = np.inf
+        high = cost - design.bound_per_yr
+        rows.append((site, True, design.levels[site], cost, cost - design.cost_per_yr, low, high, sol.status))
+    cols = [
+        "site_id",
+        "opens",
+        "level",
+        "cost_without_per_yr",
+        "value_per_yr",
+        "value_low_per_yr",
+        "value_high_per_yr",
+        "status",
+    ]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def forced_open(
+    pb: DesignProblem,
+    design: Design,
+    dm: DesignModel,
+    site_ids: Sequence[str],
+    *,
+    time_limit_s: float = 60.0,
+    mip_gap: float = 1e-4,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """What forcing each of ``site_ids`` open (at its smallest level) costs a year against the best design.
+
+    Each site is fixed open at its offered level with the fewest hours (the cheapest to open; a
+    larger level can only cost more unless hours bind) and the rest of the design re-solved,
+    started from the best design with that site opened and unused (feasible unless a site cap binds).
+
+    Parameters
+    ----------
+    pb : DesignProblem
+    design : Design
+        The hybrid design.
+    dm : DesignModel
+    site_ids : sequence of str
+        Sites to price, in order (sites the design opens are skipped).
+    time_limit_s, mip_gap : float
+        Per solve.
+    limit : int, optional
+        Price at most this many (the first closed ones of ``site_ids``).
+
+    Returns
+    -------
+    DataFrame
+        ``site_id, level, fixed_cost_per_yr, cost_open_per_yr, extra_cost_per_yr,
+        extra_low_per_yr, status``: the design's cost with the site open and ``extra_cost_per_yr``
+        = that minus the best design's cost (negative: the forced design is cheaper, so the best
+        design was not optimal; never above the level's fixed cost when the start was kept);
+        ``extra_low_per_yr`` = the forced solve's bound minus the best design's cost, at least 0:
+        the solver gap leaves the true extra cost between the two.
+    """
+    rows: list[tuple] = []
+    for site in site_ids:
+        if site in design.levels or site not in pb.site_ids:
+            continue
+        s = pb.site_ids.index(site)
+        if not pb.level_ok[s].any():
+            continue
+        if limit is not None and len(rows) >= limit:
+            break
+        lev = int(np.argmin(np.where(pb.level_ok[s], pb.hours_per_week[s], np.inf)))
+        fixed = float(pb.fixed_cost_per_yr[s, lev])
+        x0 = np.array(design.x, dtype=float)
+        x0[dm.open_cols[s]] = 0.0
+        x0[dm.open_cols[s, lev]] = 1.0
+        start = x0 if is_feasible(dm, x0) else None
+        sol = _solve(dm, pb, "hybrid", time_limit_s=time_limit_s, mip_gap=mip_gap, forced=[(s, lev)], start=start)
         cost = sol.objective if sol.has_solution else np.inf
-        rows.append((site, True, design.levels[site], cost, cost - design.cost_per_yr, sol.status))
-    return pd.DataFrame(rows, columns=["site_id", "opens", "level", "cost_without_per_yr", "value_per_yr", "status"])
+        low = max(sol.bound - design.cost_per_yr, 0.0) if np.isfinite(sol.bound) else 0.0
+        rows.append((site, pb.level_names[lev], fixed, cost, cost - design.cost_per_yr, low, sol.status))
+    cols = [
+        "site_id",
+        "level",
+        "fixed_cost_per_yr",
+        "cost_open_per_yr",
+        "extra_cost_per_yr",
+        "extra_low_per_yr",
+        "status",
+    ]
+    return pd.DataFrame(rows, columns=cols)
 
 
 def resilience(

@@ -60,7 +60,15 @@ class Portfolio:
     all_local: Design | None
 
 
-def _bounds(dm: DesignModel, pb: DesignProblem, policy: str, closed: Sequence[int] = (), fixed_levels=None, late=False):
+def _bounds(
+    dm: DesignModel,
+    pb: DesignProblem,
+    policy: str,
+    closed: Sequence[int] = (),
+    fixed_levels=None,
+    late=False,
+    forced: Sequence[tuple[int, int]] = (),
+):
     lb, ub = dm.model.bounds()
     if policy not in POLICIES:
         raise InputError(f"policy must be one of {POLICIES}, not {policy!r}.")
@@ -81,6 +89,10 @@ def _bounds(dm: DesignModel, pb: DesignProblem, policy: str, closed: Sequence[in
             ub[seg] = 0.0
     for s in closed:
         ub[dm.open_cols[s]] = 0.0
+    for s, lev in forced:  # site s forced open at level lev
+        lb[dm.open_cols[s]] = 0.0
+        ub[dm.open_cols[s]] = 0.0
+        lb[dm.open_cols[s, lev]] = ub[dm.open_cols[s, lev]] = 1.0
     if fixed_levels is not None:
         for s, lev in enumerate(fixed_levels):
             lb[dm.open_cols[s]] = 0.0
@@ -295,6 +307,7 @@ def portfolio(
     mip_gap: float = 1e-4,
     late_penalty_per_unit: float = 1e-3,
     max_sites: int | None = None,
+    site_group: np.ndarray | None = None,
 ) -> tuple[Portfolio, DesignModel]:
     """The hybrid design with the all-offshore and all-local designs on the same model and gap.
 
@@ -311,6 +324,8 @@ def portfolio(
         the default is a tie-break that prefers on-time sources at equal cost.
     max_sites : int, optional
         At most this many sites open, in all three policies (None: as many as lower the cost).
+    site_group : ndarray of int, optional
+        With ``max_sites``: the cap holds per group of sites (see :func:`build_model`).
 
     Returns
     -------
@@ -320,7 +335,7 @@ def portfolio(
         isinstance(max_sites, bool) or not isinstance(max_sites, int | np.integer) or max_sites < 1
     ):
         raise InputError(f"max_sites must be a whole number >= 1 (or None), got {max_sites!r}.")
-    dm = build_model(pb, late_penalty_per_unit=late_penalty_per_unit, max_sites=max_sites)
+    dm = build_model(pb, late_penalty_per_unit=late_penalty_per_unit, max_sites=max_sites, site_group=site_group)
     off = solve_design(pb, "offshore", time_limit_s=time_limit_s, mip_gap=mip_gap, model=dm)
     loc: Design | None = None
     reach = np.zeros(len(pb.store_ids), bool)

@@ -26,7 +26,7 @@ from siting.pipeline.site_lanes import site_lanes_and_tours, totals_with_basis
 from siting.ranking.criteria import lane_criteria, site_criteria
 from siting.ranking.filters import attribute_filters, criteria_filters, filter_report
 from siting.ranking.robustness import robustness_summary, sensitivity_table
-from siting.ranking.scoring import CRITERIA, normalise_weights, score_sites
+from siting.ranking.scoring import CRITERIA, DEFAULT_WEIGHTS, JOIN_WHEN_PRESENT, normalise_weights, score_sites
 
 log = logging.getLogger("siting")
 
@@ -146,6 +146,26 @@ def _rent_once(w: dict[str, float], available: list[str], city: str) -> dict[str
     return out
 
 
+def _explain_order(raw: pd.DataFrame, options: RankOptions) -> list[str]:
+    """Site ids in the order of the score of the other weighted criteria (those computed; no messages)."""
+    w = {
+        c: v
+        for c, v in normalise_weights(options.weights).items()
+        if v > 0 and c not in JOIN_WHEN_PRESENT and c in raw.columns and raw[c].notna().any()
+    }
+    if not w:
+        return sorted(raw["site_id"].astype(str))
+    total = sum(w.values())  # scaled here, silently
+    w = {c: v / total for c, v in w.items()}
+    return [str(s) for s in score_sites(raw, w, method=options.normalisation)["site_id"]]
+
+
+def _is_default(w: Mapping[str, float]) -> bool:
+    """True when ``w`` (normalised) are :data:`siting.ranking.scoring.DEFAULT_WEIGHTS`."""
+    d = normalise_weights(DEFAULT_WEIGHTS)
+    return set(w) == set(d) and all(abs(w[c] - d[c]) <= 1e-9 for c in d)
+
+
 def city_weights(weights: Mapping[str, float], raw: pd.DataFrame, city: str = "") -> dict[str, float]:
     """The weights used in one city: the given ones where computable, 0 for shown-only criteria.
 
@@ -168,6 +188,11 @@ def city_weights(weights: Mapping[str, float], raw: pd.DataFrame, city: str = ""
     available = [c for c in CRITERIA if c in raw.columns and raw[c].notna().any()]
     w = _rent_once(w, available, city)
     dropped = [c for c, v in w.items() if v > 0 and c not in available]
+    if _is_default(w):  # the default weights: the portfolio value joins only where it is computed
+        quiet = [c for c in dropped if c in JOIN_WHEN_PRESENT]
+        dropped = [c for c in dropped if c not in quiet]
+        if quiet:
+            log.info("%s: %s not computed here: left out of the default weights", city or "city", ", ".join(quiet))
     if dropped:
         log.warning(
             "%s: criterion %s cannot be computed here (no data) and is left out of the weights",
@@ -284,6 +309,7 @@ def rank_city(
             mix=mix,
             dc_node=dc.node,
             options=options,
+            explain_site_ids=_explain_order(raw, options),
         )
         raw = raw.merge(portfolio_columns(design, city.currency), on="site_id", how="left")
         timings["portfolio_s"] = time.perf_counter() - t1

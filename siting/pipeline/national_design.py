@@ -48,6 +48,7 @@ def national_run(cities: Mapping[str, Any], designs: Mapping[str, Any], options:
         time_limit_s=popt.time_limit_s * len(designs),
         mip_gap=popt.mip_gap,
         start_levels={n: d.portfolio.hybrid.levels for n, d in designs.items()},
+        max_sites=popt.max_sites,  # per cluster, as k is per city
     )
     hyb = nd.portfolio.hybrid
     log.info(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -38,10 +39,21 @@ class PortfolioOptions:
     Attributes
     ----------
     enabled : bool
-        Off by default in ``rank`` (the design adds about 7 s on the Helsinki demo;
-        ``siting plan`` switches it on itself for its default portfolio objective). Solve the design
-        and add ``portfolio_value_per_yr`` (the design's cost with the site forced
-        closed minus its cost with the site allowed) and a verdict to every site.
+        Solve the design whenever the city has product families (``--no-portfolio``: off) and
+        add ``portfolio_value_per_yr`` (the design's cost with the site forced closed minus its
+        cost with the site allowed), ``portfolio_opens`` and a plain ``portfolio_verdict`` to
+        every site; the value joins the default weights.
+    scope : {"values", "full"}
+        ``values`` (``rank``'s default): the design, the site values (each opened site's closure
+        solve limited to ``time_limit_s / 5``) and the forced-open prices of ``explain_sites``
+        sites. ``full`` (``siting plan --objective portfolio``, ``rank --portfolio``): also every
+        single-site outage (``resilience.csv``) and, with several clusters, the one national
+        design across them (at most ``max_sites`` sites open in each cluster).
+    explain_sites : int
+        The first this many sites the design leaves closed, in the order of the other criteria's
+        score, are priced forced open (one solve each, limited to ``time_limit_s / 5``): their
+        verdict says what opening them costs a year. The others' verdict gives their fixed cost
+        as the bound.
     time_limit_s : float
         Time limit of each solve (the design, then one per opened site for its value).
     mip_gap : float
@@ -66,7 +78,9 @@ class PortfolioOptions:
         At most this many sites open (``siting plan --k``); None: as many as lower the cost.
     """
 
-    enabled: bool = False
+    enabled: bool = True
+    scope: str = "values"
+    explain_sites: int = 3
     time_limit_s: float = 5.0
     mip_gap: float = 0.01
     crossdock: bool = True
@@ -89,6 +103,11 @@ class PortfolioOptions:
             if not ok or (name == "time_limit_s" and value <= 0):
                 bound = "> 0" if name == "time_limit_s" else ">= 0"
                 raise InputError(f"portfolio.{name} must be a finite number {bound}, got {value!r}.")
+        if self.scope not in ("values", "full"):
+            raise InputError(f"portfolio.scope must be 'values' or 'full', got {self.scope!r}.")
+        e = self.explain_sites
+        if isinstance(e, bool) or not isinstance(e, int) or e < 0:
+            raise InputError(f"portfolio.explain_sites must be a whole number >= 0, got {e!r}.")
         if not isinstance(self.demand_points, int) or self.demand_points < 1:
             raise InputError(f"portfolio.demand_points must be a whole number >= 1, got {self.demand_points!r}.")
         k = self.max_sites
@@ -196,6 +215,7 @@ def city_portfolio(
     mix: list[Any],
     dc_node: int,
     options: Any,
+    explain_site_ids: Sequence[str] = (),
 ) -> Any:
     """The portfolio design of one city (:func:`siting.design.design_for_city`) from the ranking's data.
 
@@ -203,6 +223,8 @@ def city_portfolio(
     (:func:`siting.delivery.lane_tables.direct_lane_values`) at the store's whole weekly demand, so
     the cost per unit is the lane's cost per week over that demand. The delivery promise is
     ``options.reach.sla_time_s``; rent is the ranking's ``rent_per_yr`` plus the amortised set-up cost.
+    ``explain_site_ids``: sites to price forced open when the design leaves them closed (the first
+    ``options.portfolio.explain_sites`` of them, ``time_limit_s / 5`` each).
 
     Returns
     -------
@@ -269,6 +291,13 @@ def city_portfolio(
         brand_units_per_week=options.costs.brand_units_per_week,
         hubs=hubs,
         max_sites=popt.max_sites,
+        outages=popt.scope == "full",
+        explain_site_ids=list(explain_site_ids),
+        explain_sites=popt.explain_sites,
+        explain_time_limit_s=popt.time_limit_s / 5,
+        # rank ("values"): each opened site's closure gets a fifth of the limit (its value's range says
+        # how far the gaps leave it); plan ("full"): the whole limit
+        value_time_limit_s=popt.time_limit_s / 5 if popt.scope == "values" else popt.time_limit_s,
     )
 
 
@@ -324,8 +353,61 @@ def _hub_routes(
     )
 
 
+def _money(value: float, currency: str) -> str:
+    return f"{value:,.0f} {currency}".strip()
+
+
+def _open_verdict(row: Any, design: Any, currency: str) -> str:
+    made = design.portfolio.hybrid.portfolio
+    fams = sorted(set(made.loc[(made["site"] == row.site_id) & (made["source"] == "local"), "family"]))
+    makes = f"makes {', '.join(fams) or 'nothing locally (cross-dock)'}"
+    if not np.isfinite(row.value_per_yr):
+        return (
+            f"opens in the best design ({row.level}), essential: without it some store has no source within "
+            f"the delivery promise; {makes}"
+        )
+    text = f"opens in the best design ({row.level}), worth {_money(row.value_per_yr, currency)} a year"
+    low, high = float(row.value_low_per_yr), float(row.value_high_per_yr)
+    if np.isfinite(low) and np.isfinite(high) and high - low > max(0.02 * abs(row.value_per_yr), 1.0):
+        text += f" (between {_money(max(low, 0.0), currency)} and {_money(high, currency)}: solver gaps)"
+    return f"{text}; {makes}"
+
+
+def _closed_verdict(site: str, design: Any, forced: pd.DataFrame, currency: str) -> str:
+    hybrid = design.portfolio.hybrid
+    pb = design.problem
+    if len(forced) and site in set(forced["site_id"]):
+        row = forced.set_index("site_id").loc[site]
+        extra = float(row["extra_cost_per_yr"])
+        if not np.isfinite(extra):
+            return f"not worth opening: no design with it open was found ({row['status']})"
+        if extra < 0:
+            return (
+                f"worth a second look: forcing it open ({row['level']}) saves {_money(-extra, currency)} a year "
+                f"against the design found ({hybrid.status})"
+            )
+        text = f"not worth opening: forcing it open ({row['level']}) costs {_money(extra, currency)} a year more"
+        low = float(row["extra_low_per_yr"])
+        if extra - low > max(0.02 * extra, 1.0):
+            text += f" (at least {_money(low, currency)}: {row['status']})"
+        return text
+    s = pb.site_ids.index(site)
+    if not pb.level_ok[s].any():
+        return "not worth opening: no capacity level is offered here"
+    lev = int(np.argmin(np.where(pb.level_ok[s], pb.hours_per_week[s], np.inf)))
+    other = "opens other sites" if hybrid.levels else "makes everything offshore"
+    return (
+        f"not worth opening: its fixed cost ({pb.level_names[lev]}, {_money(pb.fixed_cost_per_yr[s, lev], currency)} "
+        f"a year) does not pay back; the best design {other}"
+    )
+
+
 def portfolio_columns(design: Any, currency: str = "") -> pd.DataFrame:
     """Per site: ``portfolio_value_per_yr``, ``portfolio_opens`` and a plain ``portfolio_verdict``.
+
+    A site whose closure leaves a store with no source within the promise (value ``inf``) gets
+    the largest finite value of the city in ``portfolio_value_per_yr`` (so it scores at least as
+    well as the best) and says so in its verdict.
 
     Parameters
     ----------
@@ -344,22 +426,16 @@ def portfolio_columns(design: Any, currency: str = "") -> pd.DataFrame:
     verdicts = []
     for row in values.itertuples():
         if row.opens:
-            made = design.portfolio.hybrid.portfolio
-            fams = sorted(set(made.loc[(made["site"] == row.site_id) & (made["source"] == "local"), "family"]))
-            verdicts.append(
-                f"opens in the best design ({row.level}), worth {row.value_per_yr:,.0f} {currency} a year; "
-                f"makes {', '.join(fams) or 'nothing locally (cross-dock)'}{proven}"
-            )
+            verdicts.append(_open_verdict(row, design, currency) + proven)
         else:
-            verdicts.append(
-                "not worth opening: the best design "
-                + ("opens other sites" if hybrid.levels else "makes everything offshore")
-                + proven
-            )
+            verdicts.append(_closed_verdict(str(row.site_id), design, design.forced_open, currency) + proven)
+    value = values["value_per_yr"].to_numpy(dtype=float)
+    finite = value[np.isfinite(value)]
+    value = np.where(np.isposinf(value), finite.max(initial=0.0), value)
     return pd.DataFrame(
         {
             "site_id": values["site_id"].astype(str),
-            "portfolio_value_per_yr": values["value_per_yr"].to_numpy(dtype=float),
+            "portfolio_value_per_yr": value,
             "portfolio_opens": values["opens"].astype(bool).to_numpy(),
             "portfolio_verdict": verdicts,
         }

@@ -130,7 +130,7 @@ def combine_cities(results: Mapping[str, CityResult], options: RankOptions) -> R
     cities = _overall(dict(results), options)
     national = None
     designs = {n: c.design for n, c in cities.items() if getattr(c, "design", None) is not None}
-    if options.portfolio.enabled and len(designs) > 1:
+    if options.portfolio.enabled and options.portfolio.scope == "full" and len(designs) > 1:
         from siting.pipeline.national_design import national_run
 
         national, cities = national_run(cities, designs, options)
@@ -195,7 +195,8 @@ def plan(
         raise InputError(f"objective must be 'time', 'cost' or 'portfolio', got {objective!r}.")
     if objective == "portfolio" and not isinstance(cities, RunResult):
         options = options or RankOptions()
-        options = dataclasses.replace(options, portfolio=dataclasses.replace(options.portfolio, enabled=True))
+        full = dataclasses.replace(options.portfolio, enabled=True, scope="full")  # outages and the national design
+        options = dataclasses.replace(options, portfolio=full)
     result = cities if isinstance(cities, RunResult) else run(cities, options, progress=progress)
     opts = result.options
     ks, sites, lines, lanes, totals, solutions, isos, tours = {}, [], [], [], [], {}, [], []

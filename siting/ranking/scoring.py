@@ -11,7 +11,15 @@ import pandas as pd
 
 from siting.errors import InputError
 
-__all__ = ["Criterion", "CRITERIA", "DEFAULT_WEIGHTS", "normalise_weights", "normalise", "score_sites"]
+__all__ = [
+    "Criterion",
+    "CRITERIA",
+    "DEFAULT_WEIGHTS",
+    "JOIN_WHEN_PRESENT",
+    "normalise_weights",
+    "normalise",
+    "score_sites",
+]
 
 log = logging.getLogger("siting")
 
@@ -95,13 +103,21 @@ CRITERIA: dict[str, Criterion] = {
     )
 }
 
-#: Default weights (they sum to 1). Criteria not listed are computed and shown with weight 0.
+#: Default weights (they sum to 1). Criteria not listed are computed and shown with weight 0. The
+#: portfolio value (a city with product families) carries half; the site-level criteria share the
+#: other half (0.35 : 0.15 : 0.25 : 0.25). Where a city has no portfolio value its weight is left out
+#: and the others are scaled back to 0.35, 0.15, 0.25 and 0.25 (:data:`JOIN_WHEN_PRESENT`).
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "delivery_time_s": 0.35,
-    "population_reachable": 0.15,
-    "rent_per_yr": 0.25,
-    "co2e_wtw_kg_per_week": 0.25,
+    "portfolio_value_per_yr": 0.5,
+    "delivery_time_s": 0.175,
+    "population_reachable": 0.075,
+    "rent_per_yr": 0.125,
+    "co2e_wtw_kg_per_week": 0.125,
 }
+
+#: Criteria of :data:`DEFAULT_WEIGHTS` that join the default weights only where a city computes them
+#: (quietly left out elsewhere, the other weights normalised); a user's own weights are warned about.
+JOIN_WHEN_PRESENT: tuple[str, ...] = ("portfolio_value_per_yr",)
 
 
 def normalise_weights(weights: Mapping[str, float], *, known: Mapping[str, Criterion] = CRITERIA) -> dict[str, float]:

@@ -76,11 +76,16 @@ def _choice_rows(options: list[list[int]]) -> np.ndarray:
 
 
 def enumerate_designs(
-    pb: DesignProblem, policy: str = "hybrid", max_sites: int | None = None, hubs: bool = False
+    pb: DesignProblem,
+    policy: str = "hybrid",
+    max_sites: int | None = None,
+    hubs: bool = False,
+    site_cluster: list[str] | None = None,
 ) -> float:
     """Cheapest single-sourced design by enumeration: every level choice per site, every source per demand.
 
-    ``max_sites``: only level choices that open at most this many sites. ``hubs``: also every open set
+    ``max_sites``: only level choices that open at most this many sites (in each cluster of
+    ``site_cluster``, one label per site, when given). ``hubs``: also every open set
     of the problem's candidate hubs (their fixed cost; offshore units may take an open hub's route).
 
     Each (family, store, season) demand goes whole to one open site within the promise or offshore;
@@ -109,8 +114,10 @@ def enumerate_designs(
         for levels in itertools.product(range(-1, n_l), repeat=n_s):
             if any(lv >= 0 and not pb.level_ok[s, lv] for s, lv in enumerate(levels)):
                 continue
-            if max_sites is not None and sum(lv >= 0 for lv in levels) > max_sites:
-                continue
+            if max_sites is not None:
+                opened = [site_cluster[s] if site_cluster else "" for s, lv in enumerate(levels) if lv >= 0]
+                if any(opened.count(c) > max_sites for c in set(opened)):
+                    continue
             fixed = hub_fixed + sum(pb.fixed_cost_per_yr[s, lv] for s, lv in enumerate(levels) if lv >= 0)
             open_s = [s for s, lv in enumerate(levels) if lv >= 0]
             route = []

@@ -69,4 +69,38 @@ def test_the_run_folder_gets_the_design_tables(ranked, small_city, tmp_path):
     _, opts = small_city
     result = RunResult(cities={ranked.name: ranked}, options=opts)
     written = _portfolio_files(result, tmp_path)
-    assert sorted(p.name for p in written) == ["capacity.csv", "portfolio.csv", "resilience.csv", "site_values.csv"]
+    # rank's default scope ("values") prices no outages: no resilience.csv
+    assert sorted(p.name for p in written) == ["capacity.csv", "portfolio.csv", "site_values.csv"]
+
+
+def test_closed_sites_say_what_opening_them_costs(ranked, small_city):
+    """The first explain_sites closed sites (by the other criteria) get a forced-open price, the rest a bound."""
+    _, opts = small_city
+    r = ranked.ranking
+    closed = r[~r["portfolio_opens"]]
+    forced = ranked.design.forced_open
+    assert len(forced) == min(opts.portfolio.explain_sites, len(closed))
+    for row in forced.itertuples():
+        verdict = closed.set_index("site_id").loc[row.site_id, "portfolio_verdict"]
+        assert f"{abs(row.extra_cost_per_yr):,.0f} EUR a year" in verdict
+        assert row.extra_cost_per_yr <= row.fixed_cost_per_yr + 1.0  # opened and unused at worst
+    others = closed[~closed["site_id"].isin(forced["site_id"])]
+    assert others["portfolio_verdict"].str.startswith("not worth opening: its fixed cost").all()
+
+
+def test_default_weights_give_the_portfolio_value_half_and_scale_back_without_it(ranked):
+    from siting.pipeline.city import city_weights
+    from siting.ranking.scoring import DEFAULT_WEIGHTS
+
+    raw = ranked.ranking
+    with_value = city_weights(DEFAULT_WEIGHTS, raw, "x")
+    assert with_value["portfolio_value_per_yr"] == pytest.approx(0.5)
+    without = city_weights(DEFAULT_WEIGHTS, raw.drop(columns="portfolio_value_per_yr"), "x")
+    assert "portfolio_value_per_yr" not in without
+    expected = {
+        "delivery_time_s": 0.35,
+        "population_reachable": 0.15,
+        "rent_per_yr": 0.25,
+        "co2e_wtw_kg_per_week": 0.25,
+    }
+    assert {c: v for c, v in without.items() if v > 0} == pytest.approx(expected)
