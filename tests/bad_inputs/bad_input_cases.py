@@ -1003,7 +1003,7 @@ ISSUE_26_CASES: list[CliCase] = [
         "share-sim-weeks-zero", lambda t, k: _share(t, k, "[share]\nsim_weeks = 0\n"), 2, ("share.sim_weeks", ">= 1")
     ),
     *(
-        CliCase(f"share-{name}", lambda t, k, body=body: _share(t, k, f"[share]\n{body}\n"), 2, words)
+        CliCase(f"share-toml-{name}", lambda t, k, body=body: _share(t, k, f"[share]\n{body}\n"), 2, words)
         for name, body, words in (
             ("scenarios-negative", "scenarios = -2", ("share.scenarios", ">= 0")),
             ("scenarios-float", "scenarios = 2.5", ("share.scenarios", "an integer")),
