@@ -30,6 +30,7 @@ from siting.costs.demand import NewsvendorResult, discrete_mean, discrete_pmf, e
 __all__ = ["carry_in_chain", "carry_in_spread", "last_cycle"]
 
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(64)
+_GL20 = np.polynomial.legendre.leggauss(20)
 _GL2_NODES, _GL2_WEIGHTS = np.polynomial.legendre.leggauss(2)
 
 
@@ -135,6 +136,7 @@ def last_cycle(
     e_std: float,
     distribution: str,
     cov: float = 0.0,
+    normal_carry_in: bool = False,
 ) -> tuple[float, float]:
     """Expected leftover and lost sales of a re-order cycle, with the carry-in (units per cycle).
 
@@ -154,6 +156,10 @@ def last_cycle(
         (:func:`siting.costs.learning.learning_carry_in`): given ``E = e`` the window's demand has mean
         ``mean_W + (cov / var E) (e - E[E])`` and variance ``std_W^2 - cov^2 / var E`` (jointly normal).
         0 when the buy knows the level (``level``) or reads the sales (``kalman``).
+    normal_carry_in : bool
+        A negative-binomial family's carry-in taken normal (the learning modes, whose carry-in is mostly the
+        targets' moves) instead of ``c0 - D_w`` with ``D_w`` negative binomial (``level``). Poisson keeps its
+        exact discrete carry-in.
 
     Returns
     -------
@@ -164,7 +170,7 @@ def last_cycle(
     seen = mean * w
     if e_std > 0 and abs(cov) > 1e-6 * e_std * max(last.std, 1e-12):  # the filter's is 0 up to rounding
         return _correlated(c0 - seen, e_std, cov, last)
-    if distribution == "poisson" and seen > 0:  # exact: no level drift, E = c0 - D_w with D_w Poisson
+    if distribution != "normal" and seen > 0 and (distribution == "poisson" or not normal_carry_in):
         kmax = int(seen + 15.0 * max(e_std, math.sqrt(seen), 1.0) + 30.0)
         d = np.arange(kmax + 1)
         weights = discrete_pmf(seen, e_std, distribution, kmax)
@@ -198,15 +204,17 @@ def _correlated(e_mean: float, e_std: float, cov: float, cycle: NewsvendorResult
     the window's demand is conditioned on ``E`` (its mean shifted, its variance reduced; a discrete family keeps
     its shape with the conditional moments, the level's share of the variance reduced by what ``E`` explains).
     """
-    lo, hi = e_mean - 10.0 * e_std, e_mean + 10.0 * e_std
+    # a discrete window prices each node with its own mixture: fewer nodes (20 a piece within 7 sd)
+    width, (gl_x, gl_w) = (10.0, (_GL_NODES, _GL_WEIGHTS)) if cycle.distribution == "normal" else (7.0, _GL20)
+    lo, hi = e_mean - width * e_std, e_mean + width * e_std
     pieces = [(lo, min(hi, 0.0)), (max(lo, 0.0), hi)]
     nodes, weights = [], []
     for a, b in pieces:
         if b > a:
-            e = a + (b - a) * (_GL_NODES + 1.0) / 2.0
+            e = a + (b - a) * (gl_x + 1.0) / 2.0
             pdf = np.exp(-0.5 * ((e - e_mean) / e_std) ** 2) / (e_std * math.sqrt(2.0 * math.pi))
             nodes.append(e)
-            weights.append(_GL_WEIGHTS * pdf * (b - a) / 2.0)
+            weights.append(gl_w * pdf * (b - a) / 2.0)
     e, wt = np.concatenate(nodes), np.concatenate(weights)
     wt = wt / float(wt.sum())
     stock = cycle.order_qty + np.maximum(e, 0.0)

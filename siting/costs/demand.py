@@ -117,8 +117,8 @@ def _discrete_table(
     return cdf, np.maximum(1.0 - cdf, 0.0)
 
 
-#: Gauss-Hermite nodes (probabilists') over the demand level of a discrete mixture (:func:`discrete_pmf`).
-_GH_NODES, _GH_WEIGHTS = np.polynomial.hermite_e.hermegauss(48)
+#: Gauss-Legendre nodes over the demand level of a discrete mixture (:func:`discrete_pmf`).
+_LEVEL_NODES, _LEVEL_WEIGHTS = np.polynomial.legendre.leggauss(64)
 
 
 def discrete_mean(mean: float, std: float, distribution: str, level_var: float = 0.0) -> float:
@@ -142,10 +142,14 @@ def discrete_pmf(mean: float, std: float, distribution: str, kmax: int, level_va
     k = np.arange(kmax + 1)
     if level_var > 0 and mean > 0:
         ratio = (std * std - mean * mean * level_var) / mean if distribution == "negbin" else 1.0
-        levels = np.maximum(1.0 + math.sqrt(level_var) * _GH_NODES, 0.0)
-        keep = levels > 0
-        mus = mean * levels[keep]
-        weights = _GH_WEIGHTS[keep] / math.sqrt(2.0 * math.pi)
+        # Gauss-Legendre over the level's range above 0 (the cut at 0 is a kink a Hermite rule would smear)
+        sd = math.sqrt(level_var)
+        lo, hi = max(0.0, 1.0 - 8.0 * sd), 1.0 + 8.0 * sd
+        levels = lo + (hi - lo) * (_LEVEL_NODES + 1.0) / 2.0
+        weights = (
+            _LEVEL_WEIGHTS * (hi - lo) / 2.0 * np.exp(-0.5 * ((levels - 1.0) / sd) ** 2) / (sd * math.sqrt(2 * math.pi))
+        )
+        mus = mean * levels
         kk = k[None, :]
         if ratio > 1.0 + 1e-9:
             r, p = mus[:, None] / (ratio - 1.0), 1.0 / ratio
@@ -153,7 +157,7 @@ def discrete_pmf(mean: float, std: float, distribution: str, kmax: int, level_va
         else:
             log_pmf = kk * np.log(mus[:, None]) - mus[:, None] - gammaln(kk + 1.0)
         pmf = weights @ np.exp(log_pmf)
-        pmf[0] += 1.0 - float(weights.sum())  # the levels cut at 0 sell nothing
+        pmf[0] += float(ndtr(-1.0 / sd))  # the levels cut at 0 sell nothing
         pmf.flags.writeable = False
         return pmf
     var = std * std

@@ -318,10 +318,11 @@ def season_buys(
             cyc_mean, cyc_moq = mean * window, 0.0
             cyc_std = math.sqrt(window_demand_std(mean, std, drift, 0.0, window) ** 2 + (mean * window) ** 2 * known)
         weeks = n if j == 0 else lead + n
-        # a negative-binomial window: a normal level error times the family's noise (demand.discrete_pmf)
+        # a negative-binomial window facing the forecast's error: a normal level error times the family's noise
+        # (demand.discrete_pmf); ``level`` keeps the moment-matched negative binomial of the model before learning
         level_var = (
             max(cyc_std**2 - weeks * std**2, 0.0) / cyc_mean**2
-            if product.distribution == "negbin" and cyc_mean > 0
+            if product.distribution == "negbin" and cyc_mean > 0 and mode != "level"
             else 0.0
         )
         return newsvendor(
@@ -398,7 +399,7 @@ def _season(
             e_mean, e_std, cov = chain[j - 1] if chain else carry_in_chain(offsets[:j], gdd[:j, :j], gdr[:j, :j])[-1]
             # last_cycle's carry-in has the mean ``prev - Q_j - mean w``: the chain's mean, so ``prev`` is set to it
             prev = cycles[j].order_qty + e_mean + mean * w
-            left_j[j], lost_j[j] = last_cycle(prev, cycles[j], mean, w, e_std, product.distribution, cov)
+            left_j[j], lost_j[j] = last_cycle(prev, cycles[j], mean, w, e_std, product.distribution, cov, True)
             if split:  # without learning: count the arrival window's lost sales (:func:`lead_time_split`)
                 window, after = lead_time_split(
                     cycles[j].order_qty, e_mean, e_std, *_split_moments(product, j, n, lead_weeks, e_std, cov)
