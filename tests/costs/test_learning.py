@@ -45,7 +45,8 @@ CASES = [
 @pytest.mark.parametrize("tag,family,policy,source", CASES, ids=[f"{t}-{p.family}-{pol}-{s}" for t, p, pol, s in CASES])
 def test_learning_within_one_percent_of_simulation(tag, family, policy, source):
     model = family_cost(family, source, **POLICIES[policy])
-    sim = simulate_family(family, source, seasons=SEASONS, seed=11, **POLICIES[policy])
+    seasons = 4 * SEASONS if (tag, family.distribution) == ("csv", "negbin") else SEASONS  # a CV of 0.7 at 6 a week
+    sim = simulate_family(family, source, seasons=seasons, seed=11, **POLICIES[policy])
     assert sim.orders_per_season == model.orders_per_season
     assert sim.cost_per_unit_se < 0.002 * sim.cost_per_unit and sim.fill_rate_se < 0.0015
     assert model.cost_per_unit == pytest.approx(sim.cost_per_unit, rel=0.01)
@@ -59,7 +60,8 @@ NO_LEARNING = [("demo", "basic_tshirt"), ("demo", "regional_print"), ("demo", "s
 def test_no_learning_within_one_percent_of_simulation(tag, name):
     p = {q.family: q for q in (DEMO if tag == "demo" else CSV)}[name]
     model = family_cost(p, "local", reorder_forecast="prior")
-    sim = simulate_family(p, "local", seasons=SEASONS, seed=11, reorder_forecast="prior")
+    seasons = 4 * SEASONS if p.distribution == "negbin" else SEASONS
+    sim = simulate_family(p, "local", seasons=seasons, seed=11, reorder_forecast="prior")
     assert sim.cost_per_unit_se < 0.002 * sim.cost_per_unit and sim.fill_rate_se < 0.0015
     assert model.cost_per_unit == pytest.approx(sim.cost_per_unit, rel=0.01)
     assert model.fill_rate == pytest.approx(sim.fill_rate, abs=0.005)
@@ -217,8 +219,26 @@ def _sweeps(p, source: str) -> dict:
     return out
 
 
-@pytest.mark.parametrize("source", ["local", "offshore"])
-@pytest.mark.parametrize("tag,family", [(t, p) for t, f in (("csv", CSV), ("demo", DEMO)) for p in f])
+#: The negative-binomial family bought offshore: its cost falls as the forecast CV rises past 0.86, in the model and
+#: in the simulation alike. Both cut a negative demand level at 0, which raises the expected demand with the level's
+#: variance (E[max(l, 0)] = 1.083 for l ~ N(1, 1)), and an MOQ-bound buy then sells more of its leftover. The cut
+#: should keep the forecast's mean (issue 22, open); strict, so the fix shows.
+_CUT_AT_ZERO = pytest.mark.xfail(strict=True, reason="a level cut at 0 adds demand as the forecast CV grows")
+MONOTONE = [
+    pytest.param(
+        t,
+        p,
+        s,
+        marks=_CUT_AT_ZERO if (p.distribution == "negbin" and s == "offshore") else (),
+        id=f"{t}-{p.family}-{s}",
+    )
+    for t, f in (("csv", CSV), ("demo", DEMO))
+    for p in f
+    for s in ("local", "offshore")
+]
+
+
+@pytest.mark.parametrize("tag,family,source", MONOTONE)
 def test_learning_costs_are_monotone(tag, family, source):
     """As tests/costs/test_monotone.py, with the Kalman re-orders: no cost falls as a constraint tightens."""
     broken = []
