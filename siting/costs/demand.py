@@ -152,11 +152,12 @@ def discrete_pmf(mean: float, std: float, distribution: str, kmax: int, level_va
         mus = mean * levels
         kk = k[None, :]
         if ratio > 1.0 + 1e-9:
-            r, p = mus[:, None] / (ratio - 1.0), 1.0 / ratio
-            log_pmf = gammaln(kk + r) - gammaln(r) - gammaln(kk + 1.0) + r * math.log(p) + kk * math.log1p(-p)
+            shape, prob = mus[:, None] / (ratio - 1.0), 1.0 / ratio
+            mixed = gammaln(kk + shape) - gammaln(shape) - gammaln(kk + 1.0) + shape * math.log(prob)
+            mixed = mixed + kk * math.log1p(-prob)
         else:
-            log_pmf = kk * np.log(mus[:, None]) - mus[:, None] - gammaln(kk + 1.0)
-        pmf = weights @ np.exp(log_pmf)
+            mixed = kk * np.log(mus[:, None]) - mus[:, None] - gammaln(kk + 1.0)
+        pmf = weights @ np.exp(mixed)
         pmf[0] += float(ndtr(-1.0 / sd))  # the levels cut at 0 sell nothing
         pmf.flags.writeable = False
         return pmf
