@@ -25,11 +25,12 @@ import math
 import numpy as np
 from scipy.special import ndtr
 
-from siting.costs.demand import NewsvendorResult, discrete_pmf, expected_sales
+from siting.costs.demand import NewsvendorResult, discrete_mean, discrete_pmf, expected_sales, normal_loss
 
-__all__ = ["carry_in_spread", "last_cycle"]
+__all__ = ["carry_in_chain", "carry_in_spread", "last_cycle"]
 
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(64)
+_GL20 = np.polynomial.legendre.leggauss(20)
 _GL2_NODES, _GL2_WEIGHTS = np.polynomial.legendre.leggauss(2)
 
 
@@ -81,31 +82,95 @@ def carry_in_spread(
     return w, math.sqrt(max(var, 0.0))
 
 
+def carry_in_chain(offsets: list[float], gdd: np.ndarray, gdr: np.ndarray) -> list[tuple[float, float, float]]:
+    """Mean, standard deviation and ``cov(E_j, r_j)`` of each re-order's carry-in ``E_j = max(E_{j-1}, 0) + D_j``.
+
+    Clark's (1961) moments of the maximum of normals: ``Y = max(X, 0)``, ``X ~ N(m, s^2)``, ``a = m / s``, has
+    ``E[Y] = m Phi(a) + s phi(a)``, ``E[Y^2] = (m^2 + s^2) Phi(a) + m s phi(a)`` and ``cov(Y, Z) = Phi(a)
+    cov(X, Z)`` for any ``Z`` jointly normal with ``X``; each ``E_j`` is taken normal with those moments
+    (its covariances with the steps ``D`` and the errors ``r`` carried as a combination of the ``D_i``).
+
+    Parameters
+    ----------
+    offsets : list of float
+        ``E[D_j] = Q_{j-1} - Q_j - mean w_j`` (units).
+    gdd, gdr : ndarray
+        ``cov(D_i, D_j)`` and ``cov(D_i, r_j)`` (:func:`siting.costs.learning.learning_carry_in`).
+
+    Returns
+    -------
+    list of (float, float, float)
+    """
+    g, h = np.asarray(gdd, dtype=float), np.asarray(gdr, dtype=float)
+    out: list[tuple[float, float, float]] = []
+    coef = np.zeros(len(offsets))
+    mean_e, residual = 0.0, 0.0
+    for j, offset in enumerate(offsets):
+        if j == 0:
+            coef[0], mean_e, residual = 1.0, offset, 0.0
+        else:
+            var = float(coef @ g @ coef) + residual
+            sd = math.sqrt(max(var, 0.0))
+            if sd <= 0:
+                phi_a, cdf_a, carried = 0.0, float(mean_e > 0), max(mean_e, 0.0)
+                second = carried * carried
+            else:
+                a = mean_e / sd
+                phi_a, cdf_a = math.exp(-0.5 * a * a) / math.sqrt(2.0 * math.pi), float(ndtr(a))
+                carried = mean_e * cdf_a + sd * phi_a
+                second = (mean_e * mean_e + var) * cdf_a + mean_e * sd * phi_a
+            coef = coef * cdf_a
+            residual = max(second - carried * carried - float(coef @ g @ coef), 0.0)
+            coef[j] = 1.0
+            mean_e = carried + offset
+        var = float(coef @ g @ coef) + residual
+        out.append((mean_e, math.sqrt(max(var, 0.0)), float(coef @ h[:, j])))
+    return out
+
+
 def last_cycle(
-    prev_qty: float, last: NewsvendorResult, mean: float, w: float, e_std: float, distribution: str
+    prev_qty: float,
+    last: NewsvendorResult,
+    mean: float,
+    w: float,
+    e_std: float,
+    distribution: str,
+    cov: float = 0.0,
+    normal_carry_in: bool = False,
 ) -> tuple[float, float]:
-    """Expected write-off and lost sales of the last cycle, with the carry-in (units per season).
+    """Expected leftover and lost sales of a re-order cycle, with the carry-in (units per cycle).
 
     Parameters
     ----------
     prev_qty : float
         The previous buy's order-up-to level at the base level (the opener's quantity if ``k == 2``).
     last : NewsvendorResult
-        The last buy: its order-up-to level ``order_qty`` and its window's demand ``mean``, ``std``.
+        The buy: its order-up-to level ``order_qty`` and its window's demand ``mean``, ``std``.
     mean : float
         Weekly demand mean.
     w, e_std : float
         From :func:`carry_in_spread`.
     distribution : {"normal", "poisson", "negbin"}
+    cov : float
+        ``cov(E, r)``, ``r`` the error of the buy's forecast of its window's demand
+        (:func:`siting.costs.learning.learning_carry_in`): given ``E = e`` the window's demand has mean
+        ``mean_W + (cov / var E) (e - E[E])`` and variance ``std_W^2 - cov^2 / var E`` (jointly normal).
+        0 when the buy knows the level (``level``) or reads the sales (``kalman``).
+    normal_carry_in : bool
+        A negative-binomial family's carry-in taken normal (the learning modes, whose carry-in is mostly the
+        targets' moves) instead of ``c0 - D_w`` with ``D_w`` negative binomial (``level``). Poisson keeps its
+        exact discrete carry-in.
 
     Returns
     -------
     (float, float)
-        ``(written_off, lost_sales)``.
+        ``(leftover, lost_sales)``: for the season's last buy the leftover is written off.
     """
     c0 = prev_qty - last.order_qty
     seen = mean * w
-    if distribution != "normal" and seen > 0:
+    if e_std > 0 and abs(cov) > 1e-6 * e_std * max(last.std, 1e-12):  # the filter's is 0 up to rounding
+        return _correlated(c0 - seen, e_std, cov, last)
+    if distribution != "normal" and seen > 0 and (distribution == "poisson" or not normal_carry_in):
         kmax = int(seen + 15.0 * max(e_std, math.sqrt(seen), 1.0) + 30.0)
         d = np.arange(kmax + 1)
         weights = discrete_pmf(seen, e_std, distribution, kmax)
@@ -125,7 +190,134 @@ def last_cycle(
                 extra = np.concatenate([[0.0], e])
                 weights = np.concatenate([[below], _GL_WEIGHTS * pdf * (hi - lo) / 2.0])
     stock = last.order_qty + extra
-    sales = expected_sales(stock, last.mean, last.std, last.distribution)
+    sales = expected_sales(stock, last.mean, last.std, last.distribution, last.level_var)
     written_off = float((weights * (stock - sales)).sum())
-    lost = float((weights * (last.mean - sales)).sum())
+    demand = discrete_mean(last.mean, last.std, last.distribution, last.level_var)
+    lost = float((weights * (demand - sales)).sum())
     return max(written_off, 0.0), max(lost, 0.0)
+
+
+def _correlated(e_mean: float, e_std: float, cov: float, cycle: NewsvendorResult) -> tuple[float, float]:
+    """:func:`last_cycle` when the carry-in ``E ~ N(e_mean, e_std^2)`` and the window's demand are correlated.
+
+    Gauss-Legendre over ``E`` within 10 standard deviations (split at 0, where the stock's kink is); at each node
+    the window's demand is conditioned on ``E`` (its mean shifted, its variance reduced; a discrete family keeps
+    its shape with the conditional moments, the level's share of the variance reduced by what ``E`` explains).
+    """
+    # a discrete window prices each node with its own mixture: fewer nodes (20 a piece within 7 sd)
+    width, (gl_x, gl_w) = (10.0, (_GL_NODES, _GL_WEIGHTS)) if cycle.distribution == "normal" else (7.0, _GL20)
+    lo, hi = e_mean - width * e_std, e_mean + width * e_std
+    pieces = [(lo, min(hi, 0.0)), (max(lo, 0.0), hi)]
+    nodes, weights = [], []
+    for a, b in pieces:
+        if b > a:
+            e = a + (b - a) * (gl_x + 1.0) / 2.0
+            pdf = np.exp(-0.5 * ((e - e_mean) / e_std) ** 2) / (e_std * math.sqrt(2.0 * math.pi))
+            nodes.append(e)
+            weights.append(gl_w * pdf * (b - a) / 2.0)
+    e, wt = np.concatenate(nodes), np.concatenate(weights)
+    wt = wt / float(wt.sum())
+    stock = cycle.order_qty + np.maximum(e, 0.0)
+    sales, demand = _conditional_sales(e - e_mean, e_std, cov, cycle, stock)
+    leftover = float((wt * (stock - sales)).sum())
+    lost = float((wt * (demand - sales)).sum())
+    return max(leftover, 0.0), max(lost, 0.0)
+
+
+def _conditional_sales(
+    dev: np.ndarray, e_std: float, cov: float, window: NewsvendorResult, stock: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Expected sales from ``stock`` and the expected demand of ``window``, given the carry-in ``E = E[E] + dev``."""
+    beta = cov / (e_std * e_std)
+    explained = cov * cov / (e_std * e_std)
+    cond_std = math.sqrt(max(window.std * window.std - explained, 0.0))
+    cond_mean = window.mean + beta * dev
+    if window.distribution == "normal":
+        if cond_std > 0:
+            sales = cond_mean - cond_std * np.asarray(normal_loss((stock - cond_mean) / cond_std))
+        else:
+            sales = np.minimum(stock, cond_mean)
+        return sales, cond_mean
+    # the level's part of the variance less what E explains, the noise given the level as the family's
+    mean_w = window.mean
+    level_abs = max(mean_w * mean_w * window.level_var - explained, 0.0)
+    ratio = (window.std * window.std - mean_w * mean_w * window.level_var) / mean_w if mean_w > 0 else 1.0
+    sales, demand = np.zeros(len(stock)), np.zeros(len(stock))
+    for i, (y, m) in enumerate(zip(stock, np.maximum(cond_mean, 1e-6))):
+        lv = level_abs / (m * m)
+        sd = math.sqrt(level_abs + max(ratio, 0.0) * m)
+        sales[i] = float(expected_sales(np.array([y]), float(m), sd, window.distribution, lv)[0])
+        demand[i] = discrete_mean(float(m), sd, window.distribution, lv)
+    return sales, demand
+
+
+_GH_NODES, _GH_WEIGHTS = np.polynomial.hermite_e.hermegauss(32)
+
+
+def lead_time_split(
+    qty: float, e_mean: float, e_std: float, cov: np.ndarray, means: tuple[float, float]
+) -> tuple[float, float]:
+    """Lost sales of a re-order counted over its window, and over its arrival window, for the same normal demand.
+
+    A re-order placed with the stock position ``P = qty + E`` orders up to ``qty`` (nothing when ``E > 0``).
+    Over its lead time the stock on hand ``max(P, 0)`` serves ``D_L``; the order arrives and the stock
+    ``A = max(qty, P) - min(D_L, max(P, 0))`` serves ``D_n`` until the next arrival. The window count
+    ``E[(D_L + D_n - max(qty, P))^+]`` (the newsvendor's) also counts the lead time's shortfall, which belongs
+    to the buy before; the arrival window's count is ``E[(D_n - A)^+]``. Without learning a level above the
+    forecast empties the old stock and the new order alike, and the difference is a large part of the lost
+    sales. Gauss-Legendre over ``E`` (split at 0), Gauss-Hermite over ``D_L`` given ``E``; ``D_n`` given both
+    is normal (its normal loss).
+
+    Parameters
+    ----------
+    qty : float
+        The order-up-to level.
+    e_mean, e_std : float
+        The carry-in ``E`` (:func:`carry_in_chain`).
+    cov : ndarray
+        3 x 3 covariance of ``(E, D_L, D_n)``.
+    means : (float, float)
+        Means of ``D_L`` and ``D_n``.
+
+    Returns
+    -------
+    (float, float)
+        ``(window count, arrival-window count)``, units.
+    """
+    lo, hi = e_mean - 10.0 * e_std, e_mean + 10.0 * e_std
+    nodes, weights = [], []
+    for a, b in ((lo, min(hi, 0.0)), (max(lo, 0.0), hi)):
+        if b > a:
+            e = a + (b - a) * (_GL_NODES + 1.0) / 2.0
+            nodes.append(e)
+            weights.append(_GL_WEIGHTS * np.exp(-0.5 * ((e - e_mean) / e_std) ** 2) * (b - a) / 2.0)
+    e = np.concatenate(nodes)[:, None]
+    we = np.concatenate(weights)[:, None]
+    we = we / we.sum()
+    c = np.asarray(cov, dtype=float)
+    ve = c[0, 0]
+    # D_L given E
+    m_l = means[0] + c[0, 1] / ve * (e - e_mean)
+    v_l = max(c[1, 1] - c[0, 1] ** 2 / ve, 0.0)
+    d_l = m_l + math.sqrt(v_l) * _GH_NODES[None, :]
+    wl = (_GH_WEIGHTS / _GH_WEIGHTS.sum())[None, :]
+    # D_n given E and D_L
+    sub = c[:2, :2]
+    k = np.linalg.solve(sub, c[:2, 2]) if np.linalg.det(sub) > 1e-12 * max(sub[0, 0] * sub[1, 1], 1e-300) else None
+    if k is None:
+        m_n = means[1] + c[0, 2] / ve * (e - e_mean) + 0.0 * d_l
+        v_n = max(c[2, 2] - c[0, 2] ** 2 / ve, 0.0)
+    else:
+        m_n = means[1] + k[0] * (e - e_mean) + k[1] * (d_l - means[0])
+        v_n = max(c[2, 2] - float(c[:2, 2] @ k), 0.0)
+    sd_n = math.sqrt(max(v_n, 1e-12))
+    start = qty + np.maximum(e, 0.0)
+    on_hand = np.maximum(qty + e, 0.0)
+    arrival = start - np.minimum(d_l, on_hand)
+
+    def short(stock: np.ndarray) -> np.ndarray:
+        return sd_n * np.asarray(normal_loss((stock - m_n) / sd_n))
+
+    window = float((we * wl * short(start - d_l)).sum())
+    after = float((we * wl * short(arrival)).sum())
+    return window, after

@@ -18,6 +18,7 @@ __all__ = [
     "newsvendor",
     "normal_loss",
     "discrete_demand",
+    "discrete_mean",
     "discrete_pmf",
     "expected_sales",
 ]
@@ -53,7 +54,8 @@ class NewsvendorResult:
     """Outcome of one replenishment cycle (all quantities in units).
 
     ``expected_sales + expected_leftover == order_qty`` and
-    ``expected_sales + expected_lost_sales == mean``.
+    ``expected_sales + expected_lost_sales == mean`` (a discrete mixture with ``level_var`` > 0: its
+    :func:`discrete_mean`, the level cut at 0; ``mean`` is the forecast the policy scales with).
     """
 
     order_qty: float
@@ -65,6 +67,7 @@ class NewsvendorResult:
     mean: float
     std: float
     distribution: str = "normal"
+    level_var: float = 0.0
 
     @property
     def fill_rate(self) -> float:
@@ -103,20 +106,62 @@ def discrete_demand(mean: float, std: float, distribution: str):
     return stats.poisson(mean)
 
 
-def _discrete_table(mean: float, std: float, distribution: str, upto: float) -> tuple[np.ndarray, np.ndarray]:
+def _discrete_table(
+    mean: float, std: float, distribution: str, upto: float, level_var: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
     """``P(D <= k)`` and ``P(D > k)`` for ``k = 0 .. K``, K far enough into the tail (and >= ``upto``)."""
     spread = math.sqrt(max(std * std, mean, 1.0))
     kmax = int(max(math.ceil(upto), math.ceil(mean + 15.0 * spread + 30.0)))
-    pmf = discrete_pmf(mean, std, distribution, kmax)
+    pmf = discrete_pmf(mean, std, distribution, kmax, level_var)
     cdf = np.minimum(np.cumsum(pmf), 1.0)
     return cdf, np.maximum(1.0 - cdf, 0.0)
 
 
+#: Gauss-Legendre nodes over the demand level of a discrete mixture (:func:`discrete_pmf`).
+_LEVEL_NODES, _LEVEL_WEIGHTS = np.polynomial.legendre.leggauss(64)
+
+
+def discrete_mean(mean: float, std: float, distribution: str, level_var: float = 0.0) -> float:
+    """Mean of :func:`discrete_pmf`: ``mean E[l^+]``, ``l ~ N(1, level_var)`` (``mean`` when ``level_var`` is 0)."""
+    if level_var <= 0:
+        return mean
+    sd = math.sqrt(level_var)
+    return mean * (float(ndtr(1.0 / sd)) + sd * math.exp(-0.5 / level_var) / math.sqrt(2.0 * math.pi))
+
+
 @lru_cache(maxsize=8192)
-def discrete_pmf(mean: float, std: float, distribution: str, kmax: int) -> np.ndarray:
-    """``P(D = k)`` for ``k = 0 .. kmax`` (read-only; parameters as :func:`discrete_demand`)."""
-    var = std * std
+def discrete_pmf(mean: float, std: float, distribution: str, kmax: int, level_var: float = 0.0) -> np.ndarray:
+    """``P(D = k)`` for ``k = 0 .. kmax`` (read-only; parameters as :func:`discrete_demand`).
+
+    ``level_var`` > 0: the demand is a mixture over a normal demand level ``l ~ N(1, level_var)`` (a share of the
+    mean, cut at 0: a count cannot have a negative rate) of counts with mean ``mean l^+`` and the variance-to-mean
+    ratio left when the level's part ``mean^2 level_var`` is taken out of ``std^2`` (Poisson when it is not above
+    1): the model's demand, whose level error is normal and whose noise given the level is the family's
+    (a moment-matched negative binomial has a far heavier upper tail when the level error is large).
+    """
     k = np.arange(kmax + 1)
+    if level_var > 0 and mean > 0:
+        ratio = (std * std - mean * mean * level_var) / mean if distribution == "negbin" else 1.0
+        # Gauss-Legendre over the level's range above 0 (the cut at 0 is a kink a Hermite rule would smear)
+        sd = math.sqrt(level_var)
+        lo, hi = max(0.0, 1.0 - 8.0 * sd), 1.0 + 8.0 * sd
+        levels = lo + (hi - lo) * (_LEVEL_NODES + 1.0) / 2.0
+        weights = (
+            _LEVEL_WEIGHTS * (hi - lo) / 2.0 * np.exp(-0.5 * ((levels - 1.0) / sd) ** 2) / (sd * math.sqrt(2 * math.pi))
+        )
+        mus = mean * levels
+        kk = k[None, :]
+        if ratio > 1.0 + 1e-9:
+            shape, prob = mus[:, None] / (ratio - 1.0), 1.0 / ratio
+            mixed = gammaln(kk + shape) - gammaln(shape) - gammaln(kk + 1.0) + shape * math.log(prob)
+            mixed = mixed + kk * math.log1p(-prob)
+        else:
+            mixed = kk * np.log(mus[:, None]) - mus[:, None] - gammaln(kk + 1.0)
+        pmf = weights @ np.exp(mixed)
+        pmf[0] += float(ndtr(-1.0 / sd))  # the levels cut at 0 sell nothing
+        pmf.flags.writeable = False
+        return pmf
+    var = std * std
     if distribution == "negbin" and var > mean > 0:  # the same parameters as discrete_demand()
         r, p = mean * mean / (var - mean), mean / var
         log_pmf = gammaln(k + r) - gammaln(r) - gammaln(k + 1.0) + r * math.log(p) + k * math.log1p(-p)
@@ -144,7 +189,7 @@ def _discrete_optimum(cdf: np.ndarray, critical_ratio: float) -> float:
     return float(np.searchsorted(cdf, critical_ratio - 1e-15, side="left"))
 
 
-def expected_sales(stock: np.ndarray, mean: float, std: float, distribution: str) -> np.ndarray:
+def expected_sales(stock: np.ndarray, mean: float, std: float, distribution: str, level_var: float = 0.0) -> np.ndarray:
     """Expected sales ``E[min(D, y)]`` from ``y`` units of stock, vectorised over ``y >= 0``.
 
     Parameters
@@ -154,6 +199,8 @@ def expected_sales(stock: np.ndarray, mean: float, std: float, distribution: str
     mean, std : float
         The window's demand mean and standard deviation (Poisson: the std is ``sqrt(mean)``).
     distribution : {"normal", "poisson", "negbin"}
+    level_var : float
+        A discrete demand's level variance (:func:`discrete_pmf`).
 
     Returns
     -------
@@ -166,7 +213,7 @@ def expected_sales(stock: np.ndarray, mean: float, std: float, distribution: str
         if std <= 0:
             return np.minimum(y, mean)
         return mean - std * np.asarray(normal_loss((y - mean) / std))
-    _, sf = _discrete_table(mean, std, distribution, float(y.max(initial=0.0)) + 1.0)
+    _, sf = _discrete_table(mean, std, distribution, float(y.max(initial=0.0)) + 1.0, level_var)
     cum = np.concatenate([[0.0], np.cumsum(sf)])
     whole = np.floor(y).astype(int)
     return cum[whole] + (y - whole) * sf[whole]
@@ -182,6 +229,7 @@ def newsvendor(
     moq: float = 0,
     order_qty: float | None = None,
     distribution: str = "normal",
+    level_var: float = 0.0,
 ) -> NewsvendorResult:
     """Optimal (or given) order quantity for one selling cycle.
 
@@ -209,6 +257,9 @@ def newsvendor(
     distribution : {"normal", "poisson", "negbin"}, keyword-only
         Demand distribution; the discrete ones suit small runs (tens of units a cycle), where the
         normal overstates the order and the leftover.
+    level_var : float, keyword-only
+        Discrete demand only: the variance of the window's demand level (a share of the mean, squared)
+        within ``std^2``; the demand is then the mixture of :func:`discrete_pmf` (``mean`` its level's mean).
 
     Returns
     -------
@@ -249,10 +300,11 @@ def newsvendor(
         if distribution == "poisson":
             std = math.sqrt(mean)
         upto = max(moq, order_qty or 0.0) + 1.0
-        cdf, sf = _discrete_table(mean, std, distribution, upto)
+        level_var = _check("level_var", level_var) if mean > 0 else 0.0
+        cdf, sf = _discrete_table(mean, std, distribution, upto, level_var)
         qty = max(_discrete_optimum(cdf, critical_ratio), moq) if order_qty is None else _check("order_qty", order_qty)
-        lost = _discrete_lost(sf, mean, qty)
-    sales = mean - lost
+        lost = _discrete_lost(sf, discrete_mean(mean, std, distribution, level_var), qty)
+    sales = discrete_mean(mean, std, distribution, level_var) - lost if distribution != "normal" else mean - lost
     leftover = qty - sales
     profit = under * sales - over * leftover
     return NewsvendorResult(
@@ -265,4 +317,5 @@ def newsvendor(
         mean=mean,
         std=std,
         distribution=distribution,
+        level_var=level_var if distribution != "normal" else 0.0,
     )

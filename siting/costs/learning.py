@@ -149,15 +149,26 @@ def learning_carry_in(
     drift: float,
     p_c: float,
     test_units: float = 0.0,
-) -> tuple[tuple[float, float], ...]:
-    """The last re-order ``j = k - 1``: weeks of demand seen since the buy before, and the std of ``E_j = P_j - T_j``.
+) -> tuple[tuple[float, ...], np.ndarray, np.ndarray]:
+    """Every re-order ``j = 1 .. k-1``: weeks of demand seen since the buy before, and the covariances of the
+    carry-in steps ``D_j`` and the forecast errors ``r_j``.
 
-    As :func:`siting.costs.carry_in.carry_in_spread` (there for the last buy only), for ``kalman``
-    and ``prior``: the buy before (at ``a = (j - 1) n - L``) ordered up to ``Q_{j-1} + W mean
-    (xhat_a - 1)`` (the opener a fixed quantity unless a test drop moved it), the demand ``D_w``
-    between the two buys was sold, and buy ``j`` (at ``b = j n - L``) targets ``Q_j + W mean
-    (xhat_b - 1)``: ``E_j = c0 + c W mean (xhat_a - 1) - W mean (xhat_b - 1) - D_w``, a linear
-    function of independent normals whose variance is summed exactly.
+    For ``kalman`` and ``prior``: the buy before (at ``a = (j - 1) n - L``) ordered up to ``T_{j-1} =
+    Q_{j-1} + W mean (xhat_a - 1)`` (the opener a fixed quantity unless a test drop moved it), the demand
+    ``D_w`` between the two buys was sold, and buy ``j`` (at ``b = j n - L``) targets ``T_j = Q_j + W mean
+    (xhat_b - 1)``. The stock position less the target is ``E_j = max(E_{j-1}, 0) + D_j`` (a Lindley
+    recursion: a carry-in above the previous target is carried on), ``D_j = T_{j-1} - D_w - T_j``, a linear
+    function of ``e0``, the walk's increments and within-step integrals and each step's noise (the gains are
+    deterministic). Learning lowers the targets as the level's variance falls, so a carry-in above the
+    target is not only the last buy's. ``r_j = W mean (x_b - xhat_b)`` is the error of buy ``j``'s forecast
+    of its window: uncorrelated with what the filter read, strongly correlated for ``prior`` (a low level
+    leaves a large carry-in and a small window demand alike). :func:`siting.costs.carry_in.carry_in_chain`
+    runs the recursion.
+
+    Returns
+    -------
+    (tuple, ndarray, ndarray)
+        Weeks seen ``w_j``; ``cov(D_i, D_j)`` and ``cov(D_i, r_j)`` (``i, j = 1 .. k-1``; units squared; read-only).
     """
     window = lead + n
     read, gain0, p_open = read_test_drop(p_c, test_units, mean, noise_var)
@@ -193,17 +204,35 @@ def learning_carry_in(
     def index(t: float) -> int:
         return 0 if t <= 0.0 else int(np.argmin(np.abs(grid - t)))
 
+    def estimate(i: int) -> np.ndarray:
+        """Coefficients of ``xhat`` at grid point ``i`` (less its mean 1)."""
+        w = np.zeros(m)
+        w[:i] = g[:i] * np.exp(log_a[i] - log_a[1 : i + 1])
+        return demand_sum(w) + start_x * math.exp(log_a[i])
+
+    def level(i: int) -> np.ndarray:
+        """Coefficients of the level ``x`` at grid point ``i`` (less 1): e0, the walk before, the increments."""
+        x = np.zeros(o + 3 * m)
+        x[0] = x[2] = 1.0
+        x[o : o + i] = 1.0
+        return x
+
     times = [j * n - lead for j in range(k)]
-    out = []
-    for j in range(k - 1, k):  # the last re-order (the model uses its carry-in only)
+    seen, steps_d, errors = [], [], []
+    for j in range(1, k):
         ia, ib = index(times[j - 1]), index(times[j])
         c_prev = (window if j >= 2 else n) * (1.0 if j >= 2 or gain0 > 0 else 0.0)  # the opener covers n weeks
-        # E = c_prev mean xhat_a - window mean xhat_b - (demand seen between the two buys)
+        # D_j = c_prev mean xhat_a - window mean xhat_b - (demand seen between the two buys), less its mean
         w = np.zeros(m)
-        w[:ia] += c_prev * mean * g[:ia] * np.exp(log_a[ia] - log_a[1 : ia + 1])
-        w[:ib] -= window * mean * g[:ib] * np.exp(log_a[ib] - log_a[1 : ib + 1])
-        w[ia:ib] -= 1.0
-        e = demand_sum(w) + start_x * (c_prev * mean * math.exp(log_a[ia]) - window * mean * math.exp(log_a[ib]))
-        seen_weeks = max(times[j], 0.0) - max(times[j - 1], 0.0)
-        out.append((seen_weeks, math.sqrt(max(float((e * e * var_basis).sum()), 0.0))))
-    return tuple(out)
+        w[ia:ib] = -1.0
+        xb = estimate(ib)
+        steps_d.append(demand_sum(w) + c_prev * mean * estimate(ia) - window * mean * xb)
+        errors.append(window * mean * (level(ib) - xb))
+        seen.append(max(times[j], 0.0) - max(times[j - 1], 0.0))
+    if not seen:
+        return (), np.zeros((0, 0)), np.zeros((0, 0))
+    d_mat, r_mat = np.array(steps_d), np.array(errors)
+    gdd = (d_mat * var_basis) @ d_mat.T
+    gdr = (d_mat * var_basis) @ r_mat.T
+    gdd.flags.writeable = gdr.flags.writeable = False  # cached: shared by every caller
+    return tuple(seen), gdd, gdr

@@ -38,11 +38,14 @@ customs value) x demand; carrying = rate x ``c`` x (on hand + pipeline); unsold 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-from siting.costs.carry_in import carry_in_spread, last_cycle
+import numpy as np
+
+from siting.costs.carry_in import carry_in_chain, carry_in_spread, last_cycle, lead_time_split
 from siting.costs.demand import NewsvendorResult, newsvendor
 from siting.costs.forecast import level_drift_var_per_week, window_demand_std
 from siting.costs.learning import commit_var, info_var, learning_carry_in, read_test_drop
@@ -117,6 +120,9 @@ def sourcing_cost(product: ProductFamily, source: str, *, weeks_per_yr: float | 
     if source not in SOURCES:
         raise InputError(f"source must be 'local' or 'offshore', not {source!r}.")
     wpy = cost_default("weeks_per_yr") if weeks_per_yr is None else float(weeks_per_yr)
+    if product.forecast_cv_preseason == 0 and product.reorder_forecast != "level":
+        # no forecast error: the level is known, nothing to learn (every mode is ``level``; no test drop to read)
+        product = dataclasses.replace(product, reorder_forecast="level", test_drop_units=0.0)
     if product.skus > 1:
         return _over_skus(product, source, wpy)
     return _sourcing_cost(product, source, wpy)
@@ -311,6 +317,14 @@ def season_buys(
             )
             cyc_mean, cyc_moq = mean * window, 0.0
             cyc_std = math.sqrt(window_demand_std(mean, std, drift, 0.0, window) ** 2 + (mean * window) ** 2 * known)
+        weeks = n if j == 0 else lead + n
+        # a negative-binomial window facing the forecast's error: a normal level error times the family's noise
+        # (demand.discrete_pmf); ``level`` keeps the moment-matched negative binomial of the model before learning
+        level_var = (
+            max(cyc_std**2 - weeks * std**2, 0.0) / cyc_mean**2
+            if product.distribution == "negbin" and cyc_mean > 0 and mode != "level"
+            else 0.0
+        )
         return newsvendor(
             cyc_mean,
             cyc_std,
@@ -319,6 +333,7 @@ def season_buys(
             salvage,
             moq=cyc_moq,
             distribution=product.distribution,
+            level_var=level_var,
         )
 
     if mode != "level":  # what is known differs from one re-order to the next: price each
@@ -326,6 +341,33 @@ def season_buys(
     # buys 1 .. k-2 are the same newsvendor: price the opener, one middle buy and the last once each
     distinct = {j: buy(j) for j in sorted({0, min(1, k - 1), k - 1})}
     return tuple(distinct[j] if j in distinct else distinct[1] for j in range(k))
+
+
+def _split_moments(
+    product: ProductFamily, j: int, n: float, lead: float, e_std: float, cov_er: float
+) -> tuple[np.ndarray, tuple[float, float]]:
+    """Covariance of ``(E, D_L, D_n)`` and the means of ``D_L``, ``D_n`` for re-order ``j`` without learning.
+
+    The level at the order ``x_b`` has variance ``P = P_c + s^2 j n`` (``prior``); over the window the walk
+    goes on: ``var D_L = mean^2 (L^2 P + s^2 L^3 / 3) + L std^2``, ``var D_n = mean^2 (n^2 P + s^2 (n^2 L +
+    n^3 / 3)) + n std^2``, ``cov = mean^2 (L n P + s^2 L^2 n / 2)``; ``E`` meets them through ``x_b`` only, so
+    its covariances with ``D_L`` and ``D_n`` are ``cov(E, r)`` (``r`` the window's) times ``L / W`` and ``n / W``.
+    """
+    mean, std = product.demand_mean_units_per_week, noise_std_per_week(product)
+    drift = level_drift_var_per_week(product.forecast_cv_preseason, product.season_weeks)
+    p = commit_var(drift, cost_default("forecast_horizon_weeks"), lead) + drift * j * n
+    w = lead + n
+    v_l = mean**2 * (lead**2 * p + drift * lead**3 / 3.0) + lead * std**2
+    v_n = mean**2 * (n**2 * p + drift * (n**2 * lead + n**3 / 3.0)) + n * std**2
+    c_ln = mean**2 * (lead * n * p + drift * lead**2 * n / 2.0)
+    cov = np.array(
+        [
+            [e_std**2, cov_er * lead / w, cov_er * n / w],
+            [cov_er * lead / w, v_l, c_ln],
+            [cov_er * n / w, c_ln, v_n],
+        ]
+    )
+    return cov, (mean * lead, mean * n)
 
 
 def _season(
@@ -346,9 +388,25 @@ def _season(
     cost = product.acquisition_cost(source)
     lost_j = [c.expected_lost_sales for c in cycles]
     left_j = [c.expected_leftover for c in cycles]
-    if k >= 2 and product.reorder_forecast != "level":  # learning: the spread of every re-order; the last's is used
-        w, e_std = spread[-1]
-        left_j[-1], lost_j[-1] = last_cycle(cycles[-2].order_qty, cycles[-1], mean, w, e_std, product.distribution)
+    if k >= 2 and product.reorder_forecast != "level":  # learning: every re-order's carry-in (its target falls)
+        seen, gdd, gdr = spread
+        lead_weeks = getattr(product, f"lead_time_{source}_weeks")
+        offsets = [cycles[j - 1].order_qty - cycles[j].order_qty - mean * w for j, w in enumerate(seen, start=1)]
+        split = product.reorder_forecast == "prior" and 0.0 < lead_weeks < n
+        chain = None if split else carry_in_chain(offsets, gdd, gdr)
+        for j, w in enumerate(seen, start=1):
+            # with the split, the offsets move as the chain goes: its head is run again (k is small)
+            e_mean, e_std, cov = chain[j - 1] if chain else carry_in_chain(offsets[:j], gdd[:j, :j], gdr[:j, :j])[-1]
+            # last_cycle's carry-in has the mean ``prev - Q_j - mean w``: the chain's mean, so ``prev`` is set to it
+            prev = cycles[j].order_qty + e_mean + mean * w
+            left_j[j], lost_j[j] = last_cycle(prev, cycles[j], mean, w, e_std, product.distribution, cov, True)
+            if split:  # without learning: count the arrival window's lost sales (:func:`lead_time_split`)
+                window, after = lead_time_split(
+                    cycles[j].order_qty, e_mean, e_std, *_split_moments(product, j, n, lead_weeks, e_std, cov)
+                )
+                lost_j[j] = max(lost_j[j] - (window - after), 0.0)
+                if j < len(offsets):  # demand lost in the lead time was not sold: the next position is higher
+                    offsets[j] += window - after
     elif k >= 2:  # the carry-in from the previous buy can exceed the lower last target
         w, e_std = spread
         left_j[-1], lost_j[-1] = last_cycle(cycles[-2].order_qty, cycles[-1], mean, w, e_std, product.distribution)

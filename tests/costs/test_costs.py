@@ -158,13 +158,19 @@ def test_larger_moq_raises_expected_leftover():
 
 def test_longer_lead_time_raises_stock_and_carrying_cost():
     p = _example_family()
-    for source in ("local", "offshore"):
-        runs = [sourcing_cost(p.scaled(**{f"lead_time_{source}_weeks": f}), source) for f in (0.5, 1, 2, 4)]
+    for source, mode in (("local", "kalman"), ("offshore", "level"), ("offshore", "kalman")):
+        q = dataclasses.replace(p, reorder_forecast=mode)
+        runs = [sourcing_cost(q.scaled(**{f"lead_time_{source}_weeks": f}), source) for f in (0.5, 1, 2, 4)]
         for a, b in zip(runs, runs[1:]):
             if source == "local":  # owned over the whole lead time
                 assert b.pipeline_units > a.pipeline_units
             else:  # FOB: owned for the 4.3 weeks at sea only, whatever the production time
                 assert b.pipeline_units == pytest.approx(a.pipeline_units, rel=0.05)
+            if mode == "kalman" and source == "offshore":
+                # one buy on the forecast made 26 weeks ahead: committing it later teaches nothing (the error
+                # at the season's opening is s^2 H whatever L < H), so the cost only may not fall
+                assert b.carrying_per_yr >= a.carrying_per_yr - 1e-9 and b.total_per_yr >= a.total_per_yr - 1e-9
+                continue
             assert b.carrying_per_yr > a.carrying_per_yr
             assert b.total_per_yr > a.total_per_yr
 
