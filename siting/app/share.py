@@ -27,6 +27,7 @@ SHARE_OUTPUTS = (
     "contracts.csv",
     "hours.csv",
     "scenarios.csv",
+    "sequence.csv",
     "excluded.csv",
     "utilization.png",
     "summary.json",
@@ -159,6 +160,7 @@ def run_share(
             _write_table(study.contracts, target / "contracts.csv"),
             _write_table(study.hours, target / "hours.csv"),
             *([_write_table(study.scenarios, target / "scenarios.csv")] if len(study.scenarios) else []),
+            *([_write_table(study.sequence, target / "sequence.csv")] if len(study.sequence) else []),
             _write_table(layers.excluded, target / "excluded.csv"),
         ]
         title = "siting: shared microfactory network" + (" (ILLUSTRATIVE demo)" if label else "")

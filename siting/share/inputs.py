@@ -186,6 +186,11 @@ class ShareSettings:
         Cap each lane class's hours per site, level, process and season in the design MILP where its
         SLA holds at the contract percentile (:func:`siting.share.slacaps.design_caps`, a worst case
         over the class mix); default false: only the weekly plans are held to the SLA caps.
+    changeovers : Path, optional
+        A CSV of sequence-dependent changeovers, ``process,from_family,to_family,changeover_min``
+        (families are the brands; pairs left out cost the to-brand's own ``changeover_hours``):
+        the design charges each run the cheapest incoming changeover, ``sequence.csv`` reports the
+        exact cyclic sequence (:mod:`siting.share.sequence`).
     """
 
     priority_rule: Literal["strict", "reserved"] = "strict"
@@ -204,6 +209,7 @@ class ShareSettings:
     scenario_cv: float = 0.2
     season_correlation: float = 0.0
     sla_caps_in_design: bool = False
+    changeovers: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -281,6 +287,14 @@ def parse_share(doc: Mapping[str, Any], *, source: str = "<scenario>", base: Pat
         check_terms(spec)
     except SchemaError as exc:
         raise InputError(f"{source}: {exc}") from None
+    if spec.settings.changeovers is not None:  # checked now, before any network is built
+        from siting.share.contracts import problem_terms
+        from siting.share.sequence import read_changeovers
+
+        terms = problem_terms(spec)
+        read_changeovers(
+            spec.settings.changeovers, [b.name for b in spec.brands], terms["process_names"], terms["changeover_hours"]
+        )
     return spec
 
 

@@ -17,6 +17,7 @@ from siting.share.contracts import problem_terms
 from siting.share.hours import unit_equivalent
 from siting.share.inputs import ShareSpec
 from siting.share.problem import KINDS, ShareProblem
+from siting.share.sequence import read_changeovers
 
 log = logging.getLogger("siting")
 
@@ -214,7 +215,7 @@ def problem_from_cities(cities: Sequence, spec: ShareSpec, options: Any = None) 
         holding_per_unit=st.holding_cost_per_unit_week * 0.5,
         dedicated=dedicated,
         level_allowed=sites["floor_area_m2"].to_numpy(dtype=float)[:, None] >= levels_area[None, :],
-        **problem_terms(spec),
+        **_terms(spec),
     )
     if spec.routings:  # the weekly plans count units: the levels' bottleneck hours at the demand's mix
         problem = dataclasses.replace(problem, capacity_units_per_week=unit_equivalent(problem))
@@ -222,3 +223,14 @@ def problem_from_cities(cities: Sequence, spec: ShareSpec, options: Any = None) 
     attribution = "; ".join(sorted({getattr(c, "attribution", "") for c in cities} - {""}))
     dropped_all = pd.concat(excluded, ignore_index=True)
     return ShareLayers(problem=problem, stores=stores, sites=sites, attribution=attribution, excluded=dropped_all)
+
+
+def _terms(spec: ShareSpec) -> dict[str, Any]:
+    """The routing and contract keywords of the problem, with ``share.changeovers`` read into a matrix."""
+    terms = problem_terms(spec)
+    path = spec.settings.changeovers
+    if path is not None:
+        terms["changeover_matrix_hours"] = read_changeovers(
+            path, [b.name for b in spec.brands], terms["process_names"], terms["changeover_hours"]
+        )
+    return terms

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from siting.errors import InputError
+from siting.share.sequence import incoming_lower_bound
 
 __all__ = ["ShareProblem", "KINDS"]
 
@@ -94,6 +95,12 @@ class ShareProblem:
         Week-to-week coefficient of variation of each brand's demand (default 0.25), for the caps.
     sla_percentile : ndarray, shape (B,)
         Percentile at which each brand's lead time is promised (default 95), for the caps.
+    changeover_matrix_hours : ndarray, shape (P, B, B), optional
+        Sequence-dependent changeovers: hours on process p to change over from brand (family) a to
+        brand b (:func:`siting.share.sequence.changeover_matrix`). Given, ``changeover_hours`` is
+        replaced by its lower bound, the cheapest incoming changeover of each brand
+        (:func:`siting.share.sequence.incoming_lower_bound`), and ``sequence.csv`` reports the exact
+        cyclic sequence of the chosen design.
     """
 
     site_ids: tuple[str, ...]
@@ -133,6 +140,7 @@ class ShareProblem:
     run_min_units: float | None = None
     demand_cv: np.ndarray | None = None
     sla_percentile: np.ndarray | None = None
+    changeover_matrix_hours: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n, m, b, t, lv = (
@@ -202,6 +210,16 @@ class ShareProblem:
             if not np.isfinite(finite).all() or (finite < 0).any():
                 raise InputError(f"ShareProblem.{name}: values must be finite and >= 0 (nan: no backlog).")
             object.__setattr__(self, name, value)
+        if self.changeover_matrix_hours is not None:
+            matrix = np.asarray(self.changeover_matrix_hours, dtype=float)
+            if matrix.shape != (p, b, b):
+                raise InputError(
+                    f"ShareProblem.changeover_matrix_hours: expected shape {(p, b, b)}, got {matrix.shape}."
+                )
+            if not np.isfinite(matrix).all() or (matrix < 0).any():
+                raise InputError("ShareProblem.changeover_matrix_hours: hours must be finite and >= 0.")
+            object.__setattr__(self, "changeover_matrix_hours", matrix)
+            object.__setattr__(self, "changeover_hours", incoming_lower_bound(matrix))
         if (np.asarray(self.run_units) <= 0).any():
             raise InputError("ShareProblem.run_units: units per run must be > 0.")
         if not ((np.asarray(self.sla_percentile) > 0) & (np.asarray(self.sla_percentile) < 100)).all():

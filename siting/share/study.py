@@ -20,6 +20,7 @@ from siting.share.leadtimes import class_lead_times
 from siting.share.orders import LineRules
 from siting.share.problem import KINDS, ShareProblem
 from siting.share.schedule import WeeklyPlan, plan_weeks
+from siting.share.sequence import sequence_table, warn_overloads
 from siting.share.service import DEFAULT_DEMAND_CV, backlog_rows, brand_orders, runs_for_slas, site_caps, site_service
 from siting.share.sharing import CostShares, share_costs
 
@@ -70,6 +71,10 @@ class ShareStudy:
     scenarios : pandas.DataFrame
         With ``share.scenarios`` > 0: each candidate design's mean cost and regret over the demand
         scenarios and the SAA choice (:func:`siting.share.scenarios.regret_table`); else empty.
+    sequence : pandas.DataFrame
+        With a changeover matrix (``share.changeovers``): the exact cyclic changeover sequence per open
+        site, process and season and whether its hours fit (:func:`siting.share.sequence.sequence_table`;
+        a warning names each site and process that does not); else empty.
     peak_season : str
     timings_s : dict
     """
@@ -89,6 +94,7 @@ class ShareStudy:
     contracts: pd.DataFrame = field(default_factory=pd.DataFrame)
     hours: pd.DataFrame = field(default_factory=pd.DataFrame)
     scenarios: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sequence: pd.DataFrame = field(default_factory=pd.DataFrame)
     timings_s: dict[str, float] = field(default_factory=dict)
 
     def coalitions(self) -> pd.DataFrame:
@@ -502,6 +508,8 @@ def run_share(
         "sla_met",
         "utilisation_cap",
     ]
+    sequence = sequence_table(pb, design)
+    warn_overloads(sequence)
     contract_table = contracts_table(
         pb,
         design,
@@ -526,6 +534,7 @@ def run_share(
         contracts=contract_table,
         hours=hours_table(pb, design),
         scenarios=scenario_table,
+        sequence=sequence,
         timings_s=timings,
     )
 
