@@ -66,7 +66,8 @@ def cheapest_cycle(cost_hours: np.ndarray) -> tuple[float, tuple[int, ...]]:
         raise InputError(
             f"cheapest_cycle: {k} families at one site; the exact sequence is enumerated for at most {MAX_FAMILIES}."
         )
-    best, order = np.inf, (0,)
+    best = np.inf
+    order: tuple[int, ...] = (0,)
     for rest in itertools.permutations(range(1, k)):
         tour = (0, *rest)
         cost = float(c[tour, tour[1:] + (0,)].sum())

@@ -2805,3 +2805,181 @@ SCENARIO_DRAW_API_CASES: list[ApiCase] = [
 ]
 
 API_CASES += SCENARIO_DRAW_API_CASES
+
+
+# ------------------------------------------------ sequence-dependent changeovers (share.changeovers)
+
+_CHANGEOVER_HEAD = "process,from_family,to_family,changeover_min\n"
+
+
+def _changeovers(body: str | bytes) -> Callable[[Path, Kit], list[str]]:
+    """``siting validate`` on the routed share scenario with ``share.changeovers`` naming a CSV holding ``body``."""
+
+    def args(t: Path, k: Kit) -> list[str]:
+        text(t, "changeovers.csv", body)
+        tables = _routing() + _routing(brand="B") + _HOURS + '[share]\nchangeovers = "changeovers.csv"\n'
+        return _share(t, k, tables, command="validate")
+
+    return args
+
+
+CHANGEOVER_CASES: list[CliCase] = [
+    CliCase("changeovers-ok", _changeovers(_CHANGEOVER_HEAD + "print,A,B,12\nprint,B,A,20\n"), 0, (), ("OK",)),
+    CliCase(
+        "changeovers-negative",
+        _changeovers(_CHANGEOVER_HEAD + "print,A,B,12\nprint,B,A,-5\n"),
+        2,
+        ("changeovers.csv", "row 3", "column 'changeover_min'", ">= 0", "-5"),
+    ),
+    CliCase(
+        "changeovers-nan",
+        _changeovers(_CHANGEOVER_HEAD + "print,A,B,nan\n"),
+        2,
+        ("changeovers.csv", "row 2", "column 'changeover_min'", "nan"),
+    ),
+    CliCase(
+        "changeovers-blank-minutes",
+        _changeovers(_CHANGEOVER_HEAD + "print,A,B,\n"),
+        2,
+        ("changeovers.csv", "row 2", "column 'changeover_min'", "finite"),
+    ),
+    CliCase(
+        "changeovers-inf",
+        _changeovers(_CHANGEOVER_HEAD + "print,A,B,inf\n"),
+        2,
+        ("changeovers.csv", "row 2", "column 'changeover_min'", "inf"),
+    ),
+    CliCase(
+        "changeovers-text-minutes",
+        _changeovers(_CHANGEOVER_HEAD + "print,A,B,ten\n"),
+        2,
+        ("changeovers.csv", "row 2", "column 'changeover_min'", "ten"),
+    ),
+    CliCase(
+        "changeovers-unknown-family",
+        _changeovers(_CHANGEOVER_HEAD + "print,A,Z,12\n"),
+        2,
+        ("changeovers.csv", "row 2", "column 'to_family'", "unknown family 'Z'", "A, B"),
+    ),
+    CliCase(
+        "changeovers-unknown-process",
+        _changeovers(_CHANGEOVER_HEAD + "sew,A,B,12\n"),
+        2,
+        ("changeovers.csv", "row 2", "column 'process'", "unknown process 'sew'", "print"),
+    ),
+    CliCase(
+        "changeovers-duplicate-pair",
+        _changeovers(_CHANGEOVER_HEAD + "print,A,B,12\nprint,B,A,3\nprint,A,B,10\n"),
+        2,
+        ("changeovers.csv", "row 4", "'A' -> 'B'", "already given in row 2"),
+    ),
+    CliCase("changeovers-empty-file", _changeovers(""), 2, ("changeovers.csv", "empty")),
+    CliCase("changeovers-header-only", _changeovers(_CHANGEOVER_HEAD), 2, ("changeovers.csv", "no rows")),
+    CliCase(
+        "changeovers-missing-column",
+        _changeovers("process,from_family,to_family,minutes\nprint,A,B,12\n"),
+        2,
+        ("changeovers.csv", "missing column 'changeover_min'"),
+    ),
+    CliCase(
+        "changeovers-file-missing",
+        lambda t, k: _share(
+            t,
+            k,
+            _routing() + _routing(brand="B") + _HOURS + '[share]\nchangeovers = "nowhere.csv"\n',
+            command="validate",
+        ),
+        2,
+        ("nowhere.csv", "not found", "share.changeovers"),
+    ),
+]
+CLI_CASES += CHANGEOVER_CASES
+
+
+def _changeover_table(minutes: Any, frm: str = "A", to: str = "B", rows: int = 1) -> Callable[[Path, Kit], Any]:
+    """:func:`siting.share.sequence.changeover_matrix` on a table of ``rows`` copies of one pair."""
+
+    def call(t: Path, k: Kit) -> Any:
+        from siting.share.sequence import changeover_matrix
+
+        table = pd.DataFrame(
+            {"process": ["print"] * rows, "from_family": [frm] * rows, "to_family": [to] * rows}
+            | {"changeover_min": [minutes] * rows}
+        )
+        return changeover_matrix(table, ["A", "B"], ["print"], np.zeros((2, 1)), source="my_changeovers")
+
+    return call
+
+
+def _changeover_problem(matrix: Any) -> Callable[[Path, Kit], Any]:
+    """A one-process, two-brand :class:`ShareProblem` given ``changeover_matrix_hours``."""
+
+    def call(t: Path, k: Kit) -> Any:
+        from siting.share.problem import ShareProblem
+
+        return ShareProblem(
+            site_ids=("s",),
+            store_ids=("a", "b"),
+            brand_names=("A", "B"),
+            season_names=("year",),
+            store_brand=np.array([0, 1]),
+            demand_units_per_week=np.array([10.0, 10.0]),
+            season_weeks=np.array([52.0]),
+            multiplier=np.ones((2, 1)),
+            delivery_time_s=np.ones((1, 2)),
+            delivery_cost_per_unit=np.ones((1, 2)),
+            rent_per_yr=np.ones((1, 1)),
+            setup_per_yr=np.ones((1, 1)),
+            capacity_units_per_week=np.array([100.0]),
+            unit_cost_per_unit=np.ones(2),
+            offshore_landed_per_unit=np.ones(2),
+            brand_kind=("standard", "standard"),
+            brand_lead_time_days=np.array([10.0, 10.0]),
+            changeover_matrix_hours=np.asarray(matrix, dtype=float),
+        )
+
+    return call
+
+
+CHANGEOVER_API_CASES: list[ApiCase] = [
+    ApiCase(
+        "changeover-table-negative",
+        _changeover_table(-1.0),
+        "InputError",
+        ("my_changeovers", "row 2", "changeover_min", ">= 0"),
+    ),
+    ApiCase("changeover-table-nan", _changeover_table(float("nan")), "InputError", ("my_changeovers", "nan")),
+    ApiCase("changeover-table-inf", _changeover_table(float("inf")), "InputError", ("changeover_min", "inf")),
+    ApiCase(
+        "changeover-table-unknown-family",
+        _changeover_table(5.0, frm="Q"),
+        "InputError",
+        ("row 2", "from_family", "unknown family 'Q'"),
+    ),
+    ApiCase(
+        "changeover-table-duplicate",
+        _changeover_table(5.0, rows=2),
+        "InputError",
+        ("row 3", "already given in row 2"),
+    ),
+    ApiCase("changeover-table-empty", _changeover_table(5.0, rows=0), "InputError", ("my_changeovers", "no rows")),
+    ApiCase(
+        "changeover-matrix-negative",
+        _changeover_problem([[[0.0, -1.0], [0.5, 0.0]]]),
+        "InputError",
+        ("changeover_matrix_hours", ">= 0"),
+    ),
+    ApiCase(
+        "changeover-matrix-nan",
+        _changeover_problem([[[0.0, np.nan], [0.5, 0.0]]]),
+        "InputError",
+        ("changeover_matrix_hours", "finite"),
+    ),
+    ApiCase(
+        "changeover-matrix-shape",
+        _changeover_problem([[0.0, 1.0], [0.5, 0.0]]),
+        "InputError",
+        ("changeover_matrix_hours", "expected shape (1, 2, 2)"),
+    ),
+]
+API_CASES += CHANGEOVER_API_CASES
