@@ -158,3 +158,46 @@ def test_read_changeovers_file(tmp_path):
     path.write_text("process,from_family,to_family,changeover_min\nline,A,B,12\nline,A,B,5\n", encoding="utf-8")
     with pytest.raises(InputError, match="row 3.*already given in row 2"):
         read_changeovers(path, ["A", "B"], ["line"], np.array([[1.0], [2.0]]))
+
+
+def test_scenario_file_changeovers_reach_the_study(tmp_path):
+    """``[share] changeovers`` read with the scenario: the design's hours (hours.csv) less the changeovers it
+    charged plus the exact cycle's are sequence.csv's hours, and the charge never exceeds the cycle."""
+    from siting.share import demo_share_cities, problem_from_cities
+    from siting.share.hours import hours_table
+    from siting.share.inputs import parse_share
+    from siting.share.study import run_share
+
+    (tmp_path / "changeovers.csv").write_text(
+        "process,from_family,to_family,changeover_min\nprint,Birch,Cove,6\nprint,Cove,Birch,90\n", encoding="utf-8"
+    )
+    doc = {
+        "brands": [
+            {"name": "Birch", "lane_class": "priority"},
+            {"name": "Cove", "lane_class": "overflow", "offshore_landed_per_unit": 16.0},
+        ],
+        "lane_classes": [
+            {"name": "priority", "kind": "priority", "lead_time_days": 5.0},
+            {"name": "overflow", "kind": "overflow"},
+        ],
+        "routings": [
+            {"brand": "Birch", "process": "print", "hours_per_unit": 0.08, "changeover_hours": 0.5},
+            {"brand": "Cove", "process": "print", "hours_per_unit": 0.06, "changeover_hours": 0.75},
+        ],
+        "site_capacity": {"process_hours_per_week": {"print": [90, 180]}},
+        "share": {"time_limit_s": 20, "changeovers": "changeovers.csv"},
+    }
+    spec = parse_share(doc, base=tmp_path)
+    assert spec.settings.changeovers == tmp_path / "changeovers.csv"
+    pb = problem_from_cities(demo_share_cities(("kotka",)), spec).problem
+    assert pb.changeover_matrix_hours is not None
+    assert pb.changeover_hours[:, 0].tolist() == [0.5, 0.1]  # Birch: min(0.5 own, 1.5 after Cove); Cove: 6 min
+    st = run_share(pb, spec.site_capacity, spec.settings, replications=2)
+    seq = st.sequence
+    assert len(seq) > 0 and set(seq["process"]) == {"print"}
+    assert (seq["changeover_hours_per_week_design"] <= seq["changeover_hours_per_week_sequence"] + 1e-9).all()
+    hours = hours_table(pb, st.design).set_index(["site_id", "process", "season"])["hours_per_week"]
+    for row in seq.itertuples(index=False):
+        used = hours[(row.site_id, row.process, row.season)]
+        expected = used - row.changeover_hours_per_week_design + row.changeover_hours_per_week_sequence
+        assert row.hours_per_week_sequence == pytest.approx(expected, rel=1e-9, abs=1e-9)
