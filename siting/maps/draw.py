@@ -17,6 +17,7 @@ import shapely
 
 from siting.errors import SitingError
 from siting.maps.elements import Controls, DataLayer, Legend, Title
+from siting.maps.flow_layers import offshore_flows_layer
 from siting.maps.layers import (
     candidate_layers,
     criteria_columns,
@@ -25,7 +26,6 @@ from siting.maps.layers import (
     stores_layer,
     zones_layer,
 )
-from siting.maps.flow_layers import offshore_flows_layer
 from siting.maps.legend import Scale, legend_html
 from siting.maps.offline import inline_assets, remote_assets
 from siting.maps.page import OSM_ATTRIBUTION, offline_page, stable_ids, use_markercluster

@@ -72,8 +72,14 @@ def offshore_flows_layer(
                 {
                     "type": "Feature",
                     "geometry": {"type": "Point", "coordinates": [round(geom.x, 6), round(geom.y, 6)]},
-                    "properties": {"c": "#212529", "f": HUB_COLOUR, "r": 9, "n": "siting-hub", "p": popup,
-                                   "t": _esc(head)},
+                    "properties": {
+                        "c": "#212529",
+                        "f": HUB_COLOUR,
+                        "r": 9,
+                        "n": "siting-hub",
+                        "p": popup,
+                        "t": _esc(head),
+                    },
                 }
             )
     layer = DataLayer(

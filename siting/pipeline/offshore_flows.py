@@ -1,4 +1,4 @@
-"""The portfolio design's offshore flows for the plan map: distribution point -> open hub / cross-dock site -> stores."""
+"""The portfolio design's offshore flows for the plan map: distribution point -> hub or cross-dock site -> stores."""
 
 from __future__ import annotations
 

@@ -20,11 +20,12 @@ DEMAND_POINTS = 8
 
 
 def hub_plan():
-    """(city result with the what-if design, the hubs table, the cross-dock handling per unit)."""
+    """(city result with the what-if design, the hubs table, units/week the pipeline's own design sends via hubs)."""
     from siting.app import city_inputs, demo_scenario, rank_options
     from siting.design.city import CityDesign
     from siting.design.solve import portfolio
     from siting.pipeline import plan
+    from siting.pipeline.offshore_flows import route_units
     from siting.pipeline.portfolio import PortfolioOptions
 
     sc = demo_scenario("helsinki")
@@ -51,10 +52,12 @@ def hub_plan():
     )
     ranked = plan([city], 1, opts, objective="portfolio").run.cities[city.name]
     pb = ranked.design.problem
+    own = route_units(ranked.design)
+    own_hub_units = float(own.loc[own["via_kind"] == "hub", "units_per_week"].sum())
     assert pb.hubs is not None and len(pb.hubs.routes)
     trunk = float(np.nanmin(pb.crossdock_cost_per_unit)) - opts.portfolio.crossdock_handling_per_unit
     cheap = pb.hubs.route_cost_per_unit - trunk + TRUNK_WHAT_IF_PER_UNIT
     pb = dataclasses.replace(pb, hubs=dataclasses.replace(pb.hubs, route_cost_per_unit=cheap))
     p, dm = portfolio(pb, time_limit_s=20.0, mip_gap=1e-4)
     design = CityDesign(problem=pb, portfolio=p, site_values=pd.DataFrame(), resilience=pd.DataFrame(), model=dm)
-    return dataclasses.replace(ranked, design=design), opts.portfolio.hubs
+    return dataclasses.replace(ranked, design=design), opts.portfolio.hubs, own_hub_units
