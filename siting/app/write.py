@@ -305,6 +305,7 @@ def _maps(outcome: RunOutcome, staged: StagedRun, map_dir: Path, map_path: Path 
     for name, path in map_targets(list(result.cities), map_dir, map_path).items():
         city = result.cities[name]
         chosen, lanes, iso = None, city.lanes, getattr(city, "isochrones", None)
+        flows = None
         candidates = city.candidates
         if name in outcome.plan:  # a plan map shows the chosen sites' lanes and isochrones
             plan = outcome.plan[name]
@@ -313,6 +314,11 @@ def _maps(outcome: RunOutcome, staged: StagedRun, map_dir: Path, map_path: Path 
                 from siting.pipeline.portfolio_plan import site_makes
 
                 candidates = candidates.merge(site_makes(city), on="site_id", how="left")
+                if getattr(city, "design", None) is not None:  # hubs and cross-docks: the "Offshore flows" layer
+                    from siting.pipeline.offshore_flows import offshore_flows
+
+                    popt = result.options.portfolio
+                    flows = offshore_flows(city, popt.demand_points, popt.hubs)
             lanes = plan.lanes if plan.lanes is not None and len(plan.lanes) else lanes
             iso = plan.isochrones if plan.isochrones is not None and len(plan.isochrones) else iso
         tours = getattr(city, "tours", None) if name not in outcome.plan else outcome.plan[name].tours
@@ -325,6 +331,8 @@ def _maps(outcome: RunOutcome, staged: StagedRun, map_dir: Path, map_path: Path 
             chosen=chosen,
             isochrones=iso,
             tours=tours,
+            offshore_flows=flows,
+            currency=getattr(city, "currency", ""),
             **map_context(city.graph, city.stores, city.candidates),
             title=f"siting: candidate microfactory sites, {name}",
         )

@@ -17,6 +17,7 @@ import shapely
 
 from siting.errors import SitingError
 from siting.maps.elements import Controls, DataLayer, Legend, Title
+from siting.maps.flow_layers import offshore_flows_layer
 from siting.maps.layers import (
     candidate_layers,
     criteria_columns,
@@ -65,6 +66,8 @@ def make_map(
     tours: gpd.GeoDataFrame | None = None,
     access: gpd.GeoDataFrame | None = None,
     base: gpd.GeoDataFrame | None = None,
+    offshore_flows: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame] | None = None,
+    currency: str = "",
     cluster_sites: bool | None = None,
     title: str = "Microfactory siting",
     attribution_extra: str | None = None,
@@ -91,6 +94,12 @@ def make_map(
     base : GeoDataFrame, optional
         The land-and-sea base from :func:`siting.maps.basemap.base_features`: land, water and land
         use drawn under every layer, ferry routes dashed blue above the lanes.
+    offshore_flows : (GeoDataFrame, GeoDataFrame), optional
+        The portfolio design's offshore flows and open hubs
+        (:func:`siting.pipeline.offshore_flows.offshore_flows`): one toggleable layer "Offshore
+        flows", drawn only when the design routes goods through a hub or a cross-dock site.
+    currency : str
+        Named next to the hubs' costs.
     cluster_sites : bool, optional
         Gather the candidates' rank labels into clusters (Leaflet.markercluster, inlined) so that
         they do not hide the stores at city extent. Default: when there are more than
@@ -161,6 +170,11 @@ def make_map(
         if ferry is not None:
             layers.append(ferry[0])
             sections.append(("ferries", ferry[1]))
+    if offshore_flows is not None:
+        drawn_flows = offshore_flows_layer(*offshore_flows, currency=currency)
+        if drawn_flows is not None:
+            layers.append(drawn_flows[0])
+            sections.append(("offshore flows", drawn_flows[1]))
     if access is not None and len(access):
         layer, scale = access_layer(access, simplify_m)
         layers.append(layer)

@@ -73,6 +73,7 @@ siting.geoLayer = function (map, key, data, o) {
     if (p.c !== undefined && p.c !== '') { s.color = typeof p.c === 'number' ? o.palette[p.c] : p.c; }
     if (p.f) { s.fillColor = p.f; }
     if (p.w) { s.weight = p.w; }
+    if (p.n) { s.className = o.className + ' ' + p.n; }  // an extra class for some features (open hubs)
     return s;
   }
   var gopts = {
@@ -305,7 +306,7 @@ class DataLayer(Layer):
     """One overlay: a GeoJSON FeatureCollection drawn as circle markers, labels or shapes.
 
     Feature properties use short keys: ``c`` stroke colour, ``f`` fill colour, ``w`` weight (px),
-    ``r`` radius (px), ``z`` z-index offset of a label, ``l`` label text, ``k`` label text colour,
+    ``r`` radius (px), ``n`` an extra CSS class, ``z`` z-index offset of a label, ``l`` label text, ``k`` label text colour,
     ``p`` popup HTML and ``t`` tooltip HTML (both already escaped), ``q`` (instead of ``p`` and
     ``t``) those of the feature ``q`` places further on; or, for a compact popup,
     ``h`` heading and ``v`` values (escaped), labelled by the layer's ``fields``.
