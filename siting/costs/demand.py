@@ -151,20 +151,13 @@ def discrete_pmf(mean: float, std: float, distribution: str, kmax: int, level_va
         )
         mus = mean * levels
         kk = k[None, :]
-        # in place, in the order of ``a - b - c + d + e``: the same figures without the (levels x kmax)
-        # temporaries (this matrix is most of a learning family's cost; tests/costs/test_demand_pmf.py)
         if ratio > 1.0 + 1e-9:
             shape, prob = mus[:, None] / (ratio - 1.0), 1.0 / ratio
-            mixed = gammaln(kk + shape)
-            mixed -= gammaln(shape)
-            mixed -= gammaln(kk + 1.0)
-            mixed += shape * math.log(prob)
-            mixed += kk * math.log1p(-prob)
+            mixed = gammaln(kk + shape) - gammaln(shape) - gammaln(kk + 1.0) + shape * math.log(prob)
+            mixed = mixed + kk * math.log1p(-prob)
         else:
-            mixed = np.multiply(kk, np.log(mus[:, None]))
-            mixed -= mus[:, None]
-            mixed -= gammaln(kk + 1.0)
-        pmf = weights @ np.exp(mixed, out=mixed)
+            mixed = kk * np.log(mus[:, None]) - mus[:, None] - gammaln(kk + 1.0)
+        pmf = weights @ np.exp(mixed)
         pmf[0] += float(ndtr(-1.0 / sd))  # the levels cut at 0 sell nothing
         pmf.flags.writeable = False
         return pmf
