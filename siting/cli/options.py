@@ -81,10 +81,10 @@ PortfolioOpt = Annotated[
     typer.Option(
         "--portfolio/--no-portfolio",
         help="The portfolio design (which sites open at which capacity, making which product families, "
-        "against offshore) gives every site portfolio_value_per_yr and a verdict; on by default when the run "
-        "has product families (portfolio.csv, capacity.csv, site_values.csv). --portfolio also prices every "
-        "single-site outage (resilience.csv) and solves one national design across clusters; --no-portfolio "
-        "switches it off.",
+        "against offshore) gives every site portfolio_value_per_yr and a verdict, weighted 0.5 in the default "
+        "weights, when the run has product families (portfolio.csv, capacity.csv, site_values.csv, "
+        "resilience.csv: every single-site outage; one national design across clusters). Off by default "
+        "([rank.portfolio] enabled = true turns it on without outages); --no-portfolio switches it off.",
     ),
 ]
 ProgressOpt = Annotated[

@@ -39,7 +39,8 @@ class PortfolioOptions:
     Attributes
     ----------
     enabled : bool
-        Solve the design whenever the city has product families (``--no-portfolio``: off) and
+        Solve the design whenever the city has product families (off by default in ``rank``:
+        ``--portfolio`` or ``[rank.portfolio] enabled = true``; ``plan`` turns it on) and
         add ``portfolio_value_per_yr`` (the design's cost with the site forced closed minus its
         cost with the site allowed), ``portfolio_opens`` and a plain ``portfolio_verdict`` to
         every site; the value joins the default weights.
@@ -78,7 +79,7 @@ class PortfolioOptions:
         At most this many sites open (``siting plan --k``); None: as many as lower the cost.
     """
 
-    enabled: bool = True
+    enabled: bool = False
     scope: str = "values"
     explain_sites: int = 3
     time_limit_s: float = 5.0

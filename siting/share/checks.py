@@ -179,6 +179,7 @@ def _check_settings(spec: ShareSpec) -> None:
     _at_least("share.coalition_max_nodes", st.coalition_max_nodes, 1)
     _at_least("share.scenarios", st.scenarios, 0, fix="0 runs no demand scenarios")
     _at_least("share.scenario_cv", st.scenario_cv, 0.0)
+    _at_least("share.scenario_seed", st.scenario_seed, 0, fix="any whole number from 0 seeds the draws")
     if not -1 <= st.season_correlation <= 1:
         raise SchemaError("share.season_correlation", f"must be in [-1, 1], got {st.season_correlation:g}")
     _at_least("share.group_time_tolerance_s", st.group_time_tolerance_s, 0.0, fix="0 merges only identical stores")

@@ -1012,6 +1012,7 @@ ISSUE_26_CASES: list[CliCase] = [
             ("season-correlation-high", "season_correlation = 1.5", ("share.season_correlation", "[-1, 1]")),
             ("season-correlation-inf", "season_correlation = -inf", ("share.season_correlation", "inf")),
             ("scenario-seed-text", 'scenario_seed = "x"', ("share.scenario_seed", "an integer")),
+            ("scenario-seed-negative", "scenario_seed = -1", ("share.scenario_seed", ">= 0")),
         )
     ),
     CliCase(

@@ -42,6 +42,11 @@ _RULES: dict[str, tuple[str, bool, Callable[[float], bool]]] = {
     "share.mip_gap": ("share", False, lambda v: 0 <= v < 1),
     "share.shapley_samples": ("share", True, lambda v: v >= 1),
     "share.sim_weeks": ("share", True, lambda v: v >= 1),
+    "share.coalition_max_nodes": ("share", True, lambda v: v >= 1),
+    "share.scenarios": ("share", True, lambda v: v >= 0),
+    "share.scenario_seed": ("share", True, lambda v: v >= 0),
+    "share.scenario_cv": ("share", False, lambda v: v >= 0),
+    "share.season_correlation": ("share", False, lambda v: -1 <= v <= 1),
     "share.group_time_tolerance_s": ("share", False, lambda v: v >= 0),
     "share.group_cost_tolerance_per_unit": ("share", False, lambda v: v >= 0),
 }
