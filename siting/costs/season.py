@@ -45,7 +45,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from siting.costs.carry_in import carry_in_chain, carry_in_spread, last_cycle, lead_time_split
+from siting.costs.carry_in import carry_in_chain, carry_in_spread, last_cycle, last_cycles_normal, lead_time_split
 from siting.costs.demand import NewsvendorResult, newsvendor
 from siting.costs.forecast import level_drift_var_per_week, window_demand_std
 from siting.costs.learning import commit_var, info_var, learning_carry_in, read_test_drop
@@ -274,12 +274,53 @@ def season_buys(
     product: ProductFamily, source: str, k: int, wpy: float, hedge: float = 0.0
 ) -> tuple[NewsvendorResult, ...]:
     """The ``k`` buys of a season: the opener, the in-season re-orders and the last buy (see the module docstring)."""
+    if product.reorder_forecast != "level":  # what is known differs from one re-order to the next: price each
+        return tuple(_buy(product, source, k, wpy, j, hedge if j < k - 1 else 0.0) for j in range(k))
+    # buys 1 .. k-2 are the same newsvendor: price the opener, one middle buy and the last once each
+    distinct = {
+        j: _buy(product, source, k, wpy, j, hedge if j < k - 1 else 0.0) for j in sorted({0, min(1, k - 1), k - 1})
+    }
+    return tuple(distinct[j] if j in distinct else distinct[1] for j in range(k))
+
+
+@lru_cache(maxsize=65536)
+def _buy(product: ProductFamily, source: str, k: int, wpy: float, j: int, hedge: float) -> NewsvendorResult:
+    """Buy ``j`` of ``k``: a newsvendor on its window (:func:`_windows`); ``hedge`` of the write-off on a re-order's
+    overage (the last buy's is 0: cached across the hedges)."""
+    cost = product.acquisition_cost(source)
+    n = product.season_weeks / k
+    last = j == k - 1
+    carry = product.carrying_rate_per_yr * cost * n / wpy  # a unit left over is held one more cycle
+    if not last:  # a re-order's leftover carries over; ``hedge`` of the write-off guards the season's end
+        carry += hedge * (cost - product.recovery_per_unit())
+    # overage: carrying one cycle, plus the write-off for the last buy (shifting price and cost
+    # by ``carry`` keeps the underage, the lost margin, and the salvage value >= 0)
+    carry = max(carry, 1e-9 * cost)  # a carrying rate of 0 would make a re-order unbounded
+    shift, salvage = (carry, product.recovery_per_unit()) if last else (carry, cost)
+    cyc_mean, cyc_std, cyc_moq, level_var = _windows(product, source, k)[j]
+    return newsvendor(
+        cyc_mean,
+        cyc_std,
+        product.price_per_unit + shift,
+        cost + shift,
+        salvage,
+        moq=cyc_moq,
+        distribution=product.distribution,
+        level_var=level_var,
+    )
+
+
+@lru_cache(maxsize=4096)
+def _windows(product: ProductFamily, source: str, k: int) -> tuple[tuple[float, float, float, float], ...]:
+    """Each buy's window: demand mean and standard deviation, MOQ and a negative binomial's level variance.
+
+    The hedge does not move them: computed once per ``k`` (:func:`season_buys` prices each hedge on them).
+    """
     mean, std = product.demand_mean_units_per_week, product.demand_std_units_per_week
     season = product.season_weeks
     lead = getattr(product, f"lead_time_{source}_weeks")
     moq = getattr(product, f"moq_{source}_units")
     n = season / k
-    cost = product.acquisition_cost(source)
     drift = level_drift_var_per_week(product.forecast_cv_preseason, season)
 
     mode = product.reorder_forecast
@@ -288,15 +329,7 @@ def season_buys(
     # a local test drop reads the level before the opener is committed (:func:`read_test_drop`)
     p_c = read_test_drop(p_c, tested_units(product, source), mean, noise_var)[2]
 
-    def buy(j: int) -> NewsvendorResult:
-        last = j == k - 1
-        carry = product.carrying_rate_per_yr * cost * n / wpy  # a unit left over is held one more cycle
-        if not last:  # a re-order's leftover carries over; ``hedge`` of the write-off guards the season's end
-            carry += hedge * (cost - product.recovery_per_unit())
-        # overage: carrying one cycle, plus the write-off for the last buy (shifting price and cost
-        # by ``carry`` keeps the underage, the lost margin, and the salvage value >= 0)
-        carry = max(carry, 1e-9 * cost)  # a carrying rate of 0 would make a re-order unbounded
-        shift, salvage = (carry, product.recovery_per_unit()) if last else (carry, cost)
+    def window_of(j: int) -> tuple[float, float, float, float]:
         if j == 0:  # season opener: committed L weeks ahead on the pre-season forecast, at least the MOQ
             # (the forecast's own error P_c, if not the level, adds ``P_c / s^2`` weeks to the horizon)
             horizon = lead + (p_c / drift if drift > 0 else 0.0)
@@ -325,22 +358,9 @@ def season_buys(
             if product.distribution == "negbin" and cyc_mean > 0 and mode != "level"
             else 0.0
         )
-        return newsvendor(
-            cyc_mean,
-            cyc_std,
-            product.price_per_unit + shift,
-            cost + shift,
-            salvage,
-            moq=cyc_moq,
-            distribution=product.distribution,
-            level_var=level_var,
-        )
+        return cyc_mean, cyc_std, cyc_moq, level_var
 
-    if mode != "level":  # what is known differs from one re-order to the next: price each
-        return tuple(buy(j) for j in range(k))
-    # buys 1 .. k-2 are the same newsvendor: price the opener, one middle buy and the last once each
-    distinct = {j: buy(j) for j in sorted({0, min(1, k - 1), k - 1})}
-    return tuple(distinct[j] if j in distinct else distinct[1] for j in range(k))
+    return tuple(window_of(j) for j in range(k))
 
 
 def _split_moments(
@@ -370,6 +390,20 @@ def _split_moments(
     return cov, (mean * lead, mean * n)
 
 
+def _normal_batch(
+    product: ProductFamily, cycles: tuple[NewsvendorResult, ...], chain: list[tuple[float, float, float]]
+) -> set[int]:
+    """Re-orders :func:`siting.costs.carry_in.last_cycles_normal` prices at once: a normal family's, with a spread
+    carry-in uncorrelated with the window (``last_cycle``'s own test), the others go one by one."""
+    if product.distribution != "normal":
+        return set()
+    return {
+        j
+        for j, (_, e_std, cov) in enumerate(chain, start=1)
+        if e_std > 0 and cycles[j].std > 0 and not abs(cov) > 1e-6 * e_std * max(cycles[j].std, 1e-12)
+    }
+
+
 def _season(
     product: ProductFamily,
     source: str,
@@ -394,7 +428,10 @@ def _season(
         offsets = [cycles[j - 1].order_qty - cycles[j].order_qty - mean * w for j, w in enumerate(seen, start=1)]
         split = product.reorder_forecast == "prior" and 0.0 < lead_weeks < n
         chain = None if split else carry_in_chain(offsets, gdd, gdr)
+        batch = _normal_batch(product, cycles, chain) if chain else set()
         for j, w in enumerate(seen, start=1):
+            if j in batch:  # priced together below
+                continue
             # with the split, the offsets move as the chain goes: its head is run again (k is small)
             e_mean, e_std, cov = chain[j - 1] if chain else carry_in_chain(offsets[:j], gdd[:j, :j], gdr[:j, :j])[-1]
             # last_cycle's carry-in has the mean ``prev - Q_j - mean w``: the chain's mean, so ``prev`` is set to it
@@ -407,6 +444,17 @@ def _season(
                 lost_j[j] = max(lost_j[j] - (window - after), 0.0)
                 if j < len(offsets):  # demand lost in the lead time was not sold: the next position is higher
                     offsets[j] += window - after
+        if batch:
+            rows = sorted(batch)
+            left, lost_rows = last_cycles_normal(
+                np.array([chain[j - 1][0] for j in rows]),  # type: ignore[index]
+                np.array([chain[j - 1][1] for j in rows]),  # type: ignore[index]
+                np.array([cycles[j].order_qty for j in rows]),
+                np.array([cycles[j].mean for j in rows]),
+                np.array([cycles[j].std for j in rows]),
+            )
+            for j, lf, ls in zip(rows, left, lost_rows):
+                left_j[j], lost_j[j] = float(lf), float(ls)
     elif k >= 2:  # the carry-in from the previous buy can exceed the lower last target
         w, e_std = spread
         left_j[-1], lost_j[-1] = last_cycle(cycles[-2].order_qty, cycles[-1], mean, w, e_std, product.distribution)
