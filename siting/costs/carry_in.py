@@ -101,30 +101,36 @@ def carry_in_chain(offsets: list[float], gdd: np.ndarray, gdr: np.ndarray) -> li
     -------
     list of (float, float, float)
     """
-    g, h = np.asarray(gdd, dtype=float), np.asarray(gdr, dtype=float)
+    g, h = np.asarray(gdd, dtype=float).tolist(), np.asarray(gdr, dtype=float).tolist()
     out: list[tuple[float, float, float]] = []
-    coef = np.zeros(len(offsets))
-    mean_e, residual = 0.0, 0.0
+    # E_j's part in the D_i: coef (implicit), carried as ``gc = g coef``, ``hc = coef h`` and ``quad = coef g coef``
+    size = len(offsets)
+    gc, hc = [0.0] * size, [0.0] * size
+    quad, mean_e, residual = 0.0, 0.0, 0.0
     for j, offset in enumerate(offsets):
         if j == 0:
-            coef[0], mean_e, residual = 1.0, offset, 0.0
+            mean_e, residual = offset, 0.0
         else:
-            var = float(coef @ g @ coef) + residual
+            var = quad + residual
             sd = math.sqrt(max(var, 0.0))
             if sd <= 0:
                 phi_a, cdf_a, carried = 0.0, float(mean_e > 0), max(mean_e, 0.0)
                 second = carried * carried
             else:
                 a = mean_e / sd
-                phi_a, cdf_a = math.exp(-0.5 * a * a) / math.sqrt(2.0 * math.pi), float(ndtr(a))
+                phi_a, cdf_a = math.exp(-0.5 * a * a) / math.sqrt(2.0 * math.pi), 0.5 * math.erfc(-a / math.sqrt(2.0))
                 carried = mean_e * cdf_a + sd * phi_a
                 second = (mean_e * mean_e + var) * cdf_a + mean_e * sd * phi_a
-            coef = coef * cdf_a
-            residual = max(second - carried * carried - float(coef @ g @ coef), 0.0)
-            coef[j] = 1.0
+            gc = [x * cdf_a for x in gc]
+            hc = [x * cdf_a for x in hc]
+            quad *= cdf_a * cdf_a
+            residual = max(second - carried * carried - quad, 0.0)
             mean_e = carried + offset
-        var = float(coef @ g @ coef) + residual
-        out.append((mean_e, math.sqrt(max(var, 0.0)), float(coef @ h[:, j])))
+        # coef[j] = 1 (it was 0): the quadratic form gains 2 (g coef)_j + g_jj
+        quad += 2.0 * gc[j] + g[j][j]
+        gc = [x + y for x, y in zip(gc, g[j])]
+        hc = [x + y for x, y in zip(hc, h[j])]
+        out.append((mean_e, math.sqrt(max(quad + residual, 0.0)), hc[j]))
     return out
 
 
