@@ -44,9 +44,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from scipy.special import ndtri
 
 from siting.costs.carry_in import carry_in_chain, carry_in_spread, last_cycle, last_cycles_normal, lead_time_split
-from siting.costs.demand import NewsvendorResult, newsvendor
+from siting.costs.demand import NewsvendorResult, newsvendor, normal_loss
 from siting.costs.forecast import level_drift_var_per_week, window_demand_std
 from siting.costs.learning import commit_var, info_var, learning_carry_in, read_test_drop
 from siting.costs.products import ProductFamily, cost_default
@@ -286,10 +287,56 @@ def _hedged_buys(
     priced = range(k - 1) if product.reorder_forecast != "level" else sorted({0, 1} & set(range(k - 1)))
     out = []
     for hedge in hedges:
-        distinct = {j: _buy(product, source, k, wpy, windows, j, hedge) for j in priced}
+        middle = _normal_reorders(product, source, k, wpy, windows, hedge) if len(priced) > 2 else None
+        if middle is None:
+            distinct = {j: _buy(product, source, k, wpy, windows, j, hedge) for j in priced}
+        else:  # a normal family's re-orders 1 .. k-2 at once
+            distinct = {0: _buy(product, source, k, wpy, windows, 0, hedge), **dict(enumerate(middle, start=1))}
         distinct[k - 1] = last
         out.append(tuple(distinct[j] if j in distinct else distinct[1] for j in range(k)))
     return out
+
+
+def _normal_reorders(
+    product: ProductFamily,
+    source: str,
+    k: int,
+    wpy: float,
+    windows: tuple[tuple[float, float, float, float], ...],
+    hedge: float,
+) -> list[NewsvendorResult] | None:
+    """Re-orders ``1 .. k-2`` of a normal family as :func:`_buy` prices them one by one, vectorised (the same
+    critical ratio, no MOQ); ``None`` when :func:`siting.costs.demand.newsvendor`'s own checks or edge cases
+    apply (a degenerate window or cost): the caller then prices them one by one."""
+    if product.distribution != "normal":
+        return None
+    cost = product.acquisition_cost(source)
+    n = product.season_weeks / k
+    carry = product.carrying_rate_per_yr * cost * n / wpy + hedge * (cost - product.recovery_per_unit())
+    carry = max(carry, 1e-9 * cost)  # as :func:`_buy`
+    price, unit_cost, salvage = product.price_per_unit + carry, cost + carry, cost
+    mean = np.array([w[0] for w in windows[1 : k - 1]])
+    std = np.array([w[1] for w in windows[1 : k - 1]])
+    if not (0.0 <= salvage < unit_cost and price > 0 and math.isfinite(price) and math.isfinite(unit_cost)):
+        return None
+    under, over = price - unit_cost, unit_cost - salvage
+    critical_ratio = max(under, 0.0) / (max(under, 0.0) + over)
+    if critical_ratio <= 0.0 or not (np.isfinite(mean).all() and (mean >= 0).all() and (std > 0).all()):
+        return None
+    qty = np.maximum(mean + float(ndtri(critical_ratio)) * std, 0.0)
+    z = (qty - mean) / std
+    if not (np.isfinite(z).all() and np.isfinite(std).all()):
+        return None
+    lost = std * np.asarray(normal_loss(z))
+    sales = mean - lost
+    leftover = qty - sales
+    profit = under * sales - over * leftover
+    return [
+        NewsvendorResult(q, sa, le, lo, pr, critical_ratio, m, sd)
+        for q, sa, le, lo, pr, m, sd in zip(
+            qty.tolist(), sales.tolist(), leftover.tolist(), lost.tolist(), profit.tolist(), mean.tolist(), std.tolist()
+        )
+    ]
 
 
 def _buy(
