@@ -27,7 +27,7 @@ from scipy.special import ndtr
 
 from siting.costs.demand import NewsvendorResult, discrete_mean, discrete_pmf, expected_sales, normal_loss
 
-__all__ = ["carry_in_chain", "carry_in_spread", "last_cycle"]
+__all__ = ["carry_in_chain", "carry_in_spread", "last_cycle", "last_cycles_normal"]
 
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(64)
 _GL20 = np.polynomial.legendre.leggauss(20)
@@ -101,30 +101,36 @@ def carry_in_chain(offsets: list[float], gdd: np.ndarray, gdr: np.ndarray) -> li
     -------
     list of (float, float, float)
     """
-    g, h = np.asarray(gdd, dtype=float), np.asarray(gdr, dtype=float)
+    g, h = np.asarray(gdd, dtype=float).tolist(), np.asarray(gdr, dtype=float).tolist()
     out: list[tuple[float, float, float]] = []
-    coef = np.zeros(len(offsets))
-    mean_e, residual = 0.0, 0.0
+    # E_j's part in the D_i: coef (implicit), carried as ``gc = g coef``, ``hc = coef h`` and ``quad = coef g coef``
+    size = len(offsets)
+    gc, hc = [0.0] * size, [0.0] * size
+    quad, mean_e, residual = 0.0, 0.0, 0.0
     for j, offset in enumerate(offsets):
         if j == 0:
-            coef[0], mean_e, residual = 1.0, offset, 0.0
+            mean_e, residual = offset, 0.0
         else:
-            var = float(coef @ g @ coef) + residual
+            var = quad + residual
             sd = math.sqrt(max(var, 0.0))
             if sd <= 0:
                 phi_a, cdf_a, carried = 0.0, float(mean_e > 0), max(mean_e, 0.0)
                 second = carried * carried
             else:
                 a = mean_e / sd
-                phi_a, cdf_a = math.exp(-0.5 * a * a) / math.sqrt(2.0 * math.pi), float(ndtr(a))
+                phi_a, cdf_a = math.exp(-0.5 * a * a) / math.sqrt(2.0 * math.pi), 0.5 * math.erfc(-a / math.sqrt(2.0))
                 carried = mean_e * cdf_a + sd * phi_a
                 second = (mean_e * mean_e + var) * cdf_a + mean_e * sd * phi_a
-            coef = coef * cdf_a
-            residual = max(second - carried * carried - float(coef @ g @ coef), 0.0)
-            coef[j] = 1.0
+            gc = [x * cdf_a for x in gc]
+            hc = [x * cdf_a for x in hc]
+            quad *= cdf_a * cdf_a
+            residual = max(second - carried * carried - quad, 0.0)
             mean_e = carried + offset
-        var = float(coef @ g @ coef) + residual
-        out.append((mean_e, math.sqrt(max(var, 0.0)), float(coef @ h[:, j])))
+        # coef[j] = 1 (it was 0): the quadratic form gains 2 (g coef)_j + g_jj
+        quad += 2.0 * gc[j] + g[j][j]
+        gc = [x + y for x, y in zip(gc, g[j])]
+        hc = [x + y for x, y in zip(hc, h[j])]
+        out.append((mean_e, math.sqrt(max(quad + residual, 0.0)), hc[j]))
     return out
 
 
@@ -195,6 +201,39 @@ def last_cycle(
     demand = discrete_mean(last.mean, last.std, last.distribution, last.level_var)
     lost = float((weights * (demand - sales)).sum())
     return max(written_off, 0.0), max(lost, 0.0)
+
+
+def last_cycles_normal(
+    e_mean: np.ndarray, e_std: np.ndarray, qty: np.ndarray, w_mean: np.ndarray, w_std: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`last_cycle` of several normal re-orders at once, their carry-ins ``N(e_mean, e_std^2)`` uncorrelated
+    with their windows (``e_std > 0``, ``w_std > 0``; the same Gauss-Legendre rule over ``E > 0``, one row each).
+
+    Parameters
+    ----------
+    e_mean, e_std : ndarray
+        The carry-ins' means and standard deviations (units).
+    qty, w_mean, w_std : ndarray
+        Each re-order's order-up-to level and its window's demand mean and standard deviation (units).
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        ``(leftover, lost_sales)`` per re-order (units per cycle).
+    """
+    e_mean, e_std = np.asarray(e_mean, dtype=float)[:, None], np.asarray(e_std, dtype=float)[:, None]
+    qty, w_mean, w_std = (np.asarray(a, dtype=float)[:, None] for a in (qty, w_mean, w_std))
+    below = ndtr(-e_mean / e_std)
+    lo, hi = np.maximum(0.0, e_mean - 10.0 * e_std), np.maximum(0.0, e_mean + 10.0 * e_std)
+    e = lo + (hi - lo) * (_GL_NODES[None, :] + 1.0) / 2.0  # hi == lo: the weights are 0, only ``below`` counts
+    pdf = np.exp(-0.5 * ((e - e_mean) / e_std) ** 2) / (e_std * math.sqrt(2.0 * math.pi))
+    extra = np.concatenate([np.zeros_like(below), e], axis=1)
+    weights = np.concatenate([below, _GL_WEIGHTS[None, :] * pdf * (hi - lo) / 2.0], axis=1)
+    stock = qty + extra
+    sales = w_mean - w_std * np.asarray(normal_loss((stock - w_mean) / w_std))
+    leftover = (weights * (stock - sales)).sum(axis=1)
+    lost = (weights * (w_mean - sales)).sum(axis=1)
+    return np.maximum(leftover, 0.0), np.maximum(lost, 0.0)
 
 
 def _correlated(e_mean: float, e_std: float, cov: float, cycle: NewsvendorResult) -> tuple[float, float]:

@@ -27,6 +27,7 @@ __all__ = [
 DISTRIBUTIONS = ("normal", "poisson", "negbin")
 
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_INV_SQRT_2 = 1.0 / math.sqrt(2.0)
 
 
 def normal_loss(z: float | np.ndarray) -> float | np.ndarray:
@@ -42,6 +43,9 @@ def normal_loss(z: float | np.ndarray) -> float | np.ndarray:
     float or ndarray
         ``L(z) >= 0``; for large negative ``z`` it tends to ``-z``, for large positive ``z`` to 0.
     """
+    if isinstance(z, float):  # a scalar without numpy's overhead (the newsvendor's per-buy call)
+        phi = _INV_SQRT_2PI * math.exp(-0.5 * z * z) if abs(z) < 1e154 else 0.0
+        return max(phi - z * 0.5 * math.erfc(z * _INV_SQRT_2), 0.0)
     z_arr = np.asarray(z, dtype=float)
     with np.errstate(over="ignore"):  # z*z overflows to inf for |z| > 1e154: phi is then 0
         phi = _INV_SQRT_2PI * np.exp(-0.5 * z_arr * z_arr)

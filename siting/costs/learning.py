@@ -84,12 +84,12 @@ def season_grid(season: float, lead: float, n: float, k: int) -> np.ndarray:
         for t in (j * n - lead, j * n):
             if 0.0 < t < season:
                 cuts.add(float(t))
-    edges = sorted(cuts)
-    points = [0.0]
-    for lo, hi in zip(edges, edges[1:]):
-        steps = max(1, math.ceil((hi - lo) * STEPS_PER_WEEK - 1e-9))
-        points.extend(lo + (hi - lo) * np.arange(1, steps + 1) / steps)
-    return np.array(points)
+    edges = np.array(sorted(cuts))
+    lo, width = edges[:-1], np.diff(edges)
+    steps = np.maximum(1, np.ceil(width * STEPS_PER_WEEK - 1e-9)).astype(int)
+    piece = np.repeat(np.arange(len(steps)), steps)
+    step = np.arange(len(piece)) - np.repeat(np.cumsum(steps) - steps, steps) + 1  # 1 .. steps within each piece
+    return np.concatenate([[0.0], lo[piece] + width[piece] * step / steps[piece]])
 
 
 def kalman_step(p: float, d: float, mean: float, noise_var: float, drift: float) -> tuple[float, float]:
@@ -107,12 +107,19 @@ def kalman_gains(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The grid, the gain of each step, and ``P`` at each grid point (``p0`` at the season's opening)."""
     grid = season_grid(season, lead, n, k)
-    gains = np.zeros(len(grid) - 1)
-    var = np.zeros(len(grid))
-    var[0] = p0
-    for i, d in enumerate(np.diff(grid)):
-        gains[i], var[i + 1] = kalman_step(var[i], float(d), mean, noise_var, drift)
-    return grid, gains, var
+    gains, var = [], [p0]
+    p = p0
+    for d in np.diff(grid).tolist():  # :func:`kalman_step` inlined on Python floats (the same operations)
+        c = mean * (p * d + drift * d * d / 2.0)
+        v = mean * mean * (p * d * d + drift * d**3 / 3.0) + noise_var * d
+        if v <= 1e-300:
+            gains.append(0.0)
+            p = p + drift * d
+        else:
+            gains.append(c / v)
+            p = max(p + drift * d - c * c / v, 0.0)
+        var.append(p)
+    return grid, np.array(gains), np.array(var)
 
 
 def info_var(
@@ -187,12 +194,13 @@ def learning_carry_in(
     )
 
     def demand_sum(w: np.ndarray) -> np.ndarray:
-        """Coefficients of ``sum_i w_i y_i``, ``y_i`` the demand of step ``i``: ``mean d_i`` x the level at its start
-        (e0, the walk before, the increments before ``i``) + ``mean d_i / 2`` x its increment + ``mean`` x its
-        within-step integral + its noise."""
+        """Coefficients of ``sum_i w_i y_i`` (one row of ``w`` each), ``y_i`` the demand of step ``i``: ``mean d_i``
+        x the level at its start (e0, the walk before, the increments before ``i``) + ``mean d_i / 2`` x its
+        increment + ``mean`` x its within-step integral + its noise."""
         wd = w * mean * steps
-        tail = np.concatenate([np.cumsum(wd[::-1])[::-1][1:], [0.0]])  # sum over the later steps
-        return np.concatenate([[wd.sum(), 0.0, wd.sum()], tail + wd / 2.0, w * mean, w])
+        tail = np.concatenate([np.cumsum(wd[:, ::-1], axis=1)[:, ::-1][:, 1:], np.zeros((len(w), 1))], axis=1)
+        total = wd.sum(axis=1, keepdims=True)
+        return np.concatenate([total, np.zeros_like(total), total, tail + wd / 2.0, w * mean, w], axis=1)
 
     start_x = np.zeros(o + 3 * m)
     start_x[0] = start_x[1] = gain0  # the test drop's read, xhat at the commitment
@@ -201,37 +209,24 @@ def learning_carry_in(
     g = gains if mode == "kalman" else np.zeros(m)
     log_a = np.concatenate([[0.0], np.cumsum(np.log(a))])
 
-    def index(t: float) -> int:
-        return 0 if t <= 0.0 else int(np.argmin(np.abs(grid - t)))
-
-    def estimate(i: int) -> np.ndarray:
-        """Coefficients of ``xhat`` at grid point ``i`` (less its mean 1)."""
-        w = np.zeros(m)
-        w[:i] = g[:i] * np.exp(log_a[i] - log_a[1 : i + 1])
-        return demand_sum(w) + start_x * math.exp(log_a[i])
-
-    def level(i: int) -> np.ndarray:
-        """Coefficients of the level ``x`` at grid point ``i`` (less 1): e0, the walk before, the increments."""
-        x = np.zeros(o + 3 * m)
-        x[0] = x[2] = 1.0
-        x[o : o + i] = 1.0
-        return x
-
     times = [j * n - lead for j in range(k)]
-    seen, steps_d, errors = [], [], []
-    for j in range(1, k):
-        ia, ib = index(times[j - 1]), index(times[j])
-        c_prev = (window if j >= 2 else n) * (1.0 if j >= 2 or gain0 > 0 else 0.0)  # the opener covers n weeks
-        # D_j = c_prev mean xhat_a - window mean xhat_b - (demand seen between the two buys), less its mean
-        w = np.zeros(m)
-        w[ia:ib] = -1.0
-        xb = estimate(ib)
-        steps_d.append(demand_sum(w) + c_prev * mean * estimate(ia) - window * mean * xb)
-        errors.append(window * mean * (level(ib) - xb))
-        seen.append(max(times[j], 0.0) - max(times[j - 1], 0.0))
-    if not seen:
+    if k < 2:
         return (), np.zeros((0, 0)), np.zeros((0, 0))
-    d_mat, r_mat = np.array(steps_d), np.array(errors)
+    # grid point of each buy (0 before the season), and the coefficients of ``xhat`` there (less its mean 1)
+    at = np.array([0 if t <= 0.0 else int(np.argmin(np.abs(grid - t))) for t in times])
+    before = np.arange(m)[None, :] < at[:, None]  # the steps the filter has read at each buy
+    decay = np.where(before, log_a[at][:, None] - log_a[None, 1:], 0.0)
+    est = demand_sum(np.where(before, g[None, :] * np.exp(decay), 0.0)) + start_x[None, :] * np.exp(log_a[at])[:, None]
+    # the level ``x`` at each buy (less 1): e0, the walk before, the increments
+    lev = np.zeros((k, o + 3 * m))
+    lev[:, 0] = lev[:, 2] = 1.0
+    lev[:, o : o + m] = before
+    # D_j = c_prev mean xhat_a - window mean xhat_b - (demand seen between the two buys), less its mean
+    c_prev = np.array([(window if j >= 2 else n) * (1.0 if j >= 2 or gain0 > 0 else 0.0) for j in range(1, k)])
+    seen_w = -(before[1:] & ~before[:-1]).astype(float)  # steps ia .. ib - 1
+    d_mat = demand_sum(seen_w) + c_prev[:, None] * mean * est[:-1] - window * mean * est[1:]
+    r_mat = window * mean * (lev[1:] - est[1:])
+    seen = [max(times[j], 0.0) - max(times[j - 1], 0.0) for j in range(1, k)]
     gdd = (d_mat * var_basis) @ d_mat.T
     gdr = (d_mat * var_basis) @ r_mat.T
     gdd.flags.writeable = gdr.flags.writeable = False  # cached: shared by every caller

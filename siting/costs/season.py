@@ -44,9 +44,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from scipy.special import ndtri
 
-from siting.costs.carry_in import carry_in_chain, carry_in_spread, last_cycle, lead_time_split
-from siting.costs.demand import NewsvendorResult, newsvendor
+from siting.costs.carry_in import carry_in_chain, carry_in_spread, last_cycle, last_cycles_normal, lead_time_split
+from siting.costs.demand import NewsvendorResult, newsvendor, normal_loss
 from siting.costs.forecast import level_drift_var_per_week, window_demand_std
 from siting.costs.learning import commit_var, info_var, learning_carry_in, read_test_drop
 from siting.costs.products import ProductFamily, cost_default
@@ -181,12 +182,10 @@ def _sourcing_cost(product: ProductFamily, source: str, wpy: float) -> SourcingC
     lead = getattr(product, f"lead_time_{source}_weeks")
     drift = level_drift_var_per_week(product.forecast_cv_preseason, product.season_weeks)
     for k in range(1, max_buys(product, source) + 1):
-        base = season_buys(product, source, k, wpy)
+        hedges = HEDGES if k >= 3 else HEDGES[:1]
         n = product.season_weeks / k
         spread = _spread(product, source, drift, lead, n, k)
-        options.append(_season(product, source, wpy, base, spread))
-        for hedge in HEDGES[1:] if k >= 3 else ():
-            options.append(_season(product, source, wpy, season_buys(product, source, k, wpy, hedge), spread))
+        options.extend(_seasons(product, source, wpy, _hedged_buys(product, source, k, wpy, hedges), spread))
     return min(options, key=lambda s: s.total_per_yr)
 
 
@@ -274,12 +273,117 @@ def season_buys(
     product: ProductFamily, source: str, k: int, wpy: float, hedge: float = 0.0
 ) -> tuple[NewsvendorResult, ...]:
     """The ``k`` buys of a season: the opener, the in-season re-orders and the last buy (see the module docstring)."""
+    return _hedged_buys(product, source, k, wpy, (hedge,))[0]
+
+
+def _hedged_buys(
+    product: ProductFamily, source: str, k: int, wpy: float, hedges: tuple[float, ...]
+) -> list[tuple[NewsvendorResult, ...]]:
+    """:func:`season_buys` for each of ``hedges``: the windows (:func:`_windows`) and the last buy, which the hedge
+    does not move, are priced once."""
+    windows = _windows(product, source, k)
+    last = _buy(product, source, k, wpy, windows, k - 1, 0.0)
+    # ``level``: buys 1 .. k-2 are the same newsvendor: price the opener and one middle buy once each
+    priced = range(k - 1) if product.reorder_forecast != "level" else sorted({0, 1} & set(range(k - 1)))
+    out = []
+    for hedge in hedges:
+        middle = _normal_reorders(product, source, k, wpy, windows, hedge) if len(priced) > 2 else None
+        if middle is None:
+            distinct = {j: _buy(product, source, k, wpy, windows, j, hedge) for j in priced}
+        else:  # a normal family's re-orders 1 .. k-2 at once
+            distinct = {0: _buy(product, source, k, wpy, windows, 0, hedge), **dict(enumerate(middle, start=1))}
+        distinct[k - 1] = last
+        out.append(tuple(distinct[j] if j in distinct else distinct[1] for j in range(k)))
+    return out
+
+
+def _normal_reorders(
+    product: ProductFamily,
+    source: str,
+    k: int,
+    wpy: float,
+    windows: tuple[tuple[float, float, float, float], ...],
+    hedge: float,
+) -> list[NewsvendorResult] | None:
+    """Re-orders ``1 .. k-2`` of a normal family as :func:`_buy` prices them one by one, vectorised (the same
+    critical ratio, no MOQ); ``None`` when :func:`siting.costs.demand.newsvendor`'s own checks or edge cases
+    apply (a degenerate window or cost): the caller then prices them one by one."""
+    if product.distribution != "normal":
+        return None
+    cost = product.acquisition_cost(source)
+    n = product.season_weeks / k
+    carry = product.carrying_rate_per_yr * cost * n / wpy + hedge * (cost - product.recovery_per_unit())
+    carry = max(carry, 1e-9 * cost)  # as :func:`_buy`
+    price, unit_cost, salvage = product.price_per_unit + carry, cost + carry, cost
+    mean = np.array([w[0] for w in windows[1 : k - 1]])
+    std = np.array([w[1] for w in windows[1 : k - 1]])
+    if not (0.0 <= salvage < unit_cost and price > 0 and math.isfinite(price) and math.isfinite(unit_cost)):
+        return None
+    under, over = price - unit_cost, unit_cost - salvage
+    critical_ratio = max(under, 0.0) / (max(under, 0.0) + over)
+    if critical_ratio <= 0.0 or not (np.isfinite(mean).all() and (mean >= 0).all() and (std > 0).all()):
+        return None
+    qty = np.maximum(mean + float(ndtri(critical_ratio)) * std, 0.0)
+    z = (qty - mean) / std
+    if not (np.isfinite(z).all() and np.isfinite(std).all()):
+        return None
+    lost = std * np.asarray(normal_loss(z))
+    sales = mean - lost
+    leftover = qty - sales
+    profit = under * sales - over * leftover
+    return [
+        NewsvendorResult(q, sa, le, lo, pr, critical_ratio, m, sd)
+        for q, sa, le, lo, pr, m, sd in zip(
+            qty.tolist(), sales.tolist(), leftover.tolist(), lost.tolist(), profit.tolist(), mean.tolist(), std.tolist()
+        )
+    ]
+
+
+def _buy(
+    product: ProductFamily,
+    source: str,
+    k: int,
+    wpy: float,
+    windows: tuple[tuple[float, float, float, float], ...],
+    j: int,
+    hedge: float,
+) -> NewsvendorResult:
+    """Buy ``j`` of ``k``: a newsvendor on its window (``windows[j]``); ``hedge`` of the write-off on a re-order's
+    overage."""
+    cost = product.acquisition_cost(source)
+    n = product.season_weeks / k
+    last = j == k - 1
+    carry = product.carrying_rate_per_yr * cost * n / wpy  # a unit left over is held one more cycle
+    if not last:  # a re-order's leftover carries over; ``hedge`` of the write-off guards the season's end
+        carry += hedge * (cost - product.recovery_per_unit())
+    # overage: carrying one cycle, plus the write-off for the last buy (shifting price and cost
+    # by ``carry`` keeps the underage, the lost margin, and the salvage value >= 0)
+    carry = max(carry, 1e-9 * cost)  # a carrying rate of 0 would make a re-order unbounded
+    shift, salvage = (carry, product.recovery_per_unit()) if last else (carry, cost)
+    cyc_mean, cyc_std, cyc_moq, level_var = windows[j]
+    return newsvendor(
+        cyc_mean,
+        cyc_std,
+        product.price_per_unit + shift,
+        cost + shift,
+        salvage,
+        moq=cyc_moq,
+        distribution=product.distribution,
+        level_var=level_var,
+    )
+
+
+@lru_cache(maxsize=4096)
+def _windows(product: ProductFamily, source: str, k: int) -> tuple[tuple[float, float, float, float], ...]:
+    """Each buy's window: demand mean and standard deviation, MOQ and a negative binomial's level variance.
+
+    The hedge does not move them: computed once per ``k`` (:func:`season_buys` prices each hedge on them).
+    """
     mean, std = product.demand_mean_units_per_week, product.demand_std_units_per_week
     season = product.season_weeks
     lead = getattr(product, f"lead_time_{source}_weeks")
     moq = getattr(product, f"moq_{source}_units")
     n = season / k
-    cost = product.acquisition_cost(source)
     drift = level_drift_var_per_week(product.forecast_cv_preseason, season)
 
     mode = product.reorder_forecast
@@ -288,15 +392,7 @@ def season_buys(
     # a local test drop reads the level before the opener is committed (:func:`read_test_drop`)
     p_c = read_test_drop(p_c, tested_units(product, source), mean, noise_var)[2]
 
-    def buy(j: int) -> NewsvendorResult:
-        last = j == k - 1
-        carry = product.carrying_rate_per_yr * cost * n / wpy  # a unit left over is held one more cycle
-        if not last:  # a re-order's leftover carries over; ``hedge`` of the write-off guards the season's end
-            carry += hedge * (cost - product.recovery_per_unit())
-        # overage: carrying one cycle, plus the write-off for the last buy (shifting price and cost
-        # by ``carry`` keeps the underage, the lost margin, and the salvage value >= 0)
-        carry = max(carry, 1e-9 * cost)  # a carrying rate of 0 would make a re-order unbounded
-        shift, salvage = (carry, product.recovery_per_unit()) if last else (carry, cost)
+    def window_of(j: int) -> tuple[float, float, float, float]:
         if j == 0:  # season opener: committed L weeks ahead on the pre-season forecast, at least the MOQ
             # (the forecast's own error P_c, if not the level, adds ``P_c / s^2`` weeks to the horizon)
             horizon = lead + (p_c / drift if drift > 0 else 0.0)
@@ -325,22 +421,9 @@ def season_buys(
             if product.distribution == "negbin" and cyc_mean > 0 and mode != "level"
             else 0.0
         )
-        return newsvendor(
-            cyc_mean,
-            cyc_std,
-            product.price_per_unit + shift,
-            cost + shift,
-            salvage,
-            moq=cyc_moq,
-            distribution=product.distribution,
-            level_var=level_var,
-        )
+        return cyc_mean, cyc_std, cyc_moq, level_var
 
-    if mode != "level":  # what is known differs from one re-order to the next: price each
-        return tuple(buy(j) for j in range(k))
-    # buys 1 .. k-2 are the same newsvendor: price the opener, one middle buy and the last once each
-    distinct = {j: buy(j) for j in sorted({0, min(1, k - 1), k - 1})}
-    return tuple(distinct[j] if j in distinct else distinct[1] for j in range(k))
+    return tuple(window_of(j) for j in range(k))
 
 
 def _split_moments(
@@ -370,46 +453,98 @@ def _split_moments(
     return cov, (mean * lead, mean * n)
 
 
-def _season(
+def _normal_batch(
+    product: ProductFamily, cycles: tuple[NewsvendorResult, ...], chain: list[tuple[float, float, float]]
+) -> set[int]:
+    """Re-orders :func:`siting.costs.carry_in.last_cycles_normal` prices at once: a normal family's, with a spread
+    carry-in uncorrelated with the window (``last_cycle``'s own test), the others go one by one."""
+    if product.distribution != "normal":
+        return set()
+    return {
+        j
+        for j, (_, e_std, cov) in enumerate(chain, start=1)
+        if e_std > 0 and cycles[j].std > 0 and not abs(cov) > 1e-6 * e_std * max(cycles[j].std, 1e-12)
+    }
+
+
+def _seasons(
+    product: ProductFamily,
+    source: str,
+    wpy: float,
+    policies: list[tuple[NewsvendorResult, ...]],
+    spread: tuple,
+) -> list[SourcingCost]:
+    """Season outcome and yearly costs of each policy, the buys ``policies[i]`` (their order-up-to levels), all with
+    the same number of buys (the hedges).
+
+    ``spread`` is :func:`siting.costs.carry_in.carry_in_spread` (or :func:`siting.costs.learning.learning_carry_in`)
+    for that number of buys. A normal family's learning re-orders are priced in one
+    :func:`siting.costs.carry_in.last_cycles_normal` call.
+    """
+    mean = product.demand_mean_units_per_week
+    outcomes = []
+    deferred: list[tuple[int, int, float, float, NewsvendorResult]] = []  # (policy, re-order, E mean, E sd, buy)
+    for p, cycles in enumerate(policies):
+        k = len(cycles)
+        n = product.season_weeks / k
+        lost_j = [c.expected_lost_sales for c in cycles]
+        left_j = [c.expected_leftover for c in cycles]
+        if k >= 2 and product.reorder_forecast != "level":  # learning: every re-order's carry-in (its target falls)
+            seen, gdd, gdr = spread
+            lead_weeks = getattr(product, f"lead_time_{source}_weeks")
+            offsets = [cycles[j - 1].order_qty - cycles[j].order_qty - mean * w for j, w in enumerate(seen, start=1)]
+            split = product.reorder_forecast == "prior" and 0.0 < lead_weeks < n
+            chain = None if split else carry_in_chain(offsets, gdd, gdr)
+            batch = _normal_batch(product, cycles, chain) if chain else set()
+            for j, w in enumerate(seen, start=1):
+                if j in batch:  # priced together below
+                    deferred.append((p, j, chain[j - 1][0], chain[j - 1][1], cycles[j]))  # type: ignore[index]
+                    continue
+                # with the split, the offsets move as the chain goes: its head is run again (k is small)
+                e_mean, e_std, cov = (
+                    chain[j - 1] if chain else carry_in_chain(offsets[:j], gdd[:j, :j], gdr[:j, :j])[-1]
+                )
+                # last_cycle's carry-in has the mean ``prev - Q_j - mean w``: the chain's mean, so ``prev`` is set to it
+                prev = cycles[j].order_qty + e_mean + mean * w
+                left_j[j], lost_j[j] = last_cycle(prev, cycles[j], mean, w, e_std, product.distribution, cov, True)
+                if split:  # without learning: count the arrival window's lost sales (:func:`lead_time_split`)
+                    window, after = lead_time_split(
+                        cycles[j].order_qty, e_mean, e_std, *_split_moments(product, j, n, lead_weeks, e_std, cov)
+                    )
+                    lost_j[j] = max(lost_j[j] - (window - after), 0.0)
+                    if j < len(offsets):  # demand lost in the lead time was not sold: the next position is higher
+                        offsets[j] += window - after
+        elif k >= 2:  # the carry-in from the previous buy can exceed the lower last target
+            w, e_std = spread
+            left_j[-1], lost_j[-1] = last_cycle(cycles[-2].order_qty, cycles[-1], mean, w, e_std, product.distribution)
+        outcomes.append((left_j, lost_j))
+    if deferred:
+        left, lost = last_cycles_normal(
+            np.array([d[2] for d in deferred]),
+            np.array([d[3] for d in deferred]),
+            np.array([d[4].order_qty for d in deferred]),
+            np.array([d[4].mean for d in deferred]),
+            np.array([d[4].std for d in deferred]),
+        )
+        for (p, j, *_), lf, ls in zip(deferred, left.tolist(), lost.tolist()):
+            outcomes[p][0][j], outcomes[p][1][j] = lf, ls
+    return [_outcome(product, source, wpy, c, *o) for c, o in zip(policies, outcomes)]
+
+
+def _outcome(
     product: ProductFamily,
     source: str,
     wpy: float,
     cycles: tuple[NewsvendorResult, ...],
-    spread: tuple,
+    left_j: list[float],
+    lost_j: list[float],
 ) -> SourcingCost:
-    """Season outcome and yearly costs of one policy: the buys ``cycles`` (their order-up-to levels).
-
-    ``spread`` is :func:`siting.costs.carry_in.carry_in_spread` for ``len(cycles)`` buys.
-    """
+    """The season's sales, write-off and stock and the yearly costs, from each buy's leftover and lost sales."""
     mean = product.demand_mean_units_per_week
     season = product.season_weeks
     k = len(cycles)
     n = season / k
     cost = product.acquisition_cost(source)
-    lost_j = [c.expected_lost_sales for c in cycles]
-    left_j = [c.expected_leftover for c in cycles]
-    if k >= 2 and product.reorder_forecast != "level":  # learning: every re-order's carry-in (its target falls)
-        seen, gdd, gdr = spread
-        lead_weeks = getattr(product, f"lead_time_{source}_weeks")
-        offsets = [cycles[j - 1].order_qty - cycles[j].order_qty - mean * w for j, w in enumerate(seen, start=1)]
-        split = product.reorder_forecast == "prior" and 0.0 < lead_weeks < n
-        chain = None if split else carry_in_chain(offsets, gdd, gdr)
-        for j, w in enumerate(seen, start=1):
-            # with the split, the offsets move as the chain goes: its head is run again (k is small)
-            e_mean, e_std, cov = chain[j - 1] if chain else carry_in_chain(offsets[:j], gdd[:j, :j], gdr[:j, :j])[-1]
-            # last_cycle's carry-in has the mean ``prev - Q_j - mean w``: the chain's mean, so ``prev`` is set to it
-            prev = cycles[j].order_qty + e_mean + mean * w
-            left_j[j], lost_j[j] = last_cycle(prev, cycles[j], mean, w, e_std, product.distribution, cov, True)
-            if split:  # without learning: count the arrival window's lost sales (:func:`lead_time_split`)
-                window, after = lead_time_split(
-                    cycles[j].order_qty, e_mean, e_std, *_split_moments(product, j, n, lead_weeks, e_std, cov)
-                )
-                lost_j[j] = max(lost_j[j] - (window - after), 0.0)
-                if j < len(offsets):  # demand lost in the lead time was not sold: the next position is higher
-                    offsets[j] += window - after
-    elif k >= 2:  # the carry-in from the previous buy can exceed the lower last target
-        w, e_std = spread
-        left_j[-1], lost_j[-1] = last_cycle(cycles[-2].order_qty, cycles[-1], mean, w, e_std, product.distribution)
     sold = sum(mean * n - lost for lost in lost_j)
     lost = sum(lost_j)
     written_off = left_j[-1] + unsold_test_units(product, source)
