@@ -230,9 +230,9 @@ def rank_city(
     graph : networkx.MultiDiGraph, optional
         A network already built for this city (skips :func:`siting.network.build_network`).
     while_waiting : callable, optional
-        Called (no arguments, result ignored) if the isochrones are still being drawn when the
-        rest of the ranking is done: work for later stages that fills the wait (the CLI imports
-        the map modules there). Never changes the result.
+        Called once (no arguments, result ignored) when the rest of the ranking is done and the
+        isochrones may still be drawn on their thread: work for later stages that fills the wait
+        (the CLI imports the map modules there). Must not change the result.
 
     Returns
     -------
@@ -364,7 +364,7 @@ def rank_city(
         extra_out, lanes, totals = _top_site_outputs(
             G, ranked, stores, options, city.name, business, timings, tours, travel
         )
-        if while_waiting is not None and not iso_job.done():
+        if while_waiting is not None:
             while_waiting()
         iso, timings["isochrones_s"] = iso_job.result()
     excluded_all = pd.concat(excluded, ignore_index=True)

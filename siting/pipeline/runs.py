@@ -73,7 +73,7 @@ def run(
         ``progress("rank cities", done, total)`` after each city (see :mod:`siting.progress`).
     while_waiting : callable, optional
         Work for after the run, done while a city's isochrones are still being drawn
-        (:func:`siting.pipeline.city.rank_city`); it may be called once per city.
+        (:func:`siting.pipeline.city.rank_city`); called once per city.
 
     Returns
     -------
