@@ -92,6 +92,7 @@ def execute(
     objective: str = "time",
     scheduler: str | None = None,
     workers: int = 2,
+    make_maps: bool = False,
 ) -> RunOutcome:
     """Rank (and for ``plan``, choose k sites per city) for a validated scenario.
 
@@ -113,6 +114,10 @@ def execute(
         :func:`siting.national.run_clusters`); None ranks them here one after another.
     workers : int
         Worker processes of a ``"local"`` cluster.
+    make_maps : bool
+        The maps will be written next (:func:`siting.app.write_outputs`): their modules are
+        imported while a city's isochrones are still being drawn, by the thread that would
+        otherwise wait idle for them (in-process runs).
     """
     from siting import pipeline
     from siting.app.inputs import city_inputs
@@ -144,7 +149,7 @@ def execute(
     national: dict[str, Any] = {"execution": {"scheduler": "in-process", "workers": 1}}
     national["clusters"] = [_cluster_record(c) for c in inputs if c.region is not None]
     if scheduler is None:
-        result = pipeline.run(inputs, options, progress=progress)
+        result = pipeline.run(inputs, options, progress=progress, while_waiting=_import_maps if make_maps else None)
     else:
         from siting.errors import ClusterFailedError
         from siting.national import cluster_info, dask_client, run_clusters
@@ -169,6 +174,12 @@ def execute(
         outcome.plan = _split_plan(outcome.plan_result, list(result.cities))
         timings["plan_s"] = time.perf_counter() - t0
     return outcome
+
+
+def _import_maps() -> None:
+    """Import the map modules (folium, branca, jinja2 templates) ahead of the map stage."""
+    import siting.maps.basemap  # noqa: F401
+    import siting.maps.draw  # noqa: F401
 
 
 def portfolio_sites(city: Any) -> tuple[pd.DataFrame, Callable[[float], str]]:

@@ -162,6 +162,7 @@ def _run(
                     objective=objective,
                     scheduler=scheduler,
                     workers=workers,
+                    make_maps=make_maps,
                 )
             except ClusterFailedError as exc:  # keep what finished (a whole run of it), then report the rest
                 partial = getattr(exc, "outcome", None)

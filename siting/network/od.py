@@ -235,29 +235,45 @@ def od_long(
     )
 
 
-def _routes_idx(g: CSRGraph, pairs: Iterable[tuple[int, int]]) -> list[list[int]]:
-    """Node-index paths for (origin id, destination id) pairs; [] where unreachable."""
+def _routes_idx(g: CSRGraph, pairs: Iterable[tuple[int, int]]) -> list[np.ndarray]:
+    """Node-index paths (int64 arrays, origin first) for (origin id, destination id) pairs; empty where unreachable.
+
+    All the paths of a chunk of origins are walked back from their destinations together: one
+    predecessor step per round for every path not yet at its origin (numpy, not a Python loop per node).
+    """
     pairs = list(pairs)
     if not pairs:
         return []
     arr = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    o = g.index(arr[:, 0], "origin")
-    d = g.index(arr[:, 1], "destination")
+    o = g.index(arr[:, 0], "origin").astype(np.int64)
+    d = g.index(arr[:, 1], "destination").astype(np.int64)
     uniq, inverse = np.unique(o, return_inverse=True)
-    out: list[list[int]] = [[] for _ in range(len(arr))]
+    out: list[np.ndarray] = [np.empty(0, np.int64)] * len(arr)
     step = max(1, (32 * 2**20) // (12 * g.n))
     for i in range(0, len(uniq), step):
         _, pred = trees(g, uniq[i : i + step])
-        for j in np.flatnonzero((inverse >= i) & (inverse < i + step)):
-            row = pred[inverse[j] - i]
-            node, path = int(d[j]), [int(d[j])]
-            while node != o[j]:
-                node = int(row[node])
-                if node < 0:
-                    path = []
-                    break
-                path.append(node)
-            out[j] = path[::-1]
+        js = np.flatnonzero((inverse >= i) & (inverse < i + step))
+        row, target = inverse[js] - i, o[js]
+        walking, node = np.arange(len(js)), d[js]
+        seen_at, seen_node = [walking], [node]  # per round: which paths, at which node
+        broken = np.zeros(len(js), bool)
+        more = node != target
+        walking, node = walking[more], node[more]
+        while walking.size:
+            node = pred[row[walking], node].astype(np.int64)
+            lost = node < 0
+            broken[walking[lost]] = True
+            walking, node = walking[~lost], node[~lost]
+            seen_at.append(walking)
+            seen_node.append(node)
+            more = node != target[walking]
+            walking, node = walking[more], node[more]
+        who = np.concatenate(seen_at)
+        rounds = np.concatenate([np.full(len(w), r, np.int64) for r, w in enumerate(seen_at)])
+        order = np.lexsort((-rounds, who))  # by path, then from the origin (last round) to the destination
+        paths = np.split(np.concatenate(seen_node)[order], np.flatnonzero(np.diff(who[order])) + 1)
+        for k in np.flatnonzero(~broken):  # path k of the chunk: every k is seen in round 0
+            out[js[k]] = paths[k]
     return out
 
 
@@ -281,7 +297,7 @@ def route_nodes(
         One path per pair, from origin to destination inclusive; ``[]`` if unreachable.
     """
     g = csr_graph(G, weight)
-    return [[int(g.node_ids[i]) for i in p] for p in _routes_idx(g, pairs)]
+    return [g.node_ids[p].tolist() for p in _routes_idx(g, pairs)]
 
 
 def _entry_coords(G: nx.MultiDiGraph, g: CSRGraph, entries: list[int]) -> list[np.ndarray]:
@@ -323,15 +339,15 @@ def route_lines(
     g = csr_graph(G, weight)
     paths = _routes_idx(g, pairs)
     lines = np.empty(len(paths), dtype=object)
-    for k in [k for k, p in enumerate(paths) if not p]:
+    for k in [k for k, p in enumerate(paths) if len(p) == 0]:
         lines[k] = LineString()
-    drawn = [k for k, p in enumerate(paths) if p]
+    drawn = [k for k, p in enumerate(paths) if len(p)]
     if drawn:
         lines[drawn] = _joined_lines(G, g, [paths[k] for k in drawn])
     return list(lines)
 
 
-def _joined_lines(G: nx.MultiDiGraph, g: CSRGraph, paths: list[list[int]]) -> np.ndarray:
+def _joined_lines(G: nx.MultiDiGraph, g: CSRGraph, paths: list[np.ndarray]) -> np.ndarray:
     """LineStrings of non-empty node-index paths: each edge's coordinates read once (one GEOS call),
     then every path's points gathered with one index, the first edge whole and the next ones without
     their first point (the previous edge's last); a one-node path is that node twice."""

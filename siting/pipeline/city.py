@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -210,7 +210,11 @@ def city_weights(weights: Mapping[str, float], raw: pd.DataFrame, city: str = ""
 
 
 def rank_city(
-    city: CityInputs, options: RankOptions | None = None, *, graph: nx.MultiDiGraph | None = None
+    city: CityInputs,
+    options: RankOptions | None = None,
+    *,
+    graph: nx.MultiDiGraph | None = None,
+    while_waiting: Callable[[], object] | None = None,
 ) -> CityResult:
     """Rank the candidate sites of one city.
 
@@ -225,6 +229,10 @@ def rank_city(
     options : RankOptions, optional
     graph : networkx.MultiDiGraph, optional
         A network already built for this city (skips :func:`siting.network.build_network`).
+    while_waiting : callable, optional
+        Called once (no arguments, result ignored) when the rest of the ranking is done and the
+        isochrones may still be drawn on their thread: work for later stages that fills the wait
+        (the CLI imports the map modules there). Must not change the result.
 
     Returns
     -------
@@ -356,6 +364,8 @@ def rank_city(
         extra_out, lanes, totals = _top_site_outputs(
             G, ranked, stores, options, city.name, business, timings, tours, travel
         )
+        if while_waiting is not None:
+            while_waiting()
         iso, timings["isochrones_s"] = iso_job.result()
     excluded_all = pd.concat(excluded, ignore_index=True)
     return CityResult(

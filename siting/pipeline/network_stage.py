@@ -38,12 +38,14 @@ def city_graph(city: CityInputs, options: Any, graph: nx.MultiDiGraph | None = N
     """
     from siting.network.build import build_network
 
+    owned = False  # a graph built here is this run's alone: its travel times may change in place
     if graph is None:
         if isinstance(city.network_source, nx.MultiDiGraph):
             graph = city.network_source
         else:
             graph = build_network(city.network_source, mode=city.mode or options.reach.mode)
-    return travel_graph(graph, options.reach)
+            owned = True
+    return travel_graph(graph, options.reach, owned=owned)
 
 
 def snap_layer(

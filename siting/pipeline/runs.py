@@ -56,6 +56,7 @@ def run(
     options: RankOptions | None = None,
     *,
     progress: Callable[[str, int, int], None] | None = None,
+    while_waiting: Callable[[], object] | None = None,
 ) -> RunResult:
     """Rank the candidate sites of one or several cities, each with its own network and layers.
 
@@ -70,6 +71,9 @@ def run(
     options : RankOptions, optional
     progress : callable, optional
         ``progress("rank cities", done, total)`` after each city (see :mod:`siting.progress`).
+    while_waiting : callable, optional
+        Work for after the run, done while a city's isochrones are still being drawn
+        (:func:`siting.pipeline.city.rank_city`); called once per city.
 
     Returns
     -------
@@ -80,7 +84,7 @@ def run(
     report(progress, "rank cities", 0, len(cities))
     for i, city in enumerate(cities):
         t0 = time.perf_counter()
-        results[city.name] = rank_city(city, options)
+        results[city.name] = rank_city(city, options, while_waiting=while_waiting)
         log.info("%s: ranked %d sites in %.1f s", city.name, len(results[city.name].ranking), time.perf_counter() - t0)
         report(progress, "rank cities", i + 1, len(cities))
     return combine_cities(results, options)

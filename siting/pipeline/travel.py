@@ -41,7 +41,7 @@ def check_travel_options(options: Any) -> None:
         )
 
 
-def travel_graph(G: nx.MultiDiGraph, options: Any) -> nx.MultiDiGraph:
+def travel_graph(G: nx.MultiDiGraph, options: Any, *, owned: bool = False) -> nx.MultiDiGraph:
     """The graph whose ``travel_time`` every stage of the run uses.
 
     With ``options.delivery_window``: the speed profile (``options.speed_profile`` or the
@@ -55,6 +55,9 @@ def travel_graph(G: nx.MultiDiGraph, options: Any) -> nx.MultiDiGraph:
         The free-flow graph.
     options
         :class:`siting.pipeline.ReachOptions` (``RankOptions.reach``).
+    owned
+        The caller owns G and will not use its free-flow times again: a delivery window is
+        applied to G in place (no copy). Default False: G is never changed.
 
     Returns
     -------
@@ -79,6 +82,7 @@ def travel_graph(G: nx.MultiDiGraph, options: Any) -> nx.MultiDiGraph:
         signal_delay_s=options.signal_delay_s,
         turn_penalty_s=options.turn_penalty_s,
         segment_speeds=speeds,
+        copy=not owned,
     )
 
 

@@ -182,3 +182,22 @@ def test_graph_copy_is_networkx_copy_in_every_order_and_detached(helsinki_drive)
     H.nodes[u]["x"] = -1.0
     H.add_edge(u, v, key=999)
     assert G.edges[u, v, k]["travel_time"] == before and G.nodes[u]["x"] != -1.0 and not G.has_edge(u, v, 999)
+
+
+def test_window_in_place_equals_the_copy_and_drops_the_stale_csr(helsinki_drive):
+    """``copy=False`` (a run that owns its graph) gives the copy's times, attributes and orders, on G itself,
+    and forgets a CSR matrix built from G's free-flow times (an OD after it sees the window's)."""
+    from siting.network.timing import graph_copy
+
+    window = parse_window("06:00-09:00")
+    ref = apply_profile(helsinki_drive, default_profile(), window)
+    G = graph_copy(helsinki_drive)
+    nodes = list(G.nodes)
+    free = od_matrix(G, nodes[:5], nodes)  # caches G's CSR matrix of free-flow times
+    H = apply_profile(G, default_profile(), window, copy=False)
+    assert H is G
+    assert list(H.edges(keys=True, data=True)) == list(ref.edges(keys=True, data=True))
+    assert H.graph == ref.graph
+    window_od = od_matrix(H, nodes[:5], nodes)
+    assert np.array_equal(window_od, od_matrix(ref, nodes[:5], nodes))
+    assert (window_od[np.isfinite(free)] > free[np.isfinite(free)]).mean() > 0.5  # not the free-flow times
