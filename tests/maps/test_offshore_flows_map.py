@@ -23,6 +23,23 @@ def flows_case():
     return city, hubs, lines, open_hubs
 
 
+def test_the_figures_quoted_in_the_manual(flows_case):
+    """docs/portfolio.md, "Offshore flows on the plan map": the hub case's design as quoted there."""
+    city = flows_case[0]
+    p = city.design.portfolio
+    assert p.hybrid.hubs == (HOSTILE_HUB,)
+    assert p.hybrid.levels == {"way/123921801": "two_shifts"}
+    units = p.hybrid.portfolio.groupby("source")["units_per_week"].sum()
+    assert units.round().to_dict() == {
+        "local": 562,
+        "offshore direct": 156,
+        "offshore via hub": 1838,
+        "offshore via site": 703,
+    }
+    assert p.hybrid.cost_per_yr == pytest.approx(1_990_662, abs=1.0)
+    assert p.all_offshore.cost_per_yr == pytest.approx(2_010_911, abs=1.0)
+
+
 def _table_routes(city) -> dict[str, set[str]]:
     """Via (``hub:<id>`` or site) -> demand points, read from the design's portfolio table."""
     table = city.design.portfolio.hybrid.portfolio
