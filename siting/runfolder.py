@@ -42,7 +42,18 @@ _LAYER_EXT = {"csv": ".gpkg", "gpkg": ".gpkg", "parquet": ".parquet", "json": ".
 #: table file suffix per format (GeoPackage has no plain tables: CSV)
 _TABLE_EXT = {"csv": ".csv", "gpkg": ".csv", "parquet": ".parquet", "json": ".json"}
 #: the layers of one city folder, in drawing order
-LAYER_NAMES = ("stores", "candidates", "population", "rents", "lanes", "isochrones", "allocation", "tours")
+LAYER_NAMES = (
+    "stores",
+    "candidates",
+    "population",
+    "rents",
+    "lanes",
+    "isochrones",
+    "allocation",
+    "tours",
+    "offshore_flows",  # a portfolio plan: distribution point -> hub / cross-dock site -> stores
+    "open_hubs",  # and the hubs it opens
+)
 #: run-wide tables beside ``ranking.csv`` (in the run's format)
 RUN_TABLES = ("sensitivity", "excluded", "lane_totals", "plan")
 #: the business case per city, site and family, and where local wins (tables with a ``city`` column)

@@ -159,6 +159,9 @@ def write_outputs(
                 if plan.isochrones is not None and len(plan.isochrones):  # so `siting map` redraws the plan map
                     layers["isochrones"] = plan.isochrones
                 layers["tours"] = plan.tours  # the chosen sites' tours, not the top-ranked site's
+                flows = _offshore_flows(outcome, name)
+                if flows is not None:  # so `siting map` redraws the Offshore flows layer
+                    layers["offshore_flows"], layers["open_hubs"] = flows
             written += write_layers(layers, folder, fmt)
         if outcome.plan:
             sites = pd.concat(
@@ -296,6 +299,21 @@ def _solver_info(plan: CityPlan) -> dict[str, Any]:
     }
 
 
+def _offshore_flows(outcome: RunOutcome, name: str) -> tuple[Any, Any] | None:
+    """The plan's offshore flows and open hubs of city ``name`` (a portfolio plan with a design), else None."""
+    result = outcome.result
+    plan = outcome.plan.get(name)
+    city = result.cities[name] if result is not None else None
+    if plan is None or city is None or getattr(plan.solution, "model", "") != "portfolio":
+        return None
+    if getattr(city, "design", None) is None:
+        return None
+    from siting.pipeline.offshore_flows import offshore_flows
+
+    popt = result.options.portfolio
+    return offshore_flows(city, popt.demand_points, popt.hubs)
+
+
 def _maps(outcome: RunOutcome, staged: StagedRun, map_dir: Path, map_path: Path | None) -> list[Path]:
     from siting.maps.basemap import map_context
     from siting.maps.draw import make_map, save_map
@@ -314,11 +332,7 @@ def _maps(outcome: RunOutcome, staged: StagedRun, map_dir: Path, map_path: Path 
                 from siting.pipeline.portfolio_plan import site_makes
 
                 candidates = candidates.merge(site_makes(city), on="site_id", how="left")
-                if getattr(city, "design", None) is not None:  # hubs and cross-docks: the "Offshore flows" layer
-                    from siting.pipeline.offshore_flows import offshore_flows
-
-                    popt = result.options.portfolio
-                    flows = offshore_flows(city, popt.demand_points, popt.hubs)
+                flows = _offshore_flows(outcome, name)  # hubs and cross-docks: the "Offshore flows" layer
             lanes = plan.lanes if plan.lanes is not None and len(plan.lanes) else lanes
             iso = plan.isochrones if plan.isochrones is not None and len(plan.isochrones) else iso
         tours = getattr(city, "tours", None) if name not in outcome.plan else outcome.plan[name].tours

@@ -61,7 +61,7 @@ def design_for_city(
     making: pd.DataFrame,
     promise_s: float,
     seasons: Mapping[str, tuple[float, float]] | None = None,
-    crossdock_cost_per_unit: float | None = None,
+    crossdock_cost_per_unit: float | np.ndarray | None = None,
     time_limit_s: float = 60.0,
     mip_gap: float = 1e-4,
     late_penalty_per_unit: float = 1e-3,
@@ -98,9 +98,9 @@ def design_for_city(
         The delivery promise: a lane slower than this serves a store only during an outage.
     seasons : mapping, optional
         Season -> (weeks a year, demand factor); default one 52-week season at factor 1.
-    crossdock_cost_per_unit : float, optional
+    crossdock_cost_per_unit : float or ndarray (sites,), optional
         Trunk from the distribution point plus handling per offshore unit cross-docked at an
-        open site; None: no cross-docking.
+        open site (one figure, or one per site; NaN: not at that site); None: no cross-docking.
     time_limit_s, mip_gap, late_penalty_per_unit : float
         See :func:`siting.design.portfolio`.
     brand_units_per_week : mapping, optional
@@ -166,7 +166,8 @@ def design_for_city(
         ],
         columns=["site_id", "level", "hours_per_week", "fixed_cost_per_yr"],
     )
-    sites["crossdock_cost_per_unit"] = np.nan if crossdock_cost_per_unit is None else float(crossdock_cost_per_unit)
+    xd = np.full(n_s, np.nan) if crossdock_cost_per_unit is None else np.asarray(crossdock_cost_per_unit, float)
+    sites["crossdock_cost_per_unit"] = np.repeat(np.broadcast_to(xd, (n_s,)), len(lv))
     if "store_id" in candidates.columns:
         colo = dict(zip(site_ids, candidates["store_id"]))
         sites["colocated_store_id"] = [colo[s] if isinstance(colo[s], str) else None for s in sites["site_id"]]

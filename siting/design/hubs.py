@@ -12,7 +12,16 @@ import pandas as pd
 from siting.errors import InputError, MissingColumnError
 from siting.milp import Model
 
-__all__ = ["Hubs", "HUB_COLUMNS", "check_hubs", "read_hubs", "hub_routes", "add_hub_routes"]
+__all__ = [
+    "Hubs",
+    "HUB_COLUMNS",
+    "check_hubs",
+    "read_hubs",
+    "hub_routes",
+    "add_hub_routes",
+    "trunk_cost_per_unit",
+    "vehicle_load_units",
+]
 
 #: Columns of a hubs table (``fixed_cost_per_yr`` optional, default 0).
 HUB_COLUMNS = ("hub_id", "handling_cost_per_unit", "turnaround_s")
@@ -122,6 +131,69 @@ def read_hubs(path: str | Path) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
+def vehicle_load_units(
+    payload_kg: float, volume_m3: float, *, unit_weight_kg: float, unit_volume_m3: float, load_factor: float
+) -> float:
+    """Units a full vehicle carries: ``load_factor x min(payload / unit weight, volume / unit volume)``.
+
+    Parameters
+    ----------
+    payload_kg, volume_m3 : float
+        The vehicle's payload and load space (``siting/data/vehicles.csv``).
+    unit_weight_kg, unit_volume_m3 : float
+        One packed unit.
+    load_factor : float
+        Usable share of payload and volume (0, 1].
+
+    Returns
+    -------
+    float
+        Units per full load (> 0).
+    """
+    values = (payload_kg, volume_m3, unit_weight_kg, unit_volume_m3, load_factor)
+    if not all(math.isfinite(v) and v > 0 for v in values) or load_factor > 1:
+        raise InputError(
+            f"vehicle load: payload {payload_kg!r} kg, volume {volume_m3!r} m3, unit {unit_weight_kg!r} kg / "
+            f"{unit_volume_m3!r} m3, load factor {load_factor!r}; give finite numbers > 0 (load factor at most 1)."
+        )
+    return load_factor * min(payload_kg / unit_weight_kg, volume_m3 / unit_volume_m3)
+
+
+def trunk_cost_per_unit(
+    round_trip_length_m: np.ndarray,
+    round_trip_time_s: np.ndarray,
+    *,
+    cost_per_km: float,
+    cost_per_hour: float,
+    load_units: float,
+) -> np.ndarray:
+    """A consolidated trunk's cost per unit: one full vehicle's round trip over the units it carries.
+
+    ``(km x cost_per_km + hours x cost_per_hour) / load_units``: the trunk from the distribution
+    point to a hub or cross-dock site runs full (its frequency follows the volume), so each unit
+    pays its share of the load. inf where the leg is unreachable.
+
+    Parameters
+    ----------
+    round_trip_length_m, round_trip_time_s : ndarray
+        Out and back (vehicle time, its speed caps applied).
+    cost_per_km, cost_per_hour : float
+        The trunk vehicle's running and driver cost.
+    load_units : float
+        Units of a full load (:func:`vehicle_load_units`).
+
+    Returns
+    -------
+    ndarray
+        Money per unit, the shape of the inputs.
+    """
+    km = np.asarray(round_trip_length_m, dtype=float) / 1000.0
+    hours = np.asarray(round_trip_time_s, dtype=float) / 3600.0
+    with np.errstate(invalid="ignore"):
+        cost = (km * cost_per_km + hours * cost_per_hour) / load_units
+    return np.where(np.isfinite(km) & np.isfinite(hours), cost, np.inf)
+
+
 def hub_routes(
     hubs: pd.DataFrame,
     *,
@@ -134,8 +206,11 @@ def hub_routes(
 ) -> Hubs:
     """The routes distribution point -> hub -> store that keep the delivery promise, priced per unit.
 
-    A route keeps the promise when trunk time + the hub's turnaround + the hub's lane time to the
-    store is at most ``promise_s`` (the same promise as direct delivery from the distribution point).
+    A route's cost per unit is the consolidated trunk to the hub (:func:`trunk_cost_per_unit`)
+    + the hub's handling per unit + the hub's own drop at the store (its lane, priced like a
+    site's); the store then gets its offshore goods in the hub's drop instead of a drop of its own
+    from the distribution point. A route keeps the promise when trunk time + the hub's turnaround +
+    the hub's lane time to the store is at most ``promise_s`` (the same promise as direct delivery).
 
     Parameters
     ----------

@@ -129,7 +129,7 @@ def map_from_outputs(
     if not out.is_dir():
         raise InputError(f"output folder {out} does not exist: run the pipeline first or pass the folder it wrote")
     folder = _city_dir(out, city)
-    names = ("stores", "candidates", *runfolder.LAYER_NAMES[2:6], "tours")
+    names = ("stores", "candidates", *runfolder.LAYER_NAMES[2:6], "tours", "offshore_flows", "open_hubs")
     layers = {name: read_run_layer(folder, name) for name in names}
     for name in ("stores", "candidates"):
         if layers[name] is None:
@@ -156,14 +156,19 @@ def map_from_outputs(
         if "site_id" not in chosen_df.columns:
             raise MissingColumnError(f"{chosen_path} lacks the column 'site_id'")
         chosen = chosen_df["site_id"].tolist()
+    currency = ""
     for summary_path in (folder / runfolder.SUMMARY, folder.parent / runfolder.SUMMARY):
-        if title is None and summary_path.exists():
+        if summary_path.exists():
             try:
                 summary = json.loads(summary_path.read_text(encoding="utf-8"))
             except json.JSONDecodeError as exc:
                 raise InputError(f"{summary_path} is not valid JSON: {exc}") from exc
-            if isinstance(summary, dict) and isinstance(summary.get("title"), str):
+            if title is None and isinstance(summary, dict) and isinstance(summary.get("title"), str):
                 title = summary["title"]
+            currency = currency or _currency(summary, city or folder.name)
+    flows = None
+    if layers["offshore_flows"] is not None or layers["open_hubs"] is not None:  # a portfolio plan's layer
+        flows = (layers["offshore_flows"], layers["open_hubs"])
     return make_map(
         **_network_context(folder, layers["stores"], candidates),
         stores=layers["stores"],
@@ -174,9 +179,21 @@ def map_from_outputs(
         chosen=chosen or None,
         isochrones=layers["isochrones"],
         tours=layers["tours"],
+        offshore_flows=flows,
+        currency=currency,
         title=title or f"Microfactory siting: {city or folder.name}",
         simplify_m=simplify_m,
     )
+
+
+def _currency(summary: Any, city: str) -> str:
+    """The city's currency in a run's summary.json (its only city's, when the name does not match)."""
+    cities = summary.get("cities") if isinstance(summary, dict) else None
+    if not isinstance(cities, dict) or not cities:
+        return ""
+    entry = cities.get(city) if city in cities else (next(iter(cities.values())) if len(cities) == 1 else None)
+    value = entry.get("currency") if isinstance(entry, dict) else None
+    return value if isinstance(value, str) else ""
 
 
 def _network_context(folder: Path, stores: gpd.GeoDataFrame, sites: gpd.GeoDataFrame) -> dict[str, Any]:

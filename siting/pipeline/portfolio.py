@@ -60,10 +60,17 @@ class PortfolioOptions:
     mip_gap : float
         Relative gap at which a solve stops (0.01 = within 1% of the optimum).
     crossdock : bool
-        Offshore goods may be cross-docked at an open microfactory (trunk from the distribution
-        point plus handling), besides direct delivery from the distribution point.
+        Offshore goods may be cross-docked at an open microfactory (a consolidated trunk from the
+        distribution point plus handling, then the site's own drop at the store), besides direct
+        delivery from the distribution point.
     crossdock_handling_per_unit : float
-        Handling cost per unit cross-docked (currency).
+        Handling cost per unit cross-docked (currency; default ``crossdock_handling_cost_per_unit``
+        of ``siting/data/cost_defaults.csv``, 0.04).
+    trunk_vehicle : str
+        Vehicle of the consolidated trunk from the distribution point to a cross-dock site or hub
+        (a row of ``siting/data/vehicles.csv``; default the 7.5 t rigid HGV): its round trip's
+        ``cost_per_km`` and ``cost_per_hour`` over a full load (``load_factor`` x its payload or
+        load space in the lanes' packed units) is the trunk's cost per unit.
     demand_points : int
         The stores are grouped into at most this many demand points (demand-weighted k-means on
         their coordinates) to keep the design small: a point's demand is its stores' sum, its
@@ -71,8 +78,8 @@ class PortfolioOptions:
         the promise only if it does for every store of the point).
     hubs : DataFrame or path, optional
         Candidate fulfilment hubs (:func:`siting.design.hubs.read_hubs`; the scenario's
-        ``[costs] hubs``): offshore goods may reach a store through a hub (trunk from the
-        distribution point, handling, the hub's lane) within the promise; a hub opens at its
+        ``[costs] hubs``): offshore goods may reach a store through a hub (consolidated trunk from
+        the distribution point, handling, the hub's drop at the store) within the promise; a hub opens at its
         ``fixed_cost_per_yr``. Hubs more than ``max_snap_distance_m`` from a city's network are
         left out of that city.
     max_sites : int, optional
@@ -85,7 +92,8 @@ class PortfolioOptions:
     time_limit_s: float = 5.0
     mip_gap: float = 0.01
     crossdock: bool = True
-    crossdock_handling_per_unit: float = 0.10
+    crossdock_handling_per_unit: float = 0.04  # cost_defaults.csv crossdock_handling_cost_per_unit (checked by a test)
+    trunk_vehicle: str = "hgv_rigid_7_5t"
     demand_points: int = 30
     hubs: Any = field(default=None, compare=False)
     max_sites: int | None = None
@@ -104,6 +112,8 @@ class PortfolioOptions:
             if not ok or (name == "time_limit_s" and value <= 0):
                 bound = "> 0" if name == "time_limit_s" else ">= 0"
                 raise InputError(f"portfolio.{name} must be a finite number {bound}, got {value!r}.")
+        if not isinstance(self.trunk_vehicle, str) or not self.trunk_vehicle.strip():
+            raise InputError(f"portfolio.trunk_vehicle must be a vehicle id, got {self.trunk_vehicle!r}.")
         if self.scope not in ("values", "full"):
             raise InputError(f"portfolio.scope must be 'values' or 'full', got {self.scope!r}.")
         e = self.explain_sites
@@ -263,7 +273,7 @@ def city_portfolio(
     )
     direct_cost = np.where(np.isfinite(out_t[0]), _per_unit(direct["cost_per_week"], units), np.inf)
     setup_per_yr = float(options.costs.setup_cost) / cost_default("setup_amortisation_yr")
-    trunk = float(np.nanmedian(np.where(np.isfinite(direct_cost), direct_cost, np.nan))) if n_j else 0.0
+    trunk_site = _trunk_per_unit(G, dc_node, candidates["node"].to_numpy(), options) if popt.crossdock else None
     labels = demand_points(np.column_stack([stores.geometry.x, stores.geometry.y]), units, popt.demand_points)
     k = int(labels.max()) + 1
     point_units = np.bincount(labels, weights=units, minlength=k)
@@ -272,7 +282,7 @@ def city_portfolio(
     point_ids = [f"point-{p + 1:02d}" for p in range(k)]
     hubs = None
     if popt.hubs is not None:
-        hubs = _hub_routes(G, stores, units, labels, dc_node, trunk, point_ids, options)
+        hubs = _hub_routes(G, stores, units, labels, dc_node, point_ids, options)
     return design_for_city(
         stores=pd.DataFrame({"store_id": point_ids, "units_per_week": point_units}),
         candidates=pd.DataFrame(
@@ -286,7 +296,9 @@ def city_portfolio(
         families=mix,
         making=making_table(mix),
         promise_s=float(options.reach.sla_time_s),
-        crossdock_cost_per_unit=(trunk + popt.crossdock_handling_per_unit) if popt.crossdock else None,
+        crossdock_cost_per_unit=None
+        if trunk_site is None
+        else _finite_or_nan(trunk_site + popt.crossdock_handling_per_unit),
         time_limit_s=popt.time_limit_s,
         mip_gap=popt.mip_gap,
         brand_units_per_week=options.costs.brand_units_per_week,
@@ -308,15 +320,14 @@ def _hub_routes(
     units: np.ndarray,
     labels: np.ndarray,
     dc_node: int,
-    trunk_cost_per_unit: float,
     point_ids: list[str],
     options: Any,
 ) -> Any:
     """The city's routes distribution point -> hub -> demand point within the promise (None: no hub on its network).
 
-    The trunk to a hub costs what the cross-dock trunk costs (``trunk_cost_per_unit``, the median
-    direct delivery per unit) and takes the road time from the distribution point; the hub's lane
-    to a store is priced like a site's (out-and-back at the store's weekly demand).
+    The trunk to a hub is a full ``trunk_vehicle`` round trip from the distribution point over its
+    load (:func:`_trunk_per_unit`) and takes the road time from the distribution point; the hub's
+    drop at a store is priced like a site's lane (out-and-back at the store's weekly demand).
     """
     import geopandas as gpd
 
@@ -346,11 +357,45 @@ def _hub_routes(
     return hub_routes(
         kept,
         trunk_time_s=trunk_t[0],
-        trunk_cost_per_unit=np.full(len(kept), trunk_cost_per_unit),
+        trunk_cost_per_unit=_trunk_per_unit(G, dc_node, nodes, options),
         lane_time_s=_group(np.where(np.isfinite(out_t), out_t, np.inf), labels, units, "max"),
         lane_cost_per_unit=_group(lane_cost, labels, units, "mean"),
         promise_s=float(options.reach.sla_time_s),
         store_ids=point_ids,
+    )
+
+
+def _finite_or_nan(values: np.ndarray) -> np.ndarray:
+    return np.where(np.isfinite(values), values, np.nan)
+
+
+def _trunk_per_unit(G: Any, dc_node: int, nodes: np.ndarray, options: Any) -> np.ndarray:
+    """Consolidated trunk per unit from the distribution point to each node and back (inf: unreachable)."""
+    from siting.delivery import VEHICLES
+    from siting.delivery.emissions import vehicle_time_s
+    from siting.design.hubs import trunk_cost_per_unit, vehicle_load_units
+    from siting.network.od import od_time_length
+
+    popt, params = options.portfolio, options.lanes.lane_params
+    table = options.lanes.vehicles or VEHICLES
+    if popt.trunk_vehicle not in table:
+        raise InputError(
+            f"portfolio.trunk_vehicle {popt.trunk_vehicle!r} is not a known vehicle; choose one of "
+            f"{', '.join(sorted(table))}."
+        )
+    v = table[popt.trunk_vehicle]
+    out_t, out_l = od_time_length(G, [dc_node], nodes)
+    back_t, back_l = od_time_length(G, nodes, [dc_node])
+    time_s = vehicle_time_s(out_t[0], out_l[0], v) + vehicle_time_s(back_t[:, 0], back_l[:, 0], v)
+    load = vehicle_load_units(
+        v.payload_kg,
+        v.volume_m3,
+        unit_weight_kg=params.unit_weight_kg,
+        unit_volume_m3=params.unit_volume_m3,
+        load_factor=params.load_factor,
+    )
+    return trunk_cost_per_unit(
+        out_l[0] + back_l[:, 0], time_s, cost_per_km=v.cost_per_km, cost_per_hour=v.cost_per_hour, load_units=load
     )
 
 

@@ -2641,6 +2641,33 @@ HUB_API_CASES: list[ApiCase] = [
 
 API_CASES += HUB_API_CASES
 
+
+def _load(**kw: float) -> Callable[[Path, Kit], Any]:
+    """A full vehicle's load in units (``siting.design.hubs.vehicle_load_units``), the trunk's divisor."""
+
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.design.hubs import vehicle_load_units
+
+        args = dict(payload_kg=3000.0, volume_m3=30.0, unit_weight_kg=0.5, unit_volume_m3=0.004, load_factor=0.8) | kw
+        payload, volume = args.pop("payload_kg"), args.pop("volume_m3")
+        return vehicle_load_units(payload, volume, **args)
+
+    return call
+
+
+#: Route pricing from first principles (consolidated trunk to a hub or cross-dock site).
+ROUTE_API_CASES: list[ApiCase] = [
+    ApiCase("route-trunk-vehicle-empty", _portfolio(trunk_vehicle=""), "InputError", ("trunk_vehicle",)),
+    ApiCase("route-trunk-vehicle-number", _portfolio(trunk_vehicle=7.5), "InputError", ("trunk_vehicle",)),
+    ApiCase("route-load-payload-negative", _load(payload_kg=-1.0), "InputError", ("vehicle load", "> 0")),
+    ApiCase("route-load-volume-nan", _load(volume_m3=float("nan")), "InputError", ("vehicle load",)),
+    ApiCase("route-load-unit-inf", _load(unit_volume_m3=float("inf")), "InputError", ("vehicle load",)),
+    ApiCase("route-load-unit-zero", _load(unit_weight_kg=0.0), "InputError", ("vehicle load",)),
+    ApiCase("route-load-factor-over-one", _load(load_factor=1.2), "InputError", ("load factor at most 1",)),
+]
+
+API_CASES += ROUTE_API_CASES
+
 CLI_CASES += [
     CliCase(
         "scenario-hubs-negative-handling",

@@ -89,8 +89,9 @@ def enumerate_designs(
     of the problem's candidate hubs (their fixed cost; offshore units may take an open hub's route).
 
     Each (family, store, season) demand goes whole to one open site within the promise or offshore;
-    offshore units of a store take the cheapest route (direct, cross-docked via an open site, or via an
-    open hub); offshore units are bought per brand-wide buy (``buy_of_family``); costs on the same
+    offshore units of a store take one route (direct, cross-docked via an open site, or via an open
+    hub): every combination of one route per store is enumerated too (rows of one array) and the
+    cheapest kept; offshore units are bought per brand-wide buy (``buy_of_family``); costs on the same
     piecewise-linear curves as the MILP, hours on the same breakpoints. The per-demand choices of one
     level choice are enumerated as the rows of one numpy array (all of them, as ``itertools.product``).
     """
@@ -120,7 +121,7 @@ def enumerate_designs(
                     continue
             fixed = hub_fixed + sum(pb.fixed_cost_per_yr[s, lv] for s, lv in enumerate(levels) if lv >= 0)
             open_s = [s for s, lv in enumerate(levels) if lv >= 0]
-            route = []
+            ways_of = []
             for j in range(len(pb.store_ids)):
                 ways = [pb.direct_cost_per_unit[j] if pb.direct_ok[j] else np.inf]
                 ways += [
@@ -130,7 +131,11 @@ def enumerate_designs(
                 ]
                 if hub is not None:
                     ways += [c for (h, jj), c in zip(hub.routes, hub.route_cost_per_unit) if jj == j and open_h[h]]
-                route.append(min(ways))
+                ways_of.append(ways)
+            combos = _choice_rows([list(range(len(w))) for w in ways_of])  # (combos, stores): route index
+            route_cpu = np.array([[ways_of[j][c] for j, c in enumerate(row)] for row in combos]).reshape(
+                len(combos), -1
+            )
             options = []
             for _f, j, _t in triples:
                 opts = [] if policy == "local" else [-1]
@@ -143,15 +148,20 @@ def enumerate_designs(
             local = np.zeros((len(rows), n_f, n_s, n_t))
             off = np.zeros((len(rows), len(pb.offshore_curves), n_t))
             cost = np.full(len(rows), fixed)
+            off_yr = np.zeros((len(rows), len(pb.store_ids)))  # offshore units a year per store
             for k, (f, j, t) in enumerate(triples):
                 src = rows[:, k]
-                per_unit = np.full(len(rows), route[j])
+                per_unit = np.zeros(len(rows))
+                off_yr[src < 0, j] += weeks[t] * units[k]
                 for s in open_s:
                     if (s, int(j)) in lane_cost:
                         per_unit[src == s] = lane_cost[(s, int(j))]
                         local[src == s, f, s, t] += units[k]
                 off[src < 0, group[f], t] += units[k]
                 cost += weeks[t] * units[k] * per_unit
+            with np.errstate(invalid="ignore"):  # a route at inf carrying nothing costs nothing
+                by_combo = np.where(off_yr[:, None, :] > 0, off_yr[:, None, :] * route_cpu[None, :, :], 0.0)
+            cost += by_combo.sum(axis=2).min(axis=1)
             hours = np.zeros((len(rows), n_s, n_t))
             for f in range(n_f):
                 lc = pb.local_curves[f]

@@ -7,6 +7,7 @@ import pytest
 from flow_case import DEMAND_POINTS, HOSTILE_HUB, hub_plan
 from test_browser import CHROMIUM, TILE, Page, browser  # noqa: F401  (the module's chromium fixture)
 
+from siting.costs.products import cost_default
 from siting.maps.draw import make_map, save_map
 from siting.maps.legend import fmt
 from siting.pipeline.offshore_flows import SPOKES_MAX, offshore_flows, route_units
@@ -15,11 +16,28 @@ from siting.pipeline.portfolio_plan import _point_of_store
 
 @pytest.fixture(scope="module")
 def flows_case():
-    city, hubs, own_hub_units = hub_plan()
-    # docs/portfolio.md: as the pipeline prices hubs, its own design sends nothing through them here
-    assert own_hub_units == 0.0
+    city, hubs, hub_units = hub_plan()
+    # docs/portfolio.md: priced from first principles (no forced trunk price), the design routes goods via a hub
+    assert hub_units > 0.0
     lines, open_hubs = offshore_flows(city, DEMAND_POINTS, hubs)
     return city, hubs, lines, open_hubs
+
+
+def test_the_figures_quoted_in_the_manual(flows_case):
+    """docs/portfolio.md, "Offshore flows on the plan map": the hub case's design as quoted there."""
+    city = flows_case[0]
+    p = city.design.portfolio
+    assert p.hybrid.hubs == (HOSTILE_HUB,)
+    assert p.hybrid.levels == {"way/123921801": "two_shifts"}
+    units = p.hybrid.portfolio.groupby("source")["units_per_week"].sum()
+    assert units.round().to_dict() == {
+        "local": 562,
+        "offshore direct": 156,
+        "offshore via hub": 1838,
+        "offshore via site": 703,
+    }
+    assert p.hybrid.cost_per_yr == pytest.approx(1_990_662, abs=1.0)
+    assert p.all_offshore.cost_per_yr == pytest.approx(2_010_911, abs=1.0)
 
 
 def _table_routes(city) -> dict[str, set[str]]:
@@ -95,7 +113,8 @@ def test_offshore_flows_layer_toggles_and_hub_popup_prints_the_id(browser, flows
         assert f"Hub {HOSTILE_HUB}" in text  # printed literally, not as markup
         assert page.page.locator(".leaflet-popup-content img, .leaflet-popup-content b").count() == 0
         assert "offshore units/week" in text and "handling cost per unit" in text
-        assert f"handling cost per unit\t{fmt(0.01)} EUR" in text
+        assert f"handling cost per unit\t{fmt(float(row['handling_cost_per_unit'].iloc[0]))} EUR" in text
+        assert float(row["handling_cost_per_unit"].iloc[0]) == cost_default("crossdock_handling_cost_per_unit")
         assert f"offshore units/week\t{fmt(float(row['units_per_week'].iloc[0]))}" in text
         assert f"stores served\t{int(row['n_stores'].iloc[0])}" in text
         assert not page.errors and not [u for u in page.blocked if not TILE.match(u)]

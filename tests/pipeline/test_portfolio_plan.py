@@ -101,3 +101,13 @@ def test_the_manual_quotes_this_run(planned):
     ((site, level),) = city.design.portfolio.hybrid.levels.items()
     assert f"opens one site, `{site}`, at level `{level}`" in text
     assert f"hybrid costs {sol.objective:,.0f} EUR a year against {sol.offshore_cost_per_yr:,.0f} all-offshore" in text
+
+
+def test_the_figures_quoted_in_the_manual(planned):
+    """docs/portfolio.md, "siting plan --objective portfolio": the design quoted there."""
+    p = next(iter(planned.run.cities.values())).design.portfolio
+    assert p.hybrid.levels == {"way/123921801": "two_shifts"}
+    assert p.hybrid.cost_per_yr == pytest.approx(1_996_576, abs=1.0)
+    assert p.all_offshore.cost_per_yr == pytest.approx(2_021_302, abs=1.0)
+    via_site = p.hybrid.portfolio.loc[p.hybrid.portfolio["source"] == "offshore via site", "units_per_week"].sum()
+    assert round(via_site) == 2043
