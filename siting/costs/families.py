@@ -14,7 +14,7 @@ from scipy.optimize import brentq
 from siting.costs.information import information_value
 from siting.costs.landed import COMPONENTS
 from siting.costs.products import ProductFamily, cost_default
-from siting.costs.season import sourcing_cost
+from siting.costs.sides import side_cost
 from siting.errors import InputError
 
 __all__ = ["FAMILY_COLUMNS", "FRONTIER_COLUMNS", "FRONTIER_INPUTS", "family_costs", "frontier", "frontier_figure"]
@@ -96,9 +96,9 @@ def _overheads(
 def _family_row(
     p: ProductFamily, site_u: float, delivery_u: float, off_delivery_u: float, wpy: float, brand: float | None = None
 ) -> dict:
-    loc = sourcing_cost(p, "local", weeks_per_yr=wpy)
+    loc = side_cost(p, "local", weeks_per_yr=wpy)  # a sweep of one side reuses the other (siting.costs.sides)
     if brand is None:
-        off = sourcing_cost(p, "offshore", weeks_per_yr=wpy)
+        off = side_cost(p, "offshore", weeks_per_yr=wpy)
     else:  # the brand volume frame: the stores' share of the brand's buy
         from siting.costs.brand import brand_sourcing_cost
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from siting.costs.products import ProductFamily
-from siting.costs.season import SourcingCost, sourcing_cost
+from siting.costs.season import SourcingCost
+from siting.costs.sides import side_cost
 from siting.errors import InputError, UnknownNameError
 
 __all__ = [
@@ -121,11 +122,11 @@ def landed_cost(
         fams = tuple(
             brand_sourcing_cost(p, brand_units_per_week[p.family], weeks_per_yr=weeks_per_yr)
             if p.family in brand_units_per_week
-            else sourcing_cost(p, source, weeks_per_yr=weeks_per_yr)
+            else side_cost(p, source, weeks_per_yr=weeks_per_yr)
             for p in products
         )
         return LandedCost(source, fams, float(delivery_cost_per_yr), float(site_cost_per_yr))
-    fams = tuple(sourcing_cost(p, source, weeks_per_yr=weeks_per_yr) for p in products)
+    fams = tuple(side_cost(p, source, weeks_per_yr=weeks_per_yr) for p in products)  # one side's inputs only
     return LandedCost(source, fams, float(delivery_cost_per_yr), float(site_cost_per_yr))
 
 
