@@ -219,19 +219,12 @@ def _sweeps(p, source: str) -> dict:
     return out
 
 
-#: The negative-binomial family bought offshore: its cost falls as the forecast CV rises past 0.86, in the model and
-#: in the simulation alike. Both cut a negative demand level at 0, which raises the expected demand with the level's
-#: variance (E[max(l, 0)] = 1.083 for l ~ N(1, 1)), and an MOQ-bound buy then sells more of its leftover. The cut
-#: should keep the forecast's mean (issue 22, open); strict, so the fix shows.
-_CUT_AT_ZERO = pytest.mark.xfail(strict=True, reason="a level cut at 0 adds demand as the forecast CV grows")
+#: The negative-binomial family bought offshore used to get cheaper as the forecast CV rose past 0.86 (a strict
+#: xfail until issue 22): the level cut at 0 added demand (E[max(l, 0)] = 1.083 for l ~ N(1, 1)) and an MOQ-bound buy
+#: then sold more of its leftover. The cut is now renormalised (siting.costs.demand.level_cut_mean), in the model and
+#: the simulation alike, and every family passes.
 MONOTONE = [
-    pytest.param(
-        t,
-        p,
-        s,
-        marks=_CUT_AT_ZERO if (p.distribution == "negbin" and s == "offshore") else (),
-        id=f"{t}-{p.family}-{s}",
-    )
+    pytest.param(t, p, s, id=f"{t}-{p.family}-{s}")
     for t, f in (("csv", CSV), ("demo", DEMO))
     for p in f
     for s in ("local", "offshore")
