@@ -25,14 +25,7 @@ import math
 import numpy as np
 from scipy.special import ndtr
 
-from siting.costs.demand import (
-    NewsvendorResult,
-    discrete_mean,
-    discrete_pmf,
-    expected_sales,
-    level_cut_mean,
-    normal_loss,
-)
+from siting.costs.demand import NewsvendorResult, discrete_mean, discrete_pmf, expected_sales, normal_loss
 
 __all__ = ["CarryInChain", "carry_in_chain", "carry_in_spread", "last_cycle", "last_cycles_normal"]
 
@@ -301,15 +294,10 @@ def _conditional_sales(
     mean_w = window.mean
     level_abs = max(mean_w * mean_w * window.level_var - explained, 0.0)
     ratio = (window.std * window.std - mean_w * mean_w * window.level_var) / mean_w if mean_w > 0 else 1.0
-    # the level is cut at 0 and renormalised over its spread from the forecast, not given E (level_cut_mean): given
-    # E = e the mixture's mean is ``m E[l^+] / E_forecast[l^+]`` (discrete_pmf keeps its ``mean`` argument)
-    cut = level_cut_mean(math.sqrt(window.level_var))
     sales, demand = np.zeros(len(stock)), np.zeros(len(stock))
-    # a conditional level far below 0 is taken at a small positive mean (it sells ``E[L^+]``, about ``0.4 sd``)
-    for i, (y, m) in enumerate(zip(stock, np.maximum(cond_mean, max(1e-6, 1e-3 * math.sqrt(level_abs))))):
+    for i, (y, m) in enumerate(zip(stock, np.maximum(cond_mean, 1e-6))):
         lv = level_abs / (m * m)
-        m = m * level_cut_mean(math.sqrt(lv)) / cut
-        sd = math.sqrt(m * m * lv + max(ratio, 0.0) * m)
+        sd = math.sqrt(level_abs + max(ratio, 0.0) * m)
         sales[i] = float(expected_sales(np.array([y]), float(m), sd, window.distribution, lv)[0])
         demand[i] = discrete_mean(float(m), sd, window.distribution, lv)
     return sales, demand
@@ -352,7 +340,7 @@ def lead_time_split(
     (float, float)
         ``(window count, arrival-window count)``, units.
     """
-    (gl_x, gl_w), (gh_x, gh_w) = ((_GL20, _GH12) if coarse else ((_GL_NODES, _GL_WEIGHTS), (_GH_NODES, _GH_WEIGHTS)))
+    (gl_x, gl_w), (gh_x, gh_w) = (_GL20, _GH12) if coarse else ((_GL_NODES, _GL_WEIGHTS), (_GH_NODES, _GH_WEIGHTS))
     lo, hi = e_mean - 10.0 * e_std, e_mean + 10.0 * e_std
     nodes, weights = [], []
     for a, b in ((lo, min(hi, 0.0)), (max(lo, 0.0), hi)):

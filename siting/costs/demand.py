@@ -21,7 +21,6 @@ __all__ = [
     "discrete_mean",
     "discrete_pmf",
     "expected_sales",
-    "level_cut_mean",
 ]
 
 #: Demand distributions :func:`newsvendor` knows.
@@ -60,7 +59,7 @@ class NewsvendorResult:
 
     ``expected_sales + expected_leftover == order_qty`` and
     ``expected_sales + expected_lost_sales == mean`` (a discrete mixture with ``level_var`` > 0: its
-    :func:`discrete_mean`, which keeps ``mean``: the level cut at 0 is renormalised).
+    :func:`discrete_mean`, the level cut at 0; ``mean`` is the forecast the policy scales with).
     """
 
     order_qty: float
@@ -116,9 +115,6 @@ def _discrete_table(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``P(D <= k)`` and ``P(D > k)`` for ``k = 0 .. K``, K far enough into the tail (and >= ``upto``)."""
     spread = math.sqrt(max(std * std, mean, 1.0))
-    if level_var > 0 and mean > 0:  # the renormalised level's rate varies by at most mean^2 ((1 + v) / E[l^+]^2 - 1)
-        rate_var = mean * mean * max((1.0 + level_var) / level_cut_mean(math.sqrt(level_var)) ** 2 - 1.0, 0.0)
-        spread = math.sqrt(max(min(std * std, rate_var + max(std * std - mean * mean * level_var, 0.0)), mean, 1.0))
     kmax = int(max(math.ceil(upto), math.ceil(mean + 15.0 * spread + 30.0)))
     pmf = discrete_pmf(mean, std, distribution, kmax, level_var)
     cdf = np.minimum(np.cumsum(pmf), 1.0)
@@ -129,21 +125,12 @@ def _discrete_table(
 _LEVEL_NODES, _LEVEL_WEIGHTS = np.polynomial.legendre.leggauss(64)
 
 
-def level_cut_mean(level_sd: float) -> float:
-    """``E[l^+]`` for a demand level ``l ~ N(1, level_sd^2)``: ``Phi(1 / sd) + sd phi(1 / sd)`` (1.083 at ``sd = 1``).
-
-    A count cannot have a negative rate: the demand's rate is ``mean l^+ / E[l^+]``, the level cut at 0 and
-    renormalised so that the expected demand stays the forecast's ``mean`` whatever the forecast error
-    (:func:`discrete_pmf`; the simulation cuts and renormalises its level the same way).
-    """
-    if not level_sd > 0:
-        return 1.0
-    return float(ndtr(1.0 / level_sd)) + level_sd * math.exp(-0.5 / (level_sd * level_sd)) * _INV_SQRT_2PI
-
-
 def discrete_mean(mean: float, std: float, distribution: str, level_var: float = 0.0) -> float:
-    """Mean of :func:`discrete_pmf`: ``mean`` (the level cut at 0 is renormalised, :func:`level_cut_mean`)."""
-    return mean
+    """Mean of :func:`discrete_pmf`: ``mean E[l^+]``, ``l ~ N(1, level_var)`` (``mean`` when ``level_var`` is 0)."""
+    if level_var <= 0:
+        return mean
+    sd = math.sqrt(level_var)
+    return mean * (float(ndtr(1.0 / sd)) + sd * math.exp(-0.5 / level_var) / math.sqrt(2.0 * math.pi))
 
 
 @lru_cache(maxsize=8192)
@@ -151,8 +138,7 @@ def discrete_pmf(mean: float, std: float, distribution: str, kmax: int, level_va
     """``P(D = k)`` for ``k = 0 .. kmax`` (read-only; parameters as :func:`discrete_demand`).
 
     ``level_var`` > 0: the demand is a mixture over a normal demand level ``l ~ N(1, level_var)`` (a share of the
-    mean, cut at 0 and renormalised: a count cannot have a negative rate, and the expected demand stays ``mean``,
-    :func:`level_cut_mean`) of counts with mean ``mean l^+ / E[l^+]`` and the variance-to-mean
+    mean, cut at 0: a count cannot have a negative rate) of counts with mean ``mean l^+`` and the variance-to-mean
     ratio left when the level's part ``mean^2 level_var`` is taken out of ``std^2`` (Poisson when it is not above
     1): the model's demand, whose level error is normal and whose noise given the level is the family's
     (a moment-matched negative binomial has a far heavier upper tail when the level error is large).
@@ -167,7 +153,7 @@ def discrete_pmf(mean: float, std: float, distribution: str, kmax: int, level_va
         weights = (
             _LEVEL_WEIGHTS * (hi - lo) / 2.0 * np.exp(-0.5 * ((levels - 1.0) / sd) ** 2) / (sd * math.sqrt(2 * math.pi))
         )
-        mus = mean * levels / level_cut_mean(sd)
+        mus = mean * levels
         kk = k[None, :]
         if ratio > 1.0 + 1e-9:
             shape, prob = mus[:, None] / (ratio - 1.0), 1.0 / ratio

@@ -46,8 +46,15 @@ from functools import lru_cache
 import numpy as np
 from scipy.special import ndtri
 
-from siting.costs.carry_in import CarryInChain, carry_in_chain, carry_in_spread, last_cycle, last_cycles_normal, lead_time_split
-from siting.costs.demand import NewsvendorResult, level_cut_mean, newsvendor, normal_loss
+from siting.costs.carry_in import (
+    CarryInChain,
+    carry_in_chain,
+    carry_in_spread,
+    last_cycle,
+    last_cycles_normal,
+    lead_time_split,
+)
+from siting.costs.demand import NewsvendorResult, newsvendor, normal_loss
 from siting.costs.forecast import level_drift_var_per_week, window_demand_std
 from siting.costs.learning import commit_var, info_var, learning_carry_in, read_test_drop
 from siting.costs.products import ProductFamily, cost_default
@@ -515,12 +522,11 @@ def _prior_reorders(
     left, lost = np.zeros(k), np.zeros(k)
     discrete = product.distribution != "normal"
     walk = drift * (lead + product.season_weeks / 2.0)  # the walk's variance at mid-season
-    cut = _cut_mean(1.0, math.sqrt(p_c + walk))
     for node, weight in zip(_E0_NODES.tolist(), _E0_WEIGHTS.tolist()):
         e0 = math.sqrt(p_c) * node
         noise = 1.0
-        if discrete:  # a count's rate is the level cut at 0 and renormalised; its noise scales with the rate
-            noise = _cut_mean(1.0 + e0, math.sqrt(walk)) / cut
+        if discrete:  # a count's rate is the level cut at 0; its noise scales with the rate
+            noise = _cut_mean(1.0 + e0, math.sqrt(walk))  # E[rate | e0] / mean
             e0 = noise - 1.0
             _, gdd, gdr = learning_carry_in(
                 "prior", product.season_weeks, lead, n, k, mean, noise_std_per_week(product) ** 2 * noise, drift, p_c
@@ -559,18 +565,19 @@ def _cut_mean(mu: float, sd: float) -> float:
 
 def _given_e0(cyc: NewsvendorResult, window_mean: float, p_c: float, e0: float) -> NewsvendorResult:
     """A re-order's window given the forecast's error ``e0``: its mean ``+ window_mean e0``, its variance less
-    ``window_mean^2 P_c``; a discrete window's level is then ``N(1 + e0, v)`` (``v`` the walk's) cut at 0 and
-    renormalised over the level's whole spread (``P_c + v``, :func:`siting.costs.demand.level_cut_mean`)."""
+    ``window_mean^2 P_c``; a discrete window's level is then ``N(1 + e0, v)`` (``v`` the walk's) cut at 0, as
+    :func:`siting.costs.demand.discrete_pmf` and the simulation cut it."""
     var = max(cyc.std * cyc.std - window_mean * window_mean * p_c, 0.0)
     mean = cyc.mean + window_mean * e0
     if cyc.distribution == "normal" or cyc.level_var <= 0 or cyc.mean <= 0:
-        return dataclasses.replace(cyc, mean=max(mean, 0.0) if cyc.distribution != "normal" else mean, std=math.sqrt(var))
+        return dataclasses.replace(
+            cyc, mean=max(mean, 0.0) if cyc.distribution != "normal" else mean, std=math.sqrt(var)
+        )
     level_abs = max(cyc.mean * cyc.mean * cyc.level_var - window_mean * window_mean * p_c, 0.0)
     ratio = (cyc.std * cyc.std - cyc.mean * cyc.mean * cyc.level_var) / cyc.mean
     m = max(mean, 1e-6, 1e-3 * math.sqrt(level_abs))
     lv = level_abs / (m * m)
-    m = m * level_cut_mean(math.sqrt(lv)) / level_cut_mean(math.sqrt(cyc.level_var))
-    return dataclasses.replace(cyc, mean=m, std=math.sqrt(m * m * lv + max(ratio, 0.0) * m), level_var=lv)
+    return dataclasses.replace(cyc, mean=m, std=math.sqrt(level_abs + max(ratio, 0.0) * m), level_var=lv)
 
 
 def _seasons(
@@ -592,7 +599,6 @@ def _seasons(
     deferred: list[tuple[int, int, float, float, NewsvendorResult]] = []  # (policy, re-order, E mean, E sd, buy)
     for p, cycles in enumerate(policies):
         k = len(cycles)
-        n = product.season_weeks / k
         lost_j = [c.expected_lost_sales for c in cycles]
         left_j = [c.expected_leftover for c in cycles]
         if k >= 2 and product.reorder_forecast == "prior":  # no learning: over the forecast's error (its nodes)

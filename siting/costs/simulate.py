@@ -12,8 +12,7 @@ exact:
 * The demand of an interval has mean ``mean x`` (the level's integral over it): normal with
   variance ``std^2 d`` (as the model, it may be negative), Poisson, or negative binomial with the
   family's variance-to-mean ratio ``std^2 / mean`` (a gamma-Poisson mixture; a negative level is
-  taken as 0 and the rate renormalised by ``E[max(I, 0)] / E[I]`` over the forecast's spread of the
-  interval's level integral ``I``, so the expected demand stays the forecast mean whatever its CV).
+  taken as 0).
 * Stock only falls between events, so sales ``min(stock, D)`` and lost sales are exact; the stock
   held over the interval is integrated assuming demand at a constant rate within it.
 * A SKU printed on demand (no buys) sells its whole demand; each unit is in the making (carried)
@@ -36,7 +35,6 @@ from typing import Any
 
 import numpy as np
 
-from siting.costs.demand import level_cut_mean
 from siting.costs.forecast import level_drift_var_per_week
 from siting.costs.learning import STEPS_PER_WEEK, commit_var, kalman_step, read_test_drop
 from siting.costs.products import ProductFamily, cost_default
@@ -70,16 +68,11 @@ class SimulatedCost:
     orders_per_season: int
 
 
-def _demand(
-    rng: np.random.Generator, level_integral: np.ndarray, d: float, p: ProductFamily, std: float, integral_var: float
-) -> np.ndarray:
-    """Demand of an interval of ``d`` weeks whose level integrates to ``level_integral`` (mean ``d``, variance
-    ``integral_var`` from the pre-season forecast): normal, or a count whose rate is the level cut at 0 and
-    renormalised (``mean max(I, 0) / E[max(I, 0)]``, :func:`siting.costs.demand.level_cut_mean`)."""
+def _demand(rng: np.random.Generator, level_integral: np.ndarray, d: float, p: ProductFamily, std: float) -> np.ndarray:
     mean = p.demand_mean_units_per_week
     if p.distribution == "normal":
         return mean * level_integral + rng.normal(0.0, std * math.sqrt(d), level_integral.shape)
-    mu = mean * np.maximum(level_integral, 0.0) / level_cut_mean(math.sqrt(max(integral_var, 0.0)) / d)
+    mu = mean * np.maximum(level_integral, 0.0)
     ratio = std * std / mean if mean > 0 else 1.0
     if p.distribution == "poisson" or ratio <= 1.0:
         return rng.poisson(mu).astype(float)
@@ -185,7 +178,7 @@ def _simulate_one(
     if k == 0:  # printed on demand: every sale made to order, each unit in the making for the lead time
         dW = rng.standard_normal((2, N))
         integral = S + math.sqrt(drift) * (S**1.5 / 2.0 * dW[0] + S**1.5 / math.sqrt(12.0) * dW[1])
-        demand = _demand(rng, integral, S, p, p.demand_std_units_per_week, drift * S**3 / 3.0)
+        demand = _demand(rng, integral, S, p, p.demand_std_units_per_week)
         zero = np.zeros(N)
         return demand, zero, zero, demand, zero
 
@@ -212,16 +205,14 @@ def _simulate_one(
         if d > 1e-12:
             # learning reads sales in the filter's steps (:func:`siting.costs.learning.season_grid`)
             steps = max(1, math.ceil(d * STEPS_PER_WEEK - 1e-9)) if mode == "kalman" and now >= 0.0 else 1
-            for i in range(steps):
+            for _ in range(steps):
                 dd = d / steps
                 dW = rng.standard_normal((2, N))
                 step = math.sqrt(drift * dd) * dW[0]
                 # integral of B over the step given its start: cov with the step s^2 d^2 / 2, var s^2 d^3 / 3
                 integral = level * dd + math.sqrt(drift) * (dd**1.5 / 2.0 * dW[0] + dd**1.5 / math.sqrt(12.0) * dW[1])
                 if now >= 0.0:  # selling season: demand, sales, stock held
-                    # the integral's variance from the forecast: the level's at the step's start, and the walk within
-                    integral_var = dd * dd * (p_c + drift * (now + i * dd - events[0][0])) + drift * dd**3 / 3.0
-                    demand = _demand(rng, integral, dd, p, p.demand_std_units_per_week, integral_var)
+                    demand = _demand(rng, integral, dd, p, p.demand_std_units_per_week)
                     sale = np.minimum(stock, demand)
                     out = demand > stock
                     rate = np.where(demand != 0.0, demand, 1.0)
