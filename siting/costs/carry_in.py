@@ -27,7 +27,7 @@ from scipy.special import ndtr
 
 from siting.costs.demand import NewsvendorResult, discrete_mean, discrete_pmf, expected_sales, normal_loss
 
-__all__ = ["carry_in_chain", "carry_in_spread", "last_cycle", "last_cycles_normal"]
+__all__ = ["CarryInChain", "carry_in_chain", "carry_in_spread", "last_cycle", "last_cycles_normal"]
 
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(64)
 _GL20 = np.polynomial.legendre.leggauss(20)
@@ -101,17 +101,30 @@ def carry_in_chain(offsets: list[float], gdd: np.ndarray, gdr: np.ndarray) -> li
     -------
     list of (float, float, float)
     """
-    g, h = np.asarray(gdd, dtype=float).tolist(), np.asarray(gdr, dtype=float).tolist()
-    out: list[tuple[float, float, float]] = []
-    # E_j's part in the D_i: coef (implicit), carried as ``gc = g coef``, ``hc = coef h`` and ``quad = coef g coef``
-    size = len(offsets)
-    gc, hc = [0.0] * size, [0.0] * size
-    quad, mean_e, residual = 0.0, 0.0, 0.0
-    for j, offset in enumerate(offsets):
+    chain = CarryInChain(gdd, gdr)
+    return [chain.step(offset) for offset in offsets]
+
+
+class CarryInChain:
+    """:func:`carry_in_chain` one re-order at a time: :meth:`step` takes ``E[D_j]`` and returns ``E_j``'s moments,
+    so a caller may move the next offset after seeing this one (``prior``: the demand lost in a lead time)."""
+
+    def __init__(self, gdd: np.ndarray, gdr: np.ndarray) -> None:
+        self.g, self.h = np.asarray(gdd, dtype=float).tolist(), np.asarray(gdr, dtype=float).tolist()
+        # E_j's part in the D_i: coef (implicit), carried as ``gc = g coef``, ``hc = coef h``, ``quad = coef g coef``
+        size = len(self.g)
+        self.gc, self.hc = [0.0] * size, [0.0] * size
+        self.quad, self.mean_e, self.residual, self.j = 0.0, 0.0, 0.0, 0
+
+    def step(self, offset: float) -> tuple[float, float, float]:
+        """Mean, standard deviation and ``cov(E_j, r_j)`` of the next re-order's carry-in, ``E[D_j]`` = ``offset``."""
+        j, g, h = self.j, self.g, self.h
+        gc, hc, quad = self.gc, self.hc, self.quad
         if j == 0:
             mean_e, residual = offset, 0.0
         else:
-            var = quad + residual
+            mean_e = self.mean_e
+            var = quad + self.residual
             sd = math.sqrt(max(var, 0.0))
             if sd <= 0:
                 phi_a, cdf_a, carried = 0.0, float(mean_e > 0), max(mean_e, 0.0)
@@ -128,10 +141,10 @@ def carry_in_chain(offsets: list[float], gdd: np.ndarray, gdr: np.ndarray) -> li
             mean_e = carried + offset
         # coef[j] = 1 (it was 0): the quadratic form gains 2 (g coef)_j + g_jj
         quad += 2.0 * gc[j] + g[j][j]
-        gc = [x + y for x, y in zip(gc, g[j])]
-        hc = [x + y for x, y in zip(hc, h[j])]
-        out.append((mean_e, math.sqrt(max(quad + residual, 0.0)), hc[j]))
-    return out
+        self.gc = [x + y for x, y in zip(gc, g[j])]
+        self.hc = [x + y for x, y in zip(hc, h[j])]
+        self.quad, self.mean_e, self.residual, self.j = quad, mean_e, residual, j + 1
+        return mean_e, math.sqrt(max(quad + residual, 0.0)), self.hc[j]
 
 
 def last_cycle(
@@ -291,10 +304,11 @@ def _conditional_sales(
 
 
 _GH_NODES, _GH_WEIGHTS = np.polynomial.hermite_e.hermegauss(32)
+_GH12 = np.polynomial.hermite_e.hermegauss(12)
 
 
 def lead_time_split(
-    qty: float, e_mean: float, e_std: float, cov: np.ndarray, means: tuple[float, float]
+    qty: float, e_mean: float, e_std: float, cov: np.ndarray, means: tuple[float, float], coarse: bool = False
 ) -> tuple[float, float]:
     """Lost sales of a re-order counted over its window, and over its arrival window, for the same normal demand.
 
@@ -317,19 +331,23 @@ def lead_time_split(
         3 x 3 covariance of ``(E, D_L, D_n)``.
     means : (float, float)
         Means of ``D_L`` and ``D_n``.
+    coarse : bool
+        20 Gauss-Legendre nodes a piece and 12 Gauss-Hermite instead of 64 and 32 (a caller that averages many
+        calls over the forecast's error, whose spread is then smaller).
 
     Returns
     -------
     (float, float)
         ``(window count, arrival-window count)``, units.
     """
+    (gl_x, gl_w), (gh_x, gh_w) = (_GL20, _GH12) if coarse else ((_GL_NODES, _GL_WEIGHTS), (_GH_NODES, _GH_WEIGHTS))
     lo, hi = e_mean - 10.0 * e_std, e_mean + 10.0 * e_std
     nodes, weights = [], []
     for a, b in ((lo, min(hi, 0.0)), (max(lo, 0.0), hi)):
         if b > a:
-            e = a + (b - a) * (_GL_NODES + 1.0) / 2.0
+            e = a + (b - a) * (gl_x + 1.0) / 2.0
             nodes.append(e)
-            weights.append(_GL_WEIGHTS * np.exp(-0.5 * ((e - e_mean) / e_std) ** 2) * (b - a) / 2.0)
+            weights.append(gl_w * np.exp(-0.5 * ((e - e_mean) / e_std) ** 2) * (b - a) / 2.0)
     e = np.concatenate(nodes)[:, None]
     we = np.concatenate(weights)[:, None]
     we = we / we.sum()
@@ -338,8 +356,8 @@ def lead_time_split(
     # D_L given E
     m_l = means[0] + c[0, 1] / ve * (e - e_mean)
     v_l = max(c[1, 1] - c[0, 1] ** 2 / ve, 0.0)
-    d_l = m_l + math.sqrt(v_l) * _GH_NODES[None, :]
-    wl = (_GH_WEIGHTS / _GH_WEIGHTS.sum())[None, :]
+    d_l = m_l + math.sqrt(v_l) * gh_x[None, :]
+    wl = (gh_w / gh_w.sum())[None, :]
     # D_n given E and D_L
     sub = c[:2, :2]
     k = np.linalg.solve(sub, c[:2, 2]) if np.linalg.det(sub) > 1e-12 * max(sub[0, 0] * sub[1, 1], 1e-300) else None

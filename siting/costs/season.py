@@ -46,7 +46,14 @@ from functools import lru_cache
 import numpy as np
 from scipy.special import ndtri
 
-from siting.costs.carry_in import carry_in_chain, carry_in_spread, last_cycle, last_cycles_normal, lead_time_split
+from siting.costs.carry_in import (
+    CarryInChain,
+    carry_in_chain,
+    carry_in_spread,
+    last_cycle,
+    last_cycles_normal,
+    lead_time_split,
+)
 from siting.costs.demand import NewsvendorResult, newsvendor, normal_loss
 from siting.costs.forecast import level_drift_var_per_week, window_demand_std
 from siting.costs.learning import commit_var, info_var, learning_carry_in, read_test_drop
@@ -427,7 +434,14 @@ def _windows(product: ProductFamily, source: str, k: int) -> tuple[tuple[float, 
 
 
 def _split_moments(
-    product: ProductFamily, j: int, n: float, lead: float, e_std: float, cov_er: float
+    product: ProductFamily,
+    j: int,
+    n: float,
+    lead: float,
+    e_std: float,
+    cov_er: float,
+    e0: float | None = None,
+    noise: float = 1.0,
 ) -> tuple[np.ndarray, tuple[float, float]]:
     """Covariance of ``(E, D_L, D_n)`` and the means of ``D_L``, ``D_n`` for re-order ``j`` without learning.
 
@@ -435,10 +449,11 @@ def _split_moments(
     goes on: ``var D_L = mean^2 (L^2 P + s^2 L^3 / 3) + L std^2``, ``var D_n = mean^2 (n^2 P + s^2 (n^2 L +
     n^3 / 3)) + n std^2``, ``cov = mean^2 (L n P + s^2 L^2 n / 2)``; ``E`` meets them through ``x_b`` only, so
     its covariances with ``D_L`` and ``D_n`` are ``cov(E, r)`` (``r`` the window's) times ``L / W`` and ``n / W``.
+    Given the forecast's error ``e0`` (:func:`_prior_reorders`) ``P`` loses ``P_c`` and the means scale by ``1 + e0``.
     """
-    mean, std = product.demand_mean_units_per_week, noise_std_per_week(product)
+    mean, std = product.demand_mean_units_per_week, noise_std_per_week(product) * math.sqrt(noise)
     drift = level_drift_var_per_week(product.forecast_cv_preseason, product.season_weeks)
-    p = commit_var(drift, cost_default("forecast_horizon_weeks"), lead) + drift * j * n
+    p = (0.0 if e0 is not None else commit_var(drift, cost_default("forecast_horizon_weeks"), lead)) + drift * j * n
     w = lead + n
     v_l = mean**2 * (lead**2 * p + drift * lead**3 / 3.0) + lead * std**2
     v_n = mean**2 * (n**2 * p + drift * (n**2 * lead + n**3 / 3.0)) + n * std**2
@@ -450,7 +465,8 @@ def _split_moments(
             [cov_er * n / w, c_ln, v_n],
         ]
     )
-    return cov, (mean * lead, mean * n)
+    scale = 1.0 + (e0 or 0.0)
+    return cov, (mean * lead * scale, mean * n * scale)
 
 
 def _normal_batch(
@@ -465,6 +481,103 @@ def _normal_batch(
         for j, (_, e_std, cov) in enumerate(chain, start=1)
         if e_std > 0 and cycles[j].std > 0 and not abs(cov) > 1e-6 * e_std * max(cycles[j].std, 1e-12)
     }
+
+
+#: Gauss-Hermite nodes over the forecast's error at the opener's commitment (``prior``, :func:`_prior_reorders`).
+_E0_NODES, _E0_WEIGHTS = np.polynomial.hermite_e.hermegauss(8)
+_E0_WEIGHTS = _E0_WEIGHTS / _E0_WEIGHTS.sum()
+
+
+def _prior_reorders(
+    product: ProductFamily,
+    source: str,
+    cycles: tuple[NewsvendorResult, ...],
+    spread: tuple,
+    left_j: list[float],
+    lost_j: list[float],
+) -> None:
+    """Leftover and lost sales of each re-order without learning (``prior``), in place in ``left_j``, ``lost_j``.
+
+    The targets never move, so the carry-in is driven by the level: a high level empties every cycle, and the
+    demand it loses is never sold, so the stock position stays above what a chain linear in the demand says. The
+    re-orders are priced at each Gauss-Hermite node of the forecast's error ``e0 ~ N(0, P_c)`` (the carry-in steps'
+    means fall by ``mean w e0``, each window's rises by ``mean W e0``, and their covariances lose ``e0``'s part),
+    where the Lindley chain, the lost sales per arrival window (:func:`lead_time_split`) and the next position
+    raised by the demand lost in the lead time follow that level; the outcomes are averaged over the nodes.
+    """
+    mean = product.demand_mean_units_per_week
+    k = len(cycles)
+    n = product.season_weeks / k
+    lead = getattr(product, f"lead_time_{source}_weeks")
+    seen, gdd, gdr = spread
+    drift = level_drift_var_per_week(product.forecast_cv_preseason, product.season_weeks)
+    p_c = commit_var(drift, cost_default("forecast_horizon_weeks"), lead)
+    window = lead + n
+    w = np.asarray(seen, dtype=float)
+    # e0's coefficients: -mean w_i in the carry-in step D_i, mean W in the window's error r_j
+    gdd_c = gdd - p_c * mean * mean * np.outer(w, w)
+    gdr_c = gdr + p_c * mean * mean * window * w[:, None]
+    split = 0.0 < lead < n
+    base = [cycles[j].order_qty - cycles[j + 1].order_qty - mean * wj for j, wj in enumerate(seen)]
+    left, lost = np.zeros(k), np.zeros(k)
+    discrete = product.distribution != "normal"
+    walk = drift * (lead + product.season_weeks / 2.0)  # the walk's variance at mid-season
+    for node, weight in zip(_E0_NODES.tolist(), _E0_WEIGHTS.tolist()):
+        e0 = math.sqrt(p_c) * node
+        noise = 1.0
+        if discrete:  # a count's rate is the level cut at 0; its noise scales with the rate
+            noise = _cut_mean(1.0 + e0, math.sqrt(walk))  # E[rate | e0] / mean
+            e0 = noise - 1.0
+            _, gdd, gdr = learning_carry_in(
+                "prior", product.season_weeks, lead, n, k, mean, noise_std_per_week(product) ** 2 * noise, drift, p_c
+            )
+            gdd_c = gdd - p_c * mean * mean * np.outer(w, w)
+            gdr_c = gdr + p_c * mean * mean * window * w[:, None]
+        offsets = [o - mean * wj * e0 for o, wj in zip(base, seen)]
+        chain = CarryInChain(gdd_c, gdr_c)
+        for j in range(1, k):
+            cyc = cycles[j]
+            cond = _given_e0(cyc, mean * window, p_c, math.sqrt(p_c) * node)
+            e_mean, e_std, cov = chain.step(offsets[j - 1])
+            if product.distribution != "normal":  # the walk's share left given e0 is small: a discrete window is
+                cov = 0.0  # priced on one mixture (the correlated path prices one per carry-in node, far slower)
+            prev = cyc.order_qty + e_mean + mean * seen[j - 1]
+            lf, ls = last_cycle(prev, cond, mean, seen[j - 1], e_std, product.distribution, cov, True)
+            if split:  # count the arrival window's lost sales (:func:`lead_time_split`)
+                moments = _split_moments(product, j, n, lead, e_std, cov, e0, noise)
+                in_window, after = lead_time_split(cyc.order_qty, e_mean, e_std, *moments, coarse=True)
+                ls = max(ls - (in_window - after), 0.0)
+                if j < len(offsets):  # demand lost in the lead time was not sold: the next position is higher
+                    offsets[j] += in_window - after
+            left[j] += weight * lf
+            lost[j] += weight * ls
+    for j in range(1, k):
+        left_j[j], lost_j[j] = float(left[j]), float(lost[j])
+
+
+def _cut_mean(mu: float, sd: float) -> float:
+    """``E[max(l, 0)]`` for ``l ~ N(mu, sd^2)``."""
+    if sd <= 0:
+        return max(mu, 0.0)
+    a = mu / sd
+    return mu * 0.5 * math.erfc(-a / math.sqrt(2.0)) + sd * math.exp(-0.5 * a * a) / math.sqrt(2.0 * math.pi)
+
+
+def _given_e0(cyc: NewsvendorResult, window_mean: float, p_c: float, e0: float) -> NewsvendorResult:
+    """A re-order's window given the forecast's error ``e0``: its mean ``+ window_mean e0``, its variance less
+    ``window_mean^2 P_c``; a discrete window's level is then ``N(1 + e0, v)`` (``v`` the walk's) cut at 0, as
+    :func:`siting.costs.demand.discrete_pmf` and the simulation cut it."""
+    var = max(cyc.std * cyc.std - window_mean * window_mean * p_c, 0.0)
+    mean = cyc.mean + window_mean * e0
+    if cyc.distribution == "normal" or cyc.level_var <= 0 or cyc.mean <= 0:
+        return dataclasses.replace(
+            cyc, mean=max(mean, 0.0) if cyc.distribution != "normal" else mean, std=math.sqrt(var)
+        )
+    level_abs = max(cyc.mean * cyc.mean * cyc.level_var - window_mean * window_mean * p_c, 0.0)
+    ratio = (cyc.std * cyc.std - cyc.mean * cyc.mean * cyc.level_var) / cyc.mean
+    m = max(mean, 1e-6, 1e-3 * math.sqrt(level_abs))
+    lv = level_abs / (m * m)
+    return dataclasses.replace(cyc, mean=m, std=math.sqrt(level_abs + max(ratio, 0.0) * m), level_var=lv)
 
 
 def _seasons(
@@ -486,34 +599,23 @@ def _seasons(
     deferred: list[tuple[int, int, float, float, NewsvendorResult]] = []  # (policy, re-order, E mean, E sd, buy)
     for p, cycles in enumerate(policies):
         k = len(cycles)
-        n = product.season_weeks / k
         lost_j = [c.expected_lost_sales for c in cycles]
         left_j = [c.expected_leftover for c in cycles]
-        if k >= 2 and product.reorder_forecast != "level":  # learning: every re-order's carry-in (its target falls)
+        if k >= 2 and product.reorder_forecast == "prior":  # no learning: over the forecast's error (its nodes)
+            _prior_reorders(product, source, cycles, spread, left_j, lost_j)
+        elif k >= 2 and product.reorder_forecast != "level":  # learning: every re-order's carry-in (its target falls)
             seen, gdd, gdr = spread
-            lead_weeks = getattr(product, f"lead_time_{source}_weeks")
             offsets = [cycles[j - 1].order_qty - cycles[j].order_qty - mean * w for j, w in enumerate(seen, start=1)]
-            split = product.reorder_forecast == "prior" and 0.0 < lead_weeks < n
-            chain = None if split else carry_in_chain(offsets, gdd, gdr)
-            batch = _normal_batch(product, cycles, chain) if chain else set()
+            chain = carry_in_chain(offsets, gdd, gdr)
+            batch = _normal_batch(product, cycles, chain)
             for j, w in enumerate(seen, start=1):
+                e_mean, e_std, cov = chain[j - 1]
                 if j in batch:  # priced together below
-                    deferred.append((p, j, chain[j - 1][0], chain[j - 1][1], cycles[j]))  # type: ignore[index]
+                    deferred.append((p, j, e_mean, e_std, cycles[j]))
                     continue
-                # with the split, the offsets move as the chain goes: its head is run again (k is small)
-                e_mean, e_std, cov = (
-                    chain[j - 1] if chain else carry_in_chain(offsets[:j], gdd[:j, :j], gdr[:j, :j])[-1]
-                )
                 # last_cycle's carry-in has the mean ``prev - Q_j - mean w``: the chain's mean, so ``prev`` is set to it
                 prev = cycles[j].order_qty + e_mean + mean * w
                 left_j[j], lost_j[j] = last_cycle(prev, cycles[j], mean, w, e_std, product.distribution, cov, True)
-                if split:  # without learning: count the arrival window's lost sales (:func:`lead_time_split`)
-                    window, after = lead_time_split(
-                        cycles[j].order_qty, e_mean, e_std, *_split_moments(product, j, n, lead_weeks, e_std, cov)
-                    )
-                    lost_j[j] = max(lost_j[j] - (window - after), 0.0)
-                    if j < len(offsets):  # demand lost in the lead time was not sold: the next position is higher
-                        offsets[j] += window - after
         elif k >= 2:  # the carry-in from the previous buy can exceed the lower last target
             w, e_std = spread
             left_j[-1], lost_j[-1] = last_cycle(cycles[-2].order_qty, cycles[-1], mean, w, e_std, product.distribution)

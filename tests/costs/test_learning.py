@@ -5,9 +5,8 @@ The model (:mod:`siting.costs.learning`) is held to the seeded simulation of the
 cost and 0.005 on fill rate, for every demo family (normal, Poisson and the negative-binomial
 artist_collab) at the CSV's volume and at the demo city's, both sources, with 20,000 seasons (each
 case asserts the simulation's own standard error below 0.2% of the cost and 0.0015 of the fill rate,
-a fifth of the tolerance or less). ``prior`` (no learning) is held on four families. One case stays
-outside and is documented in docs/inventory-risk.md (and checked here to stay where it is):
-fashion_top with no learning, about 1.5% low.
+a fifth of the tolerance or less). ``prior`` (no learning) is held on six cases, fashion_top and artist_collab
+at the demo's volume among them (outside the 1% / 0.005 before issue 22's quadrature over the forecast's error).
 """
 
 from __future__ import annotations
@@ -53,31 +52,36 @@ def test_learning_within_one_percent_of_simulation(tag, family, policy, source):
     assert model.fill_rate == pytest.approx(sim.fill_rate, abs=0.005)
 
 
-NO_LEARNING = [("demo", "basic_tshirt"), ("demo", "regional_print"), ("demo", "spare_parts"), ("csv", "artist_collab")]
+NO_LEARNING = [
+    ("demo", "basic_tshirt"),
+    ("demo", "regional_print"),
+    ("demo", "spare_parts"),
+    ("csv", "artist_collab"),
+    ("csv", "fashion_top"),  # 1.45% low and its fill rate 0.009 high before issue 22's quadrature over e0
+    ("demo", "artist_collab"),  # its fill rate 0.007 high before it
+]
 
 
 @pytest.mark.parametrize("tag,name", NO_LEARNING)
 def test_no_learning_within_one_percent_of_simulation(tag, name):
     p = {q.family: q for q in (DEMO if tag == "demo" else CSV)}[name]
     model = family_cost(p, "local", reorder_forecast="prior")
-    seasons = 4 * SEASONS if p.distribution == "negbin" else SEASONS
+    seasons = 4 * SEASONS if (tag, p.distribution) == ("csv", "negbin") else SEASONS
     sim = simulate_family(p, "local", seasons=seasons, seed=11, reorder_forecast="prior")
     assert sim.cost_per_unit_se < 0.002 * sim.cost_per_unit and sim.fill_rate_se < 0.0015
     assert model.cost_per_unit == pytest.approx(sim.cost_per_unit, rel=0.01)
     assert model.fill_rate == pytest.approx(sim.fill_rate, abs=0.005)
 
 
-def test_documented_gaps_stay_where_the_docs_say():
+def test_value_of_learning_agrees_with_the_simulation():
+    """fashion_top's value of learning (prior - kalman, per unit) within 0.15 of the simulated one (about 10%; it
+    read about 0.3 low before the quadrature over the forecast's error)."""
     fashion = {q.family: q for q in CSV}["fashion_top"]
-    model = family_cost(fashion, "local", reorder_forecast="prior").cost_per_unit
-    sim = simulate_family(fashion, "local", seasons=SEASONS, seed=11, reorder_forecast="prior").cost_per_unit
-    assert -0.02 < model / sim - 1.0 < -0.01  # docs: the model reads about 1.5% low
-    # artist_collab at the demo's volume without learning: cost within 1%, the fill rate 0.007 above
-    collab = {q.family: q for q in DEMO}["artist_collab"]
-    m = family_cost(collab, "local", reorder_forecast="prior")
-    s = simulate_family(collab, "local", seasons=SEASONS, seed=11, reorder_forecast="prior")
-    assert m.cost_per_unit == pytest.approx(s.cost_per_unit, rel=0.01)
-    assert 0.005 < m.fill_rate - s.fill_rate < 0.01
+    model, sim = {}, {}
+    for mode in ("prior", "kalman"):
+        model[mode] = family_cost(fashion, "local", reorder_forecast=mode).cost_per_unit
+        sim[mode] = simulate_family(fashion, "local", seasons=SEASONS, seed=11, reorder_forecast=mode).cost_per_unit
+    assert model["prior"] - model["kalman"] == pytest.approx(sim["prior"] - sim["kalman"], abs=0.15)
 
 
 def test_kalman_step_by_hand_and_its_continuous_limit():
