@@ -125,7 +125,9 @@ class _Model:
     caps: SlaCaps | None = None  # the coalition's SLA rows
 
 
-def _build(pb: ShareProblem, brands: Sequence[int], time_tol_s: float, cost_tol_per_unit: float) -> _Model:
+def _build(
+    pb: ShareProblem, brands: Sequence[int], time_tol_s: float, cost_tol_per_unit: float, sla_caps: SlaCaps | None
+) -> _Model:
     n, lv = pb.n_sites, len(pb.capacity_units_per_week)
     t_count = len(pb.season_names)
     weeks = np.asarray(pb.season_weeks, dtype=float)
@@ -282,20 +284,23 @@ def _build(pb: ShareProblem, brands: Sequence[int], time_tol_s: float, cost_tol_
         hi=0.0,
         n=n * n_proc * t_count,
     )
-    caps = _sla_rows(milp, pb, brands, y, load_rows, load_cols, load_vals, group_brand[gi], group_brand[gi[ck]])
+    caps = _sla_rows(
+        milp, pb, brands, y, load_rows, load_cols, load_vals, group_brand[gi], group_brand[gi[ck]], sla_caps
+    )
     # one level per site: sum_l y[i,l] <= 1
     il = np.repeat(np.arange(n), lv)
     milp.add_rows("one_level", il, y, 1.0, hi=1.0, n=n)
     return _Model(milp, n_y, pairs, off_groups, demand, members, group_of, slack_per_yr, carry, wait_groups, keys, caps)
 
 
-def _sla_rows(milp, pb, brands, y, load_rows, load_cols, load_vals, x_brand, c_brand) -> SlaCaps:
+def _sla_rows(milp, pb, brands, y, load_rows, load_cols, load_vals, x_brand, c_brand, given=None) -> SlaCaps:
     """Lane-class SLA rows (:func:`siting.share.slacaps.design_caps`), per site, level, process and season:
     priority hours <= cap x the level's hours; standard + priority hours + alpha x priority hours <= beta x
     the level's hours along each chord; no hours of a class shut out at a level. A row of level l holds
     when l is open: another level l2 contributes the most the left side can reach there (one level per
-    site). Reservations held idle and flexible hours do not count (the queue is judged on regular hours)."""
-    caps = design_caps(pb, brands)
+    site). Reservations held idle and flexible hours do not count (the queue is judged on regular hours).
+    ``given``: these caps instead (e.g. of a design's own class mix)."""
+    caps = design_caps(pb, brands) if given is None or pb.line_hours_per_week is None else given
     hours = np.asarray(pb.process_hours_per_week, dtype=float)  # (L, P)
     lv = hours.shape[0]
     t_count = len(pb.season_names)
@@ -398,6 +403,7 @@ def design_network(
     group_time_tolerance_s: float = 0.0,
     group_cost_tolerance_per_unit: float = 0.0,
     max_nodes: int | None = None,
+    sla_caps: SlaCaps | None = None,
 ) -> DesignResult:
     """Open sites and allocate each brand's seasonal demand: a multi-period capacitated fixed-charge MILP.
 
@@ -448,7 +454,7 @@ def design_network(
         )
     t0 = time.perf_counter()
     brands = tuple(range(len(problem.brand_names))) if brands is None else tuple(sorted(int(b) for b in brands))
-    model = _build(problem, brands, group_time_tolerance_s, group_cost_tolerance_per_unit)
+    model = _build(problem, brands, group_time_tolerance_s, group_cost_tolerance_per_unit, sla_caps)
     start, start_cost, lp_bound = (
         _warm_start(model, problem, time_limit_s) if warm_start else (None, float("inf"), float("-inf"))
     )

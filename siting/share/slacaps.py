@@ -9,7 +9,7 @@ import numpy as np
 
 from siting.share.problem import KINDS, ShareProblem
 
-__all__ = ["SEGMENTS", "SlaCaps", "design_caps", "quantile_days"]
+__all__ = ["SEGMENTS", "SlaCaps", "brand_hours", "design_caps", "quantile_days"]
 
 #: Chords of the standard class's SLA edge (the most sigma_1 as a function of sigma_0) the design's rows follow.
 SEGMENTS = 5
@@ -75,7 +75,13 @@ def quantile_days(
     return np.asarray(fixed, float) + hi
 
 
-def design_caps(problem: ShareProblem, brands: Sequence[int] | None = None) -> SlaCaps:
+def design_caps(
+    problem: ShareProblem,
+    brands: Sequence[int] | None = None,
+    mix_hours_per_week: np.ndarray | None = None,
+    *,
+    sigma0_at: np.ndarray | None = None,
+) -> SlaCaps:
     """Highest cumulative load (hours of the lane classes up to ``k`` / the level's regular hours) at which
     class ``k``'s SLA holds at its percentile, per site, level, process and season: the design's SLA rows.
 
@@ -105,6 +111,18 @@ def design_caps(problem: ShareProblem, brands: Sequence[int] | None = None) -> S
         With ``line_hours_per_week`` set (else no rows).
     brands : sequence of int, optional
         The coalition (default all brands): only its brands load the lines.
+    mix_hours_per_week : ndarray, shape (n, B, P, T), optional
+        Machine-hours a week each brand loads on each process of each site in each season in a design
+        (:func:`brand_hours`): where the classes up to ``k`` (or those below) have hours there, their
+        ``E[S](ca^2 + cs^2)/2`` is the hours-weighted mean over that mix instead of the largest of the
+        site's brands (the caps of that mix, :func:`siting.share.mixcaps.design_with_mix_caps`); elsewhere
+        the worst case stays. The mean is never above the largest, so the loads these caps' SLA edge
+        admits include those of the worst case.
+    sigma0_at : ndarray, shape (n, L, P, T), optional
+        Instead of chords, the standard class's exact edge at this priority load: one row per site,
+        level, process and season with ``alpha = 0`` and ``beta`` the most ``sigma_1`` there
+        (``sigma0_at`` itself where no standard load fits; ``standard_shut`` all false). For checking a
+        design's load against the model itself rather than its inner chords.
 
     Returns
     -------
@@ -173,10 +191,15 @@ def design_caps(problem: ShareProblem, brands: Sequence[int] | None = None) -> S
             continue
         a_hi = np.max(np.where((rank <= k)[:, None, None, None, None], resid, 0.0), axis=0)  # (n, L, P, T)
         a_lo = np.max(np.where((rank > k)[:, None, None, None, None], resid, 0.0), axis=0)
+        if mix_hours_per_week is not None:
+            a_hi = _mix_mean(resid, mix_hours_per_week, (rank <= k) & np.isin(np.arange(nb), brands), a_hi)
+            a_lo = _mix_mean(resid, mix_hours_per_week, (rank > k) & np.isin(np.arange(nb), brands), a_lo)
         # sigma_0 on a grid up to the priority class's own cap (class 0 itself: sigma_{-1} = 0)
         above = out.priority
         top = np.where(np.isnan(above), 0.0, np.minimum(above, rm)) if k else np.zeros(shape)
         grid = top[None] * np.linspace(0.0, 1.0, 2 * SEGMENTS + 1 if k else 1)[:, None, None, None, None]
+        if k and sigma0_at is not None:
+            grid = np.minimum(np.broadcast_to(np.asarray(sigma0_at, float), shape), rm)[None]
         edge = np.full(grid.shape, np.inf)  # the most sigma_k at each sigma_{k-1} over the class's brands
         for b in in_k:
             best = np.full(grid.shape, -1.0)
@@ -191,10 +214,32 @@ def design_caps(problem: ShareProblem, brands: Sequence[int] | None = None) -> S
         if k == 0:
             cap = edge[0]
             out.priority[...] = np.where(cap < 0, np.nan, np.where(cap < rmb - 1e-9, cap, np.inf))
+        elif sigma0_at is not None:
+            out.beta[..., 0] = np.where(edge[0] < 0, grid[0], np.where(edge[0] < rmb - 1e-9, edge[0], np.inf))
         else:
             alpha, beta, shut = _chords(grid, edge, rmb)
             out.alpha[...], out.beta[...], out.standard_shut[...] = alpha, beta, shut
     return out
+
+
+def _mix_mean(resid: np.ndarray, mix: np.ndarray, members: np.ndarray, worst: np.ndarray) -> np.ndarray:
+    """Hours-weighted mean of ``resid`` (B, n, L, P, T) over the ``members`` brands' hours ``mix`` (n, B, P, T)
+    at each site, process and season; ``worst`` where those brands have no hours there."""
+    w = np.where(members[:, None, None, None], np.moveaxis(np.asarray(mix, float), 1, 0), 0.0)  # (B, n, P, T)
+    w = np.maximum(w, 0.0)[:, :, None]  # (B, n, 1, P, T)
+    tot = w.sum(axis=0)
+    mean = np.divide((w * resid).sum(axis=0), tot, out=np.zeros_like(worst), where=tot > 1e-9)
+    return np.where(tot > 1e-9, np.minimum(mean, worst), worst)
+
+
+def brand_hours(problem: ShareProblem, made_units_per_week: np.ndarray) -> np.ndarray:
+    """Machine-hours a week each brand loads on each process of each site in each season, shape (n, B, P, T),
+    from a design's ``made_units_per_week`` (n, m, T) (changeovers included, as the capacity rows count them)."""
+    pb = problem
+    brand_of = np.asarray(pb.store_brand)
+    made = np.asarray(made_units_per_week, float)
+    by_brand = np.stack([made[:, brand_of == b].sum(axis=1) for b in range(len(pb.brand_names))], axis=1)
+    return by_brand[:, :, None, :] * pb.hours_per_unit_all_in[None, :, :, None]
 
 
 def _run_sizes(run_units: float, smallest: float | None) -> list[float]:

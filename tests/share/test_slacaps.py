@@ -141,11 +141,12 @@ def random_instance(seed: int) -> ShareProblem:
     )
 
 
-def brute_force(pb: ShareProblem) -> float:
-    """Every (site -> closed or level) choice priced by its own store-level LP with the SLA rows written out."""
+def brute_force(pb: ShareProblem, caps=None) -> float:
+    """Every (site -> closed or level) choice priced by its own store-level LP with the SLA rows written out
+    (``caps``: these rows, default the worst case over mixes)."""
     n, m, lv, nt = pb.n_sites, len(pb.store_ids), len(pb.capacity_units_per_week), len(pb.season_names)
     nq = len(pb.process_names)
-    caps = design_caps(pb)
+    caps = design_caps(pb) if caps is None else caps
     demand = pb.season_demand()
     weeks = pb.season_weeks.astype(float)
     ok = pb.eligible()
