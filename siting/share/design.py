@@ -336,7 +336,62 @@ def _sla_rows(milp, pb, brands, y, load_rows, load_cols, load_vals, x_brand, c_b
         add(i, t, q, std + (1.0 + alpha) * prio, share)
     if count:
         milp.add_rows("sla_caps", np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), hi=0.0, n=count)
+    if caps.prio_self is not None and caps.prio_lower is not None:
+        _prio_load_rows(milp, pb, caps, y, load_rows, load_cols, load_vals, col_rank)
     return caps
+
+
+def _prio_load_rows(milp, pb, caps: SlaCaps, y, load_rows, load_cols, load_vals, col_rank) -> None:
+    """Priority rows over the lower classes' load (``design_caps(lower_load_rows=True)``): a binary
+    ``z_i`` (site i makes priority units); priority hours <= z_i x the most hours of the process; and
+    per level l, process and season ``(prio_self P + prio_lower Lo) / H_l + R y_{i,l} + R z_i <= 1 + 2 R``,
+    ``R`` the most the left side can reach at any level (the row binds only where l is open and z_i = 1)."""
+    hours = np.asarray(pb.process_hours_per_week, dtype=float)  # (L, P)
+    most = (hours + np.asarray(pb.flex_hours_per_week, dtype=float)).max(axis=0)  # (P,)
+    n, lv = pb.n_sites, hours.shape[0]
+    t_count = len(pb.season_names)
+    z = milp.add_vars("prio_here", n, ub=1.0, integer=True)
+    prio = col_rank == 0
+    rows, cols, vals, hi = [], [], [], []
+    count = 0
+    for q in range(len(load_rows)):
+        site_t = load_rows[q]
+        for i in range(n):
+            for t in range(t_count):
+                mine = site_t == i * t_count + t
+                p_sel, l_sel = mine & prio & (load_vals[q] > 0), mine & ~prio & (load_vals[q] > 0)
+                if not p_sel.any():
+                    continue
+                rows += [np.full(int(p_sel.sum()), count), [count]]
+                cols += [load_cols[q][p_sel], [z[i]]]
+                vals += [load_vals[q][p_sel], [-most[q]]]
+                hi.append(0.0)
+                count += 1
+                for lvl in range(lv):
+                    a, b = caps.prio_self[i, lvl, q, t], caps.prio_lower[i, lvl, q, t]
+                    if hours[lvl, q] <= 0 or (np.isfinite(a) and a == 0.0 and b == 0.0):
+                        continue
+                    if not np.isfinite(a):  # shut out at this level: no priority hours where it is open
+                        a, b = 1.0, 0.0
+                        bound = 0.0
+                    else:
+                        bound = 1.0
+                    big = max(a, b) * most[q] / hours[lvl, q] + 1.0
+                    rows += [np.full(int(p_sel.sum()), count), np.full(int(l_sel.sum()), count), [count, count]]
+                    cols += [load_cols[q][p_sel], load_cols[q][l_sel], [y[i * lv + lvl], z[i]]]
+                    vals += [load_vals[q][p_sel] * a / hours[lvl, q], load_vals[q][l_sel] * b / hours[lvl, q]]
+                    vals += [[big, big]]
+                    hi.append(bound + 2.0 * big)
+                    count += 1
+    if count:
+        milp.add_rows(
+            "sla_prio_load",
+            np.concatenate([np.asarray(r, dtype=int) for r in rows]),
+            np.concatenate([np.asarray(c, dtype=int) for c in cols]),
+            np.concatenate([np.asarray(v, dtype=float) for v in vals]),
+            hi=np.asarray(hi),
+            n=count,
+        )
 
 
 def _solve(
@@ -387,9 +442,21 @@ def _warm_start(model: _Model, pb: ShareProblem, time_limit_s: float) -> tuple[n
         fits = levels[(most[levels] >= need[i].max(axis=1)[None, :] - 1e-6).all(axis=1)]
         fixed[i, fits[0] if len(fits) else levels[np.argmax(most[levels].sum(axis=1))]] = 1.0
     fixed_lp = _solve(model, integer=False, y_fixed=fixed.ravel(), time_limit_s=time_limit_s, gap=0.0)
+    if fixed_lp.x is not None and fixed_lp.reason == "optimal" and "prio_here" in model.milp.blocks:
+        fixed_lp = _round_presence(model, fixed.ravel(), fixed_lp, time_limit_s)
     if fixed_lp.x is None or fixed_lp.reason != "optimal":
         return None, float("inf"), lp_bound
     return fixed_lp.x, fixed_lp.objective, lp_bound
+
+
+def _round_presence(model: _Model, y_fixed: np.ndarray, lp: MilpSolution, time_limit_s: float) -> MilpSolution:
+    """The LP with the levels fixed, re-solved with each site's priority binary rounded up (an integer start)."""
+    first, shape = model.milp.blocks["prio_here"]
+    z = np.asarray(lp.x)[first : first + int(np.prod(shape))]
+    lb, ub = model.milp.bounds()
+    lb[: model.n_y] = ub[: model.n_y] = y_fixed
+    lb[first : first + len(z)] = ub[first : first + len(z)] = (z > 1e-9).astype(float)
+    return model.milp.solve(time_limit_s=time_limit_s, mip_gap=0.0, col_lower=lb, col_upper=ub, relax=True)
 
 
 def design_network(
@@ -465,6 +532,8 @@ def design_network(
         fixed[opened, np.asarray(start_levels)[opened]] = 1.0
         fixed *= np.asarray(problem.level_allowed, dtype=float)
         known = _solve(model, integer=False, y_fixed=fixed.ravel(), time_limit_s=time_limit_s, gap=0.0)
+        if known.x is not None and known.reason == "optimal" and "prio_here" in model.milp.blocks:
+            known = _round_presence(model, fixed.ravel(), known, time_limit_s)
         if known.x is not None and known.reason == "optimal" and known.objective < start_cost:
             start, start_cost = known.x, known.objective
     left = time_limit_s - (time.perf_counter() - t0)

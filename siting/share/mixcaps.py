@@ -40,13 +40,18 @@ class MixRound:
     consistent: bool
 
 
-def caps_excess(problem: ShareProblem, design: DesignResult, *, own_mix: bool = True) -> float:
+def caps_excess(
+    problem: ShareProblem, design: DesignResult, *, own_mix: bool = True, lower_load_rows: bool = True
+) -> float:
     """Largest amount by which ``design``'s hours pass the SLA model at its open levels (share of a level's hours).
 
     Per open site, process and season, with ``sigma_k`` the hours of the classes up to ``k`` over the
     level's hours ``H_{l,p}``: ``sigma_0`` against the priority cap and ``sigma_1`` against the standard
     class's exact edge at the design's own ``sigma_0`` (:func:`siting.share.slacaps.design_caps` with
-    ``sigma0_at``; no chords), of the design's own class mix (``own_mix``) or of the worst case.
+    ``sigma0_at``; no chords), of the design's own class mix (``own_mix``) or of the worst case; with
+    ``lower_load_rows`` the priority class at the design's own lower-class load ``lambda``
+    (``prio_self sigma_0 + prio_lower lambda <= 1`` where the site makes priority units; excess in
+    units of ``sigma_0``).
 
     Returns
     -------
@@ -61,7 +66,9 @@ def caps_excess(problem: ShareProblem, design: DesignResult, *, own_mix: bool = 
     full = np.asarray(pb.process_hours_per_week, float)  # (L, P)
     s0 = np.zeros((pb.n_sites, full.shape[0]) + hours.shape[2:])  # (n, L, P, T)
     s0[:] = hours[:, rank == 0].sum(axis=1)[:, None] / np.maximum(full, 1e-12)[None, :, :, None]
-    caps = design_caps(pb, list(design.brands), hours if own_mix else None, sigma0_at=s0)
+    caps = design_caps(
+        pb, list(design.brands), hours if own_mix else None, sigma0_at=s0, lower_load_rows=lower_load_rows
+    )
     worst = -np.inf
     for i in design.open_sites:
         lvl = int(design.level[i])
@@ -69,6 +76,13 @@ def caps_excess(problem: ShareProblem, design: DesignResult, *, own_mix: bool = 
         a = hours[i, rank == 0].sum(axis=0) / f  # (P, T)
         b = hours[i, rank <= 1].sum(axis=0) / f
         parts = [a - np.nan_to_num(caps.priority[i, lvl], nan=0.0), b - caps.beta[i, lvl, :, :, 0]]
+        if caps.prio_self is not None and caps.prio_lower is not None:
+            lam = hours[i, rank > 0].sum(axis=0) / f
+            ps, pl = caps.prio_self[i, lvl], caps.prio_lower[i, lvl]
+            over = np.divide(
+                ps * a + pl * lam - 1.0, ps, out=np.full(a.shape, -np.inf), where=np.isfinite(ps) & (ps > 0)
+            )
+            parts.append(np.where(a > 1e-12, np.where(np.isnan(ps), a, over), -np.inf))
         worst = max(worst, max(float(np.max(np.where(np.isfinite(p), p, -np.inf))) for p in parts))
     return worst
 
@@ -79,6 +93,7 @@ def design_with_mix_caps(
     *,
     rounds: int = MIX_ROUNDS,
     tolerance: float = 1e-6,
+    lower_load_rows: bool = True,
     **design_options: Any,
 ) -> tuple[DesignResult, tuple[MixRound, ...]]:
     """The cheapest design that holds the SLA caps of its own class mix, by a bounded fixed-point iteration.
@@ -101,6 +116,10 @@ def design_with_mix_caps(
         Most re-solves after round 0 (>= 0; 0 gives the worst-case design).
     tolerance : float
         Excess (share of a level's hours) still counted as holding the caps.
+    lower_load_rows : bool
+        Judge the priority class at the lower classes' own load, a variable of the design
+        (``design_caps(lower_load_rows=True)``), in every round, round 0 included; false: the line
+        filled to its most by them, as in the plain worst case.
     **design_options
         Passed to :func:`siting.share.design.design_network`.
 
@@ -111,19 +130,22 @@ def design_with_mix_caps(
     """
     if not (isinstance(rounds, int | np.integer) and 0 <= rounds <= 20):
         raise InputError(f"design_with_mix_caps: rounds must be an integer in [0, 20], got {rounds!r}.")
-    design = design_network(problem, brands, **design_options)
     if problem.line_hours_per_week is None:
+        design = design_network(problem, brands, **design_options)
         return design, (MixRound(0, design.total_per_yr, -np.inf, True),)
-    coalition = list(design.brands)
-    excess0 = caps_excess(problem, design)
+    coalition = list(range(len(problem.brand_names))) if brands is None else sorted(int(b) for b in brands)
+    lower = bool(lower_load_rows)
+    caps0 = design_caps(problem, coalition, lower_load_rows=lower)
+    design = design_network(problem, coalition, sla_caps=caps0, **design_options)
+    excess0 = caps_excess(problem, design, lower_load_rows=lower)
     log = [MixRound(0, design.total_per_yr, excess0, bool(excess0 <= tolerance))]
     best, prev = design, design
     for r in range(1, rounds + 1):
-        caps = design_caps(problem, coalition, brand_hours(problem, prev.made_units_per_week))
+        caps = design_caps(problem, coalition, brand_hours(problem, prev.made_units_per_week), lower_load_rows=lower)
         options = dict(design_options)
         options.setdefault("start_levels", prev.level)
         nxt = design_network(problem, coalition, sla_caps=caps, **options)
-        excess = caps_excess(problem, nxt)
+        excess = caps_excess(problem, nxt, lower_load_rows=lower)
         ok = excess <= tolerance
         log.append(MixRound(r, nxt.total_per_yr, excess, bool(ok)))
         if ok and nxt.total_per_yr < best.total_per_yr - 1e-9 * max(abs(best.total_per_yr), 1.0):

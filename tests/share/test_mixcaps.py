@@ -105,3 +105,55 @@ def test_a_brand_with_its_own_minutes_is_simulated_as_a_line_of_those_minutes() 
 def test_rounds_out_of_range_are_refused() -> None:
     with pytest.raises(InputError, match="rounds"):
         design_with_mix_caps(one_site(), rounds=-1)
+
+
+def test_priority_row_over_the_lower_load_is_tight_in_the_scalar_model() -> None:
+    """On the row prio_self s0 + prio_lower lambda = 1, with the lower load carried by the lower brand of the
+    largest E[S](ca^2 + cs^2)/2, the scalar Kingman-Cobham percentile is the priority SLA; at lambda = 0
+    the cap is above the worst case's (which fills the line with lower classes)."""
+    pb = one_site(sla=(4.0, 3.0))
+    level = 1
+    caps = design_caps(pb, lower_load_rows=True)
+    worst = design_caps(pb)
+    a, b = float(caps.prio_self[0, level, 0, 0]), float(caps.prio_lower[0, level, 0, 0])
+    assert 1.0 / a > float(worst.priority[0, level, 0, 0]) + 1e-3
+    clock = 80.0 / pb.process_hours_per_week[level, 0]
+    es = (pb.run_units * pb.hours_per_unit[:, 0] + pb.changeover_hours[:, 0]) * clock
+    f = pb.run_units * pb.hours_per_unit[:, 0] * clock / es
+    runs = np.maximum(pb.demand_units_per_week / pb.run_units, 1.0)
+    resid = es * ((f * pb.demand_cv) ** 2 + 1.0 + (runs - 1.0) * pb.demand_cv**2 * f**2) / 2.0
+    low = 1 + int(np.argmax(resid[1:]))
+    for lam in (0.1, 0.3, 0.5):
+        s0 = (1.0 - b * lam) / a
+        loads = np.zeros(3)
+        loads[0], loads[low] = s0, lam
+        assert scalar_quantile(pb, level, loads, 0) == pytest.approx(4.0, abs=1e-3)
+
+
+@pytest.mark.parametrize("seed", [0, 2, 4, 6])
+def test_design_with_priority_rows_over_the_lower_load_equals_brute_force(seed: int) -> None:
+    pb = random_instance(seed)
+    caps = design_caps(pb, lower_load_rows=True)
+    expected = brute_force(pb, caps)
+    try:
+        result = design_network(pb, mip_gap=1e-9, sla_caps=caps)
+    except InfeasibleError:
+        assert not np.isfinite(expected)
+        return
+    assert result.total_per_yr == pytest.approx(expected, rel=1e-6)
+
+
+def test_priority_shut_out_by_the_worst_case_is_made_and_holds_its_sla_in_the_simulation() -> None:
+    """A 3-day priority SLA: the worst case (lower classes filling the line) shuts the priority brand out
+    (its demand goes to backlog); judged at the lower classes' own load, the design makes all of it, sends
+    part of the standard brand offshore, and the seeded simulation keeps both SLAs (interval included)."""
+    pb = dataclasses.replace(one_site(sla=(3.0, 8.0)), backlog_cost_per_unit=np.array([20.0, np.nan, np.nan]))
+    worst = design_network(pb, mip_gap=1e-9)
+    assert worst.made_units_per_week[0, 0, 0] < 1e-6
+    design, rounds = design_with_mix_caps(pb, mip_gap=1e-9)
+    assert design.made_units_per_week[0, 0, 0] == pytest.approx(120.0)
+    assert design.made_units_per_week[0, 1, 0] < 700.0 - 1.0
+    assert design.total_per_yr < worst.total_per_yr - 10_000.0
+    table = simulate_design(pb, design, replications=10, seed=1).set_index("lane_class")
+    assert table["sla_met"].all()
+    assert table.loc["priority", "pct_days"] + table.loc["priority", "pct_days_ci"] <= 3.0
