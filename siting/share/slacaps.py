@@ -200,6 +200,7 @@ def design_caps(
     resid = np.where(present, resid, 0.0)
     rm = rho_max[None, :, :, None]  # (1, L, P, 1)
     smallest = float(pb.run_min_units) if pb.run_min_units is not None else None
+    wc_top = np.full(shape, np.inf)  # the worst case's priority cap (none without a priority class)
     for k in (0, 1):
         in_k = [b for b in brands if rank[b] == k and np.isfinite(sla[b])]
         if not in_k:
