@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from siting.errors import InputError
+from siting.errors import InfeasibleError, InputError
 
 log = logging.getLogger("siting")
 
@@ -23,6 +23,7 @@ __all__ = [
     "cheapest_cycle",
     "incoming_lower_bound",
     "read_changeovers",
+    "refuse_overloads",
     "sequence_table",
     "warn_overloads",
 ]
@@ -250,6 +251,25 @@ def sequence_table(pb: Any, design: Any) -> pd.DataFrame:
                     )
                 )
     return pd.DataFrame(rows, columns=SEQUENCE_COLUMNS)
+
+
+def refuse_overloads(table: pd.DataFrame) -> None:
+    """Raise :class:`~siting.errors.InfeasibleError` naming the first site, process and season whose exact
+    changeover sequence does not fit its hours (``share.sequence_overrun = "refuse"``), with the fix."""
+    bad = table[~table["fits"].astype(bool)] if len(table) else table
+    if not len(bad):
+        return
+    row = bad.iloc[0]
+    more = f" (and {len(bad) - 1} more site/process/season)" if len(bad) > 1 else ""
+    raise InfeasibleError(
+        f"site {row.site_id!r}, process {row.process!r}, season {row.season!r}: the exact changeover sequence "
+        f"{row.sequence} needs {row.hours_per_week_sequence:.1f} h/week, more than the "
+        f"{row.available_hours_per_week:.1f} h/week available{more}; the design charged only the cheapest incoming "
+        f"changeovers ({row.changeover_hours_per_week_design:.1f} h vs {row.changeover_hours_per_week_sequence:.1f} "
+        "h in sequence). Raise that level's process_hours_per_week or max_utilisation, add flex_hours_per_week, "
+        "lower the changeover_min of that pair in the changeovers table, or set share.sequence_overrun = "
+        '"warn" to keep the design with a warning.'
+    )
 
 
 def warn_overloads(table: pd.DataFrame) -> list[str]:
