@@ -126,7 +126,11 @@ class _Model:
 
 
 def _build(
-    pb: ShareProblem, brands: Sequence[int], time_tol_s: float, cost_tol_per_unit: float, sla_caps: SlaCaps | None
+    pb: ShareProblem,
+    brands: Sequence[int],
+    time_tol_s: float,
+    cost_tol_per_unit: float,
+    sla_caps: SlaCaps | None = None,
 ) -> _Model:
     n, lv = pb.n_sites, len(pb.capacity_units_per_week)
     t_count = len(pb.season_names)
@@ -337,11 +341,11 @@ def _sla_rows(milp, pb, brands, y, load_rows, load_cols, load_vals, x_brand, c_b
     if count:
         milp.add_rows("sla_caps", np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), hi=0.0, n=count)
     if caps.prio_self is not None and caps.prio_lower is not None:
-        _prio_load_rows(milp, pb, caps, y, load_rows, load_cols, load_vals, col_rank)
+        _prio_load_rows(milp, pb, caps.prio_self, caps.prio_lower, y, load_rows, load_cols, load_vals, col_rank)
     return caps
 
 
-def _prio_load_rows(milp, pb, caps: SlaCaps, y, load_rows, load_cols, load_vals, col_rank) -> None:
+def _prio_load_rows(milp, pb, p_self, p_lower, y, load_rows, load_cols, load_vals, col_rank) -> None:
     """Priority rows over the lower classes' load (``design_caps(lower_load_rows=True)``): a binary
     ``z_i`` (site i makes priority units); priority hours <= z_i x the most hours of the process; and
     per level l, process and season ``(prio_self P + prio_lower Lo) / H_l + R y_{i,l} + R z_i <= 1 + 2 R``,
@@ -368,7 +372,7 @@ def _prio_load_rows(milp, pb, caps: SlaCaps, y, load_rows, load_cols, load_vals,
                 hi.append(0.0)
                 count += 1
                 for lvl in range(lv):
-                    a, b = caps.prio_self[i, lvl, q, t], caps.prio_lower[i, lvl, q, t]
+                    a, b = p_self[i, lvl, q, t], p_lower[i, lvl, q, t]
                     if hours[lvl, q] <= 0 or (np.isfinite(a) and a == 0.0 and b == 0.0):
                         continue
                     if not np.isfinite(a):  # shut out at this level: no priority hours where it is open

@@ -80,6 +80,7 @@ def simulate_design(
     sla = np.asarray(pb.brand_lead_time_days, float)
     pct = np.asarray(pb.sla_percentile, float)
     cv = np.asarray(pb.demand_cv, float)
+    run_u = np.asarray(pb.run_units, float)
     rows = []
     for i in design.open_sites:
         lvl = int(design.level[i])
@@ -97,7 +98,7 @@ def simulate_design(
                 on = [b for b in range(nb) if units[b] > 1e-9 and hpu[b, q] + co[b, q] > 0]
                 if not on or not any(rank[b] < 2 and np.isfinite(sla[b]) for b in on):
                     continue
-                runs = [max(float(catch[i, b, t]) / float(pb.run_units[b]), 1.0) for b in on]
+                runs = [max(float(catch[i, b, t]) / float(run_u[b]), 1.0) for b in on]
                 orders = [
                     BrandOrders(
                         pb.brand_names[b],

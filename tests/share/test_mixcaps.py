@@ -70,7 +70,7 @@ def test_mix_caps_hold_in_the_order_driven_simulation() -> None:
     simulation, its 95% interval included, in every site, process and season."""
     pb = one_site(sla=(5.0, 6.0))
     design, rounds = design_with_mix_caps(pb, mip_gap=1e-9)
-    assert design.total_per_yr < rounds[0].total_per_yr * (1 - 1e-3)
+    assert design.total_per_yr < rounds[0].total_per_yr * (1 - 1e-2)  # over 1%, as the manual says
     table = simulate_design(pb, design, replications=10, seed=1)
     assert set(table["lane_class"]) == {"priority", "standard"}
     assert table["sla_met"].all()
@@ -157,3 +157,6 @@ def test_priority_shut_out_by_the_worst_case_is_made_and_holds_its_sla_in_the_si
     table = simulate_design(pb, design, replications=10, seed=1).set_index("lane_class")
     assert table["sla_met"].all()
     assert table.loc["priority", "pct_days"] + table.loc["priority", "pct_days_ci"] <= 3.0
+    # the figures of docs/shared-networks.md section 9
+    assert round(float(table.loc["priority", "pct_days"]), 2) == 2.77
+    assert round(float(table.loc["priority", "pct_days_ci"]), 2) == 0.12
