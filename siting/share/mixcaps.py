@@ -99,7 +99,9 @@ def design_with_mix_caps(
     """The cheapest design that holds the SLA caps of its own class mix, by a bounded fixed-point iteration.
 
     Round 0 solves with the worst-case caps (:func:`siting.share.slacaps.design_caps` over any mix);
-    round ``r`` solves with the caps of round ``r - 1``'s mix (each brand's hours per site, process
+    with ``lower_load_rows`` round 1 adds the priority rows over the lower classes' own load (still
+    the worst case over mixes; started from round 0's sites); each later round solves with the caps of
+    the previous round's mix (each brand's hours per site, process
     and season, ``design_caps(..., mix_hours_per_week=...)``). Each round's design is checked against
     the caps of its *own* mix (:func:`caps_excess` <= ``tolerance``). Stopping rule: after ``rounds``
     re-solves, or as soon as a round's open levels and hours repeat the previous round's (a fixed
@@ -113,13 +115,13 @@ def design_with_mix_caps(
     brands : sequence of int, optional
         The coalition (default all brands).
     rounds : int
-        Most re-solves after round 0 (>= 0; 0 gives the worst-case design).
+        Most re-solves with a mix's caps (>= 0; 0 stops after the worst case over mixes).
     tolerance : float
         Excess (share of a level's hours) still counted as holding the caps.
     lower_load_rows : bool
         Judge the priority class at the lower classes' own load, a variable of the design
-        (``design_caps(lower_load_rows=True)``), in every round, round 0 included; false: the line
-        filled to its most by them, as in the plain worst case.
+        (``design_caps(lower_load_rows=True)``), from round 1 on; false: the line filled to its most by
+        them, as in the worst case.
     **design_options
         Passed to :func:`siting.share.design.design_network`.
 
@@ -135,12 +137,23 @@ def design_with_mix_caps(
         return design, (MixRound(0, design.total_per_yr, -np.inf, True),)
     coalition = list(range(len(problem.brand_names))) if brands is None else sorted(int(b) for b in brands)
     lower = bool(lower_load_rows)
-    caps0 = design_caps(problem, coalition, lower_load_rows=lower)
-    design = design_network(problem, coalition, sla_caps=caps0, **design_options)
+    design = design_network(problem, coalition, **design_options)  # the worst case over mixes
     excess0 = caps_excess(problem, design, lower_load_rows=lower)
     log = [MixRound(0, design.total_per_yr, excess0, bool(excess0 <= tolerance))]
     best, prev = design, design
-    for r in range(1, rounds + 1):
+    first = 1
+    if lower:  # the priority class at the lower classes' own load, started from the worst case's sites
+        options = dict(design_options)
+        options.setdefault("start_levels", design.level)
+        nxt = design_network(
+            problem, coalition, sla_caps=design_caps(problem, coalition, lower_load_rows=True), **options
+        )
+        excess = caps_excess(problem, nxt, lower_load_rows=True)
+        log.append(MixRound(1, nxt.total_per_yr, excess, bool(excess <= tolerance)))
+        if excess <= tolerance and nxt.total_per_yr < best.total_per_yr:
+            best = nxt
+        prev, first = nxt, 2
+    for r in range(first, first + rounds):
         caps = design_caps(problem, coalition, brand_hours(problem, prev.made_units_per_week), lower_load_rows=lower)
         options = dict(design_options)
         options.setdefault("start_levels", prev.level)
