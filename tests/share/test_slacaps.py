@@ -202,7 +202,7 @@ def brute_force(pb: ShareProblem, caps=None) -> float:
         # priority rows over the lower classes' load: each open site with or without priority units (z)
         for z in itertools.product((0, 1), repeat=len(opened) if caps.prio_self is not None else 0):
             z_ub, z_b = list(a_ub), list(b_ub)
-            for i, here in zip(opened, z, strict=True):
+            for i, here in zip(opened if caps.prio_self is not None else [], z, strict=True):
                 lvl = level[i]
                 for q, t in itertools.product(range(nq), range(nt)):
                     h = pb.process_hours_per_week[lvl, q]
