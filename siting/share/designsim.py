@@ -10,6 +10,7 @@ from siting.share.design import DesignResult
 from siting.share.judge import judge_table
 from siting.share.orders import BrandOrders, LineRules, simulate_orders
 from siting.share.problem import KINDS, ShareProblem
+from siting.share.sequence import cycle_changeover_hours
 
 __all__ = ["DESIGN_SIM_COLUMNS", "simulate_design"]
 
@@ -37,8 +38,10 @@ def simulate_design(
     Each (site, process, season) is the line of :func:`siting.share.slacaps.design_caps`:
     ``line_hours_per_week`` clock hours a week, a machine-hour of the level's process taking
     ``line_hours_per_week / H_{l,p}`` clock hours; each brand's own minutes per unit and changeover
-    (its routing); the season's made units every week (:func:`siting.share.orders.simulate_orders`:
-    gamma weekly demand with the brand's ``demand_cv``, runs released on a fixed cycle of
+    (its routing; with a changeover matrix the exact cheapest cycle's,
+    :func:`siting.share.sequence.cycle_changeover_hours`, not the design's lower bound); the
+    season's made units every week (:func:`siting.share.orders.simulate_orders`: gamma weekly
+    demand with the brand's ``demand_cv``, runs released on a fixed cycle of
     ``max(1, catchment / run_units)`` a week, the run count the caps assume; priority first; no
     weekly cap, the queue alone) over ``weeks`` weeks after a warm-up year, ``replications`` times.
     Lead time = next-run wait + queue + run + the brand's flow-weighted drive from the site.
@@ -76,7 +79,8 @@ def simulate_design(
     ok = pb.eligible(list(design.brands)).astype(float)  # (n, m)
     catch = np.stack([ok[:, brand_of == b] @ pb.season_demand()[brand_of == b] for b in range(nb)], axis=1)  # n,B,T
     hours = np.asarray(pb.process_hours_per_week, float)
-    hpu, co = np.asarray(pb.hours_per_unit, float), np.asarray(pb.changeover_hours, float)
+    hpu = np.asarray(pb.hours_per_unit, float)
+    cycle_co = cycle_changeover_hours(pb, design)  # (n, B, P, T): the exact cycle's, with a changeover matrix
     sla = np.asarray(pb.brand_lead_time_days, float)
     pct = np.asarray(pb.sla_percentile, float)
     cv = np.asarray(pb.demand_cv, float)
@@ -95,6 +99,7 @@ def simulate_design(
             clock = hpw / hours[lvl, q]
             for t, season in enumerate(pb.season_names):
                 units = np.array([made[i, brand_of == b, t].sum() for b in range(nb)])
+                co = cycle_co[i, :, :, t]  # (B, P)
                 on = [b for b in range(nb) if units[b] > 1e-9 and hpu[b, q] + co[b, q] > 0]
                 if not on or not any(rank[b] < 2 and np.isfinite(sla[b]) for b in on):
                     continue

@@ -21,7 +21,7 @@ from siting.share.mixcaps import design_with_mix_caps
 from siting.share.orders import LineRules
 from siting.share.problem import KINDS, ShareProblem
 from siting.share.schedule import WeeklyPlan, plan_weeks
-from siting.share.sequence import refuse_overloads, sequence_table, warn_overloads
+from siting.share.sequence import cycle_changeover_hours, refuse_overloads, sequence_table, warn_overloads
 from siting.share.service import DEFAULT_DEMAND_CV, backlog_rows, brand_orders, runs_for_slas, site_caps, site_service
 from siting.share.sharing import CostShares, share_costs
 
@@ -557,16 +557,20 @@ def run_share(
 def _process_minutes(pb: ShareProblem, design: DesignResult, i: int, served: Sequence[int]):
     """With ``[[routings]]``: machine-minutes per unit and per run of the served brands on each process and
     each process's machine-minutes a week at site ``i``'s level (regular + flexible hours), for the
-    weekly plan; None without routings (one line in units, as before)."""
+    weekly plan (changeovers of the exact cycle where ``share.changeovers`` gives a matrix); None without
+    routings (one line in units, as before)."""
     if pb.process_names == ("any",):
         return None
     lvl = design.level[i]
     week = (np.asarray(pb.process_hours_per_week, dtype=float)[lvl] + np.asarray(pb.flex_hours_per_week)[lvl]) * 60.0
     used = week > 0
     rows = list(served)
+    # with a changeover matrix the exact cheapest cycle's changeover per run (its busiest season), not the
+    # design's lower bound
+    co = cycle_changeover_hours(pb, design)[i].max(axis=-1)  # (B, P)
     return (
         np.asarray(pb.hours_per_unit, dtype=float)[rows][:, used] * 60.0,
-        np.asarray(pb.changeover_hours, dtype=float)[rows][:, used] * 60.0,
+        co[rows][:, used] * 60.0,
         week[used],
     )
 

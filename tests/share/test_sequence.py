@@ -15,6 +15,7 @@ from siting.share.problem import ShareProblem
 from siting.share.sequence import (
     changeover_matrix,
     cheapest_cycle,
+    cycle_changeover_hours,
     incoming_lower_bound,
     read_changeovers,
     refuse_overloads,
@@ -216,3 +217,16 @@ def test_refuse_names_the_site_process_season_and_the_fix():
         assert part in msg
     fits = two_brand_problem(np.array([[240.0, 30.0], [30.0, 240.0]]))
     refuse_overloads(sequence_table(fits, design_network(fits, warm_start=False)))  # fits: no error
+
+
+def test_cycle_changeovers_are_the_exact_cycle_not_the_lower_bound():
+    """The cycle A>B with B->A in 4 h: an A run costs 4 h (after B), a B run 0.5 h (after A); the design charged
+    0.5 h each. These are what the weekly plans and the design simulation use; without a matrix, the own ones."""
+    pb = two_brand_problem(np.array([[30.0, 30.0], [240.0, 30.0]]))
+    design = design_network(pb, warm_start=False)
+    exact = cycle_changeover_hours(pb, design)
+    assert exact[0, :, 0, 0].tolist() == pytest.approx([4.0, 0.5])
+    assert pb.changeover_hours[:, 0].tolist() == pytest.approx([0.5, 0.5])
+    plain = two_brand_problem(None)
+    own = cycle_changeover_hours(plain, design_network(plain, warm_start=False))
+    assert np.allclose(own[0, :, 0, 0], plain.changeover_hours[:, 0])
