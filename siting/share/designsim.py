@@ -31,7 +31,13 @@ DESIGN_SIM_COLUMNS = [
 
 
 def simulate_design(
-    problem: ShareProblem, design: DesignResult, *, replications: int = 10, seed: int = 0, weeks: int = 52
+    problem: ShareProblem,
+    design: DesignResult,
+    *,
+    replications: int = 10,
+    seed: int = 0,
+    weeks: int = 52,
+    runs: str = "catchment",
 ) -> pd.DataFrame:
     """Simulate every open site, process and season of ``design`` order by order and judge each lane class.
 
@@ -56,6 +62,10 @@ def simulate_design(
     seed : int
     weeks : int
         Weeks simulated per season (the season stationary).
+    runs : {"catchment", "made"}
+        Runs a week of a brand: ``max(1, catchment / run_units)`` as the caps assume (where the site makes
+        less than its catchment, more changeovers than the design charged: the line may saturate), or
+        ``max(1, made / run_units)``, the changeovers the design charged (a longer wait for the next run).
 
     Returns
     -------
@@ -68,6 +78,8 @@ def simulate_design(
     pb = problem
     if pb.line_hours_per_week is None:
         raise InputError("simulate_design: the problem needs line_hours_per_week (the caps' line).")
+    if runs not in ("catchment", "made"):
+        raise InputError(f"simulate_design: runs is 'catchment' or 'made', got {runs!r}.")
     if replications < 2 or weeks < 1:
         raise InputError("simulate_design: replications >= 2 and weeks >= 1.")
     hpw = float(pb.line_hours_per_week)
@@ -103,7 +115,8 @@ def simulate_design(
                 on = [b for b in range(nb) if units[b] > 1e-9 and hpu[b, q] + co[b, q] > 0]
                 if not on or not any(rank[b] < 2 and np.isfinite(sla[b]) for b in on):
                     continue
-                runs = [max(float(catch[i, b, t]) / float(run_u[b]), 1.0) for b in on]
+                basis = catch[i, :, t] if runs == "catchment" else units
+                per_week = [max(float(basis[b]) / float(run_u[b]), 1.0) for b in on]
                 orders = [
                     BrandOrders(
                         pb.brand_names[b],
@@ -116,7 +129,7 @@ def simulate_design(
                         minutes_per_unit=max(hpu[b, q] * clock * 60.0, 1e-9),
                         changeover_min=co[b, q] * clock * 60.0,
                     )
-                    for b, n in zip(on, runs, strict=True)
+                    for b, n in zip(on, per_week, strict=True)
                 ]
                 line = LineRules(hpw, 1.0, 0.0, 1e12, np.inf)
                 sim = simulate_orders(
