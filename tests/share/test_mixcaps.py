@@ -12,6 +12,7 @@ from siting.share.design import design_network
 from siting.share.designsim import simulate_design
 from siting.share.mixcaps import MIX_ROUNDS, caps_excess, design_with_mix_caps
 from siting.share.orders import BrandOrders, LineRules, simulate_orders
+from siting.share.problem import ShareProblem
 from siting.share.slacaps import brand_hours, design_caps
 from tests.share.test_slacaps import brute_force, one_site, random_instance, scalar_quantile
 
@@ -130,9 +131,15 @@ def test_priority_row_over_the_lower_load_is_tight_in_the_scalar_model() -> None
         assert scalar_quantile(pb, level, loads, 0) == pytest.approx(4.0, abs=1e-3)
 
 
-@pytest.mark.parametrize("seed", [0, 2, 4, 6])
+def shut_out() -> ShareProblem:
+    """The one-site instance whose 3-day priority SLA the worst case shuts out (late units cost 20)."""
+    return dataclasses.replace(one_site(sla=(3.0, 8.0)), backlog_cost_per_unit=np.array([20.0, np.nan, np.nan]))
+
+
+@pytest.mark.parametrize("seed", [-1, 0, 2, 4, 6])
 def test_design_with_priority_rows_over_the_lower_load_equals_brute_force(seed: int) -> None:
-    pb = random_instance(seed)
+    """Seed -1: the instance where the rows bind (the priority brand made, the standard one cut back)."""
+    pb = shut_out() if seed < 0 else random_instance(seed)
     caps = design_caps(pb, lower_load_rows=True)
     expected = brute_force(pb, caps)
     try:
@@ -147,7 +154,7 @@ def test_priority_shut_out_by_the_worst_case_is_made_and_holds_its_sla_in_the_si
     """A 3-day priority SLA: the worst case (lower classes filling the line) shuts the priority brand out
     (its demand goes to backlog); judged at the lower classes' own load, the design makes all of it, sends
     part of the standard brand offshore, and the seeded simulation keeps both SLAs (interval included)."""
-    pb = dataclasses.replace(one_site(sla=(3.0, 8.0)), backlog_cost_per_unit=np.array([20.0, np.nan, np.nan]))
+    pb = shut_out()
     worst = design_network(pb, mip_gap=1e-9)
     assert worst.made_units_per_week[0, 0, 0] < 1e-6
     design, rounds = design_with_mix_caps(pb, mip_gap=1e-9)
@@ -160,3 +167,12 @@ def test_priority_shut_out_by_the_worst_case_is_made_and_holds_its_sla_in_the_si
     # the figures of docs/shared-networks.md section 9
     assert round(float(table.loc["priority", "pct_days"]), 2) == 2.77
     assert round(float(table.loc["priority", "pct_days_ci"]), 2) == 0.12
+
+
+def test_design_simulation_runs_basis_is_checked() -> None:
+    pb = one_site(sla=(5.0, 6.0))
+    design = design_network(pb, mip_gap=1e-9)
+    with pytest.raises(InputError, match="runs"):
+        simulate_design(pb, design, runs="weekly")
+    made = simulate_design(pb, design, replications=3, seed=1, runs="made")
+    assert set(made["lane_class"]) == {"priority", "standard"}
