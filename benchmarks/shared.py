@@ -16,7 +16,13 @@ design by sample average approximation over the candidate designs (the mean-dema
 scenario's optimum) and prints each candidate's mean cost and mean / p90 / max regret per year, and
 the share of scenarios in which each priority brand's SLA is met.
 
-Run: python benchmarks/shared.py [--seed 0] [--time-limit 120] [--gap 0.001] [--terms] [--sla-caps] [--scenarios 10]
+With ``--sla-caps --mix-rounds R`` the design is ``siting.share.mixcaps.design_with_mix_caps``: the worst case,
+the priority rows over the lower classes' own load, then up to R re-solves with the caps of the design's own
+class mix; each round's cost and whether it holds its own mix's caps are printed, with each brand's share
+made locally. ``--shared-only`` skips each brand alone.
+
+Run: python benchmarks/shared.py [--seed 0] [--time-limit 120] [--gap 0.001] [--terms] [--sla-caps]
+[--mix-rounds 3] [--shared-only] [--scenarios 10]
 """
 
 from __future__ import annotations
