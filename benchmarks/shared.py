@@ -16,7 +16,13 @@ design by sample average approximation over the candidate designs (the mean-dema
 scenario's optimum) and prints each candidate's mean cost and mean / p90 / max regret per year, and
 the share of scenarios in which each priority brand's SLA is met.
 
-Run: python benchmarks/shared.py [--seed 0] [--time-limit 120] [--gap 0.001] [--terms] [--sla-caps] [--scenarios 10]
+With ``--sla-caps --mix-rounds R`` the design is ``siting.share.mixcaps.design_with_mix_caps``: the worst case,
+the priority rows over the lower classes' own load, then up to R re-solves with the caps of the design's own
+class mix; each round's cost and whether it holds its own mix's caps are printed, with each brand's share
+made locally. ``--shared-only`` skips each brand alone.
+
+Run: python benchmarks/shared.py [--seed 0] [--time-limit 120] [--gap 0.001] [--terms] [--sla-caps]
+[--mix-rounds 3] [--shared-only] [--scenarios 10]
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from _synthetic import road_like_graph
 
 from siting.network import od_time_length
 from siting.share.design import design_network
+from siting.share.mixcaps import design_with_mix_caps
 from siting.share.problem import ShareProblem
 from siting.share.scenarios import draw_demand_factors, saa_design
 from siting.share.service import DEFAULT_DEMAND_CV
@@ -128,6 +135,13 @@ def main() -> None:
     ap.add_argument(
         "--sla-caps", action="store_true", help="lane-class SLA rows in the design (80 h lines, demand CV 0.25)"
     )
+    ap.add_argument(
+        "--mix-rounds",
+        type=int,
+        default=-1,
+        help="with --sla-caps: re-solves with the caps of the design's own class mix (-1: the worst case only)",
+    )
+    ap.add_argument("--shared-only", action="store_true", help="skip each brand alone")
     ap.add_argument("--scenarios", type=int, default=0, help="demand scenarios: SAA choice and regret table")
     ap.add_argument("--cv", type=float, default=0.25, help="CV of each brand's season demand factor")
     ap.add_argument("--correlation", type=float, default=0.5, help="correlation between brands' factors")
@@ -150,7 +164,17 @@ def main() -> None:
         scenarios(pb, args)
         print(f"total time: {time.perf_counter() - t0:.1f} s")
         return
-    shared = design_network(pb, time_limit_s=args.time_limit, mip_gap=args.gap)
+    if args.sla_caps and args.mix_rounds >= 0:
+        shared, rounds = design_with_mix_caps(
+            pb, rounds=args.mix_rounds, time_limit_s=args.time_limit, mip_gap=args.gap
+        )
+        for r in rounds:
+            print(
+                f"  mix round {r.round}: {r.total_per_yr:14,.0f}  excess over its own mix's caps {r.excess:+.4f} "
+                f"({'holds' if r.consistent else 'fails'})"
+            )
+    else:
+        shared = design_network(pb, time_limit_s=args.time_limit, mip_gap=args.gap)
     print(
         f"shared network : {shared.total_per_yr:14,.0f}  sites {len(shared.open_sites):2d}  "
         f"time {shared.runtime_s:6.1f} s  gap {100 * shared.gap:.3f}%  ({shared.status}; warm start "
@@ -162,6 +186,15 @@ def main() -> None:
         carried = shared.carried_units_per_yr.sum()
         flex = (shared.flex_hours_per_week.sum(axis=(0, 1)) * pb.season_weeks).sum()
         print(f"  pre-built units per year {carried:,.0f}; overtime hours per year {flex:,.0f}")
+    if args.sla_caps:
+        for b in range(N_BRANDS):
+            mine = pb.store_brand == b
+            dem = (pb.season_demand()[mine] * pb.season_weeks).sum()
+            local = (shared.made_units_per_week[:, mine] * pb.season_weeks).sum()
+            print(f"  {pb.brand_names[b]} ({KINDS[b]}): made locally {100 * local / dem:.1f}% of demand")
+    if args.shared_only:
+        print(f"total time: {time.perf_counter() - t0:.1f} s")
+        return
     alone_total, alone_bound = 0.0, 0.0
     for b in range(N_BRANDS):
         res = design_network(pb, [b], time_limit_s=args.time_limit, mip_gap=args.gap, start_levels=shared.level)

@@ -177,6 +177,9 @@ def _check_settings(spec: ShareSpec) -> None:
     _at_least("share.shapley_samples", st.shapley_samples, 1)
     _at_least("share.sim_weeks", st.sim_weeks, 1)
     _at_least("share.coalition_max_nodes", st.coalition_max_nodes, 1)
+    _at_least("share.sla_mix_rounds", st.sla_mix_rounds, 0, fix="0 keeps the worst case over class mixes")
+    if st.sla_mix_rounds > 20:
+        raise SchemaError("share.sla_mix_rounds", f"must be at most 20 re-solves, got {st.sla_mix_rounds}")
     _at_least("share.scenarios", st.scenarios, 0, fix="0 runs no demand scenarios")
     _at_least("share.scenario_cv", st.scenario_cv, 0.0)
     _at_least("share.scenario_seed", st.scenario_seed, 0, fix="any whole number from 0 seeds the draws")

@@ -125,7 +125,13 @@ class _Model:
     caps: SlaCaps | None = None  # the coalition's SLA rows
 
 
-def _build(pb: ShareProblem, brands: Sequence[int], time_tol_s: float, cost_tol_per_unit: float) -> _Model:
+def _build(
+    pb: ShareProblem,
+    brands: Sequence[int],
+    time_tol_s: float,
+    cost_tol_per_unit: float,
+    sla_caps: SlaCaps | None = None,
+) -> _Model:
     n, lv = pb.n_sites, len(pb.capacity_units_per_week)
     t_count = len(pb.season_names)
     weeks = np.asarray(pb.season_weeks, dtype=float)
@@ -282,20 +288,23 @@ def _build(pb: ShareProblem, brands: Sequence[int], time_tol_s: float, cost_tol_
         hi=0.0,
         n=n * n_proc * t_count,
     )
-    caps = _sla_rows(milp, pb, brands, y, load_rows, load_cols, load_vals, group_brand[gi], group_brand[gi[ck]])
+    caps = _sla_rows(
+        milp, pb, brands, y, load_rows, load_cols, load_vals, group_brand[gi], group_brand[gi[ck]], sla_caps
+    )
     # one level per site: sum_l y[i,l] <= 1
     il = np.repeat(np.arange(n), lv)
     milp.add_rows("one_level", il, y, 1.0, hi=1.0, n=n)
     return _Model(milp, n_y, pairs, off_groups, demand, members, group_of, slack_per_yr, carry, wait_groups, keys, caps)
 
 
-def _sla_rows(milp, pb, brands, y, load_rows, load_cols, load_vals, x_brand, c_brand) -> SlaCaps:
+def _sla_rows(milp, pb, brands, y, load_rows, load_cols, load_vals, x_brand, c_brand, given=None) -> SlaCaps:
     """Lane-class SLA rows (:func:`siting.share.slacaps.design_caps`), per site, level, process and season:
     priority hours <= cap x the level's hours; standard + priority hours + alpha x priority hours <= beta x
     the level's hours along each chord; no hours of a class shut out at a level. A row of level l holds
     when l is open: another level l2 contributes the most the left side can reach there (one level per
-    site). Reservations held idle and flexible hours do not count (the queue is judged on regular hours)."""
-    caps = design_caps(pb, brands)
+    site). Reservations held idle and flexible hours do not count (the queue is judged on regular hours).
+    ``given``: these caps instead (e.g. of a design's own class mix)."""
+    caps = design_caps(pb, brands) if given is None or pb.line_hours_per_week is None else given
     hours = np.asarray(pb.process_hours_per_week, dtype=float)  # (L, P)
     lv = hours.shape[0]
     t_count = len(pb.season_names)
@@ -331,7 +340,62 @@ def _sla_rows(milp, pb, brands, y, load_rows, load_cols, load_vals, x_brand, c_b
         add(i, t, q, std + (1.0 + alpha) * prio, share)
     if count:
         milp.add_rows("sla_caps", np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), hi=0.0, n=count)
+    if caps.prio_self is not None and caps.prio_lower is not None:
+        _prio_load_rows(milp, pb, caps.prio_self, caps.prio_lower, y, load_rows, load_cols, load_vals, col_rank)
     return caps
+
+
+def _prio_load_rows(milp, pb, p_self, p_lower, y, load_rows, load_cols, load_vals, col_rank) -> None:
+    """Priority rows over the lower classes' load (``design_caps(lower_load_rows=True)``): a binary
+    ``z_i`` (site i makes priority units); priority hours <= z_i x the most hours of the process; and
+    per level l, process and season ``(prio_self P + prio_lower Lo) / H_l + R y_{i,l} + R z_i <= 1 + 2 R``,
+    ``R`` the most the left side can reach at any level (the row binds only where l is open and z_i = 1)."""
+    hours = np.asarray(pb.process_hours_per_week, dtype=float)  # (L, P)
+    most = (hours + np.asarray(pb.flex_hours_per_week, dtype=float)).max(axis=0)  # (P,)
+    n, lv = pb.n_sites, hours.shape[0]
+    t_count = len(pb.season_names)
+    z = milp.add_vars("prio_here", n, ub=1.0, integer=True)
+    prio = col_rank == 0
+    rows, cols, vals, hi = [], [], [], []
+    count = 0
+    for q in range(len(load_rows)):
+        site_t = load_rows[q]
+        for i in range(n):
+            for t in range(t_count):
+                mine = site_t == i * t_count + t
+                p_sel, l_sel = mine & prio & (load_vals[q] > 0), mine & ~prio & (load_vals[q] > 0)
+                if not p_sel.any():
+                    continue
+                rows += [np.full(int(p_sel.sum()), count), [count]]
+                cols += [load_cols[q][p_sel], [z[i]]]
+                vals += [load_vals[q][p_sel], [-most[q]]]
+                hi.append(0.0)
+                count += 1
+                for lvl in range(lv):
+                    a, b = p_self[i, lvl, q, t], p_lower[i, lvl, q, t]
+                    if hours[lvl, q] <= 0 or (np.isfinite(a) and a == 0.0 and b == 0.0):
+                        continue
+                    if not np.isfinite(a):  # shut out at this level: no priority hours where it is open
+                        a, b = 1.0, 0.0
+                        bound = 0.0
+                    else:
+                        bound = 1.0
+                    big = max(a, b) * most[q] / hours[lvl, q] + 1.0
+                    rows += [np.full(int(p_sel.sum()), count), np.full(int(l_sel.sum()), count), [count, count]]
+                    cols += [load_cols[q][p_sel], load_cols[q][l_sel], [y[i * lv + lvl], z[i]]]
+                    vals += [load_vals[q][p_sel] * a / hours[lvl, q], load_vals[q][l_sel] * b / hours[lvl, q]]
+                    vals += [[big, big]]
+                    hi.append(bound + 2.0 * big)
+                    count += 1
+    if count:
+        milp.add_rows(
+            "sla_prio_load",
+            np.concatenate([np.asarray(r, dtype=int) for r in rows]),
+            np.concatenate([np.asarray(c, dtype=int) for c in cols]),
+            np.concatenate([np.asarray(v, dtype=float) for v in vals]),
+            hi=np.asarray(hi),
+            n=count,
+        )
 
 
 def _solve(
@@ -382,9 +446,21 @@ def _warm_start(model: _Model, pb: ShareProblem, time_limit_s: float) -> tuple[n
         fits = levels[(most[levels] >= need[i].max(axis=1)[None, :] - 1e-6).all(axis=1)]
         fixed[i, fits[0] if len(fits) else levels[np.argmax(most[levels].sum(axis=1))]] = 1.0
     fixed_lp = _solve(model, integer=False, y_fixed=fixed.ravel(), time_limit_s=time_limit_s, gap=0.0)
+    if fixed_lp.x is not None and fixed_lp.reason == "optimal" and "prio_here" in model.milp.blocks:
+        fixed_lp = _round_presence(model, fixed.ravel(), fixed_lp, time_limit_s)
     if fixed_lp.x is None or fixed_lp.reason != "optimal":
         return None, float("inf"), lp_bound
     return fixed_lp.x, fixed_lp.objective, lp_bound
+
+
+def _round_presence(model: _Model, y_fixed: np.ndarray, lp: MilpSolution, time_limit_s: float) -> MilpSolution:
+    """The LP with the levels fixed, re-solved with each site's priority binary rounded up (an integer start)."""
+    first, shape = model.milp.blocks["prio_here"]
+    z = np.asarray(lp.x)[first : first + int(np.prod(shape))]
+    lb, ub = model.milp.bounds()
+    lb[: model.n_y] = ub[: model.n_y] = y_fixed
+    lb[first : first + len(z)] = ub[first : first + len(z)] = (z > 1e-9).astype(float)
+    return model.milp.solve(time_limit_s=time_limit_s, mip_gap=0.0, col_lower=lb, col_upper=ub, relax=True)
 
 
 def design_network(
@@ -398,6 +474,7 @@ def design_network(
     group_time_tolerance_s: float = 0.0,
     group_cost_tolerance_per_unit: float = 0.0,
     max_nodes: int | None = None,
+    sla_caps: SlaCaps | None = None,
 ) -> DesignResult:
     """Open sites and allocate each brand's seasonal demand: a multi-period capacitated fixed-charge MILP.
 
@@ -448,7 +525,7 @@ def design_network(
         )
     t0 = time.perf_counter()
     brands = tuple(range(len(problem.brand_names))) if brands is None else tuple(sorted(int(b) for b in brands))
-    model = _build(problem, brands, group_time_tolerance_s, group_cost_tolerance_per_unit)
+    model = _build(problem, brands, group_time_tolerance_s, group_cost_tolerance_per_unit, sla_caps)
     start, start_cost, lp_bound = (
         _warm_start(model, problem, time_limit_s) if warm_start else (None, float("inf"), float("-inf"))
     )
@@ -459,6 +536,8 @@ def design_network(
         fixed[opened, np.asarray(start_levels)[opened]] = 1.0
         fixed *= np.asarray(problem.level_allowed, dtype=float)
         known = _solve(model, integer=False, y_fixed=fixed.ravel(), time_limit_s=time_limit_s, gap=0.0)
+        if known.x is not None and known.reason == "optimal" and "prio_here" in model.milp.blocks:
+            known = _round_presence(model, fixed.ravel(), known, time_limit_s)
         if known.x is not None and known.reason == "optimal" and known.objective < start_cost:
             start, start_cost = known.x, known.objective
     left = time_limit_s - (time.perf_counter() - t0)

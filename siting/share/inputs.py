@@ -186,6 +186,13 @@ class ShareSettings:
         Cap each lane class's hours per site, level, process and season in the design MILP where its
         SLA holds at the contract percentile (:func:`siting.share.slacaps.design_caps`, a worst case
         over the class mix); default false: only the weekly plans are held to the SLA caps.
+    sla_mix_rounds : int
+        With ``sla_caps_in_design``: re-solves with the caps of the design's own class mix after the
+        worst-case solve, in [0, 20] (:func:`siting.share.mixcaps.design_with_mix_caps`; default
+        :data:`siting.share.mixcaps.MIX_ROUNDS`, 0: the worst case over mixes only).
+    sequence_overrun : {"warn", "refuse"}
+        A design whose exact changeover cycle (``changeovers``) needs more hours than a site's process
+        has in a season: logged as a warning, or the run is refused naming site, process and season.
     changeovers : Path, optional
         A CSV of sequence-dependent changeovers, ``process,from_family,to_family,changeover_min``
         (families are the brands; pairs left out cost the to-brand's own ``changeover_hours``):
@@ -209,6 +216,8 @@ class ShareSettings:
     scenario_cv: float = 0.2
     season_correlation: float = 0.0
     sla_caps_in_design: bool = False
+    sla_mix_rounds: int = 3
+    sequence_overrun: Literal["warn", "refuse"] = "warn"
     changeovers: Path | None = None
 
 

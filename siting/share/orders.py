@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ class BrandOrders:
         Mean drive time to its stores (calendar days).
     sla_days : float
         Lead time promised at the contract percentile; ``nan`` for none.
+    minutes_per_unit, changeover_min : float, optional
+        The brand's own clock minutes per unit and per run on the line (its routing); default the line's.
     """
 
     name: str
@@ -44,6 +47,19 @@ class BrandOrders:
     demand_cv: float
     delivery_days: float
     sla_days: float
+    minutes_per_unit: float | None = None
+    changeover_min: float | None = None
+
+
+def _own_line(b: BrandOrders, line: LineRules) -> LineRules:
+    """The line with the brand's own minutes per unit and changeover (where it has them)."""
+    if b.minutes_per_unit is None and b.changeover_min is None:
+        return line
+    return dataclasses.replace(
+        line,
+        minutes_per_unit=line.minutes_per_unit if b.minutes_per_unit is None else float(b.minutes_per_unit),
+        changeover_min=line.changeover_min if b.changeover_min is None else float(b.changeover_min),
+    )
 
 
 @dataclass(frozen=True)
@@ -115,6 +131,13 @@ def _check(brands: Sequence[BrandOrders], line: LineRules) -> int:
             raise InputError(f"simulate_orders: brand {b.name!r} has a negative or non-finite demand or run count.")
         if not np.isfinite(b.demand_cv) or b.demand_cv < 0 or b.rank not in (0, 1, 2):
             raise InputError(f"simulate_orders: brand {b.name!r} needs demand_cv >= 0 and rank 0, 1 or 2.")
+        own = _own_line(b, line)
+        if not (np.isfinite(own.minutes_per_unit) and own.minutes_per_unit > 0) or not (
+            np.isfinite(own.changeover_min) and own.changeover_min >= 0
+        ):
+            raise InputError(
+                f"simulate_orders: brand {b.name!r} needs minutes_per_unit > 0 and changeover_min >= 0, both finite."
+            )
     cap = line.week_cap_utilisation
     if line.rule not in ("strict", "reserved") or not (0 < cap <= 1 or cap == np.inf):
         raise InputError("simulate_orders: rule is 'strict' or 'reserved' and week_cap_utilisation in (0, 1] or inf.")
@@ -199,7 +222,8 @@ def _one_year(brands: Sequence[BrandOrders], line: LineRules, release: str, rng:
         if b.rank == 0:
             mu = np.asarray(b.units_per_week, float)[week_of]
             n = np.where(mu > 0, np.maximum(np.asarray(b.runs_per_week, float)[week_of], 1.0), 0.0)
-            prio_min += mu * line.minutes_per_unit + n * line.changeover_min
+            own = _own_line(b, line)
+            prio_min += mu * own.minutes_per_unit + n * own.changeover_min
     cap_min = line.week_cap_utilisation * h * 60.0
     nonprio_min = (
         np.maximum(cap_min - prio_min, 0.0)
@@ -216,17 +240,18 @@ def _one_year(brands: Sequence[BrandOrders], line: LineRules, release: str, rng:
         allowed = (max(h * 60.0, cap_min) if rank == 0 else cap_min) - used[w]  # priority may use the whole week
         if rank > 0:
             allowed = min(allowed, nonprio_min[w] - used_np[w])
-        u, k = _admit(pending, allowed, line)
+        own = _own_line(brands[i], line)
+        u, k = _admit(pending, allowed, own)
         if k == 0:
             continue
-        minutes = k * line.changeover_min + u * line.minutes_per_unit
+        minutes = k * own.changeover_min + u * own.minutes_per_unit
         used[w] += minutes
         if rank > 0:
             used_np[w] += minutes
         size = u / k
         for r in range(k):
             x0 = admitted[i] + r * size
-            jobs.append((t, rank, (line.changeover_min + size * line.minutes_per_unit) / 60.0, i, x0, x0 + size))
+            jobs.append((t, rank, (own.changeover_min + size * own.minutes_per_unit) / 60.0, i, x0, x0 + size))
         admitted[i] += u
     jobs.sort(key=lambda j: (j[0], j[1]))
     done, wait = np.zeros(len(jobs)), np.zeros(len(jobs))

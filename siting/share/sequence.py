@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from siting.errors import InputError
+from siting.errors import InfeasibleError, InputError
 
 log = logging.getLogger("siting")
 
@@ -21,8 +21,10 @@ __all__ = [
     "SEQUENCE_COLUMNS",
     "changeover_matrix",
     "cheapest_cycle",
+    "cycle_changeover_hours",
     "incoming_lower_bound",
     "read_changeovers",
+    "refuse_overloads",
     "sequence_table",
     "warn_overloads",
 ]
@@ -250,6 +252,57 @@ def sequence_table(pb: Any, design: Any) -> pd.DataFrame:
                     )
                 )
     return pd.DataFrame(rows, columns=SEQUENCE_COLUMNS)
+
+
+def cycle_changeover_hours(pb: Any, design: Any) -> np.ndarray:
+    """Hours each run of each brand costs in the exact cheapest cycle, shape (n, B, P, T).
+
+    At each open site, process and season the brands made there run in the cycle of
+    :func:`sequence_table` (:func:`cheapest_cycle` on ``runs_b x matrix[p, a, b]``); a run of brand b
+    costs ``matrix[p, a, b]``, a its predecessor in the cycle. Elsewhere (no changeover matrix, a
+    brand not made there, a closed site) the problem's ``changeover_hours`` (the design's charge).
+    """
+    lb = np.asarray(pb.changeover_hours, dtype=float)  # (B, P)
+    n, nt = pb.n_sites, len(pb.season_names)
+    out = np.broadcast_to(lb[None, :, :, None], (n,) + lb.shape + (nt,)).copy()
+    matrix = getattr(pb, "changeover_matrix_hours", None)
+    if matrix is None:
+        return out
+    matrix = np.asarray(matrix, dtype=float)
+    brand_of = np.asarray(pb.store_brand)
+    nb = len(pb.brand_names)
+    hpu = np.asarray(pb.hours_per_unit, dtype=float)
+    per_run = 1.0 / np.asarray(pb.run_units, dtype=float)
+    for i in design.open_sites:
+        units = np.stack([design.made_units_per_week[i][brand_of == b].sum(axis=0) for b in range(nb)])  # (B, T)
+        for q in range(len(pb.process_names)):
+            visits = (hpu[:, q] > 0) | (matrix[q].max(axis=0) > 0)
+            for t in range(nt):
+                fam = [b for b in range(nb) if units[b, t] > 1e-9 and visits[b]]
+                _, order = cheapest_cycle(matrix[q][np.ix_(fam, fam)] * (units[fam, t] * per_run[fam])[None, :])
+                for pos, k in enumerate(order):
+                    prev = order[pos - 1] if len(order) > 1 else k
+                    out[i, fam[k], q, t] = matrix[q, fam[prev], fam[k]]
+    return out
+
+
+def refuse_overloads(table: pd.DataFrame) -> None:
+    """Raise :class:`~siting.errors.InfeasibleError` naming the first site, process and season whose exact
+    changeover sequence does not fit its hours (``share.sequence_overrun = "refuse"``), with the fix."""
+    bad = table[~table["fits"].astype(bool)] if len(table) else table
+    if not len(bad):
+        return
+    row = bad.iloc[0]
+    more = f" (and {len(bad) - 1} more site/process/season)" if len(bad) > 1 else ""
+    raise InfeasibleError(
+        f"site {row.site_id!r}, process {row.process!r}, season {row.season!r}: the exact changeover sequence "
+        f"{row.sequence} needs {row.hours_per_week_sequence:.1f} h/week, more than the "
+        f"{row.available_hours_per_week:.1f} h/week available{more}; the design charged only the cheapest incoming "
+        f"changeovers ({row.changeover_hours_per_week_design:.1f} h vs {row.changeover_hours_per_week_sequence:.1f} "
+        "h in sequence). Raise that level's process_hours_per_week or max_utilisation, add flex_hours_per_week, "
+        "lower the changeover_min of that pair in the changeovers table, or set share.sequence_overrun = "
+        '"warn" to keep the design with a warning.'
+    )
 
 
 def warn_overloads(table: pd.DataFrame) -> list[str]:

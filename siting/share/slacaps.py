@@ -9,7 +9,7 @@ import numpy as np
 
 from siting.share.problem import KINDS, ShareProblem
 
-__all__ = ["SEGMENTS", "SlaCaps", "design_caps", "quantile_days"]
+__all__ = ["SEGMENTS", "SlaCaps", "brand_hours", "design_caps", "quantile_days"]
 
 #: Chords of the standard class's SLA edge (the most sigma_1 as a function of sigma_0) the design's rows follow.
 SEGMENTS = 5
@@ -27,12 +27,18 @@ class SlaCaps:
         ``sigma_1 + alpha sigma_0 <= beta`` (``beta`` ``inf``: the row never binds).
     standard_shut : ndarray of bool, shape (n, L, P, T)
         The standard class's SLA fails on an empty line there: no standard hours.
+    prio_self, prio_lower : ndarray, shape (n, L, P, T), optional
+        Priority rows over the lower classes' own load (``lower_load_rows``): where the site makes any
+        priority units, ``prio_self sigma_0 + prio_lower lambda <= 1`` with ``lambda`` the hours of the
+        standard and overflow classes / the level's hours (``nan``: the priority class is shut out there).
     """
 
     priority: np.ndarray
     alpha: np.ndarray
     beta: np.ndarray
     standard_shut: np.ndarray
+    prio_self: np.ndarray | None = None
+    prio_lower: np.ndarray | None = None
 
     def standard_cap(self, sigma0: np.ndarray) -> np.ndarray:
         """The most ``sigma_1`` the rows allow at a priority load ``sigma0`` (shape (n, L, P, T)); inf: none
@@ -75,7 +81,14 @@ def quantile_days(
     return np.asarray(fixed, float) + hi
 
 
-def design_caps(problem: ShareProblem, brands: Sequence[int] | None = None) -> SlaCaps:
+def design_caps(
+    problem: ShareProblem,
+    brands: Sequence[int] | None = None,
+    mix_hours_per_week: np.ndarray | None = None,
+    *,
+    sigma0_at: np.ndarray | None = None,
+    lower_load_rows: bool = False,
+) -> SlaCaps:
     """Highest cumulative load (hours of the lane classes up to ``k`` / the level's regular hours) at which
     class ``k``'s SLA holds at its percentile, per site, level, process and season: the design's SLA rows.
 
@@ -105,6 +118,26 @@ def design_caps(problem: ShareProblem, brands: Sequence[int] | None = None) -> S
         With ``line_hours_per_week`` set (else no rows).
     brands : sequence of int, optional
         The coalition (default all brands): only its brands load the lines.
+    mix_hours_per_week : ndarray, shape (n, B, P, T), optional
+        Machine-hours a week each brand loads on each process of each site in each season in a design
+        (:func:`brand_hours`): where the classes up to ``k`` (or those below) have hours there, their
+        ``E[S](ca^2 + cs^2)/2`` is the hours-weighted mean over that mix instead of the largest of the
+        site's brands (the caps of that mix, :func:`siting.share.mixcaps.design_with_mix_caps`); elsewhere
+        the worst case stays. The mean is never above the largest, so the loads these caps' SLA edge
+        admits include those of the worst case.
+    sigma0_at : ndarray, shape (n, L, P, T), optional
+        Instead of chords, the standard class's exact edge at this priority load: one row per site,
+        level, process and season with ``alpha = 0`` and ``beta`` the most ``sigma_1`` there
+        (``sigma0_at`` itself where no standard load fits; ``standard_shut`` all false). For checking a
+        design's load against the model itself rather than its inner chords.
+    lower_load_rows : bool
+        The priority class judged at the lower classes' own load ``lambda`` (a variable of the design)
+        instead of the line filled to its most by them: ``W0 = sigma_0 a_0 + lambda a_>0`` and the SLA
+        holds iff ``W0 / (1 - sigma_0) <= M``, ``M`` the most mean queue wait at which the percentile
+        holds (by bisection, the line busy with probability ``rho_max`` as before). That is the linear
+        row ``(1 + a_0 / M) sigma_0 + (a_>0 / M) lambda <= 1`` (``prio_self``, ``prio_lower``), binding
+        only where the site makes priority units (a binary per site in the design). ``priority`` is
+        then its cap at ``lambda = 0``.
 
     Returns
     -------
@@ -119,8 +152,8 @@ def design_caps(problem: ShareProblem, brands: Sequence[int] | None = None) -> S
     shape = (n, lv, n_proc, t_count)
     out = SlaCaps(
         np.full(shape, np.inf),
-        np.zeros(shape + (SEGMENTS,)),
-        np.full(shape + (SEGMENTS,), np.inf),
+        np.zeros(shape + (SEGMENTS * (2 if lower_load_rows else 1),)),
+        np.full(shape + (SEGMENTS * (2 if lower_load_rows else 1),), np.inf),
         np.zeros(shape, dtype=bool),
     )
     if pb.line_hours_per_week is None:
@@ -167,16 +200,26 @@ def design_caps(problem: ShareProblem, brands: Sequence[int] | None = None) -> S
     resid = np.where(present, resid, 0.0)
     rm = rho_max[None, :, :, None]  # (1, L, P, 1)
     smallest = float(pb.run_min_units) if pb.run_min_units is not None else None
+    wc_top = np.full(shape, np.inf)  # the worst case's priority cap (none without a priority class)
     for k in (0, 1):
         in_k = [b for b in brands if rank[b] == k and np.isfinite(sla[b])]
         if not in_k:
             continue
         a_hi = np.max(np.where((rank <= k)[:, None, None, None, None], resid, 0.0), axis=0)  # (n, L, P, T)
         a_lo = np.max(np.where((rank > k)[:, None, None, None, None], resid, 0.0), axis=0)
+        if mix_hours_per_week is not None:
+            a_hi = _mix_mean(resid, mix_hours_per_week, (rank <= k) & np.isin(np.arange(nb), brands), a_hi)
+            a_lo = _mix_mean(resid, mix_hours_per_week, (rank > k) & np.isin(np.arange(nb), brands), a_lo)
         # sigma_0 on a grid up to the priority class's own cap (class 0 itself: sigma_{-1} = 0)
         above = out.priority
         top = np.where(np.isnan(above), 0.0, np.minimum(above, rm)) if k else np.zeros(shape)
         grid = top[None] * np.linspace(0.0, 1.0, 2 * SEGMENTS + 1 if k else 1)[:, None, None, None, None]
+        if k and lower_load_rows:  # chords up to the worst case's priority cap, then on to the cap at lambda = 0
+            first = np.minimum(top, wc_top)
+            steps = np.linspace(0.0, 1.0, 2 * SEGMENTS + 1)[:, None, None, None, None]
+            grid = np.concatenate([first[None] * steps, first[None] + (top - first)[None] * steps[1:]])
+        if k and sigma0_at is not None:
+            grid = np.minimum(np.broadcast_to(np.asarray(sigma0_at, float), shape), rm)[None]
         edge = np.full(grid.shape, np.inf)  # the most sigma_k at each sigma_{k-1} over the class's brands
         for b in in_k:
             best = np.full(grid.shape, -1.0)
@@ -189,12 +232,76 @@ def design_caps(problem: ShareProblem, brands: Sequence[int] | None = None) -> S
             edge = np.where(present[b][None], np.minimum(edge, best), edge)
         rmb = np.broadcast_to(rm, shape)
         if k == 0:
+            wc_top = np.where(edge[0] < 0, 0.0, np.minimum(edge[0], rmb))  # the worst case's priority cap
+        if k == 0 and lower_load_rows:
+            most = np.full(shape, np.inf)  # the most mean queue wait (clock hours) over the class's brands
+            for b in in_k:
+                best = np.full(shape, -1.0)
+                for size in _run_sizes(run_u[b], smallest):
+                    f = size / run_u[b]
+                    es_b = (prod[b] * f + co[b, None, :, None] * clock[:, :, None])[None]
+                    n_b = np.maximum(catch[b] / size, 1.0)[:, None, None, :]
+                    fixed = es_b * day_per_h + drive[b][:, None, None, None]
+                    best = np.maximum(best, _max_wait(fixed, 7.0 / n_b, pct[b], sla[b], rm, day_per_h, shape))
+                most = np.where(present[b], np.minimum(most, best), most)
+            dead = most < 0
+            m_pos = np.where(dead | ~np.isfinite(most), 1.0, most)
+            self_c = np.where(np.isfinite(most), 1.0 + a_hi / m_pos, 0.0)
+            lower_c = np.where(np.isfinite(most), a_lo / m_pos, 0.0)
+            object.__setattr__(out, "prio_self", np.where(dead, np.nan, self_c))
+            object.__setattr__(out, "prio_lower", np.where(dead, np.nan, lower_c))
+            cap = np.divide(1.0, self_c, out=np.full(shape, np.inf), where=self_c > 0)
+            out.priority[...] = np.where(dead, np.nan, np.where(cap < rmb - 1e-9, cap, np.inf))
+        elif k == 0:
             cap = edge[0]
             out.priority[...] = np.where(cap < 0, np.nan, np.where(cap < rmb - 1e-9, cap, np.inf))
+        elif sigma0_at is not None:
+            out.beta[..., 0] = np.where(edge[0] < 0, grid[0], np.where(edge[0] < rmb - 1e-9, edge[0], np.inf))
         else:
             alpha, beta, shut = _chords(grid, edge, rmb)
+            if lower_load_rows:  # chords of no width past the worst case's cap would cut the room below it
+                beta[..., SEGMENTS:] = np.where((top - wc_top)[..., None] > 1e-12, beta[..., SEGMENTS:], np.inf)
             out.alpha[...], out.beta[...], out.standard_shut[...] = alpha, beta, shut
     return out
+
+
+def _mix_mean(resid: np.ndarray, mix: np.ndarray, members: np.ndarray, worst: np.ndarray) -> np.ndarray:
+    """Hours-weighted mean of ``resid`` (B, n, L, P, T) over the ``members`` brands' hours ``mix`` (n, B, P, T)
+    at each site, process and season; ``worst`` where those brands have no hours there."""
+    w = np.where(members[:, None, None, None], np.moveaxis(np.asarray(mix, float), 1, 0), 0.0)  # (B, n, P, T)
+    w = np.maximum(w, 0.0)[:, :, None]  # (B, n, 1, P, T)
+    tot = w.sum(axis=0)
+    mean = np.divide((w * resid).sum(axis=0), tot, out=np.zeros_like(worst), where=tot > 1e-9)
+    return np.where(tot > 1e-9, np.minimum(mean, worst), worst)
+
+
+def brand_hours(problem: ShareProblem, made_units_per_week: np.ndarray) -> np.ndarray:
+    """Machine-hours a week each brand loads on each process of each site in each season, shape (n, B, P, T),
+    from a design's ``made_units_per_week`` (n, m, T) (changeovers included, as the capacity rows count them)."""
+    pb = problem
+    brand_of = np.asarray(pb.store_brand)
+    made = np.asarray(made_units_per_week, float)
+    by_brand = np.stack([made[:, brand_of == b].sum(axis=1) for b in range(len(pb.brand_names))], axis=1)
+    return by_brand[:, :, None, :] * pb.hours_per_unit_all_in[None, :, :, None]
+
+
+def _max_wait(fixed, cycle, percentile, sla_days, rm, day_per_h, shape) -> np.ndarray:
+    """The most mean queue wait (clock hours) at which the ``percentile`` of fixed + next-run wait + queue
+    stays within ``sla_days`` (queue busy with probability ``rm``): -1 where it fails with no wait,
+    ``inf`` where it holds at a week's mean wait and more (bisection on :func:`quantile_days`)."""
+
+    def q_at(w: np.ndarray) -> np.ndarray:
+        return quantile_days(percentile, mean_wait=w * day_per_h, p_wait=rm, cycle=cycle, fixed=fixed)
+
+    lo = np.zeros(shape)
+    hi = np.full(shape, 70.0 / day_per_h)  # ten weeks of clock hours
+    dead = q_at(lo) > sla_days
+    full = q_at(hi) <= sla_days
+    for _ in range(40):
+        mid = 0.5 * (lo + hi)
+        good = q_at(mid) <= sla_days
+        lo, hi = np.where(good, mid, lo), np.where(good, hi, mid)
+    return np.where(dead, -1.0, np.where(full, np.inf, lo))
 
 
 def _run_sizes(run_units: float, smallest: float | None) -> list[float]:

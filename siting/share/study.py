@@ -17,10 +17,11 @@ from siting.share.design import DesignResult, design_network
 from siting.share.hours import HOURS_COLUMNS, hours_table, site_units_per_week
 from siting.share.inputs import ShareSettings, SiteCapacity
 from siting.share.leadtimes import class_lead_times
+from siting.share.mixcaps import design_with_mix_caps
 from siting.share.orders import LineRules
 from siting.share.problem import KINDS, ShareProblem
 from siting.share.schedule import WeeklyPlan, plan_weeks
-from siting.share.sequence import sequence_table, warn_overloads
+from siting.share.sequence import cycle_changeover_hours, refuse_overloads, sequence_table, warn_overloads
 from siting.share.service import DEFAULT_DEMAND_CV, backlog_rows, brand_orders, runs_for_slas, site_caps, site_service
 from siting.share.sharing import CostShares, share_costs
 
@@ -170,6 +171,15 @@ def season_of_week(season_weeks: np.ndarray) -> np.ndarray:
     return np.repeat(np.arange(len(season_weeks)), np.asarray(season_weeks, dtype=int))
 
 
+def _design(pb: ShareProblem, brands: Sequence[int] | None, rounds: int, **options) -> DesignResult:
+    """The design of ``brands``: with SLA rows (``line_hours_per_week``), the cheapest that holds the caps of its
+    own class mix after ``rounds`` re-solves (:func:`siting.share.mixcaps.design_with_mix_caps`); else one
+    plain solve."""
+    if pb.line_hours_per_week is None:
+        return design_network(pb, brands, **options)
+    return design_with_mix_caps(pb, brands, rounds=rounds, **options)[0]
+
+
 def _coalition_cost(
     pb: ShareProblem, settings: ShareSettings, full: DesignResult
 ) -> tuple[Callable[[frozenset[int]], float], Callable[[frozenset[int]], float]]:
@@ -184,9 +194,10 @@ def _coalition_cost(
 
     def solve(coalition: frozenset[int]) -> tuple[float, float]:
         if coalition not in cache:
-            res = design_network(
+            res = _design(
                 pb,
                 sorted(coalition),
+                settings.sla_mix_rounds,
                 time_limit_s=settings.time_limit_s * COALITION_TIME_FACTOR,
                 max_nodes=settings.coalition_max_nodes,
                 mip_gap=settings.mip_gap,
@@ -263,8 +274,10 @@ def run_share(
             sla_percentile=brand_pct,
         )
     t0 = time.perf_counter()
-    design = design_network(
+    design = _design(
         pb,
+        None,
+        settings.sla_mix_rounds,
         time_limit_s=settings.time_limit_s,
         mip_gap=settings.mip_gap,
         group_time_tolerance_s=settings.group_time_tolerance_s,
@@ -278,6 +291,9 @@ def run_share(
         timings["scenarios_s"] = time.perf_counter() - t0
     if backlog == "refuse":
         _refuse_design_backlog(pb, design)
+    sequence = sequence_table(pb, design)  # the exact changeover cycle of every open site, process and season
+    if settings.sequence_overrun == "refuse":
+        refuse_overloads(sequence)
     log.info(
         "shared network: %d sites open, %.0f per year (gap %.2g)",
         len(design.open_sites),
@@ -508,7 +524,6 @@ def run_share(
         "sla_met",
         "utilisation_cap",
     ]
-    sequence = sequence_table(pb, design)
     warn_overloads(sequence)
     contract_table = contracts_table(
         pb,
@@ -542,16 +557,20 @@ def run_share(
 def _process_minutes(pb: ShareProblem, design: DesignResult, i: int, served: Sequence[int]):
     """With ``[[routings]]``: machine-minutes per unit and per run of the served brands on each process and
     each process's machine-minutes a week at site ``i``'s level (regular + flexible hours), for the
-    weekly plan; None without routings (one line in units, as before)."""
+    weekly plan (changeovers of the exact cycle where ``share.changeovers`` gives a matrix); None without
+    routings (one line in units, as before)."""
     if pb.process_names == ("any",):
         return None
     lvl = design.level[i]
     week = (np.asarray(pb.process_hours_per_week, dtype=float)[lvl] + np.asarray(pb.flex_hours_per_week)[lvl]) * 60.0
     used = week > 0
     rows = list(served)
+    # with a changeover matrix the exact cheapest cycle's changeover per run (its busiest season), not the
+    # design's lower bound
+    co = cycle_changeover_hours(pb, design)[i].max(axis=-1)  # (B, P)
     return (
         np.asarray(pb.hours_per_unit, dtype=float)[rows][:, used] * 60.0,
-        np.asarray(pb.changeover_hours, dtype=float)[rows][:, used] * 60.0,
+        co[rows][:, used] * 60.0,
         week[used],
     )
 

@@ -1040,6 +1040,42 @@ ISSUE_26_CASES: list[CliCase] = [
         ("share.sla_caps_in_design", "true or false"),
     ),
     CliCase(
+        "share-sla-mix-rounds-negative",
+        lambda t, k: _share(t, k, "[share]\nsla_mix_rounds = -1\n"),
+        2,
+        ("share.sla_mix_rounds", ">= 0"),
+    ),
+    CliCase(
+        "share-sla-mix-rounds-too-many",
+        lambda t, k: _share(t, k, "[share]\nsla_mix_rounds = 1000\n"),
+        2,
+        ("share.sla_mix_rounds", "at most 20"),
+    ),
+    CliCase(
+        "share-sla-mix-rounds-float",
+        lambda t, k: _share(t, k, "[share]\nsla_mix_rounds = 2.5\n"),
+        2,
+        ("share.sla_mix_rounds", "an integer"),
+    ),
+    CliCase(
+        "share-sla-mix-rounds-nan",
+        lambda t, k: _share(t, k, "[share]\nsla_mix_rounds = nan\n"),
+        2,
+        ("share.sla_mix_rounds",),
+    ),
+    CliCase(
+        "share-sequence-overrun-unknown",
+        lambda t, k: _share(t, k, '[share]\nsequence_overrun = "ignore"\n'),
+        2,
+        ("share.sequence_overrun", "refuse"),
+    ),
+    CliCase(
+        "share-sequence-overrun-empty",
+        lambda t, k: _share(t, k, '[share]\nsequence_overrun = ""\n'),
+        2,
+        ("share.sequence_overrun",),
+    ),
+    CliCase(
         "share-shapley-samples-zero",
         lambda t, k: _share(t, k, "[share]\nshapley_samples = 0\n"),
         2,

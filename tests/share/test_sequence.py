@@ -9,14 +9,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from siting.errors import InputError
+from siting.errors import InfeasibleError, InputError
 from siting.share.design import design_network
 from siting.share.problem import ShareProblem
 from siting.share.sequence import (
     changeover_matrix,
     cheapest_cycle,
+    cycle_changeover_hours,
     incoming_lower_bound,
     read_changeovers,
+    refuse_overloads,
     sequence_table,
     warn_overloads,
 )
@@ -201,3 +203,30 @@ def test_scenario_file_changeovers_reach_the_study(tmp_path):
         used = hours[(row.site_id, row.process, row.season)]
         expected = used - row.changeover_hours_per_week_design + row.changeover_hours_per_week_sequence
         assert row.hours_per_week_sequence == pytest.approx(expected, rel=1e-9, abs=1e-9)
+
+
+def test_refuse_names_the_site_process_season_and_the_fix():
+    """``share.sequence_overrun = "refuse"``: the 73.5 h cycle over 72 h stops the run with the fix; a cycle that
+    fits passes."""
+    pb = two_brand_problem(np.array([[30.0, 30.0], [240.0, 30.0]]))
+    seq = sequence_table(pb, design_network(pb, warm_start=False))
+    with pytest.raises(InfeasibleError) as err:
+        refuse_overloads(seq)
+    msg = str(err.value)
+    for part in ("site 's0'", "process 'line'", "season", "73.5", "72.0", "process_hours_per_week", "warn"):
+        assert part in msg
+    fits = two_brand_problem(np.array([[240.0, 30.0], [30.0, 240.0]]))
+    refuse_overloads(sequence_table(fits, design_network(fits, warm_start=False)))  # fits: no error
+
+
+def test_cycle_changeovers_are_the_exact_cycle_not_the_lower_bound():
+    """The cycle A>B with B->A in 4 h: an A run costs 4 h (after B), a B run 0.5 h (after A); the design charged
+    0.5 h each. These are what the weekly plans and the design simulation use; without a matrix, the own ones."""
+    pb = two_brand_problem(np.array([[30.0, 30.0], [240.0, 30.0]]))
+    design = design_network(pb, warm_start=False)
+    exact = cycle_changeover_hours(pb, design)
+    assert exact[0, :, 0, 0].tolist() == pytest.approx([4.0, 0.5])
+    assert pb.changeover_hours[:, 0].tolist() == pytest.approx([0.5, 0.5])
+    plain = two_brand_problem(None)
+    own = cycle_changeover_hours(plain, design_network(plain, warm_start=False))
+    assert np.allclose(own[0, :, 0, 0], plain.changeover_hours[:, 0])

@@ -141,11 +141,12 @@ def random_instance(seed: int) -> ShareProblem:
     )
 
 
-def brute_force(pb: ShareProblem) -> float:
-    """Every (site -> closed or level) choice priced by its own store-level LP with the SLA rows written out."""
+def brute_force(pb: ShareProblem, caps=None) -> float:
+    """Every (site -> closed or level) choice priced by its own store-level LP with the SLA rows written out
+    (``caps``: these rows, default the worst case over mixes)."""
     n, m, lv, nt = pb.n_sites, len(pb.store_ids), len(pb.capacity_units_per_week), len(pb.season_names)
     nq = len(pb.process_names)
-    caps = design_caps(pb)
+    caps = design_caps(pb) if caps is None else caps
     demand = pb.season_demand()
     weeks = pb.season_weeks.astype(float)
     ok = pb.eligible()
@@ -197,16 +198,31 @@ def brute_force(pb: ShareProblem) -> float:
                 if np.isfinite(beta):
                     a_ub.append(hours_row(i, q, t, np.array([1.0 + alpha, 1.0, 0.0])))
                     b_ub.append(beta * h)
-        res = linprog(
-            cost,
-            A_ub=np.array(a_ub) if a_ub else None,
-            b_ub=b_ub or None,
-            A_eq=a_eq,
-            b_eq=np.ones(m * nt),
-            bounds=(0, 1),
-        )
-        if res.status == 0:
-            best = min(best, fixed + res.fun)
+        opened = [int(i) for i in np.flatnonzero(level >= 0)]
+        # priority rows over the lower classes' load: each open site with or without priority units (z)
+        for z in itertools.product((0, 1), repeat=len(opened) if caps.prio_self is not None else 0):
+            z_ub, z_b = list(a_ub), list(b_ub)
+            for i, here in zip(opened if caps.prio_self is not None else [], z, strict=True):
+                lvl = level[i]
+                for q, t in itertools.product(range(nq), range(nt)):
+                    h = pb.process_hours_per_week[lvl, q]
+                    a, b = caps.prio_self[i, lvl, q, t], caps.prio_lower[i, lvl, q, t]
+                    if not here or np.isnan(a):
+                        z_ub.append(hours_row(i, q, t, np.array([1.0, 0.0, 0.0])))
+                        z_b.append(0.0)
+                    elif a > 0 or b > 0:
+                        z_ub.append(hours_row(i, q, t, np.array([a, b, b])))
+                        z_b.append(h)
+            res = linprog(
+                cost,
+                A_ub=np.array(z_ub) if z_ub else None,
+                b_ub=z_b or None,
+                A_eq=a_eq,
+                b_eq=np.ones(m * nt),
+                bounds=(0, 1),
+            )
+            if res.status == 0:
+                best = min(best, fixed + res.fun)
     return best
 
 

@@ -1,0 +1,172 @@
+"""SLA caps from a design's own class mix: solve -> mix -> caps -> re-solve to a checked fixed point."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from siting.errors import InputError
+from siting.share.design import DesignResult, design_network
+from siting.share.problem import KINDS, ShareProblem
+from siting.share.slacaps import brand_hours, design_caps
+
+__all__ = ["MIX_ROUNDS", "MixRound", "caps_excess", "design_with_mix_caps"]
+
+#: Re-solves after the worst-case design (a modelling choice: the demo and the benchmark settle in 1-2).
+MIX_ROUNDS = 3
+
+
+@dataclass(frozen=True)
+class MixRound:
+    """One solve of the fixed point.
+
+    Attributes
+    ----------
+    round : int
+        0: caps of the worst case over mixes; r >= 1: caps of round r-1's mix.
+    total_per_yr : float
+    excess : float
+        How far the round's design passes the caps of its own mix (largest excess, share of a level's
+        hours; <= 0: it holds them, the design is *consistent*).
+    consistent : bool
+    """
+
+    round: int
+    total_per_yr: float
+    excess: float
+    consistent: bool
+
+
+def caps_excess(
+    problem: ShareProblem, design: DesignResult, *, own_mix: bool = True, lower_load_rows: bool = True
+) -> float:
+    """Largest amount by which ``design``'s hours pass the SLA model at its open levels (share of a level's hours).
+
+    Per open site, process and season, with ``sigma_k`` the hours of the classes up to ``k`` over the
+    level's hours ``H_{l,p}``: ``sigma_0`` against the priority cap and ``sigma_1`` against the standard
+    class's exact edge at the design's own ``sigma_0`` (:func:`siting.share.slacaps.design_caps` with
+    ``sigma0_at``; no chords), of the design's own class mix (``own_mix``) or of the worst case; with
+    ``lower_load_rows`` the priority class at the design's own lower-class load ``lambda``
+    (``prio_self sigma_0 + prio_lower lambda <= 1`` where the site makes priority units; excess in
+    units of ``sigma_0``).
+
+    Returns
+    -------
+    float
+        The largest excess (<= 0: every SLA holds in the model; ``-inf`` with no open site or no row).
+    """
+    pb = problem
+    if pb.line_hours_per_week is None:
+        return -np.inf
+    rank = np.array([KINDS.index(k) for k in pb.brand_kind])
+    hours = brand_hours(pb, design.made_units_per_week)  # (n, B, P, T)
+    full = np.asarray(pb.process_hours_per_week, float)  # (L, P)
+    s0 = np.zeros((pb.n_sites, full.shape[0]) + hours.shape[2:])  # (n, L, P, T)
+    s0[:] = hours[:, rank == 0].sum(axis=1)[:, None] / np.maximum(full, 1e-12)[None, :, :, None]
+    caps = design_caps(
+        pb, list(design.brands), hours if own_mix else None, sigma0_at=s0, lower_load_rows=lower_load_rows
+    )
+    worst = -np.inf
+    for i in design.open_sites:
+        lvl = int(design.level[i])
+        f = np.maximum(full[lvl][:, None], 1e-12)  # (P, 1)
+        a = hours[i, rank == 0].sum(axis=0) / f  # (P, T)
+        b = hours[i, rank <= 1].sum(axis=0) / f
+        parts = [a - np.nan_to_num(caps.priority[i, lvl], nan=0.0), b - caps.beta[i, lvl, :, :, 0]]
+        if caps.prio_self is not None and caps.prio_lower is not None:
+            lam = hours[i, rank > 0].sum(axis=0) / f
+            ps, pl = caps.prio_self[i, lvl], caps.prio_lower[i, lvl]
+            over = np.divide(
+                ps * a + pl * lam - 1.0, ps, out=np.full(a.shape, -np.inf), where=np.isfinite(ps) & (ps > 0)
+            )
+            parts.append(np.where(a > 1e-12, np.where(np.isnan(ps), a, over), -np.inf))
+        worst = max(worst, max(float(np.max(np.where(np.isfinite(p), p, -np.inf))) for p in parts))
+    return worst
+
+
+def design_with_mix_caps(
+    problem: ShareProblem,
+    brands: Sequence[int] | None = None,
+    *,
+    rounds: int = MIX_ROUNDS,
+    tolerance: float = 1e-6,
+    lower_load_rows: bool = True,
+    **design_options: Any,
+) -> tuple[DesignResult, tuple[MixRound, ...]]:
+    """The cheapest design that holds the SLA caps of its own class mix, by a bounded fixed-point iteration.
+
+    Round 0 solves with the worst-case caps (:func:`siting.share.slacaps.design_caps` over any mix);
+    with ``lower_load_rows`` round 1 adds the priority rows over the lower classes' own load (still
+    the worst case over mixes; started from round 0's sites); each later round solves with the caps of
+    the previous round's mix (each brand's hours per site, process
+    and season, ``design_caps(..., mix_hours_per_week=...)``). Each round's design is checked against
+    the caps of its *own* mix (:func:`caps_excess` <= ``tolerance``). Stopping rule: after ``rounds``
+    re-solves, or as soon as a round's open levels and hours repeat the previous round's (a fixed
+    point). Returned: the cheapest consistent round. Round 0 is always consistent (a mix's caps are
+    never below the worst case), so the result is never costlier than the worst-case design and
+    always holds the caps of the mix it carries. Without ``line_hours_per_week`` one plain solve.
+
+    Parameters
+    ----------
+    problem : ShareProblem
+    brands : sequence of int, optional
+        The coalition (default all brands).
+    rounds : int
+        Most re-solves with a mix's caps (>= 0; 0 stops after the worst case over mixes).
+    tolerance : float
+        Excess (share of a level's hours) still counted as holding the caps.
+    lower_load_rows : bool
+        Judge the priority class at the lower classes' own load, a variable of the design
+        (``design_caps(lower_load_rows=True)``), from round 1 on; false: the line filled to its most by
+        them, as in the worst case.
+    **design_options
+        Passed to :func:`siting.share.design.design_network`.
+
+    Returns
+    -------
+    (DesignResult, tuple of MixRound)
+        The chosen design and every round's cost and consistency.
+    """
+    if not (isinstance(rounds, int | np.integer) and 0 <= rounds <= 20):
+        raise InputError(f"design_with_mix_caps: rounds must be an integer in [0, 20], got {rounds!r}.")
+    if problem.line_hours_per_week is None:
+        design = design_network(problem, brands, **design_options)
+        return design, (MixRound(0, design.total_per_yr, -np.inf, True),)
+    coalition = list(range(len(problem.brand_names))) if brands is None else sorted(int(b) for b in brands)
+    lower = bool(lower_load_rows)
+    design = design_network(problem, coalition, **design_options)  # the worst case over mixes
+    excess0 = caps_excess(problem, design, lower_load_rows=lower)
+    log = [MixRound(0, design.total_per_yr, excess0, bool(excess0 <= tolerance))]
+    best, prev = design, design
+    first = 1
+    if lower:  # the priority class at the lower classes' own load, started from the worst case's sites
+        options = dict(design_options)
+        options.setdefault("start_levels", design.level)
+        nxt = design_network(
+            problem, coalition, sla_caps=design_caps(problem, coalition, lower_load_rows=True), **options
+        )
+        excess = caps_excess(problem, nxt, lower_load_rows=True)
+        log.append(MixRound(1, nxt.total_per_yr, excess, bool(excess <= tolerance)))
+        if excess <= tolerance and nxt.total_per_yr < best.total_per_yr:
+            best = nxt
+        prev, first = nxt, 2
+    for r in range(first, first + rounds):
+        caps = design_caps(problem, coalition, brand_hours(problem, prev.made_units_per_week), lower_load_rows=lower)
+        options = dict(design_options)
+        options.setdefault("start_levels", prev.level)
+        nxt = design_network(problem, coalition, sla_caps=caps, **options)
+        excess = caps_excess(problem, nxt, lower_load_rows=lower)
+        ok = excess <= tolerance
+        log.append(MixRound(r, nxt.total_per_yr, excess, bool(ok)))
+        if ok and nxt.total_per_yr < best.total_per_yr - 1e-9 * max(abs(best.total_per_yr), 1.0):
+            best = nxt
+        same = np.array_equal(nxt.level, prev.level) and np.allclose(
+            brand_hours(problem, nxt.made_units_per_week), brand_hours(problem, prev.made_units_per_week), atol=1e-6
+        )
+        prev = nxt
+        if same:
+            break
+    return best, tuple(log)
