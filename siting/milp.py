@@ -32,7 +32,8 @@ class MilpSolution:
     ``bound`` is the best proven bound (a lower bound when minimising, an upper bound when
     maximising); ``reason`` is why HiGHS stopped: ``"optimal"`` (its own gap target met),
     ``"time_limit"``, ``"infeasible"``, ``"unbounded"``, ``"interrupted"`` or ``"other"`` (empty
-    when the solution was assembled outside HiGHS).
+    when the solution was assembled outside HiGHS). ``nodes`` is the number of branch-and-bound
+    nodes HiGHS explored (0 for an LP); ``mip_max_nodes`` stops a solve with reason ``"other"``.
     """
 
     status: str
@@ -43,6 +44,7 @@ class MilpSolution:
     x: np.ndarray | None = field(repr=False)
     blocks: Mapping[str, tuple[int, tuple[int, ...]]] = field(repr=False)
     reason: str = ""
+    nodes: int = 0
 
     @property
     def has_solution(self) -> bool:
@@ -311,6 +313,7 @@ class Model:
         relax: bool = False,
         threads: int | None = None,
         options: Mapping[str, Any] | None = None,
+        max_checks: int | None = None,
     ) -> MilpSolution:
         """Solve with HiGHS; Ctrl-C stops it (``KeyboardInterrupt`` is raised once HiGHS has stopped).
 
@@ -331,6 +334,11 @@ class Model:
             :func:`siting.highs.new_highs`).
         options : mapping, optional
             Further HiGHS options by name (e.g. ``{"mip_heuristic_effort": 0.3}``).
+        max_checks : int, optional
+            A deterministic work limit that also bounds the root node (which ``mip_max_nodes``
+            does not: its cut loop can run for minutes): the solve stops after HiGHS has checked
+            its limits this many times (it does so after each root separation round and each node;
+            the count is the same on any machine and load). Reason ``"work_limit"``.
 
         Returns
         -------
@@ -382,8 +390,19 @@ class Model:
             given.col_value = list(np.asarray(start, dtype=np.float64))
             given.value_valid = True
             h.setSolution(given)
+        checks = [0]
+        if max_checks is not None and is_mip:
+
+            def count(event: Any) -> None:
+                checks[0] += 1
+                if checks[0] > max_checks:
+                    event.interrupt()
+
+            h.cbMipInterrupt += count
         _run_interruptible(h)
         sol = self._outcome(h, is_mip, time.perf_counter() - t0)
+        if max_checks is not None and checks[0] > max_checks and sol.reason == "interrupted":
+            sol = dataclasses.replace(sol, reason="work_limit")
         presolve_on = (options or {}).get("presolve", "choose") != "off"
         if start is not None and presolve_on and sol.x is not None and not self._prices_at(sol):
             # HiGHS 1.16 with presolve and a start returned the start's columns with another, lower
@@ -400,6 +419,7 @@ class Model:
                 relax=relax,
                 threads=threads,
                 options={**(options or {}), "presolve": "off"},
+                max_checks=max_checks,
             )
             return dataclasses.replace(again, time_s=time.perf_counter() - t0)
         return sol
@@ -435,7 +455,8 @@ class Model:
         sign = 1.0 if self.sense == "min" else -1.0
         gap = relative_gap(sign * objective, sign * bound)
         status = "optimal" if gap <= OPTIMAL_GAP else f"stopped at gap {gap:.2%}"
-        return MilpSolution(status, objective, bound, gap, time_s, x, blocks, reason)
+        nodes = int(info.mip_node_count) if is_mip else 0
+        return MilpSolution(status, objective, bound, gap, time_s, x, blocks, reason, nodes)
 
 
 #: HiGHS model status (enum name) -> :attr:`MilpSolution.reason`.

@@ -39,24 +39,31 @@ class PortfolioOptions:
     Attributes
     ----------
     enabled : bool
-        Solve the design whenever the city has product families (off by default in ``rank``:
-        ``--portfolio`` or ``[rank.portfolio] enabled = true``; ``plan`` turns it on) and
+        Solve the design whenever the city has product families (``--no-portfolio``: off) and
         add ``portfolio_value_per_yr`` (the design's cost with the site forced closed minus its
         cost with the site allowed), ``portfolio_opens`` and a plain ``portfolio_verdict`` to
         every site; the value joins the default weights.
     scope : {"values", "full"}
-        ``values`` (``rank``'s default): the design, the site values (each opened site's closure
-        solve limited to ``time_limit_s / 5``) and the forced-open prices of ``explain_sites``
-        sites. ``full`` (``siting plan --objective portfolio``, ``rank --portfolio``): also every
-        single-site outage (``resilience.csv``) and, with several clusters, the one national
-        design across them (at most ``max_sites`` sites open in each cluster).
+        ``values`` (``rank``'s default): the design, the site values (one closure solve per
+        opened site) and the forced-open prices of ``explain_sites`` sites. ``full``
+        (``siting plan --objective portfolio``, ``rank --portfolio``): also every single-site
+        outage (``resilience.csv``) and, with several clusters, the one national design across
+        them (at most ``max_sites`` sites open in each cluster).
     explain_sites : int
         The first this many sites the design leaves closed, in the order of the other criteria's
-        score, are priced forced open (one solve each, limited to ``time_limit_s / 5``): their
+        score, are priced forced open (one solve each, ``value_max_nodes``): their
         verdict says what opening them costs a year. The others' verdict gives their fixed cost
         as the bound.
+    max_nodes : int
+        Branch-and-bound nodes of each HiGHS solve of the design's three policies (HiGHS's
+        ``mip_max_nodes``): a limit on work, not on wall-clock time, so the same scenario gives the
+        same design, values and ranking on any machine, under any load, serial or on Dask.
+    value_max_nodes : int
+        The same for each closure (a site's value), forced-open and outage solve.
     time_limit_s : float
-        Time limit of each solve (the design, then one per opened site for its value).
+        A safety net: wall-clock limit of each HiGHS solve, far above what the node limits take on
+        the demos (a solve it stops says "(time limit)" in its status, and the run is then no
+        longer reproducible).
     mip_gap : float
         Relative gap at which a solve stops (0.01 = within 1% of the optimum).
     crossdock : bool
@@ -79,10 +86,12 @@ class PortfolioOptions:
         At most this many sites open (``siting plan --k``); None: as many as lower the cost.
     """
 
-    enabled: bool = False
+    enabled: bool = True
     scope: str = "values"
     explain_sites: int = 3
-    time_limit_s: float = 5.0
+    max_nodes: int = 500
+    value_max_nodes: int = 100
+    time_limit_s: float = 120.0
     mip_gap: float = 0.01
     crossdock: bool = True
     crossdock_handling_per_unit: float = 0.10
@@ -111,6 +120,12 @@ class PortfolioOptions:
             raise InputError(f"portfolio.explain_sites must be a whole number >= 0, got {e!r}.")
         if not isinstance(self.demand_points, int) or self.demand_points < 1:
             raise InputError(f"portfolio.demand_points must be a whole number >= 1, got {self.demand_points!r}.")
+        from siting.design.solve import check_max_nodes
+
+        for name in ("max_nodes", "value_max_nodes"):
+            check_max_nodes(f"portfolio.{name}", getattr(self, name))
+            if getattr(self, name) is None:
+                raise InputError(f"portfolio.{name} must be a whole number >= 1, got None.")
         k = self.max_sites
         if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
             raise InputError(f"portfolio.max_sites must be a whole number >= 1 (or unset), got {k!r}.")
@@ -225,7 +240,8 @@ def city_portfolio(
     the cost per unit is the lane's cost per week over that demand. The delivery promise is
     ``options.reach.sla_time_s``; rent is the ranking's ``rent_per_yr`` plus the amortised set-up cost.
     ``explain_site_ids``: sites to price forced open when the design leaves them closed (the first
-    ``options.portfolio.explain_sites`` of them, ``time_limit_s / 5`` each).
+    ``options.portfolio.explain_sites`` of them). Every solve stops at ``max_nodes`` (the policies)
+    or ``value_max_nodes`` (closures, forced openings, outages) nodes; ``time_limit_s`` is a safety net.
 
     Returns
     -------
@@ -295,10 +311,10 @@ def city_portfolio(
         outages=popt.scope == "full",
         explain_site_ids=list(explain_site_ids),
         explain_sites=popt.explain_sites,
-        explain_time_limit_s=popt.time_limit_s / 5,
-        # rank ("values"): each opened site's closure gets a fifth of the limit (its value's range says
-        # how far the gaps leave it); plan ("full"): the whole limit
-        value_time_limit_s=popt.time_limit_s / 5 if popt.scope == "values" else popt.time_limit_s,
+        # node limits, not the wall clock, stop the solves: the same scenario gives the same values on
+        # any machine and load (each value's range says how far the gaps leave it)
+        max_nodes=popt.max_nodes,
+        value_max_nodes=popt.value_max_nodes,
     )
 
 
