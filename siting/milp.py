@@ -313,7 +313,6 @@ class Model:
         relax: bool = False,
         threads: int | None = None,
         options: Mapping[str, Any] | None = None,
-        max_checks: int | None = None,
     ) -> MilpSolution:
         """Solve with HiGHS; Ctrl-C stops it (``KeyboardInterrupt`` is raised once HiGHS has stopped).
 
@@ -334,12 +333,6 @@ class Model:
             :func:`siting.highs.new_highs`).
         options : mapping, optional
             Further HiGHS options by name (e.g. ``{"mip_heuristic_effort": 0.3}``).
-        max_checks : int, optional
-            A deterministic work limit that also bounds the root node (which ``mip_max_nodes``
-            does not: its cut loop can run for minutes): the solve stops after HiGHS has checked
-            its limits this many times (it does so after each root separation round and each node;
-            the count is the same on any machine and load). Reason ``"work_limit"``.
-
         Returns
         -------
         MilpSolution
@@ -390,19 +383,8 @@ class Model:
             given.col_value = list(np.asarray(start, dtype=np.float64))
             given.value_valid = True
             h.setSolution(given)
-        checks = [0]
-        if max_checks is not None and is_mip:
-
-            def count(event: Any) -> None:
-                checks[0] += 1
-                if checks[0] > max_checks:
-                    event.interrupt()
-
-            h.cbMipInterrupt += count
         _run_interruptible(h)
         sol = self._outcome(h, is_mip, time.perf_counter() - t0)
-        if max_checks is not None and checks[0] > max_checks and sol.reason == "interrupted":
-            sol = dataclasses.replace(sol, reason="work_limit")
         presolve_on = (options or {}).get("presolve", "choose") != "off"
         if start is not None and presolve_on and sol.x is not None and not self._prices_at(sol):
             # HiGHS 1.16 with presolve and a start returned the start's columns with another, lower
@@ -419,7 +401,6 @@ class Model:
                 relax=relax,
                 threads=threads,
                 options={**(options or {}), "presolve": "off"},
-                max_checks=max_checks,
             )
             return dataclasses.replace(again, time_s=time.perf_counter() - t0)
         return sol

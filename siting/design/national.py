@@ -259,10 +259,11 @@ def national_design(
         )
         return NationalDesign(pb, result, tuple(problems))
     dm = build_model(pb, late_penalty_per_unit=late_penalty_per_unit, max_sites=max_sites, site_group=group)
-    limits = {"time_limit_s": time_limit_s, "mip_gap": mip_gap, "max_nodes": max_nodes}
-    off = solve_design(pb, "offshore", model=dm, **limits)
+    off = solve_design(pb, "offshore", model=dm, time_limit_s=time_limit_s, mip_gap=mip_gap, max_nodes=max_nodes)
     try:
-        loc: Design | None = solve_design(pb, "local", model=dm, **limits)
+        loc: Design | None = solve_design(
+            pb, "local", model=dm, time_limit_s=time_limit_s, mip_gap=mip_gap, max_nodes=max_nodes
+        )
     except InfeasibleError:
         loc = None
     best = off if loc is None or off.cost_per_yr <= loc.cost_per_yr else loc
@@ -270,10 +271,21 @@ def national_design(
     wanted = {f"{c}{SEP}{s}": lev for c, levels in start_levels.items() for s, lev in levels.items()}
     fixed = [pb.level_names.index(wanted[s]) if s in wanted else -1 for s in pb.site_ids]
     start: np.ndarray | None = best.x
-    first = _solve(dm, pb, "hybrid", fixed_levels=fixed, **limits)
+    first = _solve(
+        dm, pb, "hybrid", fixed_levels=fixed, time_limit_s=time_limit_s, mip_gap=mip_gap, max_nodes=max_nodes
+    )
     if first.has_solution and first.objective < best.cost_per_yr:
         start = first.x
-    hyb = solve_design(pb, "hybrid", model=dm, start=start, heuristic=False, **limits)
+    hyb = solve_design(
+        pb,
+        "hybrid",
+        model=dm,
+        start=start,
+        heuristic=False,
+        time_limit_s=time_limit_s,
+        mip_gap=mip_gap,
+        max_nodes=max_nodes,
+    )
     if hyb.cost_per_yr > best.cost_per_yr:  # the solver kept a worse incumbent: the pure design is a hybrid too
         hyb = _tables(dm, pb, _as_solution(dm, best, hyb), "hybrid")
     return NationalDesign(pb, Portfolio(hyb, off, loc), tuple(problems))

@@ -237,10 +237,28 @@ def resilience(
         on_time = pb.direct_ok.copy()
         on_time[pb.lanes[np.isin(pb.lanes[:, 0], [i for i, lv in enumerate(fixed) if lv >= 0]), 1]] = True
         start = without_site(dm, pb, design.x, s)
-        limits = {"time_limit_s": time_limit_s, "mip_gap": mip_gap, "max_nodes": max_nodes}
-        sol = _solve(dm, pb, "hybrid", fixed_levels=fixed, late=~on_time, start=start, **limits)
+        sol = _solve(
+            dm,
+            pb,
+            "hybrid",
+            fixed_levels=fixed,
+            late=~on_time,
+            start=start,
+            time_limit_s=time_limit_s,
+            mip_gap=mip_gap,
+            max_nodes=max_nodes,
+        )
         if not sol.has_solution:
-            sol = _solve(dm, pb, "hybrid", fixed_levels=fixed, late=True, **limits)
+            sol = _solve(
+                dm,
+                pb,
+                "hybrid",
+                fixed_levels=fixed,
+                late=True,
+                time_limit_s=time_limit_s,
+                mip_gap=mip_gap,
+                max_nodes=max_nodes,
+            )
         if not sol.has_solution:
             rows.append((site, np.inf, np.inf, n_j, "", "", sol.status))
             continue

@@ -24,9 +24,6 @@ log = logging.getLogger("siting")
 
 POLICIES = ("hybrid", "offshore", "local")
 
-#: With a node limit, HiGHS's limit checks beyond it allowed for the root node's cut loop (see :func:`_solve`).
-ROOT_CHECKS = 10
-
 #: The largest node limit HiGHS takes (``mip_max_nodes`` is a 32-bit integer option).
 MAX_NODES_CAP = 2**31 - 1
 
@@ -122,9 +119,6 @@ def _solve(dm, pb, policy, *, time_limit_s, mip_gap, start=None, max_nodes=None,
     if start is not None and (np.any(start < lb - 1e-7) or np.any(start > ub + 1e-7)):
         start = None
     options = None if max_nodes is None else {"mip_max_nodes": int(max_nodes)}
-    # the root's cut loop is bounded by no node limit (Malta demo closures: 0 nodes after 300 s): the same
-    # budget also counts HiGHS's limit checks (one per root separation round and per node)
-    checks = None if max_nodes is None else int(max_nodes) + ROOT_CHECKS
     # siting.milp.Model.solve re-solves without presolve when HiGHS returns a start whose columns do
     # not price at its objective (HiGHS 1.16; tests/design seed 27)
     sol = dm.model.solve(
@@ -134,7 +128,6 @@ def _solve(dm, pb, policy, *, time_limit_s, mip_gap, start=None, max_nodes=None,
         col_lower=lb,
         col_upper=ub,
         options=options,
-        max_checks=checks,
     )
     log.debug("design %s solve: %s, %d nodes, %.2f s", policy, sol.status, sol.nodes, sol.time_s)
     if sol.reason == "time_limit" and sol.has_solution and not sol.proven_optimal:
@@ -428,9 +421,8 @@ def portfolio(
     ):
         raise InputError(f"max_sites must be a whole number >= 1 (or None), got {max_sites!r}.")
     max_nodes = check_max_nodes("max_nodes", max_nodes)
-    limits = {"time_limit_s": time_limit_s, "mip_gap": mip_gap, "max_nodes": max_nodes}
     dm = build_model(pb, late_penalty_per_unit=late_penalty_per_unit, max_sites=max_sites, site_group=site_group)
-    off = solve_design(pb, "offshore", model=dm, **limits)
+    off = solve_design(pb, "offshore", model=dm, time_limit_s=time_limit_s, mip_gap=mip_gap, max_nodes=max_nodes)
     loc: Design | None = None
     reach = np.zeros(len(pb.store_ids), bool)
     reach[pb.lanes[:, 1]] = True
@@ -448,11 +440,21 @@ def portfolio(
             loc = None if greedy is None else _tables(dm, pb, _start_solution(dm, pb, greedy, time_limit_s), "local")
         else:
             try:
-                loc = solve_design(pb, "local", model=dm, start=greedy, **{**limits, "time_limit_s": local_limit_s})
+                loc = solve_design(
+                    pb,
+                    "local",
+                    model=dm,
+                    start=greedy,
+                    time_limit_s=local_limit_s,
+                    mip_gap=mip_gap,
+                    max_nodes=max_nodes,
+                )
             except InfeasibleError:  # the limit came before HiGHS took the start: report the greedy design
                 loc = None if greedy is None else _tables(dm, pb, _start_solution(dm, pb, greedy), "local")
     best = off if loc is None or off.cost_per_yr <= loc.cost_per_yr else loc
-    hyb = solve_design(pb, "hybrid", model=dm, start=best.x, **limits)
+    hyb = solve_design(
+        pb, "hybrid", model=dm, start=best.x, time_limit_s=time_limit_s, mip_gap=mip_gap, max_nodes=max_nodes
+    )
     if hyb.cost_per_yr > best.cost_per_yr:  # HiGHS kept a worse incumbent: the pure design is a hybrid too
         hyb = _tables(dm, pb, _as_solution(dm, best, hyb), "hybrid")
     return Portfolio(hyb, off, loc), dm

@@ -39,7 +39,8 @@ class PortfolioOptions:
     Attributes
     ----------
     enabled : bool
-        Solve the design whenever the city has product families (``--no-portfolio``: off) and
+        Solve the design whenever the city has product families (off by default in ``rank``:
+        ``--portfolio`` or ``[rank.portfolio] enabled = true``; ``plan`` turns it on) and
         add ``portfolio_value_per_yr`` (the design's cost with the site forced closed minus its
         cost with the site allowed), ``portfolio_opens`` and a plain ``portfolio_verdict`` to
         every site; the value joins the default weights.
@@ -56,14 +57,14 @@ class PortfolioOptions:
         as the bound.
     max_nodes : int
         Branch-and-bound nodes of each HiGHS solve of the design's three policies (HiGHS's
-        ``mip_max_nodes``): a limit on work, not on wall-clock time, so the same scenario gives the
-        same design, values and ranking on any machine, under any load, serial or on Dask.
+        ``mip_max_nodes``): a limit on work, the same on any machine and load. It does not bound
+        HiGHS's root node (its cut loop), so a solve whose root outlasts ``time_limit_s`` still
+        stops on the clock (Malta's larger clusters): its status then ends in "(time limit)".
     value_max_nodes : int
         The same for each closure (a site's value), forced-open and outage solve.
     time_limit_s : float
-        A safety net: wall-clock limit of each HiGHS solve, far above what the node limits take on
-        the demos (a solve it stops says "(time limit)" in its status, and the run is then no
-        longer reproducible).
+        Wall-clock limit of each policy solve; each closure and forced-open solve gets a fifth
+        of it in ``scope = "values"``.
     mip_gap : float
         Relative gap at which a solve stops (0.01 = within 1% of the optimum).
     crossdock : bool
@@ -86,12 +87,12 @@ class PortfolioOptions:
         At most this many sites open (``siting plan --k``); None: as many as lower the cost.
     """
 
-    enabled: bool = True
+    enabled: bool = False
     scope: str = "values"
     explain_sites: int = 3
     max_nodes: int = 500
     value_max_nodes: int = 100
-    time_limit_s: float = 120.0
+    time_limit_s: float = 5.0
     mip_gap: float = 0.01
     crossdock: bool = True
     crossdock_handling_per_unit: float = 0.10
@@ -240,8 +241,8 @@ def city_portfolio(
     the cost per unit is the lane's cost per week over that demand. The delivery promise is
     ``options.reach.sla_time_s``; rent is the ranking's ``rent_per_yr`` plus the amortised set-up cost.
     ``explain_site_ids``: sites to price forced open when the design leaves them closed (the first
-    ``options.portfolio.explain_sites`` of them). Every solve stops at ``max_nodes`` (the policies)
-    or ``value_max_nodes`` (closures, forced openings, outages) nodes; ``time_limit_s`` is a safety net.
+    ``options.portfolio.explain_sites`` of them, ``time_limit_s / 5`` each). Every solve also stops at
+    ``max_nodes`` (the policies) or ``value_max_nodes`` (closures, forced openings, outages) nodes.
 
     Returns
     -------
@@ -311,8 +312,10 @@ def city_portfolio(
         outages=popt.scope == "full",
         explain_site_ids=list(explain_site_ids),
         explain_sites=popt.explain_sites,
-        # node limits, not the wall clock, stop the solves: the same scenario gives the same values on
-        # any machine and load (each value's range says how far the gaps leave it)
+        explain_time_limit_s=popt.time_limit_s / 5,
+        # rank ("values"): each opened site's closure gets a fifth of the limit (its value's range says
+        # how far the gaps leave it); plan ("full"): the whole limit
+        value_time_limit_s=popt.time_limit_s / 5 if popt.scope == "values" else popt.time_limit_s,
         max_nodes=popt.max_nodes,
         value_max_nodes=popt.value_max_nodes,
     )
