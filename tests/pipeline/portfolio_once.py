@@ -20,6 +20,7 @@ def main(out: str, max_nodes: int = 2, time_limit_s: float = 120.0) -> None:
     stores = city.stores.sort_values("demand_units_per_week", ascending=False).head(150)
     city = dataclasses.replace(city, stores=stores.reset_index(drop=True), candidates=city.candidates.head(14))
     popt = PortfolioOptions(
+        enabled=True,
         max_nodes=max_nodes,
         value_max_nodes=max_nodes,
         time_limit_s=time_limit_s,
