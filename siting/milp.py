@@ -32,7 +32,8 @@ class MilpSolution:
     ``bound`` is the best proven bound (a lower bound when minimising, an upper bound when
     maximising); ``reason`` is why HiGHS stopped: ``"optimal"`` (its own gap target met),
     ``"time_limit"``, ``"infeasible"``, ``"unbounded"``, ``"interrupted"`` or ``"other"`` (empty
-    when the solution was assembled outside HiGHS).
+    when the solution was assembled outside HiGHS). ``nodes`` is the number of branch-and-bound
+    nodes HiGHS explored (0 for an LP); ``mip_max_nodes`` stops a solve with reason ``"other"``.
     """
 
     status: str
@@ -43,6 +44,7 @@ class MilpSolution:
     x: np.ndarray | None = field(repr=False)
     blocks: Mapping[str, tuple[int, tuple[int, ...]]] = field(repr=False)
     reason: str = ""
+    nodes: int = 0
 
     @property
     def has_solution(self) -> bool:
@@ -331,7 +333,6 @@ class Model:
             :func:`siting.highs.new_highs`).
         options : mapping, optional
             Further HiGHS options by name (e.g. ``{"mip_heuristic_effort": 0.3}``).
-
         Returns
         -------
         MilpSolution
@@ -435,7 +436,8 @@ class Model:
         sign = 1.0 if self.sense == "min" else -1.0
         gap = relative_gap(sign * objective, sign * bound)
         status = "optimal" if gap <= OPTIMAL_GAP else f"stopped at gap {gap:.2%}"
-        return MilpSolution(status, objective, bound, gap, time_s, x, blocks, reason)
+        nodes = int(info.mip_node_count) if is_mip else 0
+        return MilpSolution(status, objective, bound, gap, time_s, x, blocks, reason, nodes)
 
 
 #: HiGHS model status (enum name) -> :attr:`MilpSolution.reason`.

@@ -73,6 +73,8 @@ def design_for_city(
     explain_sites: int | None = None,
     explain_time_limit_s: float | None = None,
     value_time_limit_s: float | None = None,
+    max_nodes: int | None = None,
+    value_max_nodes: int | None = None,
 ) -> CityDesign:
     """The portfolio design of one city, with site values and single-site outages.
 
@@ -120,6 +122,11 @@ def design_for_city(
         Time limit of each forced-open solve (default ``time_limit_s``).
     value_time_limit_s : float, optional
         Time limit of each closure solve of the site values (default ``time_limit_s``).
+    max_nodes : int, optional
+        Branch-and-bound nodes of each solve of the three policies (:func:`siting.design.portfolio`):
+        the deterministic limit (None: the wall-clock limits alone, which depend on the machine's load).
+    value_max_nodes : int, optional
+        Branch-and-bound nodes of each closure, forced-open and outage solve (default ``max_nodes``).
 
     Returns
     -------
@@ -204,10 +211,14 @@ def design_for_city(
         mip_gap=mip_gap,
         late_penalty_per_unit=late_penalty_per_unit,
         max_sites=max_sites,
+        max_nodes=max_nodes,
     )
+    each_nodes = max_nodes if value_max_nodes is None else value_max_nodes
     pure = (result.all_offshore.x, None if result.all_local is None else result.all_local.x)
     value_limit_s = time_limit_s if value_time_limit_s is None else value_time_limit_s
-    values = site_values(pb, result.hybrid, dm, time_limit_s=value_limit_s, mip_gap=mip_gap, starts=pure)
+    values = site_values(
+        pb, result.hybrid, dm, time_limit_s=value_limit_s, mip_gap=mip_gap, starts=pure, max_nodes=each_nodes
+    )
     lost = (
         resilience(
             pb,
@@ -216,6 +227,7 @@ def design_for_city(
             late_penalty_per_unit=late_penalty_per_unit,
             time_limit_s=time_limit_s,
             mip_gap=mip_gap,
+            max_nodes=each_nodes,
         )
         if outages
         else pd.DataFrame()
@@ -228,5 +240,6 @@ def design_for_city(
         time_limit_s=time_limit_s if explain_time_limit_s is None else explain_time_limit_s,
         mip_gap=mip_gap,
         limit=explain_sites,
+        max_nodes=each_nodes,
     )
     return CityDesign(pb, result, values, lost, dm, forced)

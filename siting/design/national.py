@@ -210,6 +210,7 @@ def national_design(
     late_penalty_per_unit: float = 1e-3,
     start_levels: Mapping[str, Mapping[str, str]] | None = None,
     max_sites: int | None = None,
+    max_nodes: int | None = None,
 ) -> NationalDesign:
     """Solve one design across the clusters (:func:`national_problem`): hybrid, all-offshore, all-local.
 
@@ -232,6 +233,9 @@ def national_design(
     max_sites : int, optional
         At most this many sites open in each cluster (``k`` is per city: ``siting plan --k``), in
         all three policies; None: as many as lower the cost.
+    max_nodes : int, optional
+        Branch-and-bound nodes per HiGHS solve (deterministic; ``time_limit_s`` is then a safety
+        net per solve). See :func:`siting.design.portfolio`.
 
     Returns
     -------
@@ -251,12 +255,15 @@ def national_design(
             late_penalty_per_unit=late_penalty_per_unit,
             max_sites=max_sites,
             site_group=group,
+            max_nodes=max_nodes,
         )
         return NationalDesign(pb, result, tuple(problems))
     dm = build_model(pb, late_penalty_per_unit=late_penalty_per_unit, max_sites=max_sites, site_group=group)
-    off = solve_design(pb, "offshore", time_limit_s=time_limit_s, mip_gap=mip_gap, model=dm)
+    off = solve_design(pb, "offshore", model=dm, time_limit_s=time_limit_s, mip_gap=mip_gap, max_nodes=max_nodes)
     try:
-        loc: Design | None = solve_design(pb, "local", time_limit_s=time_limit_s, mip_gap=mip_gap, model=dm)
+        loc: Design | None = solve_design(
+            pb, "local", model=dm, time_limit_s=time_limit_s, mip_gap=mip_gap, max_nodes=max_nodes
+        )
     except InfeasibleError:
         loc = None
     best = off if loc is None or off.cost_per_yr <= loc.cost_per_yr else loc
@@ -264,10 +271,21 @@ def national_design(
     wanted = {f"{c}{SEP}{s}": lev for c, levels in start_levels.items() for s, lev in levels.items()}
     fixed = [pb.level_names.index(wanted[s]) if s in wanted else -1 for s in pb.site_ids]
     start: np.ndarray | None = best.x
-    first = _solve(dm, pb, "hybrid", time_limit_s=time_limit_s, mip_gap=mip_gap, fixed_levels=fixed)
+    first = _solve(
+        dm, pb, "hybrid", fixed_levels=fixed, time_limit_s=time_limit_s, mip_gap=mip_gap, max_nodes=max_nodes
+    )
     if first.has_solution and first.objective < best.cost_per_yr:
         start = first.x
-    hyb = solve_design(pb, "hybrid", time_limit_s=time_limit_s, mip_gap=mip_gap, model=dm, start=start, heuristic=False)
+    hyb = solve_design(
+        pb,
+        "hybrid",
+        model=dm,
+        start=start,
+        heuristic=False,
+        time_limit_s=time_limit_s,
+        mip_gap=mip_gap,
+        max_nodes=max_nodes,
+    )
     if hyb.cost_per_yr > best.cost_per_yr:  # the solver kept a worse incumbent: the pure design is a hybrid too
         hyb = _tables(dm, pb, _as_solution(dm, best, hyb), "hybrid")
     return NationalDesign(pb, Portfolio(hyb, off, loc), tuple(problems))

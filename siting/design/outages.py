@@ -35,6 +35,7 @@ def site_values(
     time_limit_s: float = 60.0,
     mip_gap: float = 1e-4,
     starts: Sequence[np.ndarray | None] = (),
+    max_nodes: int | None = None,
 ) -> pd.DataFrame:
     """Each site's value: the best design's cost with the site forced closed minus with it allowed.
 
@@ -55,6 +56,9 @@ def site_values(
         Per closure solve.
     starts : sequence of ndarray, optional
         Other feasible designs of the same model (None entries are skipped).
+    max_nodes : int, optional
+        Branch-and-bound nodes per closure solve (deterministic; ``time_limit_s`` is then a safety
+        net). A closure stopped by it has status ``"stopped at gap g"`` and its gap in the range.
 
     Returns
     -------
@@ -75,7 +79,9 @@ def site_values(
             continue
         candidates = [x for x in (without_site(dm, pb, design.x, s), *pool) if x is not None]
         start = _start_for(dm, candidates, s)
-        sol = _solve(dm, pb, "hybrid", time_limit_s=time_limit_s, mip_gap=mip_gap, closed=[s], start=start)
+        sol = _solve(
+            dm, pb, "hybrid", time_limit_s=time_limit_s, mip_gap=mip_gap, closed=[s], start=start, max_nodes=max_nodes
+        )
         if sol.has_solution and sol.x is not None:
             pool.append(sol.x)
             cost = sol.objective
@@ -108,6 +114,7 @@ def forced_open(
     time_limit_s: float = 60.0,
     mip_gap: float = 1e-4,
     limit: int | None = None,
+    max_nodes: int | None = None,
 ) -> pd.DataFrame:
     """What forcing each of ``site_ids`` open (at its smallest level) costs a year against the best design.
 
@@ -127,6 +134,8 @@ def forced_open(
         Per solve.
     limit : int, optional
         Price at most this many (the first closed ones of ``site_ids``).
+    max_nodes : int, optional
+        Branch-and-bound nodes per solve (deterministic; ``time_limit_s`` is then a safety net).
 
     Returns
     -------
@@ -153,7 +162,16 @@ def forced_open(
         x0[dm.open_cols[s]] = 0.0
         x0[dm.open_cols[s, lev]] = 1.0
         start = x0 if is_feasible(dm, x0) else None
-        sol = _solve(dm, pb, "hybrid", time_limit_s=time_limit_s, mip_gap=mip_gap, forced=[(s, lev)], start=start)
+        sol = _solve(
+            dm,
+            pb,
+            "hybrid",
+            time_limit_s=time_limit_s,
+            mip_gap=mip_gap,
+            forced=[(s, lev)],
+            start=start,
+            max_nodes=max_nodes,
+        )
         cost = sol.objective if sol.has_solution else np.inf
         low = max(sol.bound - design.cost_per_yr, 0.0) if np.isfinite(sol.bound) else 0.0
         rows.append((site, pb.level_names[lev], fixed, cost, cost - design.cost_per_yr, low, sol.status))
@@ -177,6 +195,7 @@ def resilience(
     late_penalty_per_unit: float,
     time_limit_s: float = 60.0,
     mip_gap: float = 1e-4,
+    max_nodes: int | None = None,
 ) -> pd.DataFrame:
     """Every single outage of a chosen site, re-optimised with the other sites as they are.
 
@@ -195,6 +214,8 @@ def resilience(
     late_penalty_per_unit : float
         The penalty the model was built with; taken off the reported cost.
     time_limit_s, mip_gap : float
+    max_nodes : int, optional
+        Branch-and-bound nodes per solve (deterministic; ``time_limit_s`` is then a safety net).
 
     Returns
     -------
@@ -217,10 +238,27 @@ def resilience(
         on_time[pb.lanes[np.isin(pb.lanes[:, 0], [i for i, lv in enumerate(fixed) if lv >= 0]), 1]] = True
         start = without_site(dm, pb, design.x, s)
         sol = _solve(
-            dm, pb, "hybrid", time_limit_s=time_limit_s, mip_gap=mip_gap, fixed_levels=fixed, late=~on_time, start=start
+            dm,
+            pb,
+            "hybrid",
+            fixed_levels=fixed,
+            late=~on_time,
+            start=start,
+            time_limit_s=time_limit_s,
+            mip_gap=mip_gap,
+            max_nodes=max_nodes,
         )
         if not sol.has_solution:
-            sol = _solve(dm, pb, "hybrid", time_limit_s=time_limit_s, mip_gap=mip_gap, fixed_levels=fixed, late=True)
+            sol = _solve(
+                dm,
+                pb,
+                "hybrid",
+                fixed_levels=fixed,
+                late=True,
+                time_limit_s=time_limit_s,
+                mip_gap=mip_gap,
+                max_nodes=max_nodes,
+            )
         if not sol.has_solution:
             rows.append((site, np.inf, np.inf, n_j, "", "", sol.status))
             continue

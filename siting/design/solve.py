@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,9 +18,14 @@ from siting.design.start import greedy_local
 from siting.errors import InfeasibleError, InputError
 from siting.milp import OPTIMAL_GAP, MilpSolution, relative_gap
 
-__all__ = ["Design", "Portfolio", "solve_design", "portfolio"]
+__all__ = ["Design", "Portfolio", "solve_design", "portfolio", "check_max_nodes"]
+
+log = logging.getLogger("siting")
 
 POLICIES = ("hybrid", "offshore", "local")
+
+#: The largest node limit HiGHS takes (``mip_max_nodes`` is a 32-bit integer option).
+MAX_NODES_CAP = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -102,13 +108,59 @@ def _bounds(
     return lb, ub
 
 
-def _solve(dm, pb, policy, *, time_limit_s, mip_gap, start=None, **kw) -> MilpSolution:
+def _solve(dm, pb, policy, *, time_limit_s, mip_gap, start=None, max_nodes=None, **kw) -> MilpSolution:
+    """One HiGHS solve of ``policy``; ``max_nodes`` (``mip_max_nodes``) is the deterministic work limit.
+
+    With ``max_nodes`` the solve stops after that many branch-and-bound nodes, the same on any
+    machine and load; ``time_limit_s`` stays as a safety net, and when it is what stopped the solve
+    the status says so (``"stopped at gap 2.10% (time limit)"``).
+    """
     lb, ub = _bounds(dm, pb, policy, **kw)
     if start is not None and (np.any(start < lb - 1e-7) or np.any(start > ub + 1e-7)):
         start = None
+    options = None if max_nodes is None else {"mip_max_nodes": int(max_nodes)}
     # siting.milp.Model.solve re-solves without presolve when HiGHS returns a start whose columns do
     # not price at its objective (HiGHS 1.16; tests/design seed 27)
-    return dm.model.solve(time_limit_s=time_limit_s, mip_gap=mip_gap, start=start, col_lower=lb, col_upper=ub)
+    sol = dm.model.solve(
+        time_limit_s=time_limit_s,
+        mip_gap=mip_gap,
+        start=start,
+        col_lower=lb,
+        col_upper=ub,
+        options=options,
+    )
+    log.debug("design %s solve: %s, %d nodes, %.2f s", policy, sol.status, sol.nodes, sol.time_s)
+    if sol.reason == "time_limit" and sol.has_solution and not sol.proven_optimal:
+        sol = dataclasses.replace(sol, status=f"{sol.status} (time limit)")
+    return sol
+
+
+def check_max_nodes(name: str, value: object) -> int | None:
+    """``value`` as a node limit: a whole number from 1 to :data:`MAX_NODES_CAP`, or None (wall clock only).
+
+    Parameters
+    ----------
+    name : str
+        The option's name in the user's words (in the message).
+    value : object
+
+    Returns
+    -------
+    int or None
+
+    Raises
+    ------
+    InputError
+        For a bool, a float, NaN, a number below 1 or above :data:`MAX_NODES_CAP` (HiGHS's integer option).
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or not 1 <= value <= MAX_NODES_CAP:
+        raise InputError(
+            f"{name} must be a whole number from 1 to {MAX_NODES_CAP} (branch-and-bound nodes per solve), "
+            f"got {value!r}."
+        )
+    return int(value)
 
 
 def _volumes(dm: DesignModel, pb: DesignProblem, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -232,6 +284,7 @@ def solve_design(
     model: DesignModel | None = None,
     start: np.ndarray | None = None,
     heuristic: bool = True,
+    max_nodes: int | None = None,
 ) -> Design:
     """Solve one policy of the design problem.
 
@@ -242,7 +295,9 @@ def solve_design(
         ``offshore``: no local production (sites may still open to cross-dock); ``local``: no
         offshore units.
     time_limit_s, mip_gap : float
-        Solver limits; the status reports the proven gap.
+        Solver limits; the status reports the proven gap. Without ``max_nodes`` the policy's
+        solves share ``time_limit_s`` of wall clock (the result then depends on the machine's
+        load); with it, ``time_limit_s`` is a safety net per HiGHS call.
     model : DesignModel, optional
         A model built by :func:`build_model` (reused across solves).
     start : ndarray, optional
@@ -250,48 +305,72 @@ def solve_design(
     heuristic : bool
         Hybrid only (more than 3 sites): first solve a smaller MILP on the sites the LP
         relaxation opens most (about a fifth of them), and start from its design.
+    max_nodes : int, optional
+        Branch-and-bound nodes of each HiGHS solve (``mip_max_nodes``): a limit on work, so the
+        same inputs give the same design on any machine and load (HiGHS runs on one thread).
 
     Returns
     -------
     Design
     """
+    max_nodes = check_max_nodes("max_nodes", max_nodes)
     t0 = time.perf_counter()
     dm = model or build_model(pb)
     if policy == "hybrid" and heuristic and len(pb.site_ids) > 3:
-        start = _restricted_start(dm, pb, start, time_limit_s=time_limit_s, mip_gap=mip_gap)
-    left = time_limit_s - (time.perf_counter() - t0)
-    sol = _solve(dm, pb, policy, time_limit_s=left, mip_gap=mip_gap, start=start)
+        start = _restricted_start(dm, pb, start, time_limit_s=time_limit_s, mip_gap=mip_gap, max_nodes=max_nodes)
+    left = time_limit_s if max_nodes is not None else time_limit_s - (time.perf_counter() - t0)
+    sol = _solve(dm, pb, policy, time_limit_s=left, mip_gap=mip_gap, start=start, max_nodes=max_nodes)
     if not sol.has_solution:
         raise InfeasibleError(f"the {policy} design: {sol.status}; raise the time limit or the capacity levels.")
     return dataclasses.replace(_tables(dm, pb, sol, policy), time_s=time.perf_counter() - t0)
 
 
-def _restricted_start(dm: DesignModel, pb: DesignProblem, start, *, time_limit_s: float, mip_gap: float):
+def _restricted_start(
+    dm: DesignModel, pb: DesignProblem, start, *, time_limit_s: float, mip_gap: float, max_nodes: int | None = None
+):
     """A good first design: solve the LP relaxation, keep the sites it opens most, solve that smaller MILP.
 
-    Uses at most ~45% of ``time_limit_s``; returns the cheaper of it and ``start`` (both feasible
-    for the full model), or ``start`` when it finds nothing.
+    Sites are taken 3, then 6, 12, ... by their LP opening; each smaller MILP starts from the last
+    design. Without ``max_nodes`` this uses at most ~45% of ``time_limit_s`` of wall clock; with it
+    every round runs (each solve stops at ``max_nodes`` nodes, ``time_limit_s`` a safety net), so
+    the start does not depend on the machine's load. Returns the cheaper of it and ``start``
+    (both feasible for the full model), or ``start`` when it finds nothing.
     """
     t0 = time.perf_counter()
     n_s = len(pb.site_ids)
     lb, ub = _bounds(dm, pb, "hybrid")
-    lp = dm.model.solve(col_lower=lb, col_upper=ub, relax=True, time_limit_s=0.25 * time_limit_s)
+    lp_limit_s = time_limit_s if max_nodes is not None else 0.25 * time_limit_s
+    lp = dm.model.solve(col_lower=lb, col_upper=ub, relax=True, time_limit_s=lp_limit_s)
     if not lp.has_solution or lp.x is None:
         return start
     score = lp.x[dm.open_cols].sum(axis=1)
     order = [int(s) for s in np.argsort(-score, kind="stable") if score[s] > 1e-6]
-    left = lambda: 0.45 * time_limit_s - (time.perf_counter() - t0)  # noqa: E731
+    if max_nodes is None:
+        left = lambda: 0.45 * time_limit_s - (time.perf_counter() - t0)  # noqa: E731
+    else:
+        left = lambda: time_limit_s  # noqa: E731
     best_x, best_obj = (start, dm.model.objective(start)) if start is not None else (None, np.inf)
     k = 3
     while left() > 0:  # 3 sites, then 6, 12, ...: each smaller MILP starts from the last design
         closed = [s for s in range(n_s) if s not in order[:k]]
         x0 = best_x if best_x is not None and not np.any(best_x[dm.open_cols[closed]] > 0.5) else None
         if x0 is None:
-            base = _solve(dm, pb, "offshore", time_limit_s=max(left(), 0.01), mip_gap=mip_gap, closed=closed)
+            base = _solve(
+                dm, pb, "offshore", time_limit_s=max(left(), 0.01), mip_gap=mip_gap, closed=closed, max_nodes=max_nodes
+            )
             x0 = base.x
         if left() <= 0:
             break
-        sub = _solve(dm, pb, "hybrid", time_limit_s=left(), mip_gap=max(mip_gap, 0.002), start=x0, closed=closed)
+        sub = _solve(
+            dm,
+            pb,
+            "hybrid",
+            time_limit_s=left(),
+            mip_gap=max(mip_gap, 0.002),
+            start=x0,
+            closed=closed,
+            max_nodes=max_nodes,
+        )
         if sub.has_solution and sub.objective < best_obj:
             best_x, best_obj = sub.x, sub.objective
         if k >= len(order):
@@ -308,11 +387,14 @@ def portfolio(
     late_penalty_per_unit: float = 1e-3,
     max_sites: int | None = None,
     site_group: np.ndarray | None = None,
+    max_nodes: int | None = None,
 ) -> tuple[Portfolio, DesignModel]:
     """The hybrid design with the all-offshore and all-local designs on the same model and gap.
 
     The hybrid and all-offshore solves get ``time_limit_s`` each, the all-local one a fifth of it
-    (at least 1 s), starting from a greedy all-local design. The hybrid starts from the cheaper pure design
+    (at least 1 s), starting from a greedy all-local design. With ``max_nodes`` the all-local
+    design is that greedy design (its status gives its gap against the LP bound): HiGHS's root
+    cut loop on this policy is bounded by no node limit. The hybrid starts from the cheaper pure design
     (both are feasible hybrids), so ``hybrid.cost_per_yr <= min(pure costs)`` always holds.
 
     Parameters
@@ -326,6 +408,9 @@ def portfolio(
         At most this many sites open, in all three policies (None: as many as lower the cost).
     site_group : ndarray of int, optional
         With ``max_sites``: the cap holds per group of sites (see :func:`build_model`).
+    max_nodes : int, optional
+        Branch-and-bound nodes per HiGHS solve (see :func:`solve_design`): the deterministic
+        limit; ``time_limit_s`` is then a safety net per solve (the all-local one gets all of it).
 
     Returns
     -------
@@ -335,8 +420,9 @@ def portfolio(
         isinstance(max_sites, bool) or not isinstance(max_sites, int | np.integer) or max_sites < 1
     ):
         raise InputError(f"max_sites must be a whole number >= 1 (or None), got {max_sites!r}.")
+    max_nodes = check_max_nodes("max_nodes", max_nodes)
     dm = build_model(pb, late_penalty_per_unit=late_penalty_per_unit, max_sites=max_sites, site_group=site_group)
-    off = solve_design(pb, "offshore", time_limit_s=time_limit_s, mip_gap=mip_gap, model=dm)
+    off = solve_design(pb, "offshore", model=dm, time_limit_s=time_limit_s, mip_gap=mip_gap, max_nodes=max_nodes)
     loc: Design | None = None
     reach = np.zeros(len(pb.store_ids), bool)
     reach[pb.lanes[:, 1]] = True
@@ -347,12 +433,28 @@ def portfolio(
         greedy = greedy_local(dm, pb, np.argsort(per_hour, kind="stable"))
         # a fifth of the limit: its LP bound is weak (Helsinki demo: 5.9-6.0% after 5 s and after 10 s alike)
         local_limit_s = min(time_limit_s, max(1.0, time_limit_s / 5))
-        try:
-            loc = solve_design(pb, "local", time_limit_s=local_limit_s, mip_gap=mip_gap, model=dm, start=greedy)
-        except InfeasibleError:  # the limit came before HiGHS took the start: report the greedy design
-            loc = None if greedy is None else _tables(dm, pb, _start_solution(dm, pb, greedy), "local")
+        if max_nodes is not None:
+            # no node limit bounds HiGHS's root cut loop, which on this policy runs for minutes (Helsinki
+            # demo: 0 nodes after 120 s, 5.8% gap): the deterministic all-local design is the greedy one,
+            # its gap proven against the LP bound
+            loc = None if greedy is None else _tables(dm, pb, _start_solution(dm, pb, greedy, time_limit_s), "local")
+        else:
+            try:
+                loc = solve_design(
+                    pb,
+                    "local",
+                    model=dm,
+                    start=greedy,
+                    time_limit_s=local_limit_s,
+                    mip_gap=mip_gap,
+                    max_nodes=max_nodes,
+                )
+            except InfeasibleError:  # the limit came before HiGHS took the start: report the greedy design
+                loc = None if greedy is None else _tables(dm, pb, _start_solution(dm, pb, greedy), "local")
     best = off if loc is None or off.cost_per_yr <= loc.cost_per_yr else loc
-    hyb = solve_design(pb, "hybrid", time_limit_s=time_limit_s, mip_gap=mip_gap, model=dm, start=best.x)
+    hyb = solve_design(
+        pb, "hybrid", model=dm, start=best.x, time_limit_s=time_limit_s, mip_gap=mip_gap, max_nodes=max_nodes
+    )
     if hyb.cost_per_yr > best.cost_per_yr:  # HiGHS kept a worse incumbent: the pure design is a hybrid too
         hyb = _tables(dm, pb, _as_solution(dm, best, hyb), "hybrid")
     return Portfolio(hyb, off, loc), dm
@@ -364,10 +466,10 @@ def _as_solution(dm: DesignModel, pure: Design, hyb: Design) -> MilpSolution:
     return MilpSolution(status, pure.cost_per_yr, hyb.bound_per_yr, gap, hyb.time_s, pure.x, dm.model.blocks)
 
 
-def _start_solution(dm: DesignModel, pb: DesignProblem, x: np.ndarray) -> MilpSolution:
-    """A hand-built feasible design as a solution, its gap against the policy's LP bound."""
+def _start_solution(dm: DesignModel, pb: DesignProblem, x: np.ndarray, time_limit_s: float = 10.0) -> MilpSolution:
+    """A hand-built feasible all-local design as a solution, its gap against the policy's LP bound."""
     lb, ub = _bounds(dm, pb, "local")
-    lp = dm.model.solve(col_lower=lb, col_upper=ub, relax=True, time_limit_s=10.0)
+    lp = dm.model.solve(col_lower=lb, col_upper=ub, relax=True, time_limit_s=time_limit_s)
     objective = dm.model.objective(x)
     bound = lp.objective if lp.has_solution else -np.inf
     gap = relative_gap(objective, bound)

@@ -16,8 +16,9 @@ __all__ = ["national_run"]
 def national_run(cities: Mapping[str, Any], designs: Mapping[str, Any], options: Any) -> tuple[Any, dict[str, Any]]:
     """Solve one design across the cities' (clusters') design problems; give each city its part.
 
-    The time limit of each of the three solves (hybrid, all-offshore, all-local) is
-    ``portfolio.time_limit_s`` x the number of clusters; the gap is ``portfolio.mip_gap``. The
+    Each solve stops at ``portfolio.max_nodes`` branch-and-bound nodes (deterministic); its
+    wall-clock safety net is ``portfolio.time_limit_s`` x the number of clusters; the gap is
+    ``portfolio.mip_gap``. The
     hybrid starts from the clusters' own designs (their site levels; see
     :func:`siting.design.national.national_design`). Each
     city's ``design.portfolio`` becomes its slice of the national designs
@@ -49,6 +50,7 @@ def national_run(cities: Mapping[str, Any], designs: Mapping[str, Any], options:
         mip_gap=popt.mip_gap,
         start_levels={n: d.portfolio.hybrid.levels for n, d in designs.items()},
         max_sites=popt.max_sites,  # per cluster, as k is per city
+        max_nodes=popt.max_nodes,
     )
     hyb = nd.portfolio.hybrid
     log.info(

@@ -45,18 +45,26 @@ class PortfolioOptions:
         cost with the site allowed), ``portfolio_opens`` and a plain ``portfolio_verdict`` to
         every site; the value joins the default weights.
     scope : {"values", "full"}
-        ``values`` (``rank``'s default): the design, the site values (each opened site's closure
-        solve limited to ``time_limit_s / 5``) and the forced-open prices of ``explain_sites``
-        sites. ``full`` (``siting plan --objective portfolio``, ``rank --portfolio``): also every
-        single-site outage (``resilience.csv``) and, with several clusters, the one national
-        design across them (at most ``max_sites`` sites open in each cluster).
+        ``values`` (``rank``'s default): the design, the site values (one closure solve per
+        opened site) and the forced-open prices of ``explain_sites`` sites. ``full``
+        (``siting plan --objective portfolio``, ``rank --portfolio``): also every single-site
+        outage (``resilience.csv``) and, with several clusters, the one national design across
+        them (at most ``max_sites`` sites open in each cluster).
     explain_sites : int
         The first this many sites the design leaves closed, in the order of the other criteria's
-        score, are priced forced open (one solve each, limited to ``time_limit_s / 5``): their
+        score, are priced forced open (one solve each, ``value_max_nodes``): their
         verdict says what opening them costs a year. The others' verdict gives their fixed cost
         as the bound.
+    max_nodes : int
+        Branch-and-bound nodes of each HiGHS solve of the design's three policies (HiGHS's
+        ``mip_max_nodes``): a limit on work, the same on any machine and load. It does not bound
+        HiGHS's root node (its cut loop), so a solve whose root outlasts ``time_limit_s`` still
+        stops on the clock (Malta's larger clusters): its status then ends in "(time limit)".
+    value_max_nodes : int
+        The same for each closure (a site's value), forced-open and outage solve.
     time_limit_s : float
-        Time limit of each solve (the design, then one per opened site for its value).
+        Wall-clock limit of each policy solve; each closure and forced-open solve gets a fifth
+        of it in ``scope = "values"``.
     mip_gap : float
         Relative gap at which a solve stops (0.01 = within 1% of the optimum).
     crossdock : bool
@@ -89,6 +97,8 @@ class PortfolioOptions:
     enabled: bool = False
     scope: str = "values"
     explain_sites: int = 3
+    max_nodes: int = 500
+    value_max_nodes: int = 100
     time_limit_s: float = 5.0
     mip_gap: float = 0.01
     crossdock: bool = True
@@ -121,6 +131,12 @@ class PortfolioOptions:
             raise InputError(f"portfolio.explain_sites must be a whole number >= 0, got {e!r}.")
         if not isinstance(self.demand_points, int) or self.demand_points < 1:
             raise InputError(f"portfolio.demand_points must be a whole number >= 1, got {self.demand_points!r}.")
+        from siting.design.solve import check_max_nodes
+
+        for name in ("max_nodes", "value_max_nodes"):
+            check_max_nodes(f"portfolio.{name}", getattr(self, name))
+            if getattr(self, name) is None:
+                raise InputError(f"portfolio.{name} must be a whole number >= 1, got None.")
         k = self.max_sites
         if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
             raise InputError(f"portfolio.max_sites must be a whole number >= 1 (or unset), got {k!r}.")
@@ -235,7 +251,8 @@ def city_portfolio(
     the cost per unit is the lane's cost per week over that demand. The delivery promise is
     ``options.reach.sla_time_s``; rent is the ranking's ``rent_per_yr`` plus the amortised set-up cost.
     ``explain_site_ids``: sites to price forced open when the design leaves them closed (the first
-    ``options.portfolio.explain_sites`` of them, ``time_limit_s / 5`` each).
+    ``options.portfolio.explain_sites`` of them, ``time_limit_s / 5`` each). Every solve also stops at
+    ``max_nodes`` (the policies) or ``value_max_nodes`` (closures, forced openings, outages) nodes.
 
     Returns
     -------
@@ -311,6 +328,8 @@ def city_portfolio(
         # rank ("values"): each opened site's closure gets a fifth of the limit (its value's range says
         # how far the gaps leave it); plan ("full"): the whole limit
         value_time_limit_s=popt.time_limit_s / 5 if popt.scope == "values" else popt.time_limit_s,
+        max_nodes=popt.max_nodes,
+        value_max_nodes=popt.value_max_nodes,
     )
 
 

@@ -2454,6 +2454,21 @@ PORTFOLIO_API_CASES: list[ApiCase] = [
     ApiCase("portfolio-max-sites-negative", _portfolio(max_sites=-2), "InputError", ("portfolio.max_sites",)),
     ApiCase("portfolio-max-sites-float", _portfolio(max_sites=1.5), "InputError", ("portfolio.max_sites",)),
     ApiCase("portfolio-max-sites-bool", _portfolio(max_sites=True), "InputError", ("portfolio.max_sites",)),
+    ApiCase("portfolio-max-nodes-zero", _portfolio(max_nodes=0), "InputError", ("portfolio.max_nodes", "from 1")),
+    ApiCase("portfolio-max-nodes-negative", _portfolio(max_nodes=-5), "InputError", ("portfolio.max_nodes",)),
+    ApiCase("portfolio-max-nodes-nan", _portfolio(max_nodes=float("nan")), "InputError", ("portfolio.max_nodes",)),
+    ApiCase("portfolio-max-nodes-float", _portfolio(max_nodes=2.5), "InputError", ("portfolio.max_nodes",)),
+    ApiCase(
+        "portfolio-max-nodes-huge", _portfolio(max_nodes=10**12), "InputError", ("portfolio.max_nodes", "2147483647")
+    ),
+    ApiCase("portfolio-max-nodes-bool", _portfolio(max_nodes=True), "InputError", ("portfolio.max_nodes",)),
+    ApiCase("portfolio-max-nodes-none", _portfolio(max_nodes=None), "InputError", ("portfolio.max_nodes",)),
+    ApiCase(
+        "portfolio-value-max-nodes-zero", _portfolio(value_max_nodes=0), "InputError", ("portfolio.value_max_nodes",)
+    ),
+    ApiCase(
+        "portfolio-value-max-nodes-inf", _portfolio(value_max_nodes=float("inf")), "InputError", ("value_max_nodes",)
+    ),
 ]
 
 API_CASES += COST_API_CASES + PORTFOLIO_API_CASES
