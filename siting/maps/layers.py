@@ -330,7 +330,8 @@ def _chosen_looks(picked: gpd.GeoDataFrame) -> tuple[list[tuple[str, str]], Scal
     plain = swatch_scale("Chosen sites", CHOSEN_COLOR, "★ chosen site")
     if "portfolio_main_family" not in picked.columns or "portfolio_local_families" not in picked.columns:
         return [("#ffffff", "★")] * len(picked), plain
-    n_made = pd.to_numeric(picked["portfolio_local_families"], errors="coerce").to_numpy(dtype=float)
+    n_made = pd.to_numeric(picked["portfolio_local_families"], errors="coerce").to_numpy(dtype=float, copy=True)
+    n_made[~np.isfinite(n_made) | (n_made < 0)] = np.nan  # not a count: shown as a plain chosen site
     mains = [
         str(f) if isinstance(f, str) and f and k > 0 else ""
         for f, k in zip(picked["portfolio_main_family"], np.nan_to_num(n_made, nan=-1.0))

@@ -6,6 +6,7 @@ import dataclasses
 import html
 import re
 
+import numpy as np
 import pytest
 from test_browser import CHROMIUM, Page, browser  # noqa: F401  (the module's chromium fixture)
 
@@ -116,15 +117,15 @@ def test_each_chosen_site_is_coloured_by_the_family_it_makes_most(browser, portf
 
 
 def test_families_get_distinct_colours_and_hostile_names_stay_text(browser, tmp_path, helsinki_inputs):  # noqa: F811
-    """Four chosen sites (hand-made plan columns): two make the same family, one another, one cross-docks."""
+    """Six chosen sites (hand-made plan columns): two make one family, one another, one cross-docks, two bad counts."""
     inp = helsinki_inputs()
     cand = inp["candidates"].head(6).copy()
     hostile = '<img src=x onerror="window.__x=1">'
     ids = cand["site_id"].astype(str).tolist()
-    cand["portfolio_main_family"] = ["fashion_top", "fashion_top", hostile, "", None, None]
-    cand["portfolio_local_families"] = [3, 1, 1, 0, None, None]
+    cand["portfolio_main_family"] = ["fashion_top", "fashion_top", hostile, "", "bad_inf", "bad_negative"]
+    cand["portfolio_local_families"] = [3, 1, 1, 0, np.inf, -1]  # the last two: not counts, plain stars
     path = tmp_path / "families.html"
-    save_map(make_map(stores=inp["stores"], candidates=cand, chosen=ids[:4]), path)
+    save_map(make_map(stores=inp["stores"], candidates=cand, chosen=ids), path)
     assert hostile not in path.read_text(encoding="utf-8")
     page = Page(browser, path)
     try:
@@ -133,9 +134,10 @@ def test_families_get_distinct_colours_and_hostile_names_stay_text(browser, tmp_
         assert first == (_rgb(OKABE_ITO[1]), "★+2") and second == (_rgb(OKABE_ITO[1]), "★")  # sorted: "<img" first
         assert third == (_rgb(OKABE_ITO[0]), "★")
         assert fourth == (_rgb("#ffffff"), "☆")
+        assert marks[ids[4]] == marks[ids[5]] == (_rgb("#ffffff"), "★")
         legend = page.page.locator('.siting-legend-section[data-layer="chosen"]').inner_text()
         assert "makes most: fashion_top" in legend and f"makes most: {hostile}" in legend
-        assert "cross-dock only" in legend
+        assert "cross-dock only" in legend and "chosen site" in legend and "bad_" not in legend
         assert page.page.evaluate("() => window.__x === undefined")
         assert not page.errors
     finally:
