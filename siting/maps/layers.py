@@ -30,6 +30,8 @@ STORE_COLOR = "#1971c2"
 CHOSEN_COLOR = "#c2255c"
 UNRANKED_COLOR = "#adb5bd"
 LANE_COLOUR_STEPS = 64
+#: digits as superscripts: "★⁺²" (two other families made) fits the 30 px chosen-site disc
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def packed_decimals(simplify_m: float) -> int:
@@ -320,7 +322,7 @@ def candidate_layers(
 
 
 def _chosen_looks(picked: gpd.GeoDataFrame) -> tuple[list[tuple[str, str]], Scale]:
-    """Each chosen site's fill and label (``★``, ``★+n``: n other families it makes; ``☆``: none), and its legend.
+    """Each chosen site's fill and label (``★``, ``★⁺ⁿ``: n other families it makes; ``☆``: none), and its legend.
 
     A portfolio plan (columns ``portfolio_main_family``, ``portfolio_local_families``) fills each
     star with the colour-blind-safe colour of the family the site makes most, one per family
@@ -339,7 +341,9 @@ def _chosen_looks(picked: gpd.GeoDataFrame) -> tuple[list[tuple[str, str]], Scal
     families = sorted({f for f in mains if f})
     colour = dict(zip(families, categorical_colours(len(families))))
     looks = [
-        (colour[f], f"★+{int(k) - 1}" if k > 1 else "★") if f else ("#ffffff", "☆" if k == 0 else "★")
+        (colour[f], "★⁺" + str(int(k) - 1).translate(_SUPERSCRIPT) if k > 1 else "★")
+        if f
+        else ("#ffffff", "☆" if k == 0 else "★")
         for f, k in zip(mains, n_made)
     ]
     labels = [f"★ makes most: {f}" for f in families]
@@ -350,7 +354,7 @@ def _chosen_looks(picked: gpd.GeoDataFrame) -> tuple[list[tuple[str, str]], Scal
     if any(not f and k != 0 for f, k in zip(mains, n_made)):  # chosen, but the plan says nothing of it
         labels.append("★ chosen site")
         colours.append("#ffffff")
-    title = "Chosen sites: colour = family made most; +n = other families made" if families else "Chosen sites"
+    title = "Chosen sites: colour = family made most; ★⁺ⁿ: n other families made too" if families else "Chosen sites"
     return looks, Scale(title, "swatch", tuple(colours), labels=tuple(labels))
 
 

@@ -65,6 +65,9 @@ def test_a_chosen_sites_popup_lists_the_families_it_makes(browser, portfolio_map
         page.close()
 
 
+SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
 def _rgb(hex_colour: str) -> str:
     """``#RRGGBB`` as the browser's computed ``rgb(r, g, b)``."""
     r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
@@ -105,7 +108,7 @@ def test_each_chosen_site_is_coloured_by_the_family_it_makes_most(browser, portf
             if site in main:
                 assert fill == _rgb(OKABE_ITO[families.index(main[site])])
                 others = local.loc[local["site_id"] == site, "family"].nunique() - 1
-                assert label == (f"★+{others}" if others else "★")
+                assert label == ("★⁺" + str(others).translate(SUPERSCRIPT) if others else "★")
             else:
                 assert (fill, label) == (_rgb("#ffffff"), "☆")
         legend = page.page.locator('.siting-legend-section[data-layer="chosen"]').inner_text()
@@ -131,7 +134,7 @@ def test_families_get_distinct_colours_and_hostile_names_stay_text(browser, tmp_
     try:
         marks = _chosen_marks(page)
         first, second, third, fourth = (marks[i] for i in ids[:4])
-        assert first == (_rgb(OKABE_ITO[1]), "★+2") and second == (_rgb(OKABE_ITO[1]), "★")  # sorted: "<img" first
+        assert first == (_rgb(OKABE_ITO[1]), "★⁺²") and second == (_rgb(OKABE_ITO[1]), "★")  # sorted: "<img" first
         assert third == (_rgb(OKABE_ITO[0]), "★")
         assert fourth == (_rgb("#ffffff"), "☆")
         assert marks[ids[4]] == marks[ids[5]] == (_rgb("#ffffff"), "★")
