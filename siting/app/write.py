@@ -152,7 +152,8 @@ def write_outputs(
             }
             if name in outcome.plan:
                 plan = outcome.plan[name]
-                written.append(write_table(plan.sites[["site_id"]], folder / "chosen", "csv"))
+                made = [c for c in plan.sites.columns if c.startswith("portfolio_")]  # `siting map` colours by it
+                written.append(write_table(plan.sites[["site_id", *made]], folder / "chosen", "csv"))
                 layers["allocation"] = plan.lines
                 if plan.lanes is not None and len(plan.lanes):
                     layers["lanes"] = plan.lanes

@@ -107,7 +107,8 @@ def map_from_outputs(
         ``layers.gpkg``): ``stores`` and ``candidates`` (also found as ``sites``) are required;
         ``population``, ``rents``, ``lanes``, ``isochrones`` and ``tours`` are optional. The folder's
         ``ranking.csv`` adds the ranking columns missing from the candidates by ``site_id``; chosen
-        sites come from ``chosen.csv`` (column ``site_id``) or a boolean ``chosen`` column of the
+        sites come from ``chosen.csv`` (column ``site_id``; its ``portfolio_*`` columns, what each
+        site of a portfolio plan makes, join the candidates) or a boolean ``chosen`` column of the
         ranking; ``summary.json`` (in the folder or the run folder above it) may give a ``title``.
     city : str, optional
         The city folder to draw, for runs with several cities.
@@ -156,6 +157,9 @@ def map_from_outputs(
         if "site_id" not in chosen_df.columns:
             raise MissingColumnError(f"{chosen_path} lacks the column 'site_id'")
         chosen = chosen_df["site_id"].tolist()
+        made = [c for c in chosen_df.columns if c.startswith("portfolio_") and c not in candidates.columns]
+        if made:  # a portfolio plan: what each chosen site makes (popup rows, star colours)
+            candidates = candidates.merge(chosen_df[["site_id", *made]], on="site_id", how="left")
     currency = ""
     for summary_path in (folder / runfolder.SUMMARY, folder.parent / runfolder.SUMMARY):
         if summary_path.exists():

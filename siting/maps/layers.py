@@ -14,6 +14,7 @@ from siting.errors import InputError, MissingColumnError
 from siting.maps.display import metric_crs, prepare
 from siting.maps.elements import DataLayer, feature_collection, packed_lines, packed_polygons
 from siting.maps.legend import PALETTES, Scale, class_scale, fmt, gradient_scale, size_scale, swatch_scale
+from siting.maps.palettes import categorical_colours
 
 __all__ = [
     "criteria_columns",
@@ -29,6 +30,8 @@ STORE_COLOR = "#1971c2"
 CHOSEN_COLOR = "#c2255c"
 UNRANKED_COLOR = "#adb5bd"
 LANE_COLOUR_STEPS = 64
+#: digits as superscripts: "★⁺²" (two other families made) fits the 30 px chosen-site disc
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def packed_decimals(simplify_m: float) -> int:
@@ -288,13 +291,14 @@ def candidate_layers(
     scales: list[tuple[str, Scale]] = [("candidates", scale)]
     picked = _chosen_rows(c, chosen)
     if picked is not None and len(picked):
+        looks, chosen_scale = _chosen_looks(picked)
         cprops = []
-        for row in _records(picked):
+        for row, (fill, badge) in zip(_records(picked), looks):
             cprops.append(
                 {
-                    "f": "#ffffff",
-                    "k": CHOSEN_COLOR,
-                    "l": "★",
+                    "f": fill,
+                    "k": CHOSEN_COLOR if fill == "#ffffff" else _text_color(fill),
+                    "l": badge,
                     "z": 10_000,
                     "p": _site_popup(row, criteria, n_ranked, chosen=True),
                     "t": _esc(f"Chosen: {_label(row, 'site_id')}"),
@@ -313,8 +317,45 @@ def candidate_layers(
                 z_offset=1000,
             )
         )
-        scales.append(("chosen", swatch_scale("Chosen sites", CHOSEN_COLOR, "★ chosen site")))
+        scales.append(("chosen", chosen_scale))
     return layers, scales
+
+
+def _chosen_looks(picked: gpd.GeoDataFrame) -> tuple[list[tuple[str, str]], Scale]:
+    """Each chosen site's fill and label (``★``, ``★⁺ⁿ``: n other families it makes; ``☆``: none), and its legend.
+
+    A portfolio plan (columns ``portfolio_main_family``, ``portfolio_local_families``) fills each
+    star with the colour-blind-safe colour of the family the site makes most, one per family
+    (sorted by name); a site that makes nothing locally (cross-dock only) is a hollow star ``☆`` on white.
+    Without those columns every star is white, as on a rank map.
+    """
+    plain = swatch_scale("Chosen sites", CHOSEN_COLOR, "★ chosen site")
+    if "portfolio_main_family" not in picked.columns or "portfolio_local_families" not in picked.columns:
+        return [("#ffffff", "★")] * len(picked), plain
+    n_made = pd.to_numeric(picked["portfolio_local_families"], errors="coerce").to_numpy(dtype=float, copy=True)
+    n_made[~np.isfinite(n_made) | (n_made < 0)] = np.nan  # not a count: shown as a plain chosen site
+    mains = [
+        str(f) if isinstance(f, str) and f and k > 0 else ""
+        for f, k in zip(picked["portfolio_main_family"], np.nan_to_num(n_made, nan=-1.0))
+    ]
+    families = sorted({f for f in mains if f})
+    colour = dict(zip(families, categorical_colours(len(families))))
+    looks = [
+        (colour[f], "★⁺" + str(int(k) - 1).translate(_SUPERSCRIPT) if k > 1 else "★")
+        if f
+        else ("#ffffff", "☆" if k == 0 else "★")
+        for f, k in zip(mains, n_made)
+    ]
+    labels = [f"★ makes most: {f}" for f in families]
+    colours = [colour[f] for f in families]
+    if any(k == 0 for k in n_made):
+        labels.append("☆ makes nothing locally (cross-dock only)")
+        colours.append("#ffffff")
+    if any(not f and k != 0 for f, k in zip(mains, n_made)):  # chosen, but the plan says nothing of it
+        labels.append("★ chosen site")
+        colours.append("#ffffff")
+    title = "Chosen sites: colour = family made most; ★⁺ⁿ: n other families made too" if families else "Chosen sites"
+    return looks, Scale(title, "swatch", tuple(colours), labels=tuple(labels))
 
 
 def _chosen_rows(c: gpd.GeoDataFrame, chosen: Any) -> gpd.GeoDataFrame | None:

@@ -171,8 +171,11 @@ def site_makes(city: Any) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``site_id, portfolio_level, portfolio_makes_per_week`` (``family units; ...``, local units
-        per week averaged over the year), ``portfolio_utilisation`` (peak over the seasons, 0-1)
-        and ``portfolio_offshore_share`` (the city's share of units made offshore, 0-1).
+        per week averaged over the year), ``portfolio_utilisation`` (peak over the seasons, 0-1),
+        ``portfolio_offshore_share`` (the city's share of units made offshore, 0-1),
+        ``portfolio_main_family`` (the family it makes most units/week of; ties: first by name;
+        ``""`` when it makes nothing locally) and ``portfolio_local_families`` (how many families
+        it makes, 0 for a cross-dock-only site): the plan map colours the site by them.
     """
     made = design_summary(city)
     table = city.design.portfolio.hybrid.portfolio
@@ -183,6 +186,8 @@ def site_makes(city: Any) -> pd.DataFrame:
     for site, part in made.groupby("site_id", sort=True):
         fams = part[part["family"] != ""]
         text = "; ".join(f"{f} {units_text(u)}" for f, u in zip(fams["family"], fams["units_per_week"]))
+        by_units = fams.sort_values(["units_per_week", "family"], ascending=[False, True], kind="stable")
+        main = str(by_units["family"].iloc[0]) if len(by_units) else ""
         rows.append(
             (
                 str(site),
@@ -190,6 +195,8 @@ def site_makes(city: Any) -> pd.DataFrame:
                 text or "none (cross-dock only)",
                 float(part["utilisation"].iloc[0]),
                 share,
+                main,
+                int(fams["family"].nunique()),
             )
         )
     cols = [
@@ -198,5 +205,7 @@ def site_makes(city: Any) -> pd.DataFrame:
         "portfolio_makes_per_week",
         "portfolio_utilisation",
         "portfolio_offshore_share",
+        "portfolio_main_family",
+        "portfolio_local_families",
     ]
     return pd.DataFrame(rows, columns=cols)

@@ -88,3 +88,23 @@ def test_a_city_without_families_falls_back_to_the_time_objective(tmp_path: Path
     # the time objective's summary: a mean delivery time (None under the portfolio objective), no design files
     assert "design-milp" not in city["method"] and city["mean_delivery_time_s"] > 0
     assert not (tmp_path / "out" / "portfolio.csv").exists()
+
+
+def test_the_plan_map_colours_each_chosen_site_by_a_family_it_makes(run) -> None:
+    import html
+
+    from siting.maps.palettes import OKABE_ITO
+
+    out = run["out"]
+    portfolio = pd.read_csv(out / "portfolio.csv", dtype={"site": str})
+    chosen = pd.read_csv(out / "kotka" / "chosen.csv", dtype={"site_id": str})
+    local = portfolio[portfolio["source"] == "local"]
+    assert local["season"].nunique() == 1  # one season: the most units per week need no season weights
+    for site, main, n in zip(chosen["site_id"], chosen["portfolio_main_family"], chosen["portfolio_local_families"]):
+        units = local[local["site"] == site].groupby("family")["units_per_week"].sum()
+        assert main == units.idxmax() and n == len(units)
+    families = sorted(set(chosen["portfolio_main_family"]))
+    page = (Path(run["dir"]) / "maps" / "kotka.html").read_text(encoding="utf-8")
+    page = page.replace("\\u003c", "<").replace('\\"', '"')  # the legend's HTML sits in a JS string
+    for k, family in enumerate(families):  # one legend row per family, in its Okabe-Ito colour
+        assert f'<i style="background:{OKABE_ITO[k]}"></i>★ makes most: {html.escape(family)}' in page

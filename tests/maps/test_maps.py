@@ -332,3 +332,28 @@ def test_map_from_outputs_reads_the_city_folder(tmp_path, helsinki_inputs):
     assert map_from_outputs(tmp_path).siting_layers["chosen"] == 2  # a one-city run: its only folder
     with pytest.raises(InputError, match="holds no layers of city 'kotka'"):
         map_from_outputs(tmp_path, city="kotka")
+
+
+def test_map_from_outputs_colours_chosen_sites_by_what_chosen_csv_says_they_make(tmp_path, helsinki_inputs):
+    from siting.maps.palettes import OKABE_ITO
+
+    inp = helsinki_inputs()
+    inp["stores"].to_file(tmp_path / "layers.gpkg", layer="stores")
+    inp["candidates"].to_file(tmp_path / "layers.gpkg", layer="candidates")
+    ids = inp["candidates"]["site_id"].astype(str).tolist()[:3]
+    pd.DataFrame(
+        {  # as `siting plan --objective portfolio` writes it
+            "site_id": ids,
+            "portfolio_makes_per_week": ["tee 40; cap 3.5", "cap 12", "none (cross-dock only)"],
+            "portfolio_main_family": ["tee", "cap", ""],
+            "portfolio_local_families": [2, 1, 0],
+        }
+    ).to_csv(tmp_path / "chosen.csv", index=False)
+    m = map_from_outputs(tmp_path)
+    shown = {}
+    for f in _layer_data(m, "chosen")["features"]:
+        p = f["properties"]
+        site = html.unescape(re.search(r"<td>site_id</td><td>([^<]*)</td>", p["p"]).group(1))
+        shown[site] = (p["f"], p["l"])
+        assert "makes (units/week)" in p["p"]
+    assert shown == {ids[0]: (OKABE_ITO[1], "★⁺¹"), ids[1]: (OKABE_ITO[0], "★"), ids[2]: ("#ffffff", "☆")}
