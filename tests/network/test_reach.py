@@ -86,3 +86,32 @@ def test_isochrones_from_the_reached_edges_equal_those_from_every_edge(helsinki_
     assert (fast["reachable_nodes"] > 0).all()
     for a, b in zip(fast.geometry, slow.geometry):
         assert a.equals_exact(b, tolerance=0.0)
+
+
+def test_heads_of_edges_cut_part_way_are_the_substrings_vertex_for_vertex(helsinki_drive):
+    """The vectorised cut of edges left part-way draws what shapely.ops.substring drew before it (the reference)."""
+    G = helsinki_drive
+    lines = np.array([d["geometry"] for _, _, d in G.edges(data=True) if d.get("geometry") is not None], dtype=object)
+    frac = np.random.default_rng(3).uniform(0.001, 0.999, len(lines))
+    assert len(lines) > 100 and shapely.get_num_coordinates(lines).max() > 5
+    heads = reach._heads(lines, frac)
+    for head, line, f in zip(heads, lines, frac):
+        assert head.equals_exact(substring(line, 0.0, f, normalized=True), tolerance=0.0)
+
+
+def test_malta_isochrone_is_the_region_networkx_reaches(malta_graph):
+    """Malta, 10 min from its best-connected junction: same reached nodes, same region as an independent drawing.
+
+    The reference is networkx Dijkstra's reached stretches, each buffered and unioned; the
+    polygons must agree to a symmetric difference under 1e-3 of the area (the vertices may differ).
+    """
+    G = malta_graph
+    node = max(G.nodes, key=lambda n: (G.degree(n), n))
+    budget_s = 600.0
+    iso = isochrones(G, [node], budget_s, buffer_m=BUFFER_M).iloc[0]
+    t = nx.single_source_dijkstra_path_length(G, node, cutoff=budget_s, weight="travel_time")
+    assert iso["reachable_nodes"] == sum(1 for s in t.values() if s <= budget_s) > 1000
+    start = shapely.Point(G.nodes[node]["x"], G.nodes[node]["y"])
+    pieces = np.array([*_reached_stretches(G, node, budget_s), start], dtype=object)
+    ref = shapely.union_all(shapely.buffer(pieces, BUFFER_M))
+    assert shapely.symmetric_difference(iso.geometry, ref).area / ref.area < 1e-3
