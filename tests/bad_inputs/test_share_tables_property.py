@@ -45,6 +45,7 @@ _RULES: dict[str, tuple[str, bool, Callable[[float], bool]]] = {
     "share.coalition_max_nodes": ("share", True, lambda v: v >= 1),
     "share.scenarios": ("share", True, lambda v: v >= 0),
     "share.scenario_seed": ("share", True, lambda v: v >= 0),
+    "share.sla_mix_rounds": ("share", True, lambda v: 0 <= v <= 20),
     "share.scenario_cv": ("share", False, lambda v: v >= 0),
     "share.season_correlation": ("share", False, lambda v: -1 <= v <= 1),
     "share.group_time_tolerance_s": ("share", False, lambda v: v >= 0),

@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from share.test_slacaps import brute_force, one_site, random_instance, scalar_quantile
 from siting.errors import InfeasibleError, InputError
 from siting.share.design import design_network
 from siting.share.designsim import simulate_design
@@ -14,7 +15,6 @@ from siting.share.mixcaps import MIX_ROUNDS, caps_excess, design_with_mix_caps
 from siting.share.orders import BrandOrders, LineRules, simulate_orders
 from siting.share.problem import ShareProblem
 from siting.share.slacaps import brand_hours, design_caps
-from tests.share.test_slacaps import brute_force, one_site, random_instance, scalar_quantile
 
 
 def test_priority_cap_of_a_mix_is_tight_in_the_scalar_model_at_that_mix() -> None:
