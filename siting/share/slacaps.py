@@ -293,11 +293,15 @@ def _max_wait(fixed, cycle, percentile, sla_days, rm, day_per_h, shape) -> np.nd
     def q_at(w: np.ndarray) -> np.ndarray:
         return quantile_days(percentile, mean_wait=w * day_per_h, p_wait=rm, cycle=cycle, fixed=fixed)
 
-    lo = np.zeros(shape)
-    hi = np.full(shape, 70.0 / day_per_h)  # ten weeks of clock hours
+    return _largest_within(q_at, np.zeros(shape), np.full(shape, 70.0 / day_per_h), sla_days, steps=40)
+
+
+def _largest_within(q_at, lo: np.ndarray, hi: np.ndarray, sla_days, *, steps: int) -> np.ndarray:
+    """Vectorised bisection for the largest x in ``[lo, hi]`` with ``q_at(x) <= sla_days`` (``q_at`` rising):
+    -1 where it fails at ``lo``, ``inf`` where it holds at ``hi``."""
     dead = q_at(lo) > sla_days
     full = q_at(hi) <= sla_days
-    for _ in range(40):
+    for _ in range(steps):
         mid = 0.5 * (lo + hi)
         good = q_at(mid) <= sla_days
         lo, hi = np.where(good, mid, lo), np.where(good, hi, mid)
@@ -325,13 +329,7 @@ def _edge(grid, a_hi, a_lo, rm, fixed, cycle, percentile, sla_days, day_per_h) -
     shape = np.broadcast(grid, a_hi, rm, fixed, cycle).shape
     lo = np.broadcast_to(grid, shape).copy()
     hi = np.broadcast_to(rm, shape).copy()
-    dead = q_at(lo) > sla_days
-    full = q_at(hi) <= sla_days
-    for _ in range(30):
-        mid = 0.5 * (lo + hi)
-        good = q_at(mid) <= sla_days
-        lo, hi = np.where(good, mid, lo), np.where(good, hi, mid)
-    return np.where(dead, -1.0, np.where(full, np.inf, lo))
+    return _largest_within(q_at, lo, hi, sla_days, steps=30)
 
 
 def _chords(grid: np.ndarray, edge: np.ndarray, rm: np.ndarray):
