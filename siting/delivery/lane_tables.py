@@ -62,6 +62,9 @@ class LaneParams:
     time_limit_s, solution_limit : float, int
         OR-Tools search per site (see :func:`siting.delivery.tours.solve_tours`): the time budget
         (default 60 s) and the guided-local-search solutions after the local optimum (default 50).
+    descent_solution_limit : int, optional
+        Stop OR-Tools' greedy descent after this many solutions, before the local optimum: a quicker,
+        looser, still deterministic plan (None, the default: descend to the local optimum).
     ferry_fare_per_vehicle : float, optional
         Fare per vehicle per crossing of every ferry, overriding the OSM ``charge`` tags and the
         packaged table (:func:`siting.network.ferry_fares.fare_edges`).
@@ -77,6 +80,7 @@ class LaneParams:
     time_limit_s: float = 60.0
     solution_limit: int = 50
     ferry_fare_per_vehicle: float | None = None
+    descent_solution_limit: int | None = None
 
     def __post_init__(self) -> None:
         fare = self.ferry_fare_per_vehicle
@@ -91,6 +95,12 @@ class LaneParams:
                     f"got {fare!r}."
                 )
             object.__setattr__(self, "ferry_fare_per_vehicle", float(fare))
+        cap = self.descent_solution_limit
+        if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
+            raise InputError(
+                f"lane_params.descent_solution_limit must be a whole number >= 1 (solutions of the tours' "
+                f"greedy descent) or left out to descend to the local optimum, got {cap!r}."
+            )
 
 
 def _vehicle(params: LaneParams, vehicles: Mapping[str, Vehicle] | None) -> Vehicle:
@@ -340,6 +350,7 @@ def tour_lane_table(
         service_s=params.service_s,
         time_limit_s=params.time_limit_s,
         solution_limit=params.solution_limit,
+        descent_solution_limit=params.descent_solution_limit,
     )
     drops = params.drops_per_week
     F = np.zeros_like(L) if fare is None else np.asarray(fare, dtype=float)

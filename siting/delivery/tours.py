@@ -85,6 +85,7 @@ def solve_tours(
     service_s: float = 600.0,
     time_limit_s: float = 60.0,
     solution_limit: int = 50,
+    descent_solution_limit: int | None = None,
 ) -> TourPlan:
     """Plan tours that visit every store once, minimising driven length.
 
@@ -114,6 +115,10 @@ def solve_tours(
         warning says so (``TourPlan.budget_hit``).
     solution_limit : int
         Solutions guided local search visits after the local optimum (0: stop there).
+    descent_solution_limit : int, optional
+        Stop greedy descent after this many solutions, before the local optimum (deterministic,
+        unlike a short ``time_limit_s``: a quicker, looser plan; no guided local search follows).
+        None (default): descend to the local optimum.
 
     Returns
     -------
@@ -147,7 +152,9 @@ def solve_tours(
     if len(routable) == 1:
         routes.append((routable[0],))
     elif routable:
-        solved, status, search = _route(D, T, q, routable, shift_s, service_s, time_limit_s, solution_limit)
+        solved, status, search = _route(
+            D, T, q, routable, shift_s, service_s, time_limit_s, solution_limit, descent_solution_limit
+        )
         routes.extend(solved)
     # guarantee: never longer than out-and-back (fastest-path lengths need not obey the triangle inequality)
     oab = out_and_back_m(D)
@@ -179,6 +186,7 @@ def _route(
     service_s: float,
     time_limit_s: float,
     solution_limit: int,
+    descent_solution_limit: int | None = None,
 ) -> tuple[list[tuple[int, ...]], str, dict[str, Any]]:
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
@@ -209,6 +217,8 @@ def _route(
     params.time_limit.FromMilliseconds(max(int(time_limit_s * 1000), 1))
     # LNS completion searches stop on their own, not at OR-Tools' 100 ms default: reproducible under load
     params.lns_time_limit.FromMilliseconds(max(int(time_limit_s * 1000), 1))
+    if descent_solution_limit is not None:
+        params.solution_limit = int(descent_solution_limit)
     sol = routing.SolveWithParameters(params)
     status = _status_name(routing.status(), enums)
     local_optimum = status in ("SUCCESS", "OPTIMAL")

@@ -2548,6 +2548,13 @@ TOUR_FARE_API_CASES: list[ApiCase] = [
     ApiCase("fare-nan", _lane_params(ferry_fare_per_vehicle=float("nan")), "InputError", ("ferry_fare_per_vehicle",)),
     ApiCase("fare-inf", _lane_params(ferry_fare_per_vehicle=float("inf")), "InputError", ("ferry_fare_per_vehicle",)),
     ApiCase("fare-text", _lane_params(ferry_fare_per_vehicle="ten"), "InputError", ("ferry_fare_per_vehicle", "'ten'")),
+    ApiCase("descent-cap-zero", _lane_params(descent_solution_limit=0), "InputError", ("descent_solution_limit", "1")),
+    ApiCase(
+        "descent-cap-negative", _lane_params(descent_solution_limit=-5), "InputError", ("descent_solution_limit", "-5")
+    ),
+    ApiCase("descent-cap-float", _lane_params(descent_solution_limit=2.5), "InputError", ("descent_solution_limit",)),
+    ApiCase("descent-cap-nan", _lane_params(descent_solution_limit=float("nan")), "InputError", ("nan",)),
+    ApiCase("descent-cap-bool", _lane_params(descent_solution_limit=True), "InputError", ("descent_solution_limit",)),
     ApiCase(
         "tour-sample-negative", _options_group("lanes", tour_sample_sites=-1), "InputError", ("tour_sample_sites",)
     ),
@@ -2571,6 +2578,18 @@ CLI_CASES += [
         ],
         2,
         ("ferry_fare_per_vehicle",),
+    ),
+    CliCase(
+        "scenario-descent-cap-zero",
+        lambda t, k: [
+            "rank",
+            _scenario(t, k, "[rank.lane_params]\ndescent_solution_limit = 0\n"),
+            "--out",
+            "out",
+            "--no-map",
+        ],
+        2,
+        ("descent_solution_limit",),
     ),
     CliCase(
         "scenario-tour-sample-negative",

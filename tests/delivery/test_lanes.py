@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -271,3 +273,30 @@ def test_time_limit_stopping_the_search_is_reported(caplog):
     with caplog.at_level(logging.WARNING, logger="siting"):
         solve_tours(d[:6, :6], t[:6, :6], load[:5], time_limit_s=30, solution_limit=5)
     assert "time limit" not in caplog.text
+
+
+def test_a_descent_solution_limit_stops_before_the_local_optimum_the_same_way_every_run() -> None:
+    d, t = _euclid(60, seed=11)
+    load = np.random.default_rng(12).uniform(0.02, 0.2, 60)
+    kw = dict(shift_s=4 * 3600, service_s=300, time_limit_s=60, solution_limit=0)
+    full = solve_tours(d, t, load, **kw)
+    assert full.local_optimum and not full.budget_hit
+    capped = solve_tours(d, t, load, descent_solution_limit=5, **kw)
+    assert not capped.local_optimum and capped.solver_status == "PARTIAL_SUCCESS_LOCAL_OPTIMUM_NOT_REACHED"
+    assert not capped.budget_hit and capped.gls_gain == 0.0
+    assert capped.descent_length_m > full.descent_length_m  # looser than the local optimum
+    assert sorted(i for r in capped.routes for i in r) == list(range(60))
+    assert all(x <= 1 + 1e-9 for x in capped.load) and all(x <= 4 * 3600 + 60 for x in capped.time_s)
+    again = solve_tours(d, t, load, descent_solution_limit=5, **kw)
+    assert (again.routes, again.length_m) == (capped.routes, capped.length_m)  # deterministic, not timed
+    more = solve_tours(d, t, load, descent_solution_limit=50, **kw)
+    assert capped.descent_length_m >= more.descent_length_m >= full.descent_length_m
+    # the lane parameter reaches the solver (a tour run's `[rank.lane_params]`)
+    ids = [f"s{i}" for i in range(60)]
+    params = LaneParams(shift_s=4 * 3600, service_s=300, solution_limit=0, descent_solution_limit=5)
+    _, plan = tour_lane_table("A", ids, d, t, np.full(60, 20.0), params=params)
+    assert not plan.local_optimum and plan.solver_status == "PARTIAL_SUCCESS_LOCAL_OPTIMUM_NOT_REACHED"
+    _, plan = tour_lane_table(
+        "A", ids, d, t, np.full(60, 20.0), params=dataclasses.replace(params, descent_solution_limit=None)
+    )
+    assert plan.local_optimum
