@@ -77,6 +77,10 @@ demo = "helsinki"
 [rank]
 lanes_for_top = 2
 lane_pattern = "tour"
+tour_sample_sites = 2
+[rank.lane_params]
+descent_solution_limit = 100
+solution_limit = 0
 """
 
 
