@@ -14,6 +14,7 @@ from map_cases import synthetic_city
 from shapely.ops import substring
 from test_browser import CHROMIUM, TILE, Page, browser  # noqa: F401  (browser: a fixture)
 
+from siting.delivery.lanes import LaneParams
 from siting.maps.basemap import access_legs, base_features
 from siting.maps.draw import make_map, save_map
 from siting.maps.legend import fmt
@@ -45,7 +46,10 @@ def tour_map(tmp_path_factory, helsinki_inputs, helsinki_drive):
     inp = helsinki_inputs()
     stores, cands = _snapped(G, inp["stores"]), _snapped(G, inp["candidates"])
     top = cands.sort_values("rank").head(2)
-    lanes, tours = site_lanes_and_tours(G, top, stores, RankOptions(lanes=LaneOptions(lane_pattern="tour")), "helsinki")
+    # the tours after 100 solutions of greedy descent (deterministic; the drawing does not depend on convergence)
+    quick = LaneParams(descent_solution_limit=100, solution_limit=0)
+    options = RankOptions(lanes=LaneOptions(lane_pattern="tour", lane_params=quick))
+    lanes, tours = site_lanes_and_tours(G, top, stores, options, "helsinki")
     assert tours is not None and len(tours) >= 4
     legs = [access_legs(G, stores, "store_id"), access_legs(G, cands, "site_id")]
     access = gpd.GeoDataFrame(pd.concat(legs, ignore_index=True), geometry="geometry", crs=G.graph["crs"])
