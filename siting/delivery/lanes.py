@@ -32,6 +32,7 @@ __all__ = [
     "tour_lane_table",
     "direct_lanes",
     "tour_lanes",
+    "tour_lanes_each_site",
     "build_lanes",
     "tour_lines",
 ]
@@ -243,17 +244,81 @@ def tour_lanes(
 
     sites, stores, site_ids, assign = _prepare(G, sites, stores, allocation)
     a, b = _ends(sites, stores)
+    edges = _fare_edges(G, params)
+
+    def travel(k: int, members: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        ends = _stack(_rows(a, [k]), _rows(b, members))
+        time_s, length_m = od_time_length(G, ends, ends)
+        sfd = od_matrix(G, _rows(ends, [0]), _rows(ends, np.arange(1, len(members) + 1)), weight="length")[0]
+        return time_s, length_m, sfd, (path_fares(G, ends, ends, time_s, edges) if edges else None)
+
+    return _tour_lanes_of(G, sites, stores, site_ids, assign, travel, params, vehicles)
+
+
+def tour_lanes_each_site(
+    G: nx.MultiDiGraph,
+    sites: gpd.GeoDataFrame,
+    stores: gpd.GeoDataFrame,
+    *,
+    params: LaneParams = LaneParams(),
+    vehicles: Mapping[str, Vehicle] | None = None,
+) -> list[tuple[gpd.GeoDataFrame, dict[str, TourPlan]]]:
+    """:func:`tour_lanes` of each site serving every store, the travel among the stores computed once.
+
+    Equal, site by site, to ``tour_lanes(G, sites.iloc[[k]], stores, every store -> site k)``: one
+    OD over the sites and the stores (sources: sites + stores) instead of one per site (sites x (1 + stores)).
+
+    Returns
+    -------
+    list of (GeoDataFrame, dict)
+        Per site, in layer order: its lanes and its tours, as :func:`tour_lanes` returns them.
+    """
+    from siting.network.ferry_fares import path_fares
+    from siting.network.od import od_matrix, od_time_length
+
+    sites, stores, site_ids, _ = _prepare(G, sites, stores, [None] * len(stores))
+    a, b = _ends(sites, stores)
+    ends = _stack(a, b)
+    n = len(site_ids)
+    time_all, length_all = od_time_length(G, ends, ends)
+    edges = _fare_edges(G, params)
+    fare_all = path_fares(G, ends, ends, time_all, edges) if edges else None
+    sfd_all = od_matrix(G, a, b, weight="length")  # shortest road distance site -> store (the allocation key)
+    out = []
+    for k in range(n):
+        rows = np.r_[k, n + np.arange(len(stores))]
+        sub = np.ix_(rows, rows)
+
+        def travel(_k: int, members: np.ndarray, sub: Any = sub, k: int = k) -> tuple[Any, Any, Any, Any]:
+            fare = fare_all[sub] if fare_all is not None else None
+            return time_all[sub], length_all[sub], sfd_all[k], fare
+
+        out.append(
+            _tour_lanes_of(
+                G, sites.iloc[[k]], stores, [site_ids[k]], np.zeros(len(stores), np.int64), travel, params, vehicles
+            )
+        )
+    return out
+
+
+def _tour_lanes_of(
+    G: nx.MultiDiGraph,
+    sites: gpd.GeoDataFrame,
+    stores: gpd.GeoDataFrame,
+    site_ids: list[str],
+    assign: np.ndarray,
+    travel: Any,
+    params: LaneParams,
+    vehicles: Mapping[str, Vehicle] | None,
+) -> tuple[gpd.GeoDataFrame, dict[str, TourPlan]]:
+    """The body of :func:`tour_lanes`: ``travel(k, members)`` gives (time_s, length_m, sfd_m, fare) of a site."""
     frames, plans, pairs = [], {}, []
     for k, sid in enumerate(site_ids):
         members = np.flatnonzero(assign == k)
         if members.size == 0:
             continue
         nodes = np.r_[sites["node"].iloc[k], stores["node"].to_numpy()[members]]
-        ends = _stack(_rows(a, [k]), _rows(b, members))
-        time_s, length_m = od_time_length(G, ends, ends)
-        sfd = od_matrix(G, _rows(ends, [0]), _rows(ends, np.arange(1, len(nodes))), weight="length")[0]
-        edges = _fare_edges(G, params)
-        fare = path_fares(G, ends, ends, time_s, edges) if edges else None
+        time_s, length_m, sfd, fare = travel(k, members)
         df, plan = tour_lane_table(
             sid,
             stores["store_id"].astype(str).to_numpy()[members],

@@ -9,7 +9,15 @@ import geopandas as gpd
 import networkx as nx
 import pandas as pd
 
-from siting.delivery.lanes import LANE_COLUMNS, DirectOD, build_lanes, direct_lanes, tour_lanes, tour_lines
+from siting.delivery.lanes import (
+    LANE_COLUMNS,
+    DirectOD,
+    build_lanes,
+    direct_lanes,
+    tour_lanes,
+    tour_lanes_each_site,
+    tour_lines,
+)
 from siting.delivery.totals import TOTAL_COLUMNS, lane_totals
 from siting.pipeline.options import RankOptions
 
@@ -131,10 +139,28 @@ def site_lanes_and_tours(
                 vehicles=options.lanes.vehicles,
             )
             return lanes, None
-        lanes, plans = tour_lanes(
-            G, site_rows, stores, alloc, params=options.lanes.lane_params, vehicles=options.lanes.vehicles
-        )
+        if sid is not None and sid in solved:
+            lanes, plans = solved[sid]
+        else:
+            lanes, plans = tour_lanes(
+                G, site_rows, stores, alloc, params=options.lanes.lane_params, vehicles=options.lanes.vehicles
+            )
         return lanes, _priced_tours(tour_lines(G, site_rows, stores, alloc, plans), lanes, options)
+
+    # each site serving every store: the travel among the stores is computed once for all the sites solved here
+    solved: dict[str, tuple[gpd.GeoDataFrame, Any]] = {}
+    if tours_wanted and allocation is None:
+        ids = sites["site_id"].astype(str)
+        todo = [i for i, sid in enumerate(ids) if cached_lanes is None or sid not in cached_lanes]
+        if len(todo) > 1:
+            each = tour_lanes_each_site(
+                G,
+                sites.iloc[todo],
+                stores,
+                params=options.lanes.lane_params,
+                vehicles=options.lanes.vehicles,
+            )
+            solved = {ids.iloc[i]: pair for i, pair in zip(todo, each)}
 
     frames, tour_frames = [], []
     if allocation is not None:

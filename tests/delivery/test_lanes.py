@@ -300,3 +300,34 @@ def test_a_descent_solution_limit_stops_before_the_local_optimum_the_same_way_ev
         "A", ids, d, t, np.full(60, 20.0), params=dataclasses.replace(params, descent_solution_limit=None)
     )
     assert plan.local_optimum
+
+
+def test_tour_lanes_each_site_equal_tour_lanes_site_by_site(helsinki_drive) -> None:
+    """One OD over sites + stores, sliced per site, gives each site's lanes and tours exactly (edge-snapped ends)."""
+    from siting.delivery.lanes import tour_lanes, tour_lanes_each_site
+    from siting.inputs.demo import demo_city
+    from siting.network.snapping import SNAP_COLUMNS, snap_to_edges
+
+    G = helsinki_drive
+
+    def snapped(layer):
+        snaps = snap_to_edges(G, layer, warn=False)
+        out = layer.loc[snaps.index].to_crs(G.graph["crs"])
+        for col in SNAP_COLUMNS:
+            out[col] = snaps[col].to_numpy()
+        return out
+
+    city = demo_city("helsinki")
+    stores, cands = snapped(city.stores.iloc[::4]), snapped(city.candidates)
+    sites = cands.iloc[[0, len(cands) // 2, len(cands) - 1]]
+    params = LaneParams(descent_solution_limit=40, solution_limit=0)
+    each = tour_lanes_each_site(G, sites, stores, params=params)
+    assert len(each) == 3
+    for k, (lanes, plans) in enumerate(each):
+        sid = str(sites["site_id"].iloc[k])
+        alone, alone_plans = tour_lanes(G, sites.iloc[[k]], stores, {s: sid for s in stores["store_id"]}, params=params)
+        assert list(plans) == [sid] and len(lanes) == len(stores)
+        pd.testing.assert_frame_equal(pd.DataFrame(lanes), pd.DataFrame(alone))
+        assert lanes.geometry.geom_equals_exact(alone.geometry, 0.0).all()
+        got, want = plans[sid], alone_plans[sid]
+        assert (got.routes, got.length_m, got.time_s, got.load) == (want.routes, want.length_m, want.time_s, want.load)

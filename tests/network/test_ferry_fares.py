@@ -5,13 +5,14 @@ from __future__ import annotations
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 from pyproj import Transformer
 from shapely.geometry import Point
 
 from siting.delivery.approx import approx_tour_totals
 from siting.delivery.emissions import VEHICLES
-from siting.delivery.lanes import LaneParams, direct_lanes, tour_lanes
+from siting.delivery.lanes import LaneParams, direct_lanes, tour_lanes, tour_lanes_each_site
 from siting.errors import InputError
 from siting.network.ferry_fares import fare_edges, parse_charge, path_fares
 from siting.network.od import od_time_length
@@ -107,6 +108,13 @@ def test_tours_pay_the_fare_once_per_tour_and_the_approximation_agrees() -> None
     lanes, plans = tour_lanes(G, sites, stores, {"malta": "S", "gozo": "S"})
     assert len(plans["S"].routes) == 1  # one tour S -> Cirkewwa -> Gozo -> back
     assert lanes["ferry_fare_per_week"].sum() == pytest.approx(2 * 15.70)
+    # the same with the travel of two sites computed together (site_lanes_and_tours of the top sites)
+    two = _layer(["S", "T"], [1, 2], G)
+    each = tour_lanes_each_site(G, two, stores)
+    pd.testing.assert_frame_equal(pd.DataFrame(each[0][0]), pd.DataFrame(lanes))
+    alone = tour_lanes(G, two.iloc[[1]], stores, {"malta": "T", "gozo": "T"})[0]
+    pd.testing.assert_frame_equal(pd.DataFrame(each[1][0]), pd.DataFrame(alone))
+    assert each[1][0]["ferry_fare_per_week"].sum() == pytest.approx(2 * 15.70)
     T, L = od_time_length(G, np.array([1]), np.array([2, 4]))
     Tb, Lb = od_time_length(G, np.array([2, 4]), np.array([1]))
     SS, _ = od_time_length(G, np.array([2, 4]), np.array([2, 4]))
