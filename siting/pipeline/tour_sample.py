@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from siting.delivery.calibrate import TourCalibration, calibrated_lane_sums, fit_tour_calibration
-from siting.delivery.lanes import tour_lanes
+from siting.delivery.lanes import tour_lanes_each_site
 from siting.delivery.tours import TourPlan
 from siting.pipeline.options import RankOptions
 from siting.ranking.criteria import LANE_SUMS
@@ -127,7 +127,6 @@ def sample_tours(
     ids = raw["site_id"].astype(str).tolist()
     row_of = {s: i for i, s in enumerate(ids)}
     n_first = max(int(options.lanes.tour_sample_sites), int(options.lanes.lanes_for_top))
-    all_stores = {s: None for s in stores["store_id"].astype(str)}
     lanes: dict[str, gpd.GeoDataFrame] = {}
     plans: dict[str, TourPlan] = {}
     sums: dict[str, dict[str, float]] = {}
@@ -143,16 +142,15 @@ def sample_tours(
         if not new:
             break
         rounds += 1
-        for sid in new:
-            k = row_of[sid]
-            site_lanes, site_plans = tour_lanes(
-                G,
-                candidates.iloc[[k]],
-                stores,
-                dict.fromkeys(all_stores, sid),
-                params=options.lanes.lane_params,
-                vehicles=options.lanes.vehicles,
-            )
+        # each new site serving every store; the travel among the stores computed once for all of them
+        each = tour_lanes_each_site(
+            G,
+            candidates.iloc[[row_of[s] for s in new]],
+            stores,
+            params=options.lanes.lane_params,
+            vehicles=options.lanes.vehicles,
+        )
+        for sid, (site_lanes, site_plans) in zip(new, each):
             lanes[sid], plans[sid] = site_lanes, site_plans[sid]
             sums[sid] = _site_sums(site_lanes)
             p = plans[sid]
