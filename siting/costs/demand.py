@@ -21,6 +21,7 @@ __all__ = [
     "discrete_mean",
     "discrete_pmf",
     "expected_sales",
+    "negative_level_mean",
 ]
 
 #: Demand distributions :func:`newsvendor` knows.
@@ -58,8 +59,8 @@ class NewsvendorResult:
     """Outcome of one replenishment cycle (all quantities in units).
 
     ``expected_sales + expected_leftover == order_qty`` and
-    ``expected_sales + expected_lost_sales == mean`` (a discrete mixture with ``level_var`` > 0: its
-    :func:`discrete_mean`, the level cut at 0; ``mean`` is the forecast the policy scales with).
+    ``expected_sales + expected_lost_sales == mean`` (a discrete mixture with ``level_var`` > 0 included: its
+    sales are net of the returns a negative level brings, :func:`discrete_pmf`).
     """
 
     order_qty: float
@@ -125,12 +126,21 @@ def _discrete_table(
 _LEVEL_NODES, _LEVEL_WEIGHTS = np.polynomial.legendre.leggauss(64)
 
 
-def discrete_mean(mean: float, std: float, distribution: str, level_var: float = 0.0) -> float:
-    """Mean of :func:`discrete_pmf`: ``mean E[l^+]``, ``l ~ N(1, level_var)`` (``mean`` when ``level_var`` is 0)."""
-    if level_var <= 0:
-        return mean
+def negative_level_mean(level_var: float) -> float:
+    """``E[max(-l, 0)]`` for a demand level ``l ~ N(1, level_var)``: ``sd phi(1 / sd) - Phi(-1 / sd)`` (0.083 at sd 1).
+
+    A count family's demand is ``mean l`` on average whatever the sign of ``l`` (:func:`discrete_pmf`): the demand
+    a negative level brings back is ``mean E[l^-]``, and the positive demand's mean ``mean (1 + E[l^-])``.
+    """
+    if not level_var > 0:
+        return 0.0
     sd = math.sqrt(level_var)
-    return mean * (float(ndtr(1.0 / sd)) + sd * math.exp(-0.5 / level_var) / math.sqrt(2.0 * math.pi))
+    return max(sd * math.exp(-0.5 / level_var) * _INV_SQRT_2PI - float(ndtr(-1.0 / sd)), 0.0)
+
+
+def discrete_mean(mean: float, std: float, distribution: str, level_var: float = 0.0) -> float:
+    """Mean of the demand :func:`discrete_pmf` describes: ``mean`` (the forecast's, whatever ``level_var``)."""
+    return mean
 
 
 @lru_cache(maxsize=8192)
@@ -138,10 +148,14 @@ def discrete_pmf(mean: float, std: float, distribution: str, kmax: int, level_va
     """``P(D = k)`` for ``k = 0 .. kmax`` (read-only; parameters as :func:`discrete_demand`).
 
     ``level_var`` > 0: the demand is a mixture over a normal demand level ``l ~ N(1, level_var)`` (a share of the
-    mean, cut at 0: a count cannot have a negative rate) of counts with mean ``mean l^+`` and the variance-to-mean
-    ratio left when the level's part ``mean^2 level_var`` is taken out of ``std^2`` (Poisson when it is not above
-    1): the model's demand, whose level error is normal and whose noise given the level is the family's
-    (a moment-matched negative binomial has a far heavier upper tail when the level error is large).
+    mean) of counts with mean ``mean |l|`` and the variance-to-mean ratio left when the level's part
+    ``mean^2 level_var`` is taken out of ``std^2`` (Poisson when it is not above 1), signed as ``l``: the model's
+    demand, whose level error is normal (the Kalman filter's) and whose noise given the level is the family's (a
+    moment-matched negative binomial has a far heavier upper tail when the level error is large). A negative level
+    brings units back (returns, as a normal family's negative demand does), so the demand's mean stays the
+    forecast's ``mean`` whatever the forecast's error (a level cut at 0 would add ``mean E[l^-]``,
+    :func:`negative_level_mean`, and make a wider forecast sell more). The table is over ``k >= 0`` with the mass
+    at or below 0 at ``k = 0``: ``P(D <= k)`` is exact for every ``k >= 0``, which is all the lost sales need.
     """
     k = np.arange(kmax + 1)
     if level_var > 0 and mean > 0:
@@ -162,7 +176,7 @@ def discrete_pmf(mean: float, std: float, distribution: str, kmax: int, level_va
         else:
             mixed = kk * np.log(mus[:, None]) - mus[:, None] - gammaln(kk + 1.0)
         pmf = weights @ np.exp(mixed)
-        pmf[0] += float(ndtr(-1.0 / sd))  # the levels cut at 0 sell nothing
+        pmf[0] += float(ndtr(-1.0 / sd))  # a negative level's demand is at most 0 (it brings units back)
         pmf.flags.writeable = False
         return pmf
     var = std * std
@@ -210,7 +224,8 @@ def expected_sales(stock: np.ndarray, mean: float, std: float, distribution: str
     -------
     ndarray
         Normal: ``mean - std L((y - mean) / std)``; discrete: ``sum_{k < y} P(D > k)`` (linear
-        between whole numbers, as :func:`newsvendor`).
+        between whole numbers, as :func:`newsvendor`) less the returns of a negative level,
+        ``mean E[l^-]`` (:func:`negative_level_mean`).
     """
     y = np.maximum(np.asarray(stock, dtype=float), 0.0)
     if distribution == "normal":
@@ -220,7 +235,7 @@ def expected_sales(stock: np.ndarray, mean: float, std: float, distribution: str
     _, sf = _discrete_table(mean, std, distribution, float(y.max(initial=0.0)) + 1.0, level_var)
     cum = np.concatenate([[0.0], np.cumsum(sf)])
     whole = np.floor(y).astype(int)
-    return cum[whole] + (y - whole) * sf[whole]
+    return cum[whole] + (y - whole) * sf[whole] - mean * negative_level_mean(level_var)
 
 
 def newsvendor(
@@ -307,7 +322,8 @@ def newsvendor(
         level_var = _check("level_var", level_var) if mean > 0 else 0.0
         cdf, sf = _discrete_table(mean, std, distribution, upto, level_var)
         qty = max(_discrete_optimum(cdf, critical_ratio), moq) if order_qty is None else _check("order_qty", order_qty)
-        lost = _discrete_lost(sf, discrete_mean(mean, std, distribution, level_var), qty)
+        # lost sales are the positive demand's: E[(D - Q)^+] = mean (1 + E[l^-]) - sum_{k < Q} P(D > k)
+        lost = _discrete_lost(sf, mean * (1.0 + negative_level_mean(level_var)), qty)
     sales = discrete_mean(mean, std, distribution, level_var) - lost if distribution != "normal" else mean - lost
     leftover = qty - sales
     profit = under * sales - over * leftover

@@ -6,12 +6,19 @@ import math
 
 import numpy as np
 import pytest
-from scipy import stats
+from scipy import integrate, stats
 
-from siting.costs.demand import _LEVEL_NODES, _LEVEL_WEIGHTS, discrete_pmf
+from siting.costs.demand import (
+    _LEVEL_NODES,
+    _LEVEL_WEIGHTS,
+    discrete_pmf,
+    expected_sales,
+    negative_level_mean,
+    newsvendor,
+)
 
 # (mean, std, distribution, kmax, level_var): negative binomial and Poisson noise given the level, small and
-# large windows, a level error that cuts at 0 (sd 0.5) and one that does not (sd 0.05)
+# large windows, a level error that reaches below 0 (sd 0.5) and one that does not (sd 0.05)
 CASES = [
     (12.0, 9.0, "negbin", 120, 0.25),
     (480.0, 160.0, "negbin", 1500, 0.04),
@@ -46,3 +53,24 @@ def test_mixture_pmf_matches_scipy(case):
     ref = _scipy_mixture(*case)
     assert np.allclose(got, ref, rtol=1e-9, atol=1e-13)
     assert abs(got.sum() - 1.0) < 1e-5  # kmax reaches far enough into the tail in every case
+
+
+@pytest.mark.parametrize("level_var", [0.01, 0.25, 1.0, 2.25])
+def test_a_negative_level_brings_units_back_and_keeps_the_mean(level_var):
+    """E[l^-] for l ~ N(1, v) against scipy's integral; the newsvendor's demand keeps the forecast's mean."""
+    sd = math.sqrt(level_var)
+    by_quad = integrate.quad(lambda x: -x * stats.norm.pdf(x, 1.0, sd), -np.inf, 0.0)[0]
+    assert negative_level_mean(level_var) == pytest.approx(by_quad, rel=1e-9, abs=1e-15)
+    if level_var == 1.0:
+        assert negative_level_mean(level_var) == pytest.approx(0.0833155, abs=1e-7)  # E[l^+] = 1.0833 at sd 1
+    mean, ratio = 40.0, 3.0
+    std = math.sqrt(mean * mean * level_var + ratio * mean)
+    for qty in (0.0, 20.0, 40.0, 200.0):
+        nv = newsvendor(mean, std, 50.0, 20.0, 5.0, order_qty=qty, distribution="negbin", level_var=level_var)
+        assert nv.expected_sales + nv.expected_lost_sales == pytest.approx(mean, rel=1e-12)
+        # lost sales are the positive demand's, by scipy's mixture on a long table
+        pmf = discrete_pmf(mean, std, "negbin", 20_000, level_var)
+        k = np.arange(len(pmf))
+        assert nv.expected_lost_sales == pytest.approx(float(pmf @ np.maximum(k - qty, 0.0)), rel=1e-6, abs=1e-9)
+    # a wider forecast adds no demand: a buy far above the demand sells the mean, whatever the level's variance
+    assert float(expected_sales(np.array([20_000.0]), mean, std, "negbin", level_var)[0]) == pytest.approx(mean)
