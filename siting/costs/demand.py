@@ -160,7 +160,7 @@ def discrete_pmf(mean: float, std: float, distribution: str, kmax: int, level_va
     k = np.arange(kmax + 1)
     if level_var > 0 and mean > 0:
         ratio = (std * std - mean * mean * level_var) / mean if distribution == "negbin" else 1.0
-        # Gauss-Legendre over the level's range above 0 (the cut at 0 is a kink a Hermite rule would smear)
+        # Gauss-Legendre over the level's range above 0 (the sign at 0 is a kink a Hermite rule would smear)
         sd = math.sqrt(level_var)
         lo, hi = max(0.0, 1.0 - 8.0 * sd), 1.0 + 8.0 * sd
         levels = lo + (hi - lo) * (_LEVEL_NODES + 1.0) / 2.0
