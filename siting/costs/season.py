@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy.special import ndtri
+from scipy.special import ndtr, ndtri
 
 from siting.costs.carry_in import (
     CarryInChain,
@@ -662,7 +662,8 @@ def unseen_returns(product: ProductFamily, source: str, cycles: tuple[Newsvendor
     mid = (np.arange(_RETURN_STEPS) + 0.5) / _RETURN_STEPS
     for j in range(1, k):
         t = (j + mid) * n
-        unconditional = np.array([negative_level_mean(p_c + drift * (x + lead)) for x in t.tolist()])
+        sd = np.sqrt(np.maximum(p_c + drift * (t + lead), 1e-300))  # E[l^-] of N(1, sd^2), as negative_level_mean
+        unconditional = np.maximum(sd * np.exp(-0.5 / (sd * sd)) / math.sqrt(2.0 * math.pi) - ndtr(-1.0 / sd), 0.0)
         extra = np.maximum(unconditional - negative_level_mean(cycles[j].level_var), 0.0) * mean * n / _RETURN_STEPS
         units += float(extra.sum())
         weeks += float((extra * (season - t)).sum())
