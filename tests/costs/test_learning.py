@@ -244,3 +244,21 @@ def test_learning_costs_are_monotone(tag, family, source):
             i = int(np.argmin(step))
             broken.append(f"{name} {grid[i]:.4g} -> {grid[i + 1]:.4g}: {cost[i]:.5f} -> {cost[i + 1]:.5f}")
     assert not broken, broken
+
+
+def test_the_simulated_demand_keeps_the_forecast_mean():
+    """simulate_family's negative-binomial demand has the forecast's mean at a forecast CV of 1.5 (a level cut at 0
+    made it 994 units a season instead of 939: seen failing), and its offshore cost rises with the forecast CV, as
+    the model's (issue 22)."""
+    p = {q.family: q for q in DEMO}["artist_collab"]
+    sims = {
+        cv: simulate_family(p, "offshore", seasons=SEASONS, seed=3, reorder_forecast="kalman", forecast_cv_preseason=cv)
+        for cv in (0.86, 1.5)
+    }
+    season_mean = p.demand_mean_units_per_week * p.season_weeks
+    for sim in sims.values():
+        demand = sim.lost_units_per_season / (1.0 - sim.fill_rate)  # sold (net of returns) + lost, per season
+        assert demand == pytest.approx(season_mean, rel=0.035)  # 4 standard errors
+    assert sims[1.5].cost_per_unit > sims[0.86].cost_per_unit + 10 * sims[1.5].cost_per_unit_se
+    model = [family_cost(p, "offshore", reorder_forecast="kalman", forecast_cv_preseason=cv) for cv in (0.86, 1.5)]
+    assert model[1].cost_per_unit > model[0].cost_per_unit
