@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy.special import ndtri
+from scipy.special import ndtr, ndtri
 
 from siting.costs.carry_in import (
     CarryInChain,
@@ -54,7 +54,7 @@ from siting.costs.carry_in import (
     last_cycles_normal,
     lead_time_split,
 )
-from siting.costs.demand import NewsvendorResult, newsvendor, normal_loss
+from siting.costs.demand import NewsvendorResult, negative_level_mean, newsvendor, normal_loss
 from siting.costs.forecast import level_drift_var_per_week, window_demand_std
 from siting.costs.learning import commit_var, info_var, learning_carry_in, read_test_drop
 from siting.costs.products import ProductFamily, cost_default
@@ -525,9 +525,8 @@ def _prior_reorders(
     for node, weight in zip(_E0_NODES.tolist(), _E0_WEIGHTS.tolist()):
         e0 = math.sqrt(p_c) * node
         noise = 1.0
-        if discrete:  # a count's rate is the level cut at 0; its noise scales with the rate
-            noise = _cut_mean(1.0 + e0, math.sqrt(walk))  # E[rate | e0] / mean
-            e0 = noise - 1.0
+        if discrete:  # a count's mean is the level's (signed, demand.discrete_pmf); its noise scales with |level|
+            noise = 2.0 * _cut_mean(1.0 + e0, math.sqrt(walk)) - (1.0 + e0)  # E[|level| | e0]
             _, gdd, gdr = learning_carry_in(
                 "prior", product.season_weeks, lead, n, k, mean, noise_std_per_week(product) ** 2 * noise, drift, p_c
             )
@@ -565,8 +564,8 @@ def _cut_mean(mu: float, sd: float) -> float:
 
 def _given_e0(cyc: NewsvendorResult, window_mean: float, p_c: float, e0: float) -> NewsvendorResult:
     """A re-order's window given the forecast's error ``e0``: its mean ``+ window_mean e0``, its variance less
-    ``window_mean^2 P_c``; a discrete window's level is then ``N(1 + e0, v)`` (``v`` the walk's) cut at 0, as
-    :func:`siting.costs.demand.discrete_pmf` and the simulation cut it."""
+    ``window_mean^2 P_c``; a discrete window's level is then ``N(1 + e0, v)`` (``v`` the walk's), its count signed
+    as :func:`siting.costs.demand.discrete_pmf` and the simulation have it (a mean below 0 is taken near 0)."""
     var = max(cyc.std * cyc.std - window_mean * window_mean * p_c, 0.0)
     mean = cyc.mean + window_mean * e0
     if cyc.distribution == "normal" or cyc.level_var <= 0 or cyc.mean <= 0:
@@ -633,6 +632,44 @@ def _seasons(
     return [_outcome(product, source, wpy, c, *o) for c, o in zip(policies, outcomes)]
 
 
+#: Midpoints of the weeks :func:`unseen_returns` integrates the level's negative part over (per re-order cycle).
+_RETURN_STEPS = 64
+
+
+def unseen_returns(product: ProductFamily, source: str, cycles: tuple[NewsvendorResult, ...]) -> tuple[float, float]:
+    """Units a count family's negative level brings back that its learning re-orders' windows do not see, per
+    season, and the stock-weeks they are held (``(units, units x weeks)``).
+
+    A count's demand is signed as its level (:func:`siting.costs.demand.discrete_pmf`). A re-order's window is
+    priced at the level the filter expects, with the filter's variance ``v_j``: it counts ``mean n E[N(1, v_j)^-]``
+    units brought back in its cycle. Over all seasons the level at week ``t`` is ``N(1, P_c + s^2 (t + L))`` (the
+    pre-season forecast's error and the walk since the opener's commitment): the seasons whose level falls below 0
+    bring back ``mean E[N(1, V_t)^-]`` a week, and the re-orders then order nothing (the filter reads the returns),
+    so the difference stays in stock to the season's end and is written off (the seasons whose level is high sell
+    as many units more than their windows expect: the sales net of returns stay). ``level`` re-orders (the level
+    known) and a normal family (its windows are exact at every level) have none.
+    """
+    k = len(cycles)
+    mode = product.reorder_forecast
+    if product.distribution == "normal" or mode == "level" or k < 2:
+        return 0.0, 0.0
+    mean, season = product.demand_mean_units_per_week, product.season_weeks
+    lead = getattr(product, f"lead_time_{source}_weeks")
+    drift = level_drift_var_per_week(product.forecast_cv_preseason, season)
+    p_c = commit_var(drift, cost_default("forecast_horizon_weeks"), lead)
+    n = season / k
+    units, weeks = 0.0, 0.0
+    mid = (np.arange(_RETURN_STEPS) + 0.5) / _RETURN_STEPS
+    for j in range(1, k):
+        t = (j + mid) * n
+        sd = np.sqrt(np.maximum(p_c + drift * (t + lead), 1e-300))  # E[l^-] of N(1, sd^2), as negative_level_mean
+        unconditional = np.maximum(sd * np.exp(-0.5 / (sd * sd)) / math.sqrt(2.0 * math.pi) - ndtr(-1.0 / sd), 0.0)
+        extra = np.maximum(unconditional - negative_level_mean(cycles[j].level_var), 0.0) * mean * n / _RETURN_STEPS
+        units += float(extra.sum())
+        weeks += float((extra * (season - t)).sum())
+    return units, weeks
+
+
 def _outcome(
     product: ProductFamily,
     source: str,
@@ -647,11 +684,13 @@ def _outcome(
     k = len(cycles)
     n = season / k
     cost = product.acquisition_cost(source)
+    returned, returned_weeks = unseen_returns(product, source, cycles)
+    # the seasons whose level is high buy as many more units as the low ones bring back: sales net of returns stay
     sold = sum(mean * n - lost for lost in lost_j)
     lost = sum(lost_j)
-    written_off = left_j[-1] + unsold_test_units(product, source)
-    made = sold + left_j[-1] + tested_units(product, source)  # a test drop's units are made too
-    on_hand = sum(left + (mean * n - lost) / 2.0 for left, lost in zip(left_j, lost_j)) / k
+    written_off = left_j[-1] + unsold_test_units(product, source) + returned
+    made = sold + returned + left_j[-1] + tested_units(product, source)  # gross sales; a test drop's units too
+    on_hand = sum(left + (mean * n - lost) / 2.0 for left, lost in zip(left_j, lost_j)) / k + returned_weeks / season
     seasons = wpy / season
     demand = mean * wpy
     transit_weeks, transit_value = product.in_transit(source)  # owned from the Incoterm's transfer

@@ -11,8 +11,9 @@ exact:
   ``s^2 d^3 / 3``, covariance ``s^2 d^2 / 2``).
 * The demand of an interval has mean ``mean x`` (the level's integral over it): normal with
   variance ``std^2 d`` (as the model, it may be negative), Poisson, or negative binomial with the
-  family's variance-to-mean ratio ``std^2 / mean`` (a gamma-Poisson mixture; a negative level is
-  taken as 0).
+  family's variance-to-mean ratio ``std^2 / mean`` (a gamma-Poisson mixture) with mean ``mean |x|``,
+  signed as ``x``: a negative level brings units back, as a normal family's negative demand does, so
+  the expected demand is the forecast's mean whatever its error (:func:`siting.costs.demand.discrete_pmf`).
 * Stock only falls between events, so sales ``min(stock, D)`` and lost sales are exact; the stock
   held over the interval is integrated assuming demand at a constant rate within it.
 * A SKU printed on demand (no buys) sells its whole demand; each unit is in the making (carried)
@@ -72,12 +73,13 @@ def _demand(rng: np.random.Generator, level_integral: np.ndarray, d: float, p: P
     mean = p.demand_mean_units_per_week
     if p.distribution == "normal":
         return mean * level_integral + rng.normal(0.0, std * math.sqrt(d), level_integral.shape)
-    mu = mean * np.maximum(level_integral, 0.0)
+    mu = mean * np.abs(level_integral)
+    sign = np.where(level_integral < 0.0, -1.0, 1.0)  # a negative level's count is units brought back
     ratio = std * std / mean if mean > 0 else 1.0
     if p.distribution == "poisson" or ratio <= 1.0:
-        return rng.poisson(mu).astype(float)
+        return sign * rng.poisson(mu)
     # negative binomial with mean mu and variance ratio x mu: Poisson(Gamma(mu / (ratio - 1), ratio - 1))
-    return rng.poisson(rng.gamma(mu / (ratio - 1.0), ratio - 1.0)).astype(float)
+    return sign * rng.poisson(rng.gamma(mu / (ratio - 1.0), ratio - 1.0))
 
 
 def simulate_family(

@@ -17,7 +17,7 @@ import pytest
 from scipy import stats
 
 from siting.costs.carry_in import carry_in_chain, lead_time_split
-from siting.costs.demand import discrete_mean, discrete_pmf, newsvendor
+from siting.costs.demand import discrete_mean, discrete_pmf, expected_sales, negative_level_mean, newsvendor
 
 
 def _steps_cov() -> tuple[list[float], np.ndarray, np.ndarray]:
@@ -58,7 +58,7 @@ def test_the_negative_binomial_window_is_a_normal_level_mixture():
     std = math.sqrt(mean * mean * level_var + ratio * mean)
     kmax = 4000
     pmf = discrete_pmf(mean, std, "negbin", kmax, level_var)
-    # scipy: NB(mu = mean l, var = ratio mu) over a fine grid of the level, cut at 0
+    # scipy: NB(mu = mean l, var = ratio mu) over a fine grid of the level above 0; the levels below 0 at k <= 0
     grid = np.linspace(1e-6, 1.0 + 9.0 * math.sqrt(level_var), 6001)
     w = stats.norm.pdf(grid, 1.0, math.sqrt(level_var)) * (grid[1] - grid[0])
     k = np.arange(kmax + 1)
@@ -66,9 +66,14 @@ def test_the_negative_binomial_window_is_a_normal_level_mixture():
     for lv, wi in zip(grid, w):
         mu = mean * lv
         ref += wi * stats.nbinom.pmf(k, mu / (ratio - 1.0), 1.0 / ratio)
-    ref[0] += stats.norm.cdf(0.0, 1.0, math.sqrt(level_var))  # a level cut at 0 sells nothing
+    ref[0] += stats.norm.cdf(0.0, 1.0, math.sqrt(level_var))  # a level below 0 brings units back: D <= 0
     assert float(np.abs(pmf - ref).sum()) < 2e-3
-    assert float((k * pmf).sum()) == pytest.approx(discrete_mean(mean, std, "negbin", level_var), rel=1e-3)
+    # the table's positive demand has the mean mean (1 + E[l^-]); the levels below 0 bring back mean E[l^-], so the
+    # demand's mean is the forecast's and a huge stock sells it exactly (sales net of the returns)
+    positive = mean * (1.0 + negative_level_mean(level_var))
+    assert float((k * pmf).sum()) == pytest.approx(positive, rel=1e-3)
+    assert discrete_mean(mean, std, "negbin", level_var) == mean
+    assert float(expected_sales(np.array([kmax]), mean, std, "negbin", level_var)[0]) == pytest.approx(mean, rel=1e-4)
     # its upper tail is lighter than the moment-matched negative binomial's: the 99% quantile is lower
     matched = newsvendor(mean, std, 99.0, 1.0, distribution="negbin").order_qty
     mixed = newsvendor(mean, std, 99.0, 1.0, distribution="negbin", level_var=level_var).order_qty
