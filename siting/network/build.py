@@ -604,6 +604,7 @@ def save_network(G: nx.MultiDiGraph, path: str | Path) -> Path:
         "components",
         "dropped_nodes",
         "ferries",
+        "network_key",  # a saved file can be edited: build_network keys it by its own bytes
         "snap_edges",
         "water",
         "water_deep",
