@@ -6,9 +6,10 @@ Usage (from the repository root)::
     python benchmarks/pipeline.py --skip-peer  # siting only
     python benchmarks/pipeline.py --skip-peer --window 06:00-09:00  # the CLI also with a delivery window
 
-The CLI runs compute every OD (``SITING_OD_CACHE=0``); with ``--window`` the windowed run is
-timed again with the OD cache on (siting's default: a re-run of the same network, window and
-points reads its OD matrices from disk), after one run that fills it. Both figures are printed.
+The CLI runs compute every OD and draw every isochrone (``SITING_OD_CACHE=0``); with ``--window``
+the windowed run is timed again with the OD cache on (siting's default: a re-run of the same
+network, window and points reads its OD matrices and the top site's isochrone polygons from disk),
+after one run that fills it. Both figures are printed.
 
 Inputs: ../shared/osm/malta.osm.pbf (read in place), its ``shop=*`` features as stores (10 units
 a week each) and its industrial/commercial land use as candidate sites (benchmarks/malta_inputs.py).
@@ -66,7 +67,11 @@ def _timed(times: dict[str, float], name: str, fn, *args, **kwargs):
 
 
 def run_siting(stores, candidates, p: int, cache_dir: Path) -> tuple[dict[str, float], float]:
-    """siting's stages (cold network build, then a ranking on the warm cache) and its p-median."""
+    """siting's stages (cold network build, then a ranking on the warm cache) and its p-median.
+
+    The ranking computes every OD and draws every isochrone (``SITING_OD_CACHE=0``): the OD cache
+    lives in the user's cache folder, and a hit there would compare the peer's Dijkstra with a read.
+    """
     from siting.locate import p_median
     from siting.network.build import build_network
     from siting.pipeline.city import rank_city
@@ -75,11 +80,22 @@ def run_siting(stores, candidates, p: int, cache_dir: Path) -> tuple[dict[str, f
     times: dict[str, float] = {}
     _timed(times, "network (cold: pbf, ferries, components)", build_network, MALTA_PBF, cache_dir=cache_dir)
     G = _timed(times, "network (warm cache)", build_network, MALTA_PBF, cache_dir=cache_dir)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        t0 = time.perf_counter()
-        result = rank_city(CityInputs("malta", stores, candidates, G), RankOptions(lanes=LaneOptions(lanes_for_top=1)))
-        wall_s = time.perf_counter() - t0
+    # every OD computed and every isochrone drawn (as the peer does), not read from an earlier run's cache
+    before = os.environ.get("SITING_OD_CACHE")
+    os.environ["SITING_OD_CACHE"] = "0"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            t0 = time.perf_counter()
+            result = rank_city(
+                CityInputs("malta", stores, candidates, G), RankOptions(lanes=LaneOptions(lanes_for_top=1))
+            )
+            wall_s = time.perf_counter() - t0
+    finally:
+        if before is None:
+            os.environ.pop("SITING_OD_CACHE", None)
+        else:
+            os.environ["SITING_OD_CACHE"] = before
     stages = {k.removesuffix("_s").replace("_", " "): v for k, v in result.timings_s.items() if k != "network_s"}
     # the isochrones are drawn on a thread while the business case and the lanes are priced: the
     # stages' sum overstates the wall time, so the overlap is booked as its own (negative) line
@@ -225,7 +241,7 @@ def main() -> None:
             verdict_w = "PASS" if median_w < WINDOW_TARGET_S else "FAIL"
             print(
                 f"`siting rank` CLI, same, delivery window {args.window} (default profile, signals, turns), "
-                f"every OD computed (SITING_OD_CACHE=0): {_cli_line(runs_w)}; "
+                f"every OD computed, every isochrone drawn (SITING_OD_CACHE=0): {_cli_line(runs_w)}; "
                 f"{verdict_w}: target < {WINDOW_TARGET_S:g} s ({median_w / WINDOW_TARGET_S:.2f}x of it; "
                 f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
             )
@@ -235,7 +251,7 @@ def main() -> None:
             median_c = float(np.median([w for w, _ in runs_c]))
             verdict_c = "PASS" if median_c < WINDOW_TARGET_S else "FAIL"
             print(
-                f"`siting rank` CLI, same window, OD read from the OD cache (same network, window, points): "
+                f"`siting rank` CLI, same window, OD and isochrones from the cache (same network, window, points): "
                 f"{_cli_line(runs_c)}, the run filling it: {fill_s:.2f} s; {verdict_c}: target < {WINDOW_TARGET_S:g} s "
                 f"({median_c / WINDOW_TARGET_S:.2f}x of it; load average {os.getloadavg()[0]:.1f})"
             )

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy import stats
 from scipy.special import gammaln, ndtr, ndtri
 
 from siting.errors import InputError
@@ -105,6 +104,8 @@ def discrete_demand(mean: float, std: float, distribution: str):
     -------
     scipy.stats frozen distribution
     """
+    from scipy import stats  # about 0.3 s to import: only when a discrete demand is asked for, not on `siting rank`
+
     var = std * std
     if distribution == "negbin" and var > mean > 0:
         return stats.nbinom(mean * mean / (var - mean), mean / var)

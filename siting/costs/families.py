@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import brentq
 
 from siting.costs.information import information_value
 from siting.costs.landed import COMPONENTS
@@ -165,6 +164,8 @@ def family_costs(
 def _crossings(
     p: ProductFamily, name: str, over: tuple, wpy: float, n_grid: int
 ) -> tuple[list, np.ndarray, np.ndarray]:
+    from scipy.optimize import brentq  # about 0.2 s to import: only for a frontier, not on `siting rank`
+
     lo, hi, log = FRONTIER_INPUTS[name]
     grid = np.geomspace(lo, hi, n_grid) if log else np.linspace(lo, hi, n_grid)
     values = np.array([_saving(p, name, float(x), over, wpy) for x in grid])

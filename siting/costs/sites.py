@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import brentq
 
 from siting.costs.demand import NewsvendorResult, newsvendor, normal_loss
 from siting.costs.landed import COMPONENTS, Comparison, LandedCost, compare, landed_cost, scale_demand
@@ -99,6 +98,8 @@ def break_even(
             offshore_delivery_cost_per_yr=offshore_delivery_cost_per_yr * k,
             weeks_per_yr=wpy,
         ).saving_per_unit
+
+    from scipy.optimize import brentq  # about 0.2 s to import: only for a break-even, not on `siting rank`
 
     grid = np.geomspace(scale_range[0], scale_range[1], 61)
     values = np.array([saving(k) for k in grid])

@@ -324,10 +324,12 @@ def cached_network(path: str | Path, *, mode: str = "drive") -> nx.MultiDiGraph 
         return None
     prof = _profile(mode, None, None, None)
     options = _cache_options(mode, prof, False, True, [True, float(FERRY_SPEED_KPH), float(FERRY_WAIT_S)], None)
-    G = cache_load(default_cache_dir(), cache_key(str(path), kind, options))
+    key = cache_key(str(path), kind, options)
+    G = cache_load(default_cache_dir(), key)
     if G is None:
         return None
     G.graph["cache"] = "hit"
+    G.graph["network_key"] = key  # what the graph was built from (the isochrone cache keys on it)
     return _finish(G, t0)
 
 
@@ -416,6 +418,7 @@ def build_network(
         G = cache_load(folder, key)
         if G is not None:
             G.graph["cache"] = "hit"
+            G.graph["network_key"] = key  # what the graph was built from (the isochrone cache keys on it)
             return _finish(G, t0)
 
     try:
@@ -467,6 +470,7 @@ def build_network(
     mark_give_way(G)
     if cache and folder is not None and key is not None:
         G.graph["cache"] = "miss"
+        G.graph["network_key"] = key
         try:
             cache_store(folder, key, G)
         except OSError as exc:  # a read-only or full disk must not fail the build
@@ -600,6 +604,7 @@ def save_network(G: nx.MultiDiGraph, path: str | Path) -> Path:
         "components",
         "dropped_nodes",
         "ferries",
+        "network_key",  # a saved file can be edited: build_network keys it by its own bytes
         "snap_edges",
         "water",
         "water_deep",

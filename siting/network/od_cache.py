@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections.abc import Mapping
 from importlib import metadata
@@ -13,7 +14,18 @@ import numpy as np
 
 from siting.network.cache import default_cache_dir
 
-__all__ = ["od_cache_enabled", "od_cache_dir", "od_key", "od_load", "od_store", "ENV_SWITCH", "MAX_ENTRIES"]
+__all__ = [
+    "od_cache_enabled",
+    "od_cache_dir",
+    "od_key",
+    "od_load",
+    "od_store",
+    "ENV_SWITCH",
+    "MAX_ENTRIES",
+    "OD_ENGINE",
+]
+
+log = logging.getLogger(__name__)
 
 # Bump when what an entry holds (or how it is computed) changes, so old entries are ignored.
 OD_CACHE_FORMAT = 1
@@ -21,6 +33,8 @@ OD_CACHE_FORMAT = 1
 ENV_SWITCH = "SITING_OD_CACHE"
 # The oldest entries beyond this many are removed after each store (an entry is 2-4 MB on Malta).
 MAX_ENTRIES = 48
+# The source files (in siting/network/) whose code computes an OD entry: an edited engine misses.
+OD_ENGINE = ("csr.py", "virtual.py", "od_cache.py")
 
 
 def od_cache_enabled() -> bool:
@@ -43,21 +57,21 @@ def od_cache_dir() -> Path:
     return default_cache_dir() / "od"
 
 
-_ENGINE: list[str] = []
+_ENGINE: dict[tuple[str, ...], str] = {}
 
 
-def _engine_digest() -> str:
-    """sha256 of the OD engine's source files (csr.py, virtual.py, this module): an edited engine misses."""
-    if not _ENGINE:
+def _engine_digest(files: tuple[str, ...]) -> str:
+    """sha256 of the engine's source files (in siting/network/): an edited engine misses."""
+    if files not in _ENGINE:
         h = hashlib.sha256()
         here = Path(__file__).resolve().parent
-        for name in ("csr.py", "virtual.py", "od_cache.py"):
+        for name in files:
             h.update((here / name).read_bytes())
-        _ENGINE.append(h.hexdigest())
-    return _ENGINE[0]
+        _ENGINE[files] = h.hexdigest()
+    return _ENGINE[files]
 
 
-def od_key(arrays: Mapping[str, np.ndarray], options: Mapping[str, Any]) -> str:
+def od_key(arrays: Mapping[str, np.ndarray], options: Mapping[str, Any], *, engine: tuple[str, ...] = OD_ENGINE) -> str:
     """A hex key from every input array (dtype, shape and bytes) and every option.
 
     Parameters
@@ -66,6 +80,9 @@ def od_key(arrays: Mapping[str, np.ndarray], options: Mapping[str, Any]) -> str:
         Name -> array: the graph's CSR arrays, the points' legs and access columns.
     options
         Name -> JSON-able value (weight, limit, with_lengths, ...).
+    engine
+        The source files in ``siting/network/`` that compute the entry (the OD engine's by
+        default; the isochrones' for :mod:`siting.network.reach_cache`).
 
     Returns
     -------
@@ -75,7 +92,7 @@ def od_key(arrays: Mapping[str, np.ndarray], options: Mapping[str, Any]) -> str:
     h = hashlib.sha256()
     versions = {name: metadata.version(name) for name in ("numpy", "scipy")}
     h.update(repr((OD_CACHE_FORMAT, sorted(versions.items()), sorted(options.items()))).encode())
-    h.update(_engine_digest().encode())
+    h.update(_engine_digest(tuple(engine)).encode())
     for name in sorted(arrays):
         a = np.ascontiguousarray(arrays[name])
         h.update(f"|{name}|{a.dtype.str}|{a.shape}|".encode())
@@ -101,7 +118,8 @@ def od_load(key: str) -> tuple[np.ndarray, ...] | None:
     try:
         with np.load(path, allow_pickle=False) as z:
             return tuple(z[f"a{i}"] for i in range(len(z.files)))
-    except Exception:  # a truncated or foreign file is a miss, recomputed and overwritten
+    except Exception as exc:  # a truncated or foreign file is a miss, recomputed and overwritten
+        log.warning("cache entry %s is unreadable (%s: %s); computing it again", path, type(exc).__name__, exc)
         return None
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import shapely
 
 from siting.network.csr import THREAD_PREFIX, csr_graph, n_workers, trees
+from siting.network.reach_cache import iso_key, iso_load, iso_store
 
 __all__ = ["isochrones"]
 
@@ -129,6 +130,9 @@ def isochrones(
     the reachable fraction of edges left part-way, assuming constant speed along an edge),
     buffered by ``buffer_m`` on each side: the area within a short walk of a reachable road.
     Ferry crossings count towards the time but are not drawn (the sea is no delivery area).
+    The polygons are kept in the isochrone cache beside the OD cache
+    (:mod:`siting.network.reach_cache`) and read back, vertex for vertex, by a later call on the
+    same network, weights, nodes, budgets and buffer; ``SITING_OD_CACHE=0`` switches it off.
 
     Parameters
     ----------
@@ -152,6 +156,10 @@ def isochrones(
     g = csr_graph(G, weight)
     starts = np.asarray(nodes, dtype=np.int64).ravel()
     budgets = sorted(float(t) for t in np.atleast_1d(time_s))
+    key = iso_key(G, g, starts, budgets, weight, buffer_m)
+    cached = None if key is None else iso_load(key, G.graph.get("crs"))
+    if cached is not None:
+        return cached
     # Dijkstra first, then the table of the edges leaving a reached node only (a quarter of
     # Malta's at 10 min from its top site): no other edge is drawn, whole or in part
     dists = [trees(g, g.index([node]), limit=budgets[-1])[0][0] for node in starts]
@@ -179,4 +187,7 @@ def isochrones(
                     "geometry": _buffered_union(np.asarray(pieces, dtype=object), buffer_m),
                 }
             )
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs=G.graph.get("crs"))
+    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=G.graph.get("crs"))
+    if key is not None:
+        iso_store(key, out)
+    return out
