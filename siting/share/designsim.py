@@ -108,7 +108,8 @@ def simulate_design(
         for b in range(nb):
             f = flow[i][brand_of == b].sum(axis=1)
             if f.sum() > 0:
-                drive[b] = float((f * np.asarray(pb.delivery_time_s)[i, brand_of == b]).sum() / f.sum()) / 86400.0
+                t_s = np.where(f > 0, np.asarray(pb.delivery_time_s)[i, brand_of == b], 0.0)  # inf where unreachable
+                drive[b] = float((f * t_s).sum() / f.sum()) / 86400.0
         for q, proc in enumerate(pb.process_names):
             if hours[lvl, q] <= 0:
                 continue

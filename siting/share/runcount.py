@@ -64,7 +64,7 @@ def runs_of_design(
         on = np.asarray(present, dtype=float)
         mine = np.zeros(len(pb.brand_names), dtype=bool)
         mine[run_brands(pb)] = True
-        runs = np.where(mine[None, :, None], fixed * (on > 0.5), runs)
+        runs = np.where(mine[None, :, None], fixed * ((on > 0.5) & (by_brand > 1e-9)), runs)  # no units, no runs
     return runs
 
 

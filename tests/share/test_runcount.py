@@ -222,3 +222,70 @@ def test_without_a_line_the_runs_stay_per_unit() -> None:
     made = design.made_units_per_week[0, :, 0]  # one store per brand
     assert made.sum() > 0
     assert np.allclose(design.runs_per_week[0, :, 0], made / pb.run_units)
+
+
+@pytest.fixture(scope="module")
+def demo_eight_sites() -> ShareProblem:
+    """The demo's stores, brands, seasons and costs on its 8 cheapest candidate sites (as in test_prebuild_demo)."""
+    from siting.share.demo import demo_share_cities, demo_share_spec
+    from siting.share.layers import problem_from_cities
+
+    pb = problem_from_cities(demo_share_cities(), demo_share_spec()).problem
+    keep = np.argsort(pb.rent_per_yr[:, 0], kind="stable")[:8]
+    return dataclasses.replace(
+        pb,
+        site_ids=tuple(pb.site_ids[i] for i in keep),
+        delivery_time_s=pb.delivery_time_s[keep],
+        delivery_cost_per_unit=pb.delivery_cost_per_unit[keep],
+        rent_per_yr=pb.rent_per_yr[keep],
+        setup_per_yr=pb.setup_per_yr[keep],
+        dedicated=pb.dedicated[keep],
+        level_allowed=pb.level_allowed[keep],
+    )
+
+
+def _demo_with_caps(pb: ShareProblem, runs_in_design: bool) -> ShareProblem:
+    """The demo's problem with the SLA caps as ``run_share`` sets them (line hours, smallest run, demand
+    noise 0.25, p95)."""
+    from siting.share.demo import demo_share_spec
+
+    cap = demo_share_spec().site_capacity
+    return dataclasses.replace(
+        pb,
+        line_hours_per_week=cap.hours_per_week,
+        run_min_units=float(cap.run_min_units),
+        demand_cv=np.full(3, 0.25),
+        sla_percentile=np.full(3, 95.0),
+        runs_in_design=runs_in_design,
+    )
+
+
+def test_on_the_demo_the_caps_hold_for_the_runs_the_design_makes(demo_eight_sites: ShareProblem) -> None:
+    """The demo's stores on its 8 cheapest sites (docs/shared-networks.md, section 9): with changeovers per unit
+    the priority brand's simulated p95 passes its 5-day SLA at every open site and season with the runs the
+    design makes; with the runs in the design every SLA holds, at about 17% more cost a year."""
+    from siting.share.demo import demo_share_spec
+
+    st = demo_share_spec().settings
+    kw = dict(
+        rounds=st.sla_mix_rounds,
+        time_limit_s=120.0,
+        mip_gap=st.mip_gap,
+        group_time_tolerance_s=st.group_time_tolerance_s,
+        group_cost_tolerance_per_unit=st.group_cost_tolerance_per_unit,
+    )
+    costs, tables = {}, {}
+    for mode in (False, True):
+        pb = _demo_with_caps(demo_eight_sites, mode)
+        design, _ = design_with_mix_caps(pb, **kw)
+        assert design.gap <= st.mip_gap
+        costs[mode] = design.total_per_yr
+        tables[mode] = simulate_design(pb, design, replications=10, seed=1, runs="made")
+    per_unit, runs = tables[False], tables[True]
+    prio = per_unit[per_unit["lane_class"] == "priority"]
+    assert len(prio) >= 4 and (prio["pct_days"] - prio["pct_days_ci"] > prio["sla_days"]).all()
+    assert set(runs["lane_class"]) == {"priority", "standard"} and len(runs) >= 8
+    assert np.isfinite(runs["pct_days"]).all() and runs["sla_met"].all()
+    mine = runs[runs["lane_class"] == "priority"]["pct_days"]
+    assert mine.max() <= 4.1  # the docs: priority p95 3.0-4.0 days against 5
+    assert costs[False] == pytest.approx(2.35e6, rel=0.01) and costs[True] == pytest.approx(2.74e6, rel=0.01)
