@@ -16,13 +16,17 @@ design by sample average approximation over the candidate designs (the mean-dema
 scenario's optimum) and prints each candidate's mean cost and mean / p90 / max regret per year, and
 the share of scenarios in which each priority brand's SLA is met.
 
+With ``--sla-caps`` each lane class's simulated p95 with the runs the design makes is printed
+(``siting.share.designsim.simulate_design(runs="made")``, 5 seeded years); ``--runs-in-design`` makes the runs
+a week the caps assume part of the design (``siting.share.runcount``).
+
 With ``--sla-caps --mix-rounds R`` the design is ``siting.share.mixcaps.design_with_mix_caps``: the worst case,
 the priority rows over the lower classes' own load, then up to R re-solves with the caps of the design's own
 class mix; each round's cost and whether it holds its own mix's caps are printed, with each brand's share
 made locally. ``--shared-only`` skips each brand alone.
 
 Run: python benchmarks/shared.py [--seed 0] [--time-limit 120] [--gap 0.001] [--terms] [--sla-caps]
-[--mix-rounds 3] [--shared-only] [--scenarios 10]
+[--mix-rounds 3] [--runs-in-design] [--shared-only] [--scenarios 10]
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from _synthetic import road_like_graph
 
 from siting.network import od_time_length
 from siting.share.design import design_network
+from siting.share.designsim import simulate_design
 from siting.share.mixcaps import design_with_mix_caps
 from siting.share.problem import ShareProblem
 from siting.share.scenarios import draw_demand_factors, saa_design
@@ -141,6 +146,11 @@ def main() -> None:
         default=-1,
         help="with --sla-caps: re-solves with the caps of the design's own class mix (-1: the worst case only)",
     )
+    ap.add_argument(
+        "--runs-in-design",
+        action="store_true",
+        help="with --sla-caps: the runs a week the caps assume are paid for in the design (share.runs_in_design)",
+    )
     ap.add_argument("--shared-only", action="store_true", help="skip each brand alone")
     ap.add_argument("--scenarios", type=int, default=0, help="demand scenarios: SAA choice and regret table")
     ap.add_argument("--cv", type=float, default=0.25, help="CV of each brand's season demand factor")
@@ -152,7 +162,11 @@ def main() -> None:
         pb = with_terms(pb, args.seed)
     if args.sla_caps:
         pb = dataclasses.replace(
-            pb, line_hours_per_week=80.0, run_min_units=50.0, demand_cv=np.full(N_BRANDS, DEFAULT_DEMAND_CV)
+            pb,
+            line_hours_per_week=80.0,
+            run_min_units=50.0,
+            demand_cv=np.full(N_BRANDS, DEFAULT_DEMAND_CV),
+            runs_in_design=bool(args.runs_in_design),
         )
     print(
         f"instance: {N_SITES} sites x {N_STORES} stores x {N_BRANDS} brands x 4 seasons"
@@ -192,6 +206,13 @@ def main() -> None:
             dem = (pb.season_demand()[mine] * pb.season_weeks).sum()
             local = (shared.made_units_per_week[:, mine] * pb.season_weeks).sum()
             print(f"  {pb.brand_names[b]} ({KINDS[b]}): made locally {100 * local / dem:.1f}% of demand")
+        sim = simulate_design(pb, shared, replications=5, seed=0, runs="made")
+        for cls, rows in sim.groupby("lane_class"):
+            print(
+                f"  {cls}: simulated p95 with the runs the design makes {rows['pct_days'].min():.2f}-"
+                f"{rows['pct_days'].max():.2f} d (SLA {rows['sla_days'].min():g} d), met in "
+                f"{int(rows['sla_met'].sum())} of {len(rows)} site-process-seasons"
+            )
     if args.shared_only:
         print(f"total time: {time.perf_counter() - t0:.1f} s")
         return

@@ -170,6 +170,7 @@ def run_share(
             "label": label or None,
             "priority_rule": settings.priority_rule,
             "sla_caps_in_design": settings.sla_caps_in_design,
+            "runs_in_design": settings.runs_in_design,
         }
         write_text(json.dumps(to_jsonable(summary), indent=2, ensure_ascii=False) + "\n", target / "summary.json")
         written.append(target / "summary.json")

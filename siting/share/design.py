@@ -12,9 +12,13 @@ from siting.errors import InfeasibleError, InputError
 from siting.milp import MilpSolution, Model, status_words
 from siting.share.grouping import demand_groups as _groups
 from siting.share.problem import KINDS, ShareProblem
-from siting.share.slacaps import SlaCaps, design_caps
+from siting.share.runcount import add_run_columns, run_brands, runs_of_design
+from siting.share.slacaps import SlaCaps, brand_hours, design_caps
 
 __all__ = ["DesignResult", "design_network"]
+
+#: Binary blocks rounded up for the warm start: a site's priority units, a brand's runs at a site in a season.
+PRESENCE_BLOCKS = ("prio_here", "runs_here")
 
 COST_PARTS = ("rent", "setup", "production", "delivery", "inventory", "carry", "flex", "offshore", "backlog")
 
@@ -74,6 +78,10 @@ class DesignResult:
         design's own priority hours; all) may load at each open site's level, per process and season
         (the design's SLA rows, :func:`siting.share.slacaps.design_caps`; the level's full hours where
         no row binds; 0 for a closed site).
+    runs_per_week : ndarray, shape (n, B, T)
+        Runs a week of each brand at each site in each season whose changeovers the design pays:
+        ``made / run_units``, or with ``runs_in_design`` the catchment's count where a brand with an SLA
+        is made (:func:`siting.share.runcount.runs_of_design`).
     """
 
     brands: tuple[int, ...]
@@ -97,6 +105,7 @@ class DesignResult:
     reserved_hours_per_week: np.ndarray = field(default_factory=_empty)
     carry_cost_by_brand_per_yr: np.ndarray = field(default_factory=_empty)
     sla_cap_hours_per_week: np.ndarray = field(default_factory=_empty)
+    runs_per_week: np.ndarray = field(default_factory=_empty)
 
     @property
     def total_per_yr(self) -> float:
@@ -123,6 +132,7 @@ class _Model:
     backlog_groups: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     reserve_keys: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=int))  # (R, 2) brand, process
     caps: SlaCaps | None = None  # the coalition's SLA rows
+    run_keys: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), dtype=int))  # (K, 3) brand, site, season
 
 
 def _build(
@@ -168,7 +178,9 @@ def _build(
     per_unit = np.asarray(pb.unit_cost_per_unit)[group_brand[gi]] + group_cost[si, gi]
     per_unit = per_unit + pb.holding_per_unit
     ob = group_brand[off_groups]
-    hpu = pb.hours_per_unit_all_in  # (B, P) machine-hours per unit, changeovers included
+    hpu = pb.hours_per_unit_all_in.copy()  # (B, P) machine-hours per unit, changeovers included
+    paid = run_brands(pb, brands)  # brands whose runs a week are the design's (their changeovers charged per run)
+    hpu[paid] = np.asarray(pb.hours_per_unit, dtype=float)[paid]
     n_proc = hpu.shape[1]
     milp = Model()
     # y[i, l]: site i open at level l (only where its floor area allows the level)
@@ -223,6 +235,10 @@ def _build(
         load_rows.append(np.concatenate([(si[:, None] * t_count + tt[None, :]).ravel(), si[ck] * t_count + cs]))
         load_cols.append(np.concatenate([xcols.ravel(), ccols]))
         load_vals.append(np.concatenate([h_x.ravel(), h_c]))
+    col_brand = np.concatenate([np.repeat(group_brand[gi], t_count), group_brand[gi[ck]]])  # brand of each column
+    units = np.concatenate([demand[gi].ravel(), carried_units / weeks[cs]])  # units a week made at share 1
+    run_keys = add_run_columns(milp, pb, brands, load_rows, load_cols, load_vals, col_brand, units)
+    col_brand = np.concatenate([col_brand, run_keys[:, 0]])
     # reservations: r[i, k] hours per week of (brand, process) k held at site i; sum_i r = reserved; the
     # capacity rows count max(brand's load, r) through e[i, k, t] >= r[i, k] - load
     reserved = np.asarray(pb.reserved_hours_per_week, dtype=float)
@@ -235,7 +251,6 @@ def _build(
     milp.add_rows("reserved", np.tile(np.arange(n_k), n), rcols.ravel(), 1.0, lo=held, hi=held, n=n_k)
     ex_rows, ex_cols, ex_vals = [], [], []
     for k, (b, q) in enumerate(keys):
-        col_brand = np.concatenate([group_brand[gi][:, None].repeat(t_count, axis=1).ravel(), group_brand[gi[ck]]])
         mine = col_brand == b
         base = load_rows[q][mine]  # site * T + season
         site_of, season_of = base // t_count, base % t_count
@@ -288,16 +303,16 @@ def _build(
         hi=0.0,
         n=n * n_proc * t_count,
     )
-    caps = _sla_rows(
-        milp, pb, brands, y, load_rows, load_cols, load_vals, group_brand[gi], group_brand[gi[ck]], sla_caps
-    )
+    caps = _sla_rows(milp, pb, brands, y, load_rows, load_cols, load_vals, col_brand, sla_caps)
     # one level per site: sum_l y[i,l] <= 1
     il = np.repeat(np.arange(n), lv)
     milp.add_rows("one_level", il, y, 1.0, hi=1.0, n=n)
-    return _Model(milp, n_y, pairs, off_groups, demand, members, group_of, slack_per_yr, carry, wait_groups, keys, caps)
+    return _Model(
+        milp, n_y, pairs, off_groups, demand, members, group_of, slack_per_yr, carry, wait_groups, keys, caps, run_keys
+    )
 
 
-def _sla_rows(milp, pb, brands, y, load_rows, load_cols, load_vals, x_brand, c_brand, given=None) -> SlaCaps:
+def _sla_rows(milp, pb, brands, y, load_rows, load_cols, load_vals, col_brand, given=None) -> SlaCaps:
     """Lane-class SLA rows (:func:`siting.share.slacaps.design_caps`), per site, level, process and season:
     priority hours <= cap x the level's hours; standard + priority hours + alpha x priority hours <= beta x
     the level's hours along each chord; no hours of a class shut out at a level. A row of level l holds
@@ -309,7 +324,7 @@ def _sla_rows(milp, pb, brands, y, load_rows, load_cols, load_vals, x_brand, c_b
     lv = hours.shape[0]
     t_count = len(pb.season_names)
     rank = np.array([KINDS.index(k) for k in pb.brand_kind])
-    col_rank = rank[np.concatenate([np.repeat(x_brand, t_count), c_brand])]
+    col_rank = rank[col_brand]
     rows, cols, vals = [], [], []
     count = 0
 
@@ -446,20 +461,27 @@ def _warm_start(model: _Model, pb: ShareProblem, time_limit_s: float) -> tuple[n
         fits = levels[(most[levels] >= need[i].max(axis=1)[None, :] - 1e-6).all(axis=1)]
         fixed[i, fits[0] if len(fits) else levels[np.argmax(most[levels].sum(axis=1))]] = 1.0
     fixed_lp = _solve(model, integer=False, y_fixed=fixed.ravel(), time_limit_s=time_limit_s, gap=0.0)
-    if fixed_lp.x is not None and fixed_lp.reason == "optimal" and "prio_here" in model.milp.blocks:
+    if fixed_lp.x is not None and fixed_lp.reason == "optimal" and _has_presence(model):
         fixed_lp = _round_presence(model, fixed.ravel(), fixed_lp, time_limit_s)
     if fixed_lp.x is None or fixed_lp.reason != "optimal":
         return None, float("inf"), lp_bound
     return fixed_lp.x, fixed_lp.objective, lp_bound
 
 
+def _has_presence(model: _Model) -> bool:
+    return any(name in model.milp.blocks for name in PRESENCE_BLOCKS)
+
+
 def _round_presence(model: _Model, y_fixed: np.ndarray, lp: MilpSolution, time_limit_s: float) -> MilpSolution:
-    """The LP with the levels fixed, re-solved with each site's priority binary rounded up (an integer start)."""
-    first, shape = model.milp.blocks["prio_here"]
-    z = np.asarray(lp.x)[first : first + int(np.prod(shape))]
+    """The LP with the levels fixed, re-solved with each presence binary (a site's priority units, a brand's
+    runs there) rounded up (an integer start)."""
     lb, ub = model.milp.bounds()
     lb[: model.n_y] = ub[: model.n_y] = y_fixed
-    lb[first : first + len(z)] = ub[first : first + len(z)] = (z > 1e-9).astype(float)
+    for name in PRESENCE_BLOCKS:
+        if name in model.milp.blocks:
+            first, shape = model.milp.blocks[name]
+            z = np.asarray(lp.x)[first : first + int(np.prod(shape))]
+            lb[first : first + len(z)] = ub[first : first + len(z)] = (z > 1e-9).astype(float)
     return model.milp.solve(time_limit_s=time_limit_s, mip_gap=0.0, col_lower=lb, col_upper=ub, relax=True)
 
 
@@ -536,7 +558,7 @@ def design_network(
         fixed[opened, np.asarray(start_levels)[opened]] = 1.0
         fixed *= np.asarray(problem.level_allowed, dtype=float)
         known = _solve(model, integer=False, y_fixed=fixed.ravel(), time_limit_s=time_limit_s, gap=0.0)
-        if known.x is not None and known.reason == "optimal" and "prio_here" in model.milp.blocks:
+        if known.x is not None and known.reason == "optimal" and _has_presence(model):
             known = _round_presence(model, fixed.ravel(), known, time_limit_s)
         if known.x is not None and known.reason == "optimal" and known.objective < start_cost:
             start, start_cost = known.x, known.objective
@@ -634,9 +656,13 @@ def _result(pb, model, brands, x, bound, status, runtime, start_cost) -> DesignR
     brand_of = np.asarray(pb.store_brand)
     brand_cost = np.asarray(pb.unit_cost_per_unit)[brand_of]
     # hours per (site, brand, process, season made), then reservations held idle and flexible hours
-    hpu = pb.hours_per_unit_all_in
-    brand_made = np.stack([made[:, brand_of == b].sum(axis=1) for b in range(nb)], axis=1)  # (n, B, T)
-    load = brand_made[:, :, None, :] * hpu[None, :, :, None]  # (n, B, P, T)
+    present = None
+    if len(model.run_keys):
+        present = np.zeros((n, nb, t_count))
+        keys = model.run_keys
+        present[keys[:, 1], keys[:, 0], keys[:, 2]] = np.round(_block(model, x, "runs_here"))
+    runs = runs_of_design(pb, made, present)  # (n, B, T)
+    load = brand_hours(pb, made, runs)  # (n, B, P, T)
     held = np.zeros((n, nb, n_proc))
     if len(model.reserve_keys):
         r = _block(model, x, "reserve")  # (n, K)
@@ -699,6 +725,7 @@ def _result(pb, model, brands, x, bound, status, runtime, start_cost) -> DesignR
         flex_hours_per_week=flex,
         reserved_hours_per_week=held,
         sla_cap_hours_per_week=cap_h,
+        runs_per_week=runs,
         carry_cost_by_brand_per_yr=np.array(
             [
                 np.einsum("nmst,st->", carried[:, brand_of == b], age) * pb.carry_cost_per_unit_season[b]

@@ -65,7 +65,8 @@ def simulate_design(
     runs : {"catchment", "made"}
         Runs a week of a brand: ``max(1, catchment / run_units)`` as the caps assume (where the site makes
         less than its catchment, more changeovers than the design charged: the line may saturate), or
-        ``max(1, made / run_units)``, the changeovers the design charged (a longer wait for the next run).
+        ``max(1, runs_per_week)`` of the design, the runs whose changeovers it charged: ``made / run_units``,
+        or with ``runs_in_design`` the catchment's count wherever a brand with an SLA is made.
 
     Returns
     -------
@@ -97,6 +98,9 @@ def simulate_design(
     pct = np.asarray(pb.sla_percentile, float)
     cv = np.asarray(pb.demand_cv, float)
     run_u = np.asarray(pb.run_units, float)
+    made_runs = design.runs_per_week  # the runs whose changeovers the design pays (n, B, T)
+    if np.size(made_runs) == 0:  # a design from before the runs were recorded
+        made_runs = np.stack([made[:, brand_of == b].sum(axis=1) for b in range(nb)], axis=1) / run_u[None, :, None]
     rows = []
     for i in design.open_sites:
         lvl = int(design.level[i])
@@ -104,7 +108,8 @@ def simulate_design(
         for b in range(nb):
             f = flow[i][brand_of == b].sum(axis=1)
             if f.sum() > 0:
-                drive[b] = float((f * np.asarray(pb.delivery_time_s)[i, brand_of == b]).sum() / f.sum()) / 86400.0
+                t_s = np.where(f > 0, np.asarray(pb.delivery_time_s)[i, brand_of == b], 0.0)  # inf where unreachable
+                drive[b] = float((f * t_s).sum() / f.sum()) / 86400.0
         for q, proc in enumerate(pb.process_names):
             if hours[lvl, q] <= 0:
                 continue
@@ -115,8 +120,8 @@ def simulate_design(
                 on = [b for b in range(nb) if units[b] > 1e-9 and hpu[b, q] + co[b, q] > 0]
                 if not on or not any(rank[b] < 2 and np.isfinite(sla[b]) for b in on):
                     continue
-                basis = catch[i, :, t] if runs == "catchment" else units
-                per_week = [max(float(basis[b]) / float(run_u[b]), 1.0) for b in on]
+                basis = catch[i, :, t] / run_u if runs == "catchment" else made_runs[i, :, t]
+                per_week = [max(float(basis[b]), 1.0) for b in on]
                 orders = [
                     BrandOrders(
                         pb.brand_names[b],

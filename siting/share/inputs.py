@@ -190,6 +190,12 @@ class ShareSettings:
         With ``sla_caps_in_design``: re-solves with the caps of the design's own class mix after the
         worst-case solve, in [0, 20] (:func:`siting.share.mixcaps.design_with_mix_caps`; default
         :data:`siting.share.mixcaps.MIX_ROUNDS`, 0: the worst case over mixes only).
+    runs_in_design : bool
+        With ``sla_caps_in_design``: the runs a week of each brand with an SLA are part of the design
+        (default true): where it makes such a brand at a site in a season it pays the changeovers of the
+        run count the caps assume (the catchment's, :mod:`siting.share.runcount`), so that the runs it
+        makes are the runs its caps were derived for; false: changeovers per unit made (the older model,
+        whose run count the caps do not match).
     sequence_overrun : {"warn", "refuse"}
         A design whose exact changeover cycle (``changeovers``) needs more hours than a site's process
         has in a season: logged as a warning, or the run is refused naming site, process and season.
@@ -217,6 +223,7 @@ class ShareSettings:
     season_correlation: float = 0.0
     sla_caps_in_design: bool = False
     sla_mix_rounds: int = 3
+    runs_in_design: bool = True
     sequence_overrun: Literal["warn", "refuse"] = "warn"
     changeovers: Path | None = None
 

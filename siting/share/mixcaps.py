@@ -62,7 +62,7 @@ def caps_excess(
     if pb.line_hours_per_week is None:
         return -np.inf
     rank = np.array([KINDS.index(k) for k in pb.brand_kind])
-    hours = brand_hours(pb, design.made_units_per_week)  # (n, B, P, T)
+    hours = brand_hours(pb, design.made_units_per_week, design.runs_per_week)  # (n, B, P, T)
     full = np.asarray(pb.process_hours_per_week, float)  # (L, P)
     s0 = np.zeros((pb.n_sites, full.shape[0]) + hours.shape[2:])  # (n, L, P, T)
     s0[:] = hours[:, rank == 0].sum(axis=1)[:, None] / np.maximum(full, 1e-12)[None, :, :, None]
@@ -154,7 +154,12 @@ def design_with_mix_caps(
             best = nxt
         prev, first = nxt, 2
     for r in range(first, first + rounds):
-        caps = design_caps(problem, coalition, brand_hours(problem, prev.made_units_per_week), lower_load_rows=lower)
+        caps = design_caps(
+            problem,
+            coalition,
+            brand_hours(problem, prev.made_units_per_week, prev.runs_per_week),
+            lower_load_rows=lower,
+        )
         options = dict(design_options)
         options.setdefault("start_levels", prev.level)
         nxt = design_network(problem, coalition, sla_caps=caps, **options)
@@ -164,7 +169,9 @@ def design_with_mix_caps(
         if ok and nxt.total_per_yr < best.total_per_yr - 1e-9 * max(abs(best.total_per_yr), 1.0):
             best = nxt
         same = np.array_equal(nxt.level, prev.level) and np.allclose(
-            brand_hours(problem, nxt.made_units_per_week), brand_hours(problem, prev.made_units_per_week), atol=1e-6
+            brand_hours(problem, nxt.made_units_per_week, nxt.runs_per_week),
+            brand_hours(problem, prev.made_units_per_week, prev.runs_per_week),
+            atol=1e-6,
         )
         prev = nxt
         if same:

@@ -101,6 +101,13 @@ class ShareProblem:
         replaced by its lower bound, the cheapest incoming changeover of each brand
         (:func:`siting.share.sequence.incoming_lower_bound`), and ``sequence.csv`` reports the exact
         cyclic sequence of the chosen design.
+    runs_in_design : bool
+        With ``line_hours_per_week``: the runs a week of each brand with an SLA are a design decision
+        (:mod:`siting.share.runcount`). Where the design makes such a brand at a site in a season (a
+        binary), it pays the changeovers of the catchment's run count the SLA caps assume,
+        ``max(1, catchment / run_units)`` runs a week, and makes at most ``run_units`` units a run; the
+        brand's hours per unit are then its routing's alone. False (default): changeovers are charged per
+        unit made (``changeover_hours / run_units``), the run count following the volume.
     """
 
     site_ids: tuple[str, ...]
@@ -141,6 +148,7 @@ class ShareProblem:
     demand_cv: np.ndarray | None = None
     sla_percentile: np.ndarray | None = None
     changeover_matrix_hours: np.ndarray | None = None
+    runs_in_design: bool = False
 
     def __post_init__(self) -> None:
         n, m, b, t, lv = (
@@ -226,6 +234,8 @@ class ShareProblem:
             raise InputError("ShareProblem.sla_percentile: each brand's percentile must be in (0, 100).")
         if self.run_min_units is not None and not (np.isfinite(self.run_min_units) and self.run_min_units > 0):
             raise InputError(f"ShareProblem.run_min_units: a finite number of units > 0, got {self.run_min_units}.")
+        if not isinstance(self.runs_in_design, bool | np.bool_):
+            raise InputError(f"ShareProblem.runs_in_design: true or false, got {self.runs_in_design!r}.")
         h = self.line_hours_per_week
         if h is not None and not (np.isfinite(h) and 0 < h <= 168):
             raise InputError(f"ShareProblem.line_hours_per_week: clock hours in (0, 168], got {h}.")

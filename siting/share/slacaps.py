@@ -199,7 +199,8 @@ def design_caps(
     present = (catch > 0)[:, :, None, None, :] & (es > 0)[:, None]  # (B, n, L, P, T)
     resid = np.where(present, resid, 0.0)
     rm = rho_max[None, :, :, None]  # (1, L, P, 1)
-    smallest = float(pb.run_min_units) if pb.run_min_units is not None else None
+    # with the runs in the design, one run count (the catchment's at run_units), the one the design pays for
+    smallest = float(pb.run_min_units) if pb.run_min_units is not None and not pb.runs_in_design else None
     wc_top = np.full(shape, np.inf)  # the worst case's priority cap (none without a priority class)
     for k in (0, 1):
         in_k = [b for b in brands if rank[b] == k and np.isfinite(sla[b])]
@@ -275,14 +276,24 @@ def _mix_mean(resid: np.ndarray, mix: np.ndarray, members: np.ndarray, worst: np
     return np.where(tot > 1e-9, np.minimum(mean, worst), worst)
 
 
-def brand_hours(problem: ShareProblem, made_units_per_week: np.ndarray) -> np.ndarray:
+def brand_hours(
+    problem: ShareProblem, made_units_per_week: np.ndarray, runs_per_week: np.ndarray | None = None
+) -> np.ndarray:
     """Machine-hours a week each brand loads on each process of each site in each season, shape (n, B, P, T),
-    from a design's ``made_units_per_week`` (n, m, T) (changeovers included, as the capacity rows count them)."""
+    from a design's ``made_units_per_week`` (n, m, T) (changeovers included, as the capacity rows count them):
+    per unit (``changeover_hours / run_units``), or with ``runs_per_week`` (n, B, T; a design's
+    ``runs_per_week``) the changeovers of those runs."""
     pb = problem
     brand_of = np.asarray(pb.store_brand)
     made = np.asarray(made_units_per_week, float)
     by_brand = np.stack([made[:, brand_of == b].sum(axis=1) for b in range(len(pb.brand_names))], axis=1)
-    return by_brand[:, :, None, :] * pb.hours_per_unit_all_in[None, :, :, None]
+    if runs_per_week is None or np.size(runs_per_week) == 0:
+        return by_brand[:, :, None, :] * pb.hours_per_unit_all_in[None, :, :, None]
+    runs = np.asarray(runs_per_week, float)[:, :, None, :]
+    return (
+        by_brand[:, :, None, :] * np.asarray(pb.hours_per_unit)[None, :, :, None]
+        + runs * np.asarray(pb.changeover_hours)[None, :, :, None]
+    )
 
 
 def _max_wait(fixed, cycle, percentile, sla_days, rm, day_per_h, shape) -> np.ndarray:

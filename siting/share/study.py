@@ -272,6 +272,7 @@ def run_share(
             run_min_units=float(capacity.run_min_units),
             demand_cv=np.array([(demand_cv or {}).get(n, DEFAULT_DEMAND_CV) for n in problem.brand_names]),
             sla_percentile=brand_pct,
+            runs_in_design=bool(settings.runs_in_design),
         )
     t0 = time.perf_counter()
     design = _design(

@@ -1040,6 +1040,24 @@ ISSUE_26_CASES: list[CliCase] = [
         ("share.sla_caps_in_design", "true or false"),
     ),
     CliCase(
+        "share-runs-in-design-string",
+        lambda t, k: _share(t, k, '[share]\nruns_in_design = "no"\n'),
+        2,
+        ("share.runs_in_design", "true or false"),
+    ),
+    CliCase(
+        "share-runs-in-design-number",
+        lambda t, k: _share(t, k, "[share]\nruns_in_design = 0\n"),
+        2,
+        ("share.runs_in_design", "true or false"),
+    ),
+    CliCase(
+        "share-runs-in-design-nan",
+        lambda t, k: _share(t, k, "[share]\nruns_in_design = nan\n"),
+        2,
+        ("share.runs_in_design", "nan"),
+    ),
+    CliCase(
         "share-sla-mix-rounds-negative",
         lambda t, k: _share(t, k, "[share]\nsla_mix_rounds = -1\n"),
         2,

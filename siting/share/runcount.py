@@ -1,0 +1,121 @@
+"""Runs a week in the design: the catchment's run count the SLA caps assume, paid for where a brand is made."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from siting.milp import Model
+from siting.share.problem import KINDS, ShareProblem
+
+__all__ = ["add_run_columns", "catchment_units", "catchment_runs", "run_brands", "runs_of_design"]
+
+
+def catchment_units(problem: ShareProblem, brands: Sequence[int] | None = None) -> np.ndarray:
+    """Units per week each brand could send to each site in each season, shape (B, n, T): the demand of
+    every store of the brand (in the coalition ``brands``) the site may serve."""
+    pb = problem
+    nb = len(pb.brand_names)
+    ok = pb.eligible(None if brands is None else list(brands)).astype(float)  # (n, m)
+    demand = pb.season_demand()
+    store_brand = np.asarray(pb.store_brand)
+    return np.stack([ok[:, store_brand == b] @ demand[store_brand == b] for b in range(nb)])
+
+
+def catchment_runs(problem: ShareProblem, brands: Sequence[int] | None = None) -> np.ndarray:
+    """Runs a week of each brand at each site in each season as the SLA caps assume, shape (B, n, T):
+    ``max(1, catchment / run_units)`` where the brand has a catchment at the site in some season, else 0."""
+    catch = catchment_units(problem, brands)
+    run_u = np.asarray(problem.run_units, dtype=float)[:, None, None]
+    return np.where(catch.sum(axis=2, keepdims=True) > 0, np.maximum(catch / run_u, 1.0), 0.0)
+
+
+def run_brands(problem: ShareProblem, brands: Sequence[int] | None = None) -> np.ndarray:
+    """Brands whose runs a week are a design decision (``runs_in_design`` with ``line_hours_per_week``): those
+    of the coalition with an SLA (the priority class, and the standard class where it has a lead time)."""
+    pb = problem
+    if not pb.runs_in_design or pb.line_hours_per_week is None:
+        return np.zeros(0, dtype=int)
+    members = range(len(pb.brand_names)) if brands is None else sorted(int(b) for b in brands)
+    sla = np.asarray(pb.brand_lead_time_days, dtype=float)
+    return np.array(
+        [b for b in members if KINDS.index(pb.brand_kind[b]) < 2 and np.isfinite(sla[b])],
+        dtype=int,
+    )
+
+
+def runs_of_design(
+    problem: ShareProblem, made_units_per_week: np.ndarray, present: np.ndarray | None = None
+) -> np.ndarray:
+    """Runs a week each brand makes at each site in each season, shape (n, B, T).
+
+    ``made / run_units`` (the changeovers the capacity rows charge per unit), except for the brands with
+    their runs in the design (``present``, shape (n, B, T), 1 where the design chose to make the brand
+    there): the catchment's count :func:`catchment_runs` wherever it is made, as the SLA caps assume.
+    """
+    pb = problem
+    brand_of = np.asarray(pb.store_brand)
+    made = np.asarray(made_units_per_week, dtype=float)
+    by_brand = np.stack([made[:, brand_of == b].sum(axis=1) for b in range(len(pb.brand_names))], axis=1)
+    runs = by_brand / np.asarray(pb.run_units, dtype=float)[None, :, None]
+    if present is not None:
+        fixed = np.moveaxis(catchment_runs(pb), 0, 1)  # (n, B, T)
+        on = np.asarray(present, dtype=float)
+        mine = np.zeros(len(pb.brand_names), dtype=bool)
+        mine[run_brands(pb)] = True
+        runs = np.where(mine[None, :, None], fixed * ((on > 0.5) & (by_brand > 1e-9)), runs)  # no units, no runs
+    return runs
+
+
+def add_run_columns(
+    milp: Model,
+    problem: ShareProblem,
+    brands: Sequence[int],
+    load_rows: list[np.ndarray],
+    load_cols: list[np.ndarray],
+    load_vals: list[np.ndarray],
+    col_brand: np.ndarray,
+    units: np.ndarray,
+) -> np.ndarray:
+    """The design's run count (``runs_in_design``): a binary ``w[b, i, t]`` per brand with an SLA, site and
+    season (block ``runs_here``) that puts the changeovers of :func:`catchment_runs` on the site's
+    processes (appended to ``load_rows`` / ``load_cols`` / ``load_vals``, the hours each column loads
+    per (site, season) row, process by process) and allows at most ``run_units`` units a run:
+    ``sum made units of b at i in t <= run_units x runs[b, i, t] x w`` (rows ``runs_link``).
+
+    ``col_brand`` and ``units`` give the brand and the units a week made (at share 1) of each column
+    already in ``load_cols[0]``. Returns the keys, shape (K, 3): brand, site, season of each binary.
+    """
+    pb = problem
+    t_count = len(pb.season_names)
+    paid = run_brands(pb, brands)
+    if not len(paid):
+        return np.zeros((0, 3), dtype=int)
+    runs = catchment_runs(pb, brands)  # (B, n, T)
+    mine = np.zeros_like(runs, dtype=bool)
+    mine[paid] = runs[paid] > 0
+    keys = np.argwhere(mine)  # (K, 3): brand, site, season
+    b_of, i_of, t_of = keys[:, 0], keys[:, 1], keys[:, 2]
+    n_runs = runs[b_of, i_of, t_of]
+    w = milp.add_vars("runs_here", len(keys), ub=1.0, integer=True)
+    rows0, cols0 = load_rows[0].copy(), load_cols[0].copy()
+    co = np.asarray(pb.changeover_hours, dtype=float)
+    for q in range(len(load_rows)):
+        load_rows[q] = np.concatenate([load_rows[q], i_of * t_count + t_of])
+        load_cols[q] = np.concatenate([load_cols[q], w])
+        load_vals[q] = np.concatenate([load_vals[q], co[b_of, q] * n_runs])
+    index = np.full(runs.shape, -1)
+    index[b_of, i_of, t_of] = np.arange(len(keys))
+    k = index[col_brand, rows0 // t_count, rows0 % t_count]
+    sel = k >= 0
+    run_u = np.asarray(pb.run_units, dtype=float)[b_of]
+    milp.add_rows(
+        "runs_link",
+        np.concatenate([k[sel], np.arange(len(keys))]),
+        np.concatenate([cols0[sel], w]),
+        np.concatenate([np.asarray(units, dtype=float)[sel], -run_u * n_runs]),
+        hi=0.0,
+        n=len(keys),
+    )
+    return keys
