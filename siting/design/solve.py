@@ -285,6 +285,7 @@ def solve_design(
     start: np.ndarray | None = None,
     heuristic: bool = True,
     max_nodes: int | None = None,
+    neighbourhood_sites: int | None = None,
 ) -> Design:
     """Solve one policy of the design problem.
 
@@ -308,6 +309,11 @@ def solve_design(
     max_nodes : int, optional
         Branch-and-bound nodes of each HiGHS solve (``mip_max_nodes``): a limit on work, so the
         same inputs give the same design on any machine and load (HiGHS runs on one thread).
+    neighbourhood_sites : int, optional
+        Hybrid with ``max_nodes``: solve only on the start's sites and this many more, the ones
+        the LP relaxation opens most (:func:`siting.design.neighbourhood.neighbourhood_solve`), the
+        bound from the LP relaxation. HiGHS's root cut loop, which no node limit bounds, then stays
+        short, so the design does not depend on the clock (``time_limit_s`` is a safety net).
 
     Returns
     -------
@@ -316,6 +322,15 @@ def solve_design(
     max_nodes = check_max_nodes("max_nodes", max_nodes)
     t0 = time.perf_counter()
     dm = model or build_model(pb)
+    if policy == "hybrid" and neighbourhood_sites is not None and max_nodes is not None:
+        from siting.design.neighbourhood import neighbourhood_solve
+
+        sol = neighbourhood_solve(
+            dm, pb, start=start, max_nodes=max_nodes, time_limit_s=time_limit_s, mip_gap=mip_gap, sites=neighbourhood_sites
+        )
+        if not sol.has_solution:
+            raise InfeasibleError(f"the {policy} design: {sol.status}; raise the time limit or the capacity levels.")
+        return dataclasses.replace(_tables(dm, pb, sol, policy), time_s=time.perf_counter() - t0)
     if policy == "hybrid" and heuristic and len(pb.site_ids) > 3:
         start = _restricted_start(dm, pb, start, time_limit_s=time_limit_s, mip_gap=mip_gap, max_nodes=max_nodes)
     left = time_limit_s if max_nodes is not None else time_limit_s - (time.perf_counter() - t0)
@@ -388,6 +403,7 @@ def portfolio(
     max_sites: int | None = None,
     site_group: np.ndarray | None = None,
     max_nodes: int | None = None,
+    neighbourhood_sites: int | None = None,
 ) -> tuple[Portfolio, DesignModel]:
     """The hybrid design with the all-offshore and all-local designs on the same model and gap.
 
@@ -411,6 +427,8 @@ def portfolio(
     max_nodes : int, optional
         Branch-and-bound nodes per HiGHS solve (see :func:`solve_design`): the deterministic
         limit; ``time_limit_s`` is then a safety net per solve (the all-local one gets all of it).
+    neighbourhood_sites : int, optional
+        With ``max_nodes``: the hybrid is solved on a neighbourhood of sites (see :func:`solve_design`).
 
     Returns
     -------
@@ -453,7 +471,14 @@ def portfolio(
                 loc = None if greedy is None else _tables(dm, pb, _start_solution(dm, pb, greedy), "local")
     best = off if loc is None or off.cost_per_yr <= loc.cost_per_yr else loc
     hyb = solve_design(
-        pb, "hybrid", model=dm, start=best.x, time_limit_s=time_limit_s, mip_gap=mip_gap, max_nodes=max_nodes
+        pb,
+        "hybrid",
+        model=dm,
+        start=best.x,
+        time_limit_s=time_limit_s,
+        mip_gap=mip_gap,
+        max_nodes=max_nodes,
+        neighbourhood_sites=neighbourhood_sites,
     )
     if hyb.cost_per_yr > best.cost_per_yr:  # HiGHS kept a worse incumbent: the pure design is a hybrid too
         hyb = _tables(dm, pb, _as_solution(dm, best, hyb), "hybrid")
