@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -103,7 +104,14 @@ def site_values(
             )
         else:
             sol = _solve(
-                dm, pb, "hybrid", time_limit_s=time_limit_s, mip_gap=mip_gap, closed=[s], start=start, max_nodes=max_nodes
+                dm,
+                pb,
+                "hybrid",
+                time_limit_s=time_limit_s,
+                mip_gap=mip_gap,
+                closed=[s],
+                start=start,
+                max_nodes=max_nodes,
             )
         if sol.has_solution and sol.x is not None:
             pool.append(sol.x)
@@ -165,7 +173,7 @@ def settled_values(
         The design the values are against (``design`` or an adopted closure) and :func:`site_values`'
         table.
     """
-    kw = {"time_limit_s": time_limit_s, "mip_gap": mip_gap, "max_nodes": max_nodes}
+    kw: dict[str, Any] = {"time_limit_s": time_limit_s, "mip_gap": mip_gap, "max_nodes": max_nodes}
     closures: dict[str, np.ndarray] = {}
     values = site_values(pb, design, dm, **kw, starts=starts, neighbourhood_sites=neighbourhood_sites, designs=closures)
     for _ in range(max_adopted):
@@ -258,13 +266,13 @@ def forced_open(
             )
         else:
             sol = _solve(
-            dm,
-            pb,
-            "hybrid",
-            time_limit_s=time_limit_s,
-            mip_gap=mip_gap,
-            forced=[(s, lev)],
-            start=start,
+                dm,
+                pb,
+                "hybrid",
+                time_limit_s=time_limit_s,
+                mip_gap=mip_gap,
+                forced=[(s, lev)],
+                start=start,
                 max_nodes=max_nodes,
             )
         cost = sol.objective if sol.has_solution else np.inf

@@ -326,7 +326,13 @@ def solve_design(
         from siting.design.neighbourhood import neighbourhood_solve
 
         sol = neighbourhood_solve(
-            dm, pb, start=start, max_nodes=max_nodes, time_limit_s=time_limit_s, mip_gap=mip_gap, sites=neighbourhood_sites
+            dm,
+            pb,
+            start=start,
+            max_nodes=max_nodes,
+            time_limit_s=time_limit_s,
+            mip_gap=mip_gap,
+            sites=neighbourhood_sites,
         )
         if not sol.has_solution:
             raise InfeasibleError(f"the {policy} design: {sol.status}; raise the time limit or the capacity levels.")

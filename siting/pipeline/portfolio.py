@@ -271,9 +271,8 @@ def city_portfolio(
     from siting.costs.products import cost_default
     from siting.delivery.lane_tables import direct_lane_values, pair_lane_cost_per_week
     from siting.design import design_for_city
-    from siting.network.od import od_time_length
-
     from siting.design.neighbourhood import NEIGHBOURHOOD_SITES
+    from siting.network.od import od_time_length
 
     popt: PortfolioOptions = options.portfolio
     values = popt.scope == "values"
