@@ -10,9 +10,17 @@ import numpy as np
 from siting.design.model import DesignModel
 from siting.design.problem import DesignProblem
 from siting.design.solve import _bounds, _solve
+from siting.errors import InputError
 from siting.milp import OPTIMAL_GAP, MilpSolution, relative_gap
 
-__all__ = ["NEIGHBOURHOOD_SITES", "MAX_ADOPTED", "neighbourhood_solve", "lp_site_order", "adopt"]
+__all__ = [
+    "NEIGHBOURHOOD_SITES",
+    "MAX_ADOPTED",
+    "check_neighbourhood_sites",
+    "neighbourhood_solve",
+    "lp_site_order",
+    "adopt",
+]
 
 #: Sites a neighbourhood MILP may open besides the ones it must keep (the design's own): HiGHS's
 #: root cut loop, which no node limit bounds, stays short on so few (Malta's tarxien closure:
@@ -22,6 +30,30 @@ NEIGHBOURHOOD_SITES = 6
 #: A closure cheaper than the design is a better design: it replaces the design and the values are
 #: solved again, at most this many times (a fixed count: deterministic).
 MAX_ADOPTED = 3
+
+
+def check_neighbourhood_sites(value: object) -> int:
+    """``value`` as a neighbourhood size: a whole number >= 1.
+
+    Parameters
+    ----------
+    value : object
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    InputError
+        For a bool, a float, NaN, None or a number below 1.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise InputError(
+            f"neighbourhood_sites must be a whole number >= 1 (sites a MILP may open besides the design's), "
+            f"got {value!r}."
+        )
+    return int(value)
 
 
 def lp_site_order(
@@ -96,6 +128,7 @@ def neighbourhood_solve(
     MilpSolution
         ``bound`` a valid lower bound of the full model's optimum (``-inf`` when the LP stopped).
     """
+    sites = check_neighbourhood_sites(sites)
     lp, order = lp_site_order(dm, pb, closed=closed, forced=forced, time_limit_s=time_limit_s)
     if lp.status == "infeasible":
         return lp
