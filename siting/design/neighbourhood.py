@@ -7,9 +7,9 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from siting.design.bounded import _bounds, _solve
 from siting.design.model import DesignModel
 from siting.design.problem import DesignProblem
-from siting.design.solve import _bounds, _solve
 from siting.errors import InputError
 from siting.milp import OPTIMAL_GAP, MilpSolution, relative_gap
 
