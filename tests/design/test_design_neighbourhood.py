@@ -89,20 +89,25 @@ def _run(pb, time_limit_s):
     forced = forced_open(
         pb, design, dm, closed, time_limit_s=time_limit_s, mip_gap=0.01, limit=2, max_nodes=100, neighbourhood_sites=6
     )
-    return design, values, forced
+    statuses = [p.all_offshore.status, design.status, *values["status"], *forced["status"]]
+    return design, values, forced, statuses
 
 
 def test_site_values_are_identical_under_another_clock_and_load(mid_instance):
-    """Same inputs, a 10x longer safety net and a CPU burner beside it: byte-identical design, values, prices."""
-    design_a, values_a, forced_a = _run(mid_instance, 10.0)
+    """Same inputs, a 10x longer safety net and a CPU burner beside it: byte-identical design, values, prices.
+
+    The safety nets are rank's default (60 s per solve) and 600 s: the values hold as long as no
+    solve reaches its net (the statuses say none did), which the neighbourhoods make a wide margin.
+    """
+    design_a, values_a, forced_a, statuses = _run(mid_instance, 60.0)
     burner = subprocess.Popen([sys.executable, "-c", "while 1: pass"])
     try:
-        design_b, values_b, forced_b = _run(mid_instance, 100.0)
+        design_b, values_b, forced_b, _ = _run(mid_instance, 600.0)
     finally:
         burner.kill()
         burner.wait()
     assert len(design_a.levels) >= 5 and values_a["opens"].sum() == len(design_a.levels)
-    assert not values_a["status"].str.contains("time limit").any()
+    assert not any("time limit" in s for s in statuses), statuses
     assert np.array_equal(design_a.x, design_b.x)
     assert values_a.to_csv() == values_b.to_csv()
     assert forced_a.to_csv() == forced_b.to_csv() and len(forced_a) == 2
