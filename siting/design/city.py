@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -11,7 +12,7 @@ import pandas as pd
 from siting.costs import ProductFamily
 from siting.design.hubs import Hubs
 from siting.design.model import DesignModel
-from siting.design.outages import forced_open, resilience, site_values
+from siting.design.outages import forced_open, resilience, settled_values, site_values
 from siting.design.problem import DesignProblem, design_problem
 from siting.design.solve import Portfolio, portfolio
 from siting.errors import InputError
@@ -75,6 +76,7 @@ def design_for_city(
     value_time_limit_s: float | None = None,
     max_nodes: int | None = None,
     value_max_nodes: int | None = None,
+    neighbourhood_sites: int | None = None,
 ) -> CityDesign:
     """The portfolio design of one city, with site values and single-site outages.
 
@@ -127,6 +129,10 @@ def design_for_city(
         the deterministic limit (None: the wall-clock limits alone, which depend on the machine's load).
     value_max_nodes : int, optional
         Branch-and-bound nodes of each closure, forced-open and outage solve (default ``max_nodes``).
+    neighbourhood_sites : int, optional
+        With ``max_nodes``: the hybrid, each closure and each forced opening are solved on a
+        neighbourhood of sites (:func:`siting.design.neighbourhood.neighbourhood_solve`), so that
+        no solve depends on the clock (outages are not).
 
     Returns
     -------
@@ -212,13 +218,27 @@ def design_for_city(
         late_penalty_per_unit=late_penalty_per_unit,
         max_sites=max_sites,
         max_nodes=max_nodes,
+        neighbourhood_sites=neighbourhood_sites,
     )
     each_nodes = max_nodes if value_max_nodes is None else value_max_nodes
     pure = (result.all_offshore.x, None if result.all_local is None else result.all_local.x)
     value_limit_s = time_limit_s if value_time_limit_s is None else value_time_limit_s
-    values = site_values(
-        pb, result.hybrid, dm, time_limit_s=value_limit_s, mip_gap=mip_gap, starts=pure, max_nodes=each_nodes
-    )
+    if neighbourhood_sites is not None and each_nodes is not None:
+        hybrid, values = settled_values(
+            pb,
+            result.hybrid,
+            dm,
+            time_limit_s=value_limit_s,
+            mip_gap=mip_gap,
+            starts=pure,
+            max_nodes=each_nodes,
+            neighbourhood_sites=neighbourhood_sites,
+        )
+        result = dataclasses.replace(result, hybrid=hybrid)
+    else:
+        values = site_values(
+            pb, result.hybrid, dm, time_limit_s=value_limit_s, mip_gap=mip_gap, starts=pure, max_nodes=each_nodes
+        )
     lost = (
         resilience(
             pb,
@@ -241,5 +261,6 @@ def design_for_city(
         mip_gap=mip_gap,
         limit=explain_sites,
         max_nodes=each_nodes,
+        neighbourhood_sites=neighbourhood_sites,
     )
     return CityDesign(pb, result, values, lost, dm, forced)

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from siting.design.model import DesignModel
+from siting.design.neighbourhood import MAX_ADOPTED, adopt, check_neighbourhood_sites, neighbourhood_solve
 from siting.design.problem import DesignProblem
 from siting.design.solve import Design, _solve, _tables
 from siting.design.start import is_feasible, without_site
 
-__all__ = ["site_values", "forced_open", "resilience"]
+__all__ = ["site_values", "settled_values", "forced_open", "resilience"]
 
 
 def _start_for(dm: DesignModel, pool: Sequence[np.ndarray], s: int) -> np.ndarray | None:
@@ -36,6 +38,8 @@ def site_values(
     mip_gap: float = 1e-4,
     starts: Sequence[np.ndarray | None] = (),
     max_nodes: int | None = None,
+    neighbourhood_sites: int | None = None,
+    designs: dict[str, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Each site's value: the best design's cost with the site forced closed minus with it allowed.
 
@@ -59,6 +63,12 @@ def site_values(
     max_nodes : int, optional
         Branch-and-bound nodes per closure solve (deterministic; ``time_limit_s`` is then a safety
         net). A closure stopped by it has status ``"stopped at gap g"`` and its gap in the range.
+    neighbourhood_sites : int, optional
+        With ``max_nodes``: each closure may open only the design's other sites and this many more,
+        the ones its LP relaxation opens most, its bound the LP relaxation's
+        (:func:`siting.design.neighbourhood.neighbourhood_solve`): no solve then depends on the clock.
+    designs : dict, optional
+        Filled with each opened site's closure design (site id -> column vector) when given.
 
     Returns
     -------
@@ -79,11 +89,34 @@ def site_values(
             continue
         candidates = [x for x in (without_site(dm, pb, design.x, s), *pool) if x is not None]
         start = _start_for(dm, candidates, s)
-        sol = _solve(
-            dm, pb, "hybrid", time_limit_s=time_limit_s, mip_gap=mip_gap, closed=[s], start=start, max_nodes=max_nodes
-        )
+        if neighbourhood_sites is not None and max_nodes is not None:
+            keep = [pb.site_ids.index(o) for o in design.levels if o != site]
+            sol = neighbourhood_solve(
+                dm,
+                pb,
+                start=start,
+                max_nodes=max_nodes,
+                time_limit_s=time_limit_s,
+                mip_gap=mip_gap,
+                closed=[s],
+                keep=keep,
+                sites=neighbourhood_sites,
+            )
+        else:
+            sol = _solve(
+                dm,
+                pb,
+                "hybrid",
+                time_limit_s=time_limit_s,
+                mip_gap=mip_gap,
+                closed=[s],
+                start=start,
+                max_nodes=max_nodes,
+            )
         if sol.has_solution and sol.x is not None:
             pool.append(sol.x)
+            if designs is not None:
+                designs[site] = sol.x
             cost = sol.objective
         else:
             cost = np.inf
@@ -105,6 +138,60 @@ def site_values(
     return pd.DataFrame(rows, columns=cols)
 
 
+def settled_values(
+    pb: DesignProblem,
+    design: Design,
+    dm: DesignModel,
+    *,
+    time_limit_s: float,
+    mip_gap: float,
+    max_nodes: int,
+    neighbourhood_sites: int,
+    starts: Sequence[np.ndarray | None] = (),
+    max_adopted: int = MAX_ADOPTED,
+) -> tuple[Design, pd.DataFrame]:
+    """The site values on neighbourhoods, the design replaced by any cheaper closure first.
+
+    A closure cheaper than the design is a better design (the site allowed, not used): the cheapest
+    such closure becomes the design and every opened site is valued again, at most ``max_adopted``
+    times (a fixed count: every step deterministic). The design's bound stays its own.
+
+    Parameters
+    ----------
+    pb : DesignProblem
+    design : Design
+        The hybrid design.
+    dm : DesignModel
+    time_limit_s, mip_gap, max_nodes, neighbourhood_sites, starts
+        As for :func:`site_values` (``time_limit_s`` a safety net).
+    max_adopted : int
+        Most designs adopted.
+
+    Returns
+    -------
+    tuple of (Design, DataFrame)
+        The design the values are against (``design`` or an adopted closure) and :func:`site_values`'
+        table.
+    """
+    neighbourhood_sites = check_neighbourhood_sites(neighbourhood_sites)
+    kw: dict[str, Any] = {"time_limit_s": time_limit_s, "mip_gap": mip_gap, "max_nodes": max_nodes}
+    closures: dict[str, np.ndarray] = {}
+    values = site_values(pb, design, dm, **kw, starts=starts, neighbourhood_sites=neighbourhood_sites, designs=closures)
+    for _ in range(max_adopted):
+        tol = max(1.0, 1e-9 * abs(design.cost_per_yr))
+        cheaper = values[values["opens"] & (values["value_per_yr"] < -tol)]
+        if cheaper.empty:
+            break
+        site = str(cheaper.sort_values(["value_per_yr", "site_id"]).iloc[0]["site_id"])
+        design = _tables(dm, pb, adopt(dm, pb, closures[site], design.bound_per_yr), "hybrid")
+        starts = [*starts, *closures.values()]
+        closures = {}
+        values = site_values(
+            pb, design, dm, **kw, starts=starts, neighbourhood_sites=neighbourhood_sites, designs=closures
+        )
+    return design, values
+
+
 def forced_open(
     pb: DesignProblem,
     design: Design,
@@ -115,6 +202,7 @@ def forced_open(
     mip_gap: float = 1e-4,
     limit: int | None = None,
     max_nodes: int | None = None,
+    neighbourhood_sites: int | None = None,
 ) -> pd.DataFrame:
     """What forcing each of ``site_ids`` open (at its smallest level) costs a year against the best design.
 
@@ -136,6 +224,9 @@ def forced_open(
         Price at most this many (the first closed ones of ``site_ids``).
     max_nodes : int, optional
         Branch-and-bound nodes per solve (deterministic; ``time_limit_s`` is then a safety net).
+    neighbourhood_sites : int, optional
+        With ``max_nodes``: each solve may open only the design's sites, the forced one and this
+        many more (see :func:`site_values`).
 
     Returns
     -------
@@ -162,16 +253,29 @@ def forced_open(
         x0[dm.open_cols[s]] = 0.0
         x0[dm.open_cols[s, lev]] = 1.0
         start = x0 if is_feasible(dm, x0) else None
-        sol = _solve(
-            dm,
-            pb,
-            "hybrid",
-            time_limit_s=time_limit_s,
-            mip_gap=mip_gap,
-            forced=[(s, lev)],
-            start=start,
-            max_nodes=max_nodes,
-        )
+        if neighbourhood_sites is not None and max_nodes is not None:
+            sol = neighbourhood_solve(
+                dm,
+                pb,
+                start=start,
+                max_nodes=max_nodes,
+                time_limit_s=time_limit_s,
+                mip_gap=mip_gap,
+                forced=[(s, lev)],
+                keep=[pb.site_ids.index(o) for o in design.levels],
+                sites=neighbourhood_sites,
+            )
+        else:
+            sol = _solve(
+                dm,
+                pb,
+                "hybrid",
+                time_limit_s=time_limit_s,
+                mip_gap=mip_gap,
+                forced=[(s, lev)],
+                start=start,
+                max_nodes=max_nodes,
+            )
         cost = sol.objective if sol.has_solution else np.inf
         low = max(sol.bound - design.cost_per_yr, 0.0) if np.isfinite(sol.bound) else 0.0
         rows.append((site, pb.level_names[lev], fixed, cost, cost - design.cost_per_yr, low, sol.status))

@@ -5,27 +5,23 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from siting.design.bounded import MAX_NODES_CAP, POLICIES, _bounds, _solve, check_max_nodes
 from siting.design.curves import exact_cost_per_week
 from siting.design.model import DesignModel, build_model
+from siting.design.neighbourhood import neighbourhood_solve
 from siting.design.problem import DesignProblem
 from siting.design.start import greedy_local
 from siting.errors import InfeasibleError, InputError
 from siting.milp import OPTIMAL_GAP, MilpSolution, relative_gap
 
-__all__ = ["Design", "Portfolio", "solve_design", "portfolio", "check_max_nodes"]
+__all__ = ["Design", "Portfolio", "solve_design", "portfolio", "check_max_nodes", "MAX_NODES_CAP", "POLICIES"]
 
 log = logging.getLogger("siting")
-
-POLICIES = ("hybrid", "offshore", "local")
-
-#: The largest node limit HiGHS takes (``mip_max_nodes`` is a 32-bit integer option).
-MAX_NODES_CAP = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -64,103 +60,6 @@ class Portfolio:
     hybrid: Design
     all_offshore: Design
     all_local: Design | None
-
-
-def _bounds(
-    dm: DesignModel,
-    pb: DesignProblem,
-    policy: str,
-    closed: Sequence[int] = (),
-    fixed_levels=None,
-    late=False,
-    forced: Sequence[tuple[int, int]] = (),
-):
-    lb, ub = dm.model.bounds()
-    if policy not in POLICIES:
-        raise InputError(f"policy must be one of {POLICIES}, not {policy!r}.")
-    ub[dm.open_cols] = np.where(pb.level_ok, ub[dm.open_cols], 0.0)
-    # late routes (outside the promise) only to the stores in ``late`` (True: all, False: none)
-    may = np.broadcast_to(np.asarray(late, dtype=bool), (len(pb.store_ids),))
-    late_x = dm.xp >= dm.n_on_time
-    ub[dm.x_cols[late_x & ~may[dm.lanes[dm.xp, 1]]]] = 0.0
-    ub[dm.yd_cols[~pb.direct_ok & ~may]] = 0.0
-    ub[dm.yd_cols[~pb.direct_ok & may]] = np.inf
-    if policy == "offshore":
-        ub[dm.x_cols] = 0.0
-        for seg in dm.local_seg:
-            ub[seg] = 0.0
-    if policy == "local":
-        ub[dm.yo_cols] = 0.0
-        for seg in dm.offshore_seg:
-            ub[seg] = 0.0
-    for s in closed:
-        ub[dm.open_cols[s]] = 0.0
-    for s, lev in forced:  # site s forced open at level lev
-        lb[dm.open_cols[s]] = 0.0
-        ub[dm.open_cols[s]] = 0.0
-        lb[dm.open_cols[s, lev]] = ub[dm.open_cols[s, lev]] = 1.0
-    if fixed_levels is not None:
-        for s, lev in enumerate(fixed_levels):
-            lb[dm.open_cols[s]] = 0.0
-            ub[dm.open_cols[s]] = 0.0
-            if lev >= 0:
-                lb[dm.open_cols[s, lev]] = ub[dm.open_cols[s, lev]] = 1.0
-    return lb, ub
-
-
-def _solve(dm, pb, policy, *, time_limit_s, mip_gap, start=None, max_nodes=None, **kw) -> MilpSolution:
-    """One HiGHS solve of ``policy``; ``max_nodes`` (``mip_max_nodes``) is the deterministic work limit.
-
-    With ``max_nodes`` the solve stops after that many branch-and-bound nodes, the same on any
-    machine and load; ``time_limit_s`` stays as a safety net, and when it is what stopped the solve
-    the status says so (``"stopped at gap 2.10% (time limit)"``).
-    """
-    lb, ub = _bounds(dm, pb, policy, **kw)
-    if start is not None and (np.any(start < lb - 1e-7) or np.any(start > ub + 1e-7)):
-        start = None
-    options = None if max_nodes is None else {"mip_max_nodes": int(max_nodes)}
-    # siting.milp.Model.solve re-solves without presolve when HiGHS returns a start whose columns do
-    # not price at its objective (HiGHS 1.16; tests/design seed 27)
-    sol = dm.model.solve(
-        time_limit_s=time_limit_s,
-        mip_gap=mip_gap,
-        start=start,
-        col_lower=lb,
-        col_upper=ub,
-        options=options,
-    )
-    log.debug("design %s solve: %s, %d nodes, %.2f s", policy, sol.status, sol.nodes, sol.time_s)
-    if sol.reason == "time_limit" and sol.has_solution and not sol.proven_optimal:
-        sol = dataclasses.replace(sol, status=f"{sol.status} (time limit)")
-    return sol
-
-
-def check_max_nodes(name: str, value: object) -> int | None:
-    """``value`` as a node limit: a whole number from 1 to :data:`MAX_NODES_CAP`, or None (wall clock only).
-
-    Parameters
-    ----------
-    name : str
-        The option's name in the user's words (in the message).
-    value : object
-
-    Returns
-    -------
-    int or None
-
-    Raises
-    ------
-    InputError
-        For a bool, a float, NaN, a number below 1 or above :data:`MAX_NODES_CAP` (HiGHS's integer option).
-    """
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or not 1 <= value <= MAX_NODES_CAP:
-        raise InputError(
-            f"{name} must be a whole number from 1 to {MAX_NODES_CAP} (branch-and-bound nodes per solve), "
-            f"got {value!r}."
-        )
-    return int(value)
 
 
 def _volumes(dm: DesignModel, pb: DesignProblem, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -285,6 +184,7 @@ def solve_design(
     start: np.ndarray | None = None,
     heuristic: bool = True,
     max_nodes: int | None = None,
+    neighbourhood_sites: int | None = None,
 ) -> Design:
     """Solve one policy of the design problem.
 
@@ -308,6 +208,11 @@ def solve_design(
     max_nodes : int, optional
         Branch-and-bound nodes of each HiGHS solve (``mip_max_nodes``): a limit on work, so the
         same inputs give the same design on any machine and load (HiGHS runs on one thread).
+    neighbourhood_sites : int, optional
+        Hybrid with ``max_nodes``: solve only on the start's sites and this many more, the ones
+        the LP relaxation opens most (:func:`siting.design.neighbourhood.neighbourhood_solve`), the
+        bound from the LP relaxation. HiGHS's root cut loop, which no node limit bounds, then stays
+        short, so the design does not depend on the clock (``time_limit_s`` is a safety net).
 
     Returns
     -------
@@ -316,6 +221,19 @@ def solve_design(
     max_nodes = check_max_nodes("max_nodes", max_nodes)
     t0 = time.perf_counter()
     dm = model or build_model(pb)
+    if policy == "hybrid" and neighbourhood_sites is not None and max_nodes is not None:
+        sol = neighbourhood_solve(
+            dm,
+            pb,
+            start=start,
+            max_nodes=max_nodes,
+            time_limit_s=time_limit_s,
+            mip_gap=mip_gap,
+            sites=neighbourhood_sites,
+        )
+        if not sol.has_solution:
+            raise InfeasibleError(f"the {policy} design: {sol.status}; raise the time limit or the capacity levels.")
+        return dataclasses.replace(_tables(dm, pb, sol, policy), time_s=time.perf_counter() - t0)
     if policy == "hybrid" and heuristic and len(pb.site_ids) > 3:
         start = _restricted_start(dm, pb, start, time_limit_s=time_limit_s, mip_gap=mip_gap, max_nodes=max_nodes)
     left = time_limit_s if max_nodes is not None else time_limit_s - (time.perf_counter() - t0)
@@ -388,6 +306,7 @@ def portfolio(
     max_sites: int | None = None,
     site_group: np.ndarray | None = None,
     max_nodes: int | None = None,
+    neighbourhood_sites: int | None = None,
 ) -> tuple[Portfolio, DesignModel]:
     """The hybrid design with the all-offshore and all-local designs on the same model and gap.
 
@@ -411,6 +330,8 @@ def portfolio(
     max_nodes : int, optional
         Branch-and-bound nodes per HiGHS solve (see :func:`solve_design`): the deterministic
         limit; ``time_limit_s`` is then a safety net per solve (the all-local one gets all of it).
+    neighbourhood_sites : int, optional
+        With ``max_nodes``: the hybrid is solved on a neighbourhood of sites (see :func:`solve_design`).
 
     Returns
     -------
@@ -453,7 +374,14 @@ def portfolio(
                 loc = None if greedy is None else _tables(dm, pb, _start_solution(dm, pb, greedy), "local")
     best = off if loc is None or off.cost_per_yr <= loc.cost_per_yr else loc
     hyb = solve_design(
-        pb, "hybrid", model=dm, start=best.x, time_limit_s=time_limit_s, mip_gap=mip_gap, max_nodes=max_nodes
+        pb,
+        "hybrid",
+        model=dm,
+        start=best.x,
+        time_limit_s=time_limit_s,
+        mip_gap=mip_gap,
+        max_nodes=max_nodes,
+        neighbourhood_sites=neighbourhood_sites,
     )
     if hyb.cost_per_yr > best.cost_per_yr:  # HiGHS kept a worse incumbent: the pure design is a hybrid too
         hyb = _tables(dm, pb, _as_solution(dm, best, hyb), "hybrid")

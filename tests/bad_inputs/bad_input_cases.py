@@ -2443,6 +2443,16 @@ def _portfolio(**kw: Any) -> Callable[[Path, Kit], Any]:
     return call
 
 
+def _settled(sites: Any) -> Callable[[Path, Kit], Any]:
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.design.outages import settled_values
+
+        # the size is checked before the problem is read
+        return settled_values(None, None, None, time_limit_s=1.0, mip_gap=0.01, max_nodes=1, neighbourhood_sites=sites)  # type: ignore[arg-type]
+
+    return call
+
+
 def _plan_objective(objective: str) -> Callable[[Path, Kit], Any]:
     def call(tmp: Path, kit: Kit) -> Any:
         from siting.pipeline import plan
@@ -2469,6 +2479,12 @@ PORTFOLIO_API_CASES: list[ApiCase] = [
     ApiCase("portfolio-demand-points-float", _portfolio(demand_points=2.5), "InputError", ("demand_points",)),
     ApiCase("api-plan-objective-unknown", _plan_objective("portfolios"), "InputError", ("objective", "'portfolio'")),
     ApiCase("portfolio-max-sites-zero", _portfolio(max_sites=0), "InputError", ("portfolio.max_sites", ">= 1")),
+    ApiCase("neighbourhood-sites-zero", _settled(0), "InputError", ("neighbourhood_sites", ">= 1")),
+    ApiCase("neighbourhood-sites-negative", _settled(-3), "InputError", ("neighbourhood_sites",)),
+    ApiCase("neighbourhood-sites-float", _settled(2.5), "InputError", ("neighbourhood_sites",)),
+    ApiCase("neighbourhood-sites-nan", _settled(float("nan")), "InputError", ("neighbourhood_sites",)),
+    ApiCase("neighbourhood-sites-bool", _settled(True), "InputError", ("neighbourhood_sites",)),
+    ApiCase("neighbourhood-sites-none", _settled(None), "InputError", ("neighbourhood_sites",)),
     ApiCase("portfolio-max-sites-negative", _portfolio(max_sites=-2), "InputError", ("portfolio.max_sites",)),
     ApiCase("portfolio-max-sites-float", _portfolio(max_sites=1.5), "InputError", ("portfolio.max_sites",)),
     ApiCase("portfolio-max-sites-bool", _portfolio(max_sites=True), "InputError", ("portfolio.max_sites",)),

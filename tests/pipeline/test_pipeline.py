@@ -141,7 +141,7 @@ def test_options_are_checked():
 def test_sensitivity_summary_and_json(two):
     sens = two.sensitivity
     assert {"city", "site_id", "rank", "p_first", "p_top_k", "robust", "narrow_win"} <= set(sens.columns)
-    for c in DEFAULT_WEIGHTS:  # the portfolio value joins only when the design runs (--portfolio)
+    for c in DEFAULT_WEIGHTS:  # the portfolio value joins only with product families (this run has none)
         wanted = {f"w_{c}", f"w_{c}_min", f"w_{c}_max"}
         assert wanted.isdisjoint(sens.columns) if c in JOIN_WHEN_PRESENT else wanted <= set(sens.columns)
     assert sens.groupby("city")["p_first"].sum().tolist() == pytest.approx([1.0, 1.0])

@@ -1,0 +1,114 @@
+"""rank's deterministic site values (neighbourhood solves): against enumeration, and identical under any clock."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from design_instances import brute_force, instance
+
+from siting.design import portfolio, solve_design
+from siting.design.outages import forced_open, settled_values
+
+SEEDS = range(24)
+
+
+def _single_sourced(design) -> bool:
+    per_demand = design.portfolio.groupby(["family", "store_id", "season"])["site"].nunique()
+    local = design.portfolio[design.portfolio["source"] == "local"]
+    mixed = local.merge(design.portfolio[design.portfolio["source"] != "local"], on=["family", "store_id", "season"])
+    return bool((per_demand <= 1).all() and mixed.empty)
+
+
+def _closed(pb, s):
+    ok = pb.level_ok.copy()
+    ok[s] = False
+    return dataclasses.replace(pb, level_ok=ok)
+
+
+def _deterministic(pb, sites, time_limit_s=30.0, mip_gap=1e-6, max_nodes=10_000):
+    p, dm = portfolio(pb, time_limit_s=time_limit_s, mip_gap=mip_gap, max_nodes=max_nodes, neighbourhood_sites=sites)
+    kw = {"time_limit_s": time_limit_s, "mip_gap": mip_gap, "max_nodes": max_nodes, "neighbourhood_sites": sites}
+    design, values = settled_values(pb, p.hybrid, dm, starts=[p.all_offshore.x], **kw)
+    return p, dm, design, values
+
+
+def test_neighbourhood_values_equal_enumeration():
+    """A neighbourhood as large as the instance: the design and every site's value are brute force's."""
+    checked_open = checked_closed = 0
+    for seed in SEEDS:
+        pb = instance(seed, n_s=3, n_j=3, n_t=1)
+        _, _, design, values = _deterministic(pb, sites=3)
+        if not _single_sourced(design):
+            continue
+        best = brute_force(pb)
+        assert design.cost_per_yr == pytest.approx(best, rel=1e-6), seed
+        for row in values.itertuples():
+            s = pb.site_ids.index(row.site_id)
+            if row.opens:
+                closure = solve_design(_closed(pb, s), time_limit_s=30, mip_gap=1e-6, heuristic=False)
+                if not _single_sourced(closure):
+                    continue
+                checked_open += 1
+            else:
+                checked_closed += 1
+            brute_value = brute_force(_closed(pb, s)) - best
+            assert row.value_per_yr == pytest.approx(brute_value, rel=1e-5, abs=1e-2), (seed, row.site_id)
+            assert row.value_low_per_yr <= row.value_per_yr + 1e-6 <= row.value_high_per_yr + 2e-6
+    assert checked_open >= 6 and checked_closed >= 20, (checked_open, checked_closed)
+
+
+def test_small_neighbourhood_brackets_the_exact_closure():
+    """One extra site: each closure's cost is a feasible design's (>= the optimum), its LP bound <= the optimum."""
+    checked = 0
+    for seed in SEEDS:
+        pb = instance(seed, n_s=4, n_j=3, n_t=1)
+        _, _, design, values = _deterministic(pb, sites=1)
+        for row in values[values["opens"]].itertuples():
+            s = pb.site_ids.index(row.site_id)
+            exact = solve_design(_closed(pb, s), time_limit_s=30, mip_gap=1e-7, heuristic=False).cost_per_yr
+            assert row.cost_without_per_yr >= exact * (1 - 1e-6) - 1e-3, (seed, row.site_id)
+            assert design.cost_per_yr + row.value_low_per_yr <= exact * (1 + 1e-6) + 1e-3, (seed, row.site_id)
+            assert row.value_per_yr >= -1.0  # a cheaper closure would have become the design
+            checked += 1
+    assert checked >= 14, checked  # 17 measured
+
+
+@pytest.fixture(scope="module")
+def mid_instance():
+    # 30 sites, 60 stores, 4 families: the whole-model closures stop on a 5 s clock at a 4.5% gap
+    return instance(7, n_s=30, n_j=60, n_f=4, n_t=1, n_l=3)
+
+
+def _run(pb, time_limit_s):
+    p, dm, design, values = _deterministic(pb, sites=6, time_limit_s=time_limit_s, mip_gap=0.01, max_nodes=100)
+    closed = [s for s in pb.site_ids if s not in design.levels]
+    forced = forced_open(
+        pb, design, dm, closed, time_limit_s=time_limit_s, mip_gap=0.01, limit=2, max_nodes=100, neighbourhood_sites=6
+    )
+    statuses = [p.all_offshore.status, design.status, *values["status"], *forced["status"]]
+    return design, values, forced, statuses
+
+
+def test_site_values_are_identical_under_another_clock_and_load(mid_instance):
+    """Same inputs, a 10x longer safety net and a CPU burner beside it: byte-identical design, values, prices.
+
+    The safety nets are rank's default (60 s per solve) and 600 s: the values hold as long as no
+    solve reaches its net (the statuses say none did), which the neighbourhoods make a wide margin.
+    """
+    design_a, values_a, forced_a, statuses = _run(mid_instance, 60.0)
+    burner = subprocess.Popen([sys.executable, "-c", "while 1: pass"])
+    try:
+        design_b, values_b, forced_b, _ = _run(mid_instance, 600.0)
+    finally:
+        burner.kill()
+        burner.wait()
+    assert len(design_a.levels) >= 5 and values_a["opens"].sum() == len(design_a.levels)
+    assert not any("time limit" in s for s in statuses), statuses
+    assert np.array_equal(design_a.x, design_b.x)
+    assert values_a.to_csv() == values_b.to_csv()
+    assert forced_a.to_csv() == forced_b.to_csv() and len(forced_a) == 2
+    assert (values_a.loc[values_a["opens"], "value_per_yr"] >= -1.0).all()
