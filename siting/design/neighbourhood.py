@@ -159,6 +159,65 @@ def neighbourhood_solve(
     return dataclasses.replace(sol, bound=bound, gap=gap, status=status)
 
 
+def hybrid_solve(
+    dm: DesignModel,
+    pb: DesignProblem,
+    *,
+    start: np.ndarray | None,
+    max_nodes: int | None,
+    time_limit_s: float,
+    mip_gap: float,
+    closed: Sequence[int] = (),
+    forced: Sequence[tuple[int, int]] = (),
+    keep: Iterable[int] = (),
+    neighbourhood_sites: int | None = None,
+) -> MilpSolution:
+    """The hybrid design with ``closed`` sites shut and ``forced`` (site, level) pairs open.
+
+    On a neighbourhood (:func:`neighbourhood_solve`, the same on any machine and load) when
+    ``neighbourhood_sites`` and ``max_nodes`` are given, else on the whole model.
+
+    Parameters
+    ----------
+    dm : DesignModel
+    pb : DesignProblem
+    start : ndarray, optional
+        A feasible design (with ``closed``/``forced``).
+    max_nodes : int, optional
+        Branch-and-bound nodes of the MILP.
+    time_limit_s, mip_gap : float
+    closed, forced : sequences
+        As for :func:`lp_site_order`.
+    keep : iterable of int
+        Sites always allowed on a neighbourhood.
+    neighbourhood_sites : int, optional
+        Extra sites allowed on a neighbourhood; ``None`` solves the whole model.
+
+    Returns
+    -------
+    MilpSolution
+    """
+    if neighbourhood_sites is not None and max_nodes is not None:
+        return neighbourhood_solve(
+            dm,
+            pb,
+            start=start,
+            max_nodes=max_nodes,
+            time_limit_s=time_limit_s,
+            mip_gap=mip_gap,
+            closed=closed,
+            forced=forced,
+            keep=keep,
+            sites=neighbourhood_sites,
+        )
+    limits: dict[str, list[int] | list[tuple[int, int]]] = {"closed": list(closed)} if closed else {}
+    if forced:
+        limits["forced"] = list(forced)
+    return _solve(
+        dm, pb, "hybrid", time_limit_s=time_limit_s, mip_gap=mip_gap, start=start, max_nodes=max_nodes, **limits
+    )
+
+
 def adopt(dm: DesignModel, pb: DesignProblem, x: np.ndarray, bound: float) -> MilpSolution:
     """A design found elsewhere (a cheaper closure) as the hybrid's solution, with the hybrid's bound.
 

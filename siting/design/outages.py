@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from siting.design.model import DesignModel
-from siting.design.neighbourhood import MAX_ADOPTED, adopt, check_neighbourhood_sites, neighbourhood_solve
+from siting.design.neighbourhood import MAX_ADOPTED, adopt, check_neighbourhood_sites, hybrid_solve
 from siting.design.problem import DesignProblem
 from siting.design.solve import Design, _solve, _tables
 from siting.design.start import is_feasible, without_site
@@ -89,30 +89,18 @@ def site_values(
             continue
         candidates = [x for x in (without_site(dm, pb, design.x, s), *pool) if x is not None]
         start = _start_for(dm, candidates, s)
-        if neighbourhood_sites is not None and max_nodes is not None:
-            keep = [pb.site_ids.index(o) for o in design.levels if o != site]
-            sol = neighbourhood_solve(
-                dm,
-                pb,
-                start=start,
-                max_nodes=max_nodes,
-                time_limit_s=time_limit_s,
-                mip_gap=mip_gap,
-                closed=[s],
-                keep=keep,
-                sites=neighbourhood_sites,
-            )
-        else:
-            sol = _solve(
-                dm,
-                pb,
-                "hybrid",
-                time_limit_s=time_limit_s,
-                mip_gap=mip_gap,
-                closed=[s],
-                start=start,
-                max_nodes=max_nodes,
-            )
+        keep = [pb.site_ids.index(o) for o in design.levels if o != site]
+        sol = hybrid_solve(
+            dm,
+            pb,
+            start=start,
+            max_nodes=max_nodes,
+            time_limit_s=time_limit_s,
+            mip_gap=mip_gap,
+            closed=[s],
+            keep=keep,
+            neighbourhood_sites=neighbourhood_sites,
+        )
         if sol.has_solution and sol.x is not None:
             pool.append(sol.x)
             if designs is not None:
@@ -253,29 +241,17 @@ def forced_open(
         x0[dm.open_cols[s]] = 0.0
         x0[dm.open_cols[s, lev]] = 1.0
         start = x0 if is_feasible(dm, x0) else None
-        if neighbourhood_sites is not None and max_nodes is not None:
-            sol = neighbourhood_solve(
-                dm,
-                pb,
-                start=start,
-                max_nodes=max_nodes,
-                time_limit_s=time_limit_s,
-                mip_gap=mip_gap,
-                forced=[(s, lev)],
-                keep=[pb.site_ids.index(o) for o in design.levels],
-                sites=neighbourhood_sites,
-            )
-        else:
-            sol = _solve(
-                dm,
-                pb,
-                "hybrid",
-                time_limit_s=time_limit_s,
-                mip_gap=mip_gap,
-                forced=[(s, lev)],
-                start=start,
-                max_nodes=max_nodes,
-            )
+        sol = hybrid_solve(
+            dm,
+            pb,
+            start=start,
+            max_nodes=max_nodes,
+            time_limit_s=time_limit_s,
+            mip_gap=mip_gap,
+            forced=[(s, lev)],
+            keep=[pb.site_ids.index(o) for o in design.levels],
+            neighbourhood_sites=neighbourhood_sites,
+        )
         cost = sol.objective if sol.has_solution else np.inf
         low = max(sol.bound - design.cost_per_yr, 0.0) if np.isfinite(sol.bound) else 0.0
         rows.append((site, pb.level_names[lev], fixed, cost, cost - design.cost_per_yr, low, sol.status))
