@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import numpy as np
@@ -181,3 +182,18 @@ def enumerate_designs(
 def brute_force(pb: DesignProblem, policy: str = "hybrid", max_sites: int | None = None) -> float:
     """Cheapest single-sourced design by enumeration (``enumerate_designs`` without hubs)."""
     return enumerate_designs(pb, policy, max_sites)
+
+
+def single_sourced(design) -> bool:
+    """Each demand of a solved design from one site or from offshore, never split (enumeration's designs)."""
+    per_demand = design.portfolio.groupby(["family", "store_id", "season"])["site"].nunique()
+    local = design.portfolio[design.portfolio["source"] == "local"]
+    mixed = local.merge(design.portfolio[design.portfolio["source"] != "local"], on=["family", "store_id", "season"])
+    return bool((per_demand <= 1).all() and mixed.empty)
+
+
+def closed_problem(pb: DesignProblem, s: int) -> DesignProblem:
+    """``pb`` with site ``s`` allowed no level (forced closed)."""
+    ok = pb.level_ok.copy()
+    ok[s] = False
+    return dataclasses.replace(pb, level_ok=ok)

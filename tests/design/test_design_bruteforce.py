@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from design_instances import brute_force, instance
+from design_instances import brute_force, instance, single_sourced
 
 from siting.design.solve import portfolio
 
 SEEDS = range(56)
-
-
-def _single_sourced(design) -> bool:
-    per_demand = design.portfolio.groupby(["family", "store_id", "season"])["site"].nunique()
-    local = design.portfolio[design.portfolio["source"] == "local"]
-    mixed = local.merge(design.portfolio[design.portfolio["source"] != "local"], on=["family", "store_id", "season"])
-    return bool((per_demand <= 1).all() and mixed.empty)
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +28,7 @@ def test_milp_equals_enumeration(solved):
         brute = brute_force(pb)
         # the MILP may split a demand between sources (enumeration does not): never worse than it
         assert p.hybrid.cost_per_yr <= brute * (1 + 1e-6) + 1e-6, (seed, p.hybrid.cost_per_yr, brute)
-        if _single_sourced(p.hybrid):
+        if single_sourced(p.hybrid):
             single += 1
             assert p.hybrid.cost_per_yr == pytest.approx(brute, rel=1e-6), seed
     assert single >= 26, single  # 29+ of 56 measured; the rest split a demand where capacity binds
@@ -45,12 +38,12 @@ def test_pure_policies_equal_enumeration(solved):
     for seed, pb, p in solved[:20]:
         off = brute_force(pb, "offshore")
         assert p.all_offshore.cost_per_yr <= off * (1 + 1e-6) + 1e-6, seed
-        if _single_sourced(p.all_offshore):
+        if single_sourced(p.all_offshore):
             assert p.all_offshore.cost_per_yr == pytest.approx(off, rel=1e-6), seed
         loc = brute_force(pb, "local")
         if p.all_local is None:  # no all-local design: enumeration finds none either
             assert not np.isfinite(loc), seed
-        elif _single_sourced(p.all_local):
+        elif single_sourced(p.all_local):
             assert p.all_local.cost_per_yr == pytest.approx(loc, rel=1e-6), seed
 
 

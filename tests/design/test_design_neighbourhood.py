@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import dataclasses
 import subprocess
 import sys
 
 import numpy as np
 import pytest
-from design_instances import brute_force, instance
+from design_instances import brute_force, closed_problem, instance, single_sourced
 
 from siting.design import portfolio, solve_design
 from siting.design.outages import forced_open, settled_values
 
 SEEDS = range(24)
-
-
-def _single_sourced(design) -> bool:
-    per_demand = design.portfolio.groupby(["family", "store_id", "season"])["site"].nunique()
-    local = design.portfolio[design.portfolio["source"] == "local"]
-    mixed = local.merge(design.portfolio[design.portfolio["source"] != "local"], on=["family", "store_id", "season"])
-    return bool((per_demand <= 1).all() and mixed.empty)
-
-
-def _closed(pb, s):
-    ok = pb.level_ok.copy()
-    ok[s] = False
-    return dataclasses.replace(pb, level_ok=ok)
 
 
 def _deterministic(pb, sites, time_limit_s=30.0, mip_gap=1e-6, max_nodes=10_000):
@@ -42,20 +28,20 @@ def test_neighbourhood_values_equal_enumeration():
     for seed in SEEDS:
         pb = instance(seed, n_s=3, n_j=3, n_t=1)
         _, _, design, values = _deterministic(pb, sites=3)
-        if not _single_sourced(design):
+        if not single_sourced(design):
             continue
         best = brute_force(pb)
         assert design.cost_per_yr == pytest.approx(best, rel=1e-6), seed
         for row in values.itertuples():
             s = pb.site_ids.index(row.site_id)
             if row.opens:
-                closure = solve_design(_closed(pb, s), time_limit_s=30, mip_gap=1e-6, heuristic=False)
-                if not _single_sourced(closure):
+                closure = solve_design(closed_problem(pb, s), time_limit_s=30, mip_gap=1e-6, heuristic=False)
+                if not single_sourced(closure):
                     continue
                 checked_open += 1
             else:
                 checked_closed += 1
-            brute_value = brute_force(_closed(pb, s)) - best
+            brute_value = brute_force(closed_problem(pb, s)) - best
             assert row.value_per_yr == pytest.approx(brute_value, rel=1e-5, abs=1e-2), (seed, row.site_id)
             assert row.value_low_per_yr <= row.value_per_yr + 1e-6 <= row.value_high_per_yr + 2e-6
     assert checked_open >= 6 and checked_closed >= 20, (checked_open, checked_closed)
@@ -69,7 +55,7 @@ def test_small_neighbourhood_brackets_the_exact_closure():
         _, _, design, values = _deterministic(pb, sites=1)
         for row in values[values["opens"]].itertuples():
             s = pb.site_ids.index(row.site_id)
-            exact = solve_design(_closed(pb, s), time_limit_s=30, mip_gap=1e-7, heuristic=False).cost_per_yr
+            exact = solve_design(closed_problem(pb, s), time_limit_s=30, mip_gap=1e-7, heuristic=False).cost_per_yr
             assert row.cost_without_per_yr >= exact * (1 - 1e-6) - 1e-3, (seed, row.site_id)
             assert design.cost_per_yr + row.value_low_per_yr <= exact * (1 + 1e-6) + 1e-3, (seed, row.site_id)
             assert row.value_per_yr >= -1.0  # a cheaper closure would have become the design

@@ -6,25 +6,12 @@ import dataclasses
 
 import numpy as np
 import pytest
-from design_instances import brute_force, instance
+from design_instances import brute_force, closed_problem, instance, single_sourced
 
 from siting.design import portfolio, site_values, solve_design
 from siting.design.outages import forced_open
 
 SEEDS = range(24)
-
-
-def _single_sourced(design) -> bool:
-    per_demand = design.portfolio.groupby(["family", "store_id", "season"])["site"].nunique()
-    local = design.portfolio[design.portfolio["source"] == "local"]
-    mixed = local.merge(design.portfolio[design.portfolio["source"] != "local"], on=["family", "store_id", "season"])
-    return bool((per_demand <= 1).all() and mixed.empty)
-
-
-def _closed(pb, s):
-    ok = pb.level_ok.copy()
-    ok[s] = False
-    return dataclasses.replace(pb, level_ok=ok)
 
 
 def _forced(pb, s, lev, big=1e7):
@@ -52,20 +39,20 @@ def test_site_values_equal_enumeration(solved):
     """value = brute force without the site - brute force with it (single-sourced designs: enumeration is exact)."""
     checked_open = checked_closed = 0
     for seed, pb, p, _, values in solved:
-        if not _single_sourced(p.hybrid):
+        if not single_sourced(p.hybrid):
             continue
         best = brute_force(pb)
         assert p.hybrid.cost_per_yr == pytest.approx(best, rel=1e-6), seed
         for row in values.itertuples():
             s = pb.site_ids.index(row.site_id)
             if row.opens:
-                closure = solve_design(_closed(pb, s), time_limit_s=30, mip_gap=1e-6, heuristic=False)
-                if not _single_sourced(closure):
+                closure = solve_design(closed_problem(pb, s), time_limit_s=30, mip_gap=1e-6, heuristic=False)
+                if not single_sourced(closure):
                     continue
                 checked_open += 1
             else:
                 checked_closed += 1
-            brute_value = brute_force(_closed(pb, s)) - best
+            brute_value = brute_force(closed_problem(pb, s)) - best
             assert row.value_per_yr == pytest.approx(brute_value, rel=1e-5, abs=1e-2), (seed, row.site_id)
             assert row.value_low_per_yr <= row.value_per_yr + 1e-6 <= row.value_high_per_yr + 2e-6
     assert checked_open >= 6 and checked_closed >= 20, (checked_open, checked_closed)  # 7 and 37 measured
@@ -75,7 +62,7 @@ def test_forced_open_equals_enumeration(solved):
     """Forcing a closed site open at its smallest level: its extra cost a year against enumeration."""
     checked = 0
     for seed, pb, p, dm, _ in solved:
-        if not _single_sourced(p.hybrid):
+        if not single_sourced(p.hybrid):
             continue
         closed = [s for s in pb.site_ids if s not in p.hybrid.levels]
         table = forced_open(pb, p.hybrid, dm, closed, mip_gap=1e-6)
