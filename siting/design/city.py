@@ -77,6 +77,8 @@ def design_for_city(
     max_nodes: int | None = None,
     value_max_nodes: int | None = None,
     neighbourhood_sites: int | None = None,
+    crossdock_time_s: float | np.ndarray | None = None,
+    drop_cost_per_week: float | np.ndarray | None = None,
 ) -> CityDesign:
     """The portfolio design of one city, with site values and single-site outages.
 
@@ -133,6 +135,14 @@ def design_for_city(
         With ``max_nodes``: the hybrid, each closure and each forced opening are solved on a
         neighbourhood of sites (:func:`siting.design.neighbourhood.neighbourhood_solve`), so that
         no solve depends on the clock (outages are not).
+    crossdock_time_s : float or ndarray (sites,), optional
+        Time from the distribution point to each site plus its turnaround (trunk + unloading and
+        sorting): offshore goods cross-dock at a site for a store only when this plus the lane's
+        time is within ``promise_s`` (as a hub's route). None: 0 (the lane's time alone).
+    drop_cost_per_week : float or ndarray (stores,), optional
+        Fixed cost a week of one origin's drops at each store (one figure, or one per store): paid
+        once per store, delivering origin (the distribution point, a site, a hub) and season,
+        whatever the units (:func:`siting.design.design_problem`'s ``drops``); None: no charge.
 
     Returns
     -------
@@ -185,14 +195,23 @@ def design_for_city(
         colo = dict(zip(site_ids, candidates["store_id"]))
         sites["colocated_store_id"] = [colo[s] if isinstance(colo[s], str) else None for s in sites["site_id"]]
     ss, jj = np.nonzero(np.isfinite(t_lane) & np.isfinite(c_lane))
+    xd_time = np.zeros(n_s)
+    if crossdock_time_s is not None:
+        xd_time = _matrix("crossdock_time_s", np.broadcast_to(np.asarray(crossdock_time_s, float), (n_s,)), (n_s,))
     lanes = pd.DataFrame(
         {
             "site_id": [site_ids[s] for s in ss],
             "store_id": [store_ids[j] for j in jj],
             "cost_per_unit": c_lane[ss, jj],
             "within_promise": t_lane[ss, jj] <= promise_s,
+            # a cross-dock keeps the promise counting the trunk and the turnaround at the site (as a hub)
+            "crossdock_within_promise": xd_time[ss] + t_lane[ss, jj] <= promise_s,
         }
     )
+    drops = None
+    if drop_cost_per_week is not None:
+        per_store = np.broadcast_to(np.asarray(drop_cost_per_week, dtype=float), (n_j,))
+        drops = pd.DataFrame({"store_id": store_ids, "cost_per_week": _matrix("drop_cost_per_week", per_store, (n_j,))})
     direct = pd.DataFrame(
         {
             "store_id": store_ids,
@@ -210,6 +229,7 @@ def design_for_city(
         seasons={k: w for k, (w, _) in seasons.items()},
         brand_units_per_week=brand_units_per_week,
         hubs=hubs,
+        drops=drops,
     )
     result, dm = portfolio(
         pb,

@@ -11,7 +11,7 @@ from siting.design.hubs import add_hub_routes
 from siting.design.problem import DesignProblem
 from siting.milp import Model
 
-__all__ = ["DesignModel", "build_model"]
+__all__ = ["DesignModel", "build_model", "drop_flows", "set_drops"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,10 @@ class DesignModel:
     yx_cols: np.ndarray = field(repr=False)  # (len(xd_lanes), t)
     hub_open_cols: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)  # (h,)
     yh_cols: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int64), repr=False)  # (routes, t)
+    #: Drop binaries (-1: no charge there): direct (j, t), per lane of ``lanes`` (p, t), per hub route (q, t).
+    drop_direct_cols: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int64), repr=False)
+    drop_lane_cols: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int64), repr=False)
+    drop_hub_cols: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int64), repr=False)
 
 
 def _segments(m: Model, name: str, curve: CostCurve, lead: tuple[int, ...], weeks: np.ndarray, ub: np.ndarray):
@@ -206,7 +210,7 @@ def build_model(
         ub=np.where(pb.direct_ok, np.inf, 0.0)[:, None],
         cost=direct_cost[:, None] * weeks[None, :],
     )
-    xd = np.flatnonzero(np.isfinite(pb.crossdock_cost_per_unit[pb.lanes[:, 0]]))
+    xd = pb.crossdock_lanes()  # lanes whose site cross-docks within the promise (trunk + turnaround + lane)
     xd_cost = pb.crossdock_cost_per_unit[pb.lanes[xd, 0]] + pb.lane_cost_per_unit[xd]
     yx = m.add_vars("crossdock", (len(xd), n_t), cost=xd_cost[:, None] * weeks[None, :])
     jt_x = (pb.lanes[xd, 1][:, None] * n_t + np.arange(n_t)[None, :]).ravel()
@@ -227,6 +231,7 @@ def build_model(
             np.r_[np.ones(n), -np.repeat(store_units, n_l)],
             hi=np.zeros(n),
         )
+    drops = _add_drops(m, pb, lanes, xp, xt, x_cols, xd, yx, yd, yh, open_cols, hub_open, weeks)
     return DesignModel(
         m,
         lanes,
@@ -245,4 +250,132 @@ def build_model(
         yx,
         hub_open,
         yh,
+        *drops,
     )
+
+
+def _link(m: Model, name: str, flow_rows: np.ndarray, flow_cols: np.ndarray, w: np.ndarray, cap: np.ndarray) -> None:
+    """``sum of the flow columns of row r - cap[r] * w[r] <= 0`` for every row r (flow_rows index w)."""
+    m.add_rows(
+        name,
+        np.r_[flow_rows, np.arange(len(w))],
+        np.r_[flow_cols, w],
+        np.r_[np.ones(len(flow_cols)), -cap],
+        hi=np.zeros(len(w)),
+    )
+
+
+def _add_drops(m, pb, lanes, xp, xt, x_cols, xd, yx, yd, yh, open_cols, hub_open, weeks):
+    """The fixed charge per drop: one binary per (store, delivering origin, season), paid whatever the units.
+
+    ``flows into store j from origin o in season t <= (store j's units in t) x drop[j, o, t]``, the
+    drop costing ``weeks[t] x drop_cost_per_week[j]`` a year. Origins: the distribution point (direct
+    units), each site (its local units and the offshore units it cross-docks share its drop), each
+    hub route; a site co-located in the store drops nothing. A drop needs its site or hub open.
+
+    Returns
+    -------
+    (direct (j, t), lanes (p, t), hub routes (q, t)) column indices, -1 where nothing is charged.
+    """
+    dem = pb.demand_units_per_week
+    n_f, n_j, n_t = dem.shape
+    units = dem.sum(axis=0)  # (j, t)
+    cost = pb.drop_cost_of_store()
+    n_p, n_q = len(lanes), yh.shape[0]
+    d_cols = np.full((n_j, n_t), -1, np.int64)
+    l_cols = np.full((n_p, n_t), -1, np.int64)
+    h_cols = np.full((n_q, n_t), -1, np.int64)
+    if pb.drop_cost_per_week is None or not (cost > 0).any():
+        return d_cols, l_cols, h_cols
+    charged = (cost[:, None] > 0) & (units > 0)  # (j, t)
+    # direct: the distribution point's drops
+    jj, tt = np.nonzero(charged)
+    w = m.add_vars("drop_direct", len(jj), binary=True, cost=weeks[tt] * cost[jj])
+    d_cols[jj, tt] = w
+    _link(m, "drop_direct_link", np.arange(len(jj)), yd[jj, tt], w, units[jj, tt])
+    # sites: local units and cross-docked offshore units of the lane share its drop
+    pays = pb.lane_pays_drop()
+    pp, tq = np.nonzero(pays[:, None] & charged[lanes[:, 1]])
+    if len(pp):
+        w = m.add_vars("drop_site", len(pp), binary=True, cost=weeks[tq] * cost[lanes[pp, 1]])
+        l_cols[pp, tq] = w
+        row_of = np.full((n_p, n_t), -1, np.int64)
+        row_of[pp, tq] = np.arange(len(pp))
+        r_x = row_of[xp, xt]
+        xd_rr, xd_tt = np.meshgrid(np.arange(len(xd)), np.arange(n_t), indexing="ij")
+        r_yx = row_of[xd[xd_rr.ravel()], xd_tt.ravel()]
+        rows = np.r_[r_x[r_x >= 0], r_yx[r_yx >= 0]]
+        cols = np.r_[x_cols[r_x >= 0], yx.ravel()[r_yx >= 0]]
+        _link(m, "drop_site_link", rows, cols, w, units[lanes[pp, 1], tq])
+        n_l = open_cols.shape[1]  # a drop only from an open site
+        r = np.arange(len(pp))
+        m.add_rows(
+            "drop_site_open",
+            np.r_[r, np.repeat(r, n_l)],
+            np.r_[w, open_cols[lanes[pp, 0]].ravel()],
+            np.r_[np.ones(len(pp)), -np.ones(len(pp) * n_l)],
+            hi=np.zeros(len(pp)),
+        )
+    if n_q:  # hub routes: the hub's drops, only from an open hub
+        routes = pb.hubs.routes
+        qq, th = np.nonzero(charged[routes[:, 1]])
+        if len(qq):
+            w = m.add_vars("drop_hub", len(qq), binary=True, cost=weeks[th] * cost[routes[qq, 1]])
+            h_cols[qq, th] = w
+            _link(m, "drop_hub_link", np.arange(len(qq)), yh[qq, th], w, units[routes[qq, 1], th])
+            r = np.arange(len(qq))
+            m.add_rows(
+                "drop_hub_open",
+                np.r_[r, r],
+                np.r_[w, hub_open[routes[qq, 0]]],
+                np.r_[np.ones(len(qq)), -np.ones(len(qq))],
+                hi=np.zeros(len(qq)),
+            )
+    return d_cols, l_cols, h_cols
+
+
+def drop_flows(dm: DesignModel, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Units a week each origin delivers: direct (j, t), lanes' local and cross-docked (p, t), hub routes (q, t).
+
+    Parameters
+    ----------
+    dm : DesignModel
+    x : ndarray
+        A column vector of the model.
+
+    Returns
+    -------
+    tuple of ndarray
+        Direct units, each lane's local units, each lane's cross-docked units, each hub route's units.
+    """
+    n_t = dm.yd_cols.shape[1]
+    direct = np.maximum(x[dm.yd_cols], 0.0)
+    local = np.zeros((len(dm.lanes), n_t))
+    np.add.at(local, (dm.xp, dm.xt), np.maximum(x[dm.x_cols], 0.0))
+    crossdock = np.zeros((len(dm.lanes), n_t))
+    if dm.yx_cols.size:
+        np.add.at(crossdock, dm.xd_lanes, np.maximum(x[dm.yx_cols], 0.0))
+    hub = np.maximum(x[dm.yh_cols], 0.0) if dm.yh_cols.size else np.zeros((0, n_t))
+    return direct, local, crossdock, hub
+
+
+def set_drops(dm: DesignModel, x: np.ndarray, tol: float = 1e-9) -> np.ndarray:
+    """``x`` with each drop binary 1 exactly where its origin delivers more than ``tol`` units (a copy).
+
+    Parameters
+    ----------
+    dm : DesignModel
+    x : ndarray
+    tol : float
+
+    Returns
+    -------
+    ndarray
+    """
+    x = np.array(x, dtype=float, copy=True)
+    direct, local, crossdock, hub = drop_flows(dm, x)
+    for cols, flow in ((dm.drop_direct_cols, direct), (dm.drop_lane_cols, local + crossdock), (dm.drop_hub_cols, hub)):
+        if cols.size:
+            on = cols >= 0
+            x[cols[on]] = (flow[on] > tol).astype(float)
+    return x

@@ -94,6 +94,7 @@ def national_problem(
     fam_rows, local_curves, hpu, chg, rows_buy = [], [], [], [], []
     hours, fixed, ok, crossdock, d_cost, d_ok = [], [], [], [], [], []
     lanes, lane_cost, late, late_cost = [], [], [], []
+    drop_week, no_drop, xd_ok = [], [], []  # a cluster without them: no charge, no co-location, lanes' own promise
     buys: dict[str, list] = {}
     s0 = j0 = 0
     blocks = []
@@ -118,6 +119,9 @@ def national_problem(
         lane_cost.append(pb.lane_cost_per_unit)
         late.append(pb.late_lanes.reshape(-1, 2) + [s0, j0])
         late_cost.append(pb.late_lane_cost_per_unit)
+        drop_week.append(pb.drop_cost_of_store())
+        no_drop.append(~pb.lane_pays_drop()[: len(pb.lanes)])
+        xd_ok.append(np.ones(len(pb.lanes), bool) if pb.crossdock_ok is None else np.asarray(pb.crossdock_ok, bool))
         blocks.append((len(rows) - len(pb.families), j0, pb.demand_units_per_week))
         s0 += len(pb.site_ids)
         j0 += len(pb.store_ids)
@@ -174,6 +178,11 @@ def national_problem(
         offshore_group=group,
         offshore_families=tuple(offshore_families),
         hubs=hubs,
+        drop_cost_per_week=None
+        if all(pb.drop_cost_per_week is None for pb in problems.values())
+        else np.concatenate(drop_week),
+        lane_no_drop=np.concatenate(no_drop),
+        crossdock_ok=np.concatenate(xd_ok),
     )
 
 

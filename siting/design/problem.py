@@ -56,6 +56,35 @@ class DesignProblem:
     offshore_families: tuple[ProductFamily, ...] | None = field(default=None, repr=False)
     #: Candidate fulfilment hubs (:mod:`siting.design.hubs`), store indices in ``store_ids`` order; None: none.
     hubs: Hubs | None = field(default=None, repr=False)
+    #: Fixed cost per week of one delivering origin's drops at each store row (j,): paid once per
+    #: (store, origin, season) that delivers anything, whatever the units (the distribution point's
+    #: direct drops, a site's drops carrying its local and cross-docked goods, a hub's drops);
+    #: None: no fixed charge (delivery priced per unit only).
+    drop_cost_per_week: np.ndarray | None = field(default=None, repr=False)
+    #: On-time lanes (p,) whose drop is free (a site co-located in the store); None: none.
+    lane_no_drop: np.ndarray | None = field(default=None, repr=False)
+    #: On-time lanes (p,) through which a cross-dock keeps the promise (trunk to the site + its
+    #: turnaround + the lane); None: every on-time lane (the lane's own time only).
+    crossdock_ok: np.ndarray | None = field(default=None, repr=False)
+
+    def crossdock_lanes(self) -> np.ndarray:
+        """Indices of the on-time lanes offshore goods may be cross-docked through (finite cost, promise kept)."""
+        ok = np.isfinite(self.crossdock_cost_per_unit[self.lanes[:, 0]])
+        if self.crossdock_ok is not None:
+            ok &= np.asarray(self.crossdock_ok, dtype=bool)
+        return np.flatnonzero(ok)
+
+    def drop_cost_of_store(self) -> np.ndarray:
+        """Fixed cost per week of one origin's drops at each store row (zeros when there is no drop charge)."""
+        if self.drop_cost_per_week is None:
+            return np.zeros(len(self.store_ids))
+        return np.asarray(self.drop_cost_per_week, dtype=float)
+
+    def lane_pays_drop(self) -> np.ndarray:
+        """Of the on-time then late lanes (as the model stacks them): True where a drop is charged."""
+        n_on, n_late = len(self.lanes), len(self.late_lanes)
+        free = np.zeros(n_on, bool) if self.lane_no_drop is None else np.asarray(self.lane_no_drop, dtype=bool)
+        return np.r_[~free, np.ones(n_late, bool)]
 
     def buy_of_family(self) -> np.ndarray:
         """The offshore buy (index into ``offshore_curves``) of each family row."""
@@ -131,6 +160,7 @@ def design_problem(
     rel_tol: float = 0.01,
     brand_units_per_week: Mapping[str, float] | None = None,
     hubs: Hubs | None = None,
+    drops: pd.DataFrame | None = None,
 ) -> DesignProblem:
     """Check the design inputs and precompute the cost curves.
 
@@ -148,6 +178,9 @@ def design_problem(
     lanes : DataFrame
         ``site_id, store_id, cost_per_unit, within_promise`` delivery from a site to a store.
         Pairs not listed are not served; pairs outside the promise serve only during outages.
+        Optionally ``crossdock_within_promise``: offshore goods cross-docked at the site reach the
+        store within the promise counting the trunk to the site and its turnaround (default:
+        ``within_promise``, the lane's own time).
     direct : DataFrame
         ``store_id, cost_per_unit, within_promise``: offshore goods from the distribution point.
     families : sequence of ProductFamily
@@ -165,6 +198,10 @@ def design_problem(
     hubs : Hubs, optional
         Candidate fulfilment hubs and their routes (:func:`siting.design.hubs.hub_routes`, store
         ids as given there): offshore goods may reach a store through an opened hub.
+    drops : DataFrame, optional
+        ``store_id, cost_per_week``: the fixed cost a week of one origin's drops at the store,
+        paid once per delivering origin (the distribution point, a site, a hub) and season
+        whatever the units; stores not listed pay none. None: no fixed charge per drop.
 
     Returns
     -------
@@ -265,6 +302,14 @@ def design_problem(
     pairs = np.array([[s_index[s], j_index.get(j, -1)] for s, j in zip(lane_site, lane_store)], dtype=np.int64).reshape(
         -1, 2
     )
+    if "crossdock_within_promise" in lanes.columns:
+        xd_ok = lanes["crossdock_within_promise"].to_numpy()
+        if not all(isinstance(v, bool | np.bool_) for v in xd_ok):
+            raise InputError("lanes: column 'crossdock_within_promise' must be True or False on every row.")
+    else:
+        xd_ok = promise.copy()
+    xd_ok = xd_ok.astype(bool)
+    colocated = np.zeros(len(pairs), bool)
     cost_p = lane_cost.copy()
     if "colocated_store_id" in sites.columns:  # a site in a store delivers to it for free
         for s_name, j_name in zip(site_col, sites["colocated_store_id"]):
@@ -272,9 +317,11 @@ def design_problem(
                 hit = (pairs[:, 0] == s_index[s_name]) & (pairs[:, 1] == j_index[j_name])
                 cost_p[hit] = 0.0
                 promise = np.where(hit, True, promise)
+                xd_ok, colocated = xd_ok | hit, colocated | hit
                 if not hit.any():
                     pairs = np.vstack([pairs, [[s_index[s_name], j_index[j_name]]]])
                     cost_p, promise, keep = np.append(cost_p, 0.0), np.append(promise, True), np.append(keep, True)
+                    xd_ok, colocated = np.append(xd_ok, True), np.append(colocated, True)
     promise = promise.astype(bool)
 
     _unique(direct, "direct", ["store_id"])
@@ -292,6 +339,7 @@ def design_problem(
     direct_ok = np.array([bool(d_ok_raw[d_index[s]]) for s in stores])
 
     on_time = keep & promise
+    drop_week = None if drops is None else _drop_costs(drops, stores)
     reach = np.zeros(n_j, bool)
     reach[pairs[on_time, 1]] = True
     if hubs is not None:  # routes to stores with demand, in this problem's store order
@@ -347,4 +395,16 @@ def design_problem(
         local_curves=tuple(local),
         offshore_curves=tuple(offshore),
         hubs=hubs,
+        drop_cost_per_week=drop_week,
+        lane_no_drop=colocated[on_time],
+        crossdock_ok=xd_ok[on_time],
     )
+
+
+def _drop_costs(drops: pd.DataFrame, stores: tuple[str, ...]) -> np.ndarray:
+    """Each store's fixed cost a week of one origin's drops, from a ``store_id, cost_per_week`` table."""
+    drops = _need(drops, "drops", ["store_id", "cost_per_week"])
+    _unique(drops, "drops", ["store_id"])
+    cost = _numbers(drops, "drops", "cost_per_week", ["store_id"])
+    by_store = dict(zip(_ids(drops["store_id"], "drops", "store_id"), cost))
+    return np.array([float(by_store.get(s, 0.0)) for s in stores])

@@ -12,7 +12,7 @@ import pandas as pd
 
 from siting.design.bounded import MAX_NODES_CAP, POLICIES, _bounds, _solve, check_max_nodes
 from siting.design.curves import exact_cost_per_week
-from siting.design.model import DesignModel, build_model
+from siting.design.model import DesignModel, build_model, drop_flows, set_drops
 from siting.design.neighbourhood import neighbourhood_solve
 from siting.design.problem import DesignProblem
 from siting.design.start import greedy_local
@@ -47,6 +47,11 @@ class Design:
     capacity: pd.DataFrame = field(repr=False)
     x: np.ndarray = field(repr=False)
     hubs: tuple[str, ...] = ()
+    #: The drops charged (a fixed cost per drop): ``store_id, season, origin, units_per_week,
+    #: cost_per_yr``, one row per store, delivering origin (``direct``, a site id or ``hub:<id>``)
+    #: and season; their cost is already in the ``portfolio`` rows that origin delivers. Empty
+    #: without a drop charge.
+    drops: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
 
 @dataclass(frozen=True)
@@ -72,9 +77,61 @@ def _volumes(dm: DesignModel, pb: DesignProblem, x: np.ndarray) -> tuple[np.ndar
     return np.maximum(local, 0.0), np.maximum(offshore, 0.0)
 
 
+def _polished(dm: DesignModel, sol: MilpSolution) -> MilpSolution:
+    """``sol`` with no drop charged where its origin delivers nothing (the solver may leave one at its gap)."""
+    assert sol.x is not None
+    if not (dm.drop_direct_cols.size or dm.drop_lane_cols.size or dm.drop_hub_cols.size):
+        return sol
+    x = set_drops(dm, sol.x, tol=1e-7)
+    if np.array_equal(x, sol.x):
+        return sol
+    objective = dm.model.objective(x)
+    if objective >= sol.objective:
+        return sol
+    return dataclasses.replace(sol, x=x, objective=objective, gap=relative_gap(objective, sol.bound))
+
+
+def _drop_table(dm: DesignModel, pb: DesignProblem, x: np.ndarray) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The drops charged; their cost a week per unit of each lane (p, t) and per store's offshore routes (j, t)."""
+    n_j, n_t = dm.yd_cols.shape
+    cost = pb.drop_cost_of_store()
+    direct, local, crossdock, hub = drop_flows(dm, x)
+    lane_share = np.zeros((len(dm.lanes), n_t))
+    route = np.zeros((n_j, n_t))
+    rows = []
+
+    def charged(cols: np.ndarray) -> tuple[np.ndarray, ...]:
+        return np.nonzero((cols >= 0) & (np.round(x[np.maximum(cols, 0)]) > 0.5))
+
+    for j, t in zip(*charged(dm.drop_direct_cols)):
+        route[j, t] += cost[j]
+        rows.append((j, t, "direct", direct[j, t]))
+    for p, t in zip(*charged(dm.drop_lane_cols)):
+        j, units = dm.lanes[p, 1], local[p, t] + crossdock[p, t]
+        if units > 0:
+            lane_share[p, t] = cost[j] / units
+            route[j, t] += crossdock[p, t] * lane_share[p, t]
+        rows.append((j, t, pb.site_ids[dm.lanes[p, 0]], units))
+    if pb.hubs is not None:
+        for q, t in zip(*charged(dm.drop_hub_cols)):
+            h, j = pb.hubs.routes[q]
+            route[j, t] += cost[j]
+            rows.append((j, t, f"hub:{pb.hubs.hub_ids[h]}", hub[q, t]))
+    table = pd.DataFrame(
+        [
+            (pb.store_ids[j], pb.season_names[t], origin, units, cost[j] * pb.weeks_per_yr[t])
+            for j, t, origin, units in rows
+        ],
+        columns=["store_id", "season", "origin", "units_per_week", "cost_per_yr"],
+    )
+    return table.sort_values(["store_id", "season", "origin"], ignore_index=True), lane_share, route
+
+
 def _tables(dm: DesignModel, pb: DesignProblem, sol: MilpSolution, policy: str) -> Design:
+    sol = _polished(dm, sol)
     x = sol.x
     assert x is not None
+    drops, drop_share, drop_route = _drop_table(dm, pb, x)
     n_f, n_j, n_t = pb.demand_units_per_week.shape
     weeks = pb.weeks_per_yr
     opened = np.round(x[dm.open_cols]) > 0.5
@@ -109,7 +166,7 @@ def _tables(dm: DesignModel, pb: DesignProblem, sol: MilpSolution, policy: str) 
         p, f, t = dm.xp[i], dm.xf[i], dm.xt[i]
         s, j = dm.lanes[p]
         units = xv[i]
-        cpu = local_cpu[f, s, t] + dm.lane_cost_per_unit[p]
+        cpu = local_cpu[f, s, t] + dm.lane_cost_per_unit[p] + drop_share[p, t]
         rows.append(
             (
                 pb.site_ids[s],
@@ -125,7 +182,7 @@ def _tables(dm: DesignModel, pb: DesignProblem, sol: MilpSolution, policy: str) 
     yo = x[dm.yo_cols]
     yd = x[dm.yd_cols]
     yx = x[dm.yx_cols] if dm.yx_cols.size else np.zeros((0, n_t))
-    route_cost = yd * (pb.direct_cost_per_unit[:, None])
+    route_cost = yd * (pb.direct_cost_per_unit[:, None]) + drop_route  # the offshore drops' fixed cost too
     via: dict[tuple[int, int], list[tuple[str, float]]] = {}
     for r, t in zip(*np.nonzero(yx > 1e-7)):
         lane = dm.xd_lanes[r]
@@ -158,7 +215,7 @@ def _tables(dm: DesignModel, pb: DesignProblem, sol: MilpSolution, policy: str) 
         cost = units * (off_cpu[f, t] + deliver) * weeks[t]
         rows.append((site, pb.family_names[f], pb.store_ids[j], pb.season_names[t], source, units, cost))
     exact += float(weeks @ (route_cost.sum(axis=0)))
-    exact += float((xv * dm.lane_cost_per_unit[dm.xp] * weeks[dm.xt]).sum())
+    exact += float((xv * (dm.lane_cost_per_unit[dm.xp] + drop_share[dm.xp, dm.xt]) * weeks[dm.xt]).sum())
     cols = ["site", "family", "store_id", "season", "source", "units_per_week", "cost_per_yr"]
     table = pd.DataFrame(rows, columns=cols).sort_values(cols[:5], ignore_index=True)
     cap = []
@@ -171,7 +228,7 @@ def _tables(dm: DesignModel, pb: DesignProblem, sol: MilpSolution, policy: str) 
     )
     levels = {pb.site_ids[s]: pb.level_names[level[s]] for s in np.flatnonzero(level >= 0)}
     status, gap, obj, bound = sol.status, sol.gap, sol.objective, sol.bound
-    return Design(policy, status, gap, obj, bound, exact, sol.time_s, levels, table, capacity, x, opened_hubs)
+    return Design(policy, status, gap, obj, bound, exact, sol.time_s, levels, table, capacity, x, opened_hubs, drops)
 
 
 def solve_design(

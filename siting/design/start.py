@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from siting.design.model import DesignModel
+from siting.design.model import DesignModel, set_drops
 from siting.design.problem import DesignProblem
 
 __all__ = ["complete", "greedy_local", "without_site", "is_feasible"]
@@ -63,6 +63,7 @@ def complete(dm: DesignModel, pb: DesignProblem, levels: np.ndarray, x_local: np
         volume = off[buy == g].sum(axis=(0, 1))
         _fill(x, dm, dm.offshore_seg[g], f"bin_offshore_{g}", volume, curve.volume_units_per_week)
     x[dm.yd_cols] = off.sum(axis=0)
+    x = set_drops(dm, x)  # a drop from each origin that delivers anything
     return x if is_feasible(dm, x) else None
 
 

@@ -102,6 +102,20 @@ class PortfolioOptions:
         left out of that city.
     max_sites : int, optional
         At most this many sites open (``siting plan --k``); None: as many as lower the cost.
+    drop_cost : float, optional
+        Fixed cost of one drop at a store (currency): a store pays it once per delivering origin
+        (the distribution point's van, each site whose drop brings its local or cross-docked
+        goods, each hub), per drop (``lane_params.drops_per_week``), whatever the units, so a
+        store served by two origins pays two drops. The lanes' per-unit prices leave out one stop
+        per drop (it is this charge). Default (None): the stop as the lanes price it, the lane
+        vehicle's ``cost_per_hour`` x ``lane_params.service_s`` (35 EUR/h x 600 s = 5.83 a drop for
+        the default van); 0: stops cost nothing.
+    crossdock_turnaround_s : float, optional
+        Time from the trunk's arrival at a microfactory to the departure of its drop (unloading
+        and sorting): a cross-dock at a site keeps the promise only when the trunk's time from the
+        distribution point + this + the site's lane time is within ``reach.sla_time_s``, as a
+        hub's route with its ``turnaround_s``. Default (None): the lanes' stop time
+        ``lane_params.service_s`` (the trunk unloads like a drop).
     """
 
     enabled: bool = True
@@ -117,6 +131,8 @@ class PortfolioOptions:
     demand_points: int = 30
     hubs: Any = field(default=None, compare=False)
     max_sites: int | None = None
+    drop_cost: float | None = None
+    crossdock_turnaround_s: float | None = None
 
     def __post_init__(self) -> None:
         if self.hubs is not None:  # a path (from a scenario) or a table: read and checked once here
@@ -132,6 +148,20 @@ class PortfolioOptions:
             if not ok or (name == "time_limit_s" and value <= 0):
                 bound = "> 0" if name == "time_limit_s" else ">= 0"
                 raise InputError(f"portfolio.{name} must be a finite number {bound}, got {value!r}.")
+        for name, top, unit in (
+            ("drop_cost", math.inf, "money per drop"),
+            ("crossdock_turnaround_s", 7 * 86400.0, "s"),
+        ):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            ok = not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+            if not ok or not 0 <= value <= top:
+                most = f" and at most {top:g} (a week)" if math.isfinite(top) else ""
+                raise InputError(
+                    f"portfolio.{name} must be a finite number >= 0{most} ({unit}), or left out for the default, "
+                    f"got {value!r}."
+                )
         if not isinstance(self.trunk_vehicle, str) or not self.trunk_vehicle.strip():
             raise InputError(f"portfolio.trunk_vehicle must be a vehicle id, got {self.trunk_vehicle!r}.")
         if self.scope not in ("values", "full"):
@@ -288,7 +318,8 @@ def city_portfolio(
         params=options.lanes.lane_params,
         vehicles=options.lanes.vehicles,
     )
-    lane_cost = _per_unit(per_week, units[None, :])
+    stop = _stop_cost_per_week(units, options)  # one stop per drop leaves the per-unit price: the drop charge
+    lane_cost = _per_unit(np.maximum(per_week - stop[None, :], 0.0), units[None, :])
     lane_cost = np.where(np.isfinite(store_time_s), lane_cost, np.inf)
     out_t, out_l = od_time_length(G, [dc_node], stores["node"].to_numpy())
     back_t, back_l = od_time_length(G, stores["node"].to_numpy(), [dc_node])
@@ -301,12 +332,21 @@ def city_portfolio(
         params=options.lanes.lane_params,
         vehicles=options.lanes.vehicles,
     )
-    direct_cost = np.where(np.isfinite(out_t[0]), _per_unit(direct["cost_per_week"], units), np.inf)
+    direct_cost = np.where(
+        np.isfinite(out_t[0]), _per_unit(np.maximum(direct["cost_per_week"] - stop, 0.0), units), np.inf
+    )
     setup_per_yr = float(options.costs.setup_cost) / cost_default("setup_amortisation_yr")
     trunk_site = _trunk_per_unit(G, dc_node, candidates["node"].to_numpy(), options) if popt.crossdock else None
+    # a cross-dock keeps the promise counting the trunk's road time to the site and its turnaround (as a hub)
+    trunk_time = od_time_length(G, [dc_node], candidates["node"].to_numpy())[0][0]
+    params = options.lanes.lane_params
+    turnaround_s = params.service_s if popt.crossdock_turnaround_s is None else popt.crossdock_turnaround_s
     labels = demand_points(np.column_stack([stores.geometry.x, stores.geometry.y]), units, popt.demand_points)
     k = int(labels.max()) + 1
     point_units = np.bincount(labels, weights=units, minlength=k)
+    # each store of a point receives its own drops: a point's drops a week are its stores' (with demand)
+    point_stores = np.bincount(labels, weights=(units > 0).astype(float), minlength=k)
+    per_drop = _stop_cost_per_drop(options) if popt.drop_cost is None else float(popt.drop_cost)
     lane_time = np.where(np.isfinite(store_time_s), store_time_s, np.inf)
     direct_time = np.where(np.isfinite(out_t[0]), out_t[0], np.inf)
     point_ids = [f"point-{p + 1:02d}" for p in range(k)]
@@ -344,7 +384,26 @@ def city_portfolio(
         max_nodes=popt.max_nodes,
         value_max_nodes=popt.value_max_nodes,
         neighbourhood_sites=NEIGHBOURHOOD_SITES if values else None,
+        crossdock_time_s=np.where(np.isfinite(trunk_time), trunk_time + float(turnaround_s), np.inf),
+        drop_cost_per_week=per_drop * float(params.drops_per_week) * point_stores,
     )
+
+
+def _stop_cost_per_drop(options: Any) -> float:
+    """What the lanes charge for one stop: the lane vehicle's cost per hour x ``lane_params.service_s``."""
+    from siting.delivery import VEHICLES
+
+    params = options.lanes.lane_params
+    table = options.lanes.vehicles or VEHICLES
+    if params.vehicle not in table:
+        raise InputError(f"unknown vehicle {params.vehicle!r}; choose one of {', '.join(sorted(table))}.")
+    return float(table[params.vehicle].cost_per_hour) * float(params.service_s) / 3600.0
+
+
+def _stop_cost_per_week(units: np.ndarray, options: Any) -> np.ndarray:
+    """One stop per drop a week at each store with demand (money per week), the part of a lane the drop charge takes."""
+    drops = float(options.lanes.lane_params.drops_per_week)
+    return np.where(np.asarray(units, dtype=float) > 0, drops * _stop_cost_per_drop(options), 0.0)
 
 
 def _hub_routes(
@@ -386,7 +445,10 @@ def _hub_routes(
     per_week = pair_lane_cost_per_week(
         out_t, out_l, back_t, back_l, units, params=options.lanes.lane_params, vehicles=options.lanes.vehicles
     )
-    lane_cost = np.where(np.isfinite(out_t), _per_unit(per_week, units[None, :]), np.inf)
+    stop = _stop_cost_per_week(units, options)  # the hub's drops pay their stop as the drop charge
+    lane_cost = np.where(
+        np.isfinite(out_t), _per_unit(np.maximum(per_week - stop[None, :], 0.0), units[None, :]), np.inf
+    )
     return hub_routes(
         kept,
         trunk_time_s=trunk_t[0],

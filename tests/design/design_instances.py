@@ -15,8 +15,11 @@ from siting.design.problem import DesignProblem, design_problem
 FAMS = load_products(example_products_path())
 
 
-def tables(seed: int, n_s: int = 2, n_j: int = 3, n_f: int = 2, n_t: int = 1, n_l: int = 2) -> dict:
-    """The input tables of one random instance."""
+def tables(
+    seed: int, n_s: int = 2, n_j: int = 3, n_f: int = 2, n_t: int = 1, n_l: int = 2, drops: bool = False
+) -> dict:
+    """The input tables of one random instance (``drops``: a fixed charge of 5-60 a week per drop, and a
+    cross-dock outside the promise on a fifth of the lanes)."""
     rng = np.random.default_rng(seed)
     fams = [FAMS[i] for i in rng.choice(len(FAMS), n_f, replace=False)]
     seasons = {f"t{t}": 52.0 / n_t for t in range(n_t)}
@@ -60,7 +63,14 @@ def tables(seed: int, n_s: int = 2, n_j: int = 3, n_f: int = 2, n_t: int = 1, n_
         columns=["family", "machine_hours_per_unit", "changeover_hours_per_run"],
     )
     demand = pd.DataFrame(dem, columns=["store_id", "family", "season", "units_per_week"])
-    return dict(demand=demand, sites=sites, lanes=lanes, direct=direct, families=fams, making=making, seasons=seasons)
+    out = dict(demand=demand, sites=sites, lanes=lanes, direct=direct, families=fams, making=making, seasons=seasons)
+    if drops:
+        drop_rng = np.random.default_rng(50_000 + seed)  # the instance's other tables stay as without drops
+        out["drops"] = pd.DataFrame(
+            {"store_id": [f"j{j}" for j in range(n_j)], "cost_per_week": drop_rng.uniform(5, 60, n_j)}
+        )
+        lanes["crossdock_within_promise"] = lanes["within_promise"] & (drop_rng.random(len(lanes)) >= 0.2)
+    return out
 
 
 def instance(seed: int, **kw) -> DesignProblem:
@@ -90,11 +100,14 @@ def enumerate_designs(
     of the problem's candidate hubs (their fixed cost; offshore units may take an open hub's route).
 
     Each (family, store, season) demand goes whole to one open site within the promise or offshore;
-    offshore units of a store take one route (direct, cross-docked via an open site, or via an open
-    hub): every combination of one route per store is enumerated too (rows of one array) and the
-    cheapest kept; offshore units are bought per brand-wide buy (``buy_of_family``); costs on the same
-    piecewise-linear curves as the MILP, hours on the same breakpoints. The per-demand choices of one
-    level choice are enumerated as the rows of one numpy array (all of them, as ``itertools.product``).
+    offshore units of a store in a season take one route (direct, cross-docked via an open site whose
+    lane keeps the promise counting the trunk, or via an open hub), the cheapest for the design;
+    offshore units are bought per brand-wide buy (``buy_of_family``); costs on the same
+    piecewise-linear curves as the MILP, hours on the same breakpoints. With a drop charge each
+    (store, season) pays one drop per delivering origin: every site that sends it local goods (its
+    cross-docked goods ride that drop), plus the offshore route's own drop unless it rides a site's
+    drop already made (a co-located site drops nothing). The per-demand choices of one level choice
+    are enumerated as the rows of one numpy array (all of them, as ``itertools.product``).
     """
     n_s, n_l = pb.hours_per_week.shape
     dem = pb.demand_units_per_week
@@ -104,6 +117,11 @@ def enumerate_designs(
     triples = list(zip(*np.nonzero(dem > 0)))
     units = np.array([dem[f, j, t] for f, j, t in triples])
     lane_cost = {(int(s), int(j)): float(c) for (s, j), c in zip(pb.lanes, pb.lane_cost_per_unit)}
+    crossdock = {(int(s), int(j)) for s, j in pb.lanes[pb.crossdock_lanes()]}
+    drop = pb.drop_cost_of_store()  # a week, per delivering origin
+    pays = np.ones((len(pb.store_ids), n_s), bool)  # a site's drop at a store is charged (not co-located)
+    for (s, j), charged in zip(pb.lanes, pb.lane_pays_drop()[: len(pb.lanes)]):
+        pays[j, s] = charged
     hub = pb.hubs
     if hubs and hub is None:
         raise ValueError("hubs=True on a problem without candidate hubs")
@@ -122,21 +140,19 @@ def enumerate_designs(
                     continue
             fixed = hub_fixed + sum(pb.fixed_cost_per_yr[s, lv] for s, lv in enumerate(levels) if lv >= 0)
             open_s = [s for s, lv in enumerate(levels) if lv >= 0]
-            ways_of = []
+            ways_of = []  # per store: (cost per unit, the site whose drop it rides or -1: a drop of its own)
             for j in range(len(pb.store_ids)):
-                ways = [pb.direct_cost_per_unit[j] if pb.direct_ok[j] else np.inf]
+                ways = [(pb.direct_cost_per_unit[j] if pb.direct_ok[j] else np.inf, -1)]
                 ways += [
-                    pb.crossdock_cost_per_unit[s] + lane_cost[(s, j)]
+                    (pb.crossdock_cost_per_unit[s] + lane_cost[(s, j)], s)
                     for s in open_s
-                    if np.isfinite(pb.crossdock_cost_per_unit[s]) and (s, j) in lane_cost
+                    if (s, j) in crossdock and (s, j) in lane_cost
                 ]
                 if hub is not None:
-                    ways += [c for (h, jj), c in zip(hub.routes, hub.route_cost_per_unit) if jj == j and open_h[h]]
+                    ways += [
+                        (c, -1) for (h, jj), c in zip(hub.routes, hub.route_cost_per_unit) if jj == j and open_h[h]
+                    ]
                 ways_of.append(ways)
-            combos = _choice_rows([list(range(len(w))) for w in ways_of])  # (combos, stores): route index
-            route_cpu = np.array([[ways_of[j][c] for j, c in enumerate(row)] for row in combos]).reshape(
-                len(combos), -1
-            )
             options = []
             for _f, j, _t in triples:
                 opts = [] if policy == "local" else [-1]
@@ -149,20 +165,38 @@ def enumerate_designs(
             local = np.zeros((len(rows), n_f, n_s, n_t))
             off = np.zeros((len(rows), len(pb.offshore_curves), n_t))
             cost = np.full(len(rows), fixed)
-            off_yr = np.zeros((len(rows), len(pb.store_ids)))  # offshore units a year per store
+            off_units = np.zeros((len(rows), len(pb.store_ids), n_t))  # offshore units a week per store, season
+            delivers = np.zeros((len(rows), len(pb.store_ids), n_t, n_s), bool)  # site s drops local goods at j in t
             for k, (f, j, t) in enumerate(triples):
                 src = rows[:, k]
                 per_unit = np.zeros(len(rows))
-                off_yr[src < 0, j] += weeks[t] * units[k]
+                off_units[src < 0, j, t] += units[k]
                 for s in open_s:
                     if (s, int(j)) in lane_cost:
                         per_unit[src == s] = lane_cost[(s, int(j))]
                         local[src == s, f, s, t] += units[k]
+                        delivers[src == s, j, t, s] = True
                 off[src < 0, group[f], t] += units[k]
                 cost += weeks[t] * units[k] * per_unit
-            with np.errstate(invalid="ignore"):  # a route at inf carrying nothing costs nothing
-                by_combo = np.where(off_yr[:, None, :] > 0, off_yr[:, None, :] * route_cpu[None, :, :], 0.0)
-            cost += by_combo.sum(axis=2).min(axis=1)
+            # each delivering origin's drops at a store in a season: once, whatever the units
+            cost += (weeks[None, None, :] * drop[None, :, None] * (delivers * pays[None, :, None, :]).sum(axis=3)).sum(
+                axis=(1, 2)
+            )
+            # offshore units of a store and season take one route (the cheapest for this design: the
+            # routes of different stores and seasons are independent, so the minimum over every
+            # combination of one route per store and season is the sum of these minima)
+            for j, ways in enumerate(ways_of):
+                for t in range(n_t):
+                    u = off_units[:, j, t]
+                    best_route = np.full(len(rows), np.inf)
+                    for cpu, via in ways:
+                        extra = np.ones(len(rows)) if via < 0 else (~delivers[:, j, t, via]).astype(float)
+                        if via >= 0 and not pays[j, via]:
+                            extra[:] = 0.0
+                        with np.errstate(invalid="ignore"):  # a route at inf carrying nothing costs nothing
+                            c = np.where(u > 0, weeks[t] * (u * cpu + drop[j] * extra), 0.0)
+                        best_route = np.minimum(best_route, c)
+                    cost += best_route
             hours = np.zeros((len(rows), n_s, n_t))
             for f in range(n_f):
                 lc = pb.local_curves[f]
