@@ -1634,6 +1634,10 @@ def _design(key: str, col: str | None, value: Any = None, *, drop: bool = False)
             "families": fams,
             "seasons": {"all": 52.0},
         }
+        if key == "drops":  # the fixed charge per drop (given only for its own cases)
+            t["drops"] = pd.DataFrame([("j0", 11.67)], columns=["store_id", "cost_per_week"])
+        if key == "lanes" and col == "crossdock_within_promise":
+            t["lanes"] = t["lanes"].assign(crossdock_within_promise=True)
         if key == "seasons":
             t["seasons"] = value
         elif drop:
@@ -3115,3 +3119,99 @@ CHANGEOVER_API_CASES: list[ApiCase] = [
     ),
 ]
 API_CASES += CHANGEOVER_API_CASES
+
+
+def _city_crossdock_time(value: Any) -> Callable[[Path, Kit], Any]:
+    """``siting.design.design_for_city`` with a hostile ``crossdock_time_s`` (trunk + turnaround per site)."""
+
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.costs import load_products
+        from siting.costs.products import example_products_path
+        from siting.design import design_for_city
+
+        fam = load_products(example_products_path())[0]
+        return design_for_city(
+            stores=pd.DataFrame({"store_id": ["a"], "units_per_week": [10.0]}),
+            candidates=pd.DataFrame({"site_id": ["s"], "rent_per_yr": [1000.0]}),
+            levels=pd.DataFrame(
+                {"level": ["L"], "hours_per_week": [40.0], "staff_cost_per_yr": [0.0], "setup_cost_per_yr": [0.0]}
+            ),
+            lane_time_s=np.array([[300.0]]),
+            lane_cost_per_unit=np.array([[0.1]]),
+            direct_time_s=np.array([100.0]),
+            direct_cost_per_unit=np.array([1.0]),
+            families=[fam],
+            making=pd.DataFrame(
+                {"family": [fam.family], "machine_hours_per_unit": [0.1], "changeover_hours_per_run": [0.5]}
+            ),
+            promise_s=1200.0,
+            crossdock_cost_per_unit=0.05,
+            crossdock_time_s=value,
+            outages=False,
+        )
+
+    return call
+
+
+#: The fixed charge per drop and the cross-dock promise ([rank.portfolio] drop_cost, crossdock_turnaround_s;
+#: design_problem's drops table and lanes' crossdock_within_promise; design_for_city's crossdock_time_s).
+DROP_API_CASES: list[ApiCase] = [
+    ApiCase("portfolio-drop-cost-negative", _portfolio(drop_cost=-1.0), "InputError", ("portfolio.drop_cost", ">= 0")),
+    ApiCase("portfolio-drop-cost-nan", _portfolio(drop_cost=float("nan")), "InputError", ("portfolio.drop_cost",)),
+    ApiCase("portfolio-drop-cost-inf", _portfolio(drop_cost=float("inf")), "InputError", ("portfolio.drop_cost",)),
+    ApiCase("portfolio-drop-cost-bool", _portfolio(drop_cost=True), "InputError", ("portfolio.drop_cost",)),
+    ApiCase("portfolio-drop-cost-text", _portfolio(drop_cost="5"), "InputError", ("portfolio.drop_cost",)),
+    ApiCase(
+        "portfolio-turnaround-negative",
+        _portfolio(crossdock_turnaround_s=-60.0),
+        "InputError",
+        ("portfolio.crossdock_turnaround_s", ">= 0"),
+    ),
+    ApiCase(
+        "portfolio-turnaround-over-a-week",
+        _portfolio(crossdock_turnaround_s=8 * 86400.0),
+        "InputError",
+        ("portfolio.crossdock_turnaround_s", "at most 604800"),
+    ),
+    ApiCase(
+        "portfolio-turnaround-nan",
+        _portfolio(crossdock_turnaround_s=float("nan")),
+        "InputError",
+        ("portfolio.crossdock_turnaround_s",),
+    ),
+    ApiCase("design-drops-negative", _design("drops", "cost_per_week", -5.0), "InputError", ("drops", "cost_per_week")),
+    ApiCase("design-drops-nan", _design("drops", "cost_per_week", float("nan")), "InputError", ("drops", "'j0'")),
+    ApiCase("design-drops-inf", _design("drops", "cost_per_week", float("inf")), "InputError", ("cost_per_week",)),
+    ApiCase("design-drops-duplicate", _design("drops", "store_id", drop=True), "InputError", ("drops", "duplicate")),
+    ApiCase("design-drops-empty", _design("drops", None, drop=True), "InputError", ("drops", "empty")),
+    ApiCase(
+        "design-lanes-crossdock-promise-not-bool",
+        _design("lanes", "crossdock_within_promise", "yes"),
+        "InputError",
+        ("crossdock_within_promise", "True or False"),
+    ),
+    ApiCase("city-crossdock-time-negative", _city_crossdock_time(-1.0), "InputError", ("crossdock_time_s", ">= 0")),
+    ApiCase("city-crossdock-time-nan", _city_crossdock_time(float("nan")), "InputError", ("crossdock_time_s",)),
+]
+API_CASES += DROP_API_CASES
+
+CLI_CASES += [
+    CliCase(
+        "scenario-portfolio-drop-cost-negative",
+        lambda t, k: ["rank", _scenario(t, k, "[rank.portfolio]\ndrop_cost = -5.0\n"), "--out", "out", "--no-map"],
+        2,
+        ("portfolio.drop_cost", ">= 0"),
+    ),
+    CliCase(
+        "scenario-portfolio-turnaround-nan",
+        lambda t, k: [
+            "rank",
+            _scenario(t, k, "[rank.portfolio]\ncrossdock_turnaround_s = nan\n"),
+            "--out",
+            "out",
+            "--no-map",
+        ],
+        2,
+        ("portfolio.crossdock_turnaround_s",),
+    ),
+]
