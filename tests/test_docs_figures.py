@@ -92,6 +92,22 @@ def test_the_robustness_table_of_the_two_demo_cities(tmp_path):
     assert not helsinki["robust"] and narrow in _flat(page)
 
 
+def test_the_readme_quotes_the_demo_plan(tmp_path):
+    """README: `siting plan` on the demo (the portfolio design by default), its three costs as printed."""
+    code, out, err = run_cli("plan", "--no-map", "--out", tmp_path / "out")
+    assert code == 0, err
+    printed = _flat(out + err)
+    costs = re.search(r"hybrid ([\d,]+), all-offshore ([\d,]+), all-local ([\d,]+)", printed)
+    assert costs, printed
+    hybrid, offshore, local = costs.groups()
+    assert "the design opens no site (all offshore)" in printed
+    readme = _flat((REPO / "README.md").read_text(encoding="utf-8"))
+    assert f"the hybrid design costs {hybrid} EUR a year, the same as all-offshore, against {local} all-local" in readme
+    assert hybrid == offshore
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())["plan"]["cities"][0]
+    assert f"{summary['objective']:,.0f}" == hybrid and summary["k"] == 0
+
+
 def test_the_two_site_plan(tmp_path):
     runs = {}
     for k in (1, 2):

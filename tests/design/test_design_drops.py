@@ -51,8 +51,8 @@ def test_milp_with_drops_equals_enumeration(solved):
         # the design chosen without the charge costs more with it than the design chosen with it
         assert hyb.cost_per_yr <= repriced + 1e-6, seed
         changed += bool(repriced > hyb.cost_per_yr * (1 + 1e-6))
-    assert single >= 12, single  # 15 of 24 measured
-    assert changed >= 3, changed  # the charge changes the design in some instances (measured: see the docs)
+    assert single >= 12, single  # 16 of 24 measured
+    assert changed >= 5, changed  # the charge changes the design in some instances (7 of 24 measured)
 
 
 def test_each_delivering_origin_pays_one_drop_a_season(solved):
@@ -188,7 +188,7 @@ def test_crossdock_promise_counts_the_trunk_and_turnaround():
     fam = next(f for f in FAMS if f.family == "basic_tshirt")
     common = dict(
         stores=pd.DataFrame({"store_id": ["a", "b"], "units_per_week": [100.0, 100.0]}),
-        candidates=pd.DataFrame({"site_id": ["s"], "rent_per_yr": [1e9]}),
+        candidates=pd.DataFrame({"site_id": ["s"], "rent_per_yr": [0.0]}),
         levels=pd.DataFrame(
             {"level": ["L"], "hours_per_week": [40.0], "staff_cost_per_yr": [0.0], "setup_cost_per_yr": [0.0]}
         ),
@@ -209,7 +209,8 @@ def test_crossdock_promise_counts_the_trunk_and_turnaround():
     # 900 + 300 = 1200 keeps the promise for a; 900 + 301 = 1201 does not for b
     assert [pb.store_ids[j] for _, j in pb.lanes[pb.crossdock_lanes()]] == ["a"]
     assert {pb.store_ids[j] for _, j in pb.lanes} == {"a", "b"}  # both lanes keep the promise for local goods
-    off = design.portfolio.all_offshore.portfolio
+    off = design.portfolio.all_offshore.portfolio  # the free site cross-docks where the promise allows
+    assert set(off.loc[off["store_id"] == "a", "source"]) == {"offshore via site"}
     assert set(off.loc[off["store_id"] == "b", "source"]) == {"offshore direct"}
     with pytest.raises(InputError, match="crossdock_time_s"):
         design_for_city(**common, crossdock_time_s=np.array([-1.0]))
