@@ -242,3 +242,16 @@ def test_duplicate_and_missing_drop_columns_refused():
     t["drops"] = t["drops"].iloc[0:0].assign(cost_per_week=[])
     with pytest.raises(InputError, match="empty"):
         design_problem(**t)
+
+
+def test_the_defaults_are_the_lanes_own_stop_as_recorded():
+    """``drop_cost`` and ``crossdock_turnaround_s`` default to the lanes' stop (cost_defaults.csv records both)."""
+    from siting.costs.products import cost_default
+    from siting.pipeline import RankOptions
+    from siting.pipeline.portfolio import _stop_cost_per_drop
+
+    opts = RankOptions()
+    assert opts.portfolio.drop_cost is None and opts.portfolio.crossdock_turnaround_s is None
+    assert _stop_cost_per_drop(opts) == pytest.approx(35.0 * 600 / 3600)
+    assert _stop_cost_per_drop(opts) == pytest.approx(cost_default("drop_cost_per_drop"), abs=1e-4)
+    assert opts.lanes.lane_params.service_s == cost_default("crossdock_turnaround_s")
