@@ -40,7 +40,7 @@ def _bounds(
     may = np.broadcast_to(np.asarray(late, dtype=bool), (len(pb.store_ids),))
     late_x = dm.xp >= dm.n_on_time
     ub[dm.x_cols[late_x & ~may[dm.lanes[dm.xp, 1]]]] = 0.0
-    ub[dm.yd_cols[~pb.direct_ok & ~may]] = 0.0
+    ub[dm.yd_cols[~pb.direct_allowed() & ~may]] = 0.0  # a store no offshore route reaches in time: direct, late
     ub[dm.yd_cols[~pb.direct_ok & may]] = np.inf
     if policy == "offshore":
         ub[dm.x_cols] = 0.0

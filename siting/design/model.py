@@ -207,7 +207,7 @@ def build_model(
     yd = m.add_vars(
         "direct",
         (n_j, n_t),
-        ub=np.where(pb.direct_ok, np.inf, 0.0)[:, None],
+        ub=np.where(pb.direct_allowed(), np.inf, 0.0)[:, None],
         cost=direct_cost[:, None] * weeks[None, :],
     )
     xd = pb.crossdock_lanes()  # lanes whose site cross-docks within the promise (trunk + turnaround + lane)

@@ -94,7 +94,8 @@ def national_problem(
     fam_rows, local_curves, hpu, chg, rows_buy = [], [], [], [], []
     hours, fixed, ok, crossdock, d_cost, d_ok = [], [], [], [], [], []
     lanes, lane_cost, late, late_cost = [], [], [], []
-    drop_week, no_drop, xd_ok = [], [], []  # a cluster without them: no charge, no co-location, lanes' own promise
+    # a cluster without them: no charge, no co-location, the lanes' own promise, no fallback
+    drop_week, no_drop, xd_ok, fallback = [], [], [], []
     buys: dict[str, list] = {}
     s0 = j0 = 0
     blocks = []
@@ -122,6 +123,7 @@ def national_problem(
         drop_week.append(pb.drop_cost_of_store())
         no_drop.append(~pb.lane_pays_drop()[: len(pb.lanes)])
         xd_ok.append(np.ones(len(pb.lanes), bool) if pb.crossdock_ok is None else np.asarray(pb.crossdock_ok, bool))
+        fallback.append(pb.direct_allowed() & ~np.asarray(pb.direct_ok, bool))
         blocks.append((len(rows) - len(pb.families), j0, pb.demand_units_per_week))
         s0 += len(pb.site_ids)
         j0 += len(pb.store_ids)
@@ -183,6 +185,7 @@ def national_problem(
         else np.concatenate(drop_week),
         lane_no_drop=np.concatenate(no_drop),
         crossdock_ok=np.concatenate(xd_ok),
+        direct_fallback=np.concatenate(fallback),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from siting.design.hubs import Hubs
 from siting.errors import InfeasibleError, InputError, MissingColumnError
 
 __all__ = ["DesignProblem", "design_problem"]
+
+log = logging.getLogger("siting")
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,15 @@ class DesignProblem:
     #: On-time lanes (p,) through which a cross-dock keeps the promise (trunk to the site + its
     #: turnaround + the lane); None: every on-time lane (the lane's own time only).
     crossdock_ok: np.ndarray | None = field(default=None, repr=False)
+    #: Stores (j,) no offshore route reaches within the promise (no direct delivery, cross-dock or
+    #: hub route in time): their offshore units go direct, outside the promise (late), in every
+    #: policy; None: none.
+    direct_fallback: np.ndarray | None = field(default=None, repr=False)
+
+    def direct_allowed(self) -> np.ndarray:
+        """Stores (j,) whose offshore units may go direct: within the promise, or as their only offshore route."""
+        fallback = np.zeros(len(self.store_ids), bool) if self.direct_fallback is None else self.direct_fallback
+        return np.asarray(self.direct_ok, dtype=bool) | np.asarray(fallback, dtype=bool)
 
     def crossdock_lanes(self) -> np.ndarray:
         """Indices of the on-time lanes offshore goods may be cross-docked through (finite cost, promise kept)."""
@@ -348,6 +360,21 @@ def design_problem(
         routes[:, 1] = [j_index[hubs.store_ids[j]] for j in routes[:, 1]]
         hubs = Hubs(hubs.hub_ids, hubs.fixed_cost_per_yr, routes, hubs.route_cost_per_unit[on], stores)
         reach[routes[:, 1]] = True
+    # offshore goods reach a store in time directly, cross-docked at a site (trunk + turnaround + lane within
+    # the promise) or through a hub; a store none reaches gets its offshore units direct, late
+    in_time = direct_ok.copy()
+    xd_lane = on_time & xd_ok & np.isfinite(crossdock[pairs[:, 0]])
+    in_time[pairs[xd_lane, 1]] = True
+    if hubs is not None:
+        in_time[hubs.routes[:, 1]] = True
+    fallback = ~in_time & (dem.sum(axis=(0, 2)) > 0)
+    if fallback.any():
+        log.info(
+            "%d store(s) (first %r): no offshore route keeps the delivery promise; their offshore units go direct, "
+            "outside it",
+            int(fallback.sum()),
+            stores[int(np.flatnonzero(fallback)[0])],
+        )
     stranded = np.flatnonzero(~reach & ~direct_ok & (dem.sum(axis=(0, 2)) > 0))
     if len(stranded):
         raise InfeasibleError(
@@ -398,6 +425,7 @@ def design_problem(
         drop_cost_per_week=drop_week,
         lane_no_drop=colocated[on_time],
         crossdock_ok=xd_ok[on_time],
+        direct_fallback=fallback,
     )
 
 

@@ -214,6 +214,16 @@ def test_crossdock_promise_counts_the_trunk_and_turnaround():
     assert set(off.loc[off["store_id"] == "b", "source"]) == {"offshore direct"}
     with pytest.raises(InputError, match="crossdock_time_s"):
         design_for_city(**common, crossdock_time_s=np.array([-1.0]))
+    # direct delivery out of the promise for a, and the cross-dock too (901 + 300 > 1200): no offshore route
+    # keeps the promise, so a's offshore units go direct, late (a lane still brings local goods in time)
+    late = design_for_city(**{**common, "direct_time_s": np.array([2000.0, 100.0])}, crossdock_time_s=901.0)
+    assert late.problem.direct_fallback.tolist() == [True, False]
+    off = late.portfolio.all_offshore.portfolio
+    assert set(off["source"]) == {"offshore direct"}
+    in_time = design_for_city(**{**common, "direct_time_s": np.array([2000.0, 100.0])}, crossdock_time_s=900.0)
+    assert in_time.problem.direct_fallback.tolist() == [False, False]  # a's cross-dock keeps the promise
+    off = in_time.portfolio.all_offshore.portfolio
+    assert set(off.loc[off["store_id"] == "a", "source"]) == {"offshore via site"}
 
 
 @pytest.mark.parametrize(
