@@ -203,7 +203,8 @@ def build_model(
         )
 
     # offshore routes: direct from the distribution point, or cross-docked through an open site
-    direct_cost = pb.direct_cost_per_unit + np.where(pb.direct_ok, 0.0, late_penalty_per_unit)
+    # late direct units pay the penalty, except a store's whose offshore units no route brings in time
+    direct_cost = pb.direct_cost_per_unit + np.where(pb.direct_allowed(), 0.0, late_penalty_per_unit)
     yd = m.add_vars(
         "direct",
         (n_j, n_t),

@@ -339,7 +339,7 @@ def cluster_slice(design: Design, cluster: str, fixed_cost_per_yr: float) -> Des
     table = national_table(design)
     mine = table[table["cluster"] == cluster].drop(columns="cluster").reset_index(drop=True)
     cap = design.capacity.copy()
-    keep = [_split(s)[0] == cluster for s in cap["site"]]
+    keep = np.array([_split(s)[0] == cluster for s in cap["site"]], dtype=bool)  # a mask even when no site opens
     cap = cap[keep].reset_index(drop=True)
     cap["site"] = [_split(s)[1] for s in cap["site"]]
     levels = {_split(s)[1]: lev for s, lev in design.levels.items() if _split(s)[0] == cluster}

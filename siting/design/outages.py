@@ -314,7 +314,7 @@ def resilience(
         fixed = list(level)
         fixed[s] = -1
         # late routes only for the stores left with no on-time source; all stores if that is infeasible
-        on_time = pb.direct_ok.copy()
+        on_time = pb.direct_allowed()  # (a store no offshore route reaches in time gets them direct anyway)
         on_time[pb.lanes[np.isin(pb.lanes[:, 0], [i for i, lv in enumerate(fixed) if lv >= 0]), 1]] = True
         start = without_site(dm, pb, design.x, s)
         sol = _solve(
@@ -346,7 +346,7 @@ def resilience(
         assert x is not None
         late_x = dm.xp >= dm.n_on_time
         late_units = x[dm.x_cols[late_x]]
-        late_direct = x[dm.yd_cols] * (~pb.direct_ok)[:, None]
+        late_direct = x[dm.yd_cols] * (~pb.direct_allowed())[:, None]
         penalty = late_penalty_per_unit * (
             float((late_units * pb.weeks_per_yr[dm.xt[late_x]]).sum())
             + float((late_direct * pb.weeks_per_yr[None, :]).sum())
