@@ -12,6 +12,46 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SITING_SHARED_DIR") or REPO_ROOT.parent / "shared")
 
 
+#: The heaviest test files, heaviest first (summed per-test durations, whole suite on this 2-core machine,
+#: 2026-12-04). `--dist loadfile --no-loadscope-reorder` hands files to the xdist workers in collection
+#: order, each worker taking the next file as it runs dry: starting with the longest files leaves only
+#: short ones for the end, so the two workers finish together (xdist's own reorder, by test count,
+#: put the one-test notebook and Malta files last, and one worker ran them alone for minutes).
+#: A file not listed keeps its place after these. The Malta Dask file comes first: it builds the
+#: session's shared Malta run, which tests/maps/test_browser.py (not listed, so later) only reads.
+HEAVY_FIRST = (
+    "tests/national/test_national_malta_dask.py",
+    "tests/bad_inputs/test_interrupts.py",
+    "tests/share/test_runcount.py",
+    "tests/test_docs_figures.py",
+    "tests/share/test_cli_share.py",
+    "tests/design/test_design_start.py",
+    "tests/design/test_design_neighbourhood.py",
+    "tests/test_runfolder.py",
+    "tests/costs/test_sides.py",
+    "tests/pipeline/test_tour_calibration.py",
+    "tests/test_docs_howto_dask.py",
+    "tests/test_notebooks_business_case.py",
+    "tests/delivery/test_co2e.py",
+    "tests/test_notebooks.py",
+    "tests/design/test_design_bruteforce.py",
+    "tests/national/test_national.py",
+    "tests/test_extras.py",
+    "tests/costs/test_learning.py",
+    "tests/test_notebooks_share.py",
+    "tests/pipeline/test_business_case.py",
+    "tests/cli/test_console.py",
+    "tests/national/test_national_cli.py",
+    "tests/maps/test_malta_map.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the files of :data:`HEAVY_FIRST` first, in its order; every other test keeps its order."""
+    rank = {name: i for i, name in enumerate(HEAVY_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
+
+
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     """The read-only reference folder beside the checkout (benchmarks, factors, OSM extracts)."""
@@ -149,10 +189,13 @@ def malta_ranked(malta_graph, malta_inputs):
 
 @pytest.fixture(scope="session")
 def malta_demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`siting rank --demo malta` with its maps, run once per session and shared by the xdist workers.
+    """`siting rank --demo malta --no-portfolio` with its maps, run once per session and shared by the xdist workers.
 
-    The folder holds ``run/`` (the run folder), ``maps/`` (written beside it), ``stdout.txt`` and
-    ``stderr.txt``. Tests must only read it. Workers take turns on a file lock; the first builds it.
+    The portfolio is off: with maps, 85 s of CPU against 29 s without (load 4-5), and no reader
+    of this folder tests them (the portfolio on Malta is checked on the three smallest clusters, on
+    Dask against serial, in tests/national/test_national_malta_dask.py). The folder holds ``run/`` (the
+    run folder), ``maps/`` (written beside it), ``stdout.txt`` and ``stderr.txt``. Tests must only read
+    it. Workers take turns on a file lock; the first builds it.
     """
     import fcntl
     import subprocess
@@ -165,7 +208,7 @@ def malta_demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (d / "done").is_file():
             d.mkdir(exist_ok=True)
-            args = ["rank", "--demo", "malta", "--no-progress", "--out", str(d / "run")]
+            args = ["rank", "--demo", "malta", "--no-portfolio", "--no-progress", "--out", str(d / "run")]
             proc = subprocess.run(
                 [sys.executable, "-m", "siting.cli", *args],
                 cwd=d,

@@ -174,3 +174,11 @@ def test_only_the_milp_helper_talks_to_highs():
     """One place builds HiGHS models (siting.milp, on instances from siting.highs): no stage imports highspy."""
     users = sorted(name for name, path in MODULES.items() if "highspy" in _third_party_imports(path))
     assert users == ["siting.highs", "siting.milp"], users
+
+
+def test_every_file_the_suite_runs_first_exists():
+    """tests/conftest.py HEAVY_FIRST orders the xdist workers' files: a renamed file would silently fall back."""
+    from conftest import HEAVY_FIRST, REPO_ROOT
+
+    missing = [name for name in HEAVY_FIRST if not (REPO_ROOT / name).is_file()]
+    assert missing == [] and len(set(HEAVY_FIRST)) == len(HEAVY_FIRST)
