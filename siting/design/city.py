@@ -12,6 +12,7 @@ import pandas as pd
 from siting.costs import ProductFamily
 from siting.design.hubs import Hubs
 from siting.design.model import DesignModel
+from siting.design.neighbourhood import MAX_ADOPTED
 from siting.design.outages import forced_open, resilience, settled_values, site_values
 from siting.design.problem import DesignProblem, design_problem
 from siting.design.solve import Portfolio, portfolio
@@ -77,6 +78,7 @@ def design_for_city(
     max_nodes: int | None = None,
     value_max_nodes: int | None = None,
     neighbourhood_sites: int | None = None,
+    max_adopted: int = MAX_ADOPTED,
 ) -> CityDesign:
     """The portfolio design of one city, with site values and single-site outages.
 
@@ -132,7 +134,11 @@ def design_for_city(
     neighbourhood_sites : int, optional
         With ``max_nodes``: the hybrid, each closure and each forced opening are solved on a
         neighbourhood of sites (:func:`siting.design.neighbourhood.neighbourhood_solve`), so that
-        no solve depends on the clock (outages are not).
+        no solve depends on the clock (an outage keeps the other sites' levels: its MILP is
+        bounded by ``value_max_nodes``).
+    max_adopted : int
+        With ``neighbourhood_sites``: at most this many cheaper closures become the design
+        (:func:`siting.design.outages.settled_values`).
 
     Returns
     -------
@@ -233,6 +239,7 @@ def design_for_city(
             starts=pure,
             max_nodes=each_nodes,
             neighbourhood_sites=neighbourhood_sites,
+            max_adopted=max_adopted,
         )
         result = dataclasses.replace(result, hybrid=hybrid)
     else:
@@ -245,7 +252,7 @@ def design_for_city(
             result.hybrid,
             dm,
             late_penalty_per_unit=late_penalty_per_unit,
-            time_limit_s=time_limit_s,
+            time_limit_s=value_limit_s,
             mip_gap=mip_gap,
             max_nodes=each_nodes,
         )
