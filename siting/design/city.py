@@ -18,7 +18,7 @@ from siting.design.problem import DesignProblem, design_problem
 from siting.design.solve import Portfolio, portfolio
 from siting.errors import InputError
 
-__all__ = ["CityDesign", "design_for_city"]
+__all__ = ["CityDesign", "design_for_city", "solve_city"]
 
 
 @dataclass(frozen=True)
@@ -217,6 +217,58 @@ def design_for_city(
         brand_units_per_week=brand_units_per_week,
         hubs=hubs,
     )
+    return solve_city(
+        pb,
+        time_limit_s=time_limit_s,
+        mip_gap=mip_gap,
+        late_penalty_per_unit=late_penalty_per_unit,
+        max_sites=max_sites,
+        outages=outages,
+        explain_site_ids=explain_site_ids,
+        explain_sites=explain_sites,
+        explain_time_limit_s=explain_time_limit_s,
+        value_time_limit_s=value_time_limit_s,
+        max_nodes=max_nodes,
+        value_max_nodes=value_max_nodes,
+        neighbourhood_sites=neighbourhood_sites,
+        max_adopted=max_adopted,
+    )
+
+
+def solve_city(
+    pb: DesignProblem,
+    *,
+    time_limit_s: float = 60.0,
+    mip_gap: float = 1e-4,
+    late_penalty_per_unit: float = 1e-3,
+    max_sites: int | None = None,
+    outages: bool = True,
+    explain_site_ids: Sequence[str] = (),
+    explain_sites: int | None = None,
+    explain_time_limit_s: float | None = None,
+    value_time_limit_s: float | None = None,
+    max_nodes: int | None = None,
+    value_max_nodes: int | None = None,
+    neighbourhood_sites: int | None = None,
+    max_adopted: int = MAX_ADOPTED,
+) -> CityDesign:
+    """A city's design problem solved: the three policies, the site values, outages and forced openings.
+
+    With ``max_nodes``, ``value_max_nodes`` and ``neighbourhood_sites`` every solve is bounded by
+    work (the same design and tables on any machine and load while no solve reaches its
+    wall-clock limits, which the statuses name).
+
+    Parameters
+    ----------
+    pb : DesignProblem
+    time_limit_s, mip_gap, late_penalty_per_unit, max_sites, outages, explain_site_ids, explain_sites,
+    explain_time_limit_s, value_time_limit_s, max_nodes, value_max_nodes, neighbourhood_sites, max_adopted
+        As for :func:`design_for_city`.
+
+    Returns
+    -------
+    CityDesign
+    """
     result, dm = portfolio(
         pb,
         time_limit_s=time_limit_s,
