@@ -160,7 +160,9 @@ def neighbourhood_solve(
     if start is not None:
         allowed |= {int(s) for s in np.flatnonzero(start[dm.open_cols].sum(axis=1) > 0.5)}
     allowed -= set(closed)
-    others = [s for s in range(len(pb.site_ids)) if s not in allowed]
+    # sites the neighbourhood leaves out besides the ones closed anyway: with none, the MILP is the
+    # whole model's (the closed sites are closed in both) and its own bound is valid
+    others = [s for s in range(len(pb.site_ids)) if s not in allowed and s not in set(closed)]
     sol = _solve(
         dm,
         pb,
