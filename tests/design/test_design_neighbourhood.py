@@ -183,3 +183,13 @@ def test_plan_outputs_are_identical_under_another_clock_and_load(mid_instance):
         assert pf.hybrid.cost_per_yr <= min(pure) + 1e-6
     for name in out_a:
         assert out_a[name] == out_b[name], name
+
+
+def test_the_scenario_defaults_are_the_modules():
+    """[rank.portfolio] neighbourhood_sites and max_adopted default to the design modules' constants."""
+    from siting.design.neighbourhood import MAX_ADOPTED, NEIGHBOURHOOD_SITES
+    from siting.pipeline.portfolio import PortfolioOptions
+
+    opts = PortfolioOptions()
+    assert (opts.neighbourhood_sites, opts.max_adopted) == (NEIGHBOURHOOD_SITES, MAX_ADOPTED) == (6, 3)
+    assert opts.time_limit_s is None  # no solve on the clock unless the user sets one
