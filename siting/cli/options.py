@@ -83,9 +83,9 @@ PortfolioOpt = Annotated[
         help="The portfolio design (which sites open at which capacity, making which product families, "
         "against offshore) gives every site portfolio_value_per_yr and a verdict, weighted 0.5 in the default "
         "weights, when the run has product families (portfolio.csv, capacity.csv, site_values.csv). On by "
-        "default, solved by work limits alone (the same figures on any machine and load); --portfolio also "
-        "prices every single-site outage (resilience.csv) and solves one national design across clusters "
-        "(wall-clock limits); --no-portfolio switches it off.",
+        "default; --portfolio also prices every single-site outage (resilience.csv) and solves one national "
+        "design across clusters. Both are solved by work limits alone (the same figures on any machine and "
+        "load, unless [rank.portfolio] time_limit_s is set); --no-portfolio switches it off.",
     ),
 ]
 ProgressOpt = Annotated[

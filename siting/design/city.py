@@ -12,12 +12,13 @@ import pandas as pd
 from siting.costs import ProductFamily
 from siting.design.hubs import Hubs
 from siting.design.model import DesignModel
+from siting.design.neighbourhood import MAX_ADOPTED
 from siting.design.outages import forced_open, resilience, settled_values, site_values
 from siting.design.problem import DesignProblem, design_problem
 from siting.design.solve import Portfolio, portfolio
 from siting.errors import InputError
 
-__all__ = ["CityDesign", "design_for_city"]
+__all__ = ["CityDesign", "design_for_city", "solve_city"]
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ def design_for_city(
     max_nodes: int | None = None,
     value_max_nodes: int | None = None,
     neighbourhood_sites: int | None = None,
+    max_adopted: int = MAX_ADOPTED,
     crossdock_time_s: float | np.ndarray | None = None,
     drop_cost_per_week: float | np.ndarray | None = None,
 ) -> CityDesign:
@@ -134,7 +136,11 @@ def design_for_city(
     neighbourhood_sites : int, optional
         With ``max_nodes``: the hybrid, each closure and each forced opening are solved on a
         neighbourhood of sites (:func:`siting.design.neighbourhood.neighbourhood_solve`), so that
-        no solve depends on the clock (outages are not).
+        no solve depends on the clock (an outage keeps the other sites' levels: its MILP is
+        bounded by ``value_max_nodes``).
+    max_adopted : int
+        With ``neighbourhood_sites``: at most this many cheaper closures become the design
+        (:func:`siting.design.outages.settled_values`).
     crossdock_time_s : float or ndarray (sites,), optional
         Time from the distribution point to each site plus its turnaround (trunk + unloading and
         sorting): offshore goods cross-dock at a site for a store only when this plus the lane's
@@ -231,6 +237,58 @@ def design_for_city(
         hubs=hubs,
         drops=drops,
     )
+    return solve_city(
+        pb,
+        time_limit_s=time_limit_s,
+        mip_gap=mip_gap,
+        late_penalty_per_unit=late_penalty_per_unit,
+        max_sites=max_sites,
+        outages=outages,
+        explain_site_ids=explain_site_ids,
+        explain_sites=explain_sites,
+        explain_time_limit_s=explain_time_limit_s,
+        value_time_limit_s=value_time_limit_s,
+        max_nodes=max_nodes,
+        value_max_nodes=value_max_nodes,
+        neighbourhood_sites=neighbourhood_sites,
+        max_adopted=max_adopted,
+    )
+
+
+def solve_city(
+    pb: DesignProblem,
+    *,
+    time_limit_s: float = 60.0,
+    mip_gap: float = 1e-4,
+    late_penalty_per_unit: float = 1e-3,
+    max_sites: int | None = None,
+    outages: bool = True,
+    explain_site_ids: Sequence[str] = (),
+    explain_sites: int | None = None,
+    explain_time_limit_s: float | None = None,
+    value_time_limit_s: float | None = None,
+    max_nodes: int | None = None,
+    value_max_nodes: int | None = None,
+    neighbourhood_sites: int | None = None,
+    max_adopted: int = MAX_ADOPTED,
+) -> CityDesign:
+    """A city's design problem solved: the three policies, the site values, outages and forced openings.
+
+    With ``max_nodes``, ``value_max_nodes`` and ``neighbourhood_sites`` every solve is bounded by
+    work (the same design and tables on any machine and load while no solve reaches its
+    wall-clock limits, which the statuses name).
+
+    Parameters
+    ----------
+    pb : DesignProblem
+    time_limit_s, mip_gap, late_penalty_per_unit, max_sites, outages, explain_site_ids, explain_sites,
+    explain_time_limit_s, value_time_limit_s, max_nodes, value_max_nodes, neighbourhood_sites, max_adopted
+        As for :func:`design_for_city`.
+
+    Returns
+    -------
+    CityDesign
+    """
     result, dm = portfolio(
         pb,
         time_limit_s=time_limit_s,
@@ -253,6 +311,7 @@ def design_for_city(
             starts=pure,
             max_nodes=each_nodes,
             neighbourhood_sites=neighbourhood_sites,
+            max_adopted=max_adopted,
         )
         result = dataclasses.replace(result, hybrid=hybrid)
     else:
@@ -265,7 +324,7 @@ def design_for_city(
             result.hybrid,
             dm,
             late_penalty_per_unit=late_penalty_per_unit,
-            time_limit_s=time_limit_s,
+            time_limit_s=value_limit_s,
             mip_gap=mip_gap,
             max_nodes=each_nodes,
         )

@@ -13,8 +13,18 @@ from siting.costs.brand import brand_family
 from siting.design.curves import cost_curve
 from siting.design.hubs import Hubs
 from siting.design.model import build_model
+from siting.design.neighbourhood import neighbourhood_solve
 from siting.design.problem import DesignProblem
-from siting.design.solve import Design, Portfolio, _as_solution, _solve, _tables, portfolio, solve_design
+from siting.design.solve import (
+    Design,
+    Portfolio,
+    _as_solution,
+    _solve,
+    _tables,
+    local_design,
+    portfolio,
+    solve_design,
+)
 from siting.errors import InfeasibleError, InputError
 
 __all__ = [
@@ -223,6 +233,7 @@ def national_design(
     start_levels: Mapping[str, Mapping[str, str]] | None = None,
     max_sites: int | None = None,
     max_nodes: int | None = None,
+    neighbourhood_sites: int | None = None,
 ) -> NationalDesign:
     """Solve one design across the clusters (:func:`national_problem`): hybrid, all-offshore, all-local.
 
@@ -248,6 +259,12 @@ def national_design(
     max_nodes : int, optional
         Branch-and-bound nodes per HiGHS solve (deterministic; ``time_limit_s`` is then a safety
         net per solve). See :func:`siting.design.portfolio`.
+    neighbourhood_sites : int, optional
+        With ``max_nodes``: the national hybrid may open only the clusters' own sites (of
+        ``start_levels``), its start's and this many more, the ones the national LP relaxation
+        opens most; its bound is that LP's
+        (:func:`siting.design.neighbourhood.neighbourhood_solve`); the all-local design is the
+        greedy one (:func:`siting.design.solve.local_design`). No solve then depends on the clock.
 
     Returns
     -------
@@ -268,16 +285,20 @@ def national_design(
             max_sites=max_sites,
             site_group=group,
             max_nodes=max_nodes,
+            neighbourhood_sites=neighbourhood_sites,
         )
         return NationalDesign(pb, result, tuple(problems))
     dm = build_model(pb, late_penalty_per_unit=late_penalty_per_unit, max_sites=max_sites, site_group=group)
     off = solve_design(pb, "offshore", model=dm, time_limit_s=time_limit_s, mip_gap=mip_gap, max_nodes=max_nodes)
-    try:
-        loc: Design | None = solve_design(
-            pb, "local", model=dm, time_limit_s=time_limit_s, mip_gap=mip_gap, max_nodes=max_nodes
-        )
-    except InfeasibleError:
-        loc = None
+    deterministic = neighbourhood_sites is not None and max_nodes is not None
+    loc: Design | None
+    if deterministic:
+        loc = local_design(dm, pb, time_limit_s=time_limit_s, mip_gap=mip_gap, max_nodes=max_nodes)
+    else:
+        try:
+            loc = solve_design(pb, "local", model=dm, time_limit_s=time_limit_s, mip_gap=mip_gap, max_nodes=max_nodes)
+        except InfeasibleError:
+            loc = None
     best = off if loc is None or off.cost_per_yr <= loc.cost_per_yr else loc
     # the clusters' own designs (each priced in the brand frame) as a start: their site levels fixed
     wanted = {f"{c}{SEP}{s}": lev for c, levels in start_levels.items() for s, lev in levels.items()}
@@ -288,16 +309,32 @@ def national_design(
     )
     if first.has_solution and first.objective < best.cost_per_yr:
         start = first.x
-    hyb = solve_design(
-        pb,
-        "hybrid",
-        model=dm,
-        start=start,
-        heuristic=False,
-        time_limit_s=time_limit_s,
-        mip_gap=mip_gap,
-        max_nodes=max_nodes,
-    )
+    if deterministic:
+        assert max_nodes is not None and neighbourhood_sites is not None
+        sol = neighbourhood_solve(
+            dm,
+            pb,
+            start=start,
+            max_nodes=max_nodes,
+            time_limit_s=time_limit_s,
+            mip_gap=mip_gap,
+            keep=[pb.site_ids.index(s) for s in wanted if s in pb.site_ids],
+            sites=neighbourhood_sites,
+        )
+        if not sol.has_solution:
+            raise InfeasibleError(f"the national hybrid design: {sol.status}; raise the capacity levels.")
+        hyb = _tables(dm, pb, sol, "hybrid")
+    else:
+        hyb = solve_design(
+            pb,
+            "hybrid",
+            model=dm,
+            start=start,
+            heuristic=False,
+            time_limit_s=time_limit_s,
+            mip_gap=mip_gap,
+            max_nodes=max_nodes,
+        )
     if hyb.cost_per_yr > best.cost_per_yr:  # the solver kept a worse incumbent: the pure design is a hybrid too
         hyb = _tables(dm, pb, _as_solution(dm, best, hyb), "hybrid")
     return NationalDesign(pb, Portfolio(hyb, off, loc), tuple(problems))

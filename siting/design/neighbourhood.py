@@ -17,6 +17,7 @@ __all__ = [
     "NEIGHBOURHOOD_SITES",
     "MAX_ADOPTED",
     "check_neighbourhood_sites",
+    "check_max_adopted",
     "neighbourhood_solve",
     "lp_site_order",
     "adopt",
@@ -52,6 +53,29 @@ def check_neighbourhood_sites(value: object) -> int:
         raise InputError(
             f"neighbourhood_sites must be a whole number >= 1 (sites a MILP may open besides the design's), "
             f"got {value!r}."
+        )
+    return int(value)
+
+
+def check_max_adopted(value: object) -> int:
+    """``value`` as the most designs adopted: a whole number >= 0.
+
+    Parameters
+    ----------
+    value : object
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    InputError
+        For a bool, a float, NaN, None or a negative number.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
+        raise InputError(
+            f"max_adopted must be a whole number >= 0 (cheaper closures adopted as the design), got {value!r}."
         )
     return int(value)
 
@@ -136,7 +160,9 @@ def neighbourhood_solve(
     if start is not None:
         allowed |= {int(s) for s in np.flatnonzero(start[dm.open_cols].sum(axis=1) > 0.5)}
     allowed -= set(closed)
-    others = [s for s in range(len(pb.site_ids)) if s not in allowed]
+    # sites the neighbourhood leaves out besides the ones closed anyway: with none, the MILP is the
+    # whole model's (the closed sites are closed in both) and its own bound is valid
+    others = [s for s in range(len(pb.site_ids)) if s not in allowed and s not in set(closed)]
     sol = _solve(
         dm,
         pb,

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from siting.design.model import DesignModel
-from siting.design.neighbourhood import MAX_ADOPTED, adopt, check_neighbourhood_sites, hybrid_solve
+from siting.design.neighbourhood import MAX_ADOPTED, adopt, check_max_adopted, check_neighbourhood_sites, hybrid_solve
 from siting.design.problem import DesignProblem
 from siting.design.solve import Design, _solve, _tables
 from siting.design.start import is_feasible, without_site
@@ -162,6 +162,7 @@ def settled_values(
         table.
     """
     neighbourhood_sites = check_neighbourhood_sites(neighbourhood_sites)
+    max_adopted = check_max_adopted(max_adopted)
     kw: dict[str, Any] = {"time_limit_s": time_limit_s, "mip_gap": mip_gap, "max_nodes": max_nodes}
     closures: dict[str, np.ndarray] = {}
     values = site_values(pb, design, dm, **kw, starts=starts, neighbourhood_sites=neighbourhood_sites, designs=closures)

@@ -16,11 +16,12 @@ __all__ = ["national_run"]
 def national_run(cities: Mapping[str, Any], designs: Mapping[str, Any], options: Any) -> tuple[Any, dict[str, Any]]:
     """Solve one design across the cities' (clusters') design problems; give each city its part.
 
-    Each solve stops at ``portfolio.max_nodes`` branch-and-bound nodes (deterministic); its
-    wall-clock safety net is ``portfolio.time_limit_s`` x the number of clusters; the gap is
-    ``portfolio.mip_gap``. The
-    hybrid starts from the clusters' own designs (their site levels; see
-    :func:`siting.design.national.national_design`). Each
+    Each solve stops at ``portfolio.max_nodes`` branch-and-bound nodes, the hybrid on a
+    neighbourhood of ``portfolio.neighbourhood_sites`` sites besides the clusters' own, the
+    all-local design the greedy one: the same on any machine and load. The wall clock (the safety
+    net, or the user's ``portfolio.time_limit_s``) is x the number of clusters per solve; the gap
+    is ``portfolio.mip_gap``. The hybrid starts from the clusters' own designs (their site levels;
+    see :func:`siting.design.national.national_design`). Each
     city's ``design.portfolio`` becomes its slice of the national designs
     (:func:`siting.design.national.cluster_portfolios`); its site values, resilience and the
     ranking's verdicts stay those of its own design (in the brand volume frame).
@@ -39,6 +40,7 @@ def national_run(cities: Mapping[str, Any], designs: Mapping[str, Any], options:
         The national design and the cities with their slices.
     """
     from siting.design.national import cluster_portfolios, national_design
+    from siting.pipeline.portfolio import solve_limit_s
 
     t0 = time.perf_counter()
     popt = options.portfolio
@@ -46,11 +48,12 @@ def national_run(cities: Mapping[str, Any], designs: Mapping[str, Any], options:
     nd = national_design(
         {n: d.problem for n, d in designs.items()},
         brand_units_per_week=brand if isinstance(brand, Mapping) else None,
-        time_limit_s=popt.time_limit_s * len(designs),
+        time_limit_s=solve_limit_s(popt) * len(designs),
         mip_gap=popt.mip_gap,
         start_levels={n: d.portfolio.hybrid.levels for n, d in designs.items()},
         max_sites=popt.max_sites,  # per cluster, as k is per city
         max_nodes=popt.max_nodes,
+        neighbourhood_sites=popt.neighbourhood_sites,
     )
     hyb = nd.portfolio.hybrid
     log.info(

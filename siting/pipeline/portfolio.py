@@ -25,12 +25,19 @@ __all__ = [
     "making_table",
     "city_portfolio",
     "portfolio_columns",
+    "solve_limit_s",
     "PORTFOLIO_COLUMNS",
 ]
 
-#: In ``scope = "values"`` (``rank``) every solve is bounded by work, not time: ``time_limit_s``
-#: times this is only a safety net per solve (60 s by default; Malta's slowest measured 4.2 s CPU).
-SAFETY_NET_FACTOR = 12.0
+#: Every design solve is bounded by work (nodes, a neighbourhood of sites), not time: with
+#: ``time_limit_s`` unset this wall clock is only a safety net per HiGHS call, which the status
+#: names if it ever stops one (Malta's slowest measured solve: 4.2 s of CPU).
+SAFETY_NET_S = 60.0
+
+#: The largest ``neighbourhood_sites`` and ``max_adopted`` a scenario may give (more gives back the
+#: whole model's root cut loop, or repeats the values without end).
+MAX_NEIGHBOURHOOD_SITES = 10_000
+MAX_ADOPTED_CAP = 100
 
 #: Columns the portfolio adds to a city's ranking.
 PORTFOLIO_COLUMNS = ["portfolio_value_per_yr", "portfolio_opens", "portfolio_verdict"]
@@ -62,19 +69,25 @@ class PortfolioOptions:
     max_nodes : int
         Branch-and-bound nodes of each HiGHS solve of the design's three policies (HiGHS's
         ``mip_max_nodes``): a limit on work, the same on any machine and load. It does not bound
-        HiGHS's root node (its cut loop), so in ``scope = "full"`` a solve whose root outlasts
-        ``time_limit_s`` still stops on the clock (Malta's larger clusters): its status then ends
-        in "(time limit)". ``scope = "values"`` keeps every MILP to a neighbourhood of sites, whose
-        root is short (Malta's tarxien closure: 4.2 s CPU on 6 sites against 0 nodes after 60 s on
-        all 85), so the ranking's default does not depend on the clock.
+        HiGHS's root node (its cut loop), so every MILP of the hybrid (the design, each closure,
+        forced opening and the national design) is solved on a neighbourhood of sites, whose root
+        is short (Malta's tarxien closure: 4.2 s CPU on 6 sites against 0 nodes after 60 s on all
+        85); see :func:`siting.design.neighbourhood.neighbourhood_solve`. Both scopes are thus the
+        same on any machine and load.
     value_max_nodes : int
         The same for each closure (a site's value), forced-open and outage solve.
-    time_limit_s : float
-        Wall-clock limit of each policy solve (``scope = "full"``; each closure gets all of it,
-        each forced-open solve a fifth). In ``scope = "values"`` every solve is bounded by work
-        alone (nodes; the hybrid, closures and forced openings on a neighbourhood of sites, see
-        :func:`siting.design.neighbourhood.neighbourhood_solve`) and ``time_limit_s`` x 12 is only
-        a safety net per solve, whose stop the status names.
+    neighbourhood_sites : int
+        Sites a neighbourhood MILP may open besides the design's own and its start's: the ones the
+        LP relaxation opens most (1 to 10,000; default 6). More sites: a design and values closer
+        to the whole model's, a longer root.
+    max_adopted : int
+        A closure cheaper than the design becomes the design and the values are solved again, at
+        most this many times (0 to 100; default 3; 0: never, a site's value may then be negative).
+    time_limit_s : float, optional
+        Unset (the default): no solve stops on the clock; 60 s per HiGHS call is only a safety
+        net, whose stop the status names ("(time limit)"). Set: the wall-clock limit of each
+        solve (a closure, a forced opening, an outage; the national design's solves get it times
+        the number of clusters): a solve it stops depends on the machine's load.
     mip_gap : float
         Relative gap at which a solve stops (0.01 = within 1% of the optimum).
     crossdock : bool
@@ -123,7 +136,9 @@ class PortfolioOptions:
     explain_sites: int = 3
     max_nodes: int = 500
     value_max_nodes: int = 100
-    time_limit_s: float = 5.0
+    neighbourhood_sites: int = 6
+    max_adopted: int = 3
+    time_limit_s: float | None = None
     mip_gap: float = 0.01
     crossdock: bool = True
     crossdock_handling_per_unit: float = 0.04  # cost_defaults.csv crossdock_handling_cost_per_unit (checked by a test)
@@ -144,6 +159,8 @@ class PortfolioOptions:
                 raise InputError(f"portfolio.hubs must be a hubs CSV path or table, got {type(self.hubs).__name__}.")
         for name in ("time_limit_s", "mip_gap", "crossdock_handling_per_unit"):
             value = getattr(self, name)
+            if name == "time_limit_s" and value is None:
+                continue
             ok = isinstance(value, (int, float)) and math.isfinite(value) and value >= 0
             if not ok or (name == "time_limit_s" and value <= 0):
                 bound = "> 0" if name == "time_limit_s" else ">= 0"
@@ -177,6 +194,13 @@ class PortfolioOptions:
             check_max_nodes(f"portfolio.{name}", getattr(self, name))
             if getattr(self, name) is None:
                 raise InputError(f"portfolio.{name} must be a whole number >= 1, got None.")
+        for name, low, high in (
+            ("neighbourhood_sites", 1, MAX_NEIGHBOURHOOD_SITES),
+            ("max_adopted", 0, MAX_ADOPTED_CAP),
+        ):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int | np.integer) or not low <= v <= high:
+                raise InputError(f"portfolio.{name} must be a whole number from {low} to {high:,}, got {v!r}.")
         k = self.max_sites
         if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
             raise InputError(f"portfolio.max_sites must be a whole number >= 1 (or unset), got {k!r}.")
@@ -291,7 +315,7 @@ def city_portfolio(
     the cost per unit is the lane's cost per week over that demand. The delivery promise is
     ``options.reach.sla_time_s``; rent is the ranking's ``rent_per_yr`` plus the amortised set-up cost.
     ``explain_site_ids``: sites to price forced open when the design leaves them closed (the first
-    ``options.portfolio.explain_sites`` of them, ``time_limit_s / 5`` each). Every solve also stops at
+    ``options.portfolio.explain_sites`` of them). Every solve stops at
     ``max_nodes`` (the policies) or ``value_max_nodes`` (closures, forced openings, outages) nodes.
 
     Returns
@@ -301,12 +325,10 @@ def city_portfolio(
     from siting.costs.products import cost_default
     from siting.delivery.lane_tables import direct_lane_values, pair_lane_cost_per_week
     from siting.design import design_for_city
-    from siting.design.neighbourhood import NEIGHBOURHOOD_SITES
     from siting.network.od import od_time_length
 
     popt: PortfolioOptions = options.portfolio
-    values = popt.scope == "values"
-    safety = SAFETY_NET_FACTOR if values else 1.0
+    limit_s = solve_limit_s(popt)
     units = stores["demand_units_per_week"].to_numpy(dtype=float)
     n_s, n_j = store_time_s.shape
     per_week = pair_lane_cost_per_week(
@@ -369,7 +391,7 @@ def city_portfolio(
         crossdock_cost_per_unit=None
         if trunk_site is None
         else _finite_or_nan(trunk_site + popt.crossdock_handling_per_unit),
-        time_limit_s=popt.time_limit_s * safety,
+        time_limit_s=limit_s,
         mip_gap=popt.mip_gap,
         brand_units_per_week=options.costs.brand_units_per_week,
         hubs=hubs,
@@ -377,13 +399,14 @@ def city_portfolio(
         outages=popt.scope == "full",
         explain_site_ids=list(explain_site_ids),
         explain_sites=popt.explain_sites,
-        explain_time_limit_s=popt.time_limit_s * safety if values else popt.time_limit_s / 5,
-        # rank ("values"): every solve bounded by work (nodes, a neighbourhood of sites), the limit x12
-        # only a safety net; plan ("full"): each closure gets the whole limit
-        value_time_limit_s=popt.time_limit_s * safety,
+        # both scopes: every solve bounded by work (nodes, a neighbourhood of sites); the clock only
+        # a safety net unless the user set time_limit_s
+        explain_time_limit_s=limit_s,
+        value_time_limit_s=limit_s,
         max_nodes=popt.max_nodes,
         value_max_nodes=popt.value_max_nodes,
-        neighbourhood_sites=NEIGHBOURHOOD_SITES if values else None,
+        neighbourhood_sites=popt.neighbourhood_sites,
+        max_adopted=popt.max_adopted,
         crossdock_time_s=np.where(np.isfinite(trunk_time), trunk_time + float(turnaround_s), np.inf),
         drop_cost_per_week=per_drop * float(params.drops_per_week) * point_stores,
     )
@@ -404,6 +427,21 @@ def _stop_cost_per_week(units: np.ndarray, options: Any) -> np.ndarray:
     """One stop per drop a week at each store with demand (money per week), the part of a lane the drop charge takes."""
     drops = float(options.lanes.lane_params.drops_per_week)
     return np.where(np.asarray(units, dtype=float) > 0, drops * _stop_cost_per_drop(options), 0.0)
+
+
+def solve_limit_s(popt: PortfolioOptions) -> float:
+    """The wall clock of each design solve: the user's ``time_limit_s``, else the safety net :data:`SAFETY_NET_S`.
+
+    Parameters
+    ----------
+    popt : PortfolioOptions
+
+    Returns
+    -------
+    float
+        Seconds per HiGHS call.
+    """
+    return SAFETY_NET_S if popt.time_limit_s is None else float(popt.time_limit_s)
 
 
 def _hub_routes(

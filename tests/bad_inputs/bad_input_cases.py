@@ -694,6 +694,32 @@ CLI_CASES: list[CliCase] = [
         2,
         ("scenario.toml", "rank.weights", "'rent'"),
     ),
+    # ---- [rank.portfolio] neighbourhood_sites / max_adopted / time_limit_s: checked before any network is read
+    *[
+        CliCase(
+            f"scenario-portfolio-{name}",
+            lambda t, k, body=body: ["plan", _scenario(t, k, f"[rank.portfolio]\n{body}\n"), "--out", "out"],
+            2,
+            ("scenario.toml", "rank.portfolio", key),
+        )
+        for name, body, key in (
+            ("neighbourhood-zero", "neighbourhood_sites = 0", "neighbourhood_sites"),
+            ("neighbourhood-negative", "neighbourhood_sites = -6", "neighbourhood_sites"),
+            ("neighbourhood-float", "neighbourhood_sites = 6.5", "neighbourhood_sites"),
+            ("neighbourhood-nan", "neighbourhood_sites = nan", "neighbourhood_sites"),
+            ("neighbourhood-huge", "neighbourhood_sites = 100000", "neighbourhood_sites"),
+            ("neighbourhood-text", 'neighbourhood_sites = "six"', "neighbourhood_sites"),
+            ("adopted-negative", "max_adopted = -1", "max_adopted"),
+            ("adopted-float", "max_adopted = 1.5", "max_adopted"),
+            ("adopted-nan", "max_adopted = nan", "max_adopted"),
+            ("adopted-huge", "max_adopted = 101", "max_adopted"),
+            ("adopted-bool", "max_adopted = true", "max_adopted"),
+            ("time-limit-zero", "time_limit_s = 0", "time_limit_s"),
+            ("time-limit-negative", "time_limit_s = -5", "time_limit_s"),
+            ("time-limit-nan", "time_limit_s = nan", "time_limit_s"),
+            ("time-limit-inf", "time_limit_s = inf", "time_limit_s"),
+        )
+    ],
     CliCase(
         "scenario-city-slash",
         lambda t, k: ["rank", _scenario(t, k, city="Helsinki/Espoo"), "--out", "out", "--no-map"],
@@ -2447,12 +2473,14 @@ def _portfolio(**kw: Any) -> Callable[[Path, Kit], Any]:
     return call
 
 
-def _settled(sites: Any) -> Callable[[Path, Kit], Any]:
+def _settled(sites: Any, **kw: Any) -> Callable[[Path, Kit], Any]:
     def call(tmp: Path, kit: Kit) -> Any:
         from siting.design.outages import settled_values
 
-        # the size is checked before the problem is read
-        return settled_values(None, None, None, time_limit_s=1.0, mip_gap=0.01, max_nodes=1, neighbourhood_sites=sites)  # type: ignore[arg-type]
+        # the sizes are checked before the problem is read
+        return settled_values(
+            None, None, None, time_limit_s=1.0, mip_gap=0.01, max_nodes=1, neighbourhood_sites=sites, **kw
+        )  # type: ignore[arg-type]
 
     return call
 
@@ -2483,6 +2511,35 @@ PORTFOLIO_API_CASES: list[ApiCase] = [
     ApiCase("portfolio-demand-points-float", _portfolio(demand_points=2.5), "InputError", ("demand_points",)),
     ApiCase("api-plan-objective-unknown", _plan_objective("portfolios"), "InputError", ("objective", "'portfolio'")),
     ApiCase("portfolio-max-sites-zero", _portfolio(max_sites=0), "InputError", ("portfolio.max_sites", ">= 1")),
+    ApiCase("portfolio-neighbourhood-zero", _portfolio(neighbourhood_sites=0), "InputError", ("neighbourhood_sites",)),
+    ApiCase("portfolio-neighbourhood-negative", _portfolio(neighbourhood_sites=-1), "InputError", ("from 1",)),
+    ApiCase(
+        "portfolio-neighbourhood-float", _portfolio(neighbourhood_sites=2.5), "InputError", ("neighbourhood_sites",)
+    ),
+    ApiCase(
+        "portfolio-neighbourhood-nan",
+        _portfolio(neighbourhood_sites=float("nan")),
+        "InputError",
+        ("neighbourhood_sites",),
+    ),
+    ApiCase("portfolio-neighbourhood-huge", _portfolio(neighbourhood_sites=10**5), "InputError", ("10,000",)),
+    ApiCase(
+        "portfolio-neighbourhood-bool", _portfolio(neighbourhood_sites=True), "InputError", ("neighbourhood_sites",)
+    ),
+    ApiCase(
+        "portfolio-neighbourhood-none", _portfolio(neighbourhood_sites=None), "InputError", ("neighbourhood_sites",)
+    ),
+    ApiCase(
+        "portfolio-adopted-negative", _portfolio(max_adopted=-1), "InputError", ("portfolio.max_adopted", "from 0")
+    ),
+    ApiCase("portfolio-adopted-float", _portfolio(max_adopted=0.5), "InputError", ("portfolio.max_adopted",)),
+    ApiCase("portfolio-adopted-nan", _portfolio(max_adopted=float("nan")), "InputError", ("portfolio.max_adopted",)),
+    ApiCase("portfolio-adopted-huge", _portfolio(max_adopted=101), "InputError", ("portfolio.max_adopted", "100")),
+    ApiCase("portfolio-adopted-text", _portfolio(max_adopted="3"), "InputError", ("portfolio.max_adopted",)),
+    ApiCase("portfolio-time-limit-negative", _portfolio(time_limit_s=-1.0), "InputError", ("portfolio.time_limit_s",)),
+    ApiCase("settled-adopted-negative", _settled(2, max_adopted=-1), "InputError", ("max_adopted", ">= 0")),
+    ApiCase("settled-adopted-float", _settled(2, max_adopted=1.5), "InputError", ("max_adopted",)),
+    ApiCase("settled-adopted-nan", _settled(2, max_adopted=float("nan")), "InputError", ("max_adopted",)),
     ApiCase("neighbourhood-sites-zero", _settled(0), "InputError", ("neighbourhood_sites", ">= 1")),
     ApiCase("neighbourhood-sites-negative", _settled(-3), "InputError", ("neighbourhood_sites",)),
     ApiCase("neighbourhood-sites-float", _settled(2.5), "InputError", ("neighbourhood_sites",)),

@@ -108,3 +108,48 @@ def test_the_plan_map_colours_each_chosen_site_by_a_family_it_makes(run) -> None
     page = page.replace("\\u003c", "<").replace('\\"', '"')  # the legend's HTML sits in a JS string
     for k, family in enumerate(families):  # one legend row per family, in its Okabe-Ito colour
         assert f'<i style="background:{OKABE_ITO[k]}"></i>★ makes most: {html.escape(family)}' in page
+
+
+def _outputs(out: Path) -> dict[str, bytes]:
+    """Every table the plan wrote (csv, summary.json without its wall times), by path."""
+    files = {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*.csv"))}
+
+    def untimed(value: object) -> object:  # the stages' and solves' wall times must follow the clock
+        if isinstance(value, dict):
+            return {k: untimed(v) for k, v in value.items() if k not in ("runtime_s", "timings_s")}
+        return [untimed(v) for v in value] if isinstance(value, list) else value
+
+    summary = json.loads((out / "summary.json").read_text())
+    assert "timings_s" in summary["cities"]["kotka"] and "runtime_s" in summary["plan"]["cities"][0]
+    files["summary.json"] = json.dumps(untimed(summary), sort_keys=True).encode()
+    return files
+
+
+def test_the_same_plan_beside_a_cpu_burner_writes_the_same_files(run, tmp_path: Path) -> None:
+    """plan (scope "full": values, outages, forced openings) again with a CPU burner beside it: byte-identical files.
+
+    Every design solve is bounded by work (nodes, neighbourhoods of sites), so the load does not
+    change portfolio.csv, capacity.csv, resilience.csv, site_values.csv, plan.csv or the summary.
+    """
+    assert run["proc"].returncode == 0, run["proc"].stderr
+    burner = subprocess.Popen([sys.executable, "-c", "while 1: pass"])
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "siting.cli", "plan", "--demo", "kotka", "--out", "out", "--no-map"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=400,
+            env={**os.environ, "COLUMNS": "120"},
+        )
+    finally:
+        burner.kill()
+        burner.wait()
+    assert proc.returncode == 0, proc.stderr
+    first, second = _outputs(run["out"]), _outputs(tmp_path / "out")
+    for name in ("portfolio.csv", "capacity.csv", "resilience.csv", "site_values.csv", "plan.csv", "summary.json"):
+        assert name in first, name
+    assert len(pd.read_csv(run["out"] / "resilience.csv")) >= 1
+    assert first.keys() == second.keys()
+    for name in first:
+        assert first[name] == second[name], name

@@ -6,10 +6,13 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 from design_instances import brute_force, closed_problem, instance, single_sourced
 
 from siting.design import portfolio, solve_design
+from siting.design.city import solve_city
+from siting.design.national import national_design, national_table
 from siting.design.outages import forced_open, settled_values
 
 SEEDS = range(24)
@@ -44,6 +47,9 @@ def test_neighbourhood_values_equal_enumeration():
             brute_value = brute_force(closed_problem(pb, s)) - best
             assert row.value_per_yr == pytest.approx(brute_value, rel=1e-5, abs=1e-2), (seed, row.site_id)
             assert row.value_low_per_yr <= row.value_per_yr + 1e-6 <= row.value_high_per_yr + 2e-6
+            if row.opens:  # every other site in the neighbourhood: the closure is exact, its own bound counts
+                width = row.value_high_per_yr - row.value_low_per_yr
+                assert width <= 2e-4 * row.cost_without_per_yr + 1e-3, (seed, row.site_id, row.status)
     assert checked_open >= 6 and checked_closed >= 20, (checked_open, checked_closed)
 
 
@@ -98,3 +104,92 @@ def test_site_values_are_identical_under_another_clock_and_load(mid_instance):
     assert values_a.to_csv() == values_b.to_csv()
     assert forced_a.to_csv() == forced_b.to_csv() and len(forced_a) == 2
     assert (values_a.loc[values_a["opens"], "value_per_yr"] >= -1.0).all()
+
+
+def _plan_scope(pb, clusters, time_limit_s):
+    """``plan``'s chain (scope "full"): a city design (values, outages, forced openings) and a national design."""
+    kw = {"mip_gap": 0.01, "max_nodes": 100, "value_max_nodes": 100, "neighbourhood_sites": 6}
+    city = solve_city(
+        pb,
+        time_limit_s=time_limit_s,
+        outages=True,
+        explain_site_ids=list(pb.site_ids),
+        explain_sites=2,
+        explain_time_limit_s=time_limit_s,
+        value_time_limit_s=time_limit_s,
+        **kw,
+    )
+    # each cluster's own design starts the national one (as runs do); cluster "a" is the city above
+    b = solve_city(clusters["b"], time_limit_s=time_limit_s, outages=False, **kw)
+    own = {"a": city.portfolio.hybrid.levels, "b": b.portfolio.hybrid.levels}
+    nd = national_design(
+        clusters,
+        time_limit_s=time_limit_s * len(clusters),
+        mip_gap=0.01,
+        start_levels=own,
+        max_nodes=100,
+        neighbourhood_sites=6,
+    )
+    p = city.portfolio
+    tables = {
+        "portfolio": p.hybrid.portfolio,
+        "capacity": p.hybrid.capacity,
+        "offshore": p.all_offshore.portfolio,
+        "local": p.all_local.portfolio if p.all_local is not None else pd.DataFrame(),
+        "site_values": city.site_values,
+        "resilience": city.resilience,
+        "forced_open": city.forced_open,
+        "national": national_table(nd.portfolio.hybrid),
+        "national_capacity": nd.portfolio.hybrid.capacity,
+        "summary": pd.DataFrame(
+            [
+                (d.policy, d.status, d.cost_per_yr, d.bound_per_yr)
+                for pf in (p, nd.portfolio)
+                for d in (pf.hybrid, pf.all_offshore, pf.all_local)
+                if d is not None
+            ],
+            columns=["policy", "status", "cost_per_yr", "bound_per_yr"],
+        ),
+    }
+    return city, nd, {name: t.to_csv() for name, t in tables.items()}
+
+
+def test_plan_outputs_are_identical_under_another_clock_and_load(mid_instance):
+    """plan's whole chain twice, the second beside a CPU burner with a 10x longer safety net: byte-identical tables.
+
+    The design, all-offshore and all-local designs, site values, every single-site outage, the
+    forced-open prices and a national design over two clusters (30 + 12 sites); no status names
+    the clock. Without the neighbourhoods (whole-model closures on a 5 s clock) this instance's
+    closures stop at a 4.5% gap, so their results follow the load.
+    """
+    clusters = {"a": mid_instance, "b": instance(11, n_s=12, n_j=24, n_f=4, n_t=1, n_l=3)}
+    city_a, nd_a, out_a = _plan_scope(mid_instance, clusters, 60.0)
+    burner = subprocess.Popen([sys.executable, "-c", "while 1: pass"])
+    try:
+        _, _, out_b = _plan_scope(mid_instance, clusters, 600.0)
+    finally:
+        burner.kill()
+        burner.wait()
+    p = city_a.portfolio
+    assert len(p.hybrid.levels) >= 5 and len(city_a.resilience) == len(p.hybrid.levels)
+    assert len(city_a.forced_open) == 2 and len(nd_a.portfolio.hybrid.levels) >= 5
+    statuses = [*out_a["summary"].splitlines(), *city_a.site_values["status"], *city_a.resilience["status"]]
+    statuses += list(city_a.forced_open["status"])
+    assert not any("time limit" in s for s in statuses), statuses
+    for design in (p.hybrid, nd_a.portfolio.hybrid):  # status honesty: "optimal" only at a proven 1e-4
+        assert (design.status == "optimal") == (design.gap <= 1e-4), design.status
+    for pf in (p, nd_a.portfolio):  # the hybrid never costs more than either pure policy
+        pure = [d.cost_per_yr for d in (pf.all_offshore, pf.all_local) if d is not None]
+        assert pf.hybrid.cost_per_yr <= min(pure) + 1e-6
+    for name in out_a:
+        assert out_a[name] == out_b[name], name
+
+
+def test_the_scenario_defaults_are_the_modules():
+    """[rank.portfolio] neighbourhood_sites and max_adopted default to the design modules' constants."""
+    from siting.design.neighbourhood import MAX_ADOPTED, NEIGHBOURHOOD_SITES
+    from siting.pipeline.portfolio import PortfolioOptions
+
+    opts = PortfolioOptions()
+    assert (opts.neighbourhood_sites, opts.max_adopted) == (NEIGHBOURHOOD_SITES, MAX_ADOPTED) == (6, 3)
+    assert opts.time_limit_s is None  # no solve on the clock unless the user sets one
