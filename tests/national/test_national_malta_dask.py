@@ -44,7 +44,14 @@ def test_malta_demo_on_dask_writes_the_same_files_as_serial(tmp_path, capsys, mo
 
 
 def test_the_portfolio_values_on_dask_equal_the_serial_run(dask_client):
-    """rank's default portfolio (values on neighbourhoods, bounded by work) on Malta's three smallest clusters."""
+    """rank's default portfolio (values on neighbourhoods, bounded by work) on Malta's three smallest clusters.
+
+    With the demo's 10-minute promise no cross-dock keeps it once the trunk counts, and no site
+    opens; a 30-minute promise lets nadur and mellieha open one site each (gharb none), so the
+    values compared are not all zero.
+    """
+    import dataclasses
+
     from siting.app import city_inputs, demo_scenario, rank_options
     from siting.national import run_clusters
     from siting.pipeline import run
@@ -53,6 +60,7 @@ def test_the_portfolio_values_on_dask_equal_the_serial_run(dask_client):
     small = [c for c in city_inputs(scenario) if c.name in ("nadur", "mellieha", "gharb")]
     options = rank_options(scenario)
     assert options.portfolio.enabled and options.portfolio.scope == "values"  # the demo's default
+    options = dataclasses.replace(options, reach=dataclasses.replace(options.reach, sla_time_s=1800.0))
     serial = run(small, options)
     dask = run_clusters(small, options, client=dask_client)
     assert list(dask.cities) == list(serial.cities) == ["nadur", "mellieha", "gharb"]
@@ -63,7 +71,9 @@ def test_the_portfolio_values_on_dask_equal_the_serial_run(dask_client):
         cols = ["site_id", "portfolio_value_per_yr", "portfolio_opens", "portfolio_verdict"]
         ser, dsk = city.candidates[cols], dask.cities[name].candidates[cols]
         assert ser.to_csv(index=False) == dsk.to_csv(index=False), name
-        assert ser["portfolio_opens"].astype(bool).sum() == 1 and ser["portfolio_value_per_yr"].max() > 0, name
+        opens = 0 if name == "gharb" else 1
+        assert ser["portfolio_opens"].astype(bool).sum() == opens, name
+        assert (ser["portfolio_value_per_yr"].max() > 0) == bool(opens), name
 
 
 def test_the_shipped_malta_extract_is_small_and_derived():
