@@ -30,6 +30,20 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _INV_SQRT_2 = 1.0 / math.sqrt(2.0)
 
 
+#: Below this exponent ``exp`` is taken as 0 (``exp(-700)`` is 1e-304): numpy's ``exp`` of an argument whose result
+#: underflows takes about ten times as long as of any other, and the pmf tables are mostly such far tails.
+EXP_FLOOR = -700.0
+
+
+def underflow_exp(x: np.ndarray) -> np.ndarray:
+    """``exp(x)``, with 0 where ``x < EXP_FLOOR`` (``exp(x) < 1e-304`` there) instead of numpy's slow underflow."""
+    x = np.asarray(x, dtype=float)
+    out = np.maximum(x, EXP_FLOOR, out=np.empty_like(x))
+    np.exp(out, out=out)
+    out *= x >= EXP_FLOOR
+    return out
+
+
 def normal_loss(z: float | np.ndarray) -> float | np.ndarray:
     """Standard normal loss function ``L(z) = E[(Z - z)^+] = phi(z) - z (1 - Phi(z))``.
 
@@ -48,8 +62,8 @@ def normal_loss(z: float | np.ndarray) -> float | np.ndarray:
         return max(phi - z * 0.5 * math.erfc(z * _INV_SQRT_2), 0.0)
     z_arr = np.asarray(z, dtype=float)
     with np.errstate(over="ignore"):  # z*z overflows to inf for |z| > 1e154: phi is then 0
-        phi = _INV_SQRT_2PI * np.exp(-0.5 * z_arr * z_arr)
-    loss = np.maximum(phi - z_arr * ndtr(-z_arr), 0.0)
+        phi_arr = _INV_SQRT_2PI * underflow_exp(-0.5 * z_arr * z_arr)
+    loss = np.maximum(phi_arr - z_arr * ndtr(-z_arr), 0.0)
     return float(loss) if np.ndim(loss) == 0 else loss
 
 
@@ -200,7 +214,7 @@ def discrete_pmf(mean: float, std: float, distribution: str, kmax: int, level_va
             mixed = mixed + kk * math.log1p(-prob)
         else:
             mixed = kk * np.log(mus[:, None]) - mus[:, None] - gammaln(kk + 1.0)
-        pmf = weights @ np.exp(mixed)
+        pmf = weights @ underflow_exp(mixed)
         pmf[0] += float(ndtr(-1.0 / sd))  # a negative level's demand is at most 0 (it brings units back)
         pmf.flags.writeable = False
         return pmf
@@ -212,7 +226,7 @@ def discrete_pmf(mean: float, std: float, distribution: str, kmax: int, level_va
         log_pmf = k * math.log(mean) - mean - gammaln(k + 1.0)
     else:
         log_pmf = np.where(k == 0, 0.0, -np.inf)
-    pmf = np.exp(log_pmf)
+    pmf = underflow_exp(log_pmf)
     pmf.flags.writeable = False
     return pmf
 
