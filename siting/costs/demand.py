@@ -126,6 +126,10 @@ def discrete_demand(mean: float, std: float, distribution: str):
     return stats.poisson(mean)
 
 
+#: A mixture's table longer than its base length grows in steps of this many units (:func:`_discrete_table`).
+_TABLE_STEP = 256
+
+
 def _discrete_table(
     mean: float, std: float, distribution: str, upto: float, level_var: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -133,8 +137,8 @@ def _discrete_table(
     spread = math.sqrt(max(std * std, mean, 1.0))
     base = int(math.ceil(mean + 15.0 * spread + 30.0))
     kmax = int(max(math.ceil(upto), base))
-    if level_var > 0 and kmax > base:  # a longer table of the same mixture: double it (its head is the same), so the
-        kmax = base * 2 ** math.ceil(math.log2(kmax / base))  # stock levels asked of one window share a few tables
+    if level_var > 0 and kmax > base:  # a longer table of the same mixture extends the one computed (its head is the
+        kmax = base + _TABLE_STEP * math.ceil((kmax - base) / _TABLE_STEP)  # same): in steps, so stock levels share them
     pmf = discrete_pmf(mean, std, distribution, kmax, level_var)
     cdf = np.minimum(np.cumsum(pmf), 1.0)
     return cdf, np.maximum(1.0 - cdf, 0.0)
