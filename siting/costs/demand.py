@@ -138,7 +138,8 @@ def _discrete_table(
     base = int(math.ceil(mean + 15.0 * spread + 30.0))
     kmax = int(max(math.ceil(upto), base))
     if level_var > 0 and kmax > base:  # a longer table of the same mixture extends the one computed (its head is the
-        kmax = base + _TABLE_STEP * math.ceil((kmax - base) / _TABLE_STEP)  # same): in steps, so stock levels share them
+        # same), in steps, so nearby stock levels share them
+        kmax = base + _TABLE_STEP * math.ceil((kmax - base) / _TABLE_STEP)
     pmf = discrete_pmf(mean, std, distribution, kmax, level_var)
     cdf = np.minimum(np.cumsum(pmf), 1.0)
     return cdf, np.maximum(1.0 - cdf, 0.0)
