@@ -27,7 +27,7 @@ from scipy.special import ndtr
 
 from siting.costs.demand import NewsvendorResult, discrete_mean, discrete_pmf, expected_sales, normal_loss
 
-__all__ = ["CarryInChain", "carry_in_chain", "carry_in_spread", "last_cycle", "last_cycles_normal"]
+__all__ = ["CarryInChain", "carry_in_chain", "carry_in_chains", "carry_in_spread", "last_cycle", "last_cycles_normal"]
 
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(64)
 _GL20 = np.polynomial.legendre.leggauss(20)
@@ -103,6 +103,64 @@ def carry_in_chain(offsets: list[float], gdd: np.ndarray, gdr: np.ndarray) -> li
     """
     chain = CarryInChain(gdd, gdr)
     return [chain.step(offset) for offset in offsets]
+
+
+def carry_in_chains(offsets: np.ndarray, gdd: np.ndarray, gdr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`carry_in_chain` of several rows of offsets at once (the same steps' covariances), vectorised.
+
+    The same moments: ``E_j``'s part in the steps ``D_i`` is a row of coefficients (scaled by ``Phi(a)`` at each
+    step, 1 on the new step), its variance ``coef g coef`` and ``cov(E_j, r_j) = (coef h)_j`` taken as dot
+    products over the steps so far (the same sums as :class:`CarryInChain`'s running vectors, to rounding).
+
+    Parameters
+    ----------
+    offsets : ndarray
+        ``E[D_j]``, one row per chain (``rows x steps``, units).
+    gdd, gdr : ndarray
+        As :func:`carry_in_chain`.
+
+    Returns
+    -------
+    (ndarray, ndarray, ndarray)
+        Mean, standard deviation and ``cov(E_j, r_j)`` of each chain's carry-ins (``rows x steps``).
+    """
+    offs = np.atleast_2d(np.asarray(offsets, dtype=float))
+    rows, size = offs.shape
+    gh = np.stack([np.asarray(gdd, dtype=float), np.asarray(gdr, dtype=float)], axis=2)  # g_ij, h_ij side by side
+    diag = np.diagonal(gdd).tolist()
+    offsets_rows = offs.T.tolist()
+    coef = np.zeros((rows, size))
+    out_mean, out_sd, out_cov = [], [], []
+    quad, mean_e, residual = [0.0] * rows, list(offsets_rows[0]), [0.0] * rows
+    inv_sqrt_2pi, inv_sqrt_2 = 1.0 / math.sqrt(2.0 * math.pi), 1.0 / math.sqrt(2.0)
+    for j in range(size):
+        if j > 0:  # Clark's moments of max(E_{j-1}, 0), row by row (a few rows: plain floats)
+            scale = [0.0] * rows
+            for r in range(rows):
+                m, var = mean_e[r], quad[r] + residual[r]
+                sd = math.sqrt(max(var, 0.0))
+                if sd <= 0:
+                    phi_a, cdf_a, carried = 0.0, float(m > 0), max(m, 0.0)
+                    second = carried * carried
+                else:
+                    a = m / sd
+                    phi_a, cdf_a = math.exp(-0.5 * a * a) * inv_sqrt_2pi, 0.5 * math.erfc(-a * inv_sqrt_2)
+                    carried = m * cdf_a + sd * phi_a
+                    second = (m * m + var) * cdf_a + m * sd * phi_a
+                scale[r] = cdf_a
+                q = quad[r] * cdf_a * cdf_a
+                quad[r] = q
+                residual[r] = max(second - carried * carried - q, 0.0)
+                mean_e[r] = carried + offsets_rows[j][r]
+            coef[:, :j] *= np.array(scale)[:, None]
+        coef[:, j] = 1.0
+        both = (coef[:, : j + 1] @ gh[: j + 1, j]).tolist()  # (g coef)_j + g_jj and (coef h)_j per row
+        g_jj = diag[j]
+        quad = [q + 2.0 * b[0] - g_jj for q, b in zip(quad, both)]
+        out_mean.append(list(mean_e))
+        out_sd.append([math.sqrt(max(q + e, 0.0)) for q, e in zip(quad, residual)])
+        out_cov.append([b[1] for b in both])
+    return np.array(out_mean).T, np.array(out_sd).T, np.array(out_cov).T
 
 
 class CarryInChain:

@@ -30,6 +30,20 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _INV_SQRT_2 = 1.0 / math.sqrt(2.0)
 
 
+#: Below this exponent ``exp`` is taken as 0 (``exp(-700)`` is 1e-304): numpy's ``exp`` of an argument whose result
+#: underflows takes about ten times as long as of any other, and the pmf tables are mostly such far tails.
+EXP_FLOOR = -700.0
+
+
+def underflow_exp(x: np.ndarray) -> np.ndarray:
+    """``exp(x)``, with 0 where ``x < EXP_FLOOR`` (``exp(x) < 1e-304`` there) instead of numpy's slow underflow."""
+    x = np.asarray(x, dtype=float)
+    out = np.maximum(x, EXP_FLOOR, out=np.empty_like(x))
+    np.exp(out, out=out)
+    out *= x >= EXP_FLOOR
+    return out
+
+
 def normal_loss(z: float | np.ndarray) -> float | np.ndarray:
     """Standard normal loss function ``L(z) = E[(Z - z)^+] = phi(z) - z (1 - Phi(z))``.
 
@@ -48,8 +62,8 @@ def normal_loss(z: float | np.ndarray) -> float | np.ndarray:
         return max(phi - z * 0.5 * math.erfc(z * _INV_SQRT_2), 0.0)
     z_arr = np.asarray(z, dtype=float)
     with np.errstate(over="ignore"):  # z*z overflows to inf for |z| > 1e154: phi is then 0
-        phi = _INV_SQRT_2PI * np.exp(-0.5 * z_arr * z_arr)
-    loss = np.maximum(phi - z_arr * ndtr(-z_arr), 0.0)
+        phi_arr = _INV_SQRT_2PI * underflow_exp(-0.5 * z_arr * z_arr)
+    loss = np.maximum(phi_arr - z_arr * ndtr(-z_arr), 0.0)
     return float(loss) if np.ndim(loss) == 0 else loss
 
 
@@ -112,6 +126,10 @@ def discrete_demand(mean: float, std: float, distribution: str):
     return stats.poisson(mean)
 
 
+#: A mixture's table longer than its base length grows in steps of this many units (:func:`_discrete_table`).
+_TABLE_STEP = 256
+
+
 def _discrete_table(
     mean: float, std: float, distribution: str, upto: float, level_var: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -119,8 +137,9 @@ def _discrete_table(
     spread = math.sqrt(max(std * std, mean, 1.0))
     base = int(math.ceil(mean + 15.0 * spread + 30.0))
     kmax = int(max(math.ceil(upto), base))
-    if level_var > 0 and kmax > base:  # a longer table of the same mixture: double it (its head is the same), so the
-        kmax = base * 2 ** math.ceil(math.log2(kmax / base))  # stock levels asked of one window share a few tables
+    if level_var > 0 and kmax > base:  # a longer table of the same mixture extends the one computed (its head is the
+        # same), in steps, so nearby stock levels share them
+        kmax = base + _TABLE_STEP * math.ceil((kmax - base) / _TABLE_STEP)
     pmf = discrete_pmf(mean, std, distribution, kmax, level_var)
     cdf = np.minimum(np.cumsum(pmf), 1.0)
     return cdf, np.maximum(1.0 - cdf, 0.0)
@@ -151,21 +170,73 @@ def discrete_mean(mean: float, std: float, distribution: str, level_var: float =
 _RISING_BLOCK = 16
 
 
-def _log_rising(shape: np.ndarray, n: int) -> np.ndarray:
-    """``log Gamma(k + r) - log Gamma(r)`` for each ``r`` of ``shape`` (rows) and ``k = 0 .. n - 1`` (columns).
+def _log_rising(shape: np.ndarray, n: int, start: int = 0) -> np.ndarray:
+    """``log Gamma(k + r) - log Gamma(r)`` for each ``r`` of ``shape`` (rows) and ``k = start .. n - 1`` (columns).
 
     The sum ``log r + log(r + 1) + ... + log(r + k - 1)``, exact (``gammaln``) at every ``_RISING_BLOCK``-th ``k``
     and summed from there in between: one ``log`` an entry instead of a ``gammaln`` (about 3 times the cost), and
-    the sums short enough to stay within about 1e-12 of ``gammaln``'s difference.
+    the sums short enough to stay within about 1e-12 of ``gammaln``'s difference. A column's value depends only on
+    its own block: the columns from ``start`` are those of the whole table (a longer table extends a shorter one).
     """
-    blocks = -(-n // _RISING_BLOCK)
+    first = start // _RISING_BLOCK
+    blocks = -(-n // _RISING_BLOCK) - first
     r = shape[:, None]
-    terms = np.log(np.arange(blocks * _RISING_BLOCK, dtype=float)[None, :] + r).reshape(len(shape), blocks, -1)
+    ks = np.arange(first * _RISING_BLOCK, (first + blocks) * _RISING_BLOCK, dtype=float)
+    terms = np.log(ks[None, :] + r).reshape(len(shape), blocks, -1)
     inner = np.zeros_like(terms)
     np.cumsum(terms[:, :, :-1], axis=2, out=inner[:, :, 1:])  # sum over j = start .. k - 1 of log(j + r)
-    starts = np.arange(blocks, dtype=float)[None, :] * _RISING_BLOCK
+    starts = (first + np.arange(blocks, dtype=float)[None, :]) * _RISING_BLOCK
     anchor = gammaln(starts + r) - gammaln(r)
-    return (anchor[:, :, None] + inner).reshape(len(shape), -1)[:, :n]
+    skip = start - first * _RISING_BLOCK
+    return (anchor[:, :, None] + inner).reshape(len(shape), -1)[:, skip : n - first * _RISING_BLOCK]
+
+
+#: A mixture's longest pmf so far, by ``(mean, std, distribution, level_var)``: a longer table computes only its
+#: new columns (:func:`_mixture_pmf`). Bounded (the oldest dropped first).
+_MIXTURE_HEADS: dict[tuple[float, float, str, float], np.ndarray] = {}
+_MIXTURE_HEADS_MAX = 1024
+
+#: Level nodes whose weight is below this are left out of a mixture: each changes any ``P(D = k)`` and
+#: ``P(D <= k)`` by less than its weight (64 nodes: at most 6.4e-15 together).
+_NODE_WEIGHT_FLOOR = 1e-16
+
+
+def _mixture_pmf(mean: float, std: float, distribution: str, kmax: int, level_var: float) -> np.ndarray:
+    """:func:`discrete_pmf`'s normal-level mixture for ``k = 0 .. kmax``; the columns a shorter table of the same
+    mixture already has are taken from it (they are the same numbers)."""
+    key = (mean, std, distribution, level_var)
+    head = _MIXTURE_HEADS.get(key)
+    if head is not None and len(head) > kmax:
+        return head[: kmax + 1]
+    start = 0 if head is None else len(head)
+    ratio = (std * std - mean * mean * level_var) / mean if distribution == "negbin" else 1.0
+    # Gauss-Legendre over the level's range above 0 (the sign at 0 is a kink a Hermite rule would smear)
+    sd = math.sqrt(level_var)
+    lo, hi = max(0.0, 1.0 - 8.0 * sd), 1.0 + 8.0 * sd
+    levels = lo + (hi - lo) * (_LEVEL_NODES + 1.0) / 2.0
+    weights = (
+        _LEVEL_WEIGHTS * (hi - lo) / 2.0 * np.exp(-0.5 * ((levels - 1.0) / sd) ** 2) / (sd * math.sqrt(2 * math.pi))
+    )
+    keep = weights >= _NODE_WEIGHT_FLOOR
+    levels, weights = levels[keep], weights[keep]
+    mus = mean * levels
+    kk = np.arange(start, kmax + 1)[None, :]
+    if ratio > 1.0 + 1e-9:
+        shape, prob = mus[:, None] / (ratio - 1.0), 1.0 / ratio
+        mixed = _log_rising(mus / (ratio - 1.0), kmax + 1, start) - gammaln(kk + 1.0) + shape * math.log(prob)
+        mixed = mixed + kk * math.log1p(-prob)
+    else:
+        mixed = kk * np.log(mus[:, None]) - mus[:, None] - gammaln(kk + 1.0)
+    tail = weights @ underflow_exp(mixed)
+    if start == 0:
+        tail[0] += float(ndtr(-1.0 / sd))  # a negative level's demand is at most 0 (it brings units back)
+    pmf = tail if head is None else np.concatenate([head, tail])
+    pmf.flags.writeable = False
+    _MIXTURE_HEADS.pop(key, None)
+    _MIXTURE_HEADS[key] = pmf
+    if len(_MIXTURE_HEADS) > _MIXTURE_HEADS_MAX:
+        del _MIXTURE_HEADS[next(iter(_MIXTURE_HEADS))]
+    return pmf
 
 
 @lru_cache(maxsize=8192)
@@ -182,28 +253,9 @@ def discrete_pmf(mean: float, std: float, distribution: str, kmax: int, level_va
     :func:`negative_level_mean`, and make a wider forecast sell more). The table is over ``k >= 0`` with the mass
     at or below 0 at ``k = 0``: ``P(D <= k)`` is exact for every ``k >= 0``, which is all the lost sales need.
     """
-    k = np.arange(kmax + 1)
     if level_var > 0 and mean > 0:
-        ratio = (std * std - mean * mean * level_var) / mean if distribution == "negbin" else 1.0
-        # Gauss-Legendre over the level's range above 0 (the sign at 0 is a kink a Hermite rule would smear)
-        sd = math.sqrt(level_var)
-        lo, hi = max(0.0, 1.0 - 8.0 * sd), 1.0 + 8.0 * sd
-        levels = lo + (hi - lo) * (_LEVEL_NODES + 1.0) / 2.0
-        weights = (
-            _LEVEL_WEIGHTS * (hi - lo) / 2.0 * np.exp(-0.5 * ((levels - 1.0) / sd) ** 2) / (sd * math.sqrt(2 * math.pi))
-        )
-        mus = mean * levels
-        kk = k[None, :]
-        if ratio > 1.0 + 1e-9:
-            shape, prob = mus[:, None] / (ratio - 1.0), 1.0 / ratio
-            mixed = _log_rising(mus / (ratio - 1.0), kmax + 1) - gammaln(kk + 1.0) + shape * math.log(prob)
-            mixed = mixed + kk * math.log1p(-prob)
-        else:
-            mixed = kk * np.log(mus[:, None]) - mus[:, None] - gammaln(kk + 1.0)
-        pmf = weights @ np.exp(mixed)
-        pmf[0] += float(ndtr(-1.0 / sd))  # a negative level's demand is at most 0 (it brings units back)
-        pmf.flags.writeable = False
-        return pmf
+        return _mixture_pmf(mean, std, distribution, kmax, level_var)
+    k = np.arange(kmax + 1)
     var = std * std
     if distribution == "negbin" and var > mean > 0:  # the same parameters as discrete_demand()
         r, p = mean * mean / (var - mean), mean / var
@@ -212,7 +264,7 @@ def discrete_pmf(mean: float, std: float, distribution: str, kmax: int, level_va
         log_pmf = k * math.log(mean) - mean - gammaln(k + 1.0)
     else:
         log_pmf = np.where(k == 0, 0.0, -np.inf)
-    pmf = np.exp(log_pmf)
+    pmf = underflow_exp(log_pmf)
     pmf.flags.writeable = False
     return pmf
 

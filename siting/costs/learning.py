@@ -144,6 +144,14 @@ def info_var(
     return float(np.interp(t, grid, var))
 
 
+def _nearest(grid: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Index of the grid point nearest each time (the first on a tie), 0 for a time at or before the opening."""
+    hi = np.clip(np.searchsorted(grid, times), 1, len(grid) - 1)
+    lo = hi - 1
+    pick = np.where(np.abs(grid[hi] - times) < np.abs(grid[lo] - times), hi, lo)
+    return np.where(times <= 0.0, 0, pick)
+
+
 @lru_cache(maxsize=4096)
 def learning_carry_in(
     mode: str,
@@ -178,56 +186,95 @@ def learning_carry_in(
         Weeks seen ``w_j``; ``cov(D_i, D_j)`` and ``cov(D_i, r_j)`` (``i, j = 1 .. k-1``; units squared; read-only).
     """
     window = lead + n
+    times = [j * n - lead for j in range(k)]
+    if k < 2:
+        return (), np.zeros((0, 0)), np.zeros((0, 0))
     read, gain0, p_open = read_test_drop(p_c, test_units, mean, noise_var)
     grid, gains, _ = kalman_gains(season, lead, n, k, mean, noise_var, drift, p_open + drift * lead)
     steps = np.diff(grid)
     m = len(steps)
-    o = 3  # basis: e0, the test drop's read noise, the walk before the season; per step: increment,
-    # within-step integral, noise
-    var_basis = np.concatenate(
-        [
-            [p_c, read if math.isfinite(read) else 0.0, drift * lead],
-            drift * steps,
-            drift * steps**3 / 12.0,
-            noise_var * steps,
-        ]
-    )
-
-    def demand_sum(w: np.ndarray) -> np.ndarray:
-        """Coefficients of ``sum_i w_i y_i`` (one row of ``w`` each), ``y_i`` the demand of step ``i``: ``mean d_i``
-        x the level at its start (e0, the walk before, the increments before ``i``) + ``mean d_i / 2`` x its
-        increment + ``mean`` x its within-step integral + its noise."""
-        wd = w * mean * steps
-        tail = np.concatenate([np.cumsum(wd[:, ::-1], axis=1)[:, ::-1][:, 1:], np.zeros((len(w), 1))], axis=1)
-        total = wd.sum(axis=1, keepdims=True)
-        return np.concatenate([total, np.zeros_like(total), total, tail + wd / 2.0, w * mean, w], axis=1)
-
-    start_x = np.zeros(o + 3 * m)
-    start_x[0] = start_x[1] = gain0  # the test drop's read, xhat at the commitment
-    # the filter: xhat_i = a_i xhat_{i-1} + g_i y_i, a_i = 1 - g_i mean d_i
+    # the filter: xhat_i = a_i xhat_{i-1} + g_i y_i, a_i = 1 - g_i mean d_i (``prior``: xhat never moves)
     a = np.clip(1.0 - gains * mean * steps, 1e-300, None) if mode == "kalman" else np.ones(m)
     g = gains if mode == "kalman" else np.zeros(m)
     log_a = np.concatenate([[0.0], np.cumsum(np.log(a))])
+    # grid point of each buy (0 before the season); step i lies in interval j when at[j-1] <= i < at[j]
+    at = _nearest(grid, np.array(times))
+    seg = np.searchsorted(at, np.arange(m), side="right")
+    inside = seg < k  # the steps after the last buy play no part
+    seg_c = np.minimum(seg, k - 1)
+    end = at[seg_c]
+    # weight of step i's demand in xhat at its interval's end
+    w = np.where(inside, g * np.exp(np.minimum(log_a[end] - log_a[1:], 0.0)), 0.0)
+    d_in = np.where(inside, steps, 0.0)
+    wd = w * d_in
+    # within an interval: sums over the steps after i (reverse cumulative sums, less the interval's end's)
+    rd = np.concatenate([np.cumsum(d_in[::-1])[::-1], [0.0]])
+    rwd = np.concatenate([np.cumsum(wd[::-1])[::-1], [0.0]])
+    tail_d = rd[1:] - rd[end]
+    tail_wd = rwd[1:] - rwd[end]
+    # each step's walk increment, within-step integral and noise (variances v1, v2, v3) enter the interval's
+    # level change, its demand Y and its estimate's change H with these coefficients (x: 1, 0, 0)
+    v1, v2, v3 = drift * d_in, drift * d_in**3 / 12.0 * mean * mean, noise_var * d_in
+    c_y = mean * (tail_d + d_in / 2.0)
+    c_h = mean * (tail_wd + wd / 2.0)
 
-    times = [j * n - lead for j in range(k)]
-    if k < 2:
-        return (), np.zeros((0, 0)), np.zeros((0, 0))
-    # grid point of each buy (0 before the season), and the coefficients of ``xhat`` there (less its mean 1)
-    at = np.array([0 if t <= 0.0 else int(np.argmin(np.abs(grid - t))) for t in times])
-    before = np.arange(m)[None, :] < at[:, None]  # the steps the filter has read at each buy
-    decay = np.where(before, log_a[at][:, None] - log_a[None, 1:], 0.0)
-    est = demand_sum(np.where(before, g[None, :] * np.exp(decay), 0.0)) + start_x[None, :] * np.exp(log_a[at])[:, None]
-    # the level ``x`` at each buy (less 1): e0, the walk before, the increments
-    lev = np.zeros((k, o + 3 * m))
-    lev[:, 0] = lev[:, 2] = 1.0
-    lev[:, o : o + m] = before
-    # D_j = c_prev mean xhat_a - window mean xhat_b - (demand seen between the two buys), less its mean
+    def per_interval(values: np.ndarray) -> np.ndarray:
+        return np.bincount(seg_c[inside], weights=values[inside], minlength=k)
+
+    xx, xy, xh = per_interval(v1), per_interval(v1 * c_y), per_interval(v1 * c_h)
+    yy = per_interval(v1 * c_y * c_y + v2 + v3)
+    yh = per_interval(v1 * c_y * c_h + v2 * w + v3 * w)
+    hh = per_interval(v1 * c_h * c_h + (v2 + v3) * w * w)
+    big_b = per_interval(w * mean * d_in)  # E[xhat_b | state at a] = A xhat_a + B x_a
+    delta = per_interval(d_in)  # weeks of demand seen
+    log_big_a = log_a[at[1:]] - log_a[at[:-1]]
+    # D_j = c mean xhat_a - W mean xhat_b - Y_(a, b]: E[D_j | state at a] = ux x_a + uh xhat_a, plus eta_j
     c_prev = np.array([(window if j >= 2 else n) * (1.0 if j >= 2 or gain0 > 0 else 0.0) for j in range(1, k)])
-    seen_w = -(before[1:] & ~before[:-1]).astype(float)  # steps ia .. ib - 1
-    d_mat = demand_sum(seen_w) + c_prev[:, None] * mean * est[:-1] - window * mean * est[1:]
-    r_mat = window * mean * (lev[1:] - est[1:])
+    big_a = np.exp(log_big_a)
+    ux = -window * mean * big_b[1:] - mean * delta[1:]
+    uh = c_prev * mean - window * mean * big_a
+    wm = window * mean
+    var_eta = yy[1:] + 2.0 * wm * yh[1:] + wm * wm * hh[1:]
+    cov_x_eta, cov_h_eta = -xy[1:] - wm * xh[1:], -yh[1:] - wm * hh[1:]
+    # the state (level, estimate) less their means, at the season's opening: e0 + walk before, K (e0 + read noise)
+    r0 = read if math.isfinite(read) else 0.0
+    sxx, sxh, shh = p_c + drift * lead, gain0 * p_c, gain0 * gain0 * (p_c + r0)
+    var_d, v_x, v_h, w_x, w_h = ([0.0] * (k - 1) for _ in range(5))
+    for j, (bj, aj, uxj, uhj, ve, cxe, che, dxx, dxh, dhh) in enumerate(
+        zip(*(x.tolist() for x in (big_b[1:], big_a, ux, uh, var_eta, cov_x_eta, cov_h_eta, xx[1:], xh[1:], hh[1:])))
+    ):  # interval j + 1, buy j to buy j + 1: the 2 x 2 covariance of (level, estimate) carried on
+        su_x, su_h = sxx * uxj + sxh * uhj, sxh * uxj + shh * uhj  # Sigma_a u
+        var_d[j] = uxj * su_x + uhj * su_h + ve
+        v_x[j] = su_x + cxe  # cov(state at b, D): Phi Sigma_a u + cov(xi, eta)
+        v_h[j] = bj * su_x + aj * su_h + che
+        sxx, sxh, shh = (
+            sxx + dxx,
+            bj * sxx + aj * sxh + dxh,
+            bj * bj * sxx + 2.0 * aj * bj * sxh + aj * aj * shh + dhh,
+        )
+        w_x[j], w_h[j] = wm * (sxx - sxh), wm * (sxh - shh)  # cov(state at b, r_j)
+    vx, vh, wx, wh = (np.array(x)[:, None] for x in (v_x, v_h, w_x, w_h))
+    # Phi from buy p to buy q (p <= q): x stays, xhat -> A(p, q) xhat + B(p, q) x
+    la = np.concatenate([[0.0], np.cumsum(log_big_a)])
+    idx = np.arange(k)
+    upper = idx[:, None] <= idx[None, :]
+    amat = np.where(upper, np.exp(np.minimum(la[None, :] - la[:, None], 0.0)), 0.0)
+    terms = big_b[:, None] * amat
+    terms[0] = 0.0  # B_l A(l, q), l = 1 .. q
+    bmat = np.zeros((k, k))
+    bmat[:-1] = np.cumsum(terms[::-1], axis=0)[::-1][1:]  # B(p, q): the sum over l = p + 1 .. q
+    # rows D_i, columns D_j / r_j (i, j = 1 .. k - 1); Phi(i -> j - 1) is [1:, :-1], Phi(i -> j) is [1:, 1:]
+    a_prev, b_prev, a_at, b_at = amat[1:, :-1], bmat[1:, :-1], amat[1:, 1:], bmat[1:, 1:]
+    uxr, uhr = ux[None, :], uh[None, :]
+    tri = np.triu(np.ones((k - 1, k - 1), dtype=bool), 1)  # i < j
+    # i < j: cov(D_i, D_j) = u_j . Phi(i -> j - 1) v_i
+    gdd = np.where(tri, uxr * vx + uhr * (b_prev * vx + a_prev * vh), 0.0)
+    gdd = gdd + gdd.T
+    gdd[np.diag_indices(k - 1)] = var_d
+    # cov(D_i, r_j): i <= j through Phi(i -> j) on v_i; i > j through u_i . Phi(j -> i - 1) on w_j
+    upto = wm * ((1.0 - b_at) * vx - a_at * vh)
+    after = ux[:, None] * wx.T + uh[:, None] * (b_prev.T * wx.T + a_prev.T * wh.T)
+    gdr = np.where(tri.T, after, upto)
     seen = [max(times[j], 0.0) - max(times[j - 1], 0.0) for j in range(1, k)]
-    gdd = (d_mat * var_basis) @ d_mat.T
-    gdr = (d_mat * var_basis) @ r_mat.T
     gdd.flags.writeable = gdr.flags.writeable = False  # cached: shared by every caller
     return tuple(seen), gdd, gdr

@@ -48,7 +48,7 @@ from scipy.special import ndtr, ndtri
 
 from siting.costs.carry_in import (
     CarryInChain,
-    carry_in_chain,
+    carry_in_chains,
     carry_in_spread,
     last_cycle,
     last_cycles_normal,
@@ -596,6 +596,7 @@ def _seasons(
     mean = product.demand_mean_units_per_week
     outcomes = []
     deferred: list[tuple[int, int, float, float, NewsvendorResult]] = []  # (policy, re-order, E mean, E sd, buy)
+    chains = _learning_chains(product, policies, spread)
     for p, cycles in enumerate(policies):
         k = len(cycles)
         lost_j = [c.expected_lost_sales for c in cycles]
@@ -603,9 +604,8 @@ def _seasons(
         if k >= 2 and product.reorder_forecast == "prior":  # no learning: over the forecast's error (its nodes)
             _prior_reorders(product, source, cycles, spread, left_j, lost_j)
         elif k >= 2 and product.reorder_forecast != "level":  # learning: every re-order's carry-in (its target falls)
-            seen, gdd, gdr = spread
-            offsets = [cycles[j - 1].order_qty - cycles[j].order_qty - mean * w for j, w in enumerate(seen, start=1)]
-            chain = carry_in_chain(offsets, gdd, gdr)
+            seen = spread[0]
+            chain = chains[p]
             batch = _normal_batch(product, cycles, chain)
             for j, w in enumerate(seen, start=1):
                 e_mean, e_std, cov = chain[j - 1]
@@ -630,6 +630,25 @@ def _seasons(
         for (p, j, *_), lf, ls in zip(deferred, left.tolist(), lost.tolist()):
             outcomes[p][0][j], outcomes[p][1][j] = lf, ls
     return [_outcome(product, source, wpy, c, *o) for c, o in zip(policies, outcomes)]
+
+
+def _learning_chains(
+    product: ProductFamily, policies: list[tuple[NewsvendorResult, ...]], spread: tuple
+) -> list[list[tuple[float, float, float]]]:
+    """Each policy's re-order carry-ins with learning (:func:`siting.costs.carry_in.carry_in_chains`, all the
+    policies at once: they share the steps' covariances); ``[]`` for ``level`` and ``prior`` or a single buy."""
+    if product.reorder_forecast in ("level", "prior") or not policies or len(policies[0]) < 2:
+        return []
+    mean = product.demand_mean_units_per_week
+    seen, gdd, gdr = spread
+    offsets = np.array(
+        [
+            [cycles[j - 1].order_qty - cycles[j].order_qty - mean * w for j, w in enumerate(seen, start=1)]
+            for cycles in policies
+        ]
+    )
+    means, sds, covs = carry_in_chains(offsets, gdd, gdr)
+    return [list(zip(*(x.tolist() for x in row))) for row in zip(means, sds, covs)]
 
 
 #: Midpoints of the weeks :func:`unseen_returns` integrates the level's negative part over (per re-order cycle).
