@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -9,11 +10,12 @@ from typing import Any
 import numpy as np
 
 from siting.errors import InputError
+from siting.milp import status_words
 from siting.share.design import DesignResult, design_network
 from siting.share.problem import KINDS, ShareProblem
-from siting.share.slacaps import brand_hours, design_caps
+from siting.share.slacaps import SlaCaps, brand_hours, design_caps
 
-__all__ = ["MIX_ROUNDS", "MixRound", "caps_excess", "design_with_mix_caps"]
+__all__ = ["MIX_ROUNDS", "MixRound", "caps_excess", "design_with_mix_caps", "no_rows"]
 
 #: Re-solves after the worst-case design (a modelling choice: the demo and the benchmark settle in 1-2).
 MIX_ROUNDS = 3
@@ -87,6 +89,28 @@ def caps_excess(
     return worst
 
 
+def no_rows(problem: ShareProblem) -> SlaCaps:
+    """SLA caps that never bind (the design with the runs a week but no SLA row): a relaxation of every round."""
+    pb = problem
+    shape = (pb.n_sites, len(pb.capacity_units_per_week), len(pb.process_names), len(pb.season_names))
+    return SlaCaps(np.full(shape, np.inf), np.zeros(shape + (1,)), np.full(shape + (1,), np.inf), np.zeros(shape, bool))
+
+
+def _within(design: DesignResult, bound: float, mip_gap: float) -> bool:
+    """The design's cost is within ``mip_gap`` of ``bound`` (a lower bound on every round's optimum)."""
+    total = design.total_per_yr
+    return bool(np.isfinite(bound) and total > 0 and (total - bound) / total <= mip_gap)
+
+
+def _bounded(design: DesignResult, bound: float) -> DesignResult:
+    """The design with the better of its own bound and ``bound`` (both valid for it), its gap and status anew."""
+    best = max(design.lower_bound, min(bound, design.total_per_yr))
+    if best <= design.lower_bound:
+        return design
+    gap = max((design.total_per_yr - best) / design.total_per_yr, 0.0) if design.total_per_yr > 0 else 0.0
+    return dataclasses.replace(design, lower_bound=float(best), gap=float(gap), status=status_words(gap, "optimal"))
+
+
 def design_with_mix_caps(
     problem: ShareProblem,
     brands: Sequence[int] | None = None,
@@ -137,10 +161,17 @@ def design_with_mix_caps(
         return design, (MixRound(0, design.total_per_yr, -np.inf, True),)
     coalition = list(range(len(problem.brand_names))) if brands is None else sorted(int(b) for b in brands)
     lower = bool(lower_load_rows)
-    design = design_network(problem, coalition, **design_options)  # the worst case over mixes
+    # every round's design is feasible without the SLA rows, so the design without them bounds them all
+    # from below, and its sites start the worst case
+    free = design_network(problem, coalition, sla_caps=no_rows(problem), **design_options)
+    options = dict(design_options)
+    options.setdefault("start_levels", free.level)
+    design = design_network(problem, coalition, **options)  # the worst case over mixes
     excess0 = caps_excess(problem, design, lower_load_rows=lower)
     log = [MixRound(0, design.total_per_yr, excess0, bool(excess0 <= tolerance))]
     best, prev = design, design
+    if excess0 <= tolerance and _within(design, free.lower_bound, design_options.get("mip_gap", 1e-4)):
+        return _bounded(design, free.lower_bound), tuple(log)  # no later round can be cheaper by more than the gap
     first = 1
     if lower:  # the priority class at the lower classes' own load, started from the worst case's sites
         options = dict(design_options)
