@@ -127,11 +127,17 @@ def design_with_mix_caps(
     the worst case over mixes; started from round 0's sites); each later round solves with the caps of
     the previous round's mix (each brand's hours per site, process
     and season, ``design_caps(..., mix_hours_per_week=...)``). Each round's design is checked against
-    the caps of its *own* mix (:func:`caps_excess` <= ``tolerance``). Stopping rule: after ``rounds``
-    re-solves, or as soon as a round's open levels and hours repeat the previous round's (a fixed
-    point). Returned: the cheapest consistent round. Round 0 is always consistent (a mix's caps are
+    the caps of its *own* mix (:func:`caps_excess` <= ``tolerance``). Every round's model is the design
+    without SLA rows (the runs a week kept) plus rows, so that design, solved first, bounds every round
+    from below and its sites start round 0. Stopping rule: after ``rounds`` re-solves; as soon as a
+    round's open levels and hours repeat the previous round's (a fixed point); as soon as the best
+    round is within ``mip_gap`` of that bound (no later round can be cheaper by more than the gap; on
+    the demo the three brands stop after round 0); or when a re-solve of a mix's caps saves no more
+    than ``mip_gap`` on the best round (a saving the solves' own gap cannot tell apart). Returned: the
+    cheapest consistent round. Round 0 is always consistent (a mix's caps are
     never below the worst case), so the result is never costlier than the worst-case design and
-    always holds the caps of the mix it carries. Without ``line_hours_per_week`` one plain solve.
+    always holds the caps of the mix it carries; its lower bound is the better of its own and the
+    bound without SLA rows. Without ``line_hours_per_week`` one plain solve.
 
     Parameters
     ----------
@@ -170,7 +176,8 @@ def design_with_mix_caps(
     excess0 = caps_excess(problem, design, lower_load_rows=lower)
     log = [MixRound(0, design.total_per_yr, excess0, bool(excess0 <= tolerance))]
     best, prev = design, design
-    if excess0 <= tolerance and _within(design, free.lower_bound, design_options.get("mip_gap", 1e-4)):
+    gap = float(design_options.get("mip_gap", 1e-4))
+    if excess0 <= tolerance and _within(design, free.lower_bound, gap):
         return _bounded(design, free.lower_bound), tuple(log)  # no later round can be cheaper by more than the gap
     first = 1
     if lower:  # the priority class at the lower classes' own load, started from the worst case's sites
@@ -184,6 +191,8 @@ def design_with_mix_caps(
         if excess <= tolerance and nxt.total_per_yr < best.total_per_yr:
             best = nxt
         prev, first = nxt, 2
+        if _within(best, free.lower_bound, gap):
+            return _bounded(best, free.lower_bound), tuple(log)
     for r in range(first, first + rounds):
         caps = design_caps(
             problem,
@@ -197,6 +206,7 @@ def design_with_mix_caps(
         excess = caps_excess(problem, nxt, lower_load_rows=lower)
         ok = excess <= tolerance
         log.append(MixRound(r, nxt.total_per_yr, excess, bool(ok)))
+        settled = ok and nxt.total_per_yr >= best.total_per_yr * (1.0 - gap)  # holds, saves no more than the gap
         if ok and nxt.total_per_yr < best.total_per_yr - 1e-9 * max(abs(best.total_per_yr), 1.0):
             best = nxt
         same = np.array_equal(nxt.level, prev.level) and np.allclose(
@@ -205,6 +215,6 @@ def design_with_mix_caps(
             atol=1e-6,
         )
         prev = nxt
-        if same:
+        if same or settled or _within(best, free.lower_bound, gap):
             break
-    return best, tuple(log)
+    return _bounded(best, free.lower_bound), tuple(log)
