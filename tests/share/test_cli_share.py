@@ -238,7 +238,7 @@ def test_demo_contracts_say_what_each_brand_pays_and_is_promised(demo_run) -> No
 
 def test_readme_states_what_each_brand_is_promised_and_how_sure(demo_run) -> None:
     """The README's first screen quotes each demo brand's promise (contracts.csv: SLA, p95 at its worst
-    site with its interval, on-time rate) from the default run, SLA caps in the design included."""
+    site with its interval, on-time rate) from the default run."""
     out, _ = demo_run
     readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
     summary = json.loads((out / "summary.json").read_text())

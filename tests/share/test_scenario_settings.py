@@ -29,9 +29,6 @@ def test_share_scenarios_write_the_saa_regret_table_of_the_drawn_scenarios() -> 
             "scenario_seed": 7,
             "scenario_cv": 0.4,
             "season_correlation": 0.5,
-            # Kotka's few Birch stores fill less than a run a week at any site: the wait for the weekly run
-            # alone breaks a 5-day p95, so with the SLA caps (the default) no design exists; the SAA is the point
-            "sla_caps_in_design": False,
         },
     }
     spec = parse_share(doc)
