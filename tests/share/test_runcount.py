@@ -364,3 +364,18 @@ def test_on_the_demo_the_caps_hold_for_the_runs_the_design_makes(demo_eight_site
     )
     # the run size chosen: the +17% is gone (within the demo's 0.5% gap of the per-unit design)
     assert costs["run chosen"] == pytest.approx(costs["per unit"], rel=st.mip_gap)
+
+
+def test_a_brand_with_a_sequence_changeover_keeps_run_units() -> None:
+    """Free runs need no changeover on any process, none into or out of the brand in the changeover matrix:
+    a brand with one (even where its own changeover_hours, the matrix's lower bound, is 0) keeps run_units."""
+    from siting.share.runcount import free_runs
+
+    pb = free_instance(0)
+    assert list(free_runs(pb)) == [True, True, True]
+    matrix = np.zeros((len(pb.process_names), 3, 3))
+    matrix[0, 1, 2] = 0.5  # from std to over: std's runs move over's changeovers
+    seq = dataclasses.replace(pb, changeover_matrix_hours=matrix)
+    assert list(free_runs(seq)) == [True, False, False]
+    assert list(design_run_units(seq)) == [50.0, 200.0, 200.0]
+    assert list(design_run_units(dataclasses.replace(pb, runs_in_design=False))) == [200.0] * 3
