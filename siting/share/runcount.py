@@ -133,9 +133,11 @@ def add_run_columns(
 
     A brand whose runs cost no machine-hours on any process gets no binary: its runs are free and its link
     row never binds (``run_units x runs >= catchment``), so it is made wherever the flows say (exact).
-    The binaries are linked tightly: each column of the brand at the site and season is at most ``w``
-    (rows ``runs_pair``; the aggregate row alone lets ``w`` be the share of the catchment made) and, with
-    ``open_cols`` (the level binaries, shape (n, L)), ``w`` is at most the site's opening (rows ``runs_open``).
+    With ``open_cols`` (the level binaries, shape (n, L)), ``w`` is at most the site's opening (rows
+    ``runs_open``). A row per column (each column at most ``w``) would be tighter, but on
+    ``benchmarks/shared.py --terms --sla-caps --runs-in-design`` it made the LP relaxation 12x slower
+    (35.5 s against 3.0 s of CPU, 42,202 rows against 6,022) for a bound 0.6% higher, and the worst
+    case found no design within 120 s; it is left out.
     """
     pb = problem
     t_count = len(pb.season_names)
@@ -168,16 +170,6 @@ def add_run_columns(
         np.concatenate([np.asarray(units, dtype=float)[sel], -run_u * n_runs]),
         hi=0.0,
         n=len(keys),
-    )
-    live = sel & (np.asarray(units, dtype=float) > 0)  # a column of no units loads nothing and needs no run
-    cols_sel, k_sel = cols0[live], k[live]
-    milp.add_rows(
-        "runs_pair",
-        np.repeat(np.arange(len(cols_sel)), 2),
-        np.column_stack([cols_sel, w[k_sel]]).ravel(),
-        np.tile([1.0, -1.0], len(cols_sel)),
-        hi=0.0,
-        n=len(cols_sel),
     )
     if open_cols is not None:
         lv = open_cols.shape[1]
