@@ -237,7 +237,7 @@ def _build(
         load_vals.append(np.concatenate([h_x.ravel(), h_c]))
     col_brand = np.concatenate([np.repeat(group_brand[gi], t_count), group_brand[gi[ck]]])  # brand of each column
     units = np.concatenate([demand[gi].ravel(), carried_units / weeks[cs]])  # units a week made at share 1
-    run_keys = add_run_columns(milp, pb, brands, load_rows, load_cols, load_vals, col_brand, units)
+    run_keys = add_run_columns(milp, pb, brands, load_rows, load_cols, load_vals, col_brand, units, y.reshape(n, lv))
     col_brand = np.concatenate([col_brand, run_keys[:, 0]])
     # reservations: r[i, k] hours per week of (brand, process) k held at site i; sum_i r = reserved; the
     # capacity rows count max(brand's load, r) through e[i, k, t] >= r[i, k] - load
@@ -362,17 +362,28 @@ def _sla_rows(milp, pb, brands, y, load_rows, load_cols, load_vals, col_brand, g
 
 def _prio_load_rows(milp, pb, p_self, p_lower, y, load_rows, load_cols, load_vals, col_rank) -> None:
     """Priority rows over the lower classes' load (``design_caps(lower_load_rows=True)``): a binary
-    ``z_i`` (site i makes priority units); priority hours <= z_i x the most hours of the process; and
-    per level l, process and season ``(prio_self P + prio_lower Lo) / H_l + R y_{i,l} + R z_i <= 1 + 2 R``,
-    ``R`` the most the left side can reach at any level (the row binds only where l is open and z_i = 1)."""
+    ``z_i`` (site i makes priority units), at most the site's opening; the site's priority hours at most
+    ``z_i`` x its most load (rows ``prio_present``; a row per priority column made the demo's LP 3x slower
+    and moved its bound by 0.03%); and per level l, process and season, with ``P`` and ``Lo`` the priority
+    and lower-class hours and ``H_l`` the level's hours,
+
+        (prio_self P + prio_lower Lo) / H_l <= y_{i,l} + sum_{l2 != l} R_l2 y_{i,l2} + R_z (1 - z_i)
+
+    ``R_l2`` the most the left side reaches when level l2 is open (its hours ``u H_l2 + flex_l2`` at the
+    larger coefficient) and ``R_z`` the most the lower classes alone reach at level l beyond 1: the row
+    binds only where l is open and z_i = 1 (big-Ms from the capacity rows, each the least valid)."""
     hours = np.asarray(pb.process_hours_per_week, dtype=float)  # (L, P)
-    most = (hours + np.asarray(pb.flex_hours_per_week, dtype=float)).max(axis=0)  # (P,)
+    most_l = hours * pb.max_utilisation + np.asarray(pb.flex_hours_per_week, dtype=float)  # most load (L, P)
     n, lv = pb.n_sites, hours.shape[0]
     t_count = len(pb.season_names)
     z = milp.add_vars("prio_here", n, ub=1.0, integer=True)
     prio = col_rank == 0
     rows, cols, vals, hi = [], [], [], []
     count = 0
+    agg_rows: list[np.ndarray] = []
+    agg_cols: list[np.ndarray] = []
+    agg_vals: list[np.ndarray] = []
+    n_agg = 0
     for q in range(len(load_rows)):
         site_t = load_rows[q]
         for i in range(n):
@@ -381,11 +392,10 @@ def _prio_load_rows(milp, pb, p_self, p_lower, y, load_rows, load_cols, load_val
                 p_sel, l_sel = mine & prio & (load_vals[q] > 0), mine & ~prio & (load_vals[q] > 0)
                 if not p_sel.any():
                     continue
-                rows += [np.full(int(p_sel.sum()), count), [count]]
-                cols += [load_cols[q][p_sel], [z[i]]]
-                vals += [load_vals[q][p_sel], [-most[q]]]
-                hi.append(0.0)
-                count += 1
+                agg_rows.append(np.full(int(p_sel.sum()) + 1, n_agg))  # priority hours <= z_i x the most load
+                agg_cols.append(np.r_[load_cols[q][p_sel], z[i]])
+                agg_vals.append(np.r_[load_vals[q][p_sel], -most_l[:, q].max()])
+                n_agg += 1
                 for lvl in range(lv):
                     a, b = p_self[i, lvl, q, t], p_lower[i, lvl, q, t]
                     if hours[lvl, q] <= 0 or (np.isfinite(a) and a == 0.0 and b == 0.0):
@@ -395,12 +405,19 @@ def _prio_load_rows(milp, pb, p_self, p_lower, y, load_rows, load_cols, load_val
                         bound = 0.0
                     else:
                         bound = 1.0
-                    big = max(a, b) * most[q] / hours[lvl, q] + 1.0
-                    rows += [np.full(int(p_sel.sum()), count), np.full(int(l_sel.sum()), count), [count, count]]
-                    cols += [load_cols[q][p_sel], load_cols[q][l_sel], [y[i * lv + lvl], z[i]]]
+                    others = [l2 for l2 in range(lv) if l2 != lvl]
+                    r_l2 = [max(a, b) * most_l[l2, q] / hours[lvl, q] for l2 in others]
+                    r_z = max(b * most_l[lvl, q] / hours[lvl, q] - bound, 0.0)
+                    rows += [np.full(int(p_sel.sum()), count), np.full(int(l_sel.sum()), count)]
+                    rows += [np.full(len(others) + 2, count)]
+                    cols += [
+                        load_cols[q][p_sel],
+                        load_cols[q][l_sel],
+                        [y[i * lv + lvl], *y[i * lv + np.array(others, dtype=int)], z[i]],
+                    ]
                     vals += [load_vals[q][p_sel] * a / hours[lvl, q], load_vals[q][l_sel] * b / hours[lvl, q]]
-                    vals += [[big, big]]
-                    hi.append(bound + 2.0 * big)
+                    vals += [[-bound, *(-np.asarray(r_l2)), r_z]]
+                    hi.append(r_z)
                     count += 1
     if count:
         milp.add_rows(
@@ -411,6 +428,23 @@ def _prio_load_rows(milp, pb, p_self, p_lower, y, load_rows, load_cols, load_val
             hi=np.asarray(hi),
             n=count,
         )
+    if n_agg:
+        milp.add_rows(
+            "prio_present",
+            np.concatenate(agg_rows),
+            np.concatenate(agg_cols),
+            np.concatenate(agg_vals),
+            hi=0.0,
+            n=n_agg,
+        )
+    milp.add_rows(  # z_i <= sum_l y_{i,l}
+        "prio_open",
+        np.concatenate([np.arange(n), np.repeat(np.arange(n), lv)]),
+        np.concatenate([z, y]),
+        np.concatenate([np.ones(n), -np.ones(n * lv)]),
+        hi=0.0,
+        n=n,
+    )
 
 
 def _solve(
@@ -657,8 +691,10 @@ def _result(pb, model, brands, x, bound, status, runtime, start_cost) -> DesignR
     brand_cost = np.asarray(pb.unit_cost_per_unit)[brand_of]
     # hours per (site, brand, process, season made), then reservations held idle and flexible hours
     present = None
-    if len(model.run_keys):
-        present = np.zeros((n, nb, t_count))
+    if len(run_brands(pb, brands)):  # a brand with free runs has no binary: it runs wherever it is made
+        present = np.ones((n, nb, t_count))
+    if len(model.run_keys) and present is not None:
+        present[:, np.unique(model.run_keys[:, 0])] = 0.0
         keys = model.run_keys
         present[keys[:, 1], keys[:, 0], keys[:, 2]] = np.round(_block(model, x, "runs_here"))
     runs = runs_of_design(pb, made, present)  # (n, B, T)

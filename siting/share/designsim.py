@@ -10,6 +10,7 @@ from siting.share.design import DesignResult
 from siting.share.judge import judge_table
 from siting.share.orders import BrandOrders, LineRules, simulate_orders
 from siting.share.problem import KINDS, ShareProblem
+from siting.share.runcount import design_run_units
 from siting.share.sequence import cycle_changeover_hours
 
 __all__ = ["DESIGN_SIM_COLUMNS", "simulate_design"]
@@ -97,7 +98,7 @@ def simulate_design(
     sla = np.asarray(pb.brand_lead_time_days, float)
     pct = np.asarray(pb.sla_percentile, float)
     cv = np.asarray(pb.demand_cv, float)
-    run_u = np.asarray(pb.run_units, float)
+    run_u = design_run_units(pb)
     made_runs = design.runs_per_week  # the runs whose changeovers the design pays (n, B, T)
     if np.size(made_runs) == 0:  # a design from before the runs were recorded
         made_runs = np.stack([made[:, brand_of == b].sum(axis=1) for b in range(nb)], axis=1) / run_u[None, :, None]

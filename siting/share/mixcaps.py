@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -9,11 +10,12 @@ from typing import Any
 import numpy as np
 
 from siting.errors import InputError
+from siting.milp import status_words
 from siting.share.design import DesignResult, design_network
 from siting.share.problem import KINDS, ShareProblem
-from siting.share.slacaps import brand_hours, design_caps
+from siting.share.slacaps import SlaCaps, brand_hours, design_caps
 
-__all__ = ["MIX_ROUNDS", "MixRound", "caps_excess", "design_with_mix_caps"]
+__all__ = ["MIX_ROUNDS", "MixRound", "caps_excess", "design_with_mix_caps", "no_rows"]
 
 #: Re-solves after the worst-case design (a modelling choice: the demo and the benchmark settle in 1-2).
 MIX_ROUNDS = 3
@@ -87,6 +89,28 @@ def caps_excess(
     return worst
 
 
+def no_rows(problem: ShareProblem) -> SlaCaps:
+    """SLA caps that never bind (the design with the runs a week but no SLA row): a relaxation of every round."""
+    pb = problem
+    shape = (pb.n_sites, len(pb.capacity_units_per_week), len(pb.process_names), len(pb.season_names))
+    return SlaCaps(np.full(shape, np.inf), np.zeros(shape + (1,)), np.full(shape + (1,), np.inf), np.zeros(shape, bool))
+
+
+def _within(design: DesignResult, bound: float, mip_gap: float) -> bool:
+    """The design's cost is within ``mip_gap`` of ``bound`` (a lower bound on every round's optimum)."""
+    total = design.total_per_yr
+    return bool(np.isfinite(bound) and total > 0 and (total - bound) / total <= mip_gap)
+
+
+def _bounded(design: DesignResult, bound: float) -> DesignResult:
+    """The design with the better of its own bound and ``bound`` (both valid for it), its gap and status anew."""
+    best = max(design.lower_bound, min(bound, design.total_per_yr))
+    if best <= design.lower_bound:
+        return design
+    gap = max((design.total_per_yr - best) / design.total_per_yr, 0.0) if design.total_per_yr > 0 else 0.0
+    return dataclasses.replace(design, lower_bound=float(best), gap=float(gap), status=status_words(gap, "optimal"))
+
+
 def design_with_mix_caps(
     problem: ShareProblem,
     brands: Sequence[int] | None = None,
@@ -103,11 +127,17 @@ def design_with_mix_caps(
     the worst case over mixes; started from round 0's sites); each later round solves with the caps of
     the previous round's mix (each brand's hours per site, process
     and season, ``design_caps(..., mix_hours_per_week=...)``). Each round's design is checked against
-    the caps of its *own* mix (:func:`caps_excess` <= ``tolerance``). Stopping rule: after ``rounds``
-    re-solves, or as soon as a round's open levels and hours repeat the previous round's (a fixed
-    point). Returned: the cheapest consistent round. Round 0 is always consistent (a mix's caps are
+    the caps of its *own* mix (:func:`caps_excess` <= ``tolerance``). Every round's model is the design
+    without SLA rows (the runs a week kept) plus rows, so that design, solved first, bounds every round
+    from below and its sites start round 0. Stopping rule: after ``rounds`` re-solves; as soon as a
+    round's open levels and hours repeat the previous round's (a fixed point); as soon as the best
+    round is within ``mip_gap`` of that bound (no later round can be cheaper by more than the gap; on
+    the demo the three brands stop after round 0); or when a re-solve of a mix's caps saves no more
+    than ``mip_gap`` on the best round (a saving the solves' own gap cannot tell apart). Returned: the
+    cheapest consistent round. Round 0 is always consistent (a mix's caps are
     never below the worst case), so the result is never costlier than the worst-case design and
-    always holds the caps of the mix it carries. Without ``line_hours_per_week`` one plain solve.
+    always holds the caps of the mix it carries; its lower bound is the better of its own and the
+    bound without SLA rows. Without ``line_hours_per_week`` one plain solve.
 
     Parameters
     ----------
@@ -137,10 +167,18 @@ def design_with_mix_caps(
         return design, (MixRound(0, design.total_per_yr, -np.inf, True),)
     coalition = list(range(len(problem.brand_names))) if brands is None else sorted(int(b) for b in brands)
     lower = bool(lower_load_rows)
-    design = design_network(problem, coalition, **design_options)  # the worst case over mixes
+    # every round's design is feasible without the SLA rows, so the design without them bounds them all
+    # from below, and its sites start the worst case
+    free = design_network(problem, coalition, sla_caps=no_rows(problem), **design_options)
+    options = dict(design_options)
+    options.setdefault("start_levels", free.level)
+    design = design_network(problem, coalition, **options)  # the worst case over mixes
     excess0 = caps_excess(problem, design, lower_load_rows=lower)
     log = [MixRound(0, design.total_per_yr, excess0, bool(excess0 <= tolerance))]
     best, prev = design, design
+    gap = float(design_options.get("mip_gap", 1e-4))
+    if excess0 <= tolerance and _within(design, free.lower_bound, gap):
+        return _bounded(design, free.lower_bound), tuple(log)  # no later round can be cheaper by more than the gap
     first = 1
     if lower:  # the priority class at the lower classes' own load, started from the worst case's sites
         options = dict(design_options)
@@ -153,6 +191,8 @@ def design_with_mix_caps(
         if excess <= tolerance and nxt.total_per_yr < best.total_per_yr:
             best = nxt
         prev, first = nxt, 2
+        if _within(best, free.lower_bound, gap):
+            return _bounded(best, free.lower_bound), tuple(log)
     for r in range(first, first + rounds):
         caps = design_caps(
             problem,
@@ -166,6 +206,7 @@ def design_with_mix_caps(
         excess = caps_excess(problem, nxt, lower_load_rows=lower)
         ok = excess <= tolerance
         log.append(MixRound(r, nxt.total_per_yr, excess, bool(ok)))
+        settled = ok and nxt.total_per_yr >= best.total_per_yr * (1.0 - gap)  # holds, saves no more than the gap
         if ok and nxt.total_per_yr < best.total_per_yr - 1e-9 * max(abs(best.total_per_yr), 1.0):
             best = nxt
         same = np.array_equal(nxt.level, prev.level) and np.allclose(
@@ -174,6 +215,6 @@ def design_with_mix_caps(
             atol=1e-6,
         )
         prev = nxt
-        if same:
+        if same or settled or _within(best, free.lower_bound, gap):
             break
-    return best, tuple(log)
+    return _bounded(best, free.lower_bound), tuple(log)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from siting.share.problem import KINDS, ShareProblem
+from siting.share.runcount import design_run_units
 
 __all__ = ["SEGMENTS", "SlaCaps", "brand_hours", "design_caps", "quantile_days"]
 
@@ -177,7 +178,7 @@ def design_caps(
         w = mine * d.sum(axis=1)[None, :]
         tot = w.sum(axis=1)
         drive[b] = np.divide((w * time_d[:, store_brand == b]).sum(axis=1), tot, out=np.zeros(n), where=tot > 0)
-    run_u = np.asarray(pb.run_units, float)
+    run_u = design_run_units(pb) if pb.runs_in_design else np.asarray(pb.run_units, float)
     hpu, co = np.asarray(pb.hours_per_unit, float), np.asarray(pb.changeover_hours, float)
     hours = np.asarray(pb.process_hours_per_week, float)  # (L, P)
     flex = np.asarray(pb.flex_hours_per_week, float)

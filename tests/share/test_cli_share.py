@@ -234,3 +234,26 @@ def test_demo_contracts_say_what_each_brand_pays_and_is_promised(demo_run) -> No
     net = pd.read_csv(out / "network.csv")
     assert set(hours["site_id"]) == set(net["site_id"])
     assert (hours["hours_per_week"] <= hours["regular_hours_per_week"] + hours["flex_hours_per_week"] + 1e-6).all()
+
+
+def test_readme_states_what_each_brand_is_promised_and_how_sure(demo_run) -> None:
+    """The README's first screen quotes each demo brand's promise (contracts.csv: SLA, p95 at its worst
+    site with its interval, on-time rate) from the default run."""
+    out, _ = demo_run
+    readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["solver"]["gap"] <= 0.005
+    c = pd.read_csv(out / "contracts.csv").set_index("brand")
+    a, b, o = c.loc["Aurora"], c.loc["Birch"], c.loc["Cove"]
+    assert (
+        f"Aurora (priority lane) is promised {a.sla_days:g} days at p{a.sla_percentile:g} and the simulation gives "
+        f"{a.p95_days_promised:.2f} ± {a.p95_days_promised_ci:.2f} days at its worst site, on time "
+        f"{100 * a.on_time_rate:.1f}%" in readme
+    )
+    assert (
+        f"Birch (standard) is promised {b.sla_days:g} days and gets {b.p95_days_promised:.2f} ± "
+        f"{b.p95_days_promised_ci:.2f} days, on time {100 * b.on_time_rate:.1f}%" in readme
+    )
+    assert f"(best effort: {o.p95_days_promised:.2f} ± {o.p95_days_promised_ci:.2f} days)" in readme
+    for r in (a, b):  # the promise holds, interval included
+        assert r.p95_days_promised + r.p95_days_promised_ci <= r.sla_days

@@ -7,11 +7,12 @@ import dataclasses
 import numpy as np
 import pytest
 
+from share.test_runcount import brute_force_runs, small_instance
 from share.test_slacaps import brute_force, one_site, random_instance, scalar_quantile
 from siting.errors import InfeasibleError, InputError
 from siting.share.design import design_network
 from siting.share.designsim import simulate_design
-from siting.share.mixcaps import MIX_ROUNDS, caps_excess, design_with_mix_caps
+from siting.share.mixcaps import MIX_ROUNDS, caps_excess, design_with_mix_caps, no_rows
 from siting.share.orders import BrandOrders, LineRules, simulate_orders
 from siting.share.problem import ShareProblem
 from siting.share.slacaps import brand_hours, design_caps
@@ -176,3 +177,29 @@ def test_design_simulation_runs_basis_is_checked() -> None:
         simulate_design(pb, design, runs="weekly")
     made = simulate_design(pb, design, replications=3, seed=1, runs="made")
     assert set(made["lane_class"]) == {"priority", "standard"}
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_rounds_bound_is_valid_and_stops_only_within_the_gap(seed: int) -> None:
+    """design_with_mix_caps bounds every round by the design without SLA rows: the bound it returns is at
+    most the brute-force optimum of the worst case (every round's optimum is at most that one's), and when
+    it stops after round 0 the worst case's design is within the gap of that bound."""
+    pb = small_instance(seed)
+    brute = brute_force_runs(pb)  # the worst case's optimum (round 0's model)
+    if not np.isfinite(brute):
+        return
+    for gap in (1e-9, 0.05):
+        design, log = design_with_mix_caps(pb, mip_gap=gap)
+        assert design.lower_bound <= brute * (1 + 1e-7)
+        assert design.lower_bound <= design.total_per_yr * (1 + 1e-9) and design.total_per_yr <= brute * (1 + gap)
+        free = design_network(pb, sla_caps=no_rows(pb), mip_gap=1e-9).total_per_yr
+        assert free <= brute * (1 + 1e-9)
+        if len(log) == 1:
+            assert (design.total_per_yr - free) / design.total_per_yr <= gap + 1e-9
+
+
+def test_rounds_stop_after_the_worst_case_where_the_caps_do_not_bind() -> None:
+    """Slack SLAs: the worst case's design is the design without SLA rows, so the rounds stop there."""
+    pb = dataclasses.replace(random_instance(1), brand_lead_time_days=np.array([60.0, 60.0, np.nan]))
+    design, log = design_with_mix_caps(pb, mip_gap=1e-6)
+    assert len(log) == 1 and design.gap <= 1e-6
