@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,7 +14,7 @@ from siting.costs import ProductFamily
 from siting.design.hubs import Hubs
 from siting.design.model import DesignModel
 from siting.design.neighbourhood import MAX_ADOPTED
-from siting.design.outages import forced_open, resilience, settled_values, site_values
+from siting.design.outages import adopt_forced, forced_open, resilience, settled_values, site_values
 from siting.design.problem import DesignProblem, design_problem
 from siting.design.solve import Portfolio, portfolio
 from siting.errors import InputError
@@ -301,23 +302,42 @@ def solve_city(
     each_nodes = max_nodes if value_max_nodes is None else value_max_nodes
     pure = (result.all_offshore.x, None if result.all_local is None else result.all_local.x)
     value_limit_s = time_limit_s if value_time_limit_s is None else value_time_limit_s
-    if neighbourhood_sites is not None and each_nodes is not None:
-        hybrid, values = settled_values(
-            pb,
-            result.hybrid,
-            dm,
-            time_limit_s=value_limit_s,
-            mip_gap=mip_gap,
-            starts=pure,
-            max_nodes=each_nodes,
-            neighbourhood_sites=neighbourhood_sites,
-            max_adopted=max_adopted,
-        )
-        result = dataclasses.replace(result, hybrid=hybrid)
-    else:
-        values = site_values(
-            pb, result.hybrid, dm, time_limit_s=value_limit_s, mip_gap=mip_gap, starts=pure, max_nodes=each_nodes
-        )
+    settled = neighbourhood_sites is not None and each_nodes is not None
+    forced_kw: dict[str, Any] = {
+        "time_limit_s": time_limit_s if explain_time_limit_s is None else explain_time_limit_s,
+        "mip_gap": mip_gap,
+        "limit": explain_sites,
+        "max_nodes": each_nodes,
+        "neighbourhood_sites": neighbourhood_sites,
+    }
+    explain = [str(s) for s in explain_site_ids]
+    adopted = 0
+    while True:
+        if settled:
+            hybrid, values = settled_values(
+                pb,
+                result.hybrid,
+                dm,
+                time_limit_s=value_limit_s,
+                mip_gap=mip_gap,
+                starts=pure,
+                max_nodes=int(each_nodes),  # type: ignore[arg-type]
+                neighbourhood_sites=int(neighbourhood_sites),  # type: ignore[arg-type]
+                max_adopted=max_adopted,
+            )
+            result = dataclasses.replace(result, hybrid=hybrid)
+        else:
+            values = site_values(
+                pb, result.hybrid, dm, time_limit_s=value_limit_s, mip_gap=mip_gap, starts=pure, max_nodes=each_nodes
+            )
+        designs: dict[str, np.ndarray] = {}
+        forced = forced_open(pb, result.hybrid, dm, explain, designs=designs, **forced_kw)
+        better = adopt_forced(pb, result.hybrid, dm, forced, designs) if settled and adopted < max_adopted else None
+        if better is None:
+            break
+        # a forced opening cheaper than the design: it becomes the design, valued and explained again
+        result = dataclasses.replace(result, hybrid=better)
+        adopted += 1
     lost = (
         resilience(
             pb,
@@ -330,16 +350,5 @@ def solve_city(
         )
         if outages
         else pd.DataFrame()
-    )
-    forced = forced_open(
-        pb,
-        result.hybrid,
-        dm,
-        [str(s) for s in explain_site_ids],
-        time_limit_s=time_limit_s if explain_time_limit_s is None else explain_time_limit_s,
-        mip_gap=mip_gap,
-        limit=explain_sites,
-        max_nodes=each_nodes,
-        neighbourhood_sites=neighbourhood_sites,
     )
     return CityDesign(pb, result, values, lost, dm, forced)

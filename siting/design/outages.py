@@ -192,6 +192,7 @@ def forced_open(
     limit: int | None = None,
     max_nodes: int | None = None,
     neighbourhood_sites: int | None = None,
+    designs: dict[str, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """What forcing each of ``site_ids`` open (at its smallest level) costs a year against the best design.
 
@@ -216,6 +217,9 @@ def forced_open(
     neighbourhood_sites : int, optional
         With ``max_nodes``: each solve may open only the design's sites, the forced one and this
         many more (see :func:`site_values`).
+    designs : dict, optional
+        Filled with each priced site's forced solution (column vector of the full model), so that
+        a forced design cheaper than ``design`` can be adopted (:func:`adopt_forced`).
 
     Returns
     -------
@@ -254,6 +258,8 @@ def forced_open(
             neighbourhood_sites=neighbourhood_sites,
         )
         cost = sol.objective if sol.has_solution else np.inf
+        if designs is not None and sol.has_solution:
+            designs[site] = np.asarray(sol.x, dtype=float)
         low = max(sol.bound - design.cost_per_yr, 0.0) if np.isfinite(sol.bound) else 0.0
         rows.append((site, pb.level_names[lev], fixed, cost, cost - design.cost_per_yr, low, sol.status))
     cols = [
@@ -266,6 +272,40 @@ def forced_open(
         "status",
     ]
     return pd.DataFrame(rows, columns=cols)
+
+
+def adopt_forced(
+    pb: DesignProblem, design: Design, dm: DesignModel, forced: pd.DataFrame, designs: dict[str, np.ndarray]
+) -> Design | None:
+    """The cheapest forced opening cheaper than ``design`` (by more than 1 a year), as the new design.
+
+    A forced opening cheaper than the design means the design was not the best one found: the
+    forced design (the site open, the rest re-solved) replaces it, with the design's own bound.
+
+    Parameters
+    ----------
+    pb : DesignProblem
+    design : Design
+        The hybrid design the forced openings were priced against.
+    dm : DesignModel
+    forced : DataFrame
+        :func:`forced_open`'s table.
+    designs : dict
+        :func:`forced_open`'s ``designs``.
+
+    Returns
+    -------
+    Design or None
+        None when no forced opening is cheaper.
+    """
+    if forced.empty:
+        return None
+    tol = max(1.0, 1e-9 * abs(design.cost_per_yr))
+    cheaper = forced[(forced["extra_cost_per_yr"] < -tol) & forced["site_id"].isin(list(designs))]
+    if cheaper.empty:
+        return None
+    site = str(cheaper.sort_values(["extra_cost_per_yr", "site_id"]).iloc[0]["site_id"])
+    return _tables(dm, pb, adopt(dm, pb, designs[site], design.bound_per_yr), "hybrid")
 
 
 def resilience(

@@ -193,3 +193,34 @@ def test_the_scenario_defaults_are_the_modules():
     opts = PortfolioOptions()
     assert (opts.neighbourhood_sites, opts.max_adopted) == (NEIGHBOURHOOD_SITES, MAX_ADOPTED) == (6, 3)
     assert opts.time_limit_s is None  # no solve on the clock unless the user sets one
+
+
+def test_a_forced_opening_cheaper_than_the_design_becomes_the_design():
+    """Against the all-offshore design, the cheapest forced opening that beats it is adopted, at its cost."""
+    import dataclasses
+
+    from siting.design.outages import adopt_forced
+
+    adopted = kept = 0
+    for seed in range(12):
+        pb = instance(seed, n_s=3, n_j=3, n_t=1)
+        p, dm = portfolio(pb, time_limit_s=30.0, mip_gap=1e-6, max_nodes=10_000, neighbourhood_sites=3)
+        # a hybrid design that opens no site (every site is priced forced open), with the hybrid's bound
+        weak = dataclasses.replace(p.all_offshore, policy="hybrid", bound_per_yr=p.hybrid.bound_per_yr)
+        designs: dict = {}
+        forced = forced_open(pb, weak, dm, pb.site_ids, max_nodes=10_000, neighbourhood_sites=3, designs=designs)
+        better = adopt_forced(pb, weak, dm, forced, designs)
+        best_forced = float(forced["cost_open_per_yr"].min())
+        if best_forced < weak.cost_per_yr - 1.0:
+            adopted += 1
+            assert better is not None, seed
+            assert better.cost_per_yr == pytest.approx(best_forced, rel=1e-9), seed
+            assert better.cost_per_yr >= p.hybrid.bound_per_yr * (1 - 1e-9), seed  # never below the bound
+            if single_sourced(better):  # brute force enumerates single-sourced designs
+                assert better.cost_per_yr >= brute_force(pb) * (1 - 1e-6), seed
+            assert better.levels and better.bound_per_yr == weak.bound_per_yr, seed
+            assert better.gap == pytest.approx((better.cost_per_yr - weak.bound_per_yr) / better.cost_per_yr), seed
+        else:
+            kept += 1
+            assert better is None, seed
+    assert adopted >= 3 and kept >= 1, (adopted, kept)  # both branches exercised
