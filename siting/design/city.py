@@ -302,7 +302,6 @@ def solve_city(
     each_nodes = max_nodes if value_max_nodes is None else value_max_nodes
     pure = (result.all_offshore.x, None if result.all_local is None else result.all_local.x)
     value_limit_s = time_limit_s if value_time_limit_s is None else value_time_limit_s
-    settled = neighbourhood_sites is not None and each_nodes is not None
     forced_kw: dict[str, Any] = {
         "time_limit_s": time_limit_s if explain_time_limit_s is None else explain_time_limit_s,
         "mip_gap": mip_gap,
@@ -313,7 +312,8 @@ def solve_city(
     explain = [str(s) for s in explain_site_ids]
     adopted = 0
     while True:
-        if settled:
+        settled = neighbourhood_sites is not None and each_nodes is not None
+        if neighbourhood_sites is not None and each_nodes is not None:
             hybrid, values = settled_values(
                 pb,
                 result.hybrid,
@@ -321,8 +321,8 @@ def solve_city(
                 time_limit_s=value_limit_s,
                 mip_gap=mip_gap,
                 starts=pure,
-                max_nodes=int(each_nodes),  # type: ignore[arg-type]
-                neighbourhood_sites=int(neighbourhood_sites),  # type: ignore[arg-type]
+                max_nodes=each_nodes,
+                neighbourhood_sites=neighbourhood_sites,
                 max_adopted=max_adopted,
             )
             result = dataclasses.replace(result, hybrid=hybrid)

@@ -49,12 +49,7 @@ def check_neighbourhood_sites(value: object) -> int:
     InputError
         For a bool, a float, NaN, None or a number below 1.
     """
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise InputError(
-            f"neighbourhood_sites must be a whole number >= 1 (sites a MILP may open besides the design's), "
-            f"got {value!r}."
-        )
-    return int(value)
+    return _whole_number("neighbourhood_sites", value, 1, "sites a MILP may open besides the design's")
 
 
 def check_max_adopted(value: object) -> int:
@@ -73,10 +68,13 @@ def check_max_adopted(value: object) -> int:
     InputError
         For a bool, a float, NaN, None or a negative number.
     """
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
-        raise InputError(
-            f"max_adopted must be a whole number >= 0 (cheaper closures adopted as the design), got {value!r}."
-        )
+    return _whole_number("max_adopted", value, 0, "cheaper closures adopted as the design")
+
+
+def _whole_number(key: str, value: object, low: int, meaning: str) -> int:
+    """``value`` as a whole number >= ``low`` (not a bool), or an InputError naming ``key`` and ``meaning``."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+        raise InputError(f"{key} must be a whole number >= {low} ({meaning}), got {value!r}.")
     return int(value)
 
 
