@@ -51,6 +51,13 @@ def _matrix(name: str, values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray
     return arr
 
 
+def _promise(name: str, value: float) -> float:
+    ok = not isinstance(value, bool) and isinstance(value, (int, float)) and value > 0 and not np.isnan(value)
+    if not ok:
+        raise InputError(f"{name} must be a number of seconds > 0 (inf: no limit), got {value!r}.")
+    return float(value)
+
+
 def design_for_city(
     *,
     stores: pd.DataFrame,
@@ -82,6 +89,7 @@ def design_for_city(
     max_adopted: int = MAX_ADOPTED,
     crossdock_time_s: float | np.ndarray | None = None,
     drop_cost_per_week: float | np.ndarray | None = None,
+    offshore_promise_s: float | None = None,
 ) -> CityDesign:
     """The portfolio design of one city, with site values and single-site outages.
 
@@ -150,6 +158,9 @@ def design_for_city(
         Fixed cost a week of one origin's drops at each store (one figure, or one per store): paid
         once per store, delivering origin (the distribution point, a site, a hub) and season,
         whatever the units (:func:`siting.design.design_problem`'s ``drops``); None: no charge.
+    offshore_promise_s : float, optional
+        The promise offshore goods keep from the distribution point to the store (direct delivery;
+        a cross-dock's trunk + turnaround + lane). None: ``promise_s`` (one promise for both).
 
     Returns
     -------
@@ -163,6 +174,7 @@ def design_for_city(
         if missing:
             raise InputError(f"{name}: missing column(s) {', '.join(missing)}.")
     n_s, n_j = len(candidates), len(stores)
+    offshore_s = promise_s if offshore_promise_s is None else _promise("offshore_promise_s", offshore_promise_s)
     t_lane = _matrix("lane_time_s", lane_time_s, (n_s, n_j))
     c_lane = _matrix("lane_cost_per_unit", lane_cost_per_unit, (n_s, n_j))
     t_dir = _matrix("direct_time_s", direct_time_s, (n_j,))
@@ -212,7 +224,7 @@ def design_for_city(
             "cost_per_unit": c_lane[ss, jj],
             "within_promise": t_lane[ss, jj] <= promise_s,
             # a cross-dock keeps the promise counting the trunk and the turnaround at the site (as a hub)
-            "crossdock_within_promise": xd_time[ss] + t_lane[ss, jj] <= promise_s,
+            "crossdock_within_promise": xd_time[ss] + t_lane[ss, jj] <= offshore_s,
         }
     )
     drops = None
@@ -223,7 +235,7 @@ def design_for_city(
         {
             "store_id": store_ids,
             "cost_per_unit": np.where(np.isfinite(c_dir), c_dir, 1e6),
-            "within_promise": t_dir <= promise_s,
+            "within_promise": t_dir <= offshore_s,
         }
     )
     pb = design_problem(

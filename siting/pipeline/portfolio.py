@@ -126,9 +126,16 @@ class PortfolioOptions:
     crossdock_turnaround_s : float, optional
         Time from the trunk's arrival at a microfactory to the departure of its drop (unloading
         and sorting): a cross-dock at a site keeps the promise only when the trunk's time from the
-        distribution point + this + the site's lane time is within ``reach.sla_time_s``, as a
+        distribution point + this + the site's lane time is within ``offshore_promise_s``, as a
         hub's route with its ``turnaround_s``. Default (None): the lanes' stop time
         ``lane_params.service_s`` (the trunk unloads like a drop).
+    offshore_promise_s : float
+        The promise offshore goods keep from the distribution point to the store, by any route:
+        direct, or a cross-dock's (a hub's) trunk + turnaround + lane (seconds, > 0, at most a
+        week). Offshore goods are stock replenished on a schedule, so their promise is not the
+        local lanes' ``reach.sla_time_s`` (a site's made-to-order run reaches its stores within
+        that). Default 86,400 s: next-day store replenishment (``offshore_promise_s`` of
+        ``siting/data/cost_defaults.csv``).
     """
 
     enabled: bool = True
@@ -148,6 +155,7 @@ class PortfolioOptions:
     max_sites: int | None = None
     drop_cost: float | None = None
     crossdock_turnaround_s: float | None = None
+    offshore_promise_s: float = 86400.0  # cost_defaults.csv offshore_promise_s (checked by a test)
 
     def __post_init__(self) -> None:
         if self.hubs is not None:  # a path (from a scenario) or a table: read and checked once here
@@ -179,6 +187,11 @@ class PortfolioOptions:
                     f"portfolio.{name} must be a finite number >= 0{most} ({unit}), or left out for the default, "
                     f"got {value!r}."
                 )
+        o = self.offshore_promise_s
+        if isinstance(o, bool) or not isinstance(o, (int, float)) or not 0 < o <= 7 * 86400.0:
+            raise InputError(
+                f"portfolio.offshore_promise_s must be a number of seconds > 0 and at most 604800 (a week), got {o!r}."
+            )
         if not isinstance(self.trunk_vehicle, str) or not self.trunk_vehicle.strip():
             raise InputError(f"portfolio.trunk_vehicle must be a vehicle id, got {self.trunk_vehicle!r}.")
         if self.scope not in ("values", "full"):
@@ -409,6 +422,7 @@ def city_portfolio(
         max_adopted=popt.max_adopted,
         crossdock_time_s=np.where(np.isfinite(trunk_time), trunk_time + float(turnaround_s), np.inf),
         drop_cost_per_week=per_drop * float(params.drops_per_week) * point_stores,
+        offshore_promise_s=float(popt.offshore_promise_s),
     )
 
 
@@ -493,7 +507,7 @@ def _hub_routes(
         trunk_cost_per_unit=_trunk_per_unit(G, dc_node, nodes, options),
         lane_time_s=_group(np.where(np.isfinite(out_t), out_t, np.inf), labels, units, "max"),
         lane_cost_per_unit=_group(lane_cost, labels, units, "mean"),
-        promise_s=float(options.reach.sla_time_s),
+        promise_s=float(options.portfolio.offshore_promise_s),
         store_ids=point_ids,
     )
 

@@ -3180,6 +3180,16 @@ API_CASES += CHANGEOVER_API_CASES
 
 def _city_crossdock_time(value: Any) -> Callable[[Path, Kit], Any]:
     """``siting.design.design_for_city`` with a hostile ``crossdock_time_s`` (trunk + turnaround per site)."""
+    return _city_design(crossdock_time_s=value)
+
+
+def _city_offshore_promise(value: Any) -> Callable[[Path, Kit], Any]:
+    """``siting.design.design_for_city`` with a hostile ``offshore_promise_s``."""
+    return _city_design(offshore_promise_s=value)
+
+
+def _city_design(**hostile: Any) -> Callable[[Path, Kit], Any]:
+    """``siting.design.design_for_city`` on one site and one store, with ``hostile`` keywords."""
 
     def call(tmp: Path, kit: Kit) -> Any:
         from siting.costs import load_products
@@ -3203,8 +3213,8 @@ def _city_crossdock_time(value: Any) -> Callable[[Path, Kit], Any]:
             ),
             promise_s=1200.0,
             crossdock_cost_per_unit=0.05,
-            crossdock_time_s=value,
             outages=False,
+            **hostile,
         )
 
     return call
@@ -3236,6 +3246,50 @@ DROP_API_CASES: list[ApiCase] = [
         "InputError",
         ("portfolio.crossdock_turnaround_s",),
     ),
+    ApiCase(
+        "portfolio-offshore-promise-zero",
+        _portfolio(offshore_promise_s=0.0),
+        "InputError",
+        ("portfolio.offshore_promise_s", "> 0"),
+    ),
+    ApiCase(
+        "portfolio-offshore-promise-negative",
+        _portfolio(offshore_promise_s=-3600.0),
+        "InputError",
+        ("portfolio.offshore_promise_s", "> 0"),
+    ),
+    ApiCase(
+        "portfolio-offshore-promise-nan",
+        _portfolio(offshore_promise_s=float("nan")),
+        "InputError",
+        ("portfolio.offshore_promise_s",),
+    ),
+    ApiCase(
+        "portfolio-offshore-promise-inf",
+        _portfolio(offshore_promise_s=float("inf")),
+        "InputError",
+        ("portfolio.offshore_promise_s", "604800"),
+    ),
+    ApiCase(
+        "portfolio-offshore-promise-over-a-week",
+        _portfolio(offshore_promise_s=8 * 86400.0),
+        "InputError",
+        ("portfolio.offshore_promise_s", "at most 604800"),
+    ),
+    ApiCase(
+        "portfolio-offshore-promise-bool",
+        _portfolio(offshore_promise_s=True),
+        "InputError",
+        ("portfolio.offshore_promise_s",),
+    ),
+    ApiCase(
+        "portfolio-offshore-promise-text",
+        _portfolio(offshore_promise_s="1 day"),
+        "InputError",
+        ("portfolio.offshore_promise_s",),
+    ),
+    ApiCase("city-offshore-promise-zero", _city_offshore_promise(0.0), "InputError", ("offshore_promise_s", "> 0")),
+    ApiCase("city-offshore-promise-nan", _city_offshore_promise(float("nan")), "InputError", ("offshore_promise_s",)),
     ApiCase("design-drops-negative", _design("drops", "cost_per_week", -5.0), "InputError", ("drops", "cost_per_week")),
     ApiCase("design-drops-nan", _design("drops", "cost_per_week", float("nan")), "InputError", ("drops", "'j0'")),
     ApiCase("design-drops-inf", _design("drops", "cost_per_week", float("inf")), "InputError", ("cost_per_week",)),
@@ -3253,6 +3307,18 @@ DROP_API_CASES: list[ApiCase] = [
 API_CASES += DROP_API_CASES
 
 CLI_CASES += [
+    CliCase(
+        "scenario-portfolio-offshore-promise-negative",
+        lambda t, k: [
+            "rank",
+            _scenario(t, k, "[rank.portfolio]\noffshore_promise_s = -60\n"),
+            "--out",
+            "out",
+            "--no-map",
+        ],
+        2,
+        ("portfolio.offshore_promise_s", "> 0"),
+    ),
     CliCase(
         "scenario-portfolio-drop-cost-negative",
         lambda t, k: ["rank", _scenario(t, k, "[rank.portfolio]\ndrop_cost = -5.0\n"), "--out", "out", "--no-map"],

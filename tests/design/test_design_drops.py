@@ -224,6 +224,18 @@ def test_crossdock_promise_counts_the_trunk_and_turnaround():
     assert in_time.problem.direct_fallback.tolist() == [False, False]  # a's cross-dock keeps the promise
     off = in_time.portfolio.all_offshore.portfolio
     assert set(off.loc[off["store_id"] == "a", "source"]) == {"offshore via site"}
+    # offshore goods keep their own promise (stock from the distribution point): with one of 1,201 s
+    # b's cross-dock (900 + 301) keeps it too, while the lanes' promise for local goods stays 1,200 s
+    own = design_for_city(**common, crossdock_time_s=900.0, offshore_promise_s=1201.0)
+    assert [own.problem.store_ids[j] for _, j in own.problem.lanes[own.problem.crossdock_lanes()]] == ["a", "b"]
+    assert set(own.portfolio.all_offshore.portfolio["source"]) == {"offshore via site"}
+    # and direct delivery is judged on it: a at 1,300 s from the distribution point is in time for 1,301 s
+    far = {**common, "direct_time_s": np.array([1300.0, 100.0]), "crossdock_time_s": 5000.0}
+    assert design_for_city(**far).problem.direct_fallback.tolist() == [True, False]
+    assert design_for_city(**far, offshore_promise_s=1301.0).problem.direct_fallback.tolist() == [False, False]
+    for bad in (0.0, -1.0, float("nan"), True):
+        with pytest.raises(InputError, match="offshore_promise_s"):
+            design_for_city(**common, offshore_promise_s=bad)
 
 
 @pytest.mark.parametrize(
@@ -265,3 +277,4 @@ def test_the_defaults_are_the_lanes_own_stop_as_recorded():
     assert _stop_cost_per_drop(opts) == pytest.approx(35.0 * 600 / 3600)
     assert _stop_cost_per_drop(opts) == pytest.approx(cost_default("drop_cost_per_drop"), abs=1e-4)
     assert opts.lanes.lane_params.service_s == cost_default("crossdock_turnaround_s")
+    assert opts.portfolio.offshore_promise_s == cost_default("offshore_promise_s") == 86400.0
