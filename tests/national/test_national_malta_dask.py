@@ -46,9 +46,9 @@ def test_malta_demo_on_dask_writes_the_same_files_as_serial(tmp_path, capsys, mo
 def test_the_portfolio_values_on_dask_equal_the_serial_run(dask_client):
     """rank's default portfolio (values on neighbourhoods, bounded by work) on Malta's three smallest clusters.
 
-    With the demo's 10-minute promise no cross-dock keeps it once the trunk counts, and no site
-    opens; a 30-minute promise lets nadur and mellieha open one site each (gharb none), so the
-    values compared are not all zero.
+    With the demo's 10-minute promise no site opens in these three; a 30-minute promise (the
+    local lanes' reach) lets nadur and mellieha open one site each (gharb none), so the values
+    compared are not all zero.
     """
     import dataclasses
 
