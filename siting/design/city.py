@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,8 +13,9 @@ from siting.costs import ProductFamily
 from siting.design.hubs import Hubs
 from siting.design.model import DesignModel
 from siting.design.neighbourhood import MAX_ADOPTED
-from siting.design.outages import adopt_forced, forced_open, resilience, settled_values, site_values
+from siting.design.outages import resilience
 from siting.design.problem import DesignProblem, design_problem
+from siting.design.settle import settle_design
 from siting.design.solve import Portfolio, portfolio
 from siting.errors import InputError
 
@@ -36,6 +36,9 @@ class CityDesign:
     resilience: pd.DataFrame
     model: DesignModel
     forced_open: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: The sites the city prices forced open, in order (``explain_site_ids``): a national design
+    #: prices each cluster's the same way (:func:`siting.design.national.national_design`).
+    explain_order: tuple[str, ...] = ()
 
 
 def _matrix(name: str, values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -302,42 +305,21 @@ def solve_city(
     each_nodes = max_nodes if value_max_nodes is None else value_max_nodes
     pure = (result.all_offshore.x, None if result.all_local is None else result.all_local.x)
     value_limit_s = time_limit_s if value_time_limit_s is None else value_time_limit_s
-    forced_kw: dict[str, Any] = {
-        "time_limit_s": time_limit_s if explain_time_limit_s is None else explain_time_limit_s,
-        "mip_gap": mip_gap,
-        "limit": explain_sites,
-        "max_nodes": each_nodes,
-        "neighbourhood_sites": neighbourhood_sites,
-    }
-    explain = [str(s) for s in explain_site_ids]
-    adopted = 0
-    while True:
-        settled = neighbourhood_sites is not None and each_nodes is not None
-        if neighbourhood_sites is not None and each_nodes is not None:
-            hybrid, values = settled_values(
-                pb,
-                result.hybrid,
-                dm,
-                time_limit_s=value_limit_s,
-                mip_gap=mip_gap,
-                starts=pure,
-                max_nodes=each_nodes,
-                neighbourhood_sites=neighbourhood_sites,
-                max_adopted=max_adopted,
-            )
-            result = dataclasses.replace(result, hybrid=hybrid)
-        else:
-            values = site_values(
-                pb, result.hybrid, dm, time_limit_s=value_limit_s, mip_gap=mip_gap, starts=pure, max_nodes=each_nodes
-            )
-        designs: dict[str, np.ndarray] = {}
-        forced = forced_open(pb, result.hybrid, dm, explain, designs=designs, **forced_kw)
-        better = adopt_forced(pb, result.hybrid, dm, forced, designs) if settled and adopted < max_adopted else None
-        if better is None:
-            break
-        # a forced opening cheaper than the design: it becomes the design, valued and explained again
-        result = dataclasses.replace(result, hybrid=better)
-        adopted += 1
+    settled = settle_design(
+        pb,
+        result.hybrid,
+        dm,
+        explain=[[str(s) for s in explain_site_ids]],
+        explain_sites=explain_sites,
+        time_limit_s=value_limit_s,
+        explain_time_limit_s=time_limit_s if explain_time_limit_s is None else explain_time_limit_s,
+        mip_gap=mip_gap,
+        starts=pure,
+        max_nodes=each_nodes,
+        neighbourhood_sites=neighbourhood_sites,
+        max_adopted=max_adopted,
+    )
+    result = dataclasses.replace(result, hybrid=settled.design)
     lost = (
         resilience(
             pb,
@@ -351,4 +333,5 @@ def solve_city(
         if outages
         else pd.DataFrame()
     )
-    return CityDesign(pb, result, values, lost, dm, forced)
+    order = tuple(str(s) for s in explain_site_ids)
+    return CityDesign(pb, result, settled.site_values, lost, dm, settled.forced_open, order)

@@ -14,7 +14,18 @@ from siting.design.problem import DesignProblem
 from siting.design.solve import Design, _solve, _tables
 from siting.design.start import is_feasible, without_site
 
-__all__ = ["site_values", "settled_values", "forced_open", "resilience"]
+__all__ = ["site_values", "settled_values", "forced_open", "adopt_forced", "cheapest_forced", "resilience"]
+
+#: Columns of :func:`forced_open`'s table.
+FORCED_COLUMNS = [
+    "site_id",
+    "level",
+    "fixed_cost_per_yr",
+    "cost_open_per_yr",
+    "extra_cost_per_yr",
+    "extra_low_per_yr",
+    "status",
+]
 
 
 def _start_for(dm: DesignModel, pool: Sequence[np.ndarray], s: int) -> np.ndarray | None:
@@ -262,16 +273,7 @@ def forced_open(
             designs[site] = np.asarray(sol.x, dtype=float)
         low = max(sol.bound - design.cost_per_yr, 0.0) if np.isfinite(sol.bound) else 0.0
         rows.append((site, pb.level_names[lev], fixed, cost, cost - design.cost_per_yr, low, sol.status))
-    cols = [
-        "site_id",
-        "level",
-        "fixed_cost_per_yr",
-        "cost_open_per_yr",
-        "extra_cost_per_yr",
-        "extra_low_per_yr",
-        "status",
-    ]
-    return pd.DataFrame(rows, columns=cols)
+    return pd.DataFrame(rows, columns=FORCED_COLUMNS)
 
 
 def adopt_forced(
@@ -298,14 +300,34 @@ def adopt_forced(
     Design or None
         None when no forced opening is cheaper.
     """
+    site = cheapest_forced(design, forced, designs)
+    if site is None:
+        return None
+    return _tables(dm, pb, adopt(dm, pb, designs[site], design.bound_per_yr), "hybrid")
+
+
+def cheapest_forced(design: Design, forced: pd.DataFrame, designs: dict[str, np.ndarray]) -> str | None:
+    """The site whose forced opening is the cheapest below ``design`` by more than 1 a year (ties by id), or None.
+
+    Parameters
+    ----------
+    design : Design
+    forced : DataFrame
+        :func:`forced_open`'s table against ``design``.
+    designs : dict
+        :func:`forced_open`'s ``designs`` (only sites with a forced design count).
+
+    Returns
+    -------
+    str or None
+    """
     if forced.empty:
         return None
     tol = max(1.0, 1e-9 * abs(design.cost_per_yr))
     cheaper = forced[(forced["extra_cost_per_yr"] < -tol) & forced["site_id"].isin(list(designs))]
     if cheaper.empty:
         return None
-    site = str(cheaper.sort_values(["extra_cost_per_yr", "site_id"]).iloc[0]["site_id"])
-    return _tables(dm, pb, adopt(dm, pb, designs[site], design.bound_per_yr), "hybrid")
+    return str(cheaper.sort_values(["extra_cost_per_yr", "site_id"]).iloc[0]["site_id"])
 
 
 def resilience(
