@@ -85,6 +85,7 @@ def design_for_city(
     max_adopted: int = MAX_ADOPTED,
     crossdock_time_s: float | np.ndarray | None = None,
     drop_cost_per_week: float | np.ndarray | None = None,
+    drops_per_week: float | np.ndarray | None = None,
 ) -> CityDesign:
     """The portfolio design of one city, with site values and single-site outages.
 
@@ -153,6 +154,9 @@ def design_for_city(
         Fixed cost a week of one origin's drops at each store (one figure, or one per store): paid
         once per store, delivering origin (the distribution point, a site, a hub) and season,
         whatever the units (:func:`siting.design.design_problem`'s ``drops``); None: no charge.
+    drops_per_week : float or ndarray (stores,), optional
+        The drops a week that ``drop_cost_per_week`` stands for at each store (one figure, or one
+        per store), for the reports (``Design.drops``); None: not given.
 
     Returns
     -------
@@ -222,6 +226,9 @@ def design_for_city(
     if drop_cost_per_week is not None:
         per_store = np.broadcast_to(np.asarray(drop_cost_per_week, dtype=float), (n_j,))
         drops = pd.DataFrame({"store_id": store_ids, "cost_per_week": _matrix("drop_cost_per_week", per_store, (n_j,))})
+        if drops_per_week is not None:
+            count = np.broadcast_to(np.asarray(drops_per_week, dtype=float), (n_j,))
+            drops["drops_per_week"] = _matrix("drops_per_week", count, (n_j,))
     direct = pd.DataFrame(
         {
             "store_id": store_ids,

@@ -111,7 +111,7 @@ def national_problem(
     hours, fixed, ok, crossdock, d_cost, d_ok = [], [], [], [], [], []
     lanes, lane_cost, late, late_cost = [], [], [], []
     # a cluster without them: no charge, no co-location, the lanes' own promise, no fallback
-    drop_week, no_drop, xd_ok, fallback = [], [], [], []
+    drop_week, no_drop, xd_ok, fallback, drop_count = [], [], [], [], []
     buys: dict[str, list] = {}
     s0 = j0 = 0
     blocks = []
@@ -137,6 +137,7 @@ def national_problem(
         late.append(pb.late_lanes.reshape(-1, 2) + [s0, j0])
         late_cost.append(pb.late_lane_cost_per_unit)
         drop_week.append(pb.drop_cost_of_store())
+        drop_count.append(np.full(len(pb.store_ids), np.nan) if pb.drops_per_week is None else pb.drops_per_week)
         no_drop.append(~pb.lane_pays_drop()[: len(pb.lanes)])
         xd_ok.append(np.ones(len(pb.lanes), bool) if pb.crossdock_ok is None else np.asarray(pb.crossdock_ok, bool))
         fallback.append(pb.direct_allowed() & ~np.asarray(pb.direct_ok, bool))
@@ -200,6 +201,9 @@ def national_problem(
         if all(pb.drop_cost_per_week is None for pb in problems.values())
         else np.concatenate(drop_week),
         lane_no_drop=np.concatenate(no_drop),
+        drops_per_week=None
+        if all(pb.drops_per_week is None for pb in problems.values())
+        else np.concatenate(drop_count).astype(float),
         crossdock_ok=np.concatenate(xd_ok),
         direct_fallback=np.concatenate(fallback),
     )
@@ -428,8 +432,20 @@ def cluster_slice(design: Design, cluster: str, fixed_cost_per_yr: float) -> Des
     levels = {_split(s)[1]: lev for s, lev in design.levels.items() if _split(s)[0] == cluster}
     hubs = tuple(_split(h)[1] for h in design.hubs if _split(h)[0] == cluster)
     cost = float(mine["cost_per_yr"].sum()) + float(fixed_cost_per_yr)
+    drops = design.drops.copy()
+    if len(drops.columns):
+        drops = drops[[_split(j)[0] == cluster for j in drops["store_id"]]].reset_index(drop=True)
+        drops["store_id"] = [_split(j)[1] for j in drops["store_id"]]
+        drops["origin"] = [o if o == "direct" else _local_site(o) for o in drops["origin"]]
     return dataclasses.replace(
-        design, levels=levels, portfolio=mine, capacity=cap, cost_per_yr=cost, exact_cost_per_yr=cost, hubs=hubs
+        design,
+        levels=levels,
+        portfolio=mine,
+        capacity=cap,
+        cost_per_yr=cost,
+        exact_cost_per_yr=cost,
+        hubs=hubs,
+        drops=drops,
     )
 
 

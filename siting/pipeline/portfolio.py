@@ -409,6 +409,7 @@ def city_portfolio(
         max_adopted=popt.max_adopted,
         crossdock_time_s=np.where(np.isfinite(trunk_time), trunk_time + float(turnaround_s), np.inf),
         drop_cost_per_week=per_drop * float(params.drops_per_week) * point_stores,
+        drops_per_week=float(params.drops_per_week) * point_stores,
     )
 
 

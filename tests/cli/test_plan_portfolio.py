@@ -34,8 +34,9 @@ def run(tmp_path_factory) -> dict:
 def test_it_writes_the_plan_and_the_portfolio_files(run) -> None:
     proc, out = run["proc"], run["out"]
     assert proc.returncode == 0, proc.stderr
-    for name in ("portfolio.csv", "capacity.csv", "site_values.csv", "resilience.csv", "plan.csv", "run.json"):
+    for name in ("portfolio.csv", "capacity.csv", "site_values.csv", "resilience.csv", "drops.csv", "plan.csv"):
         assert (out / name).exists(), name
+    assert (out / "run.json").exists()
     assert (out / "kotka" / "chosen.csv").exists()
     assert (Path(run["dir"]) / "maps" / "kotka.html").exists()
 
@@ -62,6 +63,25 @@ def test_the_chosen_sites_are_the_local_producers_and_the_cost_adds_up(run) -> N
     hybrid = json.loads((out / "summary.json").read_text())["plan"]["cities"][0]["objective"]
     assert hybrid == pytest.approx(float(portfolio["cost_per_yr"].sum()) + fixed, rel=2e-3)
     assert f"hybrid {hybrid:,.0f}" in run["proc"].stdout
+
+
+def test_drops_csv_has_one_row_per_origin_and_prices_each_drop(run) -> None:
+    """drops.csv: one row per demand point, season and origin delivering it (read off portfolio.csv), priced per drop.
+
+    Its cost is drops a week x the van's stop (``vehicles.csv`` cost_per_hour x ``service_s``) x 52 weeks.
+    """
+    from siting.delivery import VEHICLES
+
+    out = run["out"]
+    drops = pd.read_csv(out / "drops.csv", dtype={"origin": str, "store_id": str})
+    table = pd.read_csv(out / "portfolio.csv", dtype={"site": str, "store_id": str}, keep_default_na=False)
+    origins = {(r.store_id, r.season, s) for r in table.itertuples() for s in str(r.site).split("; ") if s}
+    origins |= {(r.store_id, r.season, "direct") for r in table.itertuples() if "direct" in r.source}
+    assert set(zip(drops["store_id"], drops["season"], drops["origin"])) == origins and len(drops) == len(origins)
+    params = rank_options(demo_scenario("kotka")).lanes.lane_params
+    per_drop = VEHICLES[params.vehicle].cost_per_hour * params.service_s / 3600.0
+    assert drops["cost_per_yr"].sum() == pytest.approx((drops["drops_per_week"] * per_drop * 52).sum(), rel=1e-5)
+    assert (drops["drops_per_week"] % params.drops_per_week == 0).all()  # whole stores x drops a week
 
 
 def test_the_console_says_what_each_site_makes(run) -> None:
@@ -147,8 +167,9 @@ def test_the_same_plan_beside_a_cpu_burner_writes_the_same_files(run, tmp_path: 
         burner.wait()
     assert proc.returncode == 0, proc.stderr
     first, second = _outputs(run["out"]), _outputs(tmp_path / "out")
-    for name in ("portfolio.csv", "capacity.csv", "resilience.csv", "site_values.csv", "plan.csv", "summary.json"):
+    for name in ("portfolio.csv", "capacity.csv", "resilience.csv", "site_values.csv", "drops.csv", "plan.csv"):
         assert name in first, name
+    assert "summary.json" in first
     assert len(pd.read_csv(run["out"] / "resilience.csv")) >= 1
     assert first.keys() == second.keys()
     for name in first:
