@@ -174,3 +174,20 @@ def test_the_same_plan_beside_a_cpu_burner_writes_the_same_files(run, tmp_path: 
     assert first.keys() == second.keys()
     for name in first:
         assert first[name] == second[name], name
+
+
+def test_rank_portfolio_writes_the_drops_beside_the_outages(tmp_path: Path) -> None:
+    """`siting rank --portfolio` (the full scope) writes drops.csv and resilience.csv as plan does."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "siting.cli", "rank", "--demo", "kotka", "--portfolio", "--out", "out", "--no-map"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "out"
+    drops = pd.read_csv(out / "drops.csv", dtype={"origin": str})
+    assert (out / "resilience.csv").exists() and len(drops) >= 1
+    assert list(drops.columns[:4]) == ["city", "store_id", "origin", "season"]
+    assert (drops["cost_per_yr"] > 0).all()
