@@ -366,7 +366,9 @@ def resilience(
         ``site_id, cost_per_yr, extra_cost_per_yr, stores_late, late_store_ids, fallback, status``:
         the outage's cost (penalty excluded: it can be below the design's when a late route is
         cheaper than the on-time ones), the stores that get units outside the promise, and where
-        the units the site made now come from (units per week by source).
+        the units the site made now come from (units per week by source: each demand's units the
+        site made, split over that demand's sources in the outage pro rata; they add up to the
+        site's units).
     """
     level = [pb.level_names.index(design.levels[s]) if s in design.levels else -1 for s in pb.site_ids]
     made = design.portfolio[design.portfolio["source"] == "local"]
@@ -418,11 +420,17 @@ def resilience(
             np.flatnonzero(late_direct.sum(axis=1) > 1e-7)
         )
         outage = _tables(dm, pb, sol, "outage")
-        lost = made[made["site"] == site][["family", "store_id", "season"]].drop_duplicates()
-        now = outage.portfolio.merge(lost, on=["family", "store_id", "season"])
+        keys = ["family", "store_id", "season"]
+        lost = made[made["site"] == site].groupby(keys, as_index=False)["units_per_week"].sum()
+        now = outage.portfolio.merge(lost.rename(columns={"units_per_week": "lost"}), on=keys)
+        # each demand's units the site made, split over the demand's sources in the outage pro rata
+        served = now.groupby(keys)["units_per_week"].transform("sum")
         by = (
-            now.assign(src=np.where(now["source"] == "local", now["site"], "offshore"))
-            .groupby("src")["units_per_week"]
+            now.assign(
+                src=np.where(now["source"] == "local", now["site"], "offshore"),
+                share=now["units_per_week"] / served * now["lost"],
+            )
+            .groupby("src")["share"]
             .sum()
         )
         fallback = "; ".join(f"{k or 'offshore'}: {v:.1f}/wk" for k, v in by.sort_values(ascending=False).items())
