@@ -90,6 +90,18 @@ def test_the_console_says_what_each_site_makes(run) -> None:
     assert "kotka: the design opens" in stdout and "all-offshore" in stdout and "gap" in stdout
     for family in set(portfolio.loc[portfolio["source"] == "local", "family"]):
         assert family in stdout
+    # what each chosen site is worth: the design's cost without it minus with it (site_values.csv)
+    values = pd.read_csv(out / "site_values.csv", dtype={"site_id": str}).set_index("site_id")
+    flat = " ".join(stdout.split())
+    opened = list(dict.fromkeys(portfolio.loc[portfolio["source"] == "local", "site"]))
+    assert opened and "worth a year (EUR; cost without the site minus with it):" in flat
+    for site in opened:
+        assert f"{site} {values.loc[site, 'value_per_yr']:,.0f}" in flat, site
+    # the status words and the gap agree (a polished design once said "stopped at gap 0.68%, gap 0.01%")
+    import re
+
+    status, gap = re.search(r"design (optimal|stopped at gap [\d.]+%[^,]*), gap ([\d.]+)%", flat).groups()
+    assert status == "optimal" or status.startswith(f"stopped at gap {gap}%"), (status, gap)
 
 
 def test_a_city_without_families_falls_back_to_the_time_objective(tmp_path: Path) -> None:
