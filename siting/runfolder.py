@@ -18,6 +18,7 @@ __all__ = [
     "CAPACITY",
     "SITE_VALUES",
     "RESILIENCE",
+    "DROPS",
     "FRONTIER_FIGURE",
     "NATIONAL_SUMMARY",
     "BUNDLE",
@@ -64,6 +65,8 @@ PORTFOLIO = "portfolio"
 CAPACITY = "capacity"
 SITE_VALUES = "site_values"
 RESILIENCE = "resilience"
+#: the fixed charge per drop of the hybrid design (``plan``, ``rank --portfolio``)
+DROPS = "drops"
 #: the frontier figure: beside the tables for one city, in each city's folder for several
 FRONTIER_FIGURE = "frontier.png"
 #: microfactories recommended per cluster of a national run (``clusters = "auto"``)

@@ -239,10 +239,11 @@ def _business_case_files(result: Any, out: Path) -> list[Path]:
 
 
 def _portfolio_files(result: Any, out: Path) -> list[Path]:
-    """``portfolio.csv``, ``capacity.csv``, ``site_values.csv`` and ``resilience.csv`` when the design was solved.
+    """``portfolio.csv``, ``capacity.csv``, ``site_values.csv``, ``resilience.csv``, ``drops.csv`` (design solved).
 
-    ``resilience.csv`` only when the outages were priced (``plan``, ``rank --portfolio``). With a
-    national design (several clusters), ``portfolio.csv`` and ``capacity.csv`` are its rows, with a
+    ``resilience.csv`` only when the outages were priced, ``drops.csv`` (the hybrid's fixed charge
+    per drop) only in the full scope (both: ``plan``, ``rank --portfolio``). With a national design
+    (several clusters), ``portfolio.csv``, ``capacity.csv`` and ``drops.csv`` are its rows, with a
     ``cluster`` column in place of ``city``.
     """
     designs = {n: c.design for n, c in result.cities.items() if getattr(c, "design", None) is not None}
@@ -259,15 +260,28 @@ def _portfolio_files(result: Any, out: Path) -> list[Path]:
     }
     if any(len(d.resilience.columns) for d in designs.values()):  # outages priced (not by a plain rank)
         tables[runfolder.RESILIENCE] = stack(lambda d: d.resilience)
+    if getattr(result.options.portfolio, "scope", "") == "full":  # plan, rank --portfolio
+        tables[runfolder.DROPS] = stack(_drops)
     written = []
     national = getattr(result, "national", None)
     for name, table in tables.items():
         table = table[["city", *[c for c in table.columns if c != "city"]]]
-        if national is not None and name in (runfolder.PORTFOLIO, runfolder.CAPACITY):
+        if national is not None and name in (runfolder.PORTFOLIO, runfolder.CAPACITY, runfolder.DROPS):
             # one design across the clusters (siting.design.national): each row's cluster
             table = table.rename(columns={"city": "cluster"})
         written.append(write_table(table, out / name, "csv"))
     return written
+
+
+def _drops(design: Any) -> pd.DataFrame:
+    """The hybrid's drops in ``drops.csv``'s column order (store, origin, season, drops, cost)."""
+    from siting.design.solve import DROP_COLUMNS
+
+    drops = design.portfolio.hybrid.drops
+    if not len(drops.columns):
+        drops = pd.DataFrame(columns=DROP_COLUMNS)
+    cols = ["store_id", "origin", "season", "drops_per_week", "cost_per_drop", "units_per_week", "cost_per_yr"]
+    return drops[cols]
 
 
 def map_targets(cities: list[str], map_dir: Path, map_path: Path | None) -> dict[str, Path]:

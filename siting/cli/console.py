@@ -298,6 +298,24 @@ def _print_cities(result: Any, console: Console, wide: bool) -> None:
     print_table(console, "cities compared (best site of each)", columns, rows, wide=wide)
 
 
+def _site_worth(city: Any, sites: list[str]) -> str:
+    """Each opened site's value from the design's site values: ``site value; ...`` (empty: none opened)."""
+    values = getattr(getattr(city, "design", None), "site_values", None)
+    if values is None or not len(sites):
+        return ""
+    table = values.set_index(values["site_id"].astype(str))
+    parts = []
+    for site in sites:
+        row = table.loc[site] if site in table.index else None
+        if row is None or not bool(row["opens"]):
+            parts.append(f"{site} not valued (not in the city's own design)")
+        elif not np.isfinite(float(row["value_per_yr"])):
+            parts.append(f"{site} essential (a store has no other on-time source)")
+        else:
+            parts.append(f"{site} {float(row['value_per_yr']):,.0f}")
+    return "; ".join(parts)
+
+
 def _print_portfolio_plan(console: Any, name: str, city: Any, sol: Any, wide: bool) -> None:
     """``plan --objective portfolio``: what each opened site makes, and hybrid vs all-offshore vs all-local."""
     from siting.app.run import portfolio_sites
@@ -333,6 +351,9 @@ def _print_portfolio_plan(console: Any, name: str, city: Any, sol: Any, wide: bo
         f"cost per year ({cur}): hybrid {sol.objective:,.0f}, all-offshore {sol.extra['offshore_cost_per_yr']:,.0f}, "
         f"all-local {'impossible' if local is None else f'{local:,.0f}'}",
     )
+    worth = _site_worth(city, list(dict.fromkeys(made["site_id"].astype(str))))
+    if worth:
+        print_line(console, f"worth a year ({cur}; cost without the site minus with it): {worth}")
     print_line(console, f"design {sol.extra['status']}, gap {100 * sol.gap:.2f}%, {sol.runtime_s:.1f} s")
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,8 +13,9 @@ from siting.costs import ProductFamily
 from siting.design.hubs import Hubs
 from siting.design.model import DesignModel
 from siting.design.neighbourhood import MAX_ADOPTED
-from siting.design.outages import adopt_forced, forced_open, resilience, settled_values, site_values
+from siting.design.outages import resilience
 from siting.design.problem import DesignProblem, design_problem
+from siting.design.settle import settle_design
 from siting.design.solve import Portfolio, portfolio
 from siting.errors import InputError
 
@@ -36,6 +36,9 @@ class CityDesign:
     resilience: pd.DataFrame
     model: DesignModel
     forced_open: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: The sites the city prices forced open, in order (``explain_site_ids``): a national design
+    #: prices each cluster's the same way (:func:`siting.design.national.national_design`).
+    explain_order: tuple[str, ...] = ()
 
 
 def _matrix(name: str, values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -90,6 +93,7 @@ def design_for_city(
     crossdock_time_s: float | np.ndarray | None = None,
     drop_cost_per_week: float | np.ndarray | None = None,
     offshore_promise_s: float | None = None,
+    drops_per_week: float | np.ndarray | None = None,
 ) -> CityDesign:
     """The portfolio design of one city, with site values and single-site outages.
 
@@ -161,6 +165,9 @@ def design_for_city(
     offshore_promise_s : float, optional
         The promise offshore goods keep from the distribution point to the store (direct delivery;
         a cross-dock's trunk + turnaround + lane). None: ``promise_s`` (one promise for both).
+    drops_per_week : float or ndarray (stores,), optional
+        The drops a week that ``drop_cost_per_week`` stands for at each store (one figure, or one
+        per store), for the reports (``Design.drops``); None: not given.
 
     Returns
     -------
@@ -231,6 +238,9 @@ def design_for_city(
     if drop_cost_per_week is not None:
         per_store = np.broadcast_to(np.asarray(drop_cost_per_week, dtype=float), (n_j,))
         drops = pd.DataFrame({"store_id": store_ids, "cost_per_week": _matrix("drop_cost_per_week", per_store, (n_j,))})
+        if drops_per_week is not None:
+            count = np.broadcast_to(np.asarray(drops_per_week, dtype=float), (n_j,))
+            drops["drops_per_week"] = _matrix("drops_per_week", count, (n_j,))
     direct = pd.DataFrame(
         {
             "store_id": store_ids,
@@ -314,42 +324,21 @@ def solve_city(
     each_nodes = max_nodes if value_max_nodes is None else value_max_nodes
     pure = (result.all_offshore.x, None if result.all_local is None else result.all_local.x)
     value_limit_s = time_limit_s if value_time_limit_s is None else value_time_limit_s
-    forced_kw: dict[str, Any] = {
-        "time_limit_s": time_limit_s if explain_time_limit_s is None else explain_time_limit_s,
-        "mip_gap": mip_gap,
-        "limit": explain_sites,
-        "max_nodes": each_nodes,
-        "neighbourhood_sites": neighbourhood_sites,
-    }
-    explain = [str(s) for s in explain_site_ids]
-    adopted = 0
-    while True:
-        settled = neighbourhood_sites is not None and each_nodes is not None
-        if neighbourhood_sites is not None and each_nodes is not None:
-            hybrid, values = settled_values(
-                pb,
-                result.hybrid,
-                dm,
-                time_limit_s=value_limit_s,
-                mip_gap=mip_gap,
-                starts=pure,
-                max_nodes=each_nodes,
-                neighbourhood_sites=neighbourhood_sites,
-                max_adopted=max_adopted,
-            )
-            result = dataclasses.replace(result, hybrid=hybrid)
-        else:
-            values = site_values(
-                pb, result.hybrid, dm, time_limit_s=value_limit_s, mip_gap=mip_gap, starts=pure, max_nodes=each_nodes
-            )
-        designs: dict[str, np.ndarray] = {}
-        forced = forced_open(pb, result.hybrid, dm, explain, designs=designs, **forced_kw)
-        better = adopt_forced(pb, result.hybrid, dm, forced, designs) if settled and adopted < max_adopted else None
-        if better is None:
-            break
-        # a forced opening cheaper than the design: it becomes the design, valued and explained again
-        result = dataclasses.replace(result, hybrid=better)
-        adopted += 1
+    settled = settle_design(
+        pb,
+        result.hybrid,
+        dm,
+        explain=[[str(s) for s in explain_site_ids]],
+        explain_sites=explain_sites,
+        time_limit_s=value_limit_s,
+        explain_time_limit_s=time_limit_s if explain_time_limit_s is None else explain_time_limit_s,
+        mip_gap=mip_gap,
+        starts=pure,
+        max_nodes=each_nodes,
+        neighbourhood_sites=neighbourhood_sites,
+        max_adopted=max_adopted,
+    )
+    result = dataclasses.replace(result, hybrid=settled.design)
     lost = (
         resilience(
             pb,
@@ -363,4 +352,5 @@ def solve_city(
         if outages
         else pd.DataFrame()
     )
-    return CityDesign(pb, result, values, lost, dm, forced)
+    order = tuple(str(s) for s in explain_site_ids)
+    return CityDesign(pb, result, settled.site_values, lost, dm, settled.forced_open, order)

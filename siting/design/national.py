@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -13,8 +13,9 @@ from siting.costs.brand import brand_family
 from siting.design.curves import cost_curve
 from siting.design.hubs import Hubs
 from siting.design.model import build_model
-from siting.design.neighbourhood import neighbourhood_solve
+from siting.design.neighbourhood import MAX_ADOPTED, check_max_adopted, neighbourhood_solve
 from siting.design.problem import DesignProblem
+from siting.design.settle import settle_design
 from siting.design.solve import (
     Design,
     Portfolio,
@@ -51,6 +52,11 @@ class NationalDesign:
     problem: DesignProblem = field(repr=False)
     portfolio: Portfolio = field(repr=False)
     clusters: tuple[str, ...]
+    #: The national hybrid's site values and forced-open prices (national ids; empty unless every
+    #: solve is bounded by work), and the sites whose forced opening became the design, in order.
+    site_values: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    forced_open: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    adopted: tuple[str, ...] = ()
 
 
 def _same(problems: Mapping[str, DesignProblem], attr: str) -> tuple:
@@ -105,7 +111,7 @@ def national_problem(
     hours, fixed, ok, crossdock, d_cost, d_ok = [], [], [], [], [], []
     lanes, lane_cost, late, late_cost = [], [], [], []
     # a cluster without them: no charge, no co-location, the lanes' own promise, no fallback
-    drop_week, no_drop, xd_ok, fallback = [], [], [], []
+    drop_week, no_drop, xd_ok, fallback, drop_count = [], [], [], [], []
     buys: dict[str, list] = {}
     s0 = j0 = 0
     blocks = []
@@ -131,6 +137,7 @@ def national_problem(
         late.append(pb.late_lanes.reshape(-1, 2) + [s0, j0])
         late_cost.append(pb.late_lane_cost_per_unit)
         drop_week.append(pb.drop_cost_of_store())
+        drop_count.append(np.full(len(pb.store_ids), np.nan) if pb.drops_per_week is None else pb.drops_per_week)
         no_drop.append(~pb.lane_pays_drop()[: len(pb.lanes)])
         xd_ok.append(np.ones(len(pb.lanes), bool) if pb.crossdock_ok is None else np.asarray(pb.crossdock_ok, bool))
         fallback.append(pb.direct_allowed() & ~np.asarray(pb.direct_ok, bool))
@@ -194,6 +201,9 @@ def national_problem(
         if all(pb.drop_cost_per_week is None for pb in problems.values())
         else np.concatenate(drop_week),
         lane_no_drop=np.concatenate(no_drop),
+        drops_per_week=None
+        if all(pb.drops_per_week is None for pb in problems.values())
+        else np.concatenate(drop_count).astype(float),
         crossdock_ok=np.concatenate(xd_ok),
         direct_fallback=np.concatenate(fallback),
     )
@@ -234,6 +244,10 @@ def national_design(
     max_sites: int | None = None,
     max_nodes: int | None = None,
     neighbourhood_sites: int | None = None,
+    explain_site_ids: Mapping[str, Sequence[str]] | None = None,
+    explain_sites: int | None = None,
+    value_max_nodes: int | None = None,
+    max_adopted: int = MAX_ADOPTED,
 ) -> NationalDesign:
     """Solve one design across the clusters (:func:`national_problem`): hybrid, all-offshore, all-local.
 
@@ -265,6 +279,18 @@ def national_design(
         opens most; its bound is that LP's
         (:func:`siting.design.neighbourhood.neighbourhood_solve`); the all-local design is the
         greedy one (:func:`siting.design.solve.local_design`). No solve then depends on the clock.
+    explain_site_ids : mapping, optional
+        Cluster -> its sites (its own ids) to price forced open, in order (a run gives each
+        city's ``CityDesign.explain_order``).
+    explain_sites : int, optional
+        Of each cluster's, the first this many the national hybrid leaves closed are priced (None: all).
+    value_max_nodes : int, optional
+        Branch-and-bound nodes of each closure and forced-open solve (default ``max_nodes``).
+    max_adopted : int
+        With ``start_levels``, ``max_nodes`` and ``neighbourhood_sites``, the national hybrid is
+        settled as a city's (:func:`siting.design.settle.settle_design`): a closure or a forced
+        opening cheaper than it becomes the design (the national bound kept), at most this many
+        times each; ``site_values``, ``forced_open`` and ``adopted`` are filled.
 
     Returns
     -------
@@ -274,6 +300,7 @@ def national_design(
         isinstance(max_sites, bool) or not isinstance(max_sites, int | np.integer) or max_sites < 1
     ):
         raise InputError(f"max_sites must be a whole number >= 1 (or None), got {max_sites!r}.")
+    max_adopted = check_max_adopted(max_adopted)
     pb = national_problem(problems, brand_units_per_week=brand_units_per_week)
     group = np.array([_split(s)[0] for s in pb.site_ids], dtype=object)  # each site's cluster
     if start_levels is None:
@@ -337,7 +364,30 @@ def national_design(
         )
     if hyb.cost_per_yr > best.cost_per_yr:  # the solver kept a worse incumbent: the pure design is a hybrid too
         hyb = _tables(dm, pb, _as_solution(dm, best, hyb), "hybrid")
-    return NationalDesign(pb, Portfolio(hyb, off, loc), tuple(problems))
+    if not deterministic:
+        return NationalDesign(pb, Portfolio(hyb, off, loc), tuple(problems))
+    # as a city's: a cheaper closure or forced opening becomes the design, a fixed number of times
+    settled = settle_design(
+        pb,
+        hyb,
+        dm,
+        explain=[[f"{c}{SEP}{s}" for s in ids] for c, ids in (explain_site_ids or {}).items()],
+        explain_sites=explain_sites,
+        time_limit_s=time_limit_s,
+        mip_gap=mip_gap,
+        starts=(off.x, None if loc is None else loc.x),
+        max_nodes=max_nodes if value_max_nodes is None else value_max_nodes,
+        neighbourhood_sites=neighbourhood_sites,
+        max_adopted=max_adopted,
+    )
+    return NationalDesign(
+        pb,
+        Portfolio(settled.design, off, loc),
+        tuple(problems),
+        settled.site_values,
+        settled.forced_open,
+        settled.adopted,
+    )
 
 
 def _split(value: object) -> tuple[str, str]:
@@ -382,8 +432,20 @@ def cluster_slice(design: Design, cluster: str, fixed_cost_per_yr: float) -> Des
     levels = {_split(s)[1]: lev for s, lev in design.levels.items() if _split(s)[0] == cluster}
     hubs = tuple(_split(h)[1] for h in design.hubs if _split(h)[0] == cluster)
     cost = float(mine["cost_per_yr"].sum()) + float(fixed_cost_per_yr)
+    drops = design.drops.copy()
+    if len(drops.columns):
+        drops = drops[[_split(j)[0] == cluster for j in drops["store_id"]]].reset_index(drop=True)
+        drops["store_id"] = [_split(j)[1] for j in drops["store_id"]]
+        drops["origin"] = [o if o == "direct" else _local_site(o) for o in drops["origin"]]
     return dataclasses.replace(
-        design, levels=levels, portfolio=mine, capacity=cap, cost_per_yr=cost, exact_cost_per_yr=cost, hubs=hubs
+        design,
+        levels=levels,
+        portfolio=mine,
+        capacity=cap,
+        cost_per_yr=cost,
+        exact_cost_per_yr=cost,
+        hubs=hubs,
+        drops=drops,
     )
 
 

@@ -14,7 +14,18 @@ from siting.design.problem import DesignProblem
 from siting.design.solve import Design, _solve, _tables
 from siting.design.start import is_feasible, without_site
 
-__all__ = ["site_values", "settled_values", "forced_open", "resilience"]
+__all__ = ["site_values", "settled_values", "forced_open", "adopt_forced", "cheapest_forced", "resilience"]
+
+#: Columns of :func:`forced_open`'s table.
+FORCED_COLUMNS = [
+    "site_id",
+    "level",
+    "fixed_cost_per_yr",
+    "cost_open_per_yr",
+    "extra_cost_per_yr",
+    "extra_low_per_yr",
+    "status",
+]
 
 
 def _start_for(dm: DesignModel, pool: Sequence[np.ndarray], s: int) -> np.ndarray | None:
@@ -262,16 +273,7 @@ def forced_open(
             designs[site] = np.asarray(sol.x, dtype=float)
         low = max(sol.bound - design.cost_per_yr, 0.0) if np.isfinite(sol.bound) else 0.0
         rows.append((site, pb.level_names[lev], fixed, cost, cost - design.cost_per_yr, low, sol.status))
-    cols = [
-        "site_id",
-        "level",
-        "fixed_cost_per_yr",
-        "cost_open_per_yr",
-        "extra_cost_per_yr",
-        "extra_low_per_yr",
-        "status",
-    ]
-    return pd.DataFrame(rows, columns=cols)
+    return pd.DataFrame(rows, columns=FORCED_COLUMNS)
 
 
 def adopt_forced(
@@ -298,14 +300,34 @@ def adopt_forced(
     Design or None
         None when no forced opening is cheaper.
     """
+    site = cheapest_forced(design, forced, designs)
+    if site is None:
+        return None
+    return _tables(dm, pb, adopt(dm, pb, designs[site], design.bound_per_yr), "hybrid")
+
+
+def cheapest_forced(design: Design, forced: pd.DataFrame, designs: dict[str, np.ndarray]) -> str | None:
+    """The site whose forced opening is the cheapest below ``design`` by more than 1 a year (ties by id), or None.
+
+    Parameters
+    ----------
+    design : Design
+    forced : DataFrame
+        :func:`forced_open`'s table against ``design``.
+    designs : dict
+        :func:`forced_open`'s ``designs`` (only sites with a forced design count).
+
+    Returns
+    -------
+    str or None
+    """
     if forced.empty:
         return None
     tol = max(1.0, 1e-9 * abs(design.cost_per_yr))
     cheaper = forced[(forced["extra_cost_per_yr"] < -tol) & forced["site_id"].isin(list(designs))]
     if cheaper.empty:
         return None
-    site = str(cheaper.sort_values(["extra_cost_per_yr", "site_id"]).iloc[0]["site_id"])
-    return _tables(dm, pb, adopt(dm, pb, designs[site], design.bound_per_yr), "hybrid")
+    return str(cheaper.sort_values(["extra_cost_per_yr", "site_id"]).iloc[0]["site_id"])
 
 
 def resilience(
@@ -344,7 +366,9 @@ def resilience(
         ``site_id, cost_per_yr, extra_cost_per_yr, stores_late, late_store_ids, fallback, status``:
         the outage's cost (penalty excluded: it can be below the design's when a late route is
         cheaper than the on-time ones), the stores that get units outside the promise, and where
-        the units the site made now come from (units per week by source).
+        the units the site made now come from (units per week by source: each demand's units the
+        site made, split over that demand's sources in the outage pro rata; they add up to the
+        site's units).
     """
     level = [pb.level_names.index(design.levels[s]) if s in design.levels else -1 for s in pb.site_ids]
     made = design.portfolio[design.portfolio["source"] == "local"]
@@ -396,11 +420,17 @@ def resilience(
             np.flatnonzero(late_direct.sum(axis=1) > 1e-7)
         )
         outage = _tables(dm, pb, sol, "outage")
-        lost = made[made["site"] == site][["family", "store_id", "season"]].drop_duplicates()
-        now = outage.portfolio.merge(lost, on=["family", "store_id", "season"])
+        keys = ["family", "store_id", "season"]
+        lost = made[made["site"] == site].groupby(keys, as_index=False)["units_per_week"].sum()
+        now = outage.portfolio.merge(lost.rename(columns={"units_per_week": "lost"}), on=keys)
+        # each demand's units the site made, split over the demand's sources in the outage pro rata
+        served = now.groupby(keys)["units_per_week"].transform("sum")
         by = (
-            now.assign(src=np.where(now["source"] == "local", now["site"], "offshore"))
-            .groupby("src")["units_per_week"]
+            now.assign(
+                src=np.where(now["source"] == "local", now["site"], "offshore"),
+                share=now["units_per_week"] / served * now["lost"],
+            )
+            .groupby("src")["share"]
             .sum()
         )
         fallback = "; ".join(f"{k or 'offshore'}: {v:.1f}/wk" for k, v in by.sort_values(ascending=False).items())

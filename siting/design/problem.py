@@ -66,6 +66,9 @@ class DesignProblem:
     drop_cost_per_week: np.ndarray | None = field(default=None, repr=False)
     #: On-time lanes (p,) whose drop is free (a site co-located in the store); None: none.
     lane_no_drop: np.ndarray | None = field(default=None, repr=False)
+    #: Drops a week of one delivering origin at each store row (j,), for the reports only (the
+    #: charge is ``drop_cost_per_week``); None: not given.
+    drops_per_week: np.ndarray | None = field(default=None, repr=False)
     #: On-time lanes (p,) through which a cross-dock keeps the promise (trunk to the site + its
     #: turnaround + the lane); None: every on-time lane (the lane's own time only).
     crossdock_ok: np.ndarray | None = field(default=None, repr=False)
@@ -213,7 +216,9 @@ def design_problem(
     drops : DataFrame, optional
         ``store_id, cost_per_week``: the fixed cost a week of one origin's drops at the store,
         paid once per delivering origin (the distribution point, a site, a hub) and season
-        whatever the units; stores not listed pay none. None: no fixed charge per drop.
+        whatever the units; stores not listed pay none. None: no fixed charge per drop. An
+        optional ``drops_per_week`` column (>= 0) gives the drops that cost stands for, for the
+        reports (``Design.drops``: drops a week and cost per drop).
 
     Returns
     -------
@@ -352,6 +357,7 @@ def design_problem(
 
     on_time = keep & promise
     drop_week = None if drops is None else _drop_costs(drops, stores)
+    drop_count = None if drops is None else _drop_counts(drops, stores)
     reach = np.zeros(n_j, bool)
     reach[pairs[on_time, 1]] = True
     if hubs is not None:  # routes to stores with demand, in this problem's store order
@@ -424,6 +430,7 @@ def design_problem(
         hubs=hubs,
         drop_cost_per_week=drop_week,
         lane_no_drop=colocated[on_time],
+        drops_per_week=drop_count,
         crossdock_ok=xd_ok[on_time],
         direct_fallback=fallback,
     )
@@ -436,3 +443,12 @@ def _drop_costs(drops: pd.DataFrame, stores: tuple[str, ...]) -> np.ndarray:
     cost = _numbers(drops, "drops", "cost_per_week", ["store_id"])
     by_store = dict(zip(_ids(drops["store_id"], "drops", "store_id"), cost))
     return np.array([float(by_store.get(s, 0.0)) for s in stores])
+
+
+def _drop_counts(drops: pd.DataFrame, stores: tuple[str, ...]) -> np.ndarray | None:
+    """Each store's drops a week of one origin (``drops_per_week`` column; NaN where not listed), or None."""
+    if "drops_per_week" not in drops.columns:
+        return None
+    count = _numbers(drops, "drops", "drops_per_week", ["store_id"])
+    by_store = dict(zip(_ids(drops["store_id"], "drops", "store_id"), count))
+    return np.array([float(by_store.get(s, np.nan)) for s in stores])

@@ -33,6 +33,10 @@ __all__ = [
 log = logging.getLogger("siting")
 
 
+#: Columns of :attr:`Design.drops`.
+DROP_COLUMNS = ["store_id", "season", "origin", "units_per_week", "drops_per_week", "cost_per_drop", "cost_per_yr"]
+
+
 @dataclass(frozen=True)
 class Design:
     """One solved design (money per year; volumes in units per week of each season).
@@ -56,10 +60,11 @@ class Design:
     capacity: pd.DataFrame = field(repr=False)
     x: np.ndarray = field(repr=False)
     hubs: tuple[str, ...] = ()
-    #: The drops charged (a fixed cost per drop): ``store_id, season, origin, units_per_week,
-    #: cost_per_yr``, one row per store, delivering origin (``direct``, a site id or ``hub:<id>``)
-    #: and season; their cost is already in the ``portfolio`` rows that origin delivers. Empty
-    #: without a drop charge.
+    #: The drops charged (a fixed cost per drop): :data:`DROP_COLUMNS`, one row per store,
+    #: delivering origin (``direct``, a site id or ``hub:<id>``) and season: the units a week that
+    #: origin brings, its drops a week and cost per drop (NaN when the problem gave no
+    #: ``drops_per_week``) and their cost a year (drops x cost per drop x the season's weeks); that
+    #: cost is already in the ``portfolio`` rows the origin delivers. Empty without a drop charge.
     drops: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
 
@@ -87,7 +92,10 @@ def _volumes(dm: DesignModel, pb: DesignProblem, x: np.ndarray) -> tuple[np.ndar
 
 
 def _polished(dm: DesignModel, sol: MilpSolution) -> MilpSolution:
-    """``sol`` with no drop charged where its origin delivers nothing (the solver may leave one at its gap)."""
+    """``sol`` with no drop charged where its origin delivers nothing (the solver may leave one at its gap).
+
+    Its objective, gap and status words are the polished design's.
+    """
     assert sol.x is not None
     if not (dm.drop_direct_cols.size or dm.drop_lane_cols.size or dm.drop_hub_cols.size):
         return sol
@@ -97,7 +105,12 @@ def _polished(dm: DesignModel, sol: MilpSolution) -> MilpSolution:
     objective = dm.model.objective(x)
     if objective >= sol.objective:
         return sol
-    return dataclasses.replace(sol, x=x, objective=objective, gap=relative_gap(objective, sol.bound))
+    gap = relative_gap(objective, sol.bound)
+    # the status words follow the new gap (they said the unpolished one: "stopped at gap 0.68%" beside 0.01%)
+    status = "optimal" if gap <= OPTIMAL_GAP else f"stopped at gap {gap:.2%}"
+    if sol.status.endswith(" (time limit)"):
+        status += " (time limit)"
+    return dataclasses.replace(sol, x=x, objective=objective, gap=gap, status=status)
 
 
 def _drop_table(dm: DesignModel, pb: DesignProblem, x: np.ndarray) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
@@ -126,12 +139,15 @@ def _drop_table(dm: DesignModel, pb: DesignProblem, x: np.ndarray) -> tuple[pd.D
             h, j = pb.hubs.routes[q]
             route[j, t] += cost[j]
             rows.append((j, t, f"hub:{pb.hubs.hub_ids[h]}", hub[q, t]))
+    count = np.full(n_j, np.nan) if pb.drops_per_week is None else np.asarray(pb.drops_per_week, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_drop = np.where(count > 0, cost / count, np.nan)
     table = pd.DataFrame(
         [
-            (pb.store_ids[j], pb.season_names[t], origin, units, cost[j] * pb.weeks_per_yr[t])
+            (pb.store_ids[j], pb.season_names[t], origin, units, count[j], per_drop[j], cost[j] * pb.weeks_per_yr[t])
             for j, t, origin, units in rows
         ],
-        columns=["store_id", "season", "origin", "units_per_week", "cost_per_yr"],
+        columns=DROP_COLUMNS,
     )
     return table.sort_values(["store_id", "season", "origin"], ignore_index=True), lane_share, route
 

@@ -21,7 +21,10 @@ def national_run(cities: Mapping[str, Any], designs: Mapping[str, Any], options:
     all-local design the greedy one: the same on any machine and load. The wall clock (the safety
     net, or the user's ``portfolio.time_limit_s``) is x the number of clusters per solve; the gap
     is ``portfolio.mip_gap``. The hybrid starts from the clusters' own designs (their site levels;
-    see :func:`siting.design.national.national_design`). Each
+    see :func:`siting.design.national.national_design`), and is settled as a city's design is: a
+    cheaper closure or forced opening (each cluster's first ``portfolio.explain_sites`` closed
+    sites in its city's order, ``portfolio.value_max_nodes`` nodes) becomes the design, at most
+    ``portfolio.max_adopted`` times. Each
     city's ``design.portfolio`` becomes its slice of the national designs
     (:func:`siting.design.national.cluster_portfolios`); its site values, resilience and the
     ranking's verdicts stay those of its own design (in the brand volume frame).
@@ -39,7 +42,7 @@ def national_run(cities: Mapping[str, Any], designs: Mapping[str, Any], options:
     (NationalDesign, dict)
         The national design and the cities with their slices.
     """
-    from siting.design.national import cluster_portfolios, national_design
+    from siting.design.national import SEP, cluster_portfolios, national_design
     from siting.pipeline.portfolio import solve_limit_s
 
     t0 = time.perf_counter()
@@ -54,6 +57,11 @@ def national_run(cities: Mapping[str, Any], designs: Mapping[str, Any], options:
         max_sites=popt.max_sites,  # per cluster, as k is per city
         max_nodes=popt.max_nodes,
         neighbourhood_sites=popt.neighbourhood_sites,
+        # settled as each city's: its explain order, cheaper closures and forced openings adopted
+        explain_site_ids={n: getattr(d, "explain_order", ()) for n, d in designs.items()},
+        explain_sites=popt.explain_sites,
+        value_max_nodes=popt.value_max_nodes,
+        max_adopted=popt.max_adopted,
     )
     hyb = nd.portfolio.hybrid
     log.info(
@@ -64,6 +72,9 @@ def national_run(cities: Mapping[str, Any], designs: Mapping[str, Any], options:
         f"{nd.portfolio.all_offshore.cost_per_yr:,.0f}",
         time.perf_counter() - t0,
     )
+    for site in nd.adopted:
+        cluster, _, name = site.partition(SEP)
+        log.info("national design: forcing %s open in %s was cheaper; that design was adopted", name, cluster)
     parts = cluster_portfolios(nd)
     out = dict(cities)
     for name, part in parts.items():

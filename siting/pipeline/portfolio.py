@@ -423,6 +423,7 @@ def city_portfolio(
         crossdock_time_s=np.where(np.isfinite(trunk_time), trunk_time + float(turnaround_s), np.inf),
         drop_cost_per_week=per_drop * float(params.drops_per_week) * point_stores,
         offshore_promise_s=float(popt.offshore_promise_s),
+        drops_per_week=float(params.drops_per_week) * point_stores,
     )
 
 

@@ -1662,6 +1662,8 @@ def _design(key: str, col: str | None, value: Any = None, *, drop: bool = False)
         }
         if key == "drops":  # the fixed charge per drop (given only for its own cases)
             t["drops"] = pd.DataFrame([("j0", 11.67)], columns=["store_id", "cost_per_week"])
+            if col == "drops_per_week":  # the drops that charge stands for (reports only)
+                t["drops"] = t["drops"].assign(drops_per_week=2.0)
         if key == "lanes" and col == "crossdock_within_promise":
             t["lanes"] = t["lanes"].assign(crossdock_within_promise=True)
         if key == "seasons":
@@ -3178,9 +3180,12 @@ CHANGEOVER_API_CASES: list[ApiCase] = [
 API_CASES += CHANGEOVER_API_CASES
 
 
-def _city_crossdock_time(value: Any) -> Callable[[Path, Kit], Any]:
-    """``siting.design.design_for_city`` with a hostile ``crossdock_time_s`` (trunk + turnaround per site)."""
-    return _city_design(crossdock_time_s=value)
+def _city_crossdock_time(value: Any, **extra: Any) -> Callable[[Path, Kit], Any]:
+    """``siting.design.design_for_city`` with a hostile ``crossdock_time_s`` (trunk + turnaround per site).
+
+    ``extra``: other keywords of the call (e.g. a hostile ``drops_per_week``).
+    """
+    return _city_design(crossdock_time_s=value, **extra)
 
 
 def _city_offshore_promise(value: Any) -> Callable[[Path, Kit], Any]:
@@ -3303,6 +3308,32 @@ DROP_API_CASES: list[ApiCase] = [
     ),
     ApiCase("city-crossdock-time-negative", _city_crossdock_time(-1.0), "InputError", ("crossdock_time_s", ">= 0")),
     ApiCase("city-crossdock-time-nan", _city_crossdock_time(float("nan")), "InputError", ("crossdock_time_s",)),
+    # the drops a week a drop charge stands for (drops.csv's drops_per_week)
+    ApiCase(
+        "design-drops-per-week-negative",
+        _design("drops", "drops_per_week", -2.0),
+        "InputError",
+        ("drops", "'drops_per_week'", ">= 0"),
+    ),
+    ApiCase(
+        "design-drops-per-week-nan", _design("drops", "drops_per_week", float("nan")), "InputError", ("drops_per_week",)
+    ),
+    ApiCase(
+        "design-drops-per-week-inf", _design("drops", "drops_per_week", float("inf")), "InputError", ("drops_per_week",)
+    ),
+    ApiCase("design-drops-per-week-text", _design("drops", "drops_per_week", "two"), "InputError", ("drops_per_week",)),
+    ApiCase(
+        "city-drops-per-week-negative",
+        _city_crossdock_time(None, drop_cost_per_week=11.67, drops_per_week=-2.0),
+        "InputError",
+        ("drops_per_week", ">= 0"),
+    ),
+    ApiCase(
+        "city-drops-per-week-nan",
+        _city_crossdock_time(None, drop_cost_per_week=11.67, drops_per_week=float("nan")),
+        "InputError",
+        ("drops_per_week",),
+    ),
 ]
 API_CASES += DROP_API_CASES
 

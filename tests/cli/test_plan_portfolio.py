@@ -34,8 +34,9 @@ def run(tmp_path_factory) -> dict:
 def test_it_writes_the_plan_and_the_portfolio_files(run) -> None:
     proc, out = run["proc"], run["out"]
     assert proc.returncode == 0, proc.stderr
-    for name in ("portfolio.csv", "capacity.csv", "site_values.csv", "resilience.csv", "plan.csv", "run.json"):
+    for name in ("portfolio.csv", "capacity.csv", "site_values.csv", "resilience.csv", "drops.csv", "plan.csv"):
         assert (out / name).exists(), name
+    assert (out / "run.json").exists()
     assert (out / "kotka" / "chosen.csv").exists()
     assert (Path(run["dir"]) / "maps" / "kotka.html").exists()
 
@@ -64,12 +65,43 @@ def test_the_chosen_sites_are_the_local_producers_and_the_cost_adds_up(run) -> N
     assert f"hybrid {hybrid:,.0f}" in run["proc"].stdout
 
 
+def test_drops_csv_has_one_row_per_origin_and_prices_each_drop(run) -> None:
+    """drops.csv: one row per demand point, season and origin delivering it (read off portfolio.csv), priced per drop.
+
+    Its cost is drops a week x the van's stop (``vehicles.csv`` cost_per_hour x ``service_s``) x 52 weeks.
+    """
+    from siting.delivery import VEHICLES
+
+    out = run["out"]
+    drops = pd.read_csv(out / "drops.csv", dtype={"origin": str, "store_id": str})
+    table = pd.read_csv(out / "portfolio.csv", dtype={"site": str, "store_id": str}, keep_default_na=False)
+    origins = {(r.store_id, r.season, s) for r in table.itertuples() for s in str(r.site).split("; ") if s}
+    origins |= {(r.store_id, r.season, "direct") for r in table.itertuples() if "direct" in r.source}
+    assert set(zip(drops["store_id"], drops["season"], drops["origin"])) == origins and len(drops) == len(origins)
+    params = rank_options(demo_scenario("kotka")).lanes.lane_params
+    per_drop = VEHICLES[params.vehicle].cost_per_hour * params.service_s / 3600.0
+    assert drops["cost_per_yr"].sum() == pytest.approx((drops["drops_per_week"] * per_drop * 52).sum(), rel=1e-5)
+    assert (drops["drops_per_week"] % params.drops_per_week == 0).all()  # whole stores x drops a week
+
+
 def test_the_console_says_what_each_site_makes(run) -> None:
     out, stdout = run["out"], run["proc"].stdout
     portfolio = pd.read_csv(out / "portfolio.csv", dtype={"site": str})
     assert "kotka: the design opens" in stdout and "all-offshore" in stdout and "gap" in stdout
     for family in set(portfolio.loc[portfolio["source"] == "local", "family"]):
         assert family in stdout
+    # what each chosen site is worth: the design's cost without it minus with it (site_values.csv)
+    values = pd.read_csv(out / "site_values.csv", dtype={"site_id": str}).set_index("site_id")
+    flat = " ".join(stdout.split())
+    opened = list(dict.fromkeys(portfolio.loc[portfolio["source"] == "local", "site"]))
+    assert opened and "worth a year (EUR; cost without the site minus with it):" in flat
+    for site in opened:
+        assert f"{site} {values.loc[site, 'value_per_yr']:,.0f}" in flat, site
+    # the status words and the gap agree (a polished design once said "stopped at gap 0.68%, gap 0.01%")
+    import re
+
+    status, gap = re.search(r"design (optimal|stopped at gap [\d.]+%[^,]*), gap ([\d.]+)%", flat).groups()
+    assert status == "optimal" or status.startswith(f"stopped at gap {gap}%"), (status, gap)
 
 
 def test_a_city_without_families_falls_back_to_the_time_objective(tmp_path: Path) -> None:
@@ -147,9 +179,27 @@ def test_the_same_plan_beside_a_cpu_burner_writes_the_same_files(run, tmp_path: 
         burner.wait()
     assert proc.returncode == 0, proc.stderr
     first, second = _outputs(run["out"]), _outputs(tmp_path / "out")
-    for name in ("portfolio.csv", "capacity.csv", "resilience.csv", "site_values.csv", "plan.csv", "summary.json"):
+    for name in ("portfolio.csv", "capacity.csv", "resilience.csv", "site_values.csv", "drops.csv", "plan.csv"):
         assert name in first, name
+    assert "summary.json" in first
     assert len(pd.read_csv(run["out"] / "resilience.csv")) >= 1
     assert first.keys() == second.keys()
     for name in first:
         assert first[name] == second[name], name
+
+
+def test_rank_portfolio_writes_the_drops_beside_the_outages(tmp_path: Path) -> None:
+    """`siting rank --portfolio` (the full scope) writes drops.csv and resilience.csv as plan does."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "siting.cli", "rank", "--demo", "kotka", "--portfolio", "--out", "out", "--no-map"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "out"
+    drops = pd.read_csv(out / "drops.csv", dtype={"origin": str})
+    assert (out / "resilience.csv").exists() and len(drops) >= 1
+    assert list(drops.columns[:4]) == ["city", "store_id", "origin", "season"]
+    assert (drops["cost_per_yr"] > 0).all()

@@ -34,6 +34,21 @@ def test_curve_is_exact_at_breakpoints_and_within_its_bound_between(fam, source)
     assert np.all(np.abs(curve.cost_at(below) - g_below) <= curve.cost_per_week[1] + 1e-9)
 
 
+@pytest.mark.parametrize("fam", FAMS, ids=lambda f: f.family)
+def test_local_runs_stay_within_50_to_500_units(fam):
+    """The brief's run sizes: units per run (volume / runs a week) within 50-500, exact model and curve alike."""
+    from siting.design.curves import RUN_MAX_UNITS, RUN_MIN_UNITS
+
+    assert (RUN_MIN_UNITS, RUN_MAX_UNITS) == (50.0, 500.0)
+    curve = cost_curve(fam, "local", 3000.0, v_min_units_per_week=0.5, rel_tol=0.01)
+    rng = np.random.default_rng(11)
+    volumes = np.exp(rng.uniform(math.log(0.5), math.log(3000.0), 40))
+    exact = np.array([v / exact_cost_per_week(fam, "local", v)[1] for v in volumes])
+    assert ((exact >= 50 - 1e-9) & (exact <= 500 + 1e-9)).all(), exact
+    on_curve = volumes / curve.runs_at(volumes)  # what the MILP's hours count between breakpoints too
+    assert ((on_curve >= 50 - 1e-6) & (on_curve <= 500 + 1e-6)).all(), on_curve
+
+
 def _with(key: str, mutate) -> dict:
     t = tables(3)
     t[key] = mutate(t[key].copy())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from design_instances import enumerate_designs, tables
+from design_instances import enumerate_designs, single_sourced, tables
 
 from siting.costs.brand import brand_family
 from siting.design.national import SEP, national_design, national_table
@@ -14,14 +14,19 @@ from siting.design.solve import portfolio
 SEEDS = range(16)
 
 
-def _clusters(seed: int, fixed_scale: float = 1.0) -> dict[str, DesignProblem]:
+def _clusters(
+    seed: int, fixed_scale: float = 1.0, n_sites: tuple[int, int] = (2, 1), stores_a: int | None = None, both=False
+) -> dict[str, DesignProblem]:
     """Two clusters with the same two families: ``a`` (2 sites, 1-2 stores) and ``b`` (1 site, 1 store).
 
-    ``fixed_scale`` multiplies cluster ``a``'s fixed costs (small: both its sites tend to open).
+    ``fixed_scale`` multiplies cluster ``a``'s fixed costs (small: both its sites tend to open), and
+    ``b``'s too when ``both``; ``n_sites`` the sites of ``a`` and ``b``; ``stores_a`` ``a``'s stores.
     """
-    a = tables(seed, n_s=2, n_j=1 + seed % 2, n_f=2)
+    a = tables(seed, n_s=n_sites[0], n_j=1 + seed % 2 if stores_a is None else stores_a, n_f=2)
     a["sites"]["fixed_cost_per_yr"] *= fixed_scale
-    b = tables(seed + 1000, n_s=1, n_j=1, n_f=2)
+    b = tables(seed + 1000, n_s=n_sites[1], n_j=1, n_f=2)
+    if both:
+        b["sites"]["fixed_cost_per_yr"] *= fixed_scale
     rename = {old.family: new.family for old, new in zip(b["families"], a["families"])}
     b["demand"]["family"] = b["demand"]["family"].map(rename)
     b["making"]["family"] = b["making"]["family"].map(rename)
@@ -128,3 +133,49 @@ def test_national_design_caps_the_sites_of_each_cluster():
             assert hyb.cost_per_yr == pytest.approx(brute, rel=1e-6), seed
         assert hyb.cost_per_yr >= nd.portfolio.hybrid.cost_per_yr * (1 - 1e-6)  # a cap never lowers the cost
     assert bites >= 2, bites  # the cap binds somewhere (the uncapped design opens both of a's sites)
+
+
+def test_national_design_adopts_a_cheaper_forced_opening():
+    """As a city's: a forced opening cheaper than the national neighbourhood solve becomes the design.
+
+    A neighbourhood of one site and one branch-and-bound node, started from no site, misses the
+    optimum on some instances; every closed site of both clusters is priced forced open. Against
+    the same solve with ``max_adopted=0`` and against enumeration (offshore bought brand-wide).
+    """
+    adopted = reached = kept = 0
+    for seed in range(40):
+        clusters = _clusters(seed, fixed_scale=0.5, n_sites=(2, 2), stores_a=1, both=True)
+        kw = {
+            "time_limit_s": 30,
+            "mip_gap": 1e-6,
+            "start_levels": {},
+            "max_nodes": 1,
+            "value_max_nodes": 1,
+            "neighbourhood_sites": 1,
+            "explain_site_ids": {c: list(pb.site_ids) for c, pb in clusters.items()},
+        }
+        plain = national_design(clusters, max_adopted=0, **kw)
+        nd = national_design(clusters, max_adopted=3, **kw)
+        before, after = plain.portfolio.hybrid, nd.portfolio.hybrid
+        assert plain.adopted == () and len(plain.forced_open) >= 1, seed
+        brute = brute_force_groups(nd.problem)
+        assert after.cost_per_yr <= before.cost_per_yr + 1e-6, seed
+        assert after.cost_per_yr <= nd.portfolio.all_offshore.cost_per_yr + 1e-6, seed
+        assert after.bound_per_yr == pytest.approx(before.bound_per_yr) and after.cost_per_yr >= after.bound_per_yr
+        if single_sourced(after):  # enumeration's designs are single-sourced: never below its optimum
+            assert after.cost_per_yr >= brute * (1 - 1e-6), seed
+        # no forced opening left cheaper than the design (unless the count ran out)
+        tol = max(1.0, 1e-9 * after.cost_per_yr)
+        assert len(nd.adopted) == 3 or (nd.forced_open["extra_cost_per_yr"] >= -tol).all(), seed
+        if not nd.adopted:  # (a cheaper closure may still have been adopted)
+            kept += 1
+            continue
+        adopted += 1
+        first = plain.forced_open.sort_values(["extra_cost_per_yr", "site_id"]).iloc[0]
+        assert first["extra_cost_per_yr"] < -1.0, seed  # the forced opening beat the neighbourhood solve
+        if (plain.site_values["value_per_yr"] >= -1.0).all():  # no closure adopted first: the cheapest is
+            assert nd.adopted[0] == first["site_id"], seed
+            assert after.cost_per_yr <= first["cost_open_per_yr"] + 1e-6, seed
+        if before.cost_per_yr > brute * (1 + 1e-6) and after.cost_per_yr == pytest.approx(brute, rel=1e-6):
+            reached += 1  # the neighbourhood solve missed the optimum; the adopted design is it
+    assert adopted >= 6 and reached >= 4 and kept >= 20, (adopted, reached, kept)  # 8, 5, 32 measured

@@ -55,3 +55,27 @@ def test_outage_lists_the_store_only_the_lost_site_reaches_in_time():
     if "s1" in out.index:
         assert out.loc["s1", "stores_late"] == 0
     assert np.isfinite(out["cost_per_yr"]).all()
+
+
+@pytest.mark.parametrize("seed", [1, 3, 4])
+def test_outage_fallback_accounts_for_every_unit_the_lost_site_made(seed):
+    """resilience's ``fallback``: the lost site's units a week, by the source that now serves them (another site
+    or offshore), add up to what the site made in the design (each figure printed to 0.1 a week)."""
+    import re
+
+    t = tables(seed, n_s=3, n_j=4, n_t=2)
+    t["lanes"]["within_promise"] = True
+    t["sites"]["fixed_cost_per_yr"] *= 0.1  # several sites open
+    pb = design_problem(**t)
+    p, dm = portfolio(pb, time_limit_s=30, mip_gap=1e-6)
+    out = resilience(pb, p.hybrid, dm, late_penalty_per_unit=1e-3, mip_gap=1e-6)
+    assert len(out) >= 1
+    table = p.hybrid.portfolio
+    for row in out.itertuples():
+        made = table[(table["site"] == row.site_id) & (table["source"] == "local")]
+        parts = re.findall(r"([^;:]+): ([\d.]+)/wk", row.fallback)
+        names = {name.strip() for name, _ in parts}
+        assert row.site_id not in names and names <= (set(p.hybrid.levels) | {"offshore"}), row.fallback
+        total = sum(float(u) for _, u in parts)
+        # (split demands: the site's share only, not the demand's other sources' units; per-season rows summed)
+        assert total == pytest.approx(made["units_per_week"].sum(), abs=0.05 * len(parts) + 1e-9), (seed, row)

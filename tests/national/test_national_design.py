@@ -80,3 +80,9 @@ def test_portfolio_csv_has_a_cluster_column(planned, tmp_path):
     assert list(table.columns)[0] == "cluster" and set(table["cluster"]) == {"gharb", "mellieha"}
     assert pd.read_csv(tmp_path / "capacity.csv").columns[0] == "cluster"
     assert pd.read_csv(tmp_path / "site_values.csv").columns[0] == "city"
+    # drops.csv: the national hybrid's drops, each in its cluster's words (no national ids)
+    drops = pd.read_csv(tmp_path / "drops.csv", dtype=str)
+    assert tmp_path / "drops.csv" in written and list(drops.columns)[:2] == ["cluster", "store_id"]
+    national = result.run.national.portfolio.hybrid.drops
+    assert len(drops) == len(national) and not drops.apply(lambda c: c.str.contains("\x1f")).any().any()
+    assert drops["cost_per_yr"].astype(float).sum() == pytest.approx(national["cost_per_yr"].sum(), rel=1e-5)

@@ -115,3 +115,63 @@ def test_the_figures_quoted_in_the_manual(planned):
     assert len(drops) == 8 and set(drops["origin"]) == {"way/123921801"}  # one drop per demand point
     # by hand: 60 stores x 2 drops a week x 52 weeks x (35 EUR/h x 600 s, the van's stop) = 36,400 a year
     assert drops["cost_per_yr"].sum() == pytest.approx(60 * 2 * 52 * 35.0 * 600 / 3600, rel=1e-9)
+
+
+def test_drops_csv_is_the_drop_charge_inside_the_design_total(planned, tmp_path):
+    """drops.csv (plan's run folder) against an independent recomputation and the objective's own drop part.
+
+    Independent: the delivering origins of each demand point and season read off ``portfolio.csv``
+    (the sites of its local rows and of its cross-docked rows, ``direct``), the drops a week from
+    the stores (``lane_params.drops_per_week`` x the stores with demand) and the cost per drop from
+    the van (``vehicles.csv`` cost_per_hour x ``lane_params.service_s``), over 52 weeks.
+    """
+    import pandas as pd
+
+    from siting.app.write import _portfolio_files
+    from siting.delivery import VEHICLES
+
+    written = _portfolio_files(planned.run, tmp_path)
+    assert tmp_path / "drops.csv" in written
+    drops = pd.read_csv(tmp_path / "drops.csv", dtype={"origin": str, "store_id": str})
+    assert list(drops.columns) == [
+        "city",
+        "store_id",
+        "origin",
+        "season",
+        "drops_per_week",
+        "cost_per_drop",
+        "units_per_week",
+        "cost_per_yr",
+    ]
+    city = next(iter(planned.run.cities.values()))
+    table = pd.read_csv(tmp_path / "portfolio.csv", dtype={"site": str, "store_id": str}, keep_default_na=False)
+    origins = set()
+    for row in table.itertuples():
+        if row.source == "local" or row.source.startswith("offshore"):
+            origins |= {(row.store_id, row.season, s) for s in str(row.site).split("; ") if s}
+        if "direct" in row.source:
+            origins.add((row.store_id, row.season, "direct"))
+    assert set(zip(drops["store_id"], drops["season"], drops["origin"])) == origins and len(drops) == len(origins)
+    params = planned.run.options.lanes.lane_params
+    stores = int((city.stores["demand_units_per_week"] > 0).sum())
+    per_point = drops.drop_duplicates("store_id")["drops_per_week"]
+    assert per_point.sum() == pytest.approx(params.drops_per_week * stores, rel=1e-12)
+    van = VEHICLES[params.vehicle]
+    per_drop = van.cost_per_hour * params.service_s / 3600.0
+    assert drops["cost_per_drop"].to_numpy() == pytest.approx(per_drop, rel=1e-5)  # the CSV keeps 6 digits
+    from pathlib import Path
+
+    outputs_md = " ".join((Path(__file__).parents[2] / "docs" / "outputs.md").read_text().split())
+    quoted = f"{van.cost_per_hour:.0f} EUR/h x {params.service_s:.0f} s = {per_drop:.2f} EUR"
+    assert quoted in outputs_md and f"`lane_params.drops_per_week` ({params.drops_per_week:g})" in outputs_md
+    by_hand = (drops["drops_per_week"] * per_drop * 52.0).sum()
+    assert drops["cost_per_yr"].sum() == pytest.approx(by_hand, rel=1e-6)
+    # the drop part of the design's objective: the drop columns' cost in the model, at the design's columns
+    design, dm = city.design.portfolio.hybrid, city.design.model
+    x = np.array(design.x, dtype=float)
+    cols = np.concatenate([c.ravel() for c in (dm.drop_direct_cols, dm.drop_lane_cols, dm.drop_hub_cols)])
+    without = x.copy()
+    without[cols[cols >= 0]] = 0.0
+    inside = dm.model.objective(x) - dm.model.objective(without)
+    assert inside > 0 and drops["cost_per_yr"].sum() == pytest.approx(inside, rel=1e-6)
+    assert design.cost_per_yr == pytest.approx(dm.model.objective(x), rel=1e-9)
