@@ -102,6 +102,10 @@ def test_the_free_lane_saves_the_stores_drop_and_lane_charge(both):
     assert wo.cost_per_yr - w.bound_per_yr >= host_drop + 52 * lane[0] * u_without - slack
     assert wo.bound_per_yr - w.cost_per_yr <= host_drop + 52 * lane[0] * u_with + slack
     assert wo.cost_per_yr - w.cost_per_yr > 0
+    # the figures docs/portfolio.md and CHANGELOG.md quote (EUR a year)
+    assert wo.cost_per_yr - w.cost_per_yr == pytest.approx(641.40, abs=0.01)
+    assert 52 * lane[0] * u_without == pytest.approx(34.73, abs=0.01)
+    assert lane[0] == pytest.approx(0.003339, abs=5e-7) and u_without == pytest.approx(200.0, abs=1e-3)
     print(
         f"saving {wo.cost_per_yr - w.cost_per_yr:.2f} EUR/yr; drop {host_drop:.2f}; lane {lane[0]:.6f} EUR/unit x "
         f"{u_without:.3f} (without) / {u_with:.3f} (with) units/week; gaps {w.gap:.2g} {wo.gap:.2g}"
