@@ -110,3 +110,17 @@ def test_the_free_lane_saves_the_stores_drop_and_lane_charge(both):
         f"saving {wo.cost_per_yr - w.cost_per_yr:.2f} EUR/yr; drop {host_drop:.2f}; lane {lane[0]:.6f} EUR/unit x "
         f"{u_without:.3f} (without) / {u_with:.3f} (with) units/week; gaps {w.gap:.2g} {wo.gap:.2g}"
     )
+
+
+def test_a_csv_keeps_the_store_ids_as_written_and_blanks_are_ordinary_sites(tmp_path):
+    """The mapped column is read as text (``007`` keeps its zeros, not 7.0); a blank cell is no back room."""
+    from siting.inputs.layers import read_layer
+
+    path = tmp_path / "sites.csv"
+    path.write_text(
+        "site_id,lon,lat,floor_area_m2,rent_per_m2_yr,shop\n"
+        "a,24.9,60.1,500,100,007\nb,24.9,60.2,500,100,\nc,24.9,60.3,500,100,12\n",
+        encoding="utf-8",
+    )
+    sites = read_layer(path, "candidates", columns={"shop": "store_id"})
+    assert sites["store_id"].tolist() == ["007", None, "12"]
