@@ -84,6 +84,10 @@ def city_inputs(scenario: Scenario, city: CitySpec | str | None = None) -> list:
 
             demo = demo_city(c.demo)
             layers = {**{k: getattr(demo, k) for k in LAYER_COLUMNS}, **layers}
+        from siting.inputs.backrooms import check_backrooms
+
+        where = str(c.layers.candidates.path) if c.layers.candidates else "candidates layer"
+        check_backrooms(layers["candidates"], layers["stores"], where)
         kwargs = dict(
             name=c.name,
             stores=layers["stores"],

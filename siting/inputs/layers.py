@@ -134,7 +134,13 @@ def _read_csv_points(path: Path, crs: str | None, text_columns: tuple[str, ...] 
 #: -> the column siting uses
 LAYER_COLUMNS: dict[str, dict[str, str]] = {
     "stores": {"id": "store_id", "name": "name", "demand": "demand_units_per_week", "shop": "shop"},
-    "candidates": {"id": "site_id", "name": "name", "floor_area": "floor_area_m2", "rent": "rent_per_m2_yr"},
+    "candidates": {
+        "id": "site_id",
+        "name": "name",
+        "floor_area": "floor_area_m2",
+        "rent": "rent_per_m2_yr",
+        "store": "store_id",  # a back-room site: the store it sits in (siting.inputs.backrooms)
+    },
     "population": {"id": "zone_id", "population": "population"},
     "rents": {"id": "zone_id", "rent": "rent_per_m2_yr"},
 }
@@ -189,7 +195,12 @@ def read_layer(
         ids = (
             schema.id_column,
             "name",
-            *[user for user, ours in (columns or {}).items() if ours in (schema.id_column, "name")],
+            *(("store_id",) if kind == "candidates" else ()),
+            *[
+                user
+                for user, ours in (columns or {}).items()
+                if ours in (schema.id_column, "name") or (kind == "candidates" and ours == "store_id")
+            ],
         )
         gdf = _read_csv_points(path, crs, ids)
     else:
@@ -283,6 +294,10 @@ def validate_layer(
     if kind == "stores" and not gdf.geom_type.eq("Point").all():
         areas = gdf.geom_type.ne("Point")
         gdf.loc[areas, "geometry"] = gdf.loc[areas].geometry.representative_point()
+    if kind == "candidates":
+        from siting.inputs.backrooms import backroom_ids
+
+        gdf = backroom_ids(gdf, source)
     if "name" in gdf.columns:
         gdf["name"] = gdf["name"].astype(object).where(gdf["name"].notna(), "").astype(str)
     else:

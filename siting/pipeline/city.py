@@ -241,6 +241,10 @@ def rank_city(
     from siting.network.od import od_matrix
 
     options = options or RankOptions()
+    from siting.inputs.backrooms import backroom_ids, check_backrooms
+
+    # back-room candidates (a ``store_id``) name a store of this city, once each (before the network)
+    check_backrooms(backroom_ids(city.candidates), city.stores, f"{city.name}: candidates layer")
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     G = city_graph(city, options, graph)

@@ -376,7 +376,8 @@ def city_portfolio(
     trunk_time = od_time_length(G, [dc_node], candidates["node"].to_numpy())[0][0]
     params = options.lanes.lane_params
     turnaround_s = params.service_s if popt.crossdock_turnaround_s is None else popt.crossdock_turnaround_s
-    labels = demand_points(np.column_stack([stores.geometry.x, stores.geometry.y]), units, popt.demand_points)
+    room_of_site, room_stores = _backrooms(candidates, stores)
+    labels = _point_labels(stores, units, popt.demand_points, room_stores)
     k = int(labels.max()) + 1
     point_units = np.bincount(labels, weights=units, minlength=k)
     # each store of a point receives its own drops: a point's drops a week are its stores' (with demand)
@@ -385,13 +386,21 @@ def city_portfolio(
     lane_time = np.where(np.isfinite(store_time_s), store_time_s, np.inf)
     direct_time = np.where(np.isfinite(out_t[0]), out_t[0], np.inf)
     point_ids = [f"point-{p + 1:02d}" for p in range(k)]
+    ids = stores["store_id"].astype(str).to_numpy()
+    for j in room_stores:  # a back-room store is its own point, named by its store id
+        point_ids[int(labels[j])] = ids[j] if ids[j] not in point_ids else f"store {ids[j]}"
     hubs = None
     if popt.hubs is not None:
         hubs = _hub_routes(G, stores, units, labels, dc_node, point_ids, options)
     return design_for_city(
         stores=pd.DataFrame({"store_id": point_ids, "units_per_week": point_units}),
         candidates=pd.DataFrame(
-            {"site_id": candidates["site_id"].astype(str), "rent_per_yr": np.asarray(rent_per_yr) + setup_per_yr}
+            {
+                "site_id": candidates["site_id"].astype(str),
+                "rent_per_yr": np.asarray(rent_per_yr) + setup_per_yr,
+                # a back-room site delivers to its own store's point for free, with no drop
+                "store_id": [None if j is None else point_ids[int(labels[j])] for j in room_of_site],
+            }
         ),
         levels=capacity_levels()[["level", "hours_per_week", "staff_cost_per_yr", "setup_cost_per_yr"]],
         lane_time_s=_group(lane_time, labels, units, "max"),
@@ -425,6 +434,37 @@ def city_portfolio(
         offshore_promise_s=float(popt.offshore_promise_s),
         drops_per_week=float(params.drops_per_week) * point_stores,
     )
+
+
+def _backrooms(candidates: pd.DataFrame, stores: pd.DataFrame) -> tuple[list[int | None], list[int]]:
+    """Row of the store each candidate sits in (None: an ordinary site) and those store rows.
+
+    A back room whose store left the run (off the network) is an ordinary site, logged.
+    """
+    from siting.inputs.backrooms import BACKROOM_COLUMN, backroom_ids
+
+    if BACKROOM_COLUMN not in candidates.columns:
+        return [None] * len(candidates), []
+    named = backroom_ids(candidates)[BACKROOM_COLUMN]
+    row_of = {s: j for j, s in enumerate(stores["store_id"].astype(str))}
+    rooms: list[int | None] = []
+    for site, store in zip(candidates["site_id"], named):
+        if store is not None and store not in row_of:
+            log.warning("site %s: its store %s is not in the run (off the network?): an ordinary site", site, store)
+        rooms.append(row_of.get(store) if store is not None else None)
+    return rooms, sorted({j for j in rooms if j is not None})
+
+
+def _point_labels(stores: pd.DataFrame, units: np.ndarray, k: int, own: list[int]) -> np.ndarray:
+    """Demand point of each store: each store of ``own`` (back rooms) a point of its own, the others k-means."""
+    xy = np.column_stack([stores.geometry.x, stores.geometry.y])
+    rest = np.setdiff1d(np.arange(len(stores)), np.asarray(own, dtype=int))
+    labels = np.empty(len(stores), dtype=int)
+    if len(rest):
+        labels[rest] = demand_points(xy[rest], units[rest], k)
+    start = int(labels[rest].max()) + 1 if len(rest) else 0
+    labels[np.asarray(own, dtype=int)] = start + np.arange(len(own))
+    return labels
 
 
 def _stop_cost_per_drop(options: Any) -> float:

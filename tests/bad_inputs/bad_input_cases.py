@@ -3369,3 +3369,79 @@ CLI_CASES += [
         ("portfolio.crossdock_turnaround_s",),
     ),
 ]
+
+
+def _backroom(values: dict[int, Any]) -> Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame]:
+    """Candidates with a ``store_id`` column (back rooms): ``values`` by row, the other rows blank."""
+
+    def change(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        column = pd.Series([None] * len(gdf), index=gdf.index, dtype=object)
+        for row, value in values.items():
+            column.iloc[row] = value
+        return gdf.assign(store_id=column)
+
+    return change
+
+
+def _kit_store(row: int) -> Callable[[Kit], str]:
+    return lambda kit: str(kit.stores["store_id"].iloc[row])
+
+
+# ---- back-room candidates (#23: a candidate's store_id names the store it sits in)
+CLI_CASES += [
+    CliCase(
+        "candidates-backroom-unknown-store",
+        lambda t, k: files(t, k, candidates=layer(t, k, "candidates", _backroom({1: "no-such-store"}))),
+        2,
+        ("'store_id'", "row 2", "no-such-store", "not in the stores layer", "leave it blank"),
+    ),
+    CliCase(
+        "candidates-backroom-duplicate-store",
+        lambda t, k: files(
+            t, k, candidates=layer(t, k, "candidates", _backroom({0: _kit_store(0)(k), 2: _kit_store(0)(k)}))
+        ),
+        2,
+        ("'store_id'", "rows 1 and 3", "one back room"),
+    ),
+    CliCase(
+        "candidates-backroom-number",
+        lambda t, k: files(t, k, candidates=layer(t, k, "candidates", _backroom({0: 1.5}))),
+        2,
+        ("'store_id'", "row 1", "'1.5'", "not in the stores layer"),
+    ),
+    CliCase(
+        "candidates-backroom-mapped-unknown-csv",
+        lambda t, k: files(
+            t,
+            k,
+            candidates=str(t / layer(t, k, "candidates", lambda g: g.assign(shop_ref="007"), name="c.csv")),
+            extra=("--column", "candidates.store=shop_ref"),
+        ),
+        2,
+        ("'store_id'", "row 1", "'007'", "not in the stores layer"),
+    ),
+]
+
+API_CASES += [
+    ApiCase(
+        "candidates-backroom-bool",
+        lambda t, k: __import__("siting.inputs.layers", fromlist=["validate_layer"]).validate_layer(
+            k.candidates.assign(store_id=True), "candidates", source="c.gpkg"
+        ),
+        "InputError",
+        ("c.gpkg", "'store_id'", "row 1", "True", "not a store id"),
+    ),
+    ApiCase(
+        "rank-city-backroom-unknown-store",
+        lambda t, k: __import__("siting.pipeline", fromlist=["rank_city"]).rank_city(
+            __import__("siting.pipeline", fromlist=["CityInputs"]).CityInputs(
+                name="k",
+                stores=k.stores,
+                candidates=k.candidates.assign(store_id=["nowhere"] + [None] * (len(k.candidates) - 1)),
+                network_source=k.pbf,
+            )
+        ),
+        "InputError",
+        ("k: candidates layer", "'store_id'", "row 1", "'nowhere'", "not in the stores layer"),
+    ),
+]
