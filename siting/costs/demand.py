@@ -166,29 +166,35 @@ def discrete_mean(mean: float, std: float, distribution: str, level_var: float =
     return mean
 
 
-#: Length of the runs of :func:`_log_rising`'s sums between two exact anchors.
+#: Length of the runs of :func:`_negbin_mixed`'s products between two exact anchors.
 _RISING_BLOCK = 16
 
 
-def _log_rising(shape: np.ndarray, n: int, start: int = 0) -> np.ndarray:
-    """``log Gamma(k + r) - log Gamma(r)`` for each ``r`` of ``shape`` (rows) and ``k = start .. n - 1`` (columns).
+def _negbin_mixed(weights: np.ndarray, shape: np.ndarray, prob: float, n: int, start: int = 0) -> np.ndarray:
+    """``sum_i weights_i P(K_i = k)`` for ``K_i ~ NB(shape_i, prob)`` and ``k = start .. n - 1``.
 
-    The sum ``log r + log(r + 1) + ... + log(r + k - 1)``, exact (``gammaln``) at every ``_RISING_BLOCK``-th ``k``
-    and summed from there in between: one ``log`` an entry instead of a ``gammaln`` (about 3 times the cost), and
-    the sums short enough to stay within about 1e-12 of ``gammaln``'s difference. A column's value depends only on
-    its own block: the columns from ``start`` are those of the whole table (a longer table extends a shorter one).
+    Each row's pmf is exact (``gammaln``) at every ``_RISING_BLOCK``-th ``k`` (its anchor) and carried from there by
+    the ratio ``P(k + 1) / P(k) = (k + r)(1 - prob) / (k + 1)``: one ``exp`` and one ``gammaln`` per block instead
+    of a ``log`` and an ``exp`` per entry, the rows summed as they go (no table of every row). At most 15 products
+    from an anchor: within about 1e-14 of each row's ``exp(log pmf)``. A column's value depends only on its own
+    block: the columns from ``start`` are those of the whole table (a longer table extends a shorter one).
     """
     first = start // _RISING_BLOCK
     blocks = -(-n // _RISING_BLOCK) - first
     r = shape[:, None]
-    ks = np.arange(first * _RISING_BLOCK, (first + blocks) * _RISING_BLOCK, dtype=float)
-    terms = np.log(ks[None, :] + r).reshape(len(shape), blocks, -1)
-    inner = np.zeros_like(terms)
-    np.cumsum(terms[:, :, :-1], axis=2, out=inner[:, :, 1:])  # sum over j = start .. k - 1 of log(j + r)
-    starts = (first + np.arange(blocks, dtype=float)[None, :]) * _RISING_BLOCK
-    anchor = gammaln(starts + r) - gammaln(r)
+    k0 = (first + np.arange(blocks, dtype=float)) * _RISING_BLOCK
+    per_k = gammaln(k0 + 1.0) - k0 * math.log1p(-prob)
+    cur = underflow_exp(gammaln(k0[None, :] + r) - gammaln(r) - per_k[None, :] + r * math.log(prob))
+    mixed = np.empty((_RISING_BLOCK, blocks))
+    mixed[0] = weights @ cur
+    q = 1.0 - prob
+    for j in range(1, _RISING_BLOCK):
+        k = k0 + (j - 1)
+        cur *= k[None, :] + r
+        cur *= (q / (k + 1.0))[None, :]
+        mixed[j] = weights @ cur
     skip = start - first * _RISING_BLOCK
-    return (anchor[:, :, None] + inner).reshape(len(shape), -1)[:, skip : n - first * _RISING_BLOCK]
+    return mixed.T.reshape(-1)[skip : n - first * _RISING_BLOCK]
 
 
 #: A mixture's longest pmf so far, by ``(mean, std, distribution, level_var)``: a longer table computes only its
@@ -220,14 +226,11 @@ def _mixture_pmf(mean: float, std: float, distribution: str, kmax: int, level_va
     keep = weights >= _NODE_WEIGHT_FLOOR
     levels, weights = levels[keep], weights[keep]
     mus = mean * levels
-    kk = np.arange(start, kmax + 1)[None, :]
     if ratio > 1.0 + 1e-9:
-        shape, prob = mus[:, None] / (ratio - 1.0), 1.0 / ratio
-        mixed = _log_rising(mus / (ratio - 1.0), kmax + 1, start) - gammaln(kk + 1.0) + shape * math.log(prob)
-        mixed = mixed + kk * math.log1p(-prob)
+        tail = _negbin_mixed(weights, mus / (ratio - 1.0), 1.0 / ratio, kmax + 1, start)
     else:
-        mixed = kk * np.log(mus[:, None]) - mus[:, None] - gammaln(kk + 1.0)
-    tail = weights @ underflow_exp(mixed)
+        kk = np.arange(start, kmax + 1)[None, :]
+        tail = weights @ underflow_exp(kk * np.log(mus[:, None]) - mus[:, None] - gammaln(kk + 1.0))
     if start == 0:
         tail[0] += float(ndtr(-1.0 / sd))  # a negative level's demand is at most 0 (it brings units back)
     pmf = tail if head is None else np.concatenate([head, tail])

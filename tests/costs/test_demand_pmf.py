@@ -93,7 +93,7 @@ def _plain_mixture(mean: float, std: float, kmax: int, level_var: float) -> np.n
 
 
 def test_the_fast_mixture_is_the_plain_one():
-    """The sums of logs between exact anchors (``_log_rising``) give the plain ``gammaln`` pmf to 1e-12, over 60
+    """The products between exact anchors (``_negbin_mixed``) give the plain ``gammaln`` pmf to 1e-12, over 60
     random windows (means 0.1-3000, level variances 0.001-3, variance ratios 1.01-100)."""
     rng = np.random.default_rng(7)
     for _ in range(60):
