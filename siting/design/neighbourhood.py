@@ -79,9 +79,15 @@ def _whole_number(key: str, value: object, low: int, meaning: str) -> int:
 
 
 def lp_site_order(
-    dm: DesignModel, pb: DesignProblem, *, closed: Sequence[int] = (), forced=(), time_limit_s: float = 60.0
+    dm: DesignModel,
+    pb: DesignProblem,
+    *,
+    closed: Sequence[int] = (),
+    forced=(),
+    time_limit_s: float = 60.0,
+    policy: str = "hybrid",
 ) -> tuple[MilpSolution, np.ndarray]:
-    """The hybrid LP relaxation and the sites by how much it opens them (most first, ties by index).
+    """The policy's LP relaxation and the sites by how much it opens them (most first, ties by index).
 
     Parameters
     ----------
@@ -93,12 +99,14 @@ def lp_site_order(
         Sites forced open at a level.
     time_limit_s : float
         Safety net of the LP solve (the dual simplex is deterministic).
+    policy : {"hybrid", "offshore", "local"}
+        The policy relaxed (:func:`siting.design.bounded._bounds`).
 
     Returns
     -------
     tuple of (MilpSolution, ndarray of int)
     """
-    lb, ub = _bounds(dm, pb, "hybrid", closed=closed, forced=forced)
+    lb, ub = _bounds(dm, pb, policy, closed=closed, forced=forced)
     lp = dm.model.solve(col_lower=lb, col_upper=ub, relax=True, time_limit_s=time_limit_s)
     n_s = len(pb.site_ids)
     score = lp.x[dm.open_cols].sum(axis=1) if lp.x is not None else np.zeros(n_s)
@@ -118,8 +126,9 @@ def neighbourhood_solve(
     forced: Sequence[tuple[int, int]] = (),
     keep: Iterable[int] = (),
     sites: int = NEIGHBOURHOOD_SITES,
+    policy: str = "hybrid",
 ) -> MilpSolution:
-    """The hybrid design with only ``keep``, the forced sites, the start's and ``sites`` more sites allowed.
+    """The ``policy``'s design with only ``keep``, the forced sites, the start's and ``sites`` more sites allowed.
 
     The ``sites`` extra sites are the ones the LP relaxation (with ``closed`` and ``forced``)
     opens most. Every piece is deterministic: the dual simplex, the site order (ties by index) and
@@ -144,6 +153,8 @@ def neighbourhood_solve(
         Sites always allowed (e.g. the design's opened sites).
     sites : int
         Extra sites allowed, by the LP's order.
+    policy : {"hybrid", "offshore", "local"}
+        The policy solved (its LP relaxation orders the sites and bounds the design).
 
     Returns
     -------
@@ -151,7 +162,7 @@ def neighbourhood_solve(
         ``bound`` a valid lower bound of the full model's optimum (``-inf`` when the LP stopped).
     """
     sites = check_neighbourhood_sites(sites)
-    lp, order = lp_site_order(dm, pb, closed=closed, forced=forced, time_limit_s=time_limit_s)
+    lp, order = lp_site_order(dm, pb, closed=closed, forced=forced, time_limit_s=time_limit_s, policy=policy)
     if lp.status == "infeasible":
         return lp
     allowed = {int(s) for s in order[:sites]} | {int(s) for s in keep} | {s for s, _ in forced}
@@ -164,7 +175,7 @@ def neighbourhood_solve(
     sol = _solve(
         dm,
         pb,
-        "hybrid",
+        policy,
         time_limit_s=time_limit_s,
         mip_gap=mip_gap,
         start=start,
