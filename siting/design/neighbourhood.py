@@ -127,6 +127,7 @@ def neighbourhood_solve(
     keep: Iterable[int] = (),
     sites: int = NEIGHBOURHOOD_SITES,
     policy: str = "hybrid",
+    whole_only: bool = False,
 ) -> MilpSolution:
     """The ``policy``'s design with only ``keep``, the forced sites, the start's and ``sites`` more sites allowed.
 
@@ -155,6 +156,9 @@ def neighbourhood_solve(
         Extra sites allowed, by the LP's order.
     policy : {"hybrid", "offshore", "local"}
         The policy solved (its LP relaxation orders the sites and bounds the design).
+    whole_only : bool
+        Solve only when the neighbourhood holds every site not closed (the MILP is the whole
+        model's); else return the LP relaxation with no solution (``x`` None, ``bound`` the LP's).
 
     Returns
     -------
@@ -172,6 +176,8 @@ def neighbourhood_solve(
     # sites the neighbourhood leaves out besides the ones closed anyway: with none, the MILP is the
     # whole model's (the closed sites are closed in both) and its own bound is valid
     others = [s for s in range(len(pb.site_ids)) if s not in allowed and s not in set(closed)]
+    if whole_only and others:
+        return dataclasses.replace(lp, x=None, status=f"neighbourhood leaves out {len(others)} site(s)")
     sol = _solve(
         dm,
         pb,

@@ -457,13 +457,13 @@ def local_design(
     """The all-local design, or None when some store has no local source within the promise.
 
     It starts from a greedy all-local design. With ``max_nodes`` and ``neighbourhood_sites``, when
-    the greedy design opens at most ``neighbourhood_sites`` sites, it is solved as the hybrid is: a
-    MILP on the greedy design's sites and the ones the all-local LP relaxation opens most, under
-    ``max_nodes`` nodes (:func:`siting.design.neighbourhood.neighbourhood_solve`), the same on any
-    machine and load; its status gives its gap against the policy's LP bound (or the MILP's own
-    bound when the neighbourhood holds every site). Otherwise (more sites, or ``max_nodes`` alone)
-    it is the greedy design: no node limit bounds HiGHS's root cut loop, which on the Helsinki
-    demo's all-local neighbourhood ran into the 60 s safety net (6.28% gap).
+    the greedy design's sites and the ``neighbourhood_sites`` the all-local LP relaxation opens most
+    are every site, it is solved as the hybrid is, a MILP under ``max_nodes`` nodes
+    (:func:`siting.design.neighbourhood.neighbourhood_solve`), the same on any machine and load,
+    its gap proven against its own bound. Otherwise (more sites, or ``max_nodes`` alone) it is the
+    greedy design, its gap against the LP bound: no node limit bounds HiGHS's root cut loop, which on
+    the Helsinki demo's all-local neighbourhood (fewer than its 47 sites) ran into the 60 s safety
+    net (6.28% gap).
     Without either HiGHS improves the greedy design for a fifth of ``time_limit_s`` (at least 1 s).
 
     Parameters
@@ -489,9 +489,7 @@ def local_design(
         greedy = greedy_local(dm, pb, np.argsort(per_hour, kind="stable"))
         # a fifth of the limit: its LP bound is weak (Helsinki demo: 5.9-6.0% after 5 s and after 10 s alike)
         local_limit_s = min(time_limit_s, max(1.0, time_limit_s / 5))
-        few = greedy is not None and neighbourhood_sites is not None and _opened(dm, greedy) <= neighbourhood_sites
-        if max_nodes is not None and few:
-            assert greedy is not None and neighbourhood_sites is not None
+        if max_nodes is not None and neighbourhood_sites is not None and greedy is not None:
             # as the hybrid: a MILP on a neighbourhood of sites bounded by nodes, from the greedy design
             # (the greedy design alone stood 22.49% above its LP bound on the Kotka demo)
             sol = neighbourhood_solve(
@@ -503,8 +501,11 @@ def local_design(
                 mip_gap=mip_gap,
                 sites=neighbourhood_sites,
                 policy="local",
+                whole_only=True,
             )
-            if not sol.has_solution:
+            if sol.status.startswith("neighbourhood leaves out") and np.isfinite(sol.objective):
+                sol = adopt(dm, pb, greedy, sol.objective)  # the greedy design against the LP's bound
+            elif not sol.has_solution:
                 sol = _start_solution(dm, pb, greedy, time_limit_s)
             elif sol.objective > dm.model.objective(greedy) * (1 + 1e-9):  # HiGHS kept a worse incumbent
                 sol = dataclasses.replace(adopt(dm, pb, greedy, sol.bound), time_s=sol.time_s)
@@ -529,11 +530,6 @@ def local_design(
             except InfeasibleError:  # the limit came before HiGHS took the start: report the greedy design
                 loc = None if greedy is None else _tables(dm, pb, _start_solution(dm, pb, greedy), "local")
     return loc
-
-
-def _opened(dm: DesignModel, x: np.ndarray) -> int:
-    """The number of sites a design opens."""
-    return int((x[dm.open_cols].sum(axis=1) > 0.5).sum())
 
 
 def _as_solution(dm: DesignModel, pure: Design, hyb: Design) -> MilpSolution:
