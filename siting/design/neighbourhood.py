@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -12,6 +13,8 @@ from siting.design.model import DesignModel
 from siting.design.problem import DesignProblem
 from siting.errors import InputError
 from siting.milp import OPTIMAL_GAP, MilpSolution, relative_gap
+
+log = logging.getLogger("siting")
 
 __all__ = [
     "NEIGHBOURHOOD_SITES",
@@ -127,7 +130,7 @@ def neighbourhood_solve(
     keep: Iterable[int] = (),
     sites: int = NEIGHBOURHOOD_SITES,
     policy: str = "hybrid",
-    whole_only: bool = False,
+    max_allowed: int | None = None,
 ) -> MilpSolution:
     """The ``policy``'s design with only ``keep``, the forced sites, the start's and ``sites`` more sites allowed.
 
@@ -156,9 +159,10 @@ def neighbourhood_solve(
         Extra sites allowed, by the LP's order.
     policy : {"hybrid", "offshore", "local"}
         The policy solved (its LP relaxation orders the sites and bounds the design).
-    whole_only : bool
+    max_allowed : int, optional
         Solve only when the neighbourhood holds every site not closed (the MILP is the whole
-        model's); else return the LP relaxation with no solution (``x`` None, ``bound`` the LP's).
+        model's) or at most this many sites; else return the LP relaxation with no solution (``x``
+        None, ``objective`` and ``bound`` the LP's, status "neighbourhood of n sites").
 
     Returns
     -------
@@ -176,8 +180,15 @@ def neighbourhood_solve(
     # sites the neighbourhood leaves out besides the ones closed anyway: with none, the MILP is the
     # whole model's (the closed sites are closed in both) and its own bound is valid
     others = [s for s in range(len(pb.site_ids)) if s not in allowed and s not in set(closed)]
-    if whole_only and others:
-        return dataclasses.replace(lp, x=None, status=f"neighbourhood leaves out {len(others)} site(s)")
+    log.debug(
+        "%s neighbourhood: %d of %d sites, %d local flow columns",
+        policy,
+        len(allowed),
+        len(pb.site_ids),
+        int(np.isin(dm.lanes[dm.xp, 0], sorted(allowed)).sum()),
+    )
+    if max_allowed is not None and others and len(allowed) > max_allowed:
+        return dataclasses.replace(lp, x=None, status=f"neighbourhood of {len(allowed)} sites")
     sol = _solve(
         dm,
         pb,

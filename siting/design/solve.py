@@ -456,14 +456,16 @@ def local_design(
 ) -> Design | None:
     """The all-local design, or None when some store has no local source within the promise.
 
-    It starts from a greedy all-local design. With ``max_nodes`` and ``neighbourhood_sites``, when
-    the greedy design's sites and the ``neighbourhood_sites`` the all-local LP relaxation opens most
-    are every site, it is solved as the hybrid is, a MILP under ``max_nodes`` nodes
+    It starts from a greedy all-local design. With ``max_nodes`` and ``neighbourhood_sites`` it is
+    solved as the hybrid is, a MILP under ``max_nodes`` nodes on the greedy design's sites and the
+    ``neighbourhood_sites`` the all-local LP relaxation opens most
     (:func:`siting.design.neighbourhood.neighbourhood_solve`), the same on any machine and load,
-    its gap proven against its own bound. Otherwise (more sites, or ``max_nodes`` alone) it is the
+    its gap proven against the LP bound (its own bound when that is every site), when this
+    neighbourhood is no larger than the hybrid's (the greedy design's sites among the LP's
+    ``neighbourhood_sites``) or holds every site. Otherwise (or with ``max_nodes`` alone) it is the
     greedy design, its gap against the LP bound: no node limit bounds HiGHS's root cut loop, which on
-    the Helsinki demo's all-local neighbourhood (fewer than its 47 sites) ran into the 60 s safety
-    net (6.28% gap).
+    the Helsinki demo's 9-site all-local neighbourhood (of 47 sites) ran into the 60 s safety net
+    (6.28% gap).
     Without either HiGHS improves the greedy design for a fifth of ``time_limit_s`` (at least 1 s).
 
     Parameters
@@ -501,9 +503,9 @@ def local_design(
                 mip_gap=mip_gap,
                 sites=neighbourhood_sites,
                 policy="local",
-                whole_only=True,
+                max_allowed=neighbourhood_sites,
             )
-            if sol.status.startswith("neighbourhood leaves out") and np.isfinite(sol.objective):
+            if sol.status.startswith("neighbourhood of") and np.isfinite(sol.objective):
                 sol = adopt(dm, pb, greedy, sol.objective)  # the greedy design against the LP's bound
             elif not sol.has_solution:
                 sol = _start_solution(dm, pb, greedy, time_limit_s)
