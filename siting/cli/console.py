@@ -316,6 +316,21 @@ def _site_worth(city: Any, sites: list[str]) -> str:
     return "; ".join(parts)
 
 
+def _policy_gaps(sol: Any) -> str:
+    """The proven gap of each policy of a portfolio plan, on one line (naming a wall-clock stop)."""
+
+    def one(gap: float | None, status: str | None) -> str:
+        if gap is None:
+            return "impossible"
+        return f"{100 * gap:.2f}%" + (" (time limit)" if "time limit" in str(status) else "")
+
+    return (
+        f"proven gaps: hybrid {100 * sol.gap:.2f}%, "
+        f"all-offshore {one(sol.extra['offshore_gap'], sol.extra['offshore_status'])}, "
+        f"all-local {one(sol.extra['local_gap'], sol.extra['local_status'])}"
+    )
+
+
 def _print_portfolio_plan(console: Any, name: str, city: Any, sol: Any, wide: bool) -> None:
     """``plan --objective portfolio``: what each opened site makes, and hybrid vs all-offshore vs all-local."""
     from siting.app.run import portfolio_sites
@@ -355,6 +370,8 @@ def _print_portfolio_plan(console: Any, name: str, city: Any, sol: Any, wide: bo
     if worth:
         print_line(console, f"worth a year ({cur}; cost without the site minus with it): {worth}")
     print_line(console, f"design {sol.extra['status']}, gap {100 * sol.gap:.2f}%, {sol.runtime_s:.1f} s")
+    if "offshore_gap" in sol.extra:
+        print_line(console, _policy_gaps(sol))
 
 
 def print_plan(outcome: RunOutcome, wide: bool = False) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -12,6 +13,8 @@ from siting.design.model import DesignModel
 from siting.design.problem import DesignProblem
 from siting.errors import InputError
 from siting.milp import OPTIMAL_GAP, MilpSolution, relative_gap
+
+log = logging.getLogger("siting")
 
 __all__ = [
     "NEIGHBOURHOOD_SITES",
@@ -79,9 +82,15 @@ def _whole_number(key: str, value: object, low: int, meaning: str) -> int:
 
 
 def lp_site_order(
-    dm: DesignModel, pb: DesignProblem, *, closed: Sequence[int] = (), forced=(), time_limit_s: float = 60.0
+    dm: DesignModel,
+    pb: DesignProblem,
+    *,
+    closed: Sequence[int] = (),
+    forced=(),
+    time_limit_s: float = 60.0,
+    policy: str = "hybrid",
 ) -> tuple[MilpSolution, np.ndarray]:
-    """The hybrid LP relaxation and the sites by how much it opens them (most first, ties by index).
+    """The policy's LP relaxation and the sites by how much it opens them (most first, ties by index).
 
     Parameters
     ----------
@@ -93,12 +102,14 @@ def lp_site_order(
         Sites forced open at a level.
     time_limit_s : float
         Safety net of the LP solve (the dual simplex is deterministic).
+    policy : {"hybrid", "offshore", "local"}
+        The policy relaxed (:func:`siting.design.bounded._bounds`).
 
     Returns
     -------
     tuple of (MilpSolution, ndarray of int)
     """
-    lb, ub = _bounds(dm, pb, "hybrid", closed=closed, forced=forced)
+    lb, ub = _bounds(dm, pb, policy, closed=closed, forced=forced)
     lp = dm.model.solve(col_lower=lb, col_upper=ub, relax=True, time_limit_s=time_limit_s)
     n_s = len(pb.site_ids)
     score = lp.x[dm.open_cols].sum(axis=1) if lp.x is not None else np.zeros(n_s)
@@ -118,8 +129,10 @@ def neighbourhood_solve(
     forced: Sequence[tuple[int, int]] = (),
     keep: Iterable[int] = (),
     sites: int = NEIGHBOURHOOD_SITES,
+    policy: str = "hybrid",
+    max_allowed: int | None = None,
 ) -> MilpSolution:
-    """The hybrid design with only ``keep``, the forced sites, the start's and ``sites`` more sites allowed.
+    """The ``policy``'s design with only ``keep``, the forced sites, the start's and ``sites`` more sites allowed.
 
     The ``sites`` extra sites are the ones the LP relaxation (with ``closed`` and ``forced``)
     opens most. Every piece is deterministic: the dual simplex, the site order (ties by index) and
@@ -144,6 +157,12 @@ def neighbourhood_solve(
         Sites always allowed (e.g. the design's opened sites).
     sites : int
         Extra sites allowed, by the LP's order.
+    policy : {"hybrid", "offshore", "local"}
+        The policy solved (its LP relaxation orders the sites and bounds the design).
+    max_allowed : int, optional
+        Solve only when the neighbourhood holds every site not closed (the MILP is the whole
+        model's) or at most this many sites; else return the LP relaxation with no solution (``x``
+        None, ``objective`` and ``bound`` the LP's, status "neighbourhood of n sites").
 
     Returns
     -------
@@ -151,7 +170,7 @@ def neighbourhood_solve(
         ``bound`` a valid lower bound of the full model's optimum (``-inf`` when the LP stopped).
     """
     sites = check_neighbourhood_sites(sites)
-    lp, order = lp_site_order(dm, pb, closed=closed, forced=forced, time_limit_s=time_limit_s)
+    lp, order = lp_site_order(dm, pb, closed=closed, forced=forced, time_limit_s=time_limit_s, policy=policy)
     if lp.status == "infeasible":
         return lp
     allowed = {int(s) for s in order[:sites]} | {int(s) for s in keep} | {s for s, _ in forced}
@@ -161,10 +180,19 @@ def neighbourhood_solve(
     # sites the neighbourhood leaves out besides the ones closed anyway: with none, the MILP is the
     # whole model's (the closed sites are closed in both) and its own bound is valid
     others = [s for s in range(len(pb.site_ids)) if s not in allowed and s not in set(closed)]
+    log.debug(
+        "%s neighbourhood: %d of %d sites, %d local flow columns",
+        policy,
+        len(allowed),
+        len(pb.site_ids),
+        int(np.isin(dm.lanes[dm.xp, 0], sorted(allowed)).sum()),
+    )
+    if max_allowed is not None and others and len(allowed) > max_allowed:
+        return dataclasses.replace(lp, x=None, status=f"neighbourhood of {len(allowed)} sites")
     sol = _solve(
         dm,
         pb,
-        "hybrid",
+        policy,
         time_limit_s=time_limit_s,
         mip_gap=mip_gap,
         start=start,

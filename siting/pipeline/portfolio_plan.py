@@ -122,6 +122,11 @@ def portfolio_choice(city: Any, demand_points_max: int) -> tuple[gpd.GeoDataFram
             "status": hybrid.status,
             "offshore_cost_per_yr": float(p.all_offshore.cost_per_yr),
             "local_cost_per_yr": None if p.all_local is None else float(p.all_local.cost_per_yr),
+            # each pure policy's proven gap and status words, for the summary line beside the hybrid's
+            "offshore_gap": float(p.all_offshore.gap),
+            "offshore_status": p.all_offshore.status,
+            "local_gap": None if p.all_local is None else float(p.all_local.gap),
+            "local_status": None if p.all_local is None else p.all_local.status,
         },
     )
     return gpd.GeoDataFrame(sites, geometry=cand.geometry.name, crs=cand.crs), lines.reset_index(drop=True), solution

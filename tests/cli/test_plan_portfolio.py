@@ -102,6 +102,13 @@ def test_the_console_says_what_each_site_makes(run) -> None:
 
     status, gap = re.search(r"design (optimal|stopped at gap [\d.]+%[^,]*), gap ([\d.]+)%", flat).groups()
     assert status == "optimal" or status.startswith(f"stopped at gap {gap}%"), (status, gap)
+    # each policy's proven gap, as summary.json has it; Kotka's all-local design within the solver gap
+    policies = json.loads((out / "summary.json").read_text())["cities"]["kotka"]["portfolio"]["policies"]
+    printed = re.search(r"proven gaps: hybrid ([\d.]+)%, all-offshore ([\d.]+)%, all-local ([\d.]+)%", flat)
+    assert printed, flat
+    for key, text in zip(("hybrid", "all_offshore", "all_local"), printed.groups()):
+        assert text == f"{100 * policies[key]['gap']:.2f}", (key, text)
+    assert policies["all_local"]["gap"] <= 0.01, policies["all_local"]["status"]
 
 
 def test_a_city_without_families_falls_back_to_the_time_objective(tmp_path: Path) -> None:

@@ -224,3 +224,38 @@ def test_a_forced_opening_cheaper_than_the_design_becomes_the_design():
             kept += 1
             assert better is None, seed
     assert adopted >= 3 and kept >= 1, (adopted, kept)  # both branches exercised
+
+
+def test_all_local_design_is_within_the_solver_gap_of_enumeration():
+    """Bounded by work (nodes, a neighbourhood), the all-local design is within ``mip_gap`` of brute force's.
+
+    Enumeration prices single-sourced all-local designs, an upper bound of the policy's optimum: the
+    MILP's design may only be cheaper (split supply), never dearer by more than the gap it proves.
+    """
+    mip_gap, checked, beat_greedy = 0.01, 0, 0
+    for seed in range(16):
+        pb = instance(seed, n_s=3, n_j=3, n_t=1)
+        p, dm = portfolio(pb, time_limit_s=30.0, mip_gap=mip_gap, max_nodes=1_000, neighbourhood_sites=6)
+        loc = p.all_local
+        if loc is None:
+            continue
+        best = brute_force(pb, "local")
+        if not np.isfinite(best):
+            continue
+        checked += 1
+        assert loc.bound_per_yr <= loc.cost_per_yr * (1 + 1e-9), seed
+        assert loc.gap <= mip_gap, (seed, loc.status)
+        assert loc.cost_per_yr <= best * (1 + mip_gap), (seed, loc.cost_per_yr, best)
+        assert p.hybrid.cost_per_yr <= min(loc.cost_per_yr, p.all_offshore.cost_per_yr) * (1 + 1e-9), seed
+        greedy = local_greedy_cost(dm, pb)
+        beat_greedy += loc.cost_per_yr < greedy * (1 - mip_gap)
+    assert checked >= 10 and beat_greedy >= 1, (checked, beat_greedy)
+
+
+def local_greedy_cost(dm, pb) -> float:
+    """The greedy all-local design's cost (:func:`siting.design.start.greedy_local`, the design's start)."""
+    from siting.design.start import greedy_local
+
+    per_hour = np.where(pb.level_ok, pb.fixed_cost_per_yr / np.maximum(pb.hours_per_week, 1e-9), np.inf).min(axis=1)
+    x = greedy_local(dm, pb, np.argsort(per_hour, kind="stable"))
+    return np.inf if x is None else float(dm.model.objective(x))
