@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cpu_burner import cpu_burner
 
 from siting.app import demo_scenario, rank_options
 from siting.costs.products import cost_default
@@ -171,8 +172,7 @@ def test_the_same_plan_beside_a_cpu_burner_writes_the_same_files(run, tmp_path: 
     change portfolio.csv, capacity.csv, resilience.csv, site_values.csv, plan.csv or the summary.
     """
     assert run["proc"].returncode == 0, run["proc"].stderr
-    burner = subprocess.Popen([sys.executable, "-c", "while 1: pass"])
-    try:
+    with cpu_burner():
         proc = subprocess.run(
             [sys.executable, "-m", "siting.cli", "plan", "--demo", "kotka", "--out", "out", "--no-map"],
             cwd=tmp_path,
@@ -181,9 +181,6 @@ def test_the_same_plan_beside_a_cpu_burner_writes_the_same_files(run, tmp_path: 
             timeout=400,
             env={**os.environ, "COLUMNS": "120"},
         )
-    finally:
-        burner.kill()
-        burner.wait()
     assert proc.returncode == 0, proc.stderr
     first, second = _outputs(run["out"]), _outputs(tmp_path / "out")
     for name in ("portfolio.csv", "capacity.csv", "resilience.csv", "site_values.csv", "drops.csv", "plan.csv"):
