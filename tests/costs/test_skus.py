@@ -73,7 +73,8 @@ def test_one_sku_is_the_family_as_before():
 @pytest.mark.parametrize("source", ["local", "offshore"])
 @pytest.mark.parametrize("name,volume,over", LONG_TAIL, ids=[f"{c[0]}-{len(c[2])}" for c in LONG_TAIL])
 def test_long_tail_within_one_percent_of_simulation(name, volume, over, source):
-    fam = FAMS[name]
+    """The SKU split and its demand classes, under ``level`` re-orders (learning is checked in test_learning.py)."""
+    fam = dataclasses.replace(FAMS[name], reorder_forecast="level")
     model = family_cost(fam, source, volume, **over)
     sim = simulate_family(fam, source, volume, seasons=4_000, seed=11, **over)
     assert model.skus == over["skus"]
