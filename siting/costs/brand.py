@@ -102,9 +102,11 @@ def brand_family_cost(
     """:func:`siting.costs.family_cost` offshore for ``units_per_week`` of demand, as its share of the brand's buy.
 
     The cost per unit and its components, fill rate and order size are the brand's buy at
-    ``brand_units_per_week`` (with :func:`siting.costs.family_cost`'s own scaling of the
-    standard deviation, which ``demand_std_units_per_week`` reports); the units per season
-    (unsold, lost, written off) are the city's share of the brand's.
+    ``brand_units_per_week``: the family at the brand's volume with its coefficient of variation
+    kept (:func:`brand_family`, the frame :func:`brand_sourcing_cost` and a run allocate; not
+    :func:`siting.costs.family_cost`'s square-root scaling of the standard deviation), its standard
+    deviation in ``demand_std_units_per_week``; the units per season (unsold, lost, written off) are
+    the city's share of the brand's.
 
     Parameters
     ----------
@@ -121,7 +123,10 @@ def brand_family_cost(
     FamilyCost
     """
     share = _share(float(units_per_week), float(brand_units_per_week), family.family)
-    brand = family_cost(family, "offshore", float(brand_units_per_week), **kwargs)
+    # the brand's family as brand_sourcing_cost prices it (the CV kept, brand_family), not family_cost's own
+    # square-root scaling of the standard deviation (independent stores): the frame the run allocates
+    at_brand = brand_family(family, float(brand_units_per_week))
+    brand = family_cost(at_brand, "offshore", float(brand_units_per_week), **kwargs)
     return dataclasses.replace(
         brand,
         units_per_week=float(units_per_week),

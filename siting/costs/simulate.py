@@ -124,6 +124,10 @@ def simulate_family(
         demand_mean_units_per_week=model.units_per_week,
         demand_std_units_per_week=model.demand_std_units_per_week,
     )
+    if p.forecast_cv_preseason == 0 and p.reorder_forecast != "level":
+        # no forecast error: every buy knows the level and there is nothing to learn (as the season model has it,
+        # siting.costs.season.sourcing_cost); the filter's daily steps would only cost time
+        p = dataclasses.replace(p, reorder_forecast="level", test_drop_units=0.0)
     wpy = cost_default("weeks_per_yr") if weeks_per_yr is None else float(weeks_per_yr)
     rng = np.random.default_rng(seed)
     N = seasons

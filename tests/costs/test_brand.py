@@ -87,20 +87,35 @@ def test_tiny_cluster_pays_the_brand_cost_per_unit():
     assert (table["landed_cost_offshore_per_unit"] < family_costs(gharb)["landed_cost_offshore_per_unit"]).all()
 
 
-#: Families whose season model holds the simulation to 1% at Malta's brand volume; artist_collab's
-#: model is 3.8% above it there (fill rate 0.959 vs 0.972), a gap of the season model itself.
-WITHIN_1PCT = ("basic_tshirt", "fashion_top", "regional_print", "spare_parts")
+#: ``level`` re-orders at Malta's brand volume: artist_collab's model is 5.5% above the simulation there (fill rate
+#: 0.952 vs 0.974), the gap of ``level``'s moment-matched negative binomial under a forecast CV of 0.7, which the
+#: learning modes replace by a normal level mixture (within 0.2% under ``kalman``: the test below).
+LEVEL_TOLERANCE = {"artist_collab": 0.06}
 
 
+@pytest.mark.parametrize("mode", ["kalman", "level"])
 @pytest.mark.parametrize("family", mix_for_demand(CSV, GHARB_UNITS), ids=lambda p: p.family)
-def test_brand_cost_against_simulation_at_brand_volume(family):
+def test_brand_cost_against_simulation_at_brand_volume(family, mode):
+    """The brand frame's buy (``brand_family_cost``) against the simulation of the brand's season: the family at
+    the brand's volume with its CV kept (``brand_family``, the frame a run allocates). Under ``kalman`` every family
+    within 1% on cost and 0.005 on fill rate (basic_tshirt was 1.9% below when ``brand_family_cost`` scaled the
+    standard deviation by the square root of the volume: a different family from the one simulated and allocated)."""
+    family = dataclasses.replace(family, reorder_forecast=mode)
     volume = brand_volumes([mix_for_demand(CSV, MALTA_UNITS)])[family.family]
     model = brand_family_cost(family, family.demand_mean_units_per_week, volume)
-    sim = simulate_family(brand_family(family, volume), "offshore", seasons=20_000, seed=7)
+    at_brand = brand_family(family, volume)
+    sim = simulate_family(at_brand, "offshore", seasons=20_000, seed=7)
     assert model.units_per_week == family.demand_mean_units_per_week
+    assert model.demand_std_units_per_week == pytest.approx(at_brand.demand_std_units_per_week, rel=1e-12)
     assert sim.orders_per_season == model.orders_per_season
-    tol = 0.01 if family.family in WITHIN_1PCT else 0.05
+    tol = 0.01 if mode == "kalman" else LEVEL_TOLERANCE.get(family.family, 0.01)
     assert model.cost_per_unit == pytest.approx(sim.cost_per_unit, rel=tol)
+    if tol == 0.01:
+        assert model.fill_rate == pytest.approx(sim.fill_rate, abs=0.005)
+    # the brand frame's cost per unit and fill rate are the run's own (brand_sourcing_cost, allocated to the city)
+    allocated = brand_sourcing_cost(family, volume)
+    assert allocated.fill_rate == pytest.approx(model.fill_rate, abs=1e-12)
+    assert allocated.total_per_yr / allocated.demand_units_per_yr == pytest.approx(model.cost_per_unit, rel=1e-9)
 
 
 @pytest.mark.parametrize("bad", [0.0, -1.0, math.nan, math.inf])

