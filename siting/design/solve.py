@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from siting.design.alllocal import LOCAL_MILP_FLOWS, LOCAL_SEARCH_PASSES, whole_store_local, with_fewest_sites
 from siting.design.bounded import MAX_NODES_CAP, POLICIES, _bounds, _solve, check_max_nodes
 from siting.design.curves import exact_cost_per_week
 from siting.design.model import DesignModel, build_model, drop_flows, set_drops
-from siting.design.neighbourhood import adopt, neighbourhood_solve
+from siting.design.neighbourhood import adopt, lp_site_order, neighbourhood_solve
 from siting.design.problem import DesignProblem
 from siting.design.start import greedy_local
 from siting.errors import InfeasibleError, InputError
@@ -485,17 +486,18 @@ def local_design(
     reach = np.zeros(len(pb.store_ids), bool)
     reach[pb.lanes[:, 1]] = True
     if reach[pb.demand_units_per_week.sum(axis=(0, 2)) > 0].all():  # else some store has no local source in time
+        # the all-local model: every group of stores opens at least the sites its machine hours need
+        dm_local = with_fewest_sites(dm, pb)
         # HiGHS alone often finds no all-local design in its time (the concave curves' binaries):
-        # start it from a greedy one (sites by fixed cost per hour of their largest level)
-        per_hour = np.where(pb.level_ok, pb.fixed_cost_per_yr / np.maximum(pb.hours_per_week, 1e-9), np.inf).min(axis=1)
-        greedy = greedy_local(dm, pb, np.argsort(per_hour, kind="stable"))
+        # start it from the cheapest greedy one (family by family, or whole stores)
+        greedy = _local_start(dm_local, pb, time_limit_s)
         # a fifth of the limit: its LP bound is weak (Helsinki demo: 5.9-6.0% after 5 s and after 10 s alike)
         local_limit_s = min(time_limit_s, max(1.0, time_limit_s / 5))
         if max_nodes is not None and neighbourhood_sites is not None and greedy is not None:
             # as the hybrid: a MILP on a neighbourhood of sites bounded by nodes, from the greedy design
             # (the greedy design alone stood 22.49% above its LP bound on the Kotka demo)
             sol = neighbourhood_solve(
-                dm,
+                dm_local,
                 pb,
                 start=greedy,
                 max_nodes=max_nodes,
@@ -504,11 +506,12 @@ def local_design(
                 sites=neighbourhood_sites,
                 policy="local",
                 max_allowed=neighbourhood_sites,
+                max_flows=LOCAL_MILP_FLOWS,
             )
             if sol.status.startswith("neighbourhood of") and np.isfinite(sol.objective):
                 sol = adopt(dm, pb, greedy, sol.objective)  # the greedy design against the LP's bound
             elif not sol.has_solution:
-                sol = _start_solution(dm, pb, greedy, time_limit_s)
+                sol = _start_solution(dm_local, pb, greedy, time_limit_s)
             elif sol.objective > dm.model.objective(greedy) * (1 + 1e-9):  # HiGHS kept a worse incumbent
                 sol = dataclasses.replace(adopt(dm, pb, greedy, sol.bound), time_s=sol.time_s)
             loc = _tables(dm, pb, sol, "local")
@@ -517,21 +520,42 @@ def local_design(
             # no node limit bounds HiGHS's root cut loop, which on this policy runs for minutes (Helsinki
             # demo: 0 nodes after 120 s, 5.8% gap): the deterministic all-local design is the greedy one,
             # its gap proven against the LP bound
-            loc = None if greedy is None else _tables(dm, pb, _start_solution(dm, pb, greedy, time_limit_s), "local")
+            loc = (
+                None
+                if greedy is None
+                else _tables(dm, pb, _start_solution(dm_local, pb, greedy, time_limit_s), "local")
+            )
         else:
             try:
                 loc = solve_design(
                     pb,
                     "local",
-                    model=dm,
+                    model=dm_local,
                     start=greedy,
                     time_limit_s=local_limit_s,
                     mip_gap=mip_gap,
                     max_nodes=max_nodes,
                 )
             except InfeasibleError:  # the limit came before HiGHS took the start: report the greedy design
-                loc = None if greedy is None else _tables(dm, pb, _start_solution(dm, pb, greedy), "local")
+                loc = None if greedy is None else _tables(dm, pb, _start_solution(dm_local, pb, greedy), "local")
     return loc
+
+
+def _local_start(dm: DesignModel, pb: DesignProblem, time_limit_s: float) -> np.ndarray | None:
+    """The cheapest of the greedy all-local designs: family by family, and whole stores improved by local search
+    (sites by fixed cost per hour of their largest level, or by how much the all-local LP relaxation opens
+    them); None when none exists.
+    """
+    per_hour = np.where(pb.level_ok, pb.fixed_cost_per_yr / np.maximum(pb.hours_per_week, 1e-9), np.inf).min(axis=1)
+    by_hour = np.argsort(per_hour, kind="stable")
+    lp, by_lp = lp_site_order(dm, pb, time_limit_s=time_limit_s, policy="local")
+    starts = [greedy_local(dm, pb, by_hour), whole_store_local(dm, pb, by_hour, LOCAL_SEARCH_PASSES)]
+    if lp.has_solution:
+        starts.append(whole_store_local(dm, pb, by_lp, LOCAL_SEARCH_PASSES))
+    found = [x for x in starts if x is not None]
+    if not found:
+        return None
+    return min(found, key=dm.model.objective)  # the first of equal costs (deterministic)
 
 
 def _as_solution(dm: DesignModel, pure: Design, hyb: Design) -> MilpSolution:
