@@ -116,6 +116,10 @@ class _WholeStores:
         self.units_yr = units @ self.weeks  # (j,)
         self.zero = np.array([c.cost_at(0.0) for c in pb.local_curves])
         self.group = _components(pb)[1]  # stores only swap within their group
+        self.hours_at = [  # hours a week on each family's breakpoints (the model's)
+            pb.machine_hours_per_unit[f] * c.volume_units_per_week + pb.changeover_hours_per_run[f] * c.runs_per_week
+            for f, c in enumerate(pb.local_curves)
+        ]
 
     def delivery(self, j: int, s: int) -> float:
         """Lane cost and drops a year of store ``j`` served whole by site ``s`` (inf without an on-time lane)."""
@@ -126,17 +130,20 @@ class _WholeStores:
 
     def site(self, s: int, volume: np.ndarray) -> tuple[float, int]:
         """Fixed and making cost a year of site ``s`` making ``volume`` (f, t) and its cheapest level (-1: closed)."""
-        if not volume.any():
+        made = np.flatnonzero(volume.any(axis=1))  # the families made (a national problem has many rows)
+        if not len(made):
             return 0.0, -1
-        used = _hours(self.pb, volume).max(initial=0.0)
-        fits = self.pb.level_ok[s] & (self.pb.hours_per_week[s] >= used * (1 + 1e-9))
+        used = np.zeros(volume.shape[1])
+        making = 0.0
+        for f in made:
+            curve = self.pb.local_curves[f]
+            used += np.interp(volume[f], curve.volume_units_per_week, self.hours_at[f])
+            cost = np.interp(volume[f], curve.volume_units_per_week, curve.cost_per_week) - self.zero[f]
+            making += float(cost @ self.weeks)
+        fits = self.pb.level_ok[s] & (self.pb.hours_per_week[s] >= used.max() * (1 + 1e-9))
         if not fits.any():
             return np.inf, -1
         level = int(np.flatnonzero(fits)[np.argmin(self.pb.fixed_cost_per_yr[s, fits])])
-        making = sum(
-            float((curve.cost_at(volume[f]) - self.zero[f]) @ self.weeks)
-            for f, curve in enumerate(self.pb.local_curves)
-        )
         return float(self.pb.fixed_cost_per_yr[s, level]) + making, level
 
     def design(self, assign: np.ndarray) -> np.ndarray | None:

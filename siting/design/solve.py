@@ -490,7 +490,7 @@ def local_design(
         dm_local = with_fewest_sites(dm, pb)
         # HiGHS alone often finds no all-local design in its time (the concave curves' binaries):
         # start it from the cheapest greedy one (family by family, or whole stores)
-        greedy = _local_start(dm_local, pb, time_limit_s)
+        greedy, lp = _local_start(dm_local, pb, time_limit_s)
         # a fifth of the limit: its LP bound is weak (Helsinki demo: 5.9-6.0% after 5 s and after 10 s alike)
         local_limit_s = min(time_limit_s, max(1.0, time_limit_s / 5))
         if max_nodes is not None and neighbourhood_sites is not None and greedy is not None:
@@ -511,7 +511,7 @@ def local_design(
             if sol.status.startswith("neighbourhood of") and np.isfinite(sol.objective):
                 sol = adopt(dm, pb, greedy, sol.objective)  # the greedy design against the LP's bound
             elif not sol.has_solution:
-                sol = _start_solution(dm_local, pb, greedy, time_limit_s)
+                sol = _start_solution(dm_local, pb, greedy, time_limit_s, lp)
             elif sol.objective > dm.model.objective(greedy) * (1 + 1e-9):  # HiGHS kept a worse incumbent
                 sol = dataclasses.replace(adopt(dm, pb, greedy, sol.bound), time_s=sol.time_s)
             loc = _tables(dm, pb, sol, "local")
@@ -523,7 +523,7 @@ def local_design(
             loc = (
                 None
                 if greedy is None
-                else _tables(dm, pb, _start_solution(dm_local, pb, greedy, time_limit_s), "local")
+                else _tables(dm, pb, _start_solution(dm_local, pb, greedy, time_limit_s, lp), "local")
             )
         else:
             try:
@@ -537,14 +537,14 @@ def local_design(
                     max_nodes=max_nodes,
                 )
             except InfeasibleError:  # the limit came before HiGHS took the start: report the greedy design
-                loc = None if greedy is None else _tables(dm, pb, _start_solution(dm_local, pb, greedy), "local")
+                loc = None if greedy is None else _tables(dm, pb, _start_solution(dm_local, pb, greedy, lp=lp), "local")
     return loc
 
 
-def _local_start(dm: DesignModel, pb: DesignProblem, time_limit_s: float) -> np.ndarray | None:
+def _local_start(dm: DesignModel, pb: DesignProblem, time_limit_s: float) -> tuple[np.ndarray | None, MilpSolution]:
     """The cheapest of the greedy all-local designs: family by family, and whole stores improved by local search
     (sites by fixed cost per hour of their largest level, or by how much the all-local LP relaxation opens
-    them); None when none exists.
+    them), None when none exists; and the all-local LP relaxation.
     """
     per_hour = np.where(pb.level_ok, pb.fixed_cost_per_yr / np.maximum(pb.hours_per_week, 1e-9), np.inf).min(axis=1)
     by_hour = np.argsort(per_hour, kind="stable")
@@ -554,8 +554,8 @@ def _local_start(dm: DesignModel, pb: DesignProblem, time_limit_s: float) -> np.
         starts.append(whole_store_local(dm, pb, by_lp, LOCAL_SEARCH_PASSES))
     found = [x for x in starts if x is not None]
     if not found:
-        return None
-    return min(found, key=dm.model.objective)  # the first of equal costs (deterministic)
+        return None, lp
+    return min(found, key=dm.model.objective), lp  # the first of equal costs (deterministic)
 
 
 def _as_solution(dm: DesignModel, pure: Design, hyb: Design) -> MilpSolution:
@@ -564,10 +564,13 @@ def _as_solution(dm: DesignModel, pure: Design, hyb: Design) -> MilpSolution:
     return MilpSolution(status, pure.cost_per_yr, hyb.bound_per_yr, gap, hyb.time_s, pure.x, dm.model.blocks)
 
 
-def _start_solution(dm: DesignModel, pb: DesignProblem, x: np.ndarray, time_limit_s: float = 10.0) -> MilpSolution:
+def _start_solution(
+    dm: DesignModel, pb: DesignProblem, x: np.ndarray, time_limit_s: float = 10.0, lp: MilpSolution | None = None
+) -> MilpSolution:
     """A hand-built feasible all-local design as a solution, its gap against the policy's LP bound."""
-    lb, ub = _bounds(dm, pb, "local")
-    lp = dm.model.solve(col_lower=lb, col_upper=ub, relax=True, time_limit_s=time_limit_s)
+    if lp is None:  # the policy's LP relaxation, unless given
+        lb, ub = _bounds(dm, pb, "local")
+        lp = dm.model.solve(col_lower=lb, col_upper=ub, relax=True, time_limit_s=time_limit_s)
     objective = dm.model.objective(x)
     bound = lp.objective if lp.has_solution else -np.inf
     gap = relative_gap(objective, bound)
