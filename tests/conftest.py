@@ -35,6 +35,8 @@ HEAVY_FIRST = (
     "tests/delivery/test_co2e.py",
     "tests/test_notebooks.py",
     "tests/design/test_design_bruteforce.py",
+    "tests/design/test_design_alllocal.py",
+    "tests/pipeline/test_backroom_national.py",
     "tests/national/test_national.py",
     "tests/test_extras.py",
     "tests/costs/test_learning.py",

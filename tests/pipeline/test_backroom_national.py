@@ -108,6 +108,8 @@ def test_the_national_saving_is_the_stores_drop_and_lane(both):
     assert woh.bound_per_yr - wh.cost_per_yr <= drop + 52 * lane[0] * u_with + slack
     assert woh.cost_per_yr > wh.cost_per_yr
     saving = woh.cost_per_yr - wh.cost_per_yr
+    assert saving == pytest.approx(647.51, abs=0.01)  # the figure docs/portfolio.md quotes (EUR a year)
+    assert max(wh.gap, woh.gap) == pytest.approx(0.051, abs=5e-4)  # "their gap is 5.1% here"
     print(f"national saving {saving:.2f} EUR/yr; drop {drop:.2f}; gaps {wh.gap:.2g} {woh.gap:.2g}")
 
 
@@ -120,3 +122,5 @@ def test_the_console_names_the_back_room_and_its_store(both, capsys):
     rank = int(planned.run.cities["west"].ranking.set_index("site_id").loc["backroom", "rank"])
     assert f"back room: backroom (rank {rank}) is in store {host}: its own deliveries are free, with no drop" in out
     assert out.count("back room:") == 1  # the east has none, and ordinary sites are not flagged
+    # the line docs/portfolio.md quotes
+    assert "back room: backroom (rank 1) is in store relation/9630: its own deliveries are free, with no drop" in out
