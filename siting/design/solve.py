@@ -457,16 +457,19 @@ def local_design(
 ) -> Design | None:
     """The all-local design, or None when some store has no local source within the promise.
 
-    It starts from a greedy all-local design. With ``max_nodes`` and ``neighbourhood_sites`` it is
-    solved as the hybrid is, a MILP under ``max_nodes`` nodes on the greedy design's sites and the
-    ``neighbourhood_sites`` the all-local LP relaxation opens most
+    Its model is ``dm``'s plus the fewest sites each group of stores needs
+    (:func:`siting.design.alllocal.with_fewest_sites`, the same columns). It starts from the
+    cheapest greedy design (family by family, or whole stores improved by local search:
+    :func:`siting.design.alllocal.whole_store_local`). With ``max_nodes`` and
+    ``neighbourhood_sites`` it is solved as the hybrid is, a MILP under ``max_nodes`` nodes on the
+    start's sites and the ``neighbourhood_sites`` the all-local LP relaxation opens most
     (:func:`siting.design.neighbourhood.neighbourhood_solve`), the same on any machine and load,
     its gap proven against the LP bound (its own bound when that is every site), when this
-    neighbourhood is no larger than the hybrid's (the greedy design's sites among the LP's
-    ``neighbourhood_sites``) or holds every site. Otherwise (or with ``max_nodes`` alone) it is the
-    greedy design, its gap against the LP bound: no node limit bounds HiGHS's root cut loop, which on
-    the Helsinki demo's 9-site all-local neighbourhood (of 47 sites) ran into the 60 s safety net
-    (6.28% gap).
+    neighbourhood has at most :data:`~siting.design.alllocal.LOCAL_MILP_FLOWS` local flow columns
+    and is no larger than the hybrid's (the start's sites among the LP's ``neighbourhood_sites``)
+    or holds every site. Otherwise (or with ``max_nodes`` alone) it is the start, its gap against
+    the LP bound: no node limit bounds HiGHS's root cut loop, which on the Helsinki demo's 6-site
+    all-local neighbourhood and on Malta gzira's 6 of 6 sites ran into the 60 s safety net.
     Without either HiGHS improves the greedy design for a fifth of ``time_limit_s`` (at least 1 s).
 
     Parameters
@@ -476,7 +479,7 @@ def local_design(
     time_limit_s, mip_gap : float
     max_nodes : int, optional
     neighbourhood_sites : int, optional
-        With ``max_nodes``: the sites the MILP may open besides the greedy design's.
+        With ``max_nodes``: the sites the MILP may open besides the start's.
 
     Returns
     -------
