@@ -36,6 +36,7 @@ HEAVY_FIRST = (
     "tests/test_notebooks.py",
     "tests/design/test_design_bruteforce.py",
     "tests/design/test_design_alllocal.py",
+    "tests/design/test_design_alllocal_demo.py",
     "tests/pipeline/test_backroom_national.py",
     "tests/national/test_national.py",
     "tests/test_extras.py",

@@ -123,3 +123,17 @@ def test_whole_store_local_search_against_enumeration():
         at_best += cost <= best * (1 + 1e-9)
         checked += 1
     assert checked >= 12 and improved >= 5 and at_best >= 0.75 * checked, (checked, improved, at_best)  # 14, 7, 11
+
+
+def test_the_all_local_milp_runs_only_on_few_flow_columns():
+    """Even a neighbourhood holding every site is not solved past ``max_flows`` (the root's work): its LP instead."""
+    from siting.design.neighbourhood import neighbourhood_solve
+
+    pb = instance(5, n_s=3, n_j=4, n_f=2, n_t=1)
+    dm = build_model(pb)
+    flows = int((dm.xp < dm.n_on_time).sum() + (dm.xp >= dm.n_on_time).sum())
+    kw = {"start": None, "max_nodes": 100, "time_limit_s": 30.0, "mip_gap": 1e-4, "policy": "local", "sites": 3}
+    capped = neighbourhood_solve(dm, pb, max_flows=flows - 1, **kw)
+    assert capped.x is None and capped.status == "neighbourhood of 3 sites" and np.isfinite(capped.objective)
+    solved = neighbourhood_solve(dm, pb, max_flows=flows, **kw)
+    assert solved.x is not None and solved.objective >= capped.objective * (1 - 1e-9)
