@@ -244,11 +244,26 @@ def print_ranking(result: Any, top: int, wide: bool = False) -> None:
         note = (getattr(city, "robustness", None) or {}).get("note")
         if note:
             print_line(console, f"robustness: {note}")
+        _print_backrooms(rows.head(top), console)
         if wide:
             _print_verdicts(rows, console)
         _print_families(city, console, wide)
     if len(result.cities) > 1:
         _print_cities(result, console, wide)
+
+
+def _print_backrooms(rows: Any, console: Console) -> None:
+    """One line per back-room site among the rows shown (ranking.csv's ``backroom_store_id``)."""
+    if "backroom_store_id" not in rows.columns:
+        return
+    for _, r in rows.iterrows():
+        store = r["backroom_store_id"]
+        if isinstance(store, str) and store:
+            print_line(
+                console,
+                f"back room: {r['site_id']} (rank {r['rank']}) is in store {store}: its own deliveries are free, "
+                "with no drop",
+            )
 
 
 def _print_verdicts(rows: Any, console: Console) -> None:

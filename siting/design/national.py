@@ -278,7 +278,7 @@ def national_design(
         ``start_levels``), its start's and this many more, the ones the national LP relaxation
         opens most; its bound is that LP's
         (:func:`siting.design.neighbourhood.neighbourhood_solve`); the all-local design is the
-        greedy one (:func:`siting.design.solve.local_design`). No solve then depends on the clock.
+        cheapest greedy start (:func:`siting.design.solve.local_design`). No solve then depends on the clock.
     explain_site_ids : mapping, optional
         Cluster -> its sites (its own ids) to price forced open, in order (a run gives each
         city's ``CityDesign.explain_order``).

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from siting.design.alllocal import LOCAL_MILP_FLOWS, LOCAL_SEARCH_PASSES, whole_store_local, with_fewest_sites
 from siting.design.bounded import MAX_NODES_CAP, POLICIES, _bounds, _solve, check_max_nodes
 from siting.design.curves import exact_cost_per_week
 from siting.design.model import DesignModel, build_model, drop_flows, set_drops
-from siting.design.neighbourhood import adopt, neighbourhood_solve
+from siting.design.neighbourhood import adopt, lp_site_order, neighbourhood_solve
 from siting.design.problem import DesignProblem
 from siting.design.start import greedy_local
 from siting.errors import InfeasibleError, InputError
@@ -456,16 +457,19 @@ def local_design(
 ) -> Design | None:
     """The all-local design, or None when some store has no local source within the promise.
 
-    It starts from a greedy all-local design. With ``max_nodes`` and ``neighbourhood_sites`` it is
-    solved as the hybrid is, a MILP under ``max_nodes`` nodes on the greedy design's sites and the
-    ``neighbourhood_sites`` the all-local LP relaxation opens most
+    Its model is ``dm``'s plus the fewest sites each group of stores needs
+    (:func:`siting.design.alllocal.with_fewest_sites`, the same columns). It starts from the
+    cheapest greedy design (family by family, or whole stores improved by local search:
+    :func:`siting.design.alllocal.whole_store_local`). With ``max_nodes`` and
+    ``neighbourhood_sites`` it is solved as the hybrid is, a MILP under ``max_nodes`` nodes on the
+    start's sites and the ``neighbourhood_sites`` the all-local LP relaxation opens most
     (:func:`siting.design.neighbourhood.neighbourhood_solve`), the same on any machine and load,
     its gap proven against the LP bound (its own bound when that is every site), when this
-    neighbourhood is no larger than the hybrid's (the greedy design's sites among the LP's
-    ``neighbourhood_sites``) or holds every site. Otherwise (or with ``max_nodes`` alone) it is the
-    greedy design, its gap against the LP bound: no node limit bounds HiGHS's root cut loop, which on
-    the Helsinki demo's 9-site all-local neighbourhood (of 47 sites) ran into the 60 s safety net
-    (6.28% gap).
+    neighbourhood has at most :data:`~siting.design.alllocal.LOCAL_MILP_FLOWS` local flow columns
+    and is no larger than the hybrid's (the start's sites among the LP's ``neighbourhood_sites``)
+    or holds every site. Otherwise (or with ``max_nodes`` alone) it is the start, its gap against
+    the LP bound: no node limit bounds HiGHS's root cut loop, which on the Helsinki demo's 6-site
+    all-local neighbourhood and on Malta gzira's 6 of 6 sites ran into the 60 s safety net.
     Without either HiGHS improves the greedy design for a fifth of ``time_limit_s`` (at least 1 s).
 
     Parameters
@@ -475,7 +479,7 @@ def local_design(
     time_limit_s, mip_gap : float
     max_nodes : int, optional
     neighbourhood_sites : int, optional
-        With ``max_nodes``: the sites the MILP may open besides the greedy design's.
+        With ``max_nodes``: the sites the MILP may open besides the start's.
 
     Returns
     -------
@@ -485,17 +489,18 @@ def local_design(
     reach = np.zeros(len(pb.store_ids), bool)
     reach[pb.lanes[:, 1]] = True
     if reach[pb.demand_units_per_week.sum(axis=(0, 2)) > 0].all():  # else some store has no local source in time
+        # the all-local model: every group of stores opens at least the sites its machine hours need
+        dm_local = with_fewest_sites(dm, pb)
         # HiGHS alone often finds no all-local design in its time (the concave curves' binaries):
-        # start it from a greedy one (sites by fixed cost per hour of their largest level)
-        per_hour = np.where(pb.level_ok, pb.fixed_cost_per_yr / np.maximum(pb.hours_per_week, 1e-9), np.inf).min(axis=1)
-        greedy = greedy_local(dm, pb, np.argsort(per_hour, kind="stable"))
+        # start it from the cheapest greedy one (family by family, or whole stores)
+        greedy, lp = _local_start(dm_local, pb, time_limit_s)
         # a fifth of the limit: its LP bound is weak (Helsinki demo: 5.9-6.0% after 5 s and after 10 s alike)
         local_limit_s = min(time_limit_s, max(1.0, time_limit_s / 5))
         if max_nodes is not None and neighbourhood_sites is not None and greedy is not None:
             # as the hybrid: a MILP on a neighbourhood of sites bounded by nodes, from the greedy design
             # (the greedy design alone stood 22.49% above its LP bound on the Kotka demo)
             sol = neighbourhood_solve(
-                dm,
+                dm_local,
                 pb,
                 start=greedy,
                 max_nodes=max_nodes,
@@ -504,11 +509,12 @@ def local_design(
                 sites=neighbourhood_sites,
                 policy="local",
                 max_allowed=neighbourhood_sites,
+                max_flows=LOCAL_MILP_FLOWS,
             )
             if sol.status.startswith("neighbourhood of") and np.isfinite(sol.objective):
                 sol = adopt(dm, pb, greedy, sol.objective)  # the greedy design against the LP's bound
             elif not sol.has_solution:
-                sol = _start_solution(dm, pb, greedy, time_limit_s)
+                sol = _start_solution(dm_local, pb, greedy, time_limit_s, lp)
             elif sol.objective > dm.model.objective(greedy) * (1 + 1e-9):  # HiGHS kept a worse incumbent
                 sol = dataclasses.replace(adopt(dm, pb, greedy, sol.bound), time_s=sol.time_s)
             loc = _tables(dm, pb, sol, "local")
@@ -517,21 +523,42 @@ def local_design(
             # no node limit bounds HiGHS's root cut loop, which on this policy runs for minutes (Helsinki
             # demo: 0 nodes after 120 s, 5.8% gap): the deterministic all-local design is the greedy one,
             # its gap proven against the LP bound
-            loc = None if greedy is None else _tables(dm, pb, _start_solution(dm, pb, greedy, time_limit_s), "local")
+            loc = (
+                None
+                if greedy is None
+                else _tables(dm, pb, _start_solution(dm_local, pb, greedy, time_limit_s, lp), "local")
+            )
         else:
             try:
                 loc = solve_design(
                     pb,
                     "local",
-                    model=dm,
+                    model=dm_local,
                     start=greedy,
                     time_limit_s=local_limit_s,
                     mip_gap=mip_gap,
                     max_nodes=max_nodes,
                 )
             except InfeasibleError:  # the limit came before HiGHS took the start: report the greedy design
-                loc = None if greedy is None else _tables(dm, pb, _start_solution(dm, pb, greedy), "local")
+                loc = None if greedy is None else _tables(dm, pb, _start_solution(dm_local, pb, greedy, lp=lp), "local")
     return loc
+
+
+def _local_start(dm: DesignModel, pb: DesignProblem, time_limit_s: float) -> tuple[np.ndarray | None, MilpSolution]:
+    """The cheapest of the greedy all-local designs: family by family, and whole stores improved by local search
+    (sites by fixed cost per hour of their largest level, or by how much the all-local LP relaxation opens
+    them), None when none exists; and the all-local LP relaxation.
+    """
+    per_hour = np.where(pb.level_ok, pb.fixed_cost_per_yr / np.maximum(pb.hours_per_week, 1e-9), np.inf).min(axis=1)
+    by_hour = np.argsort(per_hour, kind="stable")
+    lp, by_lp = lp_site_order(dm, pb, time_limit_s=time_limit_s, policy="local")
+    starts = [greedy_local(dm, pb, by_hour), whole_store_local(dm, pb, by_hour, LOCAL_SEARCH_PASSES)]
+    if lp.has_solution:
+        starts.append(whole_store_local(dm, pb, by_lp, LOCAL_SEARCH_PASSES))
+    found = [x for x in starts if x is not None]
+    if not found:
+        return None, lp
+    return min(found, key=dm.model.objective), lp  # the first of equal costs (deterministic)
 
 
 def _as_solution(dm: DesignModel, pure: Design, hyb: Design) -> MilpSolution:
@@ -540,10 +567,13 @@ def _as_solution(dm: DesignModel, pure: Design, hyb: Design) -> MilpSolution:
     return MilpSolution(status, pure.cost_per_yr, hyb.bound_per_yr, gap, hyb.time_s, pure.x, dm.model.blocks)
 
 
-def _start_solution(dm: DesignModel, pb: DesignProblem, x: np.ndarray, time_limit_s: float = 10.0) -> MilpSolution:
+def _start_solution(
+    dm: DesignModel, pb: DesignProblem, x: np.ndarray, time_limit_s: float = 10.0, lp: MilpSolution | None = None
+) -> MilpSolution:
     """A hand-built feasible all-local design as a solution, its gap against the policy's LP bound."""
-    lb, ub = _bounds(dm, pb, "local")
-    lp = dm.model.solve(col_lower=lb, col_upper=ub, relax=True, time_limit_s=time_limit_s)
+    if lp is None:  # the policy's LP relaxation, unless given
+        lb, ub = _bounds(dm, pb, "local")
+        lp = dm.model.solve(col_lower=lb, col_upper=ub, relax=True, time_limit_s=time_limit_s)
     objective = dm.model.objective(x)
     bound = lp.objective if lp.has_solution else -np.inf
     gap = relative_gap(objective, bound)

@@ -341,6 +341,7 @@ def rank_city(
     ranking = score_sites(raw, weights, method=options.normalisation)
     extra = raw.drop(columns=[c for c in ranking.columns if c in raw.columns and c != "site_id"])
     ranking = ranking.merge(extra, on="site_id", how="left")
+    ranking = _flag_backrooms(ranking, candidates)
     timings["criteria_s"] = time.perf_counter() - t0
 
     # The isochrones (mostly GEOS work, which releases the GIL) are drawn on a thread from the moment
@@ -516,3 +517,25 @@ def _isochrones(G, sites: gpd.GeoDataFrame, reach_time_s: float) -> tuple[gpd.Ge
     iso = isochrones(G, sites["node"].to_numpy(), reach_time_s)
     iso.insert(0, "site_id", sites["site_id"].astype(str).to_numpy())
     return iso, time.perf_counter() - t0
+
+
+#: ranking.csv's column naming the store a back-room candidate sits in (only when the run has back rooms).
+BACKROOM_STORE_COLUMN = "backroom_store_id"
+
+
+def _flag_backrooms(ranking: pd.DataFrame, candidates: pd.DataFrame) -> pd.DataFrame:
+    """``ranking`` with ``backroom_store_id`` (the store whose back room the site is; empty: an ordinary site).
+
+    Added only when some candidate is a back room (a ``store_id``), so other runs' tables keep their columns.
+    """
+    from siting.inputs.backrooms import BACKROOM_COLUMN, backroom_ids
+
+    if BACKROOM_COLUMN not in candidates.columns:
+        return ranking
+    named = backroom_ids(candidates)
+    rooms = {str(s): str(j) for s, j in zip(named["site_id"], named[BACKROOM_COLUMN]) if j is not None}
+    if not rooms:
+        return ranking
+    out = ranking.copy()
+    out[BACKROOM_STORE_COLUMN] = [rooms.get(str(s)) for s in out["site_id"]]
+    return out

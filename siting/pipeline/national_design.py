@@ -18,7 +18,7 @@ def national_run(cities: Mapping[str, Any], designs: Mapping[str, Any], options:
 
     Each solve stops at ``portfolio.max_nodes`` branch-and-bound nodes, the hybrid on a
     neighbourhood of ``portfolio.neighbourhood_sites`` sites besides the clusters' own, the
-    all-local design the greedy one: the same on any machine and load. The wall clock (the safety
+    all-local design the cheapest greedy start: the same on any machine and load. The wall clock (the safety
     net, or the user's ``portfolio.time_limit_s``) is x the number of clusters per solve; the gap
     is ``portfolio.mip_gap``. The hybrid starts from the clusters' own designs (their site levels;
     see :func:`siting.design.national.national_design`), and is settled as a city's design is: a

@@ -1,0 +1,279 @@
+"""The all-local policy's own strengthening: the fewest sites each group of stores needs, and whole-store starts."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+
+import numpy as np
+
+from siting.design.model import DesignModel
+from siting.design.problem import DesignProblem
+from siting.design.start import _hours, complete
+
+__all__ = ["LOCAL_MILP_FLOWS", "LOCAL_SEARCH_PASSES", "fewest_sites", "with_fewest_sites", "whole_store_local"]
+
+#: Passes of the whole-store local search (moves and swaps; Helsinki demo: 3 passes to a local optimum).
+LOCAL_SEARCH_PASSES = 5
+
+#: The all-local neighbourhood MILP runs only on at most this many local flow columns (lanes x families x
+#: seasons) unless it holds every site: HiGHS's root cut loop, which no node limit bounds, ran past 60 s on
+#: Helsinki's 6-site neighbourhood (900 columns); Kotka's whole model has 160.
+LOCAL_MILP_FLOWS = 400
+
+
+def _components(pb: DesignProblem) -> tuple[np.ndarray, np.ndarray]:
+    """Connected groups of sites and stores by the on-time lanes: a label per site (s,) and per store (j,)."""
+    n_s, n_j = len(pb.site_ids), len(pb.store_ids)
+    parent = np.arange(n_s + n_j)
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = int(parent[a])
+        return a
+
+    for s, j in pb.lanes:
+        ra, rb = find(int(s)), find(n_s + int(j))
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    label = np.array([find(i) for i in range(n_s + n_j)])
+    return label[:n_s], label[n_s:]
+
+
+def fewest_sites(pb: DesignProblem) -> list[tuple[np.ndarray, int]]:
+    """Per group of stores the on-time lanes join: its sites and the fewest of them an all-local design opens.
+
+    Every unit is made within the group, and a unit of family f takes at least
+    ``machine_hours_per_unit[f]`` hours (changeovers only add), while a site has at most its largest
+    level's hours a week: so the group opens at least ``ceil(max over seasons of its machine hours /
+    its largest site's hours)`` sites. Helsinki demo: 601.4 h a week on sites of at most 120 h, 6 sites
+    (the LP relaxation opened 5.06).
+
+    Parameters
+    ----------
+    pb : DesignProblem
+
+    Returns
+    -------
+    list of (ndarray of int, int)
+        The group's site indices and the fewest sites it opens (groups with no demand left out).
+    """
+    site_label, store_label = _components(pb)
+    dem = pb.demand_units_per_week
+    hours_ft = pb.machine_hours_per_unit[:, None, None] * dem  # (f, j, t): machine hours alone
+    top = np.where(pb.level_ok, pb.hours_per_week, 0.0).max(axis=1)
+    out = []
+    for g in np.unique(site_label):
+        sites = np.flatnonzero(site_label == g)
+        need = hours_ft[:, store_label == g].sum(axis=(0, 1)).max(initial=0.0)
+        biggest = top[sites].max(initial=0.0)
+        if need <= 0 or biggest <= 0:
+            continue
+        out.append((sites, int(np.ceil(need / biggest - 1e-9))))
+    return out
+
+
+def with_fewest_sites(dm: DesignModel, pb: DesignProblem) -> DesignModel:
+    """A copy of ``dm`` with one row per group of stores: its open sites >= :func:`fewest_sites` (same columns).
+
+    Valid for the all-local policy only (the hybrid may buy offshore instead): the all-local LP
+    relaxation and MILPs use this model, whose solutions are the same column vectors as ``dm``'s.
+
+    Parameters
+    ----------
+    dm : DesignModel
+    pb : DesignProblem
+
+    Returns
+    -------
+    DesignModel
+    """
+    groups = fewest_sites(pb)
+    if not groups:
+        return dm
+    model = copy.deepcopy(dm.model)
+    n_l = dm.open_cols.shape[1]
+    rows = np.concatenate([np.full(len(sites) * n_l, g) for g, (sites, _) in enumerate(groups)])
+    cols = np.concatenate([dm.open_cols[sites].ravel() for sites, _ in groups])
+    model.add_rows("fewest_sites_local", rows, cols, 1.0, lo=np.array([float(n) for _, n in groups]))
+    return dataclasses.replace(dm, model=model)
+
+
+class _WholeStores:
+    """Costs a year of whole-store all-local designs: a store -> site assignment priced as the model prices it."""
+
+    def __init__(self, dm: DesignModel, pb: DesignProblem) -> None:
+        self.dm, self.pb = dm, pb
+        self.dem = pb.demand_units_per_week
+        n_f, n_j, n_t = self.dem.shape
+        self.weeks = pb.weeks_per_yr
+        self.top = np.where(pb.level_ok, pb.hours_per_week, 0.0).max(axis=1)
+        self.lane: dict[tuple[int, int], int] = {(int(s), int(j)): p for p, (s, j) in enumerate(pb.lanes)}
+        units = self.dem.sum(axis=0)  # (j, t)
+        self.drop_yr = (pb.drop_cost_of_store()[:, None] * (units > 0)) @ self.weeks  # one origin's drops (j,)
+        self.pays = pb.lane_pays_drop()[: len(pb.lanes)]
+        self.units_yr = units @ self.weeks  # (j,)
+        self.zero = np.array([c.cost_at(0.0) for c in pb.local_curves])
+        self.group = _components(pb)[1]  # stores only swap within their group
+        self.hours_at = [  # hours a week on each family's breakpoints (the model's)
+            pb.machine_hours_per_unit[f] * c.volume_units_per_week + pb.changeover_hours_per_run[f] * c.runs_per_week
+            for f, c in enumerate(pb.local_curves)
+        ]
+
+    def delivery(self, j: int, s: int) -> float:
+        """Lane cost and drops a year of store ``j`` served whole by site ``s`` (inf without an on-time lane)."""
+        p = self.lane.get((s, j))
+        if p is None:
+            return np.inf
+        return float(self.units_yr[j] * self.pb.lane_cost_per_unit[p] + (self.drop_yr[j] if self.pays[p] else 0.0))
+
+    def site(self, s: int, volume: np.ndarray) -> tuple[float, int]:
+        """Fixed and making cost a year of site ``s`` making ``volume`` (f, t) and its cheapest level (-1: closed)."""
+        made = np.flatnonzero(volume.any(axis=1))  # the families made (a national problem has many rows)
+        if not len(made):
+            return 0.0, -1
+        used = np.zeros(volume.shape[1])
+        making = 0.0
+        for f in made:
+            curve = self.pb.local_curves[f]
+            used += np.interp(volume[f], curve.volume_units_per_week, self.hours_at[f])
+            cost = np.interp(volume[f], curve.volume_units_per_week, curve.cost_per_week) - self.zero[f]
+            making += float(cost @ self.weeks)
+        fits = self.pb.level_ok[s] & (self.pb.hours_per_week[s] >= used.max() * (1 + 1e-9))
+        if not fits.any():
+            return np.inf, -1
+        level = int(np.flatnonzero(fits)[np.argmin(self.pb.fixed_cost_per_yr[s, fits])])
+        return float(self.pb.fixed_cost_per_yr[s, level]) + making, level
+
+    def design(self, assign: np.ndarray) -> np.ndarray | None:
+        """The full column vector of an assignment (store -> site, -1: no demand), or None when infeasible."""
+        dm, n_s = self.dm, len(self.pb.site_ids)
+        col = {(int(dm.xp[i]), int(dm.xf[i]), int(dm.xt[i])): int(i) for i in np.flatnonzero(dm.xp < dm.n_on_time)}
+        x_local = np.zeros(len(dm.x_cols))
+        volume = np.zeros((n_s, *self.dem[:, 0].shape))
+        for j, s in enumerate(assign):
+            if s < 0:
+                continue
+            p = self.lane[(int(s), j)]
+            volume[s] += self.dem[:, j]
+            for f, t in zip(*np.nonzero(self.dem[:, j] > 0)):
+                x_local[col[(p, int(f), int(t))]] = self.dem[f, j, t]
+        levels = np.array([self.site(s, volume[s])[1] for s in range(n_s)])
+        return complete(dm, self.pb, levels, x_local)
+
+
+def _improve(ws: _WholeStores, assign: np.ndarray, max_passes: int) -> np.ndarray:
+    """Moves of one store to another site (opening or closing sites) and swaps of two stores' sites.
+
+    First improvement in a fixed order (busiest store first, sites by index), at most ``max_passes``
+    passes: deterministic, bounded by work.
+    """
+    pb, dem = ws.pb, ws.dem
+    n_s = len(pb.site_ids)
+    assign = assign.copy()
+    volume = np.zeros((n_s, *dem[:, 0].shape))
+    for j, s in enumerate(assign):
+        if s >= 0:
+            volume[s] += dem[:, j]
+    cost = np.array([ws.site(s, volume[s])[0] for s in range(n_s)])
+    stores = [int(j) for j in np.argsort(-ws.units_yr, kind="stable") if assign[j] >= 0]
+    for _ in range(max_passes):
+        moved = False
+        for j in stores:  # move j to another site
+            a = int(assign[j])
+            less = ws.site(a, volume[a] - dem[:, j])[0]
+            here = ws.delivery(j, a)
+            for b in range(n_s):
+                there = ws.delivery(j, b)
+                if b == a or not np.isfinite(there):
+                    continue
+                more = ws.site(b, volume[b] + dem[:, j])[0]
+                delta = less + more + there - cost[a] - cost[b] - here
+                if delta < -1e-6 * max(cost.sum(), 1.0):
+                    volume[a] -= dem[:, j]
+                    volume[b] += dem[:, j]
+                    cost[a], cost[b], assign[j], moved = less, more, b, True
+                    break
+        for i, j in enumerate(stores):  # swap the sites of two stores of one group (lanes join them)
+            for k in stores[i + 1 :]:
+                a, b = int(assign[j]), int(assign[k])
+                if ws.group[j] != ws.group[k]:
+                    continue
+                if a == b:
+                    continue
+                d_old = ws.delivery(j, a) + ws.delivery(k, b)
+                d_new = ws.delivery(j, b) + ws.delivery(k, a)
+                if not np.isfinite(d_new):
+                    continue
+                va = volume[a] - dem[:, j] + dem[:, k]
+                vb = volume[b] - dem[:, k] + dem[:, j]
+                ca, cb = ws.site(a, va)[0], ws.site(b, vb)[0]
+                if ca + cb + d_new - cost[a] - cost[b] - d_old < -1e-6 * max(cost.sum(), 1.0):
+                    volume[a], volume[b] = va, vb
+                    cost[a], cost[b] = ca, cb
+                    assign[j], assign[k], moved = b, a, True
+        if not moved:
+            break
+    return assign
+
+
+def whole_store_local(
+    dm: DesignModel, pb: DesignProblem, site_order: np.ndarray, max_passes: int = 0
+) -> np.ndarray | None:
+    """An all-local design that serves each store whole from one site (one drop), sites opened in ``site_order``.
+
+    Stores, busiest first, go whole (every family) to the open site with the cheapest lane that
+    still has the hours of its largest level; a new site opens when none has. Then at most
+    ``max_passes`` passes of local search move one store to another site (opening or closing
+    sites) or swap two stores' sites while that lowers the cost. Each site takes its cheapest level
+    whose hours hold what it makes. Against :func:`siting.design.start.greedy_local` (family by
+    family, so a store may get drops from several sites), on the Helsinki demo: see docs/portfolio.md.
+
+    Parameters
+    ----------
+    dm : DesignModel
+    pb : DesignProblem
+    site_order : ndarray of int
+        The order in which sites open.
+    max_passes : int
+        Passes of the local search (0: none).
+
+    Returns
+    -------
+    ndarray or None
+        A feasible vector (offshore units 0), or None (a store no open site can take whole).
+    """
+    ws = _WholeStores(dm, pb)
+    dem = ws.dem
+    n_s = len(pb.site_ids)
+    lane_of: dict[int, list[tuple[float, int]]] = {}
+    for p, (s, j) in enumerate(pb.lanes):
+        lane_of.setdefault(int(j), []).append((float(pb.lane_cost_per_unit[p]), int(s)))
+    opened = np.zeros(n_s, bool)
+    volume = np.zeros((n_s, *dem[:, 0].shape))
+    assign = np.full(len(pb.store_ids), -1)
+    order = [int(s) for s in site_order]
+    for j in np.argsort(-dem.sum(axis=(0, 2)), kind="stable"):
+        need = dem[:, j]
+        if not need.any():
+            continue
+        while True:
+            fit = (
+                s
+                for _, s in sorted(lane_of.get(int(j), []))
+                if opened[s] and np.all(_hours(pb, volume[s] + need) <= ws.top[s] * (1 - 1e-9))
+            )
+            site = next(fit, None)
+            if site is not None:
+                break
+            reach = {s for _, s in lane_of.get(int(j), [])}
+            nxt = next((s for s in order if not opened[s] and s in reach and pb.level_ok[s].any()), None)
+            if nxt is None:
+                return None
+            opened[nxt] = True
+        volume[site] += need
+        assign[j] = site
+    if max_passes > 0:
+        assign = _improve(ws, assign, max_passes)
+    return ws.design(assign)

@@ -1,0 +1,39 @@
+"""The Helsinki demo's all-local figures docs/portfolio.md and the CHANGELOG quote, from the demo plan's own problem."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from siting.app import city_inputs, demo_scenario, rank_options
+from siting.design.alllocal import fewest_sites, whole_store_local, with_fewest_sites
+from siting.design.bounded import _bounds
+from siting.design.model import build_model
+from siting.design.neighbourhood import lp_site_order
+from siting.design.start import greedy_local
+from siting.pipeline import plan
+
+
+def test_the_helsinki_all_local_figures():
+    """`siting plan` on the demo (default options): the fewest sites, the LP bounds and each start's cost."""
+    sc = demo_scenario("helsinki")
+    planned = plan(city_inputs(sc), 1, rank_options(sc), objective="portfolio")
+    design = planned.run.cities["helsinki"].design
+    pb, loc = design.problem, design.portfolio.all_local
+    assert round(loc.cost_per_yr) == 6_595_144 and loc.status == "stopped at gap 3.02%"
+    assert round(loc.bound_per_yr) == 6_395_869
+    ((sites, n),) = fewest_sites(pb)
+    need = float((pb.machine_hours_per_unit[:, None] * pb.demand_units_per_week.sum(axis=1)).sum(axis=0).max())
+    assert len(sites) == 47 and n == 6 and need == pytest.approx(601.4, abs=0.05)
+    dm = build_model(pb, late_penalty_per_unit=1e-3)
+    lb, ub = _bounds(dm, pb, "local")
+    lp = dm.model.solve(col_lower=lb, col_upper=ub, relax=True)
+    assert round(lp.objective) == 6_284_631 and lp.x[dm.open_cols].sum() == pytest.approx(5.06, abs=0.005)
+    dm_rows = with_fewest_sites(dm, pb)
+    lp_rows, order = lp_site_order(dm_rows, pb, policy="local")
+    assert round(lp_rows.objective) == 6_395_869
+    per_hour = np.where(pb.level_ok, pb.fixed_cost_per_yr / np.maximum(pb.hours_per_week, 1e-9), np.inf).min(axis=1)
+    assert round(dm.model.objective(greedy_local(dm, pb, np.argsort(per_hour, kind="stable")))) == 6_796_705
+    assert round(dm.model.objective(whole_store_local(dm_rows, pb, order))) == 6_632_467
+    passes = [round(dm.model.objective(whole_store_local(dm_rows, pb, order, k))) for k in (3, 5)]
+    assert passes == [6_595_144, 6_595_144]  # a local optimum after 3 passes
