@@ -34,6 +34,13 @@ def _moved(p, name: str, forecast: str):
 def test_side_cost_equals_the_season_model(name, source, forecast):
     """Every demo family, source and forecast mode, with each of the other source's inputs moved in turn."""
     p = dataclasses.replace(FAMILIES[name], reorder_forecast=forecast)
+    if forecast == "prior":  # its re-order search grows with the volume (basic_tshirt local: 3 s a pricing at 300 a
+        # week, 0.2 s at 30); which inputs belong to which side does not depend on the volume
+        p = dataclasses.replace(
+            p,
+            demand_mean_units_per_week=p.demand_mean_units_per_week / 10.0,
+            demand_std_units_per_week=p.demand_std_units_per_week / 10.0,
+        )
     assert side_cost(p, source) == sourcing_cost(p, source)
     key = canonical_for(p, source)
     assert key != p  # the copy differs from the family: the other side was really replaced
