@@ -28,7 +28,6 @@ HEAVY_FIRST = (
     "tests/design/test_design_start.py",
     "tests/design/test_design_neighbourhood.py",
     "tests/test_runfolder.py",
-    "tests/costs/test_sides.py",
     "tests/pipeline/test_tour_calibration.py",
     "tests/test_docs_howto_dask.py",
     "tests/test_notebooks_business_case.py",
