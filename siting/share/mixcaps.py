@@ -11,7 +11,7 @@ import numpy as np
 
 from siting.errors import InputError
 from siting.milp import status_words
-from siting.share.design import DesignResult, design_network
+from siting.share.design import DesignResult, cap_hours, design_network
 from siting.share.problem import KINDS, ShareProblem
 from siting.share.slacaps import SlaCaps, brand_hours, design_caps
 
@@ -111,6 +111,14 @@ def _bounded(design: DesignResult, bound: float) -> DesignResult:
     return dataclasses.replace(design, lower_bound=float(best), gap=float(gap), status=status_words(gap, "optimal"))
 
 
+def _own_caps(problem: ShareProblem, coalition: list[int], design: DesignResult, lower: bool) -> DesignResult:
+    """The design with the SLA cap hours of its own class mix (``sla_cap_hours_per_week``; a design solved
+    without SLA rows shows the level's hours)."""
+    hours = brand_hours(problem, design.made_units_per_week, design.runs_per_week)
+    caps = design_caps(problem, coalition, hours, lower_load_rows=lower)
+    return dataclasses.replace(design, sla_cap_hours_per_week=cap_hours(problem, design.level, hours, caps))
+
+
 def design_with_mix_caps(
     problem: ShareProblem,
     brands: Sequence[int] | None = None,
@@ -170,30 +178,28 @@ def design_with_mix_caps(
     # every round's design is feasible without the SLA rows, so the design without them bounds them all
     # from below, and its sites start the worst case
     free = design_network(problem, coalition, sla_caps=no_rows(problem), **design_options)
+    gap = float(design_options.get("mip_gap", 1e-4))
+    excess_free = caps_excess(problem, free, lower_load_rows=lower)
+    if excess_free <= tolerance and _within(free, free.lower_bound + free.grouping_slack_per_yr, gap):
+        # it holds the caps of its own mix and no round can be cheaper than its bound: the rows would not bind
+        return _own_caps(problem, coalition, free, lower), (MixRound(-1, free.total_per_yr, excess_free, True),)
     options = dict(design_options)
     options.setdefault("start_levels", free.level)
-    design = design_network(problem, coalition, **options)  # the worst case over mixes
+    # the worst case over mixes (with lower_load_rows, the priority class at the lower classes' own load)
+    worst = design_caps(problem, coalition, lower_load_rows=lower)
+    design = design_network(problem, coalition, sla_caps=worst, **options)
     excess0 = caps_excess(problem, design, lower_load_rows=lower)
     log = [MixRound(0, design.total_per_yr, excess0, bool(excess0 <= tolerance))]
-    best, prev = design, design
-    gap = float(design_options.get("mip_gap", 1e-4))
-    if excess0 <= tolerance and _within(design, free.lower_bound, gap):
-        return _bounded(design, free.lower_bound), tuple(log)  # no later round can be cheaper by more than the gap
-    first = 1
-    if lower:  # the priority class at the lower classes' own load, started from the worst case's sites
+    if not log[0].consistent:  # the line filled by the lower classes: consistent for any mix
         options = dict(design_options)
         options.setdefault("start_levels", design.level)
-        nxt = design_network(
-            problem, coalition, sla_caps=design_caps(problem, coalition, lower_load_rows=True), **options
-        )
-        excess = caps_excess(problem, nxt, lower_load_rows=True)
-        log.append(MixRound(1, nxt.total_per_yr, excess, bool(excess <= tolerance)))
-        if excess <= tolerance and nxt.total_per_yr < best.total_per_yr:
-            best = nxt
-        prev, first = nxt, 2
-        if _within(best, free.lower_bound, gap):
-            return _bounded(best, free.lower_bound), tuple(log)
-    for r in range(first, first + rounds):
+        design = design_network(problem, coalition, **options)
+        excess0 = caps_excess(problem, design, lower_load_rows=lower)
+        log.append(MixRound(0, design.total_per_yr, excess0, bool(excess0 <= tolerance)))
+    best, prev = design, design
+    if excess0 <= tolerance and _within(design, free.lower_bound, gap):
+        return _bounded(design, free.lower_bound), tuple(log)  # no later round can be cheaper by more than the gap
+    for r in range(1, 1 + rounds):
         caps = design_caps(
             problem,
             coalition,

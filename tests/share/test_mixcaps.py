@@ -71,8 +71,9 @@ def test_mix_caps_hold_in_the_order_driven_simulation() -> None:
     """The design of the mix's caps (cheaper than the worst case's here) meets every SLA in the seeded
     simulation, its 95% interval included, in every site, process and season."""
     pb = one_site(sla=(5.0, 6.0))
-    design, rounds = design_with_mix_caps(pb, mip_gap=1e-9)
-    assert design.total_per_yr < rounds[0].total_per_yr * (1 - 1e-2)  # over 1%, as the manual says
+    design, _ = design_with_mix_caps(pb, mip_gap=1e-9)
+    worst = design_network(pb, mip_gap=1e-9)  # the worst case over mixes
+    assert design.total_per_yr < worst.total_per_yr * (1 - 1e-2)  # over 1%, as the manual says
     table = simulate_design(pb, design, replications=10, seed=1)
     assert set(table["lane_class"]) == {"priority", "standard"}
     assert table["sla_met"].all()
