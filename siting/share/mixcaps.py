@@ -28,7 +28,9 @@ class MixRound:
     Attributes
     ----------
     round : int
-        0: caps of the worst case over mixes; r >= 1: caps of round r-1's mix.
+        -1: the design without SLA rows, kept because it holds its own mix's caps; 0: caps of the worst
+        case over mixes (a second round 0: the line filled by the lower classes, solved only when the
+        first fails its own mix's caps); r >= 1: caps of round r-1's mix.
     total_per_yr : float
     excess : float
         How far the round's design passes the caps of its own mix (largest excess, share of a level's
@@ -130,9 +132,12 @@ def design_with_mix_caps(
 ) -> tuple[DesignResult, tuple[MixRound, ...]]:
     """The cheapest design that holds the SLA caps of its own class mix, by a bounded fixed-point iteration.
 
-    Round 0 solves with the worst-case caps (:func:`siting.share.slacaps.design_caps` over any mix);
-    with ``lower_load_rows`` round 1 adds the priority rows over the lower classes' own load (still
-    the worst case over mixes; started from round 0's sites); each later round solves with the caps of
+    First the design without SLA rows (the runs a week kept): it bounds every round from below, and when
+    it holds the caps of its own mix and reached ``mip_gap`` it is returned (round -1; no capped round
+    can be cheaper than its bound). Round 0 solves with the worst-case caps
+    (:func:`siting.share.slacaps.design_caps` over any mix; with ``lower_load_rows`` the priority rows
+    over the lower classes' own load, and only if that design fails its own mix's caps also the line
+    filled by the lower classes, which holds any mix's caps); each later round solves with the caps of
     the previous round's mix (each brand's hours per site, process
     and season, ``design_caps(..., mix_hours_per_week=...)``). Each round's design is checked against
     the caps of its *own* mix (:func:`caps_excess` <= ``tolerance``). Every round's model is the design
@@ -142,7 +147,7 @@ def design_with_mix_caps(
     round is within ``mip_gap`` of that bound (no later round can be cheaper by more than the gap; on
     the demo the three brands stop after round 0); or when a re-solve of a mix's caps saves no more
     than ``mip_gap`` on the best round (a saving the solves' own gap cannot tell apart). Returned: the
-    cheapest consistent round. Round 0 is always consistent (a mix's caps are
+    cheapest consistent round. Round 0 is consistent (a mix's caps are
     never below the worst case), so the result is never costlier than the worst-case design and
     always holds the caps of the mix it carries; its lower bound is the better of its own and the
     bound without SLA rows. Without ``line_hours_per_week`` one plain solve.
@@ -158,8 +163,8 @@ def design_with_mix_caps(
         Excess (share of a level's hours) still counted as holding the caps.
     lower_load_rows : bool
         Judge the priority class at the lower classes' own load, a variable of the design
-        (``design_caps(lower_load_rows=True)``), from round 1 on; false: the line filled to its most by
-        them, as in the worst case.
+        (``design_caps(lower_load_rows=True)``), from round 0 on; false: the line filled to its most by
+        them.
     **design_options
         Passed to :func:`siting.share.design.design_network`.
 
