@@ -15,7 +15,7 @@ from siting.share.problem import KINDS, ShareProblem
 from siting.share.runcount import add_run_columns, run_brands, runs_of_design
 from siting.share.slacaps import SlaCaps, brand_hours, design_caps
 
-__all__ = ["DesignResult", "design_network"]
+__all__ = ["DesignResult", "cap_hours", "design_network"]
 
 #: Binary blocks rounded up for the warm start: a site's priority units, a brand's runs at a site in a season.
 PRESENCE_BLOCKS = ("prio_here", "runs_here")
@@ -707,21 +707,7 @@ def _result(pb, model, brands, x, bound, status, runtime, start_cost) -> DesignR
     regular = np.zeros((n, n_proc))
     regular[opened] = np.asarray(pb.process_hours_per_week, dtype=float)[level[opened]] * pb.max_utilisation
     flex = np.maximum(used - regular[:, :, None], 0.0)
-    full = np.zeros((n, n_proc))
-    full[opened] = np.asarray(pb.process_hours_per_week, dtype=float)[level[opened]]
-    cap_h = np.zeros((n, n_proc, t_count, 3))
-    cap_h[opened] = full[opened][:, :, None, None]
-    if model.caps is not None:
-        rank = np.array([KINDS.index(k) for k in pb.brand_kind])
-        o, lo = np.flatnonzero(opened), level[opened]
-        fo = full[opened][:, :, None]  # (o, P, 1)
-        sigma0 = load[opened][:, rank == 0].sum(axis=1) / np.maximum(fo, 1e-12)  # (o, P, T)
-        c0 = model.caps.priority[o, lo]
-        c1 = SlaCaps(
-            model.caps.priority[o, lo], model.caps.alpha[o, lo], model.caps.beta[o, lo], model.caps.standard_shut[o, lo]
-        ).standard_cap(sigma0)
-        cap_h[opened, :, :, 0] = np.minimum(np.nan_to_num(c0, nan=0.0), 1.0) * fo
-        cap_h[opened, :, :, 1] = np.minimum(c1, 1.0) * fo
+    cap_h = cap_hours(pb, level, load, model.caps)
     age = np.maximum(tt[None, :] - tt[:, None], 0)  # seasons a unit made in s waits until s2
     carry_units = carried * (age > 0)[None, None]
     cost = {
@@ -769,3 +755,42 @@ def _result(pb, model, brands, x, bound, status, runtime, start_cost) -> DesignR
             ]
         ),
     )
+
+
+def cap_hours(pb: ShareProblem, level: np.ndarray, load: np.ndarray, caps: SlaCaps | None) -> np.ndarray:
+    """The most machine-hours a week the lane classes up to k may load at each open site, shape (n, P, T, 3).
+
+    Parameters
+    ----------
+    pb : ShareProblem
+    level : ndarray of int, shape (n,)
+        A design's level per site (-1 closed).
+    load : ndarray, shape (n, B, P, T)
+        The design's hours per site, brand, process and season (:func:`siting.share.slacaps.brand_hours`).
+    caps : SlaCaps, optional
+        The SLA rows the design is held to (None: no row, the level's full hours).
+
+    Returns
+    -------
+    ndarray
+        Per site, process and season: the priority cap, the priority + standard cap at the design's own
+        priority hours, and the level's full hours (0 for a closed site).
+    """
+    n, n_proc, t_count = pb.n_sites, len(pb.process_names), len(pb.season_names)
+    opened = level >= 0
+    full = np.zeros((n, n_proc))
+    full[opened] = np.asarray(pb.process_hours_per_week, dtype=float)[level[opened]]
+    cap_h = np.zeros((n, n_proc, t_count, 3))
+    cap_h[opened] = full[opened][:, :, None, None]
+    if caps is not None:
+        rank = np.array([KINDS.index(k) for k in pb.brand_kind])
+        o, lo = np.flatnonzero(opened), level[opened]
+        fo = full[opened][:, :, None]  # (o, P, 1)
+        sigma0 = load[opened][:, rank == 0].sum(axis=1) / np.maximum(fo, 1e-12)  # (o, P, T)
+        c0 = caps.priority[o, lo]
+        c1 = SlaCaps(caps.priority[o, lo], caps.alpha[o, lo], caps.beta[o, lo], caps.standard_shut[o, lo]).standard_cap(
+            sigma0
+        )
+        cap_h[opened, :, :, 0] = np.minimum(np.nan_to_num(c0, nan=0.0), 1.0) * fo
+        cap_h[opened, :, :, 1] = np.minimum(c1, 1.0) * fo
+    return cap_h

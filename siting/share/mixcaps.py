@@ -11,7 +11,7 @@ import numpy as np
 
 from siting.errors import InputError
 from siting.milp import status_words
-from siting.share.design import DesignResult, design_network
+from siting.share.design import DesignResult, cap_hours, design_network
 from siting.share.problem import KINDS, ShareProblem
 from siting.share.slacaps import SlaCaps, brand_hours, design_caps
 
@@ -28,7 +28,9 @@ class MixRound:
     Attributes
     ----------
     round : int
-        0: caps of the worst case over mixes; r >= 1: caps of round r-1's mix.
+        -1: the design without SLA rows, kept because it holds its own mix's caps; 0: caps of the worst
+        case over mixes (a second round 0: the line filled by the lower classes, solved only when the
+        first fails its own mix's caps); r >= 1: caps of round r-1's mix.
     total_per_yr : float
     excess : float
         How far the round's design passes the caps of its own mix (largest excess, share of a level's
@@ -111,6 +113,14 @@ def _bounded(design: DesignResult, bound: float) -> DesignResult:
     return dataclasses.replace(design, lower_bound=float(best), gap=float(gap), status=status_words(gap, "optimal"))
 
 
+def _own_caps(problem: ShareProblem, coalition: list[int], design: DesignResult, lower: bool) -> DesignResult:
+    """The design with the SLA cap hours of its own class mix (``sla_cap_hours_per_week``; a design solved
+    without SLA rows shows the level's hours)."""
+    hours = brand_hours(problem, design.made_units_per_week, design.runs_per_week)
+    caps = design_caps(problem, coalition, hours, lower_load_rows=lower)
+    return dataclasses.replace(design, sla_cap_hours_per_week=cap_hours(problem, design.level, hours, caps))
+
+
 def design_with_mix_caps(
     problem: ShareProblem,
     brands: Sequence[int] | None = None,
@@ -122,9 +132,12 @@ def design_with_mix_caps(
 ) -> tuple[DesignResult, tuple[MixRound, ...]]:
     """The cheapest design that holds the SLA caps of its own class mix, by a bounded fixed-point iteration.
 
-    Round 0 solves with the worst-case caps (:func:`siting.share.slacaps.design_caps` over any mix);
-    with ``lower_load_rows`` round 1 adds the priority rows over the lower classes' own load (still
-    the worst case over mixes; started from round 0's sites); each later round solves with the caps of
+    First the design without SLA rows (the runs a week kept): it bounds every round from below, and when
+    it holds the caps of its own mix and reached ``mip_gap`` it is returned (round -1; no capped round
+    can be cheaper than its bound). Round 0 solves with the worst-case caps
+    (:func:`siting.share.slacaps.design_caps` over any mix; with ``lower_load_rows`` the priority rows
+    over the lower classes' own load, and only if that design fails its own mix's caps also the line
+    filled by the lower classes, which holds any mix's caps); each later round solves with the caps of
     the previous round's mix (each brand's hours per site, process
     and season, ``design_caps(..., mix_hours_per_week=...)``). Each round's design is checked against
     the caps of its *own* mix (:func:`caps_excess` <= ``tolerance``). Every round's model is the design
@@ -134,7 +147,7 @@ def design_with_mix_caps(
     round is within ``mip_gap`` of that bound (no later round can be cheaper by more than the gap; on
     the demo the three brands stop after round 0); or when a re-solve of a mix's caps saves no more
     than ``mip_gap`` on the best round (a saving the solves' own gap cannot tell apart). Returned: the
-    cheapest consistent round. Round 0 is always consistent (a mix's caps are
+    cheapest consistent round. Round 0 is consistent (a mix's caps are
     never below the worst case), so the result is never costlier than the worst-case design and
     always holds the caps of the mix it carries; its lower bound is the better of its own and the
     bound without SLA rows. Without ``line_hours_per_week`` one plain solve.
@@ -150,8 +163,8 @@ def design_with_mix_caps(
         Excess (share of a level's hours) still counted as holding the caps.
     lower_load_rows : bool
         Judge the priority class at the lower classes' own load, a variable of the design
-        (``design_caps(lower_load_rows=True)``), from round 1 on; false: the line filled to its most by
-        them, as in the worst case.
+        (``design_caps(lower_load_rows=True)``), from round 0 on; false: the line filled to its most by
+        them.
     **design_options
         Passed to :func:`siting.share.design.design_network`.
 
@@ -170,30 +183,28 @@ def design_with_mix_caps(
     # every round's design is feasible without the SLA rows, so the design without them bounds them all
     # from below, and its sites start the worst case
     free = design_network(problem, coalition, sla_caps=no_rows(problem), **design_options)
+    gap = float(design_options.get("mip_gap", 1e-4))
+    excess_free = caps_excess(problem, free, lower_load_rows=lower)
+    if excess_free <= tolerance and _within(free, free.lower_bound + free.grouping_slack_per_yr, gap):
+        # it holds the caps of its own mix and no round can be cheaper than its bound: the rows would not bind
+        return _own_caps(problem, coalition, free, lower), (MixRound(-1, free.total_per_yr, excess_free, True),)
     options = dict(design_options)
     options.setdefault("start_levels", free.level)
-    design = design_network(problem, coalition, **options)  # the worst case over mixes
+    # the worst case over mixes (with lower_load_rows, the priority class at the lower classes' own load)
+    worst = design_caps(problem, coalition, lower_load_rows=lower)
+    design = design_network(problem, coalition, sla_caps=worst, **options)
     excess0 = caps_excess(problem, design, lower_load_rows=lower)
     log = [MixRound(0, design.total_per_yr, excess0, bool(excess0 <= tolerance))]
-    best, prev = design, design
-    gap = float(design_options.get("mip_gap", 1e-4))
-    if excess0 <= tolerance and _within(design, free.lower_bound, gap):
-        return _bounded(design, free.lower_bound), tuple(log)  # no later round can be cheaper by more than the gap
-    first = 1
-    if lower:  # the priority class at the lower classes' own load, started from the worst case's sites
+    if not log[0].consistent:  # the line filled by the lower classes: consistent for any mix
         options = dict(design_options)
         options.setdefault("start_levels", design.level)
-        nxt = design_network(
-            problem, coalition, sla_caps=design_caps(problem, coalition, lower_load_rows=True), **options
-        )
-        excess = caps_excess(problem, nxt, lower_load_rows=True)
-        log.append(MixRound(1, nxt.total_per_yr, excess, bool(excess <= tolerance)))
-        if excess <= tolerance and nxt.total_per_yr < best.total_per_yr:
-            best = nxt
-        prev, first = nxt, 2
-        if _within(best, free.lower_bound, gap):
-            return _bounded(best, free.lower_bound), tuple(log)
-    for r in range(first, first + rounds):
+        design = design_network(problem, coalition, **options)
+        excess0 = caps_excess(problem, design, lower_load_rows=lower)
+        log.append(MixRound(0, design.total_per_yr, excess0, bool(excess0 <= tolerance)))
+    best, prev = design, design
+    if excess0 <= tolerance and _within(design, free.lower_bound, gap):
+        return _bounded(design, free.lower_bound), tuple(log)  # no later round can be cheaper by more than the gap
+    for r in range(1, 1 + rounds):
         caps = design_caps(
             problem,
             coalition,

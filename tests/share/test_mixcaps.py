@@ -10,7 +10,7 @@ import pytest
 from share.test_runcount import brute_force_runs, small_instance
 from share.test_slacaps import brute_force, one_site, random_instance, scalar_quantile
 from siting.errors import InfeasibleError, InputError
-from siting.share.design import design_network
+from siting.share.design import cap_hours, design_network
 from siting.share.designsim import simulate_design
 from siting.share.mixcaps import MIX_ROUNDS, caps_excess, design_with_mix_caps, no_rows
 from siting.share.orders import BrandOrders, LineRules, simulate_orders
@@ -71,8 +71,9 @@ def test_mix_caps_hold_in_the_order_driven_simulation() -> None:
     """The design of the mix's caps (cheaper than the worst case's here) meets every SLA in the seeded
     simulation, its 95% interval included, in every site, process and season."""
     pb = one_site(sla=(5.0, 6.0))
-    design, rounds = design_with_mix_caps(pb, mip_gap=1e-9)
-    assert design.total_per_yr < rounds[0].total_per_yr * (1 - 1e-2)  # over 1%, as the manual says
+    design, _ = design_with_mix_caps(pb, mip_gap=1e-9)
+    worst = design_network(pb, mip_gap=1e-9)  # the worst case over mixes
+    assert design.total_per_yr < worst.total_per_yr * (1 - 1e-2)  # over 1%, as the manual says
     table = simulate_design(pb, design, replications=10, seed=1)
     assert set(table["lane_class"]) == {"priority", "standard"}
     assert table["sla_met"].all()
@@ -203,3 +204,24 @@ def test_rounds_stop_after_the_worst_case_where_the_caps_do_not_bind() -> None:
     pb = dataclasses.replace(random_instance(1), brand_lead_time_days=np.array([60.0, 60.0, np.nan]))
     design, log = design_with_mix_caps(pb, mip_gap=1e-6)
     assert len(log) == 1 and design.gap <= 1e-6
+
+
+def test_the_design_without_sla_rows_is_kept_only_where_it_holds_its_own_mix() -> None:
+    """Round -1: on slack SLAs the design without SLA rows is the design (same cost, its own mix's caps in
+    sla_cap_hours_per_week); where that design breaks its caps (the 3-day priority SLA) it is not kept and
+    the design returned holds its own mix's caps."""
+    pb = dataclasses.replace(random_instance(1), brand_lead_time_days=np.array([60.0, 60.0, np.nan]))
+    free = design_network(pb, sla_caps=no_rows(pb), mip_gap=1e-9)
+    design, log = design_with_mix_caps(pb, mip_gap=1e-9)
+    assert [r.round for r in log] == [-1] and design.total_per_yr == pytest.approx(free.total_per_yr, rel=1e-9)
+    own = design_caps(pb, None, brand_hours(pb, design.made_units_per_week, design.runs_per_week), lower_load_rows=True)
+    assert np.allclose(
+        design.sla_cap_hours_per_week,
+        cap_hours(pb, design.level, brand_hours(pb, design.made_units_per_week, design.runs_per_week), own),
+    )
+    tight = shut_out()
+    free = design_network(tight, sla_caps=no_rows(tight), mip_gap=1e-9)
+    assert caps_excess(tight, free) > 1e-3  # the design without rows breaks its own mix's caps here
+    design, log = design_with_mix_caps(tight, mip_gap=1e-9)
+    assert log[0].round == 0 and caps_excess(tight, design) <= 1e-6
+    assert design.total_per_yr > free.total_per_yr + 1.0
