@@ -50,21 +50,26 @@ def test_design_with_the_caps_of_a_mix_equals_brute_force(seed: int) -> None:
 
 
 def test_fixed_point_is_never_dearer_than_the_worst_case_and_holds_its_own_mix() -> None:
-    saved = 0
+    """The first round of a mix that holds its own caps is returned without solving the worst case: it is
+    never dearer than the worst-case design solved apart (a mix's caps admit every load the worst case's
+    do), and cheaper on some instance."""
+    saved = mixed = 0
     for seed in range(8):
         pb = random_instance(seed)
         try:
             design, rounds = design_with_mix_caps(pb, mip_gap=1e-9)
         except InfeasibleError:
             continue
-        assert 1 <= len(rounds) <= MIX_ROUNDS + 2
-        assert rounds[0].consistent  # the worst-case design holds any mix's caps
-        assert design.total_per_yr <= rounds[0].total_per_yr * (1 + 1e-9)
+        assert 1 <= len(rounds) <= MIX_ROUNDS + 3
+        assert rounds[0].round == -1 and rounds[-1].consistent
+        worst = design_network(pb, mip_gap=1e-9, sla_caps=design_caps(pb, None, lower_load_rows=True))
+        assert design.total_per_yr <= worst.total_per_yr * (1 + 1e-9)
         assert caps_excess(pb, design) <= 1e-6
         # the model of the design's own mix admits it at least as easily as the worst case does
         assert caps_excess(pb, design) <= caps_excess(pb, design, own_mix=False) + 1e-9
-        saved += design.total_per_yr < rounds[0].total_per_yr * (1 - 1e-6)
-    assert saved >= 1
+        saved += design.total_per_yr < worst.total_per_yr * (1 - 1e-6)
+        mixed += rounds[-1].round >= 1  # held by a round of a mix: the worst case never solved
+    assert saved >= 1 and mixed >= 1
 
 
 def test_mix_caps_hold_in_the_order_driven_simulation() -> None:
@@ -167,7 +172,7 @@ def test_priority_shut_out_by_the_worst_case_is_made_and_holds_its_sla_in_the_si
     assert table["sla_met"].all()
     assert table.loc["priority", "pct_days"] + table.loc["priority", "pct_days_ci"] <= 3.0
     # the figures of docs/shared-networks.md section 9
-    assert round(float(table.loc["priority", "pct_days"]), 2) == 2.77
+    assert round(float(table.loc["priority", "pct_days"]), 2) == 2.76
     assert round(float(table.loc["priority", "pct_days_ci"]), 2) == 0.12
 
 
@@ -223,5 +228,5 @@ def test_the_design_without_sla_rows_is_kept_only_where_it_holds_its_own_mix() -
     free = design_network(tight, sla_caps=no_rows(tight), mip_gap=1e-9)
     assert caps_excess(tight, free) > 1e-3  # the design without rows breaks its own mix's caps here
     design, log = design_with_mix_caps(tight, mip_gap=1e-9)
-    assert log[0].round == 0 and caps_excess(tight, design) <= 1e-6
+    assert log[0].round == -1 and not log[0].consistent and caps_excess(tight, design) <= 1e-6
     assert design.total_per_yr > free.total_per_yr + 1.0
