@@ -230,3 +230,16 @@ def test_the_design_without_sla_rows_is_kept_only_where_it_holds_its_own_mix() -
     design, log = design_with_mix_caps(tight, mip_gap=1e-9)
     assert log[0].round == -1 and not log[0].consistent and caps_excess(tight, design) <= 1e-6
     assert design.total_per_yr > free.total_per_yr + 1.0
+
+
+@pytest.mark.parametrize("seed", [3, 6])
+def test_a_round_of_a_mix_that_breaks_its_own_caps_is_not_kept(seed: int) -> None:
+    """Instances where round 1 (the caps of the design without rows' mix) breaks the caps of its own mix:
+    the rounds go on to one that holds them, never dearer than the worst-case design solved apart."""
+    pb = small_instance(seed)
+    design, log = design_with_mix_caps(pb, mip_gap=1e-9)
+    assert [(r.round, r.consistent) for r in log] == [(-1, False), (1, False), (2, True)]
+    assert caps_excess(pb, design) <= 1e-6
+    assert design.total_per_yr == pytest.approx(log[-1].total_per_yr, rel=1e-12)
+    worst = design_network(pb, mip_gap=1e-9, sla_caps=design_caps(pb, None, lower_load_rows=True))
+    assert design.total_per_yr <= worst.total_per_yr * (1 + 1e-9)
