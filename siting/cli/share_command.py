@@ -141,7 +141,7 @@ def share(
         typer.Option(
             "--sla-caps-in-design/--no-sla-caps-in-design",
             help="Cap each lane class's hours per site and season in the design where its SLA holds "
-            "(share.sla_caps_in_design) [off].",
+            "(share.sla_caps_in_design) [on; --no-sla-caps-in-design: only the weekly plans].",
             show_default=False,
         ),
     ] = None,

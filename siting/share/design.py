@@ -13,9 +13,10 @@ from siting.milp import MilpSolution, Model, status_words
 from siting.share.grouping import demand_groups as _groups
 from siting.share.problem import KINDS, ShareProblem
 from siting.share.runcount import add_run_columns, run_brands, runs_of_design
-from siting.share.slacaps import SlaCaps, brand_hours, design_caps
+from siting.share.slacaps import SlaCaps, brand_hours
+from siting.share.slarows import sla_rows
 
-__all__ = ["DesignResult", "design_network"]
+__all__ = ["DesignResult", "cap_hours", "design_network"]
 
 #: Binary blocks rounded up for the warm start: a site's priority units, a brand's runs at a site in a season.
 PRESENCE_BLOCKS = ("prio_here", "runs_here")
@@ -303,147 +304,12 @@ def _build(
         hi=0.0,
         n=n * n_proc * t_count,
     )
-    caps = _sla_rows(milp, pb, brands, y, load_rows, load_cols, load_vals, col_brand, sla_caps)
+    caps = sla_rows(milp, pb, brands, y, load_rows, load_cols, load_vals, col_brand, sla_caps)
     # one level per site: sum_l y[i,l] <= 1
     il = np.repeat(np.arange(n), lv)
     milp.add_rows("one_level", il, y, 1.0, hi=1.0, n=n)
     return _Model(
         milp, n_y, pairs, off_groups, demand, members, group_of, slack_per_yr, carry, wait_groups, keys, caps, run_keys
-    )
-
-
-def _sla_rows(milp, pb, brands, y, load_rows, load_cols, load_vals, col_brand, given=None) -> SlaCaps:
-    """Lane-class SLA rows (:func:`siting.share.slacaps.design_caps`), per site, level, process and season:
-    priority hours <= cap x the level's hours; standard + priority hours + alpha x priority hours <= beta x
-    the level's hours along each chord; no hours of a class shut out at a level. A row of level l holds
-    when l is open: another level l2 contributes the most the left side can reach there (one level per
-    site). Reservations held idle and flexible hours do not count (the queue is judged on regular hours).
-    ``given``: these caps instead (e.g. of a design's own class mix)."""
-    caps = design_caps(pb, brands) if given is None or pb.line_hours_per_week is None else given
-    hours = np.asarray(pb.process_hours_per_week, dtype=float)  # (L, P)
-    lv = hours.shape[0]
-    t_count = len(pb.season_names)
-    rank = np.array([KINDS.index(k) for k in pb.brand_kind])
-    col_rank = rank[col_brand]
-    rows, cols, vals = [], [], []
-    count = 0
-
-    def add(i, t, q, weight, rhs_share) -> None:
-        nonlocal count
-        mine = (weight > 0) & (load_rows[q] == i * t_count + t)
-        if not mine.any():
-            return
-        rows.extend([np.full(int(mine.sum()), count), np.full(lv, count)])
-        cols.extend([load_cols[q][mine], y[i * lv + np.arange(lv)]])
-        vals.extend([load_vals[q][mine] * weight[mine], -rhs_share * hours[:, q]])
-        count += 1
-
-    prio = (col_rank == 0).astype(float)
-    std = (col_rank == 1).astype(float)
-    for i, lvl, q, t in np.argwhere(np.isfinite(caps.priority) | np.isnan(caps.priority)):
-        share = np.full(lv, 1.0)  # other levels: the most priority hours can be
-        share[lvl] = np.nan_to_num(caps.priority[i, lvl, q, t], nan=0.0)
-        add(i, t, q, prio, share)
-    for i, lvl, q, t in np.argwhere(caps.standard_shut):
-        share = np.full(lv, 1.0)
-        share[lvl] = 0.0
-        add(i, t, q, std, share)
-    for i, lvl, q, t, c in np.argwhere(np.isfinite(caps.beta)):
-        alpha = caps.alpha[i, lvl, q, t, c]
-        share = np.full(lv, 1.0 + alpha)  # sigma_1 + alpha sigma_0 <= 1 + alpha at any other level
-        share[lvl] = caps.beta[i, lvl, q, t, c]
-        add(i, t, q, std + (1.0 + alpha) * prio, share)
-    if count:
-        milp.add_rows("sla_caps", np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), hi=0.0, n=count)
-    if caps.prio_self is not None and caps.prio_lower is not None:
-        _prio_load_rows(milp, pb, caps.prio_self, caps.prio_lower, y, load_rows, load_cols, load_vals, col_rank)
-    return caps
-
-
-def _prio_load_rows(milp, pb, p_self, p_lower, y, load_rows, load_cols, load_vals, col_rank) -> None:
-    """Priority rows over the lower classes' load (``design_caps(lower_load_rows=True)``): a binary
-    ``z_i`` (site i makes priority units), at most the site's opening; the site's priority hours at most
-    ``z_i`` x its most load (rows ``prio_present``; a row per priority column made the demo's LP 3x slower
-    and moved its bound by 0.03%); and per level l, process and season, with ``P`` and ``Lo`` the priority
-    and lower-class hours and ``H_l`` the level's hours,
-
-        (prio_self P + prio_lower Lo) / H_l <= y_{i,l} + sum_{l2 != l} R_l2 y_{i,l2} + R_z (1 - z_i)
-
-    ``R_l2`` the most the left side reaches when level l2 is open (its hours ``u H_l2 + flex_l2`` at the
-    larger coefficient) and ``R_z`` the most the lower classes alone reach at level l beyond 1: the row
-    binds only where l is open and z_i = 1 (big-Ms from the capacity rows, each the least valid)."""
-    hours = np.asarray(pb.process_hours_per_week, dtype=float)  # (L, P)
-    most_l = hours * pb.max_utilisation + np.asarray(pb.flex_hours_per_week, dtype=float)  # most load (L, P)
-    n, lv = pb.n_sites, hours.shape[0]
-    t_count = len(pb.season_names)
-    z = milp.add_vars("prio_here", n, ub=1.0, integer=True)
-    prio = col_rank == 0
-    rows, cols, vals, hi = [], [], [], []
-    count = 0
-    agg_rows: list[np.ndarray] = []
-    agg_cols: list[np.ndarray] = []
-    agg_vals: list[np.ndarray] = []
-    n_agg = 0
-    for q in range(len(load_rows)):
-        site_t = load_rows[q]
-        for i in range(n):
-            for t in range(t_count):
-                mine = site_t == i * t_count + t
-                p_sel, l_sel = mine & prio & (load_vals[q] > 0), mine & ~prio & (load_vals[q] > 0)
-                if not p_sel.any():
-                    continue
-                agg_rows.append(np.full(int(p_sel.sum()) + 1, n_agg))  # priority hours <= z_i x the most load
-                agg_cols.append(np.r_[load_cols[q][p_sel], z[i]])
-                agg_vals.append(np.r_[load_vals[q][p_sel], -most_l[:, q].max()])
-                n_agg += 1
-                for lvl in range(lv):
-                    a, b = p_self[i, lvl, q, t], p_lower[i, lvl, q, t]
-                    if hours[lvl, q] <= 0 or (np.isfinite(a) and a == 0.0 and b == 0.0):
-                        continue
-                    if not np.isfinite(a):  # shut out at this level: no priority hours where it is open
-                        a, b = 1.0, 0.0
-                        bound = 0.0
-                    else:
-                        bound = 1.0
-                    others = [l2 for l2 in range(lv) if l2 != lvl]
-                    r_l2 = [max(a, b) * most_l[l2, q] / hours[lvl, q] for l2 in others]
-                    r_z = max(b * most_l[lvl, q] / hours[lvl, q] - bound, 0.0)
-                    rows += [np.full(int(p_sel.sum()), count), np.full(int(l_sel.sum()), count)]
-                    rows += [np.full(len(others) + 2, count)]
-                    cols += [
-                        load_cols[q][p_sel],
-                        load_cols[q][l_sel],
-                        [y[i * lv + lvl], *y[i * lv + np.array(others, dtype=int)], z[i]],
-                    ]
-                    vals += [load_vals[q][p_sel] * a / hours[lvl, q], load_vals[q][l_sel] * b / hours[lvl, q]]
-                    vals += [[-bound, *(-np.asarray(r_l2)), r_z]]
-                    hi.append(r_z)
-                    count += 1
-    if count:
-        milp.add_rows(
-            "sla_prio_load",
-            np.concatenate([np.asarray(r, dtype=int) for r in rows]),
-            np.concatenate([np.asarray(c, dtype=int) for c in cols]),
-            np.concatenate([np.asarray(v, dtype=float) for v in vals]),
-            hi=np.asarray(hi),
-            n=count,
-        )
-    if n_agg:
-        milp.add_rows(
-            "prio_present",
-            np.concatenate(agg_rows),
-            np.concatenate(agg_cols),
-            np.concatenate(agg_vals),
-            hi=0.0,
-            n=n_agg,
-        )
-    milp.add_rows(  # z_i <= sum_l y_{i,l}
-        "prio_open",
-        np.concatenate([np.arange(n), np.repeat(np.arange(n), lv)]),
-        np.concatenate([z, y]),
-        np.concatenate([np.ones(n), -np.ones(n * lv)]),
-        hi=0.0,
-        n=n,
     )
 
 
@@ -707,21 +573,7 @@ def _result(pb, model, brands, x, bound, status, runtime, start_cost) -> DesignR
     regular = np.zeros((n, n_proc))
     regular[opened] = np.asarray(pb.process_hours_per_week, dtype=float)[level[opened]] * pb.max_utilisation
     flex = np.maximum(used - regular[:, :, None], 0.0)
-    full = np.zeros((n, n_proc))
-    full[opened] = np.asarray(pb.process_hours_per_week, dtype=float)[level[opened]]
-    cap_h = np.zeros((n, n_proc, t_count, 3))
-    cap_h[opened] = full[opened][:, :, None, None]
-    if model.caps is not None:
-        rank = np.array([KINDS.index(k) for k in pb.brand_kind])
-        o, lo = np.flatnonzero(opened), level[opened]
-        fo = full[opened][:, :, None]  # (o, P, 1)
-        sigma0 = load[opened][:, rank == 0].sum(axis=1) / np.maximum(fo, 1e-12)  # (o, P, T)
-        c0 = model.caps.priority[o, lo]
-        c1 = SlaCaps(
-            model.caps.priority[o, lo], model.caps.alpha[o, lo], model.caps.beta[o, lo], model.caps.standard_shut[o, lo]
-        ).standard_cap(sigma0)
-        cap_h[opened, :, :, 0] = np.minimum(np.nan_to_num(c0, nan=0.0), 1.0) * fo
-        cap_h[opened, :, :, 1] = np.minimum(c1, 1.0) * fo
+    cap_h = cap_hours(pb, level, load, model.caps)
     age = np.maximum(tt[None, :] - tt[:, None], 0)  # seasons a unit made in s waits until s2
     carry_units = carried * (age > 0)[None, None]
     cost = {
@@ -769,3 +621,42 @@ def _result(pb, model, brands, x, bound, status, runtime, start_cost) -> DesignR
             ]
         ),
     )
+
+
+def cap_hours(pb: ShareProblem, level: np.ndarray, load: np.ndarray, caps: SlaCaps | None) -> np.ndarray:
+    """The most machine-hours a week the lane classes up to k may load at each open site, shape (n, P, T, 3).
+
+    Parameters
+    ----------
+    pb : ShareProblem
+    level : ndarray of int, shape (n,)
+        A design's level per site (-1 closed).
+    load : ndarray, shape (n, B, P, T)
+        The design's hours per site, brand, process and season (:func:`siting.share.slacaps.brand_hours`).
+    caps : SlaCaps, optional
+        The SLA rows the design is held to (None: no row, the level's full hours).
+
+    Returns
+    -------
+    ndarray
+        Per site, process and season: the priority cap, the priority + standard cap at the design's own
+        priority hours, and the level's full hours (0 for a closed site).
+    """
+    n, n_proc, t_count = pb.n_sites, len(pb.process_names), len(pb.season_names)
+    opened = level >= 0
+    full = np.zeros((n, n_proc))
+    full[opened] = np.asarray(pb.process_hours_per_week, dtype=float)[level[opened]]
+    cap_h = np.zeros((n, n_proc, t_count, 3))
+    cap_h[opened] = full[opened][:, :, None, None]
+    if caps is not None:
+        rank = np.array([KINDS.index(k) for k in pb.brand_kind])
+        o, lo = np.flatnonzero(opened), level[opened]
+        fo = full[opened][:, :, None]  # (o, P, 1)
+        sigma0 = load[opened][:, rank == 0].sum(axis=1) / np.maximum(fo, 1e-12)  # (o, P, T)
+        c0 = caps.priority[o, lo]
+        c1 = SlaCaps(caps.priority[o, lo], caps.alpha[o, lo], caps.beta[o, lo], caps.standard_shut[o, lo]).standard_cap(
+            sigma0
+        )
+        cap_h[opened, :, :, 0] = np.minimum(np.nan_to_num(c0, nan=0.0), 1.0) * fo
+        cap_h[opened, :, :, 1] = np.minimum(c1, 1.0) * fo
+    return cap_h

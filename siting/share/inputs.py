@@ -184,13 +184,13 @@ class ShareSettings:
         Correlation between the brands' demand factors in a season, in [-1, 1].
     sla_caps_in_design : bool
         Cap each lane class's hours per site, level, process and season in the design MILP where its
-        SLA holds at the contract percentile (:func:`siting.share.slacaps.design_caps`, a worst case
-        over the class mix, then the caps of the design's own mix); default false: only the weekly plans
-        are held to the SLA caps (with the caps on, the demo's coalitions take about 5x the CPU).
+        SLA holds at the contract percentile (:func:`siting.share.slacaps.design_caps`, the caps of the
+        design's own class mix, the worst case over mixes as the fallback); default true; false: only the
+        weekly plans are held to the SLA caps.
     sla_mix_rounds : int
-        With ``sla_caps_in_design``: re-solves with the caps of the design's own class mix after the
-        worst-case solve, in [0, 20] (:func:`siting.share.mixcaps.design_with_mix_caps`; default
-        :data:`siting.share.mixcaps.MIX_ROUNDS`, 0: the worst case over mixes only).
+        With ``sla_caps_in_design``: solves with the caps of a design's own class mix before the worst case
+        over mixes is solved as the fallback, in [0, 20] (:func:`siting.share.mixcaps.design_with_mix_caps`;
+        default :data:`siting.share.mixcaps.MIX_ROUNDS`, 0: the worst case over mixes only).
     runs_in_design : bool
         With ``sla_caps_in_design``: the runs a week of each brand with an SLA are part of the design
         (default true): where it makes such a brand at a site in a season it pays the changeovers of the
@@ -222,7 +222,7 @@ class ShareSettings:
     scenario_seed: int = 0
     scenario_cv: float = 0.2
     season_correlation: float = 0.0
-    sla_caps_in_design: bool = False
+    sla_caps_in_design: bool = True
     sla_mix_rounds: int = 3
     runs_in_design: bool = True
     sequence_overrun: Literal["warn", "refuse"] = "warn"

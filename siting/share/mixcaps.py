@@ -11,13 +11,13 @@ import numpy as np
 
 from siting.errors import InputError
 from siting.milp import status_words
-from siting.share.design import DesignResult, design_network
+from siting.share.design import DesignResult, cap_hours, design_network
 from siting.share.problem import KINDS, ShareProblem
 from siting.share.slacaps import SlaCaps, brand_hours, design_caps
 
 __all__ = ["MIX_ROUNDS", "MixRound", "caps_excess", "design_with_mix_caps", "no_rows"]
 
-#: Re-solves after the worst-case design (a modelling choice: the demo and the benchmark settle in 1-2).
+#: Re-solves with a mix's caps before the worst case (a modelling choice: the demo and the benchmark hold in 1).
 MIX_ROUNDS = 3
 
 
@@ -28,7 +28,10 @@ class MixRound:
     Attributes
     ----------
     round : int
-        0: caps of the worst case over mixes; r >= 1: caps of round r-1's mix.
+        -1: the design without SLA rows (kept if it holds its own mix's caps); r >= 1: caps of the previous
+        round's mix (round 1: of the design without rows); 0: the fallback, caps of the worst case over
+        mixes (a second round 0: the line filled by the lower classes, solved only when the first fails its
+        own mix's caps).
     total_per_yr : float
     excess : float
         How far the round's design passes the caps of its own mix (largest excess, share of a level's
@@ -111,6 +114,14 @@ def _bounded(design: DesignResult, bound: float) -> DesignResult:
     return dataclasses.replace(design, lower_bound=float(best), gap=float(gap), status=status_words(gap, "optimal"))
 
 
+def _own_caps(problem: ShareProblem, coalition: list[int], design: DesignResult, lower: bool) -> DesignResult:
+    """The design with the SLA cap hours of its own class mix (``sla_cap_hours_per_week``; a design solved
+    without SLA rows shows the level's hours)."""
+    hours = brand_hours(problem, design.made_units_per_week, design.runs_per_week)
+    caps = design_caps(problem, coalition, hours, lower_load_rows=lower)
+    return dataclasses.replace(design, sla_cap_hours_per_week=cap_hours(problem, design.level, hours, caps))
+
+
 def design_with_mix_caps(
     problem: ShareProblem,
     brands: Sequence[int] | None = None,
@@ -122,22 +133,22 @@ def design_with_mix_caps(
 ) -> tuple[DesignResult, tuple[MixRound, ...]]:
     """The cheapest design that holds the SLA caps of its own class mix, by a bounded fixed-point iteration.
 
-    Round 0 solves with the worst-case caps (:func:`siting.share.slacaps.design_caps` over any mix);
-    with ``lower_load_rows`` round 1 adds the priority rows over the lower classes' own load (still
-    the worst case over mixes; started from round 0's sites); each later round solves with the caps of
-    the previous round's mix (each brand's hours per site, process
-    and season, ``design_caps(..., mix_hours_per_week=...)``). Each round's design is checked against
-    the caps of its *own* mix (:func:`caps_excess` <= ``tolerance``). Every round's model is the design
-    without SLA rows (the runs a week kept) plus rows, so that design, solved first, bounds every round
-    from below and its sites start round 0. Stopping rule: after ``rounds`` re-solves; as soon as a
-    round's open levels and hours repeat the previous round's (a fixed point); as soon as the best
-    round is within ``mip_gap`` of that bound (no later round can be cheaper by more than the gap; on
-    the demo the three brands stop after round 0); or when a re-solve of a mix's caps saves no more
-    than ``mip_gap`` on the best round (a saving the solves' own gap cannot tell apart). Returned: the
-    cheapest consistent round. Round 0 is always consistent (a mix's caps are
-    never below the worst case), so the result is never costlier than the worst-case design and
-    always holds the caps of the mix it carries; its lower bound is the better of its own and the
-    bound without SLA rows. Without ``line_hours_per_week`` one plain solve.
+    First the design without SLA rows (the runs a week kept): every round's model is that design's plus
+    rows, so it bounds every round from below, and when it holds the caps of its own mix and reached
+    ``mip_gap`` it is returned (round -1; no capped round can be cheaper than its bound). Otherwise round
+    r >= 1 solves with the caps of the previous design's class mix, starting from the design without rows
+    (each brand's hours per site, process and season, ``design_caps(..., mix_hours_per_week=...)``), and
+    each round's design is checked against the caps of its *own* mix (:func:`caps_excess` <=
+    ``tolerance``). The first round that holds them is returned: a mix's caps are never below the worst
+    case over mixes, so its model admits every design the worst case's does and its optimum is never
+    dearer than the worst-case design (which is then not solved; it cost the demo's Aurora + Birch
+    coalition 46 s of its 74 s of CPU). Only if no round holds its own caps within ``rounds`` re-solves
+    (or a round repeats the previous one's levels and hours, a fixed point that breaks them) round 0 is
+    solved, the fallback: the worst-case caps (:func:`siting.share.slacaps.design_caps` over any mix;
+    with ``lower_load_rows`` the priority rows over the lower classes' own load, and only if that design
+    fails its own mix's caps also the line filled by the lower classes, which holds any mix's caps).
+    The design returned always holds the caps of the mix it carries; its lower bound is the better of its
+    own and the bound without SLA rows. Without ``line_hours_per_week`` one plain solve.
 
     Parameters
     ----------
@@ -145,13 +156,13 @@ def design_with_mix_caps(
     brands : sequence of int, optional
         The coalition (default all brands).
     rounds : int
-        Most re-solves with a mix's caps (>= 0; 0 stops after the worst case over mixes).
+        Most re-solves with a mix's caps before the worst case (>= 0; 0: the worst case over mixes at once).
     tolerance : float
         Excess (share of a level's hours) still counted as holding the caps.
     lower_load_rows : bool
         Judge the priority class at the lower classes' own load, a variable of the design
-        (``design_caps(lower_load_rows=True)``), from round 1 on; false: the line filled to its most by
-        them, as in the worst case.
+        (``design_caps(lower_load_rows=True)``), from round 0 on; false: the line filled to its most by
+        them.
     **design_options
         Passed to :func:`siting.share.design.design_network`.
 
@@ -170,30 +181,16 @@ def design_with_mix_caps(
     # every round's design is feasible without the SLA rows, so the design without them bounds them all
     # from below, and its sites start the worst case
     free = design_network(problem, coalition, sla_caps=no_rows(problem), **design_options)
-    options = dict(design_options)
-    options.setdefault("start_levels", free.level)
-    design = design_network(problem, coalition, **options)  # the worst case over mixes
-    excess0 = caps_excess(problem, design, lower_load_rows=lower)
-    log = [MixRound(0, design.total_per_yr, excess0, bool(excess0 <= tolerance))]
-    best, prev = design, design
     gap = float(design_options.get("mip_gap", 1e-4))
-    if excess0 <= tolerance and _within(design, free.lower_bound, gap):
-        return _bounded(design, free.lower_bound), tuple(log)  # no later round can be cheaper by more than the gap
-    first = 1
-    if lower:  # the priority class at the lower classes' own load, started from the worst case's sites
-        options = dict(design_options)
-        options.setdefault("start_levels", design.level)
-        nxt = design_network(
-            problem, coalition, sla_caps=design_caps(problem, coalition, lower_load_rows=True), **options
-        )
-        excess = caps_excess(problem, nxt, lower_load_rows=True)
-        log.append(MixRound(1, nxt.total_per_yr, excess, bool(excess <= tolerance)))
-        if excess <= tolerance and nxt.total_per_yr < best.total_per_yr:
-            best = nxt
-        prev, first = nxt, 2
-        if _within(best, free.lower_bound, gap):
-            return _bounded(best, free.lower_bound), tuple(log)
-    for r in range(first, first + rounds):
+    excess_free = caps_excess(problem, free, lower_load_rows=lower)
+    if excess_free <= tolerance and _within(free, free.lower_bound + free.grouping_slack_per_yr, gap):
+        # it holds the caps of its own mix and no round can be cheaper than its bound: the rows would not bind
+        return _own_caps(problem, coalition, free, lower), (MixRound(-1, free.total_per_yr, excess_free, True),)
+    log = [MixRound(-1, free.total_per_yr, excess_free, bool(excess_free <= tolerance))]
+    # the rounds of a mix, from the design without rows: each round's caps admit every load the worst case's
+    # do, so a consistent round is never dearer than the worst-case design (which is then not solved)
+    best, prev = None, free
+    for r in range(1, 1 + rounds):
         caps = design_caps(
             problem,
             coalition,
@@ -204,17 +201,45 @@ def design_with_mix_caps(
         options.setdefault("start_levels", prev.level)
         nxt = design_network(problem, coalition, sla_caps=caps, **options)
         excess = caps_excess(problem, nxt, lower_load_rows=lower)
-        ok = excess <= tolerance
-        log.append(MixRound(r, nxt.total_per_yr, excess, bool(ok)))
-        settled = ok and nxt.total_per_yr >= best.total_per_yr * (1.0 - gap)  # holds, saves no more than the gap
-        if ok and nxt.total_per_yr < best.total_per_yr - 1e-9 * max(abs(best.total_per_yr), 1.0):
-            best = nxt
+        log.append(MixRound(r, nxt.total_per_yr, excess, bool(excess <= tolerance)))
+        if excess <= tolerance:
+            best = nxt  # the first design that holds the caps of its own mix
+            break
         same = np.array_equal(nxt.level, prev.level) and np.allclose(
             brand_hours(problem, nxt.made_units_per_week, nxt.runs_per_week),
             brand_hours(problem, prev.made_units_per_week, prev.runs_per_week),
             atol=1e-6,
         )
+        if same:
+            break  # a fixed point that breaks its own mix's caps: no later round differs
         prev = nxt
-        if same or settled or _within(best, free.lower_bound, gap):
-            break
+    if best is None:
+        best = _worst_case(problem, coalition, free, lower, tolerance, log, design_options)
     return _bounded(best, free.lower_bound), tuple(log)
+
+
+def _worst_case(
+    problem: ShareProblem,
+    coalition: list[int],
+    free: DesignResult,
+    lower: bool,
+    tolerance: float,
+    log: list[MixRound],
+    design_options: dict[str, Any],
+) -> DesignResult:
+    """Round 0, the fallback where no round of a mix held its own caps: the worst case over mixes (with
+    ``lower``, the priority class at the lower classes' own load), and only if that design fails its own
+    mix's caps the line filled by the lower classes, which holds any mix's caps. Appends to ``log``."""
+    options = dict(design_options)
+    options.setdefault("start_levels", free.level)
+    worst = design_caps(problem, coalition, lower_load_rows=lower)
+    design = design_network(problem, coalition, sla_caps=worst, **options)
+    excess0 = caps_excess(problem, design, lower_load_rows=lower)
+    log.append(MixRound(0, design.total_per_yr, excess0, bool(excess0 <= tolerance)))
+    if excess0 > tolerance:  # the line filled by the lower classes: consistent for any mix
+        options = dict(design_options)
+        options.setdefault("start_levels", design.level)
+        design = design_network(problem, coalition, **options)
+        excess0 = caps_excess(problem, design, lower_load_rows=lower)
+        log.append(MixRound(0, design.total_per_yr, excess0, bool(excess0 <= tolerance)))
+    return design

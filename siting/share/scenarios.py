@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -179,6 +179,9 @@ class ScenarioStudy:
     sla_met : ndarray, shape (K, B)
         Share of scenarios in which each candidate makes all of a priority brand's demand within
         its SLA (no backlog, feasible); ``nan`` for brands without an SLA.
+    gap : ndarray, shape (N + 1,)
+        The proven gap of the mean-demand design's solve (first) and of each scenario's optimum
+        (``DesignResult.gap``; empty where not recorded).
     """
 
     factors: np.ndarray
@@ -189,6 +192,7 @@ class ScenarioStudy:
     regret_per_yr: np.ndarray
     chosen: int
     sla_met: np.ndarray
+    gap: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def mean_cost_per_yr(self) -> np.ndarray:
@@ -280,6 +284,7 @@ def saa_design(
         regret_per_yr=cost - optimum[None, :],
         chosen=int(np.argmin(cost.mean(axis=1))),
         sla_met=sla,
+        gap=np.array([mean_design.gap] + [d.gap for d in own]),
     )
 
 

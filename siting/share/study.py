@@ -172,9 +172,9 @@ def season_of_week(season_weeks: np.ndarray) -> np.ndarray:
 
 
 def _design(pb: ShareProblem, brands: Sequence[int] | None, rounds: int, **options) -> DesignResult:
-    """The design of ``brands``: with SLA rows (``line_hours_per_week``), the cheapest that holds the caps of its
-    own class mix after ``rounds`` re-solves (:func:`siting.share.mixcaps.design_with_mix_caps`); else one
-    plain solve."""
+    """The design of ``brands``: with SLA rows (``line_hours_per_week``), the first that holds the caps of its
+    own class mix within ``rounds`` solves, else the worst case over mixes
+    (:func:`siting.share.mixcaps.design_with_mix_caps`); else one plain solve."""
     if pb.line_hours_per_week is None:
         return design_network(pb, brands, **options)
     return design_with_mix_caps(pb, brands, rounds=rounds, **options)[0]

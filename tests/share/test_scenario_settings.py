@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from siting.errors import InfeasibleError
 from siting.share import demo_share_cities, problem_from_cities
 from siting.share.inputs import parse_share
 from siting.share.scenarios import draw_demand_factors, saa_design
@@ -33,6 +34,12 @@ def test_share_scenarios_write_the_saa_regret_table_of_the_drawn_scenarios() -> 
     }
     spec = parse_share(doc)
     pb = problem_from_cities(demo_share_cities(("kotka",)), spec).problem
+    # with the SLA caps in the design (the default) no Kotka site keeps Birch's 5-day priority SLA: the run
+    # stops with the message and its fix; the scenarios are checked without the caps
+    with pytest.raises(InfeasibleError, match=r"'Birch'.*set share\.sla_caps_in_design = false"):
+        run_share(pb, spec.site_capacity, spec.settings, replications=2)
+    doc["share"]["sla_caps_in_design"] = False
+    spec = parse_share(doc)
     st = run_share(pb, spec.site_capacity, spec.settings, replications=2)
     table = st.scenarios.set_index("design")
     assert table["saa_choice"].sum() == 1

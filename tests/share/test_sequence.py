@@ -187,7 +187,9 @@ def test_scenario_file_changeovers_reach_the_study(tmp_path):
             {"brand": "Cove", "process": "print", "hours_per_unit": 0.06, "changeover_hours": 0.75},
         ],
         "site_capacity": {"process_hours_per_week": {"print": [90, 180]}},
-        "share": {"time_limit_s": 20, "changeovers": "changeovers.csv"},
+        # without the SLA caps in the design: no Kotka site keeps Birch's 5-day priority SLA under them
+        # (tests/share/test_scenario_settings.py checks that message)
+        "share": {"time_limit_s": 20, "changeovers": "changeovers.csv", "sla_caps_in_design": False},
     }
     spec = parse_share(doc, base=tmp_path)
     assert spec.settings.changeovers == tmp_path / "changeovers.csv"
