@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy.special import gammaln, ndtr, ndtri
+from scipy.fft import next_fast_len
+from scipy.special import erfcx, gammaln, ndtr, ndtri
 
 from siting.errors import InputError
 
@@ -145,10 +146,6 @@ def _discrete_table(
     return cdf, np.maximum(1.0 - cdf, 0.0)
 
 
-#: Gauss-Legendre nodes over the demand level of a discrete mixture (:func:`discrete_pmf`).
-_LEVEL_NODES, _LEVEL_WEIGHTS = np.polynomial.legendre.leggauss(64)
-
-
 def negative_level_mean(level_var: float) -> float:
     """``E[max(-l, 0)]`` for a demand level ``l ~ N(1, level_var)``: ``sd phi(1 / sd) - Phi(-1 / sd)`` (0.083 at sd 1).
 
@@ -166,79 +163,100 @@ def discrete_mean(mean: float, std: float, distribution: str, level_var: float =
     return mean
 
 
-#: Length of the runs of :func:`_negbin_mixed`'s products between two exact anchors.
-_RISING_BLOCK = 16
+#: A mixture's whole pmf (:func:`_mixture_table`), by ``(mean, std, distribution, level_var)``; bounded (the least
+#: recently used dropped first).
+_MIXTURE_TABLES: dict[tuple[float, float, str, float], np.ndarray] = {}
+_MIXTURE_TABLES_MAX = 1024
+
+#: A mixture's table ends where ``P(D >= N)`` is below this (a Chernoff bound, :func:`_mixture_length`): the
+#: aliasing of the FFT moves no ``P(D = k)`` and no ``P(D <= k)`` by more, and the table's cut none by more.
+_MIXTURE_TAIL = 1e-18
+
+#: The ``s = log z`` at which :func:`_mixture_length` tries the Chernoff bound ``P(D >= N) <= M(z) z^-N``.
+_CHERNOFF_S = np.geomspace(1e-8, 20.0, 400)
 
 
-def _negbin_mixed(weights: np.ndarray, shape: np.ndarray, prob: float, n: int, start: int = 0) -> np.ndarray:
-    """``sum_i weights_i P(K_i = k)`` for ``K_i ~ NB(shape_i, prob)`` and ``k = start .. n - 1``.
+def _mixture_counts(mean: float, std: float, distribution: str, level_var: float) -> tuple[float, float, float]:
+    """``(c, prob, mu)`` of the count given the level ``l``: ``NB(c l, prob)`` (``c > 0``), or ``Poisson(mu l)``
+    (``c == 0``) when the variance-to-mean ratio left beside the level's part is not above 1."""
+    ratio = (std * std - mean * mean * level_var) / mean if distribution == "negbin" else 1.0
+    if ratio > 1.0 + 1e-9:
+        return mean / (ratio - 1.0), 1.0 / ratio, mean
+    return 0.0, 1.0, mean
 
-    Each row's pmf is exact (``gammaln``) at every ``_RISING_BLOCK``-th ``k`` (its anchor) and carried from there by
-    the ratio ``P(k + 1) / P(k) = (k + r)(1 - prob) / (k + 1)``: one ``exp`` and one ``gammaln`` per block instead
-    of a ``log`` and an ``exp`` per entry, the rows summed as they go (no table of every row). At most 15 products
-    from an anchor: within about 1e-14 of each row's ``exp(log pmf)``. A column's value depends only on its own
-    block: the columns from ``start`` are those of the whole table (a longer table extends a shorter one).
+
+def _level_exponent(z: np.ndarray, c: float, prob: float, mu: float) -> np.ndarray:
+    """``t(z)`` with ``E[z^D | l] = exp(l t(z))``: ``c (log prob - log(1 - (1 - prob) z))`` or ``mu (z - 1)``."""
+    if c > 0:
+        return c * (math.log(prob) - np.log1p(-(1.0 - prob) * z))
+    return mu * (z - 1.0)
+
+
+def _mixture_length(c: float, prob: float, mu: float, level_var: float) -> int:
+    """The table's length ``N``: ``P(D >= N) < _MIXTURE_TAIL`` by ``P(D >= N) <= E[z^D] z^-N`` (any real ``z > 1``
+    where the pgf is finite), ``E[z^D] <= exp(t + level_var t^2 / 2) + Phi(-1 / sd)`` (the whole normal level's
+    moment generating function, with the mass at 0), the best of 400 ``z``; rounded up to a fast FFT length."""
+    s = _CHERNOFF_S
+    if c > 0:
+        s = s[s < -math.log1p(-prob) * (1.0 - 1e-9)]
+    t = _level_exponent(np.exp(s), c, prob, mu)
+    log_m = np.logaddexp(t + 0.5 * level_var * t * t, math.log(max(float(ndtr(-1.0 / math.sqrt(level_var))), 1e-300)))
+    n = float(np.min((log_m - math.log(_MIXTURE_TAIL)) / s))
+    return int(next_fast_len(int(math.ceil(n)) + 1, real=True))
+
+
+def _truncated_level_mgf(t: np.ndarray, level_var: float) -> np.ndarray:
+    """``E[exp(l t) 1{l > 0}]`` for ``l ~ N(1, level_var)`` and complex ``t`` with ``Re t <= 0``.
+
+    ``0.5 exp(-1 / (2 v)) erfcx(w)`` with ``w = -(1 + v t) / (sd sqrt 2)``; where ``Re w < 0`` (``erfcx`` grows as
+    ``exp(w^2)`` there, and overflows at a small ``v``) by ``erfcx(w) = 2 exp(w^2) - erfcx(-w)``: the whole normal's
+    ``exp(t + v t^2 / 2)`` less the part below 0. Both terms are then at most 1 in modulus (``Re t <= 0``).
     """
-    first = start // _RISING_BLOCK
-    blocks = -(-n // _RISING_BLOCK) - first
-    r = shape[:, None]
-    k0 = (first + np.arange(blocks, dtype=float)) * _RISING_BLOCK
-    per_k = gammaln(k0 + 1.0) - k0 * math.log1p(-prob)
-    cur = underflow_exp(gammaln(k0[None, :] + r) - gammaln(r) - per_k[None, :] + r * math.log(prob))
-    mixed = np.empty((_RISING_BLOCK, blocks))
-    mixed[0] = weights @ cur
-    q = 1.0 - prob
-    for j in range(1, _RISING_BLOCK):
-        k = k0 + (j - 1)
-        cur *= k[None, :] + r
-        cur *= (q / (k + 1.0))[None, :]
-        mixed[j] = weights @ cur
-    skip = start - first * _RISING_BLOCK
-    return mixed.T.reshape(-1)[skip : n - first * _RISING_BLOCK]
+    sd = math.sqrt(level_var)
+    w = -(1.0 + level_var * t) / (sd * math.sqrt(2.0))
+    half_tail = 0.5 * math.exp(-0.5 / level_var)
+    above = w.real < 0
+    out = np.empty_like(t)
+    out[~above] = half_tail * erfcx(w[~above])
+    ta = t[above]
+    out[above] = np.exp(ta + 0.5 * level_var * ta * ta) - half_tail * erfcx(-w[above])
+    return out
 
 
-#: A mixture's longest pmf so far, by ``(mean, std, distribution, level_var)``: a longer table computes only its
-#: new columns (:func:`_mixture_pmf`). Bounded (the oldest dropped first).
-_MIXTURE_HEADS: dict[tuple[float, float, str, float], np.ndarray] = {}
-_MIXTURE_HEADS_MAX = 1024
+def _mixture_table(mean: float, std: float, distribution: str, level_var: float) -> np.ndarray:
+    """:func:`discrete_pmf`'s normal-level mixture over ``k = 0 .. N - 1``, ``N`` from the key alone.
 
-#: Level nodes whose weight is below this are left out of a mixture: each changes any ``P(D = k)`` and
-#: ``P(D <= k)`` by less than its weight (64 nodes: at most 6.4e-15 together).
-_NODE_WEIGHT_FLOOR = 1e-16
+    Given the level ``l > 0`` the count's pgf is ``exp(l t(z))`` (:func:`_level_exponent`), so the mixture's is
+    ``E[exp(l t(z)) 1{l > 0}] + Phi(-1 / sd)`` in closed form (:func:`_truncated_level_mgf`); on the ``N``-th roots
+    of unity its inverse FFT is the pmf, each entry off by the mass at ``k + N, k + 2N, ...`` (below
+    ``_MIXTURE_TAIL`` together) and rounding (about 1e-17; a rounding below 0 is set to 0).
+    """
+    c, prob, mu = _mixture_counts(mean, std, distribution, level_var)
+    n = _mixture_length(c, prob, mu, level_var)
+    z = np.exp(2j * np.pi * np.arange(n // 2 + 1) / n)
+    pgf = _truncated_level_mgf(_level_exponent(z, c, prob, mu), level_var)
+    pmf = np.fft.irfft(np.conj(pgf), n)  # sum_k P(k) z^k: the conjugate's inverse transform (1/N sum g z^-k)
+    pmf[0] += float(ndtr(-1.0 / math.sqrt(level_var)))  # a negative level's demand is at most 0 (it brings units back)
+    np.maximum(pmf, 0.0, out=pmf)
+    pmf.flags.writeable = False
+    return pmf
 
 
 def _mixture_pmf(mean: float, std: float, distribution: str, kmax: int, level_var: float) -> np.ndarray:
-    """:func:`discrete_pmf`'s normal-level mixture for ``k = 0 .. kmax``; the columns a shorter table of the same
-    mixture already has are taken from it (they are the same numbers)."""
+    """:func:`discrete_pmf`'s normal-level mixture for ``k = 0 .. kmax``: the key's one table (computed once,
+    :func:`_mixture_table`), cut or padded with zeros (the mass beyond it is below ``_MIXTURE_TAIL``)."""
     key = (mean, std, distribution, level_var)
-    head = _MIXTURE_HEADS.get(key)
-    if head is not None and len(head) > kmax:
-        return head[: kmax + 1]
-    start = 0 if head is None else len(head)
-    ratio = (std * std - mean * mean * level_var) / mean if distribution == "negbin" else 1.0
-    # Gauss-Legendre over the level's range above 0 (the sign at 0 is a kink a Hermite rule would smear)
-    sd = math.sqrt(level_var)
-    lo, hi = max(0.0, 1.0 - 8.0 * sd), 1.0 + 8.0 * sd
-    levels = lo + (hi - lo) * (_LEVEL_NODES + 1.0) / 2.0
-    weights = (
-        _LEVEL_WEIGHTS * (hi - lo) / 2.0 * np.exp(-0.5 * ((levels - 1.0) / sd) ** 2) / (sd * math.sqrt(2 * math.pi))
-    )
-    keep = weights >= _NODE_WEIGHT_FLOOR
-    levels, weights = levels[keep], weights[keep]
-    mus = mean * levels
-    if ratio > 1.0 + 1e-9:
-        tail = _negbin_mixed(weights, mus / (ratio - 1.0), 1.0 / ratio, kmax + 1, start)
-    else:
-        kk = np.arange(start, kmax + 1)[None, :]
-        tail = weights @ underflow_exp(kk * np.log(mus[:, None]) - mus[:, None] - gammaln(kk + 1.0))
-    if start == 0:
-        tail[0] += float(ndtr(-1.0 / sd))  # a negative level's demand is at most 0 (it brings units back)
-    pmf = tail if head is None else np.concatenate([head, tail])
+    table = _MIXTURE_TABLES.pop(key, None)
+    if table is None:
+        table = _mixture_table(mean, std, distribution, level_var)
+        if len(_MIXTURE_TABLES) >= _MIXTURE_TABLES_MAX:
+            del _MIXTURE_TABLES[next(iter(_MIXTURE_TABLES))]
+    _MIXTURE_TABLES[key] = table
+    if len(table) > kmax:
+        return table[: kmax + 1]
+    pmf = np.zeros(kmax + 1)
+    pmf[: len(table)] = table
     pmf.flags.writeable = False
-    _MIXTURE_HEADS.pop(key, None)
-    _MIXTURE_HEADS[key] = pmf
-    if len(_MIXTURE_HEADS) > _MIXTURE_HEADS_MAX:
-        del _MIXTURE_HEADS[next(iter(_MIXTURE_HEADS))]
     return pmf
 
 
