@@ -131,19 +131,40 @@ def discrete_demand(mean: float, std: float, distribution: str):
 _TABLE_STEP = 256
 
 
+def _table_length(mean: float, std: float, upto: float, level_var: float) -> int:
+    """The last ``k`` of :func:`_discrete_table`'s tables: far enough into the tail, and ``>= upto``."""
+    spread = math.sqrt(max(std * std, mean, 1.0))
+    base = int(math.ceil(mean + 15.0 * spread + 30.0))
+    kmax = int(max(math.ceil(upto), base))
+    if level_var > 0 and kmax > base:  # a longer table of the same mixture grows in steps (as it did when a longer
+        # table extended the one computed; its entries beyond the mixture's own table are 0)
+        kmax = base + _TABLE_STEP * math.ceil((kmax - base) / _TABLE_STEP)
+    return kmax
+
+
 def _discrete_table(
     mean: float, std: float, distribution: str, upto: float, level_var: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray]:
     """``P(D <= k)`` and ``P(D > k)`` for ``k = 0 .. K``, K far enough into the tail (and >= ``upto``)."""
-    spread = math.sqrt(max(std * std, mean, 1.0))
-    base = int(math.ceil(mean + 15.0 * spread + 30.0))
-    kmax = int(max(math.ceil(upto), base))
-    if level_var > 0 and kmax > base:  # a longer table of the same mixture extends the one computed (its head is the
-        # same), in steps, so nearby stock levels share them
-        kmax = base + _TABLE_STEP * math.ceil((kmax - base) / _TABLE_STEP)
+    kmax = _table_length(mean, std, upto, level_var)
+    if level_var > 0 and mean > 0:
+        full = _mixture_tables(mean, std, distribution, level_var, kmax)  # the key's sums, cut (a prefix's sums
+        return full.cdf[: kmax + 1], full.sf[: kmax + 1]  # are the whole's, in order)
     pmf = discrete_pmf(mean, std, distribution, kmax, level_var)
     cdf = np.minimum(np.cumsum(pmf), 1.0)
     return cdf, np.maximum(1.0 - cdf, 0.0)
+
+
+def _sf_sums(
+    mean: float, std: float, distribution: str, upto: float, level_var: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_discrete_table`'s ``P(D > k)`` and its running sums ``sum_{j < k} P(D > j)`` (``k = 0 .. K + 1``)."""
+    kmax = _table_length(mean, std, upto, level_var)
+    if level_var > 0 and mean > 0:
+        full = _mixture_tables(mean, std, distribution, level_var, kmax)
+        return full.sf[: kmax + 1], full.sf_sums[: kmax + 2]
+    _, sf = _discrete_table(mean, std, distribution, upto, level_var)
+    return sf, np.concatenate([[0.0], np.cumsum(sf)])
 
 
 def negative_level_mean(level_var: float) -> float:
@@ -163,9 +184,20 @@ def discrete_mean(mean: float, std: float, distribution: str, level_var: float =
     return mean
 
 
-#: A mixture's whole pmf (:func:`_mixture_table`), by ``(mean, std, distribution, level_var)``; bounded (the least
+@dataclass(frozen=True)
+class _MixtureTables:
+    """A mixture's whole pmf (:func:`_mixture_table`) and the sums :func:`_discrete_table` and
+    :func:`expected_sales` take of it (read-only)."""
+
+    pmf: np.ndarray
+    cdf: np.ndarray
+    sf: np.ndarray
+    sf_sums: np.ndarray
+
+
+#: A mixture's tables (:class:`_MixtureTables`), by ``(mean, std, distribution, level_var)``; bounded (the least
 #: recently used dropped first).
-_MIXTURE_TABLES: dict[tuple[float, float, str, float], np.ndarray] = {}
+_MIXTURE_TABLES: dict[tuple[float, float, str, float], _MixtureTables] = {}
 _MIXTURE_TABLES_MAX = 1024
 
 #: A mixture's table ends where ``P(D >= N)`` is below this (a Chernoff bound, :func:`_mixture_length`): the
@@ -242,22 +274,37 @@ def _mixture_table(mean: float, std: float, distribution: str, level_var: float)
     return pmf
 
 
-def _mixture_pmf(mean: float, std: float, distribution: str, kmax: int, level_var: float) -> np.ndarray:
-    """:func:`discrete_pmf`'s normal-level mixture for ``k = 0 .. kmax``: the key's one table (computed once,
-    :func:`_mixture_table`), cut or padded with zeros (the mass beyond it is below ``_MIXTURE_TAIL``)."""
+def _mixture_tables(mean: float, std: float, distribution: str, level_var: float, kmax: int = 0) -> _MixtureTables:
+    """The key's one table (computed once, :func:`_mixture_table`) and its cumulative sums, over ``k = 0 .. kmax``
+    at least: zeros after the table, their sums carried on from the table's (the same numbers, in the same order,
+    as the sums of the longer table: whatever length was asked for first, every entry is the key's)."""
     key = (mean, std, distribution, level_var)
-    table = _MIXTURE_TABLES.pop(key, None)
-    if table is None:
-        table = _mixture_table(mean, std, distribution, level_var)
+    tables = _MIXTURE_TABLES.pop(key, None)
+    if tables is None:
+        pmf = _mixture_table(mean, std, distribution, level_var)
+        cdf = np.minimum(np.cumsum(pmf), 1.0)
+        sf = np.maximum(1.0 - cdf, 0.0)
+        tables = _MixtureTables(pmf, cdf, sf, np.concatenate([[0.0], np.cumsum(sf)]))
         if len(_MIXTURE_TABLES) >= _MIXTURE_TABLES_MAX:
             del _MIXTURE_TABLES[next(iter(_MIXTURE_TABLES))]
-    _MIXTURE_TABLES[key] = table
-    if len(table) > kmax:
-        return table[: kmax + 1]
-    pmf = np.zeros(kmax + 1)
-    pmf[: len(table)] = table
-    pmf.flags.writeable = False
-    return pmf
+    n = len(tables.pmf)
+    if kmax >= n:  # zeros after the table (its mass beyond is below _MIXTURE_TAIL): P(D <= k) stays, the sums go on
+        more = max(kmax + 1 - n, _TABLE_STEP)
+        pmf = np.concatenate([tables.pmf, np.zeros(more)])
+        cdf = np.concatenate([tables.cdf, np.full(more, tables.cdf[-1])])
+        sf = np.concatenate([tables.sf, np.full(more, tables.sf[-1])])
+        sums = np.concatenate([tables.sf_sums[:-1], np.cumsum(np.concatenate([tables.sf_sums[-1:], sf[n:]]))])
+        tables = _MixtureTables(pmf, cdf, sf, sums)
+    for arr in (tables.pmf, tables.cdf, tables.sf, tables.sf_sums):
+        arr.flags.writeable = False
+    _MIXTURE_TABLES[key] = tables
+    return tables
+
+
+def _mixture_pmf(mean: float, std: float, distribution: str, kmax: int, level_var: float) -> np.ndarray:
+    """:func:`discrete_pmf`'s normal-level mixture for ``k = 0 .. kmax``: the key's one table
+    (:func:`_mixture_tables`), cut or followed by zeros (the mass beyond it is below ``_MIXTURE_TAIL``)."""
+    return _mixture_tables(mean, std, distribution, level_var, kmax).pmf[: kmax + 1]
 
 
 @lru_cache(maxsize=8192)
@@ -330,8 +377,7 @@ def expected_sales(stock: np.ndarray, mean: float, std: float, distribution: str
         if std <= 0:
             return np.minimum(y, mean)
         return mean - std * np.asarray(normal_loss((y - mean) / std))
-    _, sf = _discrete_table(mean, std, distribution, float(y.max(initial=0.0)) + 1.0, level_var)
-    cum = np.concatenate([[0.0], np.cumsum(sf)])
+    sf, cum = _sf_sums(mean, std, distribution, float(y.max(initial=0.0)) + 1.0, level_var)
     whole = np.floor(y).astype(int)
     return cum[whole] + (y - whole) * sf[whole] - mean * negative_level_mean(level_var)
 
