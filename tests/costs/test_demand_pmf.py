@@ -104,6 +104,13 @@ def test_a_table_does_not_depend_on_call_order():
     long_second = discrete_pmf(key[0], key[1], key[2], 9000, key[3])
     assert np.array_equal(long_first, long_second)
     assert np.array_equal(short, long_first[:701])
+    # the sales' running sums too: a stock far above the table's end, asked for before or after a short one
+    stock = np.array([0.0, 120.5, 700.0, 2500.0, 40_000.0])
+    demand._MIXTURE_TABLES.clear()
+    far_first = expected_sales(stock, key[0], key[1], key[2], key[3])
+    demand._MIXTURE_TABLES.clear()
+    expected_sales(stock[:2], key[0], key[1], key[2], key[3])
+    assert np.array_equal(far_first, expected_sales(stock, key[0], key[1], key[2], key[3]))
 
 
 @pytest.mark.parametrize("level_var", [0.01, 0.25, 1.0, 2.25])
