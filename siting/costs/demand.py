@@ -199,6 +199,10 @@ class _MixtureTables:
 #: recently used dropped first).
 _MIXTURE_TABLES: dict[tuple[float, float, str, float], _MixtureTables] = {}
 _MIXTURE_TABLES_MAX = 1024
+#: ... and at most this many entries in their arrays together (about 256 MB): a long table (a stock far above
+#: the demand) counts as what it holds.
+_MIXTURE_TABLES_MAX_FLOATS = 32_000_000
+_mixture_floats = [0]  # the entries the kept tables hold (a list: updated in place)
 
 #: A mixture's table ends where ``P(D >= N)`` is below this (a Chernoff bound, :func:`_mixture_length`): the
 #: aliasing of the FFT moves no ``P(D = k)`` and no ``P(D <= k)`` by more, and the table's cut none by more.
@@ -285,8 +289,8 @@ def _mixture_tables(mean: float, std: float, distribution: str, level_var: float
         cdf = np.minimum(np.cumsum(pmf), 1.0)
         sf = np.maximum(1.0 - cdf, 0.0)
         tables = _MixtureTables(pmf, cdf, sf, np.concatenate([[0.0], np.cumsum(sf)]))
-        if len(_MIXTURE_TABLES) >= _MIXTURE_TABLES_MAX:
-            del _MIXTURE_TABLES[next(iter(_MIXTURE_TABLES))]
+    else:
+        _mixture_floats[0] -= 4 * len(tables.pmf)
     n = len(tables.pmf)
     if kmax >= n:  # zeros after the table (its mass beyond is below _MIXTURE_TAIL): P(D <= k) stays, the sums go on
         more = max(kmax + 1 - n, _TABLE_STEP)
@@ -297,8 +301,20 @@ def _mixture_tables(mean: float, std: float, distribution: str, level_var: float
         tables = _MixtureTables(pmf, cdf, sf, sums)
     for arr in (tables.pmf, tables.cdf, tables.sf, tables.sf_sums):
         arr.flags.writeable = False
+    while _MIXTURE_TABLES and (
+        len(_MIXTURE_TABLES) >= _MIXTURE_TABLES_MAX
+        or _mixture_floats[0] + 4 * len(tables.pmf) > _MIXTURE_TABLES_MAX_FLOATS
+    ):  # the least recently used first
+        _mixture_floats[0] -= 4 * len(_MIXTURE_TABLES.pop(next(iter(_MIXTURE_TABLES))).pmf)
     _MIXTURE_TABLES[key] = tables
+    _mixture_floats[0] += 4 * len(tables.pmf)
     return tables
+
+
+def _clear_mixtures() -> None:
+    """Forget every kept mixture table (:func:`_mixture_tables`; tests that ask in a chosen order)."""
+    _MIXTURE_TABLES.clear()
+    _mixture_floats[0] = 0
 
 
 def _mixture_pmf(mean: float, std: float, distribution: str, kmax: int, level_var: float) -> np.ndarray:

@@ -95,10 +95,10 @@ def test_a_table_does_not_depend_on_call_order():
     from siting.costs import demand
 
     key = (235.0, math.sqrt(235.0**2 * 0.45 + 29.3 * 235.0), "negbin", 0.45)
-    demand._MIXTURE_TABLES.clear()
+    demand._clear_mixtures()
     discrete_pmf.cache_clear()
     long_first = discrete_pmf(key[0], key[1], key[2], 9000, key[3]).copy()
-    demand._MIXTURE_TABLES.clear()
+    demand._clear_mixtures()
     discrete_pmf.cache_clear()
     short = discrete_pmf(key[0], key[1], key[2], 700, key[3]).copy()
     long_second = discrete_pmf(key[0], key[1], key[2], 9000, key[3])
@@ -106,9 +106,9 @@ def test_a_table_does_not_depend_on_call_order():
     assert np.array_equal(short, long_first[:701])
     # the sales' running sums too: a stock far above the table's end, asked for before or after a short one
     stock = np.array([0.0, 120.5, 700.0, 2500.0, 40_000.0])
-    demand._MIXTURE_TABLES.clear()
+    demand._clear_mixtures()
     far_first = expected_sales(stock, key[0], key[1], key[2], key[3])
-    demand._MIXTURE_TABLES.clear()
+    demand._clear_mixtures()
     expected_sales(stock[:2], key[0], key[1], key[2], key[3])
     assert np.array_equal(far_first, expected_sales(stock, key[0], key[1], key[2], key[3]))
 
