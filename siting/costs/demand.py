@@ -213,29 +213,37 @@ _CHERNOFF_S = np.geomspace(1e-8, 20.0, 400)
 
 
 def _mixture_counts(mean: float, std: float, distribution: str, level_var: float) -> tuple[float, float, float]:
-    """``(c, prob, mu)`` of the count given the level ``l``: ``NB(c l, prob)`` (``c > 0``), or ``Poisson(mu l)``
-    (``c == 0``) when the variance-to-mean ratio left beside the level's part is not above 1."""
-    ratio = (std * std - mean * mean * level_var) / mean if distribution == "negbin" else 1.0
-    if ratio > 1.0 + 1e-9:
-        return mean / (ratio - 1.0), 1.0 / ratio, mean
-    return 0.0, 1.0, mean
+    """``(c, q, mu)`` of the count given the level ``l``: ``NB(c l, 1 - q)`` (``c > 0``, ``q = 1 - prob``, taken
+    from ``ratio - 1`` so that a ratio near 1 keeps its digits), or ``Poisson(mu l)`` (``c == 0``) when the
+    variance-to-mean ratio left beside the level's part is not above 1."""
+    excess = (std * std - mean * mean * level_var) / mean - 1.0 if distribution == "negbin" else 0.0
+    if excess > 1e-9:
+        return mean / excess, excess / (1.0 + excess), mean
+    return 0.0, 0.0, mean
 
 
-def _level_exponent(z: np.ndarray, c: float, prob: float, mu: float) -> np.ndarray:
-    """``t(z)`` with ``E[z^D | l] = exp(l t(z))``: ``c (log prob - log(1 - (1 - prob) z))`` or ``mu (z - 1)``."""
+def _level_exponent(z: np.ndarray, c: float, q: float, mu: float) -> np.ndarray:
+    """``t(z)`` with ``E[z^D | l] = exp(l t(z))``: ``c (log(1 - q) - log(1 - q z))`` or ``mu (z - 1)``."""
     if c > 0:
-        return c * (math.log(prob) - np.log1p(-(1.0 - prob) * z))
+        if q >= 0.25:
+            return c * (math.log1p(-q) - np.log1p(-q * z))
+        # numpy's complex log1p is log(1 + x), which loses the digits of a small q z (c ~ mean / q multiplies the
+        # error): log|1 + x| by the real log1p of 2 Re x + |x|^2 (above -0.6 here), the angle by atan2
+        a, b = -q * z.real, -q * z.imag
+        log1p_qz = 0.5 * np.log1p(a * (2.0 + a) + b * b) + 1j * np.arctan2(b, 1.0 + a)
+        return c * (math.log1p(-q) - log1p_qz)
     return mu * (z - 1.0)
 
 
-def _mixture_length(c: float, prob: float, mu: float, level_var: float) -> int:
+def _mixture_length(c: float, q: float, mu: float, level_var: float) -> int:
     """The table's length ``N``: ``P(D >= N) < _MIXTURE_TAIL`` by ``P(D >= N) <= E[z^D] z^-N`` (any real ``z > 1``
     where the pgf is finite), ``E[z^D] <= exp(t + level_var t^2 / 2) + Phi(-1 / sd)`` (the whole normal level's
     moment generating function, with the mass at 0), the best of 400 ``z``; rounded up to a fast FFT length."""
     s = _CHERNOFF_S
-    if c > 0:
-        s = s[s < -math.log1p(-prob) * (1.0 - 1e-9)]
-    t = _level_exponent(np.exp(s), c, prob, mu)
+    if c > 0:  # the pgf is finite below z = 1 / q
+        s_max = -math.log(q)
+        s = np.concatenate([s[s < s_max * 0.999], s_max * np.array([0.3, 0.6, 0.9, 0.99])])
+    t = np.real(_level_exponent(np.exp(s), c, q, mu))
     log_m = np.logaddexp(t + 0.5 * level_var * t * t, math.log(max(float(ndtr(-1.0 / math.sqrt(level_var))), 1e-300)))
     n = float(np.min((log_m - math.log(_MIXTURE_TAIL)) / s))
     return int(next_fast_len(int(math.ceil(n)) + 1, real=True))
@@ -267,10 +275,12 @@ def _mixture_table(mean: float, std: float, distribution: str, level_var: float)
     of unity its inverse FFT is the pmf, each entry off by the mass at ``k + N, k + 2N, ...`` (below
     ``_MIXTURE_TAIL`` together) and rounding (about 1e-17; a rounding below 0 is set to 0).
     """
-    c, prob, mu = _mixture_counts(mean, std, distribution, level_var)
-    n = _mixture_length(c, prob, mu, level_var)
+    c, q, mu = _mixture_counts(mean, std, distribution, level_var)
+    # at most 4 times the newsvendor's base length (a variance ratio in the millions has a tail beyond any table;
+    # the mass beyond N, aliased, is then what the base length's table would leave out)
+    n = min(_mixture_length(c, q, mu, level_var), next_fast_len(4 * (_table_length(mean, std, 0.0, 0.0) + 1)))
     z = np.exp(2j * np.pi * np.arange(n // 2 + 1) / n)
-    pgf = _truncated_level_mgf(_level_exponent(z, c, prob, mu), level_var)
+    pgf = _truncated_level_mgf(_level_exponent(z, c, q, mu), level_var)
     pmf = np.fft.irfft(np.conj(pgf), n)  # sum_k P(k) z^k: the conjugate's inverse transform (1/N sum g z^-k)
     pmf[0] += float(ndtr(-1.0 / math.sqrt(level_var)))  # a negative level's demand is at most 0 (it brings units back)
     np.maximum(pmf, 0.0, out=pmf)

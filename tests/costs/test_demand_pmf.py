@@ -143,3 +143,16 @@ def test_a_longer_table_shares_its_head():
     long = expected_sales(np.append(stock, 40_000.0), mean, std, "negbin", level_var)
     assert np.array_equal(short, long[:-1])
     assert long[-1] == pytest.approx(mean, rel=1e-9)  # a stock far above it sells the forecast's mean
+
+
+@pytest.mark.parametrize("excess", [2e-9, 1e-6, 1e-3])
+def test_a_ratio_near_one_is_near_the_poisson_mixture(excess):
+    """A negative binomial given the level whose variance-to-mean ratio is ``1 + excess`` has ``c ~ mean / excess``:
+    its pgf's exponent keeps its digits (numpy's complex log1p lost them: the pmf summed to 1 + 1.6e-7 at 2e-9).
+    Its mixture sums to 1 and is within ``excess`` of the Poisson mixture (the limit) at every k."""
+    mean, level_var = 50.0, 0.1
+    std = math.sqrt(mean * mean * level_var + (1.0 + excess) * mean)
+    pmf = discrete_pmf(mean, std, "negbin", 400, level_var)
+    poisson = discrete_pmf(mean, 0.0, "poisson", 400, level_var)
+    assert abs(float(pmf.sum()) - 1.0) < 1e-13
+    assert float(np.abs(pmf - poisson).max()) < excess
