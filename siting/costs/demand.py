@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy.special import gammaln, ndtr, ndtri
+from scipy.fft import next_fast_len
+from scipy.special import erfcx, gammaln, ndtr, ndtri
 
 from siting.errors import InputError
 
@@ -130,23 +131,40 @@ def discrete_demand(mean: float, std: float, distribution: str):
 _TABLE_STEP = 256
 
 
+def _table_length(mean: float, std: float, upto: float, level_var: float) -> int:
+    """The last ``k`` of :func:`_discrete_table`'s tables: far enough into the tail, and ``>= upto``."""
+    spread = math.sqrt(max(std * std, mean, 1.0))
+    base = int(math.ceil(mean + 15.0 * spread + 30.0))
+    kmax = int(max(math.ceil(upto), base))
+    if level_var > 0 and kmax > base:  # a longer table of the same mixture grows in steps (as it did when a longer
+        # table extended the one computed; its entries beyond the mixture's own table are 0)
+        kmax = base + _TABLE_STEP * math.ceil((kmax - base) / _TABLE_STEP)
+    return kmax
+
+
 def _discrete_table(
     mean: float, std: float, distribution: str, upto: float, level_var: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray]:
     """``P(D <= k)`` and ``P(D > k)`` for ``k = 0 .. K``, K far enough into the tail (and >= ``upto``)."""
-    spread = math.sqrt(max(std * std, mean, 1.0))
-    base = int(math.ceil(mean + 15.0 * spread + 30.0))
-    kmax = int(max(math.ceil(upto), base))
-    if level_var > 0 and kmax > base:  # a longer table of the same mixture extends the one computed (its head is the
-        # same), in steps, so nearby stock levels share them
-        kmax = base + _TABLE_STEP * math.ceil((kmax - base) / _TABLE_STEP)
+    kmax = _table_length(mean, std, upto, level_var)
+    if level_var > 0 and mean > 0:
+        full = _mixture_tables(mean, std, distribution, level_var, kmax)  # the key's sums, cut (a prefix's sums
+        return full.cdf[: kmax + 1], full.sf[: kmax + 1]  # are the whole's, in order)
     pmf = discrete_pmf(mean, std, distribution, kmax, level_var)
     cdf = np.minimum(np.cumsum(pmf), 1.0)
     return cdf, np.maximum(1.0 - cdf, 0.0)
 
 
-#: Gauss-Legendre nodes over the demand level of a discrete mixture (:func:`discrete_pmf`).
-_LEVEL_NODES, _LEVEL_WEIGHTS = np.polynomial.legendre.leggauss(64)
+def _sf_sums(
+    mean: float, std: float, distribution: str, upto: float, level_var: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_discrete_table`'s ``P(D > k)`` and its running sums ``sum_{j < k} P(D > j)`` (``k = 0 .. K + 1``)."""
+    kmax = _table_length(mean, std, upto, level_var)
+    if level_var > 0 and mean > 0:
+        full = _mixture_tables(mean, std, distribution, level_var, kmax)
+        return full.sf[: kmax + 1], full.sf_sums[: kmax + 2]
+    _, sf = _discrete_table(mean, std, distribution, upto, level_var)
+    return sf, np.concatenate([[0.0], np.cumsum(sf)])
 
 
 def negative_level_mean(level_var: float) -> float:
@@ -166,80 +184,153 @@ def discrete_mean(mean: float, std: float, distribution: str, level_var: float =
     return mean
 
 
-#: Length of the runs of :func:`_negbin_mixed`'s products between two exact anchors.
-_RISING_BLOCK = 16
+@dataclass(frozen=True)
+class _MixtureTables:
+    """A mixture's whole pmf (:func:`_mixture_table`) and the sums :func:`_discrete_table` and
+    :func:`expected_sales` take of it (read-only)."""
+
+    pmf: np.ndarray
+    cdf: np.ndarray
+    sf: np.ndarray
+    sf_sums: np.ndarray
 
 
-def _negbin_mixed(weights: np.ndarray, shape: np.ndarray, prob: float, n: int, start: int = 0) -> np.ndarray:
-    """``sum_i weights_i P(K_i = k)`` for ``K_i ~ NB(shape_i, prob)`` and ``k = start .. n - 1``.
+#: A mixture's tables (:class:`_MixtureTables`), by ``(mean, std, distribution, level_var)``; bounded (the least
+#: recently used dropped first).
+_MIXTURE_TABLES: dict[tuple[float, float, str, float], _MixtureTables] = {}
+_MIXTURE_TABLES_MAX = 1024
+#: ... and at most this many entries in their arrays together (about 256 MB): a long table (a stock far above
+#: the demand) counts as what it holds.
+_MIXTURE_TABLES_MAX_FLOATS = 32_000_000
+_mixture_floats = [0]  # the entries the kept tables hold (a list: updated in place)
 
-    Each row's pmf is exact (``gammaln``) at every ``_RISING_BLOCK``-th ``k`` (its anchor) and carried from there by
-    the ratio ``P(k + 1) / P(k) = (k + r)(1 - prob) / (k + 1)``: one ``exp`` and one ``gammaln`` per block instead
-    of a ``log`` and an ``exp`` per entry, the rows summed as they go (no table of every row). At most 15 products
-    from an anchor: within about 1e-14 of each row's ``exp(log pmf)``. A column's value depends only on its own
-    block: the columns from ``start`` are those of the whole table (a longer table extends a shorter one).
+#: A mixture's table ends where ``P(D >= N)`` is below this (a Chernoff bound, :func:`_mixture_length`): the
+#: aliasing of the FFT moves no ``P(D = k)`` and no ``P(D <= k)`` by more, and the table's cut none by more.
+_MIXTURE_TAIL = 1e-18
+
+#: The ``s = log z`` at which :func:`_mixture_length` tries the Chernoff bound ``P(D >= N) <= M(z) z^-N``.
+_CHERNOFF_S = np.geomspace(1e-8, 20.0, 400)
+
+
+def _mixture_counts(mean: float, std: float, distribution: str, level_var: float) -> tuple[float, float, float]:
+    """``(c, q, mu)`` of the count given the level ``l``: ``NB(c l, 1 - q)`` (``c > 0``, ``q = 1 - prob``, taken
+    from ``ratio - 1`` so that a ratio near 1 keeps its digits), or ``Poisson(mu l)`` (``c == 0``) when the
+    variance-to-mean ratio left beside the level's part is not above 1."""
+    excess = (std * std - mean * mean * level_var) / mean - 1.0 if distribution == "negbin" else 0.0
+    if excess > 1e-9:
+        return mean / excess, excess / (1.0 + excess), mean
+    return 0.0, 0.0, mean
+
+
+def _level_exponent(z: np.ndarray, c: float, q: float, mu: float) -> np.ndarray:
+    """``t(z)`` with ``E[z^D | l] = exp(l t(z))``: ``c (log(1 - q) - log(1 - q z))`` or ``mu (z - 1)``."""
+    if c > 0:
+        if q >= 0.25:
+            return c * (math.log1p(-q) - np.log1p(-q * z))
+        # numpy's complex log1p is log(1 + x), which loses the digits of a small q z (c ~ mean / q multiplies the
+        # error): log|1 + x| by the real log1p of 2 Re x + |x|^2 (above -0.6 here), the angle by atan2
+        a, b = -q * z.real, -q * z.imag
+        log1p_qz = 0.5 * np.log1p(a * (2.0 + a) + b * b) + 1j * np.arctan2(b, 1.0 + a)
+        return c * (math.log1p(-q) - log1p_qz)
+    return mu * (z - 1.0)
+
+
+def _mixture_length(c: float, q: float, mu: float, level_var: float) -> int:
+    """The table's length ``N``: ``P(D >= N) < _MIXTURE_TAIL`` by ``P(D >= N) <= E[z^D] z^-N`` (any real ``z > 1``
+    where the pgf is finite), ``E[z^D] <= exp(t + level_var t^2 / 2) + Phi(-1 / sd)`` (the whole normal level's
+    moment generating function, with the mass at 0), the best of 400 ``z``; rounded up to a fast FFT length."""
+    s = _CHERNOFF_S
+    if c > 0:  # the pgf is finite below z = 1 / q
+        s_max = -math.log(q)
+        s = np.concatenate([s[s < s_max * 0.999], s_max * np.array([0.3, 0.6, 0.9, 0.99])])
+    t = np.real(_level_exponent(np.exp(s), c, q, mu))
+    log_m = np.logaddexp(t + 0.5 * level_var * t * t, math.log(max(float(ndtr(-1.0 / math.sqrt(level_var))), 1e-300)))
+    n = float(np.min((log_m - math.log(_MIXTURE_TAIL)) / s))
+    return int(next_fast_len(int(math.ceil(n)) + 1, real=True))
+
+
+def _truncated_level_mgf(t: np.ndarray, level_var: float) -> np.ndarray:
+    """``E[exp(l t) 1{l > 0}]`` for ``l ~ N(1, level_var)`` and complex ``t`` with ``Re t <= 0``.
+
+    ``0.5 exp(-1 / (2 v)) erfcx(w)`` with ``w = -(1 + v t) / (sd sqrt 2)``; where ``Re w < 0`` (``erfcx`` grows as
+    ``exp(w^2)`` there, and overflows at a small ``v``) by ``erfcx(w) = 2 exp(w^2) - erfcx(-w)``: the whole normal's
+    ``exp(t + v t^2 / 2)`` less the part below 0. Both terms are then at most 1 in modulus (``Re t <= 0``).
     """
-    first = start // _RISING_BLOCK
-    blocks = -(-n // _RISING_BLOCK) - first
-    r = shape[:, None]
-    k0 = (first + np.arange(blocks, dtype=float)) * _RISING_BLOCK
-    per_k = gammaln(k0 + 1.0) - k0 * math.log1p(-prob)
-    cur = underflow_exp(gammaln(k0[None, :] + r) - gammaln(r) - per_k[None, :] + r * math.log(prob))
-    mixed = np.empty((_RISING_BLOCK, blocks))
-    mixed[0] = weights @ cur
-    q = 1.0 - prob
-    for j in range(1, _RISING_BLOCK):
-        k = k0 + (j - 1)
-        cur *= k[None, :] + r
-        cur *= (q / (k + 1.0))[None, :]
-        mixed[j] = weights @ cur
-    skip = start - first * _RISING_BLOCK
-    return mixed.T.reshape(-1)[skip : n - first * _RISING_BLOCK]
+    sd = math.sqrt(level_var)
+    w = -(1.0 + level_var * t) / (sd * math.sqrt(2.0))
+    half_tail = 0.5 * math.exp(-0.5 / level_var)
+    above = w.real < 0
+    out = np.empty_like(t)
+    out[~above] = half_tail * erfcx(w[~above])
+    ta = t[above]
+    out[above] = np.exp(ta + 0.5 * level_var * ta * ta) - half_tail * erfcx(-w[above])
+    return out
 
 
-#: A mixture's longest pmf so far, by ``(mean, std, distribution, level_var)``: a longer table computes only its
-#: new columns (:func:`_mixture_pmf`). Bounded (the oldest dropped first).
-_MIXTURE_HEADS: dict[tuple[float, float, str, float], np.ndarray] = {}
-_MIXTURE_HEADS_MAX = 1024
+def _mixture_table(mean: float, std: float, distribution: str, level_var: float) -> np.ndarray:
+    """:func:`discrete_pmf`'s normal-level mixture over ``k = 0 .. N - 1``, ``N`` from the key alone.
 
-#: Level nodes whose weight is below this are left out of a mixture: each changes any ``P(D = k)`` and
-#: ``P(D <= k)`` by less than its weight (64 nodes: at most 6.4e-15 together).
-_NODE_WEIGHT_FLOOR = 1e-16
+    Given the level ``l > 0`` the count's pgf is ``exp(l t(z))`` (:func:`_level_exponent`), so the mixture's is
+    ``E[exp(l t(z)) 1{l > 0}] + Phi(-1 / sd)`` in closed form (:func:`_truncated_level_mgf`); on the ``N``-th roots
+    of unity its inverse FFT is the pmf, each entry off by the mass at ``k + N, k + 2N, ...`` (below
+    ``_MIXTURE_TAIL`` together) and rounding (about 1e-17; a rounding below 0 is set to 0).
+    """
+    c, q, mu = _mixture_counts(mean, std, distribution, level_var)
+    # at most 4 times the newsvendor's base length (a variance ratio in the millions has a tail beyond any table;
+    # the mass beyond N, aliased, is then what the base length's table would leave out)
+    n = min(_mixture_length(c, q, mu, level_var), next_fast_len(4 * (_table_length(mean, std, 0.0, 0.0) + 1)))
+    z = np.exp(2j * np.pi * np.arange(n // 2 + 1) / n)
+    pgf = _truncated_level_mgf(_level_exponent(z, c, q, mu), level_var)
+    pmf = np.fft.irfft(np.conj(pgf), n)  # sum_k P(k) z^k: the conjugate's inverse transform (1/N sum g z^-k)
+    pmf[0] += float(ndtr(-1.0 / math.sqrt(level_var)))  # a negative level's demand is at most 0 (it brings units back)
+    np.maximum(pmf, 0.0, out=pmf)
+    pmf.flags.writeable = False
+    return pmf
+
+
+def _mixture_tables(mean: float, std: float, distribution: str, level_var: float, kmax: int = 0) -> _MixtureTables:
+    """The key's one table (computed once, :func:`_mixture_table`) and its cumulative sums, over ``k = 0 .. kmax``
+    at least: zeros after the table, their sums carried on from the table's (the same numbers, in the same order,
+    as the sums of the longer table: whatever length was asked for first, every entry is the key's)."""
+    key = (mean, std, distribution, level_var)
+    tables = _MIXTURE_TABLES.pop(key, None)
+    if tables is None:
+        pmf = _mixture_table(mean, std, distribution, level_var)
+        cdf = np.minimum(np.cumsum(pmf), 1.0)
+        sf = np.maximum(1.0 - cdf, 0.0)
+        tables = _MixtureTables(pmf, cdf, sf, np.concatenate([[0.0], np.cumsum(sf)]))
+    else:
+        _mixture_floats[0] -= 4 * len(tables.pmf)
+    n = len(tables.pmf)
+    if kmax >= n:  # zeros after the table (its mass beyond is below _MIXTURE_TAIL): P(D <= k) stays, the sums go on
+        more = max(kmax + 1 - n, _TABLE_STEP)
+        pmf = np.concatenate([tables.pmf, np.zeros(more)])
+        cdf = np.concatenate([tables.cdf, np.full(more, tables.cdf[-1])])
+        sf = np.concatenate([tables.sf, np.full(more, tables.sf[-1])])
+        sums = np.concatenate([tables.sf_sums[:-1], np.cumsum(np.concatenate([tables.sf_sums[-1:], sf[n:]]))])
+        tables = _MixtureTables(pmf, cdf, sf, sums)
+    for arr in (tables.pmf, tables.cdf, tables.sf, tables.sf_sums):
+        arr.flags.writeable = False
+    while _MIXTURE_TABLES and (
+        len(_MIXTURE_TABLES) >= _MIXTURE_TABLES_MAX
+        or _mixture_floats[0] + 4 * len(tables.pmf) > _MIXTURE_TABLES_MAX_FLOATS
+    ):  # the least recently used first
+        _mixture_floats[0] -= 4 * len(_MIXTURE_TABLES.pop(next(iter(_MIXTURE_TABLES))).pmf)
+    _MIXTURE_TABLES[key] = tables
+    _mixture_floats[0] += 4 * len(tables.pmf)
+    return tables
+
+
+def _clear_mixtures() -> None:
+    """Forget every kept mixture table (:func:`_mixture_tables`; tests that ask in a chosen order)."""
+    _MIXTURE_TABLES.clear()
+    _mixture_floats[0] = 0
 
 
 def _mixture_pmf(mean: float, std: float, distribution: str, kmax: int, level_var: float) -> np.ndarray:
-    """:func:`discrete_pmf`'s normal-level mixture for ``k = 0 .. kmax``; the columns a shorter table of the same
-    mixture already has are taken from it (they are the same numbers)."""
-    key = (mean, std, distribution, level_var)
-    head = _MIXTURE_HEADS.get(key)
-    if head is not None and len(head) > kmax:
-        return head[: kmax + 1]
-    start = 0 if head is None else len(head)
-    ratio = (std * std - mean * mean * level_var) / mean if distribution == "negbin" else 1.0
-    # Gauss-Legendre over the level's range above 0 (the sign at 0 is a kink a Hermite rule would smear)
-    sd = math.sqrt(level_var)
-    lo, hi = max(0.0, 1.0 - 8.0 * sd), 1.0 + 8.0 * sd
-    levels = lo + (hi - lo) * (_LEVEL_NODES + 1.0) / 2.0
-    weights = (
-        _LEVEL_WEIGHTS * (hi - lo) / 2.0 * np.exp(-0.5 * ((levels - 1.0) / sd) ** 2) / (sd * math.sqrt(2 * math.pi))
-    )
-    keep = weights >= _NODE_WEIGHT_FLOOR
-    levels, weights = levels[keep], weights[keep]
-    mus = mean * levels
-    if ratio > 1.0 + 1e-9:
-        tail = _negbin_mixed(weights, mus / (ratio - 1.0), 1.0 / ratio, kmax + 1, start)
-    else:
-        kk = np.arange(start, kmax + 1)[None, :]
-        tail = weights @ underflow_exp(kk * np.log(mus[:, None]) - mus[:, None] - gammaln(kk + 1.0))
-    if start == 0:
-        tail[0] += float(ndtr(-1.0 / sd))  # a negative level's demand is at most 0 (it brings units back)
-    pmf = tail if head is None else np.concatenate([head, tail])
-    pmf.flags.writeable = False
-    _MIXTURE_HEADS.pop(key, None)
-    _MIXTURE_HEADS[key] = pmf
-    if len(_MIXTURE_HEADS) > _MIXTURE_HEADS_MAX:
-        del _MIXTURE_HEADS[next(iter(_MIXTURE_HEADS))]
-    return pmf
+    """:func:`discrete_pmf`'s normal-level mixture for ``k = 0 .. kmax``: the key's one table
+    (:func:`_mixture_tables`), cut or followed by zeros (the mass beyond it is below ``_MIXTURE_TAIL``)."""
+    return _mixture_tables(mean, std, distribution, level_var, kmax).pmf[: kmax + 1]
 
 
 @lru_cache(maxsize=8192)
@@ -312,8 +403,7 @@ def expected_sales(stock: np.ndarray, mean: float, std: float, distribution: str
         if std <= 0:
             return np.minimum(y, mean)
         return mean - std * np.asarray(normal_loss((y - mean) / std))
-    _, sf = _discrete_table(mean, std, distribution, float(y.max(initial=0.0)) + 1.0, level_var)
-    cum = np.concatenate([[0.0], np.cumsum(sf)])
+    sf, cum = _sf_sums(mean, std, distribution, float(y.max(initial=0.0)) + 1.0, level_var)
     whole = np.floor(y).astype(int)
     return cum[whole] + (y - whole) * sf[whole] - mean * negative_level_mean(level_var)
 
