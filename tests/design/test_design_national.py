@@ -178,4 +178,5 @@ def test_national_design_adopts_a_cheaper_forced_opening():
             assert after.cost_per_yr <= first["cost_open_per_yr"] + 1e-6, seed
         if before.cost_per_yr > brute * (1 + 1e-6) and after.cost_per_yr == pytest.approx(brute, rel=1e-6):
             reached += 1  # the neighbourhood solve missed the optimum; the adopted design is it
-    assert adopted >= 6 and reached >= 4 and kept >= 20, (adopted, reached, kept)  # 8, 5, 32 measured
+    # 6, 3, 34 measured (8, 5, 32 before the stronger all-local starts, which also start the hybrid's solve)
+    assert adopted >= 5 and reached >= 2 and kept >= 20, (adopted, reached, kept)
