@@ -24,20 +24,13 @@ LOCAL_MILP_FLOWS = 400
 
 def _components(pb: DesignProblem) -> tuple[np.ndarray, np.ndarray]:
     """Connected groups of sites and stores by the on-time lanes: a label per site (s,) and per store (j,)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     n_s, n_j = len(pb.site_ids), len(pb.store_ids)
-    parent = np.arange(n_s + n_j)
-
-    def find(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = int(parent[a])
-        return a
-
-    for s, j in pb.lanes:
-        ra, rb = find(int(s)), find(n_s + int(j))
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    label = np.array([find(i) for i in range(n_s + n_j)])
+    lanes = np.asarray(pb.lanes, dtype=np.int64).reshape(-1, 2)
+    graph = coo_matrix((np.ones(len(lanes)), (lanes[:, 0], n_s + lanes[:, 1])), shape=(n_s + n_j, n_s + n_j))
+    _, label = connected_components(graph, directed=False)
     return label[:n_s], label[n_s:]
 
 
