@@ -96,11 +96,18 @@ def _no_od_cache():
 
 @pytest.fixture(autouse=True, scope="session")
 def _private_network_cache(tmp_path_factory: pytest.TempPathFactory):
-    """Keep the tests' network cache out of the user's cache folder (subprocesses inherit it too)."""
+    """Keep the tests' caches out of the user's cache folder (subprocesses inherit it too).
+
+    One folder for the session, shared by the xdist workers: networks are written atomically and the
+    season models' cache (:mod:`siting.costs.cost_cache`, on) is a SQLite file, so the demo's cost
+    curves are computed once for the whole suite; OD results stay off (:func:`_no_od_cache`).
+    """
     import os
 
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     old = os.environ.get("SITING_CACHE_DIR")
-    os.environ["SITING_CACHE_DIR"] = str(tmp_path_factory.mktemp("siting-cache"))
+    os.environ["SITING_CACHE_DIR"] = str(root / "siting-cache")
     yield
     if old is None:
         os.environ.pop("SITING_CACHE_DIR", None)

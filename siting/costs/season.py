@@ -54,6 +54,7 @@ from siting.costs.carry_in import (
     last_cycles_normal,
     lead_time_split,
 )
+from siting.costs.cost_cache import cost_key, cost_load, cost_store
 from siting.costs.demand import NewsvendorResult, negative_level_mean, newsvendor, normal_loss
 from siting.costs.forecast import level_drift_var_per_week, window_demand_std
 from siting.costs.learning import commit_var, info_var, learning_carry_in, read_test_drop
@@ -121,7 +122,7 @@ def sourcing_cost(product: ProductFamily, source: str, *, weeks_per_yr: float | 
     Returns
     -------
     SourcingCost
-        Cached: the same family and source are priced once (sweeps vary one side at a time). A
+        Cached in memory and on disk (:mod:`siting.costs.cost_cache`; ``SITING_COST_CACHE=0`` computes). A
         family of ``skus`` > 1 is the sum of its SKUs' seasons (:mod:`siting.costs.skus`); made
         locally below ``print_on_demand_below_units_per_week`` a SKU is printed on demand.
     """
@@ -131,9 +132,19 @@ def sourcing_cost(product: ProductFamily, source: str, *, weeks_per_yr: float | 
     if product.forecast_cv_preseason == 0 and product.reorder_forecast != "level":
         # no forecast error: the level is known, nothing to learn (every mode is ``level``; no test drop to read)
         product = dataclasses.replace(product, reorder_forecast="level", test_drop_units=0.0)
-    if product.skus > 1:
-        return _over_skus(product, source, wpy)
-    return _sourcing_cost(product, source, wpy)
+    return _cached(product, source, wpy)
+
+
+@lru_cache(maxsize=8192)
+def _cached(product: ProductFamily, source: str, wpy: float) -> SourcingCost:
+    """Read from the on-disk cache (:mod:`siting.costs.cost_cache`), else computed and kept there."""
+    key = cost_key("sourcing_cost", product, source, wpy)
+    hit = cost_load(key)
+    if isinstance(hit, SourcingCost):
+        return hit
+    s = _over_skus(product, source, wpy) if product.skus > 1 else _sourcing_cost(product, source, wpy)
+    cost_store(key, s)
+    return s
 
 
 #: The yearly figures of a :class:`SourcingCost` (summed over parts, scaled by an allocation).
