@@ -5,9 +5,9 @@ The demand level is ``x_t = 1 + e0 + B_t`` (a share of the forecast mean): ``B``
 opener's commitment, ``L`` weeks before the season opens. A family's ``reorder_forecast`` says what
 each buy knows of the level when it is placed:
 
-* ``level`` (the default, and the model before learning): the level at the buy, exactly (an oracle);
+* ``level`` (the model before learning): the level at the buy, exactly (an oracle);
   the opener's forecast is exact at its commitment (``e0 = 0``).
-* ``kalman``: the pre-season forecast made ``H = forecast_horizon_weeks`` before the season
+* ``kalman`` (the default): the pre-season forecast made ``H = forecast_horizon_weeks`` before the season
   (``e0 ~ N(0, P_c)``, ``P_c = s^2 max(H - L, 0)``: nothing is learnt between the forecast and the
   commitment), updated by a Kalman filter on the demand observed since the season opened, in
   ``STEPS_PER_WEEK`` steps a week (daily point-of-sale data). Over a step of ``d`` weeks the

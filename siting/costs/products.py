@@ -126,11 +126,11 @@ class ProductFamily:
     (or single-SKU family) selling less than ``print_on_demand_below_units_per_week`` on average is
     printed on demand at ``unit_cost_local``: no stock, nothing lost or written off (0: never).
     ``reorder_forecast`` says what each buy knows of the demand level (:mod:`siting.costs.learning`):
-    ``level`` the level itself (an oracle, the default), ``kalman`` the pre-season forecast updated
-    by a Kalman filter on the sales seen (its noise parameters: ``siting/data/learning.md``), ``prior``
-    the pre-season forecast only (no learning). Offshore cannot learn before it commits: its opener is
-    bought ``L`` weeks ahead on the pre-season forecast, it has no test drop, and buying once a season
-    it learns nothing after (only an in-season re-buy reads sales).
+    ``kalman`` (the default) the pre-season forecast updated by a Kalman filter on the sales seen (its
+    noise parameters: ``siting/data/learning.md``), ``level`` the level itself (an oracle, the model
+    before learning), ``prior`` the pre-season forecast only (no learning). Offshore cannot learn
+    before it commits: its opener is bought ``L`` weeks ahead on the pre-season forecast, it has no
+    test drop, and buying once a season it learns nothing after (only an in-season re-buy reads sales).
     ``test_drop_units`` > 0 (with ``kalman``) opens the local season with a test drop of that many
     units, made whatever the minimum run; the re-orders read its sell-through (0: no test drop).
     ``moq_offshore_basis`` says what the offshore MOQ counts: ``sku`` (each SKU, the default) or
@@ -170,7 +170,7 @@ class ProductFamily:
     skus: int = 1
     sku_zipf_exponent: float = 1.0
     print_on_demand_below_units_per_week: float = 0.0
-    reorder_forecast: str = "level"
+    reorder_forecast: str = "kalman"
     test_drop_units: float = 0.0
     moq_offshore_basis: str = "sku"
     sku_popularity: tuple[float, ...] = ()
