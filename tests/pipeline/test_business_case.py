@@ -70,8 +70,8 @@ def test_demo_families_show_both_outcomes_as_the_readme_says(demo_run):
         "spare_parts": "offshore",
         "fashion_top": "local",
         "artist_collab": "local",
-        # offshore since issue 22: bought FOB, offshore goods are carried for the sea transit only
-        "regional_print": "offshore",
+        # local with learning re-orders (kalman, the default); offshore under level (bought FOB since issue 22)
+        "regional_print": "local",
     }
     assert fams["cheaper"].to_dict() == expected
     # the demo's figures are stated in docs/inventory-risk.md (moved from the README with issue 22)
