@@ -58,7 +58,7 @@ def both(tmp_path_factory):
 
 def test_the_back_room_serves_its_store_without_a_drop(both):
     host, design, table, drops = both[True]
-    assert design.portfolio.hybrid.levels == {"backroom": "one_shift"}
+    assert design.portfolio.hybrid.levels == {"backroom": "two_shifts"}
     mine = table[table["store_id"] == host]  # the back-room store is its own demand point, named by its id
     assert len(mine) and set(mine.loc[mine["source"] == "local", "site"]) == {"backroom"}
     assert host not in set(drops["store_id"])  # its own deliveries drop nothing
@@ -82,7 +82,7 @@ def test_the_free_lane_saves_the_stores_drop_and_lane_charge(both):
     """
     host, with_design, with_table, _ = both[True]
     _, without_design, without_table, without_drops = both[False]
-    assert without_design.portfolio.hybrid.levels == {"backroom": "one_shift"}
+    assert without_design.portfolio.hybrid.levels == {"backroom": "two_shifts"}
     # every store is its own demand point, in store order: the host (the busiest, row 0) is point-01
     host_point = "point-01"
     assert set(without_table["store_id"]) == {f"point-{p:02d}" for p in range(1, N_STORES + 1)}
