@@ -7,18 +7,23 @@ from dataclasses import dataclass
 import numpy as np
 
 from siting.design.alllocal import fewest_sites
+from siting.design.model import DesignModel
 from siting.design.problem import DesignProblem
+from siting.errors import InputError
+from siting.milp import MilpSolution
 
-__all__ = ["LAGRANGE_ITERATIONS", "LagrangeBound", "local_lagrange_bound"]
+__all__ = ["LAGRANGE_ITERATIONS", "LagrangeBound", "local_lagrange_bound", "lp_multipliers"]
 
 #: Subgradient iterations of :func:`local_lagrange_bound` (a fixed count: the same bound on any machine).
-LAGRANGE_ITERATIONS = 150
+LAGRANGE_ITERATIONS = 100
+
+#: The subgradient steps: Polyak's step scale, halved after this many iterations without a better
+#: bound (back to the best multipliers), and the weight of the newest subproblem solution in the
+#: averaged supply the step follows (the volume algorithm's). Tuned on the Helsinki demo from the LP
+#: duals: every setting tried (scale 0.003-0.03, weight 0.1-0.5, 5-20 iterations) ended within 0.03%.
+_THETA, _STALL, _ALPHA = 0.03, 5, 0.1
 
 #: Capacity multipliers per site, season and level: bisection in [lo, hi] (yearly cost per weekly machine hour), and 0.
-_DEBUG = False
-_THETA = 0.1
-_ALPHA = 0.1
-_STALL = 8
 _MU_LO, _MU_HI, _BISECTIONS = 1e-3, 1e8, 40
 
 
@@ -118,6 +123,34 @@ class _Sites:
         for f in range(n_f):
             g[:, f] = self._curve(f, pts[:, f], self.bp_cost) * self.weeks[None, :, None] + b_at[:, f]
             h[:, f] = self._curve(f, pts[:, f], self.bp_hours)
+        q_star, v_star = self._hours_dual(g, h, pts)
+        lam_s = np.where(self.group >= 0, lam[np.maximum(self.group, 0)] if len(lam) else 0.0, 0.0)
+        per_level = self.fixed + q_star.sum(axis=1) - lam_s[:, None]  # (s, l)
+        lev = per_level.argmin(axis=1)
+        value = per_level[np.arange(n_s), lev]
+        opened = value < 0
+        total = float((u * dem).sum() + (lam * self.fewest).sum() + value[opened].sum())
+        # the minimiser's supply: at an open site, each family's volume from its cheapest items
+        supply = np.zeros_like(dem)
+        s_idx = np.flatnonzero(opened)
+        if len(s_idx):
+            tt = np.arange(n_t)
+            v_sel = v_star[s_idx, :, :, lev[s_idx]][..., None]  # (o, f, t, 1)
+            x = np.clip(v_sel - cum_v[s_idx][..., :-1], 0.0, s_size[s_idx])  # (o, f, t, k) sorted
+            stores = np.take_along_axis(
+                np.broadcast_to(self.store[s_idx][:, None, None, :], x.shape), order[s_idx], axis=-1
+            )
+            ff = np.broadcast_to(np.arange(n_f)[None, :, None, None], x.shape)
+            tq = np.broadcast_to(tt[None, None, :, None], x.shape)
+            np.add.at(supply, (ff.ravel(), stores.ravel(), tq.ravel()), x.ravel())
+        counts = np.zeros(len(self.fewest))
+        if len(counts):
+            np.add.at(counts, self.group[s_idx][self.group[s_idx] >= 0], 1.0)
+        return total, supply, counts
+
+    def _hours_dual(self, g: np.ndarray, h: np.ndarray, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each (site, season, level)'s bound with its hours row dualised, and the minimiser's volumes (s, f, t, l)."""
+        n_s, n_f, n_t, _ = g.shape
         # capacity dualised inside each (site, season, level): q(mu) = sum_f min_v g + mu h - mu H, concave in
         # mu; its maximum found by bisection on the sign of its slope (sum_f h at the minimisers - H)
         n_l = self.hours.shape[1]
@@ -142,37 +175,12 @@ class _Sites:
         pick = q_all.argmax(axis=0)  # (s, t, l)
         q_star = q_all.max(axis=0)
         arg_all = np.stack([c[2] for c in cands])  # (3, s, f, t, l)
-        lam_s = np.where(self.group >= 0, lam[np.maximum(self.group, 0)] if len(lam) else 0.0, 0.0)
-        per_level = self.fixed + q_star.sum(axis=1) - lam_s[:, None]  # (s, l)
-        lev = per_level.argmin(axis=1)
-        value = per_level[np.arange(n_s), lev]
-        opened = value < 0
-        total = float((u * dem).sum() + (lam * self.fewest).sum() + value[opened].sum())
-        # the minimiser's supply: at an open site, each family's volume from its cheapest items
-        supply = np.zeros_like(dem)
-        s_idx = np.flatnonzero(opened)
-        if len(s_idx):
-            tt = np.arange(n_t)
-            l_sel = lev[s_idx][:, None, None]
-            p_sel = arg_all[
-                pick[s_idx[:, None, None], tt[None, None, :], l_sel],
-                s_idx[:, None, None],
-                np.arange(n_f)[None, :, None],
-                tt[None, None, :],
-                l_sel,
-            ]  # (o, f, t)
-            v_sel = np.take_along_axis(pts[s_idx], p_sel[..., None], axis=-1)  # (o, f, t, 1)
-            x = np.clip(v_sel - cum_v[s_idx][..., :-1], 0.0, s_size[s_idx])  # (o, f, t, k) sorted
-            stores = np.take_along_axis(
-                np.broadcast_to(self.store[s_idx][:, None, None, :], x.shape), order[s_idx], axis=-1
-            )
-            ff = np.broadcast_to(np.arange(n_f)[None, :, None, None], x.shape)
-            tq = np.broadcast_to(tt[None, None, :, None], x.shape)
-            np.add.at(supply, (ff.ravel(), stores.ravel(), tq.ravel()), x.ravel())
-        counts = np.zeros(len(self.fewest))
-        if len(counts):
-            np.add.at(counts, self.group[s_idx][self.group[s_idx] >= 0], 1.0)
-        return total, supply, counts
+        v_star = np.take_along_axis(
+            np.broadcast_to(pts[:, :, :, None, :], (*arg_all.shape[1:], pts.shape[-1])),
+            np.take_along_axis(arg_all, pick[None, :, None, :, :], axis=0)[0][..., None],
+            axis=-1,
+        )[..., 0]
+        return q_star, v_star
 
 
 def _start(pb: DesignProblem, sites: _Sites) -> np.ndarray:
@@ -250,8 +258,6 @@ def local_lagrange_bound(
         else:
             avg_supply = _ALPHA * supply + (1 - _ALPHA) * avg_supply
             avg_counts = _ALPHA * counts + (1 - _ALPHA) * avg_counts
-        if _DEBUG:
-            print(_, round(value), theta, lam, counts, np.abs(dem - supply).sum(), np.abs(dem - avg_supply).sum())
         if value > best + 1e-9 * abs(value):
             best, best_u, stall = value, u.copy(), 0
         else:
@@ -269,3 +275,31 @@ def local_lagrange_bound(
         u = u + step * g_u
         lam = np.maximum(lam + step * g_l, 0.0)
     return LagrangeBound(float(best), iterations, best_u)
+
+
+def lp_multipliers(dm: DesignModel, pb: DesignProblem, lp: MilpSolution) -> tuple[np.ndarray, np.ndarray] | None:
+    """The all-local LP relaxation's duals of the demand rows (f, j, t) and fewest-sites rows (g,), or None.
+
+    Started from them, :func:`local_lagrange_bound`'s first bound is at least the LP's (its
+    subproblems relax less than the LP does); None when the LP has no dual solution.
+
+    Parameters
+    ----------
+    dm : DesignModel
+        The model the LP relaxed (with :func:`siting.design.alllocal.with_fewest_sites`' rows or without).
+    pb : DesignProblem
+    lp : MilpSolution
+
+    Returns
+    -------
+    tuple of ndarray, or None
+    """
+    if lp.row_dual is None:
+        return None
+    u = lp.row_dual[dm.model.row_block("demand")].reshape(pb.demand_units_per_week.shape)
+    n_g = len(fewest_sites(pb))
+    try:
+        lam = lp.row_dual[dm.model.row_block("fewest_sites_local")]
+    except InputError:
+        lam = np.zeros(n_g)
+    return u, lam if len(lam) == n_g else np.zeros(n_g)

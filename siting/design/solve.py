@@ -13,6 +13,7 @@ import pandas as pd
 from siting.design.alllocal import LOCAL_MILP_FLOWS, LOCAL_SEARCH_PASSES, whole_store_local, with_fewest_sites
 from siting.design.bounded import MAX_NODES_CAP, POLICIES, _bounds, _solve, check_max_nodes
 from siting.design.curves import exact_cost_per_week
+from siting.design.lagrange import local_lagrange_bound, lp_multipliers
 from siting.design.model import DesignModel, build_model, drop_flows, set_drops
 from siting.design.neighbourhood import adopt, lp_site_order, neighbourhood_solve
 from siting.design.problem import DesignProblem
@@ -541,7 +542,29 @@ def local_design(
                 )
             except InfeasibleError:  # the limit came before HiGHS took the start: report the greedy design
                 loc = None if greedy is None else _tables(dm, pb, _start_solution(dm_local, pb, greedy, lp=lp), "local")
+        if loc is not None:
+            loc = _with_lagrange_bound(loc, dm_local, pb, lp)
     return loc
+
+
+def _with_lagrange_bound(loc: Design, dm: DesignModel, pb: DesignProblem, lp: MilpSolution) -> Design:
+    """``loc`` with the all-local Lagrangian bound when it beats its own (both valid: the larger is reported).
+
+    The bound (:func:`siting.design.lagrange.local_lagrange_bound`) starts from the LP
+    relaxation's duals, a fixed number of iterations (deterministic).
+    """
+    start = lp_multipliers(dm, pb, lp)
+    if start is None or not np.isfinite(loc.cost_per_yr):
+        return loc
+    lagr = local_lagrange_bound(pb, loc.cost_per_yr, start=start)
+    log.debug("all-local Lagrangian bound %.0f (the design's own %.0f)", lagr.bound_per_yr, loc.bound_per_yr)
+    if not lagr.bound_per_yr > loc.bound_per_yr:
+        return loc
+    gap = relative_gap(loc.cost_per_yr, lagr.bound_per_yr)
+    status = "optimal" if gap <= OPTIMAL_GAP else f"stopped at gap {gap:.2%}"
+    if loc.status.endswith(" (time limit)") and status != "optimal":
+        status += " (time limit)"
+    return dataclasses.replace(loc, status=status, gap=gap, bound_per_yr=lagr.bound_per_yr)
 
 
 def _local_start(dm: DesignModel, pb: DesignProblem, time_limit_s: float) -> tuple[np.ndarray | None, MilpSolution]:
