@@ -229,14 +229,12 @@ def local_lagrange_bound(
     u = np.array(start[0], dtype=float)
     lam = np.maximum(np.array(start[1], dtype=float), 0.0)
     best, best_u, best_lam, theta, stall = -np.inf, u.copy(), lam.copy(), _THETA, 0
-    avg_supply, avg_counts = None, None
-    for _ in range(iterations):
+    avg_supply, avg_counts = np.zeros_like(dem), np.zeros(len(sites.fewest))
+    for i in range(iterations):
         value, supply, counts = sites.solve(u, lam)
-        if avg_supply is None:
-            avg_supply, avg_counts = supply, counts
-        else:
-            avg_supply = _ALPHA * supply + (1 - _ALPHA) * avg_supply
-            avg_counts = _ALPHA * counts + (1 - _ALPHA) * avg_counts
+        weight = 1.0 if i == 0 else _ALPHA  # the first solution, then a running average of them
+        avg_supply = weight * supply + (1 - weight) * avg_supply
+        avg_counts = weight * counts + (1 - weight) * avg_counts
         if value > best + 1e-9 * abs(value):
             best, best_u, best_lam, stall = value, u.copy(), lam.copy(), 0
         else:
