@@ -396,7 +396,7 @@ def portfolio(
 
     The hybrid and all-offshore solves get ``time_limit_s`` each, the all-local one a fifth of it
     (at least 1 s), starting from a greedy all-local design. With ``max_nodes`` the all-local
-    design is that greedy design (its status gives its gap against the LP bound): HiGHS's root
+    design is that greedy design (its status gives its gap against the LP or Lagrangian bound): HiGHS's root
     cut loop on this policy is bounded by no node limit. The hybrid starts from the cheaper pure design
     (both are feasible hybrids), so ``hybrid.cost_per_yr <= min(pure costs)`` always holds.
 
@@ -472,6 +472,8 @@ def local_design(
     the LP bound: no node limit bounds HiGHS's root cut loop, which on the Helsinki demo's 6-site
     all-local neighbourhood and on Malta gzira's 6 of 6 sites ran into the 60 s safety net.
     Without either HiGHS improves the greedy design for a fifth of ``time_limit_s`` (at least 1 s).
+    In every case the reported bound is the larger of that bound and the Lagrangian one
+    (:func:`siting.design.lagrange.local_lagrange_bound`, from the LP's duals), both valid.
 
     Parameters
     ----------
