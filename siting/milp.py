@@ -45,6 +45,8 @@ class MilpSolution:
     blocks: Mapping[str, tuple[int, tuple[int, ...]]] = field(repr=False)
     reason: str = ""
     nodes: int = 0
+    #: An LP relaxation's row duals (HiGHS's, one per row), None for a MILP or without a dual solution.
+    row_dual: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def has_solution(self) -> bool:
@@ -164,6 +166,22 @@ class Model:
         self._row_blocks: dict[str, tuple[int, int]] = {}
         self.num_cols = 0
         self.num_rows = 0
+
+    def row_block(self, name: str) -> slice:
+        """The global row indices of the row block ``name`` (as a slice).
+
+        Parameters
+        ----------
+        name : str
+
+        Returns
+        -------
+        slice
+        """
+        if name not in self._row_blocks:
+            raise InputError(f"no row block {name!r}")
+        start, n = self._row_blocks[name]
+        return slice(start, start + n)
 
     def add_vars(
         self,
@@ -437,7 +455,10 @@ class Model:
         gap = relative_gap(sign * objective, sign * bound)
         status = "optimal" if gap <= OPTIMAL_GAP else f"stopped at gap {gap:.2%}"
         nodes = int(info.mip_node_count) if is_mip else 0
-        return MilpSolution(status, objective, bound, gap, time_s, x, blocks, reason, nodes)
+        duals = None
+        if not is_mip and model_status == ms.kOptimal and info.dual_solution_status >= 2:
+            duals = np.asarray(h.getSolution().row_dual, dtype=float)
+        return MilpSolution(status, objective, bound, gap, time_s, x, blocks, reason, nodes, duals)
 
 
 #: HiGHS model status (enum name) -> :attr:`MilpSolution.reason`.
