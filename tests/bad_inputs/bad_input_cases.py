@@ -1564,8 +1564,13 @@ def _family_with(name: str, value: Any, **more: Any) -> Callable[[Path, Kit], An
     return call
 
 
-def _products_csv(column: str, value: str) -> Callable[[Path, Kit], Any]:
-    """The example products CSV with ``column`` added, ``value`` in the first row and 1 in the others."""
+def _products_csv(
+    column: str, value: str, also: dict[str, tuple[str, str]] | None = None
+) -> Callable[[Path, Kit], Any]:
+    """The example products CSV with ``column`` added, ``value`` in the first row and 1 in the others.
+
+    ``also`` adds more columns: name -> (the first row's value, the others').
+    """
 
     def call(tmp: Path, kit: Kit) -> Any:
         from siting.costs import load_products
@@ -1574,6 +1579,9 @@ def _products_csv(column: str, value: str) -> Callable[[Path, Kit], Any]:
         table = pd.read_csv(example_products_path())
         table[column] = ["1"] * len(table)
         table.loc[0, column] = value
+        for name, (first, others) in (also or {}).items():
+            table[name] = [others] * len(table)
+            table.loc[0, name] = first
         table.to_csv(tmp / "p.csv", index=False)
         return load_products(tmp / "p.csv")
 
@@ -1990,7 +1998,7 @@ COST_API_CASES: list[ApiCase] = [
     ],
     ApiCase(
         "products-csv-test-drop-without-learning",
-        _products_csv("test_drop_units", "100"),
+        _products_csv("test_drop_units", "100", {"reorder_forecast": ("level", "kalman")}),
         "InputError",
         ("p.csv", "line 2", "'test_drop_units'", "kalman"),
     ),
