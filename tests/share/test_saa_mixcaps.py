@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from share.test_runcount import brute_force_runs, small_instance
 from share.test_slacaps import random_instance
 from siting.errors import InfeasibleError
-from siting.share.design import design_network
+from siting.share.design import _build, _solve, design_network
 from siting.share.mixcaps import MIX_ROUNDS, caps_excess, no_rows
 from siting.share.scenarios import _operate, draw_demand_factors, evaluate_design, saa_design, scenario_problem
 from siting.share.slacaps import design_caps
@@ -96,3 +97,26 @@ def test_saa_rounds_out_of_range_are_refused() -> None:
     pb = random_instance(0)
     with pytest.raises(Exception, match="rounds"):
         saa_design(pb, draw_demand_factors(3, 2, 1, seed=0), rounds=-1)
+
+
+def test_a_fixed_design_is_priced_with_its_run_binaries_binary() -> None:
+    """With the runs a week in the design (a binary per brand, site and season), a design's own sites and
+    levels priced again by ``evaluate_design`` cost what the design MILP found (brute force over the run
+    choices, ``brute_force_runs``, agrees), not the cheaper LP relaxation of those binaries."""
+    relaxed = 0
+    for seed in range(4):
+        pb = small_instance(seed)
+        try:
+            d = design_network(pb, mip_gap=GAP)
+        except InfeasibleError:
+            continue
+        assert d.total_per_yr == pytest.approx(brute_force_runs(pb), rel=1e-6)
+        again = evaluate_design(pb, d.level, mip_gap=GAP)
+        assert again is not None and again.total_per_yr == pytest.approx(d.total_per_yr, rel=1e-6)
+        brands = tuple(range(len(pb.brand_names)))
+        model = _build(pb, brands, 0.0, 0.0, None)
+        fixed = np.zeros((pb.n_sites, len(pb.capacity_units_per_week)))
+        fixed[d.level >= 0, d.level[d.level >= 0]] = 1.0
+        lp = _solve(model, integer=False, y_fixed=fixed.ravel(), time_limit_s=60.0, gap=0.0)
+        relaxed += lp.objective < d.total_per_yr * (1 - 1e-6)
+    assert relaxed >= 1  # the relaxation would price some design below any plan that runs it
