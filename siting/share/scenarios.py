@@ -138,6 +138,16 @@ def scenario_problem(problem: ShareProblem, factor: np.ndarray) -> ShareProblem:
     return replace(problem, multiplier=np.asarray(problem.multiplier, dtype=float) * factor)
 
 
+def _check_rounds(where: str, rounds: object) -> None:
+    if rounds is None:
+        return
+    if isinstance(rounds, bool) or not (isinstance(rounds, int | np.integer) and 0 <= rounds <= 20):
+        raise InputError(
+            f"{where}: rounds (re-solves with the caps of a design's own class mix) must be None or an integer "
+            f"in [0, 20], got {rounds!r}."
+        )
+
+
 def _operate(
     problem: ShareProblem,
     level: np.ndarray,
@@ -194,6 +204,7 @@ def evaluate_design(
     Returns ``None`` when that design cannot serve the problem's demand (e.g. a priority brand's
     demand exceeds its sites' hours and backlog is not allowed).
     """
+    _check_rounds("evaluate_design", rounds)
     brands_t = tuple(range(len(problem.brand_names))) if brands is None else tuple(sorted(int(b) for b in brands))
     level = np.asarray(level, dtype=int)
     if problem.line_hours_per_week is None or rounds is None:
@@ -336,6 +347,7 @@ def saa_design(
         When some scenario has no feasible design at all (e.g. a priority brand's demand beyond
         every site's hours with no backlog allowed): the message names the scenario's cause.
     """
+    _check_rounds("saa_design", rounds)
     factors = np.asarray(factors, dtype=float)
     b_count, t_count = np.shape(problem.multiplier)
     if factors.ndim != 3 or factors.shape[1:] != (b_count, t_count) or len(factors) < 1:
