@@ -3,6 +3,8 @@ scenario, and is never dearer than the worst case over mixes solved apart."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -10,9 +12,9 @@ from share.test_runcount import brute_force_runs, small_instance
 from share.test_slacaps import random_instance
 from siting.errors import InfeasibleError
 from siting.share.design import _build, _solve, design_network
-from siting.share.mixcaps import MIX_ROUNDS, caps_excess, no_rows
+from siting.share.mixcaps import MIX_ROUNDS, caps_excess, design_with_mix_caps, no_rows
 from siting.share.scenarios import _operate, draw_demand_factors, evaluate_design, saa_design, scenario_problem
-from siting.share.slacaps import design_caps
+from siting.share.slacaps import brand_hours, design_caps
 
 GAP = 1e-9
 TOL = 1e-9
@@ -120,3 +122,28 @@ def test_a_fixed_design_is_priced_with_its_run_binaries_binary() -> None:
         lp = _solve(model, integer=False, y_fixed=fixed.ravel(), time_limit_s=60.0, gap=0.0)
         relaxed += lp.objective < d.total_per_yr * (1 - 1e-6)
     assert relaxed >= 1  # the relaxation would price some design below any plan that runs it
+
+
+def test_a_round_of_a_mix_can_be_dearer_than_the_worst_case() -> None:
+    """The figures docs/shared-networks.md section 9 quotes: on random_instance(4), scenario 1 of its seeded
+    draws, round 1 (the caps of the design without rows) closes every site and holds its own caps, while the
+    worst case solved apart keeps a site at level 0 and is 0.34% cheaper; that design's operation is dearer
+    under the mix's chords and not under the worst case's chords with the mix's priority rows."""
+    pb = random_instance(4)
+    p = scenario_problem(pb, draw_demand_factors(3, 2, 3, cv=0.3, correlation=0.3, seed=4)[1])
+    design, rounds = design_with_mix_caps(p, mip_gap=GAP)
+    assert [r.round for r in rounds] == [-1, 1] and rounds[-1].consistent
+    assert (design.level < 0).all() and design.total_per_yr == pytest.approx(422_965, abs=1)
+    filled = design_network(p, mip_gap=GAP)
+    assert filled.level.tolist() == [-1, 0, -1] and filled.total_per_yr == pytest.approx(421_538, abs=1)
+    brands = (0, 1, 2)
+    free = design_network(p, mip_gap=GAP, sla_caps=no_rows(p))
+    mix = design_caps(p, brands, brand_hours(p, free.made_units_per_week, free.runs_per_week), lower_load_rows=True)
+    worst = design_caps(p, brands)
+    under_mix = _operate(p, filled.level, brands, mix, 60.0, GAP)
+    assert under_mix is not None and under_mix.total_per_yr == pytest.approx(423_089, abs=1)
+    chords = dataclasses.replace(
+        mix, alpha=np.concatenate([worst.alpha] * 2, axis=-1), beta=np.concatenate([worst.beta] * 2, axis=-1)
+    )
+    swapped = _operate(p, filled.level, brands, chords, 60.0, GAP)
+    assert swapped is not None and swapped.total_per_yr == pytest.approx(filled.total_per_yr, rel=1e-9)
