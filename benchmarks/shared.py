@@ -144,7 +144,7 @@ def scenarios(pb: ShareProblem, args: argparse.Namespace) -> None:
         mark = " <- SAA choice" if c == st.chosen else ""
         print(
             f"{name:8s} {int((st.levels[c] >= 0).sum()):5d} {st.mean_cost_per_yr[c]:12,.0f} {r.mean():12,.0f} "
-            f"{np.quantile(r, 0.9):12,.0f} {r.max():12,.0f}  {sla}{mark}"
+            f"{np.quantile(r, 0.9) if np.isfinite(r).all() else np.inf:12,.0f} {r.max():12,.0f}  {sla}{mark}"
         )
 
 

@@ -170,10 +170,11 @@ def _operate(
     sol = _solve(
         model, integer=integer, y_fixed=fixed.ravel(), time_limit_s=time_limit_s, gap=mip_gap if integer else 0.0
     )
-    if sol.x is None or sol.reason != "optimal":
+    if sol.x is None or (not integer and sol.reason != "optimal"):
         return None
+    # a MILP stopped by its time limit keeps its incumbent (an operation that runs), with its proven gap
     bound = sol.bound if integer and np.isfinite(sol.bound) else sol.objective
-    return _result(problem, model, brands, sol.x, bound, "optimal", time.perf_counter() - t0, sol.objective)
+    return _result(problem, model, brands, sol.x, bound, sol.reason, time.perf_counter() - t0, sol.objective)
 
 
 def evaluate_design(
