@@ -14,7 +14,10 @@ With ``--scenarios N`` it instead draws N demand scenarios (each brand's season 
 mean-1 lognormal factor, CV ``--cv``, correlation ``--correlation`` between brands), chooses the
 design by sample average approximation over the candidate designs (the mean-demand design and each
 scenario's optimum) and prints each candidate's mean cost and mean / p90 / max regret per year, and
-the share of scenarios in which each priority brand's SLA is met.
+the share of scenarios in which each priority brand's SLA is met. With ``--sla-caps`` it also prints each
+design's wall seconds and whether every candidate's operation holds the caps of its own class mix; with
+``--mix-rounds R`` each design and operation holds the caps of its own class mix first
+(``saa_design(rounds=R)``), else the worst case with the line filled.
 
 With ``--sla-caps`` each lane class's simulated p95 with the runs the design makes is printed
 (``siting.share.designsim.simulate_design(runs="made")``, 5 seeded years); ``--runs-in-design`` makes the runs
