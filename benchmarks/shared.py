@@ -14,7 +14,10 @@ With ``--scenarios N`` it instead draws N demand scenarios (each brand's season 
 mean-1 lognormal factor, CV ``--cv``, correlation ``--correlation`` between brands), chooses the
 design by sample average approximation over the candidate designs (the mean-demand design and each
 scenario's optimum) and prints each candidate's mean cost and mean / p90 / max regret per year, and
-the share of scenarios in which each priority brand's SLA is met.
+the share of scenarios in which each priority brand's SLA is met. With ``--sla-caps`` it also prints each
+design's wall seconds and whether every candidate's operation holds the caps of its own class mix; with
+``--mix-rounds R`` each design and operation holds the caps of its own class mix first
+(``saa_design(rounds=R)``), else the worst case with the line filled.
 
 With ``--sla-caps`` each lane class's simulated p95 with the runs the design makes is printed
 (``siting.share.designsim.simulate_design(runs="made")``, 5 seeded years); ``--runs-in-design`` makes the runs
@@ -112,7 +115,9 @@ def with_terms(pb: ShareProblem, seed: int) -> ShareProblem:
 def scenarios(pb: ShareProblem, args: argparse.Namespace) -> None:
     """The SAA choice over candidate designs and each candidate's regret across the drawn scenarios."""
     f = draw_demand_factors(N_BRANDS, 4, args.scenarios, cv=args.cv, correlation=args.correlation, seed=args.seed)
-    st = saa_design(pb, f, time_limit_s=args.time_limit, mip_gap=args.gap)
+    cpu0 = time.process_time()
+    st = saa_design(pb, f, time_limit_s=args.time_limit, mip_gap=args.gap, rounds=args.mix_rounds)
+    cpu = time.process_time() - cpu0
     prio = [b for b in range(N_BRANDS) if KINDS[b] == "priority"]
     print(
         f"{args.scenarios} demand scenarios (CV {args.cv:g}, correlation {args.correlation:g}); "
@@ -122,6 +127,17 @@ def scenarios(pb: ShareProblem, args: argparse.Namespace) -> None:
         f"proven gaps: mean-demand design {100 * st.gap[0]:.3f}%, scenario optima up to {100 * st.gap[1:].max():.3f}% "
         f"(limit {args.time_limit:g} s a solve)"
     )
+    print(
+        f"design time (every round of a mix): mean-demand {st.design_s[0]:.1f} s, scenario optima "
+        f"{st.design_s[1:].min():.1f}-{st.design_s[1:].max():.1f} s wall; SAA {cpu:.0f} s of CPU in all"
+    )
+    if args.sla_caps:
+        served = np.isfinite(st.excess)
+        worst = float(np.max(st.excess[served])) if served.any() else float("nan")
+        print(
+            f"SLA caps of each operation's own class mix: held in {int((st.excess[served] <= 1e-6).sum())} of "
+            f"{int(served.sum())} served candidate-scenarios (largest excess {worst:+.2e} of a level's hours)"
+        )
     head = "  ".join(f"SLA {pb.brand_names[b]}" for b in prio)
     cols = ("mean cost", "mean regret", "p90 regret", "max regret")
     print(f"{'design':8s} {'sites':>5s} " + " ".join(f"{c:>12s}" for c in cols) + f"  {head}")
@@ -131,7 +147,7 @@ def scenarios(pb: ShareProblem, args: argparse.Namespace) -> None:
         mark = " <- SAA choice" if c == st.chosen else ""
         print(
             f"{name:8s} {int((st.levels[c] >= 0).sum()):5d} {st.mean_cost_per_yr[c]:12,.0f} {r.mean():12,.0f} "
-            f"{np.quantile(r, 0.9):12,.0f} {r.max():12,.0f}  {sla}{mark}"
+            f"{np.quantile(r, 0.9) if np.isfinite(r).all() else np.inf:12,.0f} {r.max():12,.0f}  {sla}{mark}"
         )
 
 
@@ -147,8 +163,9 @@ def main() -> None:
     ap.add_argument(
         "--mix-rounds",
         type=int,
-        default=-1,
-        help="with --sla-caps: re-solves with the caps of the design's own class mix (-1: the worst case only)",
+        default=None,
+        help="with --sla-caps: re-solves with the caps of the design's own class mix (default: the worst case only; "
+        "also for each design and operation of --scenarios)",
     )
     ap.add_argument(
         "--runs-in-design",
@@ -182,7 +199,7 @@ def main() -> None:
         scenarios(pb, args)
         print(f"total time: {time.perf_counter() - t0:.1f} s")
         return
-    if args.sla_caps and args.mix_rounds >= 0:
+    if args.sla_caps and args.mix_rounds is not None and args.mix_rounds >= 0:
         shared, rounds = design_with_mix_caps(
             pb, rounds=args.mix_rounds, time_limit_s=args.time_limit, mip_gap=args.gap
         )

@@ -139,16 +139,17 @@ def design_with_mix_caps(
     r >= 1 solves with the caps of the previous design's class mix, starting from the design without rows
     (each brand's hours per site, process and season, ``design_caps(..., mix_hours_per_week=...)``), and
     each round's design is checked against the caps of its *own* mix (:func:`caps_excess` <=
-    ``tolerance``). The first round that holds them is returned: a mix's caps are never below the worst
-    case over mixes, so its model admits every design the worst case's does and its optimum is never
-    dearer than the worst-case design (which is then not solved; it cost the demo's Aurora + Birch
-    coalition 46 s of its 74 s of CPU). Only if no round holds its own caps within ``rounds`` re-solves
-    (or a round repeats the previous one's levels and hours, a fixed point that breaks them) round 0 is
-    solved, the fallback: the worst-case caps (:func:`siting.share.slacaps.design_caps` over any mix;
-    with ``lower_load_rows`` the priority rows over the lower classes' own load, and only if that design
-    fails its own mix's caps also the line filled by the lower classes, which holds any mix's caps).
-    The design returned always holds the caps of the mix it carries; its lower bound is the better of its
-    own and the bound without SLA rows. Without ``line_hours_per_week`` one plain solve.
+    ``tolerance``). The first round that holds them is returned and the worst-case design is then not solved (it
+    cost the demo's Aurora + Birch coalition 46 s of its 74 s of CPU): a mix's exact SLA edge is never below the
+    worst case's, so the round is usually the cheaper, but not always, as the rows are chords under each edge
+    and a mix's chords can cut a corner the worst case's admit (0.34% dearer on a random instance,
+    ``tests/share/test_saa_mixcaps.py``). Only if no round holds its own caps within ``rounds`` re-solves (or a
+    round repeats the previous one's levels and hours, a fixed point that breaks them) round 0 is solved, the
+    fallback: the worst-case caps (:func:`siting.share.slacaps.design_caps` over any mix; with
+    ``lower_load_rows`` the priority rows over the lower classes' own load, and only if that design fails its
+    own mix's caps also the line filled by the lower classes, which holds any mix's caps). The design returned
+    always holds the caps of the mix it carries; its lower bound is the better of its own and the bound without
+    SLA rows. Without ``line_hours_per_week`` one plain solve.
 
     Parameters
     ----------
@@ -187,8 +188,8 @@ def design_with_mix_caps(
         # it holds the caps of its own mix and no round can be cheaper than its bound: the rows would not bind
         return _own_caps(problem, coalition, free, lower), (MixRound(-1, free.total_per_yr, excess_free, True),)
     log = [MixRound(-1, free.total_per_yr, excess_free, bool(excess_free <= tolerance))]
-    # the rounds of a mix, from the design without rows: each round's caps admit every load the worst case's
-    # do, so a consistent round is never dearer than the worst-case design (which is then not solved)
+    # the rounds of a mix, from the design without rows: each round's exact SLA edge admits every load the
+    # worst case's does (its chords not always), so a consistent round is kept and the worst case not solved
     best, prev = None, free
     for r in range(1, 1 + rounds):
         caps = design_caps(

@@ -5,13 +5,16 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from siting.errors import InputError
-from siting.share.design import DesignResult, _build, _result, _solve, design_network
+from siting.share.design import DesignResult, _build, _has_presence, _result, _solve, design_network
+from siting.share.mixcaps import caps_excess, design_with_mix_caps, no_rows
 from siting.share.problem import ShareProblem
+from siting.share.slacaps import SlaCaps, brand_hours, design_caps
 
 __all__ = [
     "ScenarioStudy",
@@ -135,26 +138,107 @@ def scenario_problem(problem: ShareProblem, factor: np.ndarray) -> ShareProblem:
     return replace(problem, multiplier=np.asarray(problem.multiplier, dtype=float) * factor)
 
 
-def evaluate_design(
-    problem: ShareProblem, level: np.ndarray, brands: Sequence[int] | None = None, *, time_limit_s: float = 60.0
+def _check_rounds(where: str, rounds: object) -> None:
+    if rounds is None:
+        return
+    if isinstance(rounds, bool) or not (isinstance(rounds, int | np.integer) and 0 <= rounds <= 20):
+        raise InputError(
+            f"{where}: rounds (re-solves with the caps of a design's own class mix) must be None or an integer "
+            f"in [0, 20], got {rounds!r}."
+        )
+
+
+def _operate(
+    problem: ShareProblem,
+    level: np.ndarray,
+    brands: tuple[int, ...],
+    caps: SlaCaps | None,
+    time_limit_s: float,
+    mip_gap: float,
 ) -> DesignResult | None:
-    """The cheapest operation of a fixed design (sites and levels fixed, flows re-optimised; an LP).
+    """The cheapest operation of the sites and levels ``level`` under the SLA caps ``caps`` (None: the
+    worst case with the line filled by the lower classes); ``None`` where there is none."""
+    t0 = time.perf_counter()
+    model = _build(problem, brands, 0.0, 0.0, caps)
+    n, lv = problem.n_sites, len(problem.capacity_units_per_week)
+    fixed = np.zeros((n, lv))
+    opened = np.flatnonzero(level >= 0)
+    fixed[opened, level[opened]] = 1.0
+    # the presence binaries (a site's priority units, a brand's runs there) stay binary: their LP relaxation
+    # would price an operation no plan can run
+    integer = _has_presence(model)
+    sol = _solve(
+        model, integer=integer, y_fixed=fixed.ravel(), time_limit_s=time_limit_s, gap=mip_gap if integer else 0.0
+    )
+    if sol.x is None or (not integer and sol.reason != "optimal"):
+        return None
+    # a MILP stopped by its time limit keeps its incumbent (an operation that runs), with its proven gap
+    bound = sol.bound if integer and np.isfinite(sol.bound) else sol.objective
+    return _result(problem, model, brands, sol.x, bound, sol.reason, time.perf_counter() - t0, sol.objective)
+
+
+def evaluate_design(
+    problem: ShareProblem,
+    level: np.ndarray,
+    brands: Sequence[int] | None = None,
+    *,
+    time_limit_s: float = 60.0,
+    mip_gap: float = 1e-4,
+    rounds: int | None = None,
+    tolerance: float = 1e-6,
+) -> DesignResult | None:
+    """The cheapest operation of a fixed design (sites and levels fixed, flows re-optimised; an LP, or a MILP
+    over the presence binaries where the SLA rows have them).
+
+    With SLA caps (``line_hours_per_week``) and ``rounds`` None the operation holds the worst case over mixes
+    with the line filled by the lower classes (``design_caps(problem, brands)``, which holds any mix's caps).
+    With ``rounds`` an integer it holds the caps of its own class mix, found as
+    :func:`siting.share.mixcaps.design_with_mix_caps` finds a design's: the operation without SLA rows is
+    kept if it holds its own mix's caps (it is then the cheapest of all), else up to ``rounds`` re-solves
+    with the caps of the previous operation's mix until one holds its own; then the operation under the
+    worst case over mixes (the priority rows over the lower classes' own load) and under the line filled by
+    the lower classes are evaluated too, and the cheapest operation that holds its own mix's caps is
+    kept (a mix's chords under its SLA edge can cut a corner the worst case's admit), so it is never dearer
+    than the operation under the worst case. The operation returned holds the caps of its own mix
+    (``caps_excess <= tolerance``; the line filled by the lower classes holds any mix's), or is ``None``.
 
     Returns ``None`` when that design cannot serve the problem's demand (e.g. a priority brand's
     demand exceeds its sites' hours and backlog is not allowed).
     """
-    t0 = time.perf_counter()
-    brands = tuple(range(len(problem.brand_names))) if brands is None else tuple(sorted(int(b) for b in brands))
-    model = _build(problem, brands, 0.0, 0.0)
-    n, lv = problem.n_sites, len(problem.capacity_units_per_week)
-    fixed = np.zeros((n, lv))
+    _check_rounds("evaluate_design", rounds)
+    brands_t = tuple(range(len(problem.brand_names))) if brands is None else tuple(sorted(int(b) for b in brands))
     level = np.asarray(level, dtype=int)
-    opened = np.flatnonzero(level >= 0)
-    fixed[opened, level[opened]] = 1.0
-    sol = _solve(model, integer=False, y_fixed=fixed.ravel(), time_limit_s=time_limit_s, gap=0.0)
-    if sol.x is None or sol.reason != "optimal":
+    if problem.line_hours_per_week is None or rounds is None:
+        return _operate(problem, level, brands_t, None, time_limit_s, mip_gap)
+
+    def holds(res: DesignResult | None) -> bool:
+        return res is not None and caps_excess(problem, res) <= tolerance
+
+    prev = _operate(problem, level, brands_t, no_rows(problem), time_limit_s, mip_gap)
+    if prev is None:  # no operation even without SLA rows: none with them
         return None
-    return _result(problem, model, brands, sol.x, sol.objective, "optimal", time.perf_counter() - t0, sol.objective)
+    if holds(prev):
+        return prev
+    kept: list[DesignResult] = []
+    for _ in range(rounds):
+        hours = brand_hours(problem, prev.made_units_per_week, prev.runs_per_week)
+        caps = design_caps(problem, brands_t, hours, lower_load_rows=True)
+        nxt = _operate(problem, level, brands_t, caps, time_limit_s, mip_gap)
+        if nxt is None:
+            break
+        if holds(nxt):
+            kept.append(nxt)
+            break
+        prev = nxt
+    # the worst cases too (cheap with the levels fixed): a mix's chords under its SLA edge can cut a corner the
+    # worst case's admit, so a round of a mix is not always the cheaper; the line filled by the lower classes
+    # holds any mix's caps
+    worst: tuple[SlaCaps | None, ...] = (design_caps(problem, brands_t, lower_load_rows=True), None)
+    for given in worst:
+        res = _operate(problem, level, brands_t, given, time_limit_s, mip_gap)
+        if res is not None and (given is None or holds(res)):
+            kept.append(res)
+    return min(kept, key=lambda r: r.total_per_yr) if kept else None
 
 
 @dataclass(frozen=True)
@@ -181,7 +265,17 @@ class ScenarioStudy:
         its SLA (no backlog, feasible); ``nan`` for brands without an SLA.
     gap : ndarray, shape (N + 1,)
         The proven gap of the mean-demand design's solve (first) and of each scenario's optimum
-        (``DesignResult.gap``; empty where not recorded).
+        (``DesignResult.gap``; empty where not recorded). With SLA caps, against the better of the kept
+        round's bound and the bound of the design without SLA rows (a bound on every design that holds
+        any caps).
+    excess : ndarray, shape (K, N)
+        How far each candidate's operation in each scenario passes the SLA caps of its own class mix
+        (:func:`siting.share.mixcaps.caps_excess`, share of a level's hours; <= 0: every lane class's SLA
+        holds at its percentile in the model); ``-inf`` without SLA caps, ``nan`` where the candidate
+        cannot serve the scenario (empty where not recorded).
+    design_s : ndarray, shape (N + 1,)
+        Wall-clock seconds of the mean-demand design (first) and each scenario's optimum, every round of
+        a mix included (empty where not recorded).
     """
 
     factors: np.ndarray
@@ -193,6 +287,8 @@ class ScenarioStudy:
     chosen: int
     sla_met: np.ndarray
     gap: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    excess: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    design_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def mean_cost_per_yr(self) -> np.ndarray:
@@ -212,6 +308,7 @@ def saa_design(
     *,
     time_limit_s: float = 60.0,
     mip_gap: float = 1e-4,
+    rounds: int | None = None,
 ) -> ScenarioStudy:
     """Sample average approximation over a candidate set: pick the design of lowest mean cost.
 
@@ -219,6 +316,13 @@ def saa_design(
     evaluated on every scenario with its sites and levels fixed and the flows re-optimised, and
     the candidate of lowest mean cost is chosen. This is SAA restricted to those candidates (not
     the two-stage extensive form); its mean regret bounds how far it can be from the true SAA optimum.
+
+    With SLA caps (``line_hours_per_week``) each design and operation holds, by default, the worst case over
+    mixes with the line filled by the lower classes (one solve each; it holds any mix's caps). With
+    ``rounds`` an integer every design is instead the first that holds the caps of its own class mix
+    (:func:`siting.share.mixcaps.design_with_mix_caps`, the worst case over mixes only its fallback), and
+    every candidate's operation in a scenario too (:func:`evaluate_design`). Either way each cost is of a
+    design and operation whose lane classes' SLAs hold at their percentile in that scenario (``excess``).
 
     Parameters
     ----------
@@ -229,6 +333,10 @@ def saa_design(
     brands : sequence of int, optional
     time_limit_s, mip_gap : float
         Per solve, as in ``design_network``.
+    rounds : int, optional
+        With SLA caps: the most re-solves with the caps of a design's own mix before the worst case
+        (``design_with_mix_caps``; 0: the worst case over mixes at once); None (default): one solve under
+        the worst case with the line filled.
 
     Returns
     -------
@@ -240,17 +348,26 @@ def saa_design(
         When some scenario has no feasible design at all (e.g. a priority brand's demand beyond
         every site's hours with no backlog allowed): the message names the scenario's cause.
     """
+    _check_rounds("saa_design", rounds)
     factors = np.asarray(factors, dtype=float)
     b_count, t_count = np.shape(problem.multiplier)
     if factors.ndim != 3 or factors.shape[1:] != (b_count, t_count) or len(factors) < 1:
         raise InputError(f"factors: shape (N >= 1, {b_count}, {t_count}) (scenario, brand, season).")
     brands = tuple(range(b_count)) if brands is None else tuple(sorted(int(b) for b in brands))
     scen = [scenario_problem(problem, f) for f in factors]
-    mean_design = design_network(problem, brands, time_limit_s=time_limit_s, mip_gap=mip_gap)
-    own = [
-        design_network(p, brands, time_limit_s=time_limit_s, mip_gap=mip_gap, start_levels=mean_design.level)
-        for p in scen
-    ]
+    seconds = []
+
+    def design(p: ShareProblem, **options: Any) -> DesignResult:
+        t0 = time.perf_counter()
+        if rounds is None:
+            d = design_network(p, brands, time_limit_s=time_limit_s, mip_gap=mip_gap, **options)
+        else:
+            d = design_with_mix_caps(p, brands, rounds=rounds, time_limit_s=time_limit_s, mip_gap=mip_gap, **options)[0]
+        seconds.append(time.perf_counter() - t0)
+        return d
+
+    mean_design = design(problem)
+    own = [design(p, start_levels=mean_design.level) for p in scen]
     names, levels = ["mean"], [mean_design.level]
     for k, d in enumerate(own):
         if not any(np.array_equal(d.level, lv) for lv in levels):
@@ -260,15 +377,17 @@ def saa_design(
     cost = np.full((n_k, n_s), np.inf)
     prio = [b for b in brands if problem.brand_kind[b] == "priority"]
     met = np.zeros((n_k, b_count))
+    excess = np.full((n_k, n_s), np.nan)
     for c, lv in enumerate(levels):
         for s, p in enumerate(scen):
             if np.array_equal(lv, own[s].level):
                 res: DesignResult | None = own[s]
             else:
-                res = evaluate_design(p, lv, brands, time_limit_s=time_limit_s)
+                res = evaluate_design(p, lv, brands, time_limit_s=time_limit_s, mip_gap=mip_gap, rounds=rounds)
             if res is None:
                 continue
             cost[c, s] = res.total_per_yr
+            excess[c, s] = caps_excess(p, res)
             for b in prio:
                 late = res.backlog_units_per_week[np.asarray(problem.store_brand) == b].sum()
                 met[c, b] += late <= 1e-9
@@ -285,6 +404,8 @@ def saa_design(
         chosen=int(np.argmin(cost.mean(axis=1))),
         sla_met=sla,
         gap=np.array([mean_design.gap] + [d.gap for d in own]),
+        excess=excess,
+        design_s=np.array(seconds),
     )
 
 

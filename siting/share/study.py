@@ -591,7 +591,9 @@ def _scenario_table(pb: ShareProblem, settings: ShareSettings) -> pd.DataFrame:
         )
     except InputError as exc:
         raise InputError(f"share.scenario_cv / share.season_correlation: {exc}") from None
-    study = saa_design(pb, factors, time_limit_s=settings.time_limit_s, mip_gap=settings.mip_gap)
+    study = saa_design(
+        pb, factors, time_limit_s=settings.time_limit_s, mip_gap=settings.mip_gap, rounds=settings.sla_mix_rounds
+    )
     log.info(
         "%d demand scenarios: %d candidate designs, SAA chose %r",
         settings.scenarios,

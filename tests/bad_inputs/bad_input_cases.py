@@ -3010,6 +3010,28 @@ SCENARIO_DRAW_API_CASES: list[ApiCase] = [
 API_CASES += SCENARIO_DRAW_API_CASES
 
 
+def _saa(what: str, rounds: Any) -> Callable[[Path, Kit], Any]:
+    """``saa_design`` or ``evaluate_design`` on the one-site capped problem with ``rounds`` (issue 24)."""
+
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.share.scenarios import evaluate_design, saa_design
+
+        pb = _sla_problem()(tmp, kit)
+        if what == "saa":
+            return saa_design(pb, np.ones((1, 1, 1)), rounds=rounds)
+        return evaluate_design(pb, np.array([0]), rounds=rounds)
+
+    return call
+
+
+#: The rounds of a mix in the scenario designs (siting.share.scenarios, issue 24).
+API_CASES += [
+    ApiCase(f"{what}-rounds-{name}", _saa(what, v), "InputError", (f"{fn}: rounds", "[0, 20]"))
+    for what, fn in (("saa", "saa_design"), ("evaluate", "evaluate_design"))
+    for name, v in (("negative", -1), ("fraction", 2.5), ("too-many", 21), ("nan", float("nan")), ("bool", True))
+]
+
+
 # ------------------------------------------------ sequence-dependent changeovers (share.changeovers)
 
 _CHANGEOVER_HEAD = "process,from_family,to_family,changeover_min\n"
