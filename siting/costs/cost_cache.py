@@ -14,7 +14,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from siting.network.cache import default_cache_dir
+from siting.network.cache import default_cache_dir, env_switch_on
 
 __all__ = [
     "ENV_SWITCH",
@@ -48,7 +48,7 @@ def cost_cache_enabled() -> bool:
     -------
     bool
     """
-    return os.environ.get(ENV_SWITCH, "1").strip().lower() not in ("0", "off", "false", "no")
+    return env_switch_on(ENV_SWITCH)
 
 
 def cost_cache_path() -> Path:

@@ -16,7 +16,7 @@ from typing import Any
 
 import networkx as nx
 
-__all__ = ["default_cache_dir", "cache_key", "cache_load", "cache_store"]
+__all__ = ["default_cache_dir", "cache_key", "cache_load", "cache_store", "env_switch_on"]
 
 # Bump when the layout of a built graph changes, so old cache entries are ignored.
 CACHE_FORMAT = 5
@@ -58,6 +58,21 @@ class _GeometryUnpickler(pickle.Unpickler):
 
     def persistent_load(self, pid: Any) -> Any:
         return self.geometries[pid]
+
+
+def env_switch_on(name: str) -> bool:
+    """Whether the switch ``$name`` is on: unset or anything but ``0``, ``off``, ``false`` or ``no``.
+
+    Parameters
+    ----------
+    name
+        The environment variable (``SITING_OD_CACHE``, ``SITING_COST_CACHE``).
+
+    Returns
+    -------
+    bool
+    """
+    return os.environ.get(name, "1").strip().lower() not in ("0", "off", "false", "no")
 
 
 def default_cache_dir() -> Path:

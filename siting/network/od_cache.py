@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from siting.network.cache import default_cache_dir
+from siting.network.cache import default_cache_dir, env_switch_on
 
 __all__ = [
     "od_cache_enabled",
@@ -44,7 +44,7 @@ def od_cache_enabled() -> bool:
     -------
     bool
     """
-    return os.environ.get(ENV_SWITCH, "1").strip().lower() not in ("0", "off", "false", "no")
+    return env_switch_on(ENV_SWITCH)
 
 
 def od_cache_dir() -> Path:

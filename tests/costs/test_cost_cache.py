@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import pickle
 import sqlite3
 import subprocess
 import sys
@@ -70,8 +72,6 @@ def test_the_stored_entry_is_what_a_call_returns(computed, family, monkeypatch):
     forged = dataclasses.replace(true, production_per_yr=true.production_per_yr + 1.0)
     cost_cache._STORE.conn = None  # write the forged row through a new connection
     with sqlite3.connect(cost_cache_path()) as conn:
-        import pickle
-
         conn.execute("UPDATE sourcing SET value = ? WHERE key = ?", (pickle.dumps(forged), key))
     assert season.sourcing_cost(family, "offshore") == forged
     season._cached.cache_clear()
@@ -165,7 +165,7 @@ print(len(calls))
 
 def test_processes_writing_at_once_share_one_cache(tmp_path):
     """Two processes fill the cache together (no error, no lost row); a third computes nothing."""
-    env = {**__import__("os").environ, "SITING_CACHE_DIR": str(tmp_path), ENV_SWITCH: "1"}
+    env = {**os.environ, "SITING_CACHE_DIR": str(tmp_path), ENV_SWITCH: "1"}
 
     def start(family: str) -> subprocess.Popen:
         return subprocess.Popen(
