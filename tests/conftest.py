@@ -234,6 +234,86 @@ def malta_demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d
 
 
+def shared_once(tmp_path_factory: pytest.TempPathFactory, name: str, build):
+    """``build()`` computed once per test session and shared by the xdist workers (pickled under a file lock).
+
+    The first worker to ask builds it and pickles it beside the workers' temporary folders; the
+    others wait on the lock and unpickle it. Each worker gets its own copy: tests must only read it.
+    """
+    import fcntl
+    import pickle
+
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    path = root / f"{name}.pickle"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.is_file():
+            tmp = path.with_suffix(".part")
+            tmp.write_bytes(pickle.dumps(build()))
+            tmp.replace(path)
+        return pickle.loads(path.read_bytes())
+
+
+def _helsinki60_plan():
+    import dataclasses
+
+    from siting.app import city_inputs, demo_scenario, rank_options
+    from siting.pipeline import plan
+    from siting.pipeline.portfolio import PortfolioOptions
+
+    sc = demo_scenario("helsinki")
+    city = city_inputs(sc)[0]
+    stores = city.stores.sort_values("demand_units_per_week", ascending=False).head(60)
+    city = dataclasses.replace(city, stores=stores.reset_index(drop=True), candidates=city.candidates.head(6))
+    # enabled=False on purpose: the portfolio objective switches the design on itself
+    opts = rank_options(sc, portfolio=PortfolioOptions(enabled=False, time_limit_s=20.0, mip_gap=1e-4, demand_points=8))
+    opts = dataclasses.replace(
+        opts,
+        reach=dataclasses.replace(opts.reach, isochrones_for_top=0),
+        costs=dataclasses.replace(opts.costs, frontier=False),
+    )
+    return plan([city], 1, opts, objective="portfolio")
+
+
+@pytest.fixture(scope="session")
+def helsinki60_plan(tmp_path_factory: pytest.TempPathFactory):
+    """The portfolio manual's plan: the 60 busiest Helsinki demo stores, 6 candidates, 8 demand points.
+
+    ``plan(..., objective="portfolio")`` (the design opens one site here), computed once for the
+    suite (:func:`shared_once`); tests must only read it.
+    """
+    return shared_once(tmp_path_factory, "helsinki60-plan", _helsinki60_plan)
+
+
+def _helsinki_demo_rank(folder: Path):
+    from cli_runner import run_cli
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("COLUMNS", "80")
+    try:
+        code, out, err = run_cli("rank", "-q", "--out", folder / "out", "--map", folder / "helsinki.html")
+    finally:
+        mp.undo()
+    assert code == 0, err
+    return out, err, folder
+
+
+@pytest.fixture(scope="session")
+def helsinki_demo_rank(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str, Path]:
+    """``siting rank -q --out out --map helsinki.html`` on the Helsinki demo, piped at COLUMNS=80, run once.
+
+    (stdout, stderr, folder): the run folder is ``folder / "out"``, the map ``folder / "helsinki.html"``.
+    Shared by the xdist workers (:func:`shared_once`); tests must only read the folder. The printed
+    tables are those of ``--no-map`` (the tutorial quotes them so).
+    """
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = root / "helsinki-demo-rank"
+    folder.mkdir(exist_ok=True)
+    return shared_once(tmp_path_factory, "helsinki-demo-rank", lambda: _helsinki_demo_rank(folder))
+
+
 @pytest.fixture(scope="session")
 def dask_client():
     """A real LocalCluster: 2 single-threaded worker processes on 127.0.0.1, no dashboard."""

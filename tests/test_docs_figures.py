@@ -24,17 +24,10 @@ def _flat(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def demo_rank(tmp_path_factory):
-    """`siting rank -q` on the demo, piped at COLUMNS=80, with its run folder and map."""
-    tmp = tmp_path_factory.mktemp("rank")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("COLUMNS", "80")
-    try:
-        code, out, err = run_cli("rank", "-q", "--out", tmp / "out", "--map", tmp / "helsinki.html")
-    finally:
-        mp.undo()
-    assert code == 0, err
-    return out, tmp
+def demo_rank(helsinki_demo_rank):
+    """`siting rank -q` on the demo, piped at COLUMNS=80, with its run folder and map (shared by the suite)."""
+    out, _, folder = helsinki_demo_rank
+    return out, folder
 
 
 def test_the_tutorial_shows_what_siting_rank_prints(demo_rank):

@@ -76,21 +76,26 @@ def test_ctrl_c_during_network_build_leaves_the_graphml_untouched(tmp_path: Path
 
 
 def test_a_second_run_into_the_same_out_is_refused_while_the_first_runs(tmp_path: Path) -> None:
-    first = _start(["rank", "--out", "out", "--no-map", "--progress"], tmp_path)
+    """The first run is paused (SIGSTOP) while it holds the lock, so the second surely meets it; then it finishes."""
+    first = _start(["rank", "--demo", "kotka", "--out", "out", "--no-map", "--no-portfolio", "--progress"], tmp_path)
     assert first.stderr is not None
     seen = ""
     while "rank cities:" not in seen:  # the first run holds the lock from before its computation
         line = first.stderr.readline()
         assert line, seen
         seen += line
-    second = _start(["rank", "--demo", "kotka", "--out", "out", "--no-map"], tmp_path)
-    _, err2 = second.communicate(timeout=120)
+    first.send_signal(signal.SIGSTOP)
+    try:
+        second = _start(["rank", "--out", "out", "--no-map"], tmp_path)
+        _, err2 = second.communicate(timeout=120)
+    finally:
+        first.send_signal(signal.SIGCONT)
     _, err1 = first.communicate(timeout=300)
     assert second.returncode == 2, err2
     assert "another siting run" in err2 and "out" in err2
     assert first.returncode == 0, err1
     assert (tmp_path / "out" / "run.json").is_file()
-    assert (tmp_path / "out" / "helsinki").is_dir() and not (tmp_path / "out" / "kotka").exists()
+    assert (tmp_path / "out" / "kotka").is_dir() and not (tmp_path / "out" / "helsinki").exists()
     assert _leftovers(tmp_path) == []
 
 

@@ -15,17 +15,19 @@ from siting.cli.console import Column, print_table
 
 
 @pytest.fixture(scope="module")
-def demo_ranked(tmp_path_factory):
-    """``siting rank`` of the demo, piped (stdout is not a terminal), at COLUMNS=80 and with --wide."""
+def demo_ranked(helsinki_demo_rank):
+    """``siting rank`` of the demo, piped (stdout is not a terminal), at COLUMNS=80 and with --wide.
+
+    The narrow run is the suite's shared ``siting rank -q`` (its tables are ``--no-map``'s).
+    """
+    stdout, stderr, folder = helsinki_demo_rank
     mp = pytest.MonkeyPatch()
     mp.setenv("COLUMNS", "80")
-    out = tmp_path_factory.mktemp("rank") / "out"
     try:
-        narrow = run_cli("rank", "--no-map", "-q", "--out", out)
         wide = run_cli("rank", "--no-map", "-q", "--wide")
     finally:
         mp.undo()
-    return narrow, wide, pd.read_csv(out / "ranking.csv")
+    return (0, stdout, stderr), wide, pd.read_csv(folder / "out" / "ranking.csv")
 
 
 def test_the_default_tables_fit_80_columns_with_every_id_whole(demo_ranked):

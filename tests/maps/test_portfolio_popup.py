@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import re
 
@@ -18,25 +17,12 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium i
 
 
 @pytest.fixture(scope="module")
-def portfolio_map(tmp_path_factory):
+def portfolio_map(tmp_path_factory, helsinki60_plan):
     """The 60 busiest Helsinki demo stores, 6 candidates, 8 demand points: the design opens one site."""
-    from siting.app import city_inputs, demo_scenario, rank_options
-    from siting.pipeline import plan
-    from siting.pipeline.portfolio import PortfolioOptions
     from siting.pipeline.portfolio_plan import design_summary, site_makes
 
-    sc = demo_scenario("helsinki")
-    city = city_inputs(sc)[0]
-    stores = city.stores.sort_values("demand_units_per_week", ascending=False).head(60)
-    city = dataclasses.replace(city, stores=stores.reset_index(drop=True), candidates=city.candidates.head(6))
-    opts = rank_options(sc, portfolio=PortfolioOptions(time_limit_s=20.0, mip_gap=1e-4, demand_points=8))
-    opts = dataclasses.replace(
-        opts,
-        reach=dataclasses.replace(opts.reach, isochrones_for_top=0),
-        costs=dataclasses.replace(opts.costs, frontier=False),
-    )
-    planned = plan([city], 1, opts, objective="portfolio")
-    ranked = planned.run.cities[city.name]
+    planned = helsinki60_plan
+    ranked = next(iter(planned.run.cities.values()))
     chosen = list(planned.sites["site_id"].astype(str))
     assert chosen, "the design opens no site on this instance: the test would check nothing"
     path = tmp_path_factory.mktemp("maps") / "portfolio.html"

@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
 
-from siting.app import city_inputs, demo_scenario, rank_options
 from siting.costs.products import cost_default
-from siting.pipeline import plan
-from siting.pipeline.portfolio import PortfolioOptions, capacity_levels
+from siting.pipeline.portfolio import capacity_levels
 from siting.pipeline.portfolio_plan import design_summary
 
 
 @pytest.fixture(scope="module")
-def planned():
+def planned(helsinki60_plan):
     """60 busiest demo stores, 6 candidates, 8 demand points (the design opens one site here)."""
-    sc = demo_scenario("helsinki")
-    city = city_inputs(sc)[0]
-    stores = city.stores.sort_values("demand_units_per_week", ascending=False).head(60)
-    city = dataclasses.replace(city, stores=stores.reset_index(drop=True), candidates=city.candidates.head(6))
-    # enabled=False on purpose: the portfolio objective switches the design on itself
-    opts = rank_options(sc, portfolio=PortfolioOptions(enabled=False, time_limit_s=20.0, mip_gap=1e-4, demand_points=8))
-    opts = dataclasses.replace(
-        opts,
-        reach=dataclasses.replace(opts.reach, isochrones_for_top=0),
-        costs=dataclasses.replace(opts.costs, frontier=False),
-    )
-    return plan([city], 1, opts, objective="portfolio")
+    return helsinki60_plan
 
 
 def test_the_chosen_sites_are_exactly_those_making_goods_locally(planned):
