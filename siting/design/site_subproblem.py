@@ -127,5 +127,5 @@ def site_value(pb: DesignProblem, s: int, u: np.ndarray, lam_s: float) -> SiteVa
     bound = min(0.0, float(sol.bound))
     if sol.x is None or not sol.objective < 0:
         return SiteValue(bound, supply, False)
-    np.add.at(supply, (slice(None), js, slice(None)), sol.value("x"))
+    supply[:, js, :] += sol.value("x")  # a site has one lane per store: no repeated index
     return SiteValue(bound, supply, True)
