@@ -109,7 +109,7 @@ def test_whole_drops_keep_the_bound_valid_and_raise_it():
         assert whole >= relaxed, (seed, whole, relaxed)
         raised += whole > relaxed + 1e-4 * abs(relaxed)
         checked += 1
-    assert checked >= 20 and raised >= 5, (checked, raised)
+    assert checked >= 20 and raised >= 15, (checked, raised)  # 24, 22
 
 
 def test_a_site_value_is_the_minimum_over_its_plans():
