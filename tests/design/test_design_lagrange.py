@@ -58,8 +58,8 @@ def test_the_first_iteration_is_the_lp_duals_own_bound():
     lb, ub = _bounds(dm, pb, "local")
     lp = dm.model.solve(col_lower=lb, col_upper=ub, relax=True)
     start = lp_multipliers(dm, pb, lp)
-    one = local_lagrange_bound(pb, lp.objective * 1.1, start, iterations=1)
-    many = local_lagrange_bound(pb, lp.objective * 1.1, start, iterations=60)
+    one = local_lagrange_bound(pb, lp.objective * 1.1, start, iterations=1, exact_iterations=0)
+    many = local_lagrange_bound(pb, lp.objective * 1.1, start, iterations=60, exact_iterations=0)
     assert one.bound_per_yr >= lp.objective * (1 - 1e-7)
     assert many.bound_per_yr >= one.bound_per_yr
     np.testing.assert_array_equal(one.multipliers, start[0])
