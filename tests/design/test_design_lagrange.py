@@ -155,3 +155,20 @@ def _site_only(dm, pb, u, lam, s):
     m._row_hi = [np.concatenate(m._row_hi)]
     m._row_lo[0][rows] = 0.0
     return m
+
+
+def test_no_whole_drop_iterations_above_the_flow_cap(monkeypatch):
+    """Above EXACT_MAX_FLOWS local flows the bound is the first phase's alone (and says it ran none)."""
+    import siting.design.lagrange as lagrange
+
+    pb = _case(5)
+    dm = with_fewest_sites(build_model(pb), pb)
+    lb, ub = _bounds(dm, pb, "local")
+    lp = dm.model.solve(col_lower=lb, col_upper=ub, relax=True)
+    start = lp_multipliers(dm, pb, lp)
+    first = local_lagrange_bound(pb, lp.objective * 1.1, start, exact_iterations=0)
+    both = local_lagrange_bound(pb, lp.objective * 1.1, start, exact_iterations=3)
+    assert both.exact_iterations == 3 and lagrange.local_flows(pb) <= lagrange.EXACT_MAX_FLOWS
+    monkeypatch.setattr(lagrange, "EXACT_MAX_FLOWS", lagrange.local_flows(pb) - 1)
+    capped = local_lagrange_bound(pb, lp.objective * 1.1, start, exact_iterations=3)
+    assert capped.exact_iterations == 0 and capped.bound_per_yr == first.bound_per_yr
