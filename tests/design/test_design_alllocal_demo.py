@@ -8,7 +8,7 @@ import pytest
 from siting.app import city_inputs, demo_scenario, rank_options
 from siting.design.alllocal import fewest_sites, whole_store_local, with_fewest_sites
 from siting.design.bounded import _bounds
-from siting.design.lagrange import local_lagrange_bound, lp_multipliers
+from siting.design.lagrange import EXACT_MAX_FLOWS, local_flows, local_lagrange_bound, lp_multipliers
 from siting.design.model import build_model
 from siting.design.neighbourhood import lp_site_order
 from siting.design.start import greedy_local
@@ -37,6 +37,7 @@ def test_the_helsinki_all_local_figures():
     # the Lagrangian's first phase alone (drops per unit in the site subproblems): 6,461,980, 3.91%
     relaxed = local_lagrange_bound(pb, loc.cost_per_yr, lp_multipliers(dm_rows, pb, lp_rows), exact_iterations=0)
     assert round(relaxed.bound_per_yr) == 6_461_980
+    assert local_flows(pb) == 7_050 <= EXACT_MAX_FLOWS  # so the plan ran the whole-drop iterations
     per_hour = np.where(pb.level_ok, pb.fixed_cost_per_yr / np.maximum(pb.hours_per_week, 1e-9), np.inf).min(axis=1)
     assert round(dm.model.objective(greedy_local(dm, pb, np.argsort(per_hour, kind="stable")))) == 6_897_055
     assert round(dm.model.objective(whole_store_local(dm_rows, pb, order))) == 6_732_844
