@@ -473,7 +473,8 @@ def local_design(
     all-local neighbourhood and on Malta gzira's 6 of 6 sites ran into the 60 s safety net.
     Without either HiGHS improves the greedy design for a fifth of ``time_limit_s`` (at least 1 s).
     In every case the reported bound is the larger of that bound and the Lagrangian one
-    (:func:`siting.design.lagrange.local_lagrange_bound`, from the LP's duals), both valid.
+    (:func:`siting.design.lagrange.local_lagrange_bound`, from the LP's duals, its last iterations
+    with whole drops in each site's subproblem), both valid.
 
     Parameters
     ----------

@@ -1,0 +1,131 @@
+"""The all-local Lagrangian's exact per-site subproblem: one small MILP per site, each drop paid whole."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from siting.design.model import _fill_caps, _segments
+from siting.design.problem import DesignProblem
+from siting.milp import Model
+
+__all__ = ["SITE_MAX_NODES", "SiteValue", "site_value"]
+
+#: Branch-and-bound nodes of each site's MILP (a limit on work: the same bound on any machine; the
+#: MILP's proven bound is what enters the Lagrangian, so a stopped solve stays valid).
+SITE_MAX_NODES = 2000
+
+
+@dataclass(frozen=True)
+class SiteValue:
+    """One site's subproblem: a lower bound of its minimum (<= 0: closed costs 0), and its best solution's supply."""
+
+    bound_per_yr: float
+    supply: np.ndarray  # (f, j, t) units a week the best solution found delivers (zeros when closed)
+    opened: bool
+
+
+def site_value(pb: DesignProblem, s: int, u: np.ndarray, lam_s: float) -> SiteValue:
+    """min over site ``s``'s all-local plans of cost - u . supply - lam_s . open, bounded below (a MILP).
+
+    The plan: closed (0), or one level; per season the units ``x[f, j, t] <= demand`` of each store
+    its on-time lanes reach, each family's volume on its piecewise-linear making cost (the model's
+    incremental segments and binaries), the hours on the same breakpoints within the level's, and a
+    whole drop per (store, season) served at all (``x <= demand x drop``, per family: the
+    disaggregated form of the model's drop link, the same integer points) on lanes that pay drops.
+    These are the design model's rows that involve one site only, so the sum over sites of these
+    minima, plus ``u . demand + lam . fewest``, bounds every all-local design's cost below
+    (:func:`siting.design.lagrange.local_lagrange_bound`).
+
+    Parameters
+    ----------
+    pb : DesignProblem
+    s : int
+        The site's index.
+    u : ndarray (f, j, t)
+        Multipliers of the demand rows (yearly cost per weekly unit).
+    lam_s : float
+        The multiplier of the site's fewest-sites row (0 when it has none).
+
+    Returns
+    -------
+    SiteValue
+    """
+    dem = pb.demand_units_per_week
+    n_f, n_j, n_t = dem.shape
+    n_l = pb.hours_per_week.shape[1]
+    weeks = pb.weeks_per_yr
+    lanes = np.asarray(pb.lanes, dtype=np.int64).reshape(-1, 2)
+    p = np.flatnonzero(lanes[:, 0] == s)
+    js = lanes[p, 1]
+    supply = np.zeros_like(dem)
+    if not len(p) or not pb.level_ok[s].any() or not (dem[:, js, :] > 0).any():
+        return SiteValue(0.0, supply, False)
+    m = Model()
+    ok = pb.level_ok[s]
+    y = m.add_vars("open", n_l, binary=True, cost=np.where(ok, pb.fixed_cost_per_yr[s], 0.0) - lam_s)
+    m.add_rows("one_level", np.zeros(n_l, np.int64), y, 1.0, hi=np.ones(1))
+    size = dem[:, js, :]  # (f, k, t)
+    x = m.add_vars(
+        "x", size.shape, ub=size, cost=weeks[None, None, :] * pb.lane_cost_per_unit[p][None, :, None] - u[:, js, :]
+    )
+    drop = pb.drop_cost_of_store()[js]
+    pays = pb.lane_pays_drop()[: len(lanes)][p]
+    charged = pays[:, None] & (drop[:, None] > 0) & (size.sum(axis=0) > 0)  # (k, t)
+    kk, tt = np.nonzero(charged)
+    if len(kk):
+        z = m.add_vars("drop", len(kk), binary=True, cost=weeks[tt] * drop[kk])
+        zc = np.full(charged.shape, -1, np.int64)
+        zc[kk, tt] = z
+        ff, k2, t2 = np.nonzero((size > 0) & charged[None, :, :])
+        r = np.arange(len(ff))
+        m.add_rows(
+            "drop_link",
+            np.r_[r, r],
+            np.r_[x[ff, k2, t2], zc[k2, t2]],
+            np.r_[np.ones(len(ff)), -size[ff, k2, t2]],
+            hi=np.zeros(len(ff)),
+        )
+    reach = size.sum(axis=1)  # (f, t)
+    hpu = pb.machine_hours_per_unit
+    top = float(np.where(ok, pb.hours_per_week[s], 0.0).max())
+    cap_rows, cap_cols, cap_vals = [], [], []
+    for f, curve in enumerate(pb.local_curves):
+        by_hours = top / hpu[f] if hpu[f] > 0 else np.inf
+        delta, dv = _segments(m, f"local_{f}", curve, (n_t,), weeks, _fill_caps(curve, np.minimum(reach[f], by_hours)))
+        k = delta.shape[-1]
+        n_k = len(p)
+        m.add_rows(
+            f"volume_{f}",
+            np.r_[np.tile(np.arange(n_t), n_k), np.repeat(np.arange(n_t), k)],
+            np.r_[x[f].ravel(), delta.ravel()],
+            np.r_[np.ones(n_k * n_t), -np.tile(dv, n_t)],
+            lo=np.zeros(n_t),
+            hi=np.zeros(n_t),
+        )
+        m.add_rows(
+            f"open_link_{f}",
+            np.r_[np.arange(n_t), np.repeat(np.arange(n_t), n_l)],
+            np.r_[delta[:, 0], np.tile(y, n_t)],
+            np.r_[np.ones(n_t), -np.ones(n_t * n_l)],
+            hi=np.zeros(n_t),
+        )
+        hours = hpu[f] * curve.volume_units_per_week + pb.changeover_hours_per_run[f] * curve.runs_per_week
+        cap_rows.append(np.repeat(np.arange(n_t), k))
+        cap_cols.append(delta.ravel())
+        cap_vals.append(np.tile(np.diff(hours), n_t))
+    cap_rows.append(np.repeat(np.arange(n_t), n_l))
+    cap_cols.append(np.tile(y, n_t))
+    cap_vals.append(-np.tile(np.where(ok, pb.hours_per_week[s], 0.0), n_t))
+    m.add_rows(
+        "capacity_h", np.concatenate(cap_rows), np.concatenate(cap_cols), np.concatenate(cap_vals), hi=np.zeros(n_t)
+    )
+    lb, ub = m.bounds()
+    ub[y] = np.where(ok, 1.0, 0.0)
+    sol = m.solve(col_lower=lb, col_upper=ub, time_limit_s=None, options={"mip_max_nodes": SITE_MAX_NODES})
+    bound = min(0.0, float(sol.bound))
+    if sol.x is None or not sol.objective < 0:
+        return SiteValue(bound, supply, False)
+    supply[:, js, :] += sol.value("x")  # a site has one lane per store: no repeated index
+    return SiteValue(bound, supply, True)
