@@ -272,23 +272,12 @@ def shared_once(tmp_path_factory: pytest.TempPathFactory, name: str, build):
 
 
 def _helsinki60_plan():
-    import dataclasses
+    from helsinki60 import helsinki60
 
-    from siting.app import city_inputs, demo_scenario, rank_options
     from siting.pipeline import plan
-    from siting.pipeline.portfolio import PortfolioOptions
 
-    sc = demo_scenario("helsinki")
-    city = city_inputs(sc)[0]
-    stores = city.stores.sort_values("demand_units_per_week", ascending=False).head(60)
-    city = dataclasses.replace(city, stores=stores.reset_index(drop=True), candidates=city.candidates.head(6))
     # enabled=False on purpose: the portfolio objective switches the design on itself
-    opts = rank_options(sc, portfolio=PortfolioOptions(enabled=False, time_limit_s=20.0, mip_gap=1e-4, demand_points=8))
-    opts = dataclasses.replace(
-        opts,
-        reach=dataclasses.replace(opts.reach, isochrones_for_top=0),
-        costs=dataclasses.replace(opts.costs, frontier=False),
-    )
+    city, opts = helsinki60(enabled=False)
     return plan([city], 1, opts, objective="portfolio")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 from design_instances import brute_force, tables
@@ -27,21 +29,31 @@ def _case(seed: int):
     return design_problem(**t)
 
 
+@functools.cache
+def _proven(seed: int):
+    """(problem, model, exact all-local optimum (MILP at gap 1e-7), LP relaxation, its multipliers) of
+    :func:`_case`, or None where no all-local design exists (the sites' hours) or none is proven in time."""
+    pb = _case(seed)
+    dm = with_fewest_sites(build_model(pb), pb)
+    exact = _solve(dm, pb, "local", time_limit_s=30.0, mip_gap=1e-7)
+    if not exact.proven_optimal:
+        return None
+    lb, ub = _bounds(dm, pb, "local")
+    lp = dm.model.solve(col_lower=lb, col_upper=ub, relax=True)
+    return pb, dm, exact, lp, lp_multipliers(dm, pb, lp)
+
+
 def test_the_bound_lies_between_the_lp_bound_and_the_exact_optimum():
     """On random instances: LP bound <= Lagrangian bound <= the exact all-local optimum (MILP at gap 1e-7)
     <= the cheapest single-sourced design by enumeration (one season: two take minutes); above the LP on most."""
     checked = raised = 0
     for seed in SEEDS:
-        pb = _case(seed)
-        dm = with_fewest_sites(build_model(pb), pb)
-        exact = _solve(dm, pb, "local", time_limit_s=30.0, mip_gap=1e-7)
-        if not exact.proven_optimal:
+        case = _proven(seed)
+        if case is None:
             continue  # no all-local design (the sites' hours) or not proven in time
+        pb, dm, exact, lp, start = case
         if _seasons(seed) == 1:
             assert exact.objective <= brute_force(pb, "local") * (1 + 1e-6) + 1e-6, seed
-        lb, ub = _bounds(dm, pb, "local")
-        lp = dm.model.solve(col_lower=lb, col_upper=ub, relax=True)
-        start = lp_multipliers(dm, pb, lp)
         assert start is not None, seed
         lagr = local_lagrange_bound(pb, exact.objective, start).bound_per_yr
         assert lagr <= exact.objective * (1 + 1e-7) + 1e-6, (seed, lagr, exact.objective)
@@ -95,14 +107,10 @@ def test_whole_drops_keep_the_bound_valid_and_raise_it():
     all-local optimum (MILP at gap 1e-7), at least the relaxed-drops bound it starts from; above it on some."""
     checked = raised = 0
     for seed in SEEDS:
-        pb = _case(seed)
-        dm = with_fewest_sites(build_model(pb), pb)
-        exact = _solve(dm, pb, "local", time_limit_s=30.0, mip_gap=1e-7)
-        if not exact.proven_optimal:
+        case = _proven(seed)
+        if case is None:
             continue
-        lb, ub = _bounds(dm, pb, "local")
-        lp = dm.model.solve(col_lower=lb, col_upper=ub, relax=True)
-        start = lp_multipliers(dm, pb, lp)
+        pb, _, exact, _, start = case
         relaxed = local_lagrange_bound(pb, exact.objective, start, exact_iterations=0).bound_per_yr
         whole = local_lagrange_bound(pb, exact.objective, start, exact_iterations=6).bound_per_yr
         assert whole <= exact.objective * (1 + 1e-7) + 1e-6, (seed, whole, exact.objective)

@@ -5,26 +5,16 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from helsinki60 import helsinki60
 
-from siting.app import city_inputs, demo_scenario, rank_options
 from siting.app.write import _portfolio_files
 from siting.pipeline import rank_city
-from siting.pipeline.portfolio import PortfolioOptions
 from siting.pipeline.results import RunResult
 
 
 @pytest.fixture(scope="module")
 def small_city():
-    sc = demo_scenario("helsinki")
-    city = city_inputs(sc)[0]
-    stores = city.stores.sort_values("demand_units_per_week", ascending=False).head(60)
-    city = dataclasses.replace(city, stores=stores.reset_index(drop=True), candidates=city.candidates.head(6))
-    opts = rank_options(sc, portfolio=PortfolioOptions(enabled=True, time_limit_s=20.0, mip_gap=1e-4, demand_points=8))
-    return city, dataclasses.replace(
-        opts,
-        reach=dataclasses.replace(opts.reach, isochrones_for_top=0),
-        costs=dataclasses.replace(opts.costs, frontier=False),
-    )
+    return helsinki60(enabled=True)
 
 
 @pytest.fixture(scope="module")
