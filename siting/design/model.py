@@ -11,7 +11,7 @@ from siting.design.hubs import add_hub_routes
 from siting.design.problem import DesignProblem
 from siting.milp import Model
 
-__all__ = ["DesignModel", "build_model", "drop_flows", "set_drops"]
+__all__ = ["DesignModel", "build_model", "drop_flows", "set_drops", "volume_rows"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,23 @@ class DesignModel:
     drop_direct_cols: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int64), repr=False)
     drop_lane_cols: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int64), repr=False)
     drop_hub_cols: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int64), repr=False)
+
+
+def volume_rows(m: Model, name: str, flow_rows: np.ndarray, flow_cols: np.ndarray, delta: np.ndarray, dv: np.ndarray):
+    """Rows ``flows = sum_k dv_k delta_k``: the volume on a cost curve's segments, one row per group of ``delta``.
+
+    ``flow_rows`` gives each flow column's row; ``delta`` holds each row's segment columns in its last axis.
+    """
+    k = delta.shape[-1]
+    n = delta.size // k
+    m.add_rows(
+        name,
+        np.r_[flow_rows, np.repeat(np.arange(n), k)],
+        np.r_[flow_cols, delta.ravel()],
+        np.r_[np.ones(len(flow_rows)), -np.tile(dv, n)],
+        lo=np.zeros(n),
+        hi=np.zeros(n),
+    )
 
 
 def _segments(m: Model, name: str, curve: CostCurve, lead: tuple[int, ...], weeks: np.ndarray, ub: np.ndarray):
@@ -152,14 +169,7 @@ def build_model(
         sel = xf == f
         st = lanes[xp[sel], 0] * n_t + xt[sel]
         k = delta.shape[-1]
-        m.add_rows(
-            f"volume_local_{f}",
-            np.r_[st, np.repeat(np.arange(n_s * n_t), k)],
-            np.r_[x_cols[sel], delta.ravel()],
-            np.r_[np.ones(sel.sum()), -np.tile(dv, n_s * n_t)],
-            lo=np.zeros(n_s * n_t),
-            hi=np.zeros(n_s * n_t),
-        )
+        volume_rows(m, f"volume_local_{f}", st, x_cols[sel], delta, dv)
         first = delta[..., 0].ravel()  # (s, t)
         m.add_rows(
             f"open_link_{f}",
@@ -191,16 +201,8 @@ def build_model(
         has = (dem[rows].sum(axis=(0, 1)) > 0).astype(float)
         delta, dv = _segments(m, f"offshore_{f}", curve, (n_t,), weeks, has)
         offshore_seg.append(delta)
-        k = delta.shape[-1]
         n_in = len(rows) * n_j
-        m.add_rows(
-            f"volume_offshore_{f}",
-            np.r_[np.tile(np.arange(n_t), n_in), np.repeat(np.arange(n_t), k)],
-            np.r_[yo[rows].ravel(), delta.ravel()],
-            np.r_[np.ones(n_in * n_t), -np.tile(dv, n_t)],
-            lo=np.zeros(n_t),
-            hi=np.zeros(n_t),
-        )
+        volume_rows(m, f"volume_offshore_{f}", np.tile(np.arange(n_t), n_in), yo[rows].ravel(), delta, dv)
 
     # offshore routes: direct from the distribution point, or cross-docked through an open site
     # late direct units pay the penalty, except a store's whose offshore units no route brings in time

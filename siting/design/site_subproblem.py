@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from siting.design.model import _fill_caps, _segments
+from siting.design.model import _fill_caps, _segments, volume_rows
 from siting.design.problem import DesignProblem
 from siting.milp import Model
 
@@ -96,14 +96,7 @@ def site_value(pb: DesignProblem, s: int, u: np.ndarray, lam_s: float) -> SiteVa
         delta, dv = _segments(m, f"local_{f}", curve, (n_t,), weeks, _fill_caps(curve, np.minimum(reach[f], by_hours)))
         k = delta.shape[-1]
         n_k = len(p)
-        m.add_rows(
-            f"volume_{f}",
-            np.r_[np.tile(np.arange(n_t), n_k), np.repeat(np.arange(n_t), k)],
-            np.r_[x[f].ravel(), delta.ravel()],
-            np.r_[np.ones(n_k * n_t), -np.tile(dv, n_t)],
-            lo=np.zeros(n_t),
-            hi=np.zeros(n_t),
-        )
+        volume_rows(m, f"volume_{f}", np.tile(np.arange(n_t), n_k), x[f].ravel(), delta, dv)
         m.add_rows(
             f"open_link_{f}",
             np.r_[np.arange(n_t), np.repeat(np.arange(n_t), n_l)],
