@@ -140,7 +140,8 @@ def add_run_columns(
     ``runs_open``). A row per column (each column at most ``w``) would be tighter, but on
     ``benchmarks/shared.py --terms --sla-caps --runs-in-design`` it made the LP relaxation 12x slower
     (35.5 s against 3.0 s of CPU, 42,202 rows against 6,022) for a bound 0.6% higher, and the worst
-    case found no design within 120 s; it is left out.
+    case found no design within 120 s; all of them are left out, and ``design_network`` adds only those
+    the LP relaxation breaks (``siting.share.design._presence_cuts``).
     """
     pb = problem
     t_count = len(pb.season_names)
