@@ -134,6 +134,8 @@ class _Model:
     reserve_keys: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=int))  # (R, 2) brand, process
     caps: SlaCaps | None = None  # the coalition's SLA rows
     run_keys: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), dtype=int))  # (K, 3) brand, site, season
+    # (C, 2) a column making units of a keyed brand, site and season and its ``runs_here`` binary: column <= binary
+    run_pairs: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=int))
 
 
 def _build(
@@ -238,7 +240,9 @@ def _build(
         load_vals.append(np.concatenate([h_x.ravel(), h_c]))
     col_brand = np.concatenate([np.repeat(group_brand[gi], t_count), group_brand[gi[ck]]])  # brand of each column
     units = np.concatenate([demand[gi].ravel(), carried_units / weeks[cs]])  # units a week made at share 1
-    run_keys = add_run_columns(milp, pb, brands, load_rows, load_cols, load_vals, col_brand, units, y.reshape(n, lv))
+    run_keys, run_pairs = add_run_columns(
+        milp, pb, brands, load_rows, load_cols, load_vals, col_brand, units, y.reshape(n, lv)
+    )
     col_brand = np.concatenate([col_brand, run_keys[:, 0]])
     # reservations: r[i, k] hours per week of (brand, process) k held at site i; sum_i r = reserved; the
     # capacity rows count max(brand's load, r) through e[i, k, t] >= r[i, k] - load
@@ -309,7 +313,20 @@ def _build(
     il = np.repeat(np.arange(n), lv)
     milp.add_rows("one_level", il, y, 1.0, hi=1.0, n=n)
     return _Model(
-        milp, n_y, pairs, off_groups, demand, members, group_of, slack_per_yr, carry, wait_groups, keys, caps, run_keys
+        milp,
+        n_y,
+        pairs,
+        off_groups,
+        demand,
+        members,
+        group_of,
+        slack_per_yr,
+        carry,
+        wait_groups,
+        keys,
+        caps,
+        run_keys,
+        run_pairs,
     )
 
 
@@ -338,11 +355,55 @@ def _solve(
     )
 
 
-def _warm_start(model: _Model, pb: ShareProblem, time_limit_s: float) -> tuple[np.ndarray | None, float, float]:
+#: Rounds of presence cuts (``column <= runs_here``) added where the LP relaxation breaks them.
+PRESENCE_CUT_ROUNDS = 1
+
+
+def _presence_cuts(model: _Model, rounds: int, time_limit_s: float) -> MilpSolution | None:
+    """Tighten the LP relaxation with the presence cuts it breaks: ``column <= w`` for each column making units
+    of a brand whose runs a week are in the design and the binary ``w`` of its site and season
+    (``_Model.run_pairs``). Every plan holds them (a column's share is at most 1, and no unit is made where
+    ``w`` is 0), so they cut off no integer solution; the link row alone lets the relaxation pay a sliver of
+    the catchment's changeovers for a sliver of its units. All of them at once made the LP about 12x slower
+    (``add_run_columns``), so only those the relaxation breaks are added (rows ``presence_cut<r>``), up to
+    ``rounds`` times. Returns the last LP relaxation solved (None when none was)."""
+    pairs = model.run_pairs
+    lp = None
+    t0 = time.perf_counter()
+    added = np.zeros(len(pairs), dtype=bool)
+    for r in range(rounds + 1):
+        left = time_limit_s - (time.perf_counter() - t0)
+        if left <= 0:
+            return None
+        lp = _solve(model, integer=False, y_fixed=None, time_limit_s=left, gap=0.0)
+        if lp.x is None or lp.reason != "optimal" or r == rounds or not len(pairs):
+            return lp
+        broken = (lp.x[pairs[:, 0]] > lp.x[pairs[:, 1]] + 1e-6) & ~added
+        if not broken.any():
+            return lp
+        added |= broken
+        sel = pairs[broken]
+        k = np.arange(len(sel))
+        model.milp.add_rows(
+            f"presence_cut{r}",
+            np.r_[k, k],
+            np.r_[sel[:, 0], sel[:, 1]],
+            np.r_[np.ones(len(k)), -np.ones(len(k))],
+            hi=0.0,
+            n=len(k),
+        )
+    return lp
+
+
+def _warm_start(
+    model: _Model, pb: ShareProblem, time_limit_s: float, lp: MilpSolution | None = None
+) -> tuple[np.ndarray | None, float, float]:
     """LP relaxation rounded up: every site the relaxation uses opens at the smallest level carrying its
     relaxed load; then the flows are re-optimised with those sites fixed (always feasible). Also returns
-    the LP relaxation's optimum, a lower bound on the design's cost (``-inf`` if not solved)."""
-    lp = _solve(model, integer=False, y_fixed=None, time_limit_s=time_limit_s, gap=0.0)
+    the LP relaxation's optimum, a lower bound on the design's cost (``-inf`` if not solved). ``lp``: that
+    relaxation, already solved."""
+    if lp is None:
+        lp = _solve(model, integer=False, y_fixed=None, time_limit_s=time_limit_s, gap=0.0)
     x = lp.x
     if x is None or lp.reason != "optimal":
         return None, float("inf"), float("-inf")
@@ -372,17 +433,30 @@ def _has_presence(model: _Model) -> bool:
     return any(name in model.milp.blocks for name in PRESENCE_BLOCKS)
 
 
+#: Presence binaries at or above these LP values are set to 1, the rest to 0, in the integer starts tried.
+ROUND_THRESHOLDS = (1e-9, 0.05, 0.15, 0.3, 0.5)
+
+
 def _round_presence(model: _Model, y_fixed: np.ndarray, lp: MilpSolution, time_limit_s: float) -> MilpSolution:
     """The LP with the levels fixed, re-solved with each presence binary (a site's priority units, a brand's
-    runs there) rounded up (an integer start)."""
-    lb, ub = model.milp.bounds()
-    lb[: model.n_y] = ub[: model.n_y] = y_fixed
-    for name in PRESENCE_BLOCKS:
-        if name in model.milp.blocks:
-            first, shape = model.milp.blocks[name]
-            z = np.asarray(lp.x)[first : first + int(np.prod(shape))]
-            lb[first : first + len(z)] = ub[first : first + len(z)] = (z > 1e-9).astype(float)
-    return model.milp.solve(time_limit_s=time_limit_s, mip_gap=0.0, col_lower=lb, col_upper=ub, relax=True)
+    runs there) rounded: set to 1 where its LP value is at least a threshold, else 0, for each of
+    :data:`ROUND_THRESHOLDS` (rounding every used binary up pays every sliver's changeovers, and can run out of
+    hours); the cheapest start solved to optimality is returned (else the last solve)."""
+    best: MilpSolution | None = None
+    last: MilpSolution | None = None
+    for threshold in ROUND_THRESHOLDS:
+        lb, ub = model.milp.bounds()
+        lb[: model.n_y] = ub[: model.n_y] = y_fixed
+        for name in PRESENCE_BLOCKS:
+            if name in model.milp.blocks:
+                first, shape = model.milp.blocks[name]
+                z = np.asarray(lp.x)[first : first + int(np.prod(shape))]
+                lb[first : first + len(z)] = ub[first : first + len(z)] = (z >= threshold).astype(float)
+        last = model.milp.solve(time_limit_s=time_limit_s, mip_gap=0.0, col_lower=lb, col_upper=ub, relax=True)
+        if last.x is not None and last.reason == "optimal" and (best is None or last.objective < best.objective):
+            best = last
+    assert last is not None
+    return best if best is not None else last
 
 
 def design_network(
@@ -397,6 +471,7 @@ def design_network(
     group_cost_tolerance_per_unit: float = 0.0,
     max_nodes: int | None = None,
     sla_caps: SlaCaps | None = None,
+    presence_cut_rounds: int = PRESENCE_CUT_ROUNDS,
 ) -> DesignResult:
     """Open sites and allocate each brand's seasonal demand: a multi-period capacitated fixed-charge MILP.
 
@@ -432,6 +507,9 @@ def design_network(
         Branch-and-bound nodes HiGHS may explore (``mip_max_nodes``): a limit on work, not on wall
         clock, so a solve it stops returns the same design and bound however busy the machine is
         (HiGHS runs on one thread here); the time limit stays as a safety net.
+    presence_cut_rounds : int
+        With the runs a week in the design: rounds of valid presence cuts added where the LP relaxation
+        breaks them before the MILP (``_presence_cuts``; 0: none).
 
     Returns
     -------
@@ -445,12 +523,18 @@ def design_network(
             "design_network: group_time_tolerance_s and group_cost_tolerance_per_unit must be finite and >= 0, "
             f"got {tols[0]}, {tols[1]}."
         )
+    rounds = presence_cut_rounds
+    if isinstance(rounds, bool) or not (isinstance(rounds, int | np.integer) and 0 <= rounds <= 20):
+        raise InputError(f"design_network: presence_cut_rounds must be an integer in [0, 20], got {rounds!r}.")
     t0 = time.perf_counter()
     brands = tuple(range(len(problem.brand_names))) if brands is None else tuple(sorted(int(b) for b in brands))
     model = _build(problem, brands, group_time_tolerance_s, group_cost_tolerance_per_unit, sla_caps)
+    relaxed = _presence_cuts(model, presence_cut_rounds, time_limit_s) if presence_cut_rounds else None
     start, start_cost, lp_bound = (
-        _warm_start(model, problem, time_limit_s) if warm_start else (None, float("inf"), float("-inf"))
+        _warm_start(model, problem, time_limit_s, relaxed) if warm_start else (None, float("inf"), float("-inf"))
     )
+    if not warm_start and relaxed is not None and relaxed.x is not None and relaxed.reason == "optimal":
+        lp_bound = float(relaxed.objective)
     if warm_start and start_levels is not None:
         lv = len(problem.capacity_units_per_week)
         fixed = np.zeros((problem.n_sites, lv))

@@ -121,7 +121,7 @@ def add_run_columns(
     col_brand: np.ndarray,
     units: np.ndarray,
     open_cols: np.ndarray | None = None,
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """The design's run count (``runs_in_design``): a binary ``w[b, i, t]`` per brand with an SLA, site and
     season (block ``runs_here``) that puts the changeovers of :func:`catchment_runs` on the site's
     processes (appended to ``load_rows`` / ``load_cols`` / ``load_vals``, the hours each column loads
@@ -129,7 +129,10 @@ def add_run_columns(
     ``sum made units of b at i in t <= run_units x runs[b, i, t] x w`` (rows ``runs_link``).
 
     ``col_brand`` and ``units`` give the brand and the units a week made (at share 1) of each column
-    already in ``load_cols[0]``. Returns the keys, shape (K, 3): brand, site, season of each binary.
+    already in ``load_cols[0]``. Returns the keys, shape (K, 3): brand, site, season of each binary, and
+    the pairs, shape (C, 2): each column that makes units of a keyed brand, site and season, and its binary
+    ``w``; ``column <= w`` holds for every plan (a column's share is at most 1, and 0 where ``w`` is 0), a
+    valid inequality the link row's single big-M leaves out (:func:`siting.share.design._presence_cuts`).
 
     A brand whose runs cost no machine-hours on any process gets no binary: its runs are free and its link
     row never binds (``run_units x runs >= catchment``), so it is made wherever the flows say (exact).
@@ -137,14 +140,15 @@ def add_run_columns(
     ``runs_open``). A row per column (each column at most ``w``) would be tighter, but on
     ``benchmarks/shared.py --terms --sla-caps --runs-in-design`` it made the LP relaxation 12x slower
     (35.5 s against 3.0 s of CPU, 42,202 rows against 6,022) for a bound 0.6% higher, and the worst
-    case found no design within 120 s; it is left out.
+    case found no design within 120 s; all of them are left out, and ``design_network`` adds only those
+    the LP relaxation breaks (``siting.share.design._presence_cuts``).
     """
     pb = problem
     t_count = len(pb.season_names)
     paid = run_brands(pb, brands)
     paid = paid[(np.asarray(pb.changeover_hours, dtype=float)[paid] > 0).any(axis=1)] if len(paid) else paid
     if not len(paid):
-        return np.zeros((0, 3), dtype=int)
+        return np.zeros((0, 3), dtype=int), np.zeros((0, 2), dtype=int)
     runs = catchment_runs(pb, brands)  # (B, n, T)
     mine = np.zeros_like(runs, dtype=bool)
     mine[paid] = runs[paid] > 0
@@ -181,4 +185,5 @@ def add_run_columns(
             hi=0.0,
             n=len(keys),
         )
-    return keys
+    made = sel & (np.asarray(units, dtype=float) > 0)
+    return keys, np.column_stack([cols0[made], w[k[made]]])

@@ -3032,6 +3032,26 @@ API_CASES += [
 ]
 
 
+def _cut_rounds(rounds: Any) -> Callable[[Path, Kit], Any]:
+    """``design_network`` on the one-site capped problem with ``presence_cut_rounds`` (issue 24)."""
+
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.share.design import design_network
+
+        return design_network(_sla_problem()(tmp, kit), presence_cut_rounds=rounds)
+
+    return call
+
+
+#: The rounds of presence cuts of the design MILP (siting.share.design, issue 24).
+API_CASES += [
+    ApiCase(
+        f"design-cut-rounds-{name}", _cut_rounds(v), "InputError", ("design_network: presence_cut_rounds", "[0, 20]")
+    )
+    for name, v in (("negative", -1), ("fraction", 2.5), ("too-many", 21), ("nan", float("nan")), ("bool", True))
+]
+
+
 # ------------------------------------------------ sequence-dependent changeovers (share.changeovers)
 
 _CHANGEOVER_HEAD = "process,from_family,to_family,changeover_min\n"
