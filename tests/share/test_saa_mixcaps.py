@@ -21,6 +21,16 @@ TOL = 1e-9
 CHORDS = 5e-3
 
 
+def _designed(make, seeds):
+    """(instance, its design at ``GAP``) for each seed whose instance has a design."""
+    for seed in seeds:
+        pb = make(seed)
+        try:
+            yield pb, design_network(pb, mip_gap=GAP)
+        except InfeasibleError:
+            continue
+
+
 def _worst(p, caps):
     """The design under ``caps`` solved apart (None when it has none)."""
     try:
@@ -78,12 +88,7 @@ def test_an_operation_that_breaks_its_own_mix_is_not_kept() -> None:
     """The operation without SLA rows is returned only where it holds its own mix's caps: on some random
     instance it breaks them, and the operation evaluated instead holds them (and costs more)."""
     broke = 0
-    for seed in range(8):
-        pb = random_instance(seed)
-        try:
-            d = design_network(pb, mip_gap=GAP)
-        except InfeasibleError:
-            continue
+    for pb, d in _designed(random_instance, range(8)):
         brands = tuple(range(len(pb.brand_names)))
         plain = _operate(pb, d.level, brands, no_rows(pb), 60.0, GAP)
         got = evaluate_design(pb, d.level, mip_gap=GAP, rounds=MIX_ROUNDS)
@@ -106,12 +111,7 @@ def test_a_fixed_design_is_priced_with_its_run_binaries_binary() -> None:
     levels priced again by ``evaluate_design`` cost what the design MILP found (brute force over the run
     choices, ``brute_force_runs``, agrees), not the cheaper LP relaxation of those binaries."""
     relaxed = 0
-    for seed in range(4):
-        pb = small_instance(seed)
-        try:
-            d = design_network(pb, mip_gap=GAP)
-        except InfeasibleError:
-            continue
+    for pb, d in _designed(small_instance, range(4)):
         assert d.total_per_yr == pytest.approx(brute_force_runs(pb), rel=1e-6)
         again = evaluate_design(pb, d.level, mip_gap=GAP)
         assert again is not None and again.total_per_yr == pytest.approx(d.total_per_yr, rel=1e-6)
