@@ -90,6 +90,7 @@ def design_for_city(
     value_max_nodes: int | None = None,
     neighbourhood_sites: int | None = None,
     max_adopted: int = MAX_ADOPTED,
+    local_bound_rounds: int = 0,
     crossdock_time_s: float | np.ndarray | None = None,
     drop_cost_per_week: float | np.ndarray | None = None,
     offshore_promise_s: float | None = None,
@@ -154,6 +155,9 @@ def design_for_city(
     max_adopted : int
         With ``neighbourhood_sites``: at most this many cheaper closures become the design
         (:func:`siting.design.outages.settled_values`).
+    local_bound_rounds : int
+        Column-generation rounds that tighten the all-local design's proven bound (0 to 500; 0:
+        none; :func:`siting.design.solve.local_design`).
     crossdock_time_s : float or ndarray (sites,), optional
         Time from the distribution point to each site plus its turnaround (trunk + unloading and
         sorting): offshore goods cross-dock at a site for a store only when this plus the lane's
@@ -275,6 +279,7 @@ def design_for_city(
         value_max_nodes=value_max_nodes,
         neighbourhood_sites=neighbourhood_sites,
         max_adopted=max_adopted,
+        local_bound_rounds=local_bound_rounds,
     )
 
 
@@ -294,6 +299,7 @@ def solve_city(
     value_max_nodes: int | None = None,
     neighbourhood_sites: int | None = None,
     max_adopted: int = MAX_ADOPTED,
+    local_bound_rounds: int = 0,
 ) -> CityDesign:
     """A city's design problem solved: the three policies, the site values, outages and forced openings.
 
@@ -305,7 +311,8 @@ def solve_city(
     ----------
     pb : DesignProblem
     time_limit_s, mip_gap, late_penalty_per_unit, max_sites, outages, explain_site_ids, explain_sites,
-    explain_time_limit_s, value_time_limit_s, max_nodes, value_max_nodes, neighbourhood_sites, max_adopted
+    explain_time_limit_s, value_time_limit_s, max_nodes, value_max_nodes, neighbourhood_sites, max_adopted,
+    local_bound_rounds
         As for :func:`design_for_city`.
 
     Returns
@@ -320,6 +327,7 @@ def solve_city(
         max_sites=max_sites,
         max_nodes=max_nodes,
         neighbourhood_sites=neighbourhood_sites,
+        local_bound_rounds=local_bound_rounds,
     )
     each_nodes = max_nodes if value_max_nodes is None else value_max_nodes
     pure = (result.all_offshore.x, None if result.all_local is None else result.all_local.x)

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from siting.costs.brand import brand_family
+from siting.design.colgen import check_bound_rounds
 from siting.design.curves import cost_curve
 from siting.design.hubs import Hubs
 from siting.design.model import build_model
@@ -248,6 +249,7 @@ def national_design(
     explain_sites: int | None = None,
     value_max_nodes: int | None = None,
     max_adopted: int = MAX_ADOPTED,
+    local_bound_rounds: int = 0,
 ) -> NationalDesign:
     """Solve one design across the clusters (:func:`national_problem`): hybrid, all-offshore, all-local.
 
@@ -291,6 +293,9 @@ def national_design(
         settled as a city's (:func:`siting.design.settle.settle_design`): a closure or a forced
         opening cheaper than it becomes the design (the national bound kept), at most this many
         times each; ``site_values``, ``forced_open`` and ``adopted`` are filled.
+    local_bound_rounds : int
+        Column-generation rounds that tighten the all-local design's proven bound (0 to 500; 0:
+        none; :func:`siting.design.solve.local_design`).
 
     Returns
     -------
@@ -301,6 +306,7 @@ def national_design(
     ):
         raise InputError(f"max_sites must be a whole number >= 1 (or None), got {max_sites!r}.")
     max_adopted = check_max_adopted(max_adopted)
+    local_bound_rounds = check_bound_rounds(local_bound_rounds, "local_bound_rounds")
     pb = national_problem(problems, brand_units_per_week=brand_units_per_week)
     group = np.array([_split(s)[0] for s in pb.site_ids], dtype=object)  # each site's cluster
     if start_levels is None:
@@ -313,6 +319,7 @@ def national_design(
             site_group=group,
             max_nodes=max_nodes,
             neighbourhood_sites=neighbourhood_sites,
+            local_bound_rounds=local_bound_rounds,
         )
         return NationalDesign(pb, result, tuple(problems))
     dm = build_model(pb, late_penalty_per_unit=late_penalty_per_unit, max_sites=max_sites, site_group=group)
@@ -320,7 +327,9 @@ def national_design(
     deterministic = neighbourhood_sites is not None and max_nodes is not None
     loc: Design | None
     if deterministic:
-        loc = local_design(dm, pb, time_limit_s=time_limit_s, mip_gap=mip_gap, max_nodes=max_nodes)
+        loc = local_design(
+            dm, pb, time_limit_s=time_limit_s, mip_gap=mip_gap, max_nodes=max_nodes, bound_rounds=local_bound_rounds
+        )
     else:
         try:
             loc = solve_design(pb, "local", model=dm, time_limit_s=time_limit_s, mip_gap=mip_gap, max_nodes=max_nodes)

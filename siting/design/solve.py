@@ -12,6 +12,7 @@ import pandas as pd
 
 from siting.design.alllocal import LOCAL_MILP_FLOWS, LOCAL_SEARCH_PASSES, whole_store_local, with_fewest_sites
 from siting.design.bounded import MAX_NODES_CAP, POLICIES, _bounds, _solve, check_max_nodes
+from siting.design.colgen import check_bound_rounds
 from siting.design.curves import exact_cost_per_week
 from siting.design.lagrange import local_lagrange_bound, lp_multipliers
 from siting.design.model import DesignModel, build_model, drop_flows, set_drops
@@ -391,6 +392,7 @@ def portfolio(
     site_group: np.ndarray | None = None,
     max_nodes: int | None = None,
     neighbourhood_sites: int | None = None,
+    local_bound_rounds: int = 0,
 ) -> tuple[Portfolio, DesignModel]:
     """The hybrid design with the all-offshore and all-local designs on the same model and gap.
 
@@ -416,6 +418,8 @@ def portfolio(
         limit; ``time_limit_s`` is then a safety net per solve (the all-local one gets all of it).
     neighbourhood_sites : int, optional
         With ``max_nodes``: the hybrid is solved on a neighbourhood of sites (see :func:`solve_design`).
+    local_bound_rounds : int
+        Column-generation rounds that tighten the all-local design's proven bound (see :func:`local_design`).
 
     Returns
     -------
@@ -426,10 +430,17 @@ def portfolio(
     ):
         raise InputError(f"max_sites must be a whole number >= 1 (or None), got {max_sites!r}.")
     max_nodes = check_max_nodes("max_nodes", max_nodes)
+    local_bound_rounds = check_bound_rounds(local_bound_rounds, "local_bound_rounds")
     dm = build_model(pb, late_penalty_per_unit=late_penalty_per_unit, max_sites=max_sites, site_group=site_group)
     off = solve_design(pb, "offshore", model=dm, time_limit_s=time_limit_s, mip_gap=mip_gap, max_nodes=max_nodes)
     loc = local_design(
-        dm, pb, time_limit_s=time_limit_s, mip_gap=mip_gap, max_nodes=max_nodes, neighbourhood_sites=neighbourhood_sites
+        dm,
+        pb,
+        time_limit_s=time_limit_s,
+        mip_gap=mip_gap,
+        max_nodes=max_nodes,
+        neighbourhood_sites=neighbourhood_sites,
+        bound_rounds=local_bound_rounds,
     )
     best = off if loc is None or off.cost_per_yr <= loc.cost_per_yr else loc
     hyb = solve_design(
@@ -455,6 +466,7 @@ def local_design(
     mip_gap: float,
     max_nodes: int | None,
     neighbourhood_sites: int | None = None,
+    bound_rounds: int = 0,
 ) -> Design | None:
     """The all-local design, or None when some store has no local source within the promise.
 
@@ -474,7 +486,8 @@ def local_design(
     Without either HiGHS improves the greedy design for a fifth of ``time_limit_s`` (at least 1 s).
     In every case the reported bound is the larger of that bound and the Lagrangian one
     (:func:`siting.design.lagrange.local_lagrange_bound`, from the LP's duals, its last iterations
-    with whole drops in each site's subproblem), both valid.
+    with whole drops in each site's subproblem, then ``bound_rounds`` rounds of column
+    generation), both valid.
 
     Parameters
     ----------
@@ -484,6 +497,10 @@ def local_design(
     max_nodes : int, optional
     neighbourhood_sites : int, optional
         With ``max_nodes``: the sites the MILP may open besides the start's.
+    bound_rounds : int
+        Column-generation rounds after the Lagrangian's subgradient steps (0 to 500; default 0),
+        each solving every site's MILP (:func:`siting.design.colgen.column_bound`): a tighter
+        proven bound for seconds a round (Helsinki demo: 3.57% -> 1.18% in 60 rounds).
 
     Returns
     -------
@@ -546,11 +563,13 @@ def local_design(
             except InfeasibleError:  # the limit came before HiGHS took the start: report the greedy design
                 loc = None if greedy is None else _tables(dm, pb, _start_solution(dm_local, pb, greedy, lp=lp), "local")
         if loc is not None:
-            loc = _with_lagrange_bound(loc, dm_local, pb, lp)
+            loc = _with_lagrange_bound(loc, dm_local, pb, lp, bound_rounds)
     return loc
 
 
-def _with_lagrange_bound(loc: Design, dm: DesignModel, pb: DesignProblem, lp: MilpSolution) -> Design:
+def _with_lagrange_bound(
+    loc: Design, dm: DesignModel, pb: DesignProblem, lp: MilpSolution, bound_rounds: int = 0
+) -> Design:
     """``loc`` with the all-local Lagrangian bound when it beats its own (both valid: the larger is reported).
 
     The bound (:func:`siting.design.lagrange.local_lagrange_bound`) starts from the LP
@@ -559,7 +578,7 @@ def _with_lagrange_bound(loc: Design, dm: DesignModel, pb: DesignProblem, lp: Mi
     start = lp_multipliers(dm, pb, lp)
     if start is None or not np.isfinite(loc.cost_per_yr):
         return loc
-    lagr = local_lagrange_bound(pb, loc.cost_per_yr, start=start)
+    lagr = local_lagrange_bound(pb, loc.cost_per_yr, start=start, column_rounds=bound_rounds)
     log.debug("all-local Lagrangian bound %.0f (the design's own %.0f)", lagr.bound_per_yr, loc.bound_per_yr)
     if not lagr.bound_per_yr > loc.bound_per_yr:
         return loc

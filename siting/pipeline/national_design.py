@@ -62,6 +62,7 @@ def national_run(cities: Mapping[str, Any], designs: Mapping[str, Any], options:
         explain_sites=popt.explain_sites,
         value_max_nodes=popt.value_max_nodes,
         max_adopted=popt.max_adopted,
+        local_bound_rounds=popt.all_local_bound_rounds,
     )
     hyb = nd.portfolio.hybrid
     log.info(

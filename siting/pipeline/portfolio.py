@@ -83,6 +83,11 @@ class PortfolioOptions:
     max_adopted : int
         A closure cheaper than the design becomes the design and the values are solved again, at
         most this many times (0 to 100; default 3; 0: never, a site's value may then be negative).
+    all_local_bound_rounds : int
+        Rounds of column generation that tighten the all-local design's proven bound, after the
+        Lagrangian's subgradient steps (0 to 500; default 0: none). Each round solves a small
+        MILP per candidate site, seconds on a city: the Helsinki demo's all-local gap goes from
+        3.57% to about 1.2% in 60 rounds (minutes). The designs and the hybrid are unchanged.
     time_limit_s : float, optional
         Unset (the default): no solve stops on the clock; 60 s per HiGHS call is only a safety
         net, whose stop the status names ("(time limit)"). Set: the wall-clock limit of each
@@ -145,6 +150,7 @@ class PortfolioOptions:
     value_max_nodes: int = 100
     neighbourhood_sites: int = 6
     max_adopted: int = 3
+    all_local_bound_rounds: int = 0
     time_limit_s: float | None = None
     mip_gap: float = 0.01
     crossdock: bool = True
@@ -207,6 +213,9 @@ class PortfolioOptions:
             check_max_nodes(f"portfolio.{name}", getattr(self, name))
             if getattr(self, name) is None:
                 raise InputError(f"portfolio.{name} must be a whole number >= 1, got None.")
+        from siting.design.colgen import check_bound_rounds
+
+        check_bound_rounds(self.all_local_bound_rounds, "portfolio.all_local_bound_rounds")
         for name, low, high in (
             ("neighbourhood_sites", 1, MAX_NEIGHBOURHOOD_SITES),
             ("max_adopted", 0, MAX_ADOPTED_CAP),
@@ -429,6 +438,7 @@ def city_portfolio(
         value_max_nodes=popt.value_max_nodes,
         neighbourhood_sites=popt.neighbourhood_sites,
         max_adopted=popt.max_adopted,
+        local_bound_rounds=popt.all_local_bound_rounds,
         crossdock_time_s=np.where(np.isfinite(trunk_time), trunk_time + float(turnaround_s), np.inf),
         drop_cost_per_week=per_drop * float(params.drops_per_week) * point_stores,
         offshore_promise_s=float(popt.offshore_promise_s),

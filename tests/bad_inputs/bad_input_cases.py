@@ -718,6 +718,12 @@ CLI_CASES: list[CliCase] = [
             ("time-limit-negative", "time_limit_s = -5", "time_limit_s"),
             ("time-limit-nan", "time_limit_s = nan", "time_limit_s"),
             ("time-limit-inf", "time_limit_s = inf", "time_limit_s"),
+            ("bound-rounds-negative", "all_local_bound_rounds = -1", "all_local_bound_rounds"),
+            ("bound-rounds-float", "all_local_bound_rounds = 2.5", "all_local_bound_rounds"),
+            ("bound-rounds-nan", "all_local_bound_rounds = nan", "all_local_bound_rounds"),
+            ("bound-rounds-huge", "all_local_bound_rounds = 501", "all_local_bound_rounds"),
+            ("bound-rounds-bool", "all_local_bound_rounds = true", "all_local_bound_rounds"),
+            ("bound-rounds-text", 'all_local_bound_rounds = "60"', "all_local_bound_rounds"),
         )
     ],
     CliCase(
@@ -2495,6 +2501,16 @@ def _settled(sites: Any, **kw: Any) -> Callable[[Path, Kit], Any]:
     return call
 
 
+def _design_bound_rounds(rounds: Any) -> Callable[[Path, Kit], Any]:
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.design.solve import portfolio
+
+        # checked before the problem is read
+        return portfolio(None, local_bound_rounds=rounds)  # type: ignore[arg-type]
+
+    return call
+
+
 def _plan_objective(objective: str) -> Callable[[Path, Kit], Any]:
     def call(tmp: Path, kit: Kit) -> Any:
         from siting.pipeline import plan
@@ -2547,6 +2563,24 @@ PORTFOLIO_API_CASES: list[ApiCase] = [
     ApiCase("portfolio-adopted-huge", _portfolio(max_adopted=101), "InputError", ("portfolio.max_adopted", "100")),
     ApiCase("portfolio-adopted-text", _portfolio(max_adopted="3"), "InputError", ("portfolio.max_adopted",)),
     ApiCase("portfolio-time-limit-negative", _portfolio(time_limit_s=-1.0), "InputError", ("portfolio.time_limit_s",)),
+    *[
+        ApiCase(
+            f"portfolio-bound-rounds-{name}",
+            _portfolio(all_local_bound_rounds=value),
+            "InputError",
+            ("portfolio.all_local_bound_rounds", "0 to 500"),
+        )
+        for name, value in (("negative", -1), ("float", 2.5), ("nan", float("nan")), ("huge", 501), ("bool", True))
+    ],
+    *[
+        ApiCase(
+            f"design-bound-rounds-{name}",
+            _design_bound_rounds(value),
+            "InputError",
+            ("local_bound_rounds", "0 to 500"),
+        )
+        for name, value in (("negative", -3), ("none", None), ("huge", 10**6))
+    ],
     ApiCase("settled-adopted-negative", _settled(2, max_adopted=-1), "InputError", ("max_adopted", ">= 0")),
     ApiCase("settled-adopted-float", _settled(2, max_adopted=1.5), "InputError", ("max_adopted",)),
     ApiCase("settled-adopted-nan", _settled(2, max_adopted=float("nan")), "InputError", ("max_adopted",)),

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from design_instances import brute_force, tables
 
-from siting.design.alllocal import with_fewest_sites
+from siting.design.alllocal import fewest_sites, with_fewest_sites
 from siting.design.bounded import _bounds, _solve
 from siting.design.lagrange import local_lagrange_bound, lp_multipliers
 from siting.design.model import build_model
@@ -180,3 +180,72 @@ def test_no_whole_drop_iterations_above_the_flow_cap(monkeypatch):
     monkeypatch.setattr(lagrange, "EXACT_MAX_FLOWS", lagrange.local_flows(pb) - 1)
     capped = local_lagrange_bound(pb, lp.objective * 1.1, start, exact_iterations=3)
     assert capped.exact_iterations == 0 and capped.bound_per_yr == first.bound_per_yr
+
+
+def test_column_rounds_keep_the_bound_valid_and_raise_it():
+    """Column generation after the subgradient phases: still at most the exact all-local optimum (MILP at gap
+    1e-7), at least the bound without it; above it on some instances."""
+    checked = raised = 0
+    for seed in SEEDS[::3]:
+        case = _proven(seed)
+        if case is None:
+            continue
+        pb, _, exact, _, start = case
+        without = local_lagrange_bound(pb, exact.objective, start).bound_per_yr
+        cg = local_lagrange_bound(pb, exact.objective, start, column_rounds=4)
+        assert cg.column_rounds == 4
+        assert cg.bound_per_yr <= exact.objective * (1 + 1e-7) + 1e-6, (seed, cg.bound_per_yr, exact.objective)
+        assert cg.bound_per_yr >= without, (seed, cg.bound_per_yr, without)
+        raised += cg.bound_per_yr > without + 1e-4 * abs(without)
+        checked += 1
+    assert checked >= 6 and raised >= 3, (checked, raised)  # 7, 4 (none raised without the new columns)
+
+
+@pytest.mark.parametrize("seed", [25, 29])
+def test_with_one_site_the_columns_reach_the_exact_optimum(seed):
+    """One site: a convex combination of its plans meets every demand row only if each plan serves all of it,
+    so the column-generation bound is the exact optimum (within the site MILPs' gap 1e-4) once the plan that
+    serves everything is priced; the subgradient phases alone stop below it on these seeds."""
+    t = tables(seed, n_s=1, n_j=4, n_f=2, n_l=3, drops=True)
+    t["lanes"]["within_promise"] = True
+    pb = design_problem(**t)
+    dm = with_fewest_sites(build_model(pb), pb)
+    exact = _solve(dm, pb, "local", time_limit_s=30.0, mip_gap=1e-7)
+    assert exact.proven_optimal
+    lb, ub = _bounds(dm, pb, "local")
+    start = lp_multipliers(dm, pb, dm.model.solve(col_lower=lb, col_upper=ub, relax=True))
+    without = local_lagrange_bound(pb, exact.objective, start).bound_per_yr
+    cg = local_lagrange_bound(pb, exact.objective, start, column_rounds=30).bound_per_yr
+    assert without < exact.objective * (1 - 1e-3), (without, exact.objective)
+    assert cg == pytest.approx(exact.objective, rel=2e-4), (cg, exact.objective)
+
+
+def test_a_plan_column_costs_what_the_design_model_charges_for_it():
+    """Each column's cost a year is the design model's cheapest cost of the site serving exactly its supply
+    (the model over every site, the others closed, flows fixed to the column's, no multipliers)."""
+    from siting.design.lagrange import _Sites
+
+    seen = 0
+    for seed in (1, 3, 5, 7):
+        pb = _case(seed)
+        dm = build_model(pb)
+        dem = pb.demand_units_per_week
+        rng = np.random.default_rng(seed)
+        u = rng.uniform(1.0, 3.0, dem.shape) * pb.weeks_per_yr[None, None, :] * 6.0
+        _, cols = _Sites(pb).price_columns(u, np.zeros(len(fewest_sites(pb))))
+        for col in cols:
+            supply = np.zeros(dem.size)
+            supply[np.flatnonzero(dem.ravel() > 0)[col.rows]] = col.units
+            supply = supply.reshape(dem.shape)
+            others = [o for o in range(len(pb.site_ids)) if o != col.site]
+            lb, ub = _bounds(dm, pb, "local", closed=others)
+            on = dm.xp < dm.n_on_time
+            at_site = on & (dm.lanes[dm.xp, 0] == col.site)
+            fixed = supply[dm.xf[at_site], dm.lanes[dm.xp[at_site], 1], dm.xt[at_site]]
+            lb[dm.x_cols[at_site]] = ub[dm.x_cols[at_site]] = fixed
+            ub[dm.x_cols[on & ~at_site]] = 0.0
+            ref = _site_only(dm, pb, np.zeros_like(u), 0.0, col.site)
+            sol = ref.solve(col_lower=lb, col_upper=ub, mip_gap=1e-9, time_limit_s=30.0)
+            assert col.cost_per_yr == pytest.approx(sol.objective, rel=2e-4), (seed, col.site)
+            seen += 1
+    assert seen >= 4, seen
