@@ -319,6 +319,30 @@ def helsinki_demo_rank(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, s
     return shared_once(tmp_path_factory, "helsinki-demo-rank", lambda: _helsinki_demo_rank(folder))
 
 
+def _helsinki_time_plans(folder: Path) -> Path:
+    from cli_runner import run_cli
+
+    for k in (1, 2):
+        code, _, err = run_cli("plan", "--k", k, "--objective", "time", "-q", "--no-map", "--out", folder / f"k{k}")
+        assert code == 0, err
+    return folder
+
+
+@pytest.fixture(scope="session")
+def helsinki_time_plans(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``siting plan --k K --objective time -q --no-map --out kK`` on the Helsinki demo for K = 1 and 2, run once.
+
+    The folder holding the run folders ``k1`` and ``k2`` (docs/methods/ranking.md quotes both runs'
+    figures; tests/delivery/test_co2e.py reads k2's lanes). Shared by the xdist workers
+    (:func:`shared_once`); tests must only read it.
+    """
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = root / "helsinki-time-plans"
+    folder.mkdir(exist_ok=True)
+    return shared_once(tmp_path_factory, "helsinki-time-plans", lambda: _helsinki_time_plans(folder))
+
+
 @pytest.fixture(scope="session")
 def dask_client():
     """A real LocalCluster: 2 single-threaded worker processes on 127.0.0.1, no dashboard."""
