@@ -12,42 +12,50 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SITING_SHARED_DIR") or REPO_ROOT.parent / "shared")
 
 
-#: The heaviest test files, heaviest first (summed per-test durations, whole suite on this 2-core machine,
-#: 2026-12-04, less what the shared fixtures below now save). `--dist loadfile --no-loadscope-reorder` hands
-#: files to the xdist workers in collection order, each worker taking the next file as it runs dry:
-#: starting with the longest files leaves only short ones for the end, so the two workers finish together
-#: (xdist's own reorder, by test count, put the one-test notebook and Malta files last, and one worker
-#: ran them alone for minutes). A file not listed keeps its place after these. The Malta Dask file comes
-#: first: it builds the session's shared Malta run, which tests/maps/test_browser.py (not listed, so later)
-#: only reads; tests/test_docs_figures.py builds the shared demo rank (:func:`helsinki_demo_rank`) before
-#: tests/cli/test_console.py reads it, tests/maps/test_portfolio_popup.py the shared 60-store plan before
-#: tests/pipeline/test_portfolio_plan.py (not listed) reads it.
+#: The heaviest test files, heaviest first (summed per-test durations: the CI run of 2026-12-04 22:44 on this
+#: 2-core machine for the 30 slowest tests, an earlier whole-suite profile scaled to it for the rest, less what
+#: the shared fixtures below now save). `--dist loadfile --no-loadscope-reorder` hands files to the xdist
+#: workers in collection order, each worker taking the next file as it runs dry: starting with the longest
+#: files leaves only short ones for the end, so the two workers finish together (xdist's own reorder, by test
+#: count, put the one-test notebook and Malta files last, and one worker ran them alone for minutes). A file
+#: not listed keeps its place after these (each under about 6 s: the last file a worker takes is short).
+#: The Malta Dask file comes first: it builds the session's shared Malta run, which tests/maps/test_browser.py
+#: (far later) only reads; tests/test_docs_figures.py builds the shared demo rank (:func:`helsinki_demo_rank`)
+#: before tests/cli/test_console.py reads it, and the shared time plans (:func:`helsinki_time_plans`) before
+#: tests/delivery/test_co2e.py; tests/maps/test_portfolio_popup.py the shared 60-store plan before
+#: tests/pipeline/test_portfolio_plan.py reads it.
 HEAVY_FIRST = (
     "tests/national/test_national_malta_dask.py",
     "tests/design/test_design_neighbourhood.py",
-    "tests/share/test_cli_share.py",
     "tests/test_docs_figures.py",
+    "tests/test_notebooks_business_case.py",
+    "tests/pipeline/test_tour_calibration.py",
+    "tests/share/test_cli_share.py",
     "tests/share/test_runcount.py",
-    "tests/share/test_saa_mixcaps.py",
-    "tests/design/test_design_national.py",
+    "tests/test_notebooks.py",
+    "tests/pipeline/test_portfolio.py",
     "tests/test_notebooks_share.py",
     "tests/pipeline/test_business_case.py",
-    "tests/pipeline/test_portfolio.py",
-    "tests/maps/test_malta_map.py",
+    "tests/share/test_saa_mixcaps.py",
+    "tests/design/test_design_national.py",
     "tests/cli/test_cli.py",
     "tests/design/test_design_start.py",
-    "tests/bad_inputs/test_interrupts.py",
+    "tests/maps/test_malta_map.py",
+    "tests/design/test_design_lagrange.py",
     "tests/test_runfolder.py",
-    "tests/test_notebooks_business_case.py",
-    "tests/delivery/test_co2e.py",
-    "tests/maps/test_portfolio_popup.py",
-    "tests/test_notebooks.py",
-    "tests/test_docs_howto_dask.py",
-    "tests/design/test_design_bruteforce.py",
-    "tests/bad_inputs/test_catalogue.py",
+    "tests/cli/test_map_offshore_flows.py",
     "tests/cli/test_console.py",
+    "tests/share/test_backlog.py",
+    "tests/test_docs_howto_dask.py",
+    "tests/bad_inputs/test_interrupts.py",
+    "tests/design/test_design_bruteforce.py",
+    "tests/costs/test_costs_model.py",
+    "tests/maps/test_portfolio_popup.py",
+    "tests/bad_inputs/test_catalogue.py",
     "tests/national/test_national_cli.py",
-    "tests/pipeline/test_tour_calibration.py",
+    "tests/design/test_design_kcap.py",
+    "tests/design/test_design_drops.py",
+    "tests/delivery/test_co2e.py",
     "tests/cli/test_plan_portfolio.py",
     "tests/share/test_mixcaps.py",
     "tests/maps/test_offshore_flows_map.py",
@@ -56,13 +64,26 @@ HEAVY_FIRST = (
     "tests/test_extras.py",
     "tests/costs/test_monotone.py",
     "tests/costs/test_learning.py",
-    "tests/design/test_design_kcap.py",
+    "tests/share/test_presence_cuts.py",
     "tests/pipeline/test_offshore_promise.py",
     "tests/design/test_design_hubs.py",
-    "tests/share/test_backlog.py",
-    "tests/design/test_design_lagrange.py",
-    "tests/design/test_design_drops.py",
+    "tests/pipeline/test_portfolio_plan.py",
     "tests/costs/test_skus.py",
+    "tests/design/test_design_alllocal.py",
+    "tests/national/test_national.py",
+    "tests/share/test_slacaps.py",
+    "tests/pipeline/test_backroom.py",
+    "tests/network/test_traffic.py",
+    "tests/design/test_design_values.py",
+    "tests/maps/test_browser_routes.py",
+    "tests/share/test_orders.py",
+    "tests/maps/test_browser.py",
+    "tests/share/test_sequence.py",
+    "tests/pipeline/test_backroom_national.py",
+    "tests/test_docs_site.py",
+    "tests/national/test_national_design.py",
+    "tests/test_layout.py",
+    "tests/network/test_network.py",
 )
 
 
@@ -317,6 +338,30 @@ def helsinki_demo_rank(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, s
     folder = root / "helsinki-demo-rank"
     folder.mkdir(exist_ok=True)
     return shared_once(tmp_path_factory, "helsinki-demo-rank", lambda: _helsinki_demo_rank(folder))
+
+
+def _helsinki_time_plans(folder: Path) -> Path:
+    from cli_runner import run_cli
+
+    for k in (1, 2):
+        code, _, err = run_cli("plan", "--k", k, "--objective", "time", "-q", "--no-map", "--out", folder / f"k{k}")
+        assert code == 0, err
+    return folder
+
+
+@pytest.fixture(scope="session")
+def helsinki_time_plans(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``siting plan --k K --objective time -q --no-map --out kK`` on the Helsinki demo for K = 1 and 2, run once.
+
+    The folder holding the run folders ``k1`` and ``k2`` (docs/methods/ranking.md quotes both runs'
+    figures; tests/delivery/test_co2e.py reads k2's lanes). Shared by the xdist workers
+    (:func:`shared_once`); tests must only read it.
+    """
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = root / "helsinki-time-plans"
+    folder.mkdir(exist_ok=True)
+    return shared_once(tmp_path_factory, "helsinki-time-plans", lambda: _helsinki_time_plans(folder))
 
 
 @pytest.fixture(scope="session")

@@ -101,11 +101,11 @@ def test_the_readme_quotes_the_demo_plan(tmp_path):
     assert f"{summary['objective']:,.0f}" == hybrid and summary["k"] == 0
 
 
-def test_the_two_site_plan(tmp_path):
+def test_the_two_site_plan(helsinki_time_plans):
+    """`siting plan --k K --objective time -q --no-map` for K = 1, 2 (the suite's shared runs)."""
+    tmp_path = helsinki_time_plans
     runs = {}
     for k in (1, 2):
-        code, _, err = run_cli("plan", "--k", k, "--objective", "time", "-q", "--no-map", "--out", tmp_path / f"k{k}")
-        assert code == 0, err
         runs[k] = json.loads((tmp_path / f"k{k}" / "summary.json").read_text())["plan"]["cities"][0]
         assert runs[k]["optimal"] and runs[k]["gap"] <= 1e-9  # proven optimal (a rounding-level gap)
     one, two = runs[1], runs[2]

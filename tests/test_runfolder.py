@@ -49,9 +49,23 @@ def test_a_run_replaces_its_folder_whole_and_keeps_no_stale_file(tmp_path: Path,
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging folder or lock left
 
 
-def test_a_failed_run_leaves_the_earlier_run_whole(tmp_path: Path, monkeypatch) -> None:
+@pytest.fixture(scope="module")
+def kotka_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where `siting rank --demo kotka --out out --no-map -q` ran (once for this file); tests only read it."""
+    folder = tmp_path_factory.mktemp("kotka-run")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(folder)
+        code, _, err = run_cli("rank", "--demo", "kotka", "--out", "out", "--no-map", "-q")
+    assert code == 0, err
+    return folder
+
+
+def test_a_failed_run_leaves_the_earlier_run_whole(kotka_run: Path, tmp_path: Path, monkeypatch) -> None:
+    """The earlier run is a copy of :func:`kotka_run`'s folder."""
+    import shutil
+
     monkeypatch.chdir(tmp_path)
-    assert run_cli("rank", "--demo", "kotka", "--out", "out", "--no-map", "-q")[0] == 0
+    shutil.copytree(kotka_run / "out", tmp_path / "out")
     before = {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
     (tmp_path / "s.toml").write_text('[[cities]]\nname = "k"\ndemo = "kotka"\n[rank]\nmax_snap_distance_m = 0.001\n')
     code, _, err = run_cli("rank", "s.toml", "--out", "out", "--no-map")
@@ -59,10 +73,9 @@ def test_a_failed_run_leaves_the_earlier_run_whole(tmp_path: Path, monkeypatch) 
     assert {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()} == before
 
 
-def test_the_run_record_names_the_files_where_they_end_up(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    assert run_cli("rank", "--demo", "kotka", "--out", "out", "--no-map", "-q")[0] == 0
-    outputs = json.loads((tmp_path / "out" / "run.json").read_text())["outputs"]
+def test_the_run_record_names_the_files_where_they_end_up(kotka_run: Path, monkeypatch) -> None:
+    monkeypatch.chdir(kotka_run)
+    outputs = json.loads((kotka_run / "out" / "run.json").read_text())["outputs"]
     assert outputs and all(Path(p).exists() for p in outputs)
     assert all(".tmp-" not in p for p in outputs)
 

@@ -82,15 +82,13 @@ def test_tour_approximation_against_or_tools_on_the_demo():
     np.testing.assert_allclose(ranking.loc[top.index, "co2e_wtw_kg_per_week"], top, rtol=1e-9)
 
 
-def test_plan_lane_totals_describe_the_chosen_set(tmp_path: Path):
-    from cli_runner import run_cli
-
-    code, _, err = run_cli("plan", "-k", "2", "--objective", "time", "--out", tmp_path / "run", "--no-map")
-    assert code == 0, err
-    totals = pd.read_csv(tmp_path / "run" / "lane_totals.csv")
-    chosen = pd.read_csv(next((tmp_path / "run").rglob("chosen.csv")))["site_id"].astype(str)
+def test_plan_lane_totals_describe_the_chosen_set(helsinki_time_plans: Path):
+    """`siting plan -k 2 --objective time --no-map` on the demo (the suite's shared run, with -q)."""
+    run = helsinki_time_plans / "k2"
+    totals = pd.read_csv(run / "lane_totals.csv")
+    chosen = pd.read_csv(next(run.rglob("chosen.csv")))["site_id"].astype(str)
     city_row = totals[totals["site_id"] == "ALL"]
     assert city_row["basis"].tolist() == ["chosen set"]
     assert set(totals.loc[totals["site_id"] != "ALL", "site_id"].astype(str)) == set(chosen)
-    lanes = gpd.read_file(next((tmp_path / "run").rglob("lanes.gpkg")))
+    lanes = gpd.read_file(next(run.rglob("lanes.gpkg")))
     assert city_row["co2e_wtw_kg_per_week"].iloc[0] == pytest.approx(lanes["co2e_wtw_kg_per_week"].sum())
