@@ -249,3 +249,16 @@ def test_a_plan_column_costs_what_the_design_model_charges_for_it():
             assert col.cost_per_yr == pytest.approx(sol.objective, rel=2e-4), (seed, col.site)
             seen += 1
     assert seen >= 4, seen
+
+
+def test_the_portfolio_passes_its_rounds_to_the_all_local_bound():
+    """`portfolio(..., local_bound_rounds=N)`: the all-local design keeps its cost, its proven bound is the
+    larger with the rounds (still at most the cost) on an instance where the rounds raise it."""
+    from siting.design.solve import portfolio
+
+    pb = _case(2)
+    plain = portfolio(pb, max_nodes=50)[0].all_local
+    rounds = portfolio(pb, max_nodes=50, local_bound_rounds=6)[0].all_local
+    assert plain is not None and rounds is not None
+    assert rounds.cost_per_yr == pytest.approx(plain.cost_per_yr, rel=1e-12)
+    assert plain.bound_per_yr < rounds.bound_per_yr <= rounds.cost_per_yr * (1 + 1e-9)
