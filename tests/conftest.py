@@ -387,3 +387,20 @@ def dask_client():
     yield client
     client.close()
     cluster.close()
+
+
+@pytest.fixture
+def bound_rounds_seen(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The ``column_rounds`` of every all-local bound the design runs in this test (the real bound, each call
+    recorded on the way through :func:`siting.design.solve.local_lagrange_bound`)."""
+    import siting.design.solve as solve
+
+    seen: list[int] = []
+    real = solve.local_lagrange_bound
+
+    def recording(*args, **kwargs):
+        seen.append(kwargs.get("column_rounds", 0))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(solve, "local_lagrange_bound", recording)
+    return seen

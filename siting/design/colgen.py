@@ -123,7 +123,7 @@ def column_bound(
         if not np.isfinite(promised):  # HiGHS found no solution (the box keeps it feasible: numerics)
             break
         value, new = price(_full(u_m, rows, dem), lam_m)
-        cols = cols + new
+        cols.extend(new)
         serious = value > best + _SERIOUS * max(promised - best, 0.0)
         if serious:  # the box follows; it widens only where the master's model proved nearly exact
             accurate = value >= best + _ACCURATE * (promised - best)

@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 
-import siting.design.solve as solve
 from siting.app import city_inputs, demo_scenario, rank_options
 from siting.pipeline import plan
 
 
-def test_the_scenario_key_reaches_the_all_local_bound(monkeypatch):
+def test_the_scenario_key_reaches_the_all_local_bound(bound_rounds_seen):
     """The option's rounds are the ones the all-local bound runs (the real bound, recorded on the way)."""
-    seen: list[int] = []
-    real = solve.local_lagrange_bound
-
-    def recording(*args, **kwargs):
-        seen.append(kwargs.get("column_rounds", 0))
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(solve, "local_lagrange_bound", recording)
     sc = demo_scenario("kotka")
     options = rank_options(sc)
     options = dataclasses.replace(
@@ -26,5 +17,5 @@ def test_the_scenario_key_reaches_the_all_local_bound(monkeypatch):
     )
     planned = plan(city_inputs(sc), 1, options, objective="portfolio")
     loc = planned.run.cities["kotka"].design.portfolio.all_local
-    assert seen == [2]
+    assert bound_rounds_seen == [2]
     assert loc is not None and loc.bound_per_yr <= loc.cost_per_yr * (1 + 1e-9)
