@@ -213,12 +213,12 @@ class PortfolioOptions:
             check_max_nodes(f"portfolio.{name}", getattr(self, name))
             if getattr(self, name) is None:
                 raise InputError(f"portfolio.{name} must be a whole number >= 1, got None.")
-        from siting.design.colgen import check_bound_rounds
+        from siting.design.colgen import MAX_BOUND_ROUNDS
 
-        check_bound_rounds(self.all_local_bound_rounds, "portfolio.all_local_bound_rounds")
         for name, low, high in (
             ("neighbourhood_sites", 1, MAX_NEIGHBOURHOOD_SITES),
             ("max_adopted", 0, MAX_ADOPTED_CAP),
+            ("all_local_bound_rounds", 0, MAX_BOUND_ROUNDS),
         ):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int | np.integer) or not low <= v <= high:
