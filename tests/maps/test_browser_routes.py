@@ -217,6 +217,14 @@ def test_site_markers_cluster_at_city_extent_without_hiding_the_stores(browser, 
     p = page.page
     p.wait_for_selector(".siting-legend")
     assert page.errors == [] and [u for u in page.blocked if not TILE.match(u)] == []
+    # markercluster settles its icons after the first zoom (animated, slower under load): wait for the
+    # settled state, where every site is either a label or counted in a cluster, then check it
+    settled = """() => {
+        const n = [...document.querySelectorAll('.leaflet-marker-icon.marker-cluster')].map(e => +e.innerText);
+        const labels = document.querySelectorAll('.leaflet-marker-icon.siting-rank').length;
+        return n.length >= 5 && labels + n.reduce((a, b) => a + b, 0) === 100;
+    }"""
+    p.wait_for_function(settled, timeout=15_000)
     clusters = p.locator(".leaflet-marker-icon.marker-cluster")
     assert clusters.count() >= 5
     labels = page.count(".leaflet-marker-icon.siting-rank")
