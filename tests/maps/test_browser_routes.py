@@ -235,6 +235,10 @@ def test_site_markers_cluster_at_city_extent_without_hiding_the_stores(browser, 
     p.evaluate(
         "() => { const m = Object.values(window).find(v => v instanceof L.Map); m.setZoom(16, {animate: false}); }"
     )
-    p.wait_for_timeout(300)
-    assert page.count(".leaflet-marker-icon.marker-cluster") == 0
+    p.wait_for_function(
+        "() => !document.querySelector('.leaflet-marker-icon.marker-cluster')"
+        " && document.querySelector('.leaflet-marker-icon.siting-rank') !== null",
+        timeout=15_000,
+    )
+    assert page.count(".leaflet-marker-icon.marker-cluster") == 0 < page.count(".leaflet-marker-icon.siting-rank")
     page.close()
