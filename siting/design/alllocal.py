@@ -11,7 +11,15 @@ from siting.design.model import DesignModel
 from siting.design.problem import DesignProblem
 from siting.design.start import _hours, complete
 
-__all__ = ["LOCAL_MILP_FLOWS", "LOCAL_SEARCH_PASSES", "fewest_sites", "with_fewest_sites", "whole_store_local"]
+__all__ = [
+    "LOCAL_MILP_FLOWS",
+    "LOCAL_SEARCH_PASSES",
+    "MAX_SITE_SWAPS",
+    "check_site_swaps",
+    "fewest_sites",
+    "whole_store_local",
+    "with_fewest_sites",
+]
 
 #: Passes of the whole-store local search (moves and swaps; Helsinki demo: 3 passes to a local optimum).
 LOCAL_SEARCH_PASSES = 5
@@ -20,6 +28,9 @@ LOCAL_SEARCH_PASSES = 5
 #: seasons) unless it holds every site: HiGHS's root cut loop, which no node limit bounds, ran past 60 s on
 #: Helsinki's 6-site neighbourhood (900 columns); Kotka's whole model has 160.
 LOCAL_MILP_FLOWS = 400
+
+#: The largest number of site swaps accepted (each re-assigns every store: a fraction of a second on a city).
+MAX_SITE_SWAPS = 10_000
 
 
 def _components(pb: DesignProblem) -> tuple[np.ndarray, np.ndarray]:
@@ -139,6 +150,17 @@ class _WholeStores:
         level = int(np.flatnonzero(fits)[np.argmin(self.pb.fixed_cost_per_yr[s, fits])])
         return float(self.pb.fixed_cost_per_yr[s, level]) + making, level
 
+    def cost(self, assign: np.ndarray) -> float:
+        """The yearly cost of an assignment (store -> site, -1: no demand), as the model prices it."""
+        n_s = len(self.pb.site_ids)
+        volume = np.zeros((n_s, *self.dem[:, 0].shape))
+        delivery = 0.0
+        for j, s in enumerate(assign):
+            if s >= 0:
+                volume[s] += self.dem[:, j]
+                delivery += self.delivery(j, int(s))
+        return delivery + sum(self.site(s, volume[s])[0] for s in range(n_s))
+
     def design(self, assign: np.ndarray) -> np.ndarray | None:
         """The full column vector of an assignment (store -> site, -1: no demand), or None when infeasible."""
         dm, n_s = self.dm, len(self.pb.site_ids)
@@ -211,8 +233,32 @@ def _improve(ws: _WholeStores, assign: np.ndarray, max_passes: int) -> np.ndarra
     return assign
 
 
+def check_site_swaps(value: object, key: str = "all_local_swaps") -> int:
+    """``value`` as a whole number of site swaps from 0 to :data:`MAX_SITE_SWAPS`, else InputError naming ``key``.
+
+    Parameters
+    ----------
+    value : object
+    key : str
+        The option's name as the user typed it.
+
+    Returns
+    -------
+    int
+    """
+    from siting.errors import InputError
+
+    ok = not isinstance(value, bool) and isinstance(value, int | np.integer) and 0 <= int(value) <= MAX_SITE_SWAPS
+    if not ok:
+        raise InputError(
+            f"{key} must be a whole number from 0 to {MAX_SITE_SWAPS:,} (site swaps tried on the all-local "
+            f"design; 0: none), got {value!r}."
+        )
+    return int(value)  # type: ignore[call-overload]
+
+
 def whole_store_local(
-    dm: DesignModel, pb: DesignProblem, site_order: np.ndarray, max_passes: int = 0
+    dm: DesignModel, pb: DesignProblem, site_order: np.ndarray, max_passes: int = 0, max_swaps: int = 0
 ) -> np.ndarray | None:
     """An all-local design that serves each store whole from one site (one drop), sites opened in ``site_order``.
 
@@ -220,8 +266,9 @@ def whole_store_local(
     still has the hours of its largest level; a new site opens when none has. Then at most
     ``max_passes`` passes of local search move one store to another site (opening or closing
     sites) or swap two stores' sites while that lowers the cost. Each site takes its cheapest level
-    whose hours hold what it makes. Against :func:`siting.design.start.greedy_local` (family by
-    family, so a store may get drops from several sites), on the Helsinki demo: see docs/portfolio.md.
+    whose hours hold what it makes. Then at most ``max_swaps`` site swaps (:func:`_swap_sites`).
+    Against :func:`siting.design.start.greedy_local` (family by family, so a store may get drops
+    from several sites), on the Helsinki demo: see docs/portfolio.md.
 
     Parameters
     ----------
@@ -231,6 +278,8 @@ def whole_store_local(
         The order in which sites open.
     max_passes : int
         Passes of the local search (0: none).
+    max_swaps : int
+        Site swaps tried, each one greedy assignment and its local search (0: none).
 
     Returns
     -------
@@ -238,7 +287,20 @@ def whole_store_local(
         A feasible vector (offshore units 0), or None (a store no open site can take whole).
     """
     ws = _WholeStores(dm, pb)
-    dem = ws.dem
+    order = [int(s) for s in site_order]
+    assign = _greedy(ws, order)
+    if assign is None:
+        return None
+    if max_passes > 0:
+        assign = _improve(ws, assign, max_passes)
+    if max_swaps > 0:
+        assign = _swap_sites(ws, assign, order, max_swaps, max(max_passes, 1))
+    return ws.design(assign)
+
+
+def _greedy(ws: _WholeStores, order: list[int]) -> np.ndarray | None:
+    """Stores, busiest first, whole to the open site with the cheapest lane and the hours; sites opened in ``order``."""
+    pb, dem = ws.pb, ws.dem
     n_s = len(pb.site_ids)
     lane_of: dict[int, list[tuple[float, int]]] = {}
     for p, (s, j) in enumerate(pb.lanes):
@@ -246,7 +308,6 @@ def whole_store_local(
     opened = np.zeros(n_s, bool)
     volume = np.zeros((n_s, *dem[:, 0].shape))
     assign = np.full(len(pb.store_ids), -1)
-    order = [int(s) for s in site_order]
     for j in np.argsort(-dem.sum(axis=(0, 2)), kind="stable"):
         need = dem[:, j]
         if not need.any():
@@ -267,6 +328,51 @@ def whole_store_local(
             opened[nxt] = True
         volume[site] += need
         assign[j] = site
-    if max_passes > 0:
-        assign = _improve(ws, assign, max_passes)
-    return ws.design(assign)
+    return assign
+
+
+def _swap_sites(ws: _WholeStores, assign: np.ndarray, order: list[int], max_swaps: int, passes: int) -> np.ndarray:
+    """Close one open site and open another, re-assign every store: keep the first swap that lowers the cost.
+
+    For each open site ``a`` (by index), the closed sites that reach all of ``a``'s stores on time,
+    nearest first (mean lane cost to those stores, then index), each tried in turn: the greedy
+    assignment (:func:`_greedy`) opening that site first, then the other open sites, then
+    ``order``, and ``passes`` passes of :func:`_improve`. The first cheaper design is kept and
+    the scan starts again from it, until no swap lowers the cost or ``max_swaps`` have been tried
+    (bounded by work, deterministic): the exchange (Teitz-Bart) neighbourhood of p-median
+    heuristics, which the store moves alone cannot cross (a site opened for one store pays a
+    whole fixed cost). Helsinki demo: see docs/portfolio.md.
+    """
+    pb = ws.pb
+    n_s = len(pb.site_ids)
+    lane = np.full((n_s, len(pb.store_ids)), np.inf)
+    for p, (s, j) in enumerate(pb.lanes):
+        lane[s, j] = min(lane[s, j], float(pb.lane_cost_per_unit[p]))
+    can_open = [bool(row.any()) for row in np.asarray(pb.level_ok, bool)]
+    best, best_cost = assign, ws.cost(assign)
+    tried = 0
+    while tried < max_swaps:
+        opened = sorted({int(s) for s in best if s >= 0})
+        found = False
+        for a in opened:
+            mine = np.flatnonzero(best == a)
+            near = [b for b in range(n_s) if b not in opened and can_open[b] and np.isfinite(lane[b, mine]).all()]
+            near.sort(key=lambda b: (float(lane[b, mine].mean()), b))
+            for b in near:
+                if tried >= max_swaps:
+                    return best
+                tried += 1
+                rest = [s for s in opened if s != a]
+                g = _greedy(ws, [b, *rest, *(s for s in order if s != b and s not in rest)])
+                if g is None:
+                    continue
+                g = _improve(ws, g, passes)
+                c = ws.cost(g)
+                if c < best_cost - 1e-6 * max(abs(best_cost), 1.0):
+                    best, best_cost, found = g, c, True
+                    break
+            if found:
+                break
+        if not found:
+            break
+    return best

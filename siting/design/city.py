@@ -91,6 +91,7 @@ def design_for_city(
     neighbourhood_sites: int | None = None,
     max_adopted: int = MAX_ADOPTED,
     local_bound_rounds: int = 0,
+    local_swaps: int = 0,
     crossdock_time_s: float | np.ndarray | None = None,
     drop_cost_per_week: float | np.ndarray | None = None,
     offshore_promise_s: float | None = None,
@@ -158,6 +159,8 @@ def design_for_city(
     local_bound_rounds : int
         Column-generation rounds that tighten the all-local design's proven bound (0 to 500; 0:
         none; :func:`siting.design.solve.local_design`).
+    local_swaps : int
+        Site swaps tried on the all-local design (0 to 10,000; 0: none; :func:`siting.design.solve.local_design`).
     crossdock_time_s : float or ndarray (sites,), optional
         Time from the distribution point to each site plus its turnaround (trunk + unloading and
         sorting): offshore goods cross-dock at a site for a store only when this plus the lane's
@@ -280,6 +283,7 @@ def design_for_city(
         neighbourhood_sites=neighbourhood_sites,
         max_adopted=max_adopted,
         local_bound_rounds=local_bound_rounds,
+        local_swaps=local_swaps,
     )
 
 
@@ -300,6 +304,7 @@ def solve_city(
     neighbourhood_sites: int | None = None,
     max_adopted: int = MAX_ADOPTED,
     local_bound_rounds: int = 0,
+    local_swaps: int = 0,
 ) -> CityDesign:
     """A city's design problem solved: the three policies, the site values, outages and forced openings.
 
@@ -312,7 +317,7 @@ def solve_city(
     pb : DesignProblem
     time_limit_s, mip_gap, late_penalty_per_unit, max_sites, outages, explain_site_ids, explain_sites,
     explain_time_limit_s, value_time_limit_s, max_nodes, value_max_nodes, neighbourhood_sites, max_adopted,
-    local_bound_rounds
+    local_bound_rounds, local_swaps
         As for :func:`design_for_city`.
 
     Returns
@@ -328,6 +333,7 @@ def solve_city(
         max_nodes=max_nodes,
         neighbourhood_sites=neighbourhood_sites,
         local_bound_rounds=local_bound_rounds,
+        local_swaps=local_swaps,
     )
     each_nodes = max_nodes if value_max_nodes is None else value_max_nodes
     pure = (result.all_offshore.x, None if result.all_local is None else result.all_local.x)

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from siting.costs.brand import brand_family
+from siting.design.alllocal import check_site_swaps
 from siting.design.colgen import check_bound_rounds
 from siting.design.curves import cost_curve
 from siting.design.hubs import Hubs
@@ -250,6 +251,7 @@ def national_design(
     value_max_nodes: int | None = None,
     max_adopted: int = MAX_ADOPTED,
     local_bound_rounds: int = 0,
+    local_swaps: int = 0,
 ) -> NationalDesign:
     """Solve one design across the clusters (:func:`national_problem`): hybrid, all-offshore, all-local.
 
@@ -296,6 +298,8 @@ def national_design(
     local_bound_rounds : int
         Column-generation rounds that tighten the all-local design's proven bound (0 to 500; 0:
         none; :func:`siting.design.solve.local_design`).
+    local_swaps : int
+        Site swaps tried on the all-local design (0 to 10,000; 0: none; :func:`siting.design.solve.local_design`).
 
     Returns
     -------
@@ -307,6 +311,7 @@ def national_design(
         raise InputError(f"max_sites must be a whole number >= 1 (or None), got {max_sites!r}.")
     max_adopted = check_max_adopted(max_adopted)
     local_bound_rounds = check_bound_rounds(local_bound_rounds, "local_bound_rounds")
+    local_swaps = check_site_swaps(local_swaps, "local_swaps")
     pb = national_problem(problems, brand_units_per_week=brand_units_per_week)
     group = np.array([_split(s)[0] for s in pb.site_ids], dtype=object)  # each site's cluster
     if start_levels is None:
@@ -320,6 +325,7 @@ def national_design(
             max_nodes=max_nodes,
             neighbourhood_sites=neighbourhood_sites,
             local_bound_rounds=local_bound_rounds,
+            local_swaps=local_swaps,
         )
         return NationalDesign(pb, result, tuple(problems))
     dm = build_model(pb, late_penalty_per_unit=late_penalty_per_unit, max_sites=max_sites, site_group=group)
@@ -328,7 +334,13 @@ def national_design(
     loc: Design | None
     if deterministic:
         loc = local_design(
-            dm, pb, time_limit_s=time_limit_s, mip_gap=mip_gap, max_nodes=max_nodes, bound_rounds=local_bound_rounds
+            dm,
+            pb,
+            time_limit_s=time_limit_s,
+            mip_gap=mip_gap,
+            max_nodes=max_nodes,
+            bound_rounds=local_bound_rounds,
+            swaps=local_swaps,
         )
     else:
         try:

@@ -63,6 +63,7 @@ def national_run(cities: Mapping[str, Any], designs: Mapping[str, Any], options:
         value_max_nodes=popt.value_max_nodes,
         max_adopted=popt.max_adopted,
         local_bound_rounds=popt.all_local_bound_rounds,
+        local_swaps=popt.all_local_swaps,
     )
     hyb = nd.portfolio.hybrid
     log.info(
