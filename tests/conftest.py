@@ -404,3 +404,22 @@ def bound_rounds_seen(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(solve, "local_lagrange_bound", recording)
     return seen
+
+
+@pytest.fixture
+def swaps_seen(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The ``max_swaps`` of every whole-store all-local start the design builds with site swaps in this test
+    (the real search, each call recorded on the way through :func:`siting.design.solve.whole_store_local`)."""
+    import siting.design.solve as solve
+
+    seen: list[int] = []
+    real = solve.whole_store_local
+
+    def recording(*args, **kwargs):
+        swaps = args[4] if len(args) > 4 else kwargs.get("max_swaps", 0)
+        if swaps:
+            seen.append(swaps)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(solve, "whole_store_local", recording)
+    return seen

@@ -43,3 +43,7 @@ def test_the_helsinki_all_local_figures():
     assert round(dm.model.objective(whole_store_local(dm_rows, pb, order))) == 6_732_844
     passes = [round(dm.model.objective(whole_store_local(dm_rows, pb, order, k))) for k in (1, 2, 5)]
     assert passes == [6_729_490, 6_724_580, 6_724_580]  # a local optimum after 2 passes
+    # `all_local_swaps = 50` (docs/portfolio.md): site swaps cross what the store moves cannot
+    swapped = whole_store_local(dm_rows, pb, order, 5, 50)
+    assert round(dm.model.objective(swapped)) == 6_712_135
+    assert len(np.flatnonzero(swapped[dm.open_cols].sum(axis=1) > 0.5)) == 6

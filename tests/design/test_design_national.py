@@ -183,12 +183,14 @@ def test_national_design_adopts_a_cheaper_forced_opening():
 
 
 @pytest.mark.parametrize("settled", [False, True])
-def test_national_design_passes_its_rounds_to_the_all_local_bound(bound_rounds_seen, settled):
-    """`national_design(..., local_bound_rounds=N)`: the all-local bound runs N column rounds (the real bound,
-    recorded on the way), with and without the clusters' own designs as a start; the bound stays valid."""
+def test_national_design_passes_its_rounds_to_the_all_local_bound(bound_rounds_seen, swaps_seen, settled):
+    """`national_design(..., local_bound_rounds=N, local_swaps=M)`: the all-local bound runs N column rounds
+    and its start M site swaps (the real ones, recorded on the way), with and without the clusters' own designs
+    as a start; the bound stays valid."""
     clusters = _clusters(3, n_sites=(2, 2), stores_a=2)
     kw = {"start_levels": {}, "max_nodes": 5, "neighbourhood_sites": 2} if settled else {"max_nodes": 5}
-    nd = national_design(clusters, time_limit_s=30, mip_gap=1e-6, local_bound_rounds=3, **kw)
+    nd = national_design(clusters, time_limit_s=30, mip_gap=1e-6, local_bound_rounds=3, local_swaps=4, **kw)
     loc = nd.portfolio.all_local
     assert bound_rounds_seen == [3], bound_rounds_seen
+    assert swaps_seen == [4], swaps_seen
     assert loc is not None and loc.bound_per_yr <= loc.cost_per_yr * (1 + 1e-9)

@@ -1,4 +1,4 @@
-"""`[rank.portfolio] all_local_bound_rounds` reaches the all-local bound of a city's plan (the Kotka demo)."""
+"""`[rank.portfolio] all_local_bound_rounds` and `all_local_swaps` reach the all-local design of a city's plan (Kotka)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,15 @@ from siting.app import city_inputs, demo_scenario, rank_options
 from siting.pipeline import plan
 
 
-def test_the_scenario_key_reaches_the_all_local_bound(bound_rounds_seen):
-    """The option's rounds are the ones the all-local bound runs (the real bound, recorded on the way)."""
+def test_the_scenario_keys_reach_the_all_local_design(bound_rounds_seen, swaps_seen):
+    """The options' rounds and swaps are the ones the all-local bound and start run (the real ones, recorded)."""
     sc = demo_scenario("kotka")
     options = rank_options(sc)
     options = dataclasses.replace(
-        options, portfolio=dataclasses.replace(options.portfolio, all_local_bound_rounds=2, scope="values")
+        options, portfolio=dataclasses.replace(options.portfolio, all_local_bound_rounds=2, all_local_swaps=3, scope="values")
     )
     planned = plan(city_inputs(sc), 1, options, objective="portfolio")
     loc = planned.run.cities["kotka"].design.portfolio.all_local
     assert bound_rounds_seen == [2]
+    assert swaps_seen == [3]
     assert loc is not None and loc.bound_per_yr <= loc.cost_per_yr * (1 + 1e-9)
