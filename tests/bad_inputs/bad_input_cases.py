@@ -724,6 +724,12 @@ CLI_CASES: list[CliCase] = [
             ("bound-rounds-huge", "all_local_bound_rounds = 501", "all_local_bound_rounds"),
             ("bound-rounds-bool", "all_local_bound_rounds = true", "all_local_bound_rounds"),
             ("bound-rounds-text", 'all_local_bound_rounds = "60"', "all_local_bound_rounds"),
+            ("swaps-negative", "all_local_swaps = -1", "all_local_swaps"),
+            ("swaps-float", "all_local_swaps = 2.5", "all_local_swaps"),
+            ("swaps-nan", "all_local_swaps = nan", "all_local_swaps"),
+            ("swaps-huge", "all_local_swaps = 10001", "all_local_swaps"),
+            ("swaps-bool", "all_local_swaps = true", "all_local_swaps"),
+            ("swaps-text", 'all_local_swaps = "50"', "all_local_swaps"),
         )
     ],
     CliCase(
@@ -2511,6 +2517,16 @@ def _design_bound_rounds(rounds: Any) -> Callable[[Path, Kit], Any]:
     return call
 
 
+def _design_swaps(swaps: Any) -> Callable[[Path, Kit], Any]:
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.design.solve import portfolio
+
+        # checked before the problem is read
+        return portfolio(None, local_swaps=swaps)  # type: ignore[arg-type]
+
+    return call
+
+
 def _plan_objective(objective: str) -> Callable[[Path, Kit], Any]:
     def call(tmp: Path, kit: Kit) -> Any:
         from siting.pipeline import plan
@@ -2579,6 +2595,19 @@ PORTFOLIO_API_CASES: list[ApiCase] = [
             "InputError",
             ("local_bound_rounds", "0 to 500"),
         )
+        for name, value in (("negative", -3), ("none", None), ("huge", 10**6))
+    ],
+    *[
+        ApiCase(
+            f"portfolio-swaps-{name}",
+            _portfolio(all_local_swaps=value),
+            "InputError",
+            ("portfolio.all_local_swaps", "0 to 10,000"),
+        )
+        for name, value in (("negative", -1), ("float", 2.5), ("nan", float("nan")), ("huge", 10_001), ("bool", True))
+    ],
+    *[
+        ApiCase(f"design-swaps-{name}", _design_swaps(value), "InputError", ("local_swaps", "0 to 10,000"))
         for name, value in (("negative", -3), ("none", None), ("huge", 10**6))
     ],
     ApiCase("settled-adopted-negative", _settled(2, max_adopted=-1), "InputError", ("max_adopted", ">= 0")),

@@ -1,4 +1,4 @@
-"""`[rank.portfolio] all_local_bound_rounds` and `all_local_swaps` reach the all-local design of a city's plan (Kotka)."""
+"""`[rank.portfolio] all_local_bound_rounds` and `all_local_swaps` reach a city's all-local design (Kotka)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,8 @@ def test_the_scenario_keys_reach_the_all_local_design(bound_rounds_seen, swaps_s
     """The options' rounds and swaps are the ones the all-local bound and start run (the real ones, recorded)."""
     sc = demo_scenario("kotka")
     options = rank_options(sc)
-    options = dataclasses.replace(
-        options, portfolio=dataclasses.replace(options.portfolio, all_local_bound_rounds=2, all_local_swaps=3, scope="values")
-    )
+    popt = dataclasses.replace(options.portfolio, all_local_bound_rounds=2, all_local_swaps=3, scope="values")
+    options = dataclasses.replace(options, portfolio=popt)
     planned = plan(city_inputs(sc), 1, options, objective="portfolio")
     loc = planned.run.cities["kotka"].design.portfolio.all_local
     assert bound_rounds_seen == [2]
