@@ -29,6 +29,9 @@ LOCAL_SEARCH_PASSES = 5
 #: Helsinki's 6-site neighbourhood (900 columns); Kotka's whole model has 160.
 LOCAL_MILP_FLOWS = 400
 
+#: Site costs a whole-store search remembers (about 100 bytes of key per store family and season each).
+_SITE_MEMO = 200_000
+
 #: The largest number of site swaps accepted (each re-assigns every store: a fraction of a second on a city).
 MAX_SITE_SWAPS = 10_000
 
@@ -109,6 +112,7 @@ class _WholeStores:
 
     def __init__(self, dm: DesignModel, pb: DesignProblem) -> None:
         self.dm, self.pb = dm, pb
+        self._memo: dict[tuple[int, bytes], tuple[float, int]] = {}
         self.dem = pb.demand_units_per_week
         n_f, n_j, n_t = self.dem.shape
         self.weeks = pb.weeks_per_yr
@@ -133,7 +137,20 @@ class _WholeStores:
         return float(self.units_yr[j] * self.pb.lane_cost_per_unit[p] + (self.drop_yr[j] if self.pays[p] else 0.0))
 
     def site(self, s: int, volume: np.ndarray) -> tuple[float, int]:
-        """Fixed and making cost a year of site ``s`` making ``volume`` (f, t) and its cheapest level (-1: closed)."""
+        """Fixed and making cost a year of site ``s`` making ``volume`` (f, t) and its cheapest level (-1: closed).
+
+        Remembered per site and volume (the searches price the same sites' volumes again and again: on
+        the Helsinki demo 20 site swaps asked 128,000 times); forgotten past :data:`_SITE_MEMO` entries.
+        """
+        key = (s, volume.tobytes())
+        hit = self._memo.get(key)
+        if hit is None:
+            if len(self._memo) >= _SITE_MEMO:
+                self._memo.clear()
+            hit = self._memo[key] = self._site(s, volume)
+        return hit
+
+    def _site(self, s: int, volume: np.ndarray) -> tuple[float, int]:
         made = np.flatnonzero(volume.any(axis=1))  # the families made (a national problem has many rows)
         if not len(made):
             return 0.0, -1
