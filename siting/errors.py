@@ -1,8 +1,9 @@
-"""The exception tree: every error a user can cause or fix is a SitingError."""
+"""The exception tree: every error a user can cause or fix is a SitingError (and the shared whole-count check)."""
 
 from __future__ import annotations
 
 import contextlib
+import numbers
 from collections.abc import Iterator
 from contextvars import ContextVar
 
@@ -115,3 +116,25 @@ class ClusterFailedError(SitingError, RuntimeError):
         lines = "; ".join(f"cluster {name!r}: {why}" for name, why in self.failures.items())
         kept = "none" if partial is None else ", ".join(getattr(partial, "cities", {}))
         super().__init__(f"{len(self.failures)} cluster(s) failed ({lines}); results kept for: {kept}.")
+
+
+def check_whole_count(value: object, key: str, high: int, meaning: str) -> int:
+    """``value`` as a whole number from 0 to ``high`` (not a bool), else an InputError naming ``key``.
+
+    Parameters
+    ----------
+    value : object
+    key : str
+        The option's name as the user typed it.
+    high : int
+    meaning : str
+        What the count counts, for the message.
+
+    Returns
+    -------
+    int
+    """
+    ok = not isinstance(value, bool) and isinstance(value, numbers.Integral) and 0 <= int(value) <= high
+    if not ok:
+        raise InputError(f"{key} must be a whole number from 0 to {high:,} ({meaning}), got {value!r}.")
+    return int(value)  # type: ignore[call-overload]

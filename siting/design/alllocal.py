@@ -15,7 +15,7 @@ __all__ = [
     "LOCAL_MILP_FLOWS",
     "LOCAL_SEARCH_PASSES",
     "MAX_SITE_SWAPS",
-    "check_site_swaps",
+    "SITE_SWAPS_MEANING",
     "fewest_sites",
     "whole_store_local",
     "with_fewest_sites",
@@ -34,6 +34,9 @@ _SITE_MEMO = 200_000
 
 #: The largest number of site swaps accepted (each re-assigns every store: a fraction of a second on a city).
 MAX_SITE_SWAPS = 10_000
+
+#: What a swap count counts, for messages naming it.
+SITE_SWAPS_MEANING = "site swaps tried on the all-local design; 0: none"
 
 
 def _components(pb: DesignProblem) -> tuple[np.ndarray, np.ndarray]:
@@ -248,30 +251,6 @@ def _improve(ws: _WholeStores, assign: np.ndarray, max_passes: int) -> np.ndarra
         if not moved:
             break
     return assign
-
-
-def check_site_swaps(value: object, key: str = "all_local_swaps") -> int:
-    """``value`` as a whole number of site swaps from 0 to :data:`MAX_SITE_SWAPS`, else InputError naming ``key``.
-
-    Parameters
-    ----------
-    value : object
-    key : str
-        The option's name as the user typed it.
-
-    Returns
-    -------
-    int
-    """
-    from siting.errors import InputError
-
-    ok = not isinstance(value, bool) and isinstance(value, int | np.integer) and 0 <= int(value) <= MAX_SITE_SWAPS
-    if not ok:
-        raise InputError(
-            f"{key} must be a whole number from 0 to {MAX_SITE_SWAPS:,} (site swaps tried on the all-local "
-            f"design; 0: none), got {value!r}."
-        )
-    return int(value)  # type: ignore[call-overload]
 
 
 def whole_store_local(

@@ -62,15 +62,10 @@ def check_bound_rounds(value: object, key: str = "all_local_bound_rounds") -> in
     -------
     int
     """
-    from siting.errors import InputError
+    from siting.errors import check_whole_count
 
-    ok = not isinstance(value, bool) and isinstance(value, int | np.integer) and 0 <= int(value) <= MAX_BOUND_ROUNDS
-    if not ok:
-        raise InputError(
-            f"{key} must be a whole number from 0 to {MAX_BOUND_ROUNDS} (column-generation rounds that tighten "
-            f"the all-local design's proven bound; 0: none), got {value!r}."
-        )
-    return int(value)  # type: ignore[call-overload]
+    meaning = "column-generation rounds that tighten the all-local design's proven bound; 0: none"
+    return check_whole_count(value, key, MAX_BOUND_ROUNDS, meaning)
 
 
 def column_bound(

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from siting.costs.brand import brand_family
-from siting.design.alllocal import check_site_swaps
+from siting.design.alllocal import MAX_SITE_SWAPS, SITE_SWAPS_MEANING
 from siting.design.colgen import check_bound_rounds
 from siting.design.curves import cost_curve
 from siting.design.hubs import Hubs
@@ -28,7 +28,7 @@ from siting.design.solve import (
     portfolio,
     solve_design,
 )
-from siting.errors import InfeasibleError, InputError
+from siting.errors import InfeasibleError, InputError, check_whole_count
 
 __all__ = [
     "NationalDesign",
@@ -311,7 +311,7 @@ def national_design(
         raise InputError(f"max_sites must be a whole number >= 1 (or None), got {max_sites!r}.")
     max_adopted = check_max_adopted(max_adopted)
     local_bound_rounds = check_bound_rounds(local_bound_rounds, "local_bound_rounds")
-    local_swaps = check_site_swaps(local_swaps, "local_swaps")
+    local_swaps = check_whole_count(local_swaps, "local_swaps", MAX_SITE_SWAPS, SITE_SWAPS_MEANING)
     pb = national_problem(problems, brand_units_per_week=brand_units_per_week)
     group = np.array([_split(s)[0] for s in pb.site_ids], dtype=object)  # each site's cluster
     if start_levels is None:

@@ -13,7 +13,8 @@ import pandas as pd
 from siting.design.alllocal import (
     LOCAL_MILP_FLOWS,
     LOCAL_SEARCH_PASSES,
-    check_site_swaps,
+    MAX_SITE_SWAPS,
+    SITE_SWAPS_MEANING,
     whole_store_local,
     with_fewest_sites,
 )
@@ -25,7 +26,7 @@ from siting.design.model import DesignModel, build_model, drop_flows, set_drops
 from siting.design.neighbourhood import adopt, lp_site_order, neighbourhood_solve
 from siting.design.problem import DesignProblem
 from siting.design.start import greedy_local
-from siting.errors import InfeasibleError, InputError
+from siting.errors import InfeasibleError, InputError, check_whole_count
 from siting.milp import OPTIMAL_GAP, MilpSolution, relative_gap
 
 __all__ = [
@@ -440,7 +441,7 @@ def portfolio(
         raise InputError(f"max_sites must be a whole number >= 1 (or None), got {max_sites!r}.")
     max_nodes = check_max_nodes("max_nodes", max_nodes)
     local_bound_rounds = check_bound_rounds(local_bound_rounds, "local_bound_rounds")
-    local_swaps = check_site_swaps(local_swaps, "local_swaps")
+    local_swaps = check_whole_count(local_swaps, "local_swaps", MAX_SITE_SWAPS, SITE_SWAPS_MEANING)
     dm = build_model(pb, late_penalty_per_unit=late_penalty_per_unit, max_sites=max_sites, site_group=site_group)
     off = solve_design(pb, "offshore", model=dm, time_limit_s=time_limit_s, mip_gap=mip_gap, max_nodes=max_nodes)
     loc = local_design(

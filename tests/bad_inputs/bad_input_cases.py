@@ -2507,22 +2507,12 @@ def _settled(sites: Any, **kw: Any) -> Callable[[Path, Kit], Any]:
     return call
 
 
-def _design_bound_rounds(rounds: Any) -> Callable[[Path, Kit], Any]:
+def _design_arg(key: str, value: Any) -> Callable[[Path, Kit], Any]:
     def call(tmp: Path, kit: Kit) -> Any:
         from siting.design.solve import portfolio
 
         # checked before the problem is read
-        return portfolio(None, local_bound_rounds=rounds)  # type: ignore[arg-type]
-
-    return call
-
-
-def _design_swaps(swaps: Any) -> Callable[[Path, Kit], Any]:
-    def call(tmp: Path, kit: Kit) -> Any:
-        from siting.design.solve import portfolio
-
-        # checked before the problem is read
-        return portfolio(None, local_swaps=swaps)  # type: ignore[arg-type]
+        return portfolio(None, **{key: value})  # type: ignore[arg-type]
 
     return call
 
@@ -2580,34 +2570,19 @@ PORTFOLIO_API_CASES: list[ApiCase] = [
     ApiCase("portfolio-adopted-text", _portfolio(max_adopted="3"), "InputError", ("portfolio.max_adopted",)),
     ApiCase("portfolio-time-limit-negative", _portfolio(time_limit_s=-1.0), "InputError", ("portfolio.time_limit_s",)),
     *[
-        ApiCase(
-            f"portfolio-bound-rounds-{name}",
-            _portfolio(all_local_bound_rounds=value),
-            "InputError",
-            ("portfolio.all_local_bound_rounds", "0 to 500"),
+        ApiCase(f"portfolio-{tag}-{name}", _portfolio(**{key: value}), "InputError", (f"portfolio.{key}", high))
+        for tag, key, high, huge in (
+            ("bound-rounds", "all_local_bound_rounds", "0 to 500", 501),
+            ("swaps", "all_local_swaps", "0 to 10,000", 10_001),
         )
-        for name, value in (("negative", -1), ("float", 2.5), ("nan", float("nan")), ("huge", 501), ("bool", True))
+        for name, value in (("negative", -1), ("float", 2.5), ("nan", float("nan")), ("huge", huge), ("bool", True))
     ],
     *[
-        ApiCase(
-            f"design-bound-rounds-{name}",
-            _design_bound_rounds(value),
-            "InputError",
-            ("local_bound_rounds", "0 to 500"),
+        ApiCase(f"design-{tag}-{name}", _design_arg(key, value), "InputError", (key, high))
+        for tag, key, high in (
+            ("bound-rounds", "local_bound_rounds", "0 to 500"),
+            ("swaps", "local_swaps", "0 to 10,000"),
         )
-        for name, value in (("negative", -3), ("none", None), ("huge", 10**6))
-    ],
-    *[
-        ApiCase(
-            f"portfolio-swaps-{name}",
-            _portfolio(all_local_swaps=value),
-            "InputError",
-            ("portfolio.all_local_swaps", "0 to 10,000"),
-        )
-        for name, value in (("negative", -1), ("float", 2.5), ("nan", float("nan")), ("huge", 10_001), ("bool", True))
-    ],
-    *[
-        ApiCase(f"design-swaps-{name}", _design_swaps(value), "InputError", ("local_swaps", "0 to 10,000"))
         for name, value in (("negative", -3), ("none", None), ("huge", 10**6))
     ],
     ApiCase("settled-adopted-negative", _settled(2, max_adopted=-1), "InputError", ("max_adopted", ">= 0")),
