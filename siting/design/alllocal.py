@@ -29,7 +29,7 @@ LOCAL_SEARCH_PASSES = 5
 #: Helsinki's 6-site neighbourhood (900 columns); Kotka's whole model has 160.
 LOCAL_MILP_FLOWS = 400
 
-#: Site costs a whole-store search remembers (about 100 bytes of key per store family and season each).
+#: Site costs a whole-store search remembers (each keyed by the site's volume: 8 bytes per family and season).
 _SITE_MEMO = 200_000
 
 #: The largest number of site swaps accepted (each re-assigns every store: a fraction of a second on a city).
