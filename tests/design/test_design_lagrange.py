@@ -262,3 +262,40 @@ def test_the_portfolio_passes_its_rounds_to_the_all_local_bound():
     assert plain is not None and rounds is not None
     assert rounds.cost_per_yr == pytest.approx(plain.cost_per_yr, rel=1e-12)
     assert plain.bound_per_yr < rounds.bound_per_yr <= rounds.cost_per_yr * (1 + 1e-9)
+
+
+def test_a_smoothed_point_with_no_plan_prices_the_masters_own_point():
+    """Wentges smoothing's mispricing: the point between the box's centre (no multipliers: no site pays) and
+    the master's (every row worth 6 units of its lane's cost a year) opens no site; the master's own point
+    does, so its plans are returned, and its bound if better. The next round's smoothing follows the
+    subgradient at the point priced (Pessoa et al.'s rule)."""
+    from siting.design.colgen import _smoothed_price
+    from siting.design.lagrange import _Sites
+
+    seen = 0
+    for seed in (1, 3, 5, 7):
+        pb = _case(seed)
+        sites = _Sites(pb)
+        dem = pb.demand_units_per_week
+        rows = np.flatnonzero(dem.ravel() > 0)
+        n_g = len(sites.fewest)
+        u_high = np.full(len(rows), 6.0 * pb.weeks_per_yr.max() * dem.max())
+        centre, master = (np.zeros(len(rows)), np.zeros(n_g)), (u_high, np.zeros(n_g))
+        price = sites.price_columns
+        assert not price(np.zeros_like(dem), np.zeros(n_g))[1]  # the centre opens no site
+        at_master = price(u_high[0] * (dem > 0), np.zeros(n_g))
+        if not at_master[1]:
+            continue
+        u, _, value, new, alpha = _smoothed_price(
+            price, rows, dem, sites.fewest, sites.group, centre, master, alpha=0.999
+        )
+        assert new, seed
+        assert [c.site for c in new] == [c.site for c in at_master[1]], seed
+        assert value >= at_master[0] - 1e-6 * abs(at_master[0]), seed
+        # the subgradient (demand - supply) there: every opened site serves every row, more than the demand, so
+        # it points back to the centre: more smoothing (capped); with the two points swapped, less
+        assert alpha == pytest.approx(0.9), seed
+        back = _smoothed_price(price, rows, dem, sites.fewest, sites.group, master, centre, alpha=0.5)
+        assert back[4] == pytest.approx(0.4), seed
+        seen += 1
+    assert seen >= 2, seen
