@@ -82,6 +82,7 @@ def column_bound(
     price: Pricing,
     start: tuple[np.ndarray, np.ndarray],
     rounds: int,
+    enough: float = np.inf,
 ) -> tuple[float, np.ndarray, np.ndarray, tuple[float, ...]]:
     """The best Lagrangian bound over ``rounds`` rounds of box-stabilised column generation (EUR a year).
 
@@ -106,6 +107,10 @@ def column_bound(
     start : tuple of ndarray
         The box's first centre: ``u`` (f, j, t) and ``lam`` (g,).
     rounds : int
+        The most rounds run.
+    enough : float
+        Stop once the best bound reaches this (EUR a year; default: never): the design's cost less
+        the gap the caller asked for, so that no round runs once the gap is proven.
 
     Returns
     -------
@@ -121,6 +126,8 @@ def column_bound(
     width, alpha = COLUMN_BOX, SMOOTHING
     by_round: list[float] = []
     for _ in range(rounds):
+        if best >= enough:
+            break
         u_m, lam_m, promised = _master(cols, dem.ravel()[rows], fewest, group_of_site, n_s, u_c, lam_c, width)
         if not np.isfinite(promised):  # HiGHS found no solution (the box keeps it feasible: numerics)
             break

@@ -511,9 +511,10 @@ def local_design(
     neighbourhood_sites : int, optional
         With ``max_nodes``: the sites the MILP may open besides the start's.
     bound_rounds : int
-        Column-generation rounds after the Lagrangian's subgradient steps (0 to 500; default 0),
-        each solving every site's MILP (:func:`siting.design.colgen.column_bound`): a tighter
-        proven bound for seconds a round (Helsinki demo: 3.57% -> 1.23% in 60 rounds).
+        The most column-generation rounds after the Lagrangian's subgradient steps (0 to 500;
+        default 0), each solving every site's MILP (:func:`siting.design.colgen.column_bound`): a
+        tighter proven bound for seconds a round; they stop once the design is proven within
+        ``mip_gap`` (Helsinki demo: see docs/portfolio.md).
     swaps : int
         Site swaps tried on the cheaper whole-store start (0 to 10,000; default 0): close one
         open site, open another, re-assign every store (:func:`siting.design.alllocal.whole_store_local`),
@@ -580,22 +581,23 @@ def local_design(
             except InfeasibleError:  # the limit came before HiGHS took the start: report the greedy design
                 loc = None if greedy is None else _tables(dm, pb, _start_solution(dm_local, pb, greedy, lp=lp), "local")
         if loc is not None:
-            loc = _with_lagrange_bound(loc, dm_local, pb, lp, bound_rounds)
+            loc = _with_lagrange_bound(loc, dm_local, pb, lp, bound_rounds, mip_gap)
     return loc
 
 
 def _with_lagrange_bound(
-    loc: Design, dm: DesignModel, pb: DesignProblem, lp: MilpSolution, bound_rounds: int = 0
+    loc: Design, dm: DesignModel, pb: DesignProblem, lp: MilpSolution, bound_rounds: int = 0, mip_gap: float = 0.0
 ) -> Design:
     """``loc`` with the all-local Lagrangian bound when it beats its own (both valid: the larger is reported).
 
     The bound (:func:`siting.design.lagrange.local_lagrange_bound`) starts from the LP
-    relaxation's duals, a fixed number of iterations (deterministic).
+    relaxation's duals, a fixed number of iterations (deterministic); its column rounds stop once
+    the design is proven within ``mip_gap``.
     """
     start = lp_multipliers(dm, pb, lp)
     if start is None or not np.isfinite(loc.cost_per_yr):
         return loc
-    lagr = local_lagrange_bound(pb, loc.cost_per_yr, start=start, column_rounds=bound_rounds)
+    lagr = local_lagrange_bound(pb, loc.cost_per_yr, start=start, column_rounds=bound_rounds, stop_gap=mip_gap)
     log.debug("all-local Lagrangian bound %.0f (the design's own %.0f)", lagr.bound_per_yr, loc.bound_per_yr)
     if not lagr.bound_per_yr > loc.bound_per_yr:
         return loc

@@ -299,3 +299,34 @@ def test_a_smoothed_point_with_no_plan_prices_the_masters_own_point():
         assert back[4] == pytest.approx(0.4), seed
         seen += 1
     assert seen >= 2, seen
+
+
+@pytest.mark.parametrize("seed", [25, 29])
+def test_column_rounds_stop_once_the_gap_asked_for_is_proven(seed):
+    """`stop_gap`: on the one-site instances above no round runs after the first whose bound is within 0.5% of
+    the optimum, and that round's bound is; without it every round asked for runs."""
+    t = tables(seed, n_s=1, n_j=4, n_f=2, n_l=3, drops=True)
+    t["lanes"]["within_promise"] = True
+    pb = design_problem(**t)
+    dm = with_fewest_sites(build_model(pb), pb)
+    exact = _solve(dm, pb, "local", time_limit_s=30.0, mip_gap=1e-7)
+    lb, ub = _bounds(dm, pb, "local")
+    start = lp_multipliers(dm, pb, dm.model.solve(col_lower=lb, col_upper=ub, relax=True))
+    every = local_lagrange_bound(pb, exact.objective, start, column_rounds=30).by_round
+    enough = exact.objective * (1 - 0.005)
+    first = next(r for r, b in enumerate(every) if b >= enough)
+    stopped = local_lagrange_bound(pb, exact.objective, start, column_rounds=30, stop_gap=0.005)
+    assert len(every) == 30 and stopped.by_round == every[: first + 1], (first, stopped.by_round)
+    assert stopped.bound_per_yr >= enough and stopped.column_rounds == 30
+
+
+def test_the_portfolio_runs_no_round_once_its_gap_is_proven():
+    """`portfolio(..., mip_gap=g)`: the all-local column rounds stop at the portfolio's own gap, so with a gap
+    the subgradient bound already proves (50%) the rounds change nothing; at 1e-4 they raise it (above)."""
+    from siting.design.solve import portfolio
+
+    pb = _case(2)
+    plain = portfolio(pb, max_nodes=50, mip_gap=0.5)[0].all_local
+    rounds = portfolio(pb, max_nodes=50, mip_gap=0.5, local_bound_rounds=6)[0].all_local
+    assert plain is not None and rounds is not None and plain.gap < 0.5
+    assert rounds.bound_per_yr == plain.bound_per_yr and rounds.cost_per_yr == plain.cost_per_yr
