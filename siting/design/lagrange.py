@@ -312,6 +312,11 @@ def local_lagrange_bound(
     -------
     LagrangeBound
     """
+    rounds = check_bound_rounds(column_rounds, "column_rounds")
+    if isinstance(stop_gap, bool) or not isinstance(stop_gap, int | float) or not 0 <= stop_gap < 1:
+        raise InputError(
+            f"stop_gap must be a relative gap from 0 to below 1 (0.01: stop the column rounds at 1%), got {stop_gap!r}."
+        )
     sites = _Sites(pb)
     u = np.array(start[0], dtype=float)
     lam = np.maximum(np.array(start[1], dtype=float), 0.0)
@@ -320,7 +325,6 @@ def local_lagrange_bound(
     if ran > 0:  # from the best multipliers, each site's subproblem with whole drops
         exact, u, lam = _ascend(sites.solve_exact, sites, u, lam, ran, _THETA_EXACT, 1.0, upper_bound_per_yr)
         best = max(best, exact)
-    rounds = check_bound_rounds(column_rounds, "column_rounds")
     if rounds > 0:  # from the LP's duals: the subgradient steps can leave rows' multipliers far out of scale
         dem = pb.demand_units_per_week
         enough = upper_bound_per_yr - stop_gap * abs(upper_bound_per_yr) if stop_gap > 0 else np.inf

@@ -2517,6 +2517,16 @@ def _design_arg(key: str, value: Any) -> Callable[[Path, Kit], Any]:
     return call
 
 
+def _lagrange_arg(key: str, value: Any) -> Callable[[Path, Kit], Any]:
+    def call(tmp: Path, kit: Kit) -> Any:
+        from siting.design.lagrange import local_lagrange_bound
+
+        # checked before the problem is read
+        return local_lagrange_bound(None, 1.0, (None, None), **{key: value})  # type: ignore[arg-type]
+
+    return call
+
+
 def _plan_objective(objective: str) -> Callable[[Path, Kit], Any]:
     def call(tmp: Path, kit: Kit) -> Any:
         from siting.pipeline import plan
@@ -2584,6 +2594,14 @@ PORTFOLIO_API_CASES: list[ApiCase] = [
             ("swaps", "local_swaps", "0 to 10,000"),
         )
         for name, value in (("negative", -3), ("none", None), ("huge", 10**6))
+    ],
+    *[
+        ApiCase(f"lagrange-stop-gap-{name}", _lagrange_arg("stop_gap", value), "InputError", ("stop_gap", "below 1"))
+        for name, value in (("negative", -0.01), ("nan", float("nan")), ("one", 1.0), ("bool", True), ("text", "1%"))
+    ],
+    *[
+        ApiCase(f"lagrange-rounds-{name}", _lagrange_arg("column_rounds", value), "InputError", ("column_rounds",))
+        for name, value in (("negative", -1), ("float", 2.5), ("huge", 501))
     ],
     ApiCase("settled-adopted-negative", _settled(2, max_adopted=-1), "InputError", ("max_adopted", ">= 0")),
     ApiCase("settled-adopted-float", _settled(2, max_adopted=1.5), "InputError", ("max_adopted",)),
