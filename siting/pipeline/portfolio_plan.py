@@ -28,7 +28,9 @@ def _point_of_store(city: Any, demand_points_max: int) -> np.ndarray:
     return demand_points(np.column_stack([stores.geometry.x, stores.geometry.y]), units, demand_points_max)
 
 
-def portfolio_choice(city: Any, demand_points_max: int) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, Solution]:
+def portfolio_choice(
+    city: Any, demand_points_max: int, mip_gap: float | None = None
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, Solution]:
     """The sites the hybrid design opens and the store -> site allocation of its local goods.
 
     A site is chosen when the design opens it (at a capacity level). A store is allocated to the
@@ -41,6 +43,9 @@ def portfolio_choice(city: Any, demand_points_max: int) -> tuple[gpd.GeoDataFram
         Ranked with ``RankOptions.portfolio.enabled`` (``city.design`` set).
     demand_points_max : int
         ``RankOptions.portfolio.demand_points`` the design was built with.
+    mip_gap : float, optional
+        ``RankOptions.portfolio.mip_gap`` the design was solved to (``solution.extra["mip_gap"]``: the
+        summary names a policy proven only above it).
 
     Returns
     -------
@@ -127,6 +132,7 @@ def portfolio_choice(city: Any, demand_points_max: int) -> tuple[gpd.GeoDataFram
             "offshore_status": p.all_offshore.status,
             "local_gap": None if p.all_local is None else float(p.all_local.gap),
             "local_status": None if p.all_local is None else p.all_local.status,
+            "mip_gap": mip_gap,
         },
     )
     return gpd.GeoDataFrame(sites, geometry=cand.geometry.name, crs=cand.crs), lines.reset_index(drop=True), solution

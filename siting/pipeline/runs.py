@@ -217,7 +217,7 @@ def plan(
         if objective == "portfolio":  # the design chooses how many sites open; k is not used
             from siting.pipeline.portfolio_plan import portfolio_choice
 
-            s, ln, solutions[name] = portfolio_choice(city, opts.portfolio.demand_points)
+            s, ln, solutions[name] = portfolio_choice(city, opts.portfolio.demand_points, opts.portfolio.mip_gap)
             ks[name] = len(s)
         elif objective == "cost":
             cost, fixed = _cost_per_yr(city, opts)

@@ -110,6 +110,7 @@ def test_the_console_says_what_each_site_makes(run) -> None:
     for key, text in zip(("hybrid", "all_offshore", "all_local"), printed.groups()):
         assert text == f"{100 * policies[key]['gap']:.2f}", (key, text)
     assert policies["all_local"]["gap"] <= 0.01, policies["all_local"]["status"]
+    assert "asked for (mip_gap)" not in flat  # no hint to prove a design already within the gap
 
 
 def test_a_city_without_families_falls_back_to_the_time_objective(tmp_path: Path) -> None:
