@@ -172,14 +172,15 @@ def _smoothed_price(
     """
     point = (alpha * centre[0] + (1 - alpha) * master[0], alpha * centre[1] + (1 - alpha) * master[1])
     value, new = price(_full(point[0], rows, dem), point[1])
+    at_point = new  # the plans chosen at the point returned
     if not new and alpha > 0:  # a mispricing: the master's own point may still have plans to add
         value_m, new = price(_full(master[0], rows, dem), master[1])
         if value_m > value:
-            value, point = value_m, master
-    # the subgradient at the priced point: demand minus the plans' supply, fewest sites minus those opened
+            value, point, at_point = value_m, master, new
+    # the subgradient at that point: demand minus its plans' supply, fewest sites minus those opened
     supply = np.zeros(dem.size)
     opened = np.zeros(len(fewest))
-    for c in new:
+    for c in at_point:
         supply[rows[c.rows]] += c.units
         if group_of_site[c.site] >= 0:
             opened[group_of_site[c.site]] += 1.0
