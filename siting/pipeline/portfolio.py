@@ -88,7 +88,7 @@ class PortfolioOptions:
         after the Lagrangian's subgradient steps (0 to 500; default 0: none); they stop once it is
         proven within ``mip_gap``. Each round solves a small MILP per candidate site, seconds on a
         city: with ``all_local_swaps = 400`` and 500 rounds asked for, the Helsinki demo's plan
-        proves its all-local design within 0.996% after 39 rounds, 235 s of CPU in all. The
+        proves its all-local design within 0.996%, 235 s of CPU in all. The
         designs and the hybrid are unchanged.
     all_local_swaps : int
         Site swaps tried on the all-local design (0 to 10,000; default 0: none): close one of its
