@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from typing import Any
 
 __all__ = ["new_highs"]
 
 _STATE = {"banner_shown": False}
+_BANNER_LOCK = threading.Lock()
 
 
 def new_highs() -> Any:
@@ -18,7 +20,8 @@ def new_highs() -> Any:
     where siting prints results; later instances print nothing. Every instance runs on one
     thread: HiGHS starts one process-wide thread pool with the first solve's ``threads`` and fails
     any later solve that asks for another count, so every MILP of siting (locate, design, share)
-    uses the same setting. Output is off and the random seed fixed (0) so that a solve is
+    uses the same setting (:mod:`siting.solve_threads` runs independent instances side by side on
+    its own threads, each instance still on one). Output is off and the random seed fixed (0) so that a solve is
     deterministic. Only :mod:`siting.milp` calls this: the stages build their models there.
 
     Returns
@@ -29,6 +32,16 @@ def new_highs() -> Any:
 
     if _STATE["banner_shown"]:
         return _configured(highspy.Highs())
+    with _BANNER_LOCK:  # worker threads (siting.solve_threads) may build their first instances together
+        if _STATE["banner_shown"]:
+            return _configured(highspy.Highs())
+        return _configured(_silenced_first())
+
+
+def _silenced_first() -> Any:
+    """The process's first ``highspy.Highs``, built while the C-level stdout points at the null device."""
+    import highspy
+
     sys.stdout.flush()
     saved = os.dup(1)
     try:
@@ -39,7 +52,7 @@ def new_highs() -> Any:
         os.dup2(saved, 1)
         os.close(saved)
     _STATE["banner_shown"] = True
-    return _configured(h)
+    return h
 
 
 def _configured(h: Any) -> Any:

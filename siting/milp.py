@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -107,14 +108,55 @@ def status_words(gap: float, reason: str) -> str:
     return f"stopped at gap {gap:.3g} ({why})"
 
 
+#: HiGHS instances solving in worker threads (:func:`siting.solve_threads.map_in_threads`), and the
+#: event that stops them: set by the main thread on Ctrl-C, cleared when its pool has ended.
+_WORKER_SOLVES: set[Any] = set()
+_WORKER_LOCK = threading.Lock()
+_WORKERS_STOP = threading.Event()
+
+
+def cancel_worker_solves() -> None:
+    """Stop every solve running in a worker thread, and any a worker starts until :func:`resume_worker_solves`."""
+    _WORKERS_STOP.set()
+    with _WORKER_LOCK:
+        for h in _WORKER_SOLVES:
+            h.cancelSolve()
+
+
+def resume_worker_solves() -> None:
+    """Let worker threads solve again (after their pool has ended)."""
+    _WORKERS_STOP.clear()
+
+
+def _run_in_worker(h: Any) -> None:
+    """Solve ``h`` on this worker thread; :func:`cancel_worker_solves` stops it (KeyboardInterrupt here)."""
+    h.HandleUserInterrupt = True
+    with _WORKER_LOCK:
+        if _WORKERS_STOP.is_set():
+            raise KeyboardInterrupt
+        _WORKER_SOLVES.add(h)
+    try:
+        h.run()
+    finally:
+        with _WORKER_LOCK:
+            _WORKER_SOLVES.discard(h)
+    if _WORKERS_STOP.is_set():
+        raise KeyboardInterrupt
+
+
 def _run_interruptible(h: Any, poll_s: float = 0.1) -> None:
     """Solve ``h`` in HiGHS's solver thread so that Ctrl-C stops it.
 
     The main thread waits in short polls (a finished solve returns at once); on
     ``KeyboardInterrupt`` it asks HiGHS to stop through its user-interrupt callback
     (``cancelSolve``), waits for the solver thread to end and raises ``KeyboardInterrupt`` again
-    (the CLI exits 130). Nothing is printed.
+    (the CLI exits 130). Nothing is printed. On a worker thread of
+    :func:`siting.solve_threads.map_in_threads` the solve runs on that thread instead (highspy's
+    solver thread admits one solve per process) and the main thread stops it.
     """
+    if threading.current_thread() is not threading.main_thread():
+        _run_in_worker(h)
+        return
     h.HandleUserInterrupt = True
     thread = h.startSolve()
     try:

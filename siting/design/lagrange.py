@@ -14,6 +14,7 @@ from siting.design.problem import DesignProblem
 from siting.design.site_subproblem import SiteValue, site_value
 from siting.errors import InputError
 from siting.milp import MilpSolution
+from siting.solve_threads import map_in_threads
 
 __all__ = [
     "EXACT_ITERATIONS",
@@ -64,8 +65,9 @@ class LagrangeBound:
 class _Sites:
     """The per-site subproblems' fixed data, one row per site and family it can make (lanes padded to one width)."""
 
-    def __init__(self, pb: DesignProblem) -> None:
+    def __init__(self, pb: DesignProblem, threads: int | None = None) -> None:
         self.pb = pb
+        self.threads = threads  # the site MILPs' threads (None: siting.network.csr.n_workers)
         dem = pb.demand_units_per_week
         n_f, n_j, n_t = dem.shape
         n_s = len(pb.site_ids)
@@ -204,18 +206,18 @@ class _Sites:
         """L(u, lam) with exact subproblems, and each solved site's value.
 
         A site whose relaxed subproblem (:meth:`solve`'s, drops per unit) is not negative has an
-        exact one that is not either (the exact one only adds cost): only the others are solved.
+        exact one that is not either (the exact one only adds cost): only the others are solved,
+        side by side on :func:`siting.solve_threads.map_in_threads`' threads (the loop's results).
         """
         dem = self.pb.demand_units_per_week
         relaxed = self.solve(u, lam)[3]
         lam_s = self.lam_of_site(lam)
+        sites = [int(s) for s in np.flatnonzero(relaxed < 0)]
+        solved = map_in_threads(lambda s: site_value(self.pb, s, u, float(lam_s[s])), sites, self.threads)
         total = float((u * dem).sum() + (lam * self.fewest).sum())
-        values = []
-        for s in np.flatnonzero(relaxed < 0):
-            sv = site_value(self.pb, int(s), u, float(lam_s[s]))
+        for sv in solved:
             total += sv.bound_per_yr
-            values.append((int(s), sv))
-        return total, values
+        return total, list(zip(sites, solved, strict=True))
 
     def _hours_dual(self, g: np.ndarray, h: np.ndarray, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each (site, season, level)'s bound with its hours row dualised (s, t, l), and the rows' volumes (r, t, l).
@@ -261,6 +263,7 @@ def local_lagrange_bound(
     exact_iterations: int = EXACT_ITERATIONS,
     column_rounds: int = 0,
     stop_gap: float = 0.0,
+    threads: int | None = None,
 ) -> LagrangeBound:
     """A lower bound of the all-local policy's cost a year: the demand rows dualised, the best of the iterations.
 
@@ -307,6 +310,9 @@ def local_lagrange_bound(
     stop_gap : float
         No further column round once the bound is within this relative gap of ``upper_bound_per_yr``
         (0: every round runs).
+    threads : int, optional
+        Threads that solve the site MILPs side by side (:func:`siting.solve_threads.map_in_threads`;
+        None: ``SITING_N_JOBS`` if set, else the CPU count, at most 2). The bound is the same on any count.
 
     Returns
     -------
@@ -317,7 +323,7 @@ def local_lagrange_bound(
         raise InputError(
             f"stop_gap must be a relative gap from 0 to below 1 (0.01: stop the column rounds at 1%), got {stop_gap!r}."
         )
-    sites = _Sites(pb)
+    sites = _Sites(pb, threads)
     u = np.array(start[0], dtype=float)
     lam = np.maximum(np.array(start[1], dtype=float), 0.0)
     best, u, lam = _ascend(sites.solve, sites, u, lam, iterations, _THETA, _ALPHA, upper_bound_per_yr)

@@ -259,6 +259,9 @@ def csr_graph(G: nx.MultiDiGraph, weight: str = "travel_time") -> CSRGraph:
 def n_workers() -> int:
     """Parallel workers for one job: ``SITING_N_JOBS`` if set, else the CPU count, at most 2.
 
+    The shortest-path jobs' worker processes, and the threads that solve the all-local bound's
+    site MILPs side by side (:mod:`siting.solve_threads`).
+
     Returns
     -------
     int

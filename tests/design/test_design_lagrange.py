@@ -333,3 +333,21 @@ def test_the_portfolio_runs_no_round_once_its_gap_is_proven():
     rounds = portfolio(pb, max_nodes=50, mip_gap=0.5, local_bound_rounds=6)[0].all_local
     assert plain is not None and rounds is not None and plain.gap < 0.5
     assert rounds.bound_per_yr == plain.bound_per_yr and rounds.cost_per_yr == plain.cost_per_yr
+
+
+def test_the_site_milps_on_two_threads_give_the_one_threads_bound():
+    """Column rounds with the site MILPs side by side: the same bounds, rounds and multipliers, bit for bit.
+
+    (tests/test_solve_threads.py checks that the pool keeps the items' order whatever finishes first.)"""
+    compared = 0
+    for seed in SEEDS[:6]:
+        proven = _proven(seed)
+        if proven is None:
+            continue
+        pb, _, exact, _, start = proven
+        one = local_lagrange_bound(pb, exact.objective, start, column_rounds=4, threads=1)
+        two = local_lagrange_bound(pb, exact.objective, start, column_rounds=4, threads=2)
+        assert two.bound_per_yr == one.bound_per_yr and two.by_round == one.by_round, seed
+        np.testing.assert_array_equal(two.multipliers, one.multipliers)
+        compared += 1
+    assert compared >= 3, compared
