@@ -231,14 +231,16 @@ class _Sites:
         big_h = self.hours[:, None, :]  # (s, 1, l)
         site = self.row_site
 
+        r_at = np.arange(n_r)[:, None, None]
+        t_at = np.arange(n_t)[None, :, None]
+
         def q_at(mu: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             val = g[:, :, None, :] + mu[site][..., None] * h[:, :, None, :]  # (r, t, l, p)
             arg = val.argmin(axis=-1)
             low = np.zeros((n_s, n_t, n_l))
             used = np.zeros((n_s, n_t, n_l))
-            np.add.at(low, site, np.take_along_axis(val, arg[..., None], -1)[..., 0])
-            hh = np.take_along_axis(np.broadcast_to(h[:, :, None, :], val.shape), arg[..., None], -1)[..., 0]
-            np.add.at(used, site, hh)
+            np.add.at(low, site, val.min(axis=-1))  # the value at ``arg``
+            np.add.at(used, site, h[r_at, t_at, arg])
             return low - mu * big_h, used - big_h, arg
 
         lo = np.full((n_s, n_t, n_l), _MU_LO)
