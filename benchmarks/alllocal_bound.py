@@ -26,8 +26,8 @@ from siting.design.bounded import _bounds
 from siting.design.lagrange import local_lagrange_bound, lp_multipliers
 from siting.design.model import build_model
 from siting.milp import relative_gap
-from siting.network.csr import n_workers
 from siting.pipeline import plan
+from siting.workers import n_workers
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from typing import TypeVar
 
 from siting.milp import cancel_worker_solves, resume_worker_solves
+from siting.workers import n_workers
 
 __all__ = ["map_in_threads"]
 
@@ -32,14 +33,12 @@ def map_in_threads(fn: Callable[[T], R], items: Sequence[T], threads: int | None
     items : sequence
     threads : int, optional
         Threads to use; None: ``SITING_N_JOBS`` if set, else the CPU count, at most 2
-        (:func:`siting.network.csr.n_workers`). 1, or one item: a plain loop in this thread.
+        (:func:`siting.workers.n_workers`). 1, or one item: a plain loop in this thread.
 
     Returns
     -------
     list
     """
-    from siting.network.csr import n_workers
-
     n = n_workers() if threads is None else max(1, int(threads))
     n = min(n, len(items))
     if n <= 1:

@@ -67,7 +67,7 @@ class _Sites:
 
     def __init__(self, pb: DesignProblem, threads: int | None = None) -> None:
         self.pb = pb
-        self.threads = threads  # the site MILPs' threads (None: siting.network.csr.n_workers)
+        self.threads = threads  # the site MILPs' threads (None: siting.workers.n_workers)
         dem = pb.demand_units_per_week
         n_f, n_j, n_t = dem.shape
         n_s = len(pb.site_ids)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
 import sys
 import threading
 import weakref
@@ -19,6 +18,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from siting.errors import InputError
 from siting.network.cache import _collector_paused
+from siting.workers import n_workers
 
 __all__ = [
     "CSRGraph",
@@ -254,23 +254,6 @@ def csr_graph(G: nx.MultiDiGraph, weight: str = "travel_time") -> CSRGraph:
     g = _build(G, weight)
     per_graph[weight] = (fingerprint, g)
     return g
-
-
-def n_workers() -> int:
-    """Parallel workers for one job: ``SITING_N_JOBS`` if set, else the CPU count, at most 2.
-
-    The shortest-path jobs' worker processes, and the threads that solve the all-local bound's
-    site MILPs side by side (:mod:`siting.solve_threads`).
-
-    Returns
-    -------
-    int
-        At least 1.
-    """
-    env = os.environ.get("SITING_N_JOBS")
-    if env and env.strip().isdigit():
-        return max(1, int(env))
-    return max(1, min(2, os.cpu_count() or 1))
 
 
 def _n_jobs(n_jobs: int | None) -> int:
