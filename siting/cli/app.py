@@ -105,6 +105,9 @@ def _main(argv: list[str] | None) -> None:
 
 def _dispatch(argv: list[str] | None) -> None:
     try:
+        from siting.workers import n_workers
+
+        n_workers()  # a bad SITING_N_JOBS is refused before any work, not when a stage first asks
         code = app(args=argv, prog_name="siting", standalone_mode=False)
         if code == 130:  # typer turns Ctrl-C into Exit(130), returned (not raised) outside standalone mode
             _interrupted()

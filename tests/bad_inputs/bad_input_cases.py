@@ -3551,3 +3551,33 @@ API_CASES += [
         ("k: candidates layer", "'store_id'", "row 1", "'nowhere'", "not in the stores layer"),
     ),
 ]
+
+
+def _n_jobs(value: str) -> Callable[[Path, Kit], Any]:
+    """:func:`siting.workers.n_workers` with ``SITING_N_JOBS`` set to ``value`` (restored afterwards)."""
+
+    def call(tmp: Path, kit: Kit) -> Any:
+        import os
+
+        from siting.workers import n_workers
+
+        old = os.environ.get("SITING_N_JOBS")
+        os.environ["SITING_N_JOBS"] = value
+        try:
+            return n_workers()
+        finally:
+            if old is None:
+                os.environ.pop("SITING_N_JOBS", None)
+            else:
+                os.environ["SITING_N_JOBS"] = old
+
+    return call
+
+
+#: ``SITING_N_JOBS`` (the shortest paths' worker processes and the site MILPs' threads): whole numbers 1 to 256
+N_JOBS_VALUES = {"text": "abc", "zero": "0", "negative": "-1", "fraction": "1.5", "huge": "257", "nan": "nan"}
+
+API_CASES += [
+    ApiCase(f"n-jobs-{name}", _n_jobs(value), "InputError", ("SITING_N_JOBS", repr(value), "from 1 to 256"))
+    for name, value in N_JOBS_VALUES.items()
+]
