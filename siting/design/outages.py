@@ -13,6 +13,8 @@ from siting.design.neighbourhood import MAX_ADOPTED, adopt, check_max_adopted, c
 from siting.design.problem import DesignProblem
 from siting.design.solve import Design, _solve, _tables
 from siting.design.start import is_feasible, without_site
+from siting.milp import MilpSolution
+from siting.solve_threads import map_in_threads
 
 __all__ = ["site_values", "settled_values", "forced_open", "adopt_forced", "cheapest_forced", "resilience"]
 
@@ -242,22 +244,25 @@ def forced_open(
         ``extra_low_per_yr`` = the forced solve's bound minus the best design's cost, at least 0:
         the solver gap leaves the true extra cost between the two.
     """
-    rows: list[tuple] = []
+    jobs: list[tuple[str, int, int, np.ndarray | None]] = []  # (site, index, level, start) to price, in order
     for site in site_ids:
         if site in design.levels or site not in pb.site_ids:
             continue
         s = pb.site_ids.index(site)
         if not pb.level_ok[s].any():
             continue
-        if limit is not None and len(rows) >= limit:
+        if limit is not None and len(jobs) >= limit:
             break
         lev = int(np.argmin(np.where(pb.level_ok[s], pb.hours_per_week[s], np.inf)))
-        fixed = float(pb.fixed_cost_per_yr[s, lev])
         x0 = np.array(design.x, dtype=float)
         x0[dm.open_cols[s]] = 0.0
         x0[dm.open_cols[s, lev]] = 1.0
-        start = x0 if is_feasible(dm, x0) else None
-        sol = hybrid_solve(
+        jobs.append((site, s, lev, x0 if is_feasible(dm, x0) else None))
+    keep = [pb.site_ids.index(o) for o in design.levels]
+
+    def price(job: tuple[str, int, int, np.ndarray | None]) -> MilpSolution:
+        _, s, lev, start = job
+        return hybrid_solve(
             dm,
             pb,
             start=start,
@@ -265,9 +270,14 @@ def forced_open(
             time_limit_s=time_limit_s,
             mip_gap=mip_gap,
             forced=[(s, lev)],
-            keep=[pb.site_ids.index(o) for o in design.levels],
+            keep=keep,
             neighbourhood_sites=neighbourhood_sites,
         )
+
+    # each forced opening starts from the best design alone: the solves are independent, side by side
+    rows: list[tuple] = []
+    for (site, s, lev, _), sol in zip(jobs, map_in_threads(price, jobs), strict=True):
+        fixed = float(pb.fixed_cost_per_yr[s, lev])
         cost = sol.objective if sol.has_solution else np.inf
         if designs is not None and sol.has_solution:
             designs[site] = np.asarray(sol.x, dtype=float)
