@@ -19,8 +19,8 @@ def n_workers() -> int:
     """Parallel workers for one job: ``SITING_N_JOBS`` if set, else the CPU count, at most 2.
 
     The shortest-path jobs' worker processes (:mod:`siting.network.csr`), and the threads that
-    solve the all-local bound's site MILPs side by side (:mod:`siting.solve_threads`). An empty
-    value counts as unset.
+    solve independent MILPs side by side (:mod:`siting.solve_threads`: the all-local bound's site
+    MILPs, the forced openings). An empty value counts as unset.
 
     Returns
     -------
