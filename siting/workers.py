@@ -20,7 +20,7 @@ def n_workers() -> int:
 
     The shortest-path jobs' worker processes (:mod:`siting.network.csr`), and the threads that
     solve independent MILPs side by side (:mod:`siting.solve_threads`: the all-local bound's site
-    MILPs, the forced openings). An empty value counts as unset.
+    MILPs, the forced openings, the outages). An empty value counts as unset.
 
     Returns
     -------

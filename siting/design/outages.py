@@ -384,7 +384,8 @@ def resilience(
     made = design.portfolio[design.portfolio["source"] == "local"]
     rows = []
     n_j, n_t = len(pb.store_ids), len(pb.season_names)
-    for site in design.levels:
+
+    def solve_outage(site: str) -> MilpSolution:
         s = pb.site_ids.index(site)
         fixed = list(level)
         fixed[s] = -1
@@ -414,6 +415,11 @@ def resilience(
                 mip_gap=mip_gap,
                 max_nodes=max_nodes,
             )
+        return sol
+
+    # every outage starts from the design itself: the solves are independent, side by side
+    sites = list(design.levels)
+    for site, sol in zip(sites, map_in_threads(solve_outage, sites), strict=True):
         if not sol.has_solution:
             rows.append((site, np.inf, np.inf, n_j, "", "", sol.status))
             continue
