@@ -28,7 +28,6 @@ __all__ = [
     "trees",
     "tree_lengths",
     "spatial_order",
-    "n_workers",
     "THREAD_PREFIX",
     "min_weight_matrix",
 ]
