@@ -1,6 +1,6 @@
 """Benchmark: the Helsinki demo's all-local proven gap, column generation against HiGHS on the whole MILP.
 
-`siting plan` proves the all-local design within 3.57% (its Lagrangian bound). This runs the
+`siting plan` proves the all-local design within 2.55% (its Lagrangian bound, one column round). This runs the
 plan with ``[rank.portfolio] all_local_swaps`` site swaps on the all-local design (0: the default
 design), then ``all_local_bound_rounds`` rounds of column generation on the same problem, and
 prints the proven gap after every tenth round with this process's CPU seconds, then gives HiGHS

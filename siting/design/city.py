@@ -158,7 +158,7 @@ def design_for_city(
         (:func:`siting.design.outages.settled_values`).
     local_bound_rounds : int
         Column-generation rounds that tighten the all-local design's proven bound (0 to 500; 0:
-        none; :func:`siting.design.solve.local_design`).
+        none beyond the whole-drop phase's; :func:`siting.design.solve.local_design`).
     local_swaps : int
         Site swaps tried on the all-local design (0 to 10,000; 0: none; :func:`siting.design.solve.local_design`).
     crossdock_time_s : float or ndarray (sites,), optional

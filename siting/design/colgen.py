@@ -71,7 +71,7 @@ def check_bound_rounds(value: object, key: str = "all_local_bound_rounds") -> in
     """
     from siting.errors import check_whole_count
 
-    meaning = "column-generation rounds that tighten the all-local design's proven bound; 0: none"
+    meaning = "column-generation rounds that tighten the all-local design's proven bound; 0: the default"
     return check_whole_count(value, key, MAX_BOUND_ROUNDS, meaning)
 
 

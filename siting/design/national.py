@@ -297,7 +297,7 @@ def national_design(
         times each; ``site_values``, ``forced_open`` and ``adopted`` are filled.
     local_bound_rounds : int
         Column-generation rounds that tighten the all-local design's proven bound (0 to 500; 0:
-        none; :func:`siting.design.solve.local_design`).
+        none beyond the whole-drop phase's; :func:`siting.design.solve.local_design`).
     local_swaps : int
         Site swaps tried on the all-local design (0 to 10,000; 0: none; :func:`siting.design.solve.local_design`).
 

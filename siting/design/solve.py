@@ -512,8 +512,10 @@ def local_design(
         With ``max_nodes``: the sites the MILP may open besides the start's.
     bound_rounds : int
         The most column-generation rounds after the Lagrangian's subgradient steps (0 to 500;
-        default 0), each solving every site's MILP (:func:`siting.design.colgen.column_bound`): a
-        tighter proven bound for seconds a round; they stop once the design is proven within
+        default 0; at least the whole-drop phase's :data:`siting.design.lagrange.EXACT_COLUMN_ROUNDS`
+        on problems of at most :data:`siting.design.lagrange.EXACT_MAX_FLOWS` flows), each solving
+        every site's MILP (:func:`siting.design.colgen.column_bound`): a tighter proven bound for
+        seconds a round; they stop once the design is proven within
         ``mip_gap`` (Helsinki demo: see docs/portfolio.md).
     swaps : int
         Site swaps tried on the cheaper whole-store start (0 to 10,000; default 0): close one

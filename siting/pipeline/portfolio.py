@@ -85,7 +85,8 @@ class PortfolioOptions:
         most this many times (0 to 100; default 3; 0: never, a site's value may then be negative).
     all_local_bound_rounds : int
         The most rounds of column generation that tighten the all-local design's proven bound,
-        after the Lagrangian's subgradient steps (0 to 500; default 0: none); they stop once it is
+        after the Lagrangian's subgradient steps (0 to 500; default 0: none beyond the one round the
+        whole-drop phase runs on problems of at most 10,000 local flows); they stop once it is
         proven within ``mip_gap``. Each round solves a small MILP per candidate site, side by side
         on ``SITING_N_JOBS`` threads (default: the CPU count, at most 2), seconds on a city: with
         ``all_local_swaps = 400`` and 500 rounds asked for, the Helsinki demo's plan proves its

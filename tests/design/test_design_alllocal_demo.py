@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from siting.app import city_inputs, demo_scenario, rank_options
+from siting.design import lagrange
 from siting.design.alllocal import fewest_sites, whole_store_local, with_fewest_sites
 from siting.design.bounded import _bounds
 from siting.design.lagrange import EXACT_MAX_FLOWS, local_flows, local_lagrange_bound, lp_multipliers
@@ -22,8 +23,8 @@ def test_the_helsinki_all_local_figures():
     planned = plan(city_inputs(sc), 1, rank_options(sc), objective="portfolio")
     design = planned.run.cities["helsinki"].design
     pb, loc = design.problem, design.portfolio.all_local
-    assert round(loc.cost_per_yr) == 6_724_580 and loc.status == "stopped at gap 3.57%"
-    assert round(loc.bound_per_yr) == 6_484_439  # the Lagrangian bound, above the LP's 6,450,389 (4.08%)
+    assert round(loc.cost_per_yr) == 6_724_580 and loc.status == "stopped at gap 2.55%"
+    assert round(loc.bound_per_yr) == 6_553_194  # the Lagrangian bound, above the LP's 6,450,389 (4.08%)
     ((sites, n),) = fewest_sites(pb)
     need = float((pb.machine_hours_per_unit[:, None] * pb.demand_units_per_week.sum(axis=1)).sum(axis=0).max())
     assert len(sites) == 47 and n == 6 and need == pytest.approx(601.4, abs=0.05)
@@ -37,7 +38,12 @@ def test_the_helsinki_all_local_figures():
     # the Lagrangian's first phase alone (drops per unit in the site subproblems): 6,461,980, 3.91%
     relaxed = local_lagrange_bound(pb, loc.cost_per_yr, lp_multipliers(dm_rows, pb, lp_rows), exact_iterations=0)
     assert round(relaxed.bound_per_yr) == 6_461_980
-    assert local_flows(pb) == 7_050 <= EXACT_MAX_FLOWS  # so the plan ran the whole-drop iterations
+    assert local_flows(pb) == 7_050 <= EXACT_MAX_FLOWS  # so the plan ran the whole-drop iterations and round
+    # without the whole-drop phase's column round: 6,484,439 (3.57%, the default before it)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(lagrange, "EXACT_COLUMN_ROUNDS", 0)
+        drops_only = local_lagrange_bound(pb, loc.cost_per_yr, lp_multipliers(dm_rows, pb, lp_rows))
+    assert round(drops_only.bound_per_yr) == 6_484_439 and drops_only.column_rounds == 0
     per_hour = np.where(pb.level_ok, pb.fixed_cost_per_yr / np.maximum(pb.hours_per_week, 1e-9), np.inf).min(axis=1)
     assert round(dm.model.objective(greedy_local(dm, pb, np.argsort(per_hour, kind="stable")))) == 6_897_055
     assert round(dm.model.objective(whole_store_local(dm_rows, pb, order))) == 6_732_844

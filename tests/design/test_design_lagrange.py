@@ -166,7 +166,8 @@ def _site_only(dm, pb, u, lam, s):
 
 
 def test_no_whole_drop_iterations_above_the_flow_cap(monkeypatch):
-    """Above EXACT_MAX_FLOWS local flows the bound is the first phase's alone (and says it ran none)."""
+    """Above EXACT_MAX_FLOWS local flows the bound is the first phase's alone (and says it ran none, nor the
+    whole-drop phase's column round, which runs below the cap whatever ``column_rounds`` asks)."""
     import siting.design.lagrange as lagrange
 
     pb = _case(5)
@@ -177,9 +178,11 @@ def test_no_whole_drop_iterations_above_the_flow_cap(monkeypatch):
     first = local_lagrange_bound(pb, lp.objective * 1.1, start, exact_iterations=0)
     both = local_lagrange_bound(pb, lp.objective * 1.1, start, exact_iterations=3)
     assert both.exact_iterations == 3 and lagrange.local_flows(pb) <= lagrange.EXACT_MAX_FLOWS
+    assert both.column_rounds == lagrange.EXACT_COLUMN_ROUNDS == 1 and len(both.by_round) == 1
+    assert first.column_rounds == 0 and not first.by_round
     monkeypatch.setattr(lagrange, "EXACT_MAX_FLOWS", lagrange.local_flows(pb) - 1)
     capped = local_lagrange_bound(pb, lp.objective * 1.1, start, exact_iterations=3)
-    assert capped.exact_iterations == 0 and capped.bound_per_yr == first.bound_per_yr
+    assert capped.exact_iterations == 0 and capped.column_rounds == 0 and capped.bound_per_yr == first.bound_per_yr
 
 
 def test_column_rounds_keep_the_bound_valid_and_raise_it():
