@@ -110,6 +110,16 @@ def test_the_readme_quotes_the_demo_plan(tmp_path):
     assert gaps and f"(`{gaps.group(0)}`): the all-local design is proven only within {local_gap.group(1)}%" in readme
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())["plan"]["cities"][0]
     assert f"{summary['objective']:,.0f}" == hybrid and summary["k"] == 0
+    # the saving the all-local bound proves: its bound (cost x (1 - gap), from summary.json) minus the hybrid's cost
+    policies = json.loads((tmp_path / "out" / "summary.json").read_text())["cities"]["helsinki"]["portfolio"]
+    loc, hyb = policies["policies"]["all_local"], policies["policies"]["hybrid"]
+    assert loc["bound_per_yr"] == pytest.approx(loc["cost_per_yr"] * (1 - loc["gap"]), rel=1e-12)
+    saving = (
+        f"the hybrid saves a year (EUR): at least {loc['bound_per_yr'] - hyb['cost_per_yr']:,.0f} against any "
+        f"all-local design (none costs under {loc['bound_per_yr']:,.0f})"
+    )
+    assert saving in printed and f"(`{saving}`)" in readme and saving in _flat(_page("portfolio.md")), printed
+    assert "against any all-offshore design" not in printed  # the hybrid is the all-offshore design here
 
 
 def test_the_two_site_plan(helsinki_time_plans):

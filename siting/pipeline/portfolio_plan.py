@@ -29,7 +29,7 @@ def _point_of_store(city: Any, demand_points_max: int) -> np.ndarray:
 
 
 def portfolio_choice(
-    city: Any, demand_points_max: int, mip_gap: float | None = None
+    city: Any, demand_points_max: int, mip_gap: float | None = None, national: bool = False
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, Solution]:
     """The sites the hybrid design opens and the store -> site allocation of its local goods.
 
@@ -46,6 +46,10 @@ def portfolio_choice(
     mip_gap : float, optional
         ``RankOptions.portfolio.mip_gap`` the design was solved to (``solution.extra["mip_gap"]``: the
         summary names a policy proven only above it).
+    national : bool
+        ``city.design.portfolio`` is the city's slice of a national design, whose bounds are the
+        national solve's: the pure policies' bounds are then left out of ``solution.extra`` (the
+        national savings are the national design's, :func:`siting.cli.console.print_plan`).
 
     Returns
     -------
@@ -132,6 +136,9 @@ def portfolio_choice(
             "offshore_status": p.all_offshore.status,
             "local_gap": None if p.all_local is None else float(p.all_local.gap),
             "local_status": None if p.all_local is None else p.all_local.status,
+            # each pure policy's proven lower bound: no design of that policy costs less (the savings line)
+            "offshore_bound_per_yr": None if national else float(p.all_offshore.bound_per_yr),
+            "local_bound_per_yr": None if national or p.all_local is None else float(p.all_local.bound_per_yr),
             "mip_gap": mip_gap,
         },
     )

@@ -217,7 +217,9 @@ def plan(
         if objective == "portfolio":  # the design chooses how many sites open; k is not used
             from siting.pipeline.portfolio_plan import portfolio_choice
 
-            s, ln, solutions[name] = portfolio_choice(city, opts.portfolio.demand_points, opts.portfolio.mip_gap)
+            s, ln, solutions[name] = portfolio_choice(
+                city, opts.portfolio.demand_points, opts.portfolio.mip_gap, national=result.national is not None
+            )
             ks[name] = len(s)
         elif objective == "cost":
             cost, fixed = _cost_per_yr(city, opts)

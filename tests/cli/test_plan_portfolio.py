@@ -111,6 +111,17 @@ def test_the_console_says_what_each_site_makes(run) -> None:
         assert text == f"{100 * policies[key]['gap']:.2f}", (key, text)
     assert policies["all_local"]["gap"] <= 0.01, policies["all_local"]["status"]
     assert "asked for (mip_gap)" not in flat  # no hint to prove a design already within the gap
+    # what the hybrid saves against any design of each pure policy: that policy's proven bound minus its cost
+    hybrid = policies["hybrid"]["cost_per_yr"]
+    parts = []
+    for key, name in (("all_offshore", "all-offshore"), ("all_local", "all-local")):
+        bound = policies[key]["bound_per_yr"]
+        assert bound == pytest.approx(policies[key]["cost_per_yr"] * (1 - policies[key]["gap"]), rel=1e-9)
+        if bound > hybrid:
+            parts.append(f"at least {bound - hybrid:,.0f} against any {name} design (none costs under {bound:,.0f})")
+    # Kotka's hybrid opens sites: it beats the all-offshore bound; it is the all-local design (no saving proven)
+    assert len(parts) == 1 and "all-offshore" in parts[0], policies
+    assert f"the hybrid saves a year (EUR): {'; '.join(parts)}" in flat, flat
 
 
 def test_a_city_without_families_falls_back_to_the_time_objective(tmp_path: Path) -> None:

@@ -86,3 +86,25 @@ def test_portfolio_csv_has_a_cluster_column(planned, tmp_path):
     national = result.run.national.portfolio.hybrid.drops
     assert len(drops) == len(national) and not drops.apply(lambda c: c.str.contains("\x1f")).any().any()
     assert drops["cost_per_yr"].astype(float).sum() == pytest.approx(national["cost_per_yr"].sum(), rel=1e-5)
+
+
+def test_the_console_prints_the_national_savings_once(planned, capsys):
+    """A national plan prints one savings line, from the national designs (each pure policy's proven bound minus
+    the national hybrid's cost); a city's slice prints none, as its bounds are the national solve's."""
+    from siting.app.run import RunOutcome, _split_plan
+    from siting.cli.console import print_plan
+
+    result, _ = planned
+    national = result.run.national
+    print_plan(RunOutcome(result.run, plan=_split_plan(result, list(result.run.cities)), plan_result=result))
+    out = " ".join(capsys.readouterr().out.split())
+    p = national.portfolio
+    parts = []
+    for name, d in (("all-offshore", p.all_offshore), ("all-local", p.all_local)):
+        if d is not None and d.bound_per_yr > p.hybrid.cost_per_yr:
+            saving = d.bound_per_yr - p.hybrid.cost_per_yr
+            parts.append(f"at least {saving:,.0f} against any {name} design (none costs under {d.bound_per_yr:,.0f})")
+    assert parts, p  # the hybrid opens sites here: it beats at least the all-offshore bound
+    line = f"national design over 2 clusters: the hybrid saves a year (EUR): {'; '.join(parts)}"
+    assert line in out, out
+    assert out.count("the hybrid saves a year") == 1, out
