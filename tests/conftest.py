@@ -49,6 +49,7 @@ HEAVY_FIRST = (
     "tests/test_docs_howto_dask.py",
     "tests/bad_inputs/test_interrupts.py",
     "tests/design/test_design_bruteforce.py",
+    "tests/design/test_design_alllocal_demo.py",
     "tests/costs/test_costs_model.py",
     "tests/maps/test_portfolio_popup.py",
     "tests/bad_inputs/test_catalogue.py",
