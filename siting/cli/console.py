@@ -331,7 +331,7 @@ def _site_worth(city: Any, sites: list[str]) -> str:
     return "; ".join(parts)
 
 
-def _policy_gaps(sol: Any) -> str:
+def _policy_gaps(hybrid_gap: float, extra: dict[str, Any], scope: str = "") -> str:
     """The proven gap of each policy of a portfolio plan, on one line (naming a wall-clock stop)."""
 
     def one(gap: float | None, status: str | None) -> str:
@@ -340,13 +340,29 @@ def _policy_gaps(sol: Any) -> str:
         return f"{100 * gap:.2f}%" + (" (time limit)" if "time limit" in str(status) else "")
 
     return (
-        f"proven gaps: hybrid {100 * sol.gap:.2f}%, "
-        f"all-offshore {one(sol.extra['offshore_gap'], sol.extra['offshore_status'])}, "
-        f"all-local {one(sol.extra['local_gap'], sol.extra['local_status'])}"
+        f"{scope}proven gaps: hybrid {100 * hybrid_gap:.2f}%, "
+        f"all-offshore {one(extra['offshore_gap'], extra['offshore_status'])}, "
+        f"all-local {one(extra['local_gap'], extra['local_status'])}"
     )
 
 
-def _proven_savings(hybrid_cost_per_yr: float, bounds: dict[str, float | None], currency: str) -> str:
+def _policy_lines(
+    hybrid_cost_per_yr: float, hybrid_gap: float, extra: dict[str, Any], currency: str, scope: str = ""
+) -> list[str]:
+    """The proven gaps, the savings the pure policies' bounds prove and the all-local hint (empty lines left out).
+
+    ``scope`` is put before the figures' names (``"national "``: a national run's totals).
+    """
+    bounds = {"all-offshore": extra.get("offshore_bound_per_yr"), "all-local": extra.get("local_bound_per_yr")}
+    lines = [
+        _policy_gaps(hybrid_gap, extra, scope),
+        _proven_savings(hybrid_cost_per_yr, bounds, currency, scope),
+        _local_gap_hint(extra, scope),
+    ]
+    return [line for line in lines if line]
+
+
+def _proven_savings(hybrid_cost_per_yr: float, bounds: dict[str, float | None], currency: str, scope: str = "") -> str:
     """What the hybrid saves against every design of each pure policy, whatever its gap (empty: nothing proven).
 
     No design of a policy costs less than its proven bound (``bounds``: policy name -> bound, None
@@ -358,16 +374,16 @@ def _proven_savings(hybrid_cost_per_yr: float, bounds: dict[str, float | None], 
         if bound is not None and np.isfinite(bound) and bound > hybrid_cost_per_yr:
             saving = bound - hybrid_cost_per_yr
             parts.append(f"at least {saving:,.0f} against any {name} design (none costs under {bound:,.0f})")
-    return f"the hybrid saves a year ({currency}): {'; '.join(parts)}" if parts else ""
+    return f"the {scope}hybrid saves a year ({currency}): {'; '.join(parts)}" if parts else ""
 
 
-def _local_gap_hint(extra: dict[str, Any]) -> str:
+def _local_gap_hint(extra: dict[str, Any], scope: str = "") -> str:
     """A line naming the keys that prove the all-local design tighter when its gap is above the one asked for."""
     gap, asked = extra.get("local_gap"), extra.get("mip_gap")
     if gap is None or asked is None or gap <= asked * (1 + 1e-9):
         return ""
     return (
-        f"all-local is proven within {100 * gap:.2f}%, not the {100 * asked:.2f}% asked for (mip_gap): "
+        f"{scope}all-local is proven within {100 * gap:.2f}%, not the {100 * asked:.2f}% asked for (mip_gap): "
         "[rank.portfolio] all_local_bound_rounds = 500 stops as soon as it is, all_local_swaps = 400 makes "
         "the design cheaper (minutes of CPU on a city; see the portfolio manual)"
     )
@@ -412,40 +428,48 @@ def _print_portfolio_plan(console: Any, name: str, city: Any, sol: Any, wide: bo
     if worth:
         print_line(console, f"worth a year ({cur}; cost without the site minus with it): {worth}")
     print_line(console, f"design {sol.extra['status']}, gap {100 * sol.gap:.2f}%, {sol.runtime_s:.1f} s")
-    if "offshore_gap" in sol.extra:
-        print_line(console, _policy_gaps(sol))
-        bounds = {
-            "all-offshore": sol.extra.get("offshore_bound_per_yr"),
-            "all-local": sol.extra.get("local_bound_per_yr"),
-        }
-        savings = _proven_savings(sol.objective, bounds, cur)
-        if savings:
-            print_line(console, savings)
-        hint = _local_gap_hint(sol.extra)
-        if hint:
-            print_line(console, hint)
+    if "offshore_gap" in sol.extra and not sol.extra.get("national"):  # a national slice's are the national run's
+        for line in _policy_lines(sol.objective, sol.gap, sol.extra, cur):
+            print_line(console, line)
 
 
-def _print_national_savings(console: Any, outcome: RunOutcome) -> None:
-    """A national plan's one savings line: its hybrid against the national pure policies' proven bounds."""
+def _print_national_totals(console: Any, outcome: RunOutcome) -> None:
+    """A national plan's totals, once: hybrid vs all-offshore vs all-local, their gaps and what the bounds prove.
+
+    Each cluster's lines below show its slice of the national designs, whose status, gap and bound
+    are the national solve's: they are printed here, with the national costs.
+    """
     nd = getattr(outcome.result, "national", None)
-    if nd is None or not any(getattr(p.solution, "model", "") == "portfolio" for p in outcome.plan.values()):
+    sols = [p.solution for p in outcome.plan.values() if getattr(p.solution, "model", "") == "portfolio"]
+    if nd is None or not sols:
         return
     p = nd.portfolio
-    bounds = {
-        "all-offshore": float(p.all_offshore.bound_per_yr),
-        "all-local": None if p.all_local is None else float(p.all_local.bound_per_yr),
+    loc = p.all_local
+    extra = {
+        "offshore_gap": float(p.all_offshore.gap),
+        "offshore_status": p.all_offshore.status,
+        "local_gap": None if loc is None else float(loc.gap),
+        "local_status": None if loc is None else loc.status,
+        "offshore_bound_per_yr": float(p.all_offshore.bound_per_yr),
+        "local_bound_per_yr": None if loc is None else float(loc.bound_per_yr),
+        "mip_gap": sols[0].extra.get("mip_gap"),
     }
     cur = next((getattr(c, "currency", "") for c in outcome.result.cities.values()), "")
-    savings = _proven_savings(float(p.hybrid.cost_per_yr), bounds, cur)
-    if savings:
-        print_line(console, f"national design over {len(nd.clusters)} clusters: {savings}")
+    hybrid = float(p.hybrid.cost_per_yr)
+    costs = (
+        f"hybrid {hybrid:,.0f}, all-offshore {p.all_offshore.cost_per_yr:,.0f}, "
+        f"all-local {'impossible' if loc is None else f'{loc.cost_per_yr:,.0f}'}"
+    )
+    print_line(console, f"national design over {len(nd.clusters)} clusters, cost per year ({cur}): {costs}")
+    print_line(console, f"national design {p.hybrid.status}")
+    for line in _policy_lines(hybrid, float(p.hybrid.gap), extra, cur, "national "):
+        print_line(console, line)
 
 
 def print_plan(outcome: RunOutcome, wide: bool = False) -> None:
     """Print the chosen sites per city and how close to optimal the solve is."""
     console = make_console()
-    _print_national_savings(console, outcome)
+    _print_national_totals(console, outcome)
     for name, plan in outcome.plan.items():
         sites, sol = plan.sites, plan.solution
         note = None

@@ -48,8 +48,9 @@ def portfolio_choice(
         summary names a policy proven only above it).
     national : bool
         ``city.design.portfolio`` is the city's slice of a national design, whose bounds are the
-        national solve's: the pure policies' bounds are then left out of ``solution.extra`` (the
-        national savings are the national design's, :func:`siting.cli.console.print_plan`).
+        national solve's: the pure policies' bounds are then left out of ``solution.extra``
+        (``extra["national"]`` says so; the national totals, gaps and savings are printed once,
+        from the national designs, :func:`siting.cli.console.print_plan`).
 
     Returns
     -------
@@ -140,6 +141,7 @@ def portfolio_choice(
             "offshore_bound_per_yr": None if national else float(p.all_offshore.bound_per_yr),
             "local_bound_per_yr": None if national or p.all_local is None else float(p.all_local.bound_per_yr),
             "mip_gap": mip_gap,
+            "national": national,
         },
     )
     return gpd.GeoDataFrame(sites, geometry=cand.geometry.name, crs=cand.crs), lines.reset_index(drop=True), solution
