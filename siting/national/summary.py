@@ -90,22 +90,29 @@ def national_summary(result: RunResult, target_share: float = 0.95) -> pd.DataFr
     pandas.DataFrame
         :data:`SUMMARY_COLUMNS`: demand in units/week, ``demand_within_sla_share`` 0..1 of the
         demand within ``RankOptions.sla_time_s`` of the recommended sites, ``saving_vs_offshore_per_yr``
-        the sum over them (currency/yr; NaN without product families), by falling demand.
+        the sum over them (currency/yr; NaN without product families), by falling demand. With a
+        portfolio design (``city.design``) the recommended sites are the ones the hybrid design opens
+        there and the saving is the design's against all-offshore (in a national run, the cluster's
+        slice: the slices add up to the national saving, and a cluster that opens nothing may carry
+        a small negative share, as the brand then buys less of some families offshore).
     """
     sla = float(result.options.reach.sla_time_s)
     rows = []
     for name, city in result.cities.items():
-        sites, share = recommend_sites(city, sla, target_share)
         best = city.candidates.iloc[0]
-        saving = np.nan
-        if "saving_vs_offshore_per_yr" in city.candidates.columns:
-            pick = city.candidates[city.candidates["site_id"].astype(str).isin(sites)]
-            saving = float(pick["saving_vs_offshore_per_yr"].sum())
-        if not sites:
-            best_saving = float(city.candidates["saving_vs_offshore_per_yr"].max())
-            reason = f"no site beats offshore production on landed cost (best site: {best_saving:,.0f}/yr)"
+        if getattr(city, "design", None) is not None:
+            sites, share, saving, reason = _designed(city, sla)
         else:
-            reason = f"{share:.0%} of demand within {sla / 60:g} min with {len(sites)} site(s)"
+            sites, share = recommend_sites(city, sla, target_share)
+            saving = np.nan
+            if "saving_vs_offshore_per_yr" in city.candidates.columns:
+                pick = city.candidates[city.candidates["site_id"].astype(str).isin(sites)]
+                saving = float(pick["saving_vs_offshore_per_yr"].sum())
+            if not sites:
+                best_saving = float(city.candidates["saving_vs_offshore_per_yr"].max())
+                reason = f"no site beats offshore production on landed cost (best site: {best_saving:,.0f}/yr)"
+            else:
+                reason = f"{share:.0%} of demand within {sla / 60:g} min with {len(sites)} site(s)"
         rows.append(
             (
                 name,
@@ -122,6 +129,27 @@ def national_summary(result: RunResult, target_share: float = 0.95) -> pd.DataFr
         )
     table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
     return table.sort_values(["demand_units_per_week", "cluster"], ascending=[False, True], ignore_index=True)
+
+
+def _designed(city: CityResult, sla_time_s: float) -> tuple[list[str], float, float, str]:
+    """A cluster's row from its portfolio design (a national run's slice, or the city's own design).
+
+    The sites the hybrid design opens there, the share of the demand within the promise of them,
+    the design's saving against all-offshore (the cluster's share of the national saving in a
+    national run) and the reason, in the design's words.
+    """
+    p = city.design.portfolio
+    sites = [str(s) for s in p.hybrid.levels]
+    ids = city.candidates["site_id"].astype(str).to_numpy()
+    rows = np.flatnonzero(np.isin(ids, sites))
+    demand = city.stores["demand_units_per_week"].to_numpy(float)
+    covered = (np.asarray(city.store_time_s)[rows] <= sla_time_s).any(axis=0)
+    share = float(covered @ demand / demand.sum()) if demand.sum() > 0 else 0.0
+    saving = float(p.all_offshore.cost_per_yr - p.hybrid.cost_per_yr)
+    if not sites:
+        return sites, share, saving, "the portfolio design opens no site here: every family is made offshore"
+    reason = f"the portfolio design opens {len(sites)} site(s): {share:.0%} of demand within {sla_time_s / 60:g} min"
+    return sites, share, saving, reason
 
 
 def national_map(

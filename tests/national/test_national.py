@@ -303,11 +303,16 @@ def test_no_business_case_means_no_site(country):
     products = load_products(example_products_path())
     cities = country[1][:1]
     costly = [CityInputs(**{**c.__dict__, "candidates": c.candidates.assign(rent_per_m2_yr=5000.0)}) for c in cities]
-    res = run(costly, RankOptions(reach=ReachOptions(isochrones_for_top=0), costs=CostOptions(products=products)))
-    row = national_summary(res).iloc[0]
-    assert row["recommended_sites"] == 0 and "no site beats offshore" in row["reason"]
+    options = RankOptions(reach=ReachOptions(isochrones_for_top=0), costs=CostOptions(products=products))
+    res = run(costly, options)
+    row = national_summary(res).iloc[0]  # the portfolio design (on by default with products) opens none
+    assert row["recommended_sites"] == 0 and row["reason"].startswith("the portfolio design opens no site here")
     city = next(iter(res.cities.values()))
-    assert (city.candidates["saving_vs_offshore_per_yr"] <= 0).all()
+    assert (city.candidates["saving_vs_offshore_per_yr"] <= 0).all() and not city.design.portfolio.hybrid.levels
+    # without the portfolio: the business case's greedy cover, which no site may join
+    off = dataclasses.replace(options, portfolio=dataclasses.replace(options.portfolio, enabled=False))
+    row = national_summary(run(costly, off)).iloc[0]
+    assert row["recommended_sites"] == 0 and "no site beats offshore" in row["reason"]
 
 
 def test_national_map_has_a_layer_per_cluster(country_serial):

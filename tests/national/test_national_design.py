@@ -115,3 +115,12 @@ def test_the_console_prints_the_national_totals_once(planned, capsys):
     assert f"the national hybrid saves a year (EUR): {'; '.join(parts)}" in out, out
     for once in ("proven gaps:", "hybrid saves a year", "proven within"):
         assert out.count(once) <= 1, (once, out)
+
+
+def test_the_national_summary_follows_the_design(planned):
+    """national_summary.csv recommends the sites the national hybrid opens in each cluster (not the business
+    case's greedy cover): none here, where the hubs alone beat all-offshore."""
+    from national_summary_check import assert_summary_follows_the_design
+
+    result, _ = planned
+    assert assert_summary_follows_the_design(result.run) == 0

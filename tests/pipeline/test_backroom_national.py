@@ -124,3 +124,11 @@ def test_the_console_names_the_back_room_and_its_store(both, capsys):
     assert out.count("back room:") == 1  # the east has none, and ordinary sites are not flagged
     # the line docs/portfolio.md quotes
     assert "back room: backroom (rank 1) is in store relation/9630: its own deliveries are free, with no drop" in out
+
+
+def test_the_national_summary_recommends_the_sites_the_design_opens(both):
+    """national_summary.csv follows the national design: the back room it opens is the west's recommended site."""
+    from national_summary_check import assert_summary_follows_the_design
+
+    _, planned = both[True]
+    assert assert_summary_follows_the_design(planned.run) >= 1
