@@ -202,6 +202,29 @@ def portfolio_sites(city: Any) -> tuple[pd.DataFrame, Callable[[float], str]]:
     return design_summary(city), units_text
 
 
+def national_totals(outcome: RunOutcome) -> tuple[Any, dict[str, Any]] | None:
+    """A national portfolio plan's hybrid design and its pure policies' figures (for the CLI's summary).
+
+    Parameters
+    ----------
+    outcome : RunOutcome
+        A ``plan`` run.
+
+    Returns
+    -------
+    (Design, dict) or None
+        The national hybrid and :func:`siting.pipeline.portfolio_plan.policy_figures` of the national
+        designs (at the cities' ``mip_gap``); None unless the run solved a national portfolio design.
+    """
+    from siting.pipeline.portfolio_plan import policy_figures
+
+    nd = getattr(outcome.result, "national", None)
+    sols = [p.solution for p in outcome.plan.values() if getattr(p.solution, "model", "") == "portfolio"]
+    if nd is None or not sols:
+        return None
+    return nd.portfolio.hybrid, policy_figures(nd.portfolio, sols[0].extra.get("mip_gap"))
+
+
 def _without_products(inputs: list[Any], options: Any) -> str:
     """The first city with no product families (empty string: every city has some)."""
     for c in inputs:

@@ -346,6 +346,16 @@ def _policy_gaps(hybrid_gap: float, extra: dict[str, Any], scope: str = "") -> s
     )
 
 
+def _policy_costs(hybrid_cost_per_yr: float, extra: dict[str, Any], currency: str) -> str:
+    """``cost per year (EUR): hybrid ..., all-offshore ..., all-local ...`` (all-local ``impossible`` without one)."""
+    local = extra.get("local_cost_per_yr")
+    local_text = "impossible" if local is None else f"{local:,.0f}"
+    return (
+        f"cost per year ({currency}): hybrid {hybrid_cost_per_yr:,.0f}, "
+        f"all-offshore {extra['offshore_cost_per_yr']:,.0f}, all-local {local_text}"
+    )
+
+
 def _policy_lines(
     hybrid_cost_per_yr: float, hybrid_gap: float, extra: dict[str, Any], currency: str, scope: str = ""
 ) -> list[str]:
@@ -418,12 +428,7 @@ def _print_portfolio_plan(console: Any, name: str, city: Any, sol: Any, wide: bo
         print_table(console, title, columns, rows, wide=wide)
     else:
         print_line(console, title)
-    local = sol.extra.get("local_cost_per_yr")
-    print_line(
-        console,
-        f"cost per year ({cur}): hybrid {sol.objective:,.0f}, all-offshore {sol.extra['offshore_cost_per_yr']:,.0f}, "
-        f"all-local {'impossible' if local is None else f'{local:,.0f}'}",
-    )
+    print_line(console, _policy_costs(sol.objective, sol.extra, cur))
     worth = _site_worth(city, list(dict.fromkeys(made["site_id"].astype(str))))
     if worth:
         print_line(console, f"worth a year ({cur}; cost without the site minus with it): {worth}")
@@ -439,30 +444,17 @@ def _print_national_totals(console: Any, outcome: RunOutcome) -> None:
     Each cluster's lines below show its slice of the national designs, whose status, gap and bound
     are the national solve's: they are printed here, with the national costs.
     """
-    nd = getattr(outcome.result, "national", None)
-    sols = [p.solution for p in outcome.plan.values() if getattr(p.solution, "model", "") == "portfolio"]
-    if nd is None or not sols:
+    from siting.app.run import national_totals
+
+    totals = national_totals(outcome)
+    if totals is None:
         return
-    p = nd.portfolio
-    loc = p.all_local
-    extra = {
-        "offshore_gap": float(p.all_offshore.gap),
-        "offshore_status": p.all_offshore.status,
-        "local_gap": None if loc is None else float(loc.gap),
-        "local_status": None if loc is None else loc.status,
-        "offshore_bound_per_yr": float(p.all_offshore.bound_per_yr),
-        "local_bound_per_yr": None if loc is None else float(loc.bound_per_yr),
-        "mip_gap": sols[0].extra.get("mip_gap"),
-    }
+    hybrid, extra = totals
     cur = next((getattr(c, "currency", "") for c in outcome.result.cities.values()), "")
-    hybrid = float(p.hybrid.cost_per_yr)
-    costs = (
-        f"hybrid {hybrid:,.0f}, all-offshore {p.all_offshore.cost_per_yr:,.0f}, "
-        f"all-local {'impossible' if loc is None else f'{loc.cost_per_yr:,.0f}'}"
-    )
-    print_line(console, f"national design over {len(nd.clusters)} clusters, cost per year ({cur}): {costs}")
-    print_line(console, f"national design {p.hybrid.status}")
-    for line in _policy_lines(hybrid, float(p.hybrid.gap), extra, cur, "national "):
+    costs = _policy_costs(float(hybrid.cost_per_yr), extra, cur)
+    print_line(console, f"national design over {len(outcome.result.national.clusters)} clusters, {costs}")
+    print_line(console, f"national design {hybrid.status}")
+    for line in _policy_lines(float(hybrid.cost_per_yr), float(hybrid.gap), extra, cur, "national "):
         print_line(console, line)
 
 

@@ -47,10 +47,9 @@ def portfolio_choice(
         ``RankOptions.portfolio.mip_gap`` the design was solved to (``solution.extra["mip_gap"]``: the
         summary names a policy proven only above it).
     national : bool
-        ``city.design.portfolio`` is the city's slice of a national design, whose bounds are the
-        national solve's: the pure policies' bounds are then left out of ``solution.extra``
-        (``extra["national"]`` says so; the national totals, gaps and savings are printed once,
-        from the national designs, :func:`siting.cli.console.print_plan`).
+        ``city.design.portfolio`` is the city's slice of a national design, whose status, gaps and
+        bounds are the national solve's (``extra["national"]``: the summary prints them once, from
+        the national designs, :func:`siting.cli.console.print_plan`).
 
     Returns
     -------
@@ -130,21 +129,41 @@ def portfolio_choice(
         runtime_s=float(hybrid.time_s + p.all_offshore.time_s + (p.all_local.time_s if p.all_local else 0.0)),
         extra={
             "status": hybrid.status,
-            "offshore_cost_per_yr": float(p.all_offshore.cost_per_yr),
-            "local_cost_per_yr": None if p.all_local is None else float(p.all_local.cost_per_yr),
-            # each pure policy's proven gap and status words, for the summary line beside the hybrid's
-            "offshore_gap": float(p.all_offshore.gap),
-            "offshore_status": p.all_offshore.status,
-            "local_gap": None if p.all_local is None else float(p.all_local.gap),
-            "local_status": None if p.all_local is None else p.all_local.status,
-            # each pure policy's proven lower bound: no design of that policy costs less (the savings line)
-            "offshore_bound_per_yr": None if national else float(p.all_offshore.bound_per_yr),
-            "local_bound_per_yr": None if national or p.all_local is None else float(p.all_local.bound_per_yr),
-            "mip_gap": mip_gap,
+            **policy_figures(p, mip_gap),
             "national": national,
         },
     )
     return gpd.GeoDataFrame(sites, geometry=cand.geometry.name, crs=cand.crs), lines.reset_index(drop=True), solution
+
+
+def policy_figures(portfolio: Any, mip_gap: float | None) -> dict[str, Any]:
+    """The pure policies' figures the plan's summary prints beside the hybrid's (money per year).
+
+    Parameters
+    ----------
+    portfolio : siting.design.solve.Portfolio
+        A city's (or a national run's) three designs.
+    mip_gap : float, optional
+        The gap the design was solved to (the summary names a policy proven only above it).
+
+    Returns
+    -------
+    dict
+        ``offshore_`` and ``local_`` ``cost_per_yr``, ``gap``, ``status`` and ``bound_per_yr`` (proven:
+        no design of that policy costs less; None without an all-local design), and ``mip_gap``.
+    """
+    off, loc = portfolio.all_offshore, portfolio.all_local
+    return {
+        "offshore_cost_per_yr": float(off.cost_per_yr),
+        "local_cost_per_yr": None if loc is None else float(loc.cost_per_yr),
+        "offshore_gap": float(off.gap),
+        "offshore_status": off.status,
+        "local_gap": None if loc is None else float(loc.gap),
+        "local_status": None if loc is None else loc.status,
+        "offshore_bound_per_yr": float(off.bound_per_yr),
+        "local_bound_per_yr": None if loc is None else float(loc.bound_per_yr),
+        "mip_gap": mip_gap,
+    }
 
 
 def design_summary(city: Any) -> pd.DataFrame:
