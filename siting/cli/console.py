@@ -432,8 +432,11 @@ def _print_portfolio_plan(console: Any, name: str, city: Any, sol: Any, wide: bo
     worth = _site_worth(city, list(dict.fromkeys(made["site_id"].astype(str))))
     if worth:
         print_line(console, f"worth a year ({cur}; cost without the site minus with it): {worth}")
+    if sol.extra.get("national"):  # a slice's status, gap and bounds are the national run's, printed above
+        print_line(console, "design: this cluster's slice of the national design (its status and gaps above)")
+        return
     print_line(console, f"design {sol.extra['status']}, gap {100 * sol.gap:.2f}%, {sol.runtime_s:.1f} s")
-    if "offshore_gap" in sol.extra and not sol.extra.get("national"):  # a national slice's are the national run's
+    if "offshore_gap" in sol.extra:
         for line in _policy_lines(sol.objective, sol.gap, sol.extra, cur):
             print_line(console, line)
 

@@ -113,8 +113,9 @@ def test_the_console_prints_the_national_totals_once(planned, capsys):
             parts.append(f"at least {saving:,.0f} against any {name} design (none costs under {d.bound_per_yr:,.0f})")
     assert parts, p  # the hybrid opens sites here: it beats at least the all-offshore bound
     assert f"the national hybrid saves a year (EUR): {'; '.join(parts)}" in out, out
-    for once in ("proven gaps:", "hybrid saves a year", "proven within"):
+    for once in ("proven gaps:", "hybrid saves a year", "proven within", f"design {hyb.status}"):
         assert out.count(once) <= 1, (once, out)
+    assert out.count("design: this cluster's slice of the national design (its status and gaps above)") == 2, out
 
 
 def test_the_national_summary_follows_the_design(planned):
