@@ -123,7 +123,7 @@ def test_at_most_twelve_modules_directly_under_siting():
 def test_design_sits_above_costs_and_locate_below_pipeline():
     graph = import_graph()
     used = {_stage(t) for m, ts in graph.items() if _stage(m) == "design" for t in ts}
-    assert used <= {"design", "costs", "locate", "milp", "highs", "solve_threads", "workers", "errors"}, used
+    assert used <= {"design", "costs", "locate", "milp", "highs", "solve_threads", "forked", "workers", "errors"}, used
     users = {_stage(m) for m, ts in graph.items() for t in ts if _stage(t) == "design"}
     assert users <= {"design", "pipeline", "app", "cli", "siting"}, users
 

@@ -161,21 +161,23 @@ def family_costs(
     return pd.DataFrame(rows, columns=FAMILY_COLUMNS)
 
 
-def _crossings(
-    p: ProductFamily, name: str, over: tuple, wpy: float, n_grid: int
-) -> tuple[list, np.ndarray, np.ndarray]:
+def _grid(name: str, n_grid: int) -> np.ndarray:
+    """The values an input is swept over (``n_grid`` points of its :data:`FRONTIER_INPUTS` range)."""
+    lo, hi, log = FRONTIER_INPUTS[name]
+    return np.geomspace(lo, hi, n_grid) if log else np.linspace(lo, hi, n_grid)
+
+
+def _roots(p: ProductFamily, name: str, over: tuple, wpy: float, grid: np.ndarray, values: np.ndarray) -> list:
+    """Every sign change of the saving along a sweep, solved to 1e-6 (:func:`scipy.optimize.brentq`), and its side."""
     from scipy.optimize import brentq  # about 0.2 s to import: only for a frontier, not on `siting rank`
 
-    lo, hi, log = FRONTIER_INPUTS[name]
-    grid = np.geomspace(lo, hi, n_grid) if log else np.linspace(lo, hi, n_grid)
-    values = np.array([_saving(p, name, float(x), over, wpy) for x in grid])
     roots = []
-    for i in range(n_grid - 1):
+    for i in range(len(grid) - 1):
         a, b = values[i], values[i + 1]
         if np.sign(a) != np.sign(b):
             x = brentq(lambda v: _saving(p, name, v, over, wpy), grid[i], grid[i + 1], xtol=1e-6)
             roots.append((float(x), "above" if b > a else "below"))
-    return roots, grid, values
+    return roots
 
 
 def _frontier_row(p: ProductFamily, name: str, at: str, roots: list, values: np.ndarray) -> tuple:
@@ -208,6 +210,19 @@ def _saving(p: ProductFamily, name: str, value: float, over: tuple[float, float,
     return float(_family_row(q, *over, wpy)["saving_vs_offshore_per_unit"])
 
 
+_MOQ = "moq_offshore_units"
+
+
+def _no_cv(p: ProductFamily, name: str) -> bool:
+    """A Poisson family has no forecast CV to sweep."""
+    return name == "forecast_cv_preseason" and p.distribution == "poisson"
+
+
+def _saving_job(job: tuple) -> float:
+    """:func:`_saving` of one point of a sweep or map: (family, input, value, overheads, weeks a year)."""
+    return _saving(*job)
+
+
 def frontier(
     products: Sequence[ProductFamily],
     *,
@@ -237,32 +252,56 @@ def frontier(
         (``family, input, value, saving_vs_offshore_per_unit, moq_offshore_units``; the map's rows
         have ``input`` :data:`MAP_INPUT`) for the figure.
     """
+    from siting.forked import map_forked
+
     wpy = cost_default("weeks_per_yr") if weeks_per_yr is None else float(weeks_per_yr)
     over = _overheads(products, site_cost_per_yr, delivery_cost_per_yr, offshore_delivery_cost_per_yr, wpy)
+    # every point of every sweep and map first (each prices the season model, up to a second at long
+    # seasons: side by side on forked workers), then the crossings and tables in the families' order
+    sweeps: list[tuple] = []  # (family's index, family, input, at, grid)
+    maps: list[tuple[int, ProductFamily]] = []
+    for i, p in enumerate(products):
+        sweeps += [
+            (i, p, name, "others at base", _grid(name, n_grid)) for name in FRONTIER_INPUTS if not _no_cv(p, name)
+        ]
+        if p.distribution != "poisson":  # the CV x MOQ frontier: the offshore MOQ frontier at other forecast CVs
+            for cv in FRONTIER_CVS:
+                q = dataclasses.replace(p, forecast_cv_preseason=cv)
+                sweeps.append((i, q, _MOQ, f"forecast_cv_preseason={cv:g}", _grid(_MOQ, max(n_grid // 2, 9))))
+            maps.append((i, p))
+    points = [(q, name, float(x), over, wpy) for _, q, name, _, grid in sweeps for x in grid]
+    points += [
+        (dataclasses.replace(p, forecast_cv_preseason=cv), _MOQ, moq, over, wpy)
+        for _, p in maps
+        for moq in MAP_MOQS
+        for cv in MAP_CVS
+    ]
+    savings = iter(map_forked(_saving_job, points))
+    swept = {}
+    for i, q, name, at, grid in sweeps:  # the points come back in the order they were listed
+        values = np.array([next(savings) for _ in grid])
+        swept[(i, name, at)] = (_roots(q, name, over, wpy, grid, values), grid, values)
+    mapped = {i: [(p.family, MAP_INPUT, cv, next(savings), moq) for moq in MAP_MOQS for cv in MAP_CVS] for i, p in maps}
     rows: list[tuple] = []
     curves: list[tuple] = []
-    for p in products:
+    for i, p in enumerate(products):
         for name in FRONTIER_INPUTS:
-            if name == "forecast_cv_preseason" and p.distribution == "poisson":
+            if _no_cv(p, name):
                 base = float(p.forecast_cv_preseason)
                 rows.append(
                     (p.family, name, "others at base", base, math.nan, "", "Poisson demand: no CV to sweep", "", "")
                 )
                 continue
-            roots, grid, values = _crossings(p, name, over, wpy, n_grid)
+            roots, grid, values = swept[(i, name, "others at base")]
             curves += [(p.family, name, float(x), float(v)) for x, v in zip(grid, values)]
             rows.append(_frontier_row(p, name, "others at base", roots, values))
         if p.distribution == "poisson":
             continue
-        for cv in FRONTIER_CVS:  # the CV x MOQ frontier: the offshore MOQ frontier at other forecast CVs
-            q = dataclasses.replace(p, forecast_cv_preseason=cv)
-            roots, _, values = _crossings(q, "moq_offshore_units", over, wpy, max(n_grid // 2, 9))
-            rows.append(_frontier_row(q, "moq_offshore_units", f"forecast_cv_preseason={cv:g}", roots, values))
-        if p.distribution != "poisson":  # the figure's 2-D map: forecast CV x offshore MOQ
-            for moq in MAP_MOQS:
-                for cv in MAP_CVS:
-                    q = dataclasses.replace(p, forecast_cv_preseason=cv)
-                    curves.append((p.family, MAP_INPUT, cv, _saving(q, "moq_offshore_units", moq, over, wpy), moq))
+        for cv in FRONTIER_CVS:
+            at = f"forecast_cv_preseason={cv:g}"
+            roots, _, values = swept[(i, _MOQ, at)]
+            rows.append(_frontier_row(dataclasses.replace(p, forecast_cv_preseason=cv), _MOQ, at, roots, values))
+        curves += mapped[i]  # the figure's 2-D map: forecast CV x offshore MOQ
     table = pd.DataFrame(rows, columns=FRONTIER_COLUMNS)
     columns = ["family", "input", "value", "saving_vs_offshore_per_unit", "moq_offshore_units"]
     return table, pd.DataFrame([(*c, math.nan) if len(c) == 4 else c for c in curves], columns=columns)

@@ -12,11 +12,10 @@ import pandas as pd
 from siting.costs.brand import brand_family
 from siting.design.alllocal import MAX_SITE_SWAPS, SITE_SWAPS_MEANING
 from siting.design.colgen import check_bound_rounds
-from siting.design.curves import cost_curve
 from siting.design.hubs import Hubs
 from siting.design.model import build_model
 from siting.design.neighbourhood import MAX_ADOPTED, check_max_adopted, neighbourhood_solve
-from siting.design.problem import DesignProblem
+from siting.design.problem import DesignProblem, curve_job
 from siting.design.settle import settle_design
 from siting.design.solve import (
     Design,
@@ -29,6 +28,7 @@ from siting.design.solve import (
     solve_design,
 )
 from siting.errors import InfeasibleError, InputError, check_whole_count
+from siting.forked import map_forked
 
 __all__ = [
     "NationalDesign",
@@ -152,7 +152,7 @@ def national_problem(
         dem[r0 : r0 + d.shape[0], j_start : j_start + d.shape[1]] = d
     names = list(buys)
     group = np.array([names.index(b) for b in rows_buy], dtype=np.int64)
-    offshore_families, offshore_curves = [], []
+    offshore_families, jobs = [], []
     for g, fam_name in enumerate(names):
         volume = sum(p.demand_mean_units_per_week for p in buys[fam_name])
         brand = float((brand_units_per_week or {}).get(fam_name, volume))
@@ -162,17 +162,8 @@ def national_problem(
         v_max = max(float(total.max()), 1e-6) * 1.0001
         smallest = dem[group == g][dem[group == g] > 0]
         v_min = min(float(smallest.min()) / 4 if smallest.size else v_max / 10, v_max / 10)
-        extra = max(brand - volume, 0.0)
-        offshore_curves.append(
-            cost_curve(
-                fam,
-                "offshore",
-                v_max,
-                v_min_units_per_week=v_min,
-                rel_tol=rel_tol,
-                brand_extra_units_per_week=extra,
-            )
-        )
+        jobs.append((fam, "offshore", v_max, v_min, rel_tol, max(brand - volume, 0.0)))
+    offshore_curves = map_forked(curve_job, jobs)  # side by side on forked workers (siting.forked)
     return DesignProblem(
         site_ids=tuple(site_ids),
         store_ids=tuple(store_ids),

@@ -14,6 +14,7 @@ from siting.costs import ProductFamily
 from siting.design.curves import CostCurve, cost_curve
 from siting.design.hubs import Hubs
 from siting.errors import InfeasibleError, InputError, MissingColumnError
+from siting.forked import map_forked
 
 __all__ = ["DesignProblem", "design_problem"]
 
@@ -161,6 +162,12 @@ def _local_volume_max(dem: np.ndarray, pairs: np.ndarray, hours_s: np.ndarray, h
     with np.errstate(divide="ignore"):
         by_hours = np.where(hpu_f[:, None] > 0, hours_s[None, :] / hpu_f[:, None], np.inf)  # (f, s)
     return np.minimum(reach, by_hours[:, :, None]).max(axis=(1, 2), initial=0.0)
+
+
+def curve_job(job: tuple) -> CostCurve:
+    """One family's cost curve from one source: (family, source, v_max, v_min, rel_tol, brand extra)."""
+    fam, source, v_max, v_min, rel_tol, extra = job
+    return cost_curve(fam, source, v_max, v_min_units_per_week=v_min, rel_tol=rel_tol, brand_extra_units_per_week=extra)
 
 
 def design_problem(
@@ -390,20 +397,21 @@ def design_problem(
     total = dem.sum(axis=1)  # (f, t)
     smallest = np.where(dem > 0, dem, np.inf).min(axis=(1, 2))
     local_max = _local_volume_max(dem, pairs[keep], hours_sl.max(axis=1), hpu_f)
-    local, offshore = [], []
+    jobs = []
     for i, fam in enumerate(fam_list):
         v_max = max(float(total[i].max()), 1e-6) * 1.0001
         v_min = min(float(smallest[i]) / 4 if math.isfinite(smallest[i]) else v_max / 10, v_max / 10)
         # a site makes at most what its lanes reach and its largest level's hours allow (the model caps
         # its segments there): the curve stops there, sparing the exact model's slowest volumes
         v_loc = min(v_max, max(float(local_max[i]), 1e-6) * 1.0001)
-        local.append(cost_curve(fam, "local", v_loc, v_min_units_per_week=min(v_min, v_loc / 10), rel_tol=rel_tol))
         extra = max(float((brand_units_per_week or {}).get(fam.family, 0.0)) - fam.demand_mean_units_per_week, 0.0)
-        offshore.append(
-            cost_curve(
-                fam, "offshore", v_max, v_min_units_per_week=v_min, rel_tol=rel_tol, brand_extra_units_per_week=extra
-            )
-        )
+        jobs += [
+            (fam, "local", v_loc, min(v_min, v_loc / 10), rel_tol, 0.0),
+            (fam, "offshore", v_max, v_min, rel_tol, extra),
+        ]
+    # each curve prices the season model at dozens of volumes: side by side on forked workers
+    curves = map_forked(curve_job, jobs)
+    local, offshore = curves[0::2], curves[1::2]
     return DesignProblem(
         site_ids=site_ids,
         store_ids=stores,

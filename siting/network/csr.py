@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import multiprocessing as mp
-import sys
 import threading
 import weakref
 from collections.abc import Sequence
@@ -17,6 +16,8 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from siting.errors import InputError
+from siting.forked import THREAD_PREFIX
+from siting.forked import can_fork as _can_fork
 from siting.network.cache import _collector_paused
 from siting.workers import n_workers
 
@@ -343,18 +344,6 @@ def _run_chunk(s: slice) -> Any:
     d, p = dijkstra(A, directed=True, indices=rows[s], limit=limit, return_predecessors=True)
     lengths = np.where(np.isfinite(d), tree_lengths(g, p, reverse=transpose, cols=cols), np.inf)
     return d[:, cols], lengths[:, cols]
-
-
-#: Threads siting starts carry this name prefix; no process is forked while one runs.
-THREAD_PREFIX = "siting-"
-
-
-def _can_fork() -> bool:
-    """Whether forked worker processes are available (Linux) and safe: no siting thread is running
-    (a thread caught holding a lock at fork time leaves the lock held for ever in the child)."""
-    if not (sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods()):
-        return False
-    return not any(t.name.startswith(THREAD_PREFIX) for t in threading.enumerate())
 
 
 def distances(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import geopandas as gpd
@@ -15,8 +14,8 @@ import pandas as pd
 
 from siting.delivery.lanes import DirectOD
 from siting.errors import InputError
+from siting.forked import Background
 from siting.inputs.layers import assign_rents
-from siting.network.csr import THREAD_PREFIX
 from siting.pipeline.business_case import city_mix, distribution_point, site_business_case, top_site_business_case
 from siting.pipeline.network_stage import city_graph, edge_snaps, snap_layer
 from siting.pipeline.options import CityInputs, RankOptions
@@ -346,32 +345,31 @@ def rank_city(
 
     # The isochrones (mostly GEOS work, which releases the GIL) are drawn on a thread from the moment
     # the top sites are known, while robustness, the business case and the lanes are worked out.
-    # (While that thread runs, no OD forks worker processes: siting.network.csr.)
+    # (While that thread runs, nothing forks worker processes: siting.forked; it ends with its job.)
     iso_n = max(int(options.reach.isochrones_for_top), 0)
     iso_rank = candidates.merge(ranking[["site_id", "rank"]], on="site_id").sort_values("rank", kind="stable")
     iso_sites = iso_rank.head(iso_n).drop(columns="rank").reset_index(drop=True)
-    with ThreadPoolExecutor(1, thread_name_prefix=f"{THREAD_PREFIX}isochrones") as pool:
-        iso_job = pool.submit(_isochrones, G, iso_sites, options.reach.reach_time_s)
-        t0 = time.perf_counter()
-        sensitivity = sensitivity_table(ranking, {c: v for c, v in weights.items() if v > 0}, options.robustness)
-        robust_cols = ["p_first", "p_top_k", "robust", "narrow_win"]
-        ranking = ranking.merge(sensitivity[["site_id", *robust_cols]], on="site_id", how="left")
-        ranking.insert(0, "city", city.name)
-        sensitivity.insert(0, "city", city.name)
-        robustness = robustness_summary(sensitivity, options.robustness)
-        timings["robustness_s"] = time.perf_counter() - t0
+    iso_job = Background("isochrones", _isochrones, G, iso_sites, options.reach.reach_time_s)
+    t0 = time.perf_counter()
+    sensitivity = sensitivity_table(ranking, {c: v for c, v in weights.items() if v > 0}, options.robustness)
+    robust_cols = ["p_first", "p_top_k", "robust", "narrow_win"]
+    ranking = ranking.merge(sensitivity[["site_id", *robust_cols]], on="site_id", how="left")
+    ranking.insert(0, "city", city.name)
+    sensitivity.insert(0, "city", city.name)
+    robustness = robustness_summary(sensitivity, options.robustness)
+    timings["robustness_s"] = time.perf_counter() - t0
 
-        ranked = candidates.merge(ranking.drop(columns=["city"]), on="site_id").sort_values("rank", kind="stable")
-        order = ranked.index.to_numpy()
-        ranked = ranked.reset_index(drop=True)
-        store_time = store_time[order]
-        travel = DirectOD(store_time, kept[0][order], kept[1][:, order], kept[2][:, order], _rows_of(kept[3], order))
-        extra_out, lanes, totals = _top_site_outputs(
-            G, ranked, stores, options, city.name, business, timings, tours, travel
-        )
-        if while_waiting is not None:
-            while_waiting()
-        iso, timings["isochrones_s"] = iso_job.result()
+    ranked = candidates.merge(ranking.drop(columns=["city"]), on="site_id").sort_values("rank", kind="stable")
+    order = ranked.index.to_numpy()
+    ranked = ranked.reset_index(drop=True)
+    store_time = store_time[order]
+    travel = DirectOD(store_time, kept[0][order], kept[1][:, order], kept[2][:, order], _rows_of(kept[3], order))
+    extra_out, lanes, totals = _top_site_outputs(
+        G, ranked, stores, options, city.name, business, timings, tours, travel
+    )
+    if while_waiting is not None:
+        while_waiting()
+    iso, timings["isochrones_s"] = iso_job.result()
     excluded_all = pd.concat(excluded, ignore_index=True)
     return CityResult(
         name=city.name,

@@ -65,6 +65,57 @@ def test_ctrl_c_exits_130_and_leaves_out_and_maps_untouched(command: str, tmp_pa
     assert _leftovers(tmp_path) == [] and _leftovers(tmp_path / "maps") == []
 
 
+def _children(pid: int) -> list[int]:
+    """The live child processes of ``pid`` (from /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            out.append(int(stat.parent.name))
+    return out
+
+
+def test_ctrl_c_while_forked_workers_price_costs_exits_130_and_leaves_no_worker(tmp_path: Path) -> None:
+    """Ctrl-C while the cost curves and the frontier are priced on forked workers (siting.forked): exit 130,
+    one line, nothing written, and no worker left behind. The season models' cache is off, so they work
+    for seconds."""
+    earlier_output(tmp_path)
+    before = snapshot(tmp_path)
+    env = _env()
+    env["SITING_COST_CACHE"] = "0"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "siting.cli", "rank", "--out", "out", "--no-map"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not (workers := _children(proc.pid)):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "no worker process was forked"
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert snapshot(tmp_path) == before and _leftovers(tmp_path) == []
+    time.sleep(0.5)
+    assert not [w for w in workers if _alive(w)], workers
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def test_ctrl_c_during_network_build_leaves_the_graphml_untouched(tmp_path: Path, helsinki_pbf: Path) -> None:
     (tmp_path / "g.graphml").write_text("<graphml>earlier</graphml>")
     before = snapshot(tmp_path)

@@ -1,0 +1,83 @@
+"""siting.forked: pure tasks on forked workers give the loop's results, in order, and never fork unsafely."""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing as mp
+import os
+import threading
+
+import numpy as np
+import pytest
+
+from siting.errors import InputError
+from siting.forked import THREAD_PREFIX, Background, can_fork, map_forked
+
+
+def _pid_and_square(x: int) -> tuple[int, int]:
+    return os.getpid(), x * x
+
+
+def _season_model(product):
+    from siting.costs.season import sourcing_cost
+
+    return sourcing_cost(product, "local").total_per_yr
+
+
+def test_the_loops_results_in_order_from_other_processes():
+    got = map_forked(_pid_and_square, list(range(7)), jobs=2)
+    assert [sq for _, sq in got] == [x * x for x in range(7)]
+    assert {pid for pid, _ in got} - {os.getpid()}, got  # worked out in forked workers
+    alone = map_forked(_pid_and_square, list(range(3)), jobs=1)
+    assert alone == [(os.getpid(), x * x) for x in range(3)]
+
+
+def test_no_fork_while_a_siting_thread_works_and_the_thread_ends_with_its_job():
+    release = threading.Event()
+    job = Background("waiting", release.wait, 10.0)
+    assert not can_fork()
+    assert any(t.name == f"{THREAD_PREFIX}waiting" for t in threading.enumerate())
+    got = map_forked(_pid_and_square, [1, 2, 3], jobs=2)
+    assert got == [(os.getpid(), 1), (os.getpid(), 4), (os.getpid(), 9)]  # a plain loop here
+    release.set()
+    assert job.result() is True
+    assert can_fork()  # the thread ended with its job (a pool's idle worker would still be there)
+
+
+def test_a_background_jobs_error_is_raised_in_the_caller():
+    def fail() -> None:
+        raise InputError("stores.csv: column demand, row 3: -1 is negative; give units a week >= 0.")
+
+    with pytest.raises(InputError, match="row 3"):
+        Background("failing", fail).result()
+
+
+def _daemon_can_fork(queue) -> None:
+    queue.put(can_fork())
+
+
+def test_a_daemonic_process_starts_no_workers():
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_daemon_can_fork, args=(queue,), daemon=True)
+    child.start()
+    assert queue.get(timeout=30) is False
+    child.join(30)
+
+
+def test_the_workers_season_models_reach_the_cost_cache(monkeypatch):
+    """A worker ends without its atexit flush: map_forked writes what it priced, so the next run reads it."""
+    from siting.costs.cost_cache import cost_key, cost_load
+    from siting.costs.products import example_products_path, load_products
+
+    monkeypatch.setenv("SITING_COST_CACHE", "1")
+    base = load_products(example_products_path())[0]
+    rng = np.random.default_rng()  # volumes no other test priced: computed here, not read
+    products = [
+        dataclasses.replace(base, demand_mean_units_per_week=float(v)) for v in rng.uniform(1000, 2000, size=2)
+    ]
+    totals = map_forked(_season_model, products, jobs=2)
+    wpy = 52.0
+    for p, total in zip(products, totals, strict=True):
+        hit = cost_load(cost_key("sourcing_cost", p, "local", wpy))
+        assert hit is not None and hit.total_per_yr == total
