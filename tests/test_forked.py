@@ -73,9 +73,7 @@ def test_the_workers_season_models_reach_the_cost_cache(monkeypatch):
     monkeypatch.setenv("SITING_COST_CACHE", "1")
     base = load_products(example_products_path())[0]
     rng = np.random.default_rng()  # volumes no other test priced: computed here, not read
-    products = [
-        dataclasses.replace(base, demand_mean_units_per_week=float(v)) for v in rng.uniform(1000, 2000, size=2)
-    ]
+    products = [dataclasses.replace(base, demand_mean_units_per_week=float(v)) for v in rng.uniform(1000, 2000, size=2)]
     totals = map_forked(_season_model, products, jobs=2)
     wpy = 52.0
     for p, total in zip(products, totals, strict=True):
