@@ -5,13 +5,14 @@ from __future__ import annotations
 import multiprocessing as mp
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Generic, TypeVar
 
 from siting.workers import n_workers
 
-__all__ = ["THREAD_PREFIX", "Background", "can_fork", "map_forked"]
+__all__ = ["FORK_AFTER_S", "THREAD_PREFIX", "Background", "can_fork", "map_forked"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -51,13 +52,20 @@ def _in_child(fn: Callable[[T], R], item: T) -> R:
         cost_flush()
 
 
+#: Items are worked out in this process until they have taken this long (seconds); only the rest go to
+#: forked workers, so that quick work never pays for a fork (a test suite's small instances: a few
+#: milliseconds each, where a fork of a large process and its workers' start cost tens of milliseconds).
+FORK_AFTER_S = 0.5
+
+
 def map_forked(fn: Callable[[T], R], items: Sequence[T], jobs: int | None = None) -> list[R]:
     """``[fn(x) for x in items]`` on ``jobs`` forked processes: the same results in the same order.
 
     For CPU-bound pure Python work (the season model's sweeps and cost curves), which threads
     cannot share out. Each ``fn(x)`` must be deterministic and independent of the others, and
-    ``fn``, the items and the results picklable (``fn`` a module-level function). A plain loop in
-    this process with one job, one item, off Linux or while a siting thread runs.
+    ``fn``, the items and the results picklable (``fn`` a module-level function). The items are
+    worked out here until they have taken :data:`FORK_AFTER_S`, the rest on the workers. A plain
+    loop in this process with one job, off Linux or while a siting thread runs.
 
     Parameters
     ----------
@@ -73,10 +81,19 @@ def map_forked(fn: Callable[[T], R], items: Sequence[T], jobs: int | None = None
         ``fn(x)`` for each item, in the items' order.
     """
     jobs = n_workers() if jobs is None else int(jobs)
-    if jobs <= 1 or len(items) <= 1 or not can_fork():
+    if jobs <= 1 or not can_fork():
         return [fn(x) for x in items]
-    with ProcessPoolExecutor(min(jobs, len(items)), mp_context=mp.get_context("fork")) as ex:
-        return list(ex.map(_in_child, [fn] * len(items), items))
+    out: list[R] = []
+    start = time.perf_counter()
+    for x in items:
+        if time.perf_counter() - start >= FORK_AFTER_S and len(items) - len(out) > 1:
+            break
+        out.append(fn(x))
+    rest = items[len(out) :]
+    if not rest:
+        return out
+    with ProcessPoolExecutor(min(jobs, len(rest)), mp_context=mp.get_context("fork")) as ex:
+        return out + list(ex.map(_in_child, [fn] * len(rest), rest))
 
 
 class Background(Generic[R]):

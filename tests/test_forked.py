@@ -6,10 +6,12 @@ import dataclasses
 import multiprocessing as mp
 import os
 import threading
+import time
 
 import numpy as np
 import pytest
 
+import siting.forked as forked
 from siting.errors import InputError
 from siting.forked import THREAD_PREFIX, Background, can_fork, map_forked
 
@@ -24,7 +26,26 @@ def _season_model(product):
     return sourcing_cost(product, "local").total_per_yr
 
 
-def test_the_loops_results_in_order_from_other_processes():
+@pytest.fixture
+def fork_at_once(monkeypatch):
+    """Every item to the workers (none worked out here first)."""
+    monkeypatch.setattr(forked, "FORK_AFTER_S", 0.0)
+
+
+def _pid_after(x: float) -> int:
+    time.sleep(x)
+    return os.getpid()
+
+
+def test_quick_work_stays_here_and_the_rest_goes_to_the_workers(monkeypatch):
+    assert {pid for pid, _ in map_forked(_pid_and_square, list(range(50)), jobs=2)} == {os.getpid()}
+    monkeypatch.setattr(forked, "FORK_AFTER_S", 0.25)
+    pids = map_forked(_pid_after, [0.15] * 6, jobs=2)
+    assert pids[:2] == [os.getpid()] * 2  # 0.3 s here, then the workers
+    assert os.getpid() not in pids[2:], pids
+
+
+def test_the_loops_results_in_order_from_other_processes(fork_at_once):
     got = map_forked(_pid_and_square, list(range(7)), jobs=2)
     assert [sq for _, sq in got] == [x * x for x in range(7)]
     assert {pid for pid, _ in got} - {os.getpid()}, got  # worked out in forked workers
@@ -32,7 +53,7 @@ def test_the_loops_results_in_order_from_other_processes():
     assert alone == [(os.getpid(), x * x) for x in range(3)]
 
 
-def test_no_fork_while_a_siting_thread_works_and_the_thread_ends_with_its_job():
+def test_no_fork_while_a_siting_thread_works_and_the_thread_ends_with_its_job(fork_at_once):
     release = threading.Event()
     job = Background("waiting", release.wait, 10.0)
     assert not can_fork()
@@ -65,7 +86,7 @@ def test_a_daemonic_process_starts_no_workers():
     child.join(30)
 
 
-def test_the_workers_season_models_reach_the_cost_cache(monkeypatch):
+def test_the_workers_season_models_reach_the_cost_cache(monkeypatch, fork_at_once):
     """A worker ends without its atexit flush: map_forked writes what it priced, so the next run reads it."""
     from siting.costs.cost_cache import cost_key, cost_load
     from siting.costs.products import example_products_path, load_products

@@ -10,9 +10,10 @@ import pickle
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from siting.network.cache import default_cache_dir, env_switch_on
 
@@ -116,13 +117,7 @@ class _Store:
             self.pid, self.path, self.conn, self.pending, self.broken = os.getpid(), path, None, {}, False
         if self.conn is None and not self.broken:
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
-                conn.execute("CREATE TABLE IF NOT EXISTS sourcing (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
-                _prune(conn)
-                self.conn = conn
+                self.conn = _when_unlocked(lambda: _open(path))
             except (OSError, sqlite3.Error) as exc:
                 self._give_up(exc)
         return self.conn
@@ -139,7 +134,7 @@ class _Store:
         if conn is None:
             return None
         try:
-            row = conn.execute("SELECT value FROM sourcing WHERE key = ?", (key,)).fetchone()
+            row = _when_unlocked(lambda: conn.execute("SELECT value FROM sourcing WHERE key = ?", (key,)).fetchone())
             return None if row is None else pickle.loads(row[0])
         except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, TypeError) as exc:
             self._give_up(exc)
@@ -156,12 +151,52 @@ class _Store:
         if not self.pending or self.conn is None or self.pid != os.getpid():
             return
         rows, self.pending, self.flushed_at = list(self.pending.items()), {}, time.monotonic()
+        conn = self.conn
+
+        def write() -> None:
+            with conn:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.executemany("INSERT OR IGNORE INTO sourcing (key, value) VALUES (?, ?)", rows)
+
         try:
-            with self.conn:
-                self.conn.execute("BEGIN IMMEDIATE")
-                self.conn.executemany("INSERT OR IGNORE INTO sourcing (key, value) VALUES (?, ?)", rows)
+            _when_unlocked(write)
         except sqlite3.Error as exc:
             self._give_up(exc)
+
+
+#: A cache file another process is setting up (WAL mode, the table) can answer "database is locked" at
+#: once, whatever the busy timeout: two workers forked together onto a new file met it on one start in
+#: two, and each then ran without the cache. Tries of each step and the wait between them (seconds).
+_LOCKED_TRIES, _LOCKED_WAIT_S = 50, 0.05
+
+T = TypeVar("T")
+
+
+def _when_unlocked(step: Callable[[], T]) -> T:
+    """``step()``, tried again while SQLite says the file is locked (at most :data:`_LOCKED_TRIES` times)."""
+    for attempt in range(_LOCKED_TRIES):
+        try:
+            return step()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == _LOCKED_TRIES - 1:
+                raise
+            time.sleep(_LOCKED_WAIT_S)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    """A connection to the cache at ``path`` (WAL mode, the table created), pruned to :data:`MAX_ROWS`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("CREATE TABLE IF NOT EXISTS sourcing (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
+        _prune(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def _prune(conn: sqlite3.Connection) -> None:

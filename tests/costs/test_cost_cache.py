@@ -8,6 +8,7 @@ import pickle
 import sqlite3
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -180,3 +181,34 @@ def test_processes_writing_at_once_share_one_cache(tmp_path):
         assert conn.execute("SELECT count(*) FROM sourcing").fetchone() == (80,)
     again = [start("regional_print"), start("artist_collab")]
     assert [int(p.communicate(timeout=300)[0]) for p in again] == [0, 0]
+
+
+def test_processes_opening_a_new_cache_together_all_keep_their_rows(monkeypatch, tmp_path):
+    """Four processes forked together onto a new cache file each read, then write one row: every row is kept.
+
+    One of them used to find the file "locked" while another set it up (WAL mode, the table), whatever the
+    busy timeout, and ran without the cache (about one start in four with two workers).
+    """
+    monkeypatch.setenv(ENV_SWITCH, "1")
+    for trial in range(6):
+        monkeypatch.setenv("SITING_CACHE_DIR", str(tmp_path / f"trial{trial}"))
+        children = []
+        start = time.time() + 0.3  # the four open the file at the same moment
+        for i in range(4):
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - the child's lines run in the forked process
+                code = 1
+                try:
+                    while time.time() < start:
+                        pass
+                    cost_cache.cost_load(f"key{i}")  # a miss, as a season model's first look
+                    cost_cache.cost_store(f"key{i}", {"row": i})
+                    cost_flush()
+                    code = 0 if cost_cache._STORE.conn is not None else 3
+                finally:
+                    os._exit(code)
+            children.append(pid)
+        codes = [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in children]
+        assert codes == [0, 0, 0, 0], (trial, codes)  # 3: the child gave its cache up
+        rows = dict(sqlite3.connect(cost_cache_path()).execute("SELECT key, value FROM sourcing").fetchall())
+        assert {k: pickle.loads(v) for k, v in rows.items()} == {f"key{i}": {"row": i} for i in range(4)}, trial

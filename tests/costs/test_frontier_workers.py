@@ -27,6 +27,7 @@ def _fresh_families(seed: int):
 def test_the_frontier_on_two_workers_equals_the_loop(monkeypatch):
     import siting.forked as forked
 
+    monkeypatch.setattr(forked, "FORK_AFTER_S", 0.0)  # every point on the workers
     monkeypatch.setenv("SITING_COST_CACHE", "0")
     products = _fresh_families(int.from_bytes(os.urandom(4), "little"))
     seen: list[int] = []
@@ -50,8 +51,10 @@ def test_the_frontier_on_two_workers_equals_the_loop(monkeypatch):
 def test_the_design_cost_curves_on_two_workers_equal_the_loop(monkeypatch):
     from design_instances import tables
 
+    import siting.forked as forked
     from siting.design.problem import design_problem
 
+    monkeypatch.setattr(forked, "FORK_AFTER_S", 0.0)  # every curve on the workers
     monkeypatch.setenv("SITING_COST_CACHE", "0")
     inputs = tables(int.from_bytes(os.urandom(4), "little") % 10_000, n_f=3, n_j=4)
     monkeypatch.setenv("SITING_N_JOBS", "2")
