@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
+import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
 
-from siting.workers import n_workers
+from siting.workers import ENV_N_JOBS, n_workers
 
-__all__ = ["FORK_AFTER_S", "THREAD_PREFIX", "Background", "can_fork", "map_forked"]
+__all__ = ["FORK_AFTER_S", "THREAD_PREFIX", "Background", "can_fork", "map_forked", "worker_pool"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -38,24 +41,88 @@ def can_fork() -> bool:
     return not any(t.name.startswith(THREAD_PREFIX) for t in threading.enumerate())
 
 
-def _in_child(fn: Callable[[T], R], item: T) -> R:
-    """``fn(item)`` in a worker, then the season models it priced written to the cost cache.
+def _start_worker(sigint: object) -> None:
+    """A worker's start: Ctrl-C handled as in the parent, the season models it prices written when it ends.
 
-    A worker ends with ``os._exit``, which skips the ``atexit`` flush: without this, the next run
-    would price them again (:mod:`siting.costs.cost_cache`).
+    A worker ends with ``os._exit``, which skips the ``atexit`` flush of :mod:`siting.costs.cost_cache`;
+    multiprocessing's own finalizers still run (without this, the next run would price them again).
     """
+    from multiprocessing.util import Finalize
+
     from siting.costs.cost_cache import cost_flush
 
+    signal.signal(signal.SIGINT, sigint)  # type: ignore[arg-type]  # the parent's handler
+    Finalize(None, cost_flush, exitpriority=10)
+
+
+def _started() -> None:
+    """Nothing: the first task, which makes the pool fork its workers."""
+
+
+@contextmanager
+def _held_interrupt() -> Iterator[object]:
+    """Ctrl-C during the block is raised when it ends, and the handler in place is yielded.
+
+    A SIGINT that arrives while ``os.fork`` runs its handlers (logging's locks) is printed as
+    "Exception ignored" and lost: a run interrupted as its workers started ran on to the end (seen
+    once in a test suite). Only the main thread handles signals; elsewhere the block runs as it is.
+    """
+    handler = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread():
+        yield handler
+        return
+    caught: list[int] = []
+    signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
     try:
-        return fn(item)
+        yield handler
     finally:
-        cost_flush()
+        signal.signal(signal.SIGINT, handler)
+    if caught and callable(handler):
+        handler(signal.SIGINT, None)  # the default one raises KeyboardInterrupt here
+    elif caught and handler == signal.SIG_DFL:
+        os.kill(os.getpid(), signal.SIGINT)
+
+
+@contextmanager
+def worker_pool(jobs: int) -> Iterator[ProcessPoolExecutor]:
+    """A pool of ``jobs`` forked workers, all forked before it is handed over (Ctrl-C held meanwhile).
+
+    On leaving, the tasks not started are cancelled and the running ones waited for.
+
+    Parameters
+    ----------
+    jobs : int
+
+    Yields
+    ------
+    concurrent.futures.ProcessPoolExecutor
+    """
+    ex: ProcessPoolExecutor | None = None
+    try:
+        with _held_interrupt() as handler:  # a Ctrl-C held here is raised as it ends: the pool is shut down
+            ex = ProcessPoolExecutor(
+                jobs, mp_context=mp.get_context("fork"), initializer=_start_worker, initargs=(handler,)
+            )
+            ex.submit(_started)  # a fork pool forks every worker at its first task
+        yield ex
+    finally:
+        if ex is not None:  # else an idle pool's workers would keep the interpreter from exiting
+            ex.shutdown(wait=True, cancel_futures=True)
 
 
 #: Items are worked out in this process until they have taken this long (seconds); only the rest go to
 #: forked workers, so that quick work never pays for a fork (a test suite's small instances: a few
 #: milliseconds each, where a fork of a large process and its workers' start cost tens of milliseconds).
-FORK_AFTER_S = 0.5
+FORK_AFTER_S = 1.0
+
+
+def _cores_busy() -> bool:
+    """Whether the last minute's load average leaves less than one core idle (e.g. two test workers on two
+    cores): workers forked then only share the same cores, and each fork costs its start."""
+    try:
+        return os.getloadavg()[0] > (os.cpu_count() or 1) - 0.5
+    except OSError:  # no load average here
+        return False
 
 
 def map_forked(fn: Callable[[T], R], items: Sequence[T], jobs: int | None = None) -> list[R]:
@@ -65,7 +132,8 @@ def map_forked(fn: Callable[[T], R], items: Sequence[T], jobs: int | None = None
     cannot share out. Each ``fn(x)`` must be deterministic and independent of the others, and
     ``fn``, the items and the results picklable (``fn`` a module-level function). The items are
     worked out here until they have taken :data:`FORK_AFTER_S`, the rest on the workers. A plain
-    loop in this process with one job, off Linux or while a siting thread runs.
+    loop in this process with one job, off Linux or while a siting thread runs, and by default
+    (``jobs`` None and ``SITING_N_JOBS`` unset) when the last minute's load average leaves no core idle.
 
     Parameters
     ----------
@@ -73,15 +141,16 @@ def map_forked(fn: Callable[[T], R], items: Sequence[T], jobs: int | None = None
     items : sequence
     jobs : int, optional
         Worker processes; None: ``SITING_N_JOBS`` if set, else the CPU count, at most 2
-        (:func:`siting.workers.n_workers`).
+        (:func:`siting.workers.n_workers`), or none on a busy machine.
 
     Returns
     -------
     list
         ``fn(x)`` for each item, in the items' order.
     """
-    jobs = n_workers() if jobs is None else int(jobs)
-    if jobs <= 1 or not can_fork():
+    if jobs is None:  # the default: no workers on a machine whose cores are already busy
+        jobs = 1 if os.environ.get(ENV_N_JOBS, "").strip() == "" and _cores_busy() else n_workers()
+    if int(jobs) <= 1 or not can_fork():
         return [fn(x) for x in items]
     out: list[R] = []
     start = time.perf_counter()
@@ -92,8 +161,8 @@ def map_forked(fn: Callable[[T], R], items: Sequence[T], jobs: int | None = None
     rest = items[len(out) :]
     if not rest:
         return out
-    with ProcessPoolExecutor(min(jobs, len(rest)), mp_context=mp.get_context("fork")) as ex:
-        return out + list(ex.map(_in_child, [fn] * len(rest), rest))
+    with worker_pool(min(int(jobs), len(rest))) as ex:
+        return out + list(ex.map(fn, rest))
 
 
 class Background(Generic[R]):

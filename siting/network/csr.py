@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import threading
 import weakref
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +14,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from siting.errors import InputError
-from siting.forked import THREAD_PREFIX
+from siting.forked import THREAD_PREFIX, worker_pool
 from siting.forked import can_fork as _can_fork
 from siting.network.cache import _collector_paused
 from siting.workers import n_workers
@@ -388,7 +386,7 @@ def distances(
         _JOB["args"] = (A, uniq, cols, limit, g if with_lengths else None, transpose)
         try:
             if parallel:
-                with ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork")) as ex:
+                with worker_pool(jobs) as ex:
                     for s, block in zip(parts, ex.map(_run_chunk, parts)):
                         put(s, block)
             else:

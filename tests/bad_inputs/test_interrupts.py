@@ -86,6 +86,7 @@ def test_ctrl_c_while_forked_workers_price_costs_exits_130_and_leaves_no_worker(
     before = snapshot(tmp_path)
     env = _env()
     env["SITING_COST_CACHE"] = "0"
+    env["SITING_N_JOBS"] = "2"  # workers whatever the load (two test workers keep both cores busy)
     proc = subprocess.Popen(
         [sys.executable, "-m", "siting.cli", "rank", "--out", "out", "--no-map"],
         cwd=tmp_path,
