@@ -133,6 +133,19 @@ def _no_od_cache():
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _season_model_in_process():
+    """The season model's work stays in each test process (siting.forked): two test workers already keep both
+    cores busy, where forked workers only add their forks. Tests of the workers set FORK_AFTER_S themselves;
+    subprocess runs keep the default, which forks only while a core is idle."""
+    import siting.forked
+
+    old = siting.forked.FORK_AFTER_S
+    siting.forked.FORK_AFTER_S = float("inf")
+    yield
+    siting.forked.FORK_AFTER_S = old
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _private_network_cache(tmp_path_factory: pytest.TempPathFactory):
     """Keep the tests' caches out of the user's cache folder (subprocesses inherit it too).
 

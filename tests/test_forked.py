@@ -39,6 +39,7 @@ def _pid_after(x: float) -> int:
 
 
 def test_quick_work_stays_here_and_the_rest_goes_to_the_workers(monkeypatch):
+    monkeypatch.setattr(forked, "FORK_AFTER_S", 1.0)  # the default (the suite keeps its work in process)
     assert {pid for pid, _ in map_forked(_pid_and_square, list(range(50)), jobs=2)} == {os.getpid()}
     monkeypatch.setattr(forked, "FORK_AFTER_S", 0.25)
     pids = map_forked(_pid_after, [0.15] * 6, jobs=2)

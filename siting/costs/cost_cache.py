@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import logging
+import multiprocessing
 import os
 import pickle
 import sqlite3
@@ -192,7 +193,8 @@ def _open(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("CREATE TABLE IF NOT EXISTS sourcing (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
-        _prune(conn)
+        if multiprocessing.parent_process() is None:  # a run prunes; its forked workers do not, again and again
+            _prune(conn)
     except BaseException:
         conn.close()
         raise
