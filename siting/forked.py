@@ -150,7 +150,8 @@ def map_forked(fn: Callable[[T], R], items: Sequence[T], jobs: int | None = None
     """
     if jobs is None:  # the default: no workers on a machine whose cores are already busy
         jobs = 1 if os.environ.get(ENV_N_JOBS, "").strip() == "" and _cores_busy() else n_workers()
-    if int(jobs) <= 1 or not can_fork():
+    jobs = int(jobs)
+    if jobs <= 1 or not can_fork():
         return [fn(x) for x in items]
     out: list[R] = []
     start = time.perf_counter()
@@ -161,7 +162,7 @@ def map_forked(fn: Callable[[T], R], items: Sequence[T], jobs: int | None = None
     rest = items[len(out) :]
     if not rest:
         return out
-    with worker_pool(min(int(jobs), len(rest))) as ex:
+    with worker_pool(min(jobs, len(rest))) as ex:
         return out + list(ex.map(fn, rest))
 
 

@@ -14,8 +14,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from siting.errors import InputError
-from siting.forked import THREAD_PREFIX, worker_pool
-from siting.forked import can_fork as _can_fork
+from siting.forked import can_fork, worker_pool
 from siting.network.cache import _collector_paused
 from siting.workers import n_workers
 
@@ -27,7 +26,6 @@ __all__ = [
     "trees",
     "tree_lengths",
     "spatial_order",
-    "THREAD_PREFIX",
     "min_weight_matrix",
 ]
 
@@ -375,7 +373,7 @@ def distances(
     row_bytes = 8 * g.n * (5 if with_lengths else 1)  # predecessors + pointer jumping
     parts = _chunks(len(uniq), row_bytes // 8, jobs)
     work = len(uniq) * g.n * (3 if with_lengths else 1)
-    parallel = jobs > 1 and len(parts) > 1 and work >= PARALLEL_MIN_WORK and _can_fork()
+    parallel = jobs > 1 and len(parts) > 1 and work >= PARALLEL_MIN_WORK and can_fork()
     res = [np.empty((len(uniq), len(cols))) for _ in range(2 if with_lengths else 1)]
 
     def put(s: slice, block: Any) -> None:

@@ -11,7 +11,8 @@ import networkx as nx
 import numpy as np
 import shapely
 
-from siting.network.csr import THREAD_PREFIX, csr_graph, trees
+from siting.forked import THREAD_PREFIX
+from siting.network.csr import csr_graph, trees
 from siting.network.reach_cache import iso_key, iso_load, iso_store
 from siting.workers import n_workers
 

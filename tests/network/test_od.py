@@ -55,7 +55,8 @@ def test_od_matrix_equals_networkx(G, sample, weight):
 def test_no_process_is_forked_while_a_siting_thread_runs():
     import threading
 
-    from siting.network.csr import THREAD_PREFIX, _can_fork
+    from siting.forked import THREAD_PREFIX
+    from siting.forked import can_fork as _can_fork
 
     assert _can_fork()
     release = threading.Event()
