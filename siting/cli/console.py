@@ -16,7 +16,16 @@ if TYPE_CHECKING:
 
     from siting.app.run import RunOutcome
 
-__all__ = ["Column", "literal", "make_console", "print_line", "print_table", "print_ranking", "print_plan"]
+__all__ = [
+    "Column",
+    "design_status_line",
+    "literal",
+    "make_console",
+    "print_line",
+    "print_table",
+    "print_ranking",
+    "print_plan",
+]
 
 
 def literal(value: object) -> Text:
@@ -399,6 +408,26 @@ def _local_gap_hint(extra: dict[str, Any], scope: str = "") -> str:
     )
 
 
+def design_status_line(status: str, gap: float, runtime_s: float) -> str:
+    """The design's status line: its words, the proven gap unless the words name it, and the solve's time.
+
+    Parameters
+    ----------
+    status : str
+        ``"optimal"`` or ``"stopped at gap 0.71%"`` (possibly with a reason in brackets).
+    gap : float
+        The proven relative gap.
+    runtime_s : float
+
+    Returns
+    -------
+    str
+        e.g. ``"design optimal, gap 0.01%, 0.6 s"`` or ``"design stopped at gap 0.71%, 0.6 s"``.
+    """
+    named = status.startswith("stopped at gap")  # "stopped at gap 0.71%, gap 0.71%" said it twice
+    return f"design {status}{'' if named else f', gap {100 * gap:.2f}%'}, {runtime_s:.1f} s"
+
+
 def _print_portfolio_plan(console: Any, name: str, city: Any, sol: Any, wide: bool) -> None:
     """``plan --objective portfolio``: what each opened site makes, and hybrid vs all-offshore vs all-local."""
     from siting.app.run import portfolio_sites
@@ -435,7 +464,7 @@ def _print_portfolio_plan(console: Any, name: str, city: Any, sol: Any, wide: bo
     if sol.extra.get("national"):  # a slice's status, gap and bounds are the national run's, printed above
         print_line(console, "design: this cluster's slice of the national design (its status and gaps above)")
         return
-    print_line(console, f"design {sol.extra['status']}, gap {100 * sol.gap:.2f}%, {sol.runtime_s:.1f} s")
+    print_line(console, design_status_line(str(sol.extra["status"]), sol.gap, sol.runtime_s))
     if "offshore_gap" in sol.extra:
         for line in _policy_lines(sol.objective, sol.gap, sol.extra, cur):
             print_line(console, line)

@@ -103,3 +103,15 @@ def test_help_text_is_printed_as_written():
     assert "Scenario TOML with [[brands]] (and [[seasons]], [[lane_classes]], [site_capacity], [share])" in flat
     code, out, _ = run_cli("rank", "--help")
     assert code == 0 and "--wide" in out and "maps/<city>.html" in " ".join(out.split())
+
+
+def test_the_design_status_line_names_the_gap_once():
+    """A stopped design's words already name its gap; an optimal one's line adds it."""
+    from siting.cli.console import design_status_line
+
+    assert design_status_line("stopped at gap 0.71%", 0.0071, 0.61) == "design stopped at gap 0.71%, 0.6 s"
+    assert (
+        design_status_line("stopped at gap 2.10% (time limit)", 0.021, 60.0)
+        == "design stopped at gap 2.10% (time limit), 60.0 s"
+    )
+    assert design_status_line("optimal", 0.0001, 0.25) == "design optimal, gap 0.01%, 0.2 s"
