@@ -6,7 +6,7 @@ import dataclasses
 import math
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -373,6 +373,7 @@ class Model:
         relax: bool = False,
         threads: int | None = None,
         options: Mapping[str, Any] | None = None,
+        on_improving: Callable[[np.ndarray], None] | None = None,
     ) -> MilpSolution:
         """Solve with HiGHS; Ctrl-C stops it (``KeyboardInterrupt`` is raised once HiGHS has stopped).
 
@@ -393,6 +394,11 @@ class Model:
             :func:`siting.highs.new_highs`).
         options : mapping, optional
             Further HiGHS options by name (e.g. ``{"mip_heuristic_effort": 0.3}``).
+        on_improving : callable, optional
+            Called with a copy of every improving MILP solution HiGHS finds (the full column
+            vector, in the order found; the last is the solution returned unless the solve stopped
+            on the way). Presolve off only (``options={"presolve": "off"}``): HiGHS reports a
+            presolved model's incumbents in its own columns.
         Returns
         -------
         MilpSolution
@@ -438,6 +444,11 @@ class Model:
             kinds = highspy.HighsVarType
             lp.integrality_ = [kinds.kInteger if i else kinds.kContinuous for i in integer]
         h.passModel(lp)
+        if on_improving is not None:
+            if (options or {}).get("presolve") != "off":
+                raise ValueError("on_improving needs options={'presolve': 'off'}")
+            report = on_improving  # its own name: mypy keeps the narrowing inside the lambda
+            h.cbMipImprovingSolution.subscribe(lambda e: report(np.array(e.data_out.mip_solution, dtype=float)))
         if start is not None:
             given = highspy.HighsSolution()
             given.col_value = list(np.asarray(start, dtype=np.float64))

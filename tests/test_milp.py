@@ -181,3 +181,18 @@ def test_ctrl_c_stops_highs_inside_its_solve(case, tmp_path):
     assert proc.returncode == 130, rest
     assert "interrupted" in rest and "finished" not in rest
     assert time.perf_counter() - sent < 10.0
+
+
+def test_every_improving_solution_is_reported_in_order():
+    """From a start of cost 40 (open facility 0 only), HiGHS reports that start, then the optimum 26: each a
+    feasible column vector pricing at its objective, the costs falling, the last the solution returned."""
+    m, y, x = _facility()
+    start = np.zeros(m.num_cols)
+    start[y[0]] = 1.0
+    start[x[0]] = 1.0
+    found: list[np.ndarray] = []
+    s = m.solve(start=start, options={"presolve": "off"}, on_improving=found.append)
+    assert [round(m.objective(v), 9) for v in found] == [40.0, 26.0]
+    assert np.array_equal(found[-1], s.x)
+    with pytest.raises(ValueError, match="presolve"):
+        m.solve(on_improving=found.append)

@@ -44,12 +44,14 @@ _ACCURATE = 0.9
 
 @dataclass(frozen=True)
 class PlanColumn:
-    """One site's plan: its index, the demand rows it supplies, units a week on each, and its cost a year."""
+    """One site's plan: its index, the demand rows it supplies, units a week on each, its cost a year, and
+    whether it is the site's minimiser where it was priced (the subgradient there counts those alone)."""
 
     site: int
     rows: np.ndarray  # indices into the flattened (f, j, t) demand
     units: np.ndarray
     cost_per_yr: float
+    best: bool = True  # the site's minimiser at the point priced (False: another plan its solve found)
 
 
 #: A pricing step: L(u, lam) (a valid bound) and the plans the site subproblems chose at (u, lam).
@@ -122,6 +124,7 @@ def column_bound(
     n_s = len(group_of_site)
     u_c, lam_c = np.asarray(start[0], float).ravel()[rows].copy(), np.maximum(np.asarray(start[1], float), 0.0)
     best, cols = price(_full(u_c, rows, dem), lam_c)
+    seen = {_plan_key(c) for c in cols}
     best_u, best_lam = _full(u_c, rows, dem), lam_c.copy()
     width, alpha = COLUMN_BOX, SMOOTHING
     by_round: list[float] = []
@@ -132,7 +135,7 @@ def column_bound(
         if not np.isfinite(promised):  # HiGHS found no solution (the box keeps it feasible: numerics)
             break
         u_m, lam_m, value, new, alpha = _smoothed_price(
-            price, rows, dem, fewest, group_of_site, (u_c, lam_c), (u_m, lam_m), alpha
+            price, rows, dem, fewest, group_of_site, (u_c, lam_c), (u_m, lam_m), alpha, seen
         )
         cols.extend(new)
         serious = value > best + _SERIOUS * max(promised - best, 0.0)
@@ -159,28 +162,34 @@ def _smoothed_price(
     centre: tuple[np.ndarray, np.ndarray],
     master: tuple[np.ndarray, np.ndarray],
     alpha: float,
+    seen: set[bytes],
 ) -> tuple[np.ndarray, np.ndarray, float, list[PlanColumn], float]:
     """Price at ``alpha`` x the box's centre + (1 - ``alpha``) x the master's multipliers (Wentges smoothing).
 
-    When that point gives no new plan (a mispricing) the master's own point is priced too, and the
-    better of the two bounds kept (both valid). The next round's ``alpha`` follows the subgradient
-    at the priced point (Pessoa et al.'s automatic rule): it points towards the master's
-    multipliers (a positive inner product with master - centre) -> 0.1 less smoothing, else 0.1 more,
-    within [0, :data:`_ALPHA_MAX`].
+    Plans already in the master (``seen``, their keys; the new ones are added) are not new. When
+    that point gives no new plan (a mispricing) the master's own point is priced too, and the
+    better of the two bounds kept (both valid). Without that filter a point whose plans the master
+    already held was priced again and again: the same master, the same point (the Helsinki
+    demo's bound stood still from round 40 to 60 once each site's solve added its other plans).
+    The next round's ``alpha`` follows the subgradient at the priced point (Pessoa et al.'s
+    automatic rule; each site's minimiser there, ``best``): it points towards the master's
+    multipliers (a positive inner product with master - centre) -> 0.1 less smoothing, else 0.1
+    more, within [0, :data:`_ALPHA_MAX`].
 
     Returns the multipliers priced (on the demand rows, and the groups'), their bound, plans and the next ``alpha``.
     """
     point = (alpha * centre[0] + (1 - alpha) * master[0], alpha * centre[1] + (1 - alpha) * master[1])
-    value, new = price(_full(point[0], rows, dem), point[1])
-    at_point = new  # the plans chosen at the point returned
+    value, at_point = price(_full(point[0], rows, dem), point[1])  # the plans chosen at the point returned
+    new = _unseen(at_point, seen)
     if not new and alpha > 0:  # a mispricing: the master's own point may still have plans to add
-        value_m, new = price(_full(master[0], rows, dem), master[1])
+        value_m, at_master = price(_full(master[0], rows, dem), master[1])
+        new = _unseen(at_master, seen)
         if value_m > value:
-            value, point, at_point = value_m, master, new
+            value, point, at_point = value_m, master, at_master
     # the subgradient at that point: demand minus its plans' supply, fewest sites minus those opened
     supply = np.zeros(dem.size)
     opened = np.zeros(len(fewest))
-    for c in at_point:
+    for c in (c for c in at_point if c.best):
         supply[rows[c.rows]] += c.units
         if group_of_site[c.site] >= 0:
             opened[group_of_site[c.site]] += 1.0
@@ -189,6 +198,22 @@ def _smoothed_price(
     )
     alpha = max(alpha - 0.1, 0.0) if towards > 0 else min(alpha + 0.1, _ALPHA_MAX)
     return point[0], point[1], value, new, alpha
+
+
+def _plan_key(col: PlanColumn) -> bytes:
+    """A plan's identity: its site, rows, units (to 1e-6 a week) and cost (to the cent): a plan priced again."""
+    return np.r_[float(col.site), round(col.cost_per_yr, 2), col.rows.astype(float), np.round(col.units, 6)].tobytes()
+
+
+def _unseen(cols: list[PlanColumn], seen: set[bytes]) -> list[PlanColumn]:
+    """The plans of ``cols`` not in ``seen`` (each once), their keys added to ``seen``."""
+    out = []
+    for c in cols:
+        key = _plan_key(c)
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
+    return out
 
 
 def _full(u_rows: np.ndarray, rows: np.ndarray, dem: np.ndarray) -> np.ndarray:

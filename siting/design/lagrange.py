@@ -199,18 +199,22 @@ class _Sites:
         return total, supply, counts
 
     def price_columns(self, u: np.ndarray, lam: np.ndarray) -> tuple[float, list[PlanColumn]]:
-        """L(u, lam) as :meth:`solve_exact`'s, and each opened site's plan as a column (:func:`column_bound`)."""
-        total, values = self._exact(u, lam)
+        """L(u, lam) as :meth:`solve_exact`'s, and each opened site's plans as columns (:func:`column_bound`):
+        its best plan, then the others its solve found on its way (``site_value(more_plans=True)``)."""
+        total, values = self._exact(u, lam, more_plans=True)
         cols = []
         for s, sv in values:
             if sv.opened:
                 flat = sv.supply.ravel()
                 nz = np.flatnonzero(flat > 0)
                 cols.append(PlanColumn(s, self.row_of[nz], flat[nz], sv.cost_per_yr))
+                cols.extend(PlanColumn(s, self.row_of[p.cells], p.units, p.cost_per_yr, False) for p in sv.more_plans)
         return total, cols
 
-    def _exact(self, u: np.ndarray, lam: np.ndarray) -> tuple[float, list[tuple[int, SiteValue]]]:
-        """L(u, lam) with exact subproblems, and each solved site's value.
+    def _exact(
+        self, u: np.ndarray, lam: np.ndarray, more_plans: bool = False
+    ) -> tuple[float, list[tuple[int, SiteValue]]]:
+        """L(u, lam) with exact subproblems, and each solved site's value (``more_plans``: see :func:`site_value`).
 
         A site whose relaxed subproblem (:meth:`solve`'s, drops per unit) is not negative has an
         exact one that is not either (the exact one only adds cost): only the others are solved,
@@ -220,7 +224,7 @@ class _Sites:
         relaxed = self.solve(u, lam)[3]
         lam_s = self.lam_of_site(lam)
         sites = [int(s) for s in np.flatnonzero(relaxed < 0)]
-        solved = map_in_threads(lambda s: site_value(self.pb, s, u, float(lam_s[s])), sites, self.threads)
+        solved = map_in_threads(lambda s: site_value(self.pb, s, u, float(lam_s[s]), more_plans), sites, self.threads)
         total = float((u * dem).sum() + (lam * self.fewest).sum())
         for sv in solved:
             total += sv.bound_per_yr

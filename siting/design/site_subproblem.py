@@ -10,7 +10,7 @@ from siting.design.model import _fill_caps, _segments, volume_rows
 from siting.design.problem import DesignProblem
 from siting.milp import Model
 
-__all__ = ["SITE_MAX_NODES", "SiteValue", "site_value"]
+__all__ = ["SITE_MAX_NODES", "SitePlan", "SiteValue", "plan_cost", "site_value"]
 
 #: Branch-and-bound nodes of each site's MILP (a limit on work: the same bound on any machine; the
 #: MILP's proven bound is what enters the Lagrangian, so a stopped solve stays valid).
@@ -23,17 +23,28 @@ SITE_HIGHS_OPTIONS = {"presolve": "off", "mip_heuristic_run_rins": False, "mip_h
 
 
 @dataclass(frozen=True)
+class SitePlan:
+    """A plan of one site: the flat (f, j, t) demand cells it supplies, units a week on each, its cost a year."""
+
+    cells: np.ndarray
+    units: np.ndarray
+    cost_per_yr: float
+
+
+@dataclass(frozen=True)
 class SiteValue:
     """One site's subproblem: a lower bound of its minimum (<= 0: closed costs 0), its best solution's supply
-    and that plan's own cost a year (fixed, making, delivery and drops, without the multipliers; 0 when closed)."""
+    and that plan's own cost a year (fixed, making, delivery and drops, without the multipliers; 0 when closed),
+    and (when asked) the other plans the solve found on its way."""
 
     bound_per_yr: float
     supply: np.ndarray  # (f, j, t) units a week the best solution found delivers (zeros when closed)
     opened: bool
     cost_per_yr: float = 0.0
+    more_plans: tuple[SitePlan, ...] = ()
 
 
-def site_value(pb: DesignProblem, s: int, u: np.ndarray, lam_s: float) -> SiteValue:
+def site_value(pb: DesignProblem, s: int, u: np.ndarray, lam_s: float, more_plans: bool = False) -> SiteValue:
     """min over site ``s``'s all-local plans of cost - u . supply - lam_s . open, bounded below (a MILP).
 
     The plan: closed (0), or one level; per season the units ``x[f, j, t] <= demand`` of each store
@@ -54,6 +65,10 @@ def site_value(pb: DesignProblem, s: int, u: np.ndarray, lam_s: float) -> SiteVa
         Multipliers of the demand rows (yearly cost per weekly unit).
     lam_s : float
         The multiplier of the site's fewest-sites row (0 when it has none).
+    more_plans : bool
+        Also keep the plans of the improving solutions HiGHS found before its best (each costed by
+        :func:`plan_cost`, the best's flows found again left out): more columns for
+        :func:`siting.design.colgen.column_bound` from the same solve.
 
     Returns
     -------
@@ -123,12 +138,85 @@ def site_value(pb: DesignProblem, s: int, u: np.ndarray, lam_s: float) -> SiteVa
     )
     lb, ub = m.bounds()
     ub[y] = np.where(ok, 1.0, 0.0)
+    found: list[np.ndarray] = []
     sol = m.solve(
-        col_lower=lb, col_upper=ub, time_limit_s=None, options={"mip_max_nodes": SITE_MAX_NODES, **SITE_HIGHS_OPTIONS}
+        col_lower=lb,
+        col_upper=ub,
+        time_limit_s=None,
+        options={"mip_max_nodes": SITE_MAX_NODES, **SITE_HIGHS_OPTIONS},
+        on_improving=found.append if more_plans else None,
     )
     bound = min(0.0, float(sol.bound))
     if sol.x is None or not sol.objective < 0:
         return SiteValue(bound, supply, False)
     supply[:, js, :] += sol.value("x")  # a site has one lane per store: no repeated index
     cost = float(sol.objective) + float((u * supply).sum()) + lam_s  # the plan opens the site (objective < 0)
-    return SiteValue(bound, supply, True, cost)
+    more = _more_plans(pb, s, [v[x] for v in found], supply) if more_plans else ()
+    return SiteValue(bound, supply, True, cost, more)
+
+
+def _more_plans(pb: DesignProblem, s: int, flows: list[np.ndarray], best: np.ndarray) -> tuple[SitePlan, ...]:
+    """The plans of the improving solutions' flows ``x`` (f, k, t), each once, other than ``best``'s."""
+    lanes = np.asarray(pb.lanes, dtype=np.int64).reshape(-1, 2)
+    js = lanes[lanes[:, 0] == s, 1]
+    seen = [best]
+    out = []
+    for x in flows:
+        supply = np.zeros_like(best)
+        supply[:, js, :] = np.where(x > _TINY_UNITS, x, 0.0)
+        if not supply.any() or any(np.allclose(supply, other, rtol=1e-9, atol=_SAME_UNITS) for other in seen):
+            continue  # the best plan's flows, or another's, found again (another level or drops: dearer)
+        seen.append(supply)
+        cost = plan_cost(pb, s, supply)
+        if cost is not None:
+            cells = np.flatnonzero(supply.ravel())
+            out.append(SitePlan(cells, supply.ravel()[cells], cost))
+    return tuple(out)
+
+
+#: Units a week below which an improving solution's flow is HiGHS's rounding, not a delivery; and the
+#: difference in units a week below which two plans' flows are the same.
+_TINY_UNITS, _SAME_UNITS = 1e-9, 1e-6
+
+
+def plan_cost(pb: DesignProblem, s: int, supply: np.ndarray) -> float | None:
+    """The cheapest cost a year of site ``s`` delivering exactly ``supply``, or None when no level holds it.
+
+    Its cheapest level whose hours a week hold the plan's in every season (machine and changeover
+    hours on the families' curves), the making cost on each family's piecewise-linear curve, the
+    delivery on its lanes and a whole drop per store and season it serves on a lane that pays drops:
+    what the design model charges the site for that supply.
+
+    Parameters
+    ----------
+    pb : DesignProblem
+    s : int
+        The site's index.
+    supply : ndarray (f, j, t)
+        Units a week to each store, zero where the site has no lane.
+
+    Returns
+    -------
+    float or None
+    """
+    weeks = pb.weeks_per_yr
+    volume = supply.sum(axis=1)  # (f, t)
+    making = 0.0
+    hours = np.zeros(len(weeks))
+    for f, curve in enumerate(pb.local_curves):
+        v = curve.volume_units_per_week
+        h = pb.machine_hours_per_unit[f] * v + pb.changeover_hours_per_run[f] * curve.runs_per_week
+        making += float((weeks * np.interp(volume[f], v, curve.cost_per_week)).sum())
+        hours += np.interp(volume[f], v, h) - h[0]
+    fits = pb.level_ok[s] & (pb.hours_per_week[s] >= hours.max(initial=0.0) * (1 - 1e-9) - 1e-9)
+    if not fits.any():
+        return None
+    lanes = np.asarray(pb.lanes, dtype=np.int64).reshape(-1, 2)
+    p = np.flatnonzero(lanes[:, 0] == s)
+    js = lanes[p, 1]
+    at = supply[:, js, :]  # (f, k, t)
+    delivery = float((weeks[None, None, :] * pb.lane_cost_per_unit[p][None, :, None] * at).sum())
+    pays = pb.lane_pays_drop()[: len(lanes)][p]
+    served = at.sum(axis=0) > 0  # (k, t)
+    drops = float((served * (pays * pb.drop_cost_of_store()[js])[:, None] * weeks[None, :]).sum())
+    return float(pb.fixed_cost_per_yr[s][fits].min()) + making + delivery + drops
