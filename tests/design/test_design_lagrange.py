@@ -256,7 +256,7 @@ def test_a_plan_column_costs_what_the_design_model_charges_for_it():
     assert seen >= 4 and more >= 2, (seen, more)
 
 
-def test_a_sites_other_plans_price_below_zero_and_differ_from_its_best():
+def test_a_sites_other_plans_differ_from_its_best_and_cost_what_plan_cost_says():
     """``site_value(more_plans=True)``: the same bound and best plan as without; each further plan supplies
     another mix than the best and the others, and costs what ``plan_cost`` says, which also prices the best
     plan at the solve's own cost (columns' costs against the design model: the test above)."""
