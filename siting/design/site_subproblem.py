@@ -8,6 +8,7 @@ import numpy as np
 
 from siting.design.model import _fill_caps, _segments, volume_rows
 from siting.design.problem import DesignProblem
+from siting.design.start import _hours
 from siting.milp import Model
 
 __all__ = ["SITE_MAX_NODES", "SitePlan", "SiteValue", "plan_cost", "site_value"]
@@ -201,13 +202,13 @@ def plan_cost(pb: DesignProblem, s: int, supply: np.ndarray) -> float | None:
     """
     weeks = pb.weeks_per_yr
     volume = supply.sum(axis=1)  # (f, t)
-    making = 0.0
-    hours = np.zeros(len(weeks))
-    for f, curve in enumerate(pb.local_curves):
-        v = curve.volume_units_per_week
-        h = pb.machine_hours_per_unit[f] * v + pb.changeover_hours_per_run[f] * curve.runs_per_week
-        making += float((weeks * np.interp(volume[f], v, curve.cost_per_week)).sum())
-        hours += np.interp(volume[f], v, h) - h[0]
+    making = sum(
+        float(weeks @ np.interp(volume[f], c.volume_units_per_week, c.cost_per_week))
+        for f, c in enumerate(pb.local_curves)
+    )
+    hours = _hours(pb, volume)  # the model's hours on the curves' breakpoints (t,)
+    # HiGHS's incumbents meet the hours row within its feasibility tolerance: a plan at a level's
+    # hours stays at that level
     fits = pb.level_ok[s] & (pb.hours_per_week[s] >= hours.max(initial=0.0) * (1 - 1e-9) - 1e-9)
     if not fits.any():
         return None
