@@ -147,7 +147,7 @@ def rank_options(scenario: Scenario, *, source: str | None = None, load_products
     unknown = sorted(
         k
         for k, v in overrides.items()
-        if v is not None and k not in known | {"portfolio_enabled", "portfolio_max_sites"}
+        if v is not None and k not in known | {"portfolio_enabled", "portfolio_max_sites", "portfolio_prove_all_local"}
     )
     if unknown:
         raise InputError(f"option(s) {', '.join(unknown)} are not supported by this version of the pipeline")
@@ -181,6 +181,17 @@ def rank_options(scenario: Scenario, *, source: str | None = None, load_products
     max_sites = overrides.pop("portfolio_max_sites", None)  # plan --k: caps the sites the design opens
     if max_sites is not None:
         kwargs["portfolio"] = dataclasses.replace(kwargs.get("portfolio", defaults.portfolio), max_sites=max_sites)
+    if overrides.pop("portfolio_prove_all_local", None):  # plan --prove-all-local: after the file's keys
+        from siting.pipeline.portfolio import prove_all_local
+
+        popt = kwargs.get("portfolio", defaults.portfolio)
+        if not popt.enabled:
+            fix = "drop --no-portfolio" if enabled is False else f"remove [rank.portfolio] enabled = false from {where}"
+            raise InputError(
+                f"--prove-all-local proves the portfolio design's all-local cost, and this run has no portfolio "
+                f"design: {fix}."
+            )
+        kwargs["portfolio"] = prove_all_local(popt)
     kwargs.update({k: v for k, v in overrides.items() if v is not None})
     return _grouped(kwargs)
 

@@ -130,6 +130,17 @@ def execute(
 
         raise InputError(f"objective must be auto, time, cost or portfolio, not {objective!r}.")
     inputs = city_inputs(scenario)
+    if (
+        overrides
+        and overrides.get("portfolio_prove_all_local")
+        and (bare := _without_products(inputs, rank_options(scenario, **overrides)))
+    ):
+        from siting.errors import InputError
+
+        raise InputError(
+            f"{bare}: --prove-all-local proves the portfolio design's all-local cost, which needs product "
+            'families; add [costs] products = "file.csv" to the scenario (or drop --prove-all-local).'
+        )
     if command == "plan" and objective == "auto":  # the portfolio design when every city has product families
         bare = _without_products(inputs, rank_options(scenario, **(overrides or {})))
         objective = "time" if bare else "portfolio"
@@ -222,7 +233,8 @@ def national_totals(outcome: RunOutcome) -> tuple[Any, dict[str, Any]] | None:
     sols = [p.solution for p in outcome.plan.values() if getattr(p.solution, "model", "") == "portfolio"]
     if nd is None or not sols:
         return None
-    return nd.portfolio.hybrid, policy_figures(nd.portfolio, sols[0].extra.get("mip_gap"))
+    extra = sols[0].extra
+    return nd.portfolio.hybrid, policy_figures(nd.portfolio, extra.get("mip_gap"), extra.get("local_bound_rounds", 0))
 
 
 def _without_products(inputs: list[Any], options: Any) -> str:

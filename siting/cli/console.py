@@ -397,14 +397,26 @@ def _proven_savings(hybrid_cost_per_yr: float, bounds: dict[str, float | None], 
 
 
 def _local_gap_hint(extra: dict[str, Any], scope: str = "") -> str:
-    """A line naming the keys that prove the all-local design tighter when its gap is above the one asked for."""
+    """A line saying how to prove the all-local design tighter when its gap is above the one asked for.
+
+    It offers ``siting plan --prove-all-local`` unless the run already asked for every column round
+    (``extra["local_bound_rounds"]``); then it says what is left between the design and its bound.
+    """
+    from siting.design.colgen import MAX_BOUND_ROUNDS
+
     gap, asked = extra.get("local_gap"), extra.get("mip_gap")
     if gap is None or asked is None or gap <= asked * (1 + 1e-9):
         return ""
+    head = f"{scope}all-local is proven within {100 * gap:.2f}%, not the {100 * asked:.2f}% asked for (mip_gap)"
+    if int(extra.get("local_bound_rounds") or 0) >= MAX_BOUND_ROUNDS:
+        return (
+            f"{head}, even with column rounds until it is (all_local_bound_rounds = {MAX_BOUND_ROUNDS}): they ended "
+            "first, so the design may be dearer than the optimum, or the Lagrangian bound below it (see the "
+            "portfolio manual)"
+        )
     return (
-        f"{scope}all-local is proven within {100 * gap:.2f}%, not the {100 * asked:.2f}% asked for (mip_gap): "
-        "[rank.portfolio] all_local_bound_rounds = 500 stops as soon as it is, all_local_swaps = 400 makes "
-        "the design cheaper (minutes of CPU on a city; see the portfolio manual)"
+        f"{head}: siting plan --prove-all-local runs column rounds until it is and site swaps that make the "
+        "design cheaper (minutes of CPU on a city; see the portfolio manual)"
     )
 
 

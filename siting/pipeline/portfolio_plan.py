@@ -29,7 +29,7 @@ def _point_of_store(city: Any, demand_points_max: int) -> np.ndarray:
 
 
 def portfolio_choice(
-    city: Any, demand_points_max: int, mip_gap: float | None = None, national: bool = False
+    city: Any, demand_points_max: int, mip_gap: float | None = None, national: bool = False, bound_rounds: int = 0
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, Solution]:
     """The sites the hybrid design opens and the store -> site allocation of its local goods.
 
@@ -51,6 +51,8 @@ def portfolio_choice(
         bounds are the national solve's (``extra["national"]``: the summary prints them once, from
         the national designs, :func:`siting.cli.console.print_plan`).
 
+    bound_rounds : int
+        ``RankOptions.portfolio.all_local_bound_rounds`` (``solution.extra["local_bound_rounds"]``).
     Returns
     -------
     sites, lines : GeoDataFrame
@@ -129,14 +131,14 @@ def portfolio_choice(
         runtime_s=float(hybrid.time_s + p.all_offshore.time_s + (p.all_local.time_s if p.all_local else 0.0)),
         extra={
             "status": hybrid.status,
-            **policy_figures(p, mip_gap),
+            **policy_figures(p, mip_gap, bound_rounds),
             "national": national,
         },
     )
     return gpd.GeoDataFrame(sites, geometry=cand.geometry.name, crs=cand.crs), lines.reset_index(drop=True), solution
 
 
-def policy_figures(portfolio: Any, mip_gap: float | None) -> dict[str, Any]:
+def policy_figures(portfolio: Any, mip_gap: float | None, bound_rounds: int = 0) -> dict[str, Any]:
     """The pure policies' figures the plan's summary prints beside the hybrid's (money per year).
 
     Parameters
@@ -145,12 +147,16 @@ def policy_figures(portfolio: Any, mip_gap: float | None) -> dict[str, Any]:
         A city's (or a national run's) three designs.
     mip_gap : float, optional
         The gap the design was solved to (the summary names a policy proven only above it).
+    bound_rounds : int
+        The all-local column rounds asked for (``all_local_bound_rounds``: the summary's hint offers
+        ``--prove-all-local`` only when they were fewer than it runs).
 
     Returns
     -------
     dict
         ``offshore_`` and ``local_`` ``cost_per_yr``, ``gap``, ``status`` and ``bound_per_yr`` (proven:
-        no design of that policy costs less; None without an all-local design), and ``mip_gap``.
+        no design of that policy costs less; None without an all-local design), ``mip_gap`` and
+        ``local_bound_rounds``.
     """
     off, loc = portfolio.all_offshore, portfolio.all_local
     return {
@@ -163,6 +169,7 @@ def policy_figures(portfolio: Any, mip_gap: float | None) -> dict[str, Any]:
         "offshore_bound_per_yr": float(off.bound_per_yr),
         "local_bound_per_yr": None if loc is None else float(loc.bound_per_yr),
         "mip_gap": mip_gap,
+        "local_bound_rounds": int(bound_rounds),
     }
 
 

@@ -218,7 +218,11 @@ def plan(
             from siting.pipeline.portfolio_plan import portfolio_choice
 
             s, ln, solutions[name] = portfolio_choice(
-                city, opts.portfolio.demand_points, opts.portfolio.mip_gap, national=result.national is not None
+                city,
+                opts.portfolio.demand_points,
+                opts.portfolio.mip_gap,
+                national=result.national is not None,
+                bound_rounds=opts.portfolio.all_local_bound_rounds,
             )
             ks[name] = len(s)
         elif objective == "cost":

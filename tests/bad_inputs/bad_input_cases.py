@@ -647,6 +647,25 @@ CLI_CASES: list[CliCase] = [
         2,
         ("--objective portfolio", "product families", "[costs] products"),
     ),
+    # ---- plan --prove-all-local: needs the portfolio design (checked before any network is read)
+    CliCase(
+        "plan-prove-all-local-no-portfolio",
+        lambda t, k: ["plan", "--prove-all-local", "--no-portfolio", "--out", "out"],
+        2,
+        ("--prove-all-local", "drop --no-portfolio"),
+    ),
+    CliCase(
+        "plan-prove-all-local-portfolio-disabled",
+        lambda t, k: ["plan", _scenario(t, k, "[rank.portfolio]\nenabled = false\n"), "--prove-all-local"],
+        2,
+        ("--prove-all-local", "enabled = false", "scenario.toml"),
+    ),
+    CliCase(
+        "plan-prove-all-local-without-products",
+        lambda t, k: ["plan", _scenario(t, k), "--prove-all-local", "--out", "out"],
+        2,
+        ("--prove-all-local", "product families", "[costs] products"),
+    ),
     CliCase(
         "plan-objective-unknown",
         lambda t, k: ["plan", "--objective", "portfolios", "--out", "out"],

@@ -1,0 +1,48 @@
+"""`siting plan --prove-all-local`: the all-local proof's rounds and swaps in one flag, and the hint that offers it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from cli_runner import run_cli
+
+from siting.cli.console import _local_gap_hint
+from siting.design.colgen import MAX_BOUND_ROUNDS
+from siting.pipeline.portfolio import PROVE_ALL_LOCAL_SWAPS
+
+
+def test_the_flag_runs_every_round_and_the_swaps_and_records_them(
+    tmp_path: Path, bound_rounds_seen: list[int], swaps_seen: list[int]
+) -> None:
+    """Kotka: the real all-local bound and start run with the flag's rounds and swaps; summary.json says so."""
+    code, _, err = run_cli("plan", "--demo", "kotka", "--prove-all-local", "--no-map", "--out", tmp_path / "run")
+    assert code == 0, err
+    assert bound_rounds_seen == [MAX_BOUND_ROUNDS] and swaps_seen == [PROVE_ALL_LOCAL_SWAPS]
+    options = json.loads((tmp_path / "run" / "summary.json").read_text())["options"]["portfolio"]
+    assert (options["all_local_bound_rounds"], options["all_local_swaps"]) == (500, 400)
+    assert options["mip_gap"] == 0.01 and options["enabled"] is True
+
+
+def test_without_the_flag_the_scenarios_keys_stand(
+    tmp_path: Path, bound_rounds_seen: list[int], swaps_seen: list[int]
+) -> None:
+    """Kotka without the flag: no extra rounds, no swaps, and summary.json records the defaults."""
+    code, _, err = run_cli("plan", "--demo", "kotka", "--no-map", "--out", tmp_path / "run")
+    assert code == 0, err
+    assert bound_rounds_seen == [0] and swaps_seen == []
+    options = json.loads((tmp_path / "run" / "summary.json").read_text())["options"]["portfolio"]
+    assert (options["all_local_bound_rounds"], options["all_local_swaps"]) == (0, 0)
+
+
+def test_the_hint_offers_the_flag_only_when_it_was_not_given() -> None:
+    """Above mip_gap: the flag is offered; with every round already asked for, it says what is left instead."""
+    extra = {"local_gap": 0.0255, "mip_gap": 0.01, "local_bound_rounds": 0}
+    offered = _local_gap_hint(extra)
+    assert offered.startswith("all-local is proven within 2.55%, not the 1.00% asked for (mip_gap): ")
+    assert "siting plan --prove-all-local" in offered
+    assert "siting plan --prove-all-local" in _local_gap_hint({**extra, "local_bound_rounds": MAX_BOUND_ROUNDS - 1})
+    spent = _local_gap_hint({**extra, "local_bound_rounds": MAX_BOUND_ROUNDS}, "national ")
+    assert spent.startswith("national all-local is proven within 2.55%")
+    assert "--prove-all-local" not in spent and "all_local_bound_rounds = 500" in spent
+    assert _local_gap_hint({**extra, "local_gap": 0.01}) == ""  # proven within the gap asked for: no line
