@@ -97,15 +97,16 @@ def test_the_readme_quotes_the_demo_plan(tmp_path):
     readme = _flat((REPO / "README.md").read_text(encoding="utf-8"))
     assert f"the hybrid design costs {hybrid} EUR a year, the same as all-offshore, against {local} all-local" in readme
     assert hybrid == offshore
-    # the all-local design is proven only above the 1% asked for: the run names the keys that prove it tighter
+    # the all-local design is proven only above the 1% asked for: the run names the flag that proves it tighter
     local_gap = re.search(r"proven gaps: .*all-local ([\d.]+)%", printed)
     assert local_gap and float(local_gap.group(1)) > 1.0, printed
     hint = (
-        f"all-local is proven within {local_gap.group(1)}%, not the 1.00% asked for (mip_gap): [rank.portfolio] "
-        "all_local_bound_rounds = 500 stops as soon as it is"
+        f"all-local is proven within {local_gap.group(1)}%, not the 1.00% asked for (mip_gap): siting plan "
+        "--prove-all-local runs column rounds until it is"
     )
     assert hint in printed, printed
     assert hint in _flat(_page("portfolio.md"))
+    assert "names the flag that proves it tighter, `siting plan --prove-all-local`" in readme
     gaps = re.search(r"proven gaps: hybrid [\d.]+%, all-offshore [\d.]+%, all-local [\d.]+%", printed)
     assert gaps and f"(`{gaps.group(0)}`): the all-local design is proven only within {local_gap.group(1)}%" in readme
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())["plan"]["cities"][0]
