@@ -85,6 +85,7 @@ def column_bound(
     start: tuple[np.ndarray, np.ndarray],
     rounds: int,
     enough: float = np.inf,
+    on_round: Callable[[int, float], None] | None = None,
 ) -> tuple[float, np.ndarray, np.ndarray, tuple[float, ...]]:
     """The best Lagrangian bound over ``rounds`` rounds of box-stabilised column generation (EUR a year).
 
@@ -113,6 +114,8 @@ def column_bound(
     enough : float
         Stop once the best bound reaches this (EUR a year; default: never): the design's cost less
         the gap the caller asked for, so that no round runs once the gap is proven.
+    on_round : callable, optional
+        Called after each round with its number (from 1) and the best bound so far (progress).
 
     Returns
     -------
@@ -147,6 +150,8 @@ def column_bound(
         if value > best:
             best, best_u, best_lam = value, _full(u_m, rows, dem), lam_m.copy()
         by_round.append(float(best))
+        if on_round is not None:
+            on_round(len(by_round), float(best))
         log.debug("column round: bound %.0f (best %.0f, master %.0f), %d columns", value, best, promised, len(cols))
         if not new and not serious:  # the next master would be this one: nothing left to learn in this box
             break

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,6 +16,8 @@ from siting.design.site_subproblem import SiteValue, site_value
 from siting.errors import InputError
 from siting.milp import MilpSolution
 from siting.solve_threads import map_in_threads
+
+log = logging.getLogger("siting")
 
 __all__ = [
     "EXACT_ITERATIONS",
@@ -352,14 +355,39 @@ def local_lagrange_bound(
         enough = upper_bound_per_yr - stop_gap * abs(upper_bound_per_yr) if stop_gap > 0 else np.inf
         if best >= enough:  # the subgradient phases already proved the gap asked for
             return LagrangeBound(float(best), iterations, u, ran, rounds)
+        progress = _round_logger(upper_bound_per_yr, best, rounds, stop_gap) if rounds > EXACT_COLUMN_ROUNDS else None
         cg, cg_u, _, trace = column_bound(
-            dem, sites.fewest, sites.group, sites.price_columns, start, rounds, enough=enough
+            dem,
+            sites.fewest,
+            sites.group,
+            sites.price_columns,
+            start,
+            rounds,
+            enough=enough,
+            on_round=progress,
         )
         by_round = tuple(max(best, b) for b in trace)
         if cg > best:
             best, u = cg, cg_u
         return LagrangeBound(float(best), iterations, u, ran, rounds, by_round)
     return LagrangeBound(float(best), iterations, u, ran)
+
+
+def _round_logger(
+    upper_bound_per_yr: float, floor: float, rounds: int, stop_gap: float
+) -> Callable[[int, float], None]:
+    """A progress line per column round asked for beyond the default one (minutes on a city: say where it stands);
+    the bound it reports is the best of the rounds' and the earlier phases' (``floor``)."""
+
+    def report(k: int, bound: float) -> None:
+        best = max(bound, floor)
+        gap = (upper_bound_per_yr - best) / abs(upper_bound_per_yr) if upper_bound_per_yr else float("inf")
+        asked = f", {stop_gap:.2%} asked" if stop_gap > 0 else ""
+        log.info(
+            "all-local proof: round %d of at most %d, the design proven within %.2f%%%s", k, rounds, 100 * gap, asked
+        )
+
+    return report
 
 
 def local_flows(pb: DesignProblem) -> int:

@@ -416,3 +416,28 @@ def test_the_smoothing_follows_each_sites_minimiser_alone():
     assert alpha == pytest.approx(0.4) and len(new) == 2 and len(seen) == 2
     *_, again, _ = _smoothed_price(price, rows, dem, np.zeros(0), np.array([-1]), centre, master, 0.5, seen)
     assert again == []  # the same plans priced again are not new
+
+
+def test_rounds_asked_beyond_the_default_say_where_the_proof_stands(caplog):
+    """Each column round asked for beyond the default one logs its number and the gap its best bound proves
+    (the proof takes minutes on a city); the default round logs nothing."""
+    import logging
+    import re
+
+    case = next(c for c in map(_proven, SEEDS) if c is not None)
+    pb, _, exact, _, start = case
+    design_cost = exact.objective * 1.05  # a dearer design than the optimum: the rounds cannot prove 1%
+    with caplog.at_level(logging.INFO, logger="siting"):
+        lb = local_lagrange_bound(pb, design_cost, start, column_rounds=3, stop_gap=0.01)
+    lines = [r.getMessage() for r in caplog.records if "all-local proof" in r.getMessage()]
+    assert len(lines) == len(lb.by_round) >= 1, lines
+    for k, (line, best) in enumerate(zip(lines, lb.by_round, strict=True), 1):
+        m = re.fullmatch(
+            r"all-local proof: round (\d+) of at most 3, the design proven within ([\d.]+)%, 1\.00% asked", line
+        )
+        assert m and int(m.group(1)) == k, line
+        assert float(m.group(2)) == pytest.approx(100 * (design_cost - best) / design_cost, abs=0.006), (line, best)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="siting"):
+        local_lagrange_bound(pb, design_cost, start, column_rounds=1, stop_gap=0.01)
+    assert not [r for r in caplog.records if "all-local proof" in r.getMessage()]
