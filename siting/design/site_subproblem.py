@@ -19,8 +19,16 @@ SITE_MAX_NODES = 2000
 
 #: HiGHS options of each site's MILP: these small MILPs (about 260 rows) spent most of their time in
 #: presolve and the RINS/RENS sub-MIPs. Without them the Helsinki demo's 47 site MILPs at one set of
-#: multipliers took 5.9 s of CPU instead of 19.3 s, with the same bounds to 1e-5 relative.
-SITE_HIGHS_OPTIONS = {"presolve": "off", "mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False}
+#: multipliers took 5.9 s of CPU instead of 19.3 s, with the same bounds to 1e-5 relative. Strong
+#: branching only until a binary has one pseudo-cost (reliability 0, not 8) then took 4.40 s instead of
+#: 5.51 s at the 15th round's multipliers (the same bounds to 0.1 EUR), and 25 column rounds 54.8 s of
+#: wall clock instead of 63.0 s; the default plan's figures are unchanged (to 1e-15 relative).
+SITE_HIGHS_OPTIONS = {
+    "presolve": "off",
+    "mip_heuristic_run_rins": False,
+    "mip_heuristic_run_rens": False,
+    "mip_pscost_minreliable": 0,
+}
 
 
 @dataclass(frozen=True)
