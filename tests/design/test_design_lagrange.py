@@ -441,3 +441,42 @@ def test_rounds_asked_beyond_the_default_say_where_the_proof_stands(caplog):
     with caplog.at_level(logging.INFO, logger="siting"):
         local_lagrange_bound(pb, design_cost, start, column_rounds=1, stop_gap=0.01)
     assert not [r for r in caplog.records if "all-local proof" in r.getMessage()]
+
+
+def test_the_rounds_end_once_the_master_promises_no_more_than_the_best_bound(monkeypatch):
+    """Past the dual's maximum the rounds stop: fewer rounds than asked, where without the rule every round ran,
+    and the bound the same to 1e-6 (the rule's tolerance): no round after the stop could have raised it."""
+    import siting.design.colgen as colgen
+
+    stopped = 0
+    for seed in SEEDS[::3]:
+        case = _proven(seed)
+        if case is None:
+            continue
+        pb, _, exact, _, start = case
+        design_cost = exact.objective * 1.05  # the rounds cannot prove 1% of it: only the rule stops them
+        with_rule = local_lagrange_bound(pb, design_cost, start, column_rounds=40, stop_gap=0.01)
+        monkeypatch.setattr(colgen, "_CONVERGED", -np.inf)
+        without = local_lagrange_bound(pb, design_cost, start, column_rounds=40, stop_gap=0.01)
+        monkeypatch.undo()
+        assert with_rule.bound_per_yr >= without.bound_per_yr - 1e-6 * abs(without.bound_per_yr), seed
+        assert len(with_rule.by_round) <= len(without.by_round), seed
+        stopped += len(with_rule.by_round) < len(without.by_round)
+    assert stopped >= 2, stopped
+
+
+def test_the_master_counts_as_inside_its_box_only_off_the_boxs_edges():
+    """Hand-worked: a demand multiplier centred at 10 in a 3% box may move 1.3 (3% of 10, plus 1); a fewest-sites
+    one centred at 5,000 may move 1,150 (3% of it, plus 1,000), one centred at 0 up to 1,000."""
+    from siting.design.colgen import _inside
+
+    u_c, lam_c = np.array([10.0]), np.array([5000.0, 0.0])
+    lam_in = np.array([3851.0, 0.0])
+    assert _inside(np.array([11.2]), lam_in, u_c, lam_c, 0.03)
+    assert _inside(np.array([8.75]), lam_in, u_c, lam_c, 0.03)
+    assert not _inside(np.array([11.3]), lam_in, u_c, lam_c, 0.03)  # the box's upper edge
+    assert not _inside(np.array([8.7]), lam_in, u_c, lam_c, 0.03)  # its lower edge
+    assert not _inside(np.array([11.2]), np.array([3850.0, 0.0]), u_c, lam_c, 0.03)  # 5,000 - 1,150
+    assert not _inside(np.array([11.2]), np.array([6150.0, 0.0]), u_c, lam_c, 0.03)  # 5,000 + 1,150
+    assert not _inside(np.array([11.2]), np.array([3851.0, 1000.0]), u_c, lam_c, 0.03)  # 0 + 1,000
+    assert _inside(np.array([11.2]), np.array([3851.0, 999.0]), u_c, lam_c, 0.03)
