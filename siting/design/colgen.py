@@ -41,11 +41,11 @@ _SERIOUS = 0.1
 #: A serious step whose bound gains at least this share of the master's promise widens the box.
 _ACCURATE = 0.9
 
-#: The rounds end once the master promises at most this share more than the best bound at multipliers
-#: strictly inside the box: the master's value is the peak of its model of the Lagrangian (concave, never
-#: below it) over the box, and a peak inside the box is the model's peak anywhere, so no multipliers beat
-#: the best bound by more: the dual is reached, and further rounds would only add columns (a Malta
-#: cluster's went on towards 500 rounds with the master promising its best bound to the euro).
+#: The rounds end once the master promises at most this share more than the best bound. The master's
+#: value is the peak over the box of its model of the Lagrangian (never below it): no multipliers in the
+#: box beat the best bound by more, further columns only lower the model, and the box moves only on a
+#: step that gains a tenth of that promise. A Malta cluster's rounds went on from about round 75 towards
+#: 500 with the master promising its best bound to the euro and the gap standing at 1.33%.
 _CONVERGED = 1e-6
 
 
@@ -144,8 +144,8 @@ def column_bound(
         u_m, lam_m, promised = _master(cols, dem.ravel()[rows], fewest, group_of_site, n_s, u_c, lam_c, width)
         if not np.isfinite(promised):  # HiGHS found no solution (the box keeps it feasible: numerics)
             break
-        if promised <= best + _CONVERGED * abs(best) and _inside(u_m, lam_m, u_c, lam_c, width):
-            break  # the master's model peaks inside the box no higher than the best bound: the dual's maximum
+        if promised <= best + _CONVERGED * abs(best):  # nothing left to gain in the box (see _CONVERGED)
+            break
         u_m, lam_m, value, new, alpha = _smoothed_price(
             price, rows, dem, fewest, group_of_site, (u_c, lam_c), (u_m, lam_m), alpha, seen
         )
@@ -240,15 +240,6 @@ def _full(u_rows: np.ndarray, rows: np.ndarray, dem: np.ndarray) -> np.ndarray:
 def _box(u_c: np.ndarray, lam_c: np.ndarray, width: float) -> tuple[np.ndarray, np.ndarray]:
     """The box's half-widths around its centre: on the demand rows' multipliers and the fewest-sites rows'."""
     return width * np.abs(u_c) + 1.0, width * np.abs(lam_c) + 1000.0
-
-
-def _inside(u_m: np.ndarray, lam_m: np.ndarray, u_c: np.ndarray, lam_c: np.ndarray, width: float) -> bool:
-    """The master's multipliers lie strictly inside the box (of half-widths :func:`_box`) around its centre."""
-    du, dl = _box(u_c, lam_c, width)
-    shy = 1.0 - 1e-7
-    inside_u = bool(np.all(np.abs(u_m - u_c) < shy * du))
-    inside_lam = bool(np.all(np.abs(lam_m - lam_c) < shy * dl))
-    return inside_u and inside_lam
 
 
 def _master(

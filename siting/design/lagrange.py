@@ -382,9 +382,9 @@ def _round_logger(
     def report(k: int, bound: float) -> None:
         best = max(bound, floor)
         gap = (upper_bound_per_yr - best) / abs(upper_bound_per_yr) if upper_bound_per_yr else float("inf")
-        asked = f", {stop_gap:.2%} asked" if stop_gap > 0 else ""
+        asked = f", {stop_gap:.3%} asked" if stop_gap > 0 else ""
         log.info(
-            "all-local proof: round %d of at most %d, the design proven within %.2f%%%s", k, rounds, 100 * gap, asked
+            "all-local proof: round %d of at most %d, the design proven within %.3f%%%s", k, rounds, 100 * gap, asked
         )
 
     return report

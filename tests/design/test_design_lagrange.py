@@ -346,10 +346,11 @@ def test_a_smoothed_point_with_no_plan_prices_the_masters_own_point():
 
 @pytest.mark.parametrize("seed", [25, 29])
 def test_column_rounds_stop_once_the_gap_asked_for_is_proven(seed):
-    """`stop_gap`: on the one-site instances above no round runs after the first whose bound is within 0.5% of
+    """`stop_gap`: on the one-site instances above no round runs after the first whose bound is within 2% of
     the optimum, and that round's bound is; without it the rounds run on to the optimum and end there, fewer
     than the 30 asked for, once a round prices no plan the master lacks (plans priced again are not new:
-    counted as new, they kept all 30 rounds running, and the Helsinki demo's bound stalled)."""
+    counted as new, they kept all 30 rounds running, and the Helsinki demo's bound stalled) or the master
+    promises no more than the best bound."""
     t = tables(seed, n_s=1, n_j=4, n_f=2, n_l=3, drops=True)
     t["lanes"]["within_promise"] = True
     pb = design_problem(**t)
@@ -358,9 +359,9 @@ def test_column_rounds_stop_once_the_gap_asked_for_is_proven(seed):
     lb, ub = _bounds(dm, pb, "local")
     start = lp_multipliers(dm, pb, dm.model.solve(col_lower=lb, col_upper=ub, relax=True))
     every = local_lagrange_bound(pb, exact.objective, start, column_rounds=30).by_round
-    enough = exact.objective * (1 - 0.005)
+    enough = exact.objective * (1 - 0.02)
     first = next(r for r, b in enumerate(every) if b >= enough)
-    stopped = local_lagrange_bound(pb, exact.objective, start, column_rounds=30, stop_gap=0.005)
+    stopped = local_lagrange_bound(pb, exact.objective, start, column_rounds=30, stop_gap=0.02)
     assert first + 1 < len(every) < 30 and every[-1] == pytest.approx(exact.objective, rel=2e-4), (first, every)
     assert stopped.by_round == every[: first + 1], (first, stopped.by_round)
     assert stopped.bound_per_yr >= enough and stopped.column_rounds == 30
@@ -433,10 +434,10 @@ def test_rounds_asked_beyond_the_default_say_where_the_proof_stands(caplog):
     assert len(lines) == len(lb.by_round) >= 1, lines
     for k, (line, best) in enumerate(zip(lines, lb.by_round, strict=True), 1):
         m = re.fullmatch(
-            r"all-local proof: round (\d+) of at most 3, the design proven within ([\d.]+)%, 1\.00% asked", line
+            r"all-local proof: round (\d+) of at most 3, the design proven within (\d+\.\d{3})%, 1\.000% asked", line
         )
         assert m and int(m.group(1)) == k, line
-        assert float(m.group(2)) == pytest.approx(100 * (design_cost - best) / design_cost, abs=0.006), (line, best)
+        assert float(m.group(2)) == pytest.approx(100 * (design_cost - best) / design_cost, abs=0.0006), (line, best)
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="siting"):
         local_lagrange_bound(pb, design_cost, start, column_rounds=1, stop_gap=0.01)
@@ -463,20 +464,3 @@ def test_the_rounds_end_once_the_master_promises_no_more_than_the_best_bound(mon
         assert len(with_rule.by_round) <= len(without.by_round), seed
         stopped += len(with_rule.by_round) < len(without.by_round)
     assert stopped >= 2, stopped
-
-
-def test_the_master_counts_as_inside_its_box_only_off_the_boxs_edges():
-    """Hand-worked: a demand multiplier centred at 10 in a 3% box may move 1.3 (3% of 10, plus 1); a fewest-sites
-    one centred at 5,000 may move 1,150 (3% of it, plus 1,000), one centred at 0 up to 1,000."""
-    from siting.design.colgen import _inside
-
-    u_c, lam_c = np.array([10.0]), np.array([5000.0, 0.0])
-    lam_in = np.array([3851.0, 0.0])
-    assert _inside(np.array([11.2]), lam_in, u_c, lam_c, 0.03)
-    assert _inside(np.array([8.75]), lam_in, u_c, lam_c, 0.03)
-    assert not _inside(np.array([11.3]), lam_in, u_c, lam_c, 0.03)  # the box's upper edge
-    assert not _inside(np.array([8.7]), lam_in, u_c, lam_c, 0.03)  # its lower edge
-    assert not _inside(np.array([11.2]), np.array([3850.0, 0.0]), u_c, lam_c, 0.03)  # 5,000 - 1,150
-    assert not _inside(np.array([11.2]), np.array([6150.0, 0.0]), u_c, lam_c, 0.03)  # 5,000 + 1,150
-    assert not _inside(np.array([11.2]), np.array([3851.0, 1000.0]), u_c, lam_c, 0.03)  # 0 + 1,000
-    assert _inside(np.array([11.2]), np.array([3851.0, 999.0]), u_c, lam_c, 0.03)
