@@ -48,6 +48,11 @@ _ACCURATE = 0.9
 #: 500 with the master promising its best bound to the euro and the gap standing at 1.33%.
 _CONVERGED = 1e-6
 
+#: The rounds also end once, at the pace of this many last rounds, all the rounds left could not prove the
+#: gap asked for (:func:`_out_of_reach`): a Malta cluster's bound gained under 0.01% of its design's cost
+#: from round 75 to 122, its gap standing at 1.33% with 1% asked.
+_PACE_ROUNDS = 20
+
 
 @dataclass(frozen=True)
 class PlanColumn:
@@ -161,8 +166,18 @@ def column_bound(
         by_round.append(float(best))
         if on_round is not None:
             on_round(len(by_round), float(best))
-        log.debug("column round: bound %.0f (best %.0f, master %.0f), %d columns", value, best, promised, len(cols))
+        log.debug(
+            "column round: bound %.0f (best %.0f, master %.0f: %.2e more), %d columns, box %.3f",
+            value,
+            best,
+            promised,
+            (promised - best) / max(abs(best), 1.0),
+            len(cols),
+            width,
+        )
         if not new and not serious:  # the next master would be this one: nothing left to learn in this box
+            break
+        if _out_of_reach(by_round, rounds, enough):
             break
     return float(best), best_u, best_lam, tuple(by_round)
 
@@ -235,6 +250,19 @@ def _full(u_rows: np.ndarray, rows: np.ndarray, dem: np.ndarray) -> np.ndarray:
     u = np.zeros(dem.size)
     u[rows] = u_rows
     return u.reshape(dem.shape)
+
+
+def _out_of_reach(by_round: list[float], rounds: int, enough: float) -> bool:
+    """At the pace of the last :data:`_PACE_ROUNDS` rounds, the rounds left cannot raise the bound to ``enough``.
+
+    The pace is what those rounds gained each, on average; the rounds' gains shrink as they go (a
+    tailing-off dual), so the projection is a generous one, and no rule applies before that many rounds
+    have run or without a bound asked for.
+    """
+    if not np.isfinite(enough) or len(by_round) <= _PACE_ROUNDS:
+        return False
+    pace = (by_round[-1] - by_round[-1 - _PACE_ROUNDS]) / _PACE_ROUNDS
+    return by_round[-1] + pace * (rounds - len(by_round)) < enough
 
 
 def _box(u_c: np.ndarray, lam_c: np.ndarray, width: float) -> tuple[np.ndarray, np.ndarray]:

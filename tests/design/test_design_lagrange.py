@@ -464,3 +464,19 @@ def test_the_rounds_end_once_the_master_promises_no_more_than_the_best_bound(mon
         assert len(with_rule.by_round) <= len(without.by_round), seed
         stopped += len(with_rule.by_round) < len(without.by_round)
     assert stopped >= 2, stopped
+
+
+def test_the_rounds_end_when_their_pace_cannot_reach_the_bound_asked_for():
+    """Hand-worked: 21 rounds from 100 to 120 gain 1 a round over the last 20; with 9 of 30 rounds left the
+    bound can reach 129 at that pace: 130 is out of reach, 129 is not. No rule before 21 rounds or without a
+    bound asked for."""
+    from siting.design.colgen import _out_of_reach
+
+    rising = [100.0 + k for k in range(21)]
+    assert _out_of_reach(rising, 30, 130.0)
+    assert not _out_of_reach(rising, 30, 129.0)
+    assert not _out_of_reach(rising, 31, 130.0)  # 10 rounds left: 130 within reach
+    assert not _out_of_reach(rising[:20], 30, 1e9)  # too few rounds to judge a pace
+    assert not _out_of_reach(rising, 30, np.inf)  # no bound asked for: every round runs
+    flat = [100.0] * 10 + [120.0] * 11  # the gain counts from 20 rounds back, not from the last step
+    assert not _out_of_reach(flat, 30, 129.0) and _out_of_reach(flat, 30, 130.0)
