@@ -98,8 +98,8 @@ class PortfolioOptions:
         proven within ``mip_gap``. Each round solves a small MILP per candidate site, side by side
         on ``SITING_N_JOBS`` threads (default: the CPU count, at most 2), seconds on a city: with
         ``all_local_swaps = 400`` and 500 rounds asked for (``siting plan --prove-all-local``,
-        :func:`prove_all_local`), the Helsinki demo's plan proves its all-local design within 0.985%
-        in 71 s on two cores (121 s on one). The designs and the hybrid are unchanged.
+        :func:`prove_all_local`), the Helsinki demo's plan proves its all-local design within 0.983%
+        in 69 s on two cores (114 s on one). The designs and the hybrid are unchanged.
     all_local_swaps : int
         Site swaps tried on the all-local design (0 to 10,000; default 0: none): close one of its
         sites, open another, re-assign every store whole, keep it when cheaper. A fraction of a
