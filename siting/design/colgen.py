@@ -44,8 +44,8 @@ _ACCURATE = 0.9
 #: The rounds end once the master promises at most this share more than the best bound. The master's
 #: value is the peak over the box of its model of the Lagrangian (never below it): no multipliers in the
 #: box beat the best bound by more, further columns only lower the model, and the box moves only on a
-#: step that gains a tenth of that promise. A Malta cluster's rounds went on from about round 75 towards
-#: 500 with the master promising its best bound to the euro and the gap standing at 1.33%.
+#: step that gains a tenth of that promise. A Malta cluster's master (before ``mip_pscost_minreliable``
+#: in the site MILPs) promised its best bound to the euro from about round 75 on, the gap at 1.33%.
 _CONVERGED = 1e-6
 
 #: The rounds also end once, at the pace of this many last rounds, all the rounds left could not prove the
