@@ -24,15 +24,24 @@ def test_the_flag_runs_every_round_and_the_swaps_and_records_them(
     assert options["mip_gap"] == 0.01 and options["enabled"] is True
 
 
-def test_without_the_flag_the_scenarios_keys_stand(
-    tmp_path: Path, bound_rounds_seen: list[int], swaps_seen: list[int]
-) -> None:
-    """Kotka without the flag: no extra rounds, no swaps, and summary.json records the defaults."""
-    code, _, err = run_cli("plan", "--demo", "kotka", "--no-map", "--out", tmp_path / "run")
-    assert code == 0, err
-    assert bound_rounds_seen == [0] and swaps_seen == []
-    options = json.loads((tmp_path / "run" / "summary.json").read_text())["options"]["portfolio"]
-    assert (options["all_local_bound_rounds"], options["all_local_swaps"]) == (0, 0)
+def test_the_flag_wins_over_the_scenarios_keys_and_leaves_the_rest() -> None:
+    """``rank_options``: without the flag the scenario's keys stand (the defaults, 0 and 0); with it the rounds
+    and swaps are the flag's whatever the scenario says, and every other portfolio option is the scenario's."""
+    import dataclasses
+
+    from siting.app import demo_scenario, rank_options
+
+    sc = demo_scenario("kotka")
+    plain = rank_options(sc).portfolio
+    assert (plain.all_local_bound_rounds, plain.all_local_swaps) == (0, 0)
+    rank = {**sc.rank, "portfolio": {"all_local_bound_rounds": 7, "all_local_swaps": 3, "max_nodes": 77}}
+    written = dataclasses.replace(sc, rank=rank)
+    assert rank_options(written).portfolio.all_local_bound_rounds == 7
+    proving = rank_options(written, portfolio_prove_all_local=True).portfolio
+    assert (proving.all_local_bound_rounds, proving.all_local_swaps) == (MAX_BOUND_ROUNDS, PROVE_ALL_LOCAL_SWAPS)
+    assert proving == dataclasses.replace(
+        rank_options(written).portfolio, all_local_bound_rounds=MAX_BOUND_ROUNDS, all_local_swaps=PROVE_ALL_LOCAL_SWAPS
+    )
 
 
 def test_the_hint_offers_the_flag_only_when_it_was_not_given() -> None:
