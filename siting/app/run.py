@@ -130,11 +130,11 @@ def execute(
 
         raise InputError(f"objective must be auto, time, cost or portfolio, not {objective!r}.")
     inputs = city_inputs(scenario)
-    if (
-        overrides
-        and overrides.get("portfolio_prove_all_local")
-        and (bare := _without_products(inputs, rank_options(scenario, **overrides)))
-    ):
+    proving = bool(overrides and overrides.get("portfolio_prove_all_local"))
+    bare = ""  # the first city without product families (read once: the options read the products file)
+    if proving or (command == "plan" and objective == "auto"):
+        bare = _without_products(inputs, rank_options(scenario, **(overrides or {})))
+    if proving and bare:
         from siting.errors import InputError
 
         raise InputError(
@@ -142,7 +142,6 @@ def execute(
             'families; add [costs] products = "file.csv" to the scenario (or drop --prove-all-local).'
         )
     if command == "plan" and objective == "auto":  # the portfolio design when every city has product families
-        bare = _without_products(inputs, rank_options(scenario, **(overrides or {})))
         objective = "time" if bare else "portfolio"
         if bare:
             log.info(
