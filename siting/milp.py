@@ -374,6 +374,7 @@ class Model:
         threads: int | None = None,
         options: Mapping[str, Any] | None = None,
         on_improving: Callable[[np.ndarray], None] | None = None,
+        max_checks: int | None = None,
     ) -> MilpSolution:
         """Solve with HiGHS; Ctrl-C stops it (``KeyboardInterrupt`` is raised once HiGHS has stopped).
 
@@ -399,6 +400,12 @@ class Model:
             vector, in the order found; the last is the solution returned unless the solve stopped
             on the way). Presolve off only (``options={"presolve": "off"}``): HiGHS reports a
             presolved model's incumbents in its own columns.
+        max_checks : int, optional
+            A work limit: the solve stops after HiGHS's MIP solver has checked its limits this many
+            times (its interrupt callback: about once per cut round at the root, once per node
+            after), the same count on any machine and load. The solution then has reason
+            ``"work_limit"`` and the best dual bound HiGHS reported at those checks (HiGHS's own
+            figure after an interrupt is not one), and ``x`` only if HiGHS returned one.
         Returns
         -------
         MilpSolution
@@ -449,6 +456,18 @@ class Model:
                 raise ValueError("on_improving needs options={'presolve': 'off'}")
             report = on_improving  # its own name: mypy keeps the narrowing inside the lambda
             h.cbMipImprovingSolution.subscribe(lambda e: report(np.array(e.data_out.mip_solution, dtype=float)))
+        checks: list[tuple[float, float]] = []  # (dual bound, incumbent) at each of HiGHS's limit checks
+        asked_stop: list[bool] = []
+        if max_checks is not None:
+            limit = int(max_checks)
+
+            def check(e: Any) -> None:
+                checks.append((float(e.data_out.mip_dual_bound), float(e.data_out.mip_primal_bound)))
+                if len(checks) > limit:
+                    e.interrupt()
+                    asked_stop.append(True)
+
+            h.cbMipInterrupt.subscribe(check)
         if start is not None:
             given = highspy.HighsSolution()
             given.col_value = list(np.asarray(start, dtype=np.float64))
@@ -456,6 +475,8 @@ class Model:
             h.setSolution(given)
         _run_interruptible(h)
         sol = self._outcome(h, is_mip, time.perf_counter() - t0)
+        if asked_stop and sol.reason in ("interrupted", "other"):  # HiGHS stopped on the work limit
+            return self._at_work_limit(sol, checks, start)
         presolve_on = (options or {}).get("presolve", "choose") != "off"
         if start is not None and presolve_on and sol.x is not None and not self._prices_at(sol):
             # HiGHS 1.16 with presolve and a start returned the start's columns with another, lower
@@ -472,9 +493,32 @@ class Model:
                 relax=relax,
                 threads=threads,
                 options={**(options or {}), "presolve": "off"},
+                max_checks=max_checks,
             )
             return dataclasses.replace(again, time_s=time.perf_counter() - t0)
         return sol
+
+    def _at_work_limit(
+        self, sol: MilpSolution, checks: list[tuple[float, float]], start: np.ndarray | None
+    ) -> MilpSolution:
+        """``sol`` of a solve stopped by ``max_checks``: the best dual bound reported at its checks.
+
+        With a start whose objective HiGHS reported otherwise as its incumbent (a presolved model
+        pricing the start at another objective, seen in HiGHS 1.16), no bound is trusted.
+        """
+        sign = 1.0 if self.sense == "min" else -1.0
+        seen = [sign * d for d, _ in checks if math.isfinite(d)]
+        bound = sign * max(seen) if seen else -sign * math.inf
+        primal = [p for _, p in checks if math.isfinite(p)]
+        if start is not None and primal:
+            own = self.objective(np.asarray(start, dtype=float))
+            if sign * primal[-1] < sign * own - 1e-6 * max(1.0, abs(own)):  # dearer than HiGHS says
+                bound = -sign * math.inf
+        if sol.x is None:
+            return dataclasses.replace(sol, status="work limit reached", bound=bound, reason="work_limit")
+        gap = relative_gap(sign * sol.objective, sign * bound)
+        status = "optimal" if gap <= OPTIMAL_GAP else f"stopped at gap {gap:.2%}"
+        return dataclasses.replace(sol, status=status, bound=bound, gap=gap, reason="work_limit")
 
     def _prices_at(self, sol: MilpSolution) -> bool:
         """True when the solution's columns price at its reported objective (relative 1e-6)."""

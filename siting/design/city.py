@@ -15,6 +15,7 @@ from siting.design.model import DesignModel
 from siting.design.neighbourhood import MAX_ADOPTED
 from siting.design.outages import resilience
 from siting.design.problem import DesignProblem, design_problem
+from siting.design.rootproof import prove_gap
 from siting.design.settle import settle_design
 from siting.design.solve import Portfolio, portfolio
 from siting.errors import InputError
@@ -352,7 +353,9 @@ def solve_city(
         neighbourhood_sites=neighbourhood_sites,
         max_adopted=max_adopted,
     )
-    result = dataclasses.replace(result, hybrid=settled.design)
+    # a neighbourhood's bound is the LP relaxation's: HiGHS's root cuts may prove the design tighter
+    hybrid = prove_gap(dm, pb, settled.design, mip_gap=mip_gap, time_limit_s=time_limit_s, what="hybrid")
+    result = dataclasses.replace(result, hybrid=hybrid)
     lost = (
         resilience(
             pb,

@@ -16,6 +16,7 @@ from siting.design.hubs import Hubs
 from siting.design.model import build_model
 from siting.design.neighbourhood import MAX_ADOPTED, check_max_adopted, neighbourhood_solve
 from siting.design.problem import DesignProblem, curve_job
+from siting.design.rootproof import prove_gap
 from siting.design.settle import settle_design
 from siting.design.solve import (
     Design,
@@ -392,9 +393,11 @@ def national_design(
         neighbourhood_sites=neighbourhood_sites,
         max_adopted=max_adopted,
     )
+    # the neighbourhood's bound is the national LP's: HiGHS's root cuts prove the design tighter
+    proven = prove_gap(dm, pb, settled.design, mip_gap=mip_gap, time_limit_s=time_limit_s, what="national hybrid")
     return NationalDesign(
         pb,
-        Portfolio(settled.design, off, loc),
+        Portfolio(proven, off, loc),
         tuple(problems),
         settled.site_values,
         settled.forced_open,
