@@ -161,7 +161,9 @@ def test_national_design_adopts_a_cheaper_forced_opening():
         brute = brute_force_groups(nd.problem)
         assert after.cost_per_yr <= before.cost_per_yr + 1e-6, seed
         assert after.cost_per_yr <= nd.portfolio.all_offshore.cost_per_yr + 1e-6, seed
-        assert after.bound_per_yr == pytest.approx(before.bound_per_yr) and after.cost_per_yr >= after.bound_per_yr
+        # each bound valid (the root cut proof may tighten either): below the optimum, so below enumeration's
+        assert max(before.bound_per_yr, after.bound_per_yr) <= brute * (1 + 1e-6), seed
+        assert after.cost_per_yr >= after.bound_per_yr * (1 - 1e-9), seed
         if single_sourced(after):  # enumeration's designs are single-sourced: never below its optimum
             assert after.cost_per_yr >= brute * (1 - 1e-6), seed
         # no forced opening left cheaper than the design (unless the count ran out)
