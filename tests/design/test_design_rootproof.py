@@ -15,7 +15,7 @@ from siting.design.rootproof import ROOT_OPTIONS, prove_gap, root_bound
 from siting.design.solve import portfolio, solve_design
 from siting.milp import relative_gap
 
-SEEDS = range(24)
+SEEDS = range(16)
 
 
 def _weakened(design, bound: float):
@@ -49,7 +49,7 @@ def test_the_root_bound_never_exceeds_the_optimum_and_beats_the_lp(solved):
         assert bound <= brute_force(pb) * (1 + 1e-7) + 1e-6, seed
         assert bound >= lp - 1e-6 * abs(lp), (seed, bound, lp)
         tighter += bound > lp + 1e-6 * abs(lp)
-    assert tighter >= 15, tighter
+    assert tighter >= 10, tighter
 
 
 def test_a_proven_design_keeps_its_flows_and_costs_and_takes_the_tighter_bound(solved):
@@ -67,7 +67,7 @@ def test_a_proven_design_keeps_its_flows_and_costs_and_takes_the_tighter_bound(s
             assert out.time_s > weak.time_s, seed
         else:
             assert out is weak, seed
-    assert proved >= 15, proved
+    assert proved >= 10, proved
 
 
 def test_a_design_within_the_gap_asked_is_left_alone(solved):
@@ -91,7 +91,7 @@ def test_the_proof_stops_once_the_gap_asked_is_proven(solved):
             stopped += 1
             assert out.bound_per_yr <= full.bound_per_yr + 1e-6 * abs(full.bound_per_yr), seed
             earlier += out.bound_per_yr < full.bound_per_yr - 1e-6 * abs(full.bound_per_yr)
-    assert stopped >= 4 and earlier >= 2, (stopped, earlier)
+    assert stopped >= 3 and earlier >= 2, (stopped, earlier)
 
 
 def test_all_local_designs_are_proven_on_their_own_model():
@@ -126,4 +126,4 @@ def test_a_work_limit_stops_the_solve_with_a_valid_bound(solved):
             earlier += few.bound < free.bound - 1e-6 * abs(free.bound)
             assert few.bound <= free.bound + 1e-6 * abs(free.bound), seed
             assert few.bound <= hyb.cost_per_yr * (1 + 1e-7) + 1e-6, seed
-    assert limited >= 15 and earlier >= 5, (limited, earlier)
+    assert limited >= 10 and earlier >= 3, (limited, earlier)
