@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from logging import INFO
 
 import numpy as np
 import pandas as pd
@@ -394,7 +395,15 @@ def national_design(
         max_adopted=max_adopted,
     )
     # the neighbourhood's bound is the national LP's: HiGHS's root cuts prove the design tighter
-    proven = prove_gap(dm, pb, settled.design, mip_gap=mip_gap, time_limit_s=time_limit_s, what="national hybrid")
+    proven = prove_gap(
+        dm,
+        pb,
+        settled.design,
+        mip_gap=mip_gap,
+        time_limit_s=time_limit_s,
+        what="national hybrid",
+        log_level=INFO,
+    )
     return NationalDesign(
         pb,
         Portfolio(proven, off, loc),

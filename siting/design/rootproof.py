@@ -89,6 +89,7 @@ def prove_gap(
     time_limit_s: float | None,
     max_checks: int = ROOT_CHECKS,
     what: str = "design",
+    log_level: int = logging.DEBUG,
 ) -> Design:
     """``design`` with the tighter of its bound and :func:`root_bound`'s, when its gap is above ``mip_gap``.
 
@@ -102,6 +103,8 @@ def prove_gap(
         As for :func:`root_bound`.
     what : str
         The design's name in the log line.
+    log_level : int
+        The log line's level (a city's proof: DEBUG, shown with ``-v``; the national one: INFO).
 
     Returns
     -------
@@ -113,10 +116,17 @@ def prove_gap(
     bound = root_bound(dm, pb, design, mip_gap=mip_gap, time_limit_s=time_limit_s, max_checks=max_checks)
     took_s = time.perf_counter() - t0
     if not bound > design.bound_per_yr:
-        log.info("%s: the root cut loop proved no tighter bound (%.1f s)", what, took_s)
+        log.log(log_level, "%s: the root cut loop proved no tighter bound (%.1f s)", what, took_s)
         return design
     gap = relative_gap(design.cost_per_yr, bound)
-    log.info("%s: the root cut loop proved gap %.2f%% (was %.2f%%), %.1f s", what, 100 * gap, 100 * design.gap, took_s)
+    log.log(
+        log_level,
+        "%s: the root cut loop proved gap %.2f%% (was %.2f%%), %.1f s",
+        what,
+        100 * gap,
+        100 * design.gap,
+        took_s,
+    )
     status = "optimal" if gap <= OPTIMAL_GAP else f"stopped at gap {gap:.2%}"
     if design.status.endswith(" (time limit)") and status != "optimal":
         status += " (time limit)"
