@@ -15,7 +15,7 @@ from siting.design.rootproof import ROOT_OPTIONS, prove_gap, root_bound
 from siting.design.solve import portfolio, solve_design
 from siting.milp import relative_gap
 
-SEEDS = range(16)
+SEEDS = range(12)
 
 
 def _weakened(design, bound: float):
@@ -49,7 +49,7 @@ def test_the_root_bound_never_exceeds_the_optimum_and_beats_the_lp(solved):
         assert bound <= brute_force(pb) * (1 + 1e-7) + 1e-6, seed
         assert bound >= lp - 1e-6 * abs(lp), (seed, bound, lp)
         tighter += bound > lp + 1e-6 * abs(lp)
-    assert tighter >= 10, tighter
+    assert tighter >= 8, tighter
 
 
 def test_a_proven_design_keeps_its_flows_and_costs_and_takes_the_tighter_bound(solved):
@@ -67,7 +67,7 @@ def test_a_proven_design_keeps_its_flows_and_costs_and_takes_the_tighter_bound(s
             assert out.time_s > weak.time_s, seed
         else:
             assert out is weak, seed
-    assert proved >= 10, proved
+    assert proved >= 8, proved
 
 
 def test_a_design_within_the_gap_asked_is_left_alone(solved):
@@ -126,4 +126,4 @@ def test_a_work_limit_stops_the_solve_with_a_valid_bound(solved):
             earlier += few.bound < free.bound - 1e-6 * abs(free.bound)
             assert few.bound <= free.bound + 1e-6 * abs(free.bound), seed
             assert few.bound <= hyb.cost_per_yr * (1 + 1e-7) + 1e-6, seed
-    assert limited >= 10 and earlier >= 3, (limited, earlier)
+    assert limited >= 8 and earlier >= 3, (limited, earlier)
