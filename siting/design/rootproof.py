@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 
@@ -11,8 +10,8 @@ import numpy as np
 from siting.design.bounded import _bounds
 from siting.design.model import DesignModel
 from siting.design.problem import DesignProblem
-from siting.design.solve import Design
-from siting.milp import OPTIMAL_GAP, relative_gap
+from siting.design.solve import Design, with_bound
+from siting.milp import relative_gap
 
 log = logging.getLogger("siting")
 
@@ -127,7 +126,4 @@ def prove_gap(
         100 * design.gap,
         took_s,
     )
-    status = "optimal" if gap <= OPTIMAL_GAP else f"stopped at gap {gap:.2%}"
-    if design.status.endswith(" (time limit)") and status != "optimal":
-        status += " (time limit)"
-    return dataclasses.replace(design, bound_per_yr=bound, gap=gap, status=status, time_s=design.time_s + took_s)
+    return with_bound(design, bound, took_s)

@@ -35,6 +35,7 @@ __all__ = [
     "solve_design",
     "portfolio",
     "local_design",
+    "with_bound",
     "check_max_nodes",
     "MAX_NODES_CAP",
     "POLICIES",
@@ -603,11 +604,31 @@ def _with_lagrange_bound(
     log.debug("all-local Lagrangian bound %.0f (the design's own %.0f)", lagr.bound_per_yr, loc.bound_per_yr)
     if not lagr.bound_per_yr > loc.bound_per_yr:
         return loc
-    gap = relative_gap(loc.cost_per_yr, lagr.bound_per_yr)
+    return with_bound(loc, lagr.bound_per_yr)
+
+
+def with_bound(design: Design, bound_per_yr: float, extra_time_s: float = 0.0) -> Design:
+    """``design`` proven against ``bound_per_yr``, a tighter valid bound: its gap and status words follow.
+
+    Parameters
+    ----------
+    design : Design
+    bound_per_yr : float
+        A lower bound of the policy's optimum (EUR a year), above ``design.bound_per_yr``.
+    extra_time_s : float
+        Seconds the bound took, added to ``design.time_s``.
+
+    Returns
+    -------
+    Design
+    """
+    gap = relative_gap(design.cost_per_yr, bound_per_yr)
     status = "optimal" if gap <= OPTIMAL_GAP else f"stopped at gap {gap:.2%}"
-    if loc.status.endswith(" (time limit)") and status != "optimal":
+    if design.status.endswith(" (time limit)") and status != "optimal":
         status += " (time limit)"
-    return dataclasses.replace(loc, status=status, gap=gap, bound_per_yr=lagr.bound_per_yr)
+    return dataclasses.replace(
+        design, status=status, gap=gap, bound_per_yr=bound_per_yr, time_s=design.time_s + extra_time_s
+    )
 
 
 def _local_start(
