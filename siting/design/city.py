@@ -309,6 +309,9 @@ def solve_city(
 ) -> CityDesign:
     """A city's design problem solved: the three policies, the site values, outages and forced openings.
 
+    A settled hybrid left above ``mip_gap`` is proven tighter by HiGHS's root cuts on the whole model
+    (:func:`siting.design.rootproof.prove_gap`): its bound, gap and status change, its design never.
+
     With ``max_nodes``, ``value_max_nodes`` and ``neighbourhood_sites`` every solve is bounded by
     work (the same design and tables on any machine and load while no solve reaches its
     wall-clock limits, which the statuses name).

@@ -274,8 +274,10 @@ def national_design(
         With ``max_nodes``: the national hybrid may open only the clusters' own sites (of
         ``start_levels``), its start's and this many more, the ones the national LP relaxation
         opens most; its bound is that LP's
-        (:func:`siting.design.neighbourhood.neighbourhood_solve`); the all-local design is the
-        cheapest greedy start (:func:`siting.design.solve.local_design`). No solve then depends on the clock.
+        (:func:`siting.design.neighbourhood.neighbourhood_solve`), tightened by HiGHS's root cuts when
+        the settled design stands above ``mip_gap`` (:func:`siting.design.rootproof.prove_gap`); the
+        all-local design is the cheapest greedy start (:func:`siting.design.solve.local_design`). No
+        solve then depends on the clock.
     explain_site_ids : mapping, optional
         Cluster -> its sites (its own ids) to price forced open, in order (a run gives each
         city's ``CityDesign.explain_order``).
