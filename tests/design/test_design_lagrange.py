@@ -15,6 +15,8 @@ from siting.design.model import build_model
 from siting.design.problem import design_problem
 
 SEEDS = range(30)
+#: the bound's two validity tests (each seed one exact MILP, a Lagrangian run and, on one season, enumeration)
+BOUND_SEEDS = range(20)
 
 
 def _seasons(seed: int) -> int:
@@ -47,7 +49,7 @@ def test_the_bound_lies_between_the_lp_bound_and_the_exact_optimum():
     """On random instances: LP bound <= Lagrangian bound <= the exact all-local optimum (MILP at gap 1e-7)
     <= the cheapest single-sourced design by enumeration (one season: two take minutes); above the LP on most."""
     checked = raised = 0
-    for seed in SEEDS:
+    for seed in BOUND_SEEDS:
         case = _proven(seed)
         if case is None:
             continue  # no all-local design (the sites' hours) or not proven in time
@@ -60,7 +62,7 @@ def test_the_bound_lies_between_the_lp_bound_and_the_exact_optimum():
         assert lagr >= lp.objective * (1 - 1e-7) - 1e-6, (seed, lagr, lp.objective)
         raised += lagr > lp.objective + 1e-4 * abs(lp.objective)
         checked += 1
-    assert checked >= 20 and raised >= 15, (checked, raised)  # 23, 23
+    assert checked >= 13 and raised >= 12, (checked, raised)  # 15, 15 (23, 23 of 30 seeds)
 
 
 def test_the_first_iteration_is_the_lp_duals_own_bound():
@@ -106,7 +108,7 @@ def test_whole_drops_keep_the_bound_valid_and_raise_it():
     """With each site's exact subproblem (whole drops, a MILP per site) the bound still lies at most the exact
     all-local optimum (MILP at gap 1e-7), at least the relaxed-drops bound it starts from; above it on some."""
     checked = raised = 0
-    for seed in SEEDS:
+    for seed in BOUND_SEEDS:
         case = _proven(seed)
         if case is None:
             continue
@@ -117,7 +119,7 @@ def test_whole_drops_keep_the_bound_valid_and_raise_it():
         assert whole >= relaxed, (seed, whole, relaxed)
         raised += whole > relaxed + 1e-4 * abs(relaxed)
         checked += 1
-    assert checked >= 20 and raised >= 15, (checked, raised)  # 24, 22
+    assert checked >= 13 and raised >= 10, (checked, raised)  # 15, 15 (24, 22 of 30 seeds)
 
 
 def test_a_site_value_is_the_minimum_over_its_plans():

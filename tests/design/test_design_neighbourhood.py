@@ -69,8 +69,8 @@ def test_small_neighbourhood_brackets_the_exact_closure():
 
 @pytest.fixture(scope="module")
 def mid_instance():
-    # 30 sites, 60 stores, 4 families: the whole-model closures stop on a 5 s clock at a 4.5% gap
-    return instance(7, n_s=30, n_j=60, n_f=4, n_t=1, n_l=3)
+    # 20 sites, 40 stores, 4 families, 3 levels: the design opens 7 sites, the national one 10
+    return instance(7, n_s=20, n_j=40, n_f=4, n_t=1, n_l=3)
 
 
 def _plan_scope(pb, clusters, time_limit_s):
@@ -127,9 +127,8 @@ def test_plan_outputs_are_identical_under_another_clock_and_load(mid_instance):
     The safety nets are rank's default (60 s per solve) and 600 s: the results hold as long as no
     solve reaches its net (the statuses say none did), which the neighbourhoods make a wide margin.
     The design, all-offshore and all-local designs, site values, every single-site outage, the
-    forced-open prices and a national design over two clusters (30 + 6 sites); no status names
-    the clock. Without the neighbourhoods (whole-model closures on a 5 s clock) this instance's
-    closures stop at a 4.5% gap, so their results follow the load.
+    forced-open prices and a national design over two clusters (20 + 6 sites); no status names
+    the clock.
     """
     clusters = {"a": mid_instance, "b": instance(11, n_s=6, n_j=12, n_f=4, n_t=1, n_l=3)}
     city_a, nd_a, out_a = _plan_scope(mid_instance, clusters, 60.0)

@@ -10,7 +10,7 @@ from siting.errors import InfeasibleError
 from siting.share import design as design_mod
 from siting.share.design import _build, _presence_cuts, _round_presence, _solve, design_network
 
-SEEDS = range(24)
+SEEDS = range(12)  # seed 6 has no feasible design
 
 
 def _all_cuts(model: design_mod._Model) -> None:
@@ -46,7 +46,7 @@ def test_presence_cuts_raise_some_lp_bound_and_only_add_broken_rows() -> None:
     """The cuts tighten the relaxation on some instance (else they would be dead weight), each round adds only
     rows the last LP broke, and the relaxation never passes brute force's optimum."""
     raised = 0
-    for seed in range(8):
+    for seed in range(4):
         pb = small_instance(seed)
         plain = _build(pb, (0, 1, 2), 0.0, 0.0)
         lp0 = _solve(plain, integer=False, y_fixed=None, time_limit_s=60, gap=0.0)
@@ -63,7 +63,7 @@ def test_presence_cuts_raise_some_lp_bound_and_only_add_broken_rows() -> None:
         if np.isfinite(best):
             assert lp.objective <= best * (1 + 1e-9)
         raised += lp.objective > lp0.objective * (1 + 1e-6)
-    assert raised >= 1
+    assert raised >= 3, raised  # 4 of 4 measured
 
 
 def _cut_blocks(model: design_mod._Model) -> list[str]:
