@@ -13,7 +13,7 @@ from siting.design.city import solve_city
 from siting.design.national import national_design, national_table
 from siting.design.outages import forced_open, settled_values
 
-SEEDS = range(24)
+SEEDS = range(16)
 
 
 def _deterministic(pb, sites, time_limit_s=30.0, mip_gap=1e-6, max_nodes=10_000):
@@ -48,7 +48,7 @@ def test_neighbourhood_values_equal_enumeration():
             if row.opens:  # every other site in the neighbourhood: the closure is exact, its own bound counts
                 width = row.value_high_per_yr - row.value_low_per_yr
                 assert width <= 2e-4 * row.cost_without_per_yr + 1e-3, (seed, row.site_id, row.status)
-    assert checked_open >= 6 and checked_closed >= 20, (checked_open, checked_closed)
+    assert checked_open >= 4 and checked_closed >= 24, (checked_open, checked_closed)  # 5, 29 of 16 seeds
 
 
 def test_small_neighbourhood_brackets_the_exact_closure():
@@ -64,7 +64,7 @@ def test_small_neighbourhood_brackets_the_exact_closure():
             assert design.cost_per_yr + row.value_low_per_yr <= exact * (1 + 1e-6) + 1e-3, (seed, row.site_id)
             assert row.value_per_yr >= -1.0  # a cheaper closure would have become the design
             checked += 1
-    assert checked >= 14, checked  # 17 measured
+    assert checked >= 8, checked  # 10 of 16 seeds measured
 
 
 @pytest.fixture(scope="module")

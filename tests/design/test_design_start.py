@@ -9,7 +9,7 @@ from siting.design.model import build_model
 from siting.design.solve import _bounds, _solve
 from siting.design.start import greedy_local, is_feasible, without_site
 
-SEEDS = range(200, 230)
+SEEDS = range(200, 218)
 
 
 def _hours_ok(dm, pb, x) -> bool:
@@ -41,7 +41,7 @@ def test_greedy_all_local_is_feasible_and_no_cheaper_than_the_optimum():
         assert np.allclose(g[dm.yo_cols], 0.0), seed
         best = _solve(dm, pb, "local", time_limit_s=30, mip_gap=1e-6)
         assert best.has_solution and dm.model.objective(g) >= best.objective * (1 - 1e-6), seed
-    assert found >= 15, found
+    assert found >= 10, found  # 12 of 18 seeds measured
 
 
 def test_the_design_without_a_site_is_a_feasible_closure():
@@ -62,4 +62,4 @@ def test_the_design_without_a_site_is_a_feasible_closure():
             assert np.all(x[dm.open_cols[s]] == 0) and np.all(x[dm.x_cols][dm.lanes[dm.xp, 0] == s] == 0), seed
             closed = _solve(dm, pb, "hybrid", time_limit_s=30, mip_gap=1e-6, closed=[s])
             assert dm.model.objective(x) >= closed.objective * (1 - 1e-6), seed
-    assert checked >= 10, checked
+    assert checked >= 18, checked  # 22 of 18 seeds' closures measured

