@@ -7,9 +7,7 @@ import dataclasses
 import pytest
 from helsinki60 import helsinki60
 
-from siting.app.write import _portfolio_files
 from siting.pipeline import rank_city
-from siting.pipeline.results import RunResult
 
 
 @pytest.fixture(scope="module")
@@ -18,9 +16,11 @@ def small_city():
 
 
 @pytest.fixture(scope="module")
-def ranked(small_city):
-    city, opts = small_city
-    return rank_city(city, opts)
+def ranked(helsinki60_plan):
+    """The 60-store city's ranking and design: the suite's shared plan of it (``plan`` ranks the city as ``rank``
+    does, the same site values and design; its wider scope adds outages, which these tests do not read)."""
+    (result,) = helsinki60_plan.run.cities.values()
+    return result
 
 
 def test_every_site_gets_a_value_and_a_verdict(ranked):
@@ -55,12 +55,12 @@ def test_an_opened_sites_value_is_the_cost_of_the_city_without_it(small_city, ra
     )
 
 
-def test_the_run_folder_gets_the_design_tables(ranked, small_city, tmp_path):
-    _, opts = small_city
-    result = RunResult(cities={ranked.name: ranked}, options=opts)
-    written = _portfolio_files(result, tmp_path)
-    # rank's default scope ("values") prices no outages: no resilience.csv
-    assert sorted(p.name for p in written) == ["capacity.csv", "portfolio.csv", "site_values.csv"]
+def test_the_run_folder_gets_the_design_tables(helsinki_demo_rank):
+    """`siting rank` on the demo: rank's default scope ("values") prices no outages, so no resilience.csv."""
+    _, _, folder = helsinki_demo_rank
+    written = {p.name for p in (folder / "out").iterdir()}
+    assert {"capacity.csv", "portfolio.csv", "site_values.csv"} <= written
+    assert not {"resilience.csv", "drops.csv"} & written
 
 
 def test_closed_sites_say_what_opening_them_costs(ranked, small_city):
