@@ -595,8 +595,12 @@ def _with_lagrange_bound(
 
     The bound (:func:`siting.design.lagrange.local_lagrange_bound`) starts from the LP
     relaxation's duals, a fixed number of iterations (deterministic); its column rounds stop once
-    the design is proven within ``mip_gap``.
+    the design is proven within ``mip_gap``. A design its own solve already proved within ``mip_gap``
+    is returned as it is unless column rounds were asked for (on small cities the bound's iterations
+    took most of the design's time, for a gap already proven).
     """
+    if bound_rounds == 0 and loc.gap <= mip_gap:  # proven within the gap asked for: the bound only tightens it
+        return loc
     start = lp_multipliers(dm, pb, lp)
     if start is None or not np.isfinite(loc.cost_per_yr):
         return loc

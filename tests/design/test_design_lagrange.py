@@ -87,6 +87,22 @@ def test_no_duals_no_bound():
     assert milp.row_dual is None and lp_multipliers(dm, pb, milp) is None
 
 
+def test_a_design_proven_within_the_gap_runs_no_bound(bound_rounds_seen):
+    """An all-local design its own MILP proved within ``mip_gap`` keeps its bound: no Lagrangian is run (by
+    default); one the node-limited solve left above the gap gets it; asked-for column rounds always run it."""
+    from siting.design.solve import portfolio
+
+    pb = _case(0)
+    exact, _ = portfolio(pb, mip_gap=1e-6)
+    assert exact.all_local is not None and exact.all_local.gap <= 1e-6
+    assert bound_rounds_seen == []
+    limited, _ = portfolio(pb, max_nodes=50)
+    assert limited.all_local is not None and limited.all_local.gap > 1e-4
+    assert bound_rounds_seen == [0]
+    portfolio(pb, mip_gap=1e-6, local_bound_rounds=3)
+    assert bound_rounds_seen == [0, 3]
+
+
 @pytest.mark.parametrize("seed", [0, 7])
 def test_the_portfolio_reports_the_larger_valid_bound(seed):
     """`portfolio`'s all-local design: its bound is max(LP or MILP bound, Lagrangian), at most its cost."""
