@@ -372,8 +372,8 @@ def frontier_figure(curves: pd.DataFrame, table: pd.DataFrame, path: str | Path,
         f"Saving = offshore minus local landed cost, {currency} per unit: above 0 (blue) the microfactory is cheaper; "
         "black line / dotted: break-even, star / dotted: base case, red dashed: crossings"
     )
-    # fixed margins in inches (a title of two lines above each panel, the figure's title on top): the same
-    # layout as tight_layout's on these panels, without its second pass over every tick label (1 s a run)
+    # fixed margins in inches (a title of two lines above each panel, the figure's title on top): a layout
+    # like tight_layout's on these panels, without its extra pass over every tick label (about 1 s a run)
     height = fig.get_figheight()
     fig.subplots_adjust(left=0.035, right=0.99, bottom=0.4 / height, top=1 - 0.95 / height, wspace=0.3, hspace=0.5)
     path = Path(path)

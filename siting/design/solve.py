@@ -501,7 +501,8 @@ def local_design(
     In every case the reported bound is the larger of that bound and the Lagrangian one
     (:func:`siting.design.lagrange.local_lagrange_bound`, from the LP's duals, its last iterations
     with whole drops in each site's subproblem, then ``bound_rounds`` rounds of column
-    generation), both valid.
+    generation), both valid; the Lagrangian is skipped when that bound already proves the
+    design within ``mip_gap`` and no ``bound_rounds`` were asked for.
 
     Parameters
     ----------
