@@ -407,18 +407,19 @@ def dask_client():
 
 @pytest.fixture
 def bound_rounds_seen(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The ``column_rounds`` of every all-local bound the design runs in this test (the real bound, each call
-    recorded on the way through :func:`siting.design.solve.local_lagrange_bound`)."""
+    """The column rounds asked of every all-local design's bound step in this test (the real step, each call
+    recorded on the way through :func:`siting.design.solve._with_lagrange_bound`, which runs the Lagrangian
+    unless the design is already proven within its ``mip_gap``)."""
     import siting.design.solve as solve
 
     seen: list[int] = []
-    real = solve.local_lagrange_bound
+    real = solve._with_lagrange_bound
 
     def recording(*args, **kwargs):
-        seen.append(kwargs.get("column_rounds", 0))
+        seen.append(args[4] if len(args) > 4 else kwargs.get("bound_rounds", 0))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(solve, "local_lagrange_bound", recording)
+    monkeypatch.setattr(solve, "_with_lagrange_bound", recording)
     return seen
 
 

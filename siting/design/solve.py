@@ -501,8 +501,8 @@ def local_design(
     In every case the reported bound is the larger of that bound and the Lagrangian one
     (:func:`siting.design.lagrange.local_lagrange_bound`, from the LP's duals, its last iterations
     with whole drops in each site's subproblem, then ``bound_rounds`` rounds of column
-    generation), both valid; the Lagrangian is skipped when that bound already proves the
-    design within ``mip_gap`` and no ``bound_rounds`` were asked for.
+    generation), both valid; the Lagrangian (and any round) is skipped when that bound already
+    proves the design within ``mip_gap``.
 
     Parameters
     ----------
@@ -597,10 +597,10 @@ def _with_lagrange_bound(
     The bound (:func:`siting.design.lagrange.local_lagrange_bound`) starts from the LP
     relaxation's duals, a fixed number of iterations (deterministic); its column rounds stop once
     the design is proven within ``mip_gap``. A design its own solve already proved within ``mip_gap``
-    is returned as it is unless column rounds were asked for (on small cities the bound's iterations
-    took most of the design's time, for a gap already proven).
+    is returned as it is, with no round run (on small cities the bound's iterations took most of the
+    design's time, for a gap already proven).
     """
-    if bound_rounds == 0 and loc.gap <= mip_gap:  # proven within the gap asked for: the bound only tightens it
+    if loc.gap <= mip_gap:  # proven within the gap asked for: the bound (and any round) would only tighten it
         return loc
     start = lp_multipliers(dm, pb, lp)
     if start is None or not np.isfinite(loc.cost_per_yr):
