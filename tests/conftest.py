@@ -424,6 +424,23 @@ def bound_rounds_seen(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 @pytest.fixture
+def lagrange_runs_seen(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The ``column_rounds`` of every all-local Lagrangian bound actually run in this test (the real bound, each
+    call recorded on the way through :func:`siting.design.solve.local_lagrange_bound`)."""
+    import siting.design.solve as solve
+
+    seen: list[int] = []
+    real = solve.local_lagrange_bound
+
+    def recording(*args, **kwargs):
+        seen.append(kwargs.get("column_rounds", 0))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(solve, "local_lagrange_bound", recording)
+    return seen
+
+
+@pytest.fixture
 def swaps_seen(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The ``max_swaps`` of every whole-store all-local start the design builds with site swaps in this test
     (the real search, each call recorded on the way through :func:`siting.design.solve.whole_store_local`)."""

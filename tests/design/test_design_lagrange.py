@@ -87,21 +87,13 @@ def test_no_duals_no_bound():
     assert milp.row_dual is None and lp_multipliers(dm, pb, milp) is None
 
 
-def test_a_design_proven_within_the_gap_runs_no_bound(monkeypatch):
+def test_a_design_proven_within_the_gap_runs_no_bound(lagrange_runs_seen):
     """An all-local design its own MILP proved within ``mip_gap`` keeps its bound: no Lagrangian is run, even
     with column rounds asked for (they stop at that gap anyway); one the node-limited solve left above the gap
     gets it."""
-    import siting.design.solve as solve
     from siting.design.solve import portfolio
 
-    runs: list[int] = []
-    real = solve.local_lagrange_bound
-
-    def recording(*args, **kwargs):
-        runs.append(kwargs.get("column_rounds", 0))
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(solve, "local_lagrange_bound", recording)
+    runs = lagrange_runs_seen
     pb = _case(0)
     exact, _ = portfolio(pb, mip_gap=1e-6)
     assert exact.all_local is not None and exact.all_local.gap <= 1e-6
