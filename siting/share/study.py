@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -23,7 +24,8 @@ from siting.share.problem import KINDS, ShareProblem
 from siting.share.schedule import WeeklyPlan, plan_weeks
 from siting.share.sequence import cycle_changeover_hours, refuse_overloads, sequence_table, warn_overloads
 from siting.share.service import DEFAULT_DEMAND_CV, backlog_rows, brand_orders, runs_for_slas, site_caps, site_service
-from siting.share.sharing import CostShares, share_costs
+from siting.share.sharing import EXACT_SHAPLEY_MAX, CostShares, share_costs
+from siting.solve_threads import map_in_threads
 
 log = logging.getLogger("siting")
 
@@ -181,31 +183,46 @@ def _design(pb: ShareProblem, brands: Sequence[int] | None, rounds: int, **optio
 
 
 def _coalition_cost(
-    pb: ShareProblem, settings: ShareSettings, full: DesignResult
+    pb: ShareProblem, settings: ShareSettings, full: DesignResult, threads: int | None = None
 ) -> tuple[Callable[[frozenset[int]], float], Callable[[frozenset[int]], float]]:
     """Each coalition's best design cost and the solver's lower bound on it (one solve per coalition, stopped
     by ``settings.coalition_max_nodes`` branch-and-bound nodes rather than the wall clock, so the shares
-    do not move with the machine's load)."""
-    everyone = frozenset(range(len(pb.brand_names)))
+    do not move with the machine's load).
+
+    When the Shapley value is exact (at most :data:`siting.share.sharing.EXACT_SHAPLEY_MAX` brands) it
+    and the core check need every coalition: they are solved first, side by side on
+    :func:`siting.solve_threads.map_in_threads`' ``threads`` (each solve independent of the others, so
+    the costs are those of one thread). Sampled orders ask for theirs one at a time.
+    """
+    n = len(pb.brand_names)
+    everyone = frozenset(range(n))
     cache: dict[frozenset[int], tuple[float, float]] = {
         everyone: (full.total_per_yr, full.lower_bound),
         frozenset(): (0.0, 0.0),
     }
 
+    def design_of(coalition: frozenset[int]) -> tuple[float, float]:
+        res = _design(
+            pb,
+            sorted(coalition),
+            settings.sla_mix_rounds,
+            time_limit_s=settings.time_limit_s * COALITION_TIME_FACTOR,
+            max_nodes=settings.coalition_max_nodes,
+            mip_gap=settings.mip_gap,
+            start_levels=full.level,
+            group_time_tolerance_s=settings.group_time_tolerance_s,
+            group_cost_tolerance_per_unit=settings.group_cost_tolerance_per_unit,
+        )
+        return res.total_per_yr, res.lower_bound if np.isfinite(res.lower_bound) else 0.0
+
+    if n <= EXACT_SHAPLEY_MAX:
+        # the largest first: their solves take longest, so the threads finish together
+        every = [frozenset(c) for size in range(n - 1, 0, -1) for c in itertools.combinations(range(n), size)]
+        cache.update(zip(every, map_in_threads(design_of, every, threads), strict=True))
+
     def solve(coalition: frozenset[int]) -> tuple[float, float]:
         if coalition not in cache:
-            res = _design(
-                pb,
-                sorted(coalition),
-                settings.sla_mix_rounds,
-                time_limit_s=settings.time_limit_s * COALITION_TIME_FACTOR,
-                max_nodes=settings.coalition_max_nodes,
-                mip_gap=settings.mip_gap,
-                start_levels=full.level,
-                group_time_tolerance_s=settings.group_time_tolerance_s,
-                group_cost_tolerance_per_unit=settings.group_cost_tolerance_per_unit,
-            )
-            cache[coalition] = (res.total_per_yr, res.lower_bound if np.isfinite(res.lower_bound) else 0.0)
+            cache[coalition] = design_of(coalition)
         return cache[coalition]
 
     return (lambda c: solve(c)[0]), (lambda c: solve(c)[1])
