@@ -98,6 +98,7 @@ def column_bound(
     rounds: int,
     enough: float = np.inf,
     on_round: Callable[[int, float], None] | None = None,
+    redesign: Callable[[np.ndarray], float] | None = None,
 ) -> tuple[float, np.ndarray, np.ndarray, tuple[float, ...]]:
     """The best Lagrangian bound over ``rounds`` rounds of box-stabilised column generation (EUR a year).
 
@@ -128,6 +129,10 @@ def column_bound(
         the gap the caller asked for, so that no round runs once the gap is proven.
     on_round : callable, optional
         Called after each round with its number (from 1) and the best bound so far (progress).
+    redesign : callable, optional
+        Called after each master solve with the share of each site's plans the master uses (s,),
+        which says where a design should open sites: it may build a cheaper design from them and
+        returns the ``enough`` that design's cost asks for (``enough`` then follows it, never up).
 
     Returns
     -------
@@ -146,9 +151,13 @@ def column_bound(
     for _ in range(rounds):
         if best >= enough:
             break
-        u_m, lam_m, promised = _master(cols, dem.ravel()[rows], fewest, group_of_site, n_s, u_c, lam_c, width)
+        u_m, lam_m, promised, weights = _master(cols, dem.ravel()[rows], fewest, group_of_site, n_s, u_c, lam_c, width)
         if not np.isfinite(promised):  # HiGHS found no solution (the box keeps it feasible: numerics)
             break
+        if redesign is not None:
+            enough = min(enough, redesign(weights))
+            if best >= enough:  # the design the master's sites gave is proven already
+                break
         if promised <= best + _CONVERGED * abs(best):  # nothing left to gain in the box (see _CONVERGED)
             break
         u_m, lam_m, value, new, alpha = _smoothed_price(
@@ -279,8 +288,9 @@ def _master(
     u_c: np.ndarray,
     lam_c: np.ndarray,
     width: float,
-) -> tuple[np.ndarray, np.ndarray, float]:
-    """The boxed master LP's multipliers on the demand rows (r,) and fewest-sites rows (g,), and its value."""
+) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+    """The boxed master LP's multipliers on the demand rows (r,) and fewest-sites rows (g,), its value, and the
+    share of each site's plans its solution uses (s,: the sum of their weights, at most 1)."""
     n_r, n_g, n_c = len(demand), len(fewest), len(cols)
     du, dl = _box(u_c, lam_c, width)
     site = np.array([c.site for c in cols], dtype=np.int64)
@@ -315,5 +325,11 @@ def _master(
         method="highs",
     )
     if res.status != 0:  # the box keeps the master feasible and bounded: stay at the centre
-        return u_c.copy(), lam_c.copy(), -np.inf
-    return np.asarray(res.eqlin.marginals, float), np.maximum(-res.ineqlin.marginals[:n_g], 0.0), float(res.fun)
+        return u_c.copy(), lam_c.copy(), -np.inf, np.zeros(n_s)
+    weights = np.bincount(site, weights=np.asarray(res.x[:n_c], float), minlength=n_s)
+    return (
+        np.asarray(res.eqlin.marginals, float),
+        np.maximum(-res.ineqlin.marginals[:n_g], 0.0),
+        float(res.fun),
+        weights,
+    )

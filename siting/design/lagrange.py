@@ -280,6 +280,7 @@ def local_lagrange_bound(
     column_rounds: int = 0,
     stop_gap: float = 0.0,
     threads: int | None = None,
+    redesign: Callable[[np.ndarray], float] | None = None,
 ) -> LagrangeBound:
     """A lower bound of the all-local policy's cost a year: the demand rows dualised, the best of the iterations.
 
@@ -331,6 +332,11 @@ def local_lagrange_bound(
     threads : int, optional
         Threads that solve the site MILPs side by side (:func:`siting.solve_threads.map_in_threads`;
         None: ``SITING_N_JOBS`` if set, else the CPU count, at most 2). The bound is the same on any count.
+    redesign : callable, optional
+        Called with the column rounds' master's site shares (s,) after each master solve: returns the
+        cost a year of the cheapest all-local design known then (it may build one from those
+        sites), which ``stop_gap`` and the progress lines then measure against instead of
+        ``upper_bound_per_yr`` (:func:`siting.design.solve.local_design`).
 
     Returns
     -------
@@ -355,7 +361,13 @@ def local_lagrange_bound(
         enough = upper_bound_per_yr - stop_gap * abs(upper_bound_per_yr) if stop_gap > 0 else np.inf
         if best >= enough:  # the subgradient phases already proved the gap asked for
             return LagrangeBound(float(best), iterations, u, ran, rounds)
-        progress = _round_logger(upper_bound_per_yr, best, rounds, stop_gap) if rounds > EXACT_COLUMN_ROUNDS else None
+        upper = [float(upper_bound_per_yr)]  # the cheapest design's cost so far (``redesign`` may lower it)
+
+        def to_prove(weights: np.ndarray) -> float:
+            upper[0] = min(upper[0], redesign(weights)) if redesign is not None else upper[0]
+            return upper[0] - stop_gap * abs(upper[0]) if stop_gap > 0 else np.inf
+
+        progress = _round_logger(upper, best, rounds, stop_gap) if rounds > EXACT_COLUMN_ROUNDS else None
         cg, cg_u, _, trace = column_bound(
             dem,
             sites.fewest,
@@ -365,6 +377,7 @@ def local_lagrange_bound(
             rounds,
             enough=enough,
             on_round=progress,
+            redesign=None if redesign is None else to_prove,
         )
         by_round = tuple(max(best, b) for b in trace)
         if cg > best:
@@ -373,15 +386,14 @@ def local_lagrange_bound(
     return LagrangeBound(float(best), iterations, u, ran)
 
 
-def _round_logger(
-    upper_bound_per_yr: float, floor: float, rounds: int, stop_gap: float
-) -> Callable[[int, float], None]:
+def _round_logger(upper: list[float], floor: float, rounds: int, stop_gap: float) -> Callable[[int, float], None]:
     """A progress line per column round asked for beyond the default one (minutes on a city: say where it stands);
-    the bound it reports is the best of the rounds' and the earlier phases' (``floor``)."""
+    the bound it reports is the best of the rounds' and the earlier phases' (``floor``), against the cheapest
+    design so far (``upper[0]``: the rounds may find a cheaper one)."""
 
     def report(k: int, bound: float) -> None:
         best = max(bound, floor)
-        gap = (upper_bound_per_yr - best) / abs(upper_bound_per_yr) if upper_bound_per_yr else float("inf")
+        gap = (upper[0] - best) / abs(upper[0]) if upper[0] else float("inf")
         asked = f", {stop_gap:.3%} asked" if stop_gap > 0 else ""
         log.info(
             "all-local proof: round %d of at most %d, the design proven within %.3f%%%s", k, rounds, 100 * gap, asked

@@ -28,7 +28,6 @@ __all__ = [
     "solve_limit_s",
     "prove_all_local",
     "PORTFOLIO_COLUMNS",
-    "PROVE_ALL_LOCAL_SWAPS",
 ]
 
 #: Every design solve is bounded by work (nodes, a neighbourhood of sites), not time: with
@@ -40,12 +39,6 @@ SAFETY_NET_S = 60.0
 #: whole model's root cut loop, or repeats the values without end).
 MAX_NEIGHBOURHOOD_SITES = 10_000
 MAX_ADOPTED_CAP = 100
-
-#: The site swaps ``siting plan --prove-all-local`` tries on the all-local design (:func:`prove_all_local`),
-#: besides column rounds until it is proven within ``mip_gap``. Helsinki demo: 400 swaps give 6,701,954
-#: EUR/yr, 0.34% below the default 6,724,580, which the Lagrangian dual (6,652,947) proves no closer than
-#: 1.065%; 50 swaps give 6,712,135 (docs/portfolio.md).
-PROVE_ALL_LOCAL_SWAPS = 400
 
 #: Columns the portfolio adds to a city's ranking.
 PORTFOLIO_COLUMNS = ["portfolio_value_per_yr", "portfolio_opens", "portfolio_verdict"]
@@ -96,10 +89,11 @@ class PortfolioOptions:
         after the Lagrangian's subgradient steps (0 to 500; default 0: none beyond the one round the
         whole-drop phase runs on problems of at most 10,000 local flows); they stop once it is
         proven within ``mip_gap``. Each round solves a small MILP per candidate site, side by side
-        on ``SITING_N_JOBS`` threads (default: the CPU count, at most 2), seconds on a city: with
-        ``all_local_swaps = 400`` and 500 rounds asked for (``siting plan --prove-all-local``,
-        :func:`prove_all_local`), the Helsinki demo's plan proves its all-local design within 0.983%
-        in 69 s on two cores (114 s on one). The designs and the hybrid are unchanged.
+        on ``SITING_N_JOBS`` threads (default: the CPU count, at most 2), seconds on a city. Each
+        round's master also says which sites a cheaper all-local design opens, and such a design
+        replaces the start (:func:`siting.design.solve.local_design`). With 500 rounds asked for
+        (``siting plan --prove-all-local``, :func:`prove_all_local`) the Helsinki demo's plan proves
+        its all-local design within 1% (docs/portfolio.md). The hybrid is unchanged.
     all_local_swaps : int
         Site swaps tried on the all-local design (0 to 10,000; default 0: none): close one of its
         sites, open another, re-assign every store whole, keep it when cheaper. A fraction of a
@@ -533,9 +527,10 @@ def prove_all_local(popt: PortfolioOptions) -> PortfolioOptions:
     """``popt`` set to prove the all-local design within ``mip_gap`` (``siting plan --prove-all-local``).
 
     Column rounds until the all-local design is proven within ``mip_gap``, at most
-    :data:`siting.design.colgen.MAX_BOUND_ROUNDS`, and :data:`PROVE_ALL_LOCAL_SWAPS` site swaps on its start
-    (``all_local_bound_rounds`` and ``all_local_swaps``); the hybrid is unchanged. Minutes of CPU
-    on a city (Helsinki demo: docs/portfolio.md).
+    :data:`siting.design.colgen.MAX_BOUND_ROUNDS` (``all_local_bound_rounds``), their masters' sites
+    giving cheaper designs on the way; ``all_local_swaps`` stays as set (site swaps on the start
+    made no difference to the demos' proofs once the masters' sites gave designs, and cost 20 s of
+    CPU on Helsinki). The hybrid is unchanged. Minutes of CPU on a city (docs/portfolio.md).
 
     Parameters
     ----------
@@ -549,7 +544,7 @@ def prove_all_local(popt: PortfolioOptions) -> PortfolioOptions:
 
     from siting.design.colgen import MAX_BOUND_ROUNDS
 
-    return dataclasses.replace(popt, all_local_bound_rounds=MAX_BOUND_ROUNDS, all_local_swaps=PROVE_ALL_LOCAL_SWAPS)
+    return dataclasses.replace(popt, all_local_bound_rounds=MAX_BOUND_ROUNDS)
 
 
 def _hub_routes(
