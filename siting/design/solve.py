@@ -502,7 +502,9 @@ def local_design(
     (:func:`siting.design.lagrange.local_lagrange_bound`, from the LP's duals, its last iterations
     with whole drops in each site's subproblem, then ``bound_rounds`` rounds of column
     generation), both valid; the Lagrangian (and any round) is skipped when that bound already
-    proves the design within ``mip_gap``.
+    proves the design within ``mip_gap``. Each round's master says which sites a cheap design
+    opens: a whole-store design opening them first replaces the start when cheaper
+    (:class:`_MasterSites`), and the rounds stop at its gap.
 
     Parameters
     ----------
@@ -635,8 +637,9 @@ class _MasterSites:
     and its local search (:func:`siting.design.alllocal.whole_store_local`) with the sites it uses
     first, by share, then the others by fixed cost per hour, once per such order, and keeps the
     cheapest design cheaper than the start: on the Malta demo's tarxien cluster the start (400 site
-    swaps) opened 3 sites at 2,581,896 EUR a year while the master used 3 others whole; opening those
-    gave 2,566,913 (see docs/portfolio.md). Returns the cheapest cost so far (EUR a year).
+    swaps) opened 3 sites at 2,581,896 EUR a year while the master used two others whole and a third
+    mostly; opening those gave 2,566,913 (see docs/portfolio.md). Returns the cheapest cost so far
+    (EUR a year).
     """
 
     def __init__(self, dm: DesignModel, pb: DesignProblem, cost_per_yr: float) -> None:

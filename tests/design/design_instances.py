@@ -234,3 +234,20 @@ def closed_problem(pb: DesignProblem, s: int) -> DesignProblem:
     ok = pb.level_ok.copy()
     ok[s] = False
     return dataclasses.replace(pb, level_ok=ok)
+
+
+def one_site_case(seed: int) -> tuple:
+    """One site, 4 stores, 2 families, 3 levels, drops, every lane within the promise: the problem, its exact
+    all-local optimum (MILP at gap 1e-7) and the all-local LP relaxation's multipliers (the Lagrangian's start)."""
+    from siting.design.alllocal import with_fewest_sites
+    from siting.design.bounded import _bounds, _solve
+    from siting.design.lagrange import lp_multipliers
+    from siting.design.model import build_model
+
+    t = tables(seed, n_s=1, n_j=4, n_f=2, n_l=3, drops=True)
+    t["lanes"]["within_promise"] = True
+    pb = design_problem(**t)
+    dm = with_fewest_sites(build_model(pb), pb)
+    exact = _solve(dm, pb, "local", time_limit_s=30.0, mip_gap=1e-7)
+    lb, ub = _bounds(dm, pb, "local")
+    return pb, exact, lp_multipliers(dm, pb, dm.model.solve(col_lower=lb, col_upper=ub, relax=True))

@@ -6,7 +6,7 @@ import functools
 
 import numpy as np
 import pytest
-from design_instances import brute_force, tables
+from design_instances import brute_force, one_site_case, tables
 
 from siting.design.alllocal import fewest_sites, with_fewest_sites
 from siting.design.bounded import _bounds, _solve
@@ -228,14 +228,8 @@ def test_with_one_site_the_columns_reach_the_exact_optimum(seed):
     """One site: a convex combination of its plans meets every demand row only if each plan serves all of it,
     so the column-generation bound is the exact optimum (within the site MILPs' gap 1e-4) once the plan that
     serves everything is priced; the subgradient phases alone stop below it on these seeds."""
-    t = tables(seed, n_s=1, n_j=4, n_f=2, n_l=3, drops=True)
-    t["lanes"]["within_promise"] = True
-    pb = design_problem(**t)
-    dm = with_fewest_sites(build_model(pb), pb)
-    exact = _solve(dm, pb, "local", time_limit_s=30.0, mip_gap=1e-7)
+    pb, exact, start = one_site_case(seed)
     assert exact.proven_optimal
-    lb, ub = _bounds(dm, pb, "local")
-    start = lp_multipliers(dm, pb, dm.model.solve(col_lower=lb, col_upper=ub, relax=True))
     without = local_lagrange_bound(pb, exact.objective, start).bound_per_yr
     cg = local_lagrange_bound(pb, exact.objective, start, column_rounds=30).bound_per_yr
     assert without < exact.objective * (1 - 1e-3), (without, exact.objective)
@@ -370,13 +364,7 @@ def test_column_rounds_stop_once_the_gap_asked_for_is_proven(seed):
     than the 30 asked for, once a round prices no plan the master lacks (plans priced again are not new:
     counted as new, they kept all 30 rounds running, and the Helsinki demo's bound stalled) or the master
     promises no more than the best bound."""
-    t = tables(seed, n_s=1, n_j=4, n_f=2, n_l=3, drops=True)
-    t["lanes"]["within_promise"] = True
-    pb = design_problem(**t)
-    dm = with_fewest_sites(build_model(pb), pb)
-    exact = _solve(dm, pb, "local", time_limit_s=30.0, mip_gap=1e-7)
-    lb, ub = _bounds(dm, pb, "local")
-    start = lp_multipliers(dm, pb, dm.model.solve(col_lower=lb, col_upper=ub, relax=True))
+    pb, exact, start = one_site_case(seed)
     every = local_lagrange_bound(pb, exact.objective, start, column_rounds=30).by_round
     enough = exact.objective * (1 - 0.02)
     first = next(r for r, b in enumerate(every) if b >= enough)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from design_instances import tables
+from design_instances import one_site_case, tables
 
 from siting.design import solve
 from siting.design.alllocal import with_fewest_sites
-from siting.design.bounded import _bounds, _solve
-from siting.design.lagrange import local_lagrange_bound, lp_multipliers
+from siting.design.bounded import _solve
+from siting.design.lagrange import local_lagrange_bound
 from siting.design.model import build_model
 from siting.design.problem import design_problem
 
@@ -53,13 +53,7 @@ def test_the_rounds_stop_at_the_gap_of_the_cheapest_design_the_master_gave(seed)
     """`redesign`: given a dear design (twice the optimum) the rounds run on past the first round within 2% of
     the optimum; told after the first master that a design at the optimum exists, they stop at that round.
     Each call gets one share per site, between 0 and 1 (a convex mix of its plans)."""
-    t = tables(seed, n_s=1, n_j=4, n_f=2, n_l=3, drops=True)
-    t["lanes"]["within_promise"] = True
-    pb = design_problem(**t)
-    dm = with_fewest_sites(build_model(pb), pb)
-    exact = _solve(dm, pb, "local", time_limit_s=30.0, mip_gap=1e-7)
-    lb, ub = _bounds(dm, pb, "local")
-    start = lp_multipliers(dm, pb, dm.model.solve(col_lower=lb, col_upper=ub, relax=True))
+    pb, exact, start = one_site_case(seed)
     dear = local_lagrange_bound(pb, 2 * exact.objective, start, column_rounds=30, stop_gap=0.02).by_round
     first = next(r for r, b in enumerate(dear) if b >= exact.objective * (1 - 0.02))
     seen: list[np.ndarray] = []
