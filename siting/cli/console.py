@@ -415,8 +415,8 @@ def _local_gap_hint(extra: dict[str, Any], scope: str = "") -> str:
             "portfolio manual)"
         )
     return (
-        f"{head}: siting plan --prove-all-local runs column rounds until it is, which also find cheaper designs "
-        "(minutes of CPU on a city; see the portfolio manual)"
+        f"{head}: siting plan --prove-all-local runs column rounds until it is, which also find cheaper designs, "
+        "and site swaps that make the design cheaper (minutes of CPU on a city; see the portfolio manual)"
     )
 
 

@@ -326,8 +326,9 @@ def plan(
         typer.Option(
             "--prove-all-local",
             help="Prove the all-local design within the design's mip_gap: column rounds until it is (at most "
-            "500; [rank.portfolio] all_local_bound_rounds), whose sites also give cheaper designs on the way. "
-            "Minutes of CPU on a city; the hybrid is unchanged.",
+            "500), whose sites also give cheaper designs, and 400 site swaps that make it cheaper first "
+            "([rank.portfolio] all_local_bound_rounds and all_local_swaps). Minutes of CPU on a city; the hybrid "
+            "is unchanged.",
         ),
     ] = False,
     progress: ProgressOpt = None,

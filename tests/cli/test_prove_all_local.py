@@ -1,4 +1,4 @@
-"""`siting plan --prove-all-local`: the all-local proof's rounds in one flag, and the hint that offers it."""
+"""`siting plan --prove-all-local`: the all-local proof's rounds and swaps in one flag, and the hint that offers it."""
 
 from __future__ import annotations
 
@@ -9,24 +9,24 @@ from cli_runner import run_cli
 
 from siting.cli.console import _local_gap_hint
 from siting.design.colgen import MAX_BOUND_ROUNDS
+from siting.pipeline.portfolio import PROVE_ALL_LOCAL_SWAPS
 
 
-def test_the_flag_runs_every_round_and_records_them(
+def test_the_flag_runs_every_round_and_the_swaps_and_records_them(
     tmp_path: Path, bound_rounds_seen: list[int], swaps_seen: list[int]
 ) -> None:
-    """Kotka: the real all-local bound runs with the flag's rounds, the start with the scenario's swaps (none);
-    summary.json says so."""
+    """Kotka: the real all-local bound and start run with the flag's rounds and swaps; summary.json says so."""
     code, _, err = run_cli("plan", "--demo", "kotka", "--prove-all-local", "--no-map", "--out", tmp_path / "run")
     assert code == 0, err
-    assert bound_rounds_seen == [MAX_BOUND_ROUNDS] and swaps_seen == []
+    assert bound_rounds_seen == [MAX_BOUND_ROUNDS] and swaps_seen == [PROVE_ALL_LOCAL_SWAPS]
     options = json.loads((tmp_path / "run" / "summary.json").read_text())["options"]["portfolio"]
-    assert (options["all_local_bound_rounds"], options["all_local_swaps"]) == (500, 0)
+    assert (options["all_local_bound_rounds"], options["all_local_swaps"]) == (500, 400)
     assert options["mip_gap"] == 0.01 and options["enabled"] is True
 
 
 def test_the_flag_wins_over_the_scenarios_keys_and_leaves_the_rest() -> None:
     """``rank_options``: without the flag the scenario's keys stand (the defaults, 0 and 0); with it the rounds
-    are the flag's whatever the scenario says, and every other portfolio option (the swaps too) is the scenario's."""
+    and swaps are the flag's whatever the scenario says, and every other portfolio option is the scenario's."""
     import dataclasses
 
     from siting.app import demo_scenario, rank_options
@@ -38,8 +38,10 @@ def test_the_flag_wins_over_the_scenarios_keys_and_leaves_the_rest() -> None:
     written = dataclasses.replace(sc, rank=rank)
     assert rank_options(written).portfolio.all_local_bound_rounds == 7
     proving = rank_options(written, portfolio_prove_all_local=True).portfolio
-    assert (proving.all_local_bound_rounds, proving.all_local_swaps) == (MAX_BOUND_ROUNDS, 3)
-    assert proving == dataclasses.replace(rank_options(written).portfolio, all_local_bound_rounds=MAX_BOUND_ROUNDS)
+    assert (proving.all_local_bound_rounds, proving.all_local_swaps) == (MAX_BOUND_ROUNDS, PROVE_ALL_LOCAL_SWAPS)
+    assert proving == dataclasses.replace(
+        rank_options(written).portfolio, all_local_bound_rounds=MAX_BOUND_ROUNDS, all_local_swaps=PROVE_ALL_LOCAL_SWAPS
+    )
 
 
 def test_the_hint_offers_the_flag_only_when_it_was_not_given() -> None:
