@@ -646,8 +646,7 @@ class _MasterSites:
         self.dm, self.pb = dm, pb
         self.cost_per_yr = float(cost_per_yr)
         self.x: np.ndarray | None = None
-        per_hour = np.where(pb.level_ok, pb.fixed_cost_per_yr / np.maximum(pb.hours_per_week, 1e-9), np.inf).min(axis=1)
-        self._by_hour = [int(s) for s in np.argsort(per_hour, kind="stable")]
+        self._by_hour = [int(s) for s in _by_fixed_cost_per_hour(pb)]
         self._tried: set[tuple[int, ...]] = set()
 
     def __call__(self, shares: np.ndarray) -> float:
@@ -694,8 +693,7 @@ def _local_start(
     them), the cheaper whole-store one then improved by ``swaps`` site swaps; None when none exists; and the
     all-local LP relaxation.
     """
-    per_hour = np.where(pb.level_ok, pb.fixed_cost_per_yr / np.maximum(pb.hours_per_week, 1e-9), np.inf).min(axis=1)
-    by_hour = np.argsort(per_hour, kind="stable")
+    by_hour = _by_fixed_cost_per_hour(pb)
     lp, by_lp = lp_site_order(dm, pb, time_limit_s=time_limit_s, policy="local")
     orders = [by_hour, by_lp] if lp.has_solution else [by_hour]
     whole = [whole_store_local(dm, pb, order, LOCAL_SEARCH_PASSES) for order in orders]
@@ -707,6 +705,12 @@ def _local_start(
     if not found:
         return None, lp
     return min(found, key=dm.model.objective), lp  # the first of equal costs (deterministic)
+
+
+def _by_fixed_cost_per_hour(pb: DesignProblem) -> np.ndarray:
+    """The sites by the fixed cost a year per weekly hour of their cheapest level, cheapest first (stable)."""
+    per_hour = np.where(pb.level_ok, pb.fixed_cost_per_yr / np.maximum(pb.hours_per_week, 1e-9), np.inf).min(axis=1)
+    return np.argsort(per_hour, kind="stable")
 
 
 def _as_solution(dm: DesignModel, pure: Design, hyb: Design) -> MilpSolution:
