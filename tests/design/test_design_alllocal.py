@@ -183,14 +183,11 @@ def test_no_site_swaps_leave_the_design_as_it_was(monkeypatch):
     assert len(calls) == 4, calls  # the first assignment, then 3 swaps
 
 
-def test_the_portfolio_passes_its_swaps_to_the_all_local_design(monkeypatch):
+def test_the_portfolio_passes_its_swaps_to_the_all_local_design():
     """`portfolio(..., local_swaps=N)`: a cheaper all-local design where a swap finds one (seeds 3, 6, 10 of 12),
-    never a dearer one; the hybrid (its own solve) keeps its cost. The column round's master builds no design
-    here (on seed 6 it finds the swaps' design itself: tests/design/test_design_master_sites.py)."""
-    from siting.design import solve
+    never a dearer one; the hybrid (its own solve) keeps its cost."""
     from siting.design.solve import portfolio
 
-    monkeypatch.setattr(solve._MasterSites, "__call__", lambda self, shares: self.cost_per_yr)
     cheaper = 0
     for seed in (3, 6, 7):
         pb = instance(seed, n_s=6, n_j=5, n_f=2, n_t=1, drops=True)
