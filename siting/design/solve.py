@@ -608,7 +608,7 @@ def _with_lagrange_bound(
     if start is None or not np.isfinite(loc.cost_per_yr):
         return loc
     # designs from the masters' sites only with rounds asked for: the default round's master rarely uses a
-    # site yet, and on small cities the searches cost 9% more CPU for the design (20 random instances)
+    # site yet, and on small cities the searches cost about 10% more CPU for the design (20 random instances)
     redesign = _MasterSites(dm, pb, loc.cost_per_yr) if bound_rounds > 0 else None
     lagr = local_lagrange_bound(
         pb, loc.cost_per_yr, start=start, column_rounds=bound_rounds, stop_gap=mip_gap, redesign=redesign
