@@ -600,7 +600,9 @@ def _with_lagrange_bound(
     relaxation's duals, a fixed number of iterations (deterministic); its column rounds stop once
     the design is proven within ``mip_gap``. A design its own solve already proved within ``mip_gap``
     is returned as it is, with no round run (on small cities the bound's iterations took most of the
-    design's time, for a gap already proven).
+    design's time, for a gap already proven). With ``bound_rounds`` asked for, a cheaper design that
+    the rounds' masters' sites give (:class:`_MasterSites`) replaces ``loc``, proven against the
+    larger of the bounds.
     """
     if loc.gap <= mip_gap:  # proven within the gap asked for: the bound (and any round) would only tighten it
         return loc
@@ -614,9 +616,7 @@ def _with_lagrange_bound(
         pb, loc.cost_per_yr, start=start, column_rounds=bound_rounds, stop_gap=mip_gap, redesign=redesign
     )
     log.debug("all-local Lagrangian bound %.0f (the design's own %.0f)", lagr.bound_per_yr, loc.bound_per_yr)
-    if (
-        redesign is not None and redesign.x is not None
-    ):  # the rounds' sites gave a cheaper design: it replaces the start
+    if redesign is not None and redesign.x is not None:  # a cheaper design from the rounds' sites replaces loc
         log.info(
             "all-local: the column rounds' sites gave a cheaper design, %s a year (was %s)",
             f"{redesign.cost_per_yr:,.0f}",
