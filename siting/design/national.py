@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from logging import INFO
@@ -15,6 +16,7 @@ from siting.design.alllocal import MAX_SITE_SWAPS, SITE_SWAPS_MEANING
 from siting.design.colgen import check_bound_rounds
 from siting.design.hubs import Hubs
 from siting.design.model import build_model
+from siting.design.national_local import clusters_all_local
 from siting.design.neighbourhood import MAX_ADOPTED, check_max_adopted, neighbourhood_solve
 from siting.design.problem import DesignProblem, curve_job
 from siting.design.rootproof import prove_gap
@@ -28,9 +30,13 @@ from siting.design.solve import (
     local_design,
     portfolio,
     solve_design,
+    with_bound,
 )
 from siting.errors import InfeasibleError, InputError, check_whole_count
 from siting.forked import map_forked
+from siting.milp import relative_gap
+
+log = logging.getLogger("siting")
 
 __all__ = [
     "NationalDesign",
@@ -245,6 +251,7 @@ def national_design(
     max_adopted: int = MAX_ADOPTED,
     local_bound_rounds: int = 0,
     local_swaps: int = 0,
+    local_designs: Mapping[str, Design | None] | None = None,
 ) -> NationalDesign:
     """Solve one design across the clusters (:func:`national_problem`): hybrid, all-offshore, all-local.
 
@@ -295,6 +302,13 @@ def national_design(
         none beyond the whole-drop phase's; :func:`siting.design.solve.local_design`).
     local_swaps : int
         Site swaps tried on the all-local design (0 to 10,000; 0: none; :func:`siting.design.solve.local_design`).
+    local_designs : mapping, optional
+        Cluster -> its own all-local design, solved on its problem of ``problems`` (a run gives each
+        city's ``CityDesign.portfolio.all_local``). With ``max_nodes`` and ``neighbourhood_sites``,
+        their union is the national all-local design when it is the cheaper, and the sum of their
+        bounds proves it (:func:`siting.design.national_local.clusters_all_local`: all-local, the
+        clusters share nothing); the national one then runs no column round nor swap of its own
+        (the clusters' designs carry theirs), and the larger of the two bounds is kept.
 
     Returns
     -------
@@ -328,15 +342,17 @@ def national_design(
     deterministic = neighbourhood_sites is not None and max_nodes is not None
     loc: Design | None
     if deterministic:
+        union = clusters_all_local(dm, pb, local_designs, SEP) if local_designs else None
         loc = local_design(
             dm,
             pb,
             time_limit_s=time_limit_s,
             mip_gap=mip_gap,
             max_nodes=max_nodes,
-            bound_rounds=local_bound_rounds,
-            swaps=local_swaps,
+            bound_rounds=local_bound_rounds if union is None else 0,
+            swaps=local_swaps if union is None else 0,
         )
+        loc = _cheaper_proven(loc, union)
     else:
         try:
             loc = solve_design(pb, "local", model=dm, time_limit_s=time_limit_s, mip_gap=mip_gap, max_nodes=max_nodes)
@@ -414,6 +430,23 @@ def national_design(
         settled.forced_open,
         settled.adopted,
     )
+
+
+def _cheaper_proven(loc: Design | None, union: Design | None) -> Design | None:
+    """The cheaper of two all-local designs of the same national problem, proven against the larger bound."""
+    if loc is None or union is None:
+        return loc if union is None else union
+    best, other = (union, loc) if union.cost_per_yr < loc.cost_per_yr else (loc, union)
+    if other.bound_per_yr > best.bound_per_yr:
+        log.info(
+            "national all-local: %s a year, proven within %.2f%% by the %s bound (was %.2f%%)",
+            f"{best.cost_per_yr:,.0f}",
+            100 * relative_gap(best.cost_per_yr, other.bound_per_yr),
+            "clusters' summed" if other is union else "national",
+            100 * best.gap,
+        )
+        return with_bound(best, other.bound_per_yr)
+    return best
 
 
 def _split(value: object) -> tuple[str, str]:
