@@ -30,13 +30,18 @@ def _own(problems, rounds: int = 10):
     return {n: solve.local_design(build_model(pb), pb, bound_rounds=rounds, **KW) for n, pb in problems.items()}
 
 
-@pytest.mark.parametrize("seeds", [(1, 8), (5, 7)])
-def test_the_union_costs_the_sum_and_the_summed_bounds_hold_against_the_exact_optimum(seeds):
+@pytest.fixture(scope="module")
+def two_clusters():
+    """Clusters of seeds 1 (drops) and 8 (none) and each one's own all-local design."""
+    problems = {f"c{s}": _cluster(s) for s in (1, 8)}
+    return problems, _own(problems)
+
+
+def test_the_union_costs_the_sum_and_the_summed_bounds_hold_against_the_exact_optimum(two_clusters):
     """Side by side in the national model, the clusters' designs keep every national row with nothing offshore,
     cost the sum of their own costs (each priced on its own model), open their sites at their levels, and the
     sum of their bounds stays below the national all-local optimum (the national MILP at gap 1e-7)."""
-    problems = {f"c{s}": _cluster(s) for s in seeds}
-    own = _own(problems)
+    problems, own = two_clusters
     assert all(d is not None for d in own.values())
     pb = national_problem(problems)
     dm = build_model(pb, site_group=np.array([s.partition(SEP)[0] for s in pb.site_ids], object))
@@ -54,11 +59,10 @@ def test_the_union_costs_the_sum_and_the_summed_bounds_hold_against_the_exact_op
     assert union.gap == pytest.approx(1 - union.bound_per_yr / union.cost_per_yr, abs=1e-12)
 
 
-def test_the_national_design_keeps_the_cheaper_and_the_larger_bound():
+def test_the_national_design_keeps_the_cheaper_and_the_larger_bound(two_clusters):
     """national_design with the clusters' designs: never dearer than their union nor than the design the national
     model finds alone (its own all-local design, no round), proven by the larger bound (here their summed one)."""
-    problems = {f"c{s}": _cluster(s) for s in (1, 8)}
-    own = _own(problems)
+    problems, own = two_clusters
     common = {"start_levels": {n: d.levels for n, d in own.items() if d}, "neighbourhood_sites": 6, **KW}
     nd = national_design(problems, local_designs=own, **common)
     loc = nd.portfolio.all_local

@@ -122,7 +122,7 @@ def test_a_run_uses_one_set_of_times_everywhere():
 def test_cli_traffic_option_is_recorded(tmp_path: Path):
     from cli_runner import run_cli
 
-    code, out, err = run_cli("rank", "--traffic", "peak", "--out", tmp_path / "run", "--no-map")
+    code, out, err = run_cli("rank", "--demo", "kotka", "--traffic", "peak", "--out", tmp_path / "run", "--no-map")
     assert code == 0, err
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["options"]["traffic"] == "peak"
