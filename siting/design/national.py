@@ -433,20 +433,23 @@ def national_design(
 
 
 def _cheaper_proven(loc: Design | None, union: Design | None) -> Design | None:
-    """The cheaper of two all-local designs of the same national problem, proven against the larger bound."""
+    """The cheaper of two all-local designs of the same national problem, proven against the larger bound; logged
+    (the clusters' own designs side by side, ``union``, against the national model's own, ``loc``)."""
     if loc is None or union is None:
         return loc if union is None else union
-    best, other = (union, loc) if union.cost_per_yr < loc.cost_per_yr else (loc, union)
-    if other.bound_per_yr > best.bound_per_yr:
-        log.info(
-            "national all-local: %s a year, proven within %.2f%% by the %s bound (was %.2f%%)",
-            f"{best.cost_per_yr:,.0f}",
-            100 * relative_gap(best.cost_per_yr, other.bound_per_yr),
-            "clusters' summed" if other is union else "national",
-            100 * best.gap,
-        )
-        return with_bound(best, other.bound_per_yr)
-    return best
+    best = union if union.cost_per_yr < loc.cost_per_yr else loc
+    bound = max(union.bound_per_yr, loc.bound_per_yr)
+    log.info(
+        "national all-local: %s a year, proven within %.2f%% (design: %s, bound: %s); the national model alone: "
+        "%s a year, within %.2f%%",
+        f"{best.cost_per_yr:,.0f}",
+        100 * relative_gap(best.cost_per_yr, bound),
+        "the clusters' own" if best is union else "the national model's",
+        "the clusters' summed" if union.bound_per_yr > loc.bound_per_yr else "the national model's",
+        f"{loc.cost_per_yr:,.0f}",
+        100 * loc.gap,
+    )
+    return best if bound <= best.bound_per_yr else with_bound(best, bound)
 
 
 def _split(value: object) -> tuple[str, str]:

@@ -86,3 +86,24 @@ def test_without_every_clusters_design_there_is_no_union():
     assert clusters_all_local(dm, pb, own, SEP) is not None
     assert clusters_all_local(dm, pb, {**own, "c8": None}, SEP) is None
     assert clusters_all_local(dm, pb, {}, SEP) is None
+
+
+def test_the_cheaper_design_is_kept_with_the_larger_bound(two_clusters):
+    """Either may be the cheaper, either the tighter: the cheaper design, proven against the larger bound."""
+    import dataclasses
+
+    from siting.design.national import _cheaper_proven
+
+    problems, own = two_clusters
+    pb = national_problem(problems)
+    union = clusters_all_local(build_model(pb), pb, own, SEP)
+    assert union is not None
+
+    def priced(cost: float, bound: float):
+        return dataclasses.replace(union, cost_per_yr=cost, bound_per_yr=bound, gap=1 - bound / cost)
+
+    for a, b in ((priced(100.0, 90.0), priced(101.0, 95.0)), (priced(101.0, 95.0), priced(100.0, 90.0))):
+        kept = _cheaper_proven(a, b)
+        assert kept is not None and (kept.cost_per_yr, kept.bound_per_yr) == (100.0, 95.0)
+        assert kept.gap == pytest.approx(0.05) and kept.status == "stopped at gap 5.00%"
+    assert _cheaper_proven(None, union) is union and _cheaper_proven(union, None) is union
