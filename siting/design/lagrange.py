@@ -281,6 +281,7 @@ def local_lagrange_bound(
     stop_gap: float = 0.0,
     threads: int | None = None,
     redesign: Callable[[np.ndarray], float] | None = None,
+    more_sites: int = 0,
 ) -> LagrangeBound:
     """A lower bound of the all-local policy's cost a year: the demand rows dualised, the best of the iterations.
 
@@ -337,6 +338,9 @@ def local_lagrange_bound(
         cost a year of the cheapest all-local design known then (it may build one from those
         sites), which ``stop_gap`` and the progress lines then measure against instead of
         ``upper_bound_per_yr`` (:func:`siting.design.solve.local_design`).
+    more_sites : int
+        A bound of the designs alone that open at least this many sites more than each group's fewest
+        (0: every design; :func:`siting.design.one_site.one_site_bound` bounds those that open more than one).
 
     Returns
     -------
@@ -348,6 +352,7 @@ def local_lagrange_bound(
             f"stop_gap must be a relative gap from 0 to below 1 (0.01: stop the column rounds at 1%), got {stop_gap!r}."
         )
     sites = _Sites(pb, threads)
+    sites.fewest = sites.fewest + more_sites
     u = np.array(start[0], dtype=float)
     lam = np.maximum(np.array(start[1], dtype=float), 0.0)
     best, u, lam = _ascend(sites.solve, sites, u, lam, iterations, _THETA, _ALPHA, upper_bound_per_yr)

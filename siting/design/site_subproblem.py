@@ -11,7 +11,7 @@ from siting.design.problem import DesignProblem
 from siting.design.start import _hours
 from siting.milp import Model
 
-__all__ = ["SITE_MAX_NODES", "SitePlan", "SiteValue", "plan_cost", "site_value"]
+__all__ = ["SITE_MAX_NODES", "SitePlan", "SiteValue", "plan_cost", "plan_level", "site_value"]
 
 #: Branch-and-bound nodes of each site's MILP (a limit on work: the same bound on any machine; the
 #: MILP's proven bound is what enters the Lagrangian, so a stopped solve stays valid).
@@ -208,6 +208,25 @@ def plan_cost(pb: DesignProblem, s: int, supply: np.ndarray) -> float | None:
     -------
     float or None
     """
+    planned = plan_level(pb, s, supply)
+    return None if planned is None else planned[1]
+
+
+def plan_level(pb: DesignProblem, s: int, supply: np.ndarray) -> tuple[int, float] | None:
+    """:func:`plan_cost` and the level it pays for (its index), or None when no level holds the plan.
+
+    Parameters
+    ----------
+    pb : DesignProblem
+    s : int
+        The site's index.
+    supply : ndarray (f, j, t)
+        Units a week to each store, zero where the site has no lane.
+
+    Returns
+    -------
+    (int, float) or None
+    """
     weeks = pb.weeks_per_yr
     volume = supply.sum(axis=1)  # (f, t)
     making = sum(
@@ -228,4 +247,6 @@ def plan_cost(pb: DesignProblem, s: int, supply: np.ndarray) -> float | None:
     pays = pb.lane_pays_drop()[: len(lanes)][p]
     served = at.sum(axis=0) > 0  # (k, t)
     drops = float((served * (pays * pb.drop_cost_of_store()[js])[:, None] * weeks[None, :]).sum())
-    return float(pb.fixed_cost_per_yr[s][fits].min()) + making + delivery + drops
+    fixed = np.where(fits, pb.fixed_cost_per_yr[s], np.inf)
+    level = int(np.argmin(fixed))  # the first of equal costs
+    return level, float(fixed[level]) + making + delivery + drops

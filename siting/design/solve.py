@@ -24,6 +24,7 @@ from siting.design.curves import exact_cost_per_week
 from siting.design.lagrange import local_lagrange_bound, lp_multipliers
 from siting.design.model import DesignModel, build_model, drop_flows, set_drops
 from siting.design.neighbourhood import adopt, lp_site_order, neighbourhood_solve
+from siting.design.one_site import one_site_bound, one_site_x
 from siting.design.problem import DesignProblem
 from siting.design.start import greedy_local
 from siting.errors import InfeasibleError, InputError, check_whole_count
@@ -623,10 +624,51 @@ def _with_lagrange_bound(
             f"{loc.cost_per_yr:,.0f}",
         )
         found = _tables(dm, pb, _start_solution(dm, pb, redesign.x, lp=lp), "local")
-        return with_bound(found, max(lagr.bound_per_yr, loc.bound_per_yr, found.bound_per_yr))
-    if not lagr.bound_per_yr > loc.bound_per_yr:
+        loc = with_bound(found, max(lagr.bound_per_yr, loc.bound_per_yr, found.bound_per_yr))
+    elif lagr.bound_per_yr > loc.bound_per_yr:
+        loc = with_bound(loc, lagr.bound_per_yr)
+    return _split_on_one_site(loc, dm, pb, lp, start, bound_rounds, mip_gap)
+
+
+def _split_on_one_site(
+    loc: Design,
+    dm: DesignModel,
+    pb: DesignProblem,
+    lp: MilpSolution,
+    start: tuple[np.ndarray, np.ndarray],
+    bound_rounds: int,
+    mip_gap: float,
+) -> Design:
+    """``loc`` proven by the split on one site against more (:func:`siting.design.one_site.one_site_bound`) when that
+    bound is the larger, or the cheapest one-site design when it is cheaper than ``loc``; ``loc`` within ``mip_gap``
+    or with several groups of stores, or groups that need two sites, as it is."""
+    if loc.gap <= mip_gap:
         return loc
-    return with_bound(loc, lagr.bound_per_yr)
+    split = one_site_bound(pb, start, column_rounds=bound_rounds)
+    if split is None:
+        return loc
+    if split.one_site_cost_per_yr < loc.cost_per_yr * (1 - 1e-9):
+        x = one_site_x(dm, pb, split.site, split.level)
+        if x is not None:
+            log.info(
+                "all-local: the cheapest design of one site, %s, is cheaper: %s a year (was %s)",
+                pb.site_ids[split.site],
+                f"{split.one_site_cost_per_yr:,.0f}",
+                f"{loc.cost_per_yr:,.0f}",
+            )
+            found = _tables(dm, pb, _start_solution(dm, pb, x, lp=lp), "local")
+            loc = with_bound(found, max(loc.bound_per_yr, found.bound_per_yr))
+    bound = min(split.bound_per_yr, loc.cost_per_yr)
+    if not bound > loc.bound_per_yr:
+        return loc
+    log.debug(
+        "all-local: one site at least %.0f, two or more at least %.0f: the design proven within %.2f%% (was %.2f%%)",
+        split.one_site_cost_per_yr,
+        split.more_sites_bound_per_yr,
+        100 * relative_gap(loc.cost_per_yr, bound),
+        100 * loc.gap,
+    )
+    return with_bound(loc, bound)
 
 
 #: A site whose plans the column rounds' master uses at least this share of leads the design it suggests.
