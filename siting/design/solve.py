@@ -505,7 +505,10 @@ def local_design(
     generation), both valid; the Lagrangian (and any round) is skipped when that bound already
     proves the design within ``mip_gap``. With ``bound_rounds`` asked for, each round's master says
     which sites a cheap design opens: a whole-store design opening them first replaces the start
-    when cheaper (:class:`_MasterSites`), and the rounds stop at its gap.
+    when cheaper (:class:`_MasterSites`), and the rounds stop at its gap. When one site may serve
+    every store, the bound is split on one site against more
+    (:func:`siting.design.one_site.one_site_bound`): the cheapest one-site design, priced exactly,
+    replaces a dearer design, and the smaller of its cost and the bound of two sites or more proves it.
 
     Parameters
     ----------
@@ -603,7 +606,8 @@ def _with_lagrange_bound(
     is returned as it is, with no round run (on small cities the bound's iterations took most of the
     design's time, for a gap already proven). With ``bound_rounds`` asked for, a cheaper design that
     the rounds' masters' sites give (:class:`_MasterSites`) replaces ``loc``, proven against the
-    larger of the bounds.
+    larger of the bounds. Still above ``mip_gap``, a problem whose stores one site may serve is then
+    split on one site against more (:func:`_split_on_one_site`).
     """
     if loc.gap <= mip_gap:  # proven within the gap asked for: the bound (and any round) would only tighten it
         return loc
