@@ -48,7 +48,7 @@ def one_site_bound(
     site's fixed cost where the one-row bound mixes fractions of sites. The optimum is at least the
     smaller of the two. The Malta demo's bugibba cluster: its design of one site, 502,888 EUR a
     year, stood within 3.22% of the Lagrangian bound after 49 column rounds; every design of two
-    sites or more costs at least 520,196 (the default bound, under a second), so the design is optimal.
+    sites or more costs at least 518,457 (the default phases, under a second), so the design is optimal.
 
     Parameters
     ----------
