@@ -217,15 +217,13 @@ def plan_level(pb: DesignProblem, s: int, supply: np.ndarray) -> tuple[int, floa
 
     Parameters
     ----------
-    pb : DesignProblem
-    s : int
-        The site's index.
-    supply : ndarray (f, j, t)
-        Units a week to each store, zero where the site has no lane.
+    pb, s, supply :
+        As :func:`plan_cost`.
 
     Returns
     -------
     (int, float) or None
+        The level's index and the cost a year.
     """
     weeks = pb.weeks_per_yr
     volume = supply.sum(axis=1)  # (f, t)
