@@ -304,7 +304,7 @@ def national_design(
         Site swaps tried on the all-local design (0 to 10,000; 0: none; :func:`siting.design.solve.local_design`).
     local_designs : mapping, optional
         Cluster -> its own all-local design, solved on its problem of ``problems`` (a run gives each
-        city's ``CityDesign.portfolio.all_local``). With ``max_nodes`` and ``neighbourhood_sites``,
+        city's ``CityDesign.portfolio.all_local``). With ``start_levels``, ``max_nodes`` and ``neighbourhood_sites``,
         their union is the national all-local design when it is the cheaper, and the sum of their
         bounds proves it (:func:`siting.design.national_local.clusters_all_local`: all-local, the
         clusters share nothing); the national one then runs no column round nor swap of its own
