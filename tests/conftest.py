@@ -62,6 +62,8 @@ HEAVY_FIRST = (
     "tests/share/test_mixcaps.py",
     "tests/maps/test_offshore_flows_map.py",
     "tests/design/test_design_rank_values.py",
+    "tests/design/test_design_national_local.py",
+    "tests/design/test_design_one_site.py",
     "tests/design/test_design_inputs.py",
     "tests/test_extras.py",
     "tests/costs/test_monotone.py",
