@@ -368,10 +368,6 @@ def local_lagrange_bound(
             return LagrangeBound(float(best), iterations, u, ran, rounds)
         upper = [float(upper_bound_per_yr)]  # the cheapest design's cost so far (``redesign`` may lower it)
 
-        def to_prove(weights: np.ndarray) -> float:
-            upper[0] = min(upper[0], redesign(weights)) if redesign is not None else upper[0]
-            return upper[0] - stop_gap * abs(upper[0]) if stop_gap > 0 else np.inf
-
         progress = _round_logger(upper, best, rounds, stop_gap) if rounds > EXACT_COLUMN_ROUNDS else None
         cg, cg_u, _, trace = column_bound(
             dem,
@@ -382,13 +378,26 @@ def local_lagrange_bound(
             rounds,
             enough=enough,
             on_round=progress,
-            redesign=None if redesign is None else to_prove,
+            redesign=None if redesign is None else _to_prove(redesign, upper, stop_gap),
         )
         by_round = tuple(max(best, b) for b in trace)
         if cg > best:
             best, u = cg, cg_u
         return LagrangeBound(float(best), iterations, u, ran, rounds, by_round)
     return LagrangeBound(float(best), iterations, u, ran)
+
+
+def _to_prove(
+    redesign: Callable[[np.ndarray], float], upper: list[float], stop_gap: float
+) -> Callable[[np.ndarray], float]:
+    """``redesign`` as :func:`column_bound` asks it: the cheapest design's cost so far kept in ``upper[0]``, and the
+    bound that proves it within ``stop_gap`` returned (inf: no stop)."""
+
+    def ask(weights: np.ndarray) -> float:
+        upper[0] = min(upper[0], redesign(weights))
+        return upper[0] - stop_gap * abs(upper[0]) if stop_gap > 0 else np.inf
+
+    return ask
 
 
 def _round_logger(upper: list[float], floor: float, rounds: int, stop_gap: float) -> Callable[[int, float], None]:
