@@ -10,7 +10,7 @@ import numpy as np
 from siting.share.problem import KINDS, ShareProblem
 from siting.share.runcount import design_run_units
 
-__all__ = ["SEGMENTS", "SlaCaps", "brand_hours", "design_caps", "quantile_days"]
+__all__ = ["SEGMENTS", "SlaCaps", "brand_hours", "design_caps", "quantile_days", "within_days"]
 
 #: Chords of the standard class's SLA edge (the most sigma_1 as a function of sigma_0) the design's rows follow.
 SEGMENTS = 5
@@ -80,6 +80,29 @@ def quantile_days(
         hi = np.where(ok, mid, hi)
         lo = np.where(ok, lo, mid)
     return np.asarray(fixed, float) + hi
+
+
+def within_days(
+    percentile: np.ndarray,
+    sla_days: np.ndarray,
+    *,
+    mean_wait: np.ndarray,
+    p_wait: np.ndarray,
+    cycle: np.ndarray,
+    fixed: np.ndarray,
+) -> np.ndarray:
+    """Element-wise: the ``percentile`` of ``fixed + U + Wq`` (:func:`quantile_days`' model) is at most ``sla_days``.
+
+    The distribution is continuous and rising, so its quantile is within ``sla_days`` exactly when
+    its CDF at ``sla_days - fixed`` reaches the percentile: one closed-form evaluation in place of
+    :func:`quantile_days`' bisection (the SLA caps ask this yes-or-no question thousands of times).
+    """
+    q = np.asarray(percentile, float) / 100.0
+    p = np.clip(np.asarray(p_wait, float), 0.0, 1.0)
+    w = np.asarray(mean_wait, float)
+    mean_if = np.divide(w, p, out=np.zeros(np.broadcast(w, p).shape), where=p > 0)
+    t = np.asarray(sla_days, float) - np.asarray(fixed, float)
+    return _cdf(np.maximum(t, 0.0), p, mean_if, np.asarray(cycle, float)) >= q
 
 
 def design_caps(
@@ -300,22 +323,22 @@ def brand_hours(
 def _max_wait(fixed, cycle, percentile, sla_days, rm, day_per_h, shape) -> np.ndarray:
     """The most mean queue wait (clock hours) at which the ``percentile`` of fixed + next-run wait + queue
     stays within ``sla_days`` (queue busy with probability ``rm``): -1 where it fails with no wait,
-    ``inf`` where it holds at a week's mean wait and more (bisection on :func:`quantile_days`)."""
+    ``inf`` where it holds at a week's mean wait and more (bisection on :func:`within_days`)."""
 
-    def q_at(w: np.ndarray) -> np.ndarray:
-        return quantile_days(percentile, mean_wait=w * day_per_h, p_wait=rm, cycle=cycle, fixed=fixed)
+    def holds(w: np.ndarray) -> np.ndarray:
+        return within_days(percentile, sla_days, mean_wait=w * day_per_h, p_wait=rm, cycle=cycle, fixed=fixed)
 
-    return _largest_within(q_at, np.zeros(shape), np.full(shape, 70.0 / day_per_h), sla_days, steps=40)
+    return _largest_within(holds, np.zeros(shape), np.full(shape, 70.0 / day_per_h), steps=40)
 
 
-def _largest_within(q_at, lo: np.ndarray, hi: np.ndarray, sla_days, *, steps: int) -> np.ndarray:
-    """Vectorised bisection for the largest x in ``[lo, hi]`` with ``q_at(x) <= sla_days`` (``q_at`` rising):
+def _largest_within(holds, lo: np.ndarray, hi: np.ndarray, *, steps: int) -> np.ndarray:
+    """Vectorised bisection for the largest x in ``[lo, hi]`` where ``holds(x)`` (true below a point, false above):
     -1 where it fails at ``lo``, ``inf`` where it holds at ``hi``."""
-    dead = q_at(lo) > sla_days
-    full = q_at(hi) <= sla_days
+    dead = ~holds(lo)
+    full = holds(hi)
     for _ in range(steps):
         mid = 0.5 * (lo + hi)
-        good = q_at(mid) <= sla_days
+        good = holds(mid)
         lo, hi = np.where(good, mid, lo), np.where(good, hi, mid)
     return np.where(dead, -1.0, np.where(full, np.inf, lo))
 
@@ -333,15 +356,15 @@ def _edge(grid, a_hi, a_lo, rm, fixed, cycle, percentile, sla_days, day_per_h) -
     ``sla_days``, at each ``sigma_{k-1} = a`` of ``grid``: ``inf`` when it holds at ``rm``, -1 when it
     fails at ``sigma_k = a`` (no load of class k can be added there)."""
 
-    def q_at(sig: np.ndarray) -> np.ndarray:
+    def holds(sig: np.ndarray) -> np.ndarray:
         w0 = sig * a_hi + (rm - sig) * a_lo
         wait = w0 / ((1.0 - np.minimum(grid, sig)) * (1.0 - sig))
-        return quantile_days(percentile, mean_wait=wait * day_per_h, p_wait=rm, cycle=cycle, fixed=fixed)
+        return within_days(percentile, sla_days, mean_wait=wait * day_per_h, p_wait=rm, cycle=cycle, fixed=fixed)
 
     shape = np.broadcast(grid, a_hi, rm, fixed, cycle).shape
     lo = np.broadcast_to(grid, shape).copy()
     hi = np.broadcast_to(rm, shape).copy()
-    return _largest_within(q_at, lo, hi, sla_days, steps=30)
+    return _largest_within(holds, lo, hi, steps=30)
 
 
 def _chords(grid: np.ndarray, edge: np.ndarray, rm: np.ndarray):

@@ -314,3 +314,30 @@ def test_without_caps_the_design_breaks_a_tight_sla_and_with_them_it_holds() -> 
     for key in table.index.intersection(["prio", "std"]):
         sla = float(table.loc[key, "sla_days"])
         assert table.loc[key, "p95_days"] + table.loc[key, "p95_days_ci"] <= sla
+
+
+def test_within_days_answers_as_the_quantile_does() -> None:
+    """within_days (one CDF evaluation) says yes exactly where quantile_days' bisection is within the SLA,
+    including SLAs a hair above and below the quantile, no wait, a certain wait and a fixed part at or past the SLA,
+    and lead_time_quantile's scalar model (design_caps' bisections ask within_days; the tests above check
+    their rows against that model)."""
+    from siting.share.slacaps import quantile_days, within_days
+
+    rng = np.random.default_rng(7)
+    n = 4000
+    pct = rng.uniform(50.0, 99.9, n)
+    wait = np.where(rng.random(n) < 0.1, 0.0, rng.exponential(2.0, n))
+    p = np.where(rng.random(n) < 0.1, rng.choice([0.0, 1.0], n), rng.uniform(0.0, 1.0, n))
+    cycle = rng.uniform(0.01, 7.0, n)  # a week over 1 to 700 runs
+    fixed = rng.uniform(0.0, 3.0, n)
+    q = quantile_days(pct, mean_wait=wait, p_wait=p, cycle=cycle, fixed=fixed)
+    for sla in (q * (1 + 1e-6), q * (1 - 1e-6), q + rng.normal(0.0, 1.0, n), fixed - 0.5, fixed):
+        yes = within_days(pct, sla, mean_wait=wait, p_wait=p, cycle=cycle, fixed=fixed)
+        np.testing.assert_array_equal(yes, q <= sla)
+    # the scalar model, one element at a time
+    for i in range(0, n, 97):
+        scalar = lead_time_quantile(float(pct[i]), mean_wait=wait[i], p_wait=p[i], cycle=cycle[i], fixed=fixed[i])
+        for sla in (scalar * (1 + 1e-6), scalar * (1 - 1e-6)):
+            assert within_days(pct[i], sla, mean_wait=wait[i], p_wait=p[i], cycle=cycle[i], fixed=fixed[i]) == (
+                scalar <= sla
+            )
