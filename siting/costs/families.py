@@ -365,7 +365,7 @@ def frontier_figure(curves: pd.DataFrame, table: pd.DataFrame, path: str | Path,
                     f"{x:.3g}", (x, 0.0), fontsize=7, color="tab:red", xytext=(3, 3), textcoords="offset points"
                 )
             where = row["local_cheaper_where"] or "nowhere"
-            ax.set_title(f"{fam}: {name}\nlocal cheaper: {where}", fontsize=8)
+            ax.set_title(f"{fam}: {name}\nlocal cheaper: {where}", fontsize=8, y=1.0)
             ax.tick_params(labelsize=7)
             ax.set_ylabel(unit, fontsize=7)
     fig.suptitle(
@@ -420,7 +420,7 @@ def _map_panel(ax, cells: pd.DataFrame, rows: pd.DataFrame, fam: str, unit: str)
     ax.plot([base_cv], [base_moq], marker="*", color="gold", markeredgecolor="black", markersize=12)
     ax.set_xlabel("pre-season forecast CV", fontsize=7)
     ax.set_ylabel("offshore MOQ (units)", fontsize=7)
-    ax.set_title(f"{fam}: forecast error x offshore MOQ", fontsize=8)
+    ax.set_title(f"{fam}: forecast error x offshore MOQ", fontsize=8, y=1.0)
     ax.tick_params(labelsize=7)
     bar = ax.figure.colorbar(mesh, ax=ax)
     bar.set_label(unit, fontsize=7)
