@@ -96,6 +96,20 @@ def within_days(
     The distribution is continuous and rising, so its quantile is within ``sla_days`` exactly when
     its CDF at ``sla_days - fixed`` reaches the percentile: one closed-form evaluation in place of
     :func:`quantile_days`' bisection (the SLA caps ask this yes-or-no question thousands of times).
+
+    Parameters
+    ----------
+    percentile : ndarray
+        In (0, 100).
+    sla_days : ndarray
+        The lead time promised, in days.
+    mean_wait, p_wait, cycle, fixed : ndarray
+        As :func:`quantile_days` (days; ``p_wait`` in [0, 1], ``cycle`` > 0).
+
+    Returns
+    -------
+    ndarray of bool
+        Broadcast over the inputs: True where the percentile is at most ``sla_days``.
     """
     q = np.asarray(percentile, float) / 100.0
     p = np.clip(np.asarray(p_wait, float), 0.0, 1.0)
