@@ -331,14 +331,11 @@ def helsinki60_plan(tmp_path_factory: pytest.TempPathFactory):
 
 
 def _helsinki_demo_rank(folder: Path):
-    from cli_runner import run_cli
+    from cli_runner import QUICK_START_ABSENT, run_cli_without
 
-    mp = pytest.MonkeyPatch()
-    mp.setenv("COLUMNS", "80")
-    try:
-        code, out, err = run_cli("rank", "-q", "--out", folder / "out", "--map", folder / "helsinki.html")
-    finally:
-        mp.undo()
+    # the quick start's own command, so it also shows the quick start needs no extra (tests/test_extras.py)
+    args = ("rank", "-q", "--out", folder / "out", "--map", folder / "helsinki.html")
+    code, out, err = run_cli_without(QUICK_START_ABSENT, *args, cwd=folder, env={**os.environ, "COLUMNS": "80"})
     assert code == 0, err
     return out, err, folder
 
@@ -347,6 +344,7 @@ def _helsinki_demo_rank(folder: Path):
 def helsinki_demo_rank(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str, Path]:
     """``siting rank -q --out out --map helsinki.html`` on the Helsinki demo, piped at COLUMNS=80, run once.
 
+    A fresh interpreter runs it with the optional extras unimportable (:data:`cli_runner.QUICK_START_ABSENT`).
     (stdout, stderr, folder): the run folder is ``folder / "out"``, the map ``folder / "helsinki.html"``.
     Shared by the xdist workers (:func:`shared_once`); tests must only read the folder. The printed
     tables are those of ``--no-map`` (the tutorial quotes them so).
