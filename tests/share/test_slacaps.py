@@ -341,3 +341,25 @@ def test_within_days_answers_as_the_quantile_does() -> None:
             assert within_days(pct[i], sla, mean_wait=wait[i], p_wait=p[i], cycle=cycle[i], fixed=fixed[i]) == (
                 scalar <= sla
             )
+
+
+@pytest.mark.parametrize("lower_load_rows", [False, True])
+def test_the_caps_are_those_of_the_bisection_on_the_quantile(monkeypatch, lower_load_rows) -> None:
+    """design_caps asking within_days gives, bit for bit, the caps it gave bisecting for each percentile
+    (quantile_days within the SLA, the question as it was asked before within_days) on random instances."""
+    import siting.share.slacaps as sc
+
+    def by_quantile(percentile, sla_days, *, mean_wait, p_wait, cycle, fixed):
+        return sc.quantile_days(percentile, mean_wait=mean_wait, p_wait=p_wait, cycle=cycle, fixed=fixed) <= sla_days
+
+    for seed in range(6):
+        pb = random_instance(seed)
+        fast = design_caps(pb, lower_load_rows=lower_load_rows)
+        with monkeypatch.context() as m:
+            m.setattr(sc, "within_days", by_quantile)
+            slow = design_caps(pb, lower_load_rows=lower_load_rows)
+        for field in ("priority", "alpha", "beta", "standard_shut", "prio_self", "prio_lower"):
+            a, b = getattr(fast, field), getattr(slow, field)
+            assert (a is None) == (b is None), field
+            if a is not None:
+                np.testing.assert_array_equal(a, b, err_msg=f"seed {seed}: {field}")
