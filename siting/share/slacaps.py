@@ -60,6 +60,17 @@ def _cdf(t: np.ndarray, p_wait: np.ndarray, mean_if: np.ndarray, cycle: np.ndarr
     return (1.0 - p_wait) * uni + p_wait * expo
 
 
+def _wait_model(
+    percentile: np.ndarray, mean_wait: np.ndarray, p_wait: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The percentile as a probability, the probability of waiting (clipped to [0, 1]), the mean wait and
+    the mean wait given a wait (0 where nothing waits)."""
+    q = np.asarray(percentile, float) / 100.0
+    p = np.clip(np.asarray(p_wait, float), 0.0, 1.0)
+    w = np.asarray(mean_wait, float)
+    return q, p, w, np.divide(w, p, out=np.zeros(np.broadcast(w, p).shape), where=p > 0)
+
+
 def quantile_days(
     percentile: np.ndarray, *, mean_wait: np.ndarray, p_wait: np.ndarray, cycle: np.ndarray, fixed: np.ndarray
 ) -> np.ndarray:
@@ -67,10 +78,7 @@ def quantile_days(
     :func:`siting.share.caps.lead_time_quantile`, vectorised): U uniform on [0, cycle] (the wait for
     the brand's next run), Wq zero with probability ``1 - p_wait``, else exponential with mean
     ``mean_wait / p_wait``. All times in one unit; solved by bisection on the closed-form distribution."""
-    q = np.asarray(percentile, float) / 100.0
-    p = np.clip(np.asarray(p_wait, float), 0.0, 1.0)
-    w = np.asarray(mean_wait, float)
-    mean_if = np.divide(w, p, out=np.zeros(np.broadcast(w, p).shape), where=p > 0)
+    q, p, w, mean_if = _wait_model(percentile, mean_wait, p_wait)
     c = np.asarray(cycle, float)
     lo = np.zeros(np.broadcast(q, p, w, c).shape)
     hi = np.maximum(c, 1e-12) + mean_if * (10.0 + np.log1p(1.0 / (1.0 - q))) + 1e-9
@@ -111,10 +119,7 @@ def within_days(
     ndarray of bool
         Broadcast over the inputs: True where the percentile is at most ``sla_days``.
     """
-    q = np.asarray(percentile, float) / 100.0
-    p = np.clip(np.asarray(p_wait, float), 0.0, 1.0)
-    w = np.asarray(mean_wait, float)
-    mean_if = np.divide(w, p, out=np.zeros(np.broadcast(w, p).shape), where=p > 0)
+    q, p, _, mean_if = _wait_model(percentile, mean_wait, p_wait)
     t = np.asarray(sla_days, float) - np.asarray(fixed, float)
     return _cdf(np.maximum(t, 0.0), p, mean_if, np.asarray(cycle, float)) >= q
 
