@@ -181,17 +181,19 @@ def rank_options(scenario: Scenario, *, source: str | None = None, load_products
     max_sites = overrides.pop("portfolio_max_sites", None)  # plan --k: caps the sites the design opens
     if max_sites is not None:
         kwargs["portfolio"] = dataclasses.replace(kwargs.get("portfolio", defaults.portfolio), max_sites=max_sites)
-    if overrides.pop("portfolio_prove_all_local", None):  # plan --prove-all-local: after the file's keys
-        from siting.pipeline.portfolio import prove_all_local
+    proving = overrides.pop("portfolio_prove_all_local", None)  # plan --[no-]prove-all-local: after the file's keys
+    if proving is not None:
+        from siting.pipeline.portfolio import prove_all_local, skip_all_local_proof
 
         popt = kwargs.get("portfolio", defaults.portfolio)
+        flag = "--prove-all-local" if proving else "--no-prove-all-local"
         if not popt.enabled:
             fix = "drop --no-portfolio" if enabled is False else f"remove [rank.portfolio] enabled = false from {where}"
             raise InputError(
-                f"--prove-all-local proves the portfolio design's all-local cost, and this run has no portfolio "
-                f"design: {fix}."
+                f"{flag} sets how far the portfolio design's all-local cost is proven, and this run has no "
+                f"portfolio design: {fix} (or drop {flag})."
             )
-        kwargs["portfolio"] = prove_all_local(popt)
+        kwargs["portfolio"] = prove_all_local(popt) if proving else skip_all_local_proof(popt)
     kwargs.update({k: v for k, v in overrides.items() if v is not None})
     return _grouped(kwargs)
 

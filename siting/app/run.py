@@ -130,16 +130,17 @@ def execute(
 
         raise InputError(f"objective must be auto, time, cost or portfolio, not {objective!r}.")
     inputs = city_inputs(scenario)
-    proving = bool(overrides and overrides.get("portfolio_prove_all_local"))
+    proving = None if not overrides else overrides.get("portfolio_prove_all_local")  # --[no-]prove-all-local
     bare = ""  # the first city without product families (read once: the options read the products file)
-    if proving or (command == "plan" and objective == "auto"):
+    if proving is not None or (command == "plan" and objective == "auto"):
         bare = _without_products(inputs, rank_options(scenario, **(overrides or {})))
-    if proving and bare:
+    if proving is not None and bare:
         from siting.errors import InputError
 
+        flag = "--prove-all-local" if proving else "--no-prove-all-local"
         raise InputError(
-            f"{bare}: --prove-all-local proves the portfolio design's all-local cost, which needs product "
-            'families; add [costs] products = "file.csv" to the scenario (or drop --prove-all-local).'
+            f"{bare}: {flag} sets how far the portfolio design's all-local cost is proven, which needs product "
+            f'families; add [costs] products = "file.csv" to the scenario (or drop {flag}).'
         )
     if command == "plan" and objective == "auto":  # the portfolio design when every city has product families
         objective = "time" if bare else "portfolio"

@@ -399,8 +399,10 @@ def _proven_savings(hybrid_cost_per_yr: float, bounds: dict[str, float | None], 
 def _local_gap_hint(extra: dict[str, Any], scope: str = "") -> str:
     """A line saying how to prove the all-local design tighter when its gap is above the one asked for.
 
-    It offers ``siting plan --prove-all-local`` unless the run already asked for every column round
-    (``extra["local_bound_rounds"]``); then it says what is left between the design and its bound.
+    ``siting plan`` proves it by default; a run that asked for fewer column rounds
+    (``extra["local_bound_rounds"]``: ``--no-prove-all-local``, the scenario's keys, or ``rank``'s site
+    values) is told so and offered ``siting plan --prove-all-local``; a run that asked for every round
+    is told what is left between the design and its bound.
     """
     from siting.design.colgen import MAX_BOUND_ROUNDS
 
@@ -414,9 +416,11 @@ def _local_gap_hint(extra: dict[str, Any], scope: str = "") -> str:
             "first, so the design may be dearer than the optimum, or the Lagrangian bound below it (see the "
             "portfolio manual)"
         )
+    rounds = int(extra.get("local_bound_rounds") or 0)
     return (
-        f"{head}: siting plan --prove-all-local runs column rounds until it is, which also find cheaper designs, "
-        "and site swaps that make the design cheaper (minutes of CPU on a city; see the portfolio manual)"
+        f"{head}: this run asked for {rounds} column round{'' if rounds == 1 else 's'} (all_local_bound_rounds); "
+        "siting plan --prove-all-local (plan's default) runs them until it is, which also find cheaper designs, "
+        "with site swaps that make the design cheaper (about a minute of CPU more on a city; see the portfolio manual)"
     )
 
 

@@ -62,8 +62,8 @@ def national_run(cities: Mapping[str, Any], designs: Mapping[str, Any], options:
         explain_sites=popt.explain_sites,
         value_max_nodes=popt.value_max_nodes,
         max_adopted=popt.max_adopted,
-        local_bound_rounds=popt.all_local_bound_rounds,
-        local_swaps=popt.all_local_swaps,
+        local_bound_rounds=popt.local_bound_rounds(),
+        local_swaps=popt.local_swaps(),
         # all-local, the clusters share nothing: their own designs and bounds make the national one
         local_designs={n: d.portfolio.all_local for n, d in designs.items()},
     )

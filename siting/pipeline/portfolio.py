@@ -27,6 +27,7 @@ __all__ = [
     "portfolio_columns",
     "solve_limit_s",
     "prove_all_local",
+    "skip_all_local_proof",
     "PORTFOLIO_COLUMNS",
     "PROVE_ALL_LOCAL_SWAPS",
 ]
@@ -41,11 +42,12 @@ SAFETY_NET_S = 60.0
 MAX_NEIGHBOURHOOD_SITES = 10_000
 MAX_ADOPTED_CAP = 100
 
-#: The site swaps ``siting plan --prove-all-local`` tries on the all-local design (:func:`prove_all_local`),
-#: besides column rounds until it is proven within ``mip_gap``. Helsinki demo: 400 swaps give 6,701,954
-#: EUR/yr, 0.34% below the default 6,724,580; 50 swaps give 6,712,135 (docs/portfolio.md). The rounds'
-#: masters then find designs of their own (6,695,933 on Helsinki), but not always cheaper ones: on the Malta
-#: demo's birkirkara cluster the swaps give 2,936,881, the masters 2,940,272 from the unswapped start.
+#: The site swaps ``siting plan`` (``--prove-all-local``, its default) tries on the all-local design
+#: (:func:`prove_all_local`), besides column rounds until it is proven within ``mip_gap``. Helsinki demo:
+#: 400 swaps give 6,701,954 EUR/yr, 0.34% below the unswapped 6,724,580; 50 swaps give 6,712,135
+#: (docs/portfolio.md). The rounds' masters then find designs of their own (6,695,933 on Helsinki), but not
+#: always cheaper ones: on the Malta demo's birkirkara cluster the swaps give 2,936,881, the masters
+#: 2,940,272 from the unswapped start.
 PROVE_ALL_LOCAL_SWAPS = 400
 
 #: Columns the portfolio adds to a city's ranking.
@@ -92,19 +94,22 @@ class PortfolioOptions:
     max_adopted : int
         A closure cheaper than the design becomes the design and the values are solved again, at
         most this many times (0 to 100; default 3; 0: never, a site's value may then be negative).
-    all_local_bound_rounds : int
-        The most rounds of column generation that tighten the all-local design's proven bound,
-        after the Lagrangian's subgradient steps (0 to 500; default 0: none beyond the one round the
-        whole-drop phase runs on problems of at most 10,000 local flows); they stop once it is
-        proven within ``mip_gap``. Each round solves a small MILP per candidate site, side by side
-        on ``SITING_N_JOBS`` threads (default: the CPU count, at most 2), seconds on a city. Each
-        round's master also says which sites a cheaper all-local design opens, and such a design
-        replaces the start (:func:`siting.design.solve.local_design`). With 500 rounds asked for
-        (``siting plan --prove-all-local``, :func:`prove_all_local`) the Helsinki demo's plan proves
-        its all-local design within 1% (docs/portfolio.md). The hybrid is unchanged.
-    all_local_swaps : int
-        Site swaps tried on the all-local design (0 to 10,000; default 0: none): close one of its
-        sites, open another, re-assign every store whole, keep it when cheaper. A fraction of a
+    all_local_bound_rounds : int, optional
+        The most rounds of column generation that tighten the all-local design's proven bound, after the
+        Lagrangian's subgradient steps (0 to 500; 0: none beyond the one round the whole-drop phase runs on
+        problems of at most 10,000 local flows); they stop once it is proven within ``mip_gap``. Unset (the
+        default): by ``scope``, 500 in ``full`` (``siting plan``: the decision proves every design it prints
+        within ``mip_gap``) and 0 in ``values`` (``rank``'s site values); :meth:`local_bound_rounds` says
+        which. Each round solves a small MILP per candidate site, side by side on ``SITING_N_JOBS`` threads
+        (default: the CPU count, at most 2), seconds on a city. Each round's master also says which sites a
+        cheaper all-local design opens, and such a design replaces the start
+        (:func:`siting.design.solve.local_design`). With 500 rounds asked for (``siting plan``'s default,
+        :func:`prove_all_local`) the Helsinki demo's plan proves its all-local design within 1%
+        (docs/portfolio.md). The hybrid is unchanged.
+    all_local_swaps : int, optional
+        Site swaps tried on the all-local design (0 to 10,000; 0: none): close one of its
+        sites, open another, re-assign every store whole, keep it when cheaper. Unset (the
+        default): by ``scope``, 400 in ``full`` and 0 in ``values`` (:meth:`local_swaps`). A fraction of a
         second each on a city; the all-local design gets cheaper (never dearer), the hybrid is unchanged.
     time_limit_s : float, optional
         Unset (the default): no solve stops on the clock; 60 s per HiGHS call is only a safety
@@ -168,8 +173,8 @@ class PortfolioOptions:
     value_max_nodes: int = 100
     neighbourhood_sites: int = 6
     max_adopted: int = 3
-    all_local_bound_rounds: int = 0
-    all_local_swaps: int = 0
+    all_local_bound_rounds: int | None = None
+    all_local_swaps: int | None = None
     time_limit_s: float | None = None
     mip_gap: float = 0.01
     crossdock: bool = True
@@ -242,11 +247,37 @@ class PortfolioOptions:
             ("all_local_swaps", 0, MAX_SITE_SWAPS),
         ):
             v = getattr(self, name)
+            if v is None and name.startswith("all_local_"):
+                continue  # by scope (local_bound_rounds, local_swaps)
             if isinstance(v, bool) or not isinstance(v, int | np.integer) or not low <= v <= high:
                 raise InputError(f"portfolio.{name} must be a whole number from {low} to {high:,}, got {v!r}.")
         k = self.max_sites
         if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
             raise InputError(f"portfolio.max_sites must be a whole number >= 1 (or unset), got {k!r}.")
+
+    def local_bound_rounds(self) -> int:
+        """The all-local column rounds asked for: ``all_local_bound_rounds``, else 500 in ``full``, 0 in ``values``.
+
+        Returns
+        -------
+        int
+        """
+        from siting.design.colgen import MAX_BOUND_ROUNDS
+
+        if self.all_local_bound_rounds is not None:
+            return int(self.all_local_bound_rounds)
+        return MAX_BOUND_ROUNDS if self.scope == "full" else 0
+
+    def local_swaps(self) -> int:
+        """The all-local site swaps this run asks for: ``all_local_swaps``, else 400 in ``full`` scope, 0 in ``values``.
+
+        Returns
+        -------
+        int
+        """
+        if self.all_local_swaps is not None:
+            return int(self.all_local_swaps)
+        return PROVE_ALL_LOCAL_SWAPS if self.scope == "full" else 0
 
 
 @lru_cache(maxsize=1)
@@ -459,8 +490,8 @@ def city_portfolio(
         value_max_nodes=popt.value_max_nodes,
         neighbourhood_sites=popt.neighbourhood_sites,
         max_adopted=popt.max_adopted,
-        local_bound_rounds=popt.all_local_bound_rounds,
-        local_swaps=popt.all_local_swaps,
+        local_bound_rounds=popt.local_bound_rounds(),
+        local_swaps=popt.local_swaps(),
         crossdock_time_s=np.where(np.isfinite(trunk_time), trunk_time + float(turnaround_s), np.inf),
         drop_cost_per_week=per_drop * float(params.drops_per_week) * point_stores,
         offshore_promise_s=float(popt.offshore_promise_s),
@@ -552,6 +583,26 @@ def prove_all_local(popt: PortfolioOptions) -> PortfolioOptions:
     from siting.design.colgen import MAX_BOUND_ROUNDS
 
     return dataclasses.replace(popt, all_local_bound_rounds=MAX_BOUND_ROUNDS, all_local_swaps=PROVE_ALL_LOCAL_SWAPS)
+
+
+def skip_all_local_proof(popt: PortfolioOptions) -> PortfolioOptions:
+    """``popt`` without the all-local proof's rounds and swaps (``siting plan --no-prove-all-local``).
+
+    The all-local design is then the greedy start and its gap the one the default Lagrangian bound
+    proves (2.55% on the Helsinki demo instead of 0.96%), in a fraction of the time; the hybrid is
+    unchanged. For quick what-ifs; the summary then says the all-local gap is above ``mip_gap``.
+
+    Parameters
+    ----------
+    popt : PortfolioOptions
+
+    Returns
+    -------
+    PortfolioOptions
+    """
+    import dataclasses
+
+    return dataclasses.replace(popt, all_local_bound_rounds=0, all_local_swaps=0)
 
 
 def _hub_routes(

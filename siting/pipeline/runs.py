@@ -222,7 +222,7 @@ def plan(
                 opts.portfolio.demand_points,
                 opts.portfolio.mip_gap,
                 national=result.national is not None,
-                bound_rounds=opts.portfolio.all_local_bound_rounds,
+                bound_rounds=opts.portfolio.local_bound_rounds(),
             )
             ks[name] = len(s)
         elif objective == "cost":

@@ -251,11 +251,11 @@ def summary_dict(cities: Mapping[str, CityResult], options: RankOptions, *, top:
                     "top_k": opts.robustness.top_k,
                 },
                 "products": [p.family for p in opts.costs.products],
-                "portfolio": {  # how hard the design was solved (plan --prove-all-local sets the last two)
+                "portfolio": {  # how hard the design was solved (the last two: by scope, or the flags')
                     "enabled": opts.portfolio.enabled,
                     "mip_gap": opts.portfolio.mip_gap,
-                    "all_local_bound_rounds": opts.portfolio.all_local_bound_rounds,
-                    "all_local_swaps": opts.portfolio.all_local_swaps,
+                    "all_local_bound_rounds": opts.portfolio.local_bound_rounds(),
+                    "all_local_swaps": opts.portfolio.local_swaps(),
                 },
             }
         ),

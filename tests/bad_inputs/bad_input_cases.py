@@ -666,6 +666,25 @@ CLI_CASES: list[CliCase] = [
         2,
         ("--prove-all-local", "product families", "[costs] products"),
     ),
+    # ---- plan --no-prove-all-local (the proof is plan's default): the same rules
+    CliCase(
+        "plan-no-prove-all-local-no-portfolio",
+        lambda t, k: ["plan", "--no-prove-all-local", "--no-portfolio", "--out", "out"],
+        2,
+        ("--no-prove-all-local", "drop --no-portfolio"),
+    ),
+    CliCase(
+        "plan-no-prove-all-local-portfolio-disabled",
+        lambda t, k: ["plan", _scenario(t, k, "[rank.portfolio]\nenabled = false\n"), "--no-prove-all-local"],
+        2,
+        ("--no-prove-all-local", "enabled = false", "scenario.toml"),
+    ),
+    CliCase(
+        "plan-no-prove-all-local-without-products",
+        lambda t, k: ["plan", _scenario(t, k), "--no-prove-all-local", "--out", "out"],
+        2,
+        ("--no-prove-all-local", "product families", "[costs] products"),
+    ),
     CliCase(
         "plan-objective-unknown",
         lambda t, k: ["plan", "--objective", "portfolios", "--out", "out"],
