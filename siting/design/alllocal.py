@@ -131,13 +131,18 @@ class _WholeStores:
             pb.machine_hours_per_unit[f] * c.volume_units_per_week + pb.changeover_hours_per_run[f] * c.runs_per_week
             for f, c in enumerate(pb.local_curves)
         ]
+        # each store's delivery from each site, as plain floats (the searches read them millions of times), and
+        # the sites that reach it on time, by index
+        n_s = len(pb.site_ids)
+        self._deliv: list[list[float]] = [[np.inf] * n_s for _ in range(n_j)]
+        for (s, j), p in self.lane.items():
+            drop = self.drop_yr[j] if self.pays[p] else 0.0
+            self._deliv[j][s] = float(self.units_yr[j] * self.pb.lane_cost_per_unit[p] + drop)
+        self.reaching: list[list[int]] = [[s for s in range(n_s) if row[s] < np.inf] for row in self._deliv]
 
     def delivery(self, j: int, s: int) -> float:
         """Lane cost and drops a year of store ``j`` served whole by site ``s`` (inf without an on-time lane)."""
-        p = self.lane.get((s, j))
-        if p is None:
-            return np.inf
-        return float(self.units_yr[j] * self.pb.lane_cost_per_unit[p] + (self.drop_yr[j] if self.pays[p] else 0.0))
+        return self._deliv[j][s]
 
     def site(self, s: int, volume: np.ndarray) -> tuple[float, int]:
         """Fixed and making cost a year of site ``s`` making ``volume`` (f, t) and its cheapest level (-1: closed).
@@ -213,22 +218,25 @@ def _improve(ws: _WholeStores, assign: np.ndarray, max_passes: int) -> np.ndarra
             volume[s] += dem[:, j]
     cost = np.array([ws.site(s, volume[s])[0] for s in range(n_s)])
     stores = [int(j) for j in np.argsort(-ws.units_yr, kind="stable") if assign[j] >= 0]
+    tol = 1e-6 * max(cost.sum(), 1.0)  # a move must save more than this (follows the cost after each move)
     for _ in range(max_passes):
         moved = False
         for j in stores:  # move j to another site
             a = int(assign[j])
             less = ws.site(a, volume[a] - dem[:, j])[0]
             here = ws.delivery(j, a)
-            for b in range(n_s):
-                there = ws.delivery(j, b)
-                if b == a or not np.isfinite(there):
+            plus = volume + dem[:, j]  # every site's volume with j added (elementwise: as one site's)
+            for b in ws.reaching[j]:  # the sites with an on-time lane to j, by index
+                if b == a:
                     continue
-                more = ws.site(b, volume[b] + dem[:, j])[0]
+                there = ws.delivery(j, b)
+                more = ws.site(b, plus[b])[0]
                 delta = less + more + there - cost[a] - cost[b] - here
-                if delta < -1e-6 * max(cost.sum(), 1.0):
+                if delta < -tol:
                     volume[a] -= dem[:, j]
                     volume[b] += dem[:, j]
                     cost[a], cost[b], assign[j], moved = less, more, b, True
+                    tol = 1e-6 * max(cost.sum(), 1.0)
                     break
         for i, j in enumerate(stores):  # swap the sites of two stores of one group (lanes join them)
             for k in stores[i + 1 :]:
@@ -244,10 +252,11 @@ def _improve(ws: _WholeStores, assign: np.ndarray, max_passes: int) -> np.ndarra
                 va = volume[a] - dem[:, j] + dem[:, k]
                 vb = volume[b] - dem[:, k] + dem[:, j]
                 ca, cb = ws.site(a, va)[0], ws.site(b, vb)[0]
-                if ca + cb + d_new - cost[a] - cost[b] - d_old < -1e-6 * max(cost.sum(), 1.0):
+                if ca + cb + d_new - cost[a] - cost[b] - d_old < -tol:
                     volume[a], volume[b] = va, vb
                     cost[a], cost[b] = ca, cb
                     assign[j], assign[k], moved = b, a, True
+                    tol = 1e-6 * max(cost.sum(), 1.0)
         if not moved:
             break
     return assign
