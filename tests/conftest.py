@@ -311,11 +311,11 @@ def shared_once(tmp_path_factory: pytest.TempPathFactory, name: str, build):
 
 
 def _helsinki60_plan():
+    import dataclasses
+
     from helsinki60 import helsinki60
 
     from siting.pipeline import plan
-
-    import dataclasses
 
     # enabled=False on purpose: the portfolio objective switches the design on itself; without the all-local
     # proof (--no-prove-all-local: 15-30 s less; the same designs and costs, only the all-local gap differs,
