@@ -183,7 +183,7 @@ def rank_options(scenario: Scenario, *, source: str | None = None, load_products
         kwargs["portfolio"] = dataclasses.replace(kwargs.get("portfolio", defaults.portfolio), max_sites=max_sites)
     proving = overrides.pop("portfolio_prove_all_local", None)  # plan --[no-]prove-all-local: after the file's keys
     if proving is not None:
-        from siting.pipeline.portfolio import prove_all_local, skip_all_local_proof
+        from siting.pipeline.portfolio import prove_all_local
 
         popt = kwargs.get("portfolio", defaults.portfolio)
         flag = "--prove-all-local" if proving else "--no-prove-all-local"
@@ -193,7 +193,7 @@ def rank_options(scenario: Scenario, *, source: str | None = None, load_products
                 f"{flag} sets how far the portfolio design's all-local cost is proven, and this run has no "
                 f"portfolio design: {fix} (or drop {flag})."
             )
-        kwargs["portfolio"] = prove_all_local(popt) if proving else skip_all_local_proof(popt)
+        kwargs["portfolio"] = prove_all_local(popt, bool(proving))
     kwargs.update({k: v for k, v in overrides.items() if v is not None})
     return _grouped(kwargs)
 

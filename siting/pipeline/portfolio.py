@@ -27,7 +27,6 @@ __all__ = [
     "portfolio_columns",
     "solve_limit_s",
     "prove_all_local",
-    "skip_all_local_proof",
     "PORTFOLIO_COLUMNS",
     "PROVE_ALL_LOCAL_SWAPS",
 ]
@@ -264,9 +263,7 @@ class PortfolioOptions:
         """
         from siting.design.colgen import MAX_BOUND_ROUNDS
 
-        if self.all_local_bound_rounds is not None:
-            return int(self.all_local_bound_rounds)
-        return MAX_BOUND_ROUNDS if self.scope == "full" else 0
+        return self._by_scope(self.all_local_bound_rounds, MAX_BOUND_ROUNDS)
 
     def local_swaps(self) -> int:
         """The all-local site swaps this run asks for: ``all_local_swaps``, else 400 in ``full`` scope, 0 in ``values``.
@@ -275,9 +272,13 @@ class PortfolioOptions:
         -------
         int
         """
-        if self.all_local_swaps is not None:
-            return int(self.all_local_swaps)
-        return PROVE_ALL_LOCAL_SWAPS if self.scope == "full" else 0
+        return self._by_scope(self.all_local_swaps, PROVE_ALL_LOCAL_SWAPS)
+
+    def _by_scope(self, given: int | None, proof: int) -> int:
+        """``given`` when set, else the proof's ``proof`` in ``full`` scope (``siting plan``) and 0 in ``values``."""
+        if given is not None:
+            return int(given)
+        return proof if self.scope == "full" else 0
 
 
 @lru_cache(maxsize=1)
@@ -562,17 +563,22 @@ def solve_limit_s(popt: PortfolioOptions) -> float:
     return SAFETY_NET_S if popt.time_limit_s is None else float(popt.time_limit_s)
 
 
-def prove_all_local(popt: PortfolioOptions) -> PortfolioOptions:
-    """``popt`` set to prove the all-local design within ``mip_gap`` (``siting plan --prove-all-local``).
+def prove_all_local(popt: PortfolioOptions, prove: bool = True) -> PortfolioOptions:
+    """``popt`` set to prove the all-local design within ``mip_gap``, or not (``siting plan --[no-]prove-all-local``).
 
-    Column rounds until the all-local design is proven within ``mip_gap``, at most
+    Proving: column rounds until the all-local design is proven within ``mip_gap``, at most
     :data:`siting.design.colgen.MAX_BOUND_ROUNDS`, their masters' sites giving cheaper designs on the
     way, and :data:`PROVE_ALL_LOCAL_SWAPS` site swaps on its start (``all_local_bound_rounds`` and
-    ``all_local_swaps``); the hybrid is unchanged. Minutes of CPU on a city (docs/portfolio.md).
+    ``all_local_swaps``): what ``siting plan`` runs by default, whatever the scenario's keys say. Not
+    proving (``prove=False``): neither, for quick what-ifs; the all-local design is then the greedy
+    start and its gap the default Lagrangian bound's (2.55% on the Helsinki demo instead of 0.96%),
+    which the summary says is above ``mip_gap``. The hybrid is unchanged either way.
 
     Parameters
     ----------
     popt : PortfolioOptions
+    prove : bool
+        Prove (the default) or skip the proof.
 
     Returns
     -------
@@ -582,27 +588,9 @@ def prove_all_local(popt: PortfolioOptions) -> PortfolioOptions:
 
     from siting.design.colgen import MAX_BOUND_ROUNDS
 
+    if not prove:
+        return dataclasses.replace(popt, all_local_bound_rounds=0, all_local_swaps=0)
     return dataclasses.replace(popt, all_local_bound_rounds=MAX_BOUND_ROUNDS, all_local_swaps=PROVE_ALL_LOCAL_SWAPS)
-
-
-def skip_all_local_proof(popt: PortfolioOptions) -> PortfolioOptions:
-    """``popt`` without the all-local proof's rounds and swaps (``siting plan --no-prove-all-local``).
-
-    The all-local design is then the greedy start and its gap the one the default Lagrangian bound
-    proves (2.55% on the Helsinki demo instead of 0.96%), in a fraction of the time; the hybrid is
-    unchanged. For quick what-ifs; the summary then says the all-local gap is above ``mip_gap``.
-
-    Parameters
-    ----------
-    popt : PortfolioOptions
-
-    Returns
-    -------
-    PortfolioOptions
-    """
-    import dataclasses
-
-    return dataclasses.replace(popt, all_local_bound_rounds=0, all_local_swaps=0)
 
 
 def _hub_routes(

@@ -647,43 +647,31 @@ CLI_CASES: list[CliCase] = [
         2,
         ("--objective portfolio", "product families", "[costs] products"),
     ),
-    # ---- plan --prove-all-local: needs the portfolio design (checked before any network is read)
-    CliCase(
-        "plan-prove-all-local-no-portfolio",
-        lambda t, k: ["plan", "--prove-all-local", "--no-portfolio", "--out", "out"],
-        2,
-        ("--prove-all-local", "drop --no-portfolio"),
-    ),
-    CliCase(
-        "plan-prove-all-local-portfolio-disabled",
-        lambda t, k: ["plan", _scenario(t, k, "[rank.portfolio]\nenabled = false\n"), "--prove-all-local"],
-        2,
-        ("--prove-all-local", "enabled = false", "scenario.toml"),
-    ),
-    CliCase(
-        "plan-prove-all-local-without-products",
-        lambda t, k: ["plan", _scenario(t, k), "--prove-all-local", "--out", "out"],
-        2,
-        ("--prove-all-local", "product families", "[costs] products"),
-    ),
-    # ---- plan --no-prove-all-local (the proof is plan's default): the same rules
-    CliCase(
-        "plan-no-prove-all-local-no-portfolio",
-        lambda t, k: ["plan", "--no-prove-all-local", "--no-portfolio", "--out", "out"],
-        2,
-        ("--no-prove-all-local", "drop --no-portfolio"),
-    ),
-    CliCase(
-        "plan-no-prove-all-local-portfolio-disabled",
-        lambda t, k: ["plan", _scenario(t, k, "[rank.portfolio]\nenabled = false\n"), "--no-prove-all-local"],
-        2,
-        ("--no-prove-all-local", "enabled = false", "scenario.toml"),
-    ),
-    CliCase(
-        "plan-no-prove-all-local-without-products",
-        lambda t, k: ["plan", _scenario(t, k), "--no-prove-all-local", "--out", "out"],
-        2,
-        ("--no-prove-all-local", "product families", "[costs] products"),
+    # ---- plan --prove-all-local and --no-prove-all-local (the proof is plan's default): both need the portfolio
+    # design (checked before any network is read)
+    *(
+        case
+        for flag in ("--prove-all-local", "--no-prove-all-local")
+        for case in (
+            CliCase(
+                f"plan{flag[1:]}-no-portfolio",
+                lambda t, k, flag=flag: ["plan", flag, "--no-portfolio", "--out", "out"],
+                2,
+                (flag, "drop --no-portfolio"),
+            ),
+            CliCase(
+                f"plan{flag[1:]}-portfolio-disabled",
+                lambda t, k, flag=flag: ["plan", _scenario(t, k, "[rank.portfolio]\nenabled = false\n"), flag],
+                2,
+                (flag, "enabled = false", "scenario.toml"),
+            ),
+            CliCase(
+                f"plan{flag[1:]}-without-products",
+                lambda t, k, flag=flag: ["plan", _scenario(t, k), flag, "--out", "out"],
+                2,
+                (flag, "product families", "[costs] products"),
+            ),
+        )
     ),
     CliCase(
         "plan-objective-unknown",
