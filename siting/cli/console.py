@@ -420,7 +420,8 @@ def _local_gap_hint(extra: dict[str, Any], scope: str = "") -> str:
     return (
         f"{head}: this run asked for {rounds} column round{'' if rounds == 1 else 's'} (all_local_bound_rounds); "
         "siting plan --prove-all-local (plan's default) runs them until it is, which also find cheaper designs, "
-        "with site swaps that make the design cheaper (about a minute of CPU more on a city; see the portfolio manual)"
+        "with site swaps that make the design cheaper (about 80 s of CPU more on the demo city; see the portfolio "
+        "manual)"
     )
 
 

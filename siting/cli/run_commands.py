@@ -327,7 +327,7 @@ def plan(
             "--prove-all-local/--no-prove-all-local",
             help="The portfolio design proves its all-local design within mip_gap by default: column rounds "
             "until it is (at most 500), whose sites also give cheaper designs, and 400 site swaps that make it "
-            "cheaper first (about a minute of CPU more on the demo city). --no-prove-all-local skips both for a "
+            "cheaper first (about 80 s of CPU more on the demo city). --no-prove-all-local skips both for a "
             "quick what-if (the all-local gap then stays above mip_gap: 2.55% on the demo); --prove-all-local "
             "proves it even where the scenario's [rank.portfolio] all_local_bound_rounds or all_local_swaps say "
             "less. The hybrid is unchanged either way.",
